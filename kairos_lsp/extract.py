@@ -1,0 +1,355 @@
+"""Tree -> symbols -> observation triples. Pure functions, no I/O.
+
+One query per language (the grammar wheel's ``tags.scm`` plus our
+``languages/queries/<lang>.scm``) is run once over the tree. Captures are
+read by name only:
+
+``@definition.<kind>`` + ``@name``
+    a symbol (function, method, class, interface, constant, type, module...)
+``@scope`` + ``@name``
+    a container that qualifies the names inside it but is not a symbol
+    itself (a Rust ``impl`` block)
+``@owner`` + one of ``@doc @params @returns @decorator @qualifier
+@param.required @param.optional @param.variadic``
+    an attribute of the definition node captured as ``@owner``
+``@reference.call`` + ``@name``
+    a call, attributed to the innermost enclosing symbol
+``@import`` + ``@import.module`` [``@import.name``] [``@import.alias``]
+    a name imported, attributed to the innermost enclosing symbol
+``@raise`` + ``@raise.name``
+    an exception raised (or thrown, or a panic)
+
+>>> from kairos_lsp.extract import extract_source
+>>> result = extract_source(b"def add(a, b=1):\\n    '''Add.'''\\n    return a + b\\n", "python")
+>>> [(s.qualname, s.kind, s.signature, s.docstring) for s in result.symbols]
+[('', 'module', None, None), ('add', 'function', 'add(a, b=1)', 'Add.')]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from tree_sitter import Node, QueryCursor, Tree
+
+from kairos_lsp.languages import language_named, new_parser, query
+
+Point = tuple[int, int]  # (row, UTF-8 byte column), as tree-sitter gives them
+
+# When one node is captured under two kinds (Rust's tags.scm calls a function
+# in an impl both a method and a function), the more specific kind wins.
+_KIND_RANK = {"method": 0, "constructor": 0, "interface": 1, "class": 2, "type": 3,
+              "macro": 3, "module": 3, "constant": 4, "function": 5}
+_CONTAINERS = {"class", "interface", "type"}
+_CALLABLE = {"function", "method", "constructor", "macro"}
+_USED = ("definition.", "reference.call", "owner", "scope", "import", "raise")
+_MAX_TEXT = 160
+
+
+@dataclass(slots=True)
+class Symbol:
+    """What one parse says about one symbol."""
+
+    qualname: str  # "" for the module (the file itself)
+    kind: str
+    start: Point
+    end: Point
+    name_start: Point
+    name_end: Point
+    body_hash: str
+    signature: str | None = None
+    parameters: list[tuple[str, str]] = field(default_factory=list)  # (name, required|optional|variadic)
+    docstring: str | None = None
+    decorators: list[str] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+    imports: list[str] = field(default_factory=list)
+    raises: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.qualname.rsplit(".", 1)[-1]
+
+    @property
+    def arity(self) -> str | None:
+        """``"2"``, ``"1..3"`` or ``"1..*"``; None for symbols without parameters."""
+        if self.kind not in _CALLABLE:
+            return None
+        kinds = [kind for _, kind in self.parameters]
+        low = kinds.count("required")
+        if "variadic" in kinds:
+            return f"{low}..*"
+        high = low + kinds.count("optional")
+        return str(low) if high == low else f"{low}..{high}"
+
+
+@dataclass(slots=True)
+class Extraction:
+    language: str
+    symbols: list[Symbol]
+    has_errors: bool
+
+
+def collapse(text: str, limit: int = _MAX_TEXT) -> str:
+    """One line, single spaces, bounded length."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_SIG_FIXES = ((re.compile(r"([(\[<{]) "), r"\1"), (re.compile(r",?\s+([)\]>}])|,([)\]>}])"), r"\1\2"))
+
+
+def _signature_text(name: str, params: str, returns: str | None) -> str:
+    params = collapse(params, 400)
+    for pattern, repl in _SIG_FIXES:
+        params = pattern.sub(repl, params)
+    if not params.startswith("("):
+        params = f"({params})"
+    if returns:
+        return f"{name}{params} -> {collapse(returns.lstrip(':').strip(), 120)}"
+    return f"{name}{params}"
+
+
+_STRING_PREFIX = re.compile(r"^[rRuUbBfF]{0,2}(\"\"\"|'''|\"|')")
+_COMMENT_MARK = re.compile(r"^\s*(/\*\*+|/\*!?|\*/|\*|///?!?|#+)\s?")
+
+
+def clean_doc(text: str) -> str | None:
+    """A docstring literal or doc comment without its quotes or comment marks."""
+    match = _STRING_PREFIX.match(text)
+    if match:
+        quote = match.group(1)
+        body = text[match.end():]
+        if body.endswith(quote):
+            body = body[: -len(quote)]
+    else:
+        lines = []
+        for line in text.splitlines():
+            line = line.rstrip()
+            if line.endswith("*/"):
+                line = line[:-2].rstrip()
+            lines.append(_COMMENT_MARK.sub("", line, count=1))
+        body = "\n".join(lines)
+    body = inspect.cleandoc(body).strip()
+    return body or None
+
+
+def _text(node: Node) -> str:
+    return node.text.decode("utf-8", "replace")
+
+
+def _key(node: Node) -> tuple[int, int, int]:
+    return (node.start_byte, node.end_byte, node.kind_id)
+
+
+def _callee(name: Node, ref: Node) -> str:
+    """``os.path.join`` rather than ``join``: climb member/attribute nodes that end with the name."""
+    node = name
+    parent = node.parent
+    while (parent is not None and parent.end_byte == name.end_byte
+           and parent.start_byte >= ref.start_byte and _key(parent) != _key(ref)
+           and parent.child_count > 1):
+        node, parent = parent, parent.parent
+    return collapse(_text(node), 120)
+
+
+def _adjacent_docs(docs: list[Node], owner: Node) -> list[Node]:
+    """Keep the comments that touch the definition, line by line, nothing further up."""
+    kept: list[Node] = []
+    line = owner.start_point[0]
+    for node in sorted(docs, key=lambda n: n.start_byte, reverse=True):
+        if node.start_byte >= owner.start_byte:  # a docstring inside the body
+            return [node]
+        if node.end_point[0] < line - 1:
+            break
+        kept.append(node)
+        line = node.start_point[0]
+    return kept[::-1]
+
+
+@lru_cache(maxsize=None)
+def _prepared_query(language: str):
+    q = query(language)
+    names = [q.capture_name(i) for i in range(q.capture_count)]
+    for pattern in range(q.pattern_count):
+        if not any(name.startswith(_USED) and _in_pattern(q, pattern, i)
+                   for i, name in enumerate(names)):
+            q.disable_pattern(pattern)  # e.g. Go's every-type-identifier reference pattern
+    return q
+
+
+def _in_pattern(q, pattern: int, capture: int) -> bool:
+    try:
+        q.capture_quantifier(pattern, capture)
+    except SystemError:  # py-tree-sitter 0.26 raises on quantifier "zero": not in this pattern
+        return False
+    return True
+
+
+def _body_hash(node: Node, name: Node | None, source: bytes) -> str:
+    """Hash of the definition without its own name, so a rename keeps the hash."""
+    if name is not None and node.start_byte <= name.start_byte and name.end_byte <= node.end_byte:
+        body = source[node.start_byte:name.start_byte] + source[name.end_byte:node.end_byte]
+    else:
+        body = source[node.start_byte:node.end_byte]
+    return hashlib.blake2b(b" ".join(body.split()), digest_size=8).hexdigest()
+
+
+def extract_tree(tree: Tree, source: bytes, language: str) -> Extraction:
+    """All symbols of one parsed file, outermost first."""
+    root = tree.root_node
+    defs: dict[tuple, tuple[str, Node, Node]] = {}
+    scopes: dict[tuple, tuple[Node, Node]] = {}
+    attrs: dict[tuple, dict[str, list[Node]]] = {}
+    refs: list[tuple[str, Node, str]] = []  # (what, anchor node, value)
+
+    for _, match in QueryCursor(_prepared_query(language)).matches(root):
+        names = match.get("name")
+        if "owner" in match:
+            bucket = attrs.setdefault(_key(match["owner"][0]), {})
+            for cap, nodes in match.items():
+                if cap != "owner":
+                    bucket.setdefault(cap, []).extend(nodes)
+        elif "reference.call" in match and names:
+            ref = match["reference.call"][0]
+            refs.append(("calls", ref, _callee(names[0], ref)))
+        elif "import" in match and "import.module" in match:
+            value = {"module": collapse(_text(match["import.module"][0]).strip("\"'`"))}
+            for part in ("name", "alias"):
+                if f"import.{part}" in match:
+                    value[part] = collapse(_text(match[f"import.{part}"][0]))
+            refs.append(("imports", match["import"][0], json.dumps(value, sort_keys=True)))
+        elif "raise" in match and "raise.name" in match:
+            refs.append(("raises", match["raise"][0], collapse(_text(match["raise.name"][0]), 120)))
+        elif "scope" in match and names:
+            scopes[_key(match["scope"][0])] = (match["scope"][0], names[0])
+        elif names:
+            for cap, nodes in match.items():
+                if cap.startswith("definition."):
+                    kind = cap.split(".", 1)[1]
+                    node = nodes[0]
+                    old = defs.get(_key(node))
+                    if old is None or _KIND_RANK.get(kind, 9) < _KIND_RANK.get(old[0], 9):
+                        defs[_key(node)] = (kind, node, names[0])
+                    if "doc" in match:
+                        attrs.setdefault(_key(node), {}).setdefault("doc", []).extend(match["doc"])
+
+    symbols = [_module_symbol(root, source, attrs.get(_key(root), {}))]
+    # Walk definitions and scopes in document order, keeping a stack of containers.
+    entries = [(k[0], -k[1], "def", v) for k, v in defs.items()]
+    entries += [(k[0], -k[1], "scope", v) for k, v in scopes.items()]
+    entries.sort(key=lambda e: (e[0], e[1], e[2]))
+    stack: list[tuple[int, str, str]] = []  # (end_byte, qualname, kind)
+    seen: dict[str, int] = {}
+    for start, neg_end, what, value in entries:
+        while stack and stack[-1][0] <= start:
+            stack.pop()
+        prefix = stack[-1][1] if stack else ""
+        if what == "scope":
+            node, name = value
+            qual = f"{prefix}.{_text(name)}" if prefix else _text(name)
+            stack.append((-neg_end, qual, "scope"))
+            continue
+        kind, node, name = value
+        a = attrs.get(_key(node), {})
+        qualifier = a.get("qualifier")
+        base = _text(qualifier[0]) + "." + _text(name) if qualifier else _text(name)
+        qual = f"{prefix}.{base}" if prefix else base
+        if kind == "function" and stack and stack[-1][2] in _CONTAINERS | {"scope"}:
+            kind = "method"
+        if qual in seen:  # a second definition with the same name (overloads, property setters)
+            seen[qual] += 1
+            qual = f"{qual}~{seen[qual]}"
+        else:
+            seen[qual] = 1
+        symbols.append(_symbol(qual, kind, node, name, source, a))
+        stack.append((-neg_end, qual, kind))
+
+    _attribute(symbols, refs)
+    return Extraction(language, symbols, root.has_error)
+
+
+def _module_symbol(root: Node, source: bytes, a: dict[str, list[Node]]) -> Symbol:
+    doc = a.get("doc")
+    return Symbol("", "module", (0, 0), tuple(root.end_point), (0, 0), (0, 0),
+                  hashlib.blake2b(source, digest_size=8).hexdigest(),
+                  docstring=clean_doc(_text(doc[0])) if doc else None)
+
+
+def _symbol(qual: str, kind: str, node: Node, name: Node, source: bytes,
+            a: dict[str, list[Node]]) -> Symbol:
+    sym = Symbol(qual, kind, tuple(node.start_point), tuple(node.end_point),
+                 tuple(name.start_point), tuple(name.end_point), _body_hash(node, name, source))
+    docs = _adjacent_docs(a.get("doc", []), node)
+    if docs:
+        sym.docstring = clean_doc("\n".join(_text(d) for d in docs))
+        if docs[0].start_byte < node.start_byte:  # a leading comment belongs to the symbol
+            sym.start = tuple(docs[0].start_point)
+    params = a.get("params")
+    if params:
+        returns = a.get("returns")
+        sym.signature = _signature_text(_text(name), _text(params[0]),
+                                        _text(returns[0]) if returns else None)
+        found = [(n.start_byte, _text(n), cap.split(".", 1)[1])
+                 for cap in ("param.required", "param.optional", "param.variadic")
+                 for n in a.get(cap, [])]
+        sym.parameters = [(text, kind) for _, text, kind in sorted(set(found))]
+    sym.decorators = [collapse(_text(d).lstrip("@#[").rstrip("]"), 120)
+                      for d in sorted(a.get("decorator", []), key=lambda n: n.start_byte)]
+    return sym
+
+
+def _attribute(symbols: list[Symbol], refs: list[tuple[str, Node, str]]) -> None:
+    """Give each call, import and raise to the innermost symbol that contains it."""
+    if not refs:
+        return
+    ordered = sorted(symbols[1:], key=lambda s: s.start)
+    found: dict[int, dict[str, set[str]]] = {}
+    for what, node, value in refs:
+        point = node.start_point
+        owner = symbols[0]
+        for sym in ordered:  # innermost = last containing one in start order
+            if sym.start > point:
+                break
+            if sym.start <= point < sym.end:
+                owner = sym
+        found.setdefault(id(owner), {}).setdefault(what, set()).add(value)
+    for sym in symbols:
+        for what, values in found.get(id(sym), {}).items():
+            setattr(sym, what, sorted(values))
+
+
+def parse(source: bytes, language: str, old_tree: Tree | None = None) -> Tree:
+    return new_parser(language).parse(source, old_tree) if old_tree else new_parser(language).parse(source)
+
+
+def extract_source(source: bytes, language: str) -> Extraction:
+    """Parse and extract in one step (the scanner's path)."""
+    return extract_tree(parse(source, language), source, language)
+
+
+def observations(symbol: Symbol) -> list[tuple[str, str]]:
+    """The (predicate, value) pairs one parse asserts about a symbol.
+
+    Locations are not predicates here: line numbers move with every edit above
+    them, so the store keeps them in place instead of in the append-only log.
+    """
+    out = [("kind", symbol.kind), ("body_hash", symbol.body_hash)]
+    if symbol.signature is not None:
+        out.append(("signature", symbol.signature))
+    if symbol.signature is not None and symbol.arity is not None:
+        out += [("arity", symbol.arity), ("parameters", json.dumps(symbol.parameters))]
+    if symbol.docstring:
+        out.append(("docstring", symbol.docstring))
+    out += [("decorated_by", d) for d in symbol.decorators]
+    out += [("calls", c) for c in symbol.calls]
+    out += [("imports", i) for i in symbol.imports]
+    out += [("raises", r) for r in symbol.raises]
+    return out
+
+
+def supported(language: str) -> bool:
+    return language_named(language) is not None

@@ -1,0 +1,101 @@
+"""Grammar loading and tag queries, one entry per language.
+
+Language knowledge lives in two places only: the official grammar wheel's own
+``tags.scm`` and our extension in ``queries/<name>.scm``. The extractor reads
+captures by name and never asks which language it is looking at.
+
+>>> spec = language_for_path("src/app.ts")
+>>> spec.name
+'typescript'
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.resources
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import PurePath
+
+from tree_sitter import Language, Parser, Query
+
+
+@dataclass(frozen=True)
+class LanguageSpec:
+    """How to parse one language: its grammar wheel and its query files."""
+
+    name: str
+    extensions: tuple[str, ...]
+    module: str  # the grammar wheel's import name
+    entry: str = "language"  # function in the wheel returning the grammar
+    tags_from: tuple[str, ...] = ()  # wheels whose tags.scm we start from
+    comment_prefixes: tuple[str, ...] = ("//",)
+
+
+LANGUAGES: tuple[LanguageSpec, ...] = (
+    LanguageSpec("python", (".py", ".pyi"), "tree_sitter_python",
+                 tags_from=("tree_sitter_python",), comment_prefixes=("#",)),
+    LanguageSpec("javascript", (".js", ".mjs", ".cjs", ".jsx"), "tree_sitter_javascript",
+                 tags_from=("tree_sitter_javascript",)),
+    # TypeScript's tags.scm only adds TS patterns to JavaScript's.
+    LanguageSpec("typescript", (".ts", ".mts", ".cts"), "tree_sitter_typescript",
+                 entry="language_typescript",
+                 tags_from=("tree_sitter_javascript", "tree_sitter_typescript")),
+    LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", entry="language_tsx",
+                 tags_from=("tree_sitter_javascript", "tree_sitter_typescript")),
+    LanguageSpec("go", (".go",), "tree_sitter_go", tags_from=("tree_sitter_go",)),
+    LanguageSpec("rust", (".rs",), "tree_sitter_rust", tags_from=("tree_sitter_rust",)),
+    LanguageSpec("java", (".java",), "tree_sitter_java", tags_from=("tree_sitter_java",)),
+)
+
+_BY_EXTENSION = {ext: spec for spec in LANGUAGES for ext in spec.extensions}
+_BY_NAME = {spec.name: spec for spec in LANGUAGES}
+
+
+def language_for_path(path: str | PurePath) -> LanguageSpec | None:
+    """The language of a file by its extension, or None when we do not know it."""
+    return _BY_EXTENSION.get(PurePath(path).suffix.lower())
+
+
+def language_named(name: str) -> LanguageSpec | None:
+    return _BY_NAME.get(name)
+
+
+def language_for_id(language_id: str) -> LanguageSpec | None:
+    """Map an LSP ``languageId`` (``typescriptreact``, ``python``...) to a spec."""
+    aliases = {"typescriptreact": "tsx", "javascriptreact": "javascript"}
+    return _BY_NAME.get(aliases.get(language_id, language_id))
+
+
+@lru_cache(maxsize=None)
+def grammar(name: str) -> Language:
+    spec = _BY_NAME[name]
+    return Language(getattr(importlib.import_module(spec.module), spec.entry)())
+
+
+def new_parser(name: str) -> Parser:
+    """A fresh parser (parsers are not shared between threads)."""
+    return Parser(grammar(name))
+
+
+def _wheel_tags(module: str) -> str:
+    mod = importlib.import_module(module)
+    text = getattr(mod, "TAGS_QUERY", None)
+    if text is None:  # tree-sitter-typescript ships the file but no constant
+        text = importlib.resources.files(module).joinpath("queries/tags.scm").read_text()
+    return text
+
+
+def query_source(name: str) -> str:
+    """The full query text for a language: wheel tags first, then ours."""
+    spec = _BY_NAME[name]
+    parts = [_wheel_tags(module) for module in spec.tags_from]
+    own = importlib.resources.files(__package__).joinpath(f"queries/{name}.scm")
+    if own.is_file():
+        parts.append(own.read_text())
+    return "\n".join(parts)
+
+
+@lru_cache(maxsize=None)
+def query(name: str) -> Query:
+    return Query(grammar(name), query_source(name))

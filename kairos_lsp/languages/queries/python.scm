@@ -1,0 +1,38 @@
+; kairos additions to tree-sitter-python's tags.scm (which has no docstrings,
+; signatures, decorators, imports or raises).
+
+; Docstrings: the first statement of a module, class or function body.
+(module . (expression_statement (string) @doc)) @owner
+(class_definition body: (block . (expression_statement (string) @doc))) @owner
+(function_definition body: (block . (expression_statement (string) @doc))) @owner
+
+; Signatures and parameters.
+(function_definition parameters: (parameters) @params) @owner
+(function_definition return_type: (_) @returns) @owner
+(class_definition superclasses: (argument_list) @params) @owner
+(function_definition parameters: (parameters [
+  (identifier) @param.required
+  (typed_parameter . (identifier) @param.required)
+  (default_parameter name: (_) @param.optional)
+  (typed_default_parameter name: (_) @param.optional)
+  (list_splat_pattern (identifier) @param.variadic)
+  (dictionary_splat_pattern (identifier) @param.variadic)
+  (typed_parameter (list_splat_pattern (identifier) @param.variadic))
+  (typed_parameter (dictionary_splat_pattern (identifier) @param.variadic))
+])) @owner
+
+; Decorators.
+(decorated_definition (decorator) @decorator definition: (_) @owner)
+
+; Imports.
+(import_statement name: (dotted_name) @import.module) @import
+(import_statement name: (aliased_import name: (_) @import.module alias: (_) @import.alias)) @import
+(import_from_statement module_name: (_) @import.module name: (dotted_name) @import.name) @import
+(import_from_statement module_name: (_) @import.module
+  name: (aliased_import name: (_) @import.name alias: (_) @import.alias)) @import
+(import_from_statement module_name: (_) @import.module (wildcard_import) @import.name) @import
+
+; Exceptions raised.
+(raise_statement (call function: (_) @raise.name)) @raise
+(raise_statement . (identifier) @raise.name) @raise
+(raise_statement . (attribute) @raise.name) @raise
