@@ -1,0 +1,279 @@
+"""The memory: one SQLite file, written through sqlite-utils.
+
+>>> store = Store(":memory:")
+>>> store.stats()["observations"]
+0
+
+Writers hand over :class:`FileObservation` batches; each batch is one
+transaction, so a killed process leaves either all of a batch or none of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from sqlite_utils import Database
+
+from kairos_lsp.extract import Extraction, Symbol, observations
+from kairos_lsp.store.migrations import SCHEMA_VERSION, migrations
+
+STORE_DIR = ".kairos"
+STORE_FILE = "memory.db"
+
+
+class StoreError(Exception):
+    """A store that cannot be used; the message is one line for the user."""
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def symbol_key(language: str, path: str, qualname: str) -> str:
+    """``python:src/auth.py:Session.login``; a module is ``python:src/auth.py``."""
+    return f"{language}:{path}:{qualname}" if qualname else f"{language}:{path}"
+
+
+def store_path(workspace: str | os.PathLike, override: str | None = None) -> Path:
+    """Where the memory of a workspace lives: override, ``KAIROS_STORE``, or ``.kairos/memory.db``."""
+    chosen = override or os.environ.get("KAIROS_STORE")
+    if chosen:
+        path = Path(chosen).expanduser()
+        return path if path.is_absolute() else Path(workspace) / path
+    return Path(workspace) / STORE_DIR / STORE_FILE
+
+
+@dataclass(slots=True)
+class FileObservation:
+    """One look at one file. ``extraction`` is None when the content is unchanged."""
+
+    path: str
+    language: str
+    content_hash: str
+    size: int
+    mtime_ns: int
+    extraction: Extraction | None
+
+
+@dataclass(slots=True)
+class WriteResult:
+    files: int = 0
+    added: int = 0
+    negated: int = 0
+    changed_subjects: set[str] = field(default_factory=set)
+
+
+class Store:
+    """Observations, symbols and files of one workspace."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = str(path)
+        if self.path != ":memory:":
+            folder = Path(self.path).parent
+            folder.mkdir(parents=True, exist_ok=True)
+            if folder.name == STORE_DIR and not (folder / ".gitignore").exists():
+                (folder / ".gitignore").write_text("*\n")
+        try:
+            conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False,
+                                   isolation_level=None)
+            conn.execute("PRAGMA busy_timeout = 10000")
+            self.db = Database(conn)
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{self.path} was written by a newer kairos "
+                                 f"(schema {version}, this one knows {SCHEMA_VERSION})")
+            if self.path != ":memory:":
+                self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            if migrations.pending(self.db):
+                with self._write():
+                    pass  # take the write lock so two processes do not migrate at once
+                migrations.apply(self.db)
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the memory at {self.path}: {exc}") from None
+
+    @classmethod
+    def for_workspace(cls, workspace: str | os.PathLike, override: str | None = None) -> "Store":
+        return cls(store_path(workspace, override))
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # -- writing ------------------------------------------------------------
+
+    def write(self, batch: Iterable[FileObservation], source: str = "parse") -> WriteResult:
+        """Record a batch of file observations in one transaction.
+
+        Only what changed is appended: triples the file no longer asserts get
+        a negated observation, new ones a positive observation, and an
+        unchanged file only has its stat refreshed.
+        """
+        result = WriteResult()
+        stamp = now()
+        with self._write() as conn:
+            for item in batch:
+                result.files += 1
+                if item.extraction is None:
+                    conn.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
+                                 (item.size, item.mtime_ns, item.path))
+                    continue
+                self._write_file(conn, item, source, stamp, result)
+        return result
+
+    def _write_file(self, conn, item: FileObservation, source: str, stamp: str,
+                    result: WriteResult) -> None:
+        symbols = item.extraction.symbols
+        keys = [symbol_key(item.language, item.path, s.qualname) for s in symbols]
+        new = {(key, predicate, value)
+               for key, symbol in zip(keys, symbols)
+               for predicate, value in observations(symbol) + [("defined_at", item.path)]}
+        old = set(conn.execute("SELECT subject, predicate, object FROM current WHERE path = ?",
+                               (item.path,)))
+        added = sorted(new - old)
+        gone = sorted(old - new)
+        if gone:
+            self._append(conn, gone, 1, source, stamp, item.content_hash, item.path)
+            conn.executemany("DELETE FROM current WHERE subject = ? AND predicate = ? AND object = ?",
+                             gone)
+        if added:
+            first = self._append(conn, added, 0, source, stamp, item.content_hash, item.path)
+            conn.executemany(
+                "INSERT OR REPLACE INTO current (subject, predicate, object, path, observation_id) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(s, p, o, item.path, first + i) for i, (s, p, o) in enumerate(added)])
+        result.added += len(added)
+        result.negated += len(gone)
+        result.changed_subjects.update(t[0] for t in added)
+        result.changed_subjects.update(t[0] for t in gone)
+        conn.execute("DELETE FROM symbols WHERE path = ?", (item.path,))
+        conn.executemany(
+            "INSERT OR REPLACE INTO symbols VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [_symbol_row(key, item, s) for key, s in zip(keys, symbols)])
+        conn.execute(
+            "INSERT OR REPLACE INTO files (path, language, content_hash, size, mtime_ns, "
+            "observed_at, has_errors) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (item.path, item.language, item.content_hash, item.size, item.mtime_ns, stamp,
+             int(item.extraction.has_errors)))
+
+    @staticmethod
+    def _append(conn, triples: list[tuple[str, str, str]], negated: int, source: str,
+                stamp: str, file_hash: str | None, path: str | None) -> int:
+        """Append observations; returns the id of the first (ids are consecutive
+        because the batch holds the write lock)."""
+        first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM observations").fetchone()[0]
+        conn.executemany(
+            "INSERT INTO observations (id, subject, predicate, object, negated, source, "
+            "observed_at, file_hash, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(first + i, s, p, o, negated, source, stamp, file_hash, path)
+             for i, (s, p, o) in enumerate(triples)])
+        return first
+
+    def forget_files(self, paths: Iterable[str], source: str = "parse") -> WriteResult:
+        """Files that are gone: everything they asserted is negated, their symbols dropped."""
+        result = WriteResult()
+        stamp = now()
+        with self._write() as conn:
+            for path in paths:
+                gone = sorted(conn.execute(
+                    "SELECT subject, predicate, object FROM current WHERE path = ?", (path,)))
+                if gone:
+                    self._append(conn, gone, 1, source, stamp, None, path)
+                conn.execute("DELETE FROM current WHERE path = ?", (path,))
+                conn.execute("DELETE FROM symbols WHERE path = ?", (path,))
+                conn.execute("DELETE FROM files WHERE path = ?", (path,))
+                result.files += 1
+                result.negated += len(gone)
+                result.changed_subjects.update(t[0] for t in gone)
+        return result
+
+    # -- reading ------------------------------------------------------------
+
+    def file_states(self) -> dict[str, tuple[int, int, str]]:
+        """``{path: (size, mtime_ns, content_hash)}`` for every file we know."""
+        return {row[0]: (row[1], row[2], row[3]) for row in self.db.execute(
+            "SELECT path, size, mtime_ns, content_hash FROM files")}
+
+    def file(self, path: str) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM files WHERE path = ?", [path]))
+        return rows[0] if rows else None
+
+    def symbol(self, key: str) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM symbols WHERE key = ?", [key]))
+        return rows[0] if rows else None
+
+    def symbols_in(self, path: str) -> list[dict]:
+        return list(self.db.query(
+            "SELECT * FROM symbols WHERE path = ? ORDER BY start_line, start_col", [path]))
+
+    def symbols_named(self, name: str) -> list[dict]:
+        return list(self.db.query("SELECT * FROM symbols WHERE name = ? ORDER BY key", [name]))
+
+    def symbol_by_qualname(self, path: str, qualname: str) -> dict | None:
+        rows = list(self.db.query(
+            "SELECT * FROM symbols WHERE path = ? AND qualname = ?", [path, qualname]))
+        return rows[0] if rows else None
+
+    def symbol_at(self, path: str, line: int, col: int | None = None) -> dict | None:
+        """The innermost non-module symbol whose range holds the position."""
+        rows = list(self.db.query(
+            "SELECT * FROM symbols WHERE path = ? AND qualname != '' "
+            "AND start_line <= :line AND end_line >= :line ORDER BY start_line, start_col",
+            {"path": path, "line": line}))
+        inside = [r for r in rows if col is None or _contains(r, line, col)]
+        return inside[-1] if inside else None
+
+    def current(self, subject: str) -> list[dict]:
+        """What the latest parse asserts about a subject, with the observation behind each."""
+        return list(self.db.query(
+            "SELECT c.predicate, c.object, o.id, o.source, o.observed_at, o.file_hash, o.path "
+            "FROM current c JOIN observations o ON o.id = c.observation_id "
+            "WHERE c.subject = ? ORDER BY c.predicate, c.object", [subject]))
+
+    def history(self, subject: str) -> list[dict]:
+        """Every observation ever made about a subject, oldest first."""
+        return list(self.db.query(
+            "SELECT * FROM observations WHERE subject = ? ORDER BY id", [subject]))
+
+    def subjects(self) -> list[str]:
+        """Every subject the log has seen, current or not."""
+        return [row[0] for row in self.db.execute(
+            "SELECT DISTINCT subject FROM observations ORDER BY subject")]
+
+    def stats(self) -> dict[str, int]:
+        counts = {}
+        for table in ("files", "symbols", "observations", "current"):
+            counts[table] = self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        counts["schema_version"] = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if self.path != ":memory:" and os.path.exists(self.path):
+            counts["bytes"] = sum(os.path.getsize(self.path + suffix)
+                                  for suffix in ("", "-wal") if os.path.exists(self.path + suffix))
+        return counts
+
+
+def _contains(row: dict, line: int, col: int) -> bool:
+    start = (row["start_line"], row["start_col"])
+    end = (row["end_line"], row["end_col"])
+    return start <= (line, col) <= end
+
+
+def _symbol_row(key: str, item: FileObservation, s: Symbol) -> tuple:
+    return (key, item.path, item.language, s.qualname, s.name, s.kind, s.start[0], s.start[1],
+            s.end[0], s.end[1], s.name_start[0], s.name_start[1], s.name_end[1], s.body_hash)

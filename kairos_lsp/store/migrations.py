@@ -1,0 +1,39 @@
+"""Forward-only schema migrations, applied in order when a store opens.
+
+Version 1 is ``schema.sql``; each later version is one small function here.
+``PRAGMA user_version`` mirrors the number applied, so a store written by a
+newer kairos is refused instead of misread.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("kairos")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    schema = importlib.resources.files(__package__).joinpath("schema.sql").read_text()
+    for statement in schema.split(";"):  # executescript would commit mid-migration
+        if statement.strip(" \n") and not all(
+                line.startswith("--") for line in statement.strip().splitlines()):
+            db.execute(statement)
+
+
+@migrations()
+def m002_files_has_errors(db: Database) -> None:
+    # Files that only parsed with errors are worth a second look when they change.
+    db.execute("ALTER TABLE files ADD COLUMN has_errors INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m003_observations_by_path(db: Database) -> None:
+    # Retracting everything a deleted file said must not scan the whole log.
+    db.execute("CREATE INDEX IF NOT EXISTS observations_path ON observations(path)")
+
+
+SCHEMA_VERSION = len(migrations._migrations)
