@@ -18,9 +18,9 @@ migrations = Migrations("kairos")
 @migrations()
 def m001_initial(db: Database) -> None:
     schema = importlib.resources.files(__package__).joinpath("schema.sql").read_text()
-    for statement in schema.split(";"):  # executescript would commit mid-migration
-        if statement.strip(" \n") and not all(
-                line.startswith("--") for line in statement.strip().splitlines()):
+    code = "\n".join(line.split("--", 1)[0] for line in schema.splitlines())
+    for statement in code.split(";"):  # executescript would commit mid-migration
+        if statement.strip():
             db.execute(statement)
 
 
