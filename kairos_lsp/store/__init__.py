@@ -234,7 +234,7 @@ class Store:
     def symbol_at(self, path: str, line: int, col: int | None = None) -> dict | None:
         """The innermost non-module symbol whose range holds the position."""
         rows = list(self.db.query(
-            "SELECT * FROM symbols WHERE path = ? AND qualname != '' "
+            "SELECT * FROM symbols WHERE path = :path AND qualname != '' "
             "AND start_line <= :line AND end_line >= :line ORDER BY start_line, start_col",
             {"path": path, "line": line}))
         inside = [r for r in rows if col is None or _contains(r, line, col)]
