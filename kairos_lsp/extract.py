@@ -303,23 +303,29 @@ def _symbol(qual: str, kind: str, node: Node, name: Node, source: bytes,
 
 
 def _attribute(symbols: list[Symbol], refs: list[tuple[str, Node, str]]) -> None:
-    """Give each call, import and raise to the innermost symbol that contains it."""
+    """Give each call, import and raise to the innermost symbol that contains it.
+
+    One sweep over symbols and references in document order, with a stack of
+    the symbols that are open at the current position.
+    """
     if not refs:
         return
-    ordered = sorted(symbols[1:], key=lambda s: s.start)
     found: dict[int, dict[str, set[str]]] = {}
-    for what, node, value in refs:
-        point = node.start_point
-        owner = symbols[0]
-        for sym in ordered:  # innermost = last containing one in start order
-            if sym.start > point:
-                break
-            if sym.start <= point < sym.end:
-                owner = sym
-        found.setdefault(id(owner), {}).setdefault(what, set()).add(value)
-    for sym in symbols:
-        for what, values in found.get(id(sym), {}).items():
-            setattr(sym, what, sorted(values))
+    ordered = sorted(range(1, len(symbols)), key=lambda i: symbols[i].start)
+    stack = [0]  # the module holds everything
+    next_sym = 0
+    for what, node, value in sorted(refs, key=lambda r: r[1].start_byte):
+        point = tuple(node.start_point)
+        while next_sym < len(ordered) and symbols[ordered[next_sym]].start <= point:
+            stack.append(ordered[next_sym])
+            next_sym += 1
+        while len(stack) > 1 and not point < symbols[stack[-1]].end:
+            stack.pop()
+        # A popped-too-early sibling cannot hold the point: symbols nest or are disjoint.
+        found.setdefault(stack[-1], {}).setdefault(what, set()).add(value)
+    for index, groups in found.items():
+        for what, values in groups.items():
+            setattr(symbols[index], what, sorted(values))
 
 
 def parse(source: bytes, language: str, old_tree: Tree | None = None) -> Tree:

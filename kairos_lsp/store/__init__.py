@@ -91,6 +91,7 @@ class Store:
             if self.path != ":memory:":
                 self.db.enable_wal()
             self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA cache_size = -65536")  # 64 MiB: index inserts stay in memory
             if migrations.pending(self.db):
                 with self._write():
                     pass  # take the write lock so two processes do not migrate at once
@@ -145,20 +146,20 @@ class Store:
         new = {(key, predicate, value)
                for key, symbol in zip(keys, symbols)
                for predicate, value in observations(symbol) + [("defined_at", item.path)]}
-        old = set(conn.execute("SELECT subject, predicate, object FROM current WHERE path = ?",
-                               (item.path,)))
-        added = sorted(new - old)
-        gone = sorted(old - new)
+        old = {(s, p, o): oid for oid, s, p, o in conn.execute(
+            "SELECT o.id, o.subject, o.predicate, o.object FROM current c "
+            "JOIN observations o ON o.id = c.observation_id WHERE c.path = ?", (item.path,))}
+        added = sorted(new.difference(old))
+        gone = sorted(set(old).difference(new))
+        version = self._version(conn, item.path, item.content_hash, source, stamp)
         if gone:
-            self._append(conn, gone, 1, source, stamp, item.content_hash, item.path)
-            conn.executemany("DELETE FROM current WHERE subject = ? AND predicate = ? AND object = ?",
-                             gone)
+            self._append(conn, gone, 1, version)
+            conn.executemany("DELETE FROM current WHERE observation_id = ?",
+                             [(old[t],) for t in gone])
         if added:
-            first = self._append(conn, added, 0, source, stamp, item.content_hash, item.path)
-            conn.executemany(
-                "INSERT OR REPLACE INTO current (subject, predicate, object, path, observation_id) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(s, p, o, item.path, first + i) for i, (s, p, o) in enumerate(added)])
+            first = self._append(conn, added, 0, version)
+            conn.executemany("INSERT INTO current (observation_id, path) VALUES (?, ?)",
+                             [(first + i, item.path) for i in range(len(added))])
         result.added += len(added)
         result.negated += len(gone)
         result.changed_subjects.update(t[0] for t in added)
@@ -174,16 +175,20 @@ class Store:
              int(item.extraction.has_errors)))
 
     @staticmethod
-    def _append(conn, triples: list[tuple[str, str, str]], negated: int, source: str,
-                stamp: str, file_hash: str | None, path: str | None) -> int:
+    def _version(conn, path: str, content_hash: str | None, source: str, stamp: str) -> int:
+        return conn.execute(
+            "INSERT INTO versions (path, content_hash, source, observed_at) VALUES (?, ?, ?, ?)",
+            (path, content_hash, source, stamp)).lastrowid
+
+    @staticmethod
+    def _append(conn, triples: list[tuple[str, str, str]], negated: int, version: int) -> int:
         """Append observations; returns the id of the first (ids are consecutive
         because the batch holds the write lock)."""
         first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM observations").fetchone()[0]
         conn.executemany(
-            "INSERT INTO observations (id, subject, predicate, object, negated, source, "
-            "observed_at, file_hash, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(first + i, s, p, o, negated, source, stamp, file_hash, path)
-             for i, (s, p, o) in enumerate(triples)])
+            "INSERT INTO observations (id, subject, predicate, object, negated, version_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(first + i, s, p, o, negated, version) for i, (s, p, o) in enumerate(triples)])
         return first
 
     def forget_files(self, paths: Iterable[str], source: str = "parse") -> WriteResult:
@@ -193,12 +198,12 @@ class Store:
         with self._write() as conn:
             for path in paths:
                 gone = sorted(conn.execute(
-                    "SELECT subject, predicate, object FROM current WHERE path = ?", (path,)))
+                    "SELECT o.subject, o.predicate, o.object FROM current c "
+                    "JOIN observations o ON o.id = c.observation_id WHERE c.path = ?", (path,)))
                 if gone:
-                    self._append(conn, gone, 1, source, stamp, None, path)
-                conn.execute("DELETE FROM current WHERE path = ?", (path,))
-                conn.execute("DELETE FROM symbols WHERE path = ?", (path,))
-                conn.execute("DELETE FROM files WHERE path = ?", (path,))
+                    self._append(conn, gone, 1, self._version(conn, path, None, source, stamp))
+                for table in ("current", "symbols", "files"):
+                    conn.execute(f"DELETE FROM {table} WHERE path = ?", (path,))
                 result.files += 1
                 result.negated += len(gone)
                 result.changed_subjects.update(t[0] for t in gone)
@@ -243,14 +248,17 @@ class Store:
     def current(self, subject: str) -> list[dict]:
         """What the latest parse asserts about a subject, with the observation behind each."""
         return list(self.db.query(
-            "SELECT c.predicate, c.object, o.id, o.source, o.observed_at, o.file_hash, o.path "
-            "FROM current c JOIN observations o ON o.id = c.observation_id "
-            "WHERE c.subject = ? ORDER BY c.predicate, c.object", [subject]))
+            "SELECT o.predicate, o.object, o.id, v.source, v.observed_at, "
+            "v.content_hash AS file_hash, v.path FROM observations o "
+            "JOIN current c ON c.observation_id = o.id JOIN versions v ON v.id = o.version_id "
+            "WHERE o.subject = ? ORDER BY o.predicate, o.object", [subject]))
 
     def history(self, subject: str) -> list[dict]:
         """Every observation ever made about a subject, oldest first."""
         return list(self.db.query(
-            "SELECT * FROM observations WHERE subject = ? ORDER BY id", [subject]))
+            "SELECT o.id, o.predicate, o.object, o.negated, v.source, v.observed_at, "
+            "v.content_hash AS file_hash, v.path FROM observations o "
+            "JOIN versions v ON v.id = o.version_id WHERE o.subject = ? ORDER BY o.id", [subject]))
 
     def subjects(self) -> list[str]:
         """Every subject the log has seen, current or not."""
@@ -259,7 +267,7 @@ class Store:
 
     def stats(self) -> dict[str, int]:
         counts = {}
-        for table in ("files", "symbols", "observations", "current"):
+        for table in ("files", "symbols", "versions", "observations", "current"):
             counts[table] = self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         counts["schema_version"] = self.db.execute("PRAGMA user_version").fetchone()[0]
         if self.path != ":memory:" and os.path.exists(self.path):

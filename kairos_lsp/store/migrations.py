@@ -31,9 +31,9 @@ def m002_files_has_errors(db: Database) -> None:
 
 
 @migrations()
-def m003_observations_by_path(db: Database) -> None:
-    # Retracting everything a deleted file said must not scan the whole log.
-    db.execute("CREATE INDEX IF NOT EXISTS observations_path ON observations(path)")
+def m003_versions_by_path(db: Database) -> None:
+    # "What did this file look like before" must not scan every version.
+    db.execute("CREATE INDEX IF NOT EXISTS versions_path ON versions(path, id)")
 
 
 SCHEMA_VERSION = len(migrations._migrations)

@@ -32,28 +32,30 @@ CREATE TABLE IF NOT EXISTS symbols (
 CREATE INDEX IF NOT EXISTS symbols_path ON symbols(path);
 CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
 
--- The append-only log: one source saw one thing at one time. A row with
--- negated = 1 says the source saw that the thing no longer holds.
+-- Each time a source looked at a file: which content it saw, and when.
+CREATE TABLE IF NOT EXISTS versions (
+    id           INTEGER PRIMARY KEY,
+    path         TEXT NOT NULL,
+    content_hash TEXT,                  -- NULL: the file was gone
+    source       TEXT NOT NULL,         -- parse | edit | terminal | daemon | llm | user
+    observed_at  TEXT NOT NULL          -- ISO 8601 UTC
+);
+
+-- The append-only log: what one look saw about one subject. A row with
+-- negated = 1 says the look saw that the thing no longer holds.
 CREATE TABLE IF NOT EXISTS observations (
     id          INTEGER PRIMARY KEY,
     subject     TEXT NOT NULL,
     predicate   TEXT NOT NULL,
     object      TEXT NOT NULL,
     negated     INTEGER NOT NULL DEFAULT 0,
-    source      TEXT NOT NULL,          -- parse | edit | terminal | daemon | llm | user
-    observed_at TEXT NOT NULL,          -- ISO 8601 UTC
-    file_hash   TEXT,                   -- content hash of the file it came from
-    path        TEXT
+    version_id  INTEGER NOT NULL REFERENCES versions(id)
 );
 CREATE INDEX IF NOT EXISTS observations_subject ON observations(subject, predicate);
 
--- Which triples the latest look at each file asserts (derived from the log).
+-- Which observations the latest look at each file still stands behind.
 CREATE TABLE IF NOT EXISTS current (
-    subject        TEXT NOT NULL,
-    predicate      TEXT NOT NULL,
-    object         TEXT NOT NULL,
-    path           TEXT NOT NULL,
-    observation_id INTEGER NOT NULL,
-    PRIMARY KEY (subject, predicate, object)
-) WITHOUT ROWID;
+    observation_id INTEGER PRIMARY KEY,
+    path           TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS current_path ON current(path);

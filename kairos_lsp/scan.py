@@ -1,0 +1,235 @@
+"""Walk a workspace, read what changed, extract it on every core, store it.
+
+>>> report = scan_workspace(root, store)          # doctest: +SKIP
+>>> report.parsed, report.unchanged, report.skipped[:1]
+(212, 0, [('assets/logo.py', 'binary file')])
+
+A file whose size and mtime match what the store knows is not even read; a
+file whose content hash matches is not parsed. Results are written in
+batches, one transaction each, so a killed scan resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pathspec
+
+from kairos_lsp.config import Settings
+from kairos_lsp.extract import extract_source
+from kairos_lsp.languages import language_for_path
+from kairos_lsp.store import STORE_DIR, FileObservation, Store, WriteResult
+
+ALWAYS_SKIPPED = {".git", ".hg", ".svn", STORE_DIR, "__pycache__"}
+BATCH = 64
+PARALLEL_FROM = 24  # fewer files than this are cheaper to parse in-process
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class ScanReport:
+    seen: int = 0
+    parsed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    added: int = 0
+    negated: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    stopped: bool = False
+
+
+@dataclass(slots=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _ignore_spec(folder: Path, patterns: list[str]) -> pathspec.PathSpec | None:
+    gitignore = folder / ".gitignore"
+    lines = list(patterns)
+    if gitignore.is_file():
+        try:
+            lines += gitignore.read_text(errors="replace").splitlines()
+        except OSError:
+            pass
+    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+
+
+def iter_source_files(root: Path, exclude: tuple[str, ...] = ()) -> Iterator[str]:
+    """Workspace-relative paths of files in a language we know, honouring .gitignore files and ``exclude``."""
+    root = root.resolve()
+    # Each entry: (folder the spec is relative to, spec); nested .gitignore files stack.
+    specs: dict[Path, list[tuple[Path, pathspec.PathSpec]]] = {}
+    top = _ignore_spec(root, list(exclude))
+    specs[root] = [(root, top)] if top else []
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        active = specs.pop(here, [])
+        own = _ignore_spec(here, []) if here != root else None
+        if own:
+            active = active + [(here, own)]
+
+        def ignored(name: str, is_dir: bool) -> bool:
+            for base, spec in active:
+                rel = (here / name).relative_to(base).as_posix() + ("/" if is_dir else "")
+                if spec.match_file(rel):
+                    return True
+            return False
+
+        dirs[:] = sorted(d for d in dirs if d not in ALWAYS_SKIPPED and not ignored(d, True))
+        for d in dirs:
+            specs[here / d] = active
+        for name in sorted(files):
+            if language_for_path(name) and not ignored(name, False):
+                yield (here / name).relative_to(root).as_posix()
+
+
+def observe_file(root: str, rel: str, known: tuple[int, int, str] | None,
+                 max_bytes: int) -> FileObservation | Skipped | None:
+    """Read and extract one file. None when size and mtime say it is unchanged."""
+    path = os.path.join(root, rel)
+    try:
+        st = os.stat(path)
+        if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
+            return None
+        if st.st_size > max_bytes:
+            return Skipped(rel, f"larger than {max_bytes:,} bytes ({st.st_size:,})")
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return Skipped(rel, f"unreadable: {exc.strerror or exc}")
+    reason = unusable(data)
+    if reason:
+        return Skipped(rel, reason)
+    language = language_for_path(rel).name
+    digest = content_hash(data)
+    if known and known[2] == digest:
+        return FileObservation(rel, language, digest, st.st_size, st.st_mtime_ns, None)
+    return FileObservation(rel, language, digest, st.st_size, st.st_mtime_ns,
+                           extract_source(data, language))
+
+
+def unusable(data: bytes) -> str | None:
+    """Why a file's bytes are not source code we should parse, or None."""
+    if b"\0" in data[:8192]:
+        return "binary file"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 (byte {exc.start})"
+    return None
+
+
+def _observe_chunk(args: tuple[str, list[tuple[str, tuple | None]], int]) -> list:
+    root, items, max_bytes = args
+    return [(rel, observe_file(root, rel, known, max_bytes)) for rel, known in items]
+
+
+def scan_workspace(root: str | os.PathLike, store: Store, settings: Settings = Settings(),
+                   progress: Progress | None = None, on_skip: Callable[[str, str], None] | None = None,
+                   should_stop: Callable[[], bool] = lambda: False, jobs: int | None = None,
+                   source: str = "parse") -> ScanReport:
+    """Bring the store up to date with the files under ``root``."""
+    started = time.perf_counter()
+    root = Path(root).resolve()
+    report = ScanReport()
+    known = store.file_states()
+    paths = list(iter_source_files(root, settings.exclude))
+    report.seen = len(paths)
+    items = [(rel, known.get(rel)) for rel in paths]
+    pending: list[FileObservation] = []
+
+    def flush() -> None:
+        if pending:
+            result = store.write(pending, source=source)
+            report.added += result.added
+            report.negated += result.negated
+            pending.clear()
+
+    done = 0
+    for rel, outcome in _observe_all(str(root), items, settings.max_file_bytes, jobs):
+        done += 1
+        if isinstance(outcome, Skipped):
+            report.skipped.append((outcome.path, outcome.reason))
+            if on_skip:
+                on_skip(outcome.path, outcome.reason)
+        elif outcome is None or outcome.extraction is None:
+            report.unchanged += 1
+            if outcome is not None:
+                pending.append(outcome)  # same bytes, new mtime: remember the stat
+        else:
+            report.parsed += 1
+            pending.append(outcome)
+        if len(pending) >= BATCH:
+            flush()
+        if progress:
+            progress(done, len(items), rel)
+        if should_stop():
+            report.stopped = True
+            break
+    flush()
+    if not report.stopped:
+        seen = set(paths)
+        gone = [p for p in known if p not in seen]
+        if gone:
+            result = store.forget_files(gone, source=source)
+            report.removed = len(gone)
+            report.negated += result.negated
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _observe_all(root: str, items: list, max_bytes: int, jobs: int | None) -> Iterator[tuple]:
+    """Yield (path, outcome) in order, using a process per core for big batches."""
+    jobs = jobs or os.cpu_count() or 1
+    # Only files whose stat changed need a worker at all.
+    todo = []
+    for rel, known in items:
+        if known and _stat_matches(os.path.join(root, rel), known):
+            yield rel, None
+        else:
+            todo.append((rel, known))
+    if jobs <= 1 or len(todo) < PARALLEL_FROM:
+        for rel, known in todo:
+            yield rel, observe_file(root, rel, known, max_bytes)
+        return
+    size = max(4, min(32, len(todo) // (jobs * 8) or 1))
+    chunks = [(root, todo[i:i + size], max_bytes) for i in range(0, len(todo), size)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for results in pool.map(_observe_chunk, chunks):
+            yield from results
+
+
+def _stat_matches(path: str, known: tuple[int, int, str]) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return st.st_size == known[0] and st.st_mtime_ns == known[1]
+
+
+def record_buffer(store: Store, rel: str, language: str, data: bytes, extraction,
+                  source: str = "edit", mtime_ns: int = 0):
+    """Store what an open buffer (not yet saved, maybe) says about its symbols.
+
+    Returns the store's WriteResult; writes nothing when the buffer's content
+    hash is what the store already holds for the file.
+    """
+    digest = content_hash(data)
+    known = store.file(rel)
+    if known and known["content_hash"] == digest:
+        return WriteResult()
+    return store.write([FileObservation(rel, language, digest, len(data), mtime_ns, extraction)],
+                       source=source)
