@@ -31,6 +31,7 @@ import hashlib
 import inspect
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -103,9 +104,10 @@ _SIG_FIXES = ((re.compile(r"([(\[<{]) "), r"\1"), (re.compile(r",?\s+([)\]>}])|,
 
 
 def _signature_text(name: str, params: str, returns: str | None) -> str:
-    params = collapse(params, 400)
-    for pattern, repl in _SIG_FIXES:
-        params = pattern.sub(repl, params)
+    if "\n" in params or "  " in params or len(params) > 400:
+        params = collapse(params, 400)
+        for pattern, repl in _SIG_FIXES:
+            params = pattern.sub(repl, params)
     if not params.startswith("("):
         params = f"({params})"
     if returns:
@@ -145,15 +147,15 @@ def _key(node: Node) -> tuple[int, int, int]:
     return (node.start_byte, node.end_byte, node.kind_id)
 
 
-def _callee(name: Node, ref: Node) -> str:
-    """``os.path.join`` rather than ``join``: climb member/attribute nodes that end with the name."""
-    node = name
-    parent = node.parent
-    while (parent is not None and parent.end_byte == name.end_byte
-           and parent.start_byte >= ref.start_byte and _key(parent) != _key(ref)
-           and parent.child_count > 1):
-        node, parent = parent, parent.parent
-    return collapse(_text(node), 120)
+def _callee(name: Node, ref: Node, source: bytes) -> str:
+    """``os.path.join`` rather than ``join``: the call's text up to the end of the name."""
+    start = ref.start_byte
+    if start > name.start_byte:  # some tags.scm capture the arguments as the reference
+        parent = name.parent
+        start = parent.start_byte if parent is not None and parent.end_byte == name.end_byte \
+            else name.start_byte
+    text = source[start:name.end_byte].decode("utf-8", "replace")
+    return text if len(text) < 80 and text.isprintable() and "  " not in text else collapse(text, 120)
 
 
 def _adjacent_docs(docs: list[Node], owner: Node) -> list[Node]:
@@ -204,7 +206,7 @@ def extract_tree(tree: Tree, source: bytes, language: str) -> Extraction:
     defs: dict[tuple, tuple[str, Node, Node]] = {}
     scopes: dict[tuple, tuple[Node, Node]] = {}
     attrs: dict[tuple, dict[str, list[Node]]] = {}
-    refs: list[tuple[str, Node, str]] = []  # (what, anchor node, value)
+    refs: list[tuple[int, str, str]] = []  # (start byte, calls|imports|raises, value)
 
     for _, match in QueryCursor(_prepared_query(language)).matches(root):
         names = match.get("name")
@@ -215,15 +217,16 @@ def extract_tree(tree: Tree, source: bytes, language: str) -> Extraction:
                     bucket.setdefault(cap, []).extend(nodes)
         elif "reference.call" in match and names:
             ref = match["reference.call"][0]
-            refs.append(("calls", ref, _callee(names[0], ref)))
+            refs.append((ref.start_byte, "calls", _callee(names[0], ref, source)))
         elif "import" in match and "import.module" in match:
             value = {"module": collapse(_text(match["import.module"][0]).strip("\"'`"))}
             for part in ("name", "alias"):
                 if f"import.{part}" in match:
                     value[part] = collapse(_text(match[f"import.{part}"][0]))
-            refs.append(("imports", match["import"][0], json.dumps(value, sort_keys=True)))
+            refs.append((match["import"][0].start_byte, "imports", json.dumps(value, sort_keys=True)))
         elif "raise" in match and "raise.name" in match:
-            refs.append(("raises", match["raise"][0], collapse(_text(match["raise.name"][0]), 120)))
+            refs.append((match["raise"][0].start_byte, "raises",
+                         collapse(_text(match["raise.name"][0]), 120)))
         elif "scope" in match and names:
             scopes[_key(match["scope"][0])] = (match["scope"][0], names[0])
         elif names:
@@ -238,6 +241,7 @@ def extract_tree(tree: Tree, source: bytes, language: str) -> Extraction:
                         attrs.setdefault(_key(node), {}).setdefault("doc", []).extend(match["doc"])
 
     symbols = [_module_symbol(root, source, attrs.get(_key(root), {}))]
+    spans = [(0, len(source) + 1)]
     # Walk definitions and scopes in document order, keeping a stack of containers.
     entries = [(k[0], -k[1], "def", v) for k, v in defs.items()]
     entries += [(k[0], -k[1], "scope", v) for k, v in scopes.items()]
@@ -266,9 +270,10 @@ def extract_tree(tree: Tree, source: bytes, language: str) -> Extraction:
         else:
             seen[qual] = 1
         symbols.append(_symbol(qual, kind, node, name, source, a))
+        spans.append((start, -neg_end))
         stack.append((-neg_end, qual, kind))
 
-    _attribute(symbols, refs)
+    _attribute(symbols, spans, refs)
     return Extraction(language, symbols, root.has_error)
 
 
@@ -302,34 +307,40 @@ def _symbol(qual: str, kind: str, node: Node, name: Node, source: bytes,
     return sym
 
 
-def _attribute(symbols: list[Symbol], refs: list[tuple[str, Node, str]]) -> None:
+def _attribute(symbols: list[Symbol], spans: list[tuple[int, int]],
+               refs: list[tuple[int, str, str]]) -> None:
     """Give each call, import and raise to the innermost symbol that contains it.
 
     One sweep over symbols and references in document order, with a stack of
-    the symbols that are open at the current position.
+    the symbols open at the current position (symbols nest or are disjoint).
     """
     if not refs:
         return
     found: dict[int, dict[str, set[str]]] = {}
-    ordered = sorted(range(1, len(symbols)), key=lambda i: symbols[i].start)
+    ordered = sorted(range(1, len(symbols)), key=spans.__getitem__)
     stack = [0]  # the module holds everything
     next_sym = 0
-    for what, node, value in sorted(refs, key=lambda r: r[1].start_byte):
-        point = tuple(node.start_point)
-        while next_sym < len(ordered) and symbols[ordered[next_sym]].start <= point:
+    refs.sort()
+    for start, what, value in refs:
+        while next_sym < len(ordered) and spans[ordered[next_sym]][0] <= start:
             stack.append(ordered[next_sym])
             next_sym += 1
-        while len(stack) > 1 and not point < symbols[stack[-1]].end:
+        while len(stack) > 1 and spans[stack[-1]][1] <= start:
             stack.pop()
-        # A popped-too-early sibling cannot hold the point: symbols nest or are disjoint.
         found.setdefault(stack[-1], {}).setdefault(what, set()).add(value)
     for index, groups in found.items():
         for what, values in groups.items():
             setattr(symbols[index], what, sorted(values))
 
 
+_parsers = threading.local()
+
+
 def parse(source: bytes, language: str, old_tree: Tree | None = None) -> Tree:
-    return new_parser(language).parse(source, old_tree) if old_tree else new_parser(language).parse(source)
+    """Parse with this thread's parser for the language (parsers are not thread-safe)."""
+    cache = _parsers.__dict__
+    parser = cache.get(language) or cache.setdefault(language, new_parser(language))
+    return parser.parse(source, old_tree) if old_tree else parser.parse(source)
 
 
 def extract_source(source: bytes, language: str) -> Extraction:

@@ -118,7 +118,7 @@ def observe_file(root: str, rel: str, known: tuple[int, int, str] | None,
     if known and known[2] == digest:
         return FileObservation(rel, language, digest, st.st_size, st.st_mtime_ns, None)
     return FileObservation(rel, language, digest, st.st_size, st.st_mtime_ns,
-                           extract_source(data, language))
+                           extract_source(data, language)).prepare()
 
 
 def unusable(data: bytes) -> str | None:
@@ -165,7 +165,7 @@ def scan_workspace(root: str | os.PathLike, store: Store, settings: Settings = S
             report.skipped.append((outcome.path, outcome.reason))
             if on_skip:
                 on_skip(outcome.path, outcome.reason)
-        elif outcome is None or outcome.extraction is None:
+        elif outcome is None or outcome.unchanged:
             report.unchanged += 1
             if outcome is not None:
                 pending.append(outcome)  # same bytes, new mtime: remember the stat

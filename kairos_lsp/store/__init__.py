@@ -51,7 +51,11 @@ def store_path(workspace: str | os.PathLike, override: str | None = None) -> Pat
 
 @dataclass(slots=True)
 class FileObservation:
-    """One look at one file. ``extraction`` is None when the content is unchanged."""
+    """One look at one file. ``extraction`` is None when the content is unchanged.
+
+    :meth:`prepare` turns the extraction into plain rows; scan workers call it
+    so that only tuples of strings travel back to the writing process.
+    """
 
     path: str
     language: str
@@ -59,6 +63,27 @@ class FileObservation:
     size: int
     mtime_ns: int
     extraction: Extraction | None
+    triples: set[tuple[str, str, str]] | None = None
+    symbol_rows: list[tuple] | None = None
+    has_errors: bool = False
+
+    @property
+    def unchanged(self) -> bool:
+        return self.extraction is None and self.triples is None
+
+    def prepare(self) -> "FileObservation":
+        if self.extraction is not None:
+            symbols = self.extraction.symbols
+            keys = [symbol_key(self.language, self.path, s.qualname) for s in symbols]
+            defined = ("defined_at", self.path)
+            self.triples = {(key, predicate, value)
+                            for key, symbol in zip(keys, symbols)
+                            for predicate, value in (*observations(symbol), defined)}
+            self.symbol_rows = [_symbol_row(key, self.path, self.language, s)
+                                for key, s in zip(keys, symbols)]
+            self.has_errors = self.extraction.has_errors
+            self.extraction = None
+        return self
 
 
 @dataclass(slots=True)
@@ -74,6 +99,7 @@ class Store:
 
     def __init__(self, path: str | os.PathLike):
         self.path = str(path)
+        self._paths: set[str] | None = None
         if self.path != ":memory:":
             folder = Path(self.path).parent
             folder.mkdir(parents=True, exist_ok=True)
@@ -129,10 +155,11 @@ class Store:
         """
         result = WriteResult()
         stamp = now()
+        self._paths = None
         with self._write() as conn:
             for item in batch:
                 result.files += 1
-                if item.extraction is None:
+                if item.unchanged:
                     conn.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
                                  (item.size, item.mtime_ns, item.path))
                     continue
@@ -141,21 +168,20 @@ class Store:
 
     def _write_file(self, conn, item: FileObservation, source: str, stamp: str,
                     result: WriteResult) -> None:
-        symbols = item.extraction.symbols
-        keys = [symbol_key(item.language, item.path, s.qualname) for s in symbols]
-        new = {(key, predicate, value)
-               for key, symbol in zip(keys, symbols)
-               for predicate, value in observations(symbol) + [("defined_at", item.path)]}
-        old = {(s, p, o): oid for oid, s, p, o in conn.execute(
-            "SELECT o.id, o.subject, o.predicate, o.object FROM current c "
-            "JOIN observations o ON o.id = c.observation_id WHERE c.path = ?", (item.path,))}
+        item.prepare()
+        new = item.triples
+        old = {}
+        if item.path in self._known_paths(conn):
+            old = {(s, p, o): oid for oid, s, p, o in conn.execute(
+                "SELECT o.id, o.subject, o.predicate, o.object FROM current c "
+                "JOIN observations o ON o.id = c.observation_id WHERE c.path = ?", (item.path,))}
         added = sorted(new.difference(old))
         gone = sorted(set(old).difference(new))
         version = self._version(conn, item.path, item.content_hash, source, stamp)
         if gone:
             self._append(conn, gone, 1, version)
-            conn.executemany("DELETE FROM current WHERE observation_id = ?",
-                             [(old[t],) for t in gone])
+            conn.executemany("DELETE FROM current WHERE path = ? AND observation_id = ?",
+                             [(item.path, old[t]) for t in gone])
         if added:
             first = self._append(conn, added, 0, version)
             conn.executemany("INSERT INTO current (observation_id, path) VALUES (?, ?)",
@@ -167,12 +193,18 @@ class Store:
         conn.execute("DELETE FROM symbols WHERE path = ?", (item.path,))
         conn.executemany(
             "INSERT OR REPLACE INTO symbols VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [_symbol_row(key, item, s) for key, s in zip(keys, symbols)])
+            item.symbol_rows)
         conn.execute(
             "INSERT OR REPLACE INTO files (path, language, content_hash, size, mtime_ns, "
             "observed_at, has_errors) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (item.path, item.language, item.content_hash, item.size, item.mtime_ns, stamp,
-             int(item.extraction.has_errors)))
+             int(item.has_errors)))
+
+    def _known_paths(self, conn) -> set[str]:
+        # Cached per write batch: a cold scan then skips a lookup per file.
+        if self._paths is None:
+            self._paths = {row[0] for row in conn.execute("SELECT path FROM files")}
+        return self._paths
 
     @staticmethod
     def _version(conn, path: str, content_hash: str | None, source: str, stamp: str) -> int:
@@ -250,7 +282,8 @@ class Store:
         return list(self.db.query(
             "SELECT o.predicate, o.object, o.id, v.source, v.observed_at, "
             "v.content_hash AS file_hash, v.path FROM observations o "
-            "JOIN current c ON c.observation_id = o.id JOIN versions v ON v.id = o.version_id "
+            "JOIN versions v ON v.id = o.version_id "
+            "JOIN current c ON c.path = v.path AND c.observation_id = o.id "
             "WHERE o.subject = ? ORDER BY o.predicate, o.object", [subject]))
 
     def history(self, subject: str) -> list[dict]:
@@ -259,6 +292,15 @@ class Store:
             "SELECT o.id, o.predicate, o.object, o.negated, v.source, v.observed_at, "
             "v.content_hash AS file_hash, v.path FROM observations o "
             "JOIN versions v ON v.id = o.version_id WHERE o.subject = ? ORDER BY o.id", [subject]))
+
+    def all_symbols(self) -> list[dict]:
+        return list(self.db.query("SELECT * FROM symbols ORDER BY path, start_line, start_col"))
+
+    def language_counts(self) -> dict[str, tuple[int, int]]:
+        """``{language: (files, symbols)}``."""
+        files = dict(self.db.execute("SELECT language, count(*) FROM files GROUP BY language"))
+        symbols = dict(self.db.execute("SELECT language, count(*) FROM symbols GROUP BY language"))
+        return {lang: (files.get(lang, 0), symbols.get(lang, 0)) for lang in sorted({*files, *symbols})}
 
     def subjects(self) -> list[str]:
         """Every subject the log has seen, current or not."""
@@ -282,6 +324,6 @@ def _contains(row: dict, line: int, col: int) -> bool:
     return start <= (line, col) <= end
 
 
-def _symbol_row(key: str, item: FileObservation, s: Symbol) -> tuple:
-    return (key, item.path, item.language, s.qualname, s.name, s.kind, s.start[0], s.start[1],
+def _symbol_row(key: str, path: str, language: str, s: Symbol) -> tuple:
+    return (key, path, language, s.qualname, s.name, s.kind, s.start[0], s.start[1],
             s.end[0], s.end[1], s.name_start[0], s.name_start[1], s.name_end[1], s.body_hash)

@@ -55,7 +55,8 @@ CREATE INDEX IF NOT EXISTS observations_subject ON observations(subject, predica
 
 -- Which observations the latest look at each file still stands behind.
 CREATE TABLE IF NOT EXISTS current (
-    observation_id INTEGER PRIMARY KEY,
-    path           TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS current_path ON current(path);
+    path           TEXT NOT NULL,
+    observation_id INTEGER NOT NULL,
+    PRIMARY KEY (path, observation_id)
+) WITHOUT ROWID;
+

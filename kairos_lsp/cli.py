@@ -1,0 +1,299 @@
+"""``kairos``: the memory from a terminal. A thin layer over scan, store and knowledge.
+
+    kairos scan [PATH]                  bring the memory up to date
+    kairos explain [--json] FILE::QUALNAME | FILE:LINE
+    kairos export --json                everything the memory holds
+    kairos stats                        sizes and counts
+    kairos demo                         scan the bundled example and show what is known
+
+Progress bars and tables when stdout is a terminal; plain, quiet lines when piped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kairos_lsp import __version__
+from kairos_lsp.config import Settings
+from kairos_lsp.knowledge import Knowledge
+from kairos_lsp.languages import language_for_path
+from kairos_lsp.scan import observe_file, scan_workspace
+from kairos_lsp.store import Store, StoreError, store_path
+
+
+class UsageError(Exception):
+    """A mistake in what the user asked; printed as one line, exit status 2."""
+
+
+def find_root(start: Path) -> Path:
+    """The workspace holding ``start``: the nearest folder with ``.kairos`` or ``.git``, else ``start``."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".kairos").is_dir() or (folder / ".git").exists():
+            return folder
+    return start
+
+
+def open_store(root: Path, override: str | None) -> Store:
+    return Store(store_path(root, override))
+
+
+# -- scan -------------------------------------------------------------------------
+
+
+def cmd_scan(args, out: Console, err: Console) -> int:
+    root = Path(args.path).resolve()
+    if not root.is_dir():
+        raise UsageError(f"not a folder: {args.path}")
+    settings = Settings(exclude=tuple(args.exclude or ()), store_path=args.store,
+                        max_file_bytes=args.max_bytes)
+    store = open_store(root, args.store)
+    skip = lambda path, reason: err.print(f"skipped {path}: {reason}", highlight=False, markup=False)
+    try:
+        if out.is_terminal and not args.quiet:
+            with _progress(out) as bar:
+                task = bar.add_task("scanning", total=None)
+                report = scan_workspace(root, store, settings, jobs=args.jobs, on_skip=skip,
+                                        progress=lambda done, total, _: bar.update(task, completed=done, total=total))
+        else:
+            report = scan_workspace(root, store, settings, jobs=args.jobs, on_skip=skip)
+    finally:
+        store.close()
+    if args.json:
+        out.print_json(data={"files": report.seen, "parsed": report.parsed, "unchanged": report.unchanged,
+                             "removed": report.removed, "skipped": len(report.skipped),
+                             "observations_added": report.added, "observations_negated": report.negated,
+                             "seconds": round(report.seconds, 3)})
+    elif not args.quiet:
+        out.print(f"{report.seen} files: {report.parsed} parsed, {report.unchanged} unchanged, "
+                  f"{report.removed} removed, {len(report.skipped)} skipped; "
+                  f"{report.added} observations added, {report.negated} retracted "
+                  f"in {report.seconds:.2f}s", highlight=False)
+    return 0
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=True)
+
+
+# -- explain / export ---------------------------------------------------------------
+
+
+def parse_target(target: str) -> tuple[str, str | None, int | None]:
+    """``FILE::QUALNAME`` -> (file, qualname, None); ``FILE:LINE`` -> (file, None, line); ``FILE`` -> module."""
+    if "::" in target:
+        file, qualname = target.split("::", 1)
+        return file, qualname, None
+    file, _, line = target.rpartition(":")
+    if file and line.isdigit():
+        return file, None, int(line)
+    return target, "", None
+
+
+def cmd_explain(args, out: Console, err: Console) -> int:
+    file, qualname, line = parse_target(args.target)
+    path = Path(file).resolve()
+    if not path.is_file():
+        raise UsageError(f"no such file: {file}")
+    if language_for_path(path) is None:
+        raise UsageError(f"not a language kairos reads: {file}")
+    root = Path(args.root).resolve() if args.root else find_root(path.parent)
+    try:
+        rel = path.relative_to(root).as_posix()
+    except ValueError:
+        raise UsageError(f"{file} is outside the workspace {root}") from None
+    store = open_store(root, args.store)
+    try:
+        refresh_file(store, root, rel)
+        knowledge = Knowledge(store)
+        row = knowledge.find(rel, qualname, line)
+        if row is None:
+            what = f"line {line}" if line is not None else (qualname or "the module")
+            raise UsageError(f"nothing known at {rel} {what}")
+        item = knowledge.explain(row["key"])
+    finally:
+        store.close()
+    if args.json:
+        out.print_json(data=item) if out.is_terminal else print(json.dumps(item, indent=2))
+    else:
+        render_explain(out, item)
+    return 0
+
+
+def refresh_file(store: Store, root: Path, rel: str) -> None:
+    """Make sure the memory holds the file as it is on disk now (cheap when it already does)."""
+    outcome = observe_file(str(root), rel, store.file_states().get(rel), Settings().max_file_bytes)
+    if outcome is not None and hasattr(outcome, "unchanged"):
+        store.write([outcome])
+    elif outcome is not None:
+        raise UsageError(f"cannot read {rel}: {outcome.reason}")
+
+
+def render_explain(out: Console, item: dict) -> None:
+    out.print(f"[bold]{item['symbol']}[/bold]  ({item['kind']})", highlight=False)
+    if item.get("location"):
+        (start, _), (end, _) = item["location"]["range"]
+        out.print(f"{item['location']['path']}:{start + 1}-{end + 1}", highlight=False)
+    if item.get("summary"):
+        out.print(item["summary"], highlight=False, markup=False)
+    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+    for column in ("predicate", "value", "status", "source", "since"):
+        table.add_column(column, overflow="fold")
+    for fact in item["facts"]:
+        value = fact["value"] if isinstance(fact["value"], str) else json.dumps(fact["value"])
+        evidence = fact["evidence"][0] if fact["evidence"] else {}
+        table.add_row(fact["predicate"], value.split("\n")[0], fact["status"],
+                      evidence.get("source", ""), fact.get("valid_from") or "")
+    out.print(table)
+
+
+def cmd_export(args, out: Console, err: Console) -> int:
+    if not args.json:
+        raise UsageError("export writes JSON: pass --json")
+    root = Path(args.root).resolve() if args.root else find_root(Path.cwd())
+    store = open_store(root, args.store)
+    try:
+        items = Knowledge(store).export()
+    finally:
+        store.close()
+    json.dump(items, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
+def cmd_stats(args, out: Console, err: Console) -> int:
+    root = Path(args.root).resolve() if args.root else find_root(Path.cwd())
+    store = open_store(root, args.store)
+    try:
+        counts = store.stats()
+        languages = store.language_counts()
+    finally:
+        store.close()
+    if args.json or not out.is_terminal:
+        print(json.dumps({"store": str(store.path), **counts, "languages": languages}, indent=1))
+        return 0
+    table = Table(title=f"kairos memory at {store.path}", box=None, header_style="bold")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for name, value in counts.items():
+        table.add_row(name, f"{value:,}")
+    for language, (files, symbols) in sorted(languages.items()):
+        table.add_row(f"{language}", f"{files:,} files, {symbols:,} symbols")
+    out.print(table)
+    return 0
+
+
+# -- demo -------------------------------------------------------------------------
+
+
+def cmd_demo(args, out: Console, err: Console) -> int:
+    target = Path(args.into) if args.into else Path(tempfile.mkdtemp(prefix="kairos-demo-"))
+    example = resources.files("kairos_lsp").joinpath("demo")
+    with resources.as_file(example) as source:
+        shutil.copytree(source, target, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__", ".kairos"))
+    out.print(f"[bold]kairos demo[/bold]: the bundled example project, copied to {target}", highlight=False)
+    store = open_store(target, None)
+    try:
+        report = scan_workspace(target, store, Settings())
+        out.print(f"scanned {report.seen} files in {report.seconds:.2f}s: "
+                  f"{store.stats()['symbols']} symbols, {report.added} observations", highlight=False)
+        table = Table(title="What kairos knows", header_style="bold")
+        for column in ("symbol", "kind", "signature", "what it does"):
+            table.add_column(column, overflow="fold")
+        knowledge = Knowledge(store)
+        shown = None
+        for row in store.all_symbols():
+            if not row["qualname"]:
+                continue
+            card = knowledge.card(row["key"])
+            doc = (card["docstring"] or "").split("\n")[0]
+            table.add_row(f"{row['path']}::{row['qualname']}", row["kind"], card["signature"] or "", doc)
+            if shown is None and card["calls"] and card["docstring"]:
+                shown = row["key"]
+        out.print(table)
+        if shown:
+            out.print()
+            render_explain(out, knowledge.explain(shown))
+    finally:
+        store.close()
+    out.print(f"\nTry: kairos explain {target / 'inventory' / 'stock.py'}::Inventory.reserve", highlight=False)
+    return 0
+
+
+# -- entry point ------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kairos", description="The memory of kairos-lsp, from a terminal.")
+    parser.add_argument("--version", action="version", version=f"kairos {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p, root=True):
+        p.add_argument("--store", help="memory file (default: <workspace>/.kairos/memory.db or $KAIROS_STORE)")
+        if root:
+            p.add_argument("--root", help="workspace folder (default: nearest folder with .kairos or .git)")
+
+    p = sub.add_parser("scan", help="bring the memory up to date with the files under PATH")
+    p.add_argument("path", nargs="?", default=".")
+    p.add_argument("--exclude", action="append", metavar="GLOB", help="gitignore-style pattern to skip (repeatable)")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    p.add_argument("--max-bytes", type=int, default=Settings().max_file_bytes, help="skip larger files")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("-q", "--quiet", action="store_true")
+    common(p, root=False)
+    p.set_defaults(func=cmd_scan)
+
+    p = sub.add_parser("explain", help="what the memory holds about one symbol")
+    p.add_argument("target", help="FILE::QUALNAME, FILE:LINE or FILE")
+    p.add_argument("--json", action="store_true")
+    common(p)
+    p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("export", help="the whole memory, one object per symbol")
+    p.add_argument("--json", action="store_true")
+    common(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("stats", help="sizes and counts of the memory")
+    p.add_argument("--json", action="store_true")
+    common(p)
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("demo", help="scan the bundled example project and show what is known")
+    p.add_argument("--into", help="copy the example here instead of a temporary folder")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out = Console()
+    err = Console(stderr=True)
+    try:
+        return args.func(args, out, err)
+    except (UsageError, StoreError) as exc:
+        err.print(f"kairos: {exc}", highlight=False, markup=False)
+        return 2
+    except KeyboardInterrupt:
+        err.print("kairos: interrupted; what was stored so far is kept", highlight=False)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
