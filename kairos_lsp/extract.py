@@ -27,6 +27,7 @@ read by name only:
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import inspect
 import json
@@ -69,6 +70,8 @@ class Symbol:
     calls: list[str] = field(default_factory=list)
     imports: list[str] = field(default_factory=list)
     raises: list[str] = field(default_factory=list)
+    span: tuple[int, int] = (0, 0)  # byte range of the definition node
+    name_span: tuple[int, int] = (0, 0)
 
     @property
     def name(self) -> str:
@@ -90,8 +93,23 @@ class Symbol:
 @dataclass(slots=True)
 class Extraction:
     language: str
-    symbols: list[Symbol]
+    symbols: list[Symbol]  # the module first, then definitions in document order
     has_errors: bool
+    # Calls, imports and raises at module level, with their byte offsets, so
+    # that a re-extraction of one region can keep the rest.
+    module_refs: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """One contiguous change, in bytes and tree-sitter points (what ``Tree.edit`` takes)."""
+
+    start_byte: int
+    old_end_byte: int
+    new_end_byte: int
+    start_point: Point
+    old_end_point: Point
+    new_end_point: Point
 
 
 def collapse(text: str, limit: int = _MAX_TEXT) -> str:
@@ -174,13 +192,28 @@ def _adjacent_docs(docs: list[Node], owner: Node) -> list[Node]:
 
 @lru_cache(maxsize=None)
 def _prepared_query(language: str):
+    """The language's query, with unused patterns disabled, and each pattern's role.
+
+    Knowing the role per pattern index up front keeps the per-match work (the
+    hot loop of a scan) to one list lookup.
+    """
     q = query(language)
     names = [q.capture_name(i) for i in range(q.capture_count)]
+    roles: list[str | None] = []
     for pattern in range(q.pattern_count):
-        if not any(name.startswith(_USED) and _in_pattern(q, pattern, i)
-                   for i, name in enumerate(names)):
+        present = {name for i, name in enumerate(names) if _in_pattern(q, pattern, i)}
+        role = next((r for r, needs in _ROLES if needs <= present or
+                     (r == "definition" and "name" in present and
+                      any(n.startswith("definition.") for n in present))), None)
+        if role is None:
             q.disable_pattern(pattern)  # e.g. Go's every-type-identifier reference pattern
-    return q
+        roles.append(role)
+    return q, roles
+
+
+_ROLES = (("owner", {"owner"}), ("call", {"reference.call", "name"}),
+          ("import", {"import", "import.module"}), ("raise", {"raise", "raise.name"}),
+          ("scope", {"scope", "name"}), ("definition", set(["\0"])))
 
 
 def _in_pattern(q, pattern: int, capture: int) -> bool:
@@ -191,54 +224,62 @@ def _in_pattern(q, pattern: int, capture: int) -> bool:
     return True
 
 
-def _body_hash(node: Node, name: Node | None, source: bytes) -> str:
-    """Hash of the definition without its own name, so a rename keeps the hash."""
-    if name is not None and node.start_byte <= name.start_byte and name.end_byte <= node.end_byte:
-        body = source[node.start_byte:name.start_byte] + source[name.end_byte:node.end_byte]
+def _body_hash(source: bytes, span: tuple[int, int], name_span: tuple[int, int]) -> str:
+    """Hash of the definition without its own name and with whitespace folded,
+    so a rename or a re-indent keeps the hash."""
+    if span[0] <= name_span[0] and name_span[1] <= span[1]:
+        body = source[span[0]:name_span[0]] + source[name_span[1]:span[1]]
     else:
-        body = source[node.start_byte:node.end_byte]
+        body = source[span[0]:span[1]]
     return hashlib.blake2b(b" ".join(body.split()), digest_size=8).hexdigest()
 
 
-def extract_tree(tree: Tree, source: bytes, language: str) -> Extraction:
-    """All symbols of one parsed file, outermost first."""
+def extract_tree(tree: Tree, source: bytes, language: str,
+                 byte_range: tuple[int, int] | None = None) -> Extraction:
+    """All symbols of one parsed file, outermost first (or those in ``byte_range``)."""
     root = tree.root_node
     defs: dict[tuple, tuple[str, Node, Node]] = {}
     scopes: dict[tuple, tuple[Node, Node]] = {}
     attrs: dict[tuple, dict[str, list[Node]]] = {}
     refs: list[tuple[int, str, str]] = []  # (start byte, calls|imports|raises, value)
 
-    for _, match in QueryCursor(_prepared_query(language)).matches(root):
-        names = match.get("name")
-        if "owner" in match:
+    q, roles = _prepared_query(language)
+    cursor = QueryCursor(q)
+    if byte_range is not None:
+        cursor.set_byte_range(*byte_range)
+    for pattern, match in cursor.matches(root):
+        role = roles[pattern]
+        if role == "call":
+            ref = match["reference.call"][0]
+            refs.append((ref.start_byte, "calls", _callee(match["name"][0], ref, source)))
+        elif role == "owner":
             bucket = attrs.setdefault(_key(match["owner"][0]), {})
             for cap, nodes in match.items():
                 if cap != "owner":
                     bucket.setdefault(cap, []).extend(nodes)
-        elif "reference.call" in match and names:
-            ref = match["reference.call"][0]
-            refs.append((ref.start_byte, "calls", _callee(names[0], ref, source)))
-        elif "import" in match and "import.module" in match:
+        elif role == "definition":
+            name = match["name"][0]
+            for cap, nodes in match.items():
+                if cap.startswith("definition."):
+                    kind = cap[11:]
+                    node = nodes[0]
+                    key = _key(node)
+                    old = defs.get(key)
+                    if old is None or _KIND_RANK.get(kind, 9) < _KIND_RANK.get(old[0], 9):
+                        defs[key] = (kind, node, name)
+                    if "doc" in match:
+                        attrs.setdefault(key, {}).setdefault("doc", []).extend(match["doc"])
+        elif role == "import":
             value = {"module": collapse(_text(match["import.module"][0]).strip("\"'`"))}
             for part in ("name", "alias"):
                 if f"import.{part}" in match:
                     value[part] = collapse(_text(match[f"import.{part}"][0]))
             refs.append((match["import"][0].start_byte, "imports", json.dumps(value, sort_keys=True)))
-        elif "raise" in match and "raise.name" in match:
+        elif role == "raise":
             refs.append((match["raise"][0].start_byte, "raises",
                          collapse(_text(match["raise.name"][0]), 120)))
-        elif "scope" in match and names:
-            scopes[_key(match["scope"][0])] = (match["scope"][0], names[0])
-        elif names:
-            for cap, nodes in match.items():
-                if cap.startswith("definition."):
-                    kind = cap.split(".", 1)[1]
-                    node = nodes[0]
-                    old = defs.get(_key(node))
-                    if old is None or _KIND_RANK.get(kind, 9) < _KIND_RANK.get(old[0], 9):
-                        defs[_key(node)] = (kind, node, names[0])
-                    if "doc" in match:
-                        attrs.setdefault(_key(node), {}).setdefault("doc", []).extend(match["doc"])
+        elif role == "scope":
+            scopes[_key(match["scope"][0])] = (match["scope"][0], match["name"][0])
 
     symbols = [_module_symbol(root, source, attrs.get(_key(root), {}))]
     spans = [(0, len(source) + 1)]
@@ -273,21 +314,23 @@ def extract_tree(tree: Tree, source: bytes, language: str) -> Extraction:
         spans.append((start, -neg_end))
         stack.append((-neg_end, qual, kind))
 
-    _attribute(symbols, spans, refs)
-    return Extraction(language, symbols, root.has_error)
+    module_refs = _attribute(symbols, spans, refs)
+    return Extraction(language, symbols, root.has_error, module_refs)
 
 
 def _module_symbol(root: Node, source: bytes, a: dict[str, list[Node]]) -> Symbol:
     doc = a.get("doc")
     return Symbol("", "module", (0, 0), tuple(root.end_point), (0, 0), (0, 0),
                   hashlib.blake2b(source, digest_size=8).hexdigest(),
-                  docstring=clean_doc(_text(doc[0])) if doc else None)
+                  docstring=clean_doc(_text(doc[0])) if doc else None, span=(0, len(source)))
 
 
 def _symbol(qual: str, kind: str, node: Node, name: Node, source: bytes,
             a: dict[str, list[Node]]) -> Symbol:
     sym = Symbol(qual, kind, tuple(node.start_point), tuple(node.end_point),
-                 tuple(name.start_point), tuple(name.end_point), _body_hash(node, name, source))
+                 tuple(name.start_point), tuple(name.end_point),
+                 _body_hash(source, (node.start_byte, node.end_byte), (name.start_byte, name.end_byte)),
+                 span=(node.start_byte, node.end_byte), name_span=(name.start_byte, name.end_byte))
     docs = _adjacent_docs(a.get("doc", []), node)
     if docs:
         sym.docstring = clean_doc("\n".join(_text(d) for d in docs))
@@ -308,14 +351,15 @@ def _symbol(qual: str, kind: str, node: Node, name: Node, source: bytes,
 
 
 def _attribute(symbols: list[Symbol], spans: list[tuple[int, int]],
-               refs: list[tuple[int, str, str]]) -> None:
+               refs: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
     """Give each call, import and raise to the innermost symbol that contains it.
 
     One sweep over symbols and references in document order, with a stack of
     the symbols open at the current position (symbols nest or are disjoint).
     """
+    module_refs: list[tuple[int, str, str]] = []
     if not refs:
-        return
+        return module_refs
     found: dict[int, dict[str, set[str]]] = {}
     ordered = sorted(range(1, len(symbols)), key=spans.__getitem__)
     stack = [0]  # the module holds everything
@@ -328,9 +372,12 @@ def _attribute(symbols: list[Symbol], spans: list[tuple[int, int]],
         while len(stack) > 1 and spans[stack[-1]][1] <= start:
             stack.pop()
         found.setdefault(stack[-1], {}).setdefault(what, set()).add(value)
+        if len(stack) == 1:
+            module_refs.append((start, what, value))
     for index, groups in found.items():
         for what, values in groups.items():
             setattr(symbols[index], what, sorted(values))
+    return module_refs
 
 
 _parsers = threading.local()
@@ -341,6 +388,140 @@ def parse(source: bytes, language: str, old_tree: Tree | None = None) -> Tree:
     cache = _parsers.__dict__
     parser = cache.get(language) or cache.setdefault(language, new_parser(language))
     return parser.parse(source, old_tree) if old_tree else parser.parse(source)
+
+
+def reextract(tree: Tree, source: bytes, language: str, previous: Extraction | None,
+              edit: Edit | None) -> Extraction:
+    """Re-observe only the symbols an edit touched; keep (and shift) the rest.
+
+    ``tree`` is the new tree, parsed with the edit applied. The region is the
+    innermost symbol holding the edit, else whole top-level nodes around it.
+    Falls back to a full extraction whenever the shortcut could be wrong: no
+    previous result, syntax errors (recovery can regroup the whole file), an
+    edit in the first top-level statement (module docstring), a region that
+    does not settle, a renamed enclosing symbol, or names that now collide.
+    """
+    if previous is None or edit is None or previous.has_errors or tree.root_node.has_error:
+        return extract_tree(tree, source, language)
+    result = _reextract_symbol(tree, source, language, previous, edit)
+    if result is None:
+        region = _edited_region(tree, previous, edit)
+        if region is not None:
+            result = _reextract_region(tree, source, language, previous, edit, region, [])
+    return result or extract_tree(tree, source, language)
+
+
+def _reextract_symbol(tree, source, language, previous, edit) -> Extraction | None:
+    """The edit lies strictly inside one symbol's node: re-extract just that node."""
+    holders = [s for s in previous.symbols[1:]
+               if s.span[0] < edit.start_byte and edit.old_end_byte < s.span[1]]
+    if not holders:
+        return None
+    target = min(holders, key=lambda s: s.span[1] - s.span[0])
+    delta = edit.new_end_byte - edit.old_end_byte
+    lo, hi = target.span[0], target.span[1] + delta
+    node = tree.root_node.descendant_for_byte_range(lo, hi)
+    if node is None or (node.start_byte, node.end_byte) != (lo, hi):
+        return None
+    ancestors = [s for s in holders if s is not target]
+    if any(a.end[0] == target.end[0] for a in ancestors):
+        return None  # an enclosing symbol ends on the same line: its end column moves
+    return _reextract_region(tree, source, language, previous, edit, (lo, hi), ancestors,
+                             replaces=target)
+
+
+def _reextract_region(tree, source, language, previous, edit, region, ancestors,
+                      replaces: Symbol | None = None) -> Extraction | None:
+    lo, hi = region
+    delta = edit.new_end_byte - edit.old_end_byte
+    rows = edit.new_end_point[0] - edit.old_end_point[0]
+    old_hi = hi - delta
+    fresh = extract_tree(tree, source, language, (lo, hi))
+    inside = [s for s in fresh.symbols[1:] if lo <= s.span[0] and s.span[1] <= hi]
+    if replaces is not None:
+        outer = [s for s in inside if s.span == (lo, hi)]
+        if len(outer) != 1:
+            return None
+        if outer[0].qualname != replaces.qualname:
+            # Without its container in view the symbol lost its prefix; put it back.
+            if not replaces.qualname.endswith("." + outer[0].qualname):
+                return None
+            prefix = replaces.qualname[: -len(outer[0].qualname)]
+            inside = [_renamed(s, prefix + s.qualname) for s in inside]
+        outer = next(s for s in inside if s.span == (lo, hi))
+        outer.kind = replaces.kind
+    held = {id(a) for a in ancestors}
+    before = [s for s in previous.symbols[1:] if s.span[1] <= lo and id(s) not in held]
+    after = [_shifted(s, delta, rows) for s in previous.symbols[1:] if s.span[0] >= old_hi]
+    end_row = tree.root_node.descendant_for_byte_range(max(hi - 1, 0), max(hi - 1, 0)).end_point[0]
+    if after and after[0].start[0] <= end_row:
+        return None  # shares a line with the region: its columns moved
+    grown = [_grown(a, delta, rows, source) for a in ancestors]
+    names = [s.qualname for s in before + grown + inside + after]
+    if len(names) != len(set(names)):
+        return None
+    refs = [r for r in previous.module_refs if r[0] < lo]
+    refs += [r for r in fresh.module_refs if lo <= r[0] < hi]
+    refs += [(r[0] + delta, r[1], r[2]) for r in previous.module_refs if r[0] >= old_hi]
+    module = Symbol("", "module", (0, 0), tuple(tree.root_node.end_point), (0, 0), (0, 0),
+                    hashlib.blake2b(source, digest_size=8).hexdigest(),
+                    docstring=previous.symbols[0].docstring, span=(0, len(source)))
+    for what in ("calls", "imports", "raises"):
+        setattr(module, what, sorted({value for _, kind, value in refs if kind == what}))
+    rest = sorted(before + grown + inside + after, key=lambda s: (s.span[0], -s.span[1]))
+    return Extraction(language, [module] + rest, tree.root_node.has_error, refs)
+
+
+def _renamed(sym: Symbol, qualname: str) -> Symbol:
+    moved = copy.copy(sym)
+    moved.qualname = qualname
+    return moved
+
+
+def _grown(sym: Symbol, delta: int, rows: int, source: bytes) -> Symbol:
+    """An enclosing symbol after an edit inside it: same start, moved end, new body hash."""
+    grown = copy.copy(sym)
+    grown.span = (sym.span[0], sym.span[1] + delta)
+    grown.end = (sym.end[0] + rows, sym.end[1])
+    grown.body_hash = _body_hash(source, grown.span, sym.name_span)
+    return grown
+
+
+def _edited_region(tree: Tree, previous: Extraction, edit: Edit) -> tuple[int, int] | None:
+    """The byte range (new coordinates) of whole top-level nodes and old symbols around an edit."""
+    top = tree.root_node.children
+    if not top or edit.start_byte <= top[0].end_byte:
+        return None
+    delta = edit.new_end_byte - edit.old_end_byte
+    lo, hi = edit.start_byte, edit.new_end_byte
+    for _ in range(6):
+        new_lo, new_hi = lo, hi
+        for node in top:
+            if node.end_byte >= lo and node.start_byte <= hi:
+                new_lo, new_hi = min(new_lo, node.start_byte), max(new_hi, node.end_byte)
+        for sym in previous.symbols[1:]:  # old coordinates: after the edit, shift by delta
+            start, end = sym.span
+            start = start if start < edit.old_end_byte else start + delta
+            end = end if end <= edit.start_byte else end + delta
+            if end >= new_lo and start <= new_hi:
+                new_lo, new_hi = min(new_lo, start), max(new_hi, end)
+        if (new_lo, new_hi) == (lo, hi):
+            return lo, hi
+        lo, hi = new_lo, new_hi
+    return None
+
+
+def _shifted(sym: Symbol, delta: int, rows: int) -> Symbol:
+    if not delta and not rows:
+        return sym
+    moved = copy.copy(sym)
+    moved.span = (sym.span[0] + delta, sym.span[1] + delta)
+    moved.name_span = (sym.name_span[0] + delta, sym.name_span[1] + delta)
+    moved.start = (sym.start[0] + rows, sym.start[1])
+    moved.end = (sym.end[0] + rows, sym.end[1])
+    moved.name_start = (sym.name_start[0] + rows, sym.name_start[1])
+    moved.name_end = (sym.name_end[0] + rows, sym.name_end[1])
+    return moved
 
 
 def extract_source(source: bytes, language: str) -> Extraction:

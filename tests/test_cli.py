@@ -1,0 +1,210 @@
+"""Each `kairos` command, run as a real subprocess, as a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from kairos_lsp.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+
+TEXT_PY = '''"""Text helpers."""
+
+import re
+from collections import Counter as Tally
+
+
+def split_words(text, lower=True):
+    """Split text into words."""
+    words = re.findall(r"\\w+", text)
+    return [w.lower() for w in words] if lower else words
+
+
+class Index:
+    """Word counts per document."""
+
+    def add(self, name, text):
+        """Count the words of one document."""
+        if not name:
+            raise ValueError("a document needs a name")
+        self.counts[name] = Tally(split_words(text))
+'''
+
+
+def kairos(*args, cwd, env=None, check=True, **kwargs):
+    environment = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200", **(env or {})}
+    environment.pop("KAIROS_STORE", None) if not (env and "KAIROS_STORE" in env) else None
+    result = subprocess.run([sys.executable, "-m", "kairos_lsp.cli", *args], cwd=cwd, env=environment,
+                            capture_output=True, text=True, timeout=120, **kwargs)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def workspace(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "text.py").write_text(TEXT_PY)
+    (tmp_path / "src" / "util.ts").write_text(
+        "/** Clamp a number into a range. */\nexport function clamp(x: number, lo = 0, hi = 1): number {\n"
+        "  return Math.min(hi, Math.max(lo, x));\n}\n")
+    return tmp_path
+
+
+def test_scan_then_rescan_reports_counts(tmp_path):
+    root = workspace(tmp_path)
+    first = json.loads(kairos("scan", "--json", cwd=root).stdout)
+    assert (first["files"], first["parsed"], first["skipped"]) == (2, 2, 0)
+    assert first["observations_added"] > 10
+    second = json.loads(kairos("scan", "--json", cwd=root).stdout)
+    assert (second["parsed"], second["unchanged"], second["observations_added"]) == (0, 2, 0)
+    assert (root / ".kairos" / "memory.db").is_file()
+
+
+def test_scan_prints_one_line_per_skipped_file(tmp_path):
+    root = workspace(tmp_path)
+    (root / "src" / "image.py").write_bytes(b"\x89PNG\x00\x00binary")
+    (root / "src" / "old.py").write_bytes(b"name = '\xff\xfe'\n")
+    result = kairos("scan", ".", cwd=root)
+    lines = result.stderr.strip().splitlines()
+    assert sorted(lines) == ["skipped src/image.py: binary file", "skipped src/old.py: not UTF-8 (byte 8)"]
+    assert "Traceback" not in result.stderr
+    assert "2 parsed" in result.stdout
+
+
+def test_explain_json_by_qualname_and_by_line(tmp_path):
+    root = workspace(tmp_path)
+    kairos("scan", cwd=root)
+    item = json.loads(kairos("explain", "--json", "src/text.py::Index.add", cwd=root).stdout)
+    assert item["symbol"] == "python:src/text.py:Index.add"
+    assert item["kind"] == "method"
+    assert item["summary"] == "Count the words of one document."
+    facts = {(f["predicate"], json.dumps(f["value"]) if not isinstance(f["value"], str) else f["value"])
+             for f in item["facts"]}
+    assert ("signature", "add(self, name, text)") in facts
+    assert ("raises", "ValueError") in facts
+    assert ("calls", "split_words") in facts and ("calls", "Tally") in facts
+    for fact in item["facts"]:
+        assert fact["status"] == "tentative"
+        assert {"predicate", "value", "status", "confidence", "evidence", "valid_from", "valid_to"} <= set(fact)
+        assert fact["evidence"][0]["source"] == "parse" and fact["evidence"][0]["file_hash"]
+
+    by_line = json.loads(kairos("explain", "--json", "src/text.py:9", cwd=root).stdout)
+    assert by_line["symbol"] == "python:src/text.py:split_words"
+    module = json.loads(kairos("explain", "--json", "src/text.py", cwd=root).stdout)
+    imports = [f["value"] for f in module["facts"] if f["predicate"] == "imports"]
+    assert {"module": "collections", "name": "Counter", "alias": "Tally"} in imports
+
+
+def test_explain_sees_an_edit_without_a_rescan(tmp_path):
+    root = workspace(tmp_path)
+    kairos("scan", cwd=root)
+    path = root / "src" / "text.py"
+    path.write_text(TEXT_PY.replace("def split_words(text, lower=True):", "def split_words(text, lower=True, sep=None):"))
+    item = json.loads(kairos("explain", "--json", "src/text.py::split_words", cwd=root).stdout)
+    signatures = {f["value"] for f in item["facts"] if f["predicate"] == "signature"}
+    assert signatures == {"split_words(text, lower=True, sep=None)"}
+    assert ("split_words(text, lower=True)", "no longer") in [
+        (h["value"], h["seen"]) for h in item["history"] if h["predicate"] == "signature"]
+
+
+def test_explain_mistakes_are_one_line(tmp_path):
+    root = workspace(tmp_path)
+    missing = kairos("explain", "src/nope.py::x", cwd=root, check=False)
+    assert missing.returncode == 2 and missing.stderr.strip() == "kairos: no such file: src/nope.py"
+    unknown = kairos("explain", "src/text.py::Nope", cwd=root, check=False)
+    assert unknown.returncode == 2 and unknown.stderr.strip() == "kairos: nothing known at src/text.py Nope"
+    (root / "README.md").write_text("# hi\n")
+    other = kairos("explain", "README.md::x", cwd=root, check=False)
+    assert other.returncode == 2 and "not a language kairos reads" in other.stderr
+
+
+def test_human_explain_shows_the_facts(tmp_path):
+    root = workspace(tmp_path)
+    out = kairos("explain", "src/util.ts::clamp", cwd=root).stdout
+    assert "typescript:src/util.ts:clamp" in out
+    assert "Clamp a number into a range." in out
+    assert "tentative" in out
+
+
+def test_export_lists_every_symbol_current_and_historical(tmp_path):
+    root = workspace(tmp_path)
+    kairos("scan", cwd=root)
+    (root / "src" / "util.ts").unlink()
+    kairos("scan", cwd=root)
+    items = json.loads(kairos("export", "--json", cwd=root).stdout)
+    by_symbol = {item["symbol"]: item for item in items}
+    assert "python:src/text.py:Index.add" in by_symbol
+    gone = by_symbol["typescript:src/util.ts:clamp"]  # deleted, but its history is kept
+    assert gone["exists"] is False and gone["facts"] == []
+    assert any(h["predicate"] == "signature" for h in gone["history"])
+
+
+def test_stats_counts(tmp_path):
+    root = workspace(tmp_path)
+    kairos("scan", cwd=root)
+    stats = json.loads(kairos("stats", "--json", cwd=root).stdout)
+    assert stats["files"] == 2 and stats["symbols"] >= 6
+    assert stats["languages"] == {"python": [1, 4], "typescript": [1, 2]}
+    assert stats["schema_version"] >= 3
+
+
+def test_store_override_by_environment(tmp_path):
+    root = workspace(tmp_path)
+    elsewhere = tmp_path / "mem" / "kairos.db"
+    kairos("scan", cwd=root, env={"KAIROS_STORE": str(elsewhere)})
+    assert elsewhere.is_file() and not (root / ".kairos" / "memory.db").exists()
+
+
+def test_demo_runs_on_the_bundled_example(tmp_path):
+    result = kairos("demo", "--into", str(tmp_path / "demo"), cwd=tmp_path)
+    assert "Inventory.reserve" in result.stdout
+    assert "Add tax to a net amount" in result.stdout
+    store = Store(tmp_path / "demo" / ".kairos" / "memory.db")
+    languages = store.language_counts()
+    assert set(languages) == {"python", "typescript"}
+
+
+def test_a_killed_scan_leaves_a_store_that_opens_and_resumes(tmp_path):
+    root = tmp_path / "big"
+    for i in range(600):
+        folder = root / f"pkg{i % 20}"
+        folder.mkdir(parents=True, exist_ok=True)
+        body = "\n".join(f"def f{i}_{j}(a, b={j}):\n    '''Doc {j}.'''\n    return g(a, b)\n" for j in range(60))
+        (folder / f"m{i}.py").write_text(body)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("KAIROS_STORE", None)
+    proc = subprocess.Popen([sys.executable, "-m", "kairos_lsp.cli", "scan", "-q", "--jobs", "1", str(root)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    db = root / ".kairos" / "memory.db"
+    deadline = time.time() + 60
+    files = 0
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        if db.exists():
+            try:
+                files = Store(db).stats()["files"]
+            except Exception:
+                files = 0
+            if files > 0:
+                break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 0 < files < 600, "the scan should have been killed part way"
+
+    store = Store(db)
+    partial = store.stats()["files"]
+    assert partial < 600
+    # Every stored file is complete: its symbols are all there.
+    for path in [r["path"] for r in store.db.query("SELECT path FROM files LIMIT 20")]:
+        assert len(store.symbols_in(path)) == 61
+    store.close()
+    summary = json.loads(kairos("scan", "--json", str(root), cwd=tmp_path).stdout)
+    assert summary["parsed"] == 600 - partial
+    assert summary["unchanged"] == partial

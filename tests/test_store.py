@@ -1,0 +1,193 @@
+"""The memory file: round trips, append-only history, migrations, resilience."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlite_utils import Database
+
+from kairos_lsp.config import Settings
+from kairos_lsp.scan import scan_workspace
+from kairos_lsp.store import Store, StoreError, store_path
+from kairos_lsp.store.migrations import SCHEMA_VERSION, migrations
+
+AUTH_V1 = '''"""Sessions."""
+
+
+class Session:
+    def login(self, user, password):
+        """Check the password and open a session."""
+        if not verify(user, password):
+            raise PermissionError(user)
+        return open_session(user)
+'''
+
+AUTH_V2 = AUTH_V1.replace("def login(self, user, password):", "def login(self, user, password, otp=None):")
+
+
+def write(root, rel, text):
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def current(store, key):
+    return {(r["predicate"], r["object"]) for r in store.current(key)}
+
+
+def test_round_trip_through_a_real_file(tmp_path):
+    write(tmp_path, "src/auth.py", AUTH_V1)
+    store = Store.for_workspace(tmp_path)
+    scan_workspace(tmp_path, store, jobs=1)
+    store.close()
+
+    reopened = Store(tmp_path / ".kairos" / "memory.db")
+    facts = current(reopened, "python:src/auth.py:Session.login")
+    assert ("signature", "login(self, user, password)") in facts
+    assert ("docstring", "Check the password and open a session.") in facts
+    assert ("raises", "PermissionError") in facts
+    assert ("calls", "verify") in facts and ("calls", "open_session") in facts
+    assert ("defined_at", "src/auth.py") in facts
+    row = reopened.symbol("python:src/auth.py:Session.login")
+    assert (row["kind"], row["start_line"], row["end_line"]) == ("method", 4, 8)
+    assert (tmp_path / ".kairos" / ".gitignore").read_text() == "*\n"
+
+
+def test_history_is_append_only_and_remembers_the_old_signature(tmp_path):
+    path = write(tmp_path, "src/auth.py", AUTH_V1)
+    store = Store.for_workspace(tmp_path)
+    scan_workspace(tmp_path, store, jobs=1)
+    before = store.stats()["observations"]
+    path.write_text(AUTH_V2)
+    report = scan_workspace(tmp_path, store, jobs=1)
+    assert report.parsed == 1
+
+    key = "python:src/auth.py:Session.login"
+    history = [(h["predicate"], h["object"], h["negated"]) for h in store.history(key)]
+    assert ("signature", "login(self, user, password)", 0) in history
+    assert ("signature", "login(self, user, password)", 1) in history  # seen to no longer hold
+    assert ("signature", "login(self, user, password, otp=None)", 0) in history
+    assert ("signature", "login(self, user, password, otp=None)") in current(store, key)
+    assert ("signature", "login(self, user, password)") not in current(store, key)
+    # Only what changed was appended; nothing was rewritten.
+    assert store.stats()["observations"] - before == report.added + report.negated
+    assert report.added < 10
+
+
+def test_unchanged_rescan_writes_nothing(tmp_path):
+    write(tmp_path, "a.py", AUTH_V1)
+    write(tmp_path, "b.py", "def f():\n    return 1\n")
+    store = Store.for_workspace(tmp_path)
+    scan_workspace(tmp_path, store, jobs=1)
+    stats = store.stats()
+    report = scan_workspace(tmp_path, store, jobs=1)
+    assert (report.parsed, report.unchanged, report.added) == (0, 2, 0)
+    assert store.stats() == stats
+    # Same bytes with a new mtime: read and hashed, but not parsed or logged.
+    (tmp_path / "a.py").write_text(AUTH_V1)
+    report = scan_workspace(tmp_path, store, jobs=1)
+    assert (report.parsed, report.added) == (0, 0)
+    assert store.stats()["observations"] == stats["observations"]
+
+
+def test_deleted_file_negates_what_it_asserted(tmp_path):
+    write(tmp_path, "a.py", AUTH_V1)
+    store = Store.for_workspace(tmp_path)
+    scan_workspace(tmp_path, store, jobs=1)
+    (tmp_path / "a.py").unlink()
+    report = scan_workspace(tmp_path, store, jobs=1)
+    assert report.removed == 1
+    assert store.symbol("python:a.py:Session.login") is None
+    assert current(store, "python:a.py:Session.login") == set()
+    history = store.history("python:a.py:Session.login")
+    assert history and history[-1]["negated"] == 1  # the log keeps what was believed
+
+
+def test_migrates_a_store_from_an_older_schema_version(tmp_path):
+    db_path = tmp_path / "old.db"
+    db = Database(db_path)
+    migrations.apply(db, stop_before="m002_files_has_errors")
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO files VALUES ('a.py', 'python', 'h1', 10, 1, '2026-01-01T00:00:00Z')")
+    db.execute("INSERT INTO versions (path, content_hash, source, observed_at) "
+               "VALUES ('a.py', 'h1', 'parse', '2026-01-01T00:00:00Z')")
+    db.execute("INSERT INTO observations (subject, predicate, object, version_id) "
+               "VALUES ('python:a.py:f', 'signature', 'f(x)', 1)")
+    db.close()
+
+    store = Store(db_path)
+    assert store.stats()["schema_version"] == SCHEMA_VERSION
+    assert store.file("a.py")["has_errors"] == 0  # the column migration 2 added
+    assert [h["object"] for h in store.history("python:a.py:f")] == ["f(x)"]
+    applied = [m.name for m in migrations.applied(store.db)]
+    assert applied == [m.name for m in migrations._migrations]
+
+
+def test_a_newer_store_is_refused_with_one_line(tmp_path):
+    db_path = tmp_path / "new.db"
+    Store(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer kairos") as info:
+        Store(db_path)
+    assert "\n" not in str(info.value)
+
+
+def test_a_file_that_is_not_a_database_is_refused_cleanly(tmp_path):
+    bogus = tmp_path / "memory.db"
+    bogus.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot open the memory"):
+        Store(bogus)
+    assert bogus.read_bytes() == b"this is not sqlite" * 100  # never overwritten
+
+
+def test_store_location_follows_env_and_option(tmp_path, monkeypatch):
+    monkeypatch.delenv("KAIROS_STORE", raising=False)
+    assert store_path(tmp_path) == tmp_path / ".kairos" / "memory.db"
+    monkeypatch.setenv("KAIROS_STORE", str(tmp_path / "elsewhere.db"))
+    assert store_path(tmp_path) == tmp_path / "elsewhere.db"
+    assert store_path(tmp_path, "custom/m.db") == tmp_path / "custom" / "m.db"
+
+
+def test_scan_respects_gitignore_exclude_and_skips_bad_files(tmp_path):
+    write(tmp_path, ".gitignore", "build/\n*.gen.py\n")
+    write(tmp_path, "src/ok.py", "def ok():\n    pass\n")
+    write(tmp_path, "src/nested/.gitignore", "secret.py\n")
+    write(tmp_path, "src/nested/secret.py", "def hidden():\n    pass\n")
+    write(tmp_path, "src/nested/open.py", "def visible():\n    pass\n")
+    write(tmp_path, "build/out.py", "def built():\n    pass\n")
+    write(tmp_path, "src/x.gen.py", "def generated():\n    pass\n")
+    write(tmp_path, "vendor/lib.py", "def vendored():\n    pass\n")
+    write(tmp_path, "notes.txt", "not code")
+    (tmp_path / "src/blob.py").write_bytes(b"\x00\x01\x02def x(): pass")
+    (tmp_path / "src/latin1.py").write_bytes("s = 'caf\xe9'\n".encode("latin-1"))
+    write(tmp_path, "src/huge.py", "x = 1\n" * 200_000)
+    skipped = []
+    store = Store.for_workspace(tmp_path)
+    report = scan_workspace(tmp_path, store, Settings(exclude=("vendor/",)), jobs=1,
+                            on_skip=lambda path, reason: skipped.append((path, reason)))
+    names = {row["name"] for row in store.all_symbols()}
+    assert {"ok", "visible"} <= names
+    assert not names & {"hidden", "built", "generated", "vendored"}
+    reasons = dict(skipped)
+    assert reasons["src/blob.py"] == "binary file"
+    assert reasons["src/latin1.py"].startswith("not UTF-8")
+    assert reasons["src/huge.py"].startswith("larger than")
+    assert all("\n" not in reason for reason in reasons.values())
+    assert report.skipped == skipped
+
+
+def test_parallel_scan_matches_serial_scan(tmp_path):
+    for i in range(40):
+        write(tmp_path, f"pkg/mod{i}.py", f"def f{i}(a, b={i}):\n    return g{i}(a) + b\n")
+    serial = Store(tmp_path / "serial.db")
+    parallel = Store(tmp_path / "parallel.db")
+    scan_workspace(tmp_path, serial, jobs=1)
+    scan_workspace(tmp_path, parallel, jobs=2)
+    dump = lambda s: sorted((r["key"], r["kind"], r["body_hash"]) for r in s.all_symbols())
+    assert dump(serial) == dump(parallel)
+    assert len(dump(parallel)) == 80
+    assert current(parallel, "python:pkg/mod7.py:f7") == current(serial, "python:pkg/mod7.py:f7")
