@@ -12,6 +12,7 @@ read by name only:
 ``@owner`` + one of ``@doc @params @returns @decorator @qualifier
 @param.required @param.optional @param.variadic``
     an attribute of the definition node captured as ``@owner``
+    (``@doc.<anything>`` counts as ``@doc``, so a predicate can test one part)
 ``@reference.call`` + ``@name``
     a call, attributed to the innermost enclosing symbol
 ``@import`` + ``@import.module`` [``@import.name``] [``@import.alias``]
@@ -176,10 +177,11 @@ def _callee(name: Node, ref: Node, source: bytes) -> str:
     return text if len(text) < 80 and text.isprintable() and "  " not in text else collapse(text, 120)
 
 
-def _adjacent_docs(docs: list[Node], owner: Node) -> list[Node]:
-    """Keep the comments that touch the definition, line by line, nothing further up."""
+def _adjacent_docs(docs: list[Node], owner: Node, leading: list[Node] = ()) -> list[Node]:
+    """Keep the comments that touch the definition (or its decorators), nothing further up."""
     kept: list[Node] = []
-    line = owner.start_point[0]
+    line = min([owner.start_point[0]] +
+               [d.start_point[0] for d in leading if d.start_byte < owner.start_byte])
     for node in sorted(docs, key=lambda n: n.start_byte, reverse=True):
         if node.start_byte >= owner.start_byte:  # a docstring inside the body
             return [node]
@@ -255,8 +257,9 @@ def extract_tree(tree: Tree, source: bytes, language: str,
         elif role == "owner":
             bucket = attrs.setdefault(_key(match["owner"][0]), {})
             for cap, nodes in match.items():
-                if cap != "owner":
-                    bucket.setdefault(cap, []).extend(nodes)
+                if cap != "owner":  # "doc.first" and the like are parts of "doc"
+                    bucket.setdefault(cap.split(".", 1)[0] if cap.startswith("doc.") else cap,
+                                      []).extend(nodes)
         elif role == "definition":
             name = match["name"][0]
             for cap, nodes in match.items():
@@ -305,6 +308,8 @@ def extract_tree(tree: Tree, source: bytes, language: str,
         qual = f"{prefix}.{base}" if prefix else base
         if kind == "function" and stack and stack[-1][2] in _CONTAINERS | {"scope"}:
             kind = "method"
+        elif kind == "method" and stack and stack[-1][2] == "module":
+            kind = "function"  # Rust's tags call any function in a `mod { }` block a method
         if qual in seen:  # a second definition with the same name (overloads, property setters)
             seen[qual] += 1
             qual = f"{qual}~{seen[qual]}"
@@ -319,10 +324,11 @@ def extract_tree(tree: Tree, source: bytes, language: str,
 
 
 def _module_symbol(root: Node, source: bytes, a: dict[str, list[Node]]) -> Symbol:
-    doc = a.get("doc")
+    docs = sorted(a.get("doc", []), key=lambda n: n.start_byte)
+    text = "\n".join(_text(d).rstrip("\r\n") for d in docs)
     return Symbol("", "module", (0, 0), tuple(root.end_point), (0, 0), (0, 0),
                   hashlib.blake2b(source, digest_size=8).hexdigest(),
-                  docstring=clean_doc(_text(doc[0])) if doc else None, span=(0, len(source)))
+                  docstring=clean_doc(text) if docs else None, span=(0, len(source)))
 
 
 def _symbol(qual: str, kind: str, node: Node, name: Node, source: bytes,
@@ -331,9 +337,9 @@ def _symbol(qual: str, kind: str, node: Node, name: Node, source: bytes,
                  tuple(name.start_point), tuple(name.end_point),
                  _body_hash(source, (node.start_byte, node.end_byte), (name.start_byte, name.end_byte)),
                  span=(node.start_byte, node.end_byte), name_span=(name.start_byte, name.end_byte))
-    docs = _adjacent_docs(a.get("doc", []), node)
+    docs = _adjacent_docs(a.get("doc", []), node, a.get("decorator", []))
     if docs:
-        sym.docstring = clean_doc("\n".join(_text(d) for d in docs))
+        sym.docstring = clean_doc("\n".join(_text(d).rstrip("\r\n") for d in docs))
         if docs[0].start_byte < node.start_byte:  # a leading comment belongs to the symbol
             sym.start = tuple(docs[0].start_point)
     params = a.get("params")

@@ -1,0 +1,112 @@
+; kairos additions to tree-sitter-javascript's tags.scm (which already has
+; functions, classes, methods, arrow functions bound to variables, their
+; leading comments, and calls). We add: doc comments of exported definitions,
+; constructors, module constants, signatures, decorators, `new` calls,
+; imports (ES and require) and throws.
+
+; Module doc: a leading block comment when the file then goes on with imports
+; or a directive (otherwise it is the first definition's doc comment).
+((program . (comment) @doc . (comment)* . [(import_statement) (expression_statement)]) @owner
+  (#match? @doc "^/\\*"))
+
+; Constructors (the tags skip them as methods): `Store.constructor`.
+((comment)* @doc
+  .
+  (method_definition name: (property_identifier) @name) @definition.constructor
+  (#eq? @name "constructor"))
+
+; Module constants: `const X = <literal>`, exported or not, with their comments.
+(program (lexical_declaration kind: "const"
+  (variable_declarator name: (identifier) @name
+    value: [(string) (template_string) (number) (true) (false) (null) (regex)
+            (array) (object) (unary_expression)]) @definition.constant))
+(program (comment)+ @doc . (lexical_declaration kind: "const"
+  (variable_declarator
+    value: [(string) (template_string) (number) (true) (false) (null) (regex)
+            (array) (object) (unary_expression)]) @owner))
+(program (export_statement declaration: (lexical_declaration kind: "const"
+  (variable_declarator name: (identifier) @name
+    value: [(string) (template_string) (number) (true) (false) (null) (regex)
+            (array) (object) (unary_expression)]) @definition.constant)))
+
+; Doc comments of exported definitions precede the `export`, not the definition.
+((comment)+ @doc . (export_statement declaration: [
+  (function_declaration) (generator_function_declaration) (class_declaration)] @owner))
+((comment)+ @doc . (export_statement declaration: (lexical_declaration (variable_declarator) @owner)))
+
+; Signatures: the parameter list of each shape of function definition.
+(function_declaration parameters: (formal_parameters) @params) @owner
+(generator_function_declaration parameters: (formal_parameters) @params) @owner
+(function_expression name: (_) parameters: (formal_parameters) @params) @owner
+(method_definition parameters: (formal_parameters) @params) @owner
+([(variable_declarator value: (_ parameters: (formal_parameters) @params))
+  (pair value: (_ parameters: (formal_parameters) @params))
+  (assignment_expression right: (_ parameters: (formal_parameters) @params))] @owner)
+(variable_declarator value: (arrow_function parameter: (identifier) @params @param.required)) @owner
+
+; Parameters by kind: plain or destructured, with a default, rest.
+([(function_declaration parameters: (formal_parameters [
+    (identifier) @param.required (object_pattern) @param.required (array_pattern) @param.required
+    (assignment_pattern left: (_) @param.optional) (rest_pattern (_) @param.variadic)]))
+  (generator_function_declaration parameters: (formal_parameters [
+    (identifier) @param.required (object_pattern) @param.required (array_pattern) @param.required
+    (assignment_pattern left: (_) @param.optional) (rest_pattern (_) @param.variadic)]))
+  (method_definition parameters: (formal_parameters [
+    (identifier) @param.required (object_pattern) @param.required (array_pattern) @param.required
+    (assignment_pattern left: (_) @param.optional) (rest_pattern (_) @param.variadic)]))
+  (function_expression name: (_) parameters: (formal_parameters [
+    (identifier) @param.required (object_pattern) @param.required (array_pattern) @param.required
+    (assignment_pattern left: (_) @param.optional) (rest_pattern (_) @param.variadic)]))
+  (variable_declarator value: (_ parameters: (formal_parameters [
+    (identifier) @param.required (object_pattern) @param.required (array_pattern) @param.required
+    (assignment_pattern left: (_) @param.optional) (rest_pattern (_) @param.variadic)])))
+  (pair value: (_ parameters: (formal_parameters [
+    (identifier) @param.required (object_pattern) @param.required (array_pattern) @param.required
+    (assignment_pattern left: (_) @param.optional) (rest_pattern (_) @param.variadic)])))
+  (assignment_expression right: (_ parameters: (formal_parameters [
+    (identifier) @param.required (object_pattern) @param.required (array_pattern) @param.required
+    (assignment_pattern left: (_) @param.optional) (rest_pattern (_) @param.variadic)])))] @owner)
+
+; Decorators (JSX/Babel code): on classes, on exported classes, on methods.
+(class_declaration decorator: (decorator) @decorator) @owner
+(export_statement decorator: (decorator) @decorator declaration: (class_declaration) @owner)
+(method_definition decorator: (decorator) @decorator) @owner
+
+; `new Client()` is a call to `Client` (the tags only tag it as a class reference).
+(new_expression constructor: (identifier) @name @reference.call)
+(new_expression constructor: (member_expression property: (property_identifier) @name) @reference.call)
+
+; ES imports: default, named (maybe aliased), namespace, side effect only.
+(import_statement (import_clause (identifier) @import.alias) source: (string) @import.module) @import
+(import_statement (import_clause (named_imports (import_specifier name: (_) @import.name
+  alias: (_)? @import.alias))) source: (string) @import.module) @import
+(import_statement (import_clause (namespace_import "*" @import.name (identifier) @import.alias))
+  source: (string) @import.module) @import
+(import_statement . source: (string) @import.module) @import
+; Re-exports import too: `export { a as b } from './x'`, `export * from './x'`.
+(export_statement (export_clause (export_specifier name: (_) @import.name alias: (_)? @import.alias))
+  source: (string) @import.module) @import
+; (`default` is a keyword here, not a name: `export { default as X } from`.)
+(export_statement (export_clause (export_specifier "default" @import.name alias: (_) @import.alias))
+  source: (string) @import.module) @import
+(export_statement "*" @import.name source: (string) @import.module) @import
+; Dynamic `import('./x')`.
+(call_expression function: (import) arguments: (arguments . (string) @import.module)) @import
+
+; CommonJS: `const x = require('x')`, `const { a, b: c } = require('x')`, bare `require('x')`.
+((variable_declarator name: (identifier) @import.alias
+   value: (call_expression function: (identifier) @_req arguments: (arguments . (string) @import.module))) @import
+  (#eq? @_req "require"))
+((variable_declarator name: (object_pattern [
+    (shorthand_property_identifier_pattern) @import.name
+    (pair_pattern key: (_) @import.name value: (identifier) @import.alias)])
+   value: (call_expression function: (identifier) @_req arguments: (arguments . (string) @import.module))) @import
+  (#eq? @_req "require"))
+((expression_statement (call_expression function: (identifier) @_req
+   arguments: (arguments . (string) @import.module))) @import
+  (#eq? @_req "require"))
+
+; Throws: `throw new X()`, `throw X()`, `throw err`.
+(throw_statement (new_expression constructor: (_) @raise.name)) @raise
+(throw_statement (call_expression function: (_) @raise.name)) @raise
+(throw_statement [(identifier) (member_expression)] @raise.name) @raise

@@ -1,0 +1,169 @@
+; kairos additions for TypeScript. The registry loads tree-sitter-javascript's
+; tags.scm, then tree-sitter-typescript's (interfaces, abstract classes,
+; signatures, modules), then this file. Our javascript.scm is not loaded, so
+; what it adds is repeated here with TypeScript's parameter shapes.
+; tsx.scm is a copy of this file: the registry reads queries/<language>.scm
+; with no include mechanism, and both grammars accept every pattern here.
+
+; Module doc: a leading block comment when the file then goes on with imports
+; or a directive (otherwise it is the first definition's doc comment).
+((program . (comment) @doc . (comment)* . [(import_statement) (expression_statement)]) @owner
+  (#match? @doc "^/\\*"))
+
+; Constructors (the tags skip them as methods): `Store.constructor`.
+((comment)* @doc
+  .
+  (method_definition name: (property_identifier) @name) @definition.constructor
+  (#eq? @name "constructor"))
+
+; TypeScript-only definitions (enums, type aliases, `namespace X {}`), and the doc
+; comments of definitions the tags give none.
+(enum_declaration name: (identifier) @name) @definition.enum
+(type_alias_declaration name: (type_identifier) @name) @definition.type
+(internal_module name: (identifier) @name) @definition.module
+((comment)+ @doc . [(enum_declaration) (type_alias_declaration) (internal_module) (interface_declaration)
+  (abstract_class_declaration) (function_signature) (method_signature) (abstract_method_signature)] @owner)
+
+; Module constants: `const X = <literal>`, exported or not, with their comments.
+(program (lexical_declaration kind: "const"
+  (variable_declarator name: (identifier) @name
+    value: [(string) (template_string) (number) (true) (false) (null) (regex)
+            (array) (object) (unary_expression) (as_expression) (satisfies_expression)]) @definition.constant))
+(program (comment)+ @doc . (lexical_declaration kind: "const"
+  (variable_declarator
+    value: [(string) (template_string) (number) (true) (false) (null) (regex)
+            (array) (object) (unary_expression) (as_expression) (satisfies_expression)]) @owner))
+(program (export_statement declaration: (lexical_declaration kind: "const"
+  (variable_declarator name: (identifier) @name
+    value: [(string) (template_string) (number) (true) (false) (null) (regex)
+            (array) (object) (unary_expression) (as_expression) (satisfies_expression)]) @definition.constant)))
+
+; Doc comments of exported definitions precede the `export`, not the definition.
+((comment)+ @doc . (export_statement declaration: [
+  (function_declaration) (generator_function_declaration) (function_signature)
+  (class_declaration) (abstract_class_declaration) (interface_declaration) (type_alias_declaration)
+  (enum_declaration) (internal_module)] @owner))
+((comment)+ @doc . (export_statement declaration: (lexical_declaration (variable_declarator) @owner)))
+
+; Signatures: parameter list and return type of each shape of function definition.
+(function_declaration parameters: (formal_parameters) @params) @owner
+(generator_function_declaration parameters: (formal_parameters) @params) @owner
+(function_signature parameters: (formal_parameters) @params) @owner
+(method_definition parameters: (formal_parameters) @params) @owner
+(method_signature parameters: (formal_parameters) @params) @owner
+(abstract_method_signature parameters: (formal_parameters) @params) @owner
+(function_expression name: (_) parameters: (formal_parameters) @params) @owner
+([(variable_declarator value: (_ parameters: (formal_parameters) @params))
+  (pair value: (_ parameters: (formal_parameters) @params))
+  (assignment_expression right: (_ parameters: (formal_parameters) @params))] @owner)
+(variable_declarator value: (arrow_function parameter: (identifier) @params @param.required)) @owner
+(function_declaration return_type: (_) @returns) @owner
+(generator_function_declaration return_type: (_) @returns) @owner
+(function_signature return_type: (_) @returns) @owner
+(method_definition return_type: (_) @returns) @owner
+(method_signature return_type: (_) @returns) @owner
+(abstract_method_signature return_type: (_) @returns) @owner
+(variable_declarator value: (_ parameters: (formal_parameters) return_type: (_) @returns)) @owner
+
+; Parameters by kind: plain or destructured, with a default or `?`, rest.
+; (`this: T` is a type annotation, not a parameter.)
+([
+  (function_declaration parameters: (formal_parameters [
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
+    (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (rest_pattern (_) @param.variadic))]))
+  (generator_function_declaration parameters: (formal_parameters [
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
+    (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (rest_pattern (_) @param.variadic))]))
+  (function_signature parameters: (formal_parameters [
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
+    (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (rest_pattern (_) @param.variadic))]))
+  (method_definition parameters: (formal_parameters [
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
+    (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (rest_pattern (_) @param.variadic))]))
+  (method_signature parameters: (formal_parameters [
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
+    (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (rest_pattern (_) @param.variadic))]))
+  (abstract_method_signature parameters: (formal_parameters [
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
+    (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (rest_pattern (_) @param.variadic))]))
+  (function_expression name: (_) parameters: (formal_parameters [
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
+    (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (rest_pattern (_) @param.variadic))]))
+  (variable_declarator value: (_ parameters: (formal_parameters [
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
+    (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (rest_pattern (_) @param.variadic))])))
+  (pair value: (_ parameters: (formal_parameters [
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
+    (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (rest_pattern (_) @param.variadic))])))
+  (assignment_expression right: (_ parameters: (formal_parameters [
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
+    (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (rest_pattern (_) @param.variadic))])))] @owner)
+
+; Decorators: on classes, on exported classes (they precede `export`), and on
+; methods, where they are the method's preceding siblings in the class body.
+(class_declaration decorator: (decorator) @decorator) @owner
+(abstract_class_declaration decorator: (decorator) @decorator) @owner
+(export_statement decorator: (decorator) @decorator
+  declaration: [(class_declaration) (abstract_class_declaration)] @owner)
+(class_body (decorator) @decorator . (decorator)* . (method_definition) @owner)
+; The doc comment of a decorated method sits above its decorators.
+(class_body (comment)+ @doc . (decorator)+ . (method_definition) @owner)
+
+; `import fs = require('fs')`.
+(import_statement (import_require_clause (identifier) @import.alias source: (string) @import.module)) @import
+
+; `new Client()` is a call to `Client` (the tags only tag it as a class reference).
+(new_expression constructor: (identifier) @name @reference.call)
+(new_expression constructor: (member_expression property: (property_identifier) @name) @reference.call)
+
+; ES imports: default, named (maybe aliased), namespace, side effect only.
+(import_statement (import_clause (identifier) @import.alias) source: (string) @import.module) @import
+(import_statement (import_clause (named_imports (import_specifier name: (_) @import.name
+  alias: (_)? @import.alias))) source: (string) @import.module) @import
+(import_statement (import_clause (namespace_import "*" @import.name (identifier) @import.alias))
+  source: (string) @import.module) @import
+(import_statement . source: (string) @import.module) @import
+; Re-exports import too: `export { a as b } from './x'`, `export * from './x'`.
+(export_statement (export_clause (export_specifier name: (_) @import.name alias: (_)? @import.alias))
+  source: (string) @import.module) @import
+(export_statement "*" @import.name source: (string) @import.module) @import
+; Dynamic `import('./x')`.
+(call_expression function: (import) arguments: (arguments . (string) @import.module)) @import
+
+; CommonJS: `const x = require('x')`, `const { a, b: c } = require('x')`, bare `require('x')`.
+((variable_declarator name: (identifier) @import.alias
+   value: (call_expression function: (identifier) @_req arguments: (arguments . (string) @import.module))) @import
+  (#eq? @_req "require"))
+((variable_declarator name: (object_pattern [
+    (shorthand_property_identifier_pattern) @import.name
+    (pair_pattern key: (_) @import.name value: (identifier) @import.alias)])
+   value: (call_expression function: (identifier) @_req arguments: (arguments . (string) @import.module))) @import
+  (#eq? @_req "require"))
+((expression_statement (call_expression function: (identifier) @_req
+   arguments: (arguments . (string) @import.module))) @import
+  (#eq? @_req "require"))
+
+; Throws: `throw new X()`, `throw X()`, `throw err`.
+(throw_statement (new_expression constructor: (_) @raise.name)) @raise
+(throw_statement (call_expression function: (_) @raise.name)) @raise
+(throw_statement [(identifier) (member_expression)] @raise.name) @raise

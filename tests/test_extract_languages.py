@@ -1,0 +1,775 @@
+"""What the extractor sees in real-looking code, language by language.
+
+Each test feeds a realistic snippet through ``extract_source`` and checks
+what a user of the memory would read back: qualified names, kinds,
+signatures, parameters, docstrings, decorators, calls, imports and raises.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kairos_lsp.extract import extract_source, observations
+from kairos_lsp.languages import LANGUAGES, query
+
+
+def extract(source: str, language: str):
+    return extract_source(source.encode(), language)
+
+
+def symbols(source: str, language: str) -> dict:
+    return {s.qualname: s for s in extract(source, language).symbols}
+
+
+def outline(source: str, language: str) -> list[tuple[str, str]]:
+    return [(s.qualname, s.kind) for s in extract(source, language).symbols]
+
+
+def imports(symbol) -> list[dict]:
+    """The symbol's imports, in a stable order."""
+    return canon(json.loads(i) for i in symbol.imports)
+
+
+def canon(items) -> list[dict]:
+    return sorted(items, key=lambda d: json.dumps(d, sort_keys=True))
+
+
+# --------------------------------------------------------------------------- all
+
+@pytest.mark.parametrize("language", [spec.name for spec in LANGUAGES])
+def test_every_query_compiles_and_empty_files_yield_only_the_module(language):
+    assert query(language).pattern_count > 0
+    result = extract("", language)
+    assert [(s.qualname, s.kind) for s in result.symbols] == [("", "module")]
+    assert not result.has_errors
+
+
+@pytest.mark.parametrize("language, text", [
+    ("python", "# just a note\n# and another\n"),
+    ("javascript", "// TODO: write this module\n/* nothing yet */\n"),
+    ("typescript", "/** Reserved. */\n// nothing here\n"),
+    ("tsx", "// components go here\n"),
+    ("go", "// nothing to see\n"),
+    ("rust", "// nothing to see\n/// a stray doc comment\n"),
+    ("java", "/* Licensed under MIT. */\n// empty\n"),
+])
+def test_a_file_with_only_comments_yields_only_the_module(language, text):
+    result = extract(text, language)
+    assert [(s.qualname, s.kind) for s in result.symbols] == [("", "module")]
+    module = result.symbols[0]
+    assert (module.calls, module.imports, module.raises) == ([], [], [])
+
+
+# --------------------------------------------------------------------------- python
+
+PYTHON = '''\
+"""Token bucket rate limiting for the API gateway."""
+
+import time
+import logging as log
+from collections import OrderedDict as ODict, deque
+from . import metrics
+from ..core.errors import RateLimited, ConfigError
+
+DEFAULT_RATE = 10.0
+
+
+class Bucket:
+    """A refilling bucket of tokens."""
+
+    class Stats:
+        """Counters kept per bucket."""
+
+        def reset(self):
+            self.hits = 0
+
+    def __init__(self, rate: float = DEFAULT_RATE, *, burst=5, **labels):
+        if rate <= 0:
+            raise ConfigError(f"rate must be positive, got {rate}")
+        self.rate = rate
+        self.tokens = float(burst)
+        self.updated = time.monotonic()
+
+    @property
+    def full(self) -> bool:
+        return self.tokens >= self.rate
+
+    @staticmethod
+    @metrics.timed("bucket.take")
+    def take(bucket: "Bucket", n: int = 1, *args) -> None:
+        """Take ``n`` tokens or raise."""
+        if bucket.tokens < n:
+            log.warning("rate limited")
+            raise RateLimited
+        bucket.tokens -= n
+'''
+
+
+def test_python_symbols_signatures_and_docstrings():
+    assert outline(PYTHON, "python") == [
+        ("", "module"), ("DEFAULT_RATE", "constant"), ("Bucket", "class"),
+        ("Bucket.Stats", "class"), ("Bucket.Stats.reset", "method"),
+        ("Bucket.__init__", "method"), ("Bucket.full", "method"), ("Bucket.take", "method")]
+    syms = symbols(PYTHON, "python")
+    assert syms[""].docstring == "Token bucket rate limiting for the API gateway."
+    assert syms["Bucket"].docstring == "A refilling bucket of tokens."
+    assert syms["Bucket.Stats"].docstring == "Counters kept per bucket."
+    init = syms["Bucket.__init__"]
+    assert init.signature == "__init__(self, rate: float = DEFAULT_RATE, *, burst=5, **labels)"
+    assert init.parameters == [("self", "required"), ("rate", "optional"),
+                               ("burst", "optional"), ("labels", "variadic")]
+    assert init.arity == "1..*"
+    take = syms["Bucket.take"]
+    assert take.signature == 'take(bucket: "Bucket", n: int = 1, *args) -> None'
+    assert take.docstring == "Take ``n`` tokens or raise."
+    assert take.decorators == ["staticmethod", 'metrics.timed("bucket.take")']
+    assert syms["Bucket.full"].decorators == ["property"]
+    assert syms["Bucket.full"].signature == "full(self) -> bool"
+
+
+def test_python_calls_imports_and_raises():
+    syms = symbols(PYTHON, "python")
+    assert syms["Bucket.__init__"].calls == ["ConfigError", "float", "time.monotonic"]
+    assert syms["Bucket.__init__"].raises == ["ConfigError"]
+    assert syms["Bucket.take"].calls == ["log.warning"]
+    assert syms["Bucket.take"].raises == ["RateLimited"]
+    assert imports(syms[""]) == canon([
+        {"module": "time"},
+        {"module": "logging", "alias": "log"},
+        {"module": "collections", "name": "OrderedDict", "alias": "ODict"},
+        {"module": "collections", "name": "deque"},
+        {"module": ".", "name": "metrics"},
+        {"module": "..core.errors", "name": "RateLimited"},
+        {"module": "..core.errors", "name": "ConfigError"},
+    ])
+    assert ("raises", "RateLimited") in observations(syms["Bucket.take"])
+    assert ("decorated_by", "staticmethod") in observations(syms["Bucket.take"])
+
+
+def test_python_file_with_a_syntax_error_keeps_what_tree_sitter_recovers():
+    source = '''\
+import os
+
+
+def cwd(a):
+    return os.getcwd()
+
+
+def broken(x:
+    pass
+
+
+class After:
+    def run(self):
+        """Still found."""
+        return cwd(self)
+'''
+    result = extract(source, "python")
+    assert result.has_errors
+    syms = {s.qualname: s for s in result.symbols}
+    assert {"cwd", "After", "After.run"} <= set(syms)
+    assert syms["cwd"].signature == "cwd(a)"
+    assert syms["cwd"].calls == ["os.getcwd"]
+    assert syms["After.run"].kind == "method"
+    assert syms["After.run"].docstring == "Still found."
+
+
+# --------------------------------------------------------------------------- javascript
+
+JAVASCRIPT = '''\
+/**
+ * HTTP client for the billing service.
+ */
+import axios, { AxiosError as HttpError } from 'axios';
+import * as qs from 'querystring';
+import './polyfills';
+const { retry, sleep: wait } = require('./util');
+const debug = require('debug');
+
+export const DEFAULT_TIMEOUT = 5000;
+const USER_AGENT = `billing-client/1.2`;
+
+// Build the query string for a request.
+// Empty values are dropped.
+export function buildQuery(params, sort = 'asc', ...extra) {
+  if (!params) throw new TypeError('params required');
+  return qs.stringify({ ...params, sort });
+}
+
+/** Fetch one invoice. */
+export const fetchInvoice = async ({ id }, client = axios) => {
+  const res = await client.get(`/invoices/${id}`);
+  return res.data;
+};
+
+export class BillingClient extends EventEmitter {
+  /** Create a client bound to `baseUrl`. */
+  constructor(baseUrl, options = {}) {
+    super();
+    this.http = axios.create({ baseURL: baseUrl });
+  }
+
+  /** Charge a customer; retries on network errors. */
+  async charge(customerId, amount) {
+    try {
+      return await retry(() => this.http.post('/charges', { customerId, amount }));
+    } catch (err) {
+      debug('charge failed');
+      throw new errors.ChargeFailed(customerId);
+    }
+  }
+
+  static fromEnv() {
+    return new BillingClient(process.env.BILLING_URL);
+  }
+}
+'''
+
+
+def test_javascript_symbols_signatures_and_docs():
+    assert outline(JAVASCRIPT, "javascript") == [
+        ("", "module"), ("DEFAULT_TIMEOUT", "constant"), ("USER_AGENT", "constant"),
+        ("buildQuery", "function"), ("fetchInvoice", "function"), ("BillingClient", "class"),
+        ("BillingClient.constructor", "constructor"), ("BillingClient.charge", "method"),
+        ("BillingClient.fromEnv", "method")]
+    syms = symbols(JAVASCRIPT, "javascript")
+    assert syms[""].docstring == "HTTP client for the billing service."
+    build = syms["buildQuery"]
+    assert build.signature == "buildQuery(params, sort = 'asc', ...extra)"
+    assert build.parameters == [("params", "required"), ("sort", "optional"), ("extra", "variadic")]
+    assert build.docstring == "Build the query string for a request.\nEmpty values are dropped."
+    fetch = syms["fetchInvoice"]
+    assert fetch.signature == "fetchInvoice({ id }, client = axios)"
+    assert fetch.parameters == [("{ id }", "required"), ("client", "optional")]
+    assert fetch.docstring == "Fetch one invoice."
+    ctor = syms["BillingClient.constructor"]
+    assert ctor.signature == "constructor(baseUrl, options = {})"
+    assert ctor.docstring == "Create a client bound to `baseUrl`."
+    assert syms["BillingClient.charge"].docstring == "Charge a customer; retries on network errors."
+    assert syms["BillingClient.fromEnv"].signature == "fromEnv()"
+
+
+def test_javascript_calls_imports_and_throws():
+    syms = symbols(JAVASCRIPT, "javascript")
+    assert syms["buildQuery"].calls == ["TypeError", "qs.stringify"]
+    assert syms["buildQuery"].raises == ["TypeError"]
+    assert syms["fetchInvoice"].calls == ["client.get"]
+    assert syms["BillingClient.constructor"].calls == ["axios.create"]
+    assert syms["BillingClient.charge"].calls == [
+        "debug", "errors.ChargeFailed", "retry", "this.http.post"]
+    assert syms["BillingClient.charge"].raises == ["errors.ChargeFailed"]
+    assert syms["BillingClient.fromEnv"].calls == ["BillingClient"]
+    assert imports(syms[""]) == canon([
+        {"module": "axios", "alias": "axios"},
+        {"module": "axios", "name": "AxiosError", "alias": "HttpError"},
+        {"module": "querystring", "name": "*", "alias": "qs"},
+        {"module": "./polyfills"},
+        {"module": "./util", "name": "retry"},
+        {"module": "./util", "name": "sleep", "alias": "wait"},
+        {"module": "debug", "alias": "debug"},
+    ])
+    # require() is an import, not a call.
+    assert "require" not in syms[""].calls
+
+
+def test_javascript_decorators_object_methods_and_reexports():
+    source = '''\
+export * from './models';
+export { default as Button, theme } from './ui';
+
+@observer
+class TodoView extends Component {
+  @action.bound
+  toggle(todo) { todo.done = !todo.done; }
+}
+
+const handlers = {
+  onSave: (doc) => store.save(doc),
+  onLoad: function (id, cache = true) { return store.load(id); },
+};
+
+module.exports.start = function start(port) { app.listen(port); };
+'''
+    syms = symbols(source, "javascript")
+    assert syms["TodoView"].decorators == ["observer"]
+    assert syms["TodoView.toggle"].decorators == ["action.bound"]
+    assert syms["TodoView.toggle"].parameters == [("todo", "required")]
+    # An object literal of handlers is a module constant holding functions.
+    assert syms["handlers"].kind == "constant"
+    assert syms["handlers.onSave"].signature == "onSave(doc)"
+    assert syms["handlers.onSave"].calls == ["store.save"]
+    assert syms["handlers.onLoad"].parameters == [("id", "required"), ("cache", "optional")]
+    assert syms["start"].signature == "start(port)"
+    assert imports(syms[""]) == canon([
+        {"module": "./models", "name": "*"},
+        {"module": "./ui", "name": "default", "alias": "Button"},
+        {"module": "./ui", "name": "theme"},
+    ])
+
+
+# --------------------------------------------------------------------------- typescript
+
+TYPESCRIPT = '''\
+import type { Request, Response } from 'express';
+import { Injectable, Inject } from '@nestjs/common';
+import fs = require('fs');
+
+/** Roles a user can hold. */
+export enum Role { Admin = 'admin', Member = 'member' }
+
+export type UserId = string;
+
+/** Storage for users. */
+export interface UserRepository {
+  /** Find a user by id. */
+  findById(id: UserId, withDeleted?: boolean): Promise<User | null>;
+  save(user: User): Promise<void>;
+}
+
+export const RETRY_DELAYS = [100, 500, 2000] as const;
+
+@Injectable()
+export class UserService {
+  constructor(@Inject(REPO) private readonly repo: UserRepository, private prefix = 'user') {}
+
+  async rename(id: UserId, name: string, ...tags: string[]): Promise<User> {
+    const user = await this.repo.findById(id);
+    if (!user) throw new NotFoundException(`user ${id}`);
+    user.name = name;
+    await this.repo.save(user);
+    return user;
+  }
+}
+
+/** Express handler: GET /users/:id */
+export const getUser = async (req: Request, res: Response): Promise<void> => {
+  res.json(await service.rename(req.params.id, 'x'));
+};
+
+export function parseId(raw: string): UserId;
+export function parseId(raw: unknown): UserId {
+  return String(raw);
+}
+'''
+
+
+@pytest.mark.parametrize("language", ["typescript", "tsx"])
+def test_typescript_symbols_and_signatures(language):
+    assert outline(TYPESCRIPT, language) == [
+        ("", "module"), ("Role", "enum"), ("UserId", "type"), ("UserRepository", "interface"),
+        ("UserRepository.findById", "method"), ("UserRepository.save", "method"),
+        ("RETRY_DELAYS", "constant"), ("UserService", "class"),
+        ("UserService.constructor", "constructor"), ("UserService.rename", "method"),
+        ("getUser", "function"), ("parseId", "function"), ("parseId~2", "function")]
+    syms = symbols(TYPESCRIPT, language)
+    find = syms["UserRepository.findById"]
+    assert find.signature == "findById(id: UserId, withDeleted?: boolean) -> Promise<User | null>"
+    assert find.parameters == [("id", "required"), ("withDeleted", "optional")]
+    assert find.docstring == "Find a user by id."
+    assert syms["UserRepository"].docstring == "Storage for users."
+    assert syms["Role"].docstring == "Roles a user can hold."
+    ctor = syms["UserService.constructor"]
+    assert ctor.parameters == [("repo", "required"), ("prefix", "optional")]
+    rename = syms["UserService.rename"]
+    assert rename.signature == "rename(id: UserId, name: string, ...tags: string[]) -> Promise<User>"
+    assert rename.parameters == [("id", "required"), ("name", "required"), ("tags", "variadic")]
+    assert rename.arity == "2..*"
+    get = syms["getUser"]
+    assert get.signature == "getUser(req: Request, res: Response) -> Promise<void>"
+    assert get.docstring == "Express handler: GET /users/:id"
+    assert syms["parseId"].signature == "parseId(raw: string) -> UserId"
+    assert syms["parseId~2"].signature == "parseId(raw: unknown) -> UserId"
+
+
+@pytest.mark.parametrize("language", ["typescript", "tsx"])
+def test_typescript_decorators_calls_imports_and_throws(language):
+    syms = symbols(TYPESCRIPT, language)
+    assert syms["UserService"].decorators == ["Injectable()"]
+    rename = syms["UserService.rename"]
+    assert rename.calls == ["NotFoundException", "this.repo.findById", "this.repo.save"]
+    assert rename.raises == ["NotFoundException"]
+    assert syms["getUser"].calls == ["res.json", "service.rename"]
+    assert imports(syms[""]) == canon([
+        {"module": "express", "name": "Request"},
+        {"module": "express", "name": "Response"},
+        {"module": "@nestjs/common", "name": "Injectable"},
+        {"module": "@nestjs/common", "name": "Inject"},
+        {"module": "fs", "alias": "fs"},
+    ])
+
+
+def test_tsx_component_file():
+    source = '''\
+import React, { useState } from 'react';
+
+type Props = { label: string; onClick?: () => void };
+
+/** A button that counts its clicks. */
+export function CounterButton({ label, onClick }: Props) {
+  const [count, setCount] = useState(0);
+  return <button onClick={() => { setCount(count + 1); onClick?.(); }}>{label}: {count}</button>;
+}
+
+export default CounterButton;
+'''
+    syms = symbols(source, "tsx")
+    assert [q for q in syms] == ["", "Props", "CounterButton"]
+    button = syms["CounterButton"]
+    assert button.signature == "CounterButton({ label, onClick }: Props)"
+    assert button.parameters == [("{ label, onClick }", "required")]
+    assert button.docstring == "A button that counts its clicks."
+    assert button.calls == ["onClick", "setCount", "useState"]
+
+
+# --------------------------------------------------------------------------- go
+
+GO = '''\
+// Copyright 2024 The Acme Authors.
+
+// Package cache implements an in-memory LRU cache.
+package cache
+
+import (
+	"container/list"
+	"errors"
+	log "github.com/sirupsen/logrus"
+)
+
+// DefaultSize is used when no size is given.
+const DefaultSize = 128
+
+var (
+	// ErrMiss is returned for absent keys.
+	ErrMiss = errors.New("cache: miss")
+)
+
+// Store is anything that can hold values.
+type Store interface {
+	// Get returns the value for key.
+	Get(key string) (any, error)
+}
+
+// LRU is a fixed-size cache.
+type LRU struct {
+	size  int
+	order *list.List
+}
+
+// New returns an LRU holding up to size entries.
+func New(size int, keys ...string) *LRU {
+	if size <= 0 {
+		panic("cache: size must be positive")
+	}
+	return &LRU{size: size, order: list.New()}
+}
+
+// Get looks key up.
+func (c *LRU) Get(key string) (any, error) {
+	log.Debugf("get %s", key)
+	return nil, ErrMiss
+}
+
+func (c LRU) Len() int { return c.order.Len() }
+'''
+
+
+def test_go_symbols_receivers_and_signatures():
+    assert outline(GO, "go") == [
+        ("", "module"), ("DefaultSize", "constant"), ("ErrMiss", "constant"),
+        ("Store", "interface"), ("Store.Get", "method"), ("LRU", "class"),
+        ("New", "function"), ("LRU.Get", "method"), ("LRU.Len", "method")]
+    syms = symbols(GO, "go")
+    assert syms[""].docstring == "Package cache implements an in-memory LRU cache."
+    assert syms["DefaultSize"].docstring == "DefaultSize is used when no size is given."
+    assert syms["ErrMiss"].docstring == "ErrMiss is returned for absent keys."
+    assert syms["Store"].docstring == "Store is anything that can hold values."
+    assert syms["Store.Get"].signature == "Get(key string) -> (any, error)"
+    assert syms["Store.Get"].docstring == "Get returns the value for key."
+    assert syms["LRU"].docstring == "LRU is a fixed-size cache."
+    new = syms["New"]
+    assert new.signature == "New(size int, keys ...string) -> *LRU"
+    assert new.parameters == [("size", "required"), ("keys", "variadic")]
+    assert new.docstring == "New returns an LRU holding up to size entries."
+    get = syms["LRU.Get"]
+    assert get.signature == "Get(key string) -> (any, error)"
+    assert get.parameters == [("key", "required")]  # the receiver is not a parameter
+    assert get.docstring == "Get looks key up."
+    assert syms["LRU.Len"].signature == "Len() -> int"
+
+
+def test_go_calls_imports_and_panics():
+    syms = symbols(GO, "go")
+    assert syms["New"].calls == ["list.New", "panic"]
+    assert syms["New"].raises == ['"cache: size must be positive"']
+    assert syms["LRU.Get"].calls == ["log.Debugf"]
+    assert syms["LRU.Len"].calls == ["c.order.Len"]
+    assert syms["ErrMiss"].calls == ["errors.New"]
+    assert imports(syms[""]) == canon([
+        {"module": "container/list"},
+        {"module": "errors"},
+        {"module": "github.com/sirupsen/logrus", "alias": "log"},
+    ])
+
+
+def test_go_panic_with_an_error_value_and_generic_receiver():
+    source = '''\
+package pair
+
+type Pair[K comparable, V any] struct{ k K; v V }
+
+func (p *Pair[K, V]) MustKey() K {
+	if p == nil {
+		panic(fmt.Errorf("nil pair"))
+	}
+	return p.k
+}
+'''
+    syms = symbols(source, "go")
+    assert syms["Pair.MustKey"].kind == "method"
+    assert syms["Pair.MustKey"].raises == ["fmt.Errorf"]
+
+
+# --------------------------------------------------------------------------- rust
+
+RUST = '''\
+//! Configuration loading for the daemon.
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write as IoWrite};
+use serde::Deserialize;
+use crate::errors::*;
+
+/// Maximum number of include levels.
+pub const MAX_DEPTH: usize = 8;
+static VERSION: &str = "1.0";
+
+/// Parsed configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub values: HashMap<String, String>,
+}
+
+/// Sources a config can be read from.
+pub trait Source {
+    /// Read the raw text.
+    fn read(&mut self) -> io::Result<String>;
+}
+
+impl Config {
+    pub const EMPTY_NAME: &'static str = "";
+
+    /// Parse `text` into a config.
+    pub fn parse(text: &str, strict: bool) -> Result<Self, ConfigError> {
+        let mut values = HashMap::new();
+        for line in text.lines() {
+            let (k, v) = line.split_once('=').ok_or(ConfigError::Syntax)?;
+            values.insert(k.trim().to_owned(), v.trim().to_owned());
+        }
+        Ok(Config { values })
+    }
+
+    #[inline]
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.values.get(key)
+    }
+}
+
+impl Source for std::fs::File {
+    fn read(&mut self) -> io::Result<String> {
+        let mut s = String::new();
+        self.read_to_string(&mut s)?;
+        if s.is_empty() {
+            panic!("empty config");
+        }
+        Ok(s)
+    }
+}
+'''
+
+
+def test_rust_symbols_impls_and_signatures():
+    assert outline(RUST, "rust") == [
+        ("", "module"), ("MAX_DEPTH", "constant"), ("VERSION", "constant"),
+        ("Config", "class"), ("Source", "interface"), ("Source.read", "method"),
+        ("Config.EMPTY_NAME", "constant"), ("Config.parse", "method"), ("Config.get", "method"),
+        ("File.read", "method")]
+    syms = symbols(RUST, "rust")
+    assert syms[""].docstring == "Configuration loading for the daemon."
+    assert syms["MAX_DEPTH"].docstring == "Maximum number of include levels."
+    assert syms["Config"].docstring == "Parsed configuration."
+    assert syms["Config"].decorators == ["derive(Debug, Clone)"]
+    assert syms["Source.read"].signature == "read(&mut self) -> io::Result<String>"
+    assert syms["Source.read"].docstring == "Read the raw text."
+    parse = syms["Config.parse"]
+    assert parse.signature == "parse(text: &str, strict: bool) -> Result<Self, ConfigError>"
+    assert parse.parameters == [("text", "required"), ("strict", "required")]
+    assert parse.arity == "2"
+    assert parse.docstring == "Parse `text` into a config."
+    get = syms["Config.get"]
+    assert get.parameters == [("self", "required"), ("key", "required")]
+    assert get.decorators == ["inline"]
+
+
+def test_rust_calls_imports_and_panics():
+    syms = symbols(RUST, "rust")
+    assert syms["Config.parse"].calls == [
+        "HashMap::new", "Ok", "k.trim", "k.trim().to_owned", "line.split_once",
+        "line.split_once('=').ok_or", "text.lines", "v.trim", "v.trim().to_owned", "values.insert"]
+    assert syms["File.read"].calls == [
+        "Ok", "String::new", "panic", "s.is_empty", "self.read_to_string"]
+    assert syms["File.read"].raises == ["panic"]
+    assert syms["Config.parse"].raises == []
+    assert imports(syms[""]) == canon([
+        {"module": "std::collections", "name": "HashMap"},
+        {"module": "std::io", "name": "self"},
+        {"module": "std::io", "name": "Read"},
+        {"module": "std::io", "name": "Write", "alias": "IoWrite"},
+        {"module": "serde", "name": "Deserialize"},
+        {"module": "crate::errors", "name": "*"},
+    ])
+
+
+def test_rust_modules_macros_and_scoped_calls():
+    source = '''\
+macro_rules! bail {
+    ($msg:expr) => { return Err($msg.into()) };
+}
+
+pub mod net {
+    use tokio::net::TcpListener as Listener;
+
+    pub async fn serve(addr: &str) {
+        let items = vec![1, 2].into_iter().collect::<Vec<_>>();
+        tracing::info!("serving {}", addr);
+        todo!()
+    }
+}
+'''
+    syms = symbols(source, "rust")
+    assert syms["bail"].kind == "macro"
+    assert syms["net"].kind == "module"
+    serve = syms["net.serve"]
+    assert serve.signature == "serve(addr: &str)"
+    assert "vec![1, 2].into_iter().collect" in serve.calls
+    assert "tracing::info" in serve.calls
+    assert serve.raises == ["todo"]
+    assert imports(syms["net"]) == [
+        {"module": "tokio::net", "name": "TcpListener", "alias": "Listener"}]
+
+
+# --------------------------------------------------------------------------- java
+
+JAVA = '''\
+package com.acme.orders;
+
+import java.util.List;
+import java.util.concurrent.*;
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Places and cancels orders.
+ */
+@Service
+@Transactional(readOnly = false)
+public class OrderService extends BaseService implements AutoCloseable {
+    /** Orders per page. */
+    public static final int PAGE_SIZE = 50;
+    private final OrderRepository repo;
+
+    /** Creates the service. */
+    public OrderService(OrderRepository repo, String... regions) {
+        super(regions);
+        this.repo = requireNonNull(repo);
+    }
+
+    /**
+     * Places an order.
+     * @param order the order to place
+     */
+    @Override
+    public Receipt place(final Order order, boolean dryRun) throws InvalidOrderException, java.io.IOException {
+        if (order.lines().isEmpty()) {
+            throw new InvalidOrderException("no lines");
+        }
+        List<Line> lines = new ArrayList<>(order.lines());
+        return repo.save(order).toReceipt();
+    }
+
+    public enum Status { OPEN, SHIPPED; boolean done() { return this == SHIPPED; } }
+
+    interface Listener { int PRIORITY = 1; void placed(Order order); }
+
+    record Summary(String id, int total) {}
+}
+'''
+
+
+def test_java_symbols_and_signatures():
+    assert outline(JAVA, "java") == [
+        ("", "module"), ("OrderService", "class"), ("OrderService.PAGE_SIZE", "constant"),
+        ("OrderService.OrderService", "constructor"), ("OrderService.place", "method"),
+        ("OrderService.Status", "enum"), ("OrderService.Status.done", "method"),
+        ("OrderService.Listener", "interface"), ("OrderService.Listener.PRIORITY", "constant"),
+        ("OrderService.Listener.placed", "method"), ("OrderService.Summary", "class")]
+    syms = symbols(JAVA, "java")
+    service = syms["OrderService"]
+    assert service.docstring == "Places and cancels orders."
+    assert service.decorators == ["Service", "Transactional(readOnly = false)"]
+    assert syms["OrderService.PAGE_SIZE"].docstring == "Orders per page."
+    ctor = syms["OrderService.OrderService"]
+    assert ctor.signature == "OrderService(OrderRepository repo, String... regions)"
+    assert ctor.parameters == [("repo", "required"), ("regions", "variadic")]
+    assert ctor.docstring == "Creates the service."
+    place = syms["OrderService.place"]
+    assert place.signature == "place(final Order order, boolean dryRun) -> Receipt"
+    assert place.parameters == [("order", "required"), ("dryRun", "required")]
+    assert place.docstring == "Places an order.\n@param order the order to place"
+    assert place.decorators == ["Override"]
+    assert syms["OrderService.Listener.placed"].signature == "placed(Order order) -> void"
+    assert syms["OrderService.Summary"].signature == "Summary(String id, int total)"
+
+
+def test_java_calls_imports_and_throws():
+    syms = symbols(JAVA, "java")
+    place = syms["OrderService.place"]
+    assert place.calls == ["ArrayList", "InvalidOrderException", "isEmpty", "lines", "save",
+                           "toReceipt"]
+    assert place.raises == ["InvalidOrderException", "java.io.IOException"]
+    assert syms["OrderService.OrderService"].calls == ["requireNonNull"]
+    assert imports(syms[""]) == canon([
+        {"module": "java.util", "name": "List"},
+        {"module": "java.util.concurrent", "name": "*"},
+        {"module": "java.util.Objects", "name": "requireNonNull"},
+    ])
+
+
+# --------------------------------------------------------------------------- docs around attributes, mods
+
+@pytest.mark.parametrize("language, source, qualname, doc", [
+    ("rust", "/// Errors.\n#[derive(Debug)]\n#[non_exhaustive]\npub enum E { A }\n", "E", "Errors."),
+    ("typescript", "class S {\n  /** Find. */\n  @Log()\n  find() {}\n}\n", "S.find", "Find."),
+])
+def test_doc_comment_above_several_attributes(language, source, qualname, doc):
+    assert symbols(source, language)[qualname].docstring == doc
+
+
+def test_rust_multi_line_doc_comment():
+    source = "/// Parse a file.\n/// Returns the config.\nfn parse() {}\n"
+    assert symbols(source, "rust")["parse"].docstring == "Parse a file.\nReturns the config."
+
+
+def test_rust_functions_in_a_mod_are_functions():
+    source = "mod tests {\n    #[test]\n    fn parses() {}\n}\n"
+    assert symbols(source, "rust")["tests.parses"].kind == "function"
+
+
+def test_go_package_doc_keeps_every_line():
+    source = "// Package cache keeps things.\n// It evicts the oldest.\npackage cache\n"
+    assert symbols(source, "go")[""].docstring == "Package cache keeps things.\nIt evicts the oldest."
+
+
+def test_rust_crate_doc_keeps_every_line():
+    source = "//! Config loading.\n//! Reads TOML.\n\nfn main() {}\n"
+    assert symbols(source, "rust")[""].docstring == "Config loading.\nReads TOML."
