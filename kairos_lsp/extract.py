@@ -35,7 +35,6 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from tree_sitter import Node, QueryCursor, Tree
 
@@ -192,13 +191,25 @@ def _adjacent_docs(docs: list[Node], owner: Node, leading: list[Node] = ()) -> l
     return kept[::-1]
 
 
-@lru_cache(maxsize=None)
+_prepared: dict[str, tuple] = {}
+_prepare_lock = threading.Lock()
+
+
 def _prepared_query(language: str):
     """The language's query, with unused patterns disabled, and each pattern's role.
 
     Knowing the role per pattern index up front keeps the per-match work (the
-    hot loop of a scan) to one list lookup.
+    hot loop of a scan) to one list lookup. Prepared once per process under a
+    lock: preparing edits the query, and the server extracts from two threads.
     """
+    ready = _prepared.get(language)
+    if ready is None:
+        with _prepare_lock:
+            ready = _prepared.get(language) or _prepared.setdefault(language, _prepare(language))
+    return ready
+
+
+def _prepare(language: str):
     q = query(language)
     names = [q.capture_name(i) for i in range(q.capture_count)]
     roles: list[str | None] = []

@@ -56,44 +56,62 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _ignore_spec(folder: Path, patterns: list[str]) -> pathspec.PathSpec | None:
-    gitignore = folder / ".gitignore"
-    lines = list(patterns)
-    if gitignore.is_file():
-        try:
-            lines += gitignore.read_text(errors="replace").splitlines()
-        except OSError:
-            pass
-    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+class IgnoreRules:
+    """``.gitignore`` files (nested ones too) plus ``exclude`` patterns, as git reads them.
+
+    >>> rules = IgnoreRules(root, ("build/",))           # doctest: +SKIP
+    >>> rules.ignored("build/out.py"), rules.ignored("src/app.py")
+    (True, False)
+    """
+
+    def __init__(self, root: str | os.PathLike, exclude: tuple[str, ...] = ()):
+        self.root = Path(root).resolve()
+        self.exclude = tuple(exclude)
+        self._specs: dict[str, pathspec.PathSpec | None] = {}
+
+    def _spec(self, folder: str) -> pathspec.PathSpec | None:
+        """The rules a folder's own .gitignore adds (the root's also carries ``exclude``)."""
+        if folder not in self._specs:
+            lines = list(self.exclude) if folder == "" else []
+            gitignore = self.root / folder / ".gitignore"
+            try:
+                lines += gitignore.read_text(errors="replace").splitlines()
+            except OSError:
+                pass
+            self._specs[folder] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+        return self._specs[folder]
+
+    def ignored(self, rel: str, is_dir: bool = False) -> bool:
+        """Whether a workspace-relative path is excluded (any of its folders counts)."""
+        parts = rel.split("/")
+        if any(part in ALWAYS_SKIPPED for part in parts[:-1 if not is_dir else None]):
+            return True
+        for depth in range(len(parts) - 1):  # a folder that is ignored hides what it holds
+            if self._matches("/".join(parts[:depth + 1]), True):
+                return True
+        return self._matches(rel, is_dir)
+
+    def _matches(self, rel: str, is_dir: bool) -> bool:
+        parts = rel.split("/")
+        for depth in range(len(parts)):
+            spec = self._spec("/".join(parts[:depth]))
+            if spec is not None and spec.match_file("/".join(parts[depth:]) + ("/" if is_dir else "")):
+                return True
+        return False
 
 
 def iter_source_files(root: Path, exclude: tuple[str, ...] = ()) -> Iterator[str]:
     """Workspace-relative paths of files in a language we know, honouring .gitignore files and ``exclude``."""
-    root = root.resolve()
-    # Each entry: (folder the spec is relative to, spec); nested .gitignore files stack.
-    specs: dict[Path, list[tuple[Path, pathspec.PathSpec]]] = {}
-    top = _ignore_spec(root, list(exclude))
-    specs[root] = [(root, top)] if top else []
+    root = Path(root).resolve()
+    rules = IgnoreRules(root, exclude)
     for folder, dirs, files in os.walk(root):
-        here = Path(folder)
-        active = specs.pop(here, [])
-        own = _ignore_spec(here, []) if here != root else None
-        if own:
-            active = active + [(here, own)]
-
-        def ignored(name: str, is_dir: bool) -> bool:
-            for base, spec in active:
-                rel = (here / name).relative_to(base).as_posix() + ("/" if is_dir else "")
-                if spec.match_file(rel):
-                    return True
-            return False
-
-        dirs[:] = sorted(d for d in dirs if d not in ALWAYS_SKIPPED and not ignored(d, True))
-        for d in dirs:
-            specs[here / d] = active
+        here = Path(folder).relative_to(root).as_posix()
+        prefix = "" if here == "." else here + "/"
+        dirs[:] = sorted(d for d in dirs
+                         if d not in ALWAYS_SKIPPED and not rules._matches(prefix + d, True))
         for name in sorted(files):
-            if language_for_path(name) and not ignored(name, False):
-                yield (here / name).relative_to(root).as_posix()
+            if language_for_path(name) and not rules._matches(prefix + name, False):
+                yield prefix + name
 
 
 def observe_file(root: str, rel: str, known: tuple[int, int, str] | None,

@@ -8,7 +8,7 @@ import pytest
 from sqlite_utils import Database
 
 from kairos_lsp.config import Settings
-from kairos_lsp.scan import scan_workspace
+from kairos_lsp.scan import IgnoreRules, scan_workspace
 from kairos_lsp.store import Store, StoreError, store_path
 from kairos_lsp.store.migrations import SCHEMA_VERSION, migrations
 
@@ -178,6 +178,11 @@ def test_scan_respects_gitignore_exclude_and_skips_bad_files(tmp_path):
     assert reasons["src/huge.py"].startswith("larger than")
     assert all("\n" not in reason for reason in reasons.values())
     assert report.skipped == skipped
+    # The server asks the same rules about single buffers.
+    rules = IgnoreRules(tmp_path, ("vendor/",))
+    assert [rules.ignored(p) for p in ("src/ok.py", "src/nested/secret.py", "build/out.py",
+                                        "src/x.gen.py", "vendor/lib.py", "src/nested/open.py")] \
+        == [False, True, True, True, True, False]
 
 
 def test_parallel_scan_matches_serial_scan(tmp_path):

@@ -1,0 +1,348 @@
+"""Open buffers: their text, language and tree-sitter tree, kept current edit by edit.
+
+No protocol types here: the server hands over plain strings and integers.
+
+>>> doc = Document("file:///w/a.py", "a.py", "python", "def f(a):\\n    pass\\n")
+>>> edit = doc.update("def f(a, b):\\n    pass\\n")      # one edit: ", b" inserted
+>>> edit.start_byte, edit.old_end_byte, edit.new_end_byte
+(7, 7, 10)
+>>> doc.tree.root_node.has_error
+False
+>>> to_byte_col("é😀x".encode(), 3)      # UTF-16: é is 1 unit, 😀 is 2
+6
+>>> from_byte_col("é😀x".encode(), 6)
+3
+
+Positions
+---------
+LSP columns count code units of the negotiated encoding (UTF-16 unless the
+client and server agreed on UTF-8 or UTF-32); tree-sitter and the store count
+UTF-8 bytes. :func:`to_byte_col` and :func:`from_byte_col` convert one line's
+column between the two. Lines are separated by ``\\n`` (a trailing ``\\r`` is
+not part of the line), which is how tree-sitter counts rows.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Iterator
+from urllib.parse import unquote, urlparse
+
+from tree_sitter import Parser, Tree
+
+from kairos_lsp.languages import language_for_id, language_for_path, new_parser
+
+Point = tuple[int, int]
+
+UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
+
+
+# -- positions ------------------------------------------------------------------
+
+
+def to_byte_col(line: bytes, col: int, encoding: str = UTF16) -> int:
+    """The UTF-8 byte column of an LSP column on ``line`` (clamped to the line;
+    a column inside a character moves to that character's start)."""
+    if col <= 0:
+        return 0
+    if line.isascii():
+        return min(col, len(line))
+    if encoding == UTF8:
+        col = min(col, len(line))
+        while 0 < col < len(line) and (line[col] & 0xC0) == 0x80:  # inside a character
+            col -= 1
+        return col
+    # "surrogatepass": a lone surrogate (possible in JSON text) stays one code unit.
+    text = line.decode("utf-8", "surrogatepass")
+    if encoding == UTF32:
+        prefix = text[:col]
+    else:
+        # Cut the UTF-16 form; "ignore" drops half of a split surrogate pair.
+        prefix = text.encode("utf-16-le", "surrogatepass")[: col * 2].decode("utf-16-le", "ignore")
+    return len(prefix.encode("utf-8", "surrogatepass"))
+
+
+def from_byte_col(line: bytes, byte_col: int, encoding: str = UTF16) -> int:
+    """The LSP column (in ``encoding`` code units) of a UTF-8 byte column on ``line``."""
+    byte_col = max(0, min(byte_col, len(line)))
+    if encoding == UTF8 or line.isascii():
+        return byte_col
+    prefix = line[:byte_col].decode("utf-8", "ignore")  # a cut character counts as not reached
+    if encoding == UTF32:
+        return len(prefix)
+    return len(prefix.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _point_at(data: bytes, offset: int) -> Point:
+    """(row, byte column) of a byte offset, as tree-sitter counts them."""
+    row = data.count(b"\n", 0, offset)
+    return row, offset - (data.rfind(b"\n", 0, offset) + 1)
+
+
+def common_prefix(a: bytes, b: bytes) -> int:
+    """Length of the longest common prefix, by binary search over slice comparisons."""
+    lo, hi = 0, min(len(a), len(b))
+    if a[:hi] == b[:hi]:
+        return hi
+    while lo < hi:  # invariant: a[:lo] == b[:lo] and a[:hi] != b[:hi]
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def common_suffix(a: bytes, b: bytes, limit: int) -> int:
+    """Length of the longest common suffix, at most ``limit`` bytes."""
+    la, lb = len(a), len(b)
+    lo, hi = 0, min(limit, la, lb)
+    if a[la - hi:] == b[lb - hi:]:
+        return hi
+    while lo < hi:  # invariant: suffixes of length lo match, of length hi+1.. do not
+        mid = (lo + hi + 1) // 2
+        if a[la - mid:la - lo] == b[lb - mid:lb - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """One contiguous replacement, in bytes and tree-sitter points."""
+
+    start_byte: int
+    old_end_byte: int
+    new_end_byte: int
+    start_point: Point
+    old_end_point: Point
+    new_end_point: Point
+
+
+def diff_edit(old: bytes, new: bytes) -> Edit | None:
+    """The single edit that turns ``old`` into ``new`` (None when they are equal)."""
+    if old == new:
+        return None
+    start = common_prefix(old, new)
+    # Never split a UTF-8 character: step back to its first byte.
+    while start > 0 and start < len(new) and (new[start] & 0xC0) == 0x80:
+        start -= 1
+    tail = common_suffix(old, new, min(len(old), len(new)) - start)
+    while tail > 0 and (old[len(old) - tail] & 0xC0) == 0x80:
+        tail -= 1
+    old_end, new_end = len(old) - tail, len(new) - tail
+    start_point = _point_at(old, start)
+    return Edit(start, old_end, new_end, start_point, _advance(start_point, old[start:old_end]),
+                _advance(start_point, new[start:new_end]))
+
+
+def _advance(point: Point, inserted: bytes) -> Point:
+    lines = inserted.count(b"\n")
+    if lines == 0:
+        return point[0], point[1] + len(inserted)
+    return point[0] + lines, len(inserted) - (inserted.rfind(b"\n") + 1)
+
+
+# -- one open buffer --------------------------------------------------------------
+
+
+class Document:
+    """One open buffer and its syntax tree.
+
+    ``path`` is workspace-relative ('/'-separated) when the file lies in the
+    workspace, else absolute; ``in_workspace`` tells which. ``language`` is a
+    :mod:`kairos_lsp.languages` name, or None for text we cannot parse (then
+    ``tree`` is None). Not thread-safe: use it from one thread (the server's
+    event loop) and hand :meth:`snapshot` to other threads.
+    """
+
+    def __init__(self, uri: str, path: str, language: str | None, text: str,
+                 version: int | None = None, in_workspace: bool = True):
+        self.uri = uri
+        self.path = path
+        self.language = language
+        self.version = version
+        self.in_workspace = in_workspace
+        self.text = _encode(text)
+        self._lines: list[int] | None = None
+        self._parser: Parser | None = new_parser(language) if language else None
+        self.tree: Tree | None = self._parser.parse(self.text) if self._parser else None
+
+    def update(self, new_text: str, version: int | None = None) -> Edit | None:
+        """Replace the whole text, reparsing incrementally from the previous tree.
+
+        The one edit tree-sitter needs is the span between the common prefix
+        and the common suffix of the old and the new bytes.
+        """
+        new = _encode(new_text)
+        if version is not None:
+            self.version = version
+        edit = diff_edit(self.text, new)
+        if edit is not None:
+            self._apply(new, edit)
+        return edit
+
+    def apply_change(self, start: Point, end: Point, text: str, encoding: str = UTF16,
+                     version: int | None = None) -> Edit:
+        """Apply an LSP range change (lines and columns in ``encoding`` units).
+
+        Lines are split on ``\\n`` only, as LSP clients and tree-sitter count
+        them (``str.splitlines`` would also split on form feeds and U+2028).
+        """
+        if version is not None:
+            self.version = version
+        start_byte, end_byte = self._offset(*start, encoding), self._offset(*end, encoding)
+        end_byte = max(start_byte, end_byte)
+        inserted = _encode(text)
+        new = self.text[:start_byte] + inserted + self.text[end_byte:]
+        start_point = _point_at(self.text, start_byte)
+        edit = Edit(start_byte, end_byte, start_byte + len(inserted), start_point,
+                    _advance(start_point, self.text[start_byte:end_byte]),
+                    _advance(start_point, inserted))
+        self._apply(new, edit)
+        return edit
+
+    def _offset(self, line: int, col: int, encoding: str) -> int:
+        """Byte offset of an LSP position, clamped to the document (past the end: the end)."""
+        starts = self._line_starts()
+        if line < 0:
+            return 0
+        if line >= len(starts):
+            return len(self.text)
+        return starts[line] + to_byte_col(self.line(line), col, encoding)
+
+    def _apply(self, new: bytes, edit: Edit) -> None:
+        self.text = new
+        self._lines = None
+        if self._parser is not None and self.tree is not None:
+            self.tree.edit(edit.start_byte, edit.old_end_byte, edit.new_end_byte,
+                           edit.start_point, edit.old_end_point, edit.new_end_point)
+            self.tree = self._parser.parse(new, self.tree)
+
+    @property
+    def line_count(self) -> int:
+        return len(self._line_starts())
+
+    def line(self, row: int) -> bytes | None:
+        """The bytes of line ``row`` without its line ending; None past the end."""
+        starts = self._line_starts()
+        if row < 0 or row >= len(starts):
+            return None
+        end = starts[row + 1] - 1 if row + 1 < len(starts) else len(self.text)
+        data = self.text[starts[row]:end]
+        return data[:-1] if data.endswith(b"\r") else data
+
+    def _line_starts(self) -> list[int]:
+        if self._lines is None:
+            starts, find, text = [0], self.text.find, self.text
+            at = find(b"\n")
+            while at != -1:
+                starts.append(at + 1)
+                at = find(b"\n", at + 1)
+            self._lines = starts
+        return self._lines
+
+    def byte_position(self, line: int, col: int, encoding: str = UTF16) -> Point | None:
+        """An LSP position as a tree-sitter point; None when the line does not exist."""
+        data = self.line(line)
+        return None if data is None else (line, to_byte_col(data, col, encoding))
+
+    def snapshot(self) -> "Snapshot":
+        """An immutable view another thread may extract from (the tree is copied)."""
+        return Snapshot(self.uri, self.path, self.language, self.text,
+                        self.tree.copy() if self.tree is not None else None, self.version)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    uri: str
+    path: str
+    language: str | None
+    text: bytes
+    tree: Tree | None
+    version: int | None
+
+
+def _encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+# -- the registry -------------------------------------------------------------------
+
+
+def uri_to_path(uri: str) -> str | None:
+    """The local file system path of a ``file:`` URI; None for other schemes."""
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return None
+    path = unquote(parsed.path)
+    if os.name == "nt" and path.startswith("/") and len(path) > 2 and path[2] == ":":
+        path = path[1:]
+    if parsed.netloc and parsed.netloc != "localhost":
+        path = f"//{parsed.netloc}{path}"
+    return path
+
+
+def detect_language(language_id: str | None, path: str) -> str | None:
+    spec = (language_for_id(language_id) if language_id else None) or language_for_path(path)
+    return spec.name if spec else None
+
+
+class Documents:
+    """The open buffers, by URI. ``root`` (may be None) makes paths relative."""
+
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = Path(root).resolve() if root is not None else None
+        self._docs: dict[str, Document] = {}
+        self._lock = threading.Lock()  # guards the dict only; documents are loop-owned
+
+    def locate(self, uri: str) -> tuple[str, bool]:
+        """(path, in_workspace) for a URI: workspace-relative when inside the root."""
+        fs_path = uri_to_path(uri)
+        if fs_path is None:
+            return uri, False
+        absolute = Path(os.path.abspath(fs_path))
+        if self.root is not None:
+            for candidate in (absolute, _resolved(absolute)):
+                try:
+                    rel = candidate.relative_to(self.root)
+                except ValueError:
+                    continue
+                return PurePosixPath(*rel.parts).as_posix(), True
+        return absolute.as_posix(), False
+
+    def open(self, uri: str, text: str, language_id: str | None = None,
+             version: int | None = None) -> Document:
+        path, inside = self.locate(uri)
+        doc = Document(uri, path, detect_language(language_id, path), text, version, inside)
+        with self._lock:
+            self._docs[uri] = doc
+        return doc
+
+    def get(self, uri: str) -> Document | None:
+        return self._docs.get(uri)
+
+    def close(self, uri: str) -> Document | None:
+        with self._lock:
+            return self._docs.pop(uri, None)
+
+    def __iter__(self) -> Iterator[Document]:
+        with self._lock:
+            return iter(list(self._docs.values()))
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def __contains__(self, uri: object) -> bool:
+        return uri in self._docs
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path

@@ -1,0 +1,363 @@
+"""The language server: wiring only.
+
+Handlers at the bottom are a few lines each; they call plain functions.
+:class:`kairos_lsp.session.Session` is the per-connection state (settings,
+the memory, open documents, the background scan) and has no protocol types.
+
+Threads and edit coalescing are described in :mod:`kairos_lsp.session`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import functools
+import ipaddress
+import logging
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable
+
+import pathspec
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+from pygls.uris import to_fs_path
+
+from kairos_lsp import __version__
+from kairos_lsp.config import Settings
+from kairos_lsp.features import hover as hover_feature
+from kairos_lsp.session import Session, one_line
+
+log = logging.getLogger("kairos_lsp")
+
+PROGRESS_INTERVAL = 0.1  # seconds between two $/progress reports
+
+
+
+# -- protocol glue ------------------------------------------------------------------
+
+
+class ScanProgress:
+    """``$/progress`` for the scan, sent from the scan thread through the event loop."""
+
+    def __init__(self, server: "KairosServer", loop: asyncio.AbstractEventLoop, token: str | None):
+        self.server = server
+        self.loop = loop
+        self.token = token
+        self._last = 0.0
+        self._percent = -1
+
+    def _send(self, method: Callable, value: Any) -> None:
+        if self.token is not None:
+            try:
+                self.loop.call_soon_threadsafe(_quietly, method, self.token, value)
+            except RuntimeError:  # the event loop is gone: the server is exiting
+                pass
+
+    def begin(self) -> None:
+        self._send(self.server.work_done_progress.begin, types.WorkDoneProgressBegin(
+            title="kairos", message="reading the workspace", percentage=0, cancellable=True))
+
+    def report(self, done: int, total: int, path: str) -> None:
+        percent = done * 100 // total if total else 100
+        now = time.monotonic()
+        if done != total and (percent == self._percent or now - self._last < PROGRESS_INTERVAL):
+            return
+        self._percent, self._last = percent, now
+        self._send(self.server.work_done_progress.report, types.WorkDoneProgressReport(
+            message=f"{done}/{total} {path}", percentage=percent))
+
+    def end(self, message: str) -> None:
+        self._send(self.server.work_done_progress.end, types.WorkDoneProgressEnd(message=message))
+
+    def cancelled(self) -> bool:
+        future = self.server.work_done_progress.tokens.get(self.token) if self.token else None
+        return bool(future is not None and future.cancelled())
+
+
+def _quietly(fn: Callable, *args) -> None:
+    try:
+        fn(*args)
+    except Exception:  # noqa: BLE001 - a closed transport at shutdown
+        log.debug("could not send a notification", exc_info=True)
+
+
+class KairosProtocol(LanguageServerProtocol):
+    """pygls' protocol with two repairs.
+
+    * A request whose params do not even deserialise gets an error response
+      (pygls logs it and never answers, so the client would wait forever).
+    * ``didChange`` handlers see the changes as the client sent them: pygls
+      updates its own copy of the text first and, doing so, clamps positions
+      *in place* against its own line split (which also breaks at form feeds
+      and U+2028), so a later handler could get a corrupted range.
+    """
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
+        pristine = copy.deepcopy(params)
+        try:
+            for change in params.content_changes:
+                self.workspace.update_text_document(params.text_document, change)
+        except Exception:  # noqa: BLE001 - pygls' copy is not the one we rely on
+            log.warning("pygls could not apply a change", exc_info=True)
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (pristine,), None
+
+    def structure_message(self, data: dict[str, Any]):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if isinstance(data, dict) and "id" in data and "method" in data:
+                self._send_response(data["id"], error=exc.to_response_error())
+            raise
+
+
+class KairosServer(LanguageServer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, protocol_cls=KairosProtocol, **kwargs)
+        self.session: Session | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._reporting = False
+
+    def log(self, level: str, message: str) -> None:
+        """One line to the client's log; callable from any thread."""
+        kind = {"error": types.MessageType.Error, "warning": types.MessageType.Warning,
+                "info": types.MessageType.Info}.get(level, types.MessageType.Log)
+        params = types.LogMessageParams(type=kind, message=one_line(message))
+        getattr(log, level if level in ("error", "warning", "info") else "debug")(params.message)
+        if self.loop is None:
+            return
+        try:
+            on_loop = asyncio.get_running_loop() is self.loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            _quietly(self.window_log_message, params)
+        else:
+            try:
+                self.loop.call_soon_threadsafe(_quietly, self.window_log_message, params)
+            except RuntimeError:  # the event loop is gone: the server is exiting
+                pass
+
+    def show(self, level: str, message: str) -> None:
+        kind = types.MessageType.Error if level == "error" else types.MessageType.Warning
+        self.window_show_message(types.ShowMessageParams(type=kind, message=one_line(message)))
+
+    def report_server_error(self, error: Exception, source) -> None:
+        # One line in the log instead of a pop-up per failure; the request (if any)
+        # already got its error response. Not re-entrant: the log itself may be what fails.
+        if self._reporting:
+            return
+        self._reporting = True
+        try:
+            self.log("error", f"kairos: {getattr(source, '__name__', source)}: {one_line(error)}")
+        finally:
+            self._reporting = False
+
+    @property
+    def encoding(self) -> str:
+        encoding = self.workspace.position_encoding or types.PositionEncodingKind.Utf16
+        return str(getattr(encoding, "value", encoding))
+
+
+server = KairosServer("kairos-lsp", __version__)
+
+
+def _guard(default: Any = None):
+    """Request handlers answer ``default`` (and log one line) instead of failing."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        async def run(ls: KairosServer, params):
+            try:
+                return await fn(ls, params)
+            except Exception as exc:  # noqa: BLE001
+                log.exception("%s failed", fn.__name__)
+                ls.log("error", f"kairos: {fn.__name__} failed: {one_line(exc)}")
+                return default
+        return run
+    return wrap
+
+
+def workspace_root(params: types.InitializeParams) -> Path | None:
+    """The workspace folder from rootUri, rootPath or the first workspace folder."""
+    candidates = [params.root_uri and to_fs_path(params.root_uri), params.root_path]
+    candidates += [to_fs_path(f.uri) for f in params.workspace_folders or []]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate).resolve()
+    return None
+
+
+# -- handlers ------------------------------------------------------------------------
+
+
+@server.feature(types.INITIALIZE)
+def initialize(ls: KairosServer, params: types.InitializeParams) -> None:
+    ls.loop = asyncio.get_running_loop()
+    options = params.initialization_options
+    settings = Settings.from_options(options)
+    problems = list(settings.unknown)
+    ls.session = Session(workspace_root(params), settings, ls.log)
+    if problems:
+        ls.show("warning", "kairos: ignoring bad initialization options: " + "; ".join(problems))
+    error = ls.session.open_store()
+    if error:
+        ls.show("error", error)
+
+
+@server.feature(types.INITIALIZED)
+async def initialized(ls: KairosServer, params: types.InitializedParams) -> None:
+    session = ls.session
+    if session is None or session.root is None or session.store is None:
+        return
+    token = None
+    window = ls.client_capabilities.window
+    if window is not None and window.work_done_progress:
+        token = f"kairos-scan-{uuid.uuid4().hex[:8]}"
+        try:
+            await ls.work_done_progress.create_async(token)
+        except Exception as exc:  # noqa: BLE001 - scan without a progress bar
+            ls.log("warning", f"kairos: no progress bar: {one_line(exc)}")
+            token = None
+    progress = ScanProgress(ls, asyncio.get_running_loop(), token)
+    progress.begin()
+    session.start_scan(progress)
+
+
+@server.feature(types.SHUTDOWN)
+async def shutdown(ls: KairosServer, params: None) -> None:
+    if ls.session is not None:
+        await ls.session.shutdown()
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+def did_open(ls: KairosServer, params: types.DidOpenTextDocumentParams) -> None:
+    item = params.text_document
+    if ls.session is not None:
+        doc = ls.session.documents.open(item.uri, item.text, item.language_id, item.version)
+        ls.session.opened(doc)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+def did_change(ls: KairosServer, params: types.DidChangeTextDocumentParams) -> None:
+    doc = ls.session.documents.get(params.text_document.uri) if ls.session else None
+    if doc is not None:
+        # Our own copy, not pygls': its line split also breaks at form feeds and U+2028.
+        for change in params.content_changes:
+            if isinstance(change, types.TextDocumentContentChangePartial):
+                doc.apply_change((change.range.start.line, change.range.start.character),
+                                 (change.range.end.line, change.range.end.character),
+                                 change.text, ls.encoding)
+            else:
+                doc.update(change.text)
+        doc.version = params.text_document.version
+        ls.session.changed(doc)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+def did_save(ls: KairosServer, params: types.DidSaveTextDocumentParams) -> None:
+    doc = ls.session.documents.get(params.text_document.uri) if ls.session else None
+    if doc is not None:
+        if params.text is not None:
+            doc.update(params.text)
+        ls.session.saved(doc)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(ls: KairosServer, params: types.DidCloseTextDocumentParams) -> None:
+    doc = ls.session.documents.close(params.text_document.uri) if ls.session else None
+    if doc is not None:
+        ls.session.closed_document(doc)
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+@_guard(None)
+async def hover(ls: KairosServer, params: types.HoverParams) -> types.Hover | None:
+    session = ls.session
+    doc = session.documents.get(params.text_document.uri) if session else None
+    if doc is None or session.knowledge is None:
+        return None
+    await session.flush(doc.uri)
+    return hover_feature.hover(session.knowledge, doc, params.position.line,
+                               params.position.character, ls.encoding)
+
+
+@server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+@_guard([])
+async def code_action(ls: KairosServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    return []  # fixes for kairos diagnostics come with the diagnostics
+
+
+# -- command line -----------------------------------------------------------------------
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` or ``[IPv6]:PORT``."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host:
+        raise ValueError(f"expected HOST:PORT, got {text!r}")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"bad port {port!r}")
+    return host, int(port)
+
+
+def is_loopback(host: str) -> bool:
+    """True when every address ``host`` names is a loopback address."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError:
+        return False
+    addresses = {info[4][0].split("%")[0] for info in infos}
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="kairos-lsp", description="The kairos language server.")
+    parser.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
+    parser.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP address instead")
+    parser.add_argument("--allow-remote", action="store_true",
+                        help="allow --tcp on an address other than loopback")
+    parser.add_argument("--log-level", default=os.environ.get("KAIROS_LOG_LEVEL", "WARNING"),
+                        help="log level on stderr (default WARNING)")
+    parser.add_argument("--version", action="version", version=f"kairos-lsp {__version__}")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
+                        stream=sys.stderr, format="kairos-lsp %(levelname)s %(name)s: %(message)s")
+    try:
+        if args.tcp:
+            try:
+                host, port = parse_address(args.tcp)
+            except ValueError as exc:
+                parser.exit(2, f"kairos-lsp: --tcp: {exc}\n")
+            if not args.allow_remote and not is_loopback(host):
+                parser.exit(2, f"kairos-lsp: refusing to listen on {host}: not a loopback address "
+                               f"(anyone on the network could read your code); use --allow-remote to do it anyway\n")
+            server.start_tcp(host, port)
+        else:
+            server.start_io()
+    finally:
+        if server.session is not None:
+            server.session.close(timeout=2.0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,477 @@
+"""The language server end to end: a real server process, a real workspace, a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import Future
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import LanguageClient, client_capabilities
+
+from kairos_lsp.store import Store
+
+from conftest import REPO, server_env
+
+TEXT_PY = '''"""Text helpers."""
+
+import re
+
+
+def split_words(text, lower=True):
+    """Split text into words.
+
+    Punctuation is dropped; see the tests for examples.
+    """
+    words = re.findall(r"\\w+", text)
+    return [w.lower() for w in words] if lower else words
+'''
+
+INDEX_PY = '''"""An index of words."""
+
+from src.text import split_words
+
+
+class Index:
+    """Word counts per document."""
+
+    def add(self, name, text):
+        """Count the words of one document."""
+        return len(split_words(text))
+'''
+
+MONEY_TS = '''/** Format cents as a price. */
+export function formatPrice(cents: number, currency = "EUR"): string {
+  return (cents / 100).toFixed(2) + " " + currency;
+}
+'''
+
+CART_TS = '''import { formatPrice } from "./money";
+
+export class Cart {
+  total(cents: number): string {
+    return formatPrice(cents);
+  }
+}
+'''
+
+# Emoji (astral: 2 UTF-16 units, 4 bytes) and CJK (1 unit, 3 bytes) before the edited spots,
+# and a form feed (a line break for str.splitlines, not for LSP).
+GREET_PY = '''# 挨拶 🎉 helpers — ünïcode everywhere 😀
+LABEL = "世界 🌍"  # a form feed follows: not a line break for LSP
+
+
+
+def greet(name, mark="😀世界", loud=False):
+    """Say hello. 👋"""
+    return f"{name}{mark}"
+
+
+print("🎉🎉", greet("x"))
+'''
+
+
+def make_workspace(root: Path, extra: dict[str, str | bytes] | None = None) -> Path:
+    files: dict[str, str | bytes] = {"src/__init__.py": "", "src/text.py": TEXT_PY,
+                                     "src/index.py": INDEX_PY, "web/money.ts": MONEY_TS,
+                                     "web/cart.ts": CART_TS, "greet.py": GREET_PY, **(extra or {})}
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return root
+
+
+async def initialize(client: LanguageClient, root: Path | None, options: dict | None = None,
+                     store: Path | None = None, editor: str = "visual-studio-code"):
+    if options is None:
+        options = {"storePath": str(store)} if store else {}
+    return await asyncio.wait_for(client.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities(editor),
+        root_uri=root.as_uri() if root else None,
+        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")] if root else None,
+        initialization_options=options)), 20)
+
+
+async def wait_for(condition, timeout: float = 15.0, what: str = "condition"):
+    """Poll ``condition`` (sync or async) until it is truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def progress_kinds(client: LanguageClient) -> list[str]:
+    return [value.kind for values in client.progress_reports.values() for value in values]
+
+
+async def scan_done(client: LanguageClient, timeout: float = 30.0):
+    await wait_for(lambda: "end" in progress_kinds(client), timeout, "the scan's progress end")
+
+
+def open_doc(client: LanguageClient, root: Path, rel: str, language: str, text: str | None = None,
+             version: int = 1) -> str:
+    path = root / rel
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=uri, language_id=language, version=version,
+        text=path.read_text(encoding="utf-8") if text is None else text)))
+    return uri
+
+
+async def hover(client: LanguageClient, uri: str, line: int, character: int) -> str | None:
+    result = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=types.Position(line=line, character=character))), 15)
+    return None if result is None else result.contents.value
+
+
+def u16(text: str) -> int:
+    """Length in UTF-16 code units, as LSP columns count by default."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def position_of(text: str, needle: str, offset: int = 0) -> types.Position:
+    """The UTF-16 LSP position of ``needle`` (plus ``offset`` characters) in ``text``."""
+    index = text.index(needle) + offset
+    line = text.count("\n", 0, index)
+    start = text.rfind("\n", 0, index) + 1
+    return types.Position(line=line, character=u16(text[start:index]))
+
+
+def change(client: LanguageClient, uri: str, version: int, start: types.Position,
+           end: types.Position, new_text: str) -> None:
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangePartial(
+            range=types.Range(start=start, end=end), text=new_text)]))
+
+
+def current(store_file: Path, key: str, predicate: str) -> list[tuple[str, str]]:
+    """(value, source) of what the store currently holds for a symbol's predicate."""
+    store = Store(store_file)
+    try:
+        return [(row["object"], row["source"]) for row in store.current(key)
+                if row["predicate"] == predicate]
+    finally:
+        store.close()
+
+
+# -- tests -------------------------------------------------------------------------------
+
+
+async def test_initial_scan_reports_progress_and_fills_the_store(client: LanguageClient, tmp_path):
+    root = make_workspace(tmp_path / "ws", {
+        "assets/blob.py": b"\x00\x01\x02binary\x00" * 50,          # binary, in a source extension
+        "legacy.py": "# caf\xe9\ndef old():\n    pass\n".encode("latin-1"),  # not UTF-8
+    })
+    store_file = tmp_path / "memory" / "kairos.db"
+    result = await initialize(client, root, store=store_file)
+    assert result.capabilities.hover_provider
+    assert result.capabilities.code_action_provider
+    await scan_done(client)
+
+    kinds = progress_kinds(client)
+    assert kinds[0] == "begin" and kinds[-1] == "end" and "report" in kinds
+    reports = [v for values in client.progress_reports.values() for v in values if v.kind == "report"]
+    assert reports[-1].percentage == 100
+    assert store_file.is_file()
+    assert current(store_file, "python:src/text.py:split_words", "signature") == [
+        ("split_words(text, lower=True)", "parse")]
+    store = Store(store_file)
+    try:
+        paths = {row["path"] for row in store.all_symbols()}
+    finally:
+        store.close()
+    assert {"src/text.py", "src/index.py", "web/money.ts", "web/cart.ts", "greet.py"} <= paths
+    assert not {"assets/blob.py", "legacy.py"} & paths
+    await wait_for(lambda: any("skipped 2 files" in m.message for m in client.log_messages),
+                   what="a log line about skipped files")
+    # Nothing crashed: the server still answers, even on the undecodable file's neighbour.
+    uri = open_doc(client, root, "src/text.py", "python")
+    assert "split_words" in await hover(client, uri, 5, 6)
+
+
+async def test_hover_on_definitions_and_cross_file_references(client: LanguageClient, tmp_path):
+    root = make_workspace(tmp_path / "ws")
+    await initialize(client, root, store=tmp_path / "memory.db")
+    await scan_done(client)
+
+    index = open_doc(client, root, "src/index.py", "python")
+    at = position_of(INDEX_PY, "split_words(text)", 3)
+    text = await hover(client, index, at.line, at.character)
+    assert "```python\ndef split_words(text, lower=True)\n```" in text
+    assert "Split text into words." in text
+    assert "Punctuation is dropped" not in text          # only the first paragraph
+    assert "*function*" in text and "`src/text.py` line 6" in text
+
+    at = position_of(INDEX_PY, "def add", 5)                # a method's own name
+    text = await hover(client, index, at.line, at.character)
+    assert "def add(self, name, text)" in text and "Count the words" in text and "`Index`" in text
+
+    at = position_of(INDEX_PY, "class Index", 7)
+    text = await hover(client, index, at.line, at.character)
+    assert "class Index" in text and "Word counts per document." in text
+
+    cart = open_doc(client, root, "web/cart.ts", "typescript")
+    at = position_of(CART_TS, "formatPrice(cents)", 2)
+    text = await hover(client, cart, at.line, at.character)
+    assert "```typescript\nfunction formatPrice(cents: number" in text
+    assert "Format cents as a price." in text and "`web/money.ts` line 2" in text
+
+    assert await hover(client, index, 0, 1) is None            # a docstring's words are not symbols
+    assert await hover(client, index, 400, 0) is None          # past the end of the document
+
+
+async def test_incremental_edits_with_emoji_and_cjk_update_hover_and_store(client: LanguageClient, tmp_path):
+    root = make_workspace(tmp_path / "ws")
+    store_file = tmp_path / "memory.db"
+    await initialize(client, root, store=store_file)
+    await scan_done(client)
+    uri = open_doc(client, root, "greet.py", "python")
+    text = GREET_PY
+
+    # Three edits in a burst, each after emoji/CJK on its line, positions in UTF-16.
+    edits = [('loud=False', 'loud=False', 'shout=False, count=1'),   # replace a range
+             ('mark="😀世界"', 'mark="😀世界"', 'mark="😀世界!"'),
+             ('Say hello. 👋', 'Say hello. 👋', 'Greet someone warmly. 👋')]
+    for version, (anchor, old, new) in enumerate(edits, start=2):
+        start = position_of(text, anchor)
+        end = position_of(text, anchor, len(old))
+        change(client, uri, version, start, end, new)
+        text = text.replace(old, new, 1)
+    # An insertion of a whole line above everything: every row below moves.
+    change(client, uri, 5, types.Position(line=0, character=0), types.Position(line=0, character=0),
+           "# 🧪 テスト\n")
+    text = "# 🧪 テスト\n" + text
+
+    signature = 'greet(name, mark="😀世界!", shout=False, count=1)'
+    await wait_for(lambda: current(store_file, "python:greet.py:greet", "signature") == [(signature, "edit")],
+                   what="the edited signature in the store")
+    assert current(store_file, "python:greet.py:greet", "docstring") == [("Greet someone warmly. 👋", "edit")]
+
+    # Hover on the reference that follows emoji on its line, and on the definition's name.
+    at = position_of(text, 'greet("x")', 2)
+    reference = await hover(client, uri, at.line, at.character)
+    assert f"def {signature}" in reference and "Greet someone warmly." in reference
+    assert "`greet.py` line 7" in reference
+    at = position_of(text, "def greet", 4)
+    assert f"def {signature}" in await hover(client, uri, at.line, at.character)
+
+    # A hover right after an edit sees it without waiting for the debounce.
+    start = position_of(text, "count=1")
+    change(client, uri, 6, start, position_of(text, "count=1", 7), "times=2")
+    text = text.replace("count=1", "times=2")
+    assert "times=2" in await hover(client, uri, at.line, at.character)
+
+
+async def test_save_records_a_parse_and_close_forgets_unsaved_edits(client: LanguageClient, tmp_path):
+    root = make_workspace(tmp_path / "ws")
+    store_file = tmp_path / "memory.db"
+    await initialize(client, root, store=store_file)
+    await scan_done(client)
+    key = "python:src/text.py:split_words"
+    uri = open_doc(client, root, "src/text.py", "python")
+    at = position_of(TEXT_PY, "lower=True")
+    change(client, uri, 2, at, position_of(TEXT_PY, "lower=True", 10), "lower=False")
+    saved = TEXT_PY.replace("lower=True", "lower=False")
+    (root / "src/text.py").write_text(saved, encoding="utf-8")
+    client.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    await wait_for(lambda: current(store_file, key, "signature") == [
+        ("split_words(text, lower=False)", "parse")], what="the saved signature")
+    store = Store(store_file)
+    try:
+        assert store.file("src/text.py")["mtime_ns"] == (root / "src/text.py").stat().st_mtime_ns
+    finally:
+        store.close()
+
+    # Unsaved edits are observed as "edit", and closing without saving goes back to the disk.
+    at = position_of(saved, "lower=False")
+    change(client, uri, 3, at, position_of(saved, "lower=False", 11), "lower=None")
+    await wait_for(lambda: current(store_file, key, "signature") == [
+        ("split_words(text, lower=None)", "edit")], what="the unsaved signature")
+    client.text_document_did_close(types.DidCloseTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    await wait_for(lambda: current(store_file, key, "signature") == [
+        ("split_words(text, lower=False)", "parse")], what="the disk's signature again")
+
+
+async def test_hover_answers_while_the_scan_runs(client: LanguageClient, tmp_path):
+    body = "".join(f'\n\ndef func_{j}(a, b=1, *rest):\n    """Doc {j}."""\n'
+                   f"    return helper(a) + other_{j}(b)\n" for j in range(20))
+    extra = {f"gen/mod_{i}.py": f'"""Module {i}."""\n{body}' for i in range(1500)}
+    root = make_workspace(tmp_path / "ws", extra)
+    await initialize(client, root, store=tmp_path / "memory.db")
+    await wait_for(lambda: "begin" in progress_kinds(client), what="the scan to begin")
+
+    uri = open_doc(client, root, "greet.py", "python")
+    at = position_of(GREET_PY, 'greet("x")', 1)
+    started = time.monotonic()
+    text = await hover(client, uri, at.line, at.character)
+    elapsed = time.monotonic() - started
+    assert "def greet(name" in text
+    assert "end" not in progress_kinds(client), "the scan ended before the hover: make it longer"
+    assert elapsed < 3.0
+    actions = await asyncio.wait_for(client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=types.Range(start=at, end=at), context=types.CodeActionContext(diagnostics=[]))), 5)
+    assert not actions
+    # Shutting down mid-scan stops the scan promptly (the fixture sends shutdown and exit).
+    started = time.monotonic()
+    await asyncio.wait_for(client.shutdown_session(), 10)
+    assert time.monotonic() - started < 5.0
+    client.capabilities = None  # the fixture need not shut it down again
+
+
+async def test_bad_initialization_options_warn_but_the_server_works(client: LanguageClient, tmp_path):
+    root = make_workspace(tmp_path / "ws")
+    await initialize(client, root, options={"dream": {"idleSeconds": "soon"}, "exclude": "build/",
+                                            "storePath": str(tmp_path / "memory.db")})
+    await wait_for(lambda: client.messages, what="a warning")
+    warning = client.messages[0]
+    assert warning.type == types.MessageType.Warning
+    assert "dream.idleSeconds" in warning.message and "exclude" in warning.message
+    assert "\n" not in warning.message
+    await scan_done(client)
+    uri = open_doc(client, root, "src/index.py", "python")
+    at = position_of(INDEX_PY, "split_words(text)", 1)
+    assert "def split_words(text, lower=True)" in await hover(client, uri, at.line, at.character)
+
+
+async def test_unusable_store_is_reported_and_the_server_keeps_running(client: LanguageClient, tmp_path):
+    root = make_workspace(tmp_path / "ws")
+    bad = tmp_path / "memory.db"
+    bad.write_bytes(b"this is not a database, " * 100)
+    await initialize(client, root, store=bad)
+    await wait_for(lambda: client.messages, what="an error message")
+    assert client.messages[0].type == types.MessageType.Error
+    assert "memory" in client.messages[0].message and "\n" not in client.messages[0].message
+    uri = open_doc(client, root, "src/index.py", "python")
+    change(client, uri, 2, types.Position(line=0, character=0), types.Position(line=0, character=0), "#\n")
+    at = position_of(INDEX_PY, "split_words(text)", 1)
+    assert await hover(client, uri, at.line + 1, at.character) is None
+    assert bad.read_bytes().startswith(b"this is not a database")
+
+
+async def test_malformed_requests_get_an_error_and_do_not_kill_the_server(client: LanguageClient, tmp_path):
+    root = make_workspace(tmp_path / "ws")
+    await initialize(client, root, store=tmp_path / "memory.db")
+    await scan_done(client)
+    uri = open_doc(client, root, "src/index.py", "python")
+    # Raw JSON (the client would refuse to build it): hover params without a position.
+    answer: Future = Future()
+    client.protocol._request_futures["bad-1"] = answer
+    client.protocol._send_data({"jsonrpc": "2.0", "id": "bad-1", "method": types.TEXT_DOCUMENT_HOVER,
+                                "params": {"textDocument": {"uri": uri}}})
+    with pytest.raises(JsonRpcException):
+        await asyncio.wait_for(asyncio.wrap_future(answer), 10)
+    # A hover on a document the server never saw, and a position far off a line's end.
+    assert await hover(client, (root / "nope.py").as_uri(), 0, 0) is None
+    assert await hover(client, uri, 1, 10_000) is None            # clamped to an empty line
+    assert "split_words" in await hover(client, uri, 2, 10_000)  # clamped to the end: the last word
+    at = position_of(INDEX_PY, "split_words(text)", 1)
+    assert "split_words" in await hover(client, uri, at.line, at.character)
+    await wait_for(lambda: any(m.type == types.MessageType.Error for m in client.log_messages),
+                   what="a logged error")
+    assert all("\n" not in m.message for m in client.log_messages)
+
+
+async def test_without_a_workspace_hover_still_works(client: LanguageClient, tmp_path):
+    folder = make_workspace(tmp_path / "loose")
+    await initialize(client, None)
+    uri = open_doc(client, folder, "src/text.py", "python")
+    assert "def split_words(text, lower=True)" in await hover(client, uri, 5, 6)
+    assert not (folder / ".kairos").exists()
+    assert not progress_kinds(client)  # no workspace, no scan
+
+
+def test_tcp_refuses_a_non_loopback_address():
+    result = subprocess.run([sys.executable, "-m", "kairos_lsp", "--tcp", "0.0.0.0:0"],
+                            capture_output=True, text=True, timeout=30, env=server_env(), cwd=REPO)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "--allow-remote" in result.stderr
+    assert "loopback" in result.stderr
+
+
+async def test_tcp_on_loopback_serves_the_protocol(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "kairos_lsp", "--tcp", f"127.0.0.1:{port}", env=server_env(), cwd=REPO,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    try:
+        async def connect():
+            try:
+                return await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                return None
+        reader, writer = await wait_for(connect, 20, "the TCP server to listen")
+
+        async def call(message: dict) -> dict | None:
+            body = json.dumps(message).encode()
+            writer.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            await writer.drain()
+            if "id" not in message:
+                return None
+            while True:
+                headers = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 20)
+                length = int(headers.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+                reply = json.loads(await reader.readexactly(length))
+                if reply.get("id") == message["id"]:
+                    return reply
+
+        reply = await call({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "processId": None, "rootUri": None, "capabilities": {},
+            "initializationOptions": {"storePath": str(tmp_path / "memory.db")}}})
+        assert reply["result"]["serverInfo"]["name"] == "kairos-lsp"
+        assert reply["result"]["capabilities"]["hoverProvider"]
+        await call({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+        assert (await call({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))["result"] is None
+        writer.close()
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+
+
+async def test_session_coalesces_a_burst_of_edits_into_one_write(tmp_path):
+    """In-process, without a client: ten edits in a burst are one observation."""
+    from kairos_lsp.config import Settings
+    from kairos_lsp.server import Session
+
+    root = make_workspace(tmp_path / "ws")
+    logged: list[tuple[str, str]] = []
+    session = Session(root.resolve(), Settings(store_path=str(tmp_path / "memory.db")),
+                      lambda level, message: logged.append((level, message)), debounce=0.05)
+    assert session.open_store() is None
+    doc = session.documents.open((root / "greet.py").as_uri(), GREET_PY, "python", 1)
+    session.opened(doc)
+    await session.flush(doc.uri)
+    text = GREET_PY
+    for i in range(10):
+        text = text.replace(f"loud=False{', x' * i}", f"loud=False{', x' * (i + 1)}")
+        doc.update(text, version=i + 2)
+        session.changed(doc)
+    await wait_for(lambda: not session._timers and not session._pending, 5, "the debounced write")
+    sources = [row["source"] for row in session.store.db.query(
+        "SELECT source FROM versions WHERE path = 'greet.py' ORDER BY id")]
+    assert sources == ["parse", "edit"]  # the scan-less open saw the disk, then one edit
+    signature = current(tmp_path / "memory.db", "python:greet.py:greet", "signature")
+    assert signature == [('greet(name, mark="😀世界", loud=False' + ", x" * 10 + ")", "edit")]
+    await session.shutdown()
+    assert session.closed and not logged
