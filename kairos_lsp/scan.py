@@ -12,10 +12,13 @@ batches, one transaction each, so a killed scan resumes where it stopped.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
+from collections import deque
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -158,8 +161,13 @@ def _observe_chunk(args: tuple[str, list[tuple[str, tuple | None]], int]) -> lis
 def scan_workspace(root: str | os.PathLike, store: Store, settings: Settings = Settings(),
                    progress: Progress | None = None, on_skip: Callable[[str, str], None] | None = None,
                    should_stop: Callable[[], bool] = lambda: False, jobs: int | None = None,
-                   source: str = "parse") -> ScanReport:
-    """Bring the store up to date with the files under ``root``."""
+                   source: str = "parse", start_method: str | None = None) -> ScanReport:
+    """Bring the store up to date with the files under ``root``.
+
+    ``jobs`` worker processes parse (default: one per core); ``start_method``
+    picks how they start ("forkserver" is the safe choice in a threaded
+    process such as the server).
+    """
     started = time.perf_counter()
     root = Path(root).resolve()
     report = ScanReport()
@@ -177,7 +185,7 @@ def scan_workspace(root: str | os.PathLike, store: Store, settings: Settings = S
             pending.clear()
 
     done = 0
-    for rel, outcome in _observe_all(str(root), items, settings.max_file_bytes, jobs):
+    for rel, outcome in _observe_all(str(root), items, settings.max_file_bytes, jobs, start_method):
         done += 1
         if isinstance(outcome, Skipped):
             report.skipped.append((outcome.path, outcome.reason))
@@ -209,8 +217,13 @@ def scan_workspace(root: str | os.PathLike, store: Store, settings: Settings = S
     return report
 
 
-def _observe_all(root: str, items: list, max_bytes: int, jobs: int | None) -> Iterator[tuple]:
-    """Yield (path, outcome) in order, using a process per core for big batches."""
+def _observe_all(root: str, items: list, max_bytes: int, jobs: int | None,
+                 start_method: str | None = None) -> Iterator[tuple]:
+    """Yield (path, outcome) in order, using a process per core for big batches.
+
+    Only a few chunks are in flight at a time, so a consumer that stops
+    iterating (a cancelled scan) waits for those few, not for the whole tree.
+    """
     jobs = jobs or os.cpu_count() or 1
     # Only files whose stat changed need a worker at all.
     todo = []
@@ -224,10 +237,19 @@ def _observe_all(root: str, items: list, max_bytes: int, jobs: int | None) -> It
             yield rel, observe_file(root, rel, known, max_bytes)
         return
     size = max(4, min(32, len(todo) // (jobs * 8) or 1))
-    chunks = [(root, todo[i:i + size], max_bytes) for i in range(0, len(todo), size)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for results in pool.map(_observe_chunk, chunks):
+    chunks = iter([(root, todo[i:i + size], max_bytes) for i in range(0, len(todo), size)])
+    context = multiprocessing.get_context(start_method) if start_method else None
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    try:
+        in_flight = deque(pool.submit(_observe_chunk, chunk) for chunk in islice(chunks, jobs * 3))
+        while in_flight:
+            results = in_flight.popleft().result()
+            following = next(chunks, None)
+            if following is not None:
+                in_flight.append(pool.submit(_observe_chunk, following))
             yield from results
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _stat_matches(path: str, known: tuple[int, int, str]) -> bool:

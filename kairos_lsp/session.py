@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -41,10 +42,10 @@ from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.scan import IgnoreRules, ScanReport, content_hash, observe_file, record_buffer, scan_workspace
 from kairos_lsp.store import FileObservation, Store, StoreError, store_path
 
-# The server scans in-process: it leaves the other cores to the editor, and a
-# stop request takes effect after the file at hand instead of after a process
-# pool drains.
-SCAN_JOBS = 1
+# The first scan of a big workspace uses every core, in worker processes started
+# by a fork server (forking a threaded process is unsafe); a stop request waits
+# only for the few chunks in flight.
+SCAN_START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 Log = Callable[[str, str], None]  # (level: error|warning|info, one-line message)
 
@@ -281,7 +282,7 @@ class Session:
                     self.root, store, self.settings, progress=progress.report,
                     on_skip=lambda path, reason: skipped.append(f"{path} ({reason})"),
                     should_stop=lambda: self._stop.is_set() or progress.cancelled(),
-                    jobs=SCAN_JOBS)
+                    start_method=SCAN_START_METHOD)
             finally:
                 store.close()
         except Exception as exc:  # noqa: BLE001 - the server carries on without a scan
