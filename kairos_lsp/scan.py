@@ -16,9 +16,7 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from collections import deque
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -221,8 +219,8 @@ def _observe_all(root: str, items: list, max_bytes: int, jobs: int | None,
                  start_method: str | None = None) -> Iterator[tuple]:
     """Yield (path, outcome) in order, using a process per core for big batches.
 
-    Only a few chunks are in flight at a time, so a consumer that stops
-    iterating (a cancelled scan) waits for those few, not for the whole tree.
+    A consumer that stops iterating (a cancelled scan) waits only for the
+    chunks being parsed at that moment: the queued ones are cancelled.
     """
     jobs = jobs or os.cpu_count() or 1
     # Only files whose stat changed need a worker at all.
@@ -237,17 +235,12 @@ def _observe_all(root: str, items: list, max_bytes: int, jobs: int | None,
             yield rel, observe_file(root, rel, known, max_bytes)
         return
     size = max(4, min(32, len(todo) // (jobs * 8) or 1))
-    chunks = iter([(root, todo[i:i + size], max_bytes) for i in range(0, len(todo), size)])
+    chunks = [(root, todo[i:i + size], max_bytes) for i in range(0, len(todo), size)]
     context = multiprocessing.get_context(start_method) if start_method else None
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
     try:
-        in_flight = deque(pool.submit(_observe_chunk, chunk) for chunk in islice(chunks, jobs * 3))
-        while in_flight:
-            results = in_flight.popleft().result()
-            following = next(chunks, None)
-            if following is not None:
-                in_flight.append(pool.submit(_observe_chunk, following))
-            yield from results
+        for future in [pool.submit(_observe_chunk, chunk) for chunk in chunks]:
+            yield from future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
