@@ -121,7 +121,7 @@ def collapse(text: str, limit: int = _MAX_TEXT) -> str:
 _SIG_FIXES = ((re.compile(r"([(\[<{]) "), r"\1"), (re.compile(r",?\s+([)\]>}])|,([)\]>}])"), r"\1\2"))
 
 
-def _signature_text(name: str, params: str, returns: str | None) -> str:
+def _signature_text(name: str, params: str, returns: str | None, form: str) -> str:
     if "\n" in params or "  " in params or len(params) > 400:
         params = collapse(params, 400)
         for pattern, repl in _SIG_FIXES:
@@ -129,7 +129,7 @@ def _signature_text(name: str, params: str, returns: str | None) -> str:
     if not params.startswith("("):
         params = f"({params})"
     if returns:
-        return f"{name}{params} -> {collapse(returns.lstrip(':').strip(), 120)}"
+        return form.format(sig=f"{name}{params}", ret=collapse(returns.lstrip(":").strip(), 120))
     return f"{name}{params}"
 
 
@@ -295,6 +295,7 @@ def extract_tree(tree: Tree, source: bytes, language: str,
         elif role == "scope":
             scopes[_key(match["scope"][0])] = (match["scope"][0], match["name"][0])
 
+    returns_form = language_named(language).returns
     symbols = [_module_symbol(root, source, attrs.get(_key(root), {}))]
     spans = [(0, len(source) + 1)]
     # Walk definitions and scopes in document order, keeping a stack of containers.
@@ -326,7 +327,7 @@ def extract_tree(tree: Tree, source: bytes, language: str,
             qual = f"{qual}~{seen[qual]}"
         else:
             seen[qual] = 1
-        symbols.append(_symbol(qual, kind, node, name, source, a))
+        symbols.append(_symbol(qual, kind, node, name, source, a, returns_form))
         spans.append((start, -neg_end))
         stack.append((-neg_end, qual, kind))
 
@@ -343,7 +344,7 @@ def _module_symbol(root: Node, source: bytes, a: dict[str, list[Node]]) -> Symbo
 
 
 def _symbol(qual: str, kind: str, node: Node, name: Node, source: bytes,
-            a: dict[str, list[Node]]) -> Symbol:
+            a: dict[str, list[Node]], returns_form: str) -> Symbol:
     sym = Symbol(qual, kind, tuple(node.start_point), tuple(node.end_point),
                  tuple(name.start_point), tuple(name.end_point),
                  _body_hash(source, (node.start_byte, node.end_byte), (name.start_byte, name.end_byte)),
@@ -357,7 +358,7 @@ def _symbol(qual: str, kind: str, node: Node, name: Node, source: bytes,
     if params:
         returns = a.get("returns")
         sym.signature = _signature_text(_text(name), _text(params[0]),
-                                        _text(returns[0]) if returns else None)
+                                        _text(returns[0]) if returns else None, returns_form)
         found = [(n.start_byte, _text(n), cap.split(".", 1)[1])
                  for cap in ("param.required", "param.optional", "param.variadic")
                  for n in a.get(cap, [])]

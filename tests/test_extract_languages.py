@@ -365,7 +365,7 @@ def test_typescript_symbols_and_signatures(language):
         ("getUser", "function"), ("parseId", "function"), ("parseId~2", "function")]
     syms = symbols(TYPESCRIPT, language)
     find = syms["UserRepository.findById"]
-    assert find.signature == "findById(id: UserId, withDeleted?: boolean) -> Promise<User | null>"
+    assert find.signature == "findById(id: UserId, withDeleted?: boolean): Promise<User | null>"
     assert find.parameters == [("id", "required"), ("withDeleted", "optional")]
     assert find.docstring == "Find a user by id."
     assert syms["UserRepository"].docstring == "Storage for users."
@@ -373,14 +373,14 @@ def test_typescript_symbols_and_signatures(language):
     ctor = syms["UserService.constructor"]
     assert ctor.parameters == [("repo", "required"), ("prefix", "optional")]
     rename = syms["UserService.rename"]
-    assert rename.signature == "rename(id: UserId, name: string, ...tags: string[]) -> Promise<User>"
+    assert rename.signature == "rename(id: UserId, name: string, ...tags: string[]): Promise<User>"
     assert rename.parameters == [("id", "required"), ("name", "required"), ("tags", "variadic")]
     assert rename.arity == "2..*"
     get = syms["getUser"]
-    assert get.signature == "getUser(req: Request, res: Response) -> Promise<void>"
+    assert get.signature == "getUser(req: Request, res: Response): Promise<void>"
     assert get.docstring == "Express handler: GET /users/:id"
-    assert syms["parseId"].signature == "parseId(raw: string) -> UserId"
-    assert syms["parseId~2"].signature == "parseId(raw: unknown) -> UserId"
+    assert syms["parseId"].signature == "parseId(raw: string): UserId"
+    assert syms["parseId~2"].signature == "parseId(raw: unknown): UserId"
 
 
 @pytest.mark.parametrize("language", ["typescript", "tsx"])
@@ -485,18 +485,18 @@ def test_go_symbols_receivers_and_signatures():
     assert syms["DefaultSize"].docstring == "DefaultSize is used when no size is given."
     assert syms["ErrMiss"].docstring == "ErrMiss is returned for absent keys."
     assert syms["Store"].docstring == "Store is anything that can hold values."
-    assert syms["Store.Get"].signature == "Get(key string) -> (any, error)"
+    assert syms["Store.Get"].signature == "Get(key string) (any, error)"
     assert syms["Store.Get"].docstring == "Get returns the value for key."
     assert syms["LRU"].docstring == "LRU is a fixed-size cache."
     new = syms["New"]
-    assert new.signature == "New(size int, keys ...string) -> *LRU"
+    assert new.signature == "New(size int, keys ...string) *LRU"
     assert new.parameters == [("size", "required"), ("keys", "variadic")]
     assert new.docstring == "New returns an LRU holding up to size entries."
     get = syms["LRU.Get"]
-    assert get.signature == "Get(key string) -> (any, error)"
+    assert get.signature == "Get(key string) (any, error)"
     assert get.parameters == [("key", "required")]  # the receiver is not a parameter
     assert get.docstring == "Get looks key up."
-    assert syms["LRU.Len"].signature == "Len() -> int"
+    assert syms["LRU.Len"].signature == "Len() int"
 
 
 def test_go_calls_imports_and_panics():
@@ -723,11 +723,11 @@ def test_java_symbols_and_signatures():
     assert ctor.parameters == [("repo", "required"), ("regions", "variadic")]
     assert ctor.docstring == "Creates the service."
     place = syms["OrderService.place"]
-    assert place.signature == "place(final Order order, boolean dryRun) -> Receipt"
+    assert place.signature == "Receipt place(final Order order, boolean dryRun)"
     assert place.parameters == [("order", "required"), ("dryRun", "required")]
     assert place.docstring == "Places an order.\n@param order the order to place"
     assert place.decorators == ["Override"]
-    assert syms["OrderService.Listener.placed"].signature == "placed(Order order) -> void"
+    assert syms["OrderService.Listener.placed"].signature == "void placed(Order order)"
     assert syms["OrderService.Summary"].signature == "Summary(String id, int total)"
 
 

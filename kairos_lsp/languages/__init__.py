@@ -30,22 +30,26 @@ class LanguageSpec:
     entry: str = "language"  # function in the wheel returning the grammar
     tags_from: tuple[str, ...] = ()  # wheels whose tags.scm we start from
     comment_prefixes: tuple[str, ...] = ("//",)
+    returns: str = "{sig} -> {ret}"  # how the language writes a return type, for signatures
 
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec("python", (".py", ".pyi"), "tree_sitter_python",
                  tags_from=("tree_sitter_python",), comment_prefixes=("#",)),
     LanguageSpec("javascript", (".js", ".mjs", ".cjs", ".jsx"), "tree_sitter_javascript",
-                 tags_from=("tree_sitter_javascript",)),
+                 tags_from=("tree_sitter_javascript",), returns="{sig}: {ret}"),
     # TypeScript's tags.scm only adds TS patterns to JavaScript's.
     LanguageSpec("typescript", (".ts", ".mts", ".cts"), "tree_sitter_typescript",
-                 entry="language_typescript",
+                 entry="language_typescript", returns="{sig}: {ret}",
                  tags_from=("tree_sitter_javascript", "tree_sitter_typescript")),
     LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", entry="language_tsx",
+                 returns="{sig}: {ret}",
                  tags_from=("tree_sitter_javascript", "tree_sitter_typescript")),
-    LanguageSpec("go", (".go",), "tree_sitter_go", tags_from=("tree_sitter_go",)),
+    LanguageSpec("go", (".go",), "tree_sitter_go", tags_from=("tree_sitter_go",),
+                 returns="{sig} {ret}"),
     LanguageSpec("rust", (".rs",), "tree_sitter_rust", tags_from=("tree_sitter_rust",)),
-    LanguageSpec("java", (".java",), "tree_sitter_java", tags_from=("tree_sitter_java",)),
+    LanguageSpec("java", (".java",), "tree_sitter_java", tags_from=("tree_sitter_java",),
+                 returns="{ret} {sig}"),
 )
 
 _BY_EXTENSION = {ext: spec for spec in LANGUAGES for ext in spec.extensions}
