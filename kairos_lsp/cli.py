@@ -14,15 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
 from importlib import resources
 from pathlib import Path
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from kairos_lsp import __version__
 from kairos_lsp.config import Settings
@@ -30,6 +27,32 @@ from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.scan import observe_file, scan_workspace
 from kairos_lsp.store import Store, StoreError, store_path
+
+
+class Plain:
+    """What a command prints when nobody is watching a terminal: plain lines, no
+    colour, no progress bars, and no time spent importing rich."""
+
+    is_terminal = False
+    _MARKUP = re.compile(r"\[/?(bold|italic|dim)\]")
+
+    def __init__(self, stream=None):
+        self.stream = stream
+
+    def print(self, text: object = "", markup: bool = True, **_: object) -> None:
+        line = str(text)
+        print(self._MARKUP.sub("", line) if markup else line, file=self.stream or sys.stdout)
+
+    def print_json(self, data: object = None) -> None:
+        print(json.dumps(data, indent=2), file=self.stream or sys.stdout)
+
+
+def console(stream) -> object:
+    """A rich Console on a terminal, :class:`Plain` otherwise."""
+    if not stream.isatty():
+        return Plain(stream)
+    from rich.console import Console
+    return Console(file=stream)
 
 
 class UsageError(Exception):
@@ -52,7 +75,7 @@ def open_store(root: Path, override: str | None) -> Store:
 # -- scan -------------------------------------------------------------------------
 
 
-def cmd_scan(args, out: Console, err: Console) -> int:
+def cmd_scan(args, out, err) -> int:
     root = Path(args.path).resolve()
     if not root.is_dir():
         raise UsageError(f"not a folder: {args.path}")
@@ -83,7 +106,8 @@ def cmd_scan(args, out: Console, err: Console) -> int:
     return 0
 
 
-def _progress(console: Console) -> Progress:
+def _progress(console):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=console, transient=True)
 
@@ -102,7 +126,7 @@ def parse_target(target: str) -> tuple[str, str | None, int | None]:
     return target, "", None
 
 
-def cmd_explain(args, out: Console, err: Console) -> int:
+def cmd_explain(args, out, err) -> int:
     file, qualname, line = parse_target(args.target)
     path = Path(file).resolve()
     if not path.is_file():
@@ -141,13 +165,21 @@ def refresh_file(store: Store, root: Path, rel: str) -> None:
         raise UsageError(f"cannot read {rel}: {outcome.reason}")
 
 
-def render_explain(out: Console, item: dict) -> None:
+def render_explain(out, item: dict) -> None:
     out.print(f"[bold]{item['symbol']}[/bold]  ({item['kind']})", highlight=False)
     if item.get("location"):
         (start, _), (end, _) = item["location"]["range"]
         out.print(f"{item['location']['path']}:{start + 1}-{end + 1}", highlight=False)
     if item.get("summary"):
         out.print(item["summary"], highlight=False, markup=False)
+    if not out.is_terminal:  # one tab-separated line per fact: easy to grep
+        for fact in item["facts"]:
+            value = fact["value"] if isinstance(fact["value"], str) else json.dumps(fact["value"])
+            source = fact["evidence"][0]["source"] if fact["evidence"] else ""
+            out.print("\t".join([fact["predicate"], value.split("\n")[0], fact["status"], source]),
+                      markup=False)
+        return
+    from rich.table import Table
     table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
     for column in ("predicate", "value", "status", "source", "since"):
         table.add_column(column, overflow="fold")
@@ -159,7 +191,7 @@ def render_explain(out: Console, item: dict) -> None:
     out.print(table)
 
 
-def cmd_export(args, out: Console, err: Console) -> int:
+def cmd_export(args, out, err) -> int:
     if not args.json:
         raise UsageError("export writes JSON: pass --json")
     root = Path(args.root).resolve() if args.root else find_root(Path.cwd())
@@ -173,7 +205,7 @@ def cmd_export(args, out: Console, err: Console) -> int:
     return 0
 
 
-def cmd_stats(args, out: Console, err: Console) -> int:
+def cmd_stats(args, out, err) -> int:
     root = Path(args.root).resolve() if args.root else find_root(Path.cwd())
     store = open_store(root, args.store)
     try:
@@ -184,6 +216,7 @@ def cmd_stats(args, out: Console, err: Console) -> int:
     if args.json or not out.is_terminal:
         print(json.dumps({"store": str(store.path), **counts, "languages": languages}, indent=1))
         return 0
+    from rich.table import Table
     table = Table(title=f"kairos memory at {store.path}", box=None, header_style="bold")
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -198,7 +231,10 @@ def cmd_stats(args, out: Console, err: Console) -> int:
 # -- demo -------------------------------------------------------------------------
 
 
-def cmd_demo(args, out: Console, err: Console) -> int:
+def cmd_demo(args, out, err) -> int:
+    if not out.is_terminal:  # the demo is for people: tables even when piped
+        from rich.console import Console
+        out = Console(file=sys.stdout, width=120)
     target = Path(args.into) if args.into else Path(tempfile.mkdtemp(prefix="kairos-demo-"))
     example = resources.files("kairos_lsp").joinpath("demo")
     with resources.as_file(example) as source:
@@ -210,6 +246,7 @@ def cmd_demo(args, out: Console, err: Console) -> int:
         report = scan_workspace(target, store, Settings())
         out.print(f"scanned {report.seen} files in {report.seconds:.2f}s: "
                   f"{store.stats()['symbols']} symbols, {report.added} observations", highlight=False)
+        from rich.table import Table
         table = Table(title="What kairos knows", header_style="bold")
         for column in ("symbol", "kind", "signature", "what it does"):
             table.add_column(column, overflow="fold")
@@ -280,8 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    out = Console()
-    err = Console(stderr=True)
+    out = console(sys.stdout)
+    err = console(sys.stderr)
     try:
         return args.func(args, out, err)
     except (UsageError, StoreError) as exc:
