@@ -36,4 +36,89 @@ def m003_versions_by_path(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS versions_path ON versions(path, id)")
 
 
+@migrations()
+def m004_facts(db: Database) -> None:
+    # The dream engine's consolidated beliefs; see kairos_lsp/dream/.
+    code = "\n".join(line.split("--", 1)[0] for line in _FACTS_SQL.splitlines())
+    for statement in code.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+_FACTS_SQL = """
+-- One belief about (subject, predicate, object). Never deleted: a belief that
+-- stops holding gets valid_to and status superseded (a newer value replaced
+-- it, see superseded_by) or retracted (the code no longer says it, the
+-- symbol is gone, or the user rejected it).
+CREATE TABLE facts (
+    id                INTEGER PRIMARY KEY,
+    subject           TEXT NOT NULL,
+    predicate         TEXT NOT NULL,
+    object            TEXT NOT NULL,
+    origin            TEXT NOT NULL,     -- observed | insight | link | summary | user
+    status            TEXT NOT NULL
+                      CHECK (status IN ('tentative', 'firm', 'superseded', 'retracted')),
+    confidence        REAL NOT NULL,     -- noisy-OR of the independent sources, 0..1
+    evidence_count    INTEGER NOT NULL,  -- supporting observations linked so far
+    valid_from        TEXT NOT NULL,     -- observed_at of the first supporting look
+    valid_to          TEXT,              -- when it stopped holding; NULL while current
+    superseded_by     INTEGER REFERENCES facts(id),
+    verdict           TEXT CHECK (verdict IN ('confirmed', 'rejected')),
+    first_observation INTEGER NOT NULL,  -- the observation that started it
+    ended_by          INTEGER            -- the observation that ended it
+);
+CREATE INDEX facts_subject ON facts(subject, predicate);
+CREATE INDEX facts_body_hash ON facts(object) WHERE predicate = 'body_hash';
+CREATE INDEX facts_verdict ON facts(subject) WHERE verdict IS NOT NULL;
+
+-- Provenance: which observations support (or ended) a fact, and why.
+CREATE TABLE fact_evidence (
+    fact_id        INTEGER NOT NULL REFERENCES facts(id),
+    observation_id INTEGER NOT NULL REFERENCES observations(id),
+    why            TEXT NOT NULL,        -- the independent source: parse, edit, user, name, calls, ...
+    detail         TEXT NOT NULL DEFAULT '',  -- for derived facts: the token or call that matched
+    active         INTEGER NOT NULL DEFAULT 1,  -- 0 once that evidence disappeared
+    PRIMARY KEY (fact_id, observation_id, why, detail)
+) WITHOUT ROWID;
+
+-- One row per dream: what it read and what it changed.
+CREATE TABLE dreams (
+    id                INTEGER PRIMARY KEY,
+    trigger           TEXT NOT NULL,     -- cli | idle | command | verdict
+    started_at        TEXT NOT NULL,
+    duration_ms       REAL,
+    first_observation INTEGER,           -- the observation id range it consolidated
+    last_observation  INTEGER,
+    observations      INTEGER NOT NULL DEFAULT 0,
+    created           INTEGER NOT NULL DEFAULT 0,
+    merged            INTEGER NOT NULL DEFAULT 0,
+    superseded        INTEGER NOT NULL DEFAULT 0,
+    retracted         INTEGER NOT NULL DEFAULT 0,
+    promoted          INTEGER NOT NULL DEFAULT 0,
+    demoted           INTEGER NOT NULL DEFAULT 0,
+    linked            INTEGER NOT NULL DEFAULT 0,  -- renames and moves found
+    stopped           INTEGER NOT NULL DEFAULT 0   -- 1: stopped early for a new edit
+);
+
+-- The last observation consolidated: a dream reads only what lies beyond.
+CREATE TABLE dream_cursor (
+    id               INTEGER PRIMARY KEY CHECK (id = 1),
+    last_observation INTEGER NOT NULL
+);
+INSERT INTO dream_cursor (id, last_observation) VALUES (1, 0);
+
+-- Current call sites per callee name (last dotted part), kept incrementally.
+CREATE TABLE dream_callees (
+    name    TEXT PRIMARY KEY,
+    callers INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Offline one-sentence summaries, keyed by body hash (+ docstring digest).
+CREATE TABLE summary_cache (
+    body_key TEXT PRIMARY KEY,
+    summary  TEXT NOT NULL
+) WITHOUT ROWID
+"""
+
+
 SCHEMA_VERSION = len(migrations._migrations)

@@ -1,0 +1,29 @@
+"""autoDream: consolidate observations into facts. Plain Python, no protocol types.
+
+>>> report = dream(store, trigger="cli")                  # doctest: +SKIP
+>>> print(report.line())                                  # doctest: +SKIP
+dream #3 (cli): read 41 observations, 9 facts created, ...
+
+Modules, one job each:
+
+``lock``     one dreamer per store (flock next to the database; busy -> return)
+``engine``   batches beyond the cursor, one transaction each; the dream log
+``state``    live facts of one file in memory, written back in bulk
+``merge``    merge same triples, resolve single-valued predicates, retract
+             negated facts and vanished symbols, apply user verdicts
+``links``    renames and moves (same or nearly the same body)
+``promote``  offline insights (may_handle, pure, role), noisy-OR, firm/tentative
+``summary``  one-sentence summary, cached by body hash
+``verdict``  record_verdict: confirm/reject as a ``user`` observation
+``read``     facts_for, history, predecessors, successor, dream_log
+"""
+
+from kairos_lsp.dream.engine import DreamReport, cursor, dream, pending
+from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, SINGLE_VALUED, WEIGHTS, noisy_or
+from kairos_lsp.dream.read import (current_value, dream_log, facts_for, history, predecessors,
+                                   successor)
+from kairos_lsp.dream.verdict import record_verdict
+
+__all__ = ["DreamReport", "dream", "pending", "cursor", "record_verdict", "facts_for", "history",
+           "predecessors", "successor", "current_value", "dream_log", "noisy_or", "WEIGHTS",
+           "FIRM_AT", "FIRM_SOURCES", "SINGLE_VALUED"]

@@ -1,0 +1,295 @@
+"""The dream loop: read what is new since the cursor, in batches, and consolidate it.
+
+Each batch is one write transaction: it replays whole versions (one look at
+one file) in observation-id order, writes the facts back, advances the cursor
+and updates the dream's log row, then commits. ``should_stop`` is asked before
+every batch, so a dream yields to a new edit within one batch (a few
+thousand observations, well under a second); the next dream resumes at the
+cursor. Cost follows the number of new observations, never the store size:
+every query is an indexed lookup for the file or subject at hand.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+from kairos_lsp.dream import links, merge, promote
+from kairos_lsp.dream.lock import lock_for
+from kairos_lsp.dream.model import FACT_COLUMNS, SINGLE_VALUED, Counts, Fact, Version, name_of
+from kairos_lsp.dream.state import State
+from kairos_lsp.dream.summary import SummaryCache, cache_key, parameter_names, summarize
+from kairos_lsp.store import Store, now
+
+BATCH = 5000
+
+
+@dataclass
+class DreamReport:
+    busy: bool = False            # another process is dreaming over this store
+    dream_id: int | None = None
+    trigger: str = "cli"
+    first_observation: int | None = None
+    last_observation: int | None = None
+    observations: int = 0
+    created: int = 0
+    merged: int = 0
+    superseded: int = 0
+    retracted: int = 0
+    promoted: int = 0
+    demoted: int = 0
+    linked: int = 0
+    stopped: bool = False
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def line(self) -> str:
+        if self.busy:
+            return "dream: busy (another process is dreaming over this store)"
+        stop = ", stopped early (resumes next time)" if self.stopped else ""
+        return (f"dream #{self.dream_id} ({self.trigger}): read {self.observations} observations, "
+                f"{self.created} facts created, {self.merged} merged, {self.superseded} superseded, "
+                f"{self.retracted} retracted, {self.promoted} promoted, {self.demoted} demoted, "
+                f"{self.linked} renames/moves in {self.seconds * 1000:.0f} ms{stop}")
+
+
+def cursor(store: Store) -> int:
+    return store.db.execute("SELECT last_observation FROM dream_cursor WHERE id = 1").fetchone()[0]
+
+
+def pending(store: Store) -> int:
+    """How many observations the next dream would read (0: nothing to consolidate)."""
+    last = store.db.execute("SELECT coalesce(max(id), 0) FROM observations").fetchone()[0]
+    return max(0, last - cursor(store))
+
+
+def dream(store: Store, trigger: str = "cli", should_stop: Callable[[], bool] = lambda: False,
+          batch_size: int = BATCH) -> DreamReport:
+    """Consolidate every observation beyond the cursor into facts. See the package docstring.
+
+    Give the dream its own :class:`Store` (connection) when other threads write.
+    """
+    report = DreamReport(trigger=trigger)
+    lock = lock_for(store)
+    if not lock.acquire():
+        report.busy = True
+        return report
+    try:
+        _run(store, report, should_stop, batch_size)
+    finally:
+        lock.release()
+    return report
+
+
+def _run(store: Store, report: DreamReport, should_stop, batch_size: int) -> None:
+    started = time.perf_counter()
+    conn = store.db.conn
+    counts = Counts()
+    with store._write():
+        report.dream_id = conn.execute("INSERT INTO dreams (trigger, started_at) VALUES (?, ?)",
+                                       (report.trigger, now())).lastrowid
+    position = cursor(store)
+    while True:
+        if should_stop():
+            report.stopped = True
+            break
+        versions = _next_batch(conn, position, batch_size)
+        if not versions:
+            break
+        with store._write():
+            state = State(conn, counts)
+            summaries = SummaryCache(conn)
+            for version in versions:
+                consolidate(state, summaries, version)
+            _recheck_callers(state, versions[-1])
+            summaries.flush()
+            last = versions[-1].rows[-1][0]
+            if report.first_observation is None:
+                report.first_observation = versions[0].rows[0][0]
+            report.last_observation = position = last
+            counts.observations += sum(len(v.rows) for v in versions)
+            conn.execute("UPDATE dream_cursor SET last_observation = ? WHERE id = 1", (last,))
+            _log(conn, report, counts, started)
+    with store._write():
+        _log(conn, report, counts, started)
+    for name, value in asdict(counts).items():
+        setattr(report, name, value)
+    report.seconds = time.perf_counter() - started
+
+
+def _log(conn, report: DreamReport, counts: Counts, started: float) -> None:
+    conn.execute(
+        "UPDATE dreams SET duration_ms = ?, first_observation = ?, last_observation = ?, "
+        "observations = ?, created = ?, merged = ?, superseded = ?, retracted = ?, promoted = ?, "
+        "demoted = ?, linked = ?, stopped = ? WHERE id = ?",
+        (round((time.perf_counter() - started) * 1000, 1), report.first_observation,
+         report.last_observation, counts.observations, counts.created, counts.merged,
+         counts.superseded, counts.retracted, counts.promoted, counts.demoted, counts.linked,
+         int(report.stopped), report.dream_id))
+
+
+def _next_batch(conn, position: int, size: int) -> list[Version]:
+    """Whole versions whose observations start after ``position``, about ``size`` rows."""
+    rows = conn.execute("SELECT id, subject, predicate, object, negated, version_id FROM observations "
+                        "WHERE id > ? ORDER BY id LIMIT ?", (position, size)).fetchall()
+    if not rows:
+        return []
+    while True:  # never split a version: finish the last one
+        more = conn.execute("SELECT id, subject, predicate, object, negated, version_id FROM observations "
+                            "WHERE id > ? ORDER BY id LIMIT 500", (rows[-1][0],)).fetchall()
+        tail = [r for r in more if r[5] == rows[-1][5]]
+        rows += tail
+        if len(tail) < len(more) or not more:
+            break
+    ids = sorted({r[5] for r in rows})
+    info = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        info.update({r[0]: r for r in conn.execute(
+            f"SELECT id, path, content_hash, source, observed_at FROM versions "
+            f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)})
+    versions: list[Version] = []
+    for row in rows:
+        if not versions or versions[-1].id != row[5]:
+            versions.append(Version(*info[row[5]]))
+        versions[-1].rows.append(row[:5])
+    return versions
+
+
+def _prefix(version: Version) -> str:
+    subject = version.rows[0][1]
+    if version.source == "user":
+        parts = subject.split(":", 2)
+        return ":".join(parts[:2])
+    return subject.split(":", 1)[0] + ":" + version.path
+
+
+def consolidate(state: State, summaries: SummaryCache, version: Version) -> None:
+    """Replay one version: merge and resolve, find renames, re-derive insights and summaries."""
+    state.load(_prefix(version))
+    if version.source == "user":
+        merge.apply_user(state, version)
+    else:
+        born, vanished = merge.apply_observed(state, version)
+        if born or vanished:
+            views = {s: _views(state, s) for s in state.live}
+            links.detect(state, version, born, vanished, views)
+            derive_all(state, summaries, version, sorted(state.live), views=views)
+            state.flush()
+            return
+    derive_all(state, summaries, version, sorted(state.live))
+    state.flush()
+
+
+def _views(state: State, subject: str) -> dict:
+    view: dict[str, list] = {}
+    for (predicate, _), fact in state.live.get(subject, {}).items():
+        if fact.origin == "observed" or (fact.origin == "user" and predicate in SINGLE_VALUED):
+            view.setdefault(predicate, []).append(fact)
+    return view
+
+
+def derive_all(state: State, summaries: SummaryCache, version: Version, subjects: list[str],
+               callers: dict[str, int] | None = None, views: dict | None = None) -> None:
+    module = state.prefix
+    if views is None:
+        views = {s: _views(state, s) for s in subjects}
+    module_view = views.get(module) if module in views else _views(state, module) if module else {}
+    module_calls = {c.object for c in module_view.get("calls", [])}
+    live = [s for s in subjects if views[s].get("kind")]
+    keys = {}
+    for subject in live:
+        view = views[subject]
+        body = view.get("body_hash")
+        doc = view.get("docstring")
+        if body:
+            keys[subject] = cache_key(body[0].object, doc[0].object if doc else None)
+    cached = summaries.get_many(list(keys.values()))
+    names = sorted({name_of(s) for s in live})
+    counts = callers if callers is not None else _callers(state, names)
+    for subject in live:
+        view = views[subject]
+        desired = promote.derive(subject, view, counts.get(name_of(subject), 0), module_calls)
+        promote.reconcile(state, version, subject, desired)
+        if subject in keys:
+            key = keys[subject]
+            text = cached.get(key)
+            if text is None:
+                text = _summary_for(subject, view)
+                cached[key] = text
+                summaries.put(key, text)
+            _set_summary(state, version, subject, view, text)
+
+
+def _callers(state: State, names: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for i in range(0, len(names), 500):
+        chunk = names[i:i + 500]
+        found.update(state.conn.execute(
+            f"SELECT name, callers FROM dream_callees WHERE name IN ({','.join('?' * len(chunk))})", chunk))
+    return found
+
+
+def _summary_for(subject: str, view: dict) -> str:
+    def values(p):
+        return sorted(f.object for f in view.get(p, []))
+    params = view.get("parameters")
+    signature = view.get("signature")
+    doc = view.get("docstring")
+    return summarize(view["kind"][0].object, name_of(subject),
+                     parameter_names(params[0].object if params else None),
+                     values("calls"), values("raises"), doc[0].object if doc else None,
+                     signature[0].object if signature else None)
+
+
+def _set_summary(state: State, version: Version, subject: str, view: dict, text: str) -> None:
+    facts = state.facts_of(subject)
+    if ("summary", text) in facts:
+        return
+    doc = view.get("docstring")
+    source = doc[0] if doc else view["body_hash"][0]
+    fact = state.create(subject, "summary", text, "summary", version, source.first_observation)
+    # evidence: first_observation (a docstring or body_hash observation), implicit like observed facts
+    fact.evidence_count, fact.sources = 1, {"docstring" if doc else "code"}
+    for old in [f for (p, _), f in facts.items() if p == "summary"]:
+        state.supersede(old, fact, version, source.first_observation)
+    facts[("summary", text)] = fact
+    state.judge(fact)
+
+
+def _recheck_callers(state: State, last: Version) -> None:
+    """Names whose call-site count crossed WIDELY in this batch: create or retract the
+    ``role widely called`` fact of the live symbols with that name, directly (the rest
+    of those symbols' insights did not change)."""
+    changed = state.flush_callees()
+    up = sorted(n for n, before, after in changed
+                if before < promote.WIDELY <= after and not n.startswith("__"))
+    down = sorted(n for n, before, after in changed if after < promote.WIDELY <= before)
+    value = ("role", "widely called")
+    for i in range(0, len(up), 500):
+        chunk = up[i:i + 500]
+        rows = state.conn.execute(
+            "SELECT s.key, k.first_observation FROM symbols s "
+            "JOIN facts k ON k.subject = s.key AND k.predicate = 'kind' "
+            "AND k.status IN ('tentative', 'firm') AND k.object != 'module' "
+            f"WHERE s.name IN ({','.join('?' * len(chunk))}) "
+            "AND NOT EXISTS (SELECT 1 FROM facts r WHERE r.subject = s.key AND r.predicate = 'role' "
+            "  AND r.object = 'widely called' AND (r.status IN ('tentative', 'firm') "
+            "  OR r.verdict = 'rejected')) ORDER BY s.key", chunk).fetchall()
+        for subject, anchor in rows:
+            fact = state.create(subject, *value, "insight", last, anchor)
+            state.link(fact, anchor, "callers", f">= {promote.WIDELY} call sites")
+            state.judge(fact)
+    for i in range(0, len(down), 500):
+        chunk = down[i:i + 500]
+        rows = state.conn.execute(
+            f"SELECT {FACT_COLUMNS} FROM facts f JOIN symbols s ON s.key = f.subject "
+            f"WHERE s.name IN ({','.join('?' * len(chunk))}) AND f.predicate = 'role' "
+            "AND f.object = 'widely called' AND f.status IN ('tentative', 'firm') "
+            "AND f.verdict IS NULL ORDER BY f.id", chunk).fetchall()
+        for row in rows:
+            state.retract(Fact(*row), last.observed_at, None)
+    state.flush()

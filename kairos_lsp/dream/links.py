@@ -1,0 +1,265 @@
+"""Renames and moves: a symbol that vanished and one that appeared with the same body.
+
+Candidates are paired only when the change could be one edit: the old key
+vanished after the previous look at the new key's file (or in the same look),
+and the new key appeared after the previous look at the old key's file. So an
+old copy of a function elsewhere is never mistaken for its new home.
+
+Evidence (independent sources, combined by noisy-OR like everything else):
+``body`` the same body hash (the hash leaves out the name and whitespace),
+``similar`` nearly the same body (same parameters and >= 80 % of the calls and
+raises in common; only within one look at one file), ``parameters`` the same
+parameter list. Exact body + same parameters is firm (0.9); a body match alone
+stays tentative (0.8 but one source).
+
+The old key gets ``renamed_to`` (same file) or ``moved_to`` (another file), the
+new key ``renamed_from`` / ``moved_from``; user verdicts on insights follow
+the symbol to its new key.
+"""
+
+from __future__ import annotations
+
+from kairos_lsp.dream.model import CAME_FROM, GONE_TO, Fact, Version, name_of, path_of, qualname_of
+from kairos_lsp.dream.state import State
+
+_COMPATIBLE = {"method": "callable", "function": "callable"}
+SIMILAR_AT = 0.8
+
+
+def _kind_class(kind: str | None) -> str | None:
+    return _COMPATIBLE.get(kind, kind) if kind else None
+
+
+def _values(facts: dict[str, list[Fact]] | dict, predicate: str) -> list[str]:
+    return sorted(f.object for f in facts.get(predicate, []))
+
+
+def _live_view(state: State, subject: str) -> dict[str, list[Fact]]:
+    view: dict[str, list[Fact]] = {}
+    for (predicate, _), fact in state.facts_of(subject).items():
+        if fact.origin == "observed":
+            view.setdefault(predicate, []).append(fact)
+    return view
+
+
+def _one(view: dict, predicate: str) -> Fact | None:
+    facts = view.get(predicate)
+    return facts[0] if facts else None
+
+
+def detect(state: State, version: Version, born: list[str], vanished: dict[str, dict],
+           views: dict | None = None) -> None:
+    pairs: list[tuple] = []
+    if views is None:
+        views = {y: _live_view(state, y) for y in born}
+    for y in born:
+        ny = views[y]
+        for x in sorted(vanished):
+            nx = vanished[x]
+            if _kind_class(_one(nx, "kind") and _one(nx, "kind").object) != \
+                    _kind_class(_one(ny, "kind") and _one(ny, "kind").object):
+                continue
+            why = _evidence(nx, ny)
+            if why:
+                score = 2 if "body" in why else 1
+                same = qualname_of(x) == qualname_of(y)
+                pairs.append((-score, not same, y, x, why))
+    pairs.sort()
+    used: set[str] = set()
+    for _, _, y, x, why in pairs:
+        if x in used or y in used:
+            continue
+        used.update((x, y))
+        _link(state, version, x, y, why, _one(vanished[x], "body_hash"), _one(views[y], "body_hash"))
+    rest = [y for y in born if y not in used]
+    if rest:
+        _find_old(state, version, rest, views)
+    for x in sorted(vanished):
+        if x not in used:
+            _find_new(state, version, x, vanished[x])
+
+
+def _evidence(old: dict, new: dict) -> list[str]:
+    why = []
+    if _values(old, "parameters") == _values(new, "parameters") and old.get("parameters"):
+        why.append("parameters")
+    if _values(old, "body_hash") == _values(new, "body_hash") and old.get("body_hash"):
+        return ["body", *why]
+    if "parameters" not in why and (old.get("parameters") or new.get("parameters")):
+        return []
+    a = set(_values(old, "calls")) | set(_values(old, "raises"))
+    b = set(_values(new, "calls")) | set(_values(new, "raises"))
+    if a and b and len(a & b) / len(a | b) >= SIMILAR_AT:
+        return ["similar", *why]
+    return []
+
+
+def _previous_look(state: State, path: str, before: int) -> int:
+    row = state.conn.execute("SELECT max(id) FROM versions WHERE path = ? AND id < ?",
+                             (path, before)).fetchone()
+    return row[0] or 0
+
+
+def _has_live(state: State, subject: str, predicates: tuple[str, ...]) -> bool:
+    marks = ",".join("?" * len(predicates))
+    return state.conn.execute(
+        f"SELECT 1 FROM facts WHERE subject = ? AND predicate IN ({marks}) "
+        "AND status IN ('tentative', 'firm') LIMIT 1", (subject, *predicates)).fetchone() is not None
+
+
+def _last_kind(state: State, subject: str) -> str | None:
+    row = state.conn.execute("SELECT object FROM facts WHERE subject = ? AND predicate = 'kind' "
+                             "ORDER BY id DESC LIMIT 1", (subject,)).fetchone()
+    return row[0] if row else None
+
+
+def _pick(candidates: list[str], subject: str) -> str | None:
+    """The candidate with the same qualname, else the same name, else the only one."""
+    if not candidates:
+        return None
+    for test in (lambda c: qualname_of(c) == qualname_of(subject),
+                 lambda c: name_of(c) == name_of(subject), lambda c: True):
+        tier = sorted(c for c in candidates if test(c))
+        if len(tier) == 1:
+            return tier[0]
+        if tier:
+            return None  # ambiguous: better no link than a wrong one
+    return None
+
+
+def _find_old(state: State, version: Version, born: list[str], views: dict) -> None:
+    """Keys that appeared: did their body vanish elsewhere since we last looked at this file?
+
+    One query for all of them (a first scan makes every symbol of a file appear)."""
+    wanted: dict[str, list[str]] = {}
+    for y in born:
+        body = _one(views[y], "body_hash")
+        if body is not None and _one(views[y], "kind") is not None:
+            wanted.setdefault(body.object, []).append(y)
+    if not wanted:
+        return
+    prev = _previous_look(state, version.path, version.id)
+    hashes = sorted(wanted)
+    rows = []
+    for i in range(0, len(hashes), 500):
+        chunk = hashes[i:i + 500]
+        rows += state.conn.execute(
+            "SELECT f.object, f.subject, f.first_observation FROM facts f "
+            "JOIN observations o ON o.id = f.ended_by "
+            f"WHERE f.predicate = 'body_hash' AND f.object IN ({','.join('?' * len(chunk))}) "
+            "AND f.status = 'retracted' AND o.version_id > ? AND o.version_id < ?",
+            (*chunk, prev, version.id)).fetchall()
+    if not rows:
+        return
+    by_hash: dict[str, dict[str, int]] = {}
+    for body, x, first in sorted(rows):
+        by_hash.setdefault(body, {})[x] = first
+    for body in sorted(by_hash):
+        for y in sorted(wanted[body]):
+            kind = _one(views[y], "kind").object
+            found = {x: first for x, first in by_hash[body].items()
+                     if x != y and _kind_class(_last_kind(state, x)) == _kind_class(kind)
+                     and not _has_live(state, x, ("kind",) + GONE_TO)}
+            x = _pick(list(found), y)
+            if x is None:
+                continue
+            why = ["body"]
+            old_params = state.conn.execute(
+                "SELECT object FROM facts WHERE subject = ? AND predicate = 'parameters' "
+                "ORDER BY id DESC LIMIT 1", (x,)).fetchone()
+            if old_params and _values(views[y], "parameters") == [old_params[0]]:
+                why.append("parameters")
+            _link(state, version, x, y, why, None, _one(views[y], "body_hash"), old_body_obs=found[x])
+
+
+def _find_new(state: State, version: Version, x: str, old: dict) -> None:
+    """``x`` vanished: did its body appear elsewhere since we last looked at x's file?"""
+    body, kind = _one(old, "body_hash"), _one(old, "kind")
+    if body is None or kind is None:
+        return
+    prev = _previous_look(state, version.path, version.id)
+    rows = state.conn.execute(
+        "SELECT f.subject, f.first_observation FROM facts f JOIN observations o ON o.id = f.first_observation "
+        "WHERE f.predicate = 'body_hash' AND f.object = ? AND f.status IN ('tentative', 'firm') "
+        "AND f.subject != ? AND o.version_id > ? AND o.version_id < ?",
+        (body.object, x, prev, version.id)).fetchall()
+    found = {}
+    for y, first in rows:
+        born = state.conn.execute(
+            "SELECT f.object, o.version_id FROM facts f JOIN observations o ON o.id = f.first_observation "
+            "WHERE f.subject = ? AND f.predicate = 'kind' AND f.status IN ('tentative', 'firm')",
+            (y,)).fetchone()
+        if born is None or born[1] <= prev or _kind_class(born[0]) != _kind_class(kind.object):
+            continue
+        if _has_live(state, y, CAME_FROM):
+            continue
+        found[y] = first
+    y = _pick(list(found), x)
+    if y is None:
+        return
+    why = ["body"]
+    new_params = state.conn.execute(
+        "SELECT object FROM facts WHERE subject = ? AND predicate = 'parameters' "
+        "AND status IN ('tentative', 'firm')", (y,)).fetchone()
+    if new_params and _values(old, "parameters") == [new_params[0]]:
+        why.append("parameters")
+    _link(state, version, x, y, why, body, None, new_body_obs=found[y])
+
+
+def _link(state: State, version: Version, x: str, y: str, why: list[str],
+          old_body: Fact | None, new_body: Fact | None,
+          old_body_obs: int | None = None, new_body_obs: int | None = None) -> None:
+    moved = path_of(x) != path_of(y)
+    forward, backward = ("moved_to", "moved_from") if moved else ("renamed_to", "renamed_from")
+    old_oid = old_body.first_observation if old_body else old_body_obs
+    new_oid = new_body.first_observation if new_body else new_body_obs
+    anchor = new_oid or old_oid or 0
+    for subject, predicate, obj in ((x, forward, y), (y, backward, x)):
+        local = state.live.get(subject) if _in_scope(state, subject) else None
+        if local is not None and (predicate, obj) in local:
+            continue
+        fact = state.create(subject, predicate, obj, "link", version, anchor)
+        for oid in sorted({o for o in (old_oid, new_oid) if o}):
+            for source in why:
+                state.link(fact, oid, source, "old" if oid == old_oid else "new")
+        state.judge(fact)
+        if local is not None:
+            local[(predicate, obj)] = fact
+    state.counts.linked += 1
+    _carry_verdicts(state, version, x, y)
+
+
+def _in_scope(state: State, subject: str) -> bool:
+    prefix = state.prefix or ""
+    return subject == prefix or subject.startswith(prefix + ":")
+
+
+def _carry_verdicts(state: State, version: Version, x: str, y: str) -> None:
+    """What the user said about the old key's insights holds for the new key."""
+    rows = state.conn.execute(
+        "SELECT id, predicate, object, verdict FROM facts WHERE subject = ? AND verdict IS NOT NULL "
+        "AND origin IN ('insight', 'user') ORDER BY id", (x,)).fetchall()
+    latest = {}
+    for fact_id, predicate, obj, verdict in rows:
+        latest[(predicate, obj)] = (fact_id, verdict)
+    for (predicate, obj), (fact_id, verdict) in sorted(latest.items()):
+        signature = state._signature(fact_id)
+        if _in_scope(state, y):
+            state.verdicts.setdefault(y, {})[(predicate, obj)] = (verdict, signature)
+        user_obs = state.conn.execute(
+            "SELECT observation_id FROM fact_evidence WHERE fact_id = ? AND why = 'user' "
+            "ORDER BY observation_id DESC LIMIT 1", (fact_id,)).fetchone()
+        fact = state.create(y, predicate, obj, "user" if verdict == "confirmed" else "insight",
+                            version, user_obs[0] if user_obs else 0)
+        fact.verdict = verdict
+        if user_obs:
+            state.link(fact, user_obs[0], "user")
+        if verdict == "rejected":
+            fact.status, fact.valid_to = "retracted", version.observed_at
+            # keep the evidence it was rejected with, so it is not re-promoted by the same
+            for (why, detail) in sorted(signature):
+                state.evidence_rows.append((fact.id, fact.first_observation, why, detail, 1))
+        else:
+            state.judge(fact)
+            if _in_scope(state, y):
+                state.facts_of(y)[(predicate, obj)] = fact

@@ -1,0 +1,127 @@
+"""What a fact is in memory, and the rules every stage shares.
+
+Statuses: ``tentative`` and ``firm`` are *current* (live); ``superseded`` and
+``retracted`` are history. Origins say where a fact came from:
+
+``observed``  a triple a look at the code asserted (parse, edit, daemon, ...)
+``insight``   derived offline from observed facts (may_handle, pure, role)
+``link``      a rename or move (renamed_to/renamed_from, moved_to/moved_from)
+``summary``   the one-sentence summary
+``user``      asserted by a user verdict alone
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LIVE = ("tentative", "firm")
+
+# One current value per subject for these; a new value supersedes the old.
+SINGLE_VALUED = frozenset({"kind", "signature", "arity", "parameters", "defined_at",
+                           "docstring", "body_hash", "summary"})
+
+# Link predicates: where a symbol went (on the old key) and where it came from (new key).
+GONE_TO = ("renamed_to", "moved_to")
+CAME_FROM = ("renamed_from", "moved_from")
+
+# Weight of one independent source (the ``why`` of an evidence link). Confidence
+# is their noisy-OR: 1 - prod(1 - w) over the distinct sources with active evidence.
+WEIGHTS = {
+    # looks at the code
+    "parse": 0.9, "daemon": 0.9, "edit": 0.8, "terminal": 0.7, "llm": 0.6,
+    # offline insight sources
+    "name": 0.4, "docstring": 0.5, "calls": 0.6, "decorators": 0.5, "imports": 0.3,
+    "raises": 0.3, "callers": 0.5, "module": 0.4,
+    # rename / move evidence
+    "body": 0.8, "similar": 0.5, "parameters": 0.5,
+    # the one-sentence summary
+    "code": 0.6,
+}
+FIRM_AT = 0.75          # confidence needed to become firm ...
+FIRM_SOURCES = 2        # ... from at least this many independent sources, uncontradicted
+USER = "user"
+
+
+def noisy_or(sources) -> float:
+    """Combine independent sources: ``1 - prod(1 - weight)``; order does not matter."""
+    miss = 1.0
+    for why in sorted(set(sources)):
+        miss *= 1.0 - WEIGHTS.get(why, 0.3)
+    return round(1.0 - miss, 4)
+
+
+@dataclass(slots=True, eq=False)
+class Fact:
+    id: int
+    subject: str
+    predicate: str
+    object: str
+    origin: str
+    status: str
+    confidence: float
+    evidence_count: int
+    valid_from: str
+    valid_to: str | None = None
+    superseded_by: int | None = None
+    verdict: str | None = None
+    first_observation: int = 0
+    ended_by: int | None = None
+    # (why, detail, observation id) -> active; loaded for derived facts only
+    evidence: dict | None = None
+    sources: set | None = None  # distinct ``why`` of active support; None = not loaded
+    new: bool = False
+    dirty: bool = False
+
+    @property
+    def live(self) -> bool:
+        return self.status in LIVE
+
+    def row(self) -> tuple:
+        return (self.id, self.subject, self.predicate, self.object, self.origin, self.status,
+                self.confidence, self.evidence_count, self.valid_from, self.valid_to,
+                self.superseded_by, self.verdict, self.first_observation, self.ended_by)
+
+
+FACT_COLUMNS = ("id, subject, predicate, object, origin, status, confidence, evidence_count, "
+                "valid_from, valid_to, superseded_by, verdict, first_observation, ended_by")
+
+
+@dataclass
+class Counts:
+    observations: int = 0
+    created: int = 0
+    merged: int = 0
+    superseded: int = 0
+    retracted: int = 0
+    promoted: int = 0
+    demoted: int = 0
+    linked: int = 0
+
+
+@dataclass
+class Version:
+    id: int
+    path: str
+    content_hash: str | None
+    source: str
+    observed_at: str
+    rows: list = field(default_factory=list)  # (id, subject, predicate, object, negated)
+
+
+def path_of(subject: str) -> str:
+    """``python:src/a.py:Cls.m`` -> ``src/a.py``."""
+    parts = subject.split(":", 2)
+    return parts[1] if len(parts) > 1 else ""
+
+
+def name_of(subject: str) -> str:
+    parts = subject.split(":", 2)
+    if len(parts) < 3 or not parts[2]:
+        stem = parts[1].rsplit("/", 1)[-1] if len(parts) > 1 else subject
+        return stem.split(".", 1)[0]
+    return parts[2].rsplit(".", 1)[-1].split("~", 1)[0]
+
+
+def qualname_of(subject: str) -> str:
+    parts = subject.split(":", 2)
+    return parts[2] if len(parts) > 2 else ""

@@ -1,0 +1,274 @@
+"""Offline insights and their promotion.
+
+For every live symbol of a file the dream just replayed, derive:
+
+``may_handle <category>``  authentication, file I/O, network, database,
+    parsing, caching, serialization, logging — from independent sources:
+    ``name`` (tokens of the symbol's name), ``docstring`` (its words),
+    ``calls`` (what it calls), ``decorators``, ``imports`` (its own imports).
+``pure true``  a function (not a method) whose calls are all side-effect free
+    builtins, that raises nothing and imports nothing (sources ``calls``,
+    ``raises``; ``name`` when it reads like a query: is_/has_/to_/...). Never
+    while a side-effect category (file I/O, network, database, logging) holds.
+``role entry point``  ``name`` main/cli, ``decorators`` command/route, and
+    ``module`` (the file calls it at module level, e.g. under ``__main__``).
+``role widely called``  ``callers``: at least WIDELY call sites name it.
+
+Each source counts once (its weight is in ``model.WEIGHTS``); confidence is
+the noisy-OR over the sources; a fact becomes firm at ``FIRM_AT`` (0.75) with
+at least two sources and no contradiction. When a source disappears its
+evidence link is deactivated and the fact re-judged (demoted, or retracted
+when nothing is left). A user verdict overrides: confirmed stays firm,
+rejected is never re-created from evidence it was rejected with (new
+evidence may bring it back, tentative at most).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from kairos_lsp.dream.model import Fact, Version, name_of
+from kairos_lsp.dream.state import State
+
+WIDELY = 10
+INSIGHTS = ("may_handle", "pure", "role")
+
+# category -> (name/docstring tokens, call patterns, decorator patterns, import modules)
+# A call pattern "x." matches calls starting with "x."; "a.b" matches a call ending in "a.b";
+# a bare word matches the call's last part.
+CATEGORIES: dict[str, tuple[set[str], tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "authentication": (
+        {"auth", "authenticate", "authentication", "authorize", "login", "logout", "password",
+         "passwd", "credential", "credentials", "token", "oauth", "jwt", "signin", "permission",
+         "permissions", "session"},
+        ("authenticate", "check_password", "verify_password", "login", "logout", "jwt.", "bcrypt.",
+         "hmac.compare_digest", "getpass", "getpass."),
+        ("login_required", "requires_auth", "permission_required"),
+        ("jwt", "bcrypt", "passlib", "oauthlib", "getpass", "hmac")),
+    "file I/O": (
+        {"file", "files", "path", "read", "write", "open", "save", "load", "directory", "dir",
+         "folder", "filename", "mkdir", "unlink", "copy", "tempfile"},
+        ("open", "os.remove", "os.unlink", "os.rename", "os.replace", "os.makedirs", "os.mkdir",
+         "os.listdir", "os.walk", "os.scandir", "os.stat", "shutil.", "read_text", "write_text",
+         "read_bytes", "write_bytes", "mkdir", "unlink", "glob.", "tempfile.", "io.open"),
+        (),
+        ("shutil", "tempfile", "glob", "pathlib", "fnmatch")),
+    "network": (
+        {"http", "https", "url", "urls", "request", "requests", "fetch", "download", "upload",
+         "socket", "sockets", "client", "server", "api", "endpoint", "host", "port", "smtp", "ftp"},
+        ("requests.", "httpx.", "aiohttp.", "urllib.", "urlopen", "socket.", "http.client.",
+         "connect", "sendall", "recv", "getaddrinfo", "create_connection"),
+        ("route", "app.get", "app.post", "router."),
+        ("socket", "requests", "httpx", "aiohttp", "urllib", "http", "ssl", "smtplib", "ftplib")),
+    "database": (
+        {"db", "database", "sql", "sqlite", "query", "queries", "cursor", "commit", "rollback",
+         "transaction", "table", "tables", "schema", "migration", "orm"},
+        ("execute", "executemany", "executescript", "fetchone", "fetchall", "fetchmany", "commit",
+         "rollback", "sqlite3.connect", "cursor", "session.query"),
+        ("transaction", "atomic"),
+        ("sqlite3", "sqlalchemy", "psycopg2", "pymysql", "dbm", "shelve", "sqlite_utils")),
+    "parsing": (
+        {"parse", "parser", "parsing", "tokenize", "tokenizer", "token", "tokens", "lex", "lexer",
+         "grammar", "ast", "syntax", "scan", "scanner", "regex"},
+        ("re.match", "re.search", "re.compile", "re.fullmatch", "re.findall", "re.finditer",
+         "re.sub", "re.split", "ast.parse", "tokenize.", "shlex.split", "parse", "parse_args"),
+        (),
+        ("re", "ast", "tokenize", "shlex", "argparse", "html.parser", "tree_sitter", "lark")),
+    "caching": (
+        {"cache", "cached", "caching", "memo", "memoize", "memoized", "lru", "invalidate"},
+        ("lru_cache", "functools.lru_cache", "cache_clear", "cache_info"),
+        ("lru_cache", "functools.lru_cache", "cache", "functools.cache", "cached_property",
+         "functools.cached_property", "cached"),
+        ("cachetools",)),
+    "serialization": (
+        {"json", "serialize", "deserialize", "serializer", "dump", "dumps", "loads", "pickle",
+         "marshal", "encode", "decode", "yaml", "toml", "xml", "csv"},
+        ("json.", "pickle.", "marshal.", "yaml.", "toml.", "tomllib.", "csv.", "dumps", "loads",
+         "to_json", "from_json"),
+        (),
+        ("json", "pickle", "marshal", "yaml", "toml", "tomllib", "csv", "copyreg", "plistlib")),
+    "logging": (
+        {"log", "logs", "logger", "logging", "warn", "warning", "debug", "trace", "audit"},
+        ("logging.", "logger.", "log.debug", "log.info", "log.warning", "log.error",
+         "log.exception", "warnings.warn", "print"),
+        (),
+        ("logging", "warnings", "structlog", "loguru")),
+}
+SIDE_EFFECTS = {"file I/O", "network", "database", "logging"}
+PURE_CALLS = {"len", "abs", "min", "max", "sum", "sorted", "reversed", "enumerate", "zip", "range",
+              "map", "filter", "any", "all", "int", "float", "str", "bool", "tuple", "list", "dict",
+              "set", "frozenset", "isinstance", "issubclass", "round", "divmod", "hash", "ord",
+              "chr", "repr", "format", "type", "iter", "hasattr", "getattr", "bytes", "pow",
+              "join", "split", "strip", "lower", "upper", "startswith", "endswith", "replace", "get",
+              "items", "keys", "values", "math."}
+QUERY_NAME = re.compile(r"^(is|has|to|as|get|compute|calc|calculate|count|normalize|clamp)(_|[A-Z]|$)")
+ENTRY_NAMES = {"main", "cli", "run_cli", "entrypoint", "entry_point"}
+ENTRY_DECORATORS = ("command", "group", "route", "app.get", "app.post", "main", "typer.")
+_SPLIT = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
+
+
+def tokens(name: str) -> list[str]:
+    return [t.lower() for t in _SPLIT.findall(name)]
+
+
+class Patterns:
+    """Call patterns compiled to dict lookups (a scan of the stdlib classifies ~200k calls)."""
+
+    def __init__(self, table: dict[str, tuple[str, ...]]):
+        self.bare: dict[str, set[str]] = {}
+        self.dotted: dict[str, set[str]] = {}
+        self.prefix: dict[str, set[str]] = {}
+        for label, patterns in table.items():
+            for p in patterns:
+                if p.endswith("."):
+                    self.prefix.setdefault(p[:-1], set()).add(label)
+                elif "." in p:
+                    self.dotted.setdefault(p, set()).add(label)
+                else:
+                    self.bare.setdefault(p, set()).add(label)
+        self._cache: dict[str, frozenset] = {}
+
+    def labels(self, call: str) -> frozenset:
+        found = self._cache.get(call)
+        if found is None:
+            parts = call.split(".")
+            hits = set(self.bare.get(parts[-1], ()))
+            for k in range(2, len(parts) + 1):
+                hits |= self.dotted.get(".".join(parts[-k:]), set())
+            for i in range(len(parts) - 1):
+                for j in range(i + 1, len(parts)):
+                    hits |= self.prefix.get(".".join(parts[i:j]), set())
+            found = frozenset(hits)
+            if len(self._cache) < 200_000:
+                self._cache[call] = found
+        return found
+
+
+_CALLS = Patterns({c: v[1] for c, v in CATEGORIES.items()})
+_DECORATORS = Patterns({c: v[2] for c, v in CATEGORIES.items()})
+_PURE = Patterns({"pure": tuple(PURE_CALLS)})
+_ENTRY = Patterns({"entry": ENTRY_DECORATORS})
+_TOKENS: dict[str, list[str]] = {}
+for _category in sorted(CATEGORIES):
+    for _token in CATEGORIES[_category][0]:
+        _TOKENS.setdefault(_token, []).append(_category)
+_MODULES = {m: {c for c, v in CATEGORIES.items() if m in v[3]} for v in CATEGORIES.values() for m in v[3]}
+
+
+def _imported(value: str) -> str:
+    try:
+        data = json.loads(value)
+        return data.get("module", "") if isinstance(data, dict) else str(value)
+    except ValueError:
+        return value
+
+
+def derive(subject: str, view: dict[str, list[Fact]], callers: int,
+           module_calls: set[str]) -> dict[tuple[str, str], list[tuple[str, str, int]]]:
+    """The insights the evidence supports now: {(predicate, value): [(why, detail, obs id)]}."""
+    out: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
+    kind_fact = view.get("kind", [None])[0]
+    if kind_fact is None:
+        return out
+    kind = kind_fact.object
+    name = name_of(subject)
+    anchor = kind_fact.first_observation
+    name_tokens = sorted(set(tokens(name)))
+    doc = view.get("docstring", [])
+    doc_words = {}
+    if doc:
+        first = doc[0].object.split("\n\n", 1)[0]
+        doc_words = {w.lower() for w in _WORD.findall(first)}
+    calls = sorted(view.get("calls", []), key=lambda f: f.object)
+    decorators = sorted(view.get("decorated_by", []), key=lambda f: f.object)
+    imports = sorted(view.get("imports", []), key=lambda f: f.object)
+    raises = view.get("raises", [])
+
+    def add(predicate, value, why, detail, oid):
+        out.setdefault((predicate, value), []).append((why, detail, oid))
+
+    for token in name_tokens:
+        for category in _TOKENS.get(token, ()):
+            add("may_handle", category, "name", token, anchor)
+    if doc:
+        for word in sorted(doc_words):
+            for category in _TOKENS.get(word, ()):
+                add("may_handle", category, "docstring", word, doc[0].first_observation)
+    impure = False
+    for call in calls:
+        for category in sorted(_CALLS.labels(call.object)):
+            add("may_handle", category, "calls", call.object, call.first_observation)
+        if not _PURE.labels(call.object):
+            impure = True
+    entry_decorators = []
+    for deco in decorators:
+        head = deco.object.split("(", 1)[0]
+        for category in sorted(_DECORATORS.labels(head)):
+            add("may_handle", category, "decorators", head, deco.first_observation)
+        if _ENTRY.labels(head):
+            entry_decorators.append((head, deco.first_observation))
+    for imp in imports:
+        module = _imported(imp.object)
+        for category in sorted(_MODULES.get(module, set()) | _MODULES.get(module.split(".", 1)[0], set())):
+            add("may_handle", category, "imports", module, imp.first_observation)
+
+    handled = {value for (predicate, value) in out if predicate == "may_handle"}
+    if kind == "function" and not (handled & SIDE_EFFECTS) and not raises and not imports:
+        if not impure:
+            body = view.get("body_hash", [kind_fact])[0]
+            add("pure", "true", "calls", "no side-effect calls", body.first_observation)
+            add("pure", "true", "raises", "raises nothing", body.first_observation)
+            if QUERY_NAME.match(name):
+                add("pure", "true", "name", name, anchor)
+
+    if kind in ("function", "method", "constructor", "macro"):
+        if name.lower() in ENTRY_NAMES:
+            add("role", "entry point", "name", name, anchor)
+        for head, oid in entry_decorators:
+            add("role", "entry point", "decorators", head, oid)
+        if "." not in subject.split(":", 2)[-1] and name in module_calls and ("role", "entry point") in out:
+            add("role", "entry point", "module", name, anchor)
+    if kind != "module" and not name.startswith("__") and callers >= WIDELY:
+        add("role", "widely called", "callers", f">= {WIDELY} call sites", anchor)
+    return out
+
+
+def contradicted(key: tuple[str, str], desired: dict) -> bool:
+    """Only facts of the same subject are candidates: pure vs a side-effect category."""
+    if key == ("pure", "true"):
+        return any(p == "may_handle" and v in SIDE_EFFECTS for p, v in desired)
+    if key[0] == "may_handle" and key[1] in SIDE_EFFECTS:
+        return ("pure", "true") in desired
+    return False
+
+
+def reconcile(state: State, version: Version, subject: str, desired: dict) -> None:
+    """Bring the live insight facts of a subject in line with what the evidence supports now."""
+    facts = state.facts_of(subject)
+    existing = {k: f for k, f in facts.items() if f.origin in ("insight",) or
+                (f.origin == "user" and k[0] in INSIGHTS)}
+    verdicts = state.verdicts.get(subject, {})
+    for key in sorted(set(desired) | set(existing)):
+        evidence = desired.get(key, [])
+        fact = existing.get(key)
+        verdict = verdicts.get(key)
+        signature = frozenset((why, detail) for why, detail, _ in evidence)
+        rejected = verdict is not None and verdict[0] == "rejected"
+        if fact is None:
+            if not evidence or (rejected and signature <= verdict[1]):
+                continue
+            fact = state.create(subject, key[0], key[1], "insight", version, evidence[0][2])
+            facts[key] = fact
+        wanted = {(why, detail, oid) for why, detail, oid in evidence}
+        for item in sorted(wanted):
+            if not fact.evidence.get(item):
+                state.link(fact, item[2], item[0], item[1])
+        for item in sorted(k for k, on in fact.evidence.items() if on and k not in wanted
+                           and k[0] not in ("user", "negated")):
+            state.unlink(fact, item)
+        if not evidence and fact.verdict != "confirmed":
+            state.retract(fact, version.observed_at, None)
+            continue
+        state.judge(fact, contradicted=contradicted(key, desired), capped=rejected)

@@ -1,0 +1,232 @@
+"""The facts of the file a dream is working on, in memory, and their write-back.
+
+A dream loads the live facts of one file's subjects (one indexed range query),
+changes them in memory while it replays that file's observations, then
+writes back only what changed (a few ``executemany``). Nothing is kept between
+files, so memory stays flat however large the store is.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from kairos_lsp.dream.model import FACT_COLUMNS, LIVE, Counts, Fact, Version, noisy_or, FIRM_AT, FIRM_SOURCES
+
+
+class State:
+    def __init__(self, conn: sqlite3.Connection, counts: Counts):
+        self.conn = conn
+        self.counts = counts
+        self.next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM facts").fetchone()[0]
+        self.live: dict[str, dict[tuple[str, str], Fact]] = {}
+        self.verdicts: dict[str, dict[tuple[str, str], tuple[str, frozenset]]] = {}
+        self.prefix: str | None = None
+        self.touched: dict[int, Fact] = {}
+        self.evidence_rows: list[tuple] = []
+        self.deactivated: list[tuple] = []
+        self.callee_delta: dict[str, int] = {}
+        self.runs: list[list] = []  # [first obs, last obs, first fact id, weight, valid_from]
+
+    # -- loading ------------------------------------------------------------
+
+    def load(self, prefix: str) -> None:
+        """Live facts and verdicts of every subject under ``language:path``."""
+        self.prefix = prefix
+        self.live = {}
+        self.verdicts = {}
+        lo, hi = prefix, prefix + ";"  # ';' sorts right after ':'
+        rows = self.conn.execute(
+            f"SELECT {FACT_COLUMNS} FROM facts WHERE subject >= ? AND subject < ? "
+            "AND status IN ('tentative', 'firm') ORDER BY id", (lo, hi)).fetchall()
+        derived = []
+        for row in rows:
+            if not _under(row[1], prefix):
+                continue
+            fact = Fact(*row)
+            self.live.setdefault(fact.subject, {})[(fact.predicate, fact.object)] = fact
+            if fact.origin != "observed":
+                fact.evidence, fact.sources = {}, set()
+                derived.append(fact)
+        if derived:
+            by_id = {f.id: f for f in derived}
+            for fact_id, why, detail, oid in self.conn.execute(
+                    "SELECT e.fact_id, e.why, e.detail, e.observation_id FROM facts f "
+                    "JOIN fact_evidence e ON e.fact_id = f.id "
+                    "WHERE f.subject >= ? AND f.subject < ? AND f.status IN ('tentative', 'firm') "
+                    "AND f.origin != 'observed' AND e.active = 1", (lo, hi)):
+                fact = by_id.get(fact_id)
+                if fact is not None:
+                    fact.evidence[(why, detail, oid)] = True
+                    fact.sources.add(why)
+        for subject, predicate, obj, verdict, fact_id in self.conn.execute(
+                "SELECT subject, predicate, object, verdict, id FROM facts "
+                "WHERE verdict IS NOT NULL AND subject >= ? AND subject < ? ORDER BY id", (lo, hi)):
+            if _under(subject, prefix):
+                self.verdicts.setdefault(subject, {})[(predicate, obj)] = (verdict, self._signature(fact_id))
+
+    def _signature(self, fact_id: int) -> frozenset:
+        return frozenset(self.conn.execute(
+            "SELECT why, detail FROM fact_evidence WHERE fact_id = ? AND active = 1 "
+            "AND why NOT IN ('user', 'negated')", (fact_id,)))
+
+    def facts_of(self, subject: str) -> dict[tuple[str, str], Fact]:
+        return self.live.setdefault(subject, {})
+
+    def ensure_sources(self, fact: Fact) -> set:
+        if fact.sources is None:
+            fact.sources = {why for (why,) in self.conn.execute(
+                "SELECT DISTINCT why FROM fact_evidence WHERE fact_id = ? AND active = 1 "
+                "AND why != 'negated'", (fact.id,))}
+            if fact.origin == "observed":  # the first observation is implicit evidence
+                fact.sources.update(source for (source,) in self.conn.execute(
+                    "SELECT v.source FROM observations o JOIN versions v ON v.id = o.version_id "
+                    "WHERE o.id = ?", (fact.first_observation,)))
+        return fact.sources
+
+    # -- changing -----------------------------------------------------------
+
+    def create(self, subject: str, predicate: str, obj: str, origin: str, version: Version,
+               oid: int, status: str = "tentative") -> Fact:
+        fact = Fact(self.next_id, subject, predicate, obj, origin, status, 0.0, 0,
+                    version.observed_at, first_observation=oid, evidence={}, sources=set(),
+                    new=True)
+        self.next_id += 1
+        self.touched[fact.id] = fact
+        self.counts.created += 1
+        return fact
+
+    def link(self, fact: Fact, oid: int, why: str, detail: str = "") -> None:
+        """Add one supporting observation."""
+        key = (why, detail, oid)
+        if fact.evidence is not None:
+            if fact.evidence.get(key):
+                return
+            fact.evidence[key] = True
+        self.ensure_sources(fact).add(why)
+        fact.evidence_count += 1
+        self.evidence_rows.append((fact.id, oid, why, detail))
+        self.touch(fact)
+
+    def unlink(self, fact: Fact, key: tuple) -> None:
+        """Evidence that disappeared: kept, but no longer counted."""
+        fact.evidence[key] = False
+        self.deactivated.append((fact.id, key[2], key[0], key[1]))
+        fact.sources = {k[0] for k, on in fact.evidence.items() if on}
+        self.touch(fact)
+
+    def ended(self, fact: Fact, oid: int) -> None:
+        self.evidence_rows.append((fact.id, oid, "negated", "", 0))
+
+    def fresh(self, fact: Fact, weight: float, when: str) -> None:
+        """A new observed fact exactly as its observation says: written by a range
+        ``INSERT ... SELECT`` from the observations (no per-row binding)."""
+        self.next_id += 1
+        run = self.runs[-1] if self.runs else None
+        if run and run[1] + 1 == fact.first_observation and run[2] + (run[1] - run[0]) + 1 == fact.id \
+                and run[3] == weight and run[4] == when:
+            run[1] = fact.first_observation
+        else:
+            self.runs.append([fact.first_observation, fact.first_observation, fact.id, weight, when])
+
+    def touch(self, fact: Fact) -> None:
+        self.touched[fact.id] = fact
+
+    def supersede(self, old: Fact, new: Fact, version: Version, oid: int) -> None:
+        old.status, old.valid_to, old.superseded_by, old.ended_by = \
+            "superseded", version.observed_at, new.id, oid
+        self.live.get(old.subject, {}).pop((old.predicate, old.object), None)
+        self.touch(old)
+        self.counts.superseded += 1
+
+    def retract(self, fact: Fact, when: str, oid: int | None) -> None:
+        fact.status, fact.valid_to, fact.ended_by = "retracted", when, oid
+        self.live.get(fact.subject, {}).pop((fact.predicate, fact.object), None)
+        self.touch(fact)
+        self.counts.retracted += 1
+
+    def judge(self, fact: Fact, contradicted: bool = False, capped: bool = False) -> None:
+        """Confidence by noisy-OR; firm only above FIRM_AT with >= FIRM_SOURCES sources,
+        no contradiction, and no earlier rejection. A user confirmation overrides."""
+        if not fact.live:
+            return
+        before = fact.status
+        if fact.verdict == "confirmed":
+            fact.confidence, fact.status = 1.0, "firm"
+        else:
+            sources = self.ensure_sources(fact)
+            fact.confidence = noisy_or(sources)
+            firm = (fact.confidence >= FIRM_AT and len(sources) >= FIRM_SOURCES
+                    and not contradicted and not capped)
+            fact.status = "firm" if firm else "tentative"
+        if before != fact.status and not fact.new:
+            if fact.status == "firm":
+                self.counts.promoted += 1
+            else:
+                self.counts.demoted += 1
+        elif fact.new and fact.status == "firm":
+            self.counts.promoted += 1
+        self.touch(fact)
+
+    # -- writing back ---------------------------------------------------------
+
+    def flush(self) -> None:
+        for first, last, fact_id, weight, when in self.runs:
+            self.conn.execute(
+                "INSERT INTO facts (id, subject, predicate, object, origin, status, confidence, "
+                "evidence_count, valid_from, first_observation) "
+                "SELECT id + ?, subject, predicate, object, 'observed', 'tentative', ?, 1, ?, id "
+                "FROM observations WHERE id BETWEEN ? AND ?",
+                (fact_id - first, weight, when, first, last))
+        self.runs = []
+        inserts, updates = [], []
+        for fact in self.touched.values():
+            if fact.new:
+                inserts.append(fact.row())
+                fact.new = False
+            else:
+                updates.append((fact.status, fact.confidence, fact.evidence_count, fact.valid_to,
+                                fact.superseded_by, fact.verdict, fact.ended_by, fact.id))
+        if inserts:
+            self.conn.executemany(f"INSERT INTO facts ({FACT_COLUMNS}) VALUES "
+                                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts)
+        if updates:
+            self.conn.executemany(
+                "UPDATE facts SET status = ?, confidence = ?, evidence_count = ?, valid_to = ?, "
+                "superseded_by = ?, verdict = ?, ended_by = ? WHERE id = ?", updates)
+        if self.evidence_rows:
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO fact_evidence (fact_id, observation_id, why, detail, active) "
+                "VALUES (?, ?, ?, ?, ?)", [r if len(r) == 5 else (*r, 1) for r in self.evidence_rows])
+        if self.deactivated:
+            self.conn.executemany(
+                "UPDATE fact_evidence SET active = 0 WHERE fact_id = ? AND observation_id = ? AND why = ? "
+                "AND detail = ?",
+                self.deactivated)
+        self.touched, self.evidence_rows, self.deactivated = {}, [], []
+
+    def flush_callees(self) -> list[tuple[str, int, int]]:
+        """Apply the call-site deltas; returns (name, before, after) for every changed name."""
+        names = sorted(n for n, d in self.callee_delta.items() if d)
+        before: dict[str, int] = {}
+        for i in range(0, len(names), 500):
+            chunk = names[i:i + 500]
+            before.update(self.conn.execute(
+                f"SELECT name, callers FROM dream_callees WHERE name IN ({','.join('?' * len(chunk))})",
+                chunk))
+        changed = [(n, before.get(n, 0), max(0, before.get(n, 0) + self.callee_delta[n])) for n in names]
+        self.conn.executemany("INSERT OR REPLACE INTO dream_callees (name, callers) VALUES (?, ?)",
+                              [(n, after) for n, _, after in changed])
+        self.callee_delta = {}
+        return changed
+
+    def callers(self, name: str) -> int:
+        row = self.conn.execute("SELECT callers FROM dream_callees WHERE name = ?", (name,)).fetchone()
+        return (row[0] if row else 0) + self.callee_delta.get(name, 0)
+
+
+def _under(subject: str, prefix: str) -> bool:
+    return subject == prefix or subject.startswith(prefix + ":")
+
+
+def live_statuses() -> tuple[str, ...]:
+    return LIVE

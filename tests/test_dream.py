@@ -1,0 +1,367 @@
+"""autoDream: replay real edit histories (write files, scan, dream) and check the exact facts."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kairos_lsp.dream import (dream, facts_for, history, pending, predecessors, record_verdict,
+                              successor)
+from kairos_lsp.dream.lock import DreamLock
+from kairos_lsp.scan import scan_workspace
+from kairos_lsp.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+
+AUTH = '''"""Sessions."""
+
+
+class Session:
+    def login(self, user, password):
+        """Check the password and open a session."""
+        if not verify(user, password):
+            raise PermissionError(user)
+        return open_session(user)
+
+
+def fetch_page(url, timeout=10):
+    """Download one page over HTTP."""
+    return requests.get(url, timeout=timeout)
+
+
+def add(a, b):
+    return a + b
+'''
+
+LOGIN = "python:src/auth.py:Session.login"
+FETCH = "python:src/auth.py:fetch_page"
+
+
+class Workspace:
+    def __init__(self, root: Path):
+        self.root = root
+        self.store = Store.for_workspace(root)
+        self._tick = 1_700_000_000_000_000_000
+
+    def write(self, rel: str, text: str) -> None:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        self._tick += 1_000_000_000
+        os.utime(path, ns=(self._tick, self._tick))  # a rewrite is always seen as a change
+
+    def remove(self, rel: str) -> None:
+        (self.root / rel).unlink()
+
+    def edit(self, rel: str, old: str, new: str) -> None:
+        text = (self.root / rel).read_text()
+        assert old in text
+        self.write(rel, text.replace(old, new))
+
+    def scan_and_dream(self, **kwargs):
+        scan_workspace(self.root, self.store, jobs=1)
+        return dream(self.store, **kwargs)
+
+
+@pytest.fixture
+def ws(tmp_path):
+    w = Workspace(tmp_path)
+    w.write("src/auth.py", AUTH)
+    w.scan_and_dream()
+    yield w
+    w.store.close()
+
+
+def live(store, key):
+    """{(predicate, value): status} of the current facts about a key."""
+    return {(f["predicate"], _text(f["value"])): f["status"]
+            for f in facts_for(store, key, current_only=True)}
+
+
+def facts(store, key, predicate):
+    return [(f["value"], f["status"]) for f in sorted(facts_for(store, key), key=lambda f: f["id"])
+            if f["predicate"] == predicate]
+
+
+def _text(value):
+    return value if isinstance(value, str) else str(value)
+
+
+def observed(store, key):
+    return {k: v for k, v in live(store, key).items()
+            if k[0] not in ("may_handle", "pure", "role", "summary") and "from" not in k[0]}
+
+
+def test_first_dream_turns_observations_into_facts(ws):
+    assert observed(ws.store, LOGIN) == {
+        ("kind", "method"): "tentative",
+        ("defined_at", "src/auth.py"): "tentative",
+        ("signature", "login(self, user, password)"): "tentative",
+        ("arity", "3"): "tentative",
+        ("parameters", "[['self', 'required'], ['user', 'required'], ['password', 'required']]"): "tentative",
+        ("docstring", "Check the password and open a session."): "tentative",
+        ("body_hash", ws.store.symbol(LOGIN)["body_hash"]): "tentative",
+        ("calls", "verify"): "tentative", ("calls", "open_session"): "tentative",
+        ("calls", "PermissionError"): "tentative", ("raises", "PermissionError"): "tentative",
+    }
+    sig = next(f for f in facts_for(ws.store, LOGIN) if f["predicate"] == "signature")
+    assert sig["confidence"] == 0.9 and sig["valid_to"] is None
+    [evidence] = sig["evidence"]
+    assert evidence["source"] == "parse" and evidence["path"] == "src/auth.py"
+    assert evidence["file_hash"] == ws.store.file("src/auth.py")["content_hash"]
+    # Insights: name + docstring say authentication (0.7: tentative); name + docstring + calls
+    # say network for fetch_page, firm at 0.88 from three independent sources.
+    assert live(ws.store, LOGIN)[("may_handle", "authentication")] == "tentative"
+    network = next(f for f in facts_for(ws.store, FETCH) if f["value"] == "network")
+    assert network["status"] == "firm" and network["confidence"] == 0.88
+    assert sorted({e["source"] for e in network["evidence"]}) == ["calls", "docstring", "name"]
+    assert live(ws.store, "python:src/auth.py:add")[("pure", "true")] == "tentative"
+    assert live(ws.store, LOGIN)[("summary", "Check the password and open a session.")] == "tentative"
+    assert live(ws.store, "python:src/auth.py:add")[("summary", "Takes a and b.")] == "tentative"
+
+
+def test_signature_change_supersedes_the_old_values(ws):
+    ws.edit("src/auth.py", "def login(self, user, password):", "def login(self, user, password, otp=None):")
+    report = ws.scan_and_dream()
+    assert report.superseded >= 4 and report.retracted == 0
+    assert facts(ws.store, LOGIN, "signature") == [
+        ("login(self, user, password)", "superseded"), ("login(self, user, password, otp=None)", "tentative")]
+    assert facts(ws.store, LOGIN, "arity") == [("3", "superseded"), ("3..4", "tentative")]
+    old, new = sorted((f for f in facts_for(ws.store, LOGIN) if f["predicate"] == "signature"),
+                      key=lambda f: f["id"])
+    assert old["superseded_by"] == new["id"] and old["valid_to"] == new["valid_from"]
+    assert new["valid_to"] is None
+    # Only facts of the same subject and predicate were touched: the docstring stands.
+    assert facts(ws.store, LOGIN, "docstring") == [("Check the password and open a session.", "tentative")]
+
+
+def test_rename_links_old_and_new_keys_and_keeps_history(ws):
+    ws.edit("src/auth.py", "def add(a, b):", "def plus(a, b):")
+    report = ws.scan_and_dream()
+    assert report.linked == 1
+    old, new = "python:src/auth.py:add", "python:src/auth.py:plus"
+    assert live(ws.store, old) == {("renamed_to", new): "firm"}  # body + parameters: 0.9
+    link = next(f for f in facts_for(ws.store, new) if f["predicate"] == "renamed_from")
+    assert (link["value"], link["status"], link["confidence"]) == (old, "firm", 0.9)
+    assert sorted({e["source"] for e in link["evidence"]}) == ["body", "parameters"]
+    assert predecessors(ws.store, new) == [(old, "renamed_from")]
+    assert successor(ws.store, old) == (new, "renamed_to")
+    chain = history(ws.store, new)
+    assert [h["subject"] for h in chain] == [new, old]
+    assert ("signature", "add(a, b)") in {(f["predicate"], _text(f["value"])) for f in chain[1]["facts"]}
+    assert all(f["status"] == "retracted" for f in chain[1]["facts"] if f["predicate"] != "renamed_to")
+
+
+def test_move_to_another_file(ws):
+    ws.edit("src/auth.py", AUTH[AUTH.index("def fetch_page"):AUTH.index("def add")], "")
+    ws.write("src/net.py", AUTH[AUTH.index("def fetch_page"):AUTH.index("def add")])
+    ws.scan_and_dream()
+    new = "python:src/net.py:fetch_page"
+    assert live(ws.store, FETCH) == {("moved_to", new): "firm"}
+    assert live(ws.store, new)[("moved_from", FETCH)] == "firm"
+    assert live(ws.store, new)[("may_handle", "network")] == "firm"
+    assert predecessors(ws.store, new) == [(FETCH, "moved_from")]
+
+
+def test_move_is_found_whichever_file_is_read_first(ws):
+    # a.py sorts before src/auth.py: the new key appears before the old one vanishes.
+    ws.edit("src/auth.py", AUTH[AUTH.index("def add"):], "")
+    ws.write("a.py", AUTH[AUTH.index("def add"):])
+    ws.scan_and_dream()
+    assert live(ws.store, "python:src/auth.py:add") == {("moved_to", "python:a.py:add"): "firm"}
+    assert live(ws.store, "python:a.py:add")[("moved_from", "python:src/auth.py:add")] == "firm"
+
+
+def test_an_old_copy_elsewhere_is_not_taken_for_a_move(ws):
+    ws.write("lib/copy.py", "def add(a, b):\n    return a + b\n")
+    ws.scan_and_dream()
+    ws.edit("src/auth.py", '"""Sessions."""', '"""Sessions and pages."""')  # auth.py seen again
+    ws.scan_and_dream()
+    ws.edit("src/auth.py", AUTH[AUTH.index("def add"):], "")
+    ws.scan_and_dream()
+    assert live(ws.store, "python:src/auth.py:add") == {}
+    assert not any(p.endswith("_from") for p, _ in live(ws.store, "python:lib/copy.py:add"))
+
+
+def test_deleting_a_symbol_or_a_file_retracts_everything_about_it(ws):
+    ws.edit("src/auth.py", AUTH[AUTH.index("def add"):], "")
+    ws.scan_and_dream()
+    add = "python:src/auth.py:add"
+    assert live(ws.store, add) == {}
+    assert {f["status"] for f in facts_for(ws.store, add)} == {"retracted"}
+    assert all(f["valid_to"] for f in facts_for(ws.store, add))
+    ws.remove("src/auth.py")
+    report = ws.scan_and_dream()
+    assert report.retracted > 20
+    for key in (LOGIN, FETCH, "python:src/auth.py", "python:src/auth.py:Session"):
+        assert live(ws.store, key) == {}
+        assert facts_for(ws.store, key)  # nothing is deleted: history stays
+
+
+def test_revert_starts_a_new_fact_and_keeps_the_chain(ws):
+    ws.edit("src/auth.py", "def add(a, b):", "def add(a, b, c=0):")
+    ws.scan_and_dream()
+    ws.edit("src/auth.py", "def add(a, b, c=0):", "def add(a, b):")
+    ws.scan_and_dream()
+    add = "python:src/auth.py:add"
+    sigs = sorted((f for f in facts_for(ws.store, add) if f["predicate"] == "signature"), key=lambda f: f["id"])
+    assert [(f["value"], f["status"]) for f in sigs] == [
+        ("add(a, b)", "superseded"), ("add(a, b, c=0)", "superseded"), ("add(a, b)", "tentative")]
+    assert sigs[0]["superseded_by"] == sigs[1]["id"] and sigs[1]["superseded_by"] == sigs[2]["id"]
+    assert live(ws.store, add)[("pure", "true")] == "tentative"
+
+
+def test_split_one_function_into_two(ws):
+    ws.edit("src/auth.py", '''def fetch_page(url, timeout=10):
+    """Download one page over HTTP."""
+    return requests.get(url, timeout=timeout)''', '''def fetch_page(url, timeout=10):
+    """Download one page over HTTP."""
+    return decode(get_raw(url, timeout))
+
+
+def get_raw(url, timeout):
+    return requests.get(url, timeout=timeout)''')
+    report = ws.scan_and_dream()
+    assert report.linked == 0  # fetch_page still exists: a split is no rename
+    raw = "python:src/auth.py:get_raw"
+    assert facts(ws.store, FETCH, "calls") == [("requests.get", "retracted"), ("decode", "tentative"),
+                                               ("get_raw", "tentative")]
+    assert [v for v, s in facts(ws.store, FETCH, "body_hash")][:1] and \
+        [s for v, s in facts(ws.store, FETCH, "body_hash")] == ["superseded", "tentative"]
+    assert live(ws.store, raw)[("calls", "requests.get")] == "tentative"
+    assert live(ws.store, raw)[("may_handle", "network")] == "tentative"  # calls only: 0.6
+    # fetch_page lost its network call: the firm insight is demoted (name + docstring: 0.7).
+    network = next(f for f in facts_for(ws.store, FETCH) if f["value"] == "network" and f["status"] in ("firm", "tentative"))
+    assert (network["status"], network["confidence"]) == ("tentative", 0.7)
+    assert report.demoted >= 1
+    inactive = [e for e in network["evidence"] if not e["active"]]
+    assert [(e["source"], e["detail"]) for e in inactive] == [("calls", "requests.get")]
+
+
+def test_dreams_are_incremental(ws):
+    again = dream(ws.store)
+    assert (again.observations, again.created, again.first_observation) == (0, 0, None)
+    before = ws.store.stats()["observations"]
+    ws.edit("src/auth.py", "return a + b", "return b + a")
+    scan_workspace(ws.root, ws.store, jobs=1)
+    new = ws.store.stats()["observations"] - before
+    assert pending(ws.store) == new
+    report = dream(ws.store)
+    assert report.observations == new and report.first_observation == before + 1
+    assert pending(ws.store) == 0
+
+
+def _snapshot(store):
+    return store.db.execute(
+        "SELECT id, subject, predicate, object, origin, status, confidence, evidence_count, "
+        "superseded_by, verdict, first_observation, ended_by FROM facts ORDER BY id").fetchall()
+
+
+def test_stop_and_resume_gives_the_same_facts(tmp_path):
+    def build(root):
+        w = Workspace(root)
+        for i in range(6):
+            w.write(f"m{i}.py", AUTH.replace("add", f"add{i}"))
+        scan_workspace(root, w.store, jobs=1)
+        return w
+
+    whole = build(tmp_path / "whole")
+    dream(whole.store)
+    parts = build(tmp_path / "parts")
+    calls = []
+    first = dream(parts.store, batch_size=30, should_stop=lambda: calls.append(1) or len(calls) > 2)
+    assert first.stopped and pending(parts.store) > 0
+    log = parts.store.db.execute("SELECT stopped, observations FROM dreams").fetchall()
+    assert log == [(1, first.observations)]
+    second = dream(parts.store, batch_size=30)
+    assert not second.stopped and pending(parts.store) == 0
+    assert second.first_observation == first.last_observation + 1
+    assert _snapshot(parts.store) == _snapshot(whole.store)
+
+
+def test_a_second_dreamer_is_turned_away(ws):
+    lock = DreamLock(ws.store.path)
+    assert lock.acquire()
+    try:
+        report = dream(ws.store)
+        assert report.busy and report.dream_id is None
+    finally:
+        lock.release()
+    assert not dream(ws.store).busy
+
+
+def test_the_lock_does_not_outlive_a_crashed_dreamer(ws):
+    code = ("import sys, time; from kairos_lsp.dream.lock import DreamLock; "
+            f"l = DreamLock({ws.store.path!r}); assert l.acquire(); print('held', flush=True); time.sleep(60)")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        assert proc.stdout.readline().strip() == "held"
+        assert dream(ws.store).busy
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not dream(ws.store).busy
+
+
+def test_a_rejected_fact_is_never_re_promoted_by_the_same_evidence(ws):
+    fact = next(f for f in facts_for(ws.store, FETCH, current_only=True) if f["value"] == "network")
+    record_verdict(ws.store, fact["id"], confirm=False)
+    after = next(f for f in facts_for(ws.store, FETCH) if f["id"] == fact["id"])
+    assert (after["status"], after["verdict"]) == ("retracted", "rejected")
+    assert any(e["source"] == "user" for e in after["evidence"])
+    user = [h for h in ws.store.history(FETCH) if h["source"] == "user"]
+    assert [(h["predicate"], h["object"], h["negated"]) for h in user] == [("may_handle", "network", 1)]
+    # The file changes around it, the symbol is re-derived: the same evidence does not bring it back.
+    ws.edit("src/auth.py", "return a + b", "return b + a")
+    ws.edit("src/auth.py", '"""Download one page over HTTP."""', '"""Download one page over HTTP, politely."""')
+    ws.scan_and_dream()
+    assert ("may_handle", "network") not in live(ws.store, FETCH)
+    # It follows a rename too.
+    ws.edit("src/auth.py", "def fetch_page(", "def fetch_one(")
+    ws.scan_and_dream()
+    assert ("may_handle", "network") not in live(ws.store, "python:src/auth.py:fetch_one")
+    # New evidence (an import of a network module) may show it again, but tentative only.
+    ws.edit("src/auth.py", '    return requests.get(url, timeout=timeout)',
+            '    import socket\n    return requests.get(url, timeout=timeout)')
+    ws.scan_and_dream()
+    assert live(ws.store, "python:src/auth.py:fetch_one")[("may_handle", "network")] == "tentative"
+
+
+def test_a_confirmed_fact_is_firm_whatever_its_evidence(ws):
+    key = ("python:src/auth.py:add", "pure", "true")
+    record_verdict(ws.store, key, confirm=True)
+    assert live(ws.store, key[0])[("pure", "true")] == "firm"
+    ws.edit("src/auth.py", "return a + b", "return sum((a, b))")
+    ws.scan_and_dream()
+    fact = next(f for f in facts_for(ws.store, key[0], current_only=True) if f["predicate"] == "pure")
+    assert (fact["status"], fact["verdict"], fact["confidence"]) == ("firm", "confirmed", 1.0)
+
+
+def test_summary_is_cached_by_body_hash(ws):
+    rows = dict(ws.store.db.execute("SELECT body_key, summary FROM summary_cache").fetchall())
+    body = ws.store.symbol("python:src/auth.py:add")["body_hash"]
+    assert rows[body] == "Takes a and b."
+    ws.edit("src/auth.py", "def add(a, b):", "def plus(a, b):")
+    before = {k for (k,) in ws.store.db.execute("SELECT body_key FROM summary_cache")}
+    ws.scan_and_dream()
+    assert live(ws.store, "python:src/auth.py:plus")[("summary", "Takes a and b.")] == "tentative"
+    after = {k for (k,) in ws.store.db.execute("SELECT body_key FROM summary_cache")}
+    # Same body: nothing new computed for plus; only the module's (whole-file) hash is new.
+    [new] = after - before
+    assert new.startswith(ws.store.symbol("python:src/auth.py")["body_hash"])
+
+
+def test_dream_log_records_each_run(ws):
+    ws.edit("src/auth.py", "return a + b", "return b + a")
+    ws.scan_and_dream(trigger="idle")
+    rows = ws.store.db.execute("SELECT trigger, observations, created, superseded, stopped, "
+                               "duration_ms IS NOT NULL FROM dreams ORDER BY id").fetchall()
+    assert rows[0][0] == "cli" and rows[0][1] > 30
+    assert rows[-1][0] == "idle" and rows[-1][3] >= 2 and rows[-1][4] == 0 and rows[-1][5] == 1
