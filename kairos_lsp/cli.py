@@ -2,6 +2,7 @@
 
     kairos scan [PATH]                  bring the memory up to date
     kairos explain [--json] FILE::QUALNAME | FILE:LINE
+    kairos dream [--log N]              consolidate observations into facts now
     kairos export --json                everything the memory holds
     kairos stats                        sizes and counts
     kairos demo                         scan the bundled example and show what is known
@@ -18,11 +19,13 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 from importlib import resources
 from pathlib import Path
 
 from kairos_lsp import __version__
 from kairos_lsp.config import Settings
+from kairos_lsp.dream import dream, dream_log, pending
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.scan import observe_file, scan_workspace
@@ -141,6 +144,7 @@ def cmd_explain(args, out, err) -> int:
     store = open_store(root, args.store)
     try:
         refresh_file(store, root, rel)
+        catch_up(store)
         knowledge = Knowledge(store)
         row = knowledge.find(rel, qualname, line)
         if row is None:
@@ -154,6 +158,17 @@ def cmd_explain(args, out, err) -> int:
     else:
         render_explain(out, item)
     return 0
+
+
+EXPLAIN_DREAM_SECONDS = 5.0
+
+
+def catch_up(store: Store) -> None:
+    """Consolidate what is new before answering, within a few seconds (a later
+    dream resumes where this one stopped; what is left shows as raw, tentative)."""
+    deadline = time.monotonic() + EXPLAIN_DREAM_SECONDS
+    if pending(store):
+        dream(store, trigger="explain", should_stop=lambda: time.monotonic() > deadline)
 
 
 def refresh_file(store: Store, root: Path, rel: str) -> None:
@@ -170,25 +185,57 @@ def render_explain(out, item: dict) -> None:
     if item.get("location"):
         (start, _), (end, _) = item["location"]["range"]
         out.print(f"{item['location']['path']}:{start + 1}-{end + 1}", highlight=False)
+    elif item.get("successor"):
+        out.print(f"gone: {item['successor']['via'].replace('_', ' ')} {item['successor']['symbol']}",
+                  highlight=False, markup=False)
     if item.get("summary"):
         out.print(item["summary"], highlight=False, markup=False)
+    rows = [_fact_row(fact) for fact in item["facts"]]
     if not out.is_terminal:  # one tab-separated line per fact: easy to grep
-        for fact in item["facts"]:
-            value = fact["value"] if isinstance(fact["value"], str) else json.dumps(fact["value"])
-            source = fact["evidence"][0]["source"] if fact["evidence"] else ""
-            out.print("\t".join([fact["predicate"], value.split("\n")[0], fact["status"], source]),
-                      markup=False)
+        for row in rows:
+            out.print("\t".join(row), markup=False)
         return
     from rich.table import Table
     table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
-    for column in ("predicate", "value", "status", "source", "since"):
+    for column in ("predicate", "value", "status", "conf.", "evidence", "valid from", "until"):
         table.add_column(column, overflow="fold")
-    for fact in item["facts"]:
-        value = fact["value"] if isinstance(fact["value"], str) else json.dumps(fact["value"])
-        evidence = fact["evidence"][0] if fact["evidence"] else {}
-        table.add_row(fact["predicate"], value.split("\n")[0], fact["status"],
-                      evidence.get("source", ""), fact.get("valid_from") or "")
+    for row in rows:
+        table.add_row(*row)
     out.print(table)
+
+
+def _fact_row(fact: dict) -> list[str]:
+    value = fact["value"] if isinstance(fact["value"], str) else json.dumps(fact["value"])
+    status = fact["status"] + (" (stale)" if fact.get("check") == "stale" else "")
+    if fact.get("verdict"):
+        status += f", {fact['verdict']} by you"
+    sources = sorted({e["source"] for e in fact.get("evidence", []) if e.get("active", True)})
+    confidence = "" if fact.get("confidence") is None else f"{fact['confidence']:.2f}"
+    return [fact["predicate"], value.split("\n")[0][:100], status, confidence, ",".join(sources),
+            fact.get("valid_from") or "", fact.get("valid_to") or ""]
+
+
+def cmd_dream(args, out, err) -> int:
+    root = Path(args.root).resolve() if args.root else find_root(Path.cwd())
+    store = open_store(root, args.store)
+    try:
+        report = dream(store, trigger="cli")
+        log = dream_log(store, args.log) if args.log else []
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps({**report.as_dict(), "log": log}, indent=1))
+    else:
+        out.print(report.line(), markup=False, highlight=False)
+        for row in log:
+            out.print(f"#{row['id']} {row['started_at']} {row['trigger']}: read {row['observations']}, "
+                      f"created {row['created']}, merged {row['merged']}, superseded {row['superseded']}, "
+                      f"retracted {row['retracted']}, promoted {row['promoted']}, demoted {row['demoted']}, "
+                      f"{row['duration_ms']:.0f} ms" + (" (stopped)" if row["stopped"] else ""),
+                      markup=False, highlight=False)
+    if report.busy:
+        raise UsageError("another process is dreaming over this memory; try again when it is done")
+    return 0
 
 
 def cmd_export(args, out, err) -> int:
@@ -298,6 +345,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     common(p)
     p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("dream", help="consolidate new observations into facts now, and print the log")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--log", type=int, default=0, metavar="N", help="also print the last N dreams")
+    common(p)
+    p.set_defaults(func=cmd_dream)
 
     p = sub.add_parser("export", help="the whole memory, one object per symbol")
     p.add_argument("--json", action="store_true")

@@ -4,9 +4,9 @@
 >>> knowledge.explain("python:src/text.py:parse")["facts"][0]["predicate"]  # doctest: +SKIP
 'arity'
 
-Until the dream engine consolidates them, facts are the current raw
-observations, each with status ``tentative`` and the observation behind it
-as evidence.
+Facts come from the dream engine; what it has not consolidated yet shows as
+the current raw observations, each ``tentative`` with the observation behind
+it as evidence.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 
+from kairos_lsp.dream import cursor, facts_for, history, successor
 from kairos_lsp.store import Store
 
 _WORD = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$]*")
@@ -78,43 +79,92 @@ class Knowledge:
             "raises": values.get("raises", []),
         }
 
-    def explain(self, key: str) -> dict | None:
-        """Everything the memory holds about a symbol, in the ``kairos explain --json`` shape."""
+    def explain(self, key: str, content_hash: str | None = None) -> dict | None:
+        """Everything the memory holds about a symbol, in the ``kairos explain --json`` shape.
+
+        Facts come from the dream (status, confidence, evidence, validity and
+        history); each current one is checked against the code before it is
+        handed out (``check``: ``current`` or ``stale``). ``content_hash`` is
+        the hash of the open buffer, when there is one. Observations the dream
+        has not consolidated yet show as tentative raw facts.
+        """
         row = self.store.symbol(key)
-        history = self.store.history(key)
-        if row is None and not history:
+        facts = facts_for(self.store, key)
+        log = self.store.history(key)
+        if row is None and not facts and not log:
             return None
-        facts = []
-        for obs in self.store.current(key):
-            facts.append({
-                "predicate": obs["predicate"],
-                "value": _value(obs["predicate"], obs["object"]),
-                "status": "tentative",
-                "confidence": None,
-                "evidence": [{"source": obs["source"], "observed_at": obs["observed_at"],
-                              "file_hash": obs["file_hash"], "path": obs["path"]}],
-                "valid_from": obs["observed_at"],
-                "valid_to": None,
-            })
-        result = {
+        if not facts:
+            facts = self._raw_facts(key)
+        check = self._checker(key, row, content_hash)
+        for fact in facts:
+            fact["check"] = check(fact) if fact["status"] in ("tentative", "firm") else None
+        moved = successor(self.store, key)
+        return {
             "symbol": key,
-            "kind": row["kind"] if row else _last(history, "kind"),
+            "kind": row["kind"] if row else _last(log, "kind"),
             "exists": row is not None,
             "location": ({"path": row["path"], "range": [[row["start_line"], row["start_col"]],
                                                           [row["end_line"], row["end_col"]]]}
                          if row else None),
+            "citation": self._citation(row),
             "summary": _summary(facts),
             "facts": facts,
-            "history": [{"predicate": h["predicate"], "value": _value(h["predicate"], h["object"]),
-                         "seen": "no longer" if h["negated"] else "yes", "source": h["source"],
-                         "observed_at": h["observed_at"], "file_hash": h["file_hash"]}
-                        for h in history],
+            "earlier": [{"symbol": h["subject"], "via": h["via"], "facts": h["facts"]}
+                        for h in history(self.store, key)[1:]],
+            "successor": {"symbol": moved[0], "via": moved[1]} if moved else None,
+            "log": [{"predicate": h["predicate"], "value": _value(h["predicate"], h["object"]),
+                     "seen": "no longer" if h["negated"] else "yes", "source": h["source"],
+                     "observed_at": h["observed_at"], "file_hash": h["file_hash"]}
+                    for h in log],
         }
-        return result
+
+    def _raw_facts(self, key: str) -> list[dict]:
+        """Current observations not consolidated yet, shown as tentative facts."""
+        return [{"predicate": obs["predicate"], "value": _value(obs["predicate"], obs["object"]),
+                 "status": "tentative", "confidence": None, "origin": "observed",
+                 "evidence": [{"source": obs["source"], "observed_at": obs["observed_at"],
+                               "file_hash": obs["file_hash"], "path": obs["path"]}],
+                 "valid_from": obs["observed_at"], "valid_to": None, "superseded_by": None}
+                for obs in self.store.current(key)]
+
+    def _citation(self, row: dict | None) -> dict | None:
+        if row is None:
+            return None
+        known = self.store.file(row["path"])
+        return {"path": row["path"], "range": [[row["start_line"], row["start_col"]],
+                                               [row["end_line"], row["end_col"]]],
+                "content_hash": known["content_hash"] if known else None}
+
+    def _checker(self, key: str, row: dict | None, content_hash: str | None):
+        """Validate on use: is a current fact still what the code says right now?
+
+        The code is the open buffer (``content_hash``) or the file as last read.
+        A fact the code no longer backs, or derived from inputs that changed
+        since the last dream, is ``stale``; it is never shown as current.
+        """
+        if row is None:
+            return lambda fact: "stale"
+        known = self.store.file(row["path"])
+        code_moved = known is None or (content_hash is not None and content_hash != known["content_hash"])
+        backed = {(o["predicate"], o["object"]) for o in self.store.current(key)}
+        undreamed = self.store.db.execute(
+            "SELECT 1 FROM observations WHERE subject = ? AND id > ? LIMIT 1",
+            (key, cursor(self.store))).fetchone() is not None
+
+        def check(fact: dict) -> str:
+            if code_moved:
+                return "stale"
+            if fact.get("origin") == "observed":
+                text = fact["value"] if isinstance(fact["value"], str) else json.dumps(fact["value"])
+                return "current" if (fact["predicate"], text) in backed else "stale"
+            return "stale" if undreamed else "current"
+        return check
 
     def export(self) -> list[dict]:
         """Every symbol the memory knows, current and historical."""
-        return [item for key in self.store.subjects() if (item := self.explain(key))]
+        keys = set(self.store.subjects())
+        keys.update(row[0] for row in self.store.db.execute("SELECT DISTINCT subject FROM facts"))
+        return [item for key in sorted(keys) if (item := self.explain(key))]
 
 
 def word_at(line: bytes, col: int) -> str | None:
@@ -134,9 +184,12 @@ def _value(predicate: str, text: str):
 
 
 def _summary(facts: list[dict]) -> str | None:
-    for fact in facts:
-        if fact["predicate"] == "docstring":
-            return fact["value"].strip().split("\n\n")[0].replace("\n", " ")
+    """The dream's one-sentence summary, else the docstring's first paragraph."""
+    live = [f for f in facts if f["status"] in ("tentative", "firm")]
+    for predicate in ("summary", "docstring"):
+        for fact in live:
+            if fact["predicate"] == predicate:
+                return fact["value"].strip().split("\n\n")[0].replace("\n", " ")
     return None
 
 

@@ -91,9 +91,12 @@ def test_explain_json_by_qualname_and_by_line(tmp_path):
     assert ("raises", "ValueError") in facts
     assert ("calls", "split_words") in facts and ("calls", "Tally") in facts
     for fact in item["facts"]:
-        assert fact["status"] == "tentative"
         assert {"predicate", "value", "status", "confidence", "evidence", "valid_from", "valid_to"} <= set(fact)
-        assert fact["evidence"][0]["source"] == "parse" and fact["evidence"][0]["file_hash"]
+        assert fact["status"] in ("tentative", "firm") and fact["check"] == "current"
+        assert 0 < fact["confidence"] <= 1 and fact["evidence"]
+        if fact["origin"] == "observed":
+            assert fact["evidence"][0]["source"] == "parse" and fact["evidence"][0]["file_hash"]
+    assert item["citation"]["path"] == "src/text.py" and item["citation"]["content_hash"]
 
     by_line = json.loads(kairos("explain", "--json", "src/text.py:9", cwd=root).stdout)
     assert by_line["symbol"] == "python:src/text.py:split_words"
@@ -108,10 +111,14 @@ def test_explain_sees_an_edit_without_a_rescan(tmp_path):
     path = root / "src" / "text.py"
     path.write_text(TEXT_PY.replace("def split_words(text, lower=True):", "def split_words(text, lower=True, sep=None):"))
     item = json.loads(kairos("explain", "--json", "src/text.py::split_words", cwd=root).stdout)
-    signatures = {f["value"] for f in item["facts"] if f["predicate"] == "signature"}
-    assert signatures == {"split_words(text, lower=True, sep=None)"}
+    signatures = {f["value"]: f for f in item["facts"] if f["predicate"] == "signature"}
+    new, old = (signatures["split_words(text, lower=True, sep=None)"],
+                signatures["split_words(text, lower=True)"])
+    assert new["status"] == "tentative" and new["valid_to"] is None and new["check"] == "current"
+    assert old["status"] == "superseded" and old["superseded_by"] == new["id"]
+    assert old["valid_to"] == new["valid_from"]
     assert ("split_words(text, lower=True)", "no longer") in [
-        (h["value"], h["seen"]) for h in item["history"] if h["predicate"] == "signature"]
+        (h["value"], h["seen"]) for h in item["log"] if h["predicate"] == "signature"]
 
 
 def test_explain_mistakes_are_one_line(tmp_path):
@@ -136,14 +143,17 @@ def test_human_explain_shows_the_facts(tmp_path):
 def test_export_lists_every_symbol_current_and_historical(tmp_path):
     root = workspace(tmp_path)
     kairos("scan", cwd=root)
+    kairos("dream", cwd=root)
     (root / "src" / "util.ts").unlink()
     kairos("scan", cwd=root)
+    kairos("dream", cwd=root)
     items = json.loads(kairos("export", "--json", cwd=root).stdout)
     by_symbol = {item["symbol"]: item for item in items}
     assert "python:src/text.py:Index.add" in by_symbol
     gone = by_symbol["typescript:src/util.ts:clamp"]  # deleted, but its history is kept
-    assert gone["exists"] is False and gone["facts"] == []
-    assert any(h["predicate"] == "signature" for h in gone["history"])
+    assert gone["exists"] is False
+    assert gone["facts"] and all(f["status"] in ("retracted", "superseded") for f in gone["facts"])
+    assert any(f["predicate"] == "signature" and f["valid_to"] for f in gone["facts"])
 
 
 def test_stats_counts(tmp_path):
@@ -208,3 +218,32 @@ def test_a_killed_scan_leaves_a_store_that_opens_and_resumes(tmp_path):
     summary = json.loads(kairos("scan", "--json", str(root), cwd=tmp_path).stdout)
     assert summary["parsed"] == 600 - partial
     assert summary["unchanged"] == partial
+
+
+def test_dream_consolidates_an_edit_history_and_logs_each_run(tmp_path):
+    root = workspace(tmp_path)
+    kairos("scan", cwd=root)
+    first = json.loads(kairos("dream", "--json", cwd=root).stdout)
+    assert first["observations"] > 10 and first["created"] > 10 and not first["busy"]
+    again = json.loads(kairos("dream", "--json", cwd=root).stdout)
+    assert again["observations"] == 0 and again["created"] == 0  # nothing new, nothing read
+
+    path = root / "src" / "text.py"
+    path.write_text(TEXT_PY.replace("split_words", "tokenize"))  # a rename, callers included
+    kairos("scan", cwd=root)
+    third = json.loads(kairos("dream", "--json", "--log", "5", cwd=root).stdout)
+    assert third["linked"] >= 1
+    assert [row["trigger"] for row in third["log"]] == ["cli", "cli", "cli"]
+
+    old = json.loads(kairos("explain", "--json", "--root", str(root), "src/text.py::Index.add", cwd=root).stdout)
+    calls = [(f["value"], f["status"]) for f in old["facts"] if f["predicate"] == "calls"]
+    assert ("tokenize", "tentative") in calls and ("split_words", "retracted") in calls
+    new = json.loads(kairos("explain", "--json", "src/text.py::tokenize", cwd=root).stdout)
+    assert {"symbol": "python:src/text.py:split_words", "via": "renamed_from"} == \
+        {k: new["earlier"][0][k] for k in ("symbol", "via")}
+    assert any(f["predicate"] == "signature" and f["value"] == "split_words(text, lower=True)"
+               for f in new["earlier"][0]["facts"])
+
+    text = kairos("dream", "--log", "3", cwd=root).stdout.splitlines()
+    assert text[0].startswith("dream #4 (cli): read 0 observations")
+    assert len(text) == 4
