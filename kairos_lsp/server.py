@@ -302,6 +302,16 @@ async def code_action(ls: KairosServer, params: types.CodeActionParams) -> list[
     return []  # fixes for kairos diagnostics come with the diagnostics
 
 
+@server.command("kairos.dreamNow")
+async def dream_now(ls: KairosServer, *args) -> dict | None:
+    """Consolidate now; returns the dream's counts when it is done."""
+    session = ls.session
+    if session is None or session.dreamer is None:
+        return None
+    await session.flush_all()
+    return (await session.dreamer.dream_now()).as_dict()
+
+
 # -- command line -----------------------------------------------------------------------
 
 

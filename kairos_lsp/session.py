@@ -37,6 +37,7 @@ from typing import Callable, Protocol
 
 from kairos_lsp.config import Settings
 from kairos_lsp.documents import Document, Documents, Snapshot, diff_edit
+from kairos_lsp.dream.scheduler import IdleDreamer
 from kairos_lsp.extract import Extraction, extract_tree, reextract
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.scan import IgnoreRules, ScanReport, content_hash, observe_file, record_buffer, scan_workspace
@@ -78,6 +79,7 @@ class Session:
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._pending: dict[str, asyncio.Future] = {}
         self._stop = threading.Event()
+        self.dreamer: IdleDreamer | None = None
         self._scan_thread: threading.Thread | None = None
         self._ignored = IgnoreRules(root, settings.exclude) if root is not None else None
         self.closed = False
@@ -104,6 +106,8 @@ class Session:
         except Exception as exc:  # noqa: BLE001 - an unwritable folder, a file in the way...
             return f"kairos: cannot open the memory at {path}: {one_line(exc)}; memory disabled"
         self.knowledge = Knowledge(self.store)
+        self.dreamer = IdleDreamer(path, self.settings.idle_seconds, self.log,
+                                   busy=lambda: self.scanning)
         return None
 
     def _writer(self) -> Store:
@@ -132,12 +136,16 @@ class Session:
     def changed(self, doc: Document) -> None:
         if not self.records(doc):
             return
+        if self.dreamer is not None:
+            self.dreamer.touch()
         self._cancel_timer(doc.uri)
         loop = asyncio.get_running_loop()
         self._timers[doc.uri] = loop.call_later(self.debounce, self._fire, doc.uri)
 
     def saved(self, doc: Document) -> None:
         self._cancel_timer(doc.uri)
+        if self.dreamer is not None:
+            self.dreamer.touch()
         if self.records(doc):
             self._submit(doc.uri, self._record_saved, doc.snapshot())
 
@@ -186,6 +194,8 @@ class Session:
     def _done(self, uri: str, future: asyncio.Future) -> None:
         if self._pending.get(uri) is future:
             del self._pending[uri]
+        if self.dreamer is not None and not self.closed:
+            self.dreamer.kick()  # new observations: consolidate them once the user is idle
         if not future.cancelled() and future.exception() is not None:
             self.log("error", f"kairos: could not record {uri}: {one_line(future.exception())}")
 
@@ -306,6 +316,8 @@ class Session:
                 pass
 
     def _after_scan(self) -> None:
+        if self.dreamer is not None:
+            self.dreamer.kick()
         for doc in self.documents:
             if self.records(doc) and doc.uri not in self._timers:
                 self._submit(doc.uri, self._record_edit_if_dirty, doc.snapshot())
@@ -333,6 +345,8 @@ class Session:
             self._cancel_timer(uri)
         if self._scan_thread is not None:
             self._scan_thread.join(timeout)
+        if self.dreamer is not None:
+            self.dreamer.close()
         self._memory.submit(self._close_writer)
         self._memory.shutdown(wait=True, cancel_futures=False)
         if self.store is not None:

@@ -1,0 +1,114 @@
+"""When to dream: after ``idleSeconds`` without an edit, off the event loop.
+
+>>> dreamer = IdleDreamer(store_file, idle_seconds=30, log=print)   # doctest: +SKIP
+>>> dreamer.touch()            # an edit arrived: the idle clock restarts
+>>> await dreamer.dream_now()  # kairos.dreamNow                     # doctest: +SKIP
+
+The dream runs on its own thread with its own connection. An idle dream
+stops between batches as soon as another edit arrives (the next idle dream
+resumes at the cursor); a dream asked for by a command runs to the end.
+Methods other than the dream itself are called on the event loop thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable
+
+from kairos_lsp.dream.engine import DreamReport, dream, pending
+from kairos_lsp.store import Store
+
+
+class IdleDreamer:
+    def __init__(self, store_file: str | Path, idle_seconds: float, log: Callable[[str, str], None],
+                 busy: Callable[[], bool] = lambda: False,
+                 on_dreamed: Callable[[DreamReport], None] = lambda report: None):
+        self.store_file = store_file
+        self.idle_seconds = idle_seconds
+        self.log = log
+        self.busy = busy  # e.g. the first scan is running: dream after it
+        self.on_dreamed = on_dreamed
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kairos-dream")
+        self._store: Store | None = None  # the dream thread's own connection
+        self._edits = 0
+        self._last_edit = time.monotonic()
+        self._timer: asyncio.TimerHandle | None = None
+        self._running: asyncio.Future | None = None
+        self._closing = False
+
+    def touch(self) -> None:
+        """An edit arrived: restart the idle clock (and stop a running idle dream)."""
+        self._edits += 1
+        self._last_edit = time.monotonic()
+        self.kick()
+
+    def kick(self) -> None:
+        """There may be new input: dream once the user has been idle long enough."""
+        if self._closing:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        delay = max(0.0, self._last_edit + self.idle_seconds - time.monotonic())
+        self._timer = asyncio.get_running_loop().call_later(delay, self._due)
+
+    def _due(self) -> None:
+        self._timer = None
+        if self._closing or (self._running is not None and not self._running.done()):
+            return  # the running dream kicks again when it ends
+        if time.monotonic() - self._last_edit < self.idle_seconds or self.busy():
+            self._rearm()
+            return
+        self._running = asyncio.get_running_loop().run_in_executor(
+            self._executor, self._dream, "idle", self._edits)
+        self._running.add_done_callback(self._finished)
+
+    def _rearm(self) -> None:
+        self._timer = asyncio.get_running_loop().call_later(max(self.idle_seconds, 0.05), self._due)
+
+    def _dream(self, trigger: str, edits_at_start: int) -> DreamReport | None:
+        if self._store is None:
+            self._store = Store(self.store_file)
+        if trigger == "idle" and not pending(self._store):
+            return None
+        interruptible = trigger == "idle"
+        return dream(self._store, trigger=trigger, should_stop=lambda: self._closing or (
+            interruptible and self._edits != edits_at_start))
+
+    def _finished(self, future: asyncio.Future) -> None:
+        if future.cancelled():
+            return
+        if future.exception() is not None:
+            self.log("error", f"kairos: the dream failed: {future.exception()}")
+            return
+        report = future.result()
+        if report is None:
+            return
+        self.log("info", f"kairos: {report.line()}")
+        if not report.busy:
+            self.on_dreamed(report)
+        if report.stopped or report.busy:
+            self.kick()  # resume once the user is idle again
+
+    async def dream_now(self) -> DreamReport:
+        """Dream to the end now (the ``kairos.dreamNow`` command), after any running dream."""
+        loop = asyncio.get_running_loop()
+        report = await loop.run_in_executor(self._executor, self._dream, "command", self._edits)
+        self.log("info", f"kairos: {report.line()}")
+        if not report.busy:
+            self.on_dreamed(report)
+        return report
+
+    def close(self) -> None:
+        self._closing = True
+        if self._timer is not None:
+            self._timer.cancel()
+        self._executor.submit(self._close_store)
+        self._executor.shutdown(wait=True)
+
+    def _close_store(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None

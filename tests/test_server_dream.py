@@ -1,0 +1,61 @@
+"""autoDream through the server: idle dreams after edits, and kairos.dreamNow."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from kairos_lsp.dream import facts_for
+from kairos_lsp.store import Store
+from test_server import (TEXT_PY, change, hover, initialize, make_workspace, open_doc, position_of,
+                         scan_done, wait_for)
+
+
+def signature_facts(store_file, key):
+    store = Store(store_file)
+    try:
+        return {(f["value"], f["status"]) for f in facts_for(store, key) if f["predicate"] == "signature"}
+    finally:
+        store.close()
+
+
+async def test_an_idle_dream_consolidates_an_edit(client: LanguageClient, tmp_path):
+    root = make_workspace(tmp_path / "ws")
+    store_file = tmp_path / "memory.db"
+    await initialize(client, root, {"storePath": str(store_file), "dream": {"idleSeconds": 0.3}})
+    await scan_done(client)
+    key = "python:src/text.py:split_words"
+    await wait_for(lambda: ("split_words(text, lower=True)", "tentative") in signature_facts(store_file, key),
+                   what="the first idle dream")
+
+    uri = open_doc(client, root, "src/text.py", "python")
+    at = position_of(TEXT_PY, "lower=True)", len("lower=True"))
+    change(client, uri, 2, at, at, ", sep=None")
+    await wait_for(lambda: signature_facts(store_file, key) >= {
+        ("split_words(text, lower=True, sep=None)", "tentative"),
+        ("split_words(text, lower=True)", "superseded")}, what="an idle dream after the edit")
+    assert any("kairos: dream #" in m.message for m in client.log_messages)
+
+
+async def test_dream_now_returns_its_counts_and_edits_keep_idle_dreams_away(client: LanguageClient, tmp_path):
+    root = make_workspace(tmp_path / "ws")
+    store_file = tmp_path / "memory.db"
+    await initialize(client, root, {"storePath": str(store_file), "dream": {"idleSeconds": 3600}})
+    await scan_done(client)
+    uri = open_doc(client, root, "src/text.py", "python")
+    at = position_of(TEXT_PY, "lower=True)", len("lower=True"))
+    change(client, uri, 2, at, at, ", strict=False")
+    assert "strict=False" in await hover(client, uri, at.line, 5)  # the edit is stored ...
+    key = "python:src/text.py:split_words"
+    assert signature_facts(store_file, key) == set()  # ... but an hour of idling has not passed
+
+    counts = await asyncio.wait_for(client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="kairos.dreamNow")), 30)
+    assert counts["trigger"] == "command" and counts["observations"] > 0 and not counts["stopped"]
+    assert ("split_words(text, lower=True, strict=False)", "tentative") in signature_facts(store_file, key)
+    again = await asyncio.wait_for(client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="kairos.dreamNow")), 30)
+    assert again["observations"] == 0
