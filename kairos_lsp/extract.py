@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node, QueryCursor, Tree
 
+from kairos_lsp.documents import Edit
 from kairos_lsp.languages import language_named, new_parser, query
 
 Point = tuple[int, int]  # (row, UTF-8 byte column), as tree-sitter gives them
@@ -98,18 +99,6 @@ class Extraction:
     # Calls, imports and raises at module level, with their byte offsets, so
     # that a re-extraction of one region can keep the rest.
     module_refs: list[tuple[int, str, str]] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class Edit:
-    """One contiguous change, in bytes and tree-sitter points (what ``Tree.edit`` takes)."""
-
-    start_byte: int
-    old_end_byte: int
-    new_end_byte: int
-    start_point: Point
-    old_end_point: Point
-    new_end_point: Point
 
 
 def collapse(text: str, limit: int = _MAX_TEXT) -> str:

@@ -31,6 +31,7 @@ class LanguageSpec:
     tags_from: tuple[str, ...] = ()  # wheels whose tags.scm we start from
     comment_prefixes: tuple[str, ...] = ("//",)
     returns: str = "{sig} -> {ret}"  # how the language writes a return type, for signatures
+    own_queries: str | None = None  # our query file, when not named after the language
 
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
@@ -43,7 +44,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
                  entry="language_typescript", returns="{sig}: {ret}",
                  tags_from=("tree_sitter_javascript", "tree_sitter_typescript")),
     LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", entry="language_tsx",
-                 returns="{sig}: {ret}",
+                 returns="{sig}: {ret}", own_queries="typescript",  # TSX is TypeScript plus JSX
                  tags_from=("tree_sitter_javascript", "tree_sitter_typescript")),
     LanguageSpec("go", (".go",), "tree_sitter_go", tags_from=("tree_sitter_go",),
                  returns="{sig} {ret}"),
@@ -94,7 +95,7 @@ def query_source(name: str) -> str:
     """The full query text for a language: wheel tags first, then ours."""
     spec = _BY_NAME[name]
     parts = [_wheel_tags(module) for module in spec.tags_from]
-    own = importlib.resources.files(__package__).joinpath(f"queries/{name}.scm")
+    own = importlib.resources.files(__package__).joinpath(f"queries/{spec.own_queries or name}.scm")
     if own.is_file():
         parts.append(own.read_text())
     return "\n".join(parts)
