@@ -334,27 +334,38 @@ def _module_symbol(root: Node, source: bytes, a: dict[str, list[Node]]) -> Symbo
 
 def _symbol(qual: str, kind: str, node: Node, name: Node, source: bytes,
             a: dict[str, list[Node]], returns_form: str) -> Symbol:
+    # The scan's hot path: each node attribute is read once.
+    span = (node.start_byte, node.end_byte)
+    name_span = (name.start_byte, name.end_byte)
     sym = Symbol(qual, kind, tuple(node.start_point), tuple(node.end_point),
                  tuple(name.start_point), tuple(name.end_point),
-                 _body_hash(source, (node.start_byte, node.end_byte), (name.start_byte, name.end_byte)),
-                 span=(node.start_byte, node.end_byte), name_span=(name.start_byte, name.end_byte))
-    docs = _adjacent_docs(a.get("doc", []), node, a.get("decorator", []))
-    if docs:
-        sym.docstring = clean_doc("\n".join(_text(d).rstrip("\r\n") for d in docs))
-        if docs[0].start_byte < node.start_byte:  # a leading comment belongs to the symbol
-            sym.start = tuple(docs[0].start_point)
+                 _body_hash(source, span, name_span), span=span, name_span=name_span)
+    decorators = a.get("decorator")
+    doc_nodes = a.get("doc")
+    if doc_nodes:
+        docs = _adjacent_docs(doc_nodes, node, decorators or ())
+        if docs:
+            sym.docstring = clean_doc("\n".join(_text(d).rstrip("\r\n") for d in docs))
+            if docs[0].start_byte < span[0]:  # a leading comment belongs to the symbol
+                sym.start = tuple(docs[0].start_point)
     params = a.get("params")
     if params:
         returns = a.get("returns")
-        sym.signature = _signature_text(_text(name), _text(params[0]),
+        name_text = source[name_span[0]:name_span[1]].decode("utf-8", "replace")
+        sym.signature = _signature_text(name_text, _text(params[0]),
                                         _text(returns[0]) if returns else None, returns_form)
-        found = [(n.start_byte, _text(n), cap.split(".", 1)[1])
-                 for cap in ("param.required", "param.optional", "param.variadic")
-                 for n in a.get(cap, [])]
-        sym.parameters = [(text, kind) for _, text, kind in sorted(set(found))]
-    sym.decorators = [collapse(_text(d).lstrip("@#[").rstrip("]"), 120)
-                      for d in sorted(a.get("decorator", []), key=lambda n: n.start_byte)]
+        found = [(n.start_byte, _text(n), kind)
+                 for cap, kind in _PARAM_KINDS if cap in a for n in a[cap]]
+        if found:
+            sym.parameters = [(text, kind) for _, text, kind in sorted(set(found))]
+    if decorators:
+        sym.decorators = [collapse(_text(d).lstrip("@#[").rstrip("]"), 120)
+                          for d in sorted(decorators, key=lambda n: n.start_byte)]
     return sym
+
+
+_PARAM_KINDS = (("param.required", "required"), ("param.optional", "optional"),
+                ("param.variadic", "variadic"))
 
 
 def _attribute(symbols: list[Symbol], spans: list[tuple[int, int]],
