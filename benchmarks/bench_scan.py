@@ -62,6 +62,7 @@ def edit_file(tree: Path, db: Path, lines: int = 2000) -> list[float]:
     path = candidates[0]
     rel = path.relative_to(tree).as_posix()
     store = Store(db)
+    store.remember = True  # as the server's writer does for open buffers
     text = path.read_text()
     doc = Document(path.as_uri(), rel, "python", text)
     extraction = extract_tree(doc.tree, doc.text, "python")

@@ -114,6 +114,7 @@ class Session:
         """The memory thread's own connection."""
         if self._memory_store is None:
             self._memory_store = Store(self.store_file)
+            self._memory_store.remember = True  # it re-observes the same open buffers
         return self._memory_store
 
     def records(self, doc: Document) -> bool:

@@ -196,3 +196,26 @@ def test_parallel_scan_matches_serial_scan(tmp_path):
     assert dump(serial) == dump(parallel)
     assert len(dump(parallel)) == 80
     assert current(parallel, "python:pkg/mod7.py:f7") == current(serial, "python:pkg/mod7.py:f7")
+
+
+def test_a_remembering_writer_stays_right_when_another_writer_changes_the_file(tmp_path):
+    path = write(tmp_path, "a.py", AUTH_V1)
+    db = tmp_path / "m.db"
+    editor, other = Store(db), Store(db)
+    editor.remember = True
+    scan_workspace(tmp_path, editor, jobs=1)
+    key = "python:a.py:Session.login"
+    for text in (AUTH_V2, AUTH_V1, AUTH_V2):  # the editor's writes use what it remembers
+        path.write_text(text)
+        scan_workspace(tmp_path, editor, jobs=1)
+    assert ("signature", "login(self, user, password, otp=None)") in current(other, key)
+    path.write_text(AUTH_V1)  # another process writes the file behind the editor's back ...
+    scan_workspace(tmp_path, other, jobs=1)
+    path.write_text(AUTH_V2.replace("open_session(user)", "open_session(user, otp)"))
+    scan_workspace(tmp_path, editor, jobs=1)  # ... and the editor's next write notices
+    facts = current(other, key)
+    assert ("signature", "login(self, user, password, otp=None)") in facts
+    assert ("signature", "login(self, user, password)") not in facts
+    assert sum(1 for p, _ in facts if p == "signature") == 1
+    rows = {r["key"]: r for r in other.symbols_in("a.py")}
+    assert set(rows) == {"python:a.py", "python:a.py:Session", key}

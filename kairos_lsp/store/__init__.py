@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections import OrderedDict
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -24,6 +25,7 @@ from kairos_lsp.extract import Extraction, Symbol, observations
 from kairos_lsp.store.migrations import SCHEMA_VERSION, migrations
 
 STORE_DIR = ".kairos"
+RECENT_FILES = 16
 STORE_FILE = "memory.db"
 
 
@@ -100,6 +102,10 @@ class Store:
     def __init__(self, path: str | os.PathLike):
         self.path = str(path)
         self._paths: set[str] | None = None
+        # A writer that re-observes the same few files (the server's open buffers)
+        # keeps what they currently assert, instead of reading it back each time.
+        self.remember = False
+        self._recent: OrderedDict[str, tuple[int, dict, list]] = OrderedDict()
         if self.path != ":memory:":
             folder = Path(self.path).parent
             folder.mkdir(parents=True, exist_ok=True)
@@ -155,8 +161,10 @@ class Store:
         """
         result = WriteResult()
         stamp = now()
-        self._paths = None
+        batch = list(batch)
         with self._write() as conn:
+            # A big batch (a scan) asks once which files are known; a small one asks per file.
+            self._paths = self._known_paths(conn) if len(batch) > 8 else None
             for item in batch:
                 result.files += 1
                 if item.unchanged:
@@ -170,11 +178,7 @@ class Store:
                     result: WriteResult) -> None:
         item.prepare()
         new = item.triples
-        old = {}
-        if item.path in self._known_paths(conn):
-            old = {(s, p, o): oid for oid, s, p, o in conn.execute(
-                "SELECT o.id, o.subject, o.predicate, o.object FROM current c "
-                "JOIN observations o ON o.id = c.observation_id WHERE c.path = ?", (item.path,))}
+        old, old_rows = self._current_of(conn, item.path)
         added = sorted(new.difference(old))
         gone = sorted(set(old).difference(new))
         version = self._version(conn, item.path, item.content_hash, source, stamp)
@@ -182,6 +186,7 @@ class Store:
             self._append(conn, gone, 1, version)
             conn.executemany("DELETE FROM current WHERE path = ? AND observation_id = ?",
                              [(item.path, old[t]) for t in gone])
+        first = 0
         if added:
             first = self._append(conn, added, 0, version)
             conn.executemany("INSERT INTO current (observation_id, path) VALUES (?, ?)",
@@ -190,21 +195,51 @@ class Store:
         result.negated += len(gone)
         result.changed_subjects.update(t[0] for t in added)
         result.changed_subjects.update(t[0] for t in gone)
-        conn.execute("DELETE FROM symbols WHERE path = ?", (item.path,))
+        rows = item.symbol_rows
+        if old_rows is None:
+            conn.execute("DELETE FROM symbols WHERE path = ?", (item.path,))
+            changed = rows
+        else:  # only the symbols that moved or changed
+            keys = {row[0] for row in rows}
+            conn.executemany("DELETE FROM symbols WHERE key = ?",
+                             [(row[0],) for row in old_rows if row[0] not in keys])
+            changed = list(set(rows).difference(old_rows))
         conn.executemany(
-            "INSERT OR REPLACE INTO symbols VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            item.symbol_rows)
+            "INSERT OR REPLACE INTO symbols VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", changed)
         conn.execute(
             "INSERT OR REPLACE INTO files (path, language, content_hash, size, mtime_ns, "
             "observed_at, has_errors) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (item.path, item.language, item.content_hash, item.size, item.mtime_ns, stamp,
              int(item.has_errors)))
+        if self.remember:
+            now_current = {t: oid for t, oid in old.items()}
+            for t in gone:
+                del now_current[t]
+            now_current.update((t, first + i) for i, t in enumerate(added))
+            self._recent[item.path] = (version, now_current, rows)
+            self._recent.move_to_end(item.path)
+            while len(self._recent) > RECENT_FILES:
+                self._recent.popitem(last=False)
 
-    def _known_paths(self, conn) -> set[str]:
-        # Cached per write batch: a cold scan then skips a lookup per file.
-        if self._paths is None:
-            self._paths = {row[0] for row in conn.execute("SELECT path FROM files")}
-        return self._paths
+    def _current_of(self, conn, path: str) -> tuple[dict, list | None]:
+        """What the latest look at a file asserts: ``{triple: observation id}``, and its
+        symbol rows when known. Files written through this connection lately are
+        remembered, as long as no other writer touched them since."""
+        cached = self._recent.get(path)
+        if cached is not None:
+            latest = conn.execute("SELECT max(id) FROM versions WHERE path = ?", (path,)).fetchone()[0]
+            if latest == cached[0]:
+                return cached[1], cached[2]
+            del self._recent[path]
+        if self._paths is not None and path not in self._paths:
+            return {}, None
+        return {(s, p, o): oid for oid, s, p, o in conn.execute(
+            "SELECT o.id, o.subject, o.predicate, o.object FROM current c "
+            "JOIN observations o ON o.id = c.observation_id WHERE c.path = ?", (path,))}, None
+
+    @staticmethod
+    def _known_paths(conn) -> set[str]:
+        return {row[0] for row in conn.execute("SELECT path FROM files")}
 
     @staticmethod
     def _version(conn, path: str, content_hash: str | None, source: str, stamp: str) -> int:
