@@ -11,7 +11,9 @@ every query is an indexed lookup for the file or subject at hand.
 
 from __future__ import annotations
 
+import gc
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Callable
 
@@ -23,6 +25,7 @@ from kairos_lsp.dream.summary import SummaryCache, cache_key, parameter_names, s
 from kairos_lsp.store import Store, now
 
 BATCH = 5000
+COMMIT_EVERY = 1.0  # seconds: batches share one transaction up to this long (stops are still per batch)
 
 
 @dataclass
@@ -92,20 +95,44 @@ def _run(store: Store, report: DreamReport, should_stop, batch_size: int) -> Non
         report.dream_id = conn.execute("INSERT INTO dreams (trigger, started_at) VALUES (?, ?)",
                                        (report.trigger, now())).lastrowid
     position = cursor(store)
-    while True:
-        if should_stop():
-            report.stopped = True
-            break
-        versions = _next_batch(conn, position, batch_size)
-        if not versions:
-            break
-        with store._write():
-            state = State(conn, counts)
-            summaries = SummaryCache(conn)
-            for version in versions:
-                consolidate(state, summaries, version)
-            _recheck_callers(state, versions[-1])
-            summaries.flush()
+    # No checkpoint at every commit while dreaming (each costs two fsyncs and rewrites
+    # the same index pages); the commit that logs the dream checkpoints once at the end.
+    autocheckpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    try:
+        _batches(store, report, counts, started, should_stop, batch_size, position)
+    finally:
+        conn.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}")
+    with store._write():
+        _log(conn, report, counts, started)
+    for name, value in asdict(counts).items():
+        setattr(report, name, value)
+    report.seconds = time.perf_counter() - started
+
+
+def _batches(store: Store, report: DreamReport, counts: Counts, started: float, should_stop,
+             batch_size: int, position: int) -> None:
+    conn = store.db.conn
+    in_transaction = False
+    committed_at = time.perf_counter()
+    try:
+        while True:
+            if should_stop():
+                report.stopped = True
+                break
+            versions = _next_batch(conn, position, batch_size)
+            if not versions:
+                break
+            if not in_transaction:
+                conn.execute("BEGIN IMMEDIATE")
+                in_transaction, committed_at = True, time.perf_counter()
+            with _no_gc():
+                state = State(conn, counts)
+                summaries = SummaryCache(conn)
+                for version in versions:
+                    consolidate(state, summaries, version)
+                _recheck_callers(state, versions[-1])
+                summaries.flush()
             last = versions[-1].rows[-1][0]
             if report.first_observation is None:
                 report.first_observation = versions[0].rows[0][0]
@@ -113,11 +140,31 @@ def _run(store: Store, report: DreamReport, should_stop, batch_size: int) -> Non
             counts.observations += sum(len(v.rows) for v in versions)
             conn.execute("UPDATE dream_cursor SET last_observation = ? WHERE id = 1", (last,))
             _log(conn, report, counts, started)
-    with store._write():
-        _log(conn, report, counts, started)
-    for name, value in asdict(counts).items():
-        setattr(report, name, value)
-    report.seconds = time.perf_counter() - started
+            # Batches decide what is consolidated together (and so the result); a
+            # transaction only groups batches to save commits, so it never changes it.
+            if time.perf_counter() - committed_at >= COMMIT_EVERY:
+                conn.execute("COMMIT")
+                in_transaction = False
+    except BaseException:
+        if in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    if in_transaction:
+        conn.execute("COMMIT")
+
+
+@contextmanager
+def _no_gc():
+    """No cyclic garbage collection during one batch: it builds ~10^5 acyclic objects
+    (facts, views, rows) that reference counting frees, and the collector would scan
+    them (and every long-lived object) again and again. Collection resumes between batches."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _log(conn, report: DreamReport, counts: Counts, started: float) -> None:
@@ -152,10 +199,13 @@ def _next_batch(conn, position: int, size: int) -> list[Version]:
             f"SELECT id, path, content_hash, source, observed_at FROM versions "
             f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)})
     versions: list[Version] = []
-    for row in rows:
-        if not versions or versions[-1].id != row[5]:
-            versions.append(Version(*info[row[5]]))
-        versions[-1].rows.append(row[:5])
+    start = 0
+    for i in range(1, len(rows) + 1):
+        if i == len(rows) or rows[i][5] != rows[start][5]:
+            version = Version(*info[rows[start][5]])
+            version.rows = rows[start:i]
+            versions.append(version)
+            start = i
     return versions
 
 
@@ -173,9 +223,15 @@ def consolidate(state: State, summaries: SummaryCache, version: Version) -> None
     if version.source == "user":
         merge.apply_user(state, version)
     else:
-        born, vanished = merge.apply_observed(state, version)
+        cold = merge.apply_cold(state, version)
+        if cold is not None:
+            (born, views), vanished = cold, {}
+        else:
+            born, vanished = merge.apply_observed(state, version)
+            views = None
         if born or vanished:
-            views = {s: _views(state, s) for s in state.live}
+            if views is None:
+                views = {s: _views(state, s) for s in state.live}
             links.detect(state, version, born, vanished, views)
             derive_all(state, summaries, version, sorted(state.live), views=views)
             state.flush()

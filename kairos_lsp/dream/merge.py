@@ -32,7 +32,7 @@ def apply_observed(state: State, version: Version) -> tuple[list[str], dict[str,
     counts = state.counts
     callee = state.callee_delta
     weight = WEIGHTS.get(source, 0.3)
-    for oid, subject, predicate, obj, negated in version.rows:
+    for oid, subject, predicate, obj, negated, _ in version.rows:
         if predicate == "calls":
             name = callee_name(obj)
             callee[name] = callee.get(name, 0) + (-1 if negated else 1)
@@ -92,6 +92,61 @@ def apply_observed(state: State, version: Version) -> tuple[list[str], dict[str,
     return sorted(born), vanished
 
 
+def apply_cold(state: State, version: Version) -> tuple[list[str], dict] | None:
+    """The first look at a file (no live facts under it): every observation starts a fact.
+
+    The same facts, ids and counts as :func:`apply_observed`, without its per-row
+    bookkeeping, when nothing is negated, no triple repeats, no subject has two
+    values of a single-valued predicate and no link predicate shows up. Returns
+    (born subjects, their views: subject -> predicate -> [facts]), or None when
+    the version does not qualify (the caller takes the general path).
+    """
+    rows = version.rows
+    if state.live or not rows or rows[-1][0] - rows[0][0] != len(rows) - 1:
+        return None
+    source = version.source
+    weight = WEIGHTS.get(source, 0.3)
+    when = version.observed_at
+    shift = state.next_id - rows[0][0]
+    live: dict[str, dict] = {}
+    views: dict[str, dict] = {}
+    born: list[str] = []
+    calls: dict[str, int] = {}
+    single, gone_to = SINGLE_VALUED, GONE_TO
+    for oid, subject, predicate, obj, negated, _ in rows:
+        if negated or predicate in gone_to:
+            return None
+        facts = live.get(subject)
+        if facts is None:
+            facts = live[subject] = {}
+            view = views[subject] = {}
+        else:
+            view = views[subject]
+        key = (predicate, obj)
+        same = view.get(predicate)
+        if key in facts or (same is not None and predicate in single):
+            return None
+        fact = Fact(oid + shift, subject, predicate, obj, "observed", "tentative", weight, 1, when,
+                    None, None, None, oid, None, None, {source})
+        facts[key] = fact
+        if same is None:
+            view[predicate] = [fact]
+        else:
+            same.append(fact)
+        if predicate == "calls":
+            name = callee_name(obj)
+            calls[name] = calls.get(name, 0) + 1
+        elif predicate == "kind":
+            born.append(subject)
+    state.live = live
+    callee = state.callee_delta
+    for name, n in calls.items():
+        callee[name] = callee.get(name, 0) + n
+    state.fresh_range(rows[0][0], rows[-1][0], weight, when)
+    state.counts.created += len(rows)
+    return sorted(born), views
+
+
 def apply_user(state: State, version: Version) -> None:
     """Verdicts: a positive ``user`` observation confirms, a negated one rejects.
 
@@ -99,7 +154,7 @@ def apply_user(state: State, version: Version) -> None:
     and remembered with the evidence it had, so the same evidence never brings
     it back (see promote.reconcile).
     """
-    for oid, subject, predicate, obj, negated in version.rows:
+    for oid, subject, predicate, obj, negated, _ in version.rows:
         facts = state.facts_of(subject)
         fact = facts.get((predicate, obj))
         exists = any(p == "kind" for p, _ in facts)

@@ -42,8 +42,19 @@ FIRM_SOURCES = 2        # ... from at least this many independent sources, uncon
 USER = "user"
 
 
+_NOISY: dict[frozenset, float] = {}
+
+
 def noisy_or(sources) -> float:
     """Combine independent sources: ``1 - prod(1 - weight)``; order does not matter."""
+    key = frozenset(sources)
+    found = _NOISY.get(key)
+    if found is None:
+        found = _NOISY[key] = _noisy_or(key)
+    return found
+
+
+def _noisy_or(sources) -> float:
     miss = 1.0
     for why in sorted(set(sources)):
         miss *= 1.0 - WEIGHTS.get(why, 0.3)
@@ -105,7 +116,7 @@ class Version:
     content_hash: str | None
     source: str
     observed_at: str
-    rows: list = field(default_factory=list)  # (id, subject, predicate, object, negated)
+    rows: list = field(default_factory=list)  # (id, subject, predicate, object, negated, version id)
 
 
 def path_of(subject: str) -> str:

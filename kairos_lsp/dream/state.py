@@ -128,6 +128,17 @@ class State:
         else:
             self.runs.append([fact.first_observation, fact.first_observation, fact.id, weight, when])
 
+    def fresh_range(self, first: int, last: int, weight: float, when: str) -> None:
+        """:meth:`fresh` for observations ``first..last`` (consecutive) in one go."""
+        fact_id = self.next_id
+        self.next_id += last - first + 1
+        run = self.runs[-1] if self.runs else None
+        if run and run[1] + 1 == first and run[2] + (run[1] - run[0]) + 1 == fact_id \
+                and run[3] == weight and run[4] == when:
+            run[1] = last
+        else:
+            self.runs.append([first, last, fact_id, weight, when])
+
     def touch(self, fact: Fact) -> None:
         self.touched[fact.id] = fact
 

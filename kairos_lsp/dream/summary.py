@@ -12,6 +12,7 @@ calls, what it raises, and the side effects the insights found.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -75,10 +76,15 @@ def cache_key(body_hash: str, docstring: str | None) -> str:
 def parameter_names(parameters_json: str | None) -> list[str]:
     if not parameters_json:
         return []
+    return list(_parameter_names(parameters_json))
+
+
+@functools.lru_cache(maxsize=4096)  # the same few parameter lists recur across a code base
+def _parameter_names(parameters_json: str) -> tuple[str, ...]:
     try:
-        return [p[0] for p in json.loads(parameters_json)]
+        return tuple(p[0] for p in json.loads(parameters_json))
     except (ValueError, TypeError, IndexError):
-        return []
+        return ()
 
 
 class SummaryCache:

@@ -70,6 +70,8 @@ CREATE TABLE facts (
 CREATE INDEX facts_subject ON facts(subject, predicate);
 CREATE INDEX facts_body_hash ON facts(object) WHERE predicate = 'body_hash';
 CREATE INDEX facts_verdict ON facts(subject) WHERE verdict IS NOT NULL;
+-- Bodies that vanished: where a symbol that appears may have come from (small).
+CREATE INDEX facts_gone_body ON facts(object) WHERE predicate = 'body_hash' AND status = 'retracted';
 
 -- Provenance: which observations support (or ended) a fact, and why.
 CREATE TABLE fact_evidence (

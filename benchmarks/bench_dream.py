@@ -1,0 +1,130 @@
+"""Dream speed on the CPython standard library of this interpreter.
+
+    python benchmarks/bench_dream.py [--runs 3] [--store PATH] [--tree PATH]
+
+Builds a store from the standard library without site-packages (or reuses
+``--store``, a store scanned from ``--tree`` and never dreamed), then prints:
+  * a full dream (every observation of the scan) on a fresh copy of that store,
+    median of ``--runs``;
+  * an incremental dream after one file edit: a realistic signature change (a
+    new keyword parameter) in one function of a mid-size module, written to
+    disk, rescanned through ``scan_workspace`` into the same store, then
+    dreamed; median of ``--runs`` edits (each one changes the signature again).
+Targets (issue #3, 2-core machine): full dream <= 10 s, incremental <= 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+from kairos_lsp.config import Settings
+from kairos_lsp.dream import dream
+from kairos_lsp.scan import scan_workspace
+from kairos_lsp.store import Store
+
+EXCLUDE = ("site-packages/",)  # third-party packages are not the standard library
+MODULE_LINES = (800, 2500)     # "mid-size": the edited module's length
+
+
+def fresh_copy(store: Path, work: Path) -> Path:
+    """A copy of the scanned, never-dreamed store (the database only: no WAL, no lock)."""
+    copy = work / "dream.db"
+    for suffix in ("", "-wal", "-shm", ".dream.lock"):
+        Path(str(copy) + suffix).unlink(missing_ok=True)
+    shutil.copyfile(store, copy)
+    Store(copy).close()  # migrate outside the timing
+    return copy
+
+
+def full_dream(store: Path, work: Path) -> tuple[float, str]:
+    db = Store(fresh_copy(store, work))
+    start = time.perf_counter()
+    report = dream(db, trigger="bench")
+    elapsed = time.perf_counter() - start
+    db.close()
+    return elapsed, report.line()
+
+
+def pick_function(tree: Path) -> tuple[Path, re.Match]:
+    """A top-level function with parameters in a mid-size module (first by path)."""
+    pattern = re.compile(r"^def (\w+)\(([^)\n]+)\)(\s*->[^:\n]+)?:", re.M)
+    for path in sorted(tree.glob("*.py")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if MODULE_LINES[0] <= text.count("\n") <= MODULE_LINES[1]:
+            match = pattern.search(text)
+            if match and "*" not in match.group(2):
+                return path, match
+    sys.exit("bench: no mid-size module with a plain top-level function found")
+
+
+def incremental(store: Path, tree: Path, work: Path, runs: int) -> tuple[list[float], str]:
+    """Dream the whole copy once, then time the dream after each one-file edit."""
+    db = Store(fresh_copy(store, work))
+    dream(db, trigger="bench")
+    # Edit the module in a copy of the tree (the store's paths are relative to it);
+    # the rescan finds that one file changed.
+    path, match = pick_function(tree)
+    rel = path.relative_to(tree).as_posix()
+    mirror = work / "tree"
+    if not mirror.exists():
+        shutil.copytree(tree, mirror, ignore=shutil.ignore_patterns("site-packages", "__pycache__"),
+                        symlinks=True)
+    original = path.read_text(encoding="utf-8", errors="replace")
+    timings, line = [], ""
+    for n in range(runs):
+        params = match.group(2) + "".join(f", extra{i}=None" for i in range(n + 1))
+        text = original[:match.start(2)] + params + original[match.end(2):]
+        (mirror / rel).write_text(text, encoding="utf-8")
+        scan_workspace(mirror, db, Settings(exclude=EXCLUDE))
+        start = time.perf_counter()
+        report = dream(db, trigger="bench")
+        timings.append(time.perf_counter() - start)
+        line = report.line()
+    db.close()
+    print(f"edited: {rel}, def {match.group(1)}({match.group(2)}) gains keyword parameters")
+    return timings, line
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--tree", default=sysconfig.get_paths()["stdlib"])
+    parser.add_argument("--store", help="a store already scanned from --tree (not dreamed); reused as is")
+    args = parser.parse_args()
+    tree = Path(args.tree)
+    work = Path(tempfile.mkdtemp(prefix="kairos-bench-dream-"))
+    print(f"tree: {tree} (without site-packages), {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    try:
+        if args.store:
+            store = Path(args.store)
+        else:
+            store = work / "scanned.db"
+            start = time.perf_counter()
+            with_store = Store(store)
+            scan_workspace(tree, with_store, Settings(exclude=EXCLUDE))
+            with_store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            with_store.close()
+            print(f"scan (not timed as the benchmark): {time.perf_counter() - start:.1f} s")
+        fulls = [full_dream(store, work) for _ in range(args.runs)]
+        print(f"  {fulls[0][1]}")
+        print(f"full dream       : {statistics.median(f[0] for f in fulls):6.2f} s  "
+              f"(median of {args.runs}: {', '.join(f'{f[0]:.2f}' for f in fulls)}; target <= 10 s)")
+        edits, line = incremental(store, tree, work, args.runs)
+        print(f"  {line}")
+        print(f"incremental dream: {statistics.median(edits) * 1000:6.1f} ms (median of {args.runs}: "
+              f"{', '.join(f'{e * 1000:.1f}' for e in edits)}; target <= 100 ms)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
