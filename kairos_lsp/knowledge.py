@@ -15,6 +15,7 @@ import json
 import re
 
 from kairos_lsp.dream import cursor, facts_for, history, successor
+from kairos_lsp.dream.read import decode_value
 from kairos_lsp.store import Store
 
 _WORD = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$]*")
@@ -112,7 +113,7 @@ class Knowledge:
             "earlier": [{"symbol": h["subject"], "via": h["via"], "facts": h["facts"]}
                         for h in history(self.store, key)[1:]],
             "successor": {"symbol": moved[0], "via": moved[1]} if moved else None,
-            "log": [{"predicate": h["predicate"], "value": _value(h["predicate"], h["object"]),
+            "log": [{"predicate": h["predicate"], "value": decode_value(h["predicate"], h["object"]),
                      "seen": "no longer" if h["negated"] else "yes", "source": h["source"],
                      "observed_at": h["observed_at"], "file_hash": h["file_hash"]}
                     for h in log],
@@ -120,7 +121,7 @@ class Knowledge:
 
     def _raw_facts(self, key: str) -> list[dict]:
         """Current observations not consolidated yet, shown as tentative facts."""
-        return [{"predicate": obs["predicate"], "value": _value(obs["predicate"], obs["object"]),
+        return [{"predicate": obs["predicate"], "value": decode_value(obs["predicate"], obs["object"]),
                  "status": "tentative", "confidence": None, "origin": "observed",
                  "evidence": [{"source": obs["source"], "observed_at": obs["observed_at"],
                                "file_hash": obs["file_hash"], "path": obs["path"]}],
@@ -172,15 +173,6 @@ def word_at(line: bytes, col: int) -> str | None:
         if match.start() <= col <= match.end():
             return match.group().decode()
     return None
-
-
-def _value(predicate: str, text: str):
-    if predicate in ("parameters", "imports"):
-        try:
-            return json.loads(text)
-        except ValueError:
-            return text
-    return text
 
 
 def _summary(facts: list[dict]) -> str | None:

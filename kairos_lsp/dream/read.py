@@ -10,7 +10,8 @@ from kairos_lsp.store import Store
 _STATUS_ORDER = {"firm": 0, "tentative": 1, "superseded": 2, "retracted": 3}
 
 
-def _value(predicate: str, text: str):
+def decode_value(predicate: str, text: str):
+    """Structured predicates (parameters, imports) are stored as JSON text."""
     if predicate in ("parameters", "imports"):
         try:
             return json.loads(text)
@@ -61,7 +62,7 @@ def facts_for(store: Store, subject: str, current_only: bool = False,
                     "active": bool(active), "observed_at": observed_at, "file_hash": file_hash,
                     "path": path, "seen_by": source})
     for f in facts:
-        f["value"] = _value(f["predicate"], f.pop("object"))
+        f["value"] = decode_value(f["predicate"], f.pop("object"))
     facts.sort(key=lambda f: (_STATUS_ORDER[f["status"]], f["predicate"], f["id"]))
     return facts
 
