@@ -31,20 +31,22 @@ class LanguageSpec:
     tags_from: tuple[str, ...] = ()  # wheels whose tags.scm we start from
     comment_prefixes: tuple[str, ...] = ("//",)
     returns: str = "{sig} -> {ret}"  # how the language writes a return type, for signatures
-    own_queries: str | None = None  # our query file, when not named after the language
+    own_queries: tuple[str, ...] = ()  # our query files, when not just the one named after it
 
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec("python", (".py", ".pyi"), "tree_sitter_python",
                  tags_from=("tree_sitter_python",), comment_prefixes=("#",)),
     LanguageSpec("javascript", (".js", ".mjs", ".cjs", ".jsx"), "tree_sitter_javascript",
-                 tags_from=("tree_sitter_javascript",), returns="{sig}: {ret}"),
+                 tags_from=("tree_sitter_javascript",), returns="{sig}: {ret}",
+                 own_queries=("javascript", "ecmascript")),
     # TypeScript's tags.scm only adds TS patterns to JavaScript's.
     LanguageSpec("typescript", (".ts", ".mts", ".cts"), "tree_sitter_typescript",
                  entry="language_typescript", returns="{sig}: {ret}",
+                 own_queries=("typescript", "ecmascript"),
                  tags_from=("tree_sitter_javascript", "tree_sitter_typescript")),
     LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", entry="language_tsx",
-                 returns="{sig}: {ret}", own_queries="typescript",  # TSX is TypeScript plus JSX
+                 returns="{sig}: {ret}", own_queries=("typescript", "ecmascript"),  # TS plus JSX
                  tags_from=("tree_sitter_javascript", "tree_sitter_typescript")),
     LanguageSpec("go", (".go",), "tree_sitter_go", tags_from=("tree_sitter_go",),
                  returns="{sig} {ret}"),
@@ -95,9 +97,10 @@ def query_source(name: str) -> str:
     """The full query text for a language: wheel tags first, then ours."""
     spec = _BY_NAME[name]
     parts = [_wheel_tags(module) for module in spec.tags_from]
-    own = importlib.resources.files(__package__).joinpath(f"queries/{spec.own_queries or name}.scm")
-    if own.is_file():
-        parts.append(own.read_text())
+    for own_name in spec.own_queries or (name,):
+        own = importlib.resources.files(__package__).joinpath(f"queries/{own_name}.scm")
+        if own.is_file():
+            parts.append(own.read_text())
     return "\n".join(parts)
 
 
