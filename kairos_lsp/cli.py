@@ -25,7 +25,7 @@ from pathlib import Path
 
 from kairos_lsp import __version__
 from kairos_lsp.config import Settings
-from kairos_lsp.dream import dream, dream_log, pending
+from kairos_lsp.dream import current_value, dream, dream_log, pending
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.scan import observe_file, scan_workspace
@@ -191,7 +191,7 @@ def render_explain(out, item: dict) -> None:
     if item.get("summary"):
         out.print(item["summary"], highlight=False, markup=False)
     rows = [_fact_row(fact) for fact in item["facts"]]
-    if not out.is_terminal:  # one tab-separated line per fact: easy to grep
+    if isinstance(out, Plain):  # one tab-separated line per fact: easy to grep
         for row in rows:
             out.print("\t".join(row), markup=False)
         return
@@ -293,24 +293,22 @@ def cmd_demo(args, out, err) -> int:
         report = scan_workspace(target, store, Settings())
         out.print(f"scanned {report.seen} files in {report.seconds:.2f}s: "
                   f"{store.stats()['symbols']} symbols, {report.added} observations", highlight=False)
+        dreamt = dream(store, trigger="demo")
+        out.print(dreamt.line(), highlight=False, markup=False)
         from rich.table import Table
         table = Table(title="What kairos knows", header_style="bold")
         for column in ("symbol", "kind", "signature", "what it does"):
             table.add_column(column, overflow="fold")
         knowledge = Knowledge(store)
-        shown = None
         for row in store.all_symbols():
-            if not row["qualname"]:
-                continue
-            card = knowledge.card(row["key"])
-            doc = (card["docstring"] or "").split("\n")[0]
-            table.add_row(f"{row['path']}::{row['qualname']}", row["kind"], card["signature"] or "", doc)
-            if shown is None and card["calls"] and card["docstring"]:
-                shown = row["key"]
+            if row["qualname"]:
+                card = knowledge.card(row["key"])
+                summary = current_value(store, row["key"], "summary") or ""
+                table.add_row(f"{row['path']}::{row['qualname']}", row["kind"], card["signature"] or "",
+                              summary)
         out.print(table)
-        if shown:
-            out.print()
-            render_explain(out, knowledge.explain(shown))
+        out.print()
+        render_explain(out, knowledge.explain("python:inventory/stock.py:Inventory.reserve"))
     finally:
         store.close()
     out.print(f"\nTry: kairos explain {target / 'inventory' / 'stock.py'}::Inventory.reserve", highlight=False)

@@ -176,6 +176,8 @@ def test_demo_runs_on_the_bundled_example(tmp_path):
     result = kairos("demo", "--into", str(tmp_path / "demo"), cwd=tmp_path)
     assert "Inventory.reserve" in result.stdout
     assert "Add tax to a net amount" in result.stdout
+    assert "dream #1 (demo)" in result.stdout
+    assert "may_handle" in result.stdout and "summary" in result.stdout  # the dream's own facts
     store = Store(tmp_path / "demo" / ".kairos" / "memory.db")
     languages = store.language_counts()
     assert set(languages) == {"python", "typescript"}
