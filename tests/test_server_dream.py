@@ -59,3 +59,43 @@ async def test_dream_now_returns_its_counts_and_edits_keep_idle_dreams_away(clie
     again = await asyncio.wait_for(client.workspace_execute_command_async(
         types.ExecuteCommandParams(command="kairos.dreamNow")), 30)
     assert again["observations"] == 0
+
+
+def live_facts(store_file, key):
+    store = Store(store_file)
+    try:
+        return {(f["predicate"], f["value"] if isinstance(f["value"], str) else str(f["value"])): f["status"]
+                for f in facts_for(store, key) if f["status"] in ("tentative", "firm")}
+    finally:
+        store.close()
+
+
+def replace_all(client: LanguageClient, uri: str, version: int, text: str) -> None:
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+
+
+async def test_moving_a_function_between_open_buffers_links_old_and_new_keys(client: LanguageClient, tmp_path):
+    root = make_workspace(tmp_path / "ws", {"src/words.py": '"""Word tools."""\n'})
+    store_file = tmp_path / "memory.db"
+    await initialize(client, root, {"storePath": str(store_file), "dream": {"idleSeconds": 3600}})
+    await scan_done(client)
+    await asyncio.wait_for(client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="kairos.dreamNow")), 30)
+
+    text_uri = open_doc(client, root, "src/text.py", "python")
+    words_uri = open_doc(client, root, "src/words.py", "python")
+    moved = TEXT_PY[TEXT_PY.index("def split_words"):]
+    replace_all(client, text_uri, 2, TEXT_PY[:TEXT_PY.index("def split_words")])  # cut ...
+    replace_all(client, words_uri, 2, '"""Word tools."""\nimport re\n\n\n' + moved)  # ... and paste
+    counts = await asyncio.wait_for(client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="kairos.dreamNow")), 30)
+    assert counts["linked"] >= 1
+
+    old, new = "python:src/text.py:split_words", "python:src/words.py:split_words"
+    assert live_facts(store_file, old) == {("moved_to", new): "firm"}  # all else retracted
+    facts = live_facts(store_file, new)
+    assert facts[("moved_from", old)] == "firm"
+    assert ("signature", "split_words(text, lower=True)") in facts
+    assert "split_words(text, lower=True)" in await hover(client, words_uri, 4, 6)
