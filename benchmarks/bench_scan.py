@@ -25,7 +25,8 @@ from pathlib import Path
 
 from kairos_lsp.config import Settings
 from kairos_lsp.documents import Document, diff_edit
-from kairos_lsp.extract import extract_tree, reextract
+from kairos_lsp.extract import extract_tree
+from kairos_lsp.reextract import reextract
 from kairos_lsp.scan import record_buffer, scan_workspace
 from kairos_lsp.store import Store
 

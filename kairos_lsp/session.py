@@ -38,7 +38,8 @@ from typing import Callable, Protocol
 from kairos_lsp.config import Settings
 from kairos_lsp.documents import Document, Documents, Snapshot, diff_edit
 from kairos_lsp.dream.scheduler import IdleDreamer
-from kairos_lsp.extract import Extraction, extract_tree, reextract
+from kairos_lsp.extract import Extraction, extract_tree
+from kairos_lsp.reextract import reextract
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.scan import IgnoreRules, ScanReport, content_hash, observe_file, record_buffer, scan_workspace
 from kairos_lsp.store import FileObservation, Store, StoreError, store_path

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from kairos_lsp.documents import Document, diff_edit
-from kairos_lsp.extract import extract_tree, reextract
+from kairos_lsp.extract import extract_tree
+from kairos_lsp.reextract import reextract
 
 SERVICE_PY = '''"""Orders."""
 
