@@ -219,3 +219,16 @@ def test_a_remembering_writer_stays_right_when_another_writer_changes_the_file(t
     assert sum(1 for p, _ in facts if p == "signature") == 1
     rows = {r["key"]: r for r in other.symbols_in("a.py")}
     assert set(rows) == {"python:a.py", "python:a.py:Session", key}
+
+
+def test_processes_opening_a_new_store_at_once_all_succeed(tmp_path):
+    import subprocess
+    import sys
+    db = tmp_path / "shared.db"
+    code = ("import sys; from kairos_lsp.store import Store; "
+            "s = Store(sys.argv[1]); print(s.stats()['schema_version'])")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    results = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, [err for _, err in results]
+    assert {out.strip() for out, _ in results} == {str(Store(db).stats()["schema_version"])}

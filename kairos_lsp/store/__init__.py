@@ -125,10 +125,12 @@ class Store:
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA cache_size = -65536")  # 64 MiB: index inserts stay in memory
             if migrations.pending(self.db):
+                # Under the write lock, and checked again there: two processes opening
+                # a new store at once must not both run the same migration.
                 with self._write():
-                    pass  # take the write lock so two processes do not migrate at once
-                migrations.apply(self.db)
-                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                    if migrations.pending(self.db):
+                        migrations.apply(self.db)
+                        self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the memory at {self.path}: {exc}") from None
 
