@@ -21,7 +21,7 @@ from kairos_lsp.dream import links, merge, promote
 from kairos_lsp.dream.lock import lock_for
 from kairos_lsp.dream.model import FACT_COLUMNS, SINGLE_VALUED, Counts, Fact, Version, name_of
 from kairos_lsp.dream.state import State
-from kairos_lsp.dream.summary import SummaryCache, cache_key, parameter_names, summarize
+from kairos_lsp.dream.summary import SummaryCache, cache_key, first_sentence, parameter_names, summarize
 from kairos_lsp.store import Store, now
 
 BATCH = 5000
@@ -264,12 +264,14 @@ def derive_all(state: State, summaries: SummaryCache, version: Version, subjects
         if body:
             keys[subject] = cache_key(body[0].object, doc[0].object if doc else None)
     cached = summaries.get_many(list(keys.values()))
-    names = sorted({name_of(s) for s in live})
+    name = {s: name_of(s) for s in live}
+    names = sorted(set(name.values()))
     counts = callers if callers is not None else _callers(state, names)
+    derive, reconcile = promote.derive, promote.reconcile
     for subject in live:
         view = views[subject]
-        desired = promote.derive(subject, view, counts.get(name_of(subject), 0), module_calls)
-        promote.reconcile(state, version, subject, desired)
+        desired = derive(subject, view, counts.get(name[subject], 0), module_calls)
+        reconcile(state, version, subject, desired)
         if subject in keys:
             key = keys[subject]
             text = cached.get(key)
@@ -290,14 +292,18 @@ def _callers(state: State, names: list[str]) -> dict[str, int]:
 
 
 def _summary_for(subject: str, view: dict) -> str:
+    doc = view.get("docstring")
+    docstring = doc[0].object if doc else None
+    if docstring and docstring.strip():  # summarize() would use the docstring alone
+        return first_sentence(docstring)
+
     def values(p):
-        return sorted(f.object for f in view.get(p, []))
+        return sorted(f.object for f in view.get(p, ()))
     params = view.get("parameters")
     signature = view.get("signature")
-    doc = view.get("docstring")
     return summarize(view["kind"][0].object, name_of(subject),
                      parameter_names(params[0].object if params else None),
-                     values("calls"), values("raises"), doc[0].object if doc else None,
+                     values("calls"), values("raises"), docstring,
                      signature[0].object if signature else None)
 
 

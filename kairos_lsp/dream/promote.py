@@ -25,7 +25,9 @@ evidence may bring it back, tentative at most).
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 import re
 
 from kairos_lsp.dream.model import Fact, Version, name_of
@@ -157,6 +159,19 @@ for _category in sorted(CATEGORIES):
 _MODULES = {m: {c for c, v in CATEGORIES.items() if m in v[3]} for v in CATEGORIES.values() for m in v[3]}
 
 
+_OBJECT = operator.attrgetter("object")
+_NAME_TOKENS: dict[str, list[str]] = {}  # name -> sorted distinct tokens
+_CALL_INFO: dict[str, tuple[tuple[str, ...], bool]] = {}  # call -> (sorted categories, impure)
+
+
+def _call_info(call: str) -> tuple[tuple[str, ...], bool]:
+    info = (tuple(sorted(_CALLS.labels(call))), not _PURE.labels(call))
+    if len(_CALL_INFO) < 200_000:
+        _CALL_INFO[call] = info
+    return info
+
+
+@functools.lru_cache(maxsize=65536)  # a module's imports recur in every dream of its file
 def _imported(value: str) -> str:
     try:
         data = json.loads(value)
@@ -175,15 +190,19 @@ def derive(subject: str, view: dict[str, list[Fact]], callers: int,
     kind = kind_fact.object
     name = name_of(subject)
     anchor = kind_fact.first_observation
-    name_tokens = sorted(set(tokens(name)))
+    name_tokens = _NAME_TOKENS.get(name)
+    if name_tokens is None:
+        name_tokens = sorted(set(tokens(name)))
+        if len(_NAME_TOKENS) < 200_000:
+            _NAME_TOKENS[name] = name_tokens
     doc = view.get("docstring", [])
     doc_words = {}
     if doc:
         first = doc[0].object.split("\n\n", 1)[0]
         doc_words = {w.lower() for w in _WORD.findall(first)}
-    calls = sorted(view.get("calls", []), key=lambda f: f.object)
-    decorators = sorted(view.get("decorated_by", []), key=lambda f: f.object)
-    imports = sorted(view.get("imports", []), key=lambda f: f.object)
+    calls = sorted(view.get("calls", ()), key=_OBJECT)
+    decorators = sorted(view.get("decorated_by", ()), key=_OBJECT)
+    imports = sorted(view.get("imports", ()), key=_OBJECT)
     raises = view.get("raises", [])
 
     def add(predicate, value, why, detail, oid):
@@ -197,10 +216,15 @@ def derive(subject: str, view: dict[str, list[Fact]], callers: int,
             for category in _TOKENS.get(word, ()):
                 add("may_handle", category, "docstring", word, doc[0].first_observation)
     impure = False
+    call_info = _CALL_INFO
     for call in calls:
-        for category in sorted(_CALLS.labels(call.object)):
-            add("may_handle", category, "calls", call.object, call.first_observation)
-        if not _PURE.labels(call.object):
+        obj = call.object
+        info = call_info.get(obj)
+        if info is None:
+            info = _call_info(obj)
+        for category in info[0]:
+            add("may_handle", category, "calls", obj, call.first_observation)
+        if info[1]:
             impure = True
     entry_decorators = []
     for deco in decorators:
@@ -247,9 +271,23 @@ def contradicted(key: tuple[str, str], desired: dict) -> bool:
 def reconcile(state: State, version: Version, subject: str, desired: dict) -> None:
     """Bring the live insight facts of a subject in line with what the evidence supports now."""
     facts = state.facts_of(subject)
-    existing = {k: f for k, f in facts.items() if f.origin in ("insight",) or
+    existing = {k: f for k, f in facts.items() if f.origin == "insight" or
                 (f.origin == "user" and k[0] in INSIGHTS)}
     verdicts = state.verdicts.get(subject, {})
+    if not existing and not verdicts:
+        # Nothing to keep, unlink or retract: every desired insight is a new fact
+        # with exactly its evidence (the general loop below, without the no-ops).
+        create, link, judge = state.create, state.link, state.judge
+        for key in sorted(desired):
+            evidence = desired[key]
+            if not evidence:
+                continue
+            fact = create(subject, key[0], key[1], "insight", version, evidence[0][2])
+            facts[key] = fact
+            for item in sorted(set(evidence)):
+                link(fact, item[2], item[0], item[1])
+            judge(fact, contradicted=contradicted(key, desired), capped=False)
+        return
     for key in sorted(set(desired) | set(existing)):
         evidence = desired.get(key, [])
         fact = existing.get(key)
