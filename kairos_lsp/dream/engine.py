@@ -29,20 +29,14 @@ COMMIT_EVERY = 1.0  # seconds: batches share one transaction up to this long (st
 
 
 @dataclass
-class DreamReport:
+class DreamReport(Counts):
+    """What one dream did: its counts, plus how it ran."""
+
     busy: bool = False            # another process is dreaming over this store
     dream_id: int | None = None
     trigger: str = "cli"
     first_observation: int | None = None
     last_observation: int | None = None
-    observations: int = 0
-    created: int = 0
-    merged: int = 0
-    superseded: int = 0
-    retracted: int = 0
-    promoted: int = 0
-    demoted: int = 0
-    linked: int = 0
     stopped: bool = False
     seconds: float = 0.0
 
