@@ -132,18 +132,3 @@
 ; `import fs = require('fs')`.
 (import_statement (import_require_clause (identifier) @import.alias source: (string) @import.module)) @import
 
-; `new Client()` is a call to `Client` (the tags only tag it as a class reference).
-(new_expression constructor: (identifier) @name @reference.call)
-(new_expression constructor: (member_expression property: (property_identifier) @name) @reference.call)
-
-; ES imports: default, named (maybe aliased), namespace, side effect only.
-(import_statement (import_clause (identifier) @import.alias) source: (string) @import.module) @import
-(import_statement (import_clause (named_imports (import_specifier name: (_) @import.name
-  alias: (_)? @import.alias))) source: (string) @import.module) @import
-(import_statement (import_clause (namespace_import "*" @import.name (identifier) @import.alias))
-  source: (string) @import.module) @import
-(import_statement . source: (string) @import.module) @import
-; Re-exports import too: `export { a as b } from './x'`, `export * from './x'`.
-(export_statement (export_clause (export_specifier name: (_) @import.name alias: (_)? @import.alias))
-  source: (string) @import.module) @import
-(export_statement "*" @import.name source: (string) @import.module) @import
