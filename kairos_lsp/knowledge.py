@@ -14,17 +14,33 @@ from __future__ import annotations
 import json
 import re
 
+from dataclasses import dataclass, field
+
 from kairos_lsp.dream import cursor, facts_for, history, successor
 from kairos_lsp.dream.read import decode_value
+from kairos_lsp.resolve import Found, Gone, Resolver, Target
 from kairos_lsp.store import Store
+from kairos_lsp.store.migrations import CALLEE_NAME
 
 _WORD = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$]*")
+_DOTTED_TAIL = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$.]*$")
 SINGLE_VALUED = {"kind", "signature", "arity", "parameters", "docstring", "body_hash", "defined_at"}
+# Facts a hover lists: what the dream concluded, beyond what the signature already says.
+INSIGHTS = ("may_handle", "pure", "role", "tested_by", "renamed_from", "moved_from")
+_CALLER_CANDIDATES = 400  # call sites examined per "who calls this" (common names)
+
+
+@dataclass
+class Callers:
+    count: int = 0
+    first: list[dict] = field(default_factory=list)  # symbol rows, at most ``limit``
+    more: bool = False  # candidates beyond what was examined
 
 
 class Knowledge:
     def __init__(self, store: Store):
         self.store = store
+        self.resolver = Resolver(store)
 
     # -- finding symbols ----------------------------------------------------
 
@@ -38,8 +54,21 @@ class Knowledge:
                 return row
         if line_text is None:
             return None
+        target = self.reference_at(path, line, col, line_text)
+        if isinstance(target, Found):
+            return self.store.symbol(target.key)
         word = word_at(line_text, col)
-        return self.resolve(word, path) if word else None
+        return self.resolve(word, path) if word and target is None else None
+
+    def reference_at(self, path: str, line: int, col: int, line_text: bytes) -> Target:
+        """What the (dotted) name under the cursor refers to, through the file's imports."""
+        span = word_span(line_text, col)
+        if span is None:
+            return None
+        dotted = _DOTTED_TAIL.search(line_text[:span[1]])
+        text = dotted.group().decode() if dotted else line_text[span[0]:span[1]].decode()
+        scope = self.store.symbol_at(path, line)
+        return self.resolver.lookup(path, text.strip("."), scope["qualname"] if scope else None)
 
     def resolve(self, name: str, from_path: str) -> dict | None:
         """A symbol by its short name: the same file first, then a unique match elsewhere."""
@@ -64,21 +93,100 @@ class Knowledge:
 
     # -- what we know about one ------------------------------------------------
 
-    def card(self, key: str) -> dict:
-        """The short view a hover needs: signature, docstring, kind, callers count."""
+    def card(self, key: str, callers: int = 3) -> dict:
+        """The short view a hover needs.
+
+        What the code says now (kind, signature, docstring, raises), the dream's
+        summary and insights (withheld when the code changed since the dream:
+        validate on use), callers, the last change and the last test outcome.
+        """
         values: dict[str, list[str]] = {}
         for row in self.store.current(key):
             values.setdefault(row["predicate"], []).append(row["object"])
         first = {p: v[0] for p, v in values.items() if p in SINGLE_VALUED}
+        stale = self.undreamed(key)
+        facts = [] if stale else self.live_facts(key)
+        summary = next((f["object"] for f in facts if f["predicate"] == "summary"), None)
         return {
             "symbol": key,
+            "path": first.get("defined_at"),
             "kind": first.get("kind"),
             "signature": first.get("signature"),
             "docstring": first.get("docstring"),
+            "summary": summary,
             "decorators": values.get("decorated_by", []),
             "calls": values.get("calls", []),
             "raises": values.get("raises", []),
+            "insights": [f for f in facts if f["predicate"] in INSIGHTS],
+            "stale": stale,
+            "callers": self.callers(key, callers) if callers else Callers(),
+            "changed": self.last_change(key),
+            "test": self.last_test(key),
         }
+
+    def callers(self, key: str, limit: int = 3) -> Callers:
+        """Symbols whose current code calls ``key`` (resolved through their imports)."""
+        row = self.store.symbol(key)
+        if row is None:
+            return Callers()
+        found = Callers()
+        seen: set[str] = set()
+        rows = self.store.db.execute(
+            "SELECT o.subject, o.object, v.path FROM observations o "
+            "JOIN versions v ON v.id = o.version_id "
+            "JOIN current c ON c.path = v.path AND c.observation_id = o.id "
+            f"WHERE o.predicate = 'calls' AND {CALLEE_NAME} = ? LIMIT ?",
+            (row["name"], _CALLER_CANDIDATES + 1)).fetchall()
+        found.more = len(rows) > _CALLER_CANDIDATES
+        for subject, callee, path in rows[:_CALLER_CANDIDATES]:
+            if subject in seen or subject == key:
+                continue
+            scope = subject.split(":", 2)[2] if subject.count(":") >= 2 else None
+            target = self.resolver.lookup(path, callee, scope)
+            if isinstance(target, Found) and target.key == key:
+                seen.add(subject)
+                found.count += 1
+                if len(found.first) < limit:
+                    caller = self.store.symbol(subject)
+                    if caller is not None:
+                        found.first.append(caller)
+        return found
+
+    def live_facts(self, key: str) -> list[dict]:
+        """Current (tentative or firm) facts, without evidence rows: cheap enough for a hover."""
+        cursor_ = self.store.db.execute(
+            "SELECT id, predicate, object, status, confidence, evidence_count, verdict, origin "
+            "FROM facts WHERE subject = ? AND status IN ('tentative', 'firm') ORDER BY predicate, id",
+            (key,))
+        names = [d[0] for d in cursor_.description]
+        return [dict(zip(names, row)) for row in cursor_.fetchall()]
+
+    def undreamed(self, key: str) -> bool:
+        """Observations about ``key`` the dream has not consolidated yet."""
+        return self.store.db.execute(
+            "SELECT 1 FROM observations WHERE subject = ? AND id > ? LIMIT 1",
+            (key, cursor(self.store))).fetchone() is not None
+
+    def last_change(self, key: str) -> dict | None:
+        """When the body last changed (``changed``) or was first seen (``first_seen``)."""
+        rows = self.store.db.execute(
+            "SELECT v.observed_at, v.source FROM observations o JOIN versions v ON v.id = o.version_id "
+            "WHERE o.subject = ? AND o.predicate = 'body_hash' AND o.negated = 0 "
+            "ORDER BY o.id DESC LIMIT 2", (key,)).fetchall()
+        if not rows:
+            return None
+        return {"at": rows[0][0], "source": rows[0][1], "changed": len(rows) > 1}
+
+    def last_test(self, key: str) -> dict | None:
+        """The last captured test outcome about ``key``: ``test_failed`` or ``test_passed``."""
+        row = self.store.db.execute(
+            "SELECT o.predicate, o.object, v.observed_at, v.source FROM observations o "
+            "JOIN versions v ON v.id = o.version_id WHERE o.subject = ? AND o.negated = 0 "
+            "AND o.predicate IN ('test_failed', 'test_passed') ORDER BY o.id DESC LIMIT 1",
+            (key,)).fetchone()
+        if row is None:
+            return None
+        return {"failed": row[0] == "test_failed", "detail": row[1], "at": row[2], "source": row[3]}
 
     def explain(self, key: str, content_hash: str | None = None) -> dict | None:
         """Everything the memory holds about a symbol, in the ``kairos explain --json`` shape.
@@ -169,9 +277,15 @@ class Knowledge:
 
 
 def word_at(line: bytes, col: int) -> str | None:
+    span = word_span(line, col)
+    return line[span[0]:span[1]].decode() if span else None
+
+
+def word_span(line: bytes, col: int) -> tuple[int, int] | None:
+    """Byte span of the identifier under (or just before) a byte column."""
     for match in _WORD.finditer(line):
         if match.start() <= col <= match.end():
-            return match.group().decode()
+            return match.start(), match.end()
     return None
 
 

@@ -5,6 +5,7 @@
 ```python
 def add(a, b=1)
 ```
+<BLANKLINE>
 Add.
 <BLANKLINE>
 *function* · `m.py` line 3
@@ -12,14 +13,11 @@ Add.
 
 from __future__ import annotations
 
-import re
-
 from lsprotocol import types
 
 from kairos_lsp.documents import Document, from_byte_col, to_byte_col
-from kairos_lsp.knowledge import Knowledge
+from kairos_lsp.knowledge import Knowledge, word_span
 
-_WORD = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$]*")
 _MAX_DOC = 600
 
 # How a definition starts in each language, by kind ("" when the signature says it all).
@@ -58,14 +56,17 @@ def hover(knowledge: Knowledge, doc: Document, line: int, character: int,
 
 
 def render(card: dict, row: dict, language: str | None) -> str:
-    """Signature in a code block, the docstring's first paragraph, then kind and location."""
+    """Signature, what it does, what the dream concluded, callers, last change, location."""
     kind = card.get("kind") or row.get("kind") or "symbol"
     keyword = _KEYWORDS.get(language or "", {}).get(kind, "")
     signature = card.get("signature") or row.get("qualname") or row.get("name") or "?"
     parts = [f"```{language or ''}\n{keyword}{signature}\n```"]
-    doc = first_paragraph(card.get("docstring"))
-    if doc:
-        parts.append(doc)
+    what = first_paragraph(card.get("docstring")) or card.get("summary")
+    if what:
+        parts.append(what)
+    lines = [line for line in (_facts_line(card), _callers_line(card), _history_line(card)) if line]
+    if lines:
+        parts.append("  \n".join(lines))
     where = f"*{kind}*"
     if "." in (row.get("qualname") or ""):
         where += f" in `{row['qualname'].rsplit('.', 1)[0]}`"
@@ -73,7 +74,65 @@ def render(card: dict, row: dict, language: str | None) -> str:
     if row.get("path") is not None and line is not None:
         where += f" · `{row['path']}` line {line + 1}"
     parts.append(where)
-    return "\n".join(parts[:-1]) + "\n\n" + parts[-1]
+    return "\n\n".join(parts)
+
+
+def _facts_line(card: dict) -> str | None:
+    """Firm facts plainly; tentative ones marked, with how much evidence they have."""
+    items = []
+    for fact in sorted(card.get("insights", ()), key=lambda f: (f["status"] != "firm", f["predicate"])):
+        label = _FACT_LABELS.get(fact["predicate"], fact["predicate"].replace("_", " "))
+        value = fact["object"]
+        text = f"**{label}**" if value in ("true", "") else f"**{label}** {_short(value)}"
+        if fact["status"] != "firm":
+            count = fact.get("evidence_count") or 0
+            text += f" *(tentative, {count} evidence)*"
+        items.append(text)
+    if card.get("raises"):
+        items.append("**raises** " + ", ".join(f"`{r}`" for r in card["raises"][:4]))
+    if card.get("stale"):
+        items.append("*changed since the last dream: facts withheld*")
+    return " · ".join(items) if items else None
+
+
+def _callers_line(card: dict) -> str | None:
+    callers = card.get("callers")
+    if not callers or not callers.count:
+        return None
+    names = ", ".join(f"`{c['qualname'] or c['path']}`" + ("" if c["path"] == card.get("path")
+                                                            else f" ({c['path']})")
+                      for c in callers.first)
+    more = "+" if callers.more else ""
+    extra = ", …" if callers.count > len(callers.first) else ""
+    return f"**called by** {callers.count}{more}: {names}{extra}"
+
+
+def _history_line(card: dict) -> str | None:
+    items = []
+    changed = card.get("changed")
+    if changed:
+        verb = "changed" if changed["changed"] else "first seen"
+        items.append(f"{verb} {_when(changed['at'])}")
+    test = card.get("test")
+    if test and test["failed"]:
+        items.append(f"**last test failed** {_when(test['at'])}: {_short(test['detail'], 80)}")
+    return " · ".join(items) if items else None
+
+
+_FACT_LABELS = {"may_handle": "handles", "role": "role", "pure": "pure", "tested_by": "tested by",
+                "renamed_from": "renamed from", "moved_from": "moved from"}
+
+
+def _short(text: str, limit: int = 48) -> str:
+    text = " ".join(str(text).split())
+    if ":" in text and text.count(":") >= 2 and not text.startswith("`"):
+        text = text.rsplit(":", 1)[-1] or text  # a symbol key: its qualified name
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _when(stamp: str) -> str:
+    """``2026-11-23T20:14:03.120Z`` -> ``2026-11-23 20:14``."""
+    return stamp[:16].replace("T", " ") if stamp else "?"
 
 
 def first_paragraph(docstring: str | None) -> str | None:
@@ -83,11 +142,3 @@ def first_paragraph(docstring: str | None) -> str | None:
     if len(paragraph) > _MAX_DOC:
         paragraph = paragraph[: _MAX_DOC - 1].rstrip() + "…"
     return paragraph or None
-
-
-def word_span(line: bytes, col: int) -> tuple[int, int] | None:
-    """Byte span of the identifier under (or just before) a byte column."""
-    for match in _WORD.finditer(line):
-        if match.start() <= col <= match.end():
-            return match.start(), match.end()
-    return None

@@ -45,6 +45,19 @@ def m004_facts(db: Database) -> None:
             db.execute(statement)
 
 
+# The last name of a callee (``join`` in ``os.path.join``): rtrim strips the
+# trailing identifier, so what follows the rest is that name. "Who calls X" is
+# then an index lookup; queries must repeat CALLEE_NAME word for word.
+IDENTIFIER_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$"
+CALLEE_NAME = f"substr(object, length(rtrim(object, '{IDENTIFIER_CHARS}')) + 1)"
+
+
+@migrations()
+def m005_callee_index(db: Database) -> None:
+    db.execute(f"CREATE INDEX IF NOT EXISTS observations_callee ON observations({CALLEE_NAME}) "
+               "WHERE predicate = 'calls'")
+
+
 _FACTS_SQL = """
 -- One belief about (subject, predicate, object). Never deleted: a belief that
 -- stops holding gets valid_to and status superseded (a newer value replaced

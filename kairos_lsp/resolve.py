@@ -1,0 +1,286 @@
+"""Which symbol a name in a file refers to, through its imports, across files.
+
+Read-only over the store: a file's imports are its current ``imports``
+observations, modules are found among the files the memory knows.
+
+* Python: ``from m import a [as b]``, ``import m [as x]`` then ``x.a``,
+  relative imports (``from ..m import a``), packages (``m/__init__.py``),
+  re-exports (``from .impl import a`` or ``*`` in the module imported from).
+* JavaScript / TypeScript: ``import {a [as b]} from "./m"``,
+  ``import * as m from "./m"`` then ``m.a``, ``export {a} from``,
+  ``export * from``, index files and the ``.js`` → ``.ts`` convention.
+
+A name that once meant a symbol which no longer exists resolves to
+:class:`Gone`, with where it went if the dream linked it (rename or move).
+
+>>> resolver = Resolver(store)                        # doctest: +SKIP
+>>> resolver.lookup("src/app.py", "util.parse")       # doctest: +SKIP
+Found(key='python:src/util.py:parse')
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass
+
+from kairos_lsp.dream import successor
+from kairos_lsp.languages import language_named
+from kairos_lsp.store import Store, symbol_key
+
+_MAX_DEPTH = 6  # re-export chains longer than this are not followed
+_ES_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
+_SELF = ("self", "cls", "this")
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Gone:
+    """The name meant ``key``, which no longer exists; ``successor`` is where it went."""
+
+    key: str
+    successor: str | None = None
+    via: str | None = None  # renamed_to | moved_to
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """A name a file's imports bring in: ``module`` and the ``name`` in it.
+
+    ``name`` None: the module itself (``import m as x``, ``import * as x``).
+    """
+
+    local: str
+    module: str
+    name: str | None
+
+
+Target = Found | Gone | None
+
+
+class Resolver:
+    """Name → symbol for one store; caches per file content, so reuse one instance."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._bindings: dict[str, tuple[str, dict[str, Binding], list[Binding]]] = {}
+        self._modules: dict[tuple[str, str, str], str | None] = {}
+
+    # -- public ---------------------------------------------------------------
+
+    def lookup(self, path: str, text: str, scope: str | None = None) -> Target:
+        """What ``text`` (``f``, ``mod.f``, ``self.f``, ``Cls.f``) means in file ``path``.
+
+        ``scope`` is the qualified name of the enclosing symbol (for ``self``/``this``).
+        """
+        language = self._language(path)
+        if language is None or not text:
+            return None
+        parts = text.split(".")
+        if parts[0] in _SELF and len(parts) == 2 and scope:
+            owner = _owner_class(self.store, language, path, scope)
+            return self._symbol(language, path, f"{owner}.{parts[1]}", 0) if owner else None
+        local = self._local(language, path, parts)
+        if local is not None:
+            return local
+        binding = self.bindings(path).get(parts[0])
+        if binding is None:
+            return None
+        return self._through(language, path, binding, parts[1:], 0)
+
+    def bindings(self, path: str) -> dict[str, Binding]:
+        """The names a file imports, by local name (cached by the file's content)."""
+        return self._imports(path)[1]
+
+    def module_file(self, language: str, from_path: str, module: str) -> str | None:
+        """The file an import names, among the files the memory knows."""
+        spec = language_named(language)
+        style = spec.modules if spec else None
+        cache_key = (style or "", posixpath.dirname(from_path), module)
+        cached = self._modules.get(cache_key)
+        if cached is not None and self.store.file(cached) is not None:
+            return cached
+        found = None
+        if style == "python":
+            found = self._first_known(_python_candidates(from_path, module)) or self._python_anywhere(module)
+        elif style == "ecmascript":
+            found = self._first_known(_es_candidates(from_path, module))
+        self._modules[cache_key] = found
+        return found
+
+    # -- steps ------------------------------------------------------------------
+
+    def _local(self, language: str, path: str, parts: list[str]) -> Target:
+        """A definition in the file itself (``f``, or ``Cls.f`` for a class in it)."""
+        if self.store.symbol(symbol_key(language, path, parts[0])) is None:
+            gone = self._gone(symbol_key(language, path, parts[0])) if len(parts) == 1 else None
+            if gone is not None and parts[0] not in self.bindings(path):
+                return gone
+            return None
+        return self._symbol(language, path, ".".join(parts), 0)
+
+    def _through(self, language: str, path: str, binding: Binding, rest: list[str], depth: int) -> Target:
+        target_file = self.module_file(language, path, binding.module)
+        if target_file is None:
+            return None
+        if binding.name is None:  # a module: what follows names something in it
+            return self._in_module(target_file, rest, depth) if rest else None
+        return self._symbol(self._language(target_file), target_file,
+                            ".".join([binding.name, *rest]), depth)
+
+    def _in_module(self, module_path: str, rest: list[str], depth: int) -> Target:
+        """``rest`` inside a module file, or inside one of its submodules (``os.path.join``)."""
+        language = self._language(module_path)
+        found = self._symbol(language, module_path, ".".join(rest), depth)
+        if isinstance(found, Found) or len(rest) < 2:
+            return found
+        sub = self._submodule(language, module_path, rest[0])
+        return self._in_module(sub, rest[1:], depth + 1) if sub else found
+
+    def _symbol(self, language: str | None, path: str, qualname: str, depth: int) -> Target:
+        """A symbol of a module by qualified name, following re-exports."""
+        if language is None or depth > _MAX_DEPTH:
+            return None
+        key = symbol_key(language, path, qualname)
+        if self.store.symbol(key) is not None:
+            return Found(key)
+        head, _, tail = qualname.partition(".")
+        rest = tail.split(".") if tail else []
+        reexport = self.bindings(path).get(head)
+        if reexport is not None:
+            return self._through(language, path, reexport, rest, depth + 1)
+        for star in self._imports(path)[2]:
+            target_file = self.module_file(language, path, star.module)
+            if target_file is not None:
+                found = self._symbol(self._language(target_file), target_file, qualname, depth + 1)
+                if isinstance(found, Found):
+                    return found
+        return self._gone(key)
+
+    def _gone(self, key: str) -> Gone | None:
+        """A key the memory saw before and that no longer exists."""
+        seen = self.store.db.execute("SELECT 1 FROM observations WHERE subject = ? LIMIT 1",
+                                     (key,)).fetchone()
+        if seen is None:
+            return None
+        moved = successor(self.store, key)
+        if moved is not None and self.store.symbol(moved[0]) is not None:
+            return Gone(key, moved[0], moved[1])
+        return Gone(key)
+
+    def _submodule(self, language: str, module_path: str, name: str) -> str | None:
+        spec = language_named(language)
+        if spec is None or spec.modules != "python":
+            return None
+        folder = posixpath.dirname(module_path) if module_path.endswith("/__init__.py") else None
+        if folder is None:
+            return None
+        return self._first_known([posixpath.join(folder, f"{name}.py"),
+                                  posixpath.join(folder, name, "__init__.py")])
+
+    # -- the file's imports -------------------------------------------------------
+
+    def _imports(self, path: str) -> tuple[str, dict[str, Binding], list[Binding]]:
+        known = self.store.file(path)
+        digest = known["content_hash"] if known else ""
+        cached = self._bindings.get(path)
+        if cached is not None and cached[0] == digest:
+            return cached
+        spec = language_named(known["language"]) if known else None
+        named: dict[str, Binding] = {}
+        stars: list[Binding] = []
+        for (text,) in self.store.db.execute(
+                "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
+                "WHERE c.path = ? AND o.predicate = 'imports' ORDER BY o.id", (path,)):
+            try:
+                item = json.loads(text)
+            except ValueError:
+                continue
+            binding = _binding(item, spec.modules if spec else None)
+            if binding is None:
+                stars.append(Binding("*", item.get("module", ""), None))
+            else:
+                named.setdefault(binding.local, binding)
+        entry = (digest, named, stars)
+        self._bindings[path] = entry
+        return entry
+
+    # -- files ---------------------------------------------------------------------
+
+    def _language(self, path: str) -> str | None:
+        known = self.store.file(path)
+        return known["language"] if known else None
+
+    def _first_known(self, candidates) -> str | None:
+        for candidate in candidates:
+            if candidate and self.store.file(candidate) is not None:
+                return candidate
+        return None
+
+    def _python_anywhere(self, module: str) -> str | None:
+        """An absolute module under some source root (``src/pkg/m.py`` for ``pkg.m``)."""
+        if module.startswith("."):
+            return None
+        rel = module.replace(".", "/")
+        matches = [row[0] for row in self.store.db.execute(
+            "SELECT path FROM files WHERE path LIKE ? OR path LIKE ? OR path LIKE ? OR path LIKE ?",
+            (f"%/{rel}.py", f"%/{rel}/__init__.py", f"%/{rel}.pyi", f"%/{rel}/__init__.pyi"))]
+        return min(matches, key=lambda p: (p.count("/"), p)) if matches else None
+
+
+def _binding(item: dict, style: str | None) -> Binding | None:
+    """One ``imports`` observation as a binding; None for a star import (``*``)."""
+    module, name, alias = item.get("module", ""), item.get("name"), item.get("alias")
+    if name == "*":
+        return Binding(alias, module, None) if alias else None
+    if name is None:
+        if style == "ecmascript":  # import d from "./m": the default export
+            return Binding(alias, module, "default") if alias else None
+        if alias:  # import a.b as x
+            return Binding(alias, module, None)
+        head = module.split(".")[0]  # import a.b binds a
+        return Binding(head, head, None)
+    return Binding(alias or name, module, name)
+
+
+def _owner_class(store: Store, language: str, path: str, scope: str) -> str | None:
+    """The class whose method ``scope`` is (or that ``scope`` is)."""
+    parts = scope.split(".")
+    for end in range(len(parts), 0, -1):
+        row = store.symbol(symbol_key(language, path, ".".join(parts[:end])))
+        if row is not None and row["kind"] in ("class", "interface"):
+            return row["qualname"]
+    return None
+
+
+def _python_candidates(from_path: str, module: str) -> list[str]:
+    level = len(module) - len(module.lstrip("."))
+    rest = module[level:].replace(".", "/")
+    if level:
+        base = posixpath.dirname(from_path)
+        for _ in range(level - 1):
+            base = posixpath.dirname(base)
+    else:
+        base = ""
+    stem = posixpath.join(base, rest) if rest else base
+    if not rest:
+        return [posixpath.join(base, "__init__.py"), posixpath.join(base, "__init__.pyi")]
+    return [f"{stem}.py", f"{stem}/__init__.py", f"{stem}.pyi", f"{stem}/__init__.pyi"]
+
+
+def _es_candidates(from_path: str, module: str) -> list[str]:
+    if not module.startswith("."):
+        return []  # a package from node_modules: not ours
+    stem = posixpath.normpath(posixpath.join(posixpath.dirname(from_path), module))
+    if stem.startswith(".."):
+        return []
+    bare = stem
+    for ext in (".js", ".jsx", ".mjs", ".cjs"):
+        if stem.endswith(ext):  # TypeScript imports "./m.js" meaning ./m.ts
+            bare = stem[: -len(ext)]
+    return [stem, *(bare + ext for ext in _ES_EXTENSIONS),
+            *(f"{stem}/index{ext}" for ext in _ES_EXTENSIONS)]

@@ -1,0 +1,122 @@
+"""Call sites and imported names in one parsed file. Pure functions, no I/O.
+
+The diagnostics need more than the stored observations: where each call is,
+how many arguments it passes and by which keywords, and where each imported
+name is written, so that a fix can rewrite it. That is only worth computing
+for open documents, so it is a separate query (``languages/queries/*-sites.scm``)
+run on demand, never during a scan.
+
+>>> from kairos_lsp.extract import parse
+>>> src = b"from .m import a as b\\nb(1, *rest, key=2)\\n"
+>>> found = find_sites(parse(src, "python"), src, "python")
+>>> [(c.callee, c.positional, c.keywords, c.spread) for c in found.calls]
+[('b', 1, ('key',), True)]
+>>> [(i.module, i.name, i.alias) for i in found.imports]
+[('.m', 'a', 'b')]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tree_sitter import Node, QueryCursor, Tree
+
+from kairos_lsp.languages import sites_query
+
+Point = tuple[int, int]  # (row, UTF-8 byte column)
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start_byte: int
+    end_byte: int
+    start: Point
+    end: Point
+
+    @classmethod
+    def of(cls, node: Node) -> "Span":
+        return cls(node.start_byte, node.end_byte, tuple(node.start_point), tuple(node.end_point))
+
+
+@dataclass(frozen=True, slots=True)
+class CallSite:
+    """One call: ``callee`` as written (``f``, ``mod.f``, ``self.f``) and its arguments."""
+
+    callee: str
+    callee_span: Span
+    name_span: Span  # the callee's last name (``f`` in ``mod.f``)
+    args: Span  # the argument list with its parentheses
+    positional: int
+    keywords: tuple[str, ...]
+    spread: bool  # ``*xs`` / ``**kw`` / ``...xs``: the count is unknown
+    last_arg_end: int | None  # byte offset after the last argument, None when there is none
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedName:
+    """``from module import name [as alias]`` / ``import {name [as alias]} from "module"``."""
+
+    module: str
+    name: str
+    alias: str | None
+    name_span: Span
+
+
+@dataclass(slots=True)
+class Sites:
+    calls: list[CallSite] = field(default_factory=list)
+    imports: list[ImportedName] = field(default_factory=list)
+
+
+def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
+    """Every call site and imported name in ``tree``; empty for a language without a sites query."""
+    query = sites_query(language)
+    found = Sites()
+    if query is None or tree is None:
+        return found
+    keywords: dict[int, list[str]] = {}
+    spreads: dict[int, int] = {}  # argument list -> how many spread arguments
+    calls: list[tuple[Node, Node]] = []
+    for _, match in QueryCursor(query).matches(tree.root_node):
+        if "call.callee" in match:
+            calls.append((match["call.callee"][0], match["call.args"][0]))
+        elif "call.keyword" in match:
+            node = match["call.keyword"][0]
+            keywords.setdefault(node.parent.parent.id, []).append(_text(node))
+        elif "call.spread" in match:
+            args_id = match["call.spread"][0].parent.id
+            spreads[args_id] = spreads.get(args_id, 0) + 1
+        elif "import.name" in match:
+            alias = match.get("import.alias")
+            found.imports.append(ImportedName(
+                _text(match["import.module"][0]), _text(match["import.name"][0]),
+                _text(alias[0]) if alias else None, Span.of(match["import.name"][0])))
+    for callee, args in calls:
+        found.calls.append(_call(callee, args, keywords.get(args.id, ()), spreads.get(args.id, 0)))
+    found.calls.sort(key=lambda c: c.callee_span.start_byte)
+    found.imports.sort(key=lambda i: i.name_span.start_byte)
+    return found
+
+
+def _call(callee: Node, args: Node, keywords, spreads: int) -> CallSite:
+    values = [n for n in args.named_children if n.type != "comment"]
+    text = _SPACE.sub("", _text(callee))
+    return CallSite(text, Span.of(callee), Span.of(_last_name(callee)), Span.of(args),
+                    len(values) - len(keywords) - spreads, tuple(keywords), spreads > 0,
+                    values[-1].end_byte if values else None)
+
+
+def _last_name(node: Node) -> Node:
+    """The node of the last identifier in a callee (``f`` in ``a.b.f``)."""
+    while node.named_child_count:
+        last = node.named_children[-1]
+        if last.type in ("arguments", "argument_list", "type_arguments"):
+            break
+        node = last
+    return node
+
+
+def _text(node: Node) -> str:
+    return node.text.decode("utf-8", "replace")
