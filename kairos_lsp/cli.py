@@ -5,7 +5,8 @@
     kairos dream [--log N]              consolidate observations into facts now
     kairos export --json                everything the memory holds
     kairos stats                        sizes and counts
-    kairos demo                         scan the bundled example and show what is known
+    kairos check [--json] FILE...       what the memory sees wrong in files (as the editor shows it)
+    kairos demo                         scan the bundled example, edit it, show what kairos sees
 
 Progress bars and tables when stdout is a terminal; plain, quiet lines when piped.
 """
@@ -25,7 +26,9 @@ from pathlib import Path
 
 from kairos_lsp import __version__
 from kairos_lsp.config import Settings
+from kairos_lsp.checks import Problem, apply_fix, check_file
 from kairos_lsp.dream import current_value, dream, dream_log, pending
+from kairos_lsp.extract import parse
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.scan import observe_file, scan_workspace
@@ -278,6 +281,61 @@ def cmd_stats(args, out, err) -> int:
 # -- demo -------------------------------------------------------------------------
 
 
+def cmd_check(args, out, err) -> int:
+    root = Path(args.root).resolve() if args.root else find_root(Path(args.paths[0]).resolve().parent)
+    try:
+        store = open_store(root, args.store)
+    except StoreError as exc:
+        print(f"kairos: {exc}", file=err)
+        return 2
+    found: dict[str, list[Problem]] = {}
+    try:
+        knowledge = Knowledge(store)
+        for given in args.paths:
+            path = Path(given).resolve()
+            try:
+                rel = path.relative_to(root).as_posix()
+                source = path.read_bytes()
+            except (ValueError, OSError) as exc:
+                print(f"kairos: cannot check {given}: {exc}", file=err)
+                return 2
+            spec = language_for_path(rel)
+            if spec is None:
+                print(f"kairos: {given}: not a language kairos reads", file=err)
+                return 2
+            refresh_file(store, root, rel)
+            catch_up(store)
+            found[rel] = check_file(knowledge, rel, spec.name, source, parse(source, spec.name))
+    finally:
+        store.close()
+    if args.json:
+        out.print_json(data={path: [_problem_json(p) for p in problems] for path, problems in found.items()})
+    else:
+        for path, problems in found.items():
+            for problem in problems:
+                out.print(_problem_line(path, problem), markup=False, highlight=False)
+    return 1 if any(found.values()) else 0
+
+
+def _problem_line(path: str, problem: Problem) -> str:
+    return f"{path}:{problem.start[0] + 1}:{problem.start[1] + 1}: {problem.code}: {problem.message}"
+
+
+def _problem_json(problem: Problem) -> dict:
+    return {"code": problem.code, "severity": problem.severity, "message": problem.message,
+            "start": list(problem.start), "end": list(problem.end), "subject": problem.subject,
+            "fixes": [{"title": f.title, "edits": [{"start": list(e.start), "end": list(e.end), "text": e.text}
+                                                   for e in f.edits]} for f in problem.fixes]}
+
+
+# The demo's scripted edit: a signature change and a rename, as a user would make them.
+DEMO_EDITS = (
+    ("inventory/pricing.py", "def price_with_tax(amount: float, rate: float = TAX_RATE) -> float:",
+     "def price_with_tax(amount: float, region: str, rate: float = TAX_RATE) -> float:"),
+    ("web/money.ts", "export const formatMoney = ", "export const formatAmount = "),
+)
+
+
 def cmd_demo(args, out, err) -> int:
     if not out.is_terminal:  # the demo is for people: tables even when piped
         from rich.console import Console
@@ -295,24 +353,75 @@ def cmd_demo(args, out, err) -> int:
                   f"{store.stats()['symbols']} symbols, {report.added} observations", highlight=False)
         dreamt = dream(store, trigger="demo")
         out.print(dreamt.line(), highlight=False, markup=False)
-        from rich.table import Table
-        table = Table(title="What kairos knows", header_style="bold")
-        for column in ("symbol", "kind", "signature", "what it does"):
-            table.add_column(column, overflow="fold")
         knowledge = Knowledge(store)
-        for row in store.all_symbols():
-            if row["qualname"]:
-                card = knowledge.card(row["key"])
-                summary = current_value(store, row["key"], "summary") or ""
-                table.add_row(f"{row['path']}::{row['qualname']}", row["kind"], card["signature"] or "",
-                              summary)
-        out.print(table)
+        _demo_table(out, store, knowledge)
         out.print()
         render_explain(out, knowledge.explain("python:inventory/stock.py:Inventory.reserve"))
+        _demo_edit(out, target, store, knowledge)
     finally:
         store.close()
-    out.print(f"\nTry: kairos explain {target / 'inventory' / 'stock.py'}::Inventory.reserve", highlight=False)
+    out.print(f"\nTry: kairos explain {target / 'inventory' / 'pricing.py'}::price_with_tax", highlight=False)
+    out.print(f"     kairos check {target / 'web' / 'cart.ts'}", highlight=False)
     return 0
+
+
+def _demo_table(out, store: Store, knowledge: Knowledge) -> None:
+    from rich.table import Table
+    table = Table(title="What kairos knows", header_style="bold")
+    for column in ("symbol", "kind", "signature", "what it does"):
+        table.add_column(column, overflow="fold")
+    for row in store.all_symbols():
+        if row["qualname"]:
+            card = knowledge.card(row["key"], callers=0)
+            summary = current_value(store, row["key"], "summary") or ""
+            table.add_row(f"{row['path']}::{row['qualname']}", row["kind"], card["signature"] or "", summary)
+    out.print(table)
+
+
+def _demo_edit(out, target: Path, store: Store, knowledge: Knowledge) -> None:
+    """The scripted edit, then what an editor would show: diagnostics, fixes, a hover, the status."""
+    from rich.markdown import Markdown
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+
+    from kairos_lsp.features.hover import render
+    out.print()
+    out.print("[bold]A scripted edit[/bold]: `price_with_tax` gains a required `region`, "
+              "and `formatMoney` is renamed `formatAmount`.", highlight=False)
+    for rel, old, new in DEMO_EDITS:
+        path = target / rel
+        path.write_text(path.read_text().replace(old, new))
+    scan_workspace(target, store, Settings())
+    out.print(dream(store, trigger="demo").line(), highlight=False, markup=False)
+    for rel in ("inventory/stock.py", "web/cart.ts"):
+        source = (target / rel).read_bytes()
+        language = language_for_path(rel).name
+        shown: set[str] = set()
+        for problem in check_file(knowledge, rel, language, source, parse(source, language)):
+            out.print(f"\n[yellow]{_problem_line(rel, problem)}[/yellow]", highlight=False)
+            for fix in problem.fixes[:1]:
+                if fix.title in shown:  # one fix serves every reference to a renamed name
+                    out.print(f"  quick fix: {fix.title} (shown above)", highlight=False, markup=False)
+                    continue
+                shown.add(fix.title)
+                diff = _diff(source, apply_fix(source, fix), rel)
+                out.print(Panel(Syntax(diff, "diff", theme="ansi_dark"), title=f"quick fix: {fix.title}",
+                                expand=False))
+    key = "python:inventory/pricing.py:price_with_tax"
+    card = knowledge.card(key)
+    out.print()
+    out.print(Panel(Markdown(render(card, store.symbol(key), "python")), title="hover: price_with_tax",
+                    expand=False))
+    status = knowledge.status()
+    out.print(f"status: {status['files']} files, {status['symbols']} symbols, "
+              f"{status['observations']} observations, facts {status['facts']}, "
+              f"{status['bytes'] // 1024} KiB", highlight=False, markup=False)
+
+
+def _diff(before: bytes, after: bytes, name: str) -> str:
+    import difflib
+    return "".join(difflib.unified_diff(before.decode().splitlines(True), after.decode().splitlines(True),
+                                        f"a/{name}", f"b/{name}", n=1))
 
 
 # -- entry point ------------------------------------------------------------------
@@ -337,6 +446,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true")
     common(p, root=False)
     p.set_defaults(func=cmd_scan)
+
+    p = sub.add_parser("check", help="what the memory sees wrong in files (exit 1 when it sees something)")
+    p.add_argument("paths", nargs="+", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="problems and their fixes as JSON")
+    common(p)
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("explain", help="what the memory holds about one symbol")
     p.add_argument("target", help="FILE::QUALNAME, FILE:LINE or FILE")

@@ -71,6 +71,7 @@ class Symbol:
     raises: list[str] = field(default_factory=list)
     span: tuple[int, int] = (0, 0)  # byte range of the definition node
     name_span: tuple[int, int] = (0, 0)
+    doc_span: tuple[int, int] | None = None  # byte range of the docstring or doc comment(s)
 
     @property
     def name(self) -> str:
@@ -344,6 +345,7 @@ def _symbol(qual: str, kind: str, node: Node, name: Node, source: bytes,
         docs = _adjacent_docs(doc_nodes, node, decorators or ())
         if docs:
             sym.docstring = clean_doc("\n".join(_text(d).rstrip("\r\n") for d in docs))
+            sym.doc_span = (docs[0].start_byte, docs[-1].end_byte)
             if docs[0].start_byte < span[0]:  # a leading comment belongs to the symbol
                 sym.start = tuple(docs[0].start_point)
     params = a.get("params")

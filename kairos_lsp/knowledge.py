@@ -16,7 +16,7 @@ import re
 
 from dataclasses import dataclass, field
 
-from kairos_lsp.dream import cursor, facts_for, history, successor
+from kairos_lsp.dream import cursor, dream_log, facts_for, history, successor
 from kairos_lsp.dream.read import decode_value
 from kairos_lsp.resolve import Found, Gone, Resolver, Target
 from kairos_lsp.store import Store
@@ -188,6 +188,18 @@ class Knowledge:
             return None
         return {"failed": row[0] == "test_failed", "detail": row[1], "at": row[2], "source": row[3]}
 
+    def last_tests_in(self, language: str, path: str) -> dict[str, dict]:
+        """:meth:`last_test` for every symbol of a file, in one index range read."""
+        prefix = f"{language}:{path}:"
+        out: dict[str, dict] = {}
+        for subject, predicate, detail, at, source in self.store.db.execute(
+                "SELECT o.subject, o.predicate, o.object, v.observed_at, v.source FROM observations o "
+                "JOIN versions v ON v.id = o.version_id WHERE o.subject >= ? AND o.subject < ? "
+                "AND o.predicate IN ('test_failed', 'test_passed') AND o.negated = 0 ORDER BY o.id",
+                (prefix, prefix[:-1] + ";")):
+            out[subject] = {"failed": predicate == "test_failed", "detail": detail, "at": at, "source": source}
+        return out
+
     def explain(self, key: str, content_hash: str | None = None) -> dict | None:
         """Everything the memory holds about a symbol, in the ``kairos explain --json`` shape.
 
@@ -268,6 +280,23 @@ class Knowledge:
                 return "current" if (fact["predicate"], text) in backed else "stale"
             return "stale" if undreamed else "current"
         return check
+
+    def status(self) -> dict:
+        """Size and counts of the memory, and its last dream (``kairos.status``)."""
+        stats = self.store.stats()
+        facts = dict(self.store.db.execute("SELECT status, count(*) FROM facts GROUP BY status").fetchall())
+        last = dream_log(self.store, 1)
+        return {
+            "store": self.store.path,
+            "bytes": stats.get("bytes", 0),
+            "files": stats["files"], "symbols": stats["symbols"], "observations": stats["observations"],
+            "facts": {status: facts.get(status, 0) for status in ("firm", "tentative", "superseded", "retracted")},
+            "undreamed": self.store.db.execute("SELECT count(*) FROM observations WHERE id > ?",
+                                               (cursor(self.store),)).fetchone()[0],
+            "last_dream": ({k: last[0][k] for k in ("id", "trigger", "started_at", "duration_ms", "observations",
+                                                    "created", "superseded", "retracted", "promoted", "demoted",
+                                                    "linked", "stopped")} if last else None),
+        }
 
     def export(self) -> list[dict]:
         """Every symbol the memory knows, current and historical."""

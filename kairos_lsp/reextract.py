@@ -84,7 +84,7 @@ def _reextract_region(tree, source, language, previous, edit, region, ancestors,
     end_row = tree.root_node.descendant_for_byte_range(max(hi - 1, 0), max(hi - 1, 0)).end_point[0]
     if after and after[0].start[0] <= end_row:
         return None  # shares a line with the region: its columns moved
-    grown = [_grown(a, delta, rows, source) for a in ancestors]
+    grown = [_grown(a, delta, rows, source, edit.start_byte) for a in ancestors]
     names = [s.qualname for s in before + grown + inside + after]
     if len(names) != len(set(names)):
         return None
@@ -106,9 +106,11 @@ def _renamed(sym: Symbol, qualname: str) -> Symbol:
     return moved
 
 
-def _grown(sym: Symbol, delta: int, rows: int, source: bytes) -> Symbol:
+def _grown(sym: Symbol, delta: int, rows: int, source: bytes, at: int) -> Symbol:
     """An enclosing symbol after an edit inside it: same start, moved end, new body hash."""
     grown = copy.copy(sym)
+    if sym.doc_span is not None and sym.doc_span[0] >= at:  # a docstring below the edit
+        grown.doc_span = (sym.doc_span[0] + delta, sym.doc_span[1] + delta)
     grown.span = (sym.span[0], sym.span[1] + delta)
     grown.end = (sym.end[0] + rows, sym.end[1])
     grown.body_hash = body_hash(source, grown.span, sym.name_span)
@@ -145,6 +147,8 @@ def _shifted(sym: Symbol, delta: int, rows: int) -> Symbol:
     moved = copy.copy(sym)
     moved.span = (sym.span[0] + delta, sym.span[1] + delta)
     moved.name_span = (sym.name_span[0] + delta, sym.name_span[1] + delta)
+    if sym.doc_span is not None:
+        moved.doc_span = (sym.doc_span[0] + delta, sym.doc_span[1] + delta)
     moved.start = (sym.start[0] + rows, sym.start[1])
     moved.end = (sym.end[0] + rows, sym.end[1])
     moved.name_start = (sym.name_start[0] + rows, sym.name_start[1])

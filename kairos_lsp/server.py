@@ -37,6 +37,8 @@ from pygls.uris import to_fs_path
 
 from kairos_lsp import __version__
 from kairos_lsp.config import Settings
+from kairos_lsp.features import code_actions
+from kairos_lsp.features import diagnostics as diagnostics_feature
 from kairos_lsp.features import hover as hover_feature
 from kairos_lsp.session import Session, one_line
 
@@ -211,6 +213,7 @@ def initialize(ls: KairosServer, params: types.InitializeParams) -> None:
     settings = Settings.from_options(options)
     problems = list(settings.unknown)
     ls.session = Session(workspace_root(params), settings, ls.log)
+    ls.session.publish = functools.partial(_publish, ls)
     if problems:
         ls.show("warning", "kairos: ignoring bad initialization options: " + "; ".join(problems))
     error = ls.session.open_store()
@@ -295,21 +298,94 @@ async def hover(ls: KairosServer, params: types.HoverParams) -> types.Hover | No
                                params.position.character, ls.encoding)
 
 
-@server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
-                types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+def _publish(ls: KairosServer, uri: str, text: bytes, problems) -> None:
+    _quietly(ls.text_document_publish_diagnostics, types.PublishDiagnosticsParams(
+        uri=uri, diagnostics=diagnostics_feature.diagnostics(problems, text, ls.encoding)))
+
+
+@server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
+    code_action_kinds=[types.CodeActionKind.QuickFix, code_actions.FACT_KIND], resolve_provider=False))
 @_guard([])
 async def code_action(ls: KairosServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-    return []  # fixes for kairos diagnostics come with the diagnostics
+    session = ls.session
+    doc = session.documents.get(params.text_document.uri) if session else None
+    if doc is None or session.knowledge is None:
+        return []
+    await session.flush(doc.uri)
+    text, problems = session.problems_for(doc)
+    lines = diagnostics_feature.Lines(text)
+    start = lines.point(params.range.start, ls.encoding)
+    end = lines.point(params.range.end, ls.encoding)
+    actions = code_actions.fixes(problems, text, doc.uri, start, end, ls.encoding)
+    only = params.context.only
+    if not only or any(str(kind).startswith("source") for kind in only):
+        actions += code_actions.verdicts(session.knowledge, doc.path, start, lines.line(start[0]))
+    if only:
+        actions = [a for a in actions if any(str(a.kind).startswith(str(k)) for k in only)]
+    return actions
+
+
+def _command(fn):
+    """A command answers a one-line error instead of failing."""
+    @functools.wraps(fn)
+    async def run(ls: KairosServer, *args):
+        if ls.session is None or ls.session.store is None:
+            return {"error": "kairos: the memory is not open"}
+        try:
+            return await fn(ls.session, *args)
+        except Exception as exc:  # noqa: BLE001
+            log.exception("%s failed", fn.__name__)
+            message = f"kairos: {fn.__name__.replace('_', ' ')} failed: {one_line(exc)}"
+            ls.log("error", message)
+            return {"error": message}
+    del run.__wrapped__  # pygls passes the server only to a function whose first parameter is `ls`
+    return run
 
 
 @server.command("kairos.dreamNow")
-async def dream_now(ls: KairosServer, *args) -> dict | None:
+@_command
+async def dream_now(session: Session, *args) -> dict:
     """Consolidate now; returns the dream's counts when it is done."""
-    session = ls.session
-    if session is None or session.dreamer is None:
-        return None
     await session.flush_all()
     return (await session.dreamer.dream_now()).as_dict()
+
+
+@server.command("kairos.confirmFact")
+@_command
+async def confirm_fact(session: Session, fact_id=None, *args) -> dict:
+    """Confirm a fact (its id, as the code action passes it): it becomes firm and stays so."""
+    return await session.verdict(_fact_id(fact_id), confirm=True)
+
+
+@server.command("kairos.rejectFact")
+@_command
+async def reject_fact(session: Session, fact_id=None, *args) -> dict:
+    """Reject a fact: it is retracted and the same evidence never promotes it again."""
+    return await session.verdict(_fact_id(fact_id), confirm=False)
+
+
+@server.command("kairos.forget")
+@_command
+async def forget(session: Session, target=None, *args) -> dict:
+    """Forget a symbol (key or ``path::Qual.name``) or a file (path or URI)."""
+    if not isinstance(target, str) or not target:
+        raise ValueError("kairos.forget takes a symbol key, 'path::Qual.name', a path or a URI")
+    return await session.forget(target)
+
+
+@server.command("kairos.status")
+@_command
+async def status(session: Session, *args) -> dict:
+    """The memory's size and counts, the last dream, the LLM state."""
+    return session.status()
+
+
+def _fact_id(value) -> int:
+    if isinstance(value, dict):
+        value = value.get("id", value.get("fact"))
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
+        raise ValueError(f"expected a fact id, got {value!r}")
+    return int(value)
 
 
 # -- command line -----------------------------------------------------------------------

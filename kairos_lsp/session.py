@@ -35,8 +35,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Protocol
 
+from kairos_lsp.checks import Problem, check_file
 from kairos_lsp.config import Settings
 from kairos_lsp.documents import Document, Documents, Snapshot, diff_edit
+from kairos_lsp.dream import record_verdict
+from kairos_lsp.dream.forget import forget
 from kairos_lsp.dream.scheduler import IdleDreamer
 from kairos_lsp.extract import Extraction, extract_tree
 from kairos_lsp.reextract import reextract
@@ -50,6 +53,8 @@ from kairos_lsp.store import FileObservation, Store, StoreError, store_path
 SCAN_START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 Log = Callable[[str, str], None]  # (level: error|warning|info, one-line message)
+# Called on the event loop with (uri, the exact text checked, its problems).
+Publish = Callable[[str, bytes, list[Problem]], None]
 
 
 class Progress(Protocol):
@@ -84,6 +89,11 @@ class Session:
         self._scan_thread: threading.Thread | None = None
         self._ignored = IgnoreRules(root, settings.exclude) if root is not None else None
         self.closed = False
+        # Problems of open documents, computed off the event loop on their own connection.
+        self.publish: Publish | None = None
+        self.problems: dict[str, tuple[int | None, bytes, list[Problem]]] = {}
+        self._checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kairos-checks")
+        self._check_knowledge: Knowledge | None = None  # checks thread only
 
     # -- the memory ------------------------------------------------------------
 
@@ -108,7 +118,7 @@ class Session:
             return f"kairos: cannot open the memory at {path}: {one_line(exc)}; memory disabled"
         self.knowledge = Knowledge(self.store)
         self.dreamer = IdleDreamer(path, self.settings.idle_seconds, self.log,
-                                   busy=lambda: self.scanning)
+                                   busy=lambda: self.scanning, on_dreamed=lambda _: self.check_all())
         return None
 
     def _writer(self) -> Store:
@@ -133,7 +143,7 @@ class Session:
 
     def opened(self, doc: Document) -> None:
         if self.records(doc):
-            self._submit(doc.uri, self._record_opened, doc.snapshot())
+            self._submit(doc.uri, self._record_opened, doc.snapshot(), then=lambda: self.check(doc.uri))
 
     def changed(self, doc: Document) -> None:
         if not self.records(doc):
@@ -149,10 +159,13 @@ class Session:
         if self.dreamer is not None:
             self.dreamer.touch()
         if self.records(doc):
-            self._submit(doc.uri, self._record_saved, doc.snapshot())
+            # A save may change what other open files see (a signature, a rename): check them all.
+            self._submit(doc.uri, self._record_saved, doc.snapshot(), then=self.check_all)
 
     def closed_document(self, doc: Document) -> None:
         self._cancel_timer(doc.uri)
+        if self.problems.pop(doc.uri, None) is not None and self.publish is not None:
+            self.publish(doc.uri, doc.text, [])
         if self.records(doc):
             self._submit(doc.uri, self._record_closed, doc.path)
 
@@ -185,21 +198,107 @@ class Session:
         if timer is not None:
             timer.cancel()
 
-    def _submit(self, uri: str, fn: Callable, *args) -> None:
+    def _submit(self, uri: str, fn: Callable, *args, then: Callable[[], None] | None = None) -> None:
         if self.closed:
             return
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._memory, fn, *args)
         self._pending[uri] = future
-        future.add_done_callback(functools.partial(self._done, uri))
+        future.add_done_callback(functools.partial(self._done, uri, then))
 
-    def _done(self, uri: str, future: asyncio.Future) -> None:
+    def _done(self, uri: str, then: Callable[[], None] | None, future: asyncio.Future) -> None:
         if self._pending.get(uri) is future:
             del self._pending[uri]
         if self.dreamer is not None and not self.closed:
             self.dreamer.kick()  # new observations: consolidate them once the user is idle
         if not future.cancelled() and future.exception() is not None:
             self.log("error", f"kairos: could not record {uri}: {one_line(future.exception())}")
+        elif then is not None and not self.closed:
+            then()
+
+    # -- problems (diagnostics) -------------------------------------------------
+
+    def check_all(self) -> None:
+        """Re-check every open document (after a dream or a save)."""
+        for doc in self.documents:
+            self.check(doc.uri)
+
+    def check(self, uri: str) -> None:
+        """Compute the problems of an open document off the event loop, then publish them."""
+        doc = self.documents.get(uri)
+        if doc is None or self.closed or not self.records(doc) or doc.tree is None:
+            return
+        future = asyncio.get_running_loop().run_in_executor(self._checks, self._check, doc.snapshot())
+        future.add_done_callback(functools.partial(self._checked, uri))
+
+    def _check(self, snap: Snapshot) -> tuple[Snapshot, list[Problem]]:
+        if self._check_knowledge is None:
+            self._check_knowledge = Knowledge(Store(self.store_file))
+        return snap, check_file(self._check_knowledge, snap.path, snap.language, snap.text, snap.tree)
+
+    def _checked(self, uri: str, future: asyncio.Future) -> None:
+        if future.cancelled() or self.closed:
+            return
+        if future.exception() is not None:
+            self.log("error", f"kairos: could not check {uri}: {one_line(future.exception())}")
+            return
+        snap, problems = future.result()
+        if uri not in self.documents:
+            return  # closed meanwhile
+        self.problems[uri] = (snap.version, snap.text, problems)
+        if self.publish is not None:
+            self.publish(uri, snap.text, problems)
+
+    def problems_for(self, doc: Document) -> tuple[bytes, list[Problem]]:
+        """The problems of ``doc`` as it is now (recomputed here if the last check is outdated)."""
+        cached = self.problems.get(doc.uri)
+        if cached is not None and cached[1] == doc.text:
+            return cached[1], cached[2]
+        if self.knowledge is None or doc.tree is None or not self.records(doc):
+            return doc.text, []
+        return doc.text, check_file(self.knowledge, doc.path, doc.language, doc.text, doc.tree)
+
+    # -- commands -----------------------------------------------------------------
+
+    async def verdict(self, fact_id: int, confirm: bool) -> dict:
+        """Confirm or reject a fact; the dream applies it before this returns."""
+        await self.dreamer.run(lambda store: record_verdict(store, int(fact_id), confirm))
+        self.check_all()
+        row = self.store.db.execute("SELECT subject, predicate, object, status, verdict FROM facts "
+                                    "WHERE id = ?", (int(fact_id),)).fetchone()
+        return dict(zip(("subject", "predicate", "value", "status", "verdict"), row)) if row else {}
+
+    async def forget(self, target: str) -> dict:
+        """Forget a symbol (key, or ``path::Qual.name``) or a file (path or URI)."""
+        target = self._target(target)
+        await self.flush_all()
+        counts = await asyncio.get_running_loop().run_in_executor(
+            self._memory, lambda: forget(self._writer(), target))
+        self.check_all()
+        return {"forgot": target, **counts}
+
+    def _target(self, target: str) -> str:
+        doc = self.documents.get(target)
+        if doc is not None:
+            return doc.path
+        if "::" in target:
+            path, qualname = target.split("::", 1)
+            row = self.store.symbol_by_qualname(path, qualname) if self.store else None
+            if row is not None:
+                return row["key"]
+        return target
+
+    def status(self) -> dict:
+        """``kairos.status``: the memory's size and counts, the last dream, the LLM, the scan."""
+        out = self.knowledge.status() if self.knowledge is not None else {"store": None}
+        provider = self.settings.llm_provider
+        # Nothing leaves the machine unless the user opted in (and the Claude client is not built yet).
+        out["llm"] = {"provider": provider, "model": self.settings.llm_model,
+                      "state": "off: everything stays on this machine" if provider == "none"
+                      else "requested, but this version has no Claude client yet: nothing is sent"}
+        out["scanning"] = self.scanning
+        out["open_documents"] = len(self.documents)
+        return out
 
     # -- buffers (memory thread) -------------------------------------------------
 
@@ -349,6 +448,8 @@ class Session:
             self._scan_thread.join(timeout)
         if self.dreamer is not None:
             self.dreamer.close()
+        self._checks.submit(self._close_checks)
+        self._checks.shutdown(wait=True, cancel_futures=True)
         self._memory.submit(self._close_writer)
         self._memory.shutdown(wait=True, cancel_futures=False)
         if self.store is not None:
@@ -356,6 +457,11 @@ class Session:
             self.store = None
         if self._temp_dir:
             shutil.rmtree(self._temp_dir, ignore_errors=True)
+
+    def _close_checks(self) -> None:
+        if self._check_knowledge is not None:
+            self._check_knowledge.store.close()
+            self._check_knowledge = None
 
     def _close_writer(self) -> None:
         if self._memory_store is not None:

@@ -101,6 +101,16 @@ class IdleDreamer:
             self.on_dreamed(report)
         return report
 
+    async def run(self, fn: Callable[[Store], object]):
+        """Run ``fn(store)`` on the dream thread, between dreams (a verdict, a forget)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._call, fn)
+
+    def _call(self, fn: Callable[[Store], object]):
+        if self._store is None:
+            self._store = Store(self.store_file)
+        return fn(self._store)
+
     def close(self) -> None:
         self._closing = True
         if self._timer is not None:

@@ -260,6 +260,26 @@ class Store:
             [(first + i, s, p, o, negated, version) for i, (s, p, o) in enumerate(triples)])
         return first
 
+    def record_outcomes(self, outcomes: Iterable[tuple[str, bool, str]], source: str = "terminal") -> int:
+        """Test outcomes seen in a captured run: ``(symbol key, failed, detail)``.
+
+        Each becomes a ``test_failed`` or ``test_passed`` observation, in a
+        version per file that cites the file's content as it was then. Returns
+        how many were recorded. (``kairos run`` feeds this; tests may too.)
+        """
+        stamp = now()
+        by_path: dict[str, list[tuple[str, str, str]]] = {}
+        for subject, failed, detail in outcomes:
+            path = subject.split(":", 2)[1] if subject.count(":") >= 1 else subject
+            by_path.setdefault(path, []).append(
+                (subject, "test_failed" if failed else "test_passed", " ".join(str(detail).split())[:500]))
+        with self._write() as conn:
+            for path, triples in by_path.items():
+                known = conn.execute("SELECT content_hash FROM files WHERE path = ?", (path,)).fetchone()
+                self._append(conn, triples, 0, self._version(conn, path, known[0] if known else None,
+                                                             source, stamp))
+        return sum(len(t) for t in by_path.values())
+
     def forget_files(self, paths: Iterable[str], source: str = "parse") -> WriteResult:
         """Files that are gone: everything they asserted is negated, their symbols dropped."""
         result = WriteResult()

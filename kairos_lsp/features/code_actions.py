@@ -1,0 +1,67 @@
+"""Code actions: the fixes of kairos problems, and confirm / reject for facts.
+
+Nothing is applied here: each fix is a ``WorkspaceEdit`` the user may choose;
+a verdict is a command the editor runs when the user picks it.
+"""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from kairos_lsp.checks import Problem
+from kairos_lsp.features.diagnostics import Lines, diagnostic
+from kairos_lsp.knowledge import Knowledge
+
+FACT_KIND = "source.kairos.fact"  # a custom kind, advertised by the server
+VERDICT_PREDICATES = ("may_handle", "pure", "role", "summary", "tested_by")
+_LABELS = {"may_handle": "handles", "pure": "is pure", "role": "role", "summary": "summary",
+           "tested_by": "tested by"}
+
+
+def fixes(problems: list[Problem], text: bytes, uri: str, start: tuple[int, int], end: tuple[int, int],
+          encoding: str) -> list[types.CodeAction]:
+    """Quick fixes of the problems that overlap the byte-point range [start, end]."""
+    lines = Lines(text)
+    actions = []
+    for problem in problems:
+        if problem.end < start or problem.start > end or not problem.fixes:
+            continue
+        shown = diagnostic(problem, lines, encoding)
+        for fix in problem.fixes:
+            edits = [types.TextEdit(range=lines.range(e.start, e.end, encoding), new_text=e.text)
+                     for e in fix.edits]
+            actions.append(types.CodeAction(
+                title=fix.title, kind=types.CodeActionKind.QuickFix, diagnostics=[shown],
+                is_preferred=fix.preferred or None,
+                edit=types.WorkspaceEdit(changes={uri: edits})))
+    return actions
+
+
+def verdicts(knowledge: Knowledge, path: str, point: tuple[int, int], line_text: bytes) -> list[types.CodeAction]:
+    """``Confirm`` / ``Reject`` for what the memory believes about the symbol under the cursor."""
+    row = knowledge.symbol_at(path, point[0], point[1], line_text)
+    if row is None:
+        row = knowledge.store.symbol_at(path, point[0], point[1])
+    if row is None:
+        return []
+    actions = []
+    for fact in knowledge.live_facts(row["key"]):
+        if fact["predicate"] not in VERDICT_PREDICATES or fact["verdict"] == "confirmed":
+            continue
+        label = _label(row["qualname"] or row["path"], fact)
+        if fact["status"] != "firm":
+            actions.append(_command(f"Confirm: {label}", "kairos.confirmFact", fact["id"]))
+        actions.append(_command(f"Reject: {label}", "kairos.rejectFact", fact["id"]))
+    return actions
+
+
+def _label(name: str, fact: dict) -> str:
+    value = fact["object"]
+    value = "" if value == "true" else " " + (value if len(value) <= 60 else value[:59] + "…")
+    status = "" if fact["status"] == "firm" else f" ({fact['status']}, {fact['confidence']:.2f})"
+    return f"`{name}` {_LABELS.get(fact['predicate'], fact['predicate'])}{value}{status}"
+
+
+def _command(title: str, command: str, fact_id: int) -> types.CodeAction:
+    return types.CodeAction(title=title, kind=FACT_KIND,
+                            command=types.Command(title=title, command=command, arguments=[fact_id]))

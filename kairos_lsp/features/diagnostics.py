@@ -1,0 +1,62 @@
+"""Diagnostics: :class:`kairos_lsp.checks.Problem` as LSP, ``source: "kairos"``.
+
+Positions are converted against the exact text the problems were computed
+on (a snapshot), so a diagnostic never points into an edit made meanwhile.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from lsprotocol import types
+
+from kairos_lsp.checks import Problem
+from kairos_lsp.documents import from_byte_col
+
+SOURCE = "kairos"
+_SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning,
+             "information": types.DiagnosticSeverity.Information, "hint": types.DiagnosticSeverity.Hint}
+
+
+class Lines:
+    """LSP positions for tree-sitter points in one text."""
+
+    def __init__(self, text: bytes):
+        self.text = text
+        self.starts = [0]
+        at = text.find(b"\n")
+        while at != -1:
+            self.starts.append(at + 1)
+            at = text.find(b"\n", at + 1)
+
+    def line(self, row: int) -> bytes:
+        if row >= len(self.starts):
+            return b""
+        end = self.starts[row + 1] - 1 if row + 1 < len(self.starts) else len(self.text)
+        return self.text[self.starts[row]:end].rstrip(b"\r")
+
+    def position(self, point: tuple[int, int], encoding: str) -> types.Position:
+        row, col = point
+        return types.Position(line=row, character=from_byte_col(self.line(row), col, encoding))
+
+    def range(self, start: tuple[int, int], end: tuple[int, int], encoding: str) -> types.Range:
+        return types.Range(start=self.position(start, encoding), end=self.position(end, encoding))
+
+    def point(self, position: types.Position, encoding: str) -> tuple[int, int]:
+        from kairos_lsp.documents import to_byte_col
+        return position.line, to_byte_col(self.line(position.line), position.character, encoding)
+
+    def row_of(self, offset: int) -> int:
+        return bisect_right(self.starts, offset) - 1
+
+
+def diagnostic(problem: Problem, lines: Lines, encoding: str) -> types.Diagnostic:
+    return types.Diagnostic(
+        range=lines.range(problem.start, problem.end, encoding),
+        message=problem.message, severity=_SEVERITY.get(problem.severity), code=problem.code,
+        source=SOURCE, data={"subject": problem.subject} if problem.subject else None)
+
+
+def diagnostics(problems: list[Problem], text: bytes, encoding: str) -> list[types.Diagnostic]:
+    lines = Lines(text)
+    return [diagnostic(p, lines, encoding) for p in problems]

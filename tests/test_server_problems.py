@@ -1,0 +1,296 @@
+"""Diagnostics and code actions end to end: a real server over stdio, real edits.
+
+One story per language: a library changes (a signature grows, a function is
+renamed, another deleted, a docstring left behind) while a caller is open.
+Each kairos diagnostic must appear where it should; applying the returned
+fix must give code that parses and clears the diagnostic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from kairos_lsp.extract import parse
+from kairos_lsp.store import Store
+from test_server import initialize, open_doc, scan_done, wait_for
+
+
+@dataclass
+class Story:
+    language: str
+    lib: str
+    app: str
+    lib_before: str
+    lib_after: str
+    app_text: str
+    app_without_missing: str  # the caller once the user removed the deleted function's use
+    new_name: str
+    price_key: str
+
+
+PY = Story(
+    language="python", lib="lib/prices.py", app="app.py",
+    lib_before='''"""Prices."""
+
+
+def price(item, qty):
+    """Price of an order line.
+
+    Args:
+        item: what is sold.
+        qty: how many.
+    """
+    return item.cost * qty
+
+
+def old_name(x):
+    return x * 2 + 1
+
+
+def legacy_discount(x):
+    return x * 0.9
+''',
+    lib_after='''"""Prices."""
+
+
+def price(item, qty, currency):
+    """Price of an order line.
+
+    Args:
+        item: what is sold.
+        qty: how many.
+    """
+    return item.cost * qty * currency.rate
+
+
+def new_name(x):
+    return x * 2 + 1
+''',
+    app_text='''from lib.prices import price, old_name, legacy_discount
+
+
+def checkout(item):
+    total = price(item, 2)
+    return old_name(total) + legacy_discount(total)
+''',
+    app_without_missing='''from lib.prices import price, old_name
+
+
+def checkout(item):
+    total = price(item, 2)
+    return old_name(total)
+''',
+    new_name="new_name", price_key="python:lib/prices.py:price")
+
+TS = Story(
+    language="typescript", lib="web/prices.ts", app="web/app.ts",
+    lib_before='''/**
+ * Price of an order line.
+ * @param item what is sold
+ * @param qty how many
+ */
+export function price(item: { cost: number }, qty: number): number {
+  return item.cost * qty;
+}
+
+export function oldName(x: number): number {
+  return x * 2 + 1;
+}
+
+export function legacyDiscount(x: number): number {
+  return x * 0.9;
+}
+''',
+    lib_after='''/**
+ * Price of an order line.
+ * @param item what is sold
+ * @param qty how many
+ */
+export function price(item: { cost: number }, qty: number, currency: { rate: number }): number {
+  return item.cost * qty * currency.rate;
+}
+
+export function newName(x: number): number {
+  return x * 2 + 1;
+}
+''',
+    app_text='''import { price, oldName, legacyDiscount } from "./prices";
+
+export function checkout(item: { cost: number }): number {
+  const total = price(item, 2);
+  return oldName(total) + legacyDiscount(total);
+}
+''',
+    app_without_missing='''import { price, oldName } from "./prices";
+
+export function checkout(item: { cost: number }): number {
+  const total = price(item, 2);
+  return oldName(total);
+}
+''',
+    new_name="newName", price_key="typescript:web/prices.ts:price")
+
+
+# -- helpers ------------------------------------------------------------------------
+
+
+def kairos(client: LanguageClient, uri: str) -> list[types.Diagnostic]:
+    return [d for d in client.diagnostics.get(uri, []) if d.source == "kairos"]
+
+
+def codes(client: LanguageClient, uri: str) -> list[str]:
+    return sorted(d.code for d in kairos(client, uri))
+
+
+async def command(client: LanguageClient, name: str, *arguments):
+    return await asyncio.wait_for(client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=name, arguments=list(arguments))), 30)
+
+
+async def actions_for(client: LanguageClient, uri: str, diagnostic: types.Diagnostic):
+    return await asyncio.wait_for(client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=diagnostic.range,
+        context=types.CodeActionContext(diagnostics=[diagnostic]))), 15) or []
+
+
+def apply(text: str, edits: list[types.TextEdit]) -> str:
+    """Apply LSP edits (ASCII text: UTF-16 columns are character columns)."""
+    lines = text.split("\n")
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+
+    def at(pos: types.Position) -> int:
+        return offsets[pos.line] + pos.character
+
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        text = text[:at(edit.range.start)] + edit.new_text + text[at(edit.range.end):]
+    return text
+
+
+class Buffer:
+    """An open document the test edits like a user: change, write to disk, save."""
+
+    def __init__(self, client: LanguageClient, root, rel: str, language: str):
+        self.client, self.path, self.language = client, root / rel, language
+        self.text = self.path.read_text()
+        self.version = 1
+        self.uri = open_doc(client, root, rel, language)
+
+    def save(self, text: str) -> None:
+        self.version += 1
+        self.text = text
+        self.client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=self.uri, version=self.version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+        self.path.write_text(text)
+        self.client.text_document_did_save(types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=self.uri)))
+
+    async def fix(self, diagnostic: types.Diagnostic, title_part: str) -> str:
+        """Apply the code action whose title holds ``title_part``; returns the new text."""
+        actions = await actions_for(self.client, self.uri, diagnostic)
+        chosen = [a for a in actions if getattr(a, "edit", None) is not None and title_part in a.title]
+        assert chosen, f"no fix {title_part!r} among {[a.title for a in actions]}"
+        fixed = apply(self.text, chosen[0].edit.changes[self.uri])
+        tree = parse(fixed.encode(), self.language)
+        assert not tree.root_node.has_error, f"the fix does not parse:\n{fixed}"
+        self.save(fixed)
+        return fixed
+
+
+async def start(client: LanguageClient, tmp_path, story: Story):
+    root = tmp_path / "ws"
+    for rel, text in {story.lib: story.lib_before, story.app: story.app_text,
+                      "lib/__init__.py": ""}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    store_file = tmp_path / "memory.db"
+    await initialize(client, root, {"storePath": str(store_file), "dream": {"idleSeconds": 3600}})
+    await scan_done(client)
+    await command(client, "kairos.dreamNow")
+    return root, store_file
+
+
+def one(client: LanguageClient, uri: str, code: str, line_text: str, text: str) -> types.Diagnostic:
+    """The kairos diagnostic ``code`` on the line of ``text`` holding ``line_text``."""
+    line = next(i for i, t in enumerate(text.split("\n")) if line_text in t)
+    found = [d for d in kairos(client, uri) if d.code == code and d.range.start.line == line]
+    assert found, f"no {code} on line {line}: {[(d.code, d.range.start.line) for d in kairos(client, uri)]}"
+    return found[0]
+
+
+# -- the stories -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("story", [PY, TS], ids=["python", "typescript"])
+async def test_a_library_change_shows_in_its_callers_and_each_fix_clears_it(
+        client: LanguageClient, tmp_path, story: Story):
+    root, _ = await start(client, tmp_path, story)
+    app = Buffer(client, root, story.app, story.language)
+    lib = Buffer(client, root, story.lib, story.language)
+    await asyncio.sleep(0.3)
+    assert codes(client, app.uri) == [] and codes(client, lib.uri) == []
+
+    lib.save(story.lib_after)
+    await command(client, "kairos.dreamNow")
+    await wait_for(lambda: codes(client, app.uri) == ["missing-symbol", "missing-symbol", "renamed-symbol",
+                                                      "renamed-symbol", "stale-call"],
+                   what=f"the caller's diagnostics, got {codes(client, app.uri)}")
+    await wait_for(lambda: codes(client, lib.uri) == ["docstring-drift"], what="docstring drift")
+
+    stale = one(client, app.uri, "stale-call", "price(item, 2)", app.text)
+    assert "currency" in stale.message and stale.severity == types.DiagnosticSeverity.Warning
+    old = "old_name" if story.language == "python" else "oldName"
+    renamed = one(client, app.uri, "renamed-symbol", f"{old}(total)", app.text)
+    assert story.new_name in renamed.message
+    missing = one(client, app.uri, "missing-symbol", "Discount(total)" if story.language != "python"
+                  else "legacy_discount(total)", app.text)
+    assert "no longer exists" in missing.message
+    drift = kairos(client, lib.uri)[0]
+    assert "currency" in drift.message
+
+    # The user removes the use of the deleted function: missing-symbol clears.
+    app.save(story.app_without_missing)
+    await wait_for(lambda: codes(client, app.uri) == ["renamed-symbol", "renamed-symbol", "stale-call"],
+                   what=f"missing-symbol cleared, got {codes(client, app.uri)}")
+
+    # Each fix in turn: the edit parses and its diagnostic goes away.
+    fixed = await app.fix(one(client, app.uri, "renamed-symbol", f"{old}(total)", app.text), "new name")
+    assert old not in fixed and fixed.count(story.new_name) == 2
+    await wait_for(lambda: codes(client, app.uri) == ["stale-call"], what=f"rename fixed, got {codes(client, app.uri)}")
+
+    fixed = await app.fix(one(client, app.uri, "stale-call", "price(item, 2", app.text), "missing argument")
+    assert "currency" in fixed
+    await wait_for(lambda: codes(client, app.uri) == [], what=f"stale call fixed, got {codes(client, app.uri)}")
+
+    fixed = await lib.fix(kairos(client, lib.uri)[0], "documentation")
+    assert "currency" in fixed.split("*/")[0] if story.language != "python" else "currency:" in fixed
+    await wait_for(lambda: codes(client, lib.uri) == [], what=f"docstring fixed, got {codes(client, lib.uri)}")
+
+
+@pytest.mark.parametrize("story", [PY, TS], ids=["python", "typescript"])
+async def test_a_failed_test_shows_until_it_passes_again(client: LanguageClient, tmp_path, story: Story):
+    root, store_file = await start(client, tmp_path, story)
+    lib = Buffer(client, root, story.lib, story.language)
+    await asyncio.sleep(0.3)
+    store = Store(store_file)
+    try:
+        store.record_outcomes([(story.price_key, True, "test_price: AssertionError: 4 != 5")])
+        await command(client, "kairos.dreamNow")
+        await wait_for(lambda: codes(client, lib.uri) == ["recent-failure"], what="recent-failure")
+        failure = kairos(client, lib.uri)[0]
+        assert failure.severity == types.DiagnosticSeverity.Information
+        assert "AssertionError: 4 != 5" in failure.message
+        assert lib.text.split("\n")[failure.range.start.line].find("price") >= 0
+
+        store.record_outcomes([(story.price_key, False, "test_price passed")])
+        await command(client, "kairos.dreamNow")
+        await wait_for(lambda: codes(client, lib.uri) == [], what="the failure cleared")
+    finally:
+        store.close()
