@@ -20,7 +20,7 @@ from kairos_lsp.dream import cursor, dream_log, facts_for, history, successor
 from kairos_lsp.dream.read import decode_value
 from kairos_lsp.resolve import Found, Gone, Resolver, Target
 from kairos_lsp.store import Store
-from kairos_lsp.store.migrations import CALLEE_NAME
+from kairos_lsp.store.migrations import CALLEE_NAME, IMPORTED_NAME
 
 _WORD = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$]*")
 _DOTTED_TAIL = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$.]*$")
@@ -131,12 +131,15 @@ class Knowledge:
             return Callers()
         found = Callers()
         seen: set[str] = set()
+        names = [row["name"], *(alias for (alias,) in self.store.db.execute(
+            f"SELECT DISTINCT json_extract(object, '$.alias') FROM observations "
+            f"WHERE predicate = 'imports' AND {IMPORTED_NAME} = ?", (row["name"],)) if alias)]
         rows = self.store.db.execute(
             "SELECT o.subject, o.object, v.path FROM observations o "
             "JOIN versions v ON v.id = o.version_id "
             "JOIN current c ON c.path = v.path AND c.observation_id = o.id "
-            f"WHERE o.predicate = 'calls' AND {CALLEE_NAME} = ? LIMIT ?",
-            (row["name"], _CALLER_CANDIDATES + 1)).fetchall()
+            f"WHERE o.predicate = 'calls' AND {CALLEE_NAME} IN ({','.join('?' * len(names))}) LIMIT ?",
+            (*names, _CALLER_CANDIDATES + 1)).fetchall()
         found.more = len(rows) > _CALLER_CANDIDATES
         for subject, callee, path in rows[:_CALLER_CANDIDATES]:
             if subject in seen or subject == key:

@@ -52,10 +52,29 @@ IDENTIFIER_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234567
 CALLEE_NAME = f"substr(object, length(rtrim(object, '{IDENTIFIER_CHARS}')) + 1)"
 
 
+IMPORTED_NAME = "json_extract(object, '$.name')"
+
+
 @migrations()
 def m005_callee_index(db: Database) -> None:
     db.execute(f"CREATE INDEX IF NOT EXISTS observations_callee ON observations({CALLEE_NAME}) "
                "WHERE predicate = 'calls'")
+    # "Under which aliases is X imported" (``from m import X as y``), for its callers.
+    db.execute(f"CREATE INDEX IF NOT EXISTS observations_imported ON observations({IMPORTED_NAME}) "
+               "WHERE predicate = 'imports'")
+
+
+
+@migrations()
+def m006_observed_facts(db: Database) -> None:
+    # An observed fact asserts exactly what its first observation says, seen when
+    # that observation's version was: keep only what can change about it (status,
+    # confidence, ...) in a lean table keyed by that observation, and show both
+    # kinds of facts through the ``facts`` view, as before.
+    code = "\n".join(line.split("--", 1)[0] for line in _OBSERVED_FACTS_SQL.splitlines())
+    for statement in code.split(";"):
+        if statement.strip():
+            db.execute(statement)
 
 
 _FACTS_SQL = """
@@ -133,6 +152,48 @@ CREATE TABLE summary_cache (
     body_key TEXT PRIMARY KEY,
     summary  TEXT NOT NULL
 ) WITHOUT ROWID
+"""
+
+
+_OBSERVED_FACTS_SQL = """
+-- Facts with origin 'observed': subject, predicate, object and valid_from are
+-- those of the observation first_observation (and of its version).
+CREATE TABLE observed_facts (
+    first_observation INTEGER PRIMARY KEY REFERENCES observations(id),
+    id                INTEGER NOT NULL,  -- the fact id (one sequence with derived_facts)
+    status            TEXT NOT NULL
+                      CHECK (status IN ('tentative', 'firm', 'superseded', 'retracted')),
+    confidence        REAL NOT NULL,
+    evidence_count    INTEGER NOT NULL,
+    valid_to          TEXT,
+    superseded_by     INTEGER,
+    verdict           TEXT CHECK (verdict IN ('confirmed', 'rejected')),
+    ended_by          INTEGER
+);
+INSERT INTO observed_facts (first_observation, id, status, confidence, evidence_count, valid_to,
+                            superseded_by, verdict, ended_by)
+    SELECT first_observation, id, status, confidence, evidence_count, valid_to, superseded_by,
+           verdict, ended_by FROM facts WHERE origin = 'observed';
+CREATE UNIQUE INDEX observed_facts_id ON observed_facts(id);
+CREATE INDEX observed_facts_verdict ON observed_facts(first_observation) WHERE verdict IS NOT NULL;
+DELETE FROM facts WHERE origin = 'observed';
+-- Every other fact (insight, link, summary, user) keeps its full row.
+ALTER TABLE facts RENAME TO derived_facts;
+-- Bodies by hash, for renames and moves (the observed body_hash facts have no text of their own).
+CREATE INDEX observations_body_hash ON observations(object) WHERE predicate = 'body_hash';
+-- Every fact, with the columns of version 4. Queries by subject (or id) reach
+-- both tables through their indexes.
+CREATE VIEW facts AS
+SELECT f.id AS id, o.subject AS subject, o.predicate AS predicate, o.object AS object,
+       'observed' AS origin, f.status AS status, f.confidence AS confidence,
+       f.evidence_count AS evidence_count, v.observed_at AS valid_from, f.valid_to AS valid_to,
+       f.superseded_by AS superseded_by, f.verdict AS verdict,
+       f.first_observation AS first_observation, f.ended_by AS ended_by
+FROM observed_facts f JOIN observations o ON o.id = f.first_observation
+JOIN versions v ON v.id = o.version_id
+UNION ALL
+SELECT id, subject, predicate, object, origin, status, confidence, evidence_count, valid_from,
+       valid_to, superseded_by, verdict, first_observation, ended_by FROM derived_facts
 """
 
 

@@ -1,0 +1,227 @@
+"""Name resolution across files, callers, and the call-fit rules, on a real store.
+
+Each test writes a small workspace, scans it into a real SQLite store (and
+dreams where history matters), then asks what a name means or what a file's
+problems are.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kairos_lsp.checks import apply_fix, check_file
+from kairos_lsp.config import Settings
+from kairos_lsp.dream import dream
+from kairos_lsp.extract import parse
+from kairos_lsp.knowledge import Knowledge
+from kairos_lsp.resolve import Found, Gone
+from kairos_lsp.scan import scan_workspace
+from kairos_lsp.store import Store
+
+
+def workspace(root: Path, files: dict[str, str]) -> Knowledge:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    store = Store(root / ".kairos" / "memory.db")
+    scan_workspace(root, store, Settings())
+    return Knowledge(store)
+
+
+def rewrite(knowledge: Knowledge, root: Path, files: dict[str, str | None]) -> None:
+    for rel, text in files.items():
+        if text is None:
+            (root / rel).unlink()
+        else:
+            (root / rel).write_text(text)
+    scan_workspace(root, knowledge.store, Settings())
+    dream(knowledge.store, trigger="test")
+
+
+def problems(knowledge: Knowledge, root: Path, rel: str, language: str = "python"):
+    source = (root / rel).read_bytes()
+    return check_file(knowledge, rel, language, source, parse(source, language))
+
+
+PY_FILES = {
+    "pkg/__init__.py": "from .impl import helper\nfrom .more import *\n",
+    "pkg/impl.py": "def helper(a, b=1):\n    return a + b\n\n\nclass Box:\n    def open(self, x):\n"
+                   "        return self.close(x)\n\n    def close(self, x):\n        return x\n",
+    "pkg/more.py": "def extra():\n    return 1\n",
+    "pkg/sub/deep.py": "from ..impl import helper as h\n\n\ndef go():\n    return h(1)\n",
+    "app.py": "import pkg\nimport pkg.impl as im\nfrom pkg import (helper, extra)\nfrom pkg.impl import Box as B\n"
+              "\n\ndef main():\n    helper(1)\n    pkg.helper(2)\n    im.Box()\n    extra()\n    B.open\n",
+}
+
+
+@pytest.mark.parametrize("path,text,scope,expected", [
+    ("app.py", "helper", None, "python:pkg/impl.py:helper"),          # re-exported by the package
+    ("app.py", "pkg.helper", None, "python:pkg/impl.py:helper"),      # import pkg, then pkg.helper
+    ("app.py", "im.Box", None, "python:pkg/impl.py:Box"),             # import a.b as x
+    ("app.py", "extra", None, "python:pkg/more.py:extra"),            # through a star import
+    ("app.py", "B.open", None, "python:pkg/impl.py:Box.open"),        # an aliased class's method
+    ("pkg/sub/deep.py", "h", None, "python:pkg/impl.py:helper"),     # relative, two levels, aliased
+    ("pkg/impl.py", "self.close", "Box.open", "python:pkg/impl.py:Box.close"),
+    ("app.py", "print", None, None),                                  # a builtin: not ours
+])
+def test_python_names_resolve_through_imports(tmp_path, path, text, scope, expected):
+    knowledge = workspace(tmp_path, PY_FILES)
+    target = knowledge.resolver.lookup(path, text, scope)
+    assert (target.key if isinstance(target, Found) else target) == expected
+
+
+TS_FILES = {
+    "web/m.ts": "export function add(a: number, b: number): number { return a + b; }\n",
+    "web/index.ts": "export { add } from './m';\nexport * from './n';\n",
+    "web/n.ts": "export function neg(a: number): number { return -a; }\n",
+    "web/app.ts": "import { add as plus, neg } from './index';\nimport * as M from './m.js';\n"
+                  "plus(1, 2); M.add(1, 2); neg(3);\n",
+    "web/lib/index.js": "export function lib() { return 1; }\n",
+    "web/use.js": "import { lib } from './lib';\nlib();\n",
+}
+
+
+@pytest.mark.parametrize("path,text,expected", [
+    ("web/app.ts", "plus", "typescript:web/m.ts:add"),     # aliased, re-exported by index.ts
+    ("web/app.ts", "M.add", "typescript:web/m.ts:add"),    # namespace import, ".js" meaning ".ts"
+    ("web/app.ts", "neg", "typescript:web/n.ts:neg"),      # export * from
+    ("web/use.js", "lib", "javascript:web/lib/index.js:lib"),  # a folder's index file
+])
+def test_typescript_names_resolve_through_imports(tmp_path, path, text, expected):
+    knowledge = workspace(tmp_path, TS_FILES)
+    target = knowledge.resolver.lookup(path, text)
+    assert isinstance(target, Found) and target.key == expected
+
+
+def test_callers_are_counted_across_files_by_resolution_not_by_name(tmp_path):
+    knowledge = workspace(tmp_path, {
+        **PY_FILES,
+        "other.py": "def helper(x):\n    return x\n\n\ndef use():\n    return helper(3)\n",  # another helper
+    })
+    callers = knowledge.callers("python:pkg/impl.py:helper", limit=10)
+    assert sorted(c["key"] for c in callers.first) == ["python:app.py:main", "python:pkg/sub/deep.py:go"]
+    assert callers.count == 2
+    assert [c["key"] for c in knowledge.callers("python:other.py:helper").first] == ["python:other.py:use"]
+
+
+def test_a_renamed_and_a_deleted_function_are_told_apart(tmp_path):
+    knowledge = workspace(tmp_path, {
+        "lib.py": "def old(x):\n    return x * 2 + 1\n\n\ndef dropped(x):\n    return x - 1\n",
+        "app.py": "from lib import old, dropped\n\nold(1)\ndropped(2)\n",
+    })
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"lib.py": "def new(x):\n    return x * 2 + 1\n"})
+    assert knowledge.resolver.lookup("app.py", "old") == Gone("python:lib.py:old", "python:lib.py:new", "renamed_to")
+    assert knowledge.resolver.lookup("app.py", "dropped") == Gone("python:lib.py:dropped")
+    found = problems(knowledge, tmp_path, "app.py")
+    assert [(p.code, p.start[0]) for p in found] == [("renamed-symbol", 0), ("missing-symbol", 0),
+                                                     ("renamed-symbol", 2), ("missing-symbol", 3)]
+    fixed = apply_fix((tmp_path / "app.py").read_bytes(), found[0].fixes[0])
+    assert fixed == b"from lib import new, dropped\n\nnew(1)\ndropped(2)\n"
+
+
+CALLEE = '''import functools
+
+
+def kw(a, *, key, flag=False):
+    return a
+
+
+def pos(a, b, /, c=0):
+    return a
+
+
+def many(*args, **options):
+    return args
+
+
+def renamed_kw(a, unit):
+    return a
+
+
+class Account:
+    def __init__(self, owner, currency):
+        self.owner = owner
+
+    def deposit(self, amount, note=None):
+        return amount
+
+    def audit(self):
+        return self.deposit()
+
+
+def logged(fn):
+    return fn
+
+
+@logged
+def wrapped(a, b):
+    return a
+
+
+@functools.lru_cache
+def cached(a, b):
+    return a
+'''
+
+CALLER = '''from callee import kw, pos, many, renamed_kw, Account, wrapped, cached
+
+
+def use():
+    kw(1)
+    kw(1, key=2)
+    pos(1)
+    pos(1, 2, 3, 4)
+    many(1, 2, x=3)
+    renamed_kw(1, units=2)
+    Account("me")
+    Account("me", "EUR")
+    wrapped(1)
+    cached(1)
+    kw(*[1], **{"key": 2})
+'''
+
+
+def test_call_fit_rules(tmp_path):
+    knowledge = workspace(tmp_path, {"callee.py": CALLEE, "caller.py": CALLER})
+    found = {(p.start[0], p.code): p for p in problems(knowledge, tmp_path, "caller.py")}
+    lines = CALLER.split("\n")
+    flagged = sorted(lines[row].strip() for row, code in found if code == "stale-call")
+    assert flagged == sorted(['kw(1)', 'pos(1)', 'pos(1, 2, 3, 4)', 'renamed_kw(1, units=2)',
+                              'Account("me")', 'cached(1)'])
+    # self.deposit() inside the class: self is not an argument to pass, amount is missing.
+    inside = [p for p in problems(knowledge, tmp_path, "callee.py") if p.code == "stale-call"]
+    assert len(inside) == 1 and "`amount`" in inside[0].message
+
+    def fix_of(text):
+        row = lines.index("    " + text)
+        return found[(row, "stale-call")].fixes
+
+    source = (tmp_path / "caller.py").read_bytes()
+    assert b"kw(1, key=...)" in apply_fix(source, fix_of("kw(1)")[0])
+    assert b"pos(1, ...)" in apply_fix(source, fix_of("pos(1)")[0])   # positional-only: no keyword
+    assert b"pos(1, 2, 3)\n" in apply_fix(source, fix_of("pos(1, 2, 3, 4)")[0])
+    assert b"renamed_kw(1, unit=2)" in apply_fix(source, fix_of("renamed_kw(1, units=2)")[0])
+    assert b'Account("me", currency=...)' in apply_fix(source, fix_of('Account("me")')[0])
+
+
+def test_typescript_calls_and_docstring_drift(tmp_path):
+    knowledge = workspace(tmp_path, {
+        "m.ts": "/**\n * Scale a value.\n * @param value the value\n * @param factr the factor\n */\n"
+                "export function scale(value: number, factor: number, round?: boolean): number {\n"
+                "  return value * factor;\n}\n",
+        "app.ts": "import { scale } from './m';\nscale(1);\nscale(1, 2);\nscale(1, 2, true, 4);\n",
+    })
+    found = problems(knowledge, tmp_path, "app.ts", "typescript")
+    assert [(p.code, p.start[0]) for p in found] == [("stale-call", 1), ("stale-call", 3)]
+    source = (tmp_path / "app.ts").read_bytes()
+    assert b"scale(1, undefined /* factor */);" in apply_fix(source, found[0].fixes[0])
+    assert b"scale(1, 2, true);" in apply_fix(source, found[1].fixes[0])
+
+    drift = problems(knowledge, tmp_path, "m.ts", "typescript")
+    assert [p.code for p in drift] == ["docstring-drift"]
+    assert "`factr`" in drift[0].message and "`factor`" in drift[0].message
+    fixed = apply_fix((tmp_path / "m.ts").read_bytes(), drift[0].fixes[0])
+    assert b"@param factor" in fixed and b"factr" not in fixed and not parse(fixed, "typescript").root_node.has_error

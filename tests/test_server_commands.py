@@ -1,0 +1,128 @@
+"""kairos.confirmFact / rejectFact (through their code actions), kairos.forget and kairos.status."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from kairos_lsp.store import Store
+from test_server import initialize, open_doc, scan_done
+
+LIB = '''"""Storage helpers."""
+import json
+
+
+def load_settings(path):
+    """Read the settings file and parse it."""
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def save_settings(path, data):
+    """Write the settings file."""
+    with open(path, "w") as handle:
+        json.dump(data, handle)
+'''
+
+
+async def command(client: LanguageClient, name: str, *arguments):
+    return await asyncio.wait_for(client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=name, arguments=list(arguments))), 30)
+
+
+async def fact_actions(client: LanguageClient, uri: str, line: int, character: int):
+    actions = await asyncio.wait_for(client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=types.Range(start=types.Position(line=line, character=character),
+                          end=types.Position(line=line, character=character)),
+        context=types.CodeActionContext(diagnostics=[]))), 15) or []
+    return [a for a in actions if a.title.startswith(("Confirm", "Reject"))]
+
+
+def command_of(action) -> types.Command:
+    """The command a code action carries.
+
+    lsprotocol's client-side hook structures every code action that has a
+    ``command`` as a bare Command, with the real command stringified into it;
+    editors tell them apart by the type of ``command``, as the spec says.
+    """
+    if isinstance(action, types.CodeAction):
+        return action.command
+    raw = ast.literal_eval(action.command)
+    return types.Command(title=raw["title"], command=raw["command"], arguments=raw.get("arguments"))
+
+
+def fact(store_file, fact_id: int) -> tuple[str, str | None]:
+    store = Store(store_file)
+    try:
+        return store.db.execute("SELECT status, verdict FROM facts WHERE id = ?", (fact_id,)).fetchone()
+    finally:
+        store.close()
+
+
+async def start(client: LanguageClient, tmp_path):
+    root = tmp_path / "ws"
+    (root / "conf").mkdir(parents=True)
+    (root / "conf" / "storage.py").write_text(LIB)
+    store_file = tmp_path / "memory.db"
+    await initialize(client, root, {"storePath": str(store_file), "dream": {"idleSeconds": 3600}})
+    await scan_done(client)
+    await command(client, "kairos.dreamNow")
+    return root, store_file, open_doc(client, root, "conf/storage.py", "python")
+
+
+async def test_confirm_and_reject_facts_from_code_actions(client: LanguageClient, tmp_path):
+    root, store_file, uri = await start(client, tmp_path)
+    actions = await fact_actions(client, uri, 4, 6)  # on `load_settings`
+    titles = [a.title for a in actions]
+    assert any("handles file I/O" in t or "handles" in t for t in titles), titles
+    confirm = next(a for a in actions if a.title.startswith("Confirm") and "handles" in a.title)
+    command_ = command_of(confirm)
+    fact_id = command_.arguments[0]
+    assert fact(store_file, fact_id)[0] == "tentative"  # nothing is applied until the user chooses
+
+    answer = await command(client, command_.command, *command_.arguments)
+    assert answer["verdict"] == "confirmed" and answer["status"] == "firm"
+    assert fact(store_file, fact_id) == ("firm", "confirmed")
+    hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=4, character=6))), 15)
+    assert "**handles**" in hover.contents.value and "tentative" not in hover.contents.value.split("handles")[1].split("·")[0]
+
+    reject = next(a for a in await fact_actions(client, uri, 4, 6) if a.title.startswith("Reject"))
+    command_ = command_of(reject)
+    answer = await command(client, command_.command, *command_.arguments)
+    assert answer["verdict"] == "rejected" and answer["status"] == "retracted"
+    assert (await command(client, "kairos.dreamNow"))["observations"] == 0
+    assert fact(store_file, command_.arguments[0]) == ("retracted", "rejected")  # and it stays so
+
+    bad = await command(client, "kairos.confirmFact", "not-a-fact")
+    assert bad["error"].startswith("kairos: confirm fact failed")
+
+
+async def test_status_and_forget(client: LanguageClient, tmp_path):
+    root, store_file, uri = await start(client, tmp_path)
+    status = await command(client, "kairos.status")
+    assert status["files"] == 1 and status["symbols"] == 3 and status["bytes"] > 0
+    assert status["last_dream"]["trigger"] == "command" and status["undreamed"] == 0
+    assert status["facts"]["tentative"] > 0 and status["llm"]["provider"] == "none"
+    assert status["llm"]["state"].startswith("off")
+
+    gone = await command(client, "kairos.forget", "conf/storage.py::save_settings")
+    assert gone["forgot"] == "python:conf/storage.py:save_settings" and gone["observations"] > 0
+    store = Store(store_file)
+    try:
+        key = "python:conf/storage.py:save_settings"
+        assert store.symbol(key) is None and store.history(key) == []
+        assert store.db.execute("SELECT count(*) FROM facts WHERE subject = ?", (key,)).fetchone()[0] == 0
+        assert store.symbol("python:conf/storage.py:load_settings") is not None  # the rest stays
+    finally:
+        store.close()
+
+    gone = await command(client, "kairos.forget", uri)  # a whole file, by URI
+    assert gone["forgot"] == "conf/storage.py" and gone["files"] == 1
+    after = await command(client, "kairos.status")
+    assert after["symbols"] == 0 and sum(after["facts"].values()) == 0
+    assert (await command(client, "kairos.forget"))["error"].startswith("kairos: forget failed")
