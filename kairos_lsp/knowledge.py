@@ -49,9 +49,11 @@ class Knowledge:
 
         ``col`` is a UTF-8 byte column, as in the store.
         """
-        for row in self.store.symbols_in(path):
-            if row["name_line"] == line and row["name_col"] <= col <= row["name_end_col"] and row["qualname"]:
-                return row
+        rows = list(self.store.db.query(
+            "SELECT * FROM symbols WHERE path = ? AND name_line = ? AND name_col <= ? AND name_end_col >= ? "
+            "AND qualname != '' ORDER BY start_line, start_col LIMIT 1", [path, line, col, col]))
+        if rows:
+            return rows[0]
         if line_text is None:
             return None
         target = self.reference_at(path, line, col, line_text)

@@ -159,6 +159,9 @@ class Resolver:
                 found = self._symbol(self._language(target_file), target_file, qualname, depth + 1)
                 if isinstance(found, Found):
                     return found
+        sub = self._submodule(language, path, head)  # from package import module
+        if sub is not None:
+            return self._in_module(sub, rest, depth + 1) if rest else None
         return self._gone(key)
 
     def _gone(self, key: str) -> Gone | None:

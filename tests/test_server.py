@@ -236,6 +236,35 @@ async def test_hover_on_definitions_and_cross_file_references(client: LanguageCl
     assert await hover(client, index, 400, 0) is None          # past the end of the document
 
 
+async def test_hover_follows_imports_and_shows_callers_and_facts(client: LanguageClient, tmp_path):
+    # Two functions named split_words: only imports say which one a reference means.
+    other = 'def split_words(text):\n    """Not this one."""\n    return text.split()\n'
+    use = ('from src import text as t\nfrom src.index import Index\n\n\n'
+           'def run(s):\n    return t.split_words(s), Index().add("a", s)\n')
+    root = make_workspace(tmp_path / "ws", {"other.py": other, "use.py": use})
+    await initialize(client, root, {"storePath": str(tmp_path / "memory.db"), "dream": {"idleSeconds": 3600}})
+    await scan_done(client)
+    await asyncio.wait_for(client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="kairos.dreamNow")), 30)
+
+    uri = open_doc(client, root, "use.py", "python")
+    at = position_of(use, "t.split_words(s)", 4)
+    text = await hover(client, uri, at.line, at.character)
+    assert "split_words(text, lower=True)" in text and "Not this one" not in text
+    assert "**called by** 2: " in text and "`Index.add` (src/index.py)" in text and "`run` (use.py)" in text
+    assert "first seen" in text
+    assert "*(tentative, " in text                                # insights say how sure they are
+
+    index = open_doc(client, root, "src/index.py", "python")
+    at = position_of(INDEX_PY, "import split_words", 8)         # the name in an import statement
+    assert "split_words(text, lower=True)" in await hover(client, index, at.line, at.character)
+
+    cart = open_doc(client, root, "web/cart.ts", "typescript")
+    at = position_of(CART_TS, "{ formatPrice }", 3)
+    text = await hover(client, cart, at.line, at.character)
+    assert "function formatPrice(cents: number" in text and "**called by** 1: `Cart.total`" in text
+
+
 async def test_incremental_edits_with_emoji_and_cjk_update_hover_and_store(client: LanguageClient, tmp_path):
     root = make_workspace(tmp_path / "ws")
     store_file = tmp_path / "memory.db"
