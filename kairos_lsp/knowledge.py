@@ -193,16 +193,28 @@ class Knowledge:
             return None
         return {"failed": row[0] == "test_failed", "detail": row[1], "at": row[2], "source": row[3]}
 
-    def last_tests_in(self, language: str, path: str) -> dict[str, dict]:
-        """:meth:`last_test` for every symbol of a file, in one index range read."""
-        prefix = f"{language}:{path}:"
-        out: dict[str, dict] = {}
-        for subject, predicate, detail, at, source in self.store.db.execute(
-                "SELECT o.subject, o.predicate, o.object, v.observed_at, v.source FROM observations o "
-                "JOIN versions v ON v.id = o.version_id WHERE o.subject >= ? AND o.subject < ? "
-                "AND o.predicate IN ('test_failed', 'test_passed') AND o.negated = 0 ORDER BY o.id",
-                (prefix, prefix[:-1] + ";")):
-            out[subject] = {"failed": predicate == "test_failed", "detail": detail, "at": at, "source": source}
+    def failed_tests(self, limit: int = 200) -> dict[str, dict]:
+        """Symbols whose last captured test outcome is a failure: ``{key: outcome}``."""
+        out = {}
+        for subject, predicate, detail, at in self.store.db.execute(
+                "SELECT o.subject, o.predicate, o.object, v.observed_at FROM observations o "
+                "JOIN versions v ON v.id = o.version_id WHERE o.id IN (SELECT max(id) FROM observations "
+                "WHERE predicate IN ('test_failed', 'test_passed') GROUP BY subject) LIMIT ?", (limit,)):
+            if predicate == "test_failed":
+                out[subject] = {"failed": True, "detail": detail, "at": at}
+        return out
+
+    def callees(self, key: str) -> list[str]:
+        """Symbols ``key`` calls now, resolved through its file's imports."""
+        row = self.store.symbol(key)
+        if row is None:
+            return []
+        out = []
+        for obs in self.store.current(key):
+            if obs["predicate"] == "calls":
+                target = self.resolver.lookup(row["path"], obs["object"], row["qualname"])
+                if isinstance(target, Found) and target.key not in out:
+                    out.append(target.key)
         return out
 
     def explain(self, key: str, content_hash: str | None = None) -> dict | None:

@@ -225,3 +225,20 @@ def test_typescript_calls_and_docstring_drift(tmp_path):
     assert "`factr`" in drift[0].message and "`factor`" in drift[0].message
     fixed = apply_fix((tmp_path / "m.ts").read_bytes(), drift[0].fixes[0])
     assert b"@param factor" in fixed and b"factr" not in fixed and not parse(fixed, "typescript").root_node.has_error
+
+
+def test_a_failed_test_marks_itself_and_the_functions_it_calls(tmp_path):
+    knowledge = workspace(tmp_path, {
+        "shop/prices.py": "def price(qty):\n    return qty * 2\n\n\ndef unrelated():\n    return 0\n",
+        "tests/test_prices.py": "from shop.prices import price\n\n\ndef test_price():\n    assert price(2) == 5\n",
+    })
+    test = "python:tests/test_prices.py:test_price"
+    knowledge.store.record_outcomes([(test, True, "assert 4 == 5")])
+    lib = problems(knowledge, tmp_path, "shop/prices.py")
+    assert [(p.code, p.start) for p in lib] == [("recent-failure", (0, 4))]
+    assert "its test `test_price` failed" in lib[0].message and "assert 4 == 5" in lib[0].message
+    own = problems(knowledge, tmp_path, "tests/test_prices.py")
+    assert [(p.code, p.subject) for p in own] == [("recent-failure", test)]
+
+    knowledge.store.record_outcomes([(test, False, "passed")])
+    assert problems(knowledge, tmp_path, "shop/prices.py") == []

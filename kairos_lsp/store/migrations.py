@@ -62,6 +62,9 @@ def m005_callee_index(db: Database) -> None:
     # "Under which aliases is X imported" (``from m import X as y``), for its callers.
     db.execute(f"CREATE INDEX IF NOT EXISTS observations_imported ON observations({IMPORTED_NAME}) "
                "WHERE predicate = 'imports'")
+    # Captured test outcomes are few among many observations: find them without a scan.
+    db.execute("CREATE INDEX IF NOT EXISTS observations_outcomes ON observations(subject, id) "
+               "WHERE predicate IN ('test_failed', 'test_passed')")
 
 
 
