@@ -286,7 +286,7 @@ def cmd_check(args, out, err) -> int:
     try:
         store = open_store(root, args.store)
     except StoreError as exc:
-        print(f"kairos: {exc}", file=err)
+        err.print(f"kairos: {exc}", highlight=False, markup=False)
         return 2
     found: dict[str, list[Problem]] = {}
     try:
@@ -297,11 +297,11 @@ def cmd_check(args, out, err) -> int:
                 rel = path.relative_to(root).as_posix()
                 source = path.read_bytes()
             except (ValueError, OSError) as exc:
-                print(f"kairos: cannot check {given}: {exc}", file=err)
+                err.print(f"kairos: cannot check {given}: {exc}", highlight=False, markup=False)
                 return 2
             spec = language_for_path(rel)
             if spec is None:
-                print(f"kairos: {given}: not a language kairos reads", file=err)
+                err.print(f"kairos: {given}: not a language kairos reads", highlight=False, markup=False)
                 return 2
             refresh_file(store, root, rel)
             catch_up(store)

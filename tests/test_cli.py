@@ -181,6 +181,29 @@ def test_demo_runs_on_the_bundled_example(tmp_path):
     store = Store(tmp_path / "demo" / ".kairos" / "memory.db")
     languages = store.language_counts()
     assert set(languages) == {"python", "typescript"}
+    # After the scripted edit: what an editor would show, with the fixes as diffs.
+    after = result.stdout.split("A scripted edit", 1)[1]
+    assert "inventory/stock.py:53:16: stale-call:" in after and "it leaves out `region`" in after
+    assert "+        return price_with_tax(unit_price * quantity, region=...)" in after
+    assert "web/cart.ts:1:10: renamed-symbol: `formatMoney` was renamed to `formatAmount`" in after
+    assert '+import { formatAmount } from "./money";' in after
+    assert "called by 1: Inventory.quote" in after  # the hover card
+
+
+def test_check_prints_problems_and_fixes_and_exits_1_when_it_finds_some(tmp_path):
+    root = workspace(tmp_path)
+    kairos("scan", cwd=root)
+    (root / "app.py").write_text("from src.text import split_words\n\nsplit_words()\n")
+    result = kairos("check", "app.py", cwd=root, check=False)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.strip() == ("app.py:3:1: stale-call: This call no longer fits "
+                                     "`split_words(text, lower=True)`: it leaves out `text`")
+    data = json.loads(kairos("check", "--json", "app.py", cwd=root, check=False).stdout)
+    assert data["app.py"][0]["fixes"][0]["edits"] == [{"start": [2, 12], "end": [2, 12], "text": "text=..."}]
+    (root / "app.py").write_text("from src.text import split_words\n\nsplit_words('a b')\n")
+    assert kairos("check", "app.py", cwd=root).stdout == ""
+    missing = kairos("check", "nope.py", cwd=root, check=False)
+    assert missing.returncode == 2 and missing.stderr.startswith("kairos: cannot check nope.py")
 
 
 def test_a_killed_scan_leaves_a_store_that_opens_and_resumes(tmp_path):
