@@ -86,7 +86,7 @@ class _Line:
 
     @property
     def indent(self) -> int:
-        """Width of the content's leading blanks, tabs expanded: ``_Line(0, '', '\\tx', '', '').indent == 8``."""
+        """Width of the leading blanks, tabs expanded: ``_Line(0, '', '\\tx', '', '').indent == 8``."""
         return len(_leading(self.content).expandtabs(8))
 
     @property
@@ -249,7 +249,12 @@ _KEYWORD_TITLES = {"Keyword Args", "Keyword Arguments", "Kwargs", "Other Paramet
 
 
 def _google(lines: list[_Line]) -> list[_Section]:
-    """Google sections: ``Args:`` then ``name (type): text`` lines, continuations indented deeper."""
+    """Google sections: ``Args:`` then ``name (type): text`` lines, continuations indented deeper.
+
+    >>> [e.names for s in _google(_split('Do.\\n\\nArgs:\\n    a (int): x\\n        more\\n    b: y').lines)
+    ...  for e in s.entries]
+    [['a'], ['b']]
+    """
     sections, i = [], 0
     while i < len(lines):
         m = _GOOGLE_HEADER.match(lines[i].content.strip())
@@ -265,6 +270,7 @@ def _google(lines: list[_Line]) -> list[_Section]:
 
 
 def _google_entries(lines: list[_Line], section: _Section) -> None:
+    """Entries start at the indentation of the section's first line; deeper lines continue them."""
     body = [j for j in range(section.header.stop, section.end) if not lines[j].blank]
     if not body:
         return
@@ -276,6 +282,7 @@ def _google_entries(lines: list[_Line], section: _Section) -> None:
 
 
 def _single_name(line: _Line, match: re.Match) -> tuple[list[str], tuple[int, int]]:
+    """The one name an entry line documents, and where it sits in the line's content."""
     lead = len(_leading(line.content))
     return [match["name"]], (lead + match.start("name"), lead + match.end("name"))
 
@@ -289,7 +296,12 @@ _NAME = re.compile(r"\*{0,2}\w+")
 
 
 def _numpy(lines: list[_Line]) -> list[_Section]:
-    """NumPy sections: a heading, its underline, then ``name : type`` lines and indented text."""
+    """NumPy sections: a heading, its underline, then ``name : type`` lines and indented text.
+
+    >>> [e.names for s in _numpy(_split('Parameters\\n---\\nx, y : int\\n    Both.').lines)
+    ...  for e in s.entries]
+    [['x', 'y']]
+    """
     sections, i = [], 0
     while i + 1 < len(lines):
         title = lines[i].content.strip()
@@ -316,6 +328,7 @@ def _numpy_end(lines: list[_Line], start: int, depth: int) -> int:
 
 
 def _numpy_entries(lines: list[_Line], section: _Section, ws: str) -> None:
+    """Entries sit at the heading's indentation ``ws``; descriptions are indented below them."""
     depth = len(ws.expandtabs(8))
     body = range(section.header.stop, section.end)
     starts = [(j, m) for j in body if not lines[j].blank and lines[j].indent <= depth
@@ -327,6 +340,7 @@ def _numpy_entries(lines: list[_Line], section: _Section, ws: str) -> None:
 
 
 def _numpy_names(line: _Line, match: re.Match) -> tuple[list[str], tuple[int, int]]:
+    """All names of an entry (``x, y : int`` documents two) and where the list sits."""
     lead = len(_leading(line.content))
     at = (lead + match.start("names"), lead + match.end("names"))
     return _NAME.findall(match["names"]), at
@@ -342,28 +356,41 @@ _SPHINX_KEYWORD = {"key", "keyword", "kwarg", "kwparam"}
 
 
 def _sphinx(lines: list[_Line]) -> list[_Section]:
-    """Sphinx field lists: ``:param x:`` entries, each taking its ``:type x:`` lines along."""
-    section = _Section("sphinx", range(0), 0)
-    types = []
+    """Sphinx field lists: ``:param x:`` entries, each taking its ``:type x:`` lines along.
+
+    >>> [e.names for s in _sphinx(_split(':param a: x\\n:type a: int\\n:param str b: y').lines)
+    ...  for e in s.entries]
+    [['a'], ['b']]
+    """
+    section, types = _Section("sphinx", range(0), 0), []
     for i, line in enumerate(lines):
         text = line.content.lstrip()
-        end = _block(lines, i + 1, lambda other: other.indent > line.indent)
         if m := _SPHINX_PARAM.match(text):
             names, at = _single_name(line, m)
             keyword = m["kind"] in _SPHINX_KEYWORD
-            section.entries.append(_Entry(names, i, end, section, at, keyword))
+            section.entries.append(_Entry(names, i, _field_end(lines, i), section, at, keyword))
         elif m := _SPHINX_TYPE.match(text):
-            types.append((_norm(m["name"]), i, end))
+            types.append((_norm(m["name"]), i, _field_end(lines, i)))
     if not section.entries:
         return []
     _attach_types(section.entries, types)
     section.end = max(entry.end for entry in section.entries)
-    first = section.entries[0]
-    ws = _leading(lines[first.line].content)
-    word = next((m["kind"] for e in section.entries if not e.keyword
-                 and (m := _SPHINX_PARAM.match(lines[e.line].content.lstrip()))), "param")
-    section.template = lambda name: [f"{ws}:{word} {name}: {PLACEHOLDER}"]
+    section.template = _sphinx_template(lines, section.entries)
     return [section]
+
+
+def _field_end(lines: list[_Line], i: int) -> int:
+    """A reST field runs on over the lines indented deeper than its own."""
+    depth = lines[i].indent
+    return _block(lines, i + 1, lambda line: line.indent > depth)
+
+
+def _sphinx_template(lines: list[_Line], entries: list[_Entry]) -> Callable[[str], list[str]]:
+    """New fields shaped like the first: its indentation and field word (``param``, ``arg``...)."""
+    ws = _leading(lines[entries[0].line].content)
+    word = next((m["kind"] for e in entries if not e.keyword
+                 and (m := _SPHINX_PARAM.match(lines[e.line].content.lstrip()))), "param")
+    return lambda name: [f"{ws}:{word} {name}: {PLACEHOLDER}"]
 
 
 def _attach_types(entries: list[_Entry], types: list[tuple[str, int, int]]) -> None:
@@ -388,7 +415,12 @@ _JS_HYPHEN = re.compile(r"\S*[ \t]+-(?:\s|$)")
 
 
 def _jsdoc(lines: list[_Line]) -> list[_Section]:
-    """``@param`` tags; ``@param obj.prop`` lines go with the entry of ``obj``."""
+    """``@param`` tags; ``@param obj.prop`` lines go with the entry of ``obj``.
+
+    >>> [e.names for s in _jsdoc(_split('/**\\n * @param {Object} o\\n * @param o.x\\n */').lines)
+    ...  for e in s.entries]
+    [['o']]
+    """
     section = _Section("jsdoc", range(0), 0)
     tags = [i for i, line in enumerate(lines) if line.content.lstrip().startswith("@")]
     for k, i in enumerate(tags):
@@ -431,6 +463,7 @@ def _js_param(content: str) -> tuple[str, tuple[int, int], str] | None:
 
 
 def _skip_blanks(text: str, pos: int) -> int:
+    """Index of the first non-blank at or after ``pos``: ``_skip_blanks('a  b', 1) == 3``."""
     while pos < len(text) and text[pos] in " \t":
         pos += 1
     return pos
@@ -462,7 +495,11 @@ _RUST_ITEM = re.compile(r"(?P<bullet>[*+-])[ \t]+(?P<tick>`?)(?P<name>\w+)`?[ \t
 
 
 def _rust(lines: list[_Line]) -> list[_Section]:
-    """Rust ``# Arguments`` sections with a ``* `name` - text`` list."""
+    """Rust ``# Arguments`` sections with a ``* `name` - text`` list.
+
+    >>> [e.names for s in _rust(_split('/// # Arguments\\n///\\n/// * `a` - x').lines) for e in s.entries]
+    [['a']]
+    """
     sections, i = [], 0
     while i < len(lines):
         if _RUST_HEADING.match(lines[i].content.strip()):
@@ -477,6 +514,7 @@ def _rust(lines: list[_Line]) -> list[_Section]:
 
 
 def _rust_entries(lines: list[_Line], section: _Section) -> None:
+    """The list items at the first item's indentation; nested lists belong to their item."""
     body = range(section.header.stop, section.end)
     items = [(j, m) for j in body if (m := _RUST_ITEM.match(lines[j].content.lstrip()))]
     if not items:
@@ -580,8 +618,8 @@ def drift(raw: str, parameters: list[str]) -> Drift | None:
 
 def fix(raw: str, parameters: list[str]) -> str:
     """`raw` rewritten: stale entries removed (with their continuation lines), missing ones added in the
-    same style, in parameter order, with a placeholder description ("TODO: describe."), keeping the indentation and
-    everything else byte for byte.
+    same style, in parameter order, with a placeholder description ("TODO: describe."), keeping the
+    indentation and everything else byte for byte.
 
     >>> fix('/** @param a x */', ["b"])
     '/** @param b TODO: describe. */'

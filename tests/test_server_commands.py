@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import asyncio
 
+import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -63,20 +64,32 @@ def fact(store_file, fact_id: int) -> tuple[str, str | None]:
         store.close()
 
 
-async def start(client: LanguageClient, tmp_path):
+LIB_TS = '''import { readFileSync, writeFileSync } from "fs";
+
+/** Read the settings file and parse it. */
+export function loadSettings(path: string): object {
+  return JSON.parse(readFileSync(path, "utf8"));
+}
+'''
+
+
+async def start(client: LanguageClient, tmp_path, language: str = "python"):
     root = tmp_path / "ws"
     (root / "conf").mkdir(parents=True)
-    (root / "conf" / "storage.py").write_text(LIB)
+    rel = "conf/storage.py" if language == "python" else "conf/storage.ts"
+    (root / rel).write_text(LIB if language == "python" else LIB_TS)
     store_file = tmp_path / "memory.db"
     await initialize(client, root, {"storePath": str(store_file), "dream": {"idleSeconds": 3600}})
     await scan_done(client)
     await command(client, "kairos.dreamNow")
-    return root, store_file, open_doc(client, root, "conf/storage.py", "python")
+    return root, store_file, open_doc(client, root, rel, language)
 
 
-async def test_confirm_and_reject_facts_from_code_actions(client: LanguageClient, tmp_path):
-    root, store_file, uri = await start(client, tmp_path)
-    actions = await fact_actions(client, uri, 4, 6)  # on `load_settings`
+@pytest.mark.parametrize("language,line,character", [("python", 4, 6), ("typescript", 3, 18)])
+async def test_confirm_and_reject_facts_from_code_actions(client: LanguageClient, tmp_path, language, line,
+                                                          character):
+    root, store_file, uri = await start(client, tmp_path, language)
+    actions = await fact_actions(client, uri, line, character)  # on `load_settings` / `loadSettings`
     titles = [a.title for a in actions]
     assert any("handles file I/O" in t or "handles" in t for t in titles), titles
     confirm = next(a for a in actions if a.title.startswith("Confirm") and "handles" in a.title)
@@ -88,10 +101,11 @@ async def test_confirm_and_reject_facts_from_code_actions(client: LanguageClient
     assert answer["verdict"] == "confirmed" and answer["status"] == "firm"
     assert fact(store_file, fact_id) == ("firm", "confirmed")
     hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=4, character=6))), 15)
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=types.Position(line=line, character=character))), 15)
     assert "**handles**" in hover.contents.value and "tentative" not in hover.contents.value.split("handles")[1].split("·")[0]
 
-    reject = next(a for a in await fact_actions(client, uri, 4, 6) if a.title.startswith("Reject"))
+    reject = next(a for a in await fact_actions(client, uri, line, character) if a.title.startswith("Reject"))
     command_ = command_of(reject)
     answer = await command(client, command_.command, *command_.arguments)
     assert answer["verdict"] == "rejected" and answer["status"] == "retracted"

@@ -294,3 +294,41 @@ async def test_a_failed_test_shows_until_it_passes_again(client: LanguageClient,
         await wait_for(lambda: codes(client, lib.uri) == [], what="the failure cleared")
     finally:
         store.close()
+
+
+SHRINK = {
+    "python": ("lib/shapes.py", "app.py",
+               "def scale(x, factor):\n    return x * factor\n\n\ndef fmt(value, unit):\n    return f'{value}{unit}'\n",
+               "def scale(x):\n    return x * 2\n\n\ndef fmt(value, units):\n    return f'{value}{units}'\n",
+               "from lib.shapes import scale, fmt\n\nsize = scale(1, 2)\nlabel = fmt(size, unit='m')\n"),
+    "typescript": ("web/shapes.ts", "web/app.ts",
+                   "export function scale(x: number, factor: number): number {\n  return x * factor;\n}\n",
+                   "export function scale(x: number): number {\n  return x * 2;\n}\n",
+                   'import { scale } from "./shapes";\n\nexport const size = scale(1, 2);\n'),
+}
+
+
+@pytest.mark.parametrize("language", ["python", "typescript"])
+async def test_extra_arguments_and_renamed_keywords_are_fixed(client: LanguageClient, tmp_path, language):
+    lib_rel, app_rel, before, after, app_text = SHRINK[language]
+    root = tmp_path / "ws"
+    for rel, text in {lib_rel: before, app_rel: app_text, "lib/__init__.py": ""}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    await initialize(client, root, {"storePath": str(tmp_path / "memory.db"), "dream": {"idleSeconds": 3600}})
+    await scan_done(client)
+    app = Buffer(client, root, app_rel, language)
+    lib = Buffer(client, root, lib_rel, language)
+    lib.save(after)
+    expected = ["stale-call", "stale-call"] if language == "python" else ["stale-call"]
+    await wait_for(lambda: codes(client, app.uri) == expected, what=f"stale calls, got {codes(client, app.uri)}")
+
+    fixed = await app.fix(one(client, app.uri, "stale-call", "scale(1, 2)", app.text), "Remove 1 extra argument")
+    assert "scale(1)" in fixed
+    if language == "python":
+        await wait_for(lambda: codes(client, app.uri) == ["stale-call"], what="the extra argument removed")
+        keyword = one(client, app.uri, "stale-call", "fmt(size", app.text)
+        assert "`unit=`" in keyword.message and "`units`" in keyword.message
+        fixed = await app.fix(keyword, "Rename keyword")
+        assert "fmt(size, units='m')" in fixed
+    await wait_for(lambda: codes(client, app.uri) == [], what=f"all fixed, got {codes(client, app.uri)}")
