@@ -127,7 +127,8 @@ class Resolver:
         target_file = self.module_file(language, path, binding.module)
         if target_file is None:
             return None
-        if binding.name is None:  # a module: what follows names something in it
+        # A module, or a default import used as one (``const m = require("./m")``, then ``m.f``).
+        if binding.name is None or (binding.name == "default" and rest):
             return self._in_module(target_file, rest, depth) if rest else None
         return self._symbol(self._language(target_file), target_file,
                             ".".join([binding.name, *rest]), depth)

@@ -80,6 +80,7 @@ TS_FILES = {
                   "plus(1, 2); M.add(1, 2); neg(3);\n",
     "web/lib/index.js": "export function lib() { return 1; }\n",
     "web/use.js": "import { lib } from './lib';\nlib();\n",
+    "web/common.js": "const m = require('./lib/index.js');\nconst { lib: l } = require('./lib');\nm.lib(); l();\n",
 }
 
 
@@ -88,6 +89,8 @@ TS_FILES = {
     ("web/app.ts", "M.add", "typescript:web/m.ts:add"),    # namespace import, ".js" meaning ".ts"
     ("web/app.ts", "neg", "typescript:web/n.ts:neg"),      # export * from
     ("web/use.js", "lib", "javascript:web/lib/index.js:lib"),  # a folder's index file
+    ("web/common.js", "m.lib", "javascript:web/lib/index.js:lib"),  # CommonJS require
+    ("web/common.js", "l", "javascript:web/lib/index.js:lib"),      # destructured require, renamed
 ])
 def test_typescript_names_resolve_through_imports(tmp_path, path, text, expected):
     knowledge = workspace(tmp_path, TS_FILES)
