@@ -62,13 +62,29 @@ class Binding:
 Target = Found | Gone | None
 
 
+@dataclass(slots=True)
+class _FileInfo:
+    """What resolution needs of one file: its language, imports and definitions."""
+
+    language: str
+    named: dict[str, Binding]
+    stars: list[Binding]
+    kinds: dict[str, str]  # qualified name -> kind, for every symbol defined in it
+
+
 class Resolver:
-    """Name → symbol for one store; caches per file content, so reuse one instance."""
+    """Name → symbol for one store.
+
+    What it reads of each file is cached until the store changes (another
+    connection's commit, or one of this connection's own), so a hover that
+    resolves hundreds of call sites for "who calls this" costs a few queries.
+    """
 
     def __init__(self, store: Store):
         self.store = store
-        self._bindings: dict[str, tuple[str, dict[str, Binding], list[Binding]]] = {}
+        self._files: dict[str, _FileInfo | None] = {}
         self._modules: dict[tuple[str, str, str], str | None] = {}
+        self._generation: tuple[int, int] | None = None
 
     # -- public ---------------------------------------------------------------
 
@@ -77,33 +93,36 @@ class Resolver:
 
         ``scope`` is the qualified name of the enclosing symbol (for ``self``/``this``).
         """
-        language = self._language(path)
-        if language is None or not text:
+        self._sync()
+        info = self._file(path)
+        if info is None or not text:
             return None
         parts = text.split(".")
         if parts[0] in _SELF and len(parts) == 2 and scope:
-            owner = _owner_class(self.store, language, path, scope)
-            return self._symbol(language, path, f"{owner}.{parts[1]}", 0) if owner else None
-        local = self._local(language, path, parts)
-        if local is not None:
-            return local
-        binding = self.bindings(path).get(parts[0])
-        if binding is None:
-            return None
-        return self._through(language, path, binding, parts[1:], 0)
+            owner = _owner_class(info, scope)
+            return self._symbol(path, f"{owner}.{parts[1]}", 0) if owner else None
+        if parts[0] in info.kinds:  # a definition in the file itself (f, or Cls.f)
+            return self._symbol(path, ".".join(parts), 0)
+        binding = info.named.get(parts[0])
+        if binding is not None:
+            return self._through(path, binding, parts[1:], 0)
+        if len(parts) == 1:  # a name this file once defined
+            return self._gone(symbol_key(info.language, path, parts[0]))
+        return None
 
     def bindings(self, path: str) -> dict[str, Binding]:
-        """The names a file imports, by local name (cached by the file's content)."""
-        return self._imports(path)[1]
+        """The names a file imports, by local name."""
+        self._sync()
+        info = self._file(path)
+        return info.named if info else {}
 
     def module_file(self, language: str, from_path: str, module: str) -> str | None:
         """The file an import names, among the files the memory knows."""
         spec = language_named(language)
         style = spec.modules if spec else None
         cache_key = (style or "", posixpath.dirname(from_path), module)
-        cached = self._modules.get(cache_key)
-        if cached is not None and self.store.file(cached) is not None:
-            return cached
+        if cache_key in self._modules:
+            return self._modules[cache_key]
         found = None
         if style == "python":
             found = self._first_known(_python_candidates(from_path, module)) or self._python_anywhere(module)
@@ -114,53 +133,44 @@ class Resolver:
 
     # -- steps ------------------------------------------------------------------
 
-    def _local(self, language: str, path: str, parts: list[str]) -> Target:
-        """A definition in the file itself (``f``, or ``Cls.f`` for a class in it)."""
-        if self.store.symbol(symbol_key(language, path, parts[0])) is None:
-            gone = self._gone(symbol_key(language, path, parts[0])) if len(parts) == 1 else None
-            if gone is not None and parts[0] not in self.bindings(path):
-                return gone
-            return None
-        return self._symbol(language, path, ".".join(parts), 0)
-
-    def _through(self, language: str, path: str, binding: Binding, rest: list[str], depth: int) -> Target:
-        target_file = self.module_file(language, path, binding.module)
+    def _through(self, path: str, binding: Binding, rest: list[str], depth: int) -> Target:
+        info = self._file(path)
+        target_file = self.module_file(info.language, path, binding.module) if info else None
         if target_file is None:
             return None
         # A module, or a default import used as one (``const m = require("./m")``, then ``m.f``).
         if binding.name is None or (binding.name == "default" and rest):
             return self._in_module(target_file, rest, depth) if rest else None
-        return self._symbol(self._language(target_file), target_file,
-                            ".".join([binding.name, *rest]), depth)
+        return self._symbol(target_file, ".".join([binding.name, *rest]), depth)
 
     def _in_module(self, module_path: str, rest: list[str], depth: int) -> Target:
         """``rest`` inside a module file, or inside one of its submodules (``os.path.join``)."""
-        language = self._language(module_path)
-        found = self._symbol(language, module_path, ".".join(rest), depth)
+        found = self._symbol(module_path, ".".join(rest), depth)
         if isinstance(found, Found) or len(rest) < 2:
             return found
-        sub = self._submodule(language, module_path, rest[0])
+        sub = self._submodule(module_path, rest[0])
         return self._in_module(sub, rest[1:], depth + 1) if sub else found
 
-    def _symbol(self, language: str | None, path: str, qualname: str, depth: int) -> Target:
+    def _symbol(self, path: str, qualname: str, depth: int) -> Target:
         """A symbol of a module by qualified name, following re-exports."""
-        if language is None or depth > _MAX_DEPTH:
+        info = self._file(path)
+        if info is None or depth > _MAX_DEPTH:
             return None
-        key = symbol_key(language, path, qualname)
-        if self.store.symbol(key) is not None:
+        key = symbol_key(info.language, path, qualname)
+        if qualname in info.kinds:
             return Found(key)
         head, _, tail = qualname.partition(".")
         rest = tail.split(".") if tail else []
-        reexport = self.bindings(path).get(head)
+        reexport = info.named.get(head)
         if reexport is not None:
-            return self._through(language, path, reexport, rest, depth + 1)
-        for star in self._imports(path)[2]:
-            target_file = self.module_file(language, path, star.module)
+            return self._through(path, reexport, rest, depth + 1)
+        for star in info.stars:
+            target_file = self.module_file(info.language, path, star.module)
             if target_file is not None:
-                found = self._symbol(self._language(target_file), target_file, qualname, depth + 1)
+                found = self._symbol(target_file, qualname, depth + 1)
                 if isinstance(found, Found):
                     return found
-        sub = self._submodule(language, path, head)  # from package import module
+        sub = self._submodule(path, head)  # from package import module
         if sub is not None:
             return self._in_module(sub, rest, depth + 1) if rest else None
         return self._gone(key)
@@ -176,52 +186,56 @@ class Resolver:
             return Gone(key, moved[0], moved[1])
         return Gone(key)
 
-    def _submodule(self, language: str, module_path: str, name: str) -> str | None:
-        spec = language_named(language)
-        if spec is None or spec.modules != "python":
+    def _submodule(self, module_path: str, name: str) -> str | None:
+        info = self._file(module_path)
+        spec = language_named(info.language) if info else None
+        if spec is None or spec.modules != "python" or not module_path.endswith("/__init__.py"):
             return None
-        folder = posixpath.dirname(module_path) if module_path.endswith("/__init__.py") else None
-        if folder is None:
-            return None
+        folder = posixpath.dirname(module_path)
         return self._first_known([posixpath.join(folder, f"{name}.py"),
                                   posixpath.join(folder, name, "__init__.py")])
 
-    # -- the file's imports -------------------------------------------------------
+    # -- what is cached ----------------------------------------------------------
 
-    def _imports(self, path: str) -> tuple[str, dict[str, Binding], list[Binding]]:
-        known = self.store.file(path)
-        digest = known["content_hash"] if known else ""
-        cached = self._bindings.get(path)
-        if cached is not None and cached[0] == digest:
-            return cached
-        spec = language_named(known["language"]) if known else None
-        named: dict[str, Binding] = {}
-        stars: list[Binding] = []
-        for (text,) in self.store.db.execute(
-                "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
-                "WHERE c.path = ? AND o.predicate = 'imports' ORDER BY o.id", (path,)):
-            try:
-                item = json.loads(text)
-            except ValueError:
-                continue
-            binding = _binding(item, spec.modules if spec else None)
-            if binding is None:
-                stars.append(Binding("*", item.get("module", ""), None))
-            else:
-                named.setdefault(binding.local, binding)
-        entry = (digest, named, stars)
-        self._bindings[path] = entry
-        return entry
+    def _sync(self) -> None:
+        """Forget what was read when the store changed since."""
+        generation = (self.store.db.execute("PRAGMA data_version").fetchone()[0],
+                      self.store.db.conn.total_changes)
+        if generation != self._generation:
+            self._generation = generation
+            self._files.clear()
+            self._modules.clear()
 
-    # -- files ---------------------------------------------------------------------
-
-    def _language(self, path: str) -> str | None:
-        known = self.store.file(path)
-        return known["language"] if known else None
+    def _file(self, path: str) -> _FileInfo | None:
+        if path in self._files:
+            return self._files[path]
+        known = self.store.db.execute("SELECT language FROM files WHERE path = ?", (path,)).fetchone()
+        info = None
+        if known is not None:
+            spec = language_named(known[0])
+            named: dict[str, Binding] = {}
+            stars: list[Binding] = []
+            for (text,) in self.store.db.execute(
+                    "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
+                    "WHERE c.path = ? AND o.predicate = 'imports' ORDER BY o.id", (path,)):
+                try:
+                    item = json.loads(text)
+                except ValueError:
+                    continue
+                binding = _binding(item, spec.modules if spec else None)
+                if binding is None:
+                    stars.append(Binding("*", item.get("module", ""), None))
+                else:
+                    named.setdefault(binding.local, binding)
+            kinds = dict(self.store.db.execute(
+                "SELECT qualname, kind FROM symbols WHERE path = ? AND qualname != ''", (path,)).fetchall())
+            info = _FileInfo(known[0], named, stars, kinds)
+        self._files[path] = info
+        return info
 
     def _first_known(self, candidates) -> str | None:
         for candidate in candidates:
-            if candidate and self.store.file(candidate) is not None:
+            if candidate and self._file(candidate) is not None:
                 return candidate
         return None
 
@@ -251,13 +265,13 @@ def _binding(item: dict, style: str | None) -> Binding | None:
     return Binding(alias or name, module, name)
 
 
-def _owner_class(store: Store, language: str, path: str, scope: str) -> str | None:
+def _owner_class(info: _FileInfo, scope: str) -> str | None:
     """The class whose method ``scope`` is (or that ``scope`` is)."""
     parts = scope.split(".")
     for end in range(len(parts), 0, -1):
-        row = store.symbol(symbol_key(language, path, ".".join(parts[:end])))
-        if row is not None and row["kind"] in ("class", "interface"):
-            return row["qualname"]
+        qualname = ".".join(parts[:end])
+        if info.kinds.get(qualname) in ("class", "interface"):
+            return qualname
     return None
 
 
