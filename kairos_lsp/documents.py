@@ -238,7 +238,7 @@ class Document:
 
     def _line_starts(self) -> list[int]:
         if self._lines is None:
-            starts, find, text = [0], self.text.find, self.text
+            starts, find = [0], self.text.find
             at = find(b"\n")
             while at != -1:
                 starts.append(at + 1)

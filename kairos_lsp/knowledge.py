@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from kairos_lsp.dream import cursor, dream_log, facts_for, history, successor
 from kairos_lsp.dream.read import decode_value
-from kairos_lsp.resolve import Found, Gone, Resolver, Target
+from kairos_lsp.resolve import Found, Resolver, Target
 from kairos_lsp.store import Store
 from kairos_lsp.store.migrations import CALLEE_NAME, IMPORTED_NAME
 

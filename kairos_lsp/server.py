@@ -16,18 +16,13 @@ import functools
 import ipaddress
 import logging
 import os
-import shutil
 import socket
 import sys
-import tempfile
-import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
-import pathspec
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
