@@ -8,7 +8,9 @@ Modules, one job each:
 
 ``lock``     one dreamer per store (flock next to the database; busy -> return)
 ``engine``   batches beyond the cursor, one transaction each; the dream log
-``state``    live facts of one file in memory, written back in bulk
+``state``    live facts of one file in memory, written back in bulk (observed facts
+             to ``observed_facts``, every other to ``derived_facts``; the ``facts``
+             view shows both with the same columns)
 ``merge``    merge same triples, resolve single-valued predicates, retract
              negated facts and vanished symbols, apply user verdicts
 ``links``    renames and moves (same or nearly the same body)

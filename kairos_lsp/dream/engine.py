@@ -19,7 +19,8 @@ from typing import Callable
 
 from kairos_lsp.dream import links, merge, promote
 from kairos_lsp.dream.lock import lock_for
-from kairos_lsp.dream.model import FACT_COLUMNS, SINGLE_VALUED, Counts, Fact, Version, name_of
+from kairos_lsp.dream.model import (FACT_COLUMNS, OBSERVED_COLUMNS, OBSERVED_FROM, SINGLE_VALUED, Counts,
+                                    Fact, Version, name_of)
 from kairos_lsp.dream.state import State
 from kairos_lsp.dream.summary import SummaryCache, cache_key, first_sentence, parameter_names, summarize
 from kairos_lsp.store import Store, now
@@ -213,7 +214,7 @@ def _prefix(version: Version) -> str:
 
 def consolidate(state: State, summaries: SummaryCache, version: Version) -> None:
     """Replay one version: merge and resolve, find renames, re-derive insights and summaries."""
-    state.load(_prefix(version))
+    state.load(_prefix(version), before=version.rows[0][0])
     if version.source == "user":
         merge.apply_user(state, version)
     else:
@@ -264,7 +265,8 @@ def derive_all(state: State, summaries: SummaryCache, version: Version, subjects
     derive, reconcile = promote.derive, promote.reconcile
     for subject in live:
         view = views[subject]
-        desired = derive(subject, view, counts.get(name[subject], 0), module_calls)
+        own = name[subject]
+        desired = derive(subject, view, counts.get(own, 0), module_calls, own)
         reconcile(state, version, subject, desired)
         if subject in keys:
             key = keys[subject]
@@ -327,25 +329,42 @@ def _recheck_callers(state: State, last: Version) -> None:
     value = ("role", "widely called")
     for i in range(0, len(up), 500):
         chunk = up[i:i + 500]
+        marks = ','.join('?' * len(chunk))
+        # the live kind facts (observed, or asserted by a user) of symbols with those names
+        # that have no live or rejected 'role widely called' fact (observed or derived)
         rows = state.conn.execute(
-            "SELECT s.key, k.first_observation FROM symbols s "
-            "JOIN facts k ON k.subject = s.key AND k.predicate = 'kind' "
+            "SELECT key, first_observation FROM ("
+            "SELECT s.key AS key, k.first_observation AS first_observation, k.id AS id FROM symbols s "
+            "JOIN observations o ON o.subject = s.key AND o.predicate = 'kind' AND o.object != 'module' "
+            "JOIN observed_facts k ON k.first_observation = o.id AND k.status IN ('tentative', 'firm') "
+            f"WHERE s.name IN ({marks}) "
+            "UNION ALL "
+            "SELECT s.key, k.first_observation, k.id FROM symbols s "
+            "JOIN derived_facts k ON k.subject = s.key AND k.predicate = 'kind' "
             "AND k.status IN ('tentative', 'firm') AND k.object != 'module' "
-            f"WHERE s.name IN ({','.join('?' * len(chunk))}) "
-            "AND NOT EXISTS (SELECT 1 FROM facts r WHERE r.subject = s.key AND r.predicate = 'role' "
-            "  AND r.object = 'widely called' AND (r.status IN ('tentative', 'firm') "
-            "  OR r.verdict = 'rejected')) ORDER BY s.key", chunk).fetchall()
+            f"WHERE s.name IN ({marks})) AS live "
+            "WHERE NOT EXISTS (SELECT 1 FROM derived_facts r WHERE r.subject = live.key "
+            "  AND r.predicate = 'role' AND r.object = 'widely called' AND (r.status IN ('tentative', 'firm') "
+            "  OR r.verdict = 'rejected')) "
+            "AND NOT EXISTS (SELECT 1 FROM observations ro JOIN observed_facts r ON r.first_observation = ro.id "
+            "  WHERE ro.subject = live.key AND ro.predicate = 'role' AND ro.object = 'widely called' "
+            "  AND (r.status IN ('tentative', 'firm') OR r.verdict = 'rejected')) "
+            "ORDER BY key, id", chunk + chunk).fetchall()
         for subject, anchor in rows:
             fact = state.create(subject, *value, "insight", last, anchor)
             state.link(fact, anchor, "callers", f">= {promote.WIDELY} call sites")
             state.judge(fact)
     for i in range(0, len(down), 500):
         chunk = down[i:i + 500]
+        marks = ','.join('?' * len(chunk))
         rows = state.conn.execute(
-            f"SELECT {FACT_COLUMNS} FROM facts f JOIN symbols s ON s.key = f.subject "
-            f"WHERE s.name IN ({','.join('?' * len(chunk))}) AND f.predicate = 'role' "
+            f"SELECT {OBSERVED_COLUMNS} {OBSERVED_FROM} JOIN symbols s ON s.key = o.subject "
+            f"WHERE s.name IN ({marks}) AND o.predicate = 'role' "
+            "AND o.object = 'widely called' AND f.status IN ('tentative', 'firm') AND f.verdict IS NULL "
+            f"UNION ALL SELECT {FACT_COLUMNS} FROM derived_facts f JOIN symbols s ON s.key = f.subject "
+            f"WHERE s.name IN ({marks}) AND f.predicate = 'role' "
             "AND f.object = 'widely called' AND f.status IN ('tentative', 'firm') "
-            "AND f.verdict IS NULL ORDER BY f.id", chunk).fetchall()
+            "AND f.verdict IS NULL ORDER BY 1", chunk + chunk).fetchall()
         for row in rows:
             state.retract(Fact(*row), last.observed_at, None)
     state.flush()

@@ -60,17 +60,28 @@ def _delete(conn, subjects: list[str], path: str | None) -> dict[str, int]:
     bodies = [r[0] for r in conn.execute(
         "SELECT DISTINCT object FROM observations WHERE predicate = 'body_hash' "
         "AND id IN (SELECT id FROM forget_observations)")]
-    facts = conn.execute("SELECT count(*) FROM facts WHERE subject IN (SELECT subject FROM forget_subjects)"
-                         ).fetchone()[0]
+    # Facts live in two tables (see the ``facts`` view): observed facts under their
+    # first observation, every other fact with its own subject.
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS forget_facts (id INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM forget_facts")
+    conn.execute("INSERT INTO forget_facts SELECT id FROM observed_facts "
+                 "WHERE first_observation IN (SELECT id FROM forget_observations) "
+                 "UNION ALL SELECT id FROM derived_facts WHERE subject IN (SELECT subject FROM forget_subjects)")
+    facts = conn.execute("SELECT count(*) FROM forget_facts").fetchone()[0]
     observations = conn.execute("SELECT count(*) FROM forget_observations").fetchone()[0]
-    conn.execute("DELETE FROM fact_evidence WHERE fact_id IN (SELECT id FROM facts WHERE subject IN "
-                 "(SELECT subject FROM forget_subjects)) OR observation_id IN (SELECT id FROM forget_observations)")
-    conn.execute("UPDATE facts SET superseded_by = NULL WHERE superseded_by IN "
-                 "(SELECT id FROM facts WHERE subject IN (SELECT subject FROM forget_subjects))")
-    conn.execute("DELETE FROM facts WHERE subject IN (SELECT subject FROM forget_subjects)")
+    conn.execute("DELETE FROM fact_evidence WHERE fact_id IN (SELECT id FROM forget_facts) "
+                 "OR observation_id IN (SELECT id FROM forget_observations)")
+    for table in ("observed_facts", "derived_facts"):
+        conn.execute(f"UPDATE {table} SET superseded_by = NULL WHERE superseded_by IN "
+                     "(SELECT id FROM forget_facts)")
+    conn.execute("DELETE FROM observed_facts WHERE first_observation IN (SELECT id FROM forget_observations)")
+    conn.execute("DELETE FROM derived_facts WHERE subject IN (SELECT subject FROM forget_subjects)")
     links = (*GONE_TO, *CAME_FROM)
-    conn.execute(f"DELETE FROM facts WHERE predicate IN ({','.join('?' * len(links))}) "
+    marks = ','.join('?' * len(links))
+    conn.execute(f"DELETE FROM derived_facts WHERE predicate IN ({marks}) "
                  "AND object IN (SELECT subject FROM forget_subjects)", links)
+    conn.execute("DELETE FROM observed_facts WHERE first_observation IN (SELECT id FROM observations "
+                 f"WHERE predicate IN ({marks}) AND object IN (SELECT subject FROM forget_subjects))", links)
     conn.execute("DELETE FROM current WHERE observation_id IN (SELECT id FROM forget_observations)")
     conn.execute("DELETE FROM observations WHERE id IN (SELECT id FROM forget_observations)")
     conn.execute("DELETE FROM symbols WHERE key IN (SELECT subject FROM forget_subjects)")

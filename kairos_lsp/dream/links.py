@@ -143,12 +143,19 @@ def _find_old(state: State, version: Version, born: list[str], views: dict) -> N
     rows = []
     for i in range(0, len(hashes), 500):
         chunk = hashes[i:i + 500]
+        marks = ','.join('?' * len(chunk))
         rows += state.conn.execute(
-            "SELECT f.object, f.subject, f.first_observation FROM facts f "
+            "SELECT b.object, b.subject, f.first_observation FROM observations b "
+            "JOIN observed_facts f ON f.first_observation = b.id "
             "JOIN observations o ON o.id = f.ended_by "
-            f"WHERE f.predicate = 'body_hash' AND f.object IN ({','.join('?' * len(chunk))}) "
+            f"WHERE b.predicate = 'body_hash' AND b.object IN ({marks}) "
+            "AND f.status = 'retracted' AND o.version_id > ? AND o.version_id < ? "
+            "UNION ALL "
+            "SELECT f.object, f.subject, f.first_observation FROM derived_facts f "
+            "JOIN observations o ON o.id = f.ended_by "
+            f"WHERE f.predicate = 'body_hash' AND f.object IN ({marks}) "
             "AND f.status = 'retracted' AND o.version_id > ? AND o.version_id < ?",
-            (*chunk, prev, version.id)).fetchall()
+            (*chunk, prev, version.id, *chunk, prev, version.id)).fetchall()
     if not rows:
         return
     by_hash: dict[str, dict[str, int]] = {}
@@ -179,16 +186,27 @@ def _find_new(state: State, version: Version, x: str, old: dict) -> None:
         return
     prev = _previous_look(state, version.path, version.id)
     rows = state.conn.execute(
-        "SELECT f.subject, f.first_observation FROM facts f JOIN observations o ON o.id = f.first_observation "
+        "SELECT o.subject, f.first_observation, f.id FROM observations o "
+        "JOIN observed_facts f ON f.first_observation = o.id "
+        "WHERE o.predicate = 'body_hash' AND o.object = ? AND f.status IN ('tentative', 'firm') "
+        "AND o.subject != ? AND o.version_id > ? AND o.version_id < ? "
+        "UNION ALL "
+        "SELECT f.subject, f.first_observation, f.id FROM derived_facts f "
+        "JOIN observations o ON o.id = f.first_observation "
         "WHERE f.predicate = 'body_hash' AND f.object = ? AND f.status IN ('tentative', 'firm') "
-        "AND f.subject != ? AND o.version_id > ? AND o.version_id < ?",
-        (body.object, x, prev, version.id)).fetchall()
+        "AND f.subject != ? AND o.version_id > ? AND o.version_id < ? ORDER BY 3",
+        (body.object, x, prev, version.id) * 2).fetchall()
     found = {}
-    for y, first in rows:
+    for y, first, _ in rows:
         born = state.conn.execute(
-            "SELECT f.object, o.version_id FROM facts f JOIN observations o ON o.id = f.first_observation "
-            "WHERE f.subject = ? AND f.predicate = 'kind' AND f.status IN ('tentative', 'firm')",
-            (y,)).fetchone()
+            "SELECT o.object, o.version_id, f.id FROM observations o "
+            "JOIN observed_facts f ON f.first_observation = o.id "
+            "WHERE o.subject = ? AND o.predicate = 'kind' AND f.status IN ('tentative', 'firm') "
+            "UNION ALL "
+            "SELECT f.object, o.version_id, f.id FROM derived_facts f "
+            "JOIN observations o ON o.id = f.first_observation "
+            "WHERE f.subject = ? AND f.predicate = 'kind' AND f.status IN ('tentative', 'firm') "
+            "ORDER BY 3 LIMIT 1", (y, y)).fetchone()
         if born is None or born[1] <= prev or _kind_class(born[0]) != _kind_class(kind.object):
             continue
         if _has_live(state, y, CAME_FROM):
@@ -200,7 +218,7 @@ def _find_new(state: State, version: Version, x: str, old: dict) -> None:
     why = ["body"]
     new_params = state.conn.execute(
         "SELECT object FROM facts WHERE subject = ? AND predicate = 'parameters' "
-        "AND status IN ('tentative', 'firm')", (y,)).fetchone()
+        "AND status IN ('tentative', 'firm') ORDER BY id LIMIT 1", (y,)).fetchone()
     if new_params and _values(old, "parameters") == [new_params[0]]:
         why.append("parameters")
     _link(state, version, x, y, why, body, None, new_body_obs=found[y])
@@ -237,7 +255,7 @@ def _in_scope(state: State, subject: str) -> bool:
 def _carry_verdicts(state: State, version: Version, x: str, y: str) -> None:
     """What the user said about the old key's insights holds for the new key."""
     rows = state.conn.execute(
-        "SELECT id, predicate, object, verdict FROM facts WHERE subject = ? AND verdict IS NOT NULL "
+        "SELECT id, predicate, object, verdict FROM derived_facts WHERE subject = ? AND verdict IS NOT NULL "
         "AND origin IN ('insight', 'user') ORDER BY id", (x,)).fetchall()
     latest = {}
     for fact_id, predicate, obj, verdict in rows:

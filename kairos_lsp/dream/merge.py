@@ -170,7 +170,8 @@ def apply_user(state: State, version: Version) -> None:
                     "ORDER BY id DESC LIMIT 1", (subject, predicate, obj)).fetchone()
                 signature = state._signature(old[0]) if old else frozenset()
                 if old:
-                    state.conn.execute("UPDATE facts SET verdict = 'rejected' WHERE id = ?", (old[0],))
+                    for table in ("observed_facts", "derived_facts"):  # the one that has it
+                        state.conn.execute(f"UPDATE {table} SET verdict = 'rejected' WHERE id = ?", (old[0],))
                     state.evidence_rows.append((old[0], oid, USER, ""))
             state.verdicts.setdefault(subject, {})[(predicate, obj)] = ("rejected", signature)
             continue

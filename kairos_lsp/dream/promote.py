@@ -181,14 +181,16 @@ def _imported(value: str) -> str:
 
 
 def derive(subject: str, view: dict[str, list[Fact]], callers: int,
-           module_calls: set[str]) -> dict[tuple[str, str], list[tuple[str, str, int]]]:
-    """The insights the evidence supports now: {(predicate, value): [(why, detail, obs id)]}."""
+           module_calls: set[str], name: str | None = None) -> dict[tuple[str, str], list[tuple[str, str, int]]]:
+    """The insights the evidence supports now: {(predicate, value): [(why, detail, obs id)]}.
+    ``name``: ``name_of(subject)``, when the caller has it."""
     out: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
     kind_fact = view.get("kind", [None])[0]
     if kind_fact is None:
         return out
     kind = kind_fact.object
-    name = name_of(subject)
+    if name is None:
+        name = name_of(subject)
     anchor = kind_fact.first_observation
     name_tokens = _NAME_TOKENS.get(name)
     if name_tokens is None:
@@ -271,8 +273,9 @@ def contradicted(key: tuple[str, str], desired: dict) -> bool:
 def reconcile(state: State, version: Version, subject: str, desired: dict) -> None:
     """Bring the live insight facts of a subject in line with what the evidence supports now."""
     facts = state.facts_of(subject)
+    # only a subject with derived facts (loaded or created, see State) can have insights
     existing = {k: f for k, f in facts.items() if f.origin == "insight" or
-                (f.origin == "user" and k[0] in INSIGHTS)}
+                (f.origin == "user" and k[0] in INSIGHTS)} if subject in state.derived_subjects else {}
     verdicts = state.verdicts.get(subject, {})
     if not existing and not verdicts:
         # Nothing to keep, unlink or retract: every desired insight is a new fact

@@ -50,13 +50,19 @@ def facts_for(store: Store, subject: str, current_only: bool = False,
                     "LEFT JOIN versions v ON v.id = o.version_id "
                     f"WHERE e.fact_id IN ({marks}) "
                     "UNION ALL "
-                    "SELECT f.id, f.first_observation, CASE WHEN f.origin = 'observed' THEN v.source "
-                    "  WHEN o.predicate = 'docstring' THEN 'docstring' ELSE 'code' END, '', 1, "
-                    "  v.observed_at, v.content_hash, v.path, v.source FROM facts f "
+                    "SELECT f.id, f.first_observation, v.source, '', 1, "
+                    "  v.observed_at, v.content_hash, v.path, v.source FROM observed_facts f "
                     "JOIN observations o ON o.id = f.first_observation "
                     "JOIN versions v ON v.id = o.version_id "
-                    f"WHERE f.id IN ({marks}) AND f.origin IN ('observed', 'summary') "
-                    "ORDER BY 1, 2, 3, 4", chunk + chunk):
+                    f"WHERE f.id IN ({marks}) "
+                    "UNION ALL "
+                    "SELECT f.id, f.first_observation, CASE WHEN o.predicate = 'docstring' THEN 'docstring' "
+                    "  ELSE 'code' END, '', 1, "
+                    "  v.observed_at, v.content_hash, v.path, v.source FROM derived_facts f "
+                    "JOIN observations o ON o.id = f.first_observation "
+                    "JOIN versions v ON v.id = o.version_id "
+                    f"WHERE f.id IN ({marks}) AND f.origin = 'summary' "
+                    "ORDER BY 1, 2, 3, 4", chunk * 3):
                 by_id[fact_id]["evidence"].append({
                     "observation": oid, "source": why, "detail": detail or None,
                     "active": bool(active), "observed_at": observed_at, "file_hash": file_hash,

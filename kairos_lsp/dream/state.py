@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import sqlite3
 
-from kairos_lsp.dream.model import FACT_COLUMNS, LIVE, Counts, Fact, Version, noisy_or, FIRM_AT, FIRM_SOURCES
+from kairos_lsp.dream.model import (FACT_COLUMNS, FIRM_AT, FIRM_SOURCES, LIVE, OBSERVED_COLUMNS, OBSERVED_FROM,
+                                    Counts, Fact, Version, noisy_or)
 
 
 class State:
     def __init__(self, conn: sqlite3.Connection, counts: Counts):
         self.conn = conn
         self.counts = counts
-        self.next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM facts").fetchone()[0]
+        self.next_id = conn.execute(
+            "SELECT max(coalesce((SELECT max(id) FROM derived_facts), 0), "
+            "coalesce((SELECT max(id) FROM observed_facts), 0)) + 1").fetchone()[0]
         self.live: dict[str, dict[tuple[str, str], Fact]] = {}
         self.verdicts: dict[str, dict[tuple[str, str], tuple[str, frozenset]]] = {}
         self.prefix: str | None = None
@@ -26,18 +29,28 @@ class State:
         self.deactivated: list[tuple] = []
         self.callee_delta: dict[str, int] = {}
         self.runs: list[list] = []  # [first obs, last obs, first fact id, weight, valid_from]
+        # subjects that have a live fact other than an observed one (origin insight, link,
+        # summary or user) among the loaded facts or created since
+        self.derived_subjects: set[str] = set()
 
     # -- loading ------------------------------------------------------------
 
-    def load(self, prefix: str) -> None:
-        """Live facts and verdicts of every subject under ``language:path``."""
+    def load(self, prefix: str, before: int | None = None) -> None:
+        """Live facts and verdicts of every subject under ``language:path``.
+
+        ``before``: no observation from this id on has been consolidated yet (so
+        none started an observed fact): the observations of the version at hand."""
         self.prefix = prefix
         self.live = {}
         self.verdicts = {}
+        self.derived_subjects = set()
         lo, hi = prefix, prefix + ";"  # ';' sorts right after ':'
+        limit = (1 << 62) if before is None else before
         rows = self.conn.execute(
-            f"SELECT {FACT_COLUMNS} FROM facts WHERE subject >= ? AND subject < ? "
-            "AND status IN ('tentative', 'firm') ORDER BY id", (lo, hi)).fetchall()
+            f"SELECT {OBSERVED_COLUMNS} {OBSERVED_FROM} WHERE o.subject >= ? AND o.subject < ? "
+            "AND +o.id < ? AND f.status IN ('tentative', 'firm') "
+            f"UNION ALL SELECT {FACT_COLUMNS} FROM derived_facts WHERE subject >= ? AND subject < ? "
+            "AND status IN ('tentative', 'firm') ORDER BY 1", (lo, hi, limit, lo, hi)).fetchall()
         derived = []
         for row in rows:
             if not _under(row[1], prefix):
@@ -47,20 +60,25 @@ class State:
             if fact.origin != "observed":
                 fact.evidence, fact.sources = {}, set()
                 derived.append(fact)
+                self.derived_subjects.add(fact.subject)
         if derived:
             by_id = {f.id: f for f in derived}
             for fact_id, why, detail, oid in self.conn.execute(
-                    "SELECT e.fact_id, e.why, e.detail, e.observation_id FROM facts f "
+                    "SELECT e.fact_id, e.why, e.detail, e.observation_id FROM derived_facts f "
                     "JOIN fact_evidence e ON e.fact_id = f.id "
                     "WHERE f.subject >= ? AND f.subject < ? AND f.status IN ('tentative', 'firm') "
-                    "AND f.origin != 'observed' AND e.active = 1", (lo, hi)):
+                    "AND e.active = 1", (lo, hi)):
                 fact = by_id.get(fact_id)
                 if fact is not None:
                     fact.evidence[(why, detail, oid)] = True
                     fact.sources.add(why)
         for subject, predicate, obj, verdict, fact_id in self.conn.execute(
-                "SELECT subject, predicate, object, verdict, id FROM facts "
-                "WHERE verdict IS NOT NULL AND subject >= ? AND subject < ? ORDER BY id", (lo, hi)):
+                "SELECT o.subject, o.predicate, o.object, f.verdict, f.id FROM observed_facts f "
+                "JOIN observations o ON o.id = f.first_observation WHERE f.verdict IS NOT NULL "
+                "AND o.subject >= ? AND o.subject < ? AND +o.id < ? "
+                "UNION ALL SELECT subject, predicate, object, verdict, id FROM derived_facts "
+                "WHERE verdict IS NOT NULL AND subject >= ? AND subject < ? ORDER BY 5",
+                (lo, hi, limit, lo, hi)):
             if _under(subject, prefix):
                 self.verdicts.setdefault(subject, {})[(predicate, obj)] = (verdict, self._signature(fact_id))
 
@@ -93,6 +111,7 @@ class State:
         self.next_id += 1
         self.touched[fact.id] = fact
         self.counts.created += 1
+        self.derived_subjects.add(subject)
         return fact
 
     def link(self, fact: Fact, oid: int, why: str, detail: str = "") -> None:
@@ -118,8 +137,8 @@ class State:
         self.evidence_rows.append((fact.id, oid, "negated", "", 0))
 
     def fresh(self, fact: Fact, weight: float, when: str) -> None:
-        """A new observed fact exactly as its observation says: written by a range
-        ``INSERT ... SELECT`` from the observations (no per-row binding)."""
+        """A new observed fact exactly as its observation says: one lean ``observed_facts``
+        row per observation, written by a range insert (no per-row binding)."""
         self.next_id += 1
         run = self.runs[-1] if self.runs else None
         if run and run[1] + 1 == fact.first_observation and run[2] + (run[1] - run[0]) + 1 == fact.id \
@@ -182,28 +201,30 @@ class State:
 
     def flush(self) -> None:
         for first, last, fact_id, weight, when in self.runs:
+            # observations first..last, all new facts of one version: the ids are generated
             self.conn.execute(
-                "INSERT INTO facts (id, subject, predicate, object, origin, status, confidence, "
-                "evidence_count, valid_from, first_observation) "
-                "SELECT id + ?, subject, predicate, object, 'observed', 'tentative', ?, 1, ?, id "
-                "FROM observations WHERE id BETWEEN ? AND ?",
-                (fact_id - first, weight, when, first, last))
+                "WITH RECURSIVE run(oid) AS (SELECT ? UNION ALL SELECT oid + 1 FROM run WHERE oid < ?) "
+                "INSERT INTO observed_facts (first_observation, id, status, confidence, evidence_count) "
+                "SELECT oid, oid + ?, 'tentative', ?, 1 FROM run", (first, last, fact_id - first, weight))
         self.runs = []
-        inserts, updates = [], []
+        inserts, updates, observed = [], [], []
         for fact in self.touched.values():
             if fact.new:
+                assert fact.origin != "observed"  # new observed facts are runs
                 inserts.append(fact.row())
                 fact.new = False
             else:
-                updates.append((fact.status, fact.confidence, fact.evidence_count, fact.valid_to,
-                                fact.superseded_by, fact.verdict, fact.ended_by, fact.id))
+                (observed if fact.origin == "observed" else updates).append(
+                    (fact.status, fact.confidence, fact.evidence_count, fact.valid_to,
+                     fact.superseded_by, fact.verdict, fact.ended_by, fact.id))
         if inserts:
-            self.conn.executemany(f"INSERT INTO facts ({FACT_COLUMNS}) VALUES "
+            self.conn.executemany(f"INSERT INTO derived_facts ({FACT_COLUMNS}) VALUES "
                                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts)
-        if updates:
-            self.conn.executemany(
-                "UPDATE facts SET status = ?, confidence = ?, evidence_count = ?, valid_to = ?, "
-                "superseded_by = ?, verdict = ?, ended_by = ? WHERE id = ?", updates)
+        for table, rows in (("observed_facts", observed), ("derived_facts", updates)):
+            if rows:
+                self.conn.executemany(
+                    f"UPDATE {table} SET status = ?, confidence = ?, evidence_count = ?, valid_to = ?, "
+                    "superseded_by = ?, verdict = ?, ended_by = ? WHERE id = ?", rows)
         if self.evidence_rows:
             self.conn.executemany(
                 "INSERT OR REPLACE INTO fact_evidence (fact_id, observation_id, why, detail, active) "
