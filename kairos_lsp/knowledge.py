@@ -301,7 +301,10 @@ class Knowledge:
     def status(self) -> dict:
         """Size and counts of the memory, and its last dream (``kairos.status``)."""
         stats = self.store.stats()
-        facts = dict(self.store.db.execute("SELECT status, count(*) FROM facts GROUP BY status").fetchall())
+        facts: dict[str, int] = {}
+        for table in ("observed_facts", "derived_facts"):  # not the facts view: it would join every row
+            for status, count in self.store.db.execute(f"SELECT status, count(*) FROM {table} GROUP BY status"):
+                facts[status] = facts.get(status, 0) + count
         last = dream_log(self.store, 1)
         return {
             "store": self.store.path,
@@ -318,7 +321,8 @@ class Knowledge:
     def export(self) -> list[dict]:
         """Every symbol the memory knows, current and historical."""
         keys = set(self.store.subjects())
-        keys.update(row[0] for row in self.store.db.execute("SELECT DISTINCT subject FROM facts"))
+        # Observed facts are about subjects the log has seen; only derived facts can add others.
+        keys.update(row[0] for row in self.store.db.execute("SELECT DISTINCT subject FROM derived_facts"))
         return [item for key in sorted(keys) if (item := self.explain(key))]
 
 
