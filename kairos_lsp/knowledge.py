@@ -40,7 +40,7 @@ class Callers:
 class Knowledge:
     def __init__(self, store: Store):
         self.store = store
-        self.resolver = Resolver(store)
+        self.resolver = Resolver(store, successor)
 
     # -- finding symbols ----------------------------------------------------
 

@@ -11,7 +11,9 @@ observations, modules are found among the files the memory knows.
   ``export * from``, index files and the ``.js`` → ``.ts`` convention.
 
 A name that once meant a symbol which no longer exists resolves to
-:class:`Gone`, with where it went if the dream linked it (rename or move).
+:class:`Gone`, with where it went if the dream linked it (rename or move):
+the knowledge layer passes ``successor`` for that, so that this module needs
+nothing above the store and the dream itself can resolve names.
 
 >>> resolver = Resolver(store)                        # doctest: +SKIP
 >>> resolver.lookup("src/app.py", "util.parse")       # doctest: +SKIP
@@ -23,8 +25,8 @@ from __future__ import annotations
 import json
 import posixpath
 from dataclasses import dataclass
+from typing import Callable
 
-from kairos_lsp.dream import successor
 from kairos_lsp.languages import language_named
 from kairos_lsp.store import Store, symbol_key
 
@@ -80,8 +82,10 @@ class Resolver:
     resolves hundreds of call sites for "who calls this" costs a few queries.
     """
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store,
+                 successor: Callable[[Store, str], tuple[str, str] | None] | None = None):
         self.store = store
+        self.successor = successor
         self._files: dict[str, _FileInfo | None] = {}
         self._modules: dict[tuple[str, str, str], str | None] = {}
         self._generation: tuple[int, int] | None = None
@@ -181,7 +185,7 @@ class Resolver:
                                      (key,)).fetchone()
         if seen is None:
             return None
-        moved = successor(self.store, key)
+        moved = self.successor(self.store, key) if self.successor else None
         if moved is not None and self.store.symbol(moved[0]) is not None:
             return Gone(key, moved[0], moved[1])
         return Gone(key)
