@@ -83,9 +83,14 @@ class Resolver:
     """
 
     def __init__(self, store: Store,
-                 successor: Callable[[Store, str], tuple[str, str] | None] | None = None):
+                 successor: Callable[[Store, str], tuple[str, str] | None] | None = None,
+                 history: bool = True, still: bool = False):
+        """``history``: tell :class:`Gone` names apart (one query per unknown name);
+        ``still``: the store does not change while this resolver is used (no re-checks)."""
         self.store = store
         self.successor = successor
+        self.history = history
+        self.still = still
         self._files: dict[str, _FileInfo | None] = {}
         self._modules: dict[tuple[str, str, str], str | None] = {}
         self._generation: tuple[int, int] | None = None
@@ -181,6 +186,8 @@ class Resolver:
 
     def _gone(self, key: str) -> Gone | None:
         """A key the memory saw before and that no longer exists."""
+        if not self.history:
+            return None
         seen = self.store.db.execute("SELECT 1 FROM observations WHERE subject = ? LIMIT 1",
                                      (key,)).fetchone()
         if seen is None:
@@ -203,6 +210,8 @@ class Resolver:
 
     def _sync(self) -> None:
         """Forget what was read when the store changed since."""
+        if self.still and self._generation is not None:
+            return
         generation = (self.store.db.execute("PRAGMA data_version").fetchone()[0],
                       self.store.db.conn.total_changes)
         if generation != self._generation:

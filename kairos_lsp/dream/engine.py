@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Callable
 
-from kairos_lsp.dream import links, merge, promote
+from kairos_lsp.dream import links, merge, promote, tested
 from kairos_lsp.dream.lock import lock_for
 from kairos_lsp.dream.model import (FACT_COLUMNS, OBSERVED_COLUMNS, OBSERVED_FROM, SINGLE_VALUED, Counts,
                                     Fact, Version, name_of)
@@ -127,6 +127,7 @@ def _batches(store: Store, report: DreamReport, counts: Counts, started: float, 
                 for version in versions:
                     consolidate(state, summaries, version)
                 _recheck_callers(state, versions[-1])
+                tested.derive(store, versions, counts)  # per-batch hook: tested_by, across files
                 summaries.flush()
             last = versions[-1].rows[-1][0]
             if report.first_observation is None:

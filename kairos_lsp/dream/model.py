@@ -32,6 +32,7 @@ WEIGHTS = {
     # offline insight sources
     "name": 0.4, "docstring": 0.5, "calls": 0.6, "decorators": 0.5, "imports": 0.3,
     "raises": 0.3, "callers": 0.5, "module": 0.4,
+    "tests": 0.6,  # a test calls it (tested_by); a captured run of that test is "terminal"
     # rename / move evidence
     "body": 0.8, "similar": 0.5, "parameters": 0.5,
     # the one-sentence summary

@@ -200,4 +200,11 @@ SELECT id, subject, predicate, object, origin, status, confidence, evidence_coun
 """
 
 
+@migrations()
+def m007_tested_by(db: Database) -> None:
+    # "What does this test exercise": tested_by facts by the test they name.
+    db.execute("CREATE INDEX IF NOT EXISTS derived_facts_tested ON derived_facts(object) "
+               "WHERE predicate = 'tested_by'")
+
+
 SCHEMA_VERSION = len(migrations._migrations)

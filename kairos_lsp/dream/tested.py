@@ -1,0 +1,156 @@
+"""Which tests exercise a symbol: ``tested_by`` insights, across files.
+
+A test (a ``test*`` function or method in a test file, or one marked
+``#[test]`` / ``@Test``) that calls a symbol, resolved through the test
+file's imports, is evidence that the symbol is ``tested_by`` that test
+(source ``tests``). A captured run of the test (``test_passed`` /
+``test_failed``, source ``terminal``) is a second, independent source, so
+the fact becomes firm once the test has been seen running. When the test
+stops calling the symbol (or is deleted) the fact is retracted; a rejected
+fact is never recreated.
+
+This runs once per dream batch, for the tests the batch touched, with plain
+SQL on the two fact tables, like the ``widely called`` recheck.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, Counts, noisy_or, path_of
+from kairos_lsp.resolve import Found, Resolver
+from kairos_lsp.store import Store
+
+PREDICATE = "tested_by"
+# Files that hold tests, by the conventions of pytest, unittest, Go, Jest/Vitest and Mocha.
+TEST_FILE = re.compile(r"(^|/)(tests?|__tests__|spec)/|(^|/)test_[^/]*\.py$|_tests?\.(py|go|rs)$"
+                       r"|\.(test|spec)\.[cm]?[jt]sx?$")
+TEST_NAME = re.compile(r"^[Tt]est")
+TEST_MARKS = {"test", "Test", "tokio::test", "org.junit.Test", "org.junit.jupiter.api.Test"}
+
+
+def is_test(subject: str, decorators=()) -> bool:
+    """``python:tests/test_a.py:test_b`` is; so is a function marked ``#[test]`` or ``@Test``."""
+    name = subject.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+    if any(mark in TEST_MARKS for mark in decorators):
+        return True
+    return bool(TEST_NAME.match(name)) and bool(TEST_FILE.search(path_of(subject)))
+
+
+def derive(store: Store, versions, counts: Counts) -> None:
+    """Re-derive ``tested_by`` for every test the batch's ``versions`` touched."""
+    tests = sorted({row[1] for version in versions for row in version.rows
+                    if row[1].count(":") >= 2 and _maybe_test(row[1])})
+    tests = [t for t in tests if is_test(t, _decorators(store, t))]
+    if not tests:
+        return
+    when = versions[-1].observed_at
+    resolver = Resolver(store, history=False, still=True)  # all reads happen before any write
+    wanted = _exercised(store, resolver, tests)
+    conn = store.db.conn
+    ran: dict[str, int] = {}
+    existing: dict[tuple[str, str], tuple[int, str, str | None]] = {}
+    for chunk in _chunks(tests):
+        marks = ",".join("?" * len(chunk))
+        ran.update(conn.execute(
+            "SELECT subject, max(id) FROM observations WHERE predicate IN ('test_passed', 'test_failed') "
+            f"AND negated = 0 AND subject IN ({marks}) GROUP BY subject", chunk))
+        for fact_id, subject, test, status, verdict in conn.execute(
+                "SELECT id, subject, object, status, verdict FROM derived_facts "
+                f"WHERE predicate = 'tested_by' AND object IN ({marks}) ORDER BY id", chunk):
+            existing[(subject, test)] = (fact_id, status, verdict)
+    next_id = conn.execute("SELECT max(coalesce((SELECT max(id) FROM derived_facts), 0), "
+                           "coalesce((SELECT max(id) FROM observed_facts), 0)) + 1").fetchone()[0]
+    facts, evidence = [], []
+    for test in tests:
+        for subject, oid in sorted(wanted[test].items()):
+            known = existing.get((subject, test))
+            if known is not None and (known[1] in ("tentative", "firm") or known[2] == "rejected"):
+                _update(conn, known[0], known[1], oid, ran.get(test), counts)
+                continue
+            sources = {"tests", "terminal"} if test in ran else {"tests"}
+            confidence, status = _judge(sources)
+            facts.append((next_id, subject, test, status, confidence, len(sources), when, oid))
+            evidence.append((next_id, oid, "tests", test))
+            if test in ran:
+                evidence.append((next_id, ran[test], "terminal", test))
+            counts.created += 1
+            counts.promoted += status == "firm"
+            next_id += 1
+    conn.executemany("INSERT INTO derived_facts (id, subject, predicate, object, origin, status, confidence, "
+                     "evidence_count, valid_from, first_observation) "
+                     "VALUES (?, ?, 'tested_by', ?, 'insight', ?, ?, ?, ?, ?)", facts)
+    conn.executemany("INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail) "
+                     "VALUES (?, ?, ?, ?)", evidence)
+    gone = [fact_id for (subject, test), (fact_id, status, _) in existing.items()
+            if subject not in wanted[test] and status in ("tentative", "firm")]
+    conn.executemany("UPDATE derived_facts SET status = 'retracted', valid_to = ? WHERE id = ?",
+                     [(when, fact_id) for fact_id in gone])
+    conn.executemany("UPDATE fact_evidence SET active = 0 WHERE fact_id = ?", [(f,) for f in gone])
+    counts.retracted += len(gone)
+
+
+def _chunks(items: list, size: int = 500):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _maybe_test(subject: str) -> bool:
+    """Cheap first look, before asking the store for decorators."""
+    name = subject.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+    return bool(TEST_NAME.match(name)) or subject.startswith(("rust:", "java:"))
+
+
+def _decorators(store: Store, subject: str) -> list[str]:
+    if not subject.startswith(("rust:", "java:")):
+        return []
+    return [row[0] for row in store.db.execute(
+        "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
+        "WHERE c.path = ? AND o.subject = ? AND o.predicate = 'decorated_by'", (path_of(subject), subject))]
+
+
+def _exercised(store: Store, resolver: Resolver, tests: list[str]) -> dict[str, dict[str, int]]:
+    """{test: {symbol key: the observation of the call}} for what each test calls now."""
+    out: dict[str, dict[str, int]] = {test: {} for test in tests}
+    by_path: dict[str, list[str]] = {}
+    for test in tests:
+        by_path.setdefault(path_of(test), []).append(test)
+    for path, group in by_path.items():
+        marks = ",".join("?" * len(group))
+        for test, callee, oid in store.db.execute(
+                "SELECT o.subject, o.object, o.id FROM current c JOIN observations o ON o.id = c.observation_id "
+                f"WHERE c.path = ? AND o.predicate = 'calls' AND o.subject IN ({marks}) ORDER BY o.id",
+                (path, *group)):
+            target = resolver.lookup(path, callee, test.split(":", 2)[2])
+            if isinstance(target, Found) and target.key != test and not is_test(target.key):
+                out[test].setdefault(target.key, oid)
+    return out
+
+
+def _judge(sources: set[str]) -> tuple[float, str]:
+    confidence = noisy_or(sources)
+    return confidence, "firm" if confidence >= FIRM_AT and len(sources) >= FIRM_SOURCES else "tentative"
+
+
+def _update(conn, fact_id: int, status: str, oid: int, ran: int | None, counts: Counts) -> None:
+    """A live fact seen again: its evidence may have grown (the test has now run)."""
+    if status not in ("tentative", "firm"):
+        return  # rejected by the user: the same evidence never brings it back
+    conn.execute("INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail) "
+                 "SELECT ?, ?, 'tests', object FROM derived_facts WHERE id = ?", (fact_id, oid, fact_id))
+    if ran:
+        conn.execute("INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail) "
+                     "SELECT ?, ?, 'terminal', object FROM derived_facts WHERE id = ?", (fact_id, ran, fact_id))
+    sources = {row[0] for row in conn.execute(
+        "SELECT DISTINCT why FROM fact_evidence WHERE fact_id = ? AND active = 1", (fact_id,))}
+    verdict = conn.execute("SELECT verdict FROM derived_facts WHERE id = ?", (fact_id,)).fetchone()[0]
+    confidence, new_status = (1.0, "firm") if verdict == "confirmed" else _judge(sources)
+    count = conn.execute("SELECT count(*) FROM fact_evidence WHERE fact_id = ? AND active = 1",
+                         (fact_id,)).fetchone()[0]
+    conn.execute("UPDATE derived_facts SET status = ?, confidence = ?, evidence_count = ? WHERE id = ?",
+                 (new_status, confidence, count, fact_id))
+    if new_status != status:
+        if new_status == "firm":
+            counts.promoted += 1
+        else:
+            counts.demoted += 1

@@ -1,0 +1,63 @@
+"""``tested_by``: which tests exercise a symbol, derived by the dream across files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kairos_lsp.config import Settings
+from kairos_lsp.dream import dream, facts_for, record_verdict
+from kairos_lsp.dream.tested import is_test
+from kairos_lsp.scan import scan_workspace
+from kairos_lsp.store import Store
+
+LIB = "def price(qty):\n    return qty * 2\n\n\ndef other():\n    return 1\n"
+TEST = "from shop.prices import price\n\n\ndef test_price():\n    assert price(2) == 4\n"
+TEST_KEY = "python:tests/test_prices.py:test_price"
+
+
+def exercised_by(store: Store, key: str) -> dict[str, tuple[str, float]]:
+    return {f["value"]: (f["status"], f["confidence"]) for f in facts_for(store, key)
+            if f["predicate"] == "tested_by"}
+
+
+def step(root: Path, store: Store, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    scan_workspace(root, store, Settings())
+    dream(store, trigger="test")
+
+
+def test_a_test_that_calls_a_function_and_then_runs_makes_a_firm_fact(tmp_path):
+    store = Store(tmp_path / "memory.db")
+    step(tmp_path, store, {"shop/prices.py": LIB, "tests/test_prices.py": TEST})
+    assert exercised_by(store, "python:shop/prices.py:price") == {TEST_KEY: ("tentative", 0.6)}
+    assert exercised_by(store, "python:shop/prices.py:other") == {}
+
+    store.record_outcomes([(TEST_KEY, False, "passed")])  # a captured run: the second source
+    dream(store, trigger="test")
+    assert exercised_by(store, "python:shop/prices.py:price") == {TEST_KEY: ("firm", 0.88)}
+
+    # The test now calls other(): the old fact is retracted, a new one appears.
+    step(tmp_path, store, {"tests/test_prices.py": "from shop.prices import other\n\n\n"
+                                                    "def test_price():\n    assert other() == 1\n"})
+    assert exercised_by(store, "python:shop/prices.py:price") == {TEST_KEY: ("retracted", 0.88)}
+    assert exercised_by(store, "python:shop/prices.py:other")[TEST_KEY][0] == "firm"
+
+
+def test_a_rejected_tested_by_is_not_brought_back_by_the_same_test(tmp_path):
+    store = Store(tmp_path / "memory.db")
+    step(tmp_path, store, {"shop/prices.py": LIB, "tests/test_prices.py": TEST})
+    fact = next(f for f in facts_for(store, "python:shop/prices.py:price") if f["predicate"] == "tested_by")
+    record_verdict(store, fact["id"], confirm=False)
+    step(tmp_path, store, {"tests/test_prices.py": TEST + "\n\ndef test_more():\n    assert price(1) == 2\n"})
+    facts = exercised_by(store, "python:shop/prices.py:price")
+    assert facts[TEST_KEY][0] == "retracted"  # rejected, and it stays so
+    assert facts["python:tests/test_prices.py:test_more"][0] == "tentative"  # another test is new evidence
+
+
+def test_what_counts_as_a_test():
+    assert is_test("python:tests/test_a.py:test_b") and is_test("python:pkg/a_test.py:Suite.test_x")
+    assert is_test("go:net/http_test.go:TestServe") and is_test("typescript:src/a.test.ts:testParse")
+    assert is_test("rust:src/lib.rs:parses", decorators=["test"])
+    assert not is_test("python:src/tests.py:helper") and not is_test("python:src/app.py:test_mode")
