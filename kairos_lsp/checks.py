@@ -267,7 +267,7 @@ def _call_fixes(file: _File, call: CallSite, missing: list[_Param], unknown: lis
                              [TextEdit(at.start, at.end, missing[0].name)], preferred=True))
             return fixes
     if missing and not unknown and not extra:
-        args = [_placeholder(file.language, p, bool(call.keywords)) for p in missing]
+        args = [_placeholder(file.language, p) for p in missing]
         insert_at = call.last_arg_end if call.last_arg_end is not None else call.args.start_byte + 1
         text = (", " if call.last_arg_end is not None else "") + ", ".join(args)
         point = file.point(insert_at)
@@ -282,7 +282,7 @@ def _call_fixes(file: _File, call: CallSite, missing: list[_Param], unknown: lis
     return fixes
 
 
-def _placeholder(language: str, param: _Param, after_keywords: bool) -> str:
+def _placeholder(language: str, param: _Param) -> str:
     """A stand-in the user replaces: a keyword in Python (placed anywhere), else a marked undefined."""
     if language == "python":
         return f"{param.name}=..." if not param.positional_only else "..."
