@@ -92,7 +92,7 @@ class Resolver:
         self.history = history
         self.still = still
         self._files: dict[str, _FileInfo | None] = {}
-        self._modules: dict[tuple[str, str, str], str | None] = {}
+        self._modules: dict[tuple[str, str, str], str | None] = {}  # by file and by folder
         self._generation: tuple[int, int] | None = None
 
     # -- public ---------------------------------------------------------------
@@ -127,18 +127,21 @@ class Resolver:
 
     def module_file(self, language: str, from_path: str, module: str) -> str | None:
         """The file an import names, among the files the memory knows."""
+        by_file = (language, from_path, module)  # the hot path: no path arithmetic
+        if by_file in self._modules:
+            return self._modules[by_file]
         spec = language_named(language)
         style = spec.modules if spec else None
-        cache_key = (style or "", posixpath.dirname(from_path), module)
-        if cache_key in self._modules:
-            return self._modules[cache_key]
-        found = None
-        if style == "python":
-            found = self._first_known(_python_candidates(from_path, module)) or self._python_anywhere(module)
-        elif style == "ecmascript":
-            found = self._first_known(_es_candidates(from_path, module))
-        self._modules[cache_key] = found
-        return found
+        by_folder = (style or "", posixpath.dirname(from_path), module)  # same answer for a folder
+        if by_folder not in self._modules:
+            found = None
+            if style == "python":
+                found = self._first_known(_python_candidates(from_path, module)) or self._python_anywhere(module)
+            elif style == "ecmascript":
+                found = self._first_known(_es_candidates(from_path, module))
+            self._modules[by_folder] = found
+        self._modules[by_file] = self._modules[by_folder]
+        return self._modules[by_file]
 
     # -- steps ------------------------------------------------------------------
 
@@ -169,6 +172,8 @@ class Resolver:
         if qualname in info.kinds:
             return Found(key)
         head, _, tail = qualname.partition(".")
+        if tail and head in info.kinds:  # a member this file's own class does not have
+            return self._gone(key)
         rest = tail.split(".") if tail else []
         reexport = info.named.get(head)
         if reexport is not None:

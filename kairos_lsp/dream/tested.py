@@ -16,6 +16,7 @@ SQL on the two fact tables, like the ``widely called`` recheck.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, Counts, noisy_or, path_of
 from kairos_lsp.resolve import Found, Resolver
@@ -31,9 +32,14 @@ TEST_MARKS = {"test", "Test", "tokio::test", "org.junit.Test", "org.junit.jupite
 
 def is_test(subject: str, decorators=()) -> bool:
     """``python:tests/test_a.py:test_b`` is; so is a function marked ``#[test]`` or ``@Test``."""
-    name = subject.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
     if any(mark in TEST_MARKS for mark in decorators):
         return True
+    return _test_by_name(subject)
+
+
+@lru_cache(maxsize=65536)
+def _test_by_name(subject: str) -> bool:
+    name = subject.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
     return bool(TEST_NAME.match(name)) and bool(TEST_FILE.search(path_of(subject)))
 
 
