@@ -62,6 +62,7 @@ class ImportedName:
     name: str
     alias: str | None
     name_span: Span
+    module_span: Span  # the module as written (inside the quotes for JS/TS)
 
 
 @dataclass(slots=True)
@@ -90,9 +91,10 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
             spreads[args_id] = spreads.get(args_id, 0) + 1
         elif "import.name" in match:
             alias = match.get("import.alias")
+            module = match["import.module"][0]
             found.imports.append(ImportedName(
-                _text(match["import.module"][0]), _text(match["import.name"][0]),
-                _text(alias[0]) if alias else None, Span.of(match["import.name"][0])))
+                _text(module), _text(match["import.name"][0]), _text(alias[0]) if alias else None,
+                Span.of(match["import.name"][0]), Span.of(module)))
     for callee, args in calls:
         found.calls.append(_call(callee, args, keywords.get(args.id, ()), spreads.get(args.id, 0)))
     found.calls.sort(key=lambda c: c.callee_span.start_byte)

@@ -35,6 +35,7 @@ def rewrite(knowledge: Knowledge, root: Path, files: dict[str, str | None]) -> N
         if text is None:
             (root / rel).unlink()
         else:
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
             (root / rel).write_text(text)
     scan_workspace(root, knowledge.store, Settings())
     dream(knowledge.store, trigger="test")
@@ -245,3 +246,27 @@ def test_a_failed_test_marks_itself_and_the_functions_it_calls(tmp_path):
 
     knowledge.store.record_outcomes([(test, False, "passed")])
     assert problems(knowledge, tmp_path, "shop/prices.py") == []
+
+
+@pytest.mark.parametrize("language,files,moved,expected", [
+    ("python", {"pkg/__init__.py": "", "pkg/old.py": "def area(r):\n    return 3.14 * r * r\n",
+                "pkg/app.py": "from pkg.old import area\nfrom .old import area as a2\n\narea(1)\na2(2)\n"},
+     {"pkg/old.py": "", "pkg/geo/__init__.py": "", "pkg/geo/shapes.py": "def area(r):\n    return 3.14 * r * r\n"},
+     b"from pkg.geo.shapes import area\nfrom .geo.shapes import area as a2\n\narea(1)\na2(2)\n"),
+    ("typescript", {"web/old.ts": "export function area(r: number): number {\n  return 3.14 * r * r;\n}\n",
+                    "web/app/main.ts": "import { area } from '../old';\narea(1);\n"},
+     {"web/old.ts": "", "web/geo/shapes.ts": "export function area(r: number): number {\n  return 3.14 * r * r;\n}\n"},
+     b"import { area } from '../geo/shapes';\narea(1);\n"),
+])
+def test_a_moved_function_is_imported_from_its_new_place(tmp_path, language, files, moved, expected):
+    knowledge = workspace(tmp_path, files)
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, moved)
+    app = "pkg/app.py" if language == "python" else "web/app/main.ts"
+    found = problems(knowledge, tmp_path, app, language)
+    assert found and all(p.code == "renamed-symbol" and "moved to" in p.message for p in found)
+    fixed = apply_fix((tmp_path / app).read_bytes(), found[0].fixes[0])
+    assert fixed == expected
+    (tmp_path / app).write_bytes(fixed)
+    scan_workspace(tmp_path, knowledge.store, Settings())
+    assert problems(knowledge, tmp_path, app, language) == []
