@@ -29,7 +29,7 @@ from tree_sitter import Tree
 from kairos_lsp import docparams
 from kairos_lsp.extract import Symbol, extract_tree
 from kairos_lsp.knowledge import Knowledge
-from kairos_lsp.resolve import Found, Gone
+from kairos_lsp.resolve import Found, Gone, signature_items
 from kairos_lsp.sites import CallSite, ImportedName, Span, find_sites
 from kairos_lsp.store import symbol_key
 
@@ -179,7 +179,7 @@ def _callable(knowledge: Knowledge, key: str, call: CallSite) -> tuple[str, str,
 
 def _parameters(pairs: list, signature: str) -> list[_Param]:
     """Parameters with how a call passes them, read from the signature's own text."""
-    tokens = _split_params(signature)
+    tokens = signature_items(signature)
     out, keyword_only = [], False
     names = {name for name, _ in pairs}
     for token in tokens:
@@ -199,28 +199,6 @@ def _parameters(pairs: list, signature: str) -> list[_Param]:
         if star == "*":
             keyword_only = True
     return out
-
-
-def _split_params(signature: str) -> list[str]:
-    """The top-level comma-separated items between a signature's outer parentheses."""
-    start = signature.find("(")
-    if start < 0:
-        return []
-    depth, item, items = 0, [], []
-    for ch in signature[start + 1:]:
-        if ch in "([{<":
-            depth += 1
-        elif ch in ")]}>":
-            if depth == 0:
-                break
-            depth -= 1
-        if ch == "," and depth == 0:
-            items.append("".join(item).strip())
-            item = []
-        else:
-            item.append(ch)
-    items.append("".join(item).strip())
-    return [i for i in items if i]
 
 
 def _fit(file: _File, call: CallSite, key: str, signature: str, params: list[_Param]) -> Problem | None:

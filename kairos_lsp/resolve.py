@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -33,6 +34,7 @@ from kairos_lsp.store import Store, symbol_key
 _MAX_DEPTH = 6  # re-export chains longer than this are not followed
 _ES_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 _SELF = ("self", "cls", "this")
+_DOTTED = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,7 @@ class Resolver:
         self.still = still
         self._files: dict[str, _FileInfo | None] = {}
         self._modules: dict[tuple[str, str, str], str | None] = {}  # by file and by folder
+        self._class_bases: dict[str, list[str]] = {}
         self._generation: tuple[int, int] | None = None
 
     # -- public ---------------------------------------------------------------
@@ -172,8 +175,9 @@ class Resolver:
         if qualname in info.kinds:
             return Found(key)
         head, _, tail = qualname.partition(".")
-        if tail and head in info.kinds:  # a member this file's own class does not have
-            return self._gone(key)
+        if tail and head in info.kinds:  # a member this file's own class does not define
+            inherited = self._inherited(path, head, tail, depth) if info.kinds[head] == "class" else None
+            return inherited or self._gone(key)
         rest = tail.split(".") if tail else []
         reexport = info.named.get(head)
         if reexport is not None:
@@ -188,6 +192,28 @@ class Resolver:
         if sub is not None:
             return self._in_module(sub, rest, depth + 1) if rest else None
         return self._gone(key)
+
+    def _inherited(self, path: str, cls: str, member: str, depth: int) -> Found | None:
+        """``member`` of a base class of ``cls`` (bases as its signature lists them: ``A(Base, m.Mixin)``)."""
+        for base in self._bases(path, cls):
+            target = self.lookup(path, base, cls) if depth < _MAX_DEPTH else None
+            if isinstance(target, Found):
+                base_path, base_qualname = target.key.split(":", 2)[1:]
+                found = self._symbol(base_path, f"{base_qualname}.{member}", depth + 1)
+                if isinstance(found, Found):
+                    return found
+        return None
+
+    def _bases(self, path: str, cls: str) -> list[str]:
+        info = self._file(path)
+        key = symbol_key(info.language, path, cls)
+        if key not in self._class_bases:
+            row = self.store.db.execute(
+                "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
+                "WHERE c.path = ? AND o.subject = ? AND o.predicate = 'signature'", (path, key)).fetchone()
+            items = signature_items(row[0]) if row else []
+            self._class_bases[key] = [i for i in items if _DOTTED.fullmatch(i)]
+        return self._class_bases[key]
 
     def _gone(self, key: str) -> Gone | None:
         """A key the memory saw before and that no longer exists."""
@@ -223,6 +249,7 @@ class Resolver:
             self._generation = generation
             self._files.clear()
             self._modules.clear()
+            self._class_bases.clear()
 
     def _file(self, path: str) -> _FileInfo | None:
         if path in self._files:
@@ -291,6 +318,33 @@ def _owner_class(info: _FileInfo, scope: str) -> str | None:
         if info.kinds.get(qualname) in ("class", "interface"):
             return qualname
     return None
+
+
+def signature_items(signature: str) -> list[str]:
+    """The top-level comma-separated items between a signature's outer parentheses.
+
+    >>> signature_items("f(a, b: dict[str, int] = {}, cb: (x: number) => void, *rest): T")
+    ['a', 'b: dict[str, int] = {}', 'cb: (x: number) => void', '*rest']
+    """
+    start = signature.find("(")
+    if start < 0:
+        return []
+    depth, item, items, previous = 0, [], [], ""
+    for ch in signature[start + 1:]:
+        if ch in "([{<":
+            depth += 1
+        elif ch in ")]}>" and not (ch == ">" and previous == "="):  # "=>" closes nothing
+            if depth == 0:
+                break
+            depth -= 1
+        if ch == "," and depth == 0:
+            items.append("".join(item).strip())
+            item = []
+        else:
+            item.append(ch)
+        previous = ch
+    items.append("".join(item).strip())
+    return [i for i in items if i]
 
 
 def _python_candidates(from_path: str, module: str) -> list[str]:

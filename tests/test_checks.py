@@ -270,3 +270,24 @@ def test_a_moved_function_is_imported_from_its_new_place(tmp_path, language, fil
     (tmp_path / app).write_bytes(fixed)
     scan_workspace(tmp_path, knowledge.store, Settings())
     assert problems(knowledge, tmp_path, app, language) == []
+
+
+def test_inherited_methods_resolve_through_base_classes(tmp_path):
+    knowledge = workspace(tmp_path, {
+        "base.py": "class Base:\n    def save(self, path, mode):\n        return path\n",
+        "model.py": "from base import Base\n\n\nclass Model(Base):\n    def store(self):\n"
+                    "        return self.save('x')\n",
+    })
+    target = knowledge.resolver.lookup("model.py", "self.save", "Model.store")
+    assert target == Found("python:base.py:Base.save")
+    found = problems(knowledge, tmp_path, "model.py")
+    assert [(p.code, p.start[0]) for p in found] == [("stale-call", 5)] and "`mode`" in found[0].message
+
+
+def test_a_typescript_callback_parameter_does_not_hide_the_next_one(tmp_path):
+    knowledge = workspace(tmp_path, {
+        "m.ts": "export function on(event: string, cb: (x: number) => void, once: boolean): void {}\n",
+        "app.ts": "import { on } from './m';\non('a', () => {});\non('a', () => {}, true);\n",
+    })
+    found = problems(knowledge, tmp_path, "app.ts", "typescript")
+    assert [(p.code, p.start[0]) for p in found] == [("stale-call", 1)] and "`once`" in found[0].message
