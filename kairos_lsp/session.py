@@ -13,6 +13,11 @@ Threads
 * one *scan* thread, started on ``initialized``, brings the store up to date
   with the files on disk through its own connection; it stops promptly on
   shutdown or when the user cancels its progress.
+* one *checks* thread computes the problems (diagnostics and their fixes) of
+  open documents on its own connection, when a document opens, after every
+  save and after every dream; the server publishes them;
+* the dream runs on the :class:`~kairos_lsp.dream.scheduler.IdleDreamer`'s
+  thread, which also applies verdicts (confirm / reject).
 
 Edits are coalesced: each ``didChange`` re-arms a per-document timer
 (``edit.debounceMs``, default 200 ms); when it fires, a snapshot of the
