@@ -26,9 +26,7 @@ from pathlib import Path
 
 from kairos_lsp import __version__
 from kairos_lsp.config import Settings
-from kairos_lsp.checks import Problem, apply_fix, check_file
 from kairos_lsp.dream import current_value, dream, dream_log, pending
-from kairos_lsp.extract import parse
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.scan import observe_file, scan_workspace
@@ -282,13 +280,15 @@ def cmd_stats(args, out, err) -> int:
 
 
 def cmd_check(args, out, err) -> int:
+    from kairos_lsp.checks import check_file
+    from kairos_lsp.extract import parse
     root = Path(args.root).resolve() if args.root else find_root(Path(args.paths[0]).resolve().parent)
     try:
         store = open_store(root, args.store)
     except StoreError as exc:
         err.print(f"kairos: {exc}", highlight=False, markup=False)
         return 2
-    found: dict[str, list[Problem]] = {}
+    found: dict[str, list] = {}
     try:
         knowledge = Knowledge(store)
         for given in args.paths:
@@ -317,11 +317,11 @@ def cmd_check(args, out, err) -> int:
     return 1 if any(found.values()) else 0
 
 
-def _problem_line(path: str, problem: Problem) -> str:
+def _problem_line(path: str, problem) -> str:
     return f"{path}:{problem.start[0] + 1}:{problem.start[1] + 1}: {problem.code}: {problem.message}"
 
 
-def _problem_json(problem: Problem) -> dict:
+def _problem_json(problem) -> dict:
     return {"code": problem.code, "severity": problem.severity, "message": problem.message,
             "start": list(problem.start), "end": list(problem.end), "subject": problem.subject,
             "fixes": [{"title": f.title, "edits": [{"start": list(e.start), "end": list(e.end), "text": e.text}
@@ -384,6 +384,8 @@ def _demo_edit(out, target: Path, store: Store, knowledge: Knowledge) -> None:
     from rich.panel import Panel
     from rich.syntax import Syntax
 
+    from kairos_lsp.checks import apply_fix, check_file
+    from kairos_lsp.extract import parse
     from kairos_lsp.features.hover import render
     out.print()
     out.print("[bold]A scripted edit[/bold]: `price_with_tax` gains a required `region`, "
