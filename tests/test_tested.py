@@ -61,3 +61,12 @@ def test_what_counts_as_a_test():
     assert is_test("go:net/http_test.go:TestServe") and is_test("typescript:src/a.test.ts:testParse")
     assert is_test("rust:src/lib.rs:parses", decorators=["test"])
     assert not is_test("python:src/tests.py:helper") and not is_test("python:src/app.py:test_mode")
+
+
+def test_a_module_consolidated_after_its_tests_keeps_its_tested_by(tmp_path):
+    # "tests/" sorts before "zoo/": the dream reads the test first, then the module
+    # (whose own insights are re-derived then), and the tested_by fact must survive that.
+    store = Store(tmp_path / "memory.db")
+    step(tmp_path, store, {"zoo/prices.py": LIB,
+                           "tests/test_prices.py": TEST.replace("shop.prices", "zoo.prices")})
+    assert exercised_by(store, "python:zoo/prices.py:price") == {TEST_KEY: ("tentative", 0.6)}

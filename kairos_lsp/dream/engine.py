@@ -110,6 +110,7 @@ def _batches(store: Store, report: DreamReport, counts: Counts, started: float, 
     conn = store.db.conn
     in_transaction = False
     committed_at = time.perf_counter()
+    tests = tested.resolver_for(store)
     try:
         while True:
             if should_stop():
@@ -127,7 +128,7 @@ def _batches(store: Store, report: DreamReport, counts: Counts, started: float, 
                 for version in versions:
                     consolidate(state, summaries, version)
                 _recheck_callers(state, versions[-1])
-                tested.derive(store, versions, counts)  # per-batch hook: tested_by, across files
+                tested.derive(store, versions, counts, tests)  # per-batch hook: tested_by, across files
                 summaries.flush()
             last = versions[-1].rows[-1][0]
             if report.first_observation is None:

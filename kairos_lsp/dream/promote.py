@@ -274,8 +274,9 @@ def reconcile(state: State, version: Version, subject: str, desired: dict) -> No
     """Bring the live insight facts of a subject in line with what the evidence supports now."""
     facts = state.facts_of(subject)
     # only a subject with derived facts (loaded or created, see State) can have insights
-    existing = {k: f for k, f in facts.items() if f.origin == "insight" or
-                (f.origin == "user" and k[0] in INSIGHTS)} if subject in state.derived_subjects else {}
+    # (insights of other kinds, such as tested_by from dream/tested.py, are not this module's)
+    existing = {k: f for k, f in facts.items() if f.origin in ("insight", "user") and k[0] in INSIGHTS} \
+        if subject in state.derived_subjects else {}
     verdicts = state.verdicts.get(subject, {})
     if not existing and not verdicts:
         # Nothing to keep, unlink or retract: every desired insight is a new fact

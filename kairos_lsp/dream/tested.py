@@ -27,6 +27,7 @@ PREDICATE = "tested_by"
 TEST_FILE = re.compile(r"(^|/)(tests?|__tests__|spec)/|(^|/)test_[^/]*\.py$|_tests?\.(py|go|rs)$"
                        r"|\.(test|spec)\.[cm]?[jt]sx?$")
 TEST_NAME = re.compile(r"^[Tt]est")
+_OWN = ("self.", "cls.", "this.", "super().")
 TEST_MARKS = {"test", "Test", "tokio::test", "org.junit.Test", "org.junit.jupiter.api.Test"}
 
 
@@ -43,7 +44,14 @@ def _test_by_name(subject: str) -> bool:
     return bool(TEST_NAME.match(name)) and bool(TEST_FILE.search(path_of(subject)))
 
 
-def derive(store: Store, versions, counts: Counts) -> None:
+def resolver_for(store: Store) -> Resolver:
+    """One resolver for a whole dream: a dream writes facts only, never the files,
+    symbols or imports a resolver reads (input that arrives meanwhile is the next
+    dream's), so what it caches stays true from batch to batch."""
+    return Resolver(store, history=False, still=True)
+
+
+def derive(store: Store, versions, counts: Counts, resolver: Resolver | None = None) -> None:
     """Re-derive ``tested_by`` for every test the batch's ``versions`` touched."""
     tests = sorted({row[1] for version in versions for row in version.rows
                     if row[1].count(":") >= 2 and _maybe_test(row[1])})
@@ -51,7 +59,7 @@ def derive(store: Store, versions, counts: Counts) -> None:
     if not tests:
         return
     when = versions[-1].observed_at
-    resolver = Resolver(store, history=False, still=True)  # all reads happen before any write
+    resolver = resolver or resolver_for(store)
     wanted = _exercised(store, resolver, tests)
     conn = store.db.conn
     ran: dict[str, int] = {}
@@ -127,6 +135,8 @@ def _exercised(store: Store, resolver: Resolver, tests: list[str]) -> dict[str, 
                 "SELECT o.subject, o.object, o.id FROM current c JOIN observations o ON o.id = c.observation_id "
                 f"WHERE c.path = ? AND o.predicate = 'calls' AND o.subject IN ({marks}) ORDER BY o.id",
                 (path, *group)):
+            if callee.startswith(_OWN):
+                continue  # the test's own helpers and assertions (self.assertEqual), not the code under test
             target = resolver.lookup(path, callee, test.split(":", 2)[2])
             if isinstance(target, Found) and target.key != test and not is_test(target.key):
                 out[test].setdefault(target.key, oid)
