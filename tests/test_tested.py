@@ -67,6 +67,9 @@ def test_a_module_consolidated_after_its_tests_keeps_its_tested_by(tmp_path):
     # "tests/" sorts before "zoo/": the dream reads the test first, then the module
     # (whose own insights are re-derived then), and the tested_by fact must survive that.
     store = Store(tmp_path / "memory.db")
-    step(tmp_path, store, {"zoo/prices.py": LIB,
-                           "tests/test_prices.py": TEST.replace("shop.prices", "zoo.prices")})
+    for rel, text in {"zoo/prices.py": LIB, "tests/test_prices.py": TEST.replace("shop.prices", "zoo.prices")}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    scan_workspace(tmp_path, store, Settings())
+    dream(store, trigger="test", batch_size=1)  # one file per batch: the module comes in a later one
     assert exercised_by(store, "python:zoo/prices.py:price") == {TEST_KEY: ("tentative", 0.6)}
