@@ -53,8 +53,8 @@ def resolver_for(store: Store) -> Resolver:
 
 def derive(store: Store, versions, counts: Counts, resolver: Resolver | None = None) -> None:
     """Re-derive ``tested_by`` for every test the batch's ``versions`` touched."""
-    tests = sorted({row[1] for version in versions for row in version.rows
-                    if row[1].count(":") >= 2 and _maybe_test(row[1])})
+    subjects = {row[1] for version in versions if _may_hold_tests(version.path) for row in version.rows}
+    tests = sorted(subject for subject in subjects if subject.count(":") >= 2 and _maybe_test(subject))
     tests = [t for t in tests if is_test(t, _decorators(store, t))]
     if not tests:
         return
@@ -107,6 +107,11 @@ def derive(store: Store, versions, counts: Counts, resolver: Resolver | None = N
 def _chunks(items: list, size: int = 500):
     for i in range(0, len(items), size):
         yield items[i:i + size]
+
+
+def _may_hold_tests(path: str) -> bool:
+    """A test file, or a language whose tests are marked rather than named (Rust, Java)."""
+    return bool(TEST_FILE.search(path)) or path.endswith((".rs", ".java"))
 
 
 def _maybe_test(subject: str) -> bool:
