@@ -78,21 +78,34 @@ def render(card: dict, row: dict, language: str | None) -> str:
 
 
 def _facts_line(card: dict) -> str | None:
-    """Firm facts plainly; tentative ones marked, with how much evidence they have."""
+    """Firm facts plainly; tentative ones marked, with how much evidence they have.
+
+    A predicate with many values (a function run by 40 tests) shows a count and
+    the first few, so the card keeps its size.
+    """
     items = []
-    for fact in sorted(card.get("insights", ()), key=lambda f: (f["status"] != "firm", f["predicate"])):
+    insights = [f for f in card.get("insights", ()) if f["predicate"] != "tested_by"]
+    for fact in sorted(insights, key=lambda f: (f["status"] != "firm", f["predicate"])):
         label = _FACT_LABELS.get(fact["predicate"], fact["predicate"].replace("_", " "))
         value = fact["object"]
         text = f"**{label}**" if value in ("true", "") else f"**{label}** {_short(value)}"
-        if fact["status"] != "firm":
-            count = fact.get("evidence_count") or 0
-            text += f" *(tentative, {count} evidence)*"
-        items.append(text)
+        items.append(text + _tentative(fact))
+    tests = sorted((f for f in card.get("insights", ()) if f["predicate"] == "tested_by"),
+                   key=lambda f: (f["status"] != "firm", f["object"]))
+    if tests:
+        shown = ", ".join(f"`{_short(f['object'])}`{_tentative(f)}" for f in tests[:2])
+        items.append(f"**tested by** {shown}" + (f" and {len(tests) - 2} more" if len(tests) > 2 else ""))
     if card.get("raises"):
         items.append("**raises** " + ", ".join(f"`{r}`" for r in card["raises"][:4]))
     if card.get("stale"):
         items.append("*changed since the last dream: facts withheld*")
     return " · ".join(items) if items else None
+
+
+def _tentative(fact: dict) -> str:
+    if fact["status"] == "firm":
+        return ""
+    return f" *(tentative, {fact.get('evidence_count') or 0} evidence)*"
 
 
 def _callers_line(card: dict) -> str | None:
