@@ -14,6 +14,7 @@ from kairos_lsp.knowledge import Knowledge
 
 FACT_KIND = "source.kairos.fact"  # a custom kind, advertised by the server
 VERDICT_PREDICATES = ("may_handle", "pure", "role", "summary", "tested_by")
+MAX_FACTS = 6  # facts offered for a verdict at one position
 _LABELS = {"may_handle": "handles", "pure": "is pure", "role": "role", "summary": "summary",
            "tested_by": "tested by"}
 
@@ -45,9 +46,11 @@ def verdicts(knowledge: Knowledge, path: str, point: tuple[int, int], line_text:
     if row is None:
         return []
     actions = []
-    for fact in knowledge.live_facts(row["key"]):
-        if fact["predicate"] not in VERDICT_PREDICATES or fact["verdict"] == "confirmed":
-            continue
+    facts = [f for f in knowledge.live_facts(row["key"])
+             if f["predicate"] in VERDICT_PREDICATES and f["verdict"] != "confirmed"]
+    # What the code does first, then the tests; a menu, not a list of every test.
+    facts.sort(key=lambda f: (VERDICT_PREDICATES.index(f["predicate"]), f["status"] == "firm", f["id"]))
+    for fact in facts[:MAX_FACTS]:
         label = _label(row["qualname"] or row["path"], fact)
         if fact["status"] != "firm":
             actions.append(_command(f"Confirm: {label}", "kairos.confirmFact", fact["id"]))
@@ -57,6 +60,8 @@ def verdicts(knowledge: Knowledge, path: str, point: tuple[int, int], line_text:
 
 def _label(name: str, fact: dict) -> str:
     value = fact["object"]
+    if value.count(":") >= 2:  # a symbol key: its qualified name says enough
+        value = value.rsplit(":", 1)[-1]
     value = "" if value == "true" else " " + (value if len(value) <= 60 else value[:59] + "…")
     status = "" if fact["status"] == "firm" else f" ({fact['status']}, {fact['confidence']:.2f})"
     return f"`{name}` {_LABELS.get(fact['predicate'], fact['predicate'])}{value}{status}"
