@@ -427,6 +427,11 @@ def _docstring_drift(file: _File) -> list[Problem]:
         problem = Problem(DOCSTRING_DRIFT, "information",
                           f"The documentation of `{sym.qualname}` " + " and ".join(why), start, end, key)
         fixed = docparams.fix(raw, params)
+        if "\n" not in raw and "\n" in fixed:  # a one-line comment grew: indent like its first line
+            line_start = file.source.rfind(b"\n", 0, sym.doc_span[0]) + 1
+            indent = file.source[line_start:sym.doc_span[0]].decode("utf-8", "replace")
+            if not indent.strip():
+                fixed = fixed.replace("\n", "\n" + indent)
         if fixed != raw:
             problem.fixes.append(Fix(f"Update the documentation of `{sym.qualname}`",
                                      [TextEdit(start, end, fixed)], preferred=True))

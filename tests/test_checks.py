@@ -291,3 +291,15 @@ def test_a_typescript_callback_parameter_does_not_hide_the_next_one(tmp_path):
     })
     found = problems(knowledge, tmp_path, "app.ts", "typescript")
     assert [(p.code, p.start[0]) for p in found] == [("stale-call", 1)] and "`once`" in found[0].message
+
+
+def test_a_one_line_doc_comment_that_grows_keeps_its_indentation(tmp_path):
+    source = ("export class Cart {\n  /** @param sku the item */\n"
+              "  add(sku: string, quantity: number): void {}\n}\n")
+    knowledge = workspace(tmp_path, {"cart.ts": source})
+    found = problems(knowledge, tmp_path, "cart.ts", "typescript")
+    assert [p.code for p in found] == ["docstring-drift"] and "`quantity`" in found[0].message
+    fixed = apply_fix(source.encode(), found[0].fixes[0]).decode()
+    lines = fixed.split("\n")
+    assert all(line.startswith("  ") for line in lines[1:lines.index("  add(sku: string, quantity: number): void {}")])
+    assert "@param quantity" in fixed and not parse(fixed.encode(), "typescript").root_node.has_error
