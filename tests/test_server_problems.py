@@ -332,3 +332,40 @@ async def test_extra_arguments_and_renamed_keywords_are_fixed(client: LanguageCl
         fixed = await app.fix(keyword, "Rename keyword")
         assert "fmt(size, units='m')" in fixed
     await wait_for(lambda: codes(client, app.uri) == [], what=f"all fixed, got {codes(client, app.uri)}")
+
+
+MOVE = {
+    "python": ("geo/old.py", "geo/shapes.py", "app.py",
+               "def area(r):\n    return 3.14 * r * r\n",
+               "from geo.old import area\n\nprint(area(2))\n", "from geo.shapes import area"),
+    "typescript": ("web/old.ts", "web/geo/shapes.ts", "web/app.ts",
+                   "export function area(r: number): number {\n  return 3.14 * r * r;\n}\n",
+                   'import { area } from "./old";\n\nexport const a = area(2);\n',
+                   'import { area } from "./geo/shapes";'),
+}
+
+
+@pytest.mark.parametrize("language", ["python", "typescript"])
+async def test_a_moved_function_is_imported_from_its_new_place(client: LanguageClient, tmp_path, language):
+    old_rel, new_rel, app_rel, body, app_text, expected = MOVE[language]
+    root = tmp_path / "ws"
+    for rel, text in {old_rel: body, app_rel: app_text, "geo/__init__.py": ""}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    await initialize(client, root, {"storePath": str(tmp_path / "memory.db"), "dream": {"idleSeconds": 3600}})
+    await scan_done(client)
+    await command(client, "kairos.dreamNow")
+    app = Buffer(client, root, app_rel, language)
+    old = Buffer(client, root, old_rel, language)
+    (root / new_rel).parent.mkdir(parents=True, exist_ok=True)
+    (root / new_rel).write_text("")  # a new file, opened and filled like an editor would
+    Buffer(client, root, new_rel, language).save(body)
+    old.save("")
+    await command(client, "kairos.dreamNow")
+    await wait_for(lambda: codes(client, app.uri) == ["renamed-symbol", "renamed-symbol"],
+                   what=f"the move, got {codes(client, app.uri)}")
+    moved = one(client, app.uri, "renamed-symbol", "import", app.text)
+    assert f"moved to `{new_rel}`" in moved.message
+    fixed = await app.fix(moved, "from its new place")
+    assert fixed.split("\n")[0] == expected
+    await wait_for(lambda: codes(client, app.uri) == [], what=f"the import fixed, got {codes(client, app.uri)}")
