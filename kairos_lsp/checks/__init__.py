@@ -1,0 +1,72 @@
+"""Problems the memory can see in one file, each with the fixes it can offer.
+
+Plain Python over a parsed file and the knowledge layer; the server turns
+:class:`Problem` into LSP diagnostics and code actions, the CLI prints them.
+Positions are tree-sitter points (row, UTF-8 byte column).
+
+Codes (stable, used as the diagnostic ``code``):
+
+``stale-call``       a call whose arguments no longer fit the callee's current signature
+``renamed-symbol``   a reference to a name that was renamed (or moved)
+``missing-symbol``   a reference to a symbol that was deleted
+``docstring-drift``  documented parameters that no longer exist, or new ones undocumented
+``recent-failure``   the function or its test failed in the last captured run
+
+>>> problems = check_file(knowledge, "app.py", "python", source, tree)   # doctest: +SKIP
+>>> [(p.code, p.message) for p in problems]                               # doctest: +SKIP
+[('stale-call', '`price()` now takes (item, qty, currency): this call leaves out `currency`')]
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Tree
+
+from kairos_lsp.checks.calls import stale_calls
+from kairos_lsp.checks.docs import docstring_drift
+from kairos_lsp.checks.failures import recent_failures
+from kairos_lsp.checks.model import (DOCSTRING_DRIFT, MISSING_SYMBOL, RECENT_FAILURE, RENAMED_SYMBOL, STALE_CALL,
+                                     CheckedFile, Fix, Point, Problem, TextEdit)
+from kairos_lsp.checks.references import references
+from kairos_lsp.extract import extract_tree
+from kairos_lsp.knowledge import Knowledge
+from kairos_lsp.sites import find_sites
+
+__all__ = ["check_file", "apply_fix", "Problem", "Fix", "TextEdit", "CheckedFile", "STALE_CALL",
+           "RENAMED_SYMBOL", "MISSING_SYMBOL", "DOCSTRING_DRIFT", "RECENT_FAILURE"]
+
+
+def check_file(knowledge: Knowledge, path: str, language: str, source: bytes,
+               tree: Tree) -> list[Problem]:
+    """Every problem the memory sees in ``source`` (the text of ``path`` as it is now)."""
+    if tree is None:
+        return []
+    extraction = extract_tree(tree, source, language)
+    file = CheckedFile(knowledge, path, language, source, extraction.symbols)
+    sites = find_sites(tree, source, language)
+    problems: list[Problem] = []
+    problems += references(file, sites.calls, sites.imports)
+    problems += stale_calls(file, sites.calls)
+    problems += docstring_drift(file)
+    problems += recent_failures(file)
+    problems.sort(key=lambda p: (p.start, p.code))
+    return problems
+
+
+def apply_fix(source: bytes, fix: Fix) -> bytes:
+    """``source`` with a fix's edits applied (they never overlap).
+
+    >>> apply_fix(b"f(a)\\n", Fix("t", [TextEdit((0, 3), (0, 3), ", b=...")]))
+    b'f(a, b=...)\\n'
+    """
+    starts = [0]
+    at = source.find(b"\n")
+    while at != -1:
+        starts.append(at + 1)
+        at = source.find(b"\n", at + 1)
+
+    def offset(point: Point) -> int:
+        return starts[point[0]] + point[1] if point[0] < len(starts) else len(source)
+
+    for edit in sorted(fix.edits, key=lambda e: e.start, reverse=True):
+        source = source[:offset(edit.start)] + edit.text.encode() + source[offset(edit.end):]
+    return source

@@ -1,0 +1,105 @@
+"""``renamed-symbol`` and ``missing-symbol``: references to names that went away."""
+
+from __future__ import annotations
+
+import posixpath
+
+from kairos_lsp.checks.model import MISSING_SYMBOL, RENAMED_SYMBOL, CheckedFile, Fix, Problem, TextEdit
+from kairos_lsp.resolve import Gone
+from kairos_lsp.sites import CallSite, ImportedName, Span
+
+
+def references(file: CheckedFile, calls: list[CallSite], imports: list[ImportedName]) -> list[Problem]:
+    resolver = file.knowledge.resolver
+    gone: dict[str, tuple[Gone, list[Span], list[ImportedName]]] = {}
+    for item in imports:
+        target = resolver.lookup(file.path, item.alias or item.name)
+        if isinstance(target, Gone):
+            gone.setdefault(target.key, (target, [], []))[2].append(item)
+    for call in calls:
+        target = resolver.lookup(file.path, call.callee, file.scope(call.callee_span.start))
+        if isinstance(target, Gone):
+            gone.setdefault(target.key, (target, [], []))[1].append(call.name_span)
+    out = []
+    for key, (target, spans, imported) in gone.items():
+        old = key.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+        fix = None
+        if target.successor is not None:
+            new_path, new = target.successor.split(":", 2)[1], target.successor.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+            if target.via == "renamed_to":
+                code, message = RENAMED_SYMBOL, f"`{old}` was renamed to `{new}`"
+                fix = _rename_fix(old, new, spans, imported)
+            else:
+                code, message = RENAMED_SYMBOL, f"`{old}` moved to `{new_path}`"
+                fix = _move_fix(file, key.split(":", 2)[1], new_path, new, old, spans, imported)
+        else:
+            code, message = MISSING_SYMBOL, f"`{old}` no longer exists (it was deleted from `{key.split(':', 2)[1]}`)"
+        for where in [i.name_span for i in imported] + spans:
+            problem = Problem(code, "warning", message, where.start, where.end, key)
+            if fix is not None:
+                problem.fixes.append(fix)
+            out.append(problem)
+    return out
+
+
+def _rename_fix(old: str, new: str, calls: list[Span], imported: list[ImportedName]) -> Fix:
+    """Rewrite the import, and the calls unless the import gave the name an alias."""
+    edits = [TextEdit(i.name_span.start, i.name_span.end, new) for i in imported]
+    aliased = any(i.alias for i in imported)
+    if not aliased:
+        edits += [TextEdit(s.start, s.end, new) for s in calls]
+    return Fix(f"Use the new name `{new}`", sorted(set(edits), key=lambda e: e.start), preferred=True)
+
+
+def _move_fix(file: CheckedFile, old_path: str, new_path: str, new: str, old: str, calls: list[Span],
+              imported: list[ImportedName]) -> Fix | None:
+    """Point the import at the module the symbol moved to (and at its new name, if it changed)."""
+    if not imported:
+        return None
+    edits = []
+    for item in imported:
+        module = _module_for(file, item.module, old_path, new_path)
+        if module is None:
+            return None
+        edits.append(TextEdit(item.module_span.start, item.module_span.end, module))
+        if new != old:
+            edits.append(TextEdit(item.name_span.start, item.name_span.end, new))
+    if new != old and not any(i.alias for i in imported):
+        edits += [TextEdit(s.start, s.end, new) for s in calls]
+    return Fix(f"Import `{new}` from its new place", sorted(set(edits), key=lambda e: e.start), preferred=True)
+
+
+def _module_for(file: CheckedFile, written: str, old_path: str, new_path: str) -> str | None:
+    """How this file should name ``new_path``, written the way it named ``old_path``."""
+    here = posixpath.dirname(file.path)
+    if written.startswith("."):
+        if file.language == "python":
+            return _python_relative(here, new_path)
+        target = posixpath.relpath(_strip_ext(new_path), here or ".")
+        return target if target.startswith(".") else "./" + target
+    if file.language != "python":
+        return None  # a package import: not a file of this workspace
+    old_rel = _strip_ext(old_path).removesuffix("/__init__")
+    written_rel = written.replace(".", "/")
+    if not old_rel.endswith(written_rel):
+        return None
+    root = old_rel[: len(old_rel) - len(written_rel)]
+    new_rel = _strip_ext(new_path).removesuffix("/__init__")
+    if not new_rel.startswith(root):
+        return None
+    return new_rel[len(root):].replace("/", ".")
+
+
+def _python_relative(here: str, new_path: str) -> str:
+    target = _strip_ext(new_path).removesuffix("/__init__")
+    up = posixpath.relpath(posixpath.dirname(target) or ".", here or ".")
+    dots = 1 if up == "." else 1 + up.count("..")
+    if up != "." and not all(part == ".." for part in up.split("/")):
+        tail = [p for p in up.split("/") if p != ".."]
+        return "." * dots + ".".join(tail + [posixpath.basename(target)])
+    return "." * dots + posixpath.basename(target)
+
+
+def _strip_ext(path: str) -> str:
+    stem, ext = posixpath.splitext(path)
+    return stem if ext else path
