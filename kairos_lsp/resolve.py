@@ -96,6 +96,7 @@ class Resolver:
         self._files: dict[str, _FileInfo | None] = {}
         self._modules: dict[tuple[str, str, str], str | None] = {}  # by file and by folder
         self._class_bases: dict[str, list[str]] = {}
+        self._answers: dict[tuple, Target] = {}
         self._generation: tuple[int, int] | None = None
 
     # -- public ---------------------------------------------------------------
@@ -106,6 +107,14 @@ class Resolver:
         ``scope`` is the qualified name of the enclosing symbol (for ``self``/``this``).
         """
         self._sync()
+        # A file says the same name many times: only self/this depend on where.
+        memo = (path, text, scope) if text.startswith(_SELF) else (path, text)
+        if memo in self._answers:
+            return self._answers[memo]
+        answer = self._answers[memo] = self._lookup(path, text, scope)
+        return answer
+
+    def _lookup(self, path: str, text: str, scope: str | None) -> Target:
         info = self._file(path)
         if info is None or not text:
             return None
@@ -250,6 +259,7 @@ class Resolver:
             self._files.clear()
             self._modules.clear()
             self._class_bases.clear()
+            self._answers.clear()
 
     def _file(self, path: str) -> _FileInfo | None:
         if path in self._files:
