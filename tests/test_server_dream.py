@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 import time
 
 from lsprotocol import types
@@ -99,3 +100,32 @@ async def test_moving_a_function_between_open_buffers_links_old_and_new_keys(cli
     assert facts[("moved_from", old)] == "firm"
     assert ("signature", "split_words(text, lower=True)") in facts
     assert "split_words(text, lower=True)" in await hover(client, words_uri, 4, 6)
+
+
+async def test_a_killed_dream_worker_loses_nothing_and_the_next_dream_resumes(client: LanguageClient, tmp_path):
+    import os
+    import signal
+    body = "".join(f"def f{i}(a, b=1):\n    '''Add {i}.'''\n    return helper(a) + b\n\n\n" for i in range(60))
+    root = make_workspace(tmp_path / "ws", {f"gen/m{n}.py": "def helper(x):\n    return x\n\n\n" + body
+                                            for n in range(150)})
+    store_file = tmp_path / "memory.db"
+    await initialize(client, root, {"storePath": str(store_file), "dream": {"idleSeconds": 3600}})
+    await scan_done(client)
+    lock = Path(str(store_file) + ".dream.lock")
+    dreaming = asyncio.ensure_future(client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="kairos.dreamNow")))
+    await wait_for(lambda: lock.exists() and lock.read_text().strip() not in ("", str(os.getpid())),
+                   what="the dream's worker to take the lock")
+    await asyncio.sleep(0.1)  # mid-dream: it takes about a second here
+    os.kill(int(lock.read_text()), signal.SIGKILL)
+    first = await asyncio.wait_for(dreaming, 60)
+    assert first["error"].startswith("kairos: dream now failed: the dream's worker process died")
+    again = await asyncio.wait_for(client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="kairos.dreamNow")), 60)
+    assert again["trigger"] == "command" and again["observations"] > 0 and not again["stopped"]
+    store = Store(store_file)
+    try:
+        assert store.db.execute("SELECT count(*) FROM observations WHERE id > "
+                                "(SELECT last_observation FROM dream_cursor)").fetchone()[0] == 0
+    finally:
+        store.close()
