@@ -178,6 +178,21 @@ def test_move_is_found_whichever_file_is_read_first(ws):
     assert live(ws.store, "python:a.py:add")[("moved_from", "python:src/auth.py:add")] == "firm"
 
 
+def test_move_is_found_when_cut_and_paste_are_dreamed_apart(ws):
+    # Cut from auth.py (a dream retracts it), then paste into an existing file (the next dream).
+    ws.write("src/net.py", "import socket\n")
+    ws.scan_and_dream()
+    body = AUTH[AUTH.index("def fetch_page"):AUTH.index("def add")]
+    ws.edit("src/auth.py", body, "")
+    ws.scan_and_dream()
+    assert live(ws.store, FETCH) == {}
+    ws.write("src/net.py", "import socket\n\n\n" + body)
+    ws.scan_and_dream()
+    new = "python:src/net.py:fetch_page"
+    assert live(ws.store, new)[("moved_from", FETCH)] == "firm"
+    assert live(ws.store, FETCH) == {("moved_to", new): "firm"}
+
+
 def test_an_old_copy_elsewhere_is_not_taken_for_a_move(ws):
     ws.write("lib/copy.py", "def add(a, b):\n    return a + b\n")
     ws.scan_and_dream()

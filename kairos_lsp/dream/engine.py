@@ -21,7 +21,7 @@ from kairos_lsp.dream import links, merge, promote, tested
 from kairos_lsp.dream.lock import lock_for
 from kairos_lsp.dream.model import (FACT_COLUMNS, OBSERVED_COLUMNS, OBSERVED_FROM, SINGLE_VALUED, Counts,
                                     Fact, Version, name_of)
-from kairos_lsp.dream.state import State
+from kairos_lsp.dream.state import GoneBodies, State
 from kairos_lsp.dream.summary import SummaryCache, cache_key, first_sentence, parameter_names, summarize
 from kairos_lsp.store import Store, now
 
@@ -111,6 +111,8 @@ def _batches(store: Store, report: DreamReport, counts: Counts, started: float, 
     in_transaction = False
     committed_at = time.perf_counter()
     tests = tested.resolver_for(store)
+    row = conn.execute("SELECT version_id FROM observations WHERE id = ?", (position,)).fetchone()
+    bodies = GoneBodies(row[0] if row else 0)
     try:
         while True:
             if should_stop():
@@ -123,7 +125,7 @@ def _batches(store: Store, report: DreamReport, counts: Counts, started: float, 
                 conn.execute("BEGIN IMMEDIATE")
                 in_transaction, committed_at = True, time.perf_counter()
             with _no_gc():
-                state = State(conn, counts)
+                state = State(conn, counts, bodies)
                 summaries = SummaryCache(conn)
                 for version in versions:
                     consolidate(state, summaries, version)
@@ -217,6 +219,7 @@ def _prefix(version: Version) -> str:
 def consolidate(state: State, summaries: SummaryCache, version: Version) -> None:
     """Replay one version: merge and resolve, find renames, re-derive insights and summaries."""
     state.load(_prefix(version), before=version.rows[0][0])
+    state.version_id = version.id
     if version.source == "user":
         merge.apply_user(state, version)
     else:

@@ -139,6 +139,8 @@ def _find_old(state: State, version: Version, born: list[str], views: dict) -> N
     if not wanted:
         return
     prev = _previous_look(state, version.path, version.id)
+    if not state.bodies.any_between(prev, version.id):
+        return
     hashes = sorted(wanted)
     rows = []
     for i in range(0, len(hashes), 500):

@@ -15,9 +15,11 @@ from kairos_lsp.dream.model import (FACT_COLUMNS, FIRM_AT, FIRM_SOURCES, LIVE, O
 
 
 class State:
-    def __init__(self, conn: sqlite3.Connection, counts: Counts):
+    def __init__(self, conn: sqlite3.Connection, counts: Counts, bodies: "GoneBodies | None" = None):
         self.conn = conn
         self.counts = counts
+        self.bodies = bodies if bodies is not None else GoneBodies(0)
+        self.version_id = 0  # the version being replayed
         self.next_id = conn.execute(
             "SELECT max(coalesce((SELECT max(id) FROM derived_facts), 0), "
             "coalesce((SELECT max(id) FROM observed_facts), 0)) + 1").fetchone()[0]
@@ -170,6 +172,8 @@ class State:
 
     def retract(self, fact: Fact, when: str, oid: int | None) -> None:
         fact.status, fact.valid_to, fact.ended_by = "retracted", when, oid
+        if oid is not None and fact.predicate == "body_hash":
+            self.bodies.ended.append(self.version_id)
         self.live.get(fact.subject, {}).pop((fact.predicate, fact.object), None)
         self.touch(fact)
         self.counts.retracted += 1
@@ -254,6 +258,22 @@ class State:
     def callers(self, name: str) -> int:
         row = self.conn.execute("SELECT callers FROM dream_callees WHERE name = ?", (name,)).fetchone()
         return (row[0] if row else 0) + self.callee_delta.get(name, 0)
+
+
+class GoneBodies:
+    """When body_hash facts were retracted by an observation (``ended_by``), as far as a
+    dream needs to know: every such retraction from before the dream ended at or
+    before version ``settled`` (the cursor's), and ``ended`` lists the versions that
+    retracted one during the dream. So a search for bodies that vanished between two
+    looks at a file can be skipped when no retraction falls in between (a first
+    dream retracts nothing, and every file's look is its first)."""
+
+    def __init__(self, settled: int):
+        self.settled = settled
+        self.ended: list[int] = []
+
+    def any_between(self, after: int, before: int) -> bool:
+        return after < self.settled or any(after < v < before for v in self.ended)
 
 
 def _under(subject: str, prefix: str) -> bool:
