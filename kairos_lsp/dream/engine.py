@@ -22,7 +22,7 @@ from kairos_lsp.dream.lock import lock_for
 from kairos_lsp.dream.model import (FACT_COLUMNS, OBSERVED_COLUMNS, OBSERVED_FROM, SINGLE_VALUED, Counts,
                                     Fact, Version, name_of)
 from kairos_lsp.dream.state import GoneBodies, State
-from kairos_lsp.dream.summary import SummaryCache, cache_key, first_sentence, parameter_names, summarize
+from kairos_lsp.dream.summary import Lookup, SummaryCache, cache_key, first_sentence, parameter_names, summarize
 from kairos_lsp.store import Store, now
 
 BATCH = 5000
@@ -126,9 +126,12 @@ def _batches(store: Store, report: DreamReport, counts: Counts, started: float, 
                 in_transaction, committed_at = True, time.perf_counter()
             with _no_gc():
                 state = State(conn, counts, bodies)
+                # summary_cache and dream_callees are written only between batches
                 summaries = SummaryCache(conn)
+                callers = Lookup(conn, "dream_callees", "name", "callers")
+                _prefetch(versions, summaries, callers)
                 for version in versions:
-                    consolidate(state, summaries, version)
+                    consolidate(state, summaries, callers, version)
                 _recheck_callers(state, versions[-1])
                 tested.derive(store, versions, counts, tests)  # per-batch hook: tested_by, across files
                 summaries.flush()
@@ -208,6 +211,22 @@ def _next_batch(conn, position: int, size: int) -> list[Version]:
     return versions
 
 
+def _prefetch(versions: list[Version], summaries: SummaryCache, callers: Lookup) -> None:
+    """What replaying these versions will look up, in a few queries (the rest is asked for then)."""
+    bodies, docs, subjects = {}, {}, set()
+    for version in versions:
+        for _, subject, predicate, obj, negated, _ in version.rows:
+            subjects.add(subject)
+            if negated:
+                continue
+            if predicate == "body_hash":
+                bodies[subject] = obj
+            elif predicate == "docstring":
+                docs[subject] = obj
+    summaries.prefetch(cache_key(body, docs.get(subject)) for subject, body in bodies.items())
+    callers.prefetch({name_of(subject) for subject in subjects})
+
+
 def _prefix(version: Version) -> str:
     subject = version.rows[0][1]
     if version.source == "user":
@@ -216,7 +235,7 @@ def _prefix(version: Version) -> str:
     return subject.split(":", 1)[0] + ":" + version.path
 
 
-def consolidate(state: State, summaries: SummaryCache, version: Version) -> None:
+def consolidate(state: State, summaries: SummaryCache, callers: Lookup, version: Version) -> None:
     """Replay one version: merge and resolve, find renames, re-derive insights and summaries."""
     state.load(_prefix(version), before=version.rows[0][0])
     state.version_id = version.id
@@ -233,10 +252,10 @@ def consolidate(state: State, summaries: SummaryCache, version: Version) -> None
             if views is None:
                 views = {s: _views(state, s) for s in state.live}
             links.detect(state, version, born, vanished, views)
-            derive_all(state, summaries, version, sorted(state.live), views=views)
+            derive_all(state, summaries, callers, version, sorted(state.live), views=views)
             state.flush()
             return
-    derive_all(state, summaries, version, sorted(state.live))
+    derive_all(state, summaries, callers, version, sorted(state.live))
     state.flush()
 
 
@@ -248,8 +267,8 @@ def _views(state: State, subject: str) -> dict:
     return view
 
 
-def derive_all(state: State, summaries: SummaryCache, version: Version, subjects: list[str],
-               callers: dict[str, int] | None = None, views: dict | None = None) -> None:
+def derive_all(state: State, summaries: SummaryCache, callers: Lookup, version: Version,
+               subjects: list[str], views: dict | None = None) -> None:
     module = state.prefix
     if views is None:
         views = {s: _views(state, s) for s in subjects}
@@ -266,7 +285,7 @@ def derive_all(state: State, summaries: SummaryCache, version: Version, subjects
     cached = summaries.get_many(list(keys.values()))
     name = {s: name_of(s) for s in live}
     names = sorted(set(name.values()))
-    counts = callers if callers is not None else _callers(state, names)
+    counts = callers.get_many(names)
     derive, reconcile = promote.derive, promote.reconcile
     for subject in live:
         view = views[subject]
@@ -281,15 +300,6 @@ def derive_all(state: State, summaries: SummaryCache, version: Version, subjects
                 cached[key] = text
                 summaries.put(key, text)
             _set_summary(state, version, subject, view, text)
-
-
-def _callers(state: State, names: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for i in range(0, len(names), 500):
-        chunk = names[i:i + 500]
-        found.update(state.conn.execute(
-            f"SELECT name, callers FROM dream_callees WHERE name IN ({','.join('?' * len(chunk))})", chunk))
-    return found
 
 
 def _summary_for(subject: str, view: dict) -> str:

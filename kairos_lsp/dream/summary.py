@@ -87,22 +87,50 @@ def _parameter_names(parameters_json: str) -> tuple[str, ...]:
         return ()
 
 
-class SummaryCache:
+class Lookup:
+    """Values by key from one two-column table that a dream writes only between batches:
+    fetched for a whole batch at once (:meth:`prefetch`), so replaying a version asks the
+    store nothing (its connection may be busy with the writer thread).
+
+    >>> callers = Lookup(conn, "dream_callees", "name", "callers")
+    >>> callers.prefetch(["parse", "load"])
+    >>> callers.get_many(["parse"])   # {'parse': 12}; a key not in the table is absent
+    """
+
+    def __init__(self, conn, table: str, key: str, value: str):
+        self.conn = conn
+        self.sql = f"SELECT {key}, {value} FROM {table} WHERE {key} IN "
+        self.known: dict = {}
+        self.absent: set = set()
+
+    def prefetch(self, keys) -> None:
+        wanted = sorted(set(keys) - self.known.keys() - self.absent)
+        found = self._fetch(wanted)
+        self.known.update(found)
+        self.absent.update(k for k in wanted if k not in found)
+
+    def get_many(self, keys: list) -> dict:
+        known, absent = self.known, self.absent
+        out = {k: known[k] for k in keys if k in known}
+        rest = [k for k in keys if k not in out and k not in absent]
+        if rest:
+            out.update(self._fetch(sorted(set(rest))))
+        return out
+
+    def _fetch(self, keys: list) -> dict:
+        found: dict = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            found.update(self.conn.execute(self.sql + f"({','.join('?' * len(chunk))})", chunk))
+        return found
+
+
+class SummaryCache(Lookup):
     """Summaries by body key, read from and written to ``summary_cache`` in bulk."""
 
     def __init__(self, conn):
-        self.conn = conn
+        super().__init__(conn, "summary_cache", "body_key", "summary")
         self.fresh: dict[str, str] = {}
-
-    def get_many(self, keys: list[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        keys = sorted(set(keys))
-        for i in range(0, len(keys), 500):
-            chunk = keys[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(self.conn.execute(
-                f"SELECT body_key, summary FROM summary_cache WHERE body_key IN ({marks})", chunk))
-        return found
 
     def put(self, key: str, text: str) -> None:
         self.fresh[key] = text
