@@ -14,10 +14,11 @@ from __future__ import annotations
 import gc
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Callable
 
 from kairos_lsp.dream import links, merge, promote, tested
+from kairos_lsp.dream.ahead import AHEAD_AT, BASE, Ahead, Prepared
 from kairos_lsp.dream.lock import lock_for
 from kairos_lsp.dream.model import (FACT_COLUMNS, OBSERVED_COLUMNS, OBSERVED_FROM, SINGLE_VALUED, Counts,
                                     Fact, Version, name_of)
@@ -26,6 +27,8 @@ from kairos_lsp.dream.summary import Lookup, SummaryCache, cache_key, first_sent
 from kairos_lsp.store import Store, now
 
 BATCH = 5000
+AHEAD_WAIT = 10.0  # s: a helper that has no snapshot by then is left behind
+COUNTED = [f.name for f in fields(Counts)]
 COMMIT_EVERY = 1.0  # seconds: batches share one transaction up to this long (stops are still per batch)
 
 
@@ -39,6 +42,7 @@ class DreamReport(Counts):
     first_observation: int | None = None
     last_observation: int | None = None
     stopped: bool = False
+    ahead: int = 0                # versions replayed by the helper process (see ahead.py)
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
@@ -48,6 +52,8 @@ class DreamReport(Counts):
         if self.busy:
             return "dream: busy (another process is dreaming over this store)"
         stop = ", stopped early (resumes next time)" if self.stopped else ""
+        if self.ahead:
+            stop = f" ({self.ahead} first looks replayed ahead){stop}"
         return (f"dream #{self.dream_id} ({self.trigger}): read {self.observations} observations, "
                 f"{self.created} facts created, {self.merged} merged, {self.superseded} superseded, "
                 f"{self.retracted} retracted, {self.promoted} promoted, {self.demoted} demoted, "
@@ -65,10 +71,13 @@ def pending(store: Store) -> int:
 
 
 def dream(store: Store, trigger: str = "cli", should_stop: Callable[[], bool] = lambda: False,
-          batch_size: int = BATCH) -> DreamReport:
+          batch_size: int = BATCH, ahead: bool | None = None) -> DreamReport:
     """Consolidate every observation beyond the cursor into facts. See the package docstring.
 
     Give the dream its own :class:`Store` (connection) when other threads write.
+    ``ahead``: replay first looks at files in a helper process (see ahead.py): None
+    when there are at least ``AHEAD_AT`` observations to read; True always (and wait
+    for the helper to start); False never. The facts are the same either way.
     """
     report = DreamReport(trigger=trigger)
     lock = lock_for(store)
@@ -76,13 +85,13 @@ def dream(store: Store, trigger: str = "cli", should_stop: Callable[[], bool] = 
         report.busy = True
         return report
     try:
-        _run(store, report, should_stop, batch_size)
+        _run(store, report, should_stop, batch_size, ahead)
     finally:
         lock.release()
     return report
 
 
-def _run(store: Store, report: DreamReport, should_stop, batch_size: int) -> None:
+def _run(store: Store, report: DreamReport, should_stop, batch_size: int, ahead: bool | None) -> None:
     started = time.perf_counter()
     conn = store.db.conn
     counts = Counts()
@@ -95,7 +104,8 @@ def _run(store: Store, report: DreamReport, should_stop, batch_size: int) -> Non
     autocheckpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
     conn.execute("PRAGMA wal_autocheckpoint = 0")
     try:
-        _batches(store, report, counts, started, should_stop, batch_size, position)
+        _batches(store, report, counts, started, should_stop, batch_size, position,
+                 _helper(store, position, batch_size, ahead))
     finally:
         conn.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}")
     with store._write():
@@ -105,8 +115,18 @@ def _run(store: Store, report: DreamReport, should_stop, batch_size: int) -> Non
     report.seconds = time.perf_counter() - started
 
 
+def _helper(store: Store, position: int, batch_size: int, wanted: bool | None) -> Ahead | None:
+    if wanted is False or store.path == ":memory:" or (wanted is None and pending(store) < AHEAD_AT):
+        return None
+    row = store.db.execute("SELECT version_id FROM observations WHERE id = ?", (position,)).fetchone()
+    ahead = Ahead(store.path, position, row[0] if row else 0, batch_size)
+    if wanted:
+        ahead.wait_ready(AHEAD_WAIT)
+    return ahead
+
+
 def _batches(store: Store, report: DreamReport, counts: Counts, started: float, should_stop,
-             batch_size: int, position: int) -> None:
+             batch_size: int, position: int, ahead: Ahead | None) -> None:
     conn = store.db.conn
     in_transaction = False
     committed_at = time.perf_counter()
@@ -131,7 +151,7 @@ def _batches(store: Store, report: DreamReport, counts: Counts, started: float, 
                 callers = Lookup(conn, "dream_callees", "name", "callers")
                 _prefetch(versions, summaries, callers)
                 for version in versions:
-                    consolidate(state, summaries, callers, version)
+                    consolidate(state, summaries, callers, version, ahead)
                 _recheck_callers(state, versions[-1])
                 tested.derive(store, versions, counts, tests)  # per-batch hook: tested_by, across files
                 summaries.flush()
@@ -144,13 +164,21 @@ def _batches(store: Store, report: DreamReport, counts: Counts, started: float, 
             _log(conn, report, counts, started)
             # Batches decide what is consolidated together (and so the result); a
             # transaction only groups batches to save commits, so it never changes it.
-            if time.perf_counter() - committed_at >= COMMIT_EVERY:
+            # (Not before the helper has its snapshot: it must not see this dream's writes.)
+            if time.perf_counter() - committed_at >= COMMIT_EVERY and (ahead is None or ahead.ready or ahead.done):
                 conn.execute("COMMIT")
                 in_transaction = False
+            if ahead is not None and not ahead.ready and time.perf_counter() - started > AHEAD_WAIT:
+                ahead.close()
+                ahead = None
     except BaseException:
         if in_transaction:
             conn.execute("ROLLBACK")
         raise
+    finally:
+        if ahead is not None:
+            report.ahead = ahead.used
+            ahead.close()
     if in_transaction:
         conn.execute("COMMIT")
 
@@ -235,10 +263,19 @@ def _prefix(version: Version) -> str:
     return subject.split(":", 1)[0] + ":" + version.path
 
 
-def consolidate(state: State, summaries: SummaryCache, callers: Lookup, version: Version) -> None:
-    """Replay one version: merge and resolve, find renames, re-derive insights and summaries."""
+def consolidate(state: State, summaries: SummaryCache, callers: Lookup, version: Version,
+                ahead: Ahead | None = None) -> None:
+    """Replay one version: merge and resolve, find renames, re-derive insights and summaries.
+    ``ahead``: a helper that may have replayed it already (see ahead.py)."""
+    prepared = ahead.take(version.id) if ahead is not None else None
     state.load(_prefix(version), before=version.rows[0][0])
     state.version_id = version.id
+    if prepared is not None and ahead.fits(prepared, state, summaries, callers):
+        _absorb(state, summaries, prepared)
+        ahead.used += 1
+        return
+    if ahead is not None:
+        ahead.done_here(version.id)
     if version.source == "user":
         merge.apply_user(state, version)
     else:
@@ -256,6 +293,18 @@ def consolidate(state: State, summaries: SummaryCache, callers: Lookup, version:
             state.flush()
             return
     derive_all(state, summaries, callers, version, sorted(state.live))
+    state.flush()
+
+
+def _absorb(state: State, summaries: SummaryCache, prepared: Prepared) -> None:
+    state.absorb(prepared.runs, prepared.rows, prepared.evidence, prepared.ids, BASE)
+    for name, value in zip(COUNTED, prepared.counts):
+        setattr(state.counts, name, getattr(state.counts, name) + value)
+    delta = state.callee_delta
+    for name, n in prepared.calls.items():
+        delta[name] = delta.get(name, 0) + n
+    for key, text in prepared.puts:
+        summaries.fresh[key] = text
     state.flush()
 
 

@@ -31,6 +31,7 @@ class State:
         self.deactivated: list[tuple] = []
         self.callee_delta: dict[str, int] = {}
         self.runs: list[list] = []  # [first obs, last obs, first fact id, weight, valid_from]
+        self.rows: list[tuple] = []  # new derived facts already as rows (see absorb)
         # subjects that have a live fact other than an observed one (origin insight, link,
         # summary or user) among the loaded facts or created since
         self.derived_subjects: set[str] = set()
@@ -211,7 +212,8 @@ class State:
                 "INSERT INTO observed_facts (first_observation, id, status, confidence, evidence_count) "
                 "SELECT oid, oid + ?, 'tentative', ?, 1 FROM run", (first, last, fact_id - first, weight))
         self.runs = []
-        inserts, updates, observed = [], [], []
+        inserts, updates, observed = self.rows, [], []
+        self.rows = []
         for fact in self.touched.values():
             if fact.new:
                 assert fact.origin != "observed"  # new observed facts are runs
@@ -239,6 +241,30 @@ class State:
                 "AND detail = ?",
                 self.deactivated)
         self.touched, self.evidence_rows, self.deactivated = {}, [], []
+
+    def take_new(self) -> tuple[list, list, list]:
+        """What a first look at a file created, instead of writing it: (runs, derived rows,
+        evidence rows). Only new facts: a first look changes none (see ahead.py)."""
+        assert not any(not f.new for f in self.touched.values()) and not self.deactivated
+        rows = self.rows + [f.row() for f in self.touched.values()]
+        evidence = [r if len(r) == 5 else (*r, 1) for r in self.evidence_rows]
+        taken = (self.runs, rows, evidence)
+        self.runs, self.rows, self.touched, self.evidence_rows = [], [], {}, []
+        return taken
+
+    def absorb(self, runs: list, rows: list, evidence: list, ids: int, base: int) -> None:
+        """Add what :meth:`take_new` took elsewhere, numbered from ``base``: its fact ids
+        become this dream's next ``ids`` ids (rows keep their order, so nothing else changes)."""
+        shift = self.next_id - base
+        self.runs.extend([first, last, fact_id + shift, weight, when] for first, last, fact_id, weight, when in runs)
+        for row in rows:
+            row = list(row)
+            row[0] += shift
+            if row[10] is not None and row[10] >= base:  # superseded_by
+                row[10] += shift
+            self.rows.append(tuple(row))
+        self.evidence_rows.extend((fact_id + shift, *rest) for fact_id, *rest in evidence)
+        self.next_id += ids
 
     def flush_callees(self) -> list[tuple[str, int, int]]:
         """Apply the call-site deltas; returns (name, before, after) for every changed name."""

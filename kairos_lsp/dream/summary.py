@@ -102,6 +102,7 @@ class Lookup:
         self.sql = f"SELECT {key}, {value} FROM {table} WHERE {key} IN "
         self.known: dict = {}
         self.absent: set = set()
+        self.looked: dict | None = None  # when a dict: every key looked up -> what was found (or None)
 
     def prefetch(self, keys) -> None:
         wanted = sorted(set(keys) - self.known.keys() - self.absent)
@@ -115,6 +116,8 @@ class Lookup:
         rest = [k for k in keys if k not in out and k not in absent]
         if rest:
             out.update(self._fetch(sorted(set(rest))))
+        if self.looked is not None:
+            self.looked.update((k, out.get(k)) for k in keys)
         return out
 
     def _fetch(self, keys: list) -> dict:
