@@ -72,7 +72,7 @@ class Ahead:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_HOME, env.get("PYTHONPATH")]))
         self._process = subprocess.Popen(
             [sys.executable, "-c", "from kairos_lsp.dream.ahead import main; main()", path, str(position),
-             str(settled), str(batch_size)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+             str(settled), str(batch_size), str(CREDIT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
         self._to = Connection(os.dup(self._process.stdin.fileno()), readable=False)
         self._from = Connection(os.dup(self._process.stdout.fileno()), writable=False)
         self._process.stdin.close()
@@ -80,7 +80,6 @@ class Ahead:
         self.ready = False
         self.done = False
         self._next: tuple | None = None
-        self._taken = 0
         self.used = 0  # replays the dream took (counted by the dream)
 
     def take(self, version_id: int) -> Prepared | None:
@@ -105,9 +104,7 @@ class Ahead:
             if message[0] > version_id:  # skipped: the dream had it already
                 self._next = message
                 return None
-            self._taken += 1
-            if self._taken % 16 == 0:
-                self._send(("credit", 16))
+            self._send(("credit", 1))
             if message[0] == version_id:
                 return message[1]
 
@@ -158,7 +155,8 @@ class Ahead:
             return None
 
 
-def run(path: str, position: int, settled: int, batch_size: int, inbox: Connection, pipe: Connection) -> None:
+def run(path: str, position: int, settled: int, batch_size: int, credit: int, inbox: Connection,
+        pipe: Connection) -> None:
     """The helper process: replay first looks, in the dream's batches, from a snapshot."""
     from kairos_lsp.dream.engine import _next_batch, _prefix, derive_all  # the dream's own code
     from kairos_lsp.store import Store
@@ -178,7 +176,7 @@ def run(path: str, position: int, settled: int, batch_size: int, inbox: Connecti
         callers = Lookup(conn, "dream_callees", "name", "callers")
         state = State(conn, Counts(), GoneBodies(settled))
         seen: set[str] = set()
-        dream = _Dream()
+        dream = _Dream(credit)
         while True:
             versions = _next_batch(conn, position, batch_size)
             if not versions:
@@ -241,8 +239,8 @@ class _Outbox:
 class _Dream:
     """What the dream told the helper: how far it may run ahead, and what it did itself."""
 
-    def __init__(self):
-        self.credit = CREDIT
+    def __init__(self, credit: int):
+        self.credit = credit
         self.here = 0
 
     def listen(self, inbox: Connection, block: bool) -> None:
@@ -316,8 +314,9 @@ def _mirror(callers: Lookup, summaries: SummaryCache, deltas: dict[str, int], pu
 
 
 def main() -> None:
-    """The helper's entry point: ``path position settled batch_size``; stdin and stdout
+    """The helper's entry point: ``path position settled batch_size credit``; stdin and stdout
     are its connections to the dream (anything printed goes to stderr instead)."""
     inbox, results = Connection(os.dup(0), writable=False), Connection(os.dup(1), readable=False)
     sys.stdout = sys.stderr
-    run(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), inbox, results)
+    path, position, settled, batch_size, credit = sys.argv[1], *map(int, sys.argv[2:6])
+    run(path, position, settled, batch_size, credit, inbox, results)
