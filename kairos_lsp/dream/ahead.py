@@ -34,11 +34,12 @@ import queue
 import subprocess
 import sys
 import threading
+from collections import deque
 from dataclasses import astuple, dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from kairos_lsp.dream import merge
+from kairos_lsp.dream import merge, tested
 from kairos_lsp.dream.model import Counts, Version
 from kairos_lsp.dream.state import GoneBodies, State
 from kairos_lsp.dream.summary import Lookup, SummaryCache
@@ -79,46 +80,49 @@ class Ahead:
         self._process.stdout.close()
         self.ready = False
         self.done = False
-        self._next: tuple | None = None
+        self.snapshot = 0  # the newest version in the helper's snapshot
+        self._replays: deque[tuple] = deque()  # (version id, Prepared | None), in order
+        self._found: dict[int, tuple] = {}  # last observation of a batch -> (tests, what they call)
         self.used = 0  # replays the dream took (counted by the dream)
 
     def take(self, version_id: int) -> Prepared | None:
         """The helper's replay of this version, or None (not one it could do, or it is not
         that far yet, or it is gone)."""
-        if self.done:
-            return None
         if not self.ready:
-            message = self._get(block=False)
-            if message is None:
+            if self.done or not self._pump(block=False) or not self.ready:
                 return None
-            if message[0] != "ready":
-                self.done = True
-                return None
-            self.ready = True
         while True:
-            message = self._next or self._get(block=True)
-            self._next = None
-            if message is None or message[0] in ("end", "error"):
-                self.done = True
+            if not self._replays and (self.done or not self._pump(block=True)):
                 return None
-            if message[0] > version_id:  # skipped: the dream had it already
-                self._next = message
+            if not self._replays:
+                continue
+            head = self._replays[0][0]
+            if head > version_id:  # skipped: the dream had it already
                 return None
+            _, prepared = self._replays.popleft()
             self._send(("credit", 1))
-            if message[0] == version_id:
-                return message[1]
+            if head == version_id:
+                return prepared
+
+    def exercised(self, last: int, store) -> tuple | None:
+        """What the tests of the batch ending at observation ``last`` call (see
+        tested.exercised), as the helper found it; None when it cannot be trusted: no scan
+        may have written since the helper's snapshot."""
+        if not self.ready or last not in self._found and self.done:
+            return None
+        newest = store.db.execute("SELECT coalesce(max(id), 0) FROM versions").fetchone()[0]
+        if newest != self.snapshot:
+            return None
+        while last not in self._found:
+            if self.done or not self._pump(block=True):
+                return None
+        return self._found.pop(last)
 
     def wait_ready(self, timeout: float) -> None:
         """Block until the helper has its snapshot (or is gone, or ``timeout`` passed)."""
-        if self.ready or self.done:
-            return
-        try:
-            message = pickle.loads(self._from.recv_bytes()) if self._from.poll(timeout) else None
-        except (EOFError, OSError):
-            message = None
-        if message is not None and message[0] == "ready":
-            self.ready = True
-        else:
+        if not self.ready and not self.done and self._from.poll(timeout):
+            self._pump(block=False)
+        if not self.ready:
             self.done = True
 
     def done_here(self, version_id: int) -> None:
@@ -146,19 +150,33 @@ class Ahead:
         except OSError:  # the helper is gone
             self.done = True
 
-    def _get(self, block: bool):
+    def _pump(self, block: bool) -> bool:
+        """Read one message (waiting for it when ``block``) and file it; False when there
+        was none, or the helper is gone."""
         try:
             if not block and not self._from.poll():
-                return None
-            return pickle.loads(self._from.recv_bytes())
+                return False
+            message = pickle.loads(self._from.recv_bytes())
         except (EOFError, OSError):
-            return None
+            self.done = True
+            return False
+        kind = message[0]
+        if kind == "ready":
+            self.ready, self.snapshot = True, message[1]
+        elif kind == "tested":
+            self._found[message[1]] = message[2]
+        elif kind in ("end", "error"):
+            self.done = True
+            return False
+        else:
+            self._replays.append(message)
+        return True
 
 
 def run(path: str, position: int, settled: int, batch_size: int, credit: int, inbox: Connection,
         pipe: Connection) -> None:
     """The helper process: replay first looks, in the dream's batches, from a snapshot."""
-    from kairos_lsp.dream.engine import _next_batch, _prefix, derive_all  # the dream's own code
+    from kairos_lsp.dream.engine import _next_batch, _prefetch, _prefix, derive_all  # the dream's own code
     from kairos_lsp.store import Store
 
     gc.disable()  # a short-lived process of acyclic rows
@@ -171,7 +189,9 @@ def run(path: str, position: int, settled: int, batch_size: int, credit: int, in
         if cursor != position:  # the dream committed before the snapshot: it is not the one to mirror
             results.send(("end",))
             return
-        results.send(("ready",))
+        newest = conn.execute("SELECT coalesce(max(id), 0) FROM versions").fetchone()[0]
+        results.send(("ready", newest))
+        resolver = tested.resolver_for(store)
         summaries = SummaryCache(conn)
         callers = Lookup(conn, "dream_callees", "name", "callers")
         state = State(conn, Counts(), GoneBodies(settled))
@@ -183,25 +203,31 @@ def run(path: str, position: int, settled: int, batch_size: int, credit: int, in
                 break
             deltas: dict[str, int] = {}
             puts: dict[str, str] = {}
-            for version in versions:
+            _prefetch(versions, summaries, callers)
+            for n, version in enumerate(versions):
                 prefix = _prefix(version)
                 first = prefix not in seen
                 seen.add(prefix)
-                _follow(version, deltas, state.bodies)
-                dream.listen(inbox, block=False)
-                if version.id <= dream.here:
-                    continue
-                while dream.credit <= 0:
-                    dream.listen(inbox, block=True)
-                dream.credit -= 1
+                if n % 8 == 0 or dream.credit < 8:
+                    dream.listen(inbox, block=False)
                 prepared = None
-                if first and version.source != "user":
-                    prepared = _prepare(state, summaries, callers, version, prefix, derive_all)
-                results.send((version.id, prepared))
-                if prepared is not None:
+                if version.id > dream.here:
+                    while dream.credit <= 0:
+                        dream.listen(inbox, block=True)
+                    dream.credit -= 1
+                    if first and version.source != "user":
+                        prepared = _prepare(state, summaries, callers, version, prefix, derive_all)
+                    results.send((version.id, prepared))
+                if prepared is None:
+                    _follow(version, deltas, state.bodies)
+                else:  # a first look: no negated observation, every call counts once
+                    for name, count in prepared.calls.items():
+                        deltas[name] = deltas.get(name, 0) + count
                     puts.update(prepared.puts)
             _mirror(callers, summaries, deltas, puts)
             position = versions[-1].rows[-1][0]
+            # what the batch's tests call (every batch: the dream may ask for any)
+            results.send(("tested", position, tested.exercised(store, versions, resolver)))
         results.send(("end",))
     except (EOFError, BrokenPipeError):
         return  # the dream is over

@@ -51,16 +51,23 @@ def resolver_for(store: Store) -> Resolver:
     return Resolver(store, history=False, still=True)
 
 
-def derive(store: Store, versions, counts: Counts, resolver: Resolver | None = None) -> None:
-    """Re-derive ``tested_by`` for every test the batch's ``versions`` touched."""
+def exercised(store: Store, versions, resolver: Resolver) -> tuple[list[str], dict[str, dict[str, int]]]:
+    """The tests the batch's ``versions`` touched, and what each calls now (see
+    :func:`derive`). Reads only what scans write, so a helper process may compute it."""
     subjects = {row[1] for version in versions if _may_hold_tests(version.path) for row in version.rows}
     tests = sorted(subject for subject in subjects if subject.count(":") >= 2 and _maybe_test(subject))
     tests = [t for t in tests if is_test(t, _decorators(store, t))]
+    return tests, (_exercised(store, resolver, tests) if tests else {})
+
+
+def derive(store: Store, versions, counts: Counts, resolver: Resolver | None = None,
+           found: tuple[list[str], dict] | None = None) -> None:
+    """Re-derive ``tested_by`` for every test the batch's ``versions`` touched.
+    ``found``: what :func:`exercised` returns, when it was computed elsewhere."""
+    tests, wanted = found if found is not None else exercised(store, versions, resolver or resolver_for(store))
     if not tests:
         return
     when = versions[-1].observed_at
-    resolver = resolver or resolver_for(store)
-    wanted = _exercised(store, resolver, tests)
     conn = store.db.conn
     ran: dict[str, int] = {}
     existing: dict[tuple[str, str], tuple[int, str, str | None]] = {}
