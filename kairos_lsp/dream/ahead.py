@@ -197,6 +197,8 @@ def run(path: str, position: int, settled: int, batch_size: int, credit: int, in
         state = State(conn, Counts(), GoneBodies(settled))
         seen: set[str] = set()
         dream = _Dream(credit)
+        empty = not conn.execute("SELECT EXISTS (SELECT 1 FROM observed_facts) "
+                                 "OR EXISTS (SELECT 1 FROM derived_facts)").fetchone()[0]
         while True:
             versions = _next_batch(conn, position, batch_size)
             if not versions:
@@ -216,7 +218,7 @@ def run(path: str, position: int, settled: int, batch_size: int, credit: int, in
                         dream.listen(inbox, block=True)
                     dream.credit -= 1
                     if first and version.source != "user":
-                        prepared = _prepare(state, summaries, callers, version, prefix, derive_all)
+                        prepared = _prepare(state, summaries, callers, version, prefix, derive_all, empty)
                     results.send((version.id, prepared))
                 if prepared is None:
                     _follow(version, deltas, state.bodies)
@@ -299,14 +301,19 @@ def _follow(version: Version, deltas: dict[str, int], bodies: GoneBodies) -> Non
 
 
 def _prepare(state: State, summaries: SummaryCache, callers: Lookup, version: Version, prefix: str,
-             derive_all) -> Prepared | None:
+             derive_all, empty: bool) -> Prepared | None:
+    """``empty``: the snapshot holds no fact at all (a first dream), so no file has any."""
     from kairos_lsp.dream.links import _previous_look
 
-    state.load(prefix, before=version.rows[0][0])
-    if state.live or state.verdicts:
-        return None
+    if empty:
+        state.clear(prefix)
+    else:
+        state.load(prefix, before=version.rows[0][0])
+        if state.live or state.verdicts:
+            return None
     state.version_id = version.id
-    if state.bodies.any_between(_previous_look(state, version.path, version.id), version.id):
+    if state.bodies.any_before(version.id) and \
+            state.bodies.any_between(_previous_look(state, version.path, version.id), version.id):
         return None  # the dream would look for a body that vanished: only it can
     state.next_id, state.counts, state.callee_delta = BASE, Counts(), {}
     cold = merge.apply_cold(state, version)

@@ -138,6 +138,8 @@ def _find_old(state: State, version: Version, born: list[str], views: dict) -> N
             wanted.setdefault(body.object, []).append(y)
     if not wanted:
         return
+    if not state.bodies.any_before(version.id):
+        return
     prev = _previous_look(state, version.path, version.id)
     if not state.bodies.any_between(prev, version.id):
         return

@@ -43,10 +43,7 @@ class State:
 
         ``before``: no observation from this id on has been consolidated yet (so
         none started an observed fact): the observations of the version at hand."""
-        self.prefix = prefix
-        self.live = {}
-        self.verdicts = {}
-        self.derived_subjects = set()
+        self.clear(prefix)
         lo, hi = prefix, prefix + ";"  # ';' sorts right after ':'
         limit = (1 << 62) if before is None else before
         rows = self.conn.execute(
@@ -84,6 +81,13 @@ class State:
                 (lo, hi, limit, lo, hi)):
             if _under(subject, prefix):
                 self.verdicts.setdefault(subject, {})[(predicate, obj)] = (verdict, self._signature(fact_id))
+
+    def clear(self, prefix: str) -> None:
+        """Start on the file ``prefix`` knowing it has no facts (what :meth:`load` finds then)."""
+        self.prefix = prefix
+        self.live = {}
+        self.verdicts = {}
+        self.derived_subjects = set()
 
     def _signature(self, fact_id: int) -> frozenset:
         return frozenset(self.conn.execute(
@@ -300,6 +304,10 @@ class GoneBodies:
 
     def any_between(self, after: int, before: int) -> bool:
         return after < self.settled or any(after < v < before for v in self.ended)
+
+    def any_before(self, before: int) -> bool:
+        """Whether :meth:`any_between` can be true for some ``after`` (>= 0)."""
+        return self.settled > 0 or any(v < before for v in self.ended)
 
 
 def _under(subject: str, prefix: str) -> bool:
