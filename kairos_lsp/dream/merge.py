@@ -126,8 +126,9 @@ def apply_cold(state: State, version: Version) -> tuple[list[str], dict] | None:
         same = view.get(predicate)
         if key in facts or (same is not None and predicate in single):
             return None
+        # (sources: not loaded; nothing in a first look adds evidence to an observed fact)
         fact = Fact(oid + shift, subject, predicate, obj, "observed", "tentative", weight, 1, when,
-                    None, None, None, oid, None, None, {source})
+                    None, None, None, oid)
         facts[key] = fact
         if same is None:
             view[predicate] = [fact]

@@ -12,6 +12,7 @@ Statuses: ``tentative`` and ``firm`` are *current* (live); ``superseded`` and
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 LIVE = ("tentative", "firm")
@@ -134,6 +135,7 @@ def path_of(subject: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a dream asks for the same subjects' names several times
 def name_of(subject: str) -> str:
     parts = subject.split(":", 2)
     if len(parts) < 3 or not parts[2]:

@@ -105,7 +105,8 @@ class Lookup:
         self.looked: dict | None = None  # when a dict: every key looked up -> what was found (or None)
 
     def prefetch(self, keys) -> None:
-        wanted = sorted(set(keys) - self.known.keys() - self.absent)
+        known, absent = self.known, self.absent  # (no set difference with known: it grows all dream long)
+        wanted = sorted(k for k in set(keys) if k not in known and k not in absent)
         found = self._fetch(wanted)
         self.known.update(found)
         self.absent.update(k for k in wanted if k not in found)
