@@ -104,6 +104,20 @@ class Ahead:
             if head == version_id:
                 return prepared
 
+    def looked_up(self, first: int, last: int) -> tuple[set, set]:
+        """The summary keys and callee names the helper looked up for versions ``first..last``
+        (those it has sent so far), for the dream to fetch in one go."""
+        while self.ready and not self.done and self._pump(block=False):
+            pass
+        keys, names = set(), set()
+        for version_id, prepared in self._replays:
+            if version_id > last:
+                break
+            if prepared is not None and version_id >= first:
+                keys.update(prepared.summaries)
+                names.update(prepared.callers)
+        return keys, names
+
     def exercised(self, last: int, store) -> tuple | None:
         """What the tests of the batch ending at observation ``last`` call (see
         tested.exercised), as the helper found it; None when it cannot be trusted: no scan
@@ -227,7 +241,7 @@ def run(path: str, position: int, settled: int, batch_size: int, credit: int, in
                         deltas[name] = deltas.get(name, 0) + count
                     puts.update(prepared.puts)
             _mirror(callers, summaries, deltas, puts)
-            position = versions[-1].rows[-1][0]
+            position = versions[-1].last
             # what the batch's tests call (every batch: the dream may ask for any)
             results.send(("tested", position, tested.exercised(store, versions, resolver)))
         results.send(("end",))
@@ -308,7 +322,7 @@ def _prepare(state: State, summaries: SummaryCache, callers: Lookup, version: Ve
     if empty:
         state.clear(prefix)
     else:
-        state.load(prefix, before=version.rows[0][0])
+        state.load(prefix, before=version.first)
         if state.live or state.verdicts:
             return None
     state.version_id = version.id

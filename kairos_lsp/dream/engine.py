@@ -139,7 +139,8 @@ def _batches(store: Store, report: DreamReport, counts: Counts, started: float, 
             if should_stop():
                 report.stopped = True
                 break
-            versions = _next_batch(conn, position, batch_size)
+            # with a helper, most versions arrive replayed: read observations only when needed
+            versions = _next_batch(conn, position, batch_size, lazy=ahead is not None)
             if not versions:
                 break
             if not in_transaction:
@@ -150,19 +151,27 @@ def _batches(store: Store, report: DreamReport, counts: Counts, started: float, 
                 # summary_cache and dream_callees are written only between batches
                 summaries = SummaryCache(conn)
                 callers = Lookup(conn, "dream_callees", "name", "callers")
-                _prefetch(versions, summaries, callers)
+                if ahead is None:
+                    _prefetch(versions, summaries, callers)
+                else:  # what the helper looked up for this batch's files, as far as it got
+                    keys, names = ahead.looked_up(versions[0].id, versions[-1].id)
+                    summaries.prefetch(keys)
+                    callers.prefetch(names)
                 for version in versions:
                     consolidate(state, summaries, callers, version, ahead)
                 _recheck_callers(state, versions[-1])
                 # per-batch hook: tested_by, across files (what tests call: found by the helper, if any)
                 found = ahead.exercised(last_of(versions), store) if ahead is not None else None
+                if found is None:
+                    for version in versions:
+                        rows_of(conn, version)
                 tested.derive(store, versions, counts, tests, found)
                 summaries.flush()
-            last = versions[-1].rows[-1][0]
+            last = last_of(versions)
             if report.first_observation is None:
-                report.first_observation = versions[0].rows[0][0]
+                report.first_observation = versions[0].first
             report.last_observation = position = last
-            counts.observations += sum(len(v.rows) for v in versions)
+            counts.observations += sum(v.count for v in versions)
             conn.execute("UPDATE dream_cursor SET last_observation = ? WHERE id = 1", (last,))
             _log(conn, report, counts, started)
             # Batches decide what is consolidated together (and so the result); a
@@ -211,20 +220,25 @@ def _log(conn, report: DreamReport, counts: Counts, started: float) -> None:
          int(report.stopped), report.dream_id))
 
 
-def _next_batch(conn, position: int, size: int) -> list[Version]:
-    """Whole versions whose observations start after ``position``, about ``size`` rows."""
-    rows = conn.execute("SELECT id, subject, predicate, object, negated, version_id FROM observations "
-                        "WHERE id > ? ORDER BY id LIMIT ?", (position, size)).fetchall()
+ROW = "id, subject, predicate, object, negated, version_id"
+
+
+def _next_batch(conn, position: int, size: int, lazy: bool = False) -> list[Version]:
+    """Whole versions whose observations start after ``position``, about ``size`` rows.
+    ``lazy``: do not read their observations yet (see :func:`rows_of`)."""
+    columns, vid = ("id, version_id", 1) if lazy else (ROW, 5)
+    rows = conn.execute(f"SELECT {columns} FROM observations WHERE id > ? ORDER BY id LIMIT ?",
+                        (position, size)).fetchall()
     if not rows:
         return []
     while True:  # never split a version: finish the last one
-        more = conn.execute("SELECT id, subject, predicate, object, negated, version_id FROM observations "
-                            "WHERE id > ? ORDER BY id LIMIT 500", (rows[-1][0],)).fetchall()
-        tail = [r for r in more if r[5] == rows[-1][5]]
+        more = conn.execute(f"SELECT {columns} FROM observations WHERE id > ? ORDER BY id LIMIT 500",
+                            (rows[-1][0],)).fetchall()
+        tail = [r for r in more if r[vid] == rows[-1][vid]]
         rows += tail
         if len(tail) < len(more) or not more:
             break
-    ids = sorted({r[5] for r in rows})
+    ids = sorted({r[vid] for r in rows})
     info = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
@@ -234,16 +248,30 @@ def _next_batch(conn, position: int, size: int) -> list[Version]:
     versions: list[Version] = []
     start = 0
     for i in range(1, len(rows) + 1):
-        if i == len(rows) or rows[i][5] != rows[start][5]:
-            version = Version(*info[rows[start][5]])
-            version.rows = rows[start:i]
+        if i == len(rows) or rows[i][vid] != rows[start][vid]:
+            version = Version(*info[rows[start][vid]], first=rows[start][0], last=rows[i - 1][0],
+                              count=i - start)
+            if lazy:
+                version.subject = conn.execute("SELECT subject FROM observations WHERE id = ?",
+                                               (version.first,)).fetchone()[0]
+            else:
+                version.rows = rows[start:i]
+                version.subject = version.rows[0][1]
             versions.append(version)
             start = i
     return versions
 
 
+def rows_of(conn, version: Version) -> list:
+    """A version's observations, read when first needed."""
+    if version.rows is None:
+        version.rows = conn.execute(f"SELECT {ROW} FROM observations WHERE id BETWEEN ? AND ? ORDER BY id",
+                                    (version.first, version.last)).fetchall()
+    return version.rows
+
+
 def last_of(versions: list[Version]) -> int:
-    return versions[-1].rows[-1][0]
+    return versions[-1].last
 
 
 def _prefetch(versions: list[Version], summaries: SummaryCache, callers: Lookup) -> None:
@@ -263,7 +291,7 @@ def _prefetch(versions: list[Version], summaries: SummaryCache, callers: Lookup)
 
 
 def _prefix(version: Version) -> str:
-    subject = version.rows[0][1]
+    subject = version.subject
     if version.source == "user":
         parts = subject.split(":", 2)
         return ":".join(parts[:2])
@@ -275,7 +303,7 @@ def consolidate(state: State, summaries: SummaryCache, callers: Lookup, version:
     """Replay one version: merge and resolve, find renames, re-derive insights and summaries.
     ``ahead``: a helper that may have replayed it already (see ahead.py)."""
     prepared = ahead.take(version.id) if ahead is not None else None
-    state.load(_prefix(version), before=version.rows[0][0])
+    state.load(_prefix(version), before=version.first)
     state.version_id = version.id
     if prepared is not None and ahead.fits(prepared, state, summaries, callers):
         _absorb(state, summaries, prepared)
@@ -283,6 +311,7 @@ def consolidate(state: State, summaries: SummaryCache, callers: Lookup, version:
         return
     if ahead is not None:
         ahead.done_here(version.id)
+    rows_of(state.conn, version)
     if version.source == "user":
         merge.apply_user(state, version)
     else:

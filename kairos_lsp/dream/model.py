@@ -126,7 +126,11 @@ class Version:
     content_hash: str | None
     source: str
     observed_at: str
-    rows: list = field(default_factory=list)  # (id, subject, predicate, object, negated, version id)
+    rows: list | None = None  # (id, subject, predicate, object, negated, version id); None: not read yet
+    first: int = 0    # its first and last observation ids, and how many it has
+    last: int = 0
+    count: int = 0
+    subject: str = ""  # the subject of its first observation
 
 
 def path_of(subject: str) -> str:
