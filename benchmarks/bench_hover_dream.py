@@ -86,7 +86,8 @@ async def probe(store: Path) -> None:
     report = dream.result()
     phases["after"] = [await hover(*s) for s in spots * 3]
     print(f"full dream in the server: {report.get('seconds', 0):.1f} s, "
-          f"{report.get('observations', 0)} observations; {len(spots)} definitions in {len(FILES)} files")
+          f"{report.get('observations', 0)} observations ({report.get('ahead', 0)} files replayed by the "
+          f"helper process); {len(spots)} definitions in {len(FILES)} files")
     for name, values in phases.items():
         print(f"hover {name:6}: n={len(values):5}  p50 {percentile(values, .5):6.2f}  "
               f"p99 {percentile(values, .99):7.2f}  max {max(values):7.2f} ms")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -156,6 +157,7 @@ class IdleDreamer:
 # -- the worker process -------------------------------------------------------------
 
 # The server runs threads; forking it is unsafe, so the worker comes from a fork server.
+WORKER_NICENESS = 5
 START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 _STOP = None
 _STORES: dict[str, Store] = {}
@@ -164,6 +166,10 @@ _STORES: dict[str, Store] = {}
 def _worker_started(stop) -> None:
     global _STOP
     _STOP = stop
+    if hasattr(os, "nice"):
+        # Dreams are background work: the server answering the editor comes first when the
+        # cores are busy (the read-ahead helper of a large dream inherits this).
+        os.nice(WORKER_NICENESS)
 
 
 def _dream_in_worker(store_file: str, trigger: str) -> DreamReport:
