@@ -208,6 +208,9 @@ def run(path: str, position: int, settled: int, batch_size: int, credit: int, in
         resolver = tested.resolver_for(store)
         summaries = SummaryCache(conn)
         callers = Lookup(conn, "dream_callees", "name", "callers")
+        for lookup, table in ((summaries, "summary_cache"), (callers, "dream_callees")):
+            # an empty table stays what the helper's own copy says (a first dream's case)
+            lookup.complete = not conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
         state = State(conn, Counts(), GoneBodies(settled))
         seen: set[str] = set()
         dream = _Dream(credit)
@@ -219,7 +222,8 @@ def run(path: str, position: int, settled: int, batch_size: int, credit: int, in
                 break
             deltas: dict[str, int] = {}
             puts: dict[str, str] = {}
-            _prefetch(versions, summaries, callers)
+            if not (summaries.complete and callers.complete):
+                _prefetch(versions, summaries, callers)
             for n, version in enumerate(versions):
                 prefix = _prefix(version)
                 first = prefix not in seen

@@ -126,9 +126,7 @@ def apply_cold(state: State, version: Version) -> tuple[list[str], dict] | None:
         same = view.get(predicate)
         if key in facts or (same is not None and predicate in single):
             return None
-        # (sources: not loaded; nothing in a first look adds evidence to an observed fact)
-        fact = Fact(oid + shift, subject, predicate, obj, "observed", "tentative", weight, 1, when,
-                    None, None, None, oid)
+        fact = FirstLook(oid + shift, subject, predicate, obj, weight, when, oid)
         facts[key] = fact
         if same is None:
             view[predicate] = [fact]
@@ -146,6 +144,25 @@ def apply_cold(state: State, version: Version) -> tuple[list[str], dict] | None:
     state.fresh_range(rows[0][0], rows[-1][0], weight, when)
     state.counts.created += len(rows)
     return sorted(born), views
+
+
+class FirstLook(Fact):
+    """An observed fact as a first look creates it (there are hundreds of thousands in a
+    first dream): it stores only what varies; the rest are a new observed fact's constants,
+    read-only (nothing in a first look changes them; a later look reads the fact back from
+    the store as a plain :class:`Fact`). Its sources are not loaded (see State.ensure_sources)."""
+
+    __slots__ = ()
+    origin = "observed"
+    status = "tentative"
+    evidence_count = 1
+    valid_to = superseded_by = verdict = ended_by = evidence = sources = None
+    new = dirty = False
+
+    def __init__(self, id: int, subject: str, predicate: str, obj: str, confidence: float,
+                 valid_from: str, first_observation: int):
+        self.id, self.subject, self.predicate, self.object = id, subject, predicate, obj
+        self.confidence, self.valid_from, self.first_observation = confidence, valid_from, first_observation
 
 
 def apply_user(state: State, version: Version) -> None:

@@ -103,8 +103,11 @@ class Lookup:
         self.known: dict = {}
         self.absent: set = set()
         self.looked: dict | None = None  # when a dict: every key looked up -> what was found (or None)
+        self.complete = False  # True: every stored value is in ``known`` (nothing to fetch)
 
     def prefetch(self, keys) -> None:
+        if self.complete:
+            return
         known, absent = self.known, self.absent  # (no set difference with known: it grows all dream long)
         wanted = sorted(k for k in set(keys) if k not in known and k not in absent)
         found = self._fetch(wanted)
@@ -114,7 +117,7 @@ class Lookup:
     def get_many(self, keys: list) -> dict:
         known, absent = self.known, self.absent
         out = {k: known[k] for k in keys if k in known}
-        rest = [k for k in keys if k not in out and k not in absent]
+        rest = [] if self.complete else [k for k in keys if k not in out and k not in absent]
         if rest:
             out.update(self._fetch(sorted(set(rest))))
         if self.looked is not None:
