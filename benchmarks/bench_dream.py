@@ -45,6 +45,8 @@ def fresh_copy(store: Path, work: Path) -> Path:
         Path(str(copy) + suffix).unlink(missing_ok=True)
     shutil.copyfile(store, copy)
     Store(copy).close()  # migrate outside the timing
+    if hasattr(os, "sync"):
+        os.sync()  # the copy's writeback is not the dream's (on 2 cores it would take CPU from it)
     return copy
 
 
