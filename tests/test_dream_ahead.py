@@ -12,6 +12,7 @@ import pytest
 from kairos_lsp.dream import dream, record_verdict
 from kairos_lsp.dream import ahead as ahead_module
 from kairos_lsp.dream.ahead import Ahead
+from kairos_lsp.dream.engine import Share
 from kairos_lsp.scan import scan_workspace
 from kairos_lsp.store import Store
 
@@ -110,10 +111,11 @@ def copy_store(store: Store, to: Path) -> Path:
     return to
 
 
-def dreamed(path: Path, **kwargs):
+def dreamed(path: Path, batch_size: int = 5, **kwargs):
     store = Store(path)
     try:
-        return dream(store, batch_size=5, **kwargs)  # a batch per file: a test is dealt with before the next file
+        # by default a batch per file: a test is dealt with before the next file
+        return dream(store, batch_size=batch_size, **kwargs)
     finally:
         store.close()
 
@@ -128,7 +130,8 @@ def scanned(tmp_path) -> Store:
     store.close()
 
 
-def test_a_first_dream_with_the_helper_stores_the_same_facts(scanned, tmp_path):
+def test_a_first_dream_with_the_helper_stores_the_same_facts(scanned, tmp_path, monkeypatch):
+    monkeypatch.setattr(Share, "WAITED", float("inf"))  # the dream never takes files back
     alone = copy_store(scanned, tmp_path / "alone.db")
     helped = copy_store(scanned, tmp_path / "helped.db")
     report_alone = dreamed(alone, ahead=False)
@@ -140,6 +143,18 @@ def test_a_first_dream_with_the_helper_stores_the_same_facts(scanned, tmp_path):
     assert "first looks replayed ahead" in report.line()
     assert dump(helped) == dump(alone)
     assert dump(alone)["facts"]  # not two empty stores
+
+
+def test_files_the_dream_takes_back_from_a_slow_helper_give_the_same_facts(scanned, tmp_path, monkeypatch):
+    monkeypatch.setattr(Share, "WAITED", -1.0)  # as if it always waited: it takes more each batch
+    monkeypatch.setattr(ahead_module, "CREDIT", 1)  # and the helper cannot be far ahead
+    alone = copy_store(scanned, tmp_path / "alone.db")
+    helped = copy_store(scanned, tmp_path / "helped.db")
+    dreamed(alone, ahead=False, batch_size=200)  # a few files per batch
+    report = dreamed(helped, ahead=True, batch_size=200)
+    files = 2 * len(NAMES) + 1
+    assert 0 < report.ahead < files - 1  # both replayed some
+    assert dump(helped) == dump(alone)
 
 
 def test_later_dreams_with_the_helper_store_the_same_facts(scanned, tmp_path):
@@ -175,10 +190,10 @@ def test_a_helper_that_dies_mid_dream_leaves_the_work_to_the_dream(scanned, tmp_
     dreamed(alone, ahead=False)
     take = Ahead.take
 
-    def take_then_kill(self, version_id):
+    def take_then_kill(self, version_id, wait=True):
         if self.used == 3:
             self._process.kill()
-        return take(self, version_id)
+        return take(self, version_id, wait)
 
     monkeypatch.setattr(Ahead, "take", take_then_kill)
     monkeypatch.setattr(ahead_module, "CREDIT", 2)  # it runs at most two files ahead

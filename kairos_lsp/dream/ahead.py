@@ -34,6 +34,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from dataclasses import astuple, dataclass
 from multiprocessing.connection import Connection
@@ -81,20 +82,28 @@ class Ahead:
         self.ready = False
         self.done = False
         self.snapshot = 0  # the newest version in the helper's snapshot
+        self.observed = 0  # and its newest observation
+        self._batches: dict[int, list[Version]] = {}  # position -> the batch that follows it
         self._replays: deque[tuple] = deque()  # (version id, Prepared | None), in order
         self._found: dict[int, tuple] = {}  # last observation of a batch -> (tests, what they call)
         self.used = 0  # replays the dream took (counted by the dream)
+        self.waited = 0.0  # seconds the dream spent waiting for the helper
 
-    def take(self, version_id: int) -> Prepared | None:
-        """The helper's replay of this version, or None (not one it could do, or it is not
-        that far yet, or it is gone)."""
+    def take(self, version_id: int, wait: bool = True) -> Prepared | None:
+        """The helper's replay of this version, or None (not one it could do, or it is gone,
+        or, unless ``wait``, it has not sent it yet)."""
         if not self.ready:
             if self.done or not self._pump(block=False) or not self.ready:
                 return None
         while True:
-            if not self._replays and (self.done or not self._pump(block=True)):
-                return None
             if not self._replays:
+                if self.done:
+                    return None
+                started = time.perf_counter()
+                got = self._pump(block=wait)
+                self.waited += time.perf_counter() - started
+                if not got:
+                    return None
                 continue
             head = self._replays[0][0]
             if head > version_id:  # skipped: the dream had it already
@@ -103,6 +112,25 @@ class Ahead:
             self._send(("credit", 1))
             if head == version_id:
                 return prepared
+
+    def batch(self, position: int, conn) -> list[Version] | None:
+        """The batch after ``position`` as the helper read it (no observations in it), if it
+        has got there and the store has no observation its snapshot lacks; else None."""
+        if not self.ready or self.done:
+            return None
+        while self._pump(block=False):
+            pass
+        versions = self._batches.pop(position, None)
+        if versions is None:
+            return None
+        newest = conn.execute("SELECT coalesce(max(id), 0) FROM observations").fetchone()[0]
+        return versions if newest == self.observed else None
+
+    def claim(self, version_ids) -> None:
+        """The dream will replay these itself (unless the helper already has): the helper
+        skips them. How the dream shares the work when the helper falls behind."""
+        if version_ids and not self.done:
+            self._send(("mine", sorted(version_ids)))
 
     def looked_up(self, first: int, last: int) -> tuple[set, set]:
         """The summary keys and callee names the helper looked up for versions ``first..last``
@@ -176,7 +204,9 @@ class Ahead:
             return False
         kind = message[0]
         if kind == "ready":
-            self.ready, self.snapshot = True, message[1]
+            self.ready, self.snapshot, self.observed = True, message[1], message[2]
+        elif kind == "batch":
+            self._batches[message[1]] = message[2]
         elif kind == "tested":
             self._found[message[1]] = message[2]
         elif kind in ("end", "error"):
@@ -204,7 +234,8 @@ def run(path: str, position: int, settled: int, batch_size: int, credit: int, in
             results.send(("end",))
             return
         newest = conn.execute("SELECT coalesce(max(id), 0) FROM versions").fetchone()[0]
-        results.send(("ready", newest))
+        observed = conn.execute("SELECT coalesce(max(id), 0) FROM observations").fetchone()[0]
+        results.send(("ready", newest, observed))
         resolver = tested.resolver_for(store)
         summaries = SummaryCache(conn)
         callers = Lookup(conn, "dream_callees", "name", "callers")
@@ -220,6 +251,7 @@ def run(path: str, position: int, settled: int, batch_size: int, credit: int, in
             versions = _next_batch(conn, position, batch_size)
             if not versions:
                 break
+            results.send(("batch", position, [_outline(v) for v in versions]))
             deltas: dict[str, int] = {}
             puts: dict[str, str] = {}
             if not (summaries.complete and callers.complete):
@@ -231,7 +263,7 @@ def run(path: str, position: int, settled: int, batch_size: int, credit: int, in
                 if n % 8 == 0 or dream.credit < 8:
                     dream.listen(inbox, block=False)
                 prepared = None
-                if version.id > dream.here:
+                if not dream.leaves(version.id):
                     while dream.credit <= 0:
                         dream.listen(inbox, block=True)
                     dream.credit -= 1
@@ -288,15 +320,31 @@ class _Dream:
     def __init__(self, credit: int):
         self.credit = credit
         self.here = 0
+        self.mine: set[int] = set()  # versions the dream claimed
 
     def listen(self, inbox: Connection, block: bool) -> None:
         while block or inbox.poll():
             kind, value = inbox.recv()
             if kind == "credit":
                 self.credit += value
+            elif kind == "mine":
+                self.mine.update(value)
             else:
                 self.here = max(self.here, value)
             block = False
+
+    def leaves(self, version_id: int) -> bool:
+        """Whether the dream replays this version itself."""
+        if version_id in self.mine:
+            self.mine.discard(version_id)
+            return True
+        return version_id <= self.here
+
+
+def _outline(version: Version) -> Version:
+    """A version without its observations (the dream reads those only if it needs them)."""
+    return Version(version.id, version.path, version.content_hash, version.source, version.observed_at,
+                   None, version.first, version.last, version.count, version.subject)
 
 
 def _same(lookup: Lookup, seen: dict) -> bool:

@@ -116,6 +116,32 @@ def _run(store: Store, report: DreamReport, should_stop, batch_size: int, ahead:
     report.seconds = time.perf_counter() - started
 
 
+class Share:
+    """How many files at the end of each batch the dream replays itself instead of waiting
+    for the helper: one more after a batch in which it waited, one fewer after one in
+    which it did not. Which process replays a file never changes the facts."""
+
+    WAITED = 0.02  # s per batch
+
+    def __init__(self):
+        self.files = 0
+        self._waited = 0.0
+
+    def claim(self, versions: list[Version], ahead: Ahead | None) -> set[int]:
+        if ahead is None or not self.files:
+            return set()
+        self._waited = ahead.waited
+        claimed = {v.id for v in versions[-self.files:]}
+        ahead.claim(claimed)
+        return claimed
+
+    def adjust(self, ahead: Ahead | None, files: int) -> None:
+        if ahead is None or ahead.done:
+            return
+        waited, self._waited = ahead.waited - self._waited, ahead.waited
+        self.files = min(self.files + 1, files) if waited > self.WAITED else max(self.files - 1, 0)
+
+
 def _helper(store: Store, position: int, batch_size: int, wanted: bool | None) -> Ahead | None:
     if wanted is False or store.path == ":memory:" or (wanted is None and pending(store) < AHEAD_AT):
         return None
@@ -134,13 +160,15 @@ def _batches(store: Store, report: DreamReport, counts: Counts, started: float, 
     tests = tested.resolver_for(store)
     row = conn.execute("SELECT version_id FROM observations WHERE id = ?", (position,)).fetchone()
     bodies = GoneBodies(row[0] if row else 0)
+    share = Share()
     try:
         while True:
             if should_stop():
                 report.stopped = True
                 break
             # with a helper, most versions arrive replayed: read observations only when needed
-            versions = _next_batch(conn, position, batch_size, lazy=ahead is not None)
+            versions = (ahead.batch(position, conn) if ahead is not None else None) or \
+                _next_batch(conn, position, batch_size, lazy=ahead is not None)
             if not versions:
                 break
             if not in_transaction:
@@ -157,8 +185,10 @@ def _batches(store: Store, report: DreamReport, counts: Counts, started: float, 
                     keys, names = ahead.looked_up(versions[0].id, versions[-1].id)
                     summaries.prefetch(keys)
                     callers.prefetch(names)
+                claimed = share.claim(versions, ahead)
                 for version in versions:
-                    consolidate(state, summaries, callers, version, ahead)
+                    consolidate(state, summaries, callers, version, ahead, version.id in claimed)
+                share.adjust(ahead, len(versions))
                 _recheck_callers(state, versions[-1])
                 # per-batch hook: tested_by, across files (what tests call: found by the helper, if any)
                 found = ahead.exercised(last_of(versions), store) if ahead is not None else None
@@ -299,10 +329,11 @@ def _prefix(version: Version) -> str:
 
 
 def consolidate(state: State, summaries: SummaryCache, callers: Lookup, version: Version,
-                ahead: Ahead | None = None) -> None:
+                ahead: Ahead | None = None, claimed: bool = False) -> None:
     """Replay one version: merge and resolve, find renames, re-derive insights and summaries.
-    ``ahead``: a helper that may have replayed it already (see ahead.py)."""
-    prepared = ahead.take(version.id) if ahead is not None else None
+    ``ahead``: a helper that may have replayed it already (see ahead.py); ``claimed``: the
+    dream told it to leave this one (use its replay only if it is already there)."""
+    prepared = ahead.take(version.id, wait=not claimed) if ahead is not None else None
     state.load(_prefix(version), before=version.first)
     state.version_id = version.id
     if prepared is not None and ahead.fits(prepared, state, summaries, callers):
