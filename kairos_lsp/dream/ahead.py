@@ -99,9 +99,7 @@ class Ahead:
             if not self._replays:
                 if self.done:
                     return None
-                started = time.perf_counter()
                 got = self._pump(block=wait)
-                self.waited += time.perf_counter() - started
                 if not got:
                     return None
                 continue
@@ -198,7 +196,11 @@ class Ahead:
         try:
             if not block and not self._from.poll():
                 return False
-            message = pickle.loads(self._from.recv_bytes())
+            started = time.perf_counter()
+            data = self._from.recv_bytes()
+            if block:
+                self.waited += time.perf_counter() - started
+            message = pickle.loads(data)
         except (EOFError, OSError):
             self.done = True
             return False
