@@ -47,6 +47,7 @@ from kairos_lsp.dream.summary import Lookup, SummaryCache
 
 BASE = 1 << 48       # helper-side fact ids start here
 AHEAD_AT = 50_000    # observations: a smaller dream is not worth a process
+NICENESS = 10       # added to the dream's own: the helper runs on spare CPU only
 CREDIT = 256         # versions the helper may run ahead of the dream
 _HOME = str(Path(__file__).resolve().parents[2])  # where kairos_lsp is imported from
 
@@ -419,5 +420,9 @@ def main() -> None:
     are its connections to the dream (anything printed goes to stderr instead)."""
     inbox, results = Connection(os.dup(0), writable=False), Connection(os.dup(1), readable=False)
     sys.stdout = sys.stderr
+    if hasattr(os, "nice"):
+        # Only spare CPU: when the cores are busy (the editor, its server) the helper
+        # falls behind and the dream takes its files back (see engine.Share).
+        os.nice(NICENESS)
     path, position, settled, batch_size, credit = sys.argv[1], *map(int, sys.argv[2:6])
     run(path, position, settled, batch_size, credit, inbox, results)
