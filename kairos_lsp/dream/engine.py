@@ -12,6 +12,7 @@ every query is an indexed lookup for the file or subject at hand.
 from __future__ import annotations
 
 import gc
+import os
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
@@ -143,10 +144,16 @@ class Share:
 
 
 def _helper(store: Store, position: int, batch_size: int, wanted: bool | None) -> Ahead | None:
-    if wanted is False or store.path == ":memory:" or (wanted is None and pending(store) < AHEAD_AT):
+    """The read-ahead helper for this dream, or None (small dream, memory store, not POSIX:
+    it speaks over inherited pipes)."""
+    if wanted is False or store.path == ":memory:" or os.name != "posix" or \
+            (wanted is None and pending(store) < AHEAD_AT):
         return None
     row = store.db.execute("SELECT version_id FROM observations WHERE id = ?", (position,)).fetchone()
-    ahead = Ahead(store.path, position, row[0] if row else 0, batch_size)
+    try:
+        ahead = Ahead(store.path, position, row[0] if row else 0, batch_size)
+    except OSError:  # no process to spare: the dream does it all
+        return None
     if wanted:
         ahead.wait_ready(AHEAD_WAIT)
     return ahead
