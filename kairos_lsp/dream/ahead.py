@@ -18,11 +18,16 @@ the dream replays the file itself, as it would have without a helper: the
 facts are the same either way (tests compare them). A helper that fails or
 dies only means the dream does all the work.
 
->>> ahead = Ahead(store_path, position=cursor, settled=version, batch_size=5000)
->>> prepared = ahead.take(version.id)   # None: replay it here
->>> ahead.fits(prepared, state)          # after state.load: still a first look?
->>> ahead.done_here(version.id)          # the dream replayed it itself
->>> ahead.close()
+The dream's side (engine.py)::
+
+    ahead = Ahead(store_path, position=cursor, settled=version, batch_size=5000)
+    versions = ahead.batch(position, conn)    # the next batch as the helper read it, or None
+    ahead.claim(ids)                          # files the dream will replay itself
+    prepared = ahead.take(version.id)         # None: replay it here
+    ahead.fits(prepared, state, summaries, callers)   # after state.load: still a first look?
+    ahead.done_here(version.id)               # the dream replayed it itself
+    found = ahead.exercised(last, store)      # what the batch's tests call, or None
+    ahead.close()
 """
 
 from __future__ import annotations
@@ -115,9 +120,9 @@ class Ahead:
     def batch(self, position: int, conn) -> list[Version] | None:
         """The batch after ``position`` as the helper read it (no observations in it), if it
         has got there and the store has no observation its snapshot lacks; else None."""
-        if not self.ready or self.done:
+        if not self.ready:
             return None
-        while self._pump(block=False):
+        while not self.done and self._pump(block=False):
             pass
         versions = self._batches.pop(position, None)
         if versions is None:
