@@ -260,6 +260,9 @@ def run(path: str, position: int, settled: int, batch_size: int, credit: int, in
             if not versions:
                 break
             results.send(("batch", position, [_outline(v) for v in versions]))
+            # what the batch's tests call (every batch: the dream may ask for any), first:
+            # the dream needs it when it has replayed the batch, which is when the helper is done
+            results.send(("tested", versions[-1].last, tested.exercised(store, versions, resolver)))
             deltas: dict[str, int] = {}
             puts: dict[str, str] = {}
             if not (summaries.complete and callers.complete):
@@ -286,8 +289,6 @@ def run(path: str, position: int, settled: int, batch_size: int, credit: int, in
                     puts.update(prepared.puts)
             _mirror(callers, summaries, deltas, puts)
             position = versions[-1].last
-            # what the batch's tests call (every batch: the dream may ask for any)
-            results.send(("tested", position, tested.exercised(store, versions, resolver)))
         results.send(("end",))
     except (EOFError, BrokenPipeError):
         return  # the dream is over

@@ -122,7 +122,7 @@ class Share:
     for the helper: one more after a batch in which it waited, one fewer after one in
     which it did not. Which process replays a file never changes the facts."""
 
-    WAITED = 0.02  # s per batch
+    WAITED = 0.005  # s per batch
 
     def __init__(self):
         self.files = 0
