@@ -11,8 +11,7 @@ import pytest
 
 from kairos_lsp.dream import dream, record_verdict
 from kairos_lsp.dream import ahead as ahead_module
-from kairos_lsp.dream.ahead import Ahead
-from kairos_lsp.dream.engine import Share
+from kairos_lsp.dream.ahead import Ahead, Share
 from kairos_lsp.scan import scan_workspace
 from kairos_lsp.store import Store
 

@@ -12,14 +12,13 @@ every query is an indexed lookup for the file or subject at hand.
 from __future__ import annotations
 
 import gc
-import os
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from typing import Callable
 
 from kairos_lsp.dream import links, merge, promote, tested
-from kairos_lsp.dream.ahead import AHEAD_AT, BASE, Ahead, Prepared
+from kairos_lsp.dream.ahead import BASE, WAIT_READY, Ahead, Prepared, Share, start
 from kairos_lsp.dream.lock import lock_for
 from kairos_lsp.dream.model import (FACT_COLUMNS, OBSERVED_COLUMNS, OBSERVED_FROM, SINGLE_VALUED, Counts,
                                     Fact, Version, name_of)
@@ -28,7 +27,6 @@ from kairos_lsp.dream.summary import Lookup, SummaryCache, cache_key, first_sent
 from kairos_lsp.store import Store, now
 
 BATCH = 5000
-AHEAD_WAIT = 10.0  # s: a helper that has no snapshot by then is left behind
 COUNTED = [f.name for f in fields(Counts)]
 COMMIT_EVERY = 3.0  # seconds: batches share one transaction up to this long (stops are still per batch;
 #                    fewer commits rewrite fewer index pages: the WAL of a full stdlib dream is 95 MB, not 125)
@@ -107,7 +105,7 @@ def _run(store: Store, report: DreamReport, should_stop, batch_size: int, ahead:
     conn.execute("PRAGMA wal_autocheckpoint = 0")
     try:
         _batches(store, report, counts, started, should_stop, batch_size, position,
-                 _helper(store, position, batch_size, ahead))
+                 start(store, position, batch_size, ahead))
     finally:
         conn.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}")
     with store._write():
@@ -115,48 +113,6 @@ def _run(store: Store, report: DreamReport, should_stop, batch_size: int, ahead:
     for name, value in asdict(counts).items():
         setattr(report, name, value)
     report.seconds = time.perf_counter() - started
-
-
-class Share:
-    """How many files at the end of each batch the dream replays itself instead of waiting
-    for the helper: one more after a batch in which it waited, one fewer after one in
-    which it did not. Which process replays a file never changes the facts."""
-
-    WAITED = 0.005  # s per batch
-
-    def __init__(self):
-        self.files = 0
-        self._waited = 0.0
-
-    def claim(self, versions: list[Version], ahead: Ahead | None) -> set[int]:
-        if ahead is None or not self.files:
-            return set()
-        self._waited = ahead.waited
-        claimed = {v.id for v in versions[-self.files:]}
-        ahead.claim(claimed)
-        return claimed
-
-    def adjust(self, ahead: Ahead | None, files: int) -> None:
-        if ahead is None or ahead.done:
-            return
-        waited, self._waited = ahead.waited - self._waited, ahead.waited
-        self.files = min(self.files + 1, files) if waited > self.WAITED else max(self.files - 1, 0)
-
-
-def _helper(store: Store, position: int, batch_size: int, wanted: bool | None) -> Ahead | None:
-    """The read-ahead helper for this dream, or None (small dream, memory store, not POSIX:
-    it speaks over inherited pipes)."""
-    if wanted is False or store.path == ":memory:" or os.name != "posix" or \
-            (wanted is None and pending(store) < AHEAD_AT):
-        return None
-    row = store.db.execute("SELECT version_id FROM observations WHERE id = ?", (position,)).fetchone()
-    try:
-        ahead = Ahead(store.path, position, row[0] if row else 0, batch_size)
-    except OSError:  # no process to spare: the dream does it all
-        return None
-    if wanted:
-        ahead.wait_ready(AHEAD_WAIT)
-    return ahead
 
 
 def _batches(store: Store, report: DreamReport, counts: Counts, started: float, should_stop,
@@ -217,7 +173,7 @@ def _batches(store: Store, report: DreamReport, counts: Counts, started: float, 
             if time.perf_counter() - committed_at >= COMMIT_EVERY and (ahead is None or ahead.ready or ahead.done):
                 conn.execute("COMMIT")
                 in_transaction = False
-            if ahead is not None and not ahead.ready and time.perf_counter() - started > AHEAD_WAIT:
+            if ahead is not None and not ahead.ready and time.perf_counter() - started > WAIT_READY:
                 ahead.close()
                 ahead = None
     except BaseException:

@@ -1,0 +1,229 @@
+"""The read-ahead helper process (see ahead.py): replays first looks at files, in the
+dream's batches, from its own snapshot of the store, and sends the dream what it
+found. Started by :class:`kairos_lsp.dream.ahead.Ahead` as
+``python -c "from kairos_lsp.dream.helper import main; main()" path position settled batch_size credit``;
+its stdin and stdout are its connections to the dream.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import queue
+import sys
+import threading
+from dataclasses import astuple
+from multiprocessing.connection import Connection
+
+from kairos_lsp.dream import merge, tested
+from kairos_lsp.dream.ahead import BASE, Prepared
+from kairos_lsp.dream.model import Counts, Version
+from kairos_lsp.dream.state import GoneBodies, State
+from kairos_lsp.dream.summary import Lookup, SummaryCache
+
+NICENESS = 10  # added to the dream's own: the helper runs on spare CPU only
+
+
+def run(path: str, position: int, settled: int, batch_size: int, credit: int, inbox: Connection,
+        pipe: Connection) -> None:
+    """The helper process: replay first looks, in the dream's batches, from a snapshot."""
+    from kairos_lsp.dream.engine import _next_batch, _prefetch, _prefix, derive_all  # the dream's own code
+    from kairos_lsp.store import Store
+
+    gc.disable()  # a short-lived process of acyclic rows
+    results = _Outbox(pipe)
+    try:
+        store = Store(path)
+        conn = store.db.conn
+        conn.execute("BEGIN")  # one read snapshot for the whole run
+        cursor = conn.execute("SELECT last_observation FROM dream_cursor WHERE id = 1").fetchone()[0]
+        if cursor != position:  # the dream committed before the snapshot: it is not the one to mirror
+            results.send(("end",))
+            return
+        newest = conn.execute("SELECT coalesce(max(id), 0) FROM versions").fetchone()[0]
+        observed = conn.execute("SELECT coalesce(max(id), 0) FROM observations").fetchone()[0]
+        results.send(("ready", newest, observed))
+        resolver = tested.resolver_for(store)
+        summaries = SummaryCache(conn)
+        callers = Lookup(conn, "dream_callees", "name", "callers")
+        for lookup, table in ((summaries, "summary_cache"), (callers, "dream_callees")):
+            # an empty table stays what the helper's own copy says (a first dream's case)
+            lookup.complete = not conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
+        state = State(conn, Counts(), GoneBodies(settled))
+        seen: set[str] = set()
+        dream = _Dream(credit)
+        empty = not conn.execute("SELECT EXISTS (SELECT 1 FROM observed_facts) "
+                                 "OR EXISTS (SELECT 1 FROM derived_facts)").fetchone()[0]
+        while True:
+            versions = _next_batch(conn, position, batch_size)
+            if not versions:
+                break
+            results.send(("batch", position, [_outline(v) for v in versions]))
+            # what the batch's tests call (every batch: the dream may ask for any), first:
+            # the dream needs it when it has replayed the batch, which is when the helper is done
+            results.send(("tested", versions[-1].last, tested.exercised(store, versions, resolver)))
+            deltas: dict[str, int] = {}
+            puts: dict[str, str] = {}
+            if not (summaries.complete and callers.complete):
+                _prefetch(versions, summaries, callers)
+            for n, version in enumerate(versions):
+                prefix = _prefix(version)
+                first = prefix not in seen
+                seen.add(prefix)
+                if n % 8 == 0 or dream.credit < 8:
+                    dream.listen(inbox, block=False)
+                prepared = None
+                if not dream.leaves(version.id):
+                    while dream.credit <= 0:
+                        dream.listen(inbox, block=True)
+                    dream.credit -= 1
+                    if first and version.source != "user":
+                        prepared = _prepare(state, summaries, callers, version, prefix, derive_all, empty)
+                    results.send((version.id, prepared))
+                if prepared is None:
+                    _follow(version, deltas, state.bodies)
+                else:  # a first look: no negated observation, every call counts once
+                    for name, count in prepared.calls.items():
+                        deltas[name] = deltas.get(name, 0) + count
+                    puts.update(prepared.puts)
+            _mirror(callers, summaries, deltas, puts)
+            position = versions[-1].last
+        results.send(("end",))
+    except (EOFError, BrokenPipeError):
+        return  # the dream is over
+    except Exception as exc:  # the dream goes on without the helper
+        results.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        results.close()
+
+
+class _Outbox:
+    """Results go out on a thread: the pipe holds 64 KiB, and the helper must not wait
+    for the dream to read them (the credit bounds how far ahead it runs)."""
+
+    def __init__(self, pipe: Connection):
+        self.pipe = pipe
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def send(self, message) -> None:
+        self.queue.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+
+    def _run(self) -> None:
+        while (data := self.queue.get()) is not None:
+            try:
+                self.pipe.send_bytes(data)  # without the GIL while the pipe is full
+            except OSError:
+                return
+
+
+class _Dream:
+    """What the dream told the helper: how far it may run ahead, and what it did itself."""
+
+    def __init__(self, credit: int):
+        self.credit = credit
+        self.here = 0
+        self.mine: set[int] = set()  # versions the dream claimed
+
+    def listen(self, inbox: Connection, block: bool) -> None:
+        while block or inbox.poll():
+            kind, value = inbox.recv()
+            if kind == "credit":
+                self.credit += value
+            elif kind == "mine":
+                self.mine.update(value)
+            else:
+                self.here = max(self.here, value)
+            block = False
+
+    def leaves(self, version_id: int) -> bool:
+        """Whether the dream replays this version itself."""
+        if version_id in self.mine:
+            self.mine.discard(version_id)
+            return True
+        return version_id <= self.here
+
+
+def _outline(version: Version) -> Version:
+    """A version without its observations (the dream reads those only if it needs them)."""
+    return Version(version.id, version.path, version.content_hash, version.source, version.observed_at,
+                   None, version.first, version.last, version.count, version.subject)
+
+
+def _follow(version: Version, deltas: dict[str, int], bodies: GoneBodies) -> None:
+    """What replaying any version changes that the helper must mirror: call-site counts
+    (every call observation of a look counts, +1 or -1) and where a body may have been
+    retracted (a negated body_hash: more than the dream's own list, never less)."""
+    if version.source == "user":
+        return
+    for _, _, predicate, obj, negated, _ in version.rows:
+        if predicate == "calls":
+            name = merge.callee_name(obj)
+            deltas[name] = deltas.get(name, 0) + (-1 if negated else 1)
+        elif predicate == "body_hash" and negated:
+            bodies.ended.append(version.id)
+
+
+def _prepare(state: State, summaries: SummaryCache, callers: Lookup, version: Version, prefix: str,
+             derive_all, empty: bool) -> Prepared | None:
+    """``empty``: the snapshot holds no fact at all (a first dream), so no file has any."""
+    from kairos_lsp.dream.links import _previous_look
+
+    if empty:
+        state.clear(prefix)
+    else:
+        state.load(prefix, before=version.first)
+        if state.live or state.verdicts:
+            return None
+    state.version_id = version.id
+    if state.bodies.any_before(version.id) and \
+            state.bodies.any_between(_previous_look(state, version.path, version.id), version.id):
+        return None  # the dream would look for a body that vanished: only it can
+    state.next_id, state.counts, state.callee_delta = BASE, Counts(), {}
+    cold = merge.apply_cold(state, version)
+    if cold is None:
+        return None
+    _, views = cold
+    summaries.fresh = {}
+    summaries.looked, callers.looked = {}, {}
+    derive_all(state, summaries, callers, version, sorted(state.live), views=views)
+    runs, rows, evidence = state.take_new()
+    prepared = Prepared(runs, rows, evidence, state.next_id - BASE, astuple(state.counts), state.callee_delta,
+                        list(summaries.fresh.items()), summaries.looked, callers.looked)
+    summaries.looked = callers.looked = None
+    return prepared
+
+
+def _mirror(callers: Lookup, summaries: SummaryCache, deltas: dict[str, int], puts: dict[str, str]) -> None:
+    """The end of a batch, as the dream writes it: call-site counts (never below zero)
+    and new summaries (the first one stored for a key stays)."""
+    names = sorted(n for n, d in deltas.items() if d)
+    before = callers.get_many(names)
+    for name in names:
+        callers.known[name] = max(0, before.get(name, 0) + deltas[name])
+        callers.absent.discard(name)
+    keys = sorted(puts)
+    stored = summaries.get_many(keys)
+    for key in keys:
+        if key not in stored:
+            summaries.known[key] = puts[key]
+            summaries.absent.discard(key)
+
+
+def main() -> None:
+    """The helper's entry point: ``path position settled batch_size credit``; stdin and stdout
+    are its connections to the dream (anything printed goes to stderr instead)."""
+    inbox, results = Connection(os.dup(0), writable=False), Connection(os.dup(1), readable=False)
+    sys.stdout = sys.stderr
+    if hasattr(os, "nice"):
+        # Only spare CPU: when the cores are busy (the editor, its server) the helper
+        # falls behind and the dream takes its files back (see engine.Share).
+        os.nice(NICENESS)
+    path, position, settled, batch_size, credit = sys.argv[1], *map(int, sys.argv[2:6])
+    run(path, position, settled, batch_size, credit, inbox, results)
