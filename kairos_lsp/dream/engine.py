@@ -296,14 +296,18 @@ def consolidate(state: State, summaries: SummaryCache, callers: Lookup, version:
     """Replay one version: merge and resolve, find renames, re-derive insights and summaries.
     ``ahead``: a helper that may have replayed it already (see ahead.py); ``claimed``: the
     dream told it to leave this one (use its replay only if it is already there)."""
-    prepared = ahead.take(version.id, wait=not claimed) if ahead is not None else None
     state.load(_prefix(version), before=version.first)
     state.version_id = version.id
-    if prepared is not None and ahead.fits(prepared, state, summaries, callers):
-        _absorb(state, summaries, prepared)
-        ahead.used += 1
-        return
     if ahead is not None:
+        # Wait for the helper only for what it replays: a first look at a file, with no
+        # vanished body to look for (that search is the dream's own).
+        first = not state.live and not state.verdicts and version.source != "user"
+        wait = first and not claimed and not state.bodies.any_before(version.id)
+        prepared = ahead.take(version.id, wait=wait)
+        if prepared is not None and ahead.fits(prepared, state, summaries, callers):
+            _absorb(state, summaries, prepared)
+            ahead.used += 1
+            return
         ahead.done_here(version.id)
     rows_of(state.conn, version)
     if version.source == "user":
