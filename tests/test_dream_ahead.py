@@ -136,9 +136,10 @@ def test_a_first_dream_with_the_helper_stores_the_same_facts(scanned, tmp_path, 
     report_alone = dreamed(alone, ahead=False)
     report = dreamed(helped, ahead=True)
     assert report_alone.ahead == 0
-    # the helper replayed most files; the one it could not know enough about is left to
-    # the dream: pkg/alpha.py, which a test read before it already has facts about
-    assert report.ahead == 2 * len(NAMES)
+    # the helper replayed most files. pkg/alpha.py is left to the dream (a test read before
+    # it gave it facts); so, when the helper has not yet heard of the summaries the dream
+    # stored for alpha, is the next file that looks one of them up (pkg/beta.py)
+    assert 2 * len(NAMES) - 1 <= report.ahead <= 2 * len(NAMES)
     assert "first looks replayed ahead" in report.line()
     assert dump(helped) == dump(alone)
     assert dump(alone)["facts"]  # not two empty stores

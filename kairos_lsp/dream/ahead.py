@@ -172,6 +172,12 @@ class Ahead:
         if not self.done:
             self._send(("here", version_id))
 
+    def computed(self, version_id: int, puts: list[tuple[str, str]]) -> None:
+        """What the dream's own replay of this version stored in the summary cache: the
+        helper's copy of the cache follows (it cannot compute those itself)."""
+        if puts and not self.done:
+            self._send(("puts", (version_id, puts)))
+
     def fits(self, prepared: Prepared, state: State, summaries: Lookup, callers: Lookup) -> bool:
         """Whether the helper's replay holds now: the file is still unknown, and the helper
         found what the dream finds in the summary cache and the call-site counts."""

@@ -310,6 +310,12 @@ def consolidate(state: State, summaries: SummaryCache, callers: Lookup, version:
             return
         ahead.done_here(version.id)
     rows_of(state.conn, version)
+    _replay(state, summaries, callers, version)
+    if ahead is not None:  # what it stored in the summary cache, for the helper's copy
+        ahead.computed(version.id, summaries.take_recent())
+
+
+def _replay(state: State, summaries: SummaryCache, callers: Lookup, version: Version) -> None:
     if version.source == "user":
         merge.apply_user(state, version)
     else:

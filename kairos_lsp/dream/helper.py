@@ -64,7 +64,7 @@ def run(path: str, position: int, settled: int, batch_size: int, credit: int, in
             # the dream needs it when it has replayed the batch, which is when the helper is done
             results.send(("tested", versions[-1].last, tested.exercised(store, versions, resolver)))
             deltas: dict[str, int] = {}
-            puts: dict[str, str] = {}
+            own: list[tuple[int, list]] = []  # (version, what its replay stored), in order
             if not (summaries.complete and callers.complete):
                 _prefetch(versions, summaries, callers)
             for n, version in enumerate(versions):
@@ -86,7 +86,11 @@ def run(path: str, position: int, settled: int, batch_size: int, credit: int, in
                 else:  # a first look: no negated observation, every call counts once
                     for name, count in prepared.calls.items():
                         deltas[name] = deltas.get(name, 0) + count
-                    puts.update(prepared.puts)
+                    own.append((version.id, prepared.puts))
+            dream.listen(inbox, block=False)
+            puts: dict[str, str] = {}
+            for _, items in sorted(own + dream.stored(versions[-1].id), key=lambda p: p[0]):
+                puts.update(items)  # in version order, as the dream's batch does
             _mirror(callers, summaries, deltas, puts)
             position = versions[-1].last
         results.send(("end",))
@@ -130,6 +134,7 @@ class _Dream:
         self.credit = credit
         self.here = 0
         self.mine: set[int] = set()  # versions the dream claimed
+        self.puts: list[tuple[int, list]] = []  # (version, what the dream stored in the summary cache)
 
     def listen(self, inbox: Connection, block: bool) -> None:
         while block or inbox.poll():
@@ -138,9 +143,18 @@ class _Dream:
                 self.credit += value
             elif kind == "mine":
                 self.mine.update(value)
+            elif kind == "puts":
+                self.puts.append(value)
             else:
                 self.here = max(self.here, value)
             block = False
+
+    def stored(self, last: int) -> list[tuple[int, list]]:
+        """The dream's summaries for versions up to ``last`` (the batch at hand; those that
+        come too late for their batch join the next one: the dream then checks them)."""
+        taken = [p for p in self.puts if p[0] <= last]
+        self.puts = [p for p in self.puts if p[0] > last]
+        return taken
 
     def leaves(self, version_id: int) -> bool:
         """Whether the dream replays this version itself."""

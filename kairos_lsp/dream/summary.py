@@ -138,9 +138,15 @@ class SummaryCache(Lookup):
     def __init__(self, conn):
         super().__init__(conn, "summary_cache", "body_key", "summary")
         self.fresh: dict[str, str] = {}
+        self.recent: list[tuple[str, str]] = []  # what put() added since take_recent()
 
     def put(self, key: str, text: str) -> None:
         self.fresh[key] = text
+        self.recent.append((key, text))
+
+    def take_recent(self) -> list[tuple[str, str]]:
+        recent, self.recent = self.recent, []
+        return recent
 
     def flush(self) -> None:
         if self.fresh:
