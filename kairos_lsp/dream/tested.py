@@ -149,7 +149,8 @@ def _exercised(store: Store, resolver: Resolver, tests: list[str]) -> dict[str, 
                 (path, *group)):
             if callee.startswith(_OWN):
                 continue  # the test's own helpers and assertions (self.assertEqual), not the code under test
-            target = resolver.lookup(path, callee, test.split(":", 2)[2])
+            # (no scope: it only matters for self/this calls, skipped above)
+            target = resolver.lookup(path, callee)
             if isinstance(target, Found) and target.key != test and not is_test(target.key):
                 out[test].setdefault(target.key, oid)
     return out
