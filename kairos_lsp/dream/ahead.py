@@ -20,7 +20,7 @@ dies only means the dream does all the work.
 
 This module is the dream's side (used by engine.py); helper.py is the helper's::
 
-    ahead = start(store, position=cursor, batch_size=5000, wanted=None)  # or None
+    ahead = start(store, cursor, settled, 5000, wanted=None, backlog=n)  # or None
     versions = ahead.batch(position, conn)    # the next batch as the helper read it, or None
     ahead.claim(ids)                          # files the dream will replay itself
     prepared = ahead.take(version.id)         # None: replay it here
@@ -232,15 +232,16 @@ def _same(lookup: Lookup, seen: dict) -> bool:
     return all(found.get(key) == value for key, value in seen.items())
 
 
-def start(store, position: int, batch_size: int, wanted: bool | None) -> Ahead | None:
-    """The read-ahead helper for this dream, or None (small dream, memory store, not POSIX:
-    it speaks over inherited pipes)."""
+def start(store, position: int, settled: int, batch_size: int, wanted: bool | None,
+          backlog: int) -> Ahead | None:
+    """The read-ahead helper for a dream from ``position`` with ``backlog`` observations to
+    read, or None (small dream, memory store, not POSIX: it speaks over inherited pipes).
+    ``settled``: see GoneBodies."""
     if wanted is False or store.path == ":memory:" or os.name != "posix" or \
-            (wanted is None and _pending(store, position) < AHEAD_AT):
+            (wanted is None and backlog < AHEAD_AT):
         return None
-    row = store.db.execute("SELECT version_id FROM observations WHERE id = ?", (position,)).fetchone()
     try:
-        ahead = Ahead(store.path, position, row[0] if row else 0, batch_size)
+        ahead = Ahead(store.path, position, settled, batch_size)
     except OSError:  # no process to spare: the dream does it all
         return None
     if wanted:
@@ -272,7 +273,3 @@ class Share:
             return
         waited, self._waited = ahead.waited - self._waited, ahead.waited
         self.files = min(self.files + 1, files) if waited > self.WAITED else max(self.files - 1, 0)
-
-
-def _pending(store, position: int) -> int:
-    return store.db.execute("SELECT coalesce(max(id), 0) FROM observations").fetchone()[0] - position

@@ -104,8 +104,11 @@ def _run(store: Store, report: DreamReport, should_stop, batch_size: int, ahead:
     autocheckpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
     conn.execute("PRAGMA wal_autocheckpoint = 0")
     try:
-        _batches(store, report, counts, started, should_stop, batch_size, position,
-                 start(store, position, batch_size, ahead))
+        # the version of the last consolidated observation: no earlier retraction is newer
+        row = conn.execute("SELECT version_id FROM observations WHERE id = ?", (position,)).fetchone()
+        bodies = GoneBodies(row[0] if row else 0)
+        _batches(store, report, counts, started, should_stop, batch_size, position, bodies,
+                 start(store, position, bodies.settled, batch_size, ahead, backlog=pending(store)))
     finally:
         conn.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}")
     with store._write():
@@ -116,13 +119,11 @@ def _run(store: Store, report: DreamReport, should_stop, batch_size: int, ahead:
 
 
 def _batches(store: Store, report: DreamReport, counts: Counts, started: float, should_stop,
-             batch_size: int, position: int, ahead: Ahead | None) -> None:
+             batch_size: int, position: int, bodies: GoneBodies, ahead: Ahead | None) -> None:
     conn = store.db.conn
     in_transaction = False
     committed_at = time.perf_counter()
     tests = tested.resolver_for(store)
-    row = conn.execute("SELECT version_id FROM observations WHERE id = ?", (position,)).fetchone()
-    bodies = GoneBodies(row[0] if row else 0)
     share = Share()
     try:
         while True:

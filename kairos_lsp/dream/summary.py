@@ -89,8 +89,8 @@ def _parameter_names(parameters_json: str) -> tuple[str, ...]:
 
 class Lookup:
     """Values by key from one two-column table that a dream writes only between batches:
-    fetched for a whole batch at once (:meth:`prefetch`), so replaying a version asks the
-    store nothing (its connection may be busy with the writer thread).
+    fetched for a whole batch at once (:meth:`prefetch`), so replaying a version seldom
+    asks the store (a key not prefetched is fetched when asked for).
 
     >>> callers = Lookup(conn, "dream_callees", "name", "callers")
     >>> callers.prefetch(["parse", "load"])
