@@ -1,0 +1,88 @@
+"""No false alarms on released projects: a first scan of released code raises no warning.
+
+Each project of ``released.PROJECTS`` (Python sdists from PyPI, npm packages
+with their TypeScript sources, at fixed versions, downloaded once into a cache)
+is copied to a temporary folder, scanned, dreamed and checked file by file, as
+an editor opening every file would. Released code has seen no change in
+kairos's memory, so any ``stale-call``, ``renamed-symbol``, ``missing-symbol``
+or ``docstring-drift`` there is a false alarm; a failure lists them as
+``path:line: code: message``. Without network (and no cache) the projects are
+skipped. ``benchmarks/bench_false_alarms.py`` prints the same counts as a table.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kairos_lsp.extract import parse
+import released
+from released import PROJECTS, Project
+
+TYPESCRIPT = [p for p in PROJECTS if p.registry == "npm"]
+
+
+def released_tree(project: Project):
+    try:
+        return released.fetch(project)
+    except released.Unavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="module", params=PROJECTS, ids=str)
+def report(request, tmp_path_factory) -> released.Report:
+    """One project scanned, dreamed and checked, once per module."""
+    project = request.param
+    return released.examine(project, released_tree(project), tmp_path_factory.mktemp(project.slug))
+
+
+def test_released_project_raises_no_false_alarm(report):
+    assert report.files > 0, f"{report.project}: no source file was checked"
+    found = report.lines()
+    if found:
+        counts = ", ".join(f"{report.count(code)} {code}" for code in released.ALARMS if report.count(code))
+        head = f"{report.project}: {counts or 'no alarm'}, {len(report.crashes)} crashes in {report.files} files"
+        pytest.fail("\n".join([head, *found]), pytrace=False)
+
+
+@pytest.mark.parametrize("project", TYPESCRIPT, ids=str)
+def test_typescript_projects_exercise_overloads_and_parameter_properties(project):
+    """The npm releases keep holding the TypeScript cases the suite is there for."""
+    overloads = properties = 0
+    for path in sorted(released_tree(project).rglob("*.ts")):
+        tree = parse(path.read_bytes(), "typescript")
+        overloads += overload_signatures(tree.root_node)
+        properties += parameter_properties(tree.root_node)
+    assert overloads > 0, f"{project}: no overload signature before an implementation"
+    assert properties > 0, f"{project}: no constructor parameter property"
+
+
+def overload_signatures(root) -> int:
+    """Signatures (``function f(a: A): R;``, in a class ``m(a: A): R;``) followed by their implementation."""
+    signatures, bodies = [], set()
+    for node in walk(root):
+        if node.type in ("function_signature", "method_signature", "function_declaration", "method_definition"):
+            parent = node.parent.parent if node.parent.type == "export_statement" else node.parent
+            key = (parent.id, node.child_by_field_name("name").text)
+            if node.type.endswith("signature"):
+                signatures.append((key, node.start_byte))
+            else:
+                bodies.add((key, node.start_byte))
+    return sum(any(k == key and start < at for k, at in bodies) for key, start in signatures)
+
+
+def parameter_properties(root) -> int:
+    """Constructor parameters that declare a property: ``private x: X``, ``readonly y``, ``public z?``."""
+    return sum(1 for node in walk(root)
+               if node.type in ("required_parameter", "optional_parameter")
+               and node.parent.parent.type == "method_definition"
+               and node.parent.parent.child_by_field_name("name").text == b"constructor"
+               and any(child.type in ("accessibility_modifier", "readonly") for child in node.children))
+
+
+def walk(root):
+    """Every named node under ``root``, depth first (no recursion: some trees are deep)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(node.named_children))
