@@ -212,8 +212,8 @@ class _Entry:
 
 
 def _norm(name: str) -> str:
-    """A doc name as a parameter name: ``_norm('**kwargs') == 'kwargs'``."""
-    return name.lstrip("*").removeprefix("...")
+    """A doc name as a parameter name: ``_norm('**kwargs') == _norm('\\\\*\\\\*kwargs') == 'kwargs'``."""
+    return name.replace("\\", "").lstrip("*").removeprefix("...")
 
 
 def _trim(lines: list[_Line], start: int, stop: int) -> int:
@@ -244,7 +244,7 @@ _GOOGLE_HEADER = re.compile(
     r"(?P<title>Args|Arguments|Parameters|Params|Keyword Args|Keyword Arguments|Kwargs"
     r"|Other Parameters)[ \t]*:[ \t]*$")
 # Google entry: "name: text" or "name (type): text"; the type may hold parentheses.
-_GOOGLE_ENTRY = re.compile(r"(?P<name>\*{0,2}\w+)[ \t]*(?:\(.*?\))?[ \t]*:(?:\s|$)")
+_GOOGLE_ENTRY = re.compile(r"(?P<name>(?:\\?\*){0,2}\w+)[ \t]*(?:\(.*?\))?[ \t]*:(?:\s|$)")
 _KEYWORD_TITLES = {"Keyword Args", "Keyword Arguments", "Kwargs", "Other Parameters"}
 
 
@@ -291,8 +291,8 @@ def _single_name(line: _Line, match: re.Match) -> tuple[list[str], tuple[int, in
 _NUMPY_TITLES = {"Parameters", "Other Parameters", "Keyword Arguments", "Params"}
 _UNDERLINE = re.compile(r"[-=~]{3,}$")  # "----------" under a NumPy heading
 # NumPy entry: "x", "x : int", "x, y : float" (several names share one description).
-_NUMPY_ENTRY = re.compile(r"(?P<names>\*{0,2}\w+(?:[ \t]*,[ \t]*\*{0,2}\w+)*)[ \t]*(?::.*)?$")
-_NAME = re.compile(r"\*{0,2}\w+")
+_NUMPY_ENTRY = re.compile(r"(?P<names>(?:\\?\*){0,2}\w+(?:[ \t]*,[ \t]*(?:\\?\*){0,2}\w+)*)[ \t]*(?::.*)?$")
+_NAME = re.compile(r"(?:\\?\*){0,2}\w+")
 
 
 def _numpy(lines: list[_Line]) -> list[_Section]:
@@ -349,9 +349,9 @@ def _numpy_names(line: _Line, match: re.Match) -> tuple[list[str], tuple[int, in
 # Sphinx: ":param name:" or ":param type name:"; keyword fields document **kwargs.
 _SPHINX_PARAM = re.compile(
     r":(?P<kind>param|parameter|arg|argument|key|keyword|kwarg|kwparam)[ \t]+"
-    r"(?:(?P<type>[^:]*?)[ \t]+)?(?P<name>\*{0,2}\w+)[ \t]*:")
+    r"(?:(?P<type>[^:]*?)[ \t]+)?(?P<name>(?:\\?\*){0,2}\w+)[ \t]*:")
 # Sphinx ":type name:" line, which belongs to the entry of the same name.
-_SPHINX_TYPE = re.compile(r":type[ \t]+(?P<name>\*{0,2}\w+)[ \t]*:")
+_SPHINX_TYPE = re.compile(r":type[ \t]+(?P<name>(?:\\?\*){0,2}\w+)[ \t]*:")
 _SPHINX_KEYWORD = {"key", "keyword", "kwarg", "kwparam"}
 
 
@@ -590,12 +590,13 @@ def _plan(sections: list[_Section], parameters: list[str]) -> _Plan | None:
         return None
     params = list(dict.fromkeys(_norm(p) for p in parameters if _norm(p) not in IGNORED))
     wanted = set(params)
-    var_keyword = "kwargs" in wanted or any(
-        n.startswith("**") and _norm(n) in wanted for e in entries for n in e.names)
+    # A function taking **kwargs may document the keywords it forwards through them.
+    var_keyword = "kwargs" in wanted or any(p.startswith("**") for p in parameters) or any(
+        n.replace("\\", "").startswith("**") and _norm(n) in wanted for e in entries for n in e.names)
 
     def keeps(entry: _Entry, name: str) -> bool:
         key = _norm(name)
-        return key in IGNORED or key in wanted or (entry.keyword and var_keyword)
+        return key in IGNORED or key in wanted or var_keyword
 
     stale = [_norm(n) for e in entries for n in e.names if not keeps(e, n)]
     have = {_norm(n) for e in entries for n in e.names}

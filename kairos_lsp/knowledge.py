@@ -30,6 +30,16 @@ INSIGHTS = ("may_handle", "pure", "role", "tested_by", "renamed_from", "moved_fr
 _CALLER_CANDIDATES = 400  # call sites examined per "who calls this" (common names)
 
 
+@dataclass(frozen=True, slots=True)
+class Look:
+    """A symbol's single-valued predicates as one look at its file left them."""
+
+    version: int  # the ``versions`` row: increases with every look, in every file
+    at: str  # ISO 8601 UTC
+    path: str
+    values: dict[str, str]
+
+
 @dataclass
 class Callers:
     count: int = 0
@@ -125,6 +135,25 @@ class Knowledge:
             "changed": self.last_change(key),
             "test": self.last_test(key),
         }
+
+    def looks(self, key: str, predicates: tuple[str, ...]) -> list[Look]:
+        """How ``predicates`` (single-valued: signature, parameters, docstring, body_hash) of
+        ``key`` changed, one :class:`Look` per look that changed any of them, oldest first.
+
+        The first is what the memory saw first; two looks mean it saw a change.
+        """
+        out: list[Look] = []
+        values: dict[str, str] = {}
+        for row in self.store.timeline(key, predicates):
+            if out and out[-1].version == row["version"]:
+                out.pop()
+            if row["negated"]:
+                if values.get(row["predicate"]) == row["object"]:
+                    del values[row["predicate"]]
+            else:
+                values[row["predicate"]] = row["object"]
+            out.append(Look(row["version"], row["observed_at"], row["path"], dict(values)))
+        return [look for i, look in enumerate(out) if i == 0 or look.values != out[i - 1].values]
 
     def callers(self, key: str, limit: int = 3) -> Callers:
         """Symbols whose current code calls ``key`` (resolved through their imports)."""

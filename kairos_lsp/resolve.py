@@ -74,6 +74,7 @@ class _FileInfo:
     named: dict[str, Binding]
     stars: list[Binding]
     kinds: dict[str, str]  # qualified name -> kind, for every symbol defined in it
+    ambiguous: set[str]  # local names imported from different places in different scopes
 
 
 class Resolver:
@@ -122,6 +123,8 @@ class Resolver:
         if parts[0] in _SELF and len(parts) == 2 and scope:
             owner = _owner_class(info, scope)
             return self._symbol(path, f"{owner}.{parts[1]}", 0) if owner else None
+        if parts[0] in info.ambiguous:
+            return None
         if parts[0] in info.kinds:  # a definition in the file itself (f, or Cls.f)
             return self._symbol(path, ".".join(parts), 0)
         binding = info.named.get(parts[0])
@@ -188,7 +191,7 @@ class Resolver:
             inherited = self._inherited(path, head, tail, depth) if info.kinds[head] == "class" else None
             return inherited or self._gone(key)
         rest = tail.split(".") if tail else []
-        reexport = info.named.get(head)
+        reexport = info.named.get(head) if head not in info.ambiguous else None
         if reexport is not None:
             return self._through(path, reexport, rest, depth + 1)
         for star in info.stars:
@@ -269,6 +272,7 @@ class Resolver:
         if known is not None:
             spec = language_named(known[0])
             named: dict[str, Binding] = {}
+            ambiguous: set[str] = set()
             stars: list[Binding] = []
             for (text,) in self.store.db.execute(
                     "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
@@ -280,11 +284,11 @@ class Resolver:
                 binding = _binding(item, spec.modules if spec else None)
                 if binding is None:
                     stars.append(Binding("*", item.get("module", ""), None))
-                else:
-                    named.setdefault(binding.local, binding)
+                elif named.setdefault(binding.local, binding) != binding:
+                    ambiguous.add(binding.local)  # `as f` in two functions: which one is meant depends on where
             kinds = dict(self.store.db.execute(
                 "SELECT qualname, kind FROM symbols WHERE path = ? AND qualname != ''", (path,)).fetchall())
-            info = _FileInfo(known[0], named, stars, kinds)
+            info = _FileInfo(known[0], named, stars, kinds, ambiguous)
         self._files[path] = info
         return info
 

@@ -25,7 +25,7 @@ import pathspec
 from kairos_lsp.config import Settings
 from kairos_lsp.extract import extract_source
 from kairos_lsp.languages import language_for_path
-from kairos_lsp.store import STORE_DIR, FileObservation, Store, WriteResult
+from kairos_lsp.store import STORE_DIR, FileObservation, Store, WriteResult, now
 
 ALWAYS_SKIPPED = {".git", ".hg", ".svn", STORE_DIR, "__pycache__"}
 BATCH = 64
@@ -174,10 +174,11 @@ def scan_workspace(root: str | os.PathLike, store: Store, settings: Settings = S
     report.seen = len(paths)
     items = [(rel, known.get(rel)) for rel in paths]
     pending: list[FileObservation] = []
+    stamp = now()  # one look at the workspace, however many batches it takes to write
 
     def flush() -> None:
         if pending:
-            result = store.write(pending, source=source)
+            result = store.write(pending, source=source, stamp=stamp)
             report.added += result.added
             report.negated += result.negated
             pending.clear()

@@ -26,6 +26,7 @@ from kairos_lsp.languages import sites_query
 
 Point = tuple[int, int]  # (row, UTF-8 byte column)
 _SPACE = re.compile(r"\s+")
+_DOTTED = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,33 @@ class CallSite:
     keywords: tuple[str, ...]
     spread: bool  # ``*xs`` / ``**kw`` / ``...xs``: the count is unknown
     last_arg_end: int | None  # byte offset after the last argument, None when there is none
+    arguments: tuple["Argument", ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Argument:
+    """One argument as written: ``keyword`` None for a positional one."""
+
+    keyword: str | None
+    start_byte: int
+    end_byte: int
+
+
+@dataclass(frozen=True, slots=True)
+class NameBinding:
+    """A name a scope binds: ``x = Client()``, ``x: Client``, ``self.x = ...``, ``def f(x: Client)``.
+
+    ``attribute``: ``self.x`` / ``this.x`` / a class field, else a local name.
+    ``type`` is the class named by an annotation or a constructor call, None when
+    the binding says nothing known (another value, an untyped parameter).
+    ``annotated``: the type came from an annotation (which outranks assignments).
+    """
+
+    name: str
+    attribute: bool
+    type: str | None
+    annotated: bool
+    at: Point
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +97,7 @@ class ImportedName:
 class Sites:
     calls: list[CallSite] = field(default_factory=list)
     imports: list[ImportedName] = field(default_factory=list)
+    bindings: list[NameBinding] = field(default_factory=list)
 
 
 def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
@@ -89,6 +118,10 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
         elif "call.spread" in match:
             args_id = match["call.spread"][0].parent.id
             spreads[args_id] = spreads.get(args_id, 0) + 1
+        elif "bind.name" in match or "bind.attr" in match:
+            binding = _binding(match)
+            if binding is not None:
+                found.bindings.append(binding)
         elif "import.name" in match:
             alias = match.get("import.alias")
             module = match["import.module"][0]
@@ -105,9 +138,46 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
 def _call(callee: Node, args: Node, keywords, spreads: int) -> CallSite:
     values = [n for n in args.named_children if n.type != "comment"]
     text = _SPACE.sub("", _text(callee))
+    arguments = tuple(Argument(_text(n.child_by_field_name("name")) if n.type == "keyword_argument" else None,
+                               n.start_byte, n.end_byte) for n in values)
     return CallSite(text, Span.of(callee), Span.of(_last_name(callee)), Span.of(args),
                     len(values) - len(keywords) - spreads, tuple(keywords), spreads > 0,
-                    values[-1].end_byte if values else None)
+                    values[-1].end_byte if values else None, arguments)
+
+
+_OPTIONAL = re.compile(r"^(?:typing\.)?Optional\[(.+)\]$")
+_CONSTRUCTED = ("call", "new_expression")
+
+
+def _binding(match: dict) -> NameBinding | None:
+    receiver = match.get("bind.self")
+    if receiver and _text(receiver[0]) != "self":
+        return None
+    node = (match.get("bind.name") or match.get("bind.attr"))[0]
+    annotation, value = match.get("bind.type"), match.get("bind.value")
+    kind = None
+    if annotation:
+        kind = class_named(_text(annotation[0]))
+    elif value and value[0].type in _CONSTRUCTED:
+        made = value[0].child_by_field_name("function") or value[0].child_by_field_name("constructor")
+        kind = class_named(_text(made)) if made is not None else None
+    return NameBinding(_text(node), "bind.attr" in match, kind, bool(annotation), tuple(node.start_point))
+
+
+def class_named(text: str) -> str | None:
+    """The one class a type annotation or constructor names, or None.
+
+    >>> [class_named(t) for t in ("Client", "'Client'", "Optional[m.Client]", "Client | None", "list[Client]")]
+    ['Client', 'Client', 'm.Client', 'Client', None]
+    """
+    text = _SPACE.sub("", text).strip("'\"")
+    optional = _OPTIONAL.match(text)
+    if optional:
+        text = optional.group(1)
+    parts = [p for p in text.split("|") if p not in ("None", "null", "undefined")]
+    if len(parts) != 1:
+        return None
+    return parts[0] if _DOTTED.fullmatch(parts[0]) else None
 
 
 def _last_name(node: Node) -> Node:

@@ -126,30 +126,46 @@ def test_a_renamed_and_a_deleted_function_are_told_apart(tmp_path):
     assert fixed == b"from lib import new, dropped\n\nnew(1)\ndropped(2)\n"
 
 
-CALLEE = '''import functools
+CALLEE_BEFORE = '''import functools
 
 
-def kw(a, *, key, flag=False):
+def kw(a, key=None, flag=False):
     return a
 
 
-def pos(a, b, /, c=0):
+def pos(a, b=0, c=0, d=0):
     return a
 
 
-def many(*args, **options):
+def many(*args, x=None):
     return args
 
 
-def renamed_kw(a, unit):
+def renamed_kw(a, units):
+    return a
+
+
+def run(cmd, mix_stderr=True):
+    return cmd
+
+
+def make(uri, source=None):
+    return uri
+
+
+def twice(a, b, c=0):
+    return a
+
+
+def steady(a, b):
     return a
 
 
 class Account:
-    def __init__(self, owner, currency):
+    def __init__(self, owner, currency="EUR"):
         self.owner = owner
 
-    def deposit(self, amount, note=None):
+    def deposit(self, amount=0, note=None):
         return amount
 
     def audit(self):
@@ -161,16 +177,30 @@ def logged(fn):
 
 
 @logged
-def wrapped(a, b):
+def wrapped(a):
     return a
 
 
 @functools.lru_cache
-def cached(a, b):
+def cached(a):
     return a
 '''
 
-CALLER = '''from callee import kw, pos, many, renamed_kw, Account, wrapped, cached
+# Every function above changes how it is called, except steady().
+CALLEE_AFTER = (CALLEE_BEFORE
+                .replace("def kw(a, key=None, flag=False)", "def kw(a, *, key, flag=False)")
+                .replace("def pos(a, b=0, c=0, d=0)", "def pos(a, b, /, c=0)")
+                .replace("def many(*args, x=None)", "def many(*args, **options)")
+                .replace("def renamed_kw(a, units)", "def renamed_kw(a, unit)")
+                .replace("def run(cmd, mix_stderr=True)", "def run(cmd)")
+                .replace("def make(uri, source=None)", "def make(uri, workspace=None, source=None)")
+                .replace("def twice(a, b, c=0)", "def twice(a, c=0)")
+                .replace('def __init__(self, owner, currency="EUR")', "def __init__(self, owner, currency)")
+                .replace("def deposit(self, amount=0, note=None)", "def deposit(self, amount, note=None)")
+                .replace("def wrapped(a)", "def wrapped(a, b)")
+                .replace("def cached(a)", "def cached(a, b)"))
+
+CALLER = '''from callee import kw, pos, many, renamed_kw, run, make, twice, steady, Account, wrapped, cached
 
 
 def use():
@@ -180,6 +210,10 @@ def use():
     pos(1, 2, 3, 4)
     many(1, 2, x=3)
     renamed_kw(1, units=2)
+    run("ls", mix_stderr=False)
+    make("u", "s")
+    twice(1, 2, c=3)
+    steady(1)
     Account("me")
     Account("me", "EUR")
     wrapped(1)
@@ -188,13 +222,33 @@ def use():
 '''
 
 
-def test_call_fit_rules(tmp_path):
-    knowledge = workspace(tmp_path, {"callee.py": CALLEE, "caller.py": CALLER})
+def test_code_as_first_scanned_raises_nothing(tmp_path):
+    """The same mismatched calls, never seen changing: the memory has nothing to say."""
+    knowledge = workspace(tmp_path, {"callee.py": CALLEE_AFTER, "caller.py": CALLER})
+    dream(knowledge.store, trigger="test")
+    assert problems(knowledge, tmp_path, "caller.py") == []
+    assert problems(knowledge, tmp_path, "callee.py") == []
+
+
+def test_calls_the_memory_saw_go_stale(tmp_path):
+    knowledge = workspace(tmp_path, {"callee.py": CALLEE_BEFORE, "caller.py": CALLER})
+    dream(knowledge.store, trigger="test")
+    assert problems(knowledge, tmp_path, "caller.py") == []  # steady(1) never fit: not a change seen
+    rewrite(knowledge, tmp_path, {"callee.py": CALLEE_AFTER})
     found = {(p.start[0], p.code): p for p in problems(knowledge, tmp_path, "caller.py")}
     lines = CALLER.split("\n")
     flagged = sorted(lines[row].strip() for row, code in found if code == "stale-call")
     assert flagged == sorted(['kw(1)', 'pos(1)', 'pos(1, 2, 3, 4)', 'renamed_kw(1, units=2)',
+                              'run("ls", mix_stderr=False)', 'make("u", "s")', 'twice(1, 2, c=3)',
                               'Account("me")', 'cached(1)'])
+    # The warning cites the change it saw, and covers the argument list only.
+    account = found[(lines.index('    Account("me")'), "stale-call")]
+    assert "`Account` made `currency` required on " in account.message and "(callee.py)" in account.message
+    assert "this call predates it" in account.message
+    assert (account.start, account.end) == ((lines.index('    Account("me")'), 11),
+                                            (lines.index('    Account("me")'), 17))
+    assert "now lands on `workspace`, not `source`" in found[(lines.index('    make("u", "s")'), "stale-call")].message
+    assert "gives `c` twice" in found[(lines.index("    twice(1, 2, c=3)"), "stale-call")].message
     # self.deposit() inside the class: self is not an argument to pass, amount is missing.
     inside = [p for p in problems(knowledge, tmp_path, "callee.py") if p.code == "stale-call"]
     assert len(inside) == 1 and "`amount`" in inside[0].message
@@ -208,16 +262,31 @@ def test_call_fit_rules(tmp_path):
     assert b"pos(1, ...)" in apply_fix(source, fix_of("pos(1)")[0])   # positional-only: no keyword
     assert b"pos(1, 2, 3)\n" in apply_fix(source, fix_of("pos(1, 2, 3, 4)")[0])
     assert b"renamed_kw(1, unit=2)" in apply_fix(source, fix_of("renamed_kw(1, units=2)")[0])
+    assert b'run("ls")\n' in apply_fix(source, fix_of('run("ls", mix_stderr=False)')[0])
+    assert b'make("u", source="s")' in apply_fix(source, fix_of('make("u", "s")')[0])
     assert b'Account("me", currency=...)' in apply_fix(source, fix_of('Account("me")')[0])
+
+    # Calls written after the change, against the new parameters, are left alone.
+    rewrite(knowledge, tmp_path, {"caller.py": CALLER.replace('make("u", "s")', 'make("u", "w")')
+                                  .replace("kw(1)\n", "kw(1, key=0)\n")})
+    again = [p for p in problems(knowledge, tmp_path, "caller.py") if p.code == "stale-call"]
+    assert not any("make" in p.message or "`kw`" in p.message for p in again)
 
 
 def test_typescript_calls_and_docstring_drift(tmp_path):
     knowledge = workspace(tmp_path, {
         "m.ts": "/**\n * Scale a value.\n * @param value the value\n * @param factr the factor\n */\n"
-                "export function scale(value: number, factor: number, round?: boolean): number {\n"
-                "  return value * factor;\n}\n",
+                "export function scale(value: number, factr?: number, round?: boolean, extra?: number): number {\n"
+                "  return value * (factr ?? 1);\n}\n",
         "app.ts": "import { scale } from './m';\nscale(1);\nscale(1, 2);\nscale(1, 2, true, 4);\n",
     })
+    dream(knowledge.store, trigger="test")
+    assert problems(knowledge, tmp_path, "app.ts", "typescript") == []
+    assert problems(knowledge, tmp_path, "m.ts", "typescript") == []
+    rewrite(knowledge, tmp_path, {
+        "m.ts": "/**\n * Scale a value.\n * @param value the value\n * @param factr the factor\n */\n"
+                "export function scale(value: number, factor: number, round?: boolean): number {\n"
+                "  return value * factor;\n}\n"})
     found = problems(knowledge, tmp_path, "app.ts", "typescript")
     assert [(p.code, p.start[0]) for p in found] == [("stale-call", 1), ("stale-call", 3)]
     source = (tmp_path / "app.ts").read_bytes()
@@ -226,7 +295,7 @@ def test_typescript_calls_and_docstring_drift(tmp_path):
 
     drift = problems(knowledge, tmp_path, "m.ts", "typescript")
     assert [p.code for p in drift] == ["docstring-drift"]
-    assert "`factr`" in drift[0].message and "`factor`" in drift[0].message
+    assert "`factr`" in drift[0].message and (drift[0].start[0], drift[0].end[0]) == (3, 3)  # the one entry
     fixed = apply_fix((tmp_path / "m.ts").read_bytes(), drift[0].fixes[0])
     assert b"@param factor" in fixed and b"factr" not in fixed and not parse(fixed, "typescript").root_node.has_error
 
@@ -274,21 +343,24 @@ def test_a_moved_function_is_imported_from_its_new_place(tmp_path, language, fil
 
 def test_inherited_methods_resolve_through_base_classes(tmp_path):
     knowledge = workspace(tmp_path, {
-        "base.py": "class Base:\n    def save(self, path, mode):\n        return path\n",
+        "base.py": "class Base:\n    def save(self, path, mode='w'):\n        return path\n",
         "model.py": "from base import Base\n\n\nclass Model(Base):\n    def store(self):\n"
                     "        return self.save('x')\n",
     })
     target = knowledge.resolver.lookup("model.py", "self.save", "Model.store")
     assert target == Found("python:base.py:Base.save")
+    rewrite(knowledge, tmp_path, {"base.py": "class Base:\n    def save(self, path, mode):\n        return path\n"})
     found = problems(knowledge, tmp_path, "model.py")
     assert [(p.code, p.start[0]) for p in found] == [("stale-call", 5)] and "`mode`" in found[0].message
 
 
 def test_a_typescript_callback_parameter_does_not_hide_the_next_one(tmp_path):
     knowledge = workspace(tmp_path, {
-        "m.ts": "export function on(event: string, cb: (x: number) => void, once: boolean): void {}\n",
+        "m.ts": "export function on(event: string, cb: (x: number) => void, once?: boolean): void {}\n",
         "app.ts": "import { on } from './m';\non('a', () => {});\non('a', () => {}, true);\n",
     })
+    rewrite(knowledge, tmp_path, {
+        "m.ts": "export function on(event: string, cb: (x: number) => void, once: boolean): void {}\n"})
     found = problems(knowledge, tmp_path, "app.ts", "typescript")
     assert [(p.code, p.start[0]) for p in found] == [("stale-call", 1)] and "`once`" in found[0].message
 
@@ -296,7 +368,9 @@ def test_a_typescript_callback_parameter_does_not_hide_the_next_one(tmp_path):
 def test_a_one_line_doc_comment_that_grows_keeps_its_indentation(tmp_path):
     source = ("export class Cart {\n  /** @param sku the item */\n"
               "  add(sku: string, quantity: number): void {}\n}\n")
-    knowledge = workspace(tmp_path, {"cart.ts": source})
+    knowledge = workspace(tmp_path, {"cart.ts": source.replace(", quantity: number", "")})
+    assert problems(knowledge, tmp_path, "cart.ts", "typescript") == []  # documented in full
+    rewrite(knowledge, tmp_path, {"cart.ts": source})  # then a parameter is added
     found = problems(knowledge, tmp_path, "cart.ts", "typescript")
     assert [p.code for p in found] == ["docstring-drift"] and "`quantity`" in found[0].message
     fixed = apply_fix(source.encode(), found[0].fixes[0]).decode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -183,7 +184,7 @@ def test_demo_runs_on_the_bundled_example(tmp_path):
     assert set(languages) == {"python", "typescript"}
     # After the scripted edit: what an editor would show, with the fixes as diffs.
     after = result.stdout.split("A scripted edit", 1)[1]
-    assert "inventory/stock.py:53:16: stale-call:" in after and "it leaves out `region`" in after
+    assert "inventory/stock.py:53:30: stale-call:" in after and "it leaves out `region`" in after
     assert "+        return price_with_tax(unit_price * quantity, region=...)" in after
     assert "web/cart.ts:1:10: renamed-symbol: `formatMoney` was renamed to `formatAmount`" in after
     assert '+import { formatAmount } from "./money";' in after
@@ -192,12 +193,17 @@ def test_demo_runs_on_the_bundled_example(tmp_path):
 
 def test_check_prints_problems_and_fixes_and_exits_1_when_it_finds_some(tmp_path):
     root = workspace(tmp_path)
-    kairos("scan", cwd=root)
+    (root / "src" / "text.py").write_text(TEXT_PY.replace("def split_words(text,", "def split_words(text='',"))
     (root / "app.py").write_text("from src.text import split_words\n\nsplit_words()\n")
+    kairos("scan", cwd=root)
+    assert kairos("check", "app.py", cwd=root).stdout == ""  # it fits
+    (root / "src" / "text.py").write_text(TEXT_PY)  # text becomes required
+    kairos("scan", cwd=root)
     result = kairos("check", "app.py", cwd=root, check=False)
     assert result.returncode == 1, result.stderr
-    assert result.stdout.strip() == ("app.py:3:1: stale-call: This call no longer fits "
-                                     "`split_words(text, lower=True)`: it leaves out `text`")
+    assert re.fullmatch(r"app\.py:3:12: stale-call: `split_words` made `text` required on "
+                        r"\d{4}-\d\d-\d\d \d\d:\d\d UTC \(src/text\.py\); this call predates it: "
+                        r"it leaves out `text`", result.stdout.strip()), result.stdout
     data = json.loads(kairos("check", "--json", "app.py", cwd=root, check=False).stdout)
     assert data["app.py"][0]["fixes"][0]["edits"] == [{"start": [2, 12], "end": [2, 12], "text": "text=..."}]
     (root / "app.py").write_text("from src.text import split_words\n\nsplit_words('a b')\n")

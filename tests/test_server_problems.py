@@ -362,8 +362,8 @@ async def test_a_moved_function_is_imported_from_its_new_place(client: LanguageC
     Buffer(client, root, new_rel, language).save(body)
     old.save("")
     await command(client, "kairos.dreamNow")
-    await wait_for(lambda: codes(client, app.uri) == ["renamed-symbol", "renamed-symbol"],
-                   what=f"the move, got {codes(client, app.uri)}")
+    # The import is stale; the call through it is right again once the import is fixed.
+    await wait_for(lambda: codes(client, app.uri) == ["renamed-symbol"], what="the move")
     moved = one(client, app.uri, "renamed-symbol", "import", app.text)
     assert f"moved to `{new_rel}`" in moved.message
     fixed = await app.fix(moved, "from its new place")

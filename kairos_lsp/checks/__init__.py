@@ -14,7 +14,7 @@ Codes (stable, used as the diagnostic ``code``):
 
 >>> problems = check_file(knowledge, "app.py", "python", source, tree)   # doctest: +SKIP
 >>> [(p.code, p.message) for p in problems]                               # doctest: +SKIP
-[('stale-call', '`price()` now takes (item, qty, currency): this call leaves out `currency`')]
+[('stale-call', '`price` gained `currency` on 2026-12-01 14:50 UTC (shop.py); this call predates it: it leaves out `currency`')]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from kairos_lsp.checks.docs import docstring_drift
 from kairos_lsp.checks.failures import recent_failures
 from kairos_lsp.checks.model import (DOCSTRING_DRIFT, MISSING_SYMBOL, RECENT_FAILURE, RENAMED_SYMBOL, STALE_CALL,
                                      CheckedFile, Fix, Point, Problem, TextEdit)
+from kairos_lsp.checks.receivers import Receivers
 from kairos_lsp.checks.references import references
 from kairos_lsp.extract import extract_tree
 from kairos_lsp.knowledge import Knowledge
@@ -45,7 +46,7 @@ def check_file(knowledge: Knowledge, path: str, language: str, source: bytes,
     sites = find_sites(tree, source, language)
     problems: list[Problem] = []
     problems += references(file, sites.calls, sites.imports)
-    problems += stale_calls(file, sites.calls)
+    problems += stale_calls(file, sites.calls, Receivers(file, sites.bindings))
     problems += docstring_drift(file)
     problems += recent_failures(file)
     problems.sort(key=lambda p: (p.start, p.code))

@@ -1,4 +1,21 @@
-"""``stale-call``: a call whose arguments no longer fit the callee's signature, and its fixes."""
+"""``stale-call``: a call the memory saw go stale when its callee's parameters changed.
+
+A memory speaks about change it saw. A call is judged only when
+
+* its callee is resolved with certainty (through imports, ``self``, a receiver
+  whose class is known, or a method name one workspace class alone defines),
+  and nothing may have changed what the callee takes: no overloads or
+  redefinitions, no decorator other than those known to keep a signature, no
+  class decorator and no inherited or ``__new__`` constructor; and
+* the memory holds more than one parameter list for the callee: it saw the
+  change.
+
+It is flagged when it does not bind to the current parameters (by the
+language's own rules, :mod:`kairos_lsp.checks.binding`) but did bind to an
+earlier list, or was written after the change; and when it still binds but a
+parameter inserted or removed ahead of a positional argument moved that
+argument to another parameter. Code as first scanned raises nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,201 +23,314 @@ import json
 import re
 from dataclasses import dataclass
 
-from kairos_lsp.checks.model import SELF_NAMES, STALE_CALL, CheckedFile, Fix, Problem, TextEdit
+from kairos_lsp.checks.binding import (Bound, Param, bind, describe_change, parameters, receiver_dropped,
+                                       shape)
+from kairos_lsp.checks.model import STALE_CALL, CheckedFile, Fix, Problem, TextEdit
+from kairos_lsp.checks.receivers import Receivers, builtin_method
 from kairos_lsp.knowledge import Knowledge
-from kairos_lsp.resolve import Found, signature_items
-from kairos_lsp.sites import CallSite, Span
+from kairos_lsp.resolve import Found
+from kairos_lsp.sites import Argument, CallSite, Span
+from kairos_lsp.store import symbol_key
 
 # Decorators known to keep a function's signature; any other may change it.
 _KEEPS_SIGNATURE = {"staticmethod", "classmethod", "functools.lru_cache", "lru_cache", "cache",
                     "functools.cache", "functools.wraps", "abc.abstractmethod", "abstractmethod",
-                    "override", "typing.override", "cached_property", "functools.cached_property"}
+                    "override", "typing.override", "typing_extensions.override"}
+# Class decorators known to leave the constructor alone.
+_KEEPS_CLASS = {"final", "typing.final", "functools.total_ordering", "total_ordering", "runtime_checkable",
+                "typing.runtime_checkable"}
 _CONSTRUCTORS = ("__init__", "constructor")
-_DECORATOR_NAME = re.compile(r"^[\w.]+")
+_DECORATOR_NAME = re.compile(r"^@?\s*([\w.]+)")
+_SHAPE_OF = ("signature", "parameters")
 
 
-def stale_calls(file: CheckedFile, calls: list[CallSite]) -> list[Problem]:
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """One parameter list the memory saw, and the look that first showed it."""
+
+    params: list[Param]
+    version: int
+    at: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Callee:
+    key: str
+    name: str  # as a user calls it: the function, or the class for a constructor
+    shapes: list[_Shape]  # distinct parameter lists, oldest first; the last is the current one
+
+
+def stale_calls(file: CheckedFile, calls: list[CallSite], receivers: Receivers) -> list[Problem]:
     out = []
+    since: dict[str, str] = {}  # caller scope -> when its current body was first seen
     for call in calls:
         if call.spread:
             continue  # how many arguments a spread passes is unknown
-        target = file.knowledge.resolver.lookup(file.path, call.callee, file.scope(call.callee_span.start))
-        if not isinstance(target, Found):
+        scope = file.scope(call.callee_span.start)
+        resolved = _resolve(file, call, receivers, scope)
+        if resolved is None:
             continue
-        callee = _callable(file.knowledge, target.key, call)
-        if callee is None:
-            continue
-        problem = _fit(file, call, *callee)
+        callee = _callee(file.knowledge, *resolved, call)
+        if callee is None or len(callee.shapes) < 2:
+            continue  # never seen changing: nothing to say
+        caller = symbol_key(file.language, file.path, scope or "")
+        if caller not in since:
+            looks = file.knowledge.looks(caller, ("body_hash",))
+            since[caller] = looks[-1].at if looks else "9999"  # not stored yet: written now
+        problem = _judge(file, call, callee, since[caller])
         if problem is not None:
             out.append(problem)
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class _Param:
-    name: str
-    kind: str  # required | optional | variadic
-    keyword_only: bool = False
-    positional_only: bool = False
-    star: str = ""  # "*" for *args / ...rest, "**" for **kwargs
+def _resolve(file: CheckedFile, call: CallSite, receivers: Receivers,
+             scope: str | None) -> tuple[str, bool | None] | None:
+    """(callee key, whether a receiver fills ``self``), or None when not certain.
 
-
-def _callable(knowledge: Knowledge, key: str, call: CallSite) -> tuple[str, str, list[_Param]] | None:
-    """(key, signature, parameters as the call must fill them), or None when unsure."""
-    row = knowledge.store.symbol(key)
-    if row is None:
+    ``None`` for the second: decide by how the call names it (``Cls.m`` passes
+    ``self`` by hand).
+    """
+    resolver = file.knowledge.resolver
+    receiver, _, method = call.callee.rpartition(".")
+    head = call.callee.split(".")[0]
+    bound_here = receivers.local(head, scope) if head not in ("self", "this") else None
+    if bound_here is None:  # not a local name: imports, definitions, self
+        target = resolver.lookup(file.path, call.callee, scope)
+        if isinstance(target, Found):
+            return target.key, None
+        if not receiver:
+            return None
+    if not receiver:
+        return None  # a local name bound to some value: not the function the imports say
+    kind = receivers.class_of(receiver, scope)
+    if kind is not None:
+        cls = resolver.lookup(file.path, kind, scope)
+        if not isinstance(cls, Found) or _kind(file.knowledge, cls.key) not in ("class", "interface"):
+            return None
+        target = resolver.lookup(file.path, f"{kind}.{method}", scope)
+        return (target.key, True) if isinstance(target, Found) else None
+    if receiver.split(".")[0] in ("self", "this") and receiver.count(".") == 0:
+        return None  # self.m() the class does not define: inherited from somewhere unknown
+    if bound_here is None and resolver.lookup(file.path, head, scope) is not None:
+        return None  # a module, an imported or defined name: the resolver knew better
+    if builtin_method(file.language, method):
         return None
-    if row["kind"] == "class":  # a constructor call
+    named = [row for row in file.knowledge.store.symbols_named(method)
+             if row["language"] == file.language or file.language in ("typescript", "tsx", "javascript")]
+    if len(named) == 1 and named[0]["kind"] == "method":
+        return named[0]["key"], True
+    return None
+
+
+def _kind(knowledge: Knowledge, key: str) -> str | None:
+    row = knowledge.store.symbol(key)
+    return row["kind"] if row else None
+
+
+def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) -> _Callee | None:
+    """What a call must fit, or None when something may change it unseen."""
+    store = knowledge.store
+    row = store.symbol(key)
+    if row is None or "~" in row["qualname"] or store.symbol(f"{key}~2") is not None:
+        return None  # overloads and redefinitions: which one a call meets is not ours to say
+    name = row["name"]
+    if row["kind"] in ("class", "interface"):
+        if any(not _known(d, _KEEPS_CLASS) for d in _values(knowledge, key, "decorated_by")):
+            return None  # a dataclass, attrs or pydantic class: its __init__ is generated
+        if store.symbol(f"{key}.__new__") is not None:
+            return None
         for init in _CONSTRUCTORS:
-            found = knowledge.store.symbol(f"{key}.{init}")
+            found = store.symbol(f"{key}.{init}")
             if found is not None:
-                row, key = found, found["key"]
+                row, key, bound = found, found["key"], True
                 break
         else:
-            return None
+            return None  # inherited or generated: not modelled
+    elif row["name"] in _CONSTRUCTORS:
+        return None
     if row["kind"] not in ("function", "method", "constructor"):
         return None
-    values: dict[str, list[str]] = {}
-    for obs in knowledge.store.current(key):
-        values.setdefault(obs["predicate"], []).append(obs["object"])
-    if any(_DECORATOR_NAME.match(d) is None or _DECORATOR_NAME.match(d).group() not in _KEEPS_SIGNATURE
-           for d in values.get("decorated_by", [])):
+    decorators = [_DECORATOR_NAME.match(d) for d in _values(knowledge, key, "decorated_by")]
+    names = {m.group(1) if m else "" for m in decorators}
+    if any(not _known(n, _KEEPS_SIGNATURE) for n in names):
         return None  # a decorator may change what the call takes
-    signature = (values.get("signature") or [None])[0]
-    if signature is None or "parameters" not in values and "(" not in signature:
-        return None
-    params = _parameters(json.loads((values.get("parameters") or ["[]"])[0]), signature)
-    if params and params[0].name in SELF_NAMES and row["kind"] in ("method", "constructor"):
-        decorators = {_DECORATOR_NAME.match(d).group() for d in values.get("decorated_by", [])}
-        head = call.callee.split(".")[0]
-        if head == row["qualname"].split(".")[0] and "classmethod" not in decorators \
-                and row["name"] not in _CONSTRUCTORS:
+    if bound is None:  # named through the resolver: ``obj.m()`` and ``self.m()`` fill self, ``Cls.m()`` does not
+        owner = row["qualname"].rpartition(".")[0].rpartition(".")[2]
+        through_class = call.callee.rpartition(".")[0].rpartition(".")[2] == owner
+        if through_class and row["kind"] == "method" and not names & {"staticmethod", "classmethod"}:
             return None  # Cls.method(obj, ...): self is passed by hand
-        if "staticmethod" not in decorators:
-            params = params[1:]
-    return key, signature, params
-
-
-def _parameters(pairs: list, signature: str) -> list[_Param]:
-    """Parameters with how a call passes them, read from the signature's own text."""
-    tokens = signature_items(signature)
-    out, keyword_only = [], False
-    names = {name for name, _ in pairs}
-    for token in tokens:
-        bare = token.split(":")[0].split("=")[0].strip()
-        if bare == "/":  # everything before it is positional-only
-            out = [_Param(p.name, p.kind, p.keyword_only, True, p.star) for p in out]
+        bound = True
+    shapes: list[_Shape] = []
+    for look in knowledge.looks(key, _SHAPE_OF):
+        signature, pairs = look.values.get("signature"), look.values.get("parameters")
+        if signature is None or pairs is None:
             continue
-        if bare == "*":
-            keyword_only = True
+        params = parameters(json.loads(pairs), signature)
+        if "staticmethod" not in names and (bound or "classmethod" in names) and row["kind"] != "function":
+            params = receiver_dropped(params)
+        if shapes and shape(shapes[-1].params) == shape(params):
             continue
-        star = "**" if bare.startswith("**") else "*" if bare.startswith(("*", "...")) else ""
-        name = bare.lstrip("*.").rstrip("?").strip()
-        if name not in names:
-            continue  # `this: T` in TypeScript, a destructuring pattern...
-        kind = dict(pairs)[name]
-        out.append(_Param(name, kind, keyword_only and not star, False, star))
-        if star == "*":
-            keyword_only = True
-    return out
+        shapes.append(_Shape(params, look.version, look.at, look.path))
+    return _Callee(key, name, shapes) if shapes else None
 
 
-def _fit(file: CheckedFile, call: CallSite, key: str, signature: str, params: list[_Param]) -> Problem | None:
-    positional = [p for p in params if not p.keyword_only and not p.star]
-    takes_more = any(p.star == "*" for p in params)
-    takes_keywords = any(p.star == "**" for p in params)
-    by_name = {p.name: p for p in params if not p.star}
-    missing = [p for i, p in enumerate(positional) if p.kind == "required" and i >= call.positional
-               and p.name not in call.keywords]
-    missing += [p for p in params if p.keyword_only and p.kind == "required" and p.name not in call.keywords]
-    unknown = [k for k in call.keywords if k not in by_name and not takes_keywords]
-    extra = 0 if takes_more else max(0, call.positional - len(positional))
-    if not (missing or unknown or extra):
+def _known(decorator: str, keeps: set[str]) -> bool:
+    match = _DECORATOR_NAME.match(decorator)
+    return match is not None and match.group(1) in keeps
+
+
+def _values(knowledge: Knowledge, key: str, predicate: str) -> list[str]:
+    return [obs["object"] for obs in knowledge.store.current(key) if obs["predicate"] == predicate]
+
+
+def _judge(file: CheckedFile, call: CallSite, callee: _Callee, written: str) -> Problem | None:
+    """``written``: when the caller's current code was first seen (ISO time; a look at the
+    callee at the same moment, the same scan, counts as the same change)."""
+    now = callee.shapes[-1]
+    fit_now = bind(now.params, call.positional, call.keywords)
+    earlier = None  # the latest earlier parameter list the call fits, and the change that followed it
+    for i in range(len(callee.shapes) - 2, -1, -1):
+        if bind(callee.shapes[i].params, call.positional, call.keywords).ok:
+            earlier = (callee.shapes[i], callee.shapes[i + 1])
+            break
+    last_change = callee.shapes[-1]
+    if not fit_now.ok:
+        if earlier is not None:
+            before, change = earlier
+        elif written >= last_change.at:  # written (or rewritten) with or after the change
+            before, change = callee.shapes[-2], last_change
+        else:
+            return None  # it never fit what the memory saw: not a change it saw
+        return _problem(file, call, callee, before, change, written, fit_now, _why(fit_now))
+    before = callee.shapes[-2]
+    if written >= last_change.at:
+        return None  # written against the current parameters
+    old = bind(before.params, call.positional, call.keywords)
+    if not old.ok:
         return None
-    why = []
-    if missing:
-        why.append("leaves out " + ", ".join(f"`{p.name}`" for p in missing))
-    if extra:
-        why.append(f"passes {call.positional} positional arguments, it takes {len(positional)}")
-    if unknown:
-        why.append("passes " + ", ".join(f"`{k}=`" for k in unknown) + " which it no longer takes")
-    before = _previous_signature(file.knowledge, key)
-    since = f" (it was `{before}`)" if before else ""
-    message = f"This call no longer fits `{signature}`{since}: it " + " and ".join(why)
-    problem = Problem(STALE_CALL, "warning", message, call.callee_span.start, call.args.end, key)
-    problem.fixes = _call_fixes(file, call, missing, unknown, extra, positional)
+    old_names = {p.name for p in before.params}
+    new_names = {p.name for p in now.params}
+    # A parameter renamed in place takes the same argument; one inserted or removed ahead moves it.
+    moved = [(i, was, new) for i, (was, new) in enumerate(zip(old.slots, fit_now.slots))
+             if was != new and "*" not in (was, new) and (was in new_names or new in old_names)]
+    if not moved:
+        return None
+    why = "its " + "; its ".join(f"argument {i + 1} now lands on `{new}`, not `{was}`" for i, was, new in moved)
+    problem = _problem(file, call, callee, before, last_change, written, fit_now, why)
+    fix = _keywords_fix(file, call, before, now, moved[0][0])
+    if fix is not None:
+        problem.fixes.append(fix)
     return problem
 
 
-def _previous_signature(knowledge: Knowledge, key: str) -> str | None:
-    row = knowledge.store.db.execute(
-        "SELECT object FROM facts WHERE subject = ? AND predicate = 'signature' AND status = 'superseded' "
-        "ORDER BY id DESC LIMIT 1", (key,)).fetchone()
-    return row[0] if row else None
+def _why(bound: Bound) -> str:
+    why = []
+    if bound.missing:
+        why.append("leaves out " + ", ".join(f"`{n}`" for n in bound.missing))
+    if bound.extra:
+        why.append(f"passes {bound.extra} positional argument{'s' if bound.extra > 1 else ''} too many")
+    if bound.unknown:
+        why.append("passes " + ", ".join(f"`{k}=`" for k in bound.unknown) + " which it no longer takes")
+    if bound.twice:
+        why.append("gives " + ", ".join(f"`{k}`" for k in bound.twice) + " twice (by position and by name)")
+    return "it " + " and ".join(why)
 
 
-def _call_fixes(file: CheckedFile, call: CallSite, missing: list[_Param], unknown: list[str], extra: int,
-                positional: list[_Param]) -> list[Fix]:
+def _problem(file: CheckedFile, call: CallSite, callee: _Callee, before: _Shape, change: _Shape, written: str,
+             bound: Bound, why: str) -> Problem:
+    when = change.at[:16].replace("T", " ")
+    told = "predates it" if written < change.at else "was written after it"
+    message = (f"`{callee.name}` {describe_change(before.params, change.params)} on {when} UTC ({change.path}); "
+               f"this call {told}: {why}")
+    problem = Problem(STALE_CALL, "warning", message, call.args.start, call.args.end, callee.key)
+    problem.fixes = _call_fixes(file, call, bound, callee.shapes[-1].params)
+    return problem
+
+
+def _call_fixes(file: CheckedFile, call: CallSite, bound: Bound, params: list[Param]) -> list[Fix]:
     fixes = []
-    if len(unknown) == 1 and len(missing) == 1 and file.language == "python":
+    if len(bound.unknown) == 1 and len(bound.missing) == 1 and file.language == "python" \
+            and not bound.extra and not bound.twice:
         # A keyword the callee renamed: pass it under its new name.
-        at = _keyword_span(file, call, unknown[0])
+        at = _keyword_span(file, call, bound.unknown[0])
         if at is not None:
-            fixes.append(Fix(f"Rename keyword `{unknown[0]}=` to `{missing[0].name}=`",
-                             [TextEdit(at.start, at.end, missing[0].name)], preferred=True))
+            fixes.append(Fix(f"Rename keyword `{bound.unknown[0]}=` to `{bound.missing[0]}=`",
+                             [TextEdit(at.start, at.end, bound.missing[0])], preferred=True))
             return fixes
-    if missing and not unknown and not extra:
-        args = [_placeholder(file.language, p) for p in missing]
+    if bound.missing and not bound.unknown and not bound.extra and not bound.twice:
+        by_name = {p.name: p for p in params}
+        args = [_placeholder(file.language, by_name[name]) for name in bound.missing]
         insert_at = call.last_arg_end if call.last_arg_end is not None else call.args.start_byte + 1
         text = (", " if call.last_arg_end is not None else "") + ", ".join(args)
         point = file.point(insert_at)
         label = ", ".join(f"`{a}`" for a in args)
         fixes.append(Fix(f"Add missing argument{'s' if len(args) > 1 else ''} {label}",
                          [TextEdit(point, point, text)], preferred=True))
-    if extra and not missing and not unknown:
-        cut = _extra_arguments(file, call, len(positional))
-        if cut is not None:
-            fixes.append(Fix(f"Remove {extra} extra argument{'s' if extra > 1 else ''}",
-                             [TextEdit(file.point(cut[0]), file.point(cut[1]), "")]))
+    if bound.unknown and not bound.missing and not bound.extra and not bound.twice:
+        cut = [arg for arg in call.arguments if arg.keyword in bound.unknown]
+        if len(cut) == len(bound.unknown):
+            names = ", ".join(f"`{k}=`" for k in bound.unknown)
+            fixes.append(Fix(f"Remove {names}", _remove(file, call, cut), preferred=True))
+    if bound.extra and not bound.missing and not bound.unknown and not bound.twice:
+        positional = [arg for arg in call.arguments if arg.keyword is None]
+        if len(positional) == call.positional:
+            cut = positional[len(positional) - bound.extra:]
+            fixes.append(Fix(f"Remove {bound.extra} extra argument{'s' if bound.extra > 1 else ''}",
+                             _remove(file, call, cut)))
     return fixes
 
 
-def _placeholder(language: str, param: _Param) -> str:
+def _remove(file: CheckedFile, call: CallSite, cut: list[Argument]) -> list[TextEdit]:
+    """Edits removing some arguments with the commas that separate them from the rest."""
+    args = list(call.arguments)
+    edits = []
+    for arg in cut:
+        i = args.index(arg)
+        if i > 0:  # from the end of the previous argument
+            start, end = args[i - 1].end_byte, arg.end_byte
+        elif i + 1 < len(args):  # the first: up to the next one
+            start, end = arg.start_byte, args[i + 1].start_byte
+        else:
+            start, end = arg.start_byte, arg.end_byte
+        edits.append((start, end))
+    merged: list[list[int]] = []
+    for start, end in sorted(edits):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [TextEdit(file.point(s), file.point(e), "") for s, e in merged]
+
+
+def _keywords_fix(file: CheckedFile, call: CallSite, before: _Shape, now: _Shape, first: int) -> Fix | None:
+    """Pass the shifted arguments by the names they were meant for, when the callee still takes them."""
+    positional = [arg for arg in call.arguments if arg.keyword is None]
+    old = [p for p in before.params if not p.keyword_only and not p.star]
+    takes = {p.name for p in now.params if not p.star and not p.positional_only}
+    if len(positional) != call.positional or len(positional) > len(old):
+        return None
+    edits = []
+    for i in range(first, len(positional)):
+        if old[i].name not in takes:
+            return None
+        at = file.point(positional[i].start_byte)
+        edits.append(TextEdit(at, at, f"{old[i].name}="))
+    if file.language != "python" or not edits:
+        return None
+    return Fix("Pass the moved argument" + ("s" if len(edits) > 1 else "") + " by name", edits, preferred=True)
+
+
+def _placeholder(language: str, param: Param) -> str:
     """A stand-in the user replaces: a keyword in Python (placed anywhere), else a marked undefined."""
     if language == "python":
-        return f"{param.name}=..." if not param.positional_only else "..."
+        return "..." if param.positional_only else f"{param.name}=..."
     return f"undefined /* {param.name} */"
 
 
 def _keyword_span(file: CheckedFile, call: CallSite, keyword: str) -> Span | None:
-    pattern = re.compile(rb"(?<![\w.])" + re.escape(keyword.encode()) + rb"\s*=(?!=)")
-    match = pattern.search(file.source, call.args.start_byte, call.args.end_byte)
-    if match is None:
-        return None
-    start = match.start()
-    end = start + len(keyword.encode())
-    return Span(start, end, file.point(start), file.point(end))
-
-
-def _extra_arguments(file: CheckedFile, call: CallSite, keep: int) -> tuple[int, int] | None:
-    """The byte range holding the positional arguments past the first ``keep``."""
-    inner = file.source[call.args.start_byte + 1:call.args.end_byte - 1]
-    commas, depth, quote = [], 0, None
-    for i, ch in enumerate(inner):
-        c = chr(ch)
-        if quote:
-            quote = None if c == quote else quote
-        elif c in "\"'`":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
-            commas.append(i)
-    if call.keywords or len(commas) < keep:
-        return None
-    base = call.args.start_byte + 1
-    start = base + (commas[keep - 1] if keep else 0)
-    end = call.last_arg_end
-    return (start, end) if end is not None and end > start else None
+    for arg in call.arguments:
+        if arg.keyword == keyword:
+            end = arg.start_byte + len(keyword.encode())
+            return Span(arg.start_byte, end, file.point(arg.start_byte), file.point(end))
+    return None

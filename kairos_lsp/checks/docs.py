@@ -1,42 +1,101 @@
-"""``docstring-drift``: documented parameters that no longer match the signature."""
+"""``docstring-drift``: documentation left behind by a parameter change the memory saw.
+
+A long-standing gap in documentation is a style question for linters, not a
+memory. A documented parameter is flagged when the memory saw it removed or
+renamed; an undocumented one when the memory saw it added to a function whose
+documentation covered every parameter before. Each diagnostic covers one line:
+the stale entry, or the last entry of the parameter section for a missing one.
+"""
 
 from __future__ import annotations
 
+import json
+
 from kairos_lsp import docparams
-from kairos_lsp.checks.model import DOCSTRING_DRIFT, SELF_NAMES, CheckedFile, Fix, Problem, TextEdit
+from kairos_lsp.checks.binding import parameters, receiver_dropped
+from kairos_lsp.checks.model import DOCSTRING_DRIFT, CheckedFile, Fix, Problem, TextEdit
+from kairos_lsp.extract import Symbol
 from kairos_lsp.store import symbol_key
 
 
 def docstring_drift(file: CheckedFile) -> list[Problem]:
     out = []
     for sym in file.symbols[1:]:
-        if sym.doc_span is None or not sym.parameters:
+        if sym.doc_span is None or not sym.parameters or sym.signature is None:
             continue
         raw = file.source[sym.doc_span[0]:sym.doc_span[1]].decode("utf-8", "replace")
-        params = [name for name, _ in sym.parameters]
-        if params and params[0] in SELF_NAMES and sym.kind in ("method", "constructor"):
-            params = params[1:]
+        params = _documentable(sym.kind, [list(p) for p in sym.parameters], sym.signature)
         drift = docparams.drift(raw, params)
         if drift is None:
             continue
-        why = []
-        if drift.stale:
-            why.append("documents " + ", ".join(f"`{n}`" for n in drift.stale) + " which "
-                       + ("is not a parameter" if len(drift.stale) == 1 else "are not parameters"))
-        if drift.missing:
-            why.append("leaves " + ", ".join(f"`{n}`" for n in drift.missing) + " undocumented")
-        start, end = file.point(sym.doc_span[0]), file.point(sym.doc_span[1])
         key = symbol_key(file.language, file.path, sym.qualname)
-        problem = Problem(DOCSTRING_DRIFT, "information",
-                          f"The documentation of `{sym.qualname}` " + " and ".join(why), start, end, key)
-        fixed = docparams.fix(raw, params)
-        if "\n" not in raw and "\n" in fixed:  # a one-line comment grew: indent like its first line
-            line_start = file.source.rfind(b"\n", 0, sym.doc_span[0]) + 1
-            indent = file.source[line_start:sym.doc_span[0]].decode("utf-8", "replace")
-            if not indent.strip():
-                fixed = fixed.replace("\n", "\n" + indent)
-        if fixed != raw:
-            problem.fixes.append(Fix(f"Update the documentation of `{sym.qualname}`",
-                                     [TextEdit(start, end, fixed)], preferred=True))
-        out.append(problem)
+        stale, missing, when = _seen_change(file, key, sym.kind, drift)
+        if not stale and not missing:
+            continue
+        entries = docparams.documented(raw)
+        spans = {d.name: d for d in entries[1]} if entries else {}
+        why = []
+        if stale:
+            why.append("documents " + ", ".join(f"`{n}`" for n in stale) + " which "
+                       + ("is no longer a parameter" if len(stale) == 1 else "are no longer parameters"))
+        if missing:
+            why.append("leaves " + ", ".join(f"`{n}`" for n in missing) + " undocumented")
+        message = f"The documentation of `{sym.qualname}` {' and '.join(why)} (parameters changed {when})"
+        fix = _fix(file, sym, raw, params)
+        places = [spans[n] for n in stale if n in spans] or ([entries[1][-1]] if entries and entries[1] else [])
+        for place in places:
+            start = file.point(sym.doc_span[0] + len(raw[:place.start].encode()))
+            end = file.point(sym.doc_span[0] + len(raw[:place.end].encode()))
+            problem = Problem(DOCSTRING_DRIFT, "information", message, start, end, key)
+            if fix is not None:
+                problem.fixes.append(fix)
+            out.append(problem)
     return out
+
+
+def _documentable(kind: str, pairs: list, signature: str) -> list[str]:
+    """Parameter names as documentation names them (``**kwargs`` keeps its stars), receiver aside."""
+    params = parameters(pairs, signature)
+    if kind in ("method", "constructor"):
+        params = receiver_dropped(params)
+    return [p.star + p.name for p in params]
+
+
+def _seen_change(file: CheckedFile, key: str, kind: str,
+                 drift: docparams.Drift) -> tuple[list[str], list[str], str]:
+    """The drifted names the memory saw change: removed or renamed parameters still documented,
+    and parameters added to a function documented in full before; and when that was."""
+    looks = [look for look in file.knowledge.looks(key, ("signature", "parameters", "docstring"))
+             if "parameters" in look.values and "signature" in look.values]
+    if len(looks) < 2:
+        return [], [], ""
+    earlier = [(look, _documentable(kind, json.loads(look.values["parameters"]), look.values["signature"]))
+               for look in looks]
+    now_names = {n.lstrip("*") for n in earlier[-1][1]}
+    once = {n.lstrip("*") for _, names in earlier[:-1] for n in names}
+    stale = [n for n in drift.stale if n in once and n not in now_names]
+    previous, prev_names = next(((look, names) for look, names in reversed(earlier[:-1])
+                                 if {n.lstrip("*") for n in names} != now_names), (None, None))
+    missing: list[str] = []
+    if previous is not None and "docstring" in previous.values:
+        before = docparams.drift(previous.values["docstring"], prev_names)
+        had = {n.lstrip("*") for n in prev_names}
+        if before is None or not before.missing:
+            missing = [n for n in drift.missing if n not in had]
+    changed = next((look for look, names in reversed(earlier)
+                    if {n.lstrip("*") for n in names} != now_names), None)
+    at = looks[looks.index(changed) + 1] if changed is not None else looks[-1]
+    return stale, missing, f"on {at.at[:16].replace('T', ' ')} UTC"
+
+
+def _fix(file: CheckedFile, sym: Symbol, raw: str, params: list[str]) -> Fix | None:
+    fixed = docparams.fix(raw, params)
+    if "\n" not in raw and "\n" in fixed:  # a one-line comment grew: indent like its first line
+        line_start = file.source.rfind(b"\n", 0, sym.doc_span[0]) + 1
+        indent = file.source[line_start:sym.doc_span[0]].decode("utf-8", "replace")
+        if not indent.strip():
+            fixed = fixed.replace("\n", "\n" + indent)
+    if fixed == raw:
+        return None
+    start, end = file.point(sym.doc_span[0]), file.point(sym.doc_span[1])
+    return Fix(f"Update the documentation of `{sym.qualname}`", [TextEdit(start, end, fixed)], preferred=True)

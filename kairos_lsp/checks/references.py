@@ -12,6 +12,7 @@ from kairos_lsp.sites import CallSite, ImportedName, Span
 def references(file: CheckedFile, calls: list[CallSite], imports: list[ImportedName]) -> list[Problem]:
     resolver = file.knowledge.resolver
     gone: dict[str, tuple[Gone, list[Span], list[ImportedName]]] = {}
+    callees: dict[str, list[str]] = {}  # the callee text of each call in ``gone``
     for item in imports:
         target = resolver.lookup(file.path, item.alias or item.name)
         if isinstance(target, Gone):
@@ -20,6 +21,7 @@ def references(file: CheckedFile, calls: list[CallSite], imports: list[ImportedN
         target = resolver.lookup(file.path, call.callee, file.scope(call.callee_span.start))
         if isinstance(target, Gone):
             gone.setdefault(target.key, (target, [], []))[1].append(call.name_span)
+            callees.setdefault(target.key, []).append(call.callee)
     out = []
     for key, (target, spans, imported) in gone.items():
         old = key.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
@@ -34,6 +36,10 @@ def references(file: CheckedFile, calls: list[CallSite], imports: list[ImportedN
                 fix = _move_fix(file, key.split(":", 2)[1], new_path, new, old, spans, imported)
         else:
             code, message = MISSING_SYMBOL, f"`{old}` no longer exists (it was deleted from `{key.split(':', 2)[1]}`)"
+        if code == RENAMED_SYMBOL and target.via != "renamed_to" and imported and new == old:
+            # Moved under the same name: fixing the import fixes the calls made through it.
+            local = {i.alias or i.name for i in imported}
+            spans = [s for s, callee in zip(spans, callees[key]) if callee not in local]
         for where in [i.name_span for i in imported] + spans:
             problem = Problem(code, "warning", message, where.start, where.end, key)
             if fix is not None:

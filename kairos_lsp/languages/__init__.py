@@ -32,27 +32,27 @@ class LanguageSpec:
     comment_prefixes: tuple[str, ...] = ("//",)
     returns: str = "{sig} -> {ret}"  # how the language writes a return type, for signatures
     own_queries: tuple[str, ...] = ()  # our query files, when not just the one named after it
-    sites: str | None = None  # query file for call sites and imported names (open documents only)
+    sites: tuple[str, ...] = ()  # query files for call sites, imported names, receivers (open documents only)
     modules: str | None = None  # how imports name files: "python" or "ecmascript" (see resolve.py)
 
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec("python", (".py", ".pyi"), "tree_sitter_python",
                  tags_from=("tree_sitter_python",), comment_prefixes=("#",),
-                 sites="python-sites", modules="python"),
+                 sites=("python-sites",), modules="python"),
     LanguageSpec("javascript", (".js", ".mjs", ".cjs", ".jsx"), "tree_sitter_javascript",
                  tags_from=("tree_sitter_javascript",), returns="{sig}: {ret}",
-                 own_queries=("javascript", "ecmascript"), sites="ecmascript-sites",
+                 own_queries=("javascript", "ecmascript"), sites=("ecmascript-sites",),
                  modules="ecmascript"),
     # TypeScript's tags.scm only adds TS patterns to JavaScript's.
     LanguageSpec("typescript", (".ts", ".mts", ".cts"), "tree_sitter_typescript",
                  entry="language_typescript", returns="{sig}: {ret}",
-                 own_queries=("typescript", "ecmascript"), sites="ecmascript-sites",
+                 own_queries=("typescript", "ecmascript"), sites=("ecmascript-sites", "typescript-sites"),
                  modules="ecmascript",
                  tags_from=("tree_sitter_javascript", "tree_sitter_typescript")),
     LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", entry="language_tsx",
                  returns="{sig}: {ret}", own_queries=("typescript", "ecmascript"),  # TS plus JSX
-                 sites="ecmascript-sites", modules="ecmascript",
+                 sites=("ecmascript-sites", "typescript-sites"), modules="ecmascript",
                  tags_from=("tree_sitter_javascript", "tree_sitter_typescript")),
     LanguageSpec("go", (".go",), "tree_sitter_go", tags_from=("tree_sitter_go",),
                  returns="{sig} {ret}"),
@@ -119,7 +119,8 @@ def query(name: str) -> Query:
 def sites_query(name: str) -> Query | None:
     """The call-site query of a language, or None when it has none."""
     spec = _BY_NAME[name]
-    if spec.sites is None:
+    if not spec.sites:
         return None
-    text = importlib.resources.files(__package__).joinpath(f"queries/{spec.sites}.scm").read_text()
-    return Query(grammar(name), text)
+    files = importlib.resources.files(__package__)
+    return Query(grammar(name), "\n".join(files.joinpath(f"queries/{part}.scm").read_text()
+                                          for part in spec.sites))

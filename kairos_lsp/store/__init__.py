@@ -154,15 +154,17 @@ class Store:
 
     # -- writing ------------------------------------------------------------
 
-    def write(self, batch: Iterable[FileObservation], source: str = "parse") -> WriteResult:
+    def write(self, batch: Iterable[FileObservation], source: str = "parse", stamp: str | None = None) -> WriteResult:
         """Record a batch of file observations in one transaction.
 
         Only what changed is appended: triples the file no longer asserts get
         a negated observation, new ones a positive observation, and an
-        unchanged file only has its stat refreshed.
+        unchanged file only has its stat refreshed. ``stamp`` is when the look
+        happened (default: now); a scan written in several batches passes one,
+        so that what changed together reads as simultaneous.
         """
         result = WriteResult()
-        stamp = now()
+        stamp = stamp or now()
         batch = list(batch)
         with self._write() as conn:
             # A big batch (a scan) asks once which files are known; a small one asks per file.
@@ -349,6 +351,16 @@ class Store:
             "SELECT o.id, o.predicate, o.object, o.negated, v.source, v.observed_at, "
             "v.content_hash AS file_hash, v.path FROM observations o "
             "JOIN versions v ON v.id = o.version_id WHERE o.subject = ? ORDER BY o.id", [subject]))
+
+    def timeline(self, subject: str, predicates: Iterable[str]) -> list[dict]:
+        """The observations of some predicates about a subject, oldest first, each with its
+        look (``version``, ``observed_at``, ``path``, ``source``): how those values changed."""
+        wanted = list(predicates)
+        return list(self.db.query(
+            "SELECT o.predicate, o.object, o.negated, o.version_id AS version, v.source, v.observed_at, v.path "
+            "FROM observations o JOIN versions v ON v.id = o.version_id "
+            f"WHERE o.subject = ? AND o.predicate IN ({','.join('?' * len(wanted))}) ORDER BY o.id",
+            [subject, *wanted]))
 
     def all_symbols(self) -> list[dict]:
         return list(self.db.query("SELECT * FROM symbols ORDER BY path, start_line, start_col"))

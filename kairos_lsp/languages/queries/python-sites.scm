@@ -8,3 +8,21 @@
 (import_from_statement module_name: (_) @import.module name: (dotted_name) @import.name)
 (import_from_statement module_name: (_) @import.module
   name: (aliased_import name: (dotted_name) @import.name alias: (identifier) @import.alias))
+
+; Names a scope binds, so that `x.m()` can be judged when x's class is known:
+; @bind.name a local name, @bind.attr an attribute of the enclosing class
+; (`self.a = ...`, `a: T` in the class body); @bind.type an annotation,
+; @bind.value what was assigned (a constructor call names the class).
+; An untyped parameter binds a name to nothing known.
+(parameters (identifier) @bind.name)
+(parameters (default_parameter name: (identifier) @bind.name))
+(typed_parameter (identifier) @bind.name type: (type) @bind.type)
+(typed_default_parameter name: (identifier) @bind.name type: (type) @bind.type)
+(assignment left: (identifier) @bind.name type: (type) @bind.type)
+(assignment left: (identifier) @bind.name right: (_) @bind.value)
+(assignment left: (attribute object: (identifier) @bind.self attribute: (identifier) @bind.attr)
+  type: (type) @bind.type)
+(assignment left: (attribute object: (identifier) @bind.self attribute: (identifier) @bind.attr)
+  right: (_) @bind.value)
+(for_statement left: (identifier) @bind.name)
+(with_item value: (as_pattern alias: (as_pattern_target (identifier) @bind.name)))

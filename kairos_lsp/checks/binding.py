@@ -1,0 +1,157 @@
+"""Binding a call's arguments to a callee's parameters, by the language's own rules.
+
+Pure functions over text the memory holds (a signature and its ``parameters``
+observation); no store, no tree. Python's rules are the reference: positional-only
+(``/``), keyword-only (after ``*`` or ``*args``), defaults, ``*args`` and
+``**kwargs``. JavaScript and TypeScript are the positional subset (no keywords;
+``...rest`` takes the rest; ``x?`` and ``x = 1`` are optional).
+
+>>> params = parameters([["a", "required"], ["b", "optional"], ["kw", "variadic"]], "f(a, b=1, **kw)")
+>>> bind(params, positional=1, keywords=("b", "c")).ok        # c meets **kw
+True
+>>> r = bind(params, positional=2, keywords=("b",))           # b twice
+>>> r.twice, r.ok
+(['b'], False)
+>>> bind(params, positional=0, keywords=()).missing
+['a']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kairos_lsp.resolve import signature_items
+
+SELF_NAMES = ("self", "cls")  # a method's first parameter in Python, not passed by its callers
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    required: bool
+    keyword_only: bool = False
+    positional_only: bool = False
+    star: str = ""  # "*" for *args / ...rest, "**" for **kwargs
+
+
+@dataclass(slots=True)
+class Bound:
+    """How one call binds: what went wrong, and which parameter each positional argument fills."""
+
+    missing: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # keywords nothing takes
+    twice: list[str] = field(default_factory=list)  # given by position and by keyword
+    extra: int = 0  # positional arguments nothing takes
+    slots: list[str] = field(default_factory=list)  # parameter name per positional argument
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.unknown or self.twice or self.extra)
+
+
+def parameters(pairs: list, signature: str) -> list[Param]:
+    """Parameters with how a call passes them, read from the signature's own text.
+
+    ``pairs`` is the ``parameters`` observation: ``[name, required|optional|variadic]``
+    in order; names the signature shows but ``pairs`` lacks (``this: T`` in
+    TypeScript, a destructuring pattern) are skipped.
+
+    >>> [(p.name, p.required, p.keyword_only, p.positional_only, p.star) for p in parameters(
+    ...     [["a", "required"], ["b", "optional"], ["args", "variadic"], ["c", "required"]],
+    ...     "f(a, /, b=2, *args, c)")]
+    [('a', True, False, True, ''), ('b', False, False, False, ''), ('args', False, False, False, '*'), \
+('c', True, True, False, '')]
+    """
+    kinds = {name: kind for name, kind in pairs}
+    out: list[Param] = []
+    keyword_only = False
+    for token in signature_items(signature):
+        bare = token.split(":")[0].split("=")[0].strip()
+        for modifier in ("public ", "private ", "protected ", "readonly ", "override "):
+            bare = bare.replace(modifier, "")  # TypeScript parameter properties
+        bare = bare.strip()
+        if bare == "/":  # everything before it is positional-only
+            out = [Param(p.name, p.required, p.keyword_only, True, p.star) for p in out]
+            continue
+        if bare == "*":
+            keyword_only = True
+            continue
+        star = "**" if bare.startswith("**") else "*" if bare.startswith(("*", "...")) else ""
+        name = bare.lstrip("*.").rstrip("?").strip()
+        if name not in kinds:
+            continue
+        out.append(Param(name, kinds[name] == "required" and not star, keyword_only and not star, False, star))
+        if star == "*":
+            keyword_only = True
+    return out
+
+
+def receiver_dropped(params: list[Param]) -> list[Param]:
+    """A bound method's parameters as its callers see them (``self``/``cls`` filled already)."""
+    return params[1:] if params and params[0].name in SELF_NAMES and not params[0].star else params
+
+
+def bind(params: list[Param], positional: int, keywords: tuple[str, ...] | list[str]) -> Bound:
+    """Bind ``positional`` arguments then ``keywords`` as the language does."""
+    result = Bound()
+    ordered = [p for p in params if not p.keyword_only and not p.star]
+    var_positional = any(p.star == "*" for p in params)
+    var_keyword = any(p.star == "**" for p in params)
+    filled: set[str] = set()
+    for i in range(positional):
+        if i < len(ordered):
+            result.slots.append(ordered[i].name)
+            filled.add(ordered[i].name)
+        elif var_positional:
+            result.slots.append("*")
+        else:
+            result.extra += 1
+    by_name = {p.name: p for p in params if not p.star and not p.positional_only}
+    for keyword in keywords:
+        if keyword in by_name:
+            if keyword in filled:
+                result.twice.append(keyword)
+            filled.add(keyword)
+        elif not var_keyword:  # **kwargs takes any other keyword (positional-only names too)
+            result.unknown.append(keyword)
+    result.missing = [p.name for p in params if p.required and not p.star and p.name not in filled]
+    return result
+
+
+def shape(params: list[Param]) -> tuple:
+    """What a call depends on, and nothing else (annotations and default values aside)."""
+    return tuple((p.name, p.required, p.keyword_only, p.positional_only, p.star) for p in params)
+
+
+def describe_change(before: list[Param], after: list[Param]) -> str:
+    """How a parameter list changed, in a few words: "gained `region`", "renamed `a` to `b`".
+
+    >>> a = parameters([["x", "required"]], "f(x)")
+    >>> b = parameters([["x", "required"], ["region", "required"]], "f(x, region)")
+    >>> describe_change(a, b)
+    'gained `region`'
+    >>> describe_change(b, parameters([["x", "required"], ["zone", "required"]], "f(x, zone)"))
+    'renamed `region` to `zone`'
+    """
+    old = [p.name for p in before]
+    new = [p.name for p in after]
+    added = [n for n in new if n not in old]
+    removed = [n for n in old if n not in new]
+    words = []
+    if len(added) == 1 and len(removed) == 1 and old.index(removed[0]) == new.index(added[0]):
+        words.append(f"renamed `{removed[0]}` to `{added[0]}`")
+    else:
+        if added:
+            words.append("gained " + ", ".join(f"`{n}`" for n in added))
+        if removed:
+            words.append("lost " + ", ".join(f"`{n}`" for n in removed))
+    if not words:
+        was = {p.name: p for p in before}
+        now_required = [p.name for p in after if p.required and not was[p.name].required]
+        if now_required:
+            words.append("made " + ", ".join(f"`{n}`" for n in now_required) + " required")
+        elif [n for n in old if n in new] != [n for n in new if n in old]:
+            words.append("reordered its parameters")
+        else:
+            words.append("changed how its parameters are passed")
+    return " and ".join(words)

@@ -1,0 +1,102 @@
+"""Which class a call's receiver is, when the file says so with certainty.
+
+``x.m()`` is judged only when ``x``'s class is known: a parameter or attribute
+annotation (``def f(x: Client)``, ``client: Client`` in a class body,
+``constructor(private client: Client)``), or an assignment from a constructor in
+scope (``x = Client()``, ``self.x = Client()``, ``const x = new Client()``).
+Every binding of the name in that scope must agree; a name also bound to
+anything else (another value, an untyped parameter, a loop variable) is unknown.
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+
+from kairos_lsp.checks.model import CheckedFile
+from kairos_lsp.sites import NameBinding
+
+_RECEIVERS = ("self", "this")
+_CLASS_KINDS = ("class", "interface")
+
+# Methods of the languages' own types: a call of one of these names is as likely
+# to be on a str, a list or a Promise as on the one workspace class that defines it.
+_PYTHON_BUILTIN_METHODS = frozenset(
+    name for kind in (str, bytes, bytearray, list, dict, set, frozenset, tuple, int, float, complex,
+                      object, io.TextIOWrapper, io.BytesIO, io.StringIO, BaseException)
+    for name in dir(kind)) | frozenset(dir(builtins))
+_ECMASCRIPT_BUILTIN_METHODS = frozenset("""
+    at concat copyWithin entries every fill filter find findIndex findLast findLastIndex flat flatMap forEach
+    includes indexOf join keys lastIndexOf map pop push reduce reduceRight reverse shift slice some sort splice
+    toLocaleString toReversed toSorted toSpliced toString unshift values with charAt charCodeAt codePointAt
+    endsWith localeCompare match matchAll normalize padEnd padStart repeat replace replaceAll search split
+    startsWith substring toLowerCase toUpperCase trim trimEnd trimStart valueOf get set has delete clear add
+    size then catch finally call apply bind hasOwnProperty isPrototypeOf toJSON emit on off once
+    addListener removeListener write end read close send log error warn info debug assign create freeze
+    stringify parse next return throw""".split())
+
+
+def builtin_method(language: str, name: str) -> bool:
+    """A method name the language's own types define (``get``, ``join``, ``push``)."""
+    table = _PYTHON_BUILTIN_METHODS if language == "python" else _ECMASCRIPT_BUILTIN_METHODS
+    return name in table or name.startswith("__")
+
+
+class Receivers:
+    """The bindings of one file, by scope, and the class they give a receiver."""
+
+    def __init__(self, file: CheckedFile, bindings: list[NameBinding]):
+        self._file = file
+        self._classes = {s.qualname for s in file.symbols[1:] if s.kind in _CLASS_KINDS}
+        self._locals: dict[tuple[str, str], list[NameBinding]] = {}
+        self._attributes: dict[tuple[str, str], list[NameBinding]] = {}
+        for binding in bindings:
+            scope = file.scope(binding.at) or ""
+            if binding.attribute:
+                owner = self.owner_class(scope)
+                if owner is not None:
+                    self._attributes.setdefault((owner, binding.name), []).append(binding)
+            elif scope in self._classes:  # `client: Client` in a class body: an attribute
+                self._attributes.setdefault((scope, binding.name), []).append(binding)
+            else:
+                self._locals.setdefault((scope, binding.name), []).append(binding)
+
+    def owner_class(self, scope: str) -> str | None:
+        """The class ``scope`` is, or is a method of."""
+        parts = scope.split(".") if scope else []
+        for end in range(len(parts), 0, -1):
+            if ".".join(parts[:end]) in self._classes:
+                return ".".join(parts[:end])
+        return None
+
+    def local(self, name: str, scope: str | None) -> list[NameBinding] | None:
+        """The bindings of a plain name seen from ``scope`` (innermost function first, then the
+        module; class bodies are not enclosing scopes), or None when no scope binds it."""
+        parts = scope.split(".") if scope else []
+        for end in range(len(parts), -1, -1):
+            here = ".".join(parts[:end])
+            if here in self._classes:
+                continue
+            found = self._locals.get((here, name))
+            if found:
+                return found
+        return None
+
+    def class_of(self, receiver: str, scope: str | None) -> str | None:
+        """The class (as the file names it) of ``x`` or ``self.x`` / ``this.x``; None when unsure."""
+        parts = receiver.split(".")
+        if len(parts) == 1 and parts[0] not in _RECEIVERS:
+            return _agreed(self.local(parts[0], scope))
+        if len(parts) == 2 and parts[0] in _RECEIVERS and scope:
+            owner = self.owner_class(scope)
+            return _agreed(self._attributes.get((owner, parts[1]))) if owner else None
+        return None
+
+
+def _agreed(bindings: list[NameBinding] | None) -> str | None:
+    """The one class every binding names (annotations outrank assignments)."""
+    if not bindings:
+        return None
+    annotated = {b.type for b in bindings if b.annotated}
+    kinds = annotated or {b.type for b in bindings}
+    return next(iter(kinds)) if len(kinds) == 1 and None not in kinds else None
