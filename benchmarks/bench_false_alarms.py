@@ -11,6 +11,12 @@ memory, so every ``stale-call``, ``renamed-symbol``, ``missing-symbol`` and
 ``docstring-drift`` is a false alarm. Prints one row per project (files
 checked, the count of each code, their total and the total per 1,000 files),
 the total row, and with ``--show N`` the first N alarms of each project.
+
+"unfit calls" measures the judging itself rather than its output: calls
+resolved with certainty that do not bind to their callee as it is now
+(``kairos_lsp.checks.unfit_calls``). On released code each is a mistake of
+resolution or binding, unless the call is wrong on purpose (a test expecting a
+``TypeError``): the count in test files is shown in parentheses.
 """
 
 from __future__ import annotations
@@ -24,13 +30,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import released  # noqa: E402  (tests/released.py: the projects, their download and the checks)
 
-COLUMNS = ("project", "files", *released.ALARMS, "total", "per 1,000 files", "seconds")
+COLUMNS = ("project", "files", *released.ALARMS, "total", "per 1,000 files", "calls judged",
+           "unfit calls (in tests)", "seconds")
 
 
-def row(name: str, files: int, counts: list[int], seconds: float) -> list[str]:
+def row(name: str, files: int, counts: list[int], judged: int, unfit: tuple[int, int], seconds: float) -> list[str]:
     total = sum(counts)
     per_thousand = f"{1000 * total / files:,.0f}" if files else "-"
-    return [name, f"{files:,}", *(f"{n:,}" for n in counts), f"{total:,}", per_thousand, f"{seconds:.1f}"]
+    return [name, f"{files:,}", *(f"{n:,}" for n in counts), f"{total:,}", per_thousand,
+            f"{judged:,}", f"{unfit[0]:,} ({unfit[1]:,})", f"{seconds:.1f}"]
 
 
 def main() -> int:
@@ -39,7 +47,7 @@ def main() -> int:
     args = parser.parse_args()
 
     rows, notes = [], []
-    totals, files, seconds = [0] * len(released.ALARMS), 0, 0.0
+    totals, files, seconds, unfit, judged = [0] * len(released.ALARMS), 0, 0.0, (0, 0), 0
     with tempfile.TemporaryDirectory(prefix="kairos-false-alarms-") as work:
         for project in released.PROJECTS:
             try:
@@ -49,7 +57,11 @@ def main() -> int:
                 continue
             report = released.examine(project, tree, Path(work))
             counts = [report.count(code) for code in released.ALARMS]
-            rows.append(row(str(project), report.files, counts, report.seconds))
+            outside = len(report.unfit_outside_tests())
+            mine = (len(report.unfit), len(report.unfit) - outside)
+            unfit = (unfit[0] + mine[0], unfit[1] + mine[1])
+            judged += report.judged
+            rows.append(row(str(project), report.files, counts, report.judged, mine, report.seconds))
             totals = [a + b for a, b in zip(totals, counts)]
             files += report.files
             seconds += report.seconds
@@ -57,9 +69,10 @@ def main() -> int:
             notes += [f"{project}: scan skipped {path}: {reason}" for path, reason in report.skipped]
             if args.show:
                 notes += [f"{project}: {line}" for line in report.lines(args.show)]
+                notes += [f"{project}: unfit call {where}: {what}" for where, what in report.unfit[:args.show]]
     if not rows:
         return 1
-    rows.append(row("total", files, totals, seconds))
+    rows.append(row("total", files, totals, judged, unfit, seconds))
 
     widths = [max(len(r[i]) for r in [list(COLUMNS), *rows]) for i in range(len(COLUMNS))]
     line = "  ".join

@@ -80,6 +80,7 @@ class NameBinding:
     type: str | None
     annotated: bool
     at: Point
+    parameter: bool = False  # a parameter (typed or not), not an assignment
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,8 @@ def _call(callee: Node, args: Node, keywords, spreads: int) -> CallSite:
 
 _OPTIONAL = re.compile(r"^(?:typing\.)?Optional\[(.+)\]$")
 _CONSTRUCTED = ("call", "new_expression")
+_PARAMETERS = ("parameters", "default_parameter", "typed_parameter", "typed_default_parameter",
+               "required_parameter", "optional_parameter")
 
 
 def _binding(match: dict) -> NameBinding | None:
@@ -161,7 +164,9 @@ def _binding(match: dict) -> NameBinding | None:
     elif value and value[0].type in _CONSTRUCTED:
         made = value[0].child_by_field_name("function") or value[0].child_by_field_name("constructor")
         kind = class_named(_text(made)) if made is not None else None
-    return NameBinding(_text(node), "bind.attr" in match, kind, bool(annotation), tuple(node.start_point))
+    parameter = node.parent is not None and node.parent.type in _PARAMETERS
+    return NameBinding(_text(node), "bind.attr" in match, kind, bool(annotation), tuple(node.start_point),
+                       parameter)
 
 
 def class_named(text: str) -> str | None:

@@ -42,6 +42,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kairos_lsp.checks import unfit_calls
 from kairos_lsp.checks import (DOCSTRING_DRIFT, MISSING_SYMBOL, RENAMED_SYMBOL, STALE_CALL, Problem,
                                check_file)
 from kairos_lsp.config import Settings
@@ -167,7 +168,15 @@ class Report:
     problems: list[tuple[str, Problem]] = field(default_factory=list)   # (path, problem), all codes
     skipped: list[tuple[str, str]] = field(default_factory=list)        # the scan's (path, reason)
     crashes: list[tuple[str, str]] = field(default_factory=list)        # (path, the exception's last line)
+    # Calls judged with certainty that do not bind to their callee as it is (``checks.unfit_calls``):
+    # on released code each is a mistake of resolution or binding, unless the call is wrong on purpose.
+    unfit: list[tuple[str, str]] = field(default_factory=list)          # (path:line, "callee -> key: why")
+    judged: int = 0                                                      # calls judged with certainty
     seconds: float = 0.0
+
+    def unfit_outside_tests(self) -> list[str]:
+        """Unfit calls in the library's own sources (tests may call things wrongly on purpose)."""
+        return [f"{where}: {what}" for where, what in self.unfit if not is_test(where)]
 
     @property
     def alarms(self) -> list[tuple[str, Problem]]:
@@ -183,6 +192,14 @@ class Report:
         if len(found) > limit:
             found[limit:] = [f"... and {len(found) - limit} more"]
         return found
+
+
+def is_test(path: str) -> bool:
+    """A test file or a file under a test folder: ``tests/test_x.py``, ``src/a.spec.ts``."""
+    parts = path.split("/")
+    name = parts[-1]
+    return (any(p in ("test", "tests", "testing", "__tests__", "spec") for p in parts[:-1])
+            or name.startswith("test_") or ".test." in name or ".spec." in name)
 
 
 def examine(project: Project, tree: Path, work: Path) -> Report:
@@ -214,6 +231,10 @@ def examine(project: Project, tree: Path, work: Path) -> Report:
                 report.crashes.append((rel, f"{type(exc).__name__}: {exc} ({where.filename}:{where.lineno})"))
                 continue
             report.problems += [(rel, problem) for problem in problems]
+            judged, unfit = unfit_calls(knowledge, rel, language, source, parse(source, language))
+            report.judged += judged
+            report.unfit += [(f"{rel}:{call.callee_span.start[0] + 1}", f"{call.callee} -> {key}: {why}")
+                             for call, key, why in unfit]
     finally:
         store.close()
     report.seconds = time.perf_counter() - started

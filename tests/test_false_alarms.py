@@ -44,6 +44,13 @@ def test_released_project_raises_no_false_alarm(report):
         pytest.fail("\n".join([head, *found]), pytrace=False)
 
 
+def test_calls_judged_in_released_code_bind_to_their_callee(report):
+    """Resolution and binding follow the language: every call of the library's own code that is
+    judged with certainty binds to its callee as it is (tests may call things wrongly on purpose)."""
+    unfit = report.unfit_outside_tests()
+    assert not unfit, f"{report.project}: {len(unfit)} calls judged wrongly:\n" + "\n".join(unfit[:30])
+
+
 @pytest.mark.parametrize("project", TYPESCRIPT, ids=str)
 def test_typescript_projects_exercise_overloads_and_parameter_properties(project):
     """The npm releases keep holding the TypeScript cases the suite is there for."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from tree_sitter import Tree
 
+from kairos_lsp.checks import calls
 from kairos_lsp.checks.calls import stale_calls
 from kairos_lsp.checks.docs import docstring_drift
 from kairos_lsp.checks.failures import recent_failures
@@ -30,9 +31,9 @@ from kairos_lsp.checks.receivers import Receivers
 from kairos_lsp.checks.references import references
 from kairos_lsp.extract import extract_tree
 from kairos_lsp.knowledge import Knowledge
-from kairos_lsp.sites import find_sites
+from kairos_lsp.sites import CallSite, find_sites
 
-__all__ = ["check_file", "apply_fix", "Problem", "Fix", "TextEdit", "CheckedFile", "STALE_CALL",
+__all__ = ["check_file", "unfit_calls", "apply_fix", "Problem", "Fix", "TextEdit", "CheckedFile", "STALE_CALL",
            "RENAMED_SYMBOL", "MISSING_SYMBOL", "DOCSTRING_DRIFT", "RECENT_FAILURE"]
 
 
@@ -51,6 +52,17 @@ def check_file(knowledge: Knowledge, path: str, language: str, source: bytes,
     problems += recent_failures(file)
     problems.sort(key=lambda p: (p.start, p.code))
     return problems
+
+
+def unfit_calls(knowledge: Knowledge, path: str, language: str, source: bytes,
+                tree: Tree) -> tuple[int, list[tuple[CallSite, str, str]]]:
+    """How many calls in ``source`` are judged with certainty, and those that do not fit their
+    callee now: ``(call, callee key, why)`` (see :func:`kairos_lsp.checks.calls.unfit_calls`)."""
+    if tree is None:
+        return 0, []
+    file = CheckedFile(knowledge, path, language, source, extract_tree(tree, source, language).symbols)
+    sites = find_sites(tree, source, language)
+    return calls.unfit_calls(file, sites.calls, Receivers(file, sites.bindings))
 
 
 def apply_fix(source: bytes, fix: Fix) -> bytes:

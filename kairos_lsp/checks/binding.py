@@ -49,12 +49,17 @@ class Bound:
         return not (self.missing or self.unknown or self.twice or self.extra)
 
 
-def parameters(pairs: list, signature: str) -> list[Param]:
+def parameters(pairs: list, signature: str) -> list[Param] | None:
     """Parameters with how a call passes them, read from the signature's own text.
 
     ``pairs`` is the ``parameters`` observation: ``[name, required|optional|variadic]``
     in order; names the signature shows but ``pairs`` lacks (``this: T`` in
-    TypeScript, a destructuring pattern) are skipped.
+    TypeScript, a destructuring pattern) are skipped. None when the text does not
+    show every parameter (a signature cut short, a comment between parameters):
+    how those are passed is unknown.
+
+    >>> parameters([["a", "required"], ["b", "required"]], "f(a, # the first b)") is None
+    True
 
     >>> [(p.name, p.required, p.keyword_only, p.positional_only, p.star) for p in parameters(
     ...     [["a", "required"], ["b", "optional"], ["args", "variadic"], ["c", "required"]],
@@ -80,15 +85,20 @@ def parameters(pairs: list, signature: str) -> list[Param]:
         name = bare.lstrip("*.").rstrip("?").strip()
         if name not in kinds:
             continue
-        out.append(Param(name, kinds[name] == "required" and not star, keyword_only and not star, False, star))
+        # ``__x`` (not ``__x__``): positional-only by the convention older than ``/``.
+        private = name.startswith("__") and not name.endswith("__") and not star and not keyword_only
+        out.append(Param(name, kinds[name] == "required" and not star, keyword_only and not star, private, star))
         if star == "*":
             keyword_only = True
-    return out
+    return out if len({p.name for p in out}) == len(kinds) else None
 
 
-def receiver_dropped(params: list[Param]) -> list[Param]:
-    """A bound method's parameters as its callers see them (``self``/``cls`` filled already)."""
-    return params[1:] if params and params[0].name in SELF_NAMES and not params[0].star else params
+def receiver_dropped(params: list[Param], language: str = "python") -> list[Param]:
+    """A bound method's parameters as its callers see them: in Python the first one is the
+    receiver whatever its name (``self``, ``cls``, ``__self``); other languages do not list it."""
+    if language != "python":
+        return [p for p in params if p.name != "this"]
+    return params[1:] if params and not params[0].star and not params[0].keyword_only else params
 
 
 def bind(params: list[Param], positional: int, keywords: tuple[str, ...] | list[str]) -> Bound:

@@ -84,6 +84,30 @@ def stale_calls(file: CheckedFile, calls: list[CallSite], receivers: Receivers) 
     return out
 
 
+def unfit_calls(file: CheckedFile, calls: list[CallSite],
+                receivers: Receivers) -> tuple[int, list[tuple[CallSite, str, str]]]:
+    """How many calls are judged with certainty, and those that do not bind to their callee's
+    current parameters, seen change or not: ``(call, callee key, why)``.
+
+    Not a diagnostic (code the memory never saw change raises nothing); on code known
+    to work, such as a released project, every one is a mistake of resolution or
+    binding, so this measures how closely the judging follows the language.
+    """
+    out, judged = [], 0
+    for call in calls:
+        if call.spread:
+            continue
+        resolved = _resolve(file, call, receivers, file.scope(call.callee_span.start))
+        callee = _callee(file.knowledge, *resolved, call) if resolved else None
+        if callee is None:
+            continue
+        judged += 1
+        bound = bind(callee.shapes[-1].params, call.positional, call.keywords)
+        if not bound.ok:
+            out.append((call, callee.key, _why(bound)))
+    return judged, out
+
+
 def _resolve(file: CheckedFile, call: CallSite, receivers: Receivers,
              scope: str | None) -> tuple[str, bool | None] | None:
     """(callee key, whether a receiver fills ``self``), or None when not certain.
@@ -94,6 +118,9 @@ def _resolve(file: CheckedFile, call: CallSite, receivers: Receivers,
     resolver = file.knowledge.resolver
     receiver, _, method = call.callee.rpartition(".")
     head = call.callee.split(".")[0]
+    nested = _nested_definition(file, head, scope)
+    if nested is not None:  # a function defined in an enclosing function shadows the module's
+        return (symbol_key(file.language, file.path, nested), None) if not receiver else None
     bound_here = receivers.local(head, scope) if head not in ("self", "this") else None
     if bound_here is None:  # not a local name: imports, definitions, self
         target = resolver.lookup(file.path, call.callee, scope)
@@ -112,14 +139,47 @@ def _resolve(file: CheckedFile, call: CallSite, receivers: Receivers,
         return (target.key, True) if isinstance(target, Found) else None
     if receiver.split(".")[0] in ("self", "this") and receiver.count(".") == 0:
         return None  # self.m() the class does not define: inherited from somewhere unknown
-    if bound_here is None and resolver.lookup(file.path, head, scope) is not None:
-        return None  # a module, an imported or defined name: the resolver knew better
-    if builtin_method(file.language, method):
+    return _only_method(file, receivers, receiver, method, scope)
+
+
+def _only_method(file: CheckedFile, receivers: Receivers, receiver: str, method: str,
+                 scope: str | None) -> tuple[str, bool] | None:
+    """``x.m()`` with ``x`` of unknown class, when one class alone in the workspace defines ``m``.
+
+    Only when nothing says what ``x`` is (it is bound, if at all, as an untyped
+    parameter): not when it is imported (a module, or a name from outside),
+    defined in the file, or assigned; not for names the language's own types define, nor for
+    classes local to a function (nothing else reaches them).
+    """
+    head = receiver.split(".")[0]
+    if head in file.knowledge.resolver.bindings(file.path) or any(
+            s.qualname == head for s in file.symbols[1:]):
         return None
-    named = [row for row in file.knowledge.store.symbols_named(method)
-             if row["language"] == file.language or file.language in ("typescript", "tsx", "javascript")]
-    if len(named) == 1 and named[0]["kind"] == "method":
-        return named[0]["key"], True
+    if not receivers.only_parameters(receiver, scope) or builtin_method(file.language, method):
+        return None
+    store = file.knowledge.store
+    family = ("typescript", "tsx", "javascript") if file.language != "python" else ("python",)
+    named = [row for row in store.symbols_named(method) if row["language"] in family]
+    if len(named) != 1 or named[0]["kind"] != "method":
+        return None
+    row = named[0]
+    owner = row["qualname"].rpartition(".")[0]
+    parts = owner.split(".")
+    for end in range(1, len(parts) + 1):
+        enclosing = store.symbol_by_qualname(row["path"], ".".join(parts[:end]))
+        if enclosing is None or enclosing["kind"] not in ("class", "interface"):
+            return None
+    return row["key"], True
+
+
+def _nested_definition(file: CheckedFile, name: str, scope: str | None) -> str | None:
+    """The qualified name of ``name`` defined inside an enclosing function, if any."""
+    parts = scope.split(".") if scope else []
+    defined = {s.qualname: s.kind for s in file.symbols[1:]}
+    for end in range(len(parts), 0, -1):
+        here = ".".join(parts[:end])
+        if defined.get(here) in ("function", "method") and f"{here}.{name}" in defined:
+            return f"{here}.{name}"
     return None
 
 
@@ -147,6 +207,8 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
                 break
         else:
             return None  # inherited or generated: not modelled
+        if store.symbol(f"{key}~2") is not None:
+            return None  # overloaded constructors
     elif row["name"] in _CONSTRUCTORS:
         return None
     if row["kind"] not in ("function", "method", "constructor"):
@@ -167,8 +229,10 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
         if signature is None or pairs is None:
             continue
         params = parameters(json.loads(pairs), signature)
+        if params is None:
+            return None  # how some parameter is passed is unknown
         if "staticmethod" not in names and (bound or "classmethod" in names) and row["kind"] != "function":
-            params = receiver_dropped(params)
+            params = receiver_dropped(params, row["language"])
         if shapes and shape(shapes[-1].params) == shape(params):
             continue
         shapes.append(_Shape(params, look.version, look.at, look.path))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from kairos_lsp import docparams
-from kairos_lsp.checks.binding import parameters, receiver_dropped
+from kairos_lsp.checks.binding import SELF_NAMES, parameters, receiver_dropped
 from kairos_lsp.checks.model import DOCSTRING_DRIFT, CheckedFile, Fix, Problem, TextEdit
 from kairos_lsp.extract import Symbol
 from kairos_lsp.store import symbol_key
@@ -25,6 +25,8 @@ def docstring_drift(file: CheckedFile) -> list[Problem]:
             continue
         raw = file.source[sym.doc_span[0]:sym.doc_span[1]].decode("utf-8", "replace")
         params = _documentable(sym.kind, [list(p) for p in sym.parameters], sym.signature)
+        if params is None:
+            continue
         drift = docparams.drift(raw, params)
         if drift is None:
             continue
@@ -53,10 +55,12 @@ def docstring_drift(file: CheckedFile) -> list[Problem]:
     return out
 
 
-def _documentable(kind: str, pairs: list, signature: str) -> list[str]:
+def _documentable(kind: str, pairs: list, signature: str) -> list[str] | None:
     """Parameter names as documentation names them (``**kwargs`` keeps its stars), receiver aside."""
     params = parameters(pairs, signature)
-    if kind in ("method", "constructor"):
+    if params is None:
+        return None
+    if kind in ("method", "constructor") and params and params[0].name in SELF_NAMES:
         params = receiver_dropped(params)
     return [p.star + p.name for p in params]
 
@@ -69,8 +73,12 @@ def _seen_change(file: CheckedFile, key: str, kind: str,
              if "parameters" in look.values and "signature" in look.values]
     if len(looks) < 2:
         return [], [], ""
-    earlier = [(look, _documentable(kind, json.loads(look.values["parameters"]), look.values["signature"]))
-               for look in looks]
+    earlier = [(look, names) for look in looks
+               if (names := _documentable(kind, json.loads(look.values["parameters"]), look.values["signature"]))
+               is not None]
+    if len(earlier) < 2:
+        return [], [], ""
+    looks = [look for look, _ in earlier]
     now_names = {n.lstrip("*") for n in earlier[-1][1]}
     once = {n.lstrip("*") for _, names in earlier[:-1] for n in names}
     stale = [n for n in drift.stale if n in once and n not in now_names]

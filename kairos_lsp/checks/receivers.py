@@ -82,6 +82,21 @@ class Receivers:
                 return found
         return None
 
+    def only_parameters(self, receiver: str, scope: str | None) -> bool:
+        """``x`` is bound, if at all, only as parameters without a type: nothing says what it is."""
+        found = self._bindings(receiver, scope)
+        return all(b.parameter and b.type is None for b in found or ())
+
+    def _bindings(self, receiver: str, scope: str | None) -> list[NameBinding] | None:
+        parts = receiver.split(".")
+        found: list[NameBinding] | None = None
+        if len(parts) == 1 and parts[0] not in _RECEIVERS:
+            found = self.local(parts[0], scope)
+        elif len(parts) == 2 and parts[0] in _RECEIVERS and scope:
+            owner = self.owner_class(scope)
+            found = self._attributes.get((owner, parts[1])) if owner else None
+        return found
+
     def class_of(self, receiver: str, scope: str | None) -> str | None:
         """The class (as the file names it) of ``x`` or ``self.x`` / ``this.x``; None when unsure."""
         parts = receiver.split(".")
