@@ -25,17 +25,19 @@ def references(file: CheckedFile, calls: list[CallSite], imports: list[ImportedN
     out = []
     for key, (target, spans, imported) in gone.items():
         old = key.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+        old_path = key.split(":", 2)[1]
+        when = _when_gone(file, key)
         fix = None
         if target.successor is not None:
             new_path, new = target.successor.split(":", 2)[1], target.successor.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
             if target.via == "renamed_to":
-                code, message = RENAMED_SYMBOL, f"`{old}` was renamed to `{new}`"
+                code, message = RENAMED_SYMBOL, f"`{old}` was renamed to `{new}`{when} ({old_path})"
                 fix = _rename_fix(old, new, spans, imported)
             else:
-                code, message = RENAMED_SYMBOL, f"`{old}` moved to `{new_path}`"
-                fix = _move_fix(file, key.split(":", 2)[1], new_path, new, old, spans, imported)
+                code, message = RENAMED_SYMBOL, f"`{old}` moved to `{new_path}`{when} (from `{old_path}`)"
+                fix = _move_fix(file, old_path, new_path, new, old, spans, imported)
         else:
-            code, message = MISSING_SYMBOL, f"`{old}` no longer exists (it was deleted from `{key.split(':', 2)[1]}`)"
+            code, message = MISSING_SYMBOL, f"`{old}` no longer exists: it was deleted from `{old_path}`{when}"
         if code == RENAMED_SYMBOL and target.via != "renamed_to" and imported and new == old:
             # Moved under the same name: fixing the import fixes the calls made through it.
             local = {i.alias or i.name for i in imported}
@@ -46,6 +48,12 @@ def references(file: CheckedFile, calls: list[CallSite], imports: list[ImportedN
                 problem.fixes.append(fix)
             out.append(problem)
     return out
+
+
+def _when_gone(file: CheckedFile, key: str) -> str:
+    """`` on 2026-12-01 14:50 UTC``: when the memory last saw ``key`` defined."""
+    looks = file.knowledge.looks(key, ("kind",))
+    return f" on {looks[-1].at[:16].replace('T', ' ')} UTC" if looks and not looks[-1].values else ""
 
 
 def _rename_fix(old: str, new: str, calls: list[Span], imported: list[ImportedName]) -> Fix:
