@@ -1,0 +1,266 @@
+"""``stale-call`` abstains where its callee is not resolved with certainty, or where
+something it does not model may change what the callee takes.
+
+Each test builds a history the memory saw change (scan, dream, rewrite the callee,
+scan and dream again) twice: once with the feature that must make the check abstain,
+once without it (the control), which must be flagged, so that every test can fail.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kairos_lsp.checks import check_file
+from kairos_lsp.config import Settings
+from kairos_lsp.dream import dream
+from kairos_lsp.extract import parse
+from kairos_lsp.knowledge import Knowledge
+from kairos_lsp.scan import scan_workspace
+from kairos_lsp.store import Store
+
+
+def workspace(root: Path, files: dict[str, str]) -> Knowledge:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    store = Store(root / ".kairos" / "memory.db")
+    scan_workspace(root, store, Settings())
+    return Knowledge(store)
+
+
+def rewrite(knowledge: Knowledge, root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (root / rel).write_text(text)
+    scan_workspace(root, knowledge.store, Settings())
+    dream(knowledge.store, trigger="test")
+
+
+def problems(knowledge: Knowledge, root: Path, rel: str, language: str = "python"):
+    source = (root / rel).read_bytes()
+    return check_file(knowledge, rel, language, source, parse(source, language))
+
+
+def stale(root: Path, before: dict[str, str], after: dict[str, str], rel: str,
+          language: str = "python") -> list[str]:
+    """The lines of ``rel`` flagged ``stale-call`` once ``before`` became ``after``."""
+    root.mkdir()
+    knowledge = workspace(root, before)
+    dream(knowledge.store, trigger="test")
+    assert [p for p in problems(knowledge, root, rel, language) if p.code == "stale-call"] == []
+    rewrite(knowledge, root, after)
+    lines = (root / rel).read_text().split("\n")
+    return sorted(lines[p.start[0]].strip() for p in problems(knowledge, root, rel, language)
+                  if p.code == "stale-call")
+
+
+def grows(tmp_path: Path, lib: str, caller: str, name: str, rel: str = "lib.py", use: str = "use.py",
+          old: str = "(a)", new: str = "(a, b)", language: str = "python") -> list[str]:
+    """``lib`` whose first ``old`` becomes ``new`` (a required parameter added), called by ``caller``."""
+    before = {rel: lib} if use == rel else {rel: lib, use: caller}
+    return stale(tmp_path / name, before, {rel: lib.replace(old, new, 1)}, use, language)
+
+
+# -- 1. overloads and redefinitions ---------------------------------------------------------------
+
+OVERLOADED = "{imp}\n\n@{o}\ndef f(a: int) -> int: ...\n@{o}\ndef f(a: str) -> str: ...\ndef f(a):\n    return a\n"
+
+
+@pytest.mark.parametrize("imp,o", [("import typing", "typing.overload"), ("from typing import overload", "overload")])
+def test_typing_overloads_are_not_judged(tmp_path, imp, o):
+    caller = "from lib import f\n\nf(1)\n"
+    lib = OVERLOADED.format(imp=imp, o=o)
+    after = {"lib.py": lib.replace("(a: int)", "(a: int, b: int)").replace("(a: str)", "(a: str, b: str)")
+             .replace("(a)", "(a, b)")}
+    assert stale(tmp_path / "overloads", {"lib.py": lib, "use.py": caller}, after, "use.py") == []
+    assert grows(tmp_path, "def f(a):\n    return a\n", caller, "control") == ["f(1)"]
+
+
+def test_a_redefined_function_is_not_judged(tmp_path):
+    caller = "from lib import f\n\nf(1)\n"
+    lib = "def f(a):\n    return a\n\n\ndef f(a):\n    return a\n"  # keys f and f~2
+    after = {"lib.py": lib.replace("def f(a)", "def f(a, b)")}
+    assert stale(tmp_path / "twice", {"lib.py": lib, "use.py": caller}, after, "use.py") == []
+    assert grows(tmp_path, "def f(a):\n    return a\n", caller, "control") == ["f(1)"]
+
+
+TS_OVERLOADED = ("export function f(a: string): string;\nexport function f(a: number): number;\n"
+                 "export function f(a: any): any {\n  return a;\n}\n")
+TS_CONSTRUCTORS = ("export class C {\n  constructor(a: string);\n  constructor(a: number);\n"
+                   "  constructor(a: any) {}\n}\n")
+
+
+@pytest.mark.parametrize("lib,call,control", [
+    (TS_OVERLOADED, "f(1)", "export function f(a: any): any {\n  return a;\n}\n"),
+    (TS_CONSTRUCTORS, "new C(1)", "export class C {\n  constructor(a: any) {}\n}\n"),
+])
+def test_typescript_overload_signatures_are_not_judged(tmp_path, lib, call, control):
+    caller = f"import {{ f, C }} from './lib';\n{call};\n"
+    ts = dict(rel="lib.ts", use="use.ts", old="(a: any)", new="(a: any, b: any)", language="typescript")
+    after = {"lib.ts": lib.replace("(a: string)", "(a: string, b: any)").replace("(a: number)", "(a: number, b: any)")
+             .replace("(a: any)", "(a: any, b: any)")}
+    assert stale(tmp_path / "overloads", {"lib.ts": lib, "use.ts": caller}, after, "use.ts", "typescript") == []
+    assert grows(tmp_path, control, caller, "control", **ts) == [f"{call};"]
+
+
+# -- 2. decorators --------------------------------------------------------------------------------
+
+DECORATED = ("import functools\nimport click\n\n\ndef my_decorator(fn):\n    return fn\n\n\n"
+             "class Tools:\n    {deco}\n    def run(a):\n        return a\n\n\n{deco}\ndef f(a):\n    return a\n")
+
+
+@pytest.mark.parametrize("deco,judged", [
+    ("@my_decorator", False), ("@click.command()", False),
+    ("@functools.lru_cache", True), ("@functools.lru_cache(maxsize=None)", True), ("@staticmethod", True),
+])
+def test_decorators_that_may_change_the_signature_are_not_judged(tmp_path, deco, judged):
+    caller = "from lib import f, Tools\n\nf(1)\nTools.run(1)\n"
+    found = grows(tmp_path, DECORATED.format(deco=deco), caller, "decorated", old="def run(a)", new="def run(a, b)")
+    found += grows(tmp_path, DECORATED.format(deco=deco), caller, "decorated_f", old="def f(a)", new="def f(a, b)")
+    # Tools.run without @staticmethod is an unbound method called by hand: never judged.
+    assert found == ["Tools.run(1)"] * (deco == "@staticmethod") + ["f(1)"] * judged
+    if not judged:  # control: the same history without the decorator
+        plain = DECORATED.format(deco="").replace("    \n", "")
+        assert grows(tmp_path, plain, caller, "control", old="def f(a)", new="def f(a, b)") == ["f(1)"]
+
+
+# -- 3. partial and __call__ ----------------------------------------------------------------------
+
+def test_partial_and_call_operator_are_not_judged(tmp_path):
+    lib = "def f(a, b):\n    return a\n\n\nclass Thing:\n    def __call__(self, x):\n        return x\n"
+    caller = ("from functools import partial\nfrom lib import f, Thing\n\n\ndef use():\n    g = partial(f, 1)\n"
+              "    g(2)\n    obj = Thing()\n    obj(1)\n    f(1, 2)\n    obj.__call__(1)\n")  # the last two: controls
+    after = {"lib.py": lib.replace("(a, b)", "(a, b, c)").replace("(self, x)", "(self, x, y)")}
+    found = stale(tmp_path / "w", {"lib.py": lib, "use.py": caller}, after, "use.py")
+    assert found == ["f(1, 2)", "obj.__call__(1)"]
+
+
+# -- 4. generated and inherited constructors ------------------------------------------------------
+
+OWN_INIT = "class C{base}:\n    def __init__(self, a):\n        self.a = a\n"
+HEAD = "import attr\nimport attrs\nfrom dataclasses import dataclass\nfrom ext import SomeExternal\n\n\n"
+
+
+@pytest.mark.parametrize("before,after", [
+    ("@dataclass\n" + OWN_INIT, None),
+    ("@attr.s\n" + OWN_INIT, None),
+    ("@attrs.define\n" + OWN_INIT, None),
+    ("@dataclass\nclass C:\n    a: int\n", "@dataclass\nclass C:\n    a: int\n    b: int\n"),
+    (OWN_INIT.format(base="(SomeExternal)"), "class C(SomeExternal):\n    pass\n"),  # now inherits
+    (OWN_INIT + "\n    def __new__(cls, *args):\n        return super().__new__(cls)\n", None),
+], ids=["dataclass", "attr.s", "attrs.define", "dataclass-fields", "inherits-external", "__new__"])
+def test_constructors_not_modelled_are_not_judged(tmp_path, before, after):
+    caller = "from lib import C\n\nC(1)\n"
+    before = HEAD + before.replace("{base}", "")
+    after = HEAD + after if after else before.replace("(self, a)", "(self, a, b)")
+    assert stale(tmp_path / "w", {"lib.py": before, "use.py": caller}, {"lib.py": after}, "use.py") == []
+    control = HEAD + OWN_INIT.format(base="")
+    assert grows(tmp_path, control, caller, "control", old="(self, a)", new="(self, a, b)") == ["C(1)"]
+
+
+# -- 5. imports rebound per scope -----------------------------------------------------------------
+
+def test_an_import_rebound_in_another_scope_is_not_judged(tmp_path):
+    one = "def one():\n    from .a import x as f\n    return f(1)\n"
+    two = "\n\ndef two():\n    from .b import y as f\n    return f(2)\n"
+    libs = {"pkg/__init__.py": "", "pkg/a.py": "def x(a):\n    return a\n", "pkg/b.py": "def y(a):\n    return a\n"}
+    after = {"pkg/a.py": "def x(a, b):\n    return a\n", "pkg/b.py": "def y(a, b):\n    return a\n"}
+    assert stale(tmp_path / "both", {**libs, "pkg/use.py": one + two}, after, "pkg/use.py") == []
+    assert stale(tmp_path / "control", {**libs, "pkg/use.py": one}, after, "pkg/use.py") == ["return f(1)"]
+
+
+# -- 6. local names shadowing the callee ----------------------------------------------------------
+
+@pytest.mark.parametrize("body", [
+    "def g({n}):\n    helper(1)\n",                                      # a parameter
+    "def g():\n    {n} = print\n    helper(1)\n",                         # an assignment
+    "def g(p):\n    {n}, other = p\n    helper(1)\n",                     # tuple unpacking
+    "def g(fs):\n    if ({n} := fs[0]):\n        helper(1)\n",            # an assignment expression
+    "def g(fs):\n    return map(lambda {n}: helper(1), fs)\n",            # a lambda's parameter
+    "def g(fs):\n    return [helper(1) for {n} in fs]\n",                 # a comprehension's variable
+], ids=["parameter", "assignment", "tuple-unpacking", "walrus", "lambda", "comprehension"])
+def test_a_local_name_shadowing_an_import_is_not_judged(tmp_path, body):
+    lib = "def helper(a):\n    return a\n"
+    head = "from lib import helper\n\n\n"
+    assert grows(tmp_path, lib, head + body.format(n="helper"), "shadowed") == []
+    flagged = grows(tmp_path, lib, head + body.format(n="other"), "control")  # the import is called
+    assert len(flagged) == 1 and "helper(1)" in flagged[0]
+
+
+def test_a_nested_function_shadows_the_module_level_callee(tmp_path):
+    module = "def helper(a):\n    return a\n\n\ndef g():\n{inner}    return helper(1)\n"
+    inner = "    def helper(x):\n        return x\n\n"
+    assert grows(tmp_path, module.format(inner=inner), "", "nested", use="lib.py") == []
+    assert grows(tmp_path, module.format(inner=""), "", "control", use="lib.py") == ["return helper(1)"]
+
+
+# -- 7. receivers of unknown class ----------------------------------------------------------------
+
+def test_only_untyped_parameters_reach_the_one_class_defining_a_method(tmp_path):
+    lib = "class Client:\n    def send(self, r):\n        return r\n"
+    caller = ("from clients import make_client, registry\n\n\ndef a():\n    x = make_client()\n    x.send('call')\n\n\n"
+              "def c():\n    x = registry['c']\n    x.send('item')\n\n\ndef d(xs):\n    for x in xs:\n"
+              "        x.send('loop')\n\n\ndef b(x):\n    x.send('parameter')\n")  # only b is judged
+    assert grows(tmp_path, lib, caller, "w", old="(self, r)", new="(self, r, timeout)") == ["x.send('parameter')"]
+
+
+@pytest.mark.parametrize("name", ["get", "append", "__enter__"])
+def test_method_names_of_the_language_own_types_are_not_judged_by_name(tmp_path, name):
+    lib = "class Box:\n    def {}(self, r):\n        return r\n"
+    caller = "def b(x):\n    x.{}(1)\n"
+    change = dict(old="(self, r)", new="(self, r, more)")
+    assert grows(tmp_path, lib.format(name), caller.format(name), "builtin", **change) == []
+    assert grows(tmp_path, lib.format("stow"), caller.format("stow"), "control", **change) == ["x.stow(1)"]
+
+
+def test_a_method_of_a_function_local_class_is_not_judged_by_name(tmp_path):
+    local = "def factory():\n    class Local:\n        def ping(self, r):\n            return r\n    return Local()\n"
+    top = "class Local:\n    def ping(self, r):\n        return r\n"
+    caller = "def b(x):\n    x.ping(1)\n"
+    change = dict(old="(self, r)", new="(self, r, more)")
+    assert grows(tmp_path, local, caller, "local", **change) == []
+    assert grows(tmp_path, top, caller, "control", **change) == ["x.ping(1)"]
+
+
+# -- 8. a signature too long to be stored whole ---------------------------------------------------
+
+def test_a_signature_cut_short_is_not_judged(tmp_path):
+    rest = ", ".join(f"option_number_{i:02}: dict[str, list[tuple[int, str]]] | None = None" for i in range(30))
+    lib = "def f(a, {}):\n    return a\n"
+    caller = "from lib import f\n\nf(1)\n"
+    assert len(rest) > 400
+    change = dict(old="(a, ", new="(a, b, ")  # b: a required parameter, before the cut
+    assert grows(tmp_path, lib.format(rest), caller, "long", **change) == []
+    assert grows(tmp_path, lib.format("option_number_00=None"), caller, "control", **change) == ["f(1)"]
+
+
+# -- 9. spread arguments --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("language,lib,call,control,old,new", [
+    ("python", "def f(a):\n    return a\n", "f(*args)", "f(1)", "(a)", "(a, b)"),
+    ("python", "def f(a):\n    return a\n", "f(**kw)", "f(1)", "(a)", "(a, b)"),
+    ("python", "def f(a):\n    return a\n", "f(1, *args)", "f(1)", "(a)", "(a, b)"),
+    ("typescript", "export function f(a: number): number {\n  return a;\n}\n", "f(...xs);", "f(1);",
+     "(a: number)", "(a: number, b: number)"),
+])
+def test_spread_arguments_are_never_judged(tmp_path, language, lib, call, control, old, new):
+    python = language == "python"
+    head = ("from lib import f\n\nargs, kw = [1], {'a': 1}\n" if python
+            else "import { f } from './lib';\nconst xs = [1];\n")
+    files = dict(rel="lib.py" if python else "lib.ts", use="use.py" if python else "use.ts",
+                 old=old, new=new, language=language)
+    assert grows(tmp_path, lib, f"{head}{call}\n", "spread", **files) == []
+    assert grows(tmp_path, lib, f"{head}{control}\n", "control", **files) == [control]
+
+
+# -- code as first scanned ------------------------------------------------------------------------
+
+def test_mismatched_calls_in_code_as_first_scanned_raise_nothing(tmp_path):
+    knowledge = workspace(tmp_path, {
+        "lib.py": "def f(a, b):\n    return a\n\n\nclass C:\n    def __init__(self, a, b):\n        self.a = a\n",
+        "use.py": "from lib import f, C\n\nf(1)\nf(1, 2, 3)\nf(1, c=2)\nC(1)\n",
+    })
+    assert problems(knowledge, tmp_path, "use.py") == []
+    dream(knowledge.store, trigger="test")
+    assert problems(knowledge, tmp_path, "use.py") == []
