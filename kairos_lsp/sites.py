@@ -81,6 +81,7 @@ class NameBinding:
     annotated: bool
     at: Point
     parameter: bool = False  # a parameter (typed or not), not an assignment
+    module: bool = False  # bound at module level wherever it is written (``global x``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +120,7 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
         elif "call.spread" in match:
             args_id = match["call.spread"][0].parent.id
             spreads[args_id] = spreads.get(args_id, 0) + 1
-        elif "bind.name" in match or "bind.attr" in match:
+        elif "bind.name" in match or "bind.attr" in match or "bind.global" in match:
             binding = _binding(match)
             if binding is not None:
                 found.bindings.append(binding)
@@ -149,14 +150,14 @@ def _call(callee: Node, args: Node, keywords, spreads: int) -> CallSite:
 _OPTIONAL = re.compile(r"^(?:typing\.)?Optional\[(.+)\]$")
 _CONSTRUCTED = ("call", "new_expression")
 _PARAMETERS = ("parameters", "default_parameter", "typed_parameter", "typed_default_parameter",
-               "required_parameter", "optional_parameter")
+               "required_parameter", "optional_parameter", "lambda_parameters")
 
 
 def _binding(match: dict) -> NameBinding | None:
     receiver = match.get("bind.self")
     if receiver and _text(receiver[0]) != "self":
         return None
-    node = (match.get("bind.name") or match.get("bind.attr"))[0]
+    node = (match.get("bind.name") or match.get("bind.attr") or match.get("bind.global"))[0]
     annotation, value = match.get("bind.type"), match.get("bind.value")
     kind = None
     if annotation:
@@ -166,7 +167,7 @@ def _binding(match: dict) -> NameBinding | None:
         kind = class_named(_text(made)) if made is not None else None
     parameter = node.parent is not None and node.parent.type in _PARAMETERS
     return NameBinding(_text(node), "bind.attr" in match, kind, bool(annotation), tuple(node.start_point),
-                       parameter)
+                       parameter, "bind.global" in match)
 
 
 def class_named(text: str) -> str | None:

@@ -377,3 +377,18 @@ def test_a_one_line_doc_comment_that_grows_keeps_its_indentation(tmp_path):
     lines = fixed.split("\n")
     assert all(line.startswith("  ") for line in lines[1:lines.index("  add(sku: string, quantity: number): void {}")])
     assert "@param quantity" in fixed and not parse(fixed.encode(), "typescript").root_node.has_error
+
+
+def test_a_receiver_bound_at_module_level_is_judged(tmp_path):
+    """`obj = Thing()` at module level is a constant symbol of its own, not a scope: `obj.ping()` below
+    it still knows obj's class; an import alias at module level keeps resolving through imports."""
+    knowledge = workspace(tmp_path, {
+        "thing.py": "class Thing:\n    def ping(self, times=1):\n        return times\n",
+        "app.py": "import thing as t\nfrom thing import Thing\n\nobj = Thing()\nobj.ping(2)\nt.Thing().ping(3)\n"
+                  "value = obj.ping()\n",
+    })
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"thing.py": "class Thing:\n    def ping(self, times, loud):\n"
+                                              "        return times\n"})
+    found = [(p.code, p.start[0]) for p in problems(knowledge, tmp_path, "app.py")]
+    assert found == [("stale-call", 4), ("stale-call", 6)]

@@ -18,6 +18,7 @@ from kairos_lsp.sites import NameBinding
 
 _RECEIVERS = ("self", "this")
 _CLASS_KINDS = ("class", "interface")
+_SCOPES = ("function", "method", "constructor", "class", "interface")
 
 # Methods of the languages' own types: a call of one of these names is as likely
 # to be on a str, a list or a Promise as on the one workspace class that defines it.
@@ -50,8 +51,11 @@ class Receivers:
         self._classes = {s.qualname for s in file.symbols[1:] if s.kind in _CLASS_KINDS}
         self._locals: dict[tuple[str, str], list[NameBinding]] = {}
         self._attributes: dict[tuple[str, str], list[NameBinding]] = {}
+        scopes = [s for s in file.symbols[1:] if s.kind in _SCOPES]
         for binding in bindings:
-            scope = file.scope(binding.at) or ""
+            # A module-level assignment is a symbol of its own (a constant), not a scope.
+            inside = [s for s in scopes if s.start <= binding.at <= s.end] if not binding.module else []
+            scope = max(inside, key=lambda s: s.start).qualname if inside else ""
             if binding.attribute:
                 owner = self.owner_class(scope)
                 if owner is not None:
@@ -88,6 +92,7 @@ class Receivers:
         return all(b.parameter and b.type is None for b in found or ())
 
     def _bindings(self, receiver: str, scope: str | None) -> list[NameBinding] | None:
+        """The bindings of ``x`` or ``self.x`` / ``this.x`` seen from ``scope``."""
         parts = receiver.split(".")
         found: list[NameBinding] | None = None
         if len(parts) == 1 and parts[0] not in _RECEIVERS:

@@ -26,3 +26,13 @@
   right: (_) @bind.value)
 (for_statement left: (identifier) @bind.name)
 (with_item value: (as_pattern alias: (as_pattern_target (identifier) @bind.name)))
+(pattern_list (identifier) @bind.name)
+(tuple_pattern (identifier) @bind.name)
+(list_pattern (identifier) @bind.name)
+(named_expression name: (identifier) @bind.name)
+(lambda_parameters (identifier) @bind.name)
+(lambda_parameters (default_parameter name: (identifier) @bind.name))
+(for_in_clause left: (identifier) @bind.name)
+(except_clause (as_pattern alias: (as_pattern_target (identifier) @bind.name)))
+; `global f` in a function: its assignments rebind the module's f
+(global_statement (identifier) @bind.global)
