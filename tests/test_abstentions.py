@@ -264,3 +264,19 @@ def test_mismatched_calls_in_code_as_first_scanned_raise_nothing(tmp_path):
     assert problems(knowledge, tmp_path, "use.py") == []
     dream(knowledge.store, trigger="test")
     assert problems(knowledge, tmp_path, "use.py") == []
+
+
+@pytest.mark.parametrize("after,flagged", [
+    # A module-level variable moved into a conditional block still exists: the parse does not see it there.
+    ("import typing\n\nif typing.TYPE_CHECKING:\n    Errors = (ValueError,)\n\n\ndef check(x):\n    return x\n", []),
+    # The control: a function deleted is flagged where it is imported.
+    ("Errors = (ValueError,)\n", ["missing-symbol"]),
+])
+def test_a_variable_that_left_the_parses_view_is_not_called_deleted(tmp_path, after, flagged):
+    knowledge = workspace(tmp_path, {
+        "lib.py": "Errors = (ValueError,)\n\n\ndef check(x):\n    return x\n",
+        "use.py": "from lib import Errors, check\n",
+    })
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"lib.py": after})
+    assert [p.code for p in problems(knowledge, tmp_path, "use.py")] == flagged

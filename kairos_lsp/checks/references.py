@@ -9,6 +9,11 @@ from kairos_lsp.resolve import Gone
 from kairos_lsp.sites import CallSite, ImportedName, Span
 
 
+# What a parse sees defined or not, with certainty: definitions. A module-level variable
+# may live on where the parse does not look (a conditional block, a tuple assignment).
+_DELETABLE = ("function", "method", "class", "interface", "constructor", "type", "macro", "module")
+
+
 def references(file: CheckedFile, calls: list[CallSite], imports: list[ImportedName]) -> list[Problem]:
     resolver = file.knowledge.resolver
     gone: dict[str, tuple[Gone, list[Span], list[ImportedName]]] = {}
@@ -26,7 +31,11 @@ def references(file: CheckedFile, calls: list[CallSite], imports: list[ImportedN
     for key, (target, spans, imported) in gone.items():
         old = key.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
         old_path = key.split(":", 2)[1]
-        when = _when_gone(file, key)
+        looks = file.knowledge.looks(key, ("kind",))
+        when = f" on {looks[-1].at[:16].replace('T', ' ')} UTC" if looks and not looks[-1].values else ""
+        was = next((look.values["kind"] for look in reversed(looks) if look.values), None)
+        if target.successor is None and was not in _DELETABLE:
+            continue  # a variable may still be bound where the parse does not look (`if TYPE_CHECKING:`)
         fix = None
         if target.successor is not None:
             new_path, new = target.successor.split(":", 2)[1], target.successor.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
@@ -38,22 +47,17 @@ def references(file: CheckedFile, calls: list[CallSite], imports: list[ImportedN
                 fix = _move_fix(file, old_path, new_path, new, old, spans, imported)
         else:
             code, message = MISSING_SYMBOL, f"`{old}` no longer exists: it was deleted from `{old_path}`{when}"
-        if code == RENAMED_SYMBOL and target.via != "renamed_to" and imported and new == old:
-            # Moved under the same name: fixing the import fixes the calls made through it.
+        if imported and code == RENAMED_SYMBOL and target.via != "renamed_to" and new == old:
+            # Moved under the same name: the import is the one place to fix;
+            # calls through the name it binds are right again once it is.
             local = {i.alias or i.name for i in imported}
-            spans = [s for s, callee in zip(spans, callees[key]) if callee not in local]
+            spans = [s for s, callee in zip(spans, callees.get(key, [])) if callee not in local]
         for where in [i.name_span for i in imported] + spans:
             problem = Problem(code, "warning", message, where.start, where.end, key)
             if fix is not None:
                 problem.fixes.append(fix)
             out.append(problem)
     return out
-
-
-def _when_gone(file: CheckedFile, key: str) -> str:
-    """`` on 2026-12-01 14:50 UTC``: when the memory last saw ``key`` defined."""
-    looks = file.knowledge.looks(key, ("kind",))
-    return f" on {looks[-1].at[:16].replace('T', ' ')} UTC" if looks and not looks[-1].values else ""
 
 
 def _rename_fix(old: str, new: str, calls: list[Span], imported: list[ImportedName]) -> Fix:
