@@ -9,10 +9,11 @@ every source file. Each warning (``stale-call``, ``renamed-symbol``,
 ``missing-symbol``, ``docstring-drift``) is followed from the commit where it
 first appears to its fate:
 
-* ``fixed at the site``: the flagged line was later edited or removed, and the
+* ``site changed``: the flagged line was later edited or removed, and the
   warning went with it (the authors changed the call the memory pointed at);
-* ``fixed in the callee``: the warning went while the flagged line stayed (the
-  callee took the old form back, e.g. a default for the new parameter);
+* ``cleared elsewhere``: the warning went while the flagged line stayed (the
+  callee took the old form back, e.g. a default for the new parameter; the
+  import a call goes through was fixed; the docstring was completed);
 * ``still there``: flagged at the last commit replayed (a site left broken,
   or a false alarm: the line is printed to judge).
 
@@ -110,7 +111,7 @@ def main() -> int:
             for key, alarm in list(alarms.items()):
                 if alarm.fate == "still there" and key not in now:
                     lines = {line.strip() for line in _read(tree / key[1]).split("\n")}
-                    alarm.fate = "fixed in the callee" if key[2] in lines else "fixed at the site"
+                    alarm.fate = "cleared elsewhere" if key[2] in lines else "site changed"
             for key, message in now.items():
                 if key not in alarms or alarms[key].fate != "still there":
                     alarms[key] = Alarm(key[0], key[1], key[2], message, commit[:10])
@@ -119,7 +120,7 @@ def main() -> int:
     print(file=sys.stderr)
     seconds = time.perf_counter() - started
 
-    fates = ("fixed at the site", "fixed in the callee", "still there")
+    fates = ("site changed", "cleared elsewhere", "still there")
     print(f"{git_dir}: {len(replayed)} commits replayed ({commits[0][:10]}..{commits[-1][:10]}) in {seconds:.0f} s")
     print(f"first scan: {first_scan} warnings (goal 0)")
     print(f"{'code':<16}" + "".join(f"{f:>22}" for f in fates))

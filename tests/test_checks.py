@@ -392,3 +392,21 @@ def test_a_receiver_bound_at_module_level_is_judged(tmp_path):
                                               "        return times\n"})
     found = [(p.code, p.start[0]) for p in problems(knowledge, tmp_path, "app.py")]
     assert found == [("stale-call", 4), ("stale-call", 6)]
+
+
+def test_typescript_receivers_of_known_class_are_judged(tmp_path):
+    """`constructor(private client: Client)` then `this.client.send()`, `const c = new Client()`,
+    a parameter `c: Client`: each call is judged against Client.send once the memory saw it change."""
+    client = "export class Client {{\n  send(body: string{extra}): void {{}}\n}}\n"
+    app = ("import { Client } from './client';\n"
+           "export class Api {\n  constructor(private client: Client) {}\n"
+           "  post(): void { this.client.send('a'); }\n}\n"
+           "export function direct(): void { const c = new Client(); c.send('b'); }\n"
+           "export function given(c: Client): void { c.send('c'); }\n"
+           "export function unknown(c: any): void { c.send('d'); }\n")
+    knowledge = workspace(tmp_path, {"client.ts": client.format(extra=""), "other.ts":
+                                     "export class Other {\n  send(a: number): void {}\n}\n", "app.ts": app})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"client.ts": client.format(extra=", retries: number")})
+    found = [(p.code, p.start[0]) for p in problems(knowledge, tmp_path, "app.ts", "typescript")]
+    assert found == [("stale-call", 3), ("stale-call", 5), ("stale-call", 6)]  # not `c: any` (two classes send)
