@@ -410,3 +410,16 @@ def test_typescript_receivers_of_known_class_are_judged(tmp_path):
     rewrite(knowledge, tmp_path, {"client.ts": client.format(extra=", retries: number")})
     found = [(p.code, p.start[0]) for p in problems(knowledge, tmp_path, "app.ts", "typescript")]
     assert found == [("stale-call", 3), ("stale-call", 5), ("stale-call", 6)]  # not `c: any` (two classes send)
+
+
+def test_a_deleted_symbol_points_at_its_namesake_when_the_dream_could_not_link_them(tmp_path):
+    knowledge = workspace(tmp_path, {
+        "old.py": "class Server:\n    def start(self):\n        return 1\n",
+        "app.py": "from old import Server\n",
+    })
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"old.py": "", "lsp/server.py":  # moved, and rewritten on the way
+            "class Server:\n    def start(self, port):\n        self.port = port\n        return port * 2\n"})
+    found = problems(knowledge, tmp_path, "app.py")
+    assert [p.code for p in found] == ["missing-symbol"]
+    assert "a class `Server` is defined in `lsp/server.py`" in found[0].message

@@ -47,6 +47,10 @@ def references(file: CheckedFile, calls: list[CallSite], imports: list[ImportedN
                 fix = _move_fix(file, old_path, new_path, new, old, spans, imported)
         else:
             code, message = MISSING_SYMBOL, f"`{old}` no longer exists: it was deleted from `{old_path}`{when}"
+            namesakes = [row for row in file.knowledge.store.symbols_named(old)
+                         if row["kind"] == was and row["path"] != old_path and "." not in row["qualname"]]
+            if len(namesakes) == 1:  # moved and changed on the way: the dream did not link them
+                message += f"; a {was} `{old}` is defined in `{namesakes[0]['path']}`"
         if imported and code == RENAMED_SYMBOL and target.via != "renamed_to" and new == old:
             # Moved under the same name: the import is the one place to fix;
             # calls through the name it binds are right again once it is.
