@@ -12,34 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kairos_lsp.checks import check_file
-from kairos_lsp.config import Settings
 from kairos_lsp.dream import dream
-from kairos_lsp.extract import parse
-from kairos_lsp.knowledge import Knowledge
-from kairos_lsp.scan import scan_workspace
-from kairos_lsp.store import Store
-
-
-def workspace(root: Path, files: dict[str, str]) -> Knowledge:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    store = Store(root / ".kairos" / "memory.db")
-    scan_workspace(root, store, Settings())
-    return Knowledge(store)
-
-
-def rewrite(knowledge: Knowledge, root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        (root / rel).write_text(text)
-    scan_workspace(root, knowledge.store, Settings())
-    dream(knowledge.store, trigger="test")
-
-
-def problems(knowledge: Knowledge, root: Path, rel: str, language: str = "python"):
-    source = (root / rel).read_bytes()
-    return check_file(knowledge, rel, language, source, parse(source, language))
+from workspaces import problems, rewrite, workspace
 
 
 def stale(root: Path, before: dict[str, str], after: dict[str, str], rel: str,

@@ -7,43 +7,16 @@ problems are.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
-from kairos_lsp.checks import apply_fix, check_file
+from kairos_lsp.checks import apply_fix
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import dream
 from kairos_lsp.extract import parse
-from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.resolve import Found, Gone
 from kairos_lsp.scan import scan_workspace
-from kairos_lsp.store import Store
-
-
-def workspace(root: Path, files: dict[str, str]) -> Knowledge:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    store = Store(root / ".kairos" / "memory.db")
-    scan_workspace(root, store, Settings())
-    return Knowledge(store)
-
-
-def rewrite(knowledge: Knowledge, root: Path, files: dict[str, str | None]) -> None:
-    for rel, text in files.items():
-        if text is None:
-            (root / rel).unlink()
-        else:
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            (root / rel).write_text(text)
-    scan_workspace(root, knowledge.store, Settings())
-    dream(knowledge.store, trigger="test")
-
-
-def problems(knowledge: Knowledge, root: Path, rel: str, language: str = "python"):
-    source = (root / rel).read_bytes()
-    return check_file(knowledge, rel, language, source, parse(source, language))
+from workspaces import problems, rewrite, workspace
 
 
 PY_FILES = {
