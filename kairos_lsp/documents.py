@@ -34,6 +34,7 @@ from urllib.parse import unquote, urlparse
 from tree_sitter import Parser, Tree
 
 from kairos_lsp.languages import language_for_id, language_for_path, new_parser
+from kairos_lsp.lines import LineIndex
 
 Point = tuple[int, int]
 
@@ -168,7 +169,7 @@ class Document:
         self.version = version
         self.in_workspace = in_workspace
         self.text = _encode(text)
-        self._lines: list[int] | None = None
+        self._lines: LineIndex | None = None
         self._parser: Parser | None = new_parser(language) if language else None
         self.tree: Tree | None = self._parser.parse(self.text) if self._parser else None
 
@@ -208,12 +209,9 @@ class Document:
 
     def _offset(self, line: int, col: int, encoding: str) -> int:
         """Byte offset of an LSP position, clamped to the document (past the end: the end)."""
-        starts = self._line_starts()
-        if line < 0:
-            return 0
-        if line >= len(starts):
-            return len(self.text)
-        return starts[line] + to_byte_col(self.line(line), col, encoding)
+        index = self._index()
+        data = index.line(line)
+        return index.offset((line, to_byte_col(data, col, encoding) if data is not None else 0))
 
     def _apply(self, new: bytes, edit: Edit) -> None:
         self.text = new
@@ -225,25 +223,15 @@ class Document:
 
     @property
     def line_count(self) -> int:
-        return len(self._line_starts())
+        return self._index().count
 
     def line(self, row: int) -> bytes | None:
         """The bytes of line ``row`` without its line ending; None past the end."""
-        starts = self._line_starts()
-        if row < 0 or row >= len(starts):
-            return None
-        end = starts[row + 1] - 1 if row + 1 < len(starts) else len(self.text)
-        data = self.text[starts[row]:end]
-        return data[:-1] if data.endswith(b"\r") else data
+        return self._index().line(row)
 
-    def _line_starts(self) -> list[int]:
+    def _index(self) -> LineIndex:
         if self._lines is None:
-            starts, find = [0], self.text.find
-            at = find(b"\n")
-            while at != -1:
-                starts.append(at + 1)
-                at = find(b"\n", at + 1)
-            self._lines = starts
+            self._lines = LineIndex(self.text)
         return self._lines
 
     def byte_position(self, line: int, col: int, encoding: str = UTF16) -> Point | None:

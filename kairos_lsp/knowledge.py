@@ -17,14 +17,15 @@ import re
 from dataclasses import dataclass, field
 
 from kairos_lsp.dream import cursor, dream_log, facts_for, history, successor
+from kairos_lsp.dream.model import SINGLE_VALUED
 from kairos_lsp.dream.read import decode_value
+from kairos_lsp.keys import qualname_of
 from kairos_lsp.resolve import Found, Resolver, Target
 from kairos_lsp.store import Store
 from kairos_lsp.store.migrations import CALLEE_NAME, IMPORTED_NAME
 
 _WORD = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$]*")
 _DOTTED_TAIL = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$.]*$")
-SINGLE_VALUED = {"kind", "signature", "arity", "parameters", "docstring", "body_hash", "defined_at"}
 # Facts a hover lists: what the dream concluded, beyond what the signature already says.
 INSIGHTS = ("may_handle", "pure", "role", "tested_by", "renamed_from", "moved_from")
 _CALLER_CANDIDATES = 400  # call sites examined per "who calls this" (common names)
@@ -175,7 +176,7 @@ class Knowledge:
         for subject, callee, path in rows[:_CALLER_CANDIDATES]:
             if subject in seen or subject == key:
                 continue
-            scope = subject.split(":", 2)[2] if subject.count(":") >= 2 else None
+            scope = qualname_of(subject) or None
             target = self.resolver.lookup(path, callee, scope)
             if isinstance(target, Found) and target.key == key:
                 seen.add(subject)

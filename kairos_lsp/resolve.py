@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from kairos_lsp.languages import language_named
-from kairos_lsp.store import Store, symbol_key
+from kairos_lsp.keys import path_of, qualname_of, symbol_key
+from kairos_lsp.store import Store
 
 _MAX_DEPTH = 6  # re-export chains longer than this are not followed
 _ES_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
@@ -210,7 +211,7 @@ class Resolver:
         for base in self._bases(path, cls):
             target = self.lookup(path, base, cls) if depth < _MAX_DEPTH else None
             if isinstance(target, Found):
-                base_path, base_qualname = target.key.split(":", 2)[1:]
+                base_path, base_qualname = path_of(target.key), qualname_of(target.key)
                 found = self._symbol(base_path, f"{base_qualname}.{member}", depth + 1)
                 if isinstance(found, Found):
                     return found

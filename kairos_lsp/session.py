@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import multiprocessing
 import os
 import shutil
 import tempfile
@@ -51,11 +50,8 @@ from kairos_lsp.reextract import reextract
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.scan import IgnoreRules, ScanReport, content_hash, observe_file, record_buffer, scan_workspace
 from kairos_lsp.store import FileObservation, Store, StoreError, store_path
+from kairos_lsp.workers import START_METHOD
 
-# The first scan of a big workspace uses every core, in worker processes started
-# by a fork server (forking a threaded process is unsafe); a stop request waits
-# only for the few chunks in flight.
-SCAN_START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 Log = Callable[[str, str], None]  # (level: error|warning|info, one-line message)
 # Called on the event loop with (uri, the exact text checked, its problems).
@@ -398,7 +394,7 @@ class Session:
                     self.root, store, self.settings, progress=progress.report,
                     on_skip=lambda path, reason: skipped.append(f"{path} ({reason})"),
                     should_stop=lambda: self._stop.is_set() or progress.cancelled(),
-                    start_method=SCAN_START_METHOD)
+                    start_method=START_METHOD)
             finally:
                 store.close()
         except Exception as exc:  # noqa: BLE001 - the server carries on without a scan

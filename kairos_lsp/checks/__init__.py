@@ -26,11 +26,12 @@ from kairos_lsp.checks.calls import stale_calls
 from kairos_lsp.checks.docs import docstring_drift
 from kairos_lsp.checks.failures import recent_failures
 from kairos_lsp.checks.model import (DOCSTRING_DRIFT, MISSING_SYMBOL, RECENT_FAILURE, RENAMED_SYMBOL, STALE_CALL,
-                                     CheckedFile, Fix, Point, Problem, TextEdit)
+                                     CheckedFile, Fix, Problem, TextEdit)
 from kairos_lsp.checks.receivers import Receivers
 from kairos_lsp.checks.references import references
 from kairos_lsp.extract import extract_tree
 from kairos_lsp.knowledge import Knowledge
+from kairos_lsp.lines import LineIndex
 from kairos_lsp.sites import CallSite, find_sites
 
 __all__ = ["check_file", "unfit_calls", "apply_fix", "Problem", "Fix", "TextEdit", "CheckedFile", "STALE_CALL",
@@ -71,15 +72,7 @@ def apply_fix(source: bytes, fix: Fix) -> bytes:
     >>> apply_fix(b"f(a)\\n", Fix("t", [TextEdit((0, 3), (0, 3), ", b=...")]))
     b'f(a, b=...)\\n'
     """
-    starts = [0]
-    at = source.find(b"\n")
-    while at != -1:
-        starts.append(at + 1)
-        at = source.find(b"\n", at + 1)
-
-    def offset(point: Point) -> int:
-        return starts[point[0]] + point[1] if point[0] < len(starts) else len(source)
-
-    for edit in sorted(fix.edits, key=lambda e: e.start, reverse=True):
-        source = source[:offset(edit.start)] + edit.text.encode() + source[offset(edit.end):]
+    index = LineIndex(source)
+    for edit in sorted(fix.edits, key=lambda e: e.start, reverse=True):  # offsets of the original text
+        source = source[:index.offset(edit.start)] + edit.text.encode() + source[index.offset(edit.end):]
     return source

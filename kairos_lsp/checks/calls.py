@@ -30,7 +30,7 @@ from kairos_lsp.checks.receivers import Receivers, builtin_method
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.resolve import Found
 from kairos_lsp.sites import Argument, CallSite, Span
-from kairos_lsp.store import symbol_key
+from kairos_lsp.keys import symbol_key
 
 # Decorators known to keep a function's signature; any other may change it.
 _KEEPS_SIGNATURE = {"staticmethod", "classmethod", "functools.lru_cache", "lru_cache", "cache",

@@ -15,7 +15,7 @@ from kairos_lsp import docparams
 from kairos_lsp.checks.binding import SELF_NAMES, parameters, receiver_dropped
 from kairos_lsp.checks.model import DOCSTRING_DRIFT, CheckedFile, Fix, Problem, TextEdit
 from kairos_lsp.extract import Symbol
-from kairos_lsp.store import symbol_key
+from kairos_lsp.keys import symbol_key
 
 
 def docstring_drift(file: CheckedFile) -> list[Problem]:

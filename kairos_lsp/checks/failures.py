@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kairos_lsp.checks.model import RECENT_FAILURE, CheckedFile, Problem
-from kairos_lsp.store import symbol_key
+from kairos_lsp.keys import symbol_key
 
 
 def recent_failures(file: CheckedFile) -> list[Problem]:

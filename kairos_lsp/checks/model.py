@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from kairos_lsp.extract import Symbol
 from kairos_lsp.knowledge import Knowledge
+from kairos_lsp.lines import LineIndex
 
 Point = tuple[int, int]  # (row, UTF-8 byte column)
 
@@ -51,6 +52,7 @@ class CheckedFile:
     language: str
     source: bytes
     symbols: list[Symbol]
+    _index: LineIndex | None = field(default=None, repr=False)
 
     def scope(self, at: Point) -> str | None:
         """The qualified name of the innermost symbol holding ``at``."""
@@ -58,5 +60,6 @@ class CheckedFile:
         return max(inside, key=lambda s: s.start).qualname if inside else None
 
     def point(self, offset: int) -> Point:
-        line_start = self.source.rfind(b"\n", 0, offset) + 1
-        return (self.source.count(b"\n", 0, offset), offset - line_start)
+        if self._index is None:
+            self._index = LineIndex(self.source)
+        return self._index.point(offset)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 
 from kairos_lsp.checks.model import MISSING_SYMBOL, RENAMED_SYMBOL, CheckedFile, Fix, Problem, TextEdit
+from kairos_lsp.keys import name_of, path_of
 from kairos_lsp.resolve import Gone
 from kairos_lsp.sites import CallSite, ImportedName, Span
 
@@ -29,8 +30,7 @@ def references(file: CheckedFile, calls: list[CallSite], imports: list[ImportedN
             callees.setdefault(target.key, []).append(call.callee)
     out = []
     for key, (target, spans, imported) in gone.items():
-        old = key.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
-        old_path = key.split(":", 2)[1]
+        old, old_path = name_of(key), path_of(key)
         looks = file.knowledge.looks(key, ("kind",))
         when = f" on {looks[-1].at[:16].replace('T', ' ')} UTC" if looks and not looks[-1].values else ""
         was = next((look.values["kind"] for look in reversed(looks) if look.values), None)
@@ -38,7 +38,7 @@ def references(file: CheckedFile, calls: list[CallSite], imports: list[ImportedN
             continue  # a variable may still be bound where the parse does not look (`if TYPE_CHECKING:`)
         fix = None
         if target.successor is not None:
-            new_path, new = target.successor.split(":", 2)[1], target.successor.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+            new_path, new = path_of(target.successor), name_of(target.successor)
             if target.via == "renamed_to":
                 code, message = RENAMED_SYMBOL, f"`{old}` was renamed to `{new}`{when} ({old_path})"
                 fix = _rename_fix(old, new, spans, imported)

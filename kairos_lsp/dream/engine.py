@@ -21,9 +21,10 @@ from kairos_lsp.dream import links, merge, promote, tested
 from kairos_lsp.dream.ahead import BASE, WAIT_READY, Ahead, Prepared, Share, start
 from kairos_lsp.dream.lock import lock_for
 from kairos_lsp.dream.model import (FACT_COLUMNS, OBSERVED_COLUMNS, OBSERVED_FROM, SINGLE_VALUED, Counts,
-                                    Fact, Version, name_of)
+                                    Fact, Version)
 from kairos_lsp.dream.state import GoneBodies, State
 from kairos_lsp.dream.summary import Lookup, SummaryCache, cache_key, first_sentence, parameter_names, summarize
+from kairos_lsp.keys import name_of
 from kairos_lsp.store import Store, now
 
 BATCH = 5000

@@ -19,7 +19,8 @@ the symbol to its new key.
 
 from __future__ import annotations
 
-from kairos_lsp.dream.model import CAME_FROM, GONE_TO, Fact, Version, name_of, path_of, qualname_of
+from kairos_lsp.dream.model import CAME_FROM, GONE_TO, Fact, Version
+from kairos_lsp.keys import name_of, path_of, qualname_of
 from kairos_lsp.dream.state import State
 
 _COMPATIBLE = {"method": "callable", "function": "callable"}

@@ -12,8 +12,8 @@ Statuses: ``tentative`` and ``firm`` are *current* (live); ``superseded`` and
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
 
 LIVE = ("tentative", "firm")
 
@@ -131,23 +131,3 @@ class Version:
     last: int = 0
     count: int = 0
     subject: str = ""  # the subject of its first observation
-
-
-def path_of(subject: str) -> str:
-    """``python:src/a.py:Cls.m`` -> ``src/a.py``."""
-    parts = subject.split(":", 2)
-    return parts[1] if len(parts) > 1 else ""
-
-
-@functools.lru_cache(maxsize=1 << 16)  # a dream asks for the same subjects' names several times
-def name_of(subject: str) -> str:
-    parts = subject.split(":", 2)
-    if len(parts) < 3 or not parts[2]:
-        stem = parts[1].rsplit("/", 1)[-1] if len(parts) > 1 else subject
-        return stem.split(".", 1)[0]
-    return parts[2].rsplit(".", 1)[-1].split("~", 1)[0]
-
-
-def qualname_of(subject: str) -> str:
-    parts = subject.split(":", 2)
-    return parts[2] if len(parts) > 2 else ""

@@ -30,7 +30,8 @@ import json
 import operator
 import re
 
-from kairos_lsp.dream.model import Fact, Version, name_of
+from kairos_lsp.dream.model import Fact, Version
+from kairos_lsp.keys import name_of, qualname_of
 from kairos_lsp.dream.state import State
 
 WIDELY = 10
@@ -254,7 +255,7 @@ def derive(subject: str, view: dict[str, list[Fact]], callers: int,
             add("role", "entry point", "name", name, anchor)
         for head, oid in entry_decorators:
             add("role", "entry point", "decorators", head, oid)
-        if "." not in subject.split(":", 2)[-1] and name in module_calls and ("role", "entry point") in out:
+        if "." not in qualname_of(subject) and name in module_calls and ("role", "entry point") in out:
             add("role", "entry point", "module", name, anchor)
     if kind != "module" and not name.startswith("__") and callers >= WIDELY:
         add("role", "widely called", "callers", f">= {WIDELY} call sites", anchor)

@@ -85,7 +85,7 @@ def predecessors(store: Store, subject: str) -> list[tuple[str, str]]:
     chain, seen, key = [], {subject}, subject
     while True:
         row = store.db.execute(
-            f"SELECT object, predicate FROM facts WHERE subject = ? AND predicate IN (?, ?) "
+            "SELECT object, predicate FROM facts WHERE subject = ? AND predicate IN (?, ?) "
             "ORDER BY (status IN ('tentative', 'firm')) DESC, id DESC LIMIT 1", (key, *CAME_FROM)).fetchone()
         if row is None or row[0] in seen:
             return chain

@@ -28,6 +28,7 @@ from typing import Callable
 
 from kairos_lsp.dream.engine import DreamReport, dream, pending
 from kairos_lsp.store import Store
+from kairos_lsp.workers import START_METHOD
 
 
 class IdleDreamer:
@@ -156,9 +157,7 @@ class IdleDreamer:
 
 # -- the worker process -------------------------------------------------------------
 
-# The server runs threads; forking it is unsafe, so the worker comes from a fork server.
 WORKER_NICENESS = 5
-START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 _STOP = None
 _STORES: dict[str, Store] = {}
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, Counts, noisy_or, path_of
+from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, Counts, noisy_or
+from kairos_lsp.keys import name_of, path_of
 from kairos_lsp.resolve import Found, Resolver
 from kairos_lsp.store import Store
 
@@ -40,7 +41,7 @@ def is_test(subject: str, decorators=()) -> bool:
 
 @lru_cache(maxsize=65536)
 def _test_by_name(subject: str) -> bool:
-    name = subject.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+    name = name_of(subject)
     return bool(TEST_NAME.match(name)) and bool(TEST_FILE.search(path_of(subject)))
 
 
@@ -123,7 +124,7 @@ def _may_hold_tests(path: str) -> bool:
 
 def _maybe_test(subject: str) -> bool:
     """Cheap first look, before asking the store for decorators."""
-    name = subject.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+    name = name_of(subject)
     return bool(TEST_NAME.match(name)) or subject.startswith(("rust:", "java:"))
 
 

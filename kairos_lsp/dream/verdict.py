@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kairos_lsp.dream.model import path_of
+from kairos_lsp.keys import path_of
 from kairos_lsp.store import Store, now
 
 

@@ -10,6 +10,7 @@ from lsprotocol import types
 
 from kairos_lsp.checks import Problem
 from kairos_lsp.features.diagnostics import Lines, diagnostic
+from kairos_lsp.keys import qualname_of
 from kairos_lsp.knowledge import Knowledge
 
 FACT_KIND = "source.kairos.fact"  # a custom kind, advertised by the server
@@ -61,7 +62,7 @@ def verdicts(knowledge: Knowledge, path: str, point: tuple[int, int], line_text:
 def _label(name: str, fact: dict) -> str:
     value = fact["object"]
     if value.count(":") >= 2:  # a symbol key: its qualified name says enough
-        value = value.rsplit(":", 1)[-1]
+        value = qualname_of(value)
     value = "" if value == "true" else " " + (value if len(value) <= 60 else value[:59] + "…")
     status = "" if fact["status"] == "firm" else f" ({fact['status']}, {fact['confidence']:.2f})"
     return f"`{name}` {_LABELS.get(fact['predicate'], fact['predicate'])}{value}{status}"

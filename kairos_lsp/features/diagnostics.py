@@ -6,12 +6,11 @@ on (a snapshot), so a diagnostic never points into an edit made meanwhile.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-
 from lsprotocol import types
 
 from kairos_lsp.checks import Problem
-from kairos_lsp.documents import from_byte_col
+from kairos_lsp.documents import from_byte_col, to_byte_col
+from kairos_lsp.lines import LineIndex
 
 SOURCE = "kairos"
 _SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning,
@@ -23,17 +22,10 @@ class Lines:
 
     def __init__(self, text: bytes):
         self.text = text
-        self.starts = [0]
-        at = text.find(b"\n")
-        while at != -1:
-            self.starts.append(at + 1)
-            at = text.find(b"\n", at + 1)
+        self._index = LineIndex(text)
 
     def line(self, row: int) -> bytes:
-        if row >= len(self.starts):
-            return b""
-        end = self.starts[row + 1] - 1 if row + 1 < len(self.starts) else len(self.text)
-        return self.text[self.starts[row]:end].rstrip(b"\r")
+        return self._index.line(row) or b""
 
     def position(self, point: tuple[int, int], encoding: str) -> types.Position:
         row, col = point
@@ -43,11 +35,7 @@ class Lines:
         return types.Range(start=self.position(start, encoding), end=self.position(end, encoding))
 
     def point(self, position: types.Position, encoding: str) -> tuple[int, int]:
-        from kairos_lsp.documents import to_byte_col
         return position.line, to_byte_col(self.line(position.line), position.character, encoding)
-
-    def row_of(self, offset: int) -> int:
-        return bisect_right(self.starts, offset) - 1
 
 
 def diagnostic(problem: Problem, lines: Lines, encoding: str) -> types.Diagnostic:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from kairos_lsp.documents import Document, from_byte_col, to_byte_col
+from kairos_lsp.keys import qualname_of
 from kairos_lsp.knowledge import Knowledge, word_span
 
 _MAX_DOC = 600
@@ -139,7 +140,7 @@ _FACT_LABELS = {"may_handle": "handles", "role": "role", "pure": "pure", "tested
 def _short(text: str, limit: int = 48) -> str:
     text = " ".join(str(text).split())
     if ":" in text and text.count(":") >= 2 and not text.startswith("`"):
-        text = text.rsplit(":", 1)[-1] or text  # a symbol key: its qualified name
+        text = qualname_of(text) or text  # a symbol key: its qualified name
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

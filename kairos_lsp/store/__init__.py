@@ -22,6 +22,7 @@ from typing import Iterable, Iterator
 from sqlite_utils import Database
 
 from kairos_lsp.extract import Extraction, Symbol, observations
+from kairos_lsp.keys import path_of, symbol_key
 from kairos_lsp.store.migrations import SCHEMA_VERSION, migrations
 
 STORE_DIR = ".kairos"
@@ -35,11 +36,6 @@ class StoreError(Exception):
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def symbol_key(language: str, path: str, qualname: str) -> str:
-    """``python:src/auth.py:Session.login``; a module is ``python:src/auth.py``."""
-    return f"{language}:{path}:{qualname}" if qualname else f"{language}:{path}"
 
 
 def store_path(workspace: str | os.PathLike, override: str | None = None) -> Path:
@@ -272,7 +268,7 @@ class Store:
         stamp = now()
         by_path: dict[str, list[tuple[str, str, str]]] = {}
         for subject, failed, detail in outcomes:
-            path = subject.split(":", 2)[1] if subject.count(":") >= 1 else subject
+            path = path_of(subject) if ":" in subject else subject
             by_path.setdefault(path, []).append(
                 (subject, "test_failed" if failed else "test_passed", " ".join(str(detail).split())[:500]))
         with self._write() as conn:

@@ -1,0 +1,46 @@
+"""Symbol keys, the stable text ids of what the memory knows: built and read here only.
+
+``python:src/auth.py:Session.login`` is ``language:path:qualified.name``; a
+module is ``language:path``; a redefinition carries ``~N`` (``f~2``).
+
+>>> key = symbol_key("python", "src/auth.py", "Session.login")
+>>> key, path_of(key), qualname_of(key), name_of(key), language_of(key)
+('python:src/auth.py:Session.login', 'src/auth.py', 'Session.login', 'login', 'python')
+>>> name_of("python:src/auth.py"), qualname_of("python:src/auth.py"), name_of("python:m.py:f~2")
+('auth', '', 'f')
+"""
+
+from __future__ import annotations
+
+import functools
+
+
+def symbol_key(language: str, path: str, qualname: str) -> str:
+    """``python:src/auth.py:Session.login``; a module is ``python:src/auth.py``."""
+    return f"{language}:{path}:{qualname}" if qualname else f"{language}:{path}"
+
+
+def language_of(key: str) -> str:
+    return key.split(":", 1)[0]
+
+
+def path_of(key: str) -> str:
+    """``python:src/a.py:Cls.m`` -> ``src/a.py``."""
+    parts = key.split(":", 2)
+    return parts[1] if len(parts) > 1 else ""
+
+
+def qualname_of(key: str) -> str:
+    """``python:src/a.py:Cls.m`` -> ``Cls.m``; ``""`` for a module."""
+    parts = key.split(":", 2)
+    return parts[2] if len(parts) > 2 else ""
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a dream asks for the same subjects' names several times
+def name_of(key: str) -> str:
+    """The short name: ``m`` for ``Cls.m``, ``f`` for ``f~2``, the file's stem for a module."""
+    parts = key.split(":", 2)
+    if len(parts) < 3 or not parts[2]:
+        stem = parts[1].rsplit("/", 1)[-1] if len(parts) > 1 else key
+        return stem.split(".", 1)[0]
+    return parts[2].rsplit(".", 1)[-1].split("~", 1)[0]
