@@ -168,7 +168,8 @@ def _suffix(kind: str, text: str, quote: str, first: bool) -> str:
     if kind == "jsdoc":
         m = _JS_CLOSE.search(text)
         return m.group(0) if m and (not first or m.start() >= 3) else ""
-    opened = len(_PY_OPEN.match(text).group(0)) if first and quote else 0
+    opening = _PY_OPEN.match(text) if first and quote else None
+    opened = len(opening.group(0)) if opening else 0
     if quote and text.endswith(quote) and len(text) - len(quote) >= opened:
         return quote
     return ""
@@ -481,7 +482,9 @@ def _skip_braces(text: str, pos: int) -> int:
 
 def _js_template(first: str) -> Callable[[str], list[str]]:
     """New ``@param`` lines shaped like the first one: same tag word, indentation and separator."""
-    ws, (_, (_, stop), tag) = _leading(first), _js_param(first)
+    param = _js_param(first)
+    assert param is not None  # the template is made from a line that is a @param entry
+    ws, (_, (_, stop), tag) = _leading(first), param
     separator = " - " if _JS_HYPHEN.match(first, stop) else " "
     return lambda name: [f"{ws}@{tag} {name}{separator}{PLACEHOLDER}"]
 
@@ -626,8 +629,8 @@ def fix(raw: str, parameters: list[str]) -> str:
     '/** @param b TODO: describe. */'
     """
     parsed = _parse(raw)
-    plan = parsed and _plan(parsed[1], parameters)
-    if not plan or not (plan.stale or plan.missing):
+    plan = _plan(parsed[1], parameters) if parsed else None
+    if parsed is None or not plan or not (plan.stale or plan.missing):
         return raw
     doc, sections = parsed
     deleted, replaced = _removals(doc, sections, plan)
@@ -684,7 +687,7 @@ def _empty_sections(sections: list[_Section], deleted: set[int], used: set[_Sect
 
 def _runs(indices: set[int]) -> list[tuple[int, int]]:
     """Maximal runs ``[start, stop)``: ``_runs({1, 2, 5}) == [(1, 3), (5, 6)]``."""
-    runs = []
+    runs: list[tuple[int, int]] = []
     for i in sorted(indices):
         if runs and runs[-1][1] == i:
             runs[-1] = (runs[-1][0], i + 1)
@@ -729,10 +732,10 @@ def _render(doc: _Doc, deleted: set[int], replaced: dict[int, str], inserts: dic
     if not items:
         return f"{opener.rstrip()} {closer.lstrip()}" if closer else ""
     out = []
-    for k, (i, content) in enumerate(items):
-        line = lines[i] if i is not None else None
-        prefix = opener if k == 0 else line.prefix if line is not None and i != 0 else doc.deco
-        if (k == 0) != (i == 0) and not content:
+    for k, (at, content) in enumerate(items):
+        line = lines[at] if at is not None else None
+        prefix = opener if k == 0 else line.prefix if line is not None and at != 0 else doc.deco
+        if (k == 0) != (at == 0) and not content:
             prefix = prefix.rstrip()
         last = k == len(items) - 1
         eol = "" if last else (line.eol if line is not None else "") or doc.eol

@@ -33,6 +33,7 @@ import inspect
 import json
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tree_sitter import Node, QueryCursor, Tree
@@ -146,7 +147,12 @@ def clean_doc(text: str) -> str | None:
 
 
 def _text(node: Node) -> str:
-    return node.text.decode("utf-8", "replace")
+    return node.text.decode("utf-8", "replace") if node.text is not None else ""
+
+
+def _point(point: tuple[int, ...]) -> Point:
+    """A tree-sitter point as a plain ``(row, column)`` tuple."""
+    return point[0], point[1]
 
 
 def _key(node: Node) -> tuple[int, int, int]:
@@ -164,7 +170,7 @@ def _callee(name: Node, ref: Node, source: bytes) -> str:
     return text if len(text) < 80 and text.isprintable() and "  " not in text else collapse(text, 120)
 
 
-def _adjacent_docs(docs: list[Node], owner: Node, leading: list[Node] = ()) -> list[Node]:
+def _adjacent_docs(docs: list[Node], owner: Node, leading: Sequence[Node] = ()) -> list[Node]:
     """Keep the comments that touch the definition (or its decorators), nothing further up."""
     kept: list[Node] = []
     line = min([owner.start_point[0]] +
@@ -283,25 +289,26 @@ def extract_tree(tree: Tree, source: bytes, language: str,
         elif role == "scope":
             scopes[_key(match["scope"][0])] = (match["scope"][0], match["name"][0])
 
-    returns_form = language_named(language).returns
+    spec = language_named(language)
+    assert spec is not None, language
+    returns_form = spec.returns
     symbols = [_module_symbol(root, source, attrs.get(_key(root), {}))]
     spans = [(0, len(source) + 1)]
     # Walk definitions and scopes in document order, keeping a stack of containers.
-    entries = [(k[0], -k[1], "def", v) for k, v in defs.items()]
+    entries: list[tuple[int, int, str, tuple]] = [(k[0], -k[1], "def", v) for k, v in defs.items()]
     entries += [(k[0], -k[1], "scope", v) for k, v in scopes.items()]
     entries.sort(key=lambda e: (e[0], e[1], e[2]))
     stack: list[tuple[int, str, str]] = []  # (end_byte, qualname, kind)
     seen: dict[str, int] = {}
-    for start, neg_end, what, value in entries:
+    for start, neg_end, what, entry in entries:
         while stack and stack[-1][0] <= start:
             stack.pop()
         prefix = stack[-1][1] if stack else ""
         if what == "scope":
-            node, name = value
-            qual = f"{prefix}.{_text(name)}" if prefix else _text(name)
+            qual = f"{prefix}.{_text(entry[1])}" if prefix else _text(entry[1])
             stack.append((-neg_end, qual, "scope"))
             continue
-        kind, node, name = value
+        kind, node, name = entry
         a = attrs.get(_key(node), {})
         qualifier = a.get("qualifier")
         base = _text(qualifier[0]) + "." + _text(name) if qualifier else _text(name)
@@ -326,7 +333,7 @@ def extract_tree(tree: Tree, source: bytes, language: str,
 def _module_symbol(root: Node, source: bytes, a: dict[str, list[Node]]) -> Symbol:
     docs = sorted(a.get("doc", []), key=lambda n: n.start_byte)
     text = "\n".join(_text(d).rstrip("\r\n") for d in docs)
-    return Symbol("", "module", (0, 0), tuple(root.end_point), (0, 0), (0, 0),
+    return Symbol("", "module", (0, 0), _point(root.end_point), (0, 0), (0, 0),
                   hashlib.blake2b(source, digest_size=8).hexdigest(),
                   docstring=clean_doc(text) if docs else None, span=(0, len(source)))
 
@@ -336,8 +343,8 @@ def _symbol(qual: str, kind: str, node: Node, name: Node, source: bytes,
     # The scan's hot path: each node attribute is read once.
     span = (node.start_byte, node.end_byte)
     name_span = (name.start_byte, name.end_byte)
-    sym = Symbol(qual, kind, tuple(node.start_point), tuple(node.end_point),
-                 tuple(name.start_point), tuple(name.end_point),
+    sym = Symbol(qual, kind, _point(node.start_point), _point(node.end_point),
+                 _point(name.start_point), _point(name.end_point),
                  body_hash(source, span, name_span), span=span, name_span=name_span)
     decorators = a.get("decorator")
     doc_nodes = a.get("doc")
@@ -347,7 +354,7 @@ def _symbol(qual: str, kind: str, node: Node, name: Node, source: bytes,
             sym.docstring = clean_doc("\n".join(_text(d).rstrip("\r\n") for d in docs))
             sym.doc_span = (docs[0].start_byte, docs[-1].end_byte)
             if docs[0].start_byte < span[0]:  # a leading comment belongs to the symbol
-                sym.start = tuple(docs[0].start_point)
+                sym.start = _point(docs[0].start_point)
     params = a.get("params")
     if params:
         returns = a.get("returns")

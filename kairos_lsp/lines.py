@@ -8,7 +8,7 @@ before the ``\\n`` belongs to no line's content.
 >>> index.count, index.line(0), index.line(2), index.line(3)
 (3, b'ab', b'ef', None)
 >>> index.point(5), index.offset((1, 1)), index.offset((9, 0))
-((1, 1), 5, 10)
+((1, 1), 5, 9)
 """
 
 from __future__ import annotations

@@ -67,14 +67,14 @@ def _reextract_region(tree, source, language, previous, edit, region, ancestors,
     fresh = extract_tree(tree, source, language, (lo, hi))
     inside = [s for s in fresh.symbols[1:] if lo <= s.span[0] and s.span[1] <= hi]
     if replaces is not None:
-        outer = [s for s in inside if s.span == (lo, hi)]
-        if len(outer) != 1:
+        spanning = [s for s in inside if s.span == (lo, hi)]
+        if len(spanning) != 1:
             return None
-        if outer[0].qualname != replaces.qualname:
+        if spanning[0].qualname != replaces.qualname:
             # Without its container in view the symbol lost its prefix; put it back.
-            if not replaces.qualname.endswith("." + outer[0].qualname):
+            if not replaces.qualname.endswith("." + spanning[0].qualname):
                 return None
-            prefix = replaces.qualname[: -len(outer[0].qualname)]
+            prefix = replaces.qualname[: -len(spanning[0].qualname)]
             inside = [_renamed(s, prefix + s.qualname) for s in inside]
         outer = next(s for s in inside if s.span == (lo, hi))
         outer.kind = replaces.kind
@@ -91,7 +91,8 @@ def _reextract_region(tree, source, language, previous, edit, region, ancestors,
     refs = [r for r in previous.module_refs if r[0] < lo]
     refs += [r for r in fresh.module_refs if lo <= r[0] < hi]
     refs += [(r[0] + delta, r[1], r[2]) for r in previous.module_refs if r[0] >= old_hi]
-    module = Symbol("", "module", (0, 0), tuple(tree.root_node.end_point), (0, 0), (0, 0),
+    end = tree.root_node.end_point
+    module = Symbol("", "module", (0, 0), (end[0], end[1]), (0, 0), (0, 0),
                     hashlib.blake2b(source, digest_size=8).hexdigest(),
                     docstring=previous.symbols[0].docstring, span=(0, len(source)))
     for what in ("calls", "imports", "raises"):

@@ -219,6 +219,8 @@ class Resolver:
 
     def _bases(self, path: str, cls: str) -> list[str]:
         info = self._file(path)
+        if info is None:
+            return []
         key = symbol_key(info.language, path, cls)
         if key not in self._class_bases:
             row = self.store.db.execute(
@@ -344,7 +346,9 @@ def signature_items(signature: str) -> list[str]:
     start = signature.find("(")
     if start < 0:
         return []
-    depth, item, items, previous = 0, [], [], ""
+    depth, previous = 0, ""
+    item: list[str] = []
+    items: list[str] = []
     for ch in signature[start + 1:]:
         if ch in "([{<":
             depth += 1

@@ -132,7 +132,10 @@ def observe_file(root: str, rel: str, known: tuple[int, int, str] | None,
     reason = unusable(data)
     if reason:
         return Skipped(rel, reason)
-    language = language_for_path(rel).name
+    spec = language_for_path(rel)
+    if spec is None:
+        return Skipped(rel, "not a language kairos reads")
+    language = spec.name
     digest = content_hash(data)
     if known and known[2] == digest:
         return FileObservation(rel, language, digest, st.st_size, st.st_mtime_ns, None)

@@ -38,7 +38,8 @@ class Span:
 
     @classmethod
     def of(cls, node: Node) -> "Span":
-        return cls(node.start_byte, node.end_byte, tuple(node.start_point), tuple(node.end_point))
+        return cls(node.start_byte, node.end_byte, (node.start_point[0], node.start_point[1]),
+                   (node.end_point[0], node.end_point[1]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +117,9 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
             calls.append((match["call.callee"][0], match["call.args"][0]))
         elif "call.keyword" in match:
             node = match["call.keyword"][0]
-            keywords.setdefault(node.parent.parent.id, []).append(_text(node))
+            keywords.setdefault(_parent(_parent(node)).id, []).append(_text(node))
         elif "call.spread" in match:
-            args_id = match["call.spread"][0].parent.id
+            args_id = _parent(match["call.spread"][0]).id
             spreads[args_id] = spreads.get(args_id, 0) + 1
         elif "bind.name" in match or "bind.attr" in match or "bind.global" in match:
             binding = _binding(match)
@@ -157,7 +158,7 @@ def _binding(match: dict) -> NameBinding | None:
     receiver = match.get("bind.self")
     if receiver and _text(receiver[0]) != "self":
         return None
-    node = (match.get("bind.name") or match.get("bind.attr") or match.get("bind.global"))[0]
+    node = (match.get("bind.name") or match.get("bind.attr") or match.get("bind.global") or [])[0]
     annotation, value = match.get("bind.type"), match.get("bind.value")
     kind = None
     if annotation:
@@ -196,5 +197,11 @@ def _last_name(node: Node) -> Node:
     return node
 
 
-def _text(node: Node) -> str:
-    return node.text.decode("utf-8", "replace")
+def _text(node: Node | None) -> str:
+    return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
+
+
+def _parent(node: Node) -> Node:
+    """The parent of a node the query captured inside another (so it has one)."""
+    assert node.parent is not None
+    return node.parent

@@ -43,7 +43,7 @@ def docstring_drift(file: CheckedFile) -> list[Problem]:
         if missing:
             why.append("leaves " + ", ".join(f"`{n}`" for n in missing) + " undocumented")
         message = f"The documentation of `{sym.qualname}` {' and '.join(why)} (parameters changed {when})"
-        fix = _fix(file, sym, raw, params)
+        fix = _fix(file, sym.qualname, sym.doc_span, raw, params)
         places = [spans[n] for n in stale if n in spans] or ([entries[1][-1]] if entries and entries[1] else [])
         for place in places:
             start = file.point(sym.doc_span[0] + len(raw[:place.start].encode()))
@@ -82,28 +82,27 @@ def _seen_change(file: CheckedFile, key: str, kind: str,
     now_names = {n.lstrip("*") for n in earlier[-1][1]}
     once = {n.lstrip("*") for _, names in earlier[:-1] for n in names}
     stale = [n for n in drift.stale if n in once and n not in now_names]
-    previous, prev_names = next(((look, names) for look, names in reversed(earlier[:-1])
-                                 if {n.lstrip("*") for n in names} != now_names), (None, None))
+    # The last look with other parameters than now; the change is the look after it.
+    found = next(((look, names) for look, names in reversed(earlier[:-1])
+                  if {n.lstrip("*") for n in names} != now_names), None)
     missing: list[str] = []
-    if previous is not None and "docstring" in previous.values:
-        before = docparams.drift(previous.values["docstring"], prev_names)
-        had = {n.lstrip("*") for n in prev_names}
+    if found is not None and "docstring" in found[0].values:
+        before = docparams.drift(found[0].values["docstring"], found[1])
+        had = {n.lstrip("*") for n in found[1]}
         if before is None or not before.missing:
             missing = [n for n in drift.missing if n not in had]
-    changed = next((look for look, names in reversed(earlier)
-                    if {n.lstrip("*") for n in names} != now_names), None)
-    at = looks[looks.index(changed) + 1] if changed is not None else looks[-1]
+    at = looks[looks.index(found[0]) + 1] if found is not None else looks[-1]
     return stale, missing, f"on {at.at[:16].replace('T', ' ')} UTC"
 
 
-def _fix(file: CheckedFile, sym: Symbol, raw: str, params: list[str]) -> Fix | None:
+def _fix(file: CheckedFile, qualname: str, span: tuple[int, int], raw: str, params: list[str]) -> Fix | None:
     fixed = docparams.fix(raw, params)
     if "\n" not in raw and "\n" in fixed:  # a one-line comment grew: indent like its first line
-        line_start = file.source.rfind(b"\n", 0, sym.doc_span[0]) + 1
-        indent = file.source[line_start:sym.doc_span[0]].decode("utf-8", "replace")
+        line_start = file.source.rfind(b"\n", 0, span[0]) + 1
+        indent = file.source[line_start:span[0]].decode("utf-8", "replace")
         if not indent.strip():
             fixed = fixed.replace("\n", "\n" + indent)
     if fixed == raw:
         return None
-    start, end = file.point(sym.doc_span[0]), file.point(sym.doc_span[1])
-    return Fix(f"Update the documentation of `{sym.qualname}`", [TextEdit(start, end, fixed)], preferred=True)
+    start, end = file.point(span[0]), file.point(span[1])
+    return Fix(f"Update the documentation of `{qualname}`", [TextEdit(start, end, fixed)], preferred=True)
