@@ -1,8 +1,12 @@
 """Walk a workspace, read what changed, extract it on every core, store it.
 
->>> report = scan_workspace(root, store)          # doctest: +SKIP
->>> report.parsed, report.unchanged, report.skipped[:1]
-(212, 0, [('assets/logo.py', 'binary file')])
+>>> import pathlib, tempfile
+>>> root = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (root / "app.py").write_text("def f():\\n    return 1\\n")
+>>> _ = (root / "logo.py").write_bytes(b"\\x89PNG\\x00")
+>>> report = scan_workspace(root, Store(":memory:"), jobs=1)
+>>> report.parsed, report.unchanged, report.skipped
+(1, 0, [('logo.py', 'binary file')])
 
 A file whose size and mtime match what the store knows is not even read; a
 file whose content hash matches is not parsed. Results are written in
@@ -60,7 +64,8 @@ def content_hash(data: bytes) -> str:
 class IgnoreRules:
     """``.gitignore`` files (nested ones too) plus ``exclude`` patterns, as git reads them.
 
-    >>> rules = IgnoreRules(root, ("build/",))           # doctest: +SKIP
+    >>> import tempfile
+    >>> rules = IgnoreRules(tempfile.mkdtemp(), ("build/",))
     >>> rules.ignored("build/out.py"), rules.ignored("src/app.py")
     (True, False)
     """
