@@ -99,6 +99,7 @@ class Resolver:
         self._modules: dict[tuple[str, str, str], str | None] = {}  # by file and by folder
         self._class_bases: dict[str, list[str]] = {}
         self._answers: dict[tuple, Target] = {}
+        self._visited: set[tuple[str, str]] = set()  # (file, name) followed in the current lookup
         self._generation: tuple[int, int] | None = None
 
     # -- public ---------------------------------------------------------------
@@ -113,7 +114,11 @@ class Resolver:
         memo = (path, text, scope) if text.startswith(_SELF) else (path, text)
         if memo in self._answers:
             return self._answers[memo]
-        answer = self._answers[memo] = self._lookup(path, text, scope)
+        outer, self._visited = self._visited, set()
+        try:
+            answer = self._answers[memo] = self._lookup(path, text, scope)
+        finally:
+            self._visited = outer
         return answer
 
     def _lookup(self, path: str, text: str, scope: str | None) -> Target:
@@ -187,6 +192,11 @@ class Resolver:
         key = symbol_key(info.language, path, qualname)
         if qualname in info.kinds:
             return Found(key)
+        # Star re-exports form a graph (mobx's `export * from` fans out across dozens of files):
+        # within one lookup, a name in a file is followed once, not once per path to it.
+        if (path, qualname) in self._visited:
+            return None
+        self._visited.add((path, qualname))
         head, _, tail = qualname.partition(".")
         if tail and head in info.kinds:  # a member this file's own class does not define
             inherited = self._inherited(path, head, tail, depth) if info.kinds[head] == "class" else None

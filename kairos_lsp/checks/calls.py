@@ -64,6 +64,7 @@ class _Callee:
 def stale_calls(file: CheckedFile, calls: list[CallSite], receivers: Receivers) -> list[Problem]:
     out = []
     since: dict[str, str] = {}  # caller scope -> when its current body was first seen
+    callees: dict[tuple, _Callee | None] = {}  # a file calls the same few functions many times
     for call in calls:
         if call.spread:
             continue  # how many arguments a spread passes is unknown
@@ -71,7 +72,10 @@ def stale_calls(file: CheckedFile, calls: list[CallSite], receivers: Receivers) 
         resolved = _resolve(file, call, receivers, scope)
         if resolved is None:
             continue
-        callee = _callee(file.knowledge, *resolved, call)
+        memo = (*resolved, call.callee)
+        if memo not in callees:
+            callees[memo] = _callee(file.knowledge, *resolved, call)
+        callee = callees[memo]
         if callee is None or len(callee.shapes) < 2:
             continue  # never seen changing: nothing to say
         caller = symbol_key(file.language, file.path, scope or "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from kairos_lsp.extract import Symbol
@@ -53,11 +54,24 @@ class CheckedFile:
     source: bytes
     symbols: list[Symbol]
     _index: LineIndex | None = field(default=None, repr=False)
+    _by_start: list[Symbol] | None = field(default=None, repr=False)
+    _starts: list[Point] | None = field(default=None, repr=False)
 
     def scope(self, at: Point) -> str | None:
-        """The qualified name of the innermost symbol holding ``at``."""
-        inside = [s for s in self.symbols[1:] if s.start <= at <= s.end]
-        return max(inside, key=lambda s: s.start).qualname if inside else None
+        """The qualified name of the innermost symbol holding ``at`` (the one that starts last;
+        of several starting there, the first)."""
+        if self._by_start is None:
+            self._by_start = sorted(self.symbols[1:], key=lambda s: s.start)  # stable: ties keep their order
+            self._starts = [s.start for s in self._by_start]
+        assert self._starts is not None
+        found = None
+        for i in range(bisect_right(self._starts, at) - 1, -1, -1):
+            s = self._by_start[i]
+            if found is not None and s.start != found.start:
+                break
+            if at <= s.end:
+                found = s
+        return found.qualname if found is not None else None
 
     def point(self, offset: int) -> Point:
         if self._index is None:
