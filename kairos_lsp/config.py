@@ -1,17 +1,75 @@
-"""One typed settings object, from initializationOptions, environment or CLI flags.
+"""Settings: the ``initializationOptions`` a client sends, declared as dataclasses.
 
->>> Settings.from_options({"dream": {"idleSeconds": 5}, "exclude": ["build/**"]}).idle_seconds
+The wire shape is :class:`InitializationOptions` (camelCase keys on the wire,
+snake_case fields here), converted with cattrs as jedi-language-server does.
+A bad value costs one line naming the option, and that option alone falls
+back to its default (or to its environment variable); the others still apply.
+:class:`Settings` is the flat view the rest of kairos reads.
+
+>>> Settings.from_options({"dream": {"idleSeconds": 5}, "exclude": ["build/**"]}, env={}).idle_seconds
 5.0
+>>> Settings.from_options({"dream": {"idleSeconds": "soon"}, "maxFileBytes": 10}, env={}).unknown
+("dream.idleSeconds must be a number, not 'soon'",)
 """
 
 from __future__ import annotations
 
+import copy
+import math
 import os
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any, Literal, Mapping
+
+import cattrs
+from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
+from cattrs.gen import make_dict_structure_fn, override
 
 DEFAULT_MAX_FILE_BYTES = 1_000_000
-KNOWN_OPTIONS = {"dream", "llm", "storePath", "exclude", "maxFileBytes", "edit"}
+Provider = Literal["none", "anthropic"]
+PROVIDERS = ("none", "anthropic")
+
+
+# -- the wire shape ----------------------------------------------------------------
+
+
+@dataclass
+class DreamOptions:
+    idle_seconds: float = 30.0  # quiet time before an automatic dream
+
+
+@dataclass
+class LlmOptions:
+    provider: Provider = "none"  # nothing leaves the machine unless this says otherwise
+    model: str | None = None
+
+
+@dataclass
+class EditOptions:
+    debounce_ms: float = 200.0  # quiet time after the last keystroke before a buffer is re-observed
+
+
+@dataclass
+class InitializationOptions:
+    """``{"dream": {"idleSeconds"}, "llm": {"provider", "model"}, "storePath", "exclude",
+    "maxFileBytes", "edit": {"debounceMs"}}``, every key optional."""
+
+    dream: DreamOptions = field(default_factory=DreamOptions)
+    llm: LlmOptions = field(default_factory=LlmOptions)
+    store_path: str | None = None  # None: <workspace>/.kairos/memory.db (or KAIROS_STORE)
+    exclude: list[str] = field(default_factory=list)  # gitignore-style patterns, on top of .gitignore
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    edit: EditOptions = field(default_factory=EditOptions)
+
+
+# Environment variables that stand in for an option the client did not send.
+ENVIRONMENT = {
+    ("dream", "idleSeconds"): "KAIROS_DREAM_IDLE_SECONDS",
+    ("maxFileBytes",): "KAIROS_MAX_FILE_BYTES",
+    ("edit", "debounceMs"): "KAIROS_DEBOUNCE_MS",
+}
+
+
+# -- the flat view ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -23,54 +81,174 @@ class Settings:
     llm_model: str | None = None
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     debounce_ms: float = 200.0  # quiet time after the last keystroke before a buffer is re-observed
-    unknown: tuple[str, ...] = field(default=(), compare=False)  # options we did not understand
+    unknown: tuple[str, ...] = field(default=(), compare=False)  # one line per option we did not take
 
     @classmethod
-    def from_options(cls, options: Any = None, env: dict[str, str] | None = None) -> "Settings":
-        """Read ``initializationOptions``; bad values fall back to defaults and are reported in ``unknown``."""
-        env = os.environ if env is None else env
-        problems: list[str] = []
-        if options is not None and not isinstance(options, dict):
-            problems.append(f"initializationOptions must be an object, not {type(options).__name__}")
-        options = options if isinstance(options, dict) else {}
-        unknown = sorted(set(options) - KNOWN_OPTIONS)
-        if unknown:
-            problems.append("unknown options: " + ", ".join(unknown))
-        dream = options.get("dream") if isinstance(options.get("dream"), dict) else {}
-        llm = options.get("llm") if isinstance(options.get("llm"), dict) else {}
+    def from_options(cls, options: Any = None, env: Mapping[str, str] | None = None) -> "Settings":
+        """Read ``initializationOptions`` (environment variables fill in what it leaves out)."""
+        parsed, problems = read_options(options, os.environ if env is None else env)
+        return cls.from_parsed(parsed, problems)
 
-        idle = _number(dream.get("idleSeconds", env.get("KAIROS_DREAM_IDLE_SECONDS", 30.0)),
-                       30.0, "dream.idleSeconds", problems)
-        max_bytes = int(_number(options.get("maxFileBytes", env.get("KAIROS_MAX_FILE_BYTES",
-                                                                     DEFAULT_MAX_FILE_BYTES)),
-                                DEFAULT_MAX_FILE_BYTES, "maxFileBytes", problems))
-        edit = options.get("edit") if isinstance(options.get("edit"), dict) else {}
-        debounce = _number(edit.get("debounceMs", env.get("KAIROS_DEBOUNCE_MS", 200.0)),
-                           200.0, "edit.debounceMs", problems)
-        exclude = options.get("exclude", [])
-        if not isinstance(exclude, list) or not all(isinstance(p, str) for p in exclude):
-            problems.append("exclude must be a list of glob strings")
-            exclude = []
-        provider = llm.get("provider", "none")
-        if provider not in ("none", "anthropic"):
-            problems.append(f"llm.provider must be 'none' or 'anthropic', not {provider!r}")
-            provider = "none"
-        store = options.get("storePath")
-        if store is not None and not isinstance(store, str):
-            problems.append("storePath must be a string")
-            store = None
-        return cls(store_path=store, exclude=tuple(exclude), idle_seconds=idle,
-                   llm_provider=provider, llm_model=llm.get("model"), max_file_bytes=max_bytes,
-                   debounce_ms=debounce, unknown=tuple(problems))
+    @classmethod
+    def from_parsed(cls, options: InitializationOptions, problems: tuple[str, ...] = ()) -> "Settings":
+        return cls(store_path=options.store_path, exclude=tuple(options.exclude),
+                   idle_seconds=options.dream.idle_seconds, llm_provider=options.llm.provider,
+                   llm_model=options.llm.model, max_file_bytes=options.max_file_bytes,
+                   debounce_ms=options.edit.debounce_ms, unknown=problems)
 
 
-def _number(value: Any, default: float, name: str, problems: list[str]) -> float:
+# -- conversion ----------------------------------------------------------------------
+
+
+class OptionError(ValueError):
+    """What is wrong with one value, worded to follow the option's name."""
+
+
+def camel(name: str) -> str:
+    """``idle_seconds`` -> ``idleSeconds``."""
+    head, *rest = name.split("_")
+    return head + "".join(word.capitalize() for word in rest)
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise OptionError(f"must be a number, not {value!r}")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        problems.append(f"{name} must be a number, not {value!r}")
-        return default
+        raise OptionError(f"must be a number, not {value!r}") from None
     if number < 0:
-        problems.append(f"{name} must not be negative")
-        return default
+        raise OptionError("must not be negative")
+    if math.isnan(number):
+        raise OptionError(f"must be a number, not {value!r}")
     return number
+
+
+def _whole(value: Any) -> int:
+    number = _number(value)
+    if math.isinf(number):
+        raise OptionError(f"must be a finite number, not {value!r}")
+    return int(number)
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise OptionError(f"must be a string, not {value!r}")
+    return value
+
+
+def _optional_string(value: Any) -> str | None:
+    return None if value is None else _string(value)
+
+
+def _globs(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+        raise OptionError("must be a list of glob strings")
+    return list(value)
+
+
+def _provider(value: Any) -> str:
+    if value not in PROVIDERS:
+        raise OptionError(f"must be {' or '.join(map(repr, PROVIDERS))}, not {value!r}")
+    return value
+
+
+def _converter() -> cattrs.Converter:
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    for kind, hook in ((float, _number), (int, _whole), (str, _string)):
+        converter.register_structure_hook(kind, lambda value, _, hook=hook: hook(value))
+    for kind, hook in ((str | None, _optional_string), (list[str], _globs), (Provider, _provider)):
+        converter.register_structure_hook_func(lambda t, kind=kind: t == kind,
+                                               lambda value, _, hook=hook: hook(value))
+
+    def section(cls):
+        structure = make_dict_structure_fn(
+            cls, converter, _cattrs_forbid_extra_keys=True,
+            **{f.name: override(rename=camel(f.name)) for f in fields(cls)})
+
+        def checked(value, kind):
+            if not isinstance(value, dict):
+                raise OptionError(f"must be an object, not {value!r}")
+            return structure(value, kind)
+        return checked
+
+    converter.register_structure_hook_factory(is_dataclass, section)
+    return converter
+
+
+CONVERTER = _converter()
+
+
+def read_options(options: Any, env: Mapping[str, str]) -> tuple[InitializationOptions, tuple[str, ...]]:
+    """The options as dataclasses, and one line per value not taken (its default applies)."""
+    problems: list[str] = []
+    if options is not None and not isinstance(options, dict):
+        problems.append(f"initializationOptions must be an object, not {type(options).__name__}")
+    sent = copy.deepcopy(options) if isinstance(options, dict) else {}
+    refused_env: set[tuple[str, ...]] = set()
+    for _ in range(20):  # each round drops at least one bad value
+        raw = _with_environment(sent, env, refused_env)
+        try:
+            return CONVERTER.structure(raw, InitializationOptions), tuple(problems)
+        except ClassValidationError as exc:
+            found = list(_errors(exc, ()))
+        for path, error in found:
+            if isinstance(error, ForbiddenExtraKeysError):
+                names = sorted(".".join((*path, key)) for key in error.extra_fields)
+                problems.append(f"unknown option{'s' if len(names) > 1 else ''}: {', '.join(names)}")
+                for key in error.extra_fields:
+                    _drop(sent, (*path, key))
+                continue
+            name = ".".join(path)
+            reason = str(error) if isinstance(error, OptionError) else f"is not valid: {error}"
+            if _present(sent, path):
+                problems.append(f"{name} {reason}")
+                _drop(sent, path)
+            else:  # the value came from the environment
+                variable = ENVIRONMENT.get(path, "the environment")
+                problems.append(f"{variable} (for {name}) {reason}")
+                refused_env.add(path)
+    problems.append("initializationOptions could not be read; using the defaults")
+    return InitializationOptions(), tuple(problems)
+
+
+def _errors(exc: BaseException, path: tuple[str, ...]):
+    """(option path, error) for every leaf of a cattrs validation error."""
+    if not isinstance(exc, ClassValidationError):
+        yield path, exc
+        return
+    with_notes, without = exc.group_exceptions()
+    for error, note in with_notes:
+        yield from _errors(error, (*path, camel(note.name)))
+    for error in without:
+        yield from _errors(error, path)
+
+
+def _with_environment(sent: dict, env: Mapping[str, str], refused: set[tuple[str, ...]]) -> dict:
+    raw = copy.deepcopy(sent)
+    for path, variable in ENVIRONMENT.items():
+        if path in refused or variable not in env:
+            continue
+        parent = raw
+        for key in path[:-1]:
+            parent = parent.setdefault(key, {})
+            if not isinstance(parent, dict):
+                break
+        else:
+            parent.setdefault(path[-1], env[variable])
+    return raw
+
+
+def _present(raw: dict, path: tuple[str, ...]) -> bool:
+    for key in path:
+        if not isinstance(raw, dict) or key not in raw:
+            return False
+        raw = raw[key]
+    return True
+
+
+def _drop(raw: dict, path: tuple[str, ...]) -> None:
+    for key in path[:-1]:
+        raw = raw.get(key) if isinstance(raw, dict) else None
+    if isinstance(raw, dict):
+        raw.pop(path[-1], None)
