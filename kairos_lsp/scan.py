@@ -167,12 +167,14 @@ def _observe_chunk(args: tuple[str, list[tuple[str, tuple | None]], int]) -> lis
 def scan_workspace(root: str | os.PathLike, store: Store, settings: Settings = Settings(),
                    progress: Progress | None = None, on_skip: Callable[[str, str], None] | None = None,
                    should_stop: Callable[[], bool] = lambda: False, jobs: int | None = None,
-                   source: str = "parse", start_method: str | None = None) -> ScanReport:
+                   source: str = "parse", start_method: str | None = None,
+                   stamp: str | None = None) -> ScanReport:
     """Bring the store up to date with the files under ``root``.
 
     ``jobs`` worker processes parse (default: one per core); ``start_method``
     picks how they start ("forkserver" is the safe choice in a threaded
-    process such as the server).
+    process such as the server). ``stamp`` is when the look happened (default:
+    now; a replayed commit passes its own time).
     """
     started = time.perf_counter()
     root = Path(root).resolve()
@@ -182,7 +184,7 @@ def scan_workspace(root: str | os.PathLike, store: Store, settings: Settings = S
     report.seen = len(paths)
     items = [(rel, known.get(rel)) for rel in paths]
     pending: list[FileObservation] = []
-    stamp = now()  # one look at the workspace, however many batches it takes to write
+    stamp = stamp or now()  # one look at the workspace, however many batches it takes to write
 
     def flush() -> None:
         if pending:
