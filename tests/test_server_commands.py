@@ -10,7 +10,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from kairos_lsp.store import Store
-from test_server import initialize, open_doc, scan_done
+from conftest import initialize, open_doc, scan_done
 
 LIB = '''"""Storage helpers."""
 import json

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-import time
 
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from kairos_lsp.dream import facts_for
 from kairos_lsp.store import Store
-from test_server import (TEXT_PY, change, hover, initialize, make_workspace, open_doc, position_of,
-                         scan_done, wait_for)
+from conftest import (TEXT_PY, change, hover, initialize, make_workspace, open_doc, position_of,
+                      scan_done, wait_for)
 
 
 def signature_facts(store_file, key):

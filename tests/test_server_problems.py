@@ -17,7 +17,7 @@ from pytest_lsp import LanguageClient
 
 from kairos_lsp.extract import parse
 from kairos_lsp.store import Store
-from test_server import initialize, open_doc, scan_done, wait_for
+from conftest import initialize, open_doc, scan_done, wait_for
 
 
 @dataclass
