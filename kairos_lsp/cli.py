@@ -374,7 +374,7 @@ def _demo_table(out, store: Store, knowledge: Knowledge) -> None:
         if row["qualname"]:
             card = knowledge.card(row["key"], callers=0)
             summary = current_value(store, row["key"], "summary") or ""
-            table.add_row(f"{row['path']}::{row['qualname']}", row["kind"], card["signature"] or "", summary)
+            table.add_row(f"{row['path']}::{row['qualname']}", row["kind"], card.signature or "", summary)
     out.print(table)
 
 

@@ -48,6 +48,26 @@ class Callers:
     more: bool = False  # candidates beyond what was examined
 
 
+@dataclass
+class Card:
+    """The short view a hover needs of one symbol (:meth:`Knowledge.card`)."""
+
+    symbol: str  # its key
+    path: str | None = None  # where it is defined now
+    kind: str | None = None
+    signature: str | None = None
+    docstring: str | None = None
+    summary: str | None = None  # the dream's one sentence
+    decorators: list[str] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+    raises: list[str] = field(default_factory=list)
+    insights: list[dict] = field(default_factory=list)  # live facts (``INSIGHTS`` predicates)
+    stale: bool = False  # the code changed since the last dream: insights and summary withheld
+    callers: Callers = field(default_factory=Callers)
+    changed: dict | None = None  # :meth:`Knowledge.last_change`
+    test: dict | None = None  # :meth:`Knowledge.last_test`
+
+
 class Knowledge:
     def __init__(self, store: Store):
         self.store = store
@@ -106,7 +126,7 @@ class Knowledge:
 
     # -- what we know about one ------------------------------------------------
 
-    def card(self, key: str, callers: int = 3) -> dict:
+    def card(self, key: str, callers: int = 3) -> Card:
         """The short view a hover needs.
 
         What the code says now (kind, signature, docstring, raises), the dream's
@@ -120,22 +140,22 @@ class Knowledge:
         stale = self.undreamed(key)
         facts = [] if stale else self.live_facts(key)
         summary = next((f["object"] for f in facts if f["predicate"] == "summary"), None)
-        return {
-            "symbol": key,
-            "path": first.get("defined_at"),
-            "kind": first.get("kind"),
-            "signature": first.get("signature"),
-            "docstring": first.get("docstring"),
-            "summary": summary,
-            "decorators": values.get("decorated_by", []),
-            "calls": values.get("calls", []),
-            "raises": values.get("raises", []),
-            "insights": [f for f in facts if f["predicate"] in INSIGHTS],
-            "stale": stale,
-            "callers": self.callers(key, callers) if callers else Callers(),
-            "changed": self.last_change(key),
-            "test": self.last_test(key),
-        }
+        return Card(
+            symbol=key,
+            path=first.get("defined_at"),
+            kind=first.get("kind"),
+            signature=first.get("signature"),
+            docstring=first.get("docstring"),
+            summary=summary,
+            decorators=values.get("decorated_by", []),
+            calls=values.get("calls", []),
+            raises=values.get("raises", []),
+            insights=[f for f in facts if f["predicate"] in INSIGHTS],
+            stale=stale,
+            callers=self.callers(key, callers) if callers else Callers(),
+            changed=self.last_change(key),
+            test=self.last_test(key),
+        )
 
     def looks(self, key: str, predicates: tuple[str, ...]) -> list[Look]:
         """How ``predicates`` (single-valued: signature, parameters, docstring, body_hash) of

@@ -1,7 +1,7 @@
 """Hover: what the memory knows about the symbol under the cursor.
 
->>> print(render({"kind": "function", "signature": "add(a, b=1)", "docstring": "Add.\\n\\nMore."},
-...              {"qualname": "add", "path": "m.py", "start_line": 2}, "python"))
+>>> card = Card("python:m.py:add", kind="function", signature="add(a, b=1)", docstring="Add.\\n\\nMore.")
+>>> print(render(card, {"qualname": "add", "path": "m.py", "start_line": 2}, "python"))
 ```python
 def add(a, b=1)
 ```
@@ -17,7 +17,7 @@ from lsprotocol import types
 
 from kairos_lsp.documents import Document, from_byte_col, to_byte_col
 from kairos_lsp.keys import qualname_of
-from kairos_lsp.knowledge import Knowledge, word_span
+from kairos_lsp.knowledge import Card, Knowledge, word_span
 
 _MAX_DOC = 600
 
@@ -56,13 +56,16 @@ def hover(knowledge: Knowledge, doc: Document, line: int, character: int,
                        range=where)
 
 
-def render(card: dict, row: dict, language: str | None) -> str:
-    """Signature, what it does, what the dream concluded, callers, last change, location."""
-    kind = card.get("kind") or row.get("kind") or "symbol"
+def render(card: Card, row: dict, language: str | None) -> str:
+    """Signature, what it does, what the dream concluded, callers, last change, location.
+
+    ``row`` is the symbol's row in the store (its location and names).
+    """
+    kind = card.kind or row.get("kind") or "symbol"
     keyword = _KEYWORDS.get(language or "", {}).get(kind, "")
-    signature = card.get("signature") or row.get("qualname") or row.get("name") or "?"
+    signature = card.signature or row.get("qualname") or row.get("name") or "?"
     parts = [f"```{language or ''}\n{keyword}{signature}\n```"]
-    what = first_paragraph(card.get("docstring")) or card.get("summary")
+    what = first_paragraph(card.docstring) or card.summary
     if what:
         parts.append(what)
     lines = [line for line in (_facts_line(card), _callers_line(card), _history_line(card)) if line]
@@ -78,27 +81,27 @@ def render(card: dict, row: dict, language: str | None) -> str:
     return "\n\n".join(parts)
 
 
-def _facts_line(card: dict) -> str | None:
+def _facts_line(card: Card) -> str | None:
     """Firm facts plainly; tentative ones marked, with how much evidence they have.
 
     A predicate with many values (a function run by 40 tests) shows a count and
     the first few, so the card keeps its size.
     """
     items = []
-    insights = [f for f in card.get("insights", ()) if f["predicate"] != "tested_by"]
+    insights = [f for f in card.insights if f["predicate"] != "tested_by"]
     for fact in sorted(insights, key=lambda f: (f["status"] != "firm", f["predicate"])):
         label = _FACT_LABELS.get(fact["predicate"], fact["predicate"].replace("_", " "))
         value = fact["object"]
         text = f"**{label}**" if value in ("true", "") else f"**{label}** {_short(value)}"
         items.append(text + _tentative(fact))
-    tests = sorted((f for f in card.get("insights", ()) if f["predicate"] == "tested_by"),
+    tests = sorted((f for f in card.insights if f["predicate"] == "tested_by"),
                    key=lambda f: (f["status"] != "firm", f["object"]))
     if tests:
         shown = ", ".join(f"`{_short(f['object'])}`{_tentative(f)}" for f in tests[:2])
         items.append(f"**tested by** {shown}" + (f" and {len(tests) - 2} more" if len(tests) > 2 else ""))
-    if card.get("raises"):
-        items.append("**raises** " + ", ".join(f"`{r}`" for r in card["raises"][:4]))
-    if card.get("stale"):
+    if card.raises:
+        items.append("**raises** " + ", ".join(f"`{r}`" for r in card.raises[:4]))
+    if card.stale:
         items.append("*changed since the last dream: facts withheld*")
     return " · ".join(items) if items else None
 
@@ -109,11 +112,11 @@ def _tentative(fact: dict) -> str:
     return f" *(tentative, {fact.get('evidence_count') or 0} evidence)*"
 
 
-def _callers_line(card: dict) -> str | None:
-    callers = card.get("callers")
-    if not callers or not callers.count:
+def _callers_line(card: Card) -> str | None:
+    callers = card.callers
+    if not callers.count:
         return None
-    names = ", ".join(f"`{c['qualname'] or c['path']}`" + ("" if c["path"] == card.get("path")
+    names = ", ".join(f"`{c['qualname'] or c['path']}`" + ("" if c["path"] == card.path
                                                             else f" ({c['path']})")
                       for c in callers.first)
     more = "+" if callers.more else ""
@@ -121,13 +124,13 @@ def _callers_line(card: dict) -> str | None:
     return f"**called by** {callers.count}{more}: {names}{extra}"
 
 
-def _history_line(card: dict) -> str | None:
+def _history_line(card: Card) -> str | None:
     items = []
-    changed = card.get("changed")
+    changed = card.changed
     if changed:
         verb = "changed" if changed["changed"] else "first seen"
         items.append(f"{verb} {_when(changed['at'])}")
-    test = card.get("test")
+    test = card.test
     if test and test["failed"]:
         items.append(f"**last test failed** {_when(test['at'])}: {_short(test['detail'], 80)}")
     return " · ".join(items) if items else None

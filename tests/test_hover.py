@@ -1,0 +1,183 @@
+"""Hover, called directly: ``render`` on hand-made cards, ``hover`` on an open document over a real store."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+from lsprotocol import types
+
+from kairos_lsp.documents import Document
+from kairos_lsp.dream import dream
+from kairos_lsp.features import hover as hover_feature
+from kairos_lsp.features.hover import first_paragraph, render
+from kairos_lsp.knowledge import Callers, Card
+from workspaces import workspace
+
+ROW = {"qualname": "Cart.total", "name": "total", "path": "shop/cart.py", "kind": "method",
+       "start_line": 9, "name_line": 11}
+
+
+def fact(predicate, value="true", status="firm", evidence=2):
+    return {"predicate": predicate, "object": value, "status": status, "evidence_count": evidence}
+
+
+def caller(qualname, path="shop/cart.py"):
+    return {"qualname": qualname, "path": path}
+
+
+@pytest.mark.parametrize("card, row, language, first_line", [
+    (Card("k", kind="function", signature="add(a, b=1)"), {"qualname": "add"}, "python", "def add(a, b=1)"),
+    (Card("k", kind="method", signature="total(self)"), ROW, "python", "def total(self)"),
+    (Card("k", kind="class", signature="Cart"), ROW, "python", "class Cart"),
+    (Card("k", kind="function", signature="f(a: number)"), {}, "typescript", "function f(a: number)"),
+    (Card("k", kind="interface", signature="Shape"), {}, "tsx", "interface Shape"),
+    (Card("k", kind="function", signature="Run() error"), {}, "go", "func Run() error"),
+    (Card("k", kind="interface", signature="Draw"), {}, "rust", "trait Draw"),
+    (Card("k", kind="variable", signature="LIMIT = 3"), {}, "python", "LIMIT = 3"),     # no keyword
+    (Card("k"), {"qualname": "Cart.total", "kind": "method"}, "python", "def Cart.total"),  # no signature
+    (Card("k"), {"name": "x"}, None, "x"),
+    (Card("k"), {}, "python", "?"),
+])
+def test_the_signature_comes_first_with_its_language_keyword(card, row, language, first_line):
+    text = render(card, row, language)
+    assert text.startswith(f"```{language or ''}\n{first_line}\n```")
+
+
+@pytest.mark.parametrize("card, expected, absent", [
+    (Card("k", docstring="Add two numbers.\n\nLong story.", summary="Adds."), "Add two numbers.", "Long story"),
+    (Card("k", summary="Adds numbers."), "Adds numbers.", None),          # the dream's summary, else
+    (Card("k", docstring="   \n\n", summary="Adds."), "Adds.", None),     # a blank docstring says nothing
+])
+def test_what_it_does(card, expected, absent):
+    text = render(card, ROW, "python")
+    assert expected in text
+    if absent:
+        assert absent not in text
+
+
+@pytest.mark.parametrize("insights, expected", [
+    ([fact("pure")], "**pure**"),
+    ([fact("may_handle", "network")], "**handles** network"),
+    ([fact("role", "entry point", status="tentative", evidence=1)],
+     "**role** entry point *(tentative, 1 evidence)*"),
+    ([fact("renamed_from", "python:shop/cart.py:Cart.sum")], "**renamed from** Cart.sum"),
+    ([fact("tested_by", "python:tests/test_cart.py:test_total")], "**tested by** `test_total`"),
+    ([fact("tested_by", f"python:tests/t.py:test_{i}") for i in range(5)],
+     "**tested by** `test_0`, `test_1` and 3 more"),
+    ([fact("role", "x", status="tentative"), fact("pure")], "**pure** · **role** x *(tentative, 2 evidence)*"),
+])
+def test_facts_firm_plainly_tentative_marked(insights, expected):
+    assert expected in render(Card("k", signature="total(self)", insights=insights), ROW, "python")
+
+
+def test_raises_and_withheld_facts():
+    card = Card("k", raises=["ValueError", "KeyError", "A", "B", "C"], stale=True)
+    text = render(card, ROW, "python")
+    assert "**raises** `ValueError`, `KeyError`, `A`, `B`" in text and "`C`" not in text
+    assert "*changed since the last dream: facts withheld*" in text
+
+
+@pytest.mark.parametrize("callers, expected", [
+    (Callers(), None),
+    (Callers(1, [caller("Shop.checkout")]), "**called by** 1: `Shop.checkout`"),
+    (Callers(2, [caller("main", "app.py"), caller("", "run.py")]), "**called by** 2: `main` (app.py), `run.py` (run.py)"),
+    (Callers(7, [caller("a"), caller("b"), caller("c")]), "**called by** 7: `a`, `b`, `c`, …"),
+    (Callers(400, [caller("a")], more=True), "**called by** 400+: `a`, …"),
+])
+def test_callers(callers, expected):
+    text = render(Card("k", path="shop/cart.py", callers=callers), ROW, "python")
+    if expected is None:
+        assert "called by" not in text
+    else:
+        assert expected in text
+
+
+@pytest.mark.parametrize("changed, test, expected", [
+    ({"at": "2026-11-23T20:14:03.120Z", "changed": True}, None, "changed 2026-11-23 20:14"),
+    ({"at": "2026-11-23T20:14:03.120Z", "changed": False}, None, "first seen 2026-11-23 20:14"),
+    (None, {"failed": True, "at": "2026-11-24T08:00:00Z", "detail": "assert 1 == 2"},
+     "**last test failed** 2026-11-24 08:00: assert 1 == 2"),
+    (None, {"failed": False, "at": "2026-11-24T08:00:00Z", "detail": ""}, None),
+])
+def test_history(changed, test, expected):
+    text = render(Card("k", changed=changed, test=test), ROW, "python")
+    if expected is None:
+        assert "changed" not in text and "failed" not in text
+    else:
+        assert expected in text
+
+
+@pytest.mark.parametrize("row, expected", [
+    (ROW, "*method* in `Cart` · `shop/cart.py` line 12"),                  # the name's line, 1-based
+    ({"qualname": "f", "path": "a.py", "start_line": 0}, "*function* · `a.py` line 1"),
+    ({"qualname": "f"}, "*function*"),
+])
+def test_where(row, expected):
+    assert render(Card("k", kind="function" if row is not ROW else "method"), row, "python").endswith(expected)
+
+
+def test_first_paragraph_is_cut_to_size():
+    assert first_paragraph(None) is None and first_paragraph("") is None
+    long = "word " * 200
+    assert len(first_paragraph(long)) == 600 and first_paragraph(long).endswith("…")
+
+
+def test_module_examples():
+    assert doctest.testmod(hover_feature).failed == 0
+
+
+# -- hover() on a document over a real store ----------------------------------------------
+
+LIB = '''def price(amount, rate=0.2):
+    """Price with tax.
+
+    Rounded to cents.
+    """
+    return round(amount * (1 + rate), 2)
+'''
+APP = 'from lib import price\n\n\ndef total(items):\n    return ("😀", sum(price(i) for i in items))\n'
+
+
+@pytest.fixture
+def knowledge(tmp_path):
+    knowledge = workspace(tmp_path, {"lib.py": LIB, "app.py": APP})
+    dream(knowledge.store, trigger="test")
+    yield knowledge
+    knowledge.store.close()
+
+
+@pytest.mark.parametrize("path, line, character, encoding, expected", [
+    ("lib.py", 0, 5, "utf-16", "def price(amount, rate=0.2)"),    # on the definition
+    ("app.py", 3, 5, "utf-16", "def total(items)"),
+    ("app.py", 4, 23, "utf-16", "def price(amount, rate=0.2)"),   # a reference, after an emoji
+    ("app.py", 4, 28, "utf-8", "def price(amount, rate=0.2)"),
+    ("app.py", 4, 28, "utf-16", None),                             # the same column in UTF-16: `i`
+    ("app.py", 0, 17, "utf-8", "def price(amount, rate=0.2)"),    # the name in the import
+    ("app.py", 1, 0, "utf-16", None),                              # an empty line
+    ("app.py", 40, 0, "utf-16", None),                             # past the end
+])
+def test_hover_on_a_document(knowledge, path, line, character, encoding, expected):
+    doc = Document(f"file:///ws/{path}", path, "python", {"lib.py": LIB, "app.py": APP}[path])
+    result = hover_feature.hover(knowledge, doc, line, character, encoding)
+    if expected is None:
+        assert result is None
+        return
+    assert isinstance(result, types.Hover) and result.contents.kind == types.MarkupKind.Markdown
+    assert expected in result.contents.value
+
+
+@pytest.mark.parametrize("encoding, character, start", [("utf-16", 23, 22), ("utf-8", 25, 24), ("utf-32", 22, 21)])
+def test_hover_card_and_word_range(knowledge, encoding, character, start):
+    doc = Document("file:///ws/app.py", "app.py", "python", APP)
+    result = hover_feature.hover(knowledge, doc, 4, character, encoding)
+    assert "Price with tax." in result.contents.value and "Rounded to cents" not in result.contents.value
+    assert "**called by** 1: `total` (app.py)" in result.contents.value
+    assert result.range == types.Range(start=types.Position(line=4, character=start),
+                                       end=types.Position(line=4, character=start + 5))
+
+
+def test_the_card_is_typed(knowledge):
+    card = knowledge.card("python:lib.py:price")
+    assert isinstance(card, Card) and card.kind == "function" and card.callers.count == 1
+    assert card.path == "lib.py" and not card.stale
