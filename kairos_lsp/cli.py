@@ -21,8 +21,10 @@ import shutil
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Iterator
 
 from kairos_lsp import __version__
 from kairos_lsp.config import Settings
@@ -72,8 +74,21 @@ def find_root(start: Path) -> Path:
     return start
 
 
-def open_store(root: Path, override: str | None) -> Store:
-    return Store(store_path(root, override))
+def workspace_root(args, near: Path | None = None) -> Path:
+    """``--root``, else the workspace holding ``near`` (default: the current folder)."""
+    if getattr(args, "root", None):
+        return Path(args.root).resolve()
+    return find_root(near if near is not None else Path.cwd())
+
+
+@contextmanager
+def memory(root: Path, override: str | None = None) -> Iterator[Store]:
+    """The workspace's memory (``--store``, ``KAIROS_STORE`` or ``.kairos/memory.db``), closed on the way out."""
+    store = Store(store_path(root, override))
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 # -- scan -------------------------------------------------------------------------
@@ -85,9 +100,8 @@ def cmd_scan(args, out, err) -> int:
         raise UsageError(f"not a folder: {args.path}")
     settings = Settings(exclude=tuple(args.exclude or ()), store_path=args.store,
                         max_file_bytes=args.max_bytes)
-    store = open_store(root, args.store)
     skip = lambda path, reason: err.print(f"skipped {path}: {reason}", highlight=False, markup=False)
-    try:
+    with memory(root, args.store) as store:
         if out.is_terminal and not args.quiet:
             with _progress(out) as bar:
                 task = bar.add_task("scanning", total=None)
@@ -95,8 +109,6 @@ def cmd_scan(args, out, err) -> int:
                                         progress=lambda done, total, _: bar.update(task, completed=done, total=total))
         else:
             report = scan_workspace(root, store, settings, jobs=args.jobs, on_skip=skip)
-    finally:
-        store.close()
     if args.json:
         out.print_json(data={"files": report.seen, "parsed": report.parsed, "unchanged": report.unchanged,
                              "removed": report.removed, "skipped": len(report.skipped),
@@ -137,13 +149,12 @@ def cmd_explain(args, out, err) -> int:
         raise UsageError(f"no such file: {file}")
     if language_for_path(path) is None:
         raise UsageError(f"not a language kairos reads: {file}")
-    root = Path(args.root).resolve() if args.root else find_root(path.parent)
+    root = workspace_root(args, path.parent)
     try:
         rel = path.relative_to(root).as_posix()
     except ValueError:
         raise UsageError(f"{file} is outside the workspace {root}") from None
-    store = open_store(root, args.store)
-    try:
+    with memory(root, args.store) as store:
         refresh_file(store, root, rel)
         catch_up(store)
         knowledge = Knowledge(store)
@@ -152,8 +163,6 @@ def cmd_explain(args, out, err) -> int:
             what = f"line {line}" if line is not None else (qualname or "the module")
             raise UsageError(f"nothing known at {rel} {what}")
         item = knowledge.explain(row["key"])
-    finally:
-        store.close()
     if args.json:
         out.print_json(data=item) if out.is_terminal else print(json.dumps(item, indent=2))
     else:
@@ -217,13 +226,9 @@ def _fact_row(fact: dict) -> list[str]:
 
 
 def cmd_dream(args, out, err) -> int:
-    root = Path(args.root).resolve() if args.root else find_root(Path.cwd())
-    store = open_store(root, args.store)
-    try:
+    with memory(workspace_root(args), args.store) as store:
         report = dream(store, trigger="cli")
         log = dream_log(store, args.log) if args.log else []
-    finally:
-        store.close()
     if args.json:
         print(json.dumps({**report.as_dict(), "log": log}, indent=1))
     else:
@@ -242,25 +247,17 @@ def cmd_dream(args, out, err) -> int:
 def cmd_export(args, out, err) -> int:
     if not args.json:
         raise UsageError("export writes JSON: pass --json")
-    root = Path(args.root).resolve() if args.root else find_root(Path.cwd())
-    store = open_store(root, args.store)
-    try:
+    with memory(workspace_root(args), args.store) as store:
         items = Knowledge(store).export()
-    finally:
-        store.close()
     json.dump(items, sys.stdout, indent=1)
     sys.stdout.write("\n")
     return 0
 
 
 def cmd_stats(args, out, err) -> int:
-    root = Path(args.root).resolve() if args.root else find_root(Path.cwd())
-    store = open_store(root, args.store)
-    try:
+    with memory(workspace_root(args), args.store) as store:
         counts = store.stats()
         languages = store.language_counts()
-    finally:
-        store.close()
     if args.json or not out.is_terminal:
         print(json.dumps({"store": str(store.path), **counts, "languages": languages}, indent=1))
         return 0
@@ -282,14 +279,9 @@ def cmd_stats(args, out, err) -> int:
 def cmd_check(args, out, err) -> int:
     from kairos_lsp.checks import check_file
     from kairos_lsp.extract import parse
-    root = Path(args.root).resolve() if args.root else find_root(Path(args.paths[0]).resolve().parent)
-    try:
-        store = open_store(root, args.store)
-    except StoreError as exc:
-        err.print(f"kairos: {exc}", highlight=False, markup=False)
-        return 2
+    root = workspace_root(args, Path(args.paths[0]).resolve().parent)
     found: dict[str, list] = {}
-    try:
+    with memory(root, args.store) as store:  # a StoreError is one line from main()
         knowledge = Knowledge(store)
         for given in args.paths:
             path = Path(given).resolve()
@@ -306,8 +298,6 @@ def cmd_check(args, out, err) -> int:
             refresh_file(store, root, rel)
             catch_up(store)
             found[rel] = check_file(knowledge, rel, spec.name, source, parse(source, spec.name))
-    finally:
-        store.close()
     if args.json:
         out.print_json(data={path: [_problem_json(p) for p in problems] for path, problems in found.items()})
     else:
@@ -346,8 +336,7 @@ def cmd_demo(args, out, err) -> int:
         shutil.copytree(source, target, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__", ".kairos"))
     out.print(f"[bold]kairos demo[/bold]: the bundled example project, copied to {target}", highlight=False)
-    store = open_store(target, None)
-    try:
+    with memory(target) as store:
         report = scan_workspace(target, store, Settings())
         out.print(f"scanned {report.seen} files in {report.seconds:.2f}s: "
                   f"{store.stats()['symbols']} symbols, {report.added} observations", highlight=False)
@@ -358,8 +347,6 @@ def cmd_demo(args, out, err) -> int:
         out.print()
         render_explain(out, knowledge.explain("python:inventory/stock.py:Inventory.reserve"))
         _demo_edit(out, target, store, knowledge)
-    finally:
-        store.close()
     out.print(f"\nTry: kairos explain {target / 'inventory' / 'pricing.py'}::price_with_tax", highlight=False)
     out.print(f"     kairos check {target / 'web' / 'cart.ts'}", highlight=False)
     return 0

@@ -278,3 +278,43 @@ def test_dream_consolidates_an_edit_history_and_logs_each_run(tmp_path):
     text = kairos("dream", "--log", "3", cwd=root).stdout.splitlines()
     assert text[0].startswith("dream #4 (cli): read 0 observations")
     assert len(text) == 4
+
+
+def test_an_unusable_memory_is_one_line_for_every_command(tmp_path):
+    root = workspace(tmp_path)
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not a database, " * 100)
+    for args in (("stats",), ("dream",), ("export", "--json"), ("check", "src/text.py"),
+                 ("explain", "src/text.py::split_words"), ("scan", ".")):
+        result = kairos(*args, "--store", str(bad), cwd=root, check=False)
+        assert result.returncode == 2, args
+        assert result.stderr.startswith("kairos: ") and result.stderr.count("\n") == 1, (args, result.stderr)
+    assert bad.read_bytes().startswith(b"this is not a database")
+
+
+def test_the_memory_is_closed_on_the_way_out_even_after_a_mistake(tmp_path, monkeypatch):
+    from kairos_lsp.cli import UsageError, memory, workspace_root
+
+    class Args:
+        root = None
+
+    monkeypatch.delenv("KAIROS_STORE", raising=False)
+    root = workspace(tmp_path)
+    assert workspace_root(Args(), root / "src") == root           # the nearest folder with .git
+    Args.root = str(root / "src")
+    assert workspace_root(Args(), root) == root / "src"          # --root wins
+    try:
+        with memory(root) as store:
+            opened = store
+            raise UsageError("a mistake")
+    except UsageError:
+        pass
+    assert Path(opened.path) == root / ".kairos" / "memory.db"
+    with memory(root, str(tmp_path / "other.db")) as store:
+        assert Path(store.path) == tmp_path / "other.db"
+    try:
+        opened.db.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - closed: any use fails
+        pass
+    else:
+        raise AssertionError("the memory was left open")
