@@ -142,6 +142,7 @@ def main() -> None:
               f"{', '.join(f'{f[0]:.2f}' for f in alones)}); with the helper: {alone / full:.2f}x as fast")
         same = len({f[2] for f in fulls + alones}) == 1
         print(f"  same facts with and without the helper, in every run: {'yes' if same else 'NO'}")
+        print(f"  digest: {', '.join(sorted({f[2] for f in fulls + alones}))}")
         edits, line = incremental(store, tree, work, args.runs)
         print(f"  {line}")
         print(f"incremental dream: {statistics.median(edits) * 1000:6.1f} ms (median of {args.runs}: "

@@ -18,10 +18,12 @@ the dream replays the file itself, as it would have without a helper: the
 facts are the same either way (tests compare them). A helper that fails or
 dies only means the dream does all the work.
 
-This module is the dream's side (used by engine.py); helper.py is the helper's::
+This module is the dream's side: :func:`replayer` gives the dream (engine.py)
+:class:`ReadAhead`, the replayer (see replay.py) that speaks to the helper through
+:class:`Ahead`, or the in-process one; helper.py is the helper's side::
 
     ahead = start(store, cursor, settled, 5000, wanted=None, backlog=n)  # or None
-    versions = ahead.batch(position, conn)    # the next batch as the helper read it, or None
+    versions = ahead.batch(position, store.facts)  # the next batch as the helper read it, or None
     ahead.claim(ids)                          # files the dream will replay itself
     prepared = ahead.take(version.id)         # None: replay it here
     ahead.fits(prepared, state, summaries, callers)   # after state.load: still a first look?
@@ -38,13 +40,16 @@ import subprocess
 import sys
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from kairos_lsp.dream.model import Version
+from kairos_lsp.dream.batches import BATCH, last_of, next_batch, prefix_of, rows_of
+from kairos_lsp.dream.model import Counts, Version
+from kairos_lsp.dream.replay import InProcess, replay
 from kairos_lsp.dream.state import State
-from kairos_lsp.dream.summary import Lookup
+from kairos_lsp.dream.summary import Lookup, SummaryCache
+from kairos_lsp.store.facts import Facts
 
 BASE = 1 << 48       # helper-side fact ids start here
 AHEAD_AT = 50_000    # observations: a smaller dream is not worth a process
@@ -113,7 +118,7 @@ class Ahead:
             if head == version_id:
                 return prepared
 
-    def batch(self, position: int, conn) -> list[Version] | None:
+    def batch(self, position: int, facts: Facts) -> list[Version] | None:
         """The batch after ``position`` as the helper read it (no observations in it), if it
         has got there and the store has no observation its snapshot lacks; else None."""
         if not self.ready:
@@ -123,8 +128,7 @@ class Ahead:
         versions = self._batches.pop(position, None)
         if versions is None:
             return None
-        newest = conn.execute("SELECT coalesce(max(id), 0) FROM observations").fetchone()[0]
-        return versions if newest == self.observed else None
+        return versions if facts.newest_observation() == self.observed else None
 
     def claim(self, version_ids) -> None:
         """The dream will replay these itself (unless the helper already has): the helper
@@ -152,8 +156,7 @@ class Ahead:
         may have written since the helper's snapshot."""
         if not self.ready or last not in self._found and self.done:
             return None
-        newest = store.db.execute("SELECT coalesce(max(id), 0) FROM versions").fetchone()[0]
-        if newest != self.snapshot:
+        if store.facts.newest_version() != self.snapshot:
             return None
         while last not in self._found:
             if self.done or not self._pump(block=True):
@@ -260,16 +263,117 @@ class Share:
         self.files = 0
         self._waited = 0.0
 
-    def claim(self, versions: list[Version], ahead: Ahead | None) -> set[int]:
-        if ahead is None or not self.files:
+    def claim(self, versions: list[Version], ahead: Ahead) -> set[int]:
+        if not self.files:
             return set()
         self._waited = ahead.waited
         claimed = {v.id for v in versions[-self.files:]}
         ahead.claim(claimed)
         return claimed
 
-    def adjust(self, ahead: Ahead | None, files: int) -> None:
-        if ahead is None or ahead.done:
+    def adjust(self, ahead: Ahead, files: int) -> None:
+        if ahead.done:
             return
         waited, self._waited = ahead.waited - self._waited, ahead.waited
         self.files = min(self.files + 1, files) if waited > self.WAITED else max(self.files - 1, 0)
+
+
+COUNTED = [f.name for f in fields(Counts)]
+
+
+class ReadAhead:
+    """The replayer (see replay.py) of a dream with a helper: versions the helper replayed
+    are taken when they still hold, the rest are replayed here, and the files at the end
+    of each batch are taken back when the helper falls behind (:class:`Share`)."""
+
+    def __init__(self, ahead: Ahead, facts: Facts, batch_size: int = BATCH):
+        self.ahead = ahead
+        self.facts = facts
+        self.batch_size = batch_size
+        self.share = Share()
+
+    def batch(self, position: int) -> list[Version]:
+        """The next batch, as the helper read it if it got there; observations are read
+        only when needed (most versions arrive replayed)."""
+        return self.ahead.batch(position, self.facts) or \
+            next_batch(self.facts, position, self.batch_size, lazy=True)
+
+    def replay(self, state: State, summaries: SummaryCache, callers: Lookup, versions: list[Version]) -> None:
+        ahead = self.ahead
+        # what the helper looked up for this batch's files, as far as it got
+        keys, names = ahead.looked_up(versions[0].id, versions[-1].id)
+        summaries.prefetch(keys)
+        callers.prefetch(names)
+        claimed = self.share.claim(versions, ahead)
+        for version in versions:
+            self._replay(state, summaries, callers, version, version.id in claimed)
+        self.share.adjust(ahead, len(versions))
+
+    def _replay(self, state: State, summaries: SummaryCache, callers: Lookup, version: Version,
+                claimed: bool) -> None:
+        """``claimed``: the dream told the helper to leave this one (use its replay only if
+        it is already there)."""
+        ahead = self.ahead
+        state.load(prefix_of(version), before=version.first)
+        state.version_id = version.id
+        # Wait for the helper only for what it replays: a first look at a file, with no
+        # vanished body to look for (that search is the dream's own).
+        first = not state.live and not state.verdicts and version.source != "user"
+        wait = first and not claimed and not state.bodies.any_before(version.id)
+        prepared = ahead.take(version.id, wait=wait)
+        if prepared is not None and ahead.fits(prepared, state, summaries, callers):
+            _absorb(state, summaries, prepared)
+            ahead.used += 1
+            return
+        ahead.done_here(version.id)
+        rows_of(self.facts, version)
+        replay(state, summaries, callers, version)
+        # what it stored in the summary cache, for the helper's copy
+        ahead.computed(version.id, summaries.take_recent())
+
+    def exercised(self, versions: list[Version], store) -> tuple | None:
+        """What the batch's tests call, as the helper found it; None (and the batch's
+        observations read) when the dream must find it itself."""
+        found = self.ahead.exercised(last_of(versions), store)
+        if found is None:
+            for version in versions:
+                rows_of(self.facts, version)
+        return found
+
+    def may_commit(self) -> bool:
+        """Not before the helper has its snapshot: it must not see this dream's writes."""
+        return self.ahead.ready or self.ahead.done
+
+    def still(self, started: float) -> "ReadAhead | InProcess":
+        """Itself, or the in-process replayer once a helper that has no snapshot
+        ``WAIT_READY`` seconds after the dream ``started`` is left behind."""
+        if not self.ahead.ready and time.perf_counter() - started > WAIT_READY:
+            self.ahead.close()
+            return InProcess(self.facts, self.batch_size)
+        return self
+
+    def close(self) -> int:
+        """Stop the helper; returns how many versions it replayed for the dream."""
+        self.ahead.close()
+        return self.ahead.used
+
+
+def _absorb(state: State, summaries: SummaryCache, prepared: Prepared) -> None:
+    state.absorb(prepared.runs, prepared.rows, prepared.evidence, prepared.ids, BASE)
+    for name, value in zip(COUNTED, prepared.counts):
+        setattr(state.counts, name, getattr(state.counts, name) + value)
+    delta = state.callee_delta
+    for name, n in prepared.calls.items():
+        delta[name] = delta.get(name, 0) + n
+    for key, text in prepared.puts:
+        summaries.fresh[key] = text
+    state.flush()
+
+
+def replayer(store, position: int, settled: int, batch_size: int, wanted: bool | None,
+             backlog: int) -> ReadAhead | InProcess:
+    """The dream's replayer: with the read-ahead helper when :func:`start` starts one."""
+    ahead = start(store, position, settled, batch_size, wanted, backlog)
+    if ahead is None:
+        return InProcess(store.facts, batch_size)
+    return ReadAhead(ahead, store.facts, batch_size)

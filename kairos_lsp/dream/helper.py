@@ -18,9 +18,12 @@ from multiprocessing.connection import Connection
 
 from kairos_lsp.dream import merge, tested
 from kairos_lsp.dream.ahead import BASE, Prepared
+from kairos_lsp.dream.batches import next_batch, prefetch, prefix_of
 from kairos_lsp.dream.model import Counts, Version
+from kairos_lsp.dream.replay import derive_all
 from kairos_lsp.dream.state import GoneBodies, State
 from kairos_lsp.dream.summary import Lookup, SummaryCache
+from kairos_lsp.store import Store
 
 NICENESS = 10  # added to the dream's own: the helper runs on spare CPU only
 
@@ -28,35 +31,28 @@ NICENESS = 10  # added to the dream's own: the helper runs on spare CPU only
 def run(path: str, position: int, settled: int, batch_size: int, credit: int, inbox: Connection,
         pipe: Connection) -> None:
     """The helper process: replay first looks, in the dream's batches, from a snapshot."""
-    from kairos_lsp.dream.engine import _next_batch, _prefetch, _prefix, derive_all  # the dream's own code
-    from kairos_lsp.store import Store
-
     gc.disable()  # a short-lived process of acyclic rows
     results = _Outbox(pipe)
     try:
         store = Store(path)
-        conn = store.db.conn
-        conn.execute("BEGIN")  # one read snapshot for the whole run
-        cursor = conn.execute("SELECT last_observation FROM dream_cursor WHERE id = 1").fetchone()[0]
-        if cursor != position:  # the dream committed before the snapshot: it is not the one to mirror
+        facts = store.facts
+        store.begin_snapshot()  # one read snapshot for the whole run
+        if facts.cursor() != position:  # the dream committed before the snapshot: it is not the one to mirror
             results.send(("end",))
             return
-        newest = conn.execute("SELECT coalesce(max(id), 0) FROM versions").fetchone()[0]
-        observed = conn.execute("SELECT coalesce(max(id), 0) FROM observations").fetchone()[0]
-        results.send(("ready", newest, observed))
+        results.send(("ready", facts.newest_version(), facts.newest_observation()))
         resolver = tested.resolver_for(store)
-        summaries = SummaryCache(conn)
-        callers = Lookup(conn, "dream_callees", "name", "callers")
-        for lookup, table in ((summaries, "summary_cache"), (callers, "dream_callees")):
-            # an empty table stays what the helper's own copy says (a first dream's case)
-            lookup.complete = not conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
-        state = State(conn, Counts(), GoneBodies(settled))
+        summaries = SummaryCache(facts)
+        callers = Lookup(facts.callers_of)
+        # an empty table stays what the helper's own copy says (a first dream's case)
+        summaries.complete = not facts.has_summaries()
+        callers.complete = not facts.has_callers()
+        state = State(facts, Counts(), GoneBodies(settled))
         seen: set[str] = set()
         dream = _Dream(credit)
-        empty = not conn.execute("SELECT EXISTS (SELECT 1 FROM observed_facts) "
-                                 "OR EXISTS (SELECT 1 FROM derived_facts)").fetchone()[0]
+        empty = not facts.has_any()
         while True:
-            versions = _next_batch(conn, position, batch_size)
+            versions = next_batch(facts, position, batch_size)
             if not versions:
                 break
             results.send(("batch", position, [_outline(v) for v in versions]))
@@ -66,9 +62,9 @@ def run(path: str, position: int, settled: int, batch_size: int, credit: int, in
             deltas: dict[str, int] = {}
             own: list[tuple[int, list]] = []  # (version, what its replay stored), in order
             if not (summaries.complete and callers.complete):
-                _prefetch(versions, summaries, callers)
+                prefetch(versions, summaries, callers)
             for n, version in enumerate(versions):
-                prefix = _prefix(version)
+                prefix = prefix_of(version)
                 first = prefix not in seen
                 seen.add(prefix)
                 if n % 8 == 0 or dream.credit < 8:
@@ -79,7 +75,7 @@ def run(path: str, position: int, settled: int, batch_size: int, credit: int, in
                         dream.listen(inbox, block=True)
                     dream.credit -= 1
                     if first and version.source != "user":
-                        prepared = _prepare(state, summaries, callers, version, prefix, derive_all, empty)
+                        prepared = _prepare(state, summaries, callers, version, prefix, empty)
                     results.send((version.id, prepared))
                 if prepared is None:
                     _follow(version, deltas, state.bodies)
@@ -185,10 +181,8 @@ def _follow(version: Version, deltas: dict[str, int], bodies: GoneBodies) -> Non
 
 
 def _prepare(state: State, summaries: SummaryCache, callers: Lookup, version: Version, prefix: str,
-             derive_all, empty: bool) -> Prepared | None:
+             empty: bool) -> Prepared | None:
     """``empty``: the snapshot holds no fact at all (a first dream), so no file has any."""
-    from kairos_lsp.dream.links import _previous_look
-
     if empty:
         state.clear(prefix)
     else:
@@ -197,7 +191,7 @@ def _prepare(state: State, summaries: SummaryCache, callers: Lookup, version: Ve
             return None
     state.version_id = version.id
     if state.bodies.any_before(version.id) and \
-            state.bodies.any_between(_previous_look(state, version.path, version.id), version.id):
+            state.bodies.any_between(state.facts.previous_look(version.path, version.id), version.id):
         return None  # the dream would look for a body that vanished: only it can
     state.next_id, state.counts, state.callee_delta = BASE, Counts(), {}
     cold = merge.apply_cold(state, version)

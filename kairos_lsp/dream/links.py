@@ -95,25 +95,6 @@ def _evidence(old: dict, new: dict) -> list[str]:
     return []
 
 
-def _previous_look(state: State, path: str, before: int) -> int:
-    row = state.conn.execute("SELECT max(id) FROM versions WHERE path = ? AND id < ?",
-                             (path, before)).fetchone()
-    return row[0] or 0
-
-
-def _has_live(state: State, subject: str, predicates: tuple[str, ...]) -> bool:
-    marks = ",".join("?" * len(predicates))
-    return state.conn.execute(
-        f"SELECT 1 FROM facts WHERE subject = ? AND predicate IN ({marks}) "
-        "AND status IN ('tentative', 'firm') LIMIT 1", (subject, *predicates)).fetchone() is not None
-
-
-def _last_kind(state: State, subject: str) -> str | None:
-    row = state.conn.execute("SELECT object FROM facts WHERE subject = ? AND predicate = 'kind' "
-                             "ORDER BY id DESC LIMIT 1", (subject,)).fetchone()
-    return row[0] if row else None
-
-
 def _pick(candidates: list[str], subject: str) -> str | None:
     """The candidate with the same qualname, else the same name, else the only one."""
     if not candidates:
@@ -141,26 +122,11 @@ def _find_old(state: State, version: Version, born: list[str], views: dict) -> N
         return
     if not state.bodies.any_before(version.id):
         return
-    prev = _previous_look(state, version.path, version.id)
+    facts = state.facts
+    prev = facts.previous_look(version.path, version.id)
     if not state.bodies.any_between(prev, version.id):
         return
-    hashes = sorted(wanted)
-    rows = []
-    for i in range(0, len(hashes), 500):
-        chunk = hashes[i:i + 500]
-        marks = ','.join('?' * len(chunk))
-        rows += state.conn.execute(
-            "SELECT b.object, b.subject, f.first_observation FROM observations b "
-            "JOIN observed_facts f ON f.first_observation = b.id "
-            "JOIN observations o ON o.id = f.ended_by "
-            f"WHERE b.predicate = 'body_hash' AND b.object IN ({marks}) "
-            "AND f.status = 'retracted' AND o.version_id > ? AND o.version_id < ? "
-            "UNION ALL "
-            "SELECT f.object, f.subject, f.first_observation FROM derived_facts f "
-            "JOIN observations o ON o.id = f.ended_by "
-            f"WHERE f.predicate = 'body_hash' AND f.object IN ({marks}) "
-            "AND f.status = 'retracted' AND o.version_id > ? AND o.version_id < ?",
-            (*chunk, prev, version.id, *chunk, prev, version.id)).fetchall()
+    rows = facts.vanished_bodies(sorted(wanted), prev, version.id)
     if not rows:
         return
     by_hash: dict[str, dict[str, int]] = {}
@@ -170,16 +136,14 @@ def _find_old(state: State, version: Version, born: list[str], views: dict) -> N
         for y in sorted(wanted[body]):
             kind = _one(views[y], "kind").object
             found = {x: first for x, first in by_hash[body].items()
-                     if x != y and _kind_class(_last_kind(state, x)) == _kind_class(kind)
-                     and not _has_live(state, x, ("kind",) + GONE_TO)}
+                     if x != y and _kind_class(facts.last_value(x, "kind")) == _kind_class(kind)
+                     and not facts.has_live(x, ("kind",) + GONE_TO)}
             x = _pick(list(found), y)
             if x is None:
                 continue
             why = ["body"]
-            old_params = state.conn.execute(
-                "SELECT object FROM facts WHERE subject = ? AND predicate = 'parameters' "
-                "ORDER BY id DESC LIMIT 1", (x,)).fetchone()
-            if old_params and _values(views[y], "parameters") == [old_params[0]]:
+            old_params = facts.last_value(x, "parameters")
+            if old_params is not None and _values(views[y], "parameters") == [old_params]:
                 why.append("parameters")
             _link(state, version, x, y, why, None, _one(views[y], "body_hash"), old_body_obs=found[x])
 
@@ -189,42 +153,23 @@ def _find_new(state: State, version: Version, x: str, old: dict) -> None:
     body, kind = _one(old, "body_hash"), _one(old, "kind")
     if body is None or kind is None:
         return
-    prev = _previous_look(state, version.path, version.id)
-    rows = state.conn.execute(
-        "SELECT o.subject, f.first_observation, f.id FROM observations o "
-        "JOIN observed_facts f ON f.first_observation = o.id "
-        "WHERE o.predicate = 'body_hash' AND o.object = ? AND f.status IN ('tentative', 'firm') "
-        "AND o.subject != ? AND o.version_id > ? AND o.version_id < ? "
-        "UNION ALL "
-        "SELECT f.subject, f.first_observation, f.id FROM derived_facts f "
-        "JOIN observations o ON o.id = f.first_observation "
-        "WHERE f.predicate = 'body_hash' AND f.object = ? AND f.status IN ('tentative', 'firm') "
-        "AND f.subject != ? AND o.version_id > ? AND o.version_id < ? ORDER BY 3",
-        (body.object, x, prev, version.id) * 2).fetchall()
+    facts = state.facts
+    prev = facts.previous_look(version.path, version.id)
+    rows = facts.appeared_bodies(body.object, x, prev, version.id)
     found = {}
     for y, first, _ in rows:
-        born = state.conn.execute(
-            "SELECT o.object, o.version_id, f.id FROM observations o "
-            "JOIN observed_facts f ON f.first_observation = o.id "
-            "WHERE o.subject = ? AND o.predicate = 'kind' AND f.status IN ('tentative', 'firm') "
-            "UNION ALL "
-            "SELECT f.object, o.version_id, f.id FROM derived_facts f "
-            "JOIN observations o ON o.id = f.first_observation "
-            "WHERE f.subject = ? AND f.predicate = 'kind' AND f.status IN ('tentative', 'firm') "
-            "ORDER BY 3 LIMIT 1", (y, y)).fetchone()
+        born = facts.first_live_kind(y)
         if born is None or born[1] <= prev or _kind_class(born[0]) != _kind_class(kind.object):
             continue
-        if _has_live(state, y, CAME_FROM):
+        if facts.has_live(y, CAME_FROM):
             continue
         found[y] = first
     y = _pick(list(found), x)
     if y is None:
         return
     why = ["body"]
-    new_params = state.conn.execute(
-        "SELECT object FROM facts WHERE subject = ? AND predicate = 'parameters' "
-        "AND status IN ('tentative', 'firm') ORDER BY id LIMIT 1", (y,)).fetchone()
-    if new_params and _values(old, "parameters") == [new_params[0]]:
+    new_params = facts.first_live_value(y, "parameters")
+    if new_params is not None and _values(old, "parameters") == [new_params]:
         why.append("parameters")
     _link(state, version, x, y, why, body, None, new_body_obs=found[y])
 
@@ -259,24 +204,19 @@ def _in_scope(state: State, subject: str) -> bool:
 
 def _carry_verdicts(state: State, version: Version, x: str, y: str) -> None:
     """What the user said about the old key's insights holds for the new key."""
-    rows = state.conn.execute(
-        "SELECT id, predicate, object, verdict FROM derived_facts WHERE subject = ? AND verdict IS NOT NULL "
-        "AND origin IN ('insight', 'user') ORDER BY id", (x,)).fetchall()
     latest = {}
-    for fact_id, predicate, obj, verdict in rows:
+    for fact_id, predicate, obj, verdict in state.facts.judged_insights(x):
         latest[(predicate, obj)] = (fact_id, verdict)
     for (predicate, obj), (fact_id, verdict) in sorted(latest.items()):
-        signature = state._signature(fact_id)
+        signature = state.facts.signature(fact_id)
         if _in_scope(state, y):
             state.verdicts.setdefault(y, {})[(predicate, obj)] = (verdict, signature)
-        user_obs = state.conn.execute(
-            "SELECT observation_id FROM fact_evidence WHERE fact_id = ? AND why = 'user' "
-            "ORDER BY observation_id DESC LIMIT 1", (fact_id,)).fetchone()
+        user_obs = state.facts.last_user_observation(fact_id)
         fact = state.create(y, predicate, obj, "user" if verdict == "confirmed" else "insight",
-                            version, user_obs[0] if user_obs else 0)
+                            version, user_obs or 0)
         fact.verdict = verdict
         if user_obs:
-            state.link(fact, user_obs[0], "user")
+            state.link(fact, user_obs, "user")
         if verdict == "rejected":
             fact.status, fact.valid_to = "retracted", version.observed_at
             # keep the evidence it was rejected with, so it is not re-promoted by the same

@@ -183,14 +183,11 @@ def apply_user(state: State, version: Version) -> None:
                 state.link(fact, oid, USER)
                 state.retract(fact, version.observed_at, oid)
             else:
-                old = state.conn.execute(
-                    "SELECT id FROM facts WHERE subject = ? AND predicate = ? AND object = ? "
-                    "ORDER BY id DESC LIMIT 1", (subject, predicate, obj)).fetchone()
-                signature = state._signature(old[0]) if old else frozenset()
+                old = state.facts.latest_id(subject, predicate, obj)
+                signature = state.facts.signature(old) if old else frozenset()
                 if old:
-                    for table in ("observed_facts", "derived_facts"):  # the one that has it
-                        state.conn.execute(f"UPDATE {table} SET verdict = 'rejected' WHERE id = ?", (old[0],))
-                    state.evidence_rows.append((old[0], oid, USER, ""))
+                    state.facts.set_verdict(old, "rejected")
+                    state.evidence_rows.append((old, oid, USER, ""))
             state.verdicts.setdefault(subject, {})[(predicate, obj)] = ("rejected", signature)
             continue
         if not exists:
@@ -211,4 +208,4 @@ def _signature_of(state: State, fact: Fact) -> frozenset:
     if fact.evidence is not None:
         return frozenset((why, detail) for (why, detail, _), on in fact.evidence.items()
                          if on and why not in (USER, "negated"))
-    return state._signature(fact.id)
+    return state.facts.signature(fact.id)

@@ -90,21 +90,10 @@ class Fact:
         return self.status in LIVE
 
     def row(self) -> tuple:
+        """The fact as a row of ``derived_facts`` (``store.facts.FACT_COLUMNS``, in order)."""
         return (self.id, self.subject, self.predicate, self.object, self.origin, self.status,
                 self.confidence, self.evidence_count, self.valid_from, self.valid_to,
                 self.superseded_by, self.verdict, self.first_observation, self.ended_by)
-
-
-FACT_COLUMNS = ("id, subject, predicate, object, origin, status, confidence, evidence_count, "
-                "valid_from, valid_to, superseded_by, verdict, first_observation, ended_by")
-
-# The same columns for observed facts (``observed_facts f``): their subject, predicate,
-# object and valid_from are those of their first observation ``o`` and its version ``v``.
-OBSERVED_COLUMNS = ("f.id, o.subject, o.predicate, o.object, 'observed', f.status, f.confidence, "
-                    "f.evidence_count, v.observed_at, f.valid_to, f.superseded_by, f.verdict, "
-                    "f.first_observation, f.ended_by")
-OBSERVED_FROM = ("FROM observations o JOIN observed_facts f ON f.first_observation = o.id "
-                 "JOIN versions v ON v.id = o.version_id")
 
 
 @dataclass

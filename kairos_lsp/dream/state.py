@@ -2,27 +2,23 @@
 
 A dream loads the live facts of one file's subjects (one indexed range query),
 changes them in memory while it replays that file's observations, then
-writes back only what changed (a few ``executemany``). Nothing is kept between
+writes back only what changed (a few bulk writes, see ``store.facts``). Nothing is kept between
 files, so memory stays flat however large the store is.
 """
 
 from __future__ import annotations
 
-import sqlite3
-
-from kairos_lsp.dream.model import (FACT_COLUMNS, FIRM_AT, FIRM_SOURCES, LIVE, OBSERVED_COLUMNS, OBSERVED_FROM,
-                                    Counts, Fact, Version, noisy_or)
+from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, Counts, Fact, Version, noisy_or
+from kairos_lsp.store.facts import Facts
 
 
 class State:
-    def __init__(self, conn: sqlite3.Connection, counts: Counts, bodies: "GoneBodies | None" = None):
-        self.conn = conn
+    def __init__(self, facts: Facts, counts: Counts, bodies: "GoneBodies | None" = None):
+        self.facts = facts  # the store's fact tables
         self.counts = counts
         self.bodies = bodies if bodies is not None else GoneBodies(0)
         self.version_id = 0  # the version being replayed
-        self.next_id = conn.execute(
-            "SELECT max(coalesce((SELECT max(id) FROM derived_facts), 0), "
-            "coalesce((SELECT max(id) FROM observed_facts), 0)) + 1").fetchone()[0]
+        self.next_id = facts.next_id()
         self.live: dict[str, dict[tuple[str, str], Fact]] = {}
         self.verdicts: dict[str, dict[tuple[str, str], tuple[str, frozenset]]] = {}
         self.prefix: str | None = None
@@ -46,11 +42,7 @@ class State:
         self.clear(prefix)
         lo, hi = prefix, prefix + ";"  # ';' sorts right after ':'
         limit = (1 << 62) if before is None else before
-        rows = self.conn.execute(
-            f"SELECT {OBSERVED_COLUMNS} {OBSERVED_FROM} WHERE o.subject >= ? AND o.subject < ? "
-            "AND +o.id < ? AND f.status IN ('tentative', 'firm') "
-            f"UNION ALL SELECT {FACT_COLUMNS} FROM derived_facts WHERE subject >= ? AND subject < ? "
-            "AND status IN ('tentative', 'firm') ORDER BY 1", (lo, hi, limit, lo, hi)).fetchall()
+        rows = self.facts.live_between(lo, hi, limit)
         derived = []
         for row in rows:
             if not _under(row[1], prefix):
@@ -63,24 +55,14 @@ class State:
                 self.derived_subjects.add(fact.subject)
         if derived:
             by_id = {f.id: f for f in derived}
-            for fact_id, why, detail, oid in self.conn.execute(
-                    "SELECT e.fact_id, e.why, e.detail, e.observation_id FROM derived_facts f "
-                    "JOIN fact_evidence e ON e.fact_id = f.id "
-                    "WHERE f.subject >= ? AND f.subject < ? AND f.status IN ('tentative', 'firm') "
-                    "AND e.active = 1", (lo, hi)):
+            for fact_id, why, detail, oid in self.facts.live_evidence_between(lo, hi):
                 fact = by_id.get(fact_id)
                 if fact is not None:
                     fact.evidence[(why, detail, oid)] = True
                     fact.sources.add(why)
-        for subject, predicate, obj, verdict, fact_id in self.conn.execute(
-                "SELECT o.subject, o.predicate, o.object, f.verdict, f.id FROM observed_facts f "
-                "JOIN observations o ON o.id = f.first_observation WHERE f.verdict IS NOT NULL "
-                "AND o.subject >= ? AND o.subject < ? AND +o.id < ? "
-                "UNION ALL SELECT subject, predicate, object, verdict, id FROM derived_facts "
-                "WHERE verdict IS NOT NULL AND subject >= ? AND subject < ? ORDER BY 5",
-                (lo, hi, limit, lo, hi)):
+        for subject, predicate, obj, verdict, fact_id in self.facts.verdicts_between(lo, hi, limit):
             if _under(subject, prefix):
-                self.verdicts.setdefault(subject, {})[(predicate, obj)] = (verdict, self._signature(fact_id))
+                self.verdicts.setdefault(subject, {})[(predicate, obj)] = (verdict, self.facts.signature(fact_id))
 
     def clear(self, prefix: str) -> None:
         """Start on the file ``prefix`` knowing it has no facts (what :meth:`load` finds then)."""
@@ -89,23 +71,14 @@ class State:
         self.verdicts = {}
         self.derived_subjects = set()
 
-    def _signature(self, fact_id: int) -> frozenset:
-        return frozenset(self.conn.execute(
-            "SELECT why, detail FROM fact_evidence WHERE fact_id = ? AND active = 1 "
-            "AND why NOT IN ('user', 'negated')", (fact_id,)))
-
     def facts_of(self, subject: str) -> dict[tuple[str, str], Fact]:
         return self.live.setdefault(subject, {})
 
     def ensure_sources(self, fact: Fact) -> set:
         if fact.sources is None:
-            fact.sources = {why for (why,) in self.conn.execute(
-                "SELECT DISTINCT why FROM fact_evidence WHERE fact_id = ? AND active = 1 "
-                "AND why != 'negated'", (fact.id,))}
+            fact.sources = self.facts.sources(fact.id)
             if fact.origin == "observed":  # the first observation is implicit evidence
-                fact.sources.update(source for (source,) in self.conn.execute(
-                    "SELECT v.source FROM observations o JOIN versions v ON v.id = o.version_id "
-                    "WHERE o.id = ?", (fact.first_observation,)))
+                fact.sources.update(self.facts.source_of(fact.first_observation))
         return fact.sources
 
     # -- changing -----------------------------------------------------------
@@ -209,12 +182,10 @@ class State:
     # -- writing back ---------------------------------------------------------
 
     def flush(self) -> None:
-        for first, last, fact_id, weight, when in self.runs:
-            # observations first..last, all new facts of one version: the ids are generated
-            self.conn.execute(
-                "WITH RECURSIVE run(oid) AS (SELECT ? UNION ALL SELECT oid + 1 FROM run WHERE oid < ?) "
-                "INSERT INTO observed_facts (first_observation, id, status, confidence, evidence_count) "
-                "SELECT oid, oid + ?, 'tentative', ?, 1 FROM run", (first, last, fact_id - first, weight))
+        facts = self.facts
+        for first, last, fact_id, weight, _ in self.runs:
+            # observations first..last, all new facts of one version
+            facts.add_observed_run(first, last, fact_id, weight)
         self.runs = []
         inserts, updates, observed = self.rows, [], []
         self.rows = []
@@ -228,22 +199,12 @@ class State:
                     (fact.status, fact.confidence, fact.evidence_count, fact.valid_to,
                      fact.superseded_by, fact.verdict, fact.ended_by, fact.id))
         if inserts:
-            self.conn.executemany(f"INSERT INTO derived_facts ({FACT_COLUMNS}) VALUES "
-                                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts)
-        for table, rows in (("observed_facts", observed), ("derived_facts", updates)):
-            if rows:
-                self.conn.executemany(
-                    f"UPDATE {table} SET status = ?, confidence = ?, evidence_count = ?, valid_to = ?, "
-                    "superseded_by = ?, verdict = ?, ended_by = ? WHERE id = ?", rows)
+            facts.add_derived(inserts)
+        facts.update(observed, updates)
         if self.evidence_rows:
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO fact_evidence (fact_id, observation_id, why, detail, active) "
-                "VALUES (?, ?, ?, ?, ?)", [r if len(r) == 5 else (*r, 1) for r in self.evidence_rows])
+            facts.add_evidence([r if len(r) == 5 else (*r, 1) for r in self.evidence_rows])
         if self.deactivated:
-            self.conn.executemany(
-                "UPDATE fact_evidence SET active = 0 WHERE fact_id = ? AND observation_id = ? AND why = ? "
-                "AND detail = ?",
-                self.deactivated)
+            facts.deactivate_evidence(self.deactivated)
         self.touched, self.evidence_rows, self.deactivated = {}, [], []
 
     def take_new(self) -> tuple[list, list, list]:
@@ -273,21 +234,11 @@ class State:
     def flush_callees(self) -> list[tuple[str, int, int]]:
         """Apply the call-site deltas; returns (name, before, after) for every changed name."""
         names = sorted(n for n, d in self.callee_delta.items() if d)
-        before: dict[str, int] = {}
-        for i in range(0, len(names), 500):
-            chunk = names[i:i + 500]
-            before.update(self.conn.execute(
-                f"SELECT name, callers FROM dream_callees WHERE name IN ({','.join('?' * len(chunk))})",
-                chunk))
+        before = self.facts.callers_of(names)
         changed = [(n, before.get(n, 0), max(0, before.get(n, 0) + self.callee_delta[n])) for n in names]
-        self.conn.executemany("INSERT OR REPLACE INTO dream_callees (name, callers) VALUES (?, ?)",
-                              [(n, after) for n, _, after in changed])
+        self.facts.set_callers([(n, after) for n, _, after in changed])
         self.callee_delta = {}
         return changed
-
-    def callers(self, name: str) -> int:
-        row = self.conn.execute("SELECT callers FROM dream_callees WHERE name = ?", (name,)).fetchone()
-        return (row[0] if row else 0) + self.callee_delta.get(name, 0)
 
 
 class GoneBodies:
@@ -312,7 +263,3 @@ class GoneBodies:
 
 def _under(subject: str, prefix: str) -> bool:
     return subject == prefix or subject.startswith(prefix + ":")
-
-
-def live_statuses() -> tuple[str, ...]:
-    return LIVE

@@ -16,6 +16,9 @@ import functools
 import hashlib
 import json
 import re
+from typing import Callable
+
+from kairos_lsp.store.facts import Facts
 
 _SENTENCE = re.compile(r"(.+?[.!?])(\s|$)", re.S)
 _MAX = 200
@@ -88,18 +91,18 @@ def _parameter_names(parameters_json: str) -> tuple[str, ...]:
 
 
 class Lookup:
-    """Values by key from one two-column table that a dream writes only between batches:
-    fetched for a whole batch at once (:meth:`prefetch`), so replaying a version seldom
-    asks the store (a key not prefetched is fetched when asked for).
+    """Values by key from a table that a dream writes only between batches (``fetch``:
+    keys -> {key: value} for those stored): fetched for a whole batch at once
+    (:meth:`prefetch`), so replaying a version seldom asks the store (a key not
+    prefetched is fetched when asked for).
 
-    >>> callers = Lookup(conn, "dream_callees", "name", "callers")
+    >>> callers = Lookup(store.facts.callers_of)
     >>> callers.prefetch(["parse", "load"])
     >>> callers.get_many(["parse"])   # {'parse': 12}; a key not in the table is absent
     """
 
-    def __init__(self, conn, table: str, key: str, value: str):
-        self.conn = conn
-        self.sql = f"SELECT {key}, {value} FROM {table} WHERE {key} IN "
+    def __init__(self, fetch: Callable[[list], dict]):
+        self._fetch = fetch
         self.known: dict = {}
         self.absent: set = set()
         self.looked: dict | None = None  # when a dict: every key looked up -> what was found (or None)
@@ -124,19 +127,13 @@ class Lookup:
             self.looked.update((k, out.get(k)) for k in keys)
         return out
 
-    def _fetch(self, keys: list) -> dict:
-        found: dict = {}
-        for i in range(0, len(keys), 500):
-            chunk = keys[i:i + 500]
-            found.update(self.conn.execute(self.sql + f"({','.join('?' * len(chunk))})", chunk))
-        return found
-
 
 class SummaryCache(Lookup):
-    """Summaries by body key, read from and written to ``summary_cache`` in bulk."""
+    """Summaries by body key, read from and written to the store's summary cache in bulk."""
 
-    def __init__(self, conn):
-        super().__init__(conn, "summary_cache", "body_key", "summary")
+    def __init__(self, facts: Facts):
+        super().__init__(facts.summaries_of)
+        self.facts = facts
         self.fresh: dict[str, str] = {}
         self.recent: list[tuple[str, str]] = []  # what put() added since take_recent()
 
@@ -150,6 +147,5 @@ class SummaryCache(Lookup):
 
     def flush(self) -> None:
         if self.fresh:
-            self.conn.executemany("INSERT OR IGNORE INTO summary_cache (body_key, summary) VALUES (?, ?)",
-                                  sorted(self.fresh.items()))
+            self.facts.add_summaries(sorted(self.fresh.items()))
             self.fresh = {}

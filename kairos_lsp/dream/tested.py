@@ -9,8 +9,9 @@ the fact becomes firm once the test has been seen running. When the test
 stops calling the symbol (or is deleted) the fact is retracted; a rejected
 fact is never recreated.
 
-This runs once per dream batch, for the tests the batch touched, with plain
-SQL on the two fact tables, like the ``widely called`` recheck.
+This runs once per dream batch, for the tests the batch touched, with a few
+bulk reads and writes of the store's facts (``store.facts``), like the
+``widely called`` recheck.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, Counts, noisy_or
 from kairos_lsp.keys import name_of, path_of
 from kairos_lsp.resolve import Found, Resolver
 from kairos_lsp.store import Store
+from kairos_lsp.store.facts import Facts
 
 PREDICATE = "tested_by"
 # Files that hold tests, by the conventions of pytest, unittest, Go, Jest/Vitest and Mocha.
@@ -69,26 +71,18 @@ def derive(store: Store, versions, counts: Counts, resolver: Resolver | None = N
     if not tests:
         return
     when = versions[-1].observed_at
-    conn = store.db.conn
-    ran: dict[str, int] = {}
+    store_facts = store.facts
+    ran = store_facts.last_runs(tests)
     existing: dict[tuple[str, str], tuple[int, str, str | None]] = {}
-    for chunk in _chunks(tests):
-        marks = ",".join("?" * len(chunk))
-        ran.update(conn.execute(
-            "SELECT subject, max(id) FROM observations WHERE predicate IN ('test_passed', 'test_failed') "
-            f"AND negated = 0 AND subject IN ({marks}) GROUP BY subject", chunk))
-        for fact_id, subject, test, status, verdict in conn.execute(
-                "SELECT id, subject, object, status, verdict FROM derived_facts "
-                f"WHERE predicate = 'tested_by' AND object IN ({marks}) ORDER BY id", chunk):
-            existing[(subject, test)] = (fact_id, status, verdict)
-    next_id = conn.execute("SELECT max(coalesce((SELECT max(id) FROM derived_facts), 0), "
-                           "coalesce((SELECT max(id) FROM observed_facts), 0)) + 1").fetchone()[0]
+    for fact_id, subject, test, status, verdict in store_facts.tested_by(tests):
+        existing[(subject, test)] = (fact_id, status, verdict)
+    next_id = store_facts.next_id()
     facts, evidence = [], []
     for test in tests:
         for subject, oid in sorted(wanted[test].items()):
             known = existing.get((subject, test))
             if known is not None and (known[1] in ("tentative", "firm") or known[2] == "rejected"):
-                _update(conn, known[0], known[1], oid, ran.get(test), counts)
+                _update(store_facts, known[0], known[1], oid, ran.get(test), counts)
                 continue
             sources = {"tests", "terminal"} if test in ran else {"tests"}
             confidence, status = _judge(sources)
@@ -99,22 +93,11 @@ def derive(store: Store, versions, counts: Counts, resolver: Resolver | None = N
             counts.created += 1
             counts.promoted += status == "firm"
             next_id += 1
-    conn.executemany("INSERT INTO derived_facts (id, subject, predicate, object, origin, status, confidence, "
-                     "evidence_count, valid_from, first_observation) "
-                     "VALUES (?, ?, 'tested_by', ?, 'insight', ?, ?, ?, ?, ?)", facts)
-    conn.executemany("INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail) "
-                     "VALUES (?, ?, ?, ?)", evidence)
+    store_facts.add_tested_by(facts, evidence)
     gone = [fact_id for (subject, test), (fact_id, status, _) in existing.items()
             if subject not in wanted[test] and status in ("tentative", "firm")]
-    conn.executemany("UPDATE derived_facts SET status = 'retracted', valid_to = ? WHERE id = ?",
-                     [(when, fact_id) for fact_id in gone])
-    conn.executemany("UPDATE fact_evidence SET active = 0 WHERE fact_id = ?", [(f,) for f in gone])
+    store_facts.retract_derived(gone, when)
     counts.retracted += len(gone)
-
-
-def _chunks(items: list, size: int = 500):
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 def _may_hold_tests(path: str) -> bool:
@@ -131,9 +114,7 @@ def _maybe_test(subject: str) -> bool:
 def _decorators(store: Store, subject: str) -> list[str]:
     if not subject.startswith(("rust:", "java:")):
         return []
-    return [row[0] for row in store.db.execute(
-        "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
-        "WHERE c.path = ? AND o.subject = ? AND o.predicate = 'decorated_by'", (path_of(subject), subject))]
+    return store.facts.current_objects(path_of(subject), subject, "decorated_by")
 
 
 def _exercised(store: Store, resolver: Resolver, tests: list[str]) -> dict[str, dict[str, int]]:
@@ -143,11 +124,7 @@ def _exercised(store: Store, resolver: Resolver, tests: list[str]) -> dict[str, 
     for test in tests:
         by_path.setdefault(path_of(test), []).append(test)
     for path, group in by_path.items():
-        marks = ",".join("?" * len(group))
-        for test, callee, oid in store.db.execute(
-                "SELECT o.subject, o.object, o.id FROM current c JOIN observations o ON o.id = c.observation_id "
-                f"WHERE c.path = ? AND o.predicate = 'calls' AND o.subject IN ({marks}) ORDER BY o.id",
-                (path, *group)):
+        for test, callee, oid in store.facts.current_calls(path, group):
             if callee.startswith(_OWN):
                 continue  # the test's own helpers and assertions (self.assertEqual), not the code under test
             # (no scope: it only matters for self/this calls, skipped above)
@@ -162,23 +139,17 @@ def _judge(sources: set[str]) -> tuple[float, str]:
     return confidence, "firm" if confidence >= FIRM_AT and len(sources) >= FIRM_SOURCES else "tentative"
 
 
-def _update(conn, fact_id: int, status: str, oid: int, ran: int | None, counts: Counts) -> None:
+def _update(facts: Facts, fact_id: int, status: str, oid: int, ran: int | None, counts: Counts) -> None:
     """A live fact seen again: its evidence may have grown (the test has now run)."""
     if status not in ("tentative", "firm"):
         return  # rejected by the user: the same evidence never brings it back
-    conn.execute("INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail) "
-                 "SELECT ?, ?, 'tests', object FROM derived_facts WHERE id = ?", (fact_id, oid, fact_id))
+    facts.support(fact_id, oid, "tests")
     if ran:
-        conn.execute("INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail) "
-                     "SELECT ?, ?, 'terminal', object FROM derived_facts WHERE id = ?", (fact_id, ran, fact_id))
-    sources = {row[0] for row in conn.execute(
-        "SELECT DISTINCT why FROM fact_evidence WHERE fact_id = ? AND active = 1", (fact_id,))}
-    verdict = conn.execute("SELECT verdict FROM derived_facts WHERE id = ?", (fact_id,)).fetchone()[0]
+        facts.support(fact_id, ran, "terminal")
+    sources = facts.all_sources(fact_id)
+    verdict = facts.verdict(fact_id)
     confidence, new_status = (1.0, "firm") if verdict == "confirmed" else _judge(sources)
-    count = conn.execute("SELECT count(*) FROM fact_evidence WHERE fact_id = ? AND active = 1",
-                         (fact_id,)).fetchone()[0]
-    conn.execute("UPDATE derived_facts SET status = ?, confidence = ?, evidence_count = ? WHERE id = ?",
-                 (new_status, confidence, count, fact_id))
+    facts.judge_derived(fact_id, new_status, confidence, facts.evidence_count(fact_id))
     if new_status != status:
         if new_status == "firm":
             counts.promoted += 1

@@ -6,6 +6,14 @@
 
 Writers hand over :class:`FileObservation` batches; each batch is one
 transaction, so a killed process leaves either all of a batch or none of it.
+
+Every write to the memory goes through this package: :class:`Store` for the
+observation log, the files and symbols, verdicts, forgetting and the dreams'
+log; :class:`~kairos_lsp.store.facts.Facts` (``store.facts``) for what a dream
+reads and writes about facts. Callers group writes with::
+
+    with store.transaction():     # BEGIN IMMEDIATE; COMMIT, or ROLLBACK on error
+        ...
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ from sqlite_utils import Database
 
 from kairos_lsp.extract import Extraction, Symbol, observations
 from kairos_lsp.keys import path_of, symbol_key
+from kairos_lsp.store import forgetting
+from kairos_lsp.store.facts import Facts
 from kairos_lsp.store.migrations import SCHEMA_VERSION, migrations
 
 STORE_DIR = ".kairos"
@@ -92,6 +102,33 @@ class WriteResult:
     changed_subjects: set[str] = field(default_factory=set)
 
 
+class Transactions:
+    """Write transactions opened and committed as a long writer goes (see
+    :meth:`Store.transactions`)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+        self.open = False
+
+    def begin(self) -> bool:
+        """Open a transaction (``BEGIN IMMEDIATE``) unless one is open; True if it opened one."""
+        if self.open:
+            return False
+        self._conn.execute("BEGIN IMMEDIATE")
+        self.open = True
+        return True
+
+    def commit(self) -> None:
+        if self.open:
+            self._conn.execute("COMMIT")
+            self.open = False
+
+    def rollback(self) -> None:
+        if self.open:
+            self._conn.execute("ROLLBACK")
+            self.open = False
+
+
 class Store:
     """Observations, symbols and files of one workspace."""
 
@@ -123,12 +160,13 @@ class Store:
             if migrations.pending(self.db):
                 # Under the write lock, and checked again there: two processes opening
                 # a new store at once must not both run the same migration.
-                with self._write():
+                with self.transaction():
                     if migrations.pending(self.db):
                         migrations.apply(self.db)
                         self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the memory at {self.path}: {exc}") from None
+        self.facts = Facts(self.db.conn)
 
     @classmethod
     def for_workspace(cls, workspace: str | os.PathLike, override: str | None = None) -> "Store":
@@ -138,15 +176,47 @@ class Store:
         self.db.close()
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator["Store"]:
+        """One write transaction: ``BEGIN IMMEDIATE`` (the write lock at once, so it never
+        fails half-way for want of it), ``COMMIT`` at the end, ``ROLLBACK`` on any error."""
         conn = self.db.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            yield conn
+            yield self
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def transactions(self) -> Iterator["Transactions"]:
+        """Writes grouped into transactions the caller opens and commits as it goes (a
+        dream commits every few seconds, not every batch); what is open at the end is
+        committed, or rolled back on an error."""
+        group = Transactions(self.db.conn)
+        try:
+            yield group
+        except BaseException:
+            group.rollback()
+            raise
+        group.commit()
+
+    def begin_snapshot(self) -> None:
+        """Read from one snapshot from now on (a deferred transaction that is never ended:
+        for a process that only reads, such as the dream's read-ahead helper)."""
+        self.db.conn.execute("BEGIN")
+
+    @contextlib.contextmanager
+    def no_autocheckpoint(self) -> Iterator[None]:
+        """No WAL checkpoint at every commit meanwhile (each costs two fsyncs and rewrites
+        the same pages); the first commit after it checkpoints as usual."""
+        conn = self.db.conn
+        autocheckpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}")
 
     # -- writing ------------------------------------------------------------
 
@@ -162,7 +232,8 @@ class Store:
         result = WriteResult()
         stamp = stamp or now()
         batch = list(batch)
-        with self._write() as conn:
+        with self.transaction():
+            conn = self.db.conn
             # A big batch (a scan) asks once which files are known; a small one asks per file.
             self._paths = self._known_paths(conn) if len(batch) > 8 else None
             for item in batch:
@@ -271,18 +342,49 @@ class Store:
             path = path_of(subject) if ":" in subject else subject
             by_path.setdefault(path, []).append(
                 (subject, "test_failed" if failed else "test_passed", " ".join(str(detail).split())[:500]))
-        with self._write() as conn:
+        with self.transaction():
+            conn = self.db.conn
             for path, triples in by_path.items():
                 known = conn.execute("SELECT content_hash FROM files WHERE path = ?", (path,)).fetchone()
                 self._append(conn, triples, 0, self._version(conn, path, known[0] if known else None,
                                                              source, stamp))
         return sum(len(t) for t in by_path.values())
 
+    def record_verdict(self, subject: str, predicate: str, value: str, confirm: bool) -> int:
+        """A user's confirm (a positive observation) or reject (a negated one) of a triple,
+        in a version of its own (source ``user``, citing the file's content as it is now).
+        Returns the observation's id."""
+        symbol = self.symbol(subject)
+        path = symbol["path"] if symbol else path_of(subject)
+        known = self.file(path)
+        with self.transaction():
+            conn = self.db.conn
+            version = self._version(conn, path, known["content_hash"] if known else None, "user", now())
+            return self._append(conn, [(subject, predicate, value)], 0 if confirm else 1, version)
+
+    def forget(self, subjects: Iterable[str], path: str | None, links: tuple[str, ...]) -> dict[str, int]:
+        """Delete ``subjects`` (and ``path``, when a file is forgotten) from the memory: their
+        observations, facts, evidence, symbols and cached summaries, and the ``links``
+        facts (renamed_to, ...) that name them. The one write that deletes. Returns counts."""
+        with self.transaction():
+            counts = forgetting.delete(self.db.conn, sorted(subjects), path, links)
+        self._recent.pop(path, None) if path else self._recent.clear()
+        return counts
+
+    def subjects_to_forget(self, target: str) -> tuple[set[str], str | None]:
+        """What forgetting ``target`` deletes: (subjects, the path when it is a file the
+        memory read or looked at; else None: a symbol key, with its members)."""
+        conn = self.db.conn
+        if self.file(target) is not None or forgetting.looked_at(conn, target):
+            return forgetting.subjects_of_file(conn, target), target
+        return forgetting.subjects_under(conn, target), None
+
     def forget_files(self, paths: Iterable[str], source: str = "parse") -> WriteResult:
         """Files that are gone: everything they asserted is negated, their symbols dropped."""
         result = WriteResult()
         stamp = now()
-        with self._write() as conn:
+        with self.transaction():
+            conn = self.db.conn
             for path in paths:
                 gone = sorted(conn.execute(
                     "SELECT o.subject, o.predicate, o.object FROM current c "

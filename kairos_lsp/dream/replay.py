@@ -1,0 +1,157 @@
+"""Replaying one version (one look at one file) onto the live facts of its file:
+merge and resolve, find renames and moves, re-derive insights and summaries.
+
+The dream replays a batch through one interface, a *replayer*: :class:`InProcess`
+replays every version itself; ``ahead.ReadAhead`` takes what the read-ahead
+helper process replayed already and replays the rest itself. Either way a
+version's facts are those :func:`replay` gives (the tests compare them)::
+
+    versions = replayer.batch(position)         # the next batch, or []
+    replayer.replay(state, summaries, callers, versions)
+    found = replayer.exercised(versions, store) # what the batch's tests call, or None
+    replayer = replayer.still(started)          # itself, or the in-process one
+    used = replayer.close()                     # versions the helper replayed
+"""
+
+from __future__ import annotations
+
+from kairos_lsp.dream import links, merge, promote
+from kairos_lsp.dream.batches import BATCH, next_batch, prefetch, prefix_of
+from kairos_lsp.dream.model import SINGLE_VALUED, Version
+from kairos_lsp.dream.state import State
+from kairos_lsp.dream.summary import Lookup, SummaryCache, cache_key, first_sentence, parameter_names, summarize
+from kairos_lsp.keys import name_of
+from kairos_lsp.store.facts import Facts
+
+
+class InProcess:
+    """The replayer that does all the work in this process."""
+
+    def __init__(self, facts: Facts, batch_size: int = BATCH):
+        self.facts = facts
+        self.batch_size = batch_size
+
+    def batch(self, position: int) -> list[Version]:
+        """The batch after ``position`` (observations read)."""
+        return next_batch(self.facts, position, self.batch_size)
+
+    def replay(self, state: State, summaries: SummaryCache, callers: Lookup, versions: list[Version]) -> None:
+        """Replay a batch's versions in order, each onto the facts of its file."""
+        prefetch(versions, summaries, callers)
+        for version in versions:
+            state.load(prefix_of(version), before=version.first)
+            state.version_id = version.id
+            replay(state, summaries, callers, version)
+
+    def exercised(self, versions: list[Version], store) -> None:
+        """What the batch's tests call, when found elsewhere: never, here (see tested.derive)."""
+        return None
+
+    def may_commit(self) -> bool:
+        return True
+
+    def still(self, started: float) -> "InProcess":
+        return self
+
+    def close(self) -> int:
+        return 0
+
+
+def replay(state: State, summaries: SummaryCache, callers: Lookup, version: Version) -> None:
+    """Replay one version onto the loaded facts of its file (``state.load``) and write back."""
+    if version.source == "user":
+        merge.apply_user(state, version)
+    else:
+        cold = merge.apply_cold(state, version)
+        if cold is not None:
+            (born, views), vanished = cold, {}
+        else:
+            born, vanished = merge.apply_observed(state, version)
+            views = None
+        if born or vanished:
+            if views is None:
+                views = {s: views_of(state, s) for s in state.live}
+            links.detect(state, version, born, vanished, views)
+            derive_all(state, summaries, callers, version, sorted(state.live), views=views)
+            state.flush()
+            return
+    derive_all(state, summaries, callers, version, sorted(state.live))
+    state.flush()
+
+
+def views_of(state: State, subject: str) -> dict:
+    """A subject's live facts that insights and summaries read, by predicate."""
+    view: dict[str, list] = {}
+    for (predicate, _), fact in state.live.get(subject, {}).items():
+        if fact.origin == "observed" or (fact.origin == "user" and predicate in SINGLE_VALUED):
+            view.setdefault(predicate, []).append(fact)
+    return view
+
+
+def derive_all(state: State, summaries: SummaryCache, callers: Lookup, version: Version,
+               subjects: list[str], views: dict | None = None) -> None:
+    """Re-derive the insights and the summary of every live symbol among ``subjects``."""
+    module = state.prefix
+    if views is None:
+        views = {s: views_of(state, s) for s in subjects}
+    module_view = views.get(module) if module in views else views_of(state, module) if module else {}
+    module_calls = {c.object for c in module_view.get("calls", [])}
+    live = [s for s in subjects if views[s].get("kind")]
+    keys = {}
+    for subject in live:
+        view = views[subject]
+        body = view.get("body_hash")
+        doc = view.get("docstring")
+        if body:
+            keys[subject] = cache_key(body[0].object, doc[0].object if doc else None)
+    cached = summaries.get_many(list(keys.values()))
+    name = {s: name_of(s) for s in live}
+    names = sorted(set(name.values()))
+    counts = callers.get_many(names)
+    derive, reconcile = promote.derive, promote.reconcile
+    for subject in live:
+        view = views[subject]
+        own = name[subject]
+        desired = derive(subject, view, counts.get(own, 0), module_calls, own)
+        reconcile(state, version, subject, desired)
+        if subject in keys:
+            key = keys[subject]
+            text = cached.get(key)
+            if text is None:
+                text = _summary_for(subject, view)
+                cached[key] = text
+                summaries.put(key, text)
+            _set_summary(state, version, subject, view, text)
+
+
+def _summary_for(subject: str, view: dict) -> str:
+    doc = view.get("docstring")
+    docstring = doc[0].object if doc else None
+    if docstring and docstring.strip():  # summarize() would use the docstring alone
+        return first_sentence(docstring)
+
+    def values(p):
+        return sorted(f.object for f in view.get(p, ()))
+    params = view.get("parameters")
+    signature = view.get("signature")
+    return summarize(view["kind"][0].object, name_of(subject),
+                     parameter_names(params[0].object if params else None),
+                     values("calls"), values("raises"), docstring,
+                     signature[0].object if signature else None)
+
+
+def _set_summary(state: State, version: Version, subject: str, view: dict, text: str) -> None:
+    facts = state.facts_of(subject)
+    if ("summary", text) in facts:
+        return
+    doc = view.get("docstring")
+    source = doc[0] if doc else view["body_hash"][0]
+    fact = state.create(subject, "summary", text, "summary", version, source.first_observation)
+    # evidence: first_observation (a docstring or body_hash observation), implicit like observed facts
+    fact.evidence_count, fact.sources = 1, {"docstring" if doc else "code"}
+    # an earlier summary is a derived fact (then the subject has one) or an observed one (in the view)
+    if subject in state.derived_subjects or "summary" in view:
+        for old in [f for (p, _), f in facts.items() if p == "summary" and f is not fact]:
+            state.supersede(old, fact, version, source.first_observation)
+    facts[("summary", text)] = fact
+    state.judge(fact)
