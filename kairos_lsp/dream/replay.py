@@ -134,7 +134,7 @@ def _summary_for(subject: str, view: dict) -> str:
         return sorted(f.object for f in view.get(p, ()))
     params = view.get("parameters")
     signature = view.get("signature")
-    return summarize(view["kind"][0].object, name_of(subject),
+    return summarize(view["kind"][0].object,
                      parameter_names(params[0].object if params else None),
                      values("calls"), values("raises"), docstring,
                      signature[0].object if signature else None)
