@@ -2,9 +2,11 @@
 
 Handlers at the bottom are a few lines each; they call plain functions.
 :class:`kairos_lsp.session.Session` is the per-connection state (settings,
-the memory, open documents, the background scan) and has no protocol types.
-
-Threads and edit coalescing are described in :mod:`kairos_lsp.session`.
+the memory, open documents, the background scan, dreams, commands) and has
+no protocol types; it owns the :mod:`~kairos_lsp.recorder` (the memory
+thread: buffers recorded, edits coalesced) and the :mod:`~kairos_lsp.checker`
+(the checks thread: problems published). ``features/`` turn plain results
+into LSP types. Threads are described in :mod:`kairos_lsp.session`.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from pygls.uris import to_fs_path
 
 from kairos_lsp import __version__
 from kairos_lsp.config import Settings
+from kairos_lsp.documents import Document
 from kairos_lsp.features import code_actions
 from kairos_lsp.features import diagnostics as diagnostics_feature
 from kairos_lsp.features import hover as hover_feature
@@ -204,13 +207,12 @@ def workspace_root(params: types.InitializeParams) -> Path | None:
 @server.feature(types.INITIALIZE)
 def initialize(ls: KairosServer, params: types.InitializeParams) -> None:
     ls.loop = asyncio.get_running_loop()
-    options = params.initialization_options
-    settings = Settings.from_options(options)
-    problems = list(settings.unknown)
-    ls.session = Session(workspace_root(params), settings, ls.log)
-    ls.session.publish = functools.partial(_publish, ls)
-    if problems:
-        ls.show("warning", "kairos: ignoring bad initialization options: " + "; ".join(problems))
+    settings = Settings.from_options(params.initialization_options)
+    ls.session = Session(workspace_root(params), settings, ls.log, publish=functools.partial(_publish, ls))
+    for problem in settings.unknown:  # one line each in the log, one message on screen
+        ls.log("warning", f"kairos: initialization option ignored: {problem}")
+    if settings.unknown:
+        ls.show("warning", "kairos: ignoring bad initialization options: " + "; ".join(settings.unknown))
     error = ls.session.open_store()
     if error:
         ls.show("error", error)
@@ -253,16 +255,19 @@ def did_open(ls: KairosServer, params: types.DidOpenTextDocumentParams) -> None:
 def did_change(ls: KairosServer, params: types.DidChangeTextDocumentParams) -> None:
     doc = ls.session.documents.get(params.text_document.uri) if ls.session else None
     if doc is not None:
-        # Our own copy, not pygls': its line split also breaks at form feeds and U+2028.
-        for change in params.content_changes:
-            if isinstance(change, types.TextDocumentContentChangePartial):
-                doc.apply_change((change.range.start.line, change.range.start.character),
-                                 (change.range.end.line, change.range.end.character),
-                                 change.text, ls.encoding)
-            else:
-                doc.update(change.text)
+        _apply_changes(doc, params.content_changes, ls.encoding)
         doc.version = params.text_document.version
         ls.session.changed(doc)
+
+
+def _apply_changes(doc: Document, changes: list, encoding: str) -> None:
+    """Our own copy, not pygls': its line split also breaks at form feeds and U+2028."""
+    for change in changes:
+        if isinstance(change, types.TextDocumentContentChangePartial):
+            doc.apply_change((change.range.start.line, change.range.start.character),
+                             (change.range.end.line, change.range.end.character), change.text, encoding)
+        else:
+            doc.update(change.text)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
@@ -308,16 +313,8 @@ async def code_action(ls: KairosServer, params: types.CodeActionParams) -> list[
         return []
     await session.flush(doc.uri)
     text, problems = session.problems_for(doc)
-    lines = diagnostics_feature.Lines(text)
-    start = lines.point(params.range.start, ls.encoding)
-    end = lines.point(params.range.end, ls.encoding)
-    actions = code_actions.fixes(problems, text, doc.uri, start, end, ls.encoding)
-    only = params.context.only
-    if not only or any(str(kind).startswith("source") for kind in only):
-        actions += code_actions.verdicts(session.knowledge, doc.path, start, lines.line(start[0]))
-    if only:
-        actions = [a for a in actions if any(str(a.kind).startswith(str(k)) for k in only)]
-    return actions
+    return code_actions.code_actions(session.knowledge, doc, text, problems, params.range,
+                                     params.context.only, ls.encoding)
 
 
 def _command(fn):

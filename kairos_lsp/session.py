@@ -1,61 +1,55 @@
-"""One client's workspace, in plain Python: settings, memory, open documents,
-the background scan and the coalescing of edits. No protocol types here; the
-server translates.
+"""One client's workspace, in plain Python: settings, the memory, open documents,
+the background scan, dreams and commands. No protocol types here; the server
+translates.
 
-Threads
--------
+The session owns two workers, each with its own thread and connection:
+
+* :class:`~kairos_lsp.recorder.Recorder`, the *memory* thread: records open
+  buffers as they open, change (coalesced, ``edit.debounceMs``), save and
+  close;
+* :class:`~kairos_lsp.checker.Checker`, the *checks* thread: the problems
+  (diagnostics and their fixes) of open documents, when a document opens,
+  after every save and after every dream; the server publishes them.
+
+Besides those:
+
 * the event loop thread (pygls) handles every message, keeps the open
   documents current and answers hovers with its own read-only use of the
   store (SQLite in WAL mode: readers never wait for writers);
-* one *memory* thread (a single-worker executor) owns the connection that
-  records open buffers, so buffer writes are serialised and never run on the
-  event loop;
 * one *scan* thread, started on ``initialized``, brings the store up to date
   with the files on disk through its own connection; it stops promptly on
-  shutdown or when the user cancels its progress.
-* one *checks* thread computes the problems (diagnostics and their fixes) of
-  open documents on its own connection, when a document opens, after every
-  save and after every dream; the server publishes them;
+  shutdown or when the user cancels its progress;
 * the dream runs on the :class:`~kairos_lsp.dream.scheduler.IdleDreamer`'s
-  thread, which also applies verdicts (confirm / reject).
+  thread (and its worker process), which also applies verdicts.
 
-Edits are coalesced: each ``didChange`` re-arms a per-document timer
-(``edit.debounceMs``, default 200 ms); when it fires, a snapshot of the
-buffer (text plus a copy of its tree) goes to the memory thread, which
-re-extracts the symbols the edits touched and records them with source
-``edit``. A hover first flushes a pending timer for its document so it always
-reflects the buffer.
+A hover first flushes a pending edit of its document, so it always reflects
+the buffer.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 import shutil
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
-from kairos_lsp.checks import Problem, check_file
+from kairos_lsp.checker import Checker, Publish
+from kairos_lsp.checks import Problem
 from kairos_lsp.config import Settings
-from kairos_lsp.documents import Document, Documents, Snapshot, diff_edit
+from kairos_lsp.documents import Document, Documents
 from kairos_lsp.dream import record_verdict
 from kairos_lsp.dream.forget import forget
 from kairos_lsp.dream.scheduler import IdleDreamer
-from kairos_lsp.extract import Extraction, extract_tree
-from kairos_lsp.reextract import reextract
 from kairos_lsp.knowledge import Knowledge
-from kairos_lsp.scan import IgnoreRules, ScanReport, content_hash, observe_file, record_buffer, scan_workspace
-from kairos_lsp.store import FileObservation, Store, StoreError, store_path
+from kairos_lsp.recorder import Log, Recorder, one_line
+from kairos_lsp.scan import IgnoreRules, ScanReport, scan_workspace
+from kairos_lsp.store import Store, StoreError, store_path
 from kairos_lsp.workers import START_METHOD
 
-
-Log = Callable[[str, str], None]  # (level: error|warning|info, one-line message)
-# Called on the event loop with (uri, the exact text checked, its problems).
-Publish = Callable[[str, bytes, list[Problem]], None]
+__all__ = ["Log", "Progress", "Publish", "Session", "one_line"]
 
 
 class Progress(Protocol):
@@ -67,39 +61,33 @@ class Progress(Protocol):
 
 
 class Session:
-    """One client's workspace: settings, memory, open documents, scan and debounce."""
+    """One client's workspace: settings, the memory and its workers, open documents, scan, commands."""
 
     def __init__(self, root: Path | None, settings: Settings, log: Log,
-                 debounce: float | None = None):
+                 debounce: float | None = None, publish: Publish | None = None):
         self.root = root
         self.settings = settings
         self.log = log
         self.debounce = settings.debounce_ms / 1000 if debounce is None else debounce
+        self.publish = publish
         self.documents = Documents(root)
         self.store_file: Path | None = None
         self.store: Store | None = None  # the event loop's connection (reads)
         self.knowledge: Knowledge | None = None
-        self._temp_dir: str | None = None
-        self._memory = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kairos-memory")
-        self._memory_store: Store | None = None  # touched on the memory thread only
-        self._extractions: dict[str, tuple[bytes, Extraction]] = {}  # memory thread only
-        self._timers: dict[str, asyncio.TimerHandle] = {}
-        self._pending: dict[str, asyncio.Future] = {}
-        self._stop = threading.Event()
+        # Created with the memory (open_store); None when it could not be opened.
+        self.recorder: Recorder | None = None
+        self.checker: Checker | None = None
         self.dreamer: IdleDreamer | None = None
+        self._temp_dir: str | None = None
+        self._stop = threading.Event()
         self._scan_thread: threading.Thread | None = None
         self._ignored = IgnoreRules(root, settings.exclude) if root is not None else None
         self.closed = False
-        # Problems of open documents, computed off the event loop on their own connection.
-        self.publish: Publish | None = None
-        self.problems: dict[str, tuple[int | None, bytes, list[Problem]]] = {}
-        self._checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kairos-checks")
-        self._check_knowledge: Knowledge | None = None  # checks thread only
 
     # -- the memory ------------------------------------------------------------
 
     def open_store(self) -> str | None:
-        """Open (and migrate) the memory; returns a one-line error, or None."""
+        """Open (and migrate) the memory and start its workers; returns a one-line error, or None."""
         if self.root is not None:
             path = store_path(self.root, self.settings.store_path)
         else:
@@ -120,14 +108,10 @@ class Session:
         self.knowledge = Knowledge(self.store)
         self.dreamer = IdleDreamer(path, self.settings.idle_seconds, self.log,
                                    busy=lambda: self.scanning, on_dreamed=lambda _: self.check_all())
+        self.recorder = Recorder(self.root, path, self.settings.max_file_bytes, self.debounce, self.log,
+                                 wanted=self.records, on_recorded=self._recorded)
+        self.checker = Checker(path, self.documents, self.log, self.publish)
         return None
-
-    def _writer(self) -> Store:
-        """The memory thread's own connection."""
-        if self._memory_store is None:
-            self._memory_store = Store(self.store_file)
-            self._memory_store.remember = True  # it re-observes the same open buffers
-        return self._memory_store
 
     def records(self, doc: Document) -> bool:
         """Whether this buffer belongs in the memory."""
@@ -137,85 +121,47 @@ class Session:
             return False
         return len(doc.text) <= self.settings.max_file_bytes
 
-    def _disk_path(self, doc_path: str) -> Path:
-        return self.root / doc_path if self.root is not None else Path(doc_path)
+    def _recorded(self) -> None:
+        if self.dreamer is not None and not self.closed:
+            self.dreamer.kick()  # new observations: consolidate them once the user is idle
 
     # -- buffers (event loop thread) --------------------------------------------
 
     def opened(self, doc: Document) -> None:
         if self.records(doc):
-            self._submit(doc.uri, self._record_opened, doc.snapshot(), then=lambda: self.check(doc.uri))
+            self.recorder.opened(doc, then=lambda: self.check(doc.uri))
 
     def changed(self, doc: Document) -> None:
         if not self.records(doc):
             return
-        if self.dreamer is not None:
-            self.dreamer.touch()
-        self._cancel_timer(doc.uri)
-        loop = asyncio.get_running_loop()
-        self._timers[doc.uri] = loop.call_later(self.debounce, self._fire, doc.uri)
+        self.dreamer.touch()
+        self.recorder.edited(doc)
 
     def saved(self, doc: Document) -> None:
-        self._cancel_timer(doc.uri)
-        if self.dreamer is not None:
-            self.dreamer.touch()
+        if self.recorder is None:
+            return
+        self.recorder.cancel(doc.uri)
+        self.dreamer.touch()
         if self.records(doc):
             # A save may change what other open files see (a signature, a rename): check them all.
-            self._submit(doc.uri, self._record_saved, doc.snapshot(), then=self.check_all)
+            self.recorder.saved(doc, then=self.check_all)
 
     def closed_document(self, doc: Document) -> None:
-        self._cancel_timer(doc.uri)
-        if self.problems.pop(doc.uri, None) is not None and self.publish is not None:
-            self.publish(doc.uri, doc.text, [])
+        if self.recorder is None:
+            return
+        self.recorder.cancel(doc.uri)
+        self.checker.forget(doc)
         if self.records(doc):
-            self._submit(doc.uri, self._record_closed, doc.path)
+            self.recorder.closed_document(doc)
 
     async def flush(self, uri: str, timeout: float = 5.0) -> None:
         """Record a pending edit of ``uri`` now and wait until it is stored."""
-        if uri in self._timers:
-            self._fire(uri)
-        pending = self._pending.get(uri)
-        if pending is not None and not pending.done():
-            try:
-                await asyncio.wait_for(asyncio.shield(pending), timeout)
-            except Exception:  # noqa: BLE001 - logged by _done; a hover still answers
-                pass
+        if self.recorder is not None:
+            await self.recorder.flush(uri, timeout)
 
     async def flush_all(self, timeout: float = 5.0) -> None:
-        for uri in list(self._timers):
-            self._fire(uri)
-        pending = [f for f in self._pending.values() if not f.done()]
-        if pending:
-            await asyncio.wait(pending, timeout=timeout)
-
-    def _fire(self, uri: str) -> None:
-        self._cancel_timer(uri)
-        doc = self.documents.get(uri)
-        if doc is not None and self.records(doc):
-            self._submit(uri, self._record_edit, doc.snapshot())
-
-    def _cancel_timer(self, uri: str) -> None:
-        timer = self._timers.pop(uri, None)
-        if timer is not None:
-            timer.cancel()
-
-    def _submit(self, uri: str, fn: Callable, *args, then: Callable[[], None] | None = None) -> None:
-        if self.closed:
-            return
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._memory, fn, *args)
-        self._pending[uri] = future
-        future.add_done_callback(functools.partial(self._done, uri, then))
-
-    def _done(self, uri: str, then: Callable[[], None] | None, future: asyncio.Future) -> None:
-        if self._pending.get(uri) is future:
-            del self._pending[uri]
-        if self.dreamer is not None and not self.closed:
-            self.dreamer.kick()  # new observations: consolidate them once the user is idle
-        if not future.cancelled() and future.exception() is not None:
-            self.log("error", f"kairos: could not record {uri}: {one_line(future.exception())}")
-        elif then is not None and not self.closed:
-            then()
+        if self.recorder is not None:
+            await self.recorder.flush_all(timeout)
 
     # -- problems (diagnostics) -------------------------------------------------
 
@@ -227,37 +173,14 @@ class Session:
     def check(self, uri: str) -> None:
         """Compute the problems of an open document off the event loop, then publish them."""
         doc = self.documents.get(uri)
-        if doc is None or self.closed or not self.records(doc) or doc.tree is None:
-            return
-        future = asyncio.get_running_loop().run_in_executor(self._checks, self._check, doc.snapshot())
-        future.add_done_callback(functools.partial(self._checked, uri))
-
-    def _check(self, snap: Snapshot) -> tuple[Snapshot, list[Problem]]:
-        if self._check_knowledge is None:
-            self._check_knowledge = Knowledge(Store(self.store_file))
-        return snap, check_file(self._check_knowledge, snap.path, snap.language, snap.text, snap.tree)
-
-    def _checked(self, uri: str, future: asyncio.Future) -> None:
-        if future.cancelled() or self.closed:
-            return
-        if future.exception() is not None:
-            self.log("error", f"kairos: could not check {uri}: {one_line(future.exception())}")
-            return
-        snap, problems = future.result()
-        if uri not in self.documents:
-            return  # closed meanwhile
-        self.problems[uri] = (snap.version, snap.text, problems)
-        if self.publish is not None:
-            self.publish(uri, snap.text, problems)
+        if doc is not None and self.records(doc):
+            self.checker.check(doc)
 
     def problems_for(self, doc: Document) -> tuple[bytes, list[Problem]]:
         """The problems of ``doc`` as it is now (recomputed here if the last check is outdated)."""
-        cached = self.problems.get(doc.uri)
-        if cached is not None and cached[1] == doc.text:
-            return cached[1], cached[2]
-        if self.knowledge is None or doc.tree is None or not self.records(doc):
+        if self.checker is None:
             return doc.text, []
-        return doc.text, check_file(self.knowledge, doc.path, doc.language, doc.text, doc.tree)
+        return self.checker.problems_for(doc, self.knowledge if self.records(doc) else None)
 
     # -- commands -----------------------------------------------------------------
 
@@ -273,8 +196,7 @@ class Session:
         """Forget a symbol (key, or ``path::Qual.name``) or a file (path or URI)."""
         target = self._target(target)
         await self.flush_all()
-        counts = await asyncio.get_running_loop().run_in_executor(
-            self._memory, lambda: forget(self._writer(), target))
+        counts = await self.recorder.run(lambda store: forget(store, target))
         self.check_all()
         return {"forgot": target, **counts}
 
@@ -300,73 +222,6 @@ class Session:
         out["scanning"] = self.scanning
         out["open_documents"] = len(self.documents)
         return out
-
-    # -- buffers (memory thread) -------------------------------------------------
-
-    def _record(self, snap: Snapshot, source: str, mtime_ns: int = 0) -> None:
-        store = self._writer()
-        digest = content_hash(snap.text)
-        known = store.file(snap.path)
-        if known and known["content_hash"] == digest:
-            if source == "parse" and mtime_ns and known["mtime_ns"] != mtime_ns:
-                # Same bytes now on disk: remember the stat so a scan need not read it.
-                store.write([FileObservation(snap.path, snap.language, digest, len(snap.text),
-                                             mtime_ns, None)], source=source)
-            return
-        extraction = self._extract(snap)
-        record_buffer(store, snap.path, snap.language, snap.text, extraction,
-                      source=source, mtime_ns=mtime_ns)
-
-    def _extract(self, snap: Snapshot) -> Extraction:
-        """Re-extract only what changed since this buffer was last extracted."""
-        previous = self._extractions.get(snap.path)
-        if previous is not None and previous[0] == snap.text:
-            return previous[1]
-        if previous is not None and previous[1].language == snap.language:
-            extraction = reextract(snap.tree, snap.text, snap.language, previous[1],
-                                   diff_edit(previous[0], snap.text))
-        else:
-            extraction = extract_tree(snap.tree, snap.text, snap.language)
-        self._extractions[snap.path] = (snap.text, extraction)
-        return extraction
-
-    def _disk_state(self, path: str, text: bytes) -> int:
-        """The file's mtime when the disk holds exactly ``text``, else 0."""
-        disk = self._disk_path(path)
-        try:
-            st = disk.stat()
-            if st.st_size == len(text) and disk.read_bytes() == text:
-                return st.st_mtime_ns
-        except OSError:
-            pass
-        return 0
-
-    def _record_opened(self, snap: Snapshot) -> None:
-        mtime = self._disk_state(snap.path, snap.text)
-        self._record(snap, "parse" if mtime else "edit", mtime)
-
-    def _record_edit(self, snap: Snapshot) -> None:
-        self._record(snap, "edit")
-
-    def _record_saved(self, snap: Snapshot) -> None:
-        mtime = self._disk_state(snap.path, snap.text)
-        self._record(snap, "parse" if mtime else "edit", mtime)
-
-    def _record_closed(self, path: str) -> None:
-        """A buffer closed: the memory follows the file on disk again (unsaved edits are gone)."""
-        self._extractions.pop(path, None)
-        store = self._writer()
-        known = store.file(path)
-        disk = self._disk_path(path)
-        if not disk.is_file():
-            if known is not None:  # a never-saved buffer: what it said no longer holds
-                store.forget_files([path], source="edit")
-            return
-        state = (known["size"], known["mtime_ns"], known["content_hash"]) if known else None
-        # Without a workspace the path is absolute, and os.path.join("", path) is path.
-        outcome = observe_file(str(self.root or ""), path, state, self.settings.max_file_bytes)
-        if isinstance(outcome, FileObservation):
-            store.write([outcome], source="parse")
 
     # -- the scan -------------------------------------------------------------
 
@@ -418,15 +273,10 @@ class Session:
                 pass
 
     def _after_scan(self) -> None:
-        if self.dreamer is not None:
-            self.dreamer.kick()
-        for doc in self.documents:
-            if self.records(doc) and doc.uri not in self._timers:
-                self._submit(doc.uri, self._record_edit_if_dirty, doc.snapshot())
-
-    def _record_edit_if_dirty(self, snap: Snapshot) -> None:
-        if not self._disk_state(snap.path, snap.text):
-            self._record(snap, "edit")
+        if self.closed:
+            return
+        self.dreamer.kick()
+        self.recorder.after_scan([doc for doc in self.documents if self.records(doc)])
 
     # -- the end ----------------------------------------------------------------
 
@@ -443,33 +293,16 @@ class Session:
             return
         self.closed = True
         self._stop.set()
-        for uri in list(self._timers):
-            self._cancel_timer(uri)
         if self._scan_thread is not None:
             self._scan_thread.join(timeout)
         if self.dreamer is not None:
             self.dreamer.close()
-        self._checks.submit(self._close_checks)
-        self._checks.shutdown(wait=True, cancel_futures=True)
-        self._memory.submit(self._close_writer)
-        self._memory.shutdown(wait=True, cancel_futures=False)
+        if self.checker is not None:
+            self.checker.close()
+        if self.recorder is not None:
+            self.recorder.close()
         if self.store is not None:
             self.store.close()
             self.store = None
         if self._temp_dir:
             shutil.rmtree(self._temp_dir, ignore_errors=True)
-
-    def _close_checks(self) -> None:
-        if self._check_knowledge is not None:
-            self._check_knowledge.store.close()
-            self._check_knowledge = None
-
-    def _close_writer(self) -> None:
-        if self._memory_store is not None:
-            self._memory_store.close()
-            self._memory_store = None
-
-
-def one_line(error: BaseException | str) -> str:
-    text = str(error) or type(error).__name__
-    return " ".join(text.split())[:500]

@@ -344,7 +344,7 @@ async def test_session_coalesces_a_burst_of_edits_into_one_write(tmp_path):
         text = text.replace(f"loud=False{', x' * i}", f"loud=False{', x' * (i + 1)}")
         doc.update(text, version=i + 2)
         session.changed(doc)
-    await wait_for(lambda: not session._timers and not session._pending, 5, "the debounced write")
+    await wait_for(lambda: session.recorder.idle, 5, "the debounced write")
     sources = [row["source"] for row in session.store.db.query(
         "SELECT source FROM versions WHERE path = 'greet.py' ORDER BY id")]
     assert sources == ["parse", "edit"]  # the scan-less open saw the disk, then one edit

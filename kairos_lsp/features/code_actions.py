@@ -6,9 +6,12 @@ a verdict is a command the editor runs when the user picks it.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from lsprotocol import types
 
 from kairos_lsp.checks import Problem
+from kairos_lsp.documents import Document
 from kairos_lsp.features.diagnostics import Lines, diagnostic
 from kairos_lsp.keys import qualname_of
 from kairos_lsp.knowledge import Knowledge
@@ -18,6 +21,28 @@ VERDICT_PREDICATES = ("may_handle", "pure", "role", "summary", "tested_by")
 MAX_FACTS = 6  # facts offered for a verdict at one position
 _LABELS = {"may_handle": "handles", "pure": "is pure", "role": "role", "summary": "summary",
            "tested_by": "tested by"}
+
+
+def code_actions(knowledge: Knowledge, doc: Document, text: bytes, problems: list[Problem], where: types.Range,
+                 only: Sequence[str] | None = None, encoding: str = "utf-16") -> list[types.CodeAction]:
+    """Every action for an LSP range of ``doc``: the fixes of ``problems`` (found in ``text``, the
+    document as they were computed on) that overlap it, then ``Confirm`` / ``Reject`` for the facts
+    about the symbol at its start; ``only`` keeps the kinds the client asked for."""
+    lines = Lines(text)
+    start = lines.point(where.start, encoding)
+    end = lines.point(where.end, encoding)
+    wanted = [_kind(k) for k in only or ()]
+    actions = fixes(problems, text, doc.uri, start, end, encoding)
+    if not wanted or any(FACT_KIND.startswith(k) for k in wanted):
+        actions += verdicts(knowledge, doc.path, start, lines.line(start[0]))
+    if wanted:
+        actions = [a for a in actions if any(_kind(a.kind).startswith(k) for k in wanted)]
+    return actions
+
+
+def _kind(kind) -> str:
+    """A kind as the protocol spells it (``str()`` of an lsprotocol enum is its Python name)."""
+    return str(getattr(kind, "value", kind))
 
 
 def fixes(problems: list[Problem], text: bytes, uri: str, start: tuple[int, int], end: tuple[int, int],

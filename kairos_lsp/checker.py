@@ -1,0 +1,95 @@
+"""The checks thread: the problems of open documents, computed off the event loop, then published.
+
+One single-worker executor with its own read connection runs
+:func:`kairos_lsp.checks.check_file` on a snapshot of a document; the result
+comes back to the event loop, is kept (a code action reuses it while the
+text is the same) and handed to ``publish``, which the server turns into
+``textDocument/publishDiagnostics``. Methods without a leading underscore
+are called on the event loop thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable
+
+from kairos_lsp.checks import Problem, check_file
+from kairos_lsp.documents import Document, Documents, Snapshot
+from kairos_lsp.knowledge import Knowledge
+from kairos_lsp.recorder import Log, one_line
+from kairos_lsp.store import Store
+
+# Called on the event loop with (uri, the exact text checked, its problems).
+Publish = Callable[[str, bytes, list[Problem]], None]
+
+
+class Checker:
+    """Checks open documents on the checks thread and publishes their problems."""
+
+    def __init__(self, store_file: Path, documents: Documents, log: Log, publish: Publish | None = None):
+        self.store_file = store_file
+        self.documents = documents
+        self.log = log
+        self.publish = publish
+        self.closed = False
+        # The last problems of each open document: (version, the text checked, problems).
+        self.problems: dict[str, tuple[int | None, bytes, list[Problem]]] = {}
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kairos-checks")
+        self._knowledge: Knowledge | None = None  # checks thread only
+
+    def check(self, doc: Document) -> None:
+        """Compute the problems of ``doc`` as it is now, off the event loop, then publish them."""
+        if self.closed or doc.tree is None:
+            return
+        future = asyncio.get_running_loop().run_in_executor(self._executor, self._check, doc.snapshot())
+        future.add_done_callback(functools.partial(self._checked, doc.uri))
+
+    def forget(self, doc: Document) -> None:
+        """A document closed: clear what was published for it."""
+        if self.problems.pop(doc.uri, None) is not None and self.publish is not None:
+            self.publish(doc.uri, doc.text, [])
+
+    def problems_for(self, doc: Document, knowledge: Knowledge | None) -> tuple[bytes, list[Problem]]:
+        """The problems of ``doc`` as it is now: the last check's when the text is the same,
+        else computed here with ``knowledge`` (the caller's connection; None: none)."""
+        cached = self.problems.get(doc.uri)
+        if cached is not None and cached[1] == doc.text:
+            return cached[1], cached[2]
+        if knowledge is None or doc.tree is None:
+            return doc.text, []
+        return doc.text, check_file(knowledge, doc.path, doc.language, doc.text, doc.tree)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self._executor.shutdown(wait=True, cancel_futures=True)  # what is queued is outdated
+        self._close_knowledge()  # the thread is done with it
+
+    def _checked(self, uri: str, future: asyncio.Future) -> None:
+        if future.cancelled() or self.closed:
+            return
+        if future.exception() is not None:
+            self.log("error", f"kairos: could not check {uri}: {one_line(future.exception())}")
+            return
+        snap, problems = future.result()
+        if uri not in self.documents:
+            return  # closed meanwhile
+        self.problems[uri] = (snap.version, snap.text, problems)
+        if self.publish is not None:
+            self.publish(uri, snap.text, problems)
+
+    # -- the checks thread ---------------------------------------------------------
+
+    def _check(self, snap: Snapshot) -> tuple[Snapshot, list[Problem]]:
+        if self._knowledge is None:
+            self._knowledge = Knowledge(Store(self.store_file))
+        return snap, check_file(self._knowledge, snap.path, snap.language, snap.text, snap.tree)
+
+    def _close_knowledge(self) -> None:
+        if self._knowledge is not None:
+            self._knowledge.store.close()
+            self._knowledge = None

@@ -1,0 +1,231 @@
+"""The memory thread: open buffers recorded into the store as they open, change, save and close.
+
+One single-worker executor owns the connection that records buffers, so
+buffer writes are serialised and never run on the event loop. Edits are
+coalesced: each change re-arms a per-document timer (``edit.debounceMs``);
+when it fires, a snapshot of the buffer (text plus a copy of its tree) goes
+to the memory thread, which re-extracts only the symbols the edits touched
+and records them with source ``edit``. :meth:`Recorder.flush` records a
+pending edit at once (a hover first flushes its document).
+
+Methods without a leading underscore are called on the event loop thread;
+``_record*`` run on the memory thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from kairos_lsp.documents import Document, Snapshot, diff_edit
+from kairos_lsp.extract import Extraction, extract_tree
+from kairos_lsp.reextract import reextract
+from kairos_lsp.scan import content_hash, observe_file, record_buffer
+from kairos_lsp.store import FileObservation, Store
+
+Log = Callable[[str, str], None]  # (level: error|warning|info, one-line message)
+T = TypeVar("T")
+
+
+def one_line(error: BaseException | str) -> str:
+    text = str(error) or type(error).__name__
+    return " ".join(text.split())[:500]
+
+
+class Recorder:
+    """Records open buffers on the memory thread; coalesces bursts of edits."""
+
+    def __init__(self, root: Path | None, store_file: Path, max_file_bytes: int, debounce: float, log: Log,
+                 wanted: Callable[[Document], bool], on_recorded: Callable[[], None] = lambda: None):
+        self.root = root
+        self.store_file = store_file
+        self.max_file_bytes = max_file_bytes
+        self.debounce = debounce  # seconds
+        self.log = log
+        self.wanted = wanted  # is this buffer still to be recorded (checked again when a timer fires)
+        self.on_recorded = on_recorded  # after every write: new observations to consolidate
+        self.closed = False
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kairos-memory")
+        self._timers: dict[str, tuple[asyncio.TimerHandle, Document]] = {}
+        self._pending: dict[str, asyncio.Future] = {}
+        self._store: Store | None = None  # memory thread only
+        self._extractions: dict[str, tuple[bytes, Extraction]] = {}  # memory thread only
+
+    # -- the event loop thread --------------------------------------------------
+
+    def opened(self, doc: Document, then: Callable[[], None] | None = None) -> None:
+        """A buffer opened (or was saved): record it, as the disk has it when they agree."""
+        self.cancel(doc.uri)
+        self._submit(doc.uri, self._record_from_disk, doc.snapshot(), then=then)
+
+    saved = opened
+
+    def edited(self, doc: Document) -> None:
+        """A buffer changed: record it once no change has come for ``debounce`` seconds."""
+        self.cancel(doc.uri)
+        handle = asyncio.get_running_loop().call_later(self.debounce, self._fire, doc.uri)
+        self._timers[doc.uri] = (handle, doc)
+
+    def closed_document(self, doc: Document) -> None:
+        """A buffer closed: the memory follows the file on disk again (unsaved edits are gone)."""
+        self.cancel(doc.uri)
+        self._submit(doc.uri, self._record_closed, doc.path)
+
+    def after_scan(self, docs: list[Document]) -> None:
+        """The scan recorded the disk: buffers with unsaved edits win again."""
+        for doc in docs:
+            if doc.uri not in self._timers:
+                self._submit(doc.uri, self._record_if_dirty, doc.snapshot())
+
+    def cancel(self, uri: str) -> None:
+        """Drop a pending (not yet fired) edit of ``uri``."""
+        timer = self._timers.pop(uri, None)
+        if timer is not None:
+            timer[0].cancel()
+
+    @property
+    def idle(self) -> bool:
+        """No edit waits for its timer and nothing waits to be written."""
+        return not self._timers and not self._pending
+
+    async def flush(self, uri: str, timeout: float = 5.0) -> None:
+        """Record a pending edit of ``uri`` now and wait until it is stored."""
+        if uri in self._timers:
+            self._fire(uri)
+        pending = self._pending.get(uri)
+        if pending is not None and not pending.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(pending), timeout)
+            except Exception:  # noqa: BLE001 - logged by _done; a hover still answers
+                pass
+
+    async def flush_all(self, timeout: float = 5.0) -> None:
+        for uri in list(self._timers):
+            self._fire(uri)
+        pending = [f for f in self._pending.values() if not f.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+
+    async def run(self, fn: Callable[[Store], T]) -> T:
+        """``fn(store)`` on the memory thread, with its connection (after what is queued)."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, lambda: fn(self._writer()))
+
+    def close(self) -> None:
+        """Drop pending timers, finish what is queued, close the connection."""
+        if self.closed:
+            return
+        self.closed = True
+        for uri in list(self._timers):
+            self.cancel(uri)
+        self._executor.shutdown(wait=True, cancel_futures=False)  # what is queued is written
+        self._close_writer()  # the thread is done with it
+
+    def _fire(self, uri: str) -> None:
+        timer = self._timers.get(uri)
+        self.cancel(uri)
+        if timer is not None and self.wanted(timer[1]):
+            self._submit(uri, self._record_edit, timer[1].snapshot())
+
+    def _submit(self, uri: str, fn: Callable, *args, then: Callable[[], None] | None = None) -> None:
+        if self.closed:
+            return
+        future = asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        self._pending[uri] = future
+        future.add_done_callback(functools.partial(self._done, uri, then))
+
+    def _done(self, uri: str, then: Callable[[], None] | None, future: asyncio.Future) -> None:
+        if self._pending.get(uri) is future:
+            del self._pending[uri]
+        failed = not future.cancelled() and future.exception() is not None
+        if failed:
+            self.log("error", f"kairos: could not record {uri}: {one_line(future.exception())}")
+        if self.closed:
+            return
+        self.on_recorded()
+        if not failed and then is not None:
+            then()
+
+    # -- the memory thread --------------------------------------------------------
+
+    def _writer(self) -> Store:
+        """The memory thread's own connection."""
+        if self._store is None:
+            self._store = Store(self.store_file)
+            self._store.remember = True  # it re-observes the same open buffers
+        return self._store
+
+    def _close_writer(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def _record_from_disk(self, snap: Snapshot) -> None:
+        """An opened or saved buffer: a ``parse`` when the disk holds exactly its text, else an ``edit``."""
+        mtime = self._disk_state(snap.path, snap.text)
+        self._record(snap, "parse" if mtime else "edit", mtime)
+
+    def _record_edit(self, snap: Snapshot) -> None:
+        self._record(snap, "edit")
+
+    def _record_if_dirty(self, snap: Snapshot) -> None:
+        if not self._disk_state(snap.path, snap.text):
+            self._record(snap, "edit")
+
+    def _record(self, snap: Snapshot, source: str, mtime_ns: int = 0) -> None:
+        store = self._writer()
+        digest = content_hash(snap.text)
+        known = store.file(snap.path)
+        if known and known["content_hash"] == digest:
+            if source == "parse" and mtime_ns and known["mtime_ns"] != mtime_ns:
+                # Same bytes now on disk: remember the stat so a scan need not read it.
+                store.write([FileObservation(snap.path, snap.language, digest, len(snap.text),
+                                             mtime_ns, None)], source=source)
+            return
+        extraction = self._extract(snap)
+        record_buffer(store, snap.path, snap.language, snap.text, extraction,
+                      source=source, mtime_ns=mtime_ns)
+
+    def _extract(self, snap: Snapshot) -> Extraction:
+        """Re-extract only what changed since this buffer was last extracted."""
+        previous = self._extractions.get(snap.path)
+        if previous is not None and previous[0] == snap.text:
+            return previous[1]
+        if previous is not None and previous[1].language == snap.language:
+            extraction = reextract(snap.tree, snap.text, snap.language, previous[1],
+                                   diff_edit(previous[0], snap.text))
+        else:
+            extraction = extract_tree(snap.tree, snap.text, snap.language)
+        self._extractions[snap.path] = (snap.text, extraction)
+        return extraction
+
+    def _record_closed(self, path: str) -> None:
+        self._extractions.pop(path, None)
+        store = self._writer()
+        known = store.file(path)
+        disk = self._disk_path(path)
+        if not disk.is_file():
+            if known is not None:  # a never-saved buffer: what it said no longer holds
+                store.forget_files([path], source="edit")
+            return
+        state = (known["size"], known["mtime_ns"], known["content_hash"]) if known else None
+        # Without a workspace the path is absolute, and os.path.join("", path) is path.
+        outcome = observe_file(str(self.root or ""), path, state, self.max_file_bytes)
+        if isinstance(outcome, FileObservation):
+            store.write([outcome], source="parse")
+
+    def _disk_path(self, path: str) -> Path:
+        return self.root / path if self.root is not None else Path(path)
+
+    def _disk_state(self, path: str, text: bytes) -> int:
+        """The file's mtime when the disk holds exactly ``text``, else 0."""
+        disk = self._disk_path(path)
+        try:
+            st = disk.stat()
+            if st.st_size == len(text) and disk.read_bytes() == text:
+                return st.st_mtime_ns
+        except OSError:
+            pass
+        return 0
