@@ -352,3 +352,49 @@ async def test_session_coalesces_a_burst_of_edits_into_one_write(tmp_path):
     assert signature == [('greet(name, mark="😀世界", loud=False' + ", x" * 10 + ")", "edit")]
     await session.shutdown()
     assert session.closed and not logged
+
+
+async def test_recorder_in_process_open_save_and_close(tmp_path):
+    """The memory thread without a session: opened and saved buffers that match the disk are a
+    ``parse``; an unsaved edit is an ``edit``; closing goes back to the disk."""
+    from kairos_lsp.documents import Documents
+    from kairos_lsp.recorder import Recorder
+
+    root = make_workspace(tmp_path / "ws").resolve()
+    store_file = tmp_path / "memory.db"
+    Store(store_file).close()
+    logged: list[tuple[str, str]] = []
+    recorded: list[int] = []
+    recorder = Recorder(root, store_file, 1_000_000, 0.05, lambda *line: logged.append(line),
+                        wanted=lambda doc: True, on_recorded=lambda: recorded.append(1))
+    key = "python:src/text.py:split_words"
+    doc = Documents(root).open((root / "src/text.py").as_uri(), TEXT_PY, "python", 1)
+    recorder.opened(doc)
+    await recorder.flush_all()
+    assert current(store_file, key, "signature") == [("split_words(text, lower=True)", "parse")]
+
+    doc.update(TEXT_PY.replace("lower=True", "lower=None"), version=2)
+    recorder.edited(doc)
+    assert not recorder.idle
+    await recorder.flush(doc.uri)
+    assert current(store_file, key, "signature") == [("split_words(text, lower=None)", "edit")]
+
+    saved = TEXT_PY.replace("lower=True", "lower=False")
+    (root / "src/text.py").write_text(saved, encoding="utf-8")
+    doc.update(saved, version=3)
+    recorder.edited(doc)
+    recorder.saved(doc)  # a save drops the pending edit and records what the disk holds
+    await recorder.flush_all()
+    assert current(store_file, key, "signature") == [("split_words(text, lower=False)", "parse")]
+
+    doc.update(TEXT_PY, version=4)
+    recorder.edited(doc)
+    await recorder.flush_all()
+    recorder.closed_document(doc)
+    await recorder.flush_all()
+    assert current(store_file, key, "signature") == [("split_words(text, lower=False)", "parse")]
+    assert recorder.idle and len(recorded) == 5 and not logged
+    assert await recorder.run(lambda store: store.file("src/text.py")["size"]) == len(saved.encode())
+    recorder.close()
+    recorder.opened(doc)  # after close: nothing happens
+    assert recorder.idle
