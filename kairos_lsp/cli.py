@@ -102,6 +102,8 @@ def cmd_scan(args, out, err) -> int:
                         max_file_bytes=args.max_bytes)
     skip = lambda path, reason: err.print(f"skipped {path}: {reason}", highlight=False, markup=False)
     with memory(root, args.store) as store:
+        if args.history:
+            _learn_history(root, store, settings, args, out)
         if out.is_terminal and not args.quiet:
             with _progress(out) as bar:
                 task = bar.add_task("scanning", total=None)
@@ -120,6 +122,24 @@ def cmd_scan(args, out, err) -> int:
                   f"{report.added} observations added, {report.negated} retracted "
                   f"in {report.seconds:.2f}s", highlight=False)
     return 0
+
+
+def _learn_history(root: Path, store, settings: Settings, args, out) -> None:
+    """Replay the last commits into a new memory before the scan (``--history N``)."""
+    from kairos_lsp.history import HistoryError, learn_history
+    try:
+        if out.is_terminal and not args.quiet:
+            with _progress(out) as bar:
+                task = bar.add_task("history", total=None)
+                report = learn_history(root, store, args.history, settings,
+                                       progress=lambda done, total, _: bar.update(task, completed=done, total=total))
+        else:
+            report = learn_history(root, store, args.history, settings)
+    except HistoryError as exc:
+        raise UsageError(f"--history: {exc}") from None
+    if not args.quiet and not args.json:
+        out.print(f"history: {report.commits} commits replayed ({report.first}..{report.last}), "
+                  f"{report.files_read} file versions read", highlight=False)
 
 
 def _progress(console):
@@ -432,6 +452,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     p.add_argument("--max-bytes", type=int, default=Settings().max_file_bytes, help="skip larger files")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--history", type=int, default=0, metavar="N",
+                   help="into a new memory, first replay the last N git commits, so that their changes count as seen")
     p.add_argument("-q", "--quiet", action="store_true")
     common(p, root=False)
     p.set_defaults(func=cmd_scan)

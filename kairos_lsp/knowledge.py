@@ -207,6 +207,12 @@ class Knowledge:
                         found.first.append(caller)
         return found
 
+    def fact(self, fact_id: int) -> dict | None:
+        """One fact by id: its subject, predicate, value, status and the user's verdict."""
+        row = self.store.db.execute("SELECT subject, predicate, object, status, verdict FROM facts "
+                                    "WHERE id = ?", (fact_id,)).fetchone()
+        return dict(zip(("subject", "predicate", "value", "status", "verdict"), row)) if row else None
+
     def live_facts(self, key: str) -> list[dict]:
         """Current (tentative or firm) facts, without evidence rows: cheap enough for a hover."""
         cursor_ = self.store.db.execute(

@@ -188,9 +188,8 @@ class Session:
         """Confirm or reject a fact; the dream applies it before this returns."""
         await self.dreamer.run(lambda store: record_verdict(store, int(fact_id), confirm))
         self.check_all()
-        row = self.store.db.execute("SELECT subject, predicate, object, status, verdict FROM facts "
-                                    "WHERE id = ?", (int(fact_id),)).fetchone()
-        return dict(zip(("subject", "predicate", "value", "status", "verdict"), row)) if row else {}
+        assert self.knowledge is not None  # the store is open: commands come after initialize
+        return self.knowledge.fact(int(fact_id)) or {}
 
     async def forget(self, target: str) -> dict:
         """Forget a symbol (key, or ``path::Qual.name``) or a file (path or URI)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,16 @@ def test_history_goes_only_into_a_new_memory_and_only_from_git(repo: Path, tmp_p
         learn_history(plain, Store(plain / ".kairos" / "memory.db"))
     status = subprocess.run(["git", "-C", str(repo), "status", "--porcelain"], capture_output=True, text=True)
     assert status.stdout == ""  # the work tree and the index are untouched
+
+
+def test_the_cli_replays_history_before_the_scan(repo: Path):
+    env = {key: value for key, value in os.environ.items() if key != "KAIROS_STORE"} | {"COLUMNS": "200"}
+    scan = subprocess.run([sys.executable, "-m", "kairos_lsp.cli", "scan", "--history", "10", "-q"], cwd=repo,
+                          capture_output=True, text=True, env=env)
+    assert scan.returncode == 0, scan.stderr
+    check = subprocess.run([sys.executable, "-m", "kairos_lsp.cli", "check", "shop.py"], cwd=repo,
+                           capture_output=True, text=True, env=env)
+    assert check.returncode == 1 and "stale-call: `price` gained `region` on 2026-11-24 14:30 UTC" in check.stdout
+    again = subprocess.run([sys.executable, "-m", "kairos_lsp.cli", "scan", "--history", "10"], cwd=repo,
+                           capture_output=True, text=True, env=env)
+    assert again.returncode == 2 and again.stderr.strip().startswith("kairos: --history: the memory already holds")
