@@ -30,15 +30,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import released  # noqa: E402  (tests/released.py: the projects, their download and the checks)
 
-COLUMNS = ("project", "files", *released.ALARMS, "total", "per 1,000 files", "calls judged",
-           "unfit calls (in tests)", "seconds")
+COLUMNS = (
+    "project",
+    "files",
+    *released.ALARMS,
+    "total",
+    "per 1,000 files",
+    "calls judged",
+    "unfit calls (in tests)",
+    "seconds",
+)
 
 
 def row(name: str, files: int, counts: list[int], judged: int, unfit: tuple[int, int], seconds: float) -> list[str]:
     total = sum(counts)
     per_thousand = f"{1000 * total / files:,.0f}" if files else "-"
-    return [name, f"{files:,}", *(f"{n:,}" for n in counts), f"{total:,}", per_thousand,
-            f"{judged:,}", f"{unfit[0]:,} ({unfit[1]:,})", f"{seconds:.1f}"]
+    return [
+        name,
+        f"{files:,}",
+        *(f"{n:,}" for n in counts),
+        f"{total:,}",
+        per_thousand,
+        f"{judged:,}",
+        f"{unfit[0]:,} ({unfit[1]:,})",
+        f"{seconds:.1f}",
+    ]
 
 
 def main() -> int:
@@ -69,7 +85,7 @@ def main() -> int:
             notes += [f"{project}: scan skipped {path}: {reason}" for path, reason in report.skipped]
             if args.show:
                 notes += [f"{project}: {line}" for line in report.lines(args.show)]
-                notes += [f"{project}: unfit call {where}: {what}" for where, what in report.unfit[:args.show]]
+                notes += [f"{project}: unfit call {where}: {what}" for where, what in report.unfit[: args.show]]
     if not rows:
         return 1
     rows.append(row("total", files, totals, judged, unfit, seconds))

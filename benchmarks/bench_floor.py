@@ -27,6 +27,7 @@ def _work(args: tuple[list[str], bool]) -> int:
     from tree_sitter import QueryCursor
 
     from kairos_lsp.extract import _prepared_query, parse
+
     paths, with_query = args
     query = _prepared_query("python")[0]
     matches = 0
@@ -47,11 +48,15 @@ def timed(with_query: bool, chunks: list[list[str]]) -> float:
 
 def main() -> None:
     paths = list(iter_source_files(Path(ROOT), ("site-packages/",)))
-    chunks = [paths[i:i + 32] for i in range(0, len(paths), 32)]
+    chunks = [paths[i : i + 32] for i in range(0, len(paths), 32)]
     with tempfile.TemporaryDirectory() as work:
         start = time.perf_counter()
-        subprocess.run(["ctags", "-R", "--exclude=site-packages", "-f", f"{work}/tags", ROOT],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            ["ctags", "-R", "--exclude=site-packages", "-f", f"{work}/tags", ROOT],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         ctags = time.perf_counter() - start
     parse_only, with_query = timed(False, chunks), timed(True, chunks)
     print(f"{len(paths)} files, {os.cpu_count()} cores")

@@ -54,8 +54,7 @@ class Alarm:
 
 
 def git(git_dir: Path, *args: str) -> str:
-    return subprocess.run(["git", f"--git-dir={git_dir}", *args], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(["git", f"--git-dir={git_dir}", *args], check=True, capture_output=True, text=True).stdout
 
 
 def checkout(git_dir: Path, commit: str, tree: Path) -> None:
@@ -63,8 +62,7 @@ def checkout(git_dir: Path, commit: str, tree: Path) -> None:
     for child in tree.iterdir():
         if child.name != ".kairos":
             shutil.rmtree(child) if child.is_dir() else child.unlink()
-    archive = subprocess.run(["git", f"--git-dir={git_dir}", "archive", commit], check=True,
-                             capture_output=True).stdout
+    archive = subprocess.run(["git", f"--git-dir={git_dir}", "archive", commit], check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
 
 

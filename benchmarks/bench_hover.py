@@ -104,9 +104,16 @@ def build_workspace(sources: list[Path], work: Path) -> Path:
     root = work / "ws"
     root.mkdir()
     for source in sources:
+
         def ignore(folder: str, names: list[str]) -> list[str]:
-            return [n for n in names if n == "__pycache__" or n.startswith(".")
-                    or (not n.endswith(".py") and not os.path.isdir(os.path.join(folder, n)))]
+            return [
+                n
+                for n in names
+                if n == "__pycache__"
+                or n.startswith(".")
+                or (not n.endswith(".py") and not os.path.isdir(os.path.join(folder, n)))
+            ]
+
         shutil.copytree(source, root / source.name, ignore=ignore)
     return root
 
@@ -148,7 +155,8 @@ def collect(root: Path) -> tuple[int, list[Spot], list[Spot]]:
                 # ast points at `def`/`async`; the name follows on the same line.
                 raw = lines[node.lineno - 1].encode("utf-8")
                 match = re.compile(rb"(?:async\s+)?def\s+(" + re.escape(node.name.encode()) + rb")\b").match(
-                    raw, node.col_offset)
+                    raw, node.col_offset
+                )
                 if match and (spot := _spot(rel, "def", node.name, node.lineno, match.start(1), lines)):
                     defs.append(spot)
             elif isinstance(node, ast.ClassDef):
@@ -157,12 +165,16 @@ def collect(root: Path) -> tuple[int, list[Spot], list[Spot]]:
                 func = node.func
                 if isinstance(func, ast.Name):
                     calls.append((rel, func.id, func.lineno, func.col_offset, lines))
-                elif (isinstance(func, ast.Attribute) and func.end_lineno is not None
-                      and func.end_col_offset is not None):
+                elif (
+                    isinstance(func, ast.Attribute) and func.end_lineno is not None and func.end_col_offset is not None
+                ):
                     start = func.end_col_offset - len(func.attr.encode("utf-8"))
                     calls.append((rel, func.attr, func.end_lineno, start, lines))
-    call_spots = [spot for rel, name, line, col, lines in calls
-                  if name in defined and (spot := _spot(rel, "call", name, line, col, lines))]
+    call_spots = [
+        spot
+        for rel, name, line, col, lines in calls
+        if name in defined and (spot := _spot(rel, "call", name, line, col, lines))
+    ]
     return functions, defs, call_spots
 
 
@@ -200,6 +212,7 @@ def choose(defs: list[Spot], calls: list[Spot], count: int, seed: int) -> list[S
 if sys.version_info >= (3, 11):
     _timeout = asyncio.timeout
 else:  # Python 3.10: a watchdog that cancels the waiting request
+
     @contextlib.asynccontextmanager
     async def _timeout(seconds: float):
         task, fired = asyncio.current_task(), []
@@ -207,6 +220,7 @@ else:  # Python 3.10: a watchdog that cancels the waiting request
         def expire() -> None:
             fired.append(True)
             task.cancel()
+
         handle = asyncio.get_running_loop().call_later(seconds, expire)
         try:
             yield
@@ -221,15 +235,17 @@ else:  # Python 3.10: a watchdog that cancels the waiting request
 CAPABILITIES = types.ClientCapabilities(
     window=types.WindowClientCapabilities(work_done_progress=True),
     text_document=types.TextDocumentClientCapabilities(
-        hover=types.HoverClientCapabilities(
-            content_format=[types.MarkupKind.Markdown, types.MarkupKind.PlainText]),
+        hover=types.HoverClientCapabilities(content_format=[types.MarkupKind.Markdown, types.MarkupKind.PlainText]),
         code_action=types.CodeActionClientCapabilities(
             code_action_literal_support=types.ClientCodeActionLiteralOptions(
-                code_action_kind=types.ClientCodeActionKindOptions(value_set=list(types.CodeActionKind)))),
+                code_action_kind=types.ClientCodeActionKindOptions(value_set=list(types.CodeActionKind))
+            )
+        ),
         synchronization=types.TextDocumentSyncClientCapabilities(did_save=True),
     ),
     workspace=types.WorkspaceClientCapabilities(
-        workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=True)),
+        workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=True)
+    ),
 )
 
 
@@ -249,7 +265,8 @@ class Peer:
     stderr_tail: list[str] = field(default_factory=list)
     version: str = ""
     samples: dict[str, dict[int, list[float]]] = field(  # request -> round -> ms
-        default_factory=lambda: defaultdict(lambda: defaultdict(list)))
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
     answered: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     lost: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     _tokens: set = field(default_factory=set)
@@ -274,22 +291,37 @@ class Peer:
         def _register(params) -> None:
             return None
 
-        for method in (types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE,
-                       types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, types.TELEMETRY_EVENT):
+        for method in (
+            types.WINDOW_LOG_MESSAGE,
+            types.WINDOW_SHOW_MESSAGE,
+            types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+            types.TELEMETRY_EVENT,
+        ):
             client.feature(method)(lambda params: None)
 
         await client.start_io(*self.command, env=self.env, cwd=self.cwd)
         self._drain = asyncio.get_running_loop().create_task(self._drain_stderr())
-        result = await asyncio.wait_for(client.initialize_async(types.InitializeParams(
-            process_id=os.getpid(), root_uri=root.as_uri(), root_path=str(root),
-            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-            capabilities=CAPABILITIES, initialization_options=self.options)), REQUEST_TIMEOUT)
+        result = await asyncio.wait_for(
+            client.initialize_async(
+                types.InitializeParams(
+                    process_id=os.getpid(),
+                    root_uri=root.as_uri(),
+                    root_path=str(root),
+                    workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+                    capabilities=CAPABILITIES,
+                    initialization_options=self.options,
+                )
+            ),
+            REQUEST_TIMEOUT,
+        )
         info = result.server_info
         self.version = f"{info.name} {info.version}" if info else self.name
         if self.name == "jedi":  # it reports jedi's version as its own
             try:
-                self.version = (f"jedi-language-server {importlib.metadata.version('jedi-language-server')}"
-                                f" (jedi {importlib.metadata.version('jedi')})")
+                self.version = (
+                    f"jedi-language-server {importlib.metadata.version('jedi-language-server')}"
+                    f" (jedi {importlib.metadata.version('jedi')})"
+                )
             except importlib.metadata.PackageNotFoundError:
                 pass
         client.initialized(types.InitializedParams())
@@ -306,9 +338,13 @@ class Peer:
 
     def open(self, root: Path, path: str) -> None:
         file = root / path
-        self.client.text_document_did_open(types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=file.as_uri(), language_id="python", version=1,
-                                                 text=file.read_text(encoding="utf-8"))))
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=file.as_uri(), language_id="python", version=1, text=file.read_text(encoding="utf-8")
+                )
+            )
+        )
 
     def wants(self, request: str, index: int, number: int | None) -> bool:
         """Whether position ``index`` gets ``request`` in round ``number`` (None: the unmeasured pass)."""
@@ -319,13 +355,17 @@ class Peer:
     def _params(self, root: Path, request: str, spot: Spot):
         document = types.TextDocumentIdentifier(uri=(root / spot.path).as_uri())
         if request == "hover":
-            return types.HoverParams(text_document=document,
-                                     position=types.Position(line=spot.line, character=spot.character))
+            return types.HoverParams(
+                text_document=document, position=types.Position(line=spot.line, character=spot.character)
+            )
         return types.CodeActionParams(
             text_document=document,
-            range=types.Range(start=types.Position(line=spot.line, character=spot.start),
-                              end=types.Position(line=spot.line, character=spot.end)),
-            context=types.CodeActionContext(diagnostics=[]))
+            range=types.Range(
+                start=types.Position(line=spot.line, character=spot.start),
+                end=types.Position(line=spot.line, character=spot.end),
+            ),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
 
     async def ask(self, root: Path, request: str, spot: Spot, number: int | None = None) -> object:
         """One request, timed from sending it to having its decoded answer (recorded in round ``number``)."""
@@ -334,8 +374,11 @@ class Peer:
             send, params = functools.partial(self.client.protocol.send_request_async, PING), None
         else:
             params = self._params(root, request, spot)
-            send = (self.client.text_document_hover_async if request == "hover"
-                    else self.client.text_document_code_action_async)
+            send = (
+                self.client.text_document_hover_async
+                if request == "hover"
+                else self.client.text_document_code_action_async
+            )
         start = time.perf_counter()
         try:
             async with _timeout(REQUEST_TIMEOUT):  # no extra task per request, unlike wait_for
@@ -399,11 +442,18 @@ async def wait_for_kairos(kairos: Peer, root: Path, spots: list[Spot]) -> str:
             how += "; a definition hover still answers nothing"
             break
         await asyncio.sleep(0.2)
-    dream = await asyncio.wait_for(kairos.client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command="kairos.dreamNow", arguments=[])), SCAN_TIMEOUT)
+    dream = await asyncio.wait_for(
+        kairos.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="kairos.dreamNow", arguments=[])
+        ),
+        SCAN_TIMEOUT,
+    )
     if isinstance(dream, dict):
-        counts = ", ".join(f"{k} {dream[k]:.3g}" for k in ("observations", "created", "promoted", "seconds")
-                           if isinstance(dream.get(k), (int, float)))
+        counts = ", ".join(
+            f"{k} {dream[k]:.3g}"
+            for k in ("observations", "created", "promoted", "seconds")
+            if isinstance(dream.get(k), (int, float))
+        )
         how += f"; dreamNow: {counts}"
     return how
 
@@ -411,18 +461,27 @@ async def wait_for_kairos(kairos: Peer, root: Path, spots: list[Spot]) -> str:
 async def run(args: argparse.Namespace, root: Path, spots: list[Spot], work: Path) -> list[Peer]:
     checkout = str(args.kairos)  # `python -m` looks in its working directory first
     python_path = os.pathsep.join(filter(None, [checkout, os.environ.get("PYTHONPATH")]))
-    peers = [Peer("kairos", [sys.executable, "-m", "kairos_lsp"],
-                  options={"dream": {"idleSeconds": 3600}}, cwd=checkout,
-                  env={**os.environ, "KAIROS_STORE": str(work / "kairos.db"), "PYTHONPATH": python_path})]
+    peers = [
+        Peer(
+            "kairos",
+            [sys.executable, "-m", "kairos_lsp"],
+            options={"dream": {"idleSeconds": 3600}},
+            cwd=checkout,
+            env={**os.environ, "KAIROS_STORE": str(work / "kairos.db"), "PYTHONPATH": python_path},
+        )
+    ]
     jedi = shutil.which("jedi-language-server")
     if args.no_jedi:
         pass
     elif jedi is None:
-        print("jedi-language-server is not installed: measuring kairos alone "
-              "(pip install jedi-language-server to compare)")
+        print(
+            "jedi-language-server is not installed: measuring kairos alone "
+            "(pip install jedi-language-server to compare)"
+        )
     else:
-        peers.append(Peer("jedi", [jedi], env=dict(os.environ),
-                          limits={"codeAction": min(args.jedi_actions, len(spots))}))
+        peers.append(
+            Peer("jedi", [jedi], env=dict(os.environ), limits={"codeAction": min(args.jedi_actions, len(spots))})
+        )
     kairos = peers[0]
     try:
         for peer in list(peers):
@@ -433,15 +492,14 @@ async def run(args: argparse.Namespace, root: Path, spots: list[Spot], work: Pat
                 tail = "\n  ".join(peer.stderr_tail[-10:])
                 print(f"{peer.name} did not start: {exc}" + (f"\n  {tail}" if tail else ""))
                 if peer is kairos:
-                    raise SystemExit(1)
+                    raise SystemExit(1) from None
                 peers.remove(peer)
         print("servers: " + ", ".join(peer.version for peer in peers))
         for path in sorted({s.path for s in spots}):
             for peer in peers:
                 peer.open(root, path)
         started = time.perf_counter()
-        print(f"kairos warm-up: {await wait_for_kairos(kairos, root, spots)} "
-              f"({time.perf_counter() - started:.1f} s)")
+        print(f"kairos warm-up: {await wait_for_kairos(kairos, root, spots)} ({time.perf_counter() - started:.1f} s)")
         started = time.perf_counter()
         for request in REQUESTS:  # every request once, unmeasured
             for index, spot in enumerate(spots):
@@ -511,16 +569,19 @@ def report(result: dict, meta: dict) -> None:
     print("-" * len(header))
     for name, rows in result.items():
         for request, row in rows.items():
-            print(f"{name:8} {request:11} {row['count']:6d} {row['answered']:9d} "
-                  f"{row['p50']:8.2f} {row['p90']:8.2f} {row['p99']:8.2f} {row['max']:8.2f}   "
-                  + " ".join(f"{a:.2f}/{b:.2f}" for a, b in zip(row["rounds_p50"], row["rounds_p99"]))
-                  + (f"  ({row['lost']} lost)" if row["lost"] else ""))
+            print(
+                f"{name:8} {request:11} {row['count']:6d} {row['answered']:9d} "
+                f"{row['p50']:8.2f} {row['p90']:8.2f} {row['p99']:8.2f} {row['max']:8.2f}   "
+                + " ".join(f"{a:.2f}/{b:.2f}" for a, b in zip(row["rounds_p50"], row["rounds_p99"]))
+                + (f"  ({row['lost']} lost)" if row["lost"] else "")
+            )
     if jedi:
         print()
         for request in kairos:
             if request in jedi:
-                ratios = [f"{p} {kairos[request][p] / jedi[request][p]:.2f}"
-                          for p in ("p50", "p99") if jedi[request][p] > 0]
+                ratios = [
+                    f"{p} {kairos[request][p] / jedi[request][p]:.2f}" for p in ("p50", "p99") if jedi[request][p] > 0
+                ]
                 few = f"  (jedi: {jedi[request]['count']} samples)" if jedi[request]["count"] < 100 else ""
                 print(f"kairos / jedi, {request:10}: " + ", ".join(ratios) + few)
     print()
@@ -528,9 +589,14 @@ def report(result: dict, meta: dict) -> None:
         value = kairos.get(request, {}).get(p, math.nan)
         verdict = "PASS" if value <= limit else "FAIL"
         print(f"target: kairos {request:10} {p} <= {limit:4.0f} ms: {value:8.2f} ms  {verdict}")
-    meta["targets"] = {f"{r} {p}": {"limit_ms": v, "value_ms": kairos.get(r, {}).get(p),
-                                    "pass": bool(kairos.get(r, {}).get(p, math.inf) <= v)}
-                       for (r, p), v in TARGETS.items()}
+    meta["targets"] = {
+        f"{r} {p}": {
+            "limit_ms": v,
+            "value_ms": kairos.get(r, {}).get(p),
+            "pass": bool(kairos.get(r, {}).get(p, math.inf) <= v),
+        }
+        for (r, p), v in TARGETS.items()
+    }
 
 
 def _finite(value):
@@ -549,15 +615,30 @@ def main() -> None:
     parser.add_argument("--positions", type=int, default=400, help="positions to sample (default 400)")
     parser.add_argument("--rounds", type=int, default=3, help="measured rounds (default 3)")
     parser.add_argument("--seed", type=int, default=7, help="seed for choosing the positions")
-    parser.add_argument("--source", action="append", type=Path, metavar="DIR",
-                        help="a source tree to copy into the workspace (repeatable; "
-                             f"default: the installed {' and '.join(DEFAULT_PACKAGES)} packages)")
-    parser.add_argument("--jedi-actions", type=int, default=10, metavar="N",
-                        help="jedi's codeAction (a reference only: its refactorings take 0.1 s to "
-                             "tens of seconds each) is sent at the first N positions, in round 1 "
-                             "only (default 10)")
-    parser.add_argument("--kairos", type=Path, default=Path(__file__).resolve().parents[1], metavar="DIR",
-                        help="the kairos-lsp checkout whose server is measured (default: this one)")
+    parser.add_argument(
+        "--source",
+        action="append",
+        type=Path,
+        metavar="DIR",
+        help="a source tree to copy into the workspace (repeatable; "
+        f"default: the installed {' and '.join(DEFAULT_PACKAGES)} packages)",
+    )
+    parser.add_argument(
+        "--jedi-actions",
+        type=int,
+        default=10,
+        metavar="N",
+        help="jedi's codeAction (a reference only: its refactorings take 0.1 s to "
+        "tens of seconds each) is sent at the first N positions, in round 1 "
+        "only (default 10)",
+    )
+    parser.add_argument(
+        "--kairos",
+        type=Path,
+        default=Path(__file__).resolve().parents[1],
+        metavar="DIR",
+        help="the kairos-lsp checkout whose server is measured (default: this one)",
+    )
     parser.add_argument("--no-jedi", action="store_true", help="measure kairos alone")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     parser.add_argument("--keep", action="store_true", help="keep the temporary workspace")
@@ -574,22 +655,35 @@ def main() -> None:
         spots = choose(defs, calls, args.positions, args.seed)
         kinds = {k: sum(s.kind == k for s in spots) for k in ("def", "call")}
         print(f"workspace: {', '.join(str(s) for s in sources)}")
-        print(f"  {files} files, {functions} functions; {len(spots)} positions "
-              f"({kinds['def']} definitions, {kinds['call']} call sites) in {len({s.path for s in spots})} files, "
-              f"seed {args.seed}")
+        print(
+            f"  {files} files, {functions} functions; {len(spots)} positions "
+            f"({kinds['def']} definitions, {kinds['call']} call sites) in {len({s.path for s in spots})} files, "
+            f"seed {args.seed}"
+        )
         print(f"kairos-lsp from {args.kairos}")
-        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
-              f"{args.rounds} rounds x {len(spots)} positions x hover + codeAction")
+        print(
+            f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
+            f"{args.rounds} rounds x {len(spots)} positions x hover + codeAction"
+        )
         if functions < 300:
             print(f"warning: only {functions} functions; the target asks for several hundred")
         if not spots:
             sys.exit("bench: no positions found")
         peers = asyncio.run(run(args, root, spots, work))
         result = figures(peers)
-        meta = {"sources": [str(s) for s in sources], "files": files, "functions": functions,
-                "positions": len(spots), "definitions": kinds["def"], "calls": kinds["call"],
-                "rounds": args.rounds, "seed": args.seed, "cores": os.cpu_count(),
-                "python": sys.version.split()[0], "servers": {p.name: p.version for p in peers}}
+        meta = {
+            "sources": [str(s) for s in sources],
+            "files": files,
+            "functions": functions,
+            "positions": len(spots),
+            "definitions": kinds["def"],
+            "calls": kinds["call"],
+            "rounds": args.rounds,
+            "seed": args.seed,
+            "cores": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "servers": {p.name: p.version for p in peers},
+        }
         report(result, meta)
         if args.json:
             print(json.dumps(_finite({**meta, "results": result}), indent=2))

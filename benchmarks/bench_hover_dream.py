@@ -48,23 +48,38 @@ def percentile(values: list[float], p: float) -> float:
 
 async def probe(store: Path) -> None:
     client = LanguageClient("bench-hover-dream", "1")
-    env = {**os.environ, "KAIROS_STORE": str(store),
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "KAIROS_STORE": str(store),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
     await client.start_io(sys.executable, "-m", "kairos_lsp", env=env, cwd=str(REPO))
-    await client.initialize_async(types.InitializeParams(
-        capabilities=types.ClientCapabilities(), root_uri=ROOT.as_uri(),
-        initialization_options={"dream": {"idleSeconds": 3600}, "exclude": EXCLUDE}))
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(),
+            root_uri=ROOT.as_uri(),
+            initialization_options={"dream": {"idleSeconds": 3600}, "exclude": EXCLUDE},
+        )
+    )
     client.initialized(types.InitializedParams())
     for rel in FILES:
-        client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-            uri=(ROOT / rel).as_uri(), language_id="python", version=1, text=(ROOT / rel).read_text())))
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=(ROOT / rel).as_uri(), language_id="python", version=1, text=(ROOT / rel).read_text()
+                )
+            )
+        )
     spots = definitions()
 
     async def hover(rel: str, row: int, col: int) -> float:
         start = time.perf_counter()
-        await client.text_document_hover_async(types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=(ROOT / rel).as_uri()),
-            position=types.Position(line=row, character=col)))
+        await client.text_document_hover_async(
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=(ROOT / rel).as_uri()),
+                position=types.Position(line=row, character=col),
+            )
+        )
         return (time.perf_counter() - start) * 1000
 
     deadline = time.monotonic() + 60  # the server's own (unchanged) scan of the tree
@@ -74,8 +89,9 @@ async def probe(store: Path) -> None:
     for spot in spots:  # warm up
         await hover(*spot)
     phases = {"before": [await hover(*s) for s in spots * 3]}
-    dream = asyncio.ensure_future(client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command="kairos.dreamNow")))
+    dream = asyncio.ensure_future(
+        client.workspace_execute_command_async(types.ExecuteCommandParams(command="kairos.dreamNow"))
+    )
     await asyncio.sleep(0.5)
     phases["during"] = []
     while not dream.done():
@@ -85,12 +101,16 @@ async def probe(store: Path) -> None:
                 break
     report = dream.result()
     phases["after"] = [await hover(*s) for s in spots * 3]
-    print(f"full dream in the server: {report.get('seconds', 0):.1f} s, "
-          f"{report.get('observations', 0)} observations ({report.get('ahead', 0)} files replayed by the "
-          f"helper process); {len(spots)} definitions in {len(FILES)} files")
+    print(
+        f"full dream in the server: {report.get('seconds', 0):.1f} s, "
+        f"{report.get('observations', 0)} observations ({report.get('ahead', 0)} files replayed by the "
+        f"helper process); {len(spots)} definitions in {len(FILES)} files"
+    )
     for name, values in phases.items():
-        print(f"hover {name:6}: n={len(values):5}  p50 {percentile(values, .5):6.2f}  "
-              f"p99 {percentile(values, .99):7.2f}  max {max(values):7.2f} ms")
+        print(
+            f"hover {name:6}: n={len(values):5}  p50 {percentile(values, 0.5):6.2f}  "
+            f"p99 {percentile(values, 0.99):7.2f}  max {max(values):7.2f} ms"
+        )
     await client.shutdown_async(None)
     client.exit(None)
 
@@ -109,6 +129,7 @@ def main() -> None:
             from kairos_lsp.config import Settings
             from kairos_lsp.scan import scan_workspace
             from kairos_lsp.store import Store
+
             scanned = Store(store)
             scan_workspace(ROOT, scanned, Settings(exclude=EXCLUDE))
             scanned.close()

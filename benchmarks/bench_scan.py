@@ -40,9 +40,14 @@ def timed(fn) -> float:
 
 
 def ctags_once(tree: Path, out: Path) -> float:
-    return timed(lambda: subprocess.run(
-        ["ctags", "-R", "--exclude=site-packages", "-f", str(out), str(tree)],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return timed(
+        lambda: subprocess.run(
+            ["ctags", "-R", "--exclude=site-packages", "-f", str(out), str(tree)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    )
 
 
 def kairos_cold_once(tree: Path, db: Path) -> tuple[float, int, int]:
@@ -110,11 +115,17 @@ def main() -> None:
     rescans = [timed(lambda: scan_workspace(tree, store, Settings(exclude=EXCLUDE))) for _ in range(5)]
     store.close()
     env = {**os.environ, "KAIROS_STORE": str(work / "memory.db")}
-    command = timed(lambda: subprocess.run(
-        [sys.executable, "-m", "kairos_lsp.cli", "scan", "-q", "--exclude", "site-packages/", str(tree)],
-        check=True, env=env))
-    print(f"unchanged rescan : {statistics.median(rescans):6.3f} s in-process, {command:.3f} s as a command "
-          f"(target <= 0.5 s)")
+    command = timed(
+        lambda: subprocess.run(
+            [sys.executable, "-m", "kairos_lsp.cli", "scan", "-q", "--exclude", "site-packages/", str(tree)],
+            check=True,
+            env=env,
+        )
+    )
+    print(
+        f"unchanged rescan : {statistics.median(rescans):6.3f} s in-process, {command:.3f} s as a command "
+        f"(target <= 0.5 s)"
+    )
 
     edits = sorted(edit_file(tree, work / "memory.db"))
     p50 = edits[len(edits) // 2] * 1000

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
 
 from kairos_lsp.checks import Problem, check_file
 from kairos_lsp.documents import Document, Documents, Snapshot

@@ -21,10 +21,10 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Iterator
 
 from kairos_lsp import __version__
 from kairos_lsp.config import Settings
@@ -58,6 +58,7 @@ def console(stream) -> object:
     if not stream.isatty():
         return Plain(stream)
     from rich.console import Console
+
     return Console(file=stream)
 
 
@@ -98,8 +99,7 @@ def cmd_scan(args, out, err) -> int:
     root = Path(args.path).resolve()
     if not root.is_dir():
         raise UsageError(f"not a folder: {args.path}")
-    settings = Settings(exclude=tuple(args.exclude or ()), store_path=args.store,
-                        max_file_bytes=args.max_bytes)
+    settings = Settings(exclude=tuple(args.exclude or ()), store_path=args.store, max_file_bytes=args.max_bytes)
     skip = lambda path, reason: err.print(f"skipped {path}: {reason}", highlight=False, markup=False)
     with memory(root, args.store) as store:
         if args.history:
@@ -107,45 +107,78 @@ def cmd_scan(args, out, err) -> int:
         if out.is_terminal and not args.quiet:
             with _progress(out) as bar:
                 task = bar.add_task("scanning", total=None)
-                report = scan_workspace(root, store, settings, jobs=args.jobs, on_skip=skip,
-                                        progress=lambda done, total, _: bar.update(task, completed=done, total=total))
+                report = scan_workspace(
+                    root,
+                    store,
+                    settings,
+                    jobs=args.jobs,
+                    on_skip=skip,
+                    progress=lambda done, total, _: bar.update(task, completed=done, total=total),
+                )
         else:
             report = scan_workspace(root, store, settings, jobs=args.jobs, on_skip=skip)
     if args.json:
-        out.print_json(data={"files": report.seen, "parsed": report.parsed, "unchanged": report.unchanged,
-                             "removed": report.removed, "skipped": len(report.skipped),
-                             "observations_added": report.added, "observations_negated": report.negated,
-                             "seconds": round(report.seconds, 3)})
+        out.print_json(
+            data={
+                "files": report.seen,
+                "parsed": report.parsed,
+                "unchanged": report.unchanged,
+                "removed": report.removed,
+                "skipped": len(report.skipped),
+                "observations_added": report.added,
+                "observations_negated": report.negated,
+                "seconds": round(report.seconds, 3),
+            }
+        )
     elif not args.quiet:
-        out.print(f"{report.seen} files: {report.parsed} parsed, {report.unchanged} unchanged, "
-                  f"{report.removed} removed, {len(report.skipped)} skipped; "
-                  f"{report.added} observations added, {report.negated} retracted "
-                  f"in {report.seconds:.2f}s", highlight=False)
+        out.print(
+            f"{report.seen} files: {report.parsed} parsed, {report.unchanged} unchanged, "
+            f"{report.removed} removed, {len(report.skipped)} skipped; "
+            f"{report.added} observations added, {report.negated} retracted "
+            f"in {report.seconds:.2f}s",
+            highlight=False,
+        )
     return 0
 
 
 def _learn_history(root: Path, store, settings: Settings, args, out) -> None:
     """Replay the last commits into a new memory before the scan (``--history N``)."""
     from kairos_lsp.history import HistoryError, learn_history
+
     try:
         if out.is_terminal and not args.quiet:
             with _progress(out) as bar:
                 task = bar.add_task("history", total=None)
-                report = learn_history(root, store, args.history, settings,
-                                       progress=lambda done, total, _: bar.update(task, completed=done, total=total))
+                report = learn_history(
+                    root,
+                    store,
+                    args.history,
+                    settings,
+                    progress=lambda done, total, _: bar.update(task, completed=done, total=total),
+                )
         else:
             report = learn_history(root, store, args.history, settings)
     except HistoryError as exc:
         raise UsageError(f"--history: {exc}") from None
     if not args.quiet and not args.json:
-        out.print(f"history: {report.commits} commits replayed ({report.first}..{report.last}), "
-                  f"{report.files_read} file versions read", highlight=False)
+        out.print(
+            f"history: {report.commits} commits replayed ({report.first}..{report.last}), "
+            f"{report.files_read} file versions read",
+            highlight=False,
+        )
 
 
 def _progress(console):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console, transient=True)
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
 
 
 # -- explain / export ---------------------------------------------------------------
@@ -216,8 +249,11 @@ def render_explain(out, item: dict) -> None:
         (start, _), (end, _) = item["location"]["range"]
         out.print(f"{item['location']['path']}:{start + 1}-{end + 1}", highlight=False)
     elif item.get("successor"):
-        out.print(f"gone: {item['successor']['via'].replace('_', ' ')} {item['successor']['symbol']}",
-                  highlight=False, markup=False)
+        out.print(
+            f"gone: {item['successor']['via'].replace('_', ' ')} {item['successor']['symbol']}",
+            highlight=False,
+            markup=False,
+        )
     if item.get("summary"):
         out.print(item["summary"], highlight=False, markup=False)
     rows = [_fact_row(fact) for fact in item["facts"]]
@@ -226,6 +262,7 @@ def render_explain(out, item: dict) -> None:
             out.print("\t".join(row), markup=False)
         return
     from rich.table import Table
+
     table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
     for column in ("predicate", "value", "status", "conf.", "evidence", "valid from", "until"):
         table.add_column(column, overflow="fold")
@@ -241,8 +278,15 @@ def _fact_row(fact: dict) -> list[str]:
         status += f", {fact['verdict']} by you"
     sources = sorted({e["source"] for e in fact.get("evidence", []) if e.get("active", True)})
     confidence = "" if fact.get("confidence") is None else f"{fact['confidence']:.2f}"
-    return [fact["predicate"], value.split("\n")[0][:100], status, confidence, ",".join(sources),
-            fact.get("valid_from") or "", fact.get("valid_to") or ""]
+    return [
+        fact["predicate"],
+        value.split("\n")[0][:100],
+        status,
+        confidence,
+        ",".join(sources),
+        fact.get("valid_from") or "",
+        fact.get("valid_to") or "",
+    ]
 
 
 def cmd_dream(args, out, err) -> int:
@@ -254,11 +298,14 @@ def cmd_dream(args, out, err) -> int:
     else:
         out.print(report.line(), markup=False, highlight=False)
         for row in log:
-            out.print(f"#{row['id']} {row['started_at']} {row['trigger']}: read {row['observations']}, "
-                      f"created {row['created']}, merged {row['merged']}, superseded {row['superseded']}, "
-                      f"retracted {row['retracted']}, promoted {row['promoted']}, demoted {row['demoted']}, "
-                      f"{row['duration_ms']:.0f} ms" + (" (stopped)" if row["stopped"] else ""),
-                      markup=False, highlight=False)
+            out.print(
+                f"#{row['id']} {row['started_at']} {row['trigger']}: read {row['observations']}, "
+                f"created {row['created']}, merged {row['merged']}, superseded {row['superseded']}, "
+                f"retracted {row['retracted']}, promoted {row['promoted']}, demoted {row['demoted']}, "
+                f"{row['duration_ms']:.0f} ms" + (" (stopped)" if row["stopped"] else ""),
+                markup=False,
+                highlight=False,
+            )
     if report.busy:
         raise UsageError("another process is dreaming over this memory; try again when it is done")
     return 0
@@ -282,6 +329,7 @@ def cmd_stats(args, out, err) -> int:
         print(json.dumps({"store": str(store.path), **counts, "languages": languages}, indent=1))
         return 0
     from rich.table import Table
+
     table = Table(title=f"kairos memory at {store.path}", box=None, header_style="bold")
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -299,6 +347,7 @@ def cmd_stats(args, out, err) -> int:
 def cmd_check(args, out, err) -> int:
     from kairos_lsp.checks import check_file
     from kairos_lsp.extract import parse
+
     root = workspace_root(args, Path(args.paths[0]).resolve().parent)
     found: dict[str, list] = {}
     with memory(root, args.store) as store:  # a StoreError is one line from main()
@@ -332,16 +381,27 @@ def _problem_line(path: str, problem) -> str:
 
 
 def _problem_json(problem) -> dict:
-    return {"code": problem.code, "severity": problem.severity, "message": problem.message,
-            "start": list(problem.start), "end": list(problem.end), "subject": problem.subject,
-            "fixes": [{"title": f.title, "edits": [{"start": list(e.start), "end": list(e.end), "text": e.text}
-                                                   for e in f.edits]} for f in problem.fixes]}
+    return {
+        "code": problem.code,
+        "severity": problem.severity,
+        "message": problem.message,
+        "start": list(problem.start),
+        "end": list(problem.end),
+        "subject": problem.subject,
+        "fixes": [
+            {"title": f.title, "edits": [{"start": list(e.start), "end": list(e.end), "text": e.text} for e in f.edits]}
+            for f in problem.fixes
+        ],
+    }
 
 
 # The demo's scripted edit: a signature change and a rename, as a user would make them.
 DEMO_EDITS = (
-    ("inventory/pricing.py", "def price_with_tax(amount: float, rate: float = TAX_RATE) -> float:",
-     "def price_with_tax(amount: float, region: str, rate: float = TAX_RATE) -> float:"),
+    (
+        "inventory/pricing.py",
+        "def price_with_tax(amount: float, rate: float = TAX_RATE) -> float:",
+        "def price_with_tax(amount: float, region: str, rate: float = TAX_RATE) -> float:",
+    ),
     ("web/money.ts", "export const formatMoney = ", "export const formatAmount = "),
 )
 
@@ -349,17 +409,20 @@ DEMO_EDITS = (
 def cmd_demo(args, out, err) -> int:
     if not out.is_terminal:  # the demo is for people: tables even when piped
         from rich.console import Console
+
         out = Console(file=sys.stdout, width=120)
     target = Path(args.into) if args.into else Path(tempfile.mkdtemp(prefix="kairos-demo-"))
     example = resources.files("kairos_lsp").joinpath("demo")
     with resources.as_file(example) as source:
-        shutil.copytree(source, target, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("__pycache__", ".kairos"))
+        shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", ".kairos"))
     out.print(f"[bold]kairos demo[/bold]: the bundled example project, copied to {target}", highlight=False)
     with memory(target) as store:
         report = scan_workspace(target, store, Settings())
-        out.print(f"scanned {report.seen} files in {report.seconds:.2f}s: "
-                  f"{store.stats()['symbols']} symbols, {report.added} observations", highlight=False)
+        out.print(
+            f"scanned {report.seen} files in {report.seconds:.2f}s: "
+            f"{store.stats()['symbols']} symbols, {report.added} observations",
+            highlight=False,
+        )
         dreamt = dream(store, trigger="demo")
         out.print(dreamt.line(), highlight=False, markup=False)
         knowledge = Knowledge(store)
@@ -374,6 +437,7 @@ def cmd_demo(args, out, err) -> int:
 
 def _demo_table(out, store: Store, knowledge: Knowledge) -> None:
     from rich.table import Table
+
     table = Table(title="What kairos knows", header_style="bold")
     for column in ("symbol", "kind", "signature", "what it does"):
         table.add_column(column, overflow="fold")
@@ -394,9 +458,13 @@ def _demo_edit(out, target: Path, store: Store, knowledge: Knowledge) -> None:
     from kairos_lsp.checks import apply_fix, check_file
     from kairos_lsp.extract import parse
     from kairos_lsp.features.hover import render
+
     out.print()
-    out.print("[bold]A scripted edit[/bold]: `price_with_tax` gains a required `region`, "
-              "and `formatMoney` is renamed `formatAmount`.", highlight=False)
+    out.print(
+        "[bold]A scripted edit[/bold]: `price_with_tax` gains a required `region`, "
+        "and `formatMoney` is renamed `formatAmount`.",
+        highlight=False,
+    )
     for rel, old, new in DEMO_EDITS:
         path = target / rel
         path.write_text(path.read_text().replace(old, new))
@@ -414,23 +482,29 @@ def _demo_edit(out, target: Path, store: Store, knowledge: Knowledge) -> None:
                     continue
                 shown.add(fix.title)
                 diff = _diff(source, apply_fix(source, fix), rel)
-                out.print(Panel(Syntax(diff, "diff", theme="ansi_dark"), title=f"quick fix: {fix.title}",
-                                expand=False))
+                out.print(Panel(Syntax(diff, "diff", theme="ansi_dark"), title=f"quick fix: {fix.title}", expand=False))
     key = "python:inventory/pricing.py:price_with_tax"
     card = knowledge.card(key)
     out.print()
-    out.print(Panel(Markdown(render(card, store.symbol(key), "python")), title="hover: price_with_tax",
-                    expand=False))
+    out.print(Panel(Markdown(render(card, store.symbol(key), "python")), title="hover: price_with_tax", expand=False))
     status = knowledge.status()
-    out.print(f"status: {status['files']} files, {status['symbols']} symbols, "
-              f"{status['observations']} observations, facts {status['facts']}, "
-              f"{status['bytes'] // 1024} KiB", highlight=False, markup=False)
+    out.print(
+        f"status: {status['files']} files, {status['symbols']} symbols, "
+        f"{status['observations']} observations, facts {status['facts']}, "
+        f"{status['bytes'] // 1024} KiB",
+        highlight=False,
+        markup=False,
+    )
 
 
 def _diff(before: bytes, after: bytes, name: str) -> str:
     import difflib
-    return "".join(difflib.unified_diff(before.decode().splitlines(True), after.decode().splitlines(True),
-                                        f"a/{name}", f"b/{name}", n=1))
+
+    return "".join(
+        difflib.unified_diff(
+            before.decode().splitlines(True), after.decode().splitlines(True), f"a/{name}", f"b/{name}", n=1
+        )
+    )
 
 
 # -- entry point ------------------------------------------------------------------
@@ -452,8 +526,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     p.add_argument("--max-bytes", type=int, default=Settings().max_file_bytes, help="skip larger files")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.add_argument("--history", type=int, default=0, metavar="N",
-                   help="into a new memory, first replay the last N git commits, so that their changes count as seen")
+    p.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        metavar="N",
+        help="into a new memory, first replay the last N git commits, so that their changes count as seen",
+    )
     p.add_argument("-q", "--quiet", action="store_true")
     common(p, root=False)
     p.set_defaults(func=cmd_scan)

@@ -17,8 +17,9 @@ from __future__ import annotations
 import copy
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
@@ -84,17 +85,23 @@ class Settings:
     unknown: tuple[str, ...] = field(default=(), compare=False)  # one line per option we did not take
 
     @classmethod
-    def from_options(cls, options: Any = None, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_options(cls, options: Any = None, env: Mapping[str, str] | None = None) -> Settings:
         """Read ``initializationOptions`` (environment variables fill in what it leaves out)."""
         parsed, problems = read_options(options, os.environ if env is None else env)
         return cls.from_parsed(parsed, problems)
 
     @classmethod
-    def from_parsed(cls, options: InitializationOptions, problems: tuple[str, ...] = ()) -> "Settings":
-        return cls(store_path=options.store_path, exclude=tuple(options.exclude),
-                   idle_seconds=options.dream.idle_seconds, llm_provider=options.llm.provider,
-                   llm_model=options.llm.model, max_file_bytes=options.max_file_bytes,
-                   debounce_ms=options.edit.debounce_ms, unknown=problems)
+    def from_parsed(cls, options: InitializationOptions, problems: tuple[str, ...] = ()) -> Settings:
+        return cls(
+            store_path=options.store_path,
+            exclude=tuple(options.exclude),
+            idle_seconds=options.dream.idle_seconds,
+            llm_provider=options.llm.provider,
+            llm_model=options.llm.model,
+            max_file_bytes=options.max_file_bytes,
+            debounce_ms=options.edit.debounce_ms,
+            unknown=problems,
+        )
 
 
 # -- conversion ----------------------------------------------------------------------
@@ -158,18 +165,21 @@ def _converter() -> cattrs.Converter:
     for kind, hook in ((float, _number), (int, _whole), (str, _string)):
         converter.register_structure_hook(kind, lambda value, _, hook=hook: hook(value))
     for kind, hook in ((str | None, _optional_string), (list[str], _globs), (Provider, _provider)):
-        converter.register_structure_hook_func(lambda t, kind=kind: t == kind,
-                                               lambda value, _, hook=hook: hook(value))
+        converter.register_structure_hook_func(lambda t, kind=kind: t == kind, lambda value, _, hook=hook: hook(value))
 
     def section(cls):
         structure = make_dict_structure_fn(
-            cls, converter, _cattrs_forbid_extra_keys=True,
-            **{f.name: override(rename=camel(f.name)) for f in fields(cls)})
+            cls,
+            converter,
+            _cattrs_forbid_extra_keys=True,
+            **{f.name: override(rename=camel(f.name)) for f in fields(cls)},
+        )
 
         def checked(value, kind):
             if not isinstance(value, dict):
                 raise OptionError(f"must be an object, not {value!r}")
             return structure(value, kind)
+
         return checked
 
     converter.register_structure_hook_factory(is_dataclass, section)

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 PLACEHOLDER = "TODO: describe."
 IGNORED = frozenset({"self", "cls"})  # receivers are never parameters to document
@@ -110,7 +110,7 @@ class _Doc:
 
 def _leading(text: str) -> str:
     """The leading blanks of ``text``: ``_leading('  a b') == '  '``."""
-    return text[:len(text) - len(text.lstrip(" \t"))]
+    return text[: len(text) - len(text.lstrip(" \t"))]
 
 
 def _physical(raw: str) -> list[tuple[int, str, str]]:
@@ -147,18 +147,18 @@ def _split(raw: str) -> _Doc:
     lines = []
     for k, (offset, text, eol) in enumerate(physical):
         suffix = _suffix(kind, text, quote, first=k == 0) if k == len(physical) - 1 else ""
-        text = text[:len(text) - len(suffix)]
+        text = text[: len(text) - len(suffix)]
         prefix = _prefix(kind, text, first=k == 0)
-        lines.append(_Line(offset, prefix, text[len(prefix):], suffix, eol))
+        lines.append(_Line(offset, prefix, text[len(prefix) :], suffix, eol))
     eol = next((line.eol for line in lines if line.eol), "\n")
     return _Doc(kind, lines, _deco(kind, lines), eol)
 
 
 def _prefix(kind: str, text: str, first: bool) -> str:
     """The opening delimiter or decoration at the start of a line."""
-    pattern = {"python": _PY_OPEN if first else None,
-               "jsdoc": _JS_OPEN if first else _JS_DECO,
-               "rust": _RUST_DECO}.get(kind)
+    pattern = {"python": _PY_OPEN if first else None, "jsdoc": _JS_OPEN if first else _JS_DECO, "rust": _RUST_DECO}.get(
+        kind
+    )
     m = pattern.match(text) if pattern else None
     return m.group(0) if m else ""
 
@@ -186,6 +186,7 @@ def _deco(kind: str, lines: list[_Line]) -> str:
 
 
 # --- sections and entries --------------------------------------------------------------------
+
 
 @dataclass(eq=False)
 class _Section:
@@ -243,7 +244,8 @@ def _add_entries(lines, section, starts, stop, names_of) -> None:
 # Google: "Args:" etc. alone on a line; entries are indented below it.
 _GOOGLE_HEADER = re.compile(
     r"(?P<title>Args|Arguments|Parameters|Params|Keyword Args|Keyword Arguments|Kwargs"
-    r"|Other Parameters)[ \t]*:[ \t]*$")
+    r"|Other Parameters)[ \t]*:[ \t]*$"
+)
 # Google entry: "name: text" or "name (type): text"; the type may hold parentheses.
 _GOOGLE_ENTRY = re.compile(r"(?P<name>(?:\\?\*){0,2}\w+)[ \t]*(?:\(.*?\))?[ \t]*:(?:\s|$)")
 _KEYWORD_TITLES = {"Keyword Args", "Keyword Arguments", "Kwargs", "Other Parameters"}
@@ -261,7 +263,7 @@ def _google(lines: list[_Line]) -> list[_Section]:
         m = _GOOGLE_HEADER.match(lines[i].content.strip())
         if m:
             depth = lines[i].indent
-            end = _block(lines, i + 1, lambda line: line.indent > depth)
+            end = _block(lines, i + 1, lambda line, depth=depth: line.indent > depth)
             section = _Section("google", range(i, i + 1), end, m["title"] in _KEYWORD_TITLES)
             _google_entries(lines, section)
             sections.append(section)
@@ -276,8 +278,9 @@ def _google_entries(lines: list[_Line], section: _Section) -> None:
     if not body:
         return
     depth, ws = lines[body[0]].indent, _leading(lines[body[0]].content)
-    starts = [(j, m) for j in body if lines[j].indent <= depth
-              and (m := _GOOGLE_ENTRY.match(lines[j].content.lstrip()))]
+    starts = [
+        (j, m) for j in body if lines[j].indent <= depth and (m := _GOOGLE_ENTRY.match(lines[j].content.lstrip()))
+    ]
     _add_entries(lines, section, starts, section.end, _single_name)
     section.template = lambda name: [f"{ws}{name}: {PLACEHOLDER}"]
 
@@ -332,8 +335,11 @@ def _numpy_entries(lines: list[_Line], section: _Section, ws: str) -> None:
     """Entries sit at the heading's indentation ``ws``; descriptions are indented below them."""
     depth = len(ws.expandtabs(8))
     body = range(section.header.stop, section.end)
-    starts = [(j, m) for j in body if not lines[j].blank and lines[j].indent <= depth
-              and (m := _NUMPY_ENTRY.match(lines[j].content.lstrip()))]
+    starts = [
+        (j, m)
+        for j in body
+        if not lines[j].blank and lines[j].indent <= depth and (m := _NUMPY_ENTRY.match(lines[j].content.lstrip()))
+    ]
     _add_entries(lines, section, starts, section.end, _numpy_names)
     deeper = [j for j in body if not lines[j].blank and lines[j].indent > depth]
     inner = _leading(lines[deeper[0]].content) if deeper else ws + ("\t" if "\t" in ws else "    ")
@@ -350,7 +356,8 @@ def _numpy_names(line: _Line, match: re.Match) -> tuple[list[str], tuple[int, in
 # Sphinx: ":param name:" or ":param type name:"; keyword fields document **kwargs.
 _SPHINX_PARAM = re.compile(
     r":(?P<kind>param|parameter|arg|argument|key|keyword|kwarg|kwparam)[ \t]+"
-    r"(?:(?P<type>[^:]*?)[ \t]+)?(?P<name>(?:\\?\*){0,2}\w+)[ \t]*:")
+    r"(?:(?P<type>[^:]*?)[ \t]+)?(?P<name>(?:\\?\*){0,2}\w+)[ \t]*:"
+)
 # Sphinx ":type name:" line, which belongs to the entry of the same name.
 _SPHINX_TYPE = re.compile(r":type[ \t]+(?P<name>(?:\\?\*){0,2}\w+)[ \t]*:")
 _SPHINX_KEYWORD = {"key", "keyword", "kwarg", "kwparam"}
@@ -389,8 +396,10 @@ def _field_end(lines: list[_Line], i: int) -> int:
 def _sphinx_template(lines: list[_Line], entries: list[_Entry]) -> Callable[[str], list[str]]:
     """New fields shaped like the first: its indentation and field word (``param``, ``arg``...)."""
     ws = _leading(lines[entries[0].line].content)
-    word = next((m["kind"] for e in entries if not e.keyword
-                 and (m := _SPHINX_PARAM.match(lines[e.line].content.lstrip()))), "param")
+    word = next(
+        (m["kind"] for e in entries if not e.keyword and (m := _SPHINX_PARAM.match(lines[e.line].content.lstrip()))),
+        "param",
+    )
     return lambda name: [f"{ws}:{word} {name}: {PLACEHOLDER}"]
 
 
@@ -506,8 +515,9 @@ def _rust(lines: list[_Line]) -> list[_Section]:
     sections, i = [], 0
     while i < len(lines):
         if _RUST_HEADING.match(lines[i].content.strip()):
-            stop = next((j for j in range(i + 1, len(lines))
-                         if _MD_HEADING.match(lines[j].content.lstrip())), len(lines))
+            stop = next(
+                (j for j in range(i + 1, len(lines)) if _MD_HEADING.match(lines[j].content.lstrip())), len(lines)
+            )
             section = _Section("rust", range(i, i + 1), _trim(lines, i + 1, stop))
             _rust_entries(lines, section)
             sections.append(section)
@@ -545,8 +555,12 @@ def _item_end(lines: list[_Line], start: int, stop: int) -> int:
     return _trim(lines, start + 1, stop)
 
 
-_PARSERS = {"python": (_sphinx, _numpy, _google), "jsdoc": (_jsdoc, _rust), "rust": (_rust,),
-            "plain": (_sphinx, _numpy, _google, _jsdoc, _rust)}
+_PARSERS = {
+    "python": (_sphinx, _numpy, _google),
+    "jsdoc": (_jsdoc, _rust),
+    "rust": (_rust,),
+    "plain": (_sphinx, _numpy, _google, _jsdoc, _rust),
+}
 
 
 def _parse(raw: str) -> tuple[_Doc, list[_Section]] | None:
@@ -560,6 +574,7 @@ def _parse(raw: str) -> tuple[_Doc, list[_Section]] | None:
 
 # --- public API ------------------------------------------------------------------------------
 
+
 def documented(raw: str) -> tuple[str, list[Documented]] | None:
     """The documentation style found in `raw` ("google", "numpy", "sphinx", "jsdoc", "rust") and the
     parameters it documents; None when the doc has no parameter section at all (then there is no drift).
@@ -571,8 +586,13 @@ def documented(raw: str) -> tuple[str, list[Documented]] | None:
     if parsed is None:
         return None
     doc, sections = parsed
-    found = [Documented(_norm(name), doc.lines[e.line].start, doc.lines[e.line].stop)
-             for s in sections for e in s.entries for name in e.names if _norm(name) not in IGNORED]
+    found = [
+        Documented(_norm(name), doc.lines[e.line].start, doc.lines[e.line].stop)
+        for s in sections
+        for e in s.entries
+        for name in e.names
+        if _norm(name) not in IGNORED
+    ]
     return sections[0].style, found
 
 
@@ -594,8 +614,11 @@ def _plan(sections: list[_Section], parameters: list[str]) -> _Plan | None:
     params = list(dict.fromkeys(_norm(p) for p in parameters if _norm(p) not in IGNORED))
     wanted = set(params)
     # A function taking **kwargs may document the keywords it forwards through them.
-    var_keyword = "kwargs" in wanted or any(p.startswith("**") for p in parameters) or any(
-        n.replace("\\", "").startswith("**") and _norm(n) in wanted for e in entries for n in e.names)
+    var_keyword = (
+        "kwargs" in wanted
+        or any(p.startswith("**") for p in parameters)
+        or any(n.replace("\\", "").startswith("**") and _norm(n) in wanted for e in entries for n in e.names)
+    )
 
     def keeps(entry: _Entry, name: str) -> bool:
         key = _norm(name)
@@ -642,6 +665,7 @@ def fix(raw: str, parameters: list[str]) -> str:
 
 # --- the fix ---------------------------------------------------------------------------------
 
+
 def _removals(doc: _Doc, sections: list[_Section], plan: _Plan) -> tuple[set[int], dict[int, str]]:
     """Lines of wholly stale entries, and rewritten lines of partly stale ones (NumPy ``x, y``)."""
     deleted, replaced = set(), {}
@@ -680,9 +704,12 @@ def _insertions(sections: list[_Section], plan: _Plan) -> tuple[dict[int, list[s
 
 def _empty_sections(sections: list[_Section], deleted: set[int], used: set[_Section]) -> set[int]:
     """Headed sections whose entries all went and that received none: drop them whole."""
-    return {j for s in sections
-            if s.header and s.entries and s not in used and all(e.line in deleted for e in s.entries)
-            for j in range(s.header.start, s.end)}
+    return {
+        j
+        for s in sections
+        if s.header and s.entries and s not in used and all(e.line in deleted for e in s.entries)
+        for j in range(s.header.start, s.end)
+    }
 
 
 def _runs(indices: set[int]) -> list[tuple[int, int]]:

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterator
 from urllib.parse import unquote, urlparse
 
 from tree_sitter import Parser, Tree
@@ -101,11 +101,11 @@ def common_suffix(a: bytes, b: bytes, limit: int) -> int:
     """Length of the longest common suffix, at most ``limit`` bytes."""
     la, lb = len(a), len(b)
     lo, hi = 0, min(limit, la, lb)
-    if a[la - hi:] == b[lb - hi:]:
+    if a[la - hi :] == b[lb - hi :]:
         return hi
     while lo < hi:  # invariant: suffixes of length lo match, of length hi+1.. do not
         mid = (lo + hi + 1) // 2
-        if a[la - mid:la - lo] == b[lb - mid:lb - lo]:
+        if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
             lo = mid
         else:
             hi = mid - 1
@@ -137,8 +137,14 @@ def diff_edit(old: bytes, new: bytes) -> Edit | None:
         tail -= 1
     old_end, new_end = len(old) - tail, len(new) - tail
     start_point = _point_at(old, start)
-    return Edit(start, old_end, new_end, start_point, _advance(start_point, old[start:old_end]),
-                _advance(start_point, new[start:new_end]))
+    return Edit(
+        start,
+        old_end,
+        new_end,
+        start_point,
+        _advance(start_point, old[start:old_end]),
+        _advance(start_point, new[start:new_end]),
+    )
 
 
 def _advance(point: Point, inserted: bytes) -> Point:
@@ -161,8 +167,15 @@ class Document:
     event loop) and hand :meth:`snapshot` to other threads.
     """
 
-    def __init__(self, uri: str, path: str, language: str | None, text: str,
-                 version: int | None = None, in_workspace: bool = True):
+    def __init__(
+        self,
+        uri: str,
+        path: str,
+        language: str | None,
+        text: str,
+        version: int | None = None,
+        in_workspace: bool = True,
+    ):
         self.uri = uri
         self.path = path
         self.language = language
@@ -187,8 +200,9 @@ class Document:
             self._apply(new, edit)
         return edit
 
-    def apply_change(self, start: Point, end: Point, text: str, encoding: str = UTF16,
-                     version: int | None = None) -> Edit:
+    def apply_change(
+        self, start: Point, end: Point, text: str, encoding: str = UTF16, version: int | None = None
+    ) -> Edit:
         """Apply an LSP range change (lines and columns in ``encoding`` units).
 
         Lines are split on ``\\n`` only, as LSP clients and tree-sitter count
@@ -201,9 +215,14 @@ class Document:
         inserted = _encode(text)
         new = self.text[:start_byte] + inserted + self.text[end_byte:]
         start_point = _point_at(self.text, start_byte)
-        edit = Edit(start_byte, end_byte, start_byte + len(inserted), start_point,
-                    _advance(start_point, self.text[start_byte:end_byte]),
-                    _advance(start_point, inserted))
+        edit = Edit(
+            start_byte,
+            end_byte,
+            start_byte + len(inserted),
+            start_point,
+            _advance(start_point, self.text[start_byte:end_byte]),
+            _advance(start_point, inserted),
+        )
         self._apply(new, edit)
         return edit
 
@@ -217,8 +236,14 @@ class Document:
         self.text = new
         self._lines = None
         if self._parser is not None and self.tree is not None:
-            self.tree.edit(edit.start_byte, edit.old_end_byte, edit.new_end_byte,
-                           edit.start_point, edit.old_end_point, edit.new_end_point)
+            self.tree.edit(
+                edit.start_byte,
+                edit.old_end_byte,
+                edit.new_end_byte,
+                edit.start_point,
+                edit.old_end_point,
+                edit.new_end_point,
+            )
             self.tree = self._parser.parse(new, self.tree)
 
     @property
@@ -239,10 +264,16 @@ class Document:
         data = self.line(line)
         return None if data is None else (line, to_byte_col(data, col, encoding))
 
-    def snapshot(self) -> "Snapshot":
+    def snapshot(self) -> Snapshot:
         """An immutable view another thread may extract from (the tree is copied)."""
-        return Snapshot(self.uri, self.path, self.language, self.text,
-                        self.tree.copy() if self.tree is not None else None, self.version)
+        return Snapshot(
+            self.uri,
+            self.path,
+            self.language,
+            self.text,
+            self.tree.copy() if self.tree is not None else None,
+            self.version,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,8 +334,7 @@ class Documents:
                 return PurePosixPath(*rel.parts).as_posix(), True
         return absolute.as_posix(), False
 
-    def open(self, uri: str, text: str, language_id: str | None = None,
-             version: int | None = None) -> Document:
+    def open(self, uri: str, text: str, language_id: str | None = None, version: int | None = None) -> Document:
         path, inside = self.locate(uri)
         doc = Document(uri, path, detect_language(language_id, path), text, version, inside)
         with self._lock:

@@ -44,8 +44,17 @@ Point = tuple[int, int]  # (row, UTF-8 byte column), as tree-sitter gives them
 
 # When one node is captured under two kinds (Rust's tags.scm calls a function
 # in an impl both a method and a function), the more specific kind wins.
-_KIND_RANK = {"method": 0, "constructor": 0, "interface": 1, "class": 2, "type": 3,
-              "macro": 3, "module": 3, "constant": 4, "function": 5}
+_KIND_RANK = {
+    "method": 0,
+    "constructor": 0,
+    "interface": 1,
+    "class": 2,
+    "type": 3,
+    "macro": 3,
+    "module": 3,
+    "constant": 4,
+    "function": 5,
+}
 _CONTAINERS = {"class", "interface", "type"}
 _CALLABLE = {"function", "method", "constructor", "macro"}
 _USED = ("definition.", "reference.call", "owner", "scope", "import", "raise")
@@ -131,7 +140,7 @@ def clean_doc(text: str) -> str | None:
     match = _STRING_PREFIX.match(text)
     if match:
         quote = match.group(1)
-        body = text[match.end():]
+        body = text[match.end() :]
         if body.endswith(quote):
             body = body[: -len(quote)]
     else:
@@ -164,17 +173,15 @@ def _callee(name: Node, ref: Node, source: bytes) -> str:
     start = ref.start_byte
     if start > name.start_byte:  # some tags.scm capture the arguments as the reference
         parent = name.parent
-        start = parent.start_byte if parent is not None and parent.end_byte == name.end_byte \
-            else name.start_byte
-    text = source[start:name.end_byte].decode("utf-8", "replace")
+        start = parent.start_byte if parent is not None and parent.end_byte == name.end_byte else name.start_byte
+    text = source[start : name.end_byte].decode("utf-8", "replace")
     return text if len(text) < 80 and text.isprintable() and "  " not in text else collapse(text, 120)
 
 
 def _adjacent_docs(docs: list[Node], owner: Node, leading: Sequence[Node] = ()) -> list[Node]:
     """Keep the comments that touch the definition (or its decorators), nothing further up."""
     kept: list[Node] = []
-    line = min([owner.start_point[0]] +
-               [d.start_point[0] for d in leading if d.start_byte < owner.start_byte])
+    line = min([owner.start_point[0]] + [d.start_point[0] for d in leading if d.start_byte < owner.start_byte])
     for node in sorted(docs, key=lambda n: n.start_byte, reverse=True):
         if node.start_byte >= owner.start_byte:  # a docstring inside the body
             return [node]
@@ -209,18 +216,29 @@ def _prepare(language: str):
     roles: list[str | None] = []
     for pattern in range(q.pattern_count):
         present = {name for i, name in enumerate(names) if _in_pattern(q, pattern, i)}
-        role = next((r for r, needs in _ROLES if needs <= present or
-                     (r == "definition" and "name" in present and
-                      any(n.startswith("definition.") for n in present))), None)
+        role = next(
+            (
+                r
+                for r, needs in _ROLES
+                if needs <= present
+                or (r == "definition" and "name" in present and any(n.startswith("definition.") for n in present))
+            ),
+            None,
+        )
         if role is None:
             q.disable_pattern(pattern)  # e.g. Go's every-type-identifier reference pattern
         roles.append(role)
     return q, roles
 
 
-_ROLES = (("owner", {"owner"}), ("call", {"reference.call", "name"}),
-          ("import", {"import", "import.module"}), ("raise", {"raise", "raise.name"}),
-          ("scope", {"scope", "name"}), ("definition", set(["\0"])))
+_ROLES = (
+    ("owner", {"owner"}),
+    ("call", {"reference.call", "name"}),
+    ("import", {"import", "import.module"}),
+    ("raise", {"raise", "raise.name"}),
+    ("scope", {"scope", "name"}),
+    ("definition", set(["\0"])),
+)
 
 
 def _in_pattern(q, pattern: int, capture: int) -> bool:
@@ -235,14 +253,13 @@ def body_hash(source: bytes, span: tuple[int, int], name_span: tuple[int, int]) 
     """Hash of the definition without its own name and with whitespace folded,
     so a rename or a re-indent keeps the hash."""
     if span[0] <= name_span[0] and name_span[1] <= span[1]:
-        body = source[span[0]:name_span[0]] + source[name_span[1]:span[1]]
+        body = source[span[0] : name_span[0]] + source[name_span[1] : span[1]]
     else:
-        body = source[span[0]:span[1]]
+        body = source[span[0] : span[1]]
     return hashlib.blake2b(b" ".join(body.split()), digest_size=8).hexdigest()
 
 
-def extract_tree(tree: Tree, source: bytes, language: str,
-                 byte_range: tuple[int, int] | None = None) -> Extraction:
+def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int, int] | None = None) -> Extraction:
     """All symbols of one parsed file, outermost first (or those in ``byte_range``)."""
     root = tree.root_node
     defs: dict[tuple, tuple[str, Node, Node]] = {}
@@ -263,8 +280,7 @@ def extract_tree(tree: Tree, source: bytes, language: str,
             bucket = attrs.setdefault(_key(match["owner"][0]), {})
             for cap, nodes in match.items():
                 if cap != "owner":  # "doc.first" and the like are parts of "doc"
-                    bucket.setdefault(cap.split(".", 1)[0] if cap.startswith("doc.") else cap,
-                                      []).extend(nodes)
+                    bucket.setdefault(cap.split(".", 1)[0] if cap.startswith("doc.") else cap, []).extend(nodes)
         elif role == "definition":
             name = match["name"][0]
             for cap, nodes in match.items():
@@ -284,8 +300,7 @@ def extract_tree(tree: Tree, source: bytes, language: str,
                     value[part] = collapse(_text(match[f"import.{part}"][0]))
             refs.append((match["import"][0].start_byte, "imports", json.dumps(value, sort_keys=True)))
         elif role == "raise":
-            refs.append((match["raise"][0].start_byte, "raises",
-                         collapse(_text(match["raise.name"][0]), 120)))
+            refs.append((match["raise"][0].start_byte, "raises", collapse(_text(match["raise.name"][0]), 120)))
         elif role == "scope":
             scopes[_key(match["scope"][0])] = (match["scope"][0], match["name"][0])
 
@@ -333,19 +348,36 @@ def extract_tree(tree: Tree, source: bytes, language: str,
 def _module_symbol(root: Node, source: bytes, a: dict[str, list[Node]]) -> Symbol:
     docs = sorted(a.get("doc", []), key=lambda n: n.start_byte)
     text = "\n".join(_text(d).rstrip("\r\n") for d in docs)
-    return Symbol("", "module", (0, 0), _point(root.end_point), (0, 0), (0, 0),
-                  hashlib.blake2b(source, digest_size=8).hexdigest(),
-                  docstring=clean_doc(text) if docs else None, span=(0, len(source)))
+    return Symbol(
+        "",
+        "module",
+        (0, 0),
+        _point(root.end_point),
+        (0, 0),
+        (0, 0),
+        hashlib.blake2b(source, digest_size=8).hexdigest(),
+        docstring=clean_doc(text) if docs else None,
+        span=(0, len(source)),
+    )
 
 
-def _symbol(qual: str, kind: str, node: Node, name: Node, source: bytes,
-            a: dict[str, list[Node]], returns_form: str) -> Symbol:
+def _symbol(
+    qual: str, kind: str, node: Node, name: Node, source: bytes, a: dict[str, list[Node]], returns_form: str
+) -> Symbol:
     # The scan's hot path: each node attribute is read once.
     span = (node.start_byte, node.end_byte)
     name_span = (name.start_byte, name.end_byte)
-    sym = Symbol(qual, kind, _point(node.start_point), _point(node.end_point),
-                 _point(name.start_point), _point(name.end_point),
-                 body_hash(source, span, name_span), span=span, name_span=name_span)
+    sym = Symbol(
+        qual,
+        kind,
+        _point(node.start_point),
+        _point(node.end_point),
+        _point(name.start_point),
+        _point(name.end_point),
+        body_hash(source, span, name_span),
+        span=span,
+        name_span=name_span,
+    )
     decorators = a.get("decorator")
     doc_nodes = a.get("doc")
     if doc_nodes:
@@ -358,25 +390,26 @@ def _symbol(qual: str, kind: str, node: Node, name: Node, source: bytes,
     params = a.get("params")
     if params:
         returns = a.get("returns")
-        name_text = source[name_span[0]:name_span[1]].decode("utf-8", "replace")
-        sym.signature = _signature_text(name_text, _text(params[0]),
-                                        _text(returns[0]) if returns else None, returns_form)
-        found = [(n.start_byte, _text(n), kind)
-                 for cap, kind in _PARAM_KINDS if cap in a for n in a[cap]]
+        name_text = source[name_span[0] : name_span[1]].decode("utf-8", "replace")
+        sym.signature = _signature_text(
+            name_text, _text(params[0]), _text(returns[0]) if returns else None, returns_form
+        )
+        found = [(n.start_byte, _text(n), kind) for cap, kind in _PARAM_KINDS if cap in a for n in a[cap]]
         if found:
             sym.parameters = [(text, kind) for _, text, kind in sorted(set(found))]
     if decorators:
-        sym.decorators = [collapse(_text(d).lstrip("@#[").rstrip("]"), 120)
-                          for d in sorted(decorators, key=lambda n: n.start_byte)]
+        sym.decorators = [
+            collapse(_text(d).lstrip("@#[").rstrip("]"), 120) for d in sorted(decorators, key=lambda n: n.start_byte)
+        ]
     return sym
 
 
-_PARAM_KINDS = (("param.required", "required"), ("param.optional", "optional"),
-                ("param.variadic", "variadic"))
+_PARAM_KINDS = (("param.required", "required"), ("param.optional", "optional"), ("param.variadic", "variadic"))
 
 
-def _attribute(symbols: list[Symbol], spans: list[tuple[int, int]],
-               refs: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
+def _attribute(
+    symbols: list[Symbol], spans: list[tuple[int, int]], refs: list[tuple[int, str, str]]
+) -> list[tuple[int, str, str]]:
     """Give each call, import and raise to the innermost symbol that contains it.
 
     One sweep over symbols and references in document order, with a stack of

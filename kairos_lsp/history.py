@@ -21,10 +21,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import dream
@@ -44,8 +44,13 @@ class HistoryReport:
     files_read: int = 0
 
 
-def learn_history(root: str | Path, store: Store, commits: int = 20, settings: Settings = Settings(),
-                  progress: Callable[[int, int, str], None] | None = None) -> HistoryReport:
+def learn_history(
+    root: str | Path,
+    store: Store,
+    commits: int = 20,
+    settings: Settings = Settings(),
+    progress: Callable[[int, int, str], None] | None = None,
+) -> HistoryReport:
     """Replay the last ``commits`` first-parent commits of the repository at ``root`` (oldest
     first, each scanned and dreamed at its commit time). The work tree itself is the caller's
     next scan."""
@@ -86,7 +91,7 @@ def _write_tree(root: Path, tree: Path, previous: str | None, commit: str, prefi
     fields = diff.split("\0")
     written, removed = [], 0
     for status, path in zip(fields[0::2], fields[1::2]):
-        rel = path[len(prefix):] if prefix and path.startswith(prefix) else path
+        rel = path[len(prefix) :] if prefix and path.startswith(prefix) else path
         if status.startswith("D"):
             target = tree / rel
             if target.is_file():
@@ -95,20 +100,22 @@ def _write_tree(root: Path, tree: Path, previous: str | None, commit: str, prefi
         else:
             written.append(path)
     for start in range(0, len(written), 200):  # command lines have a length limit
-        _extract(root, tree, commit, written[start:start + 200])
+        _extract(root, tree, commit, written[start : start + 200])
     return len(written) + removed
 
 
 def _extract(root: Path, tree: Path, commit: str, paths: list[str]) -> None:
     """``git archive`` of ``paths`` at ``commit`` unpacked into ``tree`` (the prefix stripped)."""
     prefix = _git(root, "rev-parse", "--show-prefix").strip()
-    archive = subprocess.run(["git", "-C", str(root), "archive", "--format=tar", commit, "--", *paths],
-                             capture_output=True, check=False)
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", "--format=tar", commit, "--", *paths], capture_output=True, check=False
+    )
     if archive.returncode != 0:
         raise HistoryError(f"git archive {commit[:10]} failed: {archive.stderr.decode(errors='replace').strip()}")
     strip = ["--strip-components", str(prefix.count("/"))] if prefix else []
-    unpacked = subprocess.run(["tar", "-x", "-C", str(tree), *strip], input=archive.stdout,
-                              capture_output=True, check=False)
+    unpacked = subprocess.run(
+        ["tar", "-x", "-C", str(tree), *strip], input=archive.stdout, capture_output=True, check=False
+    )
     if unpacked.returncode != 0:
         raise HistoryError(f"cannot unpack {commit[:10]}: {unpacked.stderr.decode(errors='replace').strip()}")
 

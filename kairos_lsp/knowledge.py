@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-
 from dataclasses import dataclass, field
 
 from kairos_lsp.dream import cursor, dream_log, facts_for, history, successor
@@ -80,9 +79,13 @@ class Knowledge:
 
         ``col`` is a UTF-8 byte column, as in the store.
         """
-        rows = list(self.store.db.query(
-            "SELECT * FROM symbols WHERE path = ? AND name_line = ? AND name_col <= ? AND name_end_col >= ? "
-            "AND qualname != '' ORDER BY start_line, start_col LIMIT 1", [path, line, col, col]))
+        rows = list(
+            self.store.db.query(
+                "SELECT * FROM symbols WHERE path = ? AND name_line = ? AND name_col <= ? AND name_end_col >= ? "
+                "AND qualname != '' ORDER BY start_line, start_col LIMIT 1",
+                [path, line, col, col],
+            )
+        )
         if rows:
             return rows[0]
         if line_text is None:
@@ -98,8 +101,8 @@ class Knowledge:
         span = word_span(line_text, col)
         if span is None:
             return None
-        dotted = _DOTTED_TAIL.search(line_text[:span[1]])
-        text = dotted.group().decode() if dotted else line_text[span[0]:span[1]].decode()
+        dotted = _DOTTED_TAIL.search(line_text[: span[1]])
+        text = dotted.group().decode() if dotted else line_text[span[0] : span[1]].decode()
         scope = self.store.symbol_at(path, line)
         return self.resolver.lookup(path, text.strip("."), scope["qualname"] if scope else None)
 
@@ -183,15 +186,25 @@ class Knowledge:
             return Callers()
         found = Callers()
         seen: set[str] = set()
-        names = [row["name"], *(alias for (alias,) in self.store.db.execute(
-            f"SELECT DISTINCT json_extract(object, '$.alias') FROM observations "
-            f"WHERE predicate = 'imports' AND {IMPORTED_NAME} = ?", (row["name"],)) if alias)]
+        names = [
+            row["name"],
+            *(
+                alias
+                for (alias,) in self.store.db.execute(
+                    f"SELECT DISTINCT json_extract(object, '$.alias') FROM observations "
+                    f"WHERE predicate = 'imports' AND {IMPORTED_NAME} = ?",
+                    (row["name"],),
+                )
+                if alias
+            ),
+        ]
         rows = self.store.db.execute(
             "SELECT o.subject, o.object, v.path FROM observations o "
             "JOIN versions v ON v.id = o.version_id "
             "JOIN current c ON c.path = v.path AND c.observation_id = o.id "
             f"WHERE o.predicate = 'calls' AND {CALLEE_NAME} IN ({','.join('?' * len(names))}) LIMIT ?",
-            (*names, _CALLER_CANDIDATES + 1)).fetchall()
+            (*names, _CALLER_CANDIDATES + 1),
+        ).fetchall()
         found.more = len(rows) > _CALLER_CANDIDATES
         for subject, callee, path in rows[:_CALLER_CANDIDATES]:
             if subject in seen or subject == key:
@@ -209,8 +222,9 @@ class Knowledge:
 
     def fact(self, fact_id: int) -> dict | None:
         """One fact by id: its subject, predicate, value, status and the user's verdict."""
-        row = self.store.db.execute("SELECT subject, predicate, object, status, verdict FROM facts "
-                                    "WHERE id = ?", (fact_id,)).fetchone()
+        row = self.store.db.execute(
+            "SELECT subject, predicate, object, status, verdict FROM facts WHERE id = ?", (fact_id,)
+        ).fetchone()
         return dict(zip(("subject", "predicate", "value", "status", "verdict"), row)) if row else None
 
     def live_facts(self, key: str) -> list[dict]:
@@ -218,22 +232,28 @@ class Knowledge:
         cursor_ = self.store.db.execute(
             "SELECT id, predicate, object, status, confidence, evidence_count, verdict, origin "
             "FROM facts WHERE subject = ? AND status IN ('tentative', 'firm') ORDER BY predicate, id",
-            (key,))
+            (key,),
+        )
         names = [d[0] for d in cursor_.description]
         return [dict(zip(names, row)) for row in cursor_.fetchall()]
 
     def undreamed(self, key: str) -> bool:
         """Observations about ``key`` the dream has not consolidated yet."""
-        return self.store.db.execute(
-            "SELECT 1 FROM observations WHERE subject = ? AND id > ? LIMIT 1",
-            (key, cursor(self.store))).fetchone() is not None
+        return (
+            self.store.db.execute(
+                "SELECT 1 FROM observations WHERE subject = ? AND id > ? LIMIT 1", (key, cursor(self.store))
+            ).fetchone()
+            is not None
+        )
 
     def last_change(self, key: str) -> dict | None:
         """When the body last changed (``changed``) or was first seen (``first_seen``)."""
         rows = self.store.db.execute(
             "SELECT v.observed_at, v.source FROM observations o JOIN versions v ON v.id = o.version_id "
             "WHERE o.subject = ? AND o.predicate = 'body_hash' AND o.negated = 0 "
-            "ORDER BY o.id DESC LIMIT 2", (key,)).fetchall()
+            "ORDER BY o.id DESC LIMIT 2",
+            (key,),
+        ).fetchall()
         if not rows:
             return None
         return {"at": rows[0][0], "source": rows[0][1], "changed": len(rows) > 1}
@@ -244,7 +264,8 @@ class Knowledge:
             "SELECT o.predicate, o.object, v.observed_at, v.source FROM observations o "
             "JOIN versions v ON v.id = o.version_id WHERE o.subject = ? AND o.negated = 0 "
             "AND o.predicate IN ('test_failed', 'test_passed') ORDER BY o.id DESC LIMIT 1",
-            (key,)).fetchone()
+            (key,),
+        ).fetchone()
         if row is None:
             return None
         return {"failed": row[0] == "test_failed", "detail": row[1], "at": row[2], "source": row[3]}
@@ -253,9 +274,11 @@ class Knowledge:
         """Symbols whose last captured test outcome is a failure: ``{key: outcome}``."""
         out = {}
         for subject, predicate, detail, at in self.store.db.execute(
-                "SELECT o.subject, o.predicate, o.object, v.observed_at FROM observations o "
-                "JOIN versions v ON v.id = o.version_id WHERE o.id IN (SELECT max(id) FROM observations "
-                "WHERE predicate IN ('test_failed', 'test_passed') GROUP BY subject) LIMIT ?", (limit,)):
+            "SELECT o.subject, o.predicate, o.object, v.observed_at FROM observations o "
+            "JOIN versions v ON v.id = o.version_id WHERE o.id IN (SELECT max(id) FROM observations "
+            "WHERE predicate IN ('test_failed', 'test_passed') GROUP BY subject) LIMIT ?",
+            (limit,),
+        ):
             if predicate == "test_failed":
                 out[subject] = {"failed": True, "detail": detail, "at": at}
         return out
@@ -297,37 +320,67 @@ class Knowledge:
             "symbol": key,
             "kind": row["kind"] if row else _last(log, "kind"),
             "exists": row is not None,
-            "location": ({"path": row["path"], "range": [[row["start_line"], row["start_col"]],
-                                                          [row["end_line"], row["end_col"]]]}
-                         if row else None),
+            "location": (
+                {
+                    "path": row["path"],
+                    "range": [[row["start_line"], row["start_col"]], [row["end_line"], row["end_col"]]],
+                }
+                if row
+                else None
+            ),
             "citation": self._citation(row),
             "summary": _summary(facts),
             "facts": facts,
-            "earlier": [{"symbol": h["subject"], "via": h["via"], "facts": h["facts"]}
-                        for h in history(self.store, key)[1:]],
+            "earlier": [
+                {"symbol": h["subject"], "via": h["via"], "facts": h["facts"]} for h in history(self.store, key)[1:]
+            ],
             "successor": {"symbol": moved[0], "via": moved[1]} if moved else None,
-            "log": [{"predicate": h["predicate"], "value": decode_value(h["predicate"], h["object"]),
-                     "seen": "no longer" if h["negated"] else "yes", "source": h["source"],
-                     "observed_at": h["observed_at"], "file_hash": h["file_hash"]}
-                    for h in log],
+            "log": [
+                {
+                    "predicate": h["predicate"],
+                    "value": decode_value(h["predicate"], h["object"]),
+                    "seen": "no longer" if h["negated"] else "yes",
+                    "source": h["source"],
+                    "observed_at": h["observed_at"],
+                    "file_hash": h["file_hash"],
+                }
+                for h in log
+            ],
         }
 
     def _raw_facts(self, key: str) -> list[dict]:
         """Current observations not consolidated yet, shown as tentative facts."""
-        return [{"predicate": obs["predicate"], "value": decode_value(obs["predicate"], obs["object"]),
-                 "status": "tentative", "confidence": None, "origin": "observed",
-                 "evidence": [{"source": obs["source"], "observed_at": obs["observed_at"],
-                               "file_hash": obs["file_hash"], "path": obs["path"]}],
-                 "valid_from": obs["observed_at"], "valid_to": None, "superseded_by": None}
-                for obs in self.store.current(key)]
+        return [
+            {
+                "predicate": obs["predicate"],
+                "value": decode_value(obs["predicate"], obs["object"]),
+                "status": "tentative",
+                "confidence": None,
+                "origin": "observed",
+                "evidence": [
+                    {
+                        "source": obs["source"],
+                        "observed_at": obs["observed_at"],
+                        "file_hash": obs["file_hash"],
+                        "path": obs["path"],
+                    }
+                ],
+                "valid_from": obs["observed_at"],
+                "valid_to": None,
+                "superseded_by": None,
+            }
+            for obs in self.store.current(key)
+        ]
 
     def _citation(self, row: dict | None) -> dict | None:
         if row is None:
             return None
         known = self.store.file(row["path"])
-        return {"path": row["path"], "range": [[row["start_line"], row["start_col"]],
-                                               [row["end_line"], row["end_col"]]],
-                "content_hash": known["content_hash"] if known else None}
+        return {
+            "path": row["path"],
+            "range": [[row["start_line"], row["start_col"]], [row["end_line"], row["end_col"]]],
+            "content_hash": known["content_hash"] if known else None,
+        }
 
     def _checker(self, key: str, row: dict | None, content_hash: str | None):
         """Validate on use: is a current fact still what the code says right now?
@@ -341,9 +394,12 @@ class Knowledge:
         known = self.store.file(row["path"])
         code_moved = known is None or (content_hash is not None and content_hash != known["content_hash"])
         backed = {(o["predicate"], o["object"]) for o in self.store.current(key)}
-        undreamed = self.store.db.execute(
-            "SELECT 1 FROM observations WHERE subject = ? AND id > ? LIMIT 1",
-            (key, cursor(self.store))).fetchone() is not None
+        undreamed = (
+            self.store.db.execute(
+                "SELECT 1 FROM observations WHERE subject = ? AND id > ? LIMIT 1", (key, cursor(self.store))
+            ).fetchone()
+            is not None
+        )
 
         def check(fact: dict) -> str:
             if code_moved:
@@ -352,6 +408,7 @@ class Knowledge:
                 text = fact["value"] if isinstance(fact["value"], str) else json.dumps(fact["value"])
                 return "current" if (fact["predicate"], text) in backed else "stale"
             return "stale" if undreamed else "current"
+
         return check
 
     def status(self) -> dict:
@@ -365,13 +422,34 @@ class Knowledge:
         return {
             "store": self.store.path,
             "bytes": stats.get("bytes", 0),
-            "files": stats["files"], "symbols": stats["symbols"], "observations": stats["observations"],
+            "files": stats["files"],
+            "symbols": stats["symbols"],
+            "observations": stats["observations"],
             "facts": {status: facts.get(status, 0) for status in ("firm", "tentative", "superseded", "retracted")},
-            "undreamed": self.store.db.execute("SELECT count(*) FROM observations WHERE id > ?",
-                                               (cursor(self.store),)).fetchone()[0],
-            "last_dream": ({k: last[0][k] for k in ("id", "trigger", "started_at", "duration_ms", "observations",
-                                                    "created", "superseded", "retracted", "promoted", "demoted",
-                                                    "linked", "stopped")} if last else None),
+            "undreamed": self.store.db.execute(
+                "SELECT count(*) FROM observations WHERE id > ?", (cursor(self.store),)
+            ).fetchone()[0],
+            "last_dream": (
+                {
+                    k: last[0][k]
+                    for k in (
+                        "id",
+                        "trigger",
+                        "started_at",
+                        "duration_ms",
+                        "observations",
+                        "created",
+                        "superseded",
+                        "retracted",
+                        "promoted",
+                        "demoted",
+                        "linked",
+                        "stopped",
+                    )
+                }
+                if last
+                else None
+            ),
         }
 
     def export(self) -> list[dict]:
@@ -384,7 +462,7 @@ class Knowledge:
 
 def word_at(line: bytes, col: int) -> str | None:
     span = word_span(line, col)
-    return line[span[0]:span[1]].decode() if span else None
+    return line[span[0] : span[1]].decode() if span else None
 
 
 def word_span(line: bytes, col: int) -> tuple[int, int] | None:

@@ -41,7 +41,7 @@ class LineIndex:
         if row < 0 or row >= len(self.starts):
             return None
         end = self.starts[row + 1] - 1 if row + 1 < len(self.starts) else len(self.text)
-        data = self.text[self.starts[row]:end]
+        data = self.text[self.starts[row] : end]
         return data[:-1] if data.endswith(b"\r") else data
 
     def offset(self, point: Point) -> int:

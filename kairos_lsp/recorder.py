@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from kairos_lsp.documents import Document, Snapshot, diff_edit
 from kairos_lsp.extract import Extraction, extract_tree
@@ -38,8 +39,16 @@ def one_line(error: BaseException | str) -> str:
 class Recorder:
     """Records open buffers on the memory thread; coalesces bursts of edits."""
 
-    def __init__(self, root: Path | None, store_file: Path, max_file_bytes: int, debounce: float, log: Log,
-                 wanted: Callable[[Document], bool], on_recorded: Callable[[], None] = lambda: None):
+    def __init__(
+        self,
+        root: Path | None,
+        store_file: Path,
+        max_file_bytes: int,
+        debounce: float,
+        log: Log,
+        wanted: Callable[[Document], bool],
+        on_recorded: Callable[[], None] = lambda: None,
+    ):
         self.root = root
         self.store_file = store_file
         self.max_file_bytes = max_file_bytes
@@ -181,12 +190,12 @@ class Recorder:
         if known and known["content_hash"] == digest:
             if source == "parse" and mtime_ns and known["mtime_ns"] != mtime_ns:
                 # Same bytes now on disk: remember the stat so a scan need not read it.
-                store.write([FileObservation(snap.path, snap.language, digest, len(snap.text),
-                                             mtime_ns, None)], source=source)
+                store.write(
+                    [FileObservation(snap.path, snap.language, digest, len(snap.text), mtime_ns, None)], source=source
+                )
             return
         extraction = self._extract(snap)
-        record_buffer(store, snap.path, snap.language, snap.text, extraction,
-                      source=source, mtime_ns=mtime_ns)
+        record_buffer(store, snap.path, snap.language, snap.text, extraction, source=source, mtime_ns=mtime_ns)
 
     def _extract(self, snap: Snapshot) -> Extraction:
         """Re-extract only what changed since this buffer was last extracted."""
@@ -194,8 +203,7 @@ class Recorder:
         if previous is not None and previous[0] == snap.text:
             return previous[1]
         if previous is not None and previous[1].language == snap.language:
-            extraction = reextract(snap.tree, snap.text, snap.language, previous[1],
-                                   diff_edit(previous[0], snap.text))
+            extraction = reextract(snap.tree, snap.text, snap.language, previous[1], diff_edit(previous[0], snap.text))
         else:
             extraction = extract_tree(snap.tree, snap.text, snap.language)
         self._extractions[snap.path] = (snap.text, extraction)

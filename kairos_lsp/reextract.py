@@ -18,8 +18,7 @@ from kairos_lsp.documents import Edit
 from kairos_lsp.extract import Extraction, Symbol, body_hash, extract_tree
 
 
-def reextract(tree: Tree, source: bytes, language: str, previous: Extraction | None,
-              edit: Edit | None) -> Extraction:
+def reextract(tree: Tree, source: bytes, language: str, previous: Extraction | None, edit: Edit | None) -> Extraction:
     """Re-observe only the symbols an edit touched; keep (and shift) the rest.
 
     ``tree`` is the new tree, parsed with the edit applied. The region is the
@@ -41,8 +40,7 @@ def reextract(tree: Tree, source: bytes, language: str, previous: Extraction | N
 
 def _reextract_symbol(tree, source, language, previous, edit) -> Extraction | None:
     """The edit lies strictly inside one symbol's node: re-extract just that node."""
-    holders = [s for s in previous.symbols[1:]
-               if s.span[0] < edit.start_byte and edit.old_end_byte < s.span[1]]
+    holders = [s for s in previous.symbols[1:] if s.span[0] < edit.start_byte and edit.old_end_byte < s.span[1]]
     if not holders:
         return None
     target = min(holders, key=lambda s: s.span[1] - s.span[0])
@@ -54,12 +52,12 @@ def _reextract_symbol(tree, source, language, previous, edit) -> Extraction | No
     ancestors = [s for s in holders if s is not target]
     if any(a.end[0] == target.end[0] for a in ancestors):
         return None  # an enclosing symbol ends on the same line: its end column moves
-    return _reextract_region(tree, source, language, previous, edit, (lo, hi), ancestors,
-                             replaces=target)
+    return _reextract_region(tree, source, language, previous, edit, (lo, hi), ancestors, replaces=target)
 
 
-def _reextract_region(tree, source, language, previous, edit, region, ancestors,
-                      replaces: Symbol | None = None) -> Extraction | None:
+def _reextract_region(
+    tree, source, language, previous, edit, region, ancestors, replaces: Symbol | None = None
+) -> Extraction | None:
     lo, hi = region
     delta = edit.new_end_byte - edit.old_end_byte
     rows = edit.new_end_point[0] - edit.old_end_point[0]
@@ -92,9 +90,17 @@ def _reextract_region(tree, source, language, previous, edit, region, ancestors,
     refs += [r for r in fresh.module_refs if lo <= r[0] < hi]
     refs += [(r[0] + delta, r[1], r[2]) for r in previous.module_refs if r[0] >= old_hi]
     end = tree.root_node.end_point
-    module = Symbol("", "module", (0, 0), (end[0], end[1]), (0, 0), (0, 0),
-                    hashlib.blake2b(source, digest_size=8).hexdigest(),
-                    docstring=previous.symbols[0].docstring, span=(0, len(source)))
+    module = Symbol(
+        "",
+        "module",
+        (0, 0),
+        (end[0], end[1]),
+        (0, 0),
+        (0, 0),
+        hashlib.blake2b(source, digest_size=8).hexdigest(),
+        docstring=previous.symbols[0].docstring,
+        span=(0, len(source)),
+    )
     for what in ("calls", "imports", "raises"):
         setattr(module, what, sorted({value for _, kind, value in refs if kind == what}))
     rest = sorted(before + grown + inside + after, key=lambda s: (s.span[0], -s.span[1]))

@@ -25,11 +25,11 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-from kairos_lsp.languages import language_named
 from kairos_lsp.keys import path_of, qualname_of, symbol_key
+from kairos_lsp.languages import language_named
 from kairos_lsp.store import Store
 
 _MAX_DEPTH = 6  # re-export chains longer than this are not followed
@@ -86,9 +86,13 @@ class Resolver:
     resolves hundreds of call sites for "who calls this" costs a few queries.
     """
 
-    def __init__(self, store: Store,
-                 successor: Callable[[Store, str], tuple[str, str] | None] | None = None,
-                 history: bool = True, still: bool = False):
+    def __init__(
+        self,
+        store: Store,
+        successor: Callable[[Store, str], tuple[str, str] | None] | None = None,
+        history: bool = True,
+        still: bool = False,
+    ):
         """``history``: tell :class:`Gone` names apart (one query per unknown name);
         ``still``: the store does not change while this resolver is used (no re-checks)."""
         self.store = store
@@ -235,7 +239,9 @@ class Resolver:
         if key not in self._class_bases:
             row = self.store.db.execute(
                 "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
-                "WHERE c.path = ? AND o.subject = ? AND o.predicate = 'signature'", (path, key)).fetchone()
+                "WHERE c.path = ? AND o.subject = ? AND o.predicate = 'signature'",
+                (path, key),
+            ).fetchone()
             items = signature_items(row[0]) if row else []
             self._class_bases[key] = [i for i in items if _DOTTED.fullmatch(i)]
         return self._class_bases[key]
@@ -244,8 +250,7 @@ class Resolver:
         """A key the memory saw before and that no longer exists."""
         if not self.history:
             return None
-        seen = self.store.db.execute("SELECT 1 FROM observations WHERE subject = ? LIMIT 1",
-                                     (key,)).fetchone()
+        seen = self.store.db.execute("SELECT 1 FROM observations WHERE subject = ? LIMIT 1", (key,)).fetchone()
         if seen is None:
             return None
         moved = self.successor(self.store, key) if self.successor else None
@@ -259,8 +264,7 @@ class Resolver:
         if spec is None or spec.modules != "python" or not module_path.endswith("/__init__.py"):
             return None
         folder = posixpath.dirname(module_path)
-        return self._first_known([posixpath.join(folder, f"{name}.py"),
-                                  posixpath.join(folder, name, "__init__.py")])
+        return self._first_known([posixpath.join(folder, f"{name}.py"), posixpath.join(folder, name, "__init__.py")])
 
     # -- what is cached ----------------------------------------------------------
 
@@ -268,8 +272,7 @@ class Resolver:
         """Forget what was read when the store changed since."""
         if self.still and self._generation is not None:
             return
-        generation = (self.store.db.execute("PRAGMA data_version").fetchone()[0],
-                      self.store.db.conn.total_changes)
+        generation = (self.store.db.execute("PRAGMA data_version").fetchone()[0], self.store.db.conn.total_changes)
         if generation != self._generation:
             self._generation = generation
             self._files.clear()
@@ -288,8 +291,10 @@ class Resolver:
             ambiguous: set[str] = set()
             stars: list[Binding] = []
             for (text,) in self.store.db.execute(
-                    "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
-                    "WHERE c.path = ? AND o.predicate = 'imports' ORDER BY o.id", (path,)):
+                "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
+                "WHERE c.path = ? AND o.predicate = 'imports' ORDER BY o.id",
+                (path,),
+            ):
                 try:
                     item = json.loads(text)
                 except ValueError:
@@ -299,8 +304,11 @@ class Resolver:
                     stars.append(Binding("*", item.get("module", ""), None))
                 elif named.setdefault(binding.local, binding) != binding:
                     ambiguous.add(binding.local)  # `as f` in two functions: which one is meant depends on where
-            kinds = dict(self.store.db.execute(
-                "SELECT qualname, kind FROM symbols WHERE path = ? AND qualname != ''", (path,)).fetchall())
+            kinds = dict(
+                self.store.db.execute(
+                    "SELECT qualname, kind FROM symbols WHERE path = ? AND qualname != ''", (path,)
+                ).fetchall()
+            )
             info = _FileInfo(known[0], named, stars, kinds, ambiguous)
         self._files[path] = info
         return info
@@ -316,9 +324,13 @@ class Resolver:
         if module.startswith("."):
             return None
         rel = module.replace(".", "/")
-        matches = [row[0] for row in self.store.db.execute(
-            "SELECT path FROM files WHERE path LIKE ? OR path LIKE ? OR path LIKE ? OR path LIKE ?",
-            (f"%/{rel}.py", f"%/{rel}/__init__.py", f"%/{rel}.pyi", f"%/{rel}/__init__.pyi"))]
+        matches = [
+            row[0]
+            for row in self.store.db.execute(
+                "SELECT path FROM files WHERE path LIKE ? OR path LIKE ? OR path LIKE ? OR path LIKE ?",
+                (f"%/{rel}.py", f"%/{rel}/__init__.py", f"%/{rel}.pyi", f"%/{rel}/__init__.pyi"),
+            )
+        ]
         return min(matches, key=lambda p: (p.count("/"), p)) if matches else None
 
 
@@ -359,7 +371,7 @@ def signature_items(signature: str) -> list[str]:
     depth, previous = 0, ""
     item: list[str] = []
     items: list[str] = []
-    for ch in signature[start + 1:]:
+    for ch in signature[start + 1 :]:
         if ch in "([{<":
             depth += 1
         elif ch in ")]}>" and not (ch == ">" and previous == "="):  # "=>" closes nothing
@@ -401,5 +413,4 @@ def _es_candidates(from_path: str, module: str) -> list[str]:
     for ext in (".js", ".jsx", ".mjs", ".cjs"):
         if stem.endswith(ext):  # TypeScript imports "./m.js" meaning ./m.ts
             bare = stem[: -len(ext)]
-    return [stem, *(bare + ext for ext in _ES_EXTENSIONS),
-            *(f"{stem}/index{ext}" for ext in _ES_EXTENSIONS)]
+    return [stem, *(bare + ext for ext in _ES_EXTENSIONS), *(f"{stem}/index{ext}" for ext in _ES_EXTENSIONS)]

@@ -19,10 +19,10 @@ import hashlib
 import multiprocessing
 import os
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pathspec
 
@@ -90,10 +90,10 @@ class IgnoreRules:
     def ignored(self, rel: str, is_dir: bool = False) -> bool:
         """Whether a workspace-relative path is excluded (any of its folders counts)."""
         parts = rel.split("/")
-        if any(part in ALWAYS_SKIPPED for part in parts[:-1 if not is_dir else None]):
+        if any(part in ALWAYS_SKIPPED for part in parts[: -1 if not is_dir else None]):
             return True
         for depth in range(len(parts) - 1):  # a folder that is ignored hides what it holds
-            if self._matches("/".join(parts[:depth + 1]), True):
+            if self._matches("/".join(parts[: depth + 1]), True):
                 return True
         return self._matches(rel, is_dir)
 
@@ -113,15 +113,15 @@ def iter_source_files(root: Path, exclude: tuple[str, ...] = ()) -> Iterator[str
     for folder, dirs, files in os.walk(root):
         here = Path(folder).relative_to(root).as_posix()
         prefix = "" if here == "." else here + "/"
-        dirs[:] = sorted(d for d in dirs
-                         if d not in ALWAYS_SKIPPED and not rules._matches(prefix + d, True))
+        dirs[:] = sorted(d for d in dirs if d not in ALWAYS_SKIPPED and not rules._matches(prefix + d, True))
         for name in sorted(files):
             if language_for_path(name) and not rules._matches(prefix + name, False):
                 yield prefix + name
 
 
-def observe_file(root: str, rel: str, known: tuple[int, int, str] | None,
-                 max_bytes: int) -> FileObservation | Skipped | None:
+def observe_file(
+    root: str, rel: str, known: tuple[int, int, str] | None, max_bytes: int
+) -> FileObservation | Skipped | None:
     """Read and extract one file. None when size and mtime say it is unchanged."""
     path = os.path.join(root, rel)
     try:
@@ -144,8 +144,7 @@ def observe_file(root: str, rel: str, known: tuple[int, int, str] | None,
     digest = content_hash(data)
     if known and known[2] == digest:
         return FileObservation(rel, language, digest, st.st_size, st.st_mtime_ns, None)
-    return FileObservation(rel, language, digest, st.st_size, st.st_mtime_ns,
-                           extract_source(data, language)).prepare()
+    return FileObservation(rel, language, digest, st.st_size, st.st_mtime_ns, extract_source(data, language)).prepare()
 
 
 def unusable(data: bytes) -> str | None:
@@ -164,11 +163,18 @@ def _observe_chunk(args: tuple[str, list[tuple[str, tuple | None]], int]) -> lis
     return [(rel, observe_file(root, rel, known, max_bytes)) for rel, known in items]
 
 
-def scan_workspace(root: str | os.PathLike, store: Store, settings: Settings = Settings(),
-                   progress: Progress | None = None, on_skip: Callable[[str, str], None] | None = None,
-                   should_stop: Callable[[], bool] = lambda: False, jobs: int | None = None,
-                   source: str = "parse", start_method: str | None = None,
-                   stamp: str | None = None) -> ScanReport:
+def scan_workspace(
+    root: str | os.PathLike,
+    store: Store,
+    settings: Settings = Settings(),
+    progress: Progress | None = None,
+    on_skip: Callable[[str, str], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    jobs: int | None = None,
+    source: str = "parse",
+    start_method: str | None = None,
+    stamp: str | None = None,
+) -> ScanReport:
     """Bring the store up to date with the files under ``root``.
 
     ``jobs`` worker processes parse (default: one per core); ``start_method``
@@ -226,8 +232,9 @@ def scan_workspace(root: str | os.PathLike, store: Store, settings: Settings = S
     return report
 
 
-def _observe_all(root: str, items: list, max_bytes: int, jobs: int | None,
-                 start_method: str | None = None) -> Iterator[tuple]:
+def _observe_all(
+    root: str, items: list, max_bytes: int, jobs: int | None, start_method: str | None = None
+) -> Iterator[tuple]:
     """Yield (path, outcome) in order, using a process per core for big batches.
 
     A consumer that stops iterating (a cancelled scan) waits only for the
@@ -246,7 +253,7 @@ def _observe_all(root: str, items: list, max_bytes: int, jobs: int | None,
             yield rel, observe_file(root, rel, known, max_bytes)
         return
     size = max(4, min(32, len(todo) // (jobs * 8) or 1))
-    chunks = [(root, todo[i:i + size], max_bytes) for i in range(0, len(todo), size)]
+    chunks = [(root, todo[i : i + size], max_bytes) for i in range(0, len(todo), size)]
     context = multiprocessing.get_context(start_method) if start_method else None
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
     try:
@@ -264,8 +271,9 @@ def _stat_matches(path: str, known: tuple[int, int, str]) -> bool:
     return st.st_size == known[0] and st.st_mtime_ns == known[1]
 
 
-def record_buffer(store: Store, rel: str, language: str, data: bytes, extraction,
-                  source: str = "edit", mtime_ns: int = 0):
+def record_buffer(
+    store: Store, rel: str, language: str, data: bytes, extraction, source: str = "edit", mtime_ns: int = 0
+):
     """Store what an open buffer (not yet saved, maybe) says about its symbols.
 
     Returns the store's WriteResult; writes nothing when the buffer's content
@@ -275,5 +283,4 @@ def record_buffer(store: Store, rel: str, language: str, data: bytes, extraction
     known = store.file(rel)
     if known and known["content_hash"] == digest:
         return WriteResult()
-    return store.write([FileObservation(rel, language, digest, len(data), mtime_ns, extraction)],
-                       source=source)
+    return store.write([FileObservation(rel, language, digest, len(data), mtime_ns, extraction)], source=source)

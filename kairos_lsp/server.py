@@ -22,8 +22,9 @@ import socket
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -45,14 +46,13 @@ log = logging.getLogger("kairos_lsp")
 PROGRESS_INTERVAL = 0.1  # seconds between two $/progress reports
 
 
-
 # -- protocol glue ------------------------------------------------------------------
 
 
 class ScanProgress:
     """``$/progress`` for the scan, sent from the scan thread through the event loop."""
 
-    def __init__(self, server: "KairosServer", loop: asyncio.AbstractEventLoop, token: str | None):
+    def __init__(self, server: KairosServer, loop: asyncio.AbstractEventLoop, token: str | None):
         self.server = server
         self.loop = loop
         self.token = token
@@ -67,8 +67,12 @@ class ScanProgress:
                 pass
 
     def begin(self) -> None:
-        self._send(self.server.work_done_progress.begin, types.WorkDoneProgressBegin(
-            title="kairos", message="reading the workspace", percentage=0, cancellable=True))
+        self._send(
+            self.server.work_done_progress.begin,
+            types.WorkDoneProgressBegin(
+                title="kairos", message="reading the workspace", percentage=0, cancellable=True
+            ),
+        )
 
     def report(self, done: int, total: int, path: str) -> None:
         percent = done * 100 // total if total else 100
@@ -76,8 +80,10 @@ class ScanProgress:
         if done != total and (percent == self._percent or now - self._last < PROGRESS_INTERVAL):
             return
         self._percent, self._last = percent, now
-        self._send(self.server.work_done_progress.report, types.WorkDoneProgressReport(
-            message=f"{done}/{total} {path}", percentage=percent))
+        self._send(
+            self.server.work_done_progress.report,
+            types.WorkDoneProgressReport(message=f"{done}/{total} {path}", percentage=percent),
+        )
 
     def end(self, message: str) -> None:
         self._send(self.server.work_done_progress.end, types.WorkDoneProgressEnd(message=message))
@@ -134,8 +140,11 @@ class KairosServer(LanguageServer):
 
     def log(self, level: str, message: str) -> None:
         """One line to the client's log; callable from any thread."""
-        kind = {"error": types.MessageType.Error, "warning": types.MessageType.Warning,
-                "info": types.MessageType.Info}.get(level, types.MessageType.Log)
+        kind = {
+            "error": types.MessageType.Error,
+            "warning": types.MessageType.Warning,
+            "info": types.MessageType.Info,
+        }.get(level, types.MessageType.Log)
         params = types.LogMessageParams(type=kind, message=one_line(message))
         getattr(log, level if level in ("error", "warning", "info") else "debug")(params.message)
         if self.loop is None:
@@ -178,6 +187,7 @@ server = KairosServer("kairos-lsp", __version__)
 
 def _guard(default: Any = None):
     """Request handlers answer ``default`` (and log one line) instead of failing."""
+
     def wrap(fn):
         @functools.wraps(fn)
         async def run(ls: KairosServer, params):
@@ -187,7 +197,9 @@ def _guard(default: Any = None):
                 log.exception("%s failed", fn.__name__)
                 ls.log("error", f"kairos: {fn.__name__} failed: {one_line(exc)}")
                 return default
+
         return run
+
     return wrap
 
 
@@ -264,8 +276,12 @@ def _apply_changes(doc: Document, changes: list, encoding: str) -> None:
     """Our own copy, not pygls': its line split also breaks at form feeds and U+2028."""
     for change in changes:
         if isinstance(change, types.TextDocumentContentChangePartial):
-            doc.apply_change((change.range.start.line, change.range.start.character),
-                             (change.range.end.line, change.range.end.character), change.text, encoding)
+            doc.apply_change(
+                (change.range.start.line, change.range.start.character),
+                (change.range.end.line, change.range.end.character),
+                change.text,
+                encoding,
+            )
         else:
             doc.update(change.text)
 
@@ -294,17 +310,24 @@ async def hover(ls: KairosServer, params: types.HoverParams) -> types.Hover | No
     if doc is None or session.knowledge is None:
         return None
     await session.flush(doc.uri)
-    return hover_feature.hover(session.knowledge, doc, params.position.line,
-                               params.position.character, ls.encoding)
+    return hover_feature.hover(session.knowledge, doc, params.position.line, params.position.character, ls.encoding)
 
 
 def _publish(ls: KairosServer, uri: str, text: bytes, problems) -> None:
-    _quietly(ls.text_document_publish_diagnostics, types.PublishDiagnosticsParams(
-        uri=uri, diagnostics=diagnostics_feature.diagnostics(problems, text, ls.encoding)))
+    _quietly(
+        ls.text_document_publish_diagnostics,
+        types.PublishDiagnosticsParams(
+            uri=uri, diagnostics=diagnostics_feature.diagnostics(problems, text, ls.encoding)
+        ),
+    )
 
 
-@server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
-    code_action_kinds=[types.CodeActionKind.QuickFix, code_actions.FACT_KIND], resolve_provider=False))
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix, code_actions.FACT_KIND], resolve_provider=False
+    ),
+)
 @_guard([])
 async def code_action(ls: KairosServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     session = ls.session
@@ -313,12 +336,14 @@ async def code_action(ls: KairosServer, params: types.CodeActionParams) -> list[
         return []
     await session.flush(doc.uri)
     text, problems = session.problems_for(doc)
-    return code_actions.code_actions(session.knowledge, doc, text, problems, params.range,
-                                     params.context.only, ls.encoding)
+    return code_actions.code_actions(
+        session.knowledge, doc, text, problems, params.range, params.context.only, ls.encoding
+    )
 
 
 def _command(fn):
     """A command answers a one-line error instead of failing."""
+
     @functools.wraps(fn)
     async def run(ls: KairosServer, *args):
         if ls.session is None or ls.session.store is None:
@@ -330,6 +355,7 @@ def _command(fn):
             message = f"kairos: {fn.__name__.replace('_', ' ')} failed: {one_line(exc)}"
             ls.log("error", message)
             return {"error": message}
+
     del run.__wrapped__  # pygls passes the server only to a function whose first parameter is `ls`
     return run
 
@@ -412,14 +438,19 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="kairos-lsp", description="The kairos language server.")
     parser.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
     parser.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP address instead")
-    parser.add_argument("--allow-remote", action="store_true",
-                        help="allow --tcp on an address other than loopback")
-    parser.add_argument("--log-level", default=os.environ.get("KAIROS_LOG_LEVEL", "WARNING"),
-                        help="log level on stderr (default WARNING)")
+    parser.add_argument("--allow-remote", action="store_true", help="allow --tcp on an address other than loopback")
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("KAIROS_LOG_LEVEL", "WARNING"),
+        help="log level on stderr (default WARNING)",
+    )
     parser.add_argument("--version", action="version", version=f"kairos-lsp {__version__}")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
-                        stream=sys.stderr, format="kairos-lsp %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
+        stream=sys.stderr,
+        format="kairos-lsp %(levelname)s %(name)s: %(message)s",
+    )
     try:
         if args.tcp:
             try:
@@ -427,8 +458,11 @@ def main(argv: list[str] | None = None) -> None:
             except ValueError as exc:
                 parser.exit(2, f"kairos-lsp: --tcp: {exc}\n")
             if not args.allow_remote and not is_loopback(host):
-                parser.exit(2, f"kairos-lsp: refusing to listen on {host}: not a loopback address "
-                               f"(anyone on the network could read your code); use --allow-remote to do it anyway\n")
+                parser.exit(
+                    2,
+                    f"kairos-lsp: refusing to listen on {host}: not a loopback address "
+                    f"(anyone on the network could read your code); use --allow-remote to do it anyway\n",
+                )
             server.start_tcp(host, port)
         else:
             server.start_io()

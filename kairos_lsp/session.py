@@ -63,8 +63,14 @@ class Progress(Protocol):
 class Session:
     """One client's workspace: settings, the memory and its workers, open documents, scan, commands."""
 
-    def __init__(self, root: Path | None, settings: Settings, log: Log,
-                 debounce: float | None = None, publish: Publish | None = None):
+    def __init__(
+        self,
+        root: Path | None,
+        settings: Settings,
+        log: Log,
+        debounce: float | None = None,
+        publish: Publish | None = None,
+    ):
         self.root = root
         self.settings = settings
         self.log = log
@@ -106,10 +112,22 @@ class Session:
         except Exception as exc:  # noqa: BLE001 - an unwritable folder, a file in the way...
             return f"kairos: cannot open the memory at {path}: {one_line(exc)}; memory disabled"
         self.knowledge = Knowledge(self.store)
-        self.dreamer = IdleDreamer(path, self.settings.idle_seconds, self.log,
-                                   busy=lambda: self.scanning, on_dreamed=lambda _: self.check_all())
-        self.recorder = Recorder(self.root, path, self.settings.max_file_bytes, self.debounce, self.log,
-                                 wanted=self.records, on_recorded=self._recorded)
+        self.dreamer = IdleDreamer(
+            path,
+            self.settings.idle_seconds,
+            self.log,
+            busy=lambda: self.scanning,
+            on_dreamed=lambda _: self.check_all(),
+        )
+        self.recorder = Recorder(
+            self.root,
+            path,
+            self.settings.max_file_bytes,
+            self.debounce,
+            self.log,
+            wanted=self.records,
+            on_recorded=self._recorded,
+        )
         self.checker = Checker(path, self.documents, self.log, self.publish)
         return None
 
@@ -215,9 +233,13 @@ class Session:
         out = self.knowledge.status() if self.knowledge is not None else {"store": None}
         provider = self.settings.llm_provider
         # Nothing leaves the machine unless the user opted in (and the Claude client is not built yet).
-        out["llm"] = {"provider": provider, "model": self.settings.llm_model,
-                      "state": "off: everything stays on this machine" if provider == "none"
-                      else "requested, but this version has no Claude client yet: nothing is sent"}
+        out["llm"] = {
+            "provider": provider,
+            "model": self.settings.llm_model,
+            "state": "off: everything stays on this machine"
+            if provider == "none"
+            else "requested, but this version has no Claude client yet: nothing is sent",
+        }
         out["scanning"] = self.scanning
         out["open_documents"] = len(self.documents)
         return out
@@ -229,8 +251,7 @@ class Session:
         if self.root is None or self.store is None or self.closed:
             return False
         loop = asyncio.get_running_loop()
-        self._scan_thread = threading.Thread(target=self._scan, args=(progress, loop),
-                                             name="kairos-scan", daemon=True)
+        self._scan_thread = threading.Thread(target=self._scan, args=(progress, loop), name="kairos-scan", daemon=True)
         self._scan_thread.start()
         return True
 
@@ -245,10 +266,14 @@ class Session:
             store = Store(self.store_file)
             try:
                 report = scan_workspace(
-                    self.root, store, self.settings, progress=progress.report,
+                    self.root,
+                    store,
+                    self.settings,
+                    progress=progress.report,
                     on_skip=lambda path, reason: skipped.append(f"{path} ({reason})"),
                     should_stop=lambda: self._stop.is_set() or progress.cancelled(),
-                    start_method=START_METHOD)
+                    start_method=START_METHOD,
+                )
             finally:
                 store.close()
         except Exception as exc:  # noqa: BLE001 - the server carries on without a scan
@@ -258,8 +283,10 @@ class Session:
         if skipped:
             shown = ", ".join(skipped[:10]) + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else "")
             self.log("info", f"kairos: skipped {len(skipped)} files: {shown}")
-        summary = (f"{report.seen} files, {report.parsed} read, {report.unchanged} unchanged, "
-                   f"{len(report.skipped)} skipped in {report.seconds:.1f} s")
+        summary = (
+            f"{report.seen} files, {report.parsed} read, {report.unchanged} unchanged, "
+            f"{len(report.skipped)} skipped in {report.seconds:.1f} s"
+        )
         if report.stopped:
             summary = "stopped; " + summary
         self.log("info", f"kairos: scan {summary}")

@@ -37,9 +37,13 @@ class Span:
     end: Point
 
     @classmethod
-    def of(cls, node: Node) -> "Span":
-        return cls(node.start_byte, node.end_byte, (node.start_point[0], node.start_point[1]),
-                   (node.end_point[0], node.end_point[1]))
+    def of(cls, node: Node) -> Span:
+        return cls(
+            node.start_byte,
+            node.end_byte,
+            (node.start_point[0], node.start_point[1]),
+            (node.end_point[0], node.end_point[1]),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +58,7 @@ class CallSite:
     keywords: tuple[str, ...]
     spread: bool  # ``*xs`` / ``**kw`` / ``...xs``: the count is unknown
     last_arg_end: int | None  # byte offset after the last argument, None when there is none
-    arguments: tuple["Argument", ...] = ()
+    arguments: tuple[Argument, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +132,15 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
         elif "import.name" in match:
             alias = match.get("import.alias")
             module = match["import.module"][0]
-            found.imports.append(ImportedName(
-                _text(module), _text(match["import.name"][0]), _text(alias[0]) if alias else None,
-                Span.of(match["import.name"][0]), Span.of(module)))
+            found.imports.append(
+                ImportedName(
+                    _text(module),
+                    _text(match["import.name"][0]),
+                    _text(alias[0]) if alias else None,
+                    Span.of(match["import.name"][0]),
+                    Span.of(module),
+                )
+            )
     for callee, args in calls:
         found.calls.append(_call(callee, args, keywords.get(args.id, ()), spreads.get(args.id, 0)))
     found.calls.sort(key=lambda c: c.callee_span.start_byte)
@@ -141,17 +151,36 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
 def _call(callee: Node, args: Node, keywords, spreads: int) -> CallSite:
     values = [n for n in args.named_children if n.type != "comment"]
     text = _SPACE.sub("", _text(callee))
-    arguments = tuple(Argument(_text(n.child_by_field_name("name")) if n.type == "keyword_argument" else None,
-                               n.start_byte, n.end_byte) for n in values)
-    return CallSite(text, Span.of(callee), Span.of(_last_name(callee)), Span.of(args),
-                    len(values) - len(keywords) - spreads, tuple(keywords), spreads > 0,
-                    values[-1].end_byte if values else None, arguments)
+    arguments = tuple(
+        Argument(
+            _text(n.child_by_field_name("name")) if n.type == "keyword_argument" else None, n.start_byte, n.end_byte
+        )
+        for n in values
+    )
+    return CallSite(
+        text,
+        Span.of(callee),
+        Span.of(_last_name(callee)),
+        Span.of(args),
+        len(values) - len(keywords) - spreads,
+        tuple(keywords),
+        spreads > 0,
+        values[-1].end_byte if values else None,
+        arguments,
+    )
 
 
 _OPTIONAL = re.compile(r"^(?:typing\.)?Optional\[(.+)\]$")
 _CONSTRUCTED = ("call", "new_expression")
-_PARAMETERS = ("parameters", "default_parameter", "typed_parameter", "typed_default_parameter",
-               "required_parameter", "optional_parameter", "lambda_parameters")
+_PARAMETERS = (
+    "parameters",
+    "default_parameter",
+    "typed_parameter",
+    "typed_default_parameter",
+    "required_parameter",
+    "optional_parameter",
+    "lambda_parameters",
+)
 
 
 def _binding(match: dict) -> NameBinding | None:
@@ -167,8 +196,15 @@ def _binding(match: dict) -> NameBinding | None:
         made = value[0].child_by_field_name("function") or value[0].child_by_field_name("constructor")
         kind = class_named(_text(made)) if made is not None else None
     parameter = node.parent is not None and node.parent.type in _PARAMETERS
-    return NameBinding(_text(node), "bind.attr" in match, kind, bool(annotation), tuple(node.start_point),
-                       parameter, "bind.global" in match)
+    return NameBinding(
+        _text(node),
+        "bind.attr" in match,
+        kind,
+        bool(annotation),
+        tuple(node.start_point),
+        parameter,
+        "bind.global" in match,
+    )
 
 
 def class_named(text: str) -> str | None:

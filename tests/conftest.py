@@ -27,8 +27,9 @@ def server_env() -> dict[str, str]:
     return env
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "kairos_lsp"],
-                                              server_env=server_env()))
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "kairos_lsp"], server_env=server_env())
+)
 async def client(lsp_client: LanguageClient):
     """A started server; each test initializes it with its own workspace."""
     yield
@@ -64,26 +65,26 @@ class Index:
         return len(split_words(text))
 '''
 
-MONEY_TS = '''/** Format cents as a price. */
+MONEY_TS = """/** Format cents as a price. */
 export function formatPrice(cents: number, currency = "EUR"): string {
   return (cents / 100).toFixed(2) + " " + currency;
 }
-'''
+"""
 
-CART_TS = '''import { formatPrice } from "./money";
+CART_TS = """import { formatPrice } from "./money";
 
 export class Cart {
   total(cents: number): string {
     return formatPrice(cents);
   }
 }
-'''
+"""
 
 # Emoji (astral: 2 UTF-16 units, 4 bytes) and CJK (1 unit, 3 bytes) before the edited spots,
 # and a form feed (a line break for str.splitlines, not for LSP).
 GREET_PY = '''# 挨拶 🎉 helpers — ünïcode everywhere 😀
 LABEL = "世界 🌍"  # a form feed follows: not a line break for LSP
-
+\f
 
 
 def greet(name, mark="😀世界", loud=False):
@@ -96,9 +97,15 @@ print("🎉🎉", greet("x"))
 
 
 def make_workspace(root: Path, extra: dict[str, str | bytes] | None = None) -> Path:
-    files: dict[str, str | bytes] = {"src/__init__.py": "", "src/text.py": TEXT_PY,
-                                     "src/index.py": INDEX_PY, "web/money.ts": MONEY_TS,
-                                     "web/cart.ts": CART_TS, "greet.py": GREET_PY, **(extra or {})}
+    files: dict[str, str | bytes] = {
+        "src/__init__.py": "",
+        "src/text.py": TEXT_PY,
+        "src/index.py": INDEX_PY,
+        "web/money.ts": MONEY_TS,
+        "web/cart.ts": CART_TS,
+        "greet.py": GREET_PY,
+        **(extra or {}),
+    }
     for rel, content in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -109,15 +116,26 @@ def make_workspace(root: Path, extra: dict[str, str | bytes] | None = None) -> P
 # -- driving the server ---------------------------------------------------------------
 
 
-async def initialize(client: LanguageClient, root: Path | None, options: dict | None = None,
-                     store: Path | None = None, editor: str = "visual-studio-code"):
+async def initialize(
+    client: LanguageClient,
+    root: Path | None,
+    options: dict | None = None,
+    store: Path | None = None,
+    editor: str = "visual-studio-code",
+):
     if options is None:
         options = {"storePath": str(store)} if store else {}
-    return await asyncio.wait_for(client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities(editor),
-        root_uri=root.as_uri() if root else None,
-        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")] if root else None,
-        initialization_options=options)), 20)
+    return await asyncio.wait_for(
+        client.initialize_session(
+            types.InitializeParams(
+                capabilities=client_capabilities(editor),
+                root_uri=root.as_uri() if root else None,
+                workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")] if root else None,
+                initialization_options=options,
+            )
+        ),
+        20,
+    )
 
 
 async def wait_for(condition, timeout: float = 15.0, what: str = "condition"):
@@ -142,20 +160,34 @@ async def scan_done(client: LanguageClient, timeout: float = 30.0):
     await wait_for(lambda: "end" in progress_kinds(client), timeout, "the scan's progress end")
 
 
-def open_doc(client: LanguageClient, root: Path, rel: str, language: str, text: str | None = None,
-             version: int = 1) -> str:
+def open_doc(
+    client: LanguageClient, root: Path, rel: str, language: str, text: str | None = None, version: int = 1
+) -> str:
     path = root / rel
     uri = path.as_uri()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-        uri=uri, language_id=language, version=version,
-        text=path.read_text(encoding="utf-8") if text is None else text)))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri,
+                language_id=language,
+                version=version,
+                text=path.read_text(encoding="utf-8") if text is None else text,
+            )
+        )
+    )
     return uri
 
 
 async def hover(client: LanguageClient, uri: str, line: int, character: int) -> str | None:
-    result = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        position=types.Position(line=line, character=character))), 15)
+    result = await asyncio.wait_for(
+        client.text_document_hover_async(
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line=line, character=character),
+            )
+        ),
+        15,
+    )
     return None if result is None else result.contents.value
 
 
@@ -172,19 +204,23 @@ def position_of(text: str, needle: str, offset: int = 0) -> types.Position:
     return types.Position(line=line, character=u16(text[start:index]))
 
 
-def change(client: LanguageClient, uri: str, version: int, start: types.Position,
-           end: types.Position, new_text: str) -> None:
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-        content_changes=[types.TextDocumentContentChangePartial(
-            range=types.Range(start=start, end=end), text=new_text)]))
+def change(
+    client: LanguageClient, uri: str, version: int, start: types.Position, end: types.Position, new_text: str
+) -> None:
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[
+                types.TextDocumentContentChangePartial(range=types.Range(start=start, end=end), text=new_text)
+            ],
+        )
+    )
 
 
 def current(store_file: Path, key: str, predicate: str) -> list[tuple[str, str]]:
     """(value, source) of what the store currently holds for a symbol's predicate."""
     store = Store(store_file)
     try:
-        return [(row["object"], row["source"]) for row in store.current(key)
-                if row["predicate"] == predicate]
+        return [(row["object"], row["source"]) for row in store.current(key) if row["predicate"] == predicate]
     finally:
         store.close()

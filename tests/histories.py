@@ -29,10 +29,19 @@ from kairos_lsp.languages import language_for_path
 from kairos_lsp.scan import iter_source_files, scan_workspace
 from kairos_lsp.store import Store
 
-GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
-           "GIT_TERMINAL_PROMPT": "0"}
-GIT_CONFIG = ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main",
-              "-c", "commit.gpgsign=false", "-c", "advice.detachedHead=false"]
+GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
+GIT_CONFIG = [
+    "-c",
+    "user.name=t",
+    "-c",
+    "user.email=t@t",
+    "-c",
+    "init.defaultBranch=main",
+    "-c",
+    "commit.gpgsign=false",
+    "-c",
+    "advice.detachedHead=false",
+]
 
 
 @dataclass(frozen=True, order=True)
@@ -79,8 +88,7 @@ class History:
         self.git("init", "-q")
 
     def git(self, *args: str, raw: bool = False) -> str:
-        done = subprocess.run(["git", *GIT_CONFIG, *args], cwd=self.root, env=GIT_ENV,
-                              capture_output=True, text=True)
+        done = subprocess.run(["git", *GIT_CONFIG, *args], cwd=self.root, env=GIT_ENV, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"git {' '.join(args)} failed: {done.stderr}")
         return done.stdout if raw else done.stdout.strip()
@@ -127,8 +135,9 @@ class History:
         seen = []
         for rel in iter_source_files(self.root):
             for problem in self.problems(rel):
-                seen.append(Seen(Flag(rel, problem.start[0] + 1, problem.code), problem,
-                                 self.line(rel, problem.start[0] + 1)))
+                seen.append(
+                    Seen(Flag(rel, problem.start[0] + 1, problem.code), problem, self.line(rel, problem.start[0] + 1))
+                )
         return seen
 
     def problems(self, rel: str) -> list[Problem]:
@@ -165,7 +174,7 @@ class History:
         (r0, c0), (r1, c1) = problem.start, problem.end
         if r0 == r1:
             return lines[r0][c0:c1].decode()
-        return b"\n".join([lines[r0][c0:], *lines[r0 + 1:r1], lines[r1][:c1]]).decode()
+        return b"\n".join([lines[r0][c0:], *lines[r0 + 1 : r1], lines[r1][:c1]]).decode()
 
 
 def describe(history: History, snapshot: Snapshot, expected: set[Flag]) -> str:
@@ -176,20 +185,26 @@ def describe(history: History, snapshot: Snapshot, expected: set[Flag]) -> str:
     def show(flag: Flag) -> str:
         return f"  {flag.path}:{flag.line} {flag.code} | {history.line(flag.path, flag.line, snapshot.commit).strip()}"
 
-    parts = ["expected (%d):" % len(expected), *map(show, sorted(expected)),
-             "actual (%d):" % len(seen), *(f"  {s}" for s in sorted(seen, key=lambda s: s.flag)),
-             "missing (expected, not flagged):", *map(show, sorted(expected - actual)),
-             "unexpected (flagged, not expected):", *map(show, sorted(actual - expected))]
+    parts = [
+        f"expected ({len(expected)}):",
+        *map(show, sorted(expected)),
+        f"actual ({len(seen)}):",
+        *(f"  {s}" for s in sorted(seen, key=lambda s: s.flag)),
+        "missing (expected, not flagged):",
+        *map(show, sorted(expected - actual)),
+        "unexpected (flagged, not expected):",
+        *map(show, sorted(actual - expected)),
+    ]
     return "\n".join(parts)
 
 
 def assert_flags(history: History, snapshot: Snapshot, expected: set[Flag]) -> None:
     """The workspace's flags after ``snapshot`` are exactly ``expected``."""
-    assert snapshot.flags == expected, (f"after commit {snapshot.message!r}:\n"
-                                        + describe(history, snapshot, expected))
+    assert snapshot.flags == expected, f"after commit {snapshot.message!r}:\n" + describe(history, snapshot, expected)
 
 
 def assert_silent(history: History, snapshot: Snapshot) -> None:
     """Nothing flagged anywhere (compared against the worktree the snapshot was taken of)."""
-    assert snapshot.seen == [], (f"after commit {snapshot.message!r} nothing should be flagged:\n"
-                                 + describe(history, snapshot, set()))
+    assert snapshot.seen == [], f"after commit {snapshot.message!r} nothing should be flagged:\n" + describe(
+        history, snapshot, set()
+    )

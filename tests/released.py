@@ -42,9 +42,15 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kairos_lsp.checks import unfit_calls
-from kairos_lsp.checks import (DOCSTRING_DRIFT, MISSING_SYMBOL, RENAMED_SYMBOL, STALE_CALL, Problem,
-                               check_file)
+from kairos_lsp.checks import (
+    DOCSTRING_DRIFT,
+    MISSING_SYMBOL,
+    RENAMED_SYMBOL,
+    STALE_CALL,
+    Problem,
+    check_file,
+    unfit_calls,
+)
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import dream
 from kairos_lsp.extract import parse
@@ -67,8 +73,8 @@ class Project:
 
     name: str
     version: str
-    registry: str      # "pypi" or "npm"
-    tree: str = "."    # the workspace, relative to the archive's top folder
+    registry: str  # "pypi" or "npm"
+    tree: str = "."  # the workspace, relative to the archive's top folder
 
     def __str__(self) -> str:
         return f"{self.name}-{self.version}"
@@ -130,17 +136,19 @@ def fetch(project: Project, cache: Path | None = None) -> Path:
 def _locate(project: Project) -> tuple[str, str, str]:
     """The archive's address and the registry's digest of it: (url, algorithm, hex digest)."""
     if project.registry == "pypi":
-        index = _get_json(PYPI_SIMPLE.format(name=project.name), project,
-                          accept="application/vnd.pypi.simple.v1+json")
-        wanted = {f"{project.name}-{project.version}.tar.gz".lower(),
-                  f"{project.name.replace('-', '_')}-{project.version}.tar.gz".lower()}
+        index = _get_json(PYPI_SIMPLE.format(name=project.name), project, accept="application/vnd.pypi.simple.v1+json")
+        wanted = {
+            f"{project.name}-{project.version}.tar.gz".lower(),
+            f"{project.name.replace('-', '_')}-{project.version}.tar.gz".lower(),
+        }
         for entry in index["files"]:
             if entry["filename"].lower() in wanted:
                 return entry["url"], "sha256", entry["hashes"]["sha256"]
         raise RuntimeError(f"{project}: PyPI has no sdist of this version")
     if project.registry == "npm":
-        meta = _get_json(NPM_REGISTRY.format(name=urllib.parse.quote(project.name, safe="@"),
-                                             version=project.version), project)
+        meta = _get_json(
+            NPM_REGISTRY.format(name=urllib.parse.quote(project.name, safe="@"), version=project.version), project
+        )
         algorithm, _, encoded = meta["dist"]["integrity"].partition("-")
         return meta["dist"]["tarball"], algorithm, base64.b64decode(encoded).hex()
     raise ValueError(f"{project}: unknown registry {project.registry!r}")
@@ -164,14 +172,14 @@ class Report:
     """What kairos said about every source file of one release after a scan and a dream."""
 
     project: Project
-    files: int = 0                                                       # files checked
-    problems: list[tuple[str, Problem]] = field(default_factory=list)   # (path, problem), all codes
-    skipped: list[tuple[str, str]] = field(default_factory=list)        # the scan's (path, reason)
-    crashes: list[tuple[str, str]] = field(default_factory=list)        # (path, the exception's last line)
+    files: int = 0  # files checked
+    problems: list[tuple[str, Problem]] = field(default_factory=list)  # (path, problem), all codes
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # the scan's (path, reason)
+    crashes: list[tuple[str, str]] = field(default_factory=list)  # (path, the exception's last line)
     # Calls judged with certainty that do not bind to their callee as it is (``checks.unfit_calls``):
     # on released code each is a mistake of resolution or binding, unless the call is wrong on purpose.
-    unfit: list[tuple[str, str]] = field(default_factory=list)          # (path:line, "callee -> key: why")
-    judged: int = 0                                                      # calls judged with certainty
+    unfit: list[tuple[str, str]] = field(default_factory=list)  # (path:line, "callee -> key: why")
+    judged: int = 0  # calls judged with certainty
     seconds: float = 0.0
 
     def unfit_outside_tests(self) -> list[str]:
@@ -198,8 +206,12 @@ def is_test(path: str) -> bool:
     """A test file or a file under a test folder: ``tests/test_x.py``, ``src/a.spec.ts``."""
     parts = path.split("/")
     name = parts[-1]
-    return (any(p in ("test", "tests", "testing", "__tests__", "spec") for p in parts[:-1])
-            or name.startswith("test_") or ".test." in name or ".spec." in name)
+    return (
+        any(p in ("test", "tests", "testing", "__tests__", "spec") for p in parts[:-1])
+        or name.startswith("test_")
+        or ".test." in name
+        or ".spec." in name
+    )
 
 
 def examine(project: Project, tree: Path, work: Path) -> Report:
@@ -233,8 +245,9 @@ def examine(project: Project, tree: Path, work: Path) -> Report:
             report.problems += [(rel, problem) for problem in problems]
             judged, unfit = unfit_calls(knowledge, rel, language, source, parse(source, language))
             report.judged += judged
-            report.unfit += [(f"{rel}:{call.callee_span.start[0] + 1}", f"{call.callee} -> {key}: {why}")
-                             for call, key, why in unfit]
+            report.unfit += [
+                (f"{rel}:{call.callee_span.start[0] + 1}", f"{call.callee} -> {key}: {why}") for call, key, why in unfit
+            ]
     finally:
         store.close()
     report.seconds = time.perf_counter() - started

@@ -11,13 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from kairos_lsp.dream import dream
 from workspaces import problems, rewrite, workspace
 
+from kairos_lsp.dream import dream
 
-def stale(root: Path, before: dict[str, str], after: dict[str, str], rel: str,
-          language: str = "python") -> list[str]:
+
+def stale(root: Path, before: dict[str, str], after: dict[str, str], rel: str, language: str = "python") -> list[str]:
     """The lines of ``rel`` flagged ``stale-call`` once ``before`` became ``after``."""
     root.mkdir()
     knowledge = workspace(root, before)
@@ -25,12 +24,20 @@ def stale(root: Path, before: dict[str, str], after: dict[str, str], rel: str,
     assert [p for p in problems(knowledge, root, rel, language) if p.code == "stale-call"] == []
     rewrite(knowledge, root, after)
     lines = (root / rel).read_text().split("\n")
-    return sorted(lines[p.start[0]].strip() for p in problems(knowledge, root, rel, language)
-                  if p.code == "stale-call")
+    return sorted(lines[p.start[0]].strip() for p in problems(knowledge, root, rel, language) if p.code == "stale-call")
 
 
-def grows(tmp_path: Path, lib: str, caller: str, name: str, rel: str = "lib.py", use: str = "use.py",
-          old: str = "(a)", new: str = "(a, b)", language: str = "python") -> list[str]:
+def grows(
+    tmp_path: Path,
+    lib: str,
+    caller: str,
+    name: str,
+    rel: str = "lib.py",
+    use: str = "use.py",
+    old: str = "(a)",
+    new: str = "(a, b)",
+    language: str = "python",
+) -> list[str]:
     """``lib`` whose first ``old`` becomes ``new`` (a required parameter added), called by ``caller``."""
     before = {rel: lib} if use == rel else {rel: lib, use: caller}
     return stale(tmp_path / name, before, {rel: lib.replace(old, new, 1)}, use, language)
@@ -45,8 +52,11 @@ OVERLOADED = "{imp}\n\n@{o}\ndef f(a: int) -> int: ...\n@{o}\ndef f(a: str) -> s
 def test_typing_overloads_are_not_judged(tmp_path, imp, o):
     caller = "from lib import f\n\nf(1)\n"
     lib = OVERLOADED.format(imp=imp, o=o)
-    after = {"lib.py": lib.replace("(a: int)", "(a: int, b: int)").replace("(a: str)", "(a: str, b: str)")
-             .replace("(a)", "(a, b)")}
+    after = {
+        "lib.py": lib.replace("(a: int)", "(a: int, b: int)")
+        .replace("(a: str)", "(a: str, b: str)")
+        .replace("(a)", "(a, b)")
+    }
     assert stale(tmp_path / "overloads", {"lib.py": lib, "use.py": caller}, after, "use.py") == []
     assert grows(tmp_path, "def f(a):\n    return a\n", caller, "control") == ["f(1)"]
 
@@ -59,35 +69,52 @@ def test_a_redefined_function_is_not_judged(tmp_path):
     assert grows(tmp_path, "def f(a):\n    return a\n", caller, "control") == ["f(1)"]
 
 
-TS_OVERLOADED = ("export function f(a: string): string;\nexport function f(a: number): number;\n"
-                 "export function f(a: any): any {\n  return a;\n}\n")
-TS_CONSTRUCTORS = ("export class C {\n  constructor(a: string);\n  constructor(a: number);\n"
-                   "  constructor(a: any) {}\n}\n")
+TS_OVERLOADED = (
+    "export function f(a: string): string;\nexport function f(a: number): number;\n"
+    "export function f(a: any): any {\n  return a;\n}\n"
+)
+TS_CONSTRUCTORS = (
+    "export class C {\n  constructor(a: string);\n  constructor(a: number);\n  constructor(a: any) {}\n}\n"
+)
 
 
-@pytest.mark.parametrize("lib,call,control", [
-    (TS_OVERLOADED, "f(1)", "export function f(a: any): any {\n  return a;\n}\n"),
-    (TS_CONSTRUCTORS, "new C(1)", "export class C {\n  constructor(a: any) {}\n}\n"),
-])
+@pytest.mark.parametrize(
+    "lib,call,control",
+    [
+        (TS_OVERLOADED, "f(1)", "export function f(a: any): any {\n  return a;\n}\n"),
+        (TS_CONSTRUCTORS, "new C(1)", "export class C {\n  constructor(a: any) {}\n}\n"),
+    ],
+)
 def test_typescript_overload_signatures_are_not_judged(tmp_path, lib, call, control):
     caller = f"import {{ f, C }} from './lib';\n{call};\n"
     ts = dict(rel="lib.ts", use="use.ts", old="(a: any)", new="(a: any, b: any)", language="typescript")
-    after = {"lib.ts": lib.replace("(a: string)", "(a: string, b: any)").replace("(a: number)", "(a: number, b: any)")
-             .replace("(a: any)", "(a: any, b: any)")}
+    after = {
+        "lib.ts": lib.replace("(a: string)", "(a: string, b: any)")
+        .replace("(a: number)", "(a: number, b: any)")
+        .replace("(a: any)", "(a: any, b: any)")
+    }
     assert stale(tmp_path / "overloads", {"lib.ts": lib, "use.ts": caller}, after, "use.ts", "typescript") == []
     assert grows(tmp_path, control, caller, "control", **ts) == [f"{call};"]
 
 
 # -- 2. decorators --------------------------------------------------------------------------------
 
-DECORATED = ("import functools\nimport click\n\n\ndef my_decorator(fn):\n    return fn\n\n\n"
-             "class Tools:\n    {deco}\n    def run(a):\n        return a\n\n\n{deco}\ndef f(a):\n    return a\n")
+DECORATED = (
+    "import functools\nimport click\n\n\ndef my_decorator(fn):\n    return fn\n\n\n"
+    "class Tools:\n    {deco}\n    def run(a):\n        return a\n\n\n{deco}\ndef f(a):\n    return a\n"
+)
 
 
-@pytest.mark.parametrize("deco,judged", [
-    ("@my_decorator", False), ("@click.command()", False),
-    ("@functools.lru_cache", True), ("@functools.lru_cache(maxsize=None)", True), ("@staticmethod", True),
-])
+@pytest.mark.parametrize(
+    "deco,judged",
+    [
+        ("@my_decorator", False),
+        ("@click.command()", False),
+        ("@functools.lru_cache", True),
+        ("@functools.lru_cache(maxsize=None)", True),
+        ("@staticmethod", True),
+    ],
+)
 def test_decorators_that_may_change_the_signature_are_not_judged(tmp_path, deco, judged):
     caller = "from lib import f, Tools\n\nf(1)\nTools.run(1)\n"
     found = grows(tmp_path, DECORATED.format(deco=deco), caller, "decorated", old="def run(a)", new="def run(a, b)")
@@ -101,10 +128,13 @@ def test_decorators_that_may_change_the_signature_are_not_judged(tmp_path, deco,
 
 # -- 3. partial and __call__ ----------------------------------------------------------------------
 
+
 def test_partial_and_call_operator_are_not_judged(tmp_path):
     lib = "def f(a, b):\n    return a\n\n\nclass Thing:\n    def __call__(self, x):\n        return x\n"
-    caller = ("from functools import partial\nfrom lib import f, Thing\n\n\ndef use():\n    g = partial(f, 1)\n"
-              "    g(2)\n    obj = Thing()\n    obj(1)\n    f(1, 2)\n    obj.__call__(1)\n")  # the last two: controls
+    caller = (
+        "from functools import partial\nfrom lib import f, Thing\n\n\ndef use():\n    g = partial(f, 1)\n"
+        "    g(2)\n    obj = Thing()\n    obj(1)\n    f(1, 2)\n    obj.__call__(1)\n"
+    )  # the last two: controls
     after = {"lib.py": lib.replace("(a, b)", "(a, b, c)").replace("(self, x)", "(self, x, y)")}
     found = stale(tmp_path / "w", {"lib.py": lib, "use.py": caller}, after, "use.py")
     assert found == ["f(1, 2)", "obj.__call__(1)"]
@@ -116,14 +146,18 @@ OWN_INIT = "class C{base}:\n    def __init__(self, a):\n        self.a = a\n"
 HEAD = "import attr\nimport attrs\nfrom dataclasses import dataclass\nfrom ext import SomeExternal\n\n\n"
 
 
-@pytest.mark.parametrize("before,after", [
-    ("@dataclass\n" + OWN_INIT, None),
-    ("@attr.s\n" + OWN_INIT, None),
-    ("@attrs.define\n" + OWN_INIT, None),
-    ("@dataclass\nclass C:\n    a: int\n", "@dataclass\nclass C:\n    a: int\n    b: int\n"),
-    (OWN_INIT.format(base="(SomeExternal)"), "class C(SomeExternal):\n    pass\n"),  # now inherits
-    (OWN_INIT + "\n    def __new__(cls, *args):\n        return super().__new__(cls)\n", None),
-], ids=["dataclass", "attr.s", "attrs.define", "dataclass-fields", "inherits-external", "__new__"])
+@pytest.mark.parametrize(
+    "before,after",
+    [
+        ("@dataclass\n" + OWN_INIT, None),
+        ("@attr.s\n" + OWN_INIT, None),
+        ("@attrs.define\n" + OWN_INIT, None),
+        ("@dataclass\nclass C:\n    a: int\n", "@dataclass\nclass C:\n    a: int\n    b: int\n"),
+        (OWN_INIT.format(base="(SomeExternal)"), "class C(SomeExternal):\n    pass\n"),  # now inherits
+        (OWN_INIT + "\n    def __new__(cls, *args):\n        return super().__new__(cls)\n", None),
+    ],
+    ids=["dataclass", "attr.s", "attrs.define", "dataclass-fields", "inherits-external", "__new__"],
+)
 def test_constructors_not_modelled_are_not_judged(tmp_path, before, after):
     caller = "from lib import C\n\nC(1)\n"
     before = HEAD + before.replace("{base}", "")
@@ -134,6 +168,7 @@ def test_constructors_not_modelled_are_not_judged(tmp_path, before, after):
 
 
 # -- 5. imports rebound per scope -----------------------------------------------------------------
+
 
 def test_an_import_rebound_in_another_scope_is_not_judged(tmp_path):
     one = "def one():\n    from .a import x as f\n    return f(1)\n"
@@ -146,14 +181,19 @@ def test_an_import_rebound_in_another_scope_is_not_judged(tmp_path):
 
 # -- 6. local names shadowing the callee ----------------------------------------------------------
 
-@pytest.mark.parametrize("body", [
-    "def g({n}):\n    helper(1)\n",                                      # a parameter
-    "def g():\n    {n} = print\n    helper(1)\n",                         # an assignment
-    "def g(p):\n    {n}, other = p\n    helper(1)\n",                     # tuple unpacking
-    "def g(fs):\n    if ({n} := fs[0]):\n        helper(1)\n",            # an assignment expression
-    "def g(fs):\n    return map(lambda {n}: helper(1), fs)\n",            # a lambda's parameter
-    "def g(fs):\n    return [helper(1) for {n} in fs]\n",                 # a comprehension's variable
-], ids=["parameter", "assignment", "tuple-unpacking", "walrus", "lambda", "comprehension"])
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "def g({n}):\n    helper(1)\n",  # a parameter
+        "def g():\n    {n} = print\n    helper(1)\n",  # an assignment
+        "def g(p):\n    {n}, other = p\n    helper(1)\n",  # tuple unpacking
+        "def g(fs):\n    if ({n} := fs[0]):\n        helper(1)\n",  # an assignment expression
+        "def g(fs):\n    return map(lambda {n}: helper(1), fs)\n",  # a lambda's parameter
+        "def g(fs):\n    return [helper(1) for {n} in fs]\n",  # a comprehension's variable
+    ],
+    ids=["parameter", "assignment", "tuple-unpacking", "walrus", "lambda", "comprehension"],
+)
 def test_a_local_name_shadowing_an_import_is_not_judged(tmp_path, body):
     lib = "def helper(a):\n    return a\n"
     head = "from lib import helper\n\n\n"
@@ -171,11 +211,14 @@ def test_a_nested_function_shadows_the_module_level_callee(tmp_path):
 
 # -- 7. receivers of unknown class ----------------------------------------------------------------
 
+
 def test_only_untyped_parameters_reach_the_one_class_defining_a_method(tmp_path):
     lib = "class Client:\n    def send(self, r):\n        return r\n"
-    caller = ("from clients import make_client, registry\n\n\ndef a():\n    x = make_client()\n    x.send('call')\n\n\n"
-              "def c():\n    x = registry['c']\n    x.send('item')\n\n\ndef d(xs):\n    for x in xs:\n"
-              "        x.send('loop')\n\n\ndef b(x):\n    x.send('parameter')\n")  # only b is judged
+    caller = (
+        "from clients import make_client, registry\n\n\ndef a():\n    x = make_client()\n    x.send('call')\n\n\n"
+        "def c():\n    x = registry['c']\n    x.send('item')\n\n\ndef d(xs):\n    for x in xs:\n"
+        "        x.send('loop')\n\n\ndef b(x):\n    x.send('parameter')\n"
+    )  # only b is judged
     assert grows(tmp_path, lib, caller, "w", old="(self, r)", new="(self, r, timeout)") == ["x.send('parameter')"]
 
 
@@ -199,6 +242,7 @@ def test_a_method_of_a_function_local_class_is_not_judged_by_name(tmp_path):
 
 # -- 8. a signature too long to be stored whole ---------------------------------------------------
 
+
 def test_a_signature_cut_short_is_not_judged(tmp_path):
     rest = ", ".join(f"option_number_{i:02}: dict[str, list[tuple[int, str]]] | None = None" for i in range(30))
     lib = "def f(a, {}):\n    return a\n"
@@ -211,46 +255,71 @@ def test_a_signature_cut_short_is_not_judged(tmp_path):
 
 # -- 9. spread arguments --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("language,lib,call,control,old,new", [
-    ("python", "def f(a):\n    return a\n", "f(*args)", "f(1)", "(a)", "(a, b)"),
-    ("python", "def f(a):\n    return a\n", "f(**kw)", "f(1)", "(a)", "(a, b)"),
-    ("python", "def f(a):\n    return a\n", "f(1, *args)", "f(1)", "(a)", "(a, b)"),
-    ("typescript", "export function f(a: number): number {\n  return a;\n}\n", "f(...xs);", "f(1);",
-     "(a: number)", "(a: number, b: number)"),
-])
+
+@pytest.mark.parametrize(
+    "language,lib,call,control,old,new",
+    [
+        ("python", "def f(a):\n    return a\n", "f(*args)", "f(1)", "(a)", "(a, b)"),
+        ("python", "def f(a):\n    return a\n", "f(**kw)", "f(1)", "(a)", "(a, b)"),
+        ("python", "def f(a):\n    return a\n", "f(1, *args)", "f(1)", "(a)", "(a, b)"),
+        (
+            "typescript",
+            "export function f(a: number): number {\n  return a;\n}\n",
+            "f(...xs);",
+            "f(1);",
+            "(a: number)",
+            "(a: number, b: number)",
+        ),
+    ],
+)
 def test_spread_arguments_are_never_judged(tmp_path, language, lib, call, control, old, new):
     python = language == "python"
-    head = ("from lib import f\n\nargs, kw = [1], {'a': 1}\n" if python
-            else "import { f } from './lib';\nconst xs = [1];\n")
-    files = dict(rel="lib.py" if python else "lib.ts", use="use.py" if python else "use.ts",
-                 old=old, new=new, language=language)
+    head = (
+        "from lib import f\n\nargs, kw = [1], {'a': 1}\n" if python else "import { f } from './lib';\nconst xs = [1];\n"
+    )
+    files = dict(
+        rel="lib.py" if python else "lib.ts", use="use.py" if python else "use.ts", old=old, new=new, language=language
+    )
     assert grows(tmp_path, lib, f"{head}{call}\n", "spread", **files) == []
     assert grows(tmp_path, lib, f"{head}{control}\n", "control", **files) == [control]
 
 
 # -- code as first scanned ------------------------------------------------------------------------
 
+
 def test_mismatched_calls_in_code_as_first_scanned_raise_nothing(tmp_path):
-    knowledge = workspace(tmp_path, {
-        "lib.py": "def f(a, b):\n    return a\n\n\nclass C:\n    def __init__(self, a, b):\n        self.a = a\n",
-        "use.py": "from lib import f, C\n\nf(1)\nf(1, 2, 3)\nf(1, c=2)\nC(1)\n",
-    })
+    knowledge = workspace(
+        tmp_path,
+        {
+            "lib.py": "def f(a, b):\n    return a\n\n\nclass C:\n    def __init__(self, a, b):\n        self.a = a\n",
+            "use.py": "from lib import f, C\n\nf(1)\nf(1, 2, 3)\nf(1, c=2)\nC(1)\n",
+        },
+    )
     assert problems(knowledge, tmp_path, "use.py") == []
     dream(knowledge.store, trigger="test")
     assert problems(knowledge, tmp_path, "use.py") == []
 
 
-@pytest.mark.parametrize("after,flagged", [
-    # A module-level variable moved into a conditional block still exists: the parse does not see it there.
-    ("import typing\n\nif typing.TYPE_CHECKING:\n    Errors = (ValueError,)\n\n\ndef check(x):\n    return x\n", []),
-    # The control: a function deleted is flagged where it is imported.
-    ("Errors = (ValueError,)\n", ["missing-symbol"]),
-])
+@pytest.mark.parametrize(
+    "after,flagged",
+    [
+        # A module-level variable moved into a conditional block still exists: the parse does not see it there.
+        (
+            "import typing\n\nif typing.TYPE_CHECKING:\n    Errors = (ValueError,)\n\n\ndef check(x):\n    return x\n",
+            [],
+        ),
+        # The control: a function deleted is flagged where it is imported.
+        ("Errors = (ValueError,)\n", ["missing-symbol"]),
+    ],
+)
 def test_a_variable_that_left_the_parses_view_is_not_called_deleted(tmp_path, after, flagged):
-    knowledge = workspace(tmp_path, {
-        "lib.py": "Errors = (ValueError,)\n\n\ndef check(x):\n    return x\n",
-        "use.py": "from lib import Errors, check\n",
-    })
+    knowledge = workspace(
+        tmp_path,
+        {
+            "lib.py": "Errors = (ValueError,)\n\n\ndef check(x):\n    return x\n",
+            "use.py": "from lib import Errors, check\n",
+        },
+    )
     dream(knowledge.store, trigger="test")
     rewrite(knowledge, tmp_path, {"lib.py": after})
     assert [p.code for p in problems(knowledge, tmp_path, "use.py")] == flagged

@@ -17,18 +17,21 @@ def params_of(source: str, language: str = "python", index: int = 1):
     return parameters([list(p) for p in symbol.parameters], symbol.signature)
 
 
-@pytest.mark.parametrize("signature,positional,keywords,ok,why", [
-    ("def f(a, b=1): pass", 1, (), True, None),
-    ("def f(a, b=1): pass", 3, (), False, "extra"),
-    ("def f(a, *, key): pass", 1, (), False, "missing"),
-    ("def f(a, *, key): pass", 2, (), False, "extra"),                 # keyword-only is not positional
-    ("def f(a, /, b): pass", 1, ("a", "b"), False, "unknown"),          # positional-only by name
-    ("def f(a, /, b, **kw): pass", 1, ("a", "b"), True, None),          # ... unless **kw takes it
-    ("def f(a, b, c=0): pass", 3, ("c",), False, "twice"),
-    ("def f(*args, **options): pass", 5, ("x", "y"), True, None),
-    ("def f(a, *rest, flag=False): pass", 4, ("flag",), True, None),
-    ("def f(__self, __cmd, *args, **kwargs): pass", 1, ("cmd",), False, "missing"),  # click's forward()
-])
+@pytest.mark.parametrize(
+    "signature,positional,keywords,ok,why",
+    [
+        ("def f(a, b=1): pass", 1, (), True, None),
+        ("def f(a, b=1): pass", 3, (), False, "extra"),
+        ("def f(a, *, key): pass", 1, (), False, "missing"),
+        ("def f(a, *, key): pass", 2, (), False, "extra"),  # keyword-only is not positional
+        ("def f(a, /, b): pass", 1, ("a", "b"), False, "unknown"),  # positional-only by name
+        ("def f(a, /, b, **kw): pass", 1, ("a", "b"), True, None),  # ... unless **kw takes it
+        ("def f(a, b, c=0): pass", 3, ("c",), False, "twice"),
+        ("def f(*args, **options): pass", 5, ("x", "y"), True, None),
+        ("def f(a, *rest, flag=False): pass", 4, ("flag",), True, None),
+        ("def f(__self, __cmd, *args, **kwargs): pass", 1, ("cmd",), False, "missing"),  # click's forward()
+    ],
+)
 def test_python_binding_rules(signature, positional, keywords, ok, why):
     bound = bind(params_of(signature), positional, keywords)
     assert bound.ok is ok
@@ -36,13 +39,16 @@ def test_python_binding_rules(signature, positional, keywords, ok, why):
         assert getattr(bound, why), bound
 
 
-@pytest.mark.parametrize("signature,positional,ok", [
-    ("function f(a: number, b?: number) {}", 1, True),
-    ("function f(a: number, b = 2) {}", 1, True),
-    ("function f(a: number, ...rest: number[]) {}", 5, True),
-    ("function f(a: number, b: number) {}", 1, False),
-    ("function f(a: number) {}", 2, False),
-])
+@pytest.mark.parametrize(
+    "signature,positional,ok",
+    [
+        ("function f(a: number, b?: number) {}", 1, True),
+        ("function f(a: number, b = 2) {}", 1, True),
+        ("function f(a: number, ...rest: number[]) {}", 5, True),
+        ("function f(a: number, b: number) {}", 1, False),
+        ("function f(a: number) {}", 2, False),
+    ],
+)
 def test_typescript_binding_rules(signature, positional, ok):
     assert bind(params_of(signature, "typescript"), positional, ()).ok is ok
 
@@ -54,38 +60,48 @@ def test_a_bound_method_loses_its_receiver_whatever_its_name():
 
 
 def test_typescript_parameter_properties_are_parameters():
-    params = params_of("class A {\n  constructor(private x: number, public readonly y?: string) {}\n}\n",
-                       "typescript", index=2)
+    params = params_of(
+        "class A {\n  constructor(private x: number, public readonly y?: string) {}\n}\n", "typescript", index=2
+    )
     assert [(p.name, p.required) for p in params] == [("x", True), ("y", False)]
 
 
-@pytest.mark.parametrize("signature", [
-    "def f(a,  # the first\n      b): pass",                            # a comment swallows b
-    "def f(" + ", ".join(f"parameter_{i}: dict[str, int] = {{}}" for i in range(20)) + "): pass",  # cut short
-])
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "def f(a,  # the first\n      b): pass",  # a comment swallows b
+        "def f(" + ", ".join(f"parameter_{i}: dict[str, int] = {{}}" for i in range(20)) + "): pass",  # cut short
+    ],
+)
 def test_a_signature_that_does_not_show_every_parameter_is_unknown(signature):
     assert params_of(signature) is None
 
 
-@pytest.mark.parametrize("before,after,words", [
-    ("def f(a): pass", "def f(a, region): pass", "gained `region`"),
-    ("def f(a, b): pass", "def f(a): pass", "lost `b`"),
-    ("def f(a, units): pass", "def f(a, unit): pass", "renamed `units` to `unit`"),
-    ("def f(a, b=1): pass", "def f(a, b): pass", "made `b` required"),
-    ("def f(a, b): pass", "def f(b, a): pass", "reordered its parameters"),
-])
+@pytest.mark.parametrize(
+    "before,after,words",
+    [
+        ("def f(a): pass", "def f(a, region): pass", "gained `region`"),
+        ("def f(a, b): pass", "def f(a): pass", "lost `b`"),
+        ("def f(a, units): pass", "def f(a, unit): pass", "renamed `units` to `unit`"),
+        ("def f(a, b=1): pass", "def f(a, b): pass", "made `b` required"),
+        ("def f(a, b): pass", "def f(b, a): pass", "reordered its parameters"),
+    ],
+)
 def test_a_change_is_described_in_a_few_words(before, after, words):
     assert describe_change(params_of(before), params_of(after)) == words
 
 
-@pytest.mark.parametrize("source,name,expected", [
-    ("def f(c: Client):\n    c.send()\n", "c", "Client"),
-    ("def f(c: 'Optional[m.Client]'):\n    pass\n", "c", "m.Client"),
-    ("c = Client()\n", "c", "Client"),
-    ("c = make()\n", "c", "make"),               # a candidate: only a class the resolver finds counts
-    ("c = registry['x']\n", "c", None),
-    ("c: list[Client] = []\n", "c", None),
-])
+@pytest.mark.parametrize(
+    "source,name,expected",
+    [
+        ("def f(c: Client):\n    c.send()\n", "c", "Client"),
+        ("def f(c: 'Optional[m.Client]'):\n    pass\n", "c", "m.Client"),
+        ("c = Client()\n", "c", "Client"),
+        ("c = make()\n", "c", "make"),  # a candidate: only a class the resolver finds counts
+        ("c = registry['x']\n", "c", None),
+        ("c: list[Client] = []\n", "c", None),
+    ],
+)
 def test_bindings_name_a_class_only_when_the_code_says_so(source, name, expected):
     data = source.encode()
     found = {b.type for b in find_sites(parse(data, "python"), data, "python").bindings if b.name == name}

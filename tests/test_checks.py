@@ -7,8 +7,8 @@ problems are.
 
 from __future__ import annotations
 
-
 import pytest
+from workspaces import problems, rewrite, workspace
 
 from kairos_lsp.checks import apply_fix
 from kairos_lsp.config import Settings
@@ -16,30 +16,31 @@ from kairos_lsp.dream import dream
 from kairos_lsp.extract import parse
 from kairos_lsp.resolve import Found, Gone
 from kairos_lsp.scan import scan_workspace
-from workspaces import problems, rewrite, workspace
-
 
 PY_FILES = {
     "pkg/__init__.py": "from .impl import helper\nfrom .more import *\n",
     "pkg/impl.py": "def helper(a, b=1):\n    return a + b\n\n\nclass Box:\n    def open(self, x):\n"
-                   "        return self.close(x)\n\n    def close(self, x):\n        return x\n",
+    "        return self.close(x)\n\n    def close(self, x):\n        return x\n",
     "pkg/more.py": "def extra():\n    return 1\n",
     "pkg/sub/deep.py": "from ..impl import helper as h\n\n\ndef go():\n    return h(1)\n",
     "app.py": "import pkg\nimport pkg.impl as im\nfrom pkg import (helper, extra)\nfrom pkg.impl import Box as B\n"
-              "\n\ndef main():\n    helper(1)\n    pkg.helper(2)\n    im.Box()\n    extra()\n    B.open\n",
+    "\n\ndef main():\n    helper(1)\n    pkg.helper(2)\n    im.Box()\n    extra()\n    B.open\n",
 }
 
 
-@pytest.mark.parametrize("path,text,scope,expected", [
-    ("app.py", "helper", None, "python:pkg/impl.py:helper"),          # re-exported by the package
-    ("app.py", "pkg.helper", None, "python:pkg/impl.py:helper"),      # import pkg, then pkg.helper
-    ("app.py", "im.Box", None, "python:pkg/impl.py:Box"),             # import a.b as x
-    ("app.py", "extra", None, "python:pkg/more.py:extra"),            # through a star import
-    ("app.py", "B.open", None, "python:pkg/impl.py:Box.open"),        # an aliased class's method
-    ("pkg/sub/deep.py", "h", None, "python:pkg/impl.py:helper"),     # relative, two levels, aliased
-    ("pkg/impl.py", "self.close", "Box.open", "python:pkg/impl.py:Box.close"),
-    ("app.py", "print", None, None),                                  # a builtin: not ours
-])
+@pytest.mark.parametrize(
+    "path,text,scope,expected",
+    [
+        ("app.py", "helper", None, "python:pkg/impl.py:helper"),  # re-exported by the package
+        ("app.py", "pkg.helper", None, "python:pkg/impl.py:helper"),  # import pkg, then pkg.helper
+        ("app.py", "im.Box", None, "python:pkg/impl.py:Box"),  # import a.b as x
+        ("app.py", "extra", None, "python:pkg/more.py:extra"),  # through a star import
+        ("app.py", "B.open", None, "python:pkg/impl.py:Box.open"),  # an aliased class's method
+        ("pkg/sub/deep.py", "h", None, "python:pkg/impl.py:helper"),  # relative, two levels, aliased
+        ("pkg/impl.py", "self.close", "Box.open", "python:pkg/impl.py:Box.close"),
+        ("app.py", "print", None, None),  # a builtin: not ours
+    ],
+)
 def test_python_names_resolve_through_imports(tmp_path, path, text, scope, expected):
     knowledge = workspace(tmp_path, PY_FILES)
     target = knowledge.resolver.lookup(path, text, scope)
@@ -51,21 +52,24 @@ TS_FILES = {
     "web/index.ts": "export { add } from './m';\nexport * from './n';\n",
     "web/n.ts": "export function neg(a: number): number { return -a; }\n",
     "web/app.ts": "import { add as plus, neg } from './index';\nimport * as M from './m.js';\n"
-                  "plus(1, 2); M.add(1, 2); neg(3);\n",
+    "plus(1, 2); M.add(1, 2); neg(3);\n",
     "web/lib/index.js": "export function lib() { return 1; }\n",
     "web/use.js": "import { lib } from './lib';\nlib();\n",
     "web/common.js": "const m = require('./lib/index.js');\nconst { lib: l } = require('./lib');\nm.lib(); l();\n",
 }
 
 
-@pytest.mark.parametrize("path,text,expected", [
-    ("web/app.ts", "plus", "typescript:web/m.ts:add"),     # aliased, re-exported by index.ts
-    ("web/app.ts", "M.add", "typescript:web/m.ts:add"),    # namespace import, ".js" meaning ".ts"
-    ("web/app.ts", "neg", "typescript:web/n.ts:neg"),      # export * from
-    ("web/use.js", "lib", "javascript:web/lib/index.js:lib"),  # a folder's index file
-    ("web/common.js", "m.lib", "javascript:web/lib/index.js:lib"),  # CommonJS require
-    ("web/common.js", "l", "javascript:web/lib/index.js:lib"),      # destructured require, renamed
-])
+@pytest.mark.parametrize(
+    "path,text,expected",
+    [
+        ("web/app.ts", "plus", "typescript:web/m.ts:add"),  # aliased, re-exported by index.ts
+        ("web/app.ts", "M.add", "typescript:web/m.ts:add"),  # namespace import, ".js" meaning ".ts"
+        ("web/app.ts", "neg", "typescript:web/n.ts:neg"),  # export * from
+        ("web/use.js", "lib", "javascript:web/lib/index.js:lib"),  # a folder's index file
+        ("web/common.js", "m.lib", "javascript:web/lib/index.js:lib"),  # CommonJS require
+        ("web/common.js", "l", "javascript:web/lib/index.js:lib"),  # destructured require, renamed
+    ],
+)
 def test_typescript_names_resolve_through_imports(tmp_path, path, text, expected):
     knowledge = workspace(tmp_path, TS_FILES)
     target = knowledge.resolver.lookup(path, text)
@@ -73,10 +77,13 @@ def test_typescript_names_resolve_through_imports(tmp_path, path, text, expected
 
 
 def test_callers_are_counted_across_files_by_resolution_not_by_name(tmp_path):
-    knowledge = workspace(tmp_path, {
-        **PY_FILES,
-        "other.py": "def helper(x):\n    return x\n\n\ndef use():\n    return helper(3)\n",  # another helper
-    })
+    knowledge = workspace(
+        tmp_path,
+        {
+            **PY_FILES,
+            "other.py": "def helper(x):\n    return x\n\n\ndef use():\n    return helper(3)\n",  # another helper
+        },
+    )
     callers = knowledge.callers("python:pkg/impl.py:helper", limit=10)
     assert sorted(c["key"] for c in callers.first) == ["python:app.py:main", "python:pkg/sub/deep.py:go"]
     assert callers.count == 2
@@ -84,22 +91,29 @@ def test_callers_are_counted_across_files_by_resolution_not_by_name(tmp_path):
 
 
 def test_a_renamed_and_a_deleted_function_are_told_apart(tmp_path):
-    knowledge = workspace(tmp_path, {
-        "lib.py": "def old(x):\n    return x * 2 + 1\n\n\ndef dropped(x):\n    return x - 1\n",
-        "app.py": "from lib import old, dropped\n\nold(1)\ndropped(2)\n",
-    })
+    knowledge = workspace(
+        tmp_path,
+        {
+            "lib.py": "def old(x):\n    return x * 2 + 1\n\n\ndef dropped(x):\n    return x - 1\n",
+            "app.py": "from lib import old, dropped\n\nold(1)\ndropped(2)\n",
+        },
+    )
     dream(knowledge.store, trigger="test")
     rewrite(knowledge, tmp_path, {"lib.py": "def new(x):\n    return x * 2 + 1\n"})
     assert knowledge.resolver.lookup("app.py", "old") == Gone("python:lib.py:old", "python:lib.py:new", "renamed_to")
     assert knowledge.resolver.lookup("app.py", "dropped") == Gone("python:lib.py:dropped")
     found = problems(knowledge, tmp_path, "app.py")
-    assert [(p.code, p.start[0]) for p in found] == [("renamed-symbol", 0), ("missing-symbol", 0),
-                                                     ("renamed-symbol", 2), ("missing-symbol", 3)]
+    assert [(p.code, p.start[0]) for p in found] == [
+        ("renamed-symbol", 0),
+        ("missing-symbol", 0),
+        ("renamed-symbol", 2),
+        ("missing-symbol", 3),
+    ]
     fixed = apply_fix((tmp_path / "app.py").read_bytes(), found[0].fixes[0])
     assert fixed == b"from lib import new, dropped\n\nnew(1)\ndropped(2)\n"
 
 
-CALLEE_BEFORE = '''import functools
+CALLEE_BEFORE = """import functools
 
 
 def kw(a, key=None, flag=False):
@@ -157,23 +171,24 @@ def wrapped(a):
 @functools.lru_cache
 def cached(a):
     return a
-'''
+"""
 
 # Every function above changes how it is called, except steady().
-CALLEE_AFTER = (CALLEE_BEFORE
-                .replace("def kw(a, key=None, flag=False)", "def kw(a, *, key, flag=False)")
-                .replace("def pos(a, b=0, c=0, d=0)", "def pos(a, b, /, c=0)")
-                .replace("def many(*args, x=None)", "def many(*args, **options)")
-                .replace("def renamed_kw(a, units)", "def renamed_kw(a, unit)")
-                .replace("def run(cmd, mix_stderr=True)", "def run(cmd)")
-                .replace("def make(uri, source=None)", "def make(uri, workspace=None, source=None)")
-                .replace("def twice(a, b, c=0)", "def twice(a, c=0)")
-                .replace('def __init__(self, owner, currency="EUR")', "def __init__(self, owner, currency)")
-                .replace("def deposit(self, amount=0, note=None)", "def deposit(self, amount, note=None)")
-                .replace("def wrapped(a)", "def wrapped(a, b)")
-                .replace("def cached(a)", "def cached(a, b)"))
+CALLEE_AFTER = (
+    CALLEE_BEFORE.replace("def kw(a, key=None, flag=False)", "def kw(a, *, key, flag=False)")
+    .replace("def pos(a, b=0, c=0, d=0)", "def pos(a, b, /, c=0)")
+    .replace("def many(*args, x=None)", "def many(*args, **options)")
+    .replace("def renamed_kw(a, units)", "def renamed_kw(a, unit)")
+    .replace("def run(cmd, mix_stderr=True)", "def run(cmd)")
+    .replace("def make(uri, source=None)", "def make(uri, workspace=None, source=None)")
+    .replace("def twice(a, b, c=0)", "def twice(a, c=0)")
+    .replace('def __init__(self, owner, currency="EUR")', "def __init__(self, owner, currency)")
+    .replace("def deposit(self, amount=0, note=None)", "def deposit(self, amount, note=None)")
+    .replace("def wrapped(a)", "def wrapped(a, b)")
+    .replace("def cached(a)", "def cached(a, b)")
+)
 
-CALLER = '''from callee import kw, pos, many, renamed_kw, run, make, twice, steady, Account, wrapped, cached
+CALLER = """from callee import kw, pos, many, renamed_kw, run, make, twice, steady, Account, wrapped, cached
 
 
 def use():
@@ -192,7 +207,7 @@ def use():
     wrapped(1)
     cached(1)
     kw(*[1], **{"key": 2})
-'''
+"""
 
 
 def test_code_as_first_scanned_raises_nothing(tmp_path):
@@ -211,15 +226,27 @@ def test_calls_the_memory_saw_go_stale(tmp_path):
     found = {(p.start[0], p.code): p for p in problems(knowledge, tmp_path, "caller.py")}
     lines = CALLER.split("\n")
     flagged = sorted(lines[row].strip() for row, code in found if code == "stale-call")
-    assert flagged == sorted(['kw(1)', 'pos(1)', 'pos(1, 2, 3, 4)', 'renamed_kw(1, units=2)',
-                              'run("ls", mix_stderr=False)', 'make("u", "s")', 'twice(1, 2, c=3)',
-                              'Account("me")', 'cached(1)'])
+    assert flagged == sorted(
+        [
+            "kw(1)",
+            "pos(1)",
+            "pos(1, 2, 3, 4)",
+            "renamed_kw(1, units=2)",
+            'run("ls", mix_stderr=False)',
+            'make("u", "s")',
+            "twice(1, 2, c=3)",
+            'Account("me")',
+            "cached(1)",
+        ]
+    )
     # The warning cites the change it saw, and covers the argument list only.
     account = found[(lines.index('    Account("me")'), "stale-call")]
     assert "`Account` made `currency` required on " in account.message and "(callee.py)" in account.message
     assert "this call predates it" in account.message
-    assert (account.start, account.end) == ((lines.index('    Account("me")'), 11),
-                                            (lines.index('    Account("me")'), 17))
+    assert (account.start, account.end) == (
+        (lines.index('    Account("me")'), 11),
+        (lines.index('    Account("me")'), 17),
+    )
     assert "now lands on `workspace`, not `source`" in found[(lines.index('    make("u", "s")'), "stale-call")].message
     assert "gives `c` twice" in found[(lines.index("    twice(1, 2, c=3)"), "stale-call")].message
     # self.deposit() inside the class: self is not an argument to pass, amount is missing.
@@ -232,7 +259,7 @@ def test_calls_the_memory_saw_go_stale(tmp_path):
 
     source = (tmp_path / "caller.py").read_bytes()
     assert b"kw(1, key=...)" in apply_fix(source, fix_of("kw(1)")[0])
-    assert b"pos(1, ...)" in apply_fix(source, fix_of("pos(1)")[0])   # positional-only: no keyword
+    assert b"pos(1, ...)" in apply_fix(source, fix_of("pos(1)")[0])  # positional-only: no keyword
     assert b"pos(1, 2, 3)\n" in apply_fix(source, fix_of("pos(1, 2, 3, 4)")[0])
     assert b"renamed_kw(1, unit=2)" in apply_fix(source, fix_of("renamed_kw(1, units=2)")[0])
     assert b'run("ls")\n' in apply_fix(source, fix_of('run("ls", mix_stderr=False)')[0])
@@ -240,26 +267,37 @@ def test_calls_the_memory_saw_go_stale(tmp_path):
     assert b'Account("me", currency=...)' in apply_fix(source, fix_of('Account("me")')[0])
 
     # Calls written after the change, against the new parameters, are left alone.
-    rewrite(knowledge, tmp_path, {"caller.py": CALLER.replace('make("u", "s")', 'make("u", "w")')
-                                  .replace("kw(1)\n", "kw(1, key=0)\n")})
+    rewrite(
+        knowledge,
+        tmp_path,
+        {"caller.py": CALLER.replace('make("u", "s")', 'make("u", "w")').replace("kw(1)\n", "kw(1, key=0)\n")},
+    )
     again = [p for p in problems(knowledge, tmp_path, "caller.py") if p.code == "stale-call"]
     assert not any("make" in p.message or "`kw`" in p.message for p in again)
 
 
 def test_typescript_calls_and_docstring_drift(tmp_path):
-    knowledge = workspace(tmp_path, {
-        "m.ts": "/**\n * Scale a value.\n * @param value the value\n * @param factr the factor\n */\n"
-                "export function scale(value: number, factr?: number, round?: boolean, extra?: number): number {\n"
-                "  return value * (factr ?? 1);\n}\n",
-        "app.ts": "import { scale } from './m';\nscale(1);\nscale(1, 2);\nscale(1, 2, true, 4);\n",
-    })
+    knowledge = workspace(
+        tmp_path,
+        {
+            "m.ts": "/**\n * Scale a value.\n * @param value the value\n * @param factr the factor\n */\n"
+            "export function scale(value: number, factr?: number, round?: boolean, extra?: number): number {\n"
+            "  return value * (factr ?? 1);\n}\n",
+            "app.ts": "import { scale } from './m';\nscale(1);\nscale(1, 2);\nscale(1, 2, true, 4);\n",
+        },
+    )
     dream(knowledge.store, trigger="test")
     assert problems(knowledge, tmp_path, "app.ts", "typescript") == []
     assert problems(knowledge, tmp_path, "m.ts", "typescript") == []
-    rewrite(knowledge, tmp_path, {
-        "m.ts": "/**\n * Scale a value.\n * @param value the value\n * @param factr the factor\n */\n"
-                "export function scale(value: number, factor: number, round?: boolean): number {\n"
-                "  return value * factor;\n}\n"})
+    rewrite(
+        knowledge,
+        tmp_path,
+        {
+            "m.ts": "/**\n * Scale a value.\n * @param value the value\n * @param factr the factor\n */\n"
+            "export function scale(value: number, factor: number, round?: boolean): number {\n"
+            "  return value * factor;\n}\n"
+        },
+    )
     found = problems(knowledge, tmp_path, "app.ts", "typescript")
     assert [(p.code, p.start[0]) for p in found] == [("stale-call", 1), ("stale-call", 3)]
     source = (tmp_path / "app.ts").read_bytes()
@@ -274,10 +312,13 @@ def test_typescript_calls_and_docstring_drift(tmp_path):
 
 
 def test_a_failed_test_marks_itself_and_the_functions_it_calls(tmp_path):
-    knowledge = workspace(tmp_path, {
-        "shop/prices.py": "def price(qty):\n    return qty * 2\n\n\ndef unrelated():\n    return 0\n",
-        "tests/test_prices.py": "from shop.prices import price\n\n\ndef test_price():\n    assert price(2) == 5\n",
-    })
+    knowledge = workspace(
+        tmp_path,
+        {
+            "shop/prices.py": "def price(qty):\n    return qty * 2\n\n\ndef unrelated():\n    return 0\n",
+            "tests/test_prices.py": "from shop.prices import price\n\n\ndef test_price():\n    assert price(2) == 5\n",
+        },
+    )
     test = "python:tests/test_prices.py:test_price"
     knowledge.store.record_outcomes([(test, True, "assert 4 == 5")])
     lib = problems(knowledge, tmp_path, "shop/prices.py")
@@ -290,16 +331,37 @@ def test_a_failed_test_marks_itself_and_the_functions_it_calls(tmp_path):
     assert problems(knowledge, tmp_path, "shop/prices.py") == []
 
 
-@pytest.mark.parametrize("language,files,moved,expected", [
-    ("python", {"pkg/__init__.py": "", "pkg/old.py": "def area(r):\n    return 3.14 * r * r\n",
-                "pkg/app.py": "from pkg.old import area\nfrom .old import area as a2\n\narea(1)\na2(2)\n"},
-     {"pkg/old.py": "", "pkg/geo/__init__.py": "", "pkg/geo/shapes.py": "def area(r):\n    return 3.14 * r * r\n"},
-     b"from pkg.geo.shapes import area\nfrom .geo.shapes import area as a2\n\narea(1)\na2(2)\n"),
-    ("typescript", {"web/old.ts": "export function area(r: number): number {\n  return 3.14 * r * r;\n}\n",
-                    "web/app/main.ts": "import { area } from '../old';\narea(1);\n"},
-     {"web/old.ts": "", "web/geo/shapes.ts": "export function area(r: number): number {\n  return 3.14 * r * r;\n}\n"},
-     b"import { area } from '../geo/shapes';\narea(1);\n"),
-])
+@pytest.mark.parametrize(
+    "language,files,moved,expected",
+    [
+        (
+            "python",
+            {
+                "pkg/__init__.py": "",
+                "pkg/old.py": "def area(r):\n    return 3.14 * r * r\n",
+                "pkg/app.py": "from pkg.old import area\nfrom .old import area as a2\n\narea(1)\na2(2)\n",
+            },
+            {
+                "pkg/old.py": "",
+                "pkg/geo/__init__.py": "",
+                "pkg/geo/shapes.py": "def area(r):\n    return 3.14 * r * r\n",
+            },
+            b"from pkg.geo.shapes import area\nfrom .geo.shapes import area as a2\n\narea(1)\na2(2)\n",
+        ),
+        (
+            "typescript",
+            {
+                "web/old.ts": "export function area(r: number): number {\n  return 3.14 * r * r;\n}\n",
+                "web/app/main.ts": "import { area } from '../old';\narea(1);\n",
+            },
+            {
+                "web/old.ts": "",
+                "web/geo/shapes.ts": "export function area(r: number): number {\n  return 3.14 * r * r;\n}\n",
+            },
+            b"import { area } from '../geo/shapes';\narea(1);\n",
+        ),
+    ],
+)
 def test_a_moved_function_is_imported_from_its_new_place(tmp_path, language, files, moved, expected):
     knowledge = workspace(tmp_path, files)
     dream(knowledge.store, trigger="test")
@@ -315,11 +377,14 @@ def test_a_moved_function_is_imported_from_its_new_place(tmp_path, language, fil
 
 
 def test_inherited_methods_resolve_through_base_classes(tmp_path):
-    knowledge = workspace(tmp_path, {
-        "base.py": "class Base:\n    def save(self, path, mode='w'):\n        return path\n",
-        "model.py": "from base import Base\n\n\nclass Model(Base):\n    def store(self):\n"
-                    "        return self.save('x')\n",
-    })
+    knowledge = workspace(
+        tmp_path,
+        {
+            "base.py": "class Base:\n    def save(self, path, mode='w'):\n        return path\n",
+            "model.py": "from base import Base\n\n\nclass Model(Base):\n    def store(self):\n"
+            "        return self.save('x')\n",
+        },
+    )
     target = knowledge.resolver.lookup("model.py", "self.save", "Model.store")
     assert target == Found("python:base.py:Base.save")
     rewrite(knowledge, tmp_path, {"base.py": "class Base:\n    def save(self, path, mode):\n        return path\n"})
@@ -328,19 +393,24 @@ def test_inherited_methods_resolve_through_base_classes(tmp_path):
 
 
 def test_a_typescript_callback_parameter_does_not_hide_the_next_one(tmp_path):
-    knowledge = workspace(tmp_path, {
-        "m.ts": "export function on(event: string, cb: (x: number) => void, once?: boolean): void {}\n",
-        "app.ts": "import { on } from './m';\non('a', () => {});\non('a', () => {}, true);\n",
-    })
-    rewrite(knowledge, tmp_path, {
-        "m.ts": "export function on(event: string, cb: (x: number) => void, once: boolean): void {}\n"})
+    knowledge = workspace(
+        tmp_path,
+        {
+            "m.ts": "export function on(event: string, cb: (x: number) => void, once?: boolean): void {}\n",
+            "app.ts": "import { on } from './m';\non('a', () => {});\non('a', () => {}, true);\n",
+        },
+    )
+    rewrite(
+        knowledge,
+        tmp_path,
+        {"m.ts": "export function on(event: string, cb: (x: number) => void, once: boolean): void {}\n"},
+    )
     found = problems(knowledge, tmp_path, "app.ts", "typescript")
     assert [(p.code, p.start[0]) for p in found] == [("stale-call", 1)] and "`once`" in found[0].message
 
 
 def test_a_one_line_doc_comment_that_grows_keeps_its_indentation(tmp_path):
-    source = ("export class Cart {\n  /** @param sku the item */\n"
-              "  add(sku: string, quantity: number): void {}\n}\n")
+    source = "export class Cart {\n  /** @param sku the item */\n  add(sku: string, quantity: number): void {}\n}\n"
     knowledge = workspace(tmp_path, {"cart.ts": source.replace(", quantity: number", "")})
     assert problems(knowledge, tmp_path, "cart.ts", "typescript") == []  # documented in full
     rewrite(knowledge, tmp_path, {"cart.ts": source})  # then a parameter is added
@@ -348,21 +418,25 @@ def test_a_one_line_doc_comment_that_grows_keeps_its_indentation(tmp_path):
     assert [p.code for p in found] == ["docstring-drift"] and "`quantity`" in found[0].message
     fixed = apply_fix(source.encode(), found[0].fixes[0]).decode()
     lines = fixed.split("\n")
-    assert all(line.startswith("  ") for line in lines[1:lines.index("  add(sku: string, quantity: number): void {}")])
+    assert all(
+        line.startswith("  ") for line in lines[1 : lines.index("  add(sku: string, quantity: number): void {}")]
+    )
     assert "@param quantity" in fixed and not parse(fixed.encode(), "typescript").root_node.has_error
 
 
 def test_a_receiver_bound_at_module_level_is_judged(tmp_path):
     """`obj = Thing()` at module level is a constant symbol of its own, not a scope: `obj.ping()` below
     it still knows obj's class; an import alias at module level keeps resolving through imports."""
-    knowledge = workspace(tmp_path, {
-        "thing.py": "class Thing:\n    def ping(self, times=1):\n        return times\n",
-        "app.py": "import thing as t\nfrom thing import Thing\n\nobj = Thing()\nobj.ping(2)\nt.Thing().ping(3)\n"
-                  "value = obj.ping()\n",
-    })
+    knowledge = workspace(
+        tmp_path,
+        {
+            "thing.py": "class Thing:\n    def ping(self, times=1):\n        return times\n",
+            "app.py": "import thing as t\nfrom thing import Thing\n\nobj = Thing()\nobj.ping(2)\nt.Thing().ping(3)\n"
+            "value = obj.ping()\n",
+        },
+    )
     dream(knowledge.store, trigger="test")
-    rewrite(knowledge, tmp_path, {"thing.py": "class Thing:\n    def ping(self, times, loud):\n"
-                                              "        return times\n"})
+    rewrite(knowledge, tmp_path, {"thing.py": "class Thing:\n    def ping(self, times, loud):\n        return times\n"})
     found = [(p.code, p.start[0]) for p in problems(knowledge, tmp_path, "app.py")]
     assert found == [("stale-call", 4), ("stale-call", 6)]
 
@@ -371,14 +445,22 @@ def test_typescript_receivers_of_known_class_are_judged(tmp_path):
     """`constructor(private client: Client)` then `this.client.send()`, `const c = new Client()`,
     a parameter `c: Client`: each call is judged against Client.send once the memory saw it change."""
     client = "export class Client {{\n  send(body: string{extra}): void {{}}\n}}\n"
-    app = ("import { Client } from './client';\n"
-           "export class Api {\n  constructor(private client: Client) {}\n"
-           "  post(): void { this.client.send('a'); }\n}\n"
-           "export function direct(): void { const c = new Client(); c.send('b'); }\n"
-           "export function given(c: Client): void { c.send('c'); }\n"
-           "export function unknown(c: any): void { c.send('d'); }\n")
-    knowledge = workspace(tmp_path, {"client.ts": client.format(extra=""), "other.ts":
-                                     "export class Other {\n  send(a: number): void {}\n}\n", "app.ts": app})
+    app = (
+        "import { Client } from './client';\n"
+        "export class Api {\n  constructor(private client: Client) {}\n"
+        "  post(): void { this.client.send('a'); }\n}\n"
+        "export function direct(): void { const c = new Client(); c.send('b'); }\n"
+        "export function given(c: Client): void { c.send('c'); }\n"
+        "export function unknown(c: any): void { c.send('d'); }\n"
+    )
+    knowledge = workspace(
+        tmp_path,
+        {
+            "client.ts": client.format(extra=""),
+            "other.ts": "export class Other {\n  send(a: number): void {}\n}\n",
+            "app.ts": app,
+        },
+    )
     dream(knowledge.store, trigger="test")
     rewrite(knowledge, tmp_path, {"client.ts": client.format(extra=", retries: number")})
     found = [(p.code, p.start[0]) for p in problems(knowledge, tmp_path, "app.ts", "typescript")]
@@ -386,13 +468,23 @@ def test_typescript_receivers_of_known_class_are_judged(tmp_path):
 
 
 def test_a_deleted_symbol_points_at_its_namesake_when_the_dream_could_not_link_them(tmp_path):
-    knowledge = workspace(tmp_path, {
-        "old.py": "class Server:\n    def start(self):\n        return 1\n",
-        "app.py": "from old import Server\n",
-    })
+    knowledge = workspace(
+        tmp_path,
+        {
+            "old.py": "class Server:\n    def start(self):\n        return 1\n",
+            "app.py": "from old import Server\n",
+        },
+    )
     dream(knowledge.store, trigger="test")
-    rewrite(knowledge, tmp_path, {"old.py": "", "lsp/server.py":  # moved, and rewritten on the way
-            "class Server:\n    def start(self, port):\n        self.port = port\n        return port * 2\n"})
+    rewrite(
+        knowledge,
+        tmp_path,
+        {
+            "old.py": "",
+            "lsp/server.py":  # moved, and rewritten on the way
+            "class Server:\n    def start(self, port):\n        self.port = port\n        return port * 2\n",
+        },
+    )
     found = problems(knowledge, tmp_path, "app.py")
     assert [p.code for p in found] == ["missing-symbol"]
     assert "a class `Server` is defined in `lsp/server.py`" in found[0].message

@@ -41,8 +41,15 @@ class Index:
 def kairos(*args, cwd, env=None, check=True, **kwargs):
     environment = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200", **(env or {})}
     environment.pop("KAIROS_STORE", None) if not (env and "KAIROS_STORE" in env) else None
-    result = subprocess.run([sys.executable, "-m", "kairos_lsp.cli", *args], cwd=cwd, env=environment,
-                            capture_output=True, text=True, timeout=120, **kwargs)
+    result = subprocess.run(
+        [sys.executable, "-m", "kairos_lsp.cli", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kwargs,
+    )
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -54,7 +61,8 @@ def workspace(tmp_path):
     (tmp_path / "src" / "text.py").write_text(TEXT_PY)
     (tmp_path / "src" / "util.ts").write_text(
         "/** Clamp a number into a range. */\nexport function clamp(x: number, lo = 0, hi = 1): number {\n"
-        "  return Math.min(hi, Math.max(lo, x));\n}\n")
+        "  return Math.min(hi, Math.max(lo, x));\n}\n"
+    )
     return tmp_path
 
 
@@ -86,8 +94,10 @@ def test_explain_json_by_qualname_and_by_line(tmp_path):
     assert item["symbol"] == "python:src/text.py:Index.add"
     assert item["kind"] == "method"
     assert item["summary"] == "Count the words of one document."
-    facts = {(f["predicate"], json.dumps(f["value"]) if not isinstance(f["value"], str) else f["value"])
-             for f in item["facts"]}
+    facts = {
+        (f["predicate"], json.dumps(f["value"]) if not isinstance(f["value"], str) else f["value"])
+        for f in item["facts"]
+    }
     assert ("signature", "add(self, name, text)") in facts
     assert ("raises", "ValueError") in facts
     assert ("calls", "split_words") in facts and ("calls", "Tally") in facts
@@ -110,16 +120,18 @@ def test_explain_sees_an_edit_without_a_rescan(tmp_path):
     root = workspace(tmp_path)
     kairos("scan", cwd=root)
     path = root / "src" / "text.py"
-    path.write_text(TEXT_PY.replace("def split_words(text, lower=True):", "def split_words(text, lower=True, sep=None):"))
+    path.write_text(
+        TEXT_PY.replace("def split_words(text, lower=True):", "def split_words(text, lower=True, sep=None):")
+    )
     item = json.loads(kairos("explain", "--json", "src/text.py::split_words", cwd=root).stdout)
     signatures = {f["value"]: f for f in item["facts"] if f["predicate"] == "signature"}
-    new, old = (signatures["split_words(text, lower=True, sep=None)"],
-                signatures["split_words(text, lower=True)"])
+    new, old = (signatures["split_words(text, lower=True, sep=None)"], signatures["split_words(text, lower=True)"])
     assert new["status"] == "tentative" and new["valid_to"] is None and new["check"] == "current"
     assert old["status"] == "superseded" and old["superseded_by"] == new["id"]
     assert old["valid_to"] == new["valid_from"]
     assert ("split_words(text, lower=True)", "no longer") in [
-        (h["value"], h["seen"]) for h in item["log"] if h["predicate"] == "signature"]
+        (h["value"], h["seen"]) for h in item["log"] if h["predicate"] == "signature"
+    ]
 
 
 def test_explain_mistakes_are_one_line(tmp_path):
@@ -201,9 +213,12 @@ def test_check_prints_problems_and_fixes_and_exits_1_when_it_finds_some(tmp_path
     kairos("scan", cwd=root)
     result = kairos("check", "app.py", cwd=root, check=False)
     assert result.returncode == 1, result.stderr
-    assert re.fullmatch(r"app\.py:3:12: stale-call: `split_words` made `text` required on "
-                        r"\d{4}-\d\d-\d\d \d\d:\d\d UTC \(src/text\.py\); this call predates it: "
-                        r"it leaves out `text`", result.stdout.strip()), result.stdout
+    assert re.fullmatch(
+        r"app\.py:3:12: stale-call: `split_words` made `text` required on "
+        r"\d{4}-\d\d-\d\d \d\d:\d\d UTC \(src/text\.py\); this call predates it: "
+        r"it leaves out `text`",
+        result.stdout.strip(),
+    ), result.stdout
     data = json.loads(kairos("check", "--json", "app.py", cwd=root, check=False).stdout)
     assert data["app.py"][0]["fixes"][0]["edits"] == [{"start": [2, 12], "end": [2, 12], "text": "text=..."}]
     (root / "app.py").write_text("from src.text import split_words\n\nsplit_words('a b')\n")
@@ -221,8 +236,12 @@ def test_a_killed_scan_leaves_a_store_that_opens_and_resumes(tmp_path):
         (folder / f"m{i}.py").write_text(body)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("KAIROS_STORE", None)
-    proc = subprocess.Popen([sys.executable, "-m", "kairos_lsp.cli", "scan", "-q", "--jobs", "1", str(root)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kairos_lsp.cli", "scan", "-q", "--jobs", "1", str(root)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     db = root / ".kairos" / "memory.db"
     deadline = time.time() + 60
     files = 0
@@ -270,10 +289,13 @@ def test_dream_consolidates_an_edit_history_and_logs_each_run(tmp_path):
     calls = [(f["value"], f["status"]) for f in old["facts"] if f["predicate"] == "calls"]
     assert ("tokenize", "tentative") in calls and ("split_words", "retracted") in calls
     new = json.loads(kairos("explain", "--json", "src/text.py::tokenize", cwd=root).stdout)
-    assert {"symbol": "python:src/text.py:split_words", "via": "renamed_from"} == \
-        {k: new["earlier"][0][k] for k in ("symbol", "via")}
-    assert any(f["predicate"] == "signature" and f["value"] == "split_words(text, lower=True)"
-               for f in new["earlier"][0]["facts"])
+    assert {"symbol": "python:src/text.py:split_words", "via": "renamed_from"} == {
+        k: new["earlier"][0][k] for k in ("symbol", "via")
+    }
+    assert any(
+        f["predicate"] == "signature" and f["value"] == "split_words(text, lower=True)"
+        for f in new["earlier"][0]["facts"]
+    )
 
     text = kairos("dream", "--log", "3", cwd=root).stdout.splitlines()
     assert text[0].startswith("dream #4 (cli): read 0 observations")
@@ -284,8 +306,14 @@ def test_an_unusable_memory_is_one_line_for_every_command(tmp_path):
     root = workspace(tmp_path)
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"this is not a database, " * 100)
-    for args in (("stats",), ("dream",), ("export", "--json"), ("check", "src/text.py"),
-                 ("explain", "src/text.py::split_words"), ("scan", ".")):
+    for args in (
+        ("stats",),
+        ("dream",),
+        ("export", "--json"),
+        ("check", "src/text.py"),
+        ("explain", "src/text.py::split_words"),
+        ("scan", "."),
+    ):
         result = kairos(*args, "--store", str(bad), cwd=root, check=False)
         assert result.returncode == 2, args
         assert result.stderr.startswith("kairos: ") and result.stderr.count("\n") == 1, (args, result.stderr)
@@ -300,9 +328,9 @@ def test_the_memory_is_closed_on_the_way_out_even_after_a_mistake(tmp_path, monk
 
     monkeypatch.delenv("KAIROS_STORE", raising=False)
     root = workspace(tmp_path)
-    assert workspace_root(Args(), root / "src") == root           # the nearest folder with .git
+    assert workspace_root(Args(), root / "src") == root  # the nearest folder with .git
     Args.root = str(root / "src")
-    assert workspace_root(Args(), root) == root / "src"          # --root wins
+    assert workspace_root(Args(), root) == root / "src"  # --root wins
     try:
         with memory(root) as store:
             opened = store

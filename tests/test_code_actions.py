@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 from lsprotocol import types
+from workspaces import problems as problems_of
+from workspaces import rewrite, workspace
 
 from kairos_lsp.checks import Fix, Problem, TextEdit
 from kairos_lsp.documents import Document
 from kairos_lsp.dream import dream
 from kairos_lsp.features import code_actions as ca
-from workspaces import problems as problems_of, rewrite, workspace
 
 URI = "file:///ws/app.py"
 TEXT = 'name = "😀"; total = price(1)\nprint(total)\n'.encode()
@@ -25,13 +26,16 @@ ADD_REGION = Fix("Add `region=...`", [TextEdit((0, 30), (0, 30), ", region=...")
 BY_NAME = Fix("Pass by name", [TextEdit((0, 29), (0, 29), "amount=")])
 
 
-@pytest.mark.parametrize("start, end, titles", [
-    ((0, 25), (0, 25), ["Add `region=...`", "Pass by name"]),   # the cursor on the call
-    ((0, 0), (0, 40), ["Add `region=...`", "Pass by name"]),    # a range around it
-    ((0, 31), (0, 31), ["Add `region=...`", "Pass by name"]),   # the end of the problem counts
-    ((0, 0), (0, 5), []),                                        # before it
-    ((1, 0), (1, 3), []),                                        # after it
-])
+@pytest.mark.parametrize(
+    "start, end, titles",
+    [
+        ((0, 25), (0, 25), ["Add `region=...`", "Pass by name"]),  # the cursor on the call
+        ((0, 0), (0, 40), ["Add `region=...`", "Pass by name"]),  # a range around it
+        ((0, 31), (0, 31), ["Add `region=...`", "Pass by name"]),  # the end of the problem counts
+        ((0, 0), (0, 5), []),  # before it
+        ((1, 0), (1, 3), []),  # after it
+    ],
+)
 def test_fixes_of_the_problems_under_a_range(start, end, titles):
     found = [problem(*CALL, ADD_REGION, BY_NAME), problem((1, 0), (1, 5), code="no-fix")]
     actions = ca.fixes(found, TEXT, URI, start, end, "utf-16")
@@ -90,6 +94,7 @@ def test_verdicts_for_the_facts_about_the_symbol_under_the_cursor(memory):
 
 def test_a_confirmed_fact_is_offered_for_rejection_only(memory):
     from kairos_lsp.dream import record_verdict
+
     knowledge, _ = memory
     line = LIB.splitlines()[3].encode()
     before = ca.verdicts(knowledge, "lib.py", (3, 6), line)
@@ -100,18 +105,21 @@ def test_a_confirmed_fact_is_offered_for_rejection_only(memory):
     assert fact_id not in [a.command.arguments[0] for a in after]
 
 
-@pytest.mark.parametrize("only, kinds", [
-    (None, {"quickfix", ca.FACT_KIND}),
-    ([], {"quickfix", ca.FACT_KIND}),
-    ([types.CodeActionKind.QuickFix], {"quickfix"}),
-    (["quickfix"], {"quickfix"}),
-    ([types.CodeActionKind.Source], {ca.FACT_KIND}),                 # an enum, as a Python client builds it
-    (["source.kairos"], {ca.FACT_KIND}),
-    ([ca.FACT_KIND], {ca.FACT_KIND}),
-    ([types.CodeActionKind.QuickFix, ca.FACT_KIND], {"quickfix", ca.FACT_KIND}),
-    ([types.CodeActionKind.Refactor], set()),
-    ([types.CodeActionKind.SourceOrganizeImports], set()),
-])
+@pytest.mark.parametrize(
+    "only, kinds",
+    [
+        (None, {"quickfix", ca.FACT_KIND}),
+        ([], {"quickfix", ca.FACT_KIND}),
+        ([types.CodeActionKind.QuickFix], {"quickfix"}),
+        (["quickfix"], {"quickfix"}),
+        ([types.CodeActionKind.Source], {ca.FACT_KIND}),  # an enum, as a Python client builds it
+        (["source.kairos"], {ca.FACT_KIND}),
+        ([ca.FACT_KIND], {ca.FACT_KIND}),
+        ([types.CodeActionKind.QuickFix, ca.FACT_KIND], {"quickfix", ca.FACT_KIND}),
+        ([types.CodeActionKind.Refactor], set()),
+        ([types.CodeActionKind.SourceOrganizeImports], set()),
+    ],
+)
 def test_code_actions_for_a_range_filtered_by_kind(memory, only, kinds):
     knowledge, root = memory
     rewrite(knowledge, root, {"lib.py": LIB.replace("def price(amount):", "def price(amount, region):")})

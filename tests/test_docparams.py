@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kairos_lsp.docparams import Documented, Drift, documented, drift, fix
 
@@ -41,16 +42,16 @@ SPHINX = '''"""Add two numbers.
     :returns: the sum.
     """'''
 
-JSDOC = '''/**
+JSDOC = """/**
      * Add two numbers.
      *
      * @param {number} a - the first.
      * @param {number} [b=0] - the second,
      *   defaulted.
      * @returns {number} the sum.
-     */'''
+     */"""
 
-RUST = '''/// Add two numbers.
+RUST = """/// Add two numbers.
     ///
     /// # Arguments
     ///
@@ -60,7 +61,7 @@ RUST = '''/// Add two numbers.
     ///
     /// # Returns
     ///
-    /// The sum.'''
+    /// The sum."""
 
 ALL = {"google": GOOGLE, "numpy": NUMPY, "sphinx": SPHINX, "jsdoc": JSDOC, "rust": RUST}
 
@@ -71,6 +72,7 @@ def names(raw: str) -> list[str]:
 
 # --- detection -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("style", ALL)
 def test_style_and_names_are_found(style):
     found = documented(ALL[style])
@@ -78,24 +80,32 @@ def test_style_and_names_are_found(style):
     assert [d.name for d in found[1]] == ["a", "b"]
 
 
-FIRST_LINES = {"google": "a (int): the first", "numpy": "a : int", "sphinx": ":param a: the first",
-               "jsdoc": "@param {number} a - the first.", "rust": "* `a` - the first."}
+FIRST_LINES = {
+    "google": "a (int): the first",
+    "numpy": "a : int",
+    "sphinx": ":param a: the first",
+    "jsdoc": "@param {number} a - the first.",
+    "rust": "* `a` - the first.",
+}
 
 
 @pytest.mark.parametrize("style", ALL)
 def test_documented_spans_cover_the_entry_line(style):
     raw = ALL[style]
     first = documented(raw)[1][0]
-    assert raw[first.start:first.end] == FIRST_LINES[style]
+    assert raw[first.start : first.end] == FIRST_LINES[style]
 
 
-@pytest.mark.parametrize("raw", [
-    '"""Add two numbers.\n\n    Returns:\n        The sum.\n    """',
-    '"""Add."""',
-    "/** Add two numbers. @returns {number} */",
-    "/// Add two numbers.\n///\n/// # Examples\n/// add(1, 2);",
-    "",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '"""Add two numbers.\n\n    Returns:\n        The sum.\n    """',
+        '"""Add."""',
+        "/** Add two numbers. @returns {number} */",
+        "/// Add two numbers.\n///\n/// # Examples\n/// add(1, 2);",
+        "",
+    ],
+)
 def test_no_parameter_section_means_no_drift(raw):
     assert documented(raw) is None
     assert drift(raw, ["a", "b"]) is None
@@ -129,13 +139,16 @@ def test_star_args_match_plain_names():
 
 
 def test_keyword_section_entries_are_not_stale_when_kwargs_exist():
-    raw = ('"""Do.\n\n    Args:\n        a: first.\n        **options: see below.\n\n'
-           '    Keyword Args:\n        timeout: seconds.\n    """')
+    raw = (
+        '"""Do.\n\n    Args:\n        a: first.\n        **options: see below.\n\n'
+        '    Keyword Args:\n        timeout: seconds.\n    """'
+    )
     assert drift(raw, ["a", "options"]) is None
     assert drift(raw, ["a"]) == Drift(stale=["options", "timeout"], missing=[])
 
 
 # --- drift -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("style", ALL)
 def test_renamed_parameter_is_one_stale_one_missing(style):
@@ -149,16 +162,17 @@ def test_missing_are_in_parameter_order_and_stale_in_doc_order():
 
 # --- fix, per style --------------------------------------------------------------------------
 
+
 def test_google_rename_replaces_entry_with_its_continuation():
     assert fix(GOOGLE, ["c", "b"]) == GOOGLE.replace(
-        "        a (int): the first\n            number, over two lines.\n",
-        "        c: TODO: describe.\n")
+        "        a (int): the first\n            number, over two lines.\n", "        c: TODO: describe.\n"
+    )
 
 
 def test_google_missing_goes_after_previous_parameter():
     assert fix(GOOGLE, ["a", "x", "b", "y"]) == GOOGLE.replace(
-        "        b: the second.\n",
-        "        x: TODO: describe.\n        b: the second.\n        y: TODO: describe.\n")
+        "        b: the second.\n", "        x: TODO: describe.\n        b: the second.\n        y: TODO: describe.\n"
+    )
 
 
 def test_google_removing_the_only_entry_drops_the_header():
@@ -195,7 +209,8 @@ def test_numpy_rename_and_shared_entries():
     assert names(raw) == ["a", "z", "b"]
     assert fix(raw, ["a", "b"]) == NUMPY
     assert fix(NUMPY, ["a", "c"]) == NUMPY.replace(
-        "    b : int, optional\n        The second.\n", "    c\n        TODO: describe.\n")
+        "    b : int, optional\n        The second.\n", "    c\n        TODO: describe.\n"
+    )
 
 
 def test_numpy_removing_every_entry_drops_the_section():
@@ -208,8 +223,9 @@ def test_numpy_stops_at_the_next_section():
 
 
 def test_sphinx_type_lines_go_with_their_entry():
-    assert fix(SPHINX, ["b"]) == ('"""Add two numbers.\n\n'
-                                  '    :param int b: the second.\n    :returns: the sum.\n    """')
+    assert fix(SPHINX, ["b"]) == (
+        '"""Add two numbers.\n\n    :param int b: the second.\n    :returns: the sum.\n    """'
+    )
     apart = '"""Do.\n\n:param a: x\n:param b: y\n:type a: int\n:type b: str\n"""'
     assert fix(apart, ["b"]) == '"""Do.\n\n:param b: y\n:type b: str\n"""'
 
@@ -219,9 +235,11 @@ def test_sphinx_only_entry_removed():
 
 
 def test_jsdoc_variants():
-    raw = ("/**\n * @param a plain\n * @param {string} b typed\n * @param [c] optional\n"
-           " * @param [d=1] defaulted\n * @param e - hyphenated\n * @param {Object} f\n"
-           " * @param {number} f.x sub-property\n * @param {...number} g rest\n */")
+    raw = (
+        "/**\n * @param a plain\n * @param {string} b typed\n * @param [c] optional\n"
+        " * @param [d=1] defaulted\n * @param e - hyphenated\n * @param {Object} f\n"
+        " * @param {number} f.x sub-property\n * @param {...number} g rest\n */"
+    )
     assert names(raw) == list("abcdefg")
     without_f = raw.replace(" * @param {Object} f\n * @param {number} f.x sub-property\n", "")
     assert fix(raw, list("abcdeg")) == without_f
@@ -229,8 +247,8 @@ def test_jsdoc_variants():
 
 def test_jsdoc_section_ends_at_next_tag_and_keeps_hyphen_style():
     assert fix(JSDOC, ["a", "c"]) == JSDOC.replace(
-        "     * @param {number} [b=0] - the second,\n     *   defaulted.\n",
-        "     * @param c - TODO: describe.\n")
+        "     * @param {number} [b=0] - the second,\n     *   defaulted.\n", "     * @param c - TODO: describe.\n"
+    )
 
 
 def test_javadoc_type_parameter_is_not_a_parameter():
@@ -255,7 +273,8 @@ def test_jsdoc_removing_the_first_line_entry_keeps_the_opener():
 
 def test_rust_rename_and_multiline_entry():
     assert fix(RUST, ["a", "c"]) == RUST.replace(
-        "    /// * `b` - the second,\n    ///   on two lines.\n", "    /// * `c` - TODO: describe.\n")
+        "    /// * `b` - the second,\n    ///   on two lines.\n", "    /// * `c` - TODO: describe.\n"
+    )
 
 
 def test_rust_removing_every_entry_drops_the_heading():
@@ -272,15 +291,17 @@ NEW_NAMES = ["p1", "q2", "rho", "sigma", "tau", "omega"]
 
 def google_doc(names, nl, ind, closer_alone):
     inner = ind + (ind or "  ")
-    body = [f'{ind}Args:'] + [line for n in names for line in
-                              (f"{inner}{n} (int): about {n}", f"{inner}{ind or '  '}continued {n}.")]
+    body = [f"{ind}Args:"] + [
+        line for n in names for line in (f"{inner}{n} (int): about {n}", f"{inner}{ind or '  '}continued {n}.")
+    ]
     tail = [f"{ind}Returns:", f"{inner}Nothing."]
     return python_doc(body, tail, nl, ind, closer_alone)
 
 
 def numpy_doc(names, nl, ind, closer_alone):
     body = [f"{ind}Parameters", f"{ind}----------"] + [
-        line for n in names for line in (f"{ind}{n} : int", f"{ind}{ind or '  '}About {n}.")]
+        line for n in names for line in (f"{ind}{n} : int", f"{ind}{ind or '  '}About {n}.")
+    ]
     tail = [f"{ind}Returns", f"{ind}-------", f"{ind}int"]
     return python_doc(body, tail, nl, ind, closer_alone)
 
@@ -298,20 +319,23 @@ def python_doc(body, tail, nl, ind, closer_alone):
 def jsdoc_doc(names, nl, ind, closer_alone):
     if not closer_alone and len(names) == 1:
         return f"/** @param {names[0]} about it */"
-    lines = ["/**", f"{ind} * Summary.", f"{ind} *"] + [
-        f"{ind} * @param {{number}} {n} - about {n}" for n in names] + [f"{ind} * @returns x", f"{ind} */"]
+    lines = (
+        ["/**", f"{ind} * Summary.", f"{ind} *"]
+        + [f"{ind} * @param {{number}} {n} - about {n}" for n in names]
+        + [f"{ind} * @returns x", f"{ind} */"]
+    )
     return nl.join(lines)
 
 
 def rust_doc(names, nl, ind, closer_alone):
     lines = ["/// Summary.", f"{ind}///", f"{ind}/// # Arguments", f"{ind}///"] + [
-        f"{ind}/// * `{n}` - about {n}" for n in names]
+        f"{ind}/// * `{n}` - about {n}" for n in names
+    ]
     lines += [f"{ind}///", f"{ind}/// # Panics", f"{ind}/// Never."]
     return nl.join(lines) + (nl if closer_alone else "")
 
 
-BUILDERS = {"google": google_doc, "numpy": numpy_doc, "sphinx": sphinx_doc, "jsdoc": jsdoc_doc,
-            "rust": rust_doc}
+BUILDERS = {"google": google_doc, "numpy": numpy_doc, "sphinx": sphinx_doc, "jsdoc": jsdoc_doc, "rust": rust_doc}
 
 
 @st.composite
@@ -361,11 +385,11 @@ def test_fix_keeps_untouched_lines(case):
 
 
 def test_stale_keyword_section_is_dropped_whole():
-    raw = ('"""Do.\n\n    Args:\n        a: first.\n\n'
-           '    Keyword Args:\n        timeout: seconds.\n    """')
+    raw = '"""Do.\n\n    Args:\n        a: first.\n\n    Keyword Args:\n        timeout: seconds.\n    """'
     assert fix(raw, ["a"]) == '"""Do.\n\n    Args:\n        a: first.\n    """'
     assert fix(raw, ["a", "kwargs"]) == raw.replace(
-        "        a: first.\n", "        a: first.\n        kwargs: TODO: describe.\n")
+        "        a: first.\n", "        a: first.\n        kwargs: TODO: describe.\n"
+    )
 
 
 def test_plain_text_without_delimiters():
@@ -376,5 +400,5 @@ def test_plain_text_without_delimiters():
 
 def test_offsets_with_crlf_and_tabs():
     raw = '"""Add.\r\n\r\n\tArgs:\r\n\t\ta: first.\r\n\t\tb: second.\r\n\t"""'
-    spans = [raw[d.start:d.end] for d in documented(raw)[1]]
+    spans = [raw[d.start : d.end] for d in documented(raw)[1]]
     assert spans == ["a: first.", "b: second."]

@@ -6,8 +6,15 @@ import random
 
 import pytest
 
-from kairos_lsp.documents import (Document, Documents, common_prefix, common_suffix, diff_edit,
-                                  from_byte_col, to_byte_col)
+from kairos_lsp.documents import (
+    Document,
+    Documents,
+    common_prefix,
+    common_suffix,
+    diff_edit,
+    from_byte_col,
+    to_byte_col,
+)
 from kairos_lsp.languages import new_parser
 
 PY = '''"""Greeting helpers — héllo 😀 世界."""
@@ -26,7 +33,7 @@ class Greeter:
         return self.prefix + greet(name)
 '''
 
-TS = '''// 日本語のコメント 🚀
+TS = """// 日本語のコメント 🚀
 export function total(prices: number[], tax = 0.2): number {
   return prices.reduce((a, b) => a + b, 0) * (1 + tax);
 }
@@ -35,7 +42,7 @@ export class Cart {
   items: string[] = [];
   add(item: string): void { this.items.push(item); }
 }
-'''
+"""
 
 
 def fresh_sexp(text: str, language: str) -> str:
@@ -88,23 +95,35 @@ def test_diff_edit_points_are_bytes():
     assert (edit.start_byte, edit.old_end_byte, edit.new_end_byte) == (5, 8, 8)
 
 
-@pytest.mark.parametrize("a,b", [(b"", b""), (b"abc", b"abd"), (b"abc", b"abc"), (b"x" * 1000, b"x" * 999 + b"y"),
-                                 (b"hello", b"help"), (b"", b"a")])
+@pytest.mark.parametrize(
+    "a,b",
+    [
+        (b"", b""),
+        (b"abc", b"abd"),
+        (b"abc", b"abc"),
+        (b"x" * 1000, b"x" * 999 + b"y"),
+        (b"hello", b"help"),
+        (b"", b"a"),
+    ],
+)
 def test_prefix_and_suffix(a, b):
     p = common_prefix(a, b)
     assert a[:p] == b[:p] and (p == min(len(a), len(b)) or a[p] != b[p])
     s = common_suffix(a, b, min(len(a), len(b)) - p)
-    assert a[len(a) - s:] == b[len(b) - s:]
+    assert a[len(a) - s :] == b[len(b) - s :]
 
 
-@pytest.mark.parametrize("line,utf16,byte", [
-    ("abc", 2, 2),
-    ("é", 1, 2),              # 2 bytes, 1 UTF-16 unit
-    ("世界x", 2, 6),           # CJK: 3 bytes, 1 unit each
-    ("😀x", 2, 4),             # astral: 4 bytes, 2 units
-    ("a😀b🎉c", 4, 6),
-    ("a😀b🎉c", 7, 11),
-])
+@pytest.mark.parametrize(
+    "line,utf16,byte",
+    [
+        ("abc", 2, 2),
+        ("é", 1, 2),  # 2 bytes, 1 UTF-16 unit
+        ("世界x", 2, 6),  # CJK: 3 bytes, 1 unit each
+        ("😀x", 2, 4),  # astral: 4 bytes, 2 units
+        ("a😀b🎉c", 4, 6),
+        ("a😀b🎉c", 7, 11),
+    ],
+)
 def test_utf16_columns(line, utf16, byte):
     data = line.encode()
     assert to_byte_col(data, utf16) == byte
@@ -115,10 +134,10 @@ def test_other_encodings_and_clamping():
     data = "é😀x".encode()  # bytes: é=2, 😀=4, x=1
     assert to_byte_col(data, 2, "utf-32") == 6 and from_byte_col(data, 6, "utf-32") == 2
     assert to_byte_col(data, 6, "utf-8") == 6 and from_byte_col(data, 6, "utf-8") == 6
-    assert to_byte_col(data, 4, "utf-8") == 2      # inside 😀: back to its start
-    assert to_byte_col(data, 2) == 2               # inside the surrogate pair: its start
-    assert to_byte_col(data, 99) == len(data)       # past the end of the line
-    assert from_byte_col(data, 4) == 1              # inside 😀's bytes: not reached yet
+    assert to_byte_col(data, 4, "utf-8") == 2  # inside 😀: back to its start
+    assert to_byte_col(data, 2) == 2  # inside the surrogate pair: its start
+    assert to_byte_col(data, 99) == len(data)  # past the end of the line
+    assert from_byte_col(data, 4) == 1  # inside 😀's bytes: not reached yet
     assert to_byte_col(b"abc", -1) == 0
 
 
@@ -163,11 +182,11 @@ def test_range_changes_match_full_updates_and_a_fresh_parse():
     doc.apply_change((1, 7), (1, 8), "a, b")
     text = text.replace("f(a)", "f(a, b)")
     assert doc.text == text.encode()
-    doc.apply_change((0, 5), (0, 7), "🎉🎉")          # replace the emoji (2 units) inside quotes
+    doc.apply_change((0, 5), (0, 7), "🎉🎉")  # replace the emoji (2 units) inside quotes
     text = text.replace("😀", "🎉🎉")
-    doc.apply_change((2, 0), (3, 0), "")              # delete the last line
+    doc.apply_change((2, 0), (3, 0), "")  # delete the last line
     text = text[: text.index("    return")]
-    doc.apply_change((99, 0), (99, 0), "pass\n")      # past the end: appended
+    doc.apply_change((99, 0), (99, 0), "pass\n")  # past the end: appended
     text += "pass\n"
     assert doc.text == text.encode()
     assert str(doc.tree.root_node) == fresh_sexp(text, "python")

@@ -38,6 +38,7 @@ def canon(items) -> list[dict]:
 
 # --------------------------------------------------------------------------- all
 
+
 @pytest.mark.parametrize("language", [spec.name for spec in LANGUAGES])
 def test_every_query_compiles_and_empty_files_yield_only_the_module(language):
     assert query(language).pattern_count > 0
@@ -46,15 +47,18 @@ def test_every_query_compiles_and_empty_files_yield_only_the_module(language):
     assert not result.has_errors
 
 
-@pytest.mark.parametrize("language, text", [
-    ("python", "# just a note\n# and another\n"),
-    ("javascript", "// TODO: write this module\n/* nothing yet */\n"),
-    ("typescript", "/** Reserved. */\n// nothing here\n"),
-    ("tsx", "// components go here\n"),
-    ("go", "// nothing to see\n"),
-    ("rust", "// nothing to see\n/// a stray doc comment\n"),
-    ("java", "/* Licensed under MIT. */\n// empty\n"),
-])
+@pytest.mark.parametrize(
+    "language, text",
+    [
+        ("python", "# just a note\n# and another\n"),
+        ("javascript", "// TODO: write this module\n/* nothing yet */\n"),
+        ("typescript", "/** Reserved. */\n// nothing here\n"),
+        ("tsx", "// components go here\n"),
+        ("go", "// nothing to see\n"),
+        ("rust", "// nothing to see\n/// a stray doc comment\n"),
+        ("java", "/* Licensed under MIT. */\n// empty\n"),
+    ],
+)
 def test_a_file_with_only_comments_yields_only_the_module(language, text):
     result = extract(text, language)
     assert [(s.qualname, s.kind) for s in result.symbols] == [("", "module")]
@@ -109,17 +113,27 @@ class Bucket:
 
 def test_python_symbols_signatures_and_docstrings():
     assert outline(PYTHON, "python") == [
-        ("", "module"), ("DEFAULT_RATE", "constant"), ("Bucket", "class"),
-        ("Bucket.Stats", "class"), ("Bucket.Stats.reset", "method"),
-        ("Bucket.__init__", "method"), ("Bucket.full", "method"), ("Bucket.take", "method")]
+        ("", "module"),
+        ("DEFAULT_RATE", "constant"),
+        ("Bucket", "class"),
+        ("Bucket.Stats", "class"),
+        ("Bucket.Stats.reset", "method"),
+        ("Bucket.__init__", "method"),
+        ("Bucket.full", "method"),
+        ("Bucket.take", "method"),
+    ]
     syms = symbols(PYTHON, "python")
     assert syms[""].docstring == "Token bucket rate limiting for the API gateway."
     assert syms["Bucket"].docstring == "A refilling bucket of tokens."
     assert syms["Bucket.Stats"].docstring == "Counters kept per bucket."
     init = syms["Bucket.__init__"]
     assert init.signature == "__init__(self, rate: float = DEFAULT_RATE, *, burst=5, **labels)"
-    assert init.parameters == [("self", "required"), ("rate", "optional"),
-                               ("burst", "optional"), ("labels", "variadic")]
+    assert init.parameters == [
+        ("self", "required"),
+        ("rate", "optional"),
+        ("burst", "optional"),
+        ("labels", "variadic"),
+    ]
     assert init.arity == "1..*"
     take = syms["Bucket.take"]
     assert take.signature == 'take(bucket: "Bucket", n: int = 1, *args) -> None'
@@ -135,15 +149,17 @@ def test_python_calls_imports_and_raises():
     assert syms["Bucket.__init__"].raises == ["ConfigError"]
     assert syms["Bucket.take"].calls == ["log.warning"]
     assert syms["Bucket.take"].raises == ["RateLimited"]
-    assert imports(syms[""]) == canon([
-        {"module": "time"},
-        {"module": "logging", "alias": "log"},
-        {"module": "collections", "name": "OrderedDict", "alias": "ODict"},
-        {"module": "collections", "name": "deque"},
-        {"module": ".", "name": "metrics"},
-        {"module": "..core.errors", "name": "RateLimited"},
-        {"module": "..core.errors", "name": "ConfigError"},
-    ])
+    assert imports(syms[""]) == canon(
+        [
+            {"module": "time"},
+            {"module": "logging", "alias": "log"},
+            {"module": "collections", "name": "OrderedDict", "alias": "ODict"},
+            {"module": "collections", "name": "deque"},
+            {"module": ".", "name": "metrics"},
+            {"module": "..core.errors", "name": "RateLimited"},
+            {"module": "..core.errors", "name": "ConfigError"},
+        ]
+    )
     assert ("raises", "RateLimited") in observations(syms["Bucket.take"])
     assert ("decorated_by", "staticmethod") in observations(syms["Bucket.take"])
 
@@ -178,7 +194,7 @@ class After:
 
 # --------------------------------------------------------------------------- javascript
 
-JAVASCRIPT = '''\
+JAVASCRIPT = """\
 /**
  * HTTP client for the billing service.
  */
@@ -225,15 +241,21 @@ export class BillingClient extends EventEmitter {
     return new BillingClient(process.env.BILLING_URL);
   }
 }
-'''
+"""
 
 
 def test_javascript_symbols_signatures_and_docs():
     assert outline(JAVASCRIPT, "javascript") == [
-        ("", "module"), ("DEFAULT_TIMEOUT", "constant"), ("USER_AGENT", "constant"),
-        ("buildQuery", "function"), ("fetchInvoice", "function"), ("BillingClient", "class"),
-        ("BillingClient.constructor", "constructor"), ("BillingClient.charge", "method"),
-        ("BillingClient.fromEnv", "method")]
+        ("", "module"),
+        ("DEFAULT_TIMEOUT", "constant"),
+        ("USER_AGENT", "constant"),
+        ("buildQuery", "function"),
+        ("fetchInvoice", "function"),
+        ("BillingClient", "class"),
+        ("BillingClient.constructor", "constructor"),
+        ("BillingClient.charge", "method"),
+        ("BillingClient.fromEnv", "method"),
+    ]
     syms = symbols(JAVASCRIPT, "javascript")
     assert syms[""].docstring == "HTTP client for the billing service."
     build = syms["buildQuery"]
@@ -257,25 +279,26 @@ def test_javascript_calls_imports_and_throws():
     assert syms["buildQuery"].raises == ["TypeError"]
     assert syms["fetchInvoice"].calls == ["client.get"]
     assert syms["BillingClient.constructor"].calls == ["axios.create"]
-    assert syms["BillingClient.charge"].calls == [
-        "debug", "errors.ChargeFailed", "retry", "this.http.post"]
+    assert syms["BillingClient.charge"].calls == ["debug", "errors.ChargeFailed", "retry", "this.http.post"]
     assert syms["BillingClient.charge"].raises == ["errors.ChargeFailed"]
     assert syms["BillingClient.fromEnv"].calls == ["BillingClient"]
-    assert imports(syms[""]) == canon([
-        {"module": "axios", "alias": "axios"},
-        {"module": "axios", "name": "AxiosError", "alias": "HttpError"},
-        {"module": "querystring", "name": "*", "alias": "qs"},
-        {"module": "./polyfills"},
-        {"module": "./util", "name": "retry"},
-        {"module": "./util", "name": "sleep", "alias": "wait"},
-        {"module": "debug", "alias": "debug"},
-    ])
+    assert imports(syms[""]) == canon(
+        [
+            {"module": "axios", "alias": "axios"},
+            {"module": "axios", "name": "AxiosError", "alias": "HttpError"},
+            {"module": "querystring", "name": "*", "alias": "qs"},
+            {"module": "./polyfills"},
+            {"module": "./util", "name": "retry"},
+            {"module": "./util", "name": "sleep", "alias": "wait"},
+            {"module": "debug", "alias": "debug"},
+        ]
+    )
     # require() is an import, not a call.
     assert "require" not in syms[""].calls
 
 
 def test_javascript_decorators_object_methods_and_reexports():
-    source = '''\
+    source = """\
 export * from './models';
 export { default as Button, theme } from './ui';
 
@@ -291,7 +314,7 @@ const handlers = {
 };
 
 module.exports.start = function start(port) { app.listen(port); };
-'''
+"""
     syms = symbols(source, "javascript")
     assert syms["TodoView"].decorators == ["observer"]
     assert syms["TodoView.toggle"].decorators == ["action.bound"]
@@ -302,16 +325,18 @@ module.exports.start = function start(port) { app.listen(port); };
     assert syms["handlers.onSave"].calls == ["store.save"]
     assert syms["handlers.onLoad"].parameters == [("id", "required"), ("cache", "optional")]
     assert syms["start"].signature == "start(port)"
-    assert imports(syms[""]) == canon([
-        {"module": "./models", "name": "*"},
-        {"module": "./ui", "name": "default", "alias": "Button"},
-        {"module": "./ui", "name": "theme"},
-    ])
+    assert imports(syms[""]) == canon(
+        [
+            {"module": "./models", "name": "*"},
+            {"module": "./ui", "name": "default", "alias": "Button"},
+            {"module": "./ui", "name": "theme"},
+        ]
+    )
 
 
 # --------------------------------------------------------------------------- typescript
 
-TYPESCRIPT = '''\
+TYPESCRIPT = """\
 import type { Request, Response } from 'express';
 import { Injectable, Inject } from '@nestjs/common';
 import fs = require('fs');
@@ -352,17 +377,26 @@ export function parseId(raw: string): UserId;
 export function parseId(raw: unknown): UserId {
   return String(raw);
 }
-'''
+"""
 
 
 @pytest.mark.parametrize("language", ["typescript", "tsx"])
 def test_typescript_symbols_and_signatures(language):
     assert outline(TYPESCRIPT, language) == [
-        ("", "module"), ("Role", "enum"), ("UserId", "type"), ("UserRepository", "interface"),
-        ("UserRepository.findById", "method"), ("UserRepository.save", "method"),
-        ("RETRY_DELAYS", "constant"), ("UserService", "class"),
-        ("UserService.constructor", "constructor"), ("UserService.rename", "method"),
-        ("getUser", "function"), ("parseId", "function"), ("parseId~2", "function")]
+        ("", "module"),
+        ("Role", "enum"),
+        ("UserId", "type"),
+        ("UserRepository", "interface"),
+        ("UserRepository.findById", "method"),
+        ("UserRepository.save", "method"),
+        ("RETRY_DELAYS", "constant"),
+        ("UserService", "class"),
+        ("UserService.constructor", "constructor"),
+        ("UserService.rename", "method"),
+        ("getUser", "function"),
+        ("parseId", "function"),
+        ("parseId~2", "function"),
+    ]
     syms = symbols(TYPESCRIPT, language)
     find = syms["UserRepository.findById"]
     assert find.signature == "findById(id: UserId, withDeleted?: boolean): Promise<User | null>"
@@ -391,17 +425,19 @@ def test_typescript_decorators_calls_imports_and_throws(language):
     assert rename.calls == ["NotFoundException", "this.repo.findById", "this.repo.save"]
     assert rename.raises == ["NotFoundException"]
     assert syms["getUser"].calls == ["res.json", "service.rename"]
-    assert imports(syms[""]) == canon([
-        {"module": "express", "name": "Request"},
-        {"module": "express", "name": "Response"},
-        {"module": "@nestjs/common", "name": "Injectable"},
-        {"module": "@nestjs/common", "name": "Inject"},
-        {"module": "fs", "alias": "fs"},
-    ])
+    assert imports(syms[""]) == canon(
+        [
+            {"module": "express", "name": "Request"},
+            {"module": "express", "name": "Response"},
+            {"module": "@nestjs/common", "name": "Injectable"},
+            {"module": "@nestjs/common", "name": "Inject"},
+            {"module": "fs", "alias": "fs"},
+        ]
+    )
 
 
 def test_tsx_component_file():
-    source = '''\
+    source = """\
 import React, { useState } from 'react';
 
 type Props = { label: string; onClick?: () => void };
@@ -413,7 +449,7 @@ export function CounterButton({ label, onClick }: Props) {
 }
 
 export default CounterButton;
-'''
+"""
     syms = symbols(source, "tsx")
     assert [q for q in syms] == ["", "Props", "CounterButton"]
     button = syms["CounterButton"]
@@ -425,7 +461,7 @@ export default CounterButton;
 
 # --------------------------------------------------------------------------- go
 
-GO = '''\
+GO = """\
 // Copyright 2024 The Acme Authors.
 
 // Package cache implements an in-memory LRU cache.
@@ -472,14 +508,21 @@ func (c *LRU) Get(key string) (any, error) {
 }
 
 func (c LRU) Len() int { return c.order.Len() }
-'''
+"""
 
 
 def test_go_symbols_receivers_and_signatures():
     assert outline(GO, "go") == [
-        ("", "module"), ("DefaultSize", "constant"), ("ErrMiss", "constant"),
-        ("Store", "interface"), ("Store.Get", "method"), ("LRU", "class"),
-        ("New", "function"), ("LRU.Get", "method"), ("LRU.Len", "method")]
+        ("", "module"),
+        ("DefaultSize", "constant"),
+        ("ErrMiss", "constant"),
+        ("Store", "interface"),
+        ("Store.Get", "method"),
+        ("LRU", "class"),
+        ("New", "function"),
+        ("LRU.Get", "method"),
+        ("LRU.Len", "method"),
+    ]
     syms = symbols(GO, "go")
     assert syms[""].docstring == "Package cache implements an in-memory LRU cache."
     assert syms["DefaultSize"].docstring == "DefaultSize is used when no size is given."
@@ -506,15 +549,17 @@ def test_go_calls_imports_and_panics():
     assert syms["LRU.Get"].calls == ["log.Debugf"]
     assert syms["LRU.Len"].calls == ["c.order.Len"]
     assert syms["ErrMiss"].calls == ["errors.New"]
-    assert imports(syms[""]) == canon([
-        {"module": "container/list"},
-        {"module": "errors"},
-        {"module": "github.com/sirupsen/logrus", "alias": "log"},
-    ])
+    assert imports(syms[""]) == canon(
+        [
+            {"module": "container/list"},
+            {"module": "errors"},
+            {"module": "github.com/sirupsen/logrus", "alias": "log"},
+        ]
+    )
 
 
 def test_go_panic_with_an_error_value_and_generic_receiver():
-    source = '''\
+    source = """\
 package pair
 
 type Pair[K comparable, V any] struct{ k K; v V }
@@ -525,7 +570,7 @@ func (p *Pair[K, V]) MustKey() K {
 	}
 	return p.k
 }
-'''
+"""
     syms = symbols(source, "go")
     assert syms["Pair.MustKey"].kind == "method"
     assert syms["Pair.MustKey"].raises == ["fmt.Errorf"]
@@ -533,7 +578,7 @@ func (p *Pair[K, V]) MustKey() K {
 
 # --------------------------------------------------------------------------- rust
 
-RUST = '''\
+RUST = """\
 //! Configuration loading for the daemon.
 
 use std::collections::HashMap;
@@ -586,15 +631,22 @@ impl Source for std::fs::File {
         Ok(s)
     }
 }
-'''
+"""
 
 
 def test_rust_symbols_impls_and_signatures():
     assert outline(RUST, "rust") == [
-        ("", "module"), ("MAX_DEPTH", "constant"), ("VERSION", "constant"),
-        ("Config", "class"), ("Source", "interface"), ("Source.read", "method"),
-        ("Config.EMPTY_NAME", "constant"), ("Config.parse", "method"), ("Config.get", "method"),
-        ("File.read", "method")]
+        ("", "module"),
+        ("MAX_DEPTH", "constant"),
+        ("VERSION", "constant"),
+        ("Config", "class"),
+        ("Source", "interface"),
+        ("Source.read", "method"),
+        ("Config.EMPTY_NAME", "constant"),
+        ("Config.parse", "method"),
+        ("Config.get", "method"),
+        ("File.read", "method"),
+    ]
     syms = symbols(RUST, "rust")
     assert syms[""].docstring == "Configuration loading for the daemon."
     assert syms["MAX_DEPTH"].docstring == "Maximum number of include levels."
@@ -615,24 +667,34 @@ def test_rust_symbols_impls_and_signatures():
 def test_rust_calls_imports_and_panics():
     syms = symbols(RUST, "rust")
     assert syms["Config.parse"].calls == [
-        "HashMap::new", "Ok", "k.trim", "k.trim().to_owned", "line.split_once",
-        "line.split_once('=').ok_or", "text.lines", "v.trim", "v.trim().to_owned", "values.insert"]
-    assert syms["File.read"].calls == [
-        "Ok", "String::new", "panic", "s.is_empty", "self.read_to_string"]
+        "HashMap::new",
+        "Ok",
+        "k.trim",
+        "k.trim().to_owned",
+        "line.split_once",
+        "line.split_once('=').ok_or",
+        "text.lines",
+        "v.trim",
+        "v.trim().to_owned",
+        "values.insert",
+    ]
+    assert syms["File.read"].calls == ["Ok", "String::new", "panic", "s.is_empty", "self.read_to_string"]
     assert syms["File.read"].raises == ["panic"]
     assert syms["Config.parse"].raises == []
-    assert imports(syms[""]) == canon([
-        {"module": "std::collections", "name": "HashMap"},
-        {"module": "std::io", "name": "self"},
-        {"module": "std::io", "name": "Read"},
-        {"module": "std::io", "name": "Write", "alias": "IoWrite"},
-        {"module": "serde", "name": "Deserialize"},
-        {"module": "crate::errors", "name": "*"},
-    ])
+    assert imports(syms[""]) == canon(
+        [
+            {"module": "std::collections", "name": "HashMap"},
+            {"module": "std::io", "name": "self"},
+            {"module": "std::io", "name": "Read"},
+            {"module": "std::io", "name": "Write", "alias": "IoWrite"},
+            {"module": "serde", "name": "Deserialize"},
+            {"module": "crate::errors", "name": "*"},
+        ]
+    )
 
 
 def test_rust_modules_macros_and_scoped_calls():
-    source = '''\
+    source = """\
 macro_rules! bail {
     ($msg:expr) => { return Err($msg.into()) };
 }
@@ -646,7 +708,7 @@ pub mod net {
         todo!()
     }
 }
-'''
+"""
     syms = symbols(source, "rust")
     assert syms["bail"].kind == "macro"
     assert syms["net"].kind == "module"
@@ -655,13 +717,12 @@ pub mod net {
     assert "vec![1, 2].into_iter().collect" in serve.calls
     assert "tracing::info" in serve.calls
     assert serve.raises == ["todo"]
-    assert imports(syms["net"]) == [
-        {"module": "tokio::net", "name": "TcpListener", "alias": "Listener"}]
+    assert imports(syms["net"]) == [{"module": "tokio::net", "name": "TcpListener", "alias": "Listener"}]
 
 
 # --------------------------------------------------------------------------- java
 
-JAVA = '''\
+JAVA = """\
 package com.acme.orders;
 
 import java.util.List;
@@ -703,16 +764,23 @@ public class OrderService extends BaseService implements AutoCloseable {
 
     record Summary(String id, int total) {}
 }
-'''
+"""
 
 
 def test_java_symbols_and_signatures():
     assert outline(JAVA, "java") == [
-        ("", "module"), ("OrderService", "class"), ("OrderService.PAGE_SIZE", "constant"),
-        ("OrderService.OrderService", "constructor"), ("OrderService.place", "method"),
-        ("OrderService.Status", "enum"), ("OrderService.Status.done", "method"),
-        ("OrderService.Listener", "interface"), ("OrderService.Listener.PRIORITY", "constant"),
-        ("OrderService.Listener.placed", "method"), ("OrderService.Summary", "class")]
+        ("", "module"),
+        ("OrderService", "class"),
+        ("OrderService.PAGE_SIZE", "constant"),
+        ("OrderService.OrderService", "constructor"),
+        ("OrderService.place", "method"),
+        ("OrderService.Status", "enum"),
+        ("OrderService.Status.done", "method"),
+        ("OrderService.Listener", "interface"),
+        ("OrderService.Listener.PRIORITY", "constant"),
+        ("OrderService.Listener.placed", "method"),
+        ("OrderService.Summary", "class"),
+    ]
     syms = symbols(JAVA, "java")
     service = syms["OrderService"]
     assert service.docstring == "Places and cancels orders."
@@ -734,23 +802,28 @@ def test_java_symbols_and_signatures():
 def test_java_calls_imports_and_throws():
     syms = symbols(JAVA, "java")
     place = syms["OrderService.place"]
-    assert place.calls == ["ArrayList", "InvalidOrderException", "isEmpty", "lines", "save",
-                           "toReceipt"]
+    assert place.calls == ["ArrayList", "InvalidOrderException", "isEmpty", "lines", "save", "toReceipt"]
     assert place.raises == ["InvalidOrderException", "java.io.IOException"]
     assert syms["OrderService.OrderService"].calls == ["requireNonNull"]
-    assert imports(syms[""]) == canon([
-        {"module": "java.util", "name": "List"},
-        {"module": "java.util.concurrent", "name": "*"},
-        {"module": "java.util.Objects", "name": "requireNonNull"},
-    ])
+    assert imports(syms[""]) == canon(
+        [
+            {"module": "java.util", "name": "List"},
+            {"module": "java.util.concurrent", "name": "*"},
+            {"module": "java.util.Objects", "name": "requireNonNull"},
+        ]
+    )
 
 
 # --------------------------------------------------------------------------- docs around attributes, mods
 
-@pytest.mark.parametrize("language, source, qualname, doc", [
-    ("rust", "/// Errors.\n#[derive(Debug)]\n#[non_exhaustive]\npub enum E { A }\n", "E", "Errors."),
-    ("typescript", "class S {\n  /** Find. */\n  @Log()\n  find() {}\n}\n", "S.find", "Find."),
-])
+
+@pytest.mark.parametrize(
+    "language, source, qualname, doc",
+    [
+        ("rust", "/// Errors.\n#[derive(Debug)]\n#[non_exhaustive]\npub enum E { A }\n", "E", "Errors."),
+        ("typescript", "class S {\n  /** Find. */\n  @Log()\n  find() {}\n}\n", "S.find", "Find."),
+    ],
+)
 def test_doc_comment_above_several_attributes(language, source, qualname, doc):
     assert symbols(source, language)[qualname].docstring == doc
 

@@ -13,10 +13,10 @@ skipped. ``benchmarks/bench_false_alarms.py`` prints the same counts as a table.
 from __future__ import annotations
 
 import pytest
-
-from kairos_lsp.extract import parse
 import released
 from released import PROJECTS, Project
+
+from kairos_lsp.extract import parse
 
 TYPESCRIPT = [p for p in PROJECTS if p.registry == "npm"]
 
@@ -79,11 +79,14 @@ def overload_signatures(root) -> int:
 
 def parameter_properties(root) -> int:
     """Constructor parameters that declare a property: ``private x: X``, ``readonly y``, ``public z?``."""
-    return sum(1 for node in walk(root)
-               if node.type in ("required_parameter", "optional_parameter")
-               and node.parent.parent.type == "method_definition"
-               and node.parent.parent.child_by_field_name("name").text == b"constructor"
-               and any(child.type in ("accessibility_modifier", "readonly") for child in node.children))
+    return sum(
+        1
+        for node in walk(root)
+        if node.type in ("required_parameter", "optional_parameter")
+        and node.parent.parent.type == "method_definition"
+        and node.parent.parent.child_by_field_name("name").text == b"constructor"
+        and any(child.type in ("accessibility_modifier", "readonly") for child in node.children)
+    )
 
 
 def walk(root):

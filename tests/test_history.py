@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from workspaces import problems
 
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import dream
@@ -16,7 +17,6 @@ from kairos_lsp.history import HistoryError, learn_history
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.scan import scan_workspace
 from kairos_lsp.store import Store
-from workspaces import problems
 
 PRICING = "def price(amount{extra}):\n    return amount * 1.2\n"
 SHOP = "from pricing import price\n\n\ndef checkout(total):\n    return price(total)\n"
@@ -31,8 +31,11 @@ def commit(root: Path, message: str, files: dict[str, str | None], date: str) ->
             (root / rel).write_text(text)
     env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
     subprocess.run(["git", "-C", str(root), "add", "-A"], check=True, env=env)
-    subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message],
-                   check=True, env=env)
+    subprocess.run(
+        ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message],
+        check=True,
+        env=env,
+    )
 
 
 @pytest.fixture
@@ -40,10 +43,13 @@ def repo(tmp_path: Path) -> Path:
     root = tmp_path / "shop"
     root.mkdir()
     subprocess.run(["git", "init", "-q", str(root)], check=True)
-    commit(root, "first", {"pricing.py": PRICING.format(extra=""), "shop.py": SHOP, "old.py": "def legacy():\n"
-                           "    return 1\n"}, "2026-11-20T09:00:00+01:00")
-    commit(root, "price takes a region", {"pricing.py": PRICING.format(extra=", region")},
-           "2026-11-24T15:30:00+01:00")
+    commit(
+        root,
+        "first",
+        {"pricing.py": PRICING.format(extra=""), "shop.py": SHOP, "old.py": "def legacy():\n    return 1\n"},
+        "2026-11-20T09:00:00+01:00",
+    )
+    commit(root, "price takes a region", {"pricing.py": PRICING.format(extra=", region")}, "2026-11-24T15:30:00+01:00")
     commit(root, "drop old.py", {"old.py": None}, "2026-11-25T10:00:00+01:00")
     return root
 
@@ -82,12 +88,23 @@ def test_history_goes_only_into_a_new_memory_and_only_from_git(repo: Path, tmp_p
 
 def test_the_cli_replays_history_before_the_scan(repo: Path):
     env = {key: value for key, value in os.environ.items() if key != "KAIROS_STORE"} | {"COLUMNS": "200"}
-    scan = subprocess.run([sys.executable, "-m", "kairos_lsp.cli", "scan", "--history", "10", "-q"], cwd=repo,
-                          capture_output=True, text=True, env=env)
+    scan = subprocess.run(
+        [sys.executable, "-m", "kairos_lsp.cli", "scan", "--history", "10", "-q"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert scan.returncode == 0, scan.stderr
-    check = subprocess.run([sys.executable, "-m", "kairos_lsp.cli", "check", "shop.py"], cwd=repo,
-                           capture_output=True, text=True, env=env)
+    check = subprocess.run(
+        [sys.executable, "-m", "kairos_lsp.cli", "check", "shop.py"], cwd=repo, capture_output=True, text=True, env=env
+    )
     assert check.returncode == 1 and "stale-call: `price` gained `region` on 2026-11-24 14:30 UTC" in check.stdout
-    again = subprocess.run([sys.executable, "-m", "kairos_lsp.cli", "scan", "--history", "10"], cwd=repo,
-                           capture_output=True, text=True, env=env)
+    again = subprocess.run(
+        [sys.executable, "-m", "kairos_lsp.cli", "scan", "--history", "10"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert again.returncode == 2 and again.stderr.strip().startswith("kairos: --history: the memory already holds")

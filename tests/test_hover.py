@@ -6,16 +6,22 @@ import doctest
 
 import pytest
 from lsprotocol import types
+from workspaces import workspace
 
 from kairos_lsp.documents import Document
 from kairos_lsp.dream import dream
 from kairos_lsp.features import hover as hover_feature
 from kairos_lsp.features.hover import first_paragraph, render
 from kairos_lsp.knowledge import Callers, Card
-from workspaces import workspace
 
-ROW = {"qualname": "Cart.total", "name": "total", "path": "shop/cart.py", "kind": "method",
-       "start_line": 9, "name_line": 11}
+ROW = {
+    "qualname": "Cart.total",
+    "name": "total",
+    "path": "shop/cart.py",
+    "kind": "method",
+    "start_line": 9,
+    "name_line": 11,
+}
 
 
 def fact(predicate, value="true", status="firm", evidence=2):
@@ -26,29 +32,35 @@ def caller(qualname, path="shop/cart.py"):
     return {"qualname": qualname, "path": path}
 
 
-@pytest.mark.parametrize("card, row, language, first_line", [
-    (Card("k", kind="function", signature="add(a, b=1)"), {"qualname": "add"}, "python", "def add(a, b=1)"),
-    (Card("k", kind="method", signature="total(self)"), ROW, "python", "def total(self)"),
-    (Card("k", kind="class", signature="Cart"), ROW, "python", "class Cart"),
-    (Card("k", kind="function", signature="f(a: number)"), {}, "typescript", "function f(a: number)"),
-    (Card("k", kind="interface", signature="Shape"), {}, "tsx", "interface Shape"),
-    (Card("k", kind="function", signature="Run() error"), {}, "go", "func Run() error"),
-    (Card("k", kind="interface", signature="Draw"), {}, "rust", "trait Draw"),
-    (Card("k", kind="variable", signature="LIMIT = 3"), {}, "python", "LIMIT = 3"),     # no keyword
-    (Card("k"), {"qualname": "Cart.total", "kind": "method"}, "python", "def Cart.total"),  # no signature
-    (Card("k"), {"name": "x"}, None, "x"),
-    (Card("k"), {}, "python", "?"),
-])
+@pytest.mark.parametrize(
+    "card, row, language, first_line",
+    [
+        (Card("k", kind="function", signature="add(a, b=1)"), {"qualname": "add"}, "python", "def add(a, b=1)"),
+        (Card("k", kind="method", signature="total(self)"), ROW, "python", "def total(self)"),
+        (Card("k", kind="class", signature="Cart"), ROW, "python", "class Cart"),
+        (Card("k", kind="function", signature="f(a: number)"), {}, "typescript", "function f(a: number)"),
+        (Card("k", kind="interface", signature="Shape"), {}, "tsx", "interface Shape"),
+        (Card("k", kind="function", signature="Run() error"), {}, "go", "func Run() error"),
+        (Card("k", kind="interface", signature="Draw"), {}, "rust", "trait Draw"),
+        (Card("k", kind="variable", signature="LIMIT = 3"), {}, "python", "LIMIT = 3"),  # no keyword
+        (Card("k"), {"qualname": "Cart.total", "kind": "method"}, "python", "def Cart.total"),  # no signature
+        (Card("k"), {"name": "x"}, None, "x"),
+        (Card("k"), {}, "python", "?"),
+    ],
+)
 def test_the_signature_comes_first_with_its_language_keyword(card, row, language, first_line):
     text = render(card, row, language)
     assert text.startswith(f"```{language or ''}\n{first_line}\n```")
 
 
-@pytest.mark.parametrize("card, expected, absent", [
-    (Card("k", docstring="Add two numbers.\n\nLong story.", summary="Adds."), "Add two numbers.", "Long story"),
-    (Card("k", summary="Adds numbers."), "Adds numbers.", None),          # the dream's summary, else
-    (Card("k", docstring="   \n\n", summary="Adds."), "Adds.", None),     # a blank docstring says nothing
-])
+@pytest.mark.parametrize(
+    "card, expected, absent",
+    [
+        (Card("k", docstring="Add two numbers.\n\nLong story.", summary="Adds."), "Add two numbers.", "Long story"),
+        (Card("k", summary="Adds numbers."), "Adds numbers.", None),  # the dream's summary, else
+        (Card("k", docstring="   \n\n", summary="Adds."), "Adds.", None),  # a blank docstring says nothing
+    ],
+)
 def test_what_it_does(card, expected, absent):
     text = render(card, ROW, "python")
     assert expected in text
@@ -56,17 +68,24 @@ def test_what_it_does(card, expected, absent):
         assert absent not in text
 
 
-@pytest.mark.parametrize("insights, expected", [
-    ([fact("pure")], "**pure**"),
-    ([fact("may_handle", "network")], "**handles** network"),
-    ([fact("role", "entry point", status="tentative", evidence=1)],
-     "**role** entry point *(tentative, 1 evidence)*"),
-    ([fact("renamed_from", "python:shop/cart.py:Cart.sum")], "**renamed from** Cart.sum"),
-    ([fact("tested_by", "python:tests/test_cart.py:test_total")], "**tested by** `test_total`"),
-    ([fact("tested_by", f"python:tests/t.py:test_{i}") for i in range(5)],
-     "**tested by** `test_0`, `test_1` and 3 more"),
-    ([fact("role", "x", status="tentative"), fact("pure")], "**pure** · **role** x *(tentative, 2 evidence)*"),
-])
+@pytest.mark.parametrize(
+    "insights, expected",
+    [
+        ([fact("pure")], "**pure**"),
+        ([fact("may_handle", "network")], "**handles** network"),
+        (
+            [fact("role", "entry point", status="tentative", evidence=1)],
+            "**role** entry point *(tentative, 1 evidence)*",
+        ),
+        ([fact("renamed_from", "python:shop/cart.py:Cart.sum")], "**renamed from** Cart.sum"),
+        ([fact("tested_by", "python:tests/test_cart.py:test_total")], "**tested by** `test_total`"),
+        (
+            [fact("tested_by", f"python:tests/t.py:test_{i}") for i in range(5)],
+            "**tested by** `test_0`, `test_1` and 3 more",
+        ),
+        ([fact("role", "x", status="tentative"), fact("pure")], "**pure** · **role** x *(tentative, 2 evidence)*"),
+    ],
+)
 def test_facts_firm_plainly_tentative_marked(insights, expected):
     assert expected in render(Card("k", signature="total(self)", insights=insights), ROW, "python")
 
@@ -78,13 +97,19 @@ def test_raises_and_withheld_facts():
     assert "*changed since the last dream: facts withheld*" in text
 
 
-@pytest.mark.parametrize("callers, expected", [
-    (Callers(), None),
-    (Callers(1, [caller("Shop.checkout")]), "**called by** 1: `Shop.checkout`"),
-    (Callers(2, [caller("main", "app.py"), caller("", "run.py")]), "**called by** 2: `main` (app.py), `run.py` (run.py)"),
-    (Callers(7, [caller("a"), caller("b"), caller("c")]), "**called by** 7: `a`, `b`, `c`, …"),
-    (Callers(400, [caller("a")], more=True), "**called by** 400+: `a`, …"),
-])
+@pytest.mark.parametrize(
+    "callers, expected",
+    [
+        (Callers(), None),
+        (Callers(1, [caller("Shop.checkout")]), "**called by** 1: `Shop.checkout`"),
+        (
+            Callers(2, [caller("main", "app.py"), caller("", "run.py")]),
+            "**called by** 2: `main` (app.py), `run.py` (run.py)",
+        ),
+        (Callers(7, [caller("a"), caller("b"), caller("c")]), "**called by** 7: `a`, `b`, `c`, …"),
+        (Callers(400, [caller("a")], more=True), "**called by** 400+: `a`, …"),
+    ],
+)
 def test_callers(callers, expected):
     text = render(Card("k", path="shop/cart.py", callers=callers), ROW, "python")
     if expected is None:
@@ -93,13 +118,19 @@ def test_callers(callers, expected):
         assert expected in text
 
 
-@pytest.mark.parametrize("changed, test, expected", [
-    ({"at": "2026-11-23T20:14:03.120Z", "changed": True}, None, "changed 2026-11-23 20:14"),
-    ({"at": "2026-11-23T20:14:03.120Z", "changed": False}, None, "first seen 2026-11-23 20:14"),
-    (None, {"failed": True, "at": "2026-11-24T08:00:00Z", "detail": "assert 1 == 2"},
-     "**last test failed** 2026-11-24 08:00: assert 1 == 2"),
-    (None, {"failed": False, "at": "2026-11-24T08:00:00Z", "detail": ""}, None),
-])
+@pytest.mark.parametrize(
+    "changed, test, expected",
+    [
+        ({"at": "2026-11-23T20:14:03.120Z", "changed": True}, None, "changed 2026-11-23 20:14"),
+        ({"at": "2026-11-23T20:14:03.120Z", "changed": False}, None, "first seen 2026-11-23 20:14"),
+        (
+            None,
+            {"failed": True, "at": "2026-11-24T08:00:00Z", "detail": "assert 1 == 2"},
+            "**last test failed** 2026-11-24 08:00: assert 1 == 2",
+        ),
+        (None, {"failed": False, "at": "2026-11-24T08:00:00Z", "detail": ""}, None),
+    ],
+)
 def test_history(changed, test, expected):
     text = render(Card("k", changed=changed, test=test), ROW, "python")
     if expected is None:
@@ -108,11 +139,14 @@ def test_history(changed, test, expected):
         assert expected in text
 
 
-@pytest.mark.parametrize("row, expected", [
-    (ROW, "*method* in `Cart` · `shop/cart.py` line 12"),                  # the name's line, 1-based
-    ({"qualname": "f", "path": "a.py", "start_line": 0}, "*function* · `a.py` line 1"),
-    ({"qualname": "f"}, "*function*"),
-])
+@pytest.mark.parametrize(
+    "row, expected",
+    [
+        (ROW, "*method* in `Cart` · `shop/cart.py` line 12"),  # the name's line, 1-based
+        ({"qualname": "f", "path": "a.py", "start_line": 0}, "*function* · `a.py` line 1"),
+        ({"qualname": "f"}, "*function*"),
+    ],
+)
 def test_where(row, expected):
     assert render(Card("k", kind="function" if row is not ROW else "method"), row, "python").endswith(expected)
 
@@ -147,16 +181,19 @@ def knowledge(tmp_path):
     knowledge.store.close()
 
 
-@pytest.mark.parametrize("path, line, character, encoding, expected", [
-    ("lib.py", 0, 5, "utf-16", "def price(amount, rate=0.2)"),    # on the definition
-    ("app.py", 3, 5, "utf-16", "def total(items)"),
-    ("app.py", 4, 23, "utf-16", "def price(amount, rate=0.2)"),   # a reference, after an emoji
-    ("app.py", 4, 28, "utf-8", "def price(amount, rate=0.2)"),
-    ("app.py", 4, 28, "utf-16", None),                             # the same column in UTF-16: `i`
-    ("app.py", 0, 17, "utf-8", "def price(amount, rate=0.2)"),    # the name in the import
-    ("app.py", 1, 0, "utf-16", None),                              # an empty line
-    ("app.py", 40, 0, "utf-16", None),                             # past the end
-])
+@pytest.mark.parametrize(
+    "path, line, character, encoding, expected",
+    [
+        ("lib.py", 0, 5, "utf-16", "def price(amount, rate=0.2)"),  # on the definition
+        ("app.py", 3, 5, "utf-16", "def total(items)"),
+        ("app.py", 4, 23, "utf-16", "def price(amount, rate=0.2)"),  # a reference, after an emoji
+        ("app.py", 4, 28, "utf-8", "def price(amount, rate=0.2)"),
+        ("app.py", 4, 28, "utf-16", None),  # the same column in UTF-16: `i`
+        ("app.py", 0, 17, "utf-8", "def price(amount, rate=0.2)"),  # the name in the import
+        ("app.py", 1, 0, "utf-16", None),  # an empty line
+        ("app.py", 40, 0, "utf-16", None),  # past the end
+    ],
+)
 def test_hover_on_a_document(knowledge, path, line, character, encoding, expected):
     doc = Document(f"file:///ws/{path}", path, "python", {"lib.py": LIB, "app.py": APP}[path])
     result = hover_feature.hover(knowledge, doc, line, character, encoding)
@@ -173,8 +210,9 @@ def test_hover_card_and_word_range(knowledge, encoding, character, start):
     result = hover_feature.hover(knowledge, doc, 4, character, encoding)
     assert "Price with tax." in result.contents.value and "Rounded to cents" not in result.contents.value
     assert "**called by** 1: `total` (app.py)" in result.contents.value
-    assert result.range == types.Range(start=types.Position(line=4, character=start),
-                                       end=types.Position(line=4, character=start + 5))
+    assert result.range == types.Range(
+        start=types.Position(line=4, character=start), end=types.Position(line=4, character=start + 5)
+    )
 
 
 def test_the_card_is_typed(knowledge):

@@ -41,7 +41,7 @@ def cancel(order_id):
     raise NotImplementedError(order_id)
 '''
 
-SERVICE_TS = '''import { db } from "./db";
+SERVICE_TS = """import { db } from "./db";
 
 /** Keeps orders. */
 export class Orders {
@@ -57,13 +57,30 @@ export class Orders {
 export function total(orders: Order[]): number {
   return orders.reduce((s, o) => s + o.amount, 0);
 }
-'''
+"""
 
 
 def facts(extraction):
-    return [(s.qualname, s.kind, s.start, s.end, s.name_start, s.name_end, s.body_hash, s.signature,
-             s.parameters, s.docstring, s.decorators, s.calls, s.imports, s.raises, s.span)
-            for s in extraction.symbols]
+    return [
+        (
+            s.qualname,
+            s.kind,
+            s.start,
+            s.end,
+            s.name_start,
+            s.name_end,
+            s.body_hash,
+            s.signature,
+            s.parameters,
+            s.docstring,
+            s.decorators,
+            s.calls,
+            s.imports,
+            s.raises,
+            s.span,
+        )
+        for s in extraction.symbols
+    ]
 
 
 def replay(text: str, language: str, edits: list[str]) -> None:
@@ -85,7 +102,7 @@ def test_python_edits_inside_and_between_symbols():
         SERVICE_PY.replace("def total(orders):", "def grand_total(orders):"),  # rename a top-level function
         SERVICE_PY.replace("\n\ndef cancel", "\n\ndef refund(order_id):\n    return order_id\n\n\ndef cancel"),
         SERVICE_PY.replace('        """Store one order."""\n', ""),  # docstring removed
-        SERVICE_PY.replace("send_mail(order[\"email\"])", "send_mail(order[\"email\"])\n        log(order)"),
+        SERVICE_PY.replace('send_mail(order["email"])', 'send_mail(order["email"])\n        log(order)'),
         SERVICE_PY,  # revert
     ]
     replay(SERVICE_PY, "python", steps)
@@ -103,8 +120,14 @@ def test_typescript_edits():
 
 def test_multibyte_text_before_the_edit():
     text = SERVICE_PY.replace('"""Keeps orders."""', '"""Keeps orders — 注文 😀."""')
-    replay(text, "python", [text.replace("return sum(", "return 2 * sum("),
-                            text.replace("def cancel(order_id):", "def cancel(order_id, why='é'):")])
+    replay(
+        text,
+        "python",
+        [
+            text.replace("return sum(", "return 2 * sum("),
+            text.replace("def cancel(order_id):", "def cancel(order_id, why='é'):"),
+        ],
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -11,21 +11,39 @@ import time
 from concurrent.futures import Future
 
 import pytest
+from conftest import (
+    CART_TS,
+    GREET_PY,
+    INDEX_PY,
+    REPO,
+    TEXT_PY,
+    change,
+    current,
+    hover,
+    initialize,
+    make_workspace,
+    open_doc,
+    position_of,
+    progress_kinds,
+    scan_done,
+    server_env,
+    wait_for,
+)
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
 from kairos_lsp.store import Store
 
-from conftest import (CART_TS, GREET_PY, INDEX_PY, REPO, TEXT_PY, change, current, hover, initialize,
-                      make_workspace, open_doc, position_of, progress_kinds, scan_done, server_env, wait_for)
-
 
 async def test_initial_scan_reports_progress_and_fills_the_store(client: LanguageClient, tmp_path):
-    root = make_workspace(tmp_path / "ws", {
-        "assets/blob.py": b"\x00\x01\x02binary\x00" * 50,          # binary, in a source extension
-        "legacy.py": "# caf\xe9\ndef old():\n    pass\n".encode("latin-1"),  # not UTF-8
-    })
+    root = make_workspace(
+        tmp_path / "ws",
+        {
+            "assets/blob.py": b"\x00\x01\x02binary\x00" * 50,  # binary, in a source extension
+            "legacy.py": "# caf\xe9\ndef old():\n    pass\n".encode("latin-1"),  # not UTF-8
+        },
+    )
     store_file = tmp_path / "memory" / "kairos.db"
     result = await initialize(client, root, store=store_file)
     assert result.capabilities.hover_provider
@@ -38,7 +56,8 @@ async def test_initial_scan_reports_progress_and_fills_the_store(client: Languag
     assert reports[-1].percentage == 100
     assert store_file.is_file()
     assert current(store_file, "python:src/text.py:split_words", "signature") == [
-        ("split_words(text, lower=True)", "parse")]
+        ("split_words(text, lower=True)", "parse")
+    ]
     store = Store(store_file)
     try:
         paths = {row["path"] for row in store.all_symbols()}
@@ -46,8 +65,9 @@ async def test_initial_scan_reports_progress_and_fills_the_store(client: Languag
         store.close()
     assert {"src/text.py", "src/index.py", "web/money.ts", "web/cart.ts", "greet.py"} <= paths
     assert not {"assets/blob.py", "legacy.py"} & paths
-    await wait_for(lambda: any("skipped 2 files" in m.message for m in client.log_messages),
-                   what="a log line about skipped files")
+    await wait_for(
+        lambda: any("skipped 2 files" in m.message for m in client.log_messages), what="a log line about skipped files"
+    )
     # Nothing crashed: the server still answers, even on the undecodable file's neighbour.
     uri = open_doc(client, root, "src/text.py", "python")
     assert "split_words" in await hover(client, uri, 5, 6)
@@ -63,10 +83,10 @@ async def test_hover_on_definitions_and_cross_file_references(client: LanguageCl
     text = await hover(client, index, at.line, at.character)
     assert "```python\ndef split_words(text, lower=True)\n```" in text
     assert "Split text into words." in text
-    assert "Punctuation is dropped" not in text          # only the first paragraph
+    assert "Punctuation is dropped" not in text  # only the first paragraph
     assert "*function*" in text and "`src/text.py` line 6" in text
 
-    at = position_of(INDEX_PY, "def add", 5)                # a method's own name
+    at = position_of(INDEX_PY, "def add", 5)  # a method's own name
     text = await hover(client, index, at.line, at.character)
     assert "def add(self, name, text)" in text and "Count the words" in text and "`Index`" in text
 
@@ -80,20 +100,23 @@ async def test_hover_on_definitions_and_cross_file_references(client: LanguageCl
     assert "```typescript\nfunction formatPrice(cents: number" in text
     assert "Format cents as a price." in text and "`web/money.ts` line 2" in text
 
-    assert await hover(client, index, 0, 1) is None            # a docstring's words are not symbols
-    assert await hover(client, index, 400, 0) is None          # past the end of the document
+    assert await hover(client, index, 0, 1) is None  # a docstring's words are not symbols
+    assert await hover(client, index, 400, 0) is None  # past the end of the document
 
 
 async def test_hover_follows_imports_and_shows_callers_and_facts(client: LanguageClient, tmp_path):
     # Two functions named split_words: only imports say which one a reference means.
     other = 'def split_words(text):\n    """Not this one."""\n    return text.split()\n'
-    use = ('from src import text as t\nfrom src.index import Index\n\n\n'
-           'def run(s):\n    return t.split_words(s), Index().add("a", s)\n')
+    use = (
+        "from src import text as t\nfrom src.index import Index\n\n\n"
+        'def run(s):\n    return t.split_words(s), Index().add("a", s)\n'
+    )
     root = make_workspace(tmp_path / "ws", {"other.py": other, "use.py": use})
     await initialize(client, root, {"storePath": str(tmp_path / "memory.db"), "dream": {"idleSeconds": 3600}})
     await scan_done(client)
-    await asyncio.wait_for(client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command="kairos.dreamNow")), 30)
+    await asyncio.wait_for(
+        client.workspace_execute_command_async(types.ExecuteCommandParams(command="kairos.dreamNow")), 30
+    )
 
     uri = open_doc(client, root, "use.py", "python")
     at = position_of(use, "t.split_words(s)", 4)
@@ -101,10 +124,10 @@ async def test_hover_follows_imports_and_shows_callers_and_facts(client: Languag
     assert "split_words(text, lower=True)" in text and "Not this one" not in text
     assert "**called by** 2: " in text and "`Index.add` (src/index.py)" in text and "`run` (use.py)" in text
     assert "first seen" in text
-    assert "*(tentative, " in text                                # insights say how sure they are
+    assert "*(tentative, " in text  # insights say how sure they are
 
     index = open_doc(client, root, "src/index.py", "python")
-    at = position_of(INDEX_PY, "import split_words", 8)         # the name in an import statement
+    at = position_of(INDEX_PY, "import split_words", 8)  # the name in an import statement
     assert "split_words(text, lower=True)" in await hover(client, index, at.line, at.character)
 
     cart = open_doc(client, root, "web/cart.ts", "typescript")
@@ -122,22 +145,25 @@ async def test_incremental_edits_with_emoji_and_cjk_update_hover_and_store(clien
     text = GREET_PY
 
     # Three edits in a burst, each after emoji/CJK on its line, positions in UTF-16.
-    edits = [('loud=False', 'loud=False', 'shout=False, count=1'),   # replace a range
-             ('mark="😀世界"', 'mark="😀世界"', 'mark="😀世界!"'),
-             ('Say hello. 👋', 'Say hello. 👋', 'Greet someone warmly. 👋')]
+    edits = [
+        ("loud=False", "loud=False", "shout=False, count=1"),  # replace a range
+        ('mark="😀世界"', 'mark="😀世界"', 'mark="😀世界!"'),
+        ("Say hello. 👋", "Say hello. 👋", "Greet someone warmly. 👋"),
+    ]
     for version, (anchor, old, new) in enumerate(edits, start=2):
         start = position_of(text, anchor)
         end = position_of(text, anchor, len(old))
         change(client, uri, version, start, end, new)
         text = text.replace(old, new, 1)
     # An insertion of a whole line above everything: every row below moves.
-    change(client, uri, 5, types.Position(line=0, character=0), types.Position(line=0, character=0),
-           "# 🧪 テスト\n")
+    change(client, uri, 5, types.Position(line=0, character=0), types.Position(line=0, character=0), "# 🧪 テスト\n")
     text = "# 🧪 テスト\n" + text
 
     signature = 'greet(name, mark="😀世界!", shout=False, count=1)'
-    await wait_for(lambda: current(store_file, "python:greet.py:greet", "signature") == [(signature, "edit")],
-                   what="the edited signature in the store")
+    await wait_for(
+        lambda: current(store_file, "python:greet.py:greet", "signature") == [(signature, "edit")],
+        what="the edited signature in the store",
+    )
     assert current(store_file, "python:greet.py:greet", "docstring") == [("Greet someone warmly. 👋", "edit")]
 
     # Hover on the reference that follows emoji on its line, and on the definition's name.
@@ -166,10 +192,11 @@ async def test_save_records_a_parse_and_close_forgets_unsaved_edits(client: Lang
     change(client, uri, 2, at, position_of(TEXT_PY, "lower=True", 10), "lower=False")
     saved = TEXT_PY.replace("lower=True", "lower=False")
     (root / "src/text.py").write_text(saved, encoding="utf-8")
-    client.text_document_did_save(types.DidSaveTextDocumentParams(
-        text_document=types.TextDocumentIdentifier(uri=uri)))
-    await wait_for(lambda: current(store_file, key, "signature") == [
-        ("split_words(text, lower=False)", "parse")], what="the saved signature")
+    client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    await wait_for(
+        lambda: current(store_file, key, "signature") == [("split_words(text, lower=False)", "parse")],
+        what="the saved signature",
+    )
     store = Store(store_file)
     try:
         assert store.file("src/text.py")["mtime_ns"] == (root / "src/text.py").stat().st_mtime_ns
@@ -179,17 +206,24 @@ async def test_save_records_a_parse_and_close_forgets_unsaved_edits(client: Lang
     # Unsaved edits are observed as "edit", and closing without saving goes back to the disk.
     at = position_of(saved, "lower=False")
     change(client, uri, 3, at, position_of(saved, "lower=False", 11), "lower=None")
-    await wait_for(lambda: current(store_file, key, "signature") == [
-        ("split_words(text, lower=None)", "edit")], what="the unsaved signature")
-    client.text_document_did_close(types.DidCloseTextDocumentParams(
-        text_document=types.TextDocumentIdentifier(uri=uri)))
-    await wait_for(lambda: current(store_file, key, "signature") == [
-        ("split_words(text, lower=False)", "parse")], what="the disk's signature again")
+    await wait_for(
+        lambda: current(store_file, key, "signature") == [("split_words(text, lower=None)", "edit")],
+        what="the unsaved signature",
+    )
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    await wait_for(
+        lambda: current(store_file, key, "signature") == [("split_words(text, lower=False)", "parse")],
+        what="the disk's signature again",
+    )
 
 
 async def test_hover_answers_while_the_scan_runs(client: LanguageClient, tmp_path):
-    body = "".join(f'\n\ndef func_{j}(a, b=1, *rest):\n    """Doc {j}."""\n'
-                   f"    return helper(a) + other_{j}(b)\n" for j in range(20))
+    body = "".join(
+        f'\n\ndef func_{j}(a, b=1, *rest):\n    """Doc {j}."""\n    return helper(a) + other_{j}(b)\n'
+        for j in range(20)
+    )
     extra = {f"gen/mod_{i}.py": f'"""Module {i}."""\n{body}' for i in range(1500)}
     root = make_workspace(tmp_path / "ws", extra)
     await initialize(client, root, store=tmp_path / "memory.db")
@@ -203,9 +237,16 @@ async def test_hover_answers_while_the_scan_runs(client: LanguageClient, tmp_pat
     assert "def greet(name" in text
     assert "end" not in progress_kinds(client), "the scan ended before the hover: make it longer"
     assert elapsed < 3.0
-    actions = await asyncio.wait_for(client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=types.Range(start=at, end=at), context=types.CodeActionContext(diagnostics=[]))), 5)
+    actions = await asyncio.wait_for(
+        client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                range=types.Range(start=at, end=at),
+                context=types.CodeActionContext(diagnostics=[]),
+            )
+        ),
+        5,
+    )
     assert not actions
     # Shutting down mid-scan stops the scan promptly (the fixture sends shutdown and exit).
     started = time.monotonic()
@@ -216,8 +257,11 @@ async def test_hover_answers_while_the_scan_runs(client: LanguageClient, tmp_pat
 
 async def test_bad_initialization_options_warn_but_the_server_works(client: LanguageClient, tmp_path):
     root = make_workspace(tmp_path / "ws")
-    await initialize(client, root, options={"dream": {"idleSeconds": "soon"}, "exclude": "build/",
-                                            "storePath": str(tmp_path / "memory.db")})
+    await initialize(
+        client,
+        root,
+        options={"dream": {"idleSeconds": "soon"}, "exclude": "build/", "storePath": str(tmp_path / "memory.db")},
+    )
     await wait_for(lambda: client.messages, what="a warning")
     warning = client.messages[0]
     assert warning.type == types.MessageType.Warning
@@ -252,18 +296,18 @@ async def test_malformed_requests_get_an_error_and_do_not_kill_the_server(client
     # Raw JSON (the client would refuse to build it): hover params without a position.
     answer: Future = Future()
     client.protocol._request_futures["bad-1"] = answer
-    client.protocol._send_data({"jsonrpc": "2.0", "id": "bad-1", "method": types.TEXT_DOCUMENT_HOVER,
-                                "params": {"textDocument": {"uri": uri}}})
+    client.protocol._send_data(
+        {"jsonrpc": "2.0", "id": "bad-1", "method": types.TEXT_DOCUMENT_HOVER, "params": {"textDocument": {"uri": uri}}}
+    )
     with pytest.raises(JsonRpcException):
         await asyncio.wait_for(asyncio.wrap_future(answer), 10)
     # A hover on a document the server never saw, and a position far off a line's end.
     assert await hover(client, (root / "nope.py").as_uri(), 0, 0) is None
-    assert await hover(client, uri, 1, 10_000) is None            # clamped to an empty line
+    assert await hover(client, uri, 1, 10_000) is None  # clamped to an empty line
     assert "split_words" in await hover(client, uri, 2, 10_000)  # clamped to the end: the last word
     at = position_of(INDEX_PY, "split_words(text)", 1)
     assert "split_words" in await hover(client, uri, at.line, at.character)
-    await wait_for(lambda: any(m.type == types.MessageType.Error for m in client.log_messages),
-                   what="a logged error")
+    await wait_for(lambda: any(m.type == types.MessageType.Error for m in client.log_messages), what="a logged error")
     assert all("\n" not in m.message for m in client.log_messages)
 
 
@@ -277,8 +321,14 @@ async def test_without_a_workspace_hover_still_works(client: LanguageClient, tmp
 
 
 def test_tcp_refuses_a_non_loopback_address():
-    result = subprocess.run([sys.executable, "-m", "kairos_lsp", "--tcp", "0.0.0.0:0"],
-                            capture_output=True, text=True, timeout=30, env=server_env(), cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-m", "kairos_lsp", "--tcp", "0.0.0.0:0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=server_env(),
+        cwd=REPO,
+    )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "--allow-remote" in result.stderr
     assert "loopback" in result.stderr
@@ -289,14 +339,24 @@ async def test_tcp_on_loopback_serves_the_protocol(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "kairos_lsp", "--tcp", f"127.0.0.1:{port}", env=server_env(), cwd=REPO,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "kairos_lsp",
+        "--tcp",
+        f"127.0.0.1:{port}",
+        env=server_env(),
+        cwd=REPO,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
     try:
+
         async def connect():
             try:
                 return await asyncio.open_connection("127.0.0.1", port)
             except OSError:
                 return None
+
         reader, writer = await wait_for(connect, 20, "the TCP server to listen")
 
         async def call(message: dict) -> dict | None:
@@ -312,9 +372,19 @@ async def test_tcp_on_loopback_serves_the_protocol(tmp_path):
                 if reply.get("id") == message["id"]:
                     return reply
 
-        reply = await call({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "processId": None, "rootUri": None, "capabilities": {},
-            "initializationOptions": {"storePath": str(tmp_path / "memory.db")}}})
+        reply = await call(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {
+                    "processId": None,
+                    "rootUri": None,
+                    "capabilities": {},
+                    "initializationOptions": {"storePath": str(tmp_path / "memory.db")},
+                },
+            }
+        )
         assert reply["result"]["serverInfo"]["name"] == "kairos-lsp"
         assert reply["result"]["capabilities"]["hoverProvider"]
         await call({"jsonrpc": "2.0", "method": "initialized", "params": {}})
@@ -333,8 +403,12 @@ async def test_session_coalesces_a_burst_of_edits_into_one_write(tmp_path):
 
     root = make_workspace(tmp_path / "ws")
     logged: list[tuple[str, str]] = []
-    session = Session(root.resolve(), Settings(store_path=str(tmp_path / "memory.db")),
-                      lambda level, message: logged.append((level, message)), debounce=0.05)
+    session = Session(
+        root.resolve(),
+        Settings(store_path=str(tmp_path / "memory.db")),
+        lambda level, message: logged.append((level, message)),
+        debounce=0.05,
+    )
     assert session.open_store() is None
     doc = session.documents.open((root / "greet.py").as_uri(), GREET_PY, "python", 1)
     session.opened(doc)
@@ -345,8 +419,10 @@ async def test_session_coalesces_a_burst_of_edits_into_one_write(tmp_path):
         doc.update(text, version=i + 2)
         session.changed(doc)
     await wait_for(lambda: session.recorder.idle, 5, "the debounced write")
-    sources = [row["source"] for row in session.store.db.query(
-        "SELECT source FROM versions WHERE path = 'greet.py' ORDER BY id")]
+    sources = [
+        row["source"]
+        for row in session.store.db.query("SELECT source FROM versions WHERE path = 'greet.py' ORDER BY id")
+    ]
     assert sources == ["parse", "edit"]  # the scan-less open saw the disk, then one edit
     signature = current(tmp_path / "memory.db", "python:greet.py:greet", "signature")
     assert signature == [('greet(name, mark="😀世界", loud=False' + ", x" * 10 + ")", "edit")]
@@ -365,8 +441,15 @@ async def test_recorder_in_process_open_save_and_close(tmp_path):
     Store(store_file).close()
     logged: list[tuple[str, str]] = []
     recorded: list[int] = []
-    recorder = Recorder(root, store_file, 1_000_000, 0.05, lambda *line: logged.append(line),
-                        wanted=lambda doc: True, on_recorded=lambda: recorded.append(1))
+    recorder = Recorder(
+        root,
+        store_file,
+        1_000_000,
+        0.05,
+        lambda *line: logged.append(line),
+        wanted=lambda doc: True,
+        on_recorded=lambda: recorded.append(1),
+    )
     key = "python:src/text.py:split_words"
     doc = Documents(root).open((root / "src/text.py").as_uri(), TEXT_PY, "python", 1)
     recorder.opened(doc)

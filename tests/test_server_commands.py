@@ -6,11 +6,11 @@ import ast
 import asyncio
 
 import pytest
+from conftest import initialize, open_doc, scan_done
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from kairos_lsp.store import Store
-from conftest import initialize, open_doc, scan_done
 
 LIB = '''"""Storage helpers."""
 import json
@@ -30,16 +30,28 @@ def save_settings(path, data):
 
 
 async def command(client: LanguageClient, name: str, *arguments):
-    return await asyncio.wait_for(client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command=name, arguments=list(arguments))), 30)
+    return await asyncio.wait_for(
+        client.workspace_execute_command_async(types.ExecuteCommandParams(command=name, arguments=list(arguments))), 30
+    )
 
 
 async def fact_actions(client: LanguageClient, uri: str, line: int, character: int):
-    actions = await asyncio.wait_for(client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=types.Range(start=types.Position(line=line, character=character),
-                          end=types.Position(line=line, character=character)),
-        context=types.CodeActionContext(diagnostics=[]))), 15) or []
+    actions = (
+        await asyncio.wait_for(
+            client.text_document_code_action_async(
+                types.CodeActionParams(
+                    text_document=types.TextDocumentIdentifier(uri=uri),
+                    range=types.Range(
+                        start=types.Position(line=line, character=character),
+                        end=types.Position(line=line, character=character),
+                    ),
+                    context=types.CodeActionContext(diagnostics=[]),
+                )
+            ),
+            15,
+        )
+        or []
+    )
     return [a for a in actions if a.title.startswith(("Confirm", "Reject"))]
 
 
@@ -64,13 +76,13 @@ def fact(store_file, fact_id: int) -> tuple[str, str | None]:
         store.close()
 
 
-LIB_TS = '''import { readFileSync, writeFileSync } from "fs";
+LIB_TS = """import { readFileSync, writeFileSync } from "fs";
 
 /** Read the settings file and parse it. */
 export function loadSettings(path: string): object {
   return JSON.parse(readFileSync(path, "utf8"));
 }
-'''
+"""
 
 
 async def start(client: LanguageClient, tmp_path, language: str = "python"):
@@ -86,8 +98,7 @@ async def start(client: LanguageClient, tmp_path, language: str = "python"):
 
 
 @pytest.mark.parametrize("language,line,character", [("python", 4, 6), ("typescript", 3, 18)])
-async def test_confirm_and_reject_facts_from_code_actions(client: LanguageClient, tmp_path, language, line,
-                                                          character):
+async def test_confirm_and_reject_facts_from_code_actions(client: LanguageClient, tmp_path, language, line, character):
     root, store_file, uri = await start(client, tmp_path, language)
     actions = await fact_actions(client, uri, line, character)  # on `load_settings` / `loadSettings`
     titles = [a.title for a in actions]
@@ -100,10 +111,19 @@ async def test_confirm_and_reject_facts_from_code_actions(client: LanguageClient
     answer = await command(client, command_.command, *command_.arguments)
     assert answer["verdict"] == "confirmed" and answer["status"] == "firm"
     assert fact(store_file, fact_id) == ("firm", "confirmed")
-    hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        position=types.Position(line=line, character=character))), 15)
-    assert "**handles**" in hover.contents.value and "tentative" not in hover.contents.value.split("handles")[1].split("·")[0]
+    hover = await asyncio.wait_for(
+        client.text_document_hover_async(
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line=line, character=character),
+            )
+        ),
+        15,
+    )
+    assert (
+        "**handles**" in hover.contents.value
+        and "tentative" not in hover.contents.value.split("handles")[1].split("·")[0]
+    )
 
     reject = next(a for a in await fact_actions(client, uri, line, character) if a.title.startswith("Reject"))
     command_ = command_of(reject)

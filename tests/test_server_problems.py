@@ -12,12 +12,12 @@ import asyncio
 from dataclasses import dataclass
 
 import pytest
+from conftest import initialize, open_doc, scan_done, wait_for
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from kairos_lsp.extract import parse
 from kairos_lsp.store import Store
-from conftest import initialize, open_doc, scan_done, wait_for
 
 
 @dataclass
@@ -34,7 +34,9 @@ class Story:
 
 
 PY = Story(
-    language="python", lib="lib/prices.py", app="app.py",
+    language="python",
+    lib="lib/prices.py",
+    app="app.py",
     lib_before='''"""Prices."""
 
 
@@ -71,25 +73,29 @@ def price(item, qty, currency):
 def new_name(x):
     return x * 2 + 1
 ''',
-    app_text='''from lib.prices import price, old_name, legacy_discount
+    app_text="""from lib.prices import price, old_name, legacy_discount
 
 
 def checkout(item):
     total = price(item, 2)
     return old_name(total) + legacy_discount(total)
-''',
-    app_without_missing='''from lib.prices import price, old_name
+""",
+    app_without_missing="""from lib.prices import price, old_name
 
 
 def checkout(item):
     total = price(item, 2)
     return old_name(total)
-''',
-    new_name="new_name", price_key="python:lib/prices.py:price")
+""",
+    new_name="new_name",
+    price_key="python:lib/prices.py:price",
+)
 
 TS = Story(
-    language="typescript", lib="web/prices.ts", app="web/app.ts",
-    lib_before='''/**
+    language="typescript",
+    lib="web/prices.ts",
+    app="web/app.ts",
+    lib_before="""/**
  * Price of an order line.
  * @param item what is sold
  * @param qty how many
@@ -105,8 +111,8 @@ export function oldName(x: number): number {
 export function legacyDiscount(x: number): number {
   return x * 0.9;
 }
-''',
-    lib_after='''/**
+""",
+    lib_after="""/**
  * Price of an order line.
  * @param item what is sold
  * @param qty how many
@@ -118,22 +124,24 @@ export function price(item: { cost: number }, qty: number, currency: { rate: num
 export function newName(x: number): number {
   return x * 2 + 1;
 }
-''',
-    app_text='''import { price, oldName, legacyDiscount } from "./prices";
+""",
+    app_text="""import { price, oldName, legacyDiscount } from "./prices";
 
 export function checkout(item: { cost: number }): number {
   const total = price(item, 2);
   return oldName(total) + legacyDiscount(total);
 }
-''',
-    app_without_missing='''import { price, oldName } from "./prices";
+""",
+    app_without_missing="""import { price, oldName } from "./prices";
 
 export function checkout(item: { cost: number }): number {
   const total = price(item, 2);
   return oldName(total);
 }
-''',
-    new_name="newName", price_key="typescript:web/prices.ts:price")
+""",
+    new_name="newName",
+    price_key="typescript:web/prices.ts:price",
+)
 
 
 # -- helpers ------------------------------------------------------------------------
@@ -148,14 +156,25 @@ def codes(client: LanguageClient, uri: str) -> list[str]:
 
 
 async def command(client: LanguageClient, name: str, *arguments):
-    return await asyncio.wait_for(client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command=name, arguments=list(arguments))), 30)
+    return await asyncio.wait_for(
+        client.workspace_execute_command_async(types.ExecuteCommandParams(command=name, arguments=list(arguments))), 30
+    )
 
 
 async def actions_for(client: LanguageClient, uri: str, diagnostic: types.Diagnostic):
-    return await asyncio.wait_for(client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), range=diagnostic.range,
-        context=types.CodeActionContext(diagnostics=[diagnostic]))), 15) or []
+    return (
+        await asyncio.wait_for(
+            client.text_document_code_action_async(
+                types.CodeActionParams(
+                    text_document=types.TextDocumentIdentifier(uri=uri),
+                    range=diagnostic.range,
+                    context=types.CodeActionContext(diagnostics=[diagnostic]),
+                )
+            ),
+            15,
+        )
+        or []
+    )
 
 
 def apply(text: str, edits: list[types.TextEdit]) -> str:
@@ -169,7 +188,7 @@ def apply(text: str, edits: list[types.TextEdit]) -> str:
         return offsets[pos.line] + pos.character
 
     for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
-        text = text[:at(edit.range.start)] + edit.new_text + text[at(edit.range.end):]
+        text = text[: at(edit.range.start)] + edit.new_text + text[at(edit.range.end) :]
     return text
 
 
@@ -185,12 +204,16 @@ class Buffer:
     def save(self, text: str) -> None:
         self.version += 1
         self.text = text
-        self.client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=self.uri, version=self.version),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=self.uri, version=self.version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
         self.path.write_text(text)
-        self.client.text_document_did_save(types.DidSaveTextDocumentParams(
-            text_document=types.TextDocumentIdentifier(uri=self.uri)))
+        self.client.text_document_did_save(
+            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=self.uri))
+        )
 
     async def fix(self, diagnostic: types.Diagnostic, title_part: str) -> str:
         """Apply the code action whose title holds ``title_part``; returns the new text."""
@@ -206,8 +229,7 @@ class Buffer:
 
 async def start(client: LanguageClient, tmp_path, story: Story):
     root = tmp_path / "ws"
-    for rel, text in {story.lib: story.lib_before, story.app: story.app_text,
-                      "lib/__init__.py": ""}.items():
+    for rel, text in {story.lib: story.lib_before, story.app: story.app_text, "lib/__init__.py": ""}.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
     store_file = tmp_path / "memory.db"
@@ -230,7 +252,8 @@ def one(client: LanguageClient, uri: str, code: str, line_text: str, text: str) 
 
 @pytest.mark.parametrize("story", [PY, TS], ids=["python", "typescript"])
 async def test_a_library_change_shows_in_its_callers_and_each_fix_clears_it(
-        client: LanguageClient, tmp_path, story: Story):
+    client: LanguageClient, tmp_path, story: Story
+):
     root, _ = await start(client, tmp_path, story)
     app = Buffer(client, root, story.app, story.language)
     lib = Buffer(client, root, story.lib, story.language)
@@ -239,9 +262,13 @@ async def test_a_library_change_shows_in_its_callers_and_each_fix_clears_it(
 
     lib.save(story.lib_after)
     await command(client, "kairos.dreamNow")
-    await wait_for(lambda: codes(client, app.uri) == ["missing-symbol", "missing-symbol", "renamed-symbol",
-                                                      "renamed-symbol", "stale-call"],
-                   what=f"the caller's diagnostics, got {codes(client, app.uri)}")
+    await wait_for(
+        lambda: (
+            codes(client, app.uri)
+            == ["missing-symbol", "missing-symbol", "renamed-symbol", "renamed-symbol", "stale-call"]
+        ),
+        what=f"the caller's diagnostics, got {codes(client, app.uri)}",
+    )
     await wait_for(lambda: codes(client, lib.uri) == ["docstring-drift"], what="docstring drift")
 
     stale = one(client, app.uri, "stale-call", "price(item, 2)", app.text)
@@ -249,16 +276,23 @@ async def test_a_library_change_shows_in_its_callers_and_each_fix_clears_it(
     old = "old_name" if story.language == "python" else "oldName"
     renamed = one(client, app.uri, "renamed-symbol", f"{old}(total)", app.text)
     assert story.new_name in renamed.message
-    missing = one(client, app.uri, "missing-symbol", "Discount(total)" if story.language != "python"
-                  else "legacy_discount(total)", app.text)
+    missing = one(
+        client,
+        app.uri,
+        "missing-symbol",
+        "Discount(total)" if story.language != "python" else "legacy_discount(total)",
+        app.text,
+    )
     assert "no longer exists" in missing.message
     drift = kairos(client, lib.uri)[0]
     assert "currency" in drift.message
 
     # The user removes the use of the deleted function: missing-symbol clears.
     app.save(story.app_without_missing)
-    await wait_for(lambda: codes(client, app.uri) == ["renamed-symbol", "renamed-symbol", "stale-call"],
-                   what=f"missing-symbol cleared, got {codes(client, app.uri)}")
+    await wait_for(
+        lambda: codes(client, app.uri) == ["renamed-symbol", "renamed-symbol", "stale-call"],
+        what=f"missing-symbol cleared, got {codes(client, app.uri)}",
+    )
 
     # Each fix in turn: the edit parses and its diagnostic goes away.
     fixed = await app.fix(one(client, app.uri, "renamed-symbol", f"{old}(total)", app.text), "new name")
@@ -297,14 +331,20 @@ async def test_a_failed_test_shows_until_it_passes_again(client: LanguageClient,
 
 
 SHRINK = {
-    "python": ("lib/shapes.py", "app.py",
-               "def scale(x, factor):\n    return x * factor\n\n\ndef fmt(value, unit):\n    return f'{value}{unit}'\n",
-               "def scale(x):\n    return x * 2\n\n\ndef fmt(value, units):\n    return f'{value}{units}'\n",
-               "from lib.shapes import scale, fmt\n\nsize = scale(1, 2)\nlabel = fmt(size, unit='m')\n"),
-    "typescript": ("web/shapes.ts", "web/app.ts",
-                   "export function scale(x: number, factor: number): number {\n  return x * factor;\n}\n",
-                   "export function scale(x: number): number {\n  return x * 2;\n}\n",
-                   'import { scale } from "./shapes";\n\nexport const size = scale(1, 2);\n'),
+    "python": (
+        "lib/shapes.py",
+        "app.py",
+        "def scale(x, factor):\n    return x * factor\n\n\ndef fmt(value, unit):\n    return f'{value}{unit}'\n",
+        "def scale(x):\n    return x * 2\n\n\ndef fmt(value, units):\n    return f'{value}{units}'\n",
+        "from lib.shapes import scale, fmt\n\nsize = scale(1, 2)\nlabel = fmt(size, unit='m')\n",
+    ),
+    "typescript": (
+        "web/shapes.ts",
+        "web/app.ts",
+        "export function scale(x: number, factor: number): number {\n  return x * factor;\n}\n",
+        "export function scale(x: number): number {\n  return x * 2;\n}\n",
+        'import { scale } from "./shapes";\n\nexport const size = scale(1, 2);\n',
+    ),
 }
 
 
@@ -335,13 +375,22 @@ async def test_extra_arguments_and_renamed_keywords_are_fixed(client: LanguageCl
 
 
 MOVE = {
-    "python": ("geo/old.py", "geo/shapes.py", "app.py",
-               "def area(r):\n    return 3.14 * r * r\n",
-               "from geo.old import area\n\nprint(area(2))\n", "from geo.shapes import area"),
-    "typescript": ("web/old.ts", "web/geo/shapes.ts", "web/app.ts",
-                   "export function area(r: number): number {\n  return 3.14 * r * r;\n}\n",
-                   'import { area } from "./old";\n\nexport const a = area(2);\n',
-                   'import { area } from "./geo/shapes";'),
+    "python": (
+        "geo/old.py",
+        "geo/shapes.py",
+        "app.py",
+        "def area(r):\n    return 3.14 * r * r\n",
+        "from geo.old import area\n\nprint(area(2))\n",
+        "from geo.shapes import area",
+    ),
+    "typescript": (
+        "web/old.ts",
+        "web/geo/shapes.ts",
+        "web/app.ts",
+        "export function area(r: number): number {\n  return 3.14 * r * r;\n}\n",
+        'import { area } from "./old";\n\nexport const a = area(2);\n',
+        'import { area } from "./geo/shapes";',
+    ),
 }
 
 

@@ -25,23 +25,26 @@ def test_no_options_give_the_defaults():
     assert DEFAULTS.max_file_bytes == DEFAULT_MAX_FILE_BYTES and DEFAULTS.debounce_ms == 200.0
 
 
-@pytest.mark.parametrize("options, field, value", [
-    ({"dream": {"idleSeconds": 5}}, "idle_seconds", 5.0),
-    ({"dream": {"idleSeconds": 0.25}}, "idle_seconds", 0.25),
-    ({"dream": {"idleSeconds": "7"}}, "idle_seconds", 7.0),          # a number in a string, as env gives it
-    ({"llm": {"provider": "anthropic"}}, "llm_provider", "anthropic"),
-    ({"llm": {"provider": "none"}}, "llm_provider", "none"),
-    ({"llm": {"model": "claude-x"}}, "llm_model", "claude-x"),
-    ({"llm": {"model": None}}, "llm_model", None),
-    ({"storePath": "/tmp/m.db"}, "store_path", "/tmp/m.db"),
-    ({"storePath": None}, "store_path", None),
-    ({"exclude": ["build/**", "*.min.js"]}, "exclude", ("build/**", "*.min.js")),
-    ({"exclude": []}, "exclude", ()),
-    ({"maxFileBytes": 2048}, "max_file_bytes", 2048),
-    ({"maxFileBytes": 1e6}, "max_file_bytes", 1_000_000),
-    ({"edit": {"debounceMs": 50}}, "debounce_ms", 50.0),
-    ({"edit": {"debounceMs": 0}}, "debounce_ms", 0.0),
-])
+@pytest.mark.parametrize(
+    "options, field, value",
+    [
+        ({"dream": {"idleSeconds": 5}}, "idle_seconds", 5.0),
+        ({"dream": {"idleSeconds": 0.25}}, "idle_seconds", 0.25),
+        ({"dream": {"idleSeconds": "7"}}, "idle_seconds", 7.0),  # a number in a string, as env gives it
+        ({"llm": {"provider": "anthropic"}}, "llm_provider", "anthropic"),
+        ({"llm": {"provider": "none"}}, "llm_provider", "none"),
+        ({"llm": {"model": "claude-x"}}, "llm_model", "claude-x"),
+        ({"llm": {"model": None}}, "llm_model", None),
+        ({"storePath": "/tmp/m.db"}, "store_path", "/tmp/m.db"),
+        ({"storePath": None}, "store_path", None),
+        ({"exclude": ["build/**", "*.min.js"]}, "exclude", ("build/**", "*.min.js")),
+        ({"exclude": []}, "exclude", ()),
+        ({"maxFileBytes": 2048}, "max_file_bytes", 2048),
+        ({"maxFileBytes": 1e6}, "max_file_bytes", 1_000_000),
+        ({"edit": {"debounceMs": 50}}, "debounce_ms", 50.0),
+        ({"edit": {"debounceMs": 0}}, "debounce_ms", 0.0),
+    ],
+)
 def test_every_option_is_read(options, field, value):
     settings = read(options)
     assert getattr(settings, field) == value
@@ -51,48 +54,78 @@ def test_every_option_is_read(options, field, value):
 
 
 def test_all_options_at_once():
-    settings = read({"dream": {"idleSeconds": 1}, "llm": {"provider": "anthropic", "model": "m"},
-                     "storePath": "s.db", "exclude": ["x/"], "maxFileBytes": 10, "edit": {"debounceMs": 5}})
-    assert settings == Settings(store_path="s.db", exclude=("x/",), idle_seconds=1.0, llm_provider="anthropic",
-                                llm_model="m", max_file_bytes=10, debounce_ms=5.0)
+    settings = read(
+        {
+            "dream": {"idleSeconds": 1},
+            "llm": {"provider": "anthropic", "model": "m"},
+            "storePath": "s.db",
+            "exclude": ["x/"],
+            "maxFileBytes": 10,
+            "edit": {"debounceMs": 5},
+        }
+    )
+    assert settings == Settings(
+        store_path="s.db",
+        exclude=("x/",),
+        idle_seconds=1.0,
+        llm_provider="anthropic",
+        llm_model="m",
+        max_file_bytes=10,
+        debounce_ms=5.0,
+    )
     assert settings.unknown == ()
 
 
-@pytest.mark.parametrize("options, field, message", [
-    ({"dream": {"idleSeconds": "soon"}}, "idle_seconds", "dream.idleSeconds must be a number, not 'soon'"),
-    ({"dream": {"idleSeconds": -1}}, "idle_seconds", "dream.idleSeconds must not be negative"),
-    ({"dream": {"idleSeconds": True}}, "idle_seconds", "dream.idleSeconds must be a number, not True"),
-    ({"dream": {"idleSeconds": None}}, "idle_seconds", "dream.idleSeconds must be a number, not None"),
-    ({"dream": 5}, "idle_seconds", "dream must be an object, not 5"),
-    ({"llm": {"provider": "openai"}}, "llm_provider", "llm.provider must be 'none' or 'anthropic', not 'openai'"),
-    ({"llm": {"model": 4}}, "llm_model", "llm.model must be a string, not 4"),
-    ({"llm": "anthropic"}, "llm_provider", "llm must be an object, not 'anthropic'"),
-    ({"storePath": 3}, "store_path", "storePath must be a string, not 3"),
-    ({"exclude": "build/"}, "exclude", "exclude must be a list of glob strings"),
-    ({"exclude": ["a", 1]}, "exclude", "exclude must be a list of glob strings"),
-    ({"maxFileBytes": "big"}, "max_file_bytes", "maxFileBytes must be a number, not 'big'"),
-    ({"maxFileBytes": -5}, "max_file_bytes", "maxFileBytes must not be negative"),
-    ({"maxFileBytes": "inf"}, "max_file_bytes", "maxFileBytes must be a finite number, not 'inf'"),
-    ({"edit": {"debounceMs": "fast"}}, "debounce_ms", "edit.debounceMs must be a number, not 'fast'"),
-    ({"edit": {"debounceMs": -1}}, "debounce_ms", "edit.debounceMs must not be negative"),
-])
+@pytest.mark.parametrize(
+    "options, field, message",
+    [
+        ({"dream": {"idleSeconds": "soon"}}, "idle_seconds", "dream.idleSeconds must be a number, not 'soon'"),
+        ({"dream": {"idleSeconds": -1}}, "idle_seconds", "dream.idleSeconds must not be negative"),
+        ({"dream": {"idleSeconds": True}}, "idle_seconds", "dream.idleSeconds must be a number, not True"),
+        ({"dream": {"idleSeconds": None}}, "idle_seconds", "dream.idleSeconds must be a number, not None"),
+        ({"dream": 5}, "idle_seconds", "dream must be an object, not 5"),
+        ({"llm": {"provider": "openai"}}, "llm_provider", "llm.provider must be 'none' or 'anthropic', not 'openai'"),
+        ({"llm": {"model": 4}}, "llm_model", "llm.model must be a string, not 4"),
+        ({"llm": "anthropic"}, "llm_provider", "llm must be an object, not 'anthropic'"),
+        ({"storePath": 3}, "store_path", "storePath must be a string, not 3"),
+        ({"exclude": "build/"}, "exclude", "exclude must be a list of glob strings"),
+        ({"exclude": ["a", 1]}, "exclude", "exclude must be a list of glob strings"),
+        ({"maxFileBytes": "big"}, "max_file_bytes", "maxFileBytes must be a number, not 'big'"),
+        ({"maxFileBytes": -5}, "max_file_bytes", "maxFileBytes must not be negative"),
+        ({"maxFileBytes": "inf"}, "max_file_bytes", "maxFileBytes must be a finite number, not 'inf'"),
+        ({"edit": {"debounceMs": "fast"}}, "debounce_ms", "edit.debounceMs must be a number, not 'fast'"),
+        ({"edit": {"debounceMs": -1}}, "debounce_ms", "edit.debounceMs must not be negative"),
+    ],
+)
 def test_a_bad_value_is_one_line_and_its_default_applies(options, field, message):
     good = {"storePath": "kept.db"} if field != "store_path" else {"maxFileBytes": 77}
     settings = read({**options, **good})
     assert settings.unknown == (message,)
     assert getattr(settings, field) == getattr(DEFAULTS, field)
     if field != "store_path":
-        assert settings.store_path == "kept.db"      # the others still apply
+        assert settings.store_path == "kept.db"  # the others still apply
     else:
         assert settings.max_file_bytes == 77
 
 
 def test_several_bad_values_give_one_line_each_and_the_rest_applies():
-    settings = read({"dream": {"idleSeconds": "soon"}, "exclude": "build/", "storePath": 3,
-                     "edit": {"debounceMs": 10}, "llm": {"provider": "anthropic", "model": 1}})
-    assert sorted(settings.unknown) == sorted([
-        "dream.idleSeconds must be a number, not 'soon'", "exclude must be a list of glob strings",
-        "storePath must be a string, not 3", "llm.model must be a string, not 1"])
+    settings = read(
+        {
+            "dream": {"idleSeconds": "soon"},
+            "exclude": "build/",
+            "storePath": 3,
+            "edit": {"debounceMs": 10},
+            "llm": {"provider": "anthropic", "model": 1},
+        }
+    )
+    assert sorted(settings.unknown) == sorted(
+        [
+            "dream.idleSeconds must be a number, not 'soon'",
+            "exclude must be a list of glob strings",
+            "storePath must be a string, not 3",
+            "llm.model must be a string, not 1",
+        ]
+    )
     assert all("\n" not in line for line in settings.unknown)
     assert settings.debounce_ms == 10.0 and settings.llm_provider == "anthropic"
     assert settings.idle_seconds == 30.0 and settings.exclude == () and settings.store_path is None
@@ -111,16 +144,22 @@ def test_options_that_are_not_an_object(options):
     assert settings == DEFAULTS
 
 
-@pytest.mark.parametrize("variable, field, text, value", [
-    ("KAIROS_DREAM_IDLE_SECONDS", "idle_seconds", "2.5", 2.5),
-    ("KAIROS_MAX_FILE_BYTES", "max_file_bytes", "4096", 4096),
-    ("KAIROS_DEBOUNCE_MS", "debounce_ms", "50", 50.0),
-])
+@pytest.mark.parametrize(
+    "variable, field, text, value",
+    [
+        ("KAIROS_DREAM_IDLE_SECONDS", "idle_seconds", "2.5", 2.5),
+        ("KAIROS_MAX_FILE_BYTES", "max_file_bytes", "4096", 4096),
+        ("KAIROS_DEBOUNCE_MS", "debounce_ms", "50", 50.0),
+    ],
+)
 def test_environment_fills_in_what_the_options_leave_out(variable, field, text, value):
     assert getattr(read({}, {variable: text}), field) == value
     assert getattr(read(None, {variable: text}), field) == value
-    option = {"idle_seconds": {"dream": {"idleSeconds": 9}}, "max_file_bytes": {"maxFileBytes": 9},
-              "debounce_ms": {"edit": {"debounceMs": 9}}}[field]
+    option = {
+        "idle_seconds": {"dream": {"idleSeconds": 9}},
+        "max_file_bytes": {"maxFileBytes": 9},
+        "debounce_ms": {"edit": {"debounceMs": 9}},
+    }[field]
     assert getattr(read(option, {variable: text}), field) == 9  # the client's option wins
 
 
@@ -148,7 +187,11 @@ def test_the_wire_shape_is_declared_once():
     assert parsed.edit.debounce_ms == 1.0 and parsed.dream.idle_seconds == 30.0
     assert Settings.from_parsed(parsed).debounce_ms == 1.0
     assert [config.camel(n) for n in ("store_path", "max_file_bytes", "idle_seconds", "exclude")] == [
-        "storePath", "maxFileBytes", "idleSeconds", "exclude"]
+        "storePath",
+        "maxFileBytes",
+        "idleSeconds",
+        "exclude",
+    ]
 
 
 def test_settings_stay_hashable_and_comparable():

@@ -16,10 +16,10 @@ anywhere in the workspace. Failures print the full expected and actual sets
 
 from __future__ import annotations
 
+from histories import History, assert_flags, assert_silent
+
 from kairos_lsp.checks import apply_fix
 from kairos_lsp.extract import parse
-
-from histories import History, assert_flags, assert_silent
 
 STALE, RENAMED, MISSING, DRIFT = "stale-call", "renamed-symbol", "missing-symbol", "docstring-drift"
 
@@ -55,7 +55,7 @@ def price_list(amounts, region="eu"):
     return [price_with_tax(a, region) for a in amounts]
 '''
 
-CART_V1 = '''import inventory.pricing
+CART_V1 = """import inventory.pricing
 
 
 class Cart:
@@ -70,9 +70,9 @@ class Cart:
 
     def total_reduced(self):
         return sum(inventory.pricing.price_with_tax(amount, rate=0.05) * qty for _, amount, qty in self.lines)
-'''
+"""
 
-INVOICE_V1 = '''from inventory.pricing import price_with_tax as taxed
+INVOICE_V1 = """from inventory.pricing import price_with_tax as taxed
 from legacy.pricing import price_with_tax
 
 
@@ -86,37 +86,47 @@ def invoice_total(amounts):
 
 def legacy_total(amounts):
     return price_with_tax(sum(amounts))
-'''
+"""
 
 
 def test_a_signature_that_grows_a_required_parameter_flags_the_calls_not_yet_updated(tmp_path):
     history = History(tmp_path / "repo")
-    history.commit("inventory: prices with tax", {
-        "inventory/__init__.py": '"""Stock and prices."""\n',
-        "inventory/pricing.py": PRICING_V1,
-        "shop/__init__.py": "",
-        "shop/cart.py": CART_V1,
-        "shop/invoice.py": INVOICE_V1,
-        "legacy/__init__.py": "",
-        # Another function of the same name: its callers are not the changed function's callers.
-        "legacy/pricing.py": "def price_with_tax(amount):\n    return amount * 1.196\n",
-    })
+    history.commit(
+        "inventory: prices with tax",
+        {
+            "inventory/__init__.py": '"""Stock and prices."""\n',
+            "inventory/pricing.py": PRICING_V1,
+            "shop/__init__.py": "",
+            "shop/cart.py": CART_V1,
+            "shop/invoice.py": INVOICE_V1,
+            "legacy/__init__.py": "",
+            # Another function of the same name: its callers are not the changed function's callers.
+            "legacy/pricing.py": "def price_with_tax(amount):\n    return amount * 1.196\n",
+        },
+    )
     change = history.commit("pricing: tax depends on the region", {"inventory/pricing.py": PRICING_V2})
-    history.commit("invoice lines pass the region; cart preview", {
-        "shop/invoice.py": INVOICE_V1.replace("{taxed(amount)}", '{taxed(amount, "eu")}'),
-        # A call written after the change that does not fit it.
-        "shop/cart.py": CART_V1 + "\n    def preview(self, amount):\n"
-                                  "        return inventory.pricing.price_with_tax(amount)\n",
-    })
+    history.commit(
+        "invoice lines pass the region; cart preview",
+        {
+            "shop/invoice.py": INVOICE_V1.replace("{taxed(amount)}", '{taxed(amount, "eu")}'),
+            # A call written after the change that does not fit it.
+            "shop/cart.py": CART_V1 + "\n    def preview(self, amount):\n"
+            "        return inventory.pricing.price_with_tax(amount)\n",
+        },
+    )
     first, changed, last = history.replay()
 
     assert_silent(history, first)
-    assert_flags(history, changed, {
-        history.site("shop/cart.py", "price_with_tax(amount) * qty", STALE, at=change),
-        history.site("shop/cart.py", "price_with_tax(amount, rate=0.05)", STALE, at=change),
-        history.site("shop/invoice.py", "{taxed(amount)}", STALE, at=change),
-        history.site("shop/invoice.py", "taxed(sum(amounts), rate=0.1)", STALE, at=change),
-    })
+    assert_flags(
+        history,
+        changed,
+        {
+            history.site("shop/cart.py", "price_with_tax(amount) * qty", STALE, at=change),
+            history.site("shop/cart.py", "price_with_tax(amount, rate=0.05)", STALE, at=change),
+            history.site("shop/invoice.py", "{taxed(amount)}", STALE, at=change),
+            history.site("shop/invoice.py", "taxed(sum(amounts), rate=0.1)", STALE, at=change),
+        },
+    )
     spans = {  # each problem covers the call's argument list, parentheses included
         history.site("shop/cart.py", "price_with_tax(amount) * qty", STALE): "(amount)",
         history.site("shop/cart.py", "price_with_tax(amount, rate=0.05)", STALE): "(amount, rate=0.05)",
@@ -125,24 +135,26 @@ def test_a_signature_that_grows_a_required_parameter_flags_the_calls_not_yet_upd
     }
     assert_flags(history, last, set(spans))
     for seen in last.seen:
-        assert "`region`" in seen.problem.message and "inventory/pricing.py" in seen.problem.message, \
+        assert "`region`" in seen.problem.message and "inventory/pricing.py" in seen.problem.message, (
             f"the message should name the new parameter and the file that changed: {seen}"
-        assert history.span_text(seen.flag.path, seen.problem) == spans[seen.flag], \
+        )
+        assert history.span_text(seen.flag.path, seen.problem) == spans[seen.flag], (
             f"the range should be the call's argument list {spans[seen.flag]!r}: {seen}"
+        )
 
 
 # -- 2. a function renamed -------------------------------------------------------------------
 
-TAX_V1 = '''def compute_vat(amount, rate):
+TAX_V1 = """def compute_vat(amount, rate):
     vat = amount * rate
     return round(vat, 2)
 
 
 def net_of_vat(gross, rate):
     return round(gross / (1 + rate), 2)
-'''
+"""
 
-CHECKOUT = '''from billing.tax import compute_vat, net_of_vat
+CHECKOUT = """from billing.tax import compute_vat, net_of_vat
 
 
 def summary(total):
@@ -151,32 +163,38 @@ def summary(total):
 
 def vat_only(total, rate):
     return compute_vat(total, rate)
-'''
+"""
 
-REFUND_V1 = '''from billing import tax
+REFUND_V1 = """from billing import tax
 
 
 def refund_vat(amount):
     return tax.compute_vat(-amount, 0.2)
-'''
+"""
 
 
 def test_a_renamed_function_flags_its_imports_and_calls_elsewhere(tmp_path):
     history = History(tmp_path / "repo")
-    history.commit("billing: VAT helpers", {
-        "billing/__init__.py": "",
-        "billing/tax.py": TAX_V1,
-        "orders/__init__.py": "",
-        "orders/checkout.py": CHECKOUT,
-        "orders/refund.py": REFUND_V1,
-        # A local function that happens to have the old name: not a reference to it.
-        "orders/export.py": 'def compute_vat(row):\n    return row["vat"]\n\n\n'
-                            'def export(rows):\n    return [compute_vat(r) for r in rows]\n',
-    })
-    history.commit("billing: compute_vat is now vat_for", {   # refund.py follows, checkout.py does not
-        "billing/tax.py": TAX_V1.replace("def compute_vat", "def vat_for"),
-        "orders/refund.py": REFUND_V1.replace("tax.compute_vat", "tax.vat_for"),
-    })
+    history.commit(
+        "billing: VAT helpers",
+        {
+            "billing/__init__.py": "",
+            "billing/tax.py": TAX_V1,
+            "orders/__init__.py": "",
+            "orders/checkout.py": CHECKOUT,
+            "orders/refund.py": REFUND_V1,
+            # A local function that happens to have the old name: not a reference to it.
+            "orders/export.py": 'def compute_vat(row):\n    return row["vat"]\n\n\n'
+            "def export(rows):\n    return [compute_vat(r) for r in rows]\n",
+        },
+    )
+    history.commit(
+        "billing: compute_vat is now vat_for",
+        {  # refund.py follows, checkout.py does not
+            "billing/tax.py": TAX_V1.replace("def compute_vat", "def vat_for"),
+            "orders/refund.py": REFUND_V1.replace("tax.compute_vat", "tax.vat_for"),
+        },
+    )
     first, last = history.replay()
 
     assert_silent(history, first)
@@ -192,7 +210,7 @@ def test_a_renamed_function_flags_its_imports_and_calls_elsewhere(tmp_path):
 
 # -- 3. a function moved to another module ----------------------------------------------------
 
-TEXT_V1 = '''import re
+TEXT_V1 = """import re
 import unicodedata
 
 
@@ -203,22 +221,22 @@ def slugify(title):
 
 def truncate(text, width):
     return text if len(text) <= width else text[: width - 1] + "..."
-'''
+"""
 
-TEXT_V2 = '''def truncate(text, width):
+TEXT_V2 = """def truncate(text, width):
     return text if len(text) <= width else text[: width - 1] + "..."
-'''
+"""
 
-SLUGS = '''import re
+SLUGS = """import re
 import unicodedata
 
 
 def slugify(title):
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-'''
+"""
 
-POSTS = '''from mysite.utils.text import slugify, truncate
+POSTS = """from mysite.utils.text import slugify, truncate
 
 
 class Post:
@@ -229,26 +247,32 @@ class Post:
 
     def teaser(self):
         return truncate(self.body, 140)
-'''
+"""
 
 
 def test_a_moved_function_flags_the_imports_that_name_its_old_module(tmp_path):
     history = History(tmp_path / "repo")
-    history.commit("mysite: posts, feeds and a cli", {
-        "mysite/__init__.py": "",
-        "mysite/utils/__init__.py": "",
-        "mysite/utils/text.py": TEXT_V1,
-        "mysite/blog/__init__.py": "",
-        "mysite/blog/posts.py": POSTS,
-        "mysite/blog/feeds.py": 'from ..utils.text import slugify as slug\n\n\n'
-                                'def feed_id(site, title):\n    return f"{site}/{slug(title)}"\n',
-        "mysite/cli.py": "from mysite.utils import text\n\n\n"
-                         "def main(argv):\n    for title in argv:\n        print(text.slugify(title))\n",
-    })
-    history.commit("utils: slugify moves to utils.slugs", {
-        "mysite/utils/text.py": TEXT_V2,
-        "mysite/utils/slugs.py": SLUGS,
-    })
+    history.commit(
+        "mysite: posts, feeds and a cli",
+        {
+            "mysite/__init__.py": "",
+            "mysite/utils/__init__.py": "",
+            "mysite/utils/text.py": TEXT_V1,
+            "mysite/blog/__init__.py": "",
+            "mysite/blog/posts.py": POSTS,
+            "mysite/blog/feeds.py": "from ..utils.text import slugify as slug\n\n\n"
+            'def feed_id(site, title):\n    return f"{site}/{slug(title)}"\n',
+            "mysite/cli.py": "from mysite.utils import text\n\n\n"
+            "def main(argv):\n    for title in argv:\n        print(text.slugify(title))\n",
+        },
+    )
+    history.commit(
+        "utils: slugify moves to utils.slugs",
+        {
+            "mysite/utils/text.py": TEXT_V2,
+            "mysite/utils/slugs.py": SLUGS,
+        },
+    )
     first, last = history.replay()
 
     assert_silent(history, first)
@@ -261,13 +285,14 @@ def test_a_moved_function_flags_the_imports_that_name_its_old_module(tmp_path):
     }
     assert_flags(history, last, expected)
     for seen in last.seen:
-        assert "moved to" in seen.problem.message and "mysite/utils/slugs.py" in seen.problem.message, \
+        assert "moved to" in seen.problem.message and "mysite/utils/slugs.py" in seen.problem.message, (
             f"the message should say where it moved: {seen}"
+        )
 
 
 # -- 4. a function deleted -----------------------------------------------------------------------
 
-CACHE_V1 = '''import time
+CACHE_V1 = """import time
 
 _entries = {}
 
@@ -285,9 +310,9 @@ def purge_expired():
     now = time.monotonic()
     for key in [k for k, (_, expires) in _entries.items() if expires <= now]:
         del _entries[key]
-'''
+"""
 
-CACHE_V2 = '''import time
+CACHE_V2 = """import time
 
 _entries = {}
 
@@ -302,9 +327,9 @@ def recall(key):
         _entries.pop(key, None)  # expired entries go when they are read
         return None
     return value
-'''
+"""
 
-VIEWS = '''from app.cache import recall, remember, purge_expired
+VIEWS = """from app.cache import recall, remember, purge_expired
 
 
 def profile(user_id, load):
@@ -317,26 +342,33 @@ def profile(user_id, load):
 
 def housekeeping():
     purge_expired()
-'''
+"""
 
 
 def test_a_deleted_function_flags_its_imports_and_calls(tmp_path):
     history = History(tmp_path / "repo")
-    history.commit("app: a small cache", {
-        "app/__init__.py": "",
-        "app/cache.py": CACHE_V1,
-        "app/views.py": VIEWS,
-        "app/jobs.py": 'from app import cache\n\n\ndef nightly():\n    cache.purge_expired()\n    return "done"\n',
-    })
+    history.commit(
+        "app: a small cache",
+        {
+            "app/__init__.py": "",
+            "app/cache.py": CACHE_V1,
+            "app/views.py": VIEWS,
+            "app/jobs.py": 'from app import cache\n\n\ndef nightly():\n    cache.purge_expired()\n    return "done"\n',
+        },
+    )
     history.commit("cache: expired entries go on read; purge_expired is gone", {"app/cache.py": CACHE_V2})
     first, last = history.replay()
 
     assert_silent(history, first)
-    assert_flags(history, last, {
-        history.site("app/views.py", "import recall, remember, purge_expired", MISSING),
-        history.site("app/views.py", "    purge_expired()", MISSING),
-        history.site("app/jobs.py", "cache.purge_expired()", MISSING),
-    })
+    assert_flags(
+        history,
+        last,
+        {
+            history.site("app/views.py", "import recall, remember, purge_expired", MISSING),
+            history.site("app/views.py", "    purge_expired()", MISSING),
+            history.site("app/jobs.py", "cache.purge_expired()", MISSING),
+        },
+    )
 
 
 # -- 5. a parameter dropped that the docstring documents --------------------------------------------
@@ -404,25 +436,29 @@ def midpoint(lat1, lon1, lat2, lon2):
     return (lat1 + lat2) / 2, (lon1 + lon2) / 2
 '''
 
-DISTANCE_V2 = (DISTANCE_V1
-               # haversine drops `radius`; its docstring still documents it
-               .replace("def haversine(lat1, lon1, lat2, lon2, radius=6371.0):",
-                        "def haversine(lat1, lon1, lat2, lon2):")
-               .replace("return 2 * radius * math.asin", "return 2 * EARTH_RADIUS_KM * math.asin")
-               # bearing drops `degrees` (always degrees now); its docstring still documents it
-               .replace("def bearing(lat1, lon1, lat2, lon2, degrees=True):", "def bearing(lat1, lon1, lat2, lon2):")
-               .replace("return math.degrees(theta) if degrees else theta", "return math.degrees(theta)")
-               # destination drops `radius` and its docstring follows in the same commit
-               .replace("def destination(lat, lon, heading, distance, radius=6371.0):",
-                        "def destination(lat, lon, heading, distance):")
-               .replace("        radius: radius of the sphere.\n", "")
-               .replace("distance / radius * math.cos", "distance / EARTH_RADIUS_KM * math.cos")
-               # midpoint: its docstring was incomplete from the start; only its body changes
-               .replace("return (lat1 + lat2) / 2, (lon1 + lon2) / 2",
-                        "lat, lon = (lat1 + lat2) / 2, (lon1 + lon2) / 2\n    return lat, lon")
-               .replace("import math\n", "import math\n\nEARTH_RADIUS_KM = 6371.0\n"))
+DISTANCE_V2 = (
+    DISTANCE_V1
+    # haversine drops `radius`; its docstring still documents it
+    .replace("def haversine(lat1, lon1, lat2, lon2, radius=6371.0):", "def haversine(lat1, lon1, lat2, lon2):")
+    .replace("return 2 * radius * math.asin", "return 2 * EARTH_RADIUS_KM * math.asin")
+    # bearing drops `degrees` (always degrees now); its docstring still documents it
+    .replace("def bearing(lat1, lon1, lat2, lon2, degrees=True):", "def bearing(lat1, lon1, lat2, lon2):")
+    .replace("return math.degrees(theta) if degrees else theta", "return math.degrees(theta)")
+    # destination drops `radius` and its docstring follows in the same commit
+    .replace(
+        "def destination(lat, lon, heading, distance, radius=6371.0):", "def destination(lat, lon, heading, distance):"
+    )
+    .replace("        radius: radius of the sphere.\n", "")
+    .replace("distance / radius * math.cos", "distance / EARTH_RADIUS_KM * math.cos")
+    # midpoint: its docstring was incomplete from the start; only its body changes
+    .replace(
+        "return (lat1 + lat2) / 2, (lon1 + lon2) / 2",
+        "lat, lon = (lat1 + lat2) / 2, (lon1 + lon2) / 2\n    return lat, lon",
+    )
+    .replace("import math\n", "import math\n\nEARTH_RADIUS_KM = 6371.0\n")
+)
 
-ROUTE = '''from geo.distance import bearing, destination, haversine, midpoint
+ROUTE = """from geo.distance import bearing, destination, haversine, midpoint
 
 
 def leg(a, b):
@@ -432,13 +468,12 @@ def leg(a, b):
         "via": midpoint(a[0], a[1], b[0], b[1]),
         "ahead": destination(a[0], a[1], 90.0, 1.0),
     }
-'''
+"""
 
 
 def test_a_dropped_parameter_flags_the_docstring_line_that_still_documents_it(tmp_path):
     history = History(tmp_path / "repo")
-    history.commit("geo: distances", {"geo/__init__.py": "", "geo/distance.py": DISTANCE_V1,
-                                      "geo/route.py": ROUTE})
+    history.commit("geo: distances", {"geo/__init__.py": "", "geo/distance.py": DISTANCE_V1, "geo/route.py": ROUTE})
     history.commit("geo: one earth radius", {"geo/distance.py": DISTANCE_V2})
     first, last = history.replay()
 
@@ -449,79 +484,90 @@ def test_a_dropped_parameter_flags_the_docstring_line_that_still_documents_it(tm
         history.site("geo/distance.py", ":param degrees:", DRIFT),
     }
     assert_flags(history, last, expected)
-    named = {history.site("geo/distance.py", "radius: radius of the sphere, in", DRIFT): "`radius`",
-             history.site("geo/distance.py", ":param degrees:", DRIFT): "`degrees`"}
+    named = {
+        history.site("geo/distance.py", "radius: radius of the sphere, in", DRIFT): "`radius`",
+        history.site("geo/distance.py", ":param degrees:", DRIFT): "`degrees`",
+    }
     for seen in last.seen:
         assert named[seen.flag] in seen.problem.message, f"the message should name {named[seen.flag]}: {seen}"
         (r0, _), (r1, c1) = seen.problem.start, seen.problem.end
-        assert r0 == r1 or (r1 == r0 + 1 and c1 == 0), \
+        assert r0 == r1 or (r1 == r0 + 1 and c1 == 0), (
             f"the range should be the one documented parameter's line, not the docstring: {seen}"
+        )
 
 
 # -- 6. a keyword dropped: the quick fix removes it ----------------------------------------------------
 
-RUNNER_V1 = '''import subprocess
+RUNNER_V1 = """import subprocess
 
 
 def run(cmd, check=False, mix_stderr=True):
     stderr = subprocess.STDOUT if mix_stderr else subprocess.PIPE
     done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=stderr, check=check, text=True)
     return done.stdout
-'''
+"""
 
-RUNNER_V2 = '''import subprocess
+RUNNER_V2 = """import subprocess
 
 
 def run(cmd, check=False):
     done = subprocess.run(cmd, capture_output=True, check=check, text=True)
     return done.stdout
-'''
+"""
 
-SMOKE = '''from clikit import run
+SMOKE = """from clikit import run
 
 
 def smoke():
     run(["make", "lint"])
     return run(["make", "test"], mix_stderr=False)
-'''
+"""
 
-RELEASE = '''from clikit.runner import run
+RELEASE = """from clikit.runner import run
 
 
 def tag(version):
     run(["git", "tag", version], mix_stderr=False, check=True)
     return run(["git", "push", "--tags"], check=True)
-'''
+"""
 
 
 def test_a_dropped_keyword_is_flagged_and_its_fix_removes_it(tmp_path):
     history = History(tmp_path / "repo")
-    history.commit("clikit: run commands", {
-        "clikit/__init__.py": "from .runner import run\n",
-        "clikit/runner.py": RUNNER_V1,
-        "tools/__init__.py": "",
-        "tools/smoke.py": SMOKE,
-        "tools/release.py": RELEASE,
-    })
+    history.commit(
+        "clikit: run commands",
+        {
+            "clikit/__init__.py": "from .runner import run\n",
+            "clikit/runner.py": RUNNER_V1,
+            "tools/__init__.py": "",
+            "tools/smoke.py": SMOKE,
+            "tools/release.py": RELEASE,
+        },
+    )
     history.commit("runner: stderr is always kept apart", {"clikit/runner.py": RUNNER_V2})
     first, last = history.replay()
 
     assert_silent(history, first)
     fixed = {
-        "tools/smoke.py": SMOKE.replace(', mix_stderr=False)', ')'),
-        "tools/release.py": RELEASE.replace(', mix_stderr=False, check=True)', ', check=True)'),
+        "tools/smoke.py": SMOKE.replace(", mix_stderr=False)", ")"),
+        "tools/release.py": RELEASE.replace(", mix_stderr=False, check=True)", ", check=True)"),
     }
-    assert_flags(history, last, {
-        history.site("tools/smoke.py", 'run(["make", "test"], mix_stderr=False)', STALE),
-        history.site("tools/release.py", 'run(["git", "tag", version], mix_stderr=False', STALE),
-    })
+    assert_flags(
+        history,
+        last,
+        {
+            history.site("tools/smoke.py", 'run(["make", "test"], mix_stderr=False)', STALE),
+            history.site("tools/release.py", 'run(["git", "tag", version], mix_stderr=False', STALE),
+        },
+    )
     for seen in last.seen:
         assert "`mix_stderr`" in seen.problem.message, f"the message should name the keyword: {seen}"
         source = history.read(seen.flag.path).encode()
         results = [apply_fix(source, fix) for fix in seen.problem.fixes]
         assert fixed[seen.flag.path].encode() in results, (
             f"no fix removes the keyword: {seen}\nwanted:\n{fixed[seen.flag.path]}\ngot:\n"
-            + "\n---\n".join(r.decode() for r in results))
+            + "\n---\n".join(r.decode() for r in results)
+        )
         assert not parse(fixed[seen.flag.path].encode(), "python").root_node.has_error
         (history.root / seen.flag.path).write_text(fixed[seen.flag.path])
     assert_silent(history, history.rescan("the quick fixes applied"))
@@ -529,7 +575,7 @@ def test_a_dropped_keyword_is_flagged_and_its_fix_removes_it(tmp_path):
 
 # -- 7. positional arguments that shift ------------------------------------------------------------------
 
-DOCUMENTS_V1 = '''class Document:
+DOCUMENTS_V1 = """class Document:
     def __init__(self, uri, source, workspace):
         self.uri = uri
         self.source = source
@@ -543,9 +589,9 @@ def make(uri, source=None):
 def open_document(uri, workspace, source=None):
     text = source if source is not None else workspace.read(uri)
     return Document(uri, text, workspace)
-'''
+"""
 
-DOCUMENTS_V2 = '''class Document:
+DOCUMENTS_V2 = """class Document:
     def __init__(self, uri, source, workspace):
         self.uri = uri
         self.source = source
@@ -558,9 +604,9 @@ def make(uri, workspace, source=None):
 
 def open_document(uri, source=None):
     return Document(uri, source if source is not None else "", None)
-'''
+"""
 
-SERVER = '''from lsp.documents import make, open_document
+SERVER = """from lsp.documents import make, open_document
 
 
 class Server:
@@ -582,40 +628,50 @@ class Server:
 
     def reload(self, uri, text):
         self.docs[uri] = open_document(uri, self.workspace, source=text)
-'''
+"""
 
 
 def test_a_parameter_inserted_or_removed_ahead_of_positional_arguments_flags_calls_that_still_bind(tmp_path):
     history = History(tmp_path / "repo")
-    history.commit("lsp: documents", {
-        "lsp/__init__.py": "",
-        "lsp/documents.py": DOCUMENTS_V1,
-        "lsp/server.py": SERVER,
-        "lsp/cli.py": "from lsp import documents\n\n\ndef preview(path, text):\n"
-                      "    return documents.make(path, text)\n",
-    })
-    history.commit("documents: make takes the workspace, open_document no longer does", {
-        "lsp/documents.py": DOCUMENTS_V2,
-        # updated with the change, and a call written after it: both fit
-        "lsp/cli.py": "from lsp import documents\n\n\ndef preview(path, text):\n"
-                      "    return documents.make(path, None, text)\n\n\n"
-                      "def scratch(text):\n    return documents.open_document(\"untitled:1\", text)\n",
-    })
+    history.commit(
+        "lsp: documents",
+        {
+            "lsp/__init__.py": "",
+            "lsp/documents.py": DOCUMENTS_V1,
+            "lsp/server.py": SERVER,
+            "lsp/cli.py": "from lsp import documents\n\n\ndef preview(path, text):\n"
+            "    return documents.make(path, text)\n",
+        },
+    )
+    history.commit(
+        "documents: make takes the workspace, open_document no longer does",
+        {
+            "lsp/documents.py": DOCUMENTS_V2,
+            # updated with the change, and a call written after it: both fit
+            "lsp/cli.py": "from lsp import documents\n\n\ndef preview(path, text):\n"
+            "    return documents.make(path, None, text)\n\n\n"
+            'def scratch(text):\n    return documents.open_document("untitled:1", text)\n',
+        },
+    )
     first, last = history.replay()
 
     assert_silent(history, first)
-    assert_flags(history, last, {
-        history.site("lsp/server.py", "make(uri, text)", STALE),           # text lands on `workspace`
-        history.site("lsp/server.py", "make(uri)", STALE),                 # `workspace` missing
-        history.site("lsp/server.py", "make(uri, source=text)", STALE),    # `workspace` missing
-        history.site("lsp/server.py", "open_document(uri, self.workspace)", STALE),  # workspace lands on `source`
-        history.site("lsp/server.py", "open_document(uri, self.workspace, source=text)", STALE),  # `source` twice
-    })
+    assert_flags(
+        history,
+        last,
+        {
+            history.site("lsp/server.py", "make(uri, text)", STALE),  # text lands on `workspace`
+            history.site("lsp/server.py", "make(uri)", STALE),  # `workspace` missing
+            history.site("lsp/server.py", "make(uri, source=text)", STALE),  # `workspace` missing
+            history.site("lsp/server.py", "open_document(uri, self.workspace)", STALE),  # workspace lands on `source`
+            history.site("lsp/server.py", "open_document(uri, self.workspace, source=text)", STALE),  # `source` twice
+        },
+    )
 
 
 # -- 8. method calls on instances of a known class -------------------------------------------------------
 
-CLIENT_V1 = '''import json
+CLIENT_V1 = """import json
 
 
 class Client:
@@ -631,9 +687,9 @@ class Client:
 
     def close(self):
         self.base_url = None
-'''
+"""
 
-CLIENT_V2 = '''import json
+CLIENT_V2 = """import json
 
 
 class Client:
@@ -649,9 +705,9 @@ class Client:
 
     def close(self):
         self.base_url = None
-'''
+"""
 
-BATCH_V1 = '''from net.client import Client
+BATCH_V1 = """from net.client import Client
 
 
 def flush(requests):
@@ -659,9 +715,9 @@ def flush(requests):
     out = [c.send(r) for r in requests]
     c.close()
     return out
-'''
+"""
 
-SERVICE = '''import socket
+SERVICE = """import socket
 
 from net.client import Client
 from net.mail import Mailer
@@ -691,19 +747,22 @@ def raw(host, data):
     sock = socket.create_connection((host, 80))
     sock.send(data)
     return sock
-'''
+"""
 
 
 def test_method_calls_on_instances_of_a_changed_class_are_flagged(tmp_path):
     history = History(tmp_path / "repo")
-    history.commit("net: a client and a mailer", {
-        "net/__init__.py": "",
-        "net/client.py": CLIENT_V1,
-        "net/mail.py": "class Mailer:\n    def __init__(self, host):\n        self.host = host\n\n"
-                       "    def send(self, message):\n        return f\"{self.host}: {message}\"\n",
-        "net/batch.py": BATCH_V1,
-        "net/service.py": SERVICE,
-    })
+    history.commit(
+        "net: a client and a mailer",
+        {
+            "net/__init__.py": "",
+            "net/client.py": CLIENT_V1,
+            "net/mail.py": "class Mailer:\n    def __init__(self, host):\n        self.host = host\n\n"
+            '    def send(self, message):\n        return f"{self.host}: {message}"\n',
+            "net/batch.py": BATCH_V1,
+            "net/service.py": SERVICE,
+        },
+    )
     change = history.commit("client: every request has a timeout; retries back off", {"net/client.py": CLIENT_V2})
     history.commit("batch: five seconds", {"net/batch.py": BATCH_V1.replace("c.send(r)", "c.send(r, timeout=5)")})
     first, changed, last = history.replay()
@@ -720,25 +779,25 @@ def test_method_calls_on_instances_of_a_changed_class_are_flagged(tmp_path):
 
 # -- 9. TypeScript ---------------------------------------------------------------------------------------------
 
-FORMAT_V1 = '''export function formatPrice(amount: number): string {
+FORMAT_V1 = """export function formatPrice(amount: number): string {
   return `$${amount.toFixed(2)}`;
 }
 
 export function formatDate(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
-'''
+"""
 
-FORMAT_V2 = '''export function formatPrice(amount: number, currency: string): string {
+FORMAT_V2 = """export function formatPrice(amount: number, currency: string): string {
   return `${amount.toFixed(2)} ${currency}`;
 }
 
 export function formatDate(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
-'''
+"""
 
-CART_TS = '''import { formatPrice } from './format';
+CART_TS = """import { formatPrice } from './format';
 import { Logger } from './logger';
 import { Repository } from './repository';
 
@@ -757,9 +816,9 @@ export function lookup(logger: Logger, id: number, name: string): string {
   const byName = repo.find(name);
   return `${byId?.name ?? '?'} / ${byName?.name ?? '?'}`;
 }
-'''
+"""
 
-RECEIPT_TS = '''import { formatDate, formatPrice as fmt } from './format';
+RECEIPT_TS = """import { formatDate, formatPrice as fmt } from './format';
 import * as format from './format';
 
 export function header(date: Date, total: number): string {
@@ -769,9 +828,9 @@ export function header(date: Date, total: number): string {
 export function footer(tip: number): string {
   return `tip ${format.formatPrice(tip)}`;
 }
-'''
+"""
 
-LOGGER_TS = '''export class Logger {
+LOGGER_TS = """export class Logger {
   constructor(private readonly prefix: string, public verbose: boolean = false) {}
 
   log(message: string): void {
@@ -780,9 +839,9 @@ LOGGER_TS = '''export class Logger {
     }
   }
 }
-'''
+"""
 
-REPOSITORY_TS = '''import { Logger } from './logger';
+REPOSITORY_TS = """import { Logger } from './logger';
 
 export interface Item {
   id: number;
@@ -815,9 +874,9 @@ export function parseItem(text: string, strict?: boolean): Item {
   }
   return { id: Number(id), name: name ?? '' };
 }
-'''
+"""
 
-MAIN_TS = '''import { Logger } from './logger';
+MAIN_TS = """import { Logger } from './logger';
 import { Repository, parseItem } from './repository';
 
 const logger = new Logger('[shop]', true);
@@ -827,45 +886,63 @@ repo.add(parseItem('2:pear', true));
 repo.find(1);
 repo.find('pear');
 logger.log('ready');
-'''
+"""
 
 
 def test_typescript_callers_of_an_exported_function_that_gained_a_parameter_are_flagged(tmp_path):
     history = History(tmp_path / "repo")
-    history.commit("web: prices, receipts, a repository", {
-        "web/src/format.ts": FORMAT_V1,
-        "web/src/cart.ts": CART_TS,
-        "web/src/receipt.ts": RECEIPT_TS,
-        "web/src/logger.ts": LOGGER_TS,
-        "web/src/repository.ts": REPOSITORY_TS,
-        "web/src/main.ts": MAIN_TS,
-    })
-    change = history.commit("format: prices carry a currency; quieter lookups", {
-        "web/src/format.ts": FORMAT_V2,
-        # the class's body changes, not its overloads or its constructor
-        "web/src/repository.ts": REPOSITORY_TS.replace("`find ${key} in ${this.name}`", "`lookup ${key}`"),
-    })
-    history.commit("receipt header in euros; cart subtotal", {
-        "web/src/receipt.ts": RECEIPT_TS.replace("fmt(total)", "fmt(total, 'EUR')"),
-        "web/src/cart.ts": CART_TS + "\nexport function subtotal(n: number): string {\n"
-                                     "  return formatPrice(n);\n}\n",
-    })
+    history.commit(
+        "web: prices, receipts, a repository",
+        {
+            "web/src/format.ts": FORMAT_V1,
+            "web/src/cart.ts": CART_TS,
+            "web/src/receipt.ts": RECEIPT_TS,
+            "web/src/logger.ts": LOGGER_TS,
+            "web/src/repository.ts": REPOSITORY_TS,
+            "web/src/main.ts": MAIN_TS,
+        },
+    )
+    change = history.commit(
+        "format: prices carry a currency; quieter lookups",
+        {
+            "web/src/format.ts": FORMAT_V2,
+            # the class's body changes, not its overloads or its constructor
+            "web/src/repository.ts": REPOSITORY_TS.replace("`find ${key} in ${this.name}`", "`lookup ${key}`"),
+        },
+    )
+    history.commit(
+        "receipt header in euros; cart subtotal",
+        {
+            "web/src/receipt.ts": RECEIPT_TS.replace("fmt(total)", "fmt(total, 'EUR')"),
+            "web/src/cart.ts": CART_TS + "\nexport function subtotal(n: number): string {\n"
+            "  return formatPrice(n);\n}\n",
+        },
+    )
     first, changed, last = history.replay()
 
     assert_silent(history, first)
-    assert_flags(history, changed, {
-        history.site("web/src/cart.ts", "formatPrice(line.amount)", STALE, at=change),
-        history.site("web/src/receipt.ts", "fmt(total)", STALE, at=change),
-        history.site("web/src/receipt.ts", "format.formatPrice(tip)", STALE, at=change),
-    })
-    assert_flags(history, last, {
-        history.site("web/src/cart.ts", "formatPrice(line.amount)", STALE),
-        history.site("web/src/cart.ts", "return formatPrice(n);", STALE),
-        history.site("web/src/receipt.ts", "format.formatPrice(tip)", STALE),
-    })
+    assert_flags(
+        history,
+        changed,
+        {
+            history.site("web/src/cart.ts", "formatPrice(line.amount)", STALE, at=change),
+            history.site("web/src/receipt.ts", "fmt(total)", STALE, at=change),
+            history.site("web/src/receipt.ts", "format.formatPrice(tip)", STALE, at=change),
+        },
+    )
+    assert_flags(
+        history,
+        last,
+        {
+            history.site("web/src/cart.ts", "formatPrice(line.amount)", STALE),
+            history.site("web/src/cart.ts", "return formatPrice(n);", STALE),
+            history.site("web/src/receipt.ts", "format.formatPrice(tip)", STALE),
+        },
+    )
     for seen in last.seen:
-        assert "`currency`" in seen.problem.message and "web/src/format.ts" in seen.problem.message, \
+        assert "`currency`" in seen.problem.message and "web/src/format.ts" in seen.problem.message, (
             f"the message should name the new parameter and the file that changed: {seen}"
+        )
 
 
 # -- 10. a history with no API change -------------------------------------------------------------------------
@@ -907,21 +984,26 @@ def search(store, word):
     return [n for n in store.load() if word in n["title"] or word in n["body"]]
 '''
 
-NOTES_BODIES = (NOTES_V1  # bodies and comments
-                .replace("        return json.loads(self.path.read_text())",
-                         "        # An empty file is an empty list, not an error.\n"
-                         "        text = self.path.read_text()\n        return json.loads(text) if text.strip() else []")
-                .replace("indent=2)", "indent=2, ensure_ascii=False)")
-                .replace('    return [n for n in store.load() if word in n["title"] or word in n["body"]]',
-                         '    word = word.lower()\n'
-                         '    return [n for n in store.load() if word in n["title"].lower() or word in n["body"].lower()]'))
+NOTES_BODIES = (
+    NOTES_V1.replace(  # bodies and comments
+        "        return json.loads(self.path.read_text())",
+        "        # An empty file is an empty list, not an error.\n"
+        "        text = self.path.read_text()\n        return json.loads(text) if text.strip() else []",
+    )
+    .replace("indent=2)", "indent=2, ensure_ascii=False)")
+    .replace(
+        '    return [n for n in store.load() if word in n["title"] or word in n["body"]]',
+        "    word = word.lower()\n"
+        '    return [n for n in store.load() if word in n["title"].lower() or word in n["body"].lower()]',
+    )
+)
 
-NOTES_FORMATTED = (NOTES_BODIES  # a signature reflowed, quotes changed, the summary reworded
-                   .replace('    def add(self, title, body="", tags=()):',
-                            "    def add(\n        self,\n        title,\n        body='',\n        tags=(),\n    ):")
-                   .replace("Add a note and return it.", "Append a note to the file and return it."))
+NOTES_FORMATTED = NOTES_BODIES.replace(  # a signature reflowed, quotes changed, the summary reworded
+    '    def add(self, title, body="", tags=()):',
+    "    def add(\n        self,\n        title,\n        body='',\n        tags=(),\n    ):",
+).replace("Add a note and return it.", "Append a note to the file and return it.")
 
-CLI_V1 = '''import sys
+CLI_V1 = """import sys
 
 from notes.store import NoteStore, search
 
@@ -934,49 +1016,63 @@ def main(argv=None):
     elif argv and argv[0] == "find":
         for note in search(store, argv[1]):
             print(note["title"])
-'''
+"""
 
-RENDER_V1 = '''export function renderNote(title: string, body: string): string {
+RENDER_V1 = """export function renderNote(title: string, body: string): string {
   return `<h2>${title}</h2><p>${body}</p>`;
 }
-'''
+"""
 
-PAGE_V1 = '''import { renderNote } from './render';
+PAGE_V1 = """import { renderNote } from './render';
 
 export function page(notes: { title: string; body: string }[]): string {
   return notes.map((n) => renderNote(n.title, n.body)).join('\\n');
 }
-'''
+"""
 
 
 def test_a_history_without_api_changes_flags_nothing(tmp_path):
     history = History(tmp_path / "repo")
-    history.commit("notes: a store and a cli", {
-        "notes/__init__.py": "",
-        "notes/store.py": NOTES_V1,
-        "notes/cli.py": CLI_V1,
-        "web/render.ts": RENDER_V1,
-        "web/page.ts": PAGE_V1,
-    })
-    history.commit("notes: empty files load; search ignores case", {
-        "notes/store.py": NOTES_BODIES,
-        "web/render.ts": RENDER_V1.replace("return `<h2>", "// Titles are plain text.\n  return `<h2 class=\"note\">"),
-    })
-    history.commit("style: reflow", {
-        "notes/store.py": NOTES_FORMATTED,
-        "notes/cli.py": CLI_V1.replace('store = NoteStore("notes.json")', "store = NoteStore('notes.json')"),
-        "web/render.ts": "export function renderNote(\n  title: string,\n  body: string,\n): string {\n"
-                         "  // Titles are plain text.\n  return `<h2 class=\"note\">${title}</h2><p>${body}</p>`;\n}\n",
-    })
-    history.commit("notes: remove and retag; a list view", {
-        "notes/store.py": NOTES_FORMATTED + '''
+    history.commit(
+        "notes: a store and a cli",
+        {
+            "notes/__init__.py": "",
+            "notes/store.py": NOTES_V1,
+            "notes/cli.py": CLI_V1,
+            "web/render.ts": RENDER_V1,
+            "web/page.ts": PAGE_V1,
+        },
+    )
+    history.commit(
+        "notes: empty files load; search ignores case",
+        {
+            "notes/store.py": NOTES_BODIES,
+            "web/render.ts": RENDER_V1.replace(
+                "return `<h2>", '// Titles are plain text.\n  return `<h2 class="note">'
+            ),
+        },
+    )
+    history.commit(
+        "style: reflow",
+        {
+            "notes/store.py": NOTES_FORMATTED,
+            "notes/cli.py": CLI_V1.replace('store = NoteStore("notes.json")', "store = NoteStore('notes.json')"),
+            "web/render.ts": "export function renderNote(\n  title: string,\n  body: string,\n): string {\n"
+            '  // Titles are plain text.\n  return `<h2 class="note">${title}</h2><p>${body}</p>`;\n}\n',
+        },
+    )
+    history.commit(
+        "notes: remove and retag; a list view",
+        {
+            "notes/store.py": NOTES_FORMATTED
+            + """
 
 def remove(store, title):
     notes = [n for n in store.load() if n["title"] != title]
     store.save(notes)
     return len(notes)
-''',
-        "notes/tags.py": '''from notes.store import NoteStore, remove, search
+""",
+            "notes/tags.py": """from notes.store import NoteStore, remove, search
 
 
 def retag(store: NoteStore, old, new):
@@ -991,11 +1087,12 @@ def prune(path, word):
     for note in search(store, word):
         remove(store, note["title"])
     store.add("pruned", word, tags=("log",))
-''',
-        "web/list.ts": "import { renderNote } from './render';\n\n"
-                       "export function renderList(titles: string[]): string {\n"
-                       "  return titles.map((t) => renderNote(t, '')).join('');\n}\n",
-    })
+""",
+            "web/list.ts": "import { renderNote } from './render';\n\n"
+            "export function renderList(titles: string[]): string {\n"
+            "  return titles.map((t) => renderNote(t, '')).join('');\n}\n",
+        },
+    )
     snapshots = history.replay()
 
     assert len(snapshots) == 4

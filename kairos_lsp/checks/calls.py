@@ -23,22 +23,38 @@ import json
 import re
 from dataclasses import dataclass
 
-from kairos_lsp.checks.binding import (Bound, Param, bind, describe_change, parameters, receiver_dropped,
-                                       shape)
+from kairos_lsp.checks.binding import Bound, Param, bind, describe_change, parameters, receiver_dropped, shape
 from kairos_lsp.checks.model import STALE_CALL, CheckedFile, Fix, Problem, TextEdit
 from kairos_lsp.checks.receivers import Receivers, builtin_method
+from kairos_lsp.keys import symbol_key
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.resolve import Found
 from kairos_lsp.sites import Argument, CallSite, Span
-from kairos_lsp.keys import symbol_key
 
 # Decorators known to keep a function's signature; any other may change it.
-_KEEPS_SIGNATURE = {"staticmethod", "classmethod", "functools.lru_cache", "lru_cache", "cache",
-                    "functools.cache", "functools.wraps", "abc.abstractmethod", "abstractmethod",
-                    "override", "typing.override", "typing_extensions.override"}
+_KEEPS_SIGNATURE = {
+    "staticmethod",
+    "classmethod",
+    "functools.lru_cache",
+    "lru_cache",
+    "cache",
+    "functools.cache",
+    "functools.wraps",
+    "abc.abstractmethod",
+    "abstractmethod",
+    "override",
+    "typing.override",
+    "typing_extensions.override",
+}
 # Class decorators known to leave the constructor alone.
-_KEEPS_CLASS = {"final", "typing.final", "functools.total_ordering", "total_ordering", "runtime_checkable",
-                "typing.runtime_checkable"}
+_KEEPS_CLASS = {
+    "final",
+    "typing.final",
+    "functools.total_ordering",
+    "total_ordering",
+    "runtime_checkable",
+    "typing.runtime_checkable",
+}
 _CONSTRUCTORS = ("__init__", "constructor")
 _DECORATOR_NAME = re.compile(r"^@?\s*([\w.]+)")
 _SHAPE_OF = ("signature", "parameters")
@@ -88,8 +104,9 @@ def stale_calls(file: CheckedFile, calls: list[CallSite], receivers: Receivers) 
     return out
 
 
-def unfit_calls(file: CheckedFile, calls: list[CallSite],
-                receivers: Receivers) -> tuple[int, list[tuple[CallSite, str, str]]]:
+def unfit_calls(
+    file: CheckedFile, calls: list[CallSite], receivers: Receivers
+) -> tuple[int, list[tuple[CallSite, str, str]]]:
     """How many calls are judged with certainty, and those that do not bind to their callee's
     current parameters, seen change or not: ``(call, callee key, why)``.
 
@@ -112,8 +129,9 @@ def unfit_calls(file: CheckedFile, calls: list[CallSite],
     return judged, out
 
 
-def _resolve(file: CheckedFile, call: CallSite, receivers: Receivers,
-             scope: str | None) -> tuple[str, bool | None] | None:
+def _resolve(
+    file: CheckedFile, call: CallSite, receivers: Receivers, scope: str | None
+) -> tuple[str, bool | None] | None:
     """(callee key, whether a receiver fills ``self``), or None when not certain.
 
     ``None`` for the second: decide by how the call names it (``Cls.m`` passes
@@ -146,8 +164,9 @@ def _resolve(file: CheckedFile, call: CallSite, receivers: Receivers,
     return _only_method(file, receivers, receiver, method, scope)
 
 
-def _only_method(file: CheckedFile, receivers: Receivers, receiver: str, method: str,
-                 scope: str | None) -> tuple[str, bool] | None:
+def _only_method(
+    file: CheckedFile, receivers: Receivers, receiver: str, method: str, scope: str | None
+) -> tuple[str, bool] | None:
     """``x.m()`` with ``x`` of unknown class, when one class alone in the workspace defines ``m``.
 
     Only when nothing says what ``x`` is (it is bound, if at all, as an untyped
@@ -156,8 +175,7 @@ def _only_method(file: CheckedFile, receivers: Receivers, receiver: str, method:
     classes local to a function (nothing else reaches them).
     """
     head = receiver.split(".")[0]
-    if head in file.knowledge.resolver.bindings(file.path) or any(
-            s.qualname == head for s in file.symbols[1:]):
+    if head in file.knowledge.resolver.bindings(file.path) or any(s.qualname == head for s in file.symbols[1:]):
         return None
     if not receivers.only_parameters(receiver, scope) or builtin_method(file.language, method):
         return None
@@ -280,8 +298,11 @@ def _judge(file: CheckedFile, call: CallSite, callee: _Callee, written: str) -> 
     old_names = {p.name for p in before.params}
     new_names = {p.name for p in now.params}
     # A parameter renamed in place takes the same argument; one inserted or removed ahead moves it.
-    moved = [(i, was, new) for i, (was, new) in enumerate(zip(old.slots, fit_now.slots))
-             if was != new and "*" not in (was, new) and (was in new_names or new in old_names)]
+    moved = [
+        (i, was, new)
+        for i, (was, new) in enumerate(zip(old.slots, fit_now.slots))
+        if was != new and "*" not in (was, new) and (was in new_names or new in old_names)
+    ]
     if not moved:
         return None
     why = "its " + "; its ".join(f"argument {i + 1} now lands on `{new}`, not `{was}`" for i, was, new in moved)
@@ -305,12 +326,22 @@ def _why(bound: Bound) -> str:
     return "it " + " and ".join(why)
 
 
-def _problem(file: CheckedFile, call: CallSite, callee: _Callee, before: _Shape, change: _Shape, written: str,
-             bound: Bound, why: str) -> Problem:
+def _problem(
+    file: CheckedFile,
+    call: CallSite,
+    callee: _Callee,
+    before: _Shape,
+    change: _Shape,
+    written: str,
+    bound: Bound,
+    why: str,
+) -> Problem:
     when = change.at[:16].replace("T", " ")
     told = "predates it" if written < change.at else "was written after it"
-    message = (f"`{callee.name}` {describe_change(before.params, change.params)} on {when} UTC ({change.path}); "
-               f"this call {told}: {why}")
+    message = (
+        f"`{callee.name}` {describe_change(before.params, change.params)} on {when} UTC ({change.path}); "
+        f"this call {told}: {why}"
+    )
     problem = Problem(STALE_CALL, "warning", message, call.args.start, call.args.end, callee.key)
     problem.fixes = _call_fixes(file, call, bound, callee.shapes[-1].params)
     return problem
@@ -318,13 +349,23 @@ def _problem(file: CheckedFile, call: CallSite, callee: _Callee, before: _Shape,
 
 def _call_fixes(file: CheckedFile, call: CallSite, bound: Bound, params: list[Param]) -> list[Fix]:
     fixes = []
-    if len(bound.unknown) == 1 and len(bound.missing) == 1 and file.language == "python" \
-            and not bound.extra and not bound.twice:
+    if (
+        len(bound.unknown) == 1
+        and len(bound.missing) == 1
+        and file.language == "python"
+        and not bound.extra
+        and not bound.twice
+    ):
         # A keyword the callee renamed: pass it under its new name.
         at = _keyword_span(file, call, bound.unknown[0])
         if at is not None:
-            fixes.append(Fix(f"Rename keyword `{bound.unknown[0]}=` to `{bound.missing[0]}=`",
-                             [TextEdit(at.start, at.end, bound.missing[0])], preferred=True))
+            fixes.append(
+                Fix(
+                    f"Rename keyword `{bound.unknown[0]}=` to `{bound.missing[0]}=`",
+                    [TextEdit(at.start, at.end, bound.missing[0])],
+                    preferred=True,
+                )
+            )
             return fixes
     if bound.missing and not bound.unknown and not bound.extra and not bound.twice:
         by_name = {p.name: p for p in params}
@@ -333,8 +374,13 @@ def _call_fixes(file: CheckedFile, call: CallSite, bound: Bound, params: list[Pa
         text = (", " if call.last_arg_end is not None else "") + ", ".join(args)
         point = file.point(insert_at)
         label = ", ".join(f"`{a}`" for a in args)
-        fixes.append(Fix(f"Add missing argument{'s' if len(args) > 1 else ''} {label}",
-                         [TextEdit(point, point, text)], preferred=True))
+        fixes.append(
+            Fix(
+                f"Add missing argument{'s' if len(args) > 1 else ''} {label}",
+                [TextEdit(point, point, text)],
+                preferred=True,
+            )
+        )
     if bound.unknown and not bound.missing and not bound.extra and not bound.twice:
         cut = [arg for arg in call.arguments if arg.keyword in bound.unknown]
         if len(cut) == len(bound.unknown):
@@ -343,9 +389,10 @@ def _call_fixes(file: CheckedFile, call: CallSite, bound: Bound, params: list[Pa
     if bound.extra and not bound.missing and not bound.unknown and not bound.twice:
         positional = [arg for arg in call.arguments if arg.keyword is None]
         if len(positional) == call.positional:
-            cut = positional[len(positional) - bound.extra:]
-            fixes.append(Fix(f"Remove {bound.extra} extra argument{'s' if bound.extra > 1 else ''}",
-                             _remove(file, call, cut)))
+            cut = positional[len(positional) - bound.extra :]
+            fixes.append(
+                Fix(f"Remove {bound.extra} extra argument{'s' if bound.extra > 1 else ''}", _remove(file, call, cut))
+            )
     return fixes
 
 

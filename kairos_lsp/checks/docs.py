@@ -14,7 +14,6 @@ import json
 from kairos_lsp import docparams
 from kairos_lsp.checks.binding import SELF_NAMES, parameters, receiver_dropped
 from kairos_lsp.checks.model import DOCSTRING_DRIFT, CheckedFile, Fix, Problem, TextEdit
-from kairos_lsp.extract import Symbol
 from kairos_lsp.keys import symbol_key
 
 
@@ -23,7 +22,7 @@ def docstring_drift(file: CheckedFile) -> list[Problem]:
     for sym in file.symbols[1:]:
         if sym.doc_span is None or not sym.parameters or sym.signature is None:
             continue
-        raw = file.source[sym.doc_span[0]:sym.doc_span[1]].decode("utf-8", "replace")
+        raw = file.source[sym.doc_span[0] : sym.doc_span[1]].decode("utf-8", "replace")
         params = _documentable(sym.kind, [list(p) for p in sym.parameters], sym.signature)
         if params is None:
             continue
@@ -38,16 +37,20 @@ def docstring_drift(file: CheckedFile) -> list[Problem]:
         spans = {d.name: d for d in entries[1]} if entries else {}
         why = []
         if stale:
-            why.append("documents " + ", ".join(f"`{n}`" for n in stale) + " which "
-                       + ("is no longer a parameter" if len(stale) == 1 else "are no longer parameters"))
+            why.append(
+                "documents "
+                + ", ".join(f"`{n}`" for n in stale)
+                + " which "
+                + ("is no longer a parameter" if len(stale) == 1 else "are no longer parameters")
+            )
         if missing:
             why.append("leaves " + ", ".join(f"`{n}`" for n in missing) + " undocumented")
         message = f"The documentation of `{sym.qualname}` {' and '.join(why)} (parameters changed {when})"
         fix = _fix(file, sym.qualname, sym.doc_span, raw, params)
         places = [spans[n] for n in stale if n in spans] or ([entries[1][-1]] if entries and entries[1] else [])
         for place in places:
-            start = file.point(sym.doc_span[0] + len(raw[:place.start].encode()))
-            end = file.point(sym.doc_span[0] + len(raw[:place.end].encode()))
+            start = file.point(sym.doc_span[0] + len(raw[: place.start].encode()))
+            end = file.point(sym.doc_span[0] + len(raw[: place.end].encode()))
             problem = Problem(DOCSTRING_DRIFT, "information", message, start, end, key)
             if fix is not None:
                 problem.fixes.append(fix)
@@ -65,17 +68,21 @@ def _documentable(kind: str, pairs: list, signature: str) -> list[str] | None:
     return [p.star + p.name for p in params]
 
 
-def _seen_change(file: CheckedFile, key: str, kind: str,
-                 drift: docparams.Drift) -> tuple[list[str], list[str], str]:
+def _seen_change(file: CheckedFile, key: str, kind: str, drift: docparams.Drift) -> tuple[list[str], list[str], str]:
     """The drifted names the memory saw change: removed or renamed parameters still documented,
     and parameters added to a function documented in full before; and when that was."""
-    looks = [look for look in file.knowledge.looks(key, ("signature", "parameters", "docstring"))
-             if "parameters" in look.values and "signature" in look.values]
+    looks = [
+        look
+        for look in file.knowledge.looks(key, ("signature", "parameters", "docstring"))
+        if "parameters" in look.values and "signature" in look.values
+    ]
     if len(looks) < 2:
         return [], [], ""
-    earlier = [(look, names) for look in looks
-               if (names := _documentable(kind, json.loads(look.values["parameters"]), look.values["signature"]))
-               is not None]
+    earlier = [
+        (look, names)
+        for look in looks
+        if (names := _documentable(kind, json.loads(look.values["parameters"]), look.values["signature"])) is not None
+    ]
     if len(earlier) < 2:
         return [], [], ""
     looks = [look for look, _ in earlier]
@@ -83,8 +90,9 @@ def _seen_change(file: CheckedFile, key: str, kind: str,
     once = {n.lstrip("*") for _, names in earlier[:-1] for n in names}
     stale = [n for n in drift.stale if n in once and n not in now_names]
     # The last look with other parameters than now; the change is the look after it.
-    found = next(((look, names) for look, names in reversed(earlier[:-1])
-                  if {n.lstrip("*") for n in names} != now_names), None)
+    found = next(
+        ((look, names) for look, names in reversed(earlier[:-1]) if {n.lstrip("*") for n in names} != now_names), None
+    )
     missing: list[str] = []
     if found is not None and "docstring" in found[0].values:
         before = docparams.drift(found[0].values["docstring"], found[1])
@@ -99,7 +107,7 @@ def _fix(file: CheckedFile, qualname: str, span: tuple[int, int], raw: str, para
     fixed = docparams.fix(raw, params)
     if "\n" not in raw and "\n" in fixed:  # a one-line comment grew: indent like its first line
         line_start = file.source.rfind(b"\n", 0, span[0]) + 1
-        indent = file.source[line_start:span[0]].decode("utf-8", "replace")
+        indent = file.source[line_start : span[0]].decode("utf-8", "replace")
         if not indent.strip():
             fixed = fixed.replace("\n", "\n" + indent)
     if fixed == raw:

@@ -27,7 +27,14 @@ def recent_failures(file: CheckedFile) -> list[Problem]:
         detail = " ".join(str(outcome["detail"]).split())[:200]
         who = f"`{sym.qualname}`" if test == key else f"its test `{test.rsplit(':', 1)[-1]}`"
         more = f" (and {len(tests) - 1} more)" if len(tests) > 1 else ""
-        out.append(Problem(RECENT_FAILURE, "information",
-                           f"{who} failed in the last captured run{more} ({when}): {detail}",
-                           sym.name_start, sym.name_end, key))
+        out.append(
+            Problem(
+                RECENT_FAILURE,
+                "information",
+                f"{who} failed in the last captured run{more} ({when}): {detail}",
+                sym.name_start,
+                sym.name_end,
+                key,
+            )
+        )
     return out

@@ -23,10 +23,29 @@ _SCOPES = ("function", "method", "constructor", "class", "interface")
 # Methods of the languages' own types: a call of one of these names is as likely
 # to be on a str, a list or a Promise as on the one workspace class that defines it.
 _PYTHON_BUILTIN_METHODS = frozenset(
-    name for kind in (str, bytes, bytearray, list, dict, set, frozenset, tuple, int, float, complex,
-                      object, io.TextIOWrapper, io.BytesIO, io.StringIO, BaseException)
-    for name in dir(kind)) | frozenset(dir(builtins))
-_ECMASCRIPT_BUILTIN_METHODS = frozenset("""
+    name
+    for kind in (
+        str,
+        bytes,
+        bytearray,
+        list,
+        dict,
+        set,
+        frozenset,
+        tuple,
+        int,
+        float,
+        complex,
+        object,
+        io.TextIOWrapper,
+        io.BytesIO,
+        io.StringIO,
+        BaseException,
+    )
+    for name in dir(kind)
+) | frozenset(dir(builtins))
+_ECMASCRIPT_BUILTIN_METHODS = frozenset(
+    """
     at concat copyWithin entries every fill filter find findIndex findLast findLastIndex flat flatMap forEach
     includes indexOf join keys lastIndexOf map pop push reduce reduceRight reverse shift slice some sort splice
     toLocaleString toReversed toSorted toSpliced toString unshift values with charAt charCodeAt codePointAt
@@ -34,7 +53,8 @@ _ECMASCRIPT_BUILTIN_METHODS = frozenset("""
     startsWith substring toLowerCase toUpperCase trim trimEnd trimStart valueOf get set has delete clear add
     size then catch finally call apply bind hasOwnProperty isPrototypeOf toJSON emit on off once
     addListener removeListener write end read close send log error warn info debug assign create freeze
-    stringify parse next return throw""".split())
+    stringify parse next return throw""".split()
+)
 
 
 def builtin_method(language: str, name: str) -> bool:

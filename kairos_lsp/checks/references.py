@@ -9,7 +9,6 @@ from kairos_lsp.keys import name_of, path_of
 from kairos_lsp.resolve import Gone
 from kairos_lsp.sites import CallSite, ImportedName, Span
 
-
 # What a parse sees defined or not, with certainty: definitions. A module-level variable
 # may live on where the parse does not look (a conditional block, a tuple assignment).
 _DELETABLE = ("function", "method", "class", "interface", "constructor", "type", "macro", "module")
@@ -47,8 +46,11 @@ def references(file: CheckedFile, calls: list[CallSite], imports: list[ImportedN
                 fix = _move_fix(file, old_path, new_path, new, old, spans, imported)
         else:
             code, message = MISSING_SYMBOL, f"`{old}` no longer exists: it was deleted from `{old_path}`{when}"
-            namesakes = [row for row in file.knowledge.store.symbols_named(old)
-                         if row["kind"] == was and row["path"] != old_path and "." not in row["qualname"]]
+            namesakes = [
+                row
+                for row in file.knowledge.store.symbols_named(old)
+                if row["kind"] == was and row["path"] != old_path and "." not in row["qualname"]
+            ]
             if len(namesakes) == 1:  # moved and changed on the way: the dream did not link them
                 message += f"; a {was} `{old}` is defined in `{namesakes[0]['path']}`"
         if imported and code == RENAMED_SYMBOL and target.via != "renamed_to" and new == old:
@@ -73,8 +75,9 @@ def _rename_fix(old: str, new: str, calls: list[Span], imported: list[ImportedNa
     return Fix(f"Use the new name `{new}`", sorted(set(edits), key=lambda e: e.start), preferred=True)
 
 
-def _move_fix(file: CheckedFile, old_path: str, new_path: str, new: str, old: str, calls: list[Span],
-              imported: list[ImportedName]) -> Fix | None:
+def _move_fix(
+    file: CheckedFile, old_path: str, new_path: str, new: str, old: str, calls: list[Span], imported: list[ImportedName]
+) -> Fix | None:
     """Point the import at the module the symbol moved to (and at its new name, if it changed)."""
     if not imported:
         return None
@@ -109,7 +112,7 @@ def _module_for(file: CheckedFile, written: str, old_path: str, new_path: str) -
     new_rel = _strip_ext(new_path).removesuffix("/__init__")
     if not new_rel.startswith(root):
         return None
-    return new_rel[len(root):].replace("/", ".")
+    return new_rel[len(root) :].replace("/", ".")
 
 
 def _python_relative(here: str, new_path: str) -> str:

@@ -6,7 +6,7 @@ a verdict is a command the editor runs when the user picks it.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from lsprotocol import types
 
@@ -19,12 +19,18 @@ from kairos_lsp.knowledge import Knowledge
 FACT_KIND = "source.kairos.fact"  # a custom kind, advertised by the server
 VERDICT_PREDICATES = ("may_handle", "pure", "role", "summary", "tested_by")
 MAX_FACTS = 6  # facts offered for a verdict at one position
-_LABELS = {"may_handle": "handles", "pure": "is pure", "role": "role", "summary": "summary",
-           "tested_by": "tested by"}
+_LABELS = {"may_handle": "handles", "pure": "is pure", "role": "role", "summary": "summary", "tested_by": "tested by"}
 
 
-def code_actions(knowledge: Knowledge, doc: Document, text: bytes, problems: list[Problem], where: types.Range,
-                 only: Sequence[str] | None = None, encoding: str = "utf-16") -> list[types.CodeAction]:
+def code_actions(
+    knowledge: Knowledge,
+    doc: Document,
+    text: bytes,
+    problems: list[Problem],
+    where: types.Range,
+    only: Sequence[str] | None = None,
+    encoding: str = "utf-16",
+) -> list[types.CodeAction]:
     """Every action for an LSP range of ``doc``: the fixes of ``problems`` (found in ``text``, the
     document as they were computed on) that overlap it, then ``Confirm`` / ``Reject`` for the facts
     about the symbol at its start; ``only`` keeps the kinds the client asked for."""
@@ -45,8 +51,9 @@ def _kind(kind) -> str:
     return str(getattr(kind, "value", kind))
 
 
-def fixes(problems: list[Problem], text: bytes, uri: str, start: tuple[int, int], end: tuple[int, int],
-          encoding: str) -> list[types.CodeAction]:
+def fixes(
+    problems: list[Problem], text: bytes, uri: str, start: tuple[int, int], end: tuple[int, int], encoding: str
+) -> list[types.CodeAction]:
     """Quick fixes of the problems that overlap the byte-point range [start, end]."""
     lines = Lines(text)
     actions = []
@@ -55,12 +62,16 @@ def fixes(problems: list[Problem], text: bytes, uri: str, start: tuple[int, int]
             continue
         shown = diagnostic(problem, lines, encoding)
         for fix in problem.fixes:
-            edits = [types.TextEdit(range=lines.range(e.start, e.end, encoding), new_text=e.text)
-                     for e in fix.edits]
-            actions.append(types.CodeAction(
-                title=fix.title, kind=types.CodeActionKind.QuickFix, diagnostics=[shown],
-                is_preferred=fix.preferred or None,
-                edit=types.WorkspaceEdit(changes={uri: edits})))
+            edits = [types.TextEdit(range=lines.range(e.start, e.end, encoding), new_text=e.text) for e in fix.edits]
+            actions.append(
+                types.CodeAction(
+                    title=fix.title,
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[shown],
+                    is_preferred=fix.preferred or None,
+                    edit=types.WorkspaceEdit(changes={uri: edits}),
+                )
+            )
     return actions
 
 
@@ -72,8 +83,11 @@ def verdicts(knowledge: Knowledge, path: str, point: tuple[int, int], line_text:
     if row is None:
         return []
     actions = []
-    facts = [f for f in knowledge.live_facts(row["key"])
-             if f["predicate"] in VERDICT_PREDICATES and f["verdict"] != "confirmed"]
+    facts = [
+        f
+        for f in knowledge.live_facts(row["key"])
+        if f["predicate"] in VERDICT_PREDICATES and f["verdict"] != "confirmed"
+    ]
     # What the code does first, then the tests; a menu, not a list of every test.
     facts.sort(key=lambda f: (VERDICT_PREDICATES.index(f["predicate"]), f["status"] == "firm", f["id"]))
     for fact in facts[:MAX_FACTS]:
@@ -94,5 +108,6 @@ def _label(name: str, fact: dict) -> str:
 
 
 def _command(title: str, command: str, fact_id: int) -> types.CodeAction:
-    return types.CodeAction(title=title, kind=FACT_KIND,
-                            command=types.Command(title=title, command=command, arguments=[fact_id]))
+    return types.CodeAction(
+        title=title, kind=FACT_KIND, command=types.Command(title=title, command=command, arguments=[fact_id])
+    )

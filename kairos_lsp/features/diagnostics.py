@@ -13,8 +13,12 @@ from kairos_lsp.documents import from_byte_col, to_byte_col
 from kairos_lsp.lines import LineIndex
 
 SOURCE = "kairos"
-_SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning,
-             "information": types.DiagnosticSeverity.Information, "hint": types.DiagnosticSeverity.Hint}
+_SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "information": types.DiagnosticSeverity.Information,
+    "hint": types.DiagnosticSeverity.Hint,
+}
 
 
 class Lines:
@@ -41,8 +45,12 @@ class Lines:
 def diagnostic(problem: Problem, lines: Lines, encoding: str) -> types.Diagnostic:
     return types.Diagnostic(
         range=lines.range(problem.start, problem.end, encoding),
-        message=problem.message, severity=_SEVERITY.get(problem.severity), code=problem.code,
-        source=SOURCE, data={"subject": problem.subject} if problem.subject else None)
+        message=problem.message,
+        severity=_SEVERITY.get(problem.severity),
+        code=problem.code,
+        source=SOURCE,
+        data={"subject": problem.subject} if problem.subject else None,
+    )
 
 
 def diagnostics(problems: list[Problem], text: bytes, encoding: str) -> list[types.Diagnostic]:

@@ -25,8 +25,7 @@ _MAX_DOC = 600
 _KEYWORDS = {
     "python": {"function": "def ", "method": "def ", "class": "class "},
     "javascript": {"function": "function ", "class": "class "},
-    "typescript": {"function": "function ", "class": "class ", "interface": "interface ",
-                   "type": "type "},
+    "typescript": {"function": "function ", "class": "class ", "interface": "interface ", "type": "type "},
     "tsx": {"function": "function ", "class": "class ", "interface": "interface ", "type": "type "},
     "go": {"function": "func ", "method": "func ", "type": "type "},
     "rust": {"function": "fn ", "method": "fn ", "interface": "trait "},
@@ -34,8 +33,9 @@ _KEYWORDS = {
 }
 
 
-def hover(knowledge: Knowledge, doc: Document, line: int, character: int,
-          encoding: str = "utf-16") -> types.Hover | None:
+def hover(
+    knowledge: Knowledge, doc: Document, line: int, character: int, encoding: str = "utf-16"
+) -> types.Hover | None:
     """The hover for an LSP position in an open document; None when we know nothing."""
     text = doc.line(line)
     if text is None:
@@ -51,9 +51,9 @@ def hover(knowledge: Knowledge, doc: Document, line: int, character: int,
     if span is not None:
         where = types.Range(
             start=types.Position(line=line, character=from_byte_col(text, span[0], encoding)),
-            end=types.Position(line=line, character=from_byte_col(text, span[1], encoding)))
-    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=markdown),
-                       range=where)
+            end=types.Position(line=line, character=from_byte_col(text, span[1], encoding)),
+        )
+    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=markdown), range=where)
 
 
 def render(card: Card, row: dict, language: str | None) -> str:
@@ -94,8 +94,9 @@ def _facts_line(card: Card) -> str | None:
         value = fact["object"]
         text = f"**{label}**" if value in ("true", "") else f"**{label}** {_short(value)}"
         items.append(text + _tentative(fact))
-    tests = sorted((f for f in card.insights if f["predicate"] == "tested_by"),
-                   key=lambda f: (f["status"] != "firm", f["object"]))
+    tests = sorted(
+        (f for f in card.insights if f["predicate"] == "tested_by"), key=lambda f: (f["status"] != "firm", f["object"])
+    )
     if tests:
         shown = ", ".join(f"`{_short(f['object'])}`{_tentative(f)}" for f in tests[:2])
         items.append(f"**tested by** {shown}" + (f" and {len(tests) - 2} more" if len(tests) > 2 else ""))
@@ -116,9 +117,9 @@ def _callers_line(card: Card) -> str | None:
     callers = card.callers
     if not callers.count:
         return None
-    names = ", ".join(f"`{c['qualname'] or c['path']}`" + ("" if c["path"] == card.path
-                                                            else f" ({c['path']})")
-                      for c in callers.first)
+    names = ", ".join(
+        f"`{c['qualname'] or c['path']}`" + ("" if c["path"] == card.path else f" ({c['path']})") for c in callers.first
+    )
     more = "+" if callers.more else ""
     extra = ", …" if callers.count > len(callers.first) else ""
     return f"**called by** {callers.count}{more}: {names}{extra}"
@@ -136,8 +137,14 @@ def _history_line(card: Card) -> str | None:
     return " · ".join(items) if items else None
 
 
-_FACT_LABELS = {"may_handle": "handles", "role": "role", "pure": "pure", "tested_by": "tested by",
-                "renamed_from": "renamed from", "moved_from": "moved from"}
+_FACT_LABELS = {
+    "may_handle": "handles",
+    "role": "role",
+    "pure": "pure",
+    "tested_by": "tested by",
+    "renamed_from": "renamed from",
+    "moved_from": "moved from",
+}
 
 
 def _short(text: str, limit: int = 48) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import importlib.resources
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import PurePath
 
 from tree_sitter import Language, Parser, Query
@@ -37,28 +37,51 @@ class LanguageSpec:
 
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
-    LanguageSpec("python", (".py", ".pyi"), "tree_sitter_python",
-                 tags_from=("tree_sitter_python",), comment_prefixes=("#",),
-                 sites=("python-sites",), modules="python"),
-    LanguageSpec("javascript", (".js", ".mjs", ".cjs", ".jsx"), "tree_sitter_javascript",
-                 tags_from=("tree_sitter_javascript",), returns="{sig}: {ret}",
-                 own_queries=("javascript", "ecmascript"), sites=("ecmascript-sites",),
-                 modules="ecmascript"),
+    LanguageSpec(
+        "python",
+        (".py", ".pyi"),
+        "tree_sitter_python",
+        tags_from=("tree_sitter_python",),
+        comment_prefixes=("#",),
+        sites=("python-sites",),
+        modules="python",
+    ),
+    LanguageSpec(
+        "javascript",
+        (".js", ".mjs", ".cjs", ".jsx"),
+        "tree_sitter_javascript",
+        tags_from=("tree_sitter_javascript",),
+        returns="{sig}: {ret}",
+        own_queries=("javascript", "ecmascript"),
+        sites=("ecmascript-sites",),
+        modules="ecmascript",
+    ),
     # TypeScript's tags.scm only adds TS patterns to JavaScript's.
-    LanguageSpec("typescript", (".ts", ".mts", ".cts"), "tree_sitter_typescript",
-                 entry="language_typescript", returns="{sig}: {ret}",
-                 own_queries=("typescript", "ecmascript"), sites=("ecmascript-sites", "typescript-sites"),
-                 modules="ecmascript",
-                 tags_from=("tree_sitter_javascript", "tree_sitter_typescript")),
-    LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", entry="language_tsx",
-                 returns="{sig}: {ret}", own_queries=("typescript", "ecmascript"),  # TS plus JSX
-                 sites=("ecmascript-sites", "typescript-sites"), modules="ecmascript",
-                 tags_from=("tree_sitter_javascript", "tree_sitter_typescript")),
-    LanguageSpec("go", (".go",), "tree_sitter_go", tags_from=("tree_sitter_go",),
-                 returns="{sig} {ret}"),
+    LanguageSpec(
+        "typescript",
+        (".ts", ".mts", ".cts"),
+        "tree_sitter_typescript",
+        entry="language_typescript",
+        returns="{sig}: {ret}",
+        own_queries=("typescript", "ecmascript"),
+        sites=("ecmascript-sites", "typescript-sites"),
+        modules="ecmascript",
+        tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
+    ),
+    LanguageSpec(
+        "tsx",
+        (".tsx",),
+        "tree_sitter_typescript",
+        entry="language_tsx",
+        returns="{sig}: {ret}",
+        own_queries=("typescript", "ecmascript"),  # TS plus JSX
+        sites=("ecmascript-sites", "typescript-sites"),
+        modules="ecmascript",
+        tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
+    ),
+    LanguageSpec("go", (".go",), "tree_sitter_go", tags_from=("tree_sitter_go",), returns="{sig} {ret}"),
     LanguageSpec("rust", (".rs",), "tree_sitter_rust", tags_from=("tree_sitter_rust",)),
-    LanguageSpec("java", (".java",), "tree_sitter_java", tags_from=("tree_sitter_java",),
-                 returns="{ret} {sig}"),
+    LanguageSpec("java", (".java",), "tree_sitter_java", tags_from=("tree_sitter_java",), returns="{ret} {sig}"),
 )
 
 _BY_EXTENSION = {ext: spec for spec in LANGUAGES for ext in spec.extensions}
@@ -80,7 +103,7 @@ def language_for_id(language_id: str) -> LanguageSpec | None:
     return _BY_NAME.get(aliases.get(language_id, language_id))
 
 
-@lru_cache(maxsize=None)
+@cache
 def grammar(name: str) -> Language:
     spec = _BY_NAME[name]
     return Language(getattr(importlib.import_module(spec.module), spec.entry)())
@@ -110,17 +133,16 @@ def query_source(name: str) -> str:
     return "\n".join(parts)
 
 
-@lru_cache(maxsize=None)
+@cache
 def query(name: str) -> Query:
     return Query(grammar(name), query_source(name))
 
 
-@lru_cache(maxsize=None)
+@cache
 def sites_query(name: str) -> Query | None:
     """The call-site query of a language, or None when it has none."""
     spec = _BY_NAME[name]
     if not spec.sites:
         return None
     files = importlib.resources.files(__package__)
-    return Query(grammar(name), "\n".join(files.joinpath(f"queries/{part}.scm").read_text()
-                                          for part in spec.sites))
+    return Query(grammar(name), "\n".join(files.joinpath(f"queries/{part}.scm").read_text() for part in spec.sites))
