@@ -58,7 +58,7 @@ class Checker:
         cached = self.problems.get(doc.uri)
         if cached is not None and cached[1] == doc.text:
             return cached[1], cached[2]
-        if knowledge is None or doc.tree is None:
+        if knowledge is None or doc.language is None or doc.tree is None:
             return doc.text, []
         return doc.text, check_file(knowledge, doc.path, doc.language, doc.text, doc.tree)
 
@@ -72,8 +72,9 @@ class Checker:
     def _checked(self, uri: str, future: asyncio.Future) -> None:
         if future.cancelled() or self.closed:
             return
-        if future.exception() is not None:
-            self.log("error", f"kairos: could not check {uri}: {one_line(future.exception())}")
+        error = future.exception()
+        if error is not None:
+            self.log("error", f"kairos: could not check {uri}: {one_line(error)}")
             return
         snap, problems = future.result()
         if uri not in self.documents:
@@ -87,7 +88,8 @@ class Checker:
     def _check(self, snap: Snapshot) -> tuple[Snapshot, list[Problem]]:
         if self._knowledge is None:
             self._knowledge = Knowledge(Store(self.store_file))
-        return snap, check_file(self._knowledge, snap.path, snap.language, snap.text, snap.tree)
+        language, tree = snap.parsed()  # check() sends only documents with a tree
+        return snap, check_file(self._knowledge, snap.path, language, snap.text, tree)
 
     def _close_knowledge(self) -> None:
         if self._knowledge is not None:

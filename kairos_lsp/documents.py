@@ -285,6 +285,12 @@ class Snapshot:
     tree: Tree | None
     version: int | None
 
+    def parsed(self) -> tuple[str, Tree]:
+        """Its language and tree; only a buffer kairos reads has them (others are never recorded nor checked)."""
+        if self.language is None or self.tree is None:
+            raise ValueError(f"kairos: {self.path} is not in a language kairos reads")
+        return self.language, self.tree
+
 
 def _encode(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")

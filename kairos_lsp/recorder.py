@@ -21,6 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from tree_sitter import Tree
+
 from kairos_lsp.documents import Document, Snapshot, diff_edit
 from kairos_lsp.extract import Extraction, extract_tree
 from kairos_lsp.reextract import reextract
@@ -148,9 +150,10 @@ class Recorder:
     def _done(self, uri: str, then: Callable[[], None] | None, future: asyncio.Future) -> None:
         if self._pending.get(uri) is future:
             del self._pending[uri]
-        failed = not future.cancelled() and future.exception() is not None
-        if failed:
-            self.log("error", f"kairos: could not record {uri}: {one_line(future.exception())}")
+        error = None if future.cancelled() else future.exception()
+        failed = error is not None
+        if error is not None:
+            self.log("error", f"kairos: could not record {uri}: {one_line(error)}")
         if self.closed:
             return
         self.on_recorded()
@@ -184,6 +187,7 @@ class Recorder:
             self._record(snap, "edit")
 
     def _record(self, snap: Snapshot, source: str, mtime_ns: int = 0) -> None:
+        language, tree = snap.parsed()
         store = self._writer()
         digest = content_hash(snap.text)
         known = store.file(snap.path)
@@ -191,22 +195,22 @@ class Recorder:
             if source == "parse" and mtime_ns and known["mtime_ns"] != mtime_ns:
                 # Same bytes now on disk: remember the stat so a scan need not read it.
                 store.write(
-                    [FileObservation(snap.path, snap.language, digest, len(snap.text), mtime_ns, None)], source=source
+                    [FileObservation(snap.path, language, digest, len(snap.text), mtime_ns, None)], source=source
                 )
             return
-        extraction = self._extract(snap)
-        record_buffer(store, snap.path, snap.language, snap.text, extraction, source=source, mtime_ns=mtime_ns)
+        extraction = self._extract(snap.path, language, snap.text, tree)
+        record_buffer(store, snap.path, language, snap.text, extraction, source=source, mtime_ns=mtime_ns)
 
-    def _extract(self, snap: Snapshot) -> Extraction:
+    def _extract(self, path: str, language: str, text: bytes, tree: Tree) -> Extraction:
         """Re-extract only what changed since this buffer was last extracted."""
-        previous = self._extractions.get(snap.path)
-        if previous is not None and previous[0] == snap.text:
+        previous = self._extractions.get(path)
+        if previous is not None and previous[0] == text:
             return previous[1]
-        if previous is not None and previous[1].language == snap.language:
-            extraction = reextract(snap.tree, snap.text, snap.language, previous[1], diff_edit(previous[0], snap.text))
+        if previous is not None and previous[1].language == language:
+            extraction = reextract(tree, text, language, previous[1], diff_edit(previous[0], text))
         else:
-            extraction = extract_tree(snap.tree, snap.text, snap.language)
-        self._extractions[snap.path] = (snap.text, extraction)
+            extraction = extract_tree(tree, text, language)
+        self._extractions[path] = (text, extraction)
         return extraction
 
     def _record_closed(self, path: str) -> None:

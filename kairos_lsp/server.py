@@ -22,7 +22,7 @@ import socket
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +132,7 @@ class KairosProtocol(LanguageServerProtocol):
 
 
 class KairosServer(LanguageServer):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, protocol_cls=KairosProtocol, **kwargs)
         self.session: Session | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -265,14 +265,15 @@ def did_open(ls: KairosServer, params: types.DidOpenTextDocumentParams) -> None:
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: KairosServer, params: types.DidChangeTextDocumentParams) -> None:
-    doc = ls.session.documents.get(params.text_document.uri) if ls.session else None
-    if doc is not None:
+    session = ls.session
+    doc = session.documents.get(params.text_document.uri) if session else None
+    if session is not None and doc is not None:
         _apply_changes(doc, params.content_changes, ls.encoding)
         doc.version = params.text_document.version
-        ls.session.changed(doc)
+        session.changed(doc)
 
 
-def _apply_changes(doc: Document, changes: list, encoding: str) -> None:
+def _apply_changes(doc: Document, changes: Sequence[types.TextDocumentContentChangeEvent], encoding: str) -> None:
     """Our own copy, not pygls': its line split also breaks at form feeds and U+2028."""
     for change in changes:
         if isinstance(change, types.TextDocumentContentChangePartial):
@@ -288,18 +289,20 @@ def _apply_changes(doc: Document, changes: list, encoding: str) -> None:
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
 def did_save(ls: KairosServer, params: types.DidSaveTextDocumentParams) -> None:
-    doc = ls.session.documents.get(params.text_document.uri) if ls.session else None
-    if doc is not None:
+    session = ls.session
+    doc = session.documents.get(params.text_document.uri) if session else None
+    if session is not None and doc is not None:
         if params.text is not None:
             doc.update(params.text)
-        ls.session.saved(doc)
+        session.saved(doc)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: KairosServer, params: types.DidCloseTextDocumentParams) -> None:
-    doc = ls.session.documents.close(params.text_document.uri) if ls.session else None
-    if doc is not None:
-        ls.session.closed_document(doc)
+    session = ls.session
+    doc = session.documents.close(params.text_document.uri) if session else None
+    if session is not None and doc is not None:
+        session.closed_document(doc)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -307,7 +310,7 @@ def did_close(ls: KairosServer, params: types.DidCloseTextDocumentParams) -> Non
 async def hover(ls: KairosServer, params: types.HoverParams) -> types.Hover | None:
     session = ls.session
     doc = session.documents.get(params.text_document.uri) if session else None
-    if doc is None or session.knowledge is None:
+    if session is None or doc is None or session.knowledge is None:
         return None
     await session.flush(doc.uri)
     return hover_feature.hover(session.knowledge, doc, params.position.line, params.position.character, ls.encoding)
@@ -332,7 +335,7 @@ def _publish(ls: KairosServer, uri: str, text: bytes, problems) -> None:
 async def code_action(ls: KairosServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     session = ls.session
     doc = session.documents.get(params.text_document.uri) if session else None
-    if doc is None or session.knowledge is None:
+    if session is None or doc is None or session.knowledge is None:
         return []
     await session.flush(doc.uri)
     text, problems = session.problems_for(doc)
@@ -430,7 +433,7 @@ def is_loopback(host: str) -> bool:
         infos = socket.getaddrinfo(host, None)
     except OSError:
         return False
-    addresses = {info[4][0].split("%")[0] for info in infos}
+    addresses = {info[4][0].split("%")[0] for info in infos if isinstance(info[4][0], str)}
     return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 

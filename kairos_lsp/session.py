@@ -81,9 +81,9 @@ class Session:
         self.store: Store | None = None  # the event loop's connection (reads)
         self.knowledge: Knowledge | None = None
         # Created with the memory (open_store); None when it could not be opened.
-        self.recorder: Recorder | None = None
-        self.checker: Checker | None = None
-        self.dreamer: IdleDreamer | None = None
+        self._recorder: Recorder | None = None
+        self._checker: Checker | None = None
+        self._dreamer: IdleDreamer | None = None
         self._temp_dir: str | None = None
         self._stop = threading.Event()
         self._scan_thread: threading.Thread | None = None
@@ -112,14 +112,14 @@ class Session:
         except Exception as exc:  # noqa: BLE001 - an unwritable folder, a file in the way...
             return f"kairos: cannot open the memory at {path}: {one_line(exc)}; memory disabled"
         self.knowledge = Knowledge(self.store)
-        self.dreamer = IdleDreamer(
+        self._dreamer = IdleDreamer(
             path,
             self.settings.idle_seconds,
             self.log,
             busy=lambda: self.scanning,
             on_dreamed=lambda _: self.check_all(),
         )
-        self.recorder = Recorder(
+        self._recorder = Recorder(
             self.root,
             path,
             self.settings.max_file_bytes,
@@ -128,20 +128,41 @@ class Session:
             wanted=self.records,
             on_recorded=self._recorded,
         )
-        self.checker = Checker(path, self.documents, self.log, self.publish)
+        self._checker = Checker(path, self.documents, self.log, self.publish)
         return None
+
+    @property
+    def recorder(self) -> Recorder:
+        """The memory thread; only once the memory is open."""
+        if self._recorder is None:
+            raise RuntimeError("kairos: the memory is not open")
+        return self._recorder
+
+    @property
+    def checker(self) -> Checker:
+        """The checks thread; only once the memory is open."""
+        if self._checker is None:
+            raise RuntimeError("kairos: the memory is not open")
+        return self._checker
+
+    @property
+    def dreamer(self) -> IdleDreamer:
+        """The dream's scheduler; only once the memory is open."""
+        if self._dreamer is None:
+            raise RuntimeError("kairos: the memory is not open")
+        return self._dreamer
 
     def records(self, doc: Document) -> bool:
         """Whether this buffer belongs in the memory."""
         if self.store is None or doc.language is None or self.closed:
             return False
-        if self.root is not None and (not doc.in_workspace or self._ignored.ignored(doc.path)):
-            return False
+        if self._ignored is not None and (not doc.in_workspace or self._ignored.ignored(doc.path)):
+            return False  # (there are ignore rules exactly when there is a workspace)
         return len(doc.text) <= self.settings.max_file_bytes
 
     def _recorded(self) -> None:
-        if self.dreamer is not None and not self.closed:
-            self.dreamer.kick()  # new observations: consolidate them once the user is idle
+        if self._dreamer is not None and not self.closed:
+            self._dreamer.kick()  # new observations: consolidate them once the user is idle
 
     # -- buffers (event loop thread) --------------------------------------------
 
@@ -156,30 +177,30 @@ class Session:
         self.recorder.edited(doc)
 
     def saved(self, doc: Document) -> None:
-        if self.recorder is None:
+        if self._recorder is None:
             return
-        self.recorder.cancel(doc.uri)
+        self._recorder.cancel(doc.uri)
         self.dreamer.touch()
         if self.records(doc):
             # A save may change what other open files see (a signature, a rename): check them all.
             self.recorder.saved(doc, then=self.check_all)
 
     def closed_document(self, doc: Document) -> None:
-        if self.recorder is None:
+        if self._recorder is None:
             return
-        self.recorder.cancel(doc.uri)
+        self._recorder.cancel(doc.uri)
         self.checker.forget(doc)
         if self.records(doc):
             self.recorder.closed_document(doc)
 
     async def flush(self, uri: str, timeout: float = 5.0) -> None:
         """Record a pending edit of ``uri`` now and wait until it is stored."""
-        if self.recorder is not None:
-            await self.recorder.flush(uri, timeout)
+        if self._recorder is not None:
+            await self._recorder.flush(uri, timeout)
 
     async def flush_all(self, timeout: float = 5.0) -> None:
-        if self.recorder is not None:
-            await self.recorder.flush_all(timeout)
+        if self._recorder is not None:
+            await self._recorder.flush_all(timeout)
 
     # -- problems (diagnostics) -------------------------------------------------
 
@@ -196,9 +217,9 @@ class Session:
 
     def problems_for(self, doc: Document) -> tuple[bytes, list[Problem]]:
         """The problems of ``doc`` as it is now (recomputed here if the last check is outdated)."""
-        if self.checker is None:
+        if self._checker is None:
             return doc.text, []
-        return self.checker.problems_for(doc, self.knowledge if self.records(doc) else None)
+        return self._checker.problems_for(doc, self.knowledge if self.records(doc) else None)
 
     # -- commands -----------------------------------------------------------------
 
@@ -248,10 +269,12 @@ class Session:
 
     def start_scan(self, progress: Progress) -> bool:
         """Bring the memory up to date with the disk in the background."""
-        if self.root is None or self.store is None or self.closed:
+        if self.root is None or self.store is None or self.store_file is None or self.closed:
             return False
         loop = asyncio.get_running_loop()
-        self._scan_thread = threading.Thread(target=self._scan, args=(progress, loop), name="kairos-scan", daemon=True)
+        self._scan_thread = threading.Thread(
+            target=self._scan, args=(self.root, self.store_file, progress, loop), name="kairos-scan", daemon=True
+        )
         self._scan_thread.start()
         return True
 
@@ -259,14 +282,14 @@ class Session:
     def scanning(self) -> bool:
         return self._scan_thread is not None and self._scan_thread.is_alive()
 
-    def _scan(self, progress: Progress, loop: asyncio.AbstractEventLoop) -> None:
+    def _scan(self, root: Path, store_file: Path, progress: Progress, loop: asyncio.AbstractEventLoop) -> None:
         skipped: list[str] = []
         report: ScanReport | None = None
         try:
-            store = Store(self.store_file)
+            store = Store(store_file)
             try:
                 report = scan_workspace(
-                    self.root,
+                    root,
                     store,
                     self.settings,
                     progress=progress.report,
@@ -321,12 +344,12 @@ class Session:
         self._stop.set()
         if self._scan_thread is not None:
             self._scan_thread.join(timeout)
-        if self.dreamer is not None:
-            self.dreamer.close()
-        if self.checker is not None:
-            self.checker.close()
-        if self.recorder is not None:
-            self.recorder.close()
+        if self._dreamer is not None:
+            self._dreamer.close()
+        if self._checker is not None:
+            self._checker.close()
+        if self._recorder is not None:
+            self._recorder.close()
         if self.store is not None:
             self.store.close()
             self.store = None
