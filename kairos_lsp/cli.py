@@ -25,14 +25,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from kairos_lsp import __version__
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import current_value, dream, dream_log, pending
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.languages import language_for_path
-from kairos_lsp.scan import observe_file, scan_workspace
-from kairos_lsp.store import Store, StoreError, store_path
+from kairos_lsp.scan import Skipped, observe_file, scan_workspace
+from kairos_lsp.store import FileObservation, Store, StoreError, store_path
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+T = TypeVar("T")
 
 
 class Plain:
@@ -53,7 +59,7 @@ class Plain:
         print(json.dumps(data, indent=2), file=self.stream or sys.stdout)
 
 
-def console(stream) -> object:
+def console(stream: TextIO) -> Plain | Console:
     """A rich Console on a terminal, :class:`Plain` otherwise."""
     if not stream.isatty():
         return Plain(stream)
@@ -212,10 +218,12 @@ def cmd_explain(args, out, err) -> int:
         catch_up(store)
         knowledge = Knowledge(store)
         row = knowledge.find(rel, qualname, line)
+        what = f"line {line}" if line is not None else (qualname or "the module")
         if row is None:
-            what = f"line {line}" if line is not None else (qualname or "the module")
             raise UsageError(f"nothing known at {rel} {what}")
         item = knowledge.explain(row["key"])
+        if item is None:  # forgotten meanwhile (by another process)
+            raise UsageError(f"nothing known at {rel} {what}")
     if args.json:
         out.print_json(data=item) if out.is_terminal else print(json.dumps(item, indent=2))
     else:
@@ -237,9 +245,9 @@ def catch_up(store: Store) -> None:
 def refresh_file(store: Store, root: Path, rel: str) -> None:
     """Make sure the memory holds the file as it is on disk now (cheap when it already does)."""
     outcome = observe_file(str(root), rel, store.file_states().get(rel), Settings().max_file_bytes)
-    if outcome is not None and hasattr(outcome, "unchanged"):
+    if isinstance(outcome, FileObservation):
         store.write([outcome])
-    elif outcome is not None:
+    elif isinstance(outcome, Skipped):
         raise UsageError(f"cannot read {rel}: {outcome.reason}")
 
 
@@ -370,9 +378,9 @@ def cmd_check(args, out, err) -> int:
     if args.json:
         out.print_json(data={path: [_problem_json(p) for p in problems] for path, problems in found.items()})
     else:
-        for path, problems in found.items():
+        for rel, problems in found.items():
             for problem in problems:
-                out.print(_problem_line(path, problem), markup=False, highlight=False)
+                out.print(_problem_line(rel, problem), markup=False, highlight=False)
     return 1 if any(found.values()) else 0
 
 
@@ -428,11 +436,19 @@ def cmd_demo(args, out, err) -> int:
         knowledge = Knowledge(store)
         _demo_table(out, store, knowledge)
         out.print()
-        render_explain(out, knowledge.explain("python:inventory/stock.py:Inventory.reserve"))
+        reserve = "python:inventory/stock.py:Inventory.reserve"
+        render_explain(out, _in_demo(knowledge.explain(reserve), reserve))
         _demo_edit(out, target, store, knowledge)
     out.print(f"\nTry: kairos explain {target / 'inventory' / 'pricing.py'}::price_with_tax", highlight=False)
     out.print(f"     kairos check {target / 'web' / 'cart.ts'}", highlight=False)
     return 0
+
+
+def _in_demo(found: T | None, what: str) -> T:
+    """Something the bundled example holds."""
+    if found is None:
+        raise RuntimeError(f"kairos: the demo project has no {what}")
+    return found
 
 
 def _demo_table(out, store: Store, knowledge: Knowledge) -> None:
@@ -472,7 +488,7 @@ def _demo_edit(out, target: Path, store: Store, knowledge: Knowledge) -> None:
     out.print(dream(store, trigger="demo").line(), highlight=False, markup=False)
     for rel in ("inventory/stock.py", "web/cart.ts"):
         source = (target / rel).read_bytes()
-        language = language_for_path(rel).name
+        language = _in_demo(language_for_path(rel), rel).name
         shown: set[str] = set()
         for problem in check_file(knowledge, rel, language, source, parse(source, language)):
             out.print(f"\n[yellow]{_problem_line(rel, problem)}[/yellow]", highlight=False)
@@ -486,7 +502,8 @@ def _demo_edit(out, target: Path, store: Store, knowledge: Knowledge) -> None:
     key = "python:inventory/pricing.py:price_with_tax"
     card = knowledge.card(key)
     out.print()
-    out.print(Panel(Markdown(render(card, store.symbol(key), "python")), title="hover: price_with_tax", expand=False))
+    row = _in_demo(store.symbol(key), key)
+    out.print(Panel(Markdown(render(card, row, "python")), title="hover: price_with_tax", expand=False))
     status = knowledge.status()
     out.print(
         f"status: {status['files']} files, {status['symbols']} symbols, "

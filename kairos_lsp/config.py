@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Literal
 
@@ -164,8 +164,13 @@ def _converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=True)
     for kind, hook in ((float, _number), (int, _whole), (str, _string)):
         converter.register_structure_hook(kind, lambda value, _, hook=hook: hook(value))
-    for kind, hook in ((str | None, _optional_string), (list[str], _globs), (Provider, _provider)):
-        converter.register_structure_hook_func(lambda t, kind=kind: t == kind, lambda value, _, hook=hook: hook(value))
+
+    def exactly(form: Any, check: Callable[[Any], Any]) -> None:
+        converter.register_structure_hook_func(lambda t: t == form, lambda value, _: check(value))
+
+    exactly(str | None, _optional_string)
+    exactly(list[str], _globs)
+    exactly(Provider, _provider)
 
     def section(cls):
         structure = make_dict_structure_fn(
@@ -258,7 +263,8 @@ def _present(raw: dict, path: tuple[str, ...]) -> bool:
 
 
 def _drop(raw: dict, path: tuple[str, ...]) -> None:
+    parent: object = raw
     for key in path[:-1]:
-        raw = raw.get(key) if isinstance(raw, dict) else None
-    if isinstance(raw, dict):
-        raw.pop(path[-1], None)
+        parent = parent.get(key) if isinstance(parent, dict) else None
+    if isinstance(parent, dict):
+        parent.pop(path[-1], None)

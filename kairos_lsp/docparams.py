@@ -262,8 +262,7 @@ def _google(lines: list[_Line]) -> list[_Section]:
     while i < len(lines):
         m = _GOOGLE_HEADER.match(lines[i].content.strip())
         if m:
-            depth = lines[i].indent
-            end = _block(lines, i + 1, lambda line, depth=depth: line.indent > depth)
+            end = _indented_end(lines, i)
             section = _Section("google", range(i, i + 1), end, m["title"] in _KEYWORD_TITLES)
             _google_entries(lines, section)
             sections.append(section)
@@ -376,9 +375,9 @@ def _sphinx(lines: list[_Line]) -> list[_Section]:
         if m := _SPHINX_PARAM.match(text):
             names, at = _single_name(line, m)
             keyword = m["kind"] in _SPHINX_KEYWORD
-            section.entries.append(_Entry(names, i, _field_end(lines, i), section, at, keyword))
+            section.entries.append(_Entry(names, i, _indented_end(lines, i), section, at, keyword))
         elif m := _SPHINX_TYPE.match(text):
-            types.append((_norm(m["name"]), i, _field_end(lines, i)))
+            types.append((_norm(m["name"]), i, _indented_end(lines, i)))
     if not section.entries:
         return []
     _attach_types(section.entries, types)
@@ -387,8 +386,8 @@ def _sphinx(lines: list[_Line]) -> list[_Section]:
     return [section]
 
 
-def _field_end(lines: list[_Line], i: int) -> int:
-    """A reST field runs on over the lines indented deeper than its own."""
+def _indented_end(lines: list[_Line], i: int) -> int:
+    """A reST field (or a Google section) runs on over the lines indented deeper than its own."""
     depth = lines[i].indent
     return _block(lines, i + 1, lambda line: line.indent > depth)
 
