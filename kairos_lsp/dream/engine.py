@@ -24,6 +24,7 @@ from kairos_lsp.dream import promote, tested
 from kairos_lsp.dream.batches import BATCH, last_of
 from kairos_lsp.dream.lock import lock_for
 from kairos_lsp.dream.model import Counts, Fact, Version
+from kairos_lsp.dream.replay import Replayer
 from kairos_lsp.dream.state import GoneBodies, State
 from kairos_lsp.dream.summary import Lookup, SummaryCache
 from kairos_lsp.store import Store, now
@@ -112,7 +113,7 @@ def _run(store: Store, report: DreamReport, should_stop, batch_size: int, ahead:
 
 
 def _batches(store: Store, report: DreamReport, counts: Counts, started: float, should_stop,
-             position: int, bodies: GoneBodies, replayer) -> None:
+             position: int, bodies: GoneBodies, replayer: Replayer) -> None:
     facts = store.facts
     committed_at = time.perf_counter()
     tests = tested.resolver_for(store)

@@ -15,6 +15,8 @@ version's facts are those :func:`replay` gives (the tests compare them)::
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from kairos_lsp.dream import links, merge, promote
 from kairos_lsp.dream.batches import BATCH, next_batch, prefetch, prefix_of
 from kairos_lsp.dream.model import SINGLE_VALUED, Version
@@ -22,6 +24,22 @@ from kairos_lsp.dream.state import State
 from kairos_lsp.dream.summary import Lookup, SummaryCache, cache_key, first_sentence, parameter_names, summarize
 from kairos_lsp.keys import name_of
 from kairos_lsp.store.facts import Facts
+
+
+class Replayer(Protocol):
+    """How the dream replays its batches (see the module docstring)."""
+
+    def batch(self, position: int) -> list[Version]: ...
+
+    def replay(self, state: State, summaries: SummaryCache, callers: Lookup, versions: list[Version]) -> None: ...
+
+    def exercised(self, versions: list[Version], store) -> tuple | None: ...
+
+    def may_commit(self) -> bool: ...
+
+    def still(self, started: float) -> "Replayer": ...
+
+    def close(self) -> int: ...
 
 
 class InProcess:

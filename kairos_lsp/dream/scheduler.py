@@ -1,7 +1,7 @@
 """When to dream: after ``idleSeconds`` without an edit, off the event loop.
 
 >>> dreamer = IdleDreamer(store_file, idle_seconds=30, log=print)   # doctest: +SKIP
->>> dreamer.touch()            # an edit arrived: the idle clock restarts
+>>> dreamer.touch()            # an edit arrived: the idle clock restarts   # doctest: +SKIP
 >>> await dreamer.dream_now()  # kairos.dreamNow                     # doctest: +SKIP
 
 The dream itself runs in a worker process (its own connection, its own

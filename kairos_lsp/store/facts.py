@@ -333,7 +333,7 @@ class Facts:
 
     def last_value(self, subject: str, predicate: str) -> str | None:
         """The object of the newest fact (any status) of a subject's predicate."""
-        row = self.conn.execute(f"SELECT object FROM facts WHERE subject = ? AND predicate = ? "
+        row = self.conn.execute("SELECT object FROM facts WHERE subject = ? AND predicate = ? "
                                 "ORDER BY id DESC LIMIT 1", (subject, predicate)).fetchone()
         return row[0] if row else None
 
