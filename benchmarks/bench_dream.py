@@ -35,7 +35,7 @@ from kairos_lsp.scan import scan_workspace
 from kairos_lsp.store import Store
 
 EXCLUDE = ("site-packages/",)  # third-party packages are not the standard library
-MODULE_LINES = (800, 2500)     # "mid-size": the edited module's length
+MODULE_LINES = (800, 2500)  # "mid-size": the edited module's length
 
 
 def fresh_copy(store: Path, work: Path) -> Path:
@@ -63,8 +63,12 @@ def full_dream(store: Path, work: Path, ahead: bool | None = None) -> tuple[floa
 def facts_digest(db: Store) -> str:
     """A digest of everything a dream stores but its timings (facts, evidence, counts, cache)."""
     digest = hashlib.blake2b(digest_size=16)
-    for query in ("SELECT * FROM facts ORDER BY id", "SELECT * FROM fact_evidence ORDER BY 1, 2, 3, 4",
-                  "SELECT * FROM dream_callees ORDER BY 1", "SELECT * FROM summary_cache ORDER BY 1"):
+    for query in (
+        "SELECT * FROM facts ORDER BY id",
+        "SELECT * FROM fact_evidence ORDER BY 1, 2, 3, 4",
+        "SELECT * FROM dream_callees ORDER BY 1",
+        "SELECT * FROM summary_cache ORDER BY 1",
+    ):
         for row in db.db.execute(query):
             digest.update(repr(row).encode())
     return digest.hexdigest()
@@ -92,13 +96,12 @@ def incremental(store: Path, tree: Path, work: Path, runs: int) -> tuple[list[fl
     rel = path.relative_to(tree).as_posix()
     mirror = work / "tree"
     if not mirror.exists():
-        shutil.copytree(tree, mirror, ignore=shutil.ignore_patterns("site-packages", "__pycache__"),
-                        symlinks=True)
+        shutil.copytree(tree, mirror, ignore=shutil.ignore_patterns("site-packages", "__pycache__"), symlinks=True)
     original = path.read_text(encoding="utf-8", errors="replace")
     timings, line = [], ""
     for n in range(runs):
         params = match.group(2) + "".join(f", extra{i}=None" for i in range(n + 1))
-        text = original[:match.start(2)] + params + original[match.end(2):]
+        text = original[: match.start(2)] + params + original[match.end(2) :]
         (mirror / rel).write_text(text, encoding="utf-8")
         scan_workspace(mirror, db, Settings(exclude=EXCLUDE))
         start = time.perf_counter()
@@ -136,17 +139,23 @@ def main() -> None:
             alones.append(full_dream(store, work, ahead=False))
         print(f"  {fulls[0][1]}")
         full, alone = statistics.median(f[0] for f in fulls), statistics.median(f[0] for f in alones)
-        print(f"full dream       : {full:6.2f} s  "
-              f"(median of {args.runs}: {', '.join(f'{f[0]:.2f}' for f in fulls)}; target <= 10 s)")
-        print(f"  alone (no helper): {alone:6.2f} s  (median of {args.runs}: "
-              f"{', '.join(f'{f[0]:.2f}' for f in alones)}); with the helper: {alone / full:.2f}x as fast")
+        print(
+            f"full dream       : {full:6.2f} s  "
+            f"(median of {args.runs}: {', '.join(f'{f[0]:.2f}' for f in fulls)}; target <= 10 s)"
+        )
+        print(
+            f"  alone (no helper): {alone:6.2f} s  (median of {args.runs}: "
+            f"{', '.join(f'{f[0]:.2f}' for f in alones)}); with the helper: {alone / full:.2f}x as fast"
+        )
         same = len({f[2] for f in fulls + alones}) == 1
         print(f"  same facts with and without the helper, in every run: {'yes' if same else 'NO'}")
         print(f"  digest: {', '.join(sorted({f[2] for f in fulls + alones}))}")
         edits, line = incremental(store, tree, work, args.runs)
         print(f"  {line}")
-        print(f"incremental dream: {statistics.median(edits) * 1000:6.1f} ms (median of {args.runs}: "
-              f"{', '.join(f'{e * 1000:.1f}' for e in edits)}; target <= 100 ms)")
+        print(
+            f"incremental dream: {statistics.median(edits) * 1000:6.1f} ms (median of {args.runs}: "
+            f"{', '.join(f'{e * 1000:.1f}' for e in edits)}; target <= 100 ms)"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

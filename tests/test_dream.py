@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from kairos_lsp.dream import (dream, facts_for, history, pending, predecessors, record_verdict,
-                              successor)
+from kairos_lsp.dream import dream, facts_for, history, pending, predecessors, record_verdict, successor
 from kairos_lsp.dream.lock import DreamLock
 from kairos_lsp.scan import scan_workspace
 from kairos_lsp.store import Store
@@ -80,13 +77,15 @@ def ws(tmp_path):
 
 def live(store, key):
     """{(predicate, value): status} of the current facts about a key."""
-    return {(f["predicate"], _text(f["value"])): f["status"]
-            for f in facts_for(store, key, current_only=True)}
+    return {(f["predicate"], _text(f["value"])): f["status"] for f in facts_for(store, key, current_only=True)}
 
 
 def facts(store, key, predicate):
-    return [(f["value"], f["status"]) for f in sorted(facts_for(store, key), key=lambda f: f["id"])
-            if f["predicate"] == predicate]
+    return [
+        (f["value"], f["status"])
+        for f in sorted(facts_for(store, key), key=lambda f: f["id"])
+        if f["predicate"] == predicate
+    ]
 
 
 def _text(value):
@@ -94,8 +93,11 @@ def _text(value):
 
 
 def observed(store, key):
-    return {k: v for k, v in live(store, key).items()
-            if k[0] not in ("may_handle", "pure", "role", "summary") and "from" not in k[0]}
+    return {
+        k: v
+        for k, v in live(store, key).items()
+        if k[0] not in ("may_handle", "pure", "role", "summary") and "from" not in k[0]
+    }
 
 
 def test_first_dream_turns_observations_into_facts(ws):
@@ -107,8 +109,10 @@ def test_first_dream_turns_observations_into_facts(ws):
         ("parameters", "[['self', 'required'], ['user', 'required'], ['password', 'required']]"): "tentative",
         ("docstring", "Check the password and open a session."): "tentative",
         ("body_hash", ws.store.symbol(LOGIN)["body_hash"]): "tentative",
-        ("calls", "verify"): "tentative", ("calls", "open_session"): "tentative",
-        ("calls", "PermissionError"): "tentative", ("raises", "PermissionError"): "tentative",
+        ("calls", "verify"): "tentative",
+        ("calls", "open_session"): "tentative",
+        ("calls", "PermissionError"): "tentative",
+        ("raises", "PermissionError"): "tentative",
     }
     sig = next(f for f in facts_for(ws.store, LOGIN) if f["predicate"] == "signature")
     assert sig["confidence"] == 0.9 and sig["valid_to"] is None
@@ -131,10 +135,11 @@ def test_signature_change_supersedes_the_old_values(ws):
     report = ws.scan_and_dream()
     assert report.superseded >= 4 and report.retracted == 0
     assert facts(ws.store, LOGIN, "signature") == [
-        ("login(self, user, password)", "superseded"), ("login(self, user, password, otp=None)", "tentative")]
+        ("login(self, user, password)", "superseded"),
+        ("login(self, user, password, otp=None)", "tentative"),
+    ]
     assert facts(ws.store, LOGIN, "arity") == [("3", "superseded"), ("3..4", "tentative")]
-    old, new = sorted((f for f in facts_for(ws.store, LOGIN) if f["predicate"] == "signature"),
-                      key=lambda f: f["id"])
+    old, new = sorted((f for f in facts_for(ws.store, LOGIN) if f["predicate"] == "signature"), key=lambda f: f["id"])
     assert old["superseded_by"] == new["id"] and old["valid_to"] == new["valid_from"]
     assert new["valid_to"] is None
     # Only facts of the same subject and predicate were touched: the docstring stands.
@@ -159,8 +164,8 @@ def test_rename_links_old_and_new_keys_and_keeps_history(ws):
 
 
 def test_move_to_another_file(ws):
-    ws.edit("src/auth.py", AUTH[AUTH.index("def fetch_page"):AUTH.index("def add")], "")
-    ws.write("src/net.py", AUTH[AUTH.index("def fetch_page"):AUTH.index("def add")])
+    ws.edit("src/auth.py", AUTH[AUTH.index("def fetch_page") : AUTH.index("def add")], "")
+    ws.write("src/net.py", AUTH[AUTH.index("def fetch_page") : AUTH.index("def add")])
     ws.scan_and_dream()
     new = "python:src/net.py:fetch_page"
     assert live(ws.store, FETCH) == {("moved_to", new): "firm"}
@@ -171,8 +176,8 @@ def test_move_to_another_file(ws):
 
 def test_move_is_found_whichever_file_is_read_first(ws):
     # a.py sorts before src/auth.py: the new key appears before the old one vanishes.
-    ws.edit("src/auth.py", AUTH[AUTH.index("def add"):], "")
-    ws.write("a.py", AUTH[AUTH.index("def add"):])
+    ws.edit("src/auth.py", AUTH[AUTH.index("def add") :], "")
+    ws.write("a.py", AUTH[AUTH.index("def add") :])
     ws.scan_and_dream()
     assert live(ws.store, "python:src/auth.py:add") == {("moved_to", "python:a.py:add"): "firm"}
     assert live(ws.store, "python:a.py:add")[("moved_from", "python:src/auth.py:add")] == "firm"
@@ -182,7 +187,7 @@ def test_move_is_found_when_cut_and_paste_are_dreamed_apart(ws):
     # Cut from auth.py (a dream retracts it), then paste into an existing file (the next dream).
     ws.write("src/net.py", "import socket\n")
     ws.scan_and_dream()
-    body = AUTH[AUTH.index("def fetch_page"):AUTH.index("def add")]
+    body = AUTH[AUTH.index("def fetch_page") : AUTH.index("def add")]
     ws.edit("src/auth.py", body, "")
     ws.scan_and_dream()
     assert live(ws.store, FETCH) == {}
@@ -198,14 +203,14 @@ def test_an_old_copy_elsewhere_is_not_taken_for_a_move(ws):
     ws.scan_and_dream()
     ws.edit("src/auth.py", '"""Sessions."""', '"""Sessions and pages."""')  # auth.py seen again
     ws.scan_and_dream()
-    ws.edit("src/auth.py", AUTH[AUTH.index("def add"):], "")
+    ws.edit("src/auth.py", AUTH[AUTH.index("def add") :], "")
     ws.scan_and_dream()
     assert live(ws.store, "python:src/auth.py:add") == {}
     assert not any(p.endswith("_from") for p, _ in live(ws.store, "python:lib/copy.py:add"))
 
 
 def test_deleting_a_symbol_or_a_file_retracts_everything_about_it(ws):
-    ws.edit("src/auth.py", AUTH[AUTH.index("def add"):], "")
+    ws.edit("src/auth.py", AUTH[AUTH.index("def add") :], "")
     ws.scan_and_dream()
     add = "python:src/auth.py:add"
     assert live(ws.store, add) == {}
@@ -227,32 +232,45 @@ def test_revert_starts_a_new_fact_and_keeps_the_chain(ws):
     add = "python:src/auth.py:add"
     sigs = sorted((f for f in facts_for(ws.store, add) if f["predicate"] == "signature"), key=lambda f: f["id"])
     assert [(f["value"], f["status"]) for f in sigs] == [
-        ("add(a, b)", "superseded"), ("add(a, b, c=0)", "superseded"), ("add(a, b)", "tentative")]
+        ("add(a, b)", "superseded"),
+        ("add(a, b, c=0)", "superseded"),
+        ("add(a, b)", "tentative"),
+    ]
     assert sigs[0]["superseded_by"] == sigs[1]["id"] and sigs[1]["superseded_by"] == sigs[2]["id"]
     assert live(ws.store, add)[("pure", "true")] == "tentative"
 
 
 def test_split_one_function_into_two(ws):
-    ws.edit("src/auth.py", '''def fetch_page(url, timeout=10):
+    ws.edit(
+        "src/auth.py",
+        '''def fetch_page(url, timeout=10):
     """Download one page over HTTP."""
-    return requests.get(url, timeout=timeout)''', '''def fetch_page(url, timeout=10):
+    return requests.get(url, timeout=timeout)''',
+        '''def fetch_page(url, timeout=10):
     """Download one page over HTTP."""
     return decode(get_raw(url, timeout))
 
 
 def get_raw(url, timeout):
-    return requests.get(url, timeout=timeout)''')
+    return requests.get(url, timeout=timeout)''',
+    )
     report = ws.scan_and_dream()
     assert report.linked == 0  # fetch_page still exists: a split is no rename
     raw = "python:src/auth.py:get_raw"
-    assert facts(ws.store, FETCH, "calls") == [("requests.get", "retracted"), ("decode", "tentative"),
-                                               ("get_raw", "tentative")]
-    assert [v for v, s in facts(ws.store, FETCH, "body_hash")][:1] and \
-        [s for v, s in facts(ws.store, FETCH, "body_hash")] == ["superseded", "tentative"]
+    assert facts(ws.store, FETCH, "calls") == [
+        ("requests.get", "retracted"),
+        ("decode", "tentative"),
+        ("get_raw", "tentative"),
+    ]
+    assert [v for v, s in facts(ws.store, FETCH, "body_hash")][:1] and [
+        s for v, s in facts(ws.store, FETCH, "body_hash")
+    ] == ["superseded", "tentative"]
     assert live(ws.store, raw)[("calls", "requests.get")] == "tentative"
     assert live(ws.store, raw)[("may_handle", "network")] == "tentative"  # calls only: 0.6
     # fetch_page lost its network call: the firm insight is demoted (name + docstring: 0.7).
-    network = next(f for f in facts_for(ws.store, FETCH) if f["value"] == "network" and f["status"] in ("firm", "tentative"))
+    network = next(
+        f for f in facts_for(ws.store, FETCH) if f["value"] == "network" and f["status"] in ("firm", "tentative")
+    )
     assert (network["status"], network["confidence"]) == ("tentative", 0.7)
     assert report.demoted >= 1
     inactive = [e for e in network["evidence"] if not e["active"]]
@@ -275,7 +293,8 @@ def test_dreams_are_incremental(ws):
 def _snapshot(store):
     return store.db.execute(
         "SELECT id, subject, predicate, object, origin, status, confidence, evidence_count, "
-        "superseded_by, verdict, first_observation, ended_by FROM facts ORDER BY id").fetchall()
+        "superseded_by, verdict, first_observation, ended_by FROM facts ORDER BY id"
+    ).fetchall()
 
 
 def test_stop_and_resume_gives_the_same_facts(tmp_path):
@@ -312,10 +331,13 @@ def test_a_second_dreamer_is_turned_away(ws):
 
 
 def test_the_lock_does_not_outlive_a_crashed_dreamer(ws):
-    code = ("import sys, time; from kairos_lsp.dream.lock import DreamLock; "
-            f"l = DreamLock({ws.store.path!r}); assert l.acquire(); print('held', flush=True); time.sleep(60)")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    code = (
+        "import sys, time; from kairos_lsp.dream.lock import DreamLock; "
+        f"l = DreamLock({ws.store.path!r}); assert l.acquire(); print('held', flush=True); time.sleep(60)"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}
+    )
     try:
         assert proc.stdout.readline().strip() == "held"
         assert dream(ws.store).busy
@@ -343,8 +365,11 @@ def test_a_rejected_fact_is_never_re_promoted_by_the_same_evidence(ws):
     ws.scan_and_dream()
     assert ("may_handle", "network") not in live(ws.store, "python:src/auth.py:fetch_one")
     # New evidence (an import of a network module) may show it again, but tentative only.
-    ws.edit("src/auth.py", '    return requests.get(url, timeout=timeout)',
-            '    import socket\n    return requests.get(url, timeout=timeout)')
+    ws.edit(
+        "src/auth.py",
+        "    return requests.get(url, timeout=timeout)",
+        "    import socket\n    return requests.get(url, timeout=timeout)",
+    )
     ws.scan_and_dream()
     assert live(ws.store, "python:src/auth.py:fetch_one")[("may_handle", "network")] == "tentative"
 
@@ -376,7 +401,8 @@ def test_summary_is_cached_by_body_hash(ws):
 def test_dream_log_records_each_run(ws):
     ws.edit("src/auth.py", "return a + b", "return b + a")
     ws.scan_and_dream(trigger="idle")
-    rows = ws.store.db.execute("SELECT trigger, observations, created, superseded, stopped, "
-                               "duration_ms IS NOT NULL FROM dreams ORDER BY id").fetchall()
+    rows = ws.store.db.execute(
+        "SELECT trigger, observations, created, superseded, stopped, duration_ms IS NOT NULL FROM dreams ORDER BY id"
+    ).fetchall()
     assert rows[0][0] == "cli" and rows[0][1] > 30
     assert rows[-1][0] == "idle" and rows[-1][3] >= 2 and rows[-1][4] == 0 and rows[-1][5] == 1

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kairos_lsp.dream import dream, record_verdict
 from kairos_lsp.dream import ahead as ahead_module
+from kairos_lsp.dream import dream, record_verdict
 from kairos_lsp.dream.ahead import Ahead, Share
 from kairos_lsp.scan import scan_workspace
 from kairos_lsp.store import Store
@@ -60,7 +60,7 @@ if __name__ == "__main__":
     main()
 '''
 
-TEST = '''from pkg.{name} import parse_{name}, is_{name}, {cls}
+TEST = """from pkg.{name} import parse_{name}, is_{name}, {cls}
 
 
 def test_parse_{name}():
@@ -70,7 +70,7 @@ def test_parse_{name}():
 
 def test_settings_{name}(tmp_path):
     {cls}(tmp_path / "s.json").save({{}})
-'''
+"""
 
 NAMES = ["alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "lambda_"]
 
@@ -97,8 +97,10 @@ def dump(path: Path) -> dict[str, list]:
             "callees": conn.execute("SELECT * FROM dream_callees ORDER BY name").fetchall(),
             "summaries": conn.execute("SELECT * FROM summary_cache ORDER BY body_key").fetchall(),
             "cursor": conn.execute("SELECT * FROM dream_cursor").fetchall(),
-            "dreams": conn.execute("SELECT observations, created, merged, superseded, retracted, promoted, "
-                                   "demoted, linked, stopped FROM dreams ORDER BY id").fetchall(),
+            "dreams": conn.execute(
+                "SELECT observations, created, merged, superseded, retracted, promoted, "
+                "demoted, linked, stopped FROM dreams ORDER BY id"
+            ).fetchall(),
         }
     finally:
         conn.close()
@@ -171,11 +173,13 @@ def test_later_dreams_with_the_helper_store_the_same_facts(scanned, tmp_path):
     (root / "pkg" / "zeta.py").write_text(text[start:end])
     (root / "tests" / "test_gamma.py").unlink()
     text = (root / "pkg" / "delta.py").read_text()
-    (root / "pkg" / "delta.py").write_text(text.replace("def parse_delta(text, strict=False):",
-                                                        "def parse_delta(text, strict=False, sep=None):"))
+    (root / "pkg" / "delta.py").write_text(
+        text.replace("def parse_delta(text, strict=False):", "def parse_delta(text, strict=False, sep=None):")
+    )
     (root / "pkg" / "copy.py").write_text("def shared(a, b):\n    return a + b\n")
-    fact = scanned.db.execute("SELECT id FROM facts WHERE predicate = 'may_handle' "
-                              "AND status IN ('tentative', 'firm') ORDER BY id LIMIT 1").fetchone()[0]
+    fact = scanned.db.execute(
+        "SELECT id FROM facts WHERE predicate = 'may_handle' AND status IN ('tentative', 'firm') ORDER BY id LIMIT 1"
+    ).fetchone()[0]
     record_verdict(scanned, fact, confirm=False)
     scan_workspace(root, scanned, jobs=1)
     alone = copy_store(scanned, tmp_path / "alone.db")

@@ -6,7 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kairos_lsp.dream import dream, record_verdict
 from kairos_lsp.dream.model import GONE_TO, SINGLE_VALUED
@@ -15,9 +16,9 @@ from kairos_lsp.store import Store
 
 BODIES = [
     '    """Download {n} over HTTP."""\n    return requests.get(url)\n',
-    '    return a + b\n',
-    '    with open(path) as handle:\n        return handle.read()\n',
-    '    if not token:\n        raise PermissionError(user)\n    return check_password(user, token)\n',
+    "    return a + b\n",
+    "    with open(path) as handle:\n        return handle.read()\n",
+    "    if not token:\n        raise PermissionError(user)\n    return check_password(user, token)\n",
     '    """Parse the text."""\n    return re.findall(pattern, text)\n',
 ]
 PARAMS = ["(url)", "(a, b)", "(path, mode='r')", "(user, token=None)", "(text, *rest)"]
@@ -25,16 +26,20 @@ NAMES = ["fetch", "add", "load", "login", "parse", "helper", "run"]
 FILES = ["a.py", "pkg/b.py", "pkg/c.py"]
 
 # (op, file, name, other file / new name / body index / params index)
-ops = st.tuples(st.sampled_from(["add", "remove", "rename", "move", "body", "params", "drop_file",
-                                 "reject", "confirm"]),
-                st.sampled_from(FILES), st.sampled_from(NAMES), st.integers(0, 6),
-                st.booleans())
+ops = st.tuples(
+    st.sampled_from(["add", "remove", "rename", "move", "body", "params", "drop_file", "reject", "confirm"]),
+    st.sampled_from(FILES),
+    st.sampled_from(NAMES),
+    st.integers(0, 6),
+    st.booleans(),
+)
 histories = st.lists(ops, min_size=1, max_size=7)
 
 
 def render(functions: dict[str, tuple[int, int]]) -> str:
-    return "".join(f"def {name}{PARAMS[p]}:\n{BODIES[b].format(n=name)}\n\n"
-                   for name, (b, p) in sorted(functions.items()))
+    return "".join(
+        f"def {name}{PARAMS[p]}:\n{BODIES[b].format(n=name)}\n\n" for name, (b, p) in sorted(functions.items())
+    )
 
 
 def replay(root: Path, history) -> list[tuple]:
@@ -82,7 +87,8 @@ def replay(root: Path, history) -> list[tuple]:
             dream(store)
             rows = store.db.execute(
                 "SELECT id FROM facts WHERE predicate IN ('may_handle', 'pure', 'role') "
-                "AND status IN ('tentative', 'firm') ORDER BY id").fetchall()
+                "AND status IN ('tentative', 'firm') ORDER BY id"
+            ).fetchall()
             if rows:
                 record_verdict(store, rows[k % len(rows)][0], confirm=op == "confirm")
             continue
@@ -93,7 +99,8 @@ def replay(root: Path, history) -> list[tuple]:
     check_invariants(store)
     snapshot = store.db.execute(
         "SELECT id, subject, predicate, object, origin, status, confidence, evidence_count, "
-        "superseded_by, verdict, first_observation, ended_by FROM facts ORDER BY id").fetchall()
+        "superseded_by, verdict, first_observation, ended_by FROM facts ORDER BY id"
+    ).fetchall()
     store.close()
     return snapshot
 
@@ -102,26 +109,41 @@ def check_invariants(store: Store) -> None:
     db = store.db
     # 1. At most one current value per single-valued predicate per subject.
     marks = ",".join("?" * len(SINGLE_VALUED))
-    dup = db.execute(f"SELECT subject, predicate, count(*) FROM facts WHERE status IN ('tentative', 'firm') "
-                     f"AND predicate IN ({marks}) GROUP BY subject, predicate HAVING count(*) > 1",
-                     sorted(SINGLE_VALUED)).fetchall()
+    dup = db.execute(
+        f"SELECT subject, predicate, count(*) FROM facts WHERE status IN ('tentative', 'firm') "
+        f"AND predicate IN ({marks}) GROUP BY subject, predicate HAVING count(*) > 1",
+        sorted(SINGLE_VALUED),
+    ).fetchall()
     assert dup == []
     # 2. Every firm fact has >= 2 independent sources or a user confirmation.
     for fact_id, verdict, origin in db.execute(
-            "SELECT id, verdict, origin FROM facts WHERE status = 'firm'").fetchall():
-        sources = {why for (why,) in db.execute(
-            "SELECT DISTINCT why FROM fact_evidence WHERE fact_id = ? AND active = 1 "
-            "AND why NOT IN ('negated', 'user')", (fact_id,))}
+        "SELECT id, verdict, origin FROM facts WHERE status = 'firm'"
+    ).fetchall():
+        sources = {
+            why
+            for (why,) in db.execute(
+                "SELECT DISTINCT why FROM fact_evidence WHERE fact_id = ? AND active = 1 "
+                "AND why NOT IN ('negated', 'user')",
+                (fact_id,),
+            )
+        }
         if origin == "observed":
-            sources |= {s for (s,) in db.execute(
-                "SELECT v.source FROM facts f JOIN observations o ON o.id = f.first_observation "
-                "JOIN versions v ON v.id = o.version_id WHERE f.id = ?", (fact_id,))}
+            sources |= {
+                s
+                for (s,) in db.execute(
+                    "SELECT v.source FROM facts f JOIN observations o ON o.id = f.first_observation "
+                    "JOIN versions v ON v.id = o.version_id WHERE f.id = ?",
+                    (fact_id,),
+                )
+            }
         assert verdict == "confirmed" or len(sources) >= 2, (fact_id, sources)
     # 3. No current fact about a symbol that no longer exists (except where it went).
     gone = db.execute(
         "SELECT subject, predicate, object FROM facts WHERE status IN ('tentative', 'firm') "
         "AND subject NOT IN (SELECT key FROM symbols) "
-        f"AND predicate NOT IN ({','.join('?' * len(GONE_TO))})", GONE_TO).fetchall()
+        f"AND predicate NOT IN ({','.join('?' * len(GONE_TO))})",
+        GONE_TO,
+    ).fetchall()
     assert gone == []
     # 4. Every current symbol has its current kind, signature and body hash as facts.
     missing = db.execute(
@@ -137,8 +159,11 @@ def check_invariants(store: Store) -> None:
     assert bad == []
 
 
-@settings(max_examples=int(os.environ.get("KAIROS_HYPOTHESIS_EXAMPLES", "25")), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("KAIROS_HYPOTHESIS_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(histories)
 def test_random_histories_keep_the_invariants_and_are_deterministic(history):
     with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as two:

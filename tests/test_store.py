@@ -111,10 +111,14 @@ def test_migrates_a_store_from_an_older_schema_version(tmp_path):
     migrations.apply(db, stop_before="m002_files_has_errors")
     db.execute("PRAGMA user_version = 1")
     db.execute("INSERT INTO files VALUES ('a.py', 'python', 'h1', 10, 1, '2026-01-01T00:00:00Z')")
-    db.execute("INSERT INTO versions (path, content_hash, source, observed_at) "
-               "VALUES ('a.py', 'h1', 'parse', '2026-01-01T00:00:00Z')")
-    db.execute("INSERT INTO observations (subject, predicate, object, version_id) "
-               "VALUES ('python:a.py:f', 'signature', 'f(x)', 1)")
+    db.execute(
+        "INSERT INTO versions (path, content_hash, source, observed_at) "
+        "VALUES ('a.py', 'h1', 'parse', '2026-01-01T00:00:00Z')"
+    )
+    db.execute(
+        "INSERT INTO observations (subject, predicate, object, version_id) "
+        "VALUES ('python:a.py:f', 'signature', 'f(x)', 1)"
+    )
     db.close()
 
     store = Store(db_path)
@@ -167,8 +171,13 @@ def test_scan_respects_gitignore_exclude_and_skips_bad_files(tmp_path):
     write(tmp_path, "src/huge.py", "x = 1\n" * 200_000)
     skipped = []
     store = Store.for_workspace(tmp_path)
-    report = scan_workspace(tmp_path, store, Settings(exclude=("vendor/",)), jobs=1,
-                            on_skip=lambda path, reason: skipped.append((path, reason)))
+    report = scan_workspace(
+        tmp_path,
+        store,
+        Settings(exclude=("vendor/",)),
+        jobs=1,
+        on_skip=lambda path, reason: skipped.append((path, reason)),
+    )
     names = {row["name"] for row in store.all_symbols()}
     assert {"ok", "visible"} <= names
     assert not names & {"hidden", "built", "generated", "vendored"}
@@ -180,9 +189,17 @@ def test_scan_respects_gitignore_exclude_and_skips_bad_files(tmp_path):
     assert report.skipped == skipped
     # The server asks the same rules about single buffers.
     rules = IgnoreRules(tmp_path, ("vendor/",))
-    assert [rules.ignored(p) for p in ("src/ok.py", "src/nested/secret.py", "build/out.py",
-                                        "src/x.gen.py", "vendor/lib.py", "src/nested/open.py")] \
-        == [False, True, True, True, True, False]
+    assert [
+        rules.ignored(p)
+        for p in (
+            "src/ok.py",
+            "src/nested/secret.py",
+            "build/out.py",
+            "src/x.gen.py",
+            "vendor/lib.py",
+            "src/nested/open.py",
+        )
+    ] == [False, True, True, True, True, False]
 
 
 def test_parallel_scan_matches_serial_scan(tmp_path):
@@ -224,11 +241,15 @@ def test_a_remembering_writer_stays_right_when_another_writer_changes_the_file(t
 def test_processes_opening_a_new_store_at_once_all_succeed(tmp_path):
     import subprocess
     import sys
+
     db = tmp_path / "shared.db"
-    code = ("import sys; from kairos_lsp.store import Store; "
-            "s = Store(sys.argv[1]); print(s.stats()['schema_version'])")
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    code = "import sys; from kairos_lsp.store import Store; s = Store(sys.argv[1]); print(s.stats()['schema_version'])"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(6)
+    ]
     results = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0] * 6, [err for _, err in results]
     assert {out.strip() for out, _ in results} == {str(Store(db).stats()["schema_version"])}

@@ -16,8 +16,7 @@ TEST_KEY = "python:tests/test_prices.py:test_price"
 
 
 def exercised_by(store: Store, key: str) -> dict[str, tuple[str, float]]:
-    return {f["value"]: (f["status"], f["confidence"]) for f in facts_for(store, key)
-            if f["predicate"] == "tested_by"}
+    return {f["value"]: (f["status"], f["confidence"]) for f in facts_for(store, key) if f["predicate"] == "tested_by"}
 
 
 def step(root: Path, store: Store, files: dict[str, str]) -> None:
@@ -39,8 +38,11 @@ def test_a_test_that_calls_a_function_and_then_runs_makes_a_firm_fact(tmp_path):
     assert exercised_by(store, "python:shop/prices.py:price") == {TEST_KEY: ("firm", 0.88)}
 
     # The test now calls other(): the old fact is retracted, a new one appears.
-    step(tmp_path, store, {"tests/test_prices.py": "from shop.prices import other\n\n\n"
-                                                    "def test_price():\n    assert other() == 1\n"})
+    step(
+        tmp_path,
+        store,
+        {"tests/test_prices.py": "from shop.prices import other\n\n\ndef test_price():\n    assert other() == 1\n"},
+    )
     assert exercised_by(store, "python:shop/prices.py:price") == {TEST_KEY: ("retracted", 0.88)}
     assert exercised_by(store, "python:shop/prices.py:other")[TEST_KEY][0] == "firm"
 

@@ -30,10 +30,24 @@ No SQL here: every query and write is the store's (``kairos_lsp.store``, and
 
 from kairos_lsp.dream.engine import DreamReport, cursor, dream, pending
 from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, SINGLE_VALUED, WEIGHTS, noisy_or
-from kairos_lsp.dream.read import (current_value, dream_log, facts_for, history, predecessors,
-                                   successor)
+from kairos_lsp.dream.read import current_value, dream_log, facts_for, history, predecessors, successor
 from kairos_lsp.dream.verdict import record_verdict
 
-__all__ = ["DreamReport", "dream", "pending", "cursor", "record_verdict", "facts_for", "history",
-           "predecessors", "successor", "current_value", "dream_log", "noisy_or", "WEIGHTS",
-           "FIRM_AT", "FIRM_SOURCES", "SINGLE_VALUED"]
+__all__ = [
+    "DreamReport",
+    "dream",
+    "pending",
+    "cursor",
+    "record_verdict",
+    "facts_for",
+    "history",
+    "predecessors",
+    "successor",
+    "current_value",
+    "dream_log",
+    "noisy_or",
+    "WEIGHTS",
+    "FIRM_AT",
+    "FIRM_SOURCES",
+    "SINGLE_VALUED",
+]

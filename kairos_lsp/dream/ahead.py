@@ -51,10 +51,10 @@ from kairos_lsp.dream.state import State
 from kairos_lsp.dream.summary import Lookup, SummaryCache
 from kairos_lsp.store.facts import Facts
 
-BASE = 1 << 48       # helper-side fact ids start here
-AHEAD_AT = 50_000    # observations: a smaller dream is not worth a process
-WAIT_READY = 10.0    # s: a helper that has no snapshot by then is left behind
-CREDIT = 256         # versions the helper may run ahead of the dream
+BASE = 1 << 48  # helper-side fact ids start here
+AHEAD_AT = 50_000  # observations: a smaller dream is not worth a process
+WAIT_READY = 10.0  # s: a helper that has no snapshot by then is left behind
+CREDIT = 256  # versions the helper may run ahead of the dream
 _HOME = str(Path(__file__).resolve().parents[2])  # where kairos_lsp is imported from
 
 
@@ -62,15 +62,15 @@ _HOME = str(Path(__file__).resolve().parents[2])  # where kairos_lsp is imported
 class Prepared:
     """A first look at a file, replayed by the helper."""
 
-    runs: list       # State.runs
-    rows: list       # new derived facts, as rows
-    evidence: list   # evidence rows
-    ids: int         # fact ids used from BASE
-    counts: tuple    # Counts delta, as a tuple
-    calls: dict      # callee name -> call sites added
-    puts: list       # [(body key, summary)] added to the summary cache, in order
+    runs: list  # State.runs
+    rows: list  # new derived facts, as rows
+    evidence: list  # evidence rows
+    ids: int  # fact ids used from BASE
+    counts: tuple  # Counts delta, as a tuple
+    calls: dict  # callee name -> call sites added
+    puts: list  # [(body key, summary)] added to the summary cache, in order
     summaries: dict  # what it found in the summary cache: body key -> summary or None
-    callers: dict    # what it found in the call-site counts: name -> count or None
+    callers: dict  # what it found in the call-site counts: name -> count or None
 
 
 class Ahead:
@@ -80,8 +80,20 @@ class Ahead:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_HOME, env.get("PYTHONPATH")]))
         self._process = subprocess.Popen(
-            [sys.executable, "-c", "from kairos_lsp.dream.helper import main; main()", path, str(position),
-             str(settled), str(batch_size), str(CREDIT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+            [
+                sys.executable,
+                "-c",
+                "from kairos_lsp.dream.helper import main; main()",
+                path,
+                str(position),
+                str(settled),
+                str(batch_size),
+                str(CREDIT),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
         self._to = Connection(os.dup(self._process.stdin.fileno()), readable=False)
         self._from = Connection(os.dup(self._process.stdout.fileno()), writable=False)
         self._process.stdin.close()
@@ -184,8 +196,12 @@ class Ahead:
     def fits(self, prepared: Prepared, state: State, summaries: Lookup, callers: Lookup) -> bool:
         """Whether the helper's replay holds now: the file is still unknown, and the helper
         found what the dream finds in the summary cache and the call-site counts."""
-        return (not state.live and not state.verdicts
-                and _same(summaries, prepared.summaries) and _same(callers, prepared.callers))
+        return (
+            not state.live
+            and not state.verdicts
+            and _same(summaries, prepared.summaries)
+            and _same(callers, prepared.callers)
+        )
 
     def close(self) -> None:
         self.done = True
@@ -235,13 +251,11 @@ def _same(lookup: Lookup, seen: dict) -> bool:
     return all(found.get(key) == value for key, value in seen.items())
 
 
-def start(store, position: int, settled: int, batch_size: int, wanted: bool | None,
-          backlog: int) -> Ahead | None:
+def start(store, position: int, settled: int, batch_size: int, wanted: bool | None, backlog: int) -> Ahead | None:
     """The read-ahead helper for a dream from ``position`` with ``backlog`` observations to
     read, or None (small dream, memory store, not POSIX: it speaks over inherited pipes).
     ``settled``: see GoneBodies."""
-    if wanted is False or store.path == ":memory:" or os.name != "posix" or \
-            (wanted is None and backlog < AHEAD_AT):
+    if wanted is False or store.path == ":memory:" or os.name != "posix" or (wanted is None and backlog < AHEAD_AT):
         return None
     try:
         ahead = Ahead(store.path, position, settled, batch_size)
@@ -267,7 +281,7 @@ class Share:
         if not self.files:
             return set()
         self._waited = ahead.waited
-        claimed = {v.id for v in versions[-self.files:]}
+        claimed = {v.id for v in versions[-self.files :]}
         ahead.claim(claimed)
         return claimed
 
@@ -295,8 +309,7 @@ class ReadAhead:
     def batch(self, position: int) -> list[Version]:
         """The next batch, as the helper read it if it got there; observations are read
         only when needed (most versions arrive replayed)."""
-        return self.ahead.batch(position, self.facts) or \
-            next_batch(self.facts, position, self.batch_size, lazy=True)
+        return self.ahead.batch(position, self.facts) or next_batch(self.facts, position, self.batch_size, lazy=True)
 
     def replay(self, state: State, summaries: SummaryCache, callers: Lookup, versions: list[Version]) -> None:
         ahead = self.ahead
@@ -309,8 +322,7 @@ class ReadAhead:
             self._replay(state, summaries, callers, version, version.id in claimed)
         self.share.adjust(ahead, len(versions))
 
-    def _replay(self, state: State, summaries: SummaryCache, callers: Lookup, version: Version,
-                claimed: bool) -> None:
+    def _replay(self, state: State, summaries: SummaryCache, callers: Lookup, version: Version, claimed: bool) -> None:
         """``claimed``: the dream told the helper to leave this one (use its replay only if
         it is already there)."""
         ahead = self.ahead
@@ -344,7 +356,7 @@ class ReadAhead:
         """Not before the helper has its snapshot: it must not see this dream's writes."""
         return self.ahead.ready or self.ahead.done
 
-    def still(self, started: float) -> "ReadAhead | InProcess":
+    def still(self, started: float) -> ReadAhead | InProcess:
         """Itself, or the in-process replayer once a helper that has no snapshot
         ``WAIT_READY`` seconds after the dream ``started`` is left behind."""
         if not self.ahead.ready and time.perf_counter() - started > WAIT_READY:
@@ -370,8 +382,9 @@ def _absorb(state: State, summaries: SummaryCache, prepared: Prepared) -> None:
     state.flush()
 
 
-def replayer(store, position: int, settled: int, batch_size: int, wanted: bool | None,
-             backlog: int) -> ReadAhead | InProcess:
+def replayer(
+    store, position: int, settled: int, batch_size: int, wanted: bool | None, backlog: int
+) -> ReadAhead | InProcess:
     """The dream's replayer: with the read-ahead helper when :func:`start` starts one."""
     ahead = start(store, position, settled, batch_size, wanted, backlog)
     if ahead is None:

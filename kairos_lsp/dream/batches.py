@@ -34,8 +34,7 @@ def next_batch(facts: Facts, position: int, size: int = BATCH, lazy: bool = Fals
     start = 0
     for i in range(1, len(rows) + 1):
         if i == len(rows) or rows[i][vid] != rows[start][vid]:
-            version = Version(*info[rows[start][vid]], first=rows[start][0], last=rows[i - 1][0],
-                              count=i - start)
+            version = Version(*info[rows[start][vid]], first=rows[start][0], last=rows[i - 1][0], count=i - start)
             if lazy:
                 version.subject = facts.subject_of(version.first)
             else:

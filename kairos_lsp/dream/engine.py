@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, astuple, dataclass
-from typing import Callable
 
 from kairos_lsp.dream import ahead as read_ahead
 from kairos_lsp.dream import promote, tested
@@ -37,13 +37,13 @@ COMMIT_EVERY = 3.0  # seconds: batches share one transaction up to this long (st
 class DreamReport(Counts):
     """What one dream did: its counts, plus how it ran."""
 
-    busy: bool = False            # another process is dreaming over this store
+    busy: bool = False  # another process is dreaming over this store
     dream_id: int | None = None
     trigger: str = "cli"
     first_observation: int | None = None
     last_observation: int | None = None
     stopped: bool = False
-    ahead: int = 0                # versions replayed by the helper process (see ahead.py)
+    ahead: int = 0  # versions replayed by the helper process (see ahead.py)
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
@@ -55,10 +55,12 @@ class DreamReport(Counts):
         stop = ", stopped early (resumes next time)" if self.stopped else ""
         if self.ahead:
             stop = f" ({self.ahead} first looks replayed ahead){stop}"
-        return (f"dream #{self.dream_id} ({self.trigger}): read {self.observations} observations, "
-                f"{self.created} facts created, {self.merged} merged, {self.superseded} superseded, "
-                f"{self.retracted} retracted, {self.promoted} promoted, {self.demoted} demoted, "
-                f"{self.linked} renames/moves in {self.seconds * 1000:.0f} ms{stop}")
+        return (
+            f"dream #{self.dream_id} ({self.trigger}): read {self.observations} observations, "
+            f"{self.created} facts created, {self.merged} merged, {self.superseded} superseded, "
+            f"{self.retracted} retracted, {self.promoted} promoted, {self.demoted} demoted, "
+            f"{self.linked} renames/moves in {self.seconds * 1000:.0f} ms{stop}"
+        )
 
 
 def cursor(store: Store) -> int:
@@ -70,8 +72,13 @@ def pending(store: Store) -> int:
     return max(0, store.facts.newest_observation() - cursor(store))
 
 
-def dream(store: Store, trigger: str = "cli", should_stop: Callable[[], bool] = lambda: False,
-          batch_size: int = BATCH, ahead: bool | None = None) -> DreamReport:
+def dream(
+    store: Store,
+    trigger: str = "cli",
+    should_stop: Callable[[], bool] = lambda: False,
+    batch_size: int = BATCH,
+    ahead: bool | None = None,
+) -> DreamReport:
     """Consolidate every observation beyond the cursor into facts. See the package docstring.
 
     Give the dream its own :class:`Store` (connection) when other threads write.
@@ -112,8 +119,16 @@ def _run(store: Store, report: DreamReport, should_stop, batch_size: int, ahead:
     report.seconds = time.perf_counter() - started
 
 
-def _batches(store: Store, report: DreamReport, counts: Counts, started: float, should_stop,
-             position: int, bodies: GoneBodies, replayer: Replayer) -> None:
+def _batches(
+    store: Store,
+    report: DreamReport,
+    counts: Counts,
+    started: float,
+    should_stop,
+    position: int,
+    bodies: GoneBodies,
+    replayer: Replayer,
+) -> None:
     facts = store.facts
     committed_at = time.perf_counter()
     tests = tested.resolver_for(store)
@@ -169,9 +184,14 @@ def _no_gc():
 
 
 def _log(store: Store, report: DreamReport, counts: Counts, started: float) -> None:
-    store.facts.log_dream(report.dream_id, round((time.perf_counter() - started) * 1000, 1),
-                          report.first_observation, report.last_observation, astuple(counts),
-                          report.stopped)
+    store.facts.log_dream(
+        report.dream_id,
+        round((time.perf_counter() - started) * 1000, 1),
+        report.first_observation,
+        report.last_observation,
+        astuple(counts),
+        report.stopped,
+    )
 
 
 def _recheck_callers(state: State, last: Version) -> None:
@@ -179,20 +199,17 @@ def _recheck_callers(state: State, last: Version) -> None:
     ``role widely called`` fact of the live symbols with that name, directly (the rest
     of those symbols' insights did not change)."""
     changed = state.flush_callees()
-    up = sorted(n for n, before, after in changed
-                if before < promote.WIDELY <= after and not n.startswith("__"))
+    up = sorted(n for n, before, after in changed if before < promote.WIDELY <= after and not n.startswith("__"))
     down = sorted(n for n, before, after in changed if after < promote.WIDELY <= before)
     value = ("role", "widely called")
     for i in range(0, len(up), 500):
         # the live kind facts (observed, or asserted by a user) of symbols with those names
         # that have no live or rejected 'role widely called' fact (observed or derived)
-        rows = state.facts.without_widely_called(up[i:i + 500])
-        for subject, anchor in rows:
+        for subject, anchor in state.facts.without_widely_called(up[i : i + 500]):
             fact = state.create(subject, *value, "insight", last, anchor)
             state.link(fact, anchor, "callers", f">= {promote.WIDELY} call sites")
             state.judge(fact)
     for i in range(0, len(down), 500):
-        rows = state.facts.widely_called(down[i:i + 500])
-        for row in rows:
+        for row in state.facts.widely_called(down[i : i + 500]):
             state.retract(Fact(*row), last.observed_at, None)
     state.flush()

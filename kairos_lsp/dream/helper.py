@@ -28,8 +28,9 @@ from kairos_lsp.store import Store
 NICENESS = 10  # added to the dream's own: the helper runs on spare CPU only
 
 
-def run(path: str, position: int, settled: int, batch_size: int, credit: int, inbox: Connection,
-        pipe: Connection) -> None:
+def run(
+    path: str, position: int, settled: int, batch_size: int, credit: int, inbox: Connection, pipe: Connection
+) -> None:
     """The helper process: replay first looks, in the dream's batches, from a snapshot."""
     gc.disable()  # a short-lived process of acyclic rows
     results = _Outbox(pipe)
@@ -162,8 +163,18 @@ class _Dream:
 
 def _outline(version: Version) -> Version:
     """A version without its observations (the dream reads those only if it needs them)."""
-    return Version(version.id, version.path, version.content_hash, version.source, version.observed_at,
-                   None, version.first, version.last, version.count, version.subject)
+    return Version(
+        version.id,
+        version.path,
+        version.content_hash,
+        version.source,
+        version.observed_at,
+        None,
+        version.first,
+        version.last,
+        version.count,
+        version.subject,
+    )
 
 
 def _follow(version: Version, deltas: dict[str, int], bodies: GoneBodies) -> None:
@@ -180,8 +191,9 @@ def _follow(version: Version, deltas: dict[str, int], bodies: GoneBodies) -> Non
             bodies.ended.append(version.id)
 
 
-def _prepare(state: State, summaries: SummaryCache, callers: Lookup, version: Version, prefix: str,
-             empty: bool) -> Prepared | None:
+def _prepare(
+    state: State, summaries: SummaryCache, callers: Lookup, version: Version, prefix: str, empty: bool
+) -> Prepared | None:
     """``empty``: the snapshot holds no fact at all (a first dream), so no file has any."""
     if empty:
         state.clear(prefix)
@@ -190,8 +202,9 @@ def _prepare(state: State, summaries: SummaryCache, callers: Lookup, version: Ve
         if state.live or state.verdicts:
             return None
     state.version_id = version.id
-    if state.bodies.any_before(version.id) and \
-            state.bodies.any_between(state.facts.previous_look(version.path, version.id), version.id):
+    if state.bodies.any_before(version.id) and state.bodies.any_between(
+        state.facts.previous_look(version.path, version.id), version.id
+    ):
         return None  # the dream would look for a body that vanished: only it can
     state.next_id, state.counts, state.callee_delta = BASE, Counts(), {}
     cold = merge.apply_cold(state, version)
@@ -202,8 +215,17 @@ def _prepare(state: State, summaries: SummaryCache, callers: Lookup, version: Ve
     summaries.looked, callers.looked = {}, {}
     derive_all(state, summaries, callers, version, sorted(state.live), views=views)
     runs, rows, evidence = state.take_new()
-    prepared = Prepared(runs, rows, evidence, state.next_id - BASE, astuple(state.counts), state.callee_delta,
-                        list(summaries.fresh.items()), summaries.looked, callers.looked)
+    prepared = Prepared(
+        runs,
+        rows,
+        evidence,
+        state.next_id - BASE,
+        astuple(state.counts),
+        state.callee_delta,
+        list(summaries.fresh.items()),
+        summaries.looked,
+        callers.looked,
+    )
     summaries.looked = callers.looked = None
     return prepared
 

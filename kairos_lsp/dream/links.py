@@ -20,8 +20,8 @@ the symbol to its new key.
 from __future__ import annotations
 
 from kairos_lsp.dream.model import CAME_FROM, GONE_TO, Fact, Version
-from kairos_lsp.keys import name_of, path_of, qualname_of
 from kairos_lsp.dream.state import State
+from kairos_lsp.keys import name_of, path_of, qualname_of
 
 _COMPATIBLE = {"method": "callable", "function": "callable"}
 SIMILAR_AT = 0.8
@@ -48,8 +48,9 @@ def _one(view: dict, predicate: str) -> Fact | None:
     return facts[0] if facts else None
 
 
-def detect(state: State, version: Version, born: list[str], vanished: dict[str, dict],
-           views: dict | None = None) -> None:
+def detect(
+    state: State, version: Version, born: list[str], vanished: dict[str, dict], views: dict | None = None
+) -> None:
     pairs: list[tuple] = []
     if views is None:
         views = {y: _live_view(state, y) for y in born}
@@ -57,8 +58,9 @@ def detect(state: State, version: Version, born: list[str], vanished: dict[str, 
         ny = views[y]
         for x in sorted(vanished):
             nx = vanished[x]
-            if _kind_class(_one(nx, "kind") and _one(nx, "kind").object) != \
-                    _kind_class(_one(ny, "kind") and _one(ny, "kind").object):
+            if _kind_class(_one(nx, "kind") and _one(nx, "kind").object) != _kind_class(
+                _one(ny, "kind") and _one(ny, "kind").object
+            ):
                 continue
             why = _evidence(nx, ny)
             if why:
@@ -99,8 +101,11 @@ def _pick(candidates: list[str], subject: str) -> str | None:
     """The candidate with the same qualname, else the same name, else the only one."""
     if not candidates:
         return None
-    for test in (lambda c: qualname_of(c) == qualname_of(subject),
-                 lambda c: name_of(c) == name_of(subject), lambda c: True):
+    for test in (
+        lambda c: qualname_of(c) == qualname_of(subject),
+        lambda c: name_of(c) == name_of(subject),
+        lambda c: True,
+    ):
         tier = sorted(c for c in candidates if test(c))
         if len(tier) == 1:
             return tier[0]
@@ -135,9 +140,13 @@ def _find_old(state: State, version: Version, born: list[str], views: dict) -> N
     for body in sorted(by_hash):
         for y in sorted(wanted[body]):
             kind = _one(views[y], "kind").object
-            found = {x: first for x, first in by_hash[body].items()
-                     if x != y and _kind_class(facts.last_value(x, "kind")) == _kind_class(kind)
-                     and not facts.has_live(x, ("kind",) + GONE_TO)}
+            found = {
+                x: first
+                for x, first in by_hash[body].items()
+                if x != y
+                and _kind_class(facts.last_value(x, "kind")) == _kind_class(kind)
+                and not facts.has_live(x, ("kind",) + GONE_TO)
+            }
             x = _pick(list(found), y)
             if x is None:
                 continue
@@ -174,9 +183,17 @@ def _find_new(state: State, version: Version, x: str, old: dict) -> None:
     _link(state, version, x, y, why, body, None, new_body_obs=found[y])
 
 
-def _link(state: State, version: Version, x: str, y: str, why: list[str],
-          old_body: Fact | None, new_body: Fact | None,
-          old_body_obs: int | None = None, new_body_obs: int | None = None) -> None:
+def _link(
+    state: State,
+    version: Version,
+    x: str,
+    y: str,
+    why: list[str],
+    old_body: Fact | None,
+    new_body: Fact | None,
+    old_body_obs: int | None = None,
+    new_body_obs: int | None = None,
+) -> None:
     moved = path_of(x) != path_of(y)
     forward, backward = ("moved_to", "moved_from") if moved else ("renamed_to", "renamed_from")
     old_oid = old_body.first_observation if old_body else old_body_obs
@@ -212,15 +229,14 @@ def _carry_verdicts(state: State, version: Version, x: str, y: str) -> None:
         if _in_scope(state, y):
             state.verdicts.setdefault(y, {})[(predicate, obj)] = (verdict, signature)
         user_obs = state.facts.last_user_observation(fact_id)
-        fact = state.create(y, predicate, obj, "user" if verdict == "confirmed" else "insight",
-                            version, user_obs or 0)
+        fact = state.create(y, predicate, obj, "user" if verdict == "confirmed" else "insight", version, user_obs or 0)
         fact.verdict = verdict
         if user_obs:
             state.link(fact, user_obs, "user")
         if verdict == "rejected":
             fact.status, fact.valid_to = "retracted", version.observed_at
             # keep the evidence it was rejected with, so it is not re-promoted by the same
-            for (why, detail) in sorted(signature):
+            for why, detail in sorted(signature):
                 state.evidence_rows.append((fact.id, fact.first_observation, why, detail, 1))
         else:
             state.judge(fact)

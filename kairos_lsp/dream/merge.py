@@ -52,8 +52,19 @@ def apply_observed(state: State, version: Version) -> tuple[list[str], dict[str,
             continue
         # A new observed fact: its first observation is its evidence (``first_observation``;
         # no evidence row needed), one source, so tentative at that source's weight.
-        fact = Fact(state.next_id, subject, predicate, obj, "observed", "tentative", weight, 1,
-                    version.observed_at, first_observation=oid, sources={source})
+        fact = Fact(
+            state.next_id,
+            subject,
+            predicate,
+            obj,
+            "observed",
+            "tentative",
+            weight,
+            1,
+            version.observed_at,
+            first_observation=oid,
+            sources={source},
+        )
         state.fresh(fact, weight, version.observed_at)
         counts.created += 1
         replaced = False
@@ -67,7 +78,7 @@ def apply_observed(state: State, version: Version) -> tuple[list[str], dict[str,
             born.append(subject)
     ended: dict[str, dict[str, list[Fact]]] = {}
     gone: list[str] = []
-    for (subject, predicate, obj), (fact, oid) in sorted(ending.items()):
+    for (subject, predicate, _obj), (fact, oid) in sorted(ending.items()):
         if not fact.live:
             continue
         state.ended(fact, oid)
@@ -159,8 +170,16 @@ class FirstLook(Fact):
     valid_to = superseded_by = verdict = ended_by = evidence = sources = None
     new = dirty = False
 
-    def __init__(self, id: int, subject: str, predicate: str, obj: str, confidence: float,
-                 valid_from: str, first_observation: int):
+    def __init__(
+        self,
+        id: int,
+        subject: str,
+        predicate: str,
+        obj: str,
+        confidence: float,
+        valid_from: str,
+        first_observation: int,
+    ):
         self.id, self.subject, self.predicate, self.object = id, subject, predicate, obj
         self.confidence, self.valid_from, self.first_observation = confidence, valid_from, first_observation
 
@@ -206,6 +225,7 @@ def apply_user(state: State, version: Version) -> None:
 
 def _signature_of(state: State, fact: Fact) -> frozenset:
     if fact.evidence is not None:
-        return frozenset((why, detail) for (why, detail, _), on in fact.evidence.items()
-                         if on and why not in (USER, "negated"))
+        return frozenset(
+            (why, detail) for (why, detail, _), on in fact.evidence.items() if on and why not in (USER, "negated")
+        )
     return state.facts.signature(fact.id)

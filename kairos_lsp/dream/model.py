@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 LIVE = ("tentative", "firm")
 
 # One current value per subject for these; a new value supersedes the old.
-SINGLE_VALUED = frozenset({"kind", "signature", "arity", "parameters", "defined_at",
-                           "docstring", "body_hash", "summary"})
+SINGLE_VALUED = frozenset(
+    {"kind", "signature", "arity", "parameters", "defined_at", "docstring", "body_hash", "summary"}
+)
 
 # Link predicates: where a symbol went (on the old key) and where it came from (new key).
 GONE_TO = ("renamed_to", "moved_to")
@@ -29,18 +29,30 @@ CAME_FROM = ("renamed_from", "moved_from")
 # is their noisy-OR: 1 - prod(1 - w) over the distinct sources with active evidence.
 WEIGHTS = {
     # looks at the code
-    "parse": 0.9, "daemon": 0.9, "edit": 0.8, "terminal": 0.7, "llm": 0.6,
+    "parse": 0.9,
+    "daemon": 0.9,
+    "edit": 0.8,
+    "terminal": 0.7,
+    "llm": 0.6,
     # offline insight sources
-    "name": 0.4, "docstring": 0.5, "calls": 0.6, "decorators": 0.5, "imports": 0.3,
-    "raises": 0.3, "callers": 0.5, "module": 0.4,
+    "name": 0.4,
+    "docstring": 0.5,
+    "calls": 0.6,
+    "decorators": 0.5,
+    "imports": 0.3,
+    "raises": 0.3,
+    "callers": 0.5,
+    "module": 0.4,
     "tests": 0.6,  # a test calls it (tested_by); a captured run of that test is "terminal"
     # rename / move evidence
-    "body": 0.8, "similar": 0.5, "parameters": 0.5,
+    "body": 0.8,
+    "similar": 0.5,
+    "parameters": 0.5,
     # the one-sentence summary
     "code": 0.6,
 }
-FIRM_AT = 0.75          # confidence needed to become firm ...
-FIRM_SOURCES = 2        # ... from at least this many independent sources, uncontradicted
+FIRM_AT = 0.75  # confidence needed to become firm ...
+FIRM_SOURCES = 2  # ... from at least this many independent sources, uncontradicted
 USER = "user"
 
 
@@ -91,9 +103,22 @@ class Fact:
 
     def row(self) -> tuple:
         """The fact as a row of ``derived_facts`` (``store.facts.FACT_COLUMNS``, in order)."""
-        return (self.id, self.subject, self.predicate, self.object, self.origin, self.status,
-                self.confidence, self.evidence_count, self.valid_from, self.valid_to,
-                self.superseded_by, self.verdict, self.first_observation, self.ended_by)
+        return (
+            self.id,
+            self.subject,
+            self.predicate,
+            self.object,
+            self.origin,
+            self.status,
+            self.confidence,
+            self.evidence_count,
+            self.valid_from,
+            self.valid_to,
+            self.superseded_by,
+            self.verdict,
+            self.first_observation,
+            self.ended_by,
+        )
 
 
 @dataclass
@@ -116,7 +141,7 @@ class Version:
     source: str
     observed_at: str
     rows: list | None = None  # (id, subject, predicate, object, negated, version id); None: not read yet
-    first: int = 0    # its first and last observation ids, and how many it has
+    first: int = 0  # its first and last observation ids, and how many it has
     last: int = 0
     count: int = 0
     subject: str = ""  # the subject of its first observation

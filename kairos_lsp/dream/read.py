@@ -22,8 +22,7 @@ def decode_value(predicate: str, text: str):
     return text
 
 
-def facts_for(store: Store, subject: str, current_only: bool = False,
-              with_evidence: bool = True) -> list[dict]:
+def facts_for(store: Store, subject: str, current_only: bool = False, with_evidence: bool = True) -> list[dict]:
     """Every fact about a subject (or only tentative/firm ones), with its evidence.
 
     Ordered current first (firm, tentative), then history; within that by
@@ -37,12 +36,21 @@ def facts_for(store: Store, subject: str, current_only: bool = False,
         by_id = {f["id"]: f for f in facts}
         for f in facts:
             f["evidence"] = []
-        for fact_id, oid, why, detail, active, observed_at, file_hash, path, source in \
-                store.facts.evidence_of(sorted(by_id)):
-            by_id[fact_id]["evidence"].append({
-                "observation": oid, "source": why, "detail": detail or None,
-                "active": bool(active), "observed_at": observed_at, "file_hash": file_hash,
-                "path": path, "seen_by": source})
+        for fact_id, oid, why, detail, active, observed_at, file_hash, path, source in store.facts.evidence_of(
+            sorted(by_id)
+        ):
+            by_id[fact_id]["evidence"].append(
+                {
+                    "observation": oid,
+                    "source": why,
+                    "detail": detail or None,
+                    "active": bool(active),
+                    "observed_at": observed_at,
+                    "file_hash": file_hash,
+                    "path": path,
+                    "seen_by": source,
+                }
+            )
     for f in facts:
         f["value"] = decode_value(f["predicate"], f.pop("object"))
     facts.sort(key=lambda f: (_STATUS_ORDER[f["status"]], f["predicate"], f["id"]))

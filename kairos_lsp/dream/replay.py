@@ -37,7 +37,7 @@ class Replayer(Protocol):
 
     def may_commit(self) -> bool: ...
 
-    def still(self, started: float) -> "Replayer": ...
+    def still(self, started: float) -> Replayer: ...
 
     def close(self) -> int: ...
 
@@ -68,7 +68,7 @@ class InProcess:
     def may_commit(self) -> bool:
         return True
 
-    def still(self, started: float) -> "InProcess":
+    def still(self, started: float) -> InProcess:
         return self
 
     def close(self) -> int:
@@ -106,8 +106,14 @@ def views_of(state: State, subject: str) -> dict:
     return view
 
 
-def derive_all(state: State, summaries: SummaryCache, callers: Lookup, version: Version,
-               subjects: list[str], views: dict | None = None) -> None:
+def derive_all(
+    state: State,
+    summaries: SummaryCache,
+    callers: Lookup,
+    version: Version,
+    subjects: list[str],
+    views: dict | None = None,
+) -> None:
     """Re-derive the insights and the summary of every live symbol among ``subjects``."""
     module = state.prefix
     if views is None:
@@ -150,12 +156,17 @@ def _summary_for(subject: str, view: dict) -> str:
 
     def values(p):
         return sorted(f.object for f in view.get(p, ()))
+
     params = view.get("parameters")
     signature = view.get("signature")
-    return summarize(view["kind"][0].object,
-                     parameter_names(params[0].object if params else None),
-                     values("calls"), values("raises"), docstring,
-                     signature[0].object if signature else None)
+    return summarize(
+        view["kind"][0].object,
+        parameter_names(params[0].object if params else None),
+        values("calls"),
+        values("raises"),
+        docstring,
+        signature[0].object if signature else None,
+    )
 
 
 def _set_summary(state: State, version: Version, subject: str, view: dict, text: str) -> None:

@@ -21,10 +21,10 @@ import asyncio
 import multiprocessing
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Callable
 
 from kairos_lsp.dream.engine import DreamReport, dream, pending
 from kairos_lsp.store import Store
@@ -32,9 +32,14 @@ from kairos_lsp.workers import START_METHOD
 
 
 class IdleDreamer:
-    def __init__(self, store_file: str | Path, idle_seconds: float, log: Callable[[str, str], None],
-                 busy: Callable[[], bool] = lambda: False,
-                 on_dreamed: Callable[[DreamReport], None] = lambda report: None):
+    def __init__(
+        self,
+        store_file: str | Path,
+        idle_seconds: float,
+        log: Callable[[str, str], None],
+        busy: Callable[[], bool] = lambda: False,
+        on_dreamed: Callable[[DreamReport], None] = lambda report: None,
+    ):
         self.store_file = store_file
         self.idle_seconds = idle_seconds
         self.log = log
@@ -76,8 +81,7 @@ class IdleDreamer:
         if time.monotonic() - self._last_edit < self.idle_seconds or self.busy():
             self._rearm()
             return
-        self._running = asyncio.get_running_loop().run_in_executor(
-            self._executor, self._dream, "idle", self._edits)
+        self._running = asyncio.get_running_loop().run_in_executor(self._executor, self._dream, "idle", self._edits)
         self._running.add_done_callback(self._finished)
 
     def _rearm(self) -> None:
@@ -95,12 +99,13 @@ class IdleDreamer:
             self._stop.set()  # an edit (or the end) came before the dream could start
         try:
             if self._worker is None:
-                self._worker = ProcessPoolExecutor(1, mp_context=self._context, initializer=_worker_started,
-                                                   initargs=(self._stop,))
+                self._worker = ProcessPoolExecutor(
+                    1, mp_context=self._context, initializer=_worker_started, initargs=(self._stop,)
+                )
             return self._worker.submit(_dream_in_worker, str(self.store_file), trigger).result()
         except BrokenProcessPool:  # the worker died (killed, out of memory): the next dream starts another
             self._worker = None
-            raise RuntimeError("the dream's worker process died; nothing was lost, the next dream resumes")
+            raise RuntimeError("the dream's worker process died; nothing was lost, the next dream resumes") from None
         finally:
             self._idle_running = False
 

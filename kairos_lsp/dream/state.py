@@ -13,7 +13,7 @@ from kairos_lsp.store.facts import Facts
 
 
 class State:
-    def __init__(self, facts: Facts, counts: Counts, bodies: "GoneBodies | None" = None):
+    def __init__(self, facts: Facts, counts: Counts, bodies: GoneBodies | None = None):
         self.facts = facts  # the store's fact tables
         self.counts = counts
         self.bodies = bodies if bodies is not None else GoneBodies(0)
@@ -83,11 +83,24 @@ class State:
 
     # -- changing -----------------------------------------------------------
 
-    def create(self, subject: str, predicate: str, obj: str, origin: str, version: Version,
-               oid: int, status: str = "tentative") -> Fact:
-        fact = Fact(self.next_id, subject, predicate, obj, origin, status, 0.0, 0,
-                    version.observed_at, first_observation=oid, evidence={}, sources=set(),
-                    new=True)
+    def create(
+        self, subject: str, predicate: str, obj: str, origin: str, version: Version, oid: int, status: str = "tentative"
+    ) -> Fact:
+        fact = Fact(
+            self.next_id,
+            subject,
+            predicate,
+            obj,
+            origin,
+            status,
+            0.0,
+            0,
+            version.observed_at,
+            first_observation=oid,
+            evidence={},
+            sources=set(),
+            new=True,
+        )
         self.next_id += 1
         self.touched[fact.id] = fact
         self.counts.created += 1
@@ -121,8 +134,13 @@ class State:
         row per observation, written by a range insert (no per-row binding)."""
         self.next_id += 1
         run = self.runs[-1] if self.runs else None
-        if run and run[1] + 1 == fact.first_observation and run[2] + (run[1] - run[0]) + 1 == fact.id \
-                and run[3] == weight and run[4] == when:
+        if (
+            run
+            and run[1] + 1 == fact.first_observation
+            and run[2] + (run[1] - run[0]) + 1 == fact.id
+            and run[3] == weight
+            and run[4] == when
+        ):
             run[1] = fact.first_observation
         else:
             self.runs.append([fact.first_observation, fact.first_observation, fact.id, weight, when])
@@ -132,8 +150,13 @@ class State:
         fact_id = self.next_id
         self.next_id += last - first + 1
         run = self.runs[-1] if self.runs else None
-        if run and run[1] + 1 == first and run[2] + (run[1] - run[0]) + 1 == fact_id \
-                and run[3] == weight and run[4] == when:
+        if (
+            run
+            and run[1] + 1 == first
+            and run[2] + (run[1] - run[0]) + 1 == fact_id
+            and run[3] == weight
+            and run[4] == when
+        ):
             run[1] = last
         else:
             self.runs.append([first, last, fact_id, weight, when])
@@ -142,8 +165,7 @@ class State:
         self.touched[fact.id] = fact
 
     def supersede(self, old: Fact, new: Fact, version: Version, oid: int) -> None:
-        old.status, old.valid_to, old.superseded_by, old.ended_by = \
-            "superseded", version.observed_at, new.id, oid
+        old.status, old.valid_to, old.superseded_by, old.ended_by = "superseded", version.observed_at, new.id, oid
         self.live.get(old.subject, {}).pop((old.predicate, old.object), None)
         self.touch(old)
         self.counts.superseded += 1
@@ -167,8 +189,7 @@ class State:
         else:
             sources = self.ensure_sources(fact)
             fact.confidence = noisy_or(sources)
-            firm = (fact.confidence >= FIRM_AT and len(sources) >= FIRM_SOURCES
-                    and not contradicted and not capped)
+            firm = fact.confidence >= FIRM_AT and len(sources) >= FIRM_SOURCES and not contradicted and not capped
             fact.status = "firm" if firm else "tentative"
         if before != fact.status and not fact.new:
             if fact.status == "firm":
@@ -196,8 +217,17 @@ class State:
                 fact.new = False
             else:
                 (observed if fact.origin == "observed" else updates).append(
-                    (fact.status, fact.confidence, fact.evidence_count, fact.valid_to,
-                     fact.superseded_by, fact.verdict, fact.ended_by, fact.id))
+                    (
+                        fact.status,
+                        fact.confidence,
+                        fact.evidence_count,
+                        fact.valid_to,
+                        fact.superseded_by,
+                        fact.verdict,
+                        fact.ended_by,
+                        fact.id,
+                    )
+                )
         if inserts:
             facts.add_derived(inserts)
         facts.update(observed, updates)

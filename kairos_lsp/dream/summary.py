@@ -4,7 +4,8 @@ The docstring's first sentence when there is one; else a sentence built from
 what the code shows: its parameters (or, for a class, what it is built from),
 what it returns (an annotation), what it calls and what it raises.
 
->>> summarize("function", ["text", "strict"], ["re.findall", "split_words"], ["ValueError"], None, "parse(text, strict) -> list[str]")
+>>> summarize("function", ["text", "strict"], ["re.findall", "split_words"], ["ValueError"], None,
+...           "parse(text, strict) -> list[str]")
 'Takes text and strict, returns list[str], calls re.findall and split_words, and raises ValueError.'
 >>> summarize("function", [], [], [], "Split text into lines.\\n\\nMore.", None)
 'Split text into lines.'
@@ -16,7 +17,7 @@ import functools
 import hashlib
 import json
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from kairos_lsp.store.facts import Facts
 
@@ -45,8 +46,9 @@ def _listing(items: list[str], limit: int = 3) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def summarize(kind: str, params: list[str], calls: list[str], raises: list[str],
-              docstring: str | None, signature: str | None) -> str:
+def summarize(
+    kind: str, params: list[str], calls: list[str], raises: list[str], docstring: str | None, signature: str | None
+) -> str:
     if docstring and docstring.strip():
         return first_sentence(docstring)
     if kind == "module":

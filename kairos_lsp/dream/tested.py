@@ -27,8 +27,10 @@ from kairos_lsp.store.facts import Facts
 
 PREDICATE = "tested_by"
 # Files that hold tests, by the conventions of pytest, unittest, Go, Jest/Vitest and Mocha.
-TEST_FILE = re.compile(r"(^|/)(tests?|__tests__|spec)/|(^|/)test_[^/]*\.py$|_tests?\.(py|go|rs)$"
-                       r"|\.(test|spec)\.[cm]?[jt]sx?$")
+TEST_FILE = re.compile(
+    r"(^|/)(tests?|__tests__|spec)/|(^|/)test_[^/]*\.py$|_tests?\.(py|go|rs)$"
+    r"|\.(test|spec)\.[cm]?[jt]sx?$"
+)
 TEST_NAME = re.compile(r"^[Tt]est")
 _OWN = ("self.", "cls.", "this.", "super().")
 TEST_MARKS = {"test", "Test", "tokio::test", "org.junit.Test", "org.junit.jupiter.api.Test"}
@@ -63,8 +65,13 @@ def exercised(store: Store, versions, resolver: Resolver) -> tuple[list[str], di
     return tests, (_exercised(store, resolver, tests) if tests else {})
 
 
-def derive(store: Store, versions, counts: Counts, resolver: Resolver | None = None,
-           found: tuple[list[str], dict] | None = None) -> None:
+def derive(
+    store: Store,
+    versions,
+    counts: Counts,
+    resolver: Resolver | None = None,
+    found: tuple[list[str], dict] | None = None,
+) -> None:
     """Re-derive ``tested_by`` for every test the batch's ``versions`` touched.
     ``found``: what :func:`exercised` returns, when it was computed elsewhere."""
     tests, wanted = found if found is not None else exercised(store, versions, resolver or resolver_for(store))
@@ -94,8 +101,11 @@ def derive(store: Store, versions, counts: Counts, resolver: Resolver | None = N
             counts.promoted += status == "firm"
             next_id += 1
     store_facts.add_tested_by(facts, evidence)
-    gone = [fact_id for (subject, test), (fact_id, status, _) in existing.items()
-            if subject not in wanted[test] and status in ("tentative", "firm")]
+    gone = [
+        fact_id
+        for (subject, test), (fact_id, status, _) in existing.items()
+        if subject not in wanted[test] and status in ("tentative", "firm")
+    ]
     store_facts.retract_derived(gone, when)
     counts.retracted += len(gone)
 

@@ -23,5 +23,6 @@ def record_verdict(store: Store, fact, confirm: bool, apply: bool = True) -> int
     oid = store.record_verdict(subject, predicate, value, confirm)
     if apply:
         from kairos_lsp.dream.engine import dream
+
         dream(store, trigger="verdict")
     return oid

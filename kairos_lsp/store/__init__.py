@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections import OrderedDict
 import sqlite3
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from sqlite_utils import Database
 
@@ -79,16 +79,17 @@ class FileObservation:
     def unchanged(self) -> bool:
         return self.extraction is None and self.triples is None
 
-    def prepare(self) -> "FileObservation":
+    def prepare(self) -> FileObservation:
         if self.extraction is not None:
             symbols = self.extraction.symbols
             keys = [symbol_key(self.language, self.path, s.qualname) for s in symbols]
             defined = ("defined_at", self.path)
-            self.triples = {(key, predicate, value)
-                            for key, symbol in zip(keys, symbols)
-                            for predicate, value in (*observations(symbol), defined)}
-            self.symbol_rows = [_symbol_row(key, self.path, self.language, s)
-                                for key, s in zip(keys, symbols)]
+            self.triples = {
+                (key, predicate, value)
+                for key, symbol in zip(keys, symbols)
+                for predicate, value in (*observations(symbol), defined)
+            }
+            self.symbol_rows = [_symbol_row(key, self.path, self.language, s) for key, s in zip(keys, symbols)]
             self.has_errors = self.extraction.has_errors
             self.extraction = None
         return self
@@ -145,14 +146,14 @@ class Store:
             if folder.name == STORE_DIR and not (folder / ".gitignore").exists():
                 (folder / ".gitignore").write_text("*\n")
         try:
-            conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False,
-                                   isolation_level=None)
+            conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 10000")
             self.db = Database(conn)
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise StoreError(f"{self.path} was written by a newer kairos "
-                                 f"(schema {version}, this one knows {SCHEMA_VERSION})")
+                raise StoreError(
+                    f"{self.path} was written by a newer kairos (schema {version}, this one knows {SCHEMA_VERSION})"
+                )
             if self.path != ":memory:":
                 self.db.enable_wal()
             self.db.execute("PRAGMA synchronous = NORMAL")
@@ -169,14 +170,14 @@ class Store:
         self.facts = Facts(self.db.conn)
 
     @classmethod
-    def for_workspace(cls, workspace: str | os.PathLike, override: str | None = None) -> "Store":
+    def for_workspace(cls, workspace: str | os.PathLike, override: str | None = None) -> Store:
         return cls(store_path(workspace, override))
 
     def close(self) -> None:
         self.db.close()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator["Store"]:
+    def transaction(self) -> Iterator[Store]:
         """One write transaction: ``BEGIN IMMEDIATE`` (the write lock at once, so it never
         fails half-way for want of it), ``COMMIT`` at the end, ``ROLLBACK`` on any error."""
         conn = self.db.conn
@@ -189,7 +190,7 @@ class Store:
         conn.execute("COMMIT")
 
     @contextlib.contextmanager
-    def transactions(self) -> Iterator["Transactions"]:
+    def transactions(self) -> Iterator[Transactions]:
         """Writes grouped into transactions the caller opens and commits as it goes (a
         dream commits every few seconds, not every batch); what is open at the end is
         committed, or rolled back on an error."""
@@ -239,14 +240,14 @@ class Store:
             for item in batch:
                 result.files += 1
                 if item.unchanged:
-                    conn.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
-                                 (item.size, item.mtime_ns, item.path))
+                    conn.execute(
+                        "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (item.size, item.mtime_ns, item.path)
+                    )
                     continue
                 self._write_file(conn, item, source, stamp, result)
         return result
 
-    def _write_file(self, conn, item: FileObservation, source: str, stamp: str,
-                    result: WriteResult) -> None:
+    def _write_file(self, conn, item: FileObservation, source: str, stamp: str, result: WriteResult) -> None:
         item.prepare()
         new = item.triples
         old, old_rows = self._current_of(conn, item.path)
@@ -255,13 +256,16 @@ class Store:
         version = self._version(conn, item.path, item.content_hash, source, stamp)
         if gone:
             self._append(conn, gone, 1, version)
-            conn.executemany("DELETE FROM current WHERE path = ? AND observation_id = ?",
-                             [(item.path, old[t]) for t in gone])
+            conn.executemany(
+                "DELETE FROM current WHERE path = ? AND observation_id = ?", [(item.path, old[t]) for t in gone]
+            )
         first = 0
         if added:
             first = self._append(conn, added, 0, version)
-            conn.executemany("INSERT INTO current (observation_id, path) VALUES (?, ?)",
-                             [(first + i, item.path) for i in range(len(added))])
+            conn.executemany(
+                "INSERT INTO current (observation_id, path) VALUES (?, ?)",
+                [(first + i, item.path) for i in range(len(added))],
+            )
         result.added += len(added)
         result.negated += len(gone)
         result.changed_subjects.update(t[0] for t in added)
@@ -272,16 +276,14 @@ class Store:
             changed = rows
         else:  # only the symbols that moved or changed
             keys = {row[0] for row in rows}
-            conn.executemany("DELETE FROM symbols WHERE key = ?",
-                             [(row[0],) for row in old_rows if row[0] not in keys])
+            conn.executemany("DELETE FROM symbols WHERE key = ?", [(row[0],) for row in old_rows if row[0] not in keys])
             changed = list(set(rows).difference(old_rows))
-        conn.executemany(
-            "INSERT OR REPLACE INTO symbols VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", changed)
+        conn.executemany("INSERT OR REPLACE INTO symbols VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", changed)
         conn.execute(
             "INSERT OR REPLACE INTO files (path, language, content_hash, size, mtime_ns, "
             "observed_at, has_errors) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (item.path, item.language, item.content_hash, item.size, item.mtime_ns, stamp,
-             int(item.has_errors)))
+            (item.path, item.language, item.content_hash, item.size, item.mtime_ns, stamp, int(item.has_errors)),
+        )
         if self.remember:
             now_current = {t: oid for t, oid in old.items()}
             for t in gone:
@@ -304,9 +306,14 @@ class Store:
             del self._recent[path]
         if self._paths is not None and path not in self._paths:
             return {}, None
-        return {(s, p, o): oid for oid, s, p, o in conn.execute(
-            "SELECT o.id, o.subject, o.predicate, o.object FROM current c "
-            "JOIN observations o ON o.id = c.observation_id WHERE c.path = ?", (path,))}, None
+        return {
+            (s, p, o): oid
+            for oid, s, p, o in conn.execute(
+                "SELECT o.id, o.subject, o.predicate, o.object FROM current c "
+                "JOIN observations o ON o.id = c.observation_id WHERE c.path = ?",
+                (path,),
+            )
+        }, None
 
     @staticmethod
     def _known_paths(conn) -> set[str]:
@@ -316,7 +323,8 @@ class Store:
     def _version(conn, path: str, content_hash: str | None, source: str, stamp: str) -> int:
         return conn.execute(
             "INSERT INTO versions (path, content_hash, source, observed_at) VALUES (?, ?, ?, ?)",
-            (path, content_hash, source, stamp)).lastrowid
+            (path, content_hash, source, stamp),
+        ).lastrowid
 
     @staticmethod
     def _append(conn, triples: list[tuple[str, str, str]], negated: int, version: int) -> int:
@@ -324,9 +332,9 @@ class Store:
         because the batch holds the write lock)."""
         first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM observations").fetchone()[0]
         conn.executemany(
-            "INSERT INTO observations (id, subject, predicate, object, negated, version_id) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(first + i, s, p, o, negated, version) for i, (s, p, o) in enumerate(triples)])
+            "INSERT INTO observations (id, subject, predicate, object, negated, version_id) VALUES (?, ?, ?, ?, ?, ?)",
+            [(first + i, s, p, o, negated, version) for i, (s, p, o) in enumerate(triples)],
+        )
         return first
 
     def record_outcomes(self, outcomes: Iterable[tuple[str, bool, str]], source: str = "terminal") -> int:
@@ -341,13 +349,13 @@ class Store:
         for subject, failed, detail in outcomes:
             path = path_of(subject) if ":" in subject else subject
             by_path.setdefault(path, []).append(
-                (subject, "test_failed" if failed else "test_passed", " ".join(str(detail).split())[:500]))
+                (subject, "test_failed" if failed else "test_passed", " ".join(str(detail).split())[:500])
+            )
         with self.transaction():
             conn = self.db.conn
             for path, triples in by_path.items():
                 known = conn.execute("SELECT content_hash FROM files WHERE path = ?", (path,)).fetchone()
-                self._append(conn, triples, 0, self._version(conn, path, known[0] if known else None,
-                                                             source, stamp))
+                self._append(conn, triples, 0, self._version(conn, path, known[0] if known else None, source, stamp))
         return sum(len(t) for t in by_path.values())
 
     def record_verdict(self, subject: str, predicate: str, value: str, confirm: bool) -> int:
@@ -386,9 +394,13 @@ class Store:
         with self.transaction():
             conn = self.db.conn
             for path in paths:
-                gone = sorted(conn.execute(
-                    "SELECT o.subject, o.predicate, o.object FROM current c "
-                    "JOIN observations o ON o.id = c.observation_id WHERE c.path = ?", (path,)))
+                gone = sorted(
+                    conn.execute(
+                        "SELECT o.subject, o.predicate, o.object FROM current c "
+                        "JOIN observations o ON o.id = c.observation_id WHERE c.path = ?",
+                        (path,),
+                    )
+                )
                 if gone:
                     self._append(conn, gone, 1, self._version(conn, path, None, source, stamp))
                 for table in ("current", "symbols", "files"):
@@ -402,8 +414,10 @@ class Store:
 
     def file_states(self) -> dict[str, tuple[int, int, str]]:
         """``{path: (size, mtime_ns, content_hash)}`` for every file we know."""
-        return {row[0]: (row[1], row[2], row[3]) for row in self.db.execute(
-            "SELECT path, size, mtime_ns, content_hash FROM files")}
+        return {
+            row[0]: (row[1], row[2], row[3])
+            for row in self.db.execute("SELECT path, size, mtime_ns, content_hash FROM files")
+        }
 
     def file(self, path: str) -> dict | None:
         rows = list(self.db.query("SELECT * FROM files WHERE path = ?", [path]))
@@ -414,51 +428,63 @@ class Store:
         return rows[0] if rows else None
 
     def symbols_in(self, path: str) -> list[dict]:
-        return list(self.db.query(
-            "SELECT * FROM symbols WHERE path = ? ORDER BY start_line, start_col", [path]))
+        return list(self.db.query("SELECT * FROM symbols WHERE path = ? ORDER BY start_line, start_col", [path]))
 
     def symbols_named(self, name: str) -> list[dict]:
         return list(self.db.query("SELECT * FROM symbols WHERE name = ? ORDER BY key", [name]))
 
     def symbol_by_qualname(self, path: str, qualname: str) -> dict | None:
-        rows = list(self.db.query(
-            "SELECT * FROM symbols WHERE path = ? AND qualname = ?", [path, qualname]))
+        rows = list(self.db.query("SELECT * FROM symbols WHERE path = ? AND qualname = ?", [path, qualname]))
         return rows[0] if rows else None
 
     def symbol_at(self, path: str, line: int, col: int | None = None) -> dict | None:
         """The innermost non-module symbol whose range holds the position."""
-        rows = list(self.db.query(
-            "SELECT * FROM symbols WHERE path = :path AND qualname != '' "
-            "AND start_line <= :line AND end_line >= :line ORDER BY start_line, start_col",
-            {"path": path, "line": line}))
+        rows = list(
+            self.db.query(
+                "SELECT * FROM symbols WHERE path = :path AND qualname != '' "
+                "AND start_line <= :line AND end_line >= :line ORDER BY start_line, start_col",
+                {"path": path, "line": line},
+            )
+        )
         inside = [r for r in rows if col is None or _contains(r, line, col)]
         return inside[-1] if inside else None
 
     def current(self, subject: str) -> list[dict]:
         """What the latest parse asserts about a subject, with the observation behind each."""
-        return list(self.db.query(
-            "SELECT o.predicate, o.object, o.id, v.source, v.observed_at, "
-            "v.content_hash AS file_hash, v.path FROM observations o "
-            "JOIN versions v ON v.id = o.version_id "
-            "JOIN current c ON c.path = v.path AND c.observation_id = o.id "
-            "WHERE o.subject = ? ORDER BY o.predicate, o.object", [subject]))
+        return list(
+            self.db.query(
+                "SELECT o.predicate, o.object, o.id, v.source, v.observed_at, "
+                "v.content_hash AS file_hash, v.path FROM observations o "
+                "JOIN versions v ON v.id = o.version_id "
+                "JOIN current c ON c.path = v.path AND c.observation_id = o.id "
+                "WHERE o.subject = ? ORDER BY o.predicate, o.object",
+                [subject],
+            )
+        )
 
     def history(self, subject: str) -> list[dict]:
         """Every observation ever made about a subject, oldest first."""
-        return list(self.db.query(
-            "SELECT o.id, o.predicate, o.object, o.negated, v.source, v.observed_at, "
-            "v.content_hash AS file_hash, v.path FROM observations o "
-            "JOIN versions v ON v.id = o.version_id WHERE o.subject = ? ORDER BY o.id", [subject]))
+        return list(
+            self.db.query(
+                "SELECT o.id, o.predicate, o.object, o.negated, v.source, v.observed_at, "
+                "v.content_hash AS file_hash, v.path FROM observations o "
+                "JOIN versions v ON v.id = o.version_id WHERE o.subject = ? ORDER BY o.id",
+                [subject],
+            )
+        )
 
     def timeline(self, subject: str, predicates: Iterable[str]) -> list[dict]:
         """The observations of some predicates about a subject, oldest first, each with its
         look (``version``, ``observed_at``, ``path``, ``source``): how those values changed."""
         wanted = list(predicates)
-        return list(self.db.query(
-            "SELECT o.predicate, o.object, o.negated, o.version_id AS version, v.source, v.observed_at, v.path "
-            "FROM observations o JOIN versions v ON v.id = o.version_id "
-            f"WHERE o.subject = ? AND o.predicate IN ({','.join('?' * len(wanted))}) ORDER BY o.id",
-            [subject, *wanted]))
+        return list(
+            self.db.query(
+                "SELECT o.predicate, o.object, o.negated, o.version_id AS version, v.source, v.observed_at, v.path "
+                "FROM observations o JOIN versions v ON v.id = o.version_id "
+                f"WHERE o.subject = ? AND o.predicate IN ({','.join('?' * len(wanted))}) ORDER BY o.id",
+                [subject, *wanted],
+            )
+        )
 
     def all_symbols(self) -> list[dict]:
         return list(self.db.query("SELECT * FROM symbols ORDER BY path, start_line, start_col"))
@@ -471,8 +497,7 @@ class Store:
 
     def subjects(self) -> list[str]:
         """Every subject the log has seen, current or not."""
-        return [row[0] for row in self.db.execute(
-            "SELECT DISTINCT subject FROM observations ORDER BY subject")]
+        return [row[0] for row in self.db.execute("SELECT DISTINCT subject FROM observations ORDER BY subject")]
 
     def stats(self) -> dict[str, int]:
         counts = {}
@@ -480,8 +505,9 @@ class Store:
             counts[table] = self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         counts["schema_version"] = self.db.execute("PRAGMA user_version").fetchone()[0]
         if self.path != ":memory:" and os.path.exists(self.path):
-            counts["bytes"] = sum(os.path.getsize(self.path + suffix)
-                                  for suffix in ("", "-wal") if os.path.exists(self.path + suffix))
+            counts["bytes"] = sum(
+                os.path.getsize(self.path + suffix) for suffix in ("", "-wal") if os.path.exists(self.path + suffix)
+            )
         return counts
 
 
@@ -492,5 +518,19 @@ def _contains(row: dict, line: int, col: int) -> bool:
 
 
 def _symbol_row(key: str, path: str, language: str, s: Symbol) -> tuple:
-    return (key, path, language, s.qualname, s.name, s.kind, s.start[0], s.start[1],
-            s.end[0], s.end[1], s.name_start[0], s.name_start[1], s.name_end[1], s.body_hash)
+    return (
+        key,
+        path,
+        language,
+        s.qualname,
+        s.name,
+        s.kind,
+        s.start[0],
+        s.start[1],
+        s.end[0],
+        s.end[1],
+        s.name_start[0],
+        s.name_start[1],
+        s.name_end[1],
+        s.body_hash,
+    )

@@ -12,19 +12,24 @@ fact: its subject, predicate, object and valid_from are that observation's) and
 from __future__ import annotations
 
 import sqlite3
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 LIVE = "('tentative', 'firm')"
 # A fact's columns, in the order of ``kairos_lsp.dream.model.Fact``'s first fields.
-FACT_COLUMNS = ("id, subject, predicate, object, origin, status, confidence, evidence_count, "
-                "valid_from, valid_to, superseded_by, verdict, first_observation, ended_by")
+FACT_COLUMNS = (
+    "id, subject, predicate, object, origin, status, confidence, evidence_count, "
+    "valid_from, valid_to, superseded_by, verdict, first_observation, ended_by"
+)
 # The same columns for observed facts (``observed_facts f``): their subject, predicate,
 # object and valid_from are those of their first observation ``o`` and its version ``v``.
-OBSERVED_COLUMNS = ("f.id, o.subject, o.predicate, o.object, 'observed', f.status, f.confidence, "
-                    "f.evidence_count, v.observed_at, f.valid_to, f.superseded_by, f.verdict, "
-                    "f.first_observation, f.ended_by")
-OBSERVED_FROM = ("FROM observations o JOIN observed_facts f ON f.first_observation = o.id "
-                 "JOIN versions v ON v.id = o.version_id")
+OBSERVED_COLUMNS = (
+    "f.id, o.subject, o.predicate, o.object, 'observed', f.status, f.confidence, "
+    "f.evidence_count, v.observed_at, f.valid_to, f.superseded_by, f.verdict, "
+    "f.first_observation, f.ended_by"
+)
+OBSERVED_FROM = (
+    "FROM observations o JOIN observed_facts f ON f.first_observation = o.id JOIN versions v ON v.id = o.version_id"
+)
 # An observation as the dream replays it.
 ROW = "id, subject, predicate, object, negated, version_id"
 CHUNK = 500  # values bound in one IN (...)
@@ -32,7 +37,7 @@ CHUNK = 500  # values bound in one IN (...)
 
 def chunks(items: list, size: int = CHUNK) -> Iterator[list]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def _marks(items) -> str:
@@ -55,43 +60,54 @@ class Facts:
         """Up to ``limit`` observations after id ``position``, in id order: :data:`ROW`
         tuples, or ``(id, version_id)`` when ``lazy``."""
         columns = "id, version_id" if lazy else ROW
-        return self.conn.execute(f"SELECT {columns} FROM observations WHERE id > ? ORDER BY id LIMIT ?",
-                                 (position, limit)).fetchall()
+        return self.conn.execute(
+            f"SELECT {columns} FROM observations WHERE id > ? ORDER BY id LIMIT ?", (position, limit)
+        ).fetchall()
 
     def versions(self, ids: list[int]) -> dict[int, tuple]:
         """``{id: (id, path, content_hash, source, observed_at)}``."""
         info = {}
         for chunk in chunks(ids):
-            info.update({r[0]: r for r in self.conn.execute(
-                f"SELECT id, path, content_hash, source, observed_at FROM versions "
-                f"WHERE id IN ({_marks(chunk)})", chunk)})
+            info.update(
+                {
+                    r[0]: r
+                    for r in self.conn.execute(
+                        f"SELECT id, path, content_hash, source, observed_at FROM versions "
+                        f"WHERE id IN ({_marks(chunk)})",
+                        chunk,
+                    )
+                }
+            )
         return info
 
     def subject_of(self, observation_id: int) -> str:
-        return self.conn.execute("SELECT subject FROM observations WHERE id = ?",
-                                 (observation_id,)).fetchone()[0]
+        return self.conn.execute("SELECT subject FROM observations WHERE id = ?", (observation_id,)).fetchone()[0]
 
     def version_of(self, observation_id: int) -> int | None:
-        row = self.conn.execute("SELECT version_id FROM observations WHERE id = ?",
-                                (observation_id,)).fetchone()
+        row = self.conn.execute("SELECT version_id FROM observations WHERE id = ?", (observation_id,)).fetchone()
         return row[0] if row else None
 
     def observations_between(self, first: int, last: int) -> list[tuple]:
         """Observations ``first..last`` as :data:`ROW` tuples."""
-        return self.conn.execute(f"SELECT {ROW} FROM observations WHERE id BETWEEN ? AND ? ORDER BY id",
-                                 (first, last)).fetchall()
+        return self.conn.execute(
+            f"SELECT {ROW} FROM observations WHERE id BETWEEN ? AND ? ORDER BY id", (first, last)
+        ).fetchall()
 
     def previous_look(self, path: str, before: int) -> int:
         """The last version of ``path`` before version ``before`` (0: none)."""
-        row = self.conn.execute("SELECT max(id) FROM versions WHERE path = ? AND id < ?",
-                                (path, before)).fetchone()
+        row = self.conn.execute("SELECT max(id) FROM versions WHERE path = ? AND id < ?", (path, before)).fetchone()
         return row[0] or 0
 
     def current_objects(self, path: str, subject: str, predicate: str) -> list[str]:
         """What the latest look at ``path`` asserts about ``subject``'s ``predicate``."""
-        return [row[0] for row in self.conn.execute(
-            "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
-            "WHERE c.path = ? AND o.subject = ? AND o.predicate = ?", (path, subject, predicate))]
+        return [
+            row[0]
+            for row in self.conn.execute(
+                "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
+                "WHERE c.path = ? AND o.subject = ? AND o.predicate = ?",
+                (path, subject, predicate),
+            )
+        ]
 
     def current_calls(self, path: str, subjects: list[str]) -> list[tuple[str, str, int]]:
         """``(subject, callee, observation id)`` of every call the latest look at ``path``
@@ -99,15 +115,20 @@ class Facts:
         return self.conn.execute(
             "SELECT o.subject, o.object, o.id FROM current c JOIN observations o ON o.id = c.observation_id "
             f"WHERE c.path = ? AND o.predicate = 'calls' AND o.subject IN ({_marks(subjects)}) ORDER BY o.id",
-            (path, *subjects)).fetchall()
+            (path, *subjects),
+        ).fetchall()
 
     def last_runs(self, tests: list[str]) -> dict[str, int]:
         """The last captured outcome (``test_passed`` / ``test_failed``) of each test that has one."""
         ran: dict[str, int] = {}
         for chunk in chunks(tests):
-            ran.update(self.conn.execute(
-                "SELECT subject, max(id) FROM observations WHERE predicate IN ('test_passed', 'test_failed') "
-                f"AND negated = 0 AND subject IN ({_marks(chunk)}) GROUP BY subject", chunk))
+            ran.update(
+                self.conn.execute(
+                    "SELECT subject, max(id) FROM observations WHERE predicate IN ('test_passed', 'test_failed') "
+                    f"AND negated = 0 AND subject IN ({_marks(chunk)}) GROUP BY subject",
+                    chunk,
+                )
+            )
         return ran
 
     # -- the dream's cursor and log -------------------------------------------------
@@ -121,18 +142,21 @@ class Facts:
 
     def start_dream(self, trigger: str, started_at: str) -> int:
         """A new row of the dream log; returns its id."""
-        return self.conn.execute("INSERT INTO dreams (trigger, started_at) VALUES (?, ?)",
-                                 (trigger, started_at)).lastrowid
+        return self.conn.execute(
+            "INSERT INTO dreams (trigger, started_at) VALUES (?, ?)", (trigger, started_at)
+        ).lastrowid
 
-    def log_dream(self, dream_id: int, duration_ms: float, first: int | None, last: int | None,
-                  counts: tuple, stopped: bool) -> None:
+    def log_dream(
+        self, dream_id: int, duration_ms: float, first: int | None, last: int | None, counts: tuple, stopped: bool
+    ) -> None:
         """Update a dream's row: ``counts`` is (observations, created, merged, superseded,
         retracted, promoted, demoted, linked)."""
         self.conn.execute(
             "UPDATE dreams SET duration_ms = ?, first_observation = ?, last_observation = ?, "
             "observations = ?, created = ?, merged = ?, superseded = ?, retracted = ?, promoted = ?, "
             "demoted = ?, linked = ?, stopped = ? WHERE id = ?",
-            (duration_ms, first, last, *counts, int(stopped), dream_id))
+            (duration_ms, first, last, *counts, int(stopped), dream_id),
+        )
 
     def dream_log(self, limit: int = 20) -> list[dict]:
         """The last ``limit`` dreams, newest first."""
@@ -146,12 +170,16 @@ class Facts:
         """The next fact id (one sequence over both fact tables)."""
         return self.conn.execute(
             "SELECT max(coalesce((SELECT max(id) FROM derived_facts), 0), "
-            "coalesce((SELECT max(id) FROM observed_facts), 0)) + 1").fetchone()[0]
+            "coalesce((SELECT max(id) FROM observed_facts), 0)) + 1"
+        ).fetchone()[0]
 
     def has_any(self) -> bool:
         """Whether any fact exists."""
-        return bool(self.conn.execute("SELECT EXISTS (SELECT 1 FROM observed_facts) "
-                                      "OR EXISTS (SELECT 1 FROM derived_facts)").fetchone()[0])
+        return bool(
+            self.conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM observed_facts) OR EXISTS (SELECT 1 FROM derived_facts)"
+            ).fetchone()[0]
+        )
 
     def live_between(self, lo: str, hi: str, before: int) -> list[tuple]:
         """Live facts whose subject is in ``[lo, hi)`` (observed ones only from observations
@@ -160,7 +188,9 @@ class Facts:
             f"SELECT {OBSERVED_COLUMNS} {OBSERVED_FROM} WHERE o.subject >= ? AND o.subject < ? "
             f"AND +o.id < ? AND f.status IN {LIVE} "
             f"UNION ALL SELECT {FACT_COLUMNS} FROM derived_facts WHERE subject >= ? AND subject < ? "
-            f"AND status IN {LIVE} ORDER BY 1", (lo, hi, before, lo, hi)).fetchall()
+            f"AND status IN {LIVE} ORDER BY 1",
+            (lo, hi, before, lo, hi),
+        ).fetchall()
 
     def live_evidence_between(self, lo: str, hi: str) -> Iterable[tuple[int, str, str, int]]:
         """``(fact id, why, detail, observation id)`` of the active evidence of live derived
@@ -169,7 +199,9 @@ class Facts:
             "SELECT e.fact_id, e.why, e.detail, e.observation_id FROM derived_facts f "
             "JOIN fact_evidence e ON e.fact_id = f.id "
             f"WHERE f.subject >= ? AND f.subject < ? AND f.status IN {LIVE} "
-            "AND e.active = 1", (lo, hi))
+            "AND e.active = 1",
+            (lo, hi),
+        )
 
     def verdicts_between(self, lo: str, hi: str, before: int) -> Iterable[tuple[str, str, str, str, int]]:
         """``(subject, predicate, object, verdict, fact id)`` of every fact with a verdict whose
@@ -180,37 +212,50 @@ class Facts:
             "AND o.subject >= ? AND o.subject < ? AND +o.id < ? "
             "UNION ALL SELECT subject, predicate, object, verdict, id FROM derived_facts "
             "WHERE verdict IS NOT NULL AND subject >= ? AND subject < ? ORDER BY 5",
-            (lo, hi, before, lo, hi))
+            (lo, hi, before, lo, hi),
+        )
 
     def signature(self, fact_id: int) -> frozenset:
         """The active evidence of a fact, as ``(why, detail)``, its user verdict and its
         end aside: what a rejection remembers."""
-        return frozenset(self.conn.execute(
-            "SELECT why, detail FROM fact_evidence WHERE fact_id = ? AND active = 1 "
-            "AND why NOT IN ('user', 'negated')", (fact_id,)))
+        return frozenset(
+            self.conn.execute(
+                "SELECT why, detail FROM fact_evidence WHERE fact_id = ? AND active = 1 "
+                "AND why NOT IN ('user', 'negated')",
+                (fact_id,),
+            )
+        )
 
     def sources(self, fact_id: int) -> set[str]:
         """The distinct ``why`` of a fact's active evidence (its end aside)."""
-        return {why for (why,) in self.conn.execute(
-            "SELECT DISTINCT why FROM fact_evidence WHERE fact_id = ? AND active = 1 "
-            "AND why != 'negated'", (fact_id,))}
+        return {
+            why
+            for (why,) in self.conn.execute(
+                "SELECT DISTINCT why FROM fact_evidence WHERE fact_id = ? AND active = 1 AND why != 'negated'",
+                (fact_id,),
+            )
+        }
 
     def source_of(self, observation_id: int) -> list[str]:
         """The source of the look that made an observation (parse, edit, ...)."""
-        return [source for (source,) in self.conn.execute(
-            "SELECT v.source FROM observations o JOIN versions v ON v.id = o.version_id "
-            "WHERE o.id = ?", (observation_id,))]
+        return [
+            source
+            for (source,) in self.conn.execute(
+                "SELECT v.source FROM observations o JOIN versions v ON v.id = o.version_id WHERE o.id = ?",
+                (observation_id,),
+            )
+        ]
 
     def triple(self, fact_id: int) -> tuple[str, str, str] | None:
         """``(subject, predicate, object)`` of a fact."""
-        return self.conn.execute("SELECT subject, predicate, object FROM facts WHERE id = ?",
-                                 (fact_id,)).fetchone()
+        return self.conn.execute("SELECT subject, predicate, object FROM facts WHERE id = ?", (fact_id,)).fetchone()
 
     def latest_id(self, subject: str, predicate: str, obj: str) -> int | None:
         """The newest fact (any status) of a triple."""
         row = self.conn.execute(
-            "SELECT id FROM facts WHERE subject = ? AND predicate = ? AND object = ? "
-            "ORDER BY id DESC LIMIT 1", (subject, predicate, obj)).fetchone()
+            "SELECT id FROM facts WHERE subject = ? AND predicate = ? AND object = ? ORDER BY id DESC LIMIT 1",
+            (subject, predicate, obj),
+        ).fetchone()
         return row[0] if row else None
 
     # -- facts: what a replay writes back -----------------------------------------------
@@ -222,12 +267,15 @@ class Facts:
         self.conn.execute(
             "WITH RECURSIVE run(oid) AS (SELECT ? UNION ALL SELECT oid + 1 FROM run WHERE oid < ?) "
             "INSERT INTO observed_facts (first_observation, id, status, confidence, evidence_count) "
-            "SELECT oid, oid + ?, 'tentative', ?, 1 FROM run", (first, last, fact_id - first, confidence))
+            "SELECT oid, oid + ?, 'tentative', ?, 1 FROM run",
+            (first, last, fact_id - first, confidence),
+        )
 
     def add_derived(self, rows: list[tuple]) -> None:
         """New derived facts, as :data:`FACT_COLUMNS` rows."""
-        self.conn.executemany(f"INSERT INTO derived_facts ({FACT_COLUMNS}) VALUES "
-                              "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self.conn.executemany(
+            f"INSERT INTO derived_facts ({FACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
 
     def update(self, observed: list[tuple], derived: list[tuple]) -> None:
         """Changed facts: ``(status, confidence, evidence_count, valid_to, superseded_by,
@@ -236,7 +284,9 @@ class Facts:
             if rows:
                 self.conn.executemany(
                     f"UPDATE {table} SET status = ?, confidence = ?, evidence_count = ?, valid_to = ?, "
-                    "superseded_by = ?, verdict = ?, ended_by = ? WHERE id = ?", rows)
+                    "superseded_by = ?, verdict = ?, ended_by = ? WHERE id = ?",
+                    rows,
+                )
 
     def set_verdict(self, fact_id: int, verdict: str) -> None:
         for table in ("observed_facts", "derived_facts"):  # the one that has it
@@ -246,13 +296,16 @@ class Facts:
         """``(fact id, observation id, why, detail, active)`` rows; a row already there is replaced."""
         self.conn.executemany(
             "INSERT OR REPLACE INTO fact_evidence (fact_id, observation_id, why, detail, active) "
-            "VALUES (?, ?, ?, ?, ?)", rows)
+            "VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
 
     def deactivate_evidence(self, rows: list[tuple]) -> None:
         """``(fact id, observation id, why, detail)`` rows: kept, no longer counted."""
         self.conn.executemany(
-            "UPDATE fact_evidence SET active = 0 WHERE fact_id = ? AND observation_id = ? AND why = ? "
-            "AND detail = ?", rows)
+            "UPDATE fact_evidence SET active = 0 WHERE fact_id = ? AND observation_id = ? AND why = ? AND detail = ?",
+            rows,
+        )
 
     # -- call-site counts and the summary cache ------------------------------------------
 
@@ -260,8 +313,9 @@ class Facts:
         """Call sites per callee name, for the names that have a count."""
         found: dict[str, int] = {}
         for chunk in chunks(names):
-            found.update(self.conn.execute(
-                f"SELECT name, callers FROM dream_callees WHERE name IN ({_marks(chunk)})", chunk))
+            found.update(
+                self.conn.execute(f"SELECT name, callers FROM dream_callees WHERE name IN ({_marks(chunk)})", chunk)
+            )
         return found
 
     def set_callers(self, counts: list[tuple[str, int]]) -> None:
@@ -274,8 +328,11 @@ class Facts:
         """Cached summaries by body key, for the keys that have one."""
         found: dict[str, str] = {}
         for chunk in chunks(keys):
-            found.update(self.conn.execute(
-                f"SELECT body_key, summary FROM summary_cache WHERE body_key IN ({_marks(chunk)})", chunk))
+            found.update(
+                self.conn.execute(
+                    f"SELECT body_key, summary FROM summary_cache WHERE body_key IN ({_marks(chunk)})", chunk
+                )
+            )
         return found
 
     def add_summaries(self, items: list[tuple[str, str]]) -> None:
@@ -309,7 +366,9 @@ class Facts:
             "AND NOT EXISTS (SELECT 1 FROM observations ro JOIN observed_facts r ON r.first_observation = ro.id "
             "  WHERE ro.subject = live.key AND ro.predicate = 'role' AND ro.object = 'widely called' "
             f"  AND (r.status IN {LIVE} OR r.verdict = 'rejected')) "
-            "ORDER BY key, id", names + names).fetchall()
+            "ORDER BY key, id",
+            names + names,
+        ).fetchall()
 
     def widely_called(self, names: list[str]) -> list[tuple]:
         """The live ``role widely called`` facts without a verdict of the symbols named
@@ -322,33 +381,45 @@ class Facts:
             f"UNION ALL SELECT {FACT_COLUMNS} FROM derived_facts f JOIN symbols s ON s.key = f.subject "
             f"WHERE s.name IN ({marks}) AND f.predicate = 'role' "
             f"AND f.object = 'widely called' AND f.status IN {LIVE} "
-            "AND f.verdict IS NULL ORDER BY 1", names + names).fetchall()
+            "AND f.verdict IS NULL ORDER BY 1",
+            names + names,
+        ).fetchall()
 
     # -- renames and moves ------------------------------------------------------------
 
     def has_live(self, subject: str, predicates: tuple[str, ...]) -> bool:
-        return self.conn.execute(
-            f"SELECT 1 FROM facts WHERE subject = ? AND predicate IN ({_marks(predicates)}) "
-            f"AND status IN {LIVE} LIMIT 1", (subject, *predicates)).fetchone() is not None
+        return (
+            self.conn.execute(
+                f"SELECT 1 FROM facts WHERE subject = ? AND predicate IN ({_marks(predicates)}) "
+                f"AND status IN {LIVE} LIMIT 1",
+                (subject, *predicates),
+            ).fetchone()
+            is not None
+        )
 
     def last_value(self, subject: str, predicate: str) -> str | None:
         """The object of the newest fact (any status) of a subject's predicate."""
-        row = self.conn.execute("SELECT object FROM facts WHERE subject = ? AND predicate = ? "
-                                "ORDER BY id DESC LIMIT 1", (subject, predicate)).fetchone()
+        row = self.conn.execute(
+            "SELECT object FROM facts WHERE subject = ? AND predicate = ? ORDER BY id DESC LIMIT 1",
+            (subject, predicate),
+        ).fetchone()
         return row[0] if row else None
 
     def first_live_value(self, subject: str, predicate: str) -> str | None:
         """The object of the oldest live fact of a subject's predicate."""
         row = self.conn.execute(
-            "SELECT object FROM facts WHERE subject = ? AND predicate = ? "
-            f"AND status IN {LIVE} ORDER BY id LIMIT 1", (subject, predicate)).fetchone()
+            f"SELECT object FROM facts WHERE subject = ? AND predicate = ? AND status IN {LIVE} ORDER BY id LIMIT 1",
+            (subject, predicate),
+        ).fetchone()
         return row[0] if row else None
 
     def current_value(self, subject: str, predicate: str) -> str | None:
         """The object of the newest live fact of a subject's predicate."""
-        row = self.conn.execute("SELECT object FROM facts WHERE subject = ? AND predicate = ? "
-                                f"AND status IN {LIVE} ORDER BY id DESC LIMIT 1",
-                                (subject, predicate)).fetchone()
+        row = self.conn.execute(
+            "SELECT object FROM facts WHERE subject = ? AND predicate = ? "
+            f"AND status IN {LIVE} ORDER BY id DESC LIMIT 1",
+            (subject, predicate),
+        ).fetchone()
         return row[0] if row else None
 
     def vanished_bodies(self, hashes: list[str], after: int, before: int) -> list[tuple[str, str, int]]:
@@ -368,7 +439,8 @@ class Facts:
                 "JOIN observations o ON o.id = f.ended_by "
                 f"WHERE f.predicate = 'body_hash' AND f.object IN ({marks}) "
                 "AND f.status = 'retracted' AND o.version_id > ? AND o.version_id < ?",
-                (*chunk, after, before, *chunk, after, before)).fetchall()
+                (*chunk, after, before, *chunk, after, before),
+            ).fetchall()
         return rows
 
     def appeared_bodies(self, body: str, besides: str, after: int, before: int) -> list[tuple[str, int, int]]:
@@ -384,7 +456,8 @@ class Facts:
             "JOIN observations o ON o.id = f.first_observation "
             f"WHERE f.predicate = 'body_hash' AND f.object = ? AND f.status IN {LIVE} "
             "AND f.subject != ? AND o.version_id > ? AND o.version_id < ? ORDER BY 3",
-            (body, besides, after, before) * 2).fetchall()
+            (body, besides, after, before) * 2,
+        ).fetchall()
 
     def first_live_kind(self, subject: str) -> tuple[str, int, int] | None:
         """``(kind, version of its first observation, fact id)`` of a subject's oldest live kind fact."""
@@ -396,20 +469,26 @@ class Facts:
             "SELECT f.object, o.version_id, f.id FROM derived_facts f "
             "JOIN observations o ON o.id = f.first_observation "
             f"WHERE f.subject = ? AND f.predicate = 'kind' AND f.status IN {LIVE} "
-            "ORDER BY 3 LIMIT 1", (subject, subject)).fetchone()
+            "ORDER BY 3 LIMIT 1",
+            (subject, subject),
+        ).fetchone()
 
     def judged_insights(self, subject: str) -> list[tuple[int, str, str, str]]:
         """``(id, predicate, object, verdict)`` of a subject's insights (and user facts) that
         carry a verdict, by id."""
         return self.conn.execute(
             "SELECT id, predicate, object, verdict FROM derived_facts WHERE subject = ? AND verdict IS NOT NULL "
-            "AND origin IN ('insight', 'user') ORDER BY id", (subject,)).fetchall()
+            "AND origin IN ('insight', 'user') ORDER BY id",
+            (subject,),
+        ).fetchall()
 
     def last_user_observation(self, fact_id: int) -> int | None:
         """The newest user observation among a fact's evidence."""
         row = self.conn.execute(
             "SELECT observation_id FROM fact_evidence WHERE fact_id = ? AND why = 'user' "
-            "ORDER BY observation_id DESC LIMIT 1", (fact_id,)).fetchone()
+            "ORDER BY observation_id DESC LIMIT 1",
+            (fact_id,),
+        ).fetchone()
         return row[0] if row else None
 
     # -- tested_by ----------------------------------------------------------------------
@@ -420,7 +499,9 @@ class Facts:
         for chunk in chunks(tests):
             rows += self.conn.execute(
                 "SELECT id, subject, object, status, verdict FROM derived_facts "
-                f"WHERE predicate = 'tested_by' AND object IN ({_marks(chunk)}) ORDER BY id", chunk).fetchall()
+                f"WHERE predicate = 'tested_by' AND object IN ({_marks(chunk)}) ORDER BY id",
+                chunk,
+            ).fetchall()
         return rows
 
     def add_tested_by(self, facts: list[tuple], evidence: list[tuple]) -> None:
@@ -429,46 +510,61 @@ class Facts:
         self.conn.executemany(
             "INSERT INTO derived_facts (id, subject, predicate, object, origin, status, confidence, "
             "evidence_count, valid_from, first_observation) "
-            "VALUES (?, ?, 'tested_by', ?, 'insight', ?, ?, ?, ?, ?)", facts)
-        self.conn.executemany("INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail) "
-                              "VALUES (?, ?, ?, ?)", evidence)
+            "VALUES (?, ?, 'tested_by', ?, 'insight', ?, ?, ?, ?, ?)",
+            facts,
+        )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail) VALUES (?, ?, ?, ?)", evidence
+        )
 
     def retract_derived(self, fact_ids: list[int], when: str) -> None:
         """Retract derived facts (``valid_to`` = ``when``) and deactivate their evidence."""
-        self.conn.executemany("UPDATE derived_facts SET status = 'retracted', valid_to = ? WHERE id = ?",
-                              [(when, fact_id) for fact_id in fact_ids])
+        self.conn.executemany(
+            "UPDATE derived_facts SET status = 'retracted', valid_to = ? WHERE id = ?",
+            [(when, fact_id) for fact_id in fact_ids],
+        )
         self.conn.executemany("UPDATE fact_evidence SET active = 0 WHERE fact_id = ?", [(f,) for f in fact_ids])
 
     def support(self, fact_id: int, observation_id: int, why: str) -> None:
         """Evidence for a derived fact, its object as the detail (kept if already there)."""
-        self.conn.execute("INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail) "
-                          "SELECT ?, ?, ?, object FROM derived_facts WHERE id = ?",
-                          (fact_id, observation_id, why, fact_id))
+        self.conn.execute(
+            "INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail) "
+            "SELECT ?, ?, ?, object FROM derived_facts WHERE id = ?",
+            (fact_id, observation_id, why, fact_id),
+        )
 
     def all_sources(self, fact_id: int) -> set[str]:
         """The distinct ``why`` of a fact's active evidence."""
-        return {row[0] for row in self.conn.execute(
-            "SELECT DISTINCT why FROM fact_evidence WHERE fact_id = ? AND active = 1", (fact_id,))}
+        return {
+            row[0]
+            for row in self.conn.execute(
+                "SELECT DISTINCT why FROM fact_evidence WHERE fact_id = ? AND active = 1", (fact_id,)
+            )
+        }
 
     def verdict(self, fact_id: int) -> str | None:
         """A derived fact's verdict."""
         return self.conn.execute("SELECT verdict FROM derived_facts WHERE id = ?", (fact_id,)).fetchone()[0]
 
     def evidence_count(self, fact_id: int) -> int:
-        return self.conn.execute("SELECT count(*) FROM fact_evidence WHERE fact_id = ? AND active = 1",
-                                 (fact_id,)).fetchone()[0]
+        return self.conn.execute(
+            "SELECT count(*) FROM fact_evidence WHERE fact_id = ? AND active = 1", (fact_id,)
+        ).fetchone()[0]
 
     def judge_derived(self, fact_id: int, status: str, confidence: float, evidence_count: int) -> None:
-        self.conn.execute("UPDATE derived_facts SET status = ?, confidence = ?, evidence_count = ? WHERE id = ?",
-                          (status, confidence, evidence_count, fact_id))
+        self.conn.execute(
+            "UPDATE derived_facts SET status = ?, confidence = ?, evidence_count = ? WHERE id = ?",
+            (status, confidence, evidence_count, fact_id),
+        )
 
     # -- reading, for the knowledge layer -------------------------------------------------
 
     def about(self, subject: str, current_only: bool = False) -> list[tuple]:
         """Every fact about a subject (or only live ones) as :data:`FACT_COLUMNS` rows, by id."""
         where = f" AND status IN {LIVE}" if current_only else ""
-        return self.conn.execute(f"SELECT {FACT_COLUMNS} FROM facts WHERE subject = ?{where} ORDER BY id",
-                                 (subject,)).fetchall()
+        return self.conn.execute(
+            f"SELECT {FACT_COLUMNS} FROM facts WHERE subject = ?{where} ORDER BY id", (subject,)
+        ).fetchall()
 
     def evidence_of(self, fact_ids: list[int]) -> list[tuple]:
         """``(fact id, observation id, why, detail, active, observed_at, file_hash, path, source)``
@@ -496,7 +592,9 @@ class Facts:
                 "JOIN observations o ON o.id = f.first_observation "
                 "JOIN versions v ON v.id = o.version_id "
                 f"WHERE f.id IN ({marks}) AND f.origin = 'summary' "
-                "ORDER BY 1, 2, 3, 4", chunk * 3).fetchall()
+                "ORDER BY 1, 2, 3, 4",
+                chunk * 3,
+            ).fetchall()
         return rows
 
     def came_from(self, subject: str, predicates: tuple[str, str]) -> tuple[str, str] | None:
@@ -504,10 +602,14 @@ class Facts:
         moved_from), live ones first."""
         return self.conn.execute(
             "SELECT object, predicate FROM facts WHERE subject = ? AND predicate IN (?, ?) "
-            f"ORDER BY (status IN {LIVE}) DESC, id DESC LIMIT 1", (subject, *predicates)).fetchone()
+            f"ORDER BY (status IN {LIVE}) DESC, id DESC LIMIT 1",
+            (subject, *predicates),
+        ).fetchone()
 
     def went_to(self, subject: str, predicates: tuple[str, str]) -> tuple[str, str] | None:
         """``(new key, predicate)`` of a subject's newest live link of ``predicates`` (renamed_to, moved_to)."""
         return self.conn.execute(
             "SELECT object, predicate FROM facts WHERE subject = ? AND predicate IN (?, ?) "
-            f"AND status IN {LIVE} ORDER BY id DESC LIMIT 1", (subject, *predicates)).fetchone()
+            f"AND status IN {LIVE} ORDER BY id DESC LIMIT 1",
+            (subject, *predicates),
+        ).fetchone()

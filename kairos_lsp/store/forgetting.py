@@ -11,8 +11,8 @@ from kairos_lsp.store.migrations import CALLEE_NAME
 def subjects_of_file(conn: sqlite3.Connection, path: str) -> set[str]:
     """Every subject any look at ``path`` saw."""
     rows = conn.execute(
-        "SELECT DISTINCT o.subject FROM versions v JOIN observations o ON o.version_id = v.id "
-        "WHERE v.path = ?", (path,))
+        "SELECT DISTINCT o.subject FROM versions v JOIN observations o ON o.version_id = v.id WHERE v.path = ?", (path,)
+    )
     return {r[0] for r in rows}
 
 
@@ -21,7 +21,8 @@ def subjects_under(conn: sqlite3.Connection, key: str) -> set[str]:
     rows = conn.execute(
         "SELECT DISTINCT subject FROM observations WHERE subject = ? OR (subject > ? AND subject < ?) "
         "UNION SELECT DISTINCT subject FROM facts WHERE subject = ?",
-        (key, key + ".", key + "/", key))
+        (key, key + ".", key + "/", key),
+    )
     return {r[0] for r in rows}
 
 
@@ -30,40 +31,53 @@ def looked_at(conn: sqlite3.Connection, path: str) -> bool:
     return conn.execute("SELECT 1 FROM versions WHERE path = ? LIMIT 1", (path,)).fetchone() is not None
 
 
-def delete(conn: sqlite3.Connection, subjects: list[str], path: str | None,
-           links: tuple[str, ...]) -> dict[str, int]:
+def delete(conn: sqlite3.Connection, subjects: list[str], path: str | None, links: tuple[str, ...]) -> dict[str, int]:
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS forget_subjects (subject TEXT PRIMARY KEY)")
     conn.execute("DELETE FROM forget_subjects")
     conn.executemany("INSERT OR IGNORE INTO forget_subjects VALUES (?)", [(s,) for s in subjects])
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS forget_observations (id INTEGER PRIMARY KEY)")
     conn.execute("DELETE FROM forget_observations")
-    conn.execute("INSERT INTO forget_observations SELECT id FROM observations "
-                 "WHERE subject IN (SELECT subject FROM forget_subjects)")
+    conn.execute(
+        "INSERT INTO forget_observations SELECT id FROM observations "
+        "WHERE subject IN (SELECT subject FROM forget_subjects)"
+    )
     _uncount_callers(conn)
-    bodies = [r[0] for r in conn.execute(
-        "SELECT DISTINCT object FROM observations WHERE predicate = 'body_hash' "
-        "AND id IN (SELECT id FROM forget_observations)")]
+    bodies = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT object FROM observations WHERE predicate = 'body_hash' "
+            "AND id IN (SELECT id FROM forget_observations)"
+        )
+    ]
     # Facts live in two tables (see the ``facts`` view): observed facts under their
     # first observation, every other fact with its own subject.
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS forget_facts (id INTEGER PRIMARY KEY)")
     conn.execute("DELETE FROM forget_facts")
-    conn.execute("INSERT INTO forget_facts SELECT id FROM observed_facts "
-                 "WHERE first_observation IN (SELECT id FROM forget_observations) "
-                 "UNION ALL SELECT id FROM derived_facts WHERE subject IN (SELECT subject FROM forget_subjects)")
+    conn.execute(
+        "INSERT INTO forget_facts SELECT id FROM observed_facts "
+        "WHERE first_observation IN (SELECT id FROM forget_observations) "
+        "UNION ALL SELECT id FROM derived_facts WHERE subject IN (SELECT subject FROM forget_subjects)"
+    )
     facts = conn.execute("SELECT count(*) FROM forget_facts").fetchone()[0]
     observations = conn.execute("SELECT count(*) FROM forget_observations").fetchone()[0]
-    conn.execute("DELETE FROM fact_evidence WHERE fact_id IN (SELECT id FROM forget_facts) "
-                 "OR observation_id IN (SELECT id FROM forget_observations)")
+    conn.execute(
+        "DELETE FROM fact_evidence WHERE fact_id IN (SELECT id FROM forget_facts) "
+        "OR observation_id IN (SELECT id FROM forget_observations)"
+    )
     for table in ("observed_facts", "derived_facts"):
-        conn.execute(f"UPDATE {table} SET superseded_by = NULL WHERE superseded_by IN "
-                     "(SELECT id FROM forget_facts)")
+        conn.execute(f"UPDATE {table} SET superseded_by = NULL WHERE superseded_by IN (SELECT id FROM forget_facts)")
     conn.execute("DELETE FROM observed_facts WHERE first_observation IN (SELECT id FROM forget_observations)")
     conn.execute("DELETE FROM derived_facts WHERE subject IN (SELECT subject FROM forget_subjects)")
-    marks = ','.join('?' * len(links))
-    conn.execute(f"DELETE FROM derived_facts WHERE predicate IN ({marks}) "
-                 "AND object IN (SELECT subject FROM forget_subjects)", links)
-    conn.execute("DELETE FROM observed_facts WHERE first_observation IN (SELECT id FROM observations "
-                 f"WHERE predicate IN ({marks}) AND object IN (SELECT subject FROM forget_subjects))", links)
+    marks = ",".join("?" * len(links))
+    conn.execute(
+        f"DELETE FROM derived_facts WHERE predicate IN ({marks}) AND object IN (SELECT subject FROM forget_subjects)",
+        links,
+    )
+    conn.execute(
+        "DELETE FROM observed_facts WHERE first_observation IN (SELECT id FROM observations "
+        f"WHERE predicate IN ({marks}) AND object IN (SELECT subject FROM forget_subjects))",
+        links,
+    )
     conn.execute("DELETE FROM current WHERE observation_id IN (SELECT id FROM forget_observations)")
     conn.execute("DELETE FROM observations WHERE id IN (SELECT id FROM forget_observations)")
     conn.execute("DELETE FROM symbols WHERE key IN (SELECT subject FROM forget_subjects)")
@@ -73,8 +87,9 @@ def delete(conn: sqlite3.Connection, subjects: list[str], path: str | None,
     if path is not None:
         files = conn.execute("DELETE FROM files WHERE path = ?", (path,)).rowcount
         conn.execute("DELETE FROM current WHERE path = ?", (path,))
-        conn.execute("DELETE FROM versions WHERE path = ? AND id NOT IN "
-                     "(SELECT DISTINCT version_id FROM observations)", (path,))
+        conn.execute(
+            "DELETE FROM versions WHERE path = ? AND id NOT IN (SELECT DISTINCT version_id FROM observations)", (path,)
+        )
     return {"subjects": len(subjects), "observations": observations, "facts": facts, "files": files}
 
 
@@ -84,7 +99,9 @@ def _uncount_callers(conn: sqlite3.Connection) -> None:
     if cursor is None:
         return
     for name, count in conn.execute(
-            f"SELECT {CALLEE_NAME}, count(*) FROM observations WHERE predicate = 'calls' AND id <= ? "
-            "AND id IN (SELECT id FROM forget_observations) AND negated = 0 "
-            "AND id IN (SELECT observation_id FROM current) GROUP BY 1", (cursor[0],)).fetchall():
+        f"SELECT {CALLEE_NAME}, count(*) FROM observations WHERE predicate = 'calls' AND id <= ? "
+        "AND id IN (SELECT id FROM forget_observations) AND negated = 0 "
+        "AND id IN (SELECT observation_id FROM current) GROUP BY 1",
+        (cursor[0],),
+    ).fetchall():
         conn.execute("UPDATE dream_callees SET callers = max(0, callers - ?) WHERE name = ?", (count, name))

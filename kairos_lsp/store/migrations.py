@@ -57,15 +57,18 @@ IMPORTED_NAME = "json_extract(object, '$.name')"
 
 @migrations()
 def m005_callee_index(db: Database) -> None:
-    db.execute(f"CREATE INDEX IF NOT EXISTS observations_callee ON observations({CALLEE_NAME}) "
-               "WHERE predicate = 'calls'")
+    db.execute(
+        f"CREATE INDEX IF NOT EXISTS observations_callee ON observations({CALLEE_NAME}) WHERE predicate = 'calls'"
+    )
     # "Under which aliases is X imported" (``from m import X as y``), for its callers.
-    db.execute(f"CREATE INDEX IF NOT EXISTS observations_imported ON observations({IMPORTED_NAME}) "
-               "WHERE predicate = 'imports'")
+    db.execute(
+        f"CREATE INDEX IF NOT EXISTS observations_imported ON observations({IMPORTED_NAME}) WHERE predicate = 'imports'"
+    )
     # Captured test outcomes are few among many observations: find them without a scan.
-    db.execute("CREATE INDEX IF NOT EXISTS observations_outcomes ON observations(subject, id) "
-               "WHERE predicate IN ('test_failed', 'test_passed')")
-
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS observations_outcomes ON observations(subject, id) "
+        "WHERE predicate IN ('test_failed', 'test_passed')"
+    )
 
 
 @migrations()
@@ -203,8 +206,7 @@ SELECT id, subject, predicate, object, origin, status, confidence, evidence_coun
 @migrations()
 def m007_tested_by(db: Database) -> None:
     # "What does this test exercise": tested_by facts by the test they name.
-    db.execute("CREATE INDEX IF NOT EXISTS derived_facts_tested ON derived_facts(object) "
-               "WHERE predicate = 'tested_by'")
+    db.execute("CREATE INDEX IF NOT EXISTS derived_facts_tested ON derived_facts(object) WHERE predicate = 'tested_by'")
 
 
 SCHEMA_VERSION = len(migrations._migrations)
