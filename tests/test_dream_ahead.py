@@ -207,3 +207,37 @@ def test_a_helper_that_dies_mid_dream_leaves_the_work_to_the_dream(scanned, tmp_
     # what it had sent before it died is used; the dream replays the rest itself
     assert 3 <= report.ahead <= 5
     assert dump(helped) == dump(alone)
+
+
+def test_a_helper_that_ends_keeps_reading_so_a_dream_writing_to_it_is_never_stuck():
+    """Both pipes full: the helper's outbox waits for the dream to read its results, and
+    the dream, writing to the helper, waits for the helper to read. The helper's end must
+    drain what the dream writes, or neither process moves again."""
+    import threading
+    from multiprocessing import Pipe
+
+    from kairos_lsp.dream.helper import Outbox
+
+    from_helper, to_dream = Pipe(duplex=False)
+    from_dream, to_helper = Pipe(duplex=False)
+    outbox = Outbox(to_dream)
+    outbox.send(("batch", 0, "x" * 500_000))  # more than the pipe holds: the outbox thread waits
+
+    def the_dream():
+        for n in range(200):  # ~400 KiB, far more than the pipe holds: waits for the helper
+            to_helper.send(("puts", (n, [("key", "y" * 2000)])))
+        while True:
+            try:
+                from_helper.recv_bytes()
+            except EOFError:
+                return
+
+    dreamer = threading.Thread(target=the_dream, daemon=True)
+    dreamer.start()
+    closing = threading.Thread(target=outbox.close, args=(from_dream,), daemon=True)
+    closing.start()
+    closing.join(20)
+    assert not closing.is_alive(), "the helper's end and the dream are blocked on each other"
+    to_dream.close()
+    dreamer.join(20)
+    assert not dreamer.is_alive()

@@ -33,7 +33,7 @@ def run(
 ) -> None:
     """The helper process: replay first looks, in the dream's batches, from a snapshot."""
     gc.disable()  # a short-lived process of acyclic rows
-    results = _Outbox(pipe)
+    results = Outbox(pipe)
     try:
         store = Store(path)
         facts = store.facts
@@ -96,10 +96,10 @@ def run(
     except Exception as exc:  # the dream goes on without the helper
         results.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
-        results.close()
+        results.close(inbox)
 
 
-class _Outbox:
+class Outbox:
     """Results go out on a thread: the pipe holds 64 KiB, and the helper must not wait
     for the dream to read them (the credit bounds how far ahead it runs)."""
 
@@ -112,9 +112,21 @@ class _Outbox:
     def send(self, message) -> None:
         self.queue.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
 
-    def close(self) -> None:
+    def close(self, inbox: Connection | None = None) -> None:
+        """Send what is queued, then stop. ``inbox``: read (and drop) what the dream sends
+        meanwhile. The dream writes to the helper without reading until it needs a result:
+        a helper that stopped reading would leave both pipes full, each process blocked
+        writing to the other."""
         self.queue.put(None)
-        self.thread.join()
+        while self.thread.is_alive():
+            if inbox is None:
+                self.thread.join()
+                break
+            try:
+                if inbox.poll(0.05):
+                    inbox.recv_bytes()
+            except (EOFError, OSError):  # the dream is gone: the thread's writes fail too
+                inbox = None
 
     def _run(self) -> None:
         while (data := self.queue.get()) is not None:
