@@ -19,8 +19,11 @@ Besides those:
 * one *scan* thread, started on ``initialized``, brings the store up to date
   with the files on disk through its own connection; it stops promptly on
   shutdown or when the user cancels its progress;
-* the dream runs on the :class:`~kairos_lsp.dream.scheduler.IdleDreamer`'s
-  thread (and its worker process), which also applies verdicts.
+* dreams run in a worker process (its own interpreter, so a full dream never
+  holds the GIL against a hover); the
+  :class:`~kairos_lsp.dream.scheduler.IdleDreamer`'s one dream thread hands
+  them over and waits, and applies verdicts and forgets itself, so everything
+  that writes facts is serialised.
 
 A hover first flushes a pending edit of its document, so it always reflects
 the buffer.
