@@ -21,7 +21,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -110,19 +110,12 @@ def cmd_scan(args, out, err) -> int:
     with memory(root, args.store) as store:
         if args.history:
             _learn_history(root, store, settings, args, out)
-        if out.is_terminal and not args.quiet:
-            with _progress(out) as bar:
-                task = bar.add_task("scanning", total=None)
-                report = scan_workspace(
-                    root,
-                    store,
-                    settings,
-                    jobs=args.jobs,
-                    on_skip=skip,
-                    progress=lambda done, total, _: bar.update(task, completed=done, total=total),
-                )
-        else:
-            report = scan_workspace(root, store, settings, jobs=args.jobs, on_skip=skip)
+        report = _with_progress(
+            out,
+            args.quiet,
+            "scanning",
+            lambda progress: scan_workspace(root, store, settings, jobs=args.jobs, on_skip=skip, progress=progress),
+        )
     if args.json:
         out.print_json(
             data={
@@ -152,18 +145,12 @@ def _learn_history(root: Path, store, settings: Settings, args, out) -> None:
     from kairos_lsp.history import HistoryError, learn_history
 
     try:
-        if out.is_terminal and not args.quiet:
-            with _progress(out) as bar:
-                task = bar.add_task("history", total=None)
-                report = learn_history(
-                    root,
-                    store,
-                    args.history,
-                    settings,
-                    progress=lambda done, total, _: bar.update(task, completed=done, total=total),
-                )
-        else:
-            report = learn_history(root, store, args.history, settings)
+        report = _with_progress(
+            out,
+            args.quiet,
+            "history",
+            lambda progress: learn_history(root, store, args.history, settings, progress=progress),
+        )
     except HistoryError as exc:
         raise UsageError(f"--history: {exc}") from None
     if not args.quiet and not args.json:
@@ -172,6 +159,15 @@ def _learn_history(root: Path, store, settings: Settings, args, out) -> None:
             f"{report.files_read} file versions read",
             highlight=False,
         )
+
+
+def _with_progress(out, quiet: bool, label: str, work: Callable[[Callable | None], T]) -> T:
+    """``work(progress)`` under a progress bar on a terminal; ``progress`` is None elsewhere."""
+    if not out.is_terminal or quiet:
+        return work(None)
+    with _progress(out) as bar:
+        task = bar.add_task(label, total=None)
+        return work(lambda done, total, _: bar.update(task, completed=done, total=total))
 
 
 def _progress(console):

@@ -6,7 +6,7 @@ import ast
 import asyncio
 
 import pytest
-from conftest import initialize, open_doc, scan_done
+from conftest import hover, initialize, open_doc, scan_done
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -111,19 +111,9 @@ async def test_confirm_and_reject_facts_from_code_actions(client: LanguageClient
     answer = await command(client, command_.command, *command_.arguments)
     assert answer["verdict"] == "confirmed" and answer["status"] == "firm"
     assert fact(store_file, fact_id) == ("firm", "confirmed")
-    hover = await asyncio.wait_for(
-        client.text_document_hover_async(
-            types.HoverParams(
-                text_document=types.TextDocumentIdentifier(uri=uri),
-                position=types.Position(line=line, character=character),
-            )
-        ),
-        15,
-    )
-    assert (
-        "**handles**" in hover.contents.value
-        and "tentative" not in hover.contents.value.split("handles")[1].split("·")[0]
-    )
+    card = await hover(client, uri, line, character)
+    assert card is not None
+    assert "**handles**" in card and "tentative" not in card.split("handles")[1].split("·")[0]
 
     reject = next(a for a in await fact_actions(client, uri, line, character) if a.title.startswith("Reject"))
     command_ = command_of(reject)
