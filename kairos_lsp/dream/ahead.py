@@ -94,10 +94,12 @@ class Ahead:
             stdout=subprocess.PIPE,
             env=env,
         )
-        self._to = Connection(os.dup(self._process.stdin.fileno()), readable=False)
-        self._from = Connection(os.dup(self._process.stdout.fileno()), writable=False)
-        self._process.stdin.close()
-        self._process.stdout.close()
+        stdin, stdout = self._process.stdin, self._process.stdout
+        assert stdin is not None and stdout is not None  # both are PIPE
+        self._to = Connection(os.dup(stdin.fileno()), readable=False)
+        self._from = Connection(os.dup(stdout.fileno()), writable=False)
+        stdin.close()
+        stdout.close()
         self.ready = False
         self.done = False
         self.snapshot = 0  # the newest version in the helper's snapshot

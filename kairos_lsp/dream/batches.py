@@ -70,7 +70,7 @@ def prefetch(versions: list[Version], summaries: SummaryCache, callers: Lookup) 
     """What replaying these versions will look up, in a few queries (the rest is asked for then)."""
     bodies, docs, subjects = {}, {}, set()
     for version in versions:
-        for _, subject, predicate, obj, negated, _ in version.rows:
+        for _, subject, predicate, obj, negated, _ in version.observations:
             subjects.add(subject)
             if negated:
                 continue

@@ -184,6 +184,7 @@ def _no_gc():
 
 
 def _log(store: Store, report: DreamReport, counts: Counts, started: float) -> None:
+    assert report.dream_id is not None  # _run starts the dream's log row first
     store.facts.log_dream(
         report.dream_id,
         round((time.perf_counter() - started) * 1000, 1),

@@ -195,7 +195,7 @@ def _follow(version: Version, deltas: dict[str, int], bodies: GoneBodies) -> Non
     retracted (a negated body_hash: more than the dream's own list, never less)."""
     if version.source == "user":
         return
-    for _, _, predicate, obj, negated, _ in version.rows:
+    for _, _, predicate, obj, negated, _ in version.observations:
         if predicate == "calls":
             name = merge.callee_name(obj)
             deltas[name] = deltas.get(name, 0) + (-1 if negated else 1)

@@ -48,6 +48,11 @@ def _one(view: dict, predicate: str) -> Fact | None:
     return facts[0] if facts else None
 
 
+def _kind_of(view: dict) -> str | None:
+    kind = _one(view, "kind")
+    return kind.object if kind is not None else None
+
+
 def detect(
     state: State, version: Version, born: list[str], vanished: dict[str, dict], views: dict | None = None
 ) -> None:
@@ -58,9 +63,7 @@ def detect(
         ny = views[y]
         for x in sorted(vanished):
             nx = vanished[x]
-            if _kind_class(_one(nx, "kind") and _one(nx, "kind").object) != _kind_class(
-                _one(ny, "kind") and _one(ny, "kind").object
-            ):
+            if _kind_class(_kind_of(nx)) != _kind_class(_kind_of(ny)):
                 continue
             why = _evidence(nx, ny)
             if why:
@@ -120,9 +123,9 @@ def _find_old(state: State, version: Version, born: list[str], views: dict) -> N
     One query for all of them (a first scan makes every symbol of a file appear)."""
     wanted: dict[str, list[str]] = {}
     for y in born:
-        body = _one(views[y], "body_hash")
-        if body is not None and _one(views[y], "kind") is not None:
-            wanted.setdefault(body.object, []).append(y)
+        body_fact = _one(views[y], "body_hash")
+        if body_fact is not None and _one(views[y], "kind") is not None:
+            wanted.setdefault(body_fact.object, []).append(y)
     if not wanted:
         return
     if not state.bodies.any_before(version.id):
@@ -135,11 +138,12 @@ def _find_old(state: State, version: Version, born: list[str], views: dict) -> N
     if not rows:
         return
     by_hash: dict[str, dict[str, int]] = {}
-    for body, x, first in sorted(rows):
-        by_hash.setdefault(body, {})[x] = first
+    for body_hash, old_key, first in sorted(rows):
+        by_hash.setdefault(body_hash, {})[old_key] = first
     for body in sorted(by_hash):
         for y in sorted(wanted[body]):
-            kind = _one(views[y], "kind").object
+            kind = _kind_of(views[y])
+            assert kind is not None  # only keys with a kind are wanted
             found = {
                 x: first
                 for x, first in by_hash[body].items()
@@ -166,13 +170,13 @@ def _find_new(state: State, version: Version, x: str, old: dict) -> None:
     prev = facts.previous_look(version.path, version.id)
     rows = facts.appeared_bodies(body.object, x, prev, version.id)
     found = {}
-    for y, first, _ in rows:
-        born = facts.first_live_kind(y)
+    for new_key, first, _ in rows:
+        born = facts.first_live_kind(new_key)
         if born is None or born[1] <= prev or _kind_class(born[0]) != _kind_class(kind.object):
             continue
-        if facts.has_live(y, CAME_FROM):
+        if facts.has_live(new_key, CAME_FROM):
             continue
-        found[y] = first
+        found[new_key] = first
     y = _pick(list(found), x)
     if y is None:
         return

@@ -32,7 +32,7 @@ def apply_observed(state: State, version: Version) -> tuple[list[str], dict[str,
     counts = state.counts
     callee = state.callee_delta
     weight = WEIGHTS.get(source, 0.3)
-    for oid, subject, predicate, obj, negated, _ in version.rows:
+    for oid, subject, predicate, obj, negated, _ in version.observations:
         if predicate == "calls":
             name = callee_name(obj)
             callee[name] = callee.get(name, 0) + (-1 if negated else 1)
@@ -191,7 +191,7 @@ def apply_user(state: State, version: Version) -> None:
     and remembered with the evidence it had, so the same evidence never brings
     it back (see promote.reconcile).
     """
-    for oid, subject, predicate, obj, negated, _ in version.rows:
+    for oid, subject, predicate, obj, negated, _ in version.observations:
         facts = state.facts_of(subject)
         fact = facts.get((predicate, obj))
         exists = any(p == "kind" for p, _ in facts)
@@ -214,8 +214,8 @@ def apply_user(state: State, version: Version) -> None:
         if fact is None:
             fact = state.create(subject, predicate, obj, "user", version, oid)
             if predicate in SINGLE_VALUED:
-                for old in [f for (p, _), f in facts.items() if p == predicate]:
-                    state.supersede(old, fact, version, oid)
+                for replaced in [f for (p, _), f in facts.items() if p == predicate]:
+                    state.supersede(replaced, fact, version, oid)
             facts[(predicate, obj)] = fact
         fact.verdict = "confirmed"
         state.link(fact, oid, USER)

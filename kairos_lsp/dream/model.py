@@ -101,6 +101,15 @@ class Fact:
     def live(self) -> bool:
         return self.status in LIVE
 
+    @property
+    def loaded_evidence(self) -> dict:
+        """:attr:`evidence`, which derived facts always have loaded (``State.load``, ``State.create``)."""
+        if self.evidence is None:
+            raise RuntimeError(
+                f"fact {self.id} ({self.origin}): its evidence is not loaded (only derived facts have it)"
+            )
+        return self.evidence
+
     def row(self) -> tuple:
         """The fact as a row of ``derived_facts`` (``store.facts.FACT_COLUMNS``, in order)."""
         return (
@@ -145,3 +154,10 @@ class Version:
     last: int = 0
     count: int = 0
     subject: str = ""  # the subject of its first observation
+
+    @property
+    def observations(self) -> list:
+        """:attr:`rows`, once read (see ``batches.rows_of``)."""
+        if self.rows is None:
+            raise RuntimeError(f"version {self.id}: its observations are not read yet (see batches.rows_of)")
+        return self.rows

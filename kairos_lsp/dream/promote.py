@@ -444,7 +444,7 @@ def derive(
         if len(_NAME_TOKENS) < 200_000:
             _NAME_TOKENS[name] = name_tokens
     doc = view.get("docstring", [])
-    doc_words = {}
+    doc_words: set[str] = set()
     if doc:
         first = doc[0].object.split("\n\n", 1)[0]
         doc_words = {w.lower() for w in _WORD.findall(first)}
@@ -535,11 +535,11 @@ def reconcile(state: State, version: Version, subject: str, desired: dict) -> No
             evidence = desired[key]
             if not evidence:
                 continue
-            fact = create(subject, key[0], key[1], "insight", version, evidence[0][2])
-            facts[key] = fact
+            created = create(subject, key[0], key[1], "insight", version, evidence[0][2])
+            facts[key] = created
             for item in sorted(set(evidence)):
-                link(fact, item[2], item[0], item[1])
-            judge(fact, contradicted=contradicted(key, desired), capped=False)
+                link(created, item[2], item[0], item[1])
+            judge(created, contradicted=contradicted(key, desired), capped=False)
         return
     for key in sorted(set(desired) | set(existing)):
         evidence = desired.get(key, [])
@@ -548,16 +548,16 @@ def reconcile(state: State, version: Version, subject: str, desired: dict) -> No
         signature = frozenset((why, detail) for why, detail, _ in evidence)
         rejected = verdict is not None and verdict[0] == "rejected"
         if fact is None:
-            if not evidence or (rejected and signature <= verdict[1]):
+            if not evidence or (rejected and verdict is not None and signature <= verdict[1]):
                 continue
             fact = state.create(subject, key[0], key[1], "insight", version, evidence[0][2])
             facts[key] = fact
         wanted = {(why, detail, oid) for why, detail, oid in evidence}
         for item in sorted(wanted):
-            if not fact.evidence.get(item):
+            if not fact.loaded_evidence.get(item):
                 state.link(fact, item[2], item[0], item[1])
         for item in sorted(
-            k for k, on in fact.evidence.items() if on and k not in wanted and k[0] not in ("user", "negated")
+            k for k, on in fact.loaded_evidence.items() if on and k not in wanted and k[0] not in ("user", "negated")
         ):
             state.unlink(fact, item)
         if not evidence and fact.verdict != "confirmed":

@@ -63,7 +63,8 @@ def current_value(store: Store, subject: str, predicate: str) -> str | None:
 
 def predecessors(store: Store, subject: str) -> list[tuple[str, str]]:
     """[(old key, 'renamed_from' | 'moved_from'), ...], nearest first, following the chain."""
-    chain, seen, key = [], {subject}, subject
+    chain: list[tuple[str, str]] = []
+    seen, key = {subject}, subject
     while True:
         row = store.facts.came_from(key, CAME_FROM)
         if row is None or row[0] in seen:

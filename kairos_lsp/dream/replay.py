@@ -80,6 +80,7 @@ def replay(state: State, summaries: SummaryCache, callers: Lookup, version: Vers
     if version.source == "user":
         merge.apply_user(state, version)
     else:
+        vanished: dict[str, dict]
         cold = merge.apply_cold(state, version)
         if cold is not None:
             (born, views), vanished = cold, {}
@@ -118,7 +119,7 @@ def derive_all(
     module = state.prefix
     if views is None:
         views = {s: views_of(state, s) for s in subjects}
-    module_view = views.get(module) if module in views else views_of(state, module) if module else {}
+    module_view = views[module] if module in views else views_of(state, module) if module else {}
     module_calls = {c.object for c in module_view.get("calls", [])}
     live = [s for s in subjects if views[s].get("kind")]
     keys = {}

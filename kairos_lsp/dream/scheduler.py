@@ -25,10 +25,14 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kairos_lsp.dream.engine import DreamReport, dream, pending
 from kairos_lsp.store import Store
 from kairos_lsp.workers import START_METHOD
+
+if TYPE_CHECKING:
+    from multiprocessing.synchronize import Event
 
 
 class IdleDreamer:
@@ -128,6 +132,7 @@ class IdleDreamer:
         """Dream to the end now (the ``kairos.dreamNow`` command), after any running dream."""
         loop = asyncio.get_running_loop()
         report = await loop.run_in_executor(self._executor, self._dream, "command", self._edits)
+        assert report is not None  # only an idle dream returns None (nothing pending)
         self.log("info", f"kairos: {report.line()}")
         if not report.busy:
             self.on_dreamed(report)
@@ -163,11 +168,11 @@ class IdleDreamer:
 # -- the worker process -------------------------------------------------------------
 
 WORKER_NICENESS = 5
-_STOP = None
+_STOP: Event | None = None  # set in each worker process by _worker_started
 _STORES: dict[str, Store] = {}
 
 
-def _worker_started(stop) -> None:
+def _worker_started(stop: Event) -> None:
     global _STOP
     _STOP = stop
     if hasattr(os, "nice"):
@@ -180,4 +185,6 @@ def _dream_in_worker(store_file: str, trigger: str) -> DreamReport:
     store = _STORES.get(store_file)
     if store is None:
         store = _STORES[store_file] = Store(store_file)
+    if _STOP is None:
+        raise RuntimeError("a dream worker process must be started with _worker_started (its stop event)")
     return dream(store, trigger=trigger, should_stop=_STOP.is_set)

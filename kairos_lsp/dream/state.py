@@ -56,10 +56,11 @@ class State:
         if derived:
             by_id = {f.id: f for f in derived}
             for fact_id, why, detail, oid in self.facts.live_evidence_between(lo, hi):
-                fact = by_id.get(fact_id)
-                if fact is not None:
-                    fact.evidence[(why, detail, oid)] = True
-                    fact.sources.add(why)
+                found = by_id.get(fact_id)
+                if found is not None:
+                    assert found.evidence is not None and found.sources is not None  # set just above
+                    found.evidence[(why, detail, oid)] = True
+                    found.sources.add(why)
         for subject, predicate, obj, verdict, fact_id in self.facts.verdicts_between(lo, hi, limit):
             if _under(subject, prefix):
                 self.verdicts.setdefault(subject, {})[(predicate, obj)] = (verdict, self.facts.signature(fact_id))
@@ -121,9 +122,10 @@ class State:
 
     def unlink(self, fact: Fact, key: tuple) -> None:
         """Evidence that disappeared: kept, but no longer counted."""
-        fact.evidence[key] = False
+        evidence = fact.loaded_evidence
+        evidence[key] = False
         self.deactivated.append((fact.id, key[2], key[0], key[1]))
-        fact.sources = {k[0] for k, on in fact.evidence.items() if on}
+        fact.sources = {k[0] for k, on in evidence.items() if on}
         self.touch(fact)
 
     def ended(self, fact: Fact, oid: int) -> None:
@@ -208,7 +210,9 @@ class State:
             # observations first..last, all new facts of one version
             facts.add_observed_run(first, last, fact_id, weight)
         self.runs = []
-        inserts, updates, observed = self.rows, [], []
+        inserts = self.rows
+        updates: list[tuple] = []
+        observed: list[tuple] = []
         self.rows = []
         for fact in self.touched.values():
             if fact.new:

@@ -249,7 +249,9 @@ class Store:
 
     def _write_file(self, conn, item: FileObservation, source: str, stamp: str, result: WriteResult) -> None:
         item.prepare()
-        new = item.triples
+        new, rows = item.triples, item.symbol_rows
+        if new is None or rows is None:
+            raise ValueError(f"{item.path}: no triples to write (an unchanged file is not written)")
         old, old_rows = self._current_of(conn, item.path)
         added = sorted(new.difference(old))
         gone = sorted(set(old).difference(new))
@@ -270,7 +272,6 @@ class Store:
         result.negated += len(gone)
         result.changed_subjects.update(t[0] for t in added)
         result.changed_subjects.update(t[0] for t in gone)
-        rows = item.symbol_rows
         if old_rows is None:
             conn.execute("DELETE FROM symbols WHERE path = ?", (item.path,))
             changed = rows

@@ -64,9 +64,9 @@ class Facts:
             f"SELECT {columns} FROM observations WHERE id > ? ORDER BY id LIMIT ?", (position, limit)
         ).fetchall()
 
-    def versions(self, ids: list[int]) -> dict[int, tuple]:
+    def versions(self, ids: list[int]) -> dict[int, tuple[int, str, str | None, str, str]]:
         """``{id: (id, path, content_hash, source, observed_at)}``."""
-        info = {}
+        info: dict[int, tuple[int, str, str | None, str, str]] = {}
         for chunk in chunks(ids):
             info.update(
                 {
@@ -142,9 +142,11 @@ class Facts:
 
     def start_dream(self, trigger: str, started_at: str) -> int:
         """A new row of the dream log; returns its id."""
-        return self.conn.execute(
+        dream_id = self.conn.execute(
             "INSERT INTO dreams (trigger, started_at) VALUES (?, ?)", (trigger, started_at)
         ).lastrowid
+        assert dream_id is not None  # set by every INSERT
+        return dream_id
 
     def log_dream(
         self, dream_id: int, duration_ms: float, first: int | None, last: int | None, counts: tuple, stopped: bool
