@@ -75,6 +75,7 @@ def test_every_module_is_in_the_layout():
 def test_imports_flow_one_way(path: Path):
     order = layout_order()
     here = unit_of(path)
+    assert here in order, f"README's Layout does not list {here!r}"
     later = sorted(u for u in imported_units(path) - {here} if u in order and order.index(u) > order.index(here))
     assert not later, f"{path.relative_to(REPO)} imports {later}, listed after {here!r} in README's Layout"
 
