@@ -418,3 +418,36 @@ async def test_a_moved_function_is_imported_from_its_new_place(client: LanguageC
     fixed = await app.fix(moved, "from its new place")
     assert fixed.split("\n")[0] == expected
     await wait_for(lambda: codes(client, app.uri) == [], what=f"the import fixed, got {codes(client, app.uri)}")
+
+
+async def test_a_dropped_keyword_and_a_shifted_argument_are_fixed_in_the_editor(client: LanguageClient, tmp_path):
+    """The runner drops `mix_stderr`, `make` gains `workspace` ahead of `source`: each call that predates
+    the change is flagged on its argument list, and each quick fix gives code that clears it."""
+    root = tmp_path / "ws"
+    files = {
+        "lib/__init__.py": "",
+        "lib/api.py": "def run(cmd, mix_stderr=True):\n    return cmd\n\n\n"
+        "def make(uri, source=None):\n    return uri\n",
+        "app.py": "from lib.api import make, run\n\nout = run('ls', mix_stderr=False)\ndoc = make('u', 'text')\n",
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    await initialize(client, root, {"storePath": str(tmp_path / "memory.db"), "dream": {"idleSeconds": 3600}})
+    await scan_done(client)
+    app = Buffer(client, root, "app.py", "python")
+    Buffer(client, root, "lib/api.py", "python").save(
+        "def run(cmd):\n    return cmd\n\n\ndef make(uri, workspace=None, source=None):\n    return uri\n"
+    )
+    await wait_for(lambda: codes(client, app.uri) == ["stale-call", "stale-call"], what="both calls flagged")
+
+    dropped = one(client, app.uri, "stale-call", "run('ls'", app.text)
+    assert "`run` lost `mix_stderr`" in dropped.message and "`mix_stderr=` which it no longer takes" in dropped.message
+    assert app.text.split("\n")[dropped.range.start.line][dropped.range.start.character :].startswith("('ls'")
+    assert "run('ls')\n" in await app.fix(dropped, "Remove `mix_stderr=`")
+    await wait_for(lambda: codes(client, app.uri) == ["stale-call"], what="the keyword removed")
+
+    shifted = one(client, app.uri, "stale-call", "make('u'", app.text)
+    assert "argument 2 now lands on `workspace`, not `source`" in shifted.message
+    assert "make('u', source='text')" in await app.fix(shifted, "by name")
+    await wait_for(lambda: codes(client, app.uri) == [], what=f"all fixed, got {codes(client, app.uri)}")
