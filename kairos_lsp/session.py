@@ -48,7 +48,7 @@ from kairos_lsp.dream.forget import forget
 from kairos_lsp.dream.scheduler import IdleDreamer
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.recorder import Log, Recorder, one_line
-from kairos_lsp.scan import IgnoreRules, ScanReport, scan_workspace
+from kairos_lsp.scan import IgnoreRules, ScanReport, scan_workspace, unusable
 from kairos_lsp.store import Store, StoreError, store_path
 from kairos_lsp.workers import START_METHOD
 
@@ -161,7 +161,8 @@ class Session:
             return False
         if self._ignored is not None and (not doc.in_workspace or self._ignored.ignored(doc.path)):
             return False  # (there are ignore rules exactly when there is a workspace)
-        return len(doc.text) <= self.settings.max_file_bytes
+        # As the scan does: an oversize or binary buffer is not source code to remember.
+        return len(doc.text) <= self.settings.max_file_bytes and unusable(doc.text) is None
 
     def _recorded(self) -> None:
         if self._dreamer is not None and not self.closed:
@@ -245,6 +246,10 @@ class Session:
         doc = self.documents.get(target)
         if doc is not None:
             return doc.path
+        if target.startswith("file:") or os.path.isabs(target):  # a file that is not open: by URI or path
+            path, inside = self.documents.locate(target if target.startswith("file:") else Path(target).as_uri())
+            if inside:
+                return path
         if "::" in target:
             path, qualname = target.split("::", 1)
             row = self.store.symbol_by_qualname(path, qualname) if self.store else None

@@ -150,3 +150,35 @@ async def test_status_and_forget(client: LanguageClient, tmp_path):
     after = await command(client, "kairos.status")
     assert after["symbols"] == 0 and sum(after["facts"].values()) == 0
     assert (await command(client, "kairos.forget"))["error"].startswith("kairos: forget failed")
+
+
+async def test_forget_takes_the_path_or_uri_of_a_file_that_is_not_open(client: LanguageClient, tmp_path):
+    root = tmp_path / "ws"
+    for name in ("a.py", "b.py"):
+        (root / "conf").mkdir(parents=True, exist_ok=True)
+        (root / "conf" / name).write_text(LIB)
+    await initialize(client, root, {"storePath": str(tmp_path / "memory.db"), "dream": {"idleSeconds": 3600}})
+    await scan_done(client)
+    by_path = await command(client, "kairos.forget", str(root / "conf" / "a.py"))
+    assert by_path["forgot"] == "conf/a.py" and by_path["files"] == 1
+    by_uri = await command(client, "kairos.forget", (root / "conf" / "b.py").as_uri())
+    assert by_uri["forgot"] == "conf/b.py" and by_uri["files"] == 1
+    assert (await command(client, "kairos.status"))["files"] == 0
+
+
+async def test_a_binary_buffer_is_not_remembered(client: LanguageClient, tmp_path):
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "blob.py").write_bytes(b"def f():\n    return 1\n\x00\x01\x02")
+    (root / "ok.py").write_text(LIB)
+    store_file = tmp_path / "memory.db"
+    await initialize(client, root, {"storePath": str(store_file), "dream": {"idleSeconds": 3600}})
+    await scan_done(client)
+    open_doc(client, root, "blob.py", "python")  # as an editor opens it, NUL bytes included
+    open_doc(client, root, "ok.py", "python")
+    await command(client, "kairos.dreamNow")  # the memory thread has recorded what it records by then
+    store = Store(store_file)
+    try:
+        assert store.file("ok.py") is not None and store.file("blob.py") is None
+    finally:
+        store.close()
