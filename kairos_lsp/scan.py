@@ -147,9 +147,12 @@ def observe_file(
     return FileObservation(rel, language, digest, st.st_size, st.st_mtime_ns, extract_source(data, language)).prepare()
 
 
+BINARY_PROBE = 8192  # a NUL byte in the first this-many bytes makes a file binary
+
+
 def unusable(data: bytes) -> str | None:
     """Why a file's bytes are not source code we should parse, or None."""
-    if b"\0" in data[:8192]:
+    if b"\0" in data[:BINARY_PROBE]:
         return "binary file"
     try:
         data.decode("utf-8")

@@ -48,7 +48,7 @@ from kairos_lsp.dream.forget import forget
 from kairos_lsp.dream.scheduler import IdleDreamer
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.recorder import Log, Recorder, one_line
-from kairos_lsp.scan import IgnoreRules, ScanReport, scan_workspace, unusable
+from kairos_lsp.scan import BINARY_PROBE, IgnoreRules, ScanReport, scan_workspace
 from kairos_lsp.store import Store, StoreError, store_path
 from kairos_lsp.workers import START_METHOD
 
@@ -109,7 +109,7 @@ class Session:
                 self.log("info", f"kairos: no workspace folder; keeping this session's memory in {path}")
         self.store_file = path
         try:
-            self.store = Store(path)
+            self.store = Store(path, workspace=self.root)
         except StoreError as exc:
             return f"kairos: {exc}; memory disabled for this session"
         except Exception as exc:  # noqa: BLE001 - an unwritable folder, a file in the way...
@@ -161,8 +161,9 @@ class Session:
             return False
         if self._ignored is not None and (not doc.in_workspace or self._ignored.ignored(doc.path)):
             return False  # (there are ignore rules exactly when there is a workspace)
-        # As the scan does: an oversize or binary buffer is not source code to remember.
-        return len(doc.text) <= self.settings.max_file_bytes and unusable(doc.text) is None
+        # As the scan does: an oversize or binary buffer is not source code to remember (a buffer's
+        # text came from a str, so it is UTF-8: only the scan's NUL test applies).
+        return len(doc.text) <= self.settings.max_file_bytes and b"\0" not in doc.text[:BINARY_PROBE]
 
     def _recorded(self) -> None:
         if self._dreamer is not None and not self.closed:
