@@ -302,11 +302,14 @@ def cmd_dream(args, out, err) -> int:
     else:
         out.print(report.line(), markup=False, highlight=False)
         for row in log:
+            # a dream killed mid-way leaves its row unfinished: no duration (counts as last committed)
+            n = {k: "-" if row.get(k) is None else row[k] for k in row}
+            ended = "interrupted" if row.get("duration_ms") is None else f"{row['duration_ms']:.0f} ms"
             out.print(
-                f"#{row['id']} {row['started_at']} {row['trigger']}: read {row['observations']}, "
-                f"created {row['created']}, merged {row['merged']}, superseded {row['superseded']}, "
-                f"retracted {row['retracted']}, promoted {row['promoted']}, demoted {row['demoted']}, "
-                f"{row['duration_ms']:.0f} ms" + (" (stopped)" if row["stopped"] else ""),
+                f"#{n['id']} {n['started_at']} {n['trigger']}: read {n['observations']}, "
+                f"created {n['created']}, merged {n['merged']}, superseded {n['superseded']}, "
+                f"retracted {n['retracted']}, promoted {n['promoted']}, demoted {n['demoted']}, "
+                f"{ended}" + (" (stopped)" if row.get("stopped") else ""),
                 markup=False,
                 highlight=False,
             )

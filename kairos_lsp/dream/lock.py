@@ -38,8 +38,13 @@ class DreamLock:
         except OSError:
             os.close(fd)
             return False
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())  # for a curious user; the flock is what counts
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())  # for a curious user; the flock is what counts
+        except BaseException:  # a full disk (ENOSPC), say: never keep the lock or the descriptor
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+            raise
         self._fd = fd
         return True
 
