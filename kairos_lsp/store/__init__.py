@@ -57,6 +57,67 @@ def store_path(workspace: str | os.PathLike, override: str | None = None) -> Pat
     return Path(workspace) / STORE_DIR / STORE_FILE
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _check_untrusted(path: Path, workspace: Path) -> None:
+    """A path that may come from a file in the workspace (the ``storePath`` option): it
+    may not leave the workspace with ``..`` or through a symlink (unless ``KAIROS_STORE``
+    names the same file); refused before any folder is created for it."""
+    root = Path(os.path.realpath(workspace))
+    real = Path(os.path.realpath(path))
+    env = os.environ.get("KAIROS_STORE")
+    if env and Path(os.path.realpath(store_path(workspace, env))) == real:
+        return  # the user said the same thing where a repository cannot
+    written = Path(os.path.normpath(os.path.abspath(path)))
+    within = _inside(written, Path(os.path.normpath(os.path.abspath(workspace))))
+    if not _inside(real, root) and (".." in path.parts or within):  # up with "..", or out through a symlink
+        raise StoreError(f"the store path {path} leaves the workspace {workspace}; set KAIROS_STORE to use it")
+
+
+def _tighten(path: Path, mode: int) -> None:
+    """chmod, unless not permitted (someone else's file): the store still opens."""
+    with contextlib.suppress(OSError):
+        os.chmod(path, mode)
+
+
+def _prepare_file(path: Path) -> None:
+    """The folder (``.kairos`` 0700, its ``.gitignore``) and the file (0600, whatever the
+    umask, before SQLite writes to it, so its -wal/-shm get the same mode); a symlinked
+    ``.kairos`` or database would redirect the memory, so it is refused, not followed."""
+    folder = path.parent
+    if folder.name == STORE_DIR:
+        if folder.is_symlink():
+            raise StoreError(f"{folder} is a symbolic link; refusing to keep the memory where it points")
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _tighten(folder, 0o700)
+        if not (folder / ".gitignore").exists():
+            (folder / ".gitignore").write_text("*\n")
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink():
+        raise StoreError(f"{path} is a symbolic link; refusing to keep the memory where it points")
+    # Created here only if new: closing a descriptor of an open database would drop the
+    # POSIX locks SQLite holds on it for other connections of this process.
+    with contextlib.suppress(OSError):  # there already, a read-only folder...: SQLite says what is wrong
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    for each in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if each.exists() and not each.is_symlink():
+            _tighten(each, 0o600)
+
+
+def _is_foreign(db: Database) -> bool:
+    """A database with tables, none of them kairos' (no ``observations``, no kairos migrations)."""
+    tables = set(db.table_names())
+    if not tables or "observations" in tables:
+        return False
+    if "_sqlite_migrations" in tables:
+        row = db.execute("SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'kairos'").fetchone()
+        return not row[0]
+    return True
+
+
 @dataclass(slots=True)
 class FileObservation:
     """One look at one file. ``extraction`` is None when the content is unchanged.
@@ -133,7 +194,9 @@ class Transactions:
 class Store:
     """Observations, symbols and files of one workspace."""
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, *, workspace: str | os.PathLike | None = None):
+        """``workspace``: the path may come from the workspace itself (the ``storePath``
+        option), so it is checked against it; without one the caller's path is trusted."""
         self.path = str(path)
         self._paths: set[str] | None = None
         # A writer that re-observes the same few files (the server's open buffers)
@@ -141,10 +204,9 @@ class Store:
         self.remember = False
         self._recent: OrderedDict[str, tuple[int, dict, list]] = OrderedDict()
         if self.path != ":memory:":
-            folder = Path(self.path).parent
-            folder.mkdir(parents=True, exist_ok=True)
-            if folder.name == STORE_DIR and not (folder / ".gitignore").exists():
-                (folder / ".gitignore").write_text("*\n")
+            if workspace is not None:
+                _check_untrusted(Path(self.path), Path(workspace))
+            _prepare_file(Path(self.path))
         try:
             conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 10000")
@@ -154,6 +216,9 @@ class Store:
                 raise StoreError(
                     f"{self.path} was written by a newer kairos (schema {version}, this one knows {SCHEMA_VERSION})"
                 )
+            if _is_foreign(self.db):
+                conn.close()
+                raise StoreError(f"{self.path} is a SQLite database that is not a kairos memory; not touching it")
             if self.path != ":memory:":
                 self.db.enable_wal()
             self.db.execute("PRAGMA synchronous = NORMAL")
@@ -171,7 +236,7 @@ class Store:
 
     @classmethod
     def for_workspace(cls, workspace: str | os.PathLike, override: str | None = None) -> Store:
-        return cls(store_path(workspace, override))
+        return cls(store_path(workspace, override), workspace=workspace if override else None)
 
     def close(self) -> None:
         self.db.close()
