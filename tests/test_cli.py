@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from kairos_lsp.store import Store
+from workspaces import REPO, kairos
 
-REPO = Path(__file__).resolve().parents[1]
+from kairos_lsp.store import Store
 
 TEXT_PY = '''"""Text helpers."""
 
@@ -36,23 +36,6 @@ class Index:
             raise ValueError("a document needs a name")
         self.counts[name] = Tally(split_words(text))
 '''
-
-
-def kairos(*args, cwd, env=None, check=True, **kwargs):
-    environment = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200", **(env or {})}
-    environment.pop("KAIROS_STORE", None) if not (env and "KAIROS_STORE" in env) else None
-    result = subprocess.run(
-        [sys.executable, "-m", "kairos_lsp.cli", *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        **kwargs,
-    )
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
 
 
 def workspace(tmp_path):

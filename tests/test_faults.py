@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import errno
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from workspaces import kairos
 
 from kairos_lsp.dream import dream
 from kairos_lsp.dream import lock as dream_lock
 from kairos_lsp.store import Store, now
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def open_fds() -> int:
@@ -49,21 +45,8 @@ def test_a_full_disk_while_taking_the_dream_lock_leaves_it_free(tmp_path, monkey
 def test_dream_log_prints_a_dream_killed_mid_way(tmp_path):
     (tmp_path / ".git").mkdir()
     (tmp_path / "a.py").write_text('def f(x):\n    """Double."""\n    return 2 * x\n')
-    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200"}
-    env.pop("KAIROS_STORE", None)
-
-    def kairos(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "kairos_lsp.cli", *args],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    assert kairos("scan").returncode == 0
-    assert kairos("dream", "--root", str(tmp_path)).returncode == 0
+    kairos("scan", cwd=tmp_path)
+    kairos("dream", "--root", str(tmp_path), cwd=tmp_path)
     # what a dream killed after its start leaves: its log row begun (committed on its
     # own), never finished, so no duration
     store = Store(str(tmp_path / ".kairos" / "memory.db"))
@@ -72,9 +55,8 @@ def test_dream_log_prints_a_dream_killed_mid_way(tmp_path):
             killed = store.facts.start_dream("idle", now())
     finally:
         store.close()
-    result = kairos("dream", "--log", "3", "--root", str(tmp_path))
-    assert result.returncode == 0, result.stderr
+    result = kairos("dream", "--log", "3", "--root", str(tmp_path), cwd=tmp_path)
     lines = {line.split(" ", 1)[0]: line for line in result.stdout.splitlines() if line.startswith("#")}
     assert "interrupted" in lines[f"#{killed}"]
     assert "ms" in lines[f"#{killed - 1}"]  # the finished one still shows its duration
-    assert kairos("dream", "--log", "3", "--json", "--root", str(tmp_path)).returncode == 0
+    kairos("dream", "--log", "3", "--json", "--root", str(tmp_path), cwd=tmp_path)

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from workspaces import problems
+from workspaces import kairos, problems, write
 
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import dream
@@ -23,12 +22,7 @@ SHOP = "from pricing import price\n\n\ndef checkout(total):\n    return price(to
 
 
 def commit(root: Path, message: str, files: dict[str, str | None], date: str) -> None:
-    for rel, text in files.items():
-        if text is None:
-            (root / rel).unlink()
-        else:
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            (root / rel).write_text(text)
+    write(root, files)
     env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
     subprocess.run(["git", "-C", str(root), "add", "-A"], check=True, env=env)
     subprocess.run(
@@ -87,24 +81,8 @@ def test_history_goes_only_into_a_new_memory_and_only_from_git(repo: Path, tmp_p
 
 
 def test_the_cli_replays_history_before_the_scan(repo: Path):
-    env = {key: value for key, value in os.environ.items() if key != "KAIROS_STORE"} | {"COLUMNS": "200"}
-    scan = subprocess.run(
-        [sys.executable, "-m", "kairos_lsp.cli", "scan", "--history", "10", "-q"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    assert scan.returncode == 0, scan.stderr
-    check = subprocess.run(
-        [sys.executable, "-m", "kairos_lsp.cli", "check", "shop.py"], cwd=repo, capture_output=True, text=True, env=env
-    )
+    kairos("scan", "--history", "10", "-q", cwd=repo)
+    check = kairos("check", "shop.py", cwd=repo, check=False)
     assert check.returncode == 1 and "stale-call: `price` gained `region` on 2026-11-24 14:30 UTC" in check.stdout
-    again = subprocess.run(
-        [sys.executable, "-m", "kairos_lsp.cli", "scan", "--history", "10"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    again = kairos("scan", "--history", "10", cwd=repo, check=False)
     assert again.returncode == 2 and again.stderr.strip().startswith("kairos: --history: the memory already holds")

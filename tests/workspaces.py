@@ -1,8 +1,11 @@
-"""Small real workspaces for checks tests: files written to disk, scanned into a real SQLite store,
-dreamed, and checked file by file (shared by test_checks and test_abstentions)."""
+"""Small real workspaces for tests: files written to disk, scanned into a real SQLite store,
+dreamed, and checked file by file; and the ``kairos`` command run as a user runs it."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from kairos_lsp.checks import check_file
@@ -14,11 +17,19 @@ from kairos_lsp.scan import scan_workspace
 from kairos_lsp.store import Store
 
 
+def write(root: Path, files: dict[str, str | None]) -> None:
+    """Files written under ``root`` (None: deleted)."""
+    for rel, text in files.items():
+        if text is None:
+            (root / rel).unlink()
+        else:
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text)
+
+
 def workspace(root: Path, files: dict[str, str]) -> Knowledge:
     """``files`` written under ``root`` and scanned (not dreamed) into ``root/.kairos/memory.db``."""
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
+    write(root, dict(files))
     store = Store(root / ".kairos" / "memory.db")
     scan_workspace(root, store, Settings())
     return Knowledge(store)
@@ -26,12 +37,7 @@ def workspace(root: Path, files: dict[str, str]) -> Knowledge:
 
 def rewrite(knowledge: Knowledge, root: Path, files: dict[str, str | None]) -> None:
     """Files changed (None: deleted), then a scan and a dream: the memory sees the change."""
-    for rel, text in files.items():
-        if text is None:
-            (root / rel).unlink()
-        else:
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            (root / rel).write_text(text)
+    write(root, files)
     scan_workspace(root, knowledge.store, Settings())
     dream(knowledge.store, trigger="test")
 
@@ -40,3 +46,24 @@ def problems(knowledge: Knowledge, root: Path, rel: str, language: str = "python
     """What the checks find in ``rel`` as it is on disk."""
     source = (root / rel).read_bytes()
     return check_file(knowledge, rel, language, source, parse(source, language))
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def kairos(*args: str, cwd: Path, env: dict[str, str] | None = None, check: bool = True, **kwargs):
+    """``kairos ARGS`` in a subprocess, as a user runs it (``KAIROS_STORE`` unset unless ``env`` sets it)."""
+    environment = {key: value for key, value in os.environ.items() if key != "KAIROS_STORE"}
+    environment.update(PYTHONPATH=str(REPO), COLUMNS="200", **(env or {}))
+    result = subprocess.run(
+        [sys.executable, "-m", "kairos_lsp.cli", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kwargs,
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
