@@ -85,8 +85,8 @@ def learn_history(
 def _write_tree(root: Path, tree: Path, previous: str | None, commit: str, prefix: str) -> int:
     """``tree`` as the workspace was at ``commit``: all of it, or what changed since ``previous``."""
     if previous is None:
-        _extract(root, tree, commit, [prefix] if prefix else [])
-        return sum(1 for _ in tree.rglob("*"))
+        _extract(root, tree, commit, [prefix] if prefix else [], prefix)
+        return sum(1 for path in tree.rglob("*") if path.is_file())
     diff = _git(root, "diff", "--name-status", "--no-renames", "-z", previous, commit, "--", prefix or ".")
     fields = diff.split("\0")
     written, removed = [], 0
@@ -100,13 +100,13 @@ def _write_tree(root: Path, tree: Path, previous: str | None, commit: str, prefi
         else:
             written.append(path)
     for start in range(0, len(written), 200):  # command lines have a length limit
-        _extract(root, tree, commit, written[start : start + 200])
+        _extract(root, tree, commit, written[start : start + 200], prefix)
     return len(written) + removed
 
 
-def _extract(root: Path, tree: Path, commit: str, paths: list[str]) -> None:
-    """``git archive`` of ``paths`` at ``commit`` unpacked into ``tree`` (the prefix stripped)."""
-    prefix = _git(root, "rev-parse", "--show-prefix").strip()
+def _extract(root: Path, tree: Path, commit: str, paths: list[str], prefix: str) -> None:
+    """``git archive`` of ``paths`` at ``commit`` unpacked into ``tree`` (the workspace's ``prefix`` in
+    the repository stripped)."""
     archive = subprocess.run(
         ["git", "-C", str(root), "archive", "--format=tar", commit, "--", *paths], capture_output=True, check=False
     )

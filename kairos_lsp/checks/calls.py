@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kairos_lsp.checks.binding import Bound, Param, bind, describe_change, parameters, receiver_dropped, shape
@@ -80,19 +81,8 @@ class _Callee:
 def stale_calls(file: CheckedFile, calls: list[CallSite], receivers: Receivers) -> list[Problem]:
     out = []
     since: dict[str, str] = {}  # caller scope -> when its current body was first seen
-    callees: dict[tuple, _Callee | None] = {}  # a file calls the same few functions many times
-    for call in calls:
-        if call.spread:
-            continue  # how many arguments a spread passes is unknown
-        scope = file.scope(call.callee_span.start)
-        resolved = _resolve(file, call, receivers, scope)
-        if resolved is None:
-            continue
-        memo = (*resolved, call.callee)
-        if memo not in callees:
-            callees[memo] = _callee(file.knowledge, *resolved, call)
-        callee = callees[memo]
-        if callee is None or len(callee.shapes) < 2:
+    for call, scope, callee in _judged(file, calls, receivers):
+        if len(callee.shapes) < 2:
             continue  # never seen changing: nothing to say
         caller = symbol_key(file.language, file.path, scope or "")
         if caller not in since:
@@ -115,18 +105,32 @@ def unfit_calls(
     binding, so this measures how closely the judging follows the language.
     """
     out, judged = [], 0
-    for call in calls:
-        if call.spread:
-            continue
-        resolved = _resolve(file, call, receivers, file.scope(call.callee_span.start))
-        callee = _callee(file.knowledge, *resolved, call) if resolved else None
-        if callee is None:
-            continue
+    for call, _, callee in _judged(file, calls, receivers):
         judged += 1
         bound = bind(callee.shapes[-1].params, call.positional, call.keywords)
         if not bound.ok:
             out.append((call, callee.key, _why(bound)))
     return judged, out
+
+
+def _judged(
+    file: CheckedFile, calls: list[CallSite], receivers: Receivers
+) -> Iterator[tuple[CallSite, str | None, _Callee]]:
+    """``(call, its scope, what it must fit)`` for every call judged with certainty."""
+    callees: dict[tuple, _Callee | None] = {}  # a file calls the same few functions many times
+    for call in calls:
+        if call.spread:
+            continue  # how many arguments a spread passes is unknown
+        scope = file.scope(call.callee_span.start)
+        resolved = _resolve(file, call, receivers, scope)
+        if resolved is None:
+            continue
+        memo = (*resolved, call.callee)
+        if memo not in callees:
+            callees[memo] = _callee(file.knowledge, *resolved, call)
+        callee = callees[memo]
+        if callee is not None:
+            yield call, scope, callee
 
 
 def _resolve(
