@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, astuple, dataclass
 
 from kairos_lsp.dream import ahead as read_ahead
-from kairos_lsp.dream import promote, tested
+from kairos_lsp.dream import promote, runs, tested
 from kairos_lsp.dream.batches import BATCH, last_of
 from kairos_lsp.dream.lock import lock_for
 from kairos_lsp.dream.model import Counts, Fact, Version
@@ -152,6 +152,7 @@ def _batches(
                     _recheck_callers(state, versions[-1])
                     # per-batch hook: tested_by, across files (what tests call: found by the helper, if any)
                     tested.derive(store, versions, counts, tests, replayer.exercised(versions, store))
+                    runs.derive(store, versions, counts)
                     summaries.flush()
                 last = last_of(versions)
                 if report.first_observation is None:

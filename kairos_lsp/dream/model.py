@@ -54,6 +54,9 @@ WEIGHTS = {
 FIRM_AT = 0.75  # confidence needed to become firm ...
 FIRM_SOURCES = 2  # ... from at least this many independent sources, uncontradicted
 USER = "user"
+# The source of what runs said (test outcomes, raised, lint): events the dream reads
+# for insights (flaky, tested_by), never facts of their own.
+EVENTS = "terminal"
 
 
 _NOISY: dict[frozenset, float] = {}

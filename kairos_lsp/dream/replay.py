@@ -19,7 +19,7 @@ from typing import Protocol
 
 from kairos_lsp.dream import links, merge, promote
 from kairos_lsp.dream.batches import BATCH, next_batch, prefetch, prefix_of
-from kairos_lsp.dream.model import SINGLE_VALUED, Version
+from kairos_lsp.dream.model import EVENTS, SINGLE_VALUED, Version
 from kairos_lsp.dream.state import State
 from kairos_lsp.dream.summary import Lookup, SummaryCache, cache_key, first_sentence, parameter_names, summarize
 from kairos_lsp.keys import name_of
@@ -76,7 +76,10 @@ class InProcess:
 
 
 def replay(state: State, summaries: SummaryCache, callers: Lookup, version: Version) -> None:
-    """Replay one version onto the loaded facts of its file (``state.load``) and write back."""
+    """Replay one version onto the loaded facts of its file (``state.load``) and write back.
+    What a run said (source ``terminal``) are events, not facts: ``dream/runs.py`` reads them."""
+    if version.source == EVENTS:
+        return
     if version.source == "user":
         merge.apply_user(state, version)
     else:

@@ -40,6 +40,10 @@ RECENT_FILES = 16
 STORE_FILE = "memory.db"
 
 
+RUN_OUTPUT_BYTES = 1 << 20  # what a run printed: the last 1 MB
+RUNS_WITH_OUTPUT = 20  # ... kept for this many runs; older runs keep their command and outcome
+
+
 class StoreError(Exception):
     """A store that cannot be used; the message is one line for the user."""
 
@@ -386,10 +390,10 @@ class Store:
         return {row[0] for row in conn.execute("SELECT path FROM files")}
 
     @staticmethod
-    def _version(conn, path: str, content_hash: str | None, source: str, stamp: str) -> int:
+    def _version(conn, path: str, content_hash: str | None, source: str, stamp: str, run: int | None = None) -> int:
         return conn.execute(
-            "INSERT INTO versions (path, content_hash, source, observed_at) VALUES (?, ?, ?, ?)",
-            (path, content_hash, source, stamp),
+            "INSERT INTO versions (path, content_hash, source, observed_at, run_id) VALUES (?, ?, ?, ?, ?)",
+            (path, content_hash, source, stamp, run),
         ).lastrowid
 
     @staticmethod
@@ -403,26 +407,92 @@ class Store:
         )
         return first
 
-    def record_outcomes(self, outcomes: Iterable[tuple[str, bool, str]], source: str = "terminal") -> int:
-        """Test outcomes seen in a captured run: ``(symbol key, failed, detail)``.
+    # -- what runs said ------------------------------------------------------
 
-        Each becomes a ``test_failed`` or ``test_passed`` observation, in a
-        version per file that cites the file's content as it was then. Returns
-        how many were recorded. (``kairos run`` feeds this; tests may too.)
-        """
-        stamp = now()
-        by_path: dict[str, list[tuple[str, str, str]]] = {}
-        for subject, failed, detail in outcomes:
-            path = path_of(subject) if ":" in subject else subject
-            by_path.setdefault(path, []).append(
-                (subject, "test_failed" if failed else "test_passed", " ".join(str(detail).split())[:500])
-            )
+    def start_run(self, command: str, cwd: str, source: str = "run", started_at: str | None = None) -> int:
+        """A run that starts now (``kairos run``, a pytest session): its id, for the
+        observations it produces and for :meth:`finish_run`."""
+        with self.transaction():
+            return self.db.conn.execute(
+                "INSERT INTO runs (command, cwd, source, started_at) VALUES (?, ?, ?, ?)",
+                (command, cwd, source, started_at or now()),
+            ).lastrowid
+
+    def finish_run(
+        self,
+        run: int,
+        exit_code: int | None,
+        duration_ms: int | None,
+        output: bytes | None = None,
+        fingerprint: str | None = None,
+    ) -> None:
+        """How the run ended. ``output``: what it printed, of which the last
+        :data:`RUN_OUTPUT_BYTES` are kept, and only for the latest :data:`RUNS_WITH_OUTPUT`
+        runs (older runs keep their command, exit code and timing). A fingerprint
+        already set (by the pytest plugin inside the run) is kept."""
+        tail = output[-RUN_OUTPUT_BYTES:] if output else None
         with self.transaction():
             conn = self.db.conn
-            for path, triples in by_path.items():
+            conn.execute(
+                "UPDATE runs SET exit_code = ?, duration_ms = ?, output = coalesce(?, output), "
+                "fingerprint = coalesce(fingerprint, ?) WHERE id = ?",
+                (exit_code, duration_ms, tail, fingerprint, run),
+            )
+            conn.execute(
+                "UPDATE runs SET output = NULL WHERE output IS NOT NULL AND id NOT IN "
+                "(SELECT id FROM runs WHERE output IS NOT NULL ORDER BY id DESC LIMIT ?)",
+                (RUNS_WITH_OUTPUT,),
+            )
+
+    def record_run(
+        self,
+        command: str,
+        cwd: str,
+        exit_code: int | None,
+        duration_ms: int | None,
+        source: str = "shell",
+        started_at: str | None = None,
+        output: bytes | None = None,
+    ) -> int:
+        """A run seen after the fact (a shell's command line, from ``kairos shell-init``)."""
+        run = self.start_run(command, cwd, source, started_at)
+        self.finish_run(run, exit_code, duration_ms, output)
+        return run
+
+    def runs(self, limit: int = 20, with_output: bool = False) -> list[dict]:
+        """The latest runs, newest first."""
+        columns = "id, command, cwd, source, started_at, exit_code, duration_ms, fingerprint" + (
+            ", output" if with_output else ""
+        )
+        return list(self.db.query(f"SELECT {columns} FROM runs ORDER BY id DESC LIMIT ?", (limit,)))
+
+    def record_seen(self, triples: Iterable[tuple[str, str, str]], run: int | None = None, source="terminal") -> int:
+        """What a run said about symbols: ``(subject, predicate, object)`` triples such as
+        ``test_failed``, ``raised`` or ``lint``, in one version per file that cites the
+        file's content as the memory knows it then, and names the run. Returns how many."""
+        stamp = now()
+        by_path: dict[str, list[tuple[str, str, str]]] = {}
+        for subject, predicate, obj in triples:
+            path = path_of(subject) if ":" in subject else subject
+            by_path.setdefault(path, []).append((subject, predicate, " ".join(str(obj).split())[:500]))
+        with self.transaction():
+            conn = self.db.conn
+            for path, found in by_path.items():
                 known = conn.execute("SELECT content_hash FROM files WHERE path = ?", (path,)).fetchone()
-                self._append(conn, triples, 0, self._version(conn, path, known[0] if known else None, source, stamp))
+                version = self._version(conn, path, known[0] if known else None, source, stamp, run)
+                self._append(conn, found, 0, version)
         return sum(len(t) for t in by_path.values())
+
+    def record_outcomes(
+        self, outcomes: Iterable[tuple[str, bool, str]], source: str = "terminal", run: int | None = None
+    ) -> int:
+        """Test outcomes seen in a captured run: ``(symbol key, failed, detail)``, each a
+        ``test_failed`` or ``test_passed`` observation (see :meth:`record_seen`)."""
+        return self.record_seen(
+            ((subject, "test_failed" if failed else "test_passed", detail) for subject, failed, detail in outcomes),
+            run,
+            source,
+        )
 
     def record_verdict(self, subject: str, predicate: str, value: str, confirm: bool) -> int:
         """A user's confirm (a positive observation) or reject (a negated one) of a triple,

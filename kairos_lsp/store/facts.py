@@ -131,6 +131,31 @@ class Facts:
             )
         return ran
 
+    def outcomes_in_runs(self, tests: list[str]) -> list[tuple[str, str, int, str]]:
+        """``(test, test_passed | test_failed, observation id, run fingerprint)`` of every
+        outcome of ``tests`` captured in a run that knows what code it ran, by id."""
+        rows = []
+        for chunk in chunks(tests):
+            rows += self.conn.execute(
+                "SELECT o.subject, o.predicate, o.id, r.fingerprint FROM observations o "
+                "JOIN versions v ON v.id = o.version_id JOIN runs r ON r.id = v.run_id "
+                f"WHERE o.subject IN ({_marks(chunk)}) AND o.predicate IN ('test_passed', 'test_failed') "
+                "AND o.negated = 0 AND r.fingerprint IS NOT NULL ORDER BY o.id",
+                chunk,
+            ).fetchall()
+        return rows
+
+    def insights_of(self, subjects: list[str], predicate: str) -> list[tuple[int, str, str, str, str | None]]:
+        """``(id, subject, object, status, verdict)`` of the ``predicate`` insights about ``subjects``."""
+        rows = []
+        for chunk in chunks(subjects):
+            rows += self.conn.execute(
+                "SELECT id, subject, object, status, verdict FROM derived_facts "
+                f"WHERE predicate = ? AND subject IN ({_marks(chunk)}) ORDER BY id",
+                (predicate, *chunk),
+            ).fetchall()
+        return rows
+
     # -- the dream's cursor and log -------------------------------------------------
 
     def cursor(self) -> int:
@@ -509,10 +534,15 @@ class Facts:
     def add_tested_by(self, facts: list[tuple], evidence: list[tuple]) -> None:
         """New tested_by insights, ``(id, subject, test, status, confidence, evidence_count,
         valid_from, first_observation)``, and their evidence ``(fact id, observation id, why, detail)``."""
+        self.add_insights("tested_by", facts, evidence)
+
+    def add_insights(self, predicate: str, facts: list[tuple], evidence: list[tuple]) -> None:
+        """New insights of one predicate, ``(id, subject, object, status, confidence, evidence_count,
+        valid_from, first_observation)``, and their evidence ``(fact id, observation id, why, detail)``."""
         self.conn.executemany(
             "INSERT INTO derived_facts (id, subject, predicate, object, origin, status, confidence, "
             "evidence_count, valid_from, first_observation) "
-            "VALUES (?, ?, 'tested_by', ?, 'insight', ?, ?, ?, ?, ?)",
+            f"VALUES (?, ?, '{predicate}', ?, 'insight', ?, ?, ?, ?, ?)",
             facts,
         )
         self.conn.executemany(

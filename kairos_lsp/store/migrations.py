@@ -209,4 +209,26 @@ def m007_tested_by(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS derived_facts_tested ON derived_facts(object) WHERE predicate = 'tested_by'")
 
 
+@migrations()
+def m008_runs(db: Database) -> None:
+    # What was run in a terminal (kairos run, the pytest plugin, shell-init) and what it
+    # printed; the observations a run produced (test outcomes, raised, lint) are in
+    # versions that name it.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS runs ("
+        " id INTEGER PRIMARY KEY,"
+        " command TEXT NOT NULL,"
+        " cwd TEXT NOT NULL,"
+        " source TEXT NOT NULL,"  # run (kairos run) | pytest (the plugin alone) | shell (shell-init) | ingest
+        " started_at TEXT NOT NULL,"
+        " exit_code INTEGER,"  # NULL: still running, or never finished
+        " duration_ms INTEGER,"
+        " output BLOB,"  # the last 1 MB of what it printed; kept for the latest runs only
+        " fingerprint TEXT"  # the code it ran against (same fingerprint, different outcome: flaky)
+        ")"
+    )
+    db.execute("ALTER TABLE versions ADD COLUMN run_id INTEGER")
+    db.execute("CREATE INDEX IF NOT EXISTS versions_run ON versions(run_id) WHERE run_id IS NOT NULL")
+
+
 SCHEMA_VERSION = len(migrations._migrations)
