@@ -413,10 +413,12 @@ class Store:
         """A run that starts now (``kairos run``, a pytest session): its id, for the
         observations it produces and for :meth:`finish_run`."""
         with self.transaction():
-            return self.db.conn.execute(
+            run = self.db.conn.execute(
                 "INSERT INTO runs (command, cwd, source, started_at) VALUES (?, ?, ?, ?)",
                 (command, cwd, source, started_at or now()),
             ).lastrowid
+        assert run is not None
+        return run
 
     def finish_run(
         self,
