@@ -19,7 +19,7 @@ import hashlib
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,8 +109,12 @@ class IgnoreRules:
 def iter_source_files(root: Path, exclude: tuple[str, ...] = ()) -> Iterator[str]:
     """Workspace-relative paths of files in a language we know, honouring .gitignore files and ``exclude``."""
     root = Path(root).resolve()
-    rules = IgnoreRules(root, exclude)
-    for folder, dirs, files in os.walk(root):
+    yield from _walk(root, IgnoreRules(root, exclude), root)
+
+
+def _walk(root: Path, rules: IgnoreRules, top: Path) -> Iterator[str]:
+    """:func:`iter_source_files` below ``top`` (a folder inside ``root``, not itself ignored)."""
+    for folder, dirs, files in os.walk(top):
         here = Path(folder).relative_to(root).as_posix()
         prefix = "" if here == "." else here + "/"
         dirs[:] = sorted(d for d in dirs if d not in ALWAYS_SKIPPED and not rules._matches(prefix + d, True))
@@ -233,6 +237,94 @@ def scan_workspace(
             report.negated += result.negated
     report.seconds = time.perf_counter() - started
     return report
+
+
+def scan_paths(
+    root: str | os.PathLike,
+    store: Store,
+    paths: Iterable[str],
+    settings: Settings = Settings(),
+    source: str = "parse",
+    on_skip: Callable[[str, str], None] | None = None,
+) -> ScanReport:
+    """Bring the store up to date with some paths under ``root`` only (what a watcher saw
+    change), under the rules of :func:`scan_workspace`: .gitignore, ``exclude``, max bytes,
+    binary files, known languages.
+
+    A path may name a file or a folder (every source file under it), relative to ``root``
+    or absolute; one that no longer exists forgets what the memory knew of it (and,
+    for a folder, of every file it held). The files read are written in one
+    transaction; the files gone are forgotten in another.
+
+    >>> import pathlib, tempfile
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (root / "a.py").write_text("def f():\\n    return 1\\n")
+    >>> store = Store(":memory:")
+    >>> scan_paths(root, store, ["a.py", "notes.txt"]).parsed
+    1
+    >>> (root / "a.py").unlink()
+    >>> scan_paths(root, store, [str(root / "a.py")]).removed
+    1
+    """
+    started = time.perf_counter()
+    root = Path(root).resolve()
+    report = ScanReport()
+    rules = IgnoreRules(root, settings.exclude)
+    known = store.file_states()
+    wanted: set[str] = set()
+    for given in paths:
+        rel = _relative(root, given)
+        if rel is None:
+            continue
+        full = root / rel
+        folder = full.is_dir() and not full.is_symlink()
+        if rules.ignored(rel, folder):
+            continue
+        if folder:
+            wanted.update(_walk(root, rules, full))
+        elif language_for_path(rel) and not full.is_dir():
+            wanted.add(rel)
+        prefix = rel + "/"  # a folder gone (or replaced): what the memory knew under it
+        wanted.update(path for path in known if path.startswith(prefix))
+    present = sorted(rel for rel in wanted if os.path.isfile(root / rel))
+    gone = sorted(rel for rel in wanted if rel in known and not os.path.isfile(root / rel))
+    report.seen = len(present)
+    pending: list[FileObservation] = []
+    for rel in present:
+        outcome = observe_file(str(root), rel, known.get(rel), settings.max_file_bytes)
+        if isinstance(outcome, Skipped):
+            report.skipped.append((outcome.path, outcome.reason))
+            if on_skip:
+                on_skip(outcome.path, outcome.reason)
+        elif outcome is None or outcome.unchanged:
+            report.unchanged += 1
+            if outcome is not None:
+                pending.append(outcome)
+        else:
+            report.parsed += 1
+            pending.append(outcome)
+    if pending:
+        result = store.write(pending, source=source)
+        report.added += result.added
+        report.negated += result.negated
+    if gone:
+        result = store.forget_files(gone, source=source)
+        report.removed = len(gone)
+        report.negated += result.negated
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _relative(root: Path, given: str | os.PathLike) -> str | None:
+    """``given`` as a workspace-relative posix path; None outside ``root`` (or ``root`` itself)."""
+    path = Path(given)
+    if path.is_absolute():
+        try:
+            path = path.relative_to(root)
+        except ValueError:
+            return None
+    rel = path.as_posix()
+    return None if rel in ("", ".") or rel.startswith("../") else rel
 
 
 def _observe_all(

@@ -1,0 +1,855 @@
+"""``kairos daemon``: keep the memory of a workspace current when no editor is open.
+
+    kairos daemon [PATH]            watch PATH in the foreground (what systemd and launchd run)
+    kairos daemon --detach [PATH]   the same in the background; returns once it watches
+    kairos daemon status [PATH]     running or not, pid, since, events seen, last dream (--json)
+    kairos daemon stop [PATH]       SIGTERM, and wait until it is gone
+
+What it does, in order:
+
+* takes ``.kairos/daemon.lock`` (an ``flock``: the kernel drops it when the process
+  dies, so a crash never leaves a workspace locked); a second daemon exits with one
+  line; ``.kairos/daemon.pid`` names the holder;
+* starts watching (``watchfiles``), then catches up with a normal scan (the disk may
+  have changed while it was off): changes made during the scan queue up, none is lost;
+* records each burst of changes as one batch (``watchfiles`` groups changes until
+  ``STEP_MS`` of quiet, at most ``DEBOUNCE_MS``; sets that arrive while a batch is
+  written join the next one): a ``git checkout`` of 500 files is one or two batches;
+  same rules as the scan (.gitignore, ``exclude``, max bytes, binary files, known
+  languages), source ``daemon``;
+* dreams after ``dream.idleSeconds`` of quiet, in a child process (the daemon's own
+  memory stays flat), under the dream lock (a server dreaming meanwhile makes it wait
+  for the next quiet period), and stops that dream as soon as a change arrives;
+* on SIGTERM or SIGINT records what is queued, sweeps the tree for a change the
+  watcher had not handed over yet, and exits 0 within ``STOP_SECONDS``.
+
+It never watches ``.kairos/`` (nor ``.git/`` or ignored top-level folders): the root
+folder is watched alone, each top-level folder recursively, so the store's writes never
+wake it. Idle, it makes no system call of its own; the watcher's native thread checks
+its stop flag every ``STEP_MS`` (measured: ~0.03 s of CPU a minute). One line per event
+goes to ``.kairos/daemon.log`` (rotated at 1 MB, one old file kept).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import logging.handlers
+import multiprocessing
+import os
+import queue
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from kairos_lsp.config import Settings
+from kairos_lsp.dream import dream, pending
+from kairos_lsp.languages import language_for_path
+from kairos_lsp.scan import ALWAYS_SKIPPED, IgnoreRules, scan_paths, scan_workspace
+from kairos_lsp.store import STORE_DIR, Store, StoreError, now
+from kairos_lsp.workers import START_METHOD
+
+LOCK_FILE = "daemon.lock"
+PID_FILE = "daemon.pid"
+STATE_FILE = "daemon.json"
+LOG_FILE = "daemon.log"
+LOG_BYTES = 1_000_000  # daemon.log is rotated at this size; one old file is kept
+STEP_MS = 200  # a burst ends after this much quiet...
+DEBOUNCE_MS = 2000  # ...or after this long, whichever comes first
+STOP_SECONDS = 2.0  # SIGTERM to exit, at most
+SWEEP_SECONDS = 1.2  # of which the last look at the tree may take this long
+DREAM_NICENESS = 5
+START_WAIT = 15.0  # --detach waits this long for the daemon to hold its lock
+
+log = logging.getLogger("kairos.daemon")
+
+
+class DaemonError(Exception):
+    """What stops a daemon, in one line for the user."""
+
+
+def one_line(error: BaseException | str) -> str:
+    text = str(error) or type(error).__name__
+    return " ".join(text.split())[:500]
+
+
+# -- the workspace's daemon files -------------------------------------------------------
+
+
+def kairos_folder(root: Path, create: bool = True) -> Path:
+    """``root/.kairos`` (0700, with its own .gitignore); a symlinked one is refused."""
+    folder = root / STORE_DIR
+    if folder.is_symlink():
+        raise DaemonError(f"{folder} is a symbolic link; refusing to keep the daemon's files where it points")
+    if create:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        if not (folder / ".gitignore").exists():
+            (folder / ".gitignore").write_text("*\n")
+    return folder
+
+
+def _open_private(path: Path, flags: int) -> int:
+    """A file in ``.kairos`` opened without following a symlink planted there."""
+    try:
+        return os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        if exc.errno == 40:  # ELOOP: a symlink
+            raise DaemonError(f"{path} is a symbolic link; refusing to follow it") from None
+        raise
+
+
+class WorkspaceLock:
+    """One daemon per workspace: an exclusive ``flock`` on ``.kairos/daemon.lock``."""
+
+    def __init__(self, folder: Path):
+        self.path = folder / LOCK_FILE
+        self._fd: int | None = None
+
+    def acquire(self, attempts: int = 5) -> bool:
+        fd = _open_private(self.path, os.O_RDWR | os.O_CREAT)
+        for attempt in range(attempts):  # a `status` probing at this instant holds it for microseconds
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._fd = fd
+                return True
+            except OSError:
+                if attempt + 1 < attempts:
+                    time.sleep(0.02)
+        os.close(fd)
+        return False
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = None
+
+
+def running(root: str | os.PathLike) -> dict | None:
+    """``{"pid", "since", ...}`` of the daemon watching ``root``, or None when none does.
+
+    Asks the lock, not the pid file: a daemon killed with SIGKILL leaves its pid file,
+    never its lock. Creates nothing.
+    """
+    folder = Path(root) / STORE_DIR
+    if folder.is_symlink():
+        return None
+    try:
+        fd = os.open(folder / LOCK_FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            pass  # held: a daemon runs
+        else:
+            return None
+    finally:
+        os.close(fd)  # (drops the shared lock if we took it)
+    state = read_state(Path(root))
+    try:
+        state["pid"] = int((folder / PID_FILE).read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        state.setdefault("pid", None)
+    state["running"] = True
+    return state
+
+
+def read_state(root: Path) -> dict:
+    """What the daemon last wrote about itself (``.kairos/daemon.json``), or {}."""
+    try:
+        with open(root / STORE_DIR / STATE_FILE, encoding="utf-8") as handle:
+            state = json.load(handle)
+        return state if isinstance(state, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace a file in ``.kairos`` at once (a reader sees the old or the new text)."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = _open_private(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temp, path)
+
+
+# -- the daemon -----------------------------------------------------------------------------
+
+
+@dataclass
+class Counters:
+    events: int = 0  # file changes the watcher reported (after its filter)
+    batches: int = 0  # batches recorded
+    files: int = 0  # files read or forgotten by those batches
+    dreams: int = 0
+    last_batch: str | None = None
+    last_dream: dict[str, Any] | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+class _Either:
+    """A stop flag for one watcher: the daemon's, or the watcher's own (a restart)."""
+
+    def __init__(self, *events: threading.Event):
+        self.events = events
+
+    def is_set(self) -> bool:
+        return any(event.is_set() for event in self.events)
+
+
+class Daemon:
+    """One workspace watched, recorded and dreamed over until :meth:`stop`."""
+
+    def __init__(
+        self,
+        root: Path,
+        settings: Settings,
+        store_override: str | None = None,
+        idle_seconds: float | None = None,
+    ):
+        self.root = Path(root).resolve()
+        self.settings = settings
+        self.store_override = store_override
+        self.idle_seconds = settings.idle_seconds if idle_seconds is None else idle_seconds
+        self.folder = self.root / STORE_DIR
+        self.store: Store | None = None
+        self.counters = Counters()
+        self.since = now()
+        self._changes: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
+        self._signalled_at: float | None = None
+        self._dream_stop = multiprocessing.get_context(START_METHOD).Event()
+        self._dreaming = False
+        self._dirs_watcher: tuple[threading.Thread, threading.Event, frozenset[str]] | None = None
+        self._root_watcher: threading.Thread | None = None
+        self._lock: WorkspaceLock | None = None
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+        self.exit_code = 0
+
+    # -- running ------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Lock, catch up, watch until SIGTERM/SIGINT (on the main thread). Returns the exit code."""
+        self.folder = kairos_folder(self.root)
+        self._lock = WorkspaceLock(self.folder)
+        if not self._lock.acquire():
+            other = running(self.root) or {}
+            raise AlreadyRunning(f"a daemon already watches {self.root} (pid {other.get('pid') or '?'})")
+        try:
+            return self._run_locked()
+        finally:
+            with contextlib.suppress(OSError):
+                (self.folder / PID_FILE).unlink()
+            self._lock.release()
+            os.close(self._wake_r)
+            os.close(self._wake_w)
+
+    def _run_locked(self) -> int:
+        try:
+            self.store = Store.for_workspace(self.root, self.store_override)
+        except StoreError as exc:
+            raise DaemonError(str(exc)) from None
+        _write_private(self.folder / PID_FILE, f"{os.getpid()}\n")
+        self._save_state()
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        old_wakeup = signal.set_wakeup_fd(self._wake_w)
+        log.info(
+            f"started: pid {os.getpid()}, watching {self.root}, memory {self.store.path}, "
+            f"dream after {self.idle_seconds:g} s of quiet"
+        )
+        worker = threading.Thread(target=self._work, name="kairos-daemon", daemon=True)
+        try:
+            self._start_watchers()
+            worker.start()
+            while worker.is_alive() and self._signalled_at is None:
+                with contextlib.suppress(InterruptedError, BlockingIOError):
+                    os.read(self._wake_r, 64)  # a signal (wakeup fd) or the worker's end
+            self._stop.set()
+            self._dream_stop.set()
+            self._changes.put(None)  # wakes the worker if it waits for changes
+            worker.join(STOP_SECONDS + 5)
+        finally:
+            self._stop.set()
+            signal.set_wakeup_fd(old_wakeup)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self._stop_watchers()
+            self._save_state(stopped=True)
+            self.store.close()
+        if self._signalled_at is not None:
+            log.info(f"stopped by a signal in {time.monotonic() - self._signalled_at:.2f} s")
+        return self.exit_code
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        if self._signalled_at is None:
+            self._signalled_at = time.monotonic()
+            log.info(f"{signal.Signals(signum).name}: recording what is pending, then exiting")
+
+    def _work(self) -> None:
+        """The worker thread: catch up, then batches and dreams until the stop."""
+        try:
+            self._catch_up()
+            self._loop()
+            self._flush()
+        except DaemonError as exc:
+            log.error(f"error: {exc}")
+            self.exit_code = 1
+        except Exception as exc:  # noqa: BLE001 - one line in the log, exit 1
+            log.exception(f"error: {one_line(exc)}")
+            self.exit_code = 1
+        finally:
+            self._stop.set()
+            with contextlib.suppress(OSError):
+                os.write(self._wake_w, b"x")
+
+    def _catch_up(self) -> None:
+        assert self.store is not None
+        report = scan_workspace(
+            self.root,
+            self.store,
+            self.settings,
+            source="daemon",
+            should_stop=self._stop.is_set,
+            on_skip=self._skipped,
+            start_method=START_METHOD,
+        )
+        self.counters.files += report.parsed + report.removed
+        log.info(
+            f"caught up: {report.seen} files, {report.parsed} read, {report.unchanged} unchanged, "
+            f"{report.removed} removed, {len(report.skipped)} skipped in {report.seconds:.2f} s"
+            + (" (stopped)" if report.stopped else "")
+        )
+        self._save_state()
+
+    def _loop(self) -> None:
+        due: float | None = time.monotonic() + self.idle_seconds  # a dream after the catch-up, if needed
+        while not self._stop.is_set():
+            timeout = None if due is None else max(0.0, due - time.monotonic())
+            try:
+                item = self._changes.get(timeout=timeout)
+            except queue.Empty:
+                due = self._idle_dream()
+                continue
+            if item is None:
+                break
+            self._batch(self._drain(item))
+            due = time.monotonic() + self.idle_seconds
+
+    def _drain(self, first: object) -> set[tuple[int, str]]:
+        """The change sets queued so far, merged into one batch."""
+        changes: set[tuple[int, str]] = set()
+        item: object = first
+        while True:
+            if isinstance(item, BaseException):
+                raise DaemonError(f"the watcher failed: {one_line(item)}")
+            if isinstance(item, set):
+                changes |= item
+            try:
+                item = self._changes.get_nowait()
+            except queue.Empty:
+                return changes
+            if item is None:
+                self._changes.put(None)  # the stop, for _loop, after this batch
+                return changes
+
+    def _batch(self, changes: set[tuple[int, str]]) -> None:
+        """Record one batch of changes (absolute paths) under the scan's rules."""
+        assert self.store is not None
+        if not changes:
+            return
+        started = time.perf_counter()
+        paths = {path for _, path in changes}
+        full = any(os.path.basename(path) == ".gitignore" for path in paths)
+        if self._top_level_changed(paths):
+            full = True  # a watcher restart may have missed changes: look at everything (stat only)
+        if full:
+            report = scan_workspace(
+                self.root,
+                self.store,
+                self.settings,
+                source="daemon",
+                on_skip=self._skipped,
+                start_method=START_METHOD,
+                should_stop=self._out_of_time,
+            )
+        else:
+            report = scan_paths(self.root, self.store, paths, self.settings, source="daemon", on_skip=self._skipped)
+        touched = report.parsed + report.removed
+        if not touched and not report.skipped:
+            return  # nothing the memory keeps (a folder touched, an ignored file, the same bytes)
+        self.counters.batches += 1
+        self.counters.files += touched
+        self.counters.last_batch = now()
+        log.info(
+            f"batch {self.counters.batches}: {len(changes)} changes{' (full look)' if full else ''}: "
+            f"{report.parsed} files read, {report.unchanged} unchanged, {report.removed} removed, "
+            f"{len(report.skipped)} skipped; +{report.added} -{report.negated} observations "
+            f"in {(time.perf_counter() - started) * 1000:.0f} ms"
+        )
+        self._save_state()
+
+    def _out_of_time(self) -> bool:
+        """Once signalled, a look at the whole tree stops after ``SWEEP_SECONDS``."""
+        return self._signalled_at is not None and time.monotonic() > self._signalled_at + SWEEP_SECONDS
+
+    def _flush(self) -> None:
+        """At the stop: what is queued, then a last look for what the watcher still held."""
+        assert self.store is not None
+        changes: set[tuple[int, str]] = set()
+        while True:
+            try:
+                item = self._changes.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, set):
+                changes |= item
+        self._batch(changes)
+        deadline = (self._signalled_at or time.monotonic()) + SWEEP_SECONDS
+        report = scan_workspace(
+            self.root,
+            self.store,
+            self.settings,
+            source="daemon",
+            jobs=1,
+            should_stop=lambda: time.monotonic() > deadline,
+            on_skip=self._skipped,
+        )
+        if report.parsed or report.removed:
+            self.counters.batches += 1
+            self.counters.files += report.parsed + report.removed
+            self.counters.last_batch = now()
+            log.info(
+                f"batch {self.counters.batches}: last look before exiting: {report.parsed} files read, "
+                f"{report.removed} removed; +{report.added} -{report.negated} observations"
+                + (" (stopped: out of time)" if report.stopped else "")
+            )
+
+    def _skipped(self, path: str, reason: str) -> None:
+        log.info(f"skipped {path}: {reason}")
+
+    # -- dreaming ------------------------------------------------------------------
+
+    def _idle_dream(self) -> float | None:
+        """Dream now if there is anything to consolidate; when to try again (None: on the next change)."""
+        assert self.store is not None
+        if not pending(self.store):
+            return None
+        self._dreaming = True  # from now on a change stops the dream
+        self._dream_stop.clear()
+        if not self._changes.empty() or self._stop.is_set():
+            self._dreaming = False
+            return time.monotonic()  # a change came first: record it, then wait for quiet again
+        try:
+            result = run_dream(str(self.store.path), "daemon", self._dream_stop, self._stop, self._signalled)
+        finally:
+            self._dreaming = False
+        self.counters.dreams += 1
+        line = result.get("line") or result.get("error") or "dream: no report"
+        self.counters.last_dream = {"at": now(), **result}
+        log.info(line)
+        self._save_state()
+        if result.get("busy") or result.get("stopped") or result.get("error"):
+            return time.monotonic() + self.idle_seconds
+        return None
+
+    def _signalled(self) -> float | None:
+        return self._signalled_at
+
+    # -- watching ------------------------------------------------------------------
+
+    def _start_watchers(self) -> None:
+        self._root_watcher = threading.Thread(
+            target=self._watch, args=([str(self.root)], False, self._stop), name="kairos-watch-root", daemon=True
+        )
+        self._root_watcher.start()
+        self._restart_dirs_watcher()
+
+    def _top_dirs(self) -> frozenset[str]:
+        """The top-level folders to watch recursively: not skipped, not ignored."""
+        rules = IgnoreRules(self.root, self.settings.exclude)
+        found = set()
+        with contextlib.suppress(OSError), os.scandir(self.root) as entries:
+            for entry in entries:
+                if entry.name in ALWAYS_SKIPPED or not entry.is_dir(follow_symlinks=False):
+                    continue
+                if not rules.ignored(entry.name, True):
+                    found.add(entry.path)
+        return frozenset(found)
+
+    def _restart_dirs_watcher(self) -> bool:
+        """(Re)start the recursive watcher when the top-level folders changed; True if it did."""
+        dirs = self._top_dirs()
+        if self._dirs_watcher is not None:
+            thread, own_stop, watched = self._dirs_watcher
+            if watched == dirs and thread.is_alive():
+                return False
+            own_stop.set()
+            thread.join()
+            self._dirs_watcher = None
+        if dirs and not self._stop.is_set():
+            own_stop = threading.Event()
+            thread = threading.Thread(
+                target=self._watch,
+                args=(sorted(dirs), True, _Either(self._stop, own_stop)),
+                name="kairos-watch-dirs",
+                daemon=True,
+            )
+            thread.start()
+            self._dirs_watcher = (thread, own_stop, dirs)
+        return True
+
+    def _top_level_changed(self, paths: Iterable[str]) -> bool:
+        root = str(self.root)
+        if not any(os.path.dirname(path) == root for path in paths):
+            return False
+        if self._restart_dirs_watcher():
+            log.info("the top-level folders changed: watching them anew")
+            time.sleep(STEP_MS / 1000)  # the new watcher is in place before the full look
+            return True
+        return False
+
+    def _stop_watchers(self) -> None:
+        self._stop.set()
+        for thread in (self._root_watcher, self._dirs_watcher[0] if self._dirs_watcher else None):
+            if thread is not None:
+                thread.join(1.0)
+
+    def _watch(self, paths: list[str], recursive: bool, stop: Any) -> None:
+        """A watcher thread: change sets into the queue until ``stop``."""
+        import watchfiles
+
+        try:
+            for changes in watchfiles.watch(
+                *paths,
+                watch_filter=self._wanted,
+                debounce=DEBOUNCE_MS,
+                step=STEP_MS,
+                stop_event=stop,
+                rust_timeout=0,
+                recursive=recursive,
+                force_polling=False,
+                ignore_permission_denied=True,
+                raise_interrupt=False,
+                debug=False,
+            ):
+                self.counters.events += len(changes)
+                self._changes.put({(int(change), path) for change, path in changes})
+                if self._dreaming:
+                    self._dream_stop.set()  # a change: the idle dream yields
+        except Exception as exc:  # noqa: BLE001 - reported by the worker, which exits
+            self._changes.put(exc)
+
+    def _wanted(self, change: Any, path: str) -> bool:
+        """The watcher's filter: source files, .gitignore files, folders added or gone."""
+        rel = os.path.relpath(path, self.root)
+        parts = rel.split(os.sep)
+        if rel.startswith("..") or any(part in ALWAYS_SKIPPED for part in parts):
+            return False
+        name = parts[-1]
+        if name == ".gitignore" or language_for_path(name):
+            return True
+        if os.path.isdir(path):
+            return int(change) != 2  # a folder added (its files may predate the watch), not one touched
+        return not os.path.lexists(path)  # maybe a folder, gone
+
+    # -- status ---------------------------------------------------------------------
+
+    def _save_state(self, stopped: bool = False) -> None:
+        c = self.counters
+        state = {
+            "pid": os.getpid(),
+            "root": str(self.root),
+            "store": self.store.path if self.store else None,
+            "since": self.since,
+            "stopped_at": now() if stopped else None,
+            "idle_seconds": self.idle_seconds,
+            "events": c.events,
+            "batches": c.batches,
+            "files": c.files,
+            "dreams": c.dreams,
+            "last_batch": c.last_batch,
+            "last_dream": c.last_dream,
+        }
+        with contextlib.suppress(OSError, DaemonError):
+            _write_private(self.folder / STATE_FILE, json.dumps(state, indent=1) + "\n")
+
+
+class AlreadyRunning(DaemonError):
+    pass
+
+
+# -- the dream, in a child process ----------------------------------------------------------
+
+
+def run_dream(store_file: str, trigger: str, stop: Any, stopping: threading.Event, signalled: Any) -> dict:
+    """One dream in a child process; its report as a dict with ``line``. ``stop`` (a
+    multiprocessing Event) makes it stop between batches; once the daemon is stopping
+    (``signalled()`` says when) it gets ``STOP_SECONDS / 2`` to do so, then is killed (a
+    killed dream loses nothing: its open transaction rolls back and the lock dies with it)."""
+    context: Any = multiprocessing.get_context(START_METHOD)
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_dream_child, args=(store_file, trigger, stop, send), name="kairos-dream")
+    child.start()
+    send.close()
+    result: dict = {}
+    try:
+        while True:
+            if receive.poll(0.1):  # (a dream is work, not idleness: a short wait is fine here)
+                with contextlib.suppress(EOFError):
+                    result = receive.recv()
+                break
+            if not child.is_alive():
+                break
+            if stopping.is_set():
+                stop.set()
+                began = signalled() or time.monotonic()
+                if time.monotonic() > began + STOP_SECONDS / 2:
+                    child.kill()
+                    result = {"error": "dream: stopped by the daemon's exit (resumes next time)", "stopped": True}
+                    break
+        child.join(5)
+    finally:
+        receive.close()
+    return result or {"error": f"dream: the child process ended without a report (exit {child.exitcode})"}
+
+
+def _dream_child(store_file: str, trigger: str, stop: Any, send: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C in the daemon's terminal: the daemon decides
+    if hasattr(os, "nice"):
+        os.nice(DREAM_NICENESS)
+    try:
+        store = Store(store_file)
+        try:
+            report = dream(store, trigger=trigger, should_stop=stop.is_set)
+        finally:
+            store.close()
+        send.send({"line": report.line(), "busy": report.busy, "stopped": report.stopped, "id": report.dream_id})
+    except Exception as exc:  # noqa: BLE001 - the daemon logs it
+        send.send({"error": f"dream failed: {one_line(exc)}"})
+    finally:
+        send.close()
+
+
+# -- starting one in the background ----------------------------------------------------------
+
+
+def daemon_command(
+    root: Path,
+    store: str | None = None,
+    exclude: Iterable[str] = (),
+    max_bytes: int | None = None,
+    idle_seconds: float | None = None,
+) -> list[str]:
+    """The command line of a foreground daemon for ``root``."""
+    command = [sys.executable, "-m", "kairos_lsp.cli", "daemon", str(root), "--quiet"]
+    if store:
+        command += ["--store", store]
+    for pattern in exclude:
+        command += ["--exclude", pattern]
+    if max_bytes is not None:
+        command += ["--max-bytes", str(max_bytes)]
+    if idle_seconds is not None:
+        command += ["--idle-seconds", f"{idle_seconds:g}"]
+    return command
+
+
+def start_detached(
+    root: Path, command: list[str], wait: float = START_WAIT, env: dict[str, str] | None = None
+) -> tuple[int | None, str]:
+    """Start ``command`` (a foreground daemon) in its own session, detached from this
+    process' terminal and stdio; wait until it holds the workspace lock. Returns (pid,
+    one line): pid None when it did not start (the line says why)."""
+    with tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            cwd=str(root),
+            env=env,
+            start_new_session=True,
+            close_fds=True,
+        )
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            code = child.poll()
+            if code is not None:
+                errors.seek(0)
+                said = errors.read().decode(errors="replace").strip().splitlines()
+                return None, (said[-1] if said else f"the daemon exited at once (status {code})")
+            state = running(root)
+            if state is not None and state.get("pid") == child.pid:
+                # reaped in the background, so that it never lingers as a zombie of this process
+                threading.Thread(target=child.wait, name="kairos-daemon-reaper", daemon=True).start()
+                return child.pid, f"started (pid {child.pid}), log: {root / STORE_DIR / LOG_FILE}"
+            time.sleep(0.05)
+    threading.Thread(target=child.wait, name="kairos-daemon-reaper", daemon=True).start()
+    return child.pid, f"started (pid {child.pid}), not yet watching after {wait:g} s"
+
+
+def stop(root: Path, wait: float = 10.0) -> tuple[bool, str]:
+    """SIGTERM the daemon of ``root`` and wait for its lock to go. (stopped, one line)."""
+    state = running(root)
+    if state is None:
+        return False, f"not running for {root}"
+    pid = state.get("pid")
+    if not pid:
+        return False, f"a daemon holds {root / STORE_DIR / LOCK_FILE} but left no pid file"
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return True, f"stopped (pid {pid} was already gone)"
+    except PermissionError:
+        return False, f"not allowed to stop pid {pid}"
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if running(root) is None:
+            return True, f"stopped (pid {pid})"
+        time.sleep(0.05)
+    return False, f"pid {pid} did not stop within {wait:g} s"
+
+
+# -- the command ---------------------------------------------------------------------------------
+
+ACTIONS = ("status", "stop")
+
+
+def add_arguments(parser) -> None:
+    """``kairos daemon [status|stop] [PATH]`` and its options."""
+    parser.add_argument("words", nargs="*", metavar="[status|stop] [PATH]", help="what to do, and the workspace")
+    parser.add_argument("--detach", action="store_true", help="run in the background (pid in .kairos/daemon.pid)")
+    parser.add_argument("--json", action="store_true", help="status: as JSON")
+    parser.add_argument("--store", help="memory file (default: <workspace>/.kairos/memory.db or $KAIROS_STORE)")
+    parser.add_argument("--exclude", action="append", metavar="GLOB", help="gitignore-style pattern to skip")
+    parser.add_argument("--max-bytes", type=int, default=None, help="skip larger files")
+    parser.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=None,
+        help="dream after this much quiet (default: dream.idleSeconds, $KAIROS_DREAM_IDLE_SECONDS, 30)",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="log to .kairos/daemon.log only, not stderr")
+
+
+def main(args, out: TextIO, err: TextIO) -> int:
+    """Run the ``kairos daemon`` command; one line on ``err`` for what goes wrong."""
+    words = list(args.words)
+    action = words.pop(0) if words and words[0] in ACTIONS else "run"
+    if len(words) > 1:
+        print(f"kairos daemon: expected at most one PATH, got {' '.join(words)}", file=err)
+        return 2
+    root = Path(words[0] if words else ".").resolve()
+    if not root.is_dir():
+        print(f"kairos daemon: not a folder: {root}", file=err)
+        return 2
+    if action == "status":
+        return _status(root, args.json, out)
+    if action == "stop":
+        stopped, line = stop(root)
+        print(f"kairos daemon: {line}", file=out if stopped or line.startswith("not running") else err)
+        return 0 if stopped or line.startswith("not running") else 1
+    settings = Settings.from_options({})
+    for problem in settings.unknown:
+        print(f"kairos daemon: ignored: {problem}", file=err)
+    if args.exclude:
+        settings = _replace(settings, exclude=tuple(args.exclude))
+    if args.max_bytes is not None:
+        settings = _replace(settings, max_file_bytes=args.max_bytes)
+    if args.idle_seconds is not None and args.idle_seconds < 0:
+        print("kairos daemon: --idle-seconds must not be negative", file=err)
+        return 2
+    if args.detach:
+        other = running(root)
+        if other is not None:
+            print(f"kairos daemon: a daemon already watches {root} (pid {other.get('pid') or '?'})", file=err)
+            return 1
+        command = daemon_command(root, args.store, settings.exclude, args.max_bytes, args.idle_seconds)
+        pid, line = start_detached(root, command)
+        print(f"kairos daemon: {line}", file=out if pid else err)
+        return 0 if pid else 1
+    try:
+        handlers = _logging(root, quiet=args.quiet, err=err)
+    except DaemonError as exc:
+        print(f"kairos daemon: {exc}", file=err)
+        return 2
+    try:
+        return Daemon(root, settings, args.store, args.idle_seconds).run()
+    except AlreadyRunning as exc:
+        print(f"kairos daemon: {exc}", file=err)
+        return 1
+    except DaemonError as exc:
+        log.error(f"error: {exc}")
+        print(f"kairos daemon: {exc}", file=err)
+        return 2
+    finally:
+        for handler in handlers:
+            log.removeHandler(handler)
+            handler.close()
+
+
+def _replace(settings: Settings, **changes: Any) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, **changes)
+
+
+def _logging(root: Path, quiet: bool, err: TextIO) -> list[logging.Handler]:
+    """One line per event to ``.kairos/daemon.log`` (rotated), and to stderr unless quiet."""
+    folder = kairos_folder(root)
+    path = folder / LOG_FILE
+    if path.is_symlink():
+        raise DaemonError(f"{path} is a symbolic link; refusing to write the log where it points")
+    with contextlib.suppress(OSError):
+        os.close(_open_private(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND))  # 0600 when new
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=1, encoding="utf-8")
+    formatter = logging.Formatter("%(asctime)s %(message)s")
+    formatter.default_msec_format = "%s.%03d"
+    handler.setFormatter(formatter)
+    handlers: list[logging.Handler] = [handler]
+    if not quiet:
+        stream = logging.StreamHandler(err)
+        stream.setFormatter(logging.Formatter("kairos daemon: %(message)s"))
+        handlers.append(stream)
+    for each in handlers:
+        log.addHandler(each)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    return handlers
+
+
+def _status(root: Path, as_json: bool, out: TextIO) -> int:
+    state = running(root)
+    if as_json:
+        payload = state if state is not None else {"running": False, **_last(read_state(root))}
+        payload["root"] = str(root)
+        print(json.dumps(payload, indent=1), file=out)
+        return 0 if state is not None else 3
+    if state is None:
+        last = read_state(root)
+        ran = f"; last ran {last.get('since')} .. {last.get('stopped_at') or '?'}" if last else ""
+        print(f"kairos daemon: not running for {root}{ran}", file=out)
+        return 3
+    dream_line = (state.get("last_dream") or {}).get("line") or "none yet"
+    print(
+        f"kairos daemon: running (pid {state.get('pid')}) since {state.get('since')}, watching {root}\n"
+        f"  events seen {state.get('events', 0)}, batches {state.get('batches', 0)}, "
+        f"files recorded {state.get('files', 0)}, last batch {state.get('last_batch') or 'none yet'}\n"
+        f"  last dream: {dream_line}",
+        file=out,
+    )
+    return 0
+
+
+def _last(state: dict) -> dict:
+    return {key: state[key] for key in ("since", "stopped_at", "events", "batches", "last_dream") if key in state}
