@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import unquote
 
 from kairos_lsp.terminal.model import MAX_BYTES, Finding, Report, ReportError
 from kairos_lsp.terminal.stacks import uri_path
@@ -69,13 +70,13 @@ def _location(run: dict, result: dict) -> tuple[str, int, int | None] | None:
         uri = _str(artifact.get("uri"))
         index = artifact.get("index")
         artifacts = _list(run.get("artifacts"))
+        base_id = _str(artifact.get("uriBaseId"))
         if uri is None and isinstance(index, int) and 0 <= index < len(artifacts):
-            uri = _str(_dict(_dict(artifacts[index]).get("location")).get("uri"))
+            listed = _dict(_dict(artifacts[index]).get("location"))
+            uri, base_id = _str(listed.get("uri")), base_id or _str(listed.get("uriBaseId"))
         if uri is None:
             continue
-        path = uri_path(uri)
-        if not uri.startswith("file:"):
-            path = _base(run, _str(artifact.get("uriBaseId"))) + path
+        path = uri_path(uri) if uri.startswith("file:") else _base(run, base_id) + unquote(uri)
         region = _dict(physical.get("region"))
         return path, _pos(region.get("startLine")) or 1, _pos(region.get("startColumn"))
     return None
