@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import sys
 import tempfile
@@ -27,13 +28,15 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
-from kairos_lsp import __version__
+from kairos_lsp import __version__, ingest, shell, terminal
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import current_value, dream, dream_log, pending
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.languages import language_for_path
+from kairos_lsp.launch import main as run_command
+from kairos_lsp.launch import read_handoff
 from kairos_lsp.scan import Skipped, observe_file, scan_workspace
-from kairos_lsp.store import FileObservation, Store, StoreError, store_path
+from kairos_lsp.store import STORE_DIR, FileObservation, Store, StoreError, store_path
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -526,6 +529,127 @@ def _diff(before: bytes, after: bytes, name: str) -> str:
 # -- entry point ------------------------------------------------------------------
 
 
+# -- what runs said -------------------------------------------------------------------
+
+
+def cmd_record_run(args, out, err) -> int:
+    """The background half of ``kairos run``: record a finished run (see launch.py)."""
+    header, output = read_handoff(args.handoff)
+    cwd = Path(header["cwd"])
+    root = find_root(cwd)
+    command = header["command"].split("\0")
+    with memory(root) as store:
+        run = store.start_run(shlex.join(command), str(cwd), "run", header["started_at"], token=header["token"])
+        done = store.tests_in_run(run)
+        counts = ingest.Ingested()
+        for report in _reports(header["reports"].split("\0") if header["reports"] else [], err):
+            _add(counts, ingest.record(store, root, report, run, cwd, skip_tests=done))
+        text = output.decode("utf-8", "replace")
+        _add(counts, ingest.record(store, root, terminal.parse_text(text), run, cwd, skip_tests=done))
+        store.finish_run(
+            run,
+            int(header["exit_code"]),
+            int(header["duration_ms"]),
+            output,
+            ingest.fingerprint(root, Settings().exclude),
+        )
+    counts.tests += len(done)  # what the pytest plugin recorded inside the run
+    out.print(f"kairos: run {run} recorded: {counts.line()}", highlight=False)
+    return 0
+
+
+def _reports(paths: list[str], err) -> Iterator[terminal.Report]:
+    for path in paths:
+        try:
+            report = terminal.read_report(path)
+        except (terminal.ReportError, OSError) as exc:
+            err.print(f"kairos: {path}: {exc}", highlight=False, markup=False)
+            continue
+        if report is not None:
+            yield report
+
+
+def _add(total: ingest.Ingested, more: ingest.Ingested) -> None:
+    for name in ("tests", "failed", "raised", "findings", "unplaced"):
+        setattr(total, name, getattr(total, name) + getattr(more, name))
+
+
+def cmd_ingest(args, out, err) -> int:
+    """``kairos ingest FILE...``: read JUnit XML, SARIF or a saved terminal output."""
+    root = workspace_root(args)
+    counts = ingest.Ingested()
+    with memory(root, args.store) as store:
+        cwd = Path.cwd()
+        run = store.start_run(shlex.join(["kairos", "ingest", *args.files]), str(cwd), "ingest")
+        for name in args.files:
+            try:
+                report = terminal.read_report(name)
+                if report is None:
+                    with open(name, "rb") as handle:
+                        report = terminal.parse_text(handle.read(terminal.MAX_BYTES).decode("utf-8", "replace"))
+            except (terminal.ReportError, OSError) as exc:
+                raise UsageError(f"{name}: {getattr(exc, 'strerror', None) or exc}") from None
+            _add(counts, ingest.record(store, root, report, run, cwd))
+        store.finish_run(run, 0, 0, None, ingest.fingerprint(root, Settings().exclude))
+    if args.json:
+        out.print_json({"run": run, **vars(counts)})
+    else:
+        out.print(f"kairos: {counts.line()}", highlight=False)
+    return 0
+
+
+def cmd_record_command(args, out, err) -> int:
+    """What ``kairos shell-init`` snippets call after each command: its line, not its output."""
+    line = " ".join(args.line).strip()
+    if not line:
+        return 0
+    cwd = Path(args.cwd or ".").resolve()
+    root = find_root(cwd)
+    if not (root / STORE_DIR).is_dir() and not os.environ.get("KAIROS_STORE"):
+        return 0  # a folder kairos does not keep a memory of: nothing to remember
+    started = None
+    if args.duration is not None:
+        started = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - args.duration)) + "Z"
+    with memory(root) as store:
+        store.record_run(
+            line,
+            str(cwd),
+            args.exit,
+            int(args.duration * 1000) if args.duration is not None else None,
+            "shell",
+            started,
+        )
+    return 0
+
+
+def cmd_shell_init(args, out, err) -> int:
+    try:
+        text = shell.snippet(args.shell)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print(text)
+    return 0
+
+
+def cmd_runs(args, out, err) -> int:
+    """``kairos runs``: the latest runs the memory holds."""
+    root = workspace_root(args)
+    with memory(root, args.store) as store:
+        runs = store.runs(args.limit)
+    if args.json:
+        out.print_json(runs)
+        return 0
+    for run in runs:
+        code = "running" if run["exit_code"] is None else f"exit {run['exit_code']}"
+        took = f"{run['duration_ms'] / 1000:.1f} s" if run["duration_ms"] is not None else "?"
+        out.print(
+            f"{run['id']:>5}  {run['started_at'][:16].replace('T', ' ')}  {code:<8} {took:>8}  {run['command']}",
+            highlight=False,
+            markup=False,
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kairos", description="The memory of kairos-lsp, from a terminal.")
     parser.add_argument("--version", action="version", version=f"kairos {__version__}")
@@ -581,6 +705,43 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_stats)
 
+    p = sub.add_parser("run", help="run a command with the terminal untouched, and learn from what it said")
+    p.add_argument("--wait", action="store_true", help="record before exiting (default: in the background)")
+    p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ARGS")
+
+    p = sub.add_parser("record-run", help=argparse.SUPPRESS)
+    p.add_argument("handoff")
+    p.set_defaults(func=cmd_record_run)
+
+    p = sub.add_parser("ingest", help="learn from a JUnit XML or SARIF report, or a saved terminal output")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--json", action="store_true")
+    common(p)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("runs", help="the latest runs the memory holds")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+    common(p)
+    p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser("shell-init", help="an opt-in snippet that records each command line you run (not its output)")
+    p.add_argument("shell", choices=["bash", "zsh", "fish"])
+    p.set_defaults(func=cmd_shell_init)
+
+    p = sub.add_parser("record-command", help=argparse.SUPPRESS)
+    p.add_argument("--exit", type=int, default=None)
+    p.add_argument("--duration", type=float, default=None)
+    p.add_argument("--cwd", default=None)
+    p.add_argument("line", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_record_command)
+
+    from kairos_lsp import daemon
+
+    p = sub.add_parser("daemon", help="watch a workspace and keep its memory current: [status|stop] [PATH]")
+    daemon.add_arguments(p)
+    p.set_defaults(func=lambda args, out, err: daemon.main(args, sys.stdout, sys.stderr))
+
     p = sub.add_parser("demo", help="scan the bundled example project and show what is known")
     p.add_argument("--into", help="copy the example here instead of a temporary folder")
     p.set_defaults(func=cmd_demo)
@@ -588,6 +749,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["run"]:  # the command alone, then a background recorder: nothing more to load
+        return run_command(argv[1:])
     args = build_parser().parse_args(argv)
     out = console(sys.stdout)
     err = console(sys.stderr)

@@ -26,7 +26,7 @@ from kairos_lsp.store.migrations import CALLEE_NAME, IMPORTED_NAME
 _WORD = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$]*")
 _DOTTED_TAIL = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$.]*$")
 # Facts a hover lists: what the dream concluded, beyond what the signature already says.
-INSIGHTS = ("may_handle", "pure", "role", "tested_by", "renamed_from", "moved_from")
+INSIGHTS = ("may_handle", "pure", "role", "tested_by", "flaky", "renamed_from", "moved_from")
 _CALLER_CANDIDATES = 400  # call sites examined per "who calls this" (common names)
 
 
@@ -65,6 +65,8 @@ class Card:
     callers: Callers = field(default_factory=Callers)
     changed: dict | None = None  # :meth:`Knowledge.last_change`
     test: dict | None = None  # :meth:`Knowledge.last_test`
+    through: list[tuple[str, dict, str]] = field(default_factory=list)  # :meth:`Knowledge.failing_through`
+    lint: list[dict] = field(default_factory=list)  # :meth:`Knowledge.lint`
 
 
 class Knowledge:
@@ -158,6 +160,8 @@ class Knowledge:
             callers=self.callers(key, callers) if callers else Callers(),
             changed=self.last_change(key),
             test=self.last_test(key),
+            through=self.failing_through([key]).get(key, []),
+            lint=self.lint(key),
         )
 
     def looks(self, key: str, predicates: tuple[str, ...]) -> list[Look]:
@@ -258,30 +262,80 @@ class Knowledge:
             return None
         return {"at": rows[0][0], "source": rows[0][1], "changed": len(rows) > 1}
 
-    def last_test(self, key: str) -> dict | None:
-        """The last captured test outcome about ``key``: ``test_failed`` or ``test_passed``."""
-        row = self.store.db.execute(
+    def last_test(self, key: str, runs: int = 5) -> dict | None:
+        """The last captured test outcome about ``key`` (``failed``, ``detail``, ``at``,
+        ``source``), and how many of its last ``runs`` outcomes were failures
+        (``failures`` of ``runs``)."""
+        rows = self.store.db.execute(
             "SELECT o.predicate, o.object, v.observed_at, v.source FROM observations o "
             "JOIN versions v ON v.id = o.version_id WHERE o.subject = ? AND o.negated = 0 "
-            "AND o.predicate IN ('test_failed', 'test_passed') ORDER BY o.id DESC LIMIT 1",
-            (key,),
-        ).fetchone()
-        if row is None:
+            "AND o.predicate IN ('test_failed', 'test_passed') ORDER BY o.id DESC LIMIT ?",
+            (key, runs),
+        ).fetchall()
+        if not rows:
             return None
-        return {"failed": row[0] == "test_failed", "detail": row[1], "at": row[2], "source": row[3]}
+        predicate, detail, at, source = rows[0]
+        return {
+            "failed": predicate == "test_failed",
+            "detail": detail,
+            "at": at,
+            "source": source,
+            "runs": len(rows),
+            "failures": sum(row[0] == "test_failed" for row in rows),
+        }
 
     def failed_tests(self, limit: int = 200) -> dict[str, dict]:
-        """Symbols whose last captured test outcome is a failure: ``{key: outcome}``."""
+        """Symbols whose last captured test outcome is a failure: ``{key: outcome}``
+        (``run``: the run that captured it, when known)."""
         out = {}
-        for subject, predicate, detail, at in self.store.db.execute(
-            "SELECT o.subject, o.predicate, o.object, v.observed_at FROM observations o "
+        for subject, predicate, detail, at, run in self.store.db.execute(
+            "SELECT o.subject, o.predicate, o.object, v.observed_at, v.run_id FROM observations o "
             "JOIN versions v ON v.id = o.version_id WHERE o.id IN (SELECT max(id) FROM observations "
             "WHERE predicate IN ('test_failed', 'test_passed') GROUP BY subject) LIMIT ?",
             (limit,),
         ):
             if predicate == "test_failed":
-                out[subject] = {"failed": True, "detail": detail, "at": at}
+                out[subject] = {"failed": True, "detail": detail, "at": at, "run": run}
         return out
+
+    def failing_through(self, keys: list[str]) -> dict[str, list[tuple[str, dict, str]]]:
+        """Which of ``keys`` a failing test's traceback crossed in the run where it last
+        failed: ``{key: [(test, its outcome, what was raised)]}``."""
+        out: dict[str, list[tuple[str, dict, str]]] = {}
+        if not keys:
+            return out
+        marks = ",".join("?" * len(keys))
+        rows = self.store.db.execute(
+            "SELECT o.subject, o.object, v.run_id, o.version_id "
+            "FROM observations o JOIN versions v ON v.id = o.version_id "
+            f"WHERE o.subject IN ({marks}) AND o.predicate = 'failed_in' AND v.run_id IS NOT NULL ORDER BY o.id",
+            keys,
+        ).fetchall()
+        failed = self.failed_tests() if rows else {}
+        for subject, test, run, version in rows:
+            outcome = failed.get(test)
+            if outcome is None or outcome.get("run") != run:
+                continue  # the test passed since, or failed in another run
+            raised = self.store.db.execute(
+                "SELECT object FROM observations WHERE version_id = ? AND subject = ? AND predicate = 'raised' LIMIT 1",
+                (version, subject),
+            ).fetchone()
+            entry = (test, outcome, raised[0] if raised else "")
+            if entry not in out.setdefault(subject, []):
+                out[subject].append(entry)
+        return out
+
+    def lint(self, key: str, limit: int = 3) -> list[dict]:
+        """What linters said about ``key`` in the last run that reported on it."""
+        rows = self.store.db.execute(
+            "SELECT o.object, v.observed_at, v.run_id FROM observations o JOIN versions v ON v.id = o.version_id "
+            "WHERE o.subject = ? AND o.predicate = 'lint' ORDER BY o.id DESC LIMIT 50",
+            (key,),
+        ).fetchall()
+        if not rows:
+            return []
+        last = rows[0][2]
+        return [{"finding": r[0], "at": r[1]} for r in rows if r[2] == last][:limit]
 
     def callees(self, key: str) -> list[str]:
         """Symbols ``key`` calls now, resolved through its file's imports."""

@@ -125,10 +125,26 @@ def test_callers(callers, expected):
         ({"at": "2026-11-23T20:14:03.120Z", "changed": False}, None, "first seen 2026-11-23 20:14"),
         (
             None,
-            {"failed": True, "at": "2026-11-24T08:00:00Z", "detail": "assert 1 == 2"},
-            "**last test failed** 2026-11-24 08:00: assert 1 == 2",
+            {
+                "failed": True,
+                "at": "2026-11-24T08:00:00Z",
+                "detail": "AssertionError at t.py:5",
+                "runs": 5,
+                "failures": 2,
+            },
+            "**failed 2 of the last 5 runs**; last: AssertionError at t.py:5, 2026-11-24 08:00",
         ),
-        (None, {"failed": False, "at": "2026-11-24T08:00:00Z", "detail": ""}, None),
+        (
+            None,
+            {"failed": True, "at": "2026-11-24T08:00:00Z", "detail": "AssertionError", "runs": 1, "failures": 1},
+            "**failed its last run**; last: AssertionError, 2026-11-24 08:00",
+        ),
+        (
+            None,
+            {"failed": False, "at": "2026-11-24T08:00:00Z", "detail": "", "runs": 3, "failures": 1},
+            "failed 1 of the last 3 runs; passed the last, 2026-11-24 08:00",
+        ),
+        (None, {"failed": False, "at": "2026-11-24T08:00:00Z", "detail": "", "runs": 2, "failures": 0}, None),
     ],
 )
 def test_history(changed, test, expected):

@@ -132,8 +132,19 @@ def _history_line(card: Card) -> str | None:
         verb = "changed" if changed["changed"] else "first seen"
         items.append(f"{verb} {_when(changed['at'])}")
     test = card.test
-    if test and test["failed"]:
-        items.append(f"**last test failed** {_when(test['at'])}: {_short(test['detail'], 80)}")
+    if test and test["failures"]:
+        record = (
+            f"failed {test['failures']} of the last {test['runs']} runs" if test["runs"] > 1 else "failed its last run"
+        )
+        if test["failed"]:
+            items.append(f"**{record}**; last: {_short(test['detail'], 80)}, {_when(test['at'])}")
+        else:
+            items.append(f"{record}; passed the last, {_when(test['at'])}")
+    for test_key, outcome, raised in card.through[:1]:
+        more = f" (and {len(card.through) - 1} more)" if len(card.through) > 1 else ""
+        items.append(f"**raised** {_short(raised, 60)} in `{_short(test_key)}`{more}, {_when(outcome['at'])}")
+    if card.lint:
+        items.append("**lint** " + "; ".join(_short(f["finding"], 70) for f in card.lint))
     return " · ".join(items) if items else None
 
 
@@ -142,6 +153,7 @@ _FACT_LABELS = {
     "role": "role",
     "pure": "pure",
     "tested_by": "tested by",
+    "flaky": "flaky",
     "renamed_from": "renamed from",
     "moved_from": "moved from",
 }

@@ -409,13 +409,21 @@ class Store:
 
     # -- what runs said ------------------------------------------------------
 
-    def start_run(self, command: str, cwd: str, source: str = "run", started_at: str | None = None) -> int:
-        """A run that starts now (``kairos run``, a pytest session): its id, for the
-        observations it produces and for :meth:`finish_run`."""
+    def start_run(
+        self, command: str, cwd: str, source: str = "run", started_at: str | None = None, token: str | None = None
+    ) -> int:
+        """A run (``kairos run``, a pytest session): its id, for the observations it
+        produces and for :meth:`finish_run`. ``token``: the ``KAIROS_RUN_ID`` that
+        ``kairos run`` gave the command; a run with that token already is that run."""
         with self.transaction():
-            run = self.db.conn.execute(
-                "INSERT INTO runs (command, cwd, source, started_at) VALUES (?, ?, ?, ?)",
-                (command, cwd, source, started_at or now()),
+            conn = self.db.conn
+            if token is not None:
+                known = conn.execute("SELECT id FROM runs WHERE token = ?", (token,)).fetchone()
+                if known:
+                    return known[0]
+            run = conn.execute(
+                "INSERT INTO runs (command, cwd, source, started_at, token) VALUES (?, ?, ?, ?, ?)",
+                (command, cwd, source, started_at or now(), token),
             ).lastrowid
         assert run is not None
         return run
@@ -461,12 +469,39 @@ class Store:
         self.finish_run(run, exit_code, duration_ms, output)
         return run
 
+    def set_fingerprint(self, run: int, fingerprint: str) -> None:
+        """The code a run ran against (see ``dream/runs.py``)."""
+        with self.transaction():
+            self.db.conn.execute("UPDATE runs SET fingerprint = ? WHERE id = ?", (fingerprint, run))
+
+    def run(self, run: int) -> dict | None:
+        """One run, without its output."""
+        rows = list(
+            self.db.query(
+                "SELECT id, command, cwd, source, started_at, exit_code, duration_ms, fingerprint "
+                "FROM runs WHERE id = ?",
+                (run,),
+            )
+        )
+        return rows[0] if rows else None
+
     def runs(self, limit: int = 20, with_output: bool = False) -> list[dict]:
         """The latest runs, newest first."""
         columns = "id, command, cwd, source, started_at, exit_code, duration_ms, fingerprint" + (
             ", output" if with_output else ""
         )
         return list(self.db.query(f"SELECT {columns} FROM runs ORDER BY id DESC LIMIT ?", (limit,)))
+
+    def tests_in_run(self, run: int) -> set[str]:
+        """The tests whose outcome ``run`` already holds."""
+        return {
+            row[0]
+            for row in self.db.execute(
+                "SELECT o.subject FROM versions v JOIN observations o ON o.version_id = v.id "
+                "WHERE v.run_id = ? AND o.predicate IN ('test_passed', 'test_failed')",
+                (run,),
+            )
+        }
 
     def record_seen(self, triples: Iterable[tuple[str, str, str]], run: int | None = None, source="terminal") -> int:
         """What a run said about symbols: ``(subject, predicate, object)`` triples such as

@@ -224,9 +224,11 @@ def m008_runs(db: Database) -> None:
         " exit_code INTEGER,"  # NULL: still running, or never finished
         " duration_ms INTEGER,"
         " output BLOB,"  # the last 1 MB of what it printed; kept for the latest runs only
-        " fingerprint TEXT"  # the code it ran against (same fingerprint, different outcome: flaky)
+        " fingerprint TEXT,"  # the code it ran against (same fingerprint, different outcome: flaky)
+        " token TEXT"  # KAIROS_RUN_ID: how the pytest plugin inside a `kairos run` finds its run
         ")"
     )
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS runs_token ON runs(token) WHERE token IS NOT NULL")
     db.execute("ALTER TABLE versions ADD COLUMN run_id INTEGER")
     db.execute("CREATE INDEX IF NOT EXISTS versions_run ON versions(run_id) WHERE run_id IS NOT NULL")
 
