@@ -33,8 +33,11 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing and pathlib cost milliseconds to import, and kairos run imports this module first
+    from pathlib import Path
+    from typing import Any
 
 FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGWINCH", "SIGTSTP", "SIGCONT", "SIGCHLD")
 """Signals ``run`` listens to while the command runs (SIGCHLD only wakes the loop)."""
@@ -606,6 +609,8 @@ def files_written(root: str | os.PathLike[str], since: float, names_in_command: 
     >>> files_written("/nonexistent", 0.0, ["pytest", "--junitxml=out.xml"])
     []
     """
+    from pathlib import Path
+
     base = Path(root)
     since -= CLOCK_SLACK
     found: dict[Path, None] = {}
@@ -665,9 +670,9 @@ def _walk(folder: Path, depth: int, since: float, found: dict[Path, None], budge
             try:
                 if entry.is_dir(follow_symlinks=False):
                     if depth > 0 and entry.name not in SKIPPED_DIRS and not entry.name.startswith("."):
-                        _walk(Path(entry.path), depth - 1, since, found, budget)
+                        _walk(folder / entry.name, depth - 1, since, found, budget)
                 elif entry.name.endswith(SCANNED_SUFFIXES) and entry.stat().st_mtime >= since:
-                    path = Path(entry.path)
+                    path = folder / entry.name
                     if not entry.name.endswith(".xml") or _junit(path):
                         found[path.resolve()] = None
             except OSError:
