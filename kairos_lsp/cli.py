@@ -577,19 +577,25 @@ def _add(total: ingest.Ingested, more: ingest.Ingested) -> None:
 def cmd_ingest(args, out, err) -> int:
     """``kairos ingest FILE...``: read JUnit XML, SARIF or a saved terminal output."""
     root = workspace_root(args)
+    reports = []
+    for name in args.files:  # all read before anything is stored: a bad one stores nothing
+        try:
+            report = terminal.read_report(name)
+            if report is None:
+                with open(name, "rb") as handle:
+                    data = handle.read(terminal.MAX_BYTES)
+                if data.lstrip()[:1] in (b"<", b"{", b"["):
+                    raise UsageError(f"{name}: neither JUnit XML nor SARIF, and not a terminal output")
+                report = terminal.parse_text(data.decode("utf-8", "replace"))
+        except (terminal.ReportError, OSError) as exc:
+            raise UsageError(f"{name}: {getattr(exc, 'strerror', None) or exc}") from None
+        reports.append(report)
     counts = ingest.Ingested()
     with memory(root, args.store) as store:
         cwd = Path.cwd()
         run = store.start_run(shlex.join(["kairos", "ingest", *args.files]), str(cwd), "ingest")
-        for name in args.files:
-            try:
-                report = terminal.read_report(name)
-                if report is None:
-                    with open(name, "rb") as handle:
-                        report = terminal.parse_text(handle.read(terminal.MAX_BYTES).decode("utf-8", "replace"))
-            except (terminal.ReportError, OSError) as exc:
-                raise UsageError(f"{name}: {getattr(exc, 'strerror', None) or exc}") from None
-            _add(counts, ingest.record(store, root, report, run, cwd))
+        for report in reports:
+            _add(counts, ingest.record(store, root, report, run, cwd, base=args.base))
         store.finish_run(run, 0, 0, None, ingest.fingerprint(root, Settings().exclude))
     if args.json:
         out.print_json({"run": run, **vars(counts)})
@@ -715,6 +721,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="learn from a JUnit XML or SARIF report, or a saved terminal output")
     p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--base", metavar="DIR", help="the folder the tool ran in, when the report was made elsewhere")
     p.add_argument("--json", action="store_true")
     common(p)
     p.set_defaults(func=cmd_ingest)

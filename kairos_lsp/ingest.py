@@ -29,7 +29,7 @@ from pathlib import Path
 
 from kairos_lsp import terminal
 from kairos_lsp.config import DEFAULT_MAX_FILE_BYTES
-from kairos_lsp.keys import symbol_key
+from kairos_lsp.keys import TEST_FILE, symbol_key
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.scan import iter_source_files, observe_file
 from kairos_lsp.store import FileObservation, Store
@@ -63,10 +63,13 @@ class Ingested:
 class Places:
     """Where paths and lines of a report are in the workspace: symbol keys, cached."""
 
-    def __init__(self, store: Store, root: Path, cwd: Path | None = None):
+    def __init__(self, store: Store, root: Path, cwd: Path | None = None, base: str | None = None):
+        """``base``: the folder the tools ran in, when the report was made elsewhere (a CI
+        machine's checkout): its paths are read as this workspace's."""
         self.store = store
         self.root = root.resolve()
         self.cwd = (cwd or root).resolve()
+        self.base = os.path.normpath(base) if base else None
 
     def relative(self, path: str) -> str | None:
         """The workspace-relative path of a path as a tool printed it, or None when it is
@@ -75,6 +78,8 @@ class Places:
             return None
         if path.startswith("file://"):
             path = path[7:]
+        if self.base and (path == self.base or path.startswith(self.base.rstrip("/") + "/")):
+            path = str(self.root / os.path.relpath(path, self.base))
         candidate = Path(path)
         if not candidate.is_absolute():
             candidate = self.cwd / candidate
@@ -89,8 +94,8 @@ class Places:
     def symbol(self, path: str, line: int) -> str | None:
         """The innermost symbol at a 1-based line of a printed path; the module when the
         line is outside every symbol; None when the file is not one the memory read."""
-        rel = self.relative(path)
-        if rel is None or self.store.file(rel) is None:
+        rel = self.known_file(path)
+        if rel is None:
             return None
         row = self.store.symbol_at(rel, max(line - 1, 0))
         if row is not None:
@@ -106,7 +111,7 @@ class Places:
         hints = [p for p in (case.file, *(f.path for f in case.frames)) if p]
         candidates = [row for row in self.store.symbols_named(name) if row["kind"] in ("function", "method")]
         if not candidates:
-            return None
+            return self._module_of(case)
         for hint in hints:
             rel = self.relative(hint)
             here = [row for row in candidates if row["path"] == rel]
@@ -120,6 +125,30 @@ class Places:
         if scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
             return scored[0][1]
         return candidates[0]["key"] if len(candidates) == 1 else None
+
+    def _module_of(self, case: TestCase) -> str | None:
+        """A test with no symbol of its own (``it("adds", () => ...)`` in Jest or Vitest):
+        the module of its file, when the report names the file or its stack passes
+        through a test file."""
+        stack = [f.path for f in reversed(case.frames)]
+        for hint in (case.file, case.classname, *stack):
+            rel = self.known_file(hint) if hint else None
+            if rel is not None and (hint in (case.file, case.classname) or TEST_FILE.search(rel)):
+                language = language_for_path(rel)
+                return symbol_key(language.name, rel, "") if language else None
+        return None
+
+    def known_file(self, path: str) -> str | None:
+        """The file the memory read that a printed path means: by where it is, else (a
+        path relative to some tool's own root, as Vitest prints) the one file ending so."""
+        rel = self.relative(path)
+        if rel is not None and self.store.file(rel) is not None:
+            return rel
+        if not os.path.isabs(path) and "." in os.path.basename(path):
+            found = self.store.files_ending_with(Path(path).as_posix().lstrip("./"))
+            if len(found) == 1:
+                return found[0]
+        return None
 
 
 def _match(row: dict, owner: list[str]) -> int:
@@ -220,12 +249,13 @@ def record(
     skip_tests: Iterable[str] = (),
     keys: dict[TestCase, str] | None = None,
     max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    base: str | None = None,
 ) -> Ingested:
     """Record what ``report`` says about the workspace at ``root`` (paths in it are
     relative to ``cwd``), as part of ``run``. ``skip_tests``: tests already recorded for
     this run (by the pytest plugin, which knows more than a JUnit file). The files the
     report names are read first, so that its lines fall on today's symbols."""
-    places = Places(store, root, cwd)
+    places = Places(store, root, cwd, base)
     refresh(store, root, {rel for path in named_paths(report) if (rel := places.relative(path))}, max_bytes)
     found, counts = observations(report, places, skip_tests, keys)
     if found:

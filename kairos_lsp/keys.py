@@ -13,6 +13,13 @@ module is ``language:path``; a redefinition carries ``~N`` (``f~2``).
 from __future__ import annotations
 
 import functools
+import re
+
+# Files that hold tests, by the conventions of pytest, unittest, Go, Jest/Vitest and Mocha.
+TEST_FILE = re.compile(
+    r"(^|/)(tests?|__tests__|spec)/|(^|/)test_[^/]*\.py$|_tests?\.(py|go|rs)$"
+    r"|\.(test|spec)\.[cm]?[jt]sx?$"
+)
 
 
 def symbol_key(language: str, path: str, qualname: str) -> str:

@@ -20,17 +20,12 @@ import re
 from functools import lru_cache
 
 from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, Counts, noisy_or
-from kairos_lsp.keys import name_of, path_of
+from kairos_lsp.keys import TEST_FILE, name_of, path_of
 from kairos_lsp.resolve import Found, Resolver
 from kairos_lsp.store import Store
 from kairos_lsp.store.facts import Facts
 
 PREDICATE = "tested_by"
-# Files that hold tests, by the conventions of pytest, unittest, Go, Jest/Vitest and Mocha.
-TEST_FILE = re.compile(
-    r"(^|/)(tests?|__tests__|spec)/|(^|/)test_[^/]*\.py$|_tests?\.(py|go|rs)$"
-    r"|\.(test|spec)\.[cm]?[jt]sx?$"
-)
 TEST_NAME = re.compile(r"^[Tt]est")
 _OWN = ("self.", "cls.", "this.", "super().")
 TEST_MARKS = {"test", "Test", "tokio::test", "org.junit.Test", "org.junit.jupiter.api.Test"}

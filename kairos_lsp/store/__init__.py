@@ -596,6 +596,14 @@ class Store:
         rows = list(self.db.query("SELECT * FROM files WHERE path = ?", [path]))
         return rows[0] if rows else None
 
+    def files_ending_with(self, tail: str, limit: int = 2) -> list[str]:
+        """Paths of files the memory read that end with ``/tail`` (or are ``tail``)."""
+        rows = self.db.execute(
+            "SELECT path FROM files WHERE path = ? OR substr(path, -?) = ? LIMIT ?",
+            (tail, len(tail) + 1, "/" + tail, limit),
+        )
+        return [row[0] for row in rows]
+
     def symbol(self, key: str) -> dict | None:
         rows = list(self.db.query("SELECT * FROM symbols WHERE key = ?", [key]))
         return rows[0] if rows else None
