@@ -50,9 +50,14 @@ class EditOptions:
 
 
 @dataclass
+class DaemonOptions:
+    keep_alive: bool = False  # start a `kairos daemon` for the workspace if none runs, so learning goes on
+
+
+@dataclass
 class InitializationOptions:
     """``{"dream": {"idleSeconds"}, "llm": {"provider", "model"}, "storePath", "exclude",
-    "maxFileBytes", "edit": {"debounceMs"}}``, every key optional."""
+    "maxFileBytes", "edit": {"debounceMs"}, "daemon": {"keepAlive"}}``, every key optional."""
 
     dream: DreamOptions = field(default_factory=DreamOptions)
     llm: LlmOptions = field(default_factory=LlmOptions)
@@ -60,6 +65,7 @@ class InitializationOptions:
     exclude: list[str] = field(default_factory=list)  # gitignore-style patterns, on top of .gitignore
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     edit: EditOptions = field(default_factory=EditOptions)
+    daemon: DaemonOptions = field(default_factory=DaemonOptions)
 
 
 # Environment variables that stand in for an option the client did not send.
@@ -67,6 +73,7 @@ ENVIRONMENT = {
     ("dream", "idleSeconds"): "KAIROS_DREAM_IDLE_SECONDS",
     ("maxFileBytes",): "KAIROS_MAX_FILE_BYTES",
     ("edit", "debounceMs"): "KAIROS_DEBOUNCE_MS",
+    ("daemon", "keepAlive"): "KAIROS_DAEMON_KEEP_ALIVE",
 }
 
 
@@ -82,6 +89,7 @@ class Settings:
     llm_model: str | None = None
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     debounce_ms: float = 200.0  # quiet time after the last keystroke before a buffer is re-observed
+    daemon_keep_alive: bool = False  # the server starts a `kairos daemon` for its workspace if none runs
     unknown: tuple[str, ...] = field(default=(), compare=False)  # one line per option we did not take
 
     @classmethod
@@ -100,6 +108,7 @@ class Settings:
             llm_model=options.llm.model,
             max_file_bytes=options.max_file_bytes,
             debounce_ms=options.edit.debounce_ms,
+            daemon_keep_alive=options.daemon.keep_alive,
             unknown=problems,
         )
 
@@ -138,6 +147,21 @@ def _whole(value: Any) -> int:
     return int(number)
 
 
+def _boolean(value: Any) -> bool:
+    """true/false; from the environment also 1/0, yes/no, on/off."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in BOOLEAN_WORDS:
+        return BOOLEAN_WORDS[value.strip().lower()]
+    raise OptionError(f"must be true or false, not {value!r}")
+
+
+BOOLEAN_WORDS = {
+    **dict.fromkeys(("1", "true", "yes", "on"), True),
+    **dict.fromkeys(("0", "false", "no", "off"), False),
+}
+
+
 def _string(value: Any) -> str:
     if not isinstance(value, str):
         raise OptionError(f"must be a string, not {value!r}")
@@ -162,7 +186,7 @@ def _provider(value: Any) -> str:
 
 def _converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=True)
-    for kind, hook in ((float, _number), (int, _whole), (str, _string)):
+    for kind, hook in ((bool, _boolean), (float, _number), (int, _whole), (str, _string)):
         converter.register_structure_hook(kind, lambda value, _, hook=hook: hook(value))
 
     def exactly(form: Any, check: Callable[[Any], Any]) -> None:

@@ -39,6 +39,7 @@ import threading
 from pathlib import Path
 from typing import Protocol
 
+from kairos_lsp import daemon
 from kairos_lsp.checker import Checker, Publish
 from kairos_lsp.checks import Problem
 from kairos_lsp.config import Settings
@@ -272,6 +273,8 @@ class Session:
         }
         out["scanning"] = self.scanning
         out["open_documents"] = len(self.documents)
+        watcher = daemon.running(self.root) if self.root is not None else None
+        out["daemon"] = {"running": watcher is not None, "pid": watcher.get("pid") if watcher else None}
         return out
 
     # -- the scan -------------------------------------------------------------
@@ -292,6 +295,15 @@ class Session:
         return self._scan_thread is not None and self._scan_thread.is_alive()
 
     def _scan(self, root: Path, store_file: Path, progress: Progress, loop: asyncio.AbstractEventLoop) -> None:
+        if self.settings.daemon_keep_alive:
+            self.keep_daemon()
+        watcher = daemon.running(root)
+        if watcher is not None:  # the daemon keeps the memory current: it watches, it caught up when it started
+            message = f"a kairos daemon (pid {watcher.get('pid') or '?'}) keeps the memory current; no scan"
+            self.log("info", f"kairos: {message}")
+            progress.end(message)
+            self._scanned(loop)
+            return
         skipped: list[str] = []
         report: ScanReport | None = None
         try:
@@ -323,12 +335,33 @@ class Session:
             summary = "stopped; " + summary
         self.log("info", f"kairos: scan {summary}")
         progress.end(summary)
+        self._scanned(loop)
+
+    def _scanned(self, loop: asyncio.AbstractEventLoop) -> None:
         # The scan saw the disk; open buffers with unsaved edits win again.
         if not self._stop.is_set():
             try:
                 loop.call_soon_threadsafe(self._after_scan)
             except RuntimeError:  # the event loop is gone: the server is exiting
                 pass
+
+    def keep_daemon(self) -> None:
+        """``daemon.keepAlive``: start a detached ``kairos daemon`` for the workspace unless one runs
+        (it outlives this server, so learning goes on after the editor is gone)."""
+        if self.root is None or self.store is None or daemon.running(self.root) is not None:
+            return
+        command = daemon.daemon_command(
+            self.root,
+            self.settings.store_path,
+            self.settings.exclude,
+            self.settings.max_file_bytes,
+            self.settings.idle_seconds,
+        )
+        try:
+            pid, line = daemon.start_detached(self.root, command)
+        except (OSError, daemon.DaemonError) as exc:
+            pid, line = None, one_line(exc)
+        self.log("info" if pid else "warning", f"kairos: daemon.keepAlive: {line}")
 
     def _after_scan(self) -> None:
         if self.closed:
@@ -349,6 +382,11 @@ class Session:
     def close(self, timeout: float = 5.0) -> None:
         if self.closed:
             return
+        if self.settings.daemon_keep_alive:
+            try:
+                self.keep_daemon()  # (one started with the session may have been stopped since)
+            except Exception as exc:  # noqa: BLE001 - the server exits anyway
+                self.log("warning", f"kairos: daemon.keepAlive: {one_line(exc)}")
         self.closed = True
         self._stop.set()
         if self._scan_thread is not None:

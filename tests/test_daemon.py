@@ -1,0 +1,557 @@
+"""``kairos daemon`` with real parts: real processes, real files, real SQLite, a real git
+checkout; and one memory shared by two servers, a daemon and the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO, initialize, progress_kinds, server_env, wait_for
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+from workspaces import kairos, write
+
+from kairos_lsp import daemon
+from kairos_lsp.config import Settings
+from kairos_lsp.scan import scan_paths
+from kairos_lsp.store import Store
+
+IDLE = "1"
+
+
+def env() -> dict[str, str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("KAIROS_")}
+    environment.update(PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
+    return environment
+
+
+class Running:
+    """A foreground ``kairos daemon`` in a subprocess (stopped at the end of the test)."""
+
+    def __init__(self, root: Path, *extra: str):
+        self.root = root
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kairos_lsp.cli", "daemon", str(root), "--idle-seconds", IDLE, *extra],
+            env=env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        until(lambda: "caught up" in self.log() or self.process.poll() is not None, what="the daemon's catch-up")
+        assert self.process.poll() is None, self.process.communicate()
+
+    def log(self) -> str:
+        try:
+            return (self.root / ".kairos" / "daemon.log").read_text()
+        except OSError:
+            return ""
+
+    def state(self) -> dict:
+        return daemon.read_state(self.root)
+
+    def stop(self) -> tuple[int, str, float]:
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+        _, err = self.process.communicate(timeout=10)
+        return self.process.returncode, err, time.monotonic() - started
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+
+@pytest.fixture
+def daemons():
+    started: list[Running] = []
+    roots: list[Path] = []
+
+    def start(root: Path, *extra: str) -> Running:
+        running = Running(root, *extra)
+        started.append(running)
+        return running
+
+    start.detached = roots  # type: ignore[attr-defined]  (roots whose detached daemon must be stopped)
+    yield start
+    for running in started:
+        running.kill()
+    for root in roots:
+        daemon.stop(root)
+
+
+def until(condition, timeout: float = 20.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def known(root: Path) -> dict[str, tuple[int, int, str]]:
+    store = Store(root / ".kairos" / "memory.db")
+    try:
+        return store.file_states()
+    finally:
+        store.close()
+
+
+def defined(root: Path, names: set[str]) -> set[str]:
+    """Which of these function names the memory currently holds (anywhere)."""
+    store = Store(root / ".kairos" / "memory.db")
+    try:
+        return {name for name in names if store.symbols_named(name)}
+    finally:
+        store.close()
+
+
+# -- the pieces, called directly ------------------------------------------------------------
+
+
+def test_scan_paths_follows_the_scan_rules(tmp_path):
+    root = tmp_path / "ws"
+    write(
+        root,
+        {
+            ".gitignore": "build/\n*.gen.py\n",
+            "src/a.py": "def a():\n    return 1\n",
+            "src/b.gen.py": "def gen():\n    pass\n",
+            "build/out.py": "def out():\n    pass\n",
+            "notes.txt": "hello\n",
+        },
+    )
+    (root / "src" / "blob.py").write_bytes(b"\x00\x01binary\x00" * 20)
+    store = Store(":memory:")
+    skipped: list[tuple[str, str]] = []
+    report = scan_paths(
+        root,
+        store,
+        ["src/a.py", "src/b.gen.py", "build/out.py", "notes.txt", "src/blob.py", str(tmp_path / "elsewhere.py")],
+        source="daemon",
+        on_skip=lambda path, reason: skipped.append((path, reason)),
+    )
+    assert (report.parsed, report.removed) == (1, 0)
+    assert set(store.file_states()) == {"src/a.py"}
+    assert skipped == [("src/blob.py", "binary file")]
+    assert {row["source"] for row in store.current("python:src/a.py:a")} == {"daemon"}
+
+    write(root, {"pkg/deep/c.py": "def c():\n    pass\n", "pkg/deep/d.py": "def d():\n    pass\n"})
+    report = scan_paths(root, store, [str(root / "pkg")])  # a folder: every source file under it
+    assert report.parsed == 2 and {"pkg/deep/c.py", "pkg/deep/d.py"} <= set(store.file_states())
+
+    write(root, {"pkg/deep/c.py": None, "pkg/deep/d.py": None})
+    (root / "pkg" / "deep").rmdir()
+    report = scan_paths(root, store, ["pkg/deep"])  # a folder gone: what it held is forgotten
+    assert report.removed == 2 and set(store.file_states()) == {"src/a.py"}
+
+    report = scan_paths(root, store, ["src/a.py"], Settings(exclude=("src/",)))
+    assert report.seen == 0  # excluded: not even looked at
+
+
+def test_the_watch_filter_keeps_sources_and_folders_only(tmp_path):
+    root = tmp_path / "ws"
+    write(root, {"src/a.py": "x = 1\n", ".kairos/memory.db": "", ".git/index": "", "README.md": "hi\n"})
+    watcher = daemon.Daemon(root, Settings())
+    wanted = lambda rel, change=1: watcher._wanted(change, str(root / rel))  # noqa: SLF001 - the filter itself
+    assert wanted("src/a.py") and wanted(".gitignore")
+    assert not wanted(".kairos/memory.db") and not wanted(".kairos/memory.db-wal") and not wanted(".git/index")
+    assert not wanted("README.md")  # a file in no language kairos reads
+    assert wanted("src", 1) and not wanted("src", 2)  # a folder added (its files may predate the watch), not touched
+    assert wanted("gone")  # not there any more: maybe a folder, whose files the memory must forget
+
+
+def test_one_lock_per_workspace_and_running_reads_it(tmp_path):
+    root = tmp_path / "ws"
+    root.mkdir()
+    assert daemon.running(root) is None and not (root / ".kairos").exists()  # asking creates nothing
+    folder = daemon.kairos_folder(root)
+    first, second = daemon.WorkspaceLock(folder), daemon.WorkspaceLock(folder)
+    assert first.acquire()
+    try:
+        assert not second.acquire(attempts=1)
+        (folder / daemon.PID_FILE).write_text("4242\n")
+        assert daemon.running(root)["pid"] == 4242
+    finally:
+        first.release()
+    assert daemon.running(root) is None  # the pid file stays, the lock went: not running
+    assert second.acquire()
+    second.release()
+
+
+def test_a_symlinked_kairos_folder_is_refused(tmp_path):
+    root = tmp_path / "ws"
+    root.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (root / ".kairos").symlink_to(tmp_path / "elsewhere")
+    result = kairos("daemon", str(root), cwd=tmp_path, check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "symbolic link" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# -- the daemon, end to end ------------------------------------------------------------------
+
+
+def test_the_daemon_records_what_another_process_writes(tmp_path, daemons):
+    root = tmp_path / "ws"
+    write(root, {".gitignore": "generated/\n", "src/app.py": "def start():\n    return 1\n"})
+    running = daemons(root)
+    assert "src/app.py" in known(root)  # the catch-up scan
+
+    # Another process writes: a new file, a new folder, an edit, an ignored file, a binary one.
+    script = (
+        "import pathlib, sys\n"
+        "root = pathlib.Path(sys.argv[1])\n"
+        "(root / 'src/extra.py').write_text('def extra():\\n    pass\\n')\n"
+        "(root / 'lib/deep').mkdir(parents=True)\n"
+        "(root / 'lib/deep/tool.py').write_text('def tool():\\n    pass\\n')\n"
+        "(root / 'src/app.py').write_text('def start(fast):\\n    return 2\\n')\n"
+        "(root / 'generated').mkdir()\n"
+        "(root / 'generated/out.py').write_text('def out():\\n    pass\\n')\n"
+        "(root / 'src/blob.py').write_bytes(b'\\x00\\x01' * 100)\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(root)], check=True)
+    until(lambda: {"extra", "tool"} <= defined(root, {"extra", "tool"}), 5, "the new files recorded")
+    store = Store(root / ".kairos" / "memory.db")
+    try:
+        until(
+            lambda: (
+                [r["object"] for r in store.current("python:src/app.py:start") if r["predicate"] == "signature"]
+                == ["start(fast)"]
+            ),
+            5,
+            "the edit recorded",
+        )
+        assert {r["source"] for r in store.current("python:src/extra.py:extra")} == {"daemon"}
+    finally:
+        store.close()
+    files = known(root)
+    assert "generated/out.py" not in files and "src/blob.py" not in files  # ignored; binary
+    until(lambda: "skipped src/blob.py: binary file" in running.log(), 5, "the binary file's log line")
+
+    (root / "src" / "extra.py").unlink()
+    until(lambda: "src/extra.py" not in known(root), 5, "the deleted file forgotten")
+    until(lambda: (running.state().get("last_dream") or {}).get("line"), 10, "an idle dream")
+    code, err, _ = running.stop()
+    assert code == 0, err
+    assert "database is locked" not in err and "Traceback" not in err
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t"}
+        | {"GIT_COMMITTER_EMAIL": "t@t"},
+    )
+
+
+def test_a_300_file_checkout_is_a_few_batches(tmp_path, daemons):
+    root = tmp_path / "repo"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "one")
+    files = {f"pkg{i % 10}/mod{i}.py": f"def f{i}(a):\n    return a + {i}\n" for i in range(300)}
+    write(root, files)
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "one")
+    _git(root, "checkout", "-q", "-b", "two")
+    write(root, {rel: text.replace("(a)", "(a, b)") for rel, text in files.items()})
+    _git(root, "commit", "-q", "-am", "two")
+    _git(root, "checkout", "-q", "one")
+
+    running = daemons(root, "--idle-seconds", "600")
+    assert len(known(root)) == 300
+    before = running.state()
+    _git(root, "checkout", "-q", "two")
+
+    def signatures() -> int:
+        store = Store(root / ".kairos" / "memory.db")
+        try:
+            return sum(
+                1
+                for i in range(300)
+                if any(r["object"] == f"f{i}(a, b)" for r in store.current(f"python:pkg{i % 10}/mod{i}.py:f{i}"))
+            )
+        finally:
+            store.close()
+
+    until(lambda: signatures() == 300, 20, "all 300 rewritten files recorded")
+    time.sleep(0.5)
+    after = running.state()
+    batches = after["batches"] - before["batches"]
+    assert 1 <= batches <= 3, running.log()
+    assert after["files"] - before["files"] == 300
+    code, err, _ = running.stop()
+    assert code == 0, err
+
+
+def test_sigterm_flushes_a_pending_write_and_exits_0_within_2_s(tmp_path, daemons):
+    root = tmp_path / "ws"
+    write(root, {"src/app.py": "def start():\n    return 1\n"})
+    running = daemons(root)
+    write(root, {"src/late.py": "def late():\n    pass\n"})  # the watcher has not handed it over yet
+    code, err, seconds = running.stop()
+    assert code == 0, err
+    assert seconds < 2.0
+    assert "late" in defined(root, {"late"})
+    assert "SIGTERM" in running.log() and "stopped by a signal" in running.log()
+    assert not (root / ".kairos" / daemon.PID_FILE).exists()
+
+
+def test_a_second_daemon_is_refused(tmp_path, daemons):
+    root = tmp_path / "ws"
+    write(root, {"a.py": "x = 1\n"})
+    running = daemons(root)
+    second = kairos("daemon", str(root), cwd=tmp_path, check=False)
+    assert second.returncode == 1
+    assert second.stderr.strip() == f"kairos daemon: a daemon already watches {root} (pid {running.process.pid})"
+
+
+def test_detach_status_and_stop(tmp_path, daemons):
+    root = tmp_path / "ws"
+    write(root, {"a.py": "def a():\n    pass\n"})
+    daemons.detached.append(root)
+    started = kairos("daemon", "--detach", str(root), "--idle-seconds", IDLE, cwd=tmp_path)
+    assert started.stdout.startswith("kairos daemon: started (pid ")
+    pid = int((root / ".kairos" / "daemon.pid").read_text())
+    status = kairos("daemon", "status", str(root), "--json", cwd=tmp_path)
+    payload = json.loads(status.stdout)
+    assert payload["running"] and payload["pid"] == pid and payload["since"]
+    until(lambda: "a" in defined(root, {"a"}), 10, "the catch-up scan")
+
+    plain = kairos("daemon", "status", cwd=root)  # PATH defaults to the current folder
+    assert plain.stdout.startswith(f"kairos daemon: running (pid {pid})")
+
+    again = kairos("daemon", "--detach", str(root), cwd=tmp_path, check=False)
+    assert again.returncode == 1 and "already watches" in again.stderr
+
+    stopped = kairos("daemon", "stop", str(root), cwd=tmp_path)
+    assert stopped.stdout.strip() == f"kairos daemon: stopped (pid {pid})"
+    gone = kairos("daemon", "status", str(root), cwd=tmp_path, check=False)
+    assert gone.returncode == 3 and gone.stdout.startswith(f"kairos daemon: not running for {root}")
+    twice = kairos("daemon", "stop", str(root), cwd=tmp_path)
+    assert twice.stdout.strip() == f"kairos daemon: not running for {root}"
+
+
+# -- with the server ------------------------------------------------------------------------------
+
+
+async def _command(client: LanguageClient, name: str) -> dict:
+    return await client.workspace_execute_command_async(types.ExecuteCommandParams(command=name, arguments=[]))
+
+
+async def test_a_server_leaves_watching_to_a_running_daemon(client: LanguageClient, tmp_path, daemons):
+    root = tmp_path / "ws"
+    write(root, {"src/app.py": "def start():\n    return 1\n"})
+    running = daemons(root)
+    await initialize(client, root)
+    await wait_for(lambda: "end" in progress_kinds(client), 20, "the scan's progress end")
+    ends = [v for values in client.progress_reports.values() for v in values if v.kind == "end"]
+    assert ends[-1].message.startswith(f"a kairos daemon (pid {running.process.pid}) keeps the memory current")
+    assert any("keeps the memory current; no scan" in m.message for m in client.log_messages)
+    status = await _command(client, "kairos.status")
+    assert status["daemon"] == {"running": True, "pid": running.process.pid}
+    assert status["files"] == 1
+
+
+async def test_keep_alive_starts_a_daemon_that_outlives_the_server(client: LanguageClient, tmp_path, daemons):
+    root = tmp_path / "ws"
+    write(root, {"src/app.py": "def start():\n    return 1\n"})
+    daemons.detached.append(root)
+    await initialize(client, root, {"daemon": {"keepAlive": True}, "dream": {"idleSeconds": 1}})
+    await wait_for(lambda: "end" in progress_kinds(client), 30, "the scan's progress end")
+    state = daemon.running(root)
+    assert state is not None and state["pid"]
+    status = await _command(client, "kairos.status")
+    assert status["daemon"] == {"running": True, "pid": state["pid"]}
+    await client.shutdown_session()
+    client.capabilities = None  # the fixture need not shut it down again
+    write(root, {"src/later.py": "def later():\n    pass\n"})  # the editor is gone; learning goes on
+    until(lambda: "later" in defined(root, {"later"}), 10, "the daemon recording after the server exited")
+    assert daemon.running(root)["pid"] == state["pid"]
+
+
+# -- many writers --------------------------------------------------------------------------------
+
+
+class Server:
+    """A ``kairos-lsp`` over stdio, driven with raw JSON-RPC from a thread (stderr kept)."""
+
+    def __init__(self, root: Path, stderr: Path):
+        self._stderr = open(stderr, "wb")  # noqa: SIM115 - closed in close()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kairos_lsp"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env={**server_env(), "KAIROS_DREAM_IDLE_SECONDS": IDLE},
+        )
+        self._id = 0
+        self._answers: dict[int, dict] = {}
+        self._cond = threading.Condition()
+        self._write_lock = threading.Lock()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.request("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {}})
+        self.notify("initialized", {})
+
+    def _send(self, message: dict) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        with self._write_lock:
+            assert self.process.stdin is not None
+            self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            self.process.stdin.flush()
+
+    def _read(self) -> None:
+        stream = self.process.stdout
+        assert stream is not None
+        while True:
+            length = 0
+            while (line := stream.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            if not line:
+                return
+            message = json.loads(stream.read(length))
+            if "method" in message and "id" in message:  # a request from the server: say yes
+                self._send({"id": message["id"], "result": None})
+            elif "id" in message:
+                with self._cond:
+                    self._answers[message["id"]] = message
+                    self._cond.notify_all()
+
+    def request(self, method: str, params: object, timeout: float = 30.0):
+        with self._cond:
+            self._id += 1
+            ident = self._id
+        self._send({"id": ident, "method": method, "params": params})
+        with self._cond:
+            assert self._cond.wait_for(lambda: ident in self._answers, timeout), f"{method}: no answer"
+            answer = self._answers.pop(ident)
+        assert "error" not in answer, answer
+        return answer.get("result")
+
+    def notify(self, method: str, params: object) -> None:
+        self._send({"method": method, "params": params})
+
+    def close(self) -> None:
+        try:
+            self.request("shutdown", None)
+            self.notify("exit", None)
+            self.process.wait(10)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+            self._stderr.close()
+
+
+WRITERS_SECONDS = float(os.environ.get("KAIROS_TEST_WRITERS_SECONDS", "60"))
+
+
+def test_two_servers_a_daemon_and_the_cli_share_one_memory(tmp_path, daemons):
+    """For a minute, on one store: two servers record edits and saves, the daemon records
+    files written to disk, the CLI scans and dreams. Nothing is lost; nobody sees a lock."""
+    root = tmp_path / "ws"
+    write(root, {"src/base.py": "def base():\n    return 0\n"})
+    running = daemons(root)
+    servers = [Server(root, tmp_path / f"server{i}.err") for i in range(2)]
+    expected: set[str] = {"base"}
+    written: set[str] = set()
+    problems: list[str] = []
+    stop_at = time.monotonic() + WRITERS_SECONDS
+    guard = threading.Lock()
+
+    def expect(name: str) -> None:
+        with guard:
+            expected.add(name)
+
+    def editor(n: int, server: Server) -> None:
+        """Edit a buffer (a new function each time), save it to disk as an editor does."""
+        rel = f"editor{n}/buffer.py"
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = f"def e{n}_0():\n    return 0\n"
+        path.write_text(text)
+        uri = path.as_uri()
+        server.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}
+        )
+        version = 1
+        while time.monotonic() < stop_at:
+            version += 1
+            text += f"\n\ndef e{n}_{version}(x):\n    return x * {version}\n"
+            server.notify(
+                "textDocument/didChange",
+                {"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]},
+            )
+            if version % 3 == 0:
+                path.write_text(text)
+                server.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+            expect(f"e{n}_{version}")
+            time.sleep(0.15)
+        path.write_text(text)
+        server.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+        server.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 4}})
+        status = server.request("workspace/executeCommand", {"command": "kairos.status", "arguments": []})
+        if not status["daemon"]["running"]:
+            problems.append(f"server {n} does not see the daemon: {status['daemon']}")
+
+    def disk() -> None:
+        """Files written by something else (a build, git, another editor): the daemon's."""
+        k = 0
+        while time.monotonic() < stop_at:
+            write(root, {f"disk/d{k % 40}.py": f"def d{k}():\n    return {k}\n"})
+            k += 1
+            time.sleep(0.1)
+        with guard:
+            expected.update(f"d{i}" for i in range(max(0, k - 40), k))  # each of the 40 files' last content
+            written.update(f"d{i}" for i in range(k))  # each lasted 4 s on disk: every one is in the log
+
+    def cli() -> None:
+        while time.monotonic() < stop_at:
+            for args in (("scan", "-q", str(root)), ("dream",)):
+                result = kairos(*args, cwd=root, check=False)
+                busy = args[0] == "dream" and "another process is dreaming" in result.stderr
+                if result.returncode != 0 and not busy:
+                    problems.append(f"kairos {' '.join(args)}: exit {result.returncode}: {result.stderr.strip()}")
+                if "locked" in result.stderr:
+                    problems.append(f"kairos {' '.join(args)}: {result.stderr.strip()}")
+
+    threads = [threading.Thread(target=editor, args=(n, s)) for n, s in enumerate(servers)]
+    threads += [threading.Thread(target=disk), threading.Thread(target=cli)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WRITERS_SECONDS + 120)
+    try:
+        assert not problems, problems
+        # Every function written is in the memory's log, and the current state matches the disk.
+        until(lambda: defined(root, expected) == expected, 20, "every write recorded")
+        store = Store(root / ".kairos" / "memory.db")
+        try:
+            logged = {row[0] for row in store.db.execute("SELECT DISTINCT subject FROM observations")}
+        finally:
+            store.close()
+        names = {key.rsplit(":", 1)[1] for key in logged}
+        edits = {name for name in expected if name.startswith("e")}
+        assert edits <= names and written <= names
+        assert len(edits) > 2 * WRITERS_SECONDS  # (about 6 a second from the two editors)
+    finally:
+        for server in servers:
+            server.close()
+    code, err, _ = running.stop()
+    assert code == 0, err
+    outputs = [(tmp_path / f"server{i}.err").read_text() for i in range(2)] + [err, running.log()]
+    assert not [text for text in outputs if "locked" in text or "Traceback" in text], outputs
+    state = running.state()
+    assert state["batches"] >= WRITERS_SECONDS / 5 and state["events"] > 100, state  # (a burst: <= 2 s)
