@@ -3,11 +3,13 @@ stdin, signals, a real pseudo-terminal (and the user's terminal restored), repor
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import select
 import signal
 import stat
+import struct
 import subprocess
 import sys
 import termios
@@ -177,12 +179,17 @@ def test_signals_are_forwarded_with_pipes(tmp_path, sent, expected):
 # -- a real terminal ----------------------------------------------------------------------------
 
 
+def set_window(fd: int, rows: int, cols: int) -> None:
+    """termios.tcsetwinsize, which Python 3.10 lacks."""
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
 class Terminal:
     """A pseudo-terminal the test owns, given to a driver process as its stdin, stdout and stderr."""
 
     def __init__(self, rows: int = 40, cols: int = 100):
         self.master, self.slave = os.openpty()
-        termios.tcsetwinsize(self.slave, (rows, cols))
+        set_window(self.slave, rows, cols)
         self.before = termios.tcgetattr(self.slave)
         self.seen = b""
 
@@ -269,7 +276,7 @@ def test_under_a_terminal_the_window_size_follows(tmp_path, terminal):
     )
     proc = terminal.start(tmp_path / "r.json", child(code))
     terminal.read_until(b"ready")
-    termios.tcsetwinsize(terminal.slave, (30, 77))
+    set_window(terminal.slave, 30, 77)
     proc.send_signal(signal.SIGWINCH)
     terminal.read_until(b"os.terminal_size(columns=77, lines=30)")
     assert terminal.finish(proc) == 0
