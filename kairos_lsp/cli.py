@@ -606,7 +606,8 @@ def cmd_ingest(args, out, err) -> int:
 
 def cmd_record_command(args, out, err) -> int:
     """What ``kairos shell-init`` snippets call after each command: its line, not its output."""
-    line = " ".join(args.line).strip()
+    words = args.line[1:] if args.line[:1] == ["--"] else args.line
+    line = " ".join(words).strip()
     if not line:
         return 0
     cwd = Path(args.cwd or ".").resolve()

@@ -54,7 +54,8 @@ def main(argv: list[str]) -> int:
     recorder = [sys.executable, "-m", "kairos_lsp.cli", "record-run", handoff]
     try:
         if wait:
-            subprocess.run(recorder, stdin=subprocess.DEVNULL, check=False)
+            # what was recorded goes to stderr: stdout is the command's alone (it may be piped)
+            subprocess.run(recorder, stdin=subprocess.DEVNULL, stdout=sys.stderr, check=False)
         else:
             subprocess.Popen(
                 recorder,

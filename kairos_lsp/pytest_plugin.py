@@ -39,7 +39,7 @@ import pytest
 
 from kairos_lsp import ingest
 from kairos_lsp.cli import find_root
-from kairos_lsp.keys import symbol_key
+from kairos_lsp.keys import TEST_FILE, symbol_key
 from kairos_lsp.store import Store, StoreError
 from kairos_lsp.terminal import Frame, Report, TestCase
 
@@ -152,7 +152,9 @@ class Recorder:
 
 
 def loaded_code(root: Path) -> str:
-    """What the project code this session imported looks like: its files' contents."""
+    """What the project code this session imported looks like: the contents of its files,
+    test files aside (each outcome cites its own test file's content: a change to one
+    test file is not a change to the code the others run)."""
     digest = hashlib.blake2b(digest_size=16)
     files = set()
     for module in list(sys.modules.values()):
@@ -164,7 +166,7 @@ def loaded_code(root: Path) -> str:
             rel = path.resolve().relative_to(root)
         except (ValueError, OSError):
             continue
-        if not any(part in ingest.FOREIGN for part in rel.parts):
+        if not any(part in ingest.FOREIGN for part in rel.parts) and not TEST_FILE.search(rel.as_posix()):
             files.add(rel)
     for rel in sorted(files):
         try:

@@ -137,14 +137,14 @@ def _history_line(card: Card) -> str | None:
             f"failed {test['failures']} of the last {test['runs']} runs" if test["runs"] > 1 else "failed its last run"
         )
         if test["failed"]:
-            items.append(f"**{record}**; last: {_short(test['detail'], 80)}, {_when(test['at'])}")
+            items.append(f"**{record}**; last: {_clip(test['detail'], 80)}, {_when(test['at'])}")
         else:
             items.append(f"{record}; passed the last, {_when(test['at'])}")
     for test_key, outcome, raised in card.through[:1]:
         more = f" (and {len(card.through) - 1} more)" if len(card.through) > 1 else ""
-        items.append(f"**raised** {_short(raised, 60)} in `{_short(test_key)}`{more}, {_when(outcome['at'])}")
+        items.append(f"**raised** {_clip(raised, 60)} in `{_short(test_key)}`{more}, {_when(outcome['at'])}")
     if card.lint:
-        items.append("**lint** " + "; ".join(_short(f["finding"], 70) for f in card.lint))
+        items.append("**lint** " + "; ".join(_clip(f["finding"], 70) for f in card.lint))
     return " · ".join(items) if items else None
 
 
@@ -160,9 +160,16 @@ _FACT_LABELS = {
 
 
 def _short(text: str, limit: int = 48) -> str:
+    """A fact's value, shortened; a symbol key is shown as its qualified name."""
     text = " ".join(str(text).split())
     if ":" in text and text.count(":") >= 2 and not text.startswith("`"):
-        text = qualname_of(text) or text  # a symbol key: its qualified name
+        text = qualname_of(text) or text
+    return _clip(text, limit)
+
+
+def _clip(text: str, limit: int) -> str:
+    """Free text (a failure, a finding) on one line, at most ``limit`` characters."""
+    text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -245,6 +245,12 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Store]:
         """One write transaction: ``BEGIN IMMEDIATE`` (the write lock at once, so it never

@@ -132,12 +132,14 @@ class Facts:
         return ran
 
     def outcomes_in_runs(self, tests: list[str]) -> list[tuple[str, str, int, str]]:
-        """``(test, test_passed | test_failed, observation id, run fingerprint)`` of every
-        outcome of ``tests`` captured in a run that knows what code it ran, by id."""
+        """``(test, test_passed | test_failed, observation id, code)`` of every outcome of
+        ``tests`` captured in a run that knows what code it ran, by id. The code is the run's
+        fingerprint and the test file's content as the outcome's version cites it."""
         rows = []
         for chunk in chunks(tests):
             rows += self.conn.execute(
-                "SELECT o.subject, o.predicate, o.id, r.fingerprint FROM observations o "
+                "SELECT o.subject, o.predicate, o.id, r.fingerprint || ':' || coalesce(v.content_hash, '') "
+                "FROM observations o "
                 "JOIN versions v ON v.id = o.version_id JOIN runs r ON r.id = v.run_id "
                 f"WHERE o.subject IN ({_marks(chunk)}) AND o.predicate IN ('test_passed', 'test_failed') "
                 "AND o.negated = 0 AND r.fingerprint IS NOT NULL ORDER BY o.id",
