@@ -26,6 +26,7 @@ from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 from cattrs.gen import make_dict_structure_fn, override
 
 DEFAULT_MAX_FILE_BYTES = 1_000_000
+DEFAULT_DAILY_TOKENS = 200_000
 Provider = Literal["none", "anthropic"]
 PROVIDERS = ("none", "anthropic")
 
@@ -41,7 +42,11 @@ class DreamOptions:
 @dataclass
 class LlmOptions:
     provider: Provider = "none"  # nothing leaves the machine unless this says otherwise
-    model: str | None = None
+    model: str | None = None  # None: kairos_lsp.llm's default (a current fast Claude model)
+    daily_tokens: int = DEFAULT_DAILY_TOKENS  # tokens in + out per UTC day; then the offline answers
+    exclude: list[str] = field(default_factory=list)  # globs never sent, on top of .env*, *.pem, secrets/ ...
+    max_concurrency: int = 2  # requests in flight at once
+    timeout_seconds: float = 30.0  # per request (the SDK retries 429 and 5xx within it)
 
 
 @dataclass
@@ -56,7 +61,8 @@ class DaemonOptions:
 
 @dataclass
 class InitializationOptions:
-    """``{"dream": {"idleSeconds"}, "llm": {"provider", "model"}, "storePath", "exclude",
+    """``{"dream": {"idleSeconds"}, "llm": {"provider", "model", "dailyTokens", "exclude", "maxConcurrency",
+    "timeoutSeconds"}, "storePath", "exclude",
     "maxFileBytes", "edit": {"debounceMs"}, "daemon": {"keepAlive"}}``, every key optional."""
 
     dream: DreamOptions = field(default_factory=DreamOptions)
@@ -87,6 +93,10 @@ class Settings:
     idle_seconds: float = 30.0
     llm_provider: str = "none"
     llm_model: str | None = None
+    llm_daily_tokens: int = DEFAULT_DAILY_TOKENS
+    llm_exclude: tuple[str, ...] = ()  # globs never sent to Claude, on top of the defaults
+    llm_max_concurrency: int = 2
+    llm_timeout_seconds: float = 30.0
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     debounce_ms: float = 200.0  # quiet time after the last keystroke before a buffer is re-observed
     daemon_keep_alive: bool = False  # the server starts a `kairos daemon` for its workspace if none runs
@@ -106,6 +116,10 @@ class Settings:
             idle_seconds=options.dream.idle_seconds,
             llm_provider=options.llm.provider,
             llm_model=options.llm.model,
+            llm_daily_tokens=options.llm.daily_tokens,
+            llm_exclude=tuple(options.llm.exclude),
+            llm_max_concurrency=options.llm.max_concurrency,
+            llm_timeout_seconds=options.llm.timeout_seconds,
             max_file_bytes=options.max_file_bytes,
             debounce_ms=options.edit.debounce_ms,
             daemon_keep_alive=options.daemon.keep_alive,
