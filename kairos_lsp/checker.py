@@ -19,7 +19,8 @@ from pathlib import Path
 from kairos_lsp.checks import Problem, check_file
 from kairos_lsp.documents import Document, Documents, Snapshot
 from kairos_lsp.knowledge import Knowledge
-from kairos_lsp.recorder import Log, one_line
+from kairos_lsp.lines import one_line
+from kairos_lsp.recorder import Log
 from kairos_lsp.store import Store
 
 # Called on the event loop with (uri, the exact text checked, its problems).

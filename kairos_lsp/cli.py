@@ -19,6 +19,7 @@ import os
 import re
 import shlex
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -35,8 +36,9 @@ from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.launch import main as run_command
 from kairos_lsp.launch import read_handoff
+from kairos_lsp.lines import one_line
 from kairos_lsp.scan import Skipped, observe_file, scan_workspace
-from kairos_lsp.store import STORE_DIR, FileObservation, Store, StoreError, store_path
+from kairos_lsp.store import STORE_DIR, FileObservation, Store, StoreError, is_corruption, move_aside, store_path
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -94,9 +96,21 @@ def workspace_root(args, near: Path | None = None) -> Path:
 @contextmanager
 def memory(root: Path, override: str | None = None) -> Iterator[Store]:
     """The workspace's memory (``--store``, ``KAIROS_STORE`` or ``.kairos/memory.db``), closed on the way out."""
-    store = Store(store_path(root, override))
+    path = store_path(root, override)
+    store = Store(path)
+    if store.recovered:
+        print(f"kairos: {store.recovered}", file=sys.stderr)
     try:
         yield store
+    except sqlite3.DatabaseError as exc:
+        if not is_corruption(exc):
+            raise
+        store.close()
+        moved = move_aside(path)
+        raise UsageError(
+            f"the memory at {path} is damaged ({exc}); it was moved to {moved.name}: "
+            "run the command again to start a new memory"
+        ) from None
     finally:
         store.close()
 
@@ -660,6 +674,7 @@ def cmd_runs(args, out, err) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kairos", description="The memory of kairos-lsp, from a terminal.")
     parser.add_argument("--version", action="version", version=f"kairos {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks (also KAIROS_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p, root=True):
@@ -763,17 +778,31 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     out = console(sys.stdout)
     err = console(sys.stderr)
+    debug = args.debug or os.environ.get("KAIROS_DEBUG") == "1"
     try:
         return args.func(args, out, err)
     except (UsageError, StoreError) as exc:
+        if debug:
+            raise
         err.print(f"kairos: {exc}", highlight=False, markup=False)
         return 2
-    except KeyboardInterrupt:
-        err.print("kairos: interrupted; what was stored so far is kept", highlight=False)
-        return 130
+    except sqlite3.Error as exc:  # read-only, locked past the timeout, full...: the memory, one line
+        if debug:
+            raise
+        err.print(f"kairos: the memory could not be used: {one_line(exc)}", highlight=False, markup=False)
+        return 2
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a read-only folder, a full disk: what and where, one line
+        if debug:
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        err.print(f"kairos: {exc.strerror or one_line(exc)}{where}", highlight=False, markup=False)
+        return 3
+    except KeyboardInterrupt:
+        err.print("kairos: interrupted; what was stored so far is kept", highlight=False)
+        return 130
 
 
 if __name__ == "__main__":

@@ -55,3 +55,14 @@ class LineIndex:
         """The point of a byte offset."""
         row = bisect_right(self.starts, offset) - 1
         return row, offset - self.starts[row]
+
+
+def one_line(error: BaseException | str) -> str:
+    """An error (or any text) as one line for the user: whitespace folded, at most 500
+    characters, the exception's type when it has no message.
+
+    >>> one_line(OSError("disk  full")), one_line(KeyError())
+    ('disk full', 'KeyError')
+    """
+    text = str(error) or type(error).__name__
+    return " ".join(text.split())[:500]

@@ -25,17 +25,13 @@ from tree_sitter import Tree
 
 from kairos_lsp.documents import Document, Snapshot, diff_edit
 from kairos_lsp.extract import Extraction, extract_tree
+from kairos_lsp.lines import one_line
 from kairos_lsp.reextract import reextract
 from kairos_lsp.scan import content_hash, observe_file, record_buffer
 from kairos_lsp.store import FileObservation, Store
 
 Log = Callable[[str, str], None]  # (level: error|warning|info, one-line message)
 T = TypeVar("T")
-
-
-def one_line(error: BaseException | str) -> str:
-    text = str(error) or type(error).__name__
-    return " ".join(text.split())[:500]
 
 
 class Recorder:

@@ -143,9 +143,9 @@ def test_a_newer_store_is_refused_with_one_line(tmp_path):
 def test_a_file_that_is_not_a_database_is_refused_cleanly(tmp_path):
     bogus = tmp_path / "memory.db"
     bogus.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="cannot open the memory"):
+    with pytest.raises(StoreError, match="not a SQLite database; not touching it"):
         Store(bogus)
-    assert bogus.read_bytes() == b"this is not sqlite" * 100  # never overwritten
+    assert bogus.read_bytes() == b"this is not sqlite" * 100  # never overwritten, never moved
 
 
 def test_store_location_follows_env_and_option(tmp_path, monkeypatch):

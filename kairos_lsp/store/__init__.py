@@ -19,8 +19,10 @@ reads and writes about facts. Callers group writes with::
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ from sqlite_utils import Database
 
 from kairos_lsp.extract import Extraction, Symbol, observations
 from kairos_lsp.keys import path_of, symbol_key
+from kairos_lsp.lines import one_line
 from kairos_lsp.store import forgetting
 from kairos_lsp.store.facts import Facts
 from kairos_lsp.store.migrations import SCHEMA_VERSION, migrations
@@ -44,8 +47,44 @@ RUN_OUTPUT_BYTES = 1 << 20  # what a run printed: the last 1 MB
 RUNS_WITH_OUTPUT = 20  # ... kept for this many runs; older runs keep their command and outcome
 
 
+CHECK_EVERY = 24 * 3600  # seconds between integrity checks of a memory when it opens
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 class StoreError(Exception):
     """A store that cannot be used; the message is one line for the user."""
+
+
+class StoreCorrupt(StoreError):
+    """The file is a damaged kairos memory (found by SQLite, or by the integrity check)."""
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """An SQLite error that means the file is damaged, not busy or read-only."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.DatabaseError) and (
+        "malformed" in text or "not a database" in text or "corrupt" in text
+    )
+
+
+def checked_marker(path: str | os.PathLike) -> Path:
+    """A file beside the memory whose mtime is its last clean integrity check (and which
+    says a memory existed here: a memory truncated to nothing is noticed, not renewed)."""
+    return Path(f"{path}.checked")
+
+
+def move_aside(path: str | os.PathLike) -> Path:
+    """Rename a damaged memory (and its -wal/-shm) to ``memory.db.corrupt-<UTC time>``;
+    never deleted. Returns where it went."""
+    path = Path(path)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(f"{path}{suffix}", f"{target}{suffix}")
+    with contextlib.suppress(FileNotFoundError):
+        checked_marker(path).unlink()
+    return target
 
 
 def now() -> str:
@@ -202,6 +241,7 @@ class Store:
         """``workspace``: the path may come from the workspace itself (the ``storePath``
         option), so it is checked against it; without one the caller's path is trusted."""
         self.path = str(path)
+        self.recovered: str | None = None  # one line for the user when a damaged memory was moved aside
         self._paths: set[str] | None = None
         # A writer that re-observes the same few files (the server's open buffers)
         # keeps what they currently assert, instead of reading it back each time.
@@ -211,6 +251,39 @@ class Store:
             if workspace is not None:
                 _check_untrusted(Path(self.path), Path(workspace))
             _prepare_file(Path(self.path))
+        try:
+            self._open()
+        except StoreCorrupt as exc:
+            if self.path == ":memory:":
+                raise
+            with contextlib.suppress(Exception):
+                self.db.close()
+            moved = move_aside(Path(self.path))
+            self.recovered = (
+                f"the memory at {self.path} was damaged ({exc}); it was moved to {moved.name} "
+                "and a new memory started (kairos scan fills it)"
+            )
+            _prepare_file(Path(self.path))
+            self._open()
+        self.facts = Facts(self.db.conn)
+
+    def _open(self) -> None:
+        """Connect, refuse what is not ours, migrate, and check the file's integrity when it
+        is due (:data:`CHECK_EVERY`); a damaged file raises :class:`StoreCorrupt`."""
+        fresh = False
+        if self.path != ":memory:":
+            size = os.path.getsize(self.path)
+            marker = checked_marker(self.path)
+            if size == 0 and marker.exists():
+                raise StoreCorrupt("it was truncated to nothing")
+            if size >= len(SQLITE_HEADER):
+                with open(self.path, "rb") as handle:
+                    header = handle.read(len(SQLITE_HEADER))
+                if header != SQLITE_HEADER:
+                    if marker.exists():
+                        raise StoreCorrupt("its header is not SQLite's")
+                    raise StoreError(f"{self.path} is not a SQLite database; not touching it")
+            fresh = size == 0
         try:
             conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 10000")
@@ -234,9 +307,32 @@ class Store:
                     if migrations.pending(self.db):
                         migrations.apply(self.db)
                         self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if self.path != ":memory:":
+                self._check(fresh)
+        except StoreError:
+            raise
         except sqlite3.DatabaseError as exc:
+            if is_corruption(exc):
+                raise StoreCorrupt(one_line(exc)) from None
             raise StoreError(f"cannot open the memory at {self.path}: {exc}") from None
-        self.facts = Facts(self.db.conn)
+
+    def _check(self, fresh: bool) -> None:
+        """SQLite's ``quick_check`` when the last clean one is older than :data:`CHECK_EVERY`
+        (about a second per 200 MB); a clean result touches the marker."""
+        marker = checked_marker(self.path)
+        try:
+            due = fresh or time.time() - marker.stat().st_mtime > CHECK_EVERY
+        except FileNotFoundError:
+            due = True
+        if not due:
+            return
+        if not fresh:
+            found = [row[0] for row in self.db.execute("PRAGMA quick_check(5)").fetchall()]
+            if found != ["ok"]:
+                raise StoreCorrupt(one_line("; ".join(found))[:200])
+        with contextlib.suppress(OSError):
+            marker.touch(mode=0o600)
+            os.utime(marker)
 
     @classmethod
     def for_workspace(cls, workspace: str | os.PathLike, override: str | None = None) -> Store:
@@ -696,6 +792,90 @@ class Store:
                 os.path.getsize(self.path + suffix) for suffix in ("", "-wal") if os.path.exists(self.path + suffix)
             )
         return counts
+
+
+    # -- Claude: cache, audit, budget ------------------------------------------
+
+    def llm_cached(self, purpose: str, model: str, payload_hash: str) -> dict | None:
+        """A Claude answer kept for exactly this payload: ``{"answer" (JSON text),
+        "tokens_in", "tokens_out", "created_at"}``, or None."""
+        rows = list(
+            self.db.query(
+                "SELECT answer, tokens_in, tokens_out, created_at FROM llm_cache "
+                "WHERE purpose = ? AND model = ? AND payload_hash = ?",
+                (purpose, model, payload_hash),
+            )
+        )
+        return rows[0] if rows else None
+
+    def record_llm_request(
+        self,
+        purpose: str,
+        model: str,
+        symbol: str | None,
+        *,
+        tokens_in: int = 0,
+        tokens_out: int = 0,
+        redacted: dict[str, int] | None = None,
+        cached: bool = False,
+        outcome: str = "ok",
+        payload_hash: str | None = None,
+        answer: str | None = None,
+        at: str | None = None,
+    ) -> int:
+        """One audit row for one Claude request (or an answer taken from the cache:
+        ``cached``); with ``answer`` (JSON text) the answer is kept for the payload too,
+        in the same transaction. Returns the audit row's id."""
+        stamp = at or now()
+        with self.transaction():
+            conn = self.db.conn
+            if answer is not None and payload_hash is not None:
+                conn.execute(
+                    "INSERT OR REPLACE INTO llm_cache (purpose, model, payload_hash, answer, tokens_in, tokens_out, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (purpose, model, payload_hash, answer, tokens_in, tokens_out, stamp),
+                )
+            row = conn.execute(
+                "INSERT INTO llm_audit (at, day, purpose, model, symbol, tokens_in, tokens_out, redacted, cached, "
+                "outcome, payload_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    stamp,
+                    stamp[:10],
+                    purpose,
+                    model,
+                    symbol,
+                    tokens_in,
+                    tokens_out,
+                    json.dumps(dict(sorted((redacted or {}).items()))),
+                    int(cached),
+                    outcome,
+                    payload_hash,
+                ),
+            ).lastrowid
+        assert row is not None
+        return row
+
+    def llm_tokens_on(self, day: str) -> int:
+        """Tokens (in + out) that requests actually sent on a UTC day (``YYYY-MM-DD``);
+        answers from the cache cost nothing."""
+        row = self.db.execute(
+            "SELECT coalesce(sum(tokens_in + tokens_out), 0) FROM llm_audit WHERE day = ? AND cached = 0", (day,)
+        ).fetchone()
+        return int(row[0])
+
+    def llm_audit_log(self, limit: int = 50) -> list[dict]:
+        """The latest Claude requests, newest first (``redacted`` decoded to a dict)."""
+        rows = list(
+            self.db.query(
+                "SELECT id, at, purpose, model, symbol, tokens_in, tokens_out, redacted, cached, outcome, "
+                "payload_hash FROM llm_audit ORDER BY id DESC LIMIT ?",
+                (limit,),
+            )
+        )
+        for row in rows:
+            row["redacted"] = json.loads(row["redacted"] or "{}")
+            row["cached"] = bool(row["cached"])
+        return rows
 
 
 def _contains(row: dict, line: int, col: int) -> bool:
