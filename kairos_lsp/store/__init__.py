@@ -793,7 +793,6 @@ class Store:
             )
         return counts
 
-
     # -- Claude: cache, audit, budget ------------------------------------------
 
     def llm_cached(self, purpose: str, model: str, payload_hash: str) -> dict | None:

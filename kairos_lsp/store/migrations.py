@@ -233,4 +233,40 @@ def m008_runs(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS versions_run ON versions(run_id) WHERE run_id IS NOT NULL")
 
 
+@migrations()
+def m009_llm(db: Database) -> None:
+    # Claude (opt-in, kairos_lsp/llm/): answers cached by (purpose, model, hash of the
+    # redacted payload), so nothing unchanged is sent twice; and one audit row per
+    # request (a cached answer too), which is also what the daily token budget counts.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS llm_cache ("
+        " purpose TEXT NOT NULL,"  # summary | insights | fill_argument | propose_fix
+        " model TEXT NOT NULL,"
+        " payload_hash TEXT NOT NULL,"  # sha256 of exactly what was sent (after redaction)
+        " answer TEXT NOT NULL,"  # JSON
+        " tokens_in INTEGER NOT NULL DEFAULT 0,"
+        " tokens_out INTEGER NOT NULL DEFAULT 0,"
+        " created_at TEXT NOT NULL,"
+        " PRIMARY KEY (purpose, model, payload_hash)"
+        ") WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS llm_audit ("
+        " id INTEGER PRIMARY KEY,"
+        " at TEXT NOT NULL,"  # ISO 8601 UTC
+        " day TEXT NOT NULL,"  # its UTC date: the budget's day
+        " purpose TEXT NOT NULL,"
+        " model TEXT NOT NULL,"
+        " symbol TEXT,"
+        " tokens_in INTEGER NOT NULL DEFAULT 0,"
+        " tokens_out INTEGER NOT NULL DEFAULT 0,"
+        " redacted TEXT NOT NULL DEFAULT '{}',"  # JSON {kind: count} of secrets taken out before sending
+        " cached INTEGER NOT NULL DEFAULT 0,"  # 1: answered from llm_cache, nothing sent
+        " outcome TEXT NOT NULL,"  # ok | cached | rejected (the answer did not validate) | the error's kind
+        " payload_hash TEXT"
+        ")"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS llm_audit_day ON llm_audit(day)")
+
+
 SCHEMA_VERSION = len(migrations._migrations)
