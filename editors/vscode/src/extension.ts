@@ -1,0 +1,313 @@
+// kairos for VS Code: starts kairos-lsp, shows what it is doing, and what the memory came to believe.
+
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as vscode from "vscode";
+import {
+  ExecuteCommandRequest,
+  LanguageClient,
+  LanguageClientOptions,
+  RevealOutputChannelOn,
+  ServerOptions,
+  State,
+  TransportKind,
+} from "vscode-languageclient/node";
+import { Explained } from "./facts";
+import { findServer } from "./locate";
+import { initializationOptions, needsRestart } from "./settings";
+import { STATUS_NOTIFICATION, ServerState, fromStatus, statusText } from "./status";
+import { FactNode, MemoryView, ReviewView } from "./views";
+
+export const LANGUAGES = ["python", "javascript", "javascriptreact", "typescript", "typescriptreact", "go", "rust", "java"];
+
+let kairos: Kairos | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<Kairos> {
+  kairos = new Kairos(context);
+  await kairos.start();
+  return kairos;
+}
+
+export async function deactivate(): Promise<void> {
+  await kairos?.stop();
+  kairos = undefined;
+}
+
+class Kairos {
+  private client: LanguageClient | undefined;
+  private readonly output = vscode.window.createOutputChannel("kairos", { log: true });
+  private readonly trace = vscode.window.createOutputChannel("kairos (LSP trace)");
+  private readonly item = vscode.window.createStatusBarItem("kairos.status", vscode.StatusBarAlignment.Left, 10);
+  private state: ServerState = { state: "stopped" };
+  private readonly memory: MemoryView;
+  private readonly review: ReviewView;
+  private missingShown = false;
+
+  constructor(context: vscode.ExtensionContext) {
+    const ask = <T>(command: string, ...args: unknown[]) => this.execute<T>(command, ...args);
+    const root = () => vscode.workspace.workspaceFolders?.[0]?.uri;
+    this.memory = new MemoryView(ask, root);
+    this.review = new ReviewView(ask, root);
+    this.memory.view = vscode.window.createTreeView("kairos.memory", { treeDataProvider: this.memory, showCollapseAll: true });
+    this.review.view = vscode.window.createTreeView("kairos.review", { treeDataProvider: this.review });
+    this.item.name = "kairos";
+    this.item.command = "kairos.showStatus";
+    this.render({ state: "starting" });
+    this.item.show();
+
+    const command = (id: string, fn: (...args: any[]) => unknown) =>
+      context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+    command("kairos.dream", () => this.dream());
+    command("kairos.showMemory", () => this.showMemory());
+    command("kairos.forgetFile", (uri?: vscode.Uri) => this.forgetFile(uri));
+    command("kairos.showStatus", () => this.showStatus());
+    command("kairos.restartServer", () => this.restart());
+    command("kairos.showLog", () => this.output.show());
+    command("kairos.review.refresh", () => this.review.refresh());
+    command("kairos.review.markSeen", () => this.review.refresh(true));
+    command("kairos.memory.refresh", () => this.memory.refresh());
+    command("kairos.fact.confirm", (node?: FactNode) => this.judge(node, true));
+    command("kairos.fact.reject", (node?: FactNode) => this.judge(node, false));
+    command("kairos.fact.open", (node?: FactNode) => this.open(node));
+
+    context.subscriptions.push(
+      this.output,
+      this.trace,
+      this.item,
+      this.memory.view,
+      this.review.view,
+      vscode.window.onDidChangeTextEditorSelection((e) => this.memory.follow(e.textEditor)),
+      vscode.window.onDidChangeActiveTextEditor((e) => this.memory.follow(e)),
+      this.memory.view.onDidChangeVisibility((e) => e.visible && this.memory.follow(vscode.window.activeTextEditor)),
+      this.review.view.onDidChangeVisibility((e) => e.visible && void this.review.refresh()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (needsRestart((section) => e.affectsConfiguration(section))) {
+          this.output.info("kairos: settings changed; restarting the server");
+          void this.restart();
+        }
+      }),
+    );
+  }
+
+  // -- the client ---------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const config = vscode.workspace.getConfiguration("kairos");
+    const found = findServer(config.get<string>("serverPath"), folders, {
+      isExecutable: (file) => {
+        try {
+          fs.accessSync(file, fs.constants.X_OK);
+          return fs.statSync(file).isFile();
+        } catch {
+          return false;
+        }
+      },
+      env: process.env,
+      platform: process.platform,
+      home: os.homedir(),
+    });
+    if (found.command === null) {
+      this.output.warn(`${found.message} Looked in: ${found.tried.join(", ")}`);
+      this.render({ state: "stopped", message: found.message });
+      if (!this.missingShown) {
+        this.missingShown = true;
+        void this.offerInstall(found.message, found.install);
+      }
+      return;
+    }
+    this.output.info(`kairos: starting ${found.command} (found via ${found.via})`);
+
+    const lookup = (key: string) => {
+      const seen = config.inspect(key);
+      return seen?.workspaceFolderValue ?? seen?.workspaceValue ?? seen?.globalValue;
+    };
+    const { options, problems } = initializationOptions(lookup);
+    for (const problem of problems) this.output.warn(problem);
+    if (problems.length) void vscode.window.showWarningMessage(`kairos: ${problems.join("; ")}`);
+
+    const serverOptions: ServerOptions = {
+      command: found.command,
+      args: [],
+      transport: TransportKind.stdio,
+      options: { env: { ...process.env, KAIROS_LOG_LEVEL: process.env.KAIROS_LOG_LEVEL ?? "INFO" } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: LANGUAGES.map((language) => ({ scheme: "file", language })),
+      initializationOptions: options,
+      outputChannel: this.output,
+      traceOutputChannel: this.trace,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+    };
+    const client = new LanguageClient("kairos", "kairos", serverOptions, clientOptions);
+    this.client = client;
+    client.onDidChangeState((e) => {
+      if (e.newState === State.Stopped && this.client === client) this.render({ state: "stopped" });
+    });
+    this.render({ state: "starting" });
+    try {
+      await client.start();
+    } catch (error) {
+      this.output.error(`kairos: the server did not start: ${error}`);
+      this.render({ state: "error", message: `the server did not start: ${error}` });
+      return;
+    }
+    client.onNotification(STATUS_NOTIFICATION, (state: ServerState) => {
+      const wasBusy = this.state.state === "dreaming" || this.state.state === "scanning";
+      this.render({ ...state, lastDream: state.lastDream ?? this.state.lastDream });
+      if (wasBusy && state.state === "idle") {
+        void this.review.refresh();
+        void this.memory.refresh();
+      }
+    });
+    const status = await this.execute<Record<string, unknown>>("kairos.status");
+    if (status && !("error" in status) && this.state.state === "starting") this.render(fromStatus(status));
+    void this.review.refresh();
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      try {
+        await client.stop(5000);
+      } catch (error) {
+        this.output.warn(`kairos: stopping the server: ${error}`);
+      }
+    }
+    this.render({ state: "stopped" });
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    this.missingShown = false;
+    await this.start();
+  }
+
+  private async execute<T>(command: string, ...args: unknown[]): Promise<T | undefined> {
+    const client = this.client;
+    if (!client || !client.isRunning()) return undefined;
+    try {
+      const result = await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+      if (result && typeof result === "object" && "error" in result && typeof (result as any).error === "string") {
+        this.output.error((result as any).error);
+        void vscode.window.showErrorMessage((result as any).error);
+        return undefined;
+      }
+      return result as T;
+    } catch (error) {
+      this.output.error(`kairos: ${command} failed: ${error}`);
+      return undefined;
+    }
+  }
+
+  private async offerInstall(message: string, install: string): Promise<void> {
+    const copy = "Copy pip command";
+    const settings = "Open settings";
+    const choice = await vscode.window.showErrorMessage(`${message} ${install}`, copy, settings);
+    if (choice === copy) {
+      await vscode.env.clipboard.writeText(install);
+      void vscode.window.showInformationMessage(`Copied: ${install}. Run it, then "Kairos: Restart server".`);
+    } else if (choice === settings) {
+      await vscode.commands.executeCommand("workbench.action.openSettings", "kairos.serverPath");
+    }
+  }
+
+  private render(state: ServerState): void {
+    this.state = state;
+    const shown = statusText(state);
+    this.item.text = shown.text;
+    this.item.tooltip = shown.tooltip;
+    this.item.command = state.state === "stopped" ? "kairos.restartServer" : state.state === "error" ? "kairos.showLog" : "kairos.showStatus";
+    this.item.backgroundColor = state.state === "error" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
+  }
+
+  // -- commands ----------------------------------------------------------------------------
+
+  private async dream(): Promise<void> {
+    this.render({ ...this.state, state: "dreaming" });
+    const report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: "kairos: dreaming" },
+      () => this.execute<Record<string, number>>("kairos.dreamNow"),
+    );
+    this.render({ ...this.state, state: "idle", lastDream: new Date().toISOString() });
+    if (report) {
+      const counts = ["created", "superseded", "retracted", "promoted", "demoted"]
+        .filter((k) => typeof report[k] === "number")
+        .map((k) => `${report[k]} ${k}`)
+        .join(", ");
+      void vscode.window.showInformationMessage(`kairos: dream done: ${counts || "nothing new"}`);
+    }
+    await Promise.all([this.review.refresh(), this.memory.refresh()]);
+  }
+
+  private async showMemory(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showInformationMessage("kairos: put the cursor on a symbol first");
+      return;
+    }
+    await vscode.commands.executeCommand("kairos.memory.focus");
+    const item: Explained | undefined = await this.memory.show(editor.document.uri, editor.selection.active);
+    if (!item) void vscode.window.showInformationMessage("kairos: the memory holds nothing about the symbol at the cursor");
+  }
+
+  private async forgetFile(uri?: vscode.Uri): Promise<void> {
+    const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+    if (!target) return;
+    const name = vscode.workspace.asRelativePath(target);
+    const sure = await vscode.window.showWarningMessage(
+      `Forget everything kairos remembers about ${name}? It is learned again when the file is read again (use kairos.exclude to stop that).`,
+      { modal: true },
+      "Forget",
+    );
+    if (sure !== "Forget") return;
+    const result = await this.execute<Record<string, unknown>>("kairos.forget", target.toString());
+    if (result) {
+      const counts = Object.entries(result)
+        .filter(([, v]) => typeof v === "number")
+        .map(([k, v]) => `${v} ${k}`)
+        .join(", ");
+      void vscode.window.showInformationMessage(`kairos: forgot ${name}${counts ? `: ${counts}` : ""}`);
+      await Promise.all([this.review.refresh(), this.memory.refresh()]);
+    }
+  }
+
+  private async showStatus(): Promise<void> {
+    const status = await this.execute<Record<string, unknown>>("kairos.status");
+    if (!status) {
+      this.output.show(true);
+      return;
+    }
+    this.output.info(`kairos.status ${JSON.stringify(status)}`);
+    const facts = (status.facts ?? {}) as Record<string, number>;
+    const last = status.last_dream as Record<string, unknown> | null;
+    const llm = status.llm as { provider?: string; state?: string } | undefined;
+    const daemon = status.daemon as { running?: boolean; pid?: number } | undefined;
+    const lines = [
+      `${status.files} files, ${status.symbols} symbols, ${status.observations} observations (${status.undreamed} not yet dreamt)`,
+      `facts: ${facts.firm ?? 0} firm, ${facts.tentative ?? 0} tentative, ${facts.superseded ?? 0} superseded, ${facts.retracted ?? 0} retracted`,
+      last ? `last dream: ${last.started_at} (${last.trigger}, ${Math.round(Number(last.duration_ms ?? 0))} ms)` : "no dream yet",
+      `LLM: ${llm?.provider ?? "none"} — ${llm?.state ?? ""}`,
+      daemon?.running ? `daemon: running (pid ${daemon.pid})` : "daemon: not running",
+      `memory: ${status.store}`,
+    ];
+    const log = "Show log";
+    const choice = await vscode.window.showInformationMessage(`kairos: ${this.state.state}`, { modal: true, detail: lines.join("\n") }, log);
+    if (choice === log) this.output.show(true);
+  }
+
+  private async judge(node: FactNode | undefined, confirm: boolean): Promise<void> {
+    if (!node || typeof node.fact.id !== "number") return;
+    const result = await this.execute<Record<string, unknown>>(confirm ? "kairos.confirmFact" : "kairos.rejectFact", node.fact.id);
+    if (result) {
+      this.output.info(`kairos: fact ${node.fact.id} ${confirm ? "confirmed" : "rejected"}: ${JSON.stringify(result)}`);
+      await Promise.all([this.review.refresh(), this.memory.refresh()]);
+    }
+  }
+
+  private async open(node: FactNode | undefined): Promise<void> {
+    if (!node?.location) return;
+    await vscode.window.showTextDocument(node.location.uri, { selection: node.location.range });
+  }
+}
