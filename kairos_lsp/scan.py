@@ -30,6 +30,7 @@ from kairos_lsp.config import Settings
 from kairos_lsp.extract import extract_source
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.store import STORE_DIR, FileObservation, Store, WriteResult, now
+from kairos_lsp.workers import die_with_parent
 
 ALWAYS_SKIPPED = {".git", ".hg", ".svn", STORE_DIR, "__pycache__"}
 BATCH = 64
@@ -350,7 +351,7 @@ def _observe_all(
     size = max(4, min(32, len(todo) // (jobs * 8) or 1))
     chunks = [(root, todo[i : i + size], max_bytes) for i in range(0, len(todo), size)]
     context = multiprocessing.get_context(start_method) if start_method else None
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=die_with_parent)
     try:
         for future in [pool.submit(_observe_chunk, chunk) for chunk in chunks]:
             yield from future.result()

@@ -122,3 +122,61 @@ def test_a_memory_that_cannot_be_created_is_one_line_and_debug_shows_the_traceba
     assert len(done.stderr.strip().splitlines()) == 1 and "/proc/kairos-cannot-be-here" in done.stderr
     debug = kairos("--debug", "scan", ".", cwd=tmp_path, env=nowhere, check=False)
     assert "Traceback" in debug.stderr
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+def test_killing_a_scan_leaves_no_worker_behind(tmp_path: Path):
+    import signal
+    import subprocess
+    import sys
+
+    stdlib = Path(os.__file__).parent  # 1,800 files: the scan parses them on worker processes
+    scan = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kairos_lsp.cli",
+            "scan",
+            "-q",
+            "--jobs",
+            "2",
+            "--store",
+            str(tmp_path / "m.db"),
+            str(stdlib),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    workers: set[int] = set()
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers = children_of(scan.pid)
+        time.sleep(0.1)
+    assert len(workers) >= 2, "the scan started no workers"
+    scan.send_signal(signal.SIGKILL)
+    scan.wait()
+    end = time.monotonic() + 10
+    while time.monotonic() < end and any(alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not [pid for pid in workers if alive(pid)]

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from kairos_lsp.dream.engine import DreamReport, dream, pending
 from kairos_lsp.store import Store
-from kairos_lsp.workers import START_METHOD
+from kairos_lsp.workers import START_METHOD, die_with_parent
 
 if TYPE_CHECKING:
     from multiprocessing.synchronize import Event
@@ -174,6 +174,7 @@ _STORES: dict[str, Store] = {}
 
 def _worker_started(stop: Event) -> None:
     global _STOP
+    die_with_parent()  # the server killed -9: no dreaming orphan holding the memory open
     _STOP = stop
     if hasattr(os, "nice"):
         # Dreams are background work: the server answering the editor comes first when the
