@@ -36,7 +36,7 @@ from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.launch import main as run_command
 from kairos_lsp.launch import read_handoff
-from kairos_lsp.lines import one_line
+from kairos_lsp.lines import as_lines, one_line
 from kairos_lsp.scan import Skipped, observe_file, scan_workspace
 from kairos_lsp.store import STORE_DIR, FileObservation, Store, StoreError, is_corruption, move_aside, store_path
 
@@ -380,7 +380,7 @@ def cmd_check(args, out, err) -> int:
             path = Path(given).resolve()
             try:
                 rel = path.relative_to(root).as_posix()
-                source = path.read_bytes()
+                source = as_lines(path.read_bytes())
             except (ValueError, OSError) as exc:
                 err.print(f"kairos: cannot check {given}: {exc}", highlight=False, markup=False)
                 return 2
@@ -503,7 +503,7 @@ def _demo_edit(out, target: Path, store: Store, knowledge: Knowledge) -> None:
     scan_workspace(target, store, Settings())
     out.print(dream(store, trigger="demo").line(), highlight=False, markup=False)
     for rel in ("inventory/stock.py", "web/cart.ts"):
-        source = (target / rel).read_bytes()
+        source = as_lines((target / rel).read_bytes())
         language = _in_demo(language_for_path(rel), rel).name
         shown: set[str] = set()
         for problem in check_file(knowledge, rel, language, source, parse(source, language)):

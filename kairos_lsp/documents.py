@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlparse
 from tree_sitter import Parser, Tree
 
 from kairos_lsp.languages import language_for_id, language_for_path, new_parser
-from kairos_lsp.lines import LineIndex
+from kairos_lsp.lines import LineIndex, as_lines
 
 Point = tuple[int, int]
 
@@ -293,7 +293,7 @@ class Snapshot:
 
 
 def _encode(text: str) -> bytes:
-    return text.encode("utf-8", "surrogatepass")
+    return as_lines(text.encode("utf-8", "surrogatepass"))
 
 
 # -- the registry -------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """One line index over a text's bytes: rows and byte columns (tree-sitter points) <-> byte offsets.
 
-Lines are split on ``\\n`` only, as LSP clients and tree-sitter count them
-(``str.splitlines`` would also split on form feeds and U+2028); a ``\\r``
-before the ``\\n`` belongs to no line's content.
+Lines are split on ``\\n`` only, as tree-sitter counts them (``str.splitlines``
+would also split on form feeds and U+2028); a ``\\r`` before the ``\\n`` belongs
+to no line's content. A lone ``\\r`` ends a line for LSP clients too, so text
+enters kairos through :func:`as_lines`, which makes it a ``\\n`` (same length:
+every byte offset stays where it was).
 
 >>> index = LineIndex(b"ab\\r\\ncd\\nef")
 >>> index.count, index.line(0), index.line(2), index.line(3)
@@ -13,6 +15,7 @@ before the ``\\n`` belongs to no line's content.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 
 Point = tuple[int, int]  # (row, UTF-8 byte column)
@@ -55,6 +58,21 @@ class LineIndex:
         """The point of a byte offset."""
         row = bisect_right(self.starts, offset) - 1
         return row, offset - self.starts[row]
+
+
+def as_lines(data: bytes) -> bytes:
+    """Lone carriage returns (classic Mac line ends) as ``\\n``, so that tree-sitter's rows
+    are the editor's lines; ``\\r\\n`` is left alone, and so is the length.
+
+    >>> as_lines(b"a\\rb\\r\\nc\\r")
+    b'a\\nb\\r\\nc\\n'
+    """
+    if b"\r" not in data:
+        return data
+    return _LONE_CR.sub(b"\n", data)
+
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 def one_line(error: BaseException | str) -> str:

@@ -25,7 +25,7 @@ from tree_sitter import Tree
 
 from kairos_lsp.documents import Document, Snapshot, diff_edit
 from kairos_lsp.extract import Extraction, extract_tree
-from kairos_lsp.lines import one_line
+from kairos_lsp.lines import as_lines, one_line
 from kairos_lsp.reextract import reextract
 from kairos_lsp.scan import content_hash, observe_file, record_buffer
 from kairos_lsp.store import FileObservation, Store
@@ -232,7 +232,7 @@ class Recorder:
         disk = self._disk_path(path)
         try:
             st = disk.stat()
-            if st.st_size == len(text) and disk.read_bytes() == text:
+            if st.st_size == len(text) and as_lines(disk.read_bytes()) == text:
                 return st.st_mtime_ns
         except OSError:
             pass

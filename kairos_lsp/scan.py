@@ -29,6 +29,7 @@ import pathspec
 from kairos_lsp.config import Settings
 from kairos_lsp.extract import extract_source
 from kairos_lsp.languages import language_for_path
+from kairos_lsp.lines import as_lines
 from kairos_lsp.store import STORE_DIR, FileObservation, Store, WriteResult, now
 from kairos_lsp.workers import die_with_parent
 
@@ -136,7 +137,7 @@ def observe_file(
         if st.st_size > max_bytes:
             return Skipped(rel, f"larger than {max_bytes:,} bytes ({st.st_size:,})")
         with open(path, "rb") as handle:
-            data = handle.read()
+            data = as_lines(handle.read())
     except OSError as exc:
         return Skipped(rel, f"unreadable: {exc.strerror or exc}")
     reason = unusable(data)

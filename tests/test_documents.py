@@ -198,3 +198,29 @@ def test_separator_characters_do_not_break_lines():
     doc.apply_change((1, 8), (1, 9), "2")
     assert doc.text.decode() == text.replace("b = 1", "b = 2")
     assert str(doc.tree.root_node) == fresh_sexp(doc.text.decode(), "javascript")
+
+
+# -- classic Mac line ends (a lone \r): lines as the editor counts them ---------------
+
+LONE_CR = "def a():\r    return 1\r\rdef b(x):\r    return x\r"
+
+
+def test_a_lone_cr_file_has_its_symbols_on_the_editors_lines(tmp_path):
+    from kairos_lsp.scan import scan_workspace
+    from kairos_lsp.store import Store
+
+    (tmp_path / "mac.py").write_bytes(LONE_CR.encode())
+    with Store(tmp_path / "memory.db") as store:
+        scan_workspace(tmp_path, store, jobs=1)
+        rows = {row["qualname"]: row["start_line"] for row in store.symbols_in("mac.py")}
+        assert rows == {"": 0, "a": 0, "b": 3}
+        assert store.symbol_at("mac.py", 4)["qualname"] == "b"
+
+
+def test_a_lone_cr_buffer_takes_edits_at_the_editors_positions():
+    doc = Document("file:///w/mac.py", "mac.py", "python", LONE_CR)
+    assert doc.line_count == 6 and doc.line(3) == b"def b(x):"
+    doc.apply_change((3, 6), (3, 7), "y")  # the editor renames the parameter on line 3
+    assert doc.line(3) == b"def b(y):"
+    assert doc.tree.root_node.children[1].start_point == (3, 0)
+    assert not doc.tree.root_node.has_error
