@@ -269,4 +269,11 @@ def m009_llm(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS llm_audit_day ON llm_audit(day)")
 
 
+@migrations()
+def m010_marks(db: Database) -> None:
+    # Small named markers a user leaves in the memory: ``reviewed`` is how far the user has
+    # looked through what the dreams changed (kairos review, the editors' Review views).
+    db.execute("CREATE TABLE IF NOT EXISTS marks (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
+
+
 SCHEMA_VERSION = len(migrations._migrations)
