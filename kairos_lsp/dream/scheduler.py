@@ -49,6 +49,9 @@ class IdleDreamer:
         self.log = log
         self.busy = busy  # e.g. the first scan is running: dream after it
         self.on_dreamed = on_dreamed
+        # Called on the dream thread with True when a dream starts and False when it ends
+        # (an editor's status bar shows "dreaming"); it must not block.
+        self.on_busy: Callable[[bool], None] = lambda busy: None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kairos-dream")
         self._store: Store | None = None  # the dream thread's own connection
         self._context = multiprocessing.get_context(START_METHOD)
@@ -101,6 +104,7 @@ class IdleDreamer:
         self._stop.clear()
         if self._closing or (self._idle_running and self._edits != edits_at_start):
             self._stop.set()  # an edit (or the end) came before the dream could start
+        self.on_busy(True)
         try:
             if self._worker is None:
                 self._worker = ProcessPoolExecutor(
@@ -112,6 +116,7 @@ class IdleDreamer:
             raise RuntimeError("the dream's worker process died; nothing was lost, the next dream resumes") from None
         finally:
             self._idle_running = False
+            self.on_busy(False)
 
     def _finished(self, future: asyncio.Future) -> None:
         if future.cancelled():
