@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from kairos_lsp.dream import cursor, dream_log, facts_for, history, successor
 from kairos_lsp.dream.model import SINGLE_VALUED
 from kairos_lsp.dream.read import decode_value
-from kairos_lsp.keys import qualname_of
+from kairos_lsp.keys import path_of, qualname_of
 from kairos_lsp.resolve import Found, Resolver, Target
 from kairos_lsp.store import Store
 from kairos_lsp.store.migrations import CALLEE_NAME, IMPORTED_NAME
@@ -27,6 +27,9 @@ _WORD = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$]*")
 _DOTTED_TAIL = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$.]*$")
 # Facts a hover lists: what the dream concluded, beyond what the signature already says.
 INSIGHTS = ("may_handle", "pure", "role", "tested_by", "flaky", "renamed_from", "moved_from")
+# What the Review lists: derived facts (insights and links) and, of what the code says, signatures.
+REVIEWED = (*INSIGHTS, "renamed_to", "moved_to")
+REVIEWED_CODE = "'signature'"
 _CALLER_CANDIDATES = 400  # call sites examined per "who calls this" (common names)
 
 
@@ -505,6 +508,102 @@ class Knowledge:
                 else None
             ),
         }
+
+    # -- what the dreams changed (the Review) ---------------------------------------
+
+    def reviewed(self) -> str | None:
+        """How far the user has looked through :meth:`recent_changes` (an ISO time), if ever."""
+        row = self.store.db.execute("SELECT value FROM marks WHERE name = 'reviewed'").fetchone()
+        return row[0] if row else None
+
+    def baseline(self) -> str | None:
+        """Where the review starts when the user never looked: the first dream that read
+        anything (what the memory learned on its first look is its baseline, not a change)."""
+        row = self.store.db.execute(
+            "SELECT started_at FROM dreams WHERE observations > 0 ORDER BY id LIMIT 1"
+        ).fetchone()
+        return row[0] if row else None
+
+    def consolidated_until(self) -> str | None:
+        """When the newest observation the dreams have consolidated was made: what marking the
+        review as seen covers (a later dream reads only what came after it)."""
+        row = self.store.db.execute(
+            "SELECT v.observed_at FROM observations o JOIN versions v ON v.id = o.version_id WHERE o.id = ?",
+            (cursor(self.store),),
+        ).fetchone()
+        return row[0] if row else None
+
+    def recent_changes(self, since: str | None = None, limit: int = 100) -> dict:
+        """What the dreams promoted, superseded or retracted after ``since`` (an ISO time;
+        default: where the user last marked the review seen, else the first dream), newest
+        first, facts the user has already judged left out.
+
+        * ``promoted``: a derived fact (an insight or a rename/move link) that is firm and
+          gained evidence after ``since``;
+        * ``superseded``: an insight, a link or a signature that a newer value replaced
+          (``replaced_by``: that value);
+        * ``retracted``: one the code no longer backs (the symbol is gone, the evidence left).
+
+        Each change: fact ``id``, ``subject``, ``qualname``, ``path`` and ``line`` (0-based,
+        where the symbol is now, else None), ``predicate``, ``value``, ``change``, ``status``,
+        ``confidence``, ``at`` (when the change was seen). ``more``: changes beyond ``limit``.
+        """
+        since = since or self.reviewed() or self.baseline()
+        if since is None:  # no dream yet: nothing has changed
+            return {"since": None, "changes": [], "more": False}
+        reviewed = ",".join(f"'{p}'" for p in REVIEWED)
+        rows = self.store.db.execute(
+            # superseded or retracted insights and links
+            "SELECT id, subject, predicate, object, status, confidence, valid_to, superseded_by FROM derived_facts "
+            f"WHERE valid_to > ?1 AND status IN ('superseded', 'retracted') AND predicate IN ({reviewed}) "
+            "AND verdict IS NULL "
+            "UNION ALL "
+            # ... signatures the code changed or dropped
+            "SELECT f.id, o.subject, o.predicate, o.object, f.status, f.confidence, f.valid_to, f.superseded_by "
+            "FROM observed_facts f JOIN observations o ON o.id = f.first_observation "
+            f"WHERE f.valid_to > ?1 AND f.status IN ('superseded', 'retracted') AND o.predicate IN ({REVIEWED_CODE}) "
+            "AND f.verdict IS NULL "
+            "UNION ALL "
+            # firm insights and links with evidence newer than ``since``
+            "SELECT f.id, f.subject, f.predicate, f.object, f.status, f.confidence, "
+            "(SELECT max(v.observed_at) FROM fact_evidence e JOIN observations o ON o.id = e.observation_id "
+            "JOIN versions v ON v.id = o.version_id WHERE e.fact_id = f.id AND e.active = 1), NULL "
+            f"FROM derived_facts f WHERE f.status = 'firm' AND f.predicate IN ({reviewed}) AND f.verdict IS NULL "
+            "ORDER BY 7 DESC, 1 DESC",
+            (since,),
+        )
+        changes: list[dict] = []
+        more = False
+        for fact_id, subject, predicate, obj, status, confidence, at, replaced in rows:
+            if at is None or at <= since:
+                break  # ordered by time: the rest is older
+            if len(changes) == limit:
+                more = True
+                break
+            symbol = self.store.symbol(subject)
+            replacement = (
+                self.store.db.execute("SELECT object FROM facts WHERE id = ?", (replaced,)).fetchone()
+                if replaced is not None
+                else None
+            )
+            changes.append(
+                {
+                    "id": fact_id,
+                    "subject": subject,
+                    "qualname": qualname_of(subject),
+                    "path": symbol["path"] if symbol else path_of(subject),
+                    "line": symbol["name_line"] if symbol else None,
+                    "predicate": predicate,
+                    "value": decode_value(predicate, obj),
+                    "change": "promoted" if status == "firm" else status,
+                    "status": status,
+                    "confidence": confidence,
+                    "at": at,
+                    "verdict": None,
+                    "replaced_by": decode_value(predicate, replacement[0]) if replacement else None,
+                }
+            )
+        return {"since": since, "changes": changes, "more": more}
 
     def export(self) -> list[dict]:
         """Every symbol the memory knows, current and historical."""
