@@ -276,13 +276,9 @@ class Store:
             marker = checked_marker(self.path)
             if size == 0 and marker.exists():
                 raise StoreCorrupt("it was truncated to nothing")
-            if size >= len(SQLITE_HEADER):
-                with open(self.path, "rb") as handle:
-                    header = handle.read(len(SQLITE_HEADER))
-                if header != SQLITE_HEADER:
-                    if marker.exists():
-                        raise StoreCorrupt("its header is not SQLite's")
-                    raise StoreError(f"{self.path} is not a SQLite database; not touching it")
+            # The header is SQLite's to read (its "file is not a database", below): a descriptor
+            # of our own on the file, once closed, would drop every POSIX lock this process'
+            # other connections hold on it, and a writer elsewhere could then corrupt the memory.
             fresh = size == 0
         try:
             conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
@@ -312,6 +308,10 @@ class Store:
         except StoreError:
             raise
         except sqlite3.DatabaseError as exc:
+            if self.path != ":memory:" and "not a database" in str(exc).lower():
+                if checked_marker(self.path).exists():
+                    raise StoreCorrupt("its header is not SQLite's") from None
+                raise StoreError(f"{self.path} is not a SQLite database; not touching it") from None
             if is_corruption(exc):
                 raise StoreCorrupt(one_line(exc)) from None
             raise StoreError(f"cannot open the memory at {self.path}: {exc}") from None
