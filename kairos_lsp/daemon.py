@@ -25,8 +25,9 @@ What it does, in order:
 
 It never watches ``.kairos/`` (nor ``.git/`` or ignored top-level folders): the root
 folder is watched alone, each top-level folder recursively, so the store's writes never
-wake it. Idle, it makes no system call of its own; the watcher's native thread checks
-its stop flag every ``STEP_MS`` (measured: ~0.03 s of CPU a minute). One line per event
+wake it. Idle, its own threads block (on a queue, on a pipe for signals); only the
+watchers' native loops wake every ``STEP_MS`` to look at their stop flag (no polling of
+the disk: changes come from inotify/FSEvents). One line per event
 goes to ``.kairos/daemon.log`` (rotated at 1 MB, one old file kept).
 """
 
@@ -46,15 +47,15 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import dream, pending
 from kairos_lsp.languages import language_for_path
-from kairos_lsp.scan import ALWAYS_SKIPPED, IgnoreRules, scan_paths, scan_workspace
+from kairos_lsp.scan import ALWAYS_SKIPPED, IgnoreRules, ScanReport, scan_paths, scan_workspace
 from kairos_lsp.store import STORE_DIR, Store, StoreError, now
 from kairos_lsp.workers import START_METHOD
 
@@ -67,6 +68,7 @@ STEP_MS = 200  # a burst ends after this much quiet...
 DEBOUNCE_MS = 2000  # ...or after this long, whichever comes first
 STOP_SECONDS = 2.0  # SIGTERM to exit, at most
 SWEEP_SECONDS = 1.2  # of which the last look at the tree may take this long
+CHILD_FROM = 64  # a batch of more paths than this is parsed in a child process (the daemon's memory stays flat)
 DREAM_NICENESS = 5
 START_WAIT = 15.0  # --detach waits this long for the daemon to hold its lock
 
@@ -222,13 +224,14 @@ class Daemon:
         self.store_override = store_override
         self.idle_seconds = settings.idle_seconds if idle_seconds is None else idle_seconds
         self.folder = self.root / STORE_DIR
-        self.store: Store | None = None
+        self.store_file = ""  # where the memory is (checked, and migrated, at the start)
         self.counters = Counters()
         self.since = now()
         self._changes: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self._signalled_at: float | None = None
         self._dream_stop = multiprocessing.get_context(START_METHOD).Event()
+        self._child_stop = multiprocessing.get_context(START_METHOD).Event()  # a scan in a child
         self._dreaming = False
         self._dirs_watcher: tuple[threading.Thread, threading.Event, frozenset[str]] | None = None
         self._root_watcher: threading.Thread | None = None
@@ -256,16 +259,14 @@ class Daemon:
             os.close(self._wake_w)
 
     def _run_locked(self) -> int:
-        try:
-            self.store = Store.for_workspace(self.root, self.store_override)
-        except StoreError as exc:
-            raise DaemonError(str(exc)) from None
+        with self._memory() as store:
+            self.store_file = store.path
         _write_private(self.folder / PID_FILE, f"{os.getpid()}\n")
         self._save_state()
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         old_wakeup = signal.set_wakeup_fd(self._wake_w)
         log.info(
-            f"started: pid {os.getpid()}, watching {self.root}, memory {self.store.path}, "
+            f"started: pid {os.getpid()}, watching {self.root}, memory {self.store_file}, "
             f"dream after {self.idle_seconds:g} s of quiet"
         )
         worker = threading.Thread(target=self._work, name="kairos-daemon", daemon=True)
@@ -277,6 +278,7 @@ class Daemon:
                     os.read(self._wake_r, 64)  # a signal (wakeup fd) or the worker's end
             self._stop.set()
             self._dream_stop.set()
+            self._child_stop.set()
             self._changes.put(None)  # wakes the worker if it waits for changes
             worker.join(STOP_SECONDS + 5)
         finally:
@@ -286,7 +288,6 @@ class Daemon:
                 signal.signal(sig, handler)
             self._stop_watchers()
             self._save_state(stopped=True)
-            self.store.close()
         if self._signalled_at is not None:
             log.info(f"stopped by a signal in {time.monotonic() - self._signalled_at:.2f} s")
         return self.exit_code
@@ -313,17 +314,35 @@ class Daemon:
             with contextlib.suppress(OSError):
                 os.write(self._wake_w, b"x")
 
+    @contextlib.contextmanager
+    def _memory(self) -> Iterator[Store]:
+        """The memory, opened for one batch and closed after it: idle, the daemon holds no
+        connection (and no page cache)."""
+        try:
+            store = Store.for_workspace(self.root, self.store_override)
+        except StoreError as exc:
+            raise DaemonError(str(exc)) from None
+        try:
+            yield store
+        finally:
+            store.close()
+
+    def _in_child(self, paths: list[str] | None) -> ScanReport:
+        """A whole look at the tree (``paths`` None) or a big batch, in a child process:
+        what it parses never grows the daemon's own memory."""
+        args = (str(self.root), self.store_override, self.settings, paths)
+        result = run_child(_scan_child, args, self._child_stop, self._stop, self._signalled)
+        if result.get("stopped"):
+            return ScanReport(stopped=True)  # killed at the exit: the last look (in _flush) follows
+        if "error" in result:
+            raise DaemonError(result["error"])
+        report = ScanReport(**result["report"])
+        for path, reason in report.skipped:
+            self._skipped(path, reason)
+        return report
+
     def _catch_up(self) -> None:
-        assert self.store is not None
-        report = scan_workspace(
-            self.root,
-            self.store,
-            self.settings,
-            source="daemon",
-            should_stop=self._stop.is_set,
-            on_skip=self._skipped,
-            start_method=START_METHOD,
-        )
+        report = self._in_child(None)
         self.counters.files += report.parsed + report.removed
         log.info(
             f"caught up: {report.seen} files, {report.parsed} read, {report.unchanged} unchanged, "
@@ -365,7 +384,6 @@ class Daemon:
 
     def _batch(self, changes: set[tuple[int, str]]) -> None:
         """Record one batch of changes (absolute paths) under the scan's rules."""
-        assert self.store is not None
         if not changes:
             return
         started = time.perf_counter()
@@ -373,18 +391,11 @@ class Daemon:
         full = any(os.path.basename(path) == ".gitignore" for path in paths)
         if self._top_level_changed(paths):
             full = True  # a watcher restart may have missed changes: look at everything (stat only)
-        if full:
-            report = scan_workspace(
-                self.root,
-                self.store,
-                self.settings,
-                source="daemon",
-                on_skip=self._skipped,
-                start_method=START_METHOD,
-                should_stop=self._out_of_time,
-            )
+        if full or len(paths) > CHILD_FROM:
+            report = self._in_child(None if full else sorted(paths))
         else:
-            report = scan_paths(self.root, self.store, paths, self.settings, source="daemon", on_skip=self._skipped)
+            with self._memory() as store:
+                report = scan_paths(self.root, store, paths, self.settings, source="daemon", on_skip=self._skipped)
         touched = report.parsed + report.removed
         if not touched and not report.skipped:
             return  # nothing the memory keeps (a folder touched, an ignored file, the same bytes)
@@ -399,13 +410,8 @@ class Daemon:
         )
         self._save_state()
 
-    def _out_of_time(self) -> bool:
-        """Once signalled, a look at the whole tree stops after ``SWEEP_SECONDS``."""
-        return self._signalled_at is not None and time.monotonic() > self._signalled_at + SWEEP_SECONDS
-
     def _flush(self) -> None:
         """At the stop: what is queued, then a last look for what the watcher still held."""
-        assert self.store is not None
         changes: set[tuple[int, str]] = set()
         while True:
             try:
@@ -414,17 +420,19 @@ class Daemon:
                 break
             if isinstance(item, set):
                 changes |= item
+        self._child_stop.clear()
         self._batch(changes)
         deadline = (self._signalled_at or time.monotonic()) + SWEEP_SECONDS
-        report = scan_workspace(
-            self.root,
-            self.store,
-            self.settings,
-            source="daemon",
-            jobs=1,
-            should_stop=lambda: time.monotonic() > deadline,
-            on_skip=self._skipped,
-        )
+        with self._memory() as store:
+            report = scan_workspace(
+                self.root,
+                store,
+                self.settings,
+                source="daemon",
+                jobs=1,
+                should_stop=lambda: time.monotonic() > deadline,
+                on_skip=self._skipped,
+            )
         if report.parsed or report.removed:
             self.counters.batches += 1
             self.counters.files += report.parsed + report.removed
@@ -442,16 +450,16 @@ class Daemon:
 
     def _idle_dream(self) -> float | None:
         """Dream now if there is anything to consolidate; when to try again (None: on the next change)."""
-        assert self.store is not None
-        if not pending(self.store):
-            return None
+        with self._memory() as store:
+            if not pending(store):
+                return None
         self._dreaming = True  # from now on a change stops the dream
         self._dream_stop.clear()
         if not self._changes.empty() or self._stop.is_set():
             self._dreaming = False
             return time.monotonic()  # a change came first: record it, then wait for quiet again
         try:
-            result = run_dream(str(self.store.path), "daemon", self._dream_stop, self._stop, self._signalled)
+            result = run_child(_dream_child, (self.store_file, "daemon"), self._dream_stop, self._stop, self._signalled)
         finally:
             self._dreaming = False
         self.counters.dreams += 1
@@ -570,7 +578,7 @@ class Daemon:
         state = {
             "pid": os.getpid(),
             "root": str(self.root),
-            "store": self.store.path if self.store else None,
+            "store": self.store_file or None,
             "since": self.since,
             "stopped_at": now() if stopped else None,
             "idle_seconds": self.idle_seconds,
@@ -592,20 +600,20 @@ class AlreadyRunning(DaemonError):
 # -- the dream, in a child process ----------------------------------------------------------
 
 
-def run_dream(store_file: str, trigger: str, stop: Any, stopping: threading.Event, signalled: Any) -> dict:
-    """One dream in a child process; its report as a dict with ``line``. ``stop`` (a
-    multiprocessing Event) makes it stop between batches; once the daemon is stopping
-    (``signalled()`` says when) it gets ``STOP_SECONDS / 2`` to do so, then is killed (a
-    killed dream loses nothing: its open transaction rolls back and the lock dies with it)."""
+def run_child(target: Any, args: tuple, stop: Any, stopping: threading.Event, signalled: Any) -> dict:
+    """``target(*args, stop, send)`` in a child process; the dict it sends. ``stop`` (a
+    multiprocessing Event) asks it to stop between batches; once the daemon is stopping
+    (``signalled()`` says since when) it gets ``STOP_SECONDS / 2`` to do so, then is killed
+    (that loses nothing: its open transaction rolls back, the dream lock dies with it)."""
     context: Any = multiprocessing.get_context(START_METHOD)
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_dream_child, args=(store_file, trigger, stop, send), name="kairos-dream")
+    child = context.Process(target=target, args=(*args, stop, send), name="kairos-daemon-child")
     child.start()
     send.close()
     result: dict = {}
     try:
         while True:
-            if receive.poll(0.1):  # (a dream is work, not idleness: a short wait is fine here)
+            if receive.poll(0.1):  # (the child works meanwhile: a short wait is fine here)
                 with contextlib.suppress(EOFError):
                     result = receive.recv()
                 break
@@ -616,12 +624,35 @@ def run_dream(store_file: str, trigger: str, stop: Any, stopping: threading.Even
                 began = signalled() or time.monotonic()
                 if time.monotonic() > began + STOP_SECONDS / 2:
                     child.kill()
-                    result = {"error": "dream: stopped by the daemon's exit (resumes next time)", "stopped": True}
+                    result = {"error": "stopped by the daemon's exit (what is left resumes next time)", "stopped": True}
                     break
         child.join(5)
     finally:
         receive.close()
-    return result or {"error": f"dream: the child process ended without a report (exit {child.exitcode})"}
+    return result or {"error": f"the daemon's child process ended without a report (exit {child.exitcode})"}
+
+
+def _scan_child(
+    root: str, override: str | None, settings: Settings, paths: list[str] | None, stop: Any, send: Any
+) -> None:
+    """A child process: the whole tree (``paths`` None) or some paths, recorded."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        store = Store.for_workspace(root, override)
+        try:
+            if paths is None:
+                report = scan_workspace(
+                    root, store, settings, source="daemon", should_stop=stop.is_set, start_method=START_METHOD
+                )
+            else:
+                report = scan_paths(root, store, paths, settings, source="daemon")
+        finally:
+            store.close()
+        send.send({"report": asdict(report)})
+    except Exception as exc:  # noqa: BLE001 - the daemon logs it
+        send.send({"error": f"the scan failed: {one_line(exc)}"})
+    finally:
+        send.close()
 
 
 def _dream_child(store_file: str, trigger: str, stop: Any, send: Any) -> None:
@@ -636,7 +667,7 @@ def _dream_child(store_file: str, trigger: str, stop: Any, send: Any) -> None:
             store.close()
         send.send({"line": report.line(), "busy": report.busy, "stopped": report.stopped, "id": report.dream_id})
     except Exception as exc:  # noqa: BLE001 - the daemon logs it
-        send.send({"error": f"dream failed: {one_line(exc)}"})
+        send.send({"error": f"dream: failed: {one_line(exc)}"})
     finally:
         send.close()
 
@@ -813,7 +844,8 @@ def _logging(root: Path, quiet: bool, err: TextIO) -> list[logging.Handler]:
     with contextlib.suppress(OSError):
         os.close(_open_private(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND))  # 0600 when new
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=1, encoding="utf-8")
-    formatter = logging.Formatter("%(asctime)s %(message)s")
+    formatter = logging.Formatter("%(asctime)sZ %(message)s")  # UTC, as the memory's own times
+    formatter.converter = time.gmtime
     formatter.default_msec_format = "%s.%03d"
     handler.setFormatter(formatter)
     handlers: list[logging.Handler] = [handler]

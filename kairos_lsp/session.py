@@ -345,7 +345,7 @@ class Session:
             except RuntimeError:  # the event loop is gone: the server is exiting
                 pass
 
-    def keep_daemon(self) -> None:
+    def keep_daemon(self, wait: float = daemon.START_WAIT) -> None:
         """``daemon.keepAlive``: start a detached ``kairos daemon`` for the workspace unless one runs
         (it outlives this server, so learning goes on after the editor is gone)."""
         if self.root is None or self.store is None or daemon.running(self.root) is not None:
@@ -358,7 +358,7 @@ class Session:
             self.settings.idle_seconds,
         )
         try:
-            pid, line = daemon.start_detached(self.root, command)
+            pid, line = daemon.start_detached(self.root, command, wait)
         except (OSError, daemon.DaemonError) as exc:
             pid, line = None, one_line(exc)
         self.log("info" if pid else "warning", f"kairos: daemon.keepAlive: {line}")
@@ -384,7 +384,7 @@ class Session:
             return
         if self.settings.daemon_keep_alive:
             try:
-                self.keep_daemon()  # (one started with the session may have been stopped since)
+                self.keep_daemon(wait=5.0)  # (one started with the session may have been stopped since)
             except Exception as exc:  # noqa: BLE001 - the server exits anyway
                 self.log("warning", f"kairos: daemon.keepAlive: {one_line(exc)}")
         self.closed = True
