@@ -1,0 +1,76 @@
+"""Claude, opt-in and private: summaries, insights, argument fills and proposed fixes.
+
+Nothing here reaches the network unless ``llm.provider`` is ``"anthropic"`` and
+``ANTHROPIC_API_KEY`` is set; every use then returns the offline answer (None, or
+``[]``) otherwise, and on any failure. The pieces:
+
+- :mod:`~kairos_lsp.llm.redact`: secrets out of the text, counted by kind;
+- :mod:`~kairos_lsp.llm.payload`: the contexts, what a request carries, exclusion globs, :func:`dry_run`;
+- :mod:`~kairos_lsp.llm.client`: :class:`Claude`, the one door (cache, budget, limits, audit);
+- :mod:`~kairos_lsp.llm.uses`: :func:`summarize`, :func:`summarize_many`, :func:`insights`,
+  :func:`fill_argument`, :func:`propose_fix`.
+
+>>> from kairos_lsp.config import Settings
+>>> claude = Claude(Settings(llm_provider="anthropic"), store=None, log=lambda level, message: None, env={})
+>>> summarize(claude, SymbolContext("python:a.py:f", "a.py", "python", "function", "def f(): pass"))  # no key: None
+"""
+
+from __future__ import annotations
+
+from kairos_lsp.llm.client import DEFAULT_MODEL, Claude, Log, Raw, Rejected
+from kairos_lsp.llm.payload import (
+    DEFAULT_EXCLUDE,
+    Caller,
+    CallSiteContext,
+    FailureContext,
+    Payload,
+    SymbolContext,
+    dry_run,
+    excluded,
+    payload_for,
+)
+from kairos_lsp.llm.redact import Redacted, redact
+from kairos_lsp.llm.uses import Insight, Summary, fill_argument, insights, propose_fix, summarize, summarize_many
+from kairos_lsp.store import Store
+
+__all__ = [
+    "DEFAULT_EXCLUDE",
+    "DEFAULT_MODEL",
+    "CallSiteContext",
+    "Caller",
+    "Claude",
+    "FailureContext",
+    "Insight",
+    "Log",
+    "Payload",
+    "Raw",
+    "Redacted",
+    "Rejected",
+    "Summary",
+    "SymbolContext",
+    "audit_log",
+    "dry_run",
+    "excluded",
+    "fill_argument",
+    "insights",
+    "payload_for",
+    "propose_fix",
+    "redact",
+    "summarize",
+    "summarize_many",
+    "usage_today",
+]
+
+
+def usage_today(store: Store, daily_tokens: int) -> dict:
+    """``{"day", "used", "budget", "left"}`` for ``kairos status`` (no client needed)."""
+    from kairos_lsp.llm.client import today
+
+    used = store.llm_tokens_on(today())
+    return {"day": today(), "used": used, "budget": daily_tokens, "left": max(0, daily_tokens - used)}
+
+
+def audit_log(store: Store, limit: int = 50) -> list[dict]:
+    """The latest requests, newest first: ``at``, ``purpose``, ``model``, ``symbol``,
+    ``tokens_in``, ``tokens_out``, ``redacted`` ({kind: count}), ``cached``, ``outcome``."""
+    return store.llm_audit_log(limit)
