@@ -645,6 +645,16 @@ class Store:
             version = self._version(conn, path, known["content_hash"] if known else None, "user", now())
             return self._append(conn, [(subject, predicate, value)], 0 if confirm else 1, version)
 
+    def mark_reviewed(self, until: str) -> None:
+        """The user has looked at what the dreams changed up to ``until`` (an ISO time);
+        the mark never moves back."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO marks (name, value) VALUES ('reviewed', ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)",
+                (until,),
+            )
+
     def forget(self, subjects: Iterable[str], path: str | None, links: tuple[str, ...]) -> dict[str, int]:
         """Delete ``subjects`` (and ``path``, when a file is forgotten) from the memory: their
         observations, facts, evidence, symbols and cached summaries, and the ``links``
