@@ -6,6 +6,7 @@
     kairos export --json                everything the memory holds
     kairos stats                        sizes and counts
     kairos check [--json] FILE...       what the memory sees wrong in files (as the editor shows it)
+    kairos review [--json] [--since WHEN] [--mark-seen]   what the dreams changed since you last looked
     kairos demo                         scan the bundled example, edit it, show what kairos sees
 
 Progress bars and tables when stdout is a terminal; plain, quiet lines when piped.
@@ -671,6 +672,54 @@ def cmd_runs(args, out, err) -> int:
     return 0
 
 
+def cmd_review(args, out, err) -> int:
+    """``kairos review``: what the dreams promoted, superseded or retracted since you last looked."""
+    since = parse_since(args.since) if args.since else None
+    with memory(workspace_root(args), args.store) as store:
+        catch_up(store)
+        knowledge = Knowledge(store)
+        review = knowledge.recent_changes(since, args.limit)
+        if args.mark_seen and (seen := knowledge.consolidated_until()):
+            store.mark_reviewed(seen)
+    if args.json:
+        print(json.dumps(review, indent=1))
+        return 0
+    changes = review["changes"]
+    head = f"since {review['since']}" if review["since"] else "no dream yet"
+    out.print(f"{len(changes)}{'+' if review['more'] else ''} changes {head}", highlight=False, markup=False)
+    for c in changes:
+        value = c["value"] if isinstance(c["value"], str) else json.dumps(c["value"])
+        where = f"{c['path']}:{c['line'] + 1}" if c["line"] is not None else c["path"] or ""
+        replaced = f" -> {c['replaced_by']}" if c["replaced_by"] is not None else ""
+        confidence = f" ({c['confidence']:.2f})" if c["change"] == "promoted" and c["confidence"] is not None else ""
+        out.print(
+            f"#{c['id']}\t{c['at'][:16].replace('T', ' ')}\t{c['change']}\t{where}\t{c['qualname'] or '(module)'}\t"
+            f"{c['predicate']}: {value.splitlines()[0] if value else ''}{replaced}{confidence}",
+            highlight=False,
+            markup=False,
+        )
+    if args.mark_seen:
+        out.print("marked as seen", highlight=False, markup=False)
+    return 0
+
+
+def parse_since(text: str) -> str:
+    """``--since``: an ISO date or time (UTC unless it says), or an age: ``30m``, ``2h``, ``3d``."""
+    from datetime import datetime, timedelta, timezone
+
+    age = re.fullmatch(r"(\d+)\s*([smhdw])", text.strip())
+    if age:
+        unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[age.group(2)]
+        at = datetime.now(timezone.utc) - timedelta(**{unit: int(age.group(1))})
+    else:
+        try:
+            at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise UsageError(f"--since: expected an ISO time or an age like 2h, not {text!r}") from None
+        at = at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kairos", description="The memory of kairos-lsp, from a terminal.")
     parser.add_argument("--version", action="version", version=f"kairos {__version__}")
@@ -741,6 +790,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     common(p)
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("review", help="what the dreams promoted, superseded or retracted since you last looked")
+    p.add_argument("--since", metavar="WHEN", help="an ISO time or an age (30m, 2h, 3d) instead of your last look")
+    p.add_argument("--limit", type=int, default=100, help="at most this many, newest first (default 100)")
+    p.add_argument("--mark-seen", action="store_true", help="then mark everything dreamt so far as seen")
+    p.add_argument("--json", action="store_true")
+    common(p)
+    p.set_defaults(func=cmd_review)
 
     p = sub.add_parser("runs", help="the latest runs the memory holds")
     p.add_argument("--limit", type=int, default=20)

@@ -39,11 +39,14 @@ from kairos_lsp.documents import Document
 from kairos_lsp.features import code_actions
 from kairos_lsp.features import diagnostics as diagnostics_feature
 from kairos_lsp.features import hover as hover_feature
+from kairos_lsp.features import memory as memory_feature
 from kairos_lsp.session import Session, one_line
+from kairos_lsp.store import now
 
 log = logging.getLogger("kairos_lsp")
 
 PROGRESS_INTERVAL = 0.1  # seconds between two $/progress reports
+STATUS = "kairos/status"  # {state: scanning | dreaming | idle, percentage, message, lastDream}: editors' status bars
 
 
 # -- protocol glue ------------------------------------------------------------------
@@ -67,6 +70,7 @@ class ScanProgress:
                 pass
 
     def begin(self) -> None:
+        notify_status(self.server, "scanning", percentage=0)
         self._send(
             self.server.work_done_progress.begin,
             types.WorkDoneProgressBegin(
@@ -80,17 +84,28 @@ class ScanProgress:
         if done != total and (percent == self._percent or now - self._last < PROGRESS_INTERVAL):
             return
         self._percent, self._last = percent, now
+        notify_status(self.server, "scanning", percentage=percent, message=f"{done}/{total} {path}")
         self._send(
             self.server.work_done_progress.report,
             types.WorkDoneProgressReport(message=f"{done}/{total} {path}", percentage=percent),
         )
 
     def end(self, message: str) -> None:
+        notify_status(self.server, "idle", message=message)
         self._send(self.server.work_done_progress.end, types.WorkDoneProgressEnd(message=message))
 
     def cancelled(self) -> bool:
         future = self.server.work_done_progress.tokens.get(self.token) if self.token else None
         return bool(future is not None and future.cancelled())
+
+
+def notify_status(ls: KairosServer, state: str, **fields: Any) -> None:
+    """``kairos/status`` to the client, from any thread (fields in camelCase)."""
+    if ls.loop is not None:
+        try:
+            ls.loop.call_soon_threadsafe(_quietly, ls.protocol.notify, STATUS, {"state": state, **fields})
+        except RuntimeError:  # the event loop is gone: the server is exiting
+            pass
 
 
 def _quietly(fn: Callable, *args) -> None:
@@ -228,6 +243,15 @@ def initialize(ls: KairosServer, params: types.InitializeParams) -> None:
     error = ls.session.open_store()
     if error:
         ls.show("error", error)
+    else:
+        ls.session.dreamer.on_busy = functools.partial(_dreaming, ls)
+
+
+def _dreaming(ls: KairosServer, busy: bool) -> None:
+    if busy:
+        notify_status(ls, "dreaming")
+    else:
+        notify_status(ls, "scanning" if ls.session and ls.session.scanning else "idle", lastDream=now())
 
 
 @server.feature(types.INITIALIZED)
@@ -399,6 +423,31 @@ async def forget(session: Session, target=None, *args) -> dict:
 async def status(session: Session, *args) -> dict:
     """The memory's size and counts, the last dream, the LLM state."""
     return session.status()
+
+
+@server.command("kairos.explain")
+@_command
+async def explain(session: Session, uri=None, position=None, *args) -> dict | None:
+    """What the memory holds about the symbol at ``(uri, {line, character})``: facts, evidence, citation."""
+    doc = session.documents.get(uri) if isinstance(uri, str) else None
+    if doc is None or session.knowledge is None or not isinstance(position, dict):
+        return None
+    await session.flush(doc.uri)
+    line, character = int(position.get("line", 0)), int(position.get("character", 0))
+    return memory_feature.explain_at(session.knowledge, doc, line, character, server.encoding)
+
+
+@server.command("kairos.recentChanges")
+@_command
+async def recent_changes(session: Session, options=None, *args) -> dict:
+    """What the dreams promoted, superseded or retracted since the user last looked, newest first
+    (``{since, limit, markSeen}``, all optional; ``markSeen`` moves the mark past them)."""
+    since, limit, mark_seen = memory_feature.review_options(options)
+    assert session.knowledge is not None  # (_command: the memory is open)
+    changes = session.knowledge.recent_changes(since, limit)
+    if mark_seen and (seen := session.knowledge.consolidated_until()):
+        await session.recorder.run(lambda store: store.mark_reviewed(seen))
+    return changes
 
 
 def _fact_id(value) -> int:
