@@ -685,7 +685,7 @@ def cmd_review(args, out, err) -> int:
         print(json.dumps(review, indent=1))
         return 0
     changes = review["changes"]
-    head = f"since {review['since']}" if review["since"] else "no dream yet"
+    head = f"since {review['since']}" if review["since"] else "since the memory began (never marked seen)"
     out.print(f"{len(changes)}{'+' if review['more'] else ''} changes {head}", highlight=False, markup=False)
     for c in changes:
         value = c["value"] if isinstance(c["value"], str) else json.dumps(c["value"])

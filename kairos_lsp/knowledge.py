@@ -517,8 +517,8 @@ class Knowledge:
         return row[0] if row else None
 
     def baseline(self) -> str | None:
-        """Where the review starts when the user never looked: the first dream that read
-        anything (what the memory learned on its first look is its baseline, not a change)."""
+        """Where promotions start to count when the user never looked: the first dream that
+        read anything (the insights of the memory's first look are its baseline, not news)."""
         row = self.store.db.execute(
             "SELECT started_at FROM dreams WHERE observations > 0 ORDER BY id LIMIT 1"
         ).fetchone()
@@ -535,8 +535,9 @@ class Knowledge:
 
     def recent_changes(self, since: str | None = None, limit: int = 100) -> dict:
         """What the dreams promoted, superseded or retracted after ``since`` (an ISO time;
-        default: where the user last marked the review seen, else the first dream), newest
-        first, facts the user has already judged left out.
+        default: where the user last marked the review seen), newest first, facts the user
+        has already judged left out. A user who never marked it sees every change the memory
+        saw, and the promotions since its first dream (:meth:`baseline`).
 
         * ``promoted``: a derived fact (an insight or a rename/move link) that is firm and
           gained evidence after ``since``;
@@ -548,8 +549,9 @@ class Knowledge:
         where the symbol is now, else None), ``predicate``, ``value``, ``change``, ``status``,
         ``confidence``, ``at`` (when the change was seen). ``more``: changes beyond ``limit``.
         """
-        since = since or self.reviewed() or self.baseline()
-        if since is None:  # no dream yet: nothing has changed
+        since = since or self.reviewed()
+        promoted_since = since or self.baseline()
+        if promoted_since is None:  # no dream yet: nothing has changed
             return {"since": None, "changes": [], "more": False}
         reviewed = ",".join(f"'{p}'" for p in REVIEWED)
         rows = self.store.db.execute(
@@ -565,18 +567,17 @@ class Knowledge:
             "AND f.verdict IS NULL "
             "UNION ALL "
             # firm insights and links with evidence newer than ``since``
-            "SELECT f.id, f.subject, f.predicate, f.object, f.status, f.confidence, "
+            "SELECT * FROM (SELECT f.id, f.subject, f.predicate, f.object, f.status, f.confidence, "
             "(SELECT max(v.observed_at) FROM fact_evidence e JOIN observations o ON o.id = e.observation_id "
-            "JOIN versions v ON v.id = o.version_id WHERE e.fact_id = f.id AND e.active = 1), NULL "
-            f"FROM derived_facts f WHERE f.status = 'firm' AND f.predicate IN ({reviewed}) AND f.verdict IS NULL "
+            "JOIN versions v ON v.id = o.version_id WHERE e.fact_id = f.id AND e.active = 1) AS at, NULL "
+            f"FROM derived_facts f WHERE f.status = 'firm' AND f.predicate IN ({reviewed}) AND f.verdict IS NULL) "
+            "WHERE at > ?2 "
             "ORDER BY 7 DESC, 1 DESC",
-            (since,),
+            (since or "", promoted_since),
         )
         changes: list[dict] = []
         more = False
         for fact_id, subject, predicate, obj, status, confidence, at, replaced in rows:
-            if at is None or at <= since:
-                break  # ordered by time: the rest is older
             if len(changes) == limit:
                 more = True
                 break
