@@ -224,6 +224,16 @@ class Transactions:
         return True
 
     def commit(self) -> None:
+        """Commit what is open, then leave the write lock free for :data:`WRITERS_GAP`: a
+        writer waiting meanwhile (its busy handler retries at least every 100 ms) gets in,
+        instead of finding the lock taken again at once and giving up after the busy
+        timeout ("database is locked") while a long dream goes on."""
+        if self.open:
+            self.finish()
+            time.sleep(WRITERS_GAP)
+
+    def finish(self) -> None:
+        """Commit what is open (the end of the group: no gap)."""
         if self.open:
             self._conn.execute("COMMIT")
             self.open = False
@@ -232,6 +242,9 @@ class Transactions:
         if self.open:
             self._conn.execute("ROLLBACK")
             self.open = False
+
+
+WRITERS_GAP = 0.15  # seconds; SQLite's busy handler sleeps at most 100 ms between tries
 
 
 class Store:
@@ -371,7 +384,7 @@ class Store:
         except BaseException:
             group.rollback()
             raise
-        group.commit()
+        group.finish()
 
     def begin_snapshot(self) -> None:
         """Read from one snapshot from now on (a deferred transaction that is never ended:
