@@ -758,6 +758,11 @@ ACTIONS = ("status", "stop")
 
 def add_arguments(parser) -> None:
     """``kairos daemon [status|stop] [PATH]`` and its options."""
+    parser.description = (
+        "kairos daemon [PATH]: watch PATH (default: here) in the foreground and keep its memory current; "
+        "--detach: in the background. kairos daemon status [PATH]: exit 0 if running, 3 if not. "
+        "kairos daemon stop [PATH]: SIGTERM, and wait until it has exited."
+    )
     parser.add_argument("words", nargs="*", metavar="[status|stop] [PATH]", help="what to do, and the workspace")
     parser.add_argument("--detach", action="store_true", help="run in the background (pid in .kairos/daemon.pid)")
     parser.add_argument("--json", action="store_true", help="status: as JSON")

@@ -198,6 +198,37 @@ def test_a_symlinked_kairos_folder_is_refused(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_a_writer_gets_in_between_a_long_writers_commits(tmp_path):
+    """A dream commits every few seconds; an edit waiting meanwhile must get in at the next
+    commit, not starve until the busy timeout says 'database is locked'."""
+    from kairos_lsp.extract import extract_source
+    from kairos_lsp.scan import record_buffer
+
+    long, short = Store(tmp_path / "memory.db"), Store(tmp_path / "memory.db")
+    waited: list[float] = []
+
+    def edit() -> None:
+        time.sleep(0.3)
+        source = b"def edited():\n    pass\n"
+        started = time.monotonic()
+        record_buffer(short, "a.py", "python", source, extract_source(source, "python"))
+        waited.append(time.monotonic() - started)
+
+    writer = threading.Thread(target=edit)
+    writer.start()
+    try:
+        with long.transactions() as group:
+            for _ in range(3):  # three transactions back to back, each holding the write lock 1 s
+                group.begin()
+                time.sleep(1.0)
+                group.commit()
+    finally:
+        writer.join()
+        long.close()
+        short.close()
+    assert waited and waited[0] < 1.5  # in at the first commit (0.7 s), not after the last (2.7 s)
+
+
 # -- the daemon, end to end ------------------------------------------------------------------
 
 
