@@ -109,7 +109,7 @@ class ClaudeStandin:
         self.server.daemon_threads = True
         self.server.block_on_close = False  # type: ignore[attr-defined]
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     def __enter__(self) -> ClaudeStandin:
         self._thread.start()

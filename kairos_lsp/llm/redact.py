@@ -211,55 +211,75 @@ def shannon_entropy(text: str) -> float:
 
 
 @functools.lru_cache(maxsize=1)
-def _plugins() -> tuple:
-    """detect-secrets' plugins, each with its secret type; () when it is not installed."""
+def _plugins() -> tuple[tuple[Any, str, bool, float | None], ...]:
+    """detect-secrets' plugins as ``(plugin, our kind, is the keyword detector, entropy
+    limit)``; () when it is not installed."""
     try:
         from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+        from detect_secrets.plugins.keyword import KeywordDetector
     except ImportError:  # pragma: no cover - a dependency; the patterns here still apply
         return ()
     classes: dict[str, Any] = dict(get_mapping_from_secret_type_to_class())
-    return tuple(plugin() for kind, plugin in sorted(classes.items()) if kind not in _SKIPPED_PLUGINS)
+    return tuple(
+        (
+            plugin,
+            _DETECT_SECRETS_KINDS.get(kind) or _kind_name(kind),
+            isinstance(plugin, KeywordDetector),
+            getattr(plugin, "entropy_limit", None),
+        )
+        for kind, plugin in ((kind, cls()) for kind, cls in sorted(classes.items()) if kind not in _SKIPPED_PLUGINS)
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _keyword_rules(filename: str) -> Any:
+    """detect-secrets' keyword patterns for the file's type (Python, YAML, .env, ...)."""
+    try:
+        from detect_secrets.plugins.keyword import QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP, REGEX_BY_FILETYPE
+        from detect_secrets.util.filetype import determine_file_type
+    except ImportError:  # pragma: no cover - other detect-secrets versions
+        return None
+    return REGEX_BY_FILETYPE.get(determine_file_type(filename), QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP)
+
+
+_KEYWORDISH = re.compile(r"(?i)pass|pwd|secret|token|key|auth|cred")
 
 
 def _detector_spans(text: str, filename: str) -> Iterator[tuple[int, int, str]]:
-    plugins = _plugins()
-    if not plugins:
+    """detect-secrets' findings: the keyword detector line by line (lines that name a
+    keyword), the others over the whole text at once (their patterns stay within a line)."""
+    for plugin, kind, keyword, limit in _plugins():
+        if keyword:
+            rules = _keyword_rules(filename)
+            offset = 0
+            for line in text.splitlines(keepends=True):
+                if _KEYWORDISH.search(line):
+                    for secret in set(plugin.analyze_string(line, denylist_regex_to_group=rules)):
+                        yield from _occurrences(line, offset, secret, kind, limit, plugin)
+                offset += len(line)
+        else:
+            for secret in set(plugin.analyze_string(text)):
+                yield from _occurrences(text, 0, secret, kind, limit, plugin)
+
+
+def _occurrences(
+    text: str, offset: int, secret: str, kind: str, limit: float | None, plugin: Any
+) -> Iterator[tuple[int, int, str]]:
+    if not secret or len(secret) < 4 or PLACEHOLDER_MARK in secret or "\n" in secret:
         return
-    from detect_secrets.plugins.keyword import KeywordDetector
-    from detect_secrets.util.filetype import determine_file_type
-
-    try:
-        from detect_secrets.plugins.keyword import QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP, REGEX_BY_FILETYPE
-
-        keyword_rules = REGEX_BY_FILETYPE.get(determine_file_type(filename), QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP)
-    except ImportError:  # pragma: no cover - other detect-secrets versions
-        keyword_rules = None
-    offset = 0
-    for line in text.splitlines(keepends=True):
-        if line.strip():
-            for plugin in plugins:
-                if isinstance(plugin, KeywordDetector):
-                    found = plugin.analyze_string(line, denylist_regex_to_group=keyword_rules)
-                else:
-                    found = plugin.analyze_string(line)
-                kind = _DETECT_SECRETS_KINDS.get(plugin.secret_type) or _kind_name(plugin.secret_type)
-                limit = getattr(plugin, "entropy_limit", None)
-                for secret in found:
-                    if not secret or len(secret) < 4 or PLACEHOLDER_MARK in secret:
-                        continue
-                    if limit is not None and (
-                        len(secret) < 16 or plugin.calculate_shannon_entropy(secret) <= limit or sequential(secret)
-                    ):
-                        continue  # the plugin's own limit (applied in its analyze_line, not analyze_string)
-                    start = line.find(secret)
-                    while start >= 0:
-                        if kind != "password" or _secret_value(line, start, secret):
-                            yield offset + start, offset + start + len(secret), kind
-                        start = line.find(secret, start + len(secret))
-        offset += len(line)
+    if limit is not None and (
+        len(secret) < 16 or plugin.calculate_shannon_entropy(secret) <= limit or sequential(secret)
+    ):
+        return  # the plugin's own limit (applied in its analyze_line, not analyze_string)
+    start = text.find(secret)
+    while start >= 0:
+        if kind != "password" or _secret_value(text, start, secret):
+            yield offset + start, offset + start + len(secret), kind
+        start = text.find(secret, start + len(secret))
 
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}")
+_NAME_VALUE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]+(?:_[a-z]+)+|(?:/[\w.\-{}]+)+/?")
 
 
 def _secret_value(line: str, start: int, value: str) -> bool:
@@ -267,6 +287,8 @@ def _secret_value(line: str, start: int, value: str) -> bool:
     a raw string (a regular expression) or an f-string."""
     if value.strip().lower() in _NOT_SECRETS or _COLOUR.fullmatch(value) or value.count(" ") >= 2:
         return False  # (words: a message or a name, not a password)
+    if _NAME_VALUE.fullmatch(value):
+        return False  # "ANTHROPIC_API_KEY", "refresh_token", "/v1/oauth/token": a name or a path
     return not (start >= 2 and line[start - 1] in "\"'" and line[start - 2] in "rRfF")
 
 
