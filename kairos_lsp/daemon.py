@@ -236,8 +236,7 @@ class Daemon:
         self._dirs_watcher: tuple[threading.Thread, threading.Event, frozenset[str]] | None = None
         self._root_watcher: threading.Thread | None = None
         self._lock: WorkspaceLock | None = None
-        self._wake_r, self._wake_w = os.pipe()
-        os.set_blocking(self._wake_w, False)
+        self._wake_r = self._wake_w = -1  # a pipe while running: signals and the worker's end wake the main thread
         self.exit_code = 0
 
     # -- running ------------------------------------------------------------------
@@ -249,6 +248,8 @@ class Daemon:
         if not self._lock.acquire():
             other = running(self.root) or {}
             raise AlreadyRunning(f"a daemon already watches {self.root} (pid {other.get('pid') or '?'})")
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
         try:
             return self._run_locked()
         finally:

@@ -169,6 +169,22 @@ def test_the_watch_filter_keeps_sources_and_folders_only(tmp_path):
     assert wanted("gone")  # not there any more: maybe a folder, whose files the memory must forget
 
 
+def test_change_sets_queued_during_a_batch_join_the_next_one(tmp_path):
+    root = tmp_path / "ws"
+    write(root, {f"src/m{i}.py": f"def m{i}():\n    pass\n" for i in range(3)})
+    worker = daemon.Daemon(root, Settings())
+    worker.folder = daemon.kairos_folder(root)
+    for i in (1, 2):
+        worker._changes.put({(1, str(root / f"src/m{i}.py"))})  # noqa: SLF001 - as the watchers do
+    merged = worker._drain({(2, str(root / "src/m0.py"))})  # noqa: SLF001
+    assert {path for _, path in merged} == {str(root / f"src/m{i}.py") for i in range(3)}
+    worker._batch(merged)  # noqa: SLF001 - one batch, one transaction, the memory opened for it alone
+    assert worker.counters.batches == 1 and worker.counters.files == 3
+    assert set(known(root)) == {f"src/m{i}.py" for i in range(3)}
+    worker._batch({(2, str(root / "src/m0.py"))})  # noqa: SLF001 - the same bytes: nothing to record
+    assert worker.counters.batches == 1
+
+
 def test_one_lock_per_workspace_and_running_reads_it(tmp_path):
     root = tmp_path / "ws"
     root.mkdir()
