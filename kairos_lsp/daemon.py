@@ -34,6 +34,7 @@ goes to ``.kairos/daemon.log`` (rotated at 1 MB, one old file kept).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import logging
@@ -104,7 +105,7 @@ def _open_private(path: Path, flags: int) -> int:
     try:
         return os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     except OSError as exc:
-        if exc.errno == 40:  # ELOOP: a symlink
+        if exc.errno == errno.ELOOP:  # a symlink
             raise DaemonError(f"{path} is a symbolic link; refusing to follow it") from None
         raise
 
@@ -826,8 +827,9 @@ def main(args, out: TextIO, err: TextIO) -> int:
         print(f"kairos daemon: {exc}", file=err)
         return 1
     except DaemonError as exc:
-        log.error(f"error: {exc}")
-        print(f"kairos daemon: {exc}", file=err)
+        log.error(f"error: {exc}")  # (to stderr as well, unless --quiet)
+        if args.quiet:
+            print(f"kairos daemon: {exc}", file=err)
         return 2
     finally:
         for handler in handlers:
