@@ -28,6 +28,7 @@ from kairos_lsp.llm.payload import (
     dry_run,
     excluded,
     payload_for,
+    symbol_context,
 )
 from kairos_lsp.llm.redact import Redacted, redact
 from kairos_lsp.llm.uses import Insight, Summary, fill_argument, insights, propose_fix, summarize, summarize_many
@@ -58,6 +59,7 @@ __all__ = [
     "redact",
     "summarize",
     "summarize_many",
+    "symbol_context",
     "usage_today",
 ]
 

@@ -29,9 +29,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pathspec
 
@@ -102,6 +104,42 @@ class SymbolContext:
     signature: str | None = None
     docstring: str | None = None
     callers: tuple[Caller, ...] = ()
+
+
+_OUTLINE = re.compile(
+    r"^(?:async\s+def|def|class|import|from|export|function|const|let|interface|type|enum|func|pub|fn|struct|impl"
+    r"|trait|package|public|protected|abstract|final)\b"
+)
+MAX_OUTLINE_LINES = 60
+
+
+def symbol_context(
+    row: Mapping[str, Any],
+    file_text: str,
+    signature: str | None = None,
+    docstring: str | None = None,
+    callers: Iterable[Caller] = (),
+) -> SymbolContext:
+    r"""A :class:`SymbolContext` from a ``symbols`` row (``Store.symbol(key)``) and its file's
+    text: the symbol's own lines; for a module, its outline (top-level definitions and
+    imports, first lines only), never the whole file.
+
+    >>> row = {"key": "python:m.py:f", "path": "m.py", "language": "python", "kind": "function",
+    ...        "start_line": 2, "end_line": 3}
+    >>> symbol_context(row, "import os\n\ndef f():\n    return os.sep\n").source
+    'def f():\n    return os.sep'
+    >>> module = {**row, "key": "python:m.py", "kind": "module", "start_line": 0, "end_line": 4}
+    >>> symbol_context(module, "import os\nX = 1\ndef f():\n    return os.sep\n").source
+    'import os\ndef f():'
+    """
+    lines = file_text.splitlines()
+    if row["kind"] == "module":
+        source = "\n".join([line for line in lines if _OUTLINE.match(line)][:MAX_OUTLINE_LINES])
+    else:
+        source = "\n".join(lines[row["start_line"] : row["end_line"] + 1])
+    return SymbolContext(
+        row["key"], row["path"], row["language"], row["kind"], source, signature, docstring, tuple(callers)
+    )
 
 
 @dataclass(frozen=True)
