@@ -533,6 +533,14 @@ def test_401_turns_claude_off_for_the_session(standin, store):
     assert audit_log(store)[0]["outcome"] == "http 401"
 
 
+def test_after_a_401_cached_answers_are_still_served(standin, store):
+    claude, logged = claude_for(standin, store)
+    first = summarize(claude, CONTEXT)
+    standin.script(error(401, message="invalid x-api-key"))
+    assert insights(claude, CONTEXT) == [] and len(logged) == 1
+    assert summarize(claude, CONTEXT) == first and len(standin.requests) == 2
+
+
 def test_429_is_retried_with_retry_after_then_falls_back_and_pauses(standin, store):
     standin.script(*[error(429, {"retry-after": "0.05"}, "rate limited")] * 3)
     claude, logged = claude_for(standin, store)

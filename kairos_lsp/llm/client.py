@@ -121,8 +121,6 @@ class Claude:
                 "no-key", "warning", "llm.provider is anthropic but ANTHROPIC_API_KEY is not set: Claude stays off"
             )
             return None
-        if self.off_reason is not None:
-            return None
         try:
             return self._ask(payload, parse, stream)
         except Exception as exc:  # never an exception to the caller
@@ -140,8 +138,8 @@ class Claude:
             if value is not None:
                 self._audit(payload, outcome="cached", cached=True)
                 return value
-        if time.monotonic() < self._paused_until:
-            return None
+        if self.off_reason is not None or time.monotonic() < self._paused_until:
+            return None  # (answers already cached are still served: nothing is sent for them)
         cost = estimate_tokens(payload)
         with self._lock:
             used = self._used_today()
