@@ -353,8 +353,15 @@ class Daemon:
         )
         self._save_state()
 
+    @property
+    def quiet(self) -> float:
+        """Seconds without a batch before a dream: ``idle_seconds``, but no less than a burst
+        can last (the watcher hands changes over up to ``DEBOUNCE_MS`` after they happen)."""
+        return max(self.idle_seconds, (DEBOUNCE_MS + STEP_MS) / 1000)
+
     def _loop(self) -> None:
-        due: float | None = time.monotonic() + self.idle_seconds  # a dream after the catch-up, if needed
+        quiet = self.quiet
+        due: float | None = time.monotonic() + quiet  # a dream after the catch-up, if needed
         while not self._stop.is_set():
             timeout = None if due is None else max(0.0, due - time.monotonic())
             try:
@@ -365,7 +372,7 @@ class Daemon:
             if item is None:
                 break
             self._batch(self._drain(item))
-            due = time.monotonic() + self.idle_seconds
+            due = time.monotonic() + quiet
 
     def _drain(self, first: object) -> set[tuple[int, str]]:
         """The change sets queued so far, merged into one batch."""
@@ -470,7 +477,7 @@ class Daemon:
         log.info(line)
         self._save_state()
         if result.get("busy") or result.get("stopped") or result.get("error"):
-            return time.monotonic() + self.idle_seconds
+            return time.monotonic() + self.quiet
         return None
 
     def _signalled(self) -> float | None:

@@ -298,6 +298,9 @@ class Session:
         if self.settings.daemon_keep_alive:
             self.keep_daemon()
         watcher = daemon.running(root)
+        if watcher is not None and os.path.realpath(str(watcher.get("store"))) != os.path.realpath(store_file):
+            self.log("info", f"kairos: the daemon of this workspace keeps another memory ({watcher.get('store')})")
+            watcher = None
         if watcher is not None:  # the daemon keeps the memory current: it watches, it caught up when it started
             message = f"a kairos daemon (pid {watcher.get('pid') or '?'}) keeps the memory current; no scan"
             self.log("info", f"kairos: {message}")

@@ -412,6 +412,17 @@ async def test_a_server_leaves_watching_to_a_running_daemon(client: LanguageClie
     assert status["files"] == 1
 
 
+async def test_a_server_on_another_memory_scans_for_itself(client: LanguageClient, tmp_path, daemons):
+    root = tmp_path / "ws"
+    write(root, {"src/app.py": "def start():\n    return 1\n"})
+    daemons(root)
+    await initialize(client, root, {"storePath": "elsewhere/memory.db"})
+    await wait_for(lambda: "end" in progress_kinds(client), 20, "the scan's progress end")
+    ends = [v for values in client.progress_reports.values() for v in values if v.kind == "end"]
+    assert ends[-1].message.startswith("1 files, 1 read")
+    assert any("keeps another memory" in m.message for m in client.log_messages)
+
+
 async def test_keep_alive_starts_a_daemon_that_outlives_the_server(client: LanguageClient, tmp_path, daemons):
     root = tmp_path / "ws"
     write(root, {"src/app.py": "def start():\n    return 1\n"})
