@@ -545,6 +545,9 @@ class Knowledge:
           (``replaced_by``: that value);
         * ``retracted``: one the code no longer backs (the symbol is gone, the evidence left).
 
+        A value that came and went after ``since`` (a signature half typed) is no news: the
+        change shows once, from the value held at ``since`` to the one the chain ends with.
+
         Each change: fact ``id``, ``subject``, ``qualname``, ``path`` and ``line`` (0-based,
         where the symbol is now, else None), ``predicate``, ``value``, ``change``, ``status``,
         ``confidence``, ``at`` (when the change was seen). ``more``: changes beyond ``limit``.
@@ -558,13 +561,14 @@ class Knowledge:
             # superseded or retracted insights and links
             "SELECT id, subject, predicate, object, status, confidence, valid_to, superseded_by FROM derived_facts "
             f"WHERE valid_to > ?1 AND status IN ('superseded', 'retracted') AND predicate IN ({reviewed}) "
-            "AND verdict IS NULL "
+            "AND verdict IS NULL AND valid_from <= ?2 "
             "UNION ALL "
             # ... signatures the code changed or dropped
             "SELECT f.id, o.subject, o.predicate, o.object, f.status, f.confidence, f.valid_to, f.superseded_by "
             "FROM observed_facts f JOIN observations o ON o.id = f.first_observation "
+            "JOIN versions v ON v.id = o.version_id "
             f"WHERE f.valid_to > ?1 AND f.status IN ('superseded', 'retracted') AND o.predicate IN ({REVIEWED_CODE}) "
-            "AND f.verdict IS NULL "
+            "AND f.verdict IS NULL AND v.observed_at <= ?2 "
             "UNION ALL "
             # firm insights and links with evidence newer than ``since``
             "SELECT * FROM (SELECT f.id, f.subject, f.predicate, f.object, f.status, f.confidence, "
@@ -582,11 +586,7 @@ class Knowledge:
                 more = True
                 break
             symbol = self.store.symbol(subject)
-            replacement = (
-                self.store.db.execute("SELECT object FROM facts WHERE id = ?", (replaced,)).fetchone()
-                if replaced is not None
-                else None
-            )
+            replacement = self._last_of_chain(replaced)
             changes.append(
                 {
                     "id": fact_id,
@@ -601,10 +601,20 @@ class Knowledge:
                     "confidence": confidence,
                     "at": at,
                     "verdict": None,
-                    "replaced_by": decode_value(predicate, replacement[0]) if replacement else None,
+                    "replaced_by": decode_value(predicate, replacement) if replacement is not None else None,
                 }
             )
         return {"since": since, "changes": changes, "more": more}
+
+    def _last_of_chain(self, fact_id: int | None, hops: int = 100) -> str | None:
+        """The value at the end of a ``superseded_by`` chain starting at ``fact_id``."""
+        value = None
+        while fact_id is not None and hops:
+            row = self.store.db.execute("SELECT object, superseded_by FROM facts WHERE id = ?", (fact_id,)).fetchone()
+            if row is None:
+                break
+            value, fact_id, hops = row[0], row[1], hops - 1
+        return value
 
     def export(self) -> list[dict]:
         """Every symbol the memory knows, current and historical."""
