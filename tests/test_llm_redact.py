@@ -94,6 +94,7 @@ def test_the_same_secret_twice_counts_twice_and_overlaps_count_once():
         'Token: "#d8dee9",',
         "return hashlib.sha256(text.encode()).hexdigest()",
         'api_key = ""',
+        '__all__ = ["BetaManagedAgentsThreadLimitWorkflowRunErrorObject"]',
     ],
 )
 def test_ordinary_code_is_left_alone(code):

@@ -30,7 +30,6 @@ from kairos_lsp.llm.payload import (
     payload_for,
     symbol_context,
 )
-from kairos_lsp.llm.redact import Redacted, redact
 from kairos_lsp.llm.uses import Insight, Summary, fill_argument, insights, propose_fix, summarize, summarize_many
 from kairos_lsp.store import Store
 
@@ -45,7 +44,6 @@ __all__ = [
     "Log",
     "Payload",
     "Raw",
-    "Redacted",
     "Rejected",
     "Summary",
     "SymbolContext",
@@ -56,7 +54,6 @@ __all__ = [
     "insights",
     "payload_for",
     "propose_fix",
-    "redact",
     "summarize",
     "summarize_many",
     "symbol_context",

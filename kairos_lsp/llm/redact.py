@@ -268,9 +268,12 @@ def _occurrences(
     if not secret or len(secret) < 4 or PLACEHOLDER_MARK in secret or "\n" in secret:
         return
     if limit is not None and (
-        len(secret) < 16 or plugin.calculate_shannon_entropy(secret) <= limit or sequential(secret)
+        len(secret) < 16
+        or plugin.calculate_shannon_entropy(secret) <= limit  # its own limit (applied in analyze_line)
+        or sequential(secret)
+        or sum(c.isdigit() for c in secret) < 2  # a long CamelCase name in quotes, not a key
     ):
-        return  # the plugin's own limit (applied in its analyze_line, not analyze_string)
+        return
     start = text.find(secret)
     while start >= 0:
         if kind != "password" or _secret_value(text, start, secret):
