@@ -899,6 +899,150 @@ class Store:
             row["cached"] = bool(row["cached"])
         return rows
 
+    # -- Claude in the dream: attention, summaries, insights ------------------------------
+
+    def note_attention(self, keys: Iterable[str], what: str = "hovered", at: str | None = None) -> None:
+        """The user looked at these symbols (``what``: "hovered"): one small upsert per key,
+        in one transaction; the dream asks Claude about them first. Cheap enough to call
+        with a batch every few seconds (not on a hover's path: queue the keys)."""
+        stamp = at or now()
+        rows = [(key, what, stamp) for key in dict.fromkeys(keys)]
+        if not rows:
+            return
+        with self.transaction():
+            self.db.conn.executemany(
+                "INSERT INTO attention (subject, what, at) VALUES (?, ?, ?) "
+                "ON CONFLICT (subject, what) DO UPDATE SET at = max(at, excluded.at), count = count + 1",
+                rows,
+            )
+
+    def attention(self, what: str = "hovered", limit: int = 100, since: str | None = None) -> list[dict]:
+        """``{"subject", "at", "count"}`` of the symbols noted as ``what``, the latest first."""
+        return list(
+            self.db.query(
+                "SELECT subject, at, count FROM attention WHERE what = ? AND at >= ? ORDER BY at DESC, subject LIMIT ?",
+                (what, since or "", limit),
+            )
+        )
+
+    def claude_summary(self, subject: str, body_hash: str | None, model: str | None = None) -> dict | None:
+        """Claude's summary of ``subject`` for exactly this body (``body_hash``: the symbol's
+        current one, ``symbols.body_hash``): ``{"text", "model", "at"}``, the newest if several
+        models wrote one (``model``: only that model's); None for any other body."""
+        if not body_hash:
+            return None
+        rows = list(
+            self.db.query(
+                "SELECT text, model, at FROM claude_summaries WHERE subject = ? AND body_hash = ? "
+                "AND (? IS NULL OR model = ?) ORDER BY at DESC, model LIMIT 1",
+                (subject, body_hash, model, model),
+            )
+        )
+        return rows[0] if rows else None
+
+    def add_claude_summaries(self, rows: Iterable[tuple[str, str, str, str, str]]) -> None:
+        """Claude's summaries: ``(subject, body_hash, model, text, at)`` rows (one per body and model)."""
+        rows = list(rows)
+        if rows:
+            with self.transaction():
+                self.db.conn.executemany(
+                    "INSERT OR REPLACE INTO claude_summaries (subject, body_hash, model, text, at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    rows,
+                )
+
+    def without_claude_summary(self, model: str, limit: int) -> list[str]:
+        """Up to ``limit`` symbol keys (by path and position) with no summary by ``model`` of
+        their current body."""
+        return [
+            row[0]
+            for row in self.db.execute(
+                "SELECT s.key FROM symbols s WHERE s.body_hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+                "claude_summaries c WHERE c.subject = s.key AND c.body_hash = s.body_hash AND c.model = ?) "
+                "ORDER BY s.path, s.start_line, s.start_col LIMIT ?",
+                (model, limit),
+            )
+        ]
+
+    def recently_edited(self, limit: int = 100, window: int = 100_000) -> list[str]:
+        """Symbols whose body changed in a later look at their file (not its first), among
+        the last ``window`` observations, the latest first."""
+        rows = self.db.execute(
+            "SELECT o.subject FROM observations o JOIN versions v ON v.id = o.version_id "
+            "WHERE o.id > (SELECT coalesce(max(id), 0) FROM observations) - ? AND o.predicate = 'body_hash' "
+            "AND o.negated = 0 AND EXISTS (SELECT 1 FROM versions p WHERE p.path = v.path AND p.id < v.id "
+            "AND p.source NOT IN ('terminal', 'user', 'llm')) ORDER BY o.id DESC LIMIT ?",
+            (window, limit * 4),
+        )
+        return list(dict.fromkeys(row[0] for row in rows))[:limit]
+
+    def recently_failing(self, limit: int = 100, window: int = 100_000) -> list[str]:
+        """Symbols whose last captured test outcome is a failure, then those a recent run
+        saw raise or fail (``raised``, ``failed_in``, among the last ``window`` observations),
+        the latest first."""
+        failed = [
+            row[0]
+            for row in self.db.execute(
+                "SELECT subject, predicate FROM observations WHERE id IN (SELECT max(id) FROM observations "
+                "WHERE predicate IN ('test_failed', 'test_passed') GROUP BY subject) ORDER BY id DESC"
+            )
+            if row[1] == "test_failed"
+        ]
+        seen = self.db.execute(
+            "SELECT subject FROM observations WHERE id > (SELECT coalesce(max(id), 0) FROM observations) - ? "
+            "AND predicate IN ('raised', 'failed_in') AND negated = 0 ORDER BY id DESC LIMIT ?",
+            (window, limit * 4),
+        )
+        return list(dict.fromkeys([*failed, *(row[0] for row in seen)]))[:limit]
+
+    def widely_called_symbols(self, limit: int = 100) -> list[str]:
+        """Symbols with a live ``role widely called`` fact, the most called first."""
+        return [
+            row[0]
+            for row in self.db.execute(
+                "SELECT f.subject FROM derived_facts f JOIN symbols s ON s.key = f.subject "
+                "LEFT JOIN dream_callees c ON c.name = s.name WHERE f.predicate = 'role' "
+                "AND f.object = 'widely called' AND f.status IN ('tentative', 'firm') "
+                "ORDER BY coalesce(c.callers, 0) DESC, f.subject LIMIT ?",
+                (limit,),
+            )
+        ]
+
+    def claude_asked(self, subject: str, body_hash: str, model: str) -> bool:
+        """Whether Claude's insights on this body of ``subject`` by ``model`` are recorded."""
+        return (
+            self.db.execute(
+                "SELECT 1 FROM observations WHERE subject = ? AND predicate = 'llm_asked' AND object = ? LIMIT 1",
+                (subject, f"{body_hash} {model}"),
+            ).fetchone()
+            is not None
+        )
+
+    def record_llm_insights(self, answers: Iterable[tuple[str, str, str, list[tuple[str, str]]]]) -> int:
+        """Claude's insights, ``(subject, body_hash, model, [(predicate, value)...])``, as
+        observations of source ``llm``: one version per file (citing the file's content as
+        the memory knows it), and per symbol an ``llm_asked`` observation (``"<body hash>
+        <model>"``: the body Claude saw) before its insights. The dream counts them as
+        evidence for derived insights while the body is the same, never as facts of their
+        own. Returns how many observations were written."""
+        stamp = now()
+        by_path: dict[str, list[tuple[str, str, str]]] = {}
+        for subject, body, model, found in answers:
+            symbol = self.symbol(subject)
+            path = symbol["path"] if symbol else path_of(subject)
+            triples = by_path.setdefault(path, [])
+            triples.append((subject, "llm_asked", f"{body} {model}"))
+            triples += [(subject, predicate, value) for predicate, value in found]
+        written = 0
+        with self.transaction():
+            conn = self.db.conn
+            for path, triples in sorted(by_path.items()):
+                known = conn.execute("SELECT content_hash FROM files WHERE path = ?", (path,)).fetchone()
+                version = self._version(conn, path, known[0] if known else None, "llm", stamp)
+                self._append(conn, triples, 0, version)
+                written += len(triples)
+        return written
+
 
 def _contains(row: dict, line: int, col: int) -> bool:
     start = (row["start_line"], row["start_col"])

@@ -276,4 +276,37 @@ def m010_marks(db: Database) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS marks (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
 
 
+@migrations()
+def m011_claude_in_dreams(db: Database) -> None:
+    # Claude inside the dream (kairos_lsp/dream/claude.py): summaries for the hover, one per
+    # symbol, body hash and model (a summary of an older body is never shown); what the user
+    # looked at (``attention``: hovered symbols, noted by the server in batches), which
+    # the dream asks about first; and the answers to "insights" recorded as observations of
+    # source ``llm`` (one ``llm_asked`` observation per symbol says which body and model),
+    # found by this partial index.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS claude_summaries ("
+        " subject TEXT NOT NULL,"
+        " body_hash TEXT NOT NULL,"
+        " model TEXT NOT NULL,"
+        " text TEXT NOT NULL,"
+        " at TEXT NOT NULL,"  # ISO 8601 UTC: when Claude wrote it
+        " PRIMARY KEY (subject, body_hash, model)"
+        ") WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS attention ("
+        " subject TEXT NOT NULL,"
+        " what TEXT NOT NULL,"  # hovered | ...
+        " at TEXT NOT NULL,"  # the last time
+        " count INTEGER NOT NULL DEFAULT 1,"
+        " PRIMARY KEY (subject, what)"
+        ") WITHOUT ROWID"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS attention_recent ON attention(what, at)")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS observations_llm ON observations(subject, version_id) WHERE predicate = 'llm_asked'"
+    )
+
+
 SCHEMA_VERSION = len(migrations._migrations)
