@@ -36,10 +36,11 @@ from pygls.uris import to_fs_path
 from kairos_lsp import __version__
 from kairos_lsp.config import Settings
 from kairos_lsp.documents import Document
-from kairos_lsp.features import code_actions
+from kairos_lsp.features import claude_actions, code_actions
 from kairos_lsp.features import diagnostics as diagnostics_feature
 from kairos_lsp.features import hover as hover_feature
 from kairos_lsp.features import memory as memory_feature
+from kairos_lsp.features.diagnostics import Lines
 from kairos_lsp.session import Session, one_line
 from kairos_lsp.store import now
 
@@ -352,7 +353,7 @@ def _publish(ls: KairosServer, uri: str, text: bytes, problems) -> None:
 @server.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
     types.CodeActionOptions(
-        code_action_kinds=[types.CodeActionKind.QuickFix, code_actions.FACT_KIND], resolve_provider=False
+        code_action_kinds=[types.CodeActionKind.QuickFix, code_actions.FACT_KIND], resolve_provider=True
     ),
 )
 @_guard([])
@@ -363,9 +364,53 @@ async def code_action(ls: KairosServer, params: types.CodeActionParams) -> list[
         return []
     await session.flush(doc.uri)
     text, problems = session.problems_for(doc)
-    return code_actions.code_actions(
+    actions = code_actions.code_actions(
         session.knowledge, doc, text, problems, params.range, params.context.only, ls.encoding
     )
+    if (
+        session.claude is not None
+        and doc.language
+        and (not params.context.only or types.CodeActionKind.QuickFix in params.context.only)
+    ):
+        lines = Lines(text)
+        start, end = lines.point(params.range.start, ls.encoding), lines.point(params.range.end, ls.encoding)
+        actions += claude_actions.offers(problems, text, doc.uri, start, end, ls.encoding)
+    return actions
+
+
+@server.feature(types.CODE_ACTION_RESOLVE)
+async def code_action_resolve(ls: KairosServer, action: types.CodeAction) -> types.CodeAction:
+    """A Claude action the user picked: asked now, off the event loop."""
+    session = ls.session
+    if session is None or session.knowledge is None or not claude_actions.is_ours(action):
+        return action
+    claude = session.claude
+    doc = session.documents.get(action.data["uri"])  # type: ignore[index]  # is_ours: a dict
+    if claude is None or doc is None or session.root is None or doc.language is None:
+        return action
+    try:
+        resolved = await asyncio.to_thread(
+            claude_actions.resolve,
+            action,
+            claude,
+            session.knowledge,
+            doc.path,
+            doc.language,
+            doc.text,
+            ls.encoding,
+            session.root,
+        )
+    except Exception as exc:  # noqa: BLE001 - the action comes back as offered, the reason in the log
+        ls.log("error", f"kairos: Claude's proposal failed: {one_line(exc)}")
+        resolved = action
+    if resolved.edit is None:
+        ls.window_show_message(
+            types.ShowMessageParams(
+                type=types.MessageType.Info,
+                message="kairos: Claude had no proposal here (the kairos log says why); the offline fix still stands",
+            )
+        )
+    return resolved
 
 
 def _command(fn):

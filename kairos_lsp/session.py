@@ -48,6 +48,7 @@ from kairos_lsp.dream import record_verdict
 from kairos_lsp.dream.forget import forget
 from kairos_lsp.dream.scheduler import IdleDreamer
 from kairos_lsp.knowledge import Knowledge
+from kairos_lsp.llm import DEFAULT_MODEL, Claude, usage_today
 from kairos_lsp.recorder import Log, Recorder, one_line
 from kairos_lsp.scan import BINARY_PROBE, IgnoreRules, ScanReport, scan_workspace
 from kairos_lsp.store import Store, StoreError, store_path
@@ -89,6 +90,7 @@ class Session:
         self._checker: Checker | None = None
         self._dreamer: IdleDreamer | None = None
         self._temp_dir: str | None = None
+        self._claude: Claude | None = None
         self._stop = threading.Event()
         self._scan_thread: threading.Thread | None = None
         self._ignored = IgnoreRules(root, settings.exclude) if root is not None else None
@@ -262,20 +264,35 @@ class Session:
     def status(self) -> dict:
         """``kairos.status``: the memory's size and counts, the last dream, the LLM, the scan."""
         out = self.knowledge.status() if self.knowledge is not None else {"store": None}
-        provider = self.settings.llm_provider
-        # Nothing leaves the machine unless the user opted in (and the Claude client is not built yet).
-        out["llm"] = {
-            "provider": provider,
-            "model": self.settings.llm_model,
-            "state": "off: everything stays on this machine"
-            if provider == "none"
-            else "requested, but this version has no Claude client yet: nothing is sent",
-        }
+        out["llm"] = self.llm_status()
         out["scanning"] = self.scanning
         out["open_documents"] = len(self.documents)
         watcher = daemon.running(self.root) if self.root is not None else None
         out["daemon"] = {"running": watcher is not None, "pid": watcher.get("pid") if watcher else None}
         return out
+
+    def llm_status(self) -> dict:
+        """What Claude may do here: off (nothing leaves the machine), opted in without a key,
+        or on, with today's tokens against the budget."""
+        provider = self.settings.llm_provider
+        out: dict = {"provider": provider, "model": self.settings.llm_model or DEFAULT_MODEL}
+        if provider == "none":
+            out["state"] = "off: everything stays on this machine"
+        elif not os.environ.get("ANTHROPIC_API_KEY"):
+            out["state"] = "opted in, but ANTHROPIC_API_KEY is not set: nothing is sent"
+        else:
+            out["state"] = "on: redacted snippets go to Claude (kairos privacy shows each request)"
+        if self.store is not None and provider != "none":
+            out["tokens_today"] = usage_today(self.store, self.settings.llm_daily_tokens)
+        return out
+
+    @property
+    def claude(self) -> Claude | None:
+        """Claude for the code actions a user picks (with its own connection to the memory,
+        used off the event loop); None unless opted in with a key."""
+        if self._claude is None and self.store_file is not None and self.settings.llm_provider == "anthropic":
+            self._claude = Claude(self.settings, Store(self.store_file), self.log)
+        return self._claude if self._claude is not None and self._claude.enabled else None
 
     # -- the scan -------------------------------------------------------------
 
@@ -400,6 +417,10 @@ class Session:
             self._checker.close()
         if self._recorder is not None:
             self._recorder.close()
+        if self._claude is not None:
+            self._claude.close()
+            if self._claude.store is not None:
+                self._claude.store.close()
         if self.store is not None:
             self.store.close()
             self.store = None

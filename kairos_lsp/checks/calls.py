@@ -383,6 +383,7 @@ def _call_fixes(file: CheckedFile, call: CallSite, bound: Bound, params: list[Pa
                 f"Add missing argument{'s' if len(args) > 1 else ''} {label}",
                 [TextEdit(point, point, text)],
                 preferred=True,
+                missing=tuple(bound.missing),
             )
         )
     if bound.unknown and not bound.missing and not bound.extra and not bound.twice:

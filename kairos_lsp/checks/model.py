@@ -31,6 +31,7 @@ class Fix:
     title: str
     edits: list[TextEdit]
     preferred: bool = False
+    missing: tuple[str, ...] = ()  # the parameters its one edit inserts placeholders for (Claude may fill them)
 
 
 @dataclass(slots=True)
