@@ -70,6 +70,7 @@ class Card:
     test: dict | None = None  # :meth:`Knowledge.last_test`
     through: list[tuple[str, dict, str]] = field(default_factory=list)  # :meth:`Knowledge.failing_through`
     lint: list[dict] = field(default_factory=list)  # :meth:`Knowledge.lint`
+    claude: dict | None = None  # Claude's summary of this very body: ``text``, ``model``, ``at``
 
 
 class Knowledge:
@@ -165,6 +166,7 @@ class Knowledge:
             test=self.last_test(key),
             through=self.failing_through([key]).get(key, []),
             lint=self.lint(key),
+            claude=self.store.claude_summary(key, first.get("body_hash")),
         )
 
     def looks(self, key: str, predicates: tuple[str, ...]) -> list[Look]:

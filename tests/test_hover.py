@@ -235,3 +235,32 @@ def test_the_card_is_typed(knowledge):
     card = knowledge.card("python:lib.py:price")
     assert isinstance(card, Card) and card.kind == "function" and card.callers.count == 1
     assert card.path == "lib.py" and not card.stale
+
+
+def test_claudes_summary_is_shown_marked_and_only_for_an_undocumented_symbol():
+    claude = {"text": "Adds tax for the region to a price.", "model": "claude-haiku-5-5", "at": "2026-12-01T10:00:00Z"}
+    text = render(Card("k", summary="Takes price and region.", claude=claude), ROW, "python")
+    assert "Adds tax for the region to a price.  \n*summary by Claude (claude-haiku-5-5, 2026-12-01)*" in text
+    assert "Takes price and region." not in text  # the offline sentence gives way
+    documented = render(Card("k", docstring="Price with tax.", claude=claude), ROW, "python")
+    assert "Price with tax." in documented and "Claude" not in documented  # the author's words come first
+
+
+def test_a_claude_summary_stands_for_the_body_it_was_written_for(tmp_path):
+    from kairos_lsp.knowledge import Knowledge
+    from kairos_lsp.scan import scan_workspace
+    from kairos_lsp.store import Store
+
+    (tmp_path / "tax.py").write_text("def add_tax(price, region):\n    return price * RATES[region]\n")
+    with Store(tmp_path / "memory.db") as store:
+        scan_workspace(tmp_path, store, jobs=1)
+        key = "python:tax.py:add_tax"
+        body = store.symbol(key)["body_hash"]
+        store.add_claude_summaries([(key, body, "claude-haiku-5-5", "Adds the region's tax.", "2026-12-01T10:00:00Z")])
+        knowledge = Knowledge(store)
+        assert "*summary by Claude (claude-haiku-5-5, 2026-12-01)*" in render(
+            knowledge.card(key), store.symbol(key), "python"
+        )
+        (tmp_path / "tax.py").write_text("def add_tax(price, region):\n    return price * RATES[region] + 1\n")
+        scan_workspace(tmp_path, store, jobs=1)
+        assert "Claude" not in render(knowledge.card(key), store.symbol(key), "python")  # another body now

@@ -65,7 +65,11 @@ def render(card: Card, row: dict, language: str | None) -> str:
     keyword = _KEYWORDS.get(language or "", {}).get(kind, "")
     signature = card.signature or row.get("qualname") or row.get("name") or "?"
     parts = [f"```{language or ''}\n{keyword}{signature}\n```"]
-    what = first_paragraph(card.docstring) or card.summary
+    what = first_paragraph(card.docstring)
+    if what is None and card.claude:
+        # Claude's words, marked as such: who wrote it, with which model, when
+        what = f"{card.claude['text']}  \n*summary by Claude ({card.claude['model']}, {_when(card.claude['at'])[:10]})*"
+    what = what or card.summary
     if what:
         parts.append(what)
     lines = [line for line in (_facts_line(card), _callers_line(card), _history_line(card)) if line]
