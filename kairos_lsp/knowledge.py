@@ -548,11 +548,13 @@ class Knowledge:
         * ``retracted``: one the code no longer backs (the symbol is gone, the evidence left).
 
         A value that came and went after ``since`` (a signature half typed) is no news: the
-        change shows once, from the value held at ``since`` to the one the chain ends with.
+        change shows once, from the value held at ``since`` to the one the chain ends with;
+        nor is a belief that ended and came back (a line that did not parse for a moment).
 
         Each change: fact ``id``, ``subject``, ``qualname``, ``path`` and ``line`` (0-based,
         where the symbol is now, else None), ``predicate``, ``value``, ``change``, ``status``,
-        ``confidence``, ``at`` (when the change was seen). ``more``: changes beyond ``limit``.
+        ``confidence``, ``at`` (when the change was seen), ``judgeable`` (the symbol still exists:
+        Confirm / Reject apply). ``more``: changes beyond ``limit``.
         """
         since = since or self.reviewed()
         promoted_since = since or self.baseline()
@@ -584,11 +586,22 @@ class Knowledge:
         changes: list[dict] = []
         more = False
         for fact_id, subject, predicate, obj, status, confidence, at, replaced in rows:
+            if self._no_news(fact_id, subject, predicate, obj, status, since or ""):
+                continue
             if len(changes) == limit:
                 more = True
                 break
             symbol = self.store.symbol(subject)
             replacement = self._last_of_chain(replaced)
+            if status != "firm" and predicate in SINGLE_VALUED:
+                # what holds now, however it came (a retract and a new fact when the file did not parse)
+                now = self.store.db.execute(
+                    "SELECT object FROM facts WHERE subject = ? AND predicate = ? AND status IN ('tentative', 'firm') "
+                    "ORDER BY id DESC LIMIT 1",
+                    (subject, predicate),
+                ).fetchone()
+                replacement = now[0] if now else replacement
+                status = "superseded" if now else status
             changes.append(
                 {
                     "id": fact_id,
@@ -603,10 +616,25 @@ class Knowledge:
                     "confidence": confidence,
                     "at": at,
                     "verdict": None,
+                    "judgeable": symbol is not None,  # a verdict on a deleted symbol's fact has nothing to stick to
                     "replaced_by": decode_value(predicate, replacement) if replacement is not None else None,
                 }
             )
         return {"since": since, "changes": changes, "more": more}
+
+    def _no_news(self, fact_id: int, subject: str, predicate: str, obj: str, status: str, since: str) -> bool:
+        """The same belief held at ``since`` and holds now, under another fact (a half-typed
+        line that did not parse retracted it, the next look made it again)."""
+        if status == "firm":  # promoted: was the same triple live at ``since``, as a fact that ended since?
+            sql = "SELECT 1 FROM facts WHERE subject = ? AND predicate = ? AND object = ? AND id != ? AND valid_to > ?"
+            args: tuple = (subject, predicate, obj, fact_id, since)
+        else:  # superseded or retracted: does the same triple hold again now?
+            sql = (
+                "SELECT 1 FROM facts WHERE subject = ? AND predicate = ? AND object = ? "
+                "AND status IN ('tentative', 'firm')"
+            )
+            args = (subject, predicate, obj)
+        return self.store.db.execute(sql + " LIMIT 1", args).fetchone() is not None
 
     def _last_of_chain(self, fact_id: int | None, hops: int = 100) -> str | None:
         """The value at the end of a ``superseded_by`` chain starting at ``fact_id``."""

@@ -225,6 +225,10 @@ function M.judge(confirm, fact_id)
   if id == nil then
     local change
     change, idx = current_change()
+    if change and change.judgeable == false then
+      notify("kairos: " .. (change.qualname or "that symbol") .. " is gone: nothing to confirm or reject", vim.log.levels.WARN)
+      return
+    end
     id = change and change.id
   end
   if id == nil then

@@ -52,6 +52,8 @@ export interface Change {
   confidence: number | null;
   at: string;
   verdict: "confirmed" | "rejected" | null;
+  /** false when the symbol is gone: nothing for a verdict to stick to */
+  judgeable?: boolean;
   replaced_by: unknown;
 }
 
@@ -102,6 +104,6 @@ export function changeDescription(change: Change, ago: string): string {
 }
 
 /** Confirm/Reject make sense for a fact the user has not judged yet. */
-export function judgeable(fact: { id?: number; verdict?: string | null }): boolean {
-  return typeof fact.id === "number" && !fact.verdict;
+export function judgeable(fact: { id?: number; verdict?: string | null; judgeable?: boolean }): boolean {
+  return typeof fact.id === "number" && !fact.verdict && fact.judgeable !== false;
 }

@@ -23,7 +23,7 @@ export type Ask = <T>(command: string, ...args: unknown[]) => Promise<T | undefi
 /** A fact in either view; `kairos.fact.*` commands receive it. */
 export class FactNode extends vscode.TreeItem {
   constructor(
-    readonly fact: { id?: number; verdict?: string | null },
+    readonly fact: { id?: number; verdict?: string | null; judgeable?: boolean },
     label: string,
     readonly location: vscode.Location | undefined,
     collapsible: vscode.TreeItemCollapsibleState,

@@ -41,6 +41,7 @@ test("facts grouped by status in a fixed order; labels and descriptions", () => 
   assert.equal(factDescription(facts[2]), "confirmed by you");
   assert.equal(judgeable(facts[0]), true);
   assert.equal(judgeable(facts[2]), false);
+  assert.equal(judgeable({ id: 4, verdict: null, judgeable: false }), false); // the symbol is gone
 });
 
 test("a review change reads as what happened to which symbol", () => {
