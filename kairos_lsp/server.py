@@ -338,7 +338,12 @@ async def hover(ls: KairosServer, params: types.HoverParams) -> types.Hover | No
     if session is None or doc is None or session.knowledge is None:
         return None
     await session.flush(doc.uri)
-    return hover_feature.hover(session.knowledge, doc, params.position.line, params.position.character, ls.encoding)
+    shown, key = hover_feature.hover_of(
+        session.knowledge, doc, params.position.line, params.position.character, ls.encoding
+    )
+    if key is not None:
+        session.looked_at(key)
+    return shown
 
 
 def _publish(ls: KairosServer, uri: str, text: bytes, problems) -> None:

@@ -57,6 +57,9 @@ from kairos_lsp.workers import START_METHOD
 __all__ = ["Log", "Progress", "Publish", "Session", "one_line"]
 
 
+ATTENTION_EVERY = 5.0  # seconds: hovered symbols are noted in batches, never on the hover's path
+
+
 class Progress(Protocol):
     """What the scan reports to (the server sends it as ``$/progress``)."""
 
@@ -91,6 +94,7 @@ class Session:
         self._dreamer: IdleDreamer | None = None
         self._temp_dir: str | None = None
         self._claude: Claude | None = None
+        self._looked: set[str] = set()  # hovered since the last note
         self._stop = threading.Event()
         self._scan_thread: threading.Thread | None = None
         self._ignored = IgnoreRules(root, settings.exclude) if root is not None else None
@@ -270,6 +274,20 @@ class Session:
         watcher = daemon.running(self.root) if self.root is not None else None
         out["daemon"] = {"running": watcher is not None, "pid": watcher.get("pid") if watcher else None}
         return out
+
+    def looked_at(self, key: str) -> None:
+        """A symbol the user hovered: noted in the memory (in a batch, on the memory thread,
+        :data:`ATTENTION_EVERY` seconds later), so that a dream asks Claude about it first."""
+        if self.store is None or self.closed:
+            return
+        if not self._looked:
+            asyncio.get_running_loop().call_later(ATTENTION_EVERY, self._note_looked)
+        self._looked.add(key)
+
+    def _note_looked(self) -> None:
+        keys, self._looked = sorted(self._looked), set()
+        if keys and not self.closed:
+            asyncio.ensure_future(self.recorder.run(lambda store: store.note_attention(keys, "hovered")))
 
     def llm_status(self) -> dict:
         """What Claude may do here: off (nothing leaves the machine), opted in without a key,

@@ -104,6 +104,23 @@ async def test_hover_on_definitions_and_cross_file_references(client: LanguageCl
     assert await hover(client, index, 400, 0) is None  # past the end of the document
 
 
+async def test_what_the_user_hovers_is_noted_for_the_dream_later_not_on_the_hover(client: LanguageClient, tmp_path):
+    root = make_workspace(tmp_path / "ws")
+    store_file = tmp_path / "memory.db"
+    await initialize(client, root, store=store_file)
+    await scan_done(client)
+    index = open_doc(client, root, "src/index.py", "python")
+    at = position_of(INDEX_PY, "split_words(text)", 3)
+    assert "split_words" in await hover(client, index, at.line, at.character)
+
+    def noted():
+        with Store(store_file) as store:
+            return [row["subject"] for row in store.attention("hovered")]
+
+    assert noted() == []  # not written while the user waits for the hover
+    await wait_for(lambda: noted() == ["python:src/text.py:split_words"], timeout=20, what="the hover noted")
+
+
 async def test_hover_follows_imports_and_shows_callers_and_facts(client: LanguageClient, tmp_path):
     # Two functions named split_words: only imports say which one a reference means.
     other = 'def split_words(text):\n    """Not this one."""\n    return text.split()\n'

@@ -37,13 +37,20 @@ def hover(
     knowledge: Knowledge, doc: Document, line: int, character: int, encoding: str = "utf-16"
 ) -> types.Hover | None:
     """The hover for an LSP position in an open document; None when we know nothing."""
+    return hover_of(knowledge, doc, line, character, encoding)[0]
+
+
+def hover_of(
+    knowledge: Knowledge, doc: Document, line: int, character: int, encoding: str = "utf-16"
+) -> tuple[types.Hover | None, str | None]:
+    """The hover, and the key of the symbol it is about (what the user looked at)."""
     text = doc.line(line)
     if text is None:
-        return None
+        return None, None
     col = to_byte_col(text, character, encoding)
     row = knowledge.symbol_at(doc.path, line, col, text)
     if row is None:
-        return None
+        return None, None
     card = knowledge.card(row["key"])
     markdown = render(card, row, row.get("language") or doc.language)
     span = word_span(text, col)
@@ -53,7 +60,8 @@ def hover(
             start=types.Position(line=line, character=from_byte_col(text, span[0], encoding)),
             end=types.Position(line=line, character=from_byte_col(text, span[1], encoding)),
         )
-    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=markdown), range=where)
+    shown = types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=markdown), range=where)
+    return shown, row["key"]
 
 
 def render(card: Card, row: dict, language: str | None) -> str:
