@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from kairos_lsp import __version__, ingest, shell, terminal
-from kairos_lsp.config import Settings
+from kairos_lsp.config import Settings, cli_settings
 from kairos_lsp.dream import current_value, dream, dream_log, pending
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.languages import language_for_path
@@ -215,8 +215,10 @@ def parse_target(target: str) -> tuple[str, str | None, int | None]:
     return target, "", None
 
 
-def cmd_explain(args, out, err) -> int:
-    file, qualname, line = parse_target(args.target)
+def target_file(args, target: str) -> tuple[Path, str, str | None, int | None]:
+    """``FILE::QUALNAME`` / ``FILE:LINE`` / ``FILE``: (workspace root, the file relative to it,
+    qualname, line), or a one-line UsageError."""
+    file, qualname, line = parse_target(target)
     path = Path(file).resolve()
     if not path.is_file():
         raise UsageError(f"no such file: {file}")
@@ -227,14 +229,25 @@ def cmd_explain(args, out, err) -> int:
         rel = path.relative_to(root).as_posix()
     except ValueError:
         raise UsageError(f"{file} is outside the workspace {root}") from None
+    return root, rel, qualname, line
+
+
+def find_symbol(knowledge: Knowledge, rel: str, qualname: str | None, line: int | None) -> dict:
+    row = knowledge.find(rel, qualname, line)
+    if row is None:
+        what = f"line {line}" if line is not None else (qualname or "the module")
+        raise UsageError(f"nothing known at {rel} {what}")
+    return row
+
+
+def cmd_explain(args, out, err) -> int:
+    root, rel, qualname, line = target_file(args, args.target)
     with memory(root, args.store) as store:
         refresh_file(store, root, rel)
         catch_up(store)
         knowledge = Knowledge(store)
-        row = knowledge.find(rel, qualname, line)
+        row = find_symbol(knowledge, rel, qualname, line)
         what = f"line {line}" if line is not None else (qualname or "the module")
-        if row is None:
-            raise UsageError(f"nothing known at {rel} {what}")
         item = knowledge.explain(row["key"])
         if item is None:  # forgotten meanwhile (by another process)
             raise UsageError(f"nothing known at {rel} {what}")
@@ -312,9 +325,15 @@ def _fact_row(fact: dict) -> list[str]:
 
 
 def cmd_dream(args, out, err) -> int:
-    with memory(workspace_root(args), args.store) as store:
-        report = dream(store, trigger="cli")
+    root = workspace_root(args)
+    settings = cli_settings(root, args.llm)  # .kairos/config.toml, and --llm over its [llm] provider
+    for problem in settings.unknown:
+        err.print(f"kairos dream: ignored: {problem}", markup=False, highlight=False)
+    with memory(root, args.store) as store:
+        report = dream(store, trigger="cli", llm=settings, root=root)
         log = dream_log(store, args.log) if args.log else []
+    for note in report.notes:  # Claude's lines (no key, failures, budget), one each
+        err.print(f"kairos: {note}", markup=False, highlight=False)
     if args.json:
         print(json.dumps({**report.as_dict(), "log": log}, indent=1))
     else:
@@ -544,6 +563,53 @@ def _diff(before: bytes, after: bytes, name: str) -> str:
 # -- entry point ------------------------------------------------------------------
 
 
+# -- Claude: what leaves the machine ------------------------------------------------------
+
+
+def cmd_privacy(args, out, err) -> int:
+    """``kairos privacy``: every request made to Claude (the audit log), or with
+    ``--dry-run FILE::QUALNAME`` exactly what a request about that symbol would send."""
+    from kairos_lsp import llm
+
+    settings = Settings()
+    if args.dry_run:
+        root, rel, qualname, line = target_file(args, args.dry_run)
+        with memory(root, args.store) as store:
+            refresh_file(store, root, rel)
+            row = find_symbol(Knowledge(store), rel, qualname, line)
+            text = as_lines((root / rel).read_bytes()).decode("utf-8", "replace")
+            facts = store.facts
+            context = llm.symbol_context(
+                row, text, facts.current_value(row["key"], "signature"), facts.current_value(row["key"], "docstring")
+            )
+        print(llm.dry_run(context, args.purpose, settings.llm_exclude), end="")
+        return 0
+    with memory(workspace_root(args), args.store) as store:
+        rows = llm.audit_log(store, args.limit)
+        usage = llm.usage_today(store, settings.llm_daily_tokens)
+    if args.json:
+        out.print_json({"today": usage, "requests": rows}) if out.is_terminal else print(
+            json.dumps({"today": usage, "requests": rows}, indent=2)
+        )
+        return 0
+    out.print(
+        f"today ({usage['day']}): {usage['used']:,} of {usage['budget']:,} tokens; "
+        f"{len(rows)} request{'s' if len(rows) != 1 else ''} shown",
+        highlight=False,
+        markup=False,
+    )
+    for item in rows:
+        redacted = ", ".join(f"{kind} {n}" for kind, n in sorted((item.get("redacted") or {}).items())) or "none"
+        cached = "cached" if item.get("cached") else f"{item.get('tokens_in', 0)}+{item.get('tokens_out', 0)} tokens"
+        out.print(
+            f"{str(item['at'])[:19].replace('T', ' ')}  {item['purpose']:<12} {item.get('outcome', ''):<8} "
+            f"{cached:<18} redacted: {redacted:<16} {item.get('symbol') or ''}",
+            highlight=False,
+            markup=False,
+        )
+    return 0
+
+
 # -- what runs said -------------------------------------------------------------------
 
 
@@ -763,6 +829,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("dream", help="consolidate new observations into facts now, and print the log")
     p.add_argument("--json", action="store_true")
     p.add_argument("--log", type=int, default=0, metavar="N", help="also print the last N dreams")
+    p.add_argument(
+        "--llm",
+        choices=("none", "anthropic"),
+        help="ask Claude for summaries and insights in this dream (needs ANTHROPIC_API_KEY); "
+        "default: llm.provider in .kairos/config.toml, else none",
+    )
     common(p)
     p.set_defaults(func=cmd_dream)
 
@@ -804,6 +876,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     common(p)
     p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser("privacy", help="what was sent to Claude (the audit log), or what would be (--dry-run)")
+    p.add_argument("--dry-run", metavar="FILE::QUALNAME", help="print exactly what a request about it would send")
+    p.add_argument(
+        "--purpose", choices=["summary", "insights"], default=None, help="which request (default: the summary)"
+    )
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    common(p)
+    p.set_defaults(func=cmd_privacy)
 
     p = sub.add_parser("shell-init", help="an opt-in snippet that records each command line you run (not its output)")
     p.add_argument("shell", choices=["bash", "zsh", "fish"])
