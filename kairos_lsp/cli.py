@@ -563,6 +563,45 @@ def _diff(before: bytes, after: bytes, name: str) -> str:
 # -- entry point ------------------------------------------------------------------
 
 
+def cmd_status(args, out, err) -> int:
+    """``kairos status``: the memory, its last dream and run, the daemon, and Claude (with
+    today's tokens against the budget)."""
+    from kairos_lsp import daemon, llm
+
+    root = workspace_root(args)
+    with memory(root, args.store) as store:
+        data = Knowledge(store).status()
+        data["llm"] = llm.status(Settings(), store)
+        last = store.runs(1)
+        data["last_run"] = last[0] if last else None
+    watcher = daemon.running(root)
+    data["daemon"] = {"running": watcher is not None, "pid": watcher.get("pid") if watcher else None}
+    if args.json or not out.is_terminal:
+        print(json.dumps(data, indent=2))
+        return 0
+    facts = data["facts"]
+    lines = [
+        f"memory   {data['store']}: {data['files']:,} files, {data['symbols']:,} symbols, "
+        f"{data['observations']:,} observations ({data['undreamed']:,} not dreamed yet)",
+        f"facts    {facts['firm']:,} firm, {facts['tentative']:,} tentative, "
+        f"{facts['superseded']:,} superseded, {facts['retracted']:,} retracted",
+    ]
+    if data.get("last_dream"):
+        dreamed = data["last_dream"]
+        lines.append(f"dream    #{dreamed['id']} ({dreamed['trigger']}) at {str(dreamed['started_at'])[:16]}")
+    if data["last_run"]:
+        run = data["last_run"]
+        lines.append(f"run      {run['command']} (exit {run['exit_code']}) at {run['started_at'][:16]}")
+    lines.append("daemon   " + (f"running (pid {data['daemon']['pid']})" if watcher else "not running"))
+    claude = data["llm"]
+    used = claude.get("tokens_today")
+    tokens = f"; today {used['used']:,} of {used['budget']:,} tokens" if used else ""
+    lines.append(f"claude   {claude['state']}{tokens}")
+    for line in lines:
+        out.print(line, highlight=False, markup=False)
+    return 0
+
+
 # -- Claude: what leaves the machine ------------------------------------------------------
 
 
@@ -876,6 +915,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     common(p)
     p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser("status", help="the memory, its last dream and run, the daemon, and Claude's tokens today")
+    p.add_argument("--json", action="store_true")
+    common(p)
+    p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("privacy", help="what was sent to Claude (the audit log), or what would be (--dry-run)")
     p.add_argument("--dry-run", metavar="FILE::QUALNAME", help="print exactly what a request about it would send")

@@ -48,7 +48,8 @@ from kairos_lsp.dream import record_verdict
 from kairos_lsp.dream.forget import forget
 from kairos_lsp.dream.scheduler import IdleDreamer
 from kairos_lsp.knowledge import Knowledge
-from kairos_lsp.llm import DEFAULT_MODEL, Claude, usage_today
+from kairos_lsp.llm import Claude
+from kairos_lsp.llm import status as llm_status
 from kairos_lsp.recorder import Log, Recorder, one_line
 from kairos_lsp.scan import BINARY_PROBE, IgnoreRules, ScanReport, scan_workspace
 from kairos_lsp.store import Store, StoreError, store_path
@@ -290,19 +291,8 @@ class Session:
             asyncio.ensure_future(self.recorder.run(lambda store: store.note_attention(keys, "hovered")))
 
     def llm_status(self) -> dict:
-        """What Claude may do here: off (nothing leaves the machine), opted in without a key,
-        or on, with today's tokens against the budget."""
-        provider = self.settings.llm_provider
-        out: dict = {"provider": provider, "model": self.settings.llm_model or DEFAULT_MODEL}
-        if provider == "none":
-            out["state"] = "off: everything stays on this machine"
-        elif not os.environ.get("ANTHROPIC_API_KEY"):
-            out["state"] = "opted in, but ANTHROPIC_API_KEY is not set: nothing is sent"
-        else:
-            out["state"] = "on: redacted snippets go to Claude (kairos privacy shows each request)"
-        if self.store is not None and provider != "none":
-            out["tokens_today"] = usage_today(self.store, self.settings.llm_daily_tokens)
-        return out
+        """What Claude may do here (see ``llm.status``)."""
+        return llm_status(self.settings, self.store)
 
     @property
     def claude(self) -> Claude | None:

@@ -76,3 +76,11 @@ def test_the_audit_log_shows_each_request_with_tokens_and_redactions(tmp_path: P
     assert listed["today"]["used"] >= first["tokens_in"] + first["tokens_out"]
     text = kairos("privacy", cwd=root).stdout
     assert "summary" in text and "python:auth.py:login" in text and "cached" in text
+
+
+def test_status_says_what_claude_may_do_and_what_the_memory_holds(tmp_path: Path):
+    root = project(tmp_path)
+    data = json.loads(kairos("status", "--json", cwd=root).stdout)
+    assert data["files"] == 2 and data["symbols"] >= 2 and data["last_dream"] is not None
+    assert data["llm"]["state"] == "off: everything stays on this machine" and "tokens_today" not in data["llm"]
+    assert data["daemon"] == {"running": False, "pid": None}

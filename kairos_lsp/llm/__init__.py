@@ -17,6 +17,9 @@ Nothing here reaches the network unless ``llm.provider`` is ``"anthropic"`` and
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+
 from kairos_lsp.llm.client import DEFAULT_MODEL, Claude, Log, Raw, Rejected
 from kairos_lsp.llm.payload import (
     DEFAULT_EXCLUDE,
@@ -57,6 +60,7 @@ __all__ = [
     "summarize",
     "summarize_many",
     "symbol_context",
+    "status",
     "usage_today",
 ]
 
@@ -67,6 +71,24 @@ def usage_today(store: Store, daily_tokens: int) -> dict:
 
     used = store.llm_tokens_on(today())
     return {"day": today(), "used": used, "budget": daily_tokens, "left": max(0, daily_tokens - used)}
+
+
+def status(settings, store: Store | None, env: Mapping[str, str] | None = None) -> dict:
+    """What Claude may do here, for ``kairos status`` and ``kairos.status``: off (nothing
+    leaves the machine), opted in without a key, or on; with today's tokens against the
+    budget once opted in."""
+    env = os.environ if env is None else env
+    provider = settings.llm_provider
+    out: dict = {"provider": provider, "model": settings.llm_model or DEFAULT_MODEL}
+    if provider == "none":
+        out["state"] = "off: everything stays on this machine"
+    elif not env.get("ANTHROPIC_API_KEY"):
+        out["state"] = "opted in, but ANTHROPIC_API_KEY is not set: nothing is sent"
+    else:
+        out["state"] = "on: redacted snippets go to Claude (kairos privacy shows each request)"
+    if store is not None and provider != "none":
+        out["tokens_today"] = usage_today(store, settings.llm_daily_tokens)
+    return out
 
 
 def audit_log(store: Store, limit: int = 50) -> list[dict]:
