@@ -269,6 +269,15 @@ def test_hover_shows_kairos_text(session):
     assert "Add tax to a net amount, rounded to cents." in session["hover"]
 
 
+def test_memory_view(session):
+    passed(session, "memory view")
+    assert "price_with_tax" in session["memory_description"]  # the symbol the view shows
+    assert any(row.startswith(("firm (", "tentative (")) for row in session["memory_rows"]), session["memory_rows"]
+    assert {"Confirm", "Reject"} <= set(session["memory_actions"])
+    arity = next(row for row in session["memory_rows"] if row.startswith("arity: 1..2"))
+    assert "stale" not in arity  # checked against pricing.py, not against the buffer the cursor is in
+
+
 def test_stale_call_diagnostic(session):
     passed(session, "edit the callee")
     assert "region: str" in session["edited_line"]
@@ -298,4 +307,4 @@ def test_status_dialog(session):
 
 def test_screenshots_saved(session):
     names = {Path(p).name for p in session.get("screenshots", [])}
-    assert {"status-bar.png", "hover.png", "diagnostic.png", "review.png"} <= names
+    assert {"status-bar.png", "hover.png", "memory.png", "diagnostic.png", "review.png"} <= names

@@ -20,7 +20,8 @@ def explain_at(knowledge: Knowledge, doc: Document, line: int, character: int, e
     row = knowledge.symbol_at(doc.path, line, to_byte_col(text, character, encoding), text)
     if row is None:
         return None
-    return knowledge.explain(row["key"], content_hash(doc.text))
+    # validated against this buffer when the symbol lives in it; else against its file as last read
+    return knowledge.explain(row["key"], content_hash(doc.text) if row["path"] == doc.path else None)
 
 
 def review_options(options: object) -> tuple[str | None, int, bool]:

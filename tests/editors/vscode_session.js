@@ -97,6 +97,23 @@ async function main() {
     await page.keyboard.press("Escape");
   });
 
+  await step("memory view", async () => {
+    await openFile("inventory/stock.py", 53, 18);
+    await palette("Kairos: Show memory for symbol");
+    const header = page.locator(".pane-header").filter({ hasText: "Kairos Memory" }).first();
+    await page.locator('.pane-header[aria-expanded="true"]').filter({ hasText: "Kairos Memory" }).waitFor(); // the command opened it
+    const pane = page.locator(".pane").filter({ has: header });
+    await pane.locator(".monaco-list-row").filter({ hasText: /^(firm|tentative) \(\d+\)/ }).first().waitFor();
+    const fact = pane.locator(".monaco-list-row").filter({ hasText: /^arity: 1\.\.2/ }).first();
+    await fact.waitFor();
+    out.memory_description = await header.innerText();
+    out.memory_rows = await pane.locator(".monaco-list-row").allInnerTexts();
+    await fact.hover();
+    out.memory_actions = await fact.locator(".action-label").evaluateAll((els) => els.map((e) => e.getAttribute("aria-label")));
+    await shot("memory");
+    await header.click(); // collapse it again: the Review view gets the room
+  });
+
   await step("edit the callee", async () => {
     await openFile("inventory/pricing.py", 6, 33);
     await page.keyboard.type(", region: str");

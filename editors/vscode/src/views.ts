@@ -74,11 +74,12 @@ export class MemoryView implements vscode.TreeDataProvider<vscode.TreeItem> {
 
   async show(uri: vscode.Uri, position: vscode.Position): Promise<Explained | undefined> {
     this.where = { uri, position };
-    return this.refresh();
+    return this.refresh(true);
   }
 
-  async refresh(): Promise<Explained | undefined> {
-    if (!this.where || (this.view && !this.view.visible)) return undefined;
+  /** Ask again for the last position (only while the view is visible, unless `force`). */
+  async refresh(force = false): Promise<Explained | undefined> {
+    if (!this.where || (!force && this.view && !this.view.visible)) return undefined;
     const { uri, position } = this.where;
     const item = await this.ask<Explained | null>("kairos.explain", uri.toString(), { line: position.line, character: position.character });
     this.roots = item ? this.build(item) : [];
