@@ -127,6 +127,49 @@ class Settings:
         )
 
 
+CONFIG_FILE = ".kairos/config.toml"  # the CLI's and the daemon's options, same keys as initializationOptions
+
+
+def read_config_file(root: str | os.PathLike | None) -> dict:
+    """The options in ``<root>/.kairos/config.toml`` (the same keys as ``initializationOptions``,
+    e.g. ``[llm] provider = "anthropic"``), for the CLI and the daemon; ``{}`` when there is
+    none, when it does not parse, or where no TOML reader is available (``tomllib`` is in
+    Python 3.11+; on 3.10, ``tomli`` if installed).
+
+    >>> read_config_file(None)
+    {}
+    """
+    if root is None:
+        return {}
+    path = os.path.join(os.fspath(root), CONFIG_FILE)
+    try:
+        import tomllib as toml  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # Python 3.10
+        try:
+            import tomli as toml  # type: ignore[import-not-found,no-redef,unused-ignore]
+        except ImportError:
+            return {}
+    try:
+        with open(path, "rb") as file:
+            data = toml.load(file)
+    except (OSError, ValueError):  # absent, unreadable, or not TOML (TOMLDecodeError is a ValueError)
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def cli_settings(
+    root: str | os.PathLike | None, llm: str | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """The settings of a CLI command or the daemon: ``.kairos/config.toml`` (see
+    :func:`read_config_file`), the environment, and ``llm`` (``--llm``) over the file's
+    ``llm.provider``."""
+    options = read_config_file(root)
+    if llm is not None:
+        section = options.get("llm")
+        options["llm"] = {**(section if isinstance(section, dict) else {}), "provider": llm}
+    return Settings.from_options(options, env)
+
+
 # -- conversion ----------------------------------------------------------------------
 
 

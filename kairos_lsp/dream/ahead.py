@@ -45,7 +45,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from kairos_lsp.dream.batches import BATCH, last_of, next_batch, prefix_of, rows_of
-from kairos_lsp.dream.model import EVENTS, Counts, Version
+from kairos_lsp.dream.model import NOT_LOOKS, Counts, Version
 from kairos_lsp.dream.replay import InProcess, replay
 from kairos_lsp.dream.state import State
 from kairos_lsp.dream.summary import Lookup, SummaryCache
@@ -332,7 +332,7 @@ class ReadAhead:
         state.version_id = version.id
         # Wait for the helper only for what it replays: a first look at a file, with no
         # vanished body to look for (that search is the dream's own).
-        first = not state.live and not state.verdicts and version.source not in ("user", EVENTS)
+        first = not state.live and not state.verdicts and version.source not in NOT_LOOKS
         wait = first and not claimed and not state.bodies.any_before(version.id)
         prepared = ahead.take(version.id, wait=wait)
         if prepared is not None and ahead.fits(prepared, state, summaries, callers):

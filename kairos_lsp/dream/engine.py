@@ -17,10 +17,12 @@ import gc
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import asdict, astuple, dataclass
+from dataclasses import asdict, astuple, dataclass, field
+from pathlib import Path
 
+from kairos_lsp.config import Settings
 from kairos_lsp.dream import ahead as read_ahead
-from kairos_lsp.dream import promote, runs, tested
+from kairos_lsp.dream import claude, promote, runs, tested
 from kairos_lsp.dream.batches import BATCH, last_of
 from kairos_lsp.dream.lock import lock_for
 from kairos_lsp.dream.model import Counts, Fact, Version
@@ -45,6 +47,10 @@ class DreamReport(Counts):
     stopped: bool = False
     ahead: int = 0  # versions replayed by the helper process (see ahead.py)
     seconds: float = 0.0
+    claude_summaries: int = 0  # opted in: summaries Claude wrote in this dream (see claude.py)
+    claude_insights: int = 0  # ... symbols whose insights it gave (recorded as llm observations)
+    claude_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # lines for the log ("warning: ...")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -55,6 +61,11 @@ class DreamReport(Counts):
         stop = ", stopped early (resumes next time)" if self.stopped else ""
         if self.ahead:
             stop = f" ({self.ahead} first looks replayed ahead){stop}"
+        if self.claude_summaries or self.claude_insights:
+            stop = (
+                f"; Claude: {self.claude_summaries} summaries, insights on {self.claude_insights} symbols "
+                f"in {self.claude_seconds * 1000:.0f} ms{stop}"
+            )
         return (
             f"dream #{self.dream_id} ({self.trigger}): read {self.observations} observations, "
             f"{self.created} facts created, {self.merged} merged, {self.superseded} superseded, "
@@ -78,6 +89,9 @@ def dream(
     should_stop: Callable[[], bool] = lambda: False,
     batch_size: int = BATCH,
     ahead: bool | None = None,
+    llm: Settings | None = None,
+    root: str | Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> DreamReport:
     """Consolidate every observation beyond the cursor into facts. See the package docstring.
 
@@ -85,6 +99,10 @@ def dream(
     ``ahead``: replay first looks at files in a helper process (see ahead.py): None
     when there are at least ``AHEAD_AT`` observations to read; True always (and wait
     for the helper to start); False never. The facts are the same either way.
+    ``llm``: the settings, when ``llm.provider`` is ``"anthropic"`` (and
+    ``ANTHROPIC_API_KEY`` is set in ``env``, default ``os.environ``): after consolidating,
+    ask Claude about the most wanted symbols (claude.py; ``root``: the workspace, by
+    default the folder holding ``.kairos/``), and consolidate its answers too.
     """
     report = DreamReport(trigger=trigger)
     lock = lock_for(store)
@@ -92,18 +110,46 @@ def dream(
         report.busy = True
         return report
     try:
-        _run(store, report, should_stop, batch_size, ahead)
+        consult = None
+        if claude.opted_in(llm):
+            assert llm is not None
+
+            def consult(stop) -> bool:
+                done = claude.consult(store, llm, stop, root, env=env)
+                report.claude_summaries, report.claude_insights = done.summaries, done.insights
+                report.claude_seconds, report.notes = done.seconds, done.notes
+                if done.stopped:
+                    report.stopped = True
+                return done.observations > 0
+
+        _run(store, report, should_stop, batch_size, ahead, consult)
     finally:
         lock.release()
     return report
 
 
-def _run(store: Store, report: DreamReport, should_stop, batch_size: int, ahead: bool | None) -> None:
+def _run(store: Store, report: DreamReport, should_stop, batch_size: int, ahead: bool | None, consult=None) -> None:
     started = time.perf_counter()
     facts = store.facts
     counts = Counts()
     with store.transaction():
         report.dream_id = facts.start_dream(report.trigger, now())
+    _consolidate(store, report, counts, started, should_stop, batch_size, ahead)
+    # Claude (opted in), outside the dream's write transactions; what it said is input
+    # like any observation: consolidated right away, unless the dream was told to stop.
+    if consult is not None and not report.stopped and consult(should_stop) and not report.stopped:
+        _consolidate(store, report, counts, started, should_stop, batch_size, False)
+    with store.transaction():
+        _log(store, report, counts, started)
+    for name, value in asdict(counts).items():
+        setattr(report, name, value)
+    report.seconds = time.perf_counter() - started
+
+
+def _consolidate(
+    store: Store, report: DreamReport, counts: Counts, started: float, should_stop, batch_size: int, ahead
+) -> None:
+    facts = store.facts
     position = cursor(store)
     # No checkpoint at every commit while dreaming; the commit that logs the dream
     # checkpoints once at the end.
@@ -112,11 +158,6 @@ def _run(store: Store, report: DreamReport, should_stop, batch_size: int, ahead:
         bodies = GoneBodies(facts.version_of(position) or 0)
         replayer = read_ahead.replayer(store, position, bodies.settled, batch_size, ahead, backlog=pending(store))
         _batches(store, report, counts, started, should_stop, position, bodies, replayer)
-    with store.transaction():
-        _log(store, report, counts, started)
-    for name, value in asdict(counts).items():
-        setattr(report, name, value)
-    report.seconds = time.perf_counter() - started
 
 
 def _batches(

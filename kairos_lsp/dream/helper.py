@@ -19,7 +19,7 @@ from multiprocessing.connection import Connection
 from kairos_lsp.dream import merge, tested
 from kairos_lsp.dream.ahead import BASE, Prepared
 from kairos_lsp.dream.batches import next_batch, prefetch, prefix_of
-from kairos_lsp.dream.model import EVENTS, Counts, Version
+from kairos_lsp.dream.model import NOT_LOOKS, Counts, Version
 from kairos_lsp.dream.replay import derive_all
 from kairos_lsp.dream.state import GoneBodies, State
 from kairos_lsp.dream.summary import Lookup, SummaryCache
@@ -75,7 +75,7 @@ def run(
                     while dream.credit <= 0:
                         dream.listen(inbox, block=True)
                     dream.credit -= 1
-                    if first and version.source not in ("user", EVENTS):
+                    if first and version.source not in NOT_LOOKS:
                         prepared = _prepare(state, summaries, callers, version, prefix, empty)
                     results.send((version.id, prepared))
                 if prepared is None:

@@ -57,6 +57,12 @@ USER = "user"
 # The source of what runs said (test outcomes, raised, lint): events the dream reads
 # for insights (flaky, tested_by), never facts of their own.
 EVENTS = "terminal"
+# The source of Claude's answers (opt-in, dream/claude.py): evidence (why "llm", weight
+# WEIGHTS["llm"]) for derived insights while the symbol's body is the one Claude saw,
+# never facts of their own; one source, so never firm on Claude's word alone.
+LLM = "llm"
+# Sources whose versions are not looks at the code (no observed facts, no first look).
+NOT_LOOKS = ("user", EVENTS, LLM)
 
 
 _NOISY: dict[frozenset, float] = {}

@@ -14,6 +14,12 @@ For every live symbol of a file the dream just replayed, derive:
     ``module`` (the file calls it at module level, e.g. under ``__main__``).
 ``role widely called``  ``callers``: at least WIDELY call sites name it.
 
+With Claude opted in (dream/claude.py), its answers on the symbol's current body
+are one more source, ``llm``: ``may_handle`` a category, ``pure`` true or false
+(each contradicts the other), ``side_effects`` (a side-effect category is also
+``may_handle`` evidence); alone it never makes a fact firm (one source), and a
+``side_effects`` or ``pure false`` fact rests on Claude alone, so stays tentative.
+
 Each source counts once (its weight is in ``model.WEIGHTS``); confidence is
 the noisy-OR over the sources; a fact becomes firm at ``FIRM_AT`` (0.75) with
 at least two sources and no contradiction. When a source disappears its
@@ -30,12 +36,12 @@ import json
 import operator
 import re
 
-from kairos_lsp.dream.model import Fact, Version
+from kairos_lsp.dream.model import LLM, Fact, Version
 from kairos_lsp.dream.state import State
 from kairos_lsp.keys import name_of, qualname_of
 
 WIDELY = 10
-INSIGHTS = ("may_handle", "pure", "role")
+INSIGHTS = ("may_handle", "pure", "role", "side_effects")
 
 # category -> (name/docstring tokens, call patterns, decorator patterns, import modules)
 # A call pattern "x." matches calls starting with "x."; "a.b" matches a call ending in "a.b";
@@ -426,10 +432,16 @@ def _imported(value: str) -> str:
 
 
 def derive(
-    subject: str, view: dict[str, list[Fact]], callers: int, module_calls: set[str], name: str | None = None
+    subject: str,
+    view: dict[str, list[Fact]],
+    callers: int,
+    module_calls: set[str],
+    name: str | None = None,
+    llm: list[tuple[str, str, int, str]] | None = None,
 ) -> dict[tuple[str, str], list[tuple[str, str, int]]]:
     """The insights the evidence supports now: {(predicate, value): [(why, detail, obs id)]}.
-    ``name``: ``name_of(subject)``, when the caller has it."""
+    ``name``: ``name_of(subject)``, when the caller has it. ``llm``: Claude's answers on the
+    current body, ``(predicate, value, observation id, model)`` (see :func:`llm_evidence`)."""
     out: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
     kind_fact = view.get("kind", [None])[0]
     if kind_fact is None:
@@ -504,14 +516,44 @@ def derive(
             add("role", "entry point", "module", name, anchor)
     if kind != "module" and not name.startswith("__") and callers >= WIDELY:
         add("role", "widely called", "callers", f">= {WIDELY} call sites", anchor)
+    if llm:
+        for predicate, value, oid, model in llm:
+            add(predicate, value, LLM, model, oid)
+            if predicate == "side_effects" and value in CATEGORIES:
+                add("may_handle", value, LLM, model, oid)
+    return out
+
+
+def llm_evidence(rows, bodies: dict[str, str]) -> dict[str, list[tuple[str, str, int, str]]]:
+    """Claude's answers that count now: for each subject, those of its latest answer on its
+    current body (``bodies``: subject -> body hash); answers on another body are stale.
+    ``rows``: ``Facts.llm_answers_between`` rows.
+
+    >>> rows = [("s", 7, "b1 m", 70, "pure", "true"), ("s", 9, "b2 m", 90, "pure", "false")]
+    >>> llm_evidence(rows, {"s": "b1"}), llm_evidence(rows, {"s": "b3"})
+    ({'s': [('pure', 'true', 70, 'm')]}, {})
+    """
+    latest: dict[str, int] = {}
+    for subject, version, asked, _, _, _ in rows:
+        if asked.split(" ", 1)[0] == bodies.get(subject):
+            latest[subject] = max(latest.get(subject, 0), version)
+    out: dict[str, list[tuple[str, str, int, str]]] = {}
+    for subject, version, asked, oid, predicate, value in rows:
+        if latest.get(subject) == version:
+            out.setdefault(subject, []).append((predicate, value, oid, asked.split(" ", 1)[-1]))
     return out
 
 
 def contradicted(key: tuple[str, str], desired: dict) -> bool:
-    """Only facts of the same subject are candidates: pure vs a side-effect category."""
+    """Only facts of the same subject are candidates: pure vs a side-effect category (or
+    Claude's side effects), pure true vs pure false."""
     if key == ("pure", "true"):
-        return any(p == "may_handle" and v in SIDE_EFFECTS for p, v in desired)
+        return ("pure", "false") in desired or any(
+            (p == "may_handle" and v in SIDE_EFFECTS) or p == "side_effects" for p, v in desired
+        )
     if key[0] == "may_handle" and key[1] in SIDE_EFFECTS:
+        return ("pure", "true") in desired
+    if key == ("pure", "false"):
         return ("pure", "true") in desired
     return False
 

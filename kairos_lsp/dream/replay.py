@@ -19,7 +19,7 @@ from typing import Protocol
 
 from kairos_lsp.dream import links, merge, promote
 from kairos_lsp.dream.batches import BATCH, next_batch, prefetch, prefix_of
-from kairos_lsp.dream.model import EVENTS, SINGLE_VALUED, Version
+from kairos_lsp.dream.model import EVENTS, LLM, SINGLE_VALUED, Version
 from kairos_lsp.dream.state import State
 from kairos_lsp.dream.summary import Lookup, SummaryCache, cache_key, first_sentence, parameter_names, summarize
 from kairos_lsp.keys import name_of
@@ -77,8 +77,15 @@ class InProcess:
 
 def replay(state: State, summaries: SummaryCache, callers: Lookup, version: Version) -> None:
     """Replay one version onto the loaded facts of its file (``state.load``) and write back.
-    What a run said (source ``terminal``) are events, not facts: ``dream/runs.py`` reads them."""
+    What a run said (source ``terminal``) are events, not facts: ``dream/runs.py`` reads them.
+    Claude's answers (source ``llm``) are evidence, not facts: their symbols' insights are
+    re-derived with them (see :func:`derive_all`)."""
     if version.source == EVENTS:
+        return
+    if version.source == LLM:
+        asked = {row[1] for row in version.observations}
+        derive_all(state, summaries, callers, version, sorted(s for s in asked if s in state.live))
+        state.flush()
         return
     if version.source == "user":
         merge.apply_user(state, version)
@@ -136,11 +143,12 @@ def derive_all(
     name = {s: name_of(s) for s in live}
     names = sorted(set(name.values()))
     counts = callers.get_many(names)
+    llm = _llm_answers(state, version, live, views)
     derive, reconcile = promote.derive, promote.reconcile
     for subject in live:
         view = views[subject]
         own = name[subject]
-        desired = derive(subject, view, counts.get(own, 0), module_calls, own)
+        desired = derive(subject, view, counts.get(own, 0), module_calls, own, llm.get(subject))
         reconcile(state, version, subject, desired)
         if subject in keys:
             key = keys[subject]
@@ -150,6 +158,19 @@ def derive_all(
                 cached[key] = text
                 summaries.put(key, text)
             _set_summary(state, version, subject, view, text)
+
+
+def _llm_answers(state: State, version: Version, live: list[str], views: dict) -> dict:
+    """Claude's answers that count for ``live`` subjects at ``version``: recorded up to it
+    (so replaying the same log gives the same facts) and about each subject's current body."""
+    if not live or state.prefix is None:
+        return {}
+    lo, hi = state.prefix, state.prefix + ";"
+    rows = [row for row in state.facts.llm_answers_between(lo, hi, version.id) if row[0] in views]
+    if not rows:
+        return {}
+    bodies = {s: views[s]["body_hash"][0].object for s in live if views[s].get("body_hash")}
+    return promote.llm_evidence(rows, bodies)
 
 
 def _summary_for(subject: str, view: dict) -> str:

@@ -27,6 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kairos_lsp.config import Settings
 from kairos_lsp.dream.engine import DreamReport, dream, pending
 from kairos_lsp.store import Store
 from kairos_lsp.workers import START_METHOD, die_with_parent
@@ -43,8 +44,13 @@ class IdleDreamer:
         log: Callable[[str, str], None],
         busy: Callable[[], bool] = lambda: False,
         on_dreamed: Callable[[DreamReport], None] = lambda report: None,
+        llm: Settings | None = None,
+        root: str | Path | None = None,
     ):
         self.store_file = store_file
+        # opted in (llm.provider "anthropic"): each dream then asks Claude too (dream/claude.py)
+        self.llm = llm if llm is not None and llm.llm_provider == "anthropic" else None
+        self.root = str(root) if root is not None else None
         self.idle_seconds = idle_seconds
         self.log = log
         self.busy = busy  # e.g. the first scan is running: dream after it
@@ -110,7 +116,7 @@ class IdleDreamer:
                 self._worker = ProcessPoolExecutor(
                     1, mp_context=self._context, initializer=_worker_started, initargs=(self._stop,)
                 )
-            return self._worker.submit(_dream_in_worker, str(self.store_file), trigger).result()
+            return self._worker.submit(_dream_in_worker, str(self.store_file), trigger, self.llm, self.root).result()
         except BrokenProcessPool:  # the worker died (killed, out of memory): the next dream starts another
             self._worker = None
             raise RuntimeError("the dream's worker process died; nothing was lost, the next dream resumes") from None
@@ -128,6 +134,7 @@ class IdleDreamer:
         if report is None:
             return
         self.log("info", f"kairos: {report.line()}")
+        self._notes(report)
         if not report.busy:
             self.on_dreamed(report)
         if report.stopped or report.busy:
@@ -139,9 +146,15 @@ class IdleDreamer:
         report = await loop.run_in_executor(self._executor, self._dream, "command", self._edits)
         assert report is not None  # only an idle dream returns None (nothing pending)
         self.log("info", f"kairos: {report.line()}")
+        self._notes(report)
         if not report.busy:
             self.on_dreamed(report)
         return report
+
+    def _notes(self, report: DreamReport) -> None:
+        for note in report.notes:
+            level, _, message = note.partition(": ")
+            self.log(level if level in ("info", "warning", "error") else "info", f"kairos: {message or note}")
 
     async def run(self, fn: Callable[[Store], object]):
         """Run ``fn(store)`` on the dream thread, between dreams (a verdict, a forget)."""
@@ -187,10 +200,12 @@ def _worker_started(stop: Event) -> None:
         os.nice(WORKER_NICENESS)
 
 
-def _dream_in_worker(store_file: str, trigger: str) -> DreamReport:
+def _dream_in_worker(
+    store_file: str, trigger: str, llm: Settings | None = None, root: str | None = None
+) -> DreamReport:
     store = _STORES.get(store_file)
     if store is None:
         store = _STORES[store_file] = Store(store_file)
     if _STOP is None:
         raise RuntimeError("a dream worker process must be started with _worker_started (its stop event)")
-    return dream(store, trigger=trigger, should_stop=_STOP.is_set)
+    return dream(store, trigger=trigger, should_stop=_STOP.is_set, llm=llm, root=root)

@@ -1018,6 +1018,15 @@ class Store:
             is not None
         )
 
+    def llm_outcome(self, purpose: str, payload_hash: str) -> str | None:
+        """The outcome of the latest request of ``purpose`` with exactly this payload
+        (ok, cached, rejected, or the error's kind); None if never asked."""
+        row = self.db.execute(
+            "SELECT outcome FROM llm_audit WHERE payload_hash = ? AND purpose = ? ORDER BY id DESC LIMIT 1",
+            (payload_hash, purpose),
+        ).fetchone()
+        return row[0] if row else None
+
     def record_llm_insights(self, answers: Iterable[tuple[str, str, str, list[tuple[str, str]]]]) -> int:
         """Claude's insights, ``(subject, body_hash, model, [(predicate, value)...])``, as
         observations of source ``llm``: one version per file (citing the file's content as

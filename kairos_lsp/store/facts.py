@@ -158,6 +158,18 @@ class Facts:
             ).fetchall()
         return rows
 
+    def llm_answers_between(self, lo: str, hi: str, version: int) -> list[tuple[str, int, str, int, str, str]]:
+        """``(subject, version id, "<body hash> <model>", observation id, predicate, value)`` of
+        Claude's insights (source ``llm``, see ``Store.record_llm_insights``) on subjects in
+        ``[lo, hi)`` recorded in versions up to ``version``, by observation id."""
+        return self.conn.execute(
+            "SELECT a.subject, a.version_id, a.object, o.id, o.predicate, o.object FROM observations a "
+            "JOIN observations o ON o.subject = a.subject AND o.predicate IN ('may_handle', 'pure', 'side_effects') "
+            "AND o.version_id = a.version_id AND o.negated = 0 "
+            "WHERE a.predicate = 'llm_asked' AND a.subject >= ? AND a.subject < ? AND a.version_id <= ? ORDER BY o.id",
+            (lo, hi, version),
+        ).fetchall()
+
     # -- the dream's cursor and log -------------------------------------------------
 
     def cursor(self) -> int:
