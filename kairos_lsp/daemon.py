@@ -53,7 +53,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from kairos_lsp.config import Settings
+from kairos_lsp.config import Settings, cli_settings
 from kairos_lsp.dream import dream, pending
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.scan import ALWAYS_SKIPPED, IgnoreRules, ScanReport, scan_paths, scan_workspace
@@ -468,13 +468,17 @@ class Daemon:
             self._dreaming = False
             return time.monotonic()  # a change came first: record it, then wait for quiet again
         try:
-            result = run_child(_dream_child, (self.store_file, "daemon"), self._dream_stop, self._stop, self._signalled)
+            llm = self.settings if self.settings.llm_provider == "anthropic" else None  # Claude too (opted in)
+            args = (self.store_file, "daemon", llm, str(self.root))
+            result = run_child(_dream_child, args, self._dream_stop, self._stop, self._signalled)
         finally:
             self._dreaming = False
         self.counters.dreams += 1
         line = result.get("line") or result.get("error") or "dream: no report"
         self.counters.last_dream = {"at": now(), **result}
         log.info(line)
+        for note in result.get("notes") or ():  # Claude's lines: no key, a failure, the budget
+            log.warning(note)
         self._save_state()
         if result.get("busy") or result.get("stopped") or result.get("error"):
             return time.monotonic() + self.quiet
@@ -664,17 +668,25 @@ def _scan_child(
         send.close()
 
 
-def _dream_child(store_file: str, trigger: str, stop: Any, send: Any) -> None:
+def _dream_child(store_file: str, trigger: str, llm: Settings | None, root: str | None, stop: Any, send: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C in the daemon's terminal: the daemon decides
     if hasattr(os, "nice"):
         os.nice(DREAM_NICENESS)
     try:
         store = Store(store_file)
         try:
-            report = dream(store, trigger=trigger, should_stop=stop.is_set)
+            report = dream(store, trigger=trigger, should_stop=stop.is_set, llm=llm, root=root)
         finally:
             store.close()
-        send.send({"line": report.line(), "busy": report.busy, "stopped": report.stopped, "id": report.dream_id})
+        send.send(
+            {
+                "line": report.line(),
+                "busy": report.busy,
+                "stopped": report.stopped,
+                "id": report.dream_id,
+                "notes": report.notes,
+            }
+        )
     except Exception as exc:  # noqa: BLE001 - the daemon logs it
         send.send({"error": f"dream: failed: {one_line(exc)}"})
     finally:
@@ -804,7 +816,7 @@ def main(args, out: TextIO, err: TextIO) -> int:
         stopped, line = stop(root)
         print(f"kairos daemon: {line}", file=out if stopped or line.startswith("not running") else err)
         return 0 if stopped or line.startswith("not running") else 1
-    settings = Settings.from_options({})
+    settings = cli_settings(root)  # .kairos/config.toml, if any
     for problem in settings.unknown:
         print(f"kairos daemon: ignored: {problem}", file=err)
     if args.exclude:

@@ -379,3 +379,77 @@ def test_kairos_dream_llm_anthropic_and_the_config_file(space, standin):
     kairos("dream", cwd=space.root, env=env)
     assert sorted(space.asked("summary")[len(ALL) :]) == ["app/more.py", "third"]
     space.store = Store.for_workspace(space.root)
+
+
+def test_a_reject_sticks_whichever_model_says_it_again(space, standin):
+    standin.tool_inputs = PerSymbol(standin, {"shout": {"may_handle": ["network"]}})
+    space.dream(summaries=0, insights=20)
+    record_verdict(space.store, (SHOUT, "may_handle", "network"), confirm=False)
+    sent = len(space.asked("insights"))
+    space.dream(summaries=0, insights=20, model="claude-sonnet-5")  # another model: asked again, says the same
+    assert len(space.asked("insights")) == sent + len(ALL)
+    assert ("may_handle", "network") not in space.live(SHOUT)
+
+
+# -- the server's idle dream (a worker process) and the daemon's (a child process) ----------
+
+
+def test_the_servers_dream_worker_asks_claude(space, standin, monkeypatch):
+    import asyncio
+
+    from kairos_lsp.dream.scheduler import IdleDreamer
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", standin.url)
+    # a fresh interpreter with this environment (a forkserver started earlier keeps its own)
+    monkeypatch.setattr("kairos_lsp.dream.scheduler.START_METHOD", "spawn")
+    space.store.note_attention([SHOUT])  # what the server notes as the user hovers
+    space.write("app/more.py", MORE + "\n\ndef third(items):\n    return items[2]\n")
+    space.scan()
+    logged: list = []
+    settings = Settings(llm_provider="anthropic", llm_max_concurrency=1)
+
+    async def run():
+        dreamer = IdleDreamer(space.store.path, 60, lambda level, message: logged.append(message), llm=settings)
+        try:
+            return await dreamer.dream_now()
+        finally:
+            dreamer.close()
+
+    report = asyncio.run(run())
+    assert report.claude_summaries == len(ALL) + 1
+    assert space.asked("summary")[0] == "shout"
+    assert space.summary(SHOUT) is not None and space.summary("python:app/more.py:third") is not None
+    assert any("Claude: " in line for line in logged)
+    # not opted in: the worker asks nothing
+    asyncio.run(_dream_now(space.store.path, Settings()))
+    assert len(space.asked("summary")) == len(ALL) + 1
+
+
+async def _dream_now(path, settings):
+    from kairos_lsp.dream.scheduler import IdleDreamer
+
+    dreamer = IdleDreamer(path, 60, lambda level, message: None, llm=settings)
+    try:
+        return await dreamer.dream_now()
+    finally:
+        dreamer.close()
+
+
+def test_the_daemons_dream_child_asks_claude(space, standin, monkeypatch):
+    import multiprocessing
+
+    from kairos_lsp.daemon import _dream_child, run_child
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", standin.url)
+    monkeypatch.setattr("kairos_lsp.daemon.START_METHOD", "spawn")  # (see the test above)
+    space.write("app/more.py", MORE + "\n\ndef third(items):\n    return items[2]\n")
+    space.scan()
+    settings = Settings(llm_provider="anthropic", llm_max_concurrency=1)
+    stop = multiprocessing.get_context("spawn").Event()
+    result = run_child(
+        _dream_child, (space.store.path, "daemon", settings, str(space.root)), stop, threading.Event(), lambda: None
+    )
+    assert "Claude: " in result["line"], result
+    assert len(space.asked("summary")) == len(ALL) + 1

@@ -517,10 +517,12 @@ def derive(
     if kind != "module" and not name.startswith("__") and callers >= WIDELY:
         add("role", "widely called", "callers", f">= {WIDELY} call sites", anchor)
     if llm:
-        for predicate, value, oid, model in llm:
-            add(predicate, value, LLM, model, oid)
+        # one detail for every model: a user's reject of Claude's word sticks whichever model says it
+        # again (the model is on the observation: "llm_asked")
+        for predicate, value, oid, _model in llm:
+            add(predicate, value, LLM, "Claude", oid)
             if predicate == "side_effects" and value in CATEGORIES:
-                add("may_handle", value, LLM, model, oid)
+                add("may_handle", value, LLM, "Claude", oid)
     return out
 
 
