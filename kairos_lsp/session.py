@@ -129,6 +129,8 @@ class Session:
             self.log,
             busy=lambda: self.scanning,
             on_dreamed=lambda _: self.check_all(),
+            llm=self.settings,  # llm.provider "anthropic": the dreams ask Claude too (dream/claude.py)
+            root=self.root,
         )
         self._recorder = Recorder(
             self.root,
