@@ -453,3 +453,17 @@ def test_the_daemons_dream_child_asks_claude(space, standin, monkeypatch):
     )
     assert "Claude: " in result["line"], result
     assert len(space.asked("summary")) == len(ALL) + 1
+
+
+def test_forgetting_a_symbol_forgets_what_claude_said_and_that_it_was_hovered(space, standin):
+    from kairos_lsp.dream.forget import forget
+
+    standin.tool_inputs = PerSymbol(standin, {"shout": {"may_handle": ["network"]}})
+    space.store.note_attention([SHOUT])
+    space.dream(summaries=20, insights=20)
+    body = space.body(SHOUT)
+    assert space.store.claude_summary(SHOUT, body) is not None
+    forget(space.store, SHOUT)
+    assert space.store.claude_summary(SHOUT, body) is None
+    assert space.store.attention() == []
+    assert not space.store.claude_asked(SHOUT, body, "claude-haiku-5-5")

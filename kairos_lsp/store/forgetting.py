@@ -83,6 +83,9 @@ def delete(conn: sqlite3.Connection, subjects: list[str], path: str | None, link
     conn.execute("DELETE FROM symbols WHERE key IN (SELECT subject FROM forget_subjects)")
     for body in bodies:  # summaries derived from the forgotten code
         conn.execute("DELETE FROM summary_cache WHERE body_key = ? OR body_key LIKE ?", (body, body + "%"))
+    # Claude's summaries of the forgotten symbols, and what the user looked at
+    conn.execute("DELETE FROM claude_summaries WHERE subject IN (SELECT subject FROM forget_subjects)")
+    conn.execute("DELETE FROM attention WHERE subject IN (SELECT subject FROM forget_subjects)")
     files = 0
     if path is not None:
         files = conn.execute("DELETE FROM files WHERE path = ?", (path,)).rowcount
