@@ -16,6 +16,7 @@ import asyncio
 import copy
 import functools
 import ipaddress
+import json
 import logging
 import os
 import socket
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcParseError
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -120,7 +121,8 @@ class KairosProtocol(LanguageServerProtocol):
     """pygls' protocol with two repairs.
 
     * A request whose params do not even deserialise gets an error response
-      (pygls logs it and never answers, so the client would wait forever).
+      (pygls logs it and never answers, so the client would wait forever), and
+      a message that is not JSON gets the spec's Parse Error, with a null id.
     * ``didChange`` handlers see the changes as the client sent them: pygls
       updates its own copy of the text first and, doing so, clamps positions
       *in place* against its own line split (which also breaks at form feeds
@@ -145,6 +147,12 @@ class KairosProtocol(LanguageServerProtocol):
             if isinstance(data, dict) and "id" in data and "method" in data:
                 self._send_response(data["id"], error=exc.to_response_error())
             raise
+
+    def parse_error(self, error: Exception) -> None:
+        """JSON-RPC: a message that could not be parsed is answered with -32700, id null."""
+        # a plain dict: pygls' own response type would leave the null id out
+        error_body = {"code": JsonRpcParseError.CODE, "message": f"Parse error: {one_line(error)}"}
+        self._send_data({"jsonrpc": "2.0", "id": None, "error": error_body})
 
 
 class KairosServer(LanguageServer):
@@ -188,7 +196,14 @@ class KairosServer(LanguageServer):
             return
         self._reporting = True
         try:
-            self.log("error", f"kairos: {getattr(source, '__name__', source)}: {one_line(error)}")
+            # a message the client got wrong is the client's problem: a warning, not an error
+            bad = isinstance(error, JsonRpcException) or (
+                isinstance(source, type) and issubclass(source, JsonRpcException)
+            )
+            if isinstance(error, json.JSONDecodeError) and isinstance(self.protocol, KairosProtocol):
+                self.protocol.parse_error(error)
+            level = "warning" if bad else "error"
+            self.log(level, f"kairos: {getattr(source, '__name__', source)}: {one_line(error)}")
         finally:
             self._reporting = False
 
@@ -536,6 +551,38 @@ def is_loopback(host: str) -> bool:
     return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
+class OneLine(logging.Formatter):
+    """Each record on one line: an exception as its type and first line, its traceback
+    only at DEBUG (a malformed message must not cost kilobytes of stderr)."""
+
+    def __init__(self, fmt: str, tracebacks: bool = False):
+        super().__init__(fmt)
+        self.tracebacks = tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        if self.tracebacks:
+            return super().format(record)
+        # the first line of the message (pygls puts whole tracebacks in some), and the exception's own
+        first = (record.getMessage().splitlines() or [""])[0]
+        shown = logging.makeLogRecord(
+            {**record.__dict__, "msg": first, "args": None, "exc_info": None, "exc_text": None}
+        )
+        line = super().format(shown)
+        error = record.exc_info[1] if record.exc_info else None
+        return f"{line}: {type(error).__name__}: {one_line(error)}" if error is not None else line
+
+
+_BAD_MESSAGE = ("Unable to handle message", "Unable to deserialize message", "Failed to deserialize")
+
+
+def bad_messages_are_warnings(record: logging.LogRecord) -> bool:
+    """A malformed message is the client's: kairos logs it as one WARNING line
+    (``report_server_error``); pygls' own ERROR lines about it are shown at DEBUG only."""
+    if record.name.startswith("pygls") and record.getMessage().startswith(_BAD_MESSAGE):
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+    return True
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="kairos-lsp", description="The kairos language server.")
     parser.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
@@ -548,11 +595,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--version", action="version", version=f"kairos-lsp {__version__}")
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
-        stream=sys.stderr,
-        format="kairos-lsp %(levelname)s %(name)s: %(message)s",
-    )
+    level = getattr(logging, str(args.log_level).upper(), logging.WARNING)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(OneLine("kairos-lsp %(levelname)s %(name)s: %(message)s", tracebacks=level <= logging.DEBUG))
+    handler.addFilter(bad_messages_are_warnings)
+    logging.basicConfig(level=level, handlers=[handler])
     try:
         if args.tcp:
             try:

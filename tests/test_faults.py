@@ -60,3 +60,36 @@ def test_dream_log_prints_a_dream_killed_mid_way(tmp_path):
     assert "interrupted" in lines[f"#{killed}"]
     assert "ms" in lines[f"#{killed - 1}"]  # the finished one still shows its duration
     kairos("dream", "--log", "3", "--json", "--root", str(tmp_path), cwd=tmp_path)
+
+
+def test_malformed_messages_are_one_warning_line_each_and_answered_per_spec(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    def frame(message: dict) -> bytes:
+        body = json.dumps(message).encode()
+        return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+    data = (
+        frame({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"capabilities": {}}})
+        + b"Content-Length: 5\r\n\r\n{bad}"  # not JSON
+        + frame({"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": {"x": 1}})  # bad params
+        + frame({"jsonrpc": "2.0", "id": 3, "method": "shutdown"})
+        + frame({"jsonrpc": "2.0", "method": "exit"})
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "kairos_lsp"], input=data, capture_output=True, timeout=60, cwd=tmp_path
+    )
+    lines = done.stderr.decode().strip().splitlines()
+    assert len(lines) == 2 and all(" WARNING " in line for line in lines), lines
+    assert b"Traceback" not in done.stderr
+    replies = [json.loads(part.split(b"\r\n\r\n", 1)[1]) for part in done.stdout.split(b"Content-Length")[1:]]
+    by_id = {reply.get("id"): reply for reply in replies if "id" in reply}
+    assert by_id[None]["error"]["code"] == -32700  # not JSON: a Parse Error, id null
+    assert by_id[2]["error"]["code"] == -32602  # invalid params, answered
+    assert by_id[3]["result"] is None  # and the server went on
+    debug = subprocess.run(
+        [sys.executable, "-m", "kairos_lsp", "--log-level", "DEBUG"], input=data, capture_output=True, timeout=60
+    )
+    assert b"Traceback" in debug.stderr  # the traceback is there for whoever asks
