@@ -467,3 +467,12 @@ def test_forgetting_a_symbol_forgets_what_claude_said_and_that_it_was_hovered(sp
     assert space.store.claude_summary(SHOUT, body) is None
     assert space.store.attention() == []
     assert not space.store.claude_asked(SHOUT, body, "claude-haiku-5-5")
+
+
+def test_summaries_and_insights_go_through_the_same_symbols(space, standin):
+    for _ in range(2):
+        space.dream(summaries=3, insights=3)
+    assert space.asked("summary") == space.asked("insights")
+    assert len(space.asked("insights")) == 6
+    space.dream(summaries=3, insights=3)
+    assert sorted(space.asked("insights")) == sorted(shown(key) for key in ALL)

@@ -147,7 +147,7 @@ def _consult(
     texts = _Texts(store, folder, claude.exclude)
 
     def summary_contexts() -> Iterator[tuple[SymbolContext, str]]:
-        for key in priorities(store, model, limit_s):
+        for key in priorities(store, limit_s, lambda wide: store.without_claude_summary(model, wide)):
             row = texts.row(key)
             if row is not None and store.claude_summary(key, row["body_hash"], model) is None:
                 context = texts.context(row)
@@ -164,7 +164,7 @@ def _consult(
     elif limit_i > 0:
 
         def insight_contexts() -> Iterator[tuple[SymbolContext, str]]:
-            for key in priorities(store, model, limit_i):
+            for key in priorities(store, limit_i, lambda wide: store.without_claude_insights(model, wide)):
                 row = texts.row(key)
                 if row is not None and not store.claude_asked(key, row["body_hash"], model):
                     context = texts.context(row)
@@ -197,9 +197,10 @@ def _insights(claude: Claude, store: Store, context: SymbolContext) -> list | No
     return [] if store.llm_outcome(INSIGHTS, payload.digest) == "rejected" else None
 
 
-def priorities(store: Store, model: str, limit: int) -> Iterator[str]:
-    """Symbol keys, most wanted first (hovered, edited, failing, widely called, the rest),
-    each once; read lazily, so a dream that finds enough early reads no further."""
+def priorities(store: Store, limit: int, rest: Callable[[int], list[str]]) -> Iterator[str]:
+    """Symbol keys, most wanted first (hovered, edited, failing, widely called, then ``rest``:
+    those not asked about yet, by file), each once; read lazily, so a dream that finds
+    enough early reads no further."""
     seen: set[str] = set()
     wide = max(100, limit * 5)
     groups: Iterable[Callable[[], list[str]]] = (
@@ -207,7 +208,7 @@ def priorities(store: Store, model: str, limit: int) -> Iterator[str]:
         lambda: store.recently_edited(wide),
         lambda: store.recently_failing(wide),
         lambda: store.widely_called_symbols(wide),
-        lambda: store.without_claude_summary(model, wide),
+        lambda: rest(wide),
     )
     for group in groups:
         for key in group():

@@ -964,6 +964,19 @@ class Store:
             )
         ]
 
+    def without_claude_insights(self, model: str, limit: int) -> list[str]:
+        """Up to ``limit`` symbol keys (by path and position) whose current body ``model``
+        has not been asked about for insights (no ``llm_asked`` observation for it)."""
+        return [
+            row[0]
+            for row in self.db.execute(
+                "SELECT s.key FROM symbols s WHERE s.body_hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+                "observations o WHERE o.subject = s.key AND o.predicate = 'llm_asked' "
+                "AND o.object = s.body_hash || ' ' || ?) ORDER BY s.path, s.start_line, s.start_col LIMIT ?",
+                (model, limit),
+            )
+        ]
+
     def recently_edited(self, limit: int = 100, window: int = 100_000) -> list[str]:
         """Symbols whose body changed in a later look at their file (not its first), among
         the last ``window`` observations, the latest first."""
