@@ -31,8 +31,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections import deque
-from dataclasses import dataclass
+from collections import deque, namedtuple
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing and pathlib cost milliseconds to import, and kairos run imports this module first
@@ -45,26 +44,24 @@ FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGWINCH", "SIGTSTP", "S
 CHUNK = 1 << 16
 
 
-@dataclass
-class Completed:
-    """What one run did."""
+class Completed(
+    namedtuple("Completed", "command cwd exit_code started_at duration output truncated error started", defaults=(0.0,))
+):
+    """What one run did (a named tuple: ``dataclasses`` would cost ``kairos run`` milliseconds to import).
 
-    command: list[str]
-    cwd: str
-    exit_code: int
-    """The command's exit code; 128+N when killed by signal N; 127 command not found; 126 not executable."""
-    started_at: str
-    """ISO 8601, UTC, milliseconds: ``2025-01-31T14:02:00.123Z``."""
-    duration: float
-    """Seconds, wall clock."""
-    output: bytes
-    """The last ``keep`` bytes the command printed, stdout and stderr interleaved as they came."""
-    truncated: bool
-    """``output`` is only the tail of what was printed."""
-    error: str | None
-    """One line when the command could not start (``kairos: no such command: foo``), already printed to stderr."""
-    started: float = 0.0
-    """``time.time()`` when the command started: the ``since`` of ``files_written``."""
+    - ``command`` (list of str), ``cwd`` (str);
+    - ``exit_code``: the command's exit code; 128+N when killed by signal N; 127 command not found;
+      126 not executable;
+    - ``started_at``: ISO 8601, UTC, milliseconds (``2025-01-31T14:02:00.123Z``);
+    - ``duration``: seconds, wall clock;
+    - ``output``: the last ``keep`` bytes the command printed, stdout and stderr interleaved as they came;
+    - ``truncated``: ``output`` is only the tail of what was printed;
+    - ``error``: one line when the command could not start (``kairos: no such command: foo``), already
+      printed to stderr; else None;
+    - ``started``: ``time.time()`` when the command started: the ``since`` of ``files_written``.
+    """
+
+    __slots__ = ()
 
 
 class Tail:

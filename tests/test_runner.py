@@ -26,10 +26,10 @@ REPO = Path(__file__).resolve().parents[1]
 # `python -c DRIVER REPORT CMD...`: kairos run's process side in a process of its own, so the tests can
 # give it a terminal and send it signals. It exits with the command's code and writes what it saw to REPORT.
 DRIVER = """
-import dataclasses, json, sys
+import json, sys
 from kairos_lsp.runner import run
 done = run(sys.argv[2:])
-fields = dataclasses.asdict(done)
+fields = done._asdict()
 fields["output"] = done.output.decode(errors="replace")
 with open(sys.argv[1], "w") as handle:
     json.dump(fields, handle)
