@@ -20,6 +20,22 @@ client and server agreed on UTF-8 or UTF-32); tree-sitter and the store count
 UTF-8 bytes. :func:`to_byte_col` and :func:`from_byte_col` convert one line's
 column between the two. Lines are separated by ``\\n`` (a trailing ``\\r`` is
 not part of the line), which is how tree-sitter counts rows.
+
+Oversize buffers
+----------------
+A buffer bigger than ``max_bytes`` (the ``maxFileBytes`` setting, which the scan
+applies to files too) is neither parsed nor kept: it has no language, no tree, no
+text and no lines, so hovers and checks on it answer nothing and it is never
+recorded. Parsing a 50 MB buffer took 11.6 s and 2.6 GB. Its incremental changes
+are dropped (the text they apply to is not there); a whole-text change that fits,
+or the file on disk once saved (:meth:`Documents.reload`), brings it back.
+
+>>> big = Document("file:///w/big.py", "big.py", "python", "x = 1\\n" * 10, max_bytes=50)
+>>> big.oversize, big.language, big.tree, big.text, big.line(0)
+(True, None, None, b'', None)
+>>> _ = big.update("x = 1\\n")
+>>> big.oversize, big.language, big.line(0)
+(False, 'python', b'x = 1')
 """
 
 from __future__ import annotations
@@ -175,16 +191,51 @@ class Document:
         text: str,
         version: int | None = None,
         in_workspace: bool = True,
+        max_bytes: int | None = None,
     ):
         self.uri = uri
         self.path = path
-        self.language = language
         self.version = version
         self.in_workspace = in_workspace
-        self.text = _encode(text)
+        self.max_bytes = max_bytes
+        self.detected = language  # what it is parsed as while it fits
+        self.language: str | None = None
+        self.oversize = False
+        self.text = b""
         self._lines: LineIndex | None = None
-        self._parser: Parser | None = new_parser(language) if language else None
-        self.tree: Tree | None = self._parser.parse(self.text) if self._parser else None
+        self._parser: Parser | None = None
+        self.tree: Tree | None = None
+        data = self._fitting(text)
+        if data is None:
+            self._drop()
+        else:
+            self._fresh(data)
+
+    def _fitting(self, text: str) -> bytes | None:
+        """``text`` as bytes, or None when it is over ``max_bytes`` (never encoded when its
+        characters alone say so: a character is at least one byte)."""
+        if self.max_bytes is not None and len(text) > self.max_bytes:
+            return None
+        data = _encode(text)
+        return None if self.max_bytes is not None and len(data) > self.max_bytes else data
+
+    def _fresh(self, data: bytes) -> None:
+        """Hold ``data``, parsed from scratch."""
+        self.oversize = False
+        self.language = self.detected
+        self.text = data
+        self._lines = None
+        self._parser = new_parser(self.language) if self.language else None
+        self.tree = self._parser.parse(data) if self._parser else None
+
+    def _drop(self) -> None:
+        """Too big: nothing kept, nothing parsed."""
+        self.oversize = True
+        self.language = None
+        self.text = b""
+        self._lines = None
+        self._parser = None
+        self.tree = None
 
     def update(self, new_text: str, version: int | None = None) -> Edit | None:
         """Replace the whole text, reparsing incrementally from the previous tree.
@@ -192,9 +243,15 @@ class Document:
         The one edit tree-sitter needs is the span between the common prefix
         and the common suffix of the old and the new bytes.
         """
-        new = _encode(new_text)
         if version is not None:
             self.version = version
+        new = self._fitting(new_text)
+        if new is None:
+            self._drop()
+            return None
+        if self.oversize:
+            self._fresh(new)
+            return diff_edit(b"", new)
         edit = diff_edit(self.text, new)
         if edit is not None:
             self._apply(new, edit)
@@ -202,17 +259,25 @@ class Document:
 
     def apply_change(
         self, start: Point, end: Point, text: str, encoding: str = UTF16, version: int | None = None
-    ) -> Edit:
-        """Apply an LSP range change (lines and columns in ``encoding`` units).
+    ) -> Edit | None:
+        """Apply an LSP range change (lines and columns in ``encoding`` units); None when the
+        buffer is (or becomes) oversize, and the change is dropped.
 
         Lines are split on ``\\n`` only, as LSP clients and tree-sitter count
         them (``str.splitlines`` would also split on form feeds and U+2028).
         """
         if version is not None:
             self.version = version
+        if self.oversize:
+            return None
         start_byte, end_byte = self._offset(*start, encoding), self._offset(*end, encoding)
         end_byte = max(start_byte, end_byte)
-        inserted = _encode(text)
+        inserted = self._fitting(text)
+        if inserted is None or (
+            self.max_bytes is not None and len(self.text) - (end_byte - start_byte) + len(inserted) > self.max_bytes
+        ):
+            self._drop()
+            return None
         new = self.text[:start_byte] + inserted + self.text[end_byte:]
         start_point = _point_at(self.text, start_byte)
         edit = Edit(
@@ -251,8 +316,8 @@ class Document:
         return self._index().count
 
     def line(self, row: int) -> bytes | None:
-        """The bytes of line ``row`` without its line ending; None past the end."""
-        return self._index().line(row)
+        """The bytes of line ``row`` without its line ending; None past the end (or oversize)."""
+        return None if self.oversize else self._index().line(row)
 
     def _index(self) -> LineIndex:
         if self._lines is None:
@@ -320,8 +385,9 @@ def detect_language(language_id: str | None, path: str) -> str | None:
 class Documents:
     """The open buffers, by URI. ``root`` (may be None) makes paths relative."""
 
-    def __init__(self, root: str | os.PathLike | None = None):
+    def __init__(self, root: str | os.PathLike | None = None, max_bytes: int | None = None):
         self.root = Path(root).resolve() if root is not None else None
+        self.max_bytes = max_bytes  # a bigger buffer is neither parsed nor kept
         self._docs: dict[str, Document] = {}
         self._lock = threading.Lock()  # guards the dict only; documents are loop-owned
 
@@ -342,10 +408,24 @@ class Documents:
 
     def open(self, uri: str, text: str, language_id: str | None = None, version: int | None = None) -> Document:
         path, inside = self.locate(uri)
-        doc = Document(uri, path, detect_language(language_id, path), text, version, inside)
+        doc = Document(uri, path, detect_language(language_id, path), text, version, inside, self.max_bytes)
         with self._lock:
             self._docs[uri] = doc
         return doc
+
+    def reload(self, doc: Document) -> bool:
+        """An oversize buffer was saved: take the file's text when it now fits (True then).
+        Its changes were dropped, but once saved the disk holds what the editor holds."""
+        fs_path = uri_to_path(doc.uri)
+        if not doc.oversize or fs_path is None:
+            return False
+        try:
+            with open(fs_path, "rb") as f:
+                data = f.read(doc.max_bytes + 1 if doc.max_bytes is not None else -1)
+        except OSError:
+            return False
+        doc.update(data.decode("utf-8", "replace"))
+        return not doc.oversize
 
     def get(self, uri: str) -> Document | None:
         return self._docs.get(uri)

@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcParseError
@@ -123,22 +124,49 @@ class KairosProtocol(LanguageServerProtocol):
     * A request whose params do not even deserialise gets an error response
       (pygls logs it and never answers, so the client would wait forever), and
       a message that is not JSON gets the spec's Parse Error, with a null id.
+    * pygls keeps no copy of a buffer over ``maxFileBytes`` (kairos neither: see
+      :mod:`kairos_lsp.documents`); a 50 MB ``didOpen`` took 21.7 s and 3 GB.
     * ``didChange`` handlers see the changes as the client sent them: pygls
       updates its own copy of the text first and, doing so, clamps positions
       *in place* against its own line split (which also breaks at form feeds
       and U+2028), so a later handler could get a corrupted range.
     """
 
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams):
+        item = params.text_document
+        if not self._too_big(item.text):  # pygls keeps no copy of an oversize buffer
+            self.workspace.put_text_document(item)
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
         pristine = copy.deepcopy(params)
+        uri = unquote(params.text_document.uri)
         try:
             for change in params.content_changes:
-                self.workspace.update_text_document(params.text_document, change)
+                if uri not in self.workspace.text_documents:
+                    break  # an oversize buffer: pygls keeps no copy
+                if self._too_big(change.text) or self._dropped(params.text_document.uri):
+                    self.workspace.remove_text_document(uri)
+                else:
+                    self.workspace.update_text_document(params.text_document, change)
         except Exception:  # noqa: BLE001 - pygls' copy is not the one we rely on
             log.warning("pygls could not apply a change", exc_info=True)
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
             yield handler, (pristine,), None
+
+    def _too_big(self, text: str) -> bool:
+        """Over ``maxFileBytes`` by its characters alone (kairos' own copy then holds nothing either)."""
+        session = getattr(self._server, "session", None)
+        return session is not None and len(text) > session.settings.max_file_bytes
+
+    def _dropped(self, uri: str) -> bool:
+        """kairos dropped this buffer (it grew over ``maxFileBytes``, edit by edit)."""
+        session = getattr(self._server, "session", None)
+        doc = session.documents.get(uri) if session is not None else None
+        return doc is not None and doc.oversize
 
     def structure_message(self, data: dict[str, Any]):
         try:
@@ -334,6 +362,8 @@ def did_save(ls: KairosServer, params: types.DidSaveTextDocumentParams) -> None:
     if session is not None and doc is not None:
         if params.text is not None:
             doc.update(params.text)
+        elif doc.oversize:  # its changes were dropped: the disk has what the editor has
+            session.documents.reload(doc)
         session.saved(doc)
 
 

@@ -85,7 +85,7 @@ class Session:
         self.log = log
         self.debounce = settings.debounce_ms / 1000 if debounce is None else debounce
         self.publish = publish
-        self.documents = Documents(root)
+        self.documents = Documents(root, settings.max_file_bytes)  # bigger buffers: neither parsed nor kept
         self.store_file: Path | None = None
         self.store: Store | None = None  # the event loop's connection (reads)
         self.knowledge: Knowledge | None = None

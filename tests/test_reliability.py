@@ -1,0 +1,80 @@
+"""Reliability of the real server process: a buffer far over maxFileBytes costs neither a parse
+nor gigabytes, and the editor keeps its answers meanwhile."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from rawlsp import Raw, start_server, vm_hwm_mb
+
+SMALL = 'def small(a, b=1):\n    """Small one."""\n    return a + b\n'
+UNIT = 'def f{i}(a, b=2):\n    """Doc {i}."""\n    return a + b\n\n'
+
+
+def point_range(line: int, character: int) -> dict:
+    return {"start": {"line": line, "character": character}, "end": {"line": line, "character": character}}
+
+
+def hover(client: Raw, uri: str, line: int, character: int, timeout: float = 30.0) -> dict:
+    params = {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}
+    return client.request("textDocument/hover", params, timeout)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the server's peak memory from /proc")
+def test_a_50_mb_buffer_is_neither_parsed_nor_copied(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "small.py").write_text(SMALL)
+    with open(tmp_path / "stderr", "wb") as stderr:
+        proc = start_server(cwd=tmp_path, stderr=stderr)
+        try:
+            client = Raw.over_stdio(proc)
+            client.initialize(tmp_path)
+            small, big = (tmp_path / "small.py").as_uri(), (tmp_path / "big.py").as_uri()
+            client.notify(
+                "textDocument/didOpen",
+                {"textDocument": {"uri": small, "languageId": "python", "version": 1, "text": SMALL}},
+            )
+            assert "Small one." in hover(client, small, 0, 5)["result"]["contents"]["value"]
+            before = vm_hwm_mb(proc.pid)
+            text = "".join(UNIT.format(i=i) for i in range(850_000))  # 52 MB, maxFileBytes is 1 MB
+            assert len(text) > 50_000_000
+            started = time.monotonic()
+            client.notify(
+                "textDocument/didOpen",
+                {"textDocument": {"uri": big, "languageId": "python", "version": 1, "text": text}},
+            )
+            del text
+            answer = hover(client, small, 0, 5)  # another file: answered meanwhile
+            waited = time.monotonic() - started
+            assert "Small one." in answer["result"]["contents"]["value"]
+            # the big buffer itself: edits (incremental and whole) taken without a reply, hovers answer nothing
+            client.notify(
+                "textDocument/didChange",
+                {
+                    "textDocument": {"uri": big, "version": 2},
+                    "contentChanges": [{"range": point_range(0, 0), "text": "#"}],
+                },
+            )
+            assert hover(client, big, 0, 5)["result"] is None
+            assert hover(client, big, 400_000, 5)["result"] is None
+            peak = vm_hwm_mb(proc.pid)
+            print(f"\n50 MB didOpen: hover on another file after {waited:.1f} s; VmHWM {before:.0f} -> {peak:.0f} MB")
+            assert waited < 5.0
+            assert peak < 600, f"the server's peak RSS reached {peak:.0f} MB"
+            # once it fits again (a whole-text change), it is read as any buffer
+            client.notify(
+                "textDocument/didChange",
+                {"textDocument": {"uri": big, "version": 3}, "contentChanges": [{"text": SMALL.replace("sm", "t")}]},
+            )
+            assert "Small one." in hover(client, big, 0, 5)["result"]["contents"]["value"]
+            assert proc.poll() is None
+            client.request("shutdown")
+            client.notify("exit")
+            assert proc.wait(30) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert b"Traceback" not in (tmp_path / "stderr").read_bytes()
