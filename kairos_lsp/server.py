@@ -15,12 +15,17 @@ import argparse
 import asyncio
 import copy
 import functools
+import hmac
 import ipaddress
 import json
 import logging
 import os
+import secrets
 import socket
+import stat
+import struct
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -30,6 +35,7 @@ from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcParseError
+from pygls.io_ import run_async
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -581,6 +587,195 @@ def is_loopback(host: str) -> bool:
     return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
+# -- sockets: who may connect ------------------------------------------------------------
+
+TOKEN_ENV = "KAIROS_LSP_TOKEN"
+FIRST_MESSAGE_BYTES = 4 << 20  # an initialize with every capability a client has is ~20 KB
+FIRST_MESSAGE_SECONDS = 30.0
+
+
+class Refused(Exception):
+    """A connection that may not talk to this server (the reason goes to the log only)."""
+
+
+def default_token_file() -> Path:
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(state) / "kairos-lsp" / "token"
+
+
+def load_token(path: Path) -> str:
+    """``$KAIROS_LSP_TOKEN``, else the token in ``path``, made when there is none (random,
+    0600, in a folder made 0700). A token file others may read, or not ours, is refused."""
+    if os.environ.get(TOKEN_ENV, "").strip():
+        token = os.environ[TOKEN_ENV].strip()
+    else:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            try:
+                st = os.fstat(fd)
+                if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
+                    raise ValueError(f"{path} must be a file of yours that only you can read (chmod 600)")
+                token = os.read(fd, 4096).decode("utf-8", "replace").strip()
+            finally:
+                os.close(fd)
+        else:
+            token = secrets.token_urlsafe(32)
+            try:
+                os.write(fd, f"{token}\n".encode())
+            finally:
+                os.close(fd)
+    if len(token) < 16:
+        raise ValueError(f"the token must be at least 16 characters ({TOKEN_ENV} or {path})")
+    return token
+
+
+async def first_message(reader: asyncio.StreamReader) -> Any:
+    """The first JSON-RPC message of a connection, read with a size and a time limit."""
+    length = None
+    for _ in range(16):
+        line = await reader.readline()
+        if not line:
+            raise Refused("closed before a message")
+        if line in (b"\r\n", b"\n"):
+            break
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip()) if value.strip().isdigit() else None
+    else:
+        raise Refused("not an LSP message")
+    if length is None or not 0 < length <= FIRST_MESSAGE_BYTES:
+        raise Refused("not an LSP message (Content-Length)")
+    try:
+        return json.loads(await reader.readexactly(length))
+    except ValueError as exc:
+        raise Refused("not an LSP message (JSON)") from exc
+
+
+def authenticate(message: Any, token: str | None) -> bytes:
+    """The first message, framed again for the protocol with the token taken out of it.
+    With a token, it must be ``initialize`` carrying ``initializationOptions.token``."""
+    is_initialize = isinstance(message, dict) and message.get("method") == "initialize"
+    params = message.get("params") if is_initialize else None
+    options = params.get("initializationOptions") if isinstance(params, dict) else None
+    given = options.pop("token", None) if isinstance(options, dict) else None
+    if token is not None:
+        if not is_initialize:
+            raise Refused("the first message is not initialize")
+        if not isinstance(given, str) or not hmac.compare_digest(given.encode(), token.encode()):
+            raise Refused("no token" if given is None else "wrong token")
+    body = json.dumps(message).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+class Replay:
+    """A reader that hands out ``first`` before what follows on the connection."""
+
+    def __init__(self, first: bytes, reader: asyncio.StreamReader):
+        self._first = first
+        self._reader = reader
+
+    async def readline(self) -> bytes:
+        if not self._first:
+            return await self._reader.readline()
+        cut = self._first.find(b"\n") + 1 or len(self._first)
+        line, self._first = self._first[:cut], self._first[cut:]
+        return line
+
+    async def readexactly(self, n: int) -> bytes:
+        head, self._first = self._first[:n], self._first[n:]
+        return head + (await self._reader.readexactly(n - len(head)) if n > len(head) else b"")
+
+
+def peer_uid(writer: asyncio.StreamWriter) -> int | None:
+    """The connecting process' user on a Unix socket (Linux), else None."""
+    sock = writer.get_extra_info("socket")
+    option = getattr(socket, "SO_PEERCRED", None)
+    if sock is None or option is None or sock.family != getattr(socket, "AF_UNIX", None):
+        return None
+    _, uid, _ = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i")))
+    return uid
+
+
+def serve(ls: KairosServer, listen: Callable[[Callable], Any], token: str | None, announce: Callable) -> None:
+    """Serve one client at a time on a socket: ``listen(handler)`` starts the asyncio server.
+
+    A connection must pass before any byte reaches the protocol: on TCP its first message is
+    ``initialize`` with the token; on a Unix socket (0600) it comes from this user. Any other
+    is closed with one WARNING line and learns nothing. The first client's end ends the server.
+    """
+    stop = threading.Event()
+    ls._stop_event = stop
+    serving = False
+
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal serving
+        peer = writer.get_extra_info("peername") or "a local process"
+        try:
+            uid = peer_uid(writer)
+            if uid is not None and uid != os.getuid():
+                raise Refused(f"user {uid} is not this server's user")
+            first = authenticate(await asyncio.wait_for(first_message(reader), FIRST_MESSAGE_SECONDS), token)
+            if serving:
+                raise Refused("another client is connected (one at a time)")
+        except (Refused, asyncio.TimeoutError, asyncio.IncompleteReadError, OSError, ValueError) as exc:
+            reason = one_line(exc) if isinstance(exc, Refused) else f"{type(exc).__name__} {one_line(exc)}"
+            log.warning("connection from %s refused: %s", peer, reason or "no message in time")
+            writer.close()
+            return
+        serving = True
+        ls.protocol.set_writer(writer)  # asyncio's writer: write() and close()
+        await run_async(
+            stop_event=stop,
+            reader=Replay(first, reader),
+            protocol=ls.protocol,
+            logger=logging.getLogger("pygls.server"),
+            error_handler=ls.report_server_error,
+        )
+        ls.shutdown()
+
+    async def main() -> None:
+        ls._server = await listen(connection)
+        announce(ls._server)
+        async with ls._server:
+            await ls._server.serve_forever()
+
+    try:
+        asyncio.run(main())
+    except asyncio.CancelledError:  # ls.shutdown() closed the listening socket
+        pass
+
+
+def listen_unix(path: Path) -> Callable[[Callable], Any]:
+    """``asyncio.start_unix_server`` on ``path``, mode 0600 from its creation on. A stale
+    socket there is replaced; anything else, or a socket a server answers on, is refused."""
+    if path.is_symlink() or (path.exists() and not stat.S_ISSOCK(path.lstat().st_mode)):
+        raise ValueError(f"{path} exists and is not a socket")
+    if path.exists():
+        probe = socket.socket(socket.AF_UNIX)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            path.unlink()  # nobody answers: left by a server that was killed
+        else:
+            raise ValueError(f"a server already listens on {path}")
+        finally:
+            probe.close()
+
+    async def listen(handler: Callable) -> asyncio.Server:
+        umask = os.umask(0o177)  # the socket is born 0600: no moment when others may connect
+        try:
+            listening = await asyncio.start_unix_server(handler, str(path))
+        finally:
+            os.umask(umask)
+        os.chmod(path, 0o600)
+        return listening
+
+    return listen
+
+
 class OneLine(logging.Formatter):
     """Each record on one line: an exception as its type and first line, its traceback
     only at DEBUG (a malformed message must not cost kilobytes of stderr)."""
@@ -614,9 +809,17 @@ def bad_messages_are_warnings(record: logging.LogRecord) -> bool:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="kairos-lsp", description="The kairos language server.")
+    parser = argparse.ArgumentParser(
+        prog="kairos-lsp",
+        description="The kairos language server.",
+        epilog=f"With --tcp, a client's initialize must carry initializationOptions.token: ${TOKEN_ENV}, else "
+        f"the token in --token-file (default {default_token_file()}, made 0600 on first use). A --socket is "
+        "made 0600 and admits only this user; no token there.",
+    )
     parser.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
-    parser.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP address instead")
+    parser.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP address instead (a token is required)")
+    parser.add_argument("--socket", metavar="PATH", help="listen on a Unix socket instead (mode 0600, this user only)")
+    parser.add_argument("--token-file", metavar="PATH", help="where --tcp's token is (made when missing)")
     parser.add_argument("--allow-remote", action="store_true", help="allow --tcp on an address other than loopback")
     parser.add_argument(
         "--log-level",
@@ -630,6 +833,8 @@ def main(argv: list[str] | None = None) -> None:
     handler.setFormatter(OneLine("kairos-lsp %(levelname)s %(name)s: %(message)s", tracebacks=level <= logging.DEBUG))
     handler.addFilter(bad_messages_are_warnings)
     logging.basicConfig(level=level, handlers=[handler])
+    if args.tcp and args.socket:
+        parser.exit(2, "kairos-lsp: --tcp or --socket, not both\n")
     try:
         if args.tcp:
             try:
@@ -642,12 +847,42 @@ def main(argv: list[str] | None = None) -> None:
                     f"kairos-lsp: refusing to listen on {host}: not a loopback address "
                     f"(anyone on the network could read your code); use --allow-remote to do it anyway\n",
                 )
-            server.start_tcp(host, port)
+            token_file = Path(args.token_file).expanduser() if args.token_file else default_token_file()
+            try:
+                token = load_token(token_file)
+            except (OSError, ValueError) as exc:
+                parser.exit(2, f"kairos-lsp: --tcp needs a token: {one_line(exc)}\n")
+            where = f"${TOKEN_ENV}" if os.environ.get(TOKEN_ENV, "").strip() else str(token_file)
+
+            def tcp(handler: Callable) -> Any:
+                return asyncio.start_server(handler, host, port)
+
+            def announce_tcp(listening: asyncio.Server) -> None:
+                bound = ", ".join(_address(sock.getsockname()) for sock in listening.sockets)
+                print(f"kairos-lsp: listening on {bound}; initializationOptions.token: {where}", file=sys.stderr)
+
+            serve(server, tcp, token, announce_tcp)
+        elif args.socket:
+            path = Path(args.socket).expanduser().absolute()
+            try:
+                listen = listen_unix(path)
+            except (OSError, ValueError) as exc:
+                parser.exit(2, f"kairos-lsp: --socket: {one_line(exc)}\n")
+            try:
+                serve(server, listen, None, lambda _: print(f"kairos-lsp: listening on {path}", file=sys.stderr))
+            finally:
+                if path.is_socket():
+                    path.unlink()
         else:
             server.start_io()
     finally:
         if server.session is not None:
             server.session.close(timeout=2.0)
+
+
+def _address(name: Any) -> str:
+    host, port = name[0], name[1]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 if __name__ == "__main__":

@@ -362,7 +362,7 @@ async def test_tcp_on_loopback_serves_the_protocol(tmp_path):
         "kairos_lsp",
         "--tcp",
         f"127.0.0.1:{port}",
-        env=server_env(),
+        env={**server_env(), "KAIROS_LSP_TOKEN": "a-token-for-this-test-only"},  # required on TCP
         cwd=REPO,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
@@ -399,7 +399,10 @@ async def test_tcp_on_loopback_serves_the_protocol(tmp_path):
                     "processId": None,
                     "rootUri": None,
                     "capabilities": {},
-                    "initializationOptions": {"storePath": str(tmp_path / "memory.db")},
+                    "initializationOptions": {
+                        "storePath": str(tmp_path / "memory.db"),
+                        "token": "a-token-for-this-test-only",
+                    },
                 },
             }
         )
