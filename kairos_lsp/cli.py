@@ -248,7 +248,13 @@ def cmd_explain(args, out, err) -> int:
         knowledge = Knowledge(store)
         row = find_symbol(knowledge, rel, qualname, line)
         what = f"line {line}" if line is not None else (qualname or "the module")
+        settings = cli_settings(root, args.llm)
+        if settings.llm_provider == "anthropic":
+            ask_claude(store, settings, root, row["key"], err)
         item = knowledge.explain(row["key"])
+        claude = store.claude_summary(row["key"], row.get("body_hash"))
+        if item is not None and claude is not None:
+            item["claude_summary"] = claude
         if item is None:  # forgotten meanwhile (by another process)
             raise UsageError(f"nothing known at {rel} {what}")
     if args.json:
@@ -259,6 +265,19 @@ def cmd_explain(args, out, err) -> int:
 
 
 EXPLAIN_DREAM_SECONDS = 5.0
+
+
+def ask_claude(store: Store, settings: Settings, root: Path, key: str, err) -> None:
+    """``explain --llm anthropic``: Claude is asked about this symbol alone (a summary and
+    insights, as a dream would; nothing it already answered for this body), then the dream
+    takes its insights in."""
+    from kairos_lsp.dream.claude import consult
+
+    store.note_attention([key], "hovered")
+    done = consult(store, settings, root=root, summaries=1, insight_requests=1, keys=[key])
+    for note in done.notes:
+        err.print(f"kairos: {note}", highlight=False, markup=False)
+    catch_up(store)
 
 
 def catch_up(store: Store) -> None:
@@ -291,6 +310,13 @@ def render_explain(out, item: dict) -> None:
         )
     if item.get("summary"):
         out.print(item["summary"], highlight=False, markup=False)
+    if item.get("claude_summary"):
+        claude = item["claude_summary"]
+        out.print(
+            f"{claude['text']} (summary by Claude, {claude['model']}, {claude['at'][:10]})",
+            highlight=False,
+            markup=False,
+        )
     rows = [_fact_row(fact) for fact in item["facts"]]
     if isinstance(out, Plain):  # one tab-separated line per fact: easy to grep
         for row in rows:
@@ -571,7 +597,7 @@ def cmd_status(args, out, err) -> int:
     root = workspace_root(args)
     with memory(root, args.store) as store:
         data = Knowledge(store).status()
-        data["llm"] = llm.status(Settings(), store)
+        data["llm"] = llm.status(cli_settings(root), store)
         last = store.runs(1)
         data["last_run"] = last[0] if last else None
     watcher = daemon.running(root)
@@ -610,9 +636,9 @@ def cmd_privacy(args, out, err) -> int:
     ``--dry-run FILE::QUALNAME`` exactly what a request about that symbol would send."""
     from kairos_lsp import llm
 
-    settings = Settings()
     if args.dry_run:
         root, rel, qualname, line = target_file(args, args.dry_run)
+        settings = cli_settings(root)
         with memory(root, args.store) as store:
             refresh_file(store, root, rel)
             row = find_symbol(Knowledge(store), rel, qualname, line)
@@ -623,7 +649,9 @@ def cmd_privacy(args, out, err) -> int:
             )
         print(llm.dry_run(context, args.purpose, settings.llm_exclude), end="")
         return 0
-    with memory(workspace_root(args), args.store) as store:
+    root = workspace_root(args)
+    settings = cli_settings(root)
+    with memory(root, args.store) as store:
         rows = llm.audit_log(store, args.limit)
         usage = llm.usage_today(store, settings.llm_daily_tokens)
     if args.json:
@@ -862,6 +890,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("explain", help="what the memory holds about one symbol")
     p.add_argument("target", help="FILE::QUALNAME, FILE:LINE or FILE")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--llm", choices=["none", "anthropic"], default=None, help="ask Claude about it first (needs ANTHROPIC_API_KEY)"
+    )
     common(p)
     p.set_defaults(func=cmd_explain)
 

@@ -26,7 +26,7 @@ from kairos_lsp.store.migrations import CALLEE_NAME, IMPORTED_NAME
 _WORD = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$]*")
 _DOTTED_TAIL = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$.]*$")
 # Facts a hover lists: what the dream concluded, beyond what the signature already says.
-INSIGHTS = ("may_handle", "pure", "role", "tested_by", "flaky", "renamed_from", "moved_from")
+INSIGHTS = ("may_handle", "pure", "side_effects", "role", "tested_by", "flaky", "renamed_from", "moved_from")
 # What the Review lists: derived facts (insights and links) and, of what the code says, signatures.
 REVIEWED = (*INSIGHTS, "renamed_to", "moved_to")
 REVIEWED_CODE = "'signature'"

@@ -84,3 +84,18 @@ def test_status_says_what_claude_may_do_and_what_the_memory_holds(tmp_path: Path
     assert data["files"] == 2 and data["symbols"] >= 2 and data["last_dream"] is not None
     assert data["llm"]["state"] == "off: everything stays on this machine" and "tokens_today" not in data["llm"]
     assert data["daemon"] == {"running": False, "pid": None}
+
+
+def test_explain_asks_claude_only_when_told_to(tmp_path: Path):
+    root = project(tmp_path)
+    with ClaudeStandin() as standin:
+        standin.text = "Checks a user's password and opens a session."
+        env = {"ANTHROPIC_API_KEY": "sk-ant-test", "ANTHROPIC_BASE_URL": standin.url}
+        plain = kairos("explain", "auth.py::login", cwd=root, env=env).stdout
+        assert standin.requests == [] and "Claude" not in plain  # a key alone is not consent
+        asked = kairos("explain", "--llm", "anthropic", "auth.py::login", cwd=root, env=env).stdout
+        assert "Checks a user's password and opens a session. (summary by Claude" in asked
+        assert standin.requests and all(b"hunter2-Sup3rSecret!" not in r["raw"] for r in standin.requests)
+        sent = len(standin.requests)
+        again = kairos("explain", "--llm", "anthropic", "auth.py::login", cwd=root, env=env).stdout
+        assert "(summary by Claude" in again and len(standin.requests) == sent  # the same body: not asked again

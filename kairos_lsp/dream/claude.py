@@ -99,9 +99,11 @@ def consult(
     env: Mapping[str, str] | None = None,
     summaries: int | None = None,
     insight_requests: int | None = None,
+    keys: list[str] | None = None,
 ) -> Consulted:
     """Ask Claude for summaries and insights on the most wanted symbols (see the module
-    docstring). ``store`` must have no transaction open. Never raises for Claude's sake."""
+    docstring), or on ``keys`` alone (``kairos explain --llm``). ``store`` must have no
+    transaction open. Never raises for Claude's sake."""
     started = time.perf_counter()
     done = Consulted()
 
@@ -123,7 +125,7 @@ def consult(
     claude = claude_for(store, settings, note, env)
     try:
         if claude.enabled and claude.off_reason is None:
-            _consult(claude, store, folder, should_stop, done, summaries, insight_requests)
+            _consult(claude, store, folder, should_stop, done, summaries, insight_requests, keys)
     finally:
         own = claude.store
         if env is not None and own is not None and own is not store and not done.stopped:
@@ -140,6 +142,7 @@ def _consult(
     done: Consulted,
     summaries: int | None,
     insight_requests: int | None,
+    keys: list[str] | None = None,
 ) -> None:
     model = claude.model
     limit_s = SUMMARIES_PER_DREAM if summaries is None else summaries
@@ -147,7 +150,12 @@ def _consult(
     texts = _Texts(store, folder, claude.exclude)
 
     def summary_contexts() -> Iterator[tuple[SymbolContext, str]]:
-        for key in priorities(store, limit_s, lambda wide: store.without_claude_summary(model, wide)):
+        wanted = (
+            keys
+            if keys is not None
+            else priorities(store, limit_s, lambda wide: store.without_claude_summary(model, wide))
+        )
+        for key in wanted:
             row = texts.row(key)
             if row is not None and store.claude_summary(key, row["body_hash"], model) is None:
                 context = texts.context(row)
@@ -164,7 +172,12 @@ def _consult(
     elif limit_i > 0:
 
         def insight_contexts() -> Iterator[tuple[SymbolContext, str]]:
-            for key in priorities(store, limit_i, lambda wide: store.without_claude_insights(model, wide)):
+            wanted = (
+                keys
+                if keys is not None
+                else priorities(store, limit_i, lambda w: store.without_claude_insights(model, w))
+            )
+            for key in wanted:
                 row = texts.row(key)
                 if row is not None and not store.claude_asked(key, row["body_hash"], model):
                     context = texts.context(row)

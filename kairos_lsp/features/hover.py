@@ -164,6 +164,7 @@ _FACT_LABELS = {
     "may_handle": "handles",
     "role": "role",
     "pure": "pure",
+    "side_effects": "side effects",
     "tested_by": "tested by",
     "flaky": "flaky",
     "renamed_from": "renamed from",
