@@ -34,8 +34,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcParseError
-from pygls.io_ import run_async
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest, JsonRpcParseError
+from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -174,7 +174,16 @@ class KairosProtocol(LanguageServerProtocol):
         doc = session.documents.get(uri) if session is not None else None
         return doc is not None and doc.oversize
 
+    exit_code: int | None = None  # what ``exit`` asked for: 0 after ``shutdown``, else 1
+
     def structure_message(self, data: dict[str, Any]):
+        if isinstance(data, dict) and "jsonrpc" in data:  # (json.loads calls this on inner objects too)
+            problem = invalid_request(data)
+            if problem is not None:
+                self.reject(data, JsonRpcInvalidRequest.CODE, f"Invalid Request: {problem}")
+                raise JsonRpcInvalidRequest(problem)
+            if "method" in data and "params" not in data:
+                data = {**data, "params": None}  # pygls' fallback types need them (an unknown method's)
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:
@@ -182,11 +191,62 @@ class KairosProtocol(LanguageServerProtocol):
                 self._send_response(data["id"], error=exc.to_response_error())
             raise
 
+    def handle_message(self, message: Any) -> None:
+        if not hasattr(message, "jsonrpc"):  # JSON, but no JSON-RPC message: an array, a number, {"x": 1}
+            self.reject(message, JsonRpcInvalidRequest.CODE, "Invalid Request: not a JSON-RPC 2.0 message")
+            raise JsonRpcInvalidRequest("not a JSON-RPC 2.0 message")
+        method = getattr(message, "method", None)
+        if self._shutdown and method is not None and method != types.EXIT and hasattr(message, "id"):
+            # the spec: requests after shutdown are answered with InvalidRequest
+            self.reject({"id": message.id}, JsonRpcInvalidRequest.CODE, "Invalid Request: the server is shutting down")
+            log.warning("kairos: %s after shutdown: refused", method)
+            return
+        if method == types.INITIALIZE and getattr(self._server, "session", None) is not None and hasattr(message, "id"):
+            # a second initialize would start a second session over the first, which would live on
+            self.reject({"id": message.id}, JsonRpcInvalidRequest.CODE, "Invalid Request: already initialized")
+            log.warning("kairos: initialize sent again: refused")
+            return
+        if method == types.EXIT:
+            self.exit_code = 0 if self._shutdown else 1
+        super().handle_message(message)
+
+    def reject(self, message: Any, code: int, text: str) -> None:
+        """An error response to ``message``: its id when it has a valid one, else null."""
+        ident = message.get("id") if isinstance(message, dict) else None
+        ident = ident if is_valid_id(ident) else None
+        # a plain dict: pygls' own response type would leave a null id out
+        self._send_data({"jsonrpc": "2.0", "id": ident, "error": {"code": code, "message": text}})
+
     def parse_error(self, error: Exception) -> None:
         """JSON-RPC: a message that could not be parsed is answered with -32700, id null."""
         # a plain dict: pygls' own response type would leave the null id out
         error_body = {"code": JsonRpcParseError.CODE, "message": f"Parse error: {one_line(error)}"}
         self._send_data({"jsonrpc": "2.0", "id": None, "error": error_body})
+
+
+def is_valid_id(value: Any) -> bool:
+    """LSP request ids are integers or strings."""
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def invalid_request(data: dict[str, Any]) -> str | None:
+    """Why ``data`` is no JSON-RPC 2.0 request, notification or response; None when it is one."""
+    if data.get("jsonrpc") != "2.0":
+        return 'jsonrpc must be "2.0"'
+    if "method" in data:
+        if not isinstance(data["method"], str):
+            return "method must be a string"
+        if "id" in data and not is_valid_id(data["id"]):
+            return "id must be an integer or a string"
+        known = types.METHOD_TO_TYPES.get(data["method"])
+        if "id" in data and known is not None and known[0].__name__.endswith("Notification"):
+            return f"{data['method']} is a notification: it takes no id"  # (pygls would drop the id: no answer)
+        if data.get("params") is not None and not isinstance(data["params"], (dict, list)):
+            return "params must be an object or an array"
+        return None
+    if "id" not in data:
+        return "neither a request, a notification nor a response"
+    return None
 
 
 class KairosServer(LanguageServer):
@@ -240,6 +300,21 @@ class KairosServer(LanguageServer):
             self.log(level, f"kairos: {getattr(source, '__name__', source)}: {one_line(error)}")
         finally:
             self._reporting = False
+
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
+        """pygls' stdio server, with kairos' message loop (:func:`read_messages`)."""
+        self._stop_event = stop = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        reader = Replay(b"", StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool))
+        assert isinstance(self.protocol, KairosProtocol)
+        try:
+            asyncio.run(read_messages(stop, reader, self.protocol, self.report_server_error))
+        except BrokenPipeError:
+            log.error("the client is gone (its end of the pipe closed)")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
 
     @property
     def encoding(self) -> str:
@@ -479,9 +554,9 @@ def _command(fn):
         try:
             return await fn(ls.session, *args)
         except Exception as exc:  # noqa: BLE001
-            log.exception("%s failed", fn.__name__)
+            log.debug("%s failed", fn.__name__, exc_info=True)  # the traceback at DEBUG only
             message = f"kairos: {fn.__name__.replace('_', ' ')} failed: {one_line(exc)}"
-            ls.log("error", message)
+            ls.log("warning" if isinstance(exc, ValueError) else "error", message)  # ValueError: bad arguments
             return {"error": message}
 
     del run.__wrapped__  # pygls passes the server only to a function whose first parameter is `ls`
@@ -671,22 +746,80 @@ def authenticate(message: Any, token: str | None) -> bytes:
 
 
 class Replay:
-    """A reader that hands out ``first`` before what follows on the connection."""
+    """A reader that hands out ``first`` (and what is :meth:`unread`) before what follows."""
 
-    def __init__(self, first: bytes, reader: asyncio.StreamReader):
+    def __init__(self, first: bytes, reader: Any):
         self._first = first
         self._reader = reader
+
+    def unread(self, data: bytes) -> None:
+        self._first = data + self._first
 
     async def readline(self) -> bytes:
         if not self._first:
             return await self._reader.readline()
-        cut = self._first.find(b"\n") + 1 or len(self._first)
+        cut = self._first.find(b"\n") + 1
+        if not cut:  # a line begun in what was put back ends on the stream
+            line, self._first = self._first, b""
+            return line + await self._reader.readline()
         line, self._first = self._first[:cut], self._first[cut:]
         return line
 
     async def readexactly(self, n: int) -> bytes:
         head, self._first = self._first[:n], self._first[n:]
         return head + (await self._reader.readexactly(n - len(head)) if n > len(head) else b"")
+
+
+_LENGTH = b"content-length:"
+
+
+async def read_messages(stop: threading.Event, reader: Replay, protocol: KairosProtocol, on_error: Callable) -> None:
+    """pygls' message loop, made to find its feet again after a bad frame.
+
+    A ``Content-Length`` too small leaves the body's tail before the next header, one not a
+    number leaves the body unread: either way the next header shares a line with bytes that
+    are not headers, and is found at its end. One too large swallows the following messages
+    into its body: once that body is in, the headers inside it are read again. The bad
+    message itself is answered with a Parse Error (-32700, id null) and logged in one line.
+    """
+    length: int | None = None
+    while not stop.is_set():
+        line = await reader.readline()
+        if not line:
+            break
+        if line.strip():
+            at = line.lower().rfind(_LENGTH)
+            if at == -1:
+                continue  # Content-Type, or noise between messages
+            value = line[at + len(_LENGTH) :].strip()
+            length = int(value) if value.isdigit() else None
+            if length is None:
+                on_error(
+                    json.JSONDecodeError("bad Content-Length header", line.decode("latin-1")[:80], 0), JsonRpcParseError
+                )
+            continue
+        if length is None:
+            continue  # the blank line after a bad header, or a stray one
+        body, length = await reader.readexactly(length), None
+        try:
+            message = json.loads(body, object_hook=protocol.structure_message)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:  # not JSON, or not in any Unicode
+            inner = body.lower().find(_LENGTH, 1)
+            if inner != -1:  # the length was too large: the messages it swallowed are read again
+                reader.unread(body[inner:])
+            if not isinstance(exc, json.JSONDecodeError):
+                exc = json.JSONDecodeError(f"not text: {one_line(exc)}", "", 0)
+            on_error(exc, JsonRpcParseError)
+            continue
+        except Exception as exc:  # noqa: BLE001 - an invalid request, already answered
+            logging.getLogger("pygls.server").debug("Unable to handle message", exc_info=True)
+            on_error(exc, JsonRpcException)
+            continue
+        try:
+            protocol.handle_message(message)
+        except Exception as exc:  # noqa: BLE001 - the loop goes on
+            logging.getLogger("pygls.server").debug("Unable to handle message", exc_info=True)
+            on_error(exc, JsonRpcException)
 
 
 def peer_uid(writer: asyncio.StreamWriter) -> int | None:
@@ -727,13 +860,8 @@ def serve(ls: KairosServer, listen: Callable[[Callable], Any], token: str | None
             return
         serving = True
         ls.protocol.set_writer(writer)  # asyncio's writer: write() and close()
-        await run_async(
-            stop_event=stop,
-            reader=Replay(first, reader),
-            protocol=ls.protocol,
-            logger=logging.getLogger("pygls.server"),
-            error_handler=ls.report_server_error,
-        )
+        assert isinstance(ls.protocol, KairosProtocol)
+        await read_messages(stop, Replay(first, reader), ls.protocol, ls.report_server_error)
         ls.shutdown()
 
     async def main() -> None:
@@ -797,7 +925,13 @@ class OneLine(logging.Formatter):
         return f"{line}: {type(error).__name__}: {one_line(error)}" if error is not None else line
 
 
-_BAD_MESSAGE = ("Unable to handle message", "Unable to deserialize message", "Failed to deserialize")
+_BAD_MESSAGE = (
+    "Unable to handle message",
+    "Unable to deserialize message",
+    "Failed to deserialize",
+    "Failed to handle request",  # an unknown method: kairos' own line says it
+    "Exception occurred for message",  # the error a request was answered with: kairos' own line says it
+)
 
 
 def bad_messages_are_warnings(record: logging.LogRecord) -> bool:
@@ -878,6 +1012,8 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if server.session is not None:
             server.session.close(timeout=2.0)
+    if isinstance(server.protocol, KairosProtocol) and server.protocol.exit_code:
+        sys.exit(server.protocol.exit_code)  # exit without shutdown: 1, as the spec says
 
 
 def _address(name: Any) -> str:
