@@ -78,3 +78,23 @@ def test_a_50_mb_buffer_is_neither_parsed_nor_copied(tmp_path):
                 proc.kill()
                 proc.wait()
     assert b"Traceback" not in (tmp_path / "stderr").read_bytes()
+
+
+def test_an_oversize_buffer_comes_back_when_it_fits_again(tmp_path):
+    """In process: edit by edit over the limit it is dropped; saved once it fits, it is read from disk."""
+    from kairos_lsp.documents import Documents
+
+    docs = Documents(tmp_path, max_bytes=200)
+    path = tmp_path / "grow.py"
+    doc = docs.open(path.as_uri(), SMALL, "python", 1)
+    assert not doc.oversize and doc.tree is not None
+    for line in range(3, 12):  # typed at the end, 30 bytes at a time
+        doc.apply_change((line, 0), (line, 0), "def g(a, b, c, d, e, f, g):\n")
+    assert doc.oversize and doc.tree is None and doc.text == b"" and doc.line(0) is None
+    assert doc.apply_change((0, 0), (0, 0), "x") is None  # its changes are dropped now
+    path.write_text(SMALL)  # the user deleted most of it and saved
+    assert docs.reload(doc) and doc.language == "python" and doc.text == SMALL.encode()
+    assert doc.tree is not None and not doc.tree.root_node.has_error
+    path.write_text(SMALL * 10)
+    doc.update(SMALL * 10)
+    assert doc.oversize and not docs.reload(doc)  # still too big on disk
