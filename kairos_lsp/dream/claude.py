@@ -184,7 +184,10 @@ def _consult(
                     if context is not None:
                         yield context, row["body_hash"]
 
-        answers = _ask_all(claude, insight_contexts(), lambda ctx: _insights(claude, store, ctx), limit_i, should_stop)
+        asked = _ask_all(claude, insight_contexts(), lambda ctx: _insights(claude, ctx), limit_i, should_stop)
+        # what came back empty is looked up here, on the dream's thread: its connection is not
+        # for the request threads
+        answers = [(ctx, body, _settled(store, said)) for ctx, body, said in asked]
         # an answer with nothing usable in it is recorded too (an llm_asked observation
         # alone), so that body is not asked about again; a failure is not (asked next time)
         recorded = [
@@ -197,17 +200,23 @@ def _consult(
         done.stopped = should_stop()
 
 
-def _insights(claude: Claude, store: Store, context: SymbolContext) -> list | None:
-    """Claude's insights on ``context``; [] when it answered with nothing usable (its answer
-    was dropped as not validating: the audit says "rejected"), None when the request failed
-    or was not made. (``store``: the dream's connection, idle meanwhile; reads only.)"""
+def _insights(claude: Claude, context: SymbolContext) -> list | str | None:
+    """Claude's insights on ``context``; when none came back, the digest of the request (see
+    :func:`_settled`), or None when no request could be made. Runs on a request thread: it
+    does not touch the dream's connection."""
     found = insights(claude, context)
     if found:
         return found
     payload = insights_payload(context, claude.exclude)
-    if payload is None:
-        return None
-    return [] if store.llm_outcome(INSIGHTS, payload.digest) == "rejected" else None
+    return None if payload is None else payload.digest
+
+
+def _settled(store: Store, said: list | str | None) -> list | None:
+    """[] when Claude answered with nothing usable (its answer was dropped as not validating:
+    the audit says "rejected"), None when the request failed or was not made."""
+    if not isinstance(said, str):
+        return said
+    return [] if store.llm_outcome(INSIGHTS, said) == "rejected" else None
 
 
 def priorities(store: Store, limit: int, rest: Callable[[int], list[str]]) -> Iterator[str]:
