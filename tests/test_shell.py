@@ -33,7 +33,11 @@ def fake_kairos(tmp_path):
     bin_dir.mkdir()
     log = tmp_path / "calls.log"
     script = bin_dir / "kairos"
-    script.write_text(f'#!/bin/sh\nfor a in "$@"; do printf \'%s\\037\' "$a"; done >> {log}\necho >> {log}\n')
+    # one write per call (a line under PIPE_BUF, appended: atomic), since calls run in the background at once
+    script.write_text(
+        "#!/bin/sh\nsep=$(printf '\\037')\nline=''\n"
+        f'for a in "$@"; do line="$line$a$sep"; done\nprintf \'%s\\n\' "$line" >> {log}\n'
+    )
     script.chmod(0o755)
     return f"{bin_dir}{os.pathsep}{os.environ['PATH']}", log
 
