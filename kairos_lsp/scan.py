@@ -211,17 +211,7 @@ def scan_workspace(
     done = 0
     for rel, outcome in _observe_all(str(root), items, settings.max_file_bytes, jobs, start_method):
         done += 1
-        if isinstance(outcome, Skipped):
-            report.skipped.append((outcome.path, outcome.reason))
-            if on_skip:
-                on_skip(outcome.path, outcome.reason)
-        elif outcome is None or outcome.unchanged:
-            report.unchanged += 1
-            if outcome is not None:
-                pending.append(outcome)  # same bytes, new mtime: remember the stat
-        else:
-            report.parsed += 1
-            pending.append(outcome)
+        _tally(report, outcome, pending, on_skip)
         if len(pending) >= BATCH:
             flush()
         if progress:
@@ -294,17 +284,7 @@ def scan_paths(
     pending: list[FileObservation] = []
     for rel in present:
         outcome = observe_file(str(root), rel, known.get(rel), settings.max_file_bytes)
-        if isinstance(outcome, Skipped):
-            report.skipped.append((outcome.path, outcome.reason))
-            if on_skip:
-                on_skip(outcome.path, outcome.reason)
-        elif outcome is None or outcome.unchanged:
-            report.unchanged += 1
-            if outcome is not None:
-                pending.append(outcome)
-        else:
-            report.parsed += 1
-            pending.append(outcome)
+        _tally(report, outcome, pending, on_skip)
     if pending:
         result = store.write(pending, source=source)
         report.added += result.added
@@ -327,6 +307,21 @@ def _relative(root: Path, given: str | os.PathLike) -> str | None:
             return None
     rel = path.as_posix()
     return None if rel in ("", ".") or rel.startswith("../") else rel
+
+
+def _tally(report: ScanReport, outcome, pending: list, on_skip: Callable[[str, str], None] | None) -> None:
+    """Count one file's outcome in ``report``; what is to be written goes to ``pending``."""
+    if isinstance(outcome, Skipped):
+        report.skipped.append((outcome.path, outcome.reason))
+        if on_skip:
+            on_skip(outcome.path, outcome.reason)
+    elif outcome is None or outcome.unchanged:
+        report.unchanged += 1
+        if outcome is not None:
+            pending.append(outcome)  # same bytes, new mtime: remember the stat
+    else:
+        report.parsed += 1
+        pending.append(outcome)
 
 
 def _observe_all(
