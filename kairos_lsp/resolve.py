@@ -150,6 +150,28 @@ class Resolver:
         info = self._file(path)
         return info.named if info else {}
 
+    def names_behind(self, path: str, text: str) -> set[str]:
+        """The names whose definitions or imports in other files can change what ``text``
+        means in ``path`` (what a dream re-derives on when such a name appears or goes):
+        none when it is the file's own definition or a name nothing brings in; else its
+        dotted parts and those of the import that binds it (``from pkg.m import f as g``:
+        g, f, pkg, m)."""
+        self._sync()
+        info = self._file(path)
+        if info is None or not text:
+            return set()
+        parts = text.split(".")
+        if parts[0] in _SELF or parts[0] in info.kinds:
+            return set(parts[1:])  # a member, which a base class from elsewhere may define
+        binding = info.named.get(parts[0])
+        if binding is None:
+            return set(parts) if info.stars else set()
+        names = {*parts, *re.split(r"[./]+", binding.module)}
+        if binding.name:
+            names.add(binding.name)
+        names.discard("")
+        return names
+
     def module_file(self, language: str, from_path: str, module: str) -> str | None:
         """The file an import names, among the files the memory knows."""
         by_file = (language, from_path, module)  # the hot path: no path arithmetic

@@ -109,7 +109,7 @@ def test_explain_sees_an_edit_without_a_rescan(tmp_path):
     item = json.loads(kairos("explain", "--json", "src/text.py::split_words", cwd=root).stdout)
     signatures = {f["value"]: f for f in item["facts"] if f["predicate"] == "signature"}
     new, old = (signatures["split_words(text, lower=True, sep=None)"], signatures["split_words(text, lower=True)"])
-    assert new["status"] == "tentative" and new["valid_to"] is None and new["check"] == "current"
+    assert new["status"] == "firm" and new["valid_to"] is None and new["check"] == "current"
     assert old["status"] == "superseded" and old["superseded_by"] == new["id"]
     assert old["valid_to"] == new["valid_from"]
     assert ("split_words(text, lower=True)", "no longer") in [
@@ -133,7 +133,7 @@ def test_human_explain_shows_the_facts(tmp_path):
     out = kairos("explain", "src/util.ts::clamp", cwd=root).stdout
     assert "typescript:src/util.ts:clamp" in out
     assert "Clamp a number into a range." in out
-    assert "tentative" in out
+    assert "firm" in out  # what the code says
 
 
 def test_export_lists_every_symbol_current_and_historical(tmp_path):
@@ -270,7 +270,7 @@ def test_dream_consolidates_an_edit_history_and_logs_each_run(tmp_path):
 
     old = json.loads(kairos("explain", "--json", "--root", str(root), "src/text.py::Index.add", cwd=root).stdout)
     calls = [(f["value"], f["status"]) for f in old["facts"] if f["predicate"] == "calls"]
-    assert ("tokenize", "tentative") in calls and ("split_words", "retracted") in calls
+    assert ("tokenize", "firm") in calls and ("split_words", "retracted") in calls
     new = json.loads(kairos("explain", "--json", "src/text.py::tokenize", cwd=root).stdout)
     assert {"symbol": "python:src/text.py:split_words", "via": "renamed_from"} == {
         k: new["earlier"][0][k] for k in ("symbol", "via")

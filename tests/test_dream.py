@@ -102,17 +102,17 @@ def observed(store, key):
 
 def test_first_dream_turns_observations_into_facts(ws):
     assert observed(ws.store, LOGIN) == {
-        ("kind", "method"): "tentative",
-        ("defined_at", "src/auth.py"): "tentative",
-        ("signature", "login(self, user, password)"): "tentative",
-        ("arity", "3"): "tentative",
-        ("parameters", "[['self', 'required'], ['user', 'required'], ['password', 'required']]"): "tentative",
-        ("docstring", "Check the password and open a session."): "tentative",
-        ("body_hash", ws.store.symbol(LOGIN)["body_hash"]): "tentative",
-        ("calls", "verify"): "tentative",
-        ("calls", "open_session"): "tentative",
-        ("calls", "PermissionError"): "tentative",
-        ("raises", "PermissionError"): "tentative",
+        ("kind", "method"): "firm",
+        ("defined_at", "src/auth.py"): "firm",
+        ("signature", "login(self, user, password)"): "firm",
+        ("arity", "3"): "firm",
+        ("parameters", "[['self', 'required'], ['user', 'required'], ['password', 'required']]"): "firm",
+        ("docstring", "Check the password and open a session."): "firm",
+        ("body_hash", ws.store.symbol(LOGIN)["body_hash"]): "firm",
+        ("calls", "verify"): "firm",
+        ("calls", "open_session"): "firm",
+        ("calls", "PermissionError"): "firm",
+        ("raises", "PermissionError"): "firm",
     }
     sig = next(f for f in facts_for(ws.store, LOGIN) if f["predicate"] == "signature")
     assert sig["confidence"] == 0.9 and sig["valid_to"] is None
@@ -126,8 +126,10 @@ def test_first_dream_turns_observations_into_facts(ws):
     assert network["status"] == "firm" and network["confidence"] == 0.88
     assert sorted({e["source"] for e in network["evidence"]}) == ["calls", "docstring", "name"]
     assert live(ws.store, "python:src/auth.py:add")[("pure", "true")] == "tentative"
-    assert live(ws.store, LOGIN)[("summary", "Check the password and open a session.")] == "tentative"
-    assert live(ws.store, "python:src/auth.py:add")[("summary", "Takes a and b.")] == "tentative"
+    assert live(ws.store, LOGIN)[("summary", "Check the password and open a session.")] == "firm"
+    # the offline summary is made of what the code says: firm too; insights are not
+    assert live(ws.store, "python:src/auth.py:add")[("summary", "Takes a and b.")] == "firm"
+    assert live(ws.store, "python:src/auth.py:add")[("pure", "true")] == "tentative"
 
 
 def test_signature_change_supersedes_the_old_values(ws):
@@ -136,14 +138,14 @@ def test_signature_change_supersedes_the_old_values(ws):
     assert report.superseded >= 4 and report.retracted == 0
     assert facts(ws.store, LOGIN, "signature") == [
         ("login(self, user, password)", "superseded"),
-        ("login(self, user, password, otp=None)", "tentative"),
+        ("login(self, user, password, otp=None)", "firm"),
     ]
-    assert facts(ws.store, LOGIN, "arity") == [("3", "superseded"), ("3..4", "tentative")]
+    assert facts(ws.store, LOGIN, "arity") == [("3", "superseded"), ("3..4", "firm")]
     old, new = sorted((f for f in facts_for(ws.store, LOGIN) if f["predicate"] == "signature"), key=lambda f: f["id"])
     assert old["superseded_by"] == new["id"] and old["valid_to"] == new["valid_from"]
     assert new["valid_to"] is None
     # Only facts of the same subject and predicate were touched: the docstring stands.
-    assert facts(ws.store, LOGIN, "docstring") == [("Check the password and open a session.", "tentative")]
+    assert facts(ws.store, LOGIN, "docstring") == [("Check the password and open a session.", "firm")]
 
 
 def test_rename_links_old_and_new_keys_and_keeps_history(ws):
@@ -234,7 +236,7 @@ def test_revert_starts_a_new_fact_and_keeps_the_chain(ws):
     assert [(f["value"], f["status"]) for f in sigs] == [
         ("add(a, b)", "superseded"),
         ("add(a, b, c=0)", "superseded"),
-        ("add(a, b)", "tentative"),
+        ("add(a, b)", "firm"),
     ]
     assert sigs[0]["superseded_by"] == sigs[1]["id"] and sigs[1]["superseded_by"] == sigs[2]["id"]
     assert live(ws.store, add)[("pure", "true")] == "tentative"
@@ -259,13 +261,13 @@ def get_raw(url, timeout):
     raw = "python:src/auth.py:get_raw"
     assert facts(ws.store, FETCH, "calls") == [
         ("requests.get", "retracted"),
-        ("decode", "tentative"),
-        ("get_raw", "tentative"),
+        ("decode", "firm"),
+        ("get_raw", "firm"),
     ]
     assert [v for v, s in facts(ws.store, FETCH, "body_hash")][:1] and [
         s for v, s in facts(ws.store, FETCH, "body_hash")
-    ] == ["superseded", "tentative"]
-    assert live(ws.store, raw)[("calls", "requests.get")] == "tentative"
+    ] == ["superseded", "firm"]
+    assert live(ws.store, raw)[("calls", "requests.get")] == "firm"
     assert live(ws.store, raw)[("may_handle", "network")] == "tentative"  # calls only: 0.6
     # fetch_page lost its network call: the firm insight is demoted (name + docstring: 0.7).
     network = next(
@@ -391,7 +393,7 @@ def test_summary_is_cached_by_body_hash(ws):
     ws.edit("src/auth.py", "def add(a, b):", "def plus(a, b):")
     before = {k for (k,) in ws.store.db.execute("SELECT body_key FROM summary_cache")}
     ws.scan_and_dream()
-    assert live(ws.store, "python:src/auth.py:plus")[("summary", "Takes a and b.")] == "tentative"
+    assert live(ws.store, "python:src/auth.py:plus")[("summary", "Takes a and b.")] == "firm"
     after = {k for (k,) in ws.store.db.execute("SELECT body_key FROM summary_cache")}
     # Same body: nothing new computed for plus; only the module's (whole-file) hash is new.
     [new] = after - before

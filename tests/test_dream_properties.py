@@ -115,9 +115,14 @@ def check_invariants(store: Store) -> None:
         sorted(SINGLE_VALUED),
     ).fetchall()
     assert dup == []
-    # 2. Every firm fact has >= 2 independent sources or a user confirmation.
-    for fact_id, verdict, origin in db.execute(
-        "SELECT id, verdict, origin FROM facts WHERE status = 'firm'"
+    # 2a. What the code says is never tentative.
+    assert db.execute(
+        "SELECT count(*) FROM facts WHERE status = 'tentative' AND origin IN ('observed', 'summary')"
+    ).fetchone() == (0,)
+    # 2. Every firm insight has >= 2 independent sources or a user confirmation; what
+    #    the code says (observed facts, the offline summary) is firm while it says so.
+    for fact_id, verdict in db.execute(
+        "SELECT id, verdict FROM facts WHERE status = 'firm' AND origin NOT IN ('observed', 'summary')"
     ).fetchall():
         sources = {
             why
@@ -127,15 +132,6 @@ def check_invariants(store: Store) -> None:
                 (fact_id,),
             )
         }
-        if origin == "observed":
-            sources |= {
-                s
-                for (s,) in db.execute(
-                    "SELECT v.source FROM facts f JOIN observations o ON o.id = f.first_observation "
-                    "JOIN versions v ON v.id = o.version_id WHERE f.id = ?",
-                    (fact_id,),
-                )
-            }
         assert verdict == "confirmed" or len(sources) >= 2, (fact_id, sources)
     # 3. No current fact about a symbol that no longer exists (except where it went).
     gone = db.execute(

@@ -4,7 +4,8 @@ Rules, applied observation by observation in id order (so the result does not
 depend on where batches or dreams start and stop):
 
 * a positive observation of a triple that already has a live fact adds an
-  evidence link to it (merge); otherwise it starts a new tentative fact;
+  evidence link to it (merge); otherwise it starts a new fact, firm: what the
+  code says (model.READ_FROM_CODE);
 * for a single-valued predicate, a new value supersedes the live one
   (``status = superseded``, ``valid_to``, ``superseded_by``) — candidates are
   only facts of the same subject and predicate;
@@ -51,14 +52,14 @@ def apply_observed(state: State, version: Version) -> tuple[list[str], dict[str,
             state.judge(fact)
             continue
         # A new observed fact: its first observation is its evidence (``first_observation``;
-        # no evidence row needed), one source, so tentative at that source's weight.
+        # no evidence row needed), at that source's weight; firm: it is what the code says.
         fact = Fact(
             state.next_id,
             subject,
             predicate,
             obj,
             "observed",
-            "tentative",
+            "firm",
             weight,
             1,
             version.observed_at,
@@ -165,7 +166,7 @@ class FirstLook(Fact):
 
     __slots__ = ()
     origin = "observed"
-    status = "tentative"
+    status = "firm"
     evidence_count = 1
     valid_to = superseded_by = verdict = ended_by = evidence = sources = None
     new = dirty = False

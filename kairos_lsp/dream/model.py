@@ -16,6 +16,13 @@ from dataclasses import dataclass
 
 LIVE = ("tentative", "firm")
 
+# Facts read from the code (kind, signature, parameters, docstring, location, calls,
+# imports, raises, body hash, and the offline summary made of them) are what the code
+# says: firm while it says so (checked on use), superseded or retracted when it stops.
+# Tentative -> firm promotion is for insights, inferred rather than read: may_handle,
+# pure, role, tested_by, flaky, renames and moves, Claude's insights.
+READ_FROM_CODE = ("observed", "summary")
+
 # One current value per subject for these; a new value supersedes the old.
 SINGLE_VALUED = frozenset(
     {"kind", "signature", "arity", "parameters", "defined_at", "docstring", "body_hash", "summary"}

@@ -8,7 +8,7 @@ files, so memory stays flat however large the store is.
 
 from __future__ import annotations
 
-from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, Counts, Fact, Version, noisy_or
+from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, READ_FROM_CODE, Counts, Fact, Version, noisy_or
 from kairos_lsp.store.facts import Facts
 
 
@@ -181,13 +181,18 @@ class State:
         self.counts.retracted += 1
 
     def judge(self, fact: Fact, contradicted: bool = False, capped: bool = False) -> None:
-        """Confidence by noisy-OR; firm only above FIRM_AT with >= FIRM_SOURCES sources,
-        no contradiction, and no earlier rejection. A user confirmation overrides."""
+        """Confidence by noisy-OR. What the code says (``READ_FROM_CODE``) is firm while it
+        says so; an insight is firm only above FIRM_AT with >= FIRM_SOURCES sources, no
+        contradiction, and no earlier rejection. A user confirmation overrides."""
         if not fact.live:
             return
         before = fact.status
         if fact.verdict == "confirmed":
             fact.confidence, fact.status = 1.0, "firm"
+        elif fact.origin in READ_FROM_CODE:
+            fact.confidence, fact.status = noisy_or(self.ensure_sources(fact)), "firm"
+            self.touch(fact)
+            return
         else:
             sources = self.ensure_sources(fact)
             fact.confidence = noisy_or(sources)

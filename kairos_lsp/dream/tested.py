@@ -16,16 +16,18 @@ bulk reads and writes of the store's facts (``store.facts``), like the
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 
-from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, Counts, noisy_or
+from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, NOT_LOOKS, Counts, noisy_or
 from kairos_lsp.keys import TEST_FILE, name_of, path_of
 from kairos_lsp.resolve import Found, Resolver
 from kairos_lsp.store import Store
 from kairos_lsp.store.facts import Facts
 
 PREDICATE = "tested_by"
+REDERIVE = "rederive tested_by"  # the mark a migration leaves: derive every test once
 TEST_NAME = re.compile(r"^[Tt]est")
 _OWN = ("self.", "cls.", "this.", "super().")
 TEST_MARKS = {"test", "Test", "tokio::test", "org.junit.Test", "org.junit.jupiter.api.Test"}
@@ -51,13 +53,17 @@ def resolver_for(store: Store) -> Resolver:
     return Resolver(store, history=False, still=True)
 
 
-def exercised(store: Store, versions, resolver: Resolver) -> tuple[list[str], dict[str, dict[str, int]]]:
-    """The tests the batch's ``versions`` touched, and what each calls now (see
-    :func:`derive`). Reads only what scans write, so a helper process may compute it."""
+def exercised(store: Store, versions, resolver: Resolver) -> tuple:
+    """The tests the batch's ``versions`` touched, what each calls now and the names that
+    depends on (see :func:`derive`), and what else the batch changed that tests may call
+    through: (tests, {test: {symbol: observation}}, {test: names}, names, test files whose
+    imports changed). Reads only what scans write, so a helper process may compute it."""
     subjects = {row[1] for version in versions if _may_hold_tests(version.path) for row in version.rows}
     tests = sorted(subject for subject in subjects if subject.count(":") >= 2 and _maybe_test(subject))
     tests = [t for t in tests if is_test(t, _decorators(store, t))]
-    return tests, (_exercised(store, resolver, tests) if tests else {})
+    wanted, behind = _exercised(store, resolver, tests) if tests else ({}, {})
+    names, test_files = _changed(store, versions, resolver)
+    return tests, wanted, behind, names, test_files
 
 
 def derive(
@@ -65,14 +71,38 @@ def derive(
     versions,
     counts: Counts,
     resolver: Resolver | None = None,
-    found: tuple[list[str], dict] | None = None,
+    found: tuple | None = None,
 ) -> None:
-    """Re-derive ``tested_by`` for every test the batch's ``versions`` touched.
-    ``found``: what :func:`exercised` returns, when it was computed elsewhere."""
-    tests, wanted = found if found is not None else exercised(store, versions, resolver or resolver_for(store))
-    if not tests:
-        return
-    when = versions[-1].observed_at
+    """Re-derive ``tested_by`` for every test the batch's ``versions`` touched, and for every
+    test whose calls may now mean something else: one that calls through a name the batch
+    defined, removed or imported elsewhere (``dependencies``), or in a test file whose
+    imports changed. ``found``: what :func:`exercised` returns, when it was computed elsewhere."""
+    resolver = resolver or resolver_for(store)
+    tests, wanted, behind, names, test_files = found if found is not None else exercised(store, versions, resolver)
+    others = store.facts.dependents(PREDICATE, names) if names else set()
+    for path in test_files:
+        others.update(key for key in _keys_in(store, path) if is_test(key, _decorators(store, key)))
+    others.difference_update(tests)
+    if others:
+        more, more_behind = _exercised(store, resolver, sorted(others))
+        tests = sorted({*tests, *others})
+        wanted, behind = {**wanted, **more}, {**behind, **more_behind}
+    if tests:
+        _settle(store, tests, wanted, behind, versions[-1].observed_at, counts)
+
+
+def rederive_all(store: Store, counts: Counts, resolver: Resolver, when: str) -> None:
+    """Derive every current test once (a memory from before dependencies were recorded)."""
+    tests = [key for key in store.facts.symbol_keys() if _maybe_test(key) and is_test(key, _decorators(store, key))]
+    tests = sorted({*tests, *store.facts.tests_with_tested_by()})
+    if tests:
+        wanted, behind = _exercised(store, resolver, tests)
+        _settle(store, tests, wanted, behind, when, counts)
+
+
+def _settle(store: Store, tests: list[str], wanted: dict, behind: dict, when: str, counts: Counts) -> None:
+    """Make the tested_by facts naming ``tests`` what ``wanted`` says, and record what each
+    test's derivation depends on."""
     store_facts = store.facts
     ran = store_facts.last_runs(tests)
     existing: dict[tuple[str, str], tuple[int, str, str | None]] = {}
@@ -103,6 +133,51 @@ def derive(
     ]
     store_facts.retract_derived(gone, when)
     counts.retracted += len(gone)
+    store_facts.set_dependencies(PREDICATE, tests, [(name, test) for test in tests for name in sorted(behind[test])])
+
+
+def _changed(store: Store, versions, resolver: Resolver) -> tuple[set[str], set[str]]:
+    """What a batch's looks at the code changed that calls elsewhere may go through: the
+    names of symbols and modules that appeared or went, and of what files import; and the
+    test files whose own imports changed."""
+    names: set[str] = set()
+    test_files: set[str] = set()
+    for version in versions:
+        if version.source in NOT_LOOKS:
+            continue
+        for _, subject, predicate, obj, _, _ in version.rows:
+            if predicate == "kind":
+                names.add(name_of(subject))
+                if obj == "module" and subject.endswith("/__init__.py"):
+                    names.add(subject.rsplit("/", 2)[-2])  # the package's own name
+            elif predicate == "imports":
+                if _may_hold_tests(version.path):
+                    test_files.add(version.path)
+                names |= _imported_names(store, resolver, version.path, subject, obj)
+    names.discard("")
+    return names, test_files
+
+
+def _imported_names(store: Store, resolver: Resolver, path: str, subject: str, value: str) -> set[str]:
+    """The names an import (a JSON ``imports`` object) binds or goes through; for a star
+    import, every name the module it names defines."""
+    try:
+        item = json.loads(value)
+    except ValueError:
+        return set()
+    module = str(item.get("module", ""))
+    names = {str(item[part]) for part in ("name", "alias") if item.get(part)}
+    names.update(re.split(r"[./]+", module))
+    if "*" in names:
+        names.discard("*")
+        target = resolver.module_file(subject.split(":", 1)[0], path, module)
+        if target is not None:
+            names.update(name_of(key) for key in _keys_in(store, target))
+    return names
+
+
+def _keys_in(store: Store, path: str) -> list[str]:
+    return [row["key"] for row in store.symbols_in(path)]
 
 
 def _may_hold_tests(path: str) -> bool:
@@ -122,9 +197,11 @@ def _decorators(store: Store, subject: str) -> list[str]:
     return store.facts.current_objects(path_of(subject), subject, "decorated_by")
 
 
-def _exercised(store: Store, resolver: Resolver, tests: list[str]) -> dict[str, dict[str, int]]:
-    """{test: {symbol key: the observation of the call}} for what each test calls now."""
+def _exercised(store: Store, resolver: Resolver, tests: list[str]) -> tuple[dict, dict]:
+    """({test: {symbol key: the observation of the call}}, {test: names}) for what each test
+    calls now, and the names whose definitions elsewhere could change that."""
     out: dict[str, dict[str, int]] = {test: {} for test in tests}
+    behind: dict[str, set[str]] = {test: set() for test in tests}
     by_path: dict[str, list[str]] = {}
     for test in tests:
         by_path.setdefault(path_of(test), []).append(test)
@@ -134,9 +211,12 @@ def _exercised(store: Store, resolver: Resolver, tests: list[str]) -> dict[str, 
                 continue  # the test's own helpers and assertions (self.assertEqual), not the code under test
             # (no scope: it only matters for self/this calls, skipped above)
             target = resolver.lookup(path, callee)
-            if isinstance(target, Found) and target.key != test and not is_test(target.key):
-                out[test].setdefault(target.key, oid)
-    return out
+            behind[test] |= resolver.names_behind(path, callee)
+            if isinstance(target, Found):
+                behind[test].add(name_of(target.key))
+                if target.key != test and not is_test(target.key):
+                    out[test].setdefault(target.key, oid)
+    return out, behind
 
 
 def _judge(sources: set[str]) -> tuple[float, str]:

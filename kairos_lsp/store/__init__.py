@@ -816,6 +816,77 @@ class Store:
             )
         return counts
 
+    # -- verify: a fresh memory next to this one ----------------------------------
+
+    def copy_events(self, other: str | os.PathLike, sources: tuple[str, ...]) -> int:
+        """Append the versions of ``sources`` (what is not a look at the code: verdicts, what
+        runs said, Claude's answers) and their observations from the memory at ``other``, in
+        their order, with the runs they name. For ``kairos verify``: a fresh scan of the tree
+        plus the same events. Returns how many observations were copied."""
+        marks = ", ".join("?" * len(sources))
+        conn = self.db.conn
+        conn.execute("ATTACH DATABASE ? AS other", (str(other),))  # not allowed inside a transaction
+        try:
+            with self.transaction():
+                conn.execute(
+                    "INSERT INTO runs (id, command, cwd, source, started_at, exit_code, duration_ms, fingerprint, "
+                    "token) SELECT id, command, cwd, source, started_at, exit_code, duration_ms, fingerprint, token "
+                    "FROM other.runs WHERE id NOT IN (SELECT id FROM main.runs)"
+                )
+                conn.execute("DROP TABLE IF EXISTS temp.moved_versions")
+                conn.execute(
+                    "CREATE TEMP TABLE moved_versions AS SELECT id AS old, "
+                    "(SELECT coalesce(max(id), 0) FROM main.versions) + row_number() OVER (ORDER BY id) AS new "
+                    f"FROM other.versions WHERE source IN ({marks})",
+                    sources,
+                )
+                conn.execute(
+                    "INSERT INTO main.versions (id, path, content_hash, source, observed_at, run_id) "
+                    "SELECT m.new, v.path, v.content_hash, v.source, v.observed_at, v.run_id "
+                    "FROM temp.moved_versions m JOIN other.versions v ON v.id = m.old ORDER BY m.new"
+                )
+                copied = conn.execute(
+                    "INSERT INTO main.observations (subject, predicate, object, negated, version_id) "
+                    "SELECT o.subject, o.predicate, o.object, o.negated, m.new "
+                    "FROM other.observations o JOIN temp.moved_versions m ON m.old = o.version_id ORDER BY o.id"
+                ).rowcount
+                conn.execute("DROP TABLE temp.moved_versions")
+        finally:
+            conn.execute("DETACH DATABASE other")
+        return copied
+
+    def differing_facts(
+        self, other: str | os.PathLike, besides: tuple[str, ...]
+    ) -> tuple[int, int, list[tuple[str, str, str, str | None, str | None]]]:
+        """Compare the current facts (subject, predicate, value, status) with those of the
+        memory at ``other``, leaving out the predicates ``besides``. Returns (facts here,
+        facts there, differences as (subject, predicate, value, status here, status there),
+        a status None where that memory lacks the fact)."""
+        marks = ", ".join("?" * len(besides))
+        live = f"status IN ('tentative', 'firm') AND predicate NOT IN ({marks})"
+        conn = self.db.conn
+        conn.execute("ATTACH DATABASE ? AS other", (str(other),))
+        try:
+            # The facts view of each database reads that database's own tables.
+            counts = [
+                conn.execute(f"SELECT count(*) FROM {schema}.facts WHERE {live}", besides).fetchone()[0]
+                for schema in ("main", "other")
+            ]
+            query = (
+                "SELECT subject, predicate, object, status FROM {a}.facts WHERE " + live + " EXCEPT "
+                "SELECT subject, predicate, object, status FROM {b}.facts WHERE " + live
+            )
+            here = conn.execute(query.format(a="main", b="other"), besides + besides).fetchall()
+            there = conn.execute(query.format(a="other", b="main"), besides + besides).fetchall()
+        finally:
+            conn.execute("DETACH DATABASE other")
+        found: dict[tuple[str, str, str], list[str | None]] = {}
+        for subject, predicate, obj, status in here:
+            found.setdefault((subject, predicate, obj), [None, None])[0] = status
+        for subject, predicate, obj, status in there:
+            found.setdefault((subject, predicate, obj), [None, None])[1] = status
+        return counts[0], counts[1], [(*key, a, b) for key, (a, b) in sorted(found.items())]
+
     # -- Claude: cache, audit, budget ------------------------------------------
 
     def llm_cached(self, purpose: str, model: str, payload_hash: str) -> dict | None:

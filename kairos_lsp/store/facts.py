@@ -303,12 +303,12 @@ class Facts:
 
     def add_observed_run(self, first: int, last: int, fact_id: int, confidence: float) -> None:
         """New observed facts for observations ``first..last``, with ids from ``fact_id`` on,
-        tentative at ``confidence``, one evidence each (their first observation)."""
+        firm (what the code says) at ``confidence``, one evidence each (their first observation)."""
         # the ids are generated: no per-row binding
         self.conn.execute(
             "WITH RECURSIVE run(oid) AS (SELECT ? UNION ALL SELECT oid + 1 FROM run WHERE oid < ?) "
             "INSERT INTO observed_facts (first_observation, id, status, confidence, evidence_count) "
-            "SELECT oid, oid + ?, 'tentative', ?, 1 FROM run",
+            "SELECT oid, oid + ?, 'firm', ?, 1 FROM run",
             (first, last, fact_id - first, confidence),
         )
 
@@ -544,6 +544,48 @@ class Facts:
                 chunk,
             ).fetchall()
         return rows
+
+    # -- what derived facts depend on (see migrations.m012_trust) -------------------------
+
+    def dependents(self, kind: str, names: Iterable[str]) -> set[str]:
+        """The units (tests, for ``tested_by``) whose derivation depends on any of ``names``."""
+        found: set[str] = set()
+        for chunk in chunks(sorted(names)):
+            found.update(
+                row[0]
+                for row in self.conn.execute(
+                    f"SELECT DISTINCT unit FROM dependencies WHERE kind = ? AND name IN ({_marks(chunk)})",
+                    (kind, *chunk),
+                )
+            )
+        return found
+
+    def set_dependencies(self, kind: str, units: list[str], rows: Iterable[tuple[str, str]]) -> None:
+        """What ``units`` depend on now: ``(name, unit)`` rows replace what they depended on."""
+        for chunk in chunks(units):
+            self.conn.execute(f"DELETE FROM dependencies WHERE kind = ? AND unit IN ({_marks(chunk)})", (kind, *chunk))
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO dependencies (kind, name, unit) VALUES (?, ?, ?)",
+            [(kind, name, unit) for name, unit in rows],
+        )
+
+    def take_mark(self, name: str) -> bool:
+        """Remove the mark ``name`` (a to-do a migration left, such as 'rederive tested_by');
+        True if it was there."""
+        return self.conn.execute("DELETE FROM marks WHERE name = ?", (name,)).rowcount > 0
+
+    def symbol_keys(self) -> list[str]:
+        """Every symbol that exists now."""
+        return [row[0] for row in self.conn.execute("SELECT key FROM symbols ORDER BY key")]
+
+    def tests_with_tested_by(self) -> list[str]:
+        """The tests that live tested_by facts name."""
+        return [
+            row[0]
+            for row in self.conn.execute(
+                f"SELECT DISTINCT object FROM derived_facts WHERE predicate = 'tested_by' AND status IN {LIVE}"
+            )
+        ]
 
     def add_tested_by(self, facts: list[tuple], evidence: list[tuple]) -> None:
         """New tested_by insights, ``(id, subject, test, status, confidence, evidence_count,

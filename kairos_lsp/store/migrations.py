@@ -309,4 +309,28 @@ def m011_claude_in_dreams(db: Database) -> None:
     )
 
 
+
+@migrations()
+def m012_trust(db: Database) -> None:
+    # What the code says is firm while it says so (observed facts and the offline summary
+    # made of them); tentative -> firm promotion is for insights (dream/model.py).
+    db.execute("UPDATE observed_facts SET status = 'firm' WHERE status = 'tentative'")
+    db.execute("UPDATE derived_facts SET status = 'firm' WHERE status = 'tentative' AND origin = 'summary'")
+    # What derived facts depend on, by name: a dream re-derives the ``unit`` (a test, for
+    # ``tested_by``) when a symbol or import with that name appears or goes elsewhere.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS dependencies ("
+        " kind TEXT NOT NULL,"  # what is derived: tested_by
+        " name TEXT NOT NULL,"  # a name whose definitions or imports it depends on
+        " unit TEXT NOT NULL,"  # what is re-derived: the test's key
+        " PRIMARY KEY (kind, name, unit)"
+        ") WITHOUT ROWID"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS dependencies_unit ON dependencies(kind, unit)")
+    # A memory from before has no dependencies yet: its next dream derives every test once.
+    db.execute(
+        "INSERT OR REPLACE INTO marks (name, value) SELECT 'rederive tested_by', 'pending' "
+        "WHERE EXISTS (SELECT 1 FROM derived_facts WHERE predicate = 'tested_by')"
+    )
+
 SCHEMA_VERSION = len(migrations._migrations)
