@@ -309,7 +309,6 @@ def m011_claude_in_dreams(db: Database) -> None:
     )
 
 
-
 @migrations()
 def m012_trust(db: Database) -> None:
     # What the code says is firm while it says so (observed facts and the offline summary
@@ -332,5 +331,6 @@ def m012_trust(db: Database) -> None:
         "INSERT OR REPLACE INTO marks (name, value) SELECT 'rederive tested_by', 'pending' "
         "WHERE EXISTS (SELECT 1 FROM derived_facts WHERE predicate = 'tested_by')"
     )
+
 
 SCHEMA_VERSION = len(migrations._migrations)
