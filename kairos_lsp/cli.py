@@ -4,6 +4,7 @@
     kairos explain [--json] FILE::QUALNAME | FILE:LINE
     kairos dream [--log N]              consolidate observations into facts now
     kairos export --json                everything the memory holds
+    kairos verify [PATH] [--json]       is the memory right? it against a fresh scan and dream (exit 1: not)
     kairos stats                        sizes and counts
     kairos check [--json] FILE...       what the memory sees wrong in files (as the editor shows it)
     kairos review [--json] [--since WHEN] [--mark-seen]   what the dreams changed since you last looked
@@ -15,6 +16,7 @@ Progress bars and tables when stdout is a terminal; plain, quiet lines when pipe
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -409,6 +411,36 @@ def cmd_stats(args, out, err) -> int:
         table.add_row(f"{language}", f"{files:,} files, {symbols:,} symbols")
     out.print(table)
     return 0
+
+
+# -- verify -----------------------------------------------------------------------
+
+VERIFY_EXAMPLES = 5  # differences shown per predicate
+
+
+def cmd_verify(args, out, err) -> int:
+    from kairos_lsp.verify import Busy, verify
+
+    root = Path(args.path).resolve() if args.path else workspace_root(args)
+    if not root.is_dir():
+        raise UsageError(f"not a folder: {args.path}")
+    settings = cli_settings(root)
+    settings = dataclasses.replace(settings, exclude=(*settings.exclude, *(args.exclude or ())))
+    with memory(root, args.store) as store:
+        try:
+            found = verify(root, store, settings, jobs=args.jobs)
+        except Busy as exc:
+            raise UsageError(str(exc)) from None
+    if args.json:
+        print(json.dumps(found.as_dict(VERIFY_EXAMPLES), indent=1))
+        return 0 if found.ok else 1
+    out.print(found.line(), markup=False, highlight=False)
+    for predicate, counts in found.by_predicate().items():
+        parts = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+        out.print(f"  {predicate}: {parts}", markup=False, highlight=False)
+        for diff in [d for d in found.differences if d.predicate == predicate][:VERIFY_EXAMPLES]:
+            out.print(f"    {diff.describe()}", markup=False, highlight=False)
+    return 0 if found.ok else 1
 
 
 # -- demo -------------------------------------------------------------------------
@@ -917,6 +949,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     common(p)
     p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser(
+        "verify", help="compare the memory, fact by fact, with a fresh scan and dream of the tree (exit 1: they differ)"
+    )
+    p.add_argument("path", nargs="?", default=None, metavar="PATH", help="the workspace (default: this one)")
+    p.add_argument("--json", action="store_true", help="the differences by predicate, with examples, as JSON")
+    p.add_argument("--exclude", action="append", metavar="GLOB", help="gitignore-style pattern to skip (repeatable)")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes for the fresh scan")
+    common(p, root=False)
+    p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("run", help="run a command with the terminal untouched, and learn from what it said")
     p.add_argument("--wait", action="store_true", help="record before exiting (default: in the background)")

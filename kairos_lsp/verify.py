@@ -102,8 +102,11 @@ def catch_up(root: Path, store: Store, settings: Settings, jobs: int | None = No
     by another process (the daemon, an editor) is waited for up to ``patience`` seconds."""
     scan_workspace(root, store, settings, jobs=jobs)
     deadline = time.monotonic() + patience
-    while pending(store):
+    first = True  # one dream at least: it also does what a migration left to do
+    while first or pending(store):
+        first = False
         if dream(store, trigger="verify").busy:
+            first = True
             if time.monotonic() > deadline:
                 raise Busy("another process keeps dreaming over this memory; try again when it is idle")
             time.sleep(0.5)
