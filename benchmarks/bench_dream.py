@@ -11,7 +11,9 @@ Builds a store from the standard library without site-packages (or reuses
   * an incremental dream after one file edit: a realistic signature change (a
     new keyword parameter) in one function of a mid-size module, written to
     disk, rescanned through ``scan_workspace`` into the same store, then
-    dreamed; median of ``--runs`` edits (each one changes the signature again).
+    dreamed; median of ``--runs`` edits (each one changes the signature again);
+  * the same after a function named ``join`` appears in that module, then goes, in
+    turn: the tests that call through that name are derived again.
 Targets (issue #3, 2-core machine): full dream <= 10 s, incremental <= 100 ms.
 """
 
@@ -36,6 +38,7 @@ from kairos_lsp.store import Store
 
 EXCLUDE = ("site-packages/",)  # third-party packages are not the standard library
 MODULE_LINES = (800, 2500)  # "mid-size": the edited module's length
+ADDED = "join"  # a name many of the stdlib's tests call through (os.path.join)
 
 
 def fresh_copy(store: Path, work: Path) -> Path:
@@ -86,8 +89,9 @@ def pick_function(tree: Path) -> tuple[Path, re.Match]:
     sys.exit("bench: no mid-size module with a plain top-level function found")
 
 
-def incremental(store: Path, tree: Path, work: Path, runs: int) -> tuple[list[float], str]:
-    """Dream the whole copy once, then time the dream after each one-file edit."""
+def incremental(store: Path, tree: Path, work: Path, runs: int) -> tuple[list[float], str, list[float], str]:
+    """Dream the whole copy once, then time the dream after each one-file edit: a signature
+    change, then a function added and removed in turn."""
     db = Store(fresh_copy(store, work))
     dream(db, trigger="bench")
     # Edit the module in a copy of the tree (the store's paths are relative to it);
@@ -98,18 +102,30 @@ def incremental(store: Path, tree: Path, work: Path, runs: int) -> tuple[list[fl
     if not mirror.exists():
         shutil.copytree(tree, mirror, ignore=shutil.ignore_patterns("site-packages", "__pycache__"), symlinks=True)
     original = path.read_text(encoding="utf-8", errors="replace")
-    timings, line = [], ""
+    texts = []
     for n in range(runs):
         params = match.group(2) + "".join(f", extra{i}=None" for i in range(n + 1))
-        text = original[: match.start(2)] + params + original[match.end(2) :]
+        texts.append(original[: match.start(2)] + params + original[match.end(2) :])
+    timings, line = timed_edits(db, mirror, rel, texts)
+    print(f"edited: {rel}, def {match.group(1)}({match.group(2)}) gains keyword parameters")
+    # A function appears (and goes) under a name that many tests call through (os.path.join):
+    # every test whose calls may now mean something else is derived again (dream/tested.py).
+    added = texts[-1] + f"\n\ndef {ADDED}(*parts):\n    return parts\n"
+    born, born_line = timed_edits(db, mirror, rel, [added if n % 2 == 0 else texts[-1] for n in range(runs)])
+    db.close()
+    return timings, line, born, born_line
+
+
+def timed_edits(db: Store, mirror: Path, rel: str, texts: list[str]) -> tuple[list[float], str]:
+    """Write each text to ``rel``, rescan, and time the dream after it."""
+    timings, line = [], ""
+    for text in texts:
         (mirror / rel).write_text(text, encoding="utf-8")
         scan_workspace(mirror, db, Settings(exclude=EXCLUDE))
         start = time.perf_counter()
         report = dream(db, trigger="bench")
         timings.append(time.perf_counter() - start)
         line = report.line()
-    db.close()
-    print(f"edited: {rel}, def {match.group(1)}({match.group(2)}) gains keyword parameters")
     return timings, line
 
 
@@ -150,11 +166,16 @@ def main() -> None:
         same = len({f[2] for f in fulls + alones}) == 1
         print(f"  same facts with and without the helper, in every run: {'yes' if same else 'NO'}")
         print(f"  digest: {', '.join(sorted({f[2] for f in fulls + alones}))}")
-        edits, line = incremental(store, tree, work, args.runs)
+        edits, line, born, born_line = incremental(store, tree, work, args.runs)
         print(f"  {line}")
         print(
             f"incremental dream: {statistics.median(edits) * 1000:6.1f} ms (median of {args.runs}: "
             f"{', '.join(f'{e * 1000:.1f}' for e in edits)}; target <= 100 ms)"
+        )
+        print(f"  {born_line}")
+        print(
+            f"  a function {ADDED}() added / removed: {statistics.median(born) * 1000:6.1f} ms (median of "
+            f"{args.runs}: {', '.join(f'{e * 1000:.1f}' for e in born)}; target <= 100 ms)"
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
