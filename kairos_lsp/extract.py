@@ -228,7 +228,9 @@ def _prepare(language: str):
         if role is None:
             q.disable_pattern(pattern)  # e.g. Go's every-type-identifier reference pattern
         roles.append(role)
-    return q, roles
+    # What an owner's capture adds to: "doc.first" and the like are parts of "doc".
+    buckets = {name: name.split(".", 1)[0] if name.startswith("doc.") else name for name in names}
+    return q, roles, buckets
 
 
 _ROLES = (
@@ -267,20 +269,39 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
     attrs: dict[tuple, dict[str, list[Node]]] = {}
     refs: list[tuple[int, str, str]] = []  # (start byte, calls|imports|raises, value)
 
-    q, roles = _prepared_query(language)
+    q, roles, buckets = _prepared_query(language)
     cursor = QueryCursor(q)
     if byte_range is not None:
         cursor.set_byte_range(*byte_range)
+    add_ref = refs.append
+    # The scan's hot loop: calls and owners' attributes are most of the matches, so their
+    # node attributes are read once and inline (no helper calls), the rest as it comes.
     for pattern, match in cursor.matches(root):
         role = roles[pattern]
         if role == "call":
             ref = match["reference.call"][0]
-            refs.append((ref.start_byte, "calls", _callee(match["name"][0], ref, source)))
+            name = match["name"][0]
+            start = ref.start_byte
+            if start > name.start_byte:
+                text = _callee(name, ref, source)
+            else:  # what _callee does, inline
+                text = source[start : name.end_byte].decode("utf-8", "replace")
+                if not (len(text) < 80 and text.isprintable() and "  " not in text):
+                    text = collapse(text, 120)
+            add_ref((start, "calls", text))
         elif role == "owner":
-            bucket = attrs.setdefault(_key(match["owner"][0]), {})
+            owner = match["owner"][0]
+            key = (owner.start_byte, owner.end_byte, owner.kind_id)
+            bucket = attrs.get(key)
+            if bucket is None:
+                bucket = attrs[key] = {}
             for cap, nodes in match.items():
-                if cap != "owner":  # "doc.first" and the like are parts of "doc"
-                    bucket.setdefault(cap.split(".", 1)[0] if cap.startswith("doc.") else cap, []).extend(nodes)
+                if cap != "owner":
+                    into = bucket.get(buckets[cap])
+                    if into is None:
+                        bucket[buckets[cap]] = list(nodes)
+                    else:
+                        into.extend(nodes)
         elif role == "definition":
             name = match["name"][0]
             for cap, nodes in match.items():
@@ -370,10 +391,10 @@ def _symbol(
     sym = Symbol(
         qual,
         kind,
-        _point(node.start_point),
-        _point(node.end_point),
-        _point(name.start_point),
-        _point(name.end_point),
+        tuple(node.start_point),  # type: ignore[arg-type]  # (a Point: two ints)
+        tuple(node.end_point),  # type: ignore[arg-type]
+        tuple(name.start_point),  # type: ignore[arg-type]
+        tuple(name.end_point),  # type: ignore[arg-type]
         body_hash(source, span, name_span),
         span=span,
         name_span=name_span,
@@ -420,18 +441,33 @@ def _attribute(
         return module_refs
     found: dict[int, dict[str, set[str]]] = {}
     ordered = sorted(range(1, len(symbols)), key=spans.__getitem__)
+    starts = [spans[i][0] for i in ordered]
     stack = [0]  # the module holds everything
-    next_sym = 0
+    top, top_end = 0, spans[0][1]
+    groups = found[0] = {}
+    next_sym, count = 0, len(ordered)
     refs.sort()
-    for start, what, value in refs:
-        while next_sym < len(ordered) and spans[ordered[next_sym]][0] <= start:
-            stack.append(ordered[next_sym])
-            next_sym += 1
+    for ref in refs:
+        start = ref[0]
+        if next_sym < count and starts[next_sym] <= start:
+            while next_sym < count and starts[next_sym] <= start:
+                stack.append(ordered[next_sym])
+                next_sym += 1
+            top = -1  # the innermost open symbol changed
         while len(stack) > 1 and spans[stack[-1]][1] <= start:
             stack.pop()
-        found.setdefault(stack[-1], {}).setdefault(what, set()).add(value)
-        if len(stack) == 1:
-            module_refs.append((start, what, value))
+            top = -1
+        if top != stack[-1] or top_end <= start:
+            top = stack[-1]
+            top_end = spans[top][1]
+            groups = found.get(top) or found.setdefault(top, {})
+        values = groups.get(ref[1])
+        if values is None:
+            groups[ref[1]] = {ref[2]}
+        else:
+            values.add(ref[2])
+        if top == 0:
+            module_refs.append(ref)
     for index, groups in found.items():
         for what, values in groups.items():
             setattr(symbols[index], what, sorted(values))
@@ -453,6 +489,20 @@ def extract_source(source: bytes, language: str) -> Extraction:
     return extract_tree(parse(source, language), source, language)
 
 
+def parameters_json(parameters: list[tuple[str, str]]) -> str:
+    """``json.dumps(parameters)``, byte for byte, without the encoder's machinery (a scan
+    writes one per function).
+
+    >>> given = [("a", "required"), ("b\u00e9", "optional"), ('c"', "variadic")]
+    >>> parameters_json(given) == json.dumps(given)
+    True
+    """
+    return "[" + ", ".join(f"[{_json_string(name)}, {_json_string(kind)}]" for name, kind in parameters) + "]"
+
+
+_json_string = json.encoder.encode_basestring_ascii  # what json.dumps uses for a str (ensure_ascii)
+
+
 def observations(symbol: Symbol) -> list[tuple[str, str]]:
     """The (predicate, value) pairs one parse asserts about a symbol.
 
@@ -462,8 +512,9 @@ def observations(symbol: Symbol) -> list[tuple[str, str]]:
     out = [("kind", symbol.kind), ("body_hash", symbol.body_hash)]
     if symbol.signature is not None:
         out.append(("signature", symbol.signature))
-    if symbol.signature is not None and symbol.arity is not None:
-        out += [("arity", symbol.arity), ("parameters", json.dumps(symbol.parameters))]
+        arity = symbol.arity
+        if arity is not None:
+            out += [("arity", arity), ("parameters", parameters_json(symbol.parameters))]
     if symbol.docstring:
         out.append(("docstring", symbol.docstring))
     out += [("decorated_by", d) for d in symbol.decorators]
