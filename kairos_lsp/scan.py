@@ -19,6 +19,7 @@ import hashlib
 import multiprocessing
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -34,8 +35,10 @@ from kairos_lsp.store import STORE_DIR, FileObservation, Store, WriteResult, now
 from kairos_lsp.workers import die_with_parent
 
 ALWAYS_SKIPPED = {".git", ".hg", ".svn", STORE_DIR, "__pycache__"}
-BATCH = 64
+BATCH = 256  # files written per transaction at most...
+BATCH_TRIPLES = 65536  # ...and observations: a batch's rows stay a few MB
 PARALLEL_FROM = 24  # fewer files than this are cheaper to parse in-process
+IN_FLIGHT = 4  # chunks per worker submitted ahead of the writer (bounds memory)
 
 Progress = Callable[[int, int, str], None]
 
@@ -200,26 +203,34 @@ def scan_workspace(
     items = [(rel, known.get(rel)) for rel in paths]
     pending: list[FileObservation] = []
     stamp = stamp or now()  # one look at the workspace, however many batches it takes to write
+    triples = 0
 
     def flush() -> None:
+        nonlocal triples
         if pending:
             result = store.write(pending, source=source, stamp=stamp)
             report.added += result.added
             report.negated += result.negated
             pending.clear()
+            triples = 0
 
     done = 0
-    for rel, outcome in _observe_all(str(root), items, settings.max_file_bytes, jobs, start_method):
-        done += 1
-        _tally(report, outcome, pending, on_skip)
-        if len(pending) >= BATCH:
-            flush()
-        if progress:
-            progress(done, len(items), rel)
-        if should_stop():
-            report.stopped = True
-            break
-    flush()
+    # No WAL checkpoint after each batch (each rewrote the same index pages and cost two
+    # fsyncs): one when the scan is over.
+    with store.no_autocheckpoint():
+        for rel, outcome in _observe_all(str(root), items, settings.max_file_bytes, jobs, start_method):
+            done += 1
+            _tally(report, outcome, pending, on_skip)
+            if isinstance(outcome, FileObservation) and outcome.triples:
+                triples += len(outcome.triples)
+            if len(pending) >= BATCH or triples >= BATCH_TRIPLES:
+                flush()
+            if progress:
+                progress(done, len(items), rel)
+            if should_stop():
+                report.stopped = True
+                break
+        flush()
     if not report.stopped:
         seen = set(paths)
         gone = [p for p in known if p not in seen]
@@ -345,13 +356,22 @@ def _observe_all(
             yield rel, observe_file(root, rel, known, max_bytes)
         return
     size = max(4, min(32, len(todo) // (jobs * 8) or 1))
-    chunks = [(root, todo[i : i + size], max_bytes) for i in range(0, len(todo), size)]
+    chunks = ((root, todo[i : i + size], max_bytes) for i in range(0, len(todo), size))
     context = multiprocessing.get_context(start_method) if start_method else None
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=die_with_parent)
+    # At most IN_FLIGHT chunks per worker are queued or parsed at a time: results wait for the
+    # writer in this bounded window, never the whole tree's observations in memory at once.
+    window: deque = deque()
     try:
-        for future in [pool.submit(_observe_chunk, chunk) for chunk in chunks]:
-            yield from future.result()
+        for chunk in chunks:
+            window.append(pool.submit(_observe_chunk, chunk))
+            if len(window) >= jobs * IN_FLIGHT:
+                yield from window.popleft().result()
+        while window:
+            yield from window.popleft().result()
     finally:
+        for future in window:
+            future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
 
 
