@@ -175,9 +175,12 @@ def _batches(
     tests = tested.resolver_for(store)
     with store.transactions() as transaction:
         try:
-            transaction.begin()
-            if facts.take_mark(tested.REDERIVE):  # left by a migration: a memory from before
-                tested.rederive_all(store, counts, tests, now())
+            if facts.has_mark(tested.REDERIVE):  # left by a migration: a memory from before
+                transaction.begin()
+                for _ in tested.rederive_all(store, counts, tests, now()):
+                    transaction.commit()
+                    transaction.begin()
+                facts.take_mark(tested.REDERIVE)  # with the last chunk: a kill before means again
             while True:
                 if should_stop():
                     report.stopped = True

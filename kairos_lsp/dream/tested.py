@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, NOT_LOOKS, Counts, noisy_or
@@ -91,13 +92,17 @@ def derive(
         _settle(store, tests, wanted, behind, versions[-1].observed_at, counts)
 
 
-def rederive_all(store: Store, counts: Counts, resolver: Resolver, when: str) -> None:
-    """Derive every current test once (a memory from before dependencies were recorded)."""
+def rederive_all(store: Store, counts: Counts, resolver: Resolver, when: str, chunk: int = 2000) -> Iterator[int]:
+    """Derive every current test once (a memory from before dependencies were recorded), in
+    chunks of ``chunk`` tests: yields after each, so that the caller can commit (deriving
+    again is harmless, so a dream killed half-way starts over next time)."""
     tests = [key for key in store.facts.symbol_keys() if _maybe_test(key) and is_test(key, _decorators(store, key))]
     tests = sorted({*tests, *store.facts.tests_with_tested_by()})
-    if tests:
-        wanted, behind = _exercised(store, resolver, tests)
-        _settle(store, tests, wanted, behind, when, counts)
+    for start in range(0, len(tests), chunk):
+        group = tests[start : start + chunk]
+        wanted, behind = _exercised(store, resolver, group)
+        _settle(store, group, wanted, behind, when, counts)
+        yield len(group)
 
 
 def _settle(store: Store, tests: list[str], wanted: dict, behind: dict, when: str, counts: Counts) -> None:

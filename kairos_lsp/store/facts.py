@@ -569,6 +569,9 @@ class Facts:
             [(kind, name, unit) for name, unit in rows],
         )
 
+    def has_mark(self, name: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM marks WHERE name = ?", (name,)).fetchone() is not None
+
     def take_mark(self, name: str) -> bool:
         """Remove the mark ``name`` (a to-do a migration left, such as 'rederive tested_by');
         True if it was there."""
