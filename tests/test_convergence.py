@@ -34,6 +34,9 @@ NAMES = ["fetch", "add", "load", "login", "parse"]
 MODULES = ["pkg/a.py", "pkg/b.py", "pkg/c.py"]
 TESTS = ["test_one", "test_two", "test_three"]
 TEST_FILE = "tests/test_pkg.py"
+# how a test reaches a function: from pkg.a import f; import pkg.a; from pkg.a import *;
+# from pkg import f (through what pkg/__init__.py re-exports)
+STYLES = ["import", "from", "star", "package"]
 
 OPS = [
     "add",
@@ -48,6 +51,7 @@ OPS = [
     "rename_test",
     "callers",
     "redefine",
+    "reexport",
     "move_package",
 ]
 steps = st.tuples(st.sampled_from(OPS), st.integers(0, 2), st.integers(0, 12), st.booleans())
@@ -63,6 +67,7 @@ class Tree:
         self.modules: dict[str, dict[str, tuple[int, int]]] = {m: {} for m in MODULES}
         self.tests: dict[str, list[tuple[str, str, str]]] = {}  # test -> [(import style, module, name)]
         self.callers: dict[str, int] = {}  # name -> call sites in pkg/use.py
+        self.reexports: set[tuple[str, str]] = set()  # (module, name) pkg/__init__.py re-exports
         self.again: dict[str, list[str]] = {m: [] for m in MODULES}  # names defined a second time
         self.past: dict[str, list[dict]] = {m: [] for m in MODULES}
         self.tick = 1_700_000_000_000_000_000
@@ -102,7 +107,7 @@ class Tree:
             defined = sorted((m, f) for m, funcs in self.modules.items() for f in funcs)
             # mostly a function that exists now; now and then one that does not (yet)
             module, name = defined[k % len(defined)] if defined and k % 4 else (self.module(k), name)
-            call = ("from" if k % 2 else "import", module, name)
+            call = (STYLES[k % len(STYLES)], module, name)
             if call in calls:
                 calls.remove(call)
             else:
@@ -121,6 +126,8 @@ class Tree:
             twice = sorted(funcs)[k % len(funcs)]
             again = self.again[rel]
             again.remove(twice) if twice in again else again.append(twice)
+        elif op == "reexport":
+            self.reexports ^= {(rel, name)}
         elif op == "move_package":
             self.prefix = "" if self.prefix else "src/"
 
@@ -130,7 +137,9 @@ class Tree:
             files[self.prefix + rel] = "".join(
                 f"def {name}{PARAMS[p]}:\n{BODIES[b]}\n\n" for name, (b, p) in sorted(funcs.items())
             ) + "".join(f"def {name}(*args):\n    return args\n\n\n" for name in self.again[rel])
-        files[self.prefix + "pkg/__init__.py"] = ""
+        files[self.prefix + "pkg/__init__.py"] = "".join(
+            f"from .{module[4:-3]} import {name}\n" for module, name in sorted(self.reexports)
+        )
         uses = []
         for name, n in sorted(self.callers.items()):
             uses.append(f"def use_{name}():\n" + "".join(f"    {name}({j})\n" for j in range(n)) + "    return None\n")
@@ -142,6 +151,12 @@ class Tree:
                 dotted = module[:-3].replace("/", ".")
                 if style == "from":
                     lines.append(f"from {dotted} import {name}")
+                    body.append(f"    {name}(1)")
+                elif style == "star":
+                    lines.append(f"from {dotted} import *")
+                    body.append(f"    {name}(1)")
+                elif style == "package":
+                    lines.append(f"from pkg import {name}")
                     body.append(f"    {name}(1)")
                 else:
                     lines.append(f"import {dotted}")
@@ -168,7 +183,7 @@ PROLOGUE = [
     ("add", 1, 4, False),  # pkg/b.py: parse
     ("add", 2, 2, False),  # pkg/c.py: load
     ("test_calls", 0, 1, False),  # test_one: from pkg.b import parse
-    ("test_calls", 1, 2, False),  # test_two: import pkg.c; pkg.c.load
+    ("test_calls", 1, 2, False),  # test_two: from pkg.c import *; load(1)
     ("callers", 0, 9, True),  # parse: 9 call sites
 ]
 
