@@ -36,9 +36,9 @@ from kairos_lsp.workers import die_with_parent
 
 ALWAYS_SKIPPED = {".git", ".hg", ".svn", STORE_DIR, "__pycache__"}
 BATCH = 256  # files written per transaction at most...
-BATCH_TRIPLES = 65536  # ...and observations: a batch's rows stay a few MB
+BATCH_TRIPLES = 32768  # ...and observations: a batch's rows stay a few MB
 PARALLEL_FROM = 24  # fewer files than this are cheaper to parse in-process
-IN_FLIGHT = 4  # chunks per worker submitted ahead of the writer (bounds memory)
+IN_FLIGHT = 2  # chunks per worker submitted ahead of the writer (bounds memory)
 
 Progress = Callable[[int, int, str], None]
 
