@@ -172,7 +172,8 @@ def _batches(
 ) -> None:
     facts = store.facts
     committed_at = time.perf_counter()
-    tests = tested.resolver_for(store)
+    assert report.dream_id is not None  # _run starts the dream's log row first
+    tests = tested.Derivations(store, report.dream_id)
     with store.transactions() as transaction:
         try:
             if facts.has_mark(tested.REDERIVE):  # left by a migration: a memory from before

@@ -54,45 +54,91 @@ def resolver_for(store: Store) -> Resolver:
     return Resolver(store, history=False, still=True)
 
 
+class Derivations:
+    """One dream's tested_by work. What a derivation reads (the calls, imports, files and
+    symbols the latest scans wrote, and the runs) does not change during a dream, so each
+    test is settled at most once per dream, however many batches touch it or name what it
+    calls, and each name and test file is looked up once; a settled test is settled again
+    at once when a symbol it exercises vanishes in a later batch (the merge retracted that
+    fact; the symbol is back by the end, or the test would not exercise it)."""
+
+    def __init__(self, store: Store, dream: int):
+        self.resolver = resolver_for(store)
+        self.dream = dream  # its id: what it records in ``dependencies``
+        self.settled: set[str] = set()
+        self.exercising: dict[str, set[str]] = {}  # symbol -> settled tests whose facts name it
+        self.wanted: dict[str, dict[str, int]] = {}  # test -> what it exercises (this dream)
+        self.behind: dict[str, set[str]] = {}  # test -> names that depends on (this dream)
+        self.names: set[str] = set()  # looked up in ``dependencies`` already
+        self.files: set[str] = set()  # test files whose tests were all settled already
+
+    def again(self, gone) -> set[str]:
+        """The settled tests that exercise a symbol in ``gone``: no longer settled."""
+        tests: set[str] = set()
+        for subject in gone:
+            tests.update(self.exercising.pop(subject, ()))
+        self.settled.difference_update(tests)
+        return tests
+
+    def done(self, tests: list[str], wanted: dict, behind: dict) -> None:
+        self.settled.update(tests)
+        for test in tests:
+            self.wanted[test], self.behind[test] = wanted[test], behind[test]
+            for subject in wanted[test]:
+                self.exercising.setdefault(subject, set()).add(test)
+
+
 def exercised(store: Store, versions, resolver: Resolver) -> tuple:
     """The tests the batch's ``versions`` touched, what each calls now and the names that
     depends on (see :func:`derive`), and what else the batch changed that tests may call
     through: (tests, {test: {symbol: observation}}, {test: names}, names, test files whose
-    imports changed). Reads only what scans write, so a helper process may compute it."""
+    imports changed, symbols that vanished). Reads only what scans write, so a helper
+    process may compute it."""
     subjects = {row[1] for version in versions if _may_hold_tests(version.path) for row in version.rows}
     tests = sorted(subject for subject in subjects if subject.count(":") >= 2 and _maybe_test(subject))
     tests = [t for t in tests if is_test(t, _decorators(store, t))]
     wanted, behind = _exercised(store, resolver, tests) if tests else ({}, {})
-    names, test_files = _changed(store, versions, resolver)
-    return tests, wanted, behind, names, test_files
+    names, test_files, gone = _changed(store, versions, resolver)
+    return tests, wanted, behind, names, test_files, gone
 
 
 def derive(
     store: Store,
     versions,
     counts: Counts,
-    resolver: Resolver | None = None,
+    derivations: Derivations,
     found: tuple | None = None,
 ) -> None:
     """Re-derive ``tested_by`` for every test the batch's ``versions`` touched, and for every
     test whose calls may now mean something else: one that calls through a name the batch
     defined, removed or imported elsewhere (``dependencies``), or in a test file whose
     imports changed. ``found``: what :func:`exercised` returns, when it was computed elsewhere."""
-    resolver = resolver or resolver_for(store)
-    tests, wanted, behind, names, test_files = found if found is not None else exercised(store, versions, resolver)
-    others = store.facts.dependents(PREDICATE, names) if names else set()
-    for path in test_files:
-        others.update(key for key in _keys_in(store, path) if is_test(key, _decorators(store, key)))
-    others.difference_update(tests)
-    if others:
-        more, more_behind = _exercised(store, resolver, sorted(others))
-        tests = sorted({*tests, *others})
-        wanted, behind = {**wanted, **more}, {**behind, **more_behind}
-    if tests:
-        _settle(store, tests, wanted, behind, versions[-1].observed_at, counts)
+    resolver = derivations.resolver
+    tests, wanted, behind, names, test_files, gone = (
+        found if found is not None else exercised(store, versions, resolver)
+    )
+    redo = derivations.again(gone)
+    names = names - derivations.names
+    derivations.names.update(names)
+    others = store.facts.dependents(PREDICATE, names, derivations.dream) if names else set()
+    for path in test_files - derivations.files:
+        others.update(key for key in store.facts.keys_in(path) if is_test(key, _decorators(store, key)))
+        derivations.files.add(path)
+    todo = sorted(({*tests, *others} - derivations.settled) | redo)
+    if not todo:
+        return
+    known = {test: (wanted[test], behind[test]) for test in todo if test in wanted}
+    known.update({test: (derivations.wanted[test], derivations.behind[test]) for test in redo if test not in known})
+    missing = [test for test in todo if test not in known]
+    more, more_behind = _exercised(store, resolver, missing) if missing else ({}, {})
+    known.update({test: (more[test], more_behind[test]) for test in missing})
+    wanted = {test: known[test][0] for test in todo}
+    behind = {test: known[test][1] for test in todo}
+    _settle(store, todo, wanted, behind, versions[-1].observed_at, counts, derivations.dream)
+    derivations.done(todo, wanted, behind)
 
 
-def rederive_all(store: Store, counts: Counts, resolver: Resolver, when: str, chunk: int = 2000) -> Iterator[int]:
+def rederive_all(store: Store, counts: Counts, derivations: Derivations, when: str, chunk: int = 2000) -> Iterator[int]:
     """Derive every current test once (a memory from before dependencies were recorded), in
     chunks of ``chunk`` tests: yields after each, so that the caller can commit (deriving
     again is harmless, so a dream killed half-way starts over next time)."""
@@ -100,12 +146,13 @@ def rederive_all(store: Store, counts: Counts, resolver: Resolver, when: str, ch
     tests = sorted({*tests, *store.facts.tests_with_tested_by()})
     for start in range(0, len(tests), chunk):
         group = tests[start : start + chunk]
-        wanted, behind = _exercised(store, resolver, group)
-        _settle(store, group, wanted, behind, when, counts)
+        wanted, behind = _exercised(store, derivations.resolver, group)
+        _settle(store, group, wanted, behind, when, counts, derivations.dream)
+        derivations.done(group, wanted, behind)
         yield len(group)
 
 
-def _settle(store: Store, tests: list[str], wanted: dict, behind: dict, when: str, counts: Counts) -> None:
+def _settle(store: Store, tests: list[str], wanted: dict, behind: dict, when: str, counts: Counts, dream: int) -> None:
     """Make the tested_by facts naming ``tests`` what ``wanted`` says, and record what each
     test's derivation depends on."""
     store_facts = store.facts
@@ -138,21 +185,26 @@ def _settle(store: Store, tests: list[str], wanted: dict, behind: dict, when: st
     ]
     store_facts.retract_derived(gone, when)
     counts.retracted += len(gone)
-    store_facts.set_dependencies(PREDICATE, tests, [(name, test) for test in tests for name in sorted(behind[test])])
+    store_facts.set_dependencies(
+        PREDICATE, tests, [(name, test) for test in tests for name in sorted(behind[test])], dream
+    )
 
 
-def _changed(store: Store, versions, resolver: Resolver) -> tuple[set[str], set[str]]:
+def _changed(store: Store, versions, resolver: Resolver) -> tuple[set[str], set[str], set[str]]:
     """What a batch's looks at the code changed that calls elsewhere may go through: the
-    names of symbols and modules that appeared or went, and of what files import; and the
-    test files whose own imports changed."""
+    names of symbols and modules that appeared or went, and of what files import; the test
+    files whose own imports changed; and the symbols that vanished."""
     names: set[str] = set()
     test_files: set[str] = set()
+    gone: set[str] = set()
     for version in versions:
         if version.source in NOT_LOOKS:
             continue
-        for _, subject, predicate, obj, _, _ in version.rows:
+        for _, subject, predicate, obj, negated, _ in version.rows:
             if predicate == "kind":
                 names.add(name_of(subject))
+                if negated:
+                    gone.add(subject)
                 if obj == "module" and subject.endswith("/__init__.py"):
                     names.add(subject.rsplit("/", 2)[-2])  # the package's own name
             elif predicate == "imports":
@@ -160,7 +212,7 @@ def _changed(store: Store, versions, resolver: Resolver) -> tuple[set[str], set[
                     test_files.add(version.path)
                 names |= _imported_names(store, resolver, version.path, subject, obj)
     names.discard("")
-    return names, test_files
+    return names, test_files, gone
 
 
 def _imported_names(store: Store, resolver: Resolver, path: str, subject: str, value: str) -> set[str]:
@@ -177,12 +229,8 @@ def _imported_names(store: Store, resolver: Resolver, path: str, subject: str, v
         names.discard("*")
         target = resolver.module_file(subject.split(":", 1)[0], path, module)
         if target is not None:
-            names.update(name_of(key) for key in _keys_in(store, target))
+            names.update(name_of(key) for key in store.facts.keys_in(target))
     return names
-
-
-def _keys_in(store: Store, path: str) -> list[str]:
-    return [row["key"] for row in store.symbols_in(path)]
 
 
 def _may_hold_tests(path: str) -> bool:

@@ -547,27 +547,33 @@ class Facts:
 
     # -- what derived facts depend on (see migrations.m012_trust) -------------------------
 
-    def dependents(self, kind: str, names: Iterable[str]) -> set[str]:
-        """The units (tests, for ``tested_by``) whose derivation depends on any of ``names``."""
+    def dependents(self, kind: str, names: Iterable[str], before: int) -> set[str]:
+        """The units (tests, for ``tested_by``) whose derivation by a dream before ``before``
+        depends on any of ``names`` (what this dream derived, it knows)."""
         found: set[str] = set()
         for chunk in chunks(sorted(names)):
             found.update(
                 row[0]
                 for row in self.conn.execute(
-                    f"SELECT DISTINCT unit FROM dependencies WHERE kind = ? AND name IN ({_marks(chunk)})",
-                    (kind, *chunk),
+                    f"SELECT unit FROM dependencies WHERE kind = ? AND name IN ({_marks(chunk)}) AND dream < ?",
+                    (kind, *chunk, before),
                 )
             )
         return found
 
-    def set_dependencies(self, kind: str, units: list[str], rows: Iterable[tuple[str, str]]) -> None:
-        """What ``units`` depend on now: ``(name, unit)`` rows replace what they depended on."""
+    def set_dependencies(self, kind: str, units: list[str], rows: Iterable[tuple[str, str]], dream: int) -> None:
+        """What ``units`` depend on now: ``(name, unit)`` rows, derived by ``dream``, replace
+        what they depended on."""
         for chunk in chunks(units):
             self.conn.execute(f"DELETE FROM dependencies WHERE kind = ? AND unit IN ({_marks(chunk)})", (kind, *chunk))
         self.conn.executemany(
-            "INSERT OR IGNORE INTO dependencies (kind, name, unit) VALUES (?, ?, ?)",
-            [(kind, name, unit) for name, unit in rows],
+            "INSERT OR IGNORE INTO dependencies (kind, name, dream, unit) VALUES (?, ?, ?, ?)",
+            [(kind, name, dream, unit) for name, unit in rows],
         )
+
+    def keys_in(self, path: str) -> list[str]:
+        """The keys of the symbols of ``path`` that exist now."""
+        return [row[0] for row in self.conn.execute("SELECT key FROM symbols WHERE path = ?", (path,))]
 
     def has_mark(self, name: str) -> bool:
         return self.conn.execute("SELECT 1 FROM marks WHERE name = ?", (name,)).fetchone() is not None

@@ -321,8 +321,9 @@ def m012_trust(db: Database) -> None:
         "CREATE TABLE IF NOT EXISTS dependencies ("
         " kind TEXT NOT NULL,"  # what is derived: tested_by
         " name TEXT NOT NULL,"  # a name whose definitions or imports it depends on
+        " dream INTEGER NOT NULL,"  # the dream that derived it (what a dream derived, it need not look up)
         " unit TEXT NOT NULL,"  # what is re-derived: the test's key
-        " PRIMARY KEY (kind, name, unit)"
+        " PRIMARY KEY (kind, name, dream, unit)"
         ") WITHOUT ROWID"
     )
     db.execute("CREATE INDEX IF NOT EXISTS dependencies_unit ON dependencies(kind, unit)")
