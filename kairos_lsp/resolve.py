@@ -35,6 +35,7 @@ from kairos_lsp.store import Store
 _MAX_DEPTH = 6  # re-export chains longer than this are not followed
 _ES_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 _SELF = ("self", "cls", "this")
+_ANYWHERE_ENDINGS = (".py", "/__init__.py", ".pyi", "/__init__.pyi")  # a module under any source root
 _DOTTED = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
 
 
@@ -104,6 +105,10 @@ class Resolver:
         self._class_bases: dict[str, list[str]] = {}
         self._answers: dict[tuple, Target] = {}
         self._visited: set[tuple[str, str]] = set()  # (file, name) followed in the current lookup
+        # What each answer read (see depends): the lookups under way record into the last set.
+        self._reading: list[set[str]] = []
+        self._read: dict[tuple, frozenset[str]] = {}
+        self._module_read: dict[tuple[str, str, str], frozenset[str]] = {}
         self._generation: tuple[int, int] | None = None
 
     # -- public ---------------------------------------------------------------
@@ -117,12 +122,20 @@ class Resolver:
         # A file says the same name many times: only self/this depend on where.
         memo = (path, text, scope) if text.startswith(_SELF) else (path, text)
         if memo in self._answers:
+            if self._reading:
+                self._reading[-1].update(self._read[memo])
             return self._answers[memo]
         outer, self._visited = self._visited, set()
+        read: set[str] = set()
+        self._reading.append(read)
         try:
             answer = self._answers[memo] = self._lookup(path, text, scope)
         finally:
             self._visited = outer
+            self._reading.pop()
+        self._read[memo] = frozenset(read)
+        if self._reading:
+            self._reading[-1].update(read)
         return answer
 
     def _lookup(self, path: str, text: str, scope: str | None) -> Target:
@@ -150,44 +163,40 @@ class Resolver:
         info = self._file(path)
         return info.named if info else {}
 
-    def names_behind(self, path: str, text: str) -> set[str]:
-        """The names whose definitions or imports in other files can change what ``text``
-        means in ``path`` (what a dream re-derives on when such a name appears or goes):
-        none when it is the file's own definition or a name nothing brings in; else its
-        dotted parts and those of the import that binds it (``from pkg.m import f as g``:
-        g, f, pkg, m)."""
-        self._sync()
-        info = self._file(path)
-        if info is None or not text:
-            return set()
-        parts = text.split(".")
-        if parts[0] in _SELF or parts[0] in info.kinds:
-            return set(parts[1:])  # a member, which a base class from elsewhere may define
-        binding = info.named.get(parts[0])
-        if binding is None:
-            return set(parts) if info.stars else set()
-        names = {*parts, *re.split(r"[./]+", binding.module)}
-        if binding.name:
-            names.add(binding.name)
-        names.discard("")
-        return names
+    def depends(self, path: str, text: str, scope: str | None = None) -> frozenset[str]:
+        """What the answer of :meth:`lookup` for the same arguments read, so a caller can
+        tell when to ask again: ``file:P`` for every file it looked at (one that does not
+        exist too: it may appear), ``tail:T`` for a module looked for under any source root
+        (a file whose path ends with T), ``bases:K`` for a class whose bases it read."""
+        self.lookup(path, text, scope)
+        memo = (path, text, scope) if text.startswith(_SELF) else (path, text)
+        return self._read.get(memo, frozenset())
 
     def module_file(self, language: str, from_path: str, module: str) -> str | None:
         """The file an import names, among the files the memory knows."""
         by_file = (language, from_path, module)  # the hot path: no path arithmetic
         if by_file in self._modules:
+            if self._reading:
+                self._reading[-1].update(self._module_read[by_file])
             return self._modules[by_file]
         spec = language_named(language)
         style = spec.modules if spec else None
         by_folder = (style or "", posixpath.dirname(from_path), module)  # same answer for a folder
         if by_folder not in self._modules:
             found = None
-            if style == "python":
-                found = self._first_known(_python_candidates(from_path, module)) or self._python_anywhere(module)
-            elif style == "ecmascript":
-                found = self._first_known(_es_candidates(from_path, module))
-            self._modules[by_folder] = found
-        self._modules[by_file] = self._modules[by_folder]
+            read: set[str] = set()
+            self._reading.append(read)
+            try:
+                if style == "python":
+                    found = self._first_known(_python_candidates(from_path, module)) or self._python_anywhere(module)
+                elif style == "ecmascript":
+                    found = self._first_known(_es_candidates(from_path, module))
+            finally:
+                self._reading.pop()
+            self._modules[by_folder], self._module_read[by_folder] = found, frozenset(read)
+        self._modules[by_file], self._module_read[by_file] = self._modules[by_folder], self._module_read[by_folder]
+        if self._reading:
+            self._reading[-1].update(self._module_read[by_file])
         return self._modules[by_file]
 
     # -- steps ------------------------------------------------------------------
@@ -258,6 +267,8 @@ class Resolver:
         if info is None:
             return []
         key = symbol_key(info.language, path, cls)
+        if self._reading:
+            self._reading[-1].add("bases:" + key)
         if key not in self._class_bases:
             row = self.store.db.execute(
                 "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
@@ -301,8 +312,12 @@ class Resolver:
             self._modules.clear()
             self._class_bases.clear()
             self._answers.clear()
+            self._read.clear()
+            self._module_read.clear()
 
     def _file(self, path: str) -> _FileInfo | None:
+        if self._reading:
+            self._reading[-1].add("file:" + path)
         if path in self._files:
             return self._files[path]
         known = self.store.db.execute("SELECT language FROM files WHERE path = ?", (path,)).fetchone()
@@ -346,11 +361,13 @@ class Resolver:
         if module.startswith("."):
             return None
         rel = module.replace(".", "/")
+        if self._reading:  # a file with one of these endings may appear anywhere
+            self._reading[-1].update(f"tail:{rel}{end}" for end in _ANYWHERE_ENDINGS)
         matches = [
             row[0]
             for row in self.store.db.execute(
                 "SELECT path FROM files WHERE path LIKE ? OR path LIKE ? OR path LIKE ? OR path LIKE ?",
-                (f"%/{rel}.py", f"%/{rel}/__init__.py", f"%/{rel}.pyi", f"%/{rel}/__init__.pyi"),
+                tuple(f"%/{rel}{end}" for end in _ANYWHERE_ENDINGS),
             )
         ]
         return min(matches, key=lambda p: (p.count("/"), p)) if matches else None

@@ -16,7 +16,6 @@ bulk reads and writes of the store's facts (``store.facts``), like the
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from functools import lru_cache
@@ -58,7 +57,7 @@ class Derivations:
     """One dream's tested_by work. What a derivation reads (the calls, imports, files and
     symbols the latest scans wrote, and the runs) does not change during a dream, so each
     test is settled at most once per dream, however many batches touch it or name what it
-    calls, and each name and test file is looked up once; a settled test is settled again
+    calls, and each change is looked up once; a settled test is settled again
     at once when a symbol it exercises vanishes in a later batch (the merge retracted that
     fact; the symbol is back by the end, or the test would not exercise it)."""
 
@@ -69,8 +68,7 @@ class Derivations:
         self.exercising: dict[str, set[str]] = {}  # symbol -> settled tests whose facts name it
         self.wanted: dict[str, dict[str, int]] = {}  # test -> what it exercises (this dream)
         self.behind: dict[str, set[str]] = {}  # test -> names that depends on (this dream)
-        self.names: set[str] = set()  # looked up in ``dependencies`` already
-        self.files: set[str] = set()  # test files whose tests were all settled already
+        self.looked_up: set[str] = set()  # changes looked up in ``dependencies`` already
 
     def again(self, gone) -> set[str]:
         """The settled tests that exercise a symbol in ``gone``: no longer settled."""
@@ -91,15 +89,15 @@ class Derivations:
 def exercised(store: Store, versions, resolver: Resolver) -> tuple:
     """The tests the batch's ``versions`` touched, what each calls now and the names that
     depends on (see :func:`derive`), and what else the batch changed that tests may call
-    through: (tests, {test: {symbol: observation}}, {test: names}, names, test files whose
-    imports changed, symbols that vanished). Reads only what scans write, so a helper
-    process may compute it."""
+    through: (tests, {test: {symbol: observation}}, {test: what resolving its calls read},
+    what the batch changed of that, symbols that vanished). Reads only what scans write, so
+    a helper process may compute it."""
     subjects = {row[1] for version in versions if _may_hold_tests(version.path) for row in version.rows}
     tests = sorted(subject for subject in subjects if subject.count(":") >= 2 and _maybe_test(subject))
     tests = [t for t in tests if is_test(t, _decorators(store, t))]
     wanted, behind = _exercised(store, resolver, tests) if tests else ({}, {})
-    names, test_files, gone = _changed(store, versions, resolver)
-    return tests, wanted, behind, names, test_files, gone
+    changed, gone = _changed(versions)
+    return tests, wanted, behind, changed, gone
 
 
 def derive(
@@ -110,20 +108,16 @@ def derive(
     found: tuple | None = None,
 ) -> None:
     """Re-derive ``tested_by`` for every test the batch's ``versions`` touched, and for every
-    test whose calls may now mean something else: one that calls through a name the batch
-    defined, removed or imported elsewhere (``dependencies``), or in a test file whose
-    imports changed. ``found``: what :func:`exercised` returns, when it was computed elsewhere."""
+    test whose calls may now mean something else: resolving them read a file whose symbols
+    or imports the batch changed, looked for a module where a file appeared or went, or read
+    the bases of a class whose signature changed (``dependencies``, see ``Resolver.depends``).
+    ``found``: what :func:`exercised` returns, when it was computed elsewhere."""
     resolver = derivations.resolver
-    tests, wanted, behind, names, test_files, gone = (
-        found if found is not None else exercised(store, versions, resolver)
-    )
+    tests, wanted, behind, changed, gone = found if found is not None else exercised(store, versions, resolver)
     redo = derivations.again(gone)
-    names = names - derivations.names
-    derivations.names.update(names)
-    others = store.facts.dependents(PREDICATE, names, derivations.dream) if names else set()
-    for path in test_files - derivations.files:
-        others.update(key for key in store.facts.keys_in(path) if is_test(key, _decorators(store, key)))
-        derivations.files.add(path)
+    changed = changed - derivations.looked_up
+    derivations.looked_up.update(changed)
+    others = store.facts.dependents(PREDICATE, changed, derivations.dream) if changed else set()
     todo = sorted(({*tests, *others} - derivations.settled) | redo)
     if not todo:
         return
@@ -190,47 +184,30 @@ def _settle(store: Store, tests: list[str], wanted: dict, behind: dict, when: st
     )
 
 
-def _changed(store: Store, versions, resolver: Resolver) -> tuple[set[str], set[str], set[str]]:
-    """What a batch's looks at the code changed that calls elsewhere may go through: the
-    names of symbols and modules that appeared or went, and of what files import; the test
-    files whose own imports changed; and the symbols that vanished."""
-    names: set[str] = set()
-    test_files: set[str] = set()
+def _changed(versions) -> tuple[set[str], set[str]]:
+    """What a batch's looks at the code changed that resolving a test's calls may have read
+    (see ``Resolver.depends``): ``file:P`` for a file whose symbols or imports changed,
+    ``tail:T`` for every ending of a file that appeared or went, ``bases:K`` for a symbol
+    whose signature changed; and the symbols that vanished."""
+    changed: set[str] = set()
     gone: set[str] = set()
     for version in versions:
         if version.source in NOT_LOOKS:
             continue
+        path = version.path
         for _, subject, predicate, obj, negated, _ in version.rows:
             if predicate == "kind":
-                names.add(name_of(subject))
+                changed.add("file:" + path)
                 if negated:
                     gone.add(subject)
-                if obj == "module" and subject.endswith("/__init__.py"):
-                    names.add(subject.rsplit("/", 2)[-2])  # the package's own name
+                if obj == "module":  # the file itself appeared or went
+                    parts = path.split("/")
+                    changed.update("tail:" + "/".join(parts[n:]) for n in range(len(parts)))
             elif predicate == "imports":
-                if _may_hold_tests(version.path):
-                    test_files.add(version.path)
-                names |= _imported_names(store, resolver, version.path, subject, obj)
-    names.discard("")
-    return names, test_files, gone
-
-
-def _imported_names(store: Store, resolver: Resolver, path: str, subject: str, value: str) -> set[str]:
-    """The names an import (a JSON ``imports`` object) binds or goes through; for a star
-    import, every name the module it names defines."""
-    try:
-        item = json.loads(value)
-    except ValueError:
-        return set()
-    module = str(item.get("module", ""))
-    names = {str(item[part]) for part in ("name", "alias") if item.get(part)}
-    names.update(re.split(r"[./]+", module))
-    if "*" in names:
-        names.discard("*")
-        target = resolver.module_file(subject.split(":", 1)[0], path, module)
-        if target is not None:
-            names.update(name_of(key) for key in store.facts.keys_in(target))
-    return names
+                changed.add("file:" + path)
+            elif predicate == "signature":
+                changed.add("bases:" + subject)
+    return changed, gone
 
 
 def _may_hold_tests(path: str) -> bool:
@@ -264,11 +241,9 @@ def _exercised(store: Store, resolver: Resolver, tests: list[str]) -> tuple[dict
                 continue  # the test's own helpers and assertions (self.assertEqual), not the code under test
             # (no scope: it only matters for self/this calls, skipped above)
             target = resolver.lookup(path, callee)
-            behind[test] |= resolver.names_behind(path, callee)
-            if isinstance(target, Found):
-                behind[test].add(name_of(target.key))
-                if target.key != test and not is_test(target.key):
-                    out[test].setdefault(target.key, oid)
+            behind[test] |= resolver.depends(path, callee)
+            if isinstance(target, Found) and target.key != test and not is_test(target.key):
+                out[test].setdefault(target.key, oid)
     return out, behind
 
 
