@@ -48,6 +48,8 @@ def fetch(url, timeout=10):
 TESTS = """from mylib.core import parse, load
 import mylib.net
 
+parse("a module-level call: the test file's module is no test")
+
 
 def test_parse():
     assert parse("a b") == ["a", "b"]

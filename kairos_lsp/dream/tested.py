@@ -93,8 +93,7 @@ def exercised(store: Store, versions, resolver: Resolver) -> tuple:
     what the batch changed of that, symbols that vanished). Reads only what scans write, so
     a helper process may compute it."""
     subjects = {row[1] for version in versions if _may_hold_tests(version.path) for row in version.rows}
-    tests = sorted(subject for subject in subjects if subject.count(":") >= 2 and _maybe_test(subject))
-    tests = [t for t in tests if is_test(t, _decorators(store, t))]
+    tests = _tests_among(store, subjects)
     wanted, behind = _exercised(store, resolver, tests) if tests else ({}, {})
     changed, gone = _changed(versions)
     return tests, wanted, behind, changed, gone
@@ -136,8 +135,7 @@ def rederive_all(store: Store, counts: Counts, derivations: Derivations, when: s
     """Derive every current test once (a memory from before dependencies were recorded), in
     chunks of ``chunk`` tests: yields after each, so that the caller can commit (deriving
     again is harmless, so a dream killed half-way starts over next time)."""
-    tests = [key for key in store.facts.symbol_keys() if _maybe_test(key) and is_test(key, _decorators(store, key))]
-    tests = sorted({*tests, *store.facts.tests_with_tested_by()})
+    tests = sorted({*_tests_among(store, store.facts.symbol_keys()), *store.facts.tests_with_tested_by()})
     for start in range(0, len(tests), chunk):
         group = tests[start : start + chunk]
         wanted, behind = _exercised(store, derivations.resolver, group)
@@ -213,6 +211,12 @@ def _changed(versions) -> tuple[set[str], set[str]]:
 def _may_hold_tests(path: str) -> bool:
     """A test file, or a language whose tests are marked rather than named (Rust, Java)."""
     return bool(TEST_FILE.search(path)) or path.endswith((".rs", ".java"))
+
+
+def _tests_among(store: Store, subjects) -> list[str]:
+    """The tests among symbol keys, sorted (a test file's module is not a test)."""
+    maybe = sorted(subject for subject in subjects if subject.count(":") >= 2 and _maybe_test(subject))
+    return [key for key in maybe if is_test(key, _decorators(store, key))]
 
 
 def _maybe_test(subject: str) -> bool:
