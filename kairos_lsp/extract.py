@@ -56,6 +56,8 @@ _KIND_RANK = {
     "function": 5,
 }
 _CONTAINERS = {"class", "interface", "type"}
+_NESTING = _CONTAINERS | {"scope"}  # what makes a function inside it a method
+_NONE: dict = {}  # no attributes (never written to)
 _CALLABLE = {"function", "method", "constructor", "macro"}
 _USED = ("definition.", "reference.call", "owner", "scope", "import", "raise")
 _MAX_TEXT = 160
@@ -345,11 +347,11 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
             stack.append((-neg_end, qual, "scope"))
             continue
         kind, node, name = entry
-        a = attrs.get(_key(node), {})
+        a = attrs.get((start, -neg_end, node.kind_id), _NONE)  # (the node's _key)
         qualifier = a.get("qualifier")
         base = _text(qualifier[0]) + "." + _text(name) if qualifier else _text(name)
         qual = f"{prefix}.{base}" if prefix else base
-        if kind == "function" and stack and stack[-1][2] in _CONTAINERS | {"scope"}:
+        if kind == "function" and stack and stack[-1][2] in _NESTING:
             kind = "method"
         elif kind == "method" and stack and stack[-1][2] == "module":
             kind = "function"  # Rust's tags call any function in a `mod { }` block a method
