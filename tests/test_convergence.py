@@ -66,7 +66,7 @@ class Tree:
         self.prefix = ""  # "src/" once the package moved there
         self.modules: dict[str, dict[str, tuple[int, int]]] = {m: {} for m in MODULES}
         self.tests: dict[str, list[tuple[str, str, str]]] = {}  # test -> [(import style, module, name)]
-        self.callers: dict[str, int] = {}  # name -> call sites in pkg/use.py
+        self.callers: dict[str, int] = {}  # name -> functions of pkg/use.py that call it
         self.reexports: set[tuple[str, str]] = set()  # (module, name) pkg/__init__.py re-exports
         self.again: dict[str, list[str]] = {m: [] for m in MODULES}  # names defined a second time
         self.past: dict[str, list[dict]] = {m: [] for m in MODULES}
@@ -141,8 +141,8 @@ class Tree:
             f"from .{module[4:-3]} import {name}\n" for module, name in sorted(self.reexports)
         )
         uses = []
-        for name, n in sorted(self.callers.items()):
-            uses.append(f"def use_{name}():\n" + "".join(f"    {name}({j})\n" for j in range(n)) + "    return None\n")
+        for name, n in sorted(self.callers.items()):  # n call sites: n functions that call it
+            uses += [f"def use_{name}_{j}():\n    return {name}({j})\n" for j in range(n)]
         files[self.prefix + "pkg/use.py"] = "from pkg.a import *\n\n\n" + "\n\n".join(uses)
         lines, bodies = [], []
         for test, calls in sorted(self.tests.items()):
@@ -233,5 +233,21 @@ def test_a_package_moved_into_src_keeps_what_tests_exercise(tmp_path):
     )
     try:
         assert differences(store, tmp_path) == []
+    finally:
+        store.close()
+
+
+def test_a_redefined_function_is_widely_called_like_its_first_definition(tmp_path):
+    """Found on click's history: ``Context.invoke~2`` (a ``typing.overload``) got ``role
+    widely called`` when its file was replayed after the callers were counted, and not in
+    a fresh look, where the count crossed the threshold after its file was replayed."""
+    store = replay(tmp_path, [("redefine", 1, 0, True), ("callers", 0, 14, True), ("body", 1, 0, True)])
+    try:
+        assert differences(store, tmp_path) == []
+        roles = store.db.execute(
+            "SELECT subject FROM facts WHERE predicate = 'role' AND object = 'widely called' "
+            "AND status IN ('tentative', 'firm') ORDER BY subject"
+        ).fetchall()
+        assert roles == [("python:pkg/b.py:parse",), ("python:pkg/b.py:parse~2",)]
     finally:
         store.close()

@@ -571,6 +571,13 @@ class Facts:
             [(kind, name, dream, unit) for name, unit in rows],
         )
 
+    def redefinitions(self) -> dict[str, list[str]]:
+        """``{name: [its redefinitions' names: "f~2", ...]}`` among the symbols that exist now."""
+        found: dict[str, list[str]] = {}
+        for (name,) in self.conn.execute("SELECT DISTINCT name FROM symbols WHERE name GLOB '*~*' ORDER BY name"):
+            found.setdefault(name.split("~", 1)[0], []).append(name)
+        return found
+
     def keys_in(self, path: str) -> list[str]:
         """The keys of the symbols of ``path`` that exist now."""
         return [row[0] for row in self.conn.execute("SELECT key FROM symbols WHERE path = ?", (path,))]
