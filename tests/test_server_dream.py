@@ -28,7 +28,7 @@ async def test_an_idle_dream_consolidates_an_edit(client: LanguageClient, tmp_pa
     await scan_done(client)
     key = "python:src/text.py:split_words"
     await wait_for(
-        lambda: ("split_words(text, lower=True)", "tentative") in signature_facts(store_file, key),
+        lambda: ("split_words(text, lower=True)", "firm") in signature_facts(store_file, key),
         what="the first idle dream",
     )
 
@@ -39,7 +39,7 @@ async def test_an_idle_dream_consolidates_an_edit(client: LanguageClient, tmp_pa
         lambda: (
             signature_facts(store_file, key)
             >= {
-                ("split_words(text, lower=True, sep=None)", "tentative"),
+                ("split_words(text, lower=True, sep=None)", "firm"),
                 ("split_words(text, lower=True)", "superseded"),
             }
         ),
@@ -64,7 +64,7 @@ async def test_dream_now_returns_its_counts_and_edits_keep_idle_dreams_away(clie
         client.workspace_execute_command_async(types.ExecuteCommandParams(command="kairos.dreamNow")), 30
     )
     assert counts["trigger"] == "command" and counts["observations"] > 0 and not counts["stopped"]
-    assert ("split_words(text, lower=True, strict=False)", "tentative") in signature_facts(store_file, key)
+    assert ("split_words(text, lower=True, strict=False)", "firm") in signature_facts(store_file, key)
     again = await asyncio.wait_for(
         client.workspace_execute_command_async(types.ExecuteCommandParams(command="kairos.dreamNow")), 30
     )
