@@ -29,7 +29,7 @@ from kairos_lsp.store import Store
 from kairos_lsp.verify import verify
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_history import checkout, git  # noqa: E402  (one way to check a commit out, shared)
+from bench_history import checkout, last_commits  # noqa: E402  (one way to check a commit out, shared)
 
 
 def main() -> int:
@@ -40,8 +40,7 @@ def main() -> int:
     parser.add_argument("--until", default="HEAD", help="the last commit to replay (default HEAD)")
     parser.add_argument("--show", type=int, default=5, help="examples per predicate")
     args = parser.parse_args()
-    git_dir = args.git_dir / ".git" if (args.git_dir / ".git").is_dir() else args.git_dir
-    commits = git(git_dir, "rev-list", "--first-parent", f"--max-count={args.commits}", args.until).split()[::-1]
+    git_dir, commits = last_commits(args.git_dir, args.commits, args.until)
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kairos-convergence-") as work:

@@ -57,6 +57,13 @@ def git(git_dir: Path, *args: str) -> str:
     return subprocess.run(["git", f"--git-dir={git_dir}", *args], check=True, capture_output=True, text=True).stdout
 
 
+def last_commits(git_dir: Path, n: int, until: str = "HEAD") -> tuple[Path, list[str]]:
+    """(the git folder of a clone or a bare mirror, its last ``n`` first-parent commits up to
+    ``until``, oldest first)."""
+    git_dir = git_dir / ".git" if (git_dir / ".git").is_dir() else git_dir
+    return git_dir, git(git_dir, "rev-list", "--first-parent", f"--max-count={n}", until).split()[::-1]
+
+
 def checkout(git_dir: Path, commit: str, tree: Path) -> None:
     """The tree exactly as at ``commit`` (files of other commits removed)."""
     for child in tree.iterdir():
@@ -87,8 +94,7 @@ def main() -> int:
     parser.add_argument("--until", default="HEAD", help="the last commit to replay (default HEAD)")
     parser.add_argument("--show", type=int, default=20, help="print this many alarms of each fate")
     args = parser.parse_args()
-    git_dir = args.git_dir / ".git" if (args.git_dir / ".git").is_dir() else args.git_dir
-    commits = git(git_dir, "rev-list", "--first-parent", f"--max-count={args.commits}", args.until).split()[::-1]
+    git_dir, commits = last_commits(args.git_dir, args.commits, args.until)
     replayed = [c for i, c in enumerate(commits) if i % args.every == 0 or c == commits[-1]]
 
     started = time.perf_counter()
