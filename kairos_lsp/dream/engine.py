@@ -174,7 +174,6 @@ def _batches(
     committed_at = time.perf_counter()
     assert report.dream_id is not None  # _run starts the dream's log row first
     tests = tested.Derivations(store, report.dream_id)
-    redefined = facts.redefinitions()  # the symbols a dream reads do not change during it
     with store.transactions() as transaction:
         try:
             if facts.has_mark(tested.REDERIVE):  # left by a migration: a memory from before
@@ -198,7 +197,7 @@ def _batches(
                     summaries = SummaryCache(facts)
                     callers = Lookup(facts.callers_of)
                     replayer.replay(state, summaries, callers, versions)
-                    _recheck_callers(state, versions[-1], redefined)
+                    _recheck_callers(state, versions[-1])
                     # per-batch hook: tested_by, across files (what tests call: found by the helper, if any)
                     tested.derive(store, versions, counts, tests, replayer.exercised(versions, store))
                     runs.derive(store, versions, counts)
@@ -245,7 +244,7 @@ def _log(store: Store, report: DreamReport, counts: Counts, started: float) -> N
     )
 
 
-def _recheck_callers(state: State, last: Version, redefined: dict[str, list[str]]) -> None:
+def _recheck_callers(state: State, last: Version) -> None:
     """Names whose call-site count crossed WIDELY in this batch: create or retract the
     ``role widely called`` fact of the live symbols with that name, directly (the rest
     of those symbols' insights did not change). A name's redefinitions (``f~2``, see
@@ -253,8 +252,8 @@ def _recheck_callers(state: State, last: Version, redefined: dict[str, list[str]
     changed = state.flush_callees()
     up = sorted(n for n, before, after in changed if before < promote.WIDELY <= after and not n.startswith("__"))
     down = sorted(n for n, before, after in changed if after < promote.WIDELY <= before)
-    up = sorted({*up, *(again for n in up for again in redefined.get(n, ()))})
-    down = sorted({*down, *(again for n in down for again in redefined.get(n, ()))})
+    up = sorted({*up, *state.facts.redefinitions(up)})
+    down = sorted({*down, *state.facts.redefinitions(down)})
     value = ("role", "widely called")
     for i in range(0, len(up), 500):
         # the live kind facts (observed, or asserted by a user) of symbols with those names

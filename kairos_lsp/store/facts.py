@@ -571,11 +571,17 @@ class Facts:
             [(kind, name, dream, unit) for name, unit in rows],
         )
 
-    def redefinitions(self) -> dict[str, list[str]]:
-        """``{name: [its redefinitions' names: "f~2", ...]}`` among the symbols that exist now."""
-        found: dict[str, list[str]] = {}
-        for (name,) in self.conn.execute("SELECT DISTINCT name FROM symbols WHERE name GLOB '*~*' ORDER BY name"):
-            found.setdefault(name.split("~", 1)[0], []).append(name)
+    def redefinitions(self, names: list[str]) -> list[str]:
+        """The names of the redefinitions (``f~2``, ...) of ``names`` among the symbols that
+        exist now (an index range per name)."""
+        found: list[str] = []
+        for name in names:
+            found += [
+                row[0]
+                for row in self.conn.execute(
+                    "SELECT DISTINCT name FROM symbols WHERE name > ? AND name < ?", (name + "~", name + "~\uffff")
+                )
+            ]
         return found
 
     def keys_in(self, path: str) -> list[str]:
