@@ -16,7 +16,6 @@ Progress bars and tables when stdout is a terminal; plain, quiet lines when pipe
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import re
@@ -424,8 +423,7 @@ def cmd_verify(args, out, err) -> int:
     root = Path(args.path).resolve() if args.path else workspace_root(args)
     if not root.is_dir():
         raise UsageError(f"not a folder: {args.path}")
-    settings = cli_settings(root)
-    settings = dataclasses.replace(settings, exclude=(*settings.exclude, *(args.exclude or ())))
+    settings = cli_settings(root)  # the workspace's own exclusions (.kairos/config.toml), as the daemon's
     with memory(root, args.store) as store:
         try:
             found = verify(root, store, settings, jobs=args.jobs)
@@ -955,8 +953,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("path", nargs="?", default=None, metavar="PATH", help="the workspace (default: this one)")
     p.add_argument("--json", action="store_true", help="the differences by predicate, with examples, as JSON")
-    p.add_argument("--exclude", action="append", metavar="GLOB", help="gitignore-style pattern to skip (repeatable)")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes for the fresh scan")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes for the scans")
     common(p, root=False)
     p.set_defaults(func=cmd_verify)
 
