@@ -15,11 +15,9 @@ batches, one transaction each, so a killed scan resumes where it stopped.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import multiprocessing
 import os
-import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -41,7 +39,7 @@ BATCH = 256  # files written per transaction at most...
 BATCH_TRIPLES = 32768  # ...and observations: a batch's rows stay a few MB
 PARALLEL_FROM = 24  # fewer files than this are cheaper to parse in-process
 IN_FLIGHT = 2  # chunks per worker submitted ahead of the writer (bounds memory)
-SCAN_CACHE_KIB = 16384  # SQLite's page cache while a scan writes
+SCAN_CACHE_KIB = 16384  # SQLite's page cache while a scan writes (see Store.bulk_writes)
 SCAN_CHECKPOINT_PAGES = 65536  # a WAL checkpoint every 256 MiB of a scan's writes (4 KiB pages)
 
 Progress = Callable[[int, int, str], None]
@@ -219,7 +217,7 @@ def scan_workspace(
             triples = 0
 
     done = 0
-    with _writing_in_bulk(store):
+    with store.bulk_writes(SCAN_CACHE_KIB, SCAN_CHECKPOINT_PAGES):
         for rel, outcome in _observe_all(str(root), items, settings.max_file_bytes, jobs, start_method):
             done += 1
             _tally(report, outcome, pending, on_skip)
@@ -242,34 +240,6 @@ def scan_workspace(
             report.negated += result.negated
     report.seconds = time.perf_counter() - started
     return report
-
-
-@contextlib.contextmanager
-def _writing_in_bulk(store: Store) -> Iterator[None]:
-    """How a scan's connection writes meanwhile (each setting as it was afterwards):
-
-    * a WAL checkpoint every :data:`SCAN_CHECKPOINT_PAGES` pages, not every 1,000 (each
-      checkpoint rewrote the same index pages and cost two fsyncs), and one at the end, so
-      that no later writer (an edit in the server) pays for the scan's;
-    * SQLite's page cache at :data:`SCAN_CACHE_KIB` at most (the store opens it at 64 MiB):
-      on the interpreter's library folder it was most of the scan's resident memory, and
-      the scan wrote no slower with 16 MiB.
-    """
-    conn = store.db.conn
-    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
-    autocheckpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
-    if cache >= 0 or -cache > SCAN_CACHE_KIB:  # (a positive size counts pages)
-        conn.execute(f"PRAGMA cache_size = {-SCAN_CACHE_KIB}")
-    conn.execute(f"PRAGMA wal_autocheckpoint = {SCAN_CHECKPOINT_PAGES}")
-    try:
-        yield
-    finally:
-        conn.execute(f"PRAGMA cache_size = {int(cache)}")
-        conn.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}")
-    if not conn.in_transaction:
-        # What the scan wrote is committed in the WAL whatever happens here (a full disk).
-        with contextlib.suppress(sqlite3.OperationalError):
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def scan_paths(
