@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -109,6 +110,7 @@ class Resolver:
         self._reading: list[set[str]] = []
         self._read: dict[tuple, frozenset[str]] = {}
         self._module_read: dict[tuple[str, str, str], frozenset[str]] = {}
+        self._frozen: dict[frozenset[str], frozenset[str]] = {}
         self._generation: tuple[int, int] | None = None
 
     # -- public ---------------------------------------------------------------
@@ -133,7 +135,7 @@ class Resolver:
         finally:
             self._visited = outer
             self._reading.pop()
-        self._read[memo] = frozenset(read)
+        self._read[memo] = self._shared(read)
         if self._reading:
             self._reading[-1].update(read)
         return answer
@@ -172,6 +174,12 @@ class Resolver:
         memo = (path, text, scope) if text.startswith(_SELF) else (path, text)
         return self._read.get(memo, frozenset())
 
+    def trim(self, limit: int) -> None:
+        """Forget what was read once more than ``limit`` answers are kept (a long dream over
+        a large tree): what is asked again is read again."""
+        if len(self._answers) > limit:
+            self._forget()
+
     def module_file(self, language: str, from_path: str, module: str) -> str | None:
         """The file an import names, among the files the memory knows."""
         by_file = (language, from_path, module)  # the hot path: no path arithmetic
@@ -193,7 +201,7 @@ class Resolver:
                     found = self._first_known(_es_candidates(from_path, module))
             finally:
                 self._reading.pop()
-            self._modules[by_folder], self._module_read[by_folder] = found, frozenset(read)
+            self._modules[by_folder], self._module_read[by_folder] = found, self._shared(read)
         self._modules[by_file], self._module_read[by_file] = self._modules[by_folder], self._module_read[by_folder]
         if self._reading:
             self._reading[-1].update(self._module_read[by_file])
@@ -268,7 +276,7 @@ class Resolver:
             return []
         key = symbol_key(info.language, path, cls)
         if self._reading:
-            self._reading[-1].add("bases:" + key)
+            self._reading[-1].add(sys.intern("bases:" + key))
         if key not in self._class_bases:
             row = self.store.db.execute(
                 "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
@@ -308,16 +316,28 @@ class Resolver:
         generation = (self.store.db.execute("PRAGMA data_version").fetchone()[0], self.store.db.conn.total_changes)
         if generation != self._generation:
             self._generation = generation
-            self._files.clear()
-            self._modules.clear()
-            self._class_bases.clear()
-            self._answers.clear()
-            self._read.clear()
-            self._module_read.clear()
+            self._forget()
+
+    def _shared(self, read: set[str]) -> frozenset[str]:
+        """One frozenset for equal ones (most lookups in a file read the same files)."""
+        frozen = frozenset(read)
+        return self._frozen.setdefault(frozen, frozen)
+
+    def _forget(self) -> None:
+        for cache in (
+            self._files,
+            self._modules,
+            self._class_bases,
+            self._answers,
+            self._read,
+            self._module_read,
+            self._frozen,
+        ):
+            cache.clear()
 
     def _file(self, path: str) -> _FileInfo | None:
         if self._reading:
-            self._reading[-1].add("file:" + path)
+            self._reading[-1].add(sys.intern("file:" + path))
         if path in self._files:
             return self._files[path]
         known = self.store.db.execute("SELECT language FROM files WHERE path = ?", (path,)).fetchone()
@@ -362,7 +382,7 @@ class Resolver:
             return None
         rel = module.replace(".", "/")
         if self._reading:  # a file with one of these endings may appear anywhere
-            self._reading[-1].update(f"tail:{rel}{end}" for end in _ANYWHERE_ENDINGS)
+            self._reading[-1].update(sys.intern(f"tail:{rel}{end}") for end in _ANYWHERE_ENDINGS)
         matches = [
             row[0]
             for row in self.store.db.execute(

@@ -59,15 +59,15 @@ class Derivations:
     test is settled at most once per dream, however many batches touch it or name what it
     calls, and each change is looked up once; a settled test is settled again
     at once when a symbol it exercises vanishes in a later batch (the merge retracted that
-    fact; the symbol is back by the end, or the test would not exercise it)."""
+    fact; the symbol is back by the end, or the test would not exercise it). What it keeps
+    is bounded: what the resolver read is forgotten past :data:`RESOLVER_ANSWERS`, the
+    changes looked up past :data:`LOOKED_UP`."""
 
     def __init__(self, store: Store, dream: int):
         self.resolver = resolver_for(store)
         self.dream = dream  # its id: what it records in ``dependencies``
         self.settled: set[str] = set()
         self.exercising: dict[str, set[str]] = {}  # symbol -> settled tests whose facts name it
-        self.wanted: dict[str, dict[str, int]] = {}  # test -> what it exercises (this dream)
-        self.behind: dict[str, set[str]] = {}  # test -> names that depends on (this dream)
         self.looked_up: set[str] = set()  # changes looked up in ``dependencies`` already
 
     def again(self, gone) -> set[str]:
@@ -78,25 +78,30 @@ class Derivations:
         self.settled.difference_update(tests)
         return tests
 
-    def done(self, tests: list[str], wanted: dict, behind: dict) -> None:
+    def done(self, tests: list[str], wanted: dict) -> None:
         self.settled.update(tests)
         for test in tests:
-            self.wanted[test], self.behind[test] = wanted[test], behind[test]
             for subject in wanted[test]:
                 self.exercising.setdefault(subject, set()).add(test)
+        self.resolver.trim(RESOLVER_ANSWERS)
+        if len(self.looked_up) > LOOKED_UP:
+            self.looked_up.clear()  # looking a change up again only finds settled tests
+
+
+RESOLVER_ANSWERS = 100_000
+LOOKED_UP = 50_000
 
 
 def exercised(store: Store, versions, resolver: Resolver) -> tuple:
-    """The tests the batch's ``versions`` touched, what each calls now and the names that
-    depends on (see :func:`derive`), and what else the batch changed that tests may call
-    through: (tests, {test: {symbol: observation}}, {test: what resolving its calls read},
-    what the batch changed of that, symbols that vanished). Reads only what scans write, so
-    a helper process may compute it."""
+    """The tests the batch's ``versions`` touched, what each calls now, and what else the
+    batch changed that resolving tests' calls may have read: (tests, {test: {symbol:
+    observation}}, {test file: what resolving its tests' calls read}, changes, symbols that
+    vanished). Reads only what scans write, so a helper process may compute it."""
     subjects = {row[1] for version in versions if _may_hold_tests(version.path) for row in version.rows}
     tests = _tests_among(store, subjects)
-    wanted, behind = _exercised(store, resolver, tests) if tests else ({}, {})
+    wanted, reads = _by_file(store, resolver, tests)
     changed, gone = _changed(versions)
-    return tests, wanted, behind, changed, gone
+    return tests, wanted, reads, changed, gone
 
 
 def derive(
@@ -106,29 +111,26 @@ def derive(
     derivations: Derivations,
     found: tuple | None = None,
 ) -> None:
-    """Re-derive ``tested_by`` for every test the batch's ``versions`` touched, and for every
-    test whose calls may now mean something else: resolving them read a file whose symbols
-    or imports the batch changed, looked for a module where a file appeared or went, or read
-    the bases of a class whose signature changed (``dependencies``, see ``Resolver.depends``).
-    ``found``: what :func:`exercised` returns, when it was computed elsewhere."""
+    """Re-derive ``tested_by`` for every test the batch's ``versions`` touched, and for the
+    tests of every test file whose calls may now mean something else: resolving them read a
+    file whose symbols or imports the batch changed, looked for a module where a file
+    appeared or went, or read the bases of a class whose signature changed (``dependencies``,
+    by test file, see ``Resolver.depends``). ``found``: what :func:`exercised` returns, when
+    it was computed elsewhere."""
     resolver = derivations.resolver
-    tests, wanted, behind, changed, gone = found if found is not None else exercised(store, versions, resolver)
+    tests, wanted, reads, changed, gone = found if found is not None else exercised(store, versions, resolver)
     redo = derivations.again(gone)
     changed = changed - derivations.looked_up
     derivations.looked_up.update(changed)
-    others = store.facts.dependents(PREDICATE, changed, derivations.dream) if changed else set()
+    others: set[str] = set()
+    for path in store.facts.dependents(PREDICATE, changed, derivations.dream) if changed else ():
+        others.update(_tests_among(store, store.facts.keys_in(path)))
     todo = sorted(({*tests, *others} - derivations.settled) | redo)
     if not todo:
         return
-    known = {test: (wanted[test], behind[test]) for test in todo if test in wanted}
-    known.update({test: (derivations.wanted[test], derivations.behind[test]) for test in redo if test not in known})
-    missing = [test for test in todo if test not in known]
-    more, more_behind = _exercised(store, resolver, missing) if missing else ({}, {})
-    known.update({test: (more[test], more_behind[test]) for test in missing})
-    wanted = {test: known[test][0] for test in todo}
-    behind = {test: known[test][1] for test in todo}
-    _settle(store, todo, wanted, behind, versions[-1].observed_at, counts, derivations.dream)
-    derivations.done(todo, wanted, behind)
+    more, more_reads = _by_file(store, resolver, [test for test in todo if test not in wanted])
+    wanted = {**{test: wanted[test] for test in todo if test in wanted}, **more}
+    _settle(store, todo, wanted, {**reads, **more_reads}, versions[-1].observed_at, counts, derivations)
 
 
 def rederive_all(store: Store, counts: Counts, derivations: Derivations, when: str, chunk: int = 2000) -> Iterator[int]:
@@ -138,15 +140,16 @@ def rederive_all(store: Store, counts: Counts, derivations: Derivations, when: s
     tests = sorted({*_tests_among(store, store.facts.symbol_keys()), *store.facts.tests_with_tested_by()})
     for start in range(0, len(tests), chunk):
         group = tests[start : start + chunk]
-        wanted, behind = _exercised(store, derivations.resolver, group)
-        _settle(store, group, wanted, behind, when, counts, derivations.dream)
-        derivations.done(group, wanted, behind)
+        wanted, reads = _by_file(store, derivations.resolver, group)
+        _settle(store, group, wanted, reads, when, counts, derivations)
         yield len(group)
 
 
-def _settle(store: Store, tests: list[str], wanted: dict, behind: dict, when: str, counts: Counts, dream: int) -> None:
-    """Make the tested_by facts naming ``tests`` what ``wanted`` says, and record what each
-    test's derivation depends on."""
+def _settle(
+    store: Store, tests: list[str], wanted: dict, reads: dict, when: str, counts: Counts, derivations: Derivations
+) -> None:
+    """Make the tested_by facts naming ``tests`` what ``wanted`` says, and record what the
+    derivation of their test files' tests depends on (``reads``, by test file)."""
     store_facts = store.facts
     ran = store_facts.last_runs(tests)
     existing: dict[tuple[str, str], tuple[int, str, str | None]] = {}
@@ -177,9 +180,12 @@ def _settle(store: Store, tests: list[str], wanted: dict, behind: dict, when: st
     ]
     store_facts.retract_derived(gone, when)
     counts.retracted += len(gone)
+    # one row per test file and change, not per test: a test file's tests read much the same
+    files = sorted({path_of(test) for test in tests})
     store_facts.set_dependencies(
-        PREDICATE, tests, [(name, test) for test in tests for name in sorted(behind[test])], dream
+        PREDICATE, files, [(change, path) for path in files for change in sorted(reads[path])], derivations.dream
     )
+    derivations.done(tests, wanted)
 
 
 def _changed(versions) -> tuple[set[str], set[str]]:
@@ -231,11 +237,26 @@ def _decorators(store: Store, subject: str) -> list[str]:
     return store.facts.current_objects(path_of(subject), subject, "decorated_by")
 
 
-def _exercised(store: Store, resolver: Resolver, tests: list[str]) -> tuple[dict, dict]:
-    """({test: {symbol key: the observation of the call}}, {test: names}) for what each test
-    calls now, and the names whose definitions elsewhere could change that."""
+def _by_file(store: Store, resolver: Resolver, tests: list[str]) -> tuple[dict, dict[str, set[str]]]:
+    """What ``tests`` exercise, and what resolving the calls of every current test of their
+    files read, by file (what the files' ``dependencies`` are)."""
+    wanted: dict[str, dict[str, int]] = {}
+    reads: dict[str, set[str]] = {}
+    by_path: dict[str, list[str]] = {}
+    for test in tests:
+        by_path.setdefault(path_of(test), []).append(test)
+    for path, group in by_path.items():
+        every = sorted({*group, *_tests_among(store, store.facts.keys_in(path))})
+        found, reads[path] = _exercised(store, resolver, every)
+        wanted.update((test, found[test]) for test in group)
+    return wanted, reads
+
+
+def _exercised(store: Store, resolver: Resolver, tests: list[str]) -> tuple[dict, set[str]]:
+    """({test: {symbol key: the observation of the call}}, what resolving their calls read)
+    for what each test calls now."""
     out: dict[str, dict[str, int]] = {test: {} for test in tests}
-    behind: dict[str, set[str]] = {test: set() for test in tests}
+    read: set[str] = set()
     by_path: dict[str, list[str]] = {}
     for test in tests:
         by_path.setdefault(path_of(test), []).append(test)
@@ -245,10 +266,10 @@ def _exercised(store: Store, resolver: Resolver, tests: list[str]) -> tuple[dict
                 continue  # the test's own helpers and assertions (self.assertEqual), not the code under test
             # (no scope: it only matters for self/this calls, skipped above)
             target = resolver.lookup(path, callee)
-            behind[test] |= resolver.depends(path, callee)
+            read |= resolver.depends(path, callee)
             if isinstance(target, Found) and target.key != test and not is_test(target.key):
                 out[test].setdefault(target.key, oid)
-    return out, behind
+    return out, read
 
 
 def _judge(sources: set[str]) -> tuple[float, str]:
