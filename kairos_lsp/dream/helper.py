@@ -60,6 +60,7 @@ def run(
             # what the batch's tests call (every batch: the dream may ask for any), first:
             # the dream needs it when it has replayed the batch, which is when the helper is done
             results.send(("tested", versions[-1].last, tested.exercised(store, versions, resolver)))
+            resolver.trim(tested.RESOLVER_ANSWERS)
             deltas: dict[str, int] = {}
             own: list[tuple[int, list]] = []  # (version, what its replay stored), in order
             if not (summaries.complete and callers.complete):
