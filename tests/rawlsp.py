@@ -154,6 +154,27 @@ class Raw:
         self.notify("initialized", {})
         return reply
 
+    def open(self, uri: str, text: str, language: str = "python", version: int = 1) -> None:
+        item = {"uri": uri, "languageId": language, "version": version, "text": text}
+        self.notify("textDocument/didOpen", {"textDocument": item})
+
+    def hover(self, uri: str, line: int, character: int, timeout: float = 30.0) -> dict:
+        params = {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}
+        return self.request("textDocument/hover", params, timeout)
+
+    def shutdown(self, proc: subprocess.Popen, timeout: float = 30.0) -> int:
+        """``shutdown``, then ``exit``: the server's exit status."""
+        self.request("shutdown")
+        self.notify("exit")
+        return proc.wait(timeout)
+
+
+def kill(proc: subprocess.Popen) -> None:
+    """A server a test left running (it failed half-way) is killed and reaped."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
 
 def _hashable(value: Any) -> Any:
     return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else value

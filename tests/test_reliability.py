@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from rawlsp import Raw, start_server, vm_hwm_mb
+from rawlsp import Raw, kill, start_server, vm_hwm_mb
 
 SMALL = 'def small(a, b=1):\n    """Small one."""\n    return a + b\n'
 UNIT = 'def f{i}(a, b=2):\n    """Doc {i}."""\n    return a + b\n\n'
@@ -15,11 +15,6 @@ UNIT = 'def f{i}(a, b=2):\n    """Doc {i}."""\n    return a + b\n\n'
 
 def point_range(line: int, character: int) -> dict:
     return {"start": {"line": line, "character": character}, "end": {"line": line, "character": character}}
-
-
-def hover(client: Raw, uri: str, line: int, character: int, timeout: float = 30.0) -> dict:
-    params = {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}
-    return client.request("textDocument/hover", params, timeout)
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the server's peak memory from /proc")
@@ -32,21 +27,15 @@ def test_a_50_mb_buffer_is_neither_parsed_nor_copied(tmp_path):
             client = Raw.over_stdio(proc)
             client.initialize(tmp_path)
             small, big = (tmp_path / "small.py").as_uri(), (tmp_path / "big.py").as_uri()
-            client.notify(
-                "textDocument/didOpen",
-                {"textDocument": {"uri": small, "languageId": "python", "version": 1, "text": SMALL}},
-            )
-            assert "Small one." in hover(client, small, 0, 5)["result"]["contents"]["value"]
+            client.open(small, SMALL)
+            assert "Small one." in client.hover(small, 0, 5)["result"]["contents"]["value"]
             before = vm_hwm_mb(proc.pid)
             text = "".join(UNIT.format(i=i) for i in range(850_000))  # 52 MB, maxFileBytes is 1 MB
             assert len(text) > 50_000_000
             started = time.monotonic()
-            client.notify(
-                "textDocument/didOpen",
-                {"textDocument": {"uri": big, "languageId": "python", "version": 1, "text": text}},
-            )
+            client.open(big, text)
             del text
-            answer = hover(client, small, 0, 5)  # another file: answered meanwhile
+            answer = client.hover(small, 0, 5)  # another file: answered meanwhile
             waited = time.monotonic() - started
             assert "Small one." in answer["result"]["contents"]["value"]
             # the big buffer itself: edits (incremental and whole) taken without a reply, hovers answer nothing
@@ -57,8 +46,8 @@ def test_a_50_mb_buffer_is_neither_parsed_nor_copied(tmp_path):
                     "contentChanges": [{"range": point_range(0, 0), "text": "#"}],
                 },
             )
-            assert hover(client, big, 0, 5)["result"] is None
-            assert hover(client, big, 400_000, 5)["result"] is None
+            assert client.hover(big, 0, 5)["result"] is None
+            assert client.hover(big, 400_000, 5)["result"] is None
             peak = vm_hwm_mb(proc.pid)
             print(f"\n50 MB didOpen: hover on another file after {waited:.1f} s; VmHWM {before:.0f} -> {peak:.0f} MB")
             assert waited < 5.0
@@ -68,15 +57,11 @@ def test_a_50_mb_buffer_is_neither_parsed_nor_copied(tmp_path):
                 "textDocument/didChange",
                 {"textDocument": {"uri": big, "version": 3}, "contentChanges": [{"text": SMALL.replace("sm", "t")}]},
             )
-            assert "Small one." in hover(client, big, 0, 5)["result"]["contents"]["value"]
+            assert "Small one." in client.hover(big, 0, 5)["result"]["contents"]["value"]
             assert proc.poll() is None
-            client.request("shutdown")
-            client.notify("exit")
-            assert proc.wait(30) == 0
+            assert client.shutdown(proc) == 0
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            kill(proc)
     assert b"Traceback" not in (tmp_path / "stderr").read_bytes()
 
 

@@ -133,23 +133,15 @@ def test_tcp_requires_the_token_and_a_connection_without_it_learns_nothing(tmp_p
         reply = editor.initialize(ws, {"token": token, "dream": {"idleSeconds": 600}})
         assert "capabilities" in reply["result"]
         uri = (ws / "auth.py").as_uri()
-        editor.notify(
-            "textDocument/didOpen",
-            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": AUTH_PY}},
-        )
-        hover = editor.request(
-            "textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 5}}
-        )
-        assert "vault key" in hover["result"]["contents"]["value"]
+        editor.open(uri, AUTH_PY)
+        assert "vault key" in editor.hover(uri, 0, 5)["result"]["contents"]["value"]
         # a second client, even with the token, waits its turn: one client at a time
         second = Raw.over_socket(connect(("127.0.0.1", port)))
         second.send(initialize(ws, {"token": token}))
         refused_in_time(second)
         said = " ".join(str(m.get("params")) for m in editor.notifications)
         assert "ignor" not in said and token not in said, said  # the token is no unknown option
-        editor.request("shutdown")
-        editor.notify("exit")
-        assert proc.wait(30) == 0
+        assert editor.shutdown(proc) == 0
     finally:
         err = stop(proc)
     refusals = [line for line in err.splitlines() if "refused" in line]
@@ -175,9 +167,7 @@ def test_a_token_file_others_can_read_is_refused_and_the_env_token_works(tmp_pat
     try:
         editor = Raw.over_socket(connect(("127.0.0.1", port)))
         assert "capabilities" in editor.initialize(ws, {"token": token})["result"]
-        editor.request("shutdown")
-        editor.notify("exit")
-        assert proc.wait(30) == 0
+        assert editor.shutdown(proc) == 0
     finally:
         stop(proc)
 
@@ -212,17 +202,9 @@ def test_a_unix_socket_is_0600_and_serves_a_plain_connection(tmp_path):
         editor = Raw.over_socket(sock)
         assert "capabilities" in editor.initialize(ws)["result"]
         uri = (ws / "auth.py").as_uri()
-        editor.notify(
-            "textDocument/didOpen",
-            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": AUTH_PY}},
-        )
-        hover = editor.request(
-            "textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 5}}
-        )
-        assert "vault key" in hover["result"]["contents"]["value"]
-        editor.request("shutdown")
-        editor.notify("exit")
-        assert proc.wait(30) == 0
+        editor.open(uri, AUTH_PY)
+        assert "vault key" in editor.hover(uri, 0, 5)["result"]["contents"]["value"]
+        assert editor.shutdown(proc) == 0
         assert not path.exists()  # the socket goes with the server
     finally:
         stop(proc)

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from rawlsp import REPO, Raw, server_env
+from rawlsp import REPO, Raw, kill, server_env
 
 STDLIB = Path(json.__file__).parents[1]
 
@@ -103,9 +103,7 @@ def test_a_full_disk_loses_nothing_and_everything_works_once_space_is_freed(smal
         client.initialize(root, {"dream": {"idleSeconds": 600}})
         target = root / "json" / "decoder.py"
         uri, text = target.as_uri(), target.read_text()
-        client.notify(
-            "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}
-        )
+        client.open(uri, text)
         row = text.splitlines().index("def grown_1_3(a, b=3):")
         hover = {"textDocument": {"uri": uri}, "position": {"line": row, "character": 5}}
         assert "Grown 3." in client.request("textDocument/hover", hover)["result"]["contents"]["value"]
@@ -145,13 +143,9 @@ def test_a_full_disk_loses_nothing_and_everything_works_once_space_is_freed(smal
         assert "Typed." in client.request("textDocument/hover", typed)["result"]["contents"]["value"]
         after = counts(store)
         assert after[0] > stored[0] and after[1] >= stored[1]
-        client.request("shutdown")
-        client.notify("exit")
-        assert proc.wait(30) == 0
+        assert client.shutdown(proc) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        kill(proc)
     err = proc.stderr.read().decode()
     assert "Traceback" not in err, err
     print(
