@@ -9,7 +9,9 @@ the fact becomes firm once the test has been seen running. When the test
 stops calling the symbol (or is deleted) the fact is retracted; a rejected
 fact is never recreated.
 
-This runs once per dream batch, for the tests the batch touched, with a few
+This runs once per dream batch, for the tests the batch touched and for the
+tests of every test file whose recorded ``dependencies`` (what resolving its
+calls read: files, module endings, class bases) the batch changed, with a few
 bulk reads and writes of the store's facts (``store.facts``), like the
 ``widely called`` recheck.
 """
