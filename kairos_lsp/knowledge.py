@@ -21,7 +21,7 @@ from kairos_lsp.dream.read import decode_value
 from kairos_lsp.keys import path_of, qualname_of
 from kairos_lsp.resolve import Found, Resolver, Target
 from kairos_lsp.store import Store
-from kairos_lsp.store.migrations import CALLEE_NAME, IMPORTED_NAME
+from kairos_lsp.store.migrations import CALLEE_NAME, IMPORTED_NAME, OUTCOME_IDS, PREDICATE_ID
 
 _WORD = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$]*")
 _DOTTED_TAIL = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$.]*$")
@@ -201,7 +201,7 @@ class Knowledge:
                 alias
                 for (alias,) in self.store.db.execute(
                     f"SELECT DISTINCT json_extract(object, '$.alias') FROM observations "
-                    f"WHERE predicate = 'imports' AND {IMPORTED_NAME} = ?",
+                    f"WHERE predicate_id = {PREDICATE_ID['imports']} AND {IMPORTED_NAME} = ?",
                     (row["name"],),
                 )
                 if alias
@@ -211,7 +211,8 @@ class Knowledge:
             "SELECT o.subject, o.object, v.path FROM observations o "
             "JOIN versions v ON v.id = o.version_id "
             "JOIN current c ON c.path = v.path AND c.observation_id = o.id "
-            f"WHERE o.predicate = 'calls' AND {CALLEE_NAME} IN ({','.join('?' * len(names))}) LIMIT ?",
+            f"WHERE o.predicate_id = {PREDICATE_ID['calls']} AND {CALLEE_NAME} IN ({','.join('?' * len(names))}) "
+            "LIMIT ?",
             (*names, _CALLER_CANDIDATES + 1),
         ).fetchall()
         found.more = len(rows) > _CALLER_CANDIDATES
@@ -259,7 +260,7 @@ class Knowledge:
         """When the body last changed (``changed``) or was first seen (``first_seen``)."""
         rows = self.store.db.execute(
             "SELECT v.observed_at, v.source FROM observations o JOIN versions v ON v.id = o.version_id "
-            "WHERE o.subject = ? AND o.predicate = 'body_hash' AND o.negated = 0 "
+            f"WHERE o.subject = ? AND o.predicate_id = {PREDICATE_ID['body_hash']} AND o.negated = 0 "
             "ORDER BY o.id DESC LIMIT 2",
             (key,),
         ).fetchall()
@@ -274,7 +275,7 @@ class Knowledge:
         rows = self.store.db.execute(
             "SELECT o.predicate, o.object, v.observed_at, v.source FROM observations o "
             "JOIN versions v ON v.id = o.version_id WHERE o.subject = ? AND o.negated = 0 "
-            "AND o.predicate IN ('test_failed', 'test_passed') ORDER BY o.id DESC LIMIT ?",
+            f"AND o.predicate_id IN {OUTCOME_IDS} ORDER BY o.id DESC LIMIT ?",
             (key, runs),
         ).fetchall()
         if not rows:
@@ -295,8 +296,8 @@ class Knowledge:
         out = {}
         for subject, predicate, detail, at, run in self.store.db.execute(
             "SELECT o.subject, o.predicate, o.object, v.observed_at, v.run_id FROM observations o "
-            "JOIN versions v ON v.id = o.version_id WHERE o.id IN (SELECT max(id) FROM observations "
-            "WHERE predicate IN ('test_failed', 'test_passed') GROUP BY subject) LIMIT ?",
+            "JOIN versions v ON v.id = o.version_id WHERE o.id IN (SELECT max(id) FROM observation_log "
+            f"WHERE predicate_id IN {OUTCOME_IDS} GROUP BY subject_id) LIMIT ?",
             (limit,),
         ):
             if predicate == "test_failed":
@@ -486,7 +487,7 @@ class Knowledge:
             "observations": stats["observations"],
             "facts": {status: facts.get(status, 0) for status in ("firm", "tentative", "superseded", "retracted")},
             "undreamed": self.store.db.execute(
-                "SELECT count(*) FROM observations WHERE id > ?", (cursor(self.store),)
+                "SELECT count(*) FROM observation_log WHERE id > ?", (cursor(self.store),)
             ).fetchone()[0],
             "last_dream": (
                 {

@@ -54,7 +54,7 @@ REPO = Path(__file__).resolve().parents[1]
 def kairos(*args: str, cwd: Path, env: dict[str, str] | None = None, check: bool = True, **kwargs):
     """``kairos ARGS`` in a subprocess, as a user runs it (``KAIROS_STORE`` unset unless ``env`` sets it)."""
     environment = {key: value for key, value in os.environ.items() if key != "KAIROS_STORE"}
-    environment.update(PYTHONPATH=str(REPO), COLUMNS="200", **(env or {}))
+    environment.update({"PYTHONPATH": str(REPO), "COLUMNS": "200", **(env or {})})
     result = subprocess.run(
         [sys.executable, "-m", "kairos_lsp.cli", *args],
         cwd=cwd,

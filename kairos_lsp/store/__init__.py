@@ -36,7 +36,15 @@ from kairos_lsp.keys import path_of, symbol_key
 from kairos_lsp.lines import one_line
 from kairos_lsp.store import forgetting
 from kairos_lsp.store.facts import Facts
-from kairos_lsp.store.migrations import SCHEMA_VERSION, migrations
+from kairos_lsp.store.migrations import (
+    COPY_CHUNK,
+    OUTCOME_IDS,
+    PREDICATE_ID,
+    SCHEMA_VERSION,
+    compact_pending,
+    copy_log,
+    migrations,
+)
 
 STORE_DIR = ".kairos"
 RECENT_FILES = 16
@@ -153,7 +161,7 @@ def _prepare_file(path: Path) -> None:
 def _is_foreign(db: Database) -> bool:
     """A database with tables, none of them kairos' (no ``observations``, no kairos migrations)."""
     tables = set(db.table_names())
-    if not tables or "observations" in tables:
+    if not tables or "observations" in tables or "observation_log" in tables:
         return False
     if "_sqlite_migrations" in tables:
         row = db.execute("SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'kairos'").fetchone()
@@ -259,6 +267,7 @@ class Store:
         # keeps what they currently assert, instead of reading it back each time.
         self.remember = False
         self._recent: OrderedDict[str, tuple[int, dict, list]] = OrderedDict()
+        self._predicates = dict(PREDICATE_ID)
         if self.path != ":memory:":
             if workspace is not None:
                 _check_untrusted(Path(self.path), Path(workspace))
@@ -309,12 +318,19 @@ class Store:
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA cache_size = -65536")  # 64 MiB: index inserts stay in memory
             if migrations.pending(self.db):
+                compacting = compact_pending(conn)
+                self._copy_log()
                 # Under the write lock, and checked again there: two processes opening
                 # a new store at once must not both run the same migration.
                 with self.transaction():
                     if migrations.pending(self.db):
                         migrations.apply(self.db)
                         self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                if compacting and self.path != ":memory:":
+                    # The old tables' pages are free now; give them back to the disk. Busy
+                    # (another process reads) or no room for the copy: the next write reuses them.
+                    with contextlib.suppress(sqlite3.OperationalError):
+                        conn.execute("VACUUM")
             if self.path != ":memory:":
                 self._check(fresh)
         except StoreError:
@@ -327,6 +343,19 @@ class Store:
             if is_corruption(exc):
                 raise StoreCorrupt(one_line(exc)) from None
             raise StoreError(f"cannot open the memory at {self.path}: {exc}") from None
+
+    def _copy_log(self) -> None:
+        """Before the compact layout's migration (m013): copy the log in chunks, one
+        transaction each, so that a memory of millions of observations is not copied in
+        one transaction, and a migration killed half-way goes on where it stopped."""
+        conn = self.db.conn
+        if not compact_pending(conn):
+            return
+        chunk = int(os.environ.get("KAIROS_COPY_CHUNK", COPY_CHUNK))  # smaller in the resume test
+        while True:
+            with self.transaction():
+                if not compact_pending(conn) or not copy_log(conn, chunk):
+                    return
 
     def _check(self, fresh: bool) -> None:
         """SQLite's ``quick_check`` when the last clean one is older than :data:`CHECK_EVERY`
@@ -466,17 +495,18 @@ class Store:
         added = sorted(new.difference(old))
         gone = sorted(set(old).difference(new))
         version = self._version(conn, item.path, item.content_hash, source, stamp)
+        path_id = self._name_ids(conn, (item.path,))[item.path] if gone or added else 0
         if gone:
             self._append(conn, gone, 1, version)
             conn.executemany(
-                "DELETE FROM current WHERE path = ? AND observation_id = ?", [(item.path, old[t]) for t in gone]
+                "DELETE FROM current_ids WHERE path_id = ? AND observation_id = ?", [(path_id, old[t]) for t in gone]
             )
         first = 0
         if added:
             first = self._append(conn, added, 0, version)
             conn.executemany(
-                "INSERT INTO current (observation_id, path) VALUES (?, ?)",
-                [(first + i, item.path) for i in range(len(added))],
+                "INSERT INTO current_ids (path_id, observation_id) VALUES (?, ?)",
+                [(path_id, first + i) for i in range(len(added))],
             )
         result.added += len(added)
         result.negated += len(gone)
@@ -535,16 +565,49 @@ class Store:
             (path, content_hash, source, stamp, run),
         ).lastrowid
 
-    @staticmethod
-    def _append(conn, triples: list[tuple[str, str, str]], negated: int, version: int) -> int:
+    def _append(self, conn, triples: list[tuple[str, str, str]], negated: int, version: int) -> int:
         """Append observations; returns the id of the first (ids are consecutive
         because the batch holds the write lock)."""
-        first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM observations").fetchone()[0]
+        return self._append_rows(conn, [(s, p, o, negated, version) for s, p, o in triples])
+
+    def _append_rows(self, conn, rows: list[tuple[str, str, str, int, int]]) -> int:
+        """Append ``(subject, predicate, object, negated, version)`` rows to the log, subjects
+        and predicates by id; returns the id of the first."""
+        subjects = self._name_ids(conn, {row[0] for row in rows})
+        predicates = self._predicate_ids(conn, {row[1] for row in rows})
+        first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM observation_log").fetchone()[0]
         conn.executemany(
-            "INSERT INTO observations (id, subject, predicate, object, negated, version_id) VALUES (?, ?, ?, ?, ?, ?)",
-            [(first + i, s, p, o, negated, version) for i, (s, p, o) in enumerate(triples)],
+            "INSERT INTO observation_log (id, subject_id, predicate_id, object, negated, version_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(first + i, subjects[s], predicates[p], o, n, v) for i, (s, p, o, n, v) in enumerate(rows)],
         )
         return first
+
+    @staticmethod
+    def _name_ids(conn, texts: Iterable[str]) -> dict[str, int]:
+        """``{text: id}`` of subject keys and paths, the new ones added to ``names`` (in
+        the caller's write transaction: ids are not cached across transactions, since
+        forgetting deletes names)."""
+        wanted = list(texts)
+        ids: dict[str, int] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            ids.update(conn.execute(f"SELECT text, id FROM names WHERE text IN ({','.join('?' * len(chunk))})", chunk))
+        new = [text for text in wanted if text not in ids]
+        if new:
+            first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM names").fetchone()[0]
+            conn.executemany("INSERT INTO names (id, text) VALUES (?, ?)", [(first + i, t) for i, t in enumerate(new)])
+            ids.update((text, first + i) for i, text in enumerate(new))
+        return ids
+
+    def _predicate_ids(self, conn, names: Iterable[str]) -> dict[str, int]:
+        """``{predicate: id}``; predicates are never deleted, so their ids are kept."""
+        known = self._predicates
+        for name in names:
+            if name not in known:
+                conn.execute("INSERT OR IGNORE INTO predicates (name) VALUES (?)", (name,))
+                known[name] = conn.execute("SELECT id FROM predicates WHERE name = ?", (name,)).fetchone()[0]
+        return known
 
     # -- what runs said ------------------------------------------------------
 
@@ -637,7 +700,7 @@ class Store:
             row[0]
             for row in self.db.execute(
                 "SELECT o.subject FROM versions v JOIN observations o ON o.version_id = v.id "
-                "WHERE v.run_id = ? AND o.predicate IN ('test_passed', 'test_failed')",
+                f"WHERE v.run_id = ? AND o.predicate_id IN {OUTCOME_IDS}",
                 (run,),
             )
         }
@@ -725,7 +788,8 @@ class Store:
                 )
                 if gone:
                     self._append(conn, gone, 1, self._version(conn, path, None, source, stamp))
-                for table in ("current", "symbols", "files"):
+                conn.execute("DELETE FROM current_ids WHERE path_id = (SELECT id FROM names WHERE text = ?)", (path,))
+                for table in ("symbols", "files"):
                     conn.execute(f"DELETE FROM {table} WHERE path = ?", (path,))
                 result.files += 1
                 result.negated += len(gone)
@@ -830,8 +894,14 @@ class Store:
 
     def stats(self) -> dict[str, int]:
         counts = {}
-        for table in ("files", "symbols", "versions", "observations", "current"):
-            counts[table] = self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        for name, table in (
+            ("files", "files"),
+            ("symbols", "symbols"),
+            ("versions", "versions"),
+            ("observations", "observation_log"),
+            ("current", "current_ids"),
+        ):
+            counts[name] = self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         counts["schema_version"] = self.db.execute("PRAGMA user_version").fetchone()[0]
         if self.path != ":memory:" and os.path.exists(self.path):
             counts["bytes"] = sum(
@@ -868,11 +938,13 @@ class Store:
                     "SELECT m.new, v.path, v.content_hash, v.source, v.observed_at, v.run_id "
                     "FROM temp.moved_versions m JOIN other.versions v ON v.id = m.old ORDER BY m.new"
                 )
-                copied = conn.execute(
-                    "INSERT INTO main.observations (subject, predicate, object, negated, version_id) "
+                rows = conn.execute(
                     "SELECT o.subject, o.predicate, o.object, o.negated, m.new "
                     "FROM other.observations o JOIN temp.moved_versions m ON m.old = o.version_id ORDER BY o.id"
-                ).rowcount
+                ).fetchall()
+                if rows:
+                    self._append_rows(conn, rows)
+                copied = len(rows)
                 conn.execute("DROP TABLE temp.moved_versions")
         finally:
             conn.execute("DETACH DATABASE other")
@@ -1065,7 +1137,7 @@ class Store:
             row[0]
             for row in self.db.execute(
                 "SELECT s.key FROM symbols s WHERE s.body_hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
-                "observations o WHERE o.subject = s.key AND o.predicate = 'llm_asked' "
+                f"observations o WHERE o.subject = s.key AND o.predicate_id = {PREDICATE_ID['llm_asked']} "
                 "AND o.object = s.body_hash || ' ' || ?) ORDER BY s.path, s.start_line, s.start_col LIMIT ?",
                 (model, limit),
             )
@@ -1076,7 +1148,8 @@ class Store:
         the last ``window`` observations, the latest first."""
         rows = self.db.execute(
             "SELECT o.subject FROM observations o JOIN versions v ON v.id = o.version_id "
-            "WHERE o.id > (SELECT coalesce(max(id), 0) FROM observations) - ? AND o.predicate = 'body_hash' "
+            "WHERE o.id > (SELECT coalesce(max(id), 0) FROM observation_log) - ? "
+            f"AND o.predicate_id = {PREDICATE_ID['body_hash']} "
             "AND o.negated = 0 AND EXISTS (SELECT 1 FROM versions p WHERE p.path = v.path AND p.id < v.id "
             "AND p.source NOT IN ('terminal', 'user', 'llm')) ORDER BY o.id DESC LIMIT ?",
             (window, limit * 4),
@@ -1090,13 +1163,13 @@ class Store:
         failed = [
             row[0]
             for row in self.db.execute(
-                "SELECT subject, predicate FROM observations WHERE id IN (SELECT max(id) FROM observations "
-                "WHERE predicate IN ('test_failed', 'test_passed') GROUP BY subject) ORDER BY id DESC"
+                "SELECT subject, predicate FROM observations WHERE id IN (SELECT max(id) FROM observation_log "
+                f"WHERE predicate_id IN {OUTCOME_IDS} GROUP BY subject_id) ORDER BY id DESC"
             )
             if row[1] == "test_failed"
         ]
         seen = self.db.execute(
-            "SELECT subject FROM observations WHERE id > (SELECT coalesce(max(id), 0) FROM observations) - ? "
+            "SELECT subject FROM observations WHERE id > (SELECT coalesce(max(id), 0) FROM observation_log) - ? "
             "AND predicate IN ('raised', 'failed_in') AND negated = 0 ORDER BY id DESC LIMIT ?",
             (window, limit * 4),
         )
@@ -1119,7 +1192,8 @@ class Store:
         """Whether Claude's insights on this body of ``subject`` by ``model`` are recorded."""
         return (
             self.db.execute(
-                "SELECT 1 FROM observations WHERE subject = ? AND predicate = 'llm_asked' AND object = ? LIMIT 1",
+                f"SELECT 1 FROM observations WHERE subject = ? AND predicate_id = {PREDICATE_ID['llm_asked']} "
+                "AND object = ? LIMIT 1",
                 (subject, f"{body_hash} {model}"),
             ).fetchone()
             is not None

@@ -14,6 +14,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 
+from kairos_lsp.store.migrations import OUTCOME_IDS, PREDICATE_ID
+
+BODY_HASH = PREDICATE_ID["body_hash"]
 LIVE = "('tentative', 'firm')"
 # A fact's columns, in the order of ``kairos_lsp.dream.model.Fact``'s first fields.
 FACT_COLUMNS = (
@@ -51,7 +54,7 @@ class Facts:
     # -- the observation log, in batches ----------------------------------------
 
     def newest_observation(self) -> int:
-        return self.conn.execute("SELECT coalesce(max(id), 0) FROM observations").fetchone()[0]
+        return self.conn.execute("SELECT coalesce(max(id), 0) FROM observation_log").fetchone()[0]
 
     def newest_version(self) -> int:
         return self.conn.execute("SELECT coalesce(max(id), 0) FROM versions").fetchone()[0]
@@ -124,7 +127,7 @@ class Facts:
         for chunk in chunks(tests):
             ran.update(
                 self.conn.execute(
-                    "SELECT subject, max(id) FROM observations WHERE predicate IN ('test_passed', 'test_failed') "
+                    f"SELECT subject, max(id) FROM observations WHERE predicate_id IN {OUTCOME_IDS} "
                     f"AND negated = 0 AND subject IN ({_marks(chunk)}) GROUP BY subject",
                     chunk,
                 )
@@ -141,7 +144,7 @@ class Facts:
                 "SELECT o.subject, o.predicate, o.id, r.fingerprint || ':' || coalesce(v.content_hash, '') "
                 "FROM observations o "
                 "JOIN versions v ON v.id = o.version_id JOIN runs r ON r.id = v.run_id "
-                f"WHERE o.subject IN ({_marks(chunk)}) AND o.predicate IN ('test_passed', 'test_failed') "
+                f"WHERE o.subject IN ({_marks(chunk)}) AND o.predicate_id IN {OUTCOME_IDS} "
                 "AND o.negated = 0 AND r.fingerprint IS NOT NULL ORDER BY o.id",
                 chunk,
             ).fetchall()
@@ -166,7 +169,8 @@ class Facts:
             "SELECT a.subject, a.version_id, a.object, o.id, o.predicate, o.object FROM observations a "
             "JOIN observations o ON o.subject = a.subject AND o.predicate IN ('may_handle', 'pure', 'side_effects') "
             "AND o.version_id = a.version_id AND o.negated = 0 "
-            "WHERE a.predicate = 'llm_asked' AND a.subject >= ? AND a.subject < ? AND a.version_id <= ? ORDER BY o.id",
+            f"WHERE a.predicate_id = {PREDICATE_ID['llm_asked']} AND a.subject >= ? AND a.subject < ? "
+            "AND a.version_id <= ? ORDER BY o.id",
             (lo, hi, version),
         ).fetchall()
 
@@ -473,7 +477,7 @@ class Facts:
                 "SELECT b.object, b.subject, f.first_observation FROM observations b "
                 "JOIN observed_facts f ON f.first_observation = b.id "
                 "JOIN observations o ON o.id = f.ended_by "
-                f"WHERE b.predicate = 'body_hash' AND b.object IN ({marks}) "
+                f"WHERE b.predicate_id = {BODY_HASH} AND b.object IN ({marks}) "
                 "AND f.status = 'retracted' AND o.version_id > ? AND o.version_id < ? "
                 "UNION ALL "
                 "SELECT f.object, f.subject, f.first_observation FROM derived_facts f "
@@ -490,7 +494,7 @@ class Facts:
         return self.conn.execute(
             "SELECT o.subject, f.first_observation, f.id FROM observations o "
             "JOIN observed_facts f ON f.first_observation = o.id "
-            f"WHERE o.predicate = 'body_hash' AND o.object = ? AND f.status IN {LIVE} "
+            f"WHERE o.predicate_id = {BODY_HASH} AND o.object = ? AND f.status IN {LIVE} "
             "AND o.subject != ? AND o.version_id > ? AND o.version_id < ? "
             "UNION ALL "
             "SELECT f.subject, f.first_observation, f.id FROM derived_facts f "
@@ -505,7 +509,7 @@ class Facts:
         return self.conn.execute(
             "SELECT o.object, o.version_id, f.id FROM observations o "
             "JOIN observed_facts f ON f.first_observation = o.id "
-            f"WHERE o.subject = ? AND o.predicate = 'kind' AND f.status IN {LIVE} "
+            f"WHERE o.subject = ? AND o.predicate_id = {PREDICATE_ID['kind']} AND f.status IN {LIVE} "
             "UNION ALL "
             "SELECT f.object, o.version_id, f.id FROM derived_facts f "
             "JOIN observations o ON o.id = f.first_observation "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from kairos_lsp.store.migrations import CALLEE_NAME
+from kairos_lsp.store.migrations import CALLEE_NAME, PREDICATE_ID
 
 
 def subjects_of_file(conn: sqlite3.Connection, path: str) -> set[str]:
@@ -19,7 +19,8 @@ def subjects_of_file(conn: sqlite3.Connection, path: str) -> set[str]:
 def subjects_under(conn: sqlite3.Connection, key: str) -> set[str]:
     """The symbol ``key`` and its members ("Cls.m"), as observed or as facts."""
     rows = conn.execute(
-        "SELECT DISTINCT subject FROM observations WHERE subject = ? OR (subject > ? AND subject < ?) "
+        "SELECT text FROM names WHERE (text = ? OR (text > ? AND text < ?)) "
+        "AND EXISTS (SELECT 1 FROM observation_log WHERE subject_id = names.id) "
         "UNION SELECT DISTINCT subject FROM facts WHERE subject = ?",
         (key, key + ".", key + "/", key),
     )
@@ -45,7 +46,7 @@ def delete(conn: sqlite3.Connection, subjects: list[str], path: str | None, link
     bodies = [
         r[0]
         for r in conn.execute(
-            "SELECT DISTINCT object FROM observations WHERE predicate = 'body_hash' "
+            f"SELECT DISTINCT object FROM observations WHERE predicate_id = {PREDICATE_ID['body_hash']} "
             "AND id IN (SELECT id FROM forget_observations)"
         )
     ]
@@ -78,8 +79,8 @@ def delete(conn: sqlite3.Connection, subjects: list[str], path: str | None, link
         f"WHERE predicate IN ({marks}) AND object IN (SELECT subject FROM forget_subjects))",
         links,
     )
-    conn.execute("DELETE FROM current WHERE observation_id IN (SELECT id FROM forget_observations)")
-    conn.execute("DELETE FROM observations WHERE id IN (SELECT id FROM forget_observations)")
+    conn.execute("DELETE FROM current_ids WHERE observation_id IN (SELECT id FROM forget_observations)")
+    conn.execute("DELETE FROM observation_log WHERE id IN (SELECT id FROM forget_observations)")
     conn.execute("DELETE FROM symbols WHERE key IN (SELECT subject FROM forget_subjects)")
     for body in bodies:  # summaries derived from the forgotten code
         conn.execute("DELETE FROM summary_cache WHERE body_key = ? OR body_key LIKE ?", (body, body + "%"))
@@ -89,10 +90,18 @@ def delete(conn: sqlite3.Connection, subjects: list[str], path: str | None, link
     files = 0
     if path is not None:
         files = conn.execute("DELETE FROM files WHERE path = ?", (path,)).rowcount
-        conn.execute("DELETE FROM current WHERE path = ?", (path,))
+        conn.execute("DELETE FROM current_ids WHERE path_id = (SELECT id FROM names WHERE text = ?)", (path,))
         conn.execute(
-            "DELETE FROM versions WHERE path = ? AND id NOT IN (SELECT DISTINCT version_id FROM observations)", (path,)
+            "DELETE FROM versions WHERE path = ? AND id NOT IN (SELECT DISTINCT version_id FROM observation_log)",
+            (path,),
         )
+    # The keys (and the path) themselves, once nothing refers to them: forgotten means gone.
+    conn.execute(
+        "DELETE FROM names WHERE (text IN (SELECT subject FROM forget_subjects) OR text = ?) "
+        "AND NOT EXISTS (SELECT 1 FROM observation_log WHERE subject_id = names.id) "
+        "AND NOT EXISTS (SELECT 1 FROM current_ids WHERE path_id = names.id)",
+        (path,),
+    )
     return {"subjects": len(subjects), "observations": observations, "facts": facts, "files": files}
 
 
@@ -102,7 +111,7 @@ def _uncount_callers(conn: sqlite3.Connection) -> None:
     if cursor is None:
         return
     for name, count in conn.execute(
-        f"SELECT {CALLEE_NAME}, count(*) FROM observations WHERE predicate = 'calls' AND id <= ? "
+        f"SELECT {CALLEE_NAME}, count(*) FROM observations WHERE predicate_id = {PREDICATE_ID['calls']} AND id <= ? "
         "AND id IN (SELECT id FROM forget_observations) AND negated = 0 "
         "AND id IN (SELECT observation_id FROM current) GROUP BY 1",
         (cursor[0],),

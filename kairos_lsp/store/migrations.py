@@ -334,4 +334,153 @@ def m012_trust(db: Database) -> None:
     )
 
 
+# The predicates every memory knows, with these ids for good: partial indexes name them
+# by id (``predicate_id = 8``), so that a query through the ``observations`` view can use
+# them. Other predicates (a verdict on an insight, ...) get the next ids as they come.
+PREDICATES = (
+    "kind",
+    "body_hash",
+    "signature",
+    "arity",
+    "parameters",
+    "docstring",
+    "decorated_by",
+    "calls",
+    "imports",
+    "raises",
+    "defined_at",
+    "test_failed",
+    "test_passed",
+    "raised",
+    "failed_in",
+    "lint",
+    "llm_asked",
+)
+PREDICATE_ID = {name: i for i, name in enumerate(PREDICATES, start=1)}
+OUTCOME_IDS = f"({PREDICATE_ID['test_failed']}, {PREDICATE_ID['test_passed']})"
+
+COPY_CHUNK = 100_000  # observations copied per transaction when a memory is made compact
+
+_COMPACT_SQL = """
+-- Every subject key and file path the memory mentions, once (the log refers to them by id).
+CREATE TABLE IF NOT EXISTS names (
+    id   INTEGER PRIMARY KEY,
+    text TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS predicates (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+-- The append-only log, as before, with subject and predicate by id.
+CREATE TABLE IF NOT EXISTS observation_log (
+    id           INTEGER PRIMARY KEY,
+    subject_id   INTEGER NOT NULL,      -- names.id
+    predicate_id INTEGER NOT NULL,      -- predicates.id
+    object       TEXT NOT NULL,
+    negated      INTEGER NOT NULL DEFAULT 0,
+    version_id   INTEGER NOT NULL
+)
+"""
+
+_COMPACT_FINISH_SQL = f"""
+INSERT OR IGNORE INTO names (text) SELECT DISTINCT path FROM current;
+CREATE TABLE current_ids (
+    path_id        INTEGER NOT NULL,    -- names.id of the file's path
+    observation_id INTEGER NOT NULL,
+    PRIMARY KEY (path_id, observation_id)
+) WITHOUT ROWID;
+INSERT INTO current_ids (path_id, observation_id)
+    SELECT n.id, c.observation_id FROM current c JOIN names n ON n.text = c.path ORDER BY 1, 2;
+DROP VIEW facts;
+DROP TABLE observations;
+DROP TABLE current;
+CREATE INDEX observation_log_subject ON observation_log(subject_id, predicate_id);
+CREATE INDEX observation_log_callee ON observation_log({CALLEE_NAME}) WHERE predicate_id = {PREDICATE_ID["calls"]};
+CREATE INDEX observation_log_imported ON observation_log({IMPORTED_NAME})
+    WHERE predicate_id = {PREDICATE_ID["imports"]};
+CREATE INDEX observation_log_outcomes ON observation_log(subject_id, id) WHERE predicate_id IN {OUTCOME_IDS};
+CREATE INDEX observation_log_body_hash ON observation_log(object) WHERE predicate_id = {PREDICATE_ID["body_hash"]};
+CREATE INDEX observation_log_llm ON observation_log(subject_id, version_id)
+    WHERE predicate_id = {PREDICATE_ID["llm_asked"]};
+-- What every query reads, with the columns of before (and the ids, for the partial indexes).
+CREATE VIEW observations AS
+SELECT o.id AS id, s.text AS subject, p.name AS predicate, o.object AS object, o.negated AS negated,
+       o.version_id AS version_id, o.subject_id AS subject_id, o.predicate_id AS predicate_id
+FROM observation_log o JOIN names s ON s.id = o.subject_id JOIN predicates p ON p.id = o.predicate_id;
+CREATE VIEW current AS
+SELECT n.text AS path, c.observation_id AS observation_id, c.path_id AS path_id
+FROM current_ids c JOIN names n ON n.id = c.path_id
+"""
+
+
+def _statements(sql: str) -> list[str]:
+    code = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+    return [s for s in code.split(";") if s.strip()]
+
+
+def copy_log(conn, chunk: int = COPY_CHUNK) -> int:
+    """Copy the next ``chunk`` observations of a memory not compact yet into the compact
+    log, in the caller's transaction; returns how many (0: all are there). What was copied
+    stays: a migration killed half-way goes on from there the next time."""
+    for statement in _statements(_COMPACT_SQL):
+        conn.execute(statement)
+    conn.executemany(
+        "INSERT OR IGNORE INTO predicates (id, name) VALUES (?, ?)", [(i, n) for n, i in PREDICATE_ID.items()]
+    )
+    done = conn.execute("SELECT coalesce(max(id), 0) FROM observation_log").fetchone()[0]
+    last = conn.execute(
+        "SELECT max(id) FROM (SELECT id FROM observations WHERE id > ? ORDER BY id LIMIT ?)", (done, chunk)
+    ).fetchone()[0]
+    if last is None:
+        return 0
+    span = (done, last)
+    conn.execute(
+        "INSERT OR IGNORE INTO predicates (name) SELECT DISTINCT predicate FROM observations WHERE id > ? AND id <= ?",
+        span,
+    )
+    conn.execute("INSERT OR IGNORE INTO names (text) SELECT subject FROM observations WHERE id > ? AND id <= ?", span)
+    return conn.execute(
+        "INSERT INTO observation_log (id, subject_id, predicate_id, object, negated, version_id) "
+        "SELECT o.id, n.id, p.id, o.object, o.negated, o.version_id FROM observations o "
+        "JOIN names n ON n.text = o.subject JOIN predicates p ON p.name = o.predicate "
+        "WHERE o.id > ? AND o.id <= ? ORDER BY o.id",
+        span,
+    ).rowcount
+
+
+def compact_pending(conn) -> bool:
+    """A memory whose log still has text subjects (a ``observations`` table, not the view)."""
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'observations'").fetchone()
+    return found is not None
+
+
+@migrations()
+def m013_compact(db: Database) -> None:
+    # Subjects, paths and predicates once each, by id: the log and ``current`` were mostly
+    # the same keys again (issue 13). Store.open copies the log in chunks beforehand (see
+    # copy_log); what is left is copied here, then the old tables give way to views.
+    conn = db.conn
+    while copy_log(conn):
+        pass
+    for statement in _statements(_COMPACT_FINISH_SQL):
+        conn.execute(statement)
+    conn.execute(_FACTS_VIEW)
+
+
+# The facts view of version 6, over the observations view.
+_FACTS_VIEW = """
+CREATE VIEW facts AS
+SELECT f.id AS id, o.subject AS subject, o.predicate AS predicate, o.object AS object,
+       'observed' AS origin, f.status AS status, f.confidence AS confidence,
+       f.evidence_count AS evidence_count, v.observed_at AS valid_from, f.valid_to AS valid_to,
+       f.superseded_by AS superseded_by, f.verdict AS verdict,
+       f.first_observation AS first_observation, f.ended_by AS ended_by
+FROM observed_facts f JOIN observations o ON o.id = f.first_observation
+JOIN versions v ON v.id = o.version_id
+UNION ALL
+SELECT id, subject, predicate, object, origin, status, confidence, evidence_count, valid_from,
+       valid_to, superseded_by, verdict, first_observation, ended_by FROM derived_facts
+"""
+
+
 SCHEMA_VERSION = len(migrations._migrations)

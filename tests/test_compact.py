@@ -1,0 +1,127 @@
+"""The compact layout (schema 13): a memory written by the kairos before it, on real
+code nobody here wrote, is converted in place when it opens, even when the conversion
+is killed half-way, and ``kairos export --json`` says exactly what it said before.
+
+The memory from before is made by that kairos itself (the package at
+:data:`BEFORE`, taken out of this repository's git history), not by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from workspaces import REPO, kairos
+
+BEFORE = "5f68c7b"  # the last commit with text subjects in the log (schema 12)
+
+# A run of the new kairos that kills itself (SIGKILL: no cleanup, no rollback) while it
+# copies the log in chunks of 40, at the sixth chunk.
+KILLED_MIDWAY = """
+import os, signal, sys
+import kairos_lsp.store as store
+copy = store.copy_log
+done = []
+def copy_then_die(conn, chunk):
+    done.append(1)
+    if len(done) == 6:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return copy(conn, chunk)
+store.copy_log = copy_then_die
+store.Store(sys.argv[1])
+"""
+
+
+@pytest.fixture(scope="module")
+def before(tmp_path_factory) -> Path:
+    """The kairos of :data:`BEFORE`, unpacked."""
+    folder = tmp_path_factory.mktemp("before")
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", BEFORE, "kairos_lsp"], capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        pytest.skip(f"needs this repository's git history ({archive.stderr.decode().strip()})")
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder
+
+
+@pytest.fixture
+def old_memory(tmp_path, before) -> tuple[Path, Path, str]:
+    """A released package (sqlite-utils' sources), scanned and dreamed by the old kairos,
+    with a user's verdict and a test run on top; returns (workspace, memory, its export)."""
+    workspace = tmp_path / "w"
+    shutil.copytree(Path(sqlite_utils.__file__).parent, workspace / "sqlite_utils")
+    old = {"PYTHONPATH": str(before)}
+    kairos("scan", "-q", str(workspace), cwd=workspace, env=old)
+    kairos("dream", cwd=workspace, env=old)
+    junit = tmp_path / "junit.xml"
+    junit.write_text(
+        '<testsuite name="pytest" tests="2"><testcase classname="sqlite_utils.utils" name="find_spatialite"/>'
+        '<testcase classname="sqlite_utils.utils" name="rows_from_file"><failure message="boom">'
+        "Traceback</failure></testcase></testsuite>"
+    )
+    kairos("ingest", str(junit), "--base", str(workspace), cwd=workspace, env=old)
+    memory = workspace / ".kairos" / "memory.db"
+    reject = (
+        "import sys; from kairos_lsp.store import Store; from kairos_lsp.dream import record_verdict\n"
+        "store = Store(sys.argv[1])\n"
+        '[(fact,)] = store.db.execute("SELECT id FROM facts WHERE subject = '
+        "'python:sqlite_utils/db.py:Table.insert' AND predicate = 'signature'\").fetchall()\n"
+        "record_verdict(store, fact, confirm=False)\n"
+    )
+    subprocess.run([sys.executable, "-c", reject, str(memory)], env={**os.environ, **old}, cwd=workspace, check=True)
+    kairos("dream", cwd=workspace, env=old)
+    assert _schema(memory) == 12
+    return workspace, memory, kairos("export", "--json", cwd=workspace, env=old).stdout
+
+
+def _schema(memory: Path) -> int:
+    db = sqlite3.connect(memory)
+    try:
+        return db.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        db.close()
+
+
+def _size(memory: Path) -> int:
+    return sum(os.path.getsize(f"{memory}{s}") for s in ("", "-wal") if os.path.exists(f"{memory}{s}"))
+
+
+def test_an_old_memory_converts_in_place_and_exports_the_same(old_memory):
+    workspace, memory, exported = old_memory
+    size = _size(memory)
+    after = kairos("export", "--json", cwd=workspace).stdout
+    assert _schema(memory) == 13
+    assert json.loads(after) == json.loads(exported)
+    assert _size(memory) < 0.75 * size, (size, _size(memory))  # the subjects' text is kept once
+    # and it goes on working: a new look at a changed file lands in the compact log
+    source = workspace / "sqlite_utils" / "utils.py"
+    source.write_text(source.read_text() + "\n\ndef added_later(x):\n    return x\n")
+    kairos("scan", "-q", str(workspace), cwd=workspace)
+    kairos("dream", cwd=workspace)
+    shown = json.loads(kairos("explain", "sqlite_utils/utils.py::added_later", "--json", cwd=workspace).stdout)
+    assert shown["exists"] and any(f["predicate"] == "signature" for f in shown["facts"])
+
+
+def test_a_conversion_killed_half_way_goes_on_where_it_stopped(old_memory):
+    workspace, memory, exported = old_memory
+    env = {key: value for key, value in os.environ.items() if key != "KAIROS_STORE"}
+    env.update(PYTHONPATH=str(REPO), KAIROS_COPY_CHUNK="40")
+    killed = subprocess.run([sys.executable, "-c", KILLED_MIDWAY, str(memory)], env=env, timeout=120, check=False)
+    assert killed.returncode == -9
+    db = sqlite3.connect(memory)
+    copied = db.execute("SELECT count(*) FROM observation_log").fetchone()[0]
+    total = db.execute("SELECT count(*) FROM observations").fetchone()[0]  # still the old table
+    db.close()
+    assert copied == 5 * 40 and total > copied  # five chunks committed, then the kill
+    assert _schema(memory) == 12
+    after = kairos("export", "--json", cwd=workspace, env={"KAIROS_COPY_CHUNK": "40"}).stdout
+    assert _schema(memory) == 13
+    assert json.loads(after) == json.loads(exported)
