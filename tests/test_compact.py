@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-from workspaces import REPO, kairos
+from workspaces import REPO, kairos, released_kairos
 
 BEFORE = "5f68c7b"  # the last commit with text subjects in the log (schema 12)
 
@@ -42,13 +42,9 @@ store.Store(sys.argv[1])
 @pytest.fixture(scope="module")
 def before(tmp_path_factory) -> Path:
     """The kairos of :data:`BEFORE`, unpacked."""
-    folder = tmp_path_factory.mktemp("before")
-    archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", BEFORE, "kairos_lsp"], capture_output=True, check=False
-    )
-    if archive.returncode != 0:
-        pytest.skip(f"needs this repository's git history ({archive.stderr.decode().strip()})")
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    folder = released_kairos(BEFORE, tmp_path_factory.mktemp("before"))
+    if folder is None:
+        pytest.skip("needs this repository's git history")
     return folder
 
 

@@ -17,11 +17,13 @@ from pathlib import Path
 
 import pytest
 from histories import History
-from workspaces import kairos
+from workspaces import kairos, released_kairos
 
 from kairos_lsp.dream import dream, record_verdict
 from kairos_lsp.scan import scan_workspace
 from kairos_lsp.store import Store
+
+SCHEMA_11 = "ed134ff"  # the last commit before trust (m012)
 
 CORE = '''"""Parsing and loading."""
 import json
@@ -192,22 +194,27 @@ def test_verdicts_and_runs_count_in_the_fresh_look_too(project):
     assert done.returncode == 0, done.stdout
 
 
-def test_a_memory_from_before_is_migrated_in_place(project):
-    """Schema 11: observed facts tentative, tested_by without dependencies (what a store
-    written before this change holds). Opening it migrates; verify then finds it right."""
-    db = sqlite3.connect(project / ".kairos" / "memory.db")
-    db.execute("UPDATE observed_facts SET status = 'tentative' WHERE status = 'firm'")
-    db.execute("DROP TABLE dependencies")
-    db.execute("DELETE FROM marks")
-    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm012_trust'")
-    db.execute("PRAGMA user_version = 11")
-    db.commit()
+def test_a_memory_from_before_is_migrated_in_place(tmp_path):
+    """Schema 11, written by the kairos of then (observed facts tentative, tested_by
+    without dependencies). Opening it migrates; verify then finds it right."""
+    old = released_kairos(SCHEMA_11, tmp_path / "old")
+    if old is None:
+        pytest.skip("needs this repository's git history")
+    history = History(tmp_path / "p")
+    history.commit(
+        "start", {"mylib/__init__.py": "", "mylib/core.py": CORE, "mylib/net.py": NET, "tests/test_core.py": TESTS}
+    )
+    kairos("scan", "-q", str(history.root), cwd=history.root, env={"PYTHONPATH": str(old)})
+    kairos("dream", cwd=history.root, env={"PYTHONPATH": str(old)})
+    db = sqlite3.connect(history.root / ".kairos" / "memory.db")
+    assert db.execute("PRAGMA user_version").fetchone() == (11,)
+    assert db.execute("SELECT count(*) FROM observed_facts WHERE status = 'tentative'").fetchone()[0] > 0
     db.close()
     # the package moves while kairos is away: only re-derived tests find their code again
-    (project / "src").mkdir()
-    (project / "mylib").rename(project / "src" / "mylib")
-    store = Store(project / ".kairos" / "memory.db")
+    (history.root / "src").mkdir()
+    (history.root / "mylib").rename(history.root / "src" / "mylib")
+    store = Store(history.root / ".kairos" / "memory.db")
     assert store.db.execute("SELECT count(*) FROM observed_facts WHERE status = 'tentative'").fetchone() == (0,)
     store.close()
-    done = kairos("verify", cwd=project, check=False)
+    done = kairos("verify", cwd=history.root, check=False)
     assert done.returncode == 0, done.stdout

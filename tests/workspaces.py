@@ -67,3 +67,17 @@ def kairos(*args: str, cwd: Path, env: dict[str, str] | None = None, check: bool
     if check:
         assert result.returncode == 0, result.stderr
     return result
+
+
+def released_kairos(commit: str, folder: Path) -> Path | None:
+    """The ``kairos_lsp`` package of an earlier ``commit`` of this repository, unpacked
+    under ``folder`` (run it with ``env={"PYTHONPATH": str(folder)}``): memories written
+    by the kairos of before, made by that kairos itself. None without the git history."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", commit, "kairos_lsp"], capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder

@@ -45,6 +45,7 @@ from kairos_lsp.store.migrations import (
     copy_log,
     migrations,
 )
+from kairos_lsp.store.names import Predicates, name_ids
 
 STORE_DIR = ".kairos"
 RECENT_FILES = 16
@@ -267,7 +268,7 @@ class Store:
         # keeps what they currently assert, instead of reading it back each time.
         self.remember = False
         self._recent: OrderedDict[str, tuple[int, dict, list]] = OrderedDict()
-        self._predicates = dict(PREDICATE_ID)
+        self.predicates = Predicates()
         if self.path != ":memory:":
             if workspace is not None:
                 _check_untrusted(Path(self.path), Path(workspace))
@@ -286,7 +287,7 @@ class Store:
             )
             _prepare_file(Path(self.path))
             self._open()
-        self.facts = Facts(self.db.conn)
+        self.facts = Facts(self.db.conn, self.predicates)
 
     def _open(self) -> None:
         """Connect, refuse what is not ours, migrate, and check the file's integrity when it
@@ -495,7 +496,7 @@ class Store:
         added = sorted(new.difference(old))
         gone = sorted(set(old).difference(new))
         version = self._version(conn, item.path, item.content_hash, source, stamp)
-        path_id = self._name_ids(conn, (item.path,))[item.path] if gone or added else 0
+        path_id = name_ids(conn, (item.path,))[item.path] if gone or added else 0
         if gone:
             self._append(conn, gone, 1, version)
             conn.executemany(
@@ -573,8 +574,8 @@ class Store:
     def _append_rows(self, conn, rows: list[tuple[str, str, str, int, int]]) -> int:
         """Append ``(subject, predicate, object, negated, version)`` rows to the log, subjects
         and predicates by id; returns the id of the first."""
-        subjects = self._name_ids(conn, {row[0] for row in rows})
-        predicates = self._predicate_ids(conn, {row[1] for row in rows})
+        subjects = name_ids(conn, {row[0] for row in rows})
+        predicates = self.predicates.ids(conn, {row[1] for row in rows})
         first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM observation_log").fetchone()[0]
         conn.executemany(
             "INSERT INTO observation_log (id, subject_id, predicate_id, object, negated, version_id) "
@@ -582,32 +583,6 @@ class Store:
             [(first + i, subjects[s], predicates[p], o, n, v) for i, (s, p, o, n, v) in enumerate(rows)],
         )
         return first
-
-    @staticmethod
-    def _name_ids(conn, texts: Iterable[str]) -> dict[str, int]:
-        """``{text: id}`` of subject keys and paths, the new ones added to ``names`` (in
-        the caller's write transaction: ids are not cached across transactions, since
-        forgetting deletes names)."""
-        wanted = list(texts)
-        ids: dict[str, int] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            ids.update(conn.execute(f"SELECT text, id FROM names WHERE text IN ({','.join('?' * len(chunk))})", chunk))
-        new = [text for text in wanted if text not in ids]
-        if new:
-            first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM names").fetchone()[0]
-            conn.executemany("INSERT INTO names (id, text) VALUES (?, ?)", [(first + i, t) for i, t in enumerate(new)])
-            ids.update((text, first + i) for i, text in enumerate(new))
-        return ids
-
-    def _predicate_ids(self, conn, names: Iterable[str]) -> dict[str, int]:
-        """``{predicate: id}``; predicates are never deleted, so their ids are kept."""
-        known = self._predicates
-        for name in names:
-            if name not in known:
-                conn.execute("INSERT OR IGNORE INTO predicates (name) VALUES (?)", (name,))
-                known[name] = conn.execute("SELECT id FROM predicates WHERE name = ?", (name,)).fetchone()[0]
-        return known
 
     # -- what runs said ------------------------------------------------------
 

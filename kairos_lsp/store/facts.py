@@ -15,8 +15,10 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 
 from kairos_lsp.store.migrations import OUTCOME_IDS, PREDICATE_ID
+from kairos_lsp.store.names import Predicates, name_ids
 
 BODY_HASH = PREDICATE_ID["body_hash"]
+TESTED_BY = PREDICATE_ID["tested_by"]
 LIVE = "('tentative', 'firm')"
 # A fact's columns, in the order of ``kairos_lsp.dream.model.Fact``'s first fields.
 FACT_COLUMNS = (
@@ -33,6 +35,8 @@ OBSERVED_COLUMNS = (
 OBSERVED_FROM = (
     "FROM observations o JOIN observed_facts f ON f.first_observation = o.id JOIN versions v ON v.id = o.version_id"
 )
+# The same in ``derived_log``, where subject and predicate are ids.
+DERIVED_COLUMNS = FACT_COLUMNS.replace("subject, predicate,", "subject_id, predicate_id,")
 # An observation as the dream replays it.
 ROW = "id, subject, predicate, object, negated, version_id"
 CHUNK = 500  # values bound in one IN (...)
@@ -48,8 +52,9 @@ def _marks(items) -> str:
 
 
 class Facts:
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, predicates: Predicates | None = None):
         self.conn = conn
+        self.predicates = predicates or Predicates()
 
     # -- the observation log, in batches ----------------------------------------
 
@@ -318,14 +323,19 @@ class Facts:
 
     def add_derived(self, rows: list[tuple]) -> None:
         """New derived facts, as :data:`FACT_COLUMNS` rows."""
+        if not rows:
+            return
+        subjects = name_ids(self.conn, {row[1] for row in rows})
+        predicates = self.predicates.ids(self.conn, {row[2] for row in rows})
         self.conn.executemany(
-            f"INSERT INTO derived_facts ({FACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            f"INSERT INTO derived_log ({DERIVED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(row[0], subjects[row[1]], predicates[row[2]], *row[3:]) for row in rows],
         )
 
     def update(self, observed: list[tuple], derived: list[tuple]) -> None:
         """Changed facts: ``(status, confidence, evidence_count, valid_to, superseded_by,
         verdict, ended_by, id)`` rows for each table."""
-        for table, rows in (("observed_facts", observed), ("derived_facts", derived)):
+        for table, rows in (("observed_facts", observed), ("derived_log", derived)):
             if rows:
                 self.conn.executemany(
                     f"UPDATE {table} SET status = ?, confidence = ?, evidence_count = ?, valid_to = ?, "
@@ -334,7 +344,7 @@ class Facts:
                 )
 
     def set_verdict(self, fact_id: int, verdict: str) -> None:
-        for table in ("observed_facts", "derived_facts"):  # the one that has it
+        for table in ("observed_facts", "derived_log"):  # the one that has it
             self.conn.execute(f"UPDATE {table} SET verdict = ? WHERE id = ?", (verdict, fact_id))
 
     def add_evidence(self, rows: list[tuple]) -> None:
@@ -482,7 +492,7 @@ class Facts:
                 "UNION ALL "
                 "SELECT f.object, f.subject, f.first_observation FROM derived_facts f "
                 "JOIN observations o ON o.id = f.ended_by "
-                f"WHERE f.predicate = 'body_hash' AND f.object IN ({marks}) "
+                f"WHERE f.predicate_id = {BODY_HASH} AND f.object IN ({marks}) "
                 "AND f.status = 'retracted' AND o.version_id > ? AND o.version_id < ?",
                 (*chunk, after, before, *chunk, after, before),
             ).fetchall()
@@ -499,7 +509,7 @@ class Facts:
             "UNION ALL "
             "SELECT f.subject, f.first_observation, f.id FROM derived_facts f "
             "JOIN observations o ON o.id = f.first_observation "
-            f"WHERE f.predicate = 'body_hash' AND f.object = ? AND f.status IN {LIVE} "
+            f"WHERE f.predicate_id = {BODY_HASH} AND f.object = ? AND f.status IN {LIVE} "
             "AND f.subject != ? AND o.version_id > ? AND o.version_id < ? ORDER BY 3",
             (body, besides, after, before) * 2,
         ).fetchall()
@@ -544,7 +554,7 @@ class Facts:
         for chunk in chunks(tests):
             rows += self.conn.execute(
                 "SELECT id, subject, object, status, verdict FROM derived_facts "
-                f"WHERE predicate = 'tested_by' AND object IN ({_marks(chunk)}) ORDER BY id",
+                f"WHERE predicate_id = {TESTED_BY} AND object IN ({_marks(chunk)}) ORDER BY id",
                 chunk,
             ).fetchall()
         return rows
@@ -609,7 +619,7 @@ class Facts:
         return [
             row[0]
             for row in self.conn.execute(
-                f"SELECT DISTINCT object FROM derived_facts WHERE predicate = 'tested_by' AND status IN {LIVE}"
+                f"SELECT DISTINCT object FROM derived_log WHERE predicate_id = {TESTED_BY} AND status IN {LIVE}"
             )
         ]
 
@@ -621,11 +631,13 @@ class Facts:
     def add_insights(self, predicate: str, facts: list[tuple], evidence: list[tuple]) -> None:
         """New insights of one predicate, ``(id, subject, object, status, confidence, evidence_count,
         valid_from, first_observation)``, and their evidence ``(fact id, observation id, why, detail)``."""
+        subjects = name_ids(self.conn, {row[1] for row in facts})
+        predicate_id = self.predicates.ids(self.conn, (predicate,))[predicate]
         self.conn.executemany(
-            "INSERT INTO derived_facts (id, subject, predicate, object, origin, status, confidence, "
+            "INSERT INTO derived_log (id, subject_id, predicate_id, object, origin, status, confidence, "
             "evidence_count, valid_from, first_observation) "
-            f"VALUES (?, ?, '{predicate}', ?, 'insight', ?, ?, ?, ?, ?)",
-            facts,
+            f"VALUES (?, ?, {predicate_id}, ?, 'insight', ?, ?, ?, ?, ?)",
+            [(row[0], subjects[row[1]], *row[2:]) for row in facts],
         )
         self.conn.executemany(
             "INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail) VALUES (?, ?, ?, ?)", evidence
@@ -634,7 +646,7 @@ class Facts:
     def retract_derived(self, fact_ids: list[int], when: str) -> None:
         """Retract derived facts (``valid_to`` = ``when``) and deactivate their evidence."""
         self.conn.executemany(
-            "UPDATE derived_facts SET status = 'retracted', valid_to = ? WHERE id = ?",
+            "UPDATE derived_log SET status = 'retracted', valid_to = ? WHERE id = ?",
             [(when, fact_id) for fact_id in fact_ids],
         )
         self.conn.executemany("UPDATE fact_evidence SET active = 0 WHERE fact_id = ?", [(f,) for f in fact_ids])
@@ -667,7 +679,7 @@ class Facts:
 
     def judge_derived(self, fact_id: int, status: str, confidence: float, evidence_count: int) -> None:
         self.conn.execute(
-            "UPDATE derived_facts SET status = ?, confidence = ?, evidence_count = ? WHERE id = ?",
+            "UPDATE derived_log SET status = ?, confidence = ?, evidence_count = ? WHERE id = ?",
             (status, confidence, evidence_count, fact_id),
         )
 

@@ -65,13 +65,17 @@ def delete(conn: sqlite3.Connection, subjects: list[str], path: str | None, link
         "DELETE FROM fact_evidence WHERE fact_id IN (SELECT id FROM forget_facts) "
         "OR observation_id IN (SELECT id FROM forget_observations)"
     )
-    for table in ("observed_facts", "derived_facts"):
+    for table in ("observed_facts", "derived_log"):
         conn.execute(f"UPDATE {table} SET superseded_by = NULL WHERE superseded_by IN (SELECT id FROM forget_facts)")
     conn.execute("DELETE FROM observed_facts WHERE first_observation IN (SELECT id FROM forget_observations)")
-    conn.execute("DELETE FROM derived_facts WHERE subject IN (SELECT subject FROM forget_subjects)")
+    conn.execute(
+        "DELETE FROM derived_log WHERE subject_id IN "
+        "(SELECT n.id FROM names n JOIN forget_subjects f ON f.subject = n.text)"
+    )
     marks = ",".join("?" * len(links))
     conn.execute(
-        f"DELETE FROM derived_facts WHERE predicate IN ({marks}) AND object IN (SELECT subject FROM forget_subjects)",
+        f"DELETE FROM derived_log WHERE predicate_id IN (SELECT id FROM predicates WHERE name IN ({marks})) "
+        "AND object IN (SELECT subject FROM forget_subjects)",
         links,
     )
     conn.execute(
@@ -99,6 +103,7 @@ def delete(conn: sqlite3.Connection, subjects: list[str], path: str | None, link
     conn.execute(
         "DELETE FROM names WHERE (text IN (SELECT subject FROM forget_subjects) OR text = ?) "
         "AND NOT EXISTS (SELECT 1 FROM observation_log WHERE subject_id = names.id) "
+        "AND NOT EXISTS (SELECT 1 FROM derived_log WHERE subject_id = names.id) "
         "AND NOT EXISTS (SELECT 1 FROM current_ids WHERE path_id = names.id)",
         (path,),
     )

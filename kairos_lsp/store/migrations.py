@@ -355,6 +355,16 @@ PREDICATES = (
     "failed_in",
     "lint",
     "llm_asked",
+    "summary",
+    "role",
+    "may_handle",
+    "pure",
+    "side_effects",
+    "tested_by",
+    "renamed_to",
+    "renamed_from",
+    "moved_to",
+    "moved_from",
 )
 PREDICATE_ID = {name: i for i, name in enumerate(PREDICATES, start=1)}
 OUTCOME_IDS = f"({PREDICATE_ID['test_failed']}, {PREDICATE_ID['test_passed']})"
@@ -391,9 +401,45 @@ CREATE TABLE current_ids (
 ) WITHOUT ROWID;
 INSERT INTO current_ids (path_id, observation_id)
     SELECT n.id, c.observation_id FROM current c JOIN names n ON n.text = c.path ORDER BY 1, 2;
+INSERT OR IGNORE INTO names (text) SELECT DISTINCT subject FROM derived_facts;
+INSERT OR IGNORE INTO predicates (name) SELECT DISTINCT predicate FROM derived_facts;
+-- Facts other than observed ones, as before, with subject and predicate by id.
+CREATE TABLE derived_log (
+    id                INTEGER PRIMARY KEY,
+    subject_id        INTEGER NOT NULL,  -- names.id
+    predicate_id      INTEGER NOT NULL,  -- predicates.id
+    object            TEXT NOT NULL,
+    origin            TEXT NOT NULL,
+    status            TEXT NOT NULL CHECK (status IN ('tentative', 'firm', 'superseded', 'retracted')),
+    confidence        REAL NOT NULL,
+    evidence_count    INTEGER NOT NULL,
+    valid_from        TEXT NOT NULL,
+    valid_to          TEXT,
+    superseded_by     INTEGER,
+    verdict           TEXT CHECK (verdict IN ('confirmed', 'rejected')),
+    first_observation INTEGER NOT NULL,
+    ended_by          INTEGER
+);
+INSERT INTO derived_log SELECT f.id, n.id, p.id, f.object, f.origin, f.status, f.confidence, f.evidence_count,
+       f.valid_from, f.valid_to, f.superseded_by, f.verdict, f.first_observation, f.ended_by
+FROM derived_facts f JOIN names n ON n.text = f.subject JOIN predicates p ON p.name = f.predicate ORDER BY f.id;
 DROP VIEW facts;
+DROP TABLE derived_facts;
 DROP TABLE observations;
 DROP TABLE current;
+CREATE INDEX derived_log_subject ON derived_log(subject_id, predicate_id);
+CREATE INDEX derived_log_body_hash ON derived_log(object) WHERE predicate_id = {PREDICATE_ID["body_hash"]};
+CREATE INDEX derived_log_gone_body ON derived_log(object)
+    WHERE predicate_id = {PREDICATE_ID["body_hash"]} AND status = 'retracted';
+CREATE INDEX derived_log_verdict ON derived_log(subject_id) WHERE verdict IS NOT NULL;
+CREATE INDEX derived_log_tested ON derived_log(object) WHERE predicate_id = {PREDICATE_ID["tested_by"]};
+CREATE VIEW derived_facts AS
+SELECT f.id AS id, s.text AS subject, p.name AS predicate, f.object AS object, f.origin AS origin,
+       f.status AS status, f.confidence AS confidence, f.evidence_count AS evidence_count,
+       f.valid_from AS valid_from, f.valid_to AS valid_to, f.superseded_by AS superseded_by,
+       f.verdict AS verdict, f.first_observation AS first_observation, f.ended_by AS ended_by,
+       f.subject_id AS subject_id, f.predicate_id AS predicate_id
+FROM derived_log f JOIN names s ON s.id = f.subject_id JOIN predicates p ON p.id = f.predicate_id;
 CREATE INDEX observation_log_subject ON observation_log(subject_id, predicate_id);
 CREATE INDEX observation_log_callee ON observation_log({CALLEE_NAME}) WHERE predicate_id = {PREDICATE_ID["calls"]};
 CREATE INDEX observation_log_imported ON observation_log({IMPORTED_NAME})

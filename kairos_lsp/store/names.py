@@ -1,0 +1,50 @@
+"""Ids for what the memory repeats: subject keys and paths (``names``) and predicates.
+
+The log and the derived facts hold ids; the ``observations``, ``current`` and
+``derived_facts`` views show the text again. Writers ask here, in their write
+transaction::
+
+    ids = name_ids(conn, {"python:a.py:f", "a.py"})
+    predicate = predicates.ids(conn, {"calls"})["calls"]
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+
+from kairos_lsp.store.migrations import PREDICATE_ID
+
+_CHUNK = 500
+
+
+def name_ids(conn: sqlite3.Connection, texts: Iterable[str]) -> dict[str, int]:
+    """``{text: id}``, the new ones added to ``names``. Not cached across transactions:
+    forgetting deletes names, and another process may add them."""
+    wanted = list(dict.fromkeys(texts))
+    ids: dict[str, int] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        ids.update(conn.execute(f"SELECT text, id FROM names WHERE text IN ({','.join('?' * len(chunk))})", chunk))
+    new = [text for text in wanted if text not in ids]
+    if new:  # under the write lock: the ids are ours
+        first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM names").fetchone()[0]
+        conn.executemany("INSERT INTO names (id, text) VALUES (?, ?)", [(first + i, t) for i, t in enumerate(new)])
+        ids.update((text, first + i) for i, text in enumerate(new))
+    return ids
+
+
+class Predicates:
+    """Predicate ids of one memory, kept once known: predicates are never deleted, and
+    those of :data:`PREDICATE_ID` have the same id in every memory."""
+
+    def __init__(self) -> None:
+        self._known = dict(PREDICATE_ID)
+
+    def ids(self, conn: sqlite3.Connection, names: Iterable[str]) -> dict[str, int]:
+        known = self._known
+        for name in names:
+            if name not in known:
+                conn.execute("INSERT OR IGNORE INTO predicates (name) VALUES (?)", (name,))
+                known[name] = conn.execute("SELECT id FROM predicates WHERE name = ?", (name,)).fetchone()[0]
+        return known
