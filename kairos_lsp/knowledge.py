@@ -296,7 +296,8 @@ class Knowledge:
         out = {}
         for subject, predicate, detail, at, run in self.store.db.execute(
             "SELECT o.subject, o.predicate, o.object, v.observed_at, v.run_id FROM observations o "
-            "JOIN versions v ON v.id = o.version_id WHERE o.id IN (SELECT max(id) FROM observation_log "
+            "JOIN versions v ON v.id = o.version_id WHERE o.id IN (SELECT max(id) "
+            "FROM observation_log INDEXED BY observation_log_outcomes "
             f"WHERE predicate_id IN {OUTCOME_IDS} GROUP BY subject_id) LIMIT ?",
             (limit,),
         ):

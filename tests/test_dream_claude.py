@@ -334,7 +334,7 @@ def test_replaying_the_same_store_gives_the_same_facts(space, standin, tmp_path)
         shutil.copy(space.root / ".kairos" / "memory.db", copy)
         conn = sqlite3.connect(copy)
         conn.executescript(
-            "DELETE FROM observed_facts; DELETE FROM derived_facts; DELETE FROM fact_evidence; "
+            "DELETE FROM observed_facts; DELETE FROM derived_log; DELETE FROM fact_evidence; "
             "DELETE FROM dream_callees; DELETE FROM summary_cache; DELETE FROM dreams; "
             "UPDATE dream_cursor SET last_observation = 0;"
         )

@@ -702,7 +702,7 @@ class Facts:
             rows += self.conn.execute(
                 "SELECT e.fact_id, e.observation_id, e.why, e.detail, e.active, v.observed_at, "
                 "v.content_hash, v.path, v.source FROM fact_evidence e "
-                "LEFT JOIN observations o ON o.id = e.observation_id "
+                "LEFT JOIN observation_log o ON o.id = e.observation_id "
                 "LEFT JOIN versions v ON v.id = o.version_id "
                 f"WHERE e.fact_id IN ({marks}) "
                 "UNION ALL "

@@ -85,7 +85,10 @@ def delete(conn: sqlite3.Connection, subjects: list[str], path: str | None, link
     )
     conn.execute("DELETE FROM current_ids WHERE observation_id IN (SELECT id FROM forget_observations)")
     conn.execute("DELETE FROM observation_log WHERE id IN (SELECT id FROM forget_observations)")
-    conn.execute("DELETE FROM symbols WHERE key IN (SELECT subject FROM forget_subjects)")
+    conn.execute(
+        "DELETE FROM symbol_rows WHERE subject_id IN "
+        "(SELECT n.id FROM names n JOIN forget_subjects f ON f.subject = n.text)"
+    )
     for body in bodies:  # summaries derived from the forgotten code
         conn.execute("DELETE FROM summary_cache WHERE body_key = ? OR body_key LIKE ?", (body, body + "%"))
     # Claude's summaries of the forgotten symbols, and what the user looked at
@@ -104,7 +107,8 @@ def delete(conn: sqlite3.Connection, subjects: list[str], path: str | None, link
         "DELETE FROM names WHERE (text IN (SELECT subject FROM forget_subjects) OR text = ?) "
         "AND NOT EXISTS (SELECT 1 FROM observation_log WHERE subject_id = names.id) "
         "AND NOT EXISTS (SELECT 1 FROM derived_log WHERE subject_id = names.id) "
-        "AND NOT EXISTS (SELECT 1 FROM current_ids WHERE path_id = names.id)",
+        "AND NOT EXISTS (SELECT 1 FROM current_ids WHERE path_id = names.id) "
+        "AND NOT EXISTS (SELECT 1 FROM symbol_rows WHERE subject_id = names.id OR path_id = names.id)",
         (path,),
     )
     return {"subjects": len(subjects), "observations": observations, "facts": facts, "files": files}

@@ -423,6 +423,37 @@ CREATE TABLE derived_log (
 INSERT INTO derived_log SELECT f.id, n.id, p.id, f.object, f.origin, f.status, f.confidence, f.evidence_count,
        f.valid_from, f.valid_to, f.superseded_by, f.verdict, f.first_observation, f.ended_by
 FROM derived_facts f JOIN names n ON n.text = f.subject JOIN predicates p ON p.name = f.predicate ORDER BY f.id;
+INSERT OR IGNORE INTO names (text) SELECT key FROM symbols;
+INSERT OR IGNORE INTO names (text) SELECT DISTINCT path FROM symbols;
+-- Where each symbol is now, as before; its key, path, language and qualname are its
+-- subject's key (language:path:qualname), shown by the symbols view.
+CREATE TABLE symbol_rows (
+    subject_id    INTEGER PRIMARY KEY,  -- names.id of its key
+    path_id       INTEGER NOT NULL,     -- names.id of its path
+    name          TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    start_line    INTEGER NOT NULL,
+    start_col     INTEGER NOT NULL,
+    end_line      INTEGER NOT NULL,
+    end_col       INTEGER NOT NULL,
+    name_line     INTEGER NOT NULL,
+    name_col      INTEGER NOT NULL,
+    name_end_col  INTEGER NOT NULL,
+    body_hash     TEXT NOT NULL
+);
+INSERT INTO symbol_rows SELECT k.id, p.id, s.name, s.kind, s.start_line, s.start_col, s.end_line, s.end_col,
+       s.name_line, s.name_col, s.name_end_col, s.body_hash
+FROM symbols s JOIN names k ON k.text = s.key JOIN names p ON p.text = s.path ORDER BY k.id;
+DROP TABLE symbols;
+CREATE INDEX symbol_rows_path ON symbol_rows(path_id);
+CREATE INDEX symbol_rows_name ON symbol_rows(name);
+CREATE VIEW symbols AS
+SELECT k.text AS key, p.text AS path, substr(k.text, 1, instr(k.text, ':') - 1) AS language,
+       substr(k.text, instr(k.text, ':') + length(p.text) + 2) AS qualname, r.name AS name, r.kind AS kind,
+       r.start_line AS start_line, r.start_col AS start_col, r.end_line AS end_line, r.end_col AS end_col,
+       r.name_line AS name_line, r.name_col AS name_col, r.name_end_col AS name_end_col,
+       r.body_hash AS body_hash
+FROM symbol_rows r JOIN names k ON k.id = r.subject_id JOIN names p ON p.id = r.path_id;
 DROP VIEW facts;
 DROP TABLE derived_facts;
 DROP TABLE observations;
