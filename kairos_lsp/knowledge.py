@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 
 from kairos_lsp.dream import cursor, dream_log, facts_for, history, successor
@@ -31,6 +32,8 @@ INSIGHTS = ("may_handle", "pure", "side_effects", "role", "tested_by", "flaky", 
 REVIEWED = (*INSIGHTS, "renamed_to", "moved_to")
 REVIEWED_CODE = "'signature'"
 _CALLER_CANDIDATES = 400  # call sites examined per "who calls this" (common names)
+_NAMED_KEPT = 10_000  # short names whose meaning Knowledge.resolve keeps
+_CALLERS_ALWAYS = 16  # call sites examined whatever the time budget (Knowledge.callers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,10 @@ class Knowledge:
     def __init__(self, store: Store):
         self.store = store
         self.resolver = Resolver(store, successor)
+        # resolve(): the symbol a short name means outside the file, by name, while the
+        # store is the same (``_named_generation``)
+        self._named: dict[str, dict | None] = {}
+        self._named_generation: tuple[int, int] | None = None
 
     # -- finding symbols ----------------------------------------------------
 
@@ -113,14 +120,29 @@ class Knowledge:
         return self.resolver.lookup(path, text.strip("."), scope["qualname"] if scope else None)
 
     def resolve(self, name: str, from_path: str) -> dict | None:
-        """A symbol by its short name: the same file first, then a unique match elsewhere."""
-        candidates = self.store.symbols_named(name)
-        same_file = [c for c in candidates if c["path"] == from_path]
+        """A symbol by its short name: the same file first, then a unique match elsewhere
+        (a unique top-level one, else the only symbol of that name).
+
+        Asked as three small queries, not by reading every symbol of that name: on a large
+        tree ``__init__`` names tens of thousands (a hover on ``super().__init__``).
+        """
+
+        def first(where: str, args: tuple, limit: int) -> list[dict]:
+            return list(self.store.db.query(f"SELECT * FROM symbols WHERE {where} ORDER BY key LIMIT {limit}", args))
+
+        # (``+name``: by the path's index, a file has few symbols; a name may have thousands)
+        same_file = first("path = ? AND +name = ?", (from_path, name), 1)
         if same_file:
             return same_file[0]
-        top_level = [c for c in candidates if "." not in c["qualname"]]
-        pool = top_level or candidates
-        return pool[0] if len(pool) == 1 else None
+        generation = self.resolver.generation
+        if generation != self._named_generation or len(self._named) > _NAMED_KEPT:
+            self._named.clear()
+            self._named_generation = generation
+        if name not in self._named:
+            top_level = first("name = ? AND instr(qualname, '.') = 0", (name,), 2)
+            pool = top_level or first("name = ?", (name,), 2)
+            self._named[name] = pool[0] if len(pool) == 1 else None
+        return self._named[name]
 
     def find(self, path: str, qualname: str | None = None, line: int | None = None) -> dict | None:
         """``FILE::QUALNAME`` or ``FILE:LINE`` (1-based line) as the CLI takes them."""
@@ -135,12 +157,14 @@ class Knowledge:
 
     # -- what we know about one ------------------------------------------------
 
-    def card(self, key: str, callers: int = 3) -> Card:
+    def card(self, key: str, callers: int = 3, callers_budget: float | None = None) -> Card:
         """The short view a hover needs.
 
         What the code says now (kind, signature, docstring, raises), the dream's
         summary and insights (withheld when the code changed since the dream:
-        validate on use), callers, the last change and the last test outcome.
+        validate on use), callers (the first ``callers``, looked for within
+        ``callers_budget`` seconds: see :meth:`callers`), the last change and the last
+        test outcome.
         """
         values: dict[str, list[str]] = {}
         for row in self.store.current(key):
@@ -161,7 +185,7 @@ class Knowledge:
             raises=values.get("raises", []),
             insights=[f for f in facts if f["predicate"] in INSIGHTS],
             stale=stale,
-            callers=self.callers(key, callers) if callers else Callers(),
+            callers=self.callers(key, callers, callers_budget) if callers else Callers(),
             changed=self.last_change(key),
             test=self.last_test(key),
             through=self.failing_through([key]).get(key, []),
@@ -188,8 +212,15 @@ class Knowledge:
             out.append(Look(row["version"], row["observed_at"], row["path"], dict(values)))
         return [look for i, look in enumerate(out) if i == 0 or look.values != out[i - 1].values]
 
-    def callers(self, key: str, limit: int = 3) -> Callers:
-        """Symbols whose current code calls ``key`` (resolved through their imports)."""
+    def callers(self, key: str, limit: int = 3, budget: float | None = None) -> Callers:
+        """Symbols whose current code calls ``key`` (resolved through their imports).
+
+        ``budget`` (seconds): stop examining call sites once it is spent, after the first
+        :data:`_CALLERS_ALWAYS` (a hover: a common name has hundreds, each in a file whose
+        imports may not have been read yet); what is left unexamined sets ``more``. The
+        resolver keeps what it read until the store changes, so the next look goes further.
+        """
+        started = time.perf_counter()
         row = self.store.symbol(key)
         if row is None:
             return Callers()
@@ -214,9 +245,13 @@ class Knowledge:
             f"WHERE o.predicate_id = {PREDICATE_ID['calls']} AND {CALLEE_NAME} IN ({','.join('?' * len(names))}) "
             "LIMIT ?",
             (*names, _CALLER_CANDIDATES + 1),
-        ).fetchall()
-        found.more = len(rows) > _CALLER_CANDIDATES
-        for subject, callee, path in rows[:_CALLER_CANDIDATES]:
+        )  # read as they are examined: a spent budget stops the query too
+        for examined, (subject, callee, path) in enumerate(rows):
+            if examined == _CALLER_CANDIDATES or (
+                budget is not None and examined >= _CALLERS_ALWAYS and time.perf_counter() - started > budget
+            ):
+                found.more = True
+                break
             if subject in seen or subject == key:
                 continue
             scope = qualname_of(subject) or None
@@ -228,6 +263,7 @@ class Knowledge:
                     caller = self.store.symbol(subject)
                     if caller is not None:
                         found.first.append(caller)
+        rows.close()
         return found
 
     def fact(self, fact_id: int) -> dict | None:
