@@ -32,7 +32,7 @@ INSIGHTS = ("may_handle", "pure", "side_effects", "role", "tested_by", "flaky", 
 REVIEWED = (*INSIGHTS, "renamed_to", "moved_to")
 REVIEWED_CODE = "'signature'"
 _CALLER_CANDIDATES = 400  # call sites examined per "who calls this" (common names)
-_NAMED_KEPT = 10_000  # short names whose meaning Knowledge.resolve keeps
+_KEPT = 10_000  # names and callers' searches Knowledge keeps (the most; they go when the store changes)
 _CALLERS_ALWAYS = 16  # call sites examined whatever the time budget (Knowledge.callers)
 
 
@@ -51,6 +51,17 @@ class Callers:
     count: int = 0
     first: list[dict] = field(default_factory=list)  # symbol rows, at most ``limit``
     more: bool = False  # candidates beyond what was examined
+
+
+@dataclass
+class _CallerSearch:
+    """How far :meth:`Knowledge.callers` got for one symbol."""
+
+    names: tuple[str, ...]  # what its call sites may call it
+    examined: int = 0  # candidates (call sites) looked at
+    seen: set[str] = field(default_factory=set)  # callers found
+    found: Callers = field(default_factory=Callers)
+    done: bool = False
 
 
 @dataclass
@@ -80,10 +91,11 @@ class Knowledge:
     def __init__(self, store: Store):
         self.store = store
         self.resolver = Resolver(store, successor)
-        # resolve(): the symbol a short name means outside the file, by name, while the
-        # store is the same (``_named_generation``)
+        # What hovers ask again, kept while the store is the same (``_generation``): the symbol a
+        # short name means outside its file (resolve), how far "who calls this" got (callers).
         self._named: dict[str, dict | None] = {}
-        self._named_generation: tuple[int, int] | None = None
+        self._callers: dict[tuple[str, int], _CallerSearch] = {}
+        self._generation: tuple[int, int] | None = None
 
     # -- finding symbols ----------------------------------------------------
 
@@ -134,15 +146,20 @@ class Knowledge:
         same_file = first("path = ? AND +name = ?", (from_path, name), 1)
         if same_file:
             return same_file[0]
-        generation = self.resolver.generation
-        if generation != self._named_generation or len(self._named) > _NAMED_KEPT:
-            self._named.clear()
-            self._named_generation = generation
+        self._sync()
         if name not in self._named:
             top_level = first("name = ? AND instr(qualname, '.') = 0", (name,), 2)
             pool = top_level or first("name = ?", (name,), 2)
             self._named[name] = pool[0] if len(pool) == 1 else None
         return self._named[name]
+
+    def _sync(self) -> None:
+        """Forget what :meth:`resolve` and :meth:`callers` kept when the store changed."""
+        generation = self.resolver.generation
+        if generation != self._generation or len(self._named) + len(self._callers) > _KEPT:
+            self._named.clear()
+            self._callers.clear()
+            self._generation = generation
 
     def find(self, path: str, qualname: str | None = None, line: int | None = None) -> dict | None:
         """``FILE::QUALNAME`` or ``FILE:LINE`` (1-based line) as the CLI takes them."""
@@ -217,41 +234,36 @@ class Knowledge:
 
         ``budget`` (seconds): stop examining call sites once it is spent, after the first
         :data:`_CALLERS_ALWAYS` (a hover: a common name has hundreds, each in a file whose
-        imports may not have been read yet); what is left unexamined sets ``more``. The
-        resolver keeps what it read until the store changes, so the next look goes further.
+        imports may not have been read yet); what is left unexamined sets ``more``. Until the
+        store changes, the next look goes on from there, and a finished answer is kept.
         """
         started = time.perf_counter()
-        row = self.store.symbol(key)
-        if row is None:
-            return Callers()
-        found = Callers()
-        seen: set[str] = set()
-        names = [
-            row["name"],
-            *(
-                alias
-                for (alias,) in self.store.db.execute(
-                    f"SELECT DISTINCT json_extract(object, '$.alias') FROM observations "
-                    f"WHERE predicate_id = {PREDICATE_ID['imports']} AND {IMPORTED_NAME} = ?",
-                    (row["name"],),
-                )
-                if alias
-            ),
-        ]
+        self._sync()
+        search = self._callers.get((key, limit))
+        if search is None:
+            row = self.store.symbol(key)
+            if row is None:
+                return Callers()
+            search = self._callers[(key, limit)] = _CallerSearch(self._caller_names(row["name"]))
+        found, seen, names = search.found, search.seen, search.names
+        if search.done:
+            return Callers(found.count, list(found.first), found.more)
         rows = self.store.db.execute(
             "SELECT o.subject, o.object, v.path FROM observations o "
             "JOIN versions v ON v.id = o.version_id "
             "JOIN current c ON c.path = v.path AND c.observation_id = o.id "
             f"WHERE o.predicate_id = {PREDICATE_ID['calls']} AND {CALLEE_NAME} IN ({','.join('?' * len(names))}) "
-            "LIMIT ?",
-            (*names, _CALLER_CANDIDATES + 1),
+            "LIMIT ? OFFSET ?",
+            (*names, _CALLER_CANDIDATES + 1 - search.examined, search.examined),
         )  # read as they are examined: a spent budget stops the query too
-        for examined, (subject, callee, path) in enumerate(rows):
-            if examined == _CALLER_CANDIDATES or (
-                budget is not None and examined >= _CALLERS_ALWAYS and time.perf_counter() - started > budget
+        more = False  # candidates left: beyond the limit, or beyond the budget
+        for looked, (subject, callee, path) in enumerate(rows):
+            if search.examined == _CALLER_CANDIDATES or (
+                budget is not None and looked >= _CALLERS_ALWAYS and time.perf_counter() - started > budget
             ):
-                found.more = True
+                more = True
                 break
+            search.examined += 1
             if subject in seen or subject == key:
                 continue
             scope = qualname_of(subject) or None
@@ -264,7 +276,18 @@ class Knowledge:
                     if caller is not None:
                         found.first.append(caller)
         rows.close()
-        return found
+        found.more = more
+        search.done = not more or search.examined == _CALLER_CANDIDATES
+        return Callers(found.count, list(found.first), found.more)
+
+    def _caller_names(self, name: str) -> tuple[str, ...]:
+        """The names a call of ``name`` may use: its own and the aliases it is imported under."""
+        aliases = self.store.db.execute(
+            f"SELECT DISTINCT json_extract(object, '$.alias') FROM observations "
+            f"WHERE predicate_id = {PREDICATE_ID['imports']} AND {IMPORTED_NAME} = ?",
+            (name,),
+        )
+        return (name, *(alias for (alias,) in aliases if alias))
 
     def fact(self, fact_id: int) -> dict | None:
         """One fact by id: its subject, predicate, value, status and the user's verdict."""
