@@ -28,11 +28,13 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from kairos_lsp.keys import path_of, qualname_of, symbol_key
 from kairos_lsp.languages import language_named
 from kairos_lsp.store import Store
 
+T = TypeVar("T")
 _MAX_DEPTH = 6  # re-export chains longer than this are not followed
 _ES_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 _SELF = ("self", "cls", "this")
@@ -124,6 +126,19 @@ class Resolver:
         caches stays valid while it is the same."""
         self._sync()
         return self._generation
+
+    def unchanged_by(self, write: Callable[[], T]) -> T:
+        """``write()`` on this resolver's connection, keeping what is cached: for a write of
+        what no answer reads (which symbols the user hovered). A commit of another connection
+        before or during it still makes the next lookup forget, as any change does (SQLite's
+        ``data_version`` counts only other connections' commits)."""
+        self._sync()
+        before = self._generation
+        result = write()
+        data_version = self.store.db.execute("PRAGMA data_version").fetchone()[0]
+        if before is not None and data_version == before[0]:
+            self._generation = (data_version, self.store.db.conn.total_changes)
+        return result
 
     def lookup(self, path: str, text: str, scope: str | None = None) -> Target:
         """What ``text`` (``f``, ``mod.f``, ``self.f``, ``Cls.f``) means in file ``path``.

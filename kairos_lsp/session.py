@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sqlite3
 import tempfile
 import threading
 from pathlib import Path
@@ -58,6 +59,7 @@ from kairos_lsp.workers import START_METHOD
 __all__ = ["Log", "Progress", "Publish", "Session", "one_line"]
 
 
+BUSY_TIMEOUT_MS = 10000  # what Store sets on every connection
 ATTENTION_EVERY = 5.0  # seconds: hovered symbols are noted in batches, never on the hover's path
 
 
@@ -289,8 +291,23 @@ class Session:
 
     def _note_looked(self) -> None:
         keys, self._looked = sorted(self._looked), set()
-        if keys and not self.closed:
-            asyncio.ensure_future(self.recorder.run(lambda store: store.note_attention(keys, "hovered")))
+        if not keys or self.closed:
+            return
+        store, knowledge = self.store, self.knowledge
+        if store is not None and knowledge is not None:
+            # On the event loop's own connection, so that what the hovers read stays cached (the
+            # memory thread's commit would make them read it all again: tens of ms each on a large
+            # tree); never waiting for another writer's lock, nor checkpointing the log here.
+            try:
+                store.db.execute("PRAGMA busy_timeout = 0")
+                with store.no_autocheckpoint():
+                    knowledge.resolver.unchanged_by(lambda: store.note_attention(keys, "hovered"))
+                return
+            except sqlite3.OperationalError:  # another writer has the lock: the memory thread notes them
+                pass
+            finally:
+                store.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        asyncio.ensure_future(self.recorder.run(lambda writer: writer.note_attention(keys, "hovered")))
 
     def llm_status(self) -> dict:
         """What Claude may do here (see ``llm.status``)."""
