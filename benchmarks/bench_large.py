@@ -1,6 +1,8 @@
-"""A large tree end to end: scan, rescan, dream and the server's scan, in one run.
+"""A large tree end to end: scan, rescan, hovers, dream, hovers again and the server's scan, in one run.
 
-    python benchmarks/bench_large.py [TREE] [--exclude GLOB] [--skip-dream] [--skip-server] [--runs N]
+    python benchmarks/bench_large.py [TREE] [--exclude GLOB] [--skip-dream] [--skip-hover] [--skip-server]
+                                     [--runs N] [--positions N] [--hover-rounds N] [--seed N]
+    python benchmarks/bench_large.py [TREE] --store SCANNED.db --skip-scan ...   # no scan: a store of TREE
 
 TREE defaults to this interpreter's whole library folder (the standard
 library with its site-packages: about 19,000 files, 176 MB here; the
@@ -18,6 +20,24 @@ Prints, from one run on this machine:
     large tree), its time and peak RSS;
   * the store's bytes per source byte, after the scan and after the dream;
   * the real server (``python -m kairos_lsp`` over stdio, driven by pygls'
+    LanguageClient) started on TREE with the scanned store (``storePath``),
+    before the dream and again after it (``--skip-hover``: neither): the time
+    from spawning it to its ``initialize`` answer; the first hover, sent with
+    its file's ``didOpen`` right after ``initialized`` (a definition of the
+    most called name: ``posixpath.join`` on the interpreter's folder), timed
+    from ``initialized``, while the server's catch-up scan runs; that scan's
+    time; peak RSS until it ended. Then, once the server is quiet, hovers
+    over ``--positions`` positions chosen (seeded) from half as many sampled
+    files (half function definitions, half call sites of names the store
+    defines) plus a quarter as many of the 12 names called most in the sample
+    (``join``, ``get``, ``append``...): their call sites and definitions,
+    hundreds of callers each; ``--hover-rounds`` rounds, the first "cold"
+    (each position's first hover), the others "warm"; p50 / p90 / p99 / max
+    of each, against a floor measured in the same rounds (a request no server
+    knows: the pipe, JSON-RPC and the client); the callers the common names'
+    hovers showed; the slowest hovers; peak RSS of the whole phase (every
+    file with a position is open: hundreds);
+  * the real server (``python -m kairos_lsp`` over stdio, driven by pygls'
     LanguageClient) scanning TREE into another fresh store: time from
     ``initialized`` to its "scan ..." log line, and peak RSS with its workers;
 
@@ -31,10 +51,18 @@ which another load on the machine blurs far less than wall time.
 from __future__ import annotations
 
 import argparse
+import ast
 import asyncio
+import collections
+import contextlib
+import gc
+import math
 import os
+import random
+import re
 import resource
 import shutil
+import sqlite3
 import subprocess
 import sys
 import sysconfig
@@ -254,6 +282,349 @@ async def server_scan(
     return elapsed, peak, line
 
 
+# -- the server on a scanned store: first hover, hover latency ------------------------------
+
+COMMON_NAMES = 12  # the most called names of the sampled files: their call sites and definitions
+HOVER_TARGET_MS = 10.0  # issue 13: hover p99 on the large store
+FIRST_HOVER_TARGET_S = 1.0  # issue 13: the first hover, from ``initialized``
+_CALLED_BY = re.compile(r"\*\*called by\*\* (\d+)(\+?)")
+
+
+def hover_positions(tree: Path, files: list[tuple[str, str, int]], store: Path, count: int, seed: int) -> dict:
+    """Positions to hover, chosen (seeded) from a sample of the tree's Python files:
+
+    * ``all``: half function names in definitions, half called names at call sites of names
+      the store defines, spread over the files (as ``bench_hover.py`` picks them);
+    * ``common``: call sites and definitions of the names called most often in the sample
+      (``join``, ``get``, ``append``, ``__init__``...), with the top-level definitions of
+      those names anywhere in the store (``posixpath.join``): hundreds of call sites each.
+    """
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_hover import Spot, _spot, choose, spread
+
+    rng = random.Random(seed)
+    python = sorted(rel for rel, language, _ in files if language == "python")
+    sample = rng.sample(python, min(len(python), max(count // 2, 100)))
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
+        defined = {name for (name,) in db.execute("SELECT DISTINCT name FROM symbols")}
+    defs: list[Spot] = []
+    calls: list[Spot] = []
+    called: collections.Counter[str] = collections.Counter()
+
+    def read(rel: str) -> None:
+        try:
+            source = (tree / rel).read_text(encoding="utf-8")
+            parsed = ast.parse(source)
+        except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+            return
+        lines = re.split(r"\r\n|\r|\n", source)
+        for node in ast.walk(parsed):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found = re.compile(rb"(?:async\s+)?def\s+(" + re.escape(node.name.encode()) + rb")\b").match(
+                    lines[node.lineno - 1].encode("utf-8"), node.col_offset
+                )
+                if found and (spot := _spot(rel, "def", node.name, node.lineno, found.start(1), lines)):
+                    defs.append(spot)
+            elif isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Name):
+                    name, line, col = func.id, func.lineno, func.col_offset
+                elif isinstance(func, ast.Attribute) and func.end_lineno is not None and func.end_col_offset:
+                    name, line = func.attr, func.end_lineno
+                    col = func.end_col_offset - len(func.attr.encode("utf-8"))
+                else:
+                    continue
+                if name in defined and (spot := _spot(rel, "call", name, line, col, lines)):
+                    calls.append(spot)
+                    called[name] += 1
+
+    for rel in sample:
+        read(rel)
+    common = {name for name, _ in called.most_common(COMMON_NAMES)}
+    extra: list[str] = []
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
+        for name in sorted(common):
+            extra += [
+                path
+                for (path,) in db.execute(
+                    "SELECT path FROM symbols WHERE name = ? AND qualname = name AND path LIKE '%.py' "
+                    "ORDER BY path LIMIT 5",
+                    (name,),
+                )
+                if path not in sample and (tree / path).is_file()
+            ]
+    before, calls_before = len(defs), len(calls)
+    for rel in sorted(set(extra)):
+        read(rel)
+    chosen = choose(defs[:before], calls[:calls_before], count, seed)
+    common_defs = [d for d in defs if d.name in common]
+    common_calls = [c for c in calls if c.name in common]
+    # every top-level definition of a common name outside the sample (posixpath.join...), then a spread
+    heavy = sorted((d for d in defs[before:] if d.name in common), key=lambda d: (-called[d.name], d.path))
+    want = max(count // 4, 20)
+    picked = heavy + spread([d for d in common_defs if d not in heavy], max(0, want // 2 - len(heavy)), rng)
+    picked += spread(common_calls, want - len(picked), rng)
+    rng.shuffle(picked)
+    first = heavy[0] if heavy else next((d for d in picked if d.kind == "def"), chosen[0])
+    return {"all": chosen, "common": picked, "first": first, "names": sorted(common), "sampled": len(sample)}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (all its threads), from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+async def _settle(pid: int, quiet: float = 0.05, window: float = 1.0, limit: float = 300.0) -> float:
+    """Until the server spends less than ``quiet`` of a core over ``window`` seconds (its checks
+    of the files just opened are done): the seconds it took."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < limit:
+        before = _cpu_seconds(pid)
+        await asyncio.sleep(window)
+        if _cpu_seconds(pid) - before < quiet * window:
+            break
+    return time.perf_counter() - start
+
+
+def _nearest(ordered: list[float], p: float) -> float:
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] if ordered else math.nan
+
+
+async def server_hover(
+    tree: Path, store: Path, env: dict[str, str], positions: dict, rounds: int, exclude: tuple[str, ...] = ()
+) -> dict:
+    """The real server started on ``tree`` with ``store`` (already scanned), as an editor starts
+    it: the first hover sent right after ``initialized`` (and its file's ``didOpen``), then, once
+    its catch-up scan ended and it is quiet, every position hovered ``rounds`` times (the first
+    round is each hover's first: cold), with a round trip the server does no work for (an
+    unknown method) as the floor, in the same rounds."""
+    from lsprotocol import types
+    from pygls.exceptions import JsonRpcMethodNotFound
+    from pygls.lsp.client import LanguageClient
+
+    client = LanguageClient("bench-large", "1")
+    scanned: asyncio.Future = asyncio.get_running_loop().create_future()
+
+    @client.feature("kairos/status")
+    def _status(params: object) -> None:
+        pass
+
+    @client.feature(types.WINDOW_LOG_MESSAGE)
+    def _log(params: types.LogMessageParams) -> None:
+        text = params.message
+        if (text.startswith("kairos: scan ") or "scan failed" in text) and not scanned.done():
+            scanned.set_result((time.perf_counter(), text))
+
+    for method in (types.WINDOW_SHOW_MESSAGE, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS):
+        client.feature(method)(lambda params: None)
+
+    marker = Path(f"{store}.checked")
+    check_due = not marker.exists() or time.time() - marker.stat().st_mtime > 24 * 3600
+    spawned = time.perf_counter()
+    await client.start_io(sys.executable, "-m", "kairos_lsp", env=env, cwd=str(REPO))
+    server = client._server
+    assert server is not None and server.stderr is not None
+    drain = asyncio.create_task(server.stderr.read())
+    peak = PeakRSS(server.pid)
+    opened: set[str] = set()
+
+    def open_file(rel: str) -> None:
+        if rel not in opened:
+            opened.add(rel)
+            client.text_document_did_open(
+                types.DidOpenTextDocumentParams(
+                    text_document=types.TextDocumentItem(
+                        uri=(tree / rel).as_uri(),
+                        language_id="python",
+                        version=1,
+                        text=(tree / rel).read_text(encoding="utf-8"),
+                    )
+                )
+            )
+
+    async def hover(spot) -> tuple[float, str | None]:
+        params = types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=(tree / spot.path).as_uri()),
+            position=types.Position(line=spot.line, character=spot.character),
+        )
+        start = time.perf_counter()
+        answer = await asyncio.wait_for(client.text_document_hover_async(params), 120)
+        elapsed = (time.perf_counter() - start) * 1000
+        return elapsed, answer.contents.value if answer is not None else None
+
+    async def ping() -> float:
+        start = time.perf_counter()
+        with contextlib.suppress(JsonRpcMethodNotFound):
+            await asyncio.wait_for(client.protocol.send_request_async("kairosBench/ping", None), 120)
+        return (time.perf_counter() - start) * 1000
+
+    out: dict = {"check_due": check_due}
+    try:
+        await client.initialize_async(
+            types.InitializeParams(
+                process_id=os.getpid(),
+                capabilities=types.ClientCapabilities(
+                    window=types.WindowClientCapabilities(work_done_progress=False),
+                    text_document=types.TextDocumentClientCapabilities(
+                        hover=types.HoverClientCapabilities(content_format=[types.MarkupKind.Markdown])
+                    ),
+                ),
+                root_uri=tree.as_uri(),
+                initialization_options={
+                    "dream": {"idleSeconds": 3600},
+                    "exclude": list(exclude),
+                    "storePath": str(store),
+                },
+            )
+        )
+        out["initialize_s"] = time.perf_counter() - spawned
+        # The first hover: a definition of the most called name, as a restored editor session asks.
+        first = positions["first"]
+        start = time.perf_counter()
+        client.initialized(types.InitializedParams())
+        open_file(first.path)
+        ms, text = await hover(first)
+        out["first"] = {
+            "spot": f"{first.path}:{first.line + 1} {first.name}",
+            "ms": (time.perf_counter() - start) * 1000,
+        }
+        out["first"]["answered"] = text is not None
+        out["first"]["callers"] = _CALLED_BY.search(text).group(1, 2) if text and _CALLED_BY.search(text) else None
+        while text is None and time.perf_counter() - start < 60:
+            await asyncio.sleep(0.05)
+            _, text = await hover(first)
+        out["first"]["answered_ms"] = (time.perf_counter() - start) * 1000 if text is not None else None
+        scan_at, line = await asyncio.wait_for(scanned, 3600)
+        out["scan"] = {"s": scan_at - start, "line": line.removeprefix("kairos: ")}
+        out["first_phase_rss"] = (peak.main, peak.total)
+        for spot in positions["all"] + positions["common"]:
+            open_file(spot.path)
+        await ping()
+        out["settle_s"] = await _settle(server.pid)
+        samples: dict[str, list[list[float]]] = {"floor": [], "all": [], "common": []}
+        shown: list[tuple[int, bool]] = []  # the common names' "called by" counts
+        slowest: list[tuple[float, int, str]] = []
+        answered = {"all": 0, "common": 0}
+        for number in range(rounds):
+            await asyncio.sleep(1.0)
+            gc.collect()
+            gc.disable()
+            try:
+                samples["floor"].append([await ping() for _ in range(len(positions["all"]))])
+                for group in ("all", "common"):
+                    times = []
+                    for spot in positions[group]:
+                        ms, text = await hover(spot)
+                        times.append(ms)
+                        slowest.append((ms, number + 1, f"{spot.path}:{spot.line + 1}:{spot.character} {spot.name}"))
+                        if number == 0 and text is not None:
+                            answered[group] += 1
+                            if group == "common" and (found := _CALLED_BY.search(text)):
+                                shown.append((int(found.group(1)), found.group(2) == "+"))
+                    samples[group].append(times)
+            finally:
+                gc.enable()
+        out["samples"], out["answered"], out["callers_shown"] = samples, answered, shown
+        out["rss"], out["open_files"] = (peak.main, peak.total), len(opened)
+        out["slowest"] = sorted(slowest, reverse=True)[:8]
+    finally:
+        peak.stop()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(client.shutdown_async(None), 30)
+            client.exit(None)
+            await asyncio.wait_for(client.stop(), 30)
+        if server.returncode is None:
+            server.kill()
+        drain.cancel()
+    return out
+
+
+def hover_rows(label: str, result: dict, rows: list, misses: list[str]) -> None:
+    """Rows of the table, and what misses the targets, from :func:`server_hover`."""
+    first = result["first"]
+    rss = f"{mb(result['rss'][0])} / {mb(result['rss'][1])}"
+    note = "; the store's daily integrity check was due" if result["check_due"] else ""
+    rows.append((f"server on the {label} store: initialize", f"{result['initialize_s'] * 1000:.0f} ms", "", note[2:]))
+    callers = first["callers"]
+    rows.append(
+        (
+            "  first hover after initialized",
+            f"{first['ms']:.0f} ms",
+            f"{mb(result['first_phase_rss'][0])} / {mb(result['first_phase_rss'][1])}",
+            f"{first['spot']}: "
+            + ("answered" if first["answered"] else f"null (answered at {first['answered_ms'] or math.nan:.0f} ms)")
+            + (f", called by {callers[0]}{callers[1]}" if callers else ""),
+        )
+    )
+    rows.append(("  its catch-up scan", f"{result['scan']['s']:.2f} s", "", result["scan"]["line"][:60]))
+    if first["ms"] > FIRST_HOVER_TARGET_S * 1000 or not first["answered"]:
+        misses.append(
+            f"{label} store: first hover {first['ms']:.0f} ms after initialized"
+            + ("" if first["answered"] else " (and it answered nothing)")
+            + f", target <= {FIRST_HOVER_TARGET_S * 1000:.0f} ms"
+        )
+    floor = sorted(ms for chunk in result["samples"]["floor"] for ms in chunk)
+    for group, name in (("all", "hover"), ("common", "hover, common names")):
+        chunks = result["samples"][group]
+        for which, picked in (("cold", chunks[:1]), ("warm", chunks[1:])):
+            ordered = sorted(ms for chunk in picked for ms in chunk)
+            if not ordered:
+                continue
+            p50, p99 = _nearest(ordered, 50), _nearest(ordered, 99)
+            count = len(chunks[0])
+            rows.append(
+                (
+                    f"  {name}, {which} ({len(ordered)})",
+                    f"p50 {p50:.2f} ms",
+                    "",
+                    f"p90 {_nearest(ordered, 90):.2f}, p99 {p99:.2f}, max {ordered[-1]:.2f} ms; "
+                    f"p99 {p99 / HOVER_TARGET_MS:.2f} x target"
+                    + (f"; {result['answered'][group]}/{count} answered" if which == "cold" else ""),
+                )
+            )
+            if p99 > HOVER_TARGET_MS:
+                misses.append(f"{label} store: {name} p99 {p99:.1f} ms ({which}), target <= {HOVER_TARGET_MS:.0f} ms")
+    shown = result["callers_shown"]
+    if shown:
+        counts = sorted(n for n, _ in shown)
+        rows.append(
+            (
+                "  common names: callers shown",
+                "",
+                "",
+                f"{len(shown)} hovers: median {counts[len(counts) // 2]}, max {counts[-1]}, "
+                f"{sum(more for _, more in shown)} with more unexamined",
+            )
+        )
+    rows.append(
+        (
+            "  floor (unknown method)",
+            f"p50 {_nearest(floor, 50):.2f} ms",
+            rss,
+            f"p99 {_nearest(floor, 99):.2f} ms; peak RSS: the whole phase, {result['open_files']} files open",
+        )
+    )
+    rows.append(
+        (
+            "  slowest hovers",
+            "",
+            "",
+            "; ".join(f"{ms:.0f} ms (round {number}) {where}" for ms, number, where in result["slowest"][:5]),
+        )
+    )
+    first_rss = result["first_phase_rss"]
+    if first_rss[1] > RSS_TARGET:
+        misses.append(
+            f"{label} store: server peak RSS until its catch-up scan ended {mb(first_rss[0])} / {mb(first_rss[1])}, "
+            f"target <= {mb(RSS_TARGET)}"
+        )
+
+
 # -- the run ------------------------------------------------------------------------------
 
 
@@ -274,18 +645,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("tree", nargs="?", default=sysconfig.get_paths()["stdlib"])
     parser.add_argument("--runs", type=int, default=1, help="floor and cold scan, alternating (default 1)")
+    parser.add_argument(
+        "--store",
+        metavar="PATH",
+        help="a store that already holds a scan of TREE, used instead of scanning one (needs --skip-scan); "
+        "the dream phase writes into it",
+    )
+    parser.add_argument("--skip-scan", action="store_true", help="no floor, ctags or scan phases (with --store)")
     parser.add_argument("--skip-dream", action="store_true")
-    parser.add_argument("--skip-server", action="store_true")
+    parser.add_argument("--skip-hover", action="store_true", help="no hover phases (the server on the scanned store)")
+    parser.add_argument("--skip-server", action="store_true", help="no server scanning a fresh store")
+    parser.add_argument("--positions", type=int, default=600, help="hover positions (default 600; + a quarter)")
+    parser.add_argument("--hover-rounds", type=int, default=3, help="rounds over the positions (default 3)")
+    parser.add_argument("--seed", type=int, default=7, help="seed for choosing the positions")
     parser.add_argument("--exclude", metavar="GLOB", action="append", default=[], help="as kairos scan's (repeatable)")
     parser.add_argument("--keep", metavar="DIR", help="keep the stores in DIR (default: a temporary folder)")
     args = parser.parse_args()
+    if args.store and not args.skip_scan:
+        parser.error("--store names a scanned store to use: add --skip-scan (a scan would start it afresh)")
+    if args.skip_scan and not args.store:
+        parser.error("--skip-scan needs --store (a store that holds a scan of TREE)")
     tree = Path(args.tree).resolve()
     work = Path(args.keep or tempfile.mkdtemp(prefix="kairos-large-"))
     work.mkdir(parents=True, exist_ok=True)
     env = {key: value for key, value in os.environ.items() if not key.startswith("KAIROS_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     kairos = [sys.executable, "-m", "kairos_lsp.cli"]
-    db = work / "memory.db"
+    db = Path(args.store).resolve() if args.store else work / "memory.db"
+    if args.store and not db.is_file():
+        parser.error(f"--store: no such file: {db}")
 
     exclude = tuple(args.exclude)
     files = source_files(tree, exclude)
@@ -293,9 +681,94 @@ def main() -> None:
     source = sum(size for _, _, size in files)
     python = sys.version.split()[0]
     print(f"tree: {tree}: {len(files):,} source files, {mb(source)}; {os.cpu_count()} cores, Python {python}")
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     rows: list[tuple[str, str, str, str]] = []  # (phase, time, peak RSS main / with workers, other)
     misses: list[str] = []
 
+    if not args.skip_scan:
+        scan_phases(args, tree, work, db, env, kairos, files, source, exclude, skip, rows, misses)
+    else:
+        stored = store_bytes(db)
+        rows.append(
+            ("store given (--store)", "", "", f"{db}: {mb(stored)}, {stored / source:.2f} bytes per source byte")
+        )
+        misses.append("floor, cold scan and rescan: not measured (--skip-scan)")
+
+    positions = None
+    if not args.skip_hover:
+        started = time.perf_counter()
+        positions = hover_positions(tree, files, db, args.positions, args.seed)
+        print(
+            f"hover positions: {len(positions['all'])} (from {positions['sampled']} sampled files, seed {args.seed}) "
+            f"and {len(positions['common'])} of the {COMMON_NAMES} most called names "
+            f"({', '.join(positions['names'])}), chosen in {time.perf_counter() - started:.0f} s"
+        )
+        hover_phase(tree, db, env, positions, args.hover_rounds, exclude, rows, misses)
+
+    if not args.skip_dream:
+        dream_s, dream_peak, _ = run_measured([*kairos, "dream", "--store", str(db), "--root", str(tree)], env)
+        dreamed = store_bytes(db)
+        rows.append(("kairos dream, full", f"{dream_s:.1f} s", f"{mb(dream_peak.main)} / {mb(dream_peak.total)}", ""))
+        rows.append(("store after the dream", "", "", f"{mb(dreamed)}, {dreamed / source:.2f} bytes per source byte"))
+        if dreamed > STORE_TARGET * source:
+            misses.append(f"store after the dream {dreamed / source:.2f} x the source, target <= {STORE_TARGET}")
+        if dream_peak.total > RSS_TARGET:
+            misses.append(f"dream peak RSS {mb(dream_peak.main)} / {mb(dream_peak.total)}, target <= {mb(RSS_TARGET)}")
+        if positions is not None:
+            hover_phase(tree, db, env, positions, args.hover_rounds, exclude, rows, misses)
+    else:
+        misses.append("store after the dream and dream RSS: not measured (--skip-dream)")
+
+    if not args.skip_server:
+        server_db = work / "server.db"
+        fresh(server_db)
+        server_s, server_peak, line = asyncio.run(server_scan(tree, server_db, env, exclude))
+        server_rss = f"{mb(server_peak.main)} / {mb(server_peak.total)}"
+        rows.append(("server scanning", f"{server_s:.2f} s", server_rss, line.removeprefix("kairos: ")[:60]))
+        if server_peak.total > RSS_TARGET:
+            misses.append(
+                f"server peak RSS while it scans {mb(server_peak.main)} / {mb(server_peak.total)}, "
+                f"target <= {mb(RSS_TARGET)}"
+            )
+    else:
+        misses.append("server RSS while it scans: not measured (--skip-server)")
+
+    header = ("phase", "time", "peak RSS main / with workers", "")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+    print()
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    print()
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if misses:
+        print("targets missed (issue 13):")
+        for miss in misses:
+            print(f"  - {miss}")
+    else:
+        print("every target of issue 13 measured here is met")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def hover_phase(
+    tree: Path,
+    db: Path,
+    env: dict[str, str],
+    positions: dict,
+    rounds: int,
+    exclude: tuple[str, ...],
+    rows: list,
+    misses: list[str],
+) -> None:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        dreamed = conn.execute("SELECT count(*) FROM dreams WHERE observations > 0").fetchone()[0] > 0
+    label = "dreamed" if dreamed else "scan-only"
+    result = asyncio.run(server_hover(tree, db, env, positions, rounds, exclude))
+    hover_rows(label, result, rows, misses)
+
+
+def scan_phases(args, tree, work, db, env, kairos, files, source, exclude, skip, rows, misses) -> None:
+    """The floor, ctags, a cold scan (``--runs`` times) and an unchanged rescan."""
     ctags(tree, work, exclude)  # warm the page cache for everyone
     ctags_s = ctags(tree, work, exclude)
     ratios: list[float] = []
@@ -343,48 +816,6 @@ def main() -> None:
     )
     if rescan_s > RESCAN_TARGET:
         misses.append(f"unchanged rescan {rescan_s:.2f} s, target <= {RESCAN_TARGET} s")
-
-    if not args.skip_dream:
-        dream_s, dream_peak, _ = run_measured([*kairos, "dream", "--store", str(db), "--root", str(tree)], env)
-        dreamed = store_bytes(db)
-        rows.append(("kairos dream, full", f"{dream_s:.1f} s", f"{mb(dream_peak.main)} / {mb(dream_peak.total)}", ""))
-        rows.append(("store after the dream", "", "", f"{mb(dreamed)}, {dreamed / source:.2f} bytes per source byte"))
-        if dreamed > STORE_TARGET * source:
-            misses.append(f"store after the dream {dreamed / source:.2f} x the source, target <= {STORE_TARGET}")
-        if dream_peak.total > RSS_TARGET:
-            misses.append(f"dream peak RSS {mb(dream_peak.main)} / {mb(dream_peak.total)}, target <= {mb(RSS_TARGET)}")
-    else:
-        misses.append("store after the dream and dream RSS: not measured (--skip-dream)")
-
-    if not args.skip_server:
-        server_db = work / "server.db"
-        fresh(server_db)
-        server_s, server_peak, line = asyncio.run(server_scan(tree, server_db, env, exclude))
-        server_rss = f"{mb(server_peak.main)} / {mb(server_peak.total)}"
-        rows.append(("server scanning", f"{server_s:.2f} s", server_rss, line.removeprefix("kairos: ")[:60]))
-        if server_peak.total > RSS_TARGET:
-            misses.append(
-                f"server peak RSS while it scans {mb(server_peak.main)} / {mb(server_peak.total)}, "
-                f"target <= {mb(RSS_TARGET)}"
-            )
-    else:
-        misses.append("server RSS while it scans: not measured (--skip-server)")
-
-    widths = [
-        max(len(row[i]) for row in rows + [("phase", "time", "peak RSS main / with workers", "")]) for i in range(4)
-    ]
-    header = ("phase", "time", "peak RSS main / with workers", "")
-    for row in [header, *rows]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
-    print()
-    if misses:
-        print("targets missed (issue 13):")
-        for miss in misses:
-            print(f"  - {miss}")
-    else:
-        print("every target of issue 13 measured here is met")
-    if not args.keep:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
