@@ -23,9 +23,8 @@ Prints, from one run on this machine:
     LanguageClient) started on TREE with the scanned store (``storePath``),
     before the dream and again after it (``--skip-hover``: neither): the time
     from spawning it to its ``initialize`` answer; the first hover, sent with
-    its file's ``didOpen`` right after ``initialized`` (a definition of the
-    most called name: ``posixpath.join`` on the interpreter's folder), timed
-    from ``initialized``, while the server's catch-up scan runs; that scan's
+    its file's ``didOpen`` right after ``initialized`` (a top-level definition
+    of the name called most in the sample), timed from ``initialized``, while the server's catch-up scan runs; that scan's
     time; peak RSS until it ended. Then, once the server is quiet, hovers
     over ``--positions`` positions chosen (seeded) from half as many sampled
     files (half function definitions, half call sites of names the store
