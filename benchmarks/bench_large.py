@@ -24,18 +24,19 @@ Prints, from one run on this machine:
     before the dream and again after it (``--skip-hover``: neither): the time
     from spawning it to its ``initialize`` answer; the first hover, sent with
     its file's ``didOpen`` right after ``initialized`` (a top-level definition
-    of the name called most in the sample), timed from ``initialized``, while the server's catch-up scan runs; that scan's
-    time; peak RSS until it ended. Then, once the server is quiet, hovers
-    over ``--positions`` positions chosen (seeded) from half as many sampled
-    files (half function definitions, half call sites of names the store
-    defines) plus a quarter as many of the 12 names called most in the sample
-    (``join``, ``get``, ``append``...): their call sites and definitions,
-    hundreds of callers each; ``--hover-rounds`` rounds, the first "cold"
-    (each position's first hover), the others "warm"; p50 / p90 / p99 / max
-    of each, against a floor measured in the same rounds (a request no server
-    knows: the pipe, JSON-RPC and the client); the callers the common names'
-    hovers showed; the slowest hovers; peak RSS of the whole phase (every
-    file with a position is open: hundreds);
+    of the name called most in the sample), timed from ``initialized``, while
+    the server's catch-up scan runs; that scan's time; peak RSS until it
+    ended. Then, once the server is quiet, hovers over ``--positions``
+    positions chosen (seeded) from half as many sampled files (half function
+    definitions, half call sites of names the store defines) plus a quarter as
+    many of the 12 names called most in the sample (``join``, ``get``,
+    ``append``...): their call sites and definitions, hundreds of callers
+    each; ``--hover-rounds`` rounds, the first "cold" (each position's first
+    hover), the others "warm"; p50 / p90 / p99 / max of each, against a floor
+    measured in the same rounds (a request no server knows: the pipe, JSON-RPC
+    and the client); the callers the common names' hovers showed; the slowest
+    hovers; peak RSS of the whole phase (every file with a position is open:
+    hundreds);
   * the real server (``python -m kairos_lsp`` over stdio, driven by pygls'
     LanguageClient) scanning TREE into another fresh store: time from
     ``initialized`` to its "scan ..." log line, and peak RSS with its workers;
