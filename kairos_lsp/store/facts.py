@@ -579,10 +579,16 @@ class Facts:
         """What ``units`` depend on now: ``(name, unit)`` rows, derived by ``dream``, replace
         what they depended on."""
         for chunk in chunks(units):
-            self.conn.execute(f"DELETE FROM dependencies WHERE kind = ? AND unit IN ({_marks(chunk)})", (kind, *chunk))
+            self.conn.execute(
+                "DELETE FROM dependency_ids WHERE kind = ? AND unit_id IN "
+                f"(SELECT id FROM names WHERE text IN ({_marks(chunk)}))",
+                (kind, *chunk),
+            )
+        rows = list(rows)
+        ids = name_ids(self.conn, {text for row in rows for text in row})
         self.conn.executemany(
-            "INSERT OR IGNORE INTO dependencies (kind, name, dream, unit) VALUES (?, ?, ?, ?)",
-            [(kind, name, dream, unit) for name, unit in rows],
+            "INSERT OR IGNORE INTO dependency_ids (kind, name_id, dream, unit_id) VALUES (?, ?, ?, ?)",
+            [(kind, ids[name], dream, ids[unit]) for name, unit in rows],
         )
 
     def redefinitions(self, names: list[str]) -> list[str]:

@@ -102,6 +102,18 @@ def delete(conn: sqlite3.Connection, subjects: list[str], path: str | None, link
             "DELETE FROM versions WHERE path = ? AND id NOT IN (SELECT DISTINCT version_id FROM observation_log)",
             (path,),
         )
+    # What forgotten tests depended on, and what depended on the forgotten file.
+    conn.execute(
+        "DELETE FROM dependency_ids WHERE unit_id IN "
+        "(SELECT n.id FROM names n JOIN forget_subjects f ON f.subject = n.text) "
+        "OR name_id = (SELECT id FROM names WHERE text = 'file:' || ?)",
+        (path,),
+    )
+    conn.execute(
+        "DELETE FROM names WHERE text = 'file:' || ? "
+        "AND NOT EXISTS (SELECT 1 FROM dependency_ids WHERE name_id = names.id)",
+        (path,),
+    )
     # The keys (and the path) themselves, once nothing refers to them: forgotten means gone.
     conn.execute(
         "DELETE FROM names WHERE (text IN (SELECT subject FROM forget_subjects) OR text = ?) "

@@ -454,6 +454,23 @@ SELECT k.text AS key, p.text AS path, substr(k.text, 1, instr(k.text, ':') - 1) 
        r.name_line AS name_line, r.name_col AS name_col, r.name_end_col AS name_end_col,
        r.body_hash AS body_hash
 FROM symbol_rows r JOIN names k ON k.id = r.subject_id JOIN names p ON p.id = r.path_id;
+INSERT OR IGNORE INTO names (text) SELECT DISTINCT name FROM dependencies;
+INSERT OR IGNORE INTO names (text) SELECT DISTINCT unit FROM dependencies;
+-- What derived facts depend on (m012), names and units by id.
+CREATE TABLE dependency_ids (
+    kind    TEXT NOT NULL,
+    name_id INTEGER NOT NULL,           -- names.id of the name ("file:P", "tail:T", "bases:K")
+    dream   INTEGER NOT NULL,
+    unit_id INTEGER NOT NULL,           -- names.id of the unit (a test's key)
+    PRIMARY KEY (kind, name_id, dream, unit_id)
+) WITHOUT ROWID;
+INSERT INTO dependency_ids SELECT d.kind, n.id, d.dream, u.id FROM dependencies d
+    JOIN names n ON n.text = d.name JOIN names u ON u.text = d.unit ORDER BY 1, 2, 3, 4;
+DROP TABLE dependencies;
+CREATE INDEX dependency_ids_unit ON dependency_ids(kind, unit_id);
+CREATE VIEW dependencies AS
+SELECT d.kind AS kind, n.text AS name, d.dream AS dream, u.text AS unit
+FROM dependency_ids d JOIN names n ON n.id = d.name_id JOIN names u ON u.id = d.unit_id;
 DROP VIEW facts;
 DROP TABLE derived_facts;
 DROP TABLE observations;
