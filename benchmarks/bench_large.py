@@ -238,15 +238,12 @@ def ctags(tree: Path, work: Path, exclude: tuple[str, ...] = ()) -> float | None
 # -- the server ---------------------------------------------------------------------------
 
 
-async def server_scan(
-    tree: Path, store: Path, env: dict[str, str], exclude: tuple[str, ...] = ()
-) -> tuple[float, PeakRSS, str]:
-    """Start the real server on ``tree`` with a fresh store and wait for its scan's log line."""
+def _client(scan_ended):
+    """A pygls client that calls ``scan_ended(line)`` on the server's log line that ends its scan."""
     from lsprotocol import types
     from pygls.lsp.client import LanguageClient
 
     client = LanguageClient("bench-large", "1")
-    done: asyncio.Future = asyncio.get_running_loop().create_future()
 
     @client.feature("kairos/status")
     def _status(params: object) -> None:
@@ -255,8 +252,20 @@ async def server_scan(
     @client.feature(types.WINDOW_LOG_MESSAGE)
     def _log(params: types.LogMessageParams) -> None:
         text = params.message
-        if (text.startswith("kairos: scan ") or "scan failed" in text) and not done.done():
-            done.set_result(text)
+        if text.startswith("kairos: scan ") or "scan failed" in text:
+            scan_ended(text)
+
+    return client
+
+
+async def server_scan(
+    tree: Path, store: Path, env: dict[str, str], exclude: tuple[str, ...] = ()
+) -> tuple[float, PeakRSS, str]:
+    """Start the real server on ``tree`` with a fresh store and wait for its scan's log line."""
+    from lsprotocol import types
+
+    done: asyncio.Future = asyncio.get_running_loop().create_future()
+    client = _client(lambda text: done.done() or done.set_result(text))
 
     await client.start_io(sys.executable, "-m", "kairos_lsp", env={**env, "KAIROS_STORE": str(store)}, cwd=str(REPO))
     server = client._server  # the server's process: its RSS and its workers'
@@ -405,20 +414,9 @@ async def server_hover(
     unknown method) as the floor, in the same rounds."""
     from lsprotocol import types
     from pygls.exceptions import JsonRpcMethodNotFound
-    from pygls.lsp.client import LanguageClient
 
-    client = LanguageClient("bench-large", "1")
     scanned: asyncio.Future = asyncio.get_running_loop().create_future()
-
-    @client.feature("kairos/status")
-    def _status(params: object) -> None:
-        pass
-
-    @client.feature(types.WINDOW_LOG_MESSAGE)
-    def _log(params: types.LogMessageParams) -> None:
-        text = params.message
-        if (text.startswith("kairos: scan ") or "scan failed" in text) and not scanned.done():
-            scanned.set_result((time.perf_counter(), text))
+    client = _client(lambda text: scanned.done() or scanned.set_result((time.perf_counter(), text)))
 
     for method in (types.WINDOW_SHOW_MESSAGE, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS):
         client.feature(method)(lambda params: None)

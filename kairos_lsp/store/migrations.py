@@ -161,7 +161,23 @@ CREATE TABLE summary_cache (
 """
 
 
-_OBSERVED_FACTS_SQL = """
+# Every fact (version 6 on): observed facts through their first observation, the others as they are.
+_FACTS_VIEW = """
+CREATE VIEW facts AS
+SELECT f.id AS id, o.subject AS subject, o.predicate AS predicate, o.object AS object,
+       'observed' AS origin, f.status AS status, f.confidence AS confidence,
+       f.evidence_count AS evidence_count, v.observed_at AS valid_from, f.valid_to AS valid_to,
+       f.superseded_by AS superseded_by, f.verdict AS verdict,
+       f.first_observation AS first_observation, f.ended_by AS ended_by
+FROM observed_facts f JOIN observations o ON o.id = f.first_observation
+JOIN versions v ON v.id = o.version_id
+UNION ALL
+SELECT id, subject, predicate, object, origin, status, confidence, evidence_count, valid_from,
+       valid_to, superseded_by, verdict, first_observation, ended_by FROM derived_facts
+"""
+
+_OBSERVED_FACTS_SQL = (
+    """
 -- Facts with origin 'observed': subject, predicate, object and valid_from are
 -- those of the observation first_observation (and of its version).
 CREATE TABLE observed_facts (
@@ -189,18 +205,9 @@ ALTER TABLE facts RENAME TO derived_facts;
 CREATE INDEX observations_body_hash ON observations(object) WHERE predicate = 'body_hash';
 -- Every fact, with the columns of version 4. Queries by subject (or id) reach
 -- both tables through their indexes.
-CREATE VIEW facts AS
-SELECT f.id AS id, o.subject AS subject, o.predicate AS predicate, o.object AS object,
-       'observed' AS origin, f.status AS status, f.confidence AS confidence,
-       f.evidence_count AS evidence_count, v.observed_at AS valid_from, f.valid_to AS valid_to,
-       f.superseded_by AS superseded_by, f.verdict AS verdict,
-       f.first_observation AS first_observation, f.ended_by AS ended_by
-FROM observed_facts f JOIN observations o ON o.id = f.first_observation
-JOIN versions v ON v.id = o.version_id
-UNION ALL
-SELECT id, subject, predicate, object, origin, status, confidence, evidence_count, valid_from,
-       valid_to, superseded_by, verdict, first_observation, ended_by FROM derived_facts
 """
+    + _FACTS_VIEW
+)
 
 
 @migrations()
@@ -559,22 +566,6 @@ def m013_compact(db: Database) -> None:
     for statement in _statements(_COMPACT_FINISH_SQL):
         conn.execute(statement)
     conn.execute(_FACTS_VIEW)
-
-
-# The facts view of version 6, over the observations view.
-_FACTS_VIEW = """
-CREATE VIEW facts AS
-SELECT f.id AS id, o.subject AS subject, o.predicate AS predicate, o.object AS object,
-       'observed' AS origin, f.status AS status, f.confidence AS confidence,
-       f.evidence_count AS evidence_count, v.observed_at AS valid_from, f.valid_to AS valid_to,
-       f.superseded_by AS superseded_by, f.verdict AS verdict,
-       f.first_observation AS first_observation, f.ended_by AS ended_by
-FROM observed_facts f JOIN observations o ON o.id = f.first_observation
-JOIN versions v ON v.id = o.version_id
-UNION ALL
-SELECT id, subject, predicate, object, origin, status, confidence, evidence_count, valid_from,
-       valid_to, superseded_by, verdict, first_observation, ended_by FROM derived_facts
-"""
 
 
 SCHEMA_VERSION = len(migrations._migrations)
