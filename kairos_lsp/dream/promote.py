@@ -35,6 +35,7 @@ import functools
 import json
 import operator
 import re
+import sys
 
 from kairos_lsp.dream.model import LLM, Fact, Version
 from kairos_lsp.dream.state import State
@@ -369,7 +370,8 @@ def tokens(name: str) -> list[str]:
 class Patterns:
     """Call patterns compiled to dict lookups (a scan of the stdlib classifies ~200k calls)."""
 
-    def __init__(self, table: dict[str, tuple[str, ...]]):
+    def __init__(self, table: dict[str, tuple[str, ...]], memo: bool = True):
+        """``memo``: remember answers (at most :data:`MEMO` calls; the caller may do it instead)."""
         self.bare: dict[str, set[str]] = {}
         self.dotted: dict[str, set[str]] = {}
         self.prefix: dict[str, set[str]] = {}
@@ -381,7 +383,9 @@ class Patterns:
                     self.dotted.setdefault(p, set()).add(label)
                 else:
                     self.bare.setdefault(p, set()).add(label)
+        self.memo = memo
         self._cache: dict[str, frozenset] = {}
+        self._values: dict[frozenset, frozenset] = {}  # one object per distinct answer (there are few)
 
     def labels(self, call: str) -> frozenset:
         found = self._cache.get(call)
@@ -394,14 +398,24 @@ class Patterns:
                 for j in range(i + 1, len(parts)):
                     hits |= self.prefix.get(".".join(parts[i:j]), set())
             found = frozenset(hits)
-            if len(self._cache) < 200_000:
-                self._cache[call] = found
+            found = self._values.setdefault(found, found)
+            if self.memo:
+                _remember(self._cache, call, found)
         return found
 
 
-_CALLS = Patterns({c: v[1] for c, v in CATEGORIES.items()})
+MEMO = 50_000  # entries per memo of this module: past it, it starts over (bounded memory, see README)
+
+
+def _remember(memo: dict, key, value) -> None:
+    if len(memo) >= MEMO:
+        memo.clear()
+    memo[key] = value
+
+
+_CALLS = Patterns({c: v[1] for c, v in CATEGORIES.items()}, memo=False)  # _CALL_INFO remembers
 _DECORATORS = Patterns({c: v[2] for c, v in CATEGORIES.items()})
-_PURE = Patterns({"pure": tuple(PURE_CALLS)})
+_PURE = Patterns({"pure": tuple(PURE_CALLS)}, memo=False)
 _ENTRY = Patterns({"entry": ENTRY_DECORATORS})
 _TOKENS: dict[str, list[str]] = {}
 for _category in sorted(CATEGORIES):
@@ -411,15 +425,23 @@ _MODULES = {m: {c for c, v in CATEGORIES.items() if m in v[3]} for v in CATEGORI
 
 
 _OBJECT = operator.attrgetter("object")
-_NAME_TOKENS: dict[str, list[str]] = {}  # name -> sorted distinct tokens
+_NAME_TOKENS: dict[str, tuple[str, ...]] = {}  # name -> its sorted distinct tokens that name a category
 _CALL_INFO: dict[str, tuple[tuple[str, ...], bool]] = {}  # call -> (sorted categories, impure)
+_INFOS: dict[tuple, tuple] = {}  # one object per distinct answer (there are few)
 
 
 def _call_info(call: str) -> tuple[tuple[str, ...], bool]:
     info = (tuple(sorted(_CALLS.labels(call))), not _PURE.labels(call))
-    if len(_CALL_INFO) < 200_000:
-        _CALL_INFO[call] = info
+    info = _INFOS.setdefault(info, info)
+    _remember(_CALL_INFO, call, info)
     return info
+
+
+def _name_tokens(name: str) -> tuple[str, ...]:
+    """The sorted distinct tokens of ``name`` that name a category (most names have none)."""
+    found = tuple(sys.intern(t) for t in sorted(set(tokens(name))) if t in _TOKENS)
+    _remember(_NAME_TOKENS, name, found)
+    return found
 
 
 @functools.lru_cache(maxsize=65536)  # a module's imports recur in every dream of its file
@@ -452,9 +474,7 @@ def derive(
     anchor = kind_fact.first_observation
     name_tokens = _NAME_TOKENS.get(name)
     if name_tokens is None:
-        name_tokens = sorted(set(tokens(name)))
-        if len(_NAME_TOKENS) < 200_000:
-            _NAME_TOKENS[name] = name_tokens
+        name_tokens = _name_tokens(name)
     doc = view.get("docstring", [])
     doc_words: set[str] = set()
     if doc:
@@ -469,7 +489,7 @@ def derive(
         out.setdefault((predicate, value), []).append((why, detail, oid))
 
     for token in name_tokens:
-        for category in _TOKENS.get(token, ()):
+        for category in _TOKENS[token]:
             add("may_handle", category, "name", token, anchor)
     if doc:
         for word in sorted(doc_words):
