@@ -118,6 +118,7 @@ class Resolver:
         self._by_module_name: dict[str, list[str]] | None = None  # None: not checked since the store changed
         self._module_paths: list[str] = []  # the files it was built from
         self._module_index: dict[str, list[str]] = {}
+        self._weight = 0  # items in the distinct sets of _frozen (what they hold in memory)
         self._generation: tuple[int, int] | None = None
 
     # -- public ---------------------------------------------------------------
@@ -201,10 +202,11 @@ class Resolver:
         memo = (path, text, scope) if text.startswith(_SELF) else (path, text)
         return self._read.get(memo, frozenset())
 
-    def trim(self, limit: int) -> None:
-        """Forget what was read once more than ``limit`` answers are kept (a long dream over
-        a large tree): what is asked again is read again."""
-        if len(self._answers) > limit:
+    def trim(self, limit: int, reads: int | None = None) -> None:
+        """Forget what was read once more than ``limit`` answers are kept, or (``reads``)
+        their records of what they read hold more than ``reads`` items in all (a long dream
+        over a large tree): what is asked again is read again."""
+        if len(self._answers) > limit or (reads is not None and self._weight > reads):
             self._forget()
 
     def module_file(self, language: str, from_path: str, module: str) -> str | None:
@@ -348,7 +350,10 @@ class Resolver:
     def _shared(self, read: set[str]) -> frozenset[str]:
         """One frozenset for equal ones (most lookups in a file read the same files)."""
         frozen = frozenset(read)
-        return self._frozen.setdefault(frozen, frozen)
+        shared = self._frozen.setdefault(frozen, frozen)
+        if shared is frozen:
+            self._weight += len(frozen)
+        return shared
 
     def _forget(self) -> None:
         for cache in (
@@ -362,6 +367,7 @@ class Resolver:
         ):
             cache.clear()
         self._by_module_name = None
+        self._weight = 0
 
     def _file(self, path: str) -> _FileInfo | None:
         if self._reading:

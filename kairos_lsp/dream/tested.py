@@ -62,8 +62,8 @@ class Derivations:
     calls, and each change is looked up once; a settled test is settled again
     at once when a symbol it exercises vanishes in a later batch (the merge retracted that
     fact; the symbol is back by the end, or the test would not exercise it). What it keeps
-    is bounded: what the resolver read is forgotten past :data:`RESOLVER_ANSWERS`, the
-    changes looked up past :data:`LOOKED_UP`."""
+    is bounded: what the resolver read is forgotten past :data:`RESOLVER_ANSWERS` answers
+    (or :data:`RESOLVER_READS` recorded reads), the changes looked up past :data:`LOOKED_UP`."""
 
     def __init__(self, store: Store, dream: int):
         self.resolver = resolver_for(store)
@@ -85,12 +85,13 @@ class Derivations:
         for test in tests:
             for subject in wanted[test]:
                 self.exercising.setdefault(subject, set()).add(test)
-        self.resolver.trim(RESOLVER_ANSWERS)
+        self.resolver.trim(RESOLVER_ANSWERS, RESOLVER_READS)
         if len(self.looked_up) > LOOKED_UP:
             self.looked_up.clear()  # looking a change up again only finds settled tests
 
 
-RESOLVER_ANSWERS = 100_000
+RESOLVER_ANSWERS = 30_000  # with the files they read, ~30 MB
+RESOLVER_READS = 500_000  # items in the resolver's records of what its answers read (~20 MB)
 LOOKED_UP = 50_000
 
 
