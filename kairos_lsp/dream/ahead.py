@@ -140,6 +140,8 @@ class Ahead:
         while not self.done and self._pump(block=False):
             pass
         versions = self._batches.pop(position, None)
+        for behind in [p for p in self._batches if p < position]:  # batches the dream read itself
+            del self._batches[behind]
         if versions is None:
             return None
         return versions if facts.newest_observation() == self.observed else None

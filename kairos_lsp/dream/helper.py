@@ -11,10 +11,12 @@ import gc
 import os
 import pickle
 import queue
+import signal
 import sys
 import threading
 from dataclasses import astuple
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 from kairos_lsp.dream import merge, tested
 from kairos_lsp.dream.ahead import BASE, Prepared
@@ -24,8 +26,12 @@ from kairos_lsp.dream.replay import derive_all
 from kairos_lsp.dream.state import GoneBodies, State
 from kairos_lsp.dream.summary import Lookup, SummaryCache
 from kairos_lsp.store import Store
+from kairos_lsp.store.facts import Facts
 
 NICENESS = 10  # added to the dream's own: the helper runs on spare CPU only
+CACHE_KIB = 8192  # its SQLite page cache: it only reads (the system's file cache holds the rest)
+SCRATCH = ".ahead-summaries"  # next to the store: the helper's copy of the summary cache (see Mirror)
+SCRATCH_KIB = 2048  # its page cache
 
 
 def run(
@@ -34,19 +40,21 @@ def run(
     """The helper process: replay first looks, in the dream's batches, from a snapshot."""
     gc.disable()  # a short-lived process of acyclic rows
     results = Outbox(pipe)
+    scratch = path + SCRATCH  # one dream at a time per store (its lock), so one helper
+    _remove(scratch)  # what a killed helper left
     try:
         store = Store(path)
         facts = store.facts
+        facts.conn.execute(f"PRAGMA cache_size = {-CACHE_KIB}")  # not the 64 MiB a writer wants
         store.begin_snapshot()  # one read snapshot for the whole run
         if facts.cursor() != position:  # the dream committed before the snapshot: it is not the one to mirror
             results.send(("end",))
             return
         results.send(("ready", facts.newest_version(), facts.newest_observation()))
         resolver = tested.resolver_for(store)
-        summaries = SummaryCache(facts)
+        summaries = Mirror(facts, Store(scratch))
         callers = Lookup(facts.callers_of)
         # an empty table stays what the helper's own copy says (a first dream's case)
-        summaries.complete = not facts.has_summaries()
         callers.complete = not facts.has_callers()
         state = State(facts, Counts(), GoneBodies(settled))
         seen: set[str] = set()
@@ -60,11 +68,11 @@ def run(
             # what the batch's tests call (every batch: the dream may ask for any), first:
             # the dream needs it when it has replayed the batch, which is when the helper is done
             results.send(("tested", versions[-1].last, tested.exercised(store, versions, resolver)))
-            resolver.trim(tested.RESOLVER_ANSWERS)
+            resolver.trim(tested.RESOLVER_ANSWERS, tested.RESOLVER_READS)
             deltas: dict[str, int] = {}
             own: list[tuple[int, list]] = []  # (version, what its replay stored), in order
-            if not (summaries.complete and callers.complete):
-                prefetch(versions, summaries, callers)
+            summaries.forget()
+            prefetch(versions, summaries, callers)
             for n, version in enumerate(versions):
                 prefix = prefix_of(version)
                 first = prefix not in seen
@@ -98,6 +106,7 @@ def run(
         results.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         results.close(inbox)
+        _remove(scratch)
 
 
 class Outbox:
@@ -243,7 +252,7 @@ def _prepare(
     return prepared
 
 
-def _mirror(callers: Lookup, summaries: SummaryCache, deltas: dict[str, int], puts: dict[str, str]) -> None:
+def _mirror(callers: Lookup, summaries: Mirror, deltas: dict[str, int], puts: dict[str, str]) -> None:
     """The end of a batch, as the dream writes it: call-site counts (never below zero)
     and new summaries (the first one stored for a key stays)."""
     names = sorted(n for n, d in deltas.items() if d)
@@ -253,10 +262,44 @@ def _mirror(callers: Lookup, summaries: SummaryCache, deltas: dict[str, int], pu
         callers.absent.discard(name)
     keys = sorted(puts)
     stored = summaries.get_many(keys)
-    for key in keys:
-        if key not in stored:
-            summaries.known[key] = puts[key]
-            summaries.absent.discard(key)
+    summaries.add([(key, puts[key]) for key in keys if key not in stored])
+
+
+class Mirror(SummaryCache):
+    """The helper's copy of the summary cache: what its snapshot holds, plus what the dream
+    stored since (replayed by the helper or sent by the dream), kept on disk in a scratch
+    store of the helper's own (``copy``), not in memory: on a large tree the cache holds
+    hundreds of thousands of summaries. What a batch looks up is prefetched into memory
+    for that batch only (:meth:`forget`)."""
+
+    def __init__(self, facts: Facts, copy: Store):
+        super().__init__(facts)
+        self.copy = copy
+        copy.facts.conn.execute(f"PRAGMA cache_size = {-SCRATCH_KIB}")
+        copy.facts.conn.execute("PRAGMA synchronous = OFF")  # thrown away at the end
+        self._snapshot = facts.has_summaries()
+        self._fetch = self._stored
+
+    def _stored(self, keys: list[str]) -> dict[str, str]:
+        found = self.copy.facts.summaries_of(keys)
+        if self._snapshot:
+            found.update(self.facts.summaries_of([key for key in keys if key not in found]))
+        return found
+
+    def add(self, items: list[tuple[str, str]]) -> None:
+        """New summaries (keys neither the snapshot nor the copy has)."""
+        if items:
+            with self.copy.transaction():
+                self.copy.facts.add_summaries(items)
+
+    def forget(self) -> None:
+        """Drop what the last batch prefetched (the copy itself stays on disk)."""
+        self.known, self.absent = {}, set()
+
+
+def _remove(scratch: str) -> None:
+    for suffix in ("", "-wal", "-shm", ".checked"):
+        Path(scratch + suffix).unlink(missing_ok=True)
 
 
 def main() -> None:
@@ -264,6 +307,8 @@ def main() -> None:
     are its connections to the dream (anything printed goes to stderr instead)."""
     inbox, results = Connection(os.dup(0), writable=False), Connection(os.dup(1), readable=False)
     sys.stdout = sys.stderr
+    # the dream ends a helper it no longer needs with SIGTERM: exit through run's cleanup
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if hasattr(os, "nice"):
         # Only spare CPU: when the cores are busy (the editor, its server) the helper
         # falls behind and the dream takes its files back (see engine.Share).
