@@ -43,7 +43,7 @@ def qualname_of(key: str) -> str:
     return parts[2] if len(parts) > 2 else ""
 
 
-@functools.lru_cache(maxsize=1 << 16)  # a dream asks for the same subjects' names several times
+@functools.lru_cache(maxsize=1 << 14)  # a dream asks for the same subjects' names several times (a file's, a batch's)
 def name_of(key: str) -> str:
     """The short name: ``m`` for ``Cls.m``, ``f`` for ``f~2``, the file's stem for a module."""
     parts = key.split(":", 2)

@@ -444,7 +444,7 @@ def _name_tokens(name: str) -> tuple[str, ...]:
     return found
 
 
-@functools.lru_cache(maxsize=65536)  # a module's imports recur in every dream of its file
+@functools.lru_cache(maxsize=16384)  # a module's imports recur in every dream of its file
 def _imported(value: str) -> str:
     try:
         data = json.loads(value)

@@ -42,7 +42,7 @@ def is_test(subject: str, decorators=()) -> bool:
     return _test_by_name(subject)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)  # a batch's subjects (bounded: a dream process keeps it all dream long)
 def _test_by_name(subject: str) -> bool:
     name = name_of(subject)
     return bool(TEST_NAME.match(name)) and bool(TEST_FILE.search(path_of(subject)))
