@@ -31,6 +31,7 @@ from kairos_lsp.dream.state import GoneBodies, State
 from kairos_lsp.dream.summary import Lookup, SummaryCache
 from kairos_lsp.store import Store, now
 
+DREAM_CACHE_KIB = 16384  # SQLite's page cache while dreaming: a quarter of a process's budget at 64 MiB
 COMMIT_EVERY = 3.0  # seconds: batches share one transaction up to this long (stops are still per batch;
 #                    fewer commits rewrite fewer index pages: the WAL of a full stdlib dream is 95 MB, not 125)
 
@@ -151,9 +152,9 @@ def _consolidate(
 ) -> None:
     facts = store.facts
     position = cursor(store)
-    # No checkpoint at every commit while dreaming; the commit that logs the dream
-    # checkpoints once at the end.
-    with store.no_autocheckpoint():
+    # No checkpoint at every commit while dreaming (one at the end), and SQLite's page
+    # cache at DREAM_CACHE_KIB, not the 64 MiB the store opens with (see Store.bulk_writes).
+    with store.no_autocheckpoint(), store.bulk_writes(DREAM_CACHE_KIB, checkpoint_pages=0):
         # the version of the last consolidated observation: no earlier retraction is newer
         bodies = GoneBodies(facts.version_of(position) or 0)
         replayer = read_ahead.replayer(store, position, bodies.settled, batch_size, ahead, backlog=pending(store))
