@@ -54,7 +54,7 @@ from kairos_lsp.store.facts import Facts
 BASE = 1 << 48  # helper-side fact ids start here
 AHEAD_AT = 50_000  # observations: a smaller dream is not worth a process
 WAIT_READY = 10.0  # s: a helper that has no snapshot by then is left behind
-CREDIT = 256  # versions the helper may run ahead of the dream
+CREDIT = 96  # versions the helper may run ahead of the dream (their replays wait in memory, pickled and not)
 _HOME = str(Path(__file__).resolve().parents[2])  # where kairos_lsp is imported from
 
 

@@ -29,9 +29,9 @@ from kairos_lsp.store import Store
 from kairos_lsp.store.facts import Facts
 
 NICENESS = 10  # added to the dream's own: the helper runs on spare CPU only
-CACHE_KIB = 8192  # its SQLite page cache: it only reads (the system's file cache holds the rest)
+CACHE_KIB = 4096  # its SQLite page cache: it only reads (the system's file cache holds the rest)
 SCRATCH = ".ahead-summaries"  # next to the store: the helper's copy of the summary cache (see Mirror)
-SCRATCH_KIB = 2048  # its page cache
+SCRATCH_KIB = 1024  # its page cache
 
 
 def run(
@@ -307,11 +307,16 @@ def main() -> None:
     are its connections to the dream (anything printed goes to stderr instead)."""
     inbox, results = Connection(os.dup(0), writable=False), Connection(os.dup(1), readable=False)
     sys.stdout = sys.stderr
-    # the dream ends a helper it no longer needs with SIGTERM: exit through run's cleanup
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    path, position, settled, batch_size, credit = sys.argv[1], *map(int, sys.argv[2:6])
+
+    # the dream ends a helper it no longer needs with SIGTERM: remove the scratch store, exit
+    def stop(*_) -> None:
+        _remove(path + SCRATCH)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     if hasattr(os, "nice"):
         # Only spare CPU: when the cores are busy (the editor, its server) the helper
         # falls behind and the dream takes its files back (see engine.Share).
         os.nice(NICENESS)
-    path, position, settled, batch_size, credit = sys.argv[1], *map(int, sys.argv[2:6])
     run(path, position, settled, batch_size, credit, inbox, results)
