@@ -318,6 +318,9 @@ class Store:
                 self.db.enable_wal()
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA cache_size = -65536")  # 64 MiB: index inserts stay in memory
+            # A long writer's WAL (a dream checkpoints only at its end) is cut back to 64 MiB
+            # once checkpointed, instead of keeping its largest size on the disk.
+            self.db.execute("PRAGMA journal_size_limit = 67108864")
             if migrations.pending(self.db):
                 compacting = compact_pending(conn)
                 self._copy_log()
