@@ -444,7 +444,8 @@ class Store:
           one at the end, so that no later writer (an edit in the server) pays for it;
         * SQLite's page cache at ``cache_kib`` at most (the store opens it at 64 MiB): on the
           interpreter's library folder it was most of a scan's resident memory, and the scan
-          wrote no slower with 16 MiB.
+          wrote no slower with 16 MiB;
+        * at the end, the WAL truncated when nothing is left in it for a reader.
         """
         conn = self.db.conn
         cache = conn.execute("PRAGMA cache_size").fetchone()[0]
@@ -460,7 +461,16 @@ class Store:
         if not conn.in_transaction:
             # What was written is committed in the WAL whatever happens here (a full disk).
             with contextlib.suppress(sqlite3.OperationalError):
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                if not busy and frames == copied:
+                    # All in the database file: the WAL (GBs after a large dream) goes back to
+                    # nothing now, if no reader is in it; never waiting for one (busy timeout 0).
+                    timeout = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+                    conn.execute("PRAGMA busy_timeout = 0")
+                    try:
+                        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    finally:
+                        conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
 
     # -- writing ------------------------------------------------------------
 
