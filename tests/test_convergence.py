@@ -237,6 +237,17 @@ def test_a_package_moved_into_src_keeps_what_tests_exercise(tmp_path):
         store.close()
 
 
+def test_a_test_beside_a_changed_one_follows_its_package_into_src(tmp_path):
+    """Found by the property test: a test file changes one test (test_two), then the package
+    moves into ``src/``, one dream for both. test_one, unchanged, must still find parse at its
+    new place: what it read stays recorded when only test_two is derived again."""
+    store = replay(tmp_path, [("test_calls", 1, 1, False), ("move_package", 0, 0, True)])
+    try:
+        assert differences(store, tmp_path) == []
+    finally:
+        store.close()
+
+
 def test_a_redefined_function_is_widely_called_like_its_first_definition(tmp_path):
     """Found on click's history: ``Context.invoke~2`` (a ``typing.overload``) got ``role
     widely called`` when its file was replayed after the callers were counted, and not in

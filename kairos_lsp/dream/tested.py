@@ -183,10 +183,15 @@ def _settle(
     ]
     store_facts.retract_derived(gone, when)
     counts.retracted += len(gone)
-    # one row per test file and change, not per test: a test file's tests read much the same
+    # One row per test file and change, not per test: a test file's tests read much the same.
+    # What a file's tests depended on is replaced only when all of them were derived here;
+    # otherwise it is added to: the others still depend on what they read (a dream finds
+    # them through it, and a change it no longer covers only derives them once more).
     files = sorted({path_of(test) for test in tests})
+    settling = set(tests)
+    whole = [path for path in files if settling.issuperset(_tests_among(store, store_facts.keys_in(path)))]
     store_facts.set_dependencies(
-        PREDICATE, files, [(change, path) for path in files for change in sorted(reads[path])], derivations.dream
+        PREDICATE, whole, [(change, path) for path in files for change in sorted(reads[path])], derivations.dream
     )
     derivations.done(tests, wanted)
 

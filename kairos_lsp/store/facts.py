@@ -576,8 +576,8 @@ class Facts:
         return found
 
     def set_dependencies(self, kind: str, units: list[str], rows: Iterable[tuple[str, str]], dream: int) -> None:
-        """What ``units`` depend on now: ``(name, unit)`` rows, derived by ``dream``, replace
-        what they depended on."""
+        """``(name, unit)`` rows derived by ``dream``: they replace what ``units`` depended
+        on, and add to what the other units they name depend on."""
         for chunk in chunks(units):
             self.conn.execute(
                 "DELETE FROM dependency_ids WHERE kind = ? AND unit_id IN "
