@@ -71,6 +71,14 @@ class Derivations:
         self.settled: set[str] = set()
         self.exercising: dict[str, set[str]] = {}  # symbol -> settled tests whose facts name it
         self.looked_up: set[str] = set()  # changes looked up in ``dependencies`` already
+        self._tests_in: dict[str, frozenset[str]] = {}  # test file -> its tests (fixed during a dream)
+
+    def tests_in(self, store: Store, path: str) -> frozenset[str]:
+        """The tests of the file ``path`` now."""
+        found = self._tests_in.get(path)
+        if found is None:
+            found = self._tests_in[path] = frozenset(_tests_among(store, store.facts.keys_in(path)))
+        return found
 
     def again(self, gone) -> set[str]:
         """The settled tests that exercise a symbol in ``gone``: no longer settled."""
@@ -127,7 +135,7 @@ def derive(
     derivations.looked_up.update(changed)
     others: set[str] = set()
     for path in store.facts.dependents(PREDICATE, changed, derivations.dream) if changed else ():
-        others.update(_tests_among(store, store.facts.keys_in(path)))
+        others.update(derivations.tests_in(store, path))
     todo = sorted(({*tests, *others} - derivations.settled) | redo)
     if not todo:
         return
@@ -189,7 +197,7 @@ def _settle(
     # them through it, and a change it no longer covers only derives them once more).
     files = sorted({path_of(test) for test in tests})
     settling = set(tests)
-    whole = [path for path in files if settling.issuperset(_tests_among(store, store_facts.keys_in(path)))]
+    whole = [path for path in files if settling.issuperset(derivations.tests_in(store, path))]
     store_facts.set_dependencies(
         PREDICATE, whole, [(change, path) for path in files for change in sorted(reads[path])], derivations.dream
     )
