@@ -274,7 +274,7 @@ class Store:
                 _check_untrusted(Path(self.path), Path(workspace))
             _prepare_file(Path(self.path))
         try:
-            self._open()
+            self._open_retrying()
         except StoreCorrupt as exc:
             if self.path == ":memory:":
                 raise
@@ -288,6 +288,22 @@ class Store:
             _prepare_file(Path(self.path))
             self._open()
         self.facts = Facts(self.db.conn, self.predicates)
+
+    def _open_retrying(self, tries: int = 20) -> None:
+        """:meth:`_open`, again when another process held the file at a moment SQLite does
+        not wait for (switching a new memory to WAL, while several processes create it)."""
+        for attempt in range(tries):
+            started = time.monotonic()
+            try:
+                self._open()
+                return
+            except StoreError as exc:
+                waited = time.monotonic() - started > 1  # the busy timeout ran out: a real holder
+                if waited or attempt == tries - 1 or not str(exc).endswith("database is locked"):
+                    raise
+                with contextlib.suppress(Exception):
+                    self.db.close()
+                time.sleep(0.1)
 
     def _open(self) -> None:
         """Connect, refuse what is not ours, migrate, and check the file's integrity when it
