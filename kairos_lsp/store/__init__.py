@@ -525,15 +525,16 @@ class Store:
         added = sorted(new.difference(old))
         gone = sorted(set(old).difference(new))
         version = self._version(conn, item.path, item.content_hash, source, stamp)
-        path_id = name_ids(conn, (item.path,))[item.path]
+        ids = name_ids(conn, (item.path, *(row[0] for row in rows)))
+        path_id = ids[item.path]
         if gone:
-            self._append(conn, gone, 1, version)
+            self._append(conn, gone, 1, version, ids)
             conn.executemany(
                 "DELETE FROM current_ids WHERE path_id = ? AND observation_id = ?", [(path_id, old[t]) for t in gone]
             )
         first = 0
         if added:
-            first = self._append(conn, added, 0, version)
+            first = self._append(conn, added, 0, version, ids)
             conn.executemany(
                 "INSERT INTO current_ids (path_id, observation_id) VALUES (?, ?)",
                 [(path_id, first + i) for i in range(len(added))],
@@ -550,9 +551,7 @@ class Store:
                 [(row[0],) for row in old_rows if row[0] not in keys],
             )
             changed = list(set(rows).difference(old_rows))
-        # (key, path, language, qualname, ...): the key says the path, language and qualname;
-        # only the changed rows' keys are looked up (an edit changes a few)
-        ids = name_ids(conn, (row[0] for row in changed))
+        # (key, path, language, qualname, ...): the key says the path, language and qualname
         conn.executemany(
             "INSERT OR REPLACE INTO symbol_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(ids[row[0]], path_id, *row[4:]) for row in changed],
@@ -604,15 +603,18 @@ class Store:
             (path, content_hash, source, stamp, run),
         ).lastrowid
 
-    def _append(self, conn, triples: list[tuple[str, str, str]], negated: int, version: int) -> int:
+    def _append(
+        self, conn, triples: list[tuple[str, str, str]], negated: int, version: int, ids: dict[str, int] | None = None
+    ) -> int:
         """Append observations; returns the id of the first (ids are consecutive
         because the batch holds the write lock)."""
-        return self._append_rows(conn, [(s, p, o, negated, version) for s, p, o in triples])
+        return self._append_rows(conn, [(s, p, o, negated, version) for s, p, o in triples], ids)
 
-    def _append_rows(self, conn, rows: list[tuple[str, str, str, int, int]]) -> int:
+    def _append_rows(self, conn, rows: list[tuple[str, str, str, int, int]], ids: dict[str, int] | None = None) -> int:
         """Append ``(subject, predicate, object, negated, version)`` rows to the log, subjects
-        and predicates by id; returns the id of the first."""
-        subjects = name_ids(conn, {row[0] for row in rows})
+        and predicates by id (``ids``: the names the caller knows already); returns the id of the first."""
+        subjects = dict(ids or {})
+        subjects.update(name_ids(conn, {row[0] for row in rows if row[0] not in subjects}))
         predicates = self.predicates.ids(conn, {row[1] for row in rows})
         first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM observation_log").fetchone()[0]
         conn.executemany(
