@@ -291,10 +291,10 @@ class Knowledge:
 
     def fact(self, fact_id: int) -> dict | None:
         """One fact by id: its subject, predicate, value, status and the user's verdict."""
-        row = self.store.db.execute(
-            "SELECT subject, predicate, object, status, verdict FROM facts WHERE id = ?", (fact_id,)
-        ).fetchone()
-        return dict(zip(("subject", "predicate", "value", "status", "verdict"), row)) if row else None
+        row = self.store.facts.fact(fact_id)
+        if row is None:
+            return None
+        return {"subject": row[1], "predicate": row[2], "value": row[3], "status": row[5], "verdict": row[11]}
 
     def live_facts(self, key: str) -> list[dict]:
         """Current (tentative or firm) facts, without evidence rows: cheap enough for a hover."""
@@ -534,10 +534,7 @@ class Knowledge:
     def status(self) -> dict:
         """Size and counts of the memory, and its last dream (``kairos.status``)."""
         stats = self.store.stats()
-        facts: dict[str, int] = {}
-        for table in ("observed_facts", "derived_facts"):  # not the facts view: it would join every row
-            for status, count in self.store.db.execute(f"SELECT status, count(*) FROM {table} GROUP BY status"):
-                facts[status] = facts.get(status, 0) + count
+        facts = self.store.facts.by_status()
         last = dream_log(self.store, 1)
         return {
             "store": self.store.path,
@@ -701,10 +698,10 @@ class Knowledge:
         """The value at the end of a ``superseded_by`` chain starting at ``fact_id``."""
         value = None
         while fact_id is not None and hops:
-            row = self.store.db.execute("SELECT object, superseded_by FROM facts WHERE id = ?", (fact_id,)).fetchone()
+            row = self.store.facts.fact(fact_id)
             if row is None:
                 break
-            value, fact_id, hops = row[0], row[1], hops - 1
+            value, fact_id, hops = row[3], row[10], hops - 1
         return value
 
     def export(self) -> list[dict]:

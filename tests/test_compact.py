@@ -1,6 +1,7 @@
-"""The compact layout (schema 13): a memory written by the kairos before it, on real
-code nobody here wrote, is converted in place when it opens, even when the conversion
-is killed half-way, and ``kairos export --json`` says exactly what it said before.
+"""The compact layouts (schema 13: names by id; schema 14: observed facts as runs): a
+memory written by the kairos before each, on real code nobody here wrote, is converted
+in place when it opens, even when the conversion is killed half-way, and
+``kairos export --json`` says exactly what it said before.
 
 The memory from before is made by that kairos itself (the package at
 :data:`BEFORE`, taken out of this repository's git history), not by hand.
@@ -9,6 +10,7 @@ The memory from before is made by that kairos itself (the package at
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import sqlite3
@@ -20,7 +22,10 @@ import pytest
 import sqlite_utils
 from workspaces import REPO, kairos, released_kairos
 
+from kairos_lsp.store.migrations import SCHEMA_VERSION
+
 BEFORE = "5f68c7b"  # the last commit with text subjects in the log (schema 12)
+BEFORE_RUNS = "bd249db"  # the last commit with a row per observed fact (schema 13)
 
 # A run of the new kairos that kills itself (SIGKILL: no cleanup, no rollback) while it
 # copies the log in chunks of 40, at the sixth chunk.
@@ -94,7 +99,7 @@ def test_an_old_memory_converts_in_place_and_exports_the_same(old_memory):
     workspace, memory, exported = old_memory
     size = _size(memory)
     after = kairos("export", "--json", cwd=workspace).stdout
-    assert _schema(memory) == 13
+    assert _schema(memory) == SCHEMA_VERSION
     assert json.loads(after) == json.loads(exported)
     assert _size(memory) < 0.75 * size, (size, _size(memory))  # the subjects' text is kept once
     # and it goes on working: a new look at a changed file lands in the compact log
@@ -119,5 +124,59 @@ def test_a_conversion_killed_half_way_goes_on_where_it_stopped(old_memory):
     assert copied == 5 * 40 and total > copied  # five chunks committed, then the kill
     assert _schema(memory) == 12
     after = kairos("export", "--json", cwd=workspace, env={"KAIROS_COPY_CHUNK": "40"}).stdout
-    assert _schema(memory) == 13
+    assert _schema(memory) == SCHEMA_VERSION
     assert json.loads(after) == json.loads(exported)
+
+
+@pytest.fixture
+def memory_with_history(tmp_path, tmp_path_factory) -> tuple[Path, Path, str]:
+    """sqlite-utils' sources scanned and dreamed by the kairos of :data:`BEFORE_RUNS`, then
+    changed as a user would (a signature edited, a function removed, a file deleted), dreamed
+    again, with a verdict on what the code says; returns (workspace, memory, its export)."""
+    folder = released_kairos(BEFORE_RUNS, tmp_path_factory.mktemp("before_runs"))
+    if folder is None:
+        pytest.skip("needs this repository's git history")
+    workspace = tmp_path / "w"
+    shutil.copytree(Path(sqlite_utils.__file__).parent, workspace / "sqlite_utils")
+    old = {"PYTHONPATH": str(folder)}
+    kairos("scan", "-q", str(workspace), cwd=workspace, env=old)
+    kairos("dream", cwd=workspace, env=old)
+    utils = workspace / "sqlite_utils" / "utils.py"
+    text, edits = re.subn(r"def find_spatialite\(\)[^:]*:", "def find_spatialite(extra=None):", utils.read_text())
+    assert edits == 1
+    utils.write_text(text)
+    (workspace / "sqlite_utils" / "__main__.py").unlink()  # imported by nothing
+    kairos("scan", "-q", str(workspace), cwd=workspace, env=old)
+    kairos("dream", cwd=workspace, env=old)
+    memory = workspace / ".kairos" / "memory.db"
+    confirm = (
+        "import sys; from kairos_lsp.store import Store; from kairos_lsp.dream import record_verdict\n"
+        "store = Store(sys.argv[1])\n"
+        '[(fact,)] = store.db.execute("SELECT id FROM facts WHERE subject = '
+        "'python:sqlite_utils/db.py:Table.upsert' AND predicate = 'kind'\").fetchall()\n"
+        "record_verdict(store, fact, confirm=True)\n"
+    )
+    subprocess.run([sys.executable, "-c", confirm, str(memory)], env={**os.environ, **old}, cwd=workspace, check=True)
+    assert _schema(memory) == 13
+    return workspace, memory, kairos("export", "--json", cwd=workspace, env=old).stdout
+
+
+def test_observed_facts_become_runs_and_export_the_same(memory_with_history):
+    workspace, memory, exported = memory_with_history
+    size = _size(memory)
+    after = kairos("export", "--json", cwd=workspace).stdout
+    assert _schema(memory) == SCHEMA_VERSION
+    assert json.loads(after) == json.loads(exported)
+    assert _size(memory) < 0.85 * size, (size, _size(memory))
+    shown = json.loads(kairos("explain", "sqlite_utils/utils.py::find_spatialite", "--json", cwd=workspace).stdout)
+    signatures = {f["status"] for f in shown["facts"] if f["predicate"] == "signature"}
+    assert signatures == {"firm", "superseded"}
+    # and it goes on: an edit supersedes a fact that was in a run, a dream records it
+    utils = workspace / "sqlite_utils" / "utils.py"
+    utils.write_text(utils.read_text().replace("def find_spatialite(extra=None):", "def find_spatialite(a, b):"))
+    kairos("scan", "-q", str(workspace), cwd=workspace)
+    kairos("dream", cwd=workspace)
+    shown = json.loads(kairos("explain", "sqlite_utils/utils.py::find_spatialite", "--json", cwd=workspace).stdout)
+    live = [f["value"] for f in shown["facts"] if f["predicate"] == "signature" and f["status"] == "firm"]
+    assert live == ["find_spatialite(a, b)"]
+    assert sum(f["predicate"] == "signature" and f["status"] == "superseded" for f in shown["facts"]) == 2

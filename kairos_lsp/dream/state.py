@@ -132,8 +132,8 @@ class State:
         self.evidence_rows.append((fact.id, oid, "negated", "", 0))
 
     def fresh(self, fact: Fact, weight: float, when: str) -> None:
-        """A new observed fact exactly as its observation says: one lean ``observed_facts``
-        row per observation, written by a range insert (no per-row binding)."""
+        """A new observed fact exactly as its observation says: consecutive ones are one
+        ``observed_runs`` row."""
         self.next_id += 1
         run = self.runs[-1] if self.runs else None
         if (
@@ -234,7 +234,7 @@ class State:
                         fact.superseded_by,
                         fact.verdict,
                         fact.ended_by,
-                        fact.id,
+                        fact.first_observation if fact.origin == "observed" else fact.id,
                     )
                 )
         if inserts:

@@ -338,7 +338,6 @@ class Store:
             # once checkpointed, instead of keeping its largest size on the disk.
             self.db.execute("PRAGMA journal_size_limit = 67108864")
             if migrations.pending(self.db):
-                compacting = compact_pending(conn)
                 self._copy_log()
                 # Under the write lock, and checked again there: two processes opening
                 # a new store at once must not both run the same migration.
@@ -346,8 +345,8 @@ class Store:
                     if migrations.pending(self.db):
                         migrations.apply(self.db)
                         self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                if compacting and self.path != ":memory:":
-                    # The old tables' pages are free now; give them back to the disk. Busy
+                if version and self.path != ":memory:":
+                    # An older layout's pages are free now; give them back to the disk. Busy
                     # (another process reads) or no room for the copy: the next write reuses them.
                     with contextlib.suppress(sqlite3.OperationalError):
                         conn.execute("VACUUM")

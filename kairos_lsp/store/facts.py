@@ -4,9 +4,10 @@ summary cache, the dream log and cursor, and the observation log read in batches
 One :class:`Facts` per connection (``store.facts``). Each method is one named
 question or write; none opens a transaction (the dream groups its writes, see
 ``Store.transactions``). Facts live in two tables, shown together by the
-``facts`` view: ``observed_facts`` (one lean row per observation that started a
-fact: its subject, predicate, object and valid_from are that observation's) and
-``derived_facts`` (every other fact, a full row).
+``facts`` view: ``observed_facts`` (a view of one row per observation that started
+a fact: its subject, predicate, object and valid_from are that observation's; stored
+as runs of such observations, ``observed_runs``, and the facts that changed since,
+``observed_changes``) and ``derived_facts`` (every other fact, a full row).
 """
 
 from __future__ import annotations
@@ -219,17 +220,57 @@ class Facts:
     def next_id(self) -> int:
         """The next fact id (one sequence over both fact tables)."""
         return self.conn.execute(
-            "SELECT max(coalesce((SELECT max(id) FROM derived_facts), 0), "
-            "coalesce((SELECT max(id) FROM observed_facts), 0)) + 1"
+            "SELECT max(coalesce((SELECT max(id) FROM derived_log), 0), "
+            "coalesce((SELECT max(first_fact + last_observation - first_observation) FROM observed_runs), 0)) + 1"
         ).fetchone()[0]
 
     def has_any(self) -> bool:
         """Whether any fact exists."""
         return bool(
             self.conn.execute(
-                "SELECT EXISTS (SELECT 1 FROM observed_facts) OR EXISTS (SELECT 1 FROM derived_facts)"
+                "SELECT EXISTS (SELECT 1 FROM observed_runs) OR EXISTS (SELECT 1 FROM derived_log)"
             ).fetchone()[0]
         )
+
+    def observed_firsts(self, fact_ids: Iterable[int]) -> dict[int, int]:
+        """``{fact id: its first observation}`` of the observed facts among ``fact_ids``
+        (their ids are not stored: each run numbers its facts from its ``first_fact``)."""
+        found: dict[int, int] = {}
+        for fact_id in fact_ids:
+            row = self.conn.execute(
+                "SELECT r.first_observation + ?1 - r.first_fact FROM observed_runs r "
+                "WHERE r.first_fact = (SELECT max(first_fact) FROM observed_runs WHERE first_fact <= ?1) "
+                "AND r.first_observation + ?1 - r.first_fact <= r.last_observation",
+                (fact_id,),
+            ).fetchone()
+            if row is not None:
+                found[fact_id] = row[0]
+        return found
+
+    def fact(self, fact_id: int) -> tuple | None:
+        """One fact as a :data:`FACT_COLUMNS` row, by id."""
+        row = self.conn.execute(f"SELECT {FACT_COLUMNS} FROM derived_facts WHERE id = ?", (fact_id,)).fetchone()
+        if row is not None:
+            return row
+        first = self.observed_firsts((fact_id,)).get(fact_id)
+        if first is None:
+            return None
+        return self.conn.execute(
+            f"SELECT {OBSERVED_COLUMNS} {OBSERVED_FROM} WHERE o.id = ? AND f.first_observation = ?", (first, first)
+        ).fetchone()
+
+    def by_status(self) -> dict[str, int]:
+        """How many facts there are of each status (the views would join every row)."""
+        counts: dict[str, int] = dict(self.conn.execute("SELECT status, count(*) FROM derived_log GROUP BY status"))
+        observed = self.conn.execute(
+            "SELECT count(*) FROM observed_runs r JOIN observation_log o "
+            "ON o.id BETWEEN r.first_observation AND r.last_observation"
+        ).fetchone()[0]
+        for status, count in self.conn.execute("SELECT status, count(*) FROM observed_changes GROUP BY status"):
+            counts[status] = counts.get(status, 0) + count
+            observed -= count
+        counts["firm"] = counts.get("firm", 0) + observed
+        return counts
 
     def live_between(self, lo: str, hi: str, before: int) -> list[tuple]:
         """Live facts whose subject is in ``[lo, hi)`` (observed ones only from observations
@@ -298,7 +339,8 @@ class Facts:
 
     def triple(self, fact_id: int) -> tuple[str, str, str] | None:
         """``(subject, predicate, object)`` of a fact."""
-        return self.conn.execute("SELECT subject, predicate, object FROM facts WHERE id = ?", (fact_id,)).fetchone()
+        row = self.fact(fact_id)
+        return (row[1], row[2], row[3]) if row else None
 
     def latest_id(self, subject: str, predicate: str, obj: str) -> int | None:
         """The newest fact (any status) of a triple."""
@@ -312,13 +354,12 @@ class Facts:
 
     def add_observed_run(self, first: int, last: int, fact_id: int, confidence: float) -> None:
         """New observed facts for observations ``first..last``, with ids from ``fact_id`` on,
-        firm (what the code says) at ``confidence``, one evidence each (their first observation)."""
-        # the ids are generated: no per-row binding
+        firm (what the code says) at ``confidence``, one evidence each (their first observation):
+        one ``observed_runs`` row."""
         self.conn.execute(
-            "WITH RECURSIVE run(oid) AS (SELECT ? UNION ALL SELECT oid + 1 FROM run WHERE oid < ?) "
-            "INSERT INTO observed_facts (first_observation, id, status, confidence, evidence_count) "
-            "SELECT oid, oid + ?, 'firm', ?, 1 FROM run",
-            (first, last, fact_id - first, confidence),
+            "INSERT INTO observed_runs (first_observation, last_observation, first_fact, confidence) "
+            "VALUES (?, ?, ?, ?)",
+            (first, last, fact_id, confidence),
         )
 
     def add_derived(self, rows: list[tuple]) -> None:
@@ -334,18 +375,37 @@ class Facts:
 
     def update(self, observed: list[tuple], derived: list[tuple]) -> None:
         """Changed facts: ``(status, confidence, evidence_count, valid_to, superseded_by,
-        verdict, ended_by, id)`` rows for each table."""
-        for table, rows in (("observed_facts", observed), ("derived_log", derived)):
-            if rows:
-                self.conn.executemany(
-                    f"UPDATE {table} SET status = ?, confidence = ?, evidence_count = ?, valid_to = ?, "
-                    "superseded_by = ?, verdict = ?, ended_by = ? WHERE id = ?",
-                    rows,
-                )
+        verdict, ended_by, key)`` rows, the key being the first observation of an observed
+        fact and the id of a derived one."""
+        if derived:
+            self.conn.executemany(
+                "UPDATE derived_log SET status = ?, confidence = ?, evidence_count = ?, valid_to = ?, "
+                "superseded_by = ?, verdict = ?, ended_by = ? WHERE id = ?",
+                derived,
+            )
+        if not observed:
+            return
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO observed_changes (status, confidence, evidence_count, valid_to, superseded_by, "
+            "verdict, ended_by, first_observation) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            observed,
+        )
+        # A fact judged again as it was made (firm, its run's confidence, one evidence) needs no row.
+        for chunk in chunks([row[7] for row in observed if row[0] == "firm" and row[2] == 1]):
+            self.conn.execute(
+                f"DELETE FROM observed_changes WHERE first_observation IN ({_marks(chunk)}) AND status = 'firm' "
+                "AND evidence_count = 1 AND valid_to IS NULL AND superseded_by IS NULL AND verdict IS NULL "
+                "AND ended_by IS NULL AND confidence = (SELECT r.confidence FROM observed_runs r "
+                "WHERE r.first_observation = (SELECT max(first_observation) FROM observed_runs "
+                "WHERE first_observation <= observed_changes.first_observation))",
+                chunk,
+            )
 
     def set_verdict(self, fact_id: int, verdict: str) -> None:
-        for table in ("observed_facts", "derived_log"):  # the one that has it
-            self.conn.execute(f"UPDATE {table} SET verdict = ? WHERE id = ?", (verdict, fact_id))
+        self.conn.execute("UPDATE derived_log SET verdict = ? WHERE id = ?", (verdict, fact_id))
+        first = self.observed_firsts((fact_id,)).get(fact_id)
+        if first is not None:  # the view writes it to observed_changes
+            self.conn.execute("UPDATE observed_facts SET verdict = ? WHERE first_observation = ?", (verdict, first))
 
     def add_evidence(self, rows: list[tuple]) -> None:
         """``(fact id, observation id, why, detail, active)`` rows; a row already there is replaced."""
@@ -705,6 +765,7 @@ class Facts:
         rows = []
         for chunk in chunks(fact_ids):
             marks = _marks(chunk)
+            firsts = list(self.observed_firsts(chunk).values())
             rows += self.conn.execute(
                 "SELECT e.fact_id, e.observation_id, e.why, e.detail, e.active, v.observed_at, "
                 "v.content_hash, v.path, v.source FROM fact_evidence e "
@@ -716,7 +777,7 @@ class Facts:
                 "  v.observed_at, v.content_hash, v.path, v.source FROM observed_facts f "
                 "JOIN observations o ON o.id = f.first_observation "
                 "JOIN versions v ON v.id = o.version_id "
-                f"WHERE f.id IN ({marks}) "
+                f"WHERE f.first_observation IN ({_marks(firsts)}) "
                 "UNION ALL "
                 "SELECT f.id, f.first_observation, CASE WHEN o.predicate = 'docstring' THEN 'docstring' "
                 "  ELSE 'code' END, '', 1, "
@@ -725,7 +786,7 @@ class Facts:
                 "JOIN versions v ON v.id = o.version_id "
                 f"WHERE f.id IN ({marks}) AND f.origin = 'summary' "
                 "ORDER BY 1, 2, 3, 4",
-                chunk * 3,
+                (*chunk, *firsts, *chunk),
             ).fetchall()
         return rows
 

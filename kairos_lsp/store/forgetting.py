@@ -65,8 +65,9 @@ def delete(conn: sqlite3.Connection, subjects: list[str], path: str | None, link
         "DELETE FROM fact_evidence WHERE fact_id IN (SELECT id FROM forget_facts) "
         "OR observation_id IN (SELECT id FROM forget_observations)"
     )
-    for table in ("observed_facts", "derived_log"):
+    for table in ("observed_changes", "derived_log"):  # an observed fact replaced by another has a change row
         conn.execute(f"UPDATE {table} SET superseded_by = NULL WHERE superseded_by IN (SELECT id FROM forget_facts)")
+    # the view's trigger takes each out of its run (see migrations.m014_observed_runs)
     conn.execute("DELETE FROM observed_facts WHERE first_observation IN (SELECT id FROM forget_observations)")
     conn.execute(
         "DELETE FROM derived_log WHERE subject_id IN "

@@ -8,6 +8,7 @@ newer kairos is refused instead of misread.
 from __future__ import annotations
 
 import importlib.resources
+import sqlite3
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -515,8 +516,16 @@ FROM current_ids c JOIN names n ON n.id = c.path_id
 
 
 def _statements(sql: str) -> list[str]:
-    code = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
-    return [s for s in code.split(";") if s.strip()]
+    """The statements of a script, comments aside (a trigger's body stays whole)."""
+    statements, pending = [], ""
+    for line in sql.splitlines():
+        pending += line.split("--", 1)[0] + "\n"
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip().rstrip(";"))
+            pending = ""
+    if pending.strip():
+        statements.append(pending.strip())
+    return statements
 
 
 def copy_log(conn, chunk: int = COPY_CHUNK) -> int:
@@ -564,6 +573,86 @@ def m013_compact(db: Database) -> None:
     while copy_log(conn):
         pass
     for statement in _statements(_COMPACT_FINISH_SQL):
+        conn.execute(statement)
+    conn.execute(_FACTS_VIEW)
+
+
+# The fact id of an observation's observed fact, when it has one: the run that holds it.
+_RUN_OF = "(SELECT max(first_observation) FROM observed_runs WHERE first_observation <= {0})"
+
+_OBSERVED_RUNS_SQL = f"""
+-- Observed facts as runs (issue 13): a dream starts the facts of consecutive observations
+-- at once, all firm, one evidence each, with consecutive ids. A run keeps the first and
+-- last observation, the first fact's id and the confidence; observed_changes keeps the
+-- facts that became something else since (superseded, retracted, judged, confirmed).
+CREATE TABLE observed_runs (
+    first_observation INTEGER PRIMARY KEY,
+    last_observation  INTEGER NOT NULL,
+    first_fact        INTEGER NOT NULL,  -- the fact id of first_observation; one more each
+    confidence        REAL NOT NULL
+);
+INSERT INTO observed_runs
+SELECT min(first_observation), max(first_observation), min(id), confidence FROM (
+    SELECT first_observation, id, confidence, first_observation - row_number()
+           OVER (PARTITION BY id - first_observation, confidence ORDER BY first_observation) AS run
+    FROM observed_facts)
+GROUP BY id - first_observation, confidence, run ORDER BY 1;
+CREATE UNIQUE INDEX observed_runs_fact ON observed_runs(first_fact);
+CREATE TABLE observed_changes (
+    first_observation INTEGER PRIMARY KEY,
+    status            TEXT NOT NULL CHECK (status IN ('tentative', 'firm', 'superseded', 'retracted')),
+    confidence        REAL NOT NULL,
+    evidence_count    INTEGER NOT NULL,
+    valid_to          TEXT,
+    superseded_by     INTEGER,
+    verdict           TEXT CHECK (verdict IN ('confirmed', 'rejected')),
+    ended_by          INTEGER
+);
+INSERT INTO observed_changes
+SELECT f.first_observation, f.status, f.confidence, f.evidence_count, f.valid_to, f.superseded_by, f.verdict,
+       f.ended_by
+FROM observed_facts f JOIN observed_runs r ON r.first_observation = {_RUN_OF.format("f.first_observation")}
+WHERE NOT (f.status = 'firm' AND f.confidence = r.confidence AND f.evidence_count = 1 AND f.valid_to IS NULL
+           AND f.superseded_by IS NULL AND f.verdict IS NULL AND f.ended_by IS NULL);
+CREATE INDEX observed_changes_verdict ON observed_changes(first_observation) WHERE verdict IS NOT NULL;
+DROP VIEW facts;
+DROP TABLE observed_facts;
+-- The observed facts as before: one row per observation of a run (a forgotten one is gone).
+CREATE VIEW observed_facts AS
+SELECT o.id AS first_observation, o.id - r.first_observation + r.first_fact AS id,
+       coalesce(c.status, 'firm') AS status, coalesce(c.confidence, r.confidence) AS confidence,
+       coalesce(c.evidence_count, 1) AS evidence_count, c.valid_to AS valid_to,
+       c.superseded_by AS superseded_by, c.verdict AS verdict, c.ended_by AS ended_by
+FROM observation_log o
+JOIN observed_runs r ON r.first_observation = {_RUN_OF.format("o.id")} AND o.id <= r.last_observation
+LEFT JOIN observed_changes c ON c.first_observation = o.id;
+-- Written to like the table it was: a change is kept in observed_changes ...
+CREATE TRIGGER observed_facts_update INSTEAD OF UPDATE ON observed_facts BEGIN
+    INSERT OR REPLACE INTO observed_changes (first_observation, status, confidence, evidence_count, valid_to,
+                                             superseded_by, verdict, ended_by)
+    VALUES (OLD.first_observation, NEW.status, NEW.confidence, NEW.evidence_count, NEW.valid_to,
+            NEW.superseded_by, NEW.verdict, NEW.ended_by);
+END;
+-- ... and a deleted fact leaves its run, which splits around it.
+CREATE TRIGGER observed_facts_delete INSTEAD OF DELETE ON observed_facts BEGIN
+    DELETE FROM observed_changes WHERE first_observation = OLD.first_observation;
+    INSERT INTO observed_runs (first_observation, last_observation, first_fact, confidence)
+    SELECT OLD.first_observation + 1, r.last_observation, OLD.id + 1, r.confidence FROM observed_runs r
+    WHERE r.first_observation = {_RUN_OF.format("OLD.first_observation")}
+      AND r.last_observation > OLD.first_observation;
+    UPDATE observed_runs SET last_observation = OLD.first_observation - 1
+    WHERE first_observation = {_RUN_OF.format("OLD.first_observation")};
+    DELETE FROM observed_runs WHERE first_observation = OLD.first_observation;
+END
+"""
+
+
+@migrations()
+def m014_observed_runs(db: Database) -> None:
+    # A full dream wrote one observed_facts row (and an index entry) per observation, all
+    # alike: a third of the store (issue 13). Runs say the same in a row per file.
+    conn = db.conn
+    for statement in _statements(_OBSERVED_RUNS_SQL):
         conn.execute(statement)
     conn.execute(_FACTS_VIEW)
 
