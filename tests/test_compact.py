@@ -10,8 +10,8 @@ The memory from before is made by that kairos itself (the package at
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
