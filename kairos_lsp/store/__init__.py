@@ -34,6 +34,7 @@ from sqlite_utils import Database
 from kairos_lsp.extract import Extraction, Symbol, observations
 from kairos_lsp.keys import path_of, symbol_key
 from kairos_lsp.lines import one_line
+from kairos_lsp.store import current as current_look
 from kairos_lsp.store import forgetting
 from kairos_lsp.store.facts import Facts
 from kairos_lsp.store.migrations import (
@@ -528,16 +529,15 @@ class Store:
         path_id = ids[item.path]
         if gone:
             self._append(conn, gone, 1, version, ids)
-            conn.executemany(
-                "DELETE FROM current_ids WHERE path_id = ? AND observation_id = ?", [(path_id, old[t]) for t in gone]
-            )
         first = 0
         if added:
             first = self._append(conn, added, 0, version, ids)
-            conn.executemany(
-                "INSERT INTO current_ids (path_id, observation_id) VALUES (?, ?)",
-                [(path_id, first + i) for i in range(len(added))],
-            )
+        now_current = dict(old)
+        for t in gone:
+            del now_current[t]
+        now_current.update((t, first + i) for i, t in enumerate(added))
+        if gone or added:
+            current_look.replace(conn, path_id, now_current.values())
         result.added += len(added)
         result.negated += len(gone)
         if old_rows is None:
@@ -561,10 +561,6 @@ class Store:
             (item.path, item.language, item.content_hash, item.size, item.mtime_ns, stamp, int(item.has_errors)),
         )
         if self.remember:
-            now_current = {t: oid for t, oid in old.items()}
-            for t in gone:
-                del now_current[t]
-            now_current.update((t, first + i) for i, t in enumerate(added))
             self._recent[item.path] = (version, now_current, rows)
             self._recent.move_to_end(item.path)
             while len(self._recent) > RECENT_FILES:
@@ -802,7 +798,7 @@ class Store:
                 )
                 if gone:
                     self._append(conn, gone, 1, self._version(conn, path, None, source, stamp))
-                for table in ("current_ids", "symbol_rows"):
+                for table in ("current_runs", "symbol_rows"):
                     conn.execute(f"DELETE FROM {table} WHERE path_id = (SELECT id FROM names WHERE text = ?)", (path,))
                 conn.execute("DELETE FROM files WHERE path = ?", (path,))
                 result.files += 1
@@ -913,9 +909,9 @@ class Store:
             ("symbols", "symbols"),
             ("versions", "versions"),
             ("observations", "observation_log"),
-            ("current", "current_ids"),
         ):
             counts[name] = self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        counts["current"] = current_look.count(self.db.conn)
         counts["schema_version"] = self.db.execute("PRAGMA user_version").fetchone()[0]
         if self.path != ":memory:" and os.path.exists(self.path):
             counts["bytes"] = sum(

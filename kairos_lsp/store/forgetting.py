@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from kairos_lsp.store import current
 from kairos_lsp.store.migrations import CALLEE_NAME, PREDICATE_ID
 
 
@@ -84,7 +85,15 @@ def delete(conn: sqlite3.Connection, subjects: list[str], path: str | None, link
         f"WHERE predicate IN ({marks}) AND object IN (SELECT subject FROM forget_subjects))",
         links,
     )
-    conn.execute("DELETE FROM current_ids WHERE observation_id IN (SELECT id FROM forget_observations)")
+    # the files that asserted a forgotten observation keep the rest of what they assert
+    forgotten = {row[0] for row in conn.execute("SELECT id FROM forget_observations")}
+    for (path_id,) in conn.execute(
+        "SELECT DISTINCT n.id FROM forget_observations f JOIN observation_log o ON o.id = f.id "
+        "JOIN versions v ON v.id = o.version_id JOIN names n ON n.text = v.path"
+    ).fetchall():
+        now = current.ids_of(conn, path_id)
+        if forgotten.intersection(now):
+            current.replace(conn, path_id, set(now) - forgotten)
     conn.execute("DELETE FROM observation_log WHERE id IN (SELECT id FROM forget_observations)")
     conn.execute(
         "DELETE FROM symbol_rows WHERE subject_id IN "
@@ -98,7 +107,7 @@ def delete(conn: sqlite3.Connection, subjects: list[str], path: str | None, link
     files = 0
     if path is not None:
         files = conn.execute("DELETE FROM files WHERE path = ?", (path,)).rowcount
-        conn.execute("DELETE FROM current_ids WHERE path_id = (SELECT id FROM names WHERE text = ?)", (path,))
+        conn.execute("DELETE FROM current_runs WHERE path_id = (SELECT id FROM names WHERE text = ?)", (path,))
         conn.execute(
             "DELETE FROM versions WHERE path = ? AND id NOT IN (SELECT DISTINCT version_id FROM observation_log)",
             (path,),
@@ -120,7 +129,7 @@ def delete(conn: sqlite3.Connection, subjects: list[str], path: str | None, link
         "DELETE FROM names WHERE (text IN (SELECT subject FROM forget_subjects) OR text = ?) "
         "AND NOT EXISTS (SELECT 1 FROM observation_log WHERE subject_id = names.id) "
         "AND NOT EXISTS (SELECT 1 FROM derived_log WHERE subject_id = names.id) "
-        "AND NOT EXISTS (SELECT 1 FROM current_ids WHERE path_id = names.id) "
+        "AND NOT EXISTS (SELECT 1 FROM current_runs WHERE path_id = names.id) "
         "AND NOT EXISTS (SELECT 1 FROM symbol_rows WHERE subject_id = names.id OR path_id = names.id)",
         (path,),
     )

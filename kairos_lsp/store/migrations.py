@@ -657,4 +657,35 @@ def m014_observed_runs(db: Database) -> None:
     conn.execute(_FACTS_VIEW)
 
 
+_CURRENT_RUNS_SQL = """
+-- What the latest look at each file asserts, as runs of consecutive observation ids: a
+-- look appends its new observations together, so a file's current ones are a few runs.
+CREATE TABLE current_runs (
+    path_id           INTEGER NOT NULL,  -- names.id of the file's path
+    first_observation INTEGER NOT NULL,
+    last_observation  INTEGER NOT NULL,
+    PRIMARY KEY (path_id, first_observation)
+) WITHOUT ROWID;
+INSERT INTO current_runs
+SELECT path_id, min(observation_id), max(observation_id) FROM (
+    SELECT path_id, observation_id,
+           observation_id - row_number() OVER (PARTITION BY path_id ORDER BY observation_id) AS run
+    FROM current_ids)
+GROUP BY path_id, run ORDER BY 1, 2;
+DROP VIEW current;
+DROP TABLE current_ids;
+CREATE VIEW current AS
+SELECT n.text AS path, o.id AS observation_id, r.path_id AS path_id
+FROM current_runs r JOIN observation_log o ON o.id BETWEEN r.first_observation AND r.last_observation
+JOIN names n ON n.id = r.path_id
+"""
+
+
+@migrations()
+def m015_current_runs(db: Database) -> None:
+    # A row per current observation was the store's third largest table (issue 13).
+    for statement in _statements(_CURRENT_RUNS_SQL):
+        db.conn.execute(statement)
+
+
 SCHEMA_VERSION = len(migrations._migrations)
