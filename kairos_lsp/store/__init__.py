@@ -525,13 +525,12 @@ class Store:
         added = sorted(new.difference(old))
         gone = sorted(set(old).difference(new))
         version = self._version(conn, item.path, item.content_hash, source, stamp)
-        ids = name_ids(conn, (item.path, *(row[0] for row in rows)))
-        path_id = ids[item.path]
+        path_id = name_ids(conn, (item.path,))[item.path]
         if gone:
-            self._append(conn, gone, 1, version, ids)
+            self._append(conn, gone, 1, version)
         first = 0
         if added:
-            first = self._append(conn, added, 0, version, ids)
+            first = self._append(conn, added, 0, version)
         now_current = dict(old)
         for t in gone:
             del now_current[t]
@@ -550,7 +549,9 @@ class Store:
                 [(row[0],) for row in old_rows if row[0] not in keys],
             )
             changed = list(set(rows).difference(old_rows))
-        # (key, path, language, qualname, ...): the key says the path, language and qualname
+        # (key, path, language, qualname, ...): the key says the path, language and qualname;
+        # only the changed rows' keys are looked up (an edit changes a few)
+        ids = name_ids(conn, (row[0] for row in changed))
         conn.executemany(
             "INSERT OR REPLACE INTO symbol_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(ids[row[0]], path_id, *row[4:]) for row in changed],
@@ -598,18 +599,16 @@ class Store:
             (path, content_hash, source, stamp, run),
         ).lastrowid
 
-    def _append(
-        self, conn, triples: list[tuple[str, str, str]], negated: int, version: int, ids: dict[str, int] | None = None
-    ) -> int:
+    def _append(self, conn, triples: list[tuple[str, str, str]], negated: int, version: int) -> int:
         """Append observations; returns the id of the first (ids are consecutive
         because the batch holds the write lock)."""
-        return self._append_rows(conn, [(s, p, o, negated, version) for s, p, o in triples], ids)
+        return self._append_rows(conn, [(s, p, o, negated, version) for s, p, o in triples])
 
-    def _append_rows(self, conn, rows: list[tuple[str, str, str, int, int]], ids: dict[str, int] | None = None) -> int:
+    def _append_rows(self, conn, rows: list[tuple[str, str, str, int, int]]) -> int:
         """Append ``(subject, predicate, object, negated, version)`` rows to the log, subjects
-        and predicates by id (``ids``: the names the caller knows already); returns the id of the first."""
-        subjects = dict(ids or {})
-        subjects.update(name_ids(conn, {row[0] for row in rows if row[0] not in subjects}))
+        and predicates by id; returns the id of the first."""
+        # in the rows' order (a file's: its symbols in order), so new names get ids the same way each time
+        subjects = name_ids(conn, (row[0] for row in rows))
         predicates = self.predicates.ids(conn, {row[1] for row in rows})
         first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM observation_log").fetchone()[0]
         conn.executemany(
@@ -1128,14 +1127,14 @@ class Store:
                 )
 
     def without_claude_summary(self, model: str, limit: int) -> list[str]:
-        """Up to ``limit`` symbol keys (by path and position) with no summary by ``model`` of
-        their current body."""
+        """Up to ``limit`` symbol keys (by path and position, a symbol before those inside it)
+        with no summary by ``model`` of their current body."""
         return [
             row[0]
             for row in self.db.execute(
                 "SELECT s.key FROM symbols s WHERE s.body_hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
                 "claude_summaries c WHERE c.subject = s.key AND c.body_hash = s.body_hash AND c.model = ?) "
-                "ORDER BY s.path, s.start_line, s.start_col LIMIT ?",
+                "ORDER BY s.path, s.start_line, s.start_col, s.end_line DESC, s.end_col DESC, s.key LIMIT ?",
                 (model, limit),
             )
         ]
@@ -1148,7 +1147,8 @@ class Store:
             for row in self.db.execute(
                 "SELECT s.key FROM symbols s WHERE s.body_hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
                 f"observations o WHERE o.subject = s.key AND o.predicate_id = {PREDICATE_ID['llm_asked']} "
-                "AND o.object = s.body_hash || ' ' || ?) ORDER BY s.path, s.start_line, s.start_col LIMIT ?",
+                "AND o.object = s.body_hash || ' ' || ?) "
+                "ORDER BY s.path, s.start_line, s.start_col, s.end_line DESC, s.end_col DESC, s.key LIMIT ?",
                 (model, limit),
             )
         ]

@@ -19,10 +19,8 @@ migrations = Migrations("kairos")
 @migrations()
 def m001_initial(db: Database) -> None:
     schema = importlib.resources.files(__package__).joinpath("schema.sql").read_text()
-    code = "\n".join(line.split("--", 1)[0] for line in schema.splitlines())
-    for statement in code.split(";"):  # executescript would commit mid-migration
-        if statement.strip():
-            db.execute(statement)
+    for statement in _statements(schema):  # executescript would commit mid-migration
+        db.execute(statement)
 
 
 @migrations()
@@ -40,10 +38,8 @@ def m003_versions_by_path(db: Database) -> None:
 @migrations()
 def m004_facts(db: Database) -> None:
     # The dream engine's consolidated beliefs; see kairos_lsp/dream/.
-    code = "\n".join(line.split("--", 1)[0] for line in _FACTS_SQL.splitlines())
-    for statement in code.split(";"):
-        if statement.strip():
-            db.execute(statement)
+    for statement in _statements(_FACTS_SQL):
+        db.execute(statement)
 
 
 # The last name of a callee (``join`` in ``os.path.join``): rtrim strips the
@@ -78,10 +74,8 @@ def m006_observed_facts(db: Database) -> None:
     # that observation's version was: keep only what can change about it (status,
     # confidence, ...) in a lean table keyed by that observation, and show both
     # kinds of facts through the ``facts`` view, as before.
-    code = "\n".join(line.split("--", 1)[0] for line in _OBSERVED_FACTS_SQL.splitlines())
-    for statement in code.split(";"):
-        if statement.strip():
-            db.execute(statement)
+    for statement in _statements(_OBSERVED_FACTS_SQL):
+        db.execute(statement)
 
 
 _FACTS_SQL = """
