@@ -253,3 +253,59 @@ def test_processes_opening_a_new_store_at_once_all_succeed(tmp_path):
     results = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0] * 6, [err for _, err in results]
     assert {out.strip() for out, _ in results} == {str(Store(db).stats()["schema_version"])}
+
+
+def test_forgetting_a_symbol_in_the_middle_of_a_file_keeps_the_rest_of_it(tmp_path):
+    from kairos_lsp.dream import dream
+
+    code = "def first(a):\n    return a\n\n\ndef middle(b):\n    return b\n\n\ndef last(c):\n    return c\n"
+    path = write(tmp_path, "m.py", code)
+    store = Store.for_workspace(tmp_path)
+    scan_workspace(tmp_path, store, jobs=1)
+    dream(store, trigger="test")
+    before = {key: current(store, key) for key in ("python:m.py:first", "python:m.py:last")}
+    subjects, _ = store.subjects_to_forget("python:m.py:middle")
+    store.forget(subjects, None, ("renamed_to", "renamed_from", "moved_to", "moved_from"))
+    assert current(store, "python:m.py:middle") == set()
+    assert {key: current(store, key) for key in before} == before  # its neighbours are still what m.py says
+    live = {(f[1], f[2], f[3]) for f in store.facts.about("python:m.py:last", current_only=True)}
+    assert ("python:m.py:last", "signature", "last(c)") in live
+    assert store.facts.about("python:m.py:middle") == []
+    # middle's were the log's last observations: the next ones take their ids, and belong
+    # to another file; m.py goes on, an edit of last supersedes its signature
+    store.close()
+    store = Store.for_workspace(tmp_path)  # what it reads, not what the writer remembers
+    write(tmp_path, "n.py", "def other(x, y):\n    return x\n")
+    scan_workspace(tmp_path, store, jobs=1)
+    dream(store, trigger="test")
+    path.write_text(code.replace("def last(c):", "def last(c, d):"))
+    scan_workspace(tmp_path, store, jobs=1)
+    dream(store, trigger="test")
+    assert ("signature", "last(c, d)") in current(store, "python:m.py:last")
+    assert current(store, "python:m.py:first") == before["python:m.py:first"]
+    signatures = {(f[3], f[5]) for f in store.facts.about("python:m.py:last") if f[2] == "signature"}
+    assert signatures == {("last(c)", "superseded"), ("last(c, d)", "firm")}
+    assert ("signature", "other(x, y)") in current(store, "python:n.py:other")
+    for key in ("python:n.py", "python:n.py:other"):  # what n.py says is known, and not taken back
+        facts = store.facts.about(key)
+        assert {f[2] for f in facts} >= {"kind", "body_hash", "defined_at"}, key
+        assert {f[5] for f in facts} <= {"firm", "tentative"}, key
+
+
+def test_forgetting_what_no_dream_read_yet_leaves_the_next_files_alone(tmp_path):
+    code = "def first(a):\n    return a\n\n\ndef middle(b):\n    return b\n"
+    path = write(tmp_path, "m.py", code)
+    store = Store.for_workspace(tmp_path)
+    scan_workspace(tmp_path, store, jobs=1)
+    subjects, _ = store.subjects_to_forget("python:m.py:middle")  # the log's newest observations
+    store.forget(subjects, None, ("renamed_to", "renamed_from", "moved_to", "moved_from"))
+    store.close()
+    store = Store.for_workspace(tmp_path)  # what it reads, not what the writer remembers
+    write(tmp_path, "n.py", "def other(x, y):\n    return x\n")
+    scan_workspace(tmp_path, store, jobs=1)
+    path.write_text(code.replace("def first(a):", "def first(a, b):"))
+    scan_workspace(tmp_path, store, jobs=1)
+    for key in ("python:n.py", "python:n.py:other"):  # a look at m.py takes back nothing n.py says
+        assert not any(row["negated"] for row in store.history(key)), key
+    assert ("signature", "other(x, y)") in current(store, "python:n.py:other")
+    assert ("signature", "first(a, b)") in current(store, "python:m.py:first")

@@ -610,7 +610,12 @@ class Store:
         # in the rows' order (a file's: its symbols in order), so new names get ids the same way each time
         subjects = name_ids(conn, (row[0] for row in rows))
         predicates = self.predicates.ids(conn, {row[1] for row in rows})
-        first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM observation_log").fetchone()[0]
+        # Past what a dream consolidated, even when forgetting deleted the log's newest
+        # observations: an id the dream has passed must not come back (it would never be dreamed).
+        first = conn.execute(
+            "SELECT max(coalesce((SELECT max(id) FROM observation_log), 0), "
+            "coalesce((SELECT last_observation FROM dream_cursor WHERE id = 1), 0)) + 1"
+        ).fetchone()[0]
         conn.executemany(
             "INSERT INTO observation_log (id, subject_id, predicate_id, object, negated, version_id) "
             "VALUES (?, ?, ?, ?, ?, ?)",
