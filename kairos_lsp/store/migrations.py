@@ -171,21 +171,24 @@ SELECT id, subject, predicate, object, origin, status, confidence, evidence_coun
        valid_to, superseded_by, verdict, first_observation, ended_by FROM derived_facts
 """
 
-_OBSERVED_FACTS_SQL = (
-    """
--- Facts with origin 'observed': subject, predicate, object and valid_from are
--- those of the observation first_observation (and of its version).
-CREATE TABLE observed_facts (
-    first_observation INTEGER PRIMARY KEY REFERENCES observations(id),
-    id                INTEGER NOT NULL,  -- the fact id (one sequence with derived_facts)
-    status            TEXT NOT NULL
+# What can change about an observed fact (version 6 on; observed_changes' columns since 14).
+_FACT_STATE = """    status            TEXT NOT NULL
                       CHECK (status IN ('tentative', 'firm', 'superseded', 'retracted')),
     confidence        REAL NOT NULL,
     evidence_count    INTEGER NOT NULL,
     valid_to          TEXT,
     superseded_by     INTEGER,
     verdict           TEXT CHECK (verdict IN ('confirmed', 'rejected')),
-    ended_by          INTEGER
+    ended_by          INTEGER"""
+
+_OBSERVED_FACTS_SQL = (
+    f"""
+-- Facts with origin 'observed': subject, predicate, object and valid_from are
+-- those of the observation first_observation (and of its version).
+CREATE TABLE observed_facts (
+    first_observation INTEGER PRIMARY KEY REFERENCES observations(id),
+    id                INTEGER NOT NULL,  -- the fact id (one sequence with derived_facts)
+{_FACT_STATE}
 );
 INSERT INTO observed_facts (first_observation, id, status, confidence, evidence_count, valid_to,
                             superseded_by, verdict, ended_by)
@@ -594,13 +597,7 @@ GROUP BY id - first_observation, confidence, run ORDER BY 1;
 CREATE UNIQUE INDEX observed_runs_fact ON observed_runs(first_fact);
 CREATE TABLE observed_changes (
     first_observation INTEGER PRIMARY KEY,
-    status            TEXT NOT NULL CHECK (status IN ('tentative', 'firm', 'superseded', 'retracted')),
-    confidence        REAL NOT NULL,
-    evidence_count    INTEGER NOT NULL,
-    valid_to          TEXT,
-    superseded_by     INTEGER,
-    verdict           TEXT CHECK (verdict IN ('confirmed', 'rejected')),
-    ended_by          INTEGER
+{_FACT_STATE}
 );
 INSERT INTO observed_changes
 SELECT f.first_observation, f.status, f.confidence, f.evidence_count, f.valid_to, f.superseded_by, f.verdict,
