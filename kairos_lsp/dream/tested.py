@@ -71,6 +71,7 @@ class Derivations:
         self.settled: set[str] = set()
         self.exercising: dict[str, set[str]] = {}  # symbol -> settled tests whose facts name it
         self.looked_up: set[str] = set()  # changes looked up in ``dependencies`` already
+        self.earlier = store.facts.any_dependencies_before(dream)  # anything to look up at all
         self._tests_in: dict[str, frozenset[str]] = {}  # test file -> its tests (fixed during a dream)
 
     def tests_in(self, store: Store, path: str) -> frozenset[str]:
@@ -131,7 +132,7 @@ def derive(
     resolver = derivations.resolver
     tests, wanted, reads, changed, gone = found if found is not None else exercised(store, versions, resolver)
     redo = derivations.again(gone)
-    changed = changed - derivations.looked_up
+    changed = changed - derivations.looked_up if derivations.earlier else set()
     derivations.looked_up.update(changed)
     others: set[str] = set()
     for path in store.facts.dependents(PREDICATE, changed, derivations.dream) if changed else ():
