@@ -221,7 +221,9 @@ class Facts:
         """The next fact id (one sequence over both fact tables)."""
         return self.conn.execute(
             "SELECT max(coalesce((SELECT max(id) FROM derived_log), 0), "
-            "coalesce((SELECT max(first_fact + last_observation - first_observation) FROM observed_runs), 0)) + 1"
+            # the run that starts with the highest fact id holds the highest (their ids do not overlap)
+            "coalesce((SELECT first_fact + last_observation - first_observation FROM observed_runs "
+            "ORDER BY first_fact DESC LIMIT 1), 0)) + 1"
         ).fetchone()[0]
 
     def has_any(self) -> bool:
