@@ -68,10 +68,9 @@ class Facts:
     def observations_after(self, position: int, limit: int, lazy: bool = False) -> list[tuple]:
         """Up to ``limit`` observations after id ``position``, in id order: :data:`ROW`
         tuples, or ``(id, version_id)`` when ``lazy``."""
-        columns = "id, version_id" if lazy else ROW
-        return self.conn.execute(
-            f"SELECT {columns} FROM observations WHERE id > ? ORDER BY id LIMIT ?", (position, limit)
-        ).fetchall()
+        # lazy: the log itself (the view would look up every row's subject and predicate)
+        source = "id, version_id FROM observation_log" if lazy else f"{ROW} FROM observations"
+        return self.conn.execute(f"SELECT {source} WHERE id > ? ORDER BY id LIMIT ?", (position, limit)).fetchall()
 
     def versions(self, ids: list[int]) -> dict[int, tuple[int, str, str | None, str, str]]:
         """``{id: (id, path, content_hash, source, observed_at)}``."""
