@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 
 from kairos_lsp.store.migrations import OUTCOME_IDS, PREDICATE_ID
-from kairos_lsp.store.names import Predicates, name_ids
+from kairos_lsp.store.names import Predicates, name_ids, stamp_ids
 
 BODY_HASH = PREDICATE_ID["body_hash"]
 TESTED_BY = PREDICATE_ID["tested_by"]
@@ -36,8 +36,10 @@ OBSERVED_COLUMNS = (
 OBSERVED_FROM = (
     "FROM observations o JOIN observed_facts f ON f.first_observation = o.id JOIN versions v ON v.id = o.version_id"
 )
-# The same in ``derived_log``, where subject and predicate are ids.
-DERIVED_COLUMNS = FACT_COLUMNS.replace("subject, predicate,", "subject_id, predicate_id,")
+# The same in ``derived_log``, where subject, predicate and the times are ids.
+DERIVED_COLUMNS = FACT_COLUMNS.replace("subject, predicate,", "subject_id, predicate_id,").replace(
+    "valid_from, valid_to,", "valid_from_id, valid_to_id,"
+)
 # An observation as the dream replays it.
 ROW = "id, subject, predicate, object, negated, version_id"
 CHUNK = 500  # values bound in one IN (...)
@@ -369,9 +371,13 @@ class Facts:
             return
         subjects = name_ids(self.conn, {row[1] for row in rows})
         predicates = self.predicates.ids(self.conn, {row[2] for row in rows})
+        stamps = stamp_ids(self.conn, sorted({row[8] for row in rows} | {row[9] for row in rows if row[9]}))
         self.conn.executemany(
             f"INSERT INTO derived_log ({DERIVED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(row[0], subjects[row[1]], predicates[row[2]], *row[3:]) for row in rows],
+            [
+                (row[0], subjects[row[1]], predicates[row[2]], *row[3:8], stamps[row[8]], stamps.get(row[9]), *row[10:])
+                for row in rows
+            ],
         )
 
     def update(self, observed: list[tuple], derived: list[tuple]) -> None:
@@ -379,10 +385,11 @@ class Facts:
         verdict, ended_by, key)`` rows, the key being the first observation of an observed
         fact and the id of a derived one."""
         if derived:
+            stamps = stamp_ids(self.conn, sorted({row[3] for row in derived if row[3]}))
             self.conn.executemany(
-                "UPDATE derived_log SET status = ?, confidence = ?, evidence_count = ?, valid_to = ?, "
+                "UPDATE derived_log SET status = ?, confidence = ?, evidence_count = ?, valid_to_id = ?, "
                 "superseded_by = ?, verdict = ?, ended_by = ? WHERE id = ?",
-                derived,
+                [(*row[:3], stamps.get(row[3]), *row[4:]) for row in derived],
             )
         if not observed:
             return
@@ -706,11 +713,12 @@ class Facts:
         valid_from, first_observation)``, and their evidence ``(fact id, observation id, why, detail)``."""
         subjects = name_ids(self.conn, {row[1] for row in facts})
         predicate_id = self.predicates.ids(self.conn, (predicate,))[predicate]
+        stamps = stamp_ids(self.conn, sorted({row[6] for row in facts}))
         self.conn.executemany(
             "INSERT INTO derived_log (id, subject_id, predicate_id, object, origin, status, confidence, "
-            "evidence_count, valid_from, first_observation) "
+            "evidence_count, valid_from_id, first_observation) "
             f"VALUES (?, ?, {predicate_id}, ?, 'insight', ?, ?, ?, ?, ?)",
-            [(row[0], subjects[row[1]], *row[2:]) for row in facts],
+            [(row[0], subjects[row[1]], *row[2:6], stamps[row[6]], row[7]) for row in facts],
         )
         self.conn.executemany(
             "INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail) VALUES (?, ?, ?, ?)", evidence
@@ -718,9 +726,10 @@ class Facts:
 
     def retract_derived(self, fact_ids: list[int], when: str) -> None:
         """Retract derived facts (``valid_to`` = ``when``) and deactivate their evidence."""
+        stamp = stamp_ids(self.conn, (when,))[when]
         self.conn.executemany(
-            "UPDATE derived_log SET status = 'retracted', valid_to = ? WHERE id = ?",
-            [(when, fact_id) for fact_id in fact_ids],
+            "UPDATE derived_log SET status = 'retracted', valid_to_id = ? WHERE id = ?",
+            [(stamp, fact_id) for fact_id in fact_ids],
         )
         self.conn.executemany("UPDATE fact_evidence SET active = 0 WHERE fact_id = ?", [(f,) for f in fact_ids])
 

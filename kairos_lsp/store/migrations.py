@@ -397,6 +397,16 @@ CREATE TABLE IF NOT EXISTS observation_log (
 )
 """
 
+# The derived log's indexes (version 13 on).
+_DERIVED_INDEXES = f"""
+CREATE INDEX derived_log_subject ON derived_log(subject_id, predicate_id);
+CREATE INDEX derived_log_body_hash ON derived_log(object) WHERE predicate_id = {PREDICATE_ID["body_hash"]};
+CREATE INDEX derived_log_gone_body ON derived_log(object)
+    WHERE predicate_id = {PREDICATE_ID["body_hash"]} AND status = 'retracted';
+CREATE INDEX derived_log_verdict ON derived_log(subject_id) WHERE verdict IS NOT NULL;
+CREATE INDEX derived_log_tested ON derived_log(object) WHERE predicate_id = {PREDICATE_ID["tested_by"]}
+"""
+
 _COMPACT_FINISH_SQL = f"""
 INSERT OR IGNORE INTO names (text) SELECT DISTINCT path FROM current;
 CREATE TABLE current_ids (
@@ -480,12 +490,7 @@ DROP VIEW facts;
 DROP TABLE derived_facts;
 DROP TABLE observations;
 DROP TABLE current;
-CREATE INDEX derived_log_subject ON derived_log(subject_id, predicate_id);
-CREATE INDEX derived_log_body_hash ON derived_log(object) WHERE predicate_id = {PREDICATE_ID["body_hash"]};
-CREATE INDEX derived_log_gone_body ON derived_log(object)
-    WHERE predicate_id = {PREDICATE_ID["body_hash"]} AND status = 'retracted';
-CREATE INDEX derived_log_verdict ON derived_log(subject_id) WHERE verdict IS NOT NULL;
-CREATE INDEX derived_log_tested ON derived_log(object) WHERE predicate_id = {PREDICATE_ID["tested_by"]};
+{_DERIVED_INDEXES};
 CREATE VIEW derived_facts AS
 SELECT f.id AS id, s.text AS subject, p.name AS predicate, f.object AS object, f.origin AS origin,
        f.status AS status, f.confidence AS confidence, f.evidence_count AS evidence_count,
@@ -677,6 +682,59 @@ def m015_current_runs(db: Database) -> None:
     # A row per current observation was the store's third largest table (issue 13).
     for statement in _statements(_CURRENT_RUNS_SQL):
         db.conn.execute(statement)
+
+
+_STAMPS_SQL = f"""
+-- When derived facts began and ended, once each: a dream's facts share its time.
+CREATE TABLE stamps (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL UNIQUE
+);
+INSERT INTO stamps (at)
+    SELECT valid_from FROM derived_log UNION SELECT valid_to FROM derived_log WHERE valid_to IS NOT NULL ORDER BY 1;
+CREATE TABLE derived_rows (
+    id                INTEGER PRIMARY KEY,
+    subject_id        INTEGER NOT NULL,  -- names.id
+    predicate_id      INTEGER NOT NULL,  -- predicates.id
+    object            TEXT NOT NULL,
+    origin            TEXT NOT NULL,
+    status            TEXT NOT NULL CHECK (status IN ('tentative', 'firm', 'superseded', 'retracted')),
+    confidence        REAL NOT NULL,
+    evidence_count    INTEGER NOT NULL,
+    valid_from_id     INTEGER NOT NULL,  -- stamps.id
+    valid_to_id       INTEGER,           -- stamps.id
+    superseded_by     INTEGER,
+    verdict           TEXT CHECK (verdict IN ('confirmed', 'rejected')),
+    first_observation INTEGER NOT NULL,
+    ended_by          INTEGER
+);
+INSERT INTO derived_rows
+SELECT f.id, f.subject_id, f.predicate_id, f.object, f.origin, f.status, f.confidence, f.evidence_count, a.id, b.id,
+       f.superseded_by, f.verdict, f.first_observation, f.ended_by
+FROM derived_log f JOIN stamps a ON a.at = f.valid_from LEFT JOIN stamps b ON b.at = f.valid_to ORDER BY f.id;
+DROP VIEW facts;
+DROP VIEW derived_facts;
+DROP TABLE derived_log;
+ALTER TABLE derived_rows RENAME TO derived_log;
+{_DERIVED_INDEXES};
+CREATE VIEW derived_facts AS
+SELECT f.id AS id, s.text AS subject, p.name AS predicate, f.object AS object, f.origin AS origin,
+       f.status AS status, f.confidence AS confidence, f.evidence_count AS evidence_count,
+       a.at AS valid_from, b.at AS valid_to, f.superseded_by AS superseded_by,
+       f.verdict AS verdict, f.first_observation AS first_observation, f.ended_by AS ended_by,
+       f.subject_id AS subject_id, f.predicate_id AS predicate_id
+FROM derived_log f JOIN names s ON s.id = f.subject_id JOIN predicates p ON p.id = f.predicate_id
+JOIN stamps a ON a.id = f.valid_from_id LEFT JOIN stamps b ON b.id = f.valid_to_id
+"""
+
+
+@migrations()
+def m016_stamps(db: Database) -> None:
+    # Every derived fact repeated its dream's time as text: 3 MB of the standard library's
+    # memory after a full dream (issue 13).
+    for statement in _statements(_STAMPS_SQL):
+        db.conn.execute(statement)
+    db.conn.execute(_FACTS_VIEW)
 
 
 SCHEMA_VERSION = len(migrations._migrations)

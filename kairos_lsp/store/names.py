@@ -1,4 +1,5 @@
-"""Ids for what the memory repeats: subject keys and paths (``names``) and predicates.
+"""Ids for what the memory repeats: subject keys and paths (``names``), predicates, and
+the times derived facts begin and end (``stamps``).
 
 The log and the derived facts hold ids; the ``observations``, ``current`` and
 ``derived_facts`` views show the text again. Writers ask here, in their write
@@ -21,15 +22,27 @@ _CHUNK = 500
 def name_ids(conn: sqlite3.Connection, texts: Iterable[str]) -> dict[str, int]:
     """``{text: id}``, the new ones added to ``names``. Not cached across transactions:
     forgetting deletes names, and another process may add them."""
+    return _ids(conn, "names", "text", texts)
+
+
+def stamp_ids(conn: sqlite3.Connection, times: Iterable[str]) -> dict[str, int]:
+    """``{time: id}`` of times (ISO text) in ``stamps``, the new ones added."""
+    return _ids(conn, "stamps", "at", times)
+
+
+def _ids(conn: sqlite3.Connection, table: str, column: str, texts: Iterable[str]) -> dict[str, int]:
     wanted = list(dict.fromkeys(texts))
     ids: dict[str, int] = {}
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
-        ids.update(conn.execute(f"SELECT text, id FROM names WHERE text IN ({','.join('?' * len(chunk))})", chunk))
+        marks = ",".join("?" * len(chunk))
+        ids.update(conn.execute(f"SELECT {column}, id FROM {table} WHERE {column} IN ({marks})", chunk))
     new = [text for text in wanted if text not in ids]
     if new:  # under the write lock: the ids are ours
-        first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM names").fetchone()[0]
-        conn.executemany("INSERT INTO names (id, text) VALUES (?, ?)", [(first + i, t) for i, t in enumerate(new)])
+        first = conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
+        conn.executemany(
+            f"INSERT INTO {table} (id, {column}) VALUES (?, ?)", [(first + i, t) for i, t in enumerate(new)]
+        )
         ids.update((text, first + i) for i, text in enumerate(new))
     return ids
 
