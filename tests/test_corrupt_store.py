@@ -1,7 +1,8 @@
 """A damaged memory is noticed, moved aside (never deleted) with one line, and rebuilt.
 
 Real damage to a real store of a real project: 16 KB of garbage written into
-the middle of the file, the file truncated to nothing, its header overwritten.
+the middle of the file, garbage over the log's first page, the file truncated to
+nothing, its header overwritten.
 And every CLI failure is one line and an exit code, never a traceback, unless
 ``--debug`` asks for one.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import time
 from pathlib import Path
 
@@ -68,10 +70,23 @@ def test_garbage_in_the_middle_is_found_moved_aside_and_the_memory_rebuilt(scann
         assert store.file("json/decoder.py") is not None  # the scan filled the new memory
 
 
+def damage_table(path: Path, table: str) -> None:
+    """Garbage over the root page of ``table``: every read of it meets the damage."""
+    db = sqlite3.connect(path)
+    try:
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        (root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+    finally:
+        db.close()
+    with open(path, "r+b") as handle:
+        handle.seek((root - 1) * page_size)
+        handle.write(os.urandom(page_size))
+
+
 def test_damage_met_before_the_check_is_due_moves_the_memory_aside_with_one_line(scanned: Path):
     db = scanned / ".kairos" / "memory.db"
     kairos("stats", cwd=scanned)
-    damage_middle(db)
+    damage_table(db, "observation_log")  # what the export reads (the file's middle may be a table it does not)
     done = kairos("export", "--json", cwd=scanned, check=False)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "is damaged" in done.stderr
