@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kairos_lsp.dream import cursor, dream_log, facts_for, history, successor
 from kairos_lsp.dream.model import SINGLE_VALUED
@@ -32,8 +32,9 @@ INSIGHTS = ("may_handle", "pure", "side_effects", "role", "tested_by", "flaky", 
 REVIEWED = (*INSIGHTS, "renamed_to", "moved_to")
 REVIEWED_CODE = "'signature'"
 _CALLER_CANDIDATES = 400  # call sites examined per "who calls this" (common names)
-_KEPT = 10_000  # names and callers' searches Knowledge keeps (the most; they go when the store changes)
+_KEPT = 10_000  # names, callers' searches and cards Knowledge keeps (the most; they go when the store changes)
 _CALLERS_ALWAYS = 16  # call sites examined whatever the time budget (Knowledge.callers)
+TESTS_LISTED = 2  # tested_by facts a card holds (of hundreds, for a helper every test calls); it counts them all
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,7 @@ class Card:
     calls: list[str] = field(default_factory=list)
     raises: list[str] = field(default_factory=list)
     insights: list[dict] = field(default_factory=list)  # live facts (``INSIGHTS`` predicates)
+    tests: int | None = None  # live tested_by facts, when insights holds only the first few
     stale: bool = False  # the code changed since the last dream: insights and summary withheld
     callers: Callers = field(default_factory=Callers)
     changed: dict | None = None  # :meth:`Knowledge.last_change`
@@ -92,9 +94,11 @@ class Knowledge:
         self.store = store
         self.resolver = Resolver(store, successor)
         # What hovers ask again, kept while the store is the same (``_generation``): the symbol a
-        # short name means outside its file (resolve), how far "who calls this" got (callers).
+        # short name means outside its file (resolve), how far "who calls this" got (callers),
+        # the rest of a symbol's card (card).
         self._named: dict[str, dict | None] = {}
         self._callers: dict[tuple[str, int], _CallerSearch] = {}
+        self._cards: dict[str, Card] = {}  # without their callers
         self._generation: tuple[int, int] | None = None
 
     # -- finding symbols ----------------------------------------------------
@@ -154,11 +158,12 @@ class Knowledge:
         return self._named[name]
 
     def _sync(self) -> None:
-        """Forget what :meth:`resolve` and :meth:`callers` kept when the store changed."""
+        """Forget what :meth:`resolve`, :meth:`callers` and :meth:`card` kept when the store changed."""
         generation = self.resolver.generation
-        if generation != self._generation or len(self._named) + len(self._callers) > _KEPT:
+        if generation != self._generation or len(self._named) + len(self._callers) + len(self._cards) > _KEPT:
             self._named.clear()
             self._callers.clear()
+            self._cards.clear()
             self._generation = generation
 
     def find(self, path: str, qualname: str | None = None, line: int | None = None) -> dict | None:
@@ -181,14 +186,22 @@ class Knowledge:
         summary and insights (withheld when the code changed since the dream:
         validate on use), callers (the first ``callers``, looked for within
         ``callers_budget`` seconds: see :meth:`callers`), the last change and the last
-        test outcome.
+        test outcome. All but the callers is kept until the store changes: a symbol is
+        hovered again and again, and a helper every test calls has thousands of facts.
         """
+        self._sync()
+        known = self._cards.get(key)
+        if known is None:
+            known = self._cards[key] = self._card(key)
+        return replace(known, callers=self.callers(key, callers, callers_budget) if callers else Callers())
+
+    def _card(self, key: str) -> Card:
         values: dict[str, list[str]] = {}
         for row in self.store.current(key):
             values.setdefault(row["predicate"], []).append(row["object"])
         first = {p: v[0] for p, v in values.items() if p in SINGLE_VALUED}
         stale = self.undreamed(key)
-        facts = [] if stale else self.live_facts(key)
+        facts, tests = ([], 0) if stale else self.insights(key)
         summary = next((f["object"] for f in facts if f["predicate"] == "summary"), None)
         return Card(
             symbol=key,
@@ -201,14 +214,45 @@ class Knowledge:
             calls=values.get("calls", []),
             raises=values.get("raises", []),
             insights=[f for f in facts if f["predicate"] in INSIGHTS],
+            tests=tests,
             stale=stale,
-            callers=self.callers(key, callers, callers_budget) if callers else Callers(),
             changed=self.last_change(key),
             test=self.last_test(key),
             through=self.failing_through([key]).get(key, []),
             lint=self.lint(key),
             claude=self.store.claude_summary(key, first.get("body_hash")),
         )
+
+    def insights(self, key: str) -> tuple[list[dict], int]:
+        """What the dream concluded about ``key`` (its live derived facts: summary, insights,
+        links), with only the first :data:`TESTS_LISTED` ``tested_by`` facts (firm first, then
+        by test), and how many ``tested_by`` facts are live.
+
+        What the code says (observed facts) is not here: a card reads it from the code's
+        current observations. ``numpy.testing.assert_allclose`` has 2,639 tests: reading
+        them all took 15 ms, counting them takes 3 (the status is in each row).
+        """
+        columns = "id, predicate, object, status, confidence, evidence_count, verdict, origin"
+        live = "status IN ('tentative', 'firm')"
+        tested = PREDICATE_ID["tested_by"]
+        cursor_ = self.store.db.execute(
+            f"SELECT {columns} FROM derived_facts WHERE subject = ? AND predicate_id != {tested} AND {live} "
+            "ORDER BY predicate, id",
+            (key,),
+        )
+        names = [d[0] for d in cursor_.description]
+        facts = [dict(zip(names, row)) for row in cursor_.fetchall()]
+        (count,) = self.store.db.execute(
+            f"SELECT count(*) FROM derived_facts WHERE subject = ? AND predicate_id = {tested} AND {live}", (key,)
+        ).fetchone()
+        if count:
+            rows = self.store.db.execute(
+                f"SELECT {columns} FROM derived_facts WHERE subject = ? AND predicate_id = {tested} AND {live} "
+                f"ORDER BY status != 'firm', object LIMIT {TESTS_LISTED}",
+                (key,),
+            )
+            facts += [dict(zip(names, row)) for row in rows]
+        return facts, count
 
     def looks(self, key: str, predicates: tuple[str, ...]) -> list[Look]:
         """How ``predicates`` (single-valued: signature, parameters, docstring, body_hash) of

@@ -7,6 +7,8 @@ from pathlib import Path
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import dream, facts_for, record_verdict
 from kairos_lsp.dream.tested import is_test
+from kairos_lsp.features.hover import render
+from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.scan import scan_workspace
 from kairos_lsp.store import Store
 
@@ -75,3 +77,22 @@ def test_a_module_consolidated_after_its_tests_keeps_its_tested_by(tmp_path):
     scan_workspace(tmp_path, store, Settings())
     dream(store, trigger="test", batch_size=1)  # one file per batch: the module comes in a later one
     assert exercised_by(store, "python:zoo/prices.py:price") == {TEST_KEY: ("tentative", 0.6)}
+
+
+def test_a_card_names_the_first_tests_firm_first_and_counts_them_all(tmp_path):
+    # A helper every test calls has thousands of tested_by facts: the card holds two, and the count.
+    tests = "from shop.prices import price\n" + "".join(
+        f"\n\ndef test_{name}():\n    assert price({i}) == {2 * i}\n" for i, name in enumerate("edcba")
+    )
+    store = Store(tmp_path / "memory.db")
+    step(tmp_path, store, {"shop/prices.py": LIB, "tests/test_prices.py": tests})
+    store.record_outcomes([("python:tests/test_prices.py:test_d", False, "passed")])  # firm: named first
+    dream(store, trigger="test")
+    card = Knowledge(store).card("python:shop/prices.py:price")
+    assert card.tests == 5
+    assert [(f["object"].rsplit(":", 1)[1], f["status"]) for f in card.insights if f["predicate"] == "tested_by"] == [
+        ("test_d", "firm"),
+        ("test_a", "tentative"),
+    ]
+    text = render(card, store.symbol("python:shop/prices.py:price"), "python")
+    assert "**tested by** `test_d`, `test_a` *(tentative, 1 evidence)* and 3 more" in text
