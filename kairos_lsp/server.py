@@ -49,6 +49,7 @@ from kairos_lsp.features import diagnostics as diagnostics_feature
 from kairos_lsp.features import hover as hover_feature
 from kairos_lsp.features import memory as memory_feature
 from kairos_lsp.features.diagnostics import Lines
+from kairos_lsp.quiet_gc import QuietCollector
 from kairos_lsp.session import Session, one_line
 from kairos_lsp.store import now
 
@@ -208,6 +209,9 @@ class KairosProtocol(LanguageServerProtocol):
             return
         if method == types.EXIT:
             self.exit_code = 0 if self._shutdown else 1
+        collector = getattr(self._server, "collector", None)
+        if collector is not None:
+            collector.message()
         super().handle_message(message)
 
     def reject(self, message: Any, code: int, text: str) -> None:
@@ -255,6 +259,7 @@ class KairosServer(LanguageServer):
         self.session: Session | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._reporting = False
+        self.collector = QuietCollector()  # full garbage collections while no message comes in
 
     def log(self, level: str, message: str) -> None:
         """One line to the client's log; callable from any thread."""
@@ -381,6 +386,7 @@ def _dreaming(ls: KairosServer, busy: bool) -> None:
 
 @server.feature(types.INITIALIZED)
 async def initialized(ls: KairosServer, params: types.InitializedParams) -> None:
+    ls.collector.start()
     session = ls.session
     if session is None or session.root is None or session.store is None:
         return
@@ -400,6 +406,7 @@ async def initialized(ls: KairosServer, params: types.InitializedParams) -> None
 
 @server.feature(types.SHUTDOWN)
 async def shutdown(ls: KairosServer, params: None) -> None:
+    ls.collector.stop()
     if ls.session is not None:
         await ls.session.shutdown()
 
