@@ -33,6 +33,7 @@ from typing import TypeVar
 from kairos_lsp.keys import path_of, qualname_of, symbol_key
 from kairos_lsp.languages import language_named
 from kairos_lsp.store import Store
+from kairos_lsp.store.migrations import PREDICATE_ID
 
 T = TypeVar("T")
 _MAX_DEPTH = 6  # re-export chains longer than this are not followed
@@ -383,7 +384,7 @@ class Resolver:
             stars: list[Binding] = []
             for (text,) in self.store.db.execute(
                 "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
-                "WHERE c.path = ? AND o.predicate = 'imports' ORDER BY o.id",
+                f"WHERE c.path = ? AND o.predicate_id = {PREDICATE_ID['imports']} ORDER BY o.id",  # no name per row
                 (path,),
             ):
                 try:
