@@ -34,7 +34,8 @@ REVIEWED_CODE = "'signature'"
 _CALLER_CANDIDATES = 400  # call sites examined per "who calls this" (common names)
 _KEPT = 10_000  # names, callers' searches and cards Knowledge keeps (the most; they go when the store changes)
 _CALLERS_ALWAYS = 16  # call sites examined whatever the time budget (Knowledge.callers)
-TESTS_LISTED = 2  # tested_by facts a card holds (of hundreds, for a helper every test calls); it counts them all
+TESTS_LISTED = 2  # tested_by facts a card holds (of thousands, for a helper every test calls)
+TESTS_COUNTED = 100  # tested_by facts a card counts ("and 98+ more" beyond)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ class Card:
     raises: list[str] = field(default_factory=list)
     insights: list[dict] = field(default_factory=list)  # live facts (``INSIGHTS`` predicates)
     tests: int | None = None  # live tested_by facts, when insights holds only the first few
+    more_tests: bool = False  # more than ``tests``
     stale: bool = False  # the code changed since the last dream: insights and summary withheld
     callers: Callers = field(default_factory=Callers)
     changed: dict | None = None  # :meth:`Knowledge.last_change`
@@ -201,7 +203,7 @@ class Knowledge:
             values.setdefault(row["predicate"], []).append(row["object"])
         first = {p: v[0] for p, v in values.items() if p in SINGLE_VALUED}
         stale = self.undreamed(key)
-        facts, tests = ([], 0) if stale else self.insights(key)
+        facts, tests, more_tests = ([], 0, False) if stale else self.insights(key)
         summary = next((f["object"] for f in facts if f["predicate"] == "summary"), None)
         return Card(
             symbol=key,
@@ -215,6 +217,7 @@ class Knowledge:
             raises=values.get("raises", []),
             insights=[f for f in facts if f["predicate"] in INSIGHTS],
             tests=tests,
+            more_tests=more_tests,
             stale=stale,
             changed=self.last_change(key),
             test=self.last_test(key),
@@ -223,14 +226,15 @@ class Knowledge:
             claude=self.store.claude_summary(key, first.get("body_hash")),
         )
 
-    def insights(self, key: str) -> tuple[list[dict], int]:
+    def insights(self, key: str) -> tuple[list[dict], int, bool]:
         """What the dream concluded about ``key`` (its live derived facts: summary, insights,
-        links), with only the first :data:`TESTS_LISTED` ``tested_by`` facts (firm first, then
-        by test), and how many ``tested_by`` facts are live.
+        links), with only the first :data:`TESTS_LISTED` ``tested_by`` facts; how many
+        ``tested_by`` facts it counted (up to :data:`TESTS_COUNTED`), and whether there are more.
 
-        What the code says (observed facts) is not here: a card reads it from the code's
-        current observations. ``numpy.testing.assert_allclose`` has 2,639 tests: reading
-        them all took 15 ms, counting them takes 3 (the status is in each row).
+        The tests listed are the firm ones first, then by name, among those counted (in the
+        order the dream made them). What the code says (observed facts) is not here: a card
+        reads it from the code's current observations. ``numpy.testing.assert_allclose`` has
+        2,639 tests: reading them all took 15 ms, counting them all 3 (the status is in each row).
         """
         columns = "id, predicate, object, status, confidence, evidence_count, verdict, origin"
         live = "status IN ('tentative', 'firm')"
@@ -242,17 +246,19 @@ class Knowledge:
         )
         names = [d[0] for d in cursor_.description]
         facts = [dict(zip(names, row)) for row in cursor_.fetchall()]
-        (count,) = self.store.db.execute(
-            f"SELECT count(*) FROM derived_facts WHERE subject = ? AND predicate_id = {tested} AND {live}", (key,)
-        ).fetchone()
-        if count:
-            rows = self.store.db.execute(
+        tests = [
+            dict(zip(names, row))
+            for row in self.store.db.execute(
                 f"SELECT {columns} FROM derived_facts WHERE subject = ? AND predicate_id = {tested} AND {live} "
-                f"ORDER BY status != 'firm', object LIMIT {TESTS_LISTED}",
+                f"ORDER BY id LIMIT {TESTS_COUNTED + 1}",  # the order of its index: no sort
                 (key,),
             )
-            facts += [dict(zip(names, row)) for row in rows]
-        return facts, count
+        ]
+        more = len(tests) > TESTS_COUNTED
+        del tests[TESTS_COUNTED:]
+        count = len(tests)
+        tests.sort(key=lambda f: (f["status"] != "firm", f["object"]))
+        return facts + tests[:TESTS_LISTED], count, more
 
     def looks(self, key: str, predicates: tuple[str, ...]) -> list[Look]:
         """How ``predicates`` (single-valued: signature, parameters, docstring, body_hash) of

@@ -89,10 +89,23 @@ def test_a_card_names_the_first_tests_firm_first_and_counts_them_all(tmp_path):
     store.record_outcomes([("python:tests/test_prices.py:test_d", False, "passed")])  # firm: named first
     dream(store, trigger="test")
     card = Knowledge(store).card("python:shop/prices.py:price")
-    assert card.tests == 5
+    assert (card.tests, card.more_tests) == (5, False)
     assert [(f["object"].rsplit(":", 1)[1], f["status"]) for f in card.insights if f["predicate"] == "tested_by"] == [
         ("test_d", "firm"),
         ("test_a", "tentative"),
     ]
     text = render(card, store.symbol("python:shop/prices.py:price"), "python")
     assert "**tested by** `test_d`, `test_a` *(tentative, 1 evidence)* and 3 more" in text
+
+
+def test_a_card_counts_a_hundred_tests_and_says_there_are_more(tmp_path, monkeypatch):
+    monkeypatch.setattr("kairos_lsp.knowledge.TESTS_COUNTED", 3)
+    tests = "from shop.prices import price\n" + "".join(
+        f"\n\ndef test_{name}():\n    assert price({i}) == {2 * i}\n" for i, name in enumerate("edcba")
+    )
+    store = Store(tmp_path / "memory.db")
+    step(tmp_path, store, {"shop/prices.py": LIB, "tests/test_prices.py": tests})
+    card = Knowledge(store).card("python:shop/prices.py:price")
+    assert (card.tests, card.more_tests) == (3, True)
+    text = render(card, store.symbol("python:shop/prices.py:price"), "python")
+    assert " and 1+ more" in text

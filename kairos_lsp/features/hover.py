@@ -116,7 +116,8 @@ def _facts_line(card: Card) -> str | None:
     if tests:
         count = len(tests) if card.tests is None else card.tests  # the card may hold only the first few
         shown = ", ".join(f"`{_short(f['object'])}`{_tentative(f)}" for f in tests[:2])
-        items.append(f"**tested by** {shown}" + (f" and {count - 2} more" if count > 2 else ""))
+        more = "+" if card.more_tests else ""
+        items.append(f"**tested by** {shown}" + (f" and {count - 2}{more} more" if count > 2 else ""))
     if card.raises:
         items.append("**raises** " + ", ".join(f"`{r}`" for r in card.raises[:4]))
     if card.stale:
