@@ -33,7 +33,7 @@ REVIEWED = (*INSIGHTS, "renamed_to", "moved_to")
 REVIEWED_CODE = "'signature'"
 _CALLER_CANDIDATES = 400  # call sites examined per "who calls this" (common names)
 _KEPT = 10_000  # names, callers' searches and cards Knowledge keeps (the most; they go when the store changes)
-_CALLERS_ALWAYS = 16  # call sites examined whatever the time budget (Knowledge.callers)
+_CALLERS_ALWAYS = 4  # call sites a search examines whatever the time budget (Knowledge.callers)
 TESTS_LISTED = 2  # tested_by facts a card holds (of thousands, for a helper every test calls)
 TESTS_COUNTED = 100  # tested_by facts a card counts ("and 98+ more" beyond)
 
@@ -282,10 +282,11 @@ class Knowledge:
     def callers(self, key: str, limit: int = 3, budget: float | None = None) -> Callers:
         """Symbols whose current code calls ``key`` (resolved through their imports).
 
-        ``budget`` (seconds): stop examining call sites once it is spent, after the first
-        :data:`_CALLERS_ALWAYS` (a hover: a common name has hundreds, each in a file whose
-        imports may not have been read yet); what is left unexamined sets ``more``. Until the
-        store changes, the next look goes on from there, and a finished answer is kept.
+        ``budget`` (seconds): stop examining call sites once it is spent, once the search has
+        examined :data:`_CALLERS_ALWAYS` (a hover: a common name has hundreds, each in a file
+        whose imports may not have been read yet); what is left unexamined sets ``more``. Until
+        the store changes, the next look goes on from there (within its budget, one call site
+        at least), and a finished answer is kept.
         """
         started = time.perf_counter()
         self._sync()
@@ -309,7 +310,10 @@ class Knowledge:
         more = False  # candidates left: beyond the limit, or beyond the budget
         for looked, (subject, callee, path) in enumerate(rows):
             if search.examined == _CALLER_CANDIDATES or (
-                budget is not None and looked >= _CALLERS_ALWAYS and time.perf_counter() - started > budget
+                budget is not None
+                and looked  # each look examines one at least: the next hover gets further
+                and search.examined >= _CALLERS_ALWAYS
+                and time.perf_counter() - started > budget
             ):
                 more = True
                 break
