@@ -210,6 +210,12 @@ class Resolver:
         if len(self._answers) > limit or (reads is not None and self._weight > reads):
             self._forget()
 
+    def index_modules(self) -> None:
+        """Read which Python files are modules of which name now, not in the first lookup that
+        looks for a module under any source root (25 - 40 ms on 19,000 files)."""
+        self._sync()
+        self._module_names()
+
     def module_file(self, language: str, from_path: str, module: str) -> str | None:
         """The file an import names, among the files the memory knows."""
         by_file = (language, from_path, module)  # the hot path: no path arithmetic

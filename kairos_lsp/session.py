@@ -415,6 +415,8 @@ class Session:
             return
         self.dreamer.kick()
         self.recorder.after_scan([doc for doc in self.documents if self.records(doc)])
+        if self.knowledge is not None:  # what the first hovers would read otherwise (on this, the event loop)
+            self.knowledge.resolver.index_modules()
 
     # -- the end ----------------------------------------------------------------
 
