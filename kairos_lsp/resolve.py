@@ -26,8 +26,8 @@ import json
 import posixpath
 import re
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from kairos_lsp.keys import path_of, qualname_of, symbol_key
@@ -74,13 +74,55 @@ Target = Found | Gone | None
 
 @dataclass(slots=True)
 class _FileInfo:
-    """What resolution needs of one file: its language, imports and definitions."""
+    """What resolution needs of one file: its language, imports and definitions.
+
+    Its imports are parsed for the names asked (:meth:`binding`), not all at once: a test file
+    of sympy imports 1,283 names, 10 ms to parse, and a hover asks for one or two of them.
+    """
 
     language: str
-    named: dict[str, Binding]
+    style: str | None  # how its language imports modules (LanguageSpec.modules)
+    imports: list[str]  # its current ``imports`` observations (JSON), in the order they were made
     stars: list[Binding]
     kinds: dict[str, str]  # qualified name -> kind, for every symbol defined in it
-    ambiguous: set[str]  # local names imported from different places in different scopes
+    asked: dict[str, tuple[Binding | None, bool]] = field(default_factory=dict)  # binding(), so far
+    every: dict[str, Binding] | None = None  # named(), once asked
+
+    def binding(self, local: str) -> tuple[Binding | None, bool]:
+        """What the imports bind ``local`` to (the first import of it), and whether it is
+        ambiguous: imported from different places in different scopes (``as f`` in two
+        functions: which one is meant depends on where)."""
+        if local not in self.asked:
+            # an import binding ``local`` names it in its JSON (ASCII, as the extraction writes it)
+            texts = self.imports if not local.isascii() else [text for text in self.imports if local in text]
+            first, ambiguous = None, False
+            for binding in _bindings(texts, self.style):
+                if binding.local == local:
+                    if first is None:
+                        first = binding
+                    elif binding != first:
+                        ambiguous = True
+            self.asked[local] = (first, ambiguous)
+        return self.asked[local]
+
+    def named(self) -> dict[str, Binding]:
+        """Every name its imports bind (the first binding of each)."""
+        if self.every is None:
+            self.every = {}
+            for binding in _bindings(self.imports, self.style):
+                self.every.setdefault(binding.local, binding)
+        return self.every
+
+
+def _bindings(texts: list[str], style: str | None) -> Iterator[Binding]:
+    """The bindings of ``imports`` observations, star imports left out."""
+    for text in texts:
+        try:
+            binding = _binding(json.loads(text), style)
+        except ValueError:
+            continue
+        if binding is not None:
+            yield binding
 
 
 class Resolver:
@@ -177,11 +219,11 @@ class Resolver:
         if parts[0] in _SELF and len(parts) == 2 and scope:
             owner = _owner_class(info, scope)
             return self._symbol(path, f"{owner}.{parts[1]}", 0) if owner else None
-        if parts[0] in info.ambiguous:
+        binding, ambiguous = info.binding(parts[0])
+        if ambiguous:
             return None
         if parts[0] in info.kinds:  # a definition in the file itself (f, or Cls.f)
             return self._symbol(path, ".".join(parts), 0)
-        binding = info.named.get(parts[0])
         if binding is not None:
             return self._through(path, binding, parts[1:], 0)
         if len(parts) == 1:  # a name this file once defined
@@ -192,7 +234,7 @@ class Resolver:
         """The names a file imports, by local name."""
         self._sync()
         info = self._file(path)
-        return info.named if info else {}
+        return info.named() if info else {}
 
     def depends(self, path: str, text: str, scope: str | None = None) -> frozenset[str]:
         """What the answer of :meth:`lookup` for the same arguments read, so a caller can
@@ -281,7 +323,8 @@ class Resolver:
             inherited = self._inherited(path, head, tail, depth) if info.kinds[head] == "class" else None
             return inherited or self._gone(key)
         rest = tail.split(".") if tail else []
-        reexport = info.named.get(head) if head not in info.ambiguous else None
+        reexport, ambiguous = info.binding(head)
+        reexport = None if ambiguous else reexport
         if reexport is not None:
             return self._through(path, reexport, rest, depth + 1)
         for star in info.stars:
@@ -385,29 +428,30 @@ class Resolver:
         info = None
         if known is not None:
             spec = language_named(known[0])
-            named: dict[str, Binding] = {}
-            ambiguous: set[str] = set()
-            stars: list[Binding] = []
-            for (text,) in self.store.db.execute(
-                "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
-                f"WHERE c.path = ? AND o.predicate_id = {PREDICATE_ID['imports']} ORDER BY o.id",  # no name per row
-                (path,),
-            ):
-                try:
-                    item = json.loads(text)
-                except ValueError:
-                    continue
-                binding = _binding(item, spec.modules if spec else None)
-                if binding is None:
-                    stars.append(Binding("*", item.get("module", ""), None))
-                elif named.setdefault(binding.local, binding) != binding:
-                    ambiguous.add(binding.local)  # `as f` in two functions: which one is meant depends on where
+            style = spec.modules if spec else None
+            imports = [
+                text
+                for (text,) in self.store.db.execute(
+                    "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
+                    f"WHERE c.path = ? AND o.predicate_id = {PREDICATE_ID['imports']} ORDER BY o.id",  # no name per row
+                    (path,),
+                )
+            ]
+            stars = []
+            for text in imports:
+                if '"*"' in text:  # a star import names "*" (and only then binds nothing)
+                    try:
+                        item = json.loads(text)
+                    except ValueError:
+                        continue
+                    if _binding(item, style) is None:
+                        stars.append(Binding("*", item.get("module", ""), None))
             kinds = dict(
                 self.store.db.execute(
                     "SELECT qualname, kind FROM symbols WHERE path = ? AND qualname != ''", (path,)
                 ).fetchall()
             )
-            info = _FileInfo(known[0], named, stars, kinds, ambiguous)
+            info = _FileInfo(known[0], style, imports, stars, kinds)
         self._files[path] = info
         return info
 

@@ -24,6 +24,7 @@ PY_FILES = {
     "pkg/more.py": "def extra():\n    return 1\n",
     "pkg/sub/deep.py": "from ..impl import helper as h\n\n\ndef go():\n    return h(1)\n",
     "app.py": "import pkg\nimport pkg.impl as im\nfrom pkg import (helper, extra)\nfrom pkg.impl import Box as B\n"
+    "from pkg.impl import helper as aidé\n"
     "\n\ndef main():\n    helper(1)\n    pkg.helper(2)\n    im.Box()\n    extra()\n    B.open\n",
 }
 
@@ -39,6 +40,7 @@ PY_FILES = {
         ("pkg/sub/deep.py", "h", None, "python:pkg/impl.py:helper"),  # relative, two levels, aliased
         ("pkg/impl.py", "self.close", "Box.open", "python:pkg/impl.py:Box.close"),
         ("app.py", "print", None, None),  # a builtin: not ours
+        ("app.py", "aidé", None, "python:pkg/impl.py:helper"),  # a name the memory writes escaped (\u00e9)
     ],
 )
 def test_python_names_resolve_through_imports(tmp_path, path, text, scope, expected):
