@@ -160,6 +160,7 @@ class Resolver:
         # :meth:`_python_anywhere` looks, read once, instead of a ``LIKE '%/...'`` over every file.
         self._by_module_name: dict[str, list[str]] | None = None  # None: not checked since the store changed
         self._module_paths: list[str] = []  # the files it was built from
+        self._known_paths: frozenset[str] = frozenset()  # the same, to tell a file the memory does not know
         self._module_index: dict[str, list[str]] = {}
         self._weight = 0  # items in the distinct sets of _frozen (what they hold in memory)
         self._generation: tuple[int, int] | None = None
@@ -424,6 +425,11 @@ class Resolver:
             self._reading[-1].add(sys.intern("file:" + path))
         if path in self._files:
             return self._files[path]
+        if self._by_module_name is not None and path not in self._known_paths:
+            # the files' paths were read since the store changed: no query for a file that is not one
+            # (a module is looked for under up to four names; a star re-export across a package, hundreds)
+            self._files[path] = None
+            return None
         known = self.store.db.execute("SELECT language FROM files WHERE path = ?", (path,)).fetchone()
         info = None
         if known is not None:
@@ -474,6 +480,7 @@ class Resolver:
                     if name is not None:
                         by_name.setdefault(name, []).append(path)
                 self._module_paths, self._module_index = paths, by_name
+                self._known_paths = frozenset(paths)
             self._by_module_name = self._module_index
         return self._by_module_name
 

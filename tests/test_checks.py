@@ -490,3 +490,17 @@ def test_a_deleted_symbol_points_at_its_namesake_when_the_dream_could_not_link_t
     found = problems(knowledge, tmp_path, "app.py")
     assert [p.code for p in found] == ["missing-symbol"]
     assert "a class `Server` is defined in `lsp/server.py`" in found[0].message
+
+
+def test_a_module_under_another_root_is_found_and_so_is_one_that_appears_later(tmp_path):
+    files = {"src/pkg/__init__.py": "", "src/pkg/util.py": "def parse(text):\n    return text\n"}
+    app = "from pkg.util import parse\nfrom pkg.extra import more\n\n\ndef main():\n    return parse(more())\n"
+    knowledge = workspace(tmp_path, {**files, "app.py": app})
+    try:
+        assert knowledge.resolver.lookup("app.py", "parse") == Found("python:src/pkg/util.py:parse")
+        assert knowledge.resolver.lookup("app.py", "more") is None  # no such module yet
+        (tmp_path / "src/pkg/extra.py").write_text("def more():\n    return 'x'\n")
+        scan_workspace(tmp_path, knowledge.store, Settings())
+        assert knowledge.resolver.lookup("app.py", "more") == Found("python:src/pkg/extra.py:more")
+    finally:
+        knowledge.store.close()
