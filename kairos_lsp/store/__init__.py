@@ -185,7 +185,7 @@ class FileObservation:
     size: int
     mtime_ns: int
     extraction: Extraction | None
-    triples: set[tuple[str, str, str]] | None = None
+    triples: list[tuple[str, str, str]] | None = None  # sorted, each once
     symbol_rows: list[tuple] | None = None
     has_errors: bool = False
 
@@ -195,18 +195,26 @@ class FileObservation:
 
     def prepare(self) -> FileObservation:
         if self.extraction is not None:
-            symbols = self.extraction.symbols
-            keys = [symbol_key(self.language, self.path, s.qualname) for s in symbols]
-            defined = ("defined_at", self.path)
-            self.triples = {
-                (key, predicate, value)
-                for key, symbol in zip(keys, symbols)
-                for predicate, value in (*observations(symbol), defined)
-            }
-            self.symbol_rows = [_symbol_row(key, self.path, self.language, s) for key, s in zip(keys, symbols)]
+            path, language = self.path, self.language
+            triples: list[tuple[str, str, str]] = []
+            rows = []
+            for symbol in self.extraction.symbols:
+                key = symbol_key(language, path, symbol.qualname)
+                triples += [(key, predicate, value) for predicate, value in observations(symbol)]
+                triples.append((key, "defined_at", path))
+                rows.append(_symbol_row(key, path, language, symbol))
+            # Sorted where it is prepared (a scan's workers): the writer appends a new file's
+            # observations in this order as they come, with no set or sort of its own.
+            self.triples = sorted(set(triples))
+            self.symbol_rows = rows
             self.has_errors = self.extraction.has_errors
             self.extraction = None
         return self
+
+
+_LOG_INSERT = (
+    "INSERT INTO observation_log (id, subject_id, predicate_id, object, negated, version_id) VALUES (?, ?, ?, ?, ?, ?)"
+)
 
 
 @dataclass(slots=True)
@@ -522,8 +530,11 @@ class Store:
         if new is None or rows is None:
             raise ValueError(f"{item.path}: no triples to write (an unchanged file is not written)")
         old, old_rows = self._current_of(conn, item.path)
-        added = sorted(new.difference(old))
-        gone = sorted(set(old).difference(new))
+        if old:
+            added = [triple for triple in new if triple not in old]  # (in order: new is sorted)
+            gone = sorted(set(old).difference(new))
+        else:  # a new file
+            added, gone = new, []
         version = self._version(conn, item.path, item.content_hash, source, stamp)
         path_id = name_ids(conn, (item.path,))[item.path]
         if gone:
@@ -602,12 +613,26 @@ class Store:
     def _append(self, conn, triples: list[tuple[str, str, str]], negated: int, version: int) -> int:
         """Append observations; returns the id of the first (ids are consecutive
         because the batch holds the write lock)."""
-        return self._append_rows(conn, [(s, p, o, negated, version) for s, p, o in triples])
+        subjects, predicates, first = self._log_ids(conn, triples)
+        conn.executemany(
+            _LOG_INSERT,
+            [(first + i, subjects[s], predicates[p], o, negated, version) for i, (s, p, o) in enumerate(triples)],
+        )
+        return first
 
     def _append_rows(self, conn, rows: list[tuple[str, str, str, int, int]]) -> int:
         """Append ``(subject, predicate, object, negated, version)`` rows to the log, subjects
         and predicates by id; returns the id of the first."""
-        # in the rows' order (a file's: its symbols in order), so new names get ids the same way each time
+        subjects, predicates, first = self._log_ids(conn, rows)
+        conn.executemany(
+            _LOG_INSERT, [(first + i, subjects[s], predicates[p], o, n, v) for i, (s, p, o, n, v) in enumerate(rows)]
+        )
+        return first
+
+    def _log_ids(self, conn, rows: list[tuple]) -> tuple[dict[str, int], dict[str, int], int]:
+        """The ids of the subjects and predicates of ``rows`` (``(subject, predicate, ...)``),
+        and the id the first of them takes in the log."""
+        # in the rows' order (a file's sorted triples), so new names get ids the same way each time
         subjects = name_ids(conn, (row[0] for row in rows))
         predicates = self.predicates.ids(conn, {row[1] for row in rows})
         # Past what a dream consolidated, even when forgetting deleted the log's newest
@@ -616,12 +641,7 @@ class Store:
             "SELECT max(coalesce((SELECT max(id) FROM observation_log), 0), "
             "coalesce((SELECT last_observation FROM dream_cursor WHERE id = 1), 0)) + 1"
         ).fetchone()[0]
-        conn.executemany(
-            "INSERT INTO observation_log (id, subject_id, predicate_id, object, negated, version_id) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(first + i, subjects[s], predicates[p], o, n, v) for i, (s, p, o, n, v) in enumerate(rows)],
-        )
-        return first
+        return subjects, predicates, first
 
     # -- what runs said ------------------------------------------------------
 
