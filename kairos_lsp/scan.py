@@ -15,6 +15,7 @@ batches, one transaction each, so a killed scan resumes where it stopped.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -173,8 +174,17 @@ def unusable(data: bytes) -> str | None:
 
 
 def _observe_chunk(args: tuple[str, list[tuple[str, tuple | None]], int]) -> list:
+    """In a worker process: observe a chunk of files."""
     root, items, max_bytes = args
-    return [(rel, observe_file(root, rel, known, max_bytes)) for rel, known in items]
+    # What extraction allocates (match dicts, nodes, symbols, rows) forms no reference cycles,
+    # yet the cyclic collector's passes over it took 7 % of a worker's time: off meanwhile.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return [(rel, observe_file(root, rel, known, max_bytes)) for rel, known in items]
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def scan_workspace(
