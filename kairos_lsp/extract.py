@@ -158,7 +158,8 @@ def clean_doc(text: str) -> str | None:
 
 
 def _text(node: Node) -> str:
-    return node.text.decode("utf-8", "replace") if node.text is not None else ""
+    text = node.text  # (a new slice of the source at each read)
+    return text.decode("utf-8", "replace") if text is not None else ""
 
 
 def _point(point: tuple[int, ...]) -> Point:
