@@ -174,17 +174,17 @@ def unusable(data: bytes) -> str | None:
 
 
 def _observe_chunk(args: tuple[str, list[tuple[str, tuple | None]], int]) -> list:
-    """In a worker process: observe a chunk of files."""
     root, items, max_bytes = args
-    # What extraction allocates (match dicts, nodes, symbols, rows) forms no reference cycles,
-    # yet the cyclic collector's passes over it took 7 % of a worker's time: off meanwhile.
-    collecting = gc.isenabled()
+    return [(rel, observe_file(root, rel, known, max_bytes)) for rel, known in items]
+
+
+def _start_worker() -> None:
+    """A scan's worker process: it dies with its parent, and runs without the cyclic garbage
+    collector. What extraction allocates (match dicts, nodes, symbols, rows) forms no
+    reference cycles, yet the collector's passes over it took 7 % of a worker's time; and a
+    worker lives for one scan, so even a cycle made now and then would not pile up."""
+    die_with_parent()
     gc.disable()
-    try:
-        return [(rel, observe_file(root, rel, known, max_bytes)) for rel, known in items]
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def scan_workspace(
@@ -368,7 +368,7 @@ def _observe_all(
     size = max(4, min(32, len(todo) // (jobs * 8) or 1))
     chunks = ((root, todo[i : i + size], max_bytes) for i in range(0, len(todo), size))
     context = multiprocessing.get_context(start_method) if start_method else None
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=die_with_parent)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker)
     # At most IN_FLIGHT chunks per worker are queued or parsed at a time: results wait for the
     # writer in this bounded window, never the whole tree's observations in memory at once.
     window: deque = deque()
