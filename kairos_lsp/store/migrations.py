@@ -397,6 +397,38 @@ CREATE TABLE IF NOT EXISTS observation_log (
 )
 """
 
+
+def _derived_table(name: str, times: str) -> str:
+    """The derived log's table (version 13 on), its begin and end as ``times``."""
+    return f"""CREATE TABLE {name} (
+    id                INTEGER PRIMARY KEY,
+    subject_id        INTEGER NOT NULL,  -- names.id
+    predicate_id      INTEGER NOT NULL,  -- predicates.id
+    object            TEXT NOT NULL,
+    origin            TEXT NOT NULL,
+    status            TEXT NOT NULL CHECK (status IN ('tentative', 'firm', 'superseded', 'retracted')),
+    confidence        REAL NOT NULL,
+    evidence_count    INTEGER NOT NULL,
+    {times},
+    superseded_by     INTEGER,
+    verdict           TEXT CHECK (verdict IN ('confirmed', 'rejected')),
+    first_observation INTEGER NOT NULL,
+    ended_by          INTEGER
+)"""
+
+
+def _derived_view(valid_from: str, valid_to: str, joins: str) -> str:
+    """The ``derived_facts`` view (version 13 on): the derived log with its subject and
+    predicate as text, its begin and end as ``valid_from`` and ``valid_to`` (through ``joins``)."""
+    return f"""CREATE VIEW derived_facts AS
+SELECT f.id AS id, s.text AS subject, p.name AS predicate, f.object AS object, f.origin AS origin,
+       f.status AS status, f.confidence AS confidence, f.evidence_count AS evidence_count,
+       {valid_from} AS valid_from, {valid_to} AS valid_to, f.superseded_by AS superseded_by,
+       f.verdict AS verdict, f.first_observation AS first_observation, f.ended_by AS ended_by,
+       f.subject_id AS subject_id, f.predicate_id AS predicate_id
+FROM derived_log f JOIN names s ON s.id = f.subject_id JOIN predicates p ON p.id = f.predicate_id {joins}"""
+
+
 # The derived log's indexes (version 13 on).
 _DERIVED_INDEXES = f"""
 CREATE INDEX derived_log_subject ON derived_log(subject_id, predicate_id);
@@ -419,22 +451,7 @@ INSERT INTO current_ids (path_id, observation_id)
 INSERT OR IGNORE INTO names (text) SELECT DISTINCT subject FROM derived_facts;
 INSERT OR IGNORE INTO predicates (name) SELECT DISTINCT predicate FROM derived_facts;
 -- Facts other than observed ones, as before, with subject and predicate by id.
-CREATE TABLE derived_log (
-    id                INTEGER PRIMARY KEY,
-    subject_id        INTEGER NOT NULL,  -- names.id
-    predicate_id      INTEGER NOT NULL,  -- predicates.id
-    object            TEXT NOT NULL,
-    origin            TEXT NOT NULL,
-    status            TEXT NOT NULL CHECK (status IN ('tentative', 'firm', 'superseded', 'retracted')),
-    confidence        REAL NOT NULL,
-    evidence_count    INTEGER NOT NULL,
-    valid_from        TEXT NOT NULL,
-    valid_to          TEXT,
-    superseded_by     INTEGER,
-    verdict           TEXT CHECK (verdict IN ('confirmed', 'rejected')),
-    first_observation INTEGER NOT NULL,
-    ended_by          INTEGER
-);
+{_derived_table("derived_log", "valid_from TEXT NOT NULL, valid_to TEXT")};
 INSERT INTO derived_log SELECT f.id, n.id, p.id, f.object, f.origin, f.status, f.confidence, f.evidence_count,
        f.valid_from, f.valid_to, f.superseded_by, f.verdict, f.first_observation, f.ended_by
 FROM derived_facts f JOIN names n ON n.text = f.subject JOIN predicates p ON p.name = f.predicate ORDER BY f.id;
@@ -491,13 +508,7 @@ DROP TABLE derived_facts;
 DROP TABLE observations;
 DROP TABLE current;
 {_DERIVED_INDEXES};
-CREATE VIEW derived_facts AS
-SELECT f.id AS id, s.text AS subject, p.name AS predicate, f.object AS object, f.origin AS origin,
-       f.status AS status, f.confidence AS confidence, f.evidence_count AS evidence_count,
-       f.valid_from AS valid_from, f.valid_to AS valid_to, f.superseded_by AS superseded_by,
-       f.verdict AS verdict, f.first_observation AS first_observation, f.ended_by AS ended_by,
-       f.subject_id AS subject_id, f.predicate_id AS predicate_id
-FROM derived_log f JOIN names s ON s.id = f.subject_id JOIN predicates p ON p.id = f.predicate_id;
+{_derived_view("f.valid_from", "f.valid_to", "")};
 CREATE INDEX observation_log_subject ON observation_log(subject_id, predicate_id);
 CREATE INDEX observation_log_callee ON observation_log({CALLEE_NAME}) WHERE predicate_id = {PREDICATE_ID["calls"]};
 CREATE INDEX observation_log_imported ON observation_log({IMPORTED_NAME})
@@ -692,22 +703,7 @@ CREATE TABLE stamps (
 );
 INSERT INTO stamps (at)
     SELECT valid_from FROM derived_log UNION SELECT valid_to FROM derived_log WHERE valid_to IS NOT NULL ORDER BY 1;
-CREATE TABLE derived_rows (
-    id                INTEGER PRIMARY KEY,
-    subject_id        INTEGER NOT NULL,  -- names.id
-    predicate_id      INTEGER NOT NULL,  -- predicates.id
-    object            TEXT NOT NULL,
-    origin            TEXT NOT NULL,
-    status            TEXT NOT NULL CHECK (status IN ('tentative', 'firm', 'superseded', 'retracted')),
-    confidence        REAL NOT NULL,
-    evidence_count    INTEGER NOT NULL,
-    valid_from_id     INTEGER NOT NULL,  -- stamps.id
-    valid_to_id       INTEGER,           -- stamps.id
-    superseded_by     INTEGER,
-    verdict           TEXT CHECK (verdict IN ('confirmed', 'rejected')),
-    first_observation INTEGER NOT NULL,
-    ended_by          INTEGER
-);
+{_derived_table("derived_rows", "valid_from_id INTEGER NOT NULL, valid_to_id INTEGER")};  -- stamps.id
 INSERT INTO derived_rows
 SELECT f.id, f.subject_id, f.predicate_id, f.object, f.origin, f.status, f.confidence, f.evidence_count, a.id, b.id,
        f.superseded_by, f.verdict, f.first_observation, f.ended_by
@@ -717,14 +713,7 @@ DROP VIEW derived_facts;
 DROP TABLE derived_log;
 ALTER TABLE derived_rows RENAME TO derived_log;
 {_DERIVED_INDEXES};
-CREATE VIEW derived_facts AS
-SELECT f.id AS id, s.text AS subject, p.name AS predicate, f.object AS object, f.origin AS origin,
-       f.status AS status, f.confidence AS confidence, f.evidence_count AS evidence_count,
-       a.at AS valid_from, b.at AS valid_to, f.superseded_by AS superseded_by,
-       f.verdict AS verdict, f.first_observation AS first_observation, f.ended_by AS ended_by,
-       f.subject_id AS subject_id, f.predicate_id AS predicate_id
-FROM derived_log f JOIN names s ON s.id = f.subject_id JOIN predicates p ON p.id = f.predicate_id
-JOIN stamps a ON a.id = f.valid_from_id LEFT JOIN stamps b ON b.id = f.valid_to_id
+{_derived_view("a.at", "b.at", "JOIN stamps a ON a.id = f.valid_from_id LEFT JOIN stamps b ON b.id = f.valid_to_id")}
 """
 
 
