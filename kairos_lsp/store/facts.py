@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 
-from kairos_lsp.store.migrations import OUTCOME_IDS, PREDICATE_ID
+from kairos_lsp.store.migrations import OUTCOME_IDS, PREDICATE_ID, RUN_OF
 from kairos_lsp.store.names import Predicates, name_ids, stamp_ids
 
 BODY_HASH = PREDICATE_ID["body_hash"]
@@ -404,8 +404,7 @@ class Facts:
                 f"DELETE FROM observed_changes WHERE first_observation IN ({_marks(chunk)}) AND status = 'firm' "
                 "AND evidence_count = 1 AND valid_to IS NULL AND superseded_by IS NULL AND verdict IS NULL "
                 "AND ended_by IS NULL AND confidence = (SELECT r.confidence FROM observed_runs r "
-                "WHERE r.first_observation = (SELECT max(first_observation) FROM observed_runs "
-                "WHERE first_observation <= observed_changes.first_observation))",
+                f"WHERE r.first_observation = {RUN_OF.format('observed_changes.first_observation')})",
                 chunk,
             )
 

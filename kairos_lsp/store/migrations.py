@@ -590,8 +590,8 @@ def m013_compact(db: Database) -> None:
     conn.execute(_FACTS_VIEW)
 
 
-# The fact id of an observation's observed fact, when it has one: the run that holds it.
-_RUN_OF = "(SELECT max(first_observation) FROM observed_runs WHERE first_observation <= {0})"
+# The run that may hold observation {0}: the last one starting at or before it (check its end).
+RUN_OF = "(SELECT max(first_observation) FROM observed_runs WHERE first_observation <= {0})"
 
 _OBSERVED_RUNS_SQL = f"""
 -- Observed facts as runs (issue 13): a dream starts the facts of consecutive observations
@@ -618,7 +618,7 @@ CREATE TABLE observed_changes (
 INSERT INTO observed_changes
 SELECT f.first_observation, f.status, f.confidence, f.evidence_count, f.valid_to, f.superseded_by, f.verdict,
        f.ended_by
-FROM observed_facts f JOIN observed_runs r ON r.first_observation = {_RUN_OF.format("f.first_observation")}
+FROM observed_facts f JOIN observed_runs r ON r.first_observation = {RUN_OF.format("f.first_observation")}
 WHERE NOT (f.status = 'firm' AND f.confidence = r.confidence AND f.evidence_count = 1 AND f.valid_to IS NULL
            AND f.superseded_by IS NULL AND f.verdict IS NULL AND f.ended_by IS NULL);
 CREATE INDEX observed_changes_verdict ON observed_changes(first_observation) WHERE verdict IS NOT NULL;
@@ -631,7 +631,7 @@ SELECT o.id AS first_observation, o.id - r.first_observation + r.first_fact AS i
        coalesce(c.evidence_count, 1) AS evidence_count, c.valid_to AS valid_to,
        c.superseded_by AS superseded_by, c.verdict AS verdict, c.ended_by AS ended_by
 FROM observation_log o
-JOIN observed_runs r ON r.first_observation = {_RUN_OF.format("o.id")} AND o.id <= r.last_observation
+JOIN observed_runs r ON r.first_observation = {RUN_OF.format("o.id")} AND o.id <= r.last_observation
 LEFT JOIN observed_changes c ON c.first_observation = o.id;
 -- Written to like the table it was: a change is kept in observed_changes ...
 CREATE TRIGGER observed_facts_update INSTEAD OF UPDATE ON observed_facts BEGIN
@@ -645,10 +645,10 @@ CREATE TRIGGER observed_facts_delete INSTEAD OF DELETE ON observed_facts BEGIN
     DELETE FROM observed_changes WHERE first_observation = OLD.first_observation;
     INSERT INTO observed_runs (first_observation, last_observation, first_fact, confidence)
     SELECT OLD.first_observation + 1, r.last_observation, OLD.id + 1, r.confidence FROM observed_runs r
-    WHERE r.first_observation = {_RUN_OF.format("OLD.first_observation")}
+    WHERE r.first_observation = {RUN_OF.format("OLD.first_observation")}
       AND r.last_observation > OLD.first_observation;
     UPDATE observed_runs SET last_observation = OLD.first_observation - 1
-    WHERE first_observation = {_RUN_OF.format("OLD.first_observation")};
+    WHERE first_observation = {RUN_OF.format("OLD.first_observation")};
     DELETE FROM observed_runs WHERE first_observation = OLD.first_observation;
 END
 """
