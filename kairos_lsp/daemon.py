@@ -58,7 +58,7 @@ from kairos_lsp.dream import dream, pending
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.scan import ALWAYS_SKIPPED, IgnoreRules, ScanReport, scan_paths, scan_workspace
 from kairos_lsp.store import STORE_DIR, Store, StoreError, now
-from kairos_lsp.workers import START_METHOD
+from kairos_lsp.workers import START_METHOD, start_fork_server
 
 LOCK_FILE = "daemon.lock"
 PID_FILE = "daemon.pid"
@@ -251,6 +251,7 @@ class Daemon:
             raise AlreadyRunning(f"a daemon already watches {self.root} (pid {other.get('pid') or '?'})")
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
+        start_fork_server()  # here, on the main thread: see there why
         try:
             return self._run_locked()
         finally:

@@ -54,7 +54,7 @@ from kairos_lsp.llm import status as llm_status
 from kairos_lsp.recorder import Log, Recorder, one_line
 from kairos_lsp.scan import BINARY_PROBE, IgnoreRules, ScanReport, scan_workspace
 from kairos_lsp.store import Store, StoreError, store_path
-from kairos_lsp.workers import START_METHOD
+from kairos_lsp.workers import START_METHOD, start_fork_server
 
 __all__ = ["Log", "Progress", "Publish", "Session", "one_line"]
 
@@ -328,6 +328,7 @@ class Session:
         if self.root is None or self.store is None or self.store_file is None or self.closed:
             return False
         loop = asyncio.get_running_loop()
+        start_fork_server()  # here, on the main thread: see there why
         self._scan_thread = threading.Thread(
             target=self._scan, args=(self.root, self.store_file, progress, loop), name="kairos-scan", daemon=True
         )
