@@ -64,13 +64,12 @@ def full_dream(store: Path, work: Path, ahead: bool | None = None) -> tuple[floa
 
 
 def facts_digest(db: Store) -> str:
-    """A digest of everything a dream stores but its timings (facts, evidence, counts, cache)."""
+    """A digest of everything a dream stores but its timings (facts, evidence, call-site counts)."""
     digest = hashlib.blake2b(digest_size=16)
     for query in (
         "SELECT * FROM facts ORDER BY id",
         "SELECT * FROM fact_evidence ORDER BY 1, 2, 3, 4",
         "SELECT * FROM dream_callees ORDER BY 1",
-        "SELECT * FROM summary_cache ORDER BY 1",
     ):
         for row in db.db.execute(query):
             digest.update(repr(row).encode())

@@ -95,7 +95,6 @@ def dump(path: Path) -> dict[str, list]:
             "facts": conn.execute("SELECT * FROM facts ORDER BY id").fetchall(),
             "evidence": conn.execute("SELECT * FROM fact_evidence ORDER BY 1, 2, 3, 4").fetchall(),
             "callees": conn.execute("SELECT * FROM dream_callees ORDER BY name").fetchall(),
-            "summaries": conn.execute("SELECT * FROM summary_cache ORDER BY body_key").fetchall(),
             "cursor": conn.execute("SELECT * FROM dream_cursor").fetchall(),
             "dreams": conn.execute(
                 "SELECT observations, created, merged, superseded, retracted, promoted, "

@@ -335,7 +335,7 @@ def test_replaying_the_same_store_gives_the_same_facts(space, standin, tmp_path)
         conn = sqlite3.connect(copy)
         conn.executescript(
             "DELETE FROM observed_facts; DELETE FROM derived_log; DELETE FROM fact_evidence; "
-            "DELETE FROM dream_callees; DELETE FROM summary_cache; DELETE FROM dreams; "
+            "DELETE FROM dream_callees; DELETE FROM dreams; "
             "UPDATE dream_cursor SET last_observation = 0;"
         )
         conn.close()

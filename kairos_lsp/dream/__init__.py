@@ -25,7 +25,7 @@ Modules, one job each:
 ``read``     facts_for, history, predecessors, successor, dream_log
 
 No SQL here: every query and write is the store's (``kairos_lsp.store``, and
-``store.facts`` for facts, evidence, counts, the summary cache and the dream log).
+``store.facts`` for facts, evidence, counts and the dream log).
 """
 
 from kairos_lsp.dream.engine import DreamReport, cursor, dream, pending

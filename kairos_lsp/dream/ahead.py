@@ -3,17 +3,16 @@
 A large dream (the first one over a workspace: every file is looked at for the
 first time) is mostly Python work per file: build the facts a look asserts,
 derive insights and the summary of every symbol. For a file the store knows
-nothing about yet, that work depends only on the file's observations, on the
-call-site counts and on the summary cache as they were when its batch began.
+nothing about yet, that work depends only on the file's observations and on the
+call-site counts as they were when its batch began.
 So a second process can do it on the second core, from its own read snapshot
 of the store taken before the dream wrote anything, and hand the dream rows
 ready to write (numbered from ``BASE``; the dream renumbers them).
 
-The helper keeps its own copy of the counts and the cache by replaying what
-every batch changes. The dream checks each result before using it: the file
-must still be unknown when its turn comes (no live fact, no verdict), and
-every summary and count the helper looked up must be what the dream finds
-(the helper cannot know the summaries the dream computed itself). Otherwise
+The helper keeps its own copy of the counts by replaying what every batch
+changes. The dream checks each result before using it: the file must still be
+unknown when its turn comes (no live fact, no verdict), and every count the
+helper looked up must be what the dream finds. Otherwise
 the dream replays the file itself, as it would have without a helper: the
 facts are the same either way (tests compare them). A helper that fails or
 dies only means the dream does all the work.
@@ -26,7 +25,7 @@ This module is the dream's side: :func:`replayer` gives the dream (engine.py)
     versions = ahead.batch(position, store.facts)  # the next batch as the helper read it, or None
     ahead.claim(ids)                          # files the dream will replay itself
     prepared = ahead.take(version.id)         # None: replay it here
-    ahead.fits(prepared, state, summaries, callers)   # after state.load: still a first look?
+    ahead.fits(prepared, state, callers)      # after state.load: still a first look?
     ahead.done_here(version.id)               # the dream replayed it itself
     found = ahead.exercised(last, store)      # what the batch's tests call, or None
     ahead.close()
@@ -48,7 +47,7 @@ from kairos_lsp.dream.batches import BATCH, last_of, next_batch, prefix_of, rows
 from kairos_lsp.dream.model import NOT_LOOKS, Counts, Version
 from kairos_lsp.dream.replay import InProcess, replay
 from kairos_lsp.dream.state import State
-from kairos_lsp.dream.summary import Lookup, SummaryCache
+from kairos_lsp.dream.summary import Lookup
 from kairos_lsp.store.facts import Facts
 
 BASE = 1 << 48  # helper-side fact ids start here
@@ -68,8 +67,6 @@ class Prepared:
     ids: int  # fact ids used from BASE
     counts: tuple  # Counts delta, as a tuple
     calls: dict  # callee name -> call sites added
-    puts: list  # [(body key, summary)] added to the summary cache, in order
-    summaries: dict  # what it found in the summary cache: body key -> summary or None
     callers: dict  # what it found in the call-site counts: name -> count or None
 
 
@@ -152,19 +149,18 @@ class Ahead:
         if version_ids and not self.done:
             self._send(("mine", sorted(version_ids)))
 
-    def looked_up(self, first: int, last: int) -> tuple[set, set]:
-        """The summary keys and callee names the helper looked up for versions ``first..last``
-        (those it has sent so far), for the dream to fetch in one go."""
+    def looked_up(self, first: int, last: int) -> set:
+        """The callee names the helper looked up for versions ``first..last`` (those it has
+        sent so far), for the dream to fetch in one go."""
         while self.ready and not self.done and self._pump(block=False):
             pass
-        keys, names = set(), set()
+        names: set = set()
         for version_id, prepared in self._replays:
             if version_id > last:
                 break
             if prepared is not None and version_id >= first:
-                keys.update(prepared.summaries)
                 names.update(prepared.callers)
-        return keys, names
+        return names
 
     def exercised(self, last: int, store) -> tuple | None:
         """What the tests of the batch ending at observation ``last`` call (see
@@ -191,21 +187,10 @@ class Ahead:
         if not self.done:
             self._send(("here", version_id))
 
-    def computed(self, version_id: int, puts: list[tuple[str, str]]) -> None:
-        """What the dream's own replay of this version stored in the summary cache: the
-        helper's copy of the cache follows (it cannot compute those itself)."""
-        if puts and not self.done:
-            self._send(("puts", (version_id, puts)))
-
-    def fits(self, prepared: Prepared, state: State, summaries: Lookup, callers: Lookup) -> bool:
+    def fits(self, prepared: Prepared, state: State, callers: Lookup) -> bool:
         """Whether the helper's replay holds now: the file is still unknown, and the helper
-        found what the dream finds in the summary cache and the call-site counts."""
-        return (
-            not state.live
-            and not state.verdicts
-            and _same(summaries, prepared.summaries)
-            and _same(callers, prepared.callers)
-        )
+        found what the dream finds in the call-site counts."""
+        return not state.live and not state.verdicts and _same(callers, prepared.callers)
 
     def close(self) -> None:
         self.done = True
@@ -315,18 +300,16 @@ class ReadAhead:
         only when needed (most versions arrive replayed)."""
         return self.ahead.batch(position, self.facts) or next_batch(self.facts, position, self.batch_size, lazy=True)
 
-    def replay(self, state: State, summaries: SummaryCache, callers: Lookup, versions: list[Version]) -> None:
+    def replay(self, state: State, callers: Lookup, versions: list[Version]) -> None:
         ahead = self.ahead
         # what the helper looked up for this batch's files, as far as it got
-        keys, names = ahead.looked_up(versions[0].id, versions[-1].id)
-        summaries.prefetch(keys)
-        callers.prefetch(names)
+        callers.prefetch(ahead.looked_up(versions[0].id, versions[-1].id))
         claimed = self.share.claim(versions, ahead)
         for version in versions:
-            self._replay(state, summaries, callers, version, version.id in claimed)
+            self._replay(state, callers, version, version.id in claimed)
         self.share.adjust(ahead, len(versions))
 
-    def _replay(self, state: State, summaries: SummaryCache, callers: Lookup, version: Version, claimed: bool) -> None:
+    def _replay(self, state: State, callers: Lookup, version: Version, claimed: bool) -> None:
         """``claimed``: the dream told the helper to leave this one (use its replay only if
         it is already there)."""
         ahead = self.ahead
@@ -337,15 +320,13 @@ class ReadAhead:
         first = not state.live and not state.verdicts and version.source not in NOT_LOOKS
         wait = first and not claimed and not state.bodies.any_before(version.id)
         prepared = ahead.take(version.id, wait=wait)
-        if prepared is not None and ahead.fits(prepared, state, summaries, callers):
-            _absorb(state, summaries, prepared)
+        if prepared is not None and ahead.fits(prepared, state, callers):
+            _absorb(state, prepared)
             ahead.used += 1
             return
         ahead.done_here(version.id)
         rows_of(self.facts, version)
-        replay(state, summaries, callers, version)
-        # what it stored in the summary cache, for the helper's copy
-        ahead.computed(version.id, summaries.take_recent())
+        replay(state, callers, version)
 
     def exercised(self, versions: list[Version], store) -> tuple | None:
         """What the batch's tests call, as the helper found it; None (and the batch's
@@ -374,15 +355,13 @@ class ReadAhead:
         return self.ahead.used
 
 
-def _absorb(state: State, summaries: SummaryCache, prepared: Prepared) -> None:
+def _absorb(state: State, prepared: Prepared) -> None:
     state.absorb(prepared.runs, prepared.rows, prepared.evidence, prepared.ids, BASE)
     for name, value in zip(COUNTED, prepared.counts):
         setattr(state.counts, name, getattr(state.counts, name) + value)
     delta = state.callee_delta
     for name, n in prepared.calls.items():
         delta[name] = delta.get(name, 0) + n
-    for key, text in prepared.puts:
-        summaries.fresh[key] = text
     state.flush()
 
 

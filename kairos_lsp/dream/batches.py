@@ -9,7 +9,7 @@ consolidated together.
 from __future__ import annotations
 
 from kairos_lsp.dream.model import Version
-from kairos_lsp.dream.summary import Lookup, SummaryCache, cache_key
+from kairos_lsp.dream.summary import Lookup
 from kairos_lsp.keys import name_of
 from kairos_lsp.store.facts import Facts
 
@@ -66,17 +66,7 @@ def prefix_of(version: Version) -> str:
     return subject.split(":", 1)[0] + ":" + version.path
 
 
-def prefetch(versions: list[Version], summaries: SummaryCache, callers: Lookup) -> None:
-    """What replaying these versions will look up, in a few queries (the rest is asked for then)."""
-    bodies, docs, subjects = {}, {}, set()
-    for version in versions:
-        for _, subject, predicate, obj, negated, _ in version.observations:
-            subjects.add(subject)
-            if negated:
-                continue
-            if predicate == "body_hash":
-                bodies[subject] = obj
-            elif predicate == "docstring":
-                docs[subject] = obj
-    summaries.prefetch(cache_key(body, docs.get(subject)) for subject, body in bodies.items())
-    callers.prefetch({name_of(subject) for subject in subjects})
+def prefetch(versions: list[Version], callers: Lookup) -> None:
+    """The call-site counts replaying these versions will look up, in one go (the rest are
+    asked for then)."""
+    callers.prefetch({name_of(row[1]) for version in versions for row in version.observations})

@@ -28,7 +28,7 @@ from kairos_lsp.dream.lock import lock_for
 from kairos_lsp.dream.model import Counts, Fact, Version
 from kairos_lsp.dream.replay import Replayer
 from kairos_lsp.dream.state import GoneBodies, State
-from kairos_lsp.dream.summary import Lookup, SummaryCache
+from kairos_lsp.dream.summary import Lookup
 from kairos_lsp.store import Store, now
 
 DREAM_CACHE_KIB = 16384  # SQLite's page cache while dreaming: a quarter of a process's budget at 64 MiB
@@ -194,15 +194,13 @@ def _batches(
                     committed_at = time.perf_counter()
                 with _no_gc():
                     state = State(facts, counts, bodies)
-                    # summary_cache and dream_callees are written only between batches
-                    summaries = SummaryCache(facts)
+                    # dream_callees is written only between batches
                     callers = Lookup(facts.callers_of)
-                    replayer.replay(state, summaries, callers, versions)
+                    replayer.replay(state, callers, versions)
                     _recheck_callers(state, versions[-1])
                     # per-batch hook: tested_by, across files (what tests call: found by the helper, if any)
                     tested.derive(store, versions, counts, tests, replayer.exercised(versions, store))
                     runs.derive(store, versions, counts)
-                    summaries.flush()
                 last = last_of(versions)
                 if report.first_observation is None:
                     report.first_observation = versions[0].first

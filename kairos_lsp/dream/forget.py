@@ -1,7 +1,7 @@
 """Forget: the user asks the memory to drop what it holds about a symbol or a file.
 
 This is the one place where rows are deleted, because the user asked: the
-observations, facts, evidence, cached summaries and the symbol rows go
+observations, facts, evidence, Claude's summaries and the symbol rows go
 (:meth:`Store.forget` deletes them; this module holds the dream lock meanwhile). The
 code itself is not touched, so a file the memory still watches is learned
 again the next time it is read (keep it out with ``exclude``).

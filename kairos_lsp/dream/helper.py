@@ -16,7 +16,6 @@ import sys
 import threading
 from dataclasses import astuple
 from multiprocessing.connection import Connection
-from pathlib import Path
 
 from kairos_lsp.dream import merge, tested
 from kairos_lsp.dream.ahead import BASE, Prepared
@@ -24,14 +23,11 @@ from kairos_lsp.dream.batches import next_batch, prefetch, prefix_of
 from kairos_lsp.dream.model import NOT_LOOKS, Counts, Version
 from kairos_lsp.dream.replay import derive_all
 from kairos_lsp.dream.state import GoneBodies, State
-from kairos_lsp.dream.summary import Lookup, SummaryCache
+from kairos_lsp.dream.summary import Lookup
 from kairos_lsp.store import Store
-from kairos_lsp.store.facts import Facts
 
 NICENESS = 10  # added to the dream's own: the helper runs on spare CPU only
 CACHE_KIB = 4096  # its SQLite page cache: it only reads (the system's file cache holds the rest)
-SCRATCH = ".ahead-summaries"  # next to the store: the helper's copy of the summary cache (see Mirror)
-SCRATCH_KIB = 1024  # its page cache
 
 
 def run(
@@ -40,8 +36,6 @@ def run(
     """The helper process: replay first looks, in the dream's batches, from a snapshot."""
     gc.disable()  # a short-lived process of acyclic rows
     results = Outbox(pipe)
-    scratch = path + SCRATCH  # one dream at a time per store (its lock), so one helper
-    _remove(scratch)  # what a killed helper left
     try:
         store = Store(path)
         facts = store.facts
@@ -52,7 +46,6 @@ def run(
             return
         results.send(("ready", facts.newest_version(), facts.newest_observation()))
         resolver = tested.resolver_for(store)
-        summaries = Mirror(facts, Store(scratch))
         callers = Lookup(facts.callers_of)
         # an empty table stays what the helper's own copy says (a first dream's case)
         callers.complete = not facts.has_callers()
@@ -70,9 +63,7 @@ def run(
             results.send(("tested", versions[-1].last, tested.exercised(store, versions, resolver)))
             resolver.trim(tested.RESOLVER_ANSWERS, tested.RESOLVER_READS)
             deltas: dict[str, int] = {}
-            own: list[tuple[int, list]] = []  # (version, what its replay stored), in order
-            summaries.forget()
-            prefetch(versions, summaries, callers)
+            prefetch(versions, callers)
             for n, version in enumerate(versions):
                 prefix = prefix_of(version)
                 first = prefix not in seen
@@ -85,19 +76,14 @@ def run(
                         dream.listen(inbox, block=True)
                     dream.credit -= 1
                     if first and version.source not in NOT_LOOKS:
-                        prepared = _prepare(state, summaries, callers, version, prefix, empty)
+                        prepared = _prepare(state, callers, version, prefix, empty)
                     results.send((version.id, prepared))
                 if prepared is None:
                     _follow(version, deltas, state.bodies)
                 else:  # a first look: no negated observation, every call counts once
                     for name, count in prepared.calls.items():
                         deltas[name] = deltas.get(name, 0) + count
-                    own.append((version.id, prepared.puts))
-            dream.listen(inbox, block=False)
-            puts: dict[str, str] = {}
-            for _, items in sorted(own + dream.stored(versions[-1].id), key=lambda p: p[0]):
-                puts.update(items)  # in version order, as the dream's batch does
-            _mirror(callers, summaries, deltas, puts)
+            _mirror(callers, deltas)
             position = versions[-1].last
         results.send(("end",))
     except (EOFError, BrokenPipeError):
@@ -106,7 +92,6 @@ def run(
         results.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         results.close(inbox)
-        _remove(scratch)
 
 
 class Outbox:
@@ -153,7 +138,6 @@ class _Dream:
         self.credit = credit
         self.here = 0
         self.mine: set[int] = set()  # versions the dream claimed
-        self.puts: list[tuple[int, list]] = []  # (version, what the dream stored in the summary cache)
 
     def listen(self, inbox: Connection, block: bool) -> None:
         while block or inbox.poll():
@@ -162,18 +146,9 @@ class _Dream:
                 self.credit += value
             elif kind == "mine":
                 self.mine.update(value)
-            elif kind == "puts":
-                self.puts.append(value)
             else:
                 self.here = max(self.here, value)
             block = False
-
-    def stored(self, last: int) -> list[tuple[int, list]]:
-        """The dream's summaries for versions up to ``last`` (the batch at hand; those that
-        come too late for their batch join the next one: the dream then checks them)."""
-        taken = [p for p in self.puts if p[0] <= last]
-        self.puts = [p for p in self.puts if p[0] > last]
-        return taken
 
     def leaves(self, version_id: int) -> bool:
         """Whether the dream replays this version itself."""
@@ -213,9 +188,7 @@ def _follow(version: Version, deltas: dict[str, int], bodies: GoneBodies) -> Non
             bodies.ended.append(version.id)
 
 
-def _prepare(
-    state: State, summaries: SummaryCache, callers: Lookup, version: Version, prefix: str, empty: bool
-) -> Prepared | None:
+def _prepare(state: State, callers: Lookup, version: Version, prefix: str, empty: bool) -> Prepared | None:
     """``empty``: the snapshot holds no fact at all (a first dream), so no file has any."""
     if empty:
         state.clear(prefix)
@@ -233,9 +206,8 @@ def _prepare(
     if cold is None:
         return None
     _, views = cold
-    summaries.fresh = {}
-    summaries.looked, callers.looked = {}, {}
-    derive_all(state, summaries, callers, version, sorted(state.live), views=views)
+    callers.looked = {}
+    derive_all(state, callers, version, sorted(state.live), views=views)
     runs, rows, evidence = state.take_new()
     prepared = Prepared(
         runs,
@@ -244,62 +216,19 @@ def _prepare(
         state.next_id - BASE,
         astuple(state.counts),
         state.callee_delta,
-        list(summaries.fresh.items()),
-        summaries.looked,
         callers.looked,
     )
-    summaries.looked = callers.looked = None
+    callers.looked = None
     return prepared
 
 
-def _mirror(callers: Lookup, summaries: Mirror, deltas: dict[str, int], puts: dict[str, str]) -> None:
-    """The end of a batch, as the dream writes it: call-site counts (never below zero)
-    and new summaries (the first one stored for a key stays)."""
+def _mirror(callers: Lookup, deltas: dict[str, int]) -> None:
+    """The end of a batch, as the dream writes it: call-site counts (never below zero)."""
     names = sorted(n for n, d in deltas.items() if d)
     before = callers.get_many(names)
     for name in names:
         callers.known[name] = max(0, before.get(name, 0) + deltas[name])
         callers.absent.discard(name)
-    keys = sorted(puts)
-    stored = summaries.get_many(keys)
-    summaries.add([(key, puts[key]) for key in keys if key not in stored])
-
-
-class Mirror(SummaryCache):
-    """The helper's copy of the summary cache: what its snapshot holds, plus what the dream
-    stored since (replayed by the helper or sent by the dream), kept on disk in a scratch
-    store of the helper's own (``copy``), not in memory: on a large tree the cache holds
-    hundreds of thousands of summaries. What a batch looks up is prefetched into memory
-    for that batch only (:meth:`forget`)."""
-
-    def __init__(self, facts: Facts, copy: Store):
-        super().__init__(facts)
-        self.copy = copy
-        copy.facts.conn.execute(f"PRAGMA cache_size = {-SCRATCH_KIB}")
-        copy.facts.conn.execute("PRAGMA synchronous = OFF")  # thrown away at the end
-        self._snapshot = facts.has_summaries()
-        self._fetch = self._stored
-
-    def _stored(self, keys: list[str]) -> dict[str, str]:
-        found = self.copy.facts.summaries_of(keys)
-        if self._snapshot:
-            found.update(self.facts.summaries_of([key for key in keys if key not in found]))
-        return found
-
-    def add(self, items: list[tuple[str, str]]) -> None:
-        """New summaries (keys neither the snapshot nor the copy has)."""
-        if items:
-            with self.copy.transaction():
-                self.copy.facts.add_summaries(items)
-
-    def forget(self) -> None:
-        """Drop what the last batch prefetched (the copy itself stays on disk)."""
-        self.known, self.absent = {}, set()
-
-
-def _remove(scratch: str) -> None:
-    for suffix in ("", "-wal", "-shm", ".checked"):
-        Path(scratch + suffix).unlink(missing_ok=True)
 
 
 def main() -> None:
@@ -309,9 +238,8 @@ def main() -> None:
     sys.stdout = sys.stderr
     path, position, settled, batch_size, credit = sys.argv[1], *map(int, sys.argv[2:6])
 
-    # the dream ends a helper it no longer needs with SIGTERM: remove the scratch store, exit
+    # the dream ends a helper it no longer needs with SIGTERM
     def stop(*_) -> None:
-        _remove(path + SCRATCH)
         os._exit(0)
 
     signal.signal(signal.SIGTERM, stop)

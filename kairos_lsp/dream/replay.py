@@ -7,7 +7,7 @@ helper process replayed already and replays the rest itself. Either way a
 version's facts are those :func:`replay` gives (the tests compare them)::
 
     versions = replayer.batch(position)         # the next batch, or []
-    replayer.replay(state, summaries, callers, versions)
+    replayer.replay(state, callers, versions)
     found = replayer.exercised(versions, store) # what the batch's tests call, or None
     replayer = replayer.still(started)          # itself, or the in-process one
     used = replayer.close()                     # versions the helper replayed
@@ -21,7 +21,7 @@ from kairos_lsp.dream import links, merge, promote
 from kairos_lsp.dream.batches import BATCH, next_batch, prefetch, prefix_of
 from kairos_lsp.dream.model import EVENTS, LLM, SINGLE_VALUED, Version
 from kairos_lsp.dream.state import State
-from kairos_lsp.dream.summary import Lookup, SummaryCache, cache_key, first_sentence, parameter_names, summarize
+from kairos_lsp.dream.summary import Lookup, first_sentence, parameter_names, summarize
 from kairos_lsp.keys import name_of
 from kairos_lsp.store.facts import Facts
 
@@ -31,7 +31,7 @@ class Replayer(Protocol):
 
     def batch(self, position: int) -> list[Version]: ...
 
-    def replay(self, state: State, summaries: SummaryCache, callers: Lookup, versions: list[Version]) -> None: ...
+    def replay(self, state: State, callers: Lookup, versions: list[Version]) -> None: ...
 
     def exercised(self, versions: list[Version], store) -> tuple | None: ...
 
@@ -53,13 +53,13 @@ class InProcess:
         """The batch after ``position`` (observations read)."""
         return next_batch(self.facts, position, self.batch_size)
 
-    def replay(self, state: State, summaries: SummaryCache, callers: Lookup, versions: list[Version]) -> None:
+    def replay(self, state: State, callers: Lookup, versions: list[Version]) -> None:
         """Replay a batch's versions in order, each onto the facts of its file."""
-        prefetch(versions, summaries, callers)
+        prefetch(versions, callers)
         for version in versions:
             state.load(prefix_of(version), before=version.first)
             state.version_id = version.id
-            replay(state, summaries, callers, version)
+            replay(state, callers, version)
 
     def exercised(self, versions: list[Version], store) -> None:
         """What the batch's tests call, when found elsewhere: never, here (see tested.derive)."""
@@ -75,7 +75,7 @@ class InProcess:
         return 0
 
 
-def replay(state: State, summaries: SummaryCache, callers: Lookup, version: Version) -> None:
+def replay(state: State, callers: Lookup, version: Version) -> None:
     """Replay one version onto the loaded facts of its file (``state.load``) and write back.
     What a run said (source ``terminal``) are events, not facts: ``dream/runs.py`` reads them.
     Claude's answers (source ``llm``) are evidence, not facts: their symbols' insights are
@@ -84,7 +84,7 @@ def replay(state: State, summaries: SummaryCache, callers: Lookup, version: Vers
         return
     if version.source == LLM:
         asked = {row[1] for row in version.observations}
-        derive_all(state, summaries, callers, version, sorted(s for s in asked if s in state.live))
+        derive_all(state, callers, version, sorted(s for s in asked if s in state.live))
         state.flush()
         return
     if version.source == "user":
@@ -101,10 +101,10 @@ def replay(state: State, summaries: SummaryCache, callers: Lookup, version: Vers
             if views is None:
                 views = {s: views_of(state, s) for s in state.live}
             links.detect(state, version, born, vanished, views)
-            derive_all(state, summaries, callers, version, sorted(state.live), views=views)
+            derive_all(state, callers, version, sorted(state.live), views=views)
             state.flush()
             return
-    derive_all(state, summaries, callers, version, sorted(state.live))
+    derive_all(state, callers, version, sorted(state.live))
     state.flush()
 
 
@@ -119,7 +119,6 @@ def views_of(state: State, subject: str) -> dict:
 
 def derive_all(
     state: State,
-    summaries: SummaryCache,
     callers: Lookup,
     version: Version,
     subjects: list[str],
@@ -132,14 +131,6 @@ def derive_all(
     module_view = views[module] if module in views else views_of(state, module) if module else {}
     module_calls = {c.object for c in module_view.get("calls", [])}
     live = [s for s in subjects if views[s].get("kind")]
-    keys = {}
-    for subject in live:
-        view = views[subject]
-        body = view.get("body_hash")
-        doc = view.get("docstring")
-        if body:
-            keys[subject] = cache_key(body[0].object, doc[0].object if doc else None)
-    cached = summaries.get_many(list(keys.values()))
     name = {s: name_of(s) for s in live}
     names = sorted(set(name.values()))
     counts = callers.get_many(names)
@@ -150,14 +141,10 @@ def derive_all(
         own = name[subject]
         desired = derive(subject, view, counts.get(own, 0), module_calls, own, llm.get(subject))
         reconcile(state, version, subject, desired)
-        if subject in keys:
-            key = keys[subject]
-            text = cached.get(key)
-            if text is None:
-                text = _summary_for(subject, view)
-                cached[key] = text
-                summaries.put(key, text)
-            _set_summary(state, version, subject, view, text)
+        if view.get("body_hash"):
+            # from the symbol's own observations, every time: a few microseconds, where a
+            # cache by body took a table as large as the summaries and a lookup each
+            _set_summary(state, version, subject, view, _summary_for(view))
 
 
 def _llm_answers(state: State, version: Version, live: list[str], views: dict) -> dict:
@@ -173,7 +160,7 @@ def _llm_answers(state: State, version: Version, live: list[str], views: dict) -
     return promote.llm_evidence(rows, bodies)
 
 
-def _summary_for(subject: str, view: dict) -> str:
+def _summary_for(view: dict) -> str:
     doc = view.get("docstring")
     docstring = doc[0].object if doc else None
     if docstring and docstring.strip():  # summarize() would use the docstring alone

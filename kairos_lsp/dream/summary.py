@@ -1,4 +1,4 @@
-"""An offline one-sentence summary per symbol, cached by body hash.
+"""An offline one-sentence summary per symbol, computed from its own observations.
 
 The docstring's first sentence when there is one; else a sentence built from
 what the code shows: its parameters (or, for a class, what it is built from),
@@ -14,12 +14,9 @@ what it returns (an annotation), what it calls and what it raises.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import re
 from collections.abc import Callable
-
-from kairos_lsp.store.facts import Facts
 
 _SENTENCE = re.compile(r"(.+?[.!?])(\s|$)", re.S)
 _MAX = 200
@@ -69,13 +66,6 @@ def summarize(
     else:
         text = " and ".join(parts)
     return text + "."
-
-
-def cache_key(body_hash: str, docstring: str | None) -> str:
-    """The body hash, plus a digest of the docstring (a leading doc comment is outside the body)."""
-    if not docstring:
-        return body_hash
-    return body_hash + ":" + hashlib.blake2b(docstring.encode(), digest_size=6).hexdigest()
 
 
 def parameter_names(parameters_json: str | None) -> list[str]:
@@ -128,26 +118,3 @@ class Lookup:
         if self.looked is not None:
             self.looked.update((k, out.get(k)) for k in keys)
         return out
-
-
-class SummaryCache(Lookup):
-    """Summaries by body key, read from and written to the store's summary cache in bulk."""
-
-    def __init__(self, facts: Facts):
-        super().__init__(facts.summaries_of)
-        self.facts = facts
-        self.fresh: dict[str, str] = {}
-        self.recent: list[tuple[str, str]] = []  # what put() added since take_recent()
-
-    def put(self, key: str, text: str) -> None:
-        self.fresh[key] = text
-        self.recent.append((key, text))
-
-    def take_recent(self) -> list[tuple[str, str]]:
-        recent, self.recent = self.recent, []
-        return recent
-
-    def flush(self) -> None:
-        if self.fresh:
-            self.facts.add_summaries(sorted(self.fresh.items()))
-            self.fresh = {}

@@ -1,5 +1,5 @@
 """What a dream reads and writes: facts, their evidence, call-site counts, the
-summary cache, the dream log and cursor, and the observation log read in batches.
+dream log and cursor, and the observation log read in batches.
 
 One :class:`Facts` per connection (``store.facts``). Each method is one named
 question or write; none opens a transaction (the dream groups its writes, see
@@ -429,7 +429,7 @@ class Facts:
             rows,
         )
 
-    # -- call-site counts and the summary cache ------------------------------------------
+    # -- call-site counts -----------------------------------------------------------------
 
     def callers_of(self, names: list[str]) -> dict[str, int]:
         """Call sites per callee name, for the names that have a count."""
@@ -445,24 +445,6 @@ class Facts:
 
     def has_callers(self) -> bool:
         return bool(self.conn.execute("SELECT EXISTS (SELECT 1 FROM dream_callees)").fetchone()[0])
-
-    def summaries_of(self, keys: list[str]) -> dict[str, str]:
-        """Cached summaries by body key, for the keys that have one."""
-        found: dict[str, str] = {}
-        for chunk in chunks(keys):
-            found.update(
-                self.conn.execute(
-                    f"SELECT body_key, summary FROM summary_cache WHERE body_key IN ({_marks(chunk)})", chunk
-                )
-            )
-        return found
-
-    def add_summaries(self, items: list[tuple[str, str]]) -> None:
-        """``(body key, summary)``; a key already cached keeps its summary."""
-        self.conn.executemany("INSERT OR IGNORE INTO summary_cache (body_key, summary) VALUES (?, ?)", items)
-
-    def has_summaries(self) -> bool:
-        return bool(self.conn.execute("SELECT EXISTS (SELECT 1 FROM summary_cache)").fetchone()[0])
 
     # -- "widely called" ----------------------------------------------------------------
 

@@ -44,13 +44,6 @@ def delete(conn: sqlite3.Connection, subjects: list[str], path: str | None, link
         "WHERE subject IN (SELECT subject FROM forget_subjects)"
     )
     _uncount_callers(conn)
-    bodies = [
-        r[0]
-        for r in conn.execute(
-            f"SELECT DISTINCT object FROM observations WHERE predicate_id = {PREDICATE_ID['body_hash']} "
-            "AND id IN (SELECT id FROM forget_observations)"
-        )
-    ]
     # Facts live in two tables (see the ``facts`` view): observed facts under their
     # first observation, every other fact with its own subject.
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS forget_facts (id INTEGER PRIMARY KEY)")
@@ -99,8 +92,6 @@ def delete(conn: sqlite3.Connection, subjects: list[str], path: str | None, link
         "DELETE FROM symbol_rows WHERE subject_id IN "
         "(SELECT n.id FROM names n JOIN forget_subjects f ON f.subject = n.text)"
     )
-    for body in bodies:  # summaries derived from the forgotten code
-        conn.execute("DELETE FROM summary_cache WHERE body_key = ? OR body_key LIKE ?", (body, body + "%"))
     # Claude's summaries of the forgotten symbols, and what the user looked at
     conn.execute("DELETE FROM claude_summaries WHERE subject IN (SELECT subject FROM forget_subjects)")
     conn.execute("DELETE FROM attention WHERE subject IN (SELECT subject FROM forget_subjects)")

@@ -726,4 +726,12 @@ def m016_stamps(db: Database) -> None:
     db.conn.execute(_FACTS_VIEW)
 
 
+@migrations()
+def m017_no_summary_cache(db: Database) -> None:
+    # Offline summaries were cached by body: a table as large as the summary facts themselves
+    # (5.6 MB of the standard library's memory after a full dream, 30 MB of the large tree's),
+    # for a sentence the dream computes in microseconds from the symbol's own observations.
+    db.conn.execute("DROP TABLE IF EXISTS summary_cache")
+
+
 SCHEMA_VERSION = len(migrations._migrations)
