@@ -439,7 +439,9 @@ class Resolver:
                 text
                 for (text,) in self.store.db.execute(
                     "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
-                    f"WHERE c.path = ? AND o.predicate_id = {PREDICATE_ID['imports']} ORDER BY o.id",  # no name per row
+                    # no name per row; "+o.id": else the planner reads the whole log in id order
+                    # rather than the file's runs and a sort
+                    f"WHERE c.path = ? AND o.predicate_id = {PREDICATE_ID['imports']} ORDER BY +o.id",
                     (path,),
                 )
             ]

@@ -1,0 +1,62 @@
+"""What the resolver asks of a real memory is answered from indexes: no statement it issues
+reads the whole observation log (a file's imports, a module's symbols, a class's bases).
+
+On a large workspace one such statement costs a read of millions of observations, and the
+resolver issues one per file a name leads to: a dream's `tested_by` work on the
+interpreter's library folder stalled on it. The planner chooses its plan from the schema and
+the query, not from the data, so a small real package shows the same plans.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from kairos_lsp.config import Settings
+from kairos_lsp.resolve import Resolver
+from kairos_lsp.scan import scan_workspace
+from kairos_lsp.store import Store
+
+PACKAGES = ("json", "email")  # this interpreter's own: imports, re-exports, classes with bases
+
+
+def test_every_statement_the_resolver_issues_reads_through_an_index(tmp_path):
+    stdlib = Path(json.__file__).parents[1]
+    root = tmp_path / "proj"
+    for name in PACKAGES:
+        shutil.copytree(stdlib / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    store = Store(tmp_path / "memory.db")
+    scan_workspace(root, store, Settings())
+    calls = store.db.execute(
+        "SELECT DISTINCT v.path, o.object FROM current c JOIN observations o ON o.id = c.observation_id "
+        "JOIN versions v ON v.id = o.version_id WHERE o.predicate = 'calls' ORDER BY 1, 2"
+    ).fetchall()
+    assert len(calls) > 500  # a real package's call sites, enough to lead across its files
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    resolver = Resolver(store)
+    found = sum(resolver.lookup(path, callee).__class__.__name__ == "Found" for path, callee in calls)
+    store.db.conn.set_trace_callback(None)
+    assert found > 100  # it did resolve names through imports, so it read files' imports and symbols
+    reads = sorted({s for s in statements if s.lstrip().upper().startswith("SELECT")})
+    assert reads
+    whole_log = {}
+    for statement in reads:
+        plan = [row[3] for row in store.db.execute("EXPLAIN QUERY PLAN " + statement)]
+        scans = [step for step in plan if step.startswith("SCAN") and _is_log(step, statement)]
+        if scans:
+            whole_log[statement] = scans
+    store.close()
+    assert not whole_log, "statements that read the whole observation log:\n" + "\n".join(
+        f"{s}\n    {plan}" for s, plan in whole_log.items()
+    )
+
+
+def _is_log(step: str, statement: str) -> bool:
+    """Whether a plan's SCAN step reads the observation log (by its name, or an alias of it)."""
+    table = step.split()[1]
+    if table in ("observation_log", "observations"):
+        return True
+    lowered = statement.lower()
+    return any(f"{name} {table.lower()} " in lowered for name in ("observation_log", "observations"))
