@@ -1,5 +1,6 @@
-"""What the resolver asks of a real memory is answered from indexes: no statement it issues
-reads the whole observation log (a file's imports, a module's symbols, a class's bases).
+"""What the resolver and the hover ask of a real memory is answered from indexes: no
+statement they issue reads the whole observation log (a file's imports, a module's symbols, a
+class's bases; a symbol's card with its callers, insights, last change and last test).
 
 On a large workspace one such statement costs a read of millions of observations, and the
 resolver issues one per file a name leads to: a dream's `tested_by` work on the
@@ -14,6 +15,8 @@ import shutil
 from pathlib import Path
 
 from kairos_lsp.config import Settings
+from kairos_lsp.dream import dream
+from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.resolve import Resolver
 from kairos_lsp.scan import scan_workspace
 from kairos_lsp.store import Store
@@ -21,13 +24,18 @@ from kairos_lsp.store import Store
 PACKAGES = ("json", "email")  # this interpreter's own: imports, re-exports, classes with bases
 
 
-def test_every_statement_the_resolver_issues_reads_through_an_index(tmp_path):
+def memory(tmp_path: Path) -> Store:
     stdlib = Path(json.__file__).parents[1]
     root = tmp_path / "proj"
     for name in PACKAGES:
         shutil.copytree(stdlib / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
     store = Store(tmp_path / "memory.db")
     scan_workspace(root, store, Settings())
+    return store
+
+
+def test_every_statement_the_resolver_issues_reads_through_an_index(tmp_path):
+    store = memory(tmp_path)
     calls = store.db.execute(
         "SELECT DISTINCT v.path, o.object FROM current c JOIN observations o ON o.id = c.observation_id "
         "JOIN versions v ON v.id = o.version_id WHERE o.predicate = 'calls' ORDER BY 1, 2"
@@ -39,7 +47,27 @@ def test_every_statement_the_resolver_issues_reads_through_an_index(tmp_path):
     found = sum(resolver.lookup(path, callee).__class__.__name__ == "Found" for path, callee in calls)
     store.db.conn.set_trace_callback(None)
     assert found > 100  # it did resolve names through imports, so it read files' imports and symbols
-    reads = sorted({s for s in statements if s.lstrip().upper().startswith("SELECT")})
+    _assert_no_whole_log_reads(store, statements)
+    store.close()
+
+
+def test_every_statement_of_a_hover_card_reads_through_an_index(tmp_path):
+    store = memory(tmp_path)
+    dream(store, trigger="test")
+    keys = [row[0] for row in store.db.execute("SELECT key FROM symbols WHERE kind != 'module' ORDER BY key")]
+    assert len(keys) > 500
+    knowledge = Knowledge(store)
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    cards = [knowledge.card(key) for key in keys[::5]]  # every fifth: functions, methods, classes
+    store.db.conn.set_trace_callback(None)
+    assert sum(card.callers.count > 0 for card in cards) > 20  # callers were searched, and found
+    _assert_no_whole_log_reads(store, statements)
+    store.close()
+
+
+def _assert_no_whole_log_reads(store: Store, statements: list[str]) -> None:
+    reads = sorted({s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))})
     assert reads
     whole_log = {}
     for statement in reads:
@@ -47,7 +75,6 @@ def test_every_statement_the_resolver_issues_reads_through_an_index(tmp_path):
         scans = [step for step in plan if step.startswith("SCAN") and _is_log(step, statement)]
         if scans:
             whole_log[statement] = scans
-    store.close()
     assert not whole_log, "statements that read the whole observation log:\n" + "\n".join(
         f"{s}\n    {plan}" for s, plan in whole_log.items()
     )
