@@ -3,8 +3,12 @@ dream without it stores, over real files, real scans and a real helper process."
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -135,7 +139,7 @@ def test_a_first_dream_with_the_helper_stores_the_same_facts(scanned, tmp_path, 
     # and it waits for every replay the helper sends, even of a file the dream knows already
     # (it must see those and refuse them)
     take = Ahead.take
-    monkeypatch.setattr(Ahead, "take", lambda self, version_id, wait=True: take(self, version_id, True))
+    monkeypatch.setattr(Ahead, "take", lambda self, version_id, wait=0.0: take(self, version_id, 60.0))
     alone = copy_store(scanned, tmp_path / "alone.db")
     helped = copy_store(scanned, tmp_path / "helped.db")
     report_alone = dreamed(alone, ahead=False)
@@ -195,7 +199,7 @@ def test_a_helper_that_dies_mid_dream_leaves_the_work_to_the_dream(scanned, tmp_
     dreamed(alone, ahead=False)
     take = Ahead.take
 
-    def take_then_kill(self, version_id, wait=True):
+    def take_then_kill(self, version_id, wait=0.0):
         if self.used == 3:
             self._process.kill()
         return take(self, version_id, wait)
@@ -205,6 +209,47 @@ def test_a_helper_that_dies_mid_dream_leaves_the_work_to_the_dream(scanned, tmp_
     report = dreamed(helped, ahead=True)
     # what it had sent before it died is used; the dream replays the rest itself
     assert 3 <= report.ahead <= 5
+    assert dump(helped) == dump(alone)
+
+
+def test_a_helper_starved_of_cpu_does_not_hold_the_dream_up(scanned, tmp_path, monkeypatch):
+    """A helper that gets no CPU (it runs at a lower priority than everything else on a busy
+    machine; here it is stopped outright with SIGSTOP) leaves the work to the dream, which
+    waits a few milliseconds per file at most, not until the helper is scheduled again."""
+    alone = copy_store(scanned, tmp_path / "alone.db")
+    helped = copy_store(scanned, tmp_path / "helped.db")
+    dreamed(alone, ahead=False)
+    take = Ahead.take
+    helpers = []
+
+    def take_then_stop(self, version_id, wait=0.0):
+        if self.used == 3 and not helpers:
+            helpers.append(self._process)
+            os.kill(self._process.pid, signal.SIGSTOP)
+        return take(self, version_id, wait)
+
+    resumed = threading.Event()
+
+    def watchdog() -> None:  # what the dream would wait for without a bound: the helper back
+        time.sleep(60)
+        if helpers and not resumed.is_set():
+            resumed.set()
+            os.kill(helpers[0].pid, signal.SIGCONT)
+
+    threading.Thread(target=watchdog, daemon=True).start()
+    monkeypatch.setattr(Ahead, "take", take_then_stop)
+    monkeypatch.setattr(ahead_module, "CREDIT", 2)  # it runs at most two files ahead
+    try:
+        report = dreamed(helped, ahead=True)
+    finally:
+        stuck = resumed.is_set()
+        resumed.set()
+        for process in helpers:
+            if process.poll() is None:
+                os.kill(process.pid, signal.SIGCONT)
+    assert helpers, "the helper was stopped"
+    assert not stuck, "the dream waited for the stopped helper until it was resumed"
+    assert 3 <= report.ahead <= 5  # what it had sent before it stopped is used
     assert dump(helped) == dump(alone)
 
 

@@ -24,7 +24,7 @@ This module is the dream's side: :func:`replayer` gives the dream (engine.py)
     ahead = start(store, cursor, settled, 5000, wanted=None, backlog=n)  # or None
     versions = ahead.batch(position, store.facts)  # the next batch as the helper read it, or None
     ahead.claim(ids)                          # files the dream will replay itself
-    prepared = ahead.take(version.id)         # None: replay it here
+    prepared = ahead.take(version.id, 0.02)   # None: replay it here (not sent within 20 ms)
     ahead.fits(prepared, state, callers)      # after state.load: still a first look?
     ahead.done_here(version.id)               # the dream replayed it itself
     found = ahead.exercised(last, store)      # what the batch's tests call, or None
@@ -53,6 +53,7 @@ from kairos_lsp.store.facts import Facts
 BASE = 1 << 48  # helper-side fact ids start here
 AHEAD_AT = 50_000  # observations: a smaller dream is not worth a process
 WAIT_READY = 10.0  # s: a helper that has no snapshot by then is left behind
+STOP_SECONDS = 2.0  # s: a helper that has not ended this long after SIGTERM is killed
 CREDIT = 96  # versions the helper may run ahead of the dream (their replays wait in memory, pickled and not)
 _HOME = str(Path(__file__).resolve().parents[2])  # where kairos_lsp is imported from
 
@@ -107,17 +108,18 @@ class Ahead:
         self.used = 0  # replays the dream took (counted by the dream)
         self.waited = 0.0  # seconds the dream spent waiting for the helper
 
-    def take(self, version_id: int, wait: bool = True) -> Prepared | None:
-        """The helper's replay of this version, or None (not one it could do, or it is gone,
-        or, unless ``wait``, it has not sent it yet)."""
+    def take(self, version_id: int, wait: float = 0.0) -> Prepared | None:
+        """The helper's replay of this version, or None: not one it could do, or it is gone,
+        or it has not sent it within ``wait`` seconds."""
         if not self.ready:
             if self.done or not self._pump(block=False) or not self.ready:
                 return None
+        deadline = time.perf_counter() + wait
         while True:
             if not self._replays:
                 if self.done:
                     return None
-                got = self._pump(block=wait)
+                got = self._pump(block=wait > 0, timeout=deadline - time.perf_counter())
                 if not got:
                     return None
                 continue
@@ -162,16 +164,20 @@ class Ahead:
                 names.update(prepared.callers)
         return names
 
-    def exercised(self, last: int, store) -> tuple | None:
+    def exercised(self, last: int, store, wait: float) -> tuple | None:
         """What the tests of the batch ending at observation ``last`` call (see
-        tested.exercised), as the helper found it; None when it cannot be trusted: no scan
-        may have written since the helper's snapshot."""
+        tested.exercised), as the helper found it; None when it has not sent it within
+        ``wait`` seconds, or it cannot be trusted: no scan may have written since the
+        helper's snapshot."""
+        for behind in [k for k in self._found if k < last]:  # batches the dream did itself
+            del self._found[behind]
         if not self.ready or last not in self._found and self.done:
             return None
         if store.facts.newest_version() != self.snapshot:
             return None
+        deadline = time.perf_counter() + wait
         while last not in self._found:
-            if self.done or not self._pump(block=True):
+            if self.done or not self._pump(block=True, timeout=deadline - time.perf_counter()):
                 return None
         return self._found.pop(last)
 
@@ -198,6 +204,10 @@ class Ahead:
             end.close()
         if self._process.poll() is None:
             self._process.terminate()
+            try:
+                self._process.wait(STOP_SECONDS)
+            except subprocess.TimeoutExpired:  # a stopped process takes SIGTERM only once continued
+                self._process.kill()
         self._process.wait()
 
     def _send(self, message) -> None:
@@ -206,13 +216,16 @@ class Ahead:
         except OSError:  # the helper is gone
             self.done = True
 
-    def _pump(self, block: bool) -> bool:
-        """Read one message (waiting for it when ``block``) and file it; False when there
-        was none, or the helper is gone."""
+    def _pump(self, block: bool, timeout: float | None = None) -> bool:
+        """Read one message (waiting for it when ``block``, at most ``timeout`` seconds if
+        given) and file it; False when there was none, or the helper is gone."""
         try:
             if not block and not self._from.poll():
                 return False
             started = time.perf_counter()
+            if block and timeout is not None and not self._from.poll(max(timeout, 0.0)):
+                self.waited += time.perf_counter() - started
+                return False
             data = self._from.recv_bytes()
             if block:
                 self.waited += time.perf_counter() - started
@@ -281,6 +294,35 @@ class Share:
         self.files = min(self.files + 1, files) if waited > self.WAITED else max(self.files - 1, 0)
 
 
+class Patience:
+    """How long the dream waits for the helper's replay of a file: about twice what
+    replaying a file takes the dream itself, and not at all once the helper was late, until
+    it delivers again. A helper starved of CPU (it runs at a lower priority; a busy machine)
+    must not hold the dream up: waiting without bound, the standard library's first dream
+    took 79 s instead of 8 s with three other busy processes on the two cores. The dream
+    tells the helper which files it replayed itself, and the helper skips ahead to it."""
+
+    FIRST = 0.02  # s: before the dream has replayed a file itself
+    MOST = 0.05  # s
+    TESTS = 1.0  # s, for what a batch's tests call (see ReadAhead.exercised)
+
+    def __init__(self):
+        self.own = self.FIRST / 2  # the dream's own replay time per file (moving average)
+        self.behind = False
+
+    def wait(self) -> float:
+        return 0.0 if self.behind else min(2 * self.own, self.MOST)
+
+    def late(self) -> None:
+        self.behind = True
+
+    def delivered(self) -> None:
+        self.behind = False
+
+    def replayed(self, seconds: float) -> None:
+        self.own += (seconds - self.own) / 8
+
+
 COUNTED = [f.name for f in fields(Counts)]
 
 
@@ -294,6 +336,7 @@ class ReadAhead:
         self.facts = facts
         self.batch_size = batch_size
         self.share = Share()
+        self.patience = Patience()
 
     def batch(self, position: int) -> list[Version]:
         """The next batch, as the helper read it if it got there; observations are read
@@ -319,19 +362,26 @@ class ReadAhead:
         # vanished body to look for (that search is the dream's own).
         first = not state.live and not state.verdicts and version.source not in NOT_LOOKS
         wait = first and not claimed and not state.bodies.any_before(version.id)
-        prepared = ahead.take(version.id, wait=wait)
+        prepared = ahead.take(version.id, wait=self.patience.wait() if wait else 0.0)
         if prepared is not None and ahead.fits(prepared, state, callers):
             _absorb(state, prepared)
             ahead.used += 1
+            self.patience.delivered()
             return
+        if wait and prepared is None:
+            self.patience.late()
         ahead.done_here(version.id)
+        started = time.perf_counter()
         rows_of(self.facts, version)
         replay(state, callers, version)
+        if wait:
+            self.patience.replayed(time.perf_counter() - started)
 
     def exercised(self, versions: list[Version], store) -> tuple | None:
         """What the batch's tests call, as the helper found it; None (and the batch's
         observations read) when the dream must find it itself."""
-        found = self.ahead.exercised(last_of(versions), store)
+        # (the helper sends it before it replays the batch: late only when it is behind)
+        found = self.ahead.exercised(last_of(versions), store, 0.0 if self.patience.behind else Patience.TESTS)
         if found is None:
             for version in versions:
                 rows_of(self.facts, version)
