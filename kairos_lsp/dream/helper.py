@@ -25,6 +25,7 @@ from kairos_lsp.dream.replay import derive_all
 from kairos_lsp.dream.state import GoneBodies, State
 from kairos_lsp.dream.summary import Lookup
 from kairos_lsp.store import Store
+from kairos_lsp.workers import die_with_parent
 
 NICENESS = 10  # added to the dream's own: the helper runs on spare CPU only
 CACHE_KIB = 4096  # its SQLite page cache: it only reads (the system's file cache holds the rest)
@@ -234,6 +235,10 @@ def _mirror(callers: Lookup, deltas: dict[str, int]) -> None:
 def main() -> None:
     """The helper's entry point: ``path position settled batch_size credit``; stdin and stdout
     are its connections to the dream (anything printed goes to stderr instead)."""
+    # A dream killed -9 leaves no helper: it noticed its closed pipes only at its next read,
+    # 1.5 - 1.7 s later on a busy machine (it runs at a lower priority). The dream calls
+    # dream() on the thread that started this process, so that thread outlives the helper.
+    die_with_parent()
     inbox, results = Connection(os.dup(0), writable=False), Connection(os.dup(1), readable=False)
     sys.stdout = sys.stderr
     path, position, settled, batch_size, credit = sys.argv[1], *map(int, sys.argv[2:6])
