@@ -27,7 +27,7 @@ This module is the dream's side: :func:`replayer` gives the dream (engine.py)
     prepared = ahead.take(version.id, 0.02)   # None: replay it here (not sent within 20 ms)
     ahead.fits(prepared, state, callers)      # after state.load: still a first look?
     ahead.done_here(version.id)               # the dream replayed it itself
-    found = ahead.exercised(last, store)      # what the batch's tests call, or None
+    found = ahead.exercised(last, store, 1.0) # what the batch's tests call, or None (not within 1 s)
     ahead.close()
 """
 
