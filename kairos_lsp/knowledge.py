@@ -241,21 +241,20 @@ class Knowledge:
         columns = "id, predicate, object, status, confidence, evidence_count, verdict, origin"
         live = "status IN ('tentative', 'firm')"
         tested = PREDICATE_ID["tested_by"]
-        cursor_ = self.store.db.execute(
-            f"SELECT {columns} FROM derived_facts WHERE subject = ? AND predicate_id != {tested} AND {live} "
-            "ORDER BY predicate, id",
-            (key,),
+        facts = list(
+            self.store.db.query(
+                f"SELECT {columns} FROM derived_facts WHERE subject = ? AND predicate_id != {tested} AND {live} "
+                "ORDER BY predicate, id",
+                (key,),
+            )
         )
-        names = [d[0] for d in cursor_.description]
-        facts = [dict(zip(names, row)) for row in cursor_.fetchall()]
-        tests = [
-            dict(zip(names, row))
-            for row in self.store.db.execute(
+        tests = list(
+            self.store.db.query(
                 f"SELECT {columns} FROM derived_facts WHERE subject = ? AND predicate_id = {tested} AND {live} "
                 f"ORDER BY id LIMIT {TESTS_COUNTED + 1}",  # the order of its index: no sort
                 (key,),
             )
-        ]
+        )
         more = len(tests) > TESTS_COUNTED
         del tests[TESTS_COUNTED:]
         count = len(tests)

@@ -212,11 +212,6 @@ class FileObservation:
         return self
 
 
-_LOG_INSERT = (
-    "INSERT INTO observation_log (id, subject_id, predicate_id, object, negated, version_id) VALUES (?, ?, ?, ?, ?, ?)"
-)
-
-
 @dataclass(slots=True)
 class WriteResult:
     files: int = 0
@@ -613,25 +608,11 @@ class Store:
     def _append(self, conn, triples: list[tuple[str, str, str]], negated: int, version: int) -> int:
         """Append observations; returns the id of the first (ids are consecutive
         because the batch holds the write lock)."""
-        subjects, predicates, first = self._log_ids(conn, triples)
-        conn.executemany(
-            _LOG_INSERT,
-            [(first + i, subjects[s], predicates[p], o, negated, version) for i, (s, p, o) in enumerate(triples)],
-        )
-        return first
+        return self._append_rows(conn, [(s, p, o, negated, version) for s, p, o in triples])
 
     def _append_rows(self, conn, rows: list[tuple[str, str, str, int, int]]) -> int:
         """Append ``(subject, predicate, object, negated, version)`` rows to the log, subjects
         and predicates by id; returns the id of the first."""
-        subjects, predicates, first = self._log_ids(conn, rows)
-        conn.executemany(
-            _LOG_INSERT, [(first + i, subjects[s], predicates[p], o, n, v) for i, (s, p, o, n, v) in enumerate(rows)]
-        )
-        return first
-
-    def _log_ids(self, conn, rows: list[tuple]) -> tuple[dict[str, int], dict[str, int], int]:
-        """The ids of the subjects and predicates of ``rows`` (``(subject, predicate, ...)``),
-        and the id the first of them takes in the log."""
         # in the rows' order (a file's sorted triples), so new names get ids the same way each time
         subjects = name_ids(conn, (row[0] for row in rows))
         predicates = self.predicates.ids(conn, {row[1] for row in rows})
@@ -641,7 +622,12 @@ class Store:
             "SELECT max(coalesce((SELECT max(id) FROM observation_log), 0), "
             "coalesce((SELECT last_observation FROM dream_cursor WHERE id = 1), 0)) + 1"
         ).fetchone()[0]
-        return subjects, predicates, first
+        conn.executemany(
+            "INSERT INTO observation_log (id, subject_id, predicate_id, object, negated, version_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(first + i, subjects[s], predicates[p], o, n, v) for i, (s, p, o, n, v) in enumerate(rows)],
+        )
+        return first
 
     # -- what runs said ------------------------------------------------------
 
