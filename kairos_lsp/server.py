@@ -176,6 +176,7 @@ class KairosProtocol(LanguageServerProtocol):
         return doc is not None and doc.oversize
 
     exit_code: int | None = None  # what ``exit`` asked for: 0 after ``shutdown``, else 1
+    _answering_shutdown: Any = None  # the shutdown request's future while its handler runs
 
     def structure_message(self, data: dict[str, Any]):
         if isinstance(data, dict) and "jsonrpc" in data:  # (json.loads calls this on inner objects too)
@@ -208,11 +209,18 @@ class KairosProtocol(LanguageServerProtocol):
             log.warning("kairos: initialize sent again: refused")
             return
         if method == types.EXIT:
+            answering = self._answering_shutdown
+            if answering is not None and not answering.done():
+                # exit sent before shutdown was answered (a client piping both at once): once it is
+                answering.add_done_callback(lambda _: self.handle_message(message))
+                return
             self.exit_code = 0 if self._shutdown else 1
         collector = getattr(self._server, "collector", None)
         if collector is not None:
             collector.message()
         super().handle_message(message)
+        if method == types.SHUTDOWN and hasattr(message, "id"):
+            self._answering_shutdown = self._request_futures.get(message.id)
 
     def reject(self, message: Any, code: int, text: str) -> None:
         """An error response to ``message``: its id when it has a valid one, else null."""
@@ -310,10 +318,15 @@ class KairosServer(LanguageServer):
         """pygls' stdio server, with kairos' message loop (:func:`read_messages`)."""
         self._stop_event = stop = threading.Event()
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
-        reader = Replay(b"", StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool))
         assert isinstance(self.protocol, KairosProtocol)
+        protocol, source = self.protocol, stdin or sys.stdin.buffer
+
+        async def run() -> None:
+            reader = await pipe_reader(source) or StdinAsyncReader(source, self.thread_pool)
+            await read_messages(stop, Replay(b"", reader), protocol, self.report_server_error)
+
         try:
-            asyncio.run(read_messages(stop, reader, self.protocol, self.report_server_error))
+            asyncio.run(run())
         except BrokenPipeError:
             log.error("the client is gone (its end of the pipe closed)")
         except (KeyboardInterrupt, SystemExit):
@@ -750,6 +763,46 @@ def authenticate(message: Any, token: str | None) -> bytes:
             raise Refused("no token" if given is None else "wrong token")
     body = json.dumps(message).encode()
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+PIPE_LINE_LIMIT = 1 << 26  # bytes: a longer line is not a header (it is dropped as noise)
+
+
+class PipeReader:
+    """stdin read by the event loop itself, as asyncio reads a pipe: a message is handled as
+    soon as it arrives. pygls' ``StdinAsyncReader`` hands every line and body to a thread
+    and back (three hand-offs a message), which doubled the round trip of a request that
+    does nothing: p50 0.97 -> 0.50 ms on the large tree's hover benchmark."""
+
+    def __init__(self, stream: asyncio.StreamReader):
+        self._stream = stream
+
+    async def readline(self) -> bytes:
+        while True:
+            try:
+                return await self._stream.readline()  # b"" at the end of the stream
+            except ValueError:  # over PIPE_LINE_LIMIT: noise between messages, dropped
+                continue
+
+    async def readexactly(self, n: int) -> bytes:
+        try:
+            return await self._stream.readexactly(n)
+        except asyncio.IncompleteReadError as exc:  # the stream ended inside the body
+            return exc.partial
+
+
+async def pipe_reader(source: Any) -> PipeReader | None:
+    """A :class:`PipeReader` on ``source`` (stdin) when it is a pipe or a socket, as editors
+    start a server; else None (a file, ``/dev/null`` or a terminal: pygls' thread reader)."""
+    try:
+        mode = os.fstat(source.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):
+        return None
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+        return None
+    stream = asyncio.StreamReader(limit=PIPE_LINE_LIMIT)
+    await asyncio.get_running_loop().connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stream), source)
+    return PipeReader(stream)
 
 
 class Replay:

@@ -93,3 +93,49 @@ def test_malformed_messages_are_one_warning_line_each_and_answered_per_spec(tmp_
         [sys.executable, "-m", "kairos_lsp", "--log-level", "DEBUG"], input=data, capture_output=True, timeout=60
     )
     assert b"Traceback" in debug.stderr  # the traceback is there for whoever asks
+
+
+def test_frames_from_a_file_or_dev_null_on_stdin_are_answered_and_end_the_server(tmp_path):
+    # Editors start the server on pipes (read by the event loop itself); a recorded session
+    # replayed from a file, or /dev/null, is read by pygls' thread reader instead.
+    import json
+    import subprocess
+    import sys
+
+    def frame(message: dict) -> bytes:
+        body = json.dumps(message).encode()
+        return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+    recorded = tmp_path / "session.lsp"
+    recorded.write_bytes(
+        frame({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"capabilities": {}}})
+        + frame({"jsonrpc": "2.0", "id": 1, "method": "shutdown"})
+        + frame({"jsonrpc": "2.0", "method": "exit"})
+    )
+    with recorded.open("rb") as stdin:
+        done = subprocess.run(
+            [sys.executable, "-m", "kairos_lsp"], stdin=stdin, capture_output=True, timeout=60, cwd=tmp_path
+        )
+    assert done.returncode == 0, done.stderr
+    replies = [json.loads(part.split(b"\r\n\r\n", 1)[1]) for part in done.stdout.split(b"Content-Length")[1:]]
+    by_id = {reply.get("id"): reply for reply in replies if "id" in reply}
+    assert by_id[0]["result"]["serverInfo"]["name"] == "kairos-lsp" and by_id[1]["result"] is None
+    nothing = subprocess.run(
+        [sys.executable, "-m", "kairos_lsp"], stdin=subprocess.DEVNULL, capture_output=True, timeout=60, cwd=tmp_path
+    )
+    assert nothing.stdout == b"" and b"Traceback" not in nothing.stderr
+
+
+def test_a_pipe_line_longer_than_any_header_is_dropped_and_the_next_frame_read():
+    import asyncio
+
+    from kairos_lsp.server import PipeReader
+
+    async def read() -> list[bytes]:
+        stream = asyncio.StreamReader(limit=32)
+        stream.feed_data(b"x" * 80 + b"\nContent-Length: 2\r\n\r\n{}")
+        stream.feed_eof()
+        reader = PipeReader(stream)
+        return [await reader.readline(), await reader.readline(), await reader.readexactly(5), await reader.readline()]
+
+    assert asyncio.run(read()) == [b"Content-Length: 2\r\n", b"\r\n", b"{}", b""]
