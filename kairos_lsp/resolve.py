@@ -156,6 +156,8 @@ class Resolver:
         self._read: dict[tuple, frozenset[str]] = {}
         self._module_read: dict[tuple[str, str, str], frozenset[str]] = {}
         self._frozen: dict[frozenset[str], frozenset[str]] = {}
+        self._users: dict[frozenset[str], list[tuple]] = {}  # the memos each read set is shared by
+        self._gone_answers: set[tuple] = set()  # memos of answers that are Gone (a dream may link them)
         # Python files by module name (``m`` for ``a/m.py`` and ``a/m/__init__.py``): where
         # :meth:`_python_anywhere` looks, read once, instead of a ``LIKE '%/...'`` over every file.
         self._by_module_name: dict[str, list[str]] | None = None  # None: not checked since the store changed
@@ -164,6 +166,7 @@ class Resolver:
         self._module_index: dict[str, list[str]] = {}
         self._weight = 0  # items in the distinct sets of _frozen (what they hold in memory)
         self._generation: tuple[int, int] | None = None
+        self._looks: tuple[int, str] | None = None  # the last look (versions.id) and forget seen
 
     # -- public ---------------------------------------------------------------
 
@@ -207,7 +210,9 @@ class Resolver:
         finally:
             self._visited = outer
             self._reading.pop()
-        self._read[memo] = self._shared(read)
+        self._read[memo] = self._shared(read, ("answer", memo))
+        if isinstance(answer, Gone) and not self.still:
+            self._gone_answers.add(memo)
         if self._reading:
             self._reading[-1].update(read)
         return answer
@@ -280,8 +285,10 @@ class Resolver:
                     found = self._first_known(_es_candidates(from_path, module))
             finally:
                 self._reading.pop()
-            self._modules[by_folder], self._module_read[by_folder] = found, self._shared(read)
+            self._modules[by_folder], self._module_read[by_folder] = found, self._shared(read, ("module", by_folder))
         self._modules[by_file], self._module_read[by_file] = self._modules[by_folder], self._module_read[by_folder]
+        if not self.still:
+            self._users[self._module_read[by_file]].append(("module", by_file))
         if self._reading:
             self._reading[-1].update(self._module_read[by_file])
         return self._modules[by_file]
@@ -390,20 +397,59 @@ class Resolver:
     # -- what is cached ----------------------------------------------------------
 
     def _sync(self) -> None:
-        """Forget what was read when the store changed since."""
+        """Forget what the store's changes since the last check may have changed."""
         if self.still and self._generation is not None:
             return
         generation = (self.store.db.execute("PRAGMA data_version").fetchone()[0], self.store.db.conn.total_changes)
         if generation != self._generation:
             self._generation = generation
-            self._forget()
+            self._catch_up()
 
-    def _shared(self, read: set[str]) -> frozenset[str]:
-        """One frozenset for equal ones (most lookups in a file read the same files)."""
+    def _catch_up(self) -> None:
+        """Forget what read a file that a look recorded since the last check looked at
+        (``file:P``), and the endings of files that came or went (``tail:T``); every name
+        that resolved to a symbol that is gone (a dream may have linked where it went since);
+        all of it when the user made the memory forget something. A dream's facts, or a
+        note of what was hovered, change nothing else a lookup reads: on a large tree, a
+        hover after each of them read its files, and the module index, all over again."""
+        looks = self.store.looks_since(self._looks[0] if self._looks else None)
+        if self._looks is None or looks.forgotten != self._looks[1] or looks.last < self._looks[0]:
+            self._looks = (looks.last, looks.forgotten)
+            self._forget()
+            return
+        self._looks = (looks.last, looks.forgotten)
+        stale = {sys.intern("file:" + path) for path in looks.paths}
+        if self._by_module_name is not None and looks.paths:
+            now = self.store.paths_known(looks.paths)
+            came_or_went = {path for path in looks.paths if (path in now) != (path in self._known_paths)}
+            if came_or_went:
+                self._by_module_name = None  # checked (and built again) at the next module search
+                stale.update(sys.intern("tail:" + tail) for path in came_or_went for tail in path_endings(path))
+        for path in looks.paths:
+            self._files.pop(path, None)
+        for key in [key for key in self._class_bases if path_of(key) in looks.paths]:
+            del self._class_bases[key]
+        users = [("answer", memo) for memo in self._gone_answers]
+        self._gone_answers.clear()
+        for frozen in [frozen for frozen in self._users if stale & frozen]:
+            users += self._users.pop(frozen)
+            del self._frozen[frozen]
+            self._weight -= len(frozen)
+        for kind, memo in users:
+            answers, reads = (self._answers, self._read) if kind == "answer" else (self._modules, self._module_read)
+            answers.pop(memo, None)
+            reads.pop(memo, None)
+
+    def _shared(self, read: set[str], user: tuple) -> frozenset[str]:
+        """One frozenset for equal ones (most lookups in a file read the same files); unless
+        the store is still, ``user`` (an answer's or a module's memo) is kept by it, so that
+        what a change made stale is found among the distinct sets, not among every answer."""
         frozen = frozenset(read)
         shared = self._frozen.setdefault(frozen, frozen)
         if shared is frozen:
             self._weight += len(frozen)
+        if not self.still:
+            self._users.setdefault(shared, []).append(user)
         return shared
 
     def _forget(self) -> None:
@@ -415,8 +461,10 @@ class Resolver:
             self._read,
             self._module_read,
             self._frozen,
+            self._users,
         ):
             cache.clear()
+        self._gone_answers.clear()
         self._by_module_name = None
         self._weight = 0
 
@@ -496,6 +544,17 @@ class Resolver:
         endings = tuple(f"/{rel}{end}" for end in _ANYWHERE_ENDINGS)
         matches = [path for path in self._module_names().get(rel.rsplit("/", 1)[-1], ()) if path.endswith(endings)]
         return min(matches, key=lambda p: (p.count("/"), p)) if matches else None
+
+
+def path_endings(path: str) -> list[str]:
+    """Every ending of ``path`` at a folder boundary, itself first: what a search for a module
+    under any source root (``tail:T``) finds it by.
+
+    >>> path_endings("src/pkg/m.py")
+    ['src/pkg/m.py', 'pkg/m.py', 'm.py']
+    """
+    parts = path.split("/")
+    return ["/".join(parts[n:]) for n in range(len(parts))]
 
 
 def _module_name(path: str) -> str | None:

@@ -504,3 +504,59 @@ def test_a_module_under_another_root_is_found_and_so_is_one_that_appears_later(t
         assert knowledge.resolver.lookup("app.py", "more") == Found("python:src/pkg/extra.py:more")
     finally:
         knowledge.store.close()
+
+
+def _reads(knowledge, ask):
+    """The statements ``ask()`` runs on the knowledge's connection, and what it returns."""
+    statements: list[str] = []
+    conn = knowledge.store.db.conn
+    conn.set_trace_callback(statements.append)
+    try:
+        return ask(), [s for s in statements if "FROM files" in s or "FROM current" in s or "FROM symbols" in s]
+    finally:
+        conn.set_trace_callback(None)
+
+
+def test_an_edit_elsewhere_keeps_what_lookups_read_and_an_edit_of_what_they_read_is_seen(tmp_path):
+    # On a large tree a hover after any change read its files (and the module index) all over
+    # again: tens of ms for a name re-exported through a package's star imports.
+    knowledge = workspace(tmp_path, {**PY_FILES, "other.py": "def alone():\n    return 1\n"})
+    try:
+        assert knowledge.resolver.lookup("app.py", "pkg.helper") == Found("python:pkg/impl.py:helper")
+        assert knowledge.resolver.lookup("app.py", "extra") == Found("python:pkg/more.py:extra")
+        rewrite(knowledge, tmp_path, {"other.py": "def alone():\n    return 2\n"})  # a scan and a dream
+        found, reads = _reads(knowledge, lambda: knowledge.resolver.lookup("app.py", "pkg.helper"))
+        assert found == Found("python:pkg/impl.py:helper") and reads == []
+        rewrite(knowledge, tmp_path, {"pkg/more.py": "def extra2():\n    return 1\n"})
+        found, reads = _reads(knowledge, lambda: knowledge.resolver.lookup("app.py", "extra"))
+        assert not isinstance(found, Found) and reads  # pkg/more.py was read again
+        assert knowledge.resolver.lookup("app.py", "pkg.helper") == Found("python:pkg/impl.py:helper")
+    finally:
+        knowledge.store.close()
+
+
+def test_a_lookup_sees_a_rename_the_dream_linked_and_a_file_the_user_made_it_forget(tmp_path):
+    knowledge = workspace(
+        tmp_path,
+        {
+            "lib.py": "def old(x):\n    return x * 2 + 1\n",
+            "util.py": "def keep():\n    return 1\n",
+            "app.py": "from lib import old\nfrom util import keep\n\nold(keep())\n",
+        },
+    )
+    try:
+        dream(knowledge.store, trigger="test")
+        (tmp_path / "lib.py").write_text("def new(x):\n    return x * 2 + 1\n")
+        scan_workspace(tmp_path, knowledge.store, Settings())
+        assert knowledge.resolver.lookup("app.py", "old") == Gone("python:lib.py:old")  # not linked yet
+        dream(knowledge.store, trigger="test")  # links old -> new: no look at any file
+        linked = Gone("python:lib.py:old", "python:lib.py:new", "renamed_to")
+        assert knowledge.resolver.lookup("app.py", "old") == linked
+        assert knowledge.resolver.lookup("app.py", "keep") == Found("python:util.py:keep")
+        (tmp_path / "later.py").write_text("def later():\n    return 2\n")
+        scan_workspace(tmp_path, knowledge.store, Settings())  # util.py's look is not the last one
+        subjects, path = knowledge.store.subjects_to_forget("util.py")
+        knowledge.store.forget(subjects, path, ("renamed_to", "renamed_from"))  # deletes; no new look
+        assert knowledge.resolver.lookup("app.py", "keep") is None
+    finally:
+        knowledge.store.close()

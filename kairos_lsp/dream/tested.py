@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, NOT_LOOKS, Counts, noisy_or
 from kairos_lsp.keys import TEST_FILE, name_of, path_of
-from kairos_lsp.resolve import Found, Resolver
+from kairos_lsp.resolve import Found, Resolver, path_endings
 from kairos_lsp.store import Store
 from kairos_lsp.store.facts import Facts
 
@@ -222,8 +222,7 @@ def _changed(versions) -> tuple[set[str], set[str]]:
                 if negated:
                     gone.add(subject)
                 if obj == "module":  # the file itself appeared or went
-                    parts = path.split("/")
-                    changed.update("tail:" + "/".join(parts[n:]) for n in range(len(parts)))
+                    changed.update("tail:" + ending for ending in path_endings(path))
             elif predicate == "imports":
                 changed.add("file:" + path)
             elif predicate == "signature":

@@ -219,6 +219,16 @@ class WriteResult:
     negated: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Looks:
+    """What :meth:`Store.looks_since` found: the last look's id, the paths looked at since
+    the one asked about, and the mark the last forget left ("" if none)."""
+
+    last: int
+    paths: frozenset[str]
+    forgotten: str
+
+
 class Transactions:
     """Write transactions opened and committed as a long writer goes (see
     :meth:`Store.transactions`)."""
@@ -781,6 +791,11 @@ class Store:
         facts (renamed_to, ...) that name them. The one write that deletes. Returns counts."""
         with self.transaction():
             counts = forgetting.delete(self.db.conn, sorted(subjects), path, links)
+            # the one write that takes rows away: readers that keep what they read start over
+            self.db.execute(
+                "INSERT INTO marks (name, value) VALUES ('forgotten', '1') "
+                "ON CONFLICT (name) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            )
         self._recent.pop(path, None) if path else self._recent.clear()
         return counts
 
@@ -823,6 +838,33 @@ class Store:
             row[0]: (row[1], row[2], row[3])
             for row in self.db.execute("SELECT path, size, mtime_ns, content_hash FROM files")
         }
+
+    def looks_since(self, after: int | None) -> Looks:
+        """The looks recorded after the one with id ``after`` (None: none asked about):
+        what a reader that keeps what it read of files must read again.
+
+        >>> looks = store.looks_since(None)              # doctest: +SKIP
+        >>> store.looks_since(looks.last).paths          # doctest: +SKIP
+        frozenset({'src/app.py'})
+        """
+        last = self.db.execute("SELECT coalesce(max(id), 0) FROM versions").fetchone()[0]
+        paths: frozenset[str] = frozenset()
+        if after is not None and last > after:
+            # (no DISTINCT: the planner would read every path by its index, not the new rows by id)
+            rows = self.db.execute("SELECT path FROM versions WHERE id > ?", (after,))
+            paths = frozenset(path for (path,) in rows)
+        mark = self.db.execute("SELECT value FROM marks WHERE name = 'forgotten'").fetchone()
+        return Looks(last, paths, mark[0] if mark else "")
+
+    def paths_known(self, paths: Iterable[str]) -> set[str]:
+        """Those of ``paths`` that are files the memory knows now."""
+        wanted = list(paths)
+        known: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            known.update(p for (p,) in self.db.execute(f"SELECT path FROM files WHERE path IN ({marks})", chunk))
+        return known
 
     def file(self, path: str) -> dict | None:
         rows = list(self.db.query("SELECT * FROM files WHERE path = ?", [path]))
