@@ -40,6 +40,9 @@ _MAX_DEPTH = 6  # re-export chains longer than this are not followed
 _ES_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 _SELF = ("self", "cls", "this")
 _ANYWHERE_ENDINGS = (".py", "/__init__.py", ".pyi", "/__init__.pyi")  # a module under any source root
+# What a resolver of a changing store keeps across changes, at most (like the dream's, ~50 MB).
+ANSWERS_KEPT = 30_000
+READS_KEPT = 500_000
 _DOTTED = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
 
 
@@ -157,6 +160,7 @@ class Resolver:
         self._module_read: dict[tuple[str, str, str], frozenset[str]] = {}
         self._frozen: dict[frozenset[str], frozenset[str]] = {}
         self._users: dict[frozenset[str], list[tuple]] = {}  # the memos each read set is shared by
+        self._holders: dict[str, list[frozenset[str]]] = {}  # the read sets holding each name
         self._gone_answers: set[tuple] = set()  # memos of answers that are Gone (a dream may link them)
         # Python files by module name (``m`` for ``a/m.py`` and ``a/m/__init__.py``): where
         # :meth:`_python_anywhere` looks, read once, instead of a ``LIKE '%/...'`` over every file.
@@ -418,6 +422,9 @@ class Resolver:
             self._forget()
             return
         self._looks = (looks.last, looks.forgotten)
+        if len(self._answers) > ANSWERS_KEPT or self._weight > READS_KEPT:
+            self._forget()  # what a long session asked: read again what is asked again
+            return
         stale = {sys.intern("file:" + path) for path in looks.paths}
         if self._by_module_name is not None and looks.paths:
             now = self.store.paths_known(looks.paths)
@@ -431,10 +438,11 @@ class Resolver:
             del self._class_bases[key]
         users = [("answer", memo) for memo in self._gone_answers]
         self._gone_answers.clear()
-        for frozen in [frozen for frozen in self._users if stale & frozen]:
-            users += self._users.pop(frozen)
-            del self._frozen[frozen]
-            self._weight -= len(frozen)
+        for name in stale:
+            for frozen in self._holders.pop(name, ()):
+                users += self._users.pop(frozen, ())
+                # (still counted in _weight: the other names' holders keep it until a start over)
+                self._frozen.pop(frozen, None)
         for kind, memo in users:
             answers, reads = (self._answers, self._read) if kind == "answer" else (self._modules, self._module_read)
             answers.pop(memo, None)
@@ -448,6 +456,9 @@ class Resolver:
         shared = self._frozen.setdefault(frozen, frozen)
         if shared is frozen:
             self._weight += len(frozen)
+            if not self.still:
+                for name in frozen:
+                    self._holders.setdefault(name, []).append(frozen)
         if not self.still:
             self._users.setdefault(shared, []).append(user)
         return shared
@@ -462,6 +473,7 @@ class Resolver:
             self._module_read,
             self._frozen,
             self._users,
+            self._holders,
         ):
             cache.clear()
         self._gone_answers.clear()
