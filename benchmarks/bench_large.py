@@ -35,8 +35,11 @@ Prints, from one run on this machine:
     hover), the others "warm"; p50 / p90 / p99 / max of each, against a floor
     measured in the same rounds (a request no server knows: the pipe, JSON-RPC
     and the client); the callers the common names' hovers showed; the slowest
-    hovers; peak RSS of the whole phase (every file with a position is open:
-    hundreds);
+    hovers; then 200 of the positions again, each right after a look at another
+    file was written into the store by this process (as the daemon writes
+    them: the server's caches must notice, and keep what is still true; the
+    file is forgotten again at the end); peak RSS of the whole phase (every
+    file with a position is open: hundreds);
   * the real server (``python -m kairos_lsp`` over stdio, driven by pygls'
     LanguageClient) scanning TREE into another fresh store: time from
     ``initialized`` to its "scan ..." log line, and peak RSS with its workers;
