@@ -22,6 +22,7 @@ Found(key='python:src/util.py:parse')
 
 from __future__ import annotations
 
+import bisect
 import json
 import posixpath
 import re
@@ -430,7 +431,7 @@ class Resolver:
             now = self.store.paths_known(looks.paths)
             came_or_went = {path for path in looks.paths if (path in now) != (path in self._known_paths)}
             if came_or_went:
-                self._by_module_name = None  # checked (and built again) at the next module search
+                self._reindex(came_or_went, now)
                 stale.update(sys.intern("tail:" + tail) for path in came_or_went for tail in path_endings(path))
         for path in looks.paths:
             self._files.pop(path, None)
@@ -545,6 +546,25 @@ class Resolver:
                 self._known_paths = frozenset(paths)
             self._by_module_name = self._module_index
         return self._by_module_name
+
+    def _reindex(self, paths: set[str], now: set[str]) -> None:
+        """The module index with ``paths`` added (those in ``now``) or taken out: files come
+        and go one or a few at a time, and reading every path again took 40 ms on 19,000."""
+        known = set(self._known_paths)
+        for path in sorted(paths):
+            name = _module_name(path)
+            entries = self._module_index.setdefault(name, []) if name is not None else None
+            if path in now:
+                known.add(path)
+                bisect.insort(self._module_paths, path)
+                if entries is not None:
+                    entries.append(path)
+            else:
+                known.discard(path)
+                self._module_paths.remove(path)
+                if entries is not None:
+                    entries.remove(path)
+        self._known_paths = frozenset(known)
 
     def _python_anywhere(self, module: str) -> str | None:
         """An absolute module under some source root (``src/pkg/m.py`` for ``pkg.m``)."""

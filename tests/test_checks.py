@@ -560,3 +560,20 @@ def test_a_lookup_sees_a_rename_the_dream_linked_and_a_file_the_user_made_it_for
         assert knowledge.resolver.lookup("app.py", "keep") is None
     finally:
         knowledge.store.close()
+
+
+def test_a_module_that_goes_and_comes_back_is_followed_by_the_module_index(tmp_path):
+    files = {"src/pkg/__init__.py": "", "src/pkg/util.py": "def parse(text):\n    return text\n"}
+    knowledge = workspace(tmp_path, {**files, "app.py": "from pkg.util import parse\n\nparse('x')\n"})
+    try:
+        assert knowledge.resolver.lookup("app.py", "parse") == Found("python:src/pkg/util.py:parse")
+        (tmp_path / "src/pkg/util.py").unlink()
+        scan_workspace(tmp_path, knowledge.store, Settings())
+        assert not isinstance(knowledge.resolver.lookup("app.py", "parse"), Found)
+        (tmp_path / "src/pkg/util.py").write_text(files["src/pkg/util.py"])
+        scan_workspace(tmp_path, knowledge.store, Settings())
+        assert knowledge.resolver.lookup("app.py", "parse") == Found("python:src/pkg/util.py:parse")
+        reads = _reads(knowledge, lambda: knowledge.resolver.lookup("app.py", "parse"))[1]
+        assert reads == []  # the answer is kept until something it read changes
+    finally:
+        knowledge.store.close()
