@@ -793,7 +793,10 @@ class PipeReader:
 
 async def pipe_reader(source: Any) -> PipeReader | None:
     """A :class:`PipeReader` on ``source`` (stdin) when it is a pipe or a socket, as editors
-    start a server; else None (a file, ``/dev/null`` or a terminal: pygls' thread reader)."""
+    start a server; else None (a file, ``/dev/null`` or a terminal: pygls' thread reader;
+    and on Windows, whose event loop reads only pipes opened for overlapped reads)."""
+    if os.name != "posix":
+        return None
     try:
         mode = os.fstat(source.fileno()).st_mode
     except (AttributeError, OSError, ValueError):
