@@ -36,7 +36,7 @@ from kairos_lsp.keys import path_of, symbol_key
 from kairos_lsp.lines import one_line
 from kairos_lsp.store import current as current_look
 from kairos_lsp.store import forgetting
-from kairos_lsp.store.facts import Facts
+from kairos_lsp.store.facts import Facts, chunks
 from kairos_lsp.store.migrations import (
     COPY_CHUNK,
     OUTCOME_IDS,
@@ -858,10 +858,8 @@ class Store:
 
     def paths_known(self, paths: Iterable[str]) -> set[str]:
         """Those of ``paths`` that are files the memory knows now."""
-        wanted = list(paths)
         known: set[str] = set()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        for chunk in chunks(list(paths)):
             marks = ",".join("?" * len(chunk))
             known.update(p for (p,) in self.db.execute(f"SELECT path FROM files WHERE path IN ({marks})", chunk))
         return known
