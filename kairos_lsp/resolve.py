@@ -154,6 +154,12 @@ class Resolver:
         self._modules: dict[tuple[str, str, str], str | None] = {}  # by file and by folder
         self._class_bases: dict[str, list[str]] = {}
         self._answers: dict[tuple, Target] = {}
+        # A module's name as a lookup first enters it through an import, before anything
+        # else was followed: the same for every file importing it (a star re-export chase
+        # through a big package's ``__init__`` is done once, not once per test file).
+        self._entries: dict[tuple, Target] = {}
+        self._entry_read: dict[tuple, frozenset[str]] = {}
+        self._entry_visited: dict[tuple, frozenset[tuple[str, str]]] = {}
         self._visited: set[tuple[str, str]] = set()  # (file, name) followed in the current lookup
         # What each answer read (see depends): the lookups under way record into the last set.
         self._reading: list[set[str]] = []
@@ -162,7 +168,7 @@ class Resolver:
         self._frozen: dict[frozenset[str], frozenset[str]] = {}
         self._users: dict[frozenset[str], list[tuple]] = {}  # the memos each read set is shared by
         self._holders: dict[str, list[frozenset[str]]] = {}  # the read sets holding each name
-        self._gone_answers: set[tuple] = set()  # memos of answers that are Gone (a dream may link them)
+        self._gone_answers: set[tuple] = set()  # (kind, memo) of answers that are Gone (a dream may link them)
         # Python files by module name (``m`` for ``a/m.py`` and ``a/m/__init__.py``): where
         # :meth:`_python_anywhere` looks, read once, instead of a ``LIKE '%/...'`` over every file.
         self._by_module_name: dict[str, list[str]] | None = None  # None: not checked since the store changed
@@ -217,7 +223,7 @@ class Resolver:
             self._reading.pop()
         self._read[memo] = self._shared(read, ("answer", memo))
         if isinstance(answer, Gone) and not self.still:
-            self._gone_answers.add(memo)
+            self._gone_answers.add(("answer", memo))
         if self._reading:
             self._reading[-1].update(read)
         return answer
@@ -260,7 +266,7 @@ class Resolver:
         """Forget what was read once more than ``limit`` answers are kept, or (``reads``)
         their records of what they read hold more than ``reads`` items in all (a long dream
         over a large tree): what is asked again is read again."""
-        if len(self._answers) > limit or (reads is not None and self._weight > reads):
+        if len(self._answers) + len(self._entries) > limit or (reads is not None and self._weight > reads):
             self._forget()
 
     def index_modules(self) -> None:
@@ -320,6 +326,28 @@ class Resolver:
 
     def _symbol(self, path: str, qualname: str, depth: int) -> Target:
         """A symbol of a module by qualified name, following re-exports."""
+        if depth or self._visited:
+            return self._followed(path, qualname, depth)
+        # A lookup's first step into a module: its answer, what it read and what it followed
+        # (the rest of the lookup must see the same) do not depend on where the lookup began.
+        memo = (path, qualname)
+        if memo not in self._entries:
+            read: set[str] = set()
+            self._reading.append(read)
+            try:
+                answer = self._entries[memo] = self._followed(path, qualname, 0)
+            finally:
+                self._reading.pop()
+            self._entry_read[memo] = self._shared(read, ("entry", memo))
+            self._entry_visited[memo] = frozenset(self._visited)
+            if isinstance(answer, Gone) and not self.still:
+                self._gone_answers.add(("entry", memo))
+        if self._reading:
+            self._reading[-1].update(self._entry_read[memo])
+        self._visited = set(self._entry_visited[memo])
+        return self._entries[memo]
+
+    def _followed(self, path: str, qualname: str, depth: int) -> Target:
         info = self._file(path)
         if info is None or depth > _MAX_DEPTH:
             return None
@@ -423,7 +451,7 @@ class Resolver:
             self._forget()
             return
         self._looks = (looks.last, looks.forgotten)
-        if len(self._answers) > ANSWERS_KEPT or self._weight > READS_KEPT:
+        if len(self._answers) + len(self._entries) > ANSWERS_KEPT or self._weight > READS_KEPT:
             self._forget()  # what a long session asked: read again what is asked again
             return
         stale = {sys.intern("file:" + path) for path in looks.paths}
@@ -437,17 +465,21 @@ class Resolver:
             self._files.pop(path, None)
         for key in [key for key in self._class_bases if path_of(key) in looks.paths]:
             del self._class_bases[key]
-        users = [("answer", memo) for memo in self._gone_answers]
+        users = list(self._gone_answers)
         self._gone_answers.clear()
         for name in stale:
             for frozen in self._holders.pop(name, ()):
                 users += self._users.pop(frozen, ())
                 # (still counted in _weight: the other names' holders keep it until a start over)
                 self._frozen.pop(frozen, None)
+        caches = {
+            "answer": (self._answers, self._read),
+            "module": (self._modules, self._module_read),
+            "entry": (self._entries, self._entry_read, self._entry_visited),
+        }
         for kind, memo in users:
-            answers, reads = (self._answers, self._read) if kind == "answer" else (self._modules, self._module_read)
-            answers.pop(memo, None)
-            reads.pop(memo, None)
+            for cache in caches[kind]:
+                cache.pop(memo, None)
 
     def _shared(self, read: set[str], user: tuple) -> frozenset[str]:
         """One frozenset for equal ones (most lookups in a file read the same files); unless
@@ -472,6 +504,9 @@ class Resolver:
             self._answers,
             self._read,
             self._module_read,
+            self._entries,
+            self._entry_read,
+            self._entry_visited,
             self._frozen,
             self._users,
             self._holders,

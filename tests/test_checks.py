@@ -14,7 +14,7 @@ from kairos_lsp.checks import apply_fix
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import dream
 from kairos_lsp.extract import parse
-from kairos_lsp.resolve import Found, Gone
+from kairos_lsp.resolve import Found, Gone, Resolver
 from kairos_lsp.scan import scan_workspace
 
 PY_FILES = {
@@ -531,6 +531,39 @@ def test_an_edit_elsewhere_keeps_what_lookups_read_and_an_edit_of_what_they_read
         found, reads = _reads(knowledge, lambda: knowledge.resolver.lookup("app.py", "extra"))
         assert not isinstance(found, Found) and reads  # pkg/more.py was read again
         assert knowledge.resolver.lookup("app.py", "pkg.helper") == Found("python:pkg/impl.py:helper")
+    finally:
+        knowledge.store.close()
+
+
+def test_a_resolver_that_answered_other_files_first_answers_each_as_a_fresh_one_does(tmp_path):
+    # A lookup's first step into a module is kept and shared by every file importing it (a star
+    # chase through a big package, once). Star imports form cycles here, and a name's lookup goes
+    # on into submodules after it: what was followed must stay what a fresh lookup follows.
+    files = {
+        "pkg/__init__.py": "import pkg.m as m\nfrom .a import *\nfrom .b import *\n",
+        "pkg/m.py": "def f():\n    return 0\n",
+        "pkg/a.py": "from .b import *\n\ndef fa():\n    return 1\n",
+        "pkg/b.py": "from .a import *\nfrom pkg import *\n\ndef fb():\n    return 2\n",
+        "pkg/sub/__init__.py": "from pkg.a import fa\n\ndef deep():\n    return 3\n",
+        "pkg/sub/more.py": "def leaf():\n    return 4\n",
+    }
+    names = ["fa", "fb", "nothing", "sub.deep", "sub.more.leaf", "a.fa", "b.fb", "sub.fa", "a.fb", "m.f"]
+    for n in range(4):
+        files[f"use{n}.py"] = "import pkg\nfrom pkg import fa, fb, nothing\nfrom pkg.sub import deep\n"
+    asked = [(f"use{n}.py", text) for n in range(4) for text in [*names, *(f"pkg.{name}" for name in names)]]
+    knowledge = workspace(tmp_path, files)
+    try:
+        rewrite(knowledge, tmp_path, {"pkg/m.py": "def g():\n    return 0\n"})  # pkg.m.f is gone
+        fresh = {}
+        for path, text in asked:
+            resolver = Resolver(knowledge.store)
+            fresh[path, text] = (resolver.lookup(path, text), resolver.depends(path, text))
+        assert fresh["use0.py", "pkg.sub.more.leaf"][0] == Found("python:pkg/sub/more.py:leaf")
+        found, read = fresh["use1.py", "fb"]
+        assert found == Found("python:pkg/b.py:fb") and {"file:pkg/a.py", "file:pkg/b.py"} <= read
+        for order in (asked, asked[::-1], sorted(asked, key=lambda item: item[1])):
+            warm = Resolver(knowledge.store)
+            assert {item: (warm.lookup(*item), warm.depends(*item)) for item in order} == fresh
     finally:
         knowledge.store.close()
 
