@@ -51,3 +51,20 @@ def name_of(key: str) -> str:
         stem = parts[1].rsplit("/", 1)[-1] if len(parts) > 1 else key
         return stem.split(".", 1)[0]
     return parts[2].rsplit(".", 1)[-1].split("~", 1)[0]
+
+
+# The files a Python module is, by ending: a package's ``__init__`` before a plain module.
+PYTHON_MODULE_FILES = ("/__init__.pyi", "/__init__.py", ".pyi", ".py")
+
+
+def module_path(path: str) -> str | None:
+    """The path a Python module is imported by, without its file's ending: ``a/m`` for
+    ``a/m.py`` and for ``a/m/__init__.pyi``; None for a file that is no Python module.
+
+    >>> module_path("src/pkg/m.py"), module_path("src/pkg/__init__.pyi"), module_path("a.js")
+    ('src/pkg/m', 'src/pkg', None)
+    """
+    for ending in PYTHON_MODULE_FILES:
+        if path.endswith(ending):
+            return path[: -len(ending)]
+    return None

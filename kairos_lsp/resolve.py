@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from kairos_lsp.keys import path_of, qualname_of, symbol_key
+from kairos_lsp.keys import PYTHON_MODULE_FILES, module_path, path_of, qualname_of, symbol_key
 from kairos_lsp.languages import language_named
 from kairos_lsp.store import Store
 from kairos_lsp.store.migrations import PREDICATE_ID
@@ -40,7 +40,6 @@ T = TypeVar("T")
 _MAX_DEPTH = 6  # re-export chains longer than this are not followed
 _ES_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 _SELF = ("self", "cls", "this")
-_ANYWHERE_ENDINGS = (".py", "/__init__.py", ".pyi", "/__init__.pyi")  # a module under any source root
 # What a resolver of a changing store keeps across changes, at most (like the dream's, ~50 MB).
 ANSWERS_KEPT = 30_000
 READS_KEPT = 500_000
@@ -257,7 +256,8 @@ class Resolver:
         """What the answer of :meth:`lookup` for the same arguments read, so a caller can
         tell when to ask again: ``file:P`` for every file it looked at (one that does not
         exist too: it may appear), ``tail:T`` for a module looked for under any source root
-        (a file whose path ends with T), ``bases:K`` for a class whose bases it read."""
+        (a file whose module path ends with T: ``tail:a/m`` for ``a.m``), ``bases:K`` for a
+        class whose bases it read."""
         self.lookup(path, text, scope)
         memo = (path, text, scope) if text.startswith(_SELF) else (path, text)
         return self._read.get(memo, frozenset())
@@ -440,7 +440,7 @@ class Resolver:
 
     def _catch_up(self) -> None:
         """Forget what read a file that a look recorded since the last check looked at
-        (``file:P``), and the endings of files that came or went (``tail:T``); every name
+        (``file:P``), and the module paths' endings of files that came or went (``tail:T``); every name
         that resolved to a symbol that is gone (a dream may have linked where it went since);
         all of it when the user made the memory forget something. A dream's facts, or a
         note of what was hovered, change nothing else a lookup reads: on a large tree, a
@@ -460,7 +460,7 @@ class Resolver:
             came_or_went = {path for path in looks.paths if (path in now) != (path in self._known_paths)}
             if came_or_went:
                 self._reindex(came_or_went, now)
-                stale.update(sys.intern("tail:" + tail) for path in came_or_went for tail in path_endings(path))
+                stale.update(sys.intern("tail:" + tail) for path in came_or_went for tail in module_endings(path))
         for path in looks.paths:
             self._files.pop(path, None)
         for key in [key for key in self._class_bases if path_of(key) in looks.paths]:
@@ -472,7 +472,7 @@ class Resolver:
                 users += self._users.pop(frozen, ())
                 # (still counted in _weight: the other names' holders keep it until a start over)
                 self._frozen.pop(frozen, None)
-        caches = {
+        caches: dict[str, tuple[dict, ...]] = {
             "answer": (self._answers, self._read),
             "module": (self._modules, self._module_read),
             "entry": (self._entries, self._entry_read, self._entry_visited),
@@ -606,21 +606,25 @@ class Resolver:
         if module.startswith("."):
             return None
         rel = module.replace(".", "/")
-        if self._reading:  # a file with one of these endings may appear anywhere
-            self._reading[-1].update(sys.intern(f"tail:{rel}{end}") for end in _ANYWHERE_ENDINGS)
-        endings = tuple(f"/{rel}{end}" for end in _ANYWHERE_ENDINGS)
+        if self._reading:  # a file of this module may appear anywhere
+            self._reading[-1].add(sys.intern(f"tail:{rel}"))
+        endings = tuple(f"/{rel}{end}" for end in PYTHON_MODULE_FILES)
         matches = [path for path in self._module_names().get(rel.rsplit("/", 1)[-1], ()) if path.endswith(endings)]
         return min(matches, key=lambda p: (p.count("/"), p)) if matches else None
 
 
-def path_endings(path: str) -> list[str]:
-    """Every ending of ``path`` at a folder boundary, itself first: what a search for a module
-    under any source root (``tail:T``) finds it by.
+def module_endings(path: str) -> list[str]:
+    """What a search for a module under any source root (``tail:T``) finds a file by: its
+    module's path and every ending of it at a folder boundary; none for a file that is no
+    Python module.
 
-    >>> path_endings("src/pkg/m.py")
-    ['src/pkg/m.py', 'pkg/m.py', 'm.py']
+    >>> module_endings("src/pkg/m.py"), module_endings("src/pkg/__init__.pyi"), module_endings("a.js")
+    (['src/pkg/m', 'pkg/m', 'm'], ['src/pkg', 'pkg'], [])
     """
-    parts = path.split("/")
+    module = module_path(path)
+    if not module:
+        return []
+    parts = module.split("/")
     return ["/".join(parts[n:]) for n in range(len(parts))]
 
 

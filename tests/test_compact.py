@@ -1,4 +1,5 @@
-"""The compact layouts (schema 13: names by id; schema 14: observed facts as runs): a
+"""The compact layouts (schema 13: names by id; schema 14: observed facts as runs; schema
+18: a module searched for under any source root is one name): a
 memory written by the kairos before each, on real code nobody here wrote, is converted
 in place when it opens, even when the conversion is killed half-way, and
 ``kairos export --json`` says exactly what it said before.
@@ -26,6 +27,7 @@ from kairos_lsp.store.migrations import SCHEMA_VERSION
 
 BEFORE = "5f68c7b"  # the last commit with text subjects in the log (schema 12)
 BEFORE_RUNS = "bd249db"  # the last commit with a row per observed fact (schema 13)
+BEFORE_TAILS = "530bf7c"  # the last commit with a module search under four names (schema 17)
 
 # A run of the new kairos that kills itself (SIGKILL: no cleanup, no rollback) while it
 # copies the log in chunks of 40, at the sixth chunk.
@@ -180,3 +182,40 @@ def test_observed_facts_become_runs_and_export_the_same(memory_with_history):
     live = [f["value"] for f in shown["facts"] if f["predicate"] == "signature" and f["status"] == "firm"]
     assert live == ["find_spatialite(a, b)"]
     assert sum(f["predicate"] == "signature" and f["status"] == "superseded" for f in shown["facts"]) == 2
+
+
+def test_a_module_searched_under_any_root_is_one_name_and_its_file_appearing_is_still_seen(tmp_path, tmp_path_factory):
+    folder = released_kairos(BEFORE_TAILS, tmp_path_factory.mktemp("before_tails"))
+    if folder is None:
+        pytest.skip("needs this repository's git history")
+    workspace = tmp_path / "w"
+    files = {
+        "src/shop/__init__.py": "",
+        "src/shop/cart.py": "def total(items):\n    return sum(items)\n",
+        "tests/test_cart.py": "from shop.cart import total\nfrom shop.tax import rate\n\n\n"
+        "def test_total():\n    assert total([1, 2]) == 3\n    assert rate(3) == 0\n",
+    }
+    for rel, text in files.items():
+        (workspace / rel).parent.mkdir(parents=True, exist_ok=True)
+        (workspace / rel).write_text(text)
+    old = {"PYTHONPATH": str(folder)}
+    kairos("scan", "-q", str(workspace), cwd=workspace, env=old)
+    kairos("dream", cwd=workspace, env=old)
+    memory = workspace / ".kairos" / "memory.db"
+    assert _schema(memory) == 17
+    exported = kairos("export", "--json", cwd=workspace, env=old).stdout
+
+    after = kairos("export", "--json", cwd=workspace).stdout
+    assert _schema(memory) == SCHEMA_VERSION
+    assert json.loads(after) == json.loads(exported)
+    db = sqlite3.connect(memory)
+    tails = {row[0] for row in db.execute("SELECT name FROM dependencies WHERE name LIKE 'tail:%'")}
+    db.close()
+    assert {"tail:shop/cart", "tail:shop/tax"} <= tails and not any(t.endswith((".py", ".pyi")) for t in tails)
+    # the module the test imports appears under the source root: the dream finds the test again
+    (workspace / "src/shop/tax.py").write_text("def rate(x):\n    return 0\n")
+    kairos("scan", "-q", str(workspace), cwd=workspace)
+    kairos("dream", cwd=workspace)
+    shown = json.loads(kairos("explain", "src/shop/tax.py::rate", "--json", cwd=workspace).stdout)
+    tested = [f["value"] for f in shown["facts"] if f["predicate"] == "tested_by"]
+    assert tested == ["python:tests/test_cart.py:test_total"]

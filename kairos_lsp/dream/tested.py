@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, NOT_LOOKS, Counts, noisy_or
 from kairos_lsp.keys import TEST_FILE, name_of, path_of
-from kairos_lsp.resolve import Found, Resolver, path_endings
+from kairos_lsp.resolve import Found, Resolver, module_endings
 from kairos_lsp.store import Store
 from kairos_lsp.store.facts import Facts
 
@@ -208,8 +208,8 @@ def _settle(
 def _changed(versions) -> tuple[set[str], set[str]]:
     """What a batch's looks at the code changed that resolving a test's calls may have read
     (see ``Resolver.depends``): ``file:P`` for a file whose symbols or imports changed,
-    ``tail:T`` for every ending of a file that appeared or went, ``bases:K`` for a symbol
-    whose signature changed; and the symbols that vanished."""
+    ``tail:T`` for every ending of the module path of a file that appeared or went,
+    ``bases:K`` for a symbol whose signature changed; and the symbols that vanished."""
     changed: set[str] = set()
     gone: set[str] = set()
     for version in versions:
@@ -222,7 +222,7 @@ def _changed(versions) -> tuple[set[str], set[str]]:
                 if negated:
                     gone.add(subject)
                 if obj == "module":  # the file itself appeared or went
-                    changed.update("tail:" + ending for ending in path_endings(path))
+                    changed.update("tail:" + ending for ending in module_endings(path))
             elif predicate == "imports":
                 changed.add("file:" + path)
             elif predicate == "signature":

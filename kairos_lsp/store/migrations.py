@@ -13,6 +13,8 @@ import sqlite3
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from kairos_lsp.keys import module_path
+
 migrations = Migrations("kairos")
 
 
@@ -732,6 +734,33 @@ def m017_no_summary_cache(db: Database) -> None:
     # (5.6 MB of the standard library's memory after a full dream, 30 MB of the large tree's),
     # for a sentence the dream computes in microseconds from the symbol's own observations.
     db.conn.execute("DROP TABLE IF EXISTS summary_cache")
+
+
+@migrations()
+def m018_module_tails(db: Database) -> None:
+    # A search for a module under any source root was recorded under each of its four file
+    # names (``tail:a/m.py``, ``tail:a/m/__init__.py`` and their ``.pyi``): a third of the
+    # large tree's dependency rows. One name per module now (``tail:a/m``), as a dream and
+    # the resolver look them up.
+    conn = db.conn
+    conn.execute("CREATE TEMP TABLE tail_moves (old_id INTEGER PRIMARY KEY, new_id INTEGER)")
+    for old_id, text in conn.execute("SELECT id, text FROM names WHERE text LIKE 'tail:%'").fetchall():
+        module = module_path(text[len("tail:") :])
+        if module:
+            conn.execute("INSERT OR IGNORE INTO names (text) VALUES (?)", (f"tail:{module}",))
+            new_id = conn.execute("SELECT id FROM names WHERE text = ?", (f"tail:{module}",)).fetchone()[0]
+            conn.execute("INSERT INTO tail_moves VALUES (?, ?)", (old_id, new_id))
+    for statement in _statements(_MODULE_TAILS_SQL):
+        conn.execute(statement)
+
+
+_MODULE_TAILS_SQL = """
+INSERT OR IGNORE INTO dependency_ids (kind, name_id, dream, unit_id)
+    SELECT d.kind, m.new_id, d.dream, d.unit_id FROM dependency_ids d JOIN tail_moves m ON m.old_id = d.name_id;
+DELETE FROM dependency_ids WHERE name_id IN (SELECT old_id FROM tail_moves);
+DELETE FROM names WHERE id IN (SELECT old_id FROM tail_moves);
+DROP TABLE tail_moves;
+"""
 
 
 SCHEMA_VERSION = len(migrations._migrations)
