@@ -397,6 +397,19 @@ def test_a_summary_follows_its_symbol_through_a_rename_and_a_change(ws):
     assert summaries == {"Takes a, b and c.": "firm"}
 
 
+def test_a_summary_says_more_than_kind_and_signature_or_nothing(ws):
+    # A hover shows the kind and the signature already: "A class." said nothing more.
+    assert [o for (p, o) in live(ws.store, "python:src/auth.py:Session") if p == "summary"] == []
+    add = "python:src/auth.py:add"
+    ws.edit("src/auth.py", "def add(a, b):\n    return a + b", "def add():\n    return 3")
+    ws.scan_and_dream()
+    assert [o for (p, o) in live(ws.store, add) if p == "summary"] == []
+    assert facts(ws.store, add, "summary") == [("Takes a and b.", "retracted")]
+    ws.edit("src/auth.py", "def add():\n    return 3", "def add():\n    return len('abc')")
+    ws.scan_and_dream()
+    assert live(ws.store, add)[("summary", "Takes no arguments and calls len.")] == "firm"
+
+
 def test_dream_log_records_each_run(ws):
     ws.edit("src/auth.py", "return a + b", "return b + a")
     ws.scan_and_dream(trigger="idle")

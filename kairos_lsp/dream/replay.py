@@ -187,6 +187,12 @@ def _set_summary(state: State, version: Version, subject: str, view: dict, text:
         return
     doc = view.get("docstring")
     source = doc[0] if doc else view["body_hash"][0]
+    if not text:  # nothing to say beyond the kind and signature: an offline summary said before ends
+        if subject in state.derived_subjects:  # (unless the user confirmed it)
+            ended = [f for (p, _), f in facts.items() if p == "summary" and f.origin == "summary" and not f.verdict]
+            for old in ended:
+                state.retract(old, version.observed_at, source.first_observation)
+        return
     fact = state.create(subject, "summary", text, "summary", version, source.first_observation)
     # evidence: first_observation (a docstring or body_hash observation), implicit like observed facts
     fact.evidence_count, fact.sources = 1, {"docstring" if doc else "code"}

@@ -2,13 +2,18 @@
 
 The docstring's first sentence when there is one; else a sentence built from
 what the code shows: its parameters (or, for a class, what it is built from),
-what it returns (an annotation), what it calls and what it raises.
+what it returns (an annotation), what it calls and what it raises. Nothing (``""``)
+when that sentence would only repeat what a hover shows already, the symbol's kind
+and signature ("A class.", "Takes no arguments."): a fifth of the standard library's
+symbols, a third of the large tree's, each a fact to keep and a line to read.
 
 >>> summarize("function", ["text", "strict"], ["re.findall", "split_words"], ["ValueError"], None,
 ...           "parse(text, strict) -> list[str]")
 'Takes text and strict, returns list[str], calls re.findall and split_words, and raises ValueError.'
 >>> summarize("function", [], [], [], "Split text into lines.\\n\\nMore.", None)
 'Split text into lines.'
+>>> summarize("class", [], [], [], None, "Point"), summarize("function", ["self"], [], [], None, "close(self)")
+('', '')
 """
 
 from __future__ import annotations
@@ -49,9 +54,9 @@ def summarize(
     if docstring and docstring.strip():
         return first_sentence(docstring)
     if kind == "module":
-        return "A module" + (f" that calls {_listing(calls)}" if calls else "") + "."
+        return f"A module that calls {_listing(calls)}." if calls else ""
     if kind in ("class", "interface", "type", "struct", "enum", "trait"):
-        return f"A {kind}" + (f" built from {_listing(params)}" if params else "") + "."
+        return f"A {kind} built from {_listing(params)}." if params else ""
     parts = []
     shown = [p for p in params if p not in _SKIP_PARAMS]
     parts.append(f"Takes {_listing(shown)}" if shown else "Takes no arguments")
@@ -61,6 +66,8 @@ def summarize(
         parts.append(f"calls {_listing(calls)}")
     if raises:
         parts.append(f"raises {_listing(raises)}")
+    if len(parts) == 1 and not shown:
+        return ""  # "Takes no arguments.": the signature says it
     if len(parts) > 2:
         text = ", ".join(parts[:-1]) + ", and " + parts[-1]
     else:

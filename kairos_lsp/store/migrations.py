@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.resources
 import sqlite3
+from datetime import datetime, timezone
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -761,6 +762,31 @@ DELETE FROM dependency_ids WHERE name_id IN (SELECT old_id FROM tail_moves);
 DELETE FROM names WHERE id IN (SELECT old_id FROM tail_moves);
 DROP TABLE tail_moves;
 """
+
+
+# What an offline summary said when it had nothing beyond the symbol's kind and signature.
+_KIND_ONLY_SUMMARIES = (
+    "Takes no arguments.",
+    "A module.",
+    *(f"A {kind}." for kind in ("class", "interface", "type", "struct", "enum", "trait")),
+)
+
+
+@migrations()
+def m019_no_kind_only_summaries(db: Database) -> None:
+    # The dream no longer says what a hover shows already (a fifth of the standard library's
+    # summaries): those it said end, as they would at the symbol's next change, so the memory
+    # stays what a fresh look gives (``kairos verify``). A docstring saying "A class." stays.
+    at = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    db.conn.execute("INSERT OR IGNORE INTO stamps (at) VALUES (?)", (at,))
+    marks = ", ".join("?" * len(_KIND_ONLY_SUMMARIES))
+    db.conn.execute(
+        "UPDATE derived_log SET status = 'retracted', valid_to_id = (SELECT id FROM stamps WHERE at = ?) "
+        f"WHERE predicate_id = {PREDICATE_ID['summary']} AND origin = 'summary' AND status IN ('tentative', 'firm') "
+        f"AND verdict IS NULL AND object IN ({marks}) "
+        f"AND (SELECT predicate_id FROM observation_log WHERE id = first_observation) != {PREDICATE_ID['docstring']}",
+        (at, *_KIND_ONLY_SUMMARIES),
+    )
 
 
 SCHEMA_VERSION = len(migrations._migrations)
