@@ -43,6 +43,7 @@ _SELF = ("self", "cls", "this")
 # What a resolver of a changing store keeps across changes, at most (like the dream's, ~50 MB).
 ANSWERS_KEPT = 30_000
 READS_KEPT = 500_000
+_NOTHING_FOLLOWED: frozenset[tuple[str, str]] = frozenset()
 _DOTTED = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
 
 
@@ -339,7 +340,10 @@ class Resolver:
             finally:
                 self._reading.pop()
             self._entry_read[memo] = self._shared(read, ("entry", memo))
-            self._entry_visited[memo] = frozenset(self._visited)
+            # What was followed matters only to a lookup that goes on into a submodule
+            # (``_in_module``: a dotted name not found): kept for those alone (memory).
+            dotted = "." in qualname and not isinstance(answer, Found)
+            self._entry_visited[memo] = frozenset(self._visited) if dotted else _NOTHING_FOLLOWED
             if isinstance(answer, Gone) and not self.still:
                 self._gone_answers.add(("entry", memo))
         if self._reading:
