@@ -86,8 +86,10 @@ def old_memory(tmp_path, before) -> tuple[Path, Path, str]:
 
 
 # What the kairos before said of a symbol that says nothing beyond its kind and signature:
-# the conversion ends those summaries (schema 19), as a dream now would.
+# the conversion ends those summaries (schema 19), as a dream now would; and a constant's
+# "Takes no arguments and calls X." becomes "Set from X." (schema 20).
 KIND_ONLY = {"A class.", "A module.", "Takes no arguments."}
+CONSTANT_SAID = "Takes no arguments and calls "
 
 
 def assert_converted(after: str, before: str) -> None:
@@ -97,13 +99,24 @@ def assert_converted(after: str, before: str) -> None:
     ended = 0
     for was, now in zip(old, new, strict=True):
         now_facts = {fact["id"]: fact for fact in now["facts"]}
-        for fact in was["facts"]:
-            if fact["predicate"] == "summary" and fact["value"] in KIND_ONLY and fact["status"] == "firm":
-                if not any(e.get("source") == "docstring" for e in fact.get("evidence", [])):
-                    fact.update(status="retracted", valid_to=now_facts[fact["id"]]["valid_to"], check=None)
-                    ended += 1
-                    if was.get("summary") == fact["value"]:
-                        was["summary"] = None
+        for fact in list(was["facts"]):
+            live_summary = fact["predicate"] == "summary" and fact["status"] == "firm"
+            if not live_summary or any(e.get("source") == "docstring" for e in fact.get("evidence", [])):
+                continue
+            if fact["value"] in KIND_ONLY:
+                fact.update(status="retracted", valid_to=now_facts[fact["id"]]["valid_to"], check=None)
+                ended += 1
+                if was.get("summary") == fact["value"]:
+                    was["summary"] = None
+            elif was["kind"] == "constant" and fact["value"].startswith(CONSTANT_SAID):
+                said = "Set from " + fact["value"][len(CONSTANT_SAID) :]
+                [added] = [f for f in now["facts"] if f["predicate"] == "summary" and f["value"] == said]
+                assert added["status"] == "firm" and added["id"] not in {f["id"] for f in was["facts"]}
+                fact.update(status="superseded", valid_to=added["valid_from"], superseded_by=added["id"], check=None)
+                fact["ended_by"] = added["first_observation"]  # the code it was read from, as a dream ends it
+                was["facts"].append(added)
+                was["summary"] = said
+                ended += 1
         was["facts"] = sorted(was["facts"], key=lambda fact: fact["id"])
         now["facts"] = sorted(now["facts"], key=lambda fact: fact["id"])
     assert new == old, _first_difference(old, new)
@@ -228,7 +241,7 @@ def test_a_module_searched_under_any_root_is_one_name_and_its_file_appearing_is_
     workspace = tmp_path / "w"
     files = {
         "src/shop/__init__.py": "",
-        "src/shop/cart.py": "def total(items):\n    return sum(items)\n",
+        "src/shop/cart.py": "import re\n\nCODE = re.compile('[0-9]+')\n\n\ndef total(items):\n    return sum(items)\n",
         "tests/test_cart.py": "from shop.cart import total\nfrom shop.tax import rate\n\n\n"
         "def test_total():\n    assert total([1, 2]) == 3\n    assert rate(3) == 0\n",
     }
@@ -249,6 +262,10 @@ def test_a_module_searched_under_any_root_is_one_name_and_its_file_appearing_is_
     tails = {row[0] for row in db.execute("SELECT name FROM dependencies WHERE name LIKE 'tail:%'")}
     db.close()
     assert {"tail:shop/cart", "tail:shop/tax"} <= tails and not any(t.endswith((".py", ".pyi")) for t in tails)
+    # what the converted memory holds is what a fresh look at the code gives
+    assert "0 differ" in kairos("verify", cwd=workspace).stdout
+    shown = json.loads(kairos("explain", "src/shop/cart.py::CODE", "--json", cwd=workspace).stdout)
+    assert shown["summary"] == "Set from re.compile."
     # the module the test imports appears under the source root: the dream finds the test again
     (workspace / "src/shop/tax.py").write_text("def rate(x):\n    return 0\n")
     kairos("scan", "-q", str(workspace), cwd=workspace)

@@ -408,6 +408,11 @@ def test_a_summary_says_more_than_kind_and_signature_or_nothing(ws):
     ws.edit("src/auth.py", "def add():\n    return 3", "def add():\n    return len('abc')")
     ws.scan_and_dream()
     assert live(ws.store, add)[("summary", "Takes no arguments and calls len.")] == "firm"
+    # a constant is not called: what it is set from, if anything
+    ws.write("src/conf.py", "import os\n\nHOME = os.getenv('HOME')\nDEBUG = True\n")
+    ws.scan_and_dream()
+    assert live(ws.store, "python:src/conf.py:HOME")[("summary", "Set from os.getenv.")] == "firm"
+    assert [o for (p, o) in live(ws.store, "python:src/conf.py:DEBUG") if p == "summary"] == []
 
 
 def test_dream_log_records_each_run(ws):

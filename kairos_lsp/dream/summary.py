@@ -14,6 +14,8 @@ symbols, a third of the large tree's, each a fact to keep and a line to read.
 'Split text into lines.'
 >>> summarize("class", [], [], [], None, "Point"), summarize("function", ["self"], [], [], None, "close(self)")
 ('', '')
+>>> summarize("constant", [], ["re.compile"], [], None, None)
+'Set from re.compile.'
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ def summarize(
         return f"A module that calls {_listing(calls)}." if calls else ""
     if kind in ("class", "interface", "type", "struct", "enum", "trait"):
         return f"A {kind} built from {_listing(params)}." if params else ""
+    if kind == "constant":  # a value, not something called: what it is set from
+        return f"Set from {_listing(calls)}." if calls else ""
     parts = []
     shown = [p for p in params if p not in _SKIP_PARAMS]
     parts.append(f"Takes {_listing(shown)}" if shown else "Takes no arguments")

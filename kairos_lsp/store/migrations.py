@@ -789,4 +789,53 @@ def m019_no_kind_only_summaries(db: Database) -> None:
     )
 
 
+_CONSTANT_SAID = "Takes no arguments and calls "  # what a constant's offline summary said
+
+
+@migrations()
+def m020_constant_summaries(db: Database) -> None:
+    # A constant's offline summary read as a function's ("Takes no arguments and calls
+    # re.compile."); it now says what the constant is set from ("Set from re.compile."). The
+    # new sentence supersedes the old one, as a dream does, so a fresh look agrees.
+    conn = db.conn
+    at = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    conn.execute("INSERT OR IGNORE INTO stamps (at) VALUES (?)", (at,))
+    stamp = conn.execute("SELECT id FROM stamps WHERE at = ?", (at,)).fetchone()[0]
+    said = conn.execute(
+        "SELECT f.id, f.subject_id, f.object, f.confidence, f.evidence_count, f.first_observation FROM derived_log f "
+        f"JOIN symbol_rows r ON r.subject_id = f.subject_id AND r.kind = 'constant' "
+        f"WHERE f.predicate_id = {PREDICATE_ID['summary']} AND f.origin = 'summary' "
+        "AND f.status IN ('tentative', 'firm') AND f.verdict IS NULL AND f.object LIKE ? "
+        f"AND (SELECT predicate_id FROM observation_log WHERE id = f.first_observation) != {PREDICATE_ID['docstring']} "
+        "ORDER BY f.id",
+        (_CONSTANT_SAID + "%",),
+    ).fetchall()
+    next_id = conn.execute(
+        "SELECT max(coalesce((SELECT max(id) FROM derived_log), 0), "
+        "coalesce((SELECT first_fact + last_observation - first_observation FROM observed_runs "
+        "ORDER BY first_fact DESC LIMIT 1), 0)) + 1"
+    ).fetchone()[0]
+    for new_id, (old_id, subject_id, text, confidence, evidence, source) in enumerate(said, start=next_id):
+        conn.execute(
+            "INSERT INTO derived_log (id, subject_id, predicate_id, object, origin, status, confidence, "
+            "evidence_count, valid_from_id, valid_to_id, superseded_by, verdict, first_observation, ended_by) "
+            "VALUES (?, ?, ?, ?, 'summary', 'firm', ?, ?, ?, NULL, NULL, NULL, ?, NULL)",
+            (
+                new_id,
+                subject_id,
+                PREDICATE_ID["summary"],
+                "Set from " + text[len(_CONSTANT_SAID) :],
+                confidence,
+                evidence,
+                stamp,
+                source,
+            ),
+        )
+        conn.execute(
+            "UPDATE derived_log SET status = 'superseded', valid_to_id = ?, superseded_by = ?, ended_by = ? "
+            "WHERE id = ?",
+            (stamp, new_id, source, old_id),
+        )
+
+
 SCHEMA_VERSION = len(migrations._migrations)
