@@ -45,6 +45,7 @@ from kairos_lsp.store.migrations import (
     compact_pending,
     copy_log,
     migrations,
+    now,
 )
 from kairos_lsp.store.names import Predicates, name_ids
 
@@ -95,10 +96,6 @@ def move_aside(path: str | os.PathLike) -> Path:
     with contextlib.suppress(FileNotFoundError):
         checked_marker(path).unlink()
     return target
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def store_path(workspace: str | os.PathLike, override: str | None = None) -> Path:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 
-from kairos_lsp.store.migrations import OUTCOME_IDS, PREDICATE_ID, RUN_OF
+from kairos_lsp.store.migrations import NEXT_FACT_ID, OUTCOME_IDS, PREDICATE_ID, RUN_OF
 from kairos_lsp.store.names import Predicates, name_ids, stamp_ids
 
 BODY_HASH = PREDICATE_ID["body_hash"]
@@ -223,12 +223,7 @@ class Facts:
 
     def next_id(self) -> int:
         """The next fact id (one sequence over both fact tables)."""
-        return self.conn.execute(
-            "SELECT max(coalesce((SELECT max(id) FROM derived_log), 0), "
-            # the run that starts with the highest fact id holds the highest (their ids do not overlap)
-            "coalesce((SELECT first_fact + last_observation - first_observation FROM observed_runs "
-            "ORDER BY first_fact DESC LIMIT 1), 0)) + 1"
-        ).fetchone()[0]
+        return self.conn.execute(NEXT_FACT_ID).fetchone()[0]
 
     def has_any(self) -> bool:
         """Whether any fact exists."""

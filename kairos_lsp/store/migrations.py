@@ -764,6 +764,20 @@ DROP TABLE tail_moves;
 """
 
 
+# The next fact id: one sequence over both fact tables (the run that starts with the highest
+# fact id holds the highest: their ids do not overlap).
+NEXT_FACT_ID = (
+    "SELECT max(coalesce((SELECT max(id) FROM derived_log), 0), "
+    "coalesce((SELECT first_fact + last_observation - first_observation FROM observed_runs "
+    "ORDER BY first_fact DESC LIMIT 1), 0)) + 1"
+)
+
+
+def now() -> str:
+    """The time as the store writes it: ISO 8601, UTC, milliseconds (``...T12:03:05.120Z``)."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 # What an offline summary said when it had nothing beyond the symbol's kind and signature.
 _KIND_ONLY_SUMMARIES = (
     "Takes no arguments.",
@@ -777,7 +791,7 @@ def m019_no_kind_only_summaries(db: Database) -> None:
     # The dream no longer says what a hover shows already (a fifth of the standard library's
     # summaries): those it said end, as they would at the symbol's next change, so the memory
     # stays what a fresh look gives (``kairos verify``). A docstring saying "A class." stays.
-    at = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    at = now()
     db.conn.execute("INSERT OR IGNORE INTO stamps (at) VALUES (?)", (at,))
     marks = ", ".join("?" * len(_KIND_ONLY_SUMMARIES))
     db.conn.execute(
@@ -798,7 +812,7 @@ def m020_constant_summaries(db: Database) -> None:
     # re.compile."); it now says what the constant is set from ("Set from re.compile."). The
     # new sentence supersedes the old one, as a dream does, so a fresh look agrees.
     conn = db.conn
-    at = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    at = now()
     conn.execute("INSERT OR IGNORE INTO stamps (at) VALUES (?)", (at,))
     stamp = conn.execute("SELECT id FROM stamps WHERE at = ?", (at,)).fetchone()[0]
     said = conn.execute(
@@ -810,11 +824,7 @@ def m020_constant_summaries(db: Database) -> None:
         "ORDER BY f.id",
         (_CONSTANT_SAID + "%",),
     ).fetchall()
-    next_id = conn.execute(
-        "SELECT max(coalesce((SELECT max(id) FROM derived_log), 0), "
-        "coalesce((SELECT first_fact + last_observation - first_observation FROM observed_runs "
-        "ORDER BY first_fact DESC LIMIT 1), 0)) + 1"
-    ).fetchone()[0]
+    next_id = conn.execute(NEXT_FACT_ID).fetchone()[0]
     for new_id, (old_id, subject_id, text, confidence, evidence, source) in enumerate(said, start=next_id):
         conn.execute(
             "INSERT INTO derived_log (id, subject_id, predicate_id, object, origin, status, confidence, "
