@@ -63,8 +63,12 @@ def module_path(path: str) -> str | None:
 
     >>> module_path("src/pkg/m.py"), module_path("src/pkg/__init__.pyi"), module_path("a.js")
     ('src/pkg/m', 'src/pkg', None)
+    >>> module_path("__init__.py")  # the root folder's: no name to import it by
+    ''
     """
     for ending in PYTHON_MODULE_FILES:
+        if path == ending[1:]:  # __init__.py(i) at the root
+            return ""
         if path.endswith(ending):
             return path[: -len(ending)]
     return None

@@ -639,12 +639,8 @@ def _module_name(path: str) -> str | None:
     >>> _module_name("src/pkg/m.py"), _module_name("src/pkg/__init__.pyi"), _module_name("a.js")
     ('m', 'pkg', None)
     """
-    if not path.endswith((".py", ".pyi")):
-        return None
-    head, _, name = path[: path.rfind(".")].rpartition("/")
-    if name == "__init__":
-        name = head.rpartition("/")[2]
-    return name or None
+    module = module_path(path)
+    return module.rpartition("/")[2] if module else None
 
 
 def _binding(item: dict, style: str | None) -> Binding | None:

@@ -778,6 +778,13 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _stamp_now(conn: sqlite3.Connection) -> int:
+    """The ``stamps`` id of now: when a migration ends or replaces facts."""
+    at = now()
+    conn.execute("INSERT OR IGNORE INTO stamps (at) VALUES (?)", (at,))
+    return conn.execute("SELECT id FROM stamps WHERE at = ?", (at,)).fetchone()[0]
+
+
 # What an offline summary said when it had nothing beyond the symbol's kind and signature.
 _KIND_ONLY_SUMMARIES = (
     "Takes no arguments.",
@@ -791,15 +798,13 @@ def m019_no_kind_only_summaries(db: Database) -> None:
     # The dream no longer says what a hover shows already (a fifth of the standard library's
     # summaries): those it said end, as they would at the symbol's next change, so the memory
     # stays what a fresh look gives (``kairos verify``). A docstring saying "A class." stays.
-    at = now()
-    db.conn.execute("INSERT OR IGNORE INTO stamps (at) VALUES (?)", (at,))
     marks = ", ".join("?" * len(_KIND_ONLY_SUMMARIES))
     db.conn.execute(
-        "UPDATE derived_log SET status = 'retracted', valid_to_id = (SELECT id FROM stamps WHERE at = ?) "
+        "UPDATE derived_log SET status = 'retracted', valid_to_id = ? "
         f"WHERE predicate_id = {PREDICATE_ID['summary']} AND origin = 'summary' AND status IN ('tentative', 'firm') "
         f"AND verdict IS NULL AND object IN ({marks}) "
         f"AND (SELECT predicate_id FROM observation_log WHERE id = first_observation) != {PREDICATE_ID['docstring']}",
-        (at, *_KIND_ONLY_SUMMARIES),
+        (_stamp_now(db.conn), *_KIND_ONLY_SUMMARIES),
     )
 
 
@@ -812,9 +817,7 @@ def m020_constant_summaries(db: Database) -> None:
     # re.compile."); it now says what the constant is set from ("Set from re.compile."). The
     # new sentence supersedes the old one, as a dream does, so a fresh look agrees.
     conn = db.conn
-    at = now()
-    conn.execute("INSERT OR IGNORE INTO stamps (at) VALUES (?)", (at,))
-    stamp = conn.execute("SELECT id FROM stamps WHERE at = ?", (at,)).fetchone()[0]
+    stamp = _stamp_now(conn)
     said = conn.execute(
         "SELECT f.id, f.subject_id, f.object, f.confidence, f.evidence_count, f.first_observation FROM derived_log f "
         f"JOIN symbol_rows r ON r.subject_id = f.subject_id AND r.kind = 'constant' "
