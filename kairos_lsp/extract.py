@@ -89,18 +89,6 @@ class Symbol:
     def name(self) -> str:
         return self.qualname.rsplit(".", 1)[-1]
 
-    @property
-    def arity(self) -> str | None:
-        """``"2"``, ``"1..3"`` or ``"1..*"``; None for symbols without parameters."""
-        if self.kind not in _CALLABLE:
-            return None
-        kinds = [kind for _, kind in self.parameters]
-        low = kinds.count("required")
-        if "variadic" in kinds:
-            return f"{low}..*"
-        high = low + kinds.count("optional")
-        return str(low) if high == low else f"{low}..{high}"
-
 
 @dataclass(slots=True)
 class Extraction:
@@ -515,9 +503,8 @@ def observations(symbol: Symbol) -> list[tuple[str, str]]:
     out = [("kind", symbol.kind), ("body_hash", symbol.body_hash)]
     if symbol.signature is not None:
         out.append(("signature", symbol.signature))
-        arity = symbol.arity
-        if arity is not None:
-            out += [("arity", arity), ("parameters", parameters_json(symbol.parameters))]
+        if symbol.kind in _CALLABLE:  # no ``arity``: the parameters say it (schema 21)
+            out.append(("parameters", parameters_json(symbol.parameters)))
     if symbol.docstring:
         out.append(("docstring", symbol.docstring))
     out += [("decorated_by", d) for d in symbol.decorators]

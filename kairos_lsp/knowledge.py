@@ -2,7 +2,7 @@
 
 >>> knowledge = Knowledge(store)                          # doctest: +SKIP
 >>> knowledge.explain("python:src/text.py:parse")["facts"][0]["predicate"]  # doctest: +SKIP
-'arity'
+'kind'
 
 Facts come from the dream engine; what it has not consolidated yet shows as
 the current raw observations, each ``tentative`` with the observation behind
@@ -209,7 +209,7 @@ class Knowledge:
         summary = next((f["object"] for f in facts if f["predicate"] == "summary"), None)
         return Card(
             symbol=key,
-            path=first.get("defined_at"),
+            path=path_of(key) if "kind" in first else None,  # the key says where, while it exists
             kind=first.get("kind"),
             signature=first.get("signature"),
             docstring=first.get("docstring"),

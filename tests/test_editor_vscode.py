@@ -274,8 +274,8 @@ def test_memory_view(session):
     assert "price_with_tax" in session["memory_description"]  # the symbol the view shows
     assert any(row.startswith(("firm (", "tentative (")) for row in session["memory_rows"]), session["memory_rows"]
     assert {"Confirm", "Reject"} <= set(session["memory_actions"])
-    arity = next(row for row in session["memory_rows"] if row.startswith("arity: 1..2"))
-    assert "stale" not in arity  # checked against pricing.py, not against the buffer the cursor is in
+    body = next(row for row in session["memory_rows"] if row.startswith("body hash: "))  # the first row, by name
+    assert "stale" not in body  # checked against pricing.py, not against the buffer the cursor is in
 
 
 def test_stale_call_diagnostic(session):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 LIVE = ("tentative", "firm")
 
-# Facts read from the code (kind, signature, parameters, docstring, location, calls,
+# Facts read from the code (kind, signature, parameters, docstring, calls,
 # imports, raises, body hash, and the offline summary made of them) are what the code
 # says: firm while it says so (checked on use), superseded or retracted when it stops.
 # Tentative -> firm promotion is for insights, inferred rather than read: may_handle,
@@ -24,9 +24,7 @@ LIVE = ("tentative", "firm")
 READ_FROM_CODE = ("observed", "summary")
 
 # One current value per subject for these; a new value supersedes the old.
-SINGLE_VALUED = frozenset(
-    {"kind", "signature", "arity", "parameters", "defined_at", "docstring", "body_hash", "summary"}
-)
+SINGLE_VALUED = frozenset({"kind", "signature", "parameters", "docstring", "body_hash", "summary"})
 
 # Link predicates: where a symbol went (on the old key) and where it came from (new key).
 GONE_TO = ("renamed_to", "moved_to")

@@ -197,8 +197,8 @@ class FileObservation:
             rows = []
             for symbol in self.extraction.symbols:
                 key = symbol_key(language, path, symbol.qualname)
+                # No ``defined_at``: the key says where (schema 21).
                 triples += [(key, predicate, value) for predicate, value in observations(symbol)]
-                triples.append((key, "defined_at", path))
                 rows.append(_symbol_row(key, path, language, symbol))
             # Sorted where it is prepared (a scan's workers): the writer appends a new file's
             # observations in this order as they come, with no set or sort of its own.

@@ -104,7 +104,7 @@ async function main() {
     await page.locator('.pane-header[aria-expanded="true"]').filter({ hasText: "Kairos Memory" }).waitFor(); // the command opened it
     const pane = page.locator(".pane").filter({ has: header });
     await pane.locator(".monaco-list-row").filter({ hasText: /^(firm|tentative) \(\d+\)/ }).first().waitFor();
-    const fact = pane.locator(".monaco-list-row").filter({ hasText: /^arity: 1\.\.2/ }).first();
+    const fact = pane.locator(".monaco-list-row").filter({ hasText: /^body hash: / }).first();
     await fact.waitFor();
     out.memory_description = await header.innerText();
     out.memory_rows = await pane.locator(".monaco-list-row").allInnerTexts();
