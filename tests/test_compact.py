@@ -1,6 +1,7 @@
 """The compact layouts (schema 13: names by id; schema 14: observed facts as runs; schema
 18: a module searched for under any source root is one name; schema 21: no
-``defined_at`` or ``arity``, which the key and the parameters say): a
+``defined_at`` or ``arity``, which the key and the parameters say; schema 22: no test
+key repeated in a ``tested_by`` fact's evidence): a
 memory written by the kairos before each, on real code nobody here wrote, is converted
 in place when it opens, even when the conversion is killed half-way, and
 ``kairos export --json`` says exactly what it said before.
@@ -279,5 +280,11 @@ def test_a_module_searched_under_any_root_is_one_name_and_its_file_appearing_is_
     kairos("scan", "-q", str(workspace), cwd=workspace)
     kairos("dream", cwd=workspace)
     shown = json.loads(kairos("explain", "src/shop/tax.py::rate", "--json", cwd=workspace).stdout)
-    tested = [f["value"] for f in shown["facts"] if f["predicate"] == "tested_by"]
-    assert tested == ["python:tests/test_cart.py:test_total"]
+    tested = [f for f in shown["facts"] if f["predicate"] == "tested_by"]
+    assert [f["value"] for f in tested] == ["python:tests/test_cart.py:test_total"]
+    # the evidence names its test, which the memory keeps once, as the fact's object (schema 22)
+    assert [e["detail"] for e in tested[0]["evidence"]] == ["python:tests/test_cart.py:test_total"]
+    db = sqlite3.connect(memory)
+    [(repeated,)] = db.execute("SELECT count(*) FROM fact_evidence WHERE why = 'tests' AND detail != ''").fetchall()
+    db.close()
+    assert repeated == 0

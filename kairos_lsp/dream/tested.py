@@ -181,9 +181,10 @@ def _settle(
             sources = {"tests", "terminal"} if test in ran else {"tests"}
             confidence, status = _judge(sources)
             facts.append((next_id, subject, test, status, confidence, len(sources), when, oid))
-            evidence.append((next_id, oid, "tests", test))
+            # (no detail: it would be the test again, the fact's object; see Facts.evidence_of)
+            evidence.append((next_id, oid, "tests", ""))
             if test in ran:
-                evidence.append((next_id, ran[test], "terminal", test))
+                evidence.append((next_id, ran[test], "terminal", ""))
             counts.created += 1
             counts.promoted += status == "firm"
             next_id += 1

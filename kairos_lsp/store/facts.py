@@ -20,6 +20,10 @@ from kairos_lsp.store.names import Predicates, name_ids, stamp_ids
 
 BODY_HASH = PREDICATE_ID["body_hash"]
 TESTED_BY = PREDICATE_ID["tested_by"]
+# A tested_by fact's evidence (``tests``, ``terminal``) is stored without its detail, the
+# test, which is the fact's object (schema 22: 2 % of the large tree's memory); this shows
+# it again (``e``: the evidence row, ``d``: its derived fact, if any).
+TESTED_DETAIL = f"CASE WHEN e.detail = '' AND d.predicate_id = {TESTED_BY} THEN d.object ELSE e.detail END"
 LIVE = "('tentative', 'firm')"
 # A fact's columns, in the order of ``kairos_lsp.dream.model.Fact``'s first fields.
 FACT_COLUMNS = (
@@ -713,10 +717,13 @@ class Facts:
         self.conn.executemany("UPDATE fact_evidence SET active = 0 WHERE fact_id = ?", [(f,) for f in fact_ids])
 
     def support(self, fact_id: int, observation_id: int, why: str) -> None:
-        """Evidence for a derived fact, its object as the detail (kept if already there)."""
+        """Evidence for a derived fact, its object as the detail (kept if already there);
+        a ``tested_by`` fact's evidence has none: its object, the test, is the detail
+        (:data:`TESTED_DETAIL`)."""
         self.conn.execute(
             "INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail) "
-            "SELECT ?, ?, ?, object FROM derived_facts WHERE id = ?",
+            f"SELECT ?, ?, ?, CASE WHEN predicate_id = {TESTED_BY} THEN '' ELSE object END FROM derived_log "
+            "WHERE id = ?",
             (fact_id, observation_id, why, fact_id),
         )
 
@@ -762,8 +769,9 @@ class Facts:
             marks = _marks(chunk)
             firsts = list(self.observed_firsts(chunk).values())
             rows += self.conn.execute(
-                "SELECT e.fact_id, e.observation_id, e.why, e.detail, e.active, v.observed_at, "
+                f"SELECT e.fact_id, e.observation_id, e.why, {TESTED_DETAIL}, e.active, v.observed_at, "
                 "v.content_hash, v.path, v.source FROM fact_evidence e "
+                "LEFT JOIN derived_log d ON d.id = e.fact_id "
                 "LEFT JOIN observation_log o ON o.id = e.observation_id "
                 "LEFT JOIN versions v ON v.id = o.version_id "
                 f"WHERE e.fact_id IN ({marks}) "

@@ -886,4 +886,14 @@ def m021_no_restated_observations(db: Database) -> None:
         conn.execute(f"DROP TABLE temp.{table}")
 
 
+@migrations()
+def m022_tested_by_evidence_detail(db: Database) -> None:
+    # A tested_by fact's evidence repeated the test's key as its detail: the fact's object.
+    # It is stored without it now (read back by ``Facts.evidence_of``).
+    db.conn.execute(
+        "UPDATE fact_evidence SET detail = '' WHERE detail != '' AND detail = "
+        f"(SELECT object FROM derived_log WHERE id = fact_id AND predicate_id = {PREDICATE_ID['tested_by']})"
+    )
+
+
 SCHEMA_VERSION = len(migrations._migrations)
