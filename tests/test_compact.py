@@ -1,7 +1,7 @@
 """The compact layouts (schema 13: names by id; schema 14: observed facts as runs; schema
 18: a module searched for under any source root is one name; schema 21: no
 ``defined_at`` or ``arity``, which the key and the parameters say; schema 22: no test
-key repeated in a ``tested_by`` fact's evidence): a
+key repeated in a ``tested_by`` fact's evidence; schema 23: the test by id): a
 memory written by the kairos before each, on real code nobody here wrote, is converted
 in place when it opens, even when the conversion is killed half-way, and
 ``kairos export --json`` says exactly what it said before.
@@ -286,5 +286,11 @@ def test_a_module_searched_under_any_root_is_one_name_and_its_file_appearing_is_
     assert [e["detail"] for e in tested[0]["evidence"]] == ["python:tests/test_cart.py:test_total"]
     db = sqlite3.connect(memory)
     [(repeated,)] = db.execute("SELECT count(*) FROM fact_evidence WHERE why = 'tests' AND detail != ''").fetchall()
+    # nor as the fact's object: that is the test's name by id (schema 23)
+    stored = db.execute(
+        "SELECT d.object, n.text FROM derived_log d JOIN predicates p ON p.id = d.predicate_id "
+        "LEFT JOIN names n ON n.id = d.object WHERE p.name = 'tested_by'"
+    ).fetchall()
     db.close()
     assert repeated == 0
+    assert stored and all(text == "python:tests/test_cart.py:test_total" and ":" not in obj for obj, text in stored)

@@ -23,7 +23,10 @@ TESTED_BY = PREDICATE_ID["tested_by"]
 # A tested_by fact's evidence (``tests``, ``terminal``) is stored without its detail, the
 # test, which is the fact's object (schema 22: 2 % of the large tree's memory); this shows
 # it again (``e``: the evidence row, ``d``: its derived fact, if any).
-TESTED_DETAIL = f"CASE WHEN e.detail = '' AND d.predicate_id = {TESTED_BY} THEN d.object ELSE e.detail END"
+TESTED_DETAIL = (
+    f"CASE WHEN e.detail = '' AND d.predicate_id = {TESTED_BY} "
+    "THEN (SELECT t.text FROM names t WHERE t.id = d.object) ELSE e.detail END"
+)
 LIVE = "('tentative', 'firm')"
 # A fact's columns, in the order of ``kairos_lsp.dream.model.Fact``'s first fields.
 FACT_COLUMNS = (
@@ -374,13 +377,30 @@ class Facts:
         subjects = name_ids(self.conn, {row[1] for row in rows})
         predicates = self.predicates.ids(self.conn, {row[2] for row in rows})
         stamps = stamp_ids(self.conn, sorted({row[8] for row in rows} | {row[9] for row in rows if row[9]}))
+        tests = self._stored_objects(TESTED_BY, [row[3] for row in rows if row[2] == "tested_by"])
         self.conn.executemany(
             f"INSERT INTO derived_log ({DERIVED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (row[0], subjects[row[1]], predicates[row[2]], *row[3:8], stamps[row[8]], stamps.get(row[9]), *row[10:])
+                (
+                    row[0],
+                    subjects[row[1]],
+                    predicates[row[2]],
+                    tests[row[3]] if row[2] == "tested_by" else row[3],
+                    *row[4:8],
+                    stamps[row[8]],
+                    stamps.get(row[9]),
+                    *row[10:],
+                )
                 for row in rows
             ],
         )
+
+    def _stored_objects(self, predicate_id: int, objects: list[str]) -> dict[str, str]:
+        """``{object: as stored}`` for facts of one predicate: a tested_by fact's test as its
+        key's ``names.id`` (see migrations.m023_tested_by_ids), any other object as it is."""
+        if predicate_id != TESTED_BY:
+            return {obj: obj for obj in objects}
+        return {text: str(i) for text, i in name_ids(self.conn, objects).items()}
 
     def update(self, observed: list[tuple], derived: list[tuple]) -> None:
         """Changed facts: ``(status, confidence, evidence_count, valid_to, superseded_by,
@@ -603,12 +623,14 @@ class Facts:
         """``(id, subject, test, status, verdict)`` of every tested_by fact naming ``tests``, by id."""
         rows = []
         for chunk in chunks(tests):
+            # (the object is the test's names.id, as text: see migrations.m023_tested_by_ids)
             rows += self.conn.execute(
-                "SELECT id, subject, object, status, verdict FROM derived_facts "
-                f"WHERE predicate_id = {TESTED_BY} AND object IN ({_marks(chunk)}) ORDER BY id",
+                "SELECT d.id, s.text, t.text, d.status, d.verdict FROM names t "
+                f"JOIN derived_log d ON d.predicate_id = {TESTED_BY} AND d.object = CAST(t.id AS TEXT) "
+                f"JOIN names s ON s.id = d.subject_id WHERE t.text IN ({_marks(chunk)})",
                 chunk,
             ).fetchall()
-        return rows
+        return sorted(rows)
 
     # -- what derived facts depend on (see migrations.m012_trust) -------------------------
 
@@ -682,7 +704,8 @@ class Facts:
         return [
             row[0]
             for row in self.conn.execute(
-                f"SELECT DISTINCT object FROM derived_log WHERE predicate_id = {TESTED_BY} AND status IN {LIVE}"
+                "SELECT text FROM names WHERE id IN "
+                f"(SELECT object FROM derived_log WHERE predicate_id = {TESTED_BY} AND status IN {LIVE})"
             )
         ]
 
@@ -697,11 +720,12 @@ class Facts:
         subjects = name_ids(self.conn, {row[1] for row in facts})
         predicate_id = self.predicates.ids(self.conn, (predicate,))[predicate]
         stamps = stamp_ids(self.conn, sorted({row[6] for row in facts}))
+        objects = self._stored_objects(predicate_id, [row[2] for row in facts])
         self.conn.executemany(
             "INSERT INTO derived_log (id, subject_id, predicate_id, object, origin, status, confidence, "
             "evidence_count, valid_from_id, first_observation) "
             f"VALUES (?, ?, {predicate_id}, ?, 'insight', ?, ?, ?, ?, ?)",
-            [(row[0], subjects[row[1]], *row[2:6], stamps[row[6]], row[7]) for row in facts],
+            [(row[0], subjects[row[1]], objects[row[2]], *row[3:6], stamps[row[6]], row[7]) for row in facts],
         )
         self.conn.executemany(
             "INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail) VALUES (?, ?, ?, ?)", evidence

@@ -120,6 +120,8 @@ def delete(conn: sqlite3.Connection, subjects: list[str], path: str | None, link
         "DELETE FROM names WHERE (text IN (SELECT subject FROM forget_subjects) OR text = ?) "
         "AND NOT EXISTS (SELECT 1 FROM observation_log WHERE subject_id = names.id) "
         "AND NOT EXISTS (SELECT 1 FROM derived_log WHERE subject_id = names.id) "
+        f"AND NOT EXISTS (SELECT 1 FROM derived_log WHERE predicate_id = {PREDICATE_ID['tested_by']} "
+        "AND object = CAST(names.id AS TEXT)) "  # a test a tested_by fact names (its id: schema 23)
         "AND NOT EXISTS (SELECT 1 FROM current_runs WHERE path_id = names.id) "
         "AND NOT EXISTS (SELECT 1 FROM symbol_rows WHERE subject_id = names.id OR path_id = names.id)",
         (path,),
