@@ -253,7 +253,7 @@ def cmd_explain(args, out, err) -> int:
         if settings.llm_provider == "anthropic":
             ask_claude(store, settings, root, row["key"], err)
         item = knowledge.explain(row["key"])
-        claude = store.claude_summary(row["key"], row.get("body_hash"))
+        claude = store.claude_summary(row["key"], store.body_hash(row["key"]))
         if item is not None and claude is not None:
             item["claude_summary"] = claude
         if item is None:  # forgotten meanwhile (by another process)

@@ -106,7 +106,7 @@ def test_first_dream_turns_observations_into_facts(ws):
         ("signature", "login(self, user, password)"): "firm",
         ("parameters", "[['self', 'required'], ['user', 'required'], ['password', 'required']]"): "firm",
         ("docstring", "Check the password and open a session."): "firm",
-        ("body_hash", ws.store.symbol(LOGIN)["body_hash"]): "firm",
+        ("body_hash", ws.store.body_hash(LOGIN)): "firm",
         ("calls", "verify"): "firm",
         ("calls", "open_session"): "firm",
         ("calls", "PermissionError"): "firm",

@@ -121,9 +121,9 @@ class Space:
             claude.SUMMARIES_PER_DREAM, claude.INSIGHTS_PER_DREAM = old
 
     def body(self, key: str) -> str:
-        row = self.store.symbol(key)
-        assert row is not None
-        return row["body_hash"]
+        body = self.store.body_hash(key)
+        assert body is not None
+        return body
 
     def summary(self, key: str):
         return self.store.claude_summary(key, self.body(key))

@@ -141,11 +141,25 @@ def check_invariants(store: Store) -> None:
         GONE_TO,
     ).fetchall()
     assert gone == []
-    # 4. Every current symbol has its current kind, signature and body hash as facts.
-    missing = db.execute(
-        "SELECT s.key FROM symbols s WHERE NOT EXISTS (SELECT 1 FROM facts f WHERE f.subject = s.key "
-        "AND f.predicate = 'body_hash' AND f.object = s.body_hash AND f.status IN ('tentative', 'firm'))"
-    ).fetchall()
+    # 4. Every current symbol has its current body hash (what the latest look at its file
+    #    says) as a live fact, and the store says the same of it.
+    now = dict(
+        db.execute(
+            "SELECT s.key, o.object FROM symbols s JOIN current c ON c.path = s.path "
+            "JOIN observations o ON o.id = c.observation_id AND o.subject = s.key AND o.predicate = 'body_hash'"
+        ).fetchall()
+    )
+    assert sorted(now) == sorted(row[0] for row in db.execute("SELECT key FROM symbols"))
+    assert {key: store.body_hash(key) for key in now} == now
+    missing = [
+        key
+        for key, body in now.items()
+        if not db.execute(
+            "SELECT 1 FROM facts WHERE subject = ? AND predicate = 'body_hash' AND object = ? "
+            "AND status IN ('tentative', 'firm')",
+            (key, body),
+        ).fetchone()
+    ]
     assert missing == []
     # 5. History is kept: superseded facts point at a fact of the same subject and predicate.
     bad = db.execute(

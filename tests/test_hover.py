@@ -255,7 +255,7 @@ def test_a_claude_summary_stands_for_the_body_it_was_written_for(tmp_path):
     with Store(tmp_path / "memory.db") as store:
         scan_workspace(tmp_path, store, jobs=1)
         key = "python:tax.py:add_tax"
-        body = store.symbol(key)["body_hash"]
+        body = store.body_hash(key)
         store.add_claude_summaries([(key, body, "claude-haiku-5-5", "Adds the region's tax.", "2026-12-01T10:00:00Z")])
         knowledge = Knowledge(store)
         assert "*summary by Claude (claude-haiku-5-5, 2026-12-01)*" in render(

@@ -209,7 +209,7 @@ def test_parallel_scan_matches_serial_scan(tmp_path):
     parallel = Store(tmp_path / "parallel.db")
     scan_workspace(tmp_path, serial, jobs=1)
     scan_workspace(tmp_path, parallel, jobs=2)
-    dump = lambda s: sorted((r["key"], r["kind"], r["body_hash"]) for r in s.all_symbols())
+    dump = lambda s: sorted((r["key"], r["kind"], s.body_hash(r["key"])) for r in s.all_symbols())
     assert dump(serial) == dump(parallel)
     assert len(dump(parallel)) == 80
     assert current(parallel, "python:pkg/mod7.py:f7") == current(serial, "python:pkg/mod7.py:f7")
@@ -309,3 +309,19 @@ def test_forgetting_what_no_dream_read_yet_leaves_the_next_files_alone(tmp_path)
         assert not any(row["negated"] for row in store.history(key)), key
     assert ("signature", "other(x, y)") in current(store, "python:n.py:other")
     assert ("signature", "first(a, b)") in current(store, "python:m.py:first")
+
+
+def test_a_symbols_body_hash_follows_its_edits_and_is_gone_with_it(tmp_path):
+    from kairos_lsp.extract import extract_source
+
+    first, second = "def f(a):\n    return a\n", "def f(a):\n    return a + 1\n"
+    found = {text: extract_source(text.encode(), "python").symbols for text in (first, second)}
+    hashes = {text: next(s.body_hash for s in symbols if s.name == "f") for text, symbols in found.items()}
+    assert hashes[first] != hashes[second]
+    store = Store(tmp_path / "memory.db")
+    seen = []
+    for text in (first, second, first, "x = 1\n"):  # an edit, the edit undone, f removed
+        write(tmp_path, "m.py", text)
+        scan_workspace(tmp_path, store, jobs=1)
+        seen.append(store.body_hash("python:m.py:f"))
+    assert seen == [hashes[first], hashes[second], hashes[first], None]

@@ -248,9 +248,10 @@ class _Texts:
 
     def row(self, key: str) -> dict | None:
         row = self.store.symbol(key)
-        if row is None or not row.get("body_hash") or excluded(row["path"], self.exclude):
+        if row is None or excluded(row["path"], self.exclude):
             return None
-        return row
+        body_hash = self.store.body_hash(key)
+        return {**row, "body_hash": body_hash} if body_hash else None
 
     def context(self, row: dict) -> SymbolContext | None:
         text = self._text(row["path"])

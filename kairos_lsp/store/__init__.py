@@ -38,6 +38,7 @@ from kairos_lsp.store import current as current_look
 from kairos_lsp.store import forgetting
 from kairos_lsp.store.facts import Facts, chunks
 from kairos_lsp.store.migrations import (
+    BODY_HASH_NOW,
     COPY_CHUNK,
     OUTCOME_IDS,
     PREDICATE_ID,
@@ -566,7 +567,7 @@ class Store:
         # only the changed rows' keys are looked up (an edit changes a few)
         ids = name_ids(conn, (row[0] for row in changed))
         conn.executemany(
-            "INSERT OR REPLACE INTO symbol_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO symbol_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(ids[row[0]], path_id, *row[4:]) for row in changed],
         )
         conn.execute(
@@ -877,6 +878,18 @@ class Store:
         rows = list(self.db.query("SELECT * FROM symbols WHERE key = ?", [key]))
         return rows[0] if rows else None
 
+    def body_hash(self, key: str) -> str | None:
+        """The body hash of the symbol ``key`` now (None: no such symbol now)::
+
+        store.claude_summary(key, store.body_hash(key))
+        """
+        row = self.db.execute(
+            f"SELECT {BODY_HASH_NOW.format('r.subject_id')} FROM symbol_rows r "
+            "WHERE r.subject_id = (SELECT id FROM names WHERE text = ?)",
+            (key,),
+        ).fetchone()
+        return row[0] if row else None
+
     def symbols_in(self, path: str) -> list[dict]:
         return list(self.db.query("SELECT * FROM symbols WHERE path = ? ORDER BY start_line, start_col", [path]))
 
@@ -1180,9 +1193,9 @@ class Store:
         return [
             row[0]
             for row in self.db.execute(
-                "SELECT s.key FROM symbols s WHERE s.body_hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
-                "claude_summaries c WHERE c.subject = s.key AND c.body_hash = s.body_hash AND c.model = ?) "
-                "ORDER BY s.path, s.start_line, s.start_col, s.end_line DESC, s.end_col DESC, s.key LIMIT ?",
+                f"SELECT k.text FROM {_SYMBOLS_BY_ID} WHERE NOT EXISTS (SELECT 1 FROM claude_summaries c "
+                f"WHERE c.subject = k.text AND c.body_hash = {BODY_HASH_NOW.format('r.subject_id')} AND c.model = ?) "
+                f"{_IN_FILE_ORDER} LIMIT ?",
                 (model, limit),
             )
         ]
@@ -1193,10 +1206,10 @@ class Store:
         return [
             row[0]
             for row in self.db.execute(
-                "SELECT s.key FROM symbols s WHERE s.body_hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
-                f"observations o WHERE o.subject = s.key AND o.predicate_id = {PREDICATE_ID['llm_asked']} "
-                "AND o.object = s.body_hash || ' ' || ?) "
-                "ORDER BY s.path, s.start_line, s.start_col, s.end_line DESC, s.end_col DESC, s.key LIMIT ?",
+                f"SELECT k.text FROM {_SYMBOLS_BY_ID} WHERE NOT EXISTS (SELECT 1 FROM observation_log o "
+                f"WHERE o.subject_id = r.subject_id AND o.predicate_id = {PREDICATE_ID['llm_asked']} "
+                f"AND o.object = {BODY_HASH_NOW.format('r.subject_id')} || ' ' || ?) "
+                f"{_IN_FILE_ORDER} LIMIT ?",
                 (model, limit),
             )
         ]
@@ -1299,6 +1312,12 @@ def _contains(row: dict, line: int, col: int) -> bool:
     return start <= (line, col) <= end
 
 
+# The symbols with their ids (``r``: the row, ``k``: its key, ``p``: its path), for what
+# reads their body hash (BODY_HASH_NOW); in the order of their files and places.
+_SYMBOLS_BY_ID = "symbol_rows r JOIN names k ON k.id = r.subject_id JOIN names p ON p.id = r.path_id"
+_IN_FILE_ORDER = "ORDER BY p.text, r.start_line, r.start_col, r.end_line DESC, r.end_col DESC, k.text"
+
+
 def _symbol_row(key: str, path: str, language: str, s: Symbol) -> tuple:
     return (
         key,
@@ -1314,5 +1333,4 @@ def _symbol_row(key: str, path: str, language: str, s: Symbol) -> tuple:
         s.name_start[0],
         s.name_start[1],
         s.name_end[1],
-        s.body_hash,
     )

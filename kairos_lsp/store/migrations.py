@@ -932,4 +932,50 @@ def m023_tested_by_ids(db: Database) -> None:
     db.conn.execute(_FACTS_VIEW)
 
 
+# A symbol's body hash now: its newest ``body_hash`` observation (a look appends one only
+# when the body changed, after the negation of the one before). ``{0}``: the symbol's names.id.
+BODY_HASH_NOW = (
+    "(SELECT b.object FROM observation_log b WHERE b.subject_id = {0} "
+    f"AND b.predicate_id = {PREDICATE_ID['body_hash']} AND b.negated = 0 ORDER BY b.id DESC LIMIT 1)"
+)
+
+_SYMBOL_ROWS_SQL = """
+CREATE TABLE symbol_places (
+    subject_id    INTEGER PRIMARY KEY,  -- names.id of its key
+    path_id       INTEGER NOT NULL,     -- names.id of its path
+    name          TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    start_line    INTEGER NOT NULL,
+    start_col     INTEGER NOT NULL,
+    end_line      INTEGER NOT NULL,
+    end_col       INTEGER NOT NULL,
+    name_line     INTEGER NOT NULL,
+    name_col      INTEGER NOT NULL,
+    name_end_col  INTEGER NOT NULL
+);
+INSERT INTO symbol_places SELECT subject_id, path_id, name, kind, start_line, start_col, end_line, end_col,
+       name_line, name_col, name_end_col FROM symbol_rows ORDER BY subject_id;
+DROP VIEW symbols;
+DROP TABLE symbol_rows;
+ALTER TABLE symbol_places RENAME TO symbol_rows;
+CREATE INDEX symbol_rows_path ON symbol_rows(path_id);
+CREATE INDEX symbol_rows_name ON symbol_rows(name);
+CREATE VIEW symbols AS
+SELECT k.text AS key, p.text AS path, substr(k.text, 1, instr(k.text, ':') - 1) AS language,
+       substr(k.text, instr(k.text, ':') + length(p.text) + 2) AS qualname, r.name AS name, r.kind AS kind,
+       r.start_line AS start_line, r.start_col AS start_col, r.end_line AS end_line, r.end_col AS end_col,
+       r.name_line AS name_line, r.name_col AS name_col, r.name_end_col AS name_end_col
+FROM symbol_rows r JOIN names k ON k.id = r.subject_id JOIN names p ON p.id = r.path_id
+"""
+
+
+@migrations()
+def m024_symbols_without_body_hash(db: Database) -> None:
+    # Each symbol's row repeated its body hash, which its newest body_hash observation says
+    # (BODY_HASH_NOW): 1.35 MB of the standard library's memory, and a rewrite of the row
+    # at every edit of the body.
+    for statement in _statements(_SYMBOL_ROWS_SQL):
+        db.conn.execute(statement)
+
+
 SCHEMA_VERSION = len(migrations._migrations)
