@@ -15,11 +15,21 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 
-from kairos_lsp.store.migrations import NEXT_FACT_ID, OUTCOME_IDS, PREDICATE_ID, RUN_OF
-from kairos_lsp.store.names import Predicates, name_ids, stamp_ids
+from kairos_lsp.store.migrations import (
+    LIVE_CODES,
+    NEXT_FACT_ID,
+    ORIGINS,
+    OUTCOME_IDS,
+    PREDICATE_ID,
+    RUN_OF,
+    STATUS_CODE,
+    STATUS_TEXT,
+)
+from kairos_lsp.store.names import Predicates, name_ids, origin_ids, stamp_ids
 
 BODY_HASH = PREDICATE_ID["body_hash"]
 TESTED_BY = PREDICATE_ID["tested_by"]
+INSIGHT = ORIGINS.index("insight") + 1  # its origins.id
 # A tested_by fact's evidence (``tests``, ``terminal``) is stored without its detail, the
 # test, which is the fact's object (schema 22: 2 % of the large tree's memory); this shows
 # it again (``e``: the evidence row, ``d``: its derived fact, if any).
@@ -44,8 +54,10 @@ OBSERVED_FROM = (
     "FROM observations o JOIN observed_facts f ON f.first_observation = o.id JOIN versions v ON v.id = o.version_id"
 )
 # The same in ``derived_log``, where subject, predicate and the times are ids.
-DERIVED_COLUMNS = FACT_COLUMNS.replace("subject, predicate,", "subject_id, predicate_id,").replace(
-    "valid_from, valid_to,", "valid_from_id, valid_to_id,"
+DERIVED_COLUMNS = (
+    FACT_COLUMNS.replace("subject, predicate,", "subject_id, predicate_id,")
+    .replace("origin, status,", "origin_id, status_code,")
+    .replace("valid_from, valid_to,", "valid_from_id, valid_to_id,")
 )
 # An observation as the dream replays it.
 ROW = "id, subject, predicate, object, negated, version_id"
@@ -269,7 +281,9 @@ class Facts:
 
     def by_status(self) -> dict[str, int]:
         """How many facts there are of each status (the views would join every row)."""
-        counts: dict[str, int] = dict(self.conn.execute("SELECT status, count(*) FROM derived_log GROUP BY status"))
+        counts: dict[str, int] = dict(
+            self.conn.execute(f"SELECT {STATUS_TEXT.format('d')}, count(*) FROM derived_log d GROUP BY status_code")
+        )
         observed = self.conn.execute(
             "SELECT count(*) FROM observed_runs r JOIN observation_log o "
             "ON o.id BETWEEN r.first_observation AND r.last_observation"
@@ -376,6 +390,7 @@ class Facts:
             return
         subjects = name_ids(self.conn, {row[1] for row in rows})
         predicates = self.predicates.ids(self.conn, {row[2] for row in rows})
+        origins = origin_ids(self.conn, {row[4] for row in rows})
         stamps = stamp_ids(self.conn, sorted({row[8] for row in rows} | {row[9] for row in rows if row[9]}))
         tests = self._stored_objects(TESTED_BY, [row[3] for row in rows if row[2] == "tested_by"])
         self.conn.executemany(
@@ -386,7 +401,9 @@ class Facts:
                     subjects[row[1]],
                     predicates[row[2]],
                     tests[row[3]] if row[2] == "tested_by" else row[3],
-                    *row[4:8],
+                    origins[row[4]],
+                    STATUS_CODE[row[5]],
+                    *row[6:8],
                     stamps[row[8]],
                     stamps.get(row[9]),
                     *row[10:],
@@ -409,9 +426,9 @@ class Facts:
         if derived:
             stamps = stamp_ids(self.conn, sorted({row[3] for row in derived if row[3]}))
             self.conn.executemany(
-                "UPDATE derived_log SET status = ?, confidence = ?, evidence_count = ?, valid_to_id = ?, "
+                "UPDATE derived_log SET status_code = ?, confidence = ?, evidence_count = ?, valid_to_id = ?, "
                 "superseded_by = ?, verdict = ?, ended_by = ? WHERE id = ?",
-                [(*row[:3], stamps.get(row[3]), *row[4:]) for row in derived],
+                [(STATUS_CODE[row[0]], *row[1:3], stamps.get(row[3]), *row[4:]) for row in derived],
             )
         if not observed:
             return
@@ -625,7 +642,7 @@ class Facts:
         for chunk in chunks(tests):
             # (the object is the test's names.id, as text: see migrations.m023_tested_by_ids)
             rows += self.conn.execute(
-                "SELECT d.id, s.text, t.text, d.status, d.verdict FROM names t "
+                f"SELECT d.id, s.text, t.text, {STATUS_TEXT.format('d')}, d.verdict FROM names t "
                 f"JOIN derived_log d ON d.predicate_id = {TESTED_BY} AND d.object = CAST(t.id AS TEXT) "
                 f"JOIN names s ON s.id = d.subject_id WHERE t.text IN ({_marks(chunk)})",
                 chunk,
@@ -705,7 +722,7 @@ class Facts:
             row[0]
             for row in self.conn.execute(
                 "SELECT text FROM names WHERE id IN "
-                f"(SELECT object FROM derived_log WHERE predicate_id = {TESTED_BY} AND status IN {LIVE})"
+                f"(SELECT object FROM derived_log WHERE predicate_id = {TESTED_BY} AND status_code IN {LIVE_CODES})"
             )
         ]
 
@@ -722,10 +739,13 @@ class Facts:
         stamps = stamp_ids(self.conn, sorted({row[6] for row in facts}))
         objects = self._stored_objects(predicate_id, [row[2] for row in facts])
         self.conn.executemany(
-            "INSERT INTO derived_log (id, subject_id, predicate_id, object, origin, status, confidence, "
+            "INSERT INTO derived_log (id, subject_id, predicate_id, object, origin_id, status_code, confidence, "
             "evidence_count, valid_from_id, first_observation) "
-            f"VALUES (?, ?, {predicate_id}, ?, 'insight', ?, ?, ?, ?, ?)",
-            [(row[0], subjects[row[1]], objects[row[2]], *row[3:6], stamps[row[6]], row[7]) for row in facts],
+            f"VALUES (?, ?, {predicate_id}, ?, {INSIGHT}, ?, ?, ?, ?, ?)",
+            [
+                (row[0], subjects[row[1]], objects[row[2]], STATUS_CODE[row[3]], *row[4:6], stamps[row[6]], row[7])
+                for row in facts
+            ],
         )
         self.conn.executemany(
             "INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail) VALUES (?, ?, ?, ?)", evidence
@@ -735,7 +755,7 @@ class Facts:
         """Retract derived facts (``valid_to`` = ``when``) and deactivate their evidence."""
         stamp = stamp_ids(self.conn, (when,))[when]
         self.conn.executemany(
-            "UPDATE derived_log SET status = 'retracted', valid_to_id = ? WHERE id = ?",
+            f"UPDATE derived_log SET status_code = {STATUS_CODE['retracted']}, valid_to_id = ? WHERE id = ?",
             [(stamp, fact_id) for fact_id in fact_ids],
         )
         self.conn.executemany("UPDATE fact_evidence SET active = 0 WHERE fact_id = ?", [(f,) for f in fact_ids])
@@ -771,8 +791,8 @@ class Facts:
 
     def judge_derived(self, fact_id: int, status: str, confidence: float, evidence_count: int) -> None:
         self.conn.execute(
-            "UPDATE derived_log SET status = ?, confidence = ?, evidence_count = ? WHERE id = ?",
-            (status, confidence, evidence_count, fact_id),
+            "UPDATE derived_log SET status_code = ?, confidence = ?, evidence_count = ? WHERE id = ?",
+            (STATUS_CODE[status], confidence, evidence_count, fact_id),
         )
 
     # -- reading, for the knowledge layer -------------------------------------------------

@@ -25,6 +25,11 @@ def name_ids(conn: sqlite3.Connection, texts: Iterable[str]) -> dict[str, int]:
     return _ids(conn, "names", "text", texts)
 
 
+def origin_ids(conn: sqlite3.Connection, names: Iterable[str]) -> dict[str, int]:
+    """``{origin: id}`` of derived facts' origins (``insight``, ``user``...), the new ones added."""
+    return _ids(conn, "origins", "name", names)
+
+
 def stamp_ids(conn: sqlite3.Connection, times: Iterable[str]) -> dict[str, int]:
     """``{time: id}`` of times (ISO text) in ``stamps``, the new ones added."""
     return _ids(conn, "stamps", "at", times)
