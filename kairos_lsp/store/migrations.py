@@ -443,6 +443,35 @@ CREATE INDEX derived_log_verdict ON derived_log(subject_id) WHERE verdict IS NOT
 CREATE INDEX derived_log_tested ON derived_log(object) WHERE predicate_id = {PREDICATE_ID["tested_by"]}
 """
 
+# Where a symbol is now (schema 13 on; its body hash too until schema 24).
+_SYMBOL_PLACE = """    subject_id    INTEGER PRIMARY KEY,  -- names.id of its key
+    path_id       INTEGER NOT NULL,     -- names.id of its path
+    name          TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    start_line    INTEGER NOT NULL,
+    start_col     INTEGER NOT NULL,
+    end_line      INTEGER NOT NULL,
+    end_col       INTEGER NOT NULL,
+    name_line     INTEGER NOT NULL,
+    name_col      INTEGER NOT NULL,
+    name_end_col  INTEGER NOT NULL"""
+
+
+_BODY_HASH_COLUMN = """,
+       r.body_hash AS body_hash"""
+
+
+def _symbols_view(more: str) -> str:
+    """The ``symbols`` view: the symbol rows with their key, path, language and qualname
+    as text (from the key), and ``more`` columns."""
+    return f"""CREATE VIEW symbols AS
+SELECT k.text AS key, p.text AS path, substr(k.text, 1, instr(k.text, ':') - 1) AS language,
+       substr(k.text, instr(k.text, ':') + length(p.text) + 2) AS qualname, r.name AS name, r.kind AS kind,
+       r.start_line AS start_line, r.start_col AS start_col, r.end_line AS end_line, r.end_col AS end_col,
+       r.name_line AS name_line, r.name_col AS name_col, r.name_end_col AS name_end_col{more}
+FROM symbol_rows r JOIN names k ON k.id = r.subject_id JOIN names p ON p.id = r.path_id"""
+
+
 _COMPACT_FINISH_SQL = f"""
 INSERT OR IGNORE INTO names (text) SELECT DISTINCT path FROM current;
 CREATE TABLE current_ids (
@@ -464,17 +493,7 @@ INSERT OR IGNORE INTO names (text) SELECT DISTINCT path FROM symbols;
 -- Where each symbol is now, as before; its key, path, language and qualname are its
 -- subject's key (language:path:qualname), shown by the symbols view.
 CREATE TABLE symbol_rows (
-    subject_id    INTEGER PRIMARY KEY,  -- names.id of its key
-    path_id       INTEGER NOT NULL,     -- names.id of its path
-    name          TEXT NOT NULL,
-    kind          TEXT NOT NULL,
-    start_line    INTEGER NOT NULL,
-    start_col     INTEGER NOT NULL,
-    end_line      INTEGER NOT NULL,
-    end_col       INTEGER NOT NULL,
-    name_line     INTEGER NOT NULL,
-    name_col      INTEGER NOT NULL,
-    name_end_col  INTEGER NOT NULL,
+{_SYMBOL_PLACE},
     body_hash     TEXT NOT NULL
 );
 INSERT INTO symbol_rows SELECT k.id, p.id, s.name, s.kind, s.start_line, s.start_col, s.end_line, s.end_col,
@@ -483,13 +502,7 @@ FROM symbols s JOIN names k ON k.text = s.key JOIN names p ON p.text = s.path OR
 DROP TABLE symbols;
 CREATE INDEX symbol_rows_path ON symbol_rows(path_id);
 CREATE INDEX symbol_rows_name ON symbol_rows(name);
-CREATE VIEW symbols AS
-SELECT k.text AS key, p.text AS path, substr(k.text, 1, instr(k.text, ':') - 1) AS language,
-       substr(k.text, instr(k.text, ':') + length(p.text) + 2) AS qualname, r.name AS name, r.kind AS kind,
-       r.start_line AS start_line, r.start_col AS start_col, r.end_line AS end_line, r.end_col AS end_col,
-       r.name_line AS name_line, r.name_col AS name_col, r.name_end_col AS name_end_col,
-       r.body_hash AS body_hash
-FROM symbol_rows r JOIN names k ON k.id = r.subject_id JOIN names p ON p.id = r.path_id;
+{_symbols_view(_BODY_HASH_COLUMN)};
 INSERT OR IGNORE INTO names (text) SELECT DISTINCT name FROM dependencies;
 INSERT OR IGNORE INTO names (text) SELECT DISTINCT unit FROM dependencies;
 -- What derived facts depend on (m012), names and units by id.
@@ -939,19 +952,9 @@ BODY_HASH_NOW = (
     f"AND b.predicate_id = {PREDICATE_ID['body_hash']} AND b.negated = 0 ORDER BY b.id DESC LIMIT 1)"
 )
 
-_SYMBOL_ROWS_SQL = """
+_SYMBOL_ROWS_SQL = f"""
 CREATE TABLE symbol_places (
-    subject_id    INTEGER PRIMARY KEY,  -- names.id of its key
-    path_id       INTEGER NOT NULL,     -- names.id of its path
-    name          TEXT NOT NULL,
-    kind          TEXT NOT NULL,
-    start_line    INTEGER NOT NULL,
-    start_col     INTEGER NOT NULL,
-    end_line      INTEGER NOT NULL,
-    end_col       INTEGER NOT NULL,
-    name_line     INTEGER NOT NULL,
-    name_col      INTEGER NOT NULL,
-    name_end_col  INTEGER NOT NULL
+{_SYMBOL_PLACE}
 );
 INSERT INTO symbol_places SELECT subject_id, path_id, name, kind, start_line, start_col, end_line, end_col,
        name_line, name_col, name_end_col FROM symbol_rows ORDER BY subject_id;
@@ -960,12 +963,7 @@ DROP TABLE symbol_rows;
 ALTER TABLE symbol_places RENAME TO symbol_rows;
 CREATE INDEX symbol_rows_path ON symbol_rows(path_id);
 CREATE INDEX symbol_rows_name ON symbol_rows(name);
-CREATE VIEW symbols AS
-SELECT k.text AS key, p.text AS path, substr(k.text, 1, instr(k.text, ':') - 1) AS language,
-       substr(k.text, instr(k.text, ':') + length(p.text) + 2) AS qualname, r.name AS name, r.kind AS kind,
-       r.start_line AS start_line, r.start_col AS start_col, r.end_line AS end_line, r.end_col AS end_col,
-       r.name_line AS name_line, r.name_col AS name_col, r.name_end_col AS name_end_col
-FROM symbol_rows r JOIN names k ON k.id = r.subject_id JOIN names p ON p.id = r.path_id
+{_symbols_view("")}
 """
 
 
