@@ -48,7 +48,7 @@ from kairos_lsp.store.migrations import (
     migrations,
     now,
 )
-from kairos_lsp.store.names import Predicates, name_ids
+from kairos_lsp.store.names import Predicates, kind_ids, name_ids
 
 STORE_DIR = ".kairos"
 RECENT_FILES = 16
@@ -566,9 +566,10 @@ class Store:
         # (key, path, language, qualname, ...): the key says the path, language and qualname;
         # only the changed rows' keys are looked up (an edit changes a few)
         ids = name_ids(conn, (row[0] for row in changed))
+        kinds = kind_ids(conn, (row[5] for row in changed))
         conn.executemany(
             "INSERT OR REPLACE INTO symbol_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(ids[row[0]], path_id, *row[4:]) for row in changed],
+            [(ids[row[0]], path_id, row[4], kinds[row[5]], *row[6:]) for row in changed],
         )
         conn.execute(
             "INSERT OR REPLACE INTO files (path, language, content_hash, size, mtime_ns, "

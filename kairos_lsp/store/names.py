@@ -25,6 +25,11 @@ def name_ids(conn: sqlite3.Connection, texts: Iterable[str]) -> dict[str, int]:
     return _ids(conn, "names", "text", texts)
 
 
+def kind_ids(conn: sqlite3.Connection, kinds: Iterable[str]) -> dict[str, int]:
+    """``{kind: id}`` of symbols' kinds (``function``, ``class``...), the new ones added."""
+    return _ids(conn, "kinds", "name", kinds)
+
+
 def origin_ids(conn: sqlite3.Connection, names: Iterable[str]) -> dict[str, int]:
     """``{origin: id}`` of derived facts' origins (``insight``, ``user``...), the new ones added."""
     return _ids(conn, "origins", "name", names)
