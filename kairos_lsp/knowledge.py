@@ -301,7 +301,8 @@ class Knowledge:
         if search.done:
             return Callers(found.count, list(found.first), found.more)
         rows = self.store.db.execute(
-            "SELECT o.subject, o.object, v.path FROM observations o "
+            # (the log itself: the callee index is on its object; see migrations.OBJECT_TEXT)
+            "SELECT s.text, o.object, v.path FROM observation_log o JOIN names s ON s.id = o.subject_id "
             "JOIN versions v ON v.id = o.version_id "
             "JOIN current c ON c.path = v.path AND c.observation_id = o.id "
             f"WHERE o.predicate_id = {PREDICATE_ID['calls']} AND {CALLEE_NAME} IN ({','.join('?' * len(names))}) "
@@ -341,7 +342,7 @@ class Knowledge:
         self._sync()
         if name not in self._aliases:
             aliases = self.store.db.execute(
-                f"SELECT DISTINCT json_extract(object, '$.alias') FROM observations "
+                f"SELECT DISTINCT json_extract(object, '$.alias') FROM observation_log "
                 f"WHERE predicate_id = {PREDICATE_ID['imports']} AND {IMPORTED_NAME} = ?",
                 (name,),
             )

@@ -325,3 +325,9 @@ def test_a_symbols_body_hash_follows_its_edits_and_is_gone_with_it(tmp_path):
         scan_workspace(tmp_path, store, jobs=1)
         seen.append(store.body_hash("python:m.py:f"))
     assert seen == [hashes[first], hashes[second], hashes[first], None]
+    # kept as 8 bytes (schema 28), shown as the 16 hex digits the extractor gave
+    kept = store.db.execute(
+        "SELECT typeof(l.object), length(l.object), o.object FROM observation_log l JOIN observations o "
+        "ON o.id = l.id WHERE o.predicate = 'body_hash' AND o.subject = 'python:m.py:f'"
+    ).fetchall()
+    assert {row[:2] for row in kept} == {("blob", 8)} and {row[2] for row in kept} == set(hashes.values())

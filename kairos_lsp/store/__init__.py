@@ -47,6 +47,7 @@ from kairos_lsp.store.migrations import (
     copy_log,
     migrations,
     now,
+    packed_hash,
 )
 from kairos_lsp.store.names import Predicates, kind_ids, name_ids
 
@@ -634,7 +635,10 @@ class Store:
         conn.executemany(
             "INSERT INTO observation_log (id, subject_id, predicate_id, object, negated, version_id) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [(first + i, subjects[s], predicates[p], o, n, v) for i, (s, p, o, n, v) in enumerate(rows)],
+            [
+                (first + i, subjects[s], predicates[p], packed_hash(o) if p == "body_hash" else o, n, v)
+                for i, (s, p, o, n, v) in enumerate(rows)
+            ],
         )
         return first
 

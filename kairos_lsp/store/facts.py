@@ -18,12 +18,14 @@ from collections.abc import Iterable, Iterator
 from kairos_lsp.store.migrations import (
     LIVE_CODES,
     NEXT_FACT_ID,
+    OBJECT_TEXT,
     ORIGINS,
     OUTCOME_IDS,
     PREDICATE_ID,
     RUN_OF,
     STATUS_CODE,
     STATUS_TEXT,
+    packed_hash,
 )
 from kairos_lsp.store.names import Predicates, name_ids, origin_ids, stamp_ids
 
@@ -571,10 +573,12 @@ class Facts:
         rows = []
         for chunk in chunks(hashes):
             marks = _marks(chunk)
+            # (the log itself: its index holds a body hash as kept, see migrations.packed_hash)
             rows += self.conn.execute(
-                "SELECT b.object, b.subject, f.first_observation FROM observations b "
+                f"SELECT {OBJECT_TEXT.format('b.object')}, s.text, f.first_observation FROM observation_log b "
+                "JOIN names s ON s.id = b.subject_id "
                 "JOIN observed_facts f ON f.first_observation = b.id "
-                "JOIN observations o ON o.id = f.ended_by "
+                "JOIN observation_log o ON o.id = f.ended_by "
                 f"WHERE b.predicate_id = {BODY_HASH} AND b.object IN ({marks}) "
                 "AND f.status = 'retracted' AND o.version_id > ? AND o.version_id < ? "
                 "UNION ALL "
@@ -582,7 +586,7 @@ class Facts:
                 "JOIN observations o ON o.id = f.ended_by "
                 f"WHERE f.predicate_id = {BODY_HASH} AND f.object IN ({marks}) "
                 "AND f.status = 'retracted' AND o.version_id > ? AND o.version_id < ?",
-                (*chunk, after, before, *chunk, after, before),
+                (*[packed_hash(h) for h in chunk], after, before, *chunk, after, before),
             ).fetchall()
         return rows
 
@@ -590,16 +594,16 @@ class Facts:
         """``(subject, first observation, fact id)`` of live body_hash facts with hash ``body``,
         of subjects other than ``besides``, observed in a version between ``after`` and ``before``."""
         return self.conn.execute(
-            "SELECT o.subject, f.first_observation, f.id FROM observations o "
+            "SELECT s.text, f.first_observation, f.id FROM observation_log o JOIN names s ON s.id = o.subject_id "
             "JOIN observed_facts f ON f.first_observation = o.id "
             f"WHERE o.predicate_id = {BODY_HASH} AND o.object = ? AND f.status IN {LIVE} "
-            "AND o.subject != ? AND o.version_id > ? AND o.version_id < ? "
+            "AND s.text != ? AND o.version_id > ? AND o.version_id < ? "
             "UNION ALL "
             "SELECT f.subject, f.first_observation, f.id FROM derived_facts f "
             "JOIN observations o ON o.id = f.first_observation "
             f"WHERE f.predicate_id = {BODY_HASH} AND f.object = ? AND f.status IN {LIVE} "
             "AND f.subject != ? AND o.version_id > ? AND o.version_id < ? ORDER BY 3",
-            (body, besides, after, before) * 2,
+            (packed_hash(body), besides, after, before, body, besides, after, before),
         ).fetchall()
 
     def first_live_kind(self, subject: str) -> tuple[str, int, int] | None:

@@ -135,7 +135,7 @@ def _uncount_callers(conn: sqlite3.Connection) -> None:
     if cursor is None:
         return
     for name, count in conn.execute(
-        f"SELECT {CALLEE_NAME}, count(*) FROM observations WHERE predicate_id = {PREDICATE_ID['calls']} AND id <= ? "
+        f"SELECT {CALLEE_NAME}, count(*) FROM observation_log WHERE predicate_id = {PREDICATE_ID['calls']} AND id <= ? "
         "AND id IN (SELECT id FROM forget_observations) AND negated = 0 "
         "AND id IN (SELECT observation_id FROM current) GROUP BY 1",
         (cursor[0],),
