@@ -25,6 +25,7 @@ from kairos_lsp.store.migrations import (
     RUN_OF,
     STATUS_CODE,
     STATUS_TEXT,
+    TESTED_KEY,
     packed_hash,
 )
 from kairos_lsp.store.names import Predicates, name_ids, origin_ids, stamp_ids
@@ -36,8 +37,7 @@ INSIGHT = ORIGINS.index("insight") + 1  # its origins.id
 # test, which is the fact's object (schema 22: 2 % of the large tree's memory); this shows
 # it again (``e``: the evidence row, ``d``: its derived fact, if any).
 TESTED_DETAIL = (
-    f"CASE WHEN e.detail = '' AND d.predicate_id = {TESTED_BY} "
-    "THEN (SELECT t.text FROM names t WHERE t.id = d.object) ELSE e.detail END"
+    f"CASE WHEN e.detail = '' AND d.predicate_id = {TESTED_BY} THEN {TESTED_KEY.format('d')} ELSE e.detail END"
 )
 LIVE = "('tentative', 'firm')"
 # A fact's columns, in the order of ``kairos_lsp.dream.model.Fact``'s first fields.

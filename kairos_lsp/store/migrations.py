@@ -915,10 +915,10 @@ def m022_tested_by_evidence_detail(db: Database) -> None:
 
 
 # A tested_by fact's object, the test, is its key's ``names.id`` (schema 23), as text: the
-# column's affinity. ``f``: the derived log's row.
+# column's affinity. ``{0}``: the derived log's row.
+TESTED_KEY = "(SELECT t.text FROM names t WHERE t.id = {0}.object)"
 TESTED_OBJECT = (
-    f"CASE WHEN f.predicate_id = {PREDICATE_ID['tested_by']} "
-    "THEN (SELECT t.text FROM names t WHERE t.id = f.object) ELSE f.object END"
+    f"CASE WHEN f.predicate_id = {PREDICATE_ID['tested_by']} THEN {TESTED_KEY.format('f')} ELSE f.object END"
 )
 
 _TESTED_IDS_SQL = f"""
