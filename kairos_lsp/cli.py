@@ -133,7 +133,9 @@ def cmd_scan(args, out, err) -> int:
             out,
             args.quiet,
             "scanning",
-            lambda progress: scan_workspace(root, store, settings, jobs=args.jobs, on_skip=skip, progress=progress),
+            lambda progress: scan_workspace(
+                root, store, settings, jobs=args.jobs, on_skip=skip, progress=progress, indexes_after=True
+            ),
         )
     if args.json:
         out.print_json(

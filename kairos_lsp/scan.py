@@ -15,6 +15,7 @@ batches, one transaction each, so a killed scan resumes where it stopped.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import multiprocessing
@@ -198,13 +199,16 @@ def scan_workspace(
     source: str = "parse",
     start_method: str | None = None,
     stamp: str | None = None,
+    indexes_after: bool = False,
 ) -> ScanReport:
     """Bring the store up to date with the files under ``root``.
 
     ``jobs`` worker processes parse (default: one per core); ``start_method``
     picks how they start ("forkserver" is the safe choice in a threaded
     process such as the server). ``stamp`` is when the look happened (default:
-    now; a replayed commit passes its own time).
+    now; a replayed commit passes its own time). ``indexes_after``: into an empty
+    memory, build the log's indexes at the end (``Store.indexes_built_after``: for
+    a scan nobody queries meanwhile).
     """
     started = time.perf_counter()
     root = Path(root).resolve()
@@ -227,7 +231,8 @@ def scan_workspace(
             triples = 0
 
     done = 0
-    with store.bulk_writes(SCAN_CACHE_KIB, SCAN_CHECKPOINT_PAGES):
+    later = store.indexes_built_after() if indexes_after else contextlib.nullcontext()
+    with store.bulk_writes(SCAN_CACHE_KIB, SCAN_CHECKPOINT_PAGES), later:
         for rel, outcome in _observe_all(str(root), items, settings.max_file_bytes, jobs, start_method):
             done += 1
             _tally(report, outcome, pending, on_skip)

@@ -117,7 +117,7 @@ def fresh_memory(root: Path, live: Store, settings: Settings, folder: Path, jobs
     path = folder / "memory.db"
     fresh = Store(path)
     try:
-        scan_workspace(root, fresh, settings, jobs=jobs)
+        scan_workspace(root, fresh, settings, jobs=jobs, indexes_after=True)  # nobody reads it meanwhile
         fresh.copy_events(live.path, NOT_LOOKS)
         while pending(fresh):
             dream(fresh, trigger="verify", ahead=False)

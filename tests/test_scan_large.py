@@ -3,6 +3,9 @@ in a window of a few chunks, and each write transaction holds a bounded batch (i
 
 from __future__ import annotations
 
+import sqlite3
+import subprocess
+import sys
 from concurrent.futures import Future
 
 from kairos_lsp import scan
@@ -87,3 +90,90 @@ def test_each_write_holds_a_bounded_batch(tmp_path, monkeypatch):
     # A batch is written as soon as it reaches the limit: one file past it at most.
     assert all(triples < 2000 + per_file for _, triples in batches)
     assert len(batches) > 300 // 40
+
+
+_SAME = "SELECT subject, predicate, object, negated FROM observations ORDER BY 1, 2, 3, 4"
+_SYMBOLS = "SELECT key, kind, start_line, end_line FROM symbols ORDER BY 1"
+_INDEXES = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+
+
+def _scanned_as_before(tree, path) -> Store:
+    """The same tree scanned with every index kept up row by row (how the server scans)."""
+    store = Store(path)
+    scan_workspace(tree, store, jobs=1)
+    return store
+
+
+def test_a_first_scan_from_the_command_line_builds_the_indexes_at_its_end(tmp_path):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    _tree(tree, files=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "kairos_lsp.cli", "scan", "-q", "--store", str(tmp_path / "cli.db"), str(tree)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    cli, before = Store(tmp_path / "cli.db"), _scanned_as_before(tree, tmp_path / "before.db")
+    # the same memory, with the same indexes (by name and definition), and nothing left to build
+    assert cli.db.execute(_SAME).fetchall() == before.db.execute(_SAME).fetchall()
+    assert cli.db.execute(_SYMBOLS).fetchall() == before.db.execute(_SYMBOLS).fetchall()
+    assert cli.db.execute(_INDEXES).fetchall() == before.db.execute(_INDEXES).fetchall()
+    assert cli.db.execute("SELECT count(*) FROM marks").fetchone()[0] == 0
+    plan = cli.db.execute("EXPLAIN QUERY PLAN SELECT * FROM observation_log WHERE subject_id = 5").fetchall()
+    assert "observation_log_subject" in str(plan)
+
+
+def test_only_a_first_scan_leaves_the_indexes_for_later(tmp_path):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    _tree(tree, files=30)
+    store = Store(tmp_path / "memory.db")
+    seen: list[int] = []
+
+    def count_log_indexes(*_) -> None:
+        seen.append(len(store.db["observation_log"].indexes))
+
+    scan_workspace(tree, store, jobs=1, indexes_after=True, progress=count_log_indexes)
+    assert seen and max(seen) == 0  # none while the empty memory filled
+    full = len(store.db["observation_log"].indexes)
+    assert full >= 2
+    (tree / "pkg0" / "mod0.py").write_text("def changed():\n    return 2\n")
+    seen.clear()
+    scan_workspace(tree, store, jobs=1, indexes_after=True, progress=count_log_indexes)
+    assert seen and set(seen) == {full}  # a memory with a log keeps its indexes up as it writes
+    assert store.symbol("python:pkg0/mod0.py:changed") is not None
+
+
+def test_a_first_scan_killed_before_building_its_indexes_leaves_them_to_the_next_opening(tmp_path):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    _tree(tree, files=40)
+    path = tmp_path / "memory.db"
+    # a scan that dies (no finally, no atexit: as under kill -9) after its last write
+    script = (
+        "import os, sys\n"
+        "from kairos_lsp.scan import scan_workspace\n"
+        "from kairos_lsp.store import Store\n"
+        "store = Store(sys.argv[1])\n"
+        "later = store.indexes_built_after()\n"
+        "later.__enter__()\n"
+        "scan_workspace(sys.argv[2], store, jobs=1)\n"
+        "os._exit(9)\n"
+    )
+    died = subprocess.run([sys.executable, "-c", script, str(path), str(tree)], capture_output=True, timeout=120)
+    assert died.returncode == 9, died.stderr
+    raw = sqlite3.connect(path)
+    assert (
+        raw.execute(
+            "SELECT count(*) FROM sqlite_master WHERE tbl_name = 'observation_log' AND type = 'index'"
+        ).fetchone()[0]
+        == 0
+    )
+    assert raw.execute("SELECT count(*) FROM marks WHERE name LIKE 'index later: %'").fetchone()[0] > 0
+    raw.close()
+    reopened, before = Store(path), _scanned_as_before(tree, tmp_path / "before.db")
+    assert reopened.db.execute(_INDEXES).fetchall() == before.db.execute(_INDEXES).fetchall()
+    assert reopened.db.execute(_SAME).fetchall() == before.db.execute(_SAME).fetchall()
+    assert reopened.db.execute("SELECT count(*) FROM marks").fetchone()[0] == 0
