@@ -177,3 +177,17 @@ def test_a_first_scan_killed_before_building_its_indexes_leaves_them_to_the_next
     assert reopened.db.execute(_INDEXES).fetchall() == before.db.execute(_INDEXES).fetchall()
     assert reopened.db.execute(_SAME).fetchall() == before.db.execute(_SAME).fetchall()
     assert reopened.db.execute("SELECT count(*) FROM marks").fetchone()[0] == 0
+
+
+def test_a_memory_opens_for_reading_while_a_writer_holds_it(tmp_path):
+    """Opening looks for indexes a killed first scan left to build, without taking the write
+    lock: the dream's helper opens the memory while the dream writes (it waited, then
+    gave up, and the dream ran alone at half its speed)."""
+    path = tmp_path / "memory.db"
+    writer = Store(path)
+    writer.db.execute("BEGIN IMMEDIATE")
+    try:
+        reader = Store(path)  # raised "database is locked" after the busy timeout
+        assert reader.stats()["observations"] == 0
+    finally:
+        writer.db.execute("ROLLBACK")

@@ -548,12 +548,14 @@ class Store:
         conn = self.db.conn
         if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'marks'").fetchone() is None:
             return 0
+        later = (INDEX_LATER, INDEX_LATER + "\uffff")
+        if conn.execute("SELECT 1 FROM marks WHERE name >= ? AND name < ?", later).fetchone() is None:
+            return 0  # (no write lock taken: a reader such as the dream's helper opens while a writer works)
         built = 0
         while True:
             with self.transaction():
                 row = conn.execute(
-                    "SELECT name, value FROM marks WHERE name >= ? AND name < ? ORDER BY name LIMIT 1",
-                    (INDEX_LATER, INDEX_LATER + "\uffff"),
+                    "SELECT name, value FROM marks WHERE name >= ? AND name < ? ORDER BY name LIMIT 1", later
                 ).fetchone()
                 if row is None:
                     return built
