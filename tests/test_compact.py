@@ -294,3 +294,26 @@ def test_a_module_searched_under_any_root_is_one_name_and_its_file_appearing_is_
     db.close()
     assert repeated == 0
     assert stored and all(text == "python:tests/test_cart.py:test_total" and ":" not in obj for obj, text in stored)
+
+
+def test_a_derived_facts_confidence_reads_back_as_the_dream_judged_it(tmp_path):
+    """Kept in ten-thousandths (schema 29), a confidence still reads back as the very float
+    the dream computed, for every combination of sources it judges by."""
+    from itertools import combinations
+
+    from kairos_lsp.dream.model import WEIGHTS, noisy_or
+    from kairos_lsp.store import Store
+
+    store = Store(tmp_path / "memory.db")
+    sources = sorted(WEIGHTS) + ["unweighted"]
+    judged = [noisy_or(group) for size in (1, 2, 3) for group in combinations(sources, size)] + [1.0, 0.0]
+    assert len(set(judged)) > 20
+    rows = [
+        (i + 1, "python:a.py:f", "summary", f"s{i}", "insight", "tentative", c, 1, "2026-01-01", None)
+        + (None, None, 1, None)
+        for i, c in enumerate(judged)
+    ]
+    with store.transaction():
+        store.facts.add_derived(rows)
+    read = [row[0] for row in store.db.execute("SELECT confidence FROM derived_facts ORDER BY id")]
+    assert read == judged  # exactly equal, not approximately

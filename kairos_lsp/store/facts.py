@@ -26,6 +26,7 @@ from kairos_lsp.store.migrations import (
     STATUS_CODE,
     STATUS_TEXT,
     TESTED_KEY,
+    basis_points,
     packed_hash,
 )
 from kairos_lsp.store.names import Predicates, name_ids, origin_ids, stamp_ids
@@ -60,6 +61,7 @@ DERIVED_COLUMNS = (
     FACT_COLUMNS.replace("subject, predicate,", "subject_id, predicate_id,")
     .replace("origin, status,", "origin_id, status_code,")
     .replace("valid_from, valid_to,", "valid_from_id, valid_to_id,")
+    .replace("confidence,", "confidence_bp,")
 )
 # An observation as the dream replays it.
 ROW = "id, subject, predicate, object, negated, version_id"
@@ -405,7 +407,8 @@ class Facts:
                     tests[row[3]] if row[2] == "tested_by" else row[3],
                     origins[row[4]],
                     STATUS_CODE[row[5]],
-                    *row[6:8],
+                    basis_points(row[6]),
+                    row[7],
                     stamps[row[8]],
                     stamps.get(row[9]),
                     *row[10:],
@@ -428,9 +431,9 @@ class Facts:
         if derived:
             stamps = stamp_ids(self.conn, sorted({row[3] for row in derived if row[3]}))
             self.conn.executemany(
-                "UPDATE derived_log SET status_code = ?, confidence = ?, evidence_count = ?, valid_to_id = ?, "
+                "UPDATE derived_log SET status_code = ?, confidence_bp = ?, evidence_count = ?, valid_to_id = ?, "
                 "superseded_by = ?, verdict = ?, ended_by = ? WHERE id = ?",
-                [(STATUS_CODE[row[0]], *row[1:3], stamps.get(row[3]), *row[4:]) for row in derived],
+                [(STATUS_CODE[row[0]], basis_points(row[1]), row[2], stamps.get(row[3]), *row[4:]) for row in derived],
             )
         if not observed:
             return
@@ -743,11 +746,12 @@ class Facts:
         stamps = stamp_ids(self.conn, sorted({row[6] for row in facts}))
         objects = self._stored_objects(predicate_id, [row[2] for row in facts])
         self.conn.executemany(
-            "INSERT INTO derived_log (id, subject_id, predicate_id, object, origin_id, status_code, confidence, "
+            "INSERT INTO derived_log (id, subject_id, predicate_id, object, origin_id, status_code, confidence_bp, "
             "evidence_count, valid_from_id, first_observation) "
             f"VALUES (?, ?, {predicate_id}, ?, {INSIGHT}, ?, ?, ?, ?, ?)",
             [
-                (row[0], subjects[row[1]], objects[row[2]], STATUS_CODE[row[3]], *row[4:6], stamps[row[6]], row[7])
+                (row[0], subjects[row[1]], objects[row[2]], STATUS_CODE[row[3]], basis_points(row[4]), row[5])
+                + (stamps[row[6]], row[7])
                 for row in facts
             ],
         )
@@ -795,8 +799,8 @@ class Facts:
 
     def judge_derived(self, fact_id: int, status: str, confidence: float, evidence_count: int) -> None:
         self.conn.execute(
-            "UPDATE derived_log SET status_code = ?, confidence = ?, evidence_count = ? WHERE id = ?",
-            (STATUS_CODE[status], confidence, evidence_count, fact_id),
+            "UPDATE derived_log SET status_code = ?, confidence_bp = ?, evidence_count = ? WHERE id = ?",
+            (STATUS_CODE[status], basis_points(confidence), evidence_count, fact_id),
         )
 
     # -- reading, for the knowledge layer -------------------------------------------------

@@ -992,6 +992,21 @@ STATUS_TEXT = "CASE {0}.status_code " + " ".join(f"WHEN {c} THEN '{s}'" for s, c
 # The origins every memory numbers alike (others get the next ids).
 ORIGINS = ("insight", "summary", "link", "user")
 
+
+def _derived_facts_view(confidence: str) -> str:
+    """The derived facts with words and texts where the log keeps ids (schema 25 on);
+    ``confidence``: how a row's confidence reads."""
+    return f"""CREATE VIEW derived_facts AS
+SELECT f.id AS id, s.text AS subject, p.name AS predicate, {TESTED_OBJECT} AS object, g.name AS origin,
+       {STATUS_TEXT.format("f")} AS status, {confidence} AS confidence, f.evidence_count AS evidence_count,
+       a.at AS valid_from, b.at AS valid_to, f.superseded_by AS superseded_by,
+       f.verdict AS verdict, f.first_observation AS first_observation, f.ended_by AS ended_by,
+       f.subject_id AS subject_id, f.predicate_id AS predicate_id
+FROM derived_log f JOIN names s ON s.id = f.subject_id JOIN predicates p ON p.id = f.predicate_id
+JOIN origins g ON g.id = f.origin_id
+JOIN stamps a ON a.id = f.valid_from_id LEFT JOIN stamps b ON b.id = f.valid_to_id"""
+
+
 _STATUS_CODES_SQL = f"""
 -- Where a derived fact came from, once each (an insight, a summary, a link, the user...).
 CREATE TABLE origins (
@@ -1032,15 +1047,7 @@ CREATE INDEX derived_log_gone_body ON derived_log(object)
     WHERE predicate_id = {PREDICATE_ID["body_hash"]} AND status_code = {STATUS_CODE["retracted"]};
 CREATE INDEX derived_log_verdict ON derived_log(subject_id) WHERE verdict IS NOT NULL;
 CREATE INDEX derived_log_tested ON derived_log(object) WHERE predicate_id = {PREDICATE_ID["tested_by"]};
-CREATE VIEW derived_facts AS
-SELECT f.id AS id, s.text AS subject, p.name AS predicate, {TESTED_OBJECT} AS object, g.name AS origin,
-       {STATUS_TEXT.format("f")} AS status, f.confidence AS confidence, f.evidence_count AS evidence_count,
-       a.at AS valid_from, b.at AS valid_to, f.superseded_by AS superseded_by,
-       f.verdict AS verdict, f.first_observation AS first_observation, f.ended_by AS ended_by,
-       f.subject_id AS subject_id, f.predicate_id AS predicate_id
-FROM derived_log f JOIN names s ON s.id = f.subject_id JOIN predicates p ON p.id = f.predicate_id
-JOIN origins g ON g.id = f.origin_id
-JOIN stamps a ON a.id = f.valid_from_id LEFT JOIN stamps b ON b.id = f.valid_to_id
+{_derived_facts_view("f.confidence")}
 """
 
 
@@ -1131,6 +1138,30 @@ def m028_packed_body_hashes(db: Database) -> None:
         )
     conn.execute("DROP VIEW observations")
     conn.execute(_OBSERVATIONS_VIEW)
+
+
+def basis_points(confidence: float) -> int:
+    """A derived fact's confidence as it is kept (schema 29): in ten-thousandths, the
+    precision the dream rounds to (``model.noisy_or``); ``CONFIDENCE`` reads it back as the
+    same float (``n / 10000.0`` is the double nearest ``n`` ten-thousandths, as round() is)."""
+    return round(confidence * 10_000)
+
+
+CONFIDENCE = "{0}.confidence_bp / 10000.0"
+
+
+@migrations()
+def m029_confidence_basis_points(db: Database) -> None:
+    # A derived fact's confidence was a REAL, 8 bytes in every row: in ten-thousandths, the
+    # precision it has, 2 bytes (0.7 MB less of the standard library's dreamed memory).
+    # The column's new name makes a query the change missed fail instead of misreading it.
+    conn = db.conn
+    conn.execute("DROP VIEW facts")
+    conn.execute("DROP VIEW derived_facts")
+    conn.execute("ALTER TABLE derived_log RENAME COLUMN confidence TO confidence_bp")
+    conn.execute("UPDATE derived_log SET confidence_bp = CAST(round(confidence_bp * 10000) AS INTEGER)")
+    conn.execute(_derived_facts_view(CONFIDENCE.format("f")))
+    conn.execute(_FACTS_VIEW)
 
 
 SCHEMA_VERSION = len(migrations._migrations)
