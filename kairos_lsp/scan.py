@@ -55,6 +55,7 @@ class ScanReport:
     removed: int = 0
     added: int = 0
     negated: int = 0
+    stale: int = 0  # read, then changed again before the write: left to the next look
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     stopped: bool = False
@@ -224,7 +225,8 @@ def scan_workspace(
     def flush() -> None:
         nonlocal triples
         if pending:
-            result = store.write(pending, source=source, stamp=stamp)
+            result = store.write(pending, source=source, stamp=stamp, still=as_read(root))
+            report.stale += result.stale
             report.added += result.added
             report.negated += result.negated
             pending.clear()
@@ -312,7 +314,8 @@ def scan_paths(
         outcome = observe_file(str(root), rel, known.get(rel), settings.max_file_bytes)
         _tally(report, outcome, pending, on_skip)
     if pending:
-        result = store.write(pending, source=source)
+        result = store.write(pending, source=source, still=as_read(root))
+        report.stale += result.stale
         report.added += result.added
         report.negated += result.negated
     if gone:
@@ -321,6 +324,19 @@ def scan_paths(
         report.negated += result.negated
     report.seconds = time.perf_counter() - started
     return report
+
+
+def as_read(root: Path) -> Callable[[FileObservation], bool]:
+    """Whether a file under ``root`` is still as a look read it (its size and mtime)."""
+
+    def still(item: FileObservation) -> bool:
+        try:
+            st = os.stat(root / item.path)
+        except OSError:
+            return False  # gone: the forgetting is the next look's
+        return st.st_size == item.size and st.st_mtime_ns == item.mtime_ns
+
+    return still
 
 
 def _relative(root: Path, given: str | os.PathLike) -> str | None:

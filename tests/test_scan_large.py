@@ -191,3 +191,24 @@ def test_a_memory_opens_for_reading_while_a_writer_holds_it(tmp_path):
         assert reader.stats()["observations"] == 0
     finally:
         writer.db.execute("ROLLBACK")
+
+
+def test_a_file_changed_after_the_scan_read_it_is_left_to_the_next_look(tmp_path):
+    """A look older than the file is not written: another writer (the daemon, a server) may
+    have recorded the newer content already, and this look would undo it for good."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    _tree(tree, files=12)
+    target = tree / "pkg0" / "mod0.py"
+    store = Store(tmp_path / "memory.db")
+
+    def edit_once(done, total, rel) -> None:
+        if rel == "pkg0/mod0.py" and "newer" not in target.read_text():
+            target.write_text(target.read_text() + "\n\ndef newer():\n    return 1\n")  # after it was read
+
+    report = scan_workspace(tree, store, jobs=1, progress=edit_once)
+    assert report.stale == 1 and report.parsed == 12
+    assert store.file("pkg0/mod0.py") is None and store.file("pkg1/mod1.py") is not None
+    again = scan_workspace(tree, store, jobs=1)
+    assert again.parsed == 1 and again.stale == 0
+    assert store.symbol("python:pkg0/mod0.py:newer") is not None

@@ -24,7 +24,7 @@ import os
 import sqlite3
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -217,6 +217,7 @@ class WriteResult:
     files: int = 0
     added: int = 0
     negated: int = 0
+    stale: int = 0  # looks not written: the file changed again since it was read
 
 
 @dataclass(frozen=True, slots=True)
@@ -569,14 +570,23 @@ class Store:
 
     # -- writing ------------------------------------------------------------
 
-    def write(self, batch: Iterable[FileObservation], source: str = "parse", stamp: str | None = None) -> WriteResult:
+    def write(
+        self,
+        batch: Iterable[FileObservation],
+        source: str = "parse",
+        stamp: str | None = None,
+        still: Callable[[FileObservation], bool] | None = None,
+    ) -> WriteResult:
         """Record a batch of file observations in one transaction.
 
         Only what changed is appended: triples the file no longer asserts get
         a negated observation, new ones a positive observation, and an
         unchanged file only has its stat refreshed. ``stamp`` is when the look
         happened (default: now); a scan written in several batches passes one,
-        so that what changed together reads as simultaneous.
+        so that what changed together reads as simultaneous. ``still(item)``: whether the
+        file is still as it was read, asked under the write lock; a look at a file that
+        changed since is not written (a writer that saw the newer content may have
+        recorded it already: this older look would undo it, and nothing would redo it).
         """
         result = WriteResult()
         stamp = stamp or now()
@@ -586,6 +596,9 @@ class Store:
             # A big batch (a scan) asks once which files are known; a small one asks per file.
             self._paths = self._known_paths(conn) if len(batch) > 8 else None
             for item in batch:
+                if still is not None and not still(item):
+                    result.stale += 1
+                    continue
                 result.files += 1
                 if item.unchanged:
                     conn.execute(
