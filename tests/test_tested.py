@@ -113,29 +113,20 @@ def test_a_card_counts_a_hundred_tests_and_says_there_are_more(tmp_path, monkeyp
 
 def test_a_test_reading_a_package_through_star_imports_follows_a_change_anywhere_in_it(tmp_path):
     """Resolving ``from pkg import f`` reads every module ``pkg/__init__.py`` star-imports
-    before the one defining ``f``: kept as one shared group of the folder's files, not a row
-    per test file and file. A definition that now comes first in any of them, changed in a
-    later look at that file alone, still moves the test's fact, for each test file."""
+    before the one defining ``f``: a definition that now comes first in any of them, in a
+    later look at that file alone, moves each test file's fact."""
     modules = {f"pkg/m{i}.py": f"def helper{i}():\n    return {i}\n" for i in range(12)}
-    modules["pkg/m9.py"] += "\n\ndef target():\n    return 'm9'\n"  # (the stars are read m0, m1, m10, m11, m2...)
-    modules["pkg/__init__.py"] = "".join(f"from .m{i} import *\n" for i in range(12))
+    modules["pkg/m9.py"] += "\n\ndef target():\n    return 'm9'\n"
+    order = [9, *range(9), 10, 11]  # m9 first: any later star import defining target overrides it
+    modules["pkg/__init__.py"] = "".join(f"from .m{i} import *\n" for i in order)
     tests = {f"tests/test_{n}.py": f"from pkg import target\n\n\ndef test_{n}():\n    assert target()\n" for n in "ab"}
     store = Store(tmp_path / "memory.db")
     step(tmp_path, store, {**modules, **tests})
     test_keys = {f"python:tests/test_{n}.py:test_{n}" for n in "ab"}
     assert set(exercised_by(store, "python:pkg/m9.py:target")) == test_keys
-    groups = store.db.execute("SELECT count(DISTINCT unit) FROM dependencies WHERE unit LIKE 'group:%'").fetchone()[0]
-    rows = store.db.execute("SELECT count(*) FROM dependencies").fetchone()[0]
-    assert groups == 1 and rows < 2 * 12  # the folder's files once, not once per test file
 
-    # m4 now defines target too: the stars reach it first
+    # m4 now defines target too: imported after m9, its target is the package's
     step(tmp_path, store, {"pkg/m4.py": modules["pkg/m4.py"] + "\n\ndef target():\n    return 'm4'\n"})
     now = exercised_by(store, "python:pkg/m4.py:target")
     assert set(now) == test_keys and all(status == "tentative" for status, _ in now.values())
     assert {status for status, _ in exercised_by(store, "python:pkg/m9.py:target").values()} == {"retracted"}
-
-    # neither test file reads the package any more: the group goes with the last one naming it
-    step(
-        tmp_path, store, {path: text.replace("from pkg import target", "target = len") for path, text in tests.items()}
-    )
-    assert store.db.execute("SELECT count(*) FROM dependencies WHERE unit LIKE 'group:%'").fetchone()[0] == 0

@@ -12,8 +12,6 @@ as runs of such observations, ``observed_runs``, and the facts that changed sinc
 
 from __future__ import annotations
 
-import hashlib
-import posixpath
 import sqlite3
 from collections.abc import Iterable, Iterator
 
@@ -70,8 +68,6 @@ DERIVED_COLUMNS = (
 # An observation as the dream replays it.
 ROW = "id, subject, predicate, object, negated, version_id"
 CHUNK = 500  # values bound in one IN (...)
-DEPENDENCY_GROUP = "group:"  # a unit that is a group of dependencies (see Facts.set_dependencies)
-GROUP_FROM = 8  # names of one folder a unit depends on that are kept as a group
 
 
 def chunks(items: list, size: int = CHUNK) -> Iterator[list]:
@@ -669,19 +665,9 @@ class Facts:
 
     def dependents(self, kind: str, names: Iterable[str], before: int) -> set[str]:
         """The units (tests, for ``tested_by``) whose derivation by a dream before ``before``
-        depends on any of ``names`` (what this dream derived, it knows): directly, or
-        through a group holding the name (see :meth:`set_dependencies`)."""
+        depends on any of ``names`` (what this dream derived, it knows)."""
         found: set[str] = set()
-        groups: set[str] = set()
         for chunk in chunks(sorted(names)):
-            for unit, dream in self.conn.execute(
-                f"SELECT unit, dream FROM dependencies WHERE kind = ? AND name IN ({_marks(chunk)})", (kind, *chunk)
-            ):
-                if unit.startswith(DEPENDENCY_GROUP):
-                    groups.add(unit)  # (what a group holds never changes: whenever it was written)
-                elif dream < before:
-                    found.add(unit)
-        for chunk in chunks(sorted(groups)):
             found.update(
                 row[0]
                 for row in self.conn.execute(
@@ -699,79 +685,18 @@ class Facts:
 
     def set_dependencies(self, kind: str, units: list[str], rows: Iterable[tuple[str, str]], dream: int) -> None:
         """``(name, unit)`` rows derived by ``dream``: they replace what ``units`` depended
-        on, and add to what the other units they name depend on.
-
-        A unit's names of one folder (``file:a/b/c.py``, ``file:a/b/d.py``: ``file:a/b``),
-        :data:`GROUP_FROM` or more, are kept once as a group that the unit depends on, named
-        by what it holds (``group:`` and a hash): the test files of a package that
-        re-exports its modules with ``*`` each read the same hundreds of files
-        (networkx's: 1,825), and the large tree's first dream wrote 328,000 rows of them.
-        A group is written once and never changed; one no unit depends on any more goes.
-        """
-        by_unit: dict[str, set[str]] = {}
-        for name, unit in rows:
-            by_unit.setdefault(unit, set()).add(name)
-        before = self._groups_of(kind, units)
+        on, and add to what the other units they name depend on."""
         for chunk in chunks(units):
             self.conn.execute(
                 "DELETE FROM dependency_ids WHERE kind = ? AND unit_id IN "
                 f"(SELECT id FROM names WHERE text IN ({_marks(chunk)}))",
                 (kind, *chunk),
             )
-        flat: list[tuple[str, str]] = []
-        new_groups: dict[str, list[str]] = {}
-        for unit, names in by_unit.items():
-            by_folder: dict[str, list[str]] = {}
-            for name in names:
-                by_folder.setdefault(posixpath.dirname(name), []).append(name)
-            for members in by_folder.values():
-                if len(members) < GROUP_FROM:
-                    flat += [(name, unit) for name in members]
-                    continue
-                members.sort()
-                group = DEPENDENCY_GROUP + hashlib.blake2b("\n".join(members).encode(), digest_size=8).hexdigest()
-                flat.append((group, unit))
-                new_groups.setdefault(group, members)
-        for group in [g for g in new_groups if self._group_exists(kind, g)]:
-            del new_groups[group]
-        flat += [(name, group) for group, members in new_groups.items() for name in members]
-        ids = name_ids(self.conn, {text for row in flat for text in row})
+        rows = list(rows)
+        ids = name_ids(self.conn, {text for row in rows for text in row})
         self.conn.executemany(
             "INSERT OR IGNORE INTO dependency_ids (kind, name_id, dream, unit_id) VALUES (?, ?, ?, ?)",
-            [(kind, ids[name], dream, ids[unit]) for name, unit in flat],
-        )
-        # the groups the replaced rows named that no unit names now
-        for chunk in chunks(sorted(before)):
-            self.conn.execute(
-                f"DELETE FROM dependency_ids WHERE kind = ? AND unit_id IN ({_marks(chunk)}) AND NOT EXISTS "
-                "(SELECT 1 FROM dependency_ids r "
-                "WHERE r.kind = dependency_ids.kind AND r.name_id = dependency_ids.unit_id)",
-                (kind, *chunk),
-            )
-
-    def _groups_of(self, kind: str, units: list[str]) -> set[int]:
-        """The ids of the groups ``units`` depend on."""
-        found: set[int] = set()
-        for chunk in chunks(units):
-            found.update(
-                row[0]
-                for row in self.conn.execute(
-                    "SELECT d.name_id FROM dependency_ids d JOIN names u ON u.id = d.unit_id "
-                    "JOIN names n ON n.id = d.name_id "
-                    f"WHERE d.kind = ? AND u.text IN ({_marks(chunk)}) AND n.text >= ? AND n.text < ?",
-                    (kind, *chunk, DEPENDENCY_GROUP, DEPENDENCY_GROUP[:-1] + chr(ord(DEPENDENCY_GROUP[-1]) + 1)),
-                )
-            )
-        return found
-
-    def _group_exists(self, kind: str, group: str) -> bool:
-        return (
-            self.conn.execute(
-                "SELECT 1 FROM dependency_ids WHERE kind = ? "
-                "AND unit_id = (SELECT id FROM names WHERE text = ?) LIMIT 1",
-                (kind, group),
-            ).fetchone()
-            is not None
+            [(kind, ids[name], dream, ids[unit]) for name, unit in rows],
         )
 
     def redefinitions(self, names: list[str]) -> list[str]:
