@@ -54,6 +54,8 @@ def run(
         seen: set[str] = set()
         dream = _Dream(credit)
         empty = not facts.has_any()
+        # the dream looks changes up only in what earlier dreams recorded (see tested.derive)
+        changes = facts.any_dependencies()
         while True:
             versions = next_batch(facts, position, batch_size)
             if not versions:
@@ -61,7 +63,7 @@ def run(
             results.send(("batch", position, [_outline(v) for v in versions]))
             # what the batch's tests call (every batch: the dream may ask for any), first:
             # the dream needs it when it has replayed the batch, which is when the helper is done
-            results.send(("tested", versions[-1].last, tested.exercised(store, versions, resolver)))
+            results.send(("tested", versions[-1].last, tested.exercised(store, versions, resolver, changes)))
             resolver.trim(tested.RESOLVER_ANSWERS, tested.RESOLVER_READS)
             deltas: dict[str, int] = {}
             prefetch(versions, callers)

@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+from kairos_lsp.dream.batches import rows_of
 from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, NOT_LOOKS, Counts, noisy_or
 from kairos_lsp.keys import TEST_FILE, name_of, path_of
 from kairos_lsp.resolve import Found, Resolver, module_endings
@@ -107,15 +108,17 @@ RESOLVER_READS = 350_000
 LOOKED_UP = 50_000
 
 
-def exercised(store: Store, versions, resolver: Resolver) -> tuple:
+def exercised(store: Store, versions, resolver: Resolver, changes: bool = True) -> tuple:
     """The tests the batch's ``versions`` touched, what each calls now, and what else the
     batch changed that resolving tests' calls may have read: (tests, {test: {symbol:
     observation}}, {test file: what resolving its tests' calls read}, changes, symbols that
-    vanished). Reads only what scans write, so a helper process may compute it."""
+    vanished). ``changes``: whether to list the changes (None in their place if not: no
+    dream before recorded a dependency to look them up in). Reads only what scans write,
+    so a helper process may compute it."""
     subjects = {row[1] for version in versions if _may_hold_tests(version.path) for row in version.rows}
     tests = _tests_among(store, subjects)
     wanted, reads = _by_file(store, resolver, tests)
-    changed, gone = _changed(versions)
+    changed, gone = _changed(versions, changes)
     return tests, wanted, reads, changed, gone
 
 
@@ -133,9 +136,14 @@ def derive(
     by test file, see ``Resolver.depends``). ``found``: what :func:`exercised` returns, when
     it was computed elsewhere."""
     resolver = derivations.resolver
-    tests, wanted, reads, changed, gone = found if found is not None else exercised(store, versions, resolver)
+    earlier = derivations.earlier
+    tests, wanted, reads, changed, gone = found if found is not None else exercised(store, versions, resolver, earlier)
     redo = derivations.again(gone)
-    changed = changed - derivations.looked_up if derivations.earlier else set()
+    if earlier and changed is None:  # found by a helper whose snapshot had no dependency yet
+        for version in versions:
+            rows_of(store.facts, version)
+        changed, _ = _changed(versions, True)
+    changed = changed - derivations.looked_up if earlier else set()
     derivations.looked_up.update(changed)
     others: set[str] = set()
     for path in store.facts.dependents(PREDICATE, changed, derivations.dream) if changed else ():
@@ -209,13 +217,20 @@ def _settle(
     derivations.done(tests, wanted)
 
 
-def _changed(versions) -> tuple[set[str], set[str]]:
+def _changed(versions, changes: bool) -> tuple[set[str] | None, set[str]]:
     """What a batch's looks at the code changed that resolving a test's calls may have read
     (see ``Resolver.depends``): ``file:P`` for a file whose symbols or imports changed,
     ``tail:T`` for every ending of the module path of a file that appeared or went,
-    ``bases:K`` for a symbol whose signature changed; and the symbols that vanished."""
-    changed: set[str] = set()
+    ``bases:K`` for a symbol whose signature changed (None unless ``changes``: on a first
+    dream over a large tree they were 37 MB the helper pickled for nothing); and the
+    symbols that vanished."""
     gone: set[str] = set()
+    if not changes:
+        for version in versions:
+            if version.source not in NOT_LOOKS:
+                gone.update(row[1] for row in version.rows if row[4] and row[2] == "kind")
+        return None, gone
+    changed: set[str] = set()
     for version in versions:
         if version.source in NOT_LOOKS:
             continue

@@ -683,6 +683,10 @@ class Facts:
         row = self.conn.execute("SELECT 1 FROM dependency_ids WHERE dream < ? LIMIT 1", (before,)).fetchone()
         return row is not None
 
+    def any_dependencies(self) -> bool:
+        """Whether any dream recorded a dependency."""
+        return self.conn.execute("SELECT 1 FROM dependency_ids LIMIT 1").fetchone() is not None
+
     def set_dependencies(self, kind: str, units: list[str], rows: Iterable[tuple[str, str]], dream: int) -> None:
         """``(name, unit)`` rows derived by ``dream``: they replace what ``units`` depended
         on, and add to what the other units they name depend on."""
