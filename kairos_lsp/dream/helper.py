@@ -14,7 +14,6 @@ import queue
 import signal
 import sys
 import threading
-from dataclasses import astuple
 from multiprocessing.connection import Connection
 
 from kairos_lsp.dream import merge, tested
@@ -67,12 +66,11 @@ def run(
             resolver.trim(tested.RESOLVER_ANSWERS, tested.RESOLVER_READS)
             deltas: dict[str, int] = {}
             prefetch(versions, callers)
-            for n, version in enumerate(versions):
+            for version in versions:
                 prefix = prefix_of(version)
                 first = prefix not in seen
                 seen.add(prefix)
-                if n % 8 == 0 or dream.credit < 8:
-                    dream.listen(inbox, block=False)
+                dream.listen(inbox, block=False)
                 prepared = None
                 if not dream.leaves(version.id):
                     while dream.credit <= 0:
@@ -217,7 +215,7 @@ def _prepare(state: State, callers: Lookup, version: Version, prefix: str, empty
         rows,
         evidence,
         state.next_id - BASE,
-        astuple(state.counts),
+        state.counts.values(),
         state.callee_delta,
         callers.looked,
     )

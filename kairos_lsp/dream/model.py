@@ -155,6 +155,10 @@ class Counts:
     demoted: int = 0
     linked: int = 0
 
+    def values(self) -> tuple[int, ...]:
+        """The counts in field order (``dataclasses.astuple`` copies deeply: slow per file)."""
+        return tuple(vars(self).values())
+
 
 @dataclass
 class Version:

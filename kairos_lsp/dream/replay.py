@@ -150,7 +150,7 @@ def derive_all(
 def _llm_answers(state: State, version: Version, live: list[str], views: dict) -> dict:
     """Claude's answers that count for ``live`` subjects at ``version``: recorded up to it
     (so replaying the same log gives the same facts) and about each subject's current body."""
-    if not live or state.prefix is None:
+    if not live or state.prefix is None or not state.asked_by(version.id):
         return {}
     lo, hi = state.prefix, state.prefix + ";"
     rows = [row for row in state.facts.llm_answers_between(lo, hi, version.id) if row[0] in views]

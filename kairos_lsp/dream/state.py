@@ -31,6 +31,16 @@ class State:
         # subjects that have a live fact other than an observed one (origin insight, link,
         # summary or user) among the loaded facts or created since
         self.derived_subjects: set[str] = set()
+        self._first_asked: int | None = None
+        self._asked_read = False
+
+    def asked_by(self, version_id: int) -> bool:
+        """Whether Claude had been asked anything by version ``version_id`` (one read per
+        State, not one per file: a version's observations never change, and later ones
+        have higher ids)."""
+        if not self._asked_read:
+            self._first_asked, self._asked_read = self.facts.first_asked(), True
+        return self._first_asked is not None and self._first_asked <= version_id
 
     # -- loading ------------------------------------------------------------
 

@@ -193,13 +193,17 @@ class Facts:
             ).fetchall()
         return rows
 
+    def first_asked(self) -> int | None:
+        """The first version that holds an answer of Claude's (``llm_asked``), None if none does."""
+        llm_asked = PREDICATE_ID["llm_asked"]
+        return self.conn.execute(
+            f"SELECT min(version_id) FROM observation_log WHERE predicate_id = {llm_asked}"
+        ).fetchone()[0]
+
     def llm_answers_between(self, lo: str, hi: str, version: int) -> list[tuple[str, int, str, int, str, str]]:
         """``(subject, version id, "<body hash> <model>", observation id, predicate, value)`` of
         Claude's insights (source ``llm``, see ``Store.record_llm_insights``) on subjects in
         ``[lo, hi)`` recorded in versions up to ``version``, by observation id."""
-        asked = f"SELECT 1 FROM observation_log WHERE predicate_id = {PREDICATE_ID['llm_asked']} AND version_id <= ?"
-        if self.conn.execute(asked + " LIMIT 1", (version,)).fetchone() is None:
-            return []  # Claude was never asked (by its partial index): not a look up per subject of a file
         return self.conn.execute(
             "SELECT a.subject, a.version_id, a.object, o.id, o.predicate, o.object FROM observations a "
             "JOIN observations o ON o.subject = a.subject AND o.predicate IN ('may_handle', 'pure', 'side_effects') "
