@@ -67,6 +67,7 @@ DERIVED_COLUMNS = (
 )
 # An observation as the dream replays it.
 ROW = "id, subject, predicate, object, negated, version_id"
+_LOG_ROW = "id, subject_id, predicate_id, object, negated, version_id"  # the same in the log (ids)
 CHUNK = 500  # values bound in one IN (...)
 
 
@@ -95,9 +96,11 @@ class Facts:
     def observations_after(self, position: int, limit: int, lazy: bool = False) -> list[tuple]:
         """Up to ``limit`` observations after id ``position``, in id order: :data:`ROW`
         tuples, or ``(id, version_id)`` when ``lazy``."""
-        # lazy: the log itself (the view would look up every row's subject and predicate)
-        source = "id, version_id FROM observation_log" if lazy else f"{ROW} FROM observations"
-        return self.conn.execute(f"SELECT {source} WHERE id > ? ORDER BY id LIMIT ?", (position, limit)).fetchall()
+        if lazy:
+            return self.conn.execute(
+                "SELECT id, version_id FROM observation_log WHERE id > ? ORDER BY id LIMIT ?", (position, limit)
+            ).fetchall()
+        return self._rows(f"SELECT {_LOG_ROW} FROM observation_log WHERE id > ? ORDER BY id LIMIT ?", (position, limit))
 
     def versions(self, ids: list[int]) -> dict[int, tuple[int, str, str | None, str, str]]:
         """``{id: (id, path, content_hash, source, observed_at)}``."""
@@ -124,9 +127,21 @@ class Facts:
 
     def observations_between(self, first: int, last: int) -> list[tuple]:
         """Observations ``first..last`` as :data:`ROW` tuples."""
-        return self.conn.execute(
-            f"SELECT {ROW} FROM observations WHERE id BETWEEN ? AND ? ORDER BY id", (first, last)
-        ).fetchall()
+        return self._rows(f"SELECT {_LOG_ROW} FROM observation_log WHERE id BETWEEN ? AND ? ORDER BY id", (first, last))
+
+    def _rows(self, sql: str, args: tuple) -> list[tuple]:
+        """:data:`ROW` tuples from the log's ids: each subject's text read once per call and
+        shared by its rows (not a join per row through the view, and one string object a
+        subject's rows hash once)."""
+        raw = self.conn.execute(sql, args).fetchall()
+        texts: dict[int, str] = {}
+        for chunk in chunks(list({row[1] for row in raw})):
+            texts.update(self.conn.execute(f"SELECT id, text FROM names WHERE id IN ({_marks(chunk)})", chunk))
+        predicates = self.predicates.names(self.conn, {row[2] for row in raw})
+        return [
+            (oid, texts[subject], predicates[predicate], obj.hex() if type(obj) is bytes else obj, negated, version)
+            for oid, subject, predicate, obj, negated, version in raw
+        ]
 
     def previous_look(self, path: str, before: int) -> int:
         """The last version of ``path`` before version ``before`` (0: none)."""

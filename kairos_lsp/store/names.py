@@ -63,6 +63,13 @@ class Predicates:
 
     def __init__(self) -> None:
         self._known = dict(PREDICATE_ID)
+        self._names = {i: name for name, i in PREDICATE_ID.items()}
+
+    def names(self, conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, str]:
+        """``{id: name}``, all of them when one of ``ids`` was not known yet."""
+        if any(i not in self._names for i in ids):
+            self._names.update(conn.execute("SELECT id, name FROM predicates"))
+        return self._names
 
     def ids(self, conn: sqlite3.Connection, names: Iterable[str]) -> dict[str, int]:
         known = self._known
