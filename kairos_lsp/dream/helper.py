@@ -11,6 +11,7 @@ import gc
 import os
 import pickle
 import queue
+import select
 import signal
 import sys
 import threading
@@ -51,7 +52,7 @@ def run(
         callers.complete = not facts.has_callers()
         state = State(facts, Counts(), GoneBodies(settled))
         seen: set[str] = set()
-        dream = _Dream(credit)
+        dream = _Dream(credit, inbox)
         empty = not facts.has_any()
         # the dream looks changes up only in what earlier dreams recorded (see tested.derive)
         changes = facts.any_dependencies()
@@ -135,13 +136,16 @@ class Outbox:
 class _Dream:
     """What the dream told the helper: how far it may run ahead, and what it did itself."""
 
-    def __init__(self, credit: int):
+    def __init__(self, credit: int, inbox: Connection):
         self.credit = credit
         self.here = 0
         self.mine: set[int] = set()  # versions the dream claimed
+        # asked before every file: Connection.poll builds a selector each time (~30 us)
+        self._waiting = select.poll()
+        self._waiting.register(inbox.fileno(), select.POLLIN)
 
     def listen(self, inbox: Connection, block: bool) -> None:
-        while block or inbox.poll():
+        while block or self._waiting.poll(0):
             kind, value = inbox.recv()
             if kind == "credit":
                 self.credit += value
