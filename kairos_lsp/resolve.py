@@ -82,6 +82,8 @@ class _FileInfo:
 
     Its imports are parsed for the names asked (:meth:`binding`), not all at once: a test file
     of sympy imports 1,283 names, 10 ms to parse, and a hover asks for one or two of them.
+    Once :data:`_ASKED_BEFORE_ALL` names were asked, all of them are parsed in one go: a
+    dream asks sympy's ``__init__`` for hundreds of names, each a search of its imports.
     """
 
     language: str
@@ -91,11 +93,15 @@ class _FileInfo:
     kinds: dict[str, str]  # qualified name -> kind, for every symbol defined in it
     asked: dict[str, tuple[Binding | None, bool]] = field(default_factory=dict)  # binding(), so far
     every: dict[str, Binding] | None = None  # named(), once asked
+    all_bound: bool = False  # every name its imports bind is in ``asked``
 
     def binding(self, local: str) -> tuple[Binding | None, bool]:
         """What the imports bind ``local`` to (the first import of it), and whether it is
         ambiguous: imported from different places in different scopes (``as f`` in two
         functions: which one is meant depends on where)."""
+        if local not in self.asked and (self.all_bound or len(self.asked) >= _ASKED_BEFORE_ALL):
+            self._bind_all()
+            return self.asked.get(local, _UNBOUND)
         if local not in self.asked:
             # an import binding ``local`` names it in its JSON (ASCII, as the extraction writes it)
             texts = self.imports if not local.isascii() else [text for text in self.imports if local in text]
@@ -109,6 +115,22 @@ class _FileInfo:
             self.asked[local] = (first, ambiguous)
         return self.asked[local]
 
+    def _bind_all(self) -> None:
+        """:meth:`binding` of every name its imports bind, as asking for each would find it."""
+        if self.all_bound:
+            return
+        self.all_bound = True
+        asked: dict[str, tuple[Binding | None, bool]] = {}
+        for binding in _bindings(self.imports, self.style):
+            first, ambiguous = asked.get(binding.local, (None, False))
+            if first is None:
+                asked[binding.local] = (binding, False)
+            elif binding != first and not ambiguous:
+                asked[binding.local] = (first, True)
+        self.asked.update(asked)
+        if self.every is None:
+            self.every = {local: first for local, (first, _) in asked.items() if first is not None}
+
     def named(self) -> dict[str, Binding]:
         """Every name its imports bind (the first binding of each)."""
         if self.every is None:
@@ -116,6 +138,10 @@ class _FileInfo:
             for binding in _bindings(self.imports, self.style):
                 self.every.setdefault(binding.local, binding)
         return self.every
+
+
+_ASKED_BEFORE_ALL = 16  # names asked of one file before all its imports are parsed at once
+_UNBOUND: tuple[Binding | None, bool] = (None, False)
 
 
 def _bindings(texts: list[str], style: str | None) -> Iterator[Binding]:

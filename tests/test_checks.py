@@ -568,6 +568,31 @@ def test_a_resolver_that_answered_other_files_first_answers_each_as_a_fresh_one_
         knowledge.store.close()
 
 
+def test_a_module_asked_for_many_names_binds_each_as_when_asked_for_it_alone(tmp_path):
+    # Past a few names asked of one file, all its imports are parsed at once: the first import
+    # of a name still wins, one imported differently twice is still ambiguous (not followed).
+    files = {f"m{n}.py": f"def f{n}():\n    return {n}\n\ndef g():\n    return 0\n" for n in range(30)}
+    hub = [f"from m{n} import f{n}" for n in range(30)]
+    hub += ["from m1 import f1", "from m2 import g", "from m3 import g", "from m4 import f4 as twice"]
+    hub += ["def one():\n    from m5 import f5 as local\n", "def two():\n    from m6 import f6 as local\n"]
+    files["hub.py"] = "\n".join(hub) + "\n"
+    files["use.py"] = "import hub\n"
+    names = [*(f"hub.f{n}" for n in range(30)), "hub.g", "hub.twice", "hub.local", "hub.nothing"]
+    knowledge = workspace(tmp_path, files)
+    try:
+        alone = {}
+        for text in names:
+            resolver = Resolver(knowledge.store)
+            alone[text] = resolver.lookup("use.py", text)
+        assert alone["hub.f7"] == Found("python:m7.py:f7") and alone["hub.twice"] == Found("python:m4.py:f4")
+        assert alone["hub.g"] is None and alone["hub.local"] is None  # ambiguous: not followed
+        for order in (names, names[::-1]):
+            one = Resolver(knowledge.store)
+            assert {text: one.lookup("use.py", text) for text in order} == alone
+    finally:
+        knowledge.store.close()
+
+
 def test_a_lookup_sees_a_rename_the_dream_linked_and_a_file_the_user_made_it_forget(tmp_path):
     knowledge = workspace(
         tmp_path,
