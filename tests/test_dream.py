@@ -377,6 +377,19 @@ def test_a_rejected_fact_is_never_re_promoted_by_the_same_evidence(ws):
     assert live(ws.store, "python:src/auth.py:fetch_one")[("may_handle", "network")] == "tentative"
 
 
+def test_a_rejection_holds_for_a_look_at_the_file_the_same_dream_replays_after_it(ws):
+    # The verdict and the next look are consolidated together: the look must see the verdict
+    # the dream has just written (a memory with no verdict before is not asked again per file).
+    fact = next(f for f in facts_for(ws.store, FETCH, current_only=True) if f["value"] == "network")
+    record_verdict(ws.store, fact["id"], confirm=False, apply=False)
+    ws.edit("src/auth.py", "return a + b", "return b + a")
+    scan_workspace(ws.root, ws.store, jobs=1)
+    report = dream(ws.store)
+    assert report.first_observation < report.last_observation  # one dream for both
+    assert ("may_handle", "network") not in live(ws.store, FETCH)
+    assert next(f for f in facts_for(ws.store, FETCH) if f["id"] == fact["id"])["verdict"] == "rejected"
+
+
 def test_a_confirmed_fact_is_firm_whatever_its_evidence(ws):
     key = ("python:src/auth.py:add", "pure", "true")
     record_verdict(ws.store, key, confirm=True)

@@ -206,7 +206,7 @@ def apply_user(state: State, version: Version) -> None:
                 old = state.facts.latest_id(subject, predicate, obj)
                 signature = state.facts.signature(old) if old else frozenset()
                 if old:
-                    state.facts.set_verdict(old, "rejected")
+                    state.set_verdict(old, "rejected")
                     state.evidence_rows.append((old, oid, USER, ""))
             state.verdicts.setdefault(subject, {})[(predicate, obj)] = ("rejected", signature)
             continue

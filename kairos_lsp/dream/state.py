@@ -33,6 +33,7 @@ class State:
         self.derived_subjects: set[str] = set()
         self._first_asked: int | None = None
         self._asked_read = False
+        self._any_verdict: bool | None = None  # read once per State (a batch, in one transaction)
 
     def asked_by(self, version_id: int) -> bool:
         """Whether Claude had been asked anything by version ``version_id`` (one read per
@@ -71,6 +72,10 @@ class State:
                     assert found.evidence is not None and found.sources is not None  # set just above
                     found.evidence[(why, detail, oid)] = True
                     found.sources.add(why)
+        if self._any_verdict is None:
+            self._any_verdict = self.facts.any_verdict()
+        if not self._any_verdict:  # a first dream's case: not a look-up per file
+            return
         for subject, predicate, obj, verdict, fact_id in self.facts.verdicts_between(lo, hi, limit):
             if _under(subject, prefix):
                 self.verdicts.setdefault(subject, {})[(predicate, obj)] = (verdict, self.facts.signature(fact_id))
@@ -81,6 +86,11 @@ class State:
         self.live = {}
         self.verdicts = {}
         self.derived_subjects = set()
+
+    def set_verdict(self, fact_id: int, verdict: str) -> None:
+        """The dream's own verdict on a fact (a rejection): later loads must look for verdicts."""
+        self.facts.set_verdict(fact_id, verdict)
+        self._any_verdict = True
 
     def facts_of(self, subject: str) -> dict[tuple[str, str], Fact]:
         return self.live.setdefault(subject, {})
@@ -230,6 +240,8 @@ class State:
         observed: list[tuple] = []
         self.rows = []
         for fact in self.touched.values():
+            if fact.verdict:  # (a user's negation or confirmation replayed): loads must look
+                self._any_verdict = True
             if fact.new:
                 assert fact.origin != "observed"  # new observed facts are runs
                 inserts.append(fact.row())

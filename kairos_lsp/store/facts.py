@@ -341,6 +341,15 @@ class Facts:
             (lo, hi),
         )
 
+    def any_verdict(self) -> bool:
+        """Whether any fact has a user's verdict (or the dream's rejection): by two partial indexes."""
+        return bool(
+            self.conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM derived_log WHERE verdict IS NOT NULL) "
+                "OR EXISTS (SELECT 1 FROM observed_changes WHERE verdict IS NOT NULL)"
+            ).fetchone()[0]
+        )
+
     def verdicts_between(self, lo: str, hi: str, before: int) -> Iterable[tuple[str, str, str, str, int]]:
         """``(subject, predicate, object, verdict, fact id)`` of every fact with a verdict whose
         subject is in ``[lo, hi)`` (observed ones only from observations before ``before``)."""
