@@ -164,6 +164,28 @@ def test_files_the_dream_takes_back_from_a_slow_helper_give_the_same_facts(scann
     assert dump(helped) == dump(alone)
 
 
+def test_a_first_dream_of_files_looked_at_twice_with_the_helper_stores_the_same_facts(scanned, tmp_path, monkeypatch):
+    # Two looks at a file and a move to a file read before it, in a first dream: the helper's
+    # replays of first looks are written together, so the dream must write them before it
+    # loads a file again (one batch) or searches other files for a moved body (two batches).
+    take = Ahead.take
+    monkeypatch.setattr(Ahead, "take", lambda self, version_id, wait=0.0: take(self, version_id, 60.0))
+    root = tmp_path / "ws"
+    first_scan = scanned.facts.newest_observation()
+    text = (root / "pkg" / "beta.py").read_text()
+    start, end = text.index("def is_beta"), text.index("def shared")
+    (root / "pkg" / "beta.py").write_text(text[:start] + text[end:].replace("return a + b", "return b + a"))
+    (root / "pkg" / "aaa_moved.py").write_text(text[start:end])
+    scan_workspace(root, scanned, jobs=1)
+    for batch in (100_000, first_scan):  # one batch; the first scan's, then the second's
+        alone = copy_store(scanned, tmp_path / f"alone{batch}.db")
+        helped = copy_store(scanned, tmp_path / f"helped{batch}.db")
+        first = dreamed(alone, ahead=False, batch_size=batch)
+        report = dreamed(helped, ahead=True, batch_size=batch)
+        assert first.linked >= 1 and report.ahead > 0  # the move was found; the helper replayed files
+        assert dump(helped) == dump(alone)
+
+
 def test_later_dreams_with_the_helper_store_the_same_facts(scanned, tmp_path):
     dreamed(Path(scanned.path), ahead=False)
     root = tmp_path / "ws"
