@@ -27,6 +27,11 @@ def symbol_key(language: str, path: str, qualname: str) -> str:
     return f"{language}:{path}:{qualname}" if qualname else f"{language}:{path}"
 
 
+def module_of(key: str) -> str:
+    """The key of the module a symbol is in: ``python:src/a.py:Cls.m`` -> ``python:src/a.py``."""
+    return ":".join(key.split(":", 2)[:2])
+
+
 def language_of(key: str) -> str:
     return key.split(":", 1)[0]
 

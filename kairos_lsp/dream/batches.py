@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from kairos_lsp.dream.model import Version
 from kairos_lsp.dream.summary import Lookup
-from kairos_lsp.keys import name_of
+from kairos_lsp.keys import module_of, name_of
 from kairos_lsp.store.facts import Facts
 
 BATCH = 5000
@@ -61,8 +61,7 @@ def prefix_of(version: Version) -> str:
     """``language:path``: the file whose facts replaying ``version`` loads."""
     subject = version.subject
     if version.source == "user":
-        parts = subject.split(":", 2)
-        return ":".join(parts[:2])
+        return module_of(subject)
     return subject.split(":", 1)[0] + ":" + version.path
 
 

@@ -24,7 +24,7 @@ from kairos_lsp.dream.model import NOT_LOOKS, Counts, Version
 from kairos_lsp.dream.replay import derive_all
 from kairos_lsp.dream.state import GoneBodies, State
 from kairos_lsp.dream.summary import Lookup
-from kairos_lsp.keys import language_of, path_of
+from kairos_lsp.keys import module_of
 from kairos_lsp.store import Store
 from kairos_lsp.workers import die_with_parent
 
@@ -56,7 +56,7 @@ def run(
         dream = _Dream(credit, inbox)
         empty = not facts.has_any()
         # the dream looks changes up only in what earlier dreams recorded (see tested.derive)
-        changes = facts.any_dependencies()
+        changes = facts.any_dependencies_before()
         while True:
             versions = next_batch(facts, position, batch_size)
             if not versions:
@@ -91,7 +91,7 @@ def run(
             # The dream gives what the batch's tests call tested_by facts once it has replayed
             # the batch: a later first look at one of their files is the dream's to replay (it
             # holds facts then). Not prepared here for nothing (358 files of the large tree).
-            seen.update(_prefix(subject) for calls in found[1].values() for subject in calls)
+            seen.update(module_of(subject) for calls in found[1].values() for subject in calls)
             position = versions[-1].last
         results.send(("end",))
     except (EOFError, BrokenPipeError):
@@ -231,11 +231,6 @@ def _prepare(state: State, callers: Lookup, version: Version, prefix: str, empty
     )
     callers.looked = None
     return prepared
-
-
-def _prefix(key: str) -> str:
-    """``language:path`` of a symbol key (see batches.prefix_of)."""
-    return language_of(key) + ":" + path_of(key)
 
 
 def _mirror(callers: Lookup, deltas: dict[str, int]) -> None:

@@ -118,8 +118,8 @@ def exercised(store: Store, versions, resolver: Resolver, changes: bool = True) 
     subjects = {row[1] for version in versions if _may_hold_tests(version.path) for row in version.rows}
     tests = _tests_among(store, subjects)
     wanted, reads = _by_file(store, resolver, tests)
-    changed, gone = _changed(versions, changes)
-    return tests, wanted, reads, changed, gone
+    # (not listed for a first dream: on the large tree, 37 MB its helper pickled for nothing)
+    return tests, wanted, reads, _changed(versions) if changes else None, _gone(versions)
 
 
 def derive(
@@ -142,7 +142,7 @@ def derive(
     if earlier and changed is None:  # found by a helper whose snapshot had no dependency yet
         for version in versions:
             rows_of(store.facts, version)
-        changed, _ = _changed(versions, True)
+        changed = _changed(versions)
     changed = changed - derivations.looked_up if earlier else set()
     derivations.looked_up.update(changed)
     others: set[str] = set()
@@ -217,36 +217,37 @@ def _settle(
     derivations.done(tests, wanted)
 
 
-def _changed(versions, changes: bool) -> tuple[set[str] | None, set[str]]:
+def _changed(versions) -> set[str]:
     """What a batch's looks at the code changed that resolving a test's calls may have read
     (see ``Resolver.depends``): ``file:P`` for a file whose symbols or imports changed,
     ``tail:T`` for every ending of the module path of a file that appeared or went,
-    ``bases:K`` for a symbol whose signature changed (None unless ``changes``: on a first
-    dream over a large tree they were 37 MB the helper pickled for nothing); and the
-    symbols that vanished."""
-    gone: set[str] = set()
-    if not changes:
-        for version in versions:
-            if version.source not in NOT_LOOKS:
-                gone.update(row[1] for row in version.rows if row[4] and row[2] == "kind")
-        return None, gone
+    ``bases:K`` for a symbol whose signature changed."""
     changed: set[str] = set()
     for version in versions:
         if version.source in NOT_LOOKS:
             continue
         path = version.path
-        for _, subject, predicate, obj, negated, _ in version.rows:
+        for _, subject, predicate, obj, _, _ in version.rows:
             if predicate == "kind":
                 changed.add("file:" + path)
-                if negated:
-                    gone.add(subject)
                 if obj == "module":  # the file itself appeared or went
                     changed.update("tail:" + ending for ending in module_endings(path))
             elif predicate == "imports":
                 changed.add("file:" + path)
             elif predicate == "signature":
                 changed.add("bases:" + subject)
-    return changed, gone
+    return changed
+
+
+def _gone(versions) -> set[str]:
+    """The symbols a batch's looks at the code say vanished."""
+    return {
+        row[1]
+        for version in versions
+        if version.source not in NOT_LOOKS
+        for row in version.rows
+        if row[4] and row[2] == "kind"
+    }
 
 
 def _may_hold_tests(path: str) -> bool:

@@ -705,15 +705,13 @@ class Facts:
             )
         return found
 
-    def any_dependencies_before(self, before: int) -> bool:
-        """Whether a dream before ``before`` recorded any dependency (a first dream has none to
-        look up: on a large tree, asking for each of its changes cost a quarter of its time)."""
-        row = self.conn.execute("SELECT 1 FROM dependency_ids WHERE dream < ? LIMIT 1", (before,)).fetchone()
+    def any_dependencies_before(self, before: int | None = None) -> bool:
+        """Whether a dream before ``before`` (any dream: None) recorded any dependency (a first
+        dream has none to look up: on a large tree, asking for each of its changes cost a
+        quarter of its time)."""
+        bound = (1 << 62) if before is None else before
+        row = self.conn.execute("SELECT 1 FROM dependency_ids WHERE dream < ? LIMIT 1", (bound,)).fetchone()
         return row is not None
-
-    def any_dependencies(self) -> bool:
-        """Whether any dream recorded a dependency."""
-        return self.conn.execute("SELECT 1 FROM dependency_ids LIMIT 1").fetchone() is not None
 
     def set_dependencies(self, kind: str, units: list[str], rows: Iterable[tuple[str, str]], dream: int) -> None:
         """``(name, unit)`` rows derived by ``dream``: they replace what ``units`` depended
