@@ -10,7 +10,8 @@ up and another load on the machine blurs them little:
   * the floor: parse plus the tag query, no Python work on the matches (what
     ``bench_floor.py`` and ``bench_large.py`` measure on every core);
   * extraction: ``scan.observe_file`` (read, parse, query, symbols and their
-    observations as rows), less the floor;
+    observations as rows), less the floor; without the cyclic garbage
+    collector, as in a scan's workers;
   * the hand-over: pickling the prepared files and unpickling them again, as
     the scan's workers send them to the writing process;
   * the writer: ``Store.write`` of the prepared files into a fresh store, in
@@ -24,6 +25,7 @@ shows each part's share of the floor and what is over that budget.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import pickle
 import sysconfig
@@ -74,6 +76,7 @@ def main() -> None:
         QueryCursor(_prepared_query(spec.name)[0]).matches(parsed.root_node)
     floor = time.process_time() - start
 
+    gc.disable()  # as in a scan's workers (scan._start_worker); here it would walk every file's rows
     start = time.process_time()
     observed = [observe_file(str(tree), rel, None, limit) for rel in paths]
     observe = time.process_time() - start
@@ -83,6 +86,7 @@ def main() -> None:
     blob = pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL)
     prepared = pickle.loads(blob)
     hand_over = time.process_time() - start
+    gc.enable()
 
     with tempfile.TemporaryDirectory() as work:
         store = Store(os.path.join(work, "memory.db"))

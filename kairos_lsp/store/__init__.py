@@ -27,6 +27,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from itertools import chain
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -202,7 +203,7 @@ class FileObservation:
                 key = symbol_key(language, path, symbol.qualname)
                 # No ``defined_at``: the key says where (schema 21).
                 triples += [(key, predicate, value) for predicate, value in observations(symbol)]
-                rows.append(_symbol_row(key, path, language, symbol))
+                rows.append(_symbol_row(key, symbol))
             # Sorted where it is prepared (a scan's workers): the writer appends a new file's
             # observations in this order as they come, with no set or sort of its own.
             self.triples = sorted(set(triples))
@@ -621,38 +622,46 @@ class Store:
             added, gone = new, []
         version = self._version(conn, item.path, item.content_hash, source, stamp)
         path_id = name_ids(conn, (item.path,))[item.path]
+        if old_rows is None:
+            changed = rows
+        else:  # only the symbols that moved or changed
+            changed = list(set(rows).difference(old_rows))
+        # Every subject id the file's observations and changed symbols need, in one look-up: new
+        # names get their ids in the order of the added triples, as when each part asked alone.
+        ids = name_ids(conn, chain((t[0] for t in gone), (t[0] for t in added), (row[0] for row in changed)))
         if gone:
-            self._append(conn, gone, 1, version)
+            self._append(conn, gone, 1, version, ids)
         first = 0
         if added:
-            first = self._append(conn, added, 0, version)
-        now_current = dict(old)
-        for t in gone:
-            del now_current[t]
-        now_current.update((t, first + i) for i, t in enumerate(added))
-        if gone or added:
-            current_look.replace(conn, path_id, now_current.values())
+            first = self._append(conn, added, 0, version, ids)
+        if not old and not self.remember:  # a new file: its observations are one run of ids
+            now_current: dict = {}
+            if added:
+                current_look.replace_runs(conn, path_id, [(first, first + len(added) - 1)])
+        else:
+            now_current = dict(old)
+            for t in gone:
+                del now_current[t]
+            now_current.update((t, first + i) for i, t in enumerate(added))
+            if gone or added:
+                current_look.replace(conn, path_id, now_current.values())
         result.added += len(added)
         result.negated += len(gone)
         if old_rows is None:
             if self._paths is None or item.path in self._paths:  # (a new file has no rows)
                 conn.execute("DELETE FROM symbol_rows WHERE path_id = ?", (path_id,))
-            changed = rows
-        else:  # only the symbols that moved or changed
+        else:
             keys = {row[0] for row in rows}
             conn.executemany(
                 "DELETE FROM symbol_rows WHERE subject_id = (SELECT id FROM names WHERE text = ?)",
                 [(row[0],) for row in old_rows if row[0] not in keys],
             )
-            changed = list(set(rows).difference(old_rows))
-        # (key, path, language, qualname, ...): the key says the path, language and qualname;
-        # only the changed rows' keys are looked up (an edit changes a few)
-        ids = name_ids(conn, (row[0] for row in changed))
-        kinds = kind_ids(conn, (row[5] for row in changed))
+        # (key, name, kind, places...): only the changed rows are written (an edit changes a few)
+        kinds = kind_ids(conn, (row[2] for row in changed))
         conn.executemany(
             "INSERT OR REPLACE INTO symbol_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             # by id: a new file's symbols are new names, so its rows go at the table's end
-            sorted((ids[row[0]], path_id, row[4], kinds[row[5]], *row[6:]) for row in changed),
+            sorted((ids[row[0]], path_id, row[1], kinds[row[2]], *row[3:]) for row in changed),
         )
         conn.execute(
             "INSERT OR REPLACE INTO files (path, language, content_hash, size, mtime_ns, "
@@ -697,16 +706,22 @@ class Store:
             (path, content_hash, source, stamp, run),
         ).lastrowid
 
-    def _append(self, conn, triples: list[tuple[str, str, str]], negated: int, version: int) -> int:
+    def _append(
+        self, conn, triples: list[tuple[str, str, str]], negated: int, version: int, subjects: dict | None = None
+    ) -> int:
         """Append observations; returns the id of the first (ids are consecutive
-        because the batch holds the write lock)."""
-        return self._append_rows(conn, [(s, p, o, negated, version) for s, p, o in triples])
+        because the batch holds the write lock). ``subjects``: their ids, when known."""
+        return self._append_rows(conn, [(s, p, o, negated, version) for s, p, o in triples], subjects)
 
-    def _append_rows(self, conn, rows: list[tuple[str, str, str, int, int]]) -> int:
+    def _append_rows(
+        self, conn, rows: list[tuple[str, str, str, int, int]], subjects: dict[str, int] | None = None
+    ) -> int:
         """Append ``(subject, predicate, object, negated, version)`` rows to the log, subjects
-        and predicates by id; returns the id of the first."""
-        # in the rows' order (a file's sorted triples), so new names get ids the same way each time
-        subjects = name_ids(conn, (row[0] for row in rows))
+        and predicates by id (``subjects``: the ids, when the caller has them); returns the id
+        of the first."""
+        if subjects is None:
+            # in the rows' order (a file's sorted triples), so new names get ids the same way each time
+            subjects = name_ids(conn, (row[0] for row in rows))
         predicates = self.predicates.ids(conn, {row[1] for row in rows})
         # Past what a dream consolidated, even when forgetting deleted the log's newest
         # observations: an id the dream has passed must not come back (it would never be dreamed).
@@ -1405,12 +1420,11 @@ _SYMBOLS_BY_ID = "symbol_rows r JOIN names k ON k.id = r.subject_id JOIN names p
 _IN_FILE_ORDER = "ORDER BY p.text, r.start_line, r.start_col, r.end_line DESC, r.end_col DESC, k.text"
 
 
-def _symbol_row(key: str, path: str, language: str, s: Symbol) -> tuple:
+def _symbol_row(key: str, s: Symbol) -> tuple:
+    """What ``symbol_rows`` holds of a symbol, its key first (the key says its path,
+    language and qualified name)."""
     return (
         key,
-        path,
-        language,
-        s.qualname,
         s.name,
         s.kind,
         s.start[0],

@@ -28,10 +28,15 @@ def runs(ids: Iterable[int]) -> list[tuple[int, int]]:
 
 def replace(conn: sqlite3.Connection, path_id: int, ids: Iterable[int]) -> None:
     """The file ``path_id``'s current observations are now ``ids``."""
+    replace_runs(conn, path_id, runs(ids))
+
+
+def replace_runs(conn: sqlite3.Connection, path_id: int, runs_of_ids: list[tuple[int, int]]) -> None:
+    """The file ``path_id``'s current observations are now the runs ``[(first, last)]``."""
     conn.execute("DELETE FROM current_runs WHERE path_id = ?", (path_id,))
     conn.executemany(
         "INSERT INTO current_runs (path_id, first_observation, last_observation) VALUES (?, ?, ?)",
-        [(path_id, first, last) for first, last in runs(ids)],
+        [(path_id, first, last) for first, last in runs_of_ids],
     )
 
 
