@@ -130,3 +130,34 @@ def test_a_test_reading_a_package_through_star_imports_follows_a_change_anywhere
     now = exercised_by(store, "python:pkg/m4.py:target")
     assert set(now) == test_keys and all(status == "tentative" for status, _ in now.values())
     assert {status for status, _ in exercised_by(store, "python:pkg/m9.py:target").values()} == {"retracted"}
+
+
+def test_a_helpers_finding_without_changes_still_moves_the_tests_a_change_concerns(tmp_path, monkeypatch):
+    """A read-ahead helper whose snapshot held no dependencies yet sends what a batch's tests
+    call without the changes to look up (a first dream's case). If the dream itself has
+    earlier dependencies, it lists the changes on its own: the tests that read the changed
+    module still follow the definition that now wins."""
+    from kairos_lsp.dream import replay, tested
+
+    modules = {f"pkg/m{i}.py": f"def helper{i}():\n    return {i}\n" for i in range(3)}
+    modules["pkg/m2.py"] += "\n\ndef target():\n    return 'm2'\n"
+    modules["pkg/__init__.py"] = "from .m2 import *\nfrom .m0 import *\nfrom .m1 import *\n"
+    tests = {f"tests/test_{n}.py": f"from pkg import target\n\n\ndef test_{n}():\n    assert target()\n" for n in "ab"}
+    store = Store(tmp_path / "memory.db")
+    step(tmp_path, store, {**modules, **tests})
+    test_keys = {f"python:tests/test_{n}.py:test_{n}" for n in "ab"}
+    assert set(exercised_by(store, "python:pkg/m2.py:target")) == test_keys
+
+    # what such a helper sends: the batch's own tests and calls, no list of changes
+    found = [0]
+
+    def from_a_helper(self, versions, store):
+        found[0] += 1
+        return tested.exercised(store, versions, tested.resolver_for(store), changes=False)
+
+    monkeypatch.setattr(replay.InProcess, "exercised", from_a_helper)
+    # m0 now defines target too: star-imported after m2, its target is the package's
+    step(tmp_path, store, {"pkg/m0.py": modules["pkg/m0.py"] + "\n\ndef target():\n    return 'm0'\n"})
+    assert found[0] >= 1
+    assert set(exercised_by(store, "python:pkg/m0.py:target")) == test_keys
+    assert {status for status, _ in exercised_by(store, "python:pkg/m2.py:target").values()} == {"retracted"}
