@@ -707,7 +707,12 @@ class Store:
         ).lastrowid
 
     def _append(
-        self, conn, triples: list[tuple[str, str, str]], negated: int, version: int, subjects: dict | None = None
+        self,
+        conn,
+        triples: list[tuple[str, str, str]],
+        negated: int,
+        version: int,
+        subjects: dict[str, int] | None = None,
     ) -> int:
         """Append observations; returns the id of the first (ids are consecutive
         because the batch holds the write lock). ``subjects``: their ids, when known."""
