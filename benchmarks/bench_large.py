@@ -200,7 +200,8 @@ def source_files(tree: Path, exclude: tuple[str, ...] = ()) -> list[tuple[str, s
     return found
 
 
-def _floor_chunk(args: tuple[str, list[tuple[str, str, int]]]) -> int:
+def floor_chunk(args: tuple[str, list[tuple[str, str, int]]]) -> int:
+    """Parse plus tag query of some files of a tree, no Python work on the results; the matches."""
     from tree_sitter import QueryCursor
 
     from kairos_lsp.extract import _prepared_query, parse
@@ -223,7 +224,7 @@ def floor(tree: Path, files: list[tuple[str, str, int]]) -> float:
     chunks = [(str(tree), files[i : i + 32]) for i in range(0, len(files), 32)]
     start = time.perf_counter()
     with ProcessPoolExecutor(os.cpu_count()) as pool:
-        list(pool.map(_floor_chunk, chunks))
+        list(pool.map(floor_chunk, chunks))
     return time.perf_counter() - start
 
 

@@ -28,27 +28,25 @@ import argparse
 import gc
 import os
 import pickle
+import sys
 import sysconfig
 import tempfile
 import time
 from pathlib import Path
 
-from tree_sitter import QueryCursor
-
 from kairos_lsp.config import Settings
-from kairos_lsp.extract import _prepared_query, parse
-from kairos_lsp.languages import language_for_path
 from kairos_lsp.scan import (
     BATCH,
     BATCH_TRIPLES,
     SCAN_CACHE_KIB,
     SCAN_CHECKPOINT_PAGES,
     as_read,
-    iter_source_files,
     observe_file,
-    unusable,
 )
 from kairos_lsp.store import FileObservation, Store, now
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_large import floor_chunk, source_files  # noqa: E402  (a benchmark beside this one)
 
 BUDGET = 0.3  # issue 13: a cold scan at most 1.3 times the floor
 
@@ -61,19 +59,13 @@ def main() -> None:
     tree = Path(args.tree or sysconfig.get_paths()["stdlib"]).resolve()
     exclude = tuple(args.exclude if args.exclude is not None else ([] if args.tree else ["site-packages/"]))
     limit = Settings().max_file_bytes
-    paths = [rel for rel in iter_source_files(tree, exclude) if os.path.getsize(tree / rel) <= limit]
+    files = source_files(tree, exclude)  # what a scan reads (bench_large.py's list)
+    paths = [rel for rel, _, _ in files]
     for rel in paths:  # the system's file cache warm for both
         (tree / rel).read_bytes()
 
-    start = time.process_time()  # as bench_floor.py: read, skip what a scan skips, parse, query
-    for rel in paths:
-        with open(tree / rel, "rb") as handle:
-            data = handle.read()
-        spec = language_for_path(rel)
-        if spec is None or unusable(data):
-            continue
-        parsed = parse(data, spec.name)
-        QueryCursor(_prepared_query(spec.name)[0]).matches(parsed.root_node)
+    start = time.process_time()  # bench_large.py's floor, in this one process
+    floor_chunk((str(tree), files))
     floor = time.process_time() - start
 
     gc.disable()  # as in a scan's workers (scan._start_worker); here it would walk every file's rows
