@@ -237,9 +237,7 @@ def _mirror(callers: Lookup, deltas: dict[str, int]) -> None:
     """The end of a batch, as the dream writes it: call-site counts (never below zero)."""
     names = sorted(n for n, d in deltas.items() if d)
     before = callers.get_many(names)
-    for name in names:
-        callers.known[name] = max(0, before.get(name, 0) + deltas[name])
-        callers.absent.discard(name)
+    callers.update({name: max(0, before.get(name, 0) + deltas[name]) for name in names})
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ files, so memory stays flat however large the store is.
 from __future__ import annotations
 
 from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, READ_FROM_CODE, Counts, Fact, Version, noisy_or
+from kairos_lsp.dream.summary import Lookup
 from kairos_lsp.store.facts import Facts
 
 
@@ -292,12 +293,14 @@ class State:
         self.evidence_rows.extend((fact_id + shift, *rest) for fact_id, *rest in evidence)
         self.next_id += ids
 
-    def flush_callees(self) -> list[tuple[str, int, int]]:
-        """Apply the call-site deltas; returns (name, before, after) for every changed name."""
+    def flush_callees(self, callers: Lookup) -> list[tuple[str, int, int]]:
+        """Apply the call-site deltas, to the store and to ``callers`` (the counts as the
+        dream knows them); returns (name, before, after) for every changed name."""
         names = sorted(n for n, d in self.callee_delta.items() if d)
-        before = self.facts.callers_of(names)
+        before = callers.get_many(names)
         changed = [(n, before.get(n, 0), max(0, before.get(n, 0) + self.callee_delta[n])) for n in names]
         self.facts.set_callers([(n, after) for n, _, after in changed])
+        callers.update({n: after for n, _, after in changed})
         self.callee_delta = {}
         return changed
 

@@ -129,3 +129,8 @@ class Lookup:
         if self.looked is not None:
             self.looked.update((k, out.get(k)) for k in keys)
         return out
+
+    def update(self, values: dict) -> None:
+        """What the table holds now for these keys (written meanwhile by whoever keeps this)."""
+        self.known.update(values)
+        self.absent.difference_update(values)
