@@ -29,6 +29,7 @@ from kairos_lsp.store import Store
 from kairos_lsp.workers import die_with_parent
 
 NICENESS = 10  # added to the dream's own: the helper runs on spare CPU only
+BUNDLE = 64  # queued messages sent as one at most
 CACHE_KIB = 4096  # its SQLite page cache: it only reads (the system's file cache holds the rest)
 
 
@@ -132,7 +133,19 @@ class Outbox:
                 inbox = None
 
     def _run(self) -> None:
-        while (data := self.queue.get()) is not None:
+        ended = False
+        while not ended:
+            bundle = [self.queue.get()]
+            # what else is queued goes as one message: one write, and one wake-up of the
+            # dream, for several files (the large tree has 19,000 files, mostly small)
+            while len(bundle) < BUNDLE and not self.queue.empty():
+                bundle.append(self.queue.get())
+            if bundle[-1] is None:
+                ended = True
+                bundle.pop()
+            if not bundle:
+                break
+            data = bundle[0] if len(bundle) == 1 else pickle.dumps(("bundle", bundle), protocol=pickle.HIGHEST_PROTOCOL)
             try:
                 self.pipe.send_bytes(data)  # without the GIL while the pipe is full
             except OSError:

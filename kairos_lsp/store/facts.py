@@ -134,9 +134,17 @@ class Facts:
         shared by its rows (not a join per row through the view, and one string object a
         subject's rows hash once)."""
         raw = self.conn.execute(sql, args).fetchall()
+        subjects = {row[1] for row in raw}
         texts: dict[int, str] = {}
-        for chunk in chunks(list({row[1] for row in raw})):
-            texts.update(self.conn.execute(f"SELECT id, text FROM names WHERE id IN ({_marks(chunk)})", chunk))
+        if subjects and max(subjects) - min(subjects) < 2 * len(subjects):
+            # A scan interns a file's keys together, so a batch's subjects are nearly a range
+            # of ids (1,115 of 1,170 on the large tree): read in order, not one probe each.
+            texts.update(
+                self.conn.execute("SELECT id, text FROM names WHERE id BETWEEN ? AND ?", (min(subjects), max(subjects)))
+            )
+        else:
+            for chunk in chunks(list(subjects)):
+                texts.update(self.conn.execute(f"SELECT id, text FROM names WHERE id IN ({_marks(chunk)})", chunk))
         predicates = self.predicates.names(self.conn, {row[2] for row in raw})
         return [
             (oid, texts[subject], predicates[predicate], obj.hex() if type(obj) is bytes else obj, negated, version)
