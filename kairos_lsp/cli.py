@@ -892,7 +892,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p, root=True):
-        p.add_argument("--store", help="memory file (default: <workspace>/.kairos/memory.db or $KAIROS_STORE)")
+        p.add_argument(
+            "--store",
+            help="memory file, a relative path taken from the workspace folder "
+            "(default: <workspace>/.kairos/memory.db or $KAIROS_STORE)",
+        )
         if root:
             p.add_argument("--root", help="workspace folder (default: nearest folder with .kairos or .git)")
 
