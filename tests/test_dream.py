@@ -440,3 +440,31 @@ def test_dream_log_records_each_run(ws):
     ).fetchall()
     assert rows[0][0] == "cli" and rows[0][1] == first_scan > 20  # the first dream read the whole first scan
     assert rows[-1][0] == "idle" and rows[-1][3] >= 2 and rows[-1][4] == 0 and rows[-1][5] == 1
+
+
+def test_a_dream_gives_the_garbage_collector_back_however_it_ends(ws, monkeypatch):
+    """A dream runs without Python's automatic garbage collection (its batches make no
+    cycles, and a full collection looks at everything it keeps); the process it runs in
+    (the server, the daemon) must have it back afterwards: finished, stopped, or failed."""
+    import gc
+
+    from kairos_lsp.dream import runs
+
+    assert gc.isenabled()
+    during: list[bool] = []
+    for step in range(3):
+        ws.edit("src/auth.py", f"return a + b{' ' * step}", f"return a + b{' ' * (step + 1)}")
+        scan_workspace(ws.root, ws.store, jobs=1)
+        if step == 0:
+            report = dream(ws.store, should_stop=lambda: during.append(gc.isenabled()) or False)
+            assert report.observations > 0 and not report.stopped
+        elif step == 1:
+            report = dream(ws.store, should_stop=lambda: True)
+            assert report.stopped
+        else:
+            with monkeypatch.context() as patch:
+                patch.setattr(runs, "derive", lambda *args: 1 / 0)
+                with pytest.raises(ZeroDivisionError):
+                    dream(ws.store)
+        assert gc.isenabled(), f"step {step}"
+    assert during and not any(during)  # (and it was off while the batches ran)
