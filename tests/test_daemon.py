@@ -599,7 +599,11 @@ def test_two_servers_a_daemon_and_the_cli_share_one_memory(tmp_path, daemons):
     try:
         assert not problems, problems
         # Every function written is in the memory's log, and the current state matches the disk.
-        until(lambda: defined(root, expected) == expected, 20, "every write recorded")
+        try:
+            until(lambda: defined(root, expected) == expected, 20, "every write recorded")
+        except AssertionError:  # which ones, and whose (d: the daemon's, e: a server's)
+            missing = sorted(expected - defined(root, expected))
+            raise AssertionError(f"not in the memory 20 s after the writers stopped: {missing}") from None
         store = Store(root / ".kairos" / "memory.db")
         try:
             logged = {row[0] for row in store.db.execute("SELECT DISTINCT subject FROM observations")}
