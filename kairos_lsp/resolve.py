@@ -485,6 +485,8 @@ class Resolver:
             self._forget()  # what a long session asked: read again what is asked again
             return
         stale = {sys.intern("file:" + path) for path in looks.paths}
+        # a file the memory did not know when a lookup read it (its module path), if it came
+        stale.update(_dependency(path, False) for path in looks.paths)
         if self._by_module_name is not None and looks.paths:
             now = self.store.paths_known(looks.paths)
             came_or_went = {path for path in looks.paths if (path in now) != (path in self._known_paths)}
@@ -547,14 +549,18 @@ class Resolver:
         self._weight = 0
 
     def _file(self, path: str) -> _FileInfo | None:
-        if self._reading:
-            self._reading[-1].add(sys.intern("file:" + path))
         if path in self._files:
-            return self._files[path]
+            info = self._files[path]
+        else:
+            info = self._files[path] = self._read_file(path)
+        if self._reading:
+            self._reading[-1].add(_dependency(path, info is not None))
+        return info
+
+    def _read_file(self, path: str) -> _FileInfo | None:
         if self._by_module_name is not None and path not in self._known_paths:
             # the files' paths were read since the store changed: no query for a file that is not one
             # (a module is looked for under up to four names; a star re-export across a package, hundreds)
-            self._files[path] = None
             return None
         known = self.store.db.execute("SELECT language FROM files WHERE path = ?", (path,)).fetchone()
         info = None
@@ -586,7 +592,6 @@ class Resolver:
                 ).fetchall()
             )
             info = _FileInfo(known[0], style, imports, stars, kinds)
-        self._files[path] = info
         return info
 
     def _first_known(self, candidates) -> str | None:
@@ -641,6 +646,20 @@ class Resolver:
         endings = tuple(f"/{rel}{end}" for end in PYTHON_MODULE_FILES)
         matches = [path for path in self._module_names().get(rel.rsplit("/", 1)[-1], ()) if path.endswith(endings)]
         return min(matches, key=lambda p: (p.count("/"), p)) if matches else None
+
+
+def _dependency(path: str, known: bool) -> str:
+    """What a lookup that read ``path`` depends on: ``file:P``; for a Python module the memory
+    does not know, ``tail:M`` of its module path instead, which its coming also changes (see
+    :func:`module_endings`), and which ``m.py``, ``m/__init__.py`` and their stubs share: the
+    four names a module is looked for under are one dependency, not four (on a large tree, most
+    of what the tests' lookups read were files that do not exist).
+
+    >>> _dependency("pkg/m.py", True), _dependency("pkg/m/__init__.pyi", False), _dependency("m.js", False)
+    ('file:pkg/m.py', 'tail:pkg/m', 'file:m.js')
+    """
+    module = None if known else module_path(path)
+    return sys.intern(f"tail:{module}" if module else f"file:{path}")
 
 
 def module_endings(path: str) -> list[str]:

@@ -506,6 +506,18 @@ def test_a_module_under_another_root_is_found_and_so_is_one_that_appears_later(t
         knowledge.store.close()
 
 
+def test_a_module_a_package_imports_relatively_is_found_once_it_appears(tmp_path):
+    files = {"pkg/__init__.py": "from .extra import more\n", "app.py": "from pkg import more\n\n\nmore()\n"}
+    knowledge = workspace(tmp_path, files)
+    try:
+        assert knowledge.resolver.lookup("app.py", "more") is None  # pkg/extra.py: not yet
+        (tmp_path / "pkg/extra.py").write_text("def more():\n    return 'x'\n")
+        scan_workspace(tmp_path, knowledge.store, Settings())
+        assert knowledge.resolver.lookup("app.py", "more") == Found("python:pkg/extra.py:more")
+    finally:
+        knowledge.store.close()
+
+
 def _reads(knowledge, ask):
     """The statements ``ask()`` runs on the knowledge's connection, and what it returns."""
     statements: list[str] = []

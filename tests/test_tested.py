@@ -132,6 +132,23 @@ def test_a_test_reading_a_package_through_star_imports_follows_a_change_anywhere
     assert {status for status, _ in exercised_by(store, "python:pkg/m9.py:target").values()} == {"retracted"}
 
 
+def test_a_module_a_package_imports_relatively_that_appears_later_gets_its_tests(tmp_path):
+    """``from .tax import rate`` in a package's ``__init__.py``, before ``tax.py`` exists: the
+    lookup read four files that are not there (``tax.py``, ``tax/__init__.py`` and their
+    stubs), which the memory keeps as one dependency; the file's coming still moves the test."""
+    package = {"shop/__init__.py": "from .tax import rate\n", "shop/prices.py": LIB}
+    test = "from shop import rate\n\n\ndef test_rate():\n    assert rate(3) == 0\n"
+    store = Store(tmp_path / "memory.db")
+    step(tmp_path, store, {**package, "tests/test_rate.py": test})
+    reads = {row[0] for row in store.db.execute("SELECT name FROM dependencies")}
+    assert "tail:shop/tax" in reads and not any(name.startswith("file:shop/tax") for name in reads)
+
+    step(tmp_path, store, {"shop/tax/__init__.py": "def rate(x):\n    return 0\n"})  # a package, not tax.py
+    assert exercised_by(store, "python:shop/tax/__init__.py:rate") == {
+        "python:tests/test_rate.py:test_rate": ("tentative", 0.6)
+    }
+
+
 def test_a_helpers_finding_without_changes_still_moves_the_tests_a_change_concerns(tmp_path, monkeypatch):
     """A read-ahead helper whose snapshot held no dependencies yet sends what a batch's tests
     call without the changes to look up (a first dream's case). If the dream itself has
