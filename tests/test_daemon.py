@@ -520,6 +520,25 @@ class Server:
 WRITERS_SECONDS = float(os.environ.get("KAIROS_TEST_WRITERS_SECONDS", "60"))
 
 
+def _states(root: Path, names: set[str]) -> dict:
+    """What the memory holds of the files these names were written in (the editors' and disk's)."""
+    paths = {
+        f"editor{name[1]}/buffer.py" if name.startswith("e") else f"disk/d{int(name[1:]) % 40}.py" for name in names
+    }
+    store = Store(root / ".kairos" / "memory.db")
+    try:
+        versions = {
+            path: store.db.execute(
+                "SELECT id, content_hash, source, observed_at FROM versions WHERE path = ? ORDER BY id DESC LIMIT 4",
+                (path,),
+            ).fetchall()
+            for path in paths
+        }
+        return {path: (store.file(path), versions[path]) for path in paths}
+    finally:
+        store.close()
+
+
 def test_two_servers_a_daemon_and_the_cli_share_one_memory(tmp_path, daemons):
     """For a minute, on one store: two servers record edits and saves, the daemon records
     files written to disk, the CLI scans and dreams. Nothing is lost; nobody sees a lock."""
@@ -601,9 +620,18 @@ def test_two_servers_a_daemon_and_the_cli_share_one_memory(tmp_path, daemons):
         # Every function written is in the memory's log, and the current state matches the disk.
         try:
             until(lambda: defined(root, expected) == expected, 20, "every write recorded")
-        except AssertionError:  # which ones, and whose (d: the daemon's, e: a server's)
-            missing = sorted(expected - defined(root, expected))
-            raise AssertionError(f"not in the memory 20 s after the writers stopped: {missing}") from None
+        except AssertionError:  # which ones, whose (d: the daemon's, e: a server's), lost or late
+            missing = expected - defined(root, expected)
+            started = time.monotonic()
+            while time.monotonic() - started < 60 and missing - defined(root, missing) == missing:
+                time.sleep(0.5)
+            late = missing & defined(root, missing)
+            logs = [(tmp_path / f"server{i}.err").read_text()[-2000:] for i in range(2)]
+            raise AssertionError(
+                f"not in the memory 20 s after the writers stopped: {sorted(missing)}; "
+                + (f"{sorted(late)} came {time.monotonic() - started + 20:.0f} s after" if late else "lost (80 s)")
+                + f"; known of their files: {_states(root, missing)}; the servers' logs: {logs}"
+            ) from None
         store = Store(root / ".kairos" / "memory.db")
         try:
             logged = {row[0] for row in store.db.execute("SELECT DISTINCT subject FROM observations")}
