@@ -176,7 +176,7 @@ class Resolver:
         self.successor = successor
         self.history = history
         self.still = still
-        self._files: dict[str, _FileInfo | None] = {}
+        self._files: dict[str, tuple[_FileInfo | None, str]] = {}
         self._modules: dict[tuple[str, str, str], str | None] = {}  # by file and by folder
         self._class_bases: dict[str, list[str]] = {}
         self._answers: dict[tuple, Target] = {}
@@ -549,13 +549,13 @@ class Resolver:
         self._weight = 0
 
     def _file(self, path: str) -> _FileInfo | None:
-        if path in self._files:
-            info = self._files[path]
-        else:
-            info = self._files[path] = self._read_file(path)
+        entry = self._files.get(path)
+        if entry is None:  # what the file holds, and what reading it makes a lookup depend on
+            info = self._read_file(path)
+            entry = self._files[path] = (info, _dependency(path, info is not None))
         if self._reading:
-            self._reading[-1].add(_dependency(path, info is not None))
-        return info
+            self._reading[-1].add(entry[1])
+        return entry[0]
 
     def _read_file(self, path: str) -> _FileInfo | None:
         if self._by_module_name is not None and path not in self._known_paths:
