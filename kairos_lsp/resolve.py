@@ -94,6 +94,7 @@ class _FileInfo:
     asked: dict[str, tuple[Binding | None, bool]] = field(default_factory=dict)  # binding(), so far
     every: dict[str, Binding] | None = None  # named(), once asked
     all_bound: bool = False  # every name its imports bind is in ``asked``
+    stars_read: bool = False  # the modules it star-imports were read (Resolver._read_stars)
 
     def binding(self, local: str) -> tuple[Binding | None, bool]:
         """What the imports bind ``local`` to (the first import of it), and whether it is
@@ -141,6 +142,7 @@ class _FileInfo:
 
 
 _ASKED_BEFORE_ALL = 16  # names asked of one file before all its imports are parsed at once
+_READ_TOGETHER = 200  # files read in one set of queries (SQLite's variables: 250,000 since 3.32)
 _UNBOUND: tuple[Binding | None, bool] = (None, False)
 
 
@@ -177,6 +179,7 @@ class Resolver:
         self.history = history
         self.still = still
         self._files: dict[str, tuple[_FileInfo | None, str]] = {}
+        self._in_star = 0  # star imports being followed (Gone is not looked for under them)
         self._modules: dict[tuple[str, str, str], str | None] = {}  # by file and by folder
         self._class_bases: dict[str, list[str]] = {}
         self._answers: dict[tuple, Target] = {}
@@ -240,12 +243,13 @@ class Resolver:
                 self._reading[-1].update(self._read[memo])
             return self._answers[memo]
         outer, self._visited = self._visited, set()
+        outer_star, self._in_star = self._in_star, 0
         read: set[str] = set()
         self._reading.append(read)
         try:
             answer = self._answers[memo] = self._lookup(path, text, scope)
         finally:
-            self._visited = outer
+            self._visited, self._in_star = outer, outer_star
             self._reading.pop()
         self._read[memo] = self._shared(read, ("answer", memo))
         if isinstance(answer, Gone) and not self.still:
@@ -398,10 +402,16 @@ class Resolver:
         reexport = None if ambiguous else reexport
         if reexport is not None:
             return self._through(path, reexport, rest, depth + 1)
+        if not info.stars_read and len(info.stars) > 1:
+            self._read_stars(path, info)
         for star in info.stars:
             target_file = self.module_file(info.language, path, star.module)
             if target_file is not None:
-                found = self._symbol(target_file, qualname, depth + 1)
+                self._in_star += 1  # only a Found counts here: no Gone is looked for below
+                try:
+                    found = self._symbol(target_file, qualname, depth + 1)
+                finally:
+                    self._in_star -= 1
                 if isinstance(found, Found):
                     return found
         sub = self._submodule(path, head)  # from package import module
@@ -438,8 +448,9 @@ class Resolver:
         return self._class_bases[key]
 
     def _gone(self, key: str) -> Gone | None:
-        """A key the memory saw before and that no longer exists."""
-        if not self.history:
+        """A key the memory saw before and that no longer exists. Not looked for in the modules
+        a star import leads to, which only a Found leaves (a query per module of the chase)."""
+        if not self.history or self._in_star:
             return None
         seen = self.store.db.execute("SELECT 1 FROM observations WHERE subject = ? LIMIT 1", (key,)).fetchone()
         if seen is None:
@@ -558,41 +569,77 @@ class Resolver:
         return entry[0]
 
     def _read_file(self, path: str) -> _FileInfo | None:
-        if self._by_module_name is not None and path not in self._known_paths:
+        return self._read_files([path])[path]
+
+    def _read_stars(self, path: str, info: _FileInfo) -> None:
+        """Read the modules ``path`` star-imports, together, before a search follows them one
+        by one until one defines the name (three queries for all, not three each: a name looked
+        up through networkx's or sympy's packages reads a hundred files or more)."""
+        info.stars_read = True
+        targets = {self._star_file(path, info, star.module) for star in info.stars}
+        unread = sorted(target for target in targets if target is not None and target not in self._files)
+        for target, read in self._read_files(unread).items():
+            self._files[target] = (read, _dependency(target, read is not None))
+
+    def _star_file(self, path: str, info: _FileInfo, module: str) -> str | None:
+        """The file a star import of ``path`` most likely names (its first candidate the memory
+        knows), without reading any; None when it cannot say so cheaply."""
+        if self._by_module_name is None:
+            return None
+        if info.style == "python":
+            candidates = _python_candidates(path, module)
+        elif info.style == "ecmascript":
+            candidates = _es_candidates(path, module)
+        else:
+            return None
+        known = next((c for c in candidates if c in self._known_paths), None)
+        if known is None and info.style == "python":
+            return self._python_anywhere(module, read=False)
+        return known
+
+    def _read_files(self, paths: list[str]) -> dict[str, _FileInfo | None]:
+        """What each file holds for resolution (None: not a file the memory knows), for all of
+        them in three queries."""
+        found: dict[str, _FileInfo | None] = dict.fromkeys(paths)
+        if self._by_module_name is not None:
             # the files' paths were read since the store changed: no query for a file that is not one
             # (a module is looked for under up to four names; a star re-export across a package, hundreds)
-            return None
-        known = self.store.db.execute("SELECT language FROM files WHERE path = ?", (path,)).fetchone()
-        info = None
-        if known is not None:
-            spec = language_named(known[0])
-            style = spec.modules if spec else None
-            imports = [
-                text
-                for (text,) in self.store.db.execute(
-                    "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
-                    # no name per row; "+o.id": else the planner reads the whole log in id order
-                    # rather than the file's runs and a sort
-                    f"WHERE c.path = ? AND o.predicate_id = {PREDICATE_ID['imports']} ORDER BY +o.id",
-                    (path,),
-                )
-            ]
-            stars = []
-            for text in imports:
-                if '"*"' in text:  # a star import names "*" (and only then binds nothing)
-                    try:
-                        item = json.loads(text)
-                    except ValueError:
-                        continue
-                    if _binding(item, style) is None:
-                        stars.append(Binding("*", item.get("module", ""), None))
-            kinds = dict(
-                self.store.db.execute(
-                    "SELECT qualname, kind FROM symbols WHERE path = ? AND qualname != ''", (path,)
-                ).fetchall()
-            )
-            info = _FileInfo(known[0], style, imports, stars, kinds)
-        return info
+            paths = [path for path in paths if path in self._known_paths]
+        db = self.store.db
+        for first in range(0, len(paths), _READ_TOGETHER):
+            chunk = paths[first : first + _READ_TOGETHER]
+            marks = ",".join("?" * len(chunk))
+            languages = dict(db.execute(f"SELECT path, language FROM files WHERE path IN ({marks})", chunk).fetchall())
+            if not languages:
+                continue
+            imports: dict[str, list[str]] = {path: [] for path in languages}
+            for path, text in db.execute(
+                "SELECT c.path, o.object FROM current c JOIN observations o ON o.id = c.observation_id "
+                # no name per row; "+o.id": else the planner reads the whole log in id order
+                # rather than the files' runs and a sort (each file's imports in the order made)
+                f"WHERE c.path IN ({marks}) AND +o.predicate_id = {PREDICATE_ID['imports']} ORDER BY +o.id",
+                chunk,
+            ).fetchall():
+                imports[path].append(text)
+            kinds: dict[str, dict[str, str]] = {path: {} for path in languages}
+            for path, qualname, kind in db.execute(
+                f"SELECT path, qualname, kind FROM symbols WHERE path IN ({marks}) AND qualname != ''", chunk
+            ).fetchall():
+                kinds[path][qualname] = kind
+            for path, language in languages.items():
+                spec = language_named(language)
+                style = spec.modules if spec else None
+                stars = []
+                for text in imports[path]:
+                    if '"*"' in text:  # a star import names "*" (and only then binds nothing)
+                        try:
+                            item = json.loads(text)
+                        except ValueError:
+                            continue
+                        if _binding(item, style) is None:
+                            stars.append(Binding("*", item.get("module", ""), None))
+                found[path] = _FileInfo(language, style, imports[path], stars, kinds[path])
+        return found
 
     def _first_known(self, candidates) -> str | None:
         for candidate in candidates:
@@ -636,12 +683,13 @@ class Resolver:
                     entries.remove(path)
         self._known_paths = frozenset(known)
 
-    def _python_anywhere(self, module: str) -> str | None:
-        """An absolute module under some source root (``src/pkg/m.py`` for ``pkg.m``)."""
+    def _python_anywhere(self, module: str, read: bool = True) -> str | None:
+        """An absolute module under some source root (``src/pkg/m.py`` for ``pkg.m``).
+        ``read``: what the lookup under way depends on includes it."""
         if module.startswith("."):
             return None
         rel = module.replace(".", "/")
-        if self._reading:  # a file of this module may appear anywhere
+        if self._reading and read:  # a file of this module may appear anywhere
             self._reading[-1].add(sys.intern(f"tail:{rel}"))
         endings = tuple(f"/{rel}{end}" for end in PYTHON_MODULE_FILES)
         matches = [path for path in self._module_names().get(rel.rsplit("/", 1)[-1], ()) if path.endswith(endings)]
