@@ -20,7 +20,7 @@ from kairos_lsp.dream import cursor, dream_log, facts_for, history, successor
 from kairos_lsp.dream.model import SINGLE_VALUED
 from kairos_lsp.dream.read import decode_value
 from kairos_lsp.keys import path_of, qualname_of
-from kairos_lsp.resolve import Found, Resolver, Target
+from kairos_lsp.resolve import Found, OutOfTime, Resolver, Target
 from kairos_lsp.store import Store
 from kairos_lsp.store.migrations import CALLEE_NAME, IMPORTED_NAME, OUTCOME_IDS, PREDICATE_ID
 
@@ -285,9 +285,10 @@ class Knowledge:
 
         ``budget`` (seconds): stop examining call sites once it is spent, once the search has
         examined :data:`_CALLERS_ALWAYS` (a hover: a common name has hundreds, each in a file
-        whose imports may not have been read yet); what is left unexamined sets ``more``. Until
-        the store changes, the next look goes on from there (within its budget, one call site
-        at least), and a finished answer is kept.
+        whose imports may not have been read yet), and stop a call site's lookup that reads
+        the store past it; what is left unexamined sets ``more``. Until the store changes, the
+        next look goes on from there (a stopped lookup from the files it read), and a
+        finished answer is kept.
         """
         started = time.perf_counter()
         self._sync()
@@ -310,20 +311,26 @@ class Knowledge:
             (*names, _CALLER_CANDIDATES + 1 - search.examined, search.examined),
         )  # read as they are examined: a spent budget stops the query too
         more = False  # candidates left: beyond the limit, or beyond the budget
+        deadline = started + budget if budget is not None else None
         for looked, (subject, callee, path) in enumerate(rows):
             if search.examined == _CALLER_CANDIDATES or (
-                budget is not None
+                deadline is not None
                 and looked  # each look examines one at least: the next hover gets further
                 and search.examined >= _CALLERS_ALWAYS
-                and time.perf_counter() - started > budget
+                and time.perf_counter() > deadline
             ):
                 more = True
                 break
-            search.examined += 1
             if subject in seen or subject == key:
+                search.examined += 1
                 continue
             scope = qualname_of(subject) or None
-            target = self.resolver.lookup(path, callee, scope)
+            try:  # one call site may chase star imports through a hundred modules (networkx, sympy)
+                target = self.resolver.lookup(path, callee, scope, deadline=deadline)
+            except OutOfTime:  # not examined: the next look resolves it from what this one read
+                more = True
+                break
+            search.examined += 1
             if isinstance(target, Found) and target.key == key:
                 seen.add(subject)
                 found.count += 1

@@ -27,6 +27,7 @@ import json
 import posixpath
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -157,6 +158,11 @@ def _bindings(texts: list[str], style: str | None) -> Iterator[Binding]:
             yield binding
 
 
+class OutOfTime(Exception):
+    """A lookup given a ``deadline`` (see :meth:`Resolver.lookup`) passed it before it was
+    done. What it read stays cached: the same lookup asked again goes on from there."""
+
+
 class Resolver:
     """Name → symbol for one store.
 
@@ -207,6 +213,8 @@ class Resolver:
         self._weight = 0  # items in the distinct sets of _frozen (what they hold in memory)
         self._generation: tuple[int, int] | None = None
         self._looks: tuple[int, str] | None = None  # the last look (versions.id) and forget seen
+        self._deadline: float | None = None  # of the lookup under way (perf_counter), if it has one
+        self._reads_made = 0  # reads of the store by the lookup under way (see _reading_store)
 
     # -- public ---------------------------------------------------------------
 
@@ -230,10 +238,14 @@ class Resolver:
             self._generation = (data_version, self.store.db.conn.total_changes)
         return result
 
-    def lookup(self, path: str, text: str, scope: str | None = None) -> Target:
+    def lookup(self, path: str, text: str, scope: str | None = None, deadline: float | None = None) -> Target:
         """What ``text`` (``f``, ``mod.f``, ``self.f``, ``Cls.f``) means in file ``path``.
 
         ``scope`` is the qualified name of the enclosing symbol (for ``self``/``this``).
+        ``deadline`` (a ``time.perf_counter()`` value): raise :class:`OutOfTime` rather than
+        read the store once it has passed, after one read at least, so that a lookup asked
+        again until it answers always gets further (a hover's search for callers: one call
+        site may chase star imports through a hundred modules).
         """
         self._sync()
         # A file says the same name many times: only self/this depend on where.
@@ -244,12 +256,17 @@ class Resolver:
             return self._answers[memo]
         outer, self._visited = self._visited, set()
         outer_star, self._in_star = self._in_star, 0
+        outer_deadline, outer_reads = self._deadline, self._reads_made
+        if deadline is not None:  # (a lookup within this one keeps this one's)
+            self._deadline, self._reads_made = deadline, 0
         read: set[str] = set()
         self._reading.append(read)
         try:
             answer = self._answers[memo] = self._lookup(path, text, scope)
         finally:
             self._visited, self._in_star = outer, outer_star
+            if deadline is not None:
+                self._deadline, self._reads_made = outer_deadline, outer_reads
             self._reading.pop()
         self._read[memo] = self._shared(read, ("answer", memo))
         if isinstance(answer, Gone) and not self.still:
@@ -438,6 +455,7 @@ class Resolver:
         if self._reading:
             self._reading[-1].add(sys.intern("bases:" + key))
         if key not in self._class_bases:
+            self._reading_store()
             row = self.store.db.execute(
                 "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
                 "WHERE c.path = ? AND o.subject = ? AND o.predicate = 'signature'",
@@ -452,6 +470,7 @@ class Resolver:
         a star import leads to, which only a Found leaves (a query per module of the chase)."""
         if not self.history or self._in_star:
             return None
+        self._reading_store()
         seen = self.store.db.execute("SELECT 1 FROM observations WHERE subject = ? LIMIT 1", (key,)).fetchone()
         if seen is None:
             return None
@@ -559,6 +578,14 @@ class Resolver:
         self._by_module_name = None
         self._weight = 0
 
+    def _reading_store(self) -> None:
+        """Called before each read of the store a lookup makes: past the lookup's deadline,
+        stop it (it made a read already: asked again, it goes on from what that read)."""
+        if self._deadline is not None:
+            if self._reads_made and time.perf_counter() > self._deadline:
+                raise OutOfTime
+            self._reads_made += 1
+
     def _file(self, path: str) -> _FileInfo | None:
         entry = self._files.get(path)
         if entry is None:  # what the file holds, and what reading it makes a lookup depend on
@@ -575,11 +602,11 @@ class Resolver:
         """Read the modules ``path`` star-imports, together, before a search follows them one
         by one until one defines the name (three queries for all, not three each: a name looked
         up through networkx's or sympy's packages reads a hundred files or more)."""
-        info.stars_read = True
         targets = {self._star_file(path, info, star.module) for star in info.stars}
         unread = sorted(target for target in targets if target is not None and target not in self._files)
         for target, read in self._read_files(unread).items():
             self._files[target] = (read, _dependency(target, read is not None))
+        info.stars_read = True
 
     def _star_file(self, path: str, info: _FileInfo, module: str) -> str | None:
         """The file a star import of ``path`` most likely names (its first candidate the memory
@@ -605,6 +632,8 @@ class Resolver:
             # the files' paths were read since the store changed: no query for a file that is not one
             # (a module is looked for under up to four names; a star re-export across a package, hundreds)
             paths = [path for path in paths if path in self._known_paths]
+        if paths:
+            self._reading_store()
         db = self.store.db
         for first in range(0, len(paths), _READ_TOGETHER):
             chunk = paths[first : first + _READ_TOGETHER]
@@ -652,6 +681,7 @@ class Resolver:
         once per store change (the paths, in the order of their index: ms for tens of
         thousands) and built again only when the files are not the same."""
         if self._by_module_name is None:
+            self._reading_store()
             paths = [row[0] for row in self.store.db.execute("SELECT path FROM files ORDER BY path")]
             if paths != self._module_paths:
                 by_name: dict[str, list[str]] = {}

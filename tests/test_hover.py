@@ -108,6 +108,7 @@ def test_raises_and_withheld_facts():
         ),
         (Callers(7, [caller("a"), caller("b"), caller("c")]), "**called by** 7: `a`, `b`, `c`, …"),
         (Callers(400, [caller("a")], more=True), "**called by** 400+: `a`, …"),
+        (Callers(0, [], more=True), "**called by** none found yet; hover again to look further"),
     ],
 )
 def test_callers(callers, expected):
@@ -271,9 +272,53 @@ def test_callers_beyond_the_budget_come_with_the_next_hovers(tmp_path):
     calls = "".join(f"\n\ndef use_{i}(x):\n    return price(x)\n" for i in range(10))
     knowledge = workspace(tmp_path, {"lib.py": LIB, "app.py": "from lib import price\n" + calls})
     try:
-        looks = [knowledge.callers("python:lib.py:price", budget=0.0) for _ in range(10)]
-        # the first look examines 2 call sites, each next look one more (then the answer is kept)
-        assert [(c.count, c.more) for c in looks] == [(n, True) for n in range(2, 10)] + [(10, False)] * 2
+        looks = [knowledge.callers("python:lib.py:price", budget=0.0) for _ in range(11)]
+        # the first look reads app.py's imports and stops (its lookup has lib.py left to read),
+        # the next examines 2 call sites, each next look one more (then the answer is kept)
+        assert [(c.count, c.more) for c in looks] == [(0, True)] + [(n, True) for n in range(2, 10)] + [(10, False)] * 2
         assert [c["qualname"] for c in looks[-1].first] == ["use_0", "use_1", "use_2"]
     finally:
         knowledge.store.close()
+
+
+def test_a_caller_behind_a_long_star_import_chase_comes_within_a_few_reads_per_hover(tmp_path):
+    # networkx's and sympy's packages re-export hundreds of modules with ``import *``: resolving
+    # one call site read a hundred files, 15 ms, past a hover's budget. Each look stops after a
+    # read once out of time, and the next goes on from what it read.
+    sub = {f"pkg/s{i}/__init__.py": "".join(f"from pkg.s{i}.m{j} import *\n" for j in range(6)) for i in range(6)}
+    mods = {f"pkg/s{i}/m{j}.py": f"def f_{i}_{j}(x):\n    return x\n" for i in range(6) for j in range(6)}
+    mods["pkg/s5/m5.py"] += "\n\ndef price(x):\n    return x\n"
+    files = {
+        "pkg/__init__.py": "".join(f"from pkg.s{i} import *\n" for i in range(6)),
+        **sub,
+        **mods,
+        "app.py": "import pkg\n\n\ndef checkout(x):\n    return pkg.price(x)\n",
+    }
+    knowledge = workspace(tmp_path, files)
+    knowledge.resolver.index_modules()  # as the server does once it starts
+    statements: list[str] = []
+    reads: list[int] = []
+    try:
+        knowledge.store.db.conn.set_trace_callback(statements.append)
+        looks = []
+        while not looks or looks[-1].more:
+            statements.clear()
+            looks.append(knowledge.callers("python:pkg/s5/m5.py:price", budget=0.0))
+            reads.append(sum("FROM files WHERE path IN" in s for s in statements))  # files read together
+            assert len(looks) < 40
+        assert [(c.count, c.more) for c in looks] == [(0, True)] * (len(looks) - 1) + [(1, False)]
+        assert max(reads) == 1 and len(looks) >= 4, reads  # the chase took several looks, one read each
+        assert [c["qualname"] for c in looks[-1].first] == ["checkout"]
+    finally:
+        knowledge.store.db.conn.set_trace_callback(None)
+        knowledge.store.close()
+    fresh = workspace(tmp_path, {})  # the same search with time to spare: one look, all the reads
+    fresh.resolver.index_modules()
+    try:
+        statements.clear()
+        fresh.store.db.conn.set_trace_callback(statements.append)
+        whole = fresh.callers("python:pkg/s5/m5.py:price")
+        assert (whole.count, whole.more, [c["qualname"] for c in whole.first]) == (1, False, ["checkout"])
+        assert sum("FROM files WHERE path IN" in s for s in statements) == sum(reads)
+    finally:
+        fresh.store.close()

@@ -133,8 +133,8 @@ def _tentative(fact: dict) -> str:
 
 def _callers_line(card: Card) -> str | None:
     callers = card.callers
-    if not callers.count:
-        return None
+    if not callers.count:  # none yet; with call sites left to examine, the next hover goes on
+        return "**called by** none found yet; hover again to look further" if callers.more else None
     names = ", ".join(
         f"`{c['qualname'] or c['path']}`" + ("" if c["path"] == card.path else f" ({c['path']})") for c in callers.first
     )
