@@ -322,3 +322,27 @@ def test_a_caller_behind_a_long_star_import_chase_comes_within_a_few_reads_per_h
         assert sum("FROM files WHERE path IN" in s for s in statements) == sum(reads)
     finally:
         fresh.store.close()
+
+
+def test_a_word_no_import_binds_is_taken_for_its_one_top_level_definition_unless_the_name_is_everywhere(tmp_path):
+    # ``obj.handle(1)``: nothing says what obj is; a name defined once at the top level is a fair
+    # guess, one that a thousand classes define too (``__init__``, ``__call__``) is none.
+    method = "\n\nclass {}:\n    def handle(self, x):\n        return x\n"
+    lib = "def handle(x):\n    return x\n" + "".join(method.format(f"Job{i}") for i in range(3))
+    app = "def run(obj):\n    return obj.handle(1)\n"
+    doc = Document("file:///ws/app.py", "app.py", "python", app)
+    few = workspace(tmp_path / "few", {"lib.py": lib, "app.py": app})
+    try:
+        shown = hover_feature.hover(few, doc, 1, 16)
+        assert shown is not None and "def handle(x)" in shown.contents.value
+        assert "`lib.py` line 1" in shown.contents.value
+    finally:
+        few.store.close()
+    crowded = "".join(method.format(f"Task{i}") for i in range(1000))
+    many = workspace(tmp_path / "many", {"lib.py": lib, "tasks.py": crowded, "app.py": app})
+    try:
+        assert hover_feature.hover(many, doc, 1, 16) is None
+        on_the_definition = Document("file:///ws/lib.py", "lib.py", "python", lib)
+        assert "def handle(x)" in hover_feature.hover(many, on_the_definition, 0, 5).contents.value
+    finally:
+        many.store.close()
