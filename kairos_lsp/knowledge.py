@@ -22,7 +22,7 @@ from kairos_lsp.dream.read import decode_value
 from kairos_lsp.keys import path_of, qualname_of
 from kairos_lsp.resolve import Found, OutOfTime, Resolver, Target
 from kairos_lsp.store import Store
-from kairos_lsp.store.migrations import CALLEE_NAME, IMPORTED_NAME, OUTCOME_IDS, PREDICATE_ID
+from kairos_lsp.store.migrations import CALLEE_NAME, IMPORTED_ALIAS, IMPORTED_NAME, OUTCOME_IDS, PREDICATE_ID
 
 _WORD = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$]*")
 _DOTTED_TAIL = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$.]*$")
@@ -359,7 +359,7 @@ class Knowledge:
         self._sync()
         if name not in self._aliases:
             aliases = self.store.db.execute(
-                f"SELECT DISTINCT json_extract(object, '$.alias') FROM observation_log "
+                f"SELECT DISTINCT {IMPORTED_ALIAS} FROM observation_log "
                 f"WHERE predicate_id = {PREDICATE_ID['imports']} AND {IMPORTED_NAME} = ?",
                 (name,),
             )

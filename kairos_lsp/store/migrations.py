@@ -54,6 +54,7 @@ CALLEE_NAME = f"substr(object, length(rtrim(object, '{IDENTIFIER_CHARS}')) + 1)"
 
 
 IMPORTED_NAME = "json_extract(object, '$.name')"
+IMPORTED_ALIAS = "json_extract(object, '$.alias')"  # (in the imported-name index since schema 30)
 
 
 @migrations()
@@ -1162,6 +1163,20 @@ def m029_confidence_basis_points(db: Database) -> None:
     conn.execute("UPDATE derived_log SET confidence_bp = CAST(round(confidence_bp * 10000) AS INTEGER)")
     conn.execute(_derived_facts_view(CONFIDENCE.format("f")))
     conn.execute(_FACTS_VIEW)
+
+
+@migrations()
+def m030_imported_aliases_in_their_index(db: Database) -> None:
+    # "Under which aliases is X imported" read every import of X from the log: for ``Any``,
+    # imported 2,844 times on the large tree, 154 ms of a hover's "called by". With the alias
+    # in the index, the answer comes from the index alone (SQLite reads an indexed
+    # expression from the index): 0.2 ms.
+    conn = db.conn
+    conn.execute("DROP INDEX IF EXISTS observation_log_imported")
+    conn.execute(
+        f"CREATE INDEX observation_log_imported ON observation_log({IMPORTED_NAME}, {IMPORTED_ALIAS}) "
+        f"WHERE predicate_id = {PREDICATE_ID['imports']}"
+    )
 
 
 SCHEMA_VERSION = len(migrations._migrations)
