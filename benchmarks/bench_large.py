@@ -200,20 +200,26 @@ def source_files(tree: Path, exclude: tuple[str, ...] = ()) -> list[tuple[str, s
     return found
 
 
+def usable_sources(root: str, files: list[tuple[str, str, int]]):
+    """Each file's bytes and language, for the files a scan would read (what ``unusable``
+    turns down it skips too)."""
+    from kairos_lsp.scan import unusable
+
+    for rel, language, _ in files:
+        with open(os.path.join(root, rel), "rb") as handle:
+            data = handle.read()
+        if not unusable(data):
+            yield data, language
+
+
 def floor_chunk(args: tuple[str, list[tuple[str, str, int]]]) -> int:
     """Parse plus tag query of some files of a tree, no Python work on the results; the matches."""
     from tree_sitter import QueryCursor
 
     from kairos_lsp.extract import _prepared_query, parse
-    from kairos_lsp.scan import unusable
 
-    root, files = args
     matches = 0
-    for rel, language, _ in files:
-        with open(os.path.join(root, rel), "rb") as handle:
-            data = handle.read()
-        if unusable(data):  # the scan skips it too
-            continue
+    for data, language in usable_sources(*args):
         tree = parse(data, language)
         matches += len(QueryCursor(_prepared_query(language)[0]).matches(tree.root_node))
     return matches

@@ -54,7 +54,7 @@ from kairos_lsp.store import FileObservation, Store, now
 from kairos_lsp.store.migrations import PREDICATE_ID
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_large import floor_chunk, source_files  # noqa: E402  (a benchmark beside this one)
+from bench_large import floor_chunk, source_files, usable_sources  # noqa: E402  (a benchmark beside this one)
 
 BUDGET = 0.3  # issue 13: a cold scan at most 1.3 times the floor
 
@@ -197,15 +197,9 @@ def touch_chunk(args: tuple[str, list[tuple[str, str, int]]]) -> int:
     from tree_sitter import QueryCursor
 
     from kairos_lsp.extract import _prepared_query, parse
-    from kairos_lsp.scan import unusable
 
-    root, files = args
     calls = 0
-    for rel, language, _ in files:
-        with open(os.path.join(root, rel), "rb") as handle:
-            data = handle.read()
-        if unusable(data):
-            continue
+    for data, language in usable_sources(*args):
         query, roles, _ = _prepared_query(language)
         for pattern, match in QueryCursor(query).matches(parse(data, language).root_node):
             if roles[pattern] == "call":

@@ -193,13 +193,13 @@ class Knowledge:
 
     # -- what we know about one ------------------------------------------------
 
-    def card(self, key: str, callers: int = 3, callers_budget: float | None = None) -> Card:
+    def card(self, key: str, callers: int = 3, callers_until: float | None = None) -> Card:
         """The short view a hover needs.
 
         What the code says now (kind, signature, docstring, raises), the dream's
         summary and insights (withheld when the code changed since the dream:
-        validate on use), callers (the first ``callers``, looked for within
-        ``callers_budget`` seconds: see :meth:`callers`), the last change and the last
+        validate on use), callers (the first ``callers``, looked for until
+        ``callers_until``: see :meth:`callers`), the last change and the last
         test outcome. All but the callers is kept until the store changes: a symbol is
         hovered again and again, and a helper every test calls has thousands of facts.
         """
@@ -207,7 +207,7 @@ class Knowledge:
         known = self._cards.get(key)
         if known is None:
             known = self._cards[key] = self._card(key)
-        return replace(known, callers=self.callers(key, callers, callers_budget) if callers else Callers())
+        return replace(known, callers=self.callers(key, callers, callers_until) if callers else Callers())
 
     def _card(self, key: str) -> Card:
         values: dict[str, list[str]] = {}
@@ -290,17 +290,16 @@ class Knowledge:
             out.append(Look(row["version"], row["observed_at"], row["path"], dict(values)))
         return [look for i, look in enumerate(out) if i == 0 or look.values != out[i - 1].values]
 
-    def callers(self, key: str, limit: int = 3, budget: float | None = None) -> Callers:
+    def callers(self, key: str, limit: int = 3, until: float | None = None) -> Callers:
         """Symbols whose current code calls ``key`` (resolved through their imports).
 
-        ``budget`` (seconds): stop examining call sites once it is spent, once the search has
-        examined :data:`_CALLERS_ALWAYS` (a hover: a common name has hundreds, each in a file
-        whose imports may not have been read yet), and stop a call site's lookup that reads
-        the store past it; what is left unexamined sets ``more``. Until the store changes, the
-        next look goes on from there (a stopped lookup from the files it read), and a
-        finished answer is kept.
+        ``until`` (a ``time.perf_counter()`` value): stop examining call sites once it has
+        passed, once the search has examined :data:`_CALLERS_ALWAYS` (a hover: a common name
+        has hundreds, each in a file whose imports may not have been read yet), and stop a
+        call site's lookup that reads the store past it; what is left unexamined sets
+        ``more``. Until the store changes, the next look goes on from there (a stopped lookup
+        from the files it read), and a finished answer is kept.
         """
-        started = time.perf_counter()
         self._sync()
         search = self._callers.get((key, limit))
         if search is None:
@@ -321,13 +320,12 @@ class Knowledge:
             (*names, _CALLER_CANDIDATES + 1 - search.examined, search.examined),
         )  # read as they are examined: a spent budget stops the query too
         more = False  # candidates left: beyond the limit, or beyond the budget
-        deadline = started + budget if budget is not None else None
         for looked, (subject, callee, path) in enumerate(rows):
             if search.examined == _CALLER_CANDIDATES or (
-                deadline is not None
+                until is not None
                 and looked  # each look examines one at least: the next hover gets further
                 and search.examined >= _CALLERS_ALWAYS
-                and time.perf_counter() > deadline
+                and time.perf_counter() > until
             ):
                 more = True
                 break
@@ -336,7 +334,7 @@ class Knowledge:
                 continue
             scope = qualname_of(subject) or None
             try:  # one call site may chase star imports through a hundred modules (networkx, sympy)
-                target = self.resolver.lookup(path, callee, scope, deadline=deadline)
+                target = self.resolver.lookup(path, callee, scope, deadline=until)
             except OutOfTime:  # not examined: the next look resolves it from what this one read
                 more = True
                 break

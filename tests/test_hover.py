@@ -272,7 +272,7 @@ def test_callers_beyond_the_budget_come_with_the_next_hovers(tmp_path):
     calls = "".join(f"\n\ndef use_{i}(x):\n    return price(x)\n" for i in range(10))
     knowledge = workspace(tmp_path, {"lib.py": LIB, "app.py": "from lib import price\n" + calls})
     try:
-        looks = [knowledge.callers("python:lib.py:price", budget=0.0) for _ in range(11)]
+        looks = [knowledge.callers("python:lib.py:price", until=0.0) for _ in range(11)]
         # the first look reads app.py's imports and stops (its lookup has lib.py left to read),
         # the next examines 2 call sites, each next look one more (then the answer is kept)
         assert [(c.count, c.more) for c in looks] == [(0, True)] + [(n, True) for n in range(2, 10)] + [(10, False)] * 2
@@ -303,7 +303,7 @@ def test_a_caller_behind_a_long_star_import_chase_comes_within_a_few_reads_per_h
         looks = []
         while not looks or looks[-1].more:
             statements.clear()
-            looks.append(knowledge.callers("python:pkg/s5/m5.py:price", budget=0.0))
+            looks.append(knowledge.callers("python:pkg/s5/m5.py:price", until=0.0))
             reads.append(sum("FROM files WHERE path IN" in s for s in statements))  # files read together
             assert len(looks) < 40
         assert [(c.count, c.more) for c in looks] == [(0, True)] * (len(looks) - 1) + [(1, False)]
