@@ -26,7 +26,7 @@ _MAX_DOC = 600
 # a common name has hundreds, and a hover must answer in milliseconds (issue 13: p99 <= 10 ms
 # on a large store), whatever finding its symbol and the rest of its card took. What is left
 # shows as "called by N+"; the next hover of the same symbol goes further.
-CALLERS_UNTIL = 0.005
+CALLERS_UNTIL = 0.004
 
 # How a definition starts in each language, by kind ("" when the signature says it all).
 _KEYWORDS = {
