@@ -80,6 +80,7 @@ import sysconfig
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -200,7 +201,7 @@ def source_files(tree: Path, exclude: tuple[str, ...] = ()) -> list[tuple[str, s
     return found
 
 
-def usable_sources(root: str, files: list[tuple[str, str, int]]):
+def usable_sources(root: str, files: list[tuple[str, str, int]]) -> Iterator[tuple[bytes, str]]:
     """Each file's bytes and language, for the files a scan would read (what ``unusable``
     turns down it skips too)."""
     from kairos_lsp.scan import unusable
