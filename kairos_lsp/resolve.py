@@ -142,6 +142,19 @@ class _FileInfo:
         return self.every
 
 
+@dataclass(frozen=True, slots=True)
+class _StarClosure:
+    """What following star imports into a module from one depth reaches, whatever the name
+    looked for: every module it follows (in the order it does), the names any of them could
+    answer for (defines, or imports under that name), the packages among them (whose
+    submodules may be the name) and what the chase reads of the store."""
+
+    followed: tuple[str, ...]
+    names: frozenset[str]
+    packages: tuple[str, ...]
+    read: frozenset[str]
+
+
 _ASKED_BEFORE_ALL = 16  # names asked of one file before all its imports are parsed at once
 _READ_TOGETHER = 200  # files read in one set of queries (SQLite's variables: 250,000 since 3.32)
 _UNBOUND: tuple[Binding | None, bool] = (None, False)
@@ -195,6 +208,7 @@ class Resolver:
         self._entries: dict[tuple, Target] = {}
         self._entry_read: dict[tuple, frozenset[str]] = {}
         self._entry_visited: dict[tuple, frozenset[tuple[str, str]]] = {}
+        self._closures: dict[tuple[str, int], _StarClosure] = {}  # by module and depth (see _star_closure)
         self._visited: set[tuple[str, str]] = set()  # (file, name) followed in the current lookup
         # What each answer read (see depends): the lookups under way record into the last set.
         self._reading: list[set[str]] = []
@@ -423,7 +437,7 @@ class Resolver:
             self._read_stars(path, info)
         for star in info.stars:
             target_file = self.module_file(info.language, path, star.module)
-            if target_file is not None:
+            if target_file is not None and not self._none_under(target_file, qualname, depth + 1):
                 self._in_star += 1  # only a Found counts here: no Gone is looked for below
                 try:
                     found = self._symbol(target_file, qualname, depth + 1)
@@ -435,6 +449,73 @@ class Resolver:
         if sub is not None:
             return self._in_module(sub, rest, depth + 1) if rest else None
         return self._gone(key)
+
+    def _none_under(self, path: str, qualname: str, depth: int) -> bool:
+        """True when following star imports into ``path`` cannot find ``qualname``: no module
+        the chase reaches defines or imports its first part, nor has it as a submodule. The
+        chase is then not run, but what it reads and follows is recorded as if it had been
+        (networkx's package star-imports 300 modules: a dream looked thousands of names up
+        through it, each a walk of all of them)."""
+        if (path, qualname) in self._visited:
+            return False  # followed already in this lookup: the chase stops at once
+        closure = self._star_closure(path, depth)
+        head = qualname.partition(".")[0]
+        if head in closure.names:
+            return False
+        probes: set[str] = set()  # what looking for a submodule reads, kept if none is there
+        self._reading.append(probes)
+        try:
+            submodule = any(self._submodule(package, head) is not None for package in closure.packages)
+        finally:
+            self._reading.pop()
+        if submodule:
+            return False
+        if self._reading:
+            self._reading[-1].update(closure.read)
+            self._reading[-1].update(probes)
+        self._visited.update((module, qualname) for module in closure.followed)
+        return True
+
+    def _star_closure(self, path: str, depth: int) -> _StarClosure:
+        """What :meth:`_followed` reaches from ``path`` at ``depth`` through star imports alone,
+        for a name no module there knows (its walk, step for step: a module is followed once,
+        not past :data:`_MAX_DEPTH`)."""
+        memo = (path, depth)
+        closure = self._closures.get(memo)
+        if closure is not None:
+            return closure
+        followed: list[str] = []
+        names: set[str] = set()
+        packages: list[str] = []
+
+        def walk(module: str, depth: int) -> None:
+            info = self._file(module)
+            if info is None or depth > _MAX_DEPTH or module in seen:
+                return
+            seen.add(module)
+            followed.append(module)
+            names.update(qualname.partition(".")[0] for qualname in info.kinds)
+            names.update(info.named())
+            if not info.stars_read and len(info.stars) > 1:
+                self._read_stars(module, info)
+            for star in info.stars:
+                target = self.module_file(info.language, module, star.module)
+                if target is not None:
+                    walk(target, depth + 1)
+            if info.style == "python" and module.endswith("/__init__.py"):
+                packages.append(module)
+
+        seen: set[str] = set()
+        read: set[str] = set()
+        self._reading.append(read)
+        try:
+            walk(path, depth)
+        finally:
+            self._reading.pop()
+        closure = self._closures[memo] = _StarClosure(
+            tuple(followed), frozenset(names), tuple(packages), self._shared(read, ("closure", memo))
+        )
+        return closure
 
     def _inherited(self, path: str, cls: str, member: str, depth: int) -> Found | None:
         """``member`` of a base class of ``cls`` (bases as its signature lists them: ``A(Base, m.Mixin)``)."""
@@ -538,6 +619,7 @@ class Resolver:
             "answer": (self._answers, self._read),
             "module": (self._modules, self._module_read),
             "entry": (self._entries, self._entry_read, self._entry_visited),
+            "closure": (self._closures,),
         }
         for kind, memo in users:
             for cache in caches[kind]:
@@ -569,6 +651,7 @@ class Resolver:
             self._entries,
             self._entry_read,
             self._entry_visited,
+            self._closures,
             self._frozen,
             self._users,
             self._holders,

@@ -580,6 +580,66 @@ def test_a_resolver_that_answered_other_files_first_answers_each_as_a_fresh_one_
         knowledge.store.close()
 
 
+# A package that star-imports packages that star-import modules (networkx's layout), with a
+# diamond, a cycle, a chain deeper than re-exports are followed (reached at two depths), a name
+# bound by an import on the way, and a submodule of a package the stars lead to.
+STAR_PACKAGES = {
+    "net/__init__.py": "from net.algos import *\nfrom net.gens import *\nfrom net.bridge import *\n"
+    "from net.chain0 import *\nfrom net.chain3 import *\n",
+    "net/bridge.py": "from net.chain0 import *\nfrom net.other import *\n",
+    "net/other.py": "def far():\n    return 6\n",
+    "net/algos/__init__.py": "from net.algos.a import *\nfrom net.algos.b import *\nfrom net.shared import *\n",
+    "net/algos/a.py": "from net.algos.b import *\n\ndef in_a():\n    return 1\n",
+    "net/algos/b.py": "from net.algos.a import *\nfrom net.shared import *\n\ndef in_b():\n    return 2\n",
+    "net/algos/tools.py": "def tool():\n    return 3\n",
+    "net/gens/__init__.py": "from net.gens.g import *\nfrom net.shared import *\n"
+    "from net.algos.a import in_a as via_gens\n",
+    "net/gens/g.py": "def petersen():\n    return 4\n",
+    "net/shared.py": "def common():\n    return 5\n",
+    **{f"net/chain{n}.py": f"from net.chain{n + 1} import *\n\ndef link{n}():\n    return {n}\n" for n in range(9)},
+    "net/chain9.py": "def link9():\n    return 9\n",
+    "use.py": "import net\n\nnet.in_a()\n",
+}
+STAR_NAMES = ["in_a", "in_b", "petersen", "common", "via_gens", "algos.tools.tool", "tools.tool", "gens.g.petersen"]
+STAR_NAMES += [f"link{n}" for n in range(10)] + ["far", "nothing", "nothing.deeper", "algos.nothing", "tool"]
+
+
+def test_a_name_no_star_import_leads_to_is_answered_and_depended_on_as_a_full_chase_would(tmp_path, monkeypatch):
+    # A name looked for through star imports that no module they reach defines, imports or has as
+    # a submodule is not chased module by module (networkx: 300 modules for each such name): the
+    # answers, and what each lookup depends on, are those of the chase itself.
+    knowledge = workspace(tmp_path, STAR_PACKAGES)
+    try:
+        asked = [*(f"net.{name}" for name in STAR_NAMES), "net", "in_a"]
+        quick = Resolver(knowledge.store)
+        skipped = {text: (quick.lookup("use.py", text), quick.depends("use.py", text)) for text in asked}
+        assert skipped["net.link3"][0] == Found("python:net/chain3.py:link3")
+        assert skipped["net.link9"][0] is None  # past the depth re-exports are followed to
+        assert skipped["net.far"][0] == Found("python:net/other.py:far")
+        assert skipped["net.tools.tool"][0] == Found("python:net/algos/tools.py:tool")  # a submodule of algos
+        assert skipped["net.via_gens"][0] == Found("python:net/algos/a.py:in_a")
+        assert skipped["net.nothing"][0] is None and "file:net/chain5.py" in skipped["net.nothing"][1]
+        monkeypatch.setattr(Resolver, "_none_under", lambda self, path, qualname, depth: False)
+        chased = Resolver(knowledge.store)
+        assert {text: (chased.lookup("use.py", text), chased.depends("use.py", text)) for text in asked} == skipped
+    finally:
+        knowledge.store.close()
+
+
+def test_a_name_not_found_through_star_imports_is_found_once_a_module_they_reach_defines_it(tmp_path):
+    knowledge = workspace(tmp_path, STAR_PACKAGES)
+    try:
+        for text in ("net.later", "net.extra.helper"):
+            assert knowledge.resolver.lookup("use.py", text) is None
+        rewrite(knowledge, tmp_path, {"net/chain4.py": "from net.chain5 import *\n\ndef later():\n    return 0\n"})
+        assert knowledge.resolver.lookup("use.py", "net.later") == Found("python:net/chain4.py:later")
+        # a submodule of a package the stars lead to: looked for in each of them
+        rewrite(knowledge, tmp_path, {"net/gens/extra.py": "def helper():\n    return 0\n"})
+        assert knowledge.resolver.lookup("use.py", "net.extra.helper") == Found("python:net/gens/extra.py:helper")
+    finally:
+        knowledge.store.close()
+
+
 def test_a_module_asked_for_many_names_binds_each_as_when_asked_for_it_alone(tmp_path):
     # Past a few names asked of one file, all its imports are parsed at once: the first import
     # of a name still wins, one imported differently twice is still ambiguous (not followed).
