@@ -651,6 +651,9 @@ def cmd_status(args, out, err) -> int:
         run = data["last_run"]
         lines.append(f"run      {run['command']} (exit {run['exit_code']}) at {run['started_at'][:16]}")
     lines.append("daemon   " + (f"running (pid {data['daemon']['pid']})" if watcher else "not running"))
+    sqlite = data["sqlite"]
+    risk = "has the WAL-reset bug: checkpoints only under the write lock" if sqlite["wal_reset_bug"] else "ok"
+    lines.append(f"sqlite   {sqlite['version']}: {risk}")
     claude = data["llm"]
     used = claude.get("tokens_today")
     tokens = f"; today {used['used']:,} of {used['budget']:,} tokens" if used else ""

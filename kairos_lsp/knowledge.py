@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import time
 from dataclasses import dataclass, field, replace
 
@@ -23,6 +24,7 @@ from kairos_lsp.keys import path_of, qualname_of
 from kairos_lsp.resolve import Found, OutOfTime, Resolver, Target
 from kairos_lsp.store import Store
 from kairos_lsp.store.migrations import CALLEE_NAME, IMPORTED_ALIAS, IMPORTED_NAME, OUTCOME_IDS, PREDICATE_ID
+from kairos_lsp.store.wal import wal_reset_bug
 
 _WORD = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$]*")
 _DOTTED_TAIL = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$.]*$")
@@ -618,6 +620,8 @@ class Knowledge:
             "symbols": stats["symbols"],
             "observations": stats["observations"],
             "facts": {status: facts.get(status, 0) for status in ("firm", "tentative", "superseded", "retracted")},
+            # (the SQLite this Python links: with the WAL-reset bug, see store/wal.py)
+            "sqlite": {"version": sqlite3.sqlite_version, "wal_reset_bug": wal_reset_bug()},
             "undreamed": self.store.db.execute(
                 "SELECT count(*) FROM observation_log WHERE id > ?", (cursor(self.store),)
             ).fetchone()[0],

@@ -52,6 +52,7 @@ from kairos_lsp.features.diagnostics import Lines
 from kairos_lsp.quiet_gc import QuietCollector
 from kairos_lsp.session import Session, one_line
 from kairos_lsp.store import now
+from kairos_lsp.store.wal import warning as sqlite_warning
 
 log = logging.getLogger("kairos_lsp")
 
@@ -400,6 +401,8 @@ def _dreaming(ls: KairosServer, busy: bool) -> None:
 @server.feature(types.INITIALIZED)
 async def initialized(ls: KairosServer, params: types.InitializedParams) -> None:
     ls.collector.start()
+    if (risk := sqlite_warning()) is not None:  # (in the log, after initialize's answer, as eglot needs)
+        ls.log("info", f"kairos: {risk}")
     session = ls.session
     if session is None or session.root is None or session.store is None:
         return

@@ -51,6 +51,7 @@ from kairos_lsp.store.migrations import (
     packed_hash,
 )
 from kairos_lsp.store.names import Predicates, kind_ids, name_ids
+from kairos_lsp.store.wal import Checkpoints
 
 STORE_DIR = ".kairos"
 RECENT_FILES = 16
@@ -235,8 +236,9 @@ class Transactions:
     """Write transactions opened and committed as a long writer goes (see
     :meth:`Store.transactions`)."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, committed: Callable[[], None] = lambda: None):
         self._conn = conn
+        self._committed = committed  # what the store does after each commit (its checkpoints)
         self.open = False
 
     def begin(self) -> bool:
@@ -261,6 +263,7 @@ class Transactions:
         if self.open:
             self._conn.execute("COMMIT")
             self.open = False
+            self._committed()
 
     def rollback(self) -> None:
         if self.open:
@@ -348,6 +351,7 @@ class Store:
                 raise StoreError(f"{self.path} is a SQLite database that is not a kairos memory; not touching it")
             if self.path != ":memory:":
                 self.db.enable_wal()
+            self.checkpoints = Checkpoints(conn, self.path, guarded=None if self.path != ":memory:" else False)
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA cache_size = -65536")  # 64 MiB: index inserts stay in memory
             # A long writer's WAL (a dream checkpoints only at its end) is cut back to 64 MiB
@@ -444,13 +448,14 @@ class Store:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+        self.checkpoints.committed()
 
     @contextlib.contextmanager
     def transactions(self) -> Iterator[Transactions]:
         """Writes grouped into transactions the caller opens and commits as it goes (a
         dream commits every few seconds, not every batch); what is open at the end is
         committed, or rolled back on an error."""
-        group = Transactions(self.db.conn)
+        group = Transactions(self.db.conn, self.checkpoints.committed)
         try:
             yield group
         except BaseException:
@@ -467,13 +472,8 @@ class Store:
     def no_autocheckpoint(self) -> Iterator[None]:
         """No WAL checkpoint at every commit meanwhile (each costs two fsyncs and rewrites
         the same pages); the first commit after it checkpoints as usual."""
-        conn = self.db.conn
-        autocheckpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
-        conn.execute("PRAGMA wal_autocheckpoint = 0")
-        try:
+        with self.checkpoints.every_pages(0):
             yield
-        finally:
-            conn.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}")
 
     @contextlib.contextmanager
     def bulk_writes(self, cache_kib: int = 16384, checkpoint_pages: int = 65536) -> Iterator[None]:
@@ -481,36 +481,26 @@ class Store:
 
         * a WAL checkpoint every ``checkpoint_pages`` pages (256 MiB of 4 KiB pages), not
           every 1,000 (each checkpoint rewrote the same index pages and cost two fsyncs), and
-          one at the end, so that no later writer (an edit in the server) pays for it;
+          one at the end, so that no later writer (an edit in the server) pays for it (with
+          a SQLite that has the WAL-reset bug: see :mod:`kairos_lsp.store.wal`);
         * SQLite's page cache at ``cache_kib`` at most (the store opens it at 64 MiB): on the
           interpreter's library folder it was most of a scan's resident memory, and the scan
           wrote no slower with 16 MiB;
-        * at the end, the WAL truncated when nothing is left in it for a reader.
+        * at the end, the WAL's disk space given back when nothing is left in it for a reader.
         """
         conn = self.db.conn
         cache = conn.execute("PRAGMA cache_size").fetchone()[0]
-        autocheckpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
         if cache >= 0 or -cache > cache_kib:  # (a positive size counts pages)
             conn.execute(f"PRAGMA cache_size = {-int(cache_kib)}")
-        conn.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint_pages)}")
         try:
-            yield
+            with self.checkpoints.every_pages(checkpoint_pages):
+                yield
         finally:
             conn.execute(f"PRAGMA cache_size = {int(cache)}")
-            conn.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}")
         if not conn.in_transaction:
             # What was written is committed in the WAL whatever happens here (a full disk).
             with contextlib.suppress(sqlite3.OperationalError):
-                busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                if not busy and frames == copied:
-                    # All in the database file: the WAL (GBs after a large dream) goes back to
-                    # nothing now, if no reader is in it; never waiting for one (busy timeout 0).
-                    timeout = conn.execute("PRAGMA busy_timeout").fetchone()[0]
-                    conn.execute("PRAGMA busy_timeout = 0")
-                    try:
-                        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                    finally:
-                        conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+                self.checkpoints.finish()
 
     @contextlib.contextmanager
     def indexes_built_after(self) -> Iterator[bool]:
