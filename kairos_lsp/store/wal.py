@@ -19,8 +19,10 @@ does: no other connection has the file open then.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from time import monotonic
 
 FIXED_IN = (3, 51, 3)
@@ -66,7 +68,8 @@ class Checkpoints:
         self.guarded = wal_reset_bug() if guarded is None else guarded
         self.every: float | None = EVERY  # None: none until it is set again (a dream)
         self._conn = conn
-        self._path = path
+        # the same file if the process changes its folder later; never created by the guard
+        self._uri = Path(os.path.abspath(path)).as_uri() + "?mode=rw"
         self._last = monotonic()
         if self.guarded:
             conn.execute("PRAGMA wal_autocheckpoint = 0")
@@ -85,7 +88,10 @@ class Checkpoints:
             return not self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[0]
         # A connection of its own for the lock, opened for this checkpoint only (no descriptor
         # kept between them), that never waits: a writer at work means a later commit does it.
-        guard = sqlite3.connect(self._path, timeout=0, isolation_level=None, check_same_thread=False)
+        try:
+            guard = sqlite3.connect(self._uri, uri=True, timeout=0, isolation_level=None, check_same_thread=False)
+        except sqlite3.OperationalError:  # the file is gone (moved aside): nothing to guard
+            return False
         try:
             try:
                 guard.execute("BEGIN IMMEDIATE")
