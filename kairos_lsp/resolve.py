@@ -484,16 +484,15 @@ class Resolver:
         closure = self._closures.get(memo)
         if closure is not None:
             return closure
-        followed: list[str] = []
+        followed: dict[str, None] = {}  # (in the order followed)
         names: set[str] = set()
         packages: list[str] = []
 
         def walk(module: str, depth: int) -> None:
             info = self._file(module)
-            if info is None or depth > _MAX_DEPTH or module in seen:
+            if info is None or depth > _MAX_DEPTH or module in followed:
                 return
-            seen.add(module)
-            followed.append(module)
+            followed[module] = None
             names.update(qualname.partition(".")[0] for qualname in info.kinds)
             names.update(info.named())
             if not info.stars_read and len(info.stars) > 1:
@@ -502,10 +501,9 @@ class Resolver:
                 target = self.module_file(info.language, module, star.module)
                 if target is not None:
                     walk(target, depth + 1)
-            if info.style == "python" and module.endswith("/__init__.py"):
+            if _is_package(module, info):
                 packages.append(module)
 
-        seen: set[str] = set()
         read: set[str] = set()
         self._reading.append(read)
         try:
@@ -562,8 +560,7 @@ class Resolver:
 
     def _submodule(self, module_path: str, name: str) -> str | None:
         info = self._file(module_path)
-        spec = language_named(info.language) if info else None
-        if spec is None or spec.modules != "python" or not module_path.endswith("/__init__.py"):
+        if info is None or not _is_package(module_path, info):
             return None
         folder = posixpath.dirname(module_path)
         return self._first_known([posixpath.join(folder, f"{name}.py"), posixpath.join(folder, name, "__init__.py")])
@@ -807,6 +804,11 @@ class Resolver:
         endings = tuple(f"/{rel}{end}" for end in PYTHON_MODULE_FILES)
         matches = [path for path in self._module_names().get(rel.rsplit("/", 1)[-1], ()) if path.endswith(endings)]
         return min(matches, key=lambda p: (p.count("/"), p)) if matches else None
+
+
+def _is_package(path: str, info: _FileInfo) -> bool:
+    """A Python package's ``__init__.py``: its submodules are names in it (``from pkg import mod``)."""
+    return info.style == "python" and path.endswith("/__init__.py")
 
 
 def _dependency(path: str, known: bool) -> str:

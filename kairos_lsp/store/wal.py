@@ -110,20 +110,20 @@ class Checkpoints:
         """The end of a long writer's work: checkpoint, and give the WAL's disk space back
         when nothing is left in it (unguarded: a TRUNCATE checkpoint that never waits for a
         reader; guarded: the next writer starts the WAL over, cut to the journal size limit,
-        and the last connection to close removes it)."""
+        and the last connection to close removes it). A full disk raises: what was written is
+        in the WAL whatever happens here."""
         if self.guarded:
             self.run()
             return
         conn = self._conn
-        with contextlib.suppress(sqlite3.OperationalError):  # a full disk: what was written is in the WAL
-            busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            if not busy and frames == copied:
-                timeout = conn.execute("PRAGMA busy_timeout").fetchone()[0]
-                conn.execute("PRAGMA busy_timeout = 0")
-                try:
-                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                finally:
-                    conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+        busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if not busy and frames == copied:
+            timeout = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+            conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
 
     @contextlib.contextmanager
     def every_pages(self, pages: int) -> Iterator[None]:
