@@ -178,3 +178,59 @@ def test_a_helpers_finding_without_changes_still_moves_the_tests_a_change_concer
     assert found[0] >= 1
     assert set(exercised_by(store, "python:pkg/m0.py:target")) == test_keys
     assert {status for status, _ in exercised_by(store, "python:pkg/m2.py:target").values()} == {"retracted"}
+
+
+def test_a_change_many_test_files_read_settles_them_in_groups_as_if_all_at_once(tmp_path, monkeypatch):
+    """A change to a much-imported module makes the dream settle every test file that read it
+    again; it does so a few files at a time (to bound its memory on a large tree). Settled in
+    groups of two files, with a test file's tests never split between groups (one file's path
+    is a prefix of another's), the facts, their evidence and what each file depends on are
+    those of settling all the files together."""
+    from kairos_lsp.dream import tested
+
+    package = {"shop/__init__.py": "from shop.prices import *\n", "shop/prices.py": LIB}
+    tests = {
+        f"tests/{name}.py": (
+            f"from shop import price, other\n\n\ndef test_{n}_a():\n    assert price({n}) == {2 * n}\n\n\n"
+            f"def test_{n}_b():\n    assert other() == 1\n"
+            + ("\n\ndef test_0_c():\n    assert price(1)\n" if n == 0 else "")  # 3 tests: a group may not split them
+        )
+        for n, name in enumerate(["test_a", "test_a.py-old/test_b", "test_c", "test_d", "test_e"])
+    }
+    outcomes = {}
+    for files, label in ((2, "groups"), (1000, "together")):
+        monkeypatch.setattr(tested, "SETTLE_FILES", files)
+        root = tmp_path / label
+        store = Store(tmp_path / f"{label}.db")
+        step(root, store, {**package, **tests})
+        # evidence grows: a new fact is firm at once, a live one seen again is promoted
+        store.record_outcomes([(f"python:tests/test_c.py:test_2_{x}", False, "passed") for x in "ab"])
+        # price moves to a module of its own: every test file's calls mean something else now
+        step(
+            root,
+            store,
+            {
+                "shop/prices.py": "def other():\n    return 1\n",
+                "shop/cost.py": "def price(qty):\n    return qty * 2\n",
+                "shop/__init__.py": "from shop.prices import *\nfrom shop.cost import *\n",
+            },
+        )
+        outcomes[label] = (
+            sorted(
+                store.db.execute(
+                    "SELECT subject, object, status, confidence, evidence_count FROM derived_facts "
+                    "WHERE predicate = 'tested_by'"
+                ).fetchall()
+            ),
+            sorted(store.db.execute("SELECT name, unit, dream FROM dependencies").fetchall()),
+        )
+        assert {row[1] for row in outcomes[label][0] if row[2] == "firm"} == {
+            "python:tests/test_c.py:test_2_a",
+            "python:tests/test_c.py:test_2_b",
+        }
+        assert {row[0] for row in outcomes[label][0] if row[2] == "tentative"} == {
+            "python:shop/cost.py:price",
+            "python:shop/prices.py:other",
+        }
+    assert outcomes["groups"] == outcomes["together"]
+    assert len(outcomes["groups"][0]) == 17  # 5 files: price in prices, then in cost; other

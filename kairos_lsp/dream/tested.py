@@ -28,6 +28,7 @@ from kairos_lsp.keys import TEST_FILE, name_of, path_of
 from kairos_lsp.resolve import Found, Resolver, module_endings
 from kairos_lsp.store import Store
 from kairos_lsp.store.facts import Facts
+from kairos_lsp.store.migrations import basis_points
 
 PREDICATE = "tested_by"
 REDERIVE = "rederive tested_by"  # the mark a migration leaves: derive every test once
@@ -149,11 +150,36 @@ def derive(
     for path in store.facts.dependents(PREDICATE, changed, derivations.dream) if changed else ():
         others.update(derivations.tests_in(store, path))
     todo = sorted(({*tests, *others} - derivations.settled) | redo)
-    if not todo:
-        return
-    more, more_reads = _by_file(store, resolver, [test for test in todo if test not in wanted])
-    wanted = {**{test: wanted[test] for test in todo if test in wanted}, **more}
-    _settle(store, todo, wanted, {**reads, **more_reads}, versions[-1].observed_at, counts, derivations)
+    # Settled a few test files at a time: what resolving their calls read, their facts and
+    # their dependency rows are held for one group, not for every test a large change
+    # reaches (a 500-file change on the large tree reached 966 test files: 274 MB at once).
+    for group in _by_test_file(todo, SETTLE_FILES):
+        more, more_reads = _by_file(store, resolver, [test for test in group if test not in wanted])
+        exercising = {**{test: wanted[test] for test in group if test in wanted}, **more}
+        group_reads = {path: reads[path] for path in {path_of(test) for test in group} if path in reads}
+        _settle(store, group, exercising, {**group_reads, **more_reads}, versions[-1].observed_at, counts, derivations)
+
+
+SETTLE_FILES = 32  # test files settled together
+
+
+def _by_test_file(tests: list[str], files: int) -> Iterator[list[str]]:
+    """Sorted ``tests`` in runs of at most ``files`` test files (a file's tests together:
+    the keys of one file are one run of a sorted list)."""
+    group: list[str] = []
+    paths = 0
+    last = None
+    for test in tests:
+        path = path_of(test)
+        if path != last:
+            if paths == files:
+                yield group
+                group, paths = [], 0
+            paths += 1
+            last = path
+        group.append(test)
+    if group:
+        yield group
 
 
 def rederive_all(store: Store, counts: Counts, derivations: Derivations, when: str, chunk: int = 2000) -> Iterator[int]:
@@ -180,11 +206,13 @@ def _settle(
         existing[(subject, test)] = (fact_id, status, verdict)
     next_id = store_facts.next_id()
     facts, evidence = [], []
+    again: list[tuple[int, str, str | None, int, int | None]] = []  # live facts seen again
     for test in tests:
         for subject, oid in sorted(wanted[test].items()):
             known = existing.get((subject, test))
             if known is not None and (known[1] in ("tentative", "firm") or known[2] == "rejected"):
-                _update(store_facts, known[0], known[1], oid, ran.get(test), counts)
+                if known[1] in ("tentative", "firm"):  # (rejected by the user: the same evidence never brings it back)
+                    again.append((known[0], known[1], known[2], oid, ran.get(test)))
                 continue
             sources = {"tests", "terminal"} if test in ran else {"tests"}
             confidence, status = _judge(sources)
@@ -197,6 +225,7 @@ def _settle(
             counts.promoted += status == "firm"
             next_id += 1
     store_facts.add_tested_by(facts, evidence)
+    _judge_again(store_facts, again, counts)
     gone = [
         fact_id
         for (subject, test), (fact_id, status, _) in existing.items()
@@ -285,6 +314,7 @@ def _by_file(store: Store, resolver: Resolver, tests: list[str]) -> tuple[dict, 
         every = sorted({*group, *_tests_among(store, store.facts.keys_in(path))})
         found, reads[path] = _exercised(store, resolver, every)
         wanted.update((test, found[test]) for test in group)
+        resolver.trim(RESOLVER_ANSWERS, RESOLVER_READS)
     return wanted, reads
 
 
@@ -313,19 +343,27 @@ def _judge(sources: set[str]) -> tuple[float, str]:
     return confidence, "firm" if confidence >= FIRM_AT and len(sources) >= FIRM_SOURCES else "tentative"
 
 
-def _update(facts: Facts, fact_id: int, status: str, oid: int, ran: int | None, counts: Counts) -> None:
-    """A live fact seen again: its evidence may have grown (the test has now run)."""
-    if status not in ("tentative", "firm"):
-        return  # rejected by the user: the same evidence never brings it back
-    facts.support(fact_id, oid, "tests")
-    if ran:
-        facts.support(fact_id, ran, "terminal")
-    sources = facts.all_sources(fact_id)
-    verdict = facts.verdict(fact_id)
-    confidence, new_status = (1.0, "firm") if verdict == "confirmed" else _judge(sources)
-    facts.judge_derived(fact_id, new_status, confidence, facts.evidence_count(fact_id))
-    if new_status != status:
-        if new_status == "firm":
-            counts.promoted += 1
-        else:
-            counts.demoted += 1
+def _judge_again(facts: Facts, again: list[tuple[int, str, str | None, int, int | None]], counts: Counts) -> None:
+    """Live facts seen again, ``(fact id, status, verdict, observation of the call, last run
+    or None)``: their evidence may have grown (the test has now run). Read and written in
+    bulk, and written only where the judgement changed: a change to a much-imported file
+    settles tens of thousands of facts again, nearly all as they were."""
+    if not again:
+        return
+    facts.support_all(
+        [(fact_id, oid, "tests") for fact_id, _, _, oid, _ in again]
+        + [(fact_id, ran, "terminal") for fact_id, _, _, _, ran in again if ran]
+    )
+    judged = facts.judgements([fact_id for fact_id, *_ in again])
+    changed = []
+    for fact_id, status, verdict, _, _ in again:
+        sources, active, confidence_bp, count = judged[fact_id]
+        confidence, new_status = (1.0, "firm") if verdict == "confirmed" else _judge(sources)
+        if (new_status, basis_points(confidence), active) != (status, confidence_bp, count):
+            changed.append((fact_id, new_status, confidence, active))
+        if new_status != status:
+            if new_status == "firm":
+                counts.promoted += 1
+            else:
+                counts.demoted += 1
+    facts.judge_all(changed)

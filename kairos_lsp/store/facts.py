@@ -815,35 +815,49 @@ class Facts:
         """Evidence for a derived fact, its object as the detail (kept if already there);
         a ``tested_by`` fact's evidence has none: its object, the test, is the detail
         (:data:`TESTED_DETAIL`)."""
-        self.conn.execute(
+        self.support_all([(fact_id, observation_id, why)])
+
+    def support_all(self, rows: Iterable[tuple[int, int, str]]) -> None:
+        """:meth:`support` for many ``(fact id, observation id, why)`` at once."""
+        self.conn.executemany(
             "INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail) "
             f"SELECT ?, ?, ?, CASE WHEN predicate_id = {TESTED_BY} THEN '' ELSE object END FROM derived_log "
             "WHERE id = ?",
-            (fact_id, observation_id, why, fact_id),
+            [(fact_id, observation_id, why, fact_id) for fact_id, observation_id, why in rows],
         )
 
-    def all_sources(self, fact_id: int) -> set[str]:
-        """The distinct ``why`` of a fact's active evidence."""
-        return {
-            row[0]
-            for row in self.conn.execute(
-                "SELECT DISTINCT why FROM fact_evidence WHERE fact_id = ? AND active = 1", (fact_id,)
-            )
-        }
-
-    def verdict(self, fact_id: int) -> str | None:
-        """A derived fact's verdict."""
-        return self.conn.execute("SELECT verdict FROM derived_facts WHERE id = ?", (fact_id,)).fetchone()[0]
-
-    def evidence_count(self, fact_id: int) -> int:
-        return self.conn.execute(
-            "SELECT count(*) FROM fact_evidence WHERE fact_id = ? AND active = 1", (fact_id,)
-        ).fetchone()[0]
+    def judgements(self, fact_ids: list[int]) -> dict[int, tuple[set[str], int, int, int]]:
+        """``{fact id: (the distinct why of its active evidence, how many active evidence rows
+        it has, its confidence in basis points, its evidence count)}``: what judging a derived
+        fact again reads (see :meth:`judge_all`), for many facts in a few queries."""
+        found: dict[int, tuple[set[str], int, int, int]] = {}
+        for chunk in chunks(fact_ids):
+            marks = _marks(chunk)
+            for fact_id, confidence_bp, count in self.conn.execute(
+                f"SELECT id, confidence_bp, evidence_count FROM derived_log WHERE id IN ({marks})", chunk
+            ):
+                found[fact_id] = (set(), 0, confidence_bp, count)
+            for fact_id, why, active in self.conn.execute(
+                "SELECT fact_id, why, count(*) FROM fact_evidence "
+                f"WHERE active = 1 AND fact_id IN ({marks}) GROUP BY fact_id, why",
+                chunk,
+            ):
+                sources, total, confidence_bp, count = found[fact_id]
+                sources.add(why)
+                found[fact_id] = (sources, total + active, confidence_bp, count)
+        return found
 
     def judge_derived(self, fact_id: int, status: str, confidence: float, evidence_count: int) -> None:
-        self.conn.execute(
+        self.judge_all([(fact_id, status, confidence, evidence_count)])
+
+    def judge_all(self, rows: Iterable[tuple[int, str, float, int]]) -> None:
+        """:meth:`judge_derived` for many ``(fact id, status, confidence, evidence count)``."""
+        self.conn.executemany(
             "UPDATE derived_log SET status_code = ?, confidence_bp = ?, evidence_count = ? WHERE id = ?",
-            (STATUS_CODE[status], basis_points(confidence), evidence_count, fact_id),
+            [
+                (STATUS_CODE[status], basis_points(confidence), evidence_count, fact_id)
+                for fact_id, status, confidence, evidence_count in rows
+            ],
         )
 
     # -- reading, for the knowledge layer -------------------------------------------------
