@@ -48,6 +48,11 @@ Prints, from one run on this machine:
     them: the server's caches must notice, and keep what is still true; the
     file is forgotten again at the end); peak RSS of the whole phase (every
     file with a position is open: hundreds);
+  * after the dream, a large change (``--changes N``, default 500; 0: none): the
+    source files copied aside with their times, N of them (seeded) given a new
+    function each, as a branch switch or a pull brings; then ``kairos scan`` of
+    the copy into a copy of the dreamed store, and ``kairos dream``: the time
+    and peak RSS of each (the RSS target holds for them too);
   * the real server (``python -m kairos_lsp`` over stdio, driven by pygls'
     LanguageClient) scanning TREE into another fresh store: time from
     ``initialized`` to its "scan ..." log line, and peak RSS with its workers;
@@ -715,6 +720,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7, help="seed for choosing the positions")
     parser.add_argument("--exclude", metavar="GLOB", action="append", default=[], help="as kairos scan's (repeatable)")
     parser.add_argument("--keep", metavar="DIR", help="keep the stores in DIR (default: a temporary folder)")
+    parser.add_argument(
+        "--changes", type=int, default=500, help="files changed after the dream, then scanned and dreamed (default 500)"
+    )
     args = parser.parse_args()
     if args.store and not args.skip_scan:
         parser.error("--store names a scanned store to use: add --skip-scan (a scan would start it afresh)")
@@ -764,6 +772,8 @@ def main() -> None:
         dream_phases(args, tree, work, db, env, kairos, exclude, source, rows, misses)
         if positions is not None:
             hover_phase(tree, db, env, positions, args.hover_rounds, exclude, rows, misses)
+        if args.changes:
+            change_phases(tree, work, db, env, kairos, files, skip, args.changes, args.seed, rows, misses)
     else:
         misses.append("store after the dream, the dream ratio and dream RSS: not measured (--skip-dream)")
 
@@ -854,6 +864,36 @@ def dream_phases(args, tree, work, db, env, kairos, exclude, source, rows, misse
                 f"full dream {ratio:.2f} x the standard library's (median of {len(ratios)}: {each}), "
                 f"target <= {DREAM_TARGET}"
             )
+
+
+def change_phases(tree, work, db, env, kairos, files, skip, count, seed, rows, misses) -> None:
+    """A large change after a full dream: TREE's source files copied aside (their times
+    kept, so the memory's stat of each still holds), ``count`` of them given one new
+    function each; then a scan of the copy and a dream, into a copy of the dreamed store."""
+    copy = work / "changed-tree"
+    shutil.rmtree(copy, ignore_errors=True)
+    for rel, _, _ in files:
+        (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(tree / rel, copy / rel)
+    python = sorted(rel for rel, language, _ in files if language == "python")
+    for n, rel in enumerate(random.Random(seed).sample(python, min(count, len(python)))):
+        with open(copy / rel, "a", encoding="utf-8") as handle:
+            handle.write(f"\n\ndef kairos_bench_changed_{n}(value):\n    return value\n")
+    changed_db = work / "changed.db"
+    copy_store(db, changed_db)
+    label = f"{min(count, len(python))} files changed"
+    for phase, command in (
+        ("kairos scan", [*kairos, "scan", "-q", *skip, "--store", str(changed_db), str(copy)]),
+        ("kairos dream", [*kairos, "dream", "--store", str(changed_db), "--root", str(copy)]),
+    ):
+        seconds, peak, out = run_measured(command, env)
+        summary = out.strip().splitlines()[0][:60] if out.strip() else ""
+        rows.append((f"{label}: {phase}", f"{seconds:.2f} s", f"{mb(peak.main)} / {mb(peak.total)}", summary))
+        if peak.total > RSS_TARGET:
+            misses.append(
+                f"{phase} after {label}: peak RSS {mb(peak.main)} / {mb(peak.total)}, target <= {mb(RSS_TARGET)}"
+            )
+    shutil.rmtree(copy, ignore_errors=True)
 
 
 def reference_scan(work: Path, env: dict[str, str], kairos: list[str], rows: list) -> tuple[Path, int]:
