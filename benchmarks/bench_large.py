@@ -132,11 +132,14 @@ def _children() -> dict[int, list[int]]:
 class PeakRSS:
     """Samples the RSS of ``pid`` and of all its descendants every ``every`` seconds in a
     thread: the peak of the process alone, of the sum (workers included), and of any one
-    descendant."""
+    descendant; and the CPU each of them used (:attr:`cpu`). The CPU is read from /proc,
+    not from what the waited-for children used: a fork server's workers are not this
+    process's children, and their CPU reaches no one this process waits for."""
 
     def __init__(self, pid: int, every: float = 0.05):
         self.pid, self.every = pid, every
         self.main = self.total = self.child = 0
+        self._cpu: dict[int, float] = {}  # the last CPU seconds seen of each process
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -154,6 +157,8 @@ class PeakRSS:
             pids.append(pid)
             todo.extend(tree.get(pid, []))
         sizes = [_rss(pid) for pid in pids]
+        for pid in pids:
+            self._cpu[pid] = max(self._cpu.get(pid, 0.0), _cpu_seconds(pid))
         self.main = max(self.main, sizes[0])
         self.total = max(self.total, sum(sizes))
         self.child = max([self.child, *sizes[1:]])
@@ -162,6 +167,12 @@ class PeakRSS:
         self._stop.set()
         self._thread.join()
         return self
+
+    @property
+    def cpu(self) -> float:
+        """CPU seconds of the process and its descendants, as last sampled (a process that
+        ended misses at most its last ``every`` seconds)."""
+        return sum(self._cpu.values())
 
 
 def children_cpu() -> float:
@@ -946,9 +957,8 @@ def scan_phases(args, tree, work, db, env, kairos, files, source, exclude, skip,
         floor_s = floor(tree, files)
         floor_cpu = children_cpu() - cpu
         fresh(db)
-        cpu = children_cpu()
         scan_s, peak, _ = run_measured([*kairos, "scan", "-q", *skip, "--store", str(db), str(tree)], env)
-        scan_cpu = children_cpu() - cpu
+        scan_cpu = peak.cpu
         ratios.append(scan_s / floor_s)
         cpu_ratios.append(scan_cpu / floor_cpu)
         ctags_note = f", {scan_s / ctags_s:.1f} x ctags" if ctags_s else ""
