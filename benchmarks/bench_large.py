@@ -351,7 +351,7 @@ def hover_positions(tree: Path, files: list[tuple[str, str, int]], store: Path, 
     rng = random.Random(seed)
     python = sorted(rel for rel, language, _ in files if language == "python")
     sample = rng.sample(python, min(len(python), max(count // 2, 100)))
-    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
+    with contextlib.closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True)) as db:
         defined = {name for (name,) in db.execute("SELECT DISTINCT name FROM symbols")}
     defs: list[Spot] = []
     calls: list[Spot] = []
@@ -388,7 +388,7 @@ def hover_positions(tree: Path, files: list[tuple[str, str, int]], store: Path, 
         read(rel)
     common = {name for name, _ in called.most_common(COMMON_NAMES)}
     extra: list[str] = []
-    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
+    with contextlib.closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True)) as db:
         for name in sorted(common):
             extra += [
                 path
@@ -783,10 +783,10 @@ def main() -> None:
         dream_phases(args, tree, work, db, env, kairos, exclude, source, rows, misses)
         if positions is not None:
             hover_phase(tree, db, env, positions, args.hover_rounds, exclude, rows, misses)
-        if args.changes:
-            change_phases(tree, work, db, env, kairos, files, skip, args.changes, args.seed, rows, misses)
     else:
         misses.append("store after the dream, the dream ratio and dream RSS: not measured (--skip-dream)")
+    if args.changes:  # (on a store given and never dreamed, the dream after the change is its first)
+        change_phases(tree, work, db, env, kairos, files, skip, args.changes, args.seed, rows, misses)
 
     if not args.skip_server:
         server_db = work / "server.db"
@@ -922,11 +922,18 @@ def reference_scan(work: Path, env: dict[str, str], kairos: list[str], rows: lis
 
 def copy_store(db: Path, to: Path) -> None:
     """A copy of a store no process has open: its WAL too, if any, and the mark of its last
-    integrity check (without it, opening the copy would check it again, as a new file)."""
+    integrity check (without it, opening the copy would check it again, as a new file).
+
+    Copied by ``cp``, never by this process: a descriptor of the memory opened and closed
+    here, outside SQLite, drops every POSIX lock this process's SQLite connections hold on
+    it, and a SQLite that believes it still holds them lets another process reset the WAL
+    under it. This benchmark's own connections (its read-only looks, its writer of looks)
+    then corrupted the large tree's memory in the hover phase after the dreams: a page of
+    the names' index in page 1, rows of the wrong table in ``attention``."""
     fresh(to)
     for suffix in ("", "-wal", ".checked"):
         if Path(f"{db}{suffix}").exists():
-            shutil.copy2(f"{db}{suffix}", f"{to}{suffix}")
+            subprocess.run(["cp", "-p", f"{db}{suffix}", f"{to}{suffix}"], check=True)
 
 
 def hover_phase(
@@ -939,7 +946,7 @@ def hover_phase(
     rows: list,
     misses: list[str],
 ) -> None:
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
         dreamed = conn.execute("SELECT count(*) FROM dreams WHERE observations > 0").fetchone()[0] > 0
     label = "dreamed" if dreamed else "scan-only"
     result = asyncio.run(server_hover(tree, db, env, positions, rounds, exclude))
