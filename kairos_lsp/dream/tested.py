@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import groupby
 
 from kairos_lsp.dream.batches import rows_of
 from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, NOT_LOOKS, Counts, noisy_or
@@ -165,21 +166,14 @@ SETTLE_FILES = 32  # test files settled together
 
 def _by_test_file(tests: list[str], files: int) -> Iterator[list[str]]:
     """Sorted ``tests`` in runs of at most ``files`` test files (a file's tests together:
-    the keys of one file are one run of a sorted list)."""
-    group: list[str] = []
-    paths = 0
-    last = None
-    for test in tests:
-        path = path_of(test)
-        if path != last:
-            if paths == files:
-                yield group
-                group, paths = [], 0
-            paths += 1
-            last = path
-        group.append(test)
-    if group:
-        yield group
+    the keys of one file are one run of a sorted list).
+
+    >>> list(_by_test_file(["py:a.py:t1", "py:a.py:t2", "py:b.py:t", "py:c.py:t"], 2))
+    [['py:a.py:t1', 'py:a.py:t2', 'py:b.py:t'], ['py:c.py:t']]
+    """
+    runs = [list(run) for _, run in groupby(tests, key=path_of)]
+    for start in range(0, len(runs), files):
+        yield [test for run in runs[start : start + files] for test in run]
 
 
 def rederive_all(store: Store, counts: Counts, derivations: Derivations, when: str, chunk: int = 2000) -> Iterator[int]:

@@ -847,11 +847,8 @@ class Facts:
                 found[fact_id] = (sources, total + active, confidence_bp, count)
         return found
 
-    def judge_derived(self, fact_id: int, status: str, confidence: float, evidence_count: int) -> None:
-        self.judge_all([(fact_id, status, confidence, evidence_count)])
-
     def judge_all(self, rows: Iterable[tuple[int, str, float, int]]) -> None:
-        """:meth:`judge_derived` for many ``(fact id, status, confidence, evidence count)``."""
+        """A derived fact judged again, for many ``(fact id, status, confidence, evidence count)``."""
         self.conn.executemany(
             "UPDATE derived_log SET status_code = ?, confidence_bp = ?, evidence_count = ? WHERE id = ?",
             [
