@@ -41,7 +41,7 @@ from kairos_lsp.launch import read_handoff
 from kairos_lsp.lines import as_lines, one_line
 from kairos_lsp.scan import Skipped, observe_file, scan_workspace
 from kairos_lsp.store import STORE_DIR, FileObservation, Store, StoreError, is_corruption, move_aside, store_path
-from kairos_lsp.workers import START_METHOD, start_fork_server
+from kairos_lsp.workers import START_METHOD
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -127,9 +127,6 @@ def cmd_scan(args, out, err) -> int:
         raise UsageError(f"not a folder: {args.path}")
     settings = Settings(exclude=tuple(args.exclude or ()), store_path=args.store, max_file_bytes=args.max_bytes)
     skip = lambda path, reason: err.print(f"skipped {path}: {reason}", highlight=False, markup=False)
-    # Workers forked from a fork server started now, before the memory is read: forked from this
-    # process once it holds what the memory knows of 19,000 files, each began at its size.
-    start_fork_server()
     with memory(root, args.store) as store:
         if args.history:
             _learn_history(root, store, settings, args, out)
@@ -145,6 +142,8 @@ def cmd_scan(args, out, err) -> int:
                 on_skip=skip,
                 progress=progress,
                 indexes_after=True,
+                # Workers from a fork server (started when the scan wants them): forked from this
+                # process once it holds what the memory knows of 19,000 files, each began at its size.
                 start_method=START_METHOD,
             ),
         )

@@ -34,7 +34,7 @@ from kairos_lsp.extract import extract_source
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.lines import as_lines
 from kairos_lsp.store import STORE_DIR, FileObservation, Store, WriteResult, now
-from kairos_lsp.workers import die_with_parent
+from kairos_lsp.workers import die_with_parent, start_fork_server
 
 ALWAYS_SKIPPED = {".git", ".hg", ".svn", STORE_DIR, "__pycache__"}
 BATCH = 256  # files written per transaction at most...
@@ -388,6 +388,11 @@ def _observe_all(
         return
     size = max(4, min(32, len(todo) // (jobs * 8) or 1))
     chunks = ((root, todo[i : i + size], max_bytes) for i in range(0, len(todo), size))
+    if start_method == "forkserver":
+        # Only now that workers are wanted (an unchanged rescan needs none): on the main
+        # thread this makes the fork server die with us (see there); it is a new
+        # interpreter, so starting it late does not make the workers any larger.
+        start_fork_server()
     context = multiprocessing.get_context(start_method) if start_method else None
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker)
     # At most IN_FLIGHT chunks per worker are queued or parsed at a time: results wait for the
