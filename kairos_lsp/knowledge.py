@@ -15,6 +15,7 @@ import json
 import re
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from kairos_lsp.dream import cursor, dream_log, facts_for, history, successor
@@ -783,12 +784,12 @@ class Knowledge:
             value, fact_id, hops = row[3], row[10], hops - 1
         return value
 
-    def export(self) -> list[dict]:
-        """Every symbol the memory knows, current and historical."""
-        keys = set(self.store.subjects())
-        # Observed facts are about subjects the log has seen; only derived facts can add others.
-        keys.update(row[0] for row in self.store.db.execute("SELECT DISTINCT subject FROM derived_facts"))
-        return [item for key in sorted(keys) if (item := self.explain(key))]
+    def export(self) -> Iterator[dict]:
+        """Every symbol the memory knows, current and historical, in the order of their keys:
+        one at a time, so that a large memory is never held at once."""
+        for key in self.store.subjects():
+            if item := self.explain(key):
+                yield item
 
 
 def word_at(line: bytes, col: int) -> str | None:
