@@ -3,7 +3,14 @@
 Candidates are paired only when the change could be one edit: the old key
 vanished after the previous look at the new key's file (or in the same look),
 and the new key appeared after the previous look at the old key's file. So an
-old copy of a function elsewhere is never mistaken for its new home.
+old copy of a function elsewhere is never mistaken for its new home. "After"
+is in a later look, not only a later version: a scan's versions are one look
+at the workspace (one time), so what a first scan met in a file read after
+another's was there all along, not new. Without that, a folder deleted from
+the large tree (site-packages) had each of its vanished functions paired with
+a copy in a file read after its own in the first scan (530 false ``moved_to``
+in the first 6 % of that dream), and asked about every such copy one by one:
+the dream would have taken hours.
 
 Evidence (independent sources, combined by noisy-OR like everything else):
 ``body`` the same body hash (the hash leaves out the name and whitespace),
@@ -134,7 +141,7 @@ def _find_old(state: State, version: Version, born: list[str], views: dict) -> N
     prev = facts.previous_look(version.path, version.id)
     if not state.bodies.any_between(prev, version.id):
         return
-    rows = facts.vanished_bodies(sorted(wanted), prev, version.id)
+    rows = facts.vanished_bodies(sorted(wanted), prev, version.id, facts.look_time(prev))
     if not rows:
         return
     by_hash: dict[str, dict[str, int]] = {}
@@ -168,11 +175,15 @@ def _find_new(state: State, version: Version, x: str, old: dict) -> None:
         return
     facts = state.facts
     prev = facts.previous_look(version.path, version.id)
-    rows = facts.appeared_bodies(body.object, x, prev, version.id)
+    seen_at = facts.look_time(prev)
+    later = facts.first_version_later(prev, seen_at)
+    if later is None or not state.bodies.any_born(later, version.id):
+        return  # no look since made a symbol appear (a deleted folder's files, one after another)
+    rows = facts.appeared_bodies(body.object, x, prev, version.id, seen_at)
     found = {}
     for new_key, first, _ in rows:
         born = facts.first_live_kind(new_key)
-        if born is None or born[1] <= prev or _kind_class(born[0]) != _kind_class(kind.object):
+        if born is None or born[1] <= prev or born[3] <= seen_at or _kind_class(born[0]) != _kind_class(kind.object):
             continue
         if facts.has_live(new_key, CAME_FROM):
             continue

@@ -97,6 +97,8 @@ def replay(state: State, callers: Lookup, version: Version) -> None:
         else:
             born, vanished = merge.apply_observed(state, version)
             views = None
+        if born:
+            state.bodies.born.append(version.id)
         if born or vanished:
             if views is None:
                 views = {s: views_of(state, s) for s in state.live}

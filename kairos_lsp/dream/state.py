@@ -8,6 +8,8 @@ files, so memory stays flat however large the store is.
 
 from __future__ import annotations
 
+import bisect
+
 from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, READ_FROM_CODE, Counts, Fact, Version, noisy_or
 from kairos_lsp.dream.summary import Lookup
 from kairos_lsp.store.facts import Facts
@@ -311,11 +313,29 @@ class GoneBodies:
     before version ``settled`` (the cursor's), and ``ended`` lists the versions that
     retracted one during the dream. So a search for bodies that vanished between two
     looks at a file can be skipped when no retraction falls in between (a first
-    dream retracts nothing, and every file's look is its first)."""
+    dream retracts nothing, and every file's look is its first).
+
+    The other way round, ``born`` lists the versions of this dream that made symbols
+    appear (so maybe new bodies): a search for where a vanished body went is skipped
+    when no version it could have gone to made any (a deleted folder makes none)."""
 
     def __init__(self, settled: int):
         self.settled = settled
         self.ended: list[int] = []
+        self.born: list[int] = []  # in replay order, which is version order
+
+    def any_born(self, first: int, before: int) -> bool:
+        """Whether a version from ``first`` to before ``before`` may have made a symbol appear.
+
+        >>> bodies = GoneBodies(settled=10)
+        >>> bodies.born += [12, 15]
+        >>> bodies.any_born(9, 20), bodies.any_born(13, 15), bodies.any_born(13, 16)
+        (True, False, True)
+        """
+        if first <= self.settled:
+            return True  # (before this dream: not known here)
+        at = bisect.bisect_left(self.born, first)
+        return at < len(self.born) and self.born[at] < before
 
     def any_between(self, after: int, before: int) -> bool:
         return after < self.settled or any(after < v < before for v in self.ended)

@@ -84,6 +84,8 @@ class Facts:
     def __init__(self, conn: sqlite3.Connection, predicates: Predicates | None = None):
         self.conn = conn
         self.predicates = predicates or Predicates()
+        self._first_later: dict[str, int] = {}  # a look's time -> the first version of a later look
+        self._first_row: dict[int, int] = {}  # a version -> the first observation of it or after
 
     # -- the observation log, in batches ----------------------------------------
 
@@ -155,6 +157,50 @@ class Facts:
         """The last version of ``path`` before version ``before`` (0: none)."""
         row = self.conn.execute("SELECT max(id) FROM versions WHERE path = ? AND id < ?", (path, before)).fetchone()
         return row[0] or 0
+
+    def first_version_later(self, after: int, after_time: str) -> int | None:
+        """No version after ``after`` made by a look later than ``after_time`` has a smaller
+        id than this; None: there is none yet."""
+        later = self._first_later.get(after_time)
+        if later is None:
+            row = self.conn.execute(
+                "SELECT id FROM versions WHERE observed_at > ? ORDER BY id LIMIT 1", (after_time,)
+            ).fetchone()
+            if row is None:
+                return None  # (not kept: a later look may come)
+            later = self._first_later[after_time] = row[0]
+        return max(later, after + 1)
+
+    def first_observation_later(self, after: int, after_time: str) -> int:
+        """No observation of a version after ``after`` made by a look later than ``after_time``
+        has a smaller id than this. The log is appended a version at a time, so its ids grow
+        with their versions' (``batches.py`` reads it in that order): the first version of a
+        later look is found once per look, its first observation by bisection. A folder
+        deleted from the large tree asked, for each of its 400,000 symbols, about every symbol
+        with the same body (14,132 share the commonest) that the first scan read after it."""
+        version = self.first_version_later(after, after_time)
+        if version is None:
+            return self.newest_observation() + 1
+        found = self._first_row.get(version)
+        if found is None:
+            lo, hi = 0, self.newest_observation() + 1  # the answer is in (lo, hi]
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                row = self.conn.execute(
+                    "SELECT version_id FROM observation_log WHERE id >= ? ORDER BY id LIMIT 1", (mid,)
+                ).fetchone()
+                if row is None or row[0] >= version:
+                    hi = mid
+                else:
+                    lo = mid
+            found = self._first_row[version] = hi
+        return found
+
+    def look_time(self, version: int) -> str:
+        """When the look that made ``version`` happened ("" for none: before every look). A
+        scan's versions share one time: they are one look at the workspace."""
+        row = self.conn.execute("SELECT observed_at FROM versions WHERE id = ?", (version,)).fetchone()
+        return row[0] if row else ""
 
     def current_objects(self, path: str, subject: str, predicate: str) -> list[str]:
         """What the latest look at ``path`` asserts about ``subject``'s ``predicate``."""
@@ -611,9 +657,12 @@ class Facts:
         ).fetchone()
         return row[0] if row else None
 
-    def vanished_bodies(self, hashes: list[str], after: int, before: int) -> list[tuple[str, str, int]]:
+    def vanished_bodies(
+        self, hashes: list[str], after: int, before: int, after_time: str = ""
+    ) -> list[tuple[str, str, int]]:
         """``(body hash, subject, first observation)`` of body_hash facts with one of
-        ``hashes`` retracted by an observation of a version between ``after`` and ``before``."""
+        ``hashes`` retracted by an observation of a version between ``after`` and ``before``,
+        made by a look later than ``after_time`` (see :meth:`look_time`)."""
         rows = []
         for chunk in chunks(hashes):
             marks = _marks(chunk)
@@ -622,43 +671,67 @@ class Facts:
                 f"SELECT {OBJECT_TEXT.format('b.object')}, s.text, f.first_observation FROM observation_log b "
                 "JOIN names s ON s.id = b.subject_id "
                 "JOIN observed_facts f ON f.first_observation = b.id "
-                "JOIN observation_log o ON o.id = f.ended_by "
+                "JOIN observation_log o ON o.id = f.ended_by JOIN versions v ON v.id = o.version_id "
                 f"WHERE b.predicate_id = {BODY_HASH} AND b.object IN ({marks}) "
-                "AND f.status = 'retracted' AND o.version_id > ? AND o.version_id < ? "
+                "AND f.status = 'retracted' AND o.version_id > ? AND o.version_id < ? AND v.observed_at > ? "
                 "UNION ALL "
-                "SELECT f.object, f.subject, f.first_observation FROM derived_facts f "
-                "JOIN observations o ON o.id = f.ended_by "
+                # (derived_log itself: through derived_facts, whose object is an expression,
+                # this read every derived fact, for every file, 0.3 s a time on the large tree)
+                "SELECT f.object, s.text, f.first_observation FROM derived_log f JOIN names s ON s.id = f.subject_id "
+                "JOIN observation_log o ON o.id = f.ended_by JOIN versions v ON v.id = o.version_id "
                 f"WHERE f.predicate_id = {BODY_HASH} AND f.object IN ({marks}) "
-                "AND f.status = 'retracted' AND o.version_id > ? AND o.version_id < ?",
-                (*[packed_hash(h) for h in chunk], after, before, *chunk, after, before),
+                f"AND f.status_code = {STATUS_CODE['retracted']} AND o.version_id > ? AND o.version_id < ? "
+                "AND v.observed_at > ?",
+                (*[packed_hash(h) for h in chunk], after, before, after_time, *chunk, after, before, after_time),
             ).fetchall()
         return rows
 
-    def appeared_bodies(self, body: str, besides: str, after: int, before: int) -> list[tuple[str, int, int]]:
+    def appeared_bodies(
+        self, body: str, besides: str, after: int, before: int, after_time: str = ""
+    ) -> list[tuple[str, int, int]]:
         """``(subject, first observation, fact id)`` of live body_hash facts with hash ``body``,
-        of subjects other than ``besides``, observed in a version between ``after`` and ``before``."""
+        of subjects other than ``besides``, observed in a version between ``after`` and ``before``
+        made by a look later than ``after_time`` (see :meth:`look_time`)."""
         return self.conn.execute(
-            "SELECT s.text, f.first_observation, f.id FROM observation_log o JOIN names s ON s.id = o.subject_id "
-            "JOIN observed_facts f ON f.first_observation = o.id "
-            f"WHERE o.predicate_id = {BODY_HASH} AND o.object = ? AND f.status IN {LIVE} "
-            "AND s.text != ? AND o.version_id > ? AND o.version_id < ? "
+            # (the log's body index holds (hash, id): only the ids that can be in the window are
+            # read, and each one's look is checked before its fact is worked out; a retraction,
+            # negated, starts no fact: a deleted folder negates every body it held)
+            "SELECT s.text, f.first_observation, f.id FROM observation_log o CROSS JOIN versions v "
+            "ON v.id = o.version_id CROSS JOIN observed_facts f ON f.first_observation = o.id "
+            "JOIN names s ON s.id = o.subject_id "
+            f"WHERE o.predicate_id = {BODY_HASH} AND o.object = ? AND o.id >= ? AND o.negated = 0 "
+            f"AND f.status IN {LIVE} "
+            "AND s.text != ? AND o.version_id > ? AND o.version_id < ? AND v.observed_at > ? "
             "UNION ALL "
-            "SELECT f.subject, f.first_observation, f.id FROM derived_facts f "
-            "JOIN observations o ON o.id = f.first_observation "
-            f"WHERE f.predicate_id = {BODY_HASH} AND f.object = ? AND f.status IN {LIVE} "
-            "AND f.subject != ? AND o.version_id > ? AND o.version_id < ? ORDER BY 3",
-            (packed_hash(body), besides, after, before, body, besides, after, before),
+            "SELECT s.text, f.first_observation, f.id FROM derived_log f JOIN names s ON s.id = f.subject_id "
+            "JOIN observation_log o ON o.id = f.first_observation JOIN versions v ON v.id = o.version_id "
+            f"WHERE f.predicate_id = {BODY_HASH} AND f.object = ? AND f.status_code IN {LIVE_CODES} "
+            "AND s.text != ? AND o.version_id > ? AND o.version_id < ? AND v.observed_at > ? ORDER BY 3",
+            (
+                packed_hash(body),
+                self.first_observation_later(after, after_time),
+                besides,
+                after,
+                before,
+                after_time,
+                body,
+                besides,
+                after,
+                before,
+                after_time,
+            ),
         ).fetchall()
 
-    def first_live_kind(self, subject: str) -> tuple[str, int, int] | None:
-        """``(kind, version of its first observation, fact id)`` of a subject's oldest live kind fact."""
+    def first_live_kind(self, subject: str) -> tuple[str, int, int, str] | None:
+        """``(kind, version of its first observation, fact id, that version's look time)`` of a
+        subject's oldest live kind fact."""
         return self.conn.execute(
-            "SELECT o.object, o.version_id, f.id FROM observations o "
-            "JOIN observed_facts f ON f.first_observation = o.id "
+            "SELECT o.object, o.version_id, f.id, v.observed_at FROM observations o "
+            "JOIN observed_facts f ON f.first_observation = o.id JOIN versions v ON v.id = o.version_id "
             f"WHERE o.subject = ? AND o.predicate_id = {PREDICATE_ID['kind']} AND f.status IN {LIVE} "
             "UNION ALL "
-            "SELECT f.object, o.version_id, f.id FROM derived_facts f "
-            "JOIN observations o ON o.id = f.first_observation "
+            "SELECT f.object, o.version_id, f.id, v.observed_at FROM derived_facts f "
+            "JOIN observations o ON o.id = f.first_observation JOIN versions v ON v.id = o.version_id "
             f"WHERE f.subject = ? AND f.predicate = 'kind' AND f.status IN {LIVE} "
             "ORDER BY 3 LIMIT 1",
             (subject, subject),
