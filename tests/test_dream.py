@@ -231,6 +231,24 @@ def test_a_folder_deleted_moved_nothing_to_copies_the_first_scan_read_after_it(t
     w.store.close()
 
 
+def test_a_folder_deleted_then_brought_back_moved_nothing_inside_it(tmp_path):
+    """vendor/ goes (one look deletes a.py, then b.py) and comes back (a checkout there and
+    back): a.py's ``close`` did not move from b.py's, which vanished after a.py's last look."""
+    w = Workspace(tmp_path)
+    for rel in ("vendor/a.py", "vendor/b.py"):
+        w.write(rel, CLOSE)
+    w.scan_and_dream()
+    aside = tmp_path.parent / f"{tmp_path.name}-vendor"
+    (tmp_path / "vendor").rename(aside)
+    w.scan_and_dream()
+    aside.rename(tmp_path / "vendor")
+    w.scan_and_dream()
+    for rel in ("vendor/a.py", "vendor/b.py"):
+        assert ("kind", "function") in live(w.store, f"python:{rel}:close")
+        assert not any(p.endswith(("_from", "_to")) for p, _ in live(w.store, f"python:{rel}:close"))
+    w.store.close()
+
+
 def test_a_move_is_found_beside_a_copy_the_first_scan_read_after_the_old_file(tmp_path):
     """Cut from more.py, pasted into a new file: a move. The copy in streams.py, which the
     first scan read after more.py, is no rival candidate (two candidates: no link at all)."""

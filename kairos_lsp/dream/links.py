@@ -141,7 +141,13 @@ def _find_old(state: State, version: Version, born: list[str], views: dict) -> N
     prev = facts.previous_look(version.path, version.id)
     if not state.bodies.any_between(prev, version.id):
         return
-    rows = facts.vanished_bodies(sorted(wanted), prev, version.id, facts.look_time(prev))
+    seen_at = facts.look_time(prev)
+    later = facts.first_version_later(prev, seen_at)
+    # (no later look retracted a body: a deleted folder brought back, its files one after
+    # another, each last seen in the look that deleted them all)
+    if later is None or not state.bodies.any_between(later - 1, version.id):
+        return
+    rows = facts.vanished_bodies(sorted(wanted), prev, version.id, seen_at)
     if not rows:
         return
     by_hash: dict[str, dict[str, int]] = {}
