@@ -249,6 +249,22 @@ def test_a_folder_deleted_then_brought_back_moved_nothing_inside_it(tmp_path):
     w.store.close()
 
 
+def test_a_folder_renamed_moves_each_function_to_its_namesake_even_a_body_of_pass(tmp_path):
+    """pkg/ renamed lib/ in one look: every function moved, each to the key with its
+    qualname, though three functions (one outside the folder) share the body ``pass``."""
+    w = Workspace(tmp_path)
+    w.write("pkg/io.py", CLOSE + "\n\ndef noop():\n    pass\n")
+    w.write("pkg/util.py", "def clamp(x, lo, hi):\n    return min(hi, max(lo, x))\n\n\ndef nothing():\n    pass\n")
+    w.write("other.py", "def idle():\n    pass\n")
+    w.scan_and_dream()
+    (tmp_path / "pkg").rename(tmp_path / "lib")
+    w.scan_and_dream()
+    for key in ("io.py:close", "io.py:noop", "util.py:clamp", "util.py:nothing"):
+        assert live(w.store, f"python:pkg/{key}") == {("moved_to", f"python:lib/{key}"): "firm"}
+    assert not any(p.endswith("_from") for p, _ in live(w.store, "python:other.py:idle"))
+    w.store.close()
+
+
 def test_a_move_is_found_beside_a_copy_the_first_scan_read_after_the_old_file(tmp_path):
     """Cut from more.py, pasted into a new file: a move. The copy in streams.py, which the
     first scan read after more.py, is no rival candidate (two candidates: no link at all)."""

@@ -209,7 +209,7 @@ def _follow(version: Version, deltas: dict[str, int], bodies: GoneBodies) -> Non
             name = merge.callee_name(obj)
             deltas[name] = deltas.get(name, 0) + (-1 if negated else 1)
         elif predicate == "body_hash" and negated:
-            bodies.ended.append(version.id)
+            bodies.retracted_in(version.id)
 
 
 def _prepare(state: State, callers: Lookup, version: Version, prefix: str, empty: bool) -> Prepared | None:

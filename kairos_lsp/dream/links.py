@@ -26,6 +26,8 @@ the symbol to its new key.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from kairos_lsp.dream.model import CAME_FROM, GONE_TO, Fact, Version
 from kairos_lsp.dream.state import State
 from kairos_lsp.keys import name_of, path_of, qualname_of
@@ -107,20 +109,37 @@ def _evidence(old: dict, new: dict) -> list[str]:
     return []
 
 
-def _pick(candidates: list[str], subject: str) -> str | None:
-    """The candidate with the same qualname, else the same name, else the only one."""
-    if not candidates:
-        return None
+def _pick(candidates: Iterable[str], subject: str, valid: Callable[[str], bool] = lambda c: True) -> str | None:
+    """The valid candidate with the same qualname, else the same name, else the only one.
+
+    Each tier holds the one before (the same qualname is the same name), so a tier is
+    reached only when the one before has no valid candidate, and ``valid`` (queries) is
+    asked of a candidate once, and no more once two are valid: a function renamed with its
+    folder has thousands of candidates when its body is ``pass``, and the first tier decides.
+
+    >>> keys, asked = ["python:b.py:f", "python:c.py:g", "python:d.py:g"], []
+    >>> _pick(keys, "python:a.py:f", lambda c: asked.append(c) or True), asked
+    ('python:b.py:f', ['python:b.py:f'])
+    >>> _pick(keys, "python:a.py:f", lambda c: c != "python:b.py:f")  # two left: no link
+    """
+    candidates = sorted(set(candidates))
+    asked: set[str] = set()
     for test in (
         lambda c: qualname_of(c) == qualname_of(subject),
         lambda c: name_of(c) == name_of(subject),
         lambda c: True,
     ):
-        tier = sorted(c for c in candidates if test(c))
-        if len(tier) == 1:
-            return tier[0]
-        if tier:
-            return None  # ambiguous: better no link than a wrong one
+        fit: list[str] = []
+        for c in candidates:
+            if c in asked or not test(c):
+                continue
+            asked.add(c)
+            if valid(c):
+                fit.append(c)
+                if len(fit) > 1:
+                    return None  # ambiguous: better no link than a wrong one
+        if fit:
+            return fit[0]
     return None
 
 
@@ -157,14 +176,8 @@ def _find_old(state: State, version: Version, born: list[str], views: dict) -> N
         for y in sorted(wanted[body]):
             kind = _kind_of(views[y])
             assert kind is not None  # only keys with a kind are wanted
-            found = {
-                x: first
-                for x, first in by_hash[body].items()
-                if x != y
-                and _kind_class(facts.last_value(x, "kind")) == _kind_class(kind)
-                and not facts.has_live(x, ("kind",) + GONE_TO)
-            }
-            x = _pick(list(found), y)
+            found = {x: first for x, first in by_hash[body].items() if x != y}
+            x = _pick(found, y, _gone_from(facts, kind))
             if x is None:
                 continue
             why = ["body"]
@@ -172,6 +185,17 @@ def _find_old(state: State, version: Version, born: list[str], views: dict) -> N
             if old_params is not None and _values(views[y], "parameters") == [old_params]:
                 why.append("parameters")
             _link(state, version, x, y, why, None, _one(views[y], "body_hash"), old_body_obs=found[x])
+
+
+def _gone_from(facts, kind: str) -> Callable[[str], bool]:
+    """Whether a vanished key can be where a new one of ``kind`` came from."""
+
+    def gone(x: str) -> bool:
+        return _kind_class(facts.last_value(x, "kind")) == _kind_class(kind) and not facts.has_live(
+            x, ("kind",) + GONE_TO
+        )
+
+    return gone
 
 
 def _find_new(state: State, version: Version, x: str, old: dict) -> None:
@@ -186,15 +210,15 @@ def _find_new(state: State, version: Version, x: str, old: dict) -> None:
     if later is None or not state.bodies.any_born(later, version.id):
         return  # no look since made a symbol appear (a deleted folder's files, one after another)
     rows = facts.appeared_bodies(body.object, x, prev, version.id, seen_at)
-    found = {}
-    for new_key, first, _ in rows:
+    found = {new_key: first for new_key, first, _ in rows}
+
+    def new_here(new_key: str) -> bool:
         born = facts.first_live_kind(new_key)
         if born is None or born[1] <= prev or born[3] <= seen_at or _kind_class(born[0]) != _kind_class(kind.object):
-            continue
-        if facts.has_live(new_key, CAME_FROM):
-            continue
-        found[new_key] = first
-    y = _pick(list(found), x)
+            return False
+        return not facts.has_live(new_key, CAME_FROM)
+
+    y = _pick(found, x, new_here)
     if y is None:
         return
     why = ["body"]

@@ -198,7 +198,7 @@ class State:
     def retract(self, fact: Fact, when: str, oid: int | None) -> None:
         fact.status, fact.valid_to, fact.ended_by = "retracted", when, oid
         if oid is not None and fact.predicate == "body_hash":
-            self.bodies.ended.append(self.version_id)
+            self.bodies.retracted_in(self.version_id)
         self.live.get(fact.subject, {}).pop((fact.predicate, fact.object), None)
         self.touch(fact)
         self.counts.retracted += 1
@@ -337,12 +337,28 @@ class GoneBodies:
         at = bisect.bisect_left(self.born, first)
         return at < len(self.born) and self.born[at] < before
 
+    def retracted_in(self, version: int) -> None:
+        """A version of this dream retracted a body (versions come in order: kept sorted, once
+        each; a deleted folder retracts 400,000 bodies in 17,000 versions)."""
+        if not self.ended or self.ended[-1] != version:
+            self.ended.append(version)
+
     def any_between(self, after: int, before: int) -> bool:
-        return after < self.settled or any(after < v < before for v in self.ended)
+        """
+        >>> bodies = GoneBodies(settled=10)
+        >>> for version in (12, 12, 15):
+        ...     bodies.retracted_in(version)
+        >>> bodies.ended, bodies.any_between(9, 11), bodies.any_between(12, 15), bodies.any_between(11, 13)
+        ([12, 15], True, False, True)
+        """
+        if after < self.settled:
+            return True
+        at = bisect.bisect_right(self.ended, after)
+        return at < len(self.ended) and self.ended[at] < before
 
     def any_before(self, before: int) -> bool:
         """Whether :meth:`any_between` can be true for some ``after`` (>= 0)."""
-        return self.settled > 0 or any(v < before for v in self.ended)
+        return self.settled > 0 or bool(self.ended and self.ended[0] < before)
 
 
 def _under(subject: str, prefix: str) -> bool:
