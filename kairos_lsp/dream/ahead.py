@@ -416,7 +416,7 @@ class ReadAhead:
         wait = first and not claimed and not state.bodies.any_before(version.id)
         prepared = ahead.take(version.id, wait=self.patience.wait() if wait else 0.0)
         if prepared is not None and ahead.fits(prepared, state, callers):
-            state.bodies.born.append(version.id)  # (a first look: its symbols appear)
+            state.bodies.appeared_in(version.id)  # (a first look: its symbols appear)
             _absorb(state, prepared)
             absorbed.add(prefix)
             ahead.used += 1

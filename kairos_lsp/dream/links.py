@@ -27,6 +27,7 @@ the symbol to its new key.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import cached_property
 
 from kairos_lsp.dream.model import CAME_FROM, GONE_TO, Fact, Version
 from kairos_lsp.dream.state import State
@@ -87,11 +88,33 @@ def detect(
         used.update((x, y))
         _link(state, version, x, y, why, _one(vanished[x], "body_hash"), _one(views[y], "body_hash"))
     rest = [y for y in born if y not in used]
+    last = _LastLook(state, version)  # (read once for the file, not for each of its symbols)
     if rest:
-        _find_old(state, version, rest, views)
+        _find_old(state, version, rest, views, last)
     for x in sorted(vanished):
         if x not in used:
-            _find_new(state, version, x, vanished[x])
+            _find_new(state, version, x, vanished[x], last)
+
+
+class _LastLook:
+    """The look at a version's file before it (``prev``: its version, 0 for none), when it
+    was (``seen_at``), and the first version any later look can have made (``later``, None
+    if none yet), each read when first needed."""
+
+    def __init__(self, state: State, version: Version):
+        self._facts, self._version = state.facts, version
+
+    @cached_property
+    def prev(self) -> int:
+        return self._facts.previous_look(self._version.path, self._version.id)
+
+    @cached_property
+    def seen_at(self) -> str:
+        return self._facts.look_time(self.prev)
+
+    @cached_property
+    def later(self) -> int | None:
+        return self._facts.first_version_later(self.prev, self.seen_at)
 
 
 def _evidence(old: dict, new: dict) -> list[str]:
@@ -143,7 +166,7 @@ def _pick(candidates: Iterable[str], subject: str, valid: Callable[[str], bool] 
     return None
 
 
-def _find_old(state: State, version: Version, born: list[str], views: dict) -> None:
+def _find_old(state: State, version: Version, born: list[str], views: dict, last: _LastLook) -> None:
     """Keys that appeared: did their body vanish elsewhere since we last looked at this file?
 
     One query for all of them (a first scan makes every symbol of a file appear)."""
@@ -157,16 +180,13 @@ def _find_old(state: State, version: Version, born: list[str], views: dict) -> N
     if not state.bodies.any_before(version.id):
         return
     facts = state.facts
-    prev = facts.previous_look(version.path, version.id)
-    if not state.bodies.any_between(prev, version.id):
+    if not state.bodies.any_between(last.prev, version.id):
         return
-    seen_at = facts.look_time(prev)
-    later = facts.first_version_later(prev, seen_at)
     # (no later look retracted a body: a deleted folder brought back, its files one after
     # another, each last seen in the look that deleted them all)
-    if later is None or not state.bodies.any_between(later - 1, version.id):
+    if last.later is None or not state.bodies.any_between(last.later - 1, version.id):
         return
-    rows = facts.vanished_bodies(sorted(wanted), prev, version.id, seen_at)
+    rows = facts.vanished_bodies(sorted(wanted), last.prev, version.id, last.seen_at)
     if not rows:
         return
     by_hash: dict[str, dict[str, int]] = {}
@@ -198,17 +218,15 @@ def _gone_from(facts, kind: str) -> Callable[[str], bool]:
     return gone
 
 
-def _find_new(state: State, version: Version, x: str, old: dict) -> None:
+def _find_new(state: State, version: Version, x: str, old: dict, last: _LastLook) -> None:
     """``x`` vanished: did its body appear elsewhere since we last looked at x's file?"""
     body, kind = _one(old, "body_hash"), _one(old, "kind")
     if body is None or kind is None:
         return
     facts = state.facts
-    prev = facts.previous_look(version.path, version.id)
-    seen_at = facts.look_time(prev)
-    later = facts.first_version_later(prev, seen_at)
-    if later is None or not state.bodies.any_born(later, version.id):
+    if last.later is None or not state.bodies.any_born(last.later, version.id):
         return  # no look since made a symbol appear (a deleted folder's files, one after another)
+    prev, seen_at = last.prev, last.seen_at
     rows = facts.appeared_bodies(body.object, x, prev, version.id, seen_at)
     found = {new_key: first for new_key, first, _ in rows}
 

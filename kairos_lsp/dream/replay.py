@@ -98,7 +98,7 @@ def replay(state: State, callers: Lookup, version: Version) -> None:
             born, vanished = merge.apply_observed(state, version)
             views = None
         if born:
-            state.bodies.born.append(version.id)
+            state.bodies.appeared_in(version.id)
         if born or vanished:
             if views is None:
                 views = {s: views_of(state, s) for s in state.live}

@@ -343,8 +343,13 @@ class GoneBodies:
         if not self.ended or self.ended[-1] != version:
             self.ended.append(version)
 
+    def appeared_in(self, version: int) -> None:
+        """A version of this dream made symbols appear (its replay, or the helper's)."""
+        self.born.append(version)
+
     def any_between(self, after: int, before: int) -> bool:
-        """
+        """Whether a version after ``after`` and before ``before`` may have retracted a body.
+
         >>> bodies = GoneBodies(settled=10)
         >>> for version in (12, 12, 15):
         ...     bodies.retracted_in(version)

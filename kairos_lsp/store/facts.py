@@ -12,6 +12,7 @@ as runs of such observations, ``observed_runs``, and the facts that changed sinc
 
 from __future__ import annotations
 
+import bisect
 import sqlite3
 from collections.abc import Iterable, Iterator
 
@@ -183,17 +184,14 @@ class Facts:
             return self.newest_observation() + 1
         found = self._first_row.get(version)
         if found is None:
-            lo, hi = 0, self.newest_observation() + 1  # the answer is in (lo, hi]
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                row = self.conn.execute(
-                    "SELECT version_id FROM observation_log WHERE id >= ? ORDER BY id LIMIT 1", (mid,)
-                ).fetchone()
-                if row is None or row[0] >= version:
-                    hi = mid
-                else:
-                    lo = mid
-            found = self._first_row[version] = hi
+
+            def version_from(observation: int) -> int:  # (of the first row at or after it: ids may have gaps)
+                return self.conn.execute(
+                    "SELECT version_id FROM observation_log WHERE id >= ? ORDER BY id LIMIT 1", (observation,)
+                ).fetchone()[0]
+
+            ids = range(1, self.newest_observation() + 1)
+            found = self._first_row[version] = 1 + bisect.bisect_left(ids, version, key=version_from)
         return found
 
     def look_time(self, version: int) -> str:
