@@ -11,6 +11,7 @@ the query, not from the data, so a small real package shows the same plans.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -136,4 +137,33 @@ def test_the_aliases_a_name_is_imported_under_are_read_from_the_index_alone(tmp_
     cursors = {row[2]: roots[row[3]] for row in program if row[1] == "OpenRead"}  # (p1 the cursor, p2 its root)
     # what the statement reads (Column) comes from the index; the log's own rows are never sought
     assert {cursors[row[2]] for row in program if row[1] == "Column"} == {"observation_log_imported"}
+    store.close()
+
+
+def test_the_tests_a_change_may_reach_are_found_by_the_changed_names_alone(tmp_path):
+    # A folder deleted on the large tree changed 17,000 names. Asked through the
+    # ``dependencies`` view, each list of 500 of them read every dependency row of the
+    # kind: a quarter of that dream's time.
+    store = memory(tmp_path)
+    tests = tmp_path / "proj" / "tests"
+    tests.mkdir()
+    for n in range(20):
+        (tests / f"test_m{n}.py").write_text(
+            f"import json\nfrom many.m{n} import f{n}\n\n\ndef test_f{n}():\n    assert json.loads(str(f{n}(1)))\n"
+        )
+    scan_workspace(tmp_path / "proj", store, Settings())
+    dream(store, trigger="test", ahead=False)
+    names = [row[0] for row in store.db.execute("SELECT DISTINCT name FROM dependencies WHERE kind = 'tested_by'")]
+    assert len(names) >= 20  # each test's reads: its file, the module it imports, the names it calls
+    asked = names + [f"file:elsewhere/m{n}.py" for n in range(1000)]  # a large change: most reach no test
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    units = store.facts.dependents("tested_by", asked, before=1 << 30)
+    store.db.conn.set_trace_callback(None)
+    assert units >= {f"tests/test_m{n}.py" for n in range(20)}  # (by test file)
+    for statement in statements:
+        aliases = {"dependency_ids", *re.findall(r"dependency_ids\s+(?:AS\s+)?(\w+)", statement)}
+        for step in (row[3] for row in store.db.execute("EXPLAIN QUERY PLAN " + statement)):
+            reads_dependencies = "dependency_ids" in step or step.split()[1] in aliases
+            assert not reads_dependencies or "name_id=?" in step, f"{statement[:200]}...\n    {step}"
     store.close()

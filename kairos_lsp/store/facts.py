@@ -778,8 +778,12 @@ class Facts:
             found.update(
                 row[0]
                 for row in self.conn.execute(
-                    f"SELECT unit FROM dependencies WHERE kind = ? AND name IN ({_marks(chunk)}) AND dream < ?",
-                    (kind, *chunk, before),
+                    # (names first, then the rows by their key: through the ``dependencies`` view,
+                    # a list of hundreds of names read every row of the kind, 70 µs a name)
+                    "SELECT u.text FROM names n CROSS JOIN dependency_ids d ON d.kind = ? AND "
+                    "d.name_id = n.id AND d.dream < ? JOIN names u ON u.id = d.unit_id "
+                    f"WHERE n.text IN ({_marks(chunk)})",
+                    (kind, before, *chunk),
                 )
             )
         return found
