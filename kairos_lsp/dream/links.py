@@ -132,26 +132,39 @@ def _evidence(old: dict, new: dict) -> list[str]:
     return []
 
 
-def _pick(candidates: Iterable[str], subject: str, valid: Callable[[str], bool] = lambda c: True) -> str | None:
+def _pick(
+    candidates: Iterable[str],
+    subject: str,
+    valid: Callable[[str], bool] = lambda c: True,
+    rest: Callable[[], Iterable[str]] | None = None,
+) -> str | None:
     """The valid candidate with the same qualname, else the same name, else the only one.
 
     Each tier holds the one before (the same qualname is the same name), so a tier is
     reached only when the one before has no valid candidate, and ``valid`` (queries) is
-    asked of a candidate once, and no more once two are valid: a function renamed with its
-    folder has thousands of candidates when its body is ``pass``, and the first tier decides.
+    asked of a candidate once, and no more once two are valid. ``rest``: the other
+    candidates, read only when the same qualname decides nothing (``candidates`` then holds
+    at least those of the same qualname): a function renamed with its folder has thousands
+    of candidates when its body is ``pass``, and its namesake decides.
 
     >>> keys, asked = ["python:b.py:f", "python:c.py:g", "python:d.py:g"], []
     >>> _pick(keys, "python:a.py:f", lambda c: asked.append(c) or True), asked
     ('python:b.py:f', ['python:b.py:f'])
     >>> _pick(keys, "python:a.py:f", lambda c: c != "python:b.py:f")  # two left: no link
+    >>> _pick(["python:b.py:f"], "python:a.py:f", lambda c: c != "python:b.py:f", rest=lambda: ["python:c.py:g"])
+    'python:c.py:g'
     """
     candidates = sorted(set(candidates))
     asked: set[str] = set()
-    for test in (
-        lambda c: qualname_of(c) == qualname_of(subject),
-        lambda c: name_of(c) == name_of(subject),
-        lambda c: True,
+    for tier, test in enumerate(
+        (
+            lambda c: qualname_of(c) == qualname_of(subject),
+            lambda c: name_of(c) == name_of(subject),
+            lambda c: True,
+        )
     ):
+        if tier == 1 and rest is not None:
+            candidates = sorted(set(candidates).union(rest()))
         fit: list[str] = []
         for c in candidates:
             if c in asked or not test(c):
@@ -227,8 +240,12 @@ def _find_new(state: State, version: Version, x: str, old: dict, last: _LastLook
     if last.later is None or not state.bodies.any_born(last.later, version.id):
         return  # no look since made a symbol appear (a deleted folder's files, one after another)
     prev, seen_at = last.prev, last.seen_at
-    rows = facts.appeared_bodies(body.object, x, prev, version.id, seen_at)
-    found = {new_key: first for new_key, first, _ in rows}
+    found: dict[str, int] = {}
+
+    def appeared(qualname: str = "") -> list[str]:
+        rows = facts.appeared_bodies(body.object, x, prev, version.id, seen_at, qualname)
+        found.update((new_key, first) for new_key, first, _ in rows)
+        return [new_key for new_key, _, _ in rows]
 
     def new_here(new_key: str) -> bool:
         born = facts.first_live_kind(new_key)
@@ -236,7 +253,8 @@ def _find_new(state: State, version: Version, x: str, old: dict, last: _LastLook
             return False
         return not facts.has_live(new_key, CAME_FROM)
 
-    y = _pick(found, x, new_here)
+    qualname = qualname_of(x)  # (a module's is "": then every candidate at once)
+    y = _pick(appeared(qualname), x, new_here, rest=appeared if qualname else None)
     if y is None:
         return
     why = ["body"]

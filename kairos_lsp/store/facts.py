@@ -685,35 +685,43 @@ class Facts:
         return rows
 
     def appeared_bodies(
-        self, body: str, besides: str, after: int, before: int, after_time: str = ""
+        self, body: str, besides: str, after: int, before: int, after_time: str = "", qualname: str = ""
     ) -> list[tuple[str, int, int]]:
         """``(subject, first observation, fact id)`` of live body_hash facts with hash ``body``,
         of subjects other than ``besides``, observed in a version between ``after`` and ``before``
-        made by a look later than ``after_time`` (see :meth:`look_time`)."""
+        made by a look later than ``after_time`` (see :meth:`look_time`); with ``qualname``, only
+        the subjects of that qualname (a folder renamed made thousands of functions whose body
+        is ``pass`` appear: each one's namesake is what decides)."""
+        # (a key ends with ":" + its qualname; compared as text: a LIKE pattern bound anew
+        # makes SQLite compile the statement again, 0.1 ms each time)
+        ending = ":" + qualname if qualname else ""
+        named = "AND substr(s.text, ?) = ? " if qualname else ""
         return self.conn.execute(
             # (the log's body index holds (hash, id): only the ids that can be in the window are
-            # read, and each one's look is checked before its fact is worked out; a retraction,
-            # negated, starts no fact: a deleted folder negates every body it held)
+            # read, and each one's look and name are checked before its fact is worked out; a
+            # retraction, negated, starts no fact: a deleted folder negates every body it held)
             "SELECT s.text, f.first_observation, f.id FROM observation_log o CROSS JOIN versions v "
-            "ON v.id = o.version_id CROSS JOIN observed_facts f ON f.first_observation = o.id "
-            "JOIN names s ON s.id = o.subject_id "
+            "ON v.id = o.version_id CROSS JOIN names s ON s.id = o.subject_id "
+            "CROSS JOIN observed_facts f ON f.first_observation = o.id "
             f"WHERE o.predicate_id = {BODY_HASH} AND o.object = ? AND o.id >= ? AND o.negated = 0 "
-            f"AND f.status IN {LIVE} "
-            "AND s.text != ? AND o.version_id > ? AND o.version_id < ? AND v.observed_at > ? "
+            f"AND f.status IN {LIVE} AND s.text != ? {named}"
+            "AND o.version_id > ? AND o.version_id < ? AND v.observed_at > ? "
             "UNION ALL "
             "SELECT s.text, f.first_observation, f.id FROM derived_log f JOIN names s ON s.id = f.subject_id "
             "JOIN observation_log o ON o.id = f.first_observation JOIN versions v ON v.id = o.version_id "
             f"WHERE f.predicate_id = {BODY_HASH} AND f.object = ? AND f.status_code IN {LIVE_CODES} "
-            "AND s.text != ? AND o.version_id > ? AND o.version_id < ? AND v.observed_at > ? ORDER BY 3",
+            f"AND s.text != ? {named}AND o.version_id > ? AND o.version_id < ? AND v.observed_at > ? ORDER BY 3",
             (
                 packed_hash(body),
                 self.first_observation_later(after, after_time),
                 besides,
+                *((-len(ending), ending) if qualname else ()),
                 after,
                 before,
                 after_time,
                 body,
                 besides,
+                *((-len(ending), ending) if qualname else ()),
                 after,
                 before,
                 after_time,
