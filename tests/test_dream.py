@@ -265,6 +265,25 @@ def test_a_folder_renamed_moves_each_function_to_its_namesake_even_a_body_of_pas
     w.store.close()
 
 
+def test_a_folder_renamed_twice_moves_every_function_whose_body_hundreds_share(tmp_path):
+    """120 functions whose body is ``pass``, in a folder renamed, then renamed again, each
+    in one look, dreamed by the same memory: each time every function moves to its namesake
+    (the observations of a body so many share are kept between dreams: what was observed
+    since must be read too)."""
+    w = Workspace(tmp_path)
+    for n in range(12):
+        w.write(f"pkg/m{n}.py", "".join(f"def f{n}_{k}():\n    pass\n\n\n" for k in range(10)))
+    w.scan_and_dream()
+    for old, new in (("pkg", "lib"), ("lib", "vendor")):
+        (tmp_path / old).rename(tmp_path / new)
+        w.scan_and_dream()
+        for n in range(12):
+            for k in range(10):
+                key = f"m{n}.py:f{n}_{k}"
+                assert live(w.store, f"python:{old}/{key}") == {("moved_to", f"python:{new}/{key}"): "firm"}
+    w.store.close()
+
+
 def test_a_move_is_found_beside_a_copy_the_first_scan_read_after_the_old_file(tmp_path):
     """Cut from more.py, pasted into a new file: a move. The copy in streams.py, which the
     first scan read after more.py, is no rival candidate (two candidates: no link at all)."""
