@@ -267,9 +267,8 @@ def test_a_folder_renamed_moves_each_function_to_its_namesake_even_a_body_of_pas
 
 def test_a_folder_renamed_twice_moves_every_function_whose_body_hundreds_share(tmp_path):
     """120 functions whose body is ``pass``, in a folder renamed, then renamed again, each
-    in one look, dreamed by the same memory: each time every function moves to its namesake
-    (the observations of a body so many share are kept between dreams: what was observed
-    since must be read too)."""
+    in one look: each time every function moves to its namesake, not to the first key with
+    its body, nor nowhere for too many candidates."""
     w = Workspace(tmp_path)
     for n in range(12):
         w.write(f"pkg/m{n}.py", "".join(f"def f{n}_{k}():\n    pass\n\n\n" for k in range(10)))

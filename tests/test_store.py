@@ -8,6 +8,7 @@ import pytest
 from sqlite_utils import Database
 
 from kairos_lsp.config import Settings
+from kairos_lsp.dream import dream
 from kairos_lsp.scan import IgnoreRules, scan_workspace
 from kairos_lsp.store import Store, StoreError, store_path
 from kairos_lsp.store.migrations import SCHEMA_VERSION, migrations
@@ -331,3 +332,31 @@ def test_a_symbols_body_hash_follows_its_edits_and_is_gone_with_it(tmp_path):
         "ON o.id = l.id WHERE o.predicate = 'body_hash' AND o.subject = 'python:m.py:f'"
     ).fetchall()
     assert {row[:2] for row in kept} == {("blob", 8)} and {row[2] for row in kept} == set(hashes.values())
+
+
+def test_the_symbols_that_appeared_with_a_body_include_those_observed_since_the_last_ask(tmp_path):
+    # The dream keeps the observations of a body hundreds of symbols share (a folder renamed
+    # made 14,130 functions of one body appear): what a scan wrote since is read as well.
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "stubs.py").write_text("".join(f"def f{n}():\n    pass\n\n\n" for n in range(400)))
+    store = Store(tmp_path / "memory.db")
+    scan_workspace(root, store, Settings())
+    dream(store, trigger="test")  # (what a fact is, and whether it is live, a dream works out)
+    (body,) = store.db.execute(
+        "SELECT object FROM observations WHERE subject = 'python:stubs.py:f0' AND predicate = 'body_hash'"
+    ).fetchone()
+
+    def appeared() -> list[str]:
+        before = store.facts.newest_version() + 1
+        return [row[0] for row in store.facts.appeared_bodies(body, "python:stubs.py:f0", 0, before)]
+
+    assert len(appeared()) == 399  # (not f0 itself)
+    (root / "later.py").write_text("def g():\n    pass\n")
+    scan_workspace(root, store, Settings())
+    dream(store, trigger="test")
+    assert "python:later.py:g" in appeared()
+    assert [key for key in appeared() if key.endswith(":g")] == ["python:later.py:g"]
+    only = store.facts.appeared_bodies(body, "python:stubs.py:f0", 0, store.facts.newest_version() + 1, "", "f7")
+    assert [row[0] for row in only] == ["python:stubs.py:f7"]  # by qualname
+    store.close()

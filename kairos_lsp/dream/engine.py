@@ -159,7 +159,10 @@ def _consolidate(
         # the version of the last consolidated observation: no earlier retraction is newer
         bodies = GoneBodies(facts.version_of(position) or 0)
         replayer = read_ahead.replayer(store, position, bodies.settled, batch_size, ahead, backlog=pending(store))
-        _batches(store, report, counts, started, should_stop, position, bodies, replayer)
+        try:
+            _batches(store, report, counts, started, should_stop, position, bodies, replayer)
+        finally:
+            facts.forget_kept_bodies()
 
 
 def _batches(
