@@ -93,6 +93,14 @@ class Facts:
         self._bodies: OrderedDict[str, _BodyRows] = OrderedDict()  # see _body_rows
         self._kept_rows = 0
 
+    def _pairs(self, sql: str, items: list) -> dict:
+        """``{first column: second}`` of ``sql`` run on ``items`` a chunk at a time (``sql``
+        holds ``{marks}`` where the chunk's placeholders go)."""
+        found: dict = {}
+        for chunk in chunks(items):
+            found.update(self.conn.execute(sql.format(marks=_marks(chunk)), chunk))
+        return found
+
     # -- the observation log, in batches ----------------------------------------
 
     def newest_observation(self) -> int:
@@ -151,8 +159,7 @@ class Facts:
                 self.conn.execute("SELECT id, text FROM names WHERE id BETWEEN ? AND ?", (min(subjects), max(subjects)))
             )
         else:
-            for chunk in chunks(list(subjects)):
-                texts.update(self.conn.execute(f"SELECT id, text FROM names WHERE id IN ({_marks(chunk)})", chunk))
+            texts.update(self._pairs("SELECT id, text FROM names WHERE id IN ({marks})", list(subjects)))
         predicates = self.predicates.names(self.conn, {row[2] for row in raw})
         return [
             (oid, texts[subject], predicates[predicate], obj.hex() if type(obj) is bytes else obj, negated, version)
@@ -227,16 +234,11 @@ class Facts:
 
     def last_runs(self, tests: list[str]) -> dict[str, int]:
         """The last captured outcome (``test_passed`` / ``test_failed``) of each test that has one."""
-        ran: dict[str, int] = {}
-        for chunk in chunks(tests):
-            ran.update(
-                self.conn.execute(
-                    f"SELECT subject, max(id) FROM observations WHERE predicate_id IN {OUTCOME_IDS} "
-                    f"AND negated = 0 AND subject IN ({_marks(chunk)}) GROUP BY subject",
-                    chunk,
-                )
-            )
-        return ran
+        return self._pairs(
+            f"SELECT subject, max(id) FROM observations WHERE predicate_id IN {OUTCOME_IDS} "
+            "AND negated = 0 AND subject IN ({marks}) GROUP BY subject",
+            tests,
+        )
 
     def outcomes_in_runs(self, tests: list[str]) -> list[tuple[str, str, int, str]]:
         """``(test, test_passed | test_failed, observation id, code)`` of every outcome of
@@ -564,12 +566,7 @@ class Facts:
 
     def callers_of(self, names: list[str]) -> dict[str, int]:
         """Call sites per callee name, for the names that have a count."""
-        found: dict[str, int] = {}
-        for chunk in chunks(names):
-            found.update(
-                self.conn.execute(f"SELECT name, callers FROM dream_callees WHERE name IN ({_marks(chunk)})", chunk)
-            )
-        return found
+        return self._pairs("SELECT name, callers FROM dream_callees WHERE name IN ({marks})", names)
 
     def set_callers(self, counts: list[tuple[str, int]]) -> None:
         self.conn.executemany("INSERT OR REPLACE INTO dream_callees (name, callers) VALUES (?, ?)", counts)
@@ -763,16 +760,11 @@ class Facts:
 
     def _live_facts(self, first_observations: list[int]) -> dict[int, int]:
         """``{first observation: fact id}`` of the observed facts among these that are live."""
-        live: dict[int, int] = {}
-        for chunk in chunks(first_observations):
-            live.update(
-                self.conn.execute(
-                    f"SELECT first_observation, id FROM observed_facts WHERE first_observation IN ({_marks(chunk)}) "
-                    f"AND status IN {LIVE}",
-                    chunk,
-                )
-            )
-        return live
+        return self._pairs(
+            "SELECT first_observation, id FROM observed_facts WHERE first_observation IN ({marks}) "
+            f"AND status IN {LIVE}",
+            first_observations,
+        )
 
     def first_live_kind(self, subject: str) -> tuple[str, int, int, str] | None:
         """``(kind, version of its first observation, fact id, that version's look time)`` of a
