@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 _SENTENCE = re.compile(r"(.+?[.!?])(\s|$)", re.S)
 _MAX = 200
@@ -93,6 +93,9 @@ def _parameter_names(parameters_json: str) -> tuple[str, ...]:
         return ()
 
 
+ABSENT_KEPT = 50_000  # keys a Lookup remembers the table does not hold: past it, it starts over
+
+
 class Lookup:
     """Values by key from a table that a dream writes only between batches (``fetch``:
     keys -> {key: value} for those stored): fetched for a whole batch at once
@@ -118,7 +121,24 @@ class Lookup:
         wanted = sorted(k for k in set(keys) if k not in known and k not in absent)
         found = self._fetch(wanted)
         self.known.update(found)
-        self.absent.update(k for k in wanted if k not in found)
+        self._absent(k for k in wanted if k not in found)
+
+    def _absent(self, keys: Iterable) -> None:
+        """Remember keys the table does not hold. Only a memo (``known`` is not: it mirrors
+        what the dream wrote), so past :data:`ABSENT_KEPT` it starts over: the helper of a
+        dream of a folder renamed on the large tree held 142,000 absent names.
+
+        >>> table = {"a": 1}
+        >>> lookup = Lookup(lambda keys: {k: table[k] for k in keys if k in table})
+        >>> lookup.prefetch([f"x{n}" for n in range(ABSENT_KEPT)])
+        >>> lookup.prefetch(["y", "a"])  # one more absent key: it starts over
+        >>> sorted(lookup.absent), lookup.get_many(["a", "x1"])
+        (['y'], {'a': 1})
+        """
+        keys = list(keys)
+        if len(self.absent) + len(keys) > ABSENT_KEPT:
+            self.absent.clear()
+        self.absent.update(keys)
 
     def get_many(self, keys: list) -> dict:
         known, absent = self.known, self.absent
