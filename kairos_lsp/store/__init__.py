@@ -419,12 +419,8 @@ class Store:
         if not fresh:
             # Read through a small page cache: it reads every page once, and through the 64 MiB
             # one it left them all there (a dream of the large tree started 60 MB higher).
-            cache = self.db.execute("PRAGMA cache_size").fetchone()[0]
-            self.db.execute(f"PRAGMA cache_size = {-CHECK_CACHE_KIB}")
-            try:
+            with self.page_cache_at_most(CHECK_CACHE_KIB):
                 found = [row[0] for row in self.db.execute("PRAGMA quick_check(5)").fetchall()]
-            finally:
-                self.db.execute(f"PRAGMA cache_size = {int(cache)}")
             if found != ["ok"]:
                 raise StoreCorrupt(one_line("; ".join(found))[:200])
         with contextlib.suppress(OSError):
@@ -484,6 +480,18 @@ class Store:
             yield
 
     @contextlib.contextmanager
+    def page_cache_at_most(self, kib: int) -> Iterator[None]:
+        """SQLite's page cache at ``kib`` at most meanwhile, as it was afterwards."""
+        conn = self.db.conn
+        cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+        if cache >= 0 or -cache > kib:  # (a positive size counts pages)
+            conn.execute(f"PRAGMA cache_size = {-int(kib)}")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA cache_size = {int(cache)}")
+
+    @contextlib.contextmanager
     def bulk_writes(self, cache_kib: int = 16384, checkpoint_pages: int = 65536) -> Iterator[None]:
         """How a long writer (a scan) writes meanwhile, each setting as it was afterwards:
 
@@ -497,14 +505,8 @@ class Store:
         * at the end, the WAL's disk space given back when nothing is left in it for a reader.
         """
         conn = self.db.conn
-        cache = conn.execute("PRAGMA cache_size").fetchone()[0]
-        if cache >= 0 or -cache > cache_kib:  # (a positive size counts pages)
-            conn.execute(f"PRAGMA cache_size = {-int(cache_kib)}")
-        try:
-            with self.checkpoints.every_pages(checkpoint_pages):
-                yield
-        finally:
-            conn.execute(f"PRAGMA cache_size = {int(cache)}")
+        with self.page_cache_at_most(cache_kib), self.checkpoints.every_pages(checkpoint_pages):
+            yield
         if not conn.in_transaction:
             # What was written is committed in the WAL whatever happens here (a full disk).
             with contextlib.suppress(sqlite3.OperationalError):

@@ -702,15 +702,17 @@ class Facts:
         ]
         live = self._live_facts([observation for observation, _ in window])
         found = [(subject, observation, live[observation]) for observation, subject in window if observation in live]
-        ending = ":" + qualname if qualname else ""
-        named = "AND substr(s.text, ?) = ? " if qualname else ""
-        found += self.conn.execute(
-            "SELECT s.text, f.first_observation, f.id FROM derived_log f JOIN names s ON s.id = f.subject_id "
-            "JOIN observation_log o ON o.id = f.first_observation JOIN versions v ON v.id = o.version_id "
-            f"WHERE f.predicate_id = {BODY_HASH} AND f.object = ? AND f.status_code IN {LIVE_CODES} "
-            f"AND s.text != ? {named}AND o.version_id > ? AND o.version_id < ? AND v.observed_at > ?",
-            (body, besides, *((-len(ending), ending) if qualname else ()), after, before, after_time),
-        ).fetchall()
+        found += [
+            row
+            for row in self.conn.execute(
+                "SELECT s.text, f.first_observation, f.id FROM derived_log f JOIN names s ON s.id = f.subject_id "
+                "JOIN observation_log o ON o.id = f.first_observation JOIN versions v ON v.id = o.version_id "
+                f"WHERE f.predicate_id = {BODY_HASH} AND f.object = ? AND f.status_code IN {LIVE_CODES} "
+                "AND s.text != ? AND o.version_id > ? AND o.version_id < ? AND v.observed_at > ?",
+                (body, besides, after, before, after_time),
+            )
+            if not qualname or qualname_of(row[0]) == qualname
+        ]
         return sorted(found, key=itemgetter(2))
 
     def _body_rows(self, body: str, first: int, qualname: str = "") -> list[tuple[int, int, str, str]]:
