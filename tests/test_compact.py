@@ -25,6 +25,7 @@ import pytest
 import sqlite_utils
 from workspaces import REPO, kairos, released_kairos
 
+from kairos_lsp.store import Store
 from kairos_lsp.store.migrations import SCHEMA_VERSION
 
 BEFORE = "5f68c7b"  # the last commit with text subjects in the log (schema 12)
@@ -317,3 +318,51 @@ def test_a_derived_facts_confidence_reads_back_as_the_dream_judged_it(tmp_path):
         store.facts.add_derived(rows)
     read = [row[0] for row in store.db.execute("SELECT confidence FROM derived_facts ORDER BY id")]
     assert read == judged  # exactly equal, not approximately
+
+
+BEFORE_BODIES_GONE = "66bada0"  # the last commit without the cursor's bodies_gone_at (schema 30)
+
+
+def test_a_converted_memory_knows_the_last_look_that_retracted_a_body(tmp_path, tmp_path_factory):
+    """Schema 31 keeps, with the dream's cursor, the newest version that retracted a body:
+    before it, a memory is searched for where a body went, after it no first look needs
+    to be (so the dream's helper may replay them). A memory from before gets it from its
+    log: the look that removed a function, not a later one that only changed a body."""
+    folder = released_kairos(BEFORE_BODIES_GONE, tmp_path_factory.mktemp("before_gone"))
+    if folder is None:
+        pytest.skip("needs this repository's git history")
+    workspace = tmp_path / "w"
+    shutil.copytree(Path(sqlite_utils.__file__).parent, workspace / "sqlite_utils")
+    old = {"PYTHONPATH": str(folder)}
+    kairos("scan", "-q", str(workspace), cwd=workspace, env=old)
+    kairos("dream", cwd=workspace, env=old)
+    memory = workspace / ".kairos" / "memory.db"
+    first_only = tmp_path / "first.db"
+    with sqlite3.connect(memory) as source, sqlite3.connect(first_only) as copy:
+        source.backup(copy)
+    cli, utils = workspace / "sqlite_utils" / "cli.py", workspace / "sqlite_utils" / "utils.py"
+    text, removed = re.subn(r"\ndef verify_is_dict\(doc\):.*?\n\n\n", "\n", cli.read_text(), flags=re.S)
+    assert removed == 1
+    cli.write_text(text)
+    text, edits = re.subn(r"    return column_types\n", "    return dict(column_types)\n", utils.read_text())
+    assert edits == 1
+    utils.write_text(text)  # a body changed (superseded), in a look after cli.py's
+    kairos("scan", "-q", str(workspace), cwd=workspace, env=old)
+    kairos("dream", cwd=workspace, env=old)
+    assert _schema(memory) == _schema(first_only) == 30
+
+    def looks_at(db: sqlite3.Connection, rel: str) -> int:
+        return db.execute("SELECT max(id) FROM versions WHERE path = ?", (f"sqlite_utils/{rel}",)).fetchone()[0]
+
+    store = Store(memory)
+    try:
+        removed_in, changed_in = looks_at(store.db.conn, "cli.py"), looks_at(store.db.conn, "utils.py")
+        assert store.facts.bodies_gone_at() == removed_in < changed_in
+    finally:
+        store.close()
+    store = Store(first_only)
+    try:
+        assert store.facts.bodies_gone_at() == 0  # a first dream retracts nothing
+    finally:
+        store.close()
+    assert _schema(memory) == _schema(first_only) == SCHEMA_VERSION

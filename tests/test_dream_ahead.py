@@ -307,3 +307,72 @@ def test_a_helper_that_ends_keeps_reading_so_a_dream_writing_to_it_is_never_stuc
     to_dream.close()
     dreamer.join(20)
     assert not dreamer.is_alive()
+
+
+def test_a_first_dream_stopped_by_an_edit_keeps_its_helper_when_it_resumes(scanned, tmp_path):
+    """A server's first dream over a large workspace yields to every edit and resumes
+    later. The rest of it is still a first dream (no body was retracted before it): the
+    helper replays files for it as for one dream, with the same facts."""
+    alone = copy_store(scanned, tmp_path / "alone.db")
+    helped = copy_store(scanned, tmp_path / "helped.db")
+    dreamed(alone, ahead=False)
+    asked: list[int] = []
+
+    def an_edit_after_three_batches() -> bool:
+        asked.append(1)
+        return len(asked) > 3
+
+    stopped = dreamed(helped, ahead=True, should_stop=an_edit_after_three_batches)
+    resumed = dreamed(helped, ahead=True)
+    assert stopped.stopped and resumed.observations > 0
+    assert resumed.ahead > 0  # (it was 0: every file of a resumed dream was the dream's own)
+    mine, theirs = dump(helped), dump(alone)
+    del mine["dreams"], theirs["dreams"]  # two dreams' log rows against one
+    assert mine == theirs
+
+
+def test_once_a_body_is_retracted_no_helper_runs_and_the_facts_are_the_same(scanned, tmp_path, monkeypatch):
+    """After a body was retracted, only the dream may search where it went, so a helper
+    could replay no first look: none is started (on the large tree with a folder renamed,
+    it held 126 MB for nothing), and one running ends. The facts are the same."""
+    monkeypatch.setattr(ahead_module, "AHEAD_AT", 1)  # every dream here is large enough for one
+    started: list[int] = []
+
+    class Counted(Ahead):
+        def __init__(self, *args, **kwargs):
+            started.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(ahead_module, "Ahead", Counted)
+    root = tmp_path / "ws"
+    path = root / "pkg" / "alpha.py"
+    alone = copy_store(scanned, tmp_path / "alone.db")
+    helped = copy_store(scanned, tmp_path / "helped.db")
+
+    def edit(old: str, new: str, stamp: str) -> None:
+        path.write_text(path.read_text().replace(old, new))
+        for memory in (alone, helped):  # the same look at the files in both memories
+            store = Store(memory)
+            scan_workspace(root, store, jobs=1, stamp=stamp)
+            store.close()
+
+    def dream_both():
+        dreamed(alone, ahead=False)
+        report = dreamed(helped)
+        assert dump(helped) == dump(alone)
+        return report
+
+    dream_both()
+    assert len(started) == 1  # a first dream: a helper to replay files
+    # a body changes (superseded: not gone) and a function goes: its body is retracted in
+    # this dream, and none was before it
+    edit("return a + b", "return b + a", "2026-12-01T10:00:00.000Z")
+    (root / "pkg" / "omega2.py").write_text((root / "pkg" / "omega.py").read_text())  # a new file after it
+    edit("def is_alpha(value):", "def _unused(value):", "2026-12-01T10:01:00.000Z")
+    dream_both()
+    assert len(started) == 2  # (no body gone before this dream: the helper starts)
+    (root / "pkg" / "omega3.py").write_text((root / "pkg" / "omega.py").read_text())
+    edit("return b + a", "return a - b", "2026-12-01T10:02:00.000Z")
+    report = dream_both()
+    assert report.observations > 0 and report.ahead == 0
+    assert len(started) == 2  # a body was retracted by a dream before: no helper now

@@ -157,8 +157,8 @@ def _consolidate(
     # cache at DREAM_CACHE_KIB, not the 64 MiB the store opens with (see Store.bulk_writes).
     with store.no_autocheckpoint(), store.bulk_writes(DREAM_CACHE_KIB, checkpoint_pages=0):
         # the version of the last consolidated observation: no earlier retraction is newer
-        bodies = GoneBodies(facts.version_of(position) or 0)
-        replayer = read_ahead.replayer(store, position, bodies.settled, batch_size, ahead, backlog=pending(store))
+        bodies = GoneBodies(facts.version_of(position) or 0, facts.bodies_gone_at())
+        replayer = read_ahead.replayer(store, position, bodies, batch_size, ahead, backlog=pending(store))
         try:
             _batches(store, report, counts, started, should_stop, position, bodies, replayer)
         finally:
@@ -214,7 +214,7 @@ def _batches(
                         report.first_observation = versions[0].first
                     report.last_observation = position = last
                     counts.observations += sum(v.count for v in versions)
-                    facts.set_cursor(last)
+                    facts.set_cursor(last, bodies.newest())
                     _log(store, report, counts, started)
                     # Batches decide what is consolidated together (and so the result); a
                     # transaction only groups batches to save commits, so it never changes it.

@@ -1,7 +1,7 @@
 """The read-ahead helper process (see ahead.py): replays first looks at files, in the
 dream's batches, from its own snapshot of the store, and sends the dream what it
 found. Started by :class:`kairos_lsp.dream.ahead.Ahead` as
-``python -c "from kairos_lsp.dream.helper import main; main()" path position settled batch_size credit``;
+``python -c "from kairos_lsp.dream.helper import main; main()" path position settled gone batch_size credit``;
 its stdin and stdout are its connections to the dream.
 """
 
@@ -34,9 +34,17 @@ CACHE_KIB = 4096  # its SQLite page cache: it only reads (the system's file cach
 
 
 def run(
-    path: str, position: int, settled: int, batch_size: int, credit: int, inbox: Connection, pipe: Connection
+    path: str,
+    position: int,
+    settled: int,
+    gone: int,
+    batch_size: int,
+    credit: int,
+    inbox: Connection,
+    pipe: Connection,
 ) -> None:
-    """The helper process: replay first looks, in the dream's batches, from a snapshot."""
+    """The helper process: replay first looks, in the dream's batches, from a snapshot,
+    until none is left that it could replay (``settled``, ``gone``: see GoneBodies)."""
     gc.disable()  # a short-lived process of acyclic rows
     results = Outbox(pipe)
     try:
@@ -52,7 +60,7 @@ def run(
         callers = Lookup(facts.callers_of)
         # an empty table stays what the helper's own copy says (a first dream's case)
         callers.complete = not facts.has_callers()
-        state = State(facts, Counts(), GoneBodies(settled))
+        state = State(facts, Counts(), GoneBodies(settled, gone))
         seen: set[str] = set()
         dream = _Dream(credit, inbox)
         empty = not facts.has_any()
@@ -61,6 +69,11 @@ def run(
         while True:
             versions = next_batch(facts, position, batch_size)
             if not versions:
+                break
+            if state.bodies.any_before(versions[0].id):
+                # A body was retracted before these: for any first look from here on, only
+                # the dream may search where it went. The helper would replay nothing more,
+                # and it holds 100 MB on the large tree: the dream does the rest alone.
                 break
             results.send(("batch", position, [_outline(v) for v in versions]))
             # what the batch's tests call (every batch: the dream may ask for any), first:
@@ -254,7 +267,7 @@ def _mirror(callers: Lookup, deltas: dict[str, int]) -> None:
 
 
 def main() -> None:
-    """The helper's entry point: ``path position settled batch_size credit``; stdin and stdout
+    """The helper's entry point: ``path position settled gone batch_size credit``; stdin and stdout
     are its connections to the dream (anything printed goes to stderr instead)."""
     # A dream killed -9 leaves no helper: it noticed its closed pipes only at its next read,
     # 1.5 - 1.7 s later on a busy machine (it runs at a lower priority). The dream calls
@@ -262,7 +275,7 @@ def main() -> None:
     die_with_parent()
     inbox, results = Connection(os.dup(0), writable=False), Connection(os.dup(1), readable=False)
     sys.stdout = sys.stderr
-    path, position, settled, batch_size, credit = sys.argv[1], *map(int, sys.argv[2:6])
+    path, position, settled, gone, batch_size, credit = sys.argv[1], *map(int, sys.argv[2:7])
 
     # the dream ends a helper it no longer needs with SIGTERM
     def stop(*_) -> None:
@@ -273,4 +286,4 @@ def main() -> None:
         # Only spare CPU: when the cores are busy (the editor, its server) the helper
         # falls behind and the dream takes its files back (see engine.Share).
         os.nice(NICENESS)
-    run(path, position, settled, batch_size, credit, inbox, results)
+    run(path, position, settled, gone, batch_size, credit, inbox, results)

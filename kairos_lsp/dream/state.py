@@ -310,17 +310,19 @@ class State:
 class GoneBodies:
     """When body_hash facts were retracted by an observation (``ended_by``), as far as a
     dream needs to know: every such retraction from before the dream ended at or
-    before version ``settled`` (the cursor's), and ``ended`` lists the versions that
-    retracted one during the dream. So a search for bodies that vanished between two
-    looks at a file can be skipped when no retraction falls in between (a first
-    dream retracts nothing, and every file's look is its first).
+    before version ``gone`` (``Facts.bodies_gone_at``; by default ``settled``, the
+    cursor's version), and ``ended`` lists the versions that retracted one during the
+    dream. So a search for bodies that vanished between two looks at a file can be
+    skipped when no retraction falls in between (a first dream retracts nothing, and
+    every file's look is its first; nor does a memory whose bodies only ever appeared).
 
     The other way round, ``born`` lists the versions of this dream that made symbols
     appear (so maybe new bodies): a search for where a vanished body went is skipped
     when no version it could have gone to made any (a deleted folder makes none)."""
 
-    def __init__(self, settled: int):
+    def __init__(self, settled: int, gone: int | None = None):
         self.settled = settled
+        self.gone = settled if gone is None else min(gone, settled)
         self.ended: list[int] = []
         self.born: list[int] = []  # in replay order, which is version order
 
@@ -355,15 +357,21 @@ class GoneBodies:
         ...     bodies.retracted_in(version)
         >>> bodies.ended, bodies.any_between(9, 11), bodies.any_between(12, 15), bodies.any_between(11, 13)
         ([12, 15], True, False, True)
+        >>> GoneBodies(settled=10, gone=4).any_between(5, 11), GoneBodies(settled=10, gone=0).any_before(11)
+        (False, False)
         """
-        if after < self.settled:
+        if after < self.gone:
             return True
         at = bisect.bisect_right(self.ended, after)
         return at < len(self.ended) and self.ended[at] < before
 
     def any_before(self, before: int) -> bool:
         """Whether :meth:`any_between` can be true for some ``after`` (>= 0)."""
-        return self.settled > 0 or bool(self.ended and self.ended[0] < before)
+        return self.gone > 0 or bool(self.ended and self.ended[0] < before)
+
+    def newest(self) -> int:
+        """The newest version known to have retracted a body (0: none), to keep with the cursor."""
+        return max(self.gone, self.ended[-1] if self.ended else 0)
 
 
 def _under(subject: str, prefix: str) -> bool:

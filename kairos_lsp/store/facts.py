@@ -293,8 +293,17 @@ class Facts:
         """The last observation consolidated."""
         return self.conn.execute("SELECT last_observation FROM dream_cursor WHERE id = 1").fetchone()[0]
 
-    def set_cursor(self, last: int) -> None:
-        self.conn.execute("UPDATE dream_cursor SET last_observation = ? WHERE id = 1", (last,))
+    def set_cursor(self, last: int, bodies_gone_at: int) -> None:
+        """The last observation consolidated, and the newest version up to it that
+        retracted a body (see :meth:`bodies_gone_at`)."""
+        self.conn.execute(
+            "UPDATE dream_cursor SET last_observation = ?, bodies_gone_at = ? WHERE id = 1", (last, bodies_gone_at)
+        )
+
+    def bodies_gone_at(self) -> int:
+        """The newest version, up to the cursor, whose observations retracted a body_hash
+        fact (or a later one; 0: none did). No dream before this one retracted a body after it."""
+        return self.conn.execute("SELECT bodies_gone_at FROM dream_cursor WHERE id = 1").fetchone()[0]
 
     def start_dream(self, trigger: str, started_at: str) -> int:
         """A new row of the dream log; returns its id."""

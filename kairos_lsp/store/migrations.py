@@ -1179,4 +1179,25 @@ def m030_imported_aliases_in_their_index(db: Database) -> None:
     )
 
 
+@migrations()
+def m031_bodies_gone_at(db: Database) -> None:
+    # A dream looks for where a vanished body went only when some body was retracted
+    # before the look in hand. Before, every retraction earlier than the dream was assumed
+    # to lie at the cursor's version, so after any dream at all no first look could skip the
+    # search, and the read-ahead helper could replay none (a first dream stopped by an edit
+    # and resumed lost it for the rest). Now the newest version that retracted a body, as of
+    # the cursor, is kept with it. A body is retracted by a negated body_hash observation
+    # that no new body of the same symbol replaces in the same look (that one supersedes
+    # it): 1.5 s over the large tree's 6.8 M observations, once.
+    conn = db.conn
+    body = PREDICATE_ID["body_hash"]
+    conn.execute("ALTER TABLE dream_cursor ADD COLUMN bodies_gone_at INTEGER NOT NULL DEFAULT 0")
+    conn.execute(
+        "UPDATE dream_cursor SET bodies_gone_at = coalesce((SELECT max(n.version_id) FROM observation_log n "
+        f"WHERE n.predicate_id = {body} AND n.negated = 1 AND n.id <= last_observation AND NOT EXISTS ("
+        f"SELECT 1 FROM observation_log p WHERE p.subject_id = n.subject_id AND p.predicate_id = {body} "
+        "AND p.negated = 0 AND p.version_id = n.version_id)), 0)"
+    )
+
+
 SCHEMA_VERSION = len(migrations._migrations)
