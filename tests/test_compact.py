@@ -190,12 +190,10 @@ def test_a_conversion_killed_half_way_goes_on_where_it_stopped(old_memory):
     assert_converted(after, exported)
 
 
-@pytest.fixture
-def memory_with_history(tmp_path, tmp_path_factory) -> tuple[Path, Path, str]:
-    """sqlite-utils' sources scanned and dreamed by the kairos of :data:`BEFORE_RUNS`, then
-    changed as a user would (a signature edited, a function removed, a file deleted), dreamed
-    again, with a verdict on what the code says; returns (workspace, memory, its export)."""
-    folder = released_kairos(BEFORE_RUNS, tmp_path_factory.mktemp("before_runs"))
+def _sqlite_utils_dreamed_by(commit: str, tmp_path: Path, tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """sqlite-utils' sources in a workspace, scanned and dreamed by the kairos of ``commit``;
+    returns the workspace and the environment that runs that kairos."""
+    folder = released_kairos(commit, tmp_path_factory.mktemp(f"kairos_{commit}"))
     if folder is None:
         pytest.skip("needs this repository's git history")
     workspace = tmp_path / "w"
@@ -203,6 +201,15 @@ def memory_with_history(tmp_path, tmp_path_factory) -> tuple[Path, Path, str]:
     old = {"PYTHONPATH": str(folder)}
     kairos("scan", "-q", str(workspace), cwd=workspace, env=old)
     kairos("dream", cwd=workspace, env=old)
+    return workspace, old
+
+
+@pytest.fixture
+def memory_with_history(tmp_path, tmp_path_factory) -> tuple[Path, Path, str]:
+    """sqlite-utils' sources scanned and dreamed by the kairos of :data:`BEFORE_RUNS`, then
+    changed as a user would (a signature edited, a function removed, a file deleted), dreamed
+    again, with a verdict on what the code says; returns (workspace, memory, its export)."""
+    workspace, old = _sqlite_utils_dreamed_by(BEFORE_RUNS, tmp_path, tmp_path_factory)
     utils = workspace / "sqlite_utils" / "utils.py"
     text, edits = re.subn(r"def find_spatialite\(\)[^:]*:", "def find_spatialite(extra=None):", utils.read_text())
     assert edits == 1
@@ -328,14 +335,7 @@ def test_a_converted_memory_knows_the_last_look_that_retracted_a_body(tmp_path, 
     before it, a memory is searched for where a body went, after it no first look needs
     to be (so the dream's helper may replay them). A memory from before gets it from its
     log: the look that removed a function, not a later one that only changed a body."""
-    folder = released_kairos(BEFORE_BODIES_GONE, tmp_path_factory.mktemp("before_gone"))
-    if folder is None:
-        pytest.skip("needs this repository's git history")
-    workspace = tmp_path / "w"
-    shutil.copytree(Path(sqlite_utils.__file__).parent, workspace / "sqlite_utils")
-    old = {"PYTHONPATH": str(folder)}
-    kairos("scan", "-q", str(workspace), cwd=workspace, env=old)
-    kairos("dream", cwd=workspace, env=old)
+    workspace, old = _sqlite_utils_dreamed_by(BEFORE_BODIES_GONE, tmp_path, tmp_path_factory)
     memory = workspace / ".kairos" / "memory.db"
     first_only = tmp_path / "first.db"
     with sqlite3.connect(memory) as source, sqlite3.connect(first_only) as copy:
