@@ -27,6 +27,8 @@ Prints, from one run on this machine:
     standard library's; the dream target is TREE's dream at most 5 times the
     standard library's, in the same run (``--dream-runs N``: N pairs on fresh
     copies of the scanned stores, the median ratio against the target);
+  * ``--rename DIR`` / ``--delete DIR`` (repeatable): the same with a folder of TREE renamed
+    (to ``DIR_renamed``) or deleted in one look: every function in it moves, or goes;
   * the real server (``python -m kairos_lsp`` over stdio, driven by pygls'
     LanguageClient) started on TREE with the scanned store (``storePath``),
     before the dream and again after it (``--skip-hover``: neither): the time
@@ -53,6 +55,8 @@ Prints, from one run on this machine:
     function each, as a branch switch or a pull brings; then ``kairos scan`` of
     the copy into a copy of the dreamed store, and ``kairos dream``: the time
     and peak RSS of each (the RSS target holds for them too);
+  * ``--rename DIR`` / ``--delete DIR`` (repeatable): the same with a folder of TREE renamed
+    (to ``DIR_renamed``) or deleted in one look: every function in it moves, or goes;
   * the real server (``python -m kairos_lsp`` over stdio, driven by pygls'
     LanguageClient) scanning TREE into another fresh store: time from
     ``initialized`` to its "scan ..." log line, and peak RSS with its workers;
@@ -734,7 +738,21 @@ def main() -> None:
     parser.add_argument(
         "--changes", type=int, default=500, help="files changed after the dream, then scanned and dreamed (default 500)"
     )
+    parser.add_argument(
+        "--rename",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="after the dream, a folder of TREE renamed in one look, then scanned and dreamed (repeatable; "
+        "site-packages: minutes)",
+    )
+    parser.add_argument(
+        "--delete", metavar="DIR", action="append", default=[], help="the same with the folder deleted (repeatable)"
+    )
     args = parser.parse_args()
+    for folder in [*args.rename, *args.delete]:
+        if not (Path(args.tree) / folder).is_dir():
+            parser.error(f"--rename / --delete: no folder {folder} in {args.tree}")
     if args.store and not args.skip_scan:
         parser.error("--store names a scanned store to use: add --skip-scan (a scan would start it afresh)")
     if args.skip_scan and not args.store:
@@ -787,6 +805,8 @@ def main() -> None:
         misses.append("store after the dream, the dream ratio and dream RSS: not measured (--skip-dream)")
     if args.changes:  # (on a store given and never dreamed, the dream after the change is its first)
         change_phases(tree, work, db, env, kairos, files, skip, args.changes, args.seed, rows, misses)
+    if args.rename or args.delete:
+        folder_phases(tree, work, db, env, kairos, files, skip, args.rename, args.delete, rows, misses)
 
     if not args.skip_server:
         server_db = work / "server.db"
@@ -881,18 +901,50 @@ def change_phases(tree, work, db, env, kairos, files, skip, count, seed, rows, m
     """A large change after a full dream: TREE's source files copied aside (their times
     kept, so the memory's stat of each still holds), ``count`` of them given one new
     function each; then a scan of the copy and a dream, into a copy of the dreamed store."""
+    python = sorted(rel for rel, language, _ in files if language == "python")
+    chosen = random.Random(seed).sample(python, min(count, len(python)))
+
+    def change(copy: Path) -> None:
+        for n, rel in enumerate(chosen):
+            with open(copy / rel, "a", encoding="utf-8") as handle:
+                handle.write(f"\n\ndef kairos_bench_changed_{n}(value):\n    return value\n")
+
+    measure_change(f"{len(chosen)} files changed", change, tree, work, db, env, kairos, files, skip, rows, misses)
+
+
+def folder_phases(tree, work, db, env, kairos, files, skip, renamed, deleted, rows, misses) -> None:
+    """A folder of TREE renamed (``renamed``, to the same name with ``_renamed``), or
+    deleted, in one look after a full dream (as a refactoring or a branch switch does):
+    every function in it moves, or goes. Each on its own copy of the tree and store."""
+    for folder in renamed:
+        source = Path(folder.strip("/"))
+
+        def rename(copy: Path, source: Path = source) -> None:
+            (copy / source).rename(copy / source.with_name(f"{source.name}_renamed"))
+
+        measure_change(f"{source} renamed", rename, tree, work, db, env, kairos, files, skip, rows, misses)
+    for folder in deleted:
+        source = Path(folder.strip("/"))
+
+        def delete(copy: Path, source: Path = source) -> None:
+            shutil.rmtree(copy / source)
+
+        measure_change(f"{source} deleted", delete, tree, work, db, env, kairos, files, skip, rows, misses)
+
+
+def measure_change(label, change, tree, work, db, env, kairos, files, skip, rows, misses) -> None:
+    """TREE's source files copied aside (their times kept, so the memory's stat of each
+    still holds), ``change`` made to the copy; then ``kairos scan`` of the copy into a copy
+    of the store and ``kairos dream``: the time and peak RSS of each (the RSS target holds
+    for them too)."""
     copy = work / "changed-tree"
     shutil.rmtree(copy, ignore_errors=True)
     for rel, _, _ in files:
         (copy / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(tree / rel, copy / rel)
-    python = sorted(rel for rel, language, _ in files if language == "python")
-    for n, rel in enumerate(random.Random(seed).sample(python, min(count, len(python)))):
-        with open(copy / rel, "a", encoding="utf-8") as handle:
-            handle.write(f"\n\ndef kairos_bench_changed_{n}(value):\n    return value\n")
+    change(copy)
     changed_db = work / "changed.db"
     copy_store(db, changed_db)
-    label = f"{min(count, len(python))} files changed"
     for phase, command in (
         ("kairos scan", [*kairos, "scan", "-q", *skip, "--store", str(changed_db), str(copy)]),
         ("kairos dream", [*kairos, "dream", "--store", str(changed_db), "--root", str(copy)]),
