@@ -156,7 +156,8 @@ def _consolidate(
     # No checkpoint at every commit while dreaming (one at the end), and SQLite's page
     # cache at DREAM_CACHE_KIB, not the 64 MiB the store opens with (see Store.bulk_writes).
     with store.no_autocheckpoint(), store.bulk_writes(DREAM_CACHE_KIB, checkpoint_pages=0):
-        # the version of the last consolidated observation: no earlier retraction is newer
+        # the version of the last consolidated observation (no symbol born before it is known
+        # here), and the newest version before the dream that retracted a body
         bodies = GoneBodies(facts.version_of(position) or 0, facts.bodies_gone_at())
         replayer = read_ahead.replayer(store, position, bodies, batch_size, ahead, backlog=pending(store))
         try:

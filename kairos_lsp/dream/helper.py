@@ -34,8 +34,8 @@ CACHE_KIB = 4096  # its SQLite page cache: it only reads (the system's file cach
 # Its resolver keeps a quarter of what the dream's may (see tested.RESOLVER_READS): the two
 # processes' memory adds up. On the large tree's first dream the helper peaked at 126 - 135 MB
 # with the dream's bounds (files read for one batch's tests, then forgotten, leave Python's
-# allocator fragmented) and at 110 MB with a quarter, in no more time (20.2 - 22.1 s against
-# 19.2 - 19.9 s, two runs each).
+# allocator fragmented) and at 110 MB with a quarter, in no more time (22.1 / 20.2 s against
+# 20.4 / 19.7 s).
 RESOLVER_SHARE = 4
 
 
