@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from kairos_lsp.dream import cursor, dream_log, facts_for, history, successor
+from kairos_lsp.dream import cursor, dream_log, earlier, facts_for, successor
 from kairos_lsp.dream.model import SINGLE_VALUED
 from kairos_lsp.dream.read import decode_value
 from kairos_lsp.keys import path_of, qualname_of
@@ -530,7 +530,7 @@ class Knowledge:
             "summary": _summary(facts),
             "facts": facts,
             "earlier": [
-                {"symbol": h["subject"], "via": h["via"], "facts": h["facts"]} for h in history(self.store, key)[1:]
+                {"symbol": h["subject"], "via": h["via"], "facts": h["facts"]} for h in earlier(self.store, key)
             ],
             "successor": {"symbol": moved[0], "via": moved[1]} if moved else None,
             "log": [

@@ -11,8 +11,11 @@ import sys
 import time
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
 from workspaces import REPO, kairos
 
+from kairos_lsp.cli import indented_json
 from kairos_lsp.store import Store
 
 TEXT_PY = '''"""Text helpers."""
@@ -194,6 +197,27 @@ def test_export_of_a_memory_ten_times_larger_takes_no_more_memory(tmp_path):
     large = _export_peak_rss(_generated(tmp_path / "large", 24))
     assert large[0] > 10 * small[0] > 5000  # every symbol is there (and the modules, and helper)
     assert large[1] - small[1] < 25 * 1024, f"peak RSS {small[1] // 1024} MB → {large[1] // 1024} MB"
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        | st.dictionaries(st.integers() | st.booleans(), inner, min_size=1, max_size=2)
+    ),  # (keys json.dumps turns to text)
+    max_leaves=24,
+)
+
+
+@given(_JSON_VALUES, st.integers(min_value=0, max_value=3))
+def test_the_export_writes_each_value_as_json_dumps_with_an_indent_of_one(value, depth):
+    """The export writes its own indented JSON (the standard library's is slow in Python):
+    the same text as ``json.dumps(..., indent=1)``, nested at any depth, for any value
+    (NaN and infinities, non-text keys, tuples, escapes, unicode, empty containers)."""
+    newline = "\n" + " " * depth
+    assert indented_json(value, newline) == json.dumps(value, indent=1).replace("\n", newline)
 
 
 def test_stats_counts(tmp_path):

@@ -22,7 +22,7 @@ Modules, one job each:
 ``summary``  one-sentence summary, cached by body hash
 ``verdict``  record_verdict: confirm/reject as a ``user`` observation
 ``forget``   forget a symbol or a file, under the dream lock
-``read``     facts_for, history, predecessors, successor, dream_log
+``read``     facts_for, history, earlier, predecessors, successor, dream_log
 
 No SQL here: every query and write is the store's (``kairos_lsp.store``, and
 ``store.facts`` for facts, evidence, counts and the dream log).
@@ -30,7 +30,7 @@ No SQL here: every query and write is the store's (``kairos_lsp.store``, and
 
 from kairos_lsp.dream.engine import DreamReport, cursor, dream, pending
 from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, SINGLE_VALUED, WEIGHTS, noisy_or
-from kairos_lsp.dream.read import current_value, dream_log, facts_for, history, predecessors, successor
+from kairos_lsp.dream.read import current_value, dream_log, earlier, facts_for, history, predecessors, successor
 from kairos_lsp.dream.verdict import record_verdict
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "record_verdict",
     "facts_for",
     "history",
+    "earlier",
     "predecessors",
     "successor",
     "current_value",

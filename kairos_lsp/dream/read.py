@@ -92,10 +92,12 @@ def history(store: Store, subject: str) -> list[dict]:
     ``[{"subject": key, "via": None | "renamed_from" | "moved_from", "facts": [...]}, ...]``,
     the symbol itself first, then each predecessor.
     """
-    out = [{"subject": subject, "via": None, "facts": facts_for(store, subject)}]
-    for key, via in predecessors(store, subject):
-        out.append({"subject": key, "via": via, "facts": facts_for(store, key)})
-    return out
+    return [{"subject": subject, "via": None, "facts": facts_for(store, subject)}, *earlier(store, subject)]
+
+
+def earlier(store: Store, subject: str) -> list[dict]:
+    """:func:`history` without the symbol itself: its predecessors' facts, nearest first."""
+    return [{"subject": key, "via": via, "facts": facts_for(store, key)} for key, via in predecessors(store, subject)]
 
 
 def dream_log(store: Store, limit: int = 20) -> list[dict]:

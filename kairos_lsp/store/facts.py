@@ -349,15 +349,16 @@ class Facts:
         """``{fact id: its first observation}`` of the observed facts among ``fact_ids``
         (their ids are not stored: each run numbers its facts from its ``first_fact``)."""
         found: dict[int, int] = {}
-        for fact_id in fact_ids:
-            row = self.conn.execute(
-                "SELECT r.first_observation + ?1 - r.first_fact FROM observed_runs r "
-                "WHERE r.first_fact = (SELECT max(first_fact) FROM observed_runs WHERE first_fact <= ?1) "
-                "AND r.first_observation + ?1 - r.first_fact <= r.last_observation",
-                (fact_id,),
-            ).fetchone()
-            if row is not None:
-                found[fact_id] = row[0]
+        for chunk in chunks(list(fact_ids)):  # (one statement a chunk: an export asks for every fact)
+            found.update(
+                self.conn.execute(
+                    f"WITH wanted(id) AS (VALUES {','.join(['(?)'] * len(chunk))}) "
+                    "SELECT w.id, r.first_observation + w.id - r.first_fact FROM wanted w JOIN observed_runs r "
+                    "ON r.first_fact = (SELECT max(first_fact) FROM observed_runs WHERE first_fact <= w.id) "
+                    "WHERE r.first_observation + w.id - r.first_fact <= r.last_observation",
+                    chunk,
+                ).fetchall()
+            )
         return found
 
     def fact(self, fact_id: int) -> tuple | None:
