@@ -39,16 +39,17 @@ import fcntl
 import json
 import logging
 import logging.handlers
-import multiprocessing
 import os
+import pickle
 import queue
+import select
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -58,7 +59,7 @@ from kairos_lsp.dream import dream, pending
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.scan import ALWAYS_SKIPPED, IgnoreRules, ScanReport, scan_paths, scan_workspace
 from kairos_lsp.store import STORE_DIR, Store, StoreError, now
-from kairos_lsp.workers import START_METHOD, start_fork_server
+from kairos_lsp.workers import START_METHOD, die_with_parent
 
 LOCK_FILE = "daemon.lock"
 PID_FILE = "daemon.pid"
@@ -231,8 +232,8 @@ class Daemon:
         self._changes: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self._signalled_at: float | None = None
-        self._dream_stop = multiprocessing.get_context(START_METHOD).Event()
-        self._child_stop = multiprocessing.get_context(START_METHOD).Event()  # a scan in a child
+        self._dream_stop = threading.Event()
+        self._child_stop = threading.Event()  # a scan in a child
         self._dreaming = False
         self._dirs_watcher: tuple[threading.Thread, threading.Event, frozenset[str]] | None = None
         self._root_watcher: threading.Thread | None = None
@@ -251,7 +252,6 @@ class Daemon:
             raise AlreadyRunning(f"a daemon already watches {self.root} (pid {other.get('pid') or '?'})")
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
-        start_fork_server()  # here, on the main thread: see there why
         try:
             return self._run_locked()
         finally:
@@ -614,24 +614,35 @@ class AlreadyRunning(DaemonError):
 # -- the dream, in a child process ----------------------------------------------------------
 
 
-def run_child(target: Any, args: tuple, stop: Any, stopping: threading.Event, signalled: Any) -> dict:
-    """``target(*args, stop, send)`` in a child process; the dict it sends. ``stop`` (a
-    multiprocessing Event) asks it to stop between batches; once the daemon is stopping
-    (``signalled()`` says since when) it gets ``STOP_SECONDS / 2`` to do so, then is killed
-    (that loses nothing: its open transaction rolls back, the dream lock dies with it)."""
-    context: Any = multiprocessing.get_context(START_METHOD)
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=target, args=(*args, stop, send), name="kairos-daemon-child")
-    child.start()
-    send.close()
+def run_child(target: Any, args: tuple, stop: threading.Event, stopping: threading.Event, signalled: Any) -> dict:
+    """``target(*args, should_stop)`` in a child process; the dict it returns. ``stop`` asks it
+    to stop between batches; once the daemon is stopping (``signalled()`` says since when) it
+    gets ``STOP_SECONDS / 2`` to do so, then is killed (that loses nothing: its open
+    transaction rolls back, the dream lock dies with it).
+
+    The child is a new interpreter (``subprocess``), not a fork: the daemon runs threads, and
+    a fork server would stay beside it with multiprocessing's resource tracker, two more
+    processes (28 MB) all its life. The call goes in on the child's stdin; a byte after it (or
+    its end: the daemon is gone) is the stop; the answer comes back on its stdout."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", "from kairos_lsp.daemon import child_main; child_main()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        close_fds=True,
+    )
+    assert child.stdin is not None and child.stdout is not None
     result: dict = {}
+    asked = False
     try:
+        call = pickle.dumps((target, args), protocol=pickle.HIGHEST_PROTOCOL)
+        with contextlib.suppress(BrokenPipeError):
+            child.stdin.write(len(call).to_bytes(8, "big") + call)
+            child.stdin.flush()
         while True:
-            if receive.poll(0.1):  # (the child works meanwhile: a short wait is fine here)
-                with contextlib.suppress(EOFError):
-                    result = receive.recv()
-                break
-            if not child.is_alive():
+            if select.select([child.stdout], [], [], 0.1)[0]:  # (the child works meanwhile)
+                answer = child.stdout.read()  # all of it: the child exits once it has written
+                with contextlib.suppress(pickle.UnpicklingError, EOFError, ValueError):
+                    result = pickle.loads(answer) if answer else {}
                 break
             if stopping.is_set():
                 stop.set()
@@ -640,58 +651,96 @@ def run_child(target: Any, args: tuple, stop: Any, stopping: threading.Event, si
                     child.kill()
                     result = {"error": "stopped by the daemon's exit (what is left resumes next time)", "stopped": True}
                     break
-        child.join(5)
+            if stop.is_set() and not asked:
+                asked = True
+                with contextlib.suppress(BrokenPipeError, OSError):
+                    child.stdin.write(b"s")
+                    child.stdin.flush()
+        try:
+            child.wait(5)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
     finally:
-        receive.close()
-    return result or {"error": f"the daemon's child process ended without a report (exit {child.exitcode})"}
+        for pipe in (child.stdin, child.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()
+    return result or {"error": f"the daemon's child process ended without a report (exit {child.returncode})"}
+
+
+def child_main() -> None:
+    """A daemon's child process (see :func:`run_child`): the call from stdin, the answer on stdout."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C in the daemon's terminal: the daemon decides
+    die_with_parent()
+    answer = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything printed meanwhile goes to stderr, not into the answer
+    # stdin read as a file descriptor: a thread blocked in sys.stdin at exit aborts the interpreter
+    size = int.from_bytes(_read_exactly(0, 8), "big")
+    target, args = pickle.loads(_read_exactly(0, size))
+    stop = threading.Event()
+
+    def listen() -> None:
+        with contextlib.suppress(OSError):
+            os.read(0, 1)  # a byte: stop; nothing (the daemon is gone): stop too
+        stop.set()
+
+    threading.Thread(target=listen, name="kairos-child-stop", daemon=True).start()
+    result = target(*args, stop.is_set)
+    answer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    answer.close()
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        more = os.read(fd, size - len(data))
+        if not more:
+            raise SystemExit("kairos daemon child: the daemon went away before it said what to do")
+        data += more
+    return data
 
 
 def _scan_child(
-    root: str, override: str | None, settings: Settings, paths: list[str] | None, stop: Any, send: Any
-) -> None:
-    """A child process: the whole tree (``paths`` None) or some paths, recorded."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    root: str, override: str | None, settings: Settings, paths: list[str] | None, should_stop: Callable[[], bool]
+) -> dict:
+    """In a child process: the whole tree (``paths`` None) or some paths, recorded."""
     try:
         store = Store.for_workspace(root, override)
         try:
             if paths is None:
                 report = scan_workspace(
-                    root, store, settings, source="daemon", should_stop=stop.is_set, start_method=START_METHOD
+                    root, store, settings, source="daemon", should_stop=should_stop, start_method=START_METHOD
                 )
             else:
                 report = scan_paths(root, store, paths, settings, source="daemon")
         finally:
             store.close()
-        send.send({"report": asdict(report)})
+        return {"report": asdict(report)}
     except Exception as exc:  # noqa: BLE001 - the daemon logs it
-        send.send({"error": f"the scan failed: {one_line(exc)}"})
-    finally:
-        send.close()
+        return {"error": f"the scan failed: {one_line(exc)}"}
 
 
-def _dream_child(store_file: str, trigger: str, llm: Settings | None, root: str | None, stop: Any, send: Any) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C in the daemon's terminal: the daemon decides
+def _dream_child(
+    store_file: str, trigger: str, llm: Settings | None, root: str | None, should_stop: Callable[[], bool]
+) -> dict:
+    """In a child process: a dream, niced."""
     if hasattr(os, "nice"):
         os.nice(DREAM_NICENESS)
     try:
         store = Store(store_file)
         try:
-            report = dream(store, trigger=trigger, should_stop=stop.is_set, llm=llm, root=root)
+            report = dream(store, trigger=trigger, should_stop=should_stop, llm=llm, root=root)
         finally:
             store.close()
-        send.send(
-            {
-                "line": report.line(),
-                "busy": report.busy,
-                "stopped": report.stopped,
-                "id": report.dream_id,
-                "notes": report.notes,
-            }
-        )
+        return {
+            "line": report.line(),
+            "busy": report.busy,
+            "stopped": report.stopped,
+            "id": report.dream_id,
+            "notes": report.notes,
+        }
     except Exception as exc:  # noqa: BLE001 - the daemon logs it
-        send.send({"error": f"dream: failed: {one_line(exc)}"})
-    finally:
-        send.close()
+        return {"error": f"dream: failed: {one_line(exc)}"}
 
 
 # -- starting one in the background ----------------------------------------------------------

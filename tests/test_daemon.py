@@ -293,6 +293,36 @@ def test_the_daemon_records_what_another_process_writes(tmp_path, daemons):
     assert "database is locked" not in err and "Traceback" not in err
 
 
+def _children(pid: int) -> list[str]:
+    """The command lines of a process's children (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode())
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_an_idle_daemon_is_one_process_once_its_scan_and_dream_are_done(tmp_path, daemons):
+    """Its scans and dreams run in children that exit when done: no fork server or resource
+    tracker stays beside an idle daemon (they were two more processes, 28 MB, all its life)."""
+    root = tmp_path / "ws"
+    write(root, {f"pkg/m{i}.py": f"def f{i}(a):\n    return g(a) + {i}\n" for i in range(100)})
+    running = daemons(root)
+    until(lambda: (running.state().get("last_dream") or {}).get("line"), 20, "the first dream")
+    assert "facts created" in running.state()["last_dream"]["line"]
+    until(lambda: not _children(running.process.pid), 10, "no process left beside the idle daemon")
+    write(root, {f"pkg/n{i}.py": f"def h{i}(a):\n    return a\n" for i in range(80)})  # a batch in a child
+    until(lambda: {"h0", "h79"} <= defined(root, {"h0", "h79"}), 10, "the new files recorded")
+    until(lambda: not _children(running.process.pid), 10, "no process left after the batch")
+    code, err, _ = running.stop()
+    assert code == 0, err
+
+
 def _git(root: Path, *args: str) -> None:
     subprocess.run(
         ["git", *args],

@@ -438,19 +438,19 @@ async def _dream_now(path, settings):
 
 
 def test_the_daemons_dream_child_asks_claude(space, standin, monkeypatch):
-    import multiprocessing
-
     from kairos_lsp.daemon import _dream_child, run_child
 
-    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)  # (the child is a new interpreter with this environment)
     monkeypatch.setenv("ANTHROPIC_BASE_URL", standin.url)
-    monkeypatch.setattr("kairos_lsp.daemon.START_METHOD", "spawn")  # (see the test above)
     space.write("app/more.py", MORE + "\n\ndef third(items):\n    return items[2]\n")
     space.scan()
     settings = Settings(llm_provider="anthropic", llm_max_concurrency=1)
-    stop = multiprocessing.get_context("spawn").Event()
     result = run_child(
-        _dream_child, (space.store.path, "daemon", settings, str(space.root)), stop, threading.Event(), lambda: None
+        _dream_child,
+        (space.store.path, "daemon", settings, str(space.root)),
+        threading.Event(),
+        threading.Event(),
+        lambda: None,
     )
     assert "Claude: " in result["line"], result
     assert len(space.asked("summary")) == len(ALL) + 1
