@@ -2,9 +2,13 @@
 
     python benchmarks/bench_daemon.py [--idle 60] [--writes 50] [--tree PATH]
 
-Starts a real `kairos daemon` (a subprocess, as systemd would), lets it catch up
-(a first scan of the whole tree) and dream, then prints:
-  * its RSS (now, and the peak of the daemon process);
+Starts a real `kairos daemon` (a subprocess, as systemd would) on a copy of the standard
+library (without site-packages), or of all of ``--tree PATH`` (e.g. the interpreter's whole
+library folder, the large tree of issue 13), lets it catch up (a first scan of the whole
+tree) and dream, then prints:
+  * its RSS (now, and the peak of the daemon process), and the peak of the daemon with its
+    children (sum of their RSS; also of their PSS, which counts a page shared by several
+    processes once, in shares);
   * its CPU while idle for --idle seconds (utime + stime of the daemon and all its
     descendants, from /proc/PID/stat);
   * from a file write to its observation stored, over --writes writes, each a new file
@@ -82,6 +86,19 @@ def tree_rss_mb(pid: int) -> float:
     return total
 
 
+def tree_pss_mb(pid: int) -> float:
+    """The proportional set size of ``pid`` and its descendants (shared pages counted once), in MB."""
+    total = 0.0
+    for each in descendants(pid):
+        try:
+            for line in Path(f"/proc/{each}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return total
+
+
 def mark(ok: bool) -> str:
     return "" if ok else "  MISS"
 
@@ -98,23 +115,29 @@ def wait_for(condition, timeout: float, what: str, sample=lambda: None):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tree", default=sysconfig.get_paths()["stdlib"])
+    parser.add_argument("--tree", help="a folder copied whole (default: the standard library, without site-packages)")
     parser.add_argument("--idle", type=float, default=60.0, help="seconds of idleness measured")
     parser.add_argument("--writes", type=int, default=50)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kairos-bench-daemon-"))
-    root = work / "stdlib"
-    shutil.copytree(args.tree, root, ignore=shutil.ignore_patterns("site-packages", "__pycache__"), symlinks=True)
+    root = work / "tree"
+    tree = args.tree or sysconfig.get_paths()["stdlib"]
+    skipped = ("__pycache__", ".kairos") if args.tree else ("site-packages", "__pycache__", ".kairos")
+    shutil.copytree(tree, root, ignore=shutil.ignore_patterns(*skipped), symlinks=True)
     files = sum(1 for _ in root.rglob("*.py"))
-    print(f"tree: copy of {args.tree} (without site-packages), {files} .py files, {os.cpu_count()} cores")
+    whole = "" if args.tree else " (without site-packages)"
+    print(f"tree: copy of {tree}{whole}, {files} .py files, {os.cpu_count()} cores")
     env = {key: value for key, value in os.environ.items() if not key.startswith("KAIROS_")}
     command = [sys.executable, "-m", "kairos_lsp.cli", "daemon", str(root), "--quiet", "--idle-seconds", "2"]
     started = time.monotonic()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         log = root / ".kairos" / "daemon.log"
-        peaks = [0.0]
-        sample = lambda: peaks.append(max(peaks.pop(), tree_rss_mb(process.pid)))  # noqa: E731
+        peaks = [0.0, 0.0]  # sum of RSS, sum of PSS
+
+        def sample() -> None:
+            peaks[:] = max(peaks[0], tree_rss_mb(process.pid)), max(peaks[1], tree_pss_mb(process.pid))
+
         wait_for(lambda: log.exists() and "caught up" in log.read_text(), 900, "the catch-up scan", sample)
         caught_up = time.monotonic() - started
         dreamt = wait_for(
@@ -127,8 +150,8 @@ def main() -> None:
             f"{mark(max(rss, peak) <= 150)}"
         )
         print(
-            f"with its children: peak {peaks[0]:.0f} MB (sum of RSS, sampled every 0.2 s, while the catch-up scan's "
-            "and the dream's child processes ran; they exit after)"
+            f"with its children: peak {peaks[0]:.0f} MB (sum of RSS; of PSS {peaks[1]:.0f} MB; sampled every 0.2 s, "
+            "while the catch-up scan's and the dream's child processes ran; they exit after)"
         )
 
         time.sleep(3)  # let the dream child and the forkserver settle
