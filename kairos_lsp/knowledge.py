@@ -510,7 +510,8 @@ class Knowledge:
             return None
         if not facts:
             facts = self._raw_facts(key)
-        check = self._checker(key, row, content_hash)
+        known = self.store.file(row["path"]) if row else None  # the file as last read
+        check = self._checker(key, row, known, content_hash)
         for fact in facts:
             fact["check"] = check(fact) if fact["status"] in ("tentative", "firm") else None
         moved = successor(self.store, key)
@@ -526,7 +527,7 @@ class Knowledge:
                 if row
                 else None
             ),
-            "citation": self._citation(row),
+            "citation": self._citation(row, known),
             "summary": _summary(facts),
             "facts": facts,
             "earlier": [
@@ -570,26 +571,24 @@ class Knowledge:
             for obs in self.store.current(key)
         ]
 
-    def _citation(self, row: dict | None) -> dict | None:
+    def _citation(self, row: dict | None, known: dict | None) -> dict | None:
         if row is None:
             return None
-        known = self.store.file(row["path"])
         return {
             "path": row["path"],
             "range": [[row["start_line"], row["start_col"]], [row["end_line"], row["end_col"]]],
             "content_hash": known["content_hash"] if known else None,
         }
 
-    def _checker(self, key: str, row: dict | None, content_hash: str | None):
+    def _checker(self, key: str, row: dict | None, known: dict | None, content_hash: str | None):
         """Validate on use: is a current fact still what the code says right now?
 
-        The code is the open buffer (``content_hash``) or the file as last read.
+        The code is the open buffer (``content_hash``) or the file as last read (``known``).
         A fact the code no longer backs, or derived from inputs that changed
         since the last dream, is ``stale``; it is never shown as current.
         """
         if row is None:
             return lambda fact: "stale"
-        known = self.store.file(row["path"])
         code_moved = known is None or (content_hash is not None and content_hash != known["content_hash"])
         backed = {(o["predicate"], o["object"]) for o in self.store.current(key)}
         undreamed = (

@@ -24,7 +24,7 @@ import os
 import sqlite3
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import chain
@@ -820,12 +820,9 @@ class Store:
 
     def run(self, run: int) -> dict | None:
         """One run, without its output."""
-        rows = list(
-            self.db.query(
-                "SELECT id, command, cwd, source, started_at, exit_code, duration_ms, fingerprint "
-                "FROM runs WHERE id = ?",
-                (run,),
-            )
+        rows = self._dicts(
+            "SELECT id, command, cwd, source, started_at, exit_code, duration_ms, fingerprint FROM runs WHERE id = ?",
+            (run,),
         )
         return rows[0] if rows else None
 
@@ -834,7 +831,7 @@ class Store:
         columns = "id, command, cwd, source, started_at, exit_code, duration_ms, fingerprint" + (
             ", output" if with_output else ""
         )
-        return list(self.db.query(f"SELECT {columns} FROM runs ORDER BY id DESC LIMIT ?", (limit,)))
+        return self._dicts(f"SELECT {columns} FROM runs ORDER BY id DESC LIMIT ?", (limit,))
 
     def tests_in_run(self, run: int) -> set[str]:
         """The tests whose outcome ``run`` already holds."""
@@ -976,8 +973,16 @@ class Store:
             known.update(p for (p,) in self.db.execute(f"SELECT path FROM files WHERE path IN ({marks})", chunk))
         return known
 
+    def _dicts(self, sql: str, params: Sequence | dict = ()) -> list[dict]:
+        """The rows of a query as dicts by column name, what ``db.query`` gives without the
+        savepoint it wraps each statement in: two more statements per read, a fifth of an
+        export's time."""
+        cursor = self.db.conn.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
     def file(self, path: str) -> dict | None:
-        rows = list(self.db.query("SELECT * FROM files WHERE path = ?", [path]))
+        rows = self._dicts("SELECT * FROM files WHERE path = ?", [path])
         return rows[0] if rows else None
 
     def files_ending_with(self, tail: str, limit: int = 2) -> list[str]:
@@ -989,7 +994,7 @@ class Store:
         return [row[0] for row in rows]
 
     def symbol(self, key: str) -> dict | None:
-        rows = list(self.db.query("SELECT * FROM symbols WHERE key = ?", [key]))
+        rows = self._dicts("SELECT * FROM symbols WHERE key = ?", [key])
         return rows[0] if rows else None
 
     def body_hash(self, key: str) -> str | None:
@@ -1005,66 +1010,58 @@ class Store:
         return row[0] if row else None
 
     def symbols_in(self, path: str) -> list[dict]:
-        return list(self.db.query("SELECT * FROM symbols WHERE path = ? ORDER BY start_line, start_col", [path]))
+        return self._dicts("SELECT * FROM symbols WHERE path = ? ORDER BY start_line, start_col", [path])
 
     def symbols_named(self, name: str) -> list[dict]:
-        return list(self.db.query("SELECT * FROM symbols WHERE name = ? ORDER BY key", [name]))
+        return self._dicts("SELECT * FROM symbols WHERE name = ? ORDER BY key", [name])
 
     def symbol_by_qualname(self, path: str, qualname: str) -> dict | None:
-        rows = list(self.db.query("SELECT * FROM symbols WHERE path = ? AND qualname = ?", [path, qualname]))
+        rows = self._dicts("SELECT * FROM symbols WHERE path = ? AND qualname = ?", [path, qualname])
         return rows[0] if rows else None
 
     def symbol_at(self, path: str, line: int, col: int | None = None) -> dict | None:
         """The innermost non-module symbol whose range holds the position."""
-        rows = list(
-            self.db.query(
-                "SELECT * FROM symbols WHERE path = :path AND qualname != '' "
-                "AND start_line <= :line AND end_line >= :line ORDER BY start_line, start_col",
-                {"path": path, "line": line},
-            )
+        rows = self._dicts(
+            "SELECT * FROM symbols WHERE path = :path AND qualname != '' "
+            "AND start_line <= :line AND end_line >= :line ORDER BY start_line, start_col",
+            {"path": path, "line": line},
         )
         inside = [r for r in rows if col is None or _contains(r, line, col)]
         return inside[-1] if inside else None
 
     def current(self, subject: str) -> list[dict]:
         """What the latest parse asserts about a subject, with the observation behind each."""
-        return list(
-            self.db.query(
-                "SELECT o.predicate, o.object, o.id, v.source, v.observed_at, "
-                "v.content_hash AS file_hash, v.path FROM observations o "
-                "JOIN versions v ON v.id = o.version_id "
-                "JOIN current c ON c.path = v.path AND c.observation_id = o.id "
-                "WHERE o.subject = ? ORDER BY o.predicate, o.object",
-                [subject],
-            )
+        return self._dicts(
+            "SELECT o.predicate, o.object, o.id, v.source, v.observed_at, "
+            "v.content_hash AS file_hash, v.path FROM observations o "
+            "JOIN versions v ON v.id = o.version_id "
+            "JOIN current c ON c.path = v.path AND c.observation_id = o.id "
+            "WHERE o.subject = ? ORDER BY o.predicate, o.object",
+            [subject],
         )
 
     def history(self, subject: str) -> list[dict]:
         """Every observation ever made about a subject, oldest first."""
-        return list(
-            self.db.query(
-                "SELECT o.id, o.predicate, o.object, o.negated, v.source, v.observed_at, "
-                "v.content_hash AS file_hash, v.path FROM observations o "
-                "JOIN versions v ON v.id = o.version_id WHERE o.subject = ? ORDER BY o.id",
-                [subject],
-            )
+        return self._dicts(
+            "SELECT o.id, o.predicate, o.object, o.negated, v.source, v.observed_at, "
+            "v.content_hash AS file_hash, v.path FROM observations o "
+            "JOIN versions v ON v.id = o.version_id WHERE o.subject = ? ORDER BY o.id",
+            [subject],
         )
 
     def timeline(self, subject: str, predicates: Iterable[str]) -> list[dict]:
         """The observations of some predicates about a subject, oldest first, each with its
         look (``version``, ``observed_at``, ``path``, ``source``): how those values changed."""
         wanted = list(predicates)
-        return list(
-            self.db.query(
-                "SELECT o.predicate, o.object, o.negated, o.version_id AS version, v.source, v.observed_at, v.path "
-                "FROM observations o JOIN versions v ON v.id = o.version_id "
-                f"WHERE o.subject = ? AND o.predicate IN ({','.join('?' * len(wanted))}) ORDER BY o.id",
-                [subject, *wanted],
-            )
+        return self._dicts(
+            "SELECT o.predicate, o.object, o.negated, o.version_id AS version, v.source, v.observed_at, v.path "
+            "FROM observations o JOIN versions v ON v.id = o.version_id "
+            f"WHERE o.subject = ? AND o.predicate IN ({','.join('?' * len(wanted))}) ORDER BY o.id",
+            [subject, *wanted],
         )
 
     def all_symbols(self) -> list[dict]:
-        return list(self.db.query("SELECT * FROM symbols ORDER BY path, start_line, start_col"))
+        return self._dicts("SELECT * FROM symbols ORDER BY path, start_line, start_col")
 
     def language_counts(self) -> dict[str, tuple[int, int]]:
         """``{language: (files, symbols)}``."""
@@ -1191,12 +1188,10 @@ class Store:
     def llm_cached(self, purpose: str, model: str, payload_hash: str) -> dict | None:
         """A Claude answer kept for exactly this payload: ``{"answer" (JSON text),
         "tokens_in", "tokens_out", "created_at"}``, or None."""
-        rows = list(
-            self.db.query(
-                "SELECT answer, tokens_in, tokens_out, created_at FROM llm_cache "
-                "WHERE purpose = ? AND model = ? AND payload_hash = ?",
-                (purpose, model, payload_hash),
-            )
+        rows = self._dicts(
+            "SELECT answer, tokens_in, tokens_out, created_at FROM llm_cache "
+            "WHERE purpose = ? AND model = ? AND payload_hash = ?",
+            (purpose, model, payload_hash),
         )
         return rows[0] if rows else None
 
@@ -1257,12 +1252,10 @@ class Store:
 
     def llm_audit_log(self, limit: int = 50) -> list[dict]:
         """The latest Claude requests, newest first (``redacted`` decoded to a dict)."""
-        rows = list(
-            self.db.query(
-                "SELECT id, at, purpose, model, symbol, tokens_in, tokens_out, redacted, cached, outcome, "
-                "payload_hash FROM llm_audit ORDER BY id DESC LIMIT ?",
-                (limit,),
-            )
+        rows = self._dicts(
+            "SELECT id, at, purpose, model, symbol, tokens_in, tokens_out, redacted, cached, outcome, "
+            "payload_hash FROM llm_audit ORDER BY id DESC LIMIT ?",
+            (limit,),
         )
         for row in rows:
             row["redacted"] = json.loads(row["redacted"] or "{}")
@@ -1288,11 +1281,9 @@ class Store:
 
     def attention(self, what: str = "hovered", limit: int = 100, since: str | None = None) -> list[dict]:
         """``{"subject", "at", "count"}`` of the symbols noted as ``what``, the latest first."""
-        return list(
-            self.db.query(
-                "SELECT subject, at, count FROM attention WHERE what = ? AND at >= ? ORDER BY at DESC, subject LIMIT ?",
-                (what, since or "", limit),
-            )
+        return self._dicts(
+            "SELECT subject, at, count FROM attention WHERE what = ? AND at >= ? ORDER BY at DESC, subject LIMIT ?",
+            (what, since or "", limit),
         )
 
     def claude_summary(self, subject: str, body_hash: str | None, model: str | None = None) -> dict | None:
@@ -1301,12 +1292,10 @@ class Store:
         models wrote one (``model``: only that model's); None for any other body."""
         if not body_hash:
             return None
-        rows = list(
-            self.db.query(
-                "SELECT text, model, at FROM claude_summaries WHERE subject = ? AND body_hash = ? "
-                "AND (? IS NULL OR model = ?) ORDER BY at DESC, model LIMIT 1",
-                (subject, body_hash, model, model),
-            )
+        rows = self._dicts(
+            "SELECT text, model, at FROM claude_summaries WHERE subject = ? AND body_hash = ? "
+            "AND (? IS NULL OR model = ?) ORDER BY at DESC, model LIMIT 1",
+            (subject, body_hash, model, model),
         )
         return rows[0] if rows else None
 
