@@ -60,6 +60,10 @@ Prints, from one run on this machine:
   * the real server (``python -m kairos_lsp`` over stdio, driven by pygls'
     LanguageClient) scanning TREE into another fresh store: time from
     ``initialized`` to its "scan ..." log line, and peak RSS with its workers;
+  * before the dreams (``--skip-server``: not measured), the real server on a copy of the
+    scanned store, dreaming once the user is idle (``idleSeconds`` 1): the dream's time, the
+    peak RSS of the server and of the server with its children (fork server, resource
+    tracker, dream worker), and their RSS 8 s after the dream;
 
 then the figures against issue 13's targets, each marked met or MISSED.
 ``--runs N`` repeats the floor and the cold scan N times (alternating), to
@@ -279,8 +283,9 @@ def ctags(tree: Path, work: Path, exclude: tuple[str, ...] = ()) -> float | None
 # -- the server ---------------------------------------------------------------------------
 
 
-def _client(scan_ended):
-    """A pygls client that calls ``scan_ended(line)`` on the server's log line that ends its scan."""
+def _client(ended, starts: tuple[str, ...]):
+    """A pygls client that calls ``ended(line)`` on the server's first log line that starts with
+    one of ``starts`` (or says the scan or the dream failed)."""
     from lsprotocol import types
     from pygls.lsp.client import LanguageClient
 
@@ -293,20 +298,22 @@ def _client(scan_ended):
     @client.feature(types.WINDOW_LOG_MESSAGE)
     def _log(params: types.LogMessageParams) -> None:
         text = params.message
-        if text.startswith("kairos: scan ") or "scan failed" in text:
-            scan_ended(text)
+        if text.startswith(starts) or "scan failed" in text or "the dream failed" in text:
+            ended(text)
 
     return client
 
 
-async def server_scan(
-    tree: Path, store: Path, env: dict[str, str], exclude: tuple[str, ...] = ()
-) -> tuple[float, PeakRSS, str]:
-    """Start the real server on ``tree`` with a fresh store and wait for its scan's log line."""
+async def server_until(
+    tree: Path, store: Path, env: dict[str, str], options: dict, starts: tuple[str, ...], settle: float = 0.0
+) -> tuple[float, PeakRSS, str, int]:
+    """Start the real server on ``tree`` with ``store`` and wait for its log line that starts with
+    one of ``starts``: the time from ``initialized``, the peak RSS until then, the line, and the
+    RSS of the server with its children ``settle`` seconds after it."""
     from lsprotocol import types
 
     done: asyncio.Future = asyncio.get_running_loop().create_future()
-    client = _client(lambda text: done.done() or done.set_result(text))
+    client = _client(lambda text: done.done() or done.set_result(text), starts)
 
     await client.start_io(sys.executable, "-m", "kairos_lsp", env={**env, "KAIROS_STORE": str(store)}, cwd=str(REPO))
     server = client._server  # the server's process: its RSS and its workers'
@@ -315,9 +322,7 @@ async def server_scan(
     peak = PeakRSS(server.pid)
     await client.initialize_async(
         types.InitializeParams(
-            capabilities=types.ClientCapabilities(),
-            root_uri=tree.as_uri(),
-            initialization_options={"dream": {"idleSeconds": 3600}, "exclude": list(exclude)},
+            capabilities=types.ClientCapabilities(), root_uri=tree.as_uri(), initialization_options=options
         )
     )
     start = time.perf_counter()
@@ -325,11 +330,56 @@ async def server_scan(
     line = await asyncio.wait_for(done, timeout=3600)
     elapsed = time.perf_counter() - start
     peak.stop()
+    after = 0
+    if settle:
+        await asyncio.sleep(settle)
+        probe = PeakRSS(server.pid, every=3600).stop()
+        probe.sample()  # (now, whether or not its thread sampled as it started)
+        after = probe.total
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
     drain.cancel()
+    return elapsed, peak, line, after
+
+
+async def server_scan(
+    tree: Path, store: Path, env: dict[str, str], exclude: tuple[str, ...] = ()
+) -> tuple[float, PeakRSS, str]:
+    """Start the real server on ``tree`` with a fresh store and wait for its scan's log line."""
+    options = {"dream": {"idleSeconds": 3600}, "exclude": list(exclude)}
+    elapsed, peak, line, _ = await server_until(tree, store, env, options, ("kairos: scan ",))
     return elapsed, peak, line
+
+
+SERVER_SETTLE = 8.0  # seconds after the server's dream when its RSS is read again
+
+
+def server_dream_phase(tree, work, db, env, exclude, rows, misses) -> None:
+    """The real server on a copy of the scanned store: its first dream, once the user is idle
+    (``idleSeconds`` 1), with the peak RSS of the server and its children, and their RSS
+    :data:`SERVER_SETTLE` seconds after."""
+    copy = work / "server-dream.db"
+    copy_store(db, copy)
+    options = {"dream": {"idleSeconds": 1}, "exclude": list(exclude)}
+    elapsed, peak, line, after = asyncio.run(
+        server_until(tree, copy, env, options, ("kairos: dream #",), settle=SERVER_SETTLE)
+    )
+    took = re.search(r" in (\d+) ms", line)
+    rows.append(
+        (
+            "the server's first dream",
+            f"{int(took[1]) / 1000:.1f} s" if took else "?",
+            f"{mb(peak.main)} / {mb(peak.total)}",
+            f"{elapsed:.1f} s from initialized to its end; {mb(after)} with its children {SERVER_SETTLE:g} s after",
+        )
+    )
+    if "failed" in line:
+        misses.append(f"the server's dream: {line}")
+    if peak.total > RSS_TARGET:
+        misses.append(f"the server's dream: peak RSS {mb(peak.main)} / {mb(peak.total)}, target <= {mb(RSS_TARGET)}")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
 
 
 # -- the server on a scanned store: first hover, hover latency ------------------------------
@@ -844,6 +894,8 @@ def dream_phases(args, tree, work, db, env, kairos, exclude, source, rows, misse
     library right before it (each pair on fresh copies of the scanned stores but the last,
     which dreams TREE's store itself for the hover phase after it); the stores' sizes after."""
     alone = tree == STDLIB and any(glob.strip("/") == "site-packages" for glob in exclude)
+    if not args.skip_server:
+        server_dream_phase(tree, work, db, env, exclude, rows, misses)
     std = None if alone or args.skip_reference else reference_scan(work, env, kairos, rows)
     ratios: list[float] = []
     for run in range(args.dream_runs):
