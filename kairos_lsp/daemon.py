@@ -59,7 +59,7 @@ from kairos_lsp.dream import dream, pending
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.scan import ALWAYS_SKIPPED, IgnoreRules, ScanReport, scan_paths, scan_workspace
 from kairos_lsp.store import STORE_DIR, Store, StoreError, now
-from kairos_lsp.workers import START_METHOD, die_with_parent
+from kairos_lsp.workers import START_METHOD, die_with_parent, python_command
 
 LOCK_FILE = "daemon.lock"
 PID_FILE = "daemon.pid"
@@ -625,7 +625,7 @@ def run_child(target: Any, args: tuple, stop: threading.Event, stopping: threadi
     processes (28 MB) all its life. The call goes in on the child's stdin; a byte after it (or
     its end: the daemon is gone) is the stop; the answer comes back on its stdout."""
     child = subprocess.Popen(
-        [sys.executable, "-c", "from kairos_lsp.daemon import child_main; child_main()"],
+        python_command("from kairos_lsp.daemon import child_main; child_main()"),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         close_fds=True,

@@ -20,6 +20,20 @@ START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_met
 _FORK_SERVER_OF = "KAIROS_FORK_SERVER_OF"
 
 
+def python_command(code: str) -> list[str]:
+    """The command line of a new interpreter that runs ``code`` with this process's module
+    search path (as multiprocessing's spawn does), so that it imports the same kairos_lsp
+    and libraries. ``python -c`` alone puts its working folder first: in a workspace with its
+    own ``kairos_lsp/``, ``select.py`` or ``queue.py`` at the top, the child imported those.
+
+    >>> import subprocess
+    >>> out = subprocess.run(python_command("import sys; print(sys.path[0] != '')"), capture_output=True, text=True)
+    >>> out.stdout
+    'True\\n'
+    """
+    return [sys.executable, "-c", f"import sys\nsys.path[:] = {sys.path!r}\n{code}"]
+
+
 def start_fork_server() -> None:
     """Start the fork server now, from this process's main thread, so that it dies with this
     process, and each of its workers with it from the moment it is forked.

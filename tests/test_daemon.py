@@ -323,6 +323,21 @@ def test_an_idle_daemon_is_one_process_once_its_scan_and_dream_are_done(tmp_path
     assert code == 0, err
 
 
+def test_a_daemons_child_imports_kairos_and_not_the_workspaces_own_modules(tmp_path, monkeypatch):
+    """The children start in the daemon's working folder (``--detach``: the workspace). A
+    workspace with a ``kairos_lsp/`` or ``select.py`` of its own at the top is scanned with
+    kairos' modules, not those."""
+    root = tmp_path / "ws"
+    shadow = "raise ImportError('the workspace's own module')\n"
+    write(root, {"kairos_lsp/__init__.py": shadow, "select.py": shadow, "app.py": "def f():\n    return 1\n"})
+    monkeypatch.chdir(root)
+    result = daemon.run_child(
+        daemon._scan_child, (str(root), None, Settings(), None), threading.Event(), threading.Event(), lambda: None
+    )
+    assert result.get("report", {}).get("parsed") == 3, result
+    assert defined(root, {"f"}) == {"f"}
+
+
 def _git(root: Path, *args: str) -> None:
     subprocess.run(
         ["git", *args],

@@ -38,12 +38,10 @@ import os
 import pickle
 import select
 import subprocess
-import sys
 import time
 from collections import deque
 from dataclasses import dataclass, fields
 from multiprocessing.connection import Connection
-from pathlib import Path
 
 from kairos_lsp.dream.batches import BATCH, last_of, next_batch, prefix_of, rows_of
 from kairos_lsp.dream.model import NOT_LOOKS, Counts, Version
@@ -51,6 +49,7 @@ from kairos_lsp.dream.replay import InProcess, replay
 from kairos_lsp.dream.state import GoneBodies, State
 from kairos_lsp.dream.summary import Lookup
 from kairos_lsp.store.facts import Facts
+from kairos_lsp.workers import python_command
 
 BASE = 1 << 48  # helper-side fact ids start here
 AHEAD_AT = 50_000  # observations: a smaller dream is not worth a process
@@ -63,7 +62,6 @@ STOP_SECONDS = 2.0  # s: a helper that has not ended this long after SIGTERM is 
 CREDIT = 384
 LEAD = 3  # files the dream takes on after one the helper was late with (see ReadAhead.replay)
 CREDIT_EVERY = 16  # replays taken before the dream gives their credit back (one message, not 16)
-_HOME = str(Path(__file__).resolve().parents[2])  # where kairos_lsp is imported from
 
 
 @dataclass
@@ -83,13 +81,9 @@ class Ahead:
     def __init__(self, path: str, position: int, bodies: GoneBodies, batch_size: int):
         # A subprocess of its own (not multiprocessing: that would re-run the caller's
         # main module), spoken to over its stdin and stdout.
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_HOME, env.get("PYTHONPATH")]))
         self._process = subprocess.Popen(
             [
-                sys.executable,
-                "-c",
-                "from kairos_lsp.dream.helper import main; main()",
+                *python_command("from kairos_lsp.dream.helper import main; main()"),
                 path,
                 str(position),
                 str(bodies.settled),
@@ -99,7 +93,6 @@ class Ahead:
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env=env,
         )
         stdin, stdout = self._process.stdin, self._process.stdout
         assert stdin is not None and stdout is not None  # both are PIPE
