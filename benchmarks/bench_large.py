@@ -283,7 +283,7 @@ def ctags(tree: Path, work: Path, exclude: tuple[str, ...] = ()) -> float | None
 # -- the server ---------------------------------------------------------------------------
 
 
-def _client(ended, starts: tuple[str, ...]):
+def _client(ended, starts: tuple[str, ...] = ("kairos: scan ",)):
     """A pygls client that calls ``ended(line)`` on the server's first log line that starts with
     one of ``starts`` (or says the scan or the dream failed)."""
     from lsprotocol import types
