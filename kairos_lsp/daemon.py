@@ -40,9 +40,7 @@ import json
 import logging
 import logging.handlers
 import os
-import pickle
 import queue
-import select
 import signal
 import subprocess
 import sys
@@ -51,6 +49,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -622,27 +621,29 @@ def run_child(target: Any, args: tuple, stop: threading.Event, stopping: threadi
 
     The child is a new interpreter (``subprocess``), not a fork: the daemon runs threads, and
     a fork server would stay beside it with multiprocessing's resource tracker, two more
-    processes (28 MB) all its life. The call goes in on the child's stdin; a byte after it (or
-    its end: the daemon is gone) is the stop; the answer comes back on its stdout."""
+    processes (28 MB) all its life. It is spoken to as the dream's helper is: the call, then
+    the stop, as messages on its stdin (its end, too, is the stop: the daemon is gone); the
+    answer as a message on its stdout."""
     child = subprocess.Popen(
         python_command("from kairos_lsp.daemon import child_main; child_main()"),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         close_fds=True,
     )
-    assert child.stdin is not None and child.stdout is not None
+    assert child.stdin is not None and child.stdout is not None  # both are PIPE
+    calls = Connection(os.dup(child.stdin.fileno()), readable=False)
+    answers = Connection(os.dup(child.stdout.fileno()), writable=False)
+    child.stdin.close()
+    child.stdout.close()
     result: dict = {}
     asked = False
     try:
-        call = pickle.dumps((target, args), protocol=pickle.HIGHEST_PROTOCOL)
-        with contextlib.suppress(BrokenPipeError):
-            child.stdin.write(len(call).to_bytes(8, "big") + call)
-            child.stdin.flush()
+        with contextlib.suppress(OSError):
+            calls.send((target, args))
         while True:
-            if select.select([child.stdout], [], [], 0.1)[0]:  # (the child works meanwhile)
-                answer = child.stdout.read()  # all of it: the child exits once it has written
-                with contextlib.suppress(pickle.UnpicklingError, EOFError, ValueError):
-                    result = pickle.loads(answer) if answer else {}
+            if answers.poll(0.1):  # (the child works meanwhile: a short wait is fine here)
+                with contextlib.suppress(EOFError, OSError):
+                    result = answers.recv()
                 break
             if stopping.is_set():
                 stop.set()
@@ -653,18 +654,16 @@ def run_child(target: Any, args: tuple, stop: threading.Event, stopping: threadi
                     break
             if stop.is_set() and not asked:
                 asked = True
-                with contextlib.suppress(BrokenPipeError, OSError):
-                    child.stdin.write(b"s")
-                    child.stdin.flush()
+                with contextlib.suppress(OSError):
+                    calls.send("stop")
         try:
             child.wait(5)
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
     finally:
-        for pipe in (child.stdin, child.stdout):
-            with contextlib.suppress(OSError):
-                pipe.close()
+        calls.close()
+        answers.close()
     return result or {"error": f"the daemon's child process ended without a report (exit {child.returncode})"}
 
 
@@ -672,32 +671,23 @@ def child_main() -> None:
     """A daemon's child process (see :func:`run_child`): the call from stdin, the answer on stdout."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C in the daemon's terminal: the daemon decides
     die_with_parent()
-    answer = os.fdopen(os.dup(1), "wb")
+    # the descriptors, not sys.stdin: a thread blocked in sys.stdin at exit aborts the interpreter
+    calls, answers = Connection(os.dup(0), writable=False), Connection(os.dup(1), readable=False)
     os.dup2(2, 1)  # anything printed meanwhile goes to stderr, not into the answer
-    # stdin read as a file descriptor: a thread blocked in sys.stdin at exit aborts the interpreter
-    size = int.from_bytes(_read_exactly(0, 8), "big")
-    target, args = pickle.loads(_read_exactly(0, size))
+    try:
+        target, args = calls.recv()
+    except EOFError:
+        raise SystemExit("kairos daemon child: the daemon went away before it said what to do") from None
     stop = threading.Event()
 
     def listen() -> None:
-        with contextlib.suppress(OSError):
-            os.read(0, 1)  # a byte: stop; nothing (the daemon is gone): stop too
+        with contextlib.suppress(EOFError, OSError):
+            calls.recv()  # the stop; or nothing more ever (the daemon is gone): stop too
         stop.set()
 
     threading.Thread(target=listen, name="kairos-child-stop", daemon=True).start()
-    result = target(*args, stop.is_set)
-    answer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-    answer.close()
-
-
-def _read_exactly(fd: int, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        more = os.read(fd, size - len(data))
-        if not more:
-            raise SystemExit("kairos daemon child: the daemon went away before it said what to do")
-        data += more
-    return data
+    answers.send(target(*args, stop.is_set))
+    answers.close()
 
 
 def _scan_child(

@@ -80,6 +80,13 @@ def chunks(items: list, size: int = CHUNK) -> Iterator[list]:
         yield items[i : i + size]
 
 
+def dict_rows(cursor: sqlite3.Cursor) -> list[dict]:
+    """A query's rows as dicts by column name (what sqlite-utils' ``query()`` gives, without
+    the savepoint it wraps each statement in: two more statements per read)."""
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
 def _marks(items) -> str:
     return ",".join("?" * len(items))
 
@@ -327,9 +334,7 @@ class Facts:
 
     def dream_log(self, limit: int = 20) -> list[dict]:
         """The last ``limit`` dreams, newest first."""
-        cursor = self.conn.execute("SELECT * FROM dreams ORDER BY id DESC LIMIT ?", (limit,))
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return dict_rows(self.conn.execute("SELECT * FROM dreams ORDER BY id DESC LIMIT ?", (limit,)))
 
     # -- facts: what a file's replay loads --------------------------------------------
 
