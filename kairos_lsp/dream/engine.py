@@ -154,7 +154,7 @@ def _consolidate(
     facts = store.facts
     position = cursor(store)
     # No checkpoint at every commit while dreaming (one at the end), and SQLite's page
-    # cache at DREAM_CACHE_KIB, not the 64 MiB the store opens with (see Store.bulk_writes).
+    # cache at DREAM_CACHE_KIB, not the smaller one the store opens with (see Store.bulk_writes).
     with store.no_autocheckpoint(), store.bulk_writes(DREAM_CACHE_KIB, checkpoint_pages=0):
         # the version of the last consolidated observation (no symbol born before it is known
         # here), and the newest version before the dream that retracted a body

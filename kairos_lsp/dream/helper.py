@@ -56,7 +56,7 @@ def run(
     try:
         store = Store(path)
         facts = store.facts
-        facts.conn.execute(f"PRAGMA cache_size = {-CACHE_KIB}")  # not the 64 MiB a writer wants
+        facts.conn.execute(f"PRAGMA cache_size = {-CACHE_KIB}")  # it only reads: less than the store opens with
         store.begin_snapshot()  # one read snapshot for the whole run
         if facts.cursor() != position:  # the dream committed before the snapshot: it is not the one to mirror
             results.send(("end",))
