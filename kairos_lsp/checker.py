@@ -43,7 +43,7 @@ class Checker:
 
     def check(self, doc: Document) -> None:
         """Compute the problems of ``doc`` as it is now, off the event loop, then publish them."""
-        if self.closed or doc.tree is None:
+        if self.closed or doc.language is None:  # not a language kairos reads, or oversize
             return
         future = asyncio.get_running_loop().run_in_executor(self._executor, self._check, doc.snapshot())
         future.add_done_callback(functools.partial(self._checked, doc.uri))
@@ -59,9 +59,10 @@ class Checker:
         cached = self.problems.get(doc.uri)
         if cached is not None and cached[1] == doc.text:
             return cached[1], cached[2]
-        if knowledge is None or doc.language is None or doc.tree is None:
+        if knowledge is None or doc.language is None:
             return doc.text, []
-        return doc.text, check_file(knowledge, doc.path, doc.language, doc.text, doc.tree)
+        language, tree = doc.parsed()  # (kept again: the user is at this document)
+        return doc.text, check_file(knowledge, doc.path, language, doc.text, tree)
 
     def close(self) -> None:
         if self.closed:
@@ -89,7 +90,7 @@ class Checker:
     def _check(self, snap: Snapshot) -> tuple[Snapshot, list[Problem]]:
         if self._knowledge is None:
             self._knowledge = Knowledge(Store(self.store_file))
-        language, tree = snap.parsed()  # check() sends only documents with a tree
+        language, tree = snap.parsed()  # check() sends only documents in a language kairos reads
         return snap, check_file(self._knowledge, snap.path, language, snap.text, tree)
 
     def _close_knowledge(self) -> None:

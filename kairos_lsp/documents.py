@@ -30,6 +30,16 @@ recorded. Parsing a 50 MB buffer took 11.6 s and 2.6 GB. Its incremental changes
 are dropped (the text they apply to is not there); a whole-text change that fits,
 or the file on disk once saved (:meth:`Documents.reload`), brings it back.
 
+Trees kept
+----------
+A tree-sitter tree takes about 24 bytes per byte of source: the 244 files of the
+large tree an editor had open (2.75 MB) held 66 MB of trees. :class:`Documents`
+keeps the trees of the buffers opened or edited last, up to ``tree_bytes`` of
+their source (:data:`TREE_BYTES`, and always the last one); the others let
+theirs go, and are parsed again when needed: by an edit (from scratch, then
+kept again), or in the thread that checks or records a snapshot
+(:meth:`Snapshot.parsed`), which does not keep it.
+
 >>> big = Document("file:///w/big.py", "big.py", "python", "x = 1\\n" * 10, max_bytes=50)
 >>> big.oversize, big.language, big.tree, big.text, big.line(0)
 (True, None, None, b'', None)
@@ -42,7 +52,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlparse
@@ -53,6 +64,8 @@ from kairos_lsp.languages import language_for_id, language_for_path, new_parser
 from kairos_lsp.lines import LineIndex, as_lines
 
 Point = tuple[int, int]
+
+TREE_BYTES = 2 << 20  # the source bytes of the open buffers whose trees are kept (see "Trees kept")
 
 UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
 
@@ -204,7 +217,9 @@ class Document:
         self.text = b""
         self._lines: LineIndex | None = None
         self._parser: Parser | None = None
-        self.tree: Tree | None = None
+        self.tree: Tree | None = None  # None: no language, oversize, or let go (see "Trees kept")
+        # called when its tree is built or dropped with the text (Documents counts the trees)
+        self.on_tree: Callable[[Document], None] | None = None
         data = self._fitting(text)
         if data is None:
             self._drop()
@@ -226,7 +241,10 @@ class Document:
         self.text = data
         self._lines = None
         self._parser = new_parser(self.language) if self.language else None
-        self.tree = self._parser.parse(data) if self._parser else None
+        self.tree = None
+        if self._parser is not None:
+            self.tree = self._parser.parse(data)
+            self._tree_changed()
 
     def _drop(self) -> None:
         """Too big: nothing kept, nothing parsed."""
@@ -236,6 +254,7 @@ class Document:
         self._lines = None
         self._parser = None
         self.tree = None
+        self._tree_changed()
 
     def update(self, new_text: str, version: int | None = None) -> Edit | None:
         """Replace the whole text, reparsing incrementally from the previous tree.
@@ -300,7 +319,11 @@ class Document:
     def _apply(self, new: bytes, edit: Edit) -> None:
         self.text = new
         self._lines = None
-        if self._parser is not None and self.tree is not None:
+        if self._parser is None:
+            return
+        if self.tree is None:  # let go: parsed from scratch
+            self.tree = self._parser.parse(new)
+        else:
             self.tree.edit(
                 edit.start_byte,
                 edit.old_end_byte,
@@ -310,6 +333,25 @@ class Document:
                 edit.new_end_point,
             )
             self.tree = self._parser.parse(new, self.tree)
+        self._tree_changed()
+
+    def _tree_changed(self) -> None:
+        if self.on_tree is not None:
+            self.on_tree(self)
+
+    def parsed(self) -> tuple[str, Tree]:
+        """Its language and tree, parsed again (and kept) if it was let go; a ValueError for a
+        buffer kairos does not read (no language, or oversize)."""
+        if self._parser is None or self.language is None:
+            raise ValueError(f"kairos: {self.path} is not in a language kairos reads")
+        if self.tree is None:
+            self.tree = self._parser.parse(self.text)
+            self._tree_changed()
+        return self.language, self.tree
+
+    def let_go_of_tree(self) -> None:
+        """Keep the text only; the tree is parsed again when needed (see "Trees kept")."""
+        self.tree = None
 
     @property
     def line_count(self) -> int:
@@ -330,7 +372,8 @@ class Document:
         return None if data is None else (line, to_byte_col(data, col, encoding))
 
     def snapshot(self) -> Snapshot:
-        """An immutable view another thread may extract from (the tree is copied)."""
+        """An immutable view another thread may extract from (the tree is copied; None when
+        it was let go: :meth:`Snapshot.parsed` parses the text then)."""
         return Snapshot(
             self.uri,
             self.path,
@@ -351,9 +394,13 @@ class Snapshot:
     version: int | None
 
     def parsed(self) -> tuple[str, Tree]:
-        """Its language and tree; only a buffer kairos reads has them (others are never recorded nor checked)."""
-        if self.language is None or self.tree is None:
+        """Its language and tree (the text parsed here, in the caller's thread, when the
+        buffer's tree was let go); only a buffer kairos reads has them (others are never
+        recorded nor checked)."""
+        if self.language is None:
             raise ValueError(f"kairos: {self.path} is not in a language kairos reads")
+        if self.tree is None:
+            return self.language, new_parser(self.language).parse(self.text)
         return self.language, self.tree
 
 
@@ -385,11 +432,17 @@ def detect_language(language_id: str | None, path: str) -> str | None:
 class Documents:
     """The open buffers, by URI. ``root`` (may be None) makes paths relative."""
 
-    def __init__(self, root: str | os.PathLike | None = None, max_bytes: int | None = None):
+    def __init__(
+        self, root: str | os.PathLike | None = None, max_bytes: int | None = None, tree_bytes: int = TREE_BYTES
+    ):
         self.root = Path(root).resolve() if root is not None else None
         self.max_bytes = max_bytes  # a bigger buffer is neither parsed nor kept
+        self.tree_bytes = tree_bytes  # see "Trees kept"
         self._docs: dict[str, Document] = {}
         self._lock = threading.Lock()  # guards the dict only; documents are loop-owned
+        # the buffers that hold a tree, the one parsed longest ago first: their source bytes
+        self._trees: OrderedDict[str, int] = OrderedDict()
+        self._tree_total = 0
 
     def locate(self, uri: str) -> tuple[str, bool]:
         """(path, in_workspace) for a URI: workspace-relative when inside the root."""
@@ -411,7 +464,24 @@ class Documents:
         doc = Document(uri, path, detect_language(language_id, path), text, version, inside, self.max_bytes)
         with self._lock:
             self._docs[uri] = doc
+        doc.on_tree = self._tree_changed
+        self._tree_changed(doc)
         return doc
+
+    def _tree_changed(self, doc: Document) -> None:
+        """``doc`` has a new tree (it is the one parsed last: the trees parsed longest ago go
+        beyond ``tree_bytes`` of their source), or none (oversize)."""
+        self._tree_total -= self._trees.pop(doc.uri, 0)
+        if doc.tree is None:
+            return
+        self._trees[doc.uri] = len(doc.text)
+        self._tree_total += len(doc.text)
+        while self._tree_total > self.tree_bytes and len(self._trees) > 1:
+            uri, size = self._trees.popitem(last=False)
+            self._tree_total -= size
+            other = self._docs.get(uri)
+            if other is not None:
+                other.let_go_of_tree()
 
     def reload(self, doc: Document) -> bool:
         """An oversize buffer was saved: take the file's text when it now fits (True then).
@@ -431,8 +501,12 @@ class Documents:
         return self._docs.get(uri)
 
     def close(self, uri: str) -> Document | None:
+        self._tree_total -= self._trees.pop(uri, 0)
         with self._lock:
-            return self._docs.pop(uri, None)
+            doc = self._docs.pop(uri, None)
+        if doc is not None:
+            doc.on_tree = None
+        return doc
 
     def __iter__(self) -> Iterator[Document]:
         with self._lock:

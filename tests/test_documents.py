@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -224,3 +225,53 @@ def test_a_lone_cr_buffer_takes_edits_at_the_editors_positions():
     assert doc.line(3) == b"def b(y):"
     assert doc.tree.root_node.children[1].start_point == (3, 0)
     assert not doc.tree.root_node.has_error
+
+
+def test_the_trees_parsed_longest_ago_are_let_go_and_parsed_again_when_needed():
+    """Within ``tree_bytes`` of source the last buffers opened or edited keep their trees;
+    the others keep their text, and give the same tree when a thread needs one (a check, a
+    record) or when they are edited (then they are kept again)."""
+    docs = Documents("/w", tree_bytes=2 * len(PY.encode()))
+    a, b = (docs.open(f"file:///w/{name}.py", PY, "python") for name in ("a", "b"))
+    assert a.tree is not None and b.tree is not None
+    c = docs.open("file:///w/c.py", PY, "python")
+    assert a.tree is None and b.tree is not None and c.tree is not None  # a: opened longest ago
+    assert a.text == PY.encode() and a.line(3) == b'def greet(name, punctuation="!"):'
+    language, tree = a.snapshot().parsed()  # another thread's own parse: a keeps none
+    assert (language, str(tree.root_node)) == ("python", fresh_sexp(PY, "python"))
+    assert a.tree is None
+    edited = PY.replace('punctuation="!"', 'punctuation="?"')
+    a.update(edited)  # an edit parses it again, and it is the last one now: b goes
+    assert str(a.tree.root_node) == fresh_sexp(edited, "python")
+    assert b.tree is None and c.tree is not None
+    assert docs.get(b.uri).parsed()[1] is b.tree is not None  # asked for here: kept again (c goes)
+    assert c.tree is None and a.tree is not None
+    docs.close(a.uri)  # a closed buffer's bytes no longer count: c may keep its tree next time
+    c.update(edited)  # (as long as PY)
+    assert c.tree is not None and b.tree is not None
+
+
+def test_open_buffers_of_a_released_library_hold_a_bounded_share_of_their_trees():
+    """Every module of sqlite-utils (released code) open at once: the trees kept take a
+    fraction of what all of them take (tracemalloc counts tree-sitter's nodes)."""
+    import tracemalloc
+
+    import sqlite_utils
+
+    root = Path(sqlite_utils.__file__).parent
+    texts = {path: path.read_text(encoding="utf-8") for path in sorted(root.rglob("*.py"))}
+    source = sum(len(text.encode()) for text in texts.values())
+
+    def held(tree_bytes: int) -> int:
+        tracemalloc.start()
+        try:
+            docs = Documents(root, tree_bytes=tree_bytes)
+            for path, text in texts.items():
+                docs.open(path.as_uri(), text, "python")
+            return tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+
+    everything = held(source)  # room for every tree
+    bounded = held(source // 4)
+    assert bounded < everything / 2, (bounded, everything)
