@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -74,4 +75,42 @@ def test_a_large_dream_in_the_server_has_no_helper_and_its_worker_ends_after_it(
     assert after_large == set()  # the worker of the large dream is gone
     assert 0 < small.observations < 100
     assert len(after_small) == 1  # the small dream's worker stays for the next dream
+    store.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_dream_worker_no_dream_used_for_a_while_ends_and_the_next_dream_starts_another(tmp_path):
+    """An edit's dream keeps its worker for the next one; once no dream has used it for
+    ``worker_idle`` seconds it ends (its memory back to the system), and the next dream
+    starts another and consolidates as before."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "a.py").write_text("def f(x):\n    return g(x)\n")
+    store = Store(root / ".kairos" / "memory.db")
+    scan_workspace(root, store, jobs=1)
+
+    async def run():
+        dreamer = IdleDreamer(store.path, 3600, lambda level, message: None, llm=Settings(), worker_idle=1.0)
+        try:
+            before = _grandchildren()
+            first = await dreamer.dream_now()
+            kept = _grandchildren() - before
+            await asyncio.sleep(0.5)
+            still = _grandchildren() - before  # used half a second ago: kept
+            deadline = time.monotonic() + 10
+            while _grandchildren() - before and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            gone = _grandchildren() - before
+            (root / "b.py").write_text("def h(y):\n    return f(y)\n")
+            scan_workspace(root, store, jobs=1)
+            second = await dreamer.dream_now()
+            return first, kept, still, gone, second, _grandchildren() - before
+        finally:
+            dreamer.close()
+
+    first, kept, still, gone, second, again = asyncio.run(run())
+    assert first.observations > 0 and len(kept) == 1 and still == kept
+    assert gone == set()  # ended after a second without a dream
+    assert second.observations > 0 and second.created > 0  # a new worker dreamed
+    assert len(again) == 1 and again != kept
     store.close()

@@ -25,7 +25,9 @@ interpreter's whole library folder, 2.6 M observations) while it dreams, and sma
 * a worker that has read ``RECYCLE_AFTER`` observations or more ends after its dream
   (Python keeps what a large dream allocated: 121 MB held while idle). The next dream
   starts a new one, in a fraction of a second; a small dream keeps the worker, so an
-  edit's dream pays no start.
+  edit's dream pays no start;
+* a worker no dream used for ``WORKER_IDLE`` seconds ends too: after an edit's dream on
+  the large tree the family was 4 processes, 132 MB, 34 of them the idle worker.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
 
 
 RECYCLE_AFTER = 20_000  # observations read: the worker ends after such a dream (see the module docstring)
+WORKER_IDLE = 120.0  # seconds without a dream: the worker ends (see the module docstring)
 
 
 class IdleDreamer:
@@ -62,8 +65,10 @@ class IdleDreamer:
         on_dreamed: Callable[[DreamReport], None] = lambda report: None,
         llm: Settings | None = None,
         root: str | Path | None = None,
+        worker_idle: float = WORKER_IDLE,
     ):
         self.store_file = store_file
+        self.worker_idle = worker_idle
         # opted in (llm.provider "anthropic"): each dream then asks Claude too (dream/claude.py)
         self.llm = llm if llm is not None and llm.llm_provider == "anthropic" else None
         self.root = str(root) if root is not None else None
@@ -79,6 +84,8 @@ class IdleDreamer:
         self._context = multiprocessing.get_context(START_METHOD)
         self._stop = self._context.Event()  # tells the worker's dream to stop between batches
         self._worker: ProcessPoolExecutor | None = None  # started on the first dream
+        self._worker_used = 0.0  # when its last dream ended (the dream thread's clock)
+        self._retire: asyncio.TimerHandle | None = None
         self._idle_running = False
         self._edits = 0
         self._last_edit = time.monotonic()
@@ -133,9 +140,9 @@ class IdleDreamer:
                     1, mp_context=self._context, initializer=_worker_started, initargs=(self._stop,)
                 )
             report = self._worker.submit(_dream_in_worker, str(self.store_file), trigger, self.llm, self.root).result()
+            self._worker_used = time.monotonic()
             if report.observations >= RECYCLE_AFTER:
-                self._worker.shutdown(wait=True)  # what it grew to goes back to the system
-                self._worker = None
+                self._end_worker()  # what it grew to goes back to the system
             return report
         except BrokenProcessPool:  # the worker died (killed, out of memory): the next dream starts another
             self._worker = None
@@ -144,7 +151,30 @@ class IdleDreamer:
             self._idle_running = False
             self.on_busy(False)
 
+    def _end_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.shutdown(wait=True)
+            self._worker = None
+
+    def _retire_later(self) -> None:
+        """On the event loop, after a dream: end the worker once no dream used it for ``worker_idle`` s."""
+        if self._retire is not None:
+            self._retire.cancel()
+        if not self._closing:
+            self._retire = asyncio.get_running_loop().call_later(self.worker_idle, self._retire_due)
+
+    def _retire_due(self) -> None:
+        self._retire = None
+        if not self._closing:
+            # on the dream thread, between dreams: the worker is that thread's alone
+            self._executor.submit(self._retire_if_idle)
+
+    def _retire_if_idle(self) -> None:
+        if self._worker is not None and time.monotonic() - self._worker_used >= self.worker_idle:
+            self._end_worker()
+
     def _finished(self, future: asyncio.Future) -> None:
+        self._retire_later()
         if future.cancelled():
             return
         if future.exception() is not None:
@@ -163,7 +193,10 @@ class IdleDreamer:
     async def dream_now(self) -> DreamReport:
         """Dream to the end now (the ``kairos.dreamNow`` command), after any running dream."""
         loop = asyncio.get_running_loop()
-        report = await loop.run_in_executor(self._executor, self._dream, "command", self._edits)
+        try:
+            report = await loop.run_in_executor(self._executor, self._dream, "command", self._edits)
+        finally:
+            self._retire_later()
         assert report is not None  # only an idle dream returns None (nothing pending)
         self.log("info", f"kairos: {report.line()}")
         self._notes(report)
@@ -189,13 +222,12 @@ class IdleDreamer:
     def close(self) -> None:
         self._closing = True
         self._stop.set()
-        if self._timer is not None:
-            self._timer.cancel()
+        for timer in (self._timer, self._retire):
+            if timer is not None:
+                timer.cancel()
         self._executor.submit(self._close_store)
         self._executor.shutdown(wait=True)
-        if self._worker is not None:
-            self._worker.shutdown(wait=True)
-            self._worker = None
+        self._end_worker()
 
     def _close_store(self) -> None:
         if self._store is not None:
