@@ -440,7 +440,8 @@ class Documents:
         self.tree_bytes = tree_bytes  # see "Trees kept"
         self._docs: dict[str, Document] = {}
         self._lock = threading.Lock()  # guards the dict only; documents are loop-owned
-        # the buffers that hold a tree, the one parsed longest ago first: their source bytes
+        # the buffers that hold a tree, the one parsed longest ago first: their source bytes,
+        # and the sum of those (kept, not summed again: every keystroke updates it)
         self._trees: OrderedDict[str, int] = OrderedDict()
         self._tree_total = 0
 

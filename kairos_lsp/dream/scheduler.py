@@ -84,7 +84,7 @@ class IdleDreamer:
         self._context = multiprocessing.get_context(START_METHOD)
         self._stop = self._context.Event()  # tells the worker's dream to stop between batches
         self._worker: ProcessPoolExecutor | None = None  # started on the first dream
-        self._worker_used = 0.0  # when its last dream ended (the dream thread's clock)
+        self._worker_used = 0.0  # when its last dream ended (set and read on the dream thread only)
         self._retire: asyncio.TimerHandle | None = None
         self._idle_running = False
         self._edits = 0
