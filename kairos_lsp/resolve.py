@@ -304,6 +304,11 @@ class Resolver:
             return self._symbol(path, ".".join(parts), 0)
         if binding is not None:
             return self._through(path, binding, parts[1:], 0)
+        if info.stars:  # a name the file's own ``from m import *`` brings (``from ctypes import *``)
+            self._visited.add((path, text))
+            found = self._from_stars(path, info, text, 0)
+            if found is not None:
+                return found
         if len(parts) == 1:  # a name this file once defined
             return self._gone(symbol_key(info.language, path, parts[0]))
         return None
@@ -433,6 +438,16 @@ class Resolver:
         reexport = None if ambiguous else reexport
         if reexport is not None:
             return self._through(path, reexport, rest, depth + 1)
+        found = self._from_stars(path, info, qualname, depth)
+        if found is not None:
+            return found
+        sub = self._submodule(path, head)  # from package import module
+        if sub is not None:
+            return self._in_module(sub, rest, depth + 1) if rest else None
+        return self._gone(key)
+
+    def _from_stars(self, path: str, info: _FileInfo, qualname: str, depth: int) -> Found | None:
+        """``qualname`` in the first module ``path`` star-imports that has it, if one does."""
         if not info.stars_read and len(info.stars) > 1:
             self._read_stars(path, info)
         for star in info.stars:
@@ -445,10 +460,7 @@ class Resolver:
                     self._in_star -= 1
                 if isinstance(found, Found):
                     return found
-        sub = self._submodule(path, head)  # from package import module
-        if sub is not None:
-            return self._in_module(sub, rest, depth + 1) if rest else None
-        return self._gone(key)
+        return None
 
     def _none_under(self, path: str, qualname: str, depth: int) -> bool:
         """True when following star imports into ``path`` cannot find ``qualname``: no module

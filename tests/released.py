@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import shutil
+import sysconfig
 import tarfile
 import tempfile
 import time
@@ -252,3 +253,14 @@ def examine(project: Project, tree: Path, work: Path) -> Report:
         store.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def stdlib_source(rel: str) -> str:
+    """A file of the standard library of the interpreter running the tests (released code);
+    the test is skipped where the interpreter ships without it."""
+    import pytest  # (the benchmarks import this module too, without pytest)
+
+    path = Path(sysconfig.get_paths()["stdlib"]) / rel
+    if not path.is_file():
+        pytest.skip(f"this interpreter ships no {rel}")
+    return path.read_text(encoding="utf-8")

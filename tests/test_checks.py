@@ -518,6 +518,32 @@ def test_a_module_a_package_imports_relatively_is_found_once_it_appears(tmp_path
         knowledge.store.close()
 
 
+def test_a_name_the_files_own_star_import_brings_resolves_to_the_module_that_defines_it(tmp_path):
+    # ``from ctypes import *`` then ``sizeof(x)``; ``from contextlib import *`` then ``closing(f)``:
+    # hover, callers, tests and stale calls knew nothing of such a name.
+    files = {
+        "lib/__init__.py": "from .shapes import *\n",
+        "lib/shapes.py": "def area(w, h):\n    return w * h\n\nclass Box:\n    def size(self):\n        return 1\n",
+        "lib/more.py": "def area(r):\n    return r\n",
+        "use.py": "from lib import *\n\nprint(area(1, 2), Box().size(), len([]))\n",
+        "own.py": "from lib.more import area\nfrom lib import *\n\narea(3)\n",
+        "mine.py": "from lib import *\n\ndef area():\n    return 0\n\narea()\n",
+    }
+    knowledge = workspace(tmp_path, files)
+    try:
+        lookup = knowledge.resolver.lookup
+        assert lookup("use.py", "area") == Found("python:lib/shapes.py:area")
+        assert lookup("use.py", "Box.size") == Found("python:lib/shapes.py:Box.size")
+        assert lookup("use.py", "len") is None  # a builtin: no module the stars lead to has it
+        assert lookup("own.py", "area") == Found("python:lib/more.py:area")  # a named import first
+        assert lookup("mine.py", "area") == Found("python:mine.py:area")  # the file's own definition first
+        assert {"file:lib/__init__.py", "file:lib/shapes.py"} <= knowledge.resolver.depends("use.py", "area")
+        rewrite(knowledge, tmp_path, {"lib/shapes.py": "class Box:\n    pass\n"})
+        assert knowledge.resolver.lookup("use.py", "area") is None  # what the lookup read changed: asked again
+    finally:
+        knowledge.store.close()
+
+
 def _reads(knowledge, ask):
     """The statements ``ask()`` runs on the knowledge's connection, and what it returns."""
     statements: list[str] = []

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
+from released import stdlib_source
+
 from kairos_lsp.config import Settings
+from kairos_lsp.documents import Document
 from kairos_lsp.dream import dream, facts_for, record_verdict
 from kairos_lsp.dream.tested import is_test
-from kairos_lsp.features.hover import render
+from kairos_lsp.features.hover import hover, render
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.scan import scan_workspace
 from kairos_lsp.store import Store
@@ -130,6 +134,31 @@ def test_a_test_reading_a_package_through_star_imports_follows_a_change_anywhere
     now = exercised_by(store, "python:pkg/m4.py:target")
     assert set(now) == test_keys and all(status == "tentative" for status, _ in now.values())
     assert {status for status, _ in exercised_by(store, "python:pkg/m9.py:target").values()} == {"retracted"}
+
+
+def test_tests_that_star_import_the_module_they_test_are_its_tests_and_hover_shows_it(tmp_path):
+    # Real code: the standard library's contextlib and test_contextlib, which ``from contextlib
+    # import *``. Until the resolver followed a file's own star imports, closing() had no tests
+    # and a hover on its calls there said nothing.
+    lib, tests = stdlib_source("contextlib.py"), stdlib_source("test/test_contextlib.py")
+    expected = {  # the test methods calling closing(...) themselves, as Python's own parser finds them
+        f"python:test/test_contextlib.py:{cls.name}.{method.name}"
+        for cls in ast.parse(tests).body
+        if isinstance(cls, ast.ClassDef)
+        for method in cls.body
+        if isinstance(method, ast.FunctionDef) and method.name.startswith("test")
+        for node in ast.walk(method)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "closing"
+    }
+    assert expected, "test_contextlib.py should call closing() in its tests"
+    store = Store(tmp_path / "memory.db")
+    step(tmp_path, store, {"contextlib.py": lib, "test/test_contextlib.py": tests})
+    assert set(exercised_by(store, "python:contextlib.py:closing")) == expected
+
+    line = next(n for n, text in enumerate(tests.split("\n")) if "closing(" in text and "aclosing(" not in text)
+    doc = Document("file:///t.py", "test/test_contextlib.py", "python", tests)
+    shown = hover(Knowledge(store), doc, line, tests.split("\n")[line].index("closing(") + 2)
+    assert shown is not None and "class closing" in shown.contents.value, shown
 
 
 def test_a_module_a_package_imports_relatively_that_appears_later_gets_its_tests(tmp_path):

@@ -16,7 +16,10 @@ anywhere in the workspace. Failures print the full expected and actual sets
 
 from __future__ import annotations
 
-from histories import History, assert_flags, assert_silent
+import ast
+
+from histories import Flag, History, assert_flags, assert_silent
+from released import stdlib_source
 
 from kairos_lsp.checks import apply_fix
 from kairos_lsp.extract import parse
@@ -1029,6 +1032,31 @@ export function page(notes: { title: string; body: string }[]): string {
   return notes.map((n) => renderNote(n.title, n.body)).join('\\n');
 }
 """
+
+
+def test_calls_of_a_name_a_star_import_brings_are_flagged_when_it_gains_a_parameter(tmp_path):
+    # Real code: the standard library's contextlib, and its tests, which ``from contextlib import *``
+    # and call ``closing(x)``. Until the resolver followed a file's own star imports, nothing was
+    # flagged here.
+    lib, tests = stdlib_source("contextlib.py"), stdlib_source("test/test_contextlib.py")
+    start = lib.index("class closing(")
+    end = lib.index("\nclass ", start)
+    changed = lib[:start] + lib[start:end].replace("def __init__(self, thing):", "def __init__(self, thing, label):", 1)
+    assert changed != lib
+    calls = {  # every ``closing(...)`` the tests write, as Python's own parser finds them
+        node.lineno
+        for node in ast.walk(ast.parse(tests))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "closing"
+    }
+    assert calls, "test_contextlib.py should call closing()"
+    history = History(tmp_path / "repo")
+    history.commit("contextlib and its tests", {"contextlib.py": lib, "test/test_contextlib.py": tests})
+    history.commit("closing: a label", {"contextlib.py": changed})
+    first, last = history.replay()
+
+    assert_silent(history, first)
+    assert_flags(history, last, {Flag("test/test_contextlib.py", line, STALE) for line in calls})
+    assert all("`label`" in seen.problem.message for seen in last.seen)
 
 
 def test_a_history_without_api_changes_flags_nothing(tmp_path):
