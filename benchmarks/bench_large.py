@@ -1055,6 +1055,48 @@ def hover_phase(
     label = "dreamed" if dreamed else "scan-only"
     result = asyncio.run(server_hover(tree, db, env, positions, rounds, exclude))
     hover_rows(label, result, rows, misses)
+    check_row(label, tree, db, positions, rows)
+
+
+def check_row(label: str, tree: Path, db: Path, positions: dict, rows: list) -> None:
+    """The checks the server runs on a file after an edit (its diagnostics: ``check_file``), on
+    each file of the hover sample, against the floor of parsing it: p50 / p99 / slowest, with a
+    fresh memory (the first check of each file) and again."""
+    from kairos_lsp.checks import check_file
+    from kairos_lsp.extract import parse
+    from kairos_lsp.knowledge import Knowledge
+    from kairos_lsp.store import Store
+
+    paths = sorted({spot.path for group in ("all", "common") for spot in positions[group]})
+    times: dict[str, list[float]] = {"parse": [], "first": [], "again": []}
+    store = Store(db)
+    try:
+        knowledge = Knowledge(store)
+        for path in paths:
+            source = (tree / path).read_bytes()
+            started = time.perf_counter()
+            parsed = parse(source, "python")
+            times["parse"].append(time.perf_counter() - started)
+            for run in ("first", "again"):
+                started = time.perf_counter()
+                check_file(knowledge, path, "python", source, parsed)
+                times[run].append(time.perf_counter() - started)
+    finally:
+        store.close()
+    shown = {run: sorted(t * 1000 for t in ts) for run, ts in times.items()}
+    parse_p50 = _nearest(shown["parse"], 50)
+    rows.append(
+        (
+            f"checks ({label}, {len(paths)} files)",
+            "",
+            "",
+            " · ".join(
+                f"{run} p50 / p99 / max {_nearest(ms, 50):.1f} / {_nearest(ms, 99):.1f} / {ms[-1]:.0f} ms"
+                for run, ms in shown.items()
+            )
+            + f"; p50 {_nearest(shown['again'], 50) / parse_p50:.1f} x parsing",
+        )
+    )
 
 
 def scan_phases(args, tree, work, db, env, kairos, files, source, exclude, skip, rows, misses) -> None:

@@ -23,6 +23,7 @@ Found(key='python:src/util.py:parse')
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import posixpath
 import re
@@ -229,6 +230,7 @@ class Resolver:
         self._looks: tuple[int, str] | None = None  # the last look (versions.id) and forget seen
         self._deadline: float | None = None  # of the lookup under way (perf_counter), if it has one
         self._reads_made = 0  # reads of the store by the lookup under way (see _reading_store)
+        self._held = 0  # held(): the store is checked for changes at its start, not at each lookup
 
     # -- public ---------------------------------------------------------------
 
@@ -251,6 +253,22 @@ class Resolver:
         if before is not None and data_version == before[0]:
             self._generation = (data_version, self.store.db.conn.total_changes)
         return result
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Lookups within see the store as it was at the start: one check for changes, not one
+        per lookup (a file's checks resolve thousands of calls, a ``PRAGMA`` each). What they
+        answer is kept as any answer is, and forgotten when a later lookup sees a change.
+
+        >>> with resolver.held():                                     # doctest: +SKIP
+        ...     targets = [resolver.lookup(path, callee) for callee in callees]
+        """
+        self._sync()
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
 
     def lookup(self, path: str, text: str, scope: str | None = None, deadline: float | None = None) -> Target:
         """What ``text`` (``f``, ``mod.f``, ``self.f``, ``Cls.f``) means in file ``path``.
@@ -581,7 +599,7 @@ class Resolver:
 
     def _sync(self) -> None:
         """Forget what the store's changes since the last check may have changed."""
-        if self.still and self._generation is not None:
+        if (self.still or self._held) and self._generation is not None:
             return
         generation = (self.store.db.execute("PRAGMA data_version").fetchone()[0], self.store.db.conn.total_changes)
         if generation != self._generation:

@@ -8,14 +8,17 @@ problems are.
 from __future__ import annotations
 
 import pytest
+from released import stdlib_source
 from workspaces import problems, rewrite, workspace
 
 from kairos_lsp.checks import apply_fix
+from kairos_lsp.checks.receivers import innermost
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import dream
-from kairos_lsp.extract import parse
+from kairos_lsp.extract import extract_tree, parse
 from kairos_lsp.resolve import Found, Gone, Resolver
 from kairos_lsp.scan import scan_workspace
+from kairos_lsp.sites import find_sites
 
 PY_FILES = {
     "pkg/__init__.py": "from .impl import helper\nfrom .more import *\n",
@@ -733,3 +736,21 @@ def test_a_module_that_goes_and_comes_back_is_followed_by_the_module_index(tmp_p
         assert reads == []  # the answer is kept until something it read changes
     finally:
         knowledge.store.close()
+
+
+@pytest.mark.parametrize("module", ["argparse.py", "typing.py", "tkinter/__init__.py"])
+def test_each_binding_of_a_real_module_is_given_the_innermost_scope_that_holds_it(module):
+    # Receivers sweep the file's scopes once instead of testing every scope for each binding
+    # (a scipy module: 1,400 scopes, 5,000 bindings, 0.7 s per check): the same scope as
+    # testing every one, on the standard library's own code.
+    source = stdlib_source(module).encode()
+    tree = parse(source, "python")
+    scopes = [s for s in extract_tree(tree, source, "python").symbols[1:] if s.kind in ("function", "method", "class")]
+    points = [b.at for b in find_sites(tree, source, "python").bindings]
+    assert len(scopes) > 20 and len(points) > 200
+
+    def every_scope(at):
+        inside = [s for s in scopes if s.start <= at <= s.end]
+        return max(inside, key=lambda s: s.start) if inside else None
+
+    assert innermost(scopes, points) == [every_scope(at) for at in points]

@@ -67,10 +67,11 @@ def check_file(knowledge: Knowledge, path: str, language: str, source: bytes, tr
     file = CheckedFile(knowledge, path, language, source, extraction.symbols)
     sites = find_sites(tree, source, language)
     problems: list[Problem] = []
-    problems += references(file, sites.calls, sites.imports)
-    problems += stale_calls(file, sites.calls, Receivers(file, sites.bindings))
-    problems += docstring_drift(file)
-    problems += recent_failures(file)
+    with knowledge.resolver.held():  # one snapshot's answers for the whole file
+        problems += references(file, sites.calls, sites.imports)
+        problems += stale_calls(file, sites.calls, Receivers(file, sites.bindings))
+        problems += docstring_drift(file)
+        problems += recent_failures(file)
     problems.sort(key=lambda p: (p.start, p.code))
     return problems
 
@@ -84,7 +85,8 @@ def unfit_calls(
         return 0, []
     file = CheckedFile(knowledge, path, language, source, extract_tree(tree, source, language).symbols)
     sites = find_sites(tree, source, language)
-    return calls.unfit_calls(file, sites.calls, Receivers(file, sites.bindings))
+    with knowledge.resolver.held():
+        return calls.unfit_calls(file, sites.calls, Receivers(file, sites.bindings))
 
 
 def apply_fix(source: bytes, fix: Fix) -> bytes:

@@ -179,7 +179,7 @@ def _only_method(
     classes local to a function (nothing else reaches them).
     """
     head = receiver.split(".")[0]
-    if head in file.knowledge.resolver.bindings(file.path) or any(s.qualname == head for s in file.symbols[1:]):
+    if head in file.knowledge.resolver.bindings(file.path) or head in file.kinds():
         return None
     if not receivers.only_parameters(receiver, scope) or builtin_method(file.language, method):
         return None
@@ -201,7 +201,7 @@ def _only_method(
 def _nested_definition(file: CheckedFile, name: str, scope: str | None) -> str | None:
     """The qualified name of ``name`` defined inside an enclosing function, if any."""
     parts = scope.split(".") if scope else []
-    defined = {s.qualname: s.kind for s in file.symbols[1:]}
+    defined = file.kinds()
     for end in range(len(parts), 0, -1):
         here = ".".join(parts[:end])
         if defined.get(here) in ("function", "method") and f"{here}.{name}" in defined:

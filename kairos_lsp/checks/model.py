@@ -57,6 +57,14 @@ class CheckedFile:
     _index: LineIndex | None = field(default=None, repr=False)
     _by_start: list[Symbol] | None = field(default=None, repr=False)
     _starts: list[Point] | None = field(default=None, repr=False)
+    _kinds: dict[str, str] | None = field(default=None, repr=False)
+
+    def kinds(self) -> dict[str, str]:
+        """Each symbol the file defines, qualified name -> kind (built once: a file's calls ask
+        for every one of them)."""
+        if self._kinds is None:
+            self._kinds = {s.qualname: s.kind for s in self.symbols[1:]}
+        return self._kinds
 
     def scope(self, at: Point) -> str | None:
         """The qualified name of the innermost symbol holding ``at`` (the one that starts last;

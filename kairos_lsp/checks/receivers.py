@@ -13,7 +13,8 @@ from __future__ import annotations
 import builtins
 import io
 
-from kairos_lsp.checks.model import CheckedFile
+from kairos_lsp.checks.model import CheckedFile, Point
+from kairos_lsp.extract import Symbol
 from kairos_lsp.sites import NameBinding
 
 _RECEIVERS = ("self", "this")
@@ -57,6 +58,34 @@ _ECMASCRIPT_BUILTIN_METHODS = frozenset(
 )
 
 
+def innermost(scopes: list[Symbol], points: list[Point]) -> list[Symbol | None]:
+    """For each point, the scope holding it that starts last (of several starting there, the
+    first listed), or None: one sweep over both in order, not every scope for each point (a
+    scipy module has 1,400 scopes and 5,000 bindings: 0.7 s).
+
+    >>> from types import SimpleNamespace as S
+    >>> f, g = S(qualname="f", start=(0, 0), end=(9, 0)), S(qualname="f.g", start=(2, 0), end=(3, 0))
+    >>> [s and s.qualname for s in innermost([f, g], [(1, 0), (2, 4), (5, 0), (10, 0)])]
+    ['f', 'f.g', 'f', None]
+    """
+    ordered = sorted(range(len(scopes)), key=lambda i: (scopes[i].start, -i))  # ties: the first listed on top
+    found: list[Symbol | None] = [None] * len(points)
+    open_scopes: list[Symbol] = []  # nested, the innermost last
+    next_scope = 0
+    for point_index in sorted(range(len(points)), key=points.__getitem__):
+        at = points[point_index]
+        while next_scope < len(ordered) and scopes[ordered[next_scope]].start <= at:
+            scope = scopes[ordered[next_scope]]
+            while open_scopes and open_scopes[-1].end < scope.start:
+                open_scopes.pop()
+            open_scopes.append(scope)
+            next_scope += 1
+        while open_scopes and open_scopes[-1].end < at:
+            open_scopes.pop()
+        found[point_index] = open_scopes[-1] if open_scopes else None
+    return found
+
+
 def builtin_method(language: str, name: str) -> bool:
     """A method name the language's own types define (``get``, ``join``, ``push``)."""
     table = _PYTHON_BUILTIN_METHODS if language == "python" else _ECMASCRIPT_BUILTIN_METHODS
@@ -72,10 +101,10 @@ class Receivers:
         self._locals: dict[tuple[str, str], list[NameBinding]] = {}
         self._attributes: dict[tuple[str, str], list[NameBinding]] = {}
         scopes = [s for s in file.symbols[1:] if s.kind in _SCOPES]
-        for binding in bindings:
-            # A module-level assignment is a symbol of its own (a constant), not a scope.
-            inside = [s for s in scopes if s.start <= binding.at <= s.end] if not binding.module else []
-            scope = max(inside, key=lambda s: s.start).qualname if inside else ""
+        # (A module-level assignment is a symbol of its own, a constant, not a scope.)
+        where = innermost(scopes, [binding.at for binding in bindings])
+        for binding, inside in zip(bindings, where):
+            scope = inside.qualname if inside is not None and not binding.module else ""
             if binding.attribute:
                 owner = self.owner_class(scope)
                 if owner is not None:
