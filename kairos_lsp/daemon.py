@@ -48,17 +48,16 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
-from multiprocessing.connection import Connection
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from kairos_lsp.config import Settings, cli_settings
 from kairos_lsp.dream import dream, pending
 from kairos_lsp.languages import language_for_path
-from kairos_lsp.scan import ALWAYS_SKIPPED, IgnoreRules, ScanReport, scan_paths, scan_workspace
-from kairos_lsp.store import STORE_DIR, Store, StoreError, now
-from kairos_lsp.workers import START_METHOD, die_with_parent, python_command
+from kairos_lsp.scan import ALWAYS_SKIPPED, IgnoreRules, ScanReport, scan_in_child, scan_paths, scan_workspace
+from kairos_lsp.store import STORE_DIR, Store, StoreError, now, store_path
+from kairos_lsp.workers import Child, ChildFailed, ChildGone
 
 LOCK_FILE = "daemon.lock"
 PID_FILE = "daemon.pid"
@@ -332,13 +331,13 @@ class Daemon:
     def _in_child(self, paths: list[str] | None) -> ScanReport:
         """A whole look at the tree (``paths`` None) or a big batch, in a child process:
         what it parses never grows the daemon's own memory."""
-        args = (str(self.root), self.store_override, self.settings, paths)
-        result = run_child(_scan_child, args, self._child_stop, self._stop, self._signalled)
-        if result.get("stopped"):
-            return ScanReport(stopped=True)  # killed at the exit: the last look (in _flush) follows
-        if "error" in result:
-            raise DaemonError(result["error"])
-        report = ScanReport(**result["report"])
+        store_file = str(store_path(self.root, self.store_override))  # (checked when the daemon opened it)
+        args = (str(self.root), store_file, self.settings, paths, "daemon")
+        report = run_child(scan_in_child, args, self._child_stop, self._stop, self._signalled)
+        if isinstance(report, dict):  # what went wrong
+            if report.get("stopped"):
+                return ScanReport(stopped=True)  # killed at the exit: the last look (in _flush) follows
+            raise DaemonError(report.get("error", "the scan's child process said nothing"))
         for path, reason in report.skipped:
             self._skipped(path, reason)
         return report
@@ -613,101 +612,36 @@ class AlreadyRunning(DaemonError):
 # -- the dream, in a child process ----------------------------------------------------------
 
 
-def run_child(target: Any, args: tuple, stop: threading.Event, stopping: threading.Event, signalled: Any) -> dict:
-    """``target(*args, should_stop)`` in a child process; the dict it returns. ``stop`` asks it
-    to stop between batches; once the daemon is stopping (``signalled()`` says since when) it
-    gets ``STOP_SECONDS / 2`` to do so, then is killed (that loses nothing: its open
-    transaction rolls back, the dream lock dies with it).
+def run_child(target: Any, args: tuple, stop: threading.Event, stopping: threading.Event, signalled: Any) -> Any:
+    """``target(*args, should_stop)`` in a :class:`~kairos_lsp.workers.Child`: what it returns,
+    or ``{"error": line}`` (with ``"stopped": True`` when the daemon's exit killed it).
+    ``stop`` asks it to stop between batches; once the daemon is stopping
+    (``signalled()`` says since when) it gets ``STOP_SECONDS / 2`` to do so, then is killed
+    (that loses nothing: its open transaction rolls back, the dream lock dies with it).
+    A new interpreter, not a fork: the daemon runs threads, and a fork server would stay
+    beside it with multiprocessing's resource tracker, two more processes (28 MB) all its
+    life.
+    """
 
-    The child is a new interpreter (``subprocess``), not a fork: the daemon runs threads, and
-    a fork server would stay beside it with multiprocessing's resource tracker, two more
-    processes (28 MB) all its life. It is spoken to as the dream's helper is: the call, then
-    the stop, as messages on its stdin (its end, too, is the stop: the daemon is gone); the
-    answer as a message on its stdout."""
-    child = subprocess.Popen(
-        python_command("from kairos_lsp.daemon import child_main; child_main()"),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        close_fds=True,
-    )
-    assert child.stdin is not None and child.stdout is not None  # both are PIPE
-    calls = Connection(os.dup(child.stdin.fileno()), readable=False)
-    answers = Connection(os.dup(child.stdout.fileno()), writable=False)
-    child.stdin.close()
-    child.stdout.close()
-    result: dict = {}
-    asked = False
-    try:
-        with contextlib.suppress(OSError):
-            calls.send((target, args))
-        while True:
-            if answers.poll(0.1):  # (the child works meanwhile: a short wait is fine here)
-                with contextlib.suppress(EOFError, OSError):
-                    result = answers.recv()
-                break
-            if stopping.is_set():
-                stop.set()
-                began = signalled() or time.monotonic()
-                if time.monotonic() > began + STOP_SECONDS / 2:
-                    child.kill()
-                    result = {"error": "stopped by the daemon's exit (what is left resumes next time)", "stopped": True}
-                    break
-            if stop.is_set() and not asked:
-                asked = True
-                with contextlib.suppress(OSError):
-                    calls.send("stop")
-        try:
-            child.wait(5)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-    finally:
-        calls.close()
-        answers.close()
-    return result or {"error": f"the daemon's child process ended without a report (exit {child.returncode})"}
-
-
-def child_main() -> None:
-    """A daemon's child process (see :func:`run_child`): the call from stdin, the answer on stdout."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C in the daemon's terminal: the daemon decides
-    die_with_parent()
-    # the descriptors, not sys.stdin: a thread blocked in sys.stdin at exit aborts the interpreter
-    calls, answers = Connection(os.dup(0), writable=False), Connection(os.dup(1), readable=False)
-    os.dup2(2, 1)  # anything printed meanwhile goes to stderr, not into the answer
-    try:
-        target, args = calls.recv()
-    except EOFError:
-        raise SystemExit("kairos daemon child: the daemon went away before it said what to do") from None
-    stop = threading.Event()
-
-    def listen() -> None:
-        with contextlib.suppress(EOFError, OSError):
-            calls.recv()  # the stop; or nothing more ever (the daemon is gone): stop too
+    def give_up() -> bool:
+        if not stopping.is_set():
+            return False
         stop.set()
+        began = signalled() or time.monotonic()
+        return time.monotonic() > began + STOP_SECONDS / 2
 
-    threading.Thread(target=listen, name="kairos-child-stop", daemon=True).start()
-    answers.send(target(*args, stop.is_set))
-    answers.close()
-
-
-def _scan_child(
-    root: str, override: str | None, settings: Settings, paths: list[str] | None, should_stop: Callable[[], bool]
-) -> dict:
-    """In a child process: the whole tree (``paths`` None) or some paths, recorded."""
+    child = Child()
     try:
-        store = Store.for_workspace(root, override)
-        try:
-            if paths is None:
-                report = scan_workspace(
-                    root, store, settings, source="daemon", should_stop=should_stop, start_method=START_METHOD
-                )
-            else:
-                report = scan_paths(root, store, paths, settings, source="daemon")
-        finally:
-            store.close()
-        return {"report": asdict(report)}
-    except Exception as exc:  # noqa: BLE001 - the daemon logs it
-        return {"error": f"the scan failed: {one_line(exc)}"}
+        result = child.call(target, args, stop=stop.is_set, give_up=give_up)
+    except ChildGone as exc:
+        if stopping.is_set():
+            return {"error": "stopped by the daemon's exit (what is left resumes next time)", "stopped": True}
+        return {"error": f"the daemon's child process ended without a report: {exc}"}
+    except ChildFailed as exc:
+        return {"error": f"the daemon's child process failed: {exc}"}
+    finally:
+        child.close()
+    return result
 
 
 def _dream_child(

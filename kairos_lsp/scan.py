@@ -34,7 +34,7 @@ from kairos_lsp.extract import extract_source
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.lines import as_lines
 from kairos_lsp.store import STORE_DIR, FileObservation, Store, WriteResult, now
-from kairos_lsp.workers import die_with_parent, start_fork_server
+from kairos_lsp.workers import START_METHOD, die_with_parent, say, start_fork_server
 
 ALWAYS_SKIPPED = {".git", ".hg", ".svn", STORE_DIR, "__pycache__"}
 BATCH = 256  # files written per transaction at most...
@@ -409,6 +409,37 @@ def _observe_all(
         for future in window:
             future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+PROGRESS_EVERY = 0.1  # seconds between the progress a scan in a child tells its parent
+
+
+def scan_in_child(
+    root: str,
+    store_file: str,
+    settings: Settings,
+    paths: list[str] | None,
+    source: str,
+    should_stop: Callable[[], bool],
+) -> ScanReport:
+    """What the server and the daemon run in a :class:`~kairos_lsp.workers.Child`: the whole
+    tree (``paths`` None, its workers from a fork server of the child's own, which ends with
+    it) or those paths, recorded. The progress goes to the parent as ``(done, total, path)``
+    (:func:`~kairos_lsp.workers.say`), every :data:`PROGRESS_EVERY` seconds and at the end."""
+    told = 0.0
+
+    def tell(done: int, total: int, path: str) -> None:
+        nonlocal told
+        if done == total or time.monotonic() - told >= PROGRESS_EVERY:
+            told = time.monotonic()
+            say((done, total, path))
+
+    with Store(store_file) as store:
+        if paths is not None:
+            return scan_paths(root, store, paths, settings, source=source)
+        return scan_workspace(
+            root, store, settings, progress=tell, should_stop=should_stop, source=source, start_method=START_METHOD
+        )
 
 
 def _stat_matches(path: str, known: tuple[int, int, str]) -> bool:

@@ -52,9 +52,9 @@ from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.llm import Claude
 from kairos_lsp.llm import status as llm_status
 from kairos_lsp.recorder import Log, Recorder, one_line
-from kairos_lsp.scan import BINARY_PROBE, IgnoreRules, ScanReport, scan_workspace
+from kairos_lsp.scan import BINARY_PROBE, IgnoreRules, ScanReport, scan_in_child
 from kairos_lsp.store import Store, StoreError, store_path
-from kairos_lsp.workers import START_METHOD, start_fork_server
+from kairos_lsp.workers import Child
 
 __all__ = ["Log", "Progress", "Publish", "Session", "one_line"]
 
@@ -328,7 +328,6 @@ class Session:
         if self.root is None or self.store is None or self.store_file is None or self.closed:
             return False
         loop = asyncio.get_running_loop()
-        start_fork_server()  # here, on the main thread: see there why
         self._scan_thread = threading.Thread(
             target=self._scan, args=(self.root, self.store_file, progress, loop), name="kairos-scan", daemon=True
         )
@@ -352,26 +351,24 @@ class Session:
             progress.end(message)
             self._scanned(loop)
             return
-        skipped: list[str] = []
-        report: ScanReport | None = None
+        # In a child interpreter: its workers' fork server and multiprocessing's resource tracker
+        # end with it, instead of staying beside the server all its life (26 MB), and what the
+        # scan allocates never grows the server.
+        child = Child()
         try:
-            store = Store(store_file)
-            try:
-                report = scan_workspace(
-                    root,
-                    store,
-                    self.settings,
-                    progress=progress.report,
-                    on_skip=lambda path, reason: skipped.append(f"{path} ({reason})"),
-                    should_stop=lambda: self._stop.is_set() or progress.cancelled(),
-                    start_method=START_METHOD,
-                )
-            finally:
-                store.close()
+            report: ScanReport = child.call(
+                scan_in_child,
+                (str(root), str(store_file), self.settings, None, "parse"),
+                stop=lambda: self._stop.is_set() or progress.cancelled(),
+                heard=lambda told: progress.report(*told),
+            )
         except Exception as exc:  # noqa: BLE001 - the server carries on without a scan
             self.log("error", f"kairos: the workspace scan failed: {one_line(exc)}")
             progress.end("scan failed")
             return
+        finally:
+            child.close()
+        skipped = [f"{path} ({reason})" for path, reason in report.skipped]
         if skipped:
             shown = ", ".join(skipped[:10]) + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else "")
             self.log("info", f"kairos: skipped {len(skipped)} files: {shown}")

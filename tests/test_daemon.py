@@ -20,7 +20,7 @@ from workspaces import kairos, write
 
 from kairos_lsp import daemon
 from kairos_lsp.config import Settings
-from kairos_lsp.scan import scan_paths
+from kairos_lsp.scan import scan_in_child, scan_paths
 from kairos_lsp.store import Store
 
 IDLE = "1"
@@ -331,10 +331,9 @@ def test_a_daemons_child_imports_kairos_and_not_the_workspaces_own_modules(tmp_p
     shadow = "raise ImportError('the workspace's own module')\n"
     write(root, {"kairos_lsp/__init__.py": shadow, "select.py": shadow, "app.py": "def f():\n    return 1\n"})
     monkeypatch.chdir(root)
-    result = daemon.run_child(
-        daemon._scan_child, (str(root), None, Settings(), None), threading.Event(), threading.Event(), lambda: None
-    )
-    assert result.get("report", {}).get("parsed") == 3, result
+    args = (str(root), str(root / ".kairos" / "memory.db"), Settings(), None, "daemon")
+    result = daemon.run_child(scan_in_child, args, threading.Event(), threading.Event(), lambda: None)
+    assert getattr(result, "parsed", None) == 3, result
     assert defined(root, {"f"}) == {"f"}
 
 

@@ -28,11 +28,17 @@ def _parents() -> dict[int, int]:
     return found
 
 
-def _grandchildren() -> set[int]:
-    """Processes whose parent is a child of this one: a fork server's workers."""
-    parents = _parents()
-    children = {pid for pid, parent in parents.items() if parent == os.getpid()}
-    return {pid for pid, parent in parents.items() if parent in children}
+def _workers() -> set[int]:
+    """The dream worker processes this process started (kairos' child interpreters)."""
+    workers = set()
+    for pid, parent in _parents().items():
+        if parent == os.getpid():
+            try:
+                if b"child_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    workers.add(pid)
+            except OSError:
+                continue
+    return workers
 
 
 MODULES = 200  # 112,400 observations: a helper would start, and replay files ahead
@@ -60,13 +66,13 @@ def test_a_large_dream_in_the_server_has_no_helper_and_its_worker_ends_after_it(
     async def run():
         dreamer = IdleDreamer(store.path, 3600, lambda level, message: None, llm=Settings())
         try:
-            before = _grandchildren()
+            before = _workers()
             large = await dreamer.dream_now()
-            after_large = _grandchildren() - before
+            after_large = _workers() - before
             (root / "late.py").write_text("def late(x):\n    return x\n")
             scan_workspace(root, store, jobs=1)
             small = await dreamer.dream_now()
-            return large, after_large, small, _grandchildren() - before
+            return large, after_large, small, _workers() - before
         finally:
             dreamer.close()
 
@@ -92,19 +98,19 @@ def test_a_dream_worker_no_dream_used_for_a_while_ends_and_the_next_dream_starts
     async def run():
         dreamer = IdleDreamer(store.path, 3600, lambda level, message: None, llm=Settings(), worker_idle=1.0)
         try:
-            before = _grandchildren()
+            before = _workers()
             first = await dreamer.dream_now()
-            kept = _grandchildren() - before
+            kept = _workers() - before
             await asyncio.sleep(0.5)
-            still = _grandchildren() - before  # used half a second ago: kept
+            still = _workers() - before  # used half a second ago: kept
             deadline = time.monotonic() + 10
-            while _grandchildren() - before and time.monotonic() < deadline:
+            while _workers() - before and time.monotonic() < deadline:
                 await asyncio.sleep(0.1)
-            gone = _grandchildren() - before
+            gone = _workers() - before
             (root / "b.py").write_text("def h(y):\n    return f(y)\n")
             scan_workspace(root, store, jobs=1)
             second = await dreamer.dream_now()
-            return first, kept, still, gone, second, _grandchildren() - before
+            return first, kept, still, gone, second, _workers() - before
         finally:
             dreamer.close()
 

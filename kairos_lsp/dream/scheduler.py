@@ -22,6 +22,9 @@ interpreter's whole library folder, 2.6 M observations) while it dreams, and sma
   fork server and resource tracker (26 MB) and the dream (121 - 148 MB) the family
   peaked at 322 - 348 MB. ``kairos dream`` and the daemon, with no server beside them,
   keep the helper;
+* the worker is a :class:`~kairos_lsp.workers.Child` (a new interpreter spoken to over
+  pipes), not a process pool's: a pool needs a fork server, and multiprocessing's resource
+  tracker comes with it; both stayed beside the server all its life (26 MB);
 * a worker that has read ``RECYCLE_AFTER`` observations or more ends after its dream
   (Python keeps what a large dream allocated: 121 MB held while idle). The next dream
   starts a new one, in a fraction of a second; a small dream keeps the worker, so an
@@ -33,23 +36,16 @@ interpreter's whole library folder, 2.6 M observations) while it dreams, and sma
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import os
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from kairos_lsp.config import Settings
 from kairos_lsp.dream.engine import DreamReport, dream, pending
 from kairos_lsp.store import Store
-from kairos_lsp.workers import START_METHOD, die_with_parent
-
-if TYPE_CHECKING:
-    from multiprocessing.synchronize import Event
-
+from kairos_lsp.workers import Child, ChildFailed, ChildGone
 
 RECYCLE_AFTER = 20_000  # observations read: the worker ends after such a dream (see the module docstring)
 WORKER_IDLE = 120.0  # seconds without a dream: the worker ends (see the module docstring)
@@ -81,9 +77,8 @@ class IdleDreamer:
         self.on_busy: Callable[[bool], None] = lambda busy: None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kairos-dream")
         self._store: Store | None = None  # the dream thread's own connection
-        self._context = multiprocessing.get_context(START_METHOD)
-        self._stop = self._context.Event()  # tells the worker's dream to stop between batches
-        self._worker: ProcessPoolExecutor | None = None  # started on the first dream
+        self._stop = threading.Event()  # tells the worker's dream to stop between batches
+        self._worker: Child | None = None  # started on the first dream
         self._worker_used = 0.0  # when its last dream ended (set and read on the dream thread only)
         self._retire: asyncio.TimerHandle | None = None
         self._idle_running = False
@@ -136,24 +131,25 @@ class IdleDreamer:
         self.on_busy(True)
         try:
             if self._worker is None:
-                self._worker = ProcessPoolExecutor(
-                    1, mp_context=self._context, initializer=_worker_started, initargs=(self._stop,)
-                )
-            report = self._worker.submit(_dream_in_worker, str(self.store_file), trigger, self.llm, self.root).result()
+                self._worker = Child(niceness=WORKER_NICENESS)
+            args = (str(self.store_file), trigger, self.llm, self.root)
+            report = self._worker.call(_dream_in_worker, args, stop=self._stop.is_set)
             self._worker_used = time.monotonic()
             if report.observations >= RECYCLE_AFTER:
                 self._end_worker()  # what it grew to goes back to the system
             return report
-        except BrokenProcessPool:  # the worker died (killed, out of memory): the next dream starts another
-            self._worker = None
+        except ChildGone:  # the worker died (killed, out of memory): the next dream starts another
+            self._end_worker()
             raise RuntimeError("the dream's worker process died; nothing was lost, the next dream resumes") from None
+        except ChildFailed as exc:
+            raise RuntimeError(str(exc)) from None
         finally:
             self._idle_running = False
             self.on_busy(False)
 
     def _end_worker(self) -> None:
         if self._worker is not None:
-            self._worker.shutdown(wait=True)
+            self._worker.close()
             self._worker = None
 
     def _retire_later(self) -> None:
@@ -237,28 +233,17 @@ class IdleDreamer:
 
 # -- the worker process -------------------------------------------------------------
 
+# Dreams are background work: the server answering the editor comes first when the cores are
+# busy (the read-ahead helper of a large dream inherits this).
 WORKER_NICENESS = 5
-_STOP: Event | None = None  # set in each worker process by _worker_started
-_STORES: dict[str, Store] = {}
-
-
-def _worker_started(stop: Event) -> None:
-    global _STOP
-    die_with_parent()  # the server killed -9: no dreaming orphan holding the memory open
-    _STOP = stop
-    if hasattr(os, "nice"):
-        # Dreams are background work: the server answering the editor comes first when the
-        # cores are busy (the read-ahead helper of a large dream inherits this).
-        os.nice(WORKER_NICENESS)
+_STORES: dict[str, Store] = {}  # in the worker: its connection, kept from dream to dream
 
 
 def _dream_in_worker(
-    store_file: str, trigger: str, llm: Settings | None = None, root: str | None = None
+    store_file: str, trigger: str, llm: Settings | None, root: str | None, should_stop: Callable[[], bool]
 ) -> DreamReport:
     store = _STORES.get(store_file)
     if store is None:
         store = _STORES[store_file] = Store(store_file)
-    if _STOP is None:
-        raise RuntimeError("a dream worker process must be started with _worker_started (its stop event)")
     # no read-ahead helper beside the server (see the module docstring)
-    return dream(store, trigger=trigger, should_stop=_STOP.is_set, llm=llm, root=root, ahead=False)
+    return dream(store, trigger=trigger, should_stop=should_stop, llm=llm, root=root, ahead=False)
