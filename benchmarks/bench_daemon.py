@@ -154,7 +154,7 @@ def main() -> None:
             "while the catch-up scan's and the dream's child processes ran; they exit after)"
         )
 
-        time.sleep(3)  # let the dream child and the forkserver settle
+        time.sleep(3)  # let the dream child settle
         before = cpu_seconds(process.pid)
         time.sleep(args.idle)
         idle = cpu_seconds(process.pid) - before

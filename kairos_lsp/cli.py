@@ -41,7 +41,6 @@ from kairos_lsp.launch import read_handoff
 from kairos_lsp.lines import as_lines, one_line
 from kairos_lsp.scan import Skipped, observe_file, scan_workspace
 from kairos_lsp.store import STORE_DIR, FileObservation, Store, StoreError, is_corruption, move_aside, store_path
-from kairos_lsp.workers import START_METHOD
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -144,7 +143,6 @@ def cmd_scan(args, out, err) -> int:
                 indexes_after=True,
                 # Workers from a fork server (started when the scan wants them): forked from this
                 # process once it holds what the memory knows of 19,000 files, each began at its size.
-                start_method=START_METHOD,
             ),
         )
     if args.json:

@@ -18,12 +18,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import multiprocessing
 import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +32,7 @@ from kairos_lsp.extract import extract_source
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.lines import as_lines
 from kairos_lsp.store import STORE_DIR, FileObservation, Store, WriteResult, now
-from kairos_lsp.workers import START_METHOD, die_with_parent, say, start_fork_server
+from kairos_lsp.workers import Child, say
 
 ALWAYS_SKIPPED = {".git", ".hg", ".svn", STORE_DIR, "__pycache__"}
 BATCH = 256  # files written per transaction at most...
@@ -175,18 +173,19 @@ def unusable(data: bytes) -> str | None:
     return None
 
 
-def _observe_chunk(args: tuple[str, list[tuple[str, tuple | None]], int]) -> list:
-    root, items, max_bytes = args
-    return [(rel, observe_file(root, rel, known, max_bytes)) for rel, known in items]
-
-
-def _start_worker() -> None:
-    """A scan's worker process: it dies with its parent, and runs without the cyclic garbage
-    collector. What extraction allocates (match dicts, nodes, symbols, rows) forms no
+def _observe_chunk(root: str, items: list[tuple[str, tuple | None]], max_bytes: int, should_stop) -> list:
+    """In a scan's worker (a :class:`~kairos_lsp.workers.Child`), without the cyclic garbage
+    collector: what extraction allocates (match dicts, nodes, symbols, rows) forms no
     reference cycles, yet the collector's passes over it took 7 % of a worker's time; and a
-    worker lives for one scan, so even a cycle made now and then would not pile up."""
-    die_with_parent()
+    worker lives for one scan, so even a cycle made now and then would not pile up. A
+    stopped scan's chunks end at the next file."""
     gc.disable()
+    done = []
+    for rel, known in items:
+        if should_stop():
+            break
+        done.append((rel, observe_file(root, rel, known, max_bytes)))
+    return done
 
 
 def scan_workspace(
@@ -198,15 +197,13 @@ def scan_workspace(
     should_stop: Callable[[], bool] = lambda: False,
     jobs: int | None = None,
     source: str = "parse",
-    start_method: str | None = None,
     stamp: str | None = None,
     indexes_after: bool = False,
 ) -> ScanReport:
     """Bring the store up to date with the files under ``root``.
 
-    ``jobs`` worker processes parse (default: one per core); ``start_method``
-    picks how they start ("forkserver" is the safe choice in a threaded
-    process such as the server). ``stamp`` is when the look happened (default:
+    ``jobs`` worker processes parse (default: one per core; new interpreters, safe to start
+    from a process that runs threads, such as the server). ``stamp`` is when the look happened (default:
     now; a replayed commit passes its own time). ``indexes_after``: into an empty
     memory, build the log's indexes at the end (``Store.indexes_built_after``: for
     a scan nobody queries meanwhile).
@@ -235,7 +232,7 @@ def scan_workspace(
     done = 0
     later = store.indexes_built_after() if indexes_after else contextlib.nullcontext()
     with store.bulk_writes(SCAN_CACHE_KIB, SCAN_CHECKPOINT_PAGES), later:
-        for rel, outcome in _observe_all(str(root), items, settings.max_file_bytes, jobs, start_method):
+        for rel, outcome in _observe_all(str(root), items, settings.max_file_bytes, jobs):
             done += 1
             _tally(report, outcome, pending, on_skip)
             if isinstance(outcome, FileObservation) and outcome.triples:
@@ -366,13 +363,11 @@ def _tally(report: ScanReport, outcome, pending: list, on_skip: Callable[[str, s
         pending.append(outcome)
 
 
-def _observe_all(
-    root: str, items: list, max_bytes: int, jobs: int | None, start_method: str | None = None
-) -> Iterator[tuple]:
-    """Yield (path, outcome) in order, using a process per core for big batches.
+def _observe_all(root: str, items: list, max_bytes: int, jobs: int | None) -> Iterator[tuple]:
+    """Yield (path, outcome) in order, using a worker process per core for big batches.
 
-    A consumer that stops iterating (a cancelled scan) waits only for the
-    chunks being parsed at that moment: the queued ones are cancelled.
+    A consumer that stops iterating (a cancelled scan) waits only for the file each worker
+    is parsing at that moment: the chunks queued behind it end at once.
     """
     jobs = jobs or os.cpu_count() or 1
     # Only files whose stat changed need a worker at all.
@@ -387,28 +382,26 @@ def _observe_all(
             yield rel, observe_file(root, rel, known, max_bytes)
         return
     size = max(4, min(32, len(todo) // (jobs * 8) or 1))
-    chunks = ((root, todo[i : i + size], max_bytes) for i in range(0, len(todo), size))
-    if start_method == "forkserver":
-        # Only now that workers are wanted (an unchanged rescan needs none): on the main
-        # thread this makes the fork server die with us (see there); it is a new
-        # interpreter, so starting it late does not make the workers any larger.
-        start_fork_server()
-    context = multiprocessing.get_context(start_method) if start_method else None
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker)
-    # At most IN_FLIGHT chunks per worker are queued or parsed at a time: results wait for the
-    # writer in this bounded window, never the whole tree's observations in memory at once.
-    window: deque = deque()
+    chunks = (todo[i : i + size] for i in range(0, len(todo), size))
+    workers: list[Child] = []
     try:
-        for chunk in chunks:
-            window.append(pool.submit(_observe_chunk, chunk))
+        workers += [Child() for _ in range(jobs)]
+        # At most IN_FLIGHT chunks per worker are queued or parsed at a time: results wait for
+        # the writer in this bounded window, never the whole tree's observations in memory at
+        # once. Chunks go to the workers in turn and come back in that order.
+        window: deque[tuple[Child, int]] = deque()
+        for number, chunk in enumerate(chunks):
+            worker = workers[number % jobs]
+            window.append((worker, worker.send(_observe_chunk, (root, chunk, max_bytes))))
             if len(window) >= jobs * IN_FLIGHT:
-                yield from window.popleft().result()
+                oldest, asked = window.popleft()
+                yield from oldest.receive(asked)
         while window:
-            yield from window.popleft().result()
+            worker, number = window.popleft()
+            yield from worker.receive(number)
     finally:
-        for future in window:
-            future.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
+        for worker in workers:
+            worker.close()
 
 
 PROGRESS_EVERY = 0.1  # seconds between the progress a scan in a child tells its parent
@@ -423,9 +416,9 @@ def scan_in_child(
     should_stop: Callable[[], bool],
 ) -> ScanReport:
     """What the server and the daemon run in a :class:`~kairos_lsp.workers.Child`: the whole
-    tree (``paths`` None, its workers from a fork server of the child's own, which ends with
-    it) or those paths, recorded. The progress goes to the parent as ``(done, total, path)``
-    (:func:`~kairos_lsp.workers.say`), every :data:`PROGRESS_EVERY` seconds and at the end."""
+    tree (``paths`` None) or those paths, recorded. The progress goes to the parent as
+    ``(done, total, path)`` (:func:`~kairos_lsp.workers.say`), every :data:`PROGRESS_EVERY`
+    seconds and at the end."""
     told = 0.0
 
     def tell(done: int, total: int, path: str) -> None:
@@ -437,9 +430,7 @@ def scan_in_child(
     with Store(store_file) as store:
         if paths is not None:
             return scan_paths(root, store, paths, settings, source=source)
-        return scan_workspace(
-            root, store, settings, progress=tell, should_stop=should_stop, source=source, start_method=START_METHOD
-        )
+        return scan_workspace(root, store, settings, progress=tell, should_stop=should_stop, source=source)
 
 
 def _stat_matches(path: str, known: tuple[int, int, str]) -> bool:

@@ -27,7 +27,6 @@ from kairos_lsp.dream import dream, pending
 from kairos_lsp.dream.model import CAME_FROM, GONE_TO, NOT_LOOKS
 from kairos_lsp.scan import scan_workspace
 from kairos_lsp.store import Store
-from kairos_lsp.workers import START_METHOD
 
 HISTORY_ONLY = GONE_TO + CAME_FROM
 
@@ -102,7 +101,7 @@ def catch_up(root: Path, store: Store, settings: Settings, jobs: int | None = No
     """Scan the tree into the live memory and dream until nothing is pending. A dream held
     by another process (the daemon, an editor) is waited for up to ``patience`` seconds."""
     # (workers from a fork server: forked from this process, each began at its size, 130 MB on the large tree)
-    scan_workspace(root, store, settings, jobs=jobs, start_method=START_METHOD)
+    scan_workspace(root, store, settings, jobs=jobs)
     deadline = time.monotonic() + patience
     first = True  # one dream at least: it also does what a migration left to do
     while first or pending(store):
@@ -120,7 +119,7 @@ def fresh_memory(root: Path, live: Store, settings: Settings, folder: Path, jobs
     fresh = Store(path)
     try:
         # (nobody reads it meanwhile: its indexes are built at the end)
-        scan_workspace(root, fresh, settings, jobs=jobs, indexes_after=True, start_method=START_METHOD)
+        scan_workspace(root, fresh, settings, jobs=jobs, indexes_after=True)
         fresh.copy_events(live.path, NOT_LOOKS)
         while pending(fresh):
             dream(fresh, trigger="verify", ahead=False)

@@ -105,7 +105,7 @@ class Space:
         os.utime(path, ns=(self._tick, self._tick))
 
     def scan(self) -> None:
-        scan_workspace(self.root, self.store, Settings(), start_method="fork")
+        scan_workspace(self.root, self.store, Settings())
 
     def dream(self, summaries=20, insights=0, llm=True, model=None, **kwargs):
         from kairos_lsp.dream import claude
@@ -402,8 +402,7 @@ def test_the_servers_dream_worker_asks_claude(space, standin, monkeypatch):
 
     monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
     monkeypatch.setenv("ANTHROPIC_BASE_URL", standin.url)
-    # a fresh interpreter with this environment (a forkserver started earlier keeps its own)
-    monkeypatch.setattr("kairos_lsp.dream.scheduler.START_METHOD", "spawn")
+    # (the worker is a new interpreter, with this environment)
     space.store.note_attention([SHOUT])  # what the server notes as the user hovers
     space.write("app/more.py", MORE + "\n\ndef third(items):\n    return items[2]\n")
     space.scan()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-from concurrent.futures import Future
 
 from kairos_lsp import scan
 from kairos_lsp.scan import scan_workspace
@@ -21,48 +20,32 @@ def _tree(root, files: int = 300) -> None:
         (folder / f"mod{i}.py").write_text(f'"""Module {i}."""\nimport os\n\n{body}')
 
 
-class _Counted(Future):
-    def __init__(self, pool: CountingPool):
-        super().__init__()
-        self.pool = pool
+class CountingChild(scan.Child):
+    """A scan's real worker that counts the chunks sent to any worker and not taken back yet."""
 
-    def result(self, timeout=None):
-        self.pool.waiting -= 1
-        return super().result(timeout)
+    sent = taken = peak = 0
 
+    def send(self, target, args):
+        number = super().send(target, args)
+        CountingChild.sent += 1
+        CountingChild.peak = max(CountingChild.peak, CountingChild.sent - CountingChild.taken)
+        return number
 
-class CountingPool:
-    """Stands in for the process pool: runs each chunk when it is submitted and counts the
-    chunks parsed whose results the writer has not taken yet."""
-
-    instances: list[CountingPool] = []
-
-    def __init__(self, max_workers=None, mp_context=None, initializer=None):
-        self.waiting = self.peak = self.submitted = 0
-        CountingPool.instances.append(self)
-
-    def submit(self, fn, *args):
-        future = _Counted(self)
-        future.set_result(fn(*args))
-        self.submitted += 1
-        self.waiting += 1
-        self.peak = max(self.peak, self.waiting)
-        return future
-
-    def shutdown(self, wait=True, cancel_futures=False):
-        pass
+    def receive(self, number, *args, **kwargs):
+        result = super().receive(number, *args, **kwargs)
+        CountingChild.taken += 1
+        return result
 
 
 def test_parsed_results_wait_in_a_bounded_window(tmp_path, monkeypatch):
     _tree(tmp_path)
-    monkeypatch.setattr(scan, "ProcessPoolExecutor", CountingPool)
-    CountingPool.instances.clear()
+    monkeypatch.setattr(scan, "Child", CountingChild)
     store = Store(":memory:")
     report = scan_workspace(tmp_path, store, jobs=2)
     assert report.parsed == 300
-    (pool,) = CountingPool.instances
-    assert pool.submitted >= 4 * 2 * scan.IN_FLIGHT  # the tree is many windows long
-    assert pool.peak <= 2 * scan.IN_FLIGHT
+    assert CountingChild.sent >= 4 * 2 * scan.IN_FLIGHT  # the tree is many windows long
+    assert CountingChild.taken == CountingChild.sent
+    assert CountingChild.peak <= 2 * scan.IN_FLIGHT
     serial = Store(":memory:")
     scan_workspace(tmp_path, serial, jobs=1)
     query = "SELECT subject, predicate, object, negated FROM observations ORDER BY 1, 2, 3, 4"
