@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import Future
+from pathlib import Path
 
 import pytest
 from conftest import (
@@ -71,6 +72,35 @@ async def test_initial_scan_reports_progress_and_fills_the_store(client: Languag
     # Nothing crashed: the server still answers, even on the undecodable file's neighbour.
     uri = open_doc(client, root, "src/text.py", "python")
     assert "split_words" in await hover(client, uri, 5, 6)
+
+
+def _children(pid: int) -> list[str]:
+    """The command lines of the processes whose parent is ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+async def test_once_its_scan_and_dream_are_done_nothing_stays_beside_the_server(client: LanguageClient, tmp_path):
+    """The scan runs in a child interpreter with its workers, the dream in another: once
+    they are done, no fork server or resource tracker stays beside the server (they were two
+    more processes, 26 MB, all its life), and the dream's worker alone waits for the next."""
+    modules = {f"pkg/m{i}.py": f"def f{i}(a):\n    return g(a) + {i}\n" for i in range(60)}  # workers parse
+    root = make_workspace(tmp_path / "ws", modules)
+    await initialize(client, root, store=tmp_path / "memory.db")
+    await scan_done(client)
+    pid = client._server.pid  # type: ignore[union-attr]
+    await wait_for(lambda: not _children(pid), 10, "no process beside the server after its scan")
+    await client.workspace_execute_command_async(types.ExecuteCommandParams(command="kairos.dreamNow"))
+    left = _children(pid)
+    assert len(left) == 1 and "child_main" in left[0], left  # the dream's worker, kept for the next dream
 
 
 async def test_hover_on_definitions_and_cross_file_references(client: LanguageClient, tmp_path):
