@@ -388,17 +388,21 @@ def _observe_all(root: str, items: list, max_bytes: int, jobs: int | None) -> It
         workers += [Child() for _ in range(jobs)]
         # At most IN_FLIGHT chunks per worker are queued or parsed at a time: results wait for
         # the writer in this bounded window, never the whole tree's observations in memory at
-        # once. Chunks go to the workers in turn and come back in that order.
-        window: deque[tuple[Child, int]] = deque()
-        for number, chunk in enumerate(chunks):
-            worker = workers[number % jobs]
-            window.append((worker, worker.send(_observe_chunk, (root, chunk, max_bytes))))
+        # once. A chunk goes to the worker with the fewest in the window (one held up by a big
+        # file gets fewer); they come back in the order sent.
+        window: deque[tuple[int, int]] = deque()  # (worker, call)
+        queued = [0] * jobs
+        for chunk in chunks:
+            which = queued.index(min(queued))
+            window.append((which, workers[which].send(_observe_chunk, (root, chunk, max_bytes))))
+            queued[which] += 1
             if len(window) >= jobs * IN_FLIGHT:
-                oldest, asked = window.popleft()
-                yield from oldest.receive(asked)
+                which, asked = window.popleft()
+                queued[which] -= 1
+                yield from workers[which].receive(asked)
         while window:
-            worker, number = window.popleft()
-            yield from worker.receive(number)
+            which, asked = window.popleft()
+            yield from workers[which].receive(asked)
     finally:
         for worker in workers:
             worker.close()
