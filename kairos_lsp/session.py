@@ -351,11 +351,11 @@ class Session:
             progress.end(message)
             self._scanned(loop)
             return
-        # In a child interpreter: its workers' fork server and multiprocessing's resource tracker
-        # end with it, instead of staying beside the server all its life (26 MB), and what the
-        # scan allocates never grows the server.
-        child = Child()
+        # In a child interpreter (its workers are children of that one): what the scan allocates
+        # never grows the server, and nothing of it stays once the scan is done.
+        child: Child | None = None
         try:
+            child = Child()
             report: ScanReport = child.call(
                 scan_in_child,
                 (str(root), str(store_file), self.settings, None, "parse"),
@@ -367,7 +367,8 @@ class Session:
             progress.end("scan failed")
             return
         finally:
-            child.close()
+            if child is not None:
+                child.close()
         skipped = [f"{path} ({reason})" for path, reason in report.skipped]
         if skipped:
             shown = ", ".join(skipped[:10]) + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else "")
