@@ -141,8 +141,8 @@ def cmd_scan(args, out, err) -> int:
                 on_skip=skip,
                 progress=progress,
                 indexes_after=True,
-                # Workers from a fork server (started when the scan wants them): forked from this
-                # process once it holds what the memory knows of 19,000 files, each began at its size.
+                # (workers are new interpreters: forked from this process once it held what the
+                # memory knows of 19,000 files, each began at its size)
             ),
         )
     if args.json:

@@ -100,7 +100,7 @@ class Verification:
 def catch_up(root: Path, store: Store, settings: Settings, jobs: int | None = None, patience: float = 60.0) -> None:
     """Scan the tree into the live memory and dream until nothing is pending. A dream held
     by another process (the daemon, an editor) is waited for up to ``patience`` seconds."""
-    # (workers from a fork server: forked from this process, each began at its size, 130 MB on the large tree)
+    # (workers are new interpreters: forked from this process, each began at its size, 130 MB on the large tree)
     scan_workspace(root, store, settings, jobs=jobs)
     deadline = time.monotonic() + patience
     first = True  # one dream at least: it also does what a migration left to do
