@@ -310,7 +310,7 @@ class Knowledge:
             if row is None:
                 return Callers()
             search = self._callers[(key, limit)] = _CallerSearch(self._caller_names(row["name"]))
-        found, seen, names = search.found, search.seen, search.names
+        found, names = search.found, search.names
         if search.done:
             return Callers(found.count, list(found.first), found.more)
         rows = self.store.db.execute(
@@ -322,7 +322,17 @@ class Knowledge:
             "LIMIT ? OFFSET ?",
             (*names, _CALLER_CANDIDATES + 1 - search.examined, search.examined),
         )  # read as they are examined: a spent budget stops the query too
-        more = False  # candidates left: beyond the limit, or beyond the budget
+        with self.resolver.held():  # one snapshot for the search: no check of the store per lookup
+            more = self._examine(key, limit, until, search, rows)
+        rows.close()
+        found.more = more
+        search.done = not more or search.examined == _CALLER_CANDIDATES
+        return Callers(found.count, list(found.first), found.more)
+
+    def _examine(self, key: str, limit: int, until: float | None, search: _CallerSearch, rows) -> bool:
+        """:meth:`callers`' look at each candidate call site; whether some are left unexamined."""
+        found, seen = search.found, search.seen
+        more = False
         for looked, (subject, callee, path) in enumerate(rows):
             if search.examined == _CALLER_CANDIDATES or (
                 until is not None
@@ -349,10 +359,7 @@ class Knowledge:
                     caller = self.store.symbol(subject)
                     if caller is not None:
                         found.first.append(caller)
-        rows.close()
-        found.more = more
-        search.done = not more or search.examined == _CALLER_CANDIDATES
-        return Callers(found.count, list(found.first), found.more)
+        return more
 
     def _caller_names(self, name: str) -> tuple[str, ...]:
         """The names a call of ``name`` may use: its own and the aliases it is imported under

@@ -260,8 +260,10 @@ class Resolver:
         per lookup (a file's checks resolve thousands of calls, a ``PRAGMA`` each). What they
         answer is kept as any answer is, and forgotten when a later lookup sees a change.
 
-        >>> with resolver.held():                                     # doctest: +SKIP
-        ...     targets = [resolver.lookup(path, callee) for callee in callees]
+        ::
+
+            with resolver.held():
+                targets = [resolver.lookup(path, callee) for callee in callees]
         """
         self._sync()
         self._held += 1
