@@ -203,9 +203,9 @@ def scan_workspace(
     """Bring the store up to date with the files under ``root``.
 
     ``jobs`` worker processes parse (default: one per core; new interpreters, safe to start
-    from a process that runs threads, such as the server). ``stamp`` is when the look happened (default:
-    now; a replayed commit passes its own time). ``indexes_after``: into an empty
-    memory, build the log's indexes at the end (``Store.indexes_built_after``: for
+    from a process that runs threads, such as the server). ``stamp`` is when the look
+    happened (default: now; a replayed commit passes its own time). ``indexes_after``: into
+    an empty memory, build the log's indexes at the end (``Store.indexes_built_after``: for
     a scan nobody queries meanwhile).
     """
     started = time.perf_counter()
@@ -385,7 +385,8 @@ def _observe_all(root: str, items: list, max_bytes: int, jobs: int | None) -> It
     chunks = (todo[i : i + size] for i in range(0, len(todo), size))
     workers: list[Child] = []
     try:
-        workers += [Child() for _ in range(jobs)]
+        for _ in range(jobs):  # (one at a time: those started are closed if the next cannot start)
+            workers.append(Child())
         # At most IN_FLIGHT chunks per worker are queued or parsed at a time: results wait for
         # the writer in this bounded window, never the whole tree's observations in memory at
         # once. A chunk goes to the worker with the fewest in the window (one held up by a big
