@@ -105,7 +105,8 @@ class Child:
                 try:
                     kind, answered, payload = self._answers.recv()
                 except (EOFError, OSError):
-                    raise ChildGone(f"the child process ended (exit {self.process.wait()})") from None
+                    self.close(wait=1.0)
+                    raise ChildGone(f"the child process ended (exit {self.process.returncode})") from None
                 if kind == "said":
                     heard(payload)
                     continue
