@@ -56,7 +56,7 @@ from kairos_lsp.config import Settings, cli_settings
 from kairos_lsp.dream import dream, pending
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.scan import ALWAYS_SKIPPED, IgnoreRules, ScanReport, scan_in_child, scan_paths, scan_workspace
-from kairos_lsp.store import STORE_DIR, Store, StoreError, now, store_path
+from kairos_lsp.store import STORE_DIR, Store, StoreError, now
 from kairos_lsp.workers import Child, ChildFailed, ChildGone
 
 LOCK_FILE = "daemon.lock"
@@ -331,8 +331,7 @@ class Daemon:
     def _in_child(self, paths: list[str] | None) -> ScanReport:
         """A whole look at the tree (``paths`` None) or a big batch, in a child process:
         what it parses never grows the daemon's own memory."""
-        store_file = str(store_path(self.root, self.store_override))  # (checked when the daemon opened it)
-        args = (str(self.root), store_file, self.settings, paths, "daemon")
+        args = (str(self.root), self.store_file, self.settings, paths, "daemon")
         report = run_child(scan_in_child, args, self._child_stop, self._stop, self._signalled)
         if isinstance(report, dict):  # what went wrong
             if report.get("stopped"):
