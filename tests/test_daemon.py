@@ -293,6 +293,46 @@ def test_the_daemon_records_what_another_process_writes(tmp_path, daemons):
     assert "database is locked" not in err and "Traceback" not in err
 
 
+def test_a_new_top_level_folder_is_read_alone_and_the_others_stay_watched(tmp_path, daemons):
+    """A folder made at the top is read by itself (on a large tree, looking at every file
+    again took seconds), and an edit made while the watchers change over is not lost."""
+    root = tmp_path / "ws"
+    write(root, {f"pkg{i}/mod.py": f"def f{i}():\n    return {i}\n" for i in range(40)})
+    running = daemons(root)
+    assert len(known(root)) == 40
+    script = (
+        "import pathlib, sys\n"
+        "root = pathlib.Path(sys.argv[1])\n"
+        "(root / 'fresh').mkdir()\n"
+        "(root / 'fresh/new.py').write_text('def brand_new():\\n    pass\\n')\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(root)], check=True)
+    time.sleep(0.25)  # the watchers are changing over now
+    (root / "pkg7" / "mod.py").write_text("def f7(changed):\n    return 7\n")
+    until(lambda: "brand_new" in defined(root, {"brand_new"}), 10, "the new folder's file recorded")
+    store = Store(root / ".kairos" / "memory.db")
+    try:
+        until(
+            lambda: (
+                [r["object"] for r in store.current("python:pkg7/mod.py:f7") if r["predicate"] == "signature"]
+                == ["f7(changed)"]
+            ),
+            10,
+            "the edit made meanwhile recorded",
+        )
+    finally:
+        store.close()
+
+    def batches() -> list[str]:
+        return [line for line in running.log().splitlines() if "files read" in line and "caught up" not in line]
+
+    until(batches, 5, "the batches' log lines")
+    assert all("(full look)" not in line for line in batches()), batches()
+    assert sum(int(line.split(" files read, ")[1].split(" unchanged")[0]) for line in batches()) < 40, batches()
+    code, err, _ = running.stop()
+    assert code == 0, err
+
+
 def _children(pid: int) -> list[str]:
     """The command lines of a process's children (from /proc)."""
     found = []
