@@ -199,6 +199,28 @@ class Counters:
     errors: list[str] = field(default_factory=list)
 
 
+def _few_files(paths: Iterable[str], most: int) -> bool:
+    """Whether these paths (files, folders) hold at most ``most`` files in all; a path gone
+    does not count as few (the memory may know a whole tree under it).
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> _few_files([folder], 1), _few_files([folder + "/gone"], 1)
+    (True, False)
+    """
+    count = 0
+    for path in paths:
+        if not os.path.lexists(path):
+            return False
+        if not os.path.isdir(path):
+            count += 1
+        for _, _, files in os.walk(path):
+            count += len(files)
+            if count > most:
+                return False
+    return count <= most
+
+
 class _StopFlag:
     """A watcher's stop flag: the daemon's, or the watcher's own (a change-over). Its first
     ``is_set()`` sets ``ready``: ``watchfiles`` asks it at every step of its loop, so from
@@ -405,9 +427,10 @@ class Daemon:
         paths = {path for _, path in changes}
         full = any(os.path.basename(path) == ".gitignore" for path in paths)
         # A top-level folder made or removed is in the batch (the root's watcher saw it): it is
-        # read whole, or forgotten, in a child (a folder made may hold a tree: a clone, a move).
+        # read whole, or forgotten; in a child unless it holds few files (a folder made may
+        # hold a tree: a clone, a move).
         folders = self._top_level_changed(paths)
-        if full or folders or len(paths) > CHILD_FROM:
+        if full or len(paths) > CHILD_FROM or (folders and not _few_files(paths, CHILD_FROM)):
             report = self._in_child(None if full else sorted(paths))
         else:
             with self._memory() as store:

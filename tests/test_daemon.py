@@ -329,6 +329,11 @@ def test_a_new_top_level_folder_is_read_alone_and_the_others_stay_watched(tmp_pa
     until(batches, 5, "the batches' log lines")
     assert all("(full look)" not in line for line in batches()), batches()
     assert sum(int(line.split(" files read, ")[1].split(" unchanged")[0]) for line in batches()) < 40, batches()
+
+    # A whole tree moved in at the top (more files than a batch reads in the daemon itself).
+    write(tmp_path / "outside", {f"sub{i % 7}/m{i}.py": f"def moved_{i}():\n    pass\n" for i in range(90)})
+    os.rename(tmp_path / "outside", root / "vendored")
+    until(lambda: sum(path.startswith("vendored/") for path in known(root)) == 90, 20, "the moved tree recorded")
     code, err, _ = running.stop()
     assert code == 0, err
 
