@@ -68,6 +68,7 @@ STEP_MS = 200  # a burst ends after this much quiet...
 DEBOUNCE_MS = 2000  # ...or after this long, whichever comes first
 STOP_SECONDS = 2.0  # SIGTERM to exit, at most
 SWEEP_SECONDS = 1.2  # of which the last look at the tree may take this long
+MOST_DIR_WATCHERS = 4  # top-level folders made one by one get a watcher each, up to this many
 CHILD_FROM = 64  # a batch of more paths than this is parsed in a child process (the daemon's memory stays flat)
 DREAM_NICENESS = 5
 START_WAIT = 15.0  # --detach waits this long for the daemon to hold its lock
@@ -221,6 +222,16 @@ def _few_files(paths: Iterable[str], most: int) -> bool:
     return count <= most
 
 
+@dataclass(eq=False)
+class _Watcher:
+    """A watcher thread, its own stop, its ``ready`` (see :class:`_StopFlag`), what it watches."""
+
+    thread: threading.Thread
+    stop: threading.Event
+    ready: threading.Event
+    dirs: frozenset[str]
+
+
 class _StopFlag:
     """A watcher's stop flag: the daemon's, or the watcher's own (a change-over). Its first
     ``is_set()`` sets ``ready``: ``watchfiles`` asks it at every step of its loop, so from
@@ -261,9 +272,8 @@ class Daemon:
         self._dream_stop = threading.Event()
         self._child_stop = threading.Event()  # a scan in a child
         self._dreaming = False
-        self._dirs_watcher: tuple[threading.Thread, threading.Event, frozenset[str]] | None = None
-        self._watchers_ready: list[tuple[threading.Thread, threading.Event]] = []
-        self._root_watcher: threading.Thread | None = None
+        self._root_watcher: _Watcher | None = None
+        self._dir_watchers: list[_Watcher] = []
         self._lock: WorkspaceLock | None = None
         self._wake_r = self._wake_w = -1  # a pipe while running: signals and the worker's end wake the main thread
         self.exit_code = 0
@@ -330,7 +340,7 @@ class Daemon:
     def _work(self) -> None:
         """The worker thread: catch up, then batches and dreams until the stop."""
         try:
-            self._wait_until_watched(self._watchers_ready)
+            self._wait_until_watched([w for w in [self._root_watcher, *self._dir_watchers] if w is not None])
             self._catch_up()
             self._loop()
             self._flush()
@@ -522,23 +532,26 @@ class Daemon:
     def _start_watchers(self) -> None:
         """The root's watcher and the top-level folders' (started; the worker thread waits
         until they watch before it catches up)."""
-        ready = threading.Event()
-        self._root_watcher = threading.Thread(
+        self._root_watcher = self._start_watcher([str(self.root)], False)
+        dirs = self._top_dirs()
+        self._dir_watchers = [self._start_watcher(dirs, True)] if dirs else []
+
+    def _start_watcher(self, paths: Iterable[str], recursive: bool) -> _Watcher:
+        stop, ready = threading.Event(), threading.Event()
+        paths = sorted(paths)
+        thread = threading.Thread(
             target=self._watch,
-            args=([str(self.root)], False, _StopFlag(self._stop, ready=ready)),
-            name="kairos-watch-root",
+            args=(paths, recursive, _StopFlag(self._stop, stop, ready=ready)),
+            name="kairos-watch-dirs" if recursive else "kairos-watch-root",
             daemon=True,
         )
-        self._root_watcher.start()
-        self._watchers_ready = [(self._root_watcher, ready)]
-        started = self._start_dirs_watcher()
-        if started is not None:
-            self._watchers_ready.append(started)
+        thread.start()
+        return _Watcher(thread, stop, ready, frozenset(paths))
 
-    def _wait_until_watched(self, watchers: list[tuple[threading.Thread, threading.Event]]) -> None:
+    def _wait_until_watched(self, watchers: Iterable[_Watcher]) -> None:
         """Until each watcher's watches are in place (or it ended, or the daemon stops)."""
-        for thread, ready in watchers:
-            while not ready.wait(0.05) and thread.is_alive() and not self._stop.is_set():
+        for watcher in watchers:
+            while not watcher.ready.wait(0.05) and watcher.thread.is_alive() and not self._stop.is_set():
                 pass
 
     def _top_dirs(self) -> frozenset[str]:
@@ -553,62 +566,55 @@ class Daemon:
                     found.add(entry.path)
         return frozenset(found)
 
-    def _start_dirs_watcher(self) -> tuple[threading.Thread, threading.Event] | None:
-        """A recursive watcher of the top-level folders as they are now (none if there are
-        none): its thread and its ``ready`` event."""
-        dirs = self._top_dirs()
-        self._dirs_watcher = None
-        if not dirs or self._stop.is_set():
-            return None
-        own_stop, ready = threading.Event(), threading.Event()
-        thread = threading.Thread(
-            target=self._watch,
-            args=(sorted(dirs), True, _StopFlag(self._stop, own_stop, ready=ready)),
-            name="kairos-watch-dirs",
-            daemon=True,
-        )
-        thread.start()
-        self._dirs_watcher = (thread, own_stop, dirs)
-        return thread, ready
+    def _watch_top_dirs(self) -> bool:
+        """Watch the top-level folders as they are now; True if they changed.
 
-    def _restart_dirs_watcher(self) -> bool:
-        """A new recursive watcher when the top-level folders changed; True if they did.
-
+        Folders made get a watcher of their own (on a large tree, watching every folder
+        again takes longer than the 1 s a write may take to reach the memory). A folder
+        gone (its watches go with it; one renamed keeps them, under its old name), a
+        watcher ended, or more than :data:`MOST_DIR_WATCHERS`: one new watcher for all.
         The batch is read once the new watcher watches: what is written in a new folder
-        from then on comes as changes, what was written before, the batch reads. The old
-        watcher stops only once it has handed over what it saw before that (its bursts end
-        within ``DEBOUNCE_MS``): no change falls between the two. What both see comes
+        from then on comes as changes, what was written before, the batch reads. A watcher
+        replaced stops only once it has handed over what it saw before that (its bursts
+        end within ``DEBOUNCE_MS``): no change falls between the two. What both see comes
         twice; the second time finds the file as recorded.
         """
-        old = self._dirs_watcher
-        if old is not None and old[2] == self._top_dirs() and old[0].is_alive():
-            return False
-        started = self._start_dirs_watcher()
-        if started is not None:
-            self._wait_until_watched([started])
-        if old is not None:
-            retire = threading.Timer((DEBOUNCE_MS + 2 * STEP_MS) / 1000, old[1].set)
+        dirs = self._top_dirs()
+        watchers = self._dir_watchers
+        watched = frozenset().union(*(watcher.dirs for watcher in watchers))
+        made = dirs - watched
+        gone = any(not os.path.isdir(folder) for folder in watched)
+        ended = any(not watcher.thread.is_alive() for watcher in watchers)
+        if not made and not gone and not ended:
+            return False  # (a folder ignored now is still watched: the scan's rules skip it)
+        if gone or ended or len(watchers) >= MOST_DIR_WATCHERS:
+            fresh, replaced = ([self._start_watcher(dirs, True)] if dirs else []), watchers
+        else:
+            fresh, replaced = [self._start_watcher(made, True)], []
+        self._wait_until_watched(fresh)
+        self._dir_watchers = [watcher for watcher in watchers if watcher not in replaced] + fresh
+        for watcher in replaced:
+            retire = threading.Timer((DEBOUNCE_MS + 2 * STEP_MS) / 1000, watcher.stop.set)
             retire.daemon = True
             retire.start()
         return True
 
     def _top_level_changed(self, paths: Iterable[str]) -> bool:
         """Whether the top-level folders changed (one made, removed or renamed); if so, they
-        are watched anew before the batch is read: what is written in a new folder from
-        then on comes as changes, what was written before, the batch reads."""
+        are watched as they are now before the batch is read (:meth:`_watch_top_dirs`)."""
         root = str(self.root)
         if not any(os.path.dirname(path) == root for path in paths):
             return False
-        if self._restart_dirs_watcher():
+        if self._watch_top_dirs():
             log.info("the top-level folders changed: watching them anew")
             return True
         return False
 
     def _stop_watchers(self) -> None:
         self._stop.set()
-        for thread in (self._root_watcher, self._dirs_watcher[0] if self._dirs_watcher else None):
-            if thread is not None:
-                thread.join(1.0)
+        for watcher in [self._root_watcher, *self._dir_watchers]:
+            if watcher is not None:
+                watcher.thread.join(1.0)
 
     def _watch(self, paths: list[str], recursive: bool, stop: Any) -> None:
         """A watcher thread: change sets into the queue until ``stop``."""

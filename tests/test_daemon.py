@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -334,6 +335,19 @@ def test_a_new_top_level_folder_is_read_alone_and_the_others_stay_watched(tmp_pa
     write(tmp_path / "outside", {f"sub{i % 7}/m{i}.py": f"def moved_{i}():\n    pass\n" for i in range(90)})
     os.rename(tmp_path / "outside", root / "vendored")
     until(lambda: sum(path.startswith("vendored/") for path in known(root)) == 90, 20, "the moved tree recorded")
+
+    # Folders made one by one, one removed and made again: what is written in each later is seen.
+    for name in ("one", "two", "three", "four", "five"):
+        write(root, {f"{name}/first.py": f"def first_{name}():\n    pass\n"})
+        until(lambda: f"{name}/first.py" in known(root), 10, f"{name}/first.py recorded")
+    shutil.rmtree(root / "pkg3")
+    until(lambda: "pkg3/mod.py" not in known(root), 10, "the removed folder forgotten")
+    write(root, {"pkg3/again.py": "def again():\n    pass\n"})
+    until(lambda: "pkg3/again.py" in known(root), 10, "the folder made again recorded")
+    time.sleep(0.3)
+    later = {f"{name}/later.py": "def later():\n    pass\n" for name in ("one", "five", "pkg3", "pkg8")}
+    write(root, later)
+    until(lambda: set(later) <= set(known(root)), 10, "later writes in each folder recorded")
     code, err, _ = running.stop()
     assert code == 0, err
 
