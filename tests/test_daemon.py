@@ -339,7 +339,7 @@ def test_a_new_top_level_folder_is_read_alone_and_the_others_stay_watched(tmp_pa
     # Folders made one by one, one removed and made again: what is written in each later is seen.
     for name in ("one", "two", "three", "four", "five"):
         write(root, {f"{name}/first.py": f"def first_{name}():\n    pass\n"})
-        until(lambda: f"{name}/first.py" in known(root), 10, f"{name}/first.py recorded")
+        until(lambda name=name: f"{name}/first.py" in known(root), 10, f"{name}/first.py recorded")
     shutil.rmtree(root / "pkg3")
     until(lambda: "pkg3/mod.py" not in known(root), 10, "the removed folder forgotten")
     write(root, {"pkg3/again.py": "def again():\n    pass\n"})
