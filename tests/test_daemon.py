@@ -246,6 +246,41 @@ def test_a_writer_gets_in_between_a_long_writers_commits(tmp_path):
     assert waited and waited[0] < 1.5  # in at the first commit (0.7 s), not after the last (2.7 s)
 
 
+def test_a_long_writer_leaves_its_gap_only_when_another_process_waits_for_the_lock(tmp_path):
+    """A dream commits every few seconds and leaves the write lock free for a moment only
+    when a writer waits for it (another process here, blocked in its busy handler): with
+    nobody waiting, that moment was lost at every commit (4 % of the server's dream of the
+    large tree)."""
+    path = tmp_path / "memory.db"
+    long = Store(path)
+    script = (
+        "import sys\n"
+        "from kairos_lsp.store import Store\n"
+        "store = Store(sys.argv[1])\n"
+        "with store.transaction():\n"
+        "    store.db.conn.execute('INSERT INTO marks (name, value) VALUES (?, ?)', ('other', 'in'))\n"
+        "print('written', flush=True)\n"
+    )
+    try:
+        assert not long.waiters.anyone()
+        with long.transactions() as group:
+            group.begin()
+            other = subprocess.Popen([sys.executable, "-c", script, str(path)], stdout=subprocess.PIPE, text=True)
+            until(long.waiters.anyone, 20, "the other writer waiting for the lock")
+            group.commit()  # the gap: the other writer gets in
+            assert other.communicate(timeout=20)[0].strip() == "written"
+            assert not long.waiters.anyone()  # it is done: no gap at the next commit
+            group.begin()
+            group.commit()
+    finally:
+        long.close()
+    check = Store(path)
+    try:
+        assert check.db.conn.execute("SELECT value FROM marks WHERE name = 'other'").fetchone()[0] == "in"
+    finally:
+        check.close()
+
+
 # -- the daemon, end to end ------------------------------------------------------------------
 
 

@@ -52,6 +52,7 @@ from kairos_lsp.store.migrations import (
 )
 from kairos_lsp.store.names import Predicates, kind_ids, name_ids
 from kairos_lsp.store.wal import Checkpoints
+from kairos_lsp.store.writers import Waiters
 
 STORE_DIR = ".kairos"
 RECENT_FILES = 16
@@ -243,8 +244,9 @@ class Transactions:
     """Write transactions opened and committed as a long writer goes (see
     :meth:`Store.transactions`)."""
 
-    def __init__(self, conn: sqlite3.Connection, committed: Callable[[], None] = lambda: None):
+    def __init__(self, conn: sqlite3.Connection, waiters: Waiters, committed: Callable[[], None] = lambda: None):
         self._conn = conn
+        self._waiters = waiters
         self._committed = committed  # what the store does after each commit (its checkpoints)
         self.open = False
 
@@ -252,18 +254,21 @@ class Transactions:
         """Open a transaction (``BEGIN IMMEDIATE``) unless one is open; True if it opened one."""
         if self.open:
             return False
-        self._conn.execute("BEGIN IMMEDIATE")
+        with self._waiters.announced():
+            self._conn.execute("BEGIN IMMEDIATE")
         self.open = True
         return True
 
     def commit(self) -> None:
-        """Commit what is open, then leave the write lock free for :data:`WRITERS_GAP`: a
-        writer waiting meanwhile (its busy handler retries at least every 100 ms) gets in,
-        instead of finding the lock taken again at once and giving up after the busy
-        timeout ("database is locked") while a long dream goes on."""
+        """Commit what is open; if another writer waits for the write lock, leave it free
+        for :data:`WRITERS_GAP`: that writer (its busy handler retries at least every
+        100 ms) gets in, instead of finding the lock taken again at once and giving up
+        after the busy timeout ("database is locked") while a long dream goes on. Nobody
+        waiting: no gap (see :mod:`kairos_lsp.store.writers`)."""
         if self.open:
             self.finish()
-            time.sleep(WRITERS_GAP)
+            if self._waiters.anyone():
+                time.sleep(WRITERS_GAP)
 
     def finish(self) -> None:
         """Commit what is open (the end of the group: no gap)."""
@@ -295,6 +300,7 @@ class Store:
         self.remember = False
         self._recent: OrderedDict[str, tuple[int, dict, list]] = OrderedDict()
         self.predicates = Predicates()
+        self.waiters = Waiters(self.path)  # (before the file is opened: a migration writes)
         if self.path != ":memory:":
             if workspace is not None:
                 _check_untrusted(Path(self.path), Path(workspace))
@@ -440,6 +446,7 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+        self.waiters.close()
 
     def __enter__(self) -> Store:
         return self
@@ -452,7 +459,8 @@ class Store:
         """One write transaction: ``BEGIN IMMEDIATE`` (the write lock at once, so it never
         fails half-way for want of it), ``COMMIT`` at the end, ``ROLLBACK`` on any error."""
         conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
+        with self.waiters.announced():
+            conn.execute("BEGIN IMMEDIATE")
         try:
             yield self
         except BaseException:
@@ -466,7 +474,7 @@ class Store:
         """Writes grouped into transactions the caller opens and commits as it goes (a
         dream commits every few seconds, not every batch); what is open at the end is
         committed, or rolled back on an error."""
-        group = Transactions(self.db.conn, self.checkpoints.committed)
+        group = Transactions(self.db.conn, self.waiters, self.checkpoints.committed)
         try:
             yield group
         except BaseException:
