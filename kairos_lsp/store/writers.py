@@ -47,8 +47,9 @@ class Waiters:
 
     def _file(self) -> int | None:
         if self._fd is None and self.path is not None:
-            with contextlib.suppress(OSError):  # a read-only folder: see anyone()
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)  # (only ever locked)
+            with contextlib.suppress(OSError):  # a read-only folder, a link: see anyone()
+                self._fd = os.open(self.path, flags, 0o600)
         return self._fd
 
     @contextlib.contextmanager
