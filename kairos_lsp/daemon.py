@@ -68,6 +68,7 @@ STEP_MS = 200  # a burst ends after this much quiet...
 DEBOUNCE_MS = 2000  # ...or after this long, whichever comes first
 STOP_SECONDS = 2.0  # SIGTERM to exit, at most
 SWEEP_SECONDS = 1.2  # of which the last look at the tree may take this long
+LOOK_SECONDS = 120.0  # when the system cannot watch every folder: a look at the whole tree this often
 MOST_DIR_WATCHERS = 4  # top-level folders made one by one get a watcher each, up to this many
 CHILD_FROM = 64  # a batch of more paths than this is parsed in a child process (the daemon's memory stays flat)
 DREAM_NICENESS = 5
@@ -222,6 +223,13 @@ def _few_files(paths: Iterable[str], most: int) -> bool:
     return count <= most
 
 
+@dataclass(frozen=True)
+class _WatchLimit:
+    """What a watcher hands over when the system would not watch every folder it was given."""
+
+    error: str
+
+
 @dataclass(eq=False)
 class _Watcher:
     """A watcher thread, its own stop, its ``ready`` (see :class:`_StopFlag`), what it watches."""
@@ -230,6 +238,23 @@ class _Watcher:
     stop: threading.Event
     ready: threading.Event
     dirs: frozenset[str]
+
+
+_MORE_WATCHES = 524288  # what the message suggests (what most guides and tools suggest)
+
+
+def _limit_text() -> str:
+    """The limit reached, as the system names it."""
+    try:
+        limit = Path("/proc/sys/fs/inotify/max_user_watches").read_text().strip()
+    except OSError:
+        return "the system's limit of inotify watches is reached"
+    return f"the system's limit of inotify watches is reached: fs.inotify.max_user_watches = {limit}"
+
+
+def _limit_reached(error: OSError) -> bool:
+    """Whether ``watchfiles`` failed for want of inotify watches (notify's ``MaxFilesWatch``)."""
+    return error.errno == errno.ENOSPC or "MaxFilesWatch" in str(error) or "watch limit" in str(error)
 
 
 class _StopFlag:
@@ -257,8 +282,10 @@ class Daemon:
         settings: Settings,
         store_override: str | None = None,
         idle_seconds: float | None = None,
+        look_seconds: float = LOOK_SECONDS,
     ):
         self.root = Path(root).resolve()
+        self.look_seconds = look_seconds
         self.settings = settings
         self.store_override = store_override
         self.idle_seconds = settings.idle_seconds if idle_seconds is None else idle_seconds
@@ -274,6 +301,7 @@ class Daemon:
         self._dreaming = False
         self._root_watcher: _Watcher | None = None
         self._dir_watchers: list[_Watcher] = []
+        self.watch_limited: str | None = None  # why not every folder is watched (then: looks every look_seconds)
         self._lock: WorkspaceLock | None = None
         self._wake_r = self._wake_w = -1  # a pipe while running: signals and the worker's end wake the main thread
         self.exit_code = 0
@@ -400,17 +428,45 @@ class Daemon:
     def _loop(self) -> None:
         quiet = self.quiet
         due: float | None = time.monotonic() + quiet  # a dream after the catch-up, if needed
+        look: float | None = None  # the next look at the whole tree (when not every folder is watched)
         while not self._stop.is_set():
-            timeout = None if due is None else max(0.0, due - time.monotonic())
+            if look is None and self.watch_limited is not None:
+                look = time.monotonic() + self.look_seconds
+            wake = min((t for t in (due, look) if t is not None), default=None)
+            timeout = None if wake is None else max(0.0, wake - time.monotonic())
             try:
                 item = self._changes.get(timeout=timeout)
             except queue.Empty:
+                if look is not None and time.monotonic() >= look:
+                    look = None
+                    if self._look():
+                        due = time.monotonic() + quiet
+                    continue
                 due = self._idle_dream()
                 continue
             if item is None:
                 break
             self._batch(self._drain(item))
             due = time.monotonic() + quiet
+
+    def _look(self) -> bool:
+        """A look at the whole tree (stat only for what did not change), for a daemon that
+        cannot watch every folder; True if it recorded something."""
+        started = time.perf_counter()
+        report = self._in_child(None)
+        touched = report.parsed + report.removed
+        if not touched:
+            return False
+        self.counters.batches += 1
+        self.counters.files += touched
+        self.counters.last_batch = now()
+        log.info(
+            f"batch {self.counters.batches}: a look at the whole tree (not every folder is watched): "
+            f"{report.parsed} files read, {report.removed} removed; +{report.added} -{report.negated} "
+            f"observations in {(time.perf_counter() - started) * 1000:.0f} ms"
+        )
+        self._save_state()
+        return True
 
     def _drain(self, first: object) -> set[tuple[int, str]]:
         """The change sets queued so far, merged into one batch."""
@@ -419,6 +475,8 @@ class Daemon:
         while True:
             if isinstance(item, BaseException):
                 raise DaemonError(f"the watcher failed: {one_line(item)}")
+            if isinstance(item, _WatchLimit):
+                self._watch_limit(item)
             if isinstance(item, set):
                 changes |= item
             try:
@@ -428,6 +486,18 @@ class Daemon:
             if item is None:
                 self._changes.put(None)  # the stop, for _loop, after this batch
                 return changes
+
+    def _watch_limit(self, limit: _WatchLimit) -> None:
+        """The system would not watch every folder: say so once, and how to lift it; from now
+        on the whole tree is also looked at every ``look_seconds``."""
+        if self.watch_limited is None:
+            self.watch_limited = limit.error
+            log.warning(
+                f"not every folder can be watched ({limit.error}); what is not watched is seen by a look at "
+                f"the whole tree every {self.look_seconds:g} s. To watch it all, raise the limit: "
+                f"sudo sysctl fs.inotify.max_user_watches={_MORE_WATCHES}"
+            )
+            self._save_state()
 
     def _batch(self, changes: set[tuple[int, str]]) -> None:
         """Record one batch of changes (absolute paths) under the scan's rules."""
@@ -616,30 +686,49 @@ class Daemon:
             if watcher is not None:
                 watcher.thread.join(1.0)
 
-    def _watch(self, paths: list[str], recursive: bool, stop: Any) -> None:
-        """A watcher thread: change sets into the queue until ``stop``."""
+    def _watch(self, paths: list[str], recursive: bool, stop: _StopFlag) -> None:
+        """A watcher thread: change sets into the queue until ``stop``.
+
+        A folder the system will not watch is first an error, not skipped: with
+        ``ignore_permission_denied`` set, ``watchfiles`` also skips, without a word, every
+        folder past inotify's limit (``fs.inotify.max_user_watches``), and what is written
+        there would never reach the memory. Past the limit, the worker hears of it
+        (:class:`_WatchLimit`: it then looks at the whole tree now and then); past the
+        limit or an unreadable folder, the watcher starts again, watching what it can.
+        """
         import watchfiles
 
-        try:
-            for changes in watchfiles.watch(
-                *paths,
-                watch_filter=self._wanted,
-                debounce=DEBOUNCE_MS,
-                step=STEP_MS,
-                stop_event=stop,
-                rust_timeout=0,
-                recursive=recursive,
-                force_polling=False,
-                ignore_permission_denied=True,
-                raise_interrupt=False,
-                debug=False,
-            ):
-                self.counters.events += len(changes)
-                self._changes.put({(int(change), path) for change, path in changes})
-                if self._dreaming:
-                    self._dream_stop.set()  # a change: the idle dream yields
-        except Exception as exc:  # noqa: BLE001 - reported by the worker, which exits
-            self._changes.put(exc)
+        skip_errors = False
+        while True:
+            try:
+                for changes in watchfiles.watch(
+                    *paths,
+                    watch_filter=self._wanted,
+                    debounce=DEBOUNCE_MS,
+                    step=STEP_MS,
+                    stop_event=stop,
+                    rust_timeout=0,
+                    recursive=recursive,
+                    force_polling=False,
+                    ignore_permission_denied=skip_errors,
+                    raise_interrupt=False,
+                    debug=False,
+                ):
+                    self.counters.events += len(changes)
+                    self._changes.put({(int(change), path) for change, path in changes})
+                    if self._dreaming:
+                        self._dream_stop.set()  # a change: the idle dream yields
+                return
+            except OSError as exc:
+                if skip_errors or stop.ready.is_set():  # not while setting up its watches
+                    self._changes.put(exc)
+                    return
+                if _limit_reached(exc):
+                    self._changes.put(_WatchLimit(_limit_text()))
+                skip_errors = True
+            except Exception as exc:  # noqa: BLE001 - reported by the worker, which exits
+                self._changes.put(exc)
+                return
 
     def _wanted(self, change: Any, path: str) -> bool:
         """The watcher's filter: source files, .gitignore files, folders added or gone."""
@@ -665,6 +754,8 @@ class Daemon:
             "since": self.since,
             "stopped_at": now() if stopped else None,
             "idle_seconds": self.idle_seconds,
+            "watch_limited": self.watch_limited,
+            "look_seconds": self.look_seconds,
             "events": c.events,
             "batches": c.batches,
             "files": c.files,
@@ -841,6 +932,13 @@ def add_arguments(parser) -> None:
         default=None,
         help="dream after this much quiet (default: dream.idleSeconds, $KAIROS_DREAM_IDLE_SECONDS, 30)",
     )
+    parser.add_argument(
+        "--look-seconds",
+        type=float,
+        default=None,
+        help=f"when the system will not watch every folder (inotify's limit), look at the whole tree this often "
+        f"(default {LOOK_SECONDS:g})",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="log to .kairos/daemon.log only, not stderr")
 
 
@@ -871,12 +969,17 @@ def main(args, out: TextIO, err: TextIO) -> int:
     if args.idle_seconds is not None and args.idle_seconds < 0:
         print("kairos daemon: --idle-seconds must not be negative", file=err)
         return 2
+    if args.look_seconds is not None and args.look_seconds <= 0:
+        print("kairos daemon: --look-seconds must be positive", file=err)
+        return 2
     if args.detach:
         other = running(root)
         if other is not None:
             print(f"kairos daemon: a daemon already watches {root} (pid {other.get('pid') or '?'})", file=err)
             return 1
         command = daemon_command(root, args.store, settings.exclude, args.max_bytes, args.idle_seconds)
+        if args.look_seconds is not None:
+            command += ["--look-seconds", f"{args.look_seconds:g}"]
         pid, line = start_detached(root, command)
         print(f"kairos daemon: {line}", file=out if pid else err)
         return 0 if pid else 1
@@ -886,7 +989,8 @@ def main(args, out: TextIO, err: TextIO) -> int:
         print(f"kairos daemon: {exc}", file=err)
         return 2
     try:
-        return Daemon(root, settings, args.store, args.idle_seconds).run()
+        look = LOOK_SECONDS if args.look_seconds is None else args.look_seconds
+        return Daemon(root, settings, args.store, args.idle_seconds, look).run()
     except AlreadyRunning as exc:
         print(f"kairos daemon: {exc}", file=err)
         return 1
@@ -952,6 +1056,12 @@ def _status(root: Path, as_json: bool, out: TextIO) -> int:
         f"  last dream: {dream_line}",
         file=out,
     )
+    if state.get("watch_limited"):
+        print(
+            f"  not every folder is watched ({state['watch_limited']}): the whole tree is looked at every "
+            f"{state.get('look_seconds', LOOK_SECONDS):g} s",
+            file=out,
+        )
     return 0
 
 
