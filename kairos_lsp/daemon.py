@@ -454,19 +454,23 @@ class Daemon:
         cannot watch every folder; True if it recorded something."""
         started = time.perf_counter()
         report = self._in_child(None)
-        touched = report.parsed + report.removed
-        if not touched:
+        if not report.parsed + report.removed:
             return False
+        self._recorded(report, "a look at the whole tree (not every folder is watched)", started)
+        return True
+
+    def _recorded(self, report: ScanReport, what: str, started: float) -> None:
+        """Count a batch that recorded something, and log it: ``what`` it was, its counts."""
         self.counters.batches += 1
-        self.counters.files += touched
+        self.counters.files += report.parsed + report.removed
         self.counters.last_batch = now()
         log.info(
-            f"batch {self.counters.batches}: a look at the whole tree (not every folder is watched): "
-            f"{report.parsed} files read, {report.removed} removed; +{report.added} -{report.negated} "
-            f"observations in {(time.perf_counter() - started) * 1000:.0f} ms"
+            f"batch {self.counters.batches}: {what}: "
+            f"{report.parsed} files read, {report.unchanged} unchanged, {report.removed} removed, "
+            f"{len(report.skipped)} skipped; +{report.added} -{report.negated} observations "
+            f"in {(time.perf_counter() - started) * 1000:.0f} ms"
         )
         self._save_state()
-        return True
 
     def _drain(self, first: object) -> set[tuple[int, str]]:
         """The change sets queued so far, merged into one batch."""
@@ -515,19 +519,9 @@ class Daemon:
         else:
             with self._memory() as store:
                 report = scan_paths(self.root, store, paths, self.settings, source="daemon", on_skip=self._skipped)
-        touched = report.parsed + report.removed
-        if not touched and not report.skipped:
+        if not report.parsed + report.removed and not report.skipped:
             return  # nothing the memory keeps (a folder touched, an ignored file, the same bytes)
-        self.counters.batches += 1
-        self.counters.files += touched
-        self.counters.last_batch = now()
-        log.info(
-            f"batch {self.counters.batches}: {len(changes)} changes{' (full look)' if full else ''}: "
-            f"{report.parsed} files read, {report.unchanged} unchanged, {report.removed} removed, "
-            f"{len(report.skipped)} skipped; +{report.added} -{report.negated} observations "
-            f"in {(time.perf_counter() - started) * 1000:.0f} ms"
-        )
-        self._save_state()
+        self._recorded(report, f"{len(changes)} changes{' (full look)' if full else ''}", started)
 
     def _flush(self) -> None:
         """At the stop: what is queued, then a last look for what the watcher still held."""
@@ -542,6 +536,7 @@ class Daemon:
         self._child_stop.clear()
         self._batch(changes)
         deadline = (self._signalled_at or time.monotonic()) + SWEEP_SECONDS
+        started = time.perf_counter()
         with self._memory() as store:
             report = scan_workspace(
                 self.root,
@@ -553,14 +548,8 @@ class Daemon:
                 on_skip=self._skipped,
             )
         if report.parsed or report.removed:
-            self.counters.batches += 1
-            self.counters.files += report.parsed + report.removed
-            self.counters.last_batch = now()
-            log.info(
-                f"batch {self.counters.batches}: last look before exiting: {report.parsed} files read, "
-                f"{report.removed} removed; +{report.added} -{report.negated} observations"
-                + (" (stopped: out of time)" if report.stopped else "")
-            )
+            stopped = " (stopped: out of time)" if report.stopped else ""
+            self._recorded(report, f"last look before exiting{stopped}", started)
 
     def _skipped(self, path: str, reason: str) -> None:
         log.info(f"skipped {path}: {reason}")
