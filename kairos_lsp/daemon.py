@@ -243,11 +243,36 @@ class _Watcher:
 _MORE_WATCHES = 524288  # what the message suggests (what most guides and tools suggest)
 
 
+INOTIFY_LIMIT = Path("/proc/sys/fs/inotify/max_user_watches")  # Linux: for all of a user's processes
+
+
+def inotify_limit() -> int | None:
+    """How many inotify watches the system allows a user (None where it does not say)."""
+    try:
+        return int(INOTIFY_LIMIT.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def inotify_watches(pid: int | str = "self") -> int | None:
+    """How many inotify watches a process holds (from ``/proc``; None where it cannot tell)."""
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return None
+    count = 0
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == "anon_inode:inotify":
+                with open(f"/proc/{pid}/fdinfo/{fd}") as info:
+                    count += sum(line.startswith("inotify wd:") for line in info)
+    return count
+
+
 def _limit_text() -> str:
     """The limit reached, as the system names it."""
-    try:
-        limit = Path("/proc/sys/fs/inotify/max_user_watches").read_text().strip()
-    except OSError:
+    limit = inotify_limit()
+    if limit is None:
         return "the system's limit of inotify watches is reached"
     return f"the system's limit of inotify watches is reached: fs.inotify.max_user_watches = {limit}"
 
@@ -745,6 +770,8 @@ class Daemon:
             "idle_seconds": self.idle_seconds,
             "watch_limited": self.watch_limited,
             "look_seconds": self.look_seconds,
+            "watches": inotify_watches(),  # (what counts against the system's limit)
+            "watch_limit": inotify_limit(),
             "events": c.events,
             "batches": c.batches,
             "files": c.files,
@@ -1045,6 +1072,13 @@ def _status(root: Path, as_json: bool, out: TextIO) -> int:
         f"  last dream: {dream_line}",
         file=out,
     )
+    if state.get("watches") is not None:
+        limit = state.get("watch_limit")
+        print(
+            f"  inotify watches: {state['watches']:,}"
+            + (f" (fs.inotify.max_user_watches: {limit:,}, for all of the user's processes)" if limit else ""),
+            file=out,
+        )
     if state.get("watch_limited"):
         print(
             f"  not every folder is watched ({state['watch_limited']}): the whole tree is looked at every "
