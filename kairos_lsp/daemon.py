@@ -241,8 +241,6 @@ class _Watcher:
 
 
 _MORE_WATCHES = 524288  # what the message suggests (what most guides and tools suggest)
-
-
 INOTIFY_LIMIT = Path("/proc/sys/fs/inotify/max_user_watches")  # Linux: for all of a user's processes
 
 
@@ -393,7 +391,7 @@ class Daemon:
     def _work(self) -> None:
         """The worker thread: catch up, then batches and dreams until the stop."""
         try:
-            self._wait_until_watched([w for w in [self._root_watcher, *self._dir_watchers] if w is not None])
+            self._wait_until_watched(self._watchers())
             self._catch_up()
             self._loop()
             self._flush()
@@ -696,9 +694,12 @@ class Daemon:
 
     def _stop_watchers(self) -> None:
         self._stop.set()
-        for watcher in [self._root_watcher, *self._dir_watchers]:
-            if watcher is not None:
-                watcher.thread.join(1.0)
+        for watcher in self._watchers():
+            watcher.thread.join(1.0)
+
+    def _watchers(self) -> list[_Watcher]:
+        """The root's watcher and the top-level folders' (not those replaced, which stop by themselves)."""
+        return ([self._root_watcher] if self._root_watcher is not None else []) + self._dir_watchers
 
     def _watch(self, paths: list[str], recursive: bool, stop: _StopFlag) -> None:
         """A watcher thread: change sets into the queue until ``stop``.
