@@ -35,8 +35,8 @@ from sqlite_utils import Database
 from kairos_lsp.extract import Extraction, Symbol, observations
 from kairos_lsp.keys import path_of, symbol_key
 from kairos_lsp.lines import one_line
+from kairos_lsp.store import compare, forgetting
 from kairos_lsp.store import current as current_look
-from kairos_lsp.store import forgetting
 from kairos_lsp.store.facts import Facts, chunks, dict_rows
 from kairos_lsp.store.migrations import (
     BODY_HASH_NOW,
@@ -1168,31 +1168,11 @@ class Store:
         """Compare the current facts (subject, predicate, value, status) with those of the
         memory at ``other``, leaving out the predicates ``besides``. Returns (facts here,
         facts there, differences as (subject, predicate, value, status here, status there),
-        a status None where that memory lacks the fact)."""
-        marks = ", ".join("?" * len(besides))
-        live = f"status IN ('tentative', 'firm') AND predicate NOT IN ({marks})"
-        conn = self.db.conn
-        conn.execute("ATTACH DATABASE ? AS other", (str(other),))
-        try:
-            # The facts view of each database reads that database's own tables.
-            counts = [
-                conn.execute(f"SELECT count(*) FROM {schema}.facts WHERE {live}", besides).fetchone()[0]
-                for schema in ("main", "other")
-            ]
-            query = (
-                "SELECT subject, predicate, object, status FROM {a}.facts WHERE " + live + " EXCEPT "
-                "SELECT subject, predicate, object, status FROM {b}.facts WHERE " + live
-            )
-            here = conn.execute(query.format(a="main", b="other"), besides + besides).fetchall()
-            there = conn.execute(query.format(a="other", b="main"), besides + besides).fetchall()
-        finally:
-            conn.execute("DETACH DATABASE other")
-        found: dict[tuple[str, str, str], list[str | None]] = {}
-        for subject, predicate, obj, status in here:
-            found.setdefault((subject, predicate, obj), [None, None])[0] = status
-        for subject, predicate, obj, status in there:
-            found.setdefault((subject, predicate, obj), [None, None])[1] = status
-        return counts[0], counts[1], [(*key, a, b) for key, (a, b) in sorted(found.items())]
+        a status None where that memory lacks the fact). Both memories are files; the
+        scratch files of the comparison (:mod:`kairos_lsp.store.compare`) go beside ``other``."""
+        if self.path == ":memory:":
+            raise ValueError("only a memory in a file can be compared")
+        return compare.differing_facts(self.path, other, besides, Path(other).parent)
 
     # -- Claude: cache, audit, budget ------------------------------------------
 
