@@ -232,12 +232,23 @@ class _WatchLimit:
 
 @dataclass(eq=False)
 class _Watcher:
-    """A watcher thread, its own stop, its ``ready`` (see :class:`_StopFlag`), what it watches."""
+    """A watcher thread, its own stop, its ``ready`` (see :class:`_StopFlag`), what it watches,
+    and ``limited``: set when the system would not watch all of it."""
 
     thread: threading.Thread
     stop: threading.Event
     ready: threading.Event
     dirs: frozenset[str]
+    limited: threading.Event
+
+
+def _retire(watchers: Iterable[_Watcher]) -> None:
+    """Stop watchers that others replace, once they have handed over what they saw before
+    the new ones watched (their bursts end within ``DEBOUNCE_MS``)."""
+    for watcher in watchers:
+        retire = threading.Timer((DEBOUNCE_MS + 2 * STEP_MS) / 1000, watcher.stop.set)
+        retire.daemon = True
+        retire.start()
 
 
 _MORE_WATCHES = 524288  # what the message suggests (what most guides and tools suggest)
@@ -325,6 +336,7 @@ class Daemon:
         self._root_watcher: _Watcher | None = None
         self._dir_watchers: list[_Watcher] = []
         self.watch_limited: str | None = None  # why not every folder is watched (then: looks every look_seconds)
+        self._limited_at: int | None = None  # fs.inotify.max_user_watches when a watcher last hit it
         self._lock: WorkspaceLock | None = None
         self._wake_r = self._wake_w = -1  # a pipe while running: signals and the worker's end wake the main thread
         self.exit_code = 0
@@ -474,13 +486,34 @@ class Daemon:
 
     def _look(self) -> bool:
         """A look at the whole tree (stat only for what did not change), for a daemon that
-        cannot watch every folder; True if it recorded something."""
+        cannot watch every folder; True if it recorded something. First, if the system now
+        allows more watches, every folder is watched again (:meth:`_watch_again`): the look
+        then sees what was written before the new watches were in place."""
+        self._watch_again()
         started = time.perf_counter()
         report = self._in_child(None)
         if not report.parsed + report.removed:
             return False
         self._recorded(report, "a look at the whole tree (not every folder is watched)", started)
         return True
+
+    def _watch_again(self) -> None:
+        """Past inotify's limit, once ``fs.inotify.max_user_watches`` is higher than when a
+        watcher last hit it (the ``sysctl`` the warning gave): one new watcher for every
+        top-level folder, the old ones retired. If it watches them all, the looks end."""
+        limit = inotify_limit()
+        if self.watch_limited is None or limit is None or self._limited_at is None or limit <= self._limited_at:
+            return
+        self._limited_at = limit
+        dirs = self._top_dirs()
+        fresh = [self._start_watcher(dirs, True)] if dirs else []
+        self._wait_until_watched(fresh)
+        replaced, self._dir_watchers = self._dir_watchers, fresh
+        _retire(replaced)
+        if not any(watcher.limited.is_set() for watcher in fresh):
+            self.watch_limited = None
+            log.info(f"fs.inotify.max_user_watches is {limit} now: every folder is watched again")
+            self._save_state()
 
     def _recorded(self, report: ScanReport, what: str, started: float) -> None:
         """Count a batch that recorded something, and log it: ``what`` it was, its counts."""
@@ -517,6 +550,7 @@ class Daemon:
     def _watch_limit(self, limit: _WatchLimit) -> None:
         """The system would not watch every folder: say so once, and how to lift it; from now
         on the whole tree is also looked at every ``look_seconds``."""
+        self._limited_at = inotify_limit()
         if self.watch_limited is None:
             self.watch_limited = limit.error
             log.warning(
@@ -619,16 +653,16 @@ class Daemon:
         self._dir_watchers = [self._start_watcher(dirs, True)] if dirs else []
 
     def _start_watcher(self, paths: Iterable[str], recursive: bool) -> _Watcher:
-        stop, ready = threading.Event(), threading.Event()
+        stop, ready, limited = threading.Event(), threading.Event(), threading.Event()
         paths = sorted(paths)
         thread = threading.Thread(
             target=self._watch,
-            args=(paths, recursive, _StopFlag(self._stop, stop, ready=ready)),
+            args=(paths, recursive, _StopFlag(self._stop, stop, ready=ready), limited),
             name="kairos-watch-dirs" if recursive else "kairos-watch-root",
             daemon=True,
         )
         thread.start()
-        return _Watcher(thread, stop, ready, frozenset(paths))
+        return _Watcher(thread, stop, ready, frozenset(paths), limited)
 
     def _wait_until_watched(self, watchers: Iterable[_Watcher]) -> None:
         """Until each watcher's watches are in place (or it ended, or the daemon stops)."""
@@ -675,10 +709,7 @@ class Daemon:
             fresh, replaced = [self._start_watcher(made, True)], []
         self._wait_until_watched(fresh)
         self._dir_watchers = [watcher for watcher in watchers if watcher not in replaced] + fresh
-        for watcher in replaced:
-            retire = threading.Timer((DEBOUNCE_MS + 2 * STEP_MS) / 1000, watcher.stop.set)
-            retire.daemon = True
-            retire.start()
+        _retire(replaced)
         return True
 
     def _top_level_changed(self, paths: Iterable[str]) -> bool:
@@ -701,7 +732,7 @@ class Daemon:
         """The root's watcher and the top-level folders' (not those replaced, which stop by themselves)."""
         return ([self._root_watcher] if self._root_watcher is not None else []) + self._dir_watchers
 
-    def _watch(self, paths: list[str], recursive: bool, stop: _StopFlag) -> None:
+    def _watch(self, paths: list[str], recursive: bool, stop: _StopFlag, limited: threading.Event) -> None:
         """A watcher thread: change sets into the queue until ``stop``.
 
         A folder the system will not watch is first an error, not skipped: with
@@ -739,6 +770,7 @@ class Daemon:
                     self._changes.put(exc)
                     return
                 if _limit_reached(exc):
+                    limited.set()
                     self._changes.put(_WatchLimit(_limit_text()))
                 skip_errors = True
             except Exception as exc:  # noqa: BLE001 - reported by the worker, which exits

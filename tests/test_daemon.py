@@ -393,7 +393,8 @@ def test_a_new_top_level_folder_is_read_alone_and_the_others_stay_watched(tmp_pa
 
 def test_past_the_systems_limit_of_watched_folders_it_says_so_and_still_records_every_write(tmp_path, daemons):
     """On a tree with more folders than inotify may still watch, watchfiles skipped the rest
-    without a word, and what was written there never reached the memory."""
+    without a word, and what was written there never reached the memory. Once the limit is
+    raised (the sysctl the warning gives), the daemon watches every folder again by itself."""
     if not os.access(daemon.INOTIFY_LIMIT, os.W_OK):
         pytest.skip("needs a writable fs.inotify.max_user_watches (root, or a user namespace of one's own)")
     root = tmp_path / "ws"
@@ -407,15 +408,23 @@ def test_past_the_systems_limit_of_watched_folders_it_says_so_and_still_records_
     try:
         running = daemons(root, "--look-seconds", "2")
         until(lambda: "fs.inotify.max_user_watches" in running.log(), 10, "the line about the limit")
+        line = next(line for line in running.log().splitlines() if "max_user_watches" in line)
+        assert "not every folder can be watched" in line and "sudo sysctl fs.inotify.max_user_watches=" in line
+        status = kairos("daemon", "status", str(root), cwd=tmp_path).stdout
+        assert "not every folder is watched" in status and "inotify watches:" in status
+        later = {f"src/p{i}/sub{j}/late.py": "def late():\n    pass\n" for i, j in ((0, 0), (14, 20), (29, 39))}
+        write(root, later)
+        until(lambda: set(later) <= set(known(root)), 10, "every write recorded, watched or not")
     finally:
         daemon.INOTIFY_LIMIT.write_text(before)
-    line = next(line for line in running.log().splitlines() if "max_user_watches" in line)
-    assert "not every folder can be watched" in line and "sudo sysctl fs.inotify.max_user_watches=" in line
-    status = kairos("daemon", "status", str(root), cwd=tmp_path).stdout
-    assert "not every folder is watched" in status and "inotify watches:" in status
-    later = {f"src/p{i}/sub{j}/late.py": "def late():\n    pass\n" for i, j in ((0, 0), (14, 20), (29, 39))}
-    write(root, later)
-    until(lambda: set(later) <= set(known(root)), 10, "every write recorded, watched or not")
+    until(lambda: "every folder is watched again" in running.log(), 10, "watching every folder once the limit rose")
+    until(lambda: not running.state().get("watch_limited"), 5, "the state no longer limited")
+    assert "not every folder is watched" not in kairos("daemon", "status", str(root), cwd=tmp_path).stdout
+    events = running.state()["events"]
+    deep = {"src/p29/sub39/deeper.py": "def deeper():\n    pass\n"}
+    write(root, deep)
+    until(lambda: set(deep) <= set(known(root)), 5, "a write in a folder past the old limit")
+    until(lambda: running.state()["events"] > events, 5, "... seen by a watch there, not by a look")
     code, err, _ = running.stop()
     assert code == 0, err
 
