@@ -337,6 +337,7 @@ class Daemon:
         self._dir_watchers: list[_Watcher] = []
         self.watch_limited: str | None = None  # why not every folder is watched (then: looks every look_seconds)
         self._limited_at: int | None = None  # fs.inotify.max_user_watches when a watcher last hit it
+        self._watch_again_anyway = False  # a watcher hit it while those it replaced still held their watches
         self._lock: WorkspaceLock | None = None
         self._wake_r = self._wake_w = -1  # a pipe while running: signals and the worker's end wake the main thread
         self.exit_code = 0
@@ -499,20 +500,34 @@ class Daemon:
 
     def _watch_again(self) -> None:
         """Past inotify's limit, once ``fs.inotify.max_user_watches`` is higher than when a
-        watcher last hit it (the ``sysctl`` the warning gave): one new watcher for every
-        top-level folder, the old ones retired. If it watches them all, the looks end."""
+        watcher last hit it (the ``sysctl`` the warning gave), or when the watcher that hit it
+        replaced others that still held their watches then: the top-level folders' watchers
+        stop (and their watches are given back), then one new watcher watches them all (near
+        the limit, old and new would not fit together; the look that follows reads what was
+        written in between). If it watches every folder, the looks end."""
         limit = inotify_limit()
-        if self.watch_limited is None or limit is None or self._limited_at is None or limit <= self._limited_at:
+        if self.watch_limited is None or limit is None:
             return
-        self._limited_at = limit
+        raised = self._limited_at is not None and limit > self._limited_at
+        if not raised and not self._watch_again_anyway:
+            return
+        self._limited_at, self._watch_again_anyway = limit, False
+        stopped, self._dir_watchers = self._dir_watchers, []
+        for watcher in stopped:
+            watcher.stop.set()
+        for watcher in stopped:
+            watcher.thread.join(1.0)
+        # ... and those replaced before, which stop once they have handed over their last burst
+        deadline = time.monotonic() + (DEBOUNCE_MS + 2 * STEP_MS) / 1000 + 2
+        while (inotify_watches() or 0) > (self._root_watcher is not None) and time.monotonic() < deadline:
+            time.sleep(0.05)
         dirs = self._top_dirs()
         fresh = [self._start_watcher(dirs, True)] if dirs else []
         self._wait_until_watched(fresh)
-        replaced, self._dir_watchers = self._dir_watchers, fresh
-        _retire(replaced)
+        self._dir_watchers = fresh
         if not any(watcher.limited.is_set() for watcher in fresh):
             self.watch_limited = None
-            log.info(f"fs.inotify.max_user_watches is {limit} now: every folder is watched again")
+            log.info(f"every folder is watched again (fs.inotify.max_user_watches: {limit})")
             self._save_state()
 
     def _recorded(self, report: ScanReport, what: str, started: float) -> None:
@@ -710,6 +725,10 @@ class Daemon:
         self._wait_until_watched(fresh)
         self._dir_watchers = [watcher for watcher in watchers if watcher not in replaced] + fresh
         _retire(replaced)
+        if replaced and any(watcher.limited.is_set() for watcher in fresh):
+            # Both held watches for a moment: near the limit, the new one may fit once the
+            # old ones are gone. The next look tries again (see _watch_again).
+            self._watch_again_anyway = True
         return True
 
     def _top_level_changed(self, paths: Iterable[str]) -> bool:

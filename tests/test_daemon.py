@@ -429,6 +429,41 @@ def test_past_the_systems_limit_of_watched_folders_it_says_so_and_still_records_
     assert code == 0, err
 
 
+def test_near_the_limit_a_watcher_that_replaced_others_watches_everything_once_they_are_gone(tmp_path, daemons):
+    """A top-level folder removed: one new watcher replaces the old ones, which keep their
+    watches until they have handed over their last changes. Near the limit the two did not
+    fit together, and the daemon stayed limited (looking at the whole tree every 2 minutes)
+    although the tree fits."""
+    if not os.access(daemon.INOTIFY_LIMIT, os.W_OK):
+        pytest.skip("needs a writable fs.inotify.max_user_watches (root, or a user namespace of one's own)")
+    root = tmp_path / "ws"
+    write(root, {f"src/p{i}/mod.py": f"def f{i}():\n    return {i}\n" for i in range(30)})
+    write(root, {"old/gone.py": "def gone():\n    pass\n"})
+    for i in range(30):
+        for j in range(20):
+            (root / f"src/p{i}/sub{j}").mkdir()
+    before = daemon.INOTIFY_LIMIT.read_text()
+    in_use = sum(daemon.inotify_watches(pid) or 0 for pid in filter(str.isdigit, os.listdir("/proc")))
+    daemon.INOTIFY_LIMIT.write_text(str(in_use + 900))  # the tree has 633 folders: once, not twice
+    try:
+        running = daemons(root, "--look-seconds", "2")
+        assert "max_user_watches" not in running.log()
+        shutil.rmtree(root / "old")
+        until(lambda: "gone.py" not in known(root), 10, "the folder removed, forgotten")
+        until(lambda: "every folder is watched again" in running.log(), 15, "watching every folder again")
+        assert "not every folder can be watched" in running.log()  # (while both watched)
+        until(lambda: not running.state().get("watch_limited"), 5, "the state no longer limited")
+        events = running.state()["events"]
+        deep = {"src/p29/sub19/deeper.py": "def deeper():\n    pass\n"}
+        write(root, deep)
+        until(lambda: set(deep) <= set(known(root)), 5, "a write deep in the tree")
+        until(lambda: running.state()["events"] > events, 5, "... seen by a watch there, not by a look")
+    finally:
+        daemon.INOTIFY_LIMIT.write_text(before)
+    code, err, _ = running.stop()
+    assert code == 0, err
+
+
 def _children(pid: int) -> list[str]:
     """The command lines of a process's children (from /proc)."""
     found = []
