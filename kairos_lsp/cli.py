@@ -25,15 +25,16 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from kairos_lsp import __version__, ingest, shell, terminal
 from kairos_lsp.config import Settings, cli_settings
 from kairos_lsp.dream import current_value, dream, dream_log, pending
+from kairos_lsp.export import write_export
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.launch import main as run_command
@@ -396,110 +397,9 @@ def cmd_export(args, out, err) -> int:
     if not args.json:
         raise UsageError("export writes JSON: pass --json")
     with memory(workspace_root(args), args.store) as store:
-        write_json_array(Knowledge(store).export(), sys.stdout)
+        write_export(store, sys.stdout)
     sys.stdout.write("\n")
     return 0
-
-
-def write_json_array(items: Iterable, stream) -> None:
-    """What ``json.dump(list(items), stream, indent=1)`` writes, one item at a time: the large
-    tree's memory as one list took 9 GB before the first byte came out.
-
-    >>> import io
-    >>> out = io.StringIO()
-    >>> write_json_array(iter([{"a": [1, 2]}, "x\\ny"]), out)
-    >>> out.getvalue() == json.dumps([{"a": [1, 2]}, "x\\ny"], indent=1)
-    True
-    """
-    opened = False
-    for item in items:
-        stream.write(",\n " if opened else "[\n ")
-        stream.write(indented_json(item, "\n "))
-        opened = True
-    stream.write("\n]" if opened else "[]")
-
-
-def indented_json(value, newline: str = "\n") -> str:
-    """``json.dumps(value, indent=1)``, byte for byte, as text nested after ``newline`` (a
-    line break and the indent of the place it goes). With an indent the standard library
-    encodes in Python, generator by generator: an export of the large tree spent most of
-    its time there. This writes the JSON types kairos exports directly (the strings with
-    the library's own C escaping) and hands anything else to ``json.dumps``.
-
-    >>> value = {"a": [1, 2.5, None, True, {}], "b": {"c": "\u00e9\\n"}, "d": [], "e": -0.0}
-    >>> indented_json(value) == json.dumps(value, indent=1)
-    True
-    >>> indented_json({1: float("nan")}) == json.dumps({1: float("nan")}, indent=1)
-    True
-    """
-    parts: list[str] = []
-    try:
-        _indented(value, newline, parts)
-    except _NotPlain:
-        return json.dumps(value, indent=1).replace("\n", newline)
-    return "".join(parts)
-
-
-class _NotPlain(Exception):
-    """A value the direct writer leaves to ``json.dumps`` (a float that is not finite, a
-    key that is not a string, a type JSON has no word for)."""
-
-
-_json_string = json.encoder.encode_basestring_ascii  # (what json.dumps uses with ensure_ascii)
-_INFINITY = float("inf")
-
-
-def _indented(value, newline: str, parts: list[str]) -> None:
-    kind = type(value)
-    if kind is dict:
-        if not value:
-            parts.append("{}")
-            return
-        inner = newline + " "
-        separator = "{" + inner
-        for key, item in value.items():
-            if type(key) is not str:
-                raise _NotPlain
-            scalar = _SCALARS.get(type(item))  # most values: written here, not one call deeper
-            if scalar is None:
-                parts.append(separator + _json_string(key) + ": ")
-                _indented(item, inner, parts)
-            else:
-                parts.append(separator + _json_string(key) + ": " + scalar(item))
-            separator = "," + inner
-        parts.append(newline + "}")
-    elif kind is list or kind is tuple:
-        if not value:
-            parts.append("[]")
-            return
-        inner = newline + " "
-        separator = "[" + inner
-        for item in value:
-            parts.append(separator)
-            _indented(item, inner, parts)
-            separator = "," + inner
-        parts.append(newline + "]")
-    else:
-        scalar = _SCALARS.get(kind)
-        if scalar is None:
-            raise _NotPlain
-        parts.append(scalar(value))
-
-
-def _float(value: float) -> str:
-    if -_INFINITY < value < _INFINITY:
-        return float.__repr__(value)
-    raise _NotPlain  # (NaN and the infinities: json.dumps' own words)
-
-
-# A JSON scalar's text, by its exact type (a subclass, such as an enum, is json.dumps')
-_SCALARS: dict[type, Callable[[Any], str]] = {
-    str: _json_string,
-    int: int.__repr__,
-    float: _float,
-    bool: lambda value: "true" if value else "false",
-    type(None): lambda value: "null",
-}
 
 
 def cmd_stats(args, out, err) -> int:

@@ -15,7 +15,6 @@ import json
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from kairos_lsp.dream import cursor, dream_log, earlier, facts_for, successor
@@ -789,13 +788,6 @@ class Knowledge:
                 break
             value, fact_id, hops = row[3], row[10], hops - 1
         return value
-
-    def export(self) -> Iterator[dict]:
-        """Every symbol the memory knows, current and historical, in the order of their keys:
-        one at a time, so that a large memory is never held at once."""
-        for key in self.store.subjects():
-            if item := self.explain(key):
-                yield item
 
 
 def word_at(line: bytes, col: int) -> str | None:

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from workspaces import REPO, kairos
 
-from kairos_lsp.cli import indented_json
+from kairos_lsp.export import indented_json
 from kairos_lsp.store import Store
 
 TEXT_PY = '''"""Text helpers."""
