@@ -43,3 +43,21 @@ def test_the_export_is_the_same_bytes_with_its_child_and_without(memory, monkeyp
     items = json.loads(shared.getvalue())
     assert [item["symbol"] for item in items] == sorted(item["symbol"] for item in items)
     assert any(item["symbol"] == "python:json/decoder.py:JSONDecoder.raw_decode" for item in items)
+
+
+def test_pages_of_a_child_that_dies_are_explained_by_the_command(memory, monkeypatch):
+    """A child killed (as the out-of-memory killer would) after it was given a page."""
+
+    class Killed(export.Child):
+        def send(self, target, args):
+            number = super().send(target, args)
+            self.kill()
+            return number
+
+    monkeypatch.setattr(export, "PAGE", 7)
+    monkeypatch.setattr(export, "Child", Killed)
+    with Store(memory) as store:
+        shared, alone = io.StringIO(), io.StringIO()
+        export.write_export(store, shared)
+        export.write_export(store, alone, helper=False)
+    assert shared.getvalue() == alone.getvalue() and len(json.loads(shared.getvalue())) > 7 * 4
