@@ -39,6 +39,9 @@ BATCH = 256  # files written per transaction at most...
 BATCH_TRIPLES = 32768  # ...and observations: a batch's rows stay a few MB
 PARALLEL_FROM = 24  # fewer files than this are cheaper to parse in-process
 IN_FLIGHT = 2  # chunks per worker submitted ahead of the writer (bounds memory)
+# A worker's heap grows with the biggest files it parsed and never shrinks (a 331 KB file: +4
+# MB, kept); one past this is replaced by a new interpreter (34 MB after its imports).
+WORKER_RSS = 64 << 20
 SCAN_CACHE_KIB = 16384  # SQLite's page cache while a scan writes (see Store.bulk_writes)
 SCAN_CHECKPOINT_PAGES = 65536  # a WAL checkpoint every 256 MiB of a scan's writes (4 KiB pages)
 
@@ -383,30 +386,47 @@ def _observe_all(root: str, items: list, max_bytes: int, jobs: int | None) -> It
         return
     size = max(4, min(32, len(todo) // (jobs * 8) or 1))
     chunks = (todo[i : i + size] for i in range(0, len(todo), size))
-    workers: list[Child] = []
+    workers: list[Child | None] = []
     try:
         for _ in range(jobs):  # (one at a time: those started are closed if the next cannot start)
             workers.append(Child())
         # At most IN_FLIGHT chunks per worker are queued or parsed at a time: results wait for
         # the writer in this bounded window, never the whole tree's observations in memory at
         # once. A chunk goes to the worker with the fewest in the window (one held up by a big
-        # file gets fewer); they come back in the order sent.
+        # file gets fewer); they come back in the order sent. A worker grown past WORKER_RSS
+        # is given no more chunks, and ends once it has handed over those it has.
         window: deque[tuple[int, int]] = deque()  # (worker, call)
         queued = [0] * jobs
+        retiring = [False] * jobs
+
+        def received(which: int, asked: int) -> list:
+            worker = workers[which]
+            assert worker is not None  # (a worker ends only once nothing is queued for it)
+            queued[which] -= 1
+            done = worker.receive(asked)
+            retiring[which] = retiring[which] or (worker.rss() or 0) > WORKER_RSS
+            if retiring[which] and not queued[which]:
+                workers[which], retiring[which] = None, False
+                worker.close()
+            return done
+
         for chunk in chunks:
-            which = queued.index(min(queued))
-            window.append((which, workers[which].send(_observe_chunk, (root, chunk, max_bytes))))
+            while all(retiring) and window:  # every worker is to end: one hands over what it has first
+                yield from received(*window.popleft())
+            which = min(range(jobs), key=lambda i: (retiring[i], queued[i]))
+            worker = workers[which]
+            if worker is None:
+                worker = workers[which] = Child()
+            window.append((which, worker.send(_observe_chunk, (root, chunk, max_bytes))))
             queued[which] += 1
             if len(window) >= jobs * IN_FLIGHT:
-                which, asked = window.popleft()
-                queued[which] -= 1
-                yield from workers[which].receive(asked)
+                yield from received(*window.popleft())
         while window:
-            which, asked = window.popleft()
-            yield from workers[which].receive(asked)
+            yield from received(*window.popleft())
     finally:
         for worker in workers:
-            worker.close()
+            if worker is not None:
+                worker.close()
 
 
 PROGRESS_EVERY = 0.1  # seconds between the progress a scan in a child tells its parent

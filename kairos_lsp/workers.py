@@ -148,6 +148,17 @@ class Child:
         self.process.kill()
         self.process.wait()
 
+    def rss(self) -> int | None:
+        """The child's resident memory in bytes (from ``/proc``; None where it cannot tell)."""
+        try:
+            with open(f"/proc/{self.process.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) * 1024
+        except (OSError, ValueError, IndexError):
+            pass
+        return None
+
 
 _SAY: Callable[[Any], None] | None = None  # in a child: sends what its target says to the parent
 

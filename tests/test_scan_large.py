@@ -3,9 +3,12 @@ in a window of a few chunks, and each write transaction holds a bounded batch (i
 
 from __future__ import annotations
 
+import json
+import shutil
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 from kairos_lsp import scan
 from kairos_lsp.scan import scan_workspace
@@ -195,3 +198,38 @@ def test_a_file_changed_after_the_scan_read_it_is_left_to_the_next_look(tmp_path
     again = scan_workspace(tree, store, jobs=1)
     assert again.parsed == 1 and again.stale == 0
     assert store.symbol("python:pkg0/mod0.py:newer") is not None
+
+
+class StartedChild(scan.Child):
+    """A scan's real worker that counts the workers started and those alive at once."""
+
+    started = alive = most_alive = 0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        StartedChild.started += 1
+        StartedChild.alive += 1
+        StartedChild.most_alive = max(StartedChild.most_alive, StartedChild.alive)
+
+    def close(self, wait: float = 5.0) -> None:
+        super().close(wait)
+        StartedChild.alive -= 1
+
+
+def test_a_worker_grown_past_its_bound_is_replaced_and_nothing_is_lost(tmp_path, monkeypatch):
+    """A worker's heap keeps what its biggest files needed: one past ``WORKER_RSS`` hands over
+    the chunks it has and ends, and a new one takes the next chunks. Here every worker is past
+    it (a bound of 0), on the interpreter's own ``email`` and ``json`` packages."""
+    tree = tmp_path / "tree"
+    for package in ("email", "json"):
+        shutil.copytree(Path(json.__file__).parent.parent / package, tree / package)
+    monkeypatch.setattr(scan, "Child", StartedChild)
+    monkeypatch.setattr(scan, "WORKER_RSS", 0)
+    store = Store(":memory:")
+    report = scan_workspace(tree, store, jobs=2)
+    assert StartedChild.started > 2 and StartedChild.most_alive == 2 and StartedChild.alive == 0
+    serial = Store(":memory:")
+    scan_workspace(tree, serial, jobs=1)
+    query = "SELECT subject, predicate, object, negated FROM observations ORDER BY 1, 2, 3, 4"
+    assert store.db.execute(query).fetchall() == serial.db.execute(query).fetchall()
+    assert report.parsed == len(serial.file_states()) > 24
