@@ -242,15 +242,6 @@ class _Watcher:
     limited: threading.Event
 
 
-def _retire(watchers: Iterable[_Watcher]) -> None:
-    """Stop watchers that others replace, once they have handed over what they saw before
-    the new ones watched (their bursts end within ``DEBOUNCE_MS``)."""
-    for watcher in watchers:
-        retire = threading.Timer((DEBOUNCE_MS + 2 * STEP_MS) / 1000, watcher.stop.set)
-        retire.daemon = True
-        retire.start()
-
-
 _MORE_WATCHES = 524288  # what the message suggests (what most guides and tools suggest)
 INOTIFY_LIMIT = Path("/proc/sys/fs/inotify/max_user_watches")  # Linux: for all of a user's processes
 
@@ -724,7 +715,10 @@ class Daemon:
             fresh, replaced = [self._start_watcher(made, True)], []
         self._wait_until_watched(fresh)
         self._dir_watchers = [watcher for watcher in watchers if watcher not in replaced] + fresh
-        _retire(replaced)
+        for watcher in replaced:
+            retire = threading.Timer((DEBOUNCE_MS + 2 * STEP_MS) / 1000, watcher.stop.set)
+            retire.daemon = True
+            retire.start()
         if replaced and any(watcher.limited.is_set() for watcher in fresh):
             # Both held watches for a moment: near the limit, the new one may fit once the
             # old ones are gone. The next look tries again (see _watch_again).

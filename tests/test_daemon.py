@@ -115,6 +115,15 @@ def defined(root: Path, names: set[str]) -> set[str]:
         store.close()
 
 
+def signatures(root: Path, key: str) -> list[str]:
+    """The signatures the memory currently holds for a symbol key."""
+    store = Store(root / ".kairos" / "memory.db")
+    try:
+        return [r["object"] for r in store.current(key) if r["predicate"] == "signature"]
+    finally:
+        store.close()
+
+
 # -- the pieces, called directly ------------------------------------------------------------
 
 
@@ -304,16 +313,9 @@ def test_the_daemon_records_what_another_process_writes(tmp_path, daemons):
     )
     subprocess.run([sys.executable, "-c", script, str(root)], check=True)
     until(lambda: {"extra", "tool"} <= defined(root, {"extra", "tool"}), 5, "the new files recorded")
+    until(lambda: signatures(root, "python:src/app.py:start") == ["start(fast)"], 5, "the edit recorded")
     store = Store(root / ".kairos" / "memory.db")
     try:
-        until(
-            lambda: (
-                [r["object"] for r in store.current("python:src/app.py:start") if r["predicate"] == "signature"]
-                == ["start(fast)"]
-            ),
-            5,
-            "the edit recorded",
-        )
         assert {r["source"] for r in store.current("python:src/extra.py:extra")} == {"daemon"}
     finally:
         store.close()
@@ -346,18 +348,7 @@ def test_a_new_top_level_folder_is_read_alone_and_the_others_stay_watched(tmp_pa
     time.sleep(0.25)  # the watchers are changing over now
     (root / "pkg7" / "mod.py").write_text("def f7(changed):\n    return 7\n")
     until(lambda: "brand_new" in defined(root, {"brand_new"}), 10, "the new folder's file recorded")
-    store = Store(root / ".kairos" / "memory.db")
-    try:
-        until(
-            lambda: (
-                [r["object"] for r in store.current("python:pkg7/mod.py:f7") if r["predicate"] == "signature"]
-                == ["f7(changed)"]
-            ),
-            10,
-            "the edit made meanwhile recorded",
-        )
-    finally:
-        store.close()
+    until(lambda: signatures(root, "python:pkg7/mod.py:f7") == ["f7(changed)"], 10, "the edit made meanwhile recorded")
 
     def batches() -> list[str]:
         return [line for line in running.log().splitlines() if "files read" in line and "caught up" not in line]
@@ -391,20 +382,41 @@ def test_a_new_top_level_folder_is_read_alone_and_the_others_stay_watched(tmp_pa
     assert code == 0, err
 
 
+def _packages_with_folders(root: Path, folders: int) -> None:
+    """30 packages under ``src/``, each with a module and ``folders`` empty subfolders."""
+    write(root, {f"src/p{i}/mod.py": f"def f{i}():\n    return {i}\n" for i in range(30)})
+    for i in range(30):
+        for j in range(folders):
+            (root / f"src/p{i}/sub{j}").mkdir()
+
+
+def _lower_inotify_limit(headroom: int) -> str:
+    """Set the system's limit of inotify watches to what all processes hold now plus
+    ``headroom``; the limit before (to write back). Skips the test where it may not."""
+    if not os.access(daemon.INOTIFY_LIMIT, os.W_OK):
+        pytest.skip("needs a writable fs.inotify.max_user_watches (root, or a user namespace of one's own)")
+    before = daemon.INOTIFY_LIMIT.read_text()
+    in_use = sum(daemon.inotify_watches(pid) or 0 for pid in filter(str.isdigit, os.listdir("/proc")))
+    daemon.INOTIFY_LIMIT.write_text(str(in_use + headroom))
+    return before
+
+
+def _seen_by_a_watch(running, root: Path, rel: str) -> None:
+    """A file written at ``rel`` reaches the memory through a watch (the daemon's ``events``
+    count grows, which a look at the whole tree does not make it do)."""
+    events = running.state()["events"]
+    write(root, {rel: "def deeper():\n    pass\n"})
+    until(lambda: rel in known(root), 5, f"{rel} recorded")
+    until(lambda: running.state()["events"] > events, 5, f"... {rel} seen by a watch, not by a look")
+
+
 def test_past_the_systems_limit_of_watched_folders_it_says_so_and_still_records_every_write(tmp_path, daemons):
     """On a tree with more folders than inotify may still watch, watchfiles skipped the rest
     without a word, and what was written there never reached the memory. Once the limit is
     raised (the sysctl the warning gives), the daemon watches every folder again by itself."""
-    if not os.access(daemon.INOTIFY_LIMIT, os.W_OK):
-        pytest.skip("needs a writable fs.inotify.max_user_watches (root, or a user namespace of one's own)")
     root = tmp_path / "ws"
-    write(root, {f"src/p{i}/mod.py": f"def f{i}():\n    return {i}\n" for i in range(30)})
-    for i in range(30):
-        for j in range(40):
-            (root / f"src/p{i}/sub{j}").mkdir()
-    before = daemon.INOTIFY_LIMIT.read_text()
-    in_use = sum(daemon.inotify_watches(pid) or 0 for pid in filter(str.isdigit, os.listdir("/proc")))
-    daemon.INOTIFY_LIMIT.write_text(str(in_use + 300))  # the tree has 1,231 folders
+    _packages_with_folders(root, 40)
+    before = _lower_inotify_limit(300)  # the tree has 1,231 folders
     try:
         running = daemons(root, "--look-seconds", "2")
         until(lambda: "fs.inotify.max_user_watches" in running.log(), 10, "the line about the limit")
@@ -420,11 +432,7 @@ def test_past_the_systems_limit_of_watched_folders_it_says_so_and_still_records_
     until(lambda: "every folder is watched again" in running.log(), 10, "watching every folder once the limit rose")
     until(lambda: not running.state().get("watch_limited"), 5, "the state no longer limited")
     assert "not every folder is watched" not in kairos("daemon", "status", str(root), cwd=tmp_path).stdout
-    events = running.state()["events"]
-    deep = {"src/p29/sub39/deeper.py": "def deeper():\n    pass\n"}
-    write(root, deep)
-    until(lambda: set(deep) <= set(known(root)), 5, "a write in a folder past the old limit")
-    until(lambda: running.state()["events"] > events, 5, "... seen by a watch there, not by a look")
+    _seen_by_a_watch(running, root, "src/p29/sub39/deeper.py")  # a folder past the old limit
     code, err, _ = running.stop()
     assert code == 0, err
 
@@ -434,17 +442,10 @@ def test_near_the_limit_a_watcher_that_replaced_others_watches_everything_once_t
     watches until they have handed over their last changes. Near the limit the two did not
     fit together, and the daemon stayed limited (looking at the whole tree every 2 minutes)
     although the tree fits."""
-    if not os.access(daemon.INOTIFY_LIMIT, os.W_OK):
-        pytest.skip("needs a writable fs.inotify.max_user_watches (root, or a user namespace of one's own)")
     root = tmp_path / "ws"
-    write(root, {f"src/p{i}/mod.py": f"def f{i}():\n    return {i}\n" for i in range(30)})
+    _packages_with_folders(root, 20)
     write(root, {"old/gone.py": "def gone():\n    pass\n"})
-    for i in range(30):
-        for j in range(20):
-            (root / f"src/p{i}/sub{j}").mkdir()
-    before = daemon.INOTIFY_LIMIT.read_text()
-    in_use = sum(daemon.inotify_watches(pid) or 0 for pid in filter(str.isdigit, os.listdir("/proc")))
-    daemon.INOTIFY_LIMIT.write_text(str(in_use + 900))  # the tree has 633 folders: once, not twice
+    before = _lower_inotify_limit(900)  # the tree has 633 folders: once, not twice
     try:
         running = daemons(root, "--look-seconds", "2")
         assert "max_user_watches" not in running.log()
@@ -453,11 +454,7 @@ def test_near_the_limit_a_watcher_that_replaced_others_watches_everything_once_t
         until(lambda: "every folder is watched again" in running.log(), 15, "watching every folder again")
         assert "not every folder can be watched" in running.log()  # (while both watched)
         until(lambda: not running.state().get("watch_limited"), 5, "the state no longer limited")
-        events = running.state()["events"]
-        deep = {"src/p29/sub19/deeper.py": "def deeper():\n    pass\n"}
-        write(root, deep)
-        until(lambda: set(deep) <= set(known(root)), 5, "a write deep in the tree")
-        until(lambda: running.state()["events"] > events, 5, "... seen by a watch there, not by a look")
+        _seen_by_a_watch(running, root, "src/p29/sub19/deeper.py")
     finally:
         daemon.INOTIFY_LIMIT.write_text(before)
     code, err, _ = running.stop()
