@@ -152,6 +152,21 @@ def test_a_first_dream_with_the_helper_stores_the_same_facts(scanned, tmp_path, 
     assert dump(alone)["facts"]  # not two empty stores
 
 
+def test_a_helper_the_dream_lets_go_midway_leaves_it_the_rest_and_the_same_facts(scanned, tmp_path, monkeypatch):
+    """The dream's worker beside the server lets the helper go when they hold too much
+    (scheduler.py): the dream replays the rest itself, and counts what the helper did."""
+    take = Ahead.take  # the dream waits for every replay the helper sends
+    monkeypatch.setattr(Ahead, "take", lambda self, version_id, wait=0.0: take(self, version_id, 60.0))
+    alone = copy_store(scanned, tmp_path / "alone.db")
+    helped = copy_store(scanned, tmp_path / "helped.db")
+    dreamed(alone, ahead=False)
+    asked: list[int] = []
+    report = dreamed(helped, ahead=True, keep_helper=lambda: asked.append(1) or len(asked) < 4)
+    assert len(asked) > 4  # the dream went on after letting the helper go
+    assert 0 < report.ahead <= 4 < 2 * len(NAMES)  # a batch per file: the helper's were among the first
+    assert dump(helped) == dump(alone)
+
+
 def test_files_the_dream_takes_back_from_a_slow_helper_give_the_same_facts(scanned, tmp_path, monkeypatch):
     monkeypatch.setattr(Share, "WAITED", -1.0)  # as if it always waited: it takes more each batch
     monkeypatch.setattr(ahead_module, "CREDIT", 1)  # and the helper cannot be far ahead

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import shutil
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -11,10 +14,13 @@ from pathlib import Path
 import pytest
 
 from kairos_lsp.config import Settings
+from kairos_lsp.dream import dream, scheduler
 from kairos_lsp.dream.ahead import AHEAD_AT
+from kairos_lsp.dream.engine import DreamReport
 from kairos_lsp.dream.scheduler import IdleDreamer
 from kairos_lsp.scan import scan_workspace
 from kairos_lsp.store import Store
+from kairos_lsp.workers import Child, resident
 
 
 def _parents() -> dict[int, int]:
@@ -50,21 +56,46 @@ def _module(i: int) -> str:
     )
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_a_large_dream_in_the_server_has_no_helper_and_its_worker_ends_after_it(tmp_path):
-    """Beside the server, a first dream over a large workspace runs without the read-ahead
-    helper, and its worker process (which kept what the dream allocated, 121 MB on the
-    large tree) ends when it is done; a small dream keeps the worker for the next one."""
-    root = tmp_path / "ws"
+def _large_workspace(root: Path, modules: int = MODULES) -> Store:
     root.mkdir()
-    for i in range(MODULES):
+    for i in range(modules):
         (root / f"m{i}.py").write_text(_module(i))
     store = Store(root / ".kairos" / "memory.db")
     scan_workspace(root, store, jobs=1)
     assert store.facts.newest_observation() >= AHEAD_AT  # a backlog that would start a helper
+    return store
+
+
+def _dump(path: Path) -> dict[str, list]:
+    """What the dreams wrote, but their log (one dream or several)."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return {
+            "facts": conn.execute("SELECT * FROM facts ORDER BY id").fetchall(),
+            "evidence": conn.execute("SELECT * FROM fact_evidence ORDER BY 1, 2, 3, 4").fetchall(),
+            "callees": conn.execute("SELECT * FROM dream_callees ORDER BY name").fetchall(),
+            "cursor": conn.execute("SELECT * FROM dream_cursor").fetchall(),
+        }
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_large_dream_in_the_server_takes_the_helper_when_its_share_allows_and_its_worker_ends_after_it(
+    tmp_path, monkeypatch
+):
+    """Beside a server that leaves it room, a first dream over a large workspace takes the
+    read-ahead helper, as ``kairos dream`` does, and its worker process (which kept what the
+    dream allocated, 121 MB on the large tree) ends when it is done; a small dream keeps the
+    worker for the next one."""
+    root = tmp_path / "ws"
+    store = _large_workspace(root)
+    roomy = (resident(os.getpid()) or 0) + scheduler.MARGIN + (1 << 30)  # a share of 1 GiB
+    asked: list[tuple] = []  # what each dream's worker was given: (..., share, with the helper)
+    call = Child.call
+    monkeypatch.setattr(
+        Child, "call", lambda child, target, args, **kw: asked.append(args) or call(child, target, args, **kw)
+    )
 
     async def run():
-        dreamer = IdleDreamer(store.path, 3600, lambda level, message: None, llm=Settings())
+        dreamer = IdleDreamer(store.path, 3600, lambda level, message: None, llm=Settings(), family_bytes=roomy)
         try:
             before = _workers()
             large = await dreamer.dream_now()
@@ -77,11 +108,57 @@ def test_a_large_dream_in_the_server_has_no_helper_and_its_worker_ends_after_it(
             dreamer.close()
 
     large, after_large, small, after_small = asyncio.run(run())
-    assert large.observations >= AHEAD_AT and large.ahead == 0  # no helper beside the server
+    assert large.observations >= AHEAD_AT
+    assert asked[0][-2] >= scheduler.HELPER_FROM and asked[0][-1]  # with the helper (its replays: racy here)
     assert after_large == set()  # the worker of the large dream is gone
     assert 0 < small.observations < 100
     assert len(after_small) == 1  # the small dream's worker stays for the next dream
     store.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_dream_past_its_share_goes_on_in_new_workers_to_the_same_facts(tmp_path, monkeypatch):
+    """A dream whose worker (with its helper) holds more than the server leaves it stops between
+    two batches, once the helper is gone; a new worker resumes it at once, until it is done.
+    One dream as the user sees it (one report), the same facts as a dream in one go. (The
+    helper let go midway: test_dream_ahead.py.)"""
+    store = _large_workspace(tmp_path / "ws", modules=100)
+    whole = tmp_path / "whole.db"
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copyfile(store.path, whole)
+    with contextlib.closing(Store(whole)) as reference:
+        expected = dream(reference, ahead=False)
+    # a share of one byte: every part outgrows it after its first batch
+    monkeypatch.setattr(scheduler, "LEAST_SHARE", 1)
+    monkeypatch.setattr(scheduler, "HELPER_FROM", 1)
+    parts = []
+    then = DreamReport.then
+    monkeypatch.setattr(DreamReport, "then", lambda self, later: parts.append(later) or then(self, later))
+    workers: set[int] = set()
+
+    async def run():
+        dreamer = IdleDreamer(store.path, 3600, lambda level, message: None, llm=Settings(), family_bytes=0)
+        try:
+            before = _workers()
+            call = Child.call
+
+            def watched(child, *args, **kwargs):
+                workers.add(child.process.pid)
+                return call(child, *args, **kwargs)
+
+            monkeypatch.setattr(Child, "call", watched)
+            report = await dreamer.dream_now()
+            return report, _workers() - before
+        finally:
+            dreamer.close()
+
+    report, left = asyncio.run(run())
+    assert len(parts) >= 2 and len(workers) == len(parts) + 1  # a new worker for each part
+    assert not report.stopped and len(left) <= 1  # (the last part's worker, kept after a small part)
+    assert report.observations == expected.observations and report.created == expected.created
+    store.close()
+    assert _dump(store.path) == _dump(whole)
+    assert _dump(whole)["facts"]  # not two empty memories
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")

@@ -448,10 +448,11 @@ class ReadAhead:
         """Not before the helper has its snapshot: it must not see this dream's writes."""
         return self.ahead.ready or self.ahead.done
 
-    def still(self, started: float) -> ReadAhead | InProcess:
+    def still(self, started: float, wanted: bool = True) -> ReadAhead | InProcess:
         """Itself, or the in-process replayer once a helper that has no snapshot
-        ``WAIT_READY`` seconds after the dream ``started`` is left behind."""
-        if not self.ahead.ready and time.perf_counter() - started > WAIT_READY:
+        ``WAIT_READY`` seconds after the dream ``started`` is left behind, or is no longer
+        ``wanted`` (the dream's memory, see scheduler.py)."""
+        if not wanted or (not self.ahead.ready and time.perf_counter() - started > WAIT_READY):
             self.ahead.close()
             return InProcess(self.facts, self.batch_size)
         return self

@@ -57,6 +57,23 @@ class DreamReport(Counts):
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def then(self, later: DreamReport) -> DreamReport:
+        """This dream and the one that resumed it, as one report (a dream the server's worker
+        ran in parts, see scheduler.py): counts and times added, the later one's end.
+
+        >>> first = DreamReport(observations=5, created=3, first_observation=1, last_observation=5, stopped=True)
+        >>> both = first.then(DreamReport(observations=2, created=1, first_observation=6, last_observation=7))
+        >>> (both.observations, both.created, both.first_observation, both.last_observation, both.stopped)
+        (7, 4, 1, 7, False)
+        """
+        joined = DreamReport(**{name: getattr(self, name) + getattr(later, name) for name in _ADDED})
+        joined.busy, joined.dream_id, joined.trigger = later.busy, later.dream_id or self.dream_id, self.trigger
+        joined.first_observation = self.first_observation or later.first_observation
+        joined.last_observation = later.last_observation or self.last_observation
+        joined.stopped = later.stopped
+        joined.notes = self.notes + later.notes
+        return joined
+
     def line(self) -> str:
         if self.busy:
             return "dream: busy (another process is dreaming over this store)"
@@ -74,6 +91,9 @@ class DreamReport(Counts):
             f"{self.retracted} retracted, {self.promoted} promoted, {self.demoted} demoted, "
             f"{self.linked} renames/moves in {self.seconds * 1000:.0f} ms{stop}"
         )
+
+
+_ADDED = [*asdict(Counts()), "ahead", "seconds", "claude_summaries", "claude_insights", "claude_seconds"]
 
 
 def cursor(store: Store) -> int:
@@ -94,6 +114,7 @@ def dream(
     llm: Settings | None = None,
     root: str | Path | None = None,
     env: dict[str, str] | None = None,
+    keep_helper: Callable[[], bool] = lambda: True,
 ) -> DreamReport:
     """Consolidate every observation beyond the cursor into facts. See the package docstring.
 
@@ -101,6 +122,7 @@ def dream(
     ``ahead``: replay first looks at files in a helper process (see ahead.py): None
     when there are at least ``AHEAD_AT`` observations to read; True always (and wait
     for the helper to start); False never. The facts are the same either way.
+    ``keep_helper`` is asked after every batch: False ends the helper, the dream goes on alone.
     ``llm``: the settings, when ``llm.provider`` is ``"anthropic"`` (and
     ``ANTHROPIC_API_KEY`` is set in ``env``, default ``os.environ``): after consolidating,
     ask Claude about the most wanted symbols (claude.py; ``root``: the workspace, by
@@ -124,19 +146,27 @@ def dream(
                     report.stopped = True
                 return done.observations > 0
 
-        _run(store, report, should_stop, batch_size, ahead, consult)
+        _run(store, report, should_stop, batch_size, ahead, consult, keep_helper)
     finally:
         lock.release()
     return report
 
 
-def _run(store: Store, report: DreamReport, should_stop, batch_size: int, ahead: bool | None, consult=None) -> None:
+def _run(
+    store: Store,
+    report: DreamReport,
+    should_stop,
+    batch_size: int,
+    ahead: bool | None,
+    consult=None,
+    keep_helper: Callable[[], bool] = lambda: True,
+) -> None:
     started = time.perf_counter()
     facts = store.facts
     counts = Counts()
     with store.transaction():
         report.dream_id = facts.start_dream(report.trigger, now())
-    _consolidate(store, report, counts, started, should_stop, batch_size, ahead)
+    _consolidate(store, report, counts, started, should_stop, batch_size, ahead, keep_helper)
     # Claude (opted in), outside the dream's write transactions; what it said is input
     # like any observation: consolidated right away, unless the dream was told to stop.
     if consult is not None and not report.stopped and consult(should_stop) and not report.stopped:
@@ -149,7 +179,14 @@ def _run(store: Store, report: DreamReport, should_stop, batch_size: int, ahead:
 
 
 def _consolidate(
-    store: Store, report: DreamReport, counts: Counts, started: float, should_stop, batch_size: int, ahead
+    store: Store,
+    report: DreamReport,
+    counts: Counts,
+    started: float,
+    should_stop,
+    batch_size: int,
+    ahead,
+    keep_helper: Callable[[], bool] = lambda: True,
 ) -> None:
     facts = store.facts
     position = cursor(store)
@@ -161,7 +198,7 @@ def _consolidate(
         bodies = GoneBodies(facts.version_of(position) or 0, facts.bodies_gone_at())
         replayer = read_ahead.replayer(store, position, bodies, batch_size, ahead, backlog=pending(store))
         try:
-            _batches(store, report, counts, started, should_stop, position, bodies, replayer)
+            _batches(store, report, counts, started, should_stop, position, bodies, replayer, keep_helper)
         finally:
             facts.forget_kept_bodies()
 
@@ -175,6 +212,7 @@ def _batches(
     position: int,
     bodies: GoneBodies,
     replayer: Replayer,
+    keep_helper: Callable[[], bool] = lambda: True,
 ) -> None:
     facts = store.facts
     committed_at = time.perf_counter()
@@ -221,12 +259,15 @@ def _batches(
                     # transaction only groups batches to save commits, so it never changes it.
                     if time.perf_counter() - committed_at >= COMMIT_EVERY and replayer.may_commit():
                         transaction.commit()
-                    replayer = replayer.still(started)
+                    following = replayer.still(started, keep_helper())
+                    if following is not replayer:  # the helper left behind: what it replayed counts
+                        report.ahead += replayer.close()
+                        replayer = following
                     batches += 1
                     if batches % YOUNG_EVERY == 0:
                         gc.collect(1)  # cycles among what the last batches made (see _no_gc)
         finally:
-            report.ahead = replayer.close()
+            report.ahead += replayer.close()
 
 
 @contextmanager

@@ -37,7 +37,7 @@ class Replayer(Protocol):
 
     def may_commit(self) -> bool: ...
 
-    def still(self, started: float) -> Replayer: ...
+    def still(self, started: float, wanted: bool = True) -> Replayer: ...
 
     def close(self) -> int: ...
 
@@ -68,7 +68,7 @@ class InProcess:
     def may_commit(self) -> bool:
         return True
 
-    def still(self, started: float) -> InProcess:
+    def still(self, started: float, wanted: bool = True) -> InProcess:
         return self
 
     def close(self) -> int:

@@ -17,11 +17,19 @@ than the dream itself are called on the event loop thread.
 The server's process family stays within issue 13's 300 MB on the large tree (the
 interpreter's whole library folder, 2.6 M observations) while it dreams, and small after:
 
-* its dreams run without the read-ahead helper (``ahead=False``). The helper (107 MB
-  there) made the first dream about 1.7 times faster, but with the server (66 MB), its
-  fork server and resource tracker (26 MB) and the dream (121 - 148 MB) the family
-  peaked at 322 - 348 MB. ``kairos dream`` and the daemon, with no server beside them,
-  keep the helper;
+* a dream gets what the server leaves of :data:`FAMILY_BYTES` (less a margin for what
+  grows between two looks, at least :data:`LEAST_SHARE`): the dream's worker with its
+  children stops between two batches once they hold more, and a new worker resumes at the
+  cursor (a stopped dream resumes exactly: the facts are the same, tests compare them). What a
+  long dream grows is mostly Python's heap held in part-used arenas, not live objects (16 of
+  122 MB at the end of the large tree's first dream): a new interpreter starts without it;
+* with a share of :data:`HELPER_FROM` or more it takes the read-ahead helper (ahead.py),
+  as ``kairos dream`` does: the large tree's first dream beside the server took 30.0 s
+  alone, 19.5 s with it (its family then peaked at 319 MB, before the share). Past the
+  share the helper ends first and the dream goes on alone: a resumed dream is no longer a
+  first dream (it looks call-site counts and dependencies up in the memory: the large
+  tree's later parts took 2.5 times as long per observation), so a new worker is the
+  last resort;
 * the worker is a :class:`~kairos_lsp.workers.Child` (a new interpreter spoken to over
   pipes), not a process pool's: a pool needs a fork server, and multiprocessing's resource
   tracker comes with it; both stayed beside the server all its life (26 MB);
@@ -36,6 +44,7 @@ interpreter's whole library folder, 2.6 M observations) while it dreams, and sma
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -45,8 +54,14 @@ from pathlib import Path
 from kairos_lsp.config import Settings
 from kairos_lsp.dream.engine import DreamReport, dream, pending
 from kairos_lsp.store import Store
-from kairos_lsp.workers import Child, ChildFailed, ChildGone
+from kairos_lsp.workers import Child, ChildFailed, ChildGone, family_resident, resident
 
+FAMILY_BYTES = 300 << 20  # issue 13's bound on the server's process family (see the module docstring)
+MARGIN = 32 << 20  # what a dream's family may grow between two looks at it (a batch), and the server meanwhile
+# A dream's share however large the server is: what the large tree's first dream grows to alone
+# (136 - 143 MB). With 96 MB it ran in 26 parts and took 54 s, against 30 s in one.
+LEAST_SHARE = 160 << 20
+HELPER_FROM = 160 << 20  # a share from which the dream takes the read-ahead helper
 RECYCLE_AFTER = 20_000  # observations read: the worker ends after such a dream (see the module docstring)
 WORKER_IDLE = 120.0  # seconds without a dream: the worker ends (see the module docstring)
 
@@ -62,9 +77,11 @@ class IdleDreamer:
         llm: Settings | None = None,
         root: str | Path | None = None,
         worker_idle: float = WORKER_IDLE,
+        family_bytes: int = FAMILY_BYTES,
     ):
         self.store_file = store_file
         self.worker_idle = worker_idle
+        self.family_bytes = family_bytes  # the server's and its dream's memory (see the module docstring)
         # opted in (llm.provider "anthropic"): each dream then asks Claude too (dream/claude.py)
         self.llm = llm if llm is not None and llm.llm_provider == "anthropic" else None
         self.root = str(root) if root is not None else None
@@ -129,15 +146,21 @@ class IdleDreamer:
         if self._closing or (self._idle_running and self._edits != edits_at_start):
             self._stop.set()  # an edit (or the end) came before the dream could start
         self.on_busy(True)
+        report: DreamReport | None = None
         try:
-            if self._worker is None:
-                self._worker = Child(niceness=WORKER_NICENESS)
-            args = (str(self.store_file), trigger, self.llm, self.root)
-            report = self._worker.call(_dream_in_worker, args, stop=self._stop.is_set)
-            self._worker_used = time.monotonic()
-            if report.observations >= RECYCLE_AFTER:
-                self._end_worker()  # what it grew to goes back to the system
-            return report
+            while True:
+                if self._worker is None:
+                    self._worker = Child(niceness=WORKER_NICENESS)
+                share = self.share()
+                args = (str(self.store_file), trigger, self.llm, self.root, share, share >= HELPER_FROM)
+                part, outgrown = self._worker.call(_dream_in_worker, args, stop=self._stop.is_set)
+                self._worker_used = time.monotonic()
+                report = part if report is None else report.then(part)
+                if outgrown or part.observations >= RECYCLE_AFTER:
+                    self._end_worker()  # what it grew to goes back to the system
+                if not outgrown or self._stop.is_set() or not part.observations:
+                    return report
+                # (a new worker resumes at the cursor, within the share again)
         except ChildGone:  # the worker died (killed, out of memory): the next dream starts another
             self._end_worker()
             raise RuntimeError("the dream's worker process died; nothing was lost, the next dream resumes") from None
@@ -146,6 +169,12 @@ class IdleDreamer:
         finally:
             self._idle_running = False
             self.on_busy(False)
+
+    def share(self) -> int:
+        """The memory a dream's worker and its children may hold now: what the server leaves
+        of ``family_bytes``, less :data:`MARGIN`, and at least :data:`LEAST_SHARE`."""
+        server = resident(os.getpid()) or 0
+        return max(LEAST_SHARE, self.family_bytes - server - MARGIN)
 
     def _end_worker(self) -> None:
         if self._worker is not None:
@@ -240,10 +269,43 @@ _STORES: dict[str, Store] = {}  # in the worker: its connection, kept from dream
 
 
 def _dream_in_worker(
-    store_file: str, trigger: str, llm: Settings | None, root: str | None, should_stop: Callable[[], bool]
-) -> DreamReport:
+    store_file: str,
+    trigger: str,
+    llm: Settings | None,
+    root: str | None,
+    share: int,
+    helper: bool,
+    should_stop: Callable[[], bool],
+) -> tuple[DreamReport, bool]:
+    """One dream in the worker (``helper``: with the read-ahead helper if its backlog is
+    large), and whether it stopped because the worker with its children outgrew ``share``
+    bytes. Looked at between batches, after the first (each part gets on): past the share,
+    the helper ends first; still past it at a later look, the dream stops (a new worker
+    resumes it)."""
     store = _STORES.get(store_file)
     if store is None:
         store = _STORES[store_file] = Store(store_file)
-    # no read-ahead helper beside the server (see the module docstring)
-    return dream(store, trigger=trigger, should_stop=should_stop, llm=llm, root=root, ahead=False)
+    outgrown = False
+    looks = 0
+
+    def stop() -> bool:
+        nonlocal helper, outgrown, looks
+        if should_stop():
+            return True
+        looks += 1
+        if looks > 1 and (family_resident() or 0) > share:
+            outgrown = not helper
+            helper = False
+        return outgrown
+
+    # (ahead None: the helper when the backlog is large)
+    report = dream(
+        store,
+        trigger=trigger,
+        should_stop=stop,
+        llm=llm,
+        root=root,
+        ahead=None if helper else False,
+        keep_helper=lambda: helper,
+    )
+    return report, outgrown
