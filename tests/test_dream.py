@@ -556,3 +556,70 @@ def test_a_dream_gives_the_garbage_collector_back_however_it_ends(ws, monkeypatc
                     dream(ws.store)
         assert gc.isenabled(), f"step {step}"
     assert during and not any(during)  # (and it was off while the batches ran)
+
+
+def _pure_facts(store: Store) -> dict[str, str]:
+    """Subject -> status of every ``pure true`` insight the memory holds (live or not)."""
+    return {
+        row["subject"]: row["status"]
+        for row in store.db.query(
+            "SELECT subject, status FROM derived_facts WHERE predicate = 'pure' AND object = 'true'"
+        )
+    }
+
+
+@pytest.fixture
+def attrs_package(tmp_path) -> Path:
+    """The installed ``attr`` package (attrs, a dependency of cattrs): its code and its own
+    type stubs side by side (``converters.py`` and ``converters.pyi``)."""
+    import shutil
+
+    import attr
+
+    root = tmp_path / "ws"
+    shutil.copytree(Path(attr.__file__).parent, root / "attr", ignore=shutil.ignore_patterns("__pycache__"))
+    assert list((root / "attr").glob("*.pyi")) and list((root / "attr").glob("*.py"))
+    return root
+
+
+def test_functions_of_type_stubs_are_not_found_pure_and_their_code_still_is(attrs_package):
+    """A stub's ``...`` calls and raises nothing: that says nothing of what the function does
+    (attrs' ``converters.pyi`` declares ``to_bool``, whose code raises ValueError)."""
+    store = Store(attrs_package / ".kairos" / "memory.db")
+    scan_workspace(attrs_package, store, jobs=1)
+    dream(store)
+    pure = _pure_facts(store)
+    stubs = [s for s in pure if s.split(":")[1].endswith(".pyi")]
+    assert stubs == []
+    assert any(s.split(":")[1].endswith(".py") for s in pure)  # code is still judged
+    functions_in_stubs = store.db.execute(
+        "SELECT count(*) FROM symbols WHERE path LIKE '%.pyi' AND kind = 'function'"
+    ).fetchone()[0]
+    assert functions_in_stubs > 20  # there was something to be wrong about
+    store.close()
+
+
+def test_a_memory_that_found_stubs_pure_retracts_that_at_its_next_dream(attrs_package, monkeypatch):
+    """A memory dreamed before stubs were told apart (its migration leaves a mark): the next
+    dream retracts those facts, keeping their history, and nothing else."""
+    from kairos_lsp.dream import promote
+    from kairos_lsp.store.migrations import m032_no_purity_from_stubs
+
+    store = Store(attrs_package / ".kairos" / "memory.db")
+    scan_workspace(attrs_package, store, jobs=1)
+    with monkeypatch.context() as before:
+        before.setattr(promote, "declares_only", lambda path: False)  # the code before
+        dream(store)
+    was = _pure_facts(store)
+    in_stubs = {s for s in was if s.split(":")[1].endswith(".pyi")}
+    assert in_stubs and "python:attr/converters.pyi:to_bool" in in_stubs  # the old mistake
+    with store.transaction():
+        m032_no_purity_from_stubs(store.db)
+    report = dream(store)
+    now = _pure_facts(store)
+    assert {s for s in in_stubs if now[s] != "retracted"} == set()  # kept, retracted
+    assert {s: st for s, st in now.items() if s not in in_stubs} == {s: was[s] for s in was if s not in in_stubs}
+    assert report.retracted == len(in_stubs) and report.observations == 0
+    again = dream(store)
+    assert again.retracted == 0  # once
+    store.close()

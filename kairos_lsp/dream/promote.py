@@ -9,7 +9,9 @@ For every live symbol of a file the dream just replayed, derive:
 ``pure true``  a function (not a method) whose calls are all side-effect free
     builtins, that raises nothing and imports nothing (sources ``calls``,
     ``raises``; ``name`` when it reads like a query: is_/has_/to_/...). Never
-    while a side-effect category (file I/O, network, database, logging) holds.
+    while a side-effect category (file I/O, network, database, logging) holds,
+    nor in a type stub (``.pyi``, ``.d.ts``): a stub's ``...`` calls nothing, and
+    says nothing of what ``subprocess.run`` does.
 ``role entry point``  ``name`` main/cli, ``decorators`` command/route, and
     ``module`` (the file calls it at module level, e.g. under ``__main__``).
 ``role widely called``  ``callers``: at least WIDELY call sites name it.
@@ -39,9 +41,11 @@ import sys
 
 from kairos_lsp.dream.model import LLM, Fact, Version
 from kairos_lsp.dream.state import State
-from kairos_lsp.keys import name_of, qualname_of
+from kairos_lsp.keys import name_of, path_of, qualname_of
+from kairos_lsp.languages import declares_only
 
 WIDELY = 10
+STUBS_NOT_PURE = "retract purity of stubs"  # the mark a migration leaves: stubs were found pure before
 INSIGHTS = ("may_handle", "pure", "role", "side_effects")
 
 # category -> (name/docstring tokens, call patterns, decorator patterns, import modules)
@@ -520,7 +524,7 @@ def derive(
 
     handled = {value for (predicate, value) in out if predicate == "may_handle"}
     if kind == "function" and not (handled & SIDE_EFFECTS) and not raises and not imports:
-        if not impure:
+        if not impure and not declares_only(path_of(subject)):
             body = view.get("body_hash", [kind_fact])[0]
             add("pure", "true", "calls", "no side-effect calls", body.first_observation)
             add("pure", "true", "raises", "raises nothing", body.first_observation)

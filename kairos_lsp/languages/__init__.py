@@ -34,6 +34,8 @@ class LanguageSpec:
     own_queries: tuple[str, ...] = ()  # our query files, when not just the one named after it
     sites: tuple[str, ...] = ()  # query files for call sites, imported names, receivers (open documents only)
     modules: str | None = None  # how imports name files: "python" or "ecmascript" (see resolve.py)
+    # Endings of files that declare without code (type stubs): their bodies say nothing of effects.
+    declarations: tuple[str, ...] = ()
 
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
@@ -45,6 +47,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         comment_prefixes=("#",),
         sites=("python-sites",),
         modules="python",
+        declarations=(".pyi",),
     ),
     LanguageSpec(
         "javascript",
@@ -67,6 +70,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         sites=("ecmascript-sites", "typescript-sites"),
         modules="ecmascript",
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
+        declarations=(".d.ts", ".d.mts", ".d.cts"),
     ),
     LanguageSpec(
         "tsx",
@@ -86,11 +90,22 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
 
 _BY_EXTENSION = {ext: spec for spec in LANGUAGES for ext in spec.extensions}
 _BY_NAME = {spec.name: spec for spec in LANGUAGES}
+DECLARATIONS = tuple(ending for spec in LANGUAGES for ending in spec.declarations)
 
 
 def language_for_path(path: str | PurePath) -> LanguageSpec | None:
     """The language of a file by its extension, or None when we do not know it."""
     return _BY_EXTENSION.get(PurePath(path).suffix.lower())
+
+
+def declares_only(path: str) -> bool:
+    """Whether a file only declares (a type stub: ``.pyi``, ``.d.ts``): what its functions
+    call or raise says nothing of what they do.
+
+    >>> declares_only("stdlib/os/__init__.pyi"), declares_only("types/node.d.ts"), declares_only("os.py")
+    (True, True, False)
+    """
+    return path.lower().endswith(DECLARATIONS)
 
 
 def language_named(name: str) -> LanguageSpec | None:

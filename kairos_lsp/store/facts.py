@@ -941,6 +941,22 @@ class Facts:
             "INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail) VALUES (?, ?, ?, ?)", evidence
         )
 
+    def insights_in_files_ending(self, predicate: str, endings: tuple[str, ...]) -> list[int]:
+        """The live insights of ``predicate`` that no user verdict holds, about symbols of files
+        whose names end with one of ``endings`` (``(".pyi",)``): their ids. (A key is
+        ``language:path:qualname``, so the path ends where ``ending:`` is found.)"""
+        if not endings:
+            return []
+        where = " OR ".join("instr(subject, ?) > 0" for _ in endings)
+        return [
+            row[0]
+            for row in self.conn.execute(
+                "SELECT id FROM derived_facts WHERE predicate = ? AND origin = 'insight' "
+                f"AND status IN ('tentative', 'firm') AND verdict IS NULL AND ({where})",
+                (predicate, *(ending + ":" for ending in endings)),
+            )
+        ]
+
     def retract_derived(self, fact_ids: list[int], when: str) -> None:
         """Retract derived facts (``valid_to`` = ``when``) and deactivate their evidence."""
         stamp = stamp_ids(self.conn, (when,))[when]
