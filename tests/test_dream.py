@@ -569,28 +569,44 @@ def _pure_facts(store: Store) -> dict[str, str]:
 
 
 @pytest.fixture
-def attrs_package(tmp_path) -> Path:
-    """The installed ``attr`` package (attrs, a dependency of cattrs): its code and its own
-    type stubs side by side (``converters.py`` and ``converters.pyi``)."""
+def typed_code(tmp_path) -> Path:
+    """Released code that declares without code: the installed ``attr`` package (attrs, a
+    dependency of cattrs), its code and its own type stubs side by side (``converters.py``
+    and ``converters.pyi``), and click's ``decorators.py`` (``@t.overload`` signatures of
+    ``command`` and ``group`` before their code)."""
     import shutil
 
     import attr
+    import click
 
     root = tmp_path / "ws"
     shutil.copytree(Path(attr.__file__).parent, root / "attr", ignore=shutil.ignore_patterns("__pycache__"))
     assert list((root / "attr").glob("*.pyi")) and list((root / "attr").glob("*.py"))
+    (root / "click").mkdir()
+    shutil.copyfile(Path(click.__file__).parent / "decorators.py", root / "click" / "decorators.py")
     return root
 
 
-def test_functions_of_type_stubs_are_not_found_pure_and_their_code_still_is(attrs_package):
+def _overloads(store: Store) -> set[str]:
+    return {
+        row["subject"]
+        for row in store.db.query(
+            "SELECT subject FROM facts WHERE predicate = 'decorated_by' AND object LIKE '%overload' AND status = 'firm'"
+        )
+    }
+
+
+def test_functions_of_type_stubs_and_overloads_are_not_found_pure_and_code_still_is(typed_code):
     """A stub's ``...`` calls and raises nothing: that says nothing of what the function does
     (attrs' ``converters.pyi`` declares ``to_bool``, whose code raises ValueError)."""
-    store = Store(attrs_package / ".kairos" / "memory.db")
-    scan_workspace(attrs_package, store, jobs=1)
+    store = Store(typed_code / ".kairos" / "memory.db")
+    scan_workspace(typed_code, store, jobs=1)
     dream(store)
     pure = _pure_facts(store)
     stubs = [s for s in pure if s.split(":")[1].endswith(".pyi")]
     assert stubs == []
+    overloads = _overloads(store)
+    assert {s for s in overloads if s.startswith("python:click/")} and not overloads & set(pure)
     assert any(s.split(":")[1].endswith(".py") for s in pure)  # code is still judged
     functions_in_stubs = store.db.execute(
         "SELECT count(*) FROM symbols WHERE path LIKE '%.pyi' AND kind = 'function'"
@@ -599,20 +615,21 @@ def test_functions_of_type_stubs_are_not_found_pure_and_their_code_still_is(attr
     store.close()
 
 
-def test_a_memory_that_found_stubs_pure_retracts_that_at_its_next_dream(attrs_package, monkeypatch):
-    """A memory dreamed before stubs were told apart (its migration leaves a mark): the next
-    dream retracts those facts, keeping their history, and nothing else."""
+def test_a_memory_that_found_stubs_pure_retracts_that_at_its_next_dream(typed_code, monkeypatch):
+    """A memory dreamed before stubs and overloads were told apart (its migration leaves a
+    mark): the next dream retracts those facts, keeping their history, and nothing else."""
     from kairos_lsp.dream import promote
     from kairos_lsp.store.migrations import m032_no_purity_from_stubs
 
-    store = Store(attrs_package / ".kairos" / "memory.db")
-    scan_workspace(attrs_package, store, jobs=1)
+    store = Store(typed_code / ".kairos" / "memory.db")
+    scan_workspace(typed_code, store, jobs=1)
     with monkeypatch.context() as before:
-        before.setattr(promote, "declares_only", lambda path: False)  # the code before
+        before.setattr(promote, "declared_only", lambda subject, decorators: False)  # the code before
         dream(store)
     was = _pure_facts(store)
-    in_stubs = {s for s in was if s.split(":")[1].endswith(".pyi")}
-    assert in_stubs and "python:attr/converters.pyi:to_bool" in in_stubs  # the old mistake
+    in_stubs = {s for s in was if s.split(":")[1].endswith(".pyi") or s in _overloads(store)}
+    assert "python:attr/converters.pyi:to_bool" in in_stubs  # the old mistakes
+    assert {s for s in in_stubs if s.startswith("python:click/")}
     with store.transaction():
         m032_no_purity_from_stubs(store.db)
     report = dream(store)

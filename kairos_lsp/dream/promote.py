@@ -10,8 +10,8 @@ For every live symbol of a file the dream just replayed, derive:
     builtins, that raises nothing and imports nothing (sources ``calls``,
     ``raises``; ``name`` when it reads like a query: is_/has_/to_/...). Never
     while a side-effect category (file I/O, network, database, logging) holds,
-    nor in a type stub (``.pyi``, ``.d.ts``): a stub's ``...`` calls nothing, and
-    says nothing of what ``subprocess.run`` does.
+    nor in a type stub (``.pyi``, ``.d.ts``) or an ``@overload``: a stub's ``...``
+    calls nothing, and says nothing of what ``subprocess.run`` does.
 ``role entry point``  ``name`` main/cli, ``decorators`` command/route, and
     ``module`` (the file calls it at module level, e.g. under ``__main__``).
 ``role widely called``  ``callers``: at least WIDELY call sites name it.
@@ -363,6 +363,8 @@ PURE_CALLS = {
 QUERY_NAME = re.compile(r"^(is|has|to|as|get|compute|calc|calculate|count|normalize|clamp)(_|[A-Z]|$)")
 ENTRY_NAMES = {"main", "cli", "run_cli", "entrypoint", "entry_point"}
 ENTRY_DECORATORS = ("command", "group", "route", "app.get", "app.post", "main", "typer.")
+# Decorators of a signature declared without its code (``@typing.overload``: the body is ``...``).
+DECLARING_DECORATORS = ("overload",)
 _SPLIT = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 
@@ -421,6 +423,7 @@ _CALLS = Patterns({c: v[1] for c, v in CATEGORIES.items()}, memo=False)  # _CALL
 _DECORATORS = Patterns({c: v[2] for c, v in CATEGORIES.items()})
 _PURE = Patterns({"pure": tuple(PURE_CALLS)}, memo=False)
 _ENTRY = Patterns({"entry": ENTRY_DECORATORS})
+_DECLARING = Patterns({"declared": DECLARING_DECORATORS})
 _TOKENS: dict[str, list[str]] = {}
 for _category in sorted(CATEGORIES):
     for _token in CATEGORIES[_category][0]:
@@ -455,6 +458,18 @@ def _imported(value: str) -> str:
         return data.get("module", "") if isinstance(data, dict) else str(value)
     except ValueError:
         return value
+
+
+def declared_only(subject: str, decorators: list[str]) -> bool:
+    """Whether ``subject`` is declared without its code, so that what it calls or raises
+    says nothing: a function of a type stub, or an ``@overload`` (``decorators``: their names).
+
+    >>> declared_only("python:stubs/os.pyi:system", []), declared_only("python:a.py:f", ["typing.overload"])
+    (True, True)
+    >>> declared_only("python:a.py:f", ["functools.cache"])
+    False
+    """
+    return declares_only(path_of(subject)) or any(_DECLARING.labels(head) for head in decorators)
 
 
 def derive(
@@ -511,8 +526,10 @@ def derive(
         if info[1]:
             impure = True
     entry_decorators = []
+    heads = []
     for deco in decorators:
         head = deco.object.split("(", 1)[0]
+        heads.append(head)
         for category in sorted(_DECORATORS.labels(head)):
             add("may_handle", category, "decorators", head, deco.first_observation)
         if _ENTRY.labels(head):
@@ -524,7 +541,7 @@ def derive(
 
     handled = {value for (predicate, value) in out if predicate == "may_handle"}
     if kind == "function" and not (handled & SIDE_EFFECTS) and not raises and not imports:
-        if not impure and not declares_only(path_of(subject)):
+        if not impure and not declared_only(subject, heads):
             body = view.get("body_hash", [kind_fact])[0]
             add("pure", "true", "calls", "no side-effect calls", body.first_observation)
             add("pure", "true", "raises", "raises nothing", body.first_observation)

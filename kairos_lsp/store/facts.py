@@ -957,6 +957,23 @@ class Facts:
             )
         ]
 
+    def insights_of_decorated(self, predicate: str, decorators: tuple[str, ...]) -> list[int]:
+        """The live insights of ``predicate`` that no user verdict holds, about symbols the code
+        now decorates with one of ``decorators`` (by the name's last part: ``overload`` is
+        ``typing.overload`` too): their ids."""
+        if not decorators:
+            return []
+        names = " OR ".join("d.object = ? OR d.object LIKE ?" for _ in decorators)
+        return [
+            row[0]
+            for row in self.conn.execute(
+                "SELECT f.id FROM derived_facts f WHERE f.predicate = ? AND f.origin = 'insight' "
+                "AND f.status IN ('tentative', 'firm') AND f.verdict IS NULL AND EXISTS (SELECT 1 FROM facts d "
+                f"WHERE d.subject = f.subject AND d.predicate = 'decorated_by' AND d.status = 'firm' AND ({names}))",
+                (predicate, *(value for name in decorators for value in (name, "%." + name))),
+            )
+        ]
+
     def retract_derived(self, fact_ids: list[int], when: str) -> None:
         """Retract derived facts (``valid_to`` = ``when``) and deactivate their evidence."""
         stamp = stamp_ids(self.conn, (when,))[when]

@@ -1202,8 +1202,8 @@ def m031_bodies_gone_at(db: Database) -> None:
 
 @migrations()
 def m032_no_purity_from_stubs(db: Database) -> None:
-    # Functions of type stubs (``.pyi``, ``.d.ts``) were found pure: a stub's ``...`` calls and
-    # raises nothing. Dreams no longer say so (promote.py); a memory that holds such facts
+    # Functions of type stubs (``.pyi``, ``.d.ts``) and overloads were found pure: a stub's
+    # ``...`` calls and raises nothing. Dreams no longer say so (promote.py); a memory that holds such facts
     # retracts them at its next dream (the mark: engine.py).
     db.conn.execute(
         "INSERT OR REPLACE INTO marks (name, value) SELECT 'retract purity of stubs', 'pending' "
