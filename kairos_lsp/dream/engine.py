@@ -234,12 +234,7 @@ def _batches(
                 facts.take_mark(tested.REDERIVE)  # with the last chunk: a kill before means again
             if facts.has_mark(promote.STUBS_NOT_PURE):  # left by a migration (see promote.py)
                 transaction.begin()
-                gone = sorted(
-                    {
-                        *facts.insights_in_files_ending("pure", DECLARATIONS),
-                        *facts.insights_of_decorated("pure", promote.DECLARING_DECORATORS),
-                    }
-                )
+                gone = facts.insights_of_declarations("pure", DECLARATIONS, promote.DECLARING_DECORATORS)
                 facts.retract_derived(gone, now())
                 counts.retracted += len(gone)
                 facts.take_mark(promote.STUBS_NOT_PURE)  # in the same transaction
