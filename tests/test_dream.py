@@ -640,3 +640,45 @@ def test_a_memory_that_found_stubs_pure_retracts_that_at_its_next_dream(typed_co
     again = dream(store)
     assert again.retracted == 0  # once
     store.close()
+
+
+def _handles(store: Store, category: str) -> set[str]:
+    return {
+        row["subject"]
+        for row in store.db.query(
+            "SELECT subject FROM derived_facts WHERE predicate = 'may_handle' AND object = ? "
+            "AND status IN ('tentative', 'firm')",
+            (category,),
+        )
+    }
+
+
+def test_a_lexers_token_and_a_plain_session_are_not_authentication(tmp_path):
+    """``token`` and ``session`` name authentication only beside a word that makes them so
+    (``access_token``, ``csrf_token``, ``login_session``): the standard library's shlex and
+    netrc lexers read tokens, and they stay parsing."""
+    import shutil
+    import sysconfig
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    for module in ("shlex.py", "netrc.py"):
+        shutil.copyfile(Path(sysconfig.get_paths()["stdlib"]) / module, root / module)
+    (root / "auth.py").write_text(
+        "def refresh_access_token(client):\n    return client.refresh()\n\n\n"
+        "def validate_csrf_token(request):\n    return request.form\n\n\n"
+        "def open_session(url):\n    return url\n"
+    )
+    store = Store(root / ".kairos" / "memory.db")
+    scan_workspace(root, store, jobs=1)
+    dream(store)
+    authentication, parsing = _handles(store, "authentication"), _handles(store, "parsing")
+    lexer = {
+        "python:shlex.py:shlex.get_token",
+        "python:shlex.py:shlex.read_token",
+        "python:netrc.py:_netrclex.get_token",
+    }
+    assert lexer <= parsing and not lexer & authentication
+    assert {"python:auth.py:refresh_access_token", "python:auth.py:validate_csrf_token"} <= authentication
+    assert "python:auth.py:open_session" not in authentication
+    store.close()
