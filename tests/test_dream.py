@@ -653,32 +653,41 @@ def _handles(store: Store, category: str) -> set[str]:
     }
 
 
-def test_a_lexers_token_and_a_plain_session_are_not_authentication(tmp_path):
-    """``token`` and ``session`` name authentication only beside a word that makes them so
-    (``access_token``, ``csrf_token``, ``login_session``): the standard library's shlex and
-    netrc lexers read tokens, and they stay parsing."""
+def test_words_that_name_a_category_only_beside_another_do_not_alone(tmp_path):
+    """``token``, ``session``, ``copy`` and ``table`` name authentication, file I/O or a
+    database only beside a word that makes them so (``access_token``, ``copy_file``,
+    ``create_table``), or another source that says so. The standard library's shlex and netrc
+    lexers read tokens, and they stay parsing; ``copy.copy``, ``WeakKeyDictionary.copy`` and
+    stringprep's lookup tables are none of those."""
     import shutil
     import sysconfig
 
     root = tmp_path / "ws"
     root.mkdir()
-    for module in ("shlex.py", "netrc.py"):
+    for module in ("shlex.py", "netrc.py", "copy.py", "weakref.py", "stringprep.py"):
         shutil.copyfile(Path(sysconfig.get_paths()["stdlib"]) / module, root / module)
-    (root / "auth.py").write_text(
+    (root / "ours.py").write_text(
         "def refresh_access_token(client):\n    return client.refresh()\n\n\n"
         "def validate_csrf_token(request):\n    return request.form\n\n\n"
-        "def open_session(url):\n    return url\n"
+        "def open_session(url):\n    return url\n\n\n"
+        "def copy_file(a, b):\n    return a, b\n\n\n"
+        "def create_table(name):\n    return name\n"
     )
     store = Store(root / ".kairos" / "memory.db")
     scan_workspace(root, store, jobs=1)
     dream(store)
-    authentication, parsing = _handles(store, "authentication"), _handles(store, "parsing")
-    lexer = {
-        "python:shlex.py:shlex.get_token",
-        "python:shlex.py:shlex.read_token",
-        "python:netrc.py:_netrclex.get_token",
+    handles = {c: _handles(store, c) for c in ("authentication", "parsing", "file I/O", "database")}
+    lexer = {"python:shlex.py:shlex.get_token", "python:shlex.py:shlex.read_token"}
+    lexer.add("python:netrc.py:_netrclex.get_token")
+    assert lexer <= handles["parsing"] and not lexer & handles["authentication"]
+    assert {"python:ours.py:refresh_access_token", "python:ours.py:validate_csrf_token"} <= handles["authentication"]
+    assert "python:ours.py:open_session" not in handles["authentication"]
+    copies = {
+        "python:copy.py:copy",
+        "python:weakref.py:WeakKeyDictionary.copy",
+        "python:weakref.py:WeakValueDictionary.copy",
     }
-    assert lexer <= parsing and not lexer & authentication
-    assert {"python:auth.py:refresh_access_token", "python:auth.py:validate_csrf_token"} <= authentication
-    assert "python:auth.py:open_session" not in authentication
+    assert not copies & handles["file I/O"] and "python:ours.py:copy_file" in handles["file I/O"]
+    tables = {"python:stringprep.py:in_table_c11", "python:stringprep.py:map_table_b3"}
+    assert not tables & handles["database"] and "python:ours.py:create_table" in handles["database"]
     store.close()

@@ -430,26 +430,40 @@ for _category in sorted(CATEGORIES):
         _TOKENS.setdefault(_token, []).append(_category)
 _MODULES = {m: {c for c, v in CATEGORIES.items() if m in v[3]} for v in CATEGORIES.values() for m in v[3]}
 
-# Words that name a category only beside one of these in the same name (or docstring): a
-# lexer's get_token, yaml's StreamStartToken, ssl's SSLSocket.session and psycopg2's
-# set_session are not authentication. In a sample of the large tree's claims from these two
-# words alone, 24 of 40 (token) and 19 of 30 (session) were wrong; none of those kept here.
-_AUTH_BESIDE = CATEGORIES["authentication"][0] | {
-    "access", "refresh", "bearer", "csrf", "xsrf", "id", "api", "cookie", "verifier", "secret", "user",
+# Words that name a category only beside one of these in the same name (or docstring), or
+# when another source names it too: a lexer's get_token, ssl's SSLSocket.session, dict.copy
+# and a codec's decoding_table handle no authentication, files or database. Samples of the
+# large tree's claims from such a word alone: token 24 wrong of 40, session 19 of 30 (README).
+# (``log``, tried the same way: of 12 claims it took away, 6 were right: distutils' Log.)
+_BESIDE = {
+    "authentication": {"access", "refresh", "bearer", "csrf", "xsrf", "id", "api", "cookie", "verifier", "secret",
+                       "user"},
+    "file I/O": {"src", "dst", "disk", "fs", "tree"},
+    "database": {"create", "drop", "alter", "column", "columns", "row", "rows", "insert", "select", "index", "lock",
+                 "locked"},
 }  # fmt: skip
 QUALIFIED: dict[tuple[str, str], frozenset[str]] = {
-    (word, "authentication"): frozenset(_AUTH_BESIDE - {word}) for word in ("token", "session")
+    (word, category): frozenset((CATEGORIES[category][0] | _BESIDE[category]) - {word})
+    for word, category in (
+        ("token", "authentication"),
+        ("session", "authentication"),
+        ("copy", "file I/O"),
+        ("table", "database"),
+    )
 }
 
 
-def _categories(word: str, words: set[str]) -> list[str]:
-    """The categories ``word`` names among ``words`` (a name's or a docstring's; see QUALIFIED)."""
-    return [c for c in _TOKENS.get(word, ()) if (word, c) not in QUALIFIED or not QUALIFIED[word, c].isdisjoint(words)]
+def _categories(word: str, words: set[str]) -> list[tuple[str, bool]]:
+    """The categories ``word`` names among ``words`` (a name's or a docstring's), each with
+    whether it names it alone: False for a word of QUALIFIED with none of its companions
+    there, which counts only when another source names the category too (a ``copy`` that
+    calls ``shutil.copyfile``; not ``dict.copy``)."""
+    return [(c, (word, c) not in QUALIFIED or not QUALIFIED[word, c].isdisjoint(words)) for c in _TOKENS.get(word, ())]
 
 
 _OBJECT = operator.attrgetter("object")
-# name -> (token, category) for its sorted distinct tokens that name a category
-_NAME_TOKENS: dict[str, tuple[tuple[str, str], ...]] = {}
+# name -> (token, category, alone) for its sorted distinct tokens that name a category (see _categories)
+_NAME_TOKENS: dict[str, tuple[tuple[str, str, bool], ...]] = {}
 _CALL_INFO: dict[str, tuple[tuple[str, ...], bool]] = {}  # call -> (sorted categories, impure)
 _INFOS: dict[tuple, tuple] = {}  # one object per distinct answer (there are few)
 
@@ -461,15 +475,17 @@ def _call_info(call: str) -> tuple[tuple[str, ...], bool]:
     return info
 
 
-def _name_tokens(name: str) -> tuple[tuple[str, str], ...]:
-    """``(token, category)`` for the sorted distinct tokens of ``name`` that name a category
-    there (most names have none).
+def _name_tokens(name: str) -> tuple[tuple[str, str, bool], ...]:
+    """``(token, category, alone)`` for the sorted distinct tokens of ``name`` that name a
+    category (most names have none; ``alone``: see :func:`_categories`).
 
-    >>> _name_tokens("get_token"), _name_tokens("check_access_token")
-    ((('token', 'parsing'),), (('token', 'authentication'), ('token', 'parsing')))
+    >>> _name_tokens("get_token")
+    (('token', 'authentication', False), ('token', 'parsing', True))
+    >>> _name_tokens("check_access_token")
+    (('token', 'authentication', True), ('token', 'parsing', True))
     """
     words = set(tokens(name))
-    found = tuple((sys.intern(t), c) for t in sorted(words) for c in _categories(t, words))
+    found = tuple((sys.intern(t), c, alone) for t in sorted(words) for c, alone in _categories(t, words))
     _remember(_NAME_TOKENS, name, found)
     return found
 
@@ -530,12 +546,19 @@ def derive(
     def add(predicate, value, why, detail, oid):
         out.setdefault((predicate, value), []).append((why, detail, oid))
 
-    for token, category in name_tokens:
-        add("may_handle", category, "name", token, anchor)
+    supported = []  # (category, why, word, oid): words that count only beside another source
+    for token, category, alone in name_tokens:
+        if alone:
+            add("may_handle", category, "name", token, anchor)
+        else:
+            supported.append((category, "name", token, anchor))
     if doc:
         for word in sorted(doc_words):
-            for category in _categories(word, doc_words):
-                add("may_handle", category, "docstring", word, doc[0].first_observation)
+            for category, alone in _categories(word, doc_words):
+                if alone:
+                    add("may_handle", category, "docstring", word, doc[0].first_observation)
+                else:
+                    supported.append((category, "docstring", word, doc[0].first_observation))
     impure = False
     call_info = _CALL_INFO
     for call in calls:
@@ -561,6 +584,9 @@ def derive(
         for category in sorted(_MODULES.get(module, set()) | _MODULES.get(module.split(".", 1)[0], set())):
             add("may_handle", category, "imports", module, imp.first_observation)
 
+    for category, why, word, oid in supported:
+        if ("may_handle", category) in out:
+            add("may_handle", category, why, word, oid)
     handled = {value for (predicate, value) in out if predicate == "may_handle"}
     if kind == "function" and not (handled & SIDE_EFFECTS) and not raises and not imports:
         if not impure and not declared_only(subject, heads):
