@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
-import sqlite3
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from test_dream_ahead import copy_store, dump
 
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import dream, scheduler
@@ -66,15 +65,11 @@ def _large_workspace(root: Path, modules: int = MODULES) -> Store:
     return store
 
 
-def _dump(path: Path) -> dict[str, list]:
-    """What the dreams wrote, but their log (one dream or several)."""
-    with contextlib.closing(sqlite3.connect(path)) as conn:
-        return {
-            "facts": conn.execute("SELECT * FROM facts ORDER BY id").fetchall(),
-            "evidence": conn.execute("SELECT * FROM fact_evidence ORDER BY 1, 2, 3, 4").fetchall(),
-            "callees": conn.execute("SELECT * FROM dream_callees ORDER BY name").fetchall(),
-            "cursor": conn.execute("SELECT * FROM dream_cursor").fetchall(),
-        }
+def _written(path: Path) -> dict[str, list]:
+    """What the dreams wrote (test_dream_ahead's dump), but their log: one dream or several."""
+    written = dump(path)
+    del written["dreams"]
+    return written
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -123,9 +118,7 @@ def test_a_dream_past_its_share_goes_on_in_new_workers_to_the_same_facts(tmp_pat
     One dream as the user sees it (one report), the same facts as a dream in one go. (The
     helper let go midway: test_dream_ahead.py.)"""
     store = _large_workspace(tmp_path / "ws", modules=100)
-    whole = tmp_path / "whole.db"
-    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    shutil.copyfile(store.path, whole)
+    whole = copy_store(store, tmp_path / "whole.db")
     with contextlib.closing(Store(whole)) as reference:
         expected = dream(reference, ahead=False)
     # a share of one byte: every part outgrows it after its first batch
@@ -157,8 +150,8 @@ def test_a_dream_past_its_share_goes_on_in_new_workers_to_the_same_facts(tmp_pat
     assert not report.stopped and len(left) <= 1  # (the last part's worker, kept after a small part)
     assert report.observations == expected.observations and report.created == expected.created
     store.close()
-    assert _dump(store.path) == _dump(whole)
-    assert _dump(whole)["facts"]  # not two empty memories
+    assert _written(store.path) == _written(whole)
+    assert _written(whole)["facts"]  # not two empty memories
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
