@@ -3,8 +3,8 @@ dream without it stores, over real files, real scans and a real helper process."
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 import signal
 import sqlite3
 import threading
@@ -110,8 +110,12 @@ def dump(path: Path) -> dict[str, list]:
 
 
 def copy_store(store: Store, to: Path) -> Path:
-    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    shutil.copyfile(store.path, to)
+    """A copy of the open memory, by SQLite's backup API. Not by copying its file: closing a
+    descriptor of it drops every POSIX lock this process holds on it (sqlite.org/howtocorrupt.html,
+    2.2), and a dream worker that closed the memory later took itself for its last connection and
+    removed the WAL this process still read from ("database disk image is malformed")."""
+    with contextlib.closing(sqlite3.connect(to)) as copy:
+        store.db.conn.backup(copy)
     return to
 
 

@@ -149,8 +149,8 @@ def test_a_dream_past_its_share_goes_on_in_new_workers_to_the_same_facts(tmp_pat
     assert len(parts) >= 2 and len(workers) == len(parts) + 1  # a new worker for each part
     assert not report.stopped and len(left) <= 1  # (the last part's worker, kept after a small part)
     assert report.observations == expected.observations and report.created == expected.created
+    assert _written(store.path) == _written(whole)  # read beside the open store, as the server does
     store.close()
-    assert _written(store.path) == _written(whole)
     assert _written(whole)["facts"]  # not two empty memories
 
 
