@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -574,7 +576,6 @@ def typed_code(tmp_path) -> Path:
     dependency of cattrs), its code and its own type stubs side by side (``converters.py``
     and ``converters.pyi``), and click's ``decorators.py`` (``@t.overload`` signatures of
     ``command`` and ``group`` before their code)."""
-    import shutil
 
     import attr
     import click
@@ -653,13 +654,12 @@ def _handles(store: Store, category: str) -> set[str]:
     }
 
 
-def test_words_that_name_a_category_only_beside_another_do_not_alone(tmp_path):
-    """``token``, ``session``, ``copy`` and ``table`` name authentication, file I/O or a
-    database only beside a word that makes them so (``access_token``, ``copy_file``,
-    ``create_table``), or another source that says so. The standard library's shlex and netrc
-    lexers read tokens, and they stay parsing; ``copy.copy``, ``WeakKeyDictionary.copy`` and
-    stringprep's lookup tables are none of those."""
-    import shutil
+@pytest.fixture
+def worded_code(tmp_path) -> Path:
+    """Released code whose names say ``token``, ``session``, ``copy`` and ``table`` without
+    meaning authentication, files or a database (the standard library's shlex and netrc
+    lexers, ``copy.copy``, ``WeakKeyDictionary.copy``, stringprep's lookup tables), and six
+    lines of ours where a companion word makes them mean it."""
     import sysconfig
 
     root = tmp_path / "ws"
@@ -673,6 +673,16 @@ def test_words_that_name_a_category_only_beside_another_do_not_alone(tmp_path):
         "def copy_file(a, b):\n    return a, b\n\n\n"
         "def create_table(name):\n    return name\n"
     )
+    return root
+
+
+def test_words_that_name_a_category_only_beside_another_do_not_alone(worded_code):
+    """``token``, ``session``, ``copy`` and ``table`` name authentication, file I/O or a
+    database only beside a word that makes them so (``access_token``, ``copy_file``,
+    ``create_table``), or another source that says so. The standard library's shlex and netrc
+    lexers read tokens, and they stay parsing; ``copy.copy``, ``WeakKeyDictionary.copy`` and
+    stringprep's lookup tables are none of those."""
+    root = worded_code
     store = Store(root / ".kairos" / "memory.db")
     scan_workspace(root, store, jobs=1)
     dream(store)
@@ -690,4 +700,54 @@ def test_words_that_name_a_category_only_beside_another_do_not_alone(tmp_path):
     assert not copies & handles["file I/O"] and "python:ours.py:copy_file" in handles["file I/O"]
     tables = {"python:stringprep.py:in_table_c11", "python:stringprep.py:map_table_b3"}
     assert not tables & handles["database"] and "python:ours.py:create_table" in handles["database"]
+    store.close()
+
+
+def _claims(store: Store) -> dict[tuple[str, str], str]:
+    """(subject, category) -> status of every live ``may_handle`` insight."""
+    return {
+        (row["subject"], row["object"]): row["status"]
+        for row in store.db.query(
+            "SELECT subject, object, status FROM derived_facts WHERE predicate = 'may_handle' "
+            "AND status IN ('tentative', 'firm')"
+        )
+    }
+
+
+def test_a_memory_that_read_words_alone_retracts_those_claims_at_its_next_dream(worded_code, monkeypatch):
+    """A memory dreamed while ``get_token`` read as authentication (its migration leaves a
+    mark): the next dream retracts the claims such a word made alone, keeping their history,
+    and ends with the claims a memory dreamed by the rule of today holds."""
+    from kairos_lsp.dream import promote
+    from kairos_lsp.store.migrations import m033_words_named_alone
+
+    store = Store(worded_code / ".kairos" / "memory.db")
+    scan_workspace(worded_code, store, jobs=1)
+    with monkeypatch.context() as before:
+        before.setattr(promote, "QUALIFIED", {})  # the rule before: every word names alone
+        before.setattr(promote, "_NAME_TOKENS", {})  # (what the rule of today remembered)
+        dream(store)
+    was = _claims(store)
+    assert ("python:shlex.py:shlex.get_token", "authentication") in was  # the old mistakes
+    assert ("python:copy.py:copy", "file I/O") in was
+    fresh_root = worded_code.parent / "fresh"
+    shutil.copytree(worded_code, fresh_root, ignore=shutil.ignore_patterns(".kairos"))
+    with contextlib.closing(Store(fresh_root / ".kairos" / "memory.db")) as fresh:
+        scan_workspace(fresh_root, fresh, jobs=1)
+        dream(fresh)
+        today = _claims(fresh)
+    assert set(was) - set(today)  # something to retract
+    with store.transaction():
+        m033_words_named_alone(store.db)
+    report = dream(store)
+    assert _claims(store) == today
+    retracted = {
+        (row["subject"], row["object"])
+        for row in store.db.query(
+            "SELECT subject, object FROM derived_facts WHERE predicate = 'may_handle' AND status = 'retracted'"
+        )
+    }
+    assert retracted == set(was) - set(today)  # kept, retracted
+    assert report.retracted == len(retracted) and report.observations == 0
+    assert dream(store).retracted == 0  # once
     store.close()

@@ -29,7 +29,6 @@ from kairos_lsp.dream.model import Counts, Fact, Version
 from kairos_lsp.dream.replay import Replayer
 from kairos_lsp.dream.state import GoneBodies, State
 from kairos_lsp.dream.summary import Lookup
-from kairos_lsp.languages import DECLARATIONS
 from kairos_lsp.store import Store, now
 
 DREAM_CACHE_KIB = 16384  # SQLite's page cache while dreaming: a quarter of a process's budget at 64 MiB
@@ -232,12 +231,13 @@ def _batches(
                     transaction.commit()
                     transaction.begin()
                 facts.take_mark(tested.REDERIVE)  # with the last chunk: a kill before means again
-            if facts.has_mark(promote.STUBS_NOT_PURE):  # left by a migration (see promote.py)
-                transaction.begin()
-                gone = facts.insights_of_declarations("pure", DECLARATIONS, promote.DECLARING_DECORATORS)
-                facts.retract_derived(gone, now())
-                counts.retracted += len(gone)
-                facts.take_mark(promote.STUBS_NOT_PURE)  # in the same transaction
+            for mark, mistaken in promote.MISTAKES.items():
+                if facts.has_mark(mark):  # left by a migration (see promote.py)
+                    transaction.begin()
+                    gone = mistaken(facts)
+                    facts.retract_derived(gone, now())
+                    counts.retracted += len(gone)
+                    facts.take_mark(mark)  # in the same transaction
             batches = 0
             with _no_gc():
                 while True:

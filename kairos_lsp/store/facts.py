@@ -971,6 +971,29 @@ class Facts:
             )
         ]
 
+    def insights_from_words(
+        self, predicate: str, whys: tuple[str, ...], words: tuple[str, ...]
+    ) -> dict[int, tuple[str, str, list[tuple[str, str, str | None]]]]:
+        """The live insights of ``predicate`` that no user verdict holds and that one of
+        ``words`` supports as the detail of evidence of a kind in ``whys`` (``name``,
+        ``docstring``): ``{fact id: (subject, object, its active evidence)}``, each evidence
+        ``(why, detail, the observed docstring when why is docstring)``, for the caller to
+        judge them again by the words' current rule."""
+        marks_why, marks_word = ", ".join("?" * len(whys)), ", ".join("?" * len(words))
+        found: dict[int, tuple[str, str, list[tuple[str, str, str | None]]]] = {}
+        for fact_id, subject, value, why, detail, doc in self.conn.execute(
+            "SELECT f.id, f.subject, f.object, e.why, e.detail, CASE WHEN e.why = 'docstring' THEN "
+            "(SELECT o.object FROM observation_log o WHERE o.id = e.observation_id) END "
+            "FROM derived_facts f JOIN fact_evidence e ON e.fact_id = f.id AND e.active = 1 "
+            "WHERE f.id IN (SELECT fact_id FROM fact_evidence "
+            f"WHERE active = 1 AND why IN ({marks_why}) AND detail IN ({marks_word})) "
+            "AND f.predicate = ? AND f.origin = 'insight' AND f.status IN ('tentative', 'firm') "
+            "AND f.verdict IS NULL ORDER BY f.id",
+            (*whys, *words, predicate),
+        ):
+            found.setdefault(fact_id, (subject, value, []))[2].append((why, detail, doc))
+        return found
+
     def retract_derived(self, fact_ids: list[int], when: str) -> None:
         """Retract derived facts (``valid_to`` = ``when``) and deactivate their evidence."""
         stamp = stamp_ids(self.conn, (when,))[when]

@@ -1211,4 +1211,15 @@ def m032_no_purity_from_stubs(db: Database) -> None:
     )
 
 
+@migrations()
+def m033_words_named_alone(db: Database) -> None:
+    # ``token``, ``session``, ``copy`` and ``table`` named authentication, file I/O or a
+    # database alone (a lexer's get_token, dict.copy). Dreams no longer say so (promote.py:
+    # QUALIFIED); a memory that holds such claims retracts them at its next dream (the mark).
+    db.conn.execute(
+        "INSERT OR REPLACE INTO marks (name, value) SELECT 'retract claims of words alone', 'pending' "
+        f"WHERE EXISTS (SELECT 1 FROM derived_log WHERE predicate_id = {PREDICATE_ID['may_handle']})"
+    )
+
+
 SCHEMA_VERSION = len(migrations._migrations)
