@@ -664,24 +664,29 @@ def worded_code(tmp_path) -> Path:
 
     root = tmp_path / "ws"
     root.mkdir()
-    for module in ("shlex.py", "netrc.py", "copy.py", "weakref.py", "stringprep.py"):
+    for module in ("shlex.py", "netrc.py", "copy.py", "weakref.py", "stringprep.py", "posixpath.py"):
         shutil.copyfile(Path(sysconfig.get_paths()["stdlib"]) / module, root / module)
+    (root / "http").mkdir()
+    shutil.copyfile(Path(sysconfig.get_paths()["stdlib"]) / "http" / "cookiejar.py", root / "http" / "cookiejar.py")
     (root / "ours.py").write_text(
         "def refresh_access_token(client):\n    return client.refresh()\n\n\n"
         "def validate_csrf_token(request):\n    return request.form\n\n\n"
         "def open_session(url):\n    return url\n\n\n"
         "def copy_file(a, b):\n    return a, b\n\n\n"
-        "def create_table(name):\n    return name\n"
+        "def create_table(name):\n    return name\n\n\n"
+        "def resolve_disk_path(p):\n    return p\n\n\n"
+        "def path_contents(path):\n    with open(path) as handle:\n        return handle.read()\n"
     )
     return root
 
 
 def test_words_that_name_a_category_only_beside_another_do_not_alone(worded_code):
-    """``token``, ``session``, ``copy`` and ``table`` name authentication, file I/O or a
-    database only beside a word that makes them so (``access_token``, ``copy_file``,
-    ``create_table``), or another source that says so. The standard library's shlex and netrc
-    lexers read tokens, and they stay parsing; ``copy.copy``, ``WeakKeyDictionary.copy`` and
-    stringprep's lookup tables are none of those."""
+    """``token``, ``session``, ``copy``, ``table`` and ``path`` name authentication, file I/O or
+    a database only beside a word that makes them so (``access_token``, ``copy_file``,
+    ``create_table``, ``disk_path``), or another source that says so. The standard library's
+    shlex and netrc lexers read tokens, and they stay parsing; ``copy.copy``,
+    ``WeakKeyDictionary.copy``, stringprep's lookup tables, posixpath's string work and a
+    cookie's URL path are none of those; posixpath's ``islink`` reads the disk."""
     root = worded_code
     store = Store(root / ".kairos" / "memory.db")
     scan_workspace(root, store, jobs=1)
@@ -700,54 +705,68 @@ def test_words_that_name_a_category_only_beside_another_do_not_alone(worded_code
     assert not copies & handles["file I/O"] and "python:ours.py:copy_file" in handles["file I/O"]
     tables = {"python:stringprep.py:in_table_c11", "python:stringprep.py:map_table_b3"}
     assert not tables & handles["database"] and "python:ours.py:create_table" in handles["database"]
+    strings = {f"python:posixpath.py:{name}" for name in ("normpath", "join", "abspath", "relpath", "isabs")}
+    strings |= {"python:http/cookiejar.py:request_path", "python:http/cookiejar.py:escape_path"}
+    assert not strings & handles["file I/O"]
+    disk = {"python:posixpath.py:islink", "python:posixpath.py:lexists", "python:posixpath.py:ismount"}
+    assert disk | {"python:ours.py:resolve_disk_path", "python:ours.py:path_contents"} <= handles["file I/O"]
     store.close()
 
 
-def _claims(store: Store) -> dict[tuple[str, str], str]:
-    """(subject, category) -> status of every live ``may_handle`` insight."""
+def _insights(store: Store) -> dict[tuple[str, str, str], str]:
+    """(subject, predicate, object) -> status of every live insight and summary."""
     return {
-        (row["subject"], row["object"]): row["status"]
+        (row["subject"], row["predicate"], row["object"]): row["status"]
         for row in store.db.query(
-            "SELECT subject, object, status FROM derived_facts WHERE predicate = 'may_handle' "
+            "SELECT subject, predicate, object, status FROM derived_facts WHERE origin IN ('insight', 'summary') "
             "AND status IN ('tentative', 'firm')"
         )
     }
 
 
-def test_a_memory_that_read_words_alone_retracts_those_claims_at_its_next_dream(worded_code, monkeypatch):
-    """A memory dreamed while ``get_token`` read as authentication (its migration leaves a
-    mark): the next dream retracts the claims such a word made alone, keeping their history,
-    and ends with the claims a memory dreamed by the rule of today holds."""
-    from kairos_lsp.dream import promote
-    from kairos_lsp.store.migrations import m033_words_named_alone
+def test_a_memory_dreamed_by_the_rules_before_derives_its_insights_again_at_its_next_dream(worded_code, monkeypatch):
+    """A memory dreamed while ``get_token`` read as authentication and ``copy`` as file I/O
+    (so ``copy._copy_immutable`` was not pure): its migration leaves a mark, and the next dream derives every
+    symbol's insights again. It then holds what a memory dreamed by the rules of today
+    holds, keeps the history of what it retracts, and goes on where it stopped when a dream
+    ends midway."""
+    from kairos_lsp.dream import promote, rederive
+    from kairos_lsp.dream.model import Counts
+    from kairos_lsp.dream.summary import Lookup
+    from kairos_lsp.store import now
+    from kairos_lsp.store.migrations import m033_rederive_insights
 
-    store = Store(worded_code / ".kairos" / "memory.db")
-    scan_workspace(worded_code, store, jobs=1)
-    with monkeypatch.context() as before:
-        before.setattr(promote, "QUALIFIED", {})  # the rule before: every word names alone
-        before.setattr(promote, "_NAME_TOKENS", {})  # (what the rule of today remembered)
-        dream(store)
-    was = _claims(store)
-    assert ("python:shlex.py:shlex.get_token", "authentication") in was  # the old mistakes
-    assert ("python:copy.py:copy", "file I/O") in was
     fresh_root = worded_code.parent / "fresh"
-    shutil.copytree(worded_code, fresh_root, ignore=shutil.ignore_patterns(".kairos"))
+    shutil.copytree(worded_code, fresh_root)
     with contextlib.closing(Store(fresh_root / ".kairos" / "memory.db")) as fresh:
         scan_workspace(fresh_root, fresh, jobs=1)
         dream(fresh)
-        today = _claims(fresh)
-    assert set(was) - set(today)  # something to retract
+        today = _insights(fresh)
+    store = Store(worded_code / ".kairos" / "memory.db")
+    scan_workspace(worded_code, store, jobs=1)
+    with monkeypatch.context() as before:
+        before.setattr(promote, "QUALIFIED", {})  # the rules before: every word names alone
+        before.setattr(promote, "_NAME_TOKENS", {})  # (what the rules of today remembered)
+        dream(store)
+    was = _insights(store)
+    assert ("python:shlex.py:shlex.get_token", "may_handle", "authentication") in was  # the old mistakes
+    assert ("python:posixpath.py:normpath", "may_handle", "file I/O") in was
+    assert ("python:copy.py:_copy_immutable", "pure", "true") in set(today) - set(was)
     with store.transaction():
-        m033_words_named_alone(store.db)
+        m033_rederive_insights(store.db)
+    with store.transaction():  # a dream that ends after its first two files
+        chunk = rederive.rederive(store.facts, Counts(), Lookup(store.facts.callers_of), now(), chunk=2)
+        assert next(chunk) == 2
+    halfway = store.facts.mark_value(rederive.MARK)
+    assert halfway and _insights(store) != today
     report = dream(store)
-    assert _claims(store) == today
-    retracted = {
-        (row["subject"], row["object"])
-        for row in store.db.query(
-            "SELECT subject, object FROM derived_facts WHERE predicate = 'may_handle' AND status = 'retracted'"
-        )
+    assert _insights(store) == today
+    ended = {
+        (row["subject"], row["predicate"], row["object"])
+        for row in store.db.query("SELECT subject, predicate, object FROM derived_facts WHERE status = 'retracted'")
     }
-    assert retracted == set(was) - set(today)  # kept, retracted
-    assert report.retracted == len(retracted) and report.observations == 0
-    assert dream(store).retracted == 0  # once
+    assert set(was) - set(today) <= ended  # kept, retracted
+    assert report.retracted > 0 and report.observations == 0 and not store.facts.has_mark(rederive.MARK)
+    again = dream(store)
+    assert again.retracted == again.created == 0  # once
     store.close()

@@ -22,13 +22,14 @@ from pathlib import Path
 
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import ahead as read_ahead
-from kairos_lsp.dream import claude, promote, runs, tested
+from kairos_lsp.dream import claude, promote, rederive, runs, tested
 from kairos_lsp.dream.batches import BATCH, last_of
 from kairos_lsp.dream.lock import lock_for
 from kairos_lsp.dream.model import Counts, Fact, Version
 from kairos_lsp.dream.replay import Replayer
 from kairos_lsp.dream.state import GoneBodies, State
 from kairos_lsp.dream.summary import Lookup
+from kairos_lsp.languages import DECLARATIONS
 from kairos_lsp.store import Store, now
 
 DREAM_CACHE_KIB = 16384  # SQLite's page cache while dreaming: a quarter of a process's budget at 64 MiB
@@ -231,13 +232,17 @@ def _batches(
                     transaction.commit()
                     transaction.begin()
                 facts.take_mark(tested.REDERIVE)  # with the last chunk: a kill before means again
-            for mark, mistaken in promote.MISTAKES.items():
-                if facts.has_mark(mark):  # left by a migration (see promote.py)
+            if facts.has_mark(promote.STUBS_NOT_PURE):  # left by a migration (see promote.py)
+                transaction.begin()
+                gone = facts.insights_of_declarations("pure", DECLARATIONS, promote.DECLARING_DECORATORS)
+                facts.retract_derived(gone, now())
+                counts.retracted += len(gone)
+                facts.take_mark(promote.STUBS_NOT_PURE)  # in the same transaction
+            if facts.has_mark(rederive.MARK):  # left by a migration: the rules of insights changed
+                transaction.begin()
+                for _ in rederive.rederive(facts, counts, callers, now()):
+                    transaction.commit()
                     transaction.begin()
-                    gone = mistaken(facts)
-                    facts.retract_derived(gone, now())
-                    counts.retracted += len(gone)
-                    facts.take_mark(mark)  # in the same transaction
             batches = 0
             with _no_gc():
                 while True:

@@ -38,17 +38,14 @@ import json
 import operator
 import re
 import sys
-from collections.abc import Callable
 
 from kairos_lsp.dream.model import LLM, Fact, Version
 from kairos_lsp.dream.state import State
 from kairos_lsp.keys import name_of, path_of, qualname_of
-from kairos_lsp.languages import DECLARATIONS, declares_only
-from kairos_lsp.store.facts import Facts
+from kairos_lsp.languages import declares_only
 
 WIDELY = 10
 STUBS_NOT_PURE = "retract purity of stubs"  # the mark a migration leaves: stubs were found pure before
-WORDS_QUALIFIED = "retract claims of words alone"  # ... and claims of a QUALIFIED word alone were made
 INSIGHTS = ("may_handle", "pure", "role", "side_effects")
 
 # category -> (name/docstring tokens, call patterns, decorator patterns, import modules)
@@ -388,11 +385,6 @@ def tokens(name: str) -> list[str]:
     return [t.lower() for t in _SPLIT.findall(name)]
 
 
-def doc_words(docstring: str) -> set[str]:
-    """The words of a docstring's first paragraph, lowercased: what insights read of it."""
-    return {w.lower() for w in _WORD.findall(docstring.split("\n\n", 1)[0])}
-
-
 class Patterns:
     """Call patterns compiled to dict lookups (a scan of the stdlib classifies ~200k calls)."""
 
@@ -532,39 +524,6 @@ def declared_only(subject: str, decorators: list[str]) -> bool:
     return declares_only(path_of(subject)) or any(_DECLARING.labels(head) for head in decorators)
 
 
-def stubs_found_pure(facts: Facts) -> list[int]:
-    """The ``pure`` facts a memory holds about symbols declared without their code (which
-    dreams before :data:`STUBS_NOT_PURE` found pure)."""
-    return facts.insights_of_declarations("pure", DECLARATIONS, DECLARING_DECORATORS)
-
-
-def claims_of_words_alone(facts: Facts) -> list[int]:
-    """The ``may_handle`` facts a memory holds only because a word of :data:`QUALIFIED`
-    named the category alone (``get_token``: authentication), which dreams before
-    :data:`WORDS_QUALIFIED` counted; what another source or a companion word supports stays."""
-    gone = []
-    for fact_id, (subject, category, evidence) in facts.insights_from_words(
-        "may_handle", ("name", "docstring"), tuple(sorted({word for word, _ in QUALIFIED}))
-    ).items():
-        name_words = set(tokens(name_of(subject)))
-        if all(
-            why in ("name", "docstring")
-            and (word, category) in QUALIFIED
-            and QUALIFIED[word, category].isdisjoint(name_words if why == "name" else doc_words(doc or ""))
-            for why, word, doc in evidence
-        ):
-            gone.append(fact_id)
-    return gone
-
-
-# The marks a migration leaves when dreams before said what the rules now say they must not:
-# the next dream retracts what each function finds (history kept), once (engine.py).
-MISTAKES: dict[str, Callable[[Facts], list[int]]] = {
-    STUBS_NOT_PURE: stubs_found_pure,
-    WORDS_QUALIFIED: claims_of_words_alone,
-}
-
-
 def derive(
     subject: str,
     view: dict[str, list[Fact]],
@@ -588,7 +547,10 @@ def derive(
     if name_tokens is None:
         name_tokens = _name_tokens(name)
     doc = view.get("docstring", [])
-    words_of_doc = doc_words(doc[0].object) if doc else set()
+    doc_words: set[str] = set()
+    if doc:
+        first = doc[0].object.split("\n\n", 1)[0]
+        doc_words = {w.lower() for w in _WORD.findall(first)}
     calls = sorted(view.get("calls", ()), key=_OBJECT)
     decorators = sorted(view.get("decorated_by", ()), key=_OBJECT)
     imports = sorted(view.get("imports", ()), key=_OBJECT)
@@ -604,8 +566,8 @@ def derive(
         else:
             supported.append((category, "name", token, anchor))
     if doc:
-        for word in sorted(words_of_doc):
-            for category, alone in _categories(word, words_of_doc):
+        for word in sorted(doc_words):
+            for category, alone in _categories(word, doc_words):
                 if alone:
                     add("may_handle", category, "docstring", word, doc[0].first_observation)
                 else:

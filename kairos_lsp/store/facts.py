@@ -896,6 +896,14 @@ class Facts:
     def has_mark(self, name: str) -> bool:
         return self.conn.execute("SELECT 1 FROM marks WHERE name = ?", (name,)).fetchone() is not None
 
+    def mark_value(self, name: str) -> str | None:
+        """The value of the mark ``name`` (how far its to-do went), or None: no such mark."""
+        row = self.conn.execute("SELECT value FROM marks WHERE name = ?", (name,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_mark(self, name: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO marks (name, value) VALUES (?, ?)", (name, value))
+
     def take_mark(self, name: str) -> bool:
         """Remove the mark ``name`` (a to-do a migration left, such as 'rederive tested_by');
         True if it was there."""
@@ -970,29 +978,6 @@ class Facts:
                 ),
             )
         ]
-
-    def insights_from_words(
-        self, predicate: str, whys: tuple[str, ...], words: tuple[str, ...]
-    ) -> dict[int, tuple[str, str, list[tuple[str, str, str | None]]]]:
-        """The live insights of ``predicate`` that no user verdict holds and that one of
-        ``words`` supports as the detail of evidence of a kind in ``whys`` (``name``,
-        ``docstring``): ``{fact id: (subject, object, its active evidence)}``, each evidence
-        ``(why, detail, the observed docstring when why is docstring)``, for the caller to
-        judge them again by the words' current rule."""
-        marks_why, marks_word = ", ".join("?" * len(whys)), ", ".join("?" * len(words))
-        found: dict[int, tuple[str, str, list[tuple[str, str, str | None]]]] = {}
-        for fact_id, subject, value, why, detail, doc in self.conn.execute(
-            "SELECT f.id, f.subject, f.object, e.why, e.detail, CASE WHEN e.why = 'docstring' THEN "
-            "(SELECT o.object FROM observation_log o WHERE o.id = e.observation_id) END "
-            "FROM derived_facts f JOIN fact_evidence e ON e.fact_id = f.id AND e.active = 1 "
-            "WHERE f.id IN (SELECT fact_id FROM fact_evidence "
-            f"WHERE active = 1 AND why IN ({marks_why}) AND detail IN ({marks_word})) "
-            "AND f.predicate = ? AND f.origin = 'insight' AND f.status IN ('tentative', 'firm') "
-            "AND f.verdict IS NULL ORDER BY f.id",
-            (*whys, *words, predicate),
-        ):
-            found.setdefault(fact_id, (subject, value, []))[2].append((why, detail, doc))
-        return found
 
     def retract_derived(self, fact_ids: list[int], when: str) -> None:
         """Retract derived facts (``valid_to`` = ``when``) and deactivate their evidence."""

@@ -1212,12 +1212,14 @@ def m032_no_purity_from_stubs(db: Database) -> None:
 
 
 @migrations()
-def m033_words_named_alone(db: Database) -> None:
-    # ``token``, ``session``, ``copy`` and ``table`` named authentication, file I/O or a
-    # database alone (a lexer's get_token, dict.copy). Dreams no longer say so (promote.py:
-    # QUALIFIED); a memory that holds such claims retracts them at its next dream (the mark).
+def m033_rederive_insights(db: Database) -> None:
+    # ``token``, ``session``, ``copy``, ``table`` and ``path`` named a category alone (a
+    # lexer's get_token, dict.copy, a URL's path), and ``os.lstat``, ``os.path.exists`` and
+    # the like were not file I/O calls. Dreams now say otherwise (promote.py); a memory
+    # dreamed before derives every symbol's insights again at its next dream (the mark:
+    # dream/rederive.py; its value, the last file done, starts empty).
     db.conn.execute(
-        "INSERT OR REPLACE INTO marks (name, value) SELECT 'retract claims of words alone', 'pending' "
+        "INSERT OR REPLACE INTO marks (name, value) SELECT 'rederive insights', '' "
         f"WHERE EXISTS (SELECT 1 FROM derived_log WHERE predicate_id = {PREDICATE_ID['may_handle']})"
     )
 
