@@ -731,9 +731,6 @@ def test_a_memory_dreamed_by_the_rules_before_derives_its_insights_again_at_its_
     holds, keeps the history of what it retracts, and goes on where it stopped when a dream
     ends midway."""
     from kairos_lsp.dream import promote, rederive
-    from kairos_lsp.dream.model import Counts
-    from kairos_lsp.dream.summary import Lookup
-    from kairos_lsp.store import now
     from kairos_lsp.store.migrations import m033_rederive_insights
 
     fresh_root = worded_code.parent / "fresh"
@@ -754,11 +751,10 @@ def test_a_memory_dreamed_by_the_rules_before_derives_its_insights_again_at_its_
     assert ("python:copy.py:_copy_immutable", "pure", "true") in set(today) - set(was)
     with store.transaction():
         m033_rederive_insights(store.db)
-    with store.transaction():  # a dream that ends after its first two files
-        chunk = rederive.rederive(store.facts, Counts(), Lookup(store.facts.callers_of), now(), chunk=2)
-        assert next(chunk) == 2
+    monkeypatch.setattr(rederive, "FILES", 2)
+    stopped = dream(store, should_stop=lambda: True)  # an edit in the server, after two files
     halfway = store.facts.mark_value(rederive.MARK)
-    assert halfway and _insights(store) != today
+    assert stopped.stopped and halfway and _insights(store) != today
     report = dream(store)
     assert _insights(store) == today
     ended = {
@@ -767,6 +763,7 @@ def test_a_memory_dreamed_by_the_rules_before_derives_its_insights_again_at_its_
     }
     assert set(was) - set(today) <= ended  # kept, retracted
     assert report.retracted > 0 and report.observations == 0 and not store.facts.has_mark(rederive.MARK)
+    assert stopped.retracted + report.retracted == len(ended)
     again = dream(store)
     assert again.retracted == again.created == 0  # once
     store.close()

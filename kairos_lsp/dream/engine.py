@@ -242,6 +242,9 @@ def _batches(
                 transaction.begin()
                 for _ in rederive.rederive(facts, counts, callers, now()):
                     transaction.commit()
+                    if should_stop():  # (an edit in the server): the next dream goes on from the mark
+                        report.stopped = True
+                        return
                     transaction.begin()
             batches = 0
             with _no_gc():

@@ -10,7 +10,10 @@ what the rules say now is created or judged again, what they no longer say is re
 so a dream stopped or killed midway goes on from there the next time.
 
 >>> for _ in rederive(store.facts, counts, callers, now()):  # doctest: +SKIP
-...     transaction.commit(); transaction.begin()
+...     transaction.commit()
+...     if should_stop():
+...         break
+...     transaction.begin()
 """
 
 from __future__ import annotations
@@ -28,10 +31,12 @@ MARK = "rederive insights"  # the mark a migration leaves (its value: the last f
 FILES = 500  # files per chunk: the caller commits after each
 
 
-def rederive(facts: Facts, counts: Counts, callers: Lookup, when: str, chunk: int = FILES) -> Iterator[int]:
+def rederive(facts: Facts, counts: Counts, callers: Lookup, when: str, chunk: int | None = None) -> Iterator[int]:
     """Derive the insights and summaries of every file's live symbols again, ``chunk``
-    files at a time: yields how many files after each (the caller commits), and removes the
-    mark after the last. Facts created or retracted are stamped ``when``."""
+    files at a time: yields how many files after each (the caller commits, and may stop:
+    the mark says where to go on), the mark removed with the last (``chunk``: default
+    :data:`FILES`). Facts created or retracted are stamped ``when``."""
+    chunk = chunk or FILES
     done = facts.mark_value(MARK) or ""
     files = sorted({module_of(key) for key in facts.symbol_keys()} - {""})
     files = [prefix for prefix in files if prefix > done]
@@ -47,6 +52,10 @@ def rederive(facts: Facts, counts: Counts, callers: Lookup, when: str, chunk: in
             if state.live:
                 derive_all(state, callers, version, sorted(state.live))
                 state.flush()
-        facts.set_mark(MARK, group[-1])
+        if start + chunk < len(files):
+            facts.set_mark(MARK, group[-1])
+        else:
+            facts.take_mark(MARK)  # with the last chunk: a kill before means that chunk again
         yield len(group)
-    facts.take_mark(MARK)
+    if not files:
+        facts.take_mark(MARK)
