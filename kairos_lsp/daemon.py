@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kairos_lsp.config import Settings, cli_settings
-from kairos_lsp.dream import dream, pending
+from kairos_lsp.dream import dream, due
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.scan import ALWAYS_SKIPPED, IgnoreRules, ScanReport, scan_in_child, scan_paths, scan_workspace
 from kairos_lsp.store import STORE_DIR, Store, StoreError, now
@@ -622,7 +622,7 @@ class Daemon:
     def _idle_dream(self) -> float | None:
         """Dream now if there is anything to consolidate; when to try again (None: on the next change)."""
         with self._memory() as store:
-            if not pending(store):
+            if not due(store):
                 return None
         self._dreaming = True  # from now on a change stops the dream
         self._dream_stop.clear()

@@ -190,3 +190,43 @@ def test_a_dream_worker_no_dream_used_for_a_while_ends_and_the_next_dream_starts
     assert second.observations > 0 and second.created > 0  # a new worker dreamed
     assert len(again) == 1 and again != kept
     store.close()
+
+
+def test_an_idle_server_with_nothing_new_still_does_what_a_migration_left_the_dream(tmp_path):
+    """Nothing new to consolidate: an idle dream does not start. A migration's to-do (a
+    memory dreamed by the rules before derives its insights again) starts one all the same,
+    rather than waiting for the user's next edit; the to-do is done once."""
+    from kairos_lsp.dream import rederive
+    from kairos_lsp.store.migrations import m033_rederive_insights
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "lexer.py").write_text('def get_token(stream):\n    """The next token."""\n    return stream.pop()\n')
+    store = Store(root / ".kairos" / "memory.db")
+    scan_workspace(root, store, jobs=1)
+    dream(store)
+    dreamed: list[DreamReport] = []
+
+    async def run():
+        dreamer = IdleDreamer(store.path, 0.05, lambda level, message: None, on_dreamed=dreamed.append, llm=Settings())
+        try:
+            dreamer.kick()
+            await asyncio.sleep(1.0)
+            idle = list(dreamed)  # nothing to do: no dream
+            with store.transaction():
+                m033_rederive_insights(store.db)
+            dreamer.kick()  # (the server kicks after its first scan)
+            deadline = time.monotonic() + 20
+            while not dreamed[len(idle) :] and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            dreamer.kick()
+            await asyncio.sleep(1.0)  # done: no dream again
+            return idle, dreamed[len(idle) :]
+        finally:
+            dreamer.close()
+
+    idle, after = asyncio.run(run())
+    assert idle == []
+    assert len(after) == 1 and after[0].observations == 0 and not after[0].stopped
+    assert not store.facts.has_mark(rederive.MARK)
+    store.close()

@@ -28,7 +28,7 @@ No SQL here: every query and write is the store's (``kairos_lsp.store``, and
 ``store.facts`` for facts, evidence, counts and the dream log).
 """
 
-from kairos_lsp.dream.engine import DreamReport, cursor, dream, pending
+from kairos_lsp.dream.engine import DreamReport, cursor, dream, due, pending
 from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, SINGLE_VALUED, WEIGHTS, noisy_or
 from kairos_lsp.dream.read import current_value, dream_log, earlier, facts_for, history, predecessors, successor
 from kairos_lsp.dream.verdict import record_verdict
@@ -36,6 +36,7 @@ from kairos_lsp.dream.verdict import record_verdict
 __all__ = [
     "DreamReport",
     "dream",
+    "due",
     "pending",
     "cursor",
     "record_verdict",

@@ -106,6 +106,16 @@ def pending(store: Store) -> int:
     return max(0, store.facts.newest_observation() - cursor(store))
 
 
+# The to-dos a migration leaves the next dream (see _batches), besides observations.
+MIGRATION_MARKS = (tested.REDERIVE, promote.STUBS_NOT_PURE, rederive.MARK)
+
+
+def due(store: Store) -> bool:
+    """Whether a dream has anything to do: observations to consolidate, or a to-do a
+    migration left (which an idle server or daemon would otherwise leave to the next edit)."""
+    return pending(store) > 0 or any(store.facts.has_mark(mark) for mark in MIGRATION_MARKS)
+
+
 def dream(
     store: Store,
     trigger: str = "cli",

@@ -52,7 +52,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from kairos_lsp.config import Settings
-from kairos_lsp.dream.engine import DreamReport, dream, pending
+from kairos_lsp.dream.engine import DreamReport, dream, due
 from kairos_lsp.store import Store
 from kairos_lsp.workers import Child, ChildFailed, ChildGone, family_resident, resident
 
@@ -139,7 +139,7 @@ class IdleDreamer:
         """On the dream thread: hand one dream to the worker process and wait for its report."""
         if self._store is None:
             self._store = Store(self.store_file)
-        if not pending(self._store) and trigger == "idle":
+        if trigger == "idle" and not due(self._store):
             return None
         self._idle_running = trigger == "idle"
         self._stop.clear()
