@@ -3,6 +3,7 @@ checkout; and one memory shared by two servers, a daemon and the CLI."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -487,6 +488,30 @@ def test_an_idle_daemon_is_one_process_once_its_scan_and_dream_are_done(tmp_path
     write(root, {f"pkg/n{i}.py": f"def h{i}(a):\n    return a\n" for i in range(80)})  # a batch in a child
     until(lambda: {"h0", "h79"} <= defined(root, {"h0", "h79"}), 10, "the new files recorded")
     until(lambda: not _children(running.process.pid), 10, "no process left after the batch")
+    code, err, _ = running.stop()
+    assert code == 0, err
+
+
+def test_an_idle_daemon_with_nothing_new_does_what_a_migration_left_the_dream(tmp_path, daemons):
+    """A memory whose migration left its next dream a to-do (derive every insight again), and
+    nothing new on disk: the daemon dreams for it once it is idle, not at the next change."""
+    from kairos_lsp.dream import dream, rederive
+    from kairos_lsp.scan import scan_workspace
+    from kairos_lsp.store.migrations import m033_rederive_insights
+
+    root = tmp_path / "ws"
+    write(root, {"lexer.py": 'def get_token(stream):\n    """The next token."""\n    return stream.pop()\n'})
+    store = Store(root / ".kairos" / "memory.db")
+    scan_workspace(root, store, jobs=1)
+    dream(store)
+    with store.transaction():
+        m033_rederive_insights(store.db)
+    store.close()
+    running = daemons(root)
+    line = until(lambda: (running.state().get("last_dream") or {}).get("line"), 20, "a dream for the to-do")
+    assert "read 0 observations" in line
+    with contextlib.closing(Store(root / ".kairos" / "memory.db")) as after:
+        assert not after.facts.has_mark(rederive.MARK)
     code, err, _ = running.stop()
     assert code == 0, err
 
