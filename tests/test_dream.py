@@ -656,18 +656,18 @@ def _handles(store: Store, category: str) -> set[str]:
 
 @pytest.fixture
 def worded_code(tmp_path) -> Path:
-    """Released code whose names say ``token``, ``session``, ``copy``, ``table``, ``path`` or
-    ``query`` without meaning authentication, files or a database (the standard library's
-    shlex and netrc lexers, ``copy.copy``, ``WeakKeyDictionary.copy``, stringprep's lookup
-    tables, posixpath, http.cookiejar, urllib.parse), and a few functions of ours where a
-    companion word or a call makes them mean it."""
+    """Released code whose names say ``token``, ``session``, ``copy``, ``table``, ``path``,
+    ``query`` or ``cursor`` without meaning authentication, files or a database (the standard
+    library's shlex and netrc lexers, ``copy.copy``, ``WeakKeyDictionary.copy``, stringprep's
+    lookup tables, posixpath, http.cookiejar, urllib.parse, idlelib's text cursor), and a few
+    functions of ours where a companion word or a call makes them mean it."""
     import sysconfig
 
     root = tmp_path / "ws"
     root.mkdir()
     for module in ("shlex.py", "netrc.py", "copy.py", "weakref.py", "stringprep.py", "posixpath.py"):
         shutil.copyfile(Path(sysconfig.get_paths()["stdlib"]) / module, root / module)
-    for package, module in (("http", "cookiejar.py"), ("urllib", "parse.py")):
+    for package, module in (("http", "cookiejar.py"), ("urllib", "parse.py"), ("idlelib", "autoexpand.py")):
         (root / package).mkdir()
         shutil.copyfile(Path(sysconfig.get_paths()["stdlib"]) / package / module, root / package / module)
     (root / "ours.py").write_text(
@@ -678,19 +678,20 @@ def worded_code(tmp_path) -> Path:
         "def create_table(name):\n    return name\n\n\n"
         "def resolve_disk_path(p):\n    return p\n\n\n"
         "def path_contents(path):\n    with open(path) as handle:\n        return handle.read()\n\n\n"
-        "def run_sql_query(cursor, text):\n    return cursor.execute(text)\n"
+        "def run_sql_query(cursor, text):\n    return cursor.execute(text)\n\n\n"
+        "def close_db_cursor(handle):\n    return handle\n"
     )
     return root
 
 
 def test_words_that_name_a_category_only_beside_another_do_not_alone(worded_code):
-    """``token``, ``session``, ``copy``, ``table``, ``path``, ``schema`` and ``query`` name
-    authentication, file I/O or a database only beside a word that makes them so
-    (``access_token``, ``copy_file``, ``create_table``, ``disk_path``, ``sql_query``), or
+    """``token``, ``session``, ``copy``, ``table``, ``path``, ``schema``, ``query`` and
+    ``cursor`` name authentication, file I/O or a database only beside a word that makes them
+    so (``access_token``, ``copy_file``, ``create_table``, ``disk_path``, ``db_cursor``), or
     another source that says so. The standard library's shlex and netrc lexers read tokens,
     and they stay parsing; ``copy.copy``, ``WeakKeyDictionary.copy``, stringprep's lookup
-    tables, posixpath's string work, a cookie's URL path and a URL's query string are none
-    of those; posixpath's ``islink`` reads the disk."""
+    tables, posixpath's string work, a cookie's URL path, a URL's query string and a text
+    cursor are none of those; posixpath's ``islink`` reads the disk."""
     root = worded_code
     store = Store(root / ".kairos" / "memory.db")
     scan_workspace(root, store, jobs=1)
@@ -716,6 +717,8 @@ def test_words_that_name_a_category_only_beside_another_do_not_alone(worded_code
     assert disk | {"python:ours.py:resolve_disk_path", "python:ours.py:path_contents"} <= handles["file I/O"]
     urls = {f"python:urllib/parse.py:{name}" for name in ("urlencode", "parse_qs", "urlsplit")}
     assert not urls & handles["database"] and "python:ours.py:run_sql_query" in handles["database"]
+    text_cursor = {"python:idlelib/autoexpand.py:AutoExpand.getprevword", "python:idlelib/autoexpand.py"}
+    assert not text_cursor & handles["database"] and "python:ours.py:close_db_cursor" in handles["database"]
     store.close()
 
 

@@ -1213,8 +1213,8 @@ def m032_no_purity_from_stubs(db: Database) -> None:
 
 @migrations()
 def m033_rederive_insights(db: Database) -> None:
-    # ``token``, ``session``, ``copy``, ``table``, ``path``, ``schema`` and ``query`` named a
-    # category alone (a lexer's get_token, dict.copy, a URL's path, a JSON schema), and
+    # ``token``, ``session``, ``copy``, ``table``, ``path``, ``schema``, ``query`` and ``cursor``
+    # named a category alone (a lexer's get_token, dict.copy, a URL's path, a JSON schema), and
     # ``os.lstat``, ``os.path.exists`` and the like were not file I/O calls. Dreams now say
     # otherwise (promote.py); a memory dreamed before derives every symbol's insights again
     # at its next dream (the mark: dream/rederive.py; its value, the last file done, starts
