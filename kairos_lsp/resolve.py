@@ -779,6 +779,11 @@ class Resolver:
                             continue
                         if _binding(item, style) is None:
                             stars.append(Binding("*", item.get("module", ""), None))
+                # By module, not in the order observed: a star import added to a file later is
+                # observed after the others, a fresh look sees the file's order, and the first
+                # that has a name is the one followed. Which one Python binds (the last in the
+                # file) the observations do not say: they keep no positions.
+                stars.sort(key=lambda star: star.module)
                 found[path] = _FileInfo(language, style, imports[path], stars, kinds[path])
         return found
 

@@ -237,6 +237,19 @@ def test_a_package_moved_into_src_keeps_what_tests_exercise(tmp_path):
         store.close()
 
 
+def test_a_name_two_star_imports_define_means_the_same_however_the_test_file_grew(tmp_path):
+    """The case Hypothesis found in CI (session 31): a test file's ``from pkg.c import *``
+    brings ``load``; later the file also star-imports ``pkg.a``, which then defines ``load``
+    too. The memory followed the star import it had seen first (``pkg.c``), a fresh look the
+    first in the file (``pkg.a``): a ``tested_by`` fact each side lacked. Stars are followed
+    in one order now, whatever order the file's imports were observed in."""
+    store = replay(tmp_path, [("test_calls", 0, 6, False), ("add", 0, 7, False)])
+    try:
+        assert differences(store, tmp_path) == []
+    finally:
+        store.close()
+
+
 def test_a_test_beside_a_changed_one_follows_its_package_into_src(tmp_path):
     """Found by the property test: a test file changes one test (test_two), then the package
     moves into ``src/``, one dream for both. test_one, unchanged, must still find parse at its
