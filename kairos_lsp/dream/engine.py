@@ -29,7 +29,6 @@ from kairos_lsp.dream.model import Counts, Fact, Version
 from kairos_lsp.dream.replay import Replayer
 from kairos_lsp.dream.state import GoneBodies, State
 from kairos_lsp.dream.summary import Lookup
-from kairos_lsp.languages import DECLARATIONS
 from kairos_lsp.store import Store, now
 
 DREAM_CACHE_KIB = 16384  # SQLite's page cache while dreaming: a quarter of a process's budget at 64 MiB
@@ -242,12 +241,11 @@ def _batches(
                     transaction.commit()
                     transaction.begin()
                 facts.take_mark(tested.REDERIVE)  # with the last chunk: a kill before means again
-            if facts.has_mark(promote.STUBS_NOT_PURE):  # left by a migration (see promote.py)
+            if facts.has_mark(promote.STUBS_NOT_PURE):  # migration 32's: a change of the rules too
                 transaction.begin()
-                gone = facts.insights_of_declarations("pure", DECLARATIONS, promote.DECLARING_DECORATORS)
-                facts.retract_derived(gone, now())
-                counts.retracted += len(gone)
-                facts.take_mark(promote.STUBS_NOT_PURE)  # in the same transaction
+                if not facts.has_mark(rederive.MARK):
+                    facts.set_mark(rederive.MARK, "")
+                facts.take_mark(promote.STUBS_NOT_PURE)
             if facts.has_mark(rederive.MARK):  # left by a migration: the rules of insights changed
                 transaction.begin()
                 for _ in rederive.rederive(facts, counts, callers, now()):

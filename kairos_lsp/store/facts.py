@@ -949,36 +949,6 @@ class Facts:
             "INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail) VALUES (?, ?, ?, ?)", evidence
         )
 
-    def insights_of_declarations(
-        self, predicate: str, endings: tuple[str, ...], decorators: tuple[str, ...]
-    ) -> list[int]:
-        """The live insights of ``predicate`` that no user verdict holds, about symbols declared
-        without their code: in files whose names end with one of ``endings`` (``.pyi``), or
-        that the code now decorates with one of ``decorators`` (by the name's last part:
-        ``overload`` is ``typing.overload`` too). Their ids. (A key is
-        ``language:path:qualname``: its path ends where ``ending:`` is found.)"""
-        in_files = ["instr(f.subject, ?) > 0" for _ in endings]
-        decorated = ["d.object = ? OR d.object LIKE ?" for _ in decorators]
-        if decorated:
-            in_files.append(
-                "EXISTS (SELECT 1 FROM facts d WHERE d.subject = f.subject AND d.predicate = 'decorated_by' "
-                f"AND d.status = 'firm' AND ({' OR '.join(decorated)}))"
-            )
-        if not in_files:
-            return []
-        return [
-            row[0]
-            for row in self.conn.execute(
-                "SELECT f.id FROM derived_facts f WHERE f.predicate = ? AND f.origin = 'insight' "
-                f"AND f.status IN ('tentative', 'firm') AND f.verdict IS NULL AND ({' OR '.join(in_files)})",
-                (
-                    predicate,
-                    *(ending + ":" for ending in endings),
-                    *(value for name in decorators for value in (name, "%." + name)),
-                ),
-            )
-        ]
-
     def retract_derived(self, fact_ids: list[int], when: str) -> None:
         """Retract derived facts (``valid_to`` = ``when``) and deactivate their evidence."""
         stamp = stamp_ids(self.conn, (when,))[when]

@@ -1204,7 +1204,7 @@ def m031_bodies_gone_at(db: Database) -> None:
 def m032_no_purity_from_stubs(db: Database) -> None:
     # Functions of type stubs (``.pyi``, ``.d.ts``) and overloads were found pure: a stub's
     # ``...`` calls and raises nothing. Dreams no longer say so (promote.py); a memory that holds such facts
-    # retracts them at its next dream (the mark: engine.py).
+    # retracts them at its next dream, which derives every insight again (engine.py, dream/rederive.py).
     db.conn.execute(
         "INSERT OR REPLACE INTO marks (name, value) SELECT 'retract purity of stubs', 'pending' "
         f"WHERE EXISTS (SELECT 1 FROM derived_log WHERE predicate_id = {PREDICATE_ID['pure']})"
