@@ -13,6 +13,7 @@ import pytest
 
 from kairos_lsp.dream import dream, facts_for, history, pending, predecessors, record_verdict, successor
 from kairos_lsp.dream.lock import DreamLock
+from kairos_lsp.keys import name_of
 from kairos_lsp.scan import scan_workspace
 from kairos_lsp.store import Store
 
@@ -659,15 +660,19 @@ def worded_code(tmp_path) -> Path:
     """Released code whose names say ``token``, ``session``, ``copy``, ``table``, ``path``,
     ``query`` or ``cursor`` without meaning authentication, files or a database (the standard
     library's shlex and netrc lexers, ``copy.copy``, ``WeakKeyDictionary.copy``, stringprep's
-    lookup tables, posixpath, http.cookiejar, urllib.parse, idlelib's text cursor), and a few
-    functions of ours where a companion word or a call makes them mean it."""
+    lookup tables, posixpath, http.cookiejar, urllib.parse, idlelib's text cursor), constants
+    named after a category (ftplib's ``FTP_PORT``, stat's ``FILE_ATTRIBUTE_*``) beside
+    asyncio's ``logger = logging.getLogger(...)``, and a few functions of ours where a
+    companion word or a call makes them mean it."""
     import sysconfig
 
     root = tmp_path / "ws"
     root.mkdir()
-    for module in ("shlex.py", "netrc.py", "copy.py", "weakref.py", "stringprep.py", "posixpath.py"):
+    modules = ("shlex.py", "netrc.py", "copy.py", "weakref.py", "stringprep.py", "posixpath.py", "ftplib.py", "stat.py")
+    for module in modules:
         shutil.copyfile(Path(sysconfig.get_paths()["stdlib"]) / module, root / module)
-    for package, module in (("http", "cookiejar.py"), ("urllib", "parse.py"), ("idlelib", "autoexpand.py")):
+    packages = (("http", "cookiejar.py"), ("urllib", "parse.py"), ("idlelib", "autoexpand.py"), ("asyncio", "log.py"))
+    for package, module in packages:
         (root / package).mkdir()
         shutil.copyfile(Path(sysconfig.get_paths()["stdlib"]) / package / module, root / package / module)
     (root / "ours.py").write_text(
@@ -722,6 +727,47 @@ def test_words_that_name_a_category_only_beside_another_do_not_alone(worded_code
     store.close()
 
 
+def test_a_constant_named_in_capitals_handles_nothing_by_its_name_alone(worded_code):
+    """ftplib's ``FTP_PORT`` is a number and stat's ``FILE_ATTRIBUTE_ARCHIVE`` a flag: their
+    names say what they are about, and no claim that they handle the network or files is
+    made. asyncio's ``logger``, made by ``logging.getLogger``, does handle logging: its call
+    says so, and its name beside the call makes that firm. cookiejar's ``logger``, set to
+    ``logging.getLogger(...)`` later in a function, keeps its claim by its name: a module's
+    object named in lower case is often what its name says. A method named like them still
+    makes its claim by its name."""
+    root = worded_code
+    store = Store(root / ".kairos" / "memory.db")
+    scan_workspace(root, store, jobs=1)
+    dream(store)
+    kinds = {row["key"]: row["kind"] for row in store.db.query("SELECT key, kind FROM symbols")}
+    named = {
+        "python:ftplib.py:FTP_PORT": "network",
+        "python:stat.py:FILE_ATTRIBUTE_ARCHIVE": "file I/O",
+        "python:stat.py:FILE_ATTRIBUTE_DIRECTORY": "file I/O",
+        "python:stat.py:FILE_ATTRIBUTE_READONLY": "file I/O",
+    }
+    assert {kinds.get(key) for key in named} == {"constant"}
+    for key, category in named.items():
+        assert key not in _handles(store, category)
+    capitals = {key for key, kind in kinds.items() if kind == "constant" and name_of(key).isupper()}
+    claims = store.db.query(
+        "SELECT f.subject, group_concat(DISTINCT e.why) AS sources FROM derived_facts f "
+        "JOIN fact_evidence e ON e.fact_id = f.id AND e.active "
+        "WHERE f.predicate = 'may_handle' AND f.status IN ('tentative', 'firm') GROUP BY f.id"
+    )
+    on_capitals = [(row["subject"], set(row["sources"].split(","))) for row in claims if row["subject"] in capitals]
+    assert all(sources - {"name", "docstring"} for _, sources in on_capitals)
+    assert "python:http/cookiejar.py:IPV4_RE" in dict(on_capitals)  # re.compile: parsing
+    firm = store.db.query(
+        "SELECT status FROM derived_facts WHERE subject = 'python:asyncio/log.py:logger' "
+        "AND predicate = 'may_handle' AND object = 'logging'"
+    )
+    assert [row["status"] for row in firm] == ["firm"]
+    assert "python:http/cookiejar.py:logger" in _handles(store, "logging")
+    assert "python:ftplib.py:FTP.login" in _handles(store, "authentication")  # a method: by its name
+    store.close()
+
+
 def _insights(store: Store) -> dict[tuple[str, str, str], str]:
     """(subject, predicate, object) -> status of every live insight and summary."""
     return {
@@ -751,12 +797,14 @@ def test_a_memory_dreamed_by_the_rules_before_derives_its_insights_again_at_its_
     store = Store(worded_code / ".kairos" / "memory.db")
     scan_workspace(worded_code, store, jobs=1)
     with monkeypatch.context() as before:
-        before.setattr(promote, "QUALIFIED", {})  # the rules before: every word names alone
+        before.setattr(promote, "QUALIFIED", {})  # the rules before: every word names alone,
+        before.setattr(promote, "NAMED_ABOUT", frozenset())  # a constant's too
         before.setattr(promote, "_NAME_TOKENS", {})  # (what the rules of today remembered)
         dream(store)
     was = _insights(store)
     assert ("python:shlex.py:shlex.get_token", "may_handle", "authentication") in was  # the old mistakes
     assert ("python:posixpath.py:normpath", "may_handle", "file I/O") in was
+    assert ("python:ftplib.py:FTP_PORT", "may_handle", "network") in was
     assert ("python:copy.py:_copy_immutable", "pure", "true") in set(today) - set(was)
     with store.transaction():
         m033_rederive_insights(store.db)

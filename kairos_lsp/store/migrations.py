@@ -1219,6 +1219,20 @@ def m033_rederive_insights(db: Database) -> None:
     # otherwise (promote.py); a memory dreamed before derives every symbol's insights again
     # at its next dream (the mark: dream/rederive.py; its value, the last file done, starts
     # empty).
+    _rederive_insights(db)
+
+
+@migrations()
+def m034_constants_handle_nothing_by_name(db: Database) -> None:
+    # A constant's name made a ``may_handle`` claim alone (FTP_PORT: network, PAGE_EXECUTE_READ:
+    # file I/O); now only beside a call or an import that says so (promote.py). A memory
+    # dreamed before derives its insights again at its next dream, as after migration 33.
+    _rederive_insights(db)
+
+
+def _rederive_insights(db: Database) -> None:
+    """Leave the mark that makes the next dream derive every symbol's insights again (when
+    the memory holds any: a memory never dreamed has none to correct)."""
     db.conn.execute(
         "INSERT OR REPLACE INTO marks (name, value) SELECT 'rederive insights', '' "
         f"WHERE EXISTS (SELECT 1 FROM derived_log WHERE predicate_id = {PREDICATE_ID['may_handle']})"
