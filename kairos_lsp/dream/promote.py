@@ -442,6 +442,7 @@ _TOKENS: dict[str, list[str]] = {}
 for _category in sorted(CATEGORIES):
     for _token in CATEGORIES[_category][0]:
         _TOKENS.setdefault(_token, []).append(_category)
+_TOKEN_WORDS = frozenset(_TOKENS)
 _MODULES = {m: {c for c, v in CATEGORIES.items() if m in v[3]} for v in CATEGORIES.values() for m in v[3]}
 
 # Words that name a category only beside one of these in the same name (or docstring), or
@@ -514,8 +515,9 @@ def _name_tokens(name: str) -> tuple[tuple[str, str, bool], ...]:
     >>> _name_tokens("check_access_token")
     (('token', 'authentication', True), ('token', 'parsing', True))
     """
-    words = set(tokens(name))
-    found = tuple((sys.intern(t), c, alone) for t in sorted(words) for c, alone in _categories(t, words))
+    words = {t.lower() for t in _SPLIT.findall(name)}
+    named = _TOKEN_WORDS.intersection(words)  # most names have none: no loop over their words
+    found = tuple((sys.intern(t), c, alone) for t in sorted(named) for c, alone in _categories(t, words))
     _remember(_NAME_TOKENS, name, found)
     return found
 
