@@ -824,3 +824,56 @@ def test_a_memory_dreamed_by_the_rules_before_derives_its_insights_again_at_its_
     again = dream(store)
     assert again.retracted == again.created == 0  # once
     store.close()
+
+
+def _widely_called(store: Store) -> set[str]:
+    return {
+        row["subject"]
+        for row in store.db.query(
+            "SELECT subject FROM facts WHERE predicate = 'role' AND object = 'widely called' "
+            "AND status IN ('tentative', 'firm')"
+        )
+    }
+
+
+def test_a_name_many_scopes_define_is_nobodys_widely_called_and_one_scope_takes_it_back(tmp_path):
+    """The standard library's ftplib, smtplib, poplib and imaplib each define ``close``,
+    called at 27 sites: a call of ``x.close()`` says nothing of which, so none is widely
+    called. ``FTP.voidcmd`` (22 calls), ``POP3._shortcmd`` (14) and ``IMAP4._simple_command``
+    (43) are the only scopes of their names, and are. A function named ``voidcmd`` added to
+    another file takes it from ``FTP.voidcmd`` at the next dream, though ftplib did not
+    change; removed, it gives it back. Each time the memory equals a fresh look. (ftplib
+    replayed with the counts as they were: its ``close`` is not widely called either.)"""
+    import sysconfig
+
+    from kairos_lsp.verify import verify
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    for module in ("ftplib.py", "smtplib.py", "poplib.py", "imaplib.py"):
+        shutil.copyfile(Path(sysconfig.get_paths()["stdlib"]) / module, root / module)
+    store = Store(root / ".kairos" / "memory.db")
+    scan_workspace(root, store, jobs=1)
+    dream(store)
+    widely = _widely_called(store)
+    own = {"python:ftplib.py:FTP.voidcmd", "python:poplib.py:POP3._shortcmd", "python:imaplib.py:IMAP4._simple_command"}
+    assert own <= widely
+    closes = {f"python:{m}.py:{c}.close" for m, c in (("ftplib", "FTP"), ("smtplib", "SMTP"), ("poplib", "POP3"))}
+    assert len(closes | {"python:imaplib.py:IMAP4.close"}) == 4 and not {k for k in widely if k.endswith(".close")}
+    with open(root / "ftplib.py", "a") as ftplib:  # ftplib replayed, the counts as they were
+        ftplib.write("\n\ndef _noop():\n    pass\n")
+    scan_workspace(root, store, jobs=1)
+    dream(store)
+    assert _widely_called(store) == widely
+    (root / "ours.py").write_text("def voidcmd(cmd):\n    return cmd\n")
+    scan_workspace(root, store, jobs=1)
+    dream(store)
+    assert "python:ftplib.py:FTP.voidcmd" not in _widely_called(store)
+    assert "python:ours.py:voidcmd" not in _widely_called(store)
+    assert not verify(root, store, jobs=1, up_to_date=True).differences
+    (root / "ours.py").unlink()
+    scan_workspace(root, store, jobs=1)
+    dream(store)
+    assert _widely_called(store) == widely
+    assert not verify(root, store, jobs=1, up_to_date=True).differences
+    store.close()

@@ -23,12 +23,14 @@ from pathlib import Path
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import ahead as read_ahead
 from kairos_lsp.dream import claude, promote, rederive, runs, tested
-from kairos_lsp.dream.batches import BATCH, last_of
+from kairos_lsp.dream.batches import BATCH, last_of, rows_of
 from kairos_lsp.dream.lock import lock_for
-from kairos_lsp.dream.model import Counts, Fact, Version
+from kairos_lsp.dream.model import NOT_LOOKS, Counts, Fact, Version
 from kairos_lsp.dream.replay import Replayer
-from kairos_lsp.dream.state import GoneBodies, State
+from kairos_lsp.dream.state import GoneBodies, State, definers_lookup
 from kairos_lsp.dream.summary import Lookup
+from kairos_lsp.keys import name_of, path_of
+from kairos_lsp.languages import declares_only
 from kairos_lsp.store import Store, now
 
 DREAM_CACHE_KIB = 16384  # SQLite's page cache while dreaming: a quarter of a process's budget at 64 MiB
@@ -233,6 +235,8 @@ def _batches(
     # which keeps this up to date. An empty table (a first dream): nothing to read at all.
     callers = Lookup(facts.callers_of)
     callers.complete = not facts.has_callers()
+    fresh_until = facts.newest_version() if position == 0 else 0  # a memory's first dream: see _recheck_callers
+    definers = definers_lookup(facts)  # (State.scopes)
     with store.transactions() as transaction:
         try:
             if facts.has_mark(tested.REDERIVE):  # left by a migration: a memory from before
@@ -265,9 +269,9 @@ def _batches(
                         break
                     if transaction.begin():
                         committed_at = time.perf_counter()
-                    state = State(facts, counts, bodies)
+                    state = State(facts, counts, bodies, definers)
                     replayer.replay(state, callers, versions)
-                    _recheck_callers(state, callers, versions[-1])
+                    _recheck_callers(state, callers, versions, fresh_until)
                     # per-batch hook: tested_by, across files (what tests call: found by the helper, if any)
                     tested.derive(store, versions, counts, tests, replayer.exercised(versions, store))
                     runs.derive(store, versions, counts)
@@ -325,25 +329,45 @@ def _log(store: Store, report: DreamReport, counts: Counts, started: float) -> N
     )
 
 
-def _recheck_callers(state: State, callers: Lookup, last: Version) -> None:
-    """Names whose call-site count crossed WIDELY in this batch: create or retract the
-    ``role widely called`` fact of the live symbols with that name, directly (the rest
-    of those symbols' insights did not change). A name's redefinitions (``f~2``, see
-    ``keys.name_of``) count as that name, as when their file is replayed."""
+def _recheck_callers(state: State, callers: Lookup, versions: list[Version], fresh_until: int) -> None:
+    """Create or retract the ``role widely called`` fact of the live symbols named so,
+    directly (the rest of their insights did not change), for the names whose call-site
+    count crossed WIDELY in this batch, and for those a symbol of the batch's looks took or
+    gave up, so that one scope more or less defines them (see ``promote.own_calls``). Not
+    the latter for looks up to the version ``fresh_until``: written before a memory's
+    first dream began, which derives every file with the symbols as they are now (a look
+    a scan writes meanwhile may change them for files derived before). A name's
+    redefinitions (``f~2``, see ``keys.name_of``) count as that name, as when their file
+    is replayed."""
     changed = state.flush_callees(callers)
-    up = sorted(n for n, before, after in changed if before < promote.WIDELY <= after and not n.startswith("__"))
-    down = sorted(n for n, before, after in changed if after < promote.WIDELY <= before)
-    up = sorted({*up, *state.facts.redefinitions(up)})
-    down = sorted({*down, *state.facts.redefinitions(down)})
+    widely = promote.WIDELY
+    crossed_up = {n for n, before, after in changed if before < widely <= after}
+    crossed_down = {n for n, before, after in changed if after < widely <= before}
+    defined = {
+        name_of(row[1])
+        for version in versions
+        if version.id > fresh_until and version.source not in NOT_LOOKS
+        for row in rows_of(state.facts, version)
+        if row[2] == "kind" and row[3] != "module"
+    }
+    counts = callers.get_many(sorted(defined))
+    defined = {n for n in defined if counts.get(n, 0) >= widely}  # (below it, none holds it)
+    wanted = sorted(n for n in crossed_up | defined if n[:2] != "__")
+    scopes = state.scopes(wanted, fresh=bool(defined))
+    sole = [n for n in wanted if scopes.get(n) == 1]
+    shared = sorted(crossed_down | defined.difference(sole))  # (a name that just crossed up holds none)
+    up = sorted({*sole, *state.facts.redefinitions(sole)})
+    down = sorted({*shared, *state.facts.redefinitions(shared)})
     value = ("role", "widely called")
     for i in range(0, len(up), 500):
         # the live kind facts (observed, or asserted by a user) of symbols with those names
         # that have no live or rejected 'role widely called' fact (observed or derived)
         for subject, anchor in state.facts.without_widely_called(up[i : i + 500]):
-            fact = state.create(subject, *value, "insight", last, anchor)
-            state.link(fact, anchor, "callers", f">= {promote.WIDELY} call sites")
-            state.judge(fact)
+            if not declares_only(path_of(subject)):  # (a type stub's: see promote.own_calls)
+                fact = state.create(subject, *value, "insight", versions[-1], anchor)
+                state.link(fact, anchor, "callers", f">= {promote.WIDELY} call sites")
+                state.judge(fact)
     for i in range(0, len(down), 500):
         for row in state.facts.widely_called(down[i : i + 500]):
-            state.retract(Fact(*row), last.observed_at, None)
+            state.retract(Fact(*row), versions[-1].observed_at, None)
     state.flush()

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 from kairos_lsp.dream.model import Counts, Version
 from kairos_lsp.dream.replay import derive_all
-from kairos_lsp.dream.state import State
+from kairos_lsp.dream.state import State, definers_lookup
 from kairos_lsp.dream.summary import Lookup
 from kairos_lsp.keys import module_of
 from kairos_lsp.store.facts import Facts
@@ -43,9 +43,10 @@ def rederive(facts: Facts, counts: Counts, callers: Lookup, when: str, chunk: in
     # Claude's answers count as of the last look consolidated, as in a replay of that look
     cursor = facts.cursor()
     version = Version((facts.version_of(cursor) or 0) if cursor else 0, "", None, "rederive", when)
+    definers = definers_lookup(facts)
     for start in range(0, len(files), chunk):
         group = files[start : start + chunk]
-        state = State(facts, counts)
+        state = State(facts, counts, definers=definers)
         state.version_id = version.id
         for prefix in group:
             state.load(prefix)

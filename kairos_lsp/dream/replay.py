@@ -136,12 +136,14 @@ def derive_all(
     name = {s: name_of(s) for s in live}
     names = sorted(set(name.values()))
     counts = callers.get_many(names)
+    scopes = state.scopes([n for n in names if counts.get(n, 0) >= promote.WIDELY and n[:2] != "__"])
     llm = _llm_answers(state, version, live, views)
     derive, reconcile = promote.derive, promote.reconcile
     for subject in live:
         view = views[subject]
         own = name[subject]
-        desired = derive(subject, view, counts.get(own, 0), module_calls, own, llm.get(subject))
+        calls = promote.own_calls(subject, counts.get(own, 0), scopes.get(own)) if own in scopes else 0
+        desired = derive(subject, view, calls, module_calls, own, llm.get(subject))
         reconcile(state, version, subject, desired)
         if view.get("body_hash"):
             # from the symbol's own observations, every time: a few microseconds, where a

@@ -9,19 +9,24 @@ files, so memory stays flat however large the store is.
 from __future__ import annotations
 
 import bisect
+import functools
 
 from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, READ_FROM_CODE, Counts, Fact, Version, noisy_or
 from kairos_lsp.dream.summary import Lookup
+from kairos_lsp.languages import DECLARATIONS
 from kairos_lsp.store.facts import Facts
 
 
 class State:
-    def __init__(self, facts: Facts, counts: Counts, bodies: GoneBodies | None = None):
+    def __init__(self, facts: Facts, counts: Counts, bodies: GoneBodies | None = None, definers: Lookup | None = None):
+        """``definers``: what :meth:`scopes` remembers, to share between the states of one
+        dream (its batches); by default this state's own."""
         self.facts = facts  # the store's fact tables
         self.counts = counts
         self.bodies = bodies if bodies is not None else GoneBodies(0)
         self.version_id = 0  # the version being replayed
         self.next_id = facts.next_id()
+        self.definers = definers if definers is not None else definers_lookup(facts)
         self.live: dict[str, dict[tuple[str, str], Fact]] = {}
         self.verdicts: dict[str, dict[tuple[str, str], tuple[str, frozenset]]] = {}
         self.prefix: str | None = None
@@ -295,6 +300,18 @@ class State:
         self.evidence_rows.extend((fact_id + shift, *rest) for fact_id, *rest in evidence)
         self.next_id += ids
 
+    def scopes(self, names: list[str], fresh: bool = False) -> dict[str, int]:
+        """How many scopes define each of ``names`` (``Facts.definers_of``, type stubs
+        aside), for those some define: remembered, as scans write symbols and a dream does
+        not; ``fresh``: read again, for names a look just replayed took or gave up (a scan
+        that wrote meanwhile may have changed them)."""
+        if fresh:
+            found = self.facts.definers_of(names, skip=DECLARATIONS)
+            self.definers.update({name: found.get(name, 0) for name in names})
+            return found
+        self.definers.prefetch(names)
+        return self.definers.get_many(names)
+
     def flush_callees(self, callers: Lookup) -> list[tuple[str, int, int]]:
         """Apply the call-site deltas, to the store and to ``callers`` (the counts as the
         dream knows them); returns (name, before, after) for every changed name."""
@@ -305,6 +322,11 @@ class State:
         callers.update({n: after for n, _, after in changed})
         self.callee_delta = {}
         return changed
+
+
+def definers_lookup(facts: Facts) -> Lookup:
+    """What :meth:`State.scopes` remembers, for one dream's states to share."""
+    return Lookup(functools.partial(facts.definers_of, skip=DECLARATIONS))
 
 
 class GoneBodies:

@@ -620,6 +620,24 @@ class Facts:
             names + names,
         ).fetchall()
 
+    def definers_of(self, names: list[str], skip: tuple[str, ...] = ()) -> dict[str, int]:
+        """How many scopes define each of ``names``, for the names some define: the symbols
+        that exist now named exactly so (a scope's redefinitions ``f~2`` are its own), not
+        modules (a file's stem), nor in a file whose path ends with one of ``skip`` (a type
+        stub declares what another file defines)."""
+        found: dict[str, int] = {}
+        endings = "".join(" AND lower(p.text) NOT LIKE ?" for _ in skip)
+        for chunk in chunks(names):
+            found.update(
+                self.conn.execute(
+                    "SELECT r.name, count(*) FROM symbol_rows r JOIN kinds g ON g.id = r.kind_id "
+                    f"JOIN names p ON p.id = r.path_id WHERE r.name IN ({_marks(chunk)}) AND g.name != 'module'"
+                    f"{endings} GROUP BY r.name",
+                    (*chunk, *(f"%{ending.lower()}" for ending in skip)),
+                )
+            )
+        return found
+
     def widely_called(self, names: list[str]) -> list[tuple]:
         """The live ``role widely called`` facts without a verdict of the symbols named
         ``names`` (at most :data:`CHUNK`), as :data:`FACT_COLUMNS` rows."""

@@ -1223,10 +1223,12 @@ def m033_rederive_insights(db: Database) -> None:
 
 
 @migrations()
-def m034_constants_handle_nothing_by_name(db: Database) -> None:
-    # A constant's name made a ``may_handle`` claim alone (FTP_PORT: network, PAGE_EXECUTE_READ:
-    # file I/O); now only beside a call or an import that says so (promote.py). A memory
-    # dreamed before derives its insights again at its next dream, as after migration 33.
+def m034_constants_and_shared_names(db: Database) -> None:
+    # A constant named in capitals made a ``may_handle`` claim by its name alone (FTP_PORT:
+    # network, PAGE_EXECUTE_READ: file I/O), and every symbol whose name ten call sites
+    # name was ``role widely called``, however many scopes define it (``close``, ``get``).
+    # Dreams now say neither (promote.py); a memory dreamed before derives its insights
+    # again at its next dream, as after migration 33.
     _rederive_insights(db)
 
 
