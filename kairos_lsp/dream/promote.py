@@ -537,9 +537,9 @@ def own_calls(subject: str, calls: int, scopes: int | None) -> int:
     """Of the ``calls`` sites that name ``subject``'s name, those that count as its own:
     all when ``scopes`` (``Facts.definers_of``) is one, its own; none when more scopes
     define the name, or when ``subject`` is in a type stub (which declares what another
-    file defines). On the large tree, of 40 symbols held widely called by their name's
-    call sites alone, 2 had 10 call sites that resolve to them; of 19 whose name one scope
-    defines, 16 (README).
+    file defines). On the large tree the name's call sites alone made 71,778 symbols widely
+    called, and 2 of 40 picked at random had 10 call sites that resolve to them; held by
+    one scope, 2,886, and 31 of 40 (README).
 
     >>> own_calls("python:a.py:parse", 12, 1), own_calls("python:a.py:C.close", 2811, 400)
     (12, 0)
