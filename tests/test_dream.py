@@ -877,3 +877,32 @@ def test_a_name_many_scopes_define_is_nobodys_widely_called_and_one_scope_takes_
     assert _widely_called(store) == widely
     assert not verify(root, store, jobs=1, up_to_date=True).differences
     store.close()
+
+
+def test_a_main_defined_inside_a_function_is_no_entry_point(tmp_path):
+    """The standard library's asyncio runner tests define ``async def main()`` inside their
+    tests, for ``asyncio.run``: none is how a program starts. tarfile's and tabnanny's
+    ``main`` are (their files also call them under ``__main__``)."""
+    import sysconfig
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    root = tmp_path / "ws"
+    (root / "tests").mkdir(parents=True)
+    for module in ("tarfile.py", "tabnanny.py"):
+        shutil.copyfile(stdlib / module, root / module)
+    shutil.copyfile(stdlib / "test" / "test_asyncio" / "test_runners.py", root / "tests" / "test_runners.py")
+    store = Store(root / ".kairos" / "memory.db")
+    scan_workspace(root, store, jobs=1)
+    dream(store)
+    entry = {
+        row["subject"]: row["status"]
+        for row in store.db.query(
+            "SELECT subject, status FROM facts WHERE predicate = 'role' AND object = 'entry point' "
+            "AND status IN ('tentative', 'firm')"
+        )
+    }
+    query = "SELECT key FROM symbols WHERE name LIKE 'main%' AND path LIKE 'tests/%'"
+    nested = [row["key"] for row in store.db.query(query)]
+    assert len(nested) >= 5 and not set(nested) & set(entry)
+    assert {"python:tarfile.py:main", "python:tabnanny.py:main"} <= set(entry)
+    store.close()

@@ -14,8 +14,9 @@ For every live symbol of a file the dream just replayed, derive:
     while a side-effect category (file I/O, network, database, logging) holds,
     nor in a type stub (``.pyi``, ``.d.ts``) or an ``@overload``: a stub's ``...``
     calls nothing, and says nothing of what ``subprocess.run`` does.
-``role entry point``  ``name`` main/cli, ``decorators`` command/route, and
-    ``module`` (the file calls it at module level, e.g. under ``__main__``).
+``role entry point``  ``name`` main/cli (not of a function defined inside another),
+    ``decorators`` command/route, and ``module`` (the file calls it at module level,
+    e.g. under ``__main__``).
 ``role widely called``  ``callers``: at least WIDELY call sites name it, and no other
     scope defines that name (a call of ``close`` or ``get`` says nothing of which one it
     calls; see :func:`own_calls`).
@@ -568,10 +569,13 @@ def derive(
     module_calls: set[str],
     name: str | None = None,
     llm: list[tuple[str, str, int, str]] | None = None,
+    nested: bool = False,
 ) -> dict[tuple[str, str], list[tuple[str, str, int]]]:
     """The insights the evidence supports now: {(predicate, value): [(why, detail, obs id)]}.
     ``name``: ``name_of(subject)``, when the caller has it. ``llm``: Claude's answers on the
-    current body, ``(predicate, value, observation id, model)`` (see :func:`llm_evidence`)."""
+    current body, ``(predicate, value, observation id, model)`` (see :func:`llm_evidence`).
+    ``nested``: ``subject`` is defined inside a function (a test's ``async def main()``
+    for ``asyncio.run``), so its name says nothing of how the program starts."""
     out: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
     kind_fact = view.get("kind", [None])[0]
     if kind_fact is None:
@@ -648,7 +652,7 @@ def derive(
                 add("pure", "true", "name", name, anchor)
 
     if kind in ("function", "method", "constructor", "macro"):
-        if name.lower() in ENTRY_NAMES:
+        if name.lower() in ENTRY_NAMES and not nested:
             add("role", "entry point", "name", name, anchor)
         for head, oid in entry_decorators:
             add("role", "entry point", "decorators", head, oid)

@@ -22,7 +22,7 @@ from kairos_lsp.dream.batches import BATCH, next_batch, prefetch, prefix_of
 from kairos_lsp.dream.model import EVENTS, LLM, SINGLE_VALUED, Version
 from kairos_lsp.dream.state import State
 from kairos_lsp.dream.summary import Lookup, first_sentence, parameter_names, summarize
-from kairos_lsp.keys import name_of
+from kairos_lsp.keys import name_of, qualname_of
 from kairos_lsp.store.facts import Facts
 
 
@@ -143,12 +143,31 @@ def derive_all(
         view = views[subject]
         own = name[subject]
         calls = promote.own_calls(subject, counts.get(own, 0), scopes.get(own)) if own in scopes else 0
-        desired = derive(subject, view, calls, module_calls, own, llm.get(subject))
+        desired = derive(subject, view, calls, module_calls, own, llm.get(subject), _in_function(subject, views))
         reconcile(state, version, subject, desired)
         if view.get("body_hash"):
             # from the symbol's own observations, every time: a few microseconds, where a
             # cache by body took a table as large as the summaries and a lookup each
             _set_summary(state, version, subject, view, _summary_for(view))
+
+
+FUNCTIONS = ("function", "method")  # the kinds a symbol defined inside one is nested in
+
+
+def _in_function(subject: str, views: dict) -> bool:
+    """Whether ``subject`` is defined inside a function or method (``views``: its file's).
+
+    >>> kind = [type("Fact", (), {"object": "function"})()]
+    >>> views = {"py:t.py:test_run": {"kind": kind}, "py:t.py:C": {}}
+    >>> _in_function("py:t.py:test_run.main", views), _in_function("py:t.py:C.main", views)
+    (True, False)
+    >>> _in_function("py:t.py:main", views)
+    False
+    """
+    if "." not in qualname_of(subject):
+        return False
+    kind = views.get(subject.rsplit(".", 1)[0], {}).get("kind")
+    return bool(kind) and kind[0].object in FUNCTIONS
 
 
 def _llm_answers(state: State, version: Version, live: list[str], views: dict) -> dict:

@@ -1225,10 +1225,11 @@ def m033_rederive_insights(db: Database) -> None:
 @migrations()
 def m034_constants_and_shared_names(db: Database) -> None:
     # A constant named in capitals made a ``may_handle`` claim by its name alone (FTP_PORT:
-    # network, PAGE_EXECUTE_READ: file I/O), and every symbol whose name ten call sites
-    # name was ``role widely called``, however many scopes define it (``close``, ``get``).
-    # Dreams now say neither (promote.py); a memory dreamed before derives its insights
-    # again at its next dream, as after migration 33.
+    # network, PAGE_EXECUTE_READ: file I/O), every symbol whose name ten call sites name was
+    # ``role widely called``, however many scopes define it (``close``, ``get``), and a
+    # ``main`` defined inside a function a ``role entry point``. Dreams now say none of it
+    # (promote.py); a memory dreamed before derives its insights again at its next dream,
+    # as after migration 33.
     _rederive_insights(db)
 
 
