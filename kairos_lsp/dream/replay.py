@@ -142,7 +142,7 @@ def derive_all(
     for subject in live:
         view = views[subject]
         own = name[subject]
-        calls = promote.own_calls(subject, counts.get(own, 0), scopes.get(own)) if own in scopes else 0
+        calls = promote.own_calls(subject, counts.get(own, 0), scopes.get(own))
         desired = derive(subject, view, calls, module_calls, own, llm.get(subject), _in_function(subject, views))
         reconcile(state, version, subject, desired)
         if view.get("body_hash"):
