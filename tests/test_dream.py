@@ -658,20 +658,23 @@ def _handles(store: Store, category: str) -> set[str]:
 @pytest.fixture
 def worded_code(tmp_path) -> Path:
     """Released code whose names say ``token``, ``session``, ``copy``, ``table``, ``path``,
-    ``query`` or ``cursor`` without meaning authentication, files or a database (the standard
-    library's shlex and netrc lexers, ``copy.copy``, ``WeakKeyDictionary.copy``, stringprep's
-    lookup tables, posixpath, http.cookiejar, urllib.parse, idlelib's text cursor), constants
-    named after a category (ftplib's ``FTP_PORT``, stat's ``FILE_ATTRIBUTE_*``) beside
-    asyncio's ``logger = logging.getLogger(...)``, and a few functions of ours where a
-    companion word or a call makes them mean it."""
+    ``query``, ``cursor``, ``load`` or ``__dir__`` without meaning authentication, files or a
+    database (the standard library's shlex and netrc lexers, ``copy.copy``,
+    ``WeakKeyDictionary.copy``, stringprep's lookup tables, posixpath, http.cookiejar,
+    urllib.parse, idlelib's text cursor, pickle's unpickler, enum), ``json.load(fp)`` and
+    ``tomllib.load(fp)`` that do read a file, constants named after a category (ftplib's
+    ``FTP_PORT``, stat's ``FILE_ATTRIBUTE_*``) beside asyncio's ``logger =
+    logging.getLogger(...)``, and a few functions of ours where a companion word or a call
+    makes them mean it."""
     import sysconfig
 
     root = tmp_path / "ws"
     root.mkdir()
     modules = ("shlex.py", "netrc.py", "copy.py", "weakref.py", "stringprep.py", "posixpath.py", "ftplib.py", "stat.py")
-    for module in modules:
+    for module in (*modules, "pickle.py", "enum.py"):
         shutil.copyfile(Path(sysconfig.get_paths()["stdlib"]) / module, root / module)
     packages = (("http", "cookiejar.py"), ("urllib", "parse.py"), ("idlelib", "autoexpand.py"), ("asyncio", "log.py"))
+    packages += (("json", "__init__.py"), ("tomllib", "_parser.py"))
     for package, module in packages:
         (root / package).mkdir()
         shutil.copyfile(Path(sysconfig.get_paths()["stdlib"]) / package / module, root / package / module)
@@ -684,7 +687,9 @@ def worded_code(tmp_path) -> Path:
         "def resolve_disk_path(p):\n    return p\n\n\n"
         "def path_contents(path):\n    with open(path) as handle:\n        return handle.read()\n\n\n"
         "def run_sql_query(cursor, text):\n    return cursor.execute(text)\n\n\n"
-        "def close_db_cursor(handle):\n    return handle\n"
+        "def close_db_cursor(handle):\n    return handle\n\n\n"
+        "def read_settings(file_path):\n    return file_path\n\n\n"
+        "def write_status(stream, status):\n    stream.write(status)\n"
     )
     return root
 
@@ -724,6 +729,31 @@ def test_words_that_name_a_category_only_beside_another_do_not_alone(worded_code
     assert not urls & handles["database"] and "python:ours.py:run_sql_query" in handles["database"]
     text_cursor = {"python:idlelib/autoexpand.py:AutoExpand.getprevword", "python:idlelib/autoexpand.py"}
     assert not text_cursor & handles["database"] and "python:ours.py:close_db_cursor" in handles["database"]
+    store.close()
+
+
+def test_read_write_open_load_name_file_io_beside_a_file_and_a_dunder_name_says_nothing(worded_code):
+    """``read``, ``write``, ``open`` and ``load`` are about files only beside a word that
+    names one, in the name, the docstring or a parameter: ``json.load(fp)`` and
+    ``tomllib.load(fp)`` read a file object, ``read_settings(file_path)`` a file, and pickle's
+    ``_Unpickler.load`` reads "from the open file" its docstring names; its ``load_tuple2``
+    and ``load_global`` build objects from opcodes, and ``write_status(stream, ...)`` writes
+    to a stream. A dunder's name is the language's word,
+    not the symbol's: enum's ``__dir__`` methods list attributes and handle no files."""
+    root = worded_code
+    store = Store(root / ".kairos" / "memory.db")
+    scan_workspace(root, store, jobs=1)
+    dream(store)
+    files = _handles(store, "file I/O")
+    readers = {"python:json/__init__.py:load", "python:tomllib/_parser.py:load", "python:ours.py:read_settings"}
+    assert readers <= files
+    unpickler = {f"python:pickle.py:_Unpickler.{name}" for name in ("load_tuple2", "load_global", "load_none")}
+    assert not unpickler & files and "python:ours.py:write_status" not in files
+    assert "python:pickle.py:_Unpickler.load" in files  # "Read a pickled object ... from the open file"
+    dunders = {row["key"] for row in store.db.query("SELECT key FROM symbols WHERE name = '__dir__'")}
+    assert "python:enum.py:EnumType.__dir__" in dunders and len(dunders) == 2
+    assert not dunders & files
+    assert "python:pickle.py:_Pickler.dump" in _handles(store, "serialization")  # other words still say
     store.close()
 
 
@@ -805,6 +835,7 @@ def test_a_memory_dreamed_by_the_rules_before_derives_its_insights_again_at_its_
     assert ("python:shlex.py:shlex.get_token", "may_handle", "authentication") in was  # the old mistakes
     assert ("python:posixpath.py:normpath", "may_handle", "file I/O") in was
     assert ("python:ftplib.py:FTP_PORT", "may_handle", "network") in was
+    assert ("python:pickle.py:_Unpickler.load_tuple2", "may_handle", "file I/O") in was
     assert ("python:copy.py:_copy_immutable", "pure", "true") in set(today) - set(was)
     with store.transaction():
         m033_rederive_insights(store.db)

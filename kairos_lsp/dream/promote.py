@@ -46,6 +46,7 @@ import sys
 
 from kairos_lsp.dream.model import LLM, Fact, Version
 from kairos_lsp.dream.state import State
+from kairos_lsp.dream.summary import parameter_names
 from kairos_lsp.keys import name_of, path_of, qualname_of
 from kairos_lsp.languages import declares_only
 
@@ -454,9 +455,13 @@ _MODULES = {m: {c for c, v in CATEGORIES.items() if m in v[3]} for v in CATEGORI
 # large tree's claims from such a word alone: token 24 wrong of 40, session 19 of 30, path
 # (a graph's, a URL's, PurePath.name) 19 of 25, schema 15 of 15 and query 13 of 15 (a JSON
 # schema, a URL's query string), cursor 9 of 12 (a text cursor; the 3 right: DB-API stubs;
-# README). Tried the same way and left out: ``log`` (of 12 claims it took away, 6 were right:
-# distutils' Log); ``read``, ``write``, ``open`` and ``load`` for file I/O (5,851 claims; of
-# 25, 14 wrong, 5 right, 6 a stream's).
+# README). ``read``, ``write``, ``open`` and ``load`` for file I/O, beside a parameter that
+# names a file too (:data:`NAMING_PARAMETERS`): of the large tree's 4,508 claims from one of
+# them alone, 372 have one (of 12 sampled, 9 right, the 3 wrong an ``fd`` of a socket or
+# process, so ``fd`` is none), and of 20 sampled among the 4,136 others 4 were right, 12
+# wrong (ldap's ``open``, memcached's ``load_bytecode``, a terminal's ``_write_status``),
+# 4 a stream's or a pipe's. Tried the same way and left out: ``log`` (of 12 claims it took
+# away, 6 were right: distutils' Log).
 _BESIDE = {
     "authentication": {"access", "refresh", "bearer", "csrf", "xsrf", "id", "api", "cookie", "verifier", "secret",
                        "user"},
@@ -483,7 +488,22 @@ QUALIFIED: dict[tuple[str, str], frozenset[str]] = {
         ("query", "database"),
         ("queries", "database"),
         ("cursor", "database"),
+        ("read", "file I/O"),
+        ("write", "file I/O"),
+        ("open", "file I/O"),
+        ("load", "file I/O"),
     )
+}
+# Parameter words that make a QUALIFIED verb count alone: ``write_dot(G, path)``,
+# ``json.load(fp)`` and ``dbm.open(file)`` handle files; ``IMAP4.open(host, port)`` and
+# ``pickle._Unpickler.load_tuple2(self)`` do not. (Not for ``path`` itself: posixpath's
+# ``join(a, *p)`` and a ``_path_join(path)`` work on strings.)
+_FILE_PARAMETERS = frozenset(
+    {"file", "files", "filename", "filenames", "filepath", "fileobj", "fname", "fp", "path", "paths", "pathname",
+     "dir", "dirname", "directory", "folder"}
+)  # fmt: skip
+NAMING_PARAMETERS: dict[tuple[str, str], frozenset[str]] = {
+    (verb, "file I/O"): _FILE_PARAMETERS for verb in ("read", "write", "open", "load")
 }
 
 
@@ -523,6 +543,21 @@ def _name_tokens(name: str) -> tuple[tuple[str, str, bool], ...]:
     found = tuple((sys.intern(t), c, alone) for t in sorted(named) for c, alone in _categories(t, words))
     _remember(_NAME_TOKENS, name, found)
     return found
+
+
+def _parameter_words(view: dict[str, list[Fact]]) -> frozenset[str]:
+    """The words of a symbol's parameter names (``file_path`` -> file, path)."""
+    parameters = view.get("parameters")
+    return _words_of(parameters[0].object) if parameters else frozenset()
+
+
+@functools.lru_cache(maxsize=4096)  # the same few parameter lists recur across a code base
+def _words_of(parameters_json: str) -> frozenset[str]:
+    """
+    >>> sorted(_words_of('[["self", "required"], ["file_path", "required"], ["mode", "optional"]]'))
+    ['file', 'mode', 'path', 'self']
+    """
+    return frozenset(w.lower() for name in parameter_names(parameters_json) for w in _SPLIT.findall(name))
 
 
 @functools.lru_cache(maxsize=16384)  # a module's imports recur in every dream of its file
@@ -584,9 +619,13 @@ def derive(
     if name is None:
         name = name_of(subject)
     anchor = kind_fact.first_observation
-    name_tokens = _NAME_TOKENS.get(name)
-    if name_tokens is None:
-        name_tokens = _name_tokens(name)
+    if name[:2] == "__" == name[-2:]:
+        # a protocol's name, which the language chose (``__dir__``, ``__url__``): on the
+        # large tree 235 ``__dir__`` "handled" file I/O, ``__commit_id__`` a database
+        name_tokens: tuple[tuple[str, str, bool], ...] = ()
+    else:
+        cached = _NAME_TOKENS.get(name)
+        name_tokens = _name_tokens(name) if cached is None else cached
     doc = view.get("docstring", [])
     doc_words: set[str] = set()
     if doc:
@@ -602,7 +641,12 @@ def derive(
 
     supported = []  # (category, why, word, oid): words that count only beside another source
     words_alone = kind not in NAMED_ABOUT or name.upper() != name
+    parameter_words = None
     for token, category, alone in name_tokens:
+        if not alone and (token, category) in NAMING_PARAMETERS:
+            if parameter_words is None:
+                parameter_words = _parameter_words(view)
+            alone = not NAMING_PARAMETERS[token, category].isdisjoint(parameter_words)
         if alone and words_alone:
             add("may_handle", category, "name", token, anchor)
         else:

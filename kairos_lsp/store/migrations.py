@@ -1233,6 +1233,15 @@ def m034_constants_and_shared_names(db: Database) -> None:
     _rederive_insights(db)
 
 
+@migrations()
+def m035_verbs_beside_a_file(db: Database) -> None:
+    # ``read``, ``write``, ``open`` and ``load`` named file I/O alone (ldap's ``open``, a
+    # terminal's ``_write_status``), and a dunder's words a category (``__dir__``: file I/O).
+    # Now the verbs count beside a file word of the name, docstring or parameters, or another
+    # source; a dunder's name says nothing (promote.py). Rederived as after migration 33.
+    _rederive_insights(db)
+
+
 def _rederive_insights(db: Database) -> None:
     """Leave the mark that makes the next dream derive every symbol's insights again (when
     the memory holds any: a memory never dreamed has none to correct)."""
