@@ -116,7 +116,12 @@ async function main() {
 
   await step("edit the callee", async () => {
     await openFile("inventory/pricing.py", 6, 33);
-    await page.keyboard.type(", region: str");
+    // inserted as one input, not typed key by key: under load the suggest widget that
+    // "st" opens took the last key once ("region: st")
+    await page.keyboard.insertText(", region: str");
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll(".editor-instance .view-line")].some((l) => l.textContent.replace(/\u00a0/g, " ").includes("region: str")),
+    );
     await page.keyboard.press("Control+S");
     await page.locator('.tab.active:not(.dirty)[aria-label^="pricing.py"]').waitFor();
     out.edited_line = await lineText("def price_with_tax");
