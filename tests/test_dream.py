@@ -661,7 +661,8 @@ def worded_code(tmp_path) -> Path:
     ``query``, ``cursor``, ``load`` or ``__dir__`` without meaning authentication, files or a
     database (the standard library's shlex and netrc lexers, ``copy.copy``,
     ``WeakKeyDictionary.copy``, stringprep's lookup tables, posixpath, http.cookiejar,
-    urllib.parse, idlelib's text cursor, pickle's unpickler, enum), ``json.load(fp)`` and
+    urllib.parse, idlelib's text cursor, pickle's unpickler, enum, bdb's debugger and
+    unittest's ``debug`` that runs a suite without a result), ``json.load(fp)`` and
     ``tomllib.load(fp)`` that do read a file, constants named after a category (ftplib's
     ``FTP_PORT``, stat's ``FILE_ATTRIBUTE_*``) beside asyncio's ``logger =
     logging.getLogger(...)``, and a few functions of ours where a companion word or a call
@@ -671,10 +672,10 @@ def worded_code(tmp_path) -> Path:
     root = tmp_path / "ws"
     root.mkdir()
     modules = ("shlex.py", "netrc.py", "copy.py", "weakref.py", "stringprep.py", "posixpath.py", "ftplib.py", "stat.py")
-    for module in (*modules, "pickle.py", "enum.py"):
+    for module in (*modules, "pickle.py", "enum.py", "bdb.py"):
         shutil.copyfile(Path(sysconfig.get_paths()["stdlib"]) / module, root / module)
     packages = (("http", "cookiejar.py"), ("urllib", "parse.py"), ("idlelib", "autoexpand.py"), ("asyncio", "log.py"))
-    packages += (("json", "__init__.py"), ("tomllib", "_parser.py"))
+    packages += (("json", "__init__.py"), ("tomllib", "_parser.py"), ("unittest", "suite.py"))
     for package, module in packages:
         (root / package).mkdir()
         shutil.copyfile(Path(sysconfig.get_paths()["stdlib"]) / package / module, root / package / module)
@@ -689,7 +690,9 @@ def worded_code(tmp_path) -> Path:
         "def run_sql_query(cursor, text):\n    return cursor.execute(text)\n\n\n"
         "def close_db_cursor(handle):\n    return handle\n\n\n"
         "def read_settings(file_path):\n    return file_path\n\n\n"
-        "def write_status(stream, status):\n    stream.write(status)\n"
+        "def write_status(stream, status):\n    stream.write(status)\n\n\n"
+        "class StaleCacheWarning(UserWarning):\n    pass\n\n\n"
+        "def debug_log(message):\n    return message\n"
     )
     return root
 
@@ -754,6 +757,25 @@ def test_read_write_open_load_name_file_io_beside_a_file_and_a_dunder_name_says_
     assert "python:enum.py:EnumType.__dir__" in dunders and len(dunders) == 2
     assert not dunders & files
     assert "python:pickle.py:_Pickler.dump" in _handles(store, "serialization")  # other words still say
+    store.close()
+
+
+def test_trace_debug_and_warning_name_logging_only_beside_a_logging_word(worded_code):
+    """``trace``, ``debug``, ``warning`` and ``audit`` are about logging beside another
+    logging word or source: bdb's ``set_trace`` and ``dispatch_line`` ("trace") run a
+    debugger, unittest's ``TestSuite.debug`` runs tests without collecting their results,
+    and a ``UserWarning`` subclass is a kind of warning that logs nothing. bdb's
+    ``trace_dispatch`` prints, so its name counts beside the call; ``debug_log`` names
+    logging twice."""
+    root = worded_code
+    store = Store(root / ".kairos" / "memory.db")
+    scan_workspace(root, store, jobs=1)
+    dream(store)
+    logging_ = _handles(store, "logging")
+    debugger = {f"python:bdb.py:{name}" for name in ("set_trace", "Bdb.set_trace", "Bdb.dispatch_line", "Bdb.run")}
+    suites = {"python:unittest/suite.py:BaseTestSuite.debug", "python:unittest/suite.py:TestSuite.debug"}
+    assert not (debugger | suites) & logging_ and "python:ours.py:StaleCacheWarning" not in logging_
+    assert {"python:bdb.py:Bdb.trace_dispatch", "python:ours.py:debug_log"} <= logging_
     store.close()
 
 
@@ -836,6 +858,7 @@ def test_a_memory_dreamed_by_the_rules_before_derives_its_insights_again_at_its_
     assert ("python:posixpath.py:normpath", "may_handle", "file I/O") in was
     assert ("python:ftplib.py:FTP_PORT", "may_handle", "network") in was
     assert ("python:pickle.py:_Unpickler.load_tuple2", "may_handle", "file I/O") in was
+    assert ("python:bdb.py:set_trace", "may_handle", "logging") in was
     assert ("python:copy.py:_copy_immutable", "pure", "true") in set(today) - set(was)
     with store.transaction():
         m033_rederive_insights(store.db)
