@@ -701,10 +701,11 @@ def test_words_that_name_a_category_only_beside_another_do_not_alone(worded_code
     """``token``, ``session``, ``copy``, ``table``, ``path``, ``schema``, ``query`` and
     ``cursor`` name authentication, file I/O or a database only beside a word that makes them
     so (``access_token``, ``copy_file``, ``create_table``, ``disk_path``, ``db_cursor``), or
-    another source that says so. The standard library's shlex and netrc lexers read tokens,
-    and they stay parsing; ``copy.copy``, ``WeakKeyDictionary.copy``, stringprep's lookup
-    tables, posixpath's string work, a cookie's URL path, a URL's query string and a text
-    cursor are none of those; posixpath's ``islink`` reads the disk."""
+    another source that says so, and then that one only (an access token is no lexer's).
+    The standard library's shlex and netrc lexers read tokens, and they stay parsing;
+    ``copy.copy``, ``WeakKeyDictionary.copy``, stringprep's lookup tables, posixpath's string
+    work, a cookie's URL path, a URL's query string and a text cursor are none of those;
+    posixpath's ``islink`` reads the disk."""
     root = worded_code
     store = Store(root / ".kairos" / "memory.db")
     scan_workspace(root, store, jobs=1)
@@ -713,7 +714,8 @@ def test_words_that_name_a_category_only_beside_another_do_not_alone(worded_code
     lexer = {"python:shlex.py:shlex.get_token", "python:shlex.py:shlex.read_token"}
     lexer.add("python:netrc.py:_netrclex.get_token")
     assert lexer <= handles["parsing"] and not lexer & handles["authentication"]
-    assert {"python:ours.py:refresh_access_token", "python:ours.py:validate_csrf_token"} <= handles["authentication"]
+    auth_tokens = {"python:ours.py:refresh_access_token", "python:ours.py:validate_csrf_token"}
+    assert auth_tokens <= handles["authentication"] and not auth_tokens & handles["parsing"]  # no lexer's tokens
     assert "python:ours.py:open_session" not in handles["authentication"]
     copies = {
         "python:copy.py:copy",

@@ -1238,9 +1238,10 @@ def m035_verbs_beside_a_file(db: Database) -> None:
     # ``read``, ``write``, ``open`` and ``load`` named file I/O alone (ldap's ``open``, a
     # terminal's ``_write_status``), ``trace``, ``debug``, ``warning`` and ``audit`` logging
     # (a debugger's ``set_trace``, a matrix's trace, a Warning class), and a dunder's words a
-    # category (``__dir__``: file I/O). Now the verbs count beside a file word of the name,
-    # docstring or parameters, the logging words beside another, either beside another
-    # source; a dunder's name says nothing (promote.py). Rederived as after migration 33.
+    # category (``__dir__``: file I/O), and an ``access_token`` parsing. Now the verbs count
+    # beside a file word of the name, docstring or parameters, the logging words beside
+    # another, either beside another source; a dunder's name says nothing; a token beside an
+    # authentication word is no lexer's (promote.py). Rederived as after migration 33.
     _rederive_insights(db)
 
 
