@@ -549,7 +549,7 @@ def _name_tokens(name: str) -> tuple[tuple[str, str, bool], ...]:
     >>> _name_tokens("check_access_token")
     (('token', 'authentication', True),)
     """
-    words = {t.lower() for t in _SPLIT.findall(name)}
+    words = set(tokens(name))
     named = _TOKEN_WORDS.intersection(words)  # most names have none: no loop over their words
     found = tuple((sys.intern(t), c, alone) for t in sorted(named) for c, alone in _categories(t, words))
     _remember(_NAME_TOKENS, name, found)
@@ -564,11 +564,12 @@ def _parameter_words(view: dict[str, list[Fact]]) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=4096)  # the same few parameter lists recur across a code base
 def _words_of(parameters_json: str) -> frozenset[str]:
-    """
-    >>> sorted(_words_of('[["self", "required"], ["file_path", "required"], ["mode", "optional"]]'))
+    """The words of the names in a ``parameters`` observation.
+
+    >>> sorted(_words_of('[["self", "required"], ["filePath", "required"], ["mode", "optional"]]'))
     ['file', 'mode', 'path', 'self']
     """
-    return frozenset(w.lower() for name in parameter_names(parameters_json) for w in _SPLIT.findall(name))
+    return frozenset(word for name in parameter_names(parameters_json) for word in tokens(name))
 
 
 @functools.lru_cache(maxsize=16384)  # a module's imports recur in every dream of its file
