@@ -244,6 +244,8 @@ class Knowledge:
         """What the dream concluded about ``key`` (its live derived facts: summary, insights,
         links), with only the first :data:`TESTS_LISTED` ``tested_by`` facts; how many
         ``tested_by`` facts it counted (up to :data:`TESTS_COUNTED`), and whether there are more.
+        A tentative insight but ``tested_by`` carries ``sources``: the kinds of evidence it
+        rests on (``name``, ``docstring``, ``calls``...).
 
         The tests listed are the firm ones first, then by name, among those counted (in the
         order the dream made them). What the code says (observed facts) is not here: a card
@@ -271,6 +273,10 @@ class Knowledge:
         del tests[TESTS_COUNTED:]
         count = len(tests)
         tests.sort(key=lambda f: (f["status"] != "firm", f["object"]))
+        for fact in facts:
+            if fact["status"] == "tentative" and fact["predicate"] in INSIGHTS:
+                # what it rests on, so a hover can say "by its name" apart from "by its calls"
+                fact["sources"] = sorted(self.store.facts.sources(fact["id"]))
         return facts + tests[:TESTS_LISTED], count, more
 
     def looks(self, key: str, predicates: tuple[str, ...]) -> list[Look]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import doctest
+import shutil
+from pathlib import Path
 
 import pytest
 from lsprotocol import types
@@ -84,6 +86,14 @@ def test_what_it_does(card, expected, absent):
             "**tested by** `test_0`, `test_1` and 3 more",
         ),
         ([fact("role", "x", status="tentative"), fact("pure")], "**pure** · **role** x *(tentative, 2 evidence)*"),
+        (  # what a tentative claim rests on, when the card knows: a name says less than calls
+            [{**fact("may_handle", "file I/O", status="tentative", evidence=1), "sources": ["name"]}],
+            "**handles** file I/O *(tentative: its name)*",
+        ),
+        (
+            [{**fact("may_handle", "network", status="tentative"), "sources": ["imports", "calls", "docstring"]}],
+            "**handles** network *(tentative: its docstring, calls and imports)*",
+        ),
     ],
 )
 def test_facts_firm_plainly_tentative_marked(insights, expected):
@@ -236,6 +246,31 @@ def test_the_card_is_typed(knowledge):
     card = knowledge.card("python:lib.py:price")
     assert isinstance(card, Card) and card.kind == "function" and card.callers.count == 1
     assert card.path == "lib.py" and not card.stale
+
+
+def test_a_tentative_claim_says_what_it_rests_on(tmp_path):
+    """The standard library's json package: ``json.load(fp)`` handles file I/O by its name
+    (beside its ``fp``) and its docstring ("a .read()-supporting file-like object"),
+    ``json.dump`` by its docstring alone; a hover says so, where it said "2 evidence"."""
+    import sysconfig
+
+    from kairos_lsp.knowledge import Knowledge
+    from kairos_lsp.scan import scan_workspace
+    from kairos_lsp.store import Store
+
+    (tmp_path / "json").mkdir()
+    for module in ("__init__.py", "decoder.py", "encoder.py", "scanner.py"):
+        shutil.copyfile(Path(sysconfig.get_paths()["stdlib"]) / "json" / module, tmp_path / "json" / module)
+    with Store(tmp_path / "memory.db") as store:
+        scan_workspace(tmp_path, store, jobs=1)
+        dream(store, trigger="test")
+        knowledge = Knowledge(store)
+
+        def hover_of(key):
+            return render(knowledge.card(key), store.symbol(key), "python")
+
+        assert "**handles** file I/O *(tentative: its name and docstring)*" in hover_of("python:json/__init__.py:load")
+        assert "**handles** file I/O *(tentative: its docstring)*" in hover_of("python:json/__init__.py:dump")
 
 
 def test_claudes_summary_is_shown_marked_and_only_for_an_undocumented_symbol():

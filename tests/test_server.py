@@ -171,7 +171,8 @@ async def test_hover_follows_imports_and_shows_callers_and_facts(client: Languag
     assert "split_words(text, lower=True)" in text and "Not this one" not in text
     assert "**called by** 2: " in text and "`Index.add` (src/index.py)" in text and "`run` (use.py)" in text
     assert "first seen" in text
-    assert "*(tentative, " in text  # insights say how sure they are
+    # an insight says how sure it is and what it rests on: split_words calls re.split
+    assert "**handles** parsing *(tentative: its calls)*" in text
 
     index = open_doc(client, root, "src/index.py", "python")
     at = position_of(INDEX_PY, "import split_words", 8)  # the name in an import statement

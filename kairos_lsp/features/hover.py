@@ -130,9 +130,43 @@ def _facts_line(card: Card) -> str | None:
 
 
 def _tentative(fact: dict) -> str:
+    """Nothing for a firm fact; for a tentative one, what it rests on when the card says
+    (a claim by a symbol's name alone is weaker than one by what it calls), else how much.
+
+    >>> _tentative({"status": "tentative", "evidence_count": 2, "sources": ["docstring", "name"]})
+    ' *(tentative: its name and docstring)*'
+    >>> _tentative({"status": "tentative", "evidence_count": 2, "sources": ["calls", "llm"]})
+    " *(tentative: its calls and Claude's answer)*"
+    >>> _tentative({"status": "tentative", "evidence_count": 1})
+    ' *(tentative, 1 evidence)*'
+    """
     if fact["status"] == "firm":
         return ""
-    return f" *(tentative, {fact.get('evidence_count') or 0} evidence)*"
+    sources = set(fact.get("sources", ()))
+    own = [word for why, word in _OWN_SOURCES.items() if why in sources]
+    said = ([f"its {_and(own)}"] if own else []) + [word for why, word in _OTHER_SOURCES.items() if why in sources]
+    if not said:
+        return f" *(tentative, {fact.get('evidence_count') or 0} evidence)*"
+    return f" *(tentative: {_and(said)})*"
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+# The evidence an insight rests on (``why`` in the store) as a hover says it: the symbol's own
+# (weakest first: a name says less than what the code calls), then what others said.
+_OWN_SOURCES = {
+    "name": "name",
+    "docstring": "docstring",
+    "calls": "calls",
+    "imports": "imports",
+    "decorators": "decorators",
+    "raises": "raises",
+    "callers": "callers",
+    "module": "module's calls",
+}
+_OTHER_SOURCES = {"llm": "Claude's answer", "user": "your confirmation"}
 
 
 def _callers_line(card: Card) -> str | None:
