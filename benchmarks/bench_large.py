@@ -301,7 +301,24 @@ def _client(ended, starts: tuple[str, ...] = ("kairos: scan ",)):
         if text.startswith(starts) or "scan failed" in text or "the dream failed" in text:
             ended(text)
 
+    @client.feature(types.WINDOW_SHOW_MESSAGE)
+    def _shown(params: types.ShowMessageParams) -> None:
+        # an error on screen (a store written by a newer kairos: "memory disabled") means no
+        # scan will end: the phase stops with it, where it waited an hour for the scan before
+        if params.type == types.MessageType.Error:
+            ended(f"{SERVER_ERROR}{params.message}")
+
     return client
+
+
+SERVER_ERROR = "error on screen: "
+
+
+def _unless_failed(line: str) -> str:
+    """``line``, unless it is an error the server showed: then the benchmark stops with it."""
+    if line.startswith(SERVER_ERROR):
+        raise SystemExit(f"bench_large.py: the server showed an error: {line.removeprefix(SERVER_ERROR)}")
+    return line
 
 
 async def server_until(
@@ -327,7 +344,7 @@ async def server_until(
     )
     start = time.perf_counter()
     client.initialized(types.InitializedParams())
-    line = await asyncio.wait_for(done, timeout=3600)
+    line = _unless_failed(await asyncio.wait_for(done, timeout=3600))
     elapsed = time.perf_counter() - start
     peak.stop()
     after = 0
@@ -509,8 +526,7 @@ async def server_hover(
     scanned: asyncio.Future = asyncio.get_running_loop().create_future()
     client = _client(lambda text: scanned.done() or scanned.set_result((time.perf_counter(), text)))
 
-    for method in (types.WINDOW_SHOW_MESSAGE, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS):
-        client.feature(method)(lambda params: None)
+    client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)(lambda params: None)
 
     marker = Path(f"{store}.checked")
     check_due = not marker.exists() or time.time() - marker.stat().st_mtime > 24 * 3600
@@ -584,11 +600,13 @@ async def server_hover(
         }
         out["first"]["answered"] = text is not None
         out["first"]["callers"] = _CALLED_BY.search(text).group(1, 2) if text and _CALLED_BY.search(text) else None
-        while text is None and time.perf_counter() - start < 60:
+        failed = lambda: scanned.done() and scanned.result()[1].startswith(SERVER_ERROR)  # noqa: E731
+        while text is None and time.perf_counter() - start < 60 and not failed():
             await asyncio.sleep(0.05)
             _, text = await hover(first)
         out["first"]["answered_ms"] = (time.perf_counter() - start) * 1000 if text is not None else None
         scan_at, line = await asyncio.wait_for(scanned, 3600)
+        _unless_failed(line)
         out["scan"] = {"s": scan_at - start, "line": line.removeprefix("kairos: ")}
         out["first_phase_rss"] = (peak.main, peak.total)
         for spot in positions["all"] + positions["common"]:
