@@ -321,6 +321,11 @@ def _unless_failed(line: str) -> str:
     return line
 
 
+def _failed(scanned: asyncio.Future) -> bool:
+    """Whether the server showed an error in place of ending its scan (see :func:`_client`)."""
+    return scanned.done() and scanned.result()[1].startswith(SERVER_ERROR)
+
+
 async def server_until(
     tree: Path, store: Path, env: dict[str, str], options: dict, starts: tuple[str, ...], settle: float = 0.0
 ) -> tuple[float, PeakRSS, str, int]:
@@ -600,8 +605,7 @@ async def server_hover(
         }
         out["first"]["answered"] = text is not None
         out["first"]["callers"] = _CALLED_BY.search(text).group(1, 2) if text and _CALLED_BY.search(text) else None
-        failed = lambda: scanned.done() and scanned.result()[1].startswith(SERVER_ERROR)  # noqa: E731
-        while text is None and time.perf_counter() - start < 60 and not failed():
+        while text is None and time.perf_counter() - start < 60 and not _failed(scanned):
             await asyncio.sleep(0.05)
             _, text = await hover(first)
         out["first"]["answered_ms"] = (time.perf_counter() - start) * 1000 if text is not None else None
