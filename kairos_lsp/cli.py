@@ -302,7 +302,7 @@ def catch_up(store: Store) -> None:
 
 def refresh_file(store: Store, root: Path, rel: str) -> None:
     """Make sure the memory holds the file as it is on disk now (cheap when it already does)."""
-    outcome = observe_file(str(root), rel, store.file_states().get(rel), Settings().max_file_bytes)
+    outcome = observe_file(str(root), rel, store.file_state(rel), Settings().max_file_bytes)
     if isinstance(outcome, FileObservation):
         store.write([outcome])
     elif isinstance(outcome, Skipped):

@@ -19,6 +19,9 @@ read by name only:
     a name imported, attributed to the innermost enclosing symbol
 ``@raise`` + ``@raise.name``
     an exception raised (or thrown, or a panic)
+``@write`` + ``@write.target``
+    a name declared global, an item or attribute assigned: what a function writes
+    beyond its own scope is kept (the language's ``locals`` query says what is its own)
 
 >>> from kairos_lsp.extract import extract_source
 >>> result = extract_source(b"def add(a, b=1):\\n    '''Add.'''\\n    return a + b\\n", "python")
@@ -38,7 +41,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node, QueryCursor, Tree
 
-from kairos_lsp.languages import language_named, new_parser, query
+from kairos_lsp.languages import language_named, locals_query, new_parser, query
 
 Point = tuple[int, int]  # (row, UTF-8 byte column), as tree-sitter gives them
 
@@ -59,7 +62,10 @@ _CONTAINERS = {"class", "interface", "type"}
 _NESTING = _CONTAINERS | {"scope"}  # what makes a function inside it a method
 _NONE: dict = {}  # no attributes (never written to)
 _CALLABLE = {"function", "method", "constructor", "macro"}
-_USED = ("definition.", "reference.call", "owner", "scope", "import", "raise")
+# Which extraction read a file (the store keeps it per file). Raise it when the same source
+# gives other observations (a new predicate, a pattern mended): the next scan reads again
+# every file an older one read, and writes what differs. 1: what a function writes.
+EXTRACTION_VERSION = 1
 _MAX_TEXT = 160
 
 
@@ -81,6 +87,7 @@ class Symbol:
     calls: list[str] = field(default_factory=list)
     imports: list[str] = field(default_factory=list)
     raises: list[str] = field(default_factory=list)
+    writes: list[str] = field(default_factory=list)  # state beyond its own scope (a function's)
     span: tuple[int, int] = (0, 0)  # byte range of the definition node
     name_span: tuple[int, int] = (0, 0)
     doc_span: tuple[int, int] | None = None  # byte range of the docstring or doc comment(s)
@@ -229,6 +236,7 @@ _ROLES = (
     ("call", {"reference.call", "name"}),
     ("import", {"import", "import.module"}),
     ("raise", {"raise", "raise.name"}),
+    ("write", {"write", "write.target"}),
     ("scope", {"scope", "name"}),
     ("definition", set(["\0"])),
 )
@@ -315,6 +323,10 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
             refs.append((match["raise"][0].start_byte, "raises", collapse(_text(match["raise.name"][0]), 120)))
         elif role == "scope":
             scopes[_key(match["scope"][0])] = (match["scope"][0], match["name"][0])
+        elif role == "write":
+            target = match["write.target"][0]
+            text = source[target.start_byte : target.end_byte].split(b"[", 1)[0]
+            refs.append((target.start_byte, "writes", collapse(text.decode("utf-8", "replace"), 120)))
 
     spec = language_named(language)
     assert spec is not None, language
@@ -354,7 +366,70 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
         stack.append((-neg_end, qual, kind))
 
     module_refs = _attribute(symbols, spans, refs)
+    if any(s.writes for s in symbols):
+        module_refs = [r for r in module_refs if r[1] != "writes"]
+        _keep_outer_writes(symbols, root, source, language)
     return Extraction(language, symbols, root.has_error, module_refs)
+
+
+_FIRST_NAME = re.compile(r"\w+")
+
+
+def _keep_outer_writes(symbols: list[Symbol], root: Node, source: bytes, language: str) -> None:
+    """Keep, of what each function writes, what lies beyond its own scope.
+
+    A module's or class body's writes are its own state, and so are a method's writes
+    to its receiver (``self.x = 1``). A function's ``d[k] = v`` writes beyond it when
+    ``d`` is a parameter (the caller's object), declared ``global`` or ``nonlocal``, or
+    bound nowhere in the function's own scope (the module's ``_cache``, ``os.environ``);
+    names bound in a nested function or class are theirs, not this function's.
+    """
+    binds = locals_query(language)
+    for index, sym in enumerate(symbols):
+        if not sym.writes:
+            continue
+        if sym.kind not in _CALLABLE or binds is None:
+            sym.writes = []
+            continue
+        params = [name for name, _ in sym.parameters]
+        receiver = params[0] if params and sym.kind in ("method", "constructor") else None
+        kept, unsure = [], []
+        for value in sym.writes:
+            first = _FIRST_NAME.match(value)
+            name = first.group(0) if first else ""
+            if name == receiver:
+                continue
+            (kept if name in params else unsure).append((value, name))
+        if unsure:
+            bound, declared = _own_names(symbols, index, root, source, binds)
+            kept += [(v, n) for v, n in unsure if n in declared or n not in bound]
+        sym.writes = sorted(v for v, _ in kept)
+
+
+def _own_names(symbols: list[Symbol], index: int, root: Node, source: bytes, binds) -> tuple[set[str], set[str]]:
+    """The names ``symbols[index]`` binds in its own scope, and those it declares outer."""
+    sym = symbols[index]
+    lo, hi = sym.span
+    nested = []  # definitions inside it: their bodies are their own scopes, their names its
+    for inner in symbols[index + 1 :]:
+        if inner.span[0] >= hi:
+            break
+        nested.append(inner)
+    node = root.descendant_for_byte_range(lo, hi)
+    bound: set[str] = set()
+    declared: set[str] = set()
+    if node is None:
+        return bound, declared
+    for capture, nodes in QueryCursor(binds).captures(node).items():
+        into = declared if capture == "declared" else bound
+        for found in nodes:
+            at = found.start_byte
+            if at == sym.name_span[0]:
+                continue  # its own name
+            if any(n.span[0] <= at < n.span[1] and at != n.name_span[0] for n in nested):
+                continue
+            into.add(source[at : found.end_byte].decode("utf-8", "replace"))
+    return bound, declared
 
 
 def _module_symbol(root: Node, source: bytes, a: dict[str, list[Node]]) -> Symbol:
@@ -511,4 +586,5 @@ def observations(symbol: Symbol) -> list[tuple[str, str]]:
     out += [("calls", c) for c in symbol.calls]
     out += [("imports", i) for i in symbol.imports]
     out += [("raises", r) for r in symbol.raises]
+    out += [("writes", w) for w in symbol.writes]
     return out

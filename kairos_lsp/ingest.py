@@ -281,10 +281,7 @@ def refresh(store: Store, root: Path, rels: Iterable[str], max_bytes: int = DEFA
     for rel in sorted(rels):
         if language_for_path(rel) is None:
             continue
-        known = store.file(rel)
-        outcome = observe_file(
-            str(root), rel, (known["size"], known["mtime_ns"], known["content_hash"]) if known else None, max_bytes
-        )
+        outcome = observe_file(str(root), rel, store.file_state(rel), max_bytes)
         if isinstance(outcome, FileObservation):
             fresh.append(outcome)
     if fresh:

@@ -28,7 +28,7 @@ from kairos_lsp.extract import Extraction, extract_tree
 from kairos_lsp.lines import as_lines, one_line
 from kairos_lsp.reextract import reextract
 from kairos_lsp.scan import content_hash, observe_file, record_buffer
-from kairos_lsp.store import FileObservation, Store
+from kairos_lsp.store import FileObservation, Store, holds
 
 Log = Callable[[str, str], None]  # (level: error|warning|info, one-line message)
 T = TypeVar("T")
@@ -187,7 +187,7 @@ class Recorder:
         store = self._writer()
         digest = content_hash(snap.text)
         known = store.file(snap.path)
-        if known and known["content_hash"] == digest:
+        if holds(known, digest):
             if source == "parse" and mtime_ns and known["mtime_ns"] != mtime_ns:
                 # Same bytes now on disk: remember the stat so a scan need not read it.
                 store.write(

@@ -31,7 +31,7 @@ from kairos_lsp.config import Settings
 from kairos_lsp.extract import extract_source
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.lines import as_lines
-from kairos_lsp.store import STORE_DIR, FileObservation, Store, WriteResult, now
+from kairos_lsp.store import STORE_DIR, FileObservation, Store, WriteResult, holds, now
 from kairos_lsp.workers import Child, say
 
 ALWAYS_SKIPPED = {".git", ".hg", ".svn", STORE_DIR, "__pycache__"}
@@ -475,7 +475,6 @@ def record_buffer(
     hash is what the store already holds for the file.
     """
     digest = content_hash(data)
-    known = store.file(rel)
-    if known and known["content_hash"] == digest:
+    if holds(store.file(rel), digest):
         return WriteResult()
     return store.write([FileObservation(rel, language, digest, len(data), mtime_ns, extraction)], source=source)

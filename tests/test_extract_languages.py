@@ -163,6 +163,94 @@ def test_python_calls_imports_and_raises():
     assert ("decorated_by", "staticmethod") in observations(syms["Bucket.take"])
 
 
+WRITES = """\
+_cache = {}
+_hits = 0
+
+
+def remember(key, value):
+    _cache[key] = value
+
+
+def count():
+    global _hits
+    _hits += 1
+
+
+def tally(pairs):
+    totals = {}
+    for name, n in pairs:
+        totals[name] = totals.get(name, 0) + n
+    return totals
+
+
+def fill(target, *rest):
+    target["a"] = 1
+    del rest[0].b
+
+
+def wraps(func):
+    def wrapper(*args):
+        return func(*args)
+
+    wrapper.__wrapped__ = func
+    return wrapper
+
+
+def counter():
+    seen = {"n": 0}
+
+    def step():
+        seen["n"] += 1
+        return seen["n"]
+
+    return step
+
+
+def set_env(name):
+    import os
+
+    os.environ[name] = "1"
+
+
+class Pool:
+    size = {}
+    size["max"] = 4
+
+    def resize(self, n):
+        self.n = n
+        self.slots[n] = None
+        Pool.resized = True
+
+    def later(self):
+        def done():
+            self.closed = True
+
+        return done
+
+
+_cache["boot"] = 1
+"""
+
+
+def test_python_writes_beyond_a_function_s_own_scope():
+    """A global, a parameter's item, an enclosing function's dict, a module's attribute;
+    not a local dict, a nested function's attribute, a method's own object, nor what a
+    module or class body writes (their own state)."""
+    syms = symbols(WRITES, "python")
+    assert syms["remember"].writes == ["_cache"]
+    assert syms["count"].writes == ["_hits"]
+    assert syms["tally"].writes == []
+    assert syms["fill"].writes == ["rest", "target"]
+    assert syms["wraps"].writes == [] and syms["wraps.wrapper"].writes == []
+    assert syms["counter"].writes == [] and syms["counter.step"].writes == ["seen"]
+    assert syms["set_env"].writes == ["os.environ"]  # an imported module is no local
+    assert syms["Pool.resize"].writes == ["Pool.resized"]  # not self's
+    assert syms["Pool.later"].writes == [] and syms["Pool.later.done"].writes == ["self.closed"]
+    assert syms[""].writes == [] and syms["Pool"].writes == []
+    assert ("writes", "_cache") in observations(syms["remember"])
+
+
 def test_python_file_with_a_syntax_error_keeps_what_tree_sitter_recovers():
     source = '''\
 import os

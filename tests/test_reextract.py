@@ -77,6 +77,7 @@ def facts(extraction):
             s.calls,
             s.imports,
             s.raises,
+            s.writes,
             s.span,
         )
         for s in extraction.symbols
@@ -108,6 +109,37 @@ def test_python_edits_inside_and_between_symbols():
     replay(SERVICE_PY, "python", steps)
 
 
+COUNTER_PY = """_hits = 0
+
+
+def counter():
+    seen = {"n": 0}
+
+    def step(by):
+        seen["n"] += by
+        return seen["n"]
+
+    return step
+
+
+def count():
+    global _hits
+    _hits += 1
+"""
+
+
+def test_python_edits_that_change_what_a_function_writes():
+    """A name bound or unbound in the function itself, or in the one around it."""
+    steps = [
+        COUNTER_PY.replace('        seen["n"] += by', '        seen = {}\n        seen["n"] += by'),  # now its own
+        COUNTER_PY.replace('    seen = {"n": 0}', '    state = {"n": 0}'),  # bound nowhere now
+        COUNTER_PY.replace("    global _hits\n", ""),
+        COUNTER_PY.replace("def step(by):", "def step(by, seen):"),  # a parameter's item
+        COUNTER_PY,
+    ]
+    replay(COUNTER_PY, "python", steps)
+
+
 def test_typescript_edits():
     steps = [
         SERVICE_TS.replace("db.insert(order);", "db.insert(order);\n    audit(order);"),
@@ -130,9 +162,9 @@ def test_multibyte_text_before_the_edit():
     )
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_random_line_edits_on_a_real_module(seed):
-    path = Path(sysconfig.get_paths()["stdlib"]) / "difflib.py"
+@pytest.mark.parametrize("seed, module", [(1, "difflib.py"), (2, "difflib.py"), (3, "gettext.py")])
+def test_random_line_edits_on_a_real_module(seed, module):
+    path = Path(sysconfig.get_paths()["stdlib"]) / module
     text = path.read_text()
     rng = random.Random(seed)
     lines = text.split("\n")

@@ -9,7 +9,8 @@ For every live symbol of a file the dream just replayed, derive:
     words of a constant named in capitals count only beside another source: its
     name says what it is about (``FTP_PORT``), not what it does.
 ``pure true``  a function (not a method) whose calls are all side-effect free
-    builtins, that raises nothing and imports nothing (sources ``calls``,
+    builtins, that raises nothing, imports nothing and writes nothing beyond its own
+    scope (no ``writes``: a global, a parameter's item; sources ``calls``,
     ``raises``; ``name`` when it reads like a query: is_/has_/to_/...). Never
     while a side-effect category (file I/O, network, database, logging) holds,
     nor in a type stub (``.pyi``, ``.d.ts``) or an ``@overload``: a stub's ``...``
@@ -699,7 +700,8 @@ def derive(
         if ("may_handle", category) in out:
             add("may_handle", category, why, word, oid)
     handled = {value for (predicate, value) in out if predicate == "may_handle"}
-    if kind == "function" and not (handled & SIDE_EFFECTS) and not raises and not imports:
+    # A function that writes beyond its scope (a global, its argument's item) is not pure.
+    if kind == "function" and not (handled & SIDE_EFFECTS) and not raises and not imports and not view.get("writes"):
         if not impure and not declared_only(subject, heads):
             body = view.get("body_hash", [kind_fact])[0]
             add("pure", "true", "calls", "no side-effect calls", body.first_observation)

@@ -33,6 +33,7 @@ class LanguageSpec:
     returns: str = "{sig} -> {ret}"  # how the language writes a return type, for signatures
     own_queries: tuple[str, ...] = ()  # our query files, when not just the one named after it
     sites: tuple[str, ...] = ()  # query files for call sites, imported names, receivers (open documents only)
+    locals: str | None = None  # query file for the names a function binds (what it writes: extract.py)
     modules: str | None = None  # how imports name files: "python" or "ecmascript" (see resolve.py)
     # Endings of files that declare without code (type stubs): their bodies say nothing of effects.
     declarations: tuple[str, ...] = ()
@@ -46,6 +47,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         tags_from=("tree_sitter_python",),
         comment_prefixes=("#",),
         sites=("python-sites",),
+        locals="python-locals",
         modules="python",
         declarations=(".pyi",),
     ),
@@ -161,3 +163,13 @@ def sites_query(name: str) -> Query | None:
         return None
     files = importlib.resources.files(__package__)
     return Query(grammar(name), "\n".join(files.joinpath(f"queries/{part}.scm").read_text() for part in spec.sites))
+
+
+@cache
+def locals_query(name: str) -> Query | None:
+    """The query for the names a function binds in its own scope, or None when the
+    language has none (then nothing it writes is observed)."""
+    spec = _BY_NAME[name]
+    if spec.locals is None:
+        return None
+    return Query(grammar(name), importlib.resources.files(__package__).joinpath(f"queries/{spec.locals}.scm").read_text())

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from kairos_lsp.extract import Extraction, Symbol, observations
+from kairos_lsp.extract import EXTRACTION_VERSION, Extraction, Symbol, observations
 from kairos_lsp.keys import path_of, symbol_key
 from kairos_lsp.lines import one_line
 from kairos_lsp.store import compare, forgetting
@@ -220,6 +220,15 @@ class FileObservation:
             self.has_errors = self.extraction.has_errors
             self.extraction = None
         return self
+
+
+_READ_AGAIN = (-1, -1, "")  # a file's state when an older extraction read it
+
+
+def holds(known: dict | None, content_hash: str) -> bool:
+    """Whether a file's row (:meth:`Store.file`) holds these bytes as this extraction reads
+    them: then a look at them has nothing to write."""
+    return known is not None and known["content_hash"] == content_hash and known["extraction"] == EXTRACTION_VERSION
 
 
 @dataclass(slots=True)
@@ -686,8 +695,17 @@ class Store:
         )
         conn.execute(
             "INSERT OR REPLACE INTO files (path, language, content_hash, size, mtime_ns, "
-            "observed_at, has_errors) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (item.path, item.language, item.content_hash, item.size, item.mtime_ns, stamp, int(item.has_errors)),
+            "observed_at, has_errors, extraction) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                item.path,
+                item.language,
+                item.content_hash,
+                item.size,
+                item.mtime_ns,
+                stamp,
+                int(item.has_errors),
+                EXTRACTION_VERSION,
+            ),
         )
         if self.remember:
             self._recent[item.path] = (version, now_current, rows)
@@ -956,11 +974,23 @@ class Store:
     # -- reading ------------------------------------------------------------
 
     def file_states(self) -> dict[str, tuple[int, int, str]]:
-        """``{path: (size, mtime_ns, content_hash)}`` for every file we know."""
+        """``{path: (size, mtime_ns, content_hash)}`` for every file we know; a file an older
+        extraction read is ``(-1, -1, "")``, which no file on disk matches: every look reads
+        it again (``extract.EXTRACTION_VERSION``).
+        """
         return {
-            row[0]: (row[1], row[2], row[3])
-            for row in self.db.execute("SELECT path, size, mtime_ns, content_hash FROM files")
+            row[0]: (row[1], row[2], row[3]) if row[4] == EXTRACTION_VERSION else _READ_AGAIN
+            for row in self.db.execute("SELECT path, size, mtime_ns, content_hash, extraction FROM files")
         }
+
+    def file_state(self, path: str) -> tuple[int, int, str] | None:
+        """One file's entry of :meth:`file_states`, or None when the memory has not read it."""
+        row = self.db.execute(
+            "SELECT size, mtime_ns, content_hash, extraction FROM files WHERE path = ?", (path,)
+        ).fetchone()
+        if row is None:
+            return None
+        return (row[0], row[1], row[2]) if row[3] == EXTRACTION_VERSION else _READ_AGAIN
 
     def looks_since(self, after: int | None) -> Looks:
         """The looks recorded after the one with id ``after`` (None: none asked about):

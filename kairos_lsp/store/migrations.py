@@ -1245,6 +1245,13 @@ def m035_verbs_beside_a_file(db: Database) -> None:
     _rederive_insights(db)
 
 
+@migrations()
+def m036_files_extraction(db: Database) -> None:
+    # Which extraction read each file: one that observes more (what a function writes) reads
+    # again, at the next scan, every file an older one read (0: before this was kept).
+    db.execute("ALTER TABLE files ADD COLUMN extraction INTEGER NOT NULL DEFAULT 0")
+
+
 def _rederive_insights(db: Database) -> None:
     """Leave the mark that makes the next dream derive every symbol's insights again (when
     the memory holds any: a memory never dreamed has none to correct)."""

@@ -36,3 +36,15 @@
 (raise_statement (call function: (_) @raise.name)) @raise
 (raise_statement . (identifier) @raise.name) @raise
 (raise_statement . (attribute) @raise.name) @raise
+
+; What a function writes beyond its own names: a name it declares `global` or `nonlocal`,
+; an item or attribute it assigns, augments or deletes. extract.py keeps those whose first
+; name is not bound in the function's own scope (languages/queries/python-locals.scm).
+(global_statement (identifier) @write.target) @write
+(nonlocal_statement (identifier) @write.target) @write
+(assignment left: [(subscript) (attribute)] @write.target) @write
+(assignment left: (pattern_list [(subscript) (attribute)] @write.target)) @write
+(assignment left: (tuple_pattern [(subscript) (attribute)] @write.target)) @write
+(augmented_assignment left: [(subscript) (attribute)] @write.target) @write
+(delete_statement [(subscript) (attribute)] @write.target) @write
+(delete_statement (expression_list [(subscript) (attribute)] @write.target)) @write
