@@ -325,8 +325,7 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
             scopes[_key(match["scope"][0])] = (match["scope"][0], match["name"][0])
         elif role == "write":
             target = match["write.target"][0]
-            text = source[target.start_byte : target.end_byte].split(b"[", 1)[0]
-            refs.append((target.start_byte, "writes", collapse(text.decode("utf-8", "replace"), 120)))
+            refs.append((target.start_byte, "writes", _written(source[target.start_byte : target.end_byte])))
 
     spec = language_named(language)
     assert spec is not None, language
@@ -373,16 +372,34 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
 
 
 _FIRST_NAME = re.compile(r"\w+")
+_INNERMOST_ITEM = re.compile(rb"\[[^\[\]]*\]")
+
+
+def _written(target: bytes) -> str:
+    """What an assignment writes, its items' keys left out: ``_cache[key]`` -> ``_cache[…]``,
+    ``os.environ["A"]`` -> ``os.environ[…]``, ``rows[i].done`` -> ``rows[…].done``.
+
+    >>> _written(b'ctx.state[ key ][ f(x[0]) ] . n')
+    'ctx.state[…][…].n'
+    """
+    text = b"".join(target.split())
+    for _ in range(4):  # keys in keys in keys...
+        if b"[" not in text:
+            break
+        text = _INNERMOST_ITEM.sub(b"\0", text)
+    text = text.split(b"[", 1)[0].replace(b"\0", "[…]".encode())
+    return collapse(text.decode("utf-8", "replace"), 120)
 
 
 def _keep_outer_writes(symbols: list[Symbol], root: Node, source: bytes, language: str) -> None:
     """Keep, of what each function writes, what lies beyond its own scope.
 
     A module's or class body's writes are its own state, and so are a method's writes
-    to its receiver (``self.x = 1``). A function's ``d[k] = v`` writes beyond it when
-    ``d`` is a parameter (the caller's object), declared ``global`` or ``nonlocal``, or
-    bound nowhere in the function's own scope (the module's ``_cache``, ``os.environ``);
-    names bound in a nested function or class are theirs, not this function's.
+    to its receiver (``self.x = 1``) and items of the ``**kwargs`` a call made for it.
+    A function's ``d[k] = v`` writes beyond it when ``d`` is a parameter (the caller's
+    object), declared ``global`` or ``nonlocal``, or bound nowhere in the function's own
+    scope (the module's ``_cache``, ``os.environ``); names bound in a nested function or
+    class are theirs, not this function's.
     """
     binds = locals_query(language)
     for index, sym in enumerate(symbols):
@@ -393,11 +410,12 @@ def _keep_outer_writes(symbols: list[Symbol], root: Node, source: bytes, languag
             continue
         params = [name for name, _ in sym.parameters]
         receiver = params[0] if params and sym.kind in ("method", "constructor") else None
+        gathered = {name for name, how in sym.parameters if how == "variadic"}  # a new tuple or dict per call
         kept, unsure = [], []
         for value in sym.writes:
             first = _FIRST_NAME.match(value)
             name = first.group(0) if first else ""
-            if name == receiver:
+            if name == receiver or value.endswith("[…]") and value[:-3] in gathered:  # self.x, kwargs["x"]
                 continue
             (kept if name in params else unsure).append((value, name))
         if unsure:

@@ -82,6 +82,7 @@ class Card:
     decorators: list[str] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     raises: list[str] = field(default_factory=list)
+    writes: list[str] = field(default_factory=list)  # state beyond its own scope: a global, an argument's item
     insights: list[dict] = field(default_factory=list)  # live facts (``INSIGHTS`` predicates)
     tests: int | None = None  # live tested_by facts, when insights holds only the first few
     more_tests: bool = False  # more than ``tests``
@@ -229,6 +230,7 @@ class Knowledge:
             decorators=values.get("decorated_by", []),
             calls=values.get("calls", []),
             raises=values.get("raises", []),
+            writes=values.get("writes", []),
             insights=[f for f in facts if f["predicate"] in INSIGHTS],
             tests=tests,
             more_tests=more_tests,

@@ -644,6 +644,70 @@ def test_a_memory_that_found_stubs_pure_retracts_that_at_its_next_dream(typed_co
     store.close()
 
 
+@pytest.fixture
+def writing_code(tmp_path) -> Path:
+    """Released code whose functions call nothing and write: the standard library's
+    ``operator`` (``setitem``, ``delitem``: an argument's item), ``gettext`` (``textdomain``:
+    a global) and ``heapq`` (``_siftdown``: the heap it is given)."""
+    import sysconfig
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    for module in ("operator.py", "gettext.py", "heapq.py"):
+        shutil.copyfile(Path(sysconfig.get_paths()["stdlib"]) / module, root / module)
+    return root
+
+
+WRITERS = {
+    "python:operator.py:setitem",
+    "python:operator.py:delitem",
+    "python:gettext.py:textdomain",
+    "python:gettext.py:bindtextdomain",
+    "python:heapq.py:_siftdown",
+    "python:heapq.py:_siftdown_max",
+}
+
+
+def test_a_function_that_writes_beyond_its_scope_is_not_pure(writing_code):
+    store = Store(writing_code / ".kairos" / "memory.db")
+    scan_workspace(writing_code, store, jobs=1)
+    dream(store)
+    pure = {s for s, status in _pure_facts(store).items() if status != "retracted"}
+    assert WRITERS.isdisjoint(pure)
+    assert {"python:operator.py:add", "python:operator.py:getitem"} <= pure  # they only read
+    writes = {
+        (r["subject"], r["object"])
+        for r in store.db.query("SELECT subject, object FROM facts WHERE predicate = 'writes'")
+    }
+    assert {("python:operator.py:setitem", "a[…]"), ("python:gettext.py:textdomain", "_current_domain")} <= writes
+    store.close()
+
+
+def test_a_memory_read_by_an_older_extraction_is_read_again_and_retracts_what_it_misjudged(writing_code, monkeypatch):
+    """A memory whose files an extraction without ``writes`` read (schema 36 marks them): the
+    next scan reads every file again though none changed, the dream retracts the purity of
+    the functions that write, keeping its history, and nothing else changes."""
+    from kairos_lsp import extract
+    from kairos_lsp import store as store_module
+
+    store = Store(writing_code / ".kairos" / "memory.db")
+    with monkeypatch.context() as before:  # the code before
+        before.setattr(extract, "locals_query", lambda language: None)
+        before.setattr(store_module, "EXTRACTION_VERSION", 0)
+        scan_workspace(writing_code, store, jobs=1)
+        dream(store)
+    was = _pure_facts(store)
+    assert WRITERS <= {s for s, status in was.items() if status != "retracted"}  # the old mistakes
+    report = scan_workspace(writing_code, store, jobs=1)
+    assert report.parsed == 3 and report.negated == 0 and report.added > 0
+    dream(store)
+    now = _pure_facts(store)
+    assert {s: now[s] for s in WRITERS} == {s: "retracted" for s in WRITERS}
+    assert {s: st for s, st in now.items() if s not in WRITERS} == {s: was[s] for s in was if s not in WRITERS}
+    assert scan_workspace(writing_code, store, jobs=1).parsed == 0  # once
+    store.close()
+
+
 def _handles(store: Store, category: str) -> set[str]:
     return {
         row["subject"]

@@ -273,6 +273,40 @@ def test_a_tentative_claim_says_what_it_rests_on(tmp_path):
         assert "**handles** file I/O *(tentative: its docstring)*" in hover_of("python:json/__init__.py:dump")
 
 
+def test_what_a_function_writes_beyond_its_scope_is_on_its_hover(tmp_path):
+    """The standard library's ``gettext.textdomain`` sets the module's ``_current_domain``
+    and ``operator.setitem`` its argument's item: the hover says so, where the memory
+    called both pure."""
+    import sysconfig
+
+    from kairos_lsp.knowledge import Knowledge
+    from kairos_lsp.scan import scan_workspace
+    from kairos_lsp.store import Store
+
+    for module in ("gettext.py", "operator.py"):
+        shutil.copyfile(Path(sysconfig.get_paths()["stdlib"]) / module, tmp_path / module)
+    with Store(tmp_path / "memory.db") as store:
+        scan_workspace(tmp_path, store, jobs=1)
+        dream(store, trigger="test")
+        knowledge = Knowledge(store)
+
+        def hover_of(key):
+            return render(knowledge.card(key), store.symbol(key), "python")
+
+        textdomain = hover_of("python:gettext.py:textdomain")
+        assert "**writes** `_current_domain`" in textdomain and "**pure**" not in textdomain
+        setitem = hover_of("python:operator.py:setitem")
+        assert "**writes** `a[…]`" in setitem and "**pure**" not in setitem
+        assert "**pure**" in hover_of("python:operator.py:getitem") and "**writes**" not in hover_of(
+            "python:operator.py:getitem"
+        )
+
+
+def test_a_long_list_of_writes_is_counted():
+    text = render(Card("k", writes=["_a", "_b", "_c", "_d", "_e", "_f"]), ROW, "python")
+    assert "**writes** `_a`, `_b`, `_c`, `_d` and 2 more" in text
+
+
 def test_claudes_summary_is_shown_marked_and_only_for_an_undocumented_symbol():
     claude = {"text": "Adds tax for the region to a price.", "model": "claude-haiku-5-5", "at": "2026-12-01T10:00:00Z"}
     text = render(Card("k", summary="Takes price and region.", claude=claude), ROW, "python")

@@ -124,6 +124,9 @@ def _facts_line(card: Card) -> str | None:
         items.append(f"**tested by** {shown}" + (f" and {count - 2}{more} more" if count > 2 else ""))
     if card.raises:
         items.append("**raises** " + ", ".join(f"`{r}`" for r in card.raises[:4]))
+    if card.writes:
+        more = f" and {len(card.writes) - 4} more" if len(card.writes) > 4 else ""
+        items.append("**writes** " + ", ".join(f"`{w}`" for w in card.writes[:4]) + more)
     if card.stale:
         items.append("*changed since the last dream: facts withheld*")
     return " · ".join(items) if items else None

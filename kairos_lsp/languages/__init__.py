@@ -172,4 +172,5 @@ def locals_query(name: str) -> Query | None:
     spec = _BY_NAME[name]
     if spec.locals is None:
         return None
-    return Query(grammar(name), importlib.resources.files(__package__).joinpath(f"queries/{spec.locals}.scm").read_text())
+    text = importlib.resources.files(__package__).joinpath(f"queries/{spec.locals}.scm").read_text()
+    return Query(grammar(name), text)
