@@ -411,7 +411,8 @@ def _keep_outer_writes(symbols: list[Symbol], root: Node, source: bytes, languag
         params = [name for name, _ in sym.parameters]
         receiver = params[0] if params and sym.kind in ("method", "constructor") else None
         gathered = {name for name, how in sym.parameters if how == "variadic"}  # a new tuple or dict per call
-        kept, unsure = [], []
+        kept: list[tuple[str, str]] = []
+        unsure: list[tuple[str, str]] = []
         for value in sym.writes:
             first = _FIRST_NAME.match(value)
             name = first.group(0) if first else ""

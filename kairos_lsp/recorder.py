@@ -187,7 +187,7 @@ class Recorder:
         store = self._writer()
         digest = content_hash(snap.text)
         known = store.file(snap.path)
-        if holds(known, digest):
+        if known is not None and holds(known, digest):
             if source == "parse" and mtime_ns and known["mtime_ns"] != mtime_ns:
                 # Same bytes now on disk: remember the stat so a scan need not read it.
                 store.write(
