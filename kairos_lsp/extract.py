@@ -64,7 +64,8 @@ _NONE: dict = {}  # no attributes (never written to)
 _CALLABLE = {"function", "method", "constructor", "macro"}
 # Which extraction read a file (the store keeps it per file). Raise it when the same source
 # gives other observations (a new predicate, a pattern mended): the next scan reads again
-# every file an older one read, and writes what differs. 1: what a function writes.
+# every file an older one read, and writes what differs. 1: what a function writes; a named
+# function as the value of a definition of its name is that one symbol (JavaScript).
 EXTRACTION_VERSION = 1
 _MAX_TEXT = 160
 
@@ -327,6 +328,7 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
             target = match["write.target"][0]
             refs.append((target.start_byte, "writes", _written(source[target.start_byte : target.end_byte])))
 
+    _drop_named_values(defs, source)
     spec = language_named(language)
     assert spec is not None, language
     returns_form = spec.returns
@@ -449,6 +451,31 @@ def _own_names(symbols: list[Symbol], index: int, root: Node, source: bytes, bin
                 continue
             into.add(source[at : found.end_byte].decode("utf-8", "replace"))
     return bound, declared
+
+
+def _drop_named_values(defs: dict[tuple, tuple[str, Node, Node]], source: bytes) -> None:
+    """A named function that is the value of a definition of the same name is that
+    definition, not one inside it: ``x.f = function f() {}``, ``const f = function f() {}``
+    (each tagged twice; the calls went to the inner one, and the outer, calling nothing,
+    was found pure). Only definitions that end together are looked at."""
+    ends: dict[int, list[tuple]] = {}
+    for key in defs:
+        ends.setdefault(key[1], []).append(key)
+    for keys in ends.values():
+        if len(keys) < 2:
+            continue
+        for key in keys:
+            inner = defs.get(key)
+            parent = inner[1].parent if inner else None
+            if parent is None:
+                continue
+            outer = defs.get(_key(parent))
+            if outer is not None and _name_bytes(outer[2], source) == _name_bytes(inner[2], source):
+                del defs[key]
+
+
+def _name_bytes(name: Node, source: bytes) -> bytes:
+    return source[name.start_byte : name.end_byte]
 
 
 def _module_symbol(root: Node, source: bytes, a: dict[str, list[Node]]) -> Symbol:

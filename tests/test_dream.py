@@ -708,6 +708,35 @@ def test_a_memory_read_by_an_older_extraction_is_read_again_and_retracts_what_it
     store.close()
 
 
+def test_express_s_api_is_not_found_pure_for_calling_nothing(tmp_path):
+    """express 4 defines its API as ``app.listen = function listen() {...}``: each was tagged
+    twice, the calls went to the inner symbol (``listen.listen``) and the outer one, calling
+    nothing, was found pure: ``app.listen``, ``app.use``, ``res.send``, 64 such claims."""
+    import released
+
+    try:
+        tree = released.fetch(released.Project("express", "4.21.2", "npm"))
+    except released.Unavailable as exc:
+        pytest.skip(str(exc))
+    root = tmp_path / "express"
+    shutil.copytree(tree / "lib", root / "lib")
+    store = Store(root / ".kairos" / "memory.db")
+    scan_workspace(root, store, jobs=1)
+    dream(store)
+    pure = {s for s, status in _pure_facts(store).items() if status != "retracted"}
+    api = {f"javascript:lib/{m}" for m in ("application.js:listen", "application.js:use", "response.js:send")}
+    assert api.isdisjoint(pure)
+    calls = {
+        r["object"]
+        for r in store.db.query(
+            "SELECT object FROM facts WHERE subject = 'javascript:lib/application.js:listen' AND predicate = 'calls'"
+        )
+    }
+    assert "http.createServer" in calls
+    assert store.symbol("javascript:lib/application.js:listen.listen") is None  # one symbol, not two
+    store.close()
+
+
 def _handles(store: Store, category: str) -> set[str]:
     return {
         row["subject"]

@@ -386,6 +386,28 @@ def test_javascript_calls_imports_and_throws():
     assert "require" not in syms[""].calls
 
 
+def test_javascript_named_function_as_the_value_of_its_own_name_is_one_symbol():
+    """``app.listen = function listen() {}`` (express's style), ``const add = function add()``
+    and ``{run: function run()}``: one symbol each, which makes the calls; a function named
+    otherwise than what holds it stays a symbol of its own."""
+    source = """\
+var app = exports = module.exports = {};
+app.listen = function listen(port) {
+  var server = http.createServer(this);
+  return server.listen(port);
+};
+const add = function add(a, b) { return sum(a, b); };
+const tools = { run: function run(x) { return go(x); } };
+exports.a = function b() { return c(); };
+"""
+    syms = symbols(source, "javascript")
+    assert syms["listen"].calls == ["http.createServer", "server.listen"] and "listen.listen" not in syms
+    assert syms["listen"].signature == "listen(port)"
+    assert syms["add"].calls == ["sum"] and "add.add" not in syms
+    assert syms["tools.run"].calls == ["go"] and "tools.run.run" not in syms
+    assert syms["a.b"].calls == ["c"] and syms["a"].calls == []
+
+
 def test_javascript_decorators_object_methods_and_reexports():
     source = """\
 export * from './models';
