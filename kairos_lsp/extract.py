@@ -466,8 +466,8 @@ def _drop_named_values(defs: dict[tuple, tuple[str, Node, Node]], source: bytes)
             continue
         for key in keys:
             inner = defs.get(key)
-            parent = inner[1].parent if inner else None
-            if parent is None:
+            parent = inner[1].parent if inner is not None else None
+            if inner is None or parent is None:
                 continue
             outer = defs.get(_key(parent))
             if outer is not None and _name_bytes(outer[2], source) == _name_bytes(inner[2], source):
