@@ -711,7 +711,9 @@ def test_a_memory_read_by_an_older_extraction_is_read_again_and_retracts_what_it
 def test_express_s_api_is_not_found_pure_for_calling_nothing(tmp_path):
     """express 4 defines its API as ``app.listen = function listen() {...}``: each was tagged
     twice, the calls went to the inner symbol (``listen.listen``) and the outer one, calling
-    nothing, was found pure: ``app.listen``, ``app.use``, ``res.send``, 64 such claims."""
+    nothing, was found pure: ``app.listen``, ``app.use``, ``res.send``, 64 such claims. And
+    ``app.enable`` (``this.set(setting, true)``) and ``res.links`` write by a method named
+    ``set``, which is not the builtin ``set()``."""
     import released
 
     try:
@@ -724,7 +726,11 @@ def test_express_s_api_is_not_found_pure_for_calling_nothing(tmp_path):
     scan_workspace(root, store, jobs=1)
     dream(store)
     pure = {s for s, status in _pure_facts(store).items() if status != "retracted"}
-    api = {f"javascript:lib/{m}" for m in ("application.js:listen", "application.js:use", "response.js:send")}
+    api = {
+        f"javascript:lib/{m}"
+        for m in ("application.js:listen", "application.js:use", "response.js:send")
+        + ("application.js:enable", "application.js:disable", "response.js:links")
+    }
     assert api.isdisjoint(pure)
     calls = {
         r["object"]

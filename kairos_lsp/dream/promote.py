@@ -534,8 +534,15 @@ _CALL_INFO: dict[str, tuple[tuple[str, ...], bool]] = {}  # call -> (sorted cate
 _INFOS: dict[tuple, tuple] = {}  # one object per distinct answer (there are few)
 
 
+# Pure only when called bare: ``set(items)`` builds a set, while ``event.set()``,
+# ``var.set(value)`` (a context variable, a Tk variable), a Map's or a response's ``set``
+# write. 12 functions of the library folder and 4 of express were found pure by one.
+BARE_ONLY = {"set"}
+
+
 def _call_info(call: str) -> tuple[tuple[str, ...], bool]:
-    info = (tuple(sorted(_CALLS.labels(call))), not _PURE.labels(call))
+    pure = _PURE.labels(call) and not ("." in call and call.rsplit(".", 1)[1] in BARE_ONLY)
+    info = (tuple(sorted(_CALLS.labels(call))), not pure)
     info = _INFOS.setdefault(info, info)
     _remember(_CALL_INFO, call, info)
     return info

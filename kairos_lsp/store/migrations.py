@@ -1252,6 +1252,13 @@ def m036_files_extraction(db: Database) -> None:
     db.execute("ALTER TABLE files ADD COLUMN extraction INTEGER NOT NULL DEFAULT 0")
 
 
+@migrations()
+def m037_a_method_named_set_writes(db: Database) -> None:
+    # ``event.set()`` and ``var.set(value)`` were pure calls (as the builtin ``set(items)`` is):
+    # rederived as after migration 33 (promote.BARE_ONLY).
+    _rederive_insights(db)
+
+
 def _rederive_insights(db: Database) -> None:
     """Leave the mark that makes the next dream derive every symbol's insights again (when
     the memory holds any: a memory never dreamed has none to correct)."""
