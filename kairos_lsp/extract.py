@@ -19,6 +19,8 @@ read by name only:
     a name imported, attributed to the innermost enclosing symbol
 ``@raise`` + ``@raise.name``
     an exception raised (or thrown, or a panic)
+``@owner`` + ``@declared``
+    a definition without code (a TypeScript overload's signature)
 ``@write`` + ``@write.target``
     a name declared global, an item or attribute assigned: what a function writes
     beyond its own scope is kept (the language's ``locals`` query says what is its own)
@@ -65,7 +67,8 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # Which extraction read a file (the store keeps it per file). Raise it when the same source
 # gives other observations (a new predicate, a pattern mended): the next scan reads again
 # every file an older one read, and writes what differs. 1: what a function writes; a named
-# function as the value of a definition of its name is that one symbol (JavaScript).
+# function as the value of a definition is that one symbol (JavaScript); an overload's
+# signature is declared without code, and a private method's call is a call (TypeScript).
 EXTRACTION_VERSION = 1
 _MAX_TEXT = 160
 
@@ -89,6 +92,7 @@ class Symbol:
     imports: list[str] = field(default_factory=list)
     raises: list[str] = field(default_factory=list)
     writes: list[str] = field(default_factory=list)  # state beyond its own scope (a function's)
+    declared: bool = False  # declared without code (a TypeScript overload's signature)
     span: tuple[int, int] = (0, 0)  # byte range of the definition node
     name_span: tuple[int, int] = (0, 0)
     doc_span: tuple[int, int] | None = None  # byte range of the docstring or doc comment(s)
@@ -328,7 +332,7 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
             target = match["write.target"][0]
             refs.append((target.start_byte, "writes", _written(source[target.start_byte : target.end_byte])))
 
-    _drop_named_values(defs, source)
+    _drop_named_values(defs)
     spec = language_named(language)
     assert spec is not None, language
     returns_form = spec.returns
@@ -453,11 +457,12 @@ def _own_names(symbols: list[Symbol], index: int, root: Node, source: bytes, bin
     return bound, declared
 
 
-def _drop_named_values(defs: dict[tuple, tuple[str, Node, Node]], source: bytes) -> None:
-    """A named function that is the value of a definition of the same name is that
-    definition, not one inside it: ``x.f = function f() {}``, ``const f = function f() {}``
+def _drop_named_values(defs: dict[tuple, tuple[str, Node, Node]]) -> None:
+    """A named function that is the value of a definition is that definition, not one
+    inside it: ``app.listen = function listen() {}``, ``res.type = function contentType()``
     (each tagged twice; the calls went to the inner one, and the outer, calling nothing,
-    was found pure). Only definitions that end together are looked at."""
+    was found pure). Callers know it by the outer name: its own is bound only inside it.
+    Only definitions that end together are looked at."""
     ends: dict[int, list[tuple]] = {}
     for key in defs:
         ends.setdefault(key[1], []).append(key)
@@ -467,15 +472,10 @@ def _drop_named_values(defs: dict[tuple, tuple[str, Node, Node]], source: bytes)
         for key in keys:
             inner = defs.get(key)
             parent = inner[1].parent if inner is not None else None
-            if inner is None or parent is None:
+            if parent is None:
                 continue
-            outer = defs.get(_key(parent))
-            if outer is not None and _name_bytes(outer[2], source) == _name_bytes(inner[2], source):
+            if _key(parent) in defs:
                 del defs[key]
-
-
-def _name_bytes(name: Node, source: bytes) -> bytes:
-    return source[name.start_byte : name.end_byte]
 
 
 def _module_symbol(root: Node, source: bytes, a: dict[str, list[Node]]) -> Symbol:
@@ -511,6 +511,8 @@ def _symbol(
         span=span,
         name_span=name_span,
     )
+    if "declared" in a:
+        sym.declared = True
     decorators = a.get("decorator")
     doc_nodes = a.get("doc")
     if doc_nodes:
@@ -633,4 +635,6 @@ def observations(symbol: Symbol) -> list[tuple[str, str]]:
     out += [("imports", i) for i in symbol.imports]
     out += [("raises", r) for r in symbol.raises]
     out += [("writes", w) for w in symbol.writes]
+    if symbol.declared:
+        out.append(("declared", "without code"))
     return out

@@ -743,6 +743,29 @@ def test_express_s_api_is_not_found_pure_for_calling_nothing(tmp_path):
     store.close()
 
 
+def test_typescript_overload_signatures_are_not_found_pure(tmp_path):
+    """rxjs declares most operators several times before their code (``first<T>(...): X;``):
+    each signature calls nothing, and 226 of its 249 pure facts were such signatures."""
+    import released
+
+    try:
+        tree = released.fetch(released.Project("rxjs", "7.8.1", "npm", "src"))
+    except released.Unavailable as exc:
+        pytest.skip(str(exc))
+    root = tmp_path / "rxjs"
+    shutil.copytree(tree / "internal" / "operators", root / "operators")
+    store = Store(root / ".kairos" / "memory.db")
+    scan_workspace(root, store, jobs=1)
+    dream(store)
+    pure = {s for s, status in _pure_facts(store).items() if status != "retracted"}
+    declared = {r["subject"] for r in store.db.query("SELECT subject FROM facts WHERE predicate = 'declared'")}
+    assert "typescript:operators/first.ts:first" in declared and len(declared) > 100
+    assert not pure & declared
+    assert "typescript:operators/first.ts:first~7" not in declared  # the code (the 7th)
+    assert "typescript:operators/skip.ts:skip" in pure  # code is still judged
+    store.close()
+
+
 def _handles(store: Store, category: str) -> set[str]:
     return {
         row["subject"]

@@ -386,10 +386,10 @@ def test_javascript_calls_imports_and_throws():
     assert "require" not in syms[""].calls
 
 
-def test_javascript_named_function_as_the_value_of_its_own_name_is_one_symbol():
-    """``app.listen = function listen() {}`` (express's style), ``const add = function add()``
-    and ``{run: function run()}``: one symbol each, which makes the calls; a function named
-    otherwise than what holds it stays a symbol of its own."""
+def test_javascript_named_function_as_the_value_of_a_definition_is_one_symbol():
+    """``app.listen = function listen() {}`` (express's style), ``const add = function add()``,
+    ``{run: function run()}`` and ``exports.a = function b()``: one symbol each, known by
+    the name its callers use, which makes the calls."""
     source = """\
 var app = exports = module.exports = {};
 app.listen = function listen(port) {
@@ -405,7 +405,7 @@ exports.a = function b() { return c(); };
     assert syms["listen"].signature == "listen(port)"
     assert syms["add"].calls == ["sum"] and "add.add" not in syms
     assert syms["tools.run"].calls == ["go"] and "tools.run.run" not in syms
-    assert syms["a.b"].calls == ["c"] and syms["a"].calls == []
+    assert syms["a"].calls == ["c"] and "a.b" not in syms
 
 
 def test_javascript_decorators_object_methods_and_reexports():
@@ -525,6 +525,32 @@ def test_typescript_symbols_and_signatures(language):
     assert get.docstring == "Express handler: GET /users/:id"
     assert syms["parseId"].signature == "parseId(raw: string): UserId"
     assert syms["parseId~2"].signature == "parseId(raw: unknown): UserId"
+
+
+@pytest.mark.parametrize("language", ["typescript", "tsx"])
+def test_typescript_overload_signatures_are_declared_and_private_calls_are_calls(language):
+    """rxjs declares ``first`` three times and implements it once; tanstack's callbacks call
+    ``this.#dispatch``, which the tags do not see."""
+    source = """\
+export function first<T>(predicate: BooleanConstructor): T;
+export function first<T>(predicate?: (v: T) => boolean): T;
+export function first<T>(predicate?: any): T {
+  return filter(predicate);
+}
+declare function external(a: number): void;
+class Query {
+  fetch() {
+    const onContinue = () => {
+      this.#dispatch({ type: "continue" });
+    };
+  }
+}
+"""
+    syms = symbols(source, language)
+    assert [syms[k].declared for k in ("first", "first~2", "first~3", "external")] == [True, True, False, True]
+    assert ("declared", "without code") in observations(syms["first"])
+    assert ("declared", "without code") not in observations(syms["first~3"])
+    assert syms["Query.fetch.onContinue"].calls == ["this.#dispatch"]
 
 
 @pytest.mark.parametrize("language", ["typescript", "tsx"])

@@ -13,7 +13,8 @@ For every live symbol of a file the dream just replayed, derive:
     scope (no ``writes``: a global, a parameter's item; sources ``calls``,
     ``raises``; ``name`` when it reads like a query: is_/has_/to_/...). Never
     while a side-effect category (file I/O, network, database, logging) holds,
-    nor in a type stub (``.pyi``, ``.d.ts``) or an ``@overload``: a stub's ``...``
+    nor in a type stub (``.pyi``, ``.d.ts``), an ``@overload`` or a signature declared
+    without code (``declared``: TypeScript's overloads): a stub's ``...``
     calls nothing, and says nothing of what ``subprocess.run`` does.
 ``role entry point``  ``name`` main/cli (not of a function defined inside another),
     ``decorators`` command/route, and ``module`` (the file calls it at module level,
@@ -709,7 +710,7 @@ def derive(
     handled = {value for (predicate, value) in out if predicate == "may_handle"}
     # A function that writes beyond its scope (a global, its argument's item) is not pure.
     if kind == "function" and not (handled & SIDE_EFFECTS) and not raises and not imports and not view.get("writes"):
-        if not impure and not declared_only(subject, heads):
+        if not impure and not declared_only(subject, heads) and not view.get("declared"):
             body = view.get("body_hash", [kind_fact])[0]
             add("pure", "true", "calls", "no side-effect calls", body.first_observation)
             add("pure", "true", "raises", "raises nothing", body.first_observation)

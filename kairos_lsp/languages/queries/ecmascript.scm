@@ -1,5 +1,9 @@
 ; Shared by JavaScript, TypeScript and TSX (loaded after each one's own file).
 
+; `this.#dispatch()`: a private method's call (the tags see public names only).
+(call_expression function: (member_expression property: (private_property_identifier) @name)
+  arguments: (_) @reference.call)
+
 ; `new Client()` is a call to `Client` (the tags only tag it as a class reference).
 (new_expression constructor: (identifier) @name @reference.call)
 (new_expression constructor: (member_expression property: (property_identifier) @name) @reference.call)

@@ -45,6 +45,9 @@
   (enum_declaration) (internal_module)] @owner))
 ((comment)+ @doc . (export_statement declaration: (lexical_declaration (variable_declarator) @owner)))
 
+; An overload's signature, or a `declare function`, has no code: what it calls says nothing.
+(function_signature) @owner @declared
+
 ; Signatures: parameter list and return type of each shape of function definition.
 (function_declaration parameters: (formal_parameters) @params) @owner
 (generator_function_declaration parameters: (formal_parameters) @params) @owner
