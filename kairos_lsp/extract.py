@@ -330,7 +330,10 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
             scopes[_key(match["scope"][0])] = (match["scope"][0], match["name"][0])
         elif role == "write":
             target = match["write.target"][0]
-            refs.append((target.start_byte, "writes", _written(source[target.start_byte : target.end_byte])))
+            # (a byte before: ``_with = () => x`` defines ``_with`` there, and the write is the
+            # enclosing function's, not the new function's own)
+            at = max(target.start_byte - 1, 0)
+            refs.append((at, "writes", _written(source[target.start_byte : target.end_byte])))
 
     _drop_named_values(defs)
     spec = language_named(language)
@@ -377,7 +380,7 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
     return Extraction(language, symbols, root.has_error, module_refs)
 
 
-_FIRST_NAME = re.compile(r"\w+")
+_FIRST_NAME = re.compile(r"[\w$]+")
 _INNERMOST_ITEM = re.compile(rb"\[[^\[\]]*\]")
 
 
@@ -401,13 +404,17 @@ def _keep_outer_writes(symbols: list[Symbol], root: Node, source: bytes, languag
     """Keep, of what each function writes, what lies beyond its own scope.
 
     A module's or class body's writes are its own state, and so are a method's writes
-    to its receiver (``self.x = 1``) and items of the ``**kwargs`` a call made for it.
+    to its receiver (``self.x = 1``, ``this.x = 1``: the language's ``receiver``, else its
+    first parameter), items of the ``**kwargs`` a call made for it, and a parameter named
+    again (``n = n || 1``).
     A function's ``d[k] = v`` writes beyond it when ``d`` is a parameter (the caller's
     object), declared ``global`` or ``nonlocal``, or bound nowhere in the function's own
     scope (the module's ``_cache``, ``os.environ``); names bound in a nested function or
     class are theirs, not this function's.
     """
     binds = locals_query(language)
+    spec = language_named(language)
+    named_receiver = spec.receiver if spec is not None else None
     for index, sym in enumerate(symbols):
         if not sym.writes:
             continue
@@ -415,7 +422,9 @@ def _keep_outer_writes(symbols: list[Symbol], root: Node, source: bytes, languag
             sym.writes = []
             continue
         params = [name for name, _ in sym.parameters]
-        receiver = params[0] if params and sym.kind in ("method", "constructor") else None
+        receiver = None
+        if sym.kind in ("method", "constructor"):
+            receiver = named_receiver or (params[0] if params else None)
         gathered = {name for name, how in sym.parameters if how == "variadic"}  # a new tuple or dict per call
         kept: list[tuple[str, str]] = []
         unsure: list[tuple[str, str]] = []
@@ -424,7 +433,11 @@ def _keep_outer_writes(symbols: list[Symbol], root: Node, source: bytes, languag
             name = first.group(0) if first else ""
             if name == receiver or value.endswith("[…]") and value[:-3] in gathered:  # self.x, kwargs["x"]
                 continue
-            (kept if name in params else unsure).append((value, name))
+            if name in params:
+                if value != name:  # (a parameter named again is the function's own: ``n = n || 1``)
+                    kept.append((value, name))
+                continue
+            unsure.append((value, name))
         if unsure:
             bound, declared = _own_names(symbols, index, root, source, binds)
             kept += [(v, n) for v, n in unsure if n in declared or n not in bound]

@@ -766,6 +766,40 @@ def test_typescript_overload_signatures_are_not_found_pure(tmp_path):
     store.close()
 
 
+def test_typescript_closures_that_set_their_enclosing_variables_are_not_pure(tmp_path):
+    """TanStack Query's ``createRetryer`` hands out ``cancelRetry = () => { isRetryCancelled =
+    true }`` and ``notifyManager``'s setters set its variables: they call nothing, and the
+    memory had found them pure."""
+    import released
+
+    try:
+        tree = released.fetch(released.Project("@tanstack/query-core", "5.59.20", "npm", "src"))
+    except released.Unavailable as exc:
+        pytest.skip(str(exc))
+    root = tmp_path / "query-core"
+    root.mkdir()
+    for module in ("retryer.ts", "notifyManager.ts", "utils.ts"):
+        shutil.copyfile(tree / module, root / module)
+    store = Store(root / ".kairos" / "memory.db")
+    scan_workspace(root, store, jobs=1)
+    dream(store)
+    pure = {s for s, status in _pure_facts(store).items() if status != "retracted"}
+    setters = {
+        "typescript:retryer.ts:createRetryer.cancelRetry",
+        "typescript:retryer.ts:createRetryer.continueRetry",
+        "typescript:notifyManager.ts:createNotifyManager.setScheduler",
+    }
+    assert not setters & pure
+    writes = {
+        (r["subject"], r["object"])
+        for r in store.db.query("SELECT subject, object FROM facts WHERE predicate = 'writes'")
+    }
+    assert ("typescript:retryer.ts:createRetryer.cancelRetry", "isRetryCancelled") in writes
+    assert "typescript:utils.ts:isServer" not in {s for s, _ in writes}
+    assert "typescript:utils.ts:keepPreviousData" in pure  # it only returns its argument
+    store.close()
+
+
 def _handles(store: Store, category: str) -> set[str]:
     return {
         row["subject"]

@@ -527,6 +527,57 @@ def test_typescript_symbols_and_signatures(language):
     assert syms["parseId~2"].signature == "parseId(raw: unknown): UserId"
 
 
+@pytest.mark.parametrize("language", ["javascript", "typescript", "tsx"])
+def test_ecmascript_writes_beyond_a_function_s_own_scope(language):
+    """A closure's variable (tanstack's ``isRetryCancelled = true``), a module's object
+    (mobx's ``globalState.allowStateChanges``), a parameter's property, ``window``; not a
+    declared variable, a loop's counter, a method's ``this``, a parameter named again, nor
+    the variable a new function is assigned to (a definition)."""
+    source = """\
+const globalState = { allowStateChanges: false };
+export function allowStateChangesStart(allow) {
+  const prev = globalState.allowStateChanges;
+  globalState.allowStateChanges = allow;
+  return prev;
+}
+export function createRetryer(config) {
+  let isRetryCancelled = false;
+  let attempts = 0;
+  const cancelRetry = () => {
+    isRetryCancelled = true;
+  };
+  let onFail;
+  onFail = () => attempts;
+  for (let i = 0; i < 3; i++) {
+    attempts += i;
+  }
+  config.retries = attempts;
+  return cancelRetry;
+}
+export function go(n) {
+  n = n || 1;
+  window.location.href = "/" + n;
+  delete cache[n];
+}
+class Query {
+  setData(data) {
+    this.data = data;
+    const listener = () => {
+      this.updated = true;
+    };
+    return listener;
+  }
+}
+"""
+    syms = symbols(source, language)
+    assert syms["allowStateChangesStart"].writes == ["globalState.allowStateChanges"]
+    assert syms["createRetryer"].writes == ["config.retries"]
+    assert syms["createRetryer.cancelRetry"].writes == ["isRetryCancelled"]
+    assert syms["createRetryer.onFail"].writes == []
+    assert syms["go"].writes == ["cache[…]", "window.location.href"]
+    assert syms["Query.setData"].writes == [] and syms["Query.setData.listener"].writes == ["this.updated"]
+
+
 @pytest.mark.parametrize("language", ["typescript", "tsx"])
 def test_typescript_overload_signatures_are_declared_and_private_calls_are_calls(language):
     """rxjs declares ``first`` three times and implements it once; tanstack's callbacks call

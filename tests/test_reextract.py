@@ -140,6 +140,27 @@ def test_python_edits_that_change_what_a_function_writes():
     replay(COUNTER_PY, "python", steps)
 
 
+def test_typescript_edits_that_change_what_a_function_writes():
+    text = """let calls = 0;
+
+export function counter(step: number) {
+  let seen = 0;
+  const bump = () => {
+    seen += step;
+    calls++;
+  };
+  return bump;
+}
+"""
+    steps = [
+        text.replace("    calls++;\n", ""),
+        text.replace("  let seen = 0;\n", ""),  # now the module's, or nobody's
+        text.replace("    seen += step;", "    let seen = step;"),
+        text,
+    ]
+    replay(text, "typescript", steps)
+
+
 def test_typescript_edits():
     steps = [
         SERVICE_TS.replace("db.insert(order);", "db.insert(order);\n    audit(order);"),

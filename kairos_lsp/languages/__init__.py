@@ -33,7 +33,8 @@ class LanguageSpec:
     returns: str = "{sig} -> {ret}"  # how the language writes a return type, for signatures
     own_queries: tuple[str, ...] = ()  # our query files, when not just the one named after it
     sites: tuple[str, ...] = ()  # query files for call sites, imported names, receivers (open documents only)
-    locals: str | None = None  # query file for the names a function binds (what it writes: extract.py)
+    locals: tuple[str, ...] = ()  # query files for the names a function binds (what it writes: extract.py)
+    receiver: str | None = None  # what a method's object is called, when no parameter ("this")
     modules: str | None = None  # how imports name files: "python" or "ecmascript" (see resolve.py)
     # Endings of files that declare without code (type stubs): their bodies say nothing of effects.
     declarations: tuple[str, ...] = ()
@@ -47,7 +48,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         tags_from=("tree_sitter_python",),
         comment_prefixes=("#",),
         sites=("python-sites",),
-        locals="python-locals",
+        locals=("python-locals",),
         modules="python",
         declarations=(".pyi",),
     ),
@@ -59,6 +60,8 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         returns="{sig}: {ret}",
         own_queries=("javascript", "ecmascript"),
         sites=("ecmascript-sites",),
+        locals=("ecmascript-locals", "javascript-locals"),
+        receiver="this",
         modules="ecmascript",
     ),
     # TypeScript's tags.scm only adds TS patterns to JavaScript's.
@@ -70,6 +73,8 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         returns="{sig}: {ret}",
         own_queries=("typescript", "ecmascript"),
         sites=("ecmascript-sites", "typescript-sites"),
+        locals=("ecmascript-locals", "typescript-locals"),
+        receiver="this",
         modules="ecmascript",
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
         declarations=(".d.ts", ".d.mts", ".d.cts"),
@@ -82,6 +87,8 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         returns="{sig}: {ret}",
         own_queries=("typescript", "ecmascript"),  # TS plus JSX
         sites=("ecmascript-sites", "typescript-sites"),
+        locals=("ecmascript-locals", "typescript-locals"),
+        receiver="this",
         modules="ecmascript",
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
     ),
@@ -170,7 +177,7 @@ def locals_query(name: str) -> Query | None:
     """The query for the names a function binds in its own scope, or None when the
     language has none (then nothing it writes is observed)."""
     spec = _BY_NAME[name]
-    if spec.locals is None:
+    if not spec.locals:
         return None
-    text = importlib.resources.files(__package__).joinpath(f"queries/{spec.locals}.scm").read_text()
-    return Query(grammar(name), text)
+    files = importlib.resources.files(__package__)
+    return Query(grammar(name), "\n".join(files.joinpath(f"queries/{part}.scm").read_text() for part in spec.locals))

@@ -40,3 +40,12 @@
 (throw_statement (new_expression constructor: (_) @raise.name)) @raise
 (throw_statement (call_expression function: (_) @raise.name)) @raise
 (throw_statement [(identifier) (member_expression)] @raise.name) @raise
+
+; What a function writes beyond its own scope (see python.scm): a variable assigned,
+; augmented or incremented, a property or item assigned or deleted. extract.py keeps those
+; whose first name the function does not bind itself (ecmascript-locals.scm).
+(assignment_expression left: [(identifier) (member_expression) (subscript_expression)] @write.target) @write
+(augmented_assignment_expression
+  left: [(identifier) (member_expression) (subscript_expression)] @write.target) @write
+(update_expression argument: [(identifier) (member_expression) (subscript_expression)] @write.target) @write
+(unary_expression operator: "delete" argument: [(member_expression) (subscript_expression)] @write.target) @write
