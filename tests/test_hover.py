@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import doctest
 import shutil
 from pathlib import Path
@@ -248,27 +249,31 @@ def test_the_card_is_typed(knowledge):
     assert card.path == "lib.py" and not card.stale
 
 
-def test_a_tentative_claim_says_what_it_rests_on(tmp_path):
-    """The standard library's json package: ``json.load(fp)`` handles file I/O by its name
-    (beside its ``fp``) and its docstring ("a .read()-supporting file-like object"),
-    ``json.dump`` by its docstring alone; a hover says so, where it said "2 evidence"."""
+@contextlib.contextmanager
+def stdlib_hovers(tmp_path: Path, modules: list[str]):
+    """``hover_of(key)`` over copies of the standard library's ``modules``, scanned and dreamed."""
     import sysconfig
 
     from kairos_lsp.knowledge import Knowledge
     from kairos_lsp.scan import scan_workspace
     from kairos_lsp.store import Store
 
-    (tmp_path / "json").mkdir()
-    for module in ("__init__.py", "decoder.py", "encoder.py", "scanner.py"):
-        shutil.copyfile(Path(sysconfig.get_paths()["stdlib"]) / "json" / module, tmp_path / "json" / module)
+    for module in modules:
+        (tmp_path / module).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(sysconfig.get_paths()["stdlib"]) / module, tmp_path / module)
     with Store(tmp_path / "memory.db") as store:
         scan_workspace(tmp_path, store, jobs=1)
         dream(store, trigger="test")
         knowledge = Knowledge(store)
+        yield lambda key: render(knowledge.card(key), store.symbol(key), "python")
 
-        def hover_of(key):
-            return render(knowledge.card(key), store.symbol(key), "python")
 
+def test_a_tentative_claim_says_what_it_rests_on(tmp_path):
+    """The standard library's json package: ``json.load(fp)`` handles file I/O by its name
+    (beside its ``fp``) and its docstring ("a .read()-supporting file-like object"),
+    ``json.dump`` by its docstring alone; a hover says so, where it said "2 evidence"."""
+    json = [f"json/{module}" for module in ("__init__.py", "decoder.py", "encoder.py", "scanner.py")]
+    with stdlib_hovers(tmp_path, json) as hover_of:
         assert "**handles** file I/O *(tentative: its name and docstring)*" in hover_of("python:json/__init__.py:load")
         assert "**handles** file I/O *(tentative: its docstring)*" in hover_of("python:json/__init__.py:dump")
 
@@ -277,22 +282,7 @@ def test_what_a_function_writes_beyond_its_scope_is_on_its_hover(tmp_path):
     """The standard library's ``gettext.textdomain`` sets the module's ``_current_domain``
     and ``operator.setitem`` its argument's item: the hover says so, where the memory
     called both pure."""
-    import sysconfig
-
-    from kairos_lsp.knowledge import Knowledge
-    from kairos_lsp.scan import scan_workspace
-    from kairos_lsp.store import Store
-
-    for module in ("gettext.py", "operator.py"):
-        shutil.copyfile(Path(sysconfig.get_paths()["stdlib"]) / module, tmp_path / module)
-    with Store(tmp_path / "memory.db") as store:
-        scan_workspace(tmp_path, store, jobs=1)
-        dream(store, trigger="test")
-        knowledge = Knowledge(store)
-
-        def hover_of(key):
-            return render(knowledge.card(key), store.symbol(key), "python")
-
+    with stdlib_hovers(tmp_path, ["gettext.py", "operator.py"]) as hover_of:
         textdomain = hover_of("python:gettext.py:textdomain")
         assert "**writes** `_current_domain`" in textdomain and "**pure**" not in textdomain
         setitem = hover_of("python:operator.py:setitem")
