@@ -33,6 +33,7 @@ read by name only:
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import inspect
 import json
@@ -413,6 +414,7 @@ def _keep_outer_writes(symbols: list[Symbol], root: Node, source: bytes, languag
     class are theirs, not this function's.
     """
     binds = locals_query(language)
+    bindings: list = []  # the last function whose bindings were queried, for those inside it
     spec = language_named(language)
     named_receiver = spec.receiver if spec is not None else None
     for index, sym in enumerate(symbols):
@@ -439,34 +441,45 @@ def _keep_outer_writes(symbols: list[Symbol], root: Node, source: bytes, languag
                 continue
             unsure.append((value, name))
         if unsure:
-            bound, declared = _own_names(symbols, index, root, source, binds)
+            bound, declared = _own_names(symbols, index, root, source, binds, bindings)
             kept += [(v, n) for v, n in unsure if n in declared or n not in bound]
         sym.writes = sorted(v for v, _ in kept)
 
 
-def _own_names(symbols: list[Symbol], index: int, root: Node, source: bytes, binds) -> tuple[set[str], set[str]]:
-    """The names ``symbols[index]`` binds in its own scope, and those it declares outer."""
+def _own_names(
+    symbols: list[Symbol], index: int, root: Node, source: bytes, binds, bindings: list
+) -> tuple[set[str], set[str]]:
+    """The names ``symbols[index]`` binds in its own scope, and those it declares outer.
+
+    The query runs over a function once: a function inside it (a bundle's every function
+    is inside its wrapper) reads its part of what was found, rather than walk its subtree
+    again. ``bindings`` keeps the last function queried: ``[lo, hi, starts, found]``.
+    """
     sym = symbols[index]
     lo, hi = sym.span
-    nested = []  # definitions inside it: their bodies are their own scopes, their names its
+    if not bindings or not (bindings[0] <= lo and hi <= bindings[1]):
+        node = root.descendant_for_byte_range(lo, hi)
+        captured = QueryCursor(binds).captures(node).items() if node is not None else ()
+        found = sorted((n.start_byte, n.end_byte, cap == "declared") for cap, nodes in captured for n in nodes)
+        bindings[:] = [lo, hi, [f[0] for f in found], found]
+    starts, found = bindings[2], bindings[3]
+    # Definitions directly inside it: their bodies are their own scopes, their names its.
+    children: list[Symbol] = []
     for inner in symbols[index + 1 :]:
         if inner.span[0] >= hi:
             break
-        nested.append(inner)
-    node = root.descendant_for_byte_range(lo, hi)
+        if not children or inner.span[0] >= children[-1].span[1]:
+            children.append(inner)
+    child_starts = [c.span[0] for c in children]
     bound: set[str] = set()
     declared: set[str] = set()
-    if node is None:
-        return bound, declared
-    for capture, nodes in QueryCursor(binds).captures(node).items():
-        into = declared if capture == "declared" else bound
-        for found in nodes:
-            at = found.start_byte
-            if at == sym.name_span[0]:
-                continue  # its own name
-            if any(n.span[0] <= at < n.span[1] and at != n.name_span[0] for n in nested):
-                continue
-            into.add(source[at : found.end_byte].decode("utf-8", "replace"))
+    for at, end, outer in found[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]:
+        if at == sym.name_span[0]:
+            continue  # its own name
+        i = bisect.bisect_right(child_starts, at) - 1
+        if i >= 0 and at < children[i].span[1] and at != children[i].name_span[0]:
+            continue
+        (declared if outer else bound).add(source[at:end].decode("utf-8", "replace"))
     return bound, declared
 
 
