@@ -165,19 +165,19 @@ def query(name: str) -> Query:
 @cache
 def sites_query(name: str) -> Query | None:
     """The call-site query of a language, or None when it has none."""
-    spec = _BY_NAME[name]
-    if not spec.sites:
-        return None
-    files = importlib.resources.files(__package__)
-    return Query(grammar(name), "\n".join(files.joinpath(f"queries/{part}.scm").read_text() for part in spec.sites))
+    return _our_query(name, _BY_NAME[name].sites)
 
 
 @cache
 def locals_query(name: str) -> Query | None:
     """The query for the names a function binds in its own scope, or None when the
     language has none (then nothing it writes is observed)."""
-    spec = _BY_NAME[name]
-    if not spec.locals:
+    return _our_query(name, _BY_NAME[name].locals)
+
+
+def _our_query(name: str, parts: tuple[str, ...]) -> Query | None:
+    """Our query files ``parts`` of a language as one query (None: no files)."""
+    if not parts:
         return None
     files = importlib.resources.files(__package__)
-    return Query(grammar(name), "\n".join(files.joinpath(f"queries/{part}.scm").read_text() for part in spec.locals))
+    return Query(grammar(name), "\n".join(files.joinpath(f"queries/{part}.scm").read_text() for part in parts))
