@@ -158,7 +158,8 @@ async def test_hover_follows_imports_and_shows_callers_and_facts(client: Languag
         "from src import text as t\nfrom src.index import Index\n\n\n"
         'def run(s):\n    return t.split_words(s), Index().add("a", s)\n'
     )
-    root = make_workspace(tmp_path / "ws", {"other.py": other, "use.py": use})
+    seen = "_seen = {}\n\n\ndef remember(key):\n    _seen[key] = True\n"  # calls nothing, writes the module's
+    root = make_workspace(tmp_path / "ws", {"other.py": other, "use.py": use, "seen.py": seen})
     await initialize(client, root, {"storePath": str(tmp_path / "memory.db"), "dream": {"idleSeconds": 3600}})
     await scan_done(client)
     await asyncio.wait_for(
@@ -173,6 +174,10 @@ async def test_hover_follows_imports_and_shows_callers_and_facts(client: Languag
     assert "first seen" in text
     # an insight says how sure it is and what it rests on: split_words calls re.split
     assert "**handles** parsing *(tentative: its calls)*" in text
+
+    at = position_of(seen, "remember", 2)
+    text = await hover(client, open_doc(client, root, "seen.py", "python"), at.line, at.character)
+    assert "**writes** `_seen[…]`" in text and "**pure**" not in text
 
     index = open_doc(client, root, "src/index.py", "python")
     at = position_of(INDEX_PY, "import split_words", 8)  # the name in an import statement
