@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node, QueryCursor, Tree
 
-from kairos_lsp.languages import language_named, locals_query, new_parser, query
+from kairos_lsp.languages import LanguageSpec, language_named, locals_query, new_parser, query
 
 Point = tuple[int, int]  # (row, UTF-8 byte column), as tree-sitter gives them
 
@@ -377,7 +377,7 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
     module_refs = _attribute(symbols, spans, refs)
     if any(s.writes for s in symbols):
         module_refs = [r for r in module_refs if r[1] != "writes"]
-        _keep_outer_writes(symbols, root, source, language)
+        _keep_outer_writes(symbols, root, source, spec)
     return Extraction(language, symbols, root.has_error, module_refs)
 
 
@@ -401,7 +401,7 @@ def _written(target: bytes) -> str:
     return collapse(text.decode("utf-8", "replace"), 120)
 
 
-def _keep_outer_writes(symbols: list[Symbol], root: Node, source: bytes, language: str) -> None:
+def _keep_outer_writes(symbols: list[Symbol], root: Node, source: bytes, spec: LanguageSpec) -> None:
     """Keep, of what each function writes, what lies beyond its own scope.
 
     A module's or class body's writes are its own state, and so are a method's writes
@@ -413,10 +413,8 @@ def _keep_outer_writes(symbols: list[Symbol], root: Node, source: bytes, languag
     scope (the module's ``_cache``, ``os.environ``); names bound in a nested function or
     class are theirs, not this function's.
     """
-    binds = locals_query(language)
+    binds = locals_query(spec.name)
     bindings: list = []  # the last function whose bindings were queried, for those inside it
-    spec = language_named(language)
-    named_receiver = spec.receiver if spec is not None else None
     for index, sym in enumerate(symbols):
         if not sym.writes:
             continue
@@ -426,7 +424,7 @@ def _keep_outer_writes(symbols: list[Symbol], root: Node, source: bytes, languag
         params = [name for name, _ in sym.parameters]
         receiver = None
         if sym.kind in ("method", "constructor"):
-            receiver = named_receiver or (params[0] if params else None)
+            receiver = spec.receiver or (params[0] if params else None)
         gathered = {name for name, how in sym.parameters if how == "variadic"}  # a new tuple or dict per call
         kept: list[tuple[str, str]] = []
         unsure: list[tuple[str, str]] = []
@@ -496,11 +494,8 @@ def _drop_named_values(defs: dict[tuple, tuple[str, Node, Node]]) -> None:
         if len(keys) < 2:
             continue
         for key in keys:
-            inner = defs.get(key)
-            parent = inner[1].parent if inner is not None else None
-            if parent is None:
-                continue
-            if _key(parent) in defs:
+            parent = defs[key][1].parent
+            if parent is not None and _key(parent) in defs:
                 del defs[key]
 
 

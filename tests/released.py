@@ -134,6 +134,16 @@ def fetch(project: Project, cache: Path | None = None) -> Path:
     return top / project.tree
 
 
+def fetched(project: Project) -> Path:
+    """:func:`fetch` for a test: without network (and no cache) the test is skipped."""
+    import pytest  # (the benchmarks import this module too, without pytest)
+
+    try:
+        return fetch(project)
+    except Unavailable as exc:
+        pytest.skip(str(exc))
+
+
 def _locate(project: Project) -> tuple[str, str, str]:
     """The archive's address and the registry's digest of it: (url, algorithm, hex digest)."""
     if project.registry == "pypi":

@@ -626,7 +626,7 @@ def test_a_memory_that_found_stubs_pure_retracts_that_at_its_next_dream(typed_co
     store = Store(typed_code / ".kairos" / "memory.db")
     scan_workspace(typed_code, store, jobs=1)
     with monkeypatch.context() as before:
-        before.setattr(promote, "declared_only", lambda subject, decorators: False)  # the code before
+        before.setattr(promote, "declared_only", lambda subject, decorators, declared=False: False)  # the code before
         dream(store)
     was = _pure_facts(store)
     in_stubs = {s for s in was if s.split(":")[1].endswith(".pyi") or s in _overloads(store)}
@@ -716,10 +716,7 @@ def test_express_s_api_is_not_found_pure_for_calling_nothing(tmp_path):
     ``set``, which is not the builtin ``set()``."""
     import released
 
-    try:
-        tree = released.fetch(released.Project("express", "4.21.2", "npm"))
-    except released.Unavailable as exc:
-        pytest.skip(str(exc))
+    tree = released.fetched(released.Project("express", "4.21.2", "npm"))
     root = tmp_path / "express"
     shutil.copytree(tree / "lib", root / "lib")
     store = Store(root / ".kairos" / "memory.db")
@@ -748,10 +745,7 @@ def test_typescript_overload_signatures_are_not_found_pure(tmp_path):
     each signature calls nothing, and 226 of its 249 pure facts were such signatures."""
     import released
 
-    try:
-        tree = released.fetch(released.Project("rxjs", "7.8.1", "npm", "src"))
-    except released.Unavailable as exc:
-        pytest.skip(str(exc))
+    tree = released.fetched(released.Project("rxjs", "7.8.1", "npm", "src"))
     root = tmp_path / "rxjs"
     shutil.copytree(tree / "internal" / "operators", root / "operators")
     store = Store(root / ".kairos" / "memory.db")
@@ -772,10 +766,7 @@ def test_typescript_closures_that_set_their_enclosing_variables_are_not_pure(tmp
     memory had found them pure."""
     import released
 
-    try:
-        tree = released.fetch(released.Project("@tanstack/query-core", "5.59.20", "npm", "src"))
-    except released.Unavailable as exc:
-        pytest.skip(str(exc))
+    tree = released.fetched(released.Project("@tanstack/query-core", "5.59.20", "npm", "src"))
     root = tmp_path / "query-core"
     root.mkdir()
     for module in ("retryer.ts", "notifyManager.ts", "utils.ts"):

@@ -14,25 +14,18 @@ from __future__ import annotations
 
 import pytest
 import released
-from released import PROJECTS, Project
+from released import PROJECTS
 
 from kairos_lsp.extract import parse
 
 TYPESCRIPT = [p for p in PROJECTS if p.registry == "npm"]
 
 
-def released_tree(project: Project):
-    try:
-        return released.fetch(project)
-    except released.Unavailable as exc:
-        pytest.skip(str(exc))
-
-
 @pytest.fixture(scope="module", params=PROJECTS, ids=str)
 def report(request, tmp_path_factory) -> released.Report:
     """One project scanned, dreamed and checked, once per module."""
     project = request.param
-    return released.examine(project, released_tree(project), tmp_path_factory.mktemp(project.slug))
+    return released.examine(project, released.fetched(project), tmp_path_factory.mktemp(project.slug))
 
 
 def test_released_project_raises_no_false_alarm(report):
@@ -55,7 +48,7 @@ def test_calls_judged_in_released_code_bind_to_their_callee(report):
 def test_typescript_projects_exercise_overloads_and_parameter_properties(project):
     """The npm releases keep holding the TypeScript cases the suite is there for."""
     overloads = properties = 0
-    for path in sorted(released_tree(project).rglob("*.ts")):
+    for path in sorted(released.fetched(project).rglob("*.ts")):
         tree = parse(path.read_bytes(), "typescript")
         overloads += overload_signatures(tree.root_node)
         properties += parameter_properties(tree.root_node)

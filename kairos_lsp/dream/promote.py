@@ -606,16 +606,17 @@ def own_calls(subject: str, calls: int, scopes: int | None) -> int:
     return calls if scopes == 1 and not declares_only(path_of(subject)) else 0
 
 
-def declared_only(subject: str, decorators: list[str]) -> bool:
+def declared_only(subject: str, decorators: list[str], declared: bool = False) -> bool:
     """Whether ``subject`` is declared without its code, so that what it calls or raises
-    says nothing: a function of a type stub, or an ``@overload`` (``decorators``: their names).
+    says nothing: a function of a type stub, an ``@overload`` (``decorators``: their names),
+    or one the extraction saw declared without code (``declared``: TypeScript's overloads).
 
     >>> declared_only("python:stubs/os.pyi:system", []), declared_only("python:a.py:f", ["typing.overload"])
     (True, True)
     >>> declared_only("python:a.py:f", ["functools.cache"])
     False
     """
-    return declares_only(path_of(subject)) or any(_DECLARING.labels(head) for head in decorators)
+    return declared or declares_only(path_of(subject)) or any(_DECLARING.labels(head) for head in decorators)
 
 
 def derive(
@@ -710,7 +711,7 @@ def derive(
     handled = {value for (predicate, value) in out if predicate == "may_handle"}
     # A function that writes beyond its scope (a global, its argument's item) is not pure.
     if kind == "function" and not (handled & SIDE_EFFECTS) and not raises and not imports and not view.get("writes"):
-        if not impure and not declared_only(subject, heads) and not view.get("declared"):
+        if not impure and not declared_only(subject, heads, "declared" in view):
             body = view.get("body_hash", [kind_fact])[0]
             add("pure", "true", "calls", "no side-effect calls", body.first_observation)
             add("pure", "true", "raises", "raises nothing", body.first_observation)
