@@ -604,6 +604,51 @@ class Query {
     assert syms["Query.fetch.onContinue"].calls == ["this.#dispatch"]
 
 
+@pytest.mark.parametrize("language", ["javascript", "typescript", "tsx"])
+def test_private_methods_function_fields_and_classes_bound_to_variables_are_symbols(language):
+    """TanStack Query's ``#dispatch(action) {}``, a React class's ``handleClick = (e) => {}``,
+    and a bundle's ``var Mutation = class extends Removable {}``: each was no symbol, so its
+    calls were its class's (or its methods the module's functions) and a hover on it said
+    nothing."""
+    source = """\
+/** A mutation. */
+var Mutation = class extends Removable {
+  #observers = [];
+  /** Run it. */
+  execute(variables) {
+    return this.#dispatch({ type: "pending", variables });
+  }
+  /** Tell the cache. */
+  #dispatch(action) {
+    this.#observers.forEach((observer) => observer.onMutationUpdate(action));
+  }
+  get #size() { return this.#observers.length; }
+  handleClick = (event, extra = 1) => { this.#dispatch(event); };
+  #onUpdate = function (result) { notify(result); };
+  static count = 0;
+};
+"""
+    syms = symbols(source, language)
+    assert [(q, s.kind) for q, s in syms.items()] == [
+        ("", "module"),
+        ("Mutation", "class"),
+        ("Mutation.execute", "method"),
+        ("Mutation.#dispatch", "method"),
+        ("Mutation.#size", "method"),
+        ("Mutation.handleClick", "method"),
+        ("Mutation.#onUpdate", "method"),
+    ]
+    assert syms["Mutation"].docstring == "A mutation."
+    assert syms["Mutation.#dispatch"].docstring == "Tell the cache."
+    assert syms["Mutation.#dispatch"].calls == ["observer.onMutationUpdate", "this.#observers.forEach"]
+    assert syms["Mutation.#dispatch"].parameters == [("action", "required")]
+    assert syms["Mutation.execute"].calls == ["this.#dispatch"]
+    assert syms["Mutation.handleClick"].parameters == [("event", "required"), ("extra", "optional")]
+    assert syms["Mutation.handleClick"].signature.startswith("handleClick(event")
+    assert syms["Mutation.#onUpdate"].calls == ["notify"]
+    assert syms["Mutation"].calls == []  # its methods' calls are theirs
+
+
 @pytest.mark.parametrize("language", ["typescript", "tsx"])
 def test_typescript_decorators_calls_imports_and_throws(language):
     syms = symbols(TYPESCRIPT, language)

@@ -405,3 +405,31 @@ def test_a_word_no_import_binds_is_taken_for_its_one_top_level_definition_unless
         assert "def handle(x)" in hover_feature.hover(many, on_the_definition, 0, 5).contents.value
     finally:
         many.store.close()
+
+
+def test_a_private_method_s_hover_says_who_calls_it(tmp_path):
+    """TanStack Query's ``Query`` changes its state through ``#dispatch``, called from its
+    public methods and the closures of ``fetch``: the private method was no symbol, so its
+    hover was empty and "called by" counted nothing (the call index took ``this.#dispatch``
+    for a call of ``dispatch``)."""
+    import released
+
+    from kairos_lsp.knowledge import Knowledge
+    from kairos_lsp.scan import scan_workspace
+    from kairos_lsp.store import Store
+
+    tree = released.fetched(released.Project("@tanstack/query-core", "5.59.20", "npm", "src"))
+    shutil.copytree(tree, tmp_path / "src")
+    with Store(tmp_path / "memory.db") as store:
+        scan_workspace(tmp_path, store, jobs=1)
+        dream(store, trigger="test")
+        knowledge = Knowledge(store)
+        key = "typescript:src/query.ts:Query.#dispatch"
+        card = knowledge.card(key, callers=20)
+        text = render(card, store.symbol(key), "typescript")
+    assert text.startswith("```typescript\n#dispatch(action: Action<TData, TError>): void")
+    callers = {c["qualname"] for c in card.callers.first}
+    # (read in query.ts: `this.#dispatch(` in these methods and fetch's callbacks)
+    assert {"Query.setData", "Query.setState", "Query.invalidate", "Query.fetch"} <= callers
+    assert {"Query.fetch.onError", "Query.fetch.onFail", "Query.fetch.onPause", "Query.fetch.onContinue"} <= callers
+    assert "**called by** 8:" in text

@@ -404,3 +404,46 @@ def test_reading_the_whole_memory_keeps_little_of_it_in_the_process(tmp_path):
     read = subprocess.run([sys.executable, "-c", _READ_ALL, str(path)], capture_output=True, text=True, check=True)
     grown = int(read.stdout)
     assert grown < size / 3, f"reading a {size >> 20} MB memory grew the reader by {grown >> 20} MB"
+
+
+def test_an_upgrade_reads_again_only_the_languages_whose_extraction_changed(tmp_path, monkeypatch):
+    """Extraction 2 changed what JavaScript and TypeScript give (private methods are symbols);
+    a memory whose files extraction 1 read, under schema 37's callee index (which took
+    ``this.#dispatch`` for a call of ``dispatch``), reads its TypeScript again at the next scan
+    but not its Python, and then finds who calls the private method, through the index."""
+    from kairos_lsp import store as store_module
+    from kairos_lsp.knowledge import Knowledge
+    from kairos_lsp.store.migrations import CALLEE_NAME, PREDICATE_ID
+
+    write(tmp_path, "a.py", "def f():\n    return 1\n")
+    write(tmp_path, "q.ts", "class Query {\n  #dispatch(a: number) {}\n  setData(x: number) { this.#dispatch(x) }\n}\n")
+    store = Store.for_workspace(tmp_path)
+    with monkeypatch.context() as before:
+        before.setattr(store_module, "EXTRACTION_VERSION", 1)
+        scan_workspace(tmp_path, store, jobs=1)
+    with store.transaction():  # schema 37's callee index
+        store.db.execute("DROP INDEX observation_log_callee")
+        old_name = CALLEE_NAME.replace("_$#", "_$")
+        store.db.execute(
+            f"CREATE INDEX observation_log_callee ON observation_log({old_name}) "
+            f"WHERE predicate_id = {PREDICATE_ID['calls']}"
+        )
+        store.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm038_private_names_are_called'")
+        store.db.execute("PRAGMA user_version = 37")
+    store.close()
+
+    store = Store.for_workspace(tmp_path)  # migrates
+    report = scan_workspace(tmp_path, store, jobs=1)
+    assert report.parsed == 1  # q.ts; a.py reads as this extraction would
+    assert scan_workspace(tmp_path, store, jobs=1).parsed == 0
+    callers = Knowledge(store).callers("typescript:q.ts:Query.#dispatch")
+    assert [c["qualname"] for c in callers.first] == ["Query.setData"]
+    plan = " ".join(
+        str(row[-1])
+        for row in store.db.execute(
+            f"EXPLAIN QUERY PLAN SELECT id FROM observation_log WHERE predicate_id = {PREDICATE_ID['calls']} "
+            f"AND {CALLEE_NAME} = '#dispatch'"
+        )
+    )
+    assert "SEARCH observation_log USING INDEX observation_log_callee" in plan  # not a scan of it
+    store.close()

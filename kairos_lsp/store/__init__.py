@@ -32,7 +32,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from kairos_lsp.extract import EXTRACTION_VERSION, Extraction, Symbol, observations
+from kairos_lsp.extract import EXTRACTION_VERSION, Extraction, Symbol, observations, read_as_now
 from kairos_lsp.keys import path_of, symbol_key
 from kairos_lsp.lines import one_line
 from kairos_lsp.store import compare, forgetting
@@ -41,6 +41,7 @@ from kairos_lsp.store.facts import Facts, chunks, dict_rows
 from kairos_lsp.store.migrations import (
     BODY_HASH_NOW,
     COPY_CHUNK,
+    INDEX_LATER,
     OUTCOME_IDS,
     PREDICATE_ID,
     SCHEMA_VERSION,
@@ -63,7 +64,6 @@ RUN_OUTPUT_BYTES = 1 << 20  # what a run printed: the last 1 MB
 RUNS_WITH_OUTPUT = 20  # ... kept for this many runs; older runs keep their command and outcome
 
 
-INDEX_LATER = "index later: "  # a mark per index a first scan builds when it ends (value: its SQL)
 CHECK_EVERY = 24 * 3600  # seconds between integrity checks of a memory when it opens
 CHECK_CACHE_KIB = 2048  # SQLite's page cache while it checks the whole file
 # SQLite's page cache per connection. Most connections read (the server's hovers and checks)
@@ -228,7 +228,11 @@ _READ_AGAIN = (-1, -1, "")  # a file's state when an older extraction read it
 def holds(known: dict | None, content_hash: str) -> bool:
     """Whether a file's row (:meth:`Store.file`) holds these bytes as this extraction reads
     them: then a look at them has nothing to write."""
-    return known is not None and known["content_hash"] == content_hash and known["extraction"] == EXTRACTION_VERSION
+    return (
+        known is not None
+        and known["content_hash"] == content_hash
+        and read_as_now(known["language"], known["extraction"])
+    )
 
 
 @dataclass(slots=True)
@@ -979,18 +983,18 @@ class Store:
         it again (``extract.EXTRACTION_VERSION``).
         """
         return {
-            row[0]: (row[1], row[2], row[3]) if row[4] == EXTRACTION_VERSION else _READ_AGAIN
-            for row in self.db.execute("SELECT path, size, mtime_ns, content_hash, extraction FROM files")
+            row[0]: (row[1], row[2], row[3]) if read_as_now(row[5], row[4]) else _READ_AGAIN
+            for row in self.db.execute("SELECT path, size, mtime_ns, content_hash, extraction, language FROM files")
         }
 
     def file_state(self, path: str) -> tuple[int, int, str] | None:
         """One file's entry of :meth:`file_states`, or None when the memory has not read it."""
         row = self.db.execute(
-            "SELECT size, mtime_ns, content_hash, extraction FROM files WHERE path = ?", (path,)
+            "SELECT size, mtime_ns, content_hash, extraction, language FROM files WHERE path = ?", (path,)
         ).fetchone()
         if row is None:
             return None
-        return (row[0], row[1], row[2]) if row[3] == EXTRACTION_VERSION else _READ_AGAIN
+        return (row[0], row[1], row[2]) if read_as_now(row[4], row[3]) else _READ_AGAIN
 
     def looks_since(self, after: int | None) -> Looks:
         """The looks recorded after the one with id ``after`` (None: none asked about):

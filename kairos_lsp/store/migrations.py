@@ -18,6 +18,7 @@ from sqlite_utils.migrations import Migrations
 from kairos_lsp.keys import module_path
 
 migrations = Migrations("kairos")
+INDEX_LATER = "index later: "  # a mark per index a first scan builds when it ends (value: its SQL)
 
 
 @migrations()
@@ -49,7 +50,8 @@ def m004_facts(db: Database) -> None:
 # The last name of a callee (``join`` in ``os.path.join``): rtrim strips the
 # trailing identifier, so what follows the rest is that name. "Who calls X" is
 # then an index lookup; queries must repeat CALLEE_NAME word for word.
-IDENTIFIER_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$"
+# (``#``: a JavaScript private name is ``#dispatch``, as its method is named; since schema 38.)
+IDENTIFIER_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$#"
 CALLEE_NAME = f"substr(object, length(rtrim(object, '{IDENTIFIER_CHARS}')) + 1)"
 
 
@@ -1257,6 +1259,24 @@ def m037_a_method_named_set_writes(db: Database) -> None:
     # ``event.set()`` and ``var.set(value)`` were pure calls (as the builtin ``set(items)`` is):
     # rederived as after migration 33 (promote.BARE_ONLY).
     _rederive_insights(db)
+
+
+@migrations()
+def m038_private_names_are_called(db: Database) -> None:
+    # ``this.#dispatch()`` was indexed as a call of ``dispatch``; a private method is named
+    # ``#dispatch`` now that it is a symbol (extraction 2). The callee index again, or its
+    # mark when a first scan left it for later.
+    conn = db.conn
+    sql = (
+        f"CREATE INDEX observation_log_callee ON observation_log({CALLEE_NAME}) "
+        f"WHERE predicate_id = {PREDICATE_ID['calls']}"
+    )
+    mark = INDEX_LATER + "observation_log_callee"
+    if conn.execute("SELECT 1 FROM marks WHERE name = ?", (mark,)).fetchone():
+        conn.execute("UPDATE marks SET value = ? WHERE name = ?", (sql, mark))
+    else:
+        conn.execute("DROP INDEX IF EXISTS observation_log_callee")
+        conn.execute(sql)
 
 
 def _rederive_insights(db: Database) -> None:

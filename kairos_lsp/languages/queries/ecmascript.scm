@@ -1,5 +1,13 @@
 ; Shared by JavaScript, TypeScript and TSX (loaded after each one's own file).
 
+; Private methods, getters and setters: `#notify() {}` (the tags see public names only).
+((comment)* @doc . (method_definition name: (private_property_identifier) @name) @definition.method)
+
+; A class bound to a variable: `var Mutation = class extends Removable {}` (bundlers write
+; classes so); its methods are its, not the module's.
+((comment)* @doc . [(lexical_declaration (variable_declarator name: (identifier) @name value: (class)) @definition.class)
+  (variable_declaration (variable_declarator name: (identifier) @name value: (class)) @definition.class)])
+
 ; `this.#dispatch()`: a private method's call (the tags see public names only).
 (call_expression function: (member_expression property: (private_property_identifier) @name)
   arguments: (_) @reference.call)

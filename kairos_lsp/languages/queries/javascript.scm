@@ -15,6 +15,10 @@
   (method_definition name: (property_identifier) @name) @definition.constructor
   (#eq? @name "constructor"))
 
+; A class field holding a function is a method: `handleClick = (e) => {}`, `#onUpdate = function () {}`.
+((comment)* @doc . (field_definition property: [(property_identifier) (private_property_identifier)] @name
+  value: [(arrow_function) (function_expression)]) @definition.method)
+
 ; Module constants: `const X = <literal>`, exported or not, with their comments.
 (program (lexical_declaration kind: "const"
   (variable_declarator name: (identifier) @name
@@ -41,8 +45,10 @@
 (method_definition parameters: (formal_parameters) @params) @owner
 ([(variable_declarator value: (_ parameters: (formal_parameters) @params))
   (pair value: (_ parameters: (formal_parameters) @params))
+  (field_definition value: (_ parameters: (formal_parameters) @params))
   (assignment_expression right: (_ parameters: (formal_parameters) @params))] @owner)
-(variable_declarator value: (arrow_function parameter: (identifier) @params @param.required)) @owner
+([(variable_declarator value: (arrow_function parameter: (identifier) @params @param.required))
+  (field_definition value: (arrow_function parameter: (identifier) @params @param.required))] @owner)
 
 ; Parameters by kind: plain or destructured, with a default, rest.
 ([(function_declaration parameters: (formal_parameters [
@@ -61,6 +67,9 @@
     (identifier) @param.required (object_pattern) @param.required (array_pattern) @param.required
     (assignment_pattern left: (_) @param.optional) (rest_pattern (_) @param.variadic)])))
   (pair value: (_ parameters: (formal_parameters [
+    (identifier) @param.required (object_pattern) @param.required (array_pattern) @param.required
+    (assignment_pattern left: (_) @param.optional) (rest_pattern (_) @param.variadic)])))
+  (field_definition value: (_ parameters: (formal_parameters [
     (identifier) @param.required (object_pattern) @param.required (array_pattern) @param.required
     (assignment_pattern left: (_) @param.optional) (rest_pattern (_) @param.variadic)])))
   (assignment_expression right: (_ parameters: (formal_parameters [

@@ -24,6 +24,10 @@
 ((comment)+ @doc . [(enum_declaration) (type_alias_declaration) (internal_module) (interface_declaration)
   (abstract_class_declaration) (function_signature) (method_signature) (abstract_method_signature)] @owner)
 
+; A class field holding a function is a method: `handleClick = (e) => {}`, `#onUpdate = function () {}`.
+((comment)* @doc . (public_field_definition name: [(property_identifier) (private_property_identifier)] @name
+  value: [(arrow_function) (function_expression)]) @definition.method)
+
 ; Module constants: `const X = <literal>`, exported or not, with their comments.
 (program (lexical_declaration kind: "const"
   (variable_declarator name: (identifier) @name
@@ -58,15 +62,18 @@
 (function_expression name: (_) parameters: (formal_parameters) @params) @owner
 ([(variable_declarator value: (_ parameters: (formal_parameters) @params))
   (pair value: (_ parameters: (formal_parameters) @params))
+  (public_field_definition value: (_ parameters: (formal_parameters) @params))
   (assignment_expression right: (_ parameters: (formal_parameters) @params))] @owner)
-(variable_declarator value: (arrow_function parameter: (identifier) @params @param.required)) @owner
+([(variable_declarator value: (arrow_function parameter: (identifier) @params @param.required))
+  (public_field_definition value: (arrow_function parameter: (identifier) @params @param.required))] @owner)
 (function_declaration return_type: (_) @returns) @owner
 (generator_function_declaration return_type: (_) @returns) @owner
 (function_signature return_type: (_) @returns) @owner
 (method_definition return_type: (_) @returns) @owner
 (method_signature return_type: (_) @returns) @owner
 (abstract_method_signature return_type: (_) @returns) @owner
-(variable_declarator value: (_ parameters: (formal_parameters) return_type: (_) @returns)) @owner
+([(variable_declarator value: (_ parameters: (formal_parameters) return_type: (_) @returns))
+  (public_field_definition value: (_ parameters: (formal_parameters) return_type: (_) @returns))] @owner)
 
 ; Parameters by kind: plain or destructured, with a default or `?`, rest.
 ; (`this: T` is a type annotation, not a parameter.)
@@ -112,6 +119,11 @@
     (optional_parameter pattern: (_) @param.optional)
     (required_parameter pattern: (rest_pattern (_) @param.variadic))])))
   (pair value: (_ parameters: (formal_parameters [
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
+    (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (rest_pattern (_) @param.variadic))])))
+  (public_field_definition value: (_ parameters: (formal_parameters [
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
     (optional_parameter pattern: (_) @param.optional)
