@@ -26,8 +26,9 @@ from kairos_lsp.store import Store
 from kairos_lsp.store.migrations import CALLEE_NAME, IMPORTED_ALIAS, IMPORTED_NAME, OUTCOME_IDS, PREDICATE_ID
 from kairos_lsp.store.wal import wal_reset_bug
 
-_WORD = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$]*")
-_DOTTED_TAIL = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$.]*$")
+# (``#dispatch`` after a dot is one word: a JavaScript private name, ``this.#dispatch()``)
+_WORD = re.compile(rb"(?:(?<=\.)#)?[A-Za-z_$][A-Za-z0-9_$]*")
+_DOTTED_TAIL = re.compile(rb"[A-Za-z_$](?:[A-Za-z0-9_$.]|(?<=\.)#)*$")
 # Facts a hover lists: what the dream concluded, beyond what the signature already says.
 INSIGHTS = ("may_handle", "pure", "side_effects", "role", "tested_by", "flaky", "renamed_from", "moved_from")
 # What the Review lists: derived facts (insights and links) and, of what the code says, signatures.

@@ -171,6 +171,43 @@ def test_typescript_edits():
     replay(SERVICE_TS, "typescript", steps)
 
 
+def test_typescript_edits_to_private_methods_function_fields_and_class_expressions():
+    private = SERVICE_TS.replace("notify(order", "#notify(order").replace("db.insert(order);", "this.#notify(order);")
+    steps = [
+        private,
+        private.replace("  #notify(", "  handle = (e: Event) => {\n    this.#notify(e);\n  };\n\n  #notify("),
+        private.replace("class Orders {", "const Orders = class {").replace("}\n\nexport", "};\n\nexport"),
+        private.replace("sendMail(order.email);", "sendMail(order.email);\n    this.#count++;"),
+        SERVICE_TS,
+    ]
+    replay(SERVICE_TS, "typescript", steps)
+    replay(SERVICE_TS, "javascript", [step.replace(": Order", "").replace(": void", "") for step in steps])
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_line_edits_on_tanstack_query_s_query_ts(seed):
+    """A released TypeScript module with private methods and fields (TanStack Query 5.59.20)."""
+    import released
+
+    tree = released.fetched(released.Project("@tanstack/query-core", "5.59.20", "npm", "src"))
+    text = (tree / "query.ts").read_text()
+    rng = random.Random(seed)
+    lines = text.split("\n")
+    steps = []
+    for _ in range(25):
+        private = [i for i, line in enumerate(lines) if line.startswith("  #") and line.endswith("{")]
+        statements = [i for i, line in enumerate(lines) if line.strip().startswith(("this.", "return "))]
+        row = rng.choice(private if private and rng.random() < 0.3 else statements)
+        line = lines[row]
+        if row in private:
+            lines[row] = line.replace("#", "", 1)  # a private method made public
+        else:
+            indent = line[: len(line) - len(line.lstrip())]
+            lines.insert(row + 1, indent + "this.#trace(1)")
+        steps.append("\n".join(lines))
+    replay(text, "typescript", steps)
+
+
 def test_multibyte_text_before_the_edit():
     text = SERVICE_PY.replace('"""Keeps orders."""', '"""Keeps orders — 注文 😀."""')
     replay(

@@ -159,7 +159,8 @@ async def test_hover_follows_imports_and_shows_callers_and_facts(client: Languag
         'def run(s):\n    return t.split_words(s), Index().add("a", s)\n'
     )
     seen = "_seen = {}\n\n\ndef remember(key):\n    _seen[key] = True\n"  # calls nothing, writes the module's
-    root = make_workspace(tmp_path / "ws", {"other.py": other, "use.py": use, "seen.py": seen})
+    query = "class Query {\n  #dispatch(action: string): void {}\n  setData(d: string) { this.#dispatch(d) }\n}\n"
+    root = make_workspace(tmp_path / "ws", {"other.py": other, "use.py": use, "seen.py": seen, "query.ts": query})
     await initialize(client, root, {"storePath": str(tmp_path / "memory.db"), "dream": {"idleSeconds": 3600}})
     await scan_done(client)
     await asyncio.wait_for(
@@ -178,6 +179,12 @@ async def test_hover_follows_imports_and_shows_callers_and_facts(client: Languag
     at = position_of(seen, "remember", 2)
     text = await hover(client, open_doc(client, root, "seen.py", "python"), at.line, at.character)
     assert "**writes** `_seen[…]`" in text and "**pure**" not in text
+
+    ts = open_doc(client, root, "query.ts", "typescript")
+    for anchor in ("#dispatch(action", "#dispatch(d)"):  # its definition, its call
+        at = position_of(query, anchor, 3)
+        text = await hover(client, ts, at.line, at.character)
+        assert "#dispatch(action: string): void" in text and "**called by** 1: `Query.setData`" in text
 
     index = open_doc(client, root, "src/index.py", "python")
     at = position_of(INDEX_PY, "import split_words", 8)  # the name in an import statement
