@@ -948,6 +948,31 @@ def test_typescript_callers_of_an_exported_function_that_gained_a_parameter_are_
         )
 
 
+def test_calls_of_a_private_method_that_gained_a_parameter_are_flagged(tmp_path):
+    """TanStack Query 5.59.20's ``query.ts``, as released: ``Query.#dispatch(action)`` gains a
+    required ``reason`` and one of its eight calls is updated; the seven others are flagged
+    (a private method was no symbol, so none was)."""
+    import released
+
+    tree = released.fetched(released.Project("@tanstack/query-core", "5.59.20", "npm", "src"))
+    v1 = (tree / "query.ts").read_text()
+    header = "  #dispatch(action: Action<TData, TError>): void {"
+    updated = "this.#dispatch({ type: 'invalidate' })"
+    v2 = v1.replace(header, header.replace("): void", ", reason: string): void")).replace(
+        updated, updated.replace("})", "}, 'stale')")
+    )
+    assert v2.count("reason: string") == 1 and v2.count("'stale'") == 1
+    history = History(tmp_path / "repo")
+    history.commit("query-core 5.59.20", {"src/query.ts": v1, "src/utils.ts": (tree / "utils.ts").read_text()})
+    history.commit("dispatch says why", {"src/query.ts": v2})
+    first, changed = history.replay()
+
+    assert_silent(history, first)
+    calls = [n for n, line in enumerate(v2.split("\n"), 1) if "this.#dispatch(" in line and "'stale'" not in line]
+    assert len(calls) == 7
+    assert_flags(history, changed, {Flag("src/query.ts", n, STALE) for n in calls})
+
+
 # -- 10. a history with no API change -------------------------------------------------------------------------
 
 NOTES_V1 = '''"""Notes kept in a JSON file."""
