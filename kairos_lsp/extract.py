@@ -72,7 +72,8 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # function as the value of a definition is that one symbol (JavaScript); an overload's
 # signature is declared without code, and a private method's call is a call (TypeScript).
 # 2: private methods, class fields holding a function, and a class bound to a variable are
-# symbols (JavaScript, TypeScript).
+# symbols, an anonymous default export is a symbol named ``default``, and a named one is
+# bound to ``default`` (JavaScript, TypeScript).
 EXTRACTION_VERSION = 2
 _CHANGED_AT = {"python": 1, "javascript": 2, "typescript": 2, "tsx": 2, "go": 1, "rust": 1, "java": 1}
 _MAX_TEXT = 160
@@ -254,6 +255,7 @@ _ROLES = (
     ("owner", {"owner"}),
     ("call", {"reference.call", "name"}),
     ("import", {"import", "import.module"}),
+    ("import", {"import", "import.alias"}),  # a name this module binds to another of its own
     ("raise", {"raise", "raise.name"}),
     ("write", {"write", "write.target"}),
     ("scope", {"scope", "name"}),
@@ -333,7 +335,8 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
                     if "doc" in match:
                         attrs.setdefault(key, {}).setdefault("doc", []).extend(match["doc"])
         elif role == "import":
-            value = {"module": collapse(_text(match["import.module"][0]).strip("\"'`"))}
+            module = match.get("import.module")  # (none: this module, ``export default greet``)
+            value = {"module": collapse(_text(module[0]).strip("\"'`")) if module else ""}
             for part in ("name", "alias"):
                 if f"import.{part}" in match:
                     value[part] = collapse(_text(match[f"import.{part}"][0]))

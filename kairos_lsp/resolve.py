@@ -395,7 +395,10 @@ class Resolver:
 
     def _through(self, path: str, binding: Binding, rest: list[str], depth: int) -> Target:
         info = self._file(path)
-        target_file = self.module_file(info.language, path, binding.module) if info else None
+        if info is None:
+            return None
+        # (no module: a name this module binds to another of its own, ``export default greet``)
+        target_file = self.module_file(info.language, path, binding.module) if binding.module else path
         if target_file is None:
             return None
         # A module, or a default import used as one (``const m = require("./m")``, then ``m.f``).

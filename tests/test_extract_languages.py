@@ -649,6 +649,46 @@ var Mutation = class extends Removable {
     assert syms["Mutation"].calls == []  # its methods' calls are theirs
 
 
+@pytest.mark.parametrize("language", ["javascript", "typescript", "tsx"])
+@pytest.mark.parametrize(
+    "source, qualname, signature",
+    [
+        (
+            "/** Doubles. */\nexport default function (n, m = 2) {\n  return twice(n) * m;\n}\n",
+            "default",
+            "default(n, m = 2)",
+        ),
+        ("export default (n) => twice(n);\n", "default", "default(n)"),
+        ("export default class {\n  run(n) { twice(n); }\n}\n", "default.run", "run(n)"),
+    ],
+)
+def test_an_anonymous_default_export_is_a_symbol_named_default(language, source, qualname, signature):
+    """``import double from './double'`` reaches the module's default export: anonymous, it
+    was no symbol, and its calls were the module's."""
+    syms = symbols(source, language)
+    assert syms[qualname].signature == signature and syms[qualname].calls == ["twice"]
+    assert syms[""].calls == []
+    if "Doubles" in source:
+        assert syms["default"].docstring == "Doubles."
+        assert syms["default"].parameters == [("n", "required"), ("m", "optional")]
+
+
+@pytest.mark.parametrize("language", ["javascript", "typescript", "tsx"])
+def test_a_named_default_export_binds_default_to_its_name(language):
+    """``export default function toDate() {}`` (date-fns), ``export default Store``,
+    ``export { hello as default }``: the module binds ``default`` to the name, an import
+    with no module (this one), as ``export { a as b } from './x'`` binds ``b``."""
+    for source, name in [
+        ("export default function toDate(argument) {\n  return argument;\n}\n", "toDate"),
+        ("export default class Store {}\n", "Store"),
+        ("class Store {}\nexport default Store;\n", "Store"),
+        ("function hello(x) { return x; }\nexport { hello as default };\n", "hello"),
+    ]:
+        assert imports(symbols(source, language)[""]) == [{"module": "", "name": name, "alias": "default"}], source
+    local = "function a() {}\nexport { a as b, a };\n"
+    assert imports(symbols(local, language)[""]) == [{"module": "", "name": "a", "alias": "b"}]
+
+
 @pytest.mark.parametrize("language", ["typescript", "tsx"])
 def test_typescript_decorators_calls_imports_and_throws(language):
     syms = symbols(TYPESCRIPT, language)

@@ -973,6 +973,41 @@ def test_calls_of_a_private_method_that_gained_a_parameter_are_flagged(tmp_path)
     assert_flags(history, changed, {Flag("src/query.ts", n, STALE) for n in calls})
 
 
+def test_calls_through_default_imports_are_flagged_when_the_default_export_gains_a_parameter(tmp_path):
+    """date-fns 2.30.0 (its ES modules, as released): every function is its module's default
+    export (``export default function toDate(argument)``), imported as ``import toDate from
+    "../toDate/index.js"``. When ``toDate`` gains ``options``, the calls through those imports
+    are flagged, and its JSDoc that leaves ``options`` out; none was, since a default import
+    reached no symbol."""
+    import released
+
+    tree = released.fetched(released.Project("date-fns", "2.30.0", "npm", "esm"))
+    modules = ["toDate", "addDays", "addWeeks", "isWeekend", "startOfDay", "endOfDay", "getDay", "getMonth", "isValid"]
+    files = {f"{m}/index.js": (tree / m / "index.js").read_text() for m in modules}
+    files.update(
+        {f"_lib/{m}/index.js": (tree / "_lib" / m / "index.js").read_text() for m in ("toInteger", "requiredArgs")}
+    )
+    header = "export default function toDate(argument) {"
+    history = History(tmp_path / "repo")
+    history.commit("date-fns 2.30.0", files)
+    history.commit(
+        "toDate takes options",
+        {"toDate/index.js": files["toDate/index.js"].replace(header, header.replace("argument", "argument, options"))},
+    )
+    first, changed = history.replay()
+
+    assert_silent(history, first)
+    calls = {
+        Flag(path, n, STALE)
+        for path, text in files.items()
+        for n, line in enumerate(text.split("\n"), 1)
+        if "toDate(" in line and not line.lstrip().startswith(("*", "//", "export default function"))
+    }
+    assert len(calls) >= 6
+    # and its JSDoc, which documents `argument` alone
+    assert_flags(history, changed, calls | {history.site("toDate/index.js", "@param {Date|Number} argument", DRIFT)})
+
+
 # -- 10. a history with no API change -------------------------------------------------------------------------
 
 NOTES_V1 = '''"""Notes kept in a JSON file."""

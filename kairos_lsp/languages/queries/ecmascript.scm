@@ -8,6 +8,17 @@
 ((comment)* @doc . [(lexical_declaration (variable_declarator name: (identifier) @name value: (class)) @definition.class)
   (variable_declaration (variable_declarator name: (identifier) @name value: (class)) @definition.class)])
 
+; The default export. Anonymous, it is a symbol named `default`, as importers reach it:
+; `export default function (req) {}`, `export default (a) => a`, `export default class {}`.
+(export_statement "default" @name value: [(function_expression !name) (arrow_function)]) @definition.function
+(export_statement "default" @name value: (class !name)) @definition.class
+; Named, the module binds `default` to that name (an import with no module: this one):
+; `export default function greet() {}`, `export default Store`, `export { greet as default }`.
+(export_statement "default" @import.alias declaration: [(function_declaration name: (_) @import.name)
+  (generator_function_declaration name: (_) @import.name) (class_declaration name: (_) @import.name)]) @import
+(export_statement "default" @import.alias value: (identifier) @import.name) @import
+(export_statement !source (export_clause (export_specifier name: (_) @import.name alias: _ @import.alias))) @import
+
 ; `this.#dispatch()`: a private method's call (the tags see public names only).
 (call_expression function: (member_expression property: (private_property_identifier) @name)
   arguments: (_) @reference.call)

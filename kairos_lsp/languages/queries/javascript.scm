@@ -37,6 +37,7 @@
 ((comment)+ @doc . (export_statement declaration: [
   (function_declaration) (generator_function_declaration) (class_declaration)] @owner))
 ((comment)+ @doc . (export_statement declaration: (lexical_declaration (variable_declarator) @owner)))
+((comment)+ @doc . (export_statement value: [(function_expression) (arrow_function) (class)]) @owner)
 
 ; Signatures: the parameter list of each shape of function definition.
 (function_declaration parameters: (formal_parameters) @params) @owner
@@ -46,9 +47,11 @@
 ([(variable_declarator value: (_ parameters: (formal_parameters) @params))
   (pair value: (_ parameters: (formal_parameters) @params))
   (field_definition value: (_ parameters: (formal_parameters) @params))
+  (export_statement value: (_ parameters: (formal_parameters) @params))
   (assignment_expression right: (_ parameters: (formal_parameters) @params))] @owner)
 ([(variable_declarator value: (arrow_function parameter: (identifier) @params @param.required))
-  (field_definition value: (arrow_function parameter: (identifier) @params @param.required))] @owner)
+  (field_definition value: (arrow_function parameter: (identifier) @params @param.required))
+  (export_statement value: (arrow_function parameter: (identifier) @params @param.required))] @owner)
 
 ; Parameters by kind: plain or destructured, with a default, rest.
 ([(function_declaration parameters: (formal_parameters [
@@ -70,6 +73,9 @@
     (identifier) @param.required (object_pattern) @param.required (array_pattern) @param.required
     (assignment_pattern left: (_) @param.optional) (rest_pattern (_) @param.variadic)])))
   (field_definition value: (_ parameters: (formal_parameters [
+    (identifier) @param.required (object_pattern) @param.required (array_pattern) @param.required
+    (assignment_pattern left: (_) @param.optional) (rest_pattern (_) @param.variadic)])))
+  (export_statement value: (_ parameters: (formal_parameters [
     (identifier) @param.required (object_pattern) @param.required (array_pattern) @param.required
     (assignment_pattern left: (_) @param.optional) (rest_pattern (_) @param.variadic)])))
   (assignment_expression right: (_ parameters: (formal_parameters [

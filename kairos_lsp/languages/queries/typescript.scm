@@ -48,6 +48,7 @@
   (class_declaration) (abstract_class_declaration) (interface_declaration) (type_alias_declaration)
   (enum_declaration) (internal_module)] @owner))
 ((comment)+ @doc . (export_statement declaration: (lexical_declaration (variable_declarator) @owner)))
+((comment)+ @doc . (export_statement value: [(function_expression) (arrow_function) (class)]) @owner)
 
 ; An overload's signature, or a `declare function`, has no code: what it calls says nothing.
 (function_signature) @owner @declared
@@ -63,9 +64,11 @@
 ([(variable_declarator value: (_ parameters: (formal_parameters) @params))
   (pair value: (_ parameters: (formal_parameters) @params))
   (public_field_definition value: (_ parameters: (formal_parameters) @params))
+  (export_statement value: (_ parameters: (formal_parameters) @params))
   (assignment_expression right: (_ parameters: (formal_parameters) @params))] @owner)
 ([(variable_declarator value: (arrow_function parameter: (identifier) @params @param.required))
-  (public_field_definition value: (arrow_function parameter: (identifier) @params @param.required))] @owner)
+  (public_field_definition value: (arrow_function parameter: (identifier) @params @param.required))
+  (export_statement value: (arrow_function parameter: (identifier) @params @param.required))] @owner)
 (function_declaration return_type: (_) @returns) @owner
 (generator_function_declaration return_type: (_) @returns) @owner
 (function_signature return_type: (_) @returns) @owner
@@ -73,7 +76,8 @@
 (method_signature return_type: (_) @returns) @owner
 (abstract_method_signature return_type: (_) @returns) @owner
 ([(variable_declarator value: (_ parameters: (formal_parameters) return_type: (_) @returns))
-  (public_field_definition value: (_ parameters: (formal_parameters) return_type: (_) @returns))] @owner)
+  (public_field_definition value: (_ parameters: (formal_parameters) return_type: (_) @returns))
+  (export_statement value: (_ parameters: (formal_parameters) return_type: (_) @returns))] @owner)
 
 ; Parameters by kind: plain or destructured, with a default or `?`, rest.
 ; (`this: T` is a type annotation, not a parameter.)
@@ -124,6 +128,11 @@
     (optional_parameter pattern: (_) @param.optional)
     (required_parameter pattern: (rest_pattern (_) @param.variadic))])))
   (public_field_definition value: (_ parameters: (formal_parameters [
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
+    (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (rest_pattern (_) @param.variadic))])))
+  (export_statement value: (_ parameters: (formal_parameters [
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
     (optional_parameter pattern: (_) @param.optional)
