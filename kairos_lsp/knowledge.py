@@ -22,7 +22,7 @@ from kairos_lsp.dream.model import SINGLE_VALUED
 from kairos_lsp.dream.read import decode_value
 from kairos_lsp.keys import path_of, qualname_of
 from kairos_lsp.languages import language_named
-from kairos_lsp.resolve import Found, OutOfTime, Resolver, Target
+from kairos_lsp.resolve import Found, OutOfTime, Resolver, Target, module_tail
 from kairos_lsp.store import Store
 from kairos_lsp.store.migrations import CALLEE_NAME, IMPORTED_ALIAS, IMPORTED_NAME, OUTCOME_IDS, PREDICATE_ID
 from kairos_lsp.store.wal import wal_reset_bug
@@ -107,7 +107,8 @@ class Knowledge:
         self._named: dict[str, dict | None] = {}
         self._callers: dict[tuple[str, int], _CallerSearch] = {}
         self._cards: dict[str, Card] = {}  # without their callers
-        self._aliases: dict[tuple[str, bool], tuple[str, ...]] = {}  # what calls of a name may call it (callers)
+        self._aliases: dict[tuple[str, str], tuple[str, ...]] = {}  # what calls of a name may call it (callers)
+        self._default_aliases: dict[str, list[str]] = {}  # a module's last name -> its default imports' aliases
         self._generation: tuple[int, int] | None = None
 
     # -- finding symbols ----------------------------------------------------
@@ -179,7 +180,7 @@ class Knowledge:
         """Forget what :meth:`resolve`, :meth:`callers` (and :meth:`_caller_names`) and :meth:`card`
         kept when the store changed."""
         generation = self.resolver.generation
-        kept: tuple[dict, ...] = (self._named, self._callers, self._cards, self._aliases)
+        kept: tuple[dict, ...] = (self._named, self._callers, self._cards, self._aliases, self._default_aliases)
         if generation != self._generation or sum(len(cache) for cache in kept) > _KEPT:
             for cache in kept:
                 cache.clear()
@@ -318,7 +319,7 @@ class Knowledge:
             row = self.store.symbol(key)
             if row is None:
                 return Callers()
-            names = self._caller_names(row["name"], row["language"])
+            names = self._caller_names(row["name"], row["language"], row["path"])
             search = self._callers[(key, limit)] = _CallerSearch(names)
         found, names = search.found, search.names
         if search.done:
@@ -371,29 +372,34 @@ class Knowledge:
                         found.first.append(caller)
         return more
 
-    def _caller_names(self, name: str, language: str = "") -> tuple[str, ...]:
+    def _caller_names(self, name: str, language: str = "", path: str = "") -> tuple[str, ...]:
         """The names a call of ``name`` may use: its own and the aliases it is imported under
         (kept per name: ``TypeVar`` is imported 889 times, 4 ms to read). A JavaScript or
         TypeScript module's default export (``default``, or a name its module binds to
-        ``default``) is imported under any name: the aliases of every default import too."""
+        ``default``) is imported under any name: the aliases of the default imports of a
+        module named as its file is (``import d from "../toDate/index.js"``) too."""
         self._sync()
         spec = language_named(language)
-        default = spec is not None and spec.modules == "ecmascript"
-        if (name, default) not in self._aliases:
-            names = dict.fromkeys((name, *self._imported_as(name)))
-            if default and "default" in names:
-                names.update(dict.fromkeys(self._imported_as(None)))
-            self._aliases[(name, default)] = tuple(names)
-        return self._aliases[(name, default)]
+        tail = module_tail(path) if spec is not None and spec.modules == "ecmascript" else ""
+        if (name, tail) not in self._aliases:
+            names = dict.fromkeys((name, *(alias for alias, _ in self._imported_as(name))))
+            if tail and "default" in names:
+                if not self._default_aliases:  # every default import read once (date-fns: 3,000, 2 ms)
+                    for alias, module in self._imported_as(None):
+                        self._default_aliases.setdefault(module_tail(module), []).append(alias)
+                    self._default_aliases.setdefault("", [])
+                names.update(dict.fromkeys(self._default_aliases.get(tail, ())))
+            self._aliases[(name, tail)] = tuple(names)
+        return self._aliases[(name, tail)]
 
-    def _imported_as(self, name: str | None) -> list[str]:
-        """The aliases of the imports of ``name`` (None: of a module's default export)."""
+    def _imported_as(self, name: str | None) -> list[tuple[str, str]]:
+        """``(alias, module)`` of the imports of ``name`` (None: of a module's default export)."""
         rows = self.store.db.execute(
-            f"SELECT DISTINCT {IMPORTED_ALIAS} FROM observation_log "
+            f"SELECT DISTINCT {IMPORTED_ALIAS}, json_extract(object, '$.module') FROM observation_log "
             f"WHERE predicate_id = {PREDICATE_ID['imports']} AND {IMPORTED_NAME} IS ?",
             (name,),
         )
-        return [alias for (alias,) in rows if alias]
+        return [(alias, module or "") for alias, module in rows if alias]
 
     def fact(self, fact_id: int) -> dict | None:
         """One fact by id: its subject, predicate, value, status and the user's verdict."""

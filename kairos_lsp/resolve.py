@@ -401,8 +401,13 @@ class Resolver:
         target_file = self.module_file(info.language, path, binding.module) if binding.module else path
         if target_file is None:
             return None
-        # A module, or a default import used as one (``const m = require("./m")``, then ``m.f``).
+        # A module, or a default import used as one (``const m = require("./m")``, then ``m.f``),
+        # unless the module's default export has that member (``AxiosError.from``).
         if binding.name is None or (binding.name == "default" and rest):
+            if binding.name == "default":
+                member = self._symbol(target_file, ".".join(["default", *rest]), depth)
+                if isinstance(member, Found):
+                    return member
             return self._in_module(target_file, rest, depth) if rest else None
         return self._symbol(target_file, ".".join([binding.name, *rest]), depth)
 
@@ -958,6 +963,26 @@ def _python_candidates(from_path: str, module: str) -> list[str]:
     if not rest:
         return [posixpath.join(base, "__init__.py"), posixpath.join(base, "__init__.pyi")]
     return [f"{stem}.py", f"{stem}/__init__.py", f"{stem}.pyi", f"{stem}/__init__.pyi"]
+
+
+def module_tail(module: str) -> str:
+    """The last name of a JavaScript or TypeScript module, by its import or its file's path:
+    what an import of it and the file have in common, whatever folder either is in.
+
+    >>> module_tail("../toDate/index.js"), module_tail("toDate/index.js"), module_tail("./anon")
+    ('toDate', 'toDate', 'anon')
+    >>> module_tail("src/c.ts"), module_tail("date-fns/toDate"), module_tail("./types.d.ts")
+    ('c', 'toDate', 'types')
+    """
+    parts = [part for part in module.split("/") if part not in ("", ".", "..")]
+    if not parts:
+        return ""
+    last = parts[-1]
+    for ext in sorted(_ES_EXTENSIONS, key=len, reverse=True):
+        if last.endswith(ext):
+            last = last[: -len(ext)]
+            break
+    return parts[-2] if last == "index" and len(parts) > 1 else last
 
 
 def _es_candidates(from_path: str, module: str) -> list[str]:

@@ -725,18 +725,19 @@ def test_express_s_api_is_not_found_pure_for_calling_nothing(tmp_path):
     pure = {s for s, status in _pure_facts(store).items() if status != "retracted"}
     api = {
         f"javascript:lib/{m}"
-        for m in ("application.js:listen", "application.js:use", "response.js:send")
-        + ("application.js:enable", "application.js:disable", "response.js:links")
+        for m in ("application.js:app.listen", "application.js:app.use", "response.js:res.send")
+        + ("application.js:app.enable", "application.js:app.disable", "response.js:res.links")
     }
     assert api.isdisjoint(pure)
     calls = {
         r["object"]
         for r in store.db.query(
-            "SELECT object FROM facts WHERE subject = 'javascript:lib/application.js:listen' AND predicate = 'calls'"
+            "SELECT object FROM facts WHERE subject = ? AND predicate = 'calls'",
+            ["javascript:lib/application.js:app.listen"],
         )
     }
     assert "http.createServer" in calls
-    assert store.symbol("javascript:lib/application.js:listen.listen") is None  # one symbol, not two
+    assert store.symbol("javascript:lib/application.js:app.listen.listen") is None  # one symbol, not two
     store.close()
 
 

@@ -401,11 +401,30 @@ const tools = { run: function run(x) { return go(x); } };
 exports.a = function b() { return c(); };
 """
     syms = symbols(source, "javascript")
-    assert syms["listen"].calls == ["http.createServer", "server.listen"] and "listen.listen" not in syms
-    assert syms["listen"].signature == "listen(port)"
+    assert syms["app.listen"].calls == ["http.createServer", "server.listen"] and "app.listen.listen" not in syms
+    assert syms["app.listen"].signature == "listen(port)"
     assert syms["add"].calls == ["sum"] and "add.add" not in syms
     assert syms["tools.run"].calls == ["go"] and "tools.run.run" not in syms
     assert syms["a"].calls == ["c"] and "a.b" not in syms
+
+
+@pytest.mark.parametrize("language", ["javascript", "typescript"])
+def test_a_function_assigned_to_an_object_s_property_is_named_with_the_object(language):
+    """undici's ``webidl.brandCheck = function (V, I) {}``, called as ``webidl.brandCheck(...)``
+    from other modules, was the module's ``brandCheck``; express's ``req.accepts`` took the
+    calls of the ``accepts`` package. A prototype's function is its constructor's; a
+    module's ``exports.f`` is the module's ``f``."""
+    source = """\
+const webidl = {};
+webidl.brandCheck = function (V, I) { return check(V, I); };
+Cache.prototype.match = function match(request) { return lookup(request); };
+exports.parse = (text) => split(text);
+module.exports.format = function (value) { return show(value); };
+"""
+    syms = symbols(source, language)
+    assert [q for q in syms if q] == ["webidl", "webidl.brandCheck", "Cache.match", "parse", "format"]
+    assert syms["webidl.brandCheck"].calls == ["check"] and syms["webidl.brandCheck"].name == "brandCheck"
+    assert syms["Cache.match"].signature == "match(request)"
 
 
 def test_javascript_decorators_object_methods_and_reexports():

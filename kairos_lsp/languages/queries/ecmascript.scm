@@ -19,6 +19,17 @@
 (export_statement "default" @import.alias value: (identifier) @import.name) @import
 (export_statement !source (export_clause (export_specifier name: (_) @import.name alias: _ @import.alias))) @import
 
+; A function assigned to an object's property is named with the object: `webidl.brandCheck =
+; function () {}` (undici), `app.listen = function listen() {}` (express); on a prototype, with
+; its constructor: `Cache.prototype.match = function () {}`. (Not a module's `exports.f`.)
+((assignment_expression left: (member_expression object: (identifier) @qualifier property: (property_identifier))
+   right: [(function_expression) (arrow_function)]) @owner
+  (#not-match? @qualifier "^(exports|module)$"))
+((assignment_expression left: (member_expression object: (member_expression object: (identifier) @qualifier
+    property: (property_identifier) @_prototype) property: (property_identifier))
+   right: [(function_expression) (arrow_function)]) @owner
+  (#eq? @_prototype "prototype"))
+
 ; `this.#dispatch()`: a private method's call (the tags see public names only).
 (call_expression function: (member_expression property: (private_property_identifier) @name)
   arguments: (_) @reference.call)
