@@ -382,24 +382,31 @@ class Knowledge:
         spec = language_named(language)
         tail = module_tail(path) if spec is not None and spec.modules == "ecmascript" else ""
         if (name, tail) not in self._aliases:
-            names = dict.fromkeys((name, *(alias for alias, _ in self._imported_as(name))))
+            aliases = self.store.db.execute(  # (the imported-name index alone answers it)
+                f"SELECT DISTINCT {IMPORTED_ALIAS} FROM observation_log "
+                f"WHERE predicate_id = {PREDICATE_ID['imports']} AND {IMPORTED_NAME} = ?",
+                (name,),
+            )
+            names = dict.fromkeys((name, *(alias for (alias,) in aliases if alias)))
             if tail and "default" in names:
-                if not self._default_aliases:  # every default import read once (date-fns: 3,000, 2 ms)
-                    for alias, module in self._imported_as(None):
-                        self._default_aliases.setdefault(module_tail(module), []).append(alias)
-                    self._default_aliases.setdefault("", [])
-                names.update(dict.fromkeys(self._default_aliases.get(tail, ())))
+                names.update(dict.fromkeys(self._default_imports().get(tail, ())))
             self._aliases[(name, tail)] = tuple(names)
         return self._aliases[(name, tail)]
 
-    def _imported_as(self, name: str | None) -> list[tuple[str, str]]:
-        """``(alias, module)`` of the imports of ``name`` (None: of a module's default export)."""
-        rows = self.store.db.execute(
-            f"SELECT DISTINCT {IMPORTED_ALIAS}, json_extract(object, '$.module') FROM observation_log "
-            f"WHERE predicate_id = {PREDICATE_ID['imports']} AND {IMPORTED_NAME} IS ?",
-            (name,),
-        )
-        return [(alias, module or "") for alias, module in rows if alias]
+    def _default_imports(self) -> dict[str, list[str]]:
+        """The aliases of every default import (``import d from "./m"``), by the last name of
+        the module each names (:func:`resolve.module_tail`); read once per store state
+        (date-fns: 3,000 imports, 2 ms)."""
+        if not self._default_aliases:
+            rows = self.store.db.execute(
+                f"SELECT DISTINCT {IMPORTED_ALIAS}, json_extract(object, '$.module') FROM observation_log "
+                f"WHERE predicate_id = {PREDICATE_ID['imports']} AND {IMPORTED_NAME} IS NULL"
+            )
+            for alias, module in rows:
+                if alias:
+                    self._default_aliases.setdefault(module_tail(module or ""), []).append(alias)
+            self._default_aliases.setdefault("", [])
+        return self._default_aliases
 
     def fact(self, fact_id: int) -> dict | None:
         """One fact by id: its subject, predicate, value, status and the user's verdict."""

@@ -12,7 +12,9 @@ The projects are Python sdists from PyPI and npm packages that ship their
 TypeScript sources (their ``src/``: the compiled ``dist/`` next to it is build
 output a developer's workspace would ignore). The TypeScript ones were chosen
 for overload signatures declared before an implementation and constructor
-parameter properties (``constructor(private x: X)``).
+parameter properties (``constructor(private x: X)``). Two are JavaScript as
+written (their ``lib/``): axios (ES modules, default exports) and undici
+(CommonJS), whose calls leave parameters out or pass more, as JavaScript allows.
 
 Downloads go to the registries' JSON APIs for the archive's address and
 digest (PEP 691 for PyPI, sha256; the npm registry, sha512), are verified, and
@@ -99,6 +101,11 @@ PROJECTS: tuple[Project, ...] = (
     Project("mobx", "6.13.5", "npm", "src"),
     # QueryClient, QueryCache, observers: `constructor(public config: ...)`.
     Project("@tanstack/query-core", "5.59.20", "npm", "src"),
+    # JavaScript: ES modules of default exports, `AxiosError.from = (...) => {}`; calls that leave
+    # parameters out or pass more, as JavaScript allows.
+    Project("axios", "1.7.9", "npm", "lib"),
+    # JavaScript, CommonJS: `webidl.brandCheck = function () {}`, private methods, `require`.
+    Project("undici", "6.21.0", "npm", "lib"),
 )
 
 

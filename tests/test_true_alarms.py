@@ -23,6 +23,7 @@ from released import stdlib_source
 
 from kairos_lsp.checks import apply_fix
 from kairos_lsp.extract import parse
+from kairos_lsp.resolve import Found
 
 STALE, RENAMED, MISSING, DRIFT = "stale-call", "renamed-symbol", "missing-symbol", "docstring-drift"
 
@@ -973,12 +974,49 @@ def test_calls_of_a_private_method_that_gained_a_parameter_are_flagged(tmp_path)
     assert_flags(history, changed, {Flag("src/query.ts", n, STALE) for n in calls})
 
 
-def test_calls_through_default_imports_are_flagged_when_the_default_export_gains_a_parameter(tmp_path):
+def test_typescript_calls_through_default_imports_are_flagged_when_the_default_export_changes(tmp_path):
+    """A default export imported under another name: named (``export default function
+    formatPrice``), anonymous (``export default (n: number) => ...``), or bound by ``export {
+    hello as default }``. Each gains a required parameter; the calls through the imports are
+    flagged (a default import reached no symbol, so none was)."""
+    files = {
+        "web/format.ts": "export default function formatPrice(cents: number): string {\n  return `${cents}`;\n}\n",
+        "web/double.ts": "export default (n: number): number => n * 2;\n",
+        "web/hello.ts": "function hello(name: string): string {\n  return name;\n}\nexport { hello as default };\n",
+        "web/use.ts": "import fmt from './format';\nimport twice from './double';\nimport greet from './hello';\n\n"
+        "export function page(n: number): string {\n  const label = greet('shop');\n"
+        "  return label + fmt(twice(n));\n}\n",
+    }
+    history = History(tmp_path / "repo")
+    history.commit("web", files)
+    history.commit(
+        "each takes one more",
+        {
+            "web/format.ts": files["web/format.ts"].replace("(cents: number)", "(cents: number, currency: string)"),
+            "web/double.ts": files["web/double.ts"].replace("(n: number)", "(n: number, by: number)"),
+            "web/hello.ts": files["web/hello.ts"].replace("(name: string)", "(name: string, lang: string)"),
+        },
+    )
+    first, changed = history.replay()
+
+    assert_silent(history, first)
+    assert_flags(
+        history,
+        changed,
+        {
+            history.site("web/use.ts", "greet('shop')", STALE),
+            history.site("web/use.ts", "fmt(twice(n))", STALE),  # fmt and twice, one line
+        },
+    )
+    assert {seen.problem.message.split("`")[1] for seen in changed.seen} == {"hello", "formatPrice", "default"}
+
+
+def test_javascript_calls_through_default_imports_are_followed_but_their_arity_is_not_judged(tmp_path):
     """date-fns 2.30.0 (its ES modules, as released): every function is its module's default
     export (``export default function toDate(argument)``), imported as ``import toDate from
-    "../toDate/index.js"``. When ``toDate`` gains ``options``, the calls through those imports
-    are flagged, and its JSDoc that leaves ``options`` out; none was, since a default import
-    reached no symbol."""
+    "../toDate/index.js"``. The memory follows those calls now; when ``toDate`` gains
+    ``options``, the calls that leave it out are fine in JavaScript (it is undefined: date-fns
+    calls its own functions so), and only the JSDoc that does not document it is flagged."""
     import released
 
     tree = released.fetched(released.Project("date-fns", "2.30.0", "npm", "esm"))
@@ -997,15 +1035,14 @@ def test_calls_through_default_imports_are_flagged_when_the_default_export_gains
     first, changed = history.replay()
 
     assert_silent(history, first)
-    calls = {
-        Flag(path, n, STALE)
-        for path, text in files.items()
-        for n, line in enumerate(text.split("\n"), 1)
-        if "toDate(" in line and not line.lstrip().startswith(("*", "//", "export default function"))
-    }
-    assert len(calls) >= 6
-    # and its JSDoc, which documents `argument` alone
-    assert_flags(history, changed, calls | {history.site("toDate/index.js", "@param {Date|Number} argument", DRIFT)})
+    assert history.knowledge is not None
+    importers = [m for m in modules if "import toDate from" in files[f"{m}/index.js"]]
+    assert len(importers) >= 6
+    for module in importers:
+        assert history.knowledge.resolver.lookup(f"{module}/index.js", "toDate") == Found(
+            "javascript:toDate/index.js:toDate"
+        ), module
+    assert_flags(history, changed, {history.site("toDate/index.js", "@param {Date|Number} argument", DRIFT)})
 
 
 # -- 10. a history with no API change -------------------------------------------------------------------------
