@@ -72,8 +72,9 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # function as the value of a definition is that one symbol (JavaScript); an overload's
 # signature is declared without code, and a private method's call is a call (TypeScript).
 # 2: private methods, class fields holding a function, and a class bound to a variable are
-# symbols, an anonymous default export is a symbol named ``default``, and a named one is
-# bound to ``default`` (JavaScript, TypeScript).
+# symbols, an anonymous default export is a symbol named ``default``, a named one is bound
+# to ``default``, a function assigned to an object's property is named with the object, and
+# a class's signature names its base (JavaScript, TypeScript).
 EXTRACTION_VERSION = 2
 _CHANGED_AT = {"python": 1, "javascript": 2, "typescript": 2, "tsx": 2, "go": 1, "rust": 1, "java": 1}
 _MAX_TEXT = 160
@@ -559,6 +560,10 @@ def _symbol(
             sym.doc_span = (docs[0].start_byte, docs[-1].end_byte)
             if docs[0].start_byte < span[0]:  # a leading comment belongs to the symbol
                 sym.start = _point(docs[0].start_point)
+    base = a.get("extends")  # (a JavaScript or TypeScript class's)
+    if base:
+        name_text = source[name_span[0] : name_span[1]].decode("utf-8", "replace")
+        sym.signature = f"{name_text} extends {collapse(_text(base[0]), 120)}"
     params = a.get("params")
     if params:
         returns = a.get("returns")

@@ -42,6 +42,7 @@ T = TypeVar("T")
 _MAX_DEPTH = 6  # re-export chains longer than this are not followed
 _ES_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 _SELF = ("self", "cls", "this")
+_DEFAULT_EXPORTS = ("default", "exports")  # what a default import or ``require`` gets, ES then CommonJS
 # What a resolver of a changing store keeps across changes, at most (like the dream's, ~50 MB).
 ANSWERS_KEPT = 30_000
 READS_KEPT = 500_000
@@ -401,13 +402,16 @@ class Resolver:
         target_file = self.module_file(info.language, path, binding.module) if binding.module else path
         if target_file is None:
             return None
-        # A module, or a default import used as one (``const m = require("./m")``, then ``m.f``),
-        # unless the module's default export has that member (``AxiosError.from``).
-        if binding.name is None or (binding.name == "default" and rest):
-            if binding.name == "default":
-                member = self._symbol(target_file, ".".join(["default", *rest]), depth)
-                if isinstance(member, Found):
-                    return member
+        if binding.name == "default":
+            # The default export (``export default``, or CommonJS's ``module.exports = X``, which
+            # ``require`` returns), or its member (``AxiosError.from``); else, for a member, the
+            # module used as a namespace (``const m = require("./m")``, then ``m.f``).
+            for export in _DEFAULT_EXPORTS:
+                found = self._symbol(target_file, ".".join([export, *rest]), depth)
+                if isinstance(found, Found):
+                    return found
+            return self._in_module(target_file, rest, depth) if rest else found
+        if binding.name is None:  # a module
             return self._in_module(target_file, rest, depth) if rest else None
         return self._symbol(target_file, ".".join([binding.name, *rest]), depth)
 
@@ -580,7 +584,11 @@ class Resolver:
                 "WHERE c.path = ? AND o.subject = ? AND o.predicate = 'signature'",
                 (path, key),
             ).fetchone()
-            items = signature_items(row[0]) if row else []
+            signature = row[0] if row else ""
+            if " extends " in signature:  # JavaScript, TypeScript: ``Query extends Removable``
+                items = [signature.split(" extends ", 1)[1]]
+            else:  # Python: ``Query(Removable, m.Mixin)``
+                items = signature_items(signature)
             self._class_bases[key] = [i for i in items if _DOTTED.fullmatch(i)]
         return self._class_bases[key]
 

@@ -61,6 +61,19 @@ TS_FILES = {
     "web/lib/index.js": "export function lib() { return 1; }\n",
     "web/use.js": "import { lib } from './lib';\nlib();\n",
     "web/common.js": "const m = require('./lib/index.js');\nconst { lib: l } = require('./lib');\nm.lib(); l();\n",
+    # default exports: named, anonymous, bound later, CommonJS's `module.exports = X`
+    "web/fmt.ts": "export default function formatPrice(cents: number): string { return `${cents}`; }\n",
+    "web/twice.ts": "export default (n: number): number => n * 2;\n",
+    "web/hello.ts": "function hello(name: string): string { return name; }\nexport { hello as default };\n",
+    "web/client.js": "class Client { close() {} }\nClient.connect = function (url) { return new Client(); };\n"
+    "module.exports = Client;\n",
+    "web/defaults.ts": "import price from './fmt';\nimport double from './twice';\nimport greet from './hello';\n"
+    "price(double(2)); greet('x');\n",
+    "web/cjs.js": "const Client = require('./client');\nClient.connect('x');\nnew Client();\n",
+    # a class's base in another file, and what it inherits from it
+    "web/base.ts": "export class Subscribable { hasListeners(): boolean { return true; } }\n",
+    "web/observer.ts": "import { Subscribable } from './base';\n"
+    "export class Observer extends Subscribable {\n  run() { return this.hasListeners(); }\n}\n",
 }
 
 
@@ -73,11 +86,18 @@ TS_FILES = {
         ("web/use.js", "lib", "javascript:web/lib/index.js:lib"),  # a folder's index file
         ("web/common.js", "m.lib", "javascript:web/lib/index.js:lib"),  # CommonJS require
         ("web/common.js", "l", "javascript:web/lib/index.js:lib"),  # destructured require, renamed
+        ("web/defaults.ts", "price", "typescript:web/fmt.ts:formatPrice"),  # export default function f
+        ("web/defaults.ts", "double", "typescript:web/twice.ts:default"),  # anonymous
+        ("web/defaults.ts", "greet", "typescript:web/hello.ts:hello"),  # export { hello as default }
+        ("web/cjs.js", "Client", "javascript:web/client.js:Client"),  # module.exports = Client
+        ("web/cjs.js", "Client.connect", "javascript:web/client.js:Client.connect"),  # its property
+        ("web/observer.ts", "this.hasListeners", "typescript:web/base.ts:Subscribable.hasListeners"),  # inherited
     ],
 )
 def test_typescript_names_resolve_through_imports(tmp_path, path, text, expected):
     knowledge = workspace(tmp_path, TS_FILES)
-    target = knowledge.resolver.lookup(path, text)
+    scope = "Observer.run" if text.startswith("this.") else None
+    target = knowledge.resolver.lookup(path, text, scope)
     assert isinstance(target, Found) and target.key == expected
 
 

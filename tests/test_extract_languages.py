@@ -408,6 +408,25 @@ exports.a = function b() { return c(); };
     assert syms["a"].calls == ["c"] and "a.b" not in syms
 
 
+@pytest.mark.parametrize("language", ["javascript", "typescript", "tsx"])
+def test_a_class_s_signature_names_its_base(language):
+    """Where ``this.hasListeners()`` is looked for when the class does not define it."""
+    ts = "<Listener>" if language != "javascript" else ""
+    source = f"""\
+export class QueryObserver extends Subscribable{ts} {{}}
+class Local extends mod.Base {{}}
+var Mutation = class extends Removable {{}};
+class Plain {{}}
+"""
+    syms = symbols(source, language)
+    assert [syms[q].signature for q in ("QueryObserver", "Local", "Mutation", "Plain")] == [
+        "QueryObserver extends Subscribable",
+        "Local extends mod.Base",
+        "Mutation extends Removable",
+        None,
+    ]
+
+
 @pytest.mark.parametrize("language", ["javascript", "typescript"])
 def test_a_function_assigned_to_an_object_s_property_is_named_with_the_object(language):
     """undici's ``webidl.brandCheck = function (V, I) {}``, called as ``webidl.brandCheck(...)``
@@ -704,6 +723,9 @@ def test_a_named_default_export_binds_default_to_its_name(language):
         ("function hello(x) { return x; }\nexport { hello as default };\n", "hello"),
     ]:
         assert imports(symbols(source, language)[""]) == [{"module": "", "name": name, "alias": "default"}], source
+    assert imports(symbols("class Client {}\nmodule.exports = Client;\n", language)[""]) == [
+        {"module": "", "name": "Client", "alias": "exports"}  # CommonJS: what `require` returns
+    ]
     local = "function a() {}\nexport { a as b, a };\n"
     assert imports(symbols(local, language)[""]) == [{"module": "", "name": "a", "alias": "b"}]
 

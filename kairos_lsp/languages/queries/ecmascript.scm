@@ -18,6 +18,10 @@
   (generator_function_declaration name: (_) @import.name) (class_declaration name: (_) @import.name)]) @import
 (export_statement "default" @import.alias value: (identifier) @import.name) @import
 (export_statement !source (export_clause (export_specifier name: (_) @import.name alias: _ @import.alias))) @import
+; CommonJS's `module.exports = Client` binds `exports` (what `require` returns) to the name.
+((expression_statement (assignment_expression left: (member_expression object: (identifier) @_module
+   property: (property_identifier) @import.alias) right: (identifier) @import.name)) @import
+  (#eq? @_module "module") (#eq? @import.alias "exports"))
 
 ; A function assigned to an object's property is named with the object: `webidl.brandCheck =
 ; function () {}` (undici), `app.listen = function listen() {}` (express); on a prototype, with

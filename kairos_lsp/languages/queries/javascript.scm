@@ -19,6 +19,11 @@
 ((comment)* @doc . (field_definition property: [(property_identifier) (private_property_identifier)] @name
   value: [(arrow_function) (function_expression)]) @definition.method)
 
+; A class's base (`class Query extends Removable`): its signature, and where the members it
+; inherits are looked for.
+(class_declaration (class_heritage [(identifier) (member_expression)] @extends)) @owner
+(variable_declarator value: (class (class_heritage [(identifier) (member_expression)] @extends))) @owner
+
 ; Module constants: `const X = <literal>`, exported or not, with their comments.
 (program (lexical_declaration kind: "const"
   (variable_declarator name: (identifier) @name

@@ -28,6 +28,13 @@
 ((comment)* @doc . (public_field_definition name: [(property_identifier) (private_property_identifier)] @name
   value: [(arrow_function) (function_expression)]) @definition.method)
 
+; A class's base (`class QueryObserver extends Subscribable<Listener>`): its signature, and
+; where the members it inherits are looked for.
+([(class_declaration (class_heritage (extends_clause value: [(identifier) (member_expression)] @extends)))
+  (abstract_class_declaration (class_heritage (extends_clause value: [(identifier) (member_expression)] @extends)))
+  (variable_declarator value: (class (class_heritage (extends_clause value: [(identifier) (member_expression)] @extends))))]
+  @owner)
+
 ; Module constants: `const X = <literal>`, exported or not, with their comments.
 (program (lexical_declaration kind: "const"
   (variable_declarator name: (identifier) @name
