@@ -417,13 +417,15 @@ export class QueryObserver extends Subscribable{ts} {{}}
 class Local extends mod.Base {{}}
 var Mutation = class extends Removable {{}};
 class Plain {{}}
+export default class extends Component {{}}
 """
     syms = symbols(source, language)
-    assert [syms[q].signature for q in ("QueryObserver", "Local", "Mutation", "Plain")] == [
+    assert [syms[q].signature for q in ("QueryObserver", "Local", "Mutation", "Plain", "default")] == [
         "QueryObserver extends Subscribable",
         "Local extends mod.Base",
         "Mutation extends Removable",
         None,
+        "default extends Component",
     ]
 
 

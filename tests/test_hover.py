@@ -438,10 +438,6 @@ def test_a_private_method_s_hover_says_who_calls_it(tmp_path):
 def test_a_default_export_is_called_by_whatever_name_it_is_imported_under(tmp_path):
     """``import twice from './anon'`` calls an anonymous default export, ``import hi from './c'``
     one bound by ``export { hello as default }``: "called by" finds both callers."""
-    from kairos_lsp.knowledge import Knowledge
-    from kairos_lsp.scan import scan_workspace
-    from kairos_lsp.store import Store
-
     files = {
         "src/anon.ts": "export default function (n: number) {\n  return n * 2\n}\n",
         "src/c.ts": "function hello(x: string) { return x }\nexport { hello as default }\n",
@@ -449,13 +445,9 @@ def test_a_default_export_is_called_by_whatever_name_it_is_imported_under(tmp_pa
         "export function main() {\n  return [twice(2), hi('y')]\n}\n",
         "src/d.ts": "import hello from './c'\n\nexport const run = () => hello('z')\n",
     }
-    for rel, text in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
-    with Store(tmp_path / "memory.db") as store:
-        scan_workspace(tmp_path, store, jobs=1)
-        knowledge = Knowledge(store)
-        anon = knowledge.callers("typescript:src/anon.ts:default", 5)
-        hello = knowledge.callers("typescript:src/c.ts:hello", 5)
+    knowledge = workspace(tmp_path, files)
+    anon = knowledge.callers("typescript:src/anon.ts:default", 5)
+    hello = knowledge.callers("typescript:src/c.ts:hello", 5)
+    knowledge.store.close()
     assert [c["key"] for c in anon.first] == ["typescript:src/b.ts:main"]
     assert sorted(c["key"] for c in hello.first) == ["typescript:src/b.ts:main", "typescript:src/d.ts:run"]

@@ -22,7 +22,8 @@
 ; A class's base (`class Query extends Removable`): its signature, and where the members it
 ; inherits are looked for.
 (class_declaration (class_heritage [(identifier) (member_expression)] @extends)) @owner
-(variable_declarator value: (class (class_heritage [(identifier) (member_expression)] @extends))) @owner
+([(variable_declarator value: (class (class_heritage [(identifier) (member_expression)] @extends)))
+  (export_statement value: (class (class_heritage [(identifier) (member_expression)] @extends)))] @owner)
 
 ; Module constants: `const X = <literal>`, exported or not, with their comments.
 (program (lexical_declaration kind: "const"

@@ -32,7 +32,8 @@
 ; where the members it inherits are looked for.
 ([(class_declaration (class_heritage (extends_clause value: [(identifier) (member_expression)] @extends)))
   (abstract_class_declaration (class_heritage (extends_clause value: [(identifier) (member_expression)] @extends)))
-  (variable_declarator value: (class (class_heritage (extends_clause value: [(identifier) (member_expression)] @extends))))]
+  (variable_declarator value: (class (class_heritage (extends_clause value: [(identifier) (member_expression)] @extends))))
+  (export_statement value: (class (class_heritage (extends_clause value: [(identifier) (member_expression)] @extends))))]
   @owner)
 
 ; Module constants: `const X = <literal>`, exported or not, with their comments.
