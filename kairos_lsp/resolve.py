@@ -406,11 +406,13 @@ class Resolver:
             # The default export (``export default``, or CommonJS's ``module.exports = X``, which
             # ``require`` returns), or its member (``AxiosError.from``); else, for a member, the
             # module used as a namespace (``const m = require("./m")``, then ``m.f``).
+            answers = []
             for export in _DEFAULT_EXPORTS:
-                found = self._symbol(target_file, ".".join([export, *rest]), depth)
-                if isinstance(found, Found):
-                    return found
-            return self._in_module(target_file, rest, depth) if rest else found
+                answers.append(self._symbol(target_file, ".".join([export, *rest]), depth))
+                if isinstance(answers[-1], Found):
+                    return answers[-1]
+            # (``default`` gone from the module: the answer that says so)
+            return self._in_module(target_file, rest, depth) if rest else answers[0]
         if binding.name is None:  # a module
             return self._in_module(target_file, rest, depth) if rest else None
         return self._symbol(target_file, ".".join([binding.name, *rest]), depth)

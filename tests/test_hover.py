@@ -437,17 +437,27 @@ def test_a_private_method_s_hover_says_who_calls_it(tmp_path):
 
 def test_a_default_export_is_called_by_whatever_name_it_is_imported_under(tmp_path):
     """``import twice from './anon'`` calls an anonymous default export, ``import hi from './c'``
-    one bound by ``export { hello as default }``: "called by" finds both callers."""
+    one bound by ``export { hello as default }``, ``var Conn = require('./client')`` a class its
+    module exports (``module.exports = Client``): "called by" finds their callers."""
     files = {
         "src/anon.ts": "export default function (n: number) {\n  return n * 2\n}\n",
         "src/c.ts": "function hello(x: string) { return x }\nexport { hello as default }\n",
         "src/b.ts": "import twice from './anon'\nimport hi from './c'\n\n"
         "export function main() {\n  return [twice(2), hi('y')]\n}\n",
         "src/d.ts": "import hello from './c'\n\nexport const run = () => hello('z')\n",
+        # CommonJS: what `require` returns, under another name
+        "lib/router/index.js": "module.exports = function (options) { return options; };\n",
+        "lib/client.js": "class Client { close() {} }\nmodule.exports = Client;\n",
+        "lib/app.js": "var Router = require('./router');\nvar Conn = require('./client');\n"
+        "function lazy() { return Router({}); }\nfunction open() { return new Conn(); }\n",
     }
     knowledge = workspace(tmp_path, files)
     anon = knowledge.callers("typescript:src/anon.ts:default", 5)
     hello = knowledge.callers("typescript:src/c.ts:hello", 5)
+    router = knowledge.callers("javascript:lib/router/index.js:exports", 5)
+    client = knowledge.callers("javascript:lib/client.js:Client", 5)
     knowledge.store.close()
+    assert [c["key"] for c in router.first] == ["javascript:lib/app.js:lazy"]
+    assert [c["key"] for c in client.first] == ["javascript:lib/app.js:open"]
     assert [c["key"] for c in anon.first] == ["typescript:src/b.ts:main"]
     assert sorted(c["key"] for c in hello.first) == ["typescript:src/b.ts:main", "typescript:src/d.ts:run"]
