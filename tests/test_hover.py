@@ -43,6 +43,21 @@ def caller(qualname, path="shop/cart.py"):
         (Card("k", kind="class", signature="Cart"), ROW, "python", "class Cart"),
         (Card("k", kind="function", signature="f(a: number)"), {}, "typescript", "function f(a: number)"),
         (Card("k", kind="interface", signature="Shape"), {}, "tsx", "interface Shape"),
+        # anonymous default exports (named `default`, as importers reach them), shown as written
+        (
+            Card("k", kind="function", signature="default(n: number): number"),
+            {"qualname": "default"},
+            "typescript",
+            "export default function (n: number): number",
+        ),
+        (
+            Card("k", kind="class", signature="default extends Component"),
+            {"qualname": "default"},
+            "javascript",
+            "export default class extends Component",
+        ),
+        (Card("k", kind="class"), {"qualname": "default"}, "tsx", "export default class"),
+        (Card("k", kind="function", signature="default(o)"), {"qualname": "default"}, "python", "def default(o)"),
         (Card("k", kind="function", signature="Run() error"), {}, "go", "func Run() error"),
         (Card("k", kind="interface", signature="Draw"), {}, "rust", "trait Draw"),
         (Card("k", kind="variable", signature="LIMIT = 3"), {}, "python", "LIMIT = 3"),  # no keyword

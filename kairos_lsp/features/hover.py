@@ -39,6 +39,8 @@ _KEYWORDS = {
     "java": {"class": "class ", "interface": "interface "},
 }
 
+_EXPORTS_DEFAULT = ("javascript", "typescript", "tsx")  # where a module's default export is a symbol ``default``
+
 
 def hover(
     knowledge: Knowledge, doc: Document, line: int, character: int, encoding: str = "utf-16"
@@ -80,7 +82,11 @@ def render(card: Card, row: dict, language: str | None) -> str:
     kind = card.kind or row.get("kind") or "symbol"
     keyword = _KEYWORDS.get(language or "", {}).get(kind, "")
     signature = card.signature or row.get("qualname") or row.get("name") or "?"
-    parts = [f"```{language or ''}\n{keyword}{signature}\n```"]
+    heading = f"{keyword}{signature}"
+    if row.get("qualname") == "default" and language in _EXPORTS_DEFAULT and keyword:
+        # an anonymous default export, named as importers reach it: shown as it is written
+        heading = f"export default {keyword}{signature.removeprefix('default').lstrip()}".rstrip()
+    parts = [f"```{language or ''}\n{heading}\n```"]
     what = first_paragraph(card.docstring)
     if what is None and card.claude:
         # Claude's words, marked as such: who wrote it, with which model, when
