@@ -25,7 +25,6 @@ from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.resolve import Found
 from kairos_lsp.scan import scan_workspace
 from kairos_lsp.store import Store
-from kairos_lsp.store.migrations import PREDICATE_ID
 
 
 def resolution(tree: Path, show: int) -> None:
@@ -34,9 +33,8 @@ def resolution(tree: Path, show: int) -> None:
         knowledge = Knowledge(store)
         started = time.perf_counter()
         rows = store.db.execute(
-            "SELECT s.text, o.object, v.path FROM observation_log o JOIN names s ON s.id = o.subject_id "
-            "JOIN versions v ON v.id = o.version_id JOIN current c ON c.path = v.path AND c.observation_id = o.id "
-            f"WHERE o.predicate_id = {PREDICATE_ID['calls']}"
+            "SELECT o.subject, o.object, c.path FROM current c JOIN observations o ON o.id = c.observation_id "
+            "WHERE o.predicate = 'calls'"
         ).fetchall()
         missed: Counter[str] = Counter()
         for subject, callee, path in rows:

@@ -66,9 +66,9 @@ _NESTING = _CONTAINERS | {"scope"}  # what makes a function inside it a method
 _NONE: dict = {}  # no attributes (never written to)
 _CALLABLE = {"function", "method", "constructor", "macro"}
 # Which extraction read a file (the store keeps it per file). Raise it when the same source
-# gives other observations (a new predicate, a pattern mended), and set it as the version
-# that changed each language it changes: the next scan reads again every file of those
-# languages an older one read, and writes what differs. 1: what a function writes; a named
+# gives other observations (a new predicate, a pattern mended), and set it as the
+# ``extraction`` of each language it changes (``LanguageSpec``): the next scan reads again
+# every file of those languages an older one read, and writes what differs. 1: what a function writes; a named
 # function as the value of a definition is that one symbol (JavaScript); an overload's
 # signature is declared without code, and a private method's call is a call (TypeScript).
 # 2: private methods, class fields holding a function, and a class bound to a variable are
@@ -76,7 +76,6 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # to ``default``, a function assigned to an object's property is named with the object, and
 # a class's signature names its base (JavaScript, TypeScript).
 EXTRACTION_VERSION = 2
-_CHANGED_AT = {"python": 1, "javascript": 2, "typescript": 2, "tsx": 2, "go": 1, "rust": 1, "java": 1}
 _MAX_TEXT = 160
 
 
@@ -86,7 +85,8 @@ def read_as_now(language: str, extraction: int) -> bool:
     >>> read_as_now("python", 1), read_as_now("typescript", 1), read_as_now("typescript", 2)
     (True, False, True)
     """
-    return extraction >= _CHANGED_AT.get(language, EXTRACTION_VERSION)
+    spec = language_named(language)
+    return extraction >= (spec.extraction if spec is not None else EXTRACTION_VERSION)
 
 
 @dataclass(slots=True)

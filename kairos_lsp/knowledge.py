@@ -406,7 +406,7 @@ class Knowledge:
             for alias, module in rows:
                 if alias:
                     self._default_aliases.setdefault(module_tail(module or ""), []).append(alias)
-            self._default_aliases.setdefault("", [])
+            self._default_aliases.setdefault("", [])  # (read, even when there is none)
         return self._default_aliases
 
     def fact(self, fact_id: int) -> dict | None:

@@ -20,6 +20,7 @@ from lsprotocol import types
 from kairos_lsp.documents import Document, from_byte_col, to_byte_col
 from kairos_lsp.keys import qualname_of
 from kairos_lsp.knowledge import Card, Knowledge, word_span
+from kairos_lsp.languages import language_named
 
 _MAX_DOC = 600
 # Seconds from a hover's start until which it looks for callers beyond the first few call sites:
@@ -38,8 +39,6 @@ _KEYWORDS = {
     "rust": {"function": "fn ", "method": "fn ", "interface": "trait "},
     "java": {"class": "class ", "interface": "interface "},
 }
-
-_EXPORTS_DEFAULT = ("javascript", "typescript", "tsx")  # where a module's default export is a symbol ``default``
 
 
 def hover(
@@ -83,7 +82,8 @@ def render(card: Card, row: dict, language: str | None) -> str:
     keyword = _KEYWORDS.get(language or "", {}).get(kind, "")
     signature = card.signature or row.get("qualname") or row.get("name") or "?"
     heading = f"{keyword}{signature}"
-    if row.get("qualname") == "default" and language in _EXPORTS_DEFAULT and keyword:
+    spec = language_named(language or "")
+    if row.get("qualname") == "default" and spec is not None and spec.modules == "ecmascript" and keyword:
         # an anonymous default export, named as importers reach it: shown as it is written
         heading = f"export default {keyword}{signature.removeprefix('default').lstrip()}".rstrip()
     parts = [f"```{language or ''}\n{heading}\n```"]

@@ -36,6 +36,9 @@ class LanguageSpec:
     locals: tuple[str, ...] = ()  # query files for the names a function binds (what it writes: extract.py)
     receiver: str | None = None  # what a method's object is called, when no parameter ("this")
     modules: str | None = None  # how imports name files: "python" or "ecmascript" (see resolve.py)
+    # The extraction (``extract.EXTRACTION_VERSION``) that last changed what this language's
+    # files give: a file an older one read is read again.
+    extraction: int = 1
     # Endings of files that declare without code (type stubs): their bodies say nothing of effects.
     declarations: tuple[str, ...] = ()
 
@@ -63,6 +66,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         locals=("ecmascript-locals", "javascript-locals"),
         receiver="this",
         modules="ecmascript",
+        extraction=2,
     ),
     # TypeScript's tags.scm only adds TS patterns to JavaScript's.
     LanguageSpec(
@@ -76,6 +80,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         locals=("ecmascript-locals", "typescript-locals"),
         receiver="this",
         modules="ecmascript",
+        extraction=2,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
         declarations=(".d.ts", ".d.mts", ".d.cts"),
     ),
@@ -90,6 +95,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         locals=("ecmascript-locals", "typescript-locals"),
         receiver="this",
         modules="ecmascript",
+        extraction=2,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
     ),
     LanguageSpec("go", (".go",), "tree_sitter_go", tags_from=("tree_sitter_go",), returns="{sig} {ret}"),
