@@ -74,8 +74,9 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # 2: private methods, class fields holding a function, and a class bound to a variable are
 # symbols, an anonymous default export is a symbol named ``default``, a named one is bound
 # to ``default``, a function assigned to an object's property is named with the object, and
-# a class's signature names its base (JavaScript, TypeScript).
-EXTRACTION_VERSION = 2
+# a class's signature names its base (JavaScript, TypeScript). 3: what an instance's
+# attributes hold, where the code says so (Python, JavaScript, TypeScript).
+EXTRACTION_VERSION = 3
 _MAX_TEXT = 160
 
 
@@ -108,6 +109,8 @@ class Symbol:
     imports: list[str] = field(default_factory=list)
     raises: list[str] = field(default_factory=list)
     writes: list[str] = field(default_factory=list)  # state beyond its own scope (a function's)
+    # an instance attribute's class as written here: "client: Client" (annotated), "client = Client" (made)
+    attributes: list[str] = field(default_factory=list)
     declared: bool = False  # declared without code (a TypeScript overload's signature)
     span: tuple[int, int] = (0, 0)  # byte range of the definition node
     name_span: tuple[int, int] = (0, 0)
@@ -259,6 +262,7 @@ _ROLES = (
     ("import", {"import", "import.alias"}),  # a name this module binds to another of its own
     ("raise", {"raise", "raise.name"}),
     ("write", {"write", "write.target"}),
+    ("attribute", {"attribute", "attribute.name"}),
     ("scope", {"scope", "name"}),
     ("definition", set(["\0"])),
 )
@@ -352,6 +356,11 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
             # enclosing function's, not the new function's own)
             at = max(target.start_byte - 1, 0)
             refs.append((at, "writes", _written(source[target.start_byte : target.end_byte])))
+        elif role == "attribute":
+            held = _text(match["attribute.name"][0])
+            typed = match.get("attribute.type")
+            held += f": {_text(typed[0])}" if typed else f" = {_text(match['attribute.made'][0])}"
+            refs.append((match["attribute"][0].start_byte, "attributes", collapse(held, 120)))
 
     _drop_named_values(defs)
     spec = language_named(language)
@@ -677,6 +686,7 @@ def observations(symbol: Symbol) -> list[tuple[str, str]]:
     out += [("imports", i) for i in symbol.imports]
     out += [("raises", r) for r in symbol.raises]
     out += [("writes", w) for w in symbol.writes]
+    out += [("attribute", a) for a in symbol.attributes]
     if symbol.declared:
         out.append(("declared", "without code"))
     return out

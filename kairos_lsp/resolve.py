@@ -35,6 +35,7 @@ from typing import TypeVar
 
 from kairos_lsp.keys import PYTHON_MODULE_FILES, module_path, path_of, qualname_of, symbol_key
 from kairos_lsp.languages import language_named
+from kairos_lsp.sites import class_named
 from kairos_lsp.store import Store
 from kairos_lsp.store.migrations import PREDICATE_ID
 
@@ -42,6 +43,16 @@ T = TypeVar("T")
 _MAX_DEPTH = 6  # re-export chains longer than this are not followed
 _ES_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 _SELF = ("self", "cls", "this")
+_SUPER = ("super()", "super")  # Python's ``super().m``, JavaScript's ``super.m``
+_SCOPED = (*_SELF, "super")  # texts whose meaning depends on where they are written
+_FUNCTIONS = ("function", "method", "constructor")
+_CLASSES = ("class", "interface")
+_PROPERTIES = ("property", "cached_property", "functools.cached_property")
+# A parameter as a signature writes it: TypeScript's modifiers, the name, ``?``, the annotation.
+_PARAMETER = re.compile(
+    r"(?:(?:public|private|protected|readonly|override)\s+)*([A-Za-z_$][\w$]*)\??\s*(?::\s*(.*?))?\s*(?:=(?!>).*)?",
+    re.S,
+)
 _DEFAULT_EXPORTS = ("default", "exports")  # what a default import or ``require`` gets, ES then CommonJS
 # What a resolver of a changing store keeps across changes, at most (like the dream's, ~50 MB).
 ANSWERS_KEPT = 30_000
@@ -202,7 +213,8 @@ class Resolver:
         self._files: dict[str, tuple[_FileInfo | None, str]] = {}
         self._in_star = 0  # star imports being followed (Gone is not looked for under them)
         self._modules: dict[tuple[str, str, str], str | None] = {}  # by file and by folder
-        self._class_bases: dict[str, list[str]] = {}
+        self._declarations: dict[str, tuple[str, tuple[str, ...]]] = {}  # see _declared
+        self._held_attributes: dict[str, dict[str, dict[str, set[tuple[bool, str]]]]] = {}  # see _attributes
         self._answers: dict[tuple, Target] = {}
         # A module's name as a lookup first enters it through an import, before anything
         # else was followed: the same for every file importing it (a star re-export chase
@@ -276,15 +288,24 @@ class Resolver:
     def lookup(self, path: str, text: str, scope: str | None = None, deadline: float | None = None) -> Target:
         """What ``text`` (``f``, ``mod.f``, ``self.f``, ``Cls.f``) means in file ``path``.
 
-        ``scope`` is the qualified name of the enclosing symbol (for ``self``/``this``).
+        ``scope`` is the qualified name of the enclosing symbol (for ``self``/``this``,
+        ``super()``, and a parameter whose annotation names a class: ``ls.show`` in
+        ``def f(ls: Server)``).
         ``deadline`` (a ``time.perf_counter()`` value): raise :class:`OutOfTime` rather than
         read the store once it has passed, after one read at least, so that a lookup asked
         again until it answers always gets further (a hover's search for callers: one call
         site may chase star imports through a hundred modules).
         """
         self._sync()
-        # A file says the same name many times: only self/this depend on where.
-        memo = (path, text, scope) if text.startswith(_SELF) else (path, text)
+        text = _plain(text)
+        answer = self._answer(_memo(path, text, scope), deadline, lambda: self._lookup(path, text, scope))
+        if answer is None and scope and "." in text and not text.startswith(_SCOPED):
+            # (the same name in another function may be another parameter: the answer is the scope's)
+            answer = self._answer((path, text, scope), deadline, lambda: self._typed(path, text, scope))
+        return answer
+
+    def _answer(self, memo: tuple, deadline: float | None, find: Callable[[], Target]) -> Target:
+        """``find()``, kept under ``memo`` with what it read."""
         if memo in self._answers:
             if self._reading:
                 self._reading[-1].update(self._read[memo])
@@ -297,7 +318,7 @@ class Resolver:
         read: set[str] = set()
         self._reading.append(read)
         try:
-            answer = self._answers[memo] = self._lookup(path, text, scope)
+            answer = self._answers[memo] = find()
         finally:
             self._visited, self._in_star = outer, outer_star
             if deadline is not None:
@@ -315,9 +336,16 @@ class Resolver:
         if info is None or not text:
             return None
         parts = text.split(".")
-        if parts[0] in _SELF and len(parts) == 2 and scope:
+        if parts[0] in _SELF and len(parts) > 1 and scope:
             owner = _owner_class(info, scope)
-            return self._symbol(path, f"{owner}.{parts[1]}", 0) if owner else None
+            if owner is None:
+                return None
+            if len(parts) == 2:
+                return self._symbol(path, f"{owner}.{parts[1]}", 0)
+            return self._members(path, owner, parts[1:])
+        if parts[0] in _SUPER and len(parts) == 2 and scope:  # the method the class overrides
+            owner = _owner_class(info, scope)
+            return self._inherited(path, owner, parts[1], 0) if owner else None
         binding, ambiguous = info.binding(parts[0])
         if ambiguous:
             return None
@@ -345,10 +373,11 @@ class Resolver:
         tell when to ask again: ``file:P`` for every file it looked at (one that does not
         exist too: it may appear), ``tail:T`` for a module looked for under any source root
         (a file whose module path ends with T: ``tail:a/m`` for ``a.m``), ``bases:K`` for a
-        class whose bases it read."""
+        symbol whose signature it read (a class's bases, a parameter's or property's type)."""
         self.lookup(path, text, scope)
-        memo = (path, text, scope) if text.startswith(_SELF) else (path, text)
-        return self._read.get(memo, frozenset())
+        text = _plain(text)
+        read = self._read.get(_memo(path, text, scope), frozenset())
+        return read | self._read.get((path, text, scope), frozenset()) if scope else read
 
     def trim(self, limit: int, reads: int | None = None) -> None:
         """Forget what was read once more than ``limit`` answers are kept, or (``reads``)
@@ -573,26 +602,145 @@ class Resolver:
         return None
 
     def _bases(self, path: str, cls: str) -> list[str]:
+        signature, _ = self._declared(path, cls)
+        if " extends " in signature:  # JavaScript, TypeScript: ``Query extends Removable``
+            items = [signature.split(" extends ", 1)[1]]
+        else:  # Python: ``Query(Removable, m.Mixin)``
+            items = signature_items(signature)
+        return [item for item in items if _DOTTED.fullmatch(item)]
+
+    def _declared(self, path: str, qualname: str) -> tuple[str, tuple[str, ...]]:
+        """A symbol's current signature ("" if none) and decorators: a class's bases, a
+        function's parameters and what it returns, as written."""
         info = self._file(path)
         if info is None:
-            return []
-        key = symbol_key(info.language, path, cls)
+            return "", ()
+        key = symbol_key(info.language, path, qualname)
         if self._reading:
             self._reading[-1].add(sys.intern("bases:" + key))
-        if key not in self._class_bases:
+        if key not in self._declarations:
             self._reading_store()
-            row = self.store.db.execute(
-                "SELECT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
-                "WHERE c.path = ? AND o.subject = ? AND o.predicate = 'signature'",
+            signature, decorators = "", []
+            for predicate, value in self.store.db.execute(
+                "SELECT o.predicate, o.object FROM current c JOIN observations o ON o.id = c.observation_id "
+                "WHERE c.path = ? AND o.subject = ? AND o.predicate IN ('signature', 'decorated_by')",
                 (path, key),
-            ).fetchone()
-            signature = row[0] if row else ""
-            if " extends " in signature:  # JavaScript, TypeScript: ``Query extends Removable``
-                items = [signature.split(" extends ", 1)[1]]
-            else:  # Python: ``Query(Removable, m.Mixin)``
-                items = signature_items(signature)
-            self._class_bases[key] = [i for i in items if _DOTTED.fullmatch(i)]
-        return self._class_bases[key]
+            ):
+                if predicate == "signature":
+                    signature = value
+                else:
+                    decorators.append(value)
+            self._declarations[key] = (signature, tuple(decorators))
+        return self._declarations[key]
+
+    def _typed(self, path: str, text: str, scope: str) -> Target:
+        """``p.m`` where ``p`` is a parameter of ``scope`` (or of a function it is nested in)
+        whose annotation names a class: ``m`` of that class (``ls.show`` in ``def f(ls:
+        Server)``, ``client.fetch`` in ``constructor(private client: Client)``)."""
+        info = self._file(path)
+        if info is None:
+            return None
+        head, *rest = text.split(".")
+        parts = scope.split(".")
+        for end in range(len(parts), 0, -1):
+            function = ".".join(parts[:end])
+            if info.kinds.get(function) not in _FUNCTIONS:
+                continue  # (a class body encloses no function's names)
+            for item in signature_items(self._declared(path, function)[0]):
+                parameter = _PARAMETER.fullmatch(item)
+                if parameter is None or parameter.group(1) != head:
+                    continue
+                named = class_named(parameter.group(2) or "")
+                cls = self.lookup(path, named, function) if named else None
+                if not isinstance(cls, Found) or self._kind(cls.key) not in _CLASSES:
+                    return None
+                return self._members(path_of(cls.key), qualname_of(cls.key), rest)
+        return None
+
+    def _members(self, path: str, cls: str, names: list[str]) -> Target:
+        """``names[0]`` a member of class ``cls`` (defined in ``path``, or inherited), each
+        next one a member of the class the one before holds: an attribute's
+        (``self.protocol.send``: ``protocol: Protocol`` in the class body) or a property's
+        (``ls.workspace.get_document``: ``workspace`` a property ``-> Workspace``)."""
+        for at, name in enumerate(names):
+            found = self._symbol(path, f"{cls}.{name}", 0)
+            if at == len(names) - 1:
+                return found
+            if isinstance(found, Found):
+                held = self._property_class(found.key)
+            else:
+                held = self._attribute_class(path, cls, name, 0)
+            if held is None:
+                return None  # (a member gone midway: the call's name is not the one that went)
+            path, cls = held
+        return None
+
+    def _attribute_class(self, path: str, cls: str, name: str, depth: int) -> tuple[str, str] | None:
+        """(file, qualified name) of the class attribute ``name`` of instances of ``cls`` holds,
+        as its class (or a base) says: its annotations if any, else the calls that made it;
+        None when they do not agree on one class."""
+        held = self._attributes(path).get(cls, {}).get(name)
+        if held is None:
+            for base in self._bases(path, cls) if depth < _MAX_DEPTH else ():
+                target = self.lookup(path, base, cls)
+                if isinstance(target, Found) and self._kind(target.key) in _CLASSES:
+                    found = self._attribute_class(path_of(target.key), qualname_of(target.key), name, depth + 1)
+                    if found is not None:
+                        return found
+            return None
+        annotated = {text for made, text in held if not made}
+        named = {class_named(text) for text in annotated or {text for _, text in held}}
+        if len(named) != 1 or None in named:
+            return None
+        cls_target = self.lookup(path, named.pop() or "", cls)
+        if not isinstance(cls_target, Found) or self._kind(cls_target.key) not in _CLASSES:
+            return None
+        return path_of(cls_target.key), qualname_of(cls_target.key)
+
+    def _attributes(self, path: str) -> dict[str, dict[str, set[tuple[bool, str]]]]:
+        """What the instances' attributes of each class of a file hold, as its code says:
+        {class: {attribute: {(made by a call, class text)}}}, from the ``attribute``
+        observations of the class and of its methods."""
+        info = self._file(path)
+        if info is None:
+            return {}
+        if path not in self._held_attributes:
+            self._reading_store()
+            found: dict[str, dict[str, set[tuple[bool, str]]]] = {}
+            for subject, value in self.store.db.execute(
+                "SELECT o.subject, o.object FROM current c JOIN observations o ON o.id = c.observation_id "
+                "WHERE c.path = ? AND o.predicate = 'attribute'",
+                (path,),
+            ):
+                owner = _owner_class(info, qualname_of(subject))
+                name, made, text = _held(value)
+                if owner is not None and name:
+                    found.setdefault(owner, {}).setdefault(name, set()).add((made, text))
+            self._held_attributes[path] = found
+        return self._held_attributes[path]
+
+    def _property_class(self, key: str) -> tuple[str, str] | None:
+        """(file, qualified name) of the class a property is declared to be: a Python
+        ``@property`` annotated ``-> Cls``, a TypeScript getter ``(): Cls`` (no parameters)."""
+        path, qualname = path_of(key), qualname_of(key)
+        if self._kind(key) != "method":
+            return None
+        signature, decorators = self._declared(path, qualname)
+        items = signature_items(signature)
+        if key.startswith("python:"):
+            if not any(decorator.lstrip("@").strip() in _PROPERTIES for decorator in decorators):
+                return None
+        elif items:
+            return None
+        named = class_named(_returns(signature))
+        cls = self.lookup(path, named, qualname) if named else None
+        if not isinstance(cls, Found) or self._kind(cls.key) not in _CLASSES:
+            return None
+        return path_of(cls.key), qualname_of(cls.key)
+
+    def _kind(self, key: str) -> str | None:
+        info = self._file(path_of(key))
+        return info.kinds.get(qualname_of(key)) if info is not None else None
 
     def _gone(self, key: str) -> Gone | None:
         """A key the memory saw before and that no longer exists. Not looked for in the modules
@@ -653,8 +801,10 @@ class Resolver:
                 stale.update(sys.intern("tail:" + tail) for path in came_or_went for tail in module_endings(path))
         for path in looks.paths:
             self._files.pop(path, None)
-        for key in [key for key in self._class_bases if path_of(key) in looks.paths]:
-            del self._class_bases[key]
+        for key in [key for key in self._declarations if path_of(key) in looks.paths]:
+            del self._declarations[key]
+        for path in looks.paths:
+            self._held_attributes.pop(path, None)
         users = list(self._gone_answers)
         self._gone_answers.clear()
         for name in stale:
@@ -691,7 +841,8 @@ class Resolver:
         for cache in (
             self._files,
             self._modules,
-            self._class_bases,
+            self._declarations,
+            self._held_attributes,
             self._answers,
             self._read,
             self._module_read,
@@ -921,12 +1072,59 @@ def _binding(item: dict, style: str | None) -> Binding | None:
     return Binding(alias or name, module, name)
 
 
+def _plain(text: str) -> str:
+    """A callee as a dotted name: a chain broken over lines (the log keeps one space) or an
+    optional one read as the names it goes through.
+
+    >>> _plain("this.#client .getQueryCache"), _plain("this.#retryer?.continue"), _plain('", ".join')
+    ('this.#client.getQueryCache', 'this.#retryer.continue', '", ".join')
+    """
+    return text.replace(" .", ".").replace("?.", ".") if " ." in text or "?." in text else text
+
+
+def _memo(path: str, text: str, scope: str | None) -> tuple:
+    """What a lookup's answer is kept under: a file says the same name many times, and only
+    ``self``, ``this`` and ``super`` depend on where (a parameter's type: see ``lookup``)."""
+    return (path, text, scope) if text.startswith(_SCOPED) else (path, text)
+
+
+def _held(value: str) -> tuple[str, bool, str]:
+    """An ``attribute`` observation: (name, made by a call, the class text).
+
+    >>> _held("client: Optional[Client]"), _held("#cache = Map"), _held("x")
+    (('client', False, 'Optional[Client]'), ('#cache', True, 'Map'), ('', False, ''))
+    """
+    name, colon, annotation = value.partition(": ")
+    if colon:
+        return name, False, annotation
+    name, equals, made = value.partition(" = ")
+    return (name, True, made) if equals else ("", False, "")
+
+
+def _returns(signature: str) -> str:
+    """What a signature says its function returns, as written ("" when it does not say).
+
+    >>> _returns("workspace(self) -> 'Workspace'"), _returns("get(k: string): Map<K, V>"), _returns("f(a)")
+    ("'Workspace'", 'Map<K, V>', '')
+    """
+    depth = 0
+    for at, ch in enumerate(signature):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                rest = signature[at + 1 :].strip()
+                return rest.removeprefix("->").removeprefix(":").strip()
+    return ""
+
+
 def _owner_class(info: _FileInfo, scope: str) -> str | None:
     """The class whose method ``scope`` is (or that ``scope`` is)."""
     parts = scope.split(".")
     for end in range(len(parts), 0, -1):
         qualname = ".".join(parts[:end])
-        if info.kinds.get(qualname) in ("class", "interface"):
+        if info.kinds.get(qualname) in _CLASSES:
             return qualname
     return None
 

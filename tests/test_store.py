@@ -410,12 +410,12 @@ def test_an_upgrade_reads_again_only_the_languages_whose_extraction_changed(tmp_
     """Extraction 2 changed what JavaScript and TypeScript give (private methods are symbols);
     a memory whose files extraction 1 read, under schema 37's callee index (which took
     ``this.#dispatch`` for a call of ``dispatch``), reads its TypeScript again at the next scan
-    but not its Python, and then finds who calls the private method, through the index."""
+    but not its Go, and then finds who calls the private method, through the index."""
     from kairos_lsp import store as store_module
     from kairos_lsp.knowledge import Knowledge
     from kairos_lsp.store.migrations import CALLEE_NAME, PREDICATE_ID
 
-    write(tmp_path, "a.py", "def f():\n    return 1\n")
+    write(tmp_path, "a.go", "package a\n\nfunc F() int {\n\treturn 1\n}\n")
     write(tmp_path, "q.ts", "class Query {\n  #dispatch(a: number) {}\n  setData(x: number) { this.#dispatch(x) }\n}\n")
     store = Store.for_workspace(tmp_path)
     with monkeypatch.context() as before:
@@ -434,7 +434,7 @@ def test_an_upgrade_reads_again_only_the_languages_whose_extraction_changed(tmp_
 
     store = Store.for_workspace(tmp_path)  # migrates
     report = scan_workspace(tmp_path, store, jobs=1)
-    assert report.parsed == 1  # q.ts; a.py reads as this extraction would
+    assert report.parsed == 1  # q.ts; a.go reads as this extraction would
     assert scan_workspace(tmp_path, store, jobs=1).parsed == 0
     callers = Knowledge(store).callers("typescript:q.ts:Query.#dispatch")
     assert [c["qualname"] for c in callers.first] == ["Query.setData"]

@@ -148,7 +148,10 @@ def _resolve(
     if nested is not None:  # a function defined in an enclosing function shadows the module's
         return (symbol_key(file.language, file.path, nested), None) if not receiver else None
     bound_here = receivers.local(head, scope) if head not in ("self", "this") else None
-    if bound_here is None:  # not a local name: imports, definitions, self
+    # (``self.client.m()``: the memory's reading of what ``client`` holds takes the class its
+    # annotations or constructions name; a check wants every binding in this file to agree)
+    attribute_held = head in ("self", "this") and "." in receiver
+    if bound_here is None and not attribute_held:  # not a local name: imports, definitions, self
         target = resolver.lookup(file.path, call.callee, scope)
         if isinstance(target, Found):
             return target.key, None

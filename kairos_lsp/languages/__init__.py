@@ -53,6 +53,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         sites=("python-sites",),
         locals=("python-locals",),
         modules="python",
+        extraction=3,
         declarations=(".pyi",),
     ),
     LanguageSpec(
@@ -66,7 +67,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         locals=("ecmascript-locals", "javascript-locals"),
         receiver="this",
         modules="ecmascript",
-        extraction=2,
+        extraction=3,
     ),
     # TypeScript's tags.scm only adds TS patterns to JavaScript's.
     LanguageSpec(
@@ -80,7 +81,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         locals=("ecmascript-locals", "typescript-locals"),
         receiver="this",
         modules="ecmascript",
-        extraction=2,
+        extraction=3,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
         declarations=(".d.ts", ".d.mts", ".d.cts"),
     ),
@@ -95,7 +96,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         locals=("ecmascript-locals", "typescript-locals"),
         receiver="this",
         modules="ecmascript",
-        extraction=2,
+        extraction=3,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
     ),
     LanguageSpec("go", (".go",), "tree_sitter_go", tags_from=("tree_sitter_go",), returns="{sig} {ret}"),

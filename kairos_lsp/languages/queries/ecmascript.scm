@@ -83,3 +83,8 @@
   left: [(identifier) (member_expression) (subscript_expression)] @write.target) @write
 (update_expression argument: [(identifier) (member_expression) (subscript_expression)] @write.target) @write
 (unary_expression operator: "delete" argument: [(member_expression) (subscript_expression)] @write.target) @write
+
+; What an instance's attributes hold (see python.scm): `this.client = new Client()`.
+(assignment_expression left: (member_expression object: (this)
+    property: [(property_identifier) (private_property_identifier)] @attribute.name)
+  right: (new_expression constructor: [(identifier) (member_expression)] @attribute.made)) @attribute

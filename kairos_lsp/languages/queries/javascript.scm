@@ -96,3 +96,7 @@
 ; (`default` is a keyword here, not a name: `export { default as X } from`.)
 (export_statement (export_clause (export_specifier "default" @import.name alias: (_) @import.alias))
   source: (string) @import.module) @import
+
+; What an instance's attributes hold (see python.scm): a field made by `new` (`#cache = new Map()`).
+(field_definition property: [(property_identifier) (private_property_identifier)] @attribute.name
+  value: (new_expression constructor: [(identifier) (member_expression)] @attribute.made)) @attribute

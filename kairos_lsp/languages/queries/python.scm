@@ -48,3 +48,16 @@
 (augmented_assignment left: [(subscript) (attribute)] @write.target) @write
 (delete_statement [(subscript) (attribute)] @write.target) @write
 (delete_statement (expression_list [(subscript) (attribute)] @write.target)) @write
+
+; What an instance's attributes hold, where the code says so (``self.client.get()`` follows it):
+; annotated in the class body (`client: Client`) or on self (`self.client: Client = ...`), or
+; made by a call (`self.client = Client(...)`). Each is filed under the symbol it is written
+; in (a method's, the class's); the resolver reads those of a class and of its methods.
+(class_definition body: (block (expression_statement
+  (assignment left: (identifier) @attribute.name type: (type) @attribute.type) @attribute)))
+((assignment left: (attribute object: (identifier) @_self attribute: (identifier) @attribute.name)
+   type: (type) @attribute.type) @attribute
+  (#eq? @_self "self"))
+((assignment left: (attribute object: (identifier) @_self attribute: (identifier) @attribute.name)
+   right: (call function: [(identifier) (attribute)] @attribute.made)) @attribute
+  (#eq? @_self "self"))

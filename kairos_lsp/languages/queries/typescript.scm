@@ -164,3 +164,13 @@
 ; `import fs = require('fs')`.
 (import_statement (import_require_clause (identifier) @import.alias source: (string) @import.module)) @import
 
+
+; What an instance's attributes hold (see python.scm): a field's type (`#client: QueryClient`),
+; a field made by `new` (`#cache = new Map()`), a parameter property (`constructor(private
+; client: Client)`).
+(public_field_definition name: [(property_identifier) (private_property_identifier)] @attribute.name
+  type: (type_annotation (_) @attribute.type)) @attribute
+(public_field_definition name: [(property_identifier) (private_property_identifier)] @attribute.name
+  value: (new_expression constructor: [(identifier) (member_expression)] @attribute.made)) @attribute
+(required_parameter (accessibility_modifier) pattern: (identifier) @attribute.name
+  type: (type_annotation (_) @attribute.type)) @attribute
