@@ -101,6 +101,111 @@ def test_typescript_names_resolve_through_imports(tmp_path, path, text, expected
     assert isinstance(target, Found) and target.key == expected
 
 
+TYPED_FILES = {
+    "lsp/protocol.py": "class Protocol:\n    def send(self, m):\n        return m\n\n\n"
+    "class LspProtocol(Protocol):\n    def notify(self, m):\n        return m\n",
+    "lsp/workspace.py": "class Workspace:\n    def get_document(self, uri):\n        return uri\n",
+    "lsp/server.py": "from typing import Optional\n\nfrom .protocol import LspProtocol, Protocol\n"
+    "from .workspace import Workspace\n\n\nclass Base:\n    protocol: LspProtocol\n\n"
+    "    def __init__(self):\n        self._ws = Workspace()\n        self.mixed = Workspace()\n\n"
+    "    @property\n    def workspace(self) -> Workspace:\n        return self._ws\n\n"
+    "    def make(self) -> Workspace:\n        return Workspace()\n\n"
+    "    def start(self):\n        self.mixed = Protocol()\n\n\n"
+    "class Server(Base):\n    def __init__(self):\n        super().__init__()\n\n    def run(self):\n"
+    "        super().start()\n        self.protocol.send(1)\n        self.workspace.get_document('u')\n"
+    "        self._ws.get_document('v')\n        self.mixed.send(2)\n",
+    "app.py": "from typing import Optional\n\nfrom lsp.server import Server\n\n\n"
+    "def handler(ls: Server, params):\n    ls.protocol.notify(1)\n    ls.workspace.get_document('x')\n"
+    "    ls.make.get_document('y')\n    params.get()\n    return ls.start()\n\n\n"
+    "def untyped(ls):\n    return ls.start()\n\n\ndef maybe(ls: 'Optional[Server]' = None):\n    return ls.start()\n\n\n"
+    "def outer(ls: Server):\n    def inner():\n        return ls.start()\n\n    return inner\n",
+    "web/client.ts": "export class QueryCache { build(): void {} }\n"
+    "export class QueryClient {\n  #cache = new QueryCache()\n  getQueryCache(): QueryCache { return this.#cache }\n"
+    "  get cache(): QueryCache { return this.#cache }\n}\n",
+    "web/observer.ts": "import { QueryClient } from './client'\n\nexport class Observer {\n  #client: QueryClient\n"
+    "  #made = new QueryClient()\n  constructor(private other: QueryClient) { this.#client = other }\n"
+    "  run(c: QueryClient | undefined) {\n    this.#client.getQueryCache()\n    this.other.getQueryCache()\n"
+    "    c.getQueryCache()\n    this.#made.getQueryCache()\n    this.#client.cache.build()\n"
+    "    this.#client\n      .getQueryCache()\n  }\n}\n",
+    "web/plain.js": "import { QueryClient } from './client'\n\nclass Plain {\n"
+    "  constructor() { this.client = new QueryClient() }\n  run() { return this.client.getQueryCache() }\n}\n",
+}
+
+
+@pytest.mark.parametrize(
+    "path,text,scope,expected",
+    [
+        ("lsp/server.py", "super().start", "Server.run", "python:lsp/server.py:Base.start"),
+        ("lsp/server.py", "super().__init__", "Server.__init__", "python:lsp/server.py:Base.__init__"),
+        # an attribute annotated in a base class's body, its class's inherited method
+        ("lsp/server.py", "self.protocol.send", "Server.run", "python:lsp/protocol.py:Protocol.send"),
+        (
+            "lsp/server.py",
+            "self.workspace.get_document",
+            "Server.run",
+            "python:lsp/workspace.py:Workspace.get_document",
+        ),
+        ("lsp/server.py", "self._ws.get_document", "Server.run", "python:lsp/workspace.py:Workspace.get_document"),
+        ("lsp/server.py", "self.mixed.send", "Server.run", None),  # made as two classes: unsure
+        ("app.py", "ls.protocol.notify", "handler", "python:lsp/protocol.py:LspProtocol.notify"),
+        ("app.py", "ls.workspace.get_document", "handler", "python:lsp/workspace.py:Workspace.get_document"),
+        ("app.py", "ls.start", "handler", "python:lsp/server.py:Base.start"),
+        ("app.py", "ls.make.get_document", "handler", None),  # a method, not a property
+        ("app.py", "params.get", "handler", None),  # nothing says what params is
+        ("app.py", "ls.start", "untyped", None),
+        ("app.py", "ls.start", "maybe", "python:lsp/server.py:Base.start"),  # 'Optional[Server]'
+        ("app.py", "ls.start", "outer.inner", "python:lsp/server.py:Base.start"),  # the enclosing function's
+        ("app.py", "ls.start", None, None),  # no scope: no parameter
+        (
+            "web/observer.ts",
+            "this.#client.getQueryCache",
+            "Observer.run",
+            "typescript:web/client.ts:QueryClient.getQueryCache",
+        ),
+        (
+            "web/observer.ts",
+            "this.other.getQueryCache",
+            "Observer.run",
+            "typescript:web/client.ts:QueryClient.getQueryCache",
+        ),
+        ("web/observer.ts", "c.getQueryCache", "Observer.run", "typescript:web/client.ts:QueryClient.getQueryCache"),
+        (
+            "web/observer.ts",
+            "this.#made.getQueryCache",
+            "Observer.run",
+            "typescript:web/client.ts:QueryClient.getQueryCache",
+        ),
+        ("web/observer.ts", "this.#client.cache.build", "Observer.run", "typescript:web/client.ts:QueryCache.build"),
+        (
+            "web/observer.ts",
+            "this.#client .getQueryCache",
+            "Observer.run",
+            "typescript:web/client.ts:QueryClient.getQueryCache",
+        ),
+        (
+            "web/plain.js",
+            "this.client.getQueryCache",
+            "Plain.run",
+            "typescript:web/client.ts:QueryClient.getQueryCache",
+        ),
+    ],
+)
+def test_receivers_whose_class_the_code_declares_resolve(tmp_path, path, text, scope, expected):
+    """``super()``, a parameter's annotation, what an attribute holds (annotated in a class
+    body, a field, a parameter property, made by a constructor call), a property's type."""
+    knowledge = workspace(tmp_path, TYPED_FILES)
+    target = knowledge.resolver.lookup(path, text, scope)
+    assert (target.key if isinstance(target, Found) else target) == expected
+
+
+def test_a_method_called_through_a_typed_receiver_has_that_caller(tmp_path):
+    knowledge = workspace(tmp_path, TYPED_FILES)
+    callers = knowledge.callers("typescript:web/client.ts:QueryClient.getQueryCache", limit=5)
+    assert sorted(c["qualname"] for c in callers.first) == ["Observer.run", "Plain.run"]
+    callers = knowledge.callers("python:lsp/workspace.py:Workspace.get_document", limit=5)
+    assert sorted(c["qualname"] for c in callers.first) == ["Server.run", "handler"]
+
+
 def test_callers_are_counted_across_files_by_resolution_not_by_name(tmp_path):
     knowledge = workspace(
         tmp_path,

@@ -1160,3 +1160,42 @@ def test_go_package_doc_keeps_every_line():
 def test_rust_crate_doc_keeps_every_line():
     source = "//! Config loading.\n//! Reads TOML.\n\nfn main() {}\n"
     assert symbols(source, "rust")[""].docstring == "Config loading.\nReads TOML."
+
+
+# --------------------------------------------------------------- what attributes hold
+
+
+@pytest.mark.parametrize(
+    "language,source,held",
+    [
+        (
+            "python",
+            "class Server:\n    protocol: 'Protocol'\n    limit: int = 3\n\n    def __init__(self, loop):\n"
+            "        self.ws = Workspace(loop)\n        self.cache: Cache = make_cache()\n        other.x = Foo()\n"
+            "        self.count = 0\n",
+            {
+                "Server": ["limit: int", "protocol: 'Protocol'"],
+                "Server.__init__": ["cache = make_cache", "cache: Cache", "ws = Workspace"],
+            },
+        ),
+        (
+            "typescript",
+            "export class Obs {\n  #client: QueryClient\n  #cache = new Map<string, number>()\n  n = 0\n"
+            "  constructor(private readonly other: m.Client, plain: Foo) { this.#made = new Made(plain) }\n}\n",
+            {"Obs": ["#cache = Map", "#client: QueryClient"], "Obs.constructor": ["#made = Made", "other: m.Client"]},
+        ),
+        (
+            "javascript",
+            "class A {\n  #c = new Cache()\n  constructor() { this.d = new Dep(1); this.e = make() }\n}\n",
+            {"A": ["#c = Cache"], "A.constructor": ["d = Dep"]},
+        ),
+    ],
+)
+def test_what_an_instance_attribute_holds_is_observed_where_the_code_says_it(language, source, held):
+    """An attribute's annotation (class body, ``self.x: T``, a TypeScript field or parameter
+    property) or the class a constructor call made it (``self.x = T()``, ``new T()``), under
+    the symbol it is written in; assignments of anything else, and to other objects, are not."""
+    found = {
+        s.qualname: sorted(v for p, v in observations(s) if p == "attribute") for s in extract(source, language).symbols
+    }
+    assert {q: v for q, v in found.items() if v} == held

@@ -1045,6 +1045,103 @@ def test_javascript_calls_through_default_imports_are_followed_but_their_arity_i
     assert_flags(history, changed, {history.site("toDate/index.js", "@param {Date|Number} argument", DRIFT)})
 
 
+def test_a_renamed_method_is_flagged_where_a_typed_receiver_calls_it(tmp_path):
+    """TanStack Query 5.59.20's sources, as released: ``QueryClient.getQueryCache()`` is
+    renamed. Its seven calls are all through receivers whose class the code declares: a field
+    (``#client: QueryClient``, then ``this.#client.getQueryCache()``, once broken over two
+    lines) and a parameter (``client: QueryClient``). Each is flagged with the new name; the
+    memory followed none of them before."""
+    import released
+
+    tree = released.fetched(released.Project("@tanstack/query-core", "5.59.20", "npm", "src"))
+    files = {f"src/{p.name}": p.read_text() for p in sorted(tree.glob("*.ts"))}
+    header = "  getQueryCache(): QueryCache {"
+    assert files["src/queryClient.ts"].count(header) == 1
+    history = History(tmp_path / "repo")
+    history.commit("query-core 5.59.20", files)
+    history.commit(
+        "getQueryCache is now queryCache",
+        {"src/queryClient.ts": files["src/queryClient.ts"].replace(header, "  queryCache(): QueryCache {")},
+    )
+    first, renamed = history.replay()
+
+    assert_silent(history, first)
+    calls = {
+        Flag(path, number, RENAMED)
+        for path, text in files.items()
+        for number, line in enumerate(text.split("\n"), 1)
+        if ".getQueryCache()" in line
+    }
+    assert len(calls) == 7 and len({flag.path for flag in calls}) == 2
+    assert_flags(history, renamed, calls)
+    for seen in renamed.seen:
+        assert "`queryCache`" in seen.problem.message, seen
+
+
+def _calls_through_parameters(source: str, cls: str, method: str) -> set[int]:
+    """Lines of ``p.method(...)`` where ``p`` is a parameter annotated with ``cls`` (bare,
+    quoted, optional, through its module) of the function the call is in or of one enclosing it, and of
+    ``self.method(...)`` in ``cls``'s own methods: read with ``ast``, apart from the memory."""
+    found: set[int] = set()
+
+    def names(annotation: ast.expr | None) -> bool:
+        text = ast.unparse(annotation) if annotation is not None else ""
+        for wrapper in ("'", '"', "t.Optional[", "]", " | None"):
+            text = text.replace(wrapper, "")
+        return text.rpartition(".")[2] == cls  # (``click.Context`` in a file that imports click)
+
+    def walk(node: ast.AST, typed: frozenset[str], in_class: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            here, inside = typed, in_class and not isinstance(child, ast.ClassDef)
+            if isinstance(child, ast.ClassDef):
+                inside = child.name == cls
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                arguments = [*child.args.posonlyargs, *child.args.args, *child.args.kwonlyargs]
+                here = (typed - {a.arg for a in arguments}) | {a.arg for a in arguments if names(a.annotation)}
+                if in_class:
+                    here |= {"self"}
+            call = child.func if isinstance(child, ast.Call) else None
+            if isinstance(call, ast.Attribute) and call.attr == method and isinstance(call.value, ast.Name):
+                if call.value.id in typed:
+                    found.add(call.end_lineno or call.lineno)
+            walk(child, here, inside)
+
+    walk(ast.parse(source), frozenset(), False)
+    return found
+
+
+def test_a_renamed_method_is_flagged_where_an_annotated_parameter_calls_it(tmp_path):
+    """click 8.1.7, as released (sources, tests, examples): ``Context.fail`` is renamed. The
+    calls flagged are those through a parameter annotated ``Context`` (``ctx: Context``,
+    ``ctx: click.Context`` in a typing test) and ``self.fail`` in ``Context``: where the code says which class it is.
+    ``ParamType.fail``, called as ``self.fail`` in every parameter type, is another method
+    and stays silent, as do calls on a ``ctx`` nothing annotates (the memory cannot know)."""
+    import released
+
+    tree = released.fetched(released.Project("click", "8.1.7", "pypi"))
+    files = {str(p.relative_to(tree)): p.read_text() for p in sorted(tree.rglob("*.py"))}
+    header = "    def fail(self, message: str) -> \"te.NoReturn\":"
+    assert files["src/click/core.py"].count(header) == 1
+    history = History(tmp_path / "repo")
+    history.commit("click 8.1.7", files)
+    history.commit(
+        "Context.fail is now Context.usage_error",
+        {"src/click/core.py": files["src/click/core.py"].replace(header, header.replace("fail", "usage_error"))},
+    )
+    first, renamed = history.replay()
+
+    assert_silent(history, first)
+    calls = {
+        Flag(path, line, RENAMED)
+        for path, source in files.items()
+        for line in _calls_through_parameters(source, "Context", "fail")
+    }
+    assert len(calls) >= 4 and len({flag.path for flag in calls}) >= 2
+    assert_flags(history, renamed, calls)
+    for seen in renamed.seen:
+        assert "`usage_error`" in seen.problem.message, seen
+
+
 # -- 10. a history with no API change -------------------------------------------------------------------------
 
 NOTES_V1 = '''"""Notes kept in a JSON file."""
