@@ -651,7 +651,7 @@ class Resolver:
                 if parameter is None or parameter.group(1) != head:
                     continue
                 named = class_named(parameter.group(2) or "")
-                cls = self.lookup(path, named, function) if named else None
+                cls = self.lookup(path, named) if named else None  # (a class of the module: no scope)
                 if not isinstance(cls, Found) or self._kind(cls.key) not in _CLASSES:
                     return None
                 return self._members(path_of(cls.key), qualname_of(cls.key), rest)
@@ -682,7 +682,7 @@ class Resolver:
         held = self._attributes(path).get(cls, {}).get(name)
         if held is None:
             for base in self._bases(path, cls) if depth < _MAX_DEPTH else ():
-                target = self.lookup(path, base, cls)
+                target = self.lookup(path, base)
                 if isinstance(target, Found) and self._kind(target.key) in _CLASSES:
                     found = self._attribute_class(path_of(target.key), qualname_of(target.key), name, depth + 1)
                     if found is not None:
@@ -692,7 +692,7 @@ class Resolver:
         named = {class_named(text) for text in annotated or {text for _, text in held}}
         if len(named) != 1 or None in named:
             return None
-        cls_target = self.lookup(path, named.pop() or "", cls)
+        cls_target = self.lookup(path, named.pop() or "")
         if not isinstance(cls_target, Found) or self._kind(cls_target.key) not in _CLASSES:
             return None
         return path_of(cls_target.key), qualname_of(cls_target.key)
@@ -733,7 +733,7 @@ class Resolver:
         elif items:
             return None
         named = class_named(_returns(signature))
-        cls = self.lookup(path, named, qualname) if named else None
+        cls = self.lookup(path, named) if named else None
         if not isinstance(cls, Found) or self._kind(cls.key) not in _CLASSES:
             return None
         return path_of(cls.key), qualname_of(cls.key)

@@ -117,7 +117,8 @@ TYPED_FILES = {
     "app.py": "from typing import Optional\n\nfrom lsp.server import Server\n\n\n"
     "def handler(ls: Server, params):\n    ls.protocol.notify(1)\n    ls.workspace.get_document('x')\n"
     "    ls.make.get_document('y')\n    params.get()\n    return ls.start()\n\n\n"
-    "def untyped(ls):\n    return ls.start()\n\n\ndef maybe(ls: 'Optional[Server]' = None):\n    return ls.start()\n\n\n"
+    "def untyped(ls):\n    return ls.start()\n\n\n"
+    "def maybe(ls: 'Optional[Server]' = None):\n    return ls.start()\n\n\n"
     "def outer(ls: Server):\n    def inner():\n        return ls.start()\n\n    return inner\n",
     "web/client.ts": "export class QueryCache { build(): void {} }\n"
     "export class QueryClient {\n  #cache = new QueryCache()\n  getQueryCache(): QueryCache { return this.#cache }\n"
@@ -196,6 +197,22 @@ def test_receivers_whose_class_the_code_declares_resolve(tmp_path, path, text, s
     knowledge = workspace(tmp_path, TYPED_FILES)
     target = knowledge.resolver.lookup(path, text, scope)
     assert (target.key if isinstance(target, Found) else target) == expected
+
+
+def test_receivers_that_name_themselves_do_not_send_the_resolver_round_in_circles(tmp_path):
+    """The standard library has both: an attribute made from itself (``self.items =
+    self.items.copy()``) and a parameter annotated through its own name (``socket:
+    socket.socket``). Each is looked up once; neither says what the receiver is."""
+    knowledge = workspace(
+        tmp_path,
+        {
+            "bag.py": "class Bag:\n    def __init__(self):\n        self.items = self.items.copy()\n\n"
+            "    def take(self):\n        return self.items.copy()\n",
+            "net.py": "import socket\n\n\ndef close(socket: socket.socket):\n    return socket.close()\n",
+        },
+    )
+    assert knowledge.resolver.lookup("bag.py", "self.items.copy", "Bag.take") is None
+    assert knowledge.resolver.lookup("net.py", "socket.close", "close") is None
 
 
 def test_a_method_called_through_a_typed_receiver_has_that_caller(tmp_path):

@@ -1120,7 +1120,7 @@ def test_a_renamed_method_is_flagged_where_an_annotated_parameter_calls_it(tmp_p
 
     tree = released.fetched(released.Project("click", "8.1.7", "pypi"))
     files = {str(p.relative_to(tree)): p.read_text() for p in sorted(tree.rglob("*.py"))}
-    header = "    def fail(self, message: str) -> \"te.NoReturn\":"
+    header = '    def fail(self, message: str) -> "te.NoReturn":'
     assert files["src/click/core.py"].count(header) == 1
     history = History(tmp_path / "repo")
     history.commit("click 8.1.7", files)
