@@ -59,6 +59,8 @@ ANSWERS_KEPT = 30_000
 READS_KEPT = 500_000
 _NOTHING_FOLLOWED: frozenset[tuple[str, str]] = frozenset()
 _DOTTED = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
+# What a call's result is looked up from: a dotted name (``super()``, a call's result, ``#x``) or ``new`` one.
+_CALLEE = re.compile(r"(new )?[\w$#]+(\(\))?(\.[\w$#]+|\(.*\)\.[\w$#]+)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,6 +304,8 @@ class Resolver:
         if answer is None and scope and "." in text and not text.startswith(_SCOPED):
             # (the same name in another function may be another parameter: the answer is the scope's)
             answer = self._answer((path, text, scope), deadline, lambda: self._typed(path, text, scope))
+        if answer is None and ")." in text:  # a member of what a call returns: ``Index().add``
+            answer = self._answer((path, text, scope, "()"), deadline, lambda: self._returned(path, text, scope))
         return answer
 
     def _answer(self, memo: tuple, deadline: float | None, find: Callable[[], Target]) -> Target:
@@ -376,8 +380,8 @@ class Resolver:
         symbol whose signature it read (a class's bases, a parameter's or property's type)."""
         self.lookup(path, text, scope)
         text = _plain(text)
-        read = self._read.get(_memo(path, text, scope), frozenset())
-        return read | self._read.get((path, text, scope), frozenset()) if scope else read
+        memos = (_memo(path, text, scope), (path, text, scope), (path, text, scope, "()"))
+        return frozenset().union(*(self._read.get(memo, ()) for memo in memos))
 
     def trim(self, limit: int, reads: int | None = None) -> None:
         """Forget what was read once more than ``limit`` answers are kept, or (``reads``)
@@ -719,20 +723,43 @@ class Resolver:
             self._held_attributes[path] = found
         return self._held_attributes[path]
 
+    def _returned(self, path: str, text: str, scope: str | None) -> Target:
+        """A member of what a call returns: of an instance of the class called
+        (``Index().add``, ``new Client().get``), or of the class a function's or method's
+        signature says it returns (``this.#client.getQueryCache().build``: ``getQueryCache():
+        QueryCache``)."""
+        called = _called(text)
+        if called is None:
+            return None
+        callee, names = called
+        target = self.lookup(path, callee.removeprefix("new "), scope)
+        if not isinstance(target, Found):
+            return None
+        if self._kind(target.key) in _CLASSES:
+            made: tuple[str, str] | None = (path_of(target.key), qualname_of(target.key))
+        elif self._kind(target.key) in _FUNCTIONS:
+            made = self._returns_class(target.key)
+        else:
+            made = None
+        return self._members(*made, names) if made is not None else None
+
     def _property_class(self, key: str) -> tuple[str, str] | None:
         """(file, qualified name) of the class a property is declared to be: a Python
         ``@property`` annotated ``-> Cls``, a TypeScript getter ``(): Cls`` (no parameters)."""
-        path, qualname = path_of(key), qualname_of(key)
         if self._kind(key) != "method":
             return None
-        signature, decorators = self._declared(path, qualname)
-        items = signature_items(signature)
+        signature, decorators = self._declared(path_of(key), qualname_of(key))
         if key.startswith("python:"):
             if not any(decorator.lstrip("@").strip() in _PROPERTIES for decorator in decorators):
                 return None
-        elif items:
+        elif signature_items(signature):
             return None
-        named = class_named(_returns(signature))
+        return self._returns_class(key)
+
+    def _returns_class(self, key: str) -> tuple[str, str] | None:
+        """(file, qualified name) of the one class a function's signature says it returns."""
+        path, qualname = path_of(key), qualname_of(key)
+        named = class_named(_returns(self._declared(path, qualname)[0]))
         cls = self.lookup(path, named) if named else None
         if not isinstance(cls, Found) or self._kind(cls.key) not in _CLASSES:
             return None
@@ -1070,6 +1097,31 @@ def _binding(item: dict, style: str | None) -> Binding | None:
         head = module.split(".")[0]  # import a.b binds a
         return Binding(head, head, None)
     return Binding(alias or name, module, name)
+
+
+def _called(text: str) -> tuple[str, list[str]] | None:
+    """A callee that is a member of a call's result, as (what is called, the member's names);
+    None for any other.
+
+    >>> _called("this.#client.getQueryCache().build"), _called("new Client(a, f(b)).get")
+    (('this.#client.getQueryCache', ['build']), ('new Client', ['get']))
+    >>> _called('", ".join'), _called("a().b().c"), _called("f(x)[0].y")
+    (None, ('a().b', ['c']), None)
+    """
+    close = text.rfind(").")
+    names = text[close + 2 :]
+    if close < 0 or not _DOTTED.fullmatch(names.replace("#", "")):
+        return None
+    depth = 0
+    for at in range(close, -1, -1):
+        if text[at] == ")":
+            depth += 1
+        elif text[at] == "(":
+            depth -= 1
+            if depth == 0:
+                callee = text[:at].strip()
+                return (callee, names.split(".")) if _CALLEE.fullmatch(callee) else None
+    return None
 
 
 def _plain(text: str) -> str:

@@ -189,11 +189,29 @@ TYPED_FILES = {
             "Plain.run",
             "typescript:web/client.ts:QueryClient.getQueryCache",
         ),
+        # what a call returns: an instance of the class called, the class a signature returns
+        ("lsp/server.py", "Workspace().get_document", "Base.make", "python:lsp/workspace.py:Workspace.get_document"),
+        ("lsp/server.py", "self.make().get_document", "Server.run", "python:lsp/workspace.py:Workspace.get_document"),
+        ("app.py", "ls.make('a').get_document", "handler", "python:lsp/workspace.py:Workspace.get_document"),
+        ("lsp/server.py", "self.start().get_document", "Server.run", None),  # says nothing of what it returns
+        (
+            "web/observer.ts",
+            "this.#client.getQueryCache().build",
+            "Observer.run",
+            "typescript:web/client.ts:QueryCache.build",
+        ),
+        (
+            "web/observer.ts",
+            "new QueryClient().getQueryCache",
+            "Observer.run",
+            "typescript:web/client.ts:QueryClient.getQueryCache",
+        ),
     ],
 )
 def test_receivers_whose_class_the_code_declares_resolve(tmp_path, path, text, scope, expected):
     """``super()``, a parameter's annotation, what an attribute holds (annotated in a class
-    body, a field, a parameter property, made by a constructor call), a property's type."""
+    body, a field, a parameter property, made by a constructor call), a property's type, what
+    a call returns."""
     knowledge = workspace(tmp_path, TYPED_FILES)
     target = knowledge.resolver.lookup(path, text, scope)
     assert (target.key if isinstance(target, Found) else target) == expected

@@ -160,7 +160,9 @@ async def test_hover_follows_imports_and_shows_callers_and_facts(client: Languag
     )
     seen = "_seen = {}\n\n\ndef remember(key):\n    _seen[key] = True\n"  # calls nothing, writes the module's
     query = "class Query {\n  #dispatch(action: string): void {}\n  setData(d: string) { this.#dispatch(d) }\n}\n"
-    root = make_workspace(tmp_path / "ws", {"other.py": other, "use.py": use, "seen.py": seen, "query.ts": query})
+    typed = "from src.index import Index\n\n\ndef handle(index: Index, s):\n    return index.add('b', s)\n"
+    files = {"other.py": other, "use.py": use, "seen.py": seen, "query.ts": query, "typed.py": typed}
+    root = make_workspace(tmp_path / "ws", files)
     await initialize(client, root, {"storePath": str(tmp_path / "memory.db"), "dream": {"idleSeconds": 3600}})
     await scan_done(client)
     await asyncio.wait_for(
@@ -185,6 +187,12 @@ async def test_hover_follows_imports_and_shows_callers_and_facts(client: Languag
         at = position_of(query, anchor, 3)
         text = await hover(client, ts, at.line, at.character)
         assert "#dispatch(action: string): void" in text and "**called by** 1: `Query.setData`" in text
+
+    # a receiver whose class its parameter's annotation names: the method, and its callers
+    at = position_of(typed, "index.add(", 7)
+    text = await hover(client, open_doc(client, root, "typed.py", "python"), at.line, at.character)
+    assert "add(self, name, text)" in text and "Count the words of one document." in text
+    assert "**called by** 2: " in text and "`handle` (typed.py)" in text and "`run` (use.py)" in text
 
     index = open_doc(client, root, "src/index.py", "python")
     at = position_of(INDEX_PY, "import split_words", 8)  # the name in an import statement
