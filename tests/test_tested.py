@@ -263,3 +263,23 @@ def test_a_change_many_test_files_read_settles_them_in_groups_as_if_all_at_once(
         }
     assert outcomes["groups"] == outcomes["together"]
     assert len(outcomes["groups"][0]) == 17  # 5 files: price in prices, then in cost; other
+
+
+def test_a_test_calling_through_what_an_instance_holds_follows_a_change_of_what_it_holds(tmp_path):
+    """``Holder().engine.run()`` in a test: the test exercises the ``run`` of the class
+    ``Holder`` makes its ``engine`` from. When ``Holder.__init__`` makes another class, the
+    next dream moves the fact, though the test file and the classes defined did not change."""
+    shop = (
+        "class Diesel:\n    def run(self):\n        return 1\n\n\nclass Electric:\n    def run(self):\n"
+        "        return 2\n\n\nclass Holder:\n    def __init__(self):\n        self.engine = Diesel()\n"
+    )
+    test = "from shop.cars import Holder\n\n\ndef test_drive():\n    assert Holder().engine.run()\n"
+    key = "python:tests/test_cars.py:test_drive"
+    store = Store(tmp_path / "memory.db")
+    step(tmp_path, store, {"shop/cars.py": shop, "tests/test_cars.py": test})
+    assert exercised_by(store, "python:shop/cars.py:Diesel.run") == {key: ("tentative", 0.6)}
+    assert exercised_by(store, "python:shop/cars.py:Electric.run") == {}
+
+    step(tmp_path, store, {"shop/cars.py": shop.replace("self.engine = Diesel()", "self.engine = Electric()")})
+    assert exercised_by(store, "python:shop/cars.py:Diesel.run") == {key: ("retracted", 0.6)}
+    assert exercised_by(store, "python:shop/cars.py:Electric.run") == {key: ("tentative", 0.6)}

@@ -242,9 +242,9 @@ def _settle(
 
 def _changed(versions) -> set[str]:
     """What a batch's looks at the code changed that resolving a test's calls may have read
-    (see ``Resolver.depends``): ``file:P`` for a file whose symbols or imports changed,
+    (see ``Resolver.depends``): ``file:P`` for a file whose symbols, imports or attributes changed,
     ``tail:T`` for every ending of the module path of a file that appeared or went,
-    ``bases:K`` for a symbol whose signature changed."""
+    ``bases:K`` for a symbol whose signature or decorators changed."""
     changed: set[str] = set()
     for version in versions:
         if version.source in NOT_LOOKS:
@@ -255,9 +255,9 @@ def _changed(versions) -> set[str]:
                 changed.add("file:" + path)
                 if obj == "module":  # the file itself appeared or went
                     changed.update("tail:" + ending for ending in module_endings(path))
-            elif predicate == "imports":
+            elif predicate in ("imports", "attribute"):  # (what an instance's attributes hold: its file's)
                 changed.add("file:" + path)
-            elif predicate == "signature":
+            elif predicate in ("signature", "decorated_by"):  # (a property's type is read with both)
                 changed.add("bases:" + subject)
     return changed
 
