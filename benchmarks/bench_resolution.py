@@ -25,6 +25,7 @@ from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.resolve import Found
 from kairos_lsp.scan import scan_workspace
 from kairos_lsp.store import Store
+from kairos_lsp.store.migrations import PREDICATE_ID
 
 
 def resolution(tree: Path, show: int) -> None:
@@ -34,7 +35,9 @@ def resolution(tree: Path, show: int) -> None:
         started = time.perf_counter()
         rows = store.db.execute(
             "SELECT o.subject, o.object, c.path FROM current c JOIN observations o ON o.id = c.observation_id "
-            "WHERE o.predicate = 'calls'"
+            # ("+": by the predicate's name, or its id's index, the planner joins every call
+            # observation ever made: 66 s on the standard library, 0.06 s this way)
+            f"WHERE +o.predicate_id = {PREDICATE_ID['calls']}"
         ).fetchall()
         missed: Counter[str] = Counter()
         for subject, callee, path in rows:

@@ -217,6 +217,7 @@ class Resolver:
         self._modules: dict[tuple[str, str, str], str | None] = {}  # by file and by folder
         self._declarations: dict[str, tuple[str, tuple[str, ...]]] = {}  # see _declared
         self._held_attributes: dict[str, dict[str, dict[str, set[tuple[bool, str]]]]] = {}  # see _attributes
+        self._annotations: dict[str, dict[str, str]] = {}  # see _parameters
         self._answers: dict[tuple, Target] = {}
         # A module's name as a lookup first enters it through an import, before anything
         # else was followed: the same for every file importing it (a star re-export chase
@@ -645,21 +646,36 @@ class Resolver:
         if info is None:
             return None
         head, *rest = text.split(".")
+        if head in info.kinds or info.binding(head)[0] is not None:
+            return None  # a name of the module (one a parameter shadows is not told apart)
         parts = scope.split(".")
         for end in range(len(parts), 0, -1):
             function = ".".join(parts[:end])
             if info.kinds.get(function) not in _FUNCTIONS:
                 continue  # (a class body encloses no function's names)
-            for item in signature_items(self._declared(path, function)[0]):
-                parameter = _PARAMETER.fullmatch(item)
-                if parameter is None or parameter.group(1) != head:
-                    continue
-                named = class_named(parameter.group(2) or "")
-                cls = self.lookup(path, named) if named else None  # (a class of the module: no scope)
-                if not isinstance(cls, Found) or self._kind(cls.key) not in _CLASSES:
-                    return None
-                return self._members(path_of(cls.key), qualname_of(cls.key), rest)
+            annotation = self._parameters(path, function).get(head)
+            if annotation is None:
+                continue
+            named = class_named(annotation)
+            cls = self.lookup(path, named) if named else None  # (a class of the module: no scope)
+            if not isinstance(cls, Found) or self._kind(cls.key) not in _CLASSES:
+                return None
+            return self._members(path_of(cls.key), qualname_of(cls.key), rest)
         return None
+
+    def _parameters(self, path: str, function: str) -> dict[str, str]:
+        """A function's parameters by name, with their annotations as written ("" if none)."""
+        signature = self._declared(path, function)[0]
+        parameters = self._annotations.get(signature)
+        if parameters is None:
+            parameters = {}
+            for item in signature_items(signature):
+                parameter = _PARAMETER.fullmatch(item)
+                if parameter is not None:
+                    parameters.setdefault(parameter.group(1), parameter.group(2) or "")
+            # (by signature, not by function: a file's many ``f(self)`` are one entry)
+            parameters = self._annotations[signature] = parameters
+        return parameters
 
     def _members(self, path: str, cls: str, names: list[str]) -> Target:
         """``names[0]`` a member of class ``cls`` (defined in ``path``, or inherited), each
@@ -870,6 +886,7 @@ class Resolver:
             self._modules,
             self._declarations,
             self._held_attributes,
+            self._annotations,
             self._answers,
             self._read,
             self._module_read,
