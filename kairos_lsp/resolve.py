@@ -215,7 +215,7 @@ class Resolver:
         self._files: dict[str, tuple[_FileInfo | None, str]] = {}
         self._in_star = 0  # star imports being followed (Gone is not looked for under them)
         self._modules: dict[tuple[str, str, str], str | None] = {}  # by file and by folder
-        self._declarations: dict[str, tuple[str, tuple[str, ...]]] = {}  # see _declared
+        self._declarations: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}  # by file: see _declared
         self._held_attributes: dict[str, dict[str, dict[str, set[tuple[bool, str]]]]] = {}  # see _attributes
         self._annotations: dict[str, dict[str, str]] = {}  # see _parameters
         self._answers: dict[tuple, Target] = {}
@@ -302,10 +302,10 @@ class Resolver:
         self._sync()
         text = _plain(text)
         answer = self._answer(_memo(path, text, scope), deadline, lambda: self._lookup(path, text, scope))
-        if answer is None and scope and "." in text and not text.startswith(_SCOPED):
+        if answer is None and scope and "." in text and self._parameter_named(path, text, scope):
             # (the same name in another function may be another parameter: the answer is the scope's)
             answer = self._answer((path, text, scope), deadline, lambda: self._typed(path, text, scope))
-        if answer is None and ")." in text:  # a member of what a call returns: ``Index().add``
+        if answer is None and ")." in text and _called(text) is not None:  # a member of what a call returns
             answer = self._answer((path, text, scope, "()"), deadline, lambda: self._returned(path, text, scope))
         return answer
 
@@ -623,7 +623,8 @@ class Resolver:
         key = symbol_key(info.language, path, qualname)
         if self._reading:
             self._reading[-1].add(sys.intern("bases:" + key))
-        if key not in self._declarations:
+        declarations = self._declarations.setdefault(path, {})
+        if qualname not in declarations:
             self._reading_store()
             signature, decorators = "", []
             for predicate, value in self.store.db.execute(
@@ -635,33 +636,37 @@ class Resolver:
                     signature = value
                 else:
                     decorators.append(value)
-            self._declarations[key] = (signature, tuple(decorators))
-        return self._declarations[key]
+            declarations[qualname] = (signature, tuple(decorators))
+        return declarations[qualname]
+
+    def _parameter_named(self, path: str, text: str, scope: str) -> str | None:
+        """The annotation (as written, "" if none) of the parameter ``text``'s first name is,
+        in ``scope`` or a function it is nested in; None when it is none: ``self``, a name of
+        the module (one a parameter shadows is not told apart), a local."""
+        head = text.partition(".")[0]
+        if head.startswith(_SCOPED):
+            return None
+        info = self._file(path)
+        if info is None or head in info.kinds or info.binding(head)[0] is not None:
+            return None
+        parts = scope.split(".")
+        for end in range(len(parts), 0, -1):
+            function = ".".join(parts[:end])
+            if info.kinds.get(function) in _FUNCTIONS:  # (a class body encloses no function's names)
+                annotation = self._parameters(path, function).get(head)
+                if annotation is not None:
+                    return annotation
+        return None
 
     def _typed(self, path: str, text: str, scope: str) -> Target:
         """``p.m`` where ``p`` is a parameter of ``scope`` (or of a function it is nested in)
         whose annotation names a class: ``m`` of that class (``ls.show`` in ``def f(ls:
         Server)``, ``client.fetch`` in ``constructor(private client: Client)``)."""
-        info = self._file(path)
-        if info is None:
+        named = class_named(self._parameter_named(path, text, scope) or "")
+        cls = self.lookup(path, named) if named else None  # (a class of the module: no scope)
+        if not isinstance(cls, Found) or self._kind(cls.key) not in _CLASSES:
             return None
-        head, *rest = text.split(".")
-        if head in info.kinds or info.binding(head)[0] is not None:
-            return None  # a name of the module (one a parameter shadows is not told apart)
-        parts = scope.split(".")
-        for end in range(len(parts), 0, -1):
-            function = ".".join(parts[:end])
-            if info.kinds.get(function) not in _FUNCTIONS:
-                continue  # (a class body encloses no function's names)
-            annotation = self._parameters(path, function).get(head)
-            if annotation is None:
-                continue
-            named = class_named(annotation)
-            cls = self.lookup(path, named) if named else None  # (a class of the module: no scope)
-            if not isinstance(cls, Found) or self._kind(cls.key) not in _CLASSES:
-                return None
-            return self._members(path_of(cls.key), qualname_of(cls.key), rest)
-        return None
+        return self._members(path_of(cls.key), qualname_of(cls.key), text.split(".")[1:])
 
     def _parameters(self, path: str, function: str) -> dict[str, str]:
         """A function's parameters by name, with their annotations as written ("" if none)."""
@@ -844,9 +849,8 @@ class Resolver:
                 stale.update(sys.intern("tail:" + tail) for path in came_or_went for tail in module_endings(path))
         for path in looks.paths:
             self._files.pop(path, None)
-        for key in [key for key in self._declarations if path_of(key) in looks.paths]:
-            del self._declarations[key]
         for path in looks.paths:
+            self._declarations.pop(path, None)
             self._held_attributes.pop(path, None)
         users = list(self._gone_answers)
         self._gone_answers.clear()
