@@ -9,6 +9,11 @@ observations, modules are found among the files the memory knows.
 * JavaScript / TypeScript: ``import {a [as b]} from "./m"``,
   ``import * as m from "./m"`` then ``m.a``, ``export {a} from``,
   ``export * from``, index files and the ``.js`` → ``.ts`` convention.
+* Receivers whose class the code declares (given the calling symbol as
+  ``scope``): ``super().m``, a parameter annotated with a class (``ls.show`` in
+  ``def f(ls: Server)``), an instance attribute (its ``attribute`` observations:
+  ``self.protocol.send``), a property's declared type, what a call returns
+  (``Index().add``, ``client.cache().get`` with ``cache() -> Cache``).
 
 A name that once meant a symbol which no longer exists resolves to
 :class:`Gone`, with where it went if the dream linked it (rename or move):
