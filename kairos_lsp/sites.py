@@ -171,6 +171,7 @@ def _call(callee: Node, args: Node, keywords, spreads: int) -> CallSite:
 
 
 _OPTIONAL = re.compile(r"^(?:typing\.)?Optional\[(.+)\]$")
+_GENERIC = re.compile(r"<.*>$")  # a class's type arguments: ``Query<TData, TError>``
 _CONSTRUCTED = ("call", "new_expression")
 _PARAMETERS = (
     "parameters",
@@ -212,6 +213,12 @@ def class_named(text: str) -> str | None:
 
     >>> [class_named(t) for t in ("Client", "'Client'", "Optional[m.Client]", "Client | None", "list[Client]")]
     ['Client', 'Client', 'm.Client', 'Client', None]
+
+    A TypeScript class given type arguments is that class (a Python one is not: ``list[X]``
+    is a list of them):
+
+    >>> [class_named(t) for t in ("Query<T, Map<K, V>>", "Query<T> | undefined", "Array<Query>[]")]
+    ['Query', 'Query', None]
     """
     text = _SPACE.sub("", text).strip("'\"")
     optional = _OPTIONAL.match(text)
@@ -220,7 +227,8 @@ def class_named(text: str) -> str | None:
     parts = [p for p in text.split("|") if p not in ("None", "null", "undefined")]
     if len(parts) != 1:
         return None
-    return parts[0] if _DOTTED.fullmatch(parts[0]) else None
+    named = _GENERIC.sub("", parts[0]) if parts[0].endswith(">") else parts[0]
+    return named if _DOTTED.fullmatch(named) else None
 
 
 def _last_name(node: Node) -> Node:

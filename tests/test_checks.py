@@ -128,6 +128,9 @@ TYPED_FILES = {
     "  run(c: QueryClient | undefined) {\n    this.#client.getQueryCache()\n    this.other.getQueryCache()\n"
     "    c.getQueryCache()\n    this.#made.getQueryCache()\n    this.#client.cache.build()\n"
     "    this.#client\n      .getQueryCache()\n  }\n}\n",
+    "web/generic.ts": "export class Box<T> {\n  open(): T | undefined { return undefined }\n}\n\n"
+    "export class User {\n  #box: Box<Map<string, number>>\n  read(other: Box<number> | undefined) {\n"
+    "    this.#box.open()\n    other.open()\n  }\n}\n",
     "web/plain.js": "import { QueryClient } from './client'\n\nclass Plain {\n"
     "  constructor() { this.client = new QueryClient() }\n  run() { return this.client.getQueryCache() }\n}\n",
 }
@@ -189,6 +192,9 @@ TYPED_FILES = {
             "Plain.run",
             "typescript:web/client.ts:QueryClient.getQueryCache",
         ),
+        # a class given type arguments (TypeScript)
+        ("web/generic.ts", "this.#box.open", "User.read", "typescript:web/generic.ts:Box.open"),
+        ("web/generic.ts", "other.open", "User.read", "typescript:web/generic.ts:Box.open"),
         # what a call returns: an instance of the class called, the class a signature returns
         ("lsp/server.py", "Workspace().get_document", "Base.make", "python:lsp/workspace.py:Workspace.get_document"),
         ("lsp/server.py", "self.make().get_document", "Server.run", "python:lsp/workspace.py:Workspace.get_document"),
@@ -555,6 +561,20 @@ def test_inherited_methods_resolve_through_base_classes(tmp_path):
     rewrite(knowledge, tmp_path, {"base.py": "class Base:\n    def save(self, path, mode):\n        return path\n"})
     found = problems(knowledge, tmp_path, "model.py")
     assert [(p.code, p.start[0]) for p in found] == [("stale-call", 5)] and "`mode`" in found[0].message
+
+
+def test_a_typescript_receiver_of_a_generic_class_is_judged(tmp_path):
+    """``queue: Queue<Job>``: the receiver is a ``Queue`` whatever it holds (rxjs's
+    ``subscriber: Subscriber<T>``, TanStack's ``#currentQuery: Query<...>``)."""
+    queue = "export class Queue<T> {\n  push(item: T): void {}\n}\n"
+    use = (
+        "import { Queue } from './queue'\n\n"
+        "export function enqueue(queue: Queue<string>, a: string) {\n  queue.push(a)\n}\n"
+    )
+    knowledge = workspace(tmp_path, {"queue.ts": queue, "use.ts": use})
+    rewrite(knowledge, tmp_path, {"queue.ts": queue.replace("push(item: T)", "push(item: T, priority: number)")})
+    found = problems(knowledge, tmp_path, "use.ts", "typescript")
+    assert [(p.code, p.start[0]) for p in found] == [("stale-call", 3)] and "`priority`" in found[0].message
 
 
 def test_a_typescript_callback_parameter_does_not_hide_the_next_one(tmp_path):
