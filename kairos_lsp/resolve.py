@@ -53,11 +53,8 @@ _SCOPED = (*_SELF, "super")  # texts whose meaning depends on where they are wri
 _FUNCTIONS = ("function", "method", "constructor")
 _CLASSES = ("class", "interface")
 _PROPERTIES = ("property", "cached_property", "functools.cached_property")
-# A parameter as a signature writes it: TypeScript's modifiers, the name, ``?``, the annotation.
-_PARAMETER = re.compile(
-    r"(?:(?:public|private|protected|readonly|override)\s+)*([A-Za-z_$][\w$]*)\??\s*(?::\s*(.*?))?\s*(?:=(?!>).*)?",
-    re.S,
-)
+_MODIFIERS = ("public ", "private ", "protected ", "readonly ", "override ")  # TypeScript parameter properties
+_DEFAULT = re.compile(r"=(?!>)")  # a default value's ``=``, not an arrow type's ``=>``
 _DEFAULT_EXPORTS = ("default", "exports")  # what a default import or ``require`` gets, ES then CommonJS
 # What a resolver of a changing store keeps across changes, at most (like the dream's, ~50 MB).
 ANSWERS_KEPT = 30_000
@@ -308,10 +305,12 @@ class Resolver:
         text = _plain(text)
         answer = self._answer(_memo(path, text, scope), deadline, lambda: self._lookup(path, text, scope))
         if answer is None and scope and "." in text and self._parameter_named(path, text, scope):
-            # (the same name in another function may be another parameter: the answer is the scope's)
+            # (the same name in another function may be another parameter: the answer is the scope's;
+            # _typed asks again, so that what the answer read is recorded with it)
             answer = self._answer((path, text, scope), deadline, lambda: self._typed(path, text, scope))
-        if answer is None and ")." in text and _called(text) is not None:  # a member of what a call returns
-            answer = self._answer((path, text, scope, "()"), deadline, lambda: self._returned(path, text, scope))
+        called = _called(text) if answer is None and ")." in text else None
+        if called is not None:  # a member of what a call returns
+            answer = self._answer((path, text, scope, "()"), deadline, lambda: self._returned(path, called, scope))
         return answer
 
     def _answer(self, memo: tuple, deadline: float | None, find: Callable[[], Target]) -> Target:
@@ -680,9 +679,9 @@ class Resolver:
         if parameters is None:
             parameters = {}
             for item in signature_items(signature):
-                parameter = _PARAMETER.fullmatch(item)
-                if parameter is not None:
-                    parameters.setdefault(parameter.group(1), parameter.group(2) or "")
+                name, annotation = parameter_parts(item)
+                if _DOTTED.fullmatch(name.rstrip("?")):  # (not ``*args``, ``...rest``, ``{a, b}``)
+                    parameters.setdefault(name.rstrip("?"), annotation)
             # (by signature, not by function: a file's many ``f(self)`` are one entry)
             parameters = self._annotations[signature] = parameters
         return parameters
@@ -749,14 +748,11 @@ class Resolver:
             self._held_attributes[path] = found
         return self._held_attributes[path]
 
-    def _returned(self, path: str, text: str, scope: str | None) -> Target:
-        """A member of what a call returns: of an instance of the class called
-        (``Index().add``, ``new Client().get``), or of the class a function's or method's
-        signature says it returns (``this.#client.getQueryCache().build``: ``getQueryCache():
-        QueryCache``)."""
-        called = _called(text)
-        if called is None:
-            return None
+    def _returned(self, path: str, called: tuple[str, list[str]], scope: str | None) -> Target:
+        """A member of what a call returns (``called``: see :func:`_called`): of an instance of
+        the class called (``Index().add``, ``new Client().get``), or of the class a function's or
+        method's signature says it returns (``this.#client.getQueryCache().build``:
+        ``getQueryCache(): QueryCache``)."""
         callee, names = called
         target = self.lookup(path, callee.removeprefix("new "), scope)
         if not isinstance(target, Found):
@@ -1177,6 +1173,25 @@ def _held(value: str) -> tuple[str, bool, str]:
         return name, False, annotation
     name, equals, made = value.partition(" = ")
     return (name, True, made) if equals else ("", False, "")
+
+
+def parameter_parts(item: str) -> tuple[str, str]:
+    """One parameter as a signature writes it (an item of :func:`signature_items`): its name
+    with any ``*``, ``...`` or ``?`` (TypeScript's modifiers dropped), and its annotation as
+    written ("" when it has none).
+
+    >>> parameter_parts("private readonly client?: Client = make()"), parameter_parts("*args: int")
+    (('client?', 'Client'), ('*args', 'int'))
+    >>> parameter_parts("cb: (x: number) => void"), parameter_parts("d = {'a': 1}"), parameter_parts("b=2")
+    (('cb', '(x: number) => void'), ('d', ''), ('b', ''))
+    """
+    head, _, annotation = item.partition(":")
+    name = head.split("=")[0]
+    if "=" in head:
+        annotation = ""  # (the colon was in the default value)
+    for modifier in _MODIFIERS:
+        name = name.replace(modifier, "")
+    return name.strip(), _DEFAULT.split(annotation, maxsplit=1)[0].strip()
 
 
 def _returns(signature: str) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kairos_lsp.resolve import signature_items
+from kairos_lsp.resolve import parameter_parts, signature_items
 
 SELF_NAMES = ("self", "cls")  # a method's first parameter in Python, not passed by its callers
 
@@ -71,10 +71,7 @@ def parameters(pairs: list, signature: str) -> list[Param] | None:
     out: list[Param] = []
     keyword_only = False
     for token in signature_items(signature):
-        bare = token.split(":")[0].split("=")[0].strip()
-        for modifier in ("public ", "private ", "protected ", "readonly ", "override "):
-            bare = bare.replace(modifier, "")  # TypeScript parameter properties
-        bare = bare.strip()
+        bare = parameter_parts(token)[0]
         if bare == "/":  # everything before it is positional-only
             out = [Param(p.name, p.required, p.keyword_only, True, p.star) for p in out]
             continue
