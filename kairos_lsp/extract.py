@@ -24,6 +24,11 @@ read by name only:
 ``@write`` + ``@write.target``
     a name declared global, an item or attribute assigned: what a function writes
     beyond its own scope is kept (the language's ``locals`` query says what is its own)
+``@attribute`` + ``@attribute.name`` + ``@attribute.type`` or ``@attribute.made``
+    what an instance's attribute holds: its annotation, or the call that made it
+``@local`` + ``@local.name`` + ``@local.type`` or ``@local.made``
+    what a function's own name holds, kept for a name the function calls a method of and
+    binds nowhere else in its own scope
 
 >>> from kairos_lsp.extract import extract_source
 >>> result = extract_source(b"def add(a, b=1):\\n    '''Add.'''\\n    return a + b\\n", "python")
@@ -75,8 +80,9 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # symbols, an anonymous default export is a symbol named ``default``, a named one is bound
 # to ``default``, a function assigned to an object's property is named with the object, and
 # a class's signature names its base (JavaScript, TypeScript). 3: what an instance's
-# attributes hold, where the code says so (Python, JavaScript, TypeScript).
-EXTRACTION_VERSION = 3
+# attributes hold, where the code says so (Python, JavaScript, TypeScript). 4: what a
+# function's own names hold, for those it calls a method of (Python, JavaScript, TypeScript).
+EXTRACTION_VERSION = 4
 _MAX_TEXT = 160
 
 
@@ -111,6 +117,8 @@ class Symbol:
     writes: list[str] = field(default_factory=list)  # state beyond its own scope (a function's)
     # an instance attribute's class as written here: "client: Client" (annotated), "client = Client" (made)
     attributes: list[str] = field(default_factory=list)
+    # a function's own name's, for one it calls a method of: "index: Index", "index = Index"
+    locals_held: list[str] = field(default_factory=list)
     declared: bool = False  # declared without code (a TypeScript overload's signature)
     span: tuple[int, int] = (0, 0)  # byte range of the definition node
     name_span: tuple[int, int] = (0, 0)
@@ -263,6 +271,7 @@ _ROLES = (
     ("raise", {"raise", "raise.name"}),
     ("write", {"write", "write.target"}),
     ("attribute", {"attribute", "attribute.name"}),
+    ("local", {"local", "local.name"}),
     ("scope", {"scope", "name"}),
     ("definition", set(["\0"])),
 )
@@ -293,6 +302,7 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
     scopes: dict[tuple, tuple[Node, Node]] = {}
     attrs: dict[tuple, dict[str, list[Node]]] = {}
     refs: list[tuple[int, str, str]] = []  # (start byte, calls|imports|raises, value)
+    held_by_binding: dict[int, tuple[str, bool]] = {}  # a local name's binding (start byte): (what it holds, annotated)
 
     q, roles, buckets = _prepared_query(language)
     cursor = QueryCursor(q)
@@ -361,6 +371,14 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
             typed = match.get("attribute.type")
             held += f": {_text(typed[0])}" if typed else f" = {_text(match['attribute.made'][0])}"
             refs.append((match["attribute"][0].start_byte, "attributes", collapse(held, 120)))
+        elif role == "local":
+            name = match["local.name"][0]
+            typed = match.get("local.type")
+            if typed:
+                held_by_binding[name.start_byte] = (collapse(f"{_text(name)}: {_text(typed[0])}", 120), True)
+            elif name.start_byte not in held_by_binding:  # (an annotation outranks the call: `x: A = make()`)
+                made = match["local.made"][0]
+                held_by_binding[name.start_byte] = (collapse(f"{_text(name)} = {_text(made)}", 120), False)
 
     _drop_named_values(defs)
     spec = language_named(language)
@@ -404,6 +422,8 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
     if any(s.writes for s in symbols):
         module_refs = [r for r in module_refs if r[1] != "writes"]
         _keep_outer_writes(symbols, root, source, spec)
+    if held_by_binding:
+        _keep_locals_held(symbols, held_by_binding, root, source, spec)
     return Extraction(language, symbols, root.has_error, module_refs)
 
 
@@ -465,15 +485,55 @@ def _keep_outer_writes(symbols: list[Symbol], root: Node, source: bytes, spec: L
                 continue
             unsure.append((value, name))
         if unsure:
-            bound, declared = _own_names(symbols, index, root, source, binds, bindings)
+            bound, declared = _own_bindings(symbols, index, root, source, binds, bindings)
             kept += [(v, n) for v, n in unsure if n in declared or n not in bound]
         sym.writes = sorted(v for v, _ in kept)
 
 
-def _own_names(
+_RECEIVER_HEAD = re.compile(r"([\w$]+) ?\??\.")  # ``x.m``, ``x .m`` (a chain over lines), ``x?.m``
+
+
+def _keep_locals_held(
+    symbols: list[Symbol], held: dict[int, tuple[str, bool]], root: Node, source: bytes, spec: LanguageSpec
+) -> None:
+    """Keep, of what each function's own names hold (``held``: by the byte its binding starts
+    at), those of the names it calls a method of (``index.add()``) that it binds nowhere else
+    in its own scope (no other assignment, loop, ``with``, parameter, ``global``), nor as
+    two different things (an annotation outranks what a call made)."""
+    binds = locals_query(spec.name)
+    if binds is None:
+        return
+    starts = sorted(held)
+    bindings: list = []  # see _own_bindings
+    for index, sym in enumerate(symbols):
+        if sym.kind not in _CALLABLE or not sym.calls:
+            continue
+        lo, hi = sym.span
+        if bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi):
+            continue  # nothing held in it
+        heads = {m.group(1) for m in map(_RECEIVER_HEAD.match, sym.calls) if m is not None}
+        heads.difference_update(name for name, _ in sym.parameters)
+        if spec.receiver:
+            heads.discard(spec.receiver)
+        if not heads:
+            continue
+        bound, declared = _own_bindings(symbols, index, root, source, binds, bindings)
+        for head in sorted(heads):
+            ats = bound.get(head, ())
+            if not ats or head in declared or any(at not in held for at in ats):
+                continue
+            found = [held[at] for at in ats]
+            annotated = {text for text, typed in found if typed}
+            texts = annotated or {text for text, _ in found}
+            if len(texts) == 1:
+                sym.locals_held.append(texts.pop())
+
+
+def _own_bindings(
     symbols: list[Symbol], index: int, root: Node, source: bytes, binds, bindings: list
-) -> tuple[set[str], set[str]]:
-    """The names ``symbols[index]`` binds in its own scope, and those it declares outer.
+) -> tuple[dict[str, list[int]], set[str]]:
+    """The names ``symbols[index]`` binds in its own scope, each with the bytes its bindings
+    start at, and the names it declares outer.
 
     The query runs over a function once: a function inside it (a bundle's every function
     is inside its wrapper) reads its part of what was found, rather than walk its subtree
@@ -495,7 +555,7 @@ def _own_names(
         if not children or inner.span[0] >= children[-1].span[1]:
             children.append(inner)
     child_starts = [c.span[0] for c in children]
-    bound: set[str] = set()
+    bound: dict[str, list[int]] = {}
     declared: set[str] = set()
     for at, end, outer in found[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]:
         if at == sym.name_span[0]:
@@ -503,7 +563,11 @@ def _own_names(
         i = bisect.bisect_right(child_starts, at) - 1
         if i >= 0 and at < children[i].span[1] and at != children[i].name_span[0]:
             continue
-        (declared if outer else bound).add(source[at:end].decode("utf-8", "replace"))
+        name = source[at:end].decode("utf-8", "replace")
+        if outer:
+            declared.add(name)
+        else:
+            bound.setdefault(name, []).append(at)
     return bound, declared
 
 
@@ -687,6 +751,7 @@ def observations(symbol: Symbol) -> list[tuple[str, str]]:
     out += [("raises", r) for r in symbol.raises]
     out += [("writes", w) for w in symbol.writes]
     out += [("attribute", a) for a in symbol.attributes]
+    out += [("local", a) for a in symbol.locals_held]
     if symbol.declared:
         out.append(("declared", "without code"))
     return out

@@ -13,7 +13,9 @@ observations, modules are found among the files the memory knows.
   ``scope``): ``super().m``, a parameter annotated with a class (``ls.show`` in
   ``def f(ls: Server)``), an instance attribute (its ``attribute`` observations:
   ``self.protocol.send``), a property's declared type, what a call returns
-  (``Index().add``, ``client.cache().get`` with ``cache() -> Cache``).
+  (``Index().add``, ``client.cache().get`` with ``cache() -> Cache``), a
+  function's own name that an annotation or a call gives a class (its ``local``
+  observations: ``index = Index()`` then ``index.add``).
 
 A name that once meant a symbol which no longer exists resolves to
 :class:`Gone`, with where it went if the dream linked it (rename or move):
@@ -219,6 +221,8 @@ class Resolver:
         self._modules: dict[tuple[str, str, str], str | None] = {}  # by file and by folder
         self._declarations: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}  # by file: see _declared
         self._held_attributes: dict[str, dict[str, dict[str, set[tuple[bool, str]]]]] = {}  # see _attributes
+        self._held_locals: dict[str, dict[str, dict[str, tuple[bool, str]]]] = {}  # see _locals_held
+        self._holding: set[tuple] = set()  # locals being followed (see _local)
         self._annotations: dict[str, dict[str, str]] = {}  # see _parameters
         self._answers: dict[tuple, Target] = {}
         # A module's name as a lookup first enters it through an import, before anything
@@ -308,6 +312,8 @@ class Resolver:
             # (the same name in another function may be another parameter: the answer is the scope's;
             # _typed asks again, so that what the answer read is recorded with it)
             answer = self._answer((path, text, scope), deadline, lambda: self._typed(path, text, scope))
+        elif answer is None and scope and "." in text and self._local_held(path, text, scope) is not None:
+            answer = self._answer((path, text, scope, "local"), deadline, lambda: self._local(path, text, scope))
         called = _called(text) if answer is None and ")." in text else None
         if called is not None:  # a member of what a call returns
             answer = self._answer((path, text, scope, "()"), deadline, lambda: self._returned(path, called, scope))
@@ -385,7 +391,7 @@ class Resolver:
         symbol whose signature it read (a class's bases, a parameter's or property's type)."""
         self.lookup(path, text, scope)
         text = _plain(text)
-        memos = (_memo(path, text, scope), (path, text, scope), (path, text, scope, "()"))
+        memos = (_memo(path, text, scope), (path, text, scope), (path, text, scope, "local"), (path, text, scope, "()"))
         return frozenset().union(*(self._read.get(memo, ()) for memo in memos))
 
     def trim(self, limit: int, reads: int | None = None) -> None:
@@ -672,6 +678,56 @@ class Resolver:
             return None
         return self._members(path_of(cls.key), qualname_of(cls.key), text.split(".")[1:])
 
+    def _local_held(self, path: str, text: str, scope: str) -> tuple[bool, str] | None:
+        """What ``text``'s first name holds as a local name of the function ``scope``, as its
+        code says (see extract's ``locals_held``): (made by a call, the annotation or callee)."""
+        head = text.partition(".")[0]
+        return self._locals_held(path).get(scope, {}).get(head)
+
+    def _local(self, path: str, text: str, scope: str) -> Target:
+        """``x.m`` where ``x`` is a local name of ``scope`` whose annotation names a class
+        (``index: Index = ...``), or that a call made (``index = Index()``, ``cache =
+        client.getQueryCache()``): ``m`` of that class, or of the class the callee says it
+        returns."""
+        held = self._local_held(path, text, scope)
+        memo = (path, text, scope)
+        if held is None or memo in self._holding:  # (``a = b.make()`` and ``b = a.make()``)
+            return None
+        made, written = held
+        names = text.split(".")[1:]
+        if made:
+            self._holding.add(memo)
+            try:
+                return self._returned(path, (written, names), scope)
+            finally:
+                self._holding.discard(memo)
+        named = class_named(written)
+        cls = self.lookup(path, named) if named else None  # (a class of the module: no scope)
+        if not isinstance(cls, Found) or self._kind(cls.key) not in _CLASSES:
+            return None
+        return self._members(path_of(cls.key), qualname_of(cls.key), names)
+
+    def _locals_held(self, path: str) -> dict[str, dict[str, tuple[bool, str]]]:
+        """What the functions of a file hold in their own names, as their code says:
+        {function: {name: (made by a call, the annotation or callee)}}, from the ``local``
+        observations."""
+        info = self._file(path)
+        if info is None:
+            return {}
+        if path not in self._held_locals:
+            self._reading_store()
+            found: dict[str, dict[str, tuple[bool, str]]] = {}
+            for subject, value in self.store.db.execute(
+                "SELECT o.subject, o.object FROM current c JOIN observations o ON o.id = c.observation_id "
+                "WHERE c.path = ? AND o.predicate = 'local'",
+                (path,),
+            ):
+                name, made, written = _held(value)
+                if name:
+                    found.setdefault(qualname_of(subject), {})[name] = (made, written)
+            self._held_locals[path] = found
+        return self._held_locals[path]
+
     def _parameters(self, path: str, function: str) -> dict[str, str]:
         """A function's parameters by name, with their annotations as written ("" if none)."""
         signature = self._declared(path, function)[0]
@@ -853,6 +909,7 @@ class Resolver:
         for path in looks.paths:
             self._declarations.pop(path, None)
             self._held_attributes.pop(path, None)
+            self._held_locals.pop(path, None)
         users = list(self._gone_answers)
         self._gone_answers.clear()
         for name in stale:
@@ -891,6 +948,7 @@ class Resolver:
             self._modules,
             self._declarations,
             self._held_attributes,
+            self._held_locals,
             self._annotations,
             self._answers,
             self._read,
@@ -1163,7 +1221,7 @@ def _memo(path: str, text: str, scope: str | None) -> tuple:
 
 
 def _held(value: str) -> tuple[str, bool, str]:
-    """An ``attribute`` observation: (name, made by a call, the class text).
+    """An ``attribute`` or ``local`` observation: (name, made by a call, the class or callee text).
 
     >>> _held("client: Optional[Client]"), _held("#cache = Map"), _held("x")
     (('client', False, 'Optional[Client]'), ('#cache', True, 'Map'), ('', False, ''))

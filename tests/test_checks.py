@@ -239,6 +239,60 @@ def test_receivers_that_name_themselves_do_not_send_the_resolver_round_in_circle
     assert knowledge.resolver.lookup("net.py", "socket.close", "close") is None
 
 
+LOCAL_FILES = {
+    **TYPED_FILES,
+    "jobs.py": "from lsp.server import Server\nfrom lsp.workspace import Workspace\n\n\n"
+    "def make_server() -> Server:\n    return Server()\n\n\n"
+    "def made():\n    ws = Workspace()\n    ws.get_document('a')\n    s = make_server()\n    s.start()\n"
+    "    s.protocol.send(1)\n    chosen: Workspace = pick()\n    chosen.get_document('b')\n\n\n"
+    "def rebound(items):\n    ws = Workspace()\n    ws.get_document('a')\n    for ws in items:\n        pass\n\n\n"
+    "def two_kinds():\n    x = Workspace()\n    x = Server()\n    x.start()\n\n\n"
+    "def given(ws):\n    return ws.get_document('p')\n\n\n"
+    "def circle():\n    a = b.make()\n    b = a.make()\n    a.go()\n\n\n"
+    "def outer():\n    ws = Workspace()\n\n    def inner():\n        ws.get_document('c')\n\n"
+    "    ws.get_document('d')\n    return inner\n",
+    "web/jobs.ts": "import { QueryClient } from './client'\n\n"
+    "export function run(other: QueryClient) {\n  const client = new QueryClient()\n  client.getQueryCache()\n"
+    "  const cache = other.getQueryCache()\n  cache.build()\n  let typed: QueryClient\n  typed.getQueryCache()\n"
+    "  let later = new QueryClient()\n  later.getQueryCache()\n}\n",
+}
+
+
+@pytest.mark.parametrize(
+    "path,text,scope,expected",
+    [
+        ("jobs.py", "ws.get_document", "made", "python:lsp/workspace.py:Workspace.get_document"),
+        ("jobs.py", "s.start", "made", "python:lsp/server.py:Base.start"),  # what a function returns
+        ("jobs.py", "s.protocol.send", "made", "python:lsp/protocol.py:Protocol.send"),  # then its attribute
+        ("jobs.py", "chosen.get_document", "made", "python:lsp/workspace.py:Workspace.get_document"),
+        ("jobs.py", "ws.get_document", "rebound", None),  # also a loop's variable
+        ("jobs.py", "x.start", "two_kinds", None),  # made as two classes
+        ("jobs.py", "ws.get_document", "given", None),  # a parameter nothing types
+        ("jobs.py", "a.go", "circle", None),  # each made from the other
+        ("jobs.py", "ws.get_document", "outer", "python:lsp/workspace.py:Workspace.get_document"),
+        ("jobs.py", "ws.get_document", "outer.inner", None),  # (an enclosing function's: not followed)
+        ("web/jobs.ts", "client.getQueryCache", "run", "typescript:web/client.ts:QueryClient.getQueryCache"),
+        ("web/jobs.ts", "cache.build", "run", "typescript:web/client.ts:QueryCache.build"),
+        ("web/jobs.ts", "typed.getQueryCache", "run", "typescript:web/client.ts:QueryClient.getQueryCache"),
+        ("web/jobs.ts", "later.getQueryCache", "run", None),  # a `let` may be assigned again
+    ],
+)
+def test_a_functions_own_names_resolve_to_what_its_code_makes_them(tmp_path, path, text, scope, expected):
+    """``ws = Workspace()`` then ``ws.get_document()``: a function's own name that an annotation
+    or one call gives a class, and bound nowhere else in the function; unsure otherwise."""
+    knowledge = workspace(tmp_path, LOCAL_FILES)
+    target = knowledge.resolver.lookup(path, text, scope)
+    assert (target.key if isinstance(target, Found) else target) == expected
+
+
+def test_a_method_called_through_a_local_name_has_that_caller(tmp_path):
+    knowledge = workspace(tmp_path, LOCAL_FILES)
+    callers = knowledge.callers("python:lsp/workspace.py:Workspace.get_document", limit=9)
+    assert sorted(c["qualname"] for c in callers.first) == ["Server.run", "handler", "made", "outer"]
+    callers = knowledge.callers("typescript:web/client.ts:QueryCache.build", limit=9)
+    assert sorted(c["qualname"] for c in callers.first) == ["Observer.run", "run"]
+
+
 def test_a_method_called_through_a_typed_receiver_has_that_caller(tmp_path):
     knowledge = workspace(tmp_path, TYPED_FILES)
     callers = knowledge.callers("typescript:web/client.ts:QueryClient.getQueryCache", limit=5)

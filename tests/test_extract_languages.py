@@ -1199,3 +1199,44 @@ def test_what_an_instance_attribute_holds_is_observed_where_the_code_says_it(lan
         s.qualname: sorted(v for p, v in observations(s) if p == "attribute") for s in extract(source, language).symbols
     }
     assert {q: v for q, v in found.items() if v} == held
+
+
+# --------------------------------------------------------------- what a function's own names hold
+
+
+@pytest.mark.parametrize(
+    "language,source,held",
+    [
+        (
+            "python",
+            "def f(a: Index, s):\n    idx = Index()\n    idx.add(1)\n    c: Client = make()\n    c.get()\n"
+            "    for t in s:\n        t.run()\n    u = Foo()\n    u = Bar()\n    u.y()\n    w = m.Foo()\n"
+            "    for w in s:\n        pass\n    w.z()\n    v = await connect()\n    v.send()\n"
+            "    unused = Thing()\n    a.add()\n    g = Glob()\n    g.x()\n    global g\n\n"
+            "    def inner():\n        idx.add(2)\n        k = K()\n        k.go()\n",
+            {"f": ["c: Client", "idx = Index", "v = connect"], "f.inner": ["k = K"]},
+        ),
+        (
+            "typescript",
+            "function f(a: Index) {\n  const idx = new Index(); idx.add(1)\n"
+            "  const q = client.getQueryCache(); q.find()\n"
+            "  let c: Client; c.get()\n  let z = new Z(); z.go()\n  const y = new Y(); [1].forEach((y) => y.add())\n}\n"
+            "class A { m() { const r = new R(); r?.run(); this.x.y() } }\n",
+            {"f": ["c: Client", "idx = Index", "q = client.getQueryCache"], "A.m": ["r = R"]},
+        ),
+        (
+            "javascript",
+            "function f() {\n  const idx = new lib.Index()\n  idx\n    .add(1)\n  var v = new V(); v.go()\n}\n",
+            {"f": ["idx = lib.Index"]},
+        ),
+    ],
+)
+def test_what_a_functions_own_name_holds_is_observed_for_the_names_it_calls_methods_of(language, source, held):
+    """A name bound once in a function's own scope, by an annotation or by a call (``new``, a
+    ``const`` in JavaScript), and whose method the function calls; not a name bound again (a
+    loop, another class, a callback's parameter), a parameter, a ``global``, a ``let`` or
+    ``var``, nor one no call goes through."""
+    found = {
+        s.qualname: sorted(v for p, v in observations(s) if p == "local") for s in extract(source, language).symbols
+    }
+    assert {q: v for q, v in found.items() if v} == held

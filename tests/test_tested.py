@@ -283,3 +283,30 @@ def test_a_test_calling_through_what_an_instance_holds_follows_a_change_of_what_
     step(tmp_path, store, {"shop/cars.py": shop.replace("self.engine = Diesel()", "self.engine = Electric()")})
     assert exercised_by(store, "python:shop/cars.py:Diesel.run") == {key: ("retracted", 0.6)}
     assert exercised_by(store, "python:shop/cars.py:Electric.run") == {key: ("tentative", 0.6)}
+
+
+def test_a_test_calling_through_its_own_name_follows_what_made_it(tmp_path):
+    """``engine = make(); engine.run()`` in a test: the test exercises the ``run`` of the class
+    ``make`` says it returns; ``car = Electric()`` then ``car.run()``, ``Electric.run``. When
+    ``make`` is declared to return another class, the next dream moves the fact, though the
+    test file did not change."""
+    shop = (
+        "class Diesel:\n    def run(self):\n        return 1\n\n\nclass Electric:\n    def run(self):\n"
+        "        return 2\n\n\ndef make() -> Diesel:\n    return Diesel()\n"
+    )
+    test = (
+        "from shop.cars import Electric, make\n\n\ndef test_made():\n    engine = make()\n    assert engine.run()\n\n\n"
+        "def test_built():\n    car = Electric()\n    assert car.run()\n"
+    )
+    made, built = "python:tests/test_cars.py:test_made", "python:tests/test_cars.py:test_built"
+    store = Store(tmp_path / "memory.db")
+    step(tmp_path, store, {"shop/cars.py": shop, "tests/test_cars.py": test})
+    assert exercised_by(store, "python:shop/cars.py:Diesel.run") == {made: ("tentative", 0.6)}
+    assert exercised_by(store, "python:shop/cars.py:Electric.run") == {built: ("tentative", 0.6)}
+
+    step(tmp_path, store, {"shop/cars.py": shop.replace("def make() -> Diesel:", "def make() -> Electric:")})
+    assert exercised_by(store, "python:shop/cars.py:Diesel.run") == {made: ("retracted", 0.6)}
+    assert exercised_by(store, "python:shop/cars.py:Electric.run") == {
+        built: ("tentative", 0.6),
+        made: ("tentative", 0.6),
+    }

@@ -25,7 +25,7 @@ from itertools import groupby
 
 from kairos_lsp.dream.batches import rows_of
 from kairos_lsp.dream.model import FIRM_AT, FIRM_SOURCES, NOT_LOOKS, Counts, noisy_or
-from kairos_lsp.keys import TEST_FILE, name_of, path_of
+from kairos_lsp.keys import TEST_FILE, name_of, path_of, qualname_of
 from kairos_lsp.resolve import Found, Resolver, module_endings
 from kairos_lsp.store import Store
 from kairos_lsp.store.facts import Facts
@@ -242,7 +242,7 @@ def _settle(
 
 def _changed(versions) -> set[str]:
     """What a batch's looks at the code changed that resolving a test's calls may have read
-    (see ``Resolver.depends``): ``file:P`` for a file whose symbols, imports or attributes changed,
+    (see ``Resolver.depends``): ``file:P`` for a file whose symbols, imports, attributes or locals held changed,
     ``tail:T`` for every ending of the module path of a file that appeared or went,
     ``bases:K`` for a symbol whose signature or decorators changed."""
     changed: set[str] = set()
@@ -255,7 +255,7 @@ def _changed(versions) -> set[str]:
                 changed.add("file:" + path)
                 if obj == "module":  # the file itself appeared or went
                     changed.update("tail:" + ending for ending in module_endings(path))
-            elif predicate in ("imports", "attribute"):  # (what an instance's attributes hold: its file's)
+            elif predicate in ("imports", "attribute", "local"):  # (what attributes and locals hold: the file's)
                 changed.add("file:" + path)
             elif predicate in ("signature", "decorated_by"):  # (a property's type is read with both)
                 changed.add("bases:" + subject)
@@ -324,9 +324,9 @@ def _exercised(store: Store, resolver: Resolver, tests: list[str]) -> tuple[dict
         for test, callee, oid in store.facts.current_calls(path, group):
             if callee.startswith(_OWN):
                 continue  # the test's own helpers and assertions (self.assertEqual), not the code under test
-            # (no scope: it only matters for self/this calls, skipped above)
-            target = resolver.lookup(path, callee)
-            read |= resolver.depends(path, callee)
+            scope = qualname_of(test)  # (a parameter's annotation, a local name: the test's own)
+            target = resolver.lookup(path, callee, scope)
+            read |= resolver.depends(path, callee, scope)
             if isinstance(target, Found) and target.key != test and not is_test(target.key):
                 out[test].setdefault(target.key, oid)
     return out, read

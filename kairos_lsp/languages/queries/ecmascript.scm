@@ -88,3 +88,11 @@
 (assignment_expression left: (member_expression object: (this)
     property: [(property_identifier) (private_property_identifier)] @attribute.name)
   right: (new_expression constructor: [(identifier) (member_expression)] @attribute.made)) @attribute
+
+; What a function's own names hold (see python.scm): a `const` made by `new` or by a call
+; (`const client = new Client()`, `const cache = client.getQueryCache()`); a `let` or `var`
+; may be assigned again anywhere (assignments are not read as bindings: ecmascript-locals.scm).
+(lexical_declaration kind: "const" (variable_declarator name: (identifier) @local.name
+  value: (new_expression constructor: [(identifier) (member_expression)] @local.made)) @local)
+(lexical_declaration kind: "const" (variable_declarator name: (identifier) @local.name
+  value: (call_expression function: [(identifier) (member_expression)] @local.made)) @local)

@@ -61,3 +61,12 @@
 ((assignment left: (attribute object: (identifier) @_self attribute: (identifier) @attribute.name)
    right: (call function: [(identifier) (attribute)] @attribute.made)) @attribute
   (#eq? @_self "self"))
+
+; What a function's own names hold, where the code says so (`index.add()` after `index =
+; Index()` follows it): an annotation (`index: Index = ...`) or the call that made it (`index
+; = Index()`, `client = await connect()`). extract.py keeps, of each function's, those of the
+; names it calls a method of and binds nowhere else in its own scope (python-locals.scm).
+(assignment left: (identifier) @local.name type: (type) @local.type) @local
+(assignment left: (identifier) @local.name right: (call function: [(identifier) (attribute)] @local.made)) @local
+(assignment left: (identifier) @local.name
+  right: (await (call function: [(identifier) (attribute)] @local.made))) @local

@@ -174,3 +174,6 @@
   value: (new_expression constructor: [(identifier) (member_expression)] @attribute.made)) @attribute
 (required_parameter (accessibility_modifier) pattern: (identifier) @attribute.name
   type: (type_annotation (_) @attribute.type)) @attribute
+
+; What a function's own names hold (see ecmascript.scm): a declared type (`let client: Client`).
+(variable_declarator name: (identifier) @local.name type: (type_annotation (_) @local.type)) @local
