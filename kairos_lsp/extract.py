@@ -41,6 +41,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import inspect
+import itertools
 import json
 import re
 import threading
@@ -302,7 +303,8 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
     scopes: dict[tuple, tuple[Node, Node]] = {}
     attrs: dict[tuple, dict[str, list[Node]]] = {}
     refs: list[tuple[int, str, str]] = []  # (start byte, calls|imports|raises, value)
-    held_by_binding: dict[int, tuple[str, bool]] = {}  # a local name's binding (start byte): (what it holds, annotated)
+    # a local name's binding, by its start byte: (its end, the annotation or callee, annotated)
+    held_by_binding: dict[int, tuple[int, Node, bool]] = {}
 
     q, roles, buckets = _prepared_query(language)
     cursor = QueryCursor(q)
@@ -374,11 +376,10 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
         elif role == "local":
             name = match["local.name"][0]
             typed = match.get("local.type")
-            if typed:
-                held_by_binding[name.start_byte] = (collapse(f"{_text(name)}: {_text(typed[0])}", 120), True)
+            if typed:  # (its text read only if kept: most are not)
+                held_by_binding[name.start_byte] = (name.end_byte, typed[0], True)
             elif name.start_byte not in held_by_binding:  # (an annotation outranks the call: `x: A = make()`)
-                made = match["local.made"][0]
-                held_by_binding[name.start_byte] = (collapse(f"{_text(name)} = {_text(made)}", 120), False)
+                held_by_binding[name.start_byte] = (name.end_byte, match["local.made"][0], False)
 
     _drop_named_values(defs)
     spec = language_named(language)
@@ -419,11 +420,13 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
         stack.append((-neg_end, qual, kind))
 
     module_refs = _attribute(symbols, spans, refs)
+    binds = locals_query(spec.name)
+    own = _OwnScopes(symbols, root, source, binds) if binds is not None else None
     if any(s.writes for s in symbols):
         module_refs = [r for r in module_refs if r[1] != "writes"]
-        _keep_outer_writes(symbols, root, source, spec)
-    if held_by_binding:
-        _keep_locals_held(symbols, held_by_binding, root, source, spec)
+        _keep_outer_writes(symbols, spec, own)
+    if held_by_binding and own is not None:
+        _keep_locals_held(symbols, held_by_binding, source, own)
     return Extraction(language, symbols, root.has_error, module_refs)
 
 
@@ -447,7 +450,7 @@ def _written(target: bytes) -> str:
     return collapse(text.decode("utf-8", "replace"), 120)
 
 
-def _keep_outer_writes(symbols: list[Symbol], root: Node, source: bytes, spec: LanguageSpec) -> None:
+def _keep_outer_writes(symbols: list[Symbol], spec: LanguageSpec, own: _OwnScopes | None) -> None:
     """Keep, of what each function writes, what lies beyond its own scope.
 
     A module's or class body's writes are its own state, and so are a method's writes
@@ -459,12 +462,10 @@ def _keep_outer_writes(symbols: list[Symbol], root: Node, source: bytes, spec: L
     scope (the module's ``_cache``, ``os.environ``); names bound in a nested function or
     class are theirs, not this function's.
     """
-    binds = locals_query(spec.name)
-    bindings: list = []  # the last function whose bindings were queried, for those inside it
     for index, sym in enumerate(symbols):
         if not sym.writes:
             continue
-        if sym.kind not in _CALLABLE or binds is None:
+        if sym.kind not in _CALLABLE or own is None:
             sym.writes = []
             continue
         params = [name for name, _ in sym.parameters]
@@ -485,7 +486,7 @@ def _keep_outer_writes(symbols: list[Symbol], root: Node, source: bytes, spec: L
                 continue
             unsure.append((value, name))
         if unsure:
-            bound, declared = _own_bindings(symbols, index, root, source, binds, bindings)
+            bound, declared = own.of(index)
             kept += [(v, n) for v, n in unsure if n in declared or n not in bound]
         sym.writes = sorted(v for v, _ in kept)
 
@@ -494,81 +495,90 @@ _RECEIVER_HEAD = re.compile(r"([\w$]+) ?\??\.")  # ``x.m``, ``x .m`` (a chain ov
 
 
 def _keep_locals_held(
-    symbols: list[Symbol], held: dict[int, tuple[str, bool]], root: Node, source: bytes, spec: LanguageSpec
+    symbols: list[Symbol], held: dict[int, tuple[int, Node, bool]], source: bytes, own: _OwnScopes
 ) -> None:
     """Keep, of what each function's own names hold (``held``: by the byte its binding starts
     at), those of the names it calls a method of (``index.add()``) that it binds nowhere else
     in its own scope (no other assignment, loop, ``with``, parameter, ``global``), nor as
     two different things (an annotation outranks what a call made)."""
-    binds = locals_query(spec.name)
-    if binds is None:
-        return
     starts = sorted(held)
-    bindings: list = []  # see _own_bindings
+    names = [source[at : held[at][0]].decode("utf-8", "replace") for at in starts]
     for index, sym in enumerate(symbols):
         if sym.kind not in _CALLABLE or not sym.calls:
             continue
         lo, hi = sym.span
-        if bisect.bisect_left(starts, lo) == bisect.bisect_left(starts, hi):
+        first, last = bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)
+        if first == last:
             continue  # nothing held in it
         heads = {m.group(1) for m in map(_RECEIVER_HEAD.match, sym.calls) if m is not None}
+        heads.intersection_update(names[first:last])
         heads.difference_update(name for name, _ in sym.parameters)
-        if spec.receiver:
-            heads.discard(spec.receiver)
         if not heads:
-            continue
-        bound, declared = _own_bindings(symbols, index, root, source, binds, bindings)
+            continue  # (the query below only for a function that calls through a name it made)
+        bound, declared = own.of(index)
         for head in sorted(heads):
             ats = bound.get(head, ())
             if not ats or head in declared or any(at not in held for at in ats):
                 continue
             found = [held[at] for at in ats]
-            annotated = {text for text, typed in found if typed}
-            texts = annotated or {text for text, _ in found}
+            annotated = {_text(node) for _, node, typed in found if typed}
+            texts = annotated or {_text(node) for _, node, _ in found}
             if len(texts) == 1:
-                sym.locals_held.append(texts.pop())
+                sym.locals_held.append(collapse(f"{head}{': ' if annotated else ' = '}{texts.pop()}", 120))
 
 
-def _own_bindings(
-    symbols: list[Symbol], index: int, root: Node, source: bytes, binds, bindings: list
-) -> tuple[dict[str, list[int]], set[str]]:
-    """The names ``symbols[index]`` binds in its own scope, each with the bytes its bindings
-    start at, and the names it declares outer.
+class _OwnScopes:
+    """The names each function of one file binds in its own scope, each with the bytes its
+    bindings start at, and the names it declares outer (the language's ``locals`` query),
+    asked by the function's index among the file's symbols.
 
-    The query runs over a function once: a function inside it (a bundle's every function
-    is inside its wrapper) reads its part of what was found, rather than walk its subtree
-    again. ``bindings`` keeps the last function queried: ``[lo, hi, starts, found]``.
+    The query runs over a function once: a function inside it (a bundle's every function is
+    inside its wrapper) reads its part of what was found, rather than walk its subtree again;
+    and a function asked twice (what it writes, what its names hold) is answered once.
     """
-    sym = symbols[index]
-    lo, hi = sym.span
-    if not bindings or not (bindings[0] <= lo and hi <= bindings[1]):
-        node = root.descendant_for_byte_range(lo, hi)
-        captured = QueryCursor(binds).captures(node).items() if node is not None else ()
-        found = sorted((n.start_byte, n.end_byte, cap == "declared") for cap, nodes in captured for n in nodes)
-        bindings[:] = [lo, hi, [f[0] for f in found], found]
-    starts, found = bindings[2], bindings[3]
-    # Definitions directly inside it: their bodies are their own scopes, their names its.
-    children: list[Symbol] = []
-    for inner in symbols[index + 1 :]:
-        if inner.span[0] >= hi:
-            break
-        if not children or inner.span[0] >= children[-1].span[1]:
-            children.append(inner)
-    child_starts = [c.span[0] for c in children]
-    bound: dict[str, list[int]] = {}
-    declared: set[str] = set()
-    for at, end, outer in found[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]:
-        if at == sym.name_span[0]:
-            continue  # its own name
-        i = bisect.bisect_right(child_starts, at) - 1
-        if i >= 0 and at < children[i].span[1] and at != children[i].name_span[0]:
-            continue
-        name = source[at:end].decode("utf-8", "replace")
-        if outer:
-            declared.add(name)
-        else:
-            bound.setdefault(name, []).append(at)
-    return bound, declared
+
+    def __init__(self, symbols: list[Symbol], root: Node, source: bytes, binds) -> None:
+        self._symbols, self._root, self._source, self._binds = symbols, root, source, binds
+        self._last: tuple[int, int, list[int], list[tuple[int, int, bool]]] | None = None  # lo, hi, starts, found
+        self._known: dict[int, tuple[dict[str, list[int]], set[str]]] = {}
+
+    def of(self, index: int) -> tuple[dict[str, list[int]], set[str]]:
+        known = self._known.get(index)
+        if known is None:
+            known = self._known[index] = self._own(index)
+        return known
+
+    def _own(self, index: int) -> tuple[dict[str, list[int]], set[str]]:
+        sym, source = self._symbols[index], self._source
+        lo, hi = sym.span
+        if self._last is None or not (self._last[0] <= lo and hi <= self._last[1]):
+            node = self._root.descendant_for_byte_range(lo, hi)
+            captured = QueryCursor(self._binds).captures(node).items() if node is not None else ()
+            found = sorted((n.start_byte, n.end_byte, cap == "declared") for cap, nodes in captured for n in nodes)
+            self._last = (lo, hi, [f[0] for f in found], found)
+        starts, found = self._last[2], self._last[3]
+        # Definitions directly inside it: their bodies are their own scopes, their names its.
+        children: list[Symbol] = []
+        for inner in itertools.islice(self._symbols, index + 1, None):
+            if inner.span[0] >= hi:
+                break
+            if not children or inner.span[0] >= children[-1].span[1]:
+                children.append(inner)
+        child_starts = [c.span[0] for c in children]
+        bound: dict[str, list[int]] = {}
+        declared: set[str] = set()
+        for at, end, outer in found[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]:
+            if at == sym.name_span[0]:
+                continue  # its own name
+            i = bisect.bisect_right(child_starts, at) - 1
+            if i >= 0 and at < children[i].span[1] and at != children[i].name_span[0]:
+                continue
+            name = source[at:end].decode("utf-8", "replace")
+            if outer:
+                declared.add(name)
+            else:
+                bound.setdefault(name, []).append(at)
+        return bound, declared
 
 
 def _drop_named_values(defs: dict[tuple, tuple[str, Node, Node]]) -> None:
