@@ -60,6 +60,9 @@ _DEFAULT = re.compile(r"=(?!>)")  # a default value's ``=``, not an arrow type's
 _DEFAULT_EXPORTS = ("default", "exports")  # what a default import or ``require`` gets, ES then CommonJS
 # What a resolver of a changing store keeps across changes, at most (like the dream's, ~50 MB).
 ANSWERS_KEPT = 30_000
+# A declaration kept (a function's signature, read for its parameters' annotations) weighs
+# about a quarter of an answer with what it read: trim counts four as one answer.
+_DECLARATIONS_PER_ANSWER = 4
 READS_KEPT = 500_000
 _NOTHING_FOLLOWED: frozenset[tuple[str, str]] = frozenset()
 _DOTTED = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
@@ -224,6 +227,7 @@ class Resolver:
         self._held_locals: dict[str, dict[str, dict[str, tuple[bool, str]]]] = {}  # see _locals_held
         self._holding: set[tuple] = set()  # locals being followed (see _local)
         self._annotations: dict[str, dict[str, str]] = {}  # see _parameters
+        self._declared_kept = 0  # entries in _declarations (a dream asks every test's: see trim)
         self._answers: dict[tuple, Target] = {}
         # A module's name as a lookup first enters it through an import, before anything
         # else was followed: the same for every file importing it (a star re-export chase
@@ -305,19 +309,31 @@ class Resolver:
         again until it answers always gets further (a hover's search for callers: one call
         site may chase star imports through a hundred modules).
         """
+        return self._looked_up(path, text, scope, deadline)[0]
+
+    def _looked_up(
+        self, path: str, text: str, scope: str | None, deadline: float | None = None
+    ) -> tuple[Target, list[tuple]]:
+        """:meth:`lookup`'s answer, and the memos of the answers it went through (the last its own)."""
         self._sync()
         text = _plain(text)
-        answer = self._answer(_memo(path, text, scope), deadline, lambda: self._lookup(path, text, scope))
-        if answer is None and scope and "." in text and self._parameter_named(path, text, scope):
-            # (the same name in another function may be another parameter: the answer is the scope's;
-            # _typed asks again, so that what the answer read is recorded with it)
-            answer = self._answer((path, text, scope), deadline, lambda: self._typed(path, text, scope))
-        elif answer is None and scope and "." in text and self._local_held(path, text, scope) is not None:
-            answer = self._answer((path, text, scope, "local"), deadline, lambda: self._local(path, text, scope))
+        memos = [_memo(path, text, scope)]
+        answer = self._answer(memos[0], deadline, lambda: self._lookup(path, text, scope))
+        if answer is None and scope and "." in text:
+            # (the same name in another function may be another local or parameter: the answer
+            # is the scope's; _local and _typed ask again, so that what the answer read is
+            # recorded with it. A function's own name shadows an enclosing function's parameter.)
+            if self._local_held(path, text, scope) is not None:
+                memos.append((path, text, scope, "local"))
+                answer = self._answer(memos[-1], deadline, lambda: self._local(path, text, scope))
+            elif self._parameter_named(path, text, scope):
+                memos.append((path, text, scope))
+                answer = self._answer(memos[-1], deadline, lambda: self._typed(path, text, scope))
         called = _called(text) if answer is None and ")." in text else None
         if called is not None:  # a member of what a call returns
-            answer = self._answer((path, text, scope, "()"), deadline, lambda: self._returned(path, called, scope))
-        return answer
+            memos.append((path, text, scope, "()"))
+            answer = self._answer(memos[-1], deadline, lambda: self._returned(path, called, scope))
+        return answer, memos
 
     def _answer(self, memo: tuple, deadline: float | None, find: Callable[[], Target]) -> Target:
         """``find()``, kept under ``memo`` with what it read."""
@@ -389,16 +405,21 @@ class Resolver:
         exist too: it may appear), ``tail:T`` for a module looked for under any source root
         (a file whose module path ends with T: ``tail:a/m`` for ``a.m``), ``bases:K`` for a
         symbol whose signature it read (a class's bases, a parameter's or property's type)."""
-        self.lookup(path, text, scope)
-        text = _plain(text)
-        memos = (_memo(path, text, scope), (path, text, scope), (path, text, scope, "local"), (path, text, scope, "()"))
-        return frozenset().union(*(self._read.get(memo, ()) for memo in memos))
+        return self.answered(path, text, scope)[1]
+
+    def answered(self, path: str, text: str, scope: str | None = None) -> tuple[Target, frozenset[str]]:
+        """:meth:`lookup` and :meth:`depends` in one (the dream asks both of every test's call)."""
+        answer, memos = self._looked_up(path, text, scope)
+        if len(memos) == 1:
+            return answer, self._read.get(memos[0], frozenset())
+        return answer, frozenset().union(*(self._read.get(memo, ()) for memo in memos))
 
     def trim(self, limit: int, reads: int | None = None) -> None:
         """Forget what was read once more than ``limit`` answers are kept, or (``reads``)
         their records of what they read hold more than ``reads`` items in all (a long dream
         over a large tree): what is asked again is read again."""
-        if len(self._answers) + len(self._entries) > limit or (reads is not None and self._weight > reads):
+        kept = len(self._answers) + len(self._entries) + self._declared_kept // _DECLARATIONS_PER_ANSWER
+        if kept > limit or (reads is not None and self._weight > reads):
             self._forget()
 
     def index_modules(self) -> None:
@@ -635,6 +656,7 @@ class Resolver:
             self._reading[-1].add(sys.intern("bases:" + key))
         declarations = self._declarations.setdefault(path, {})
         if qualname not in declarations:
+            self._declared_kept += 1
             self._reading_store()
             signature, decorators = "", []
             for predicate, value in self.store.db.execute(
@@ -731,15 +753,16 @@ class Resolver:
     def _parameters(self, path: str, function: str) -> dict[str, str]:
         """A function's parameters by name, with their annotations as written ("" if none)."""
         signature = self._declared(path, function)[0]
-        parameters = self._annotations.get(signature)
+        # (by what follows the name, not by function: a test file's many ``test_x(self)`` are one entry)
+        written = signature[signature.find("(") :] if "(" in signature else ""
+        parameters = self._annotations.get(written)
         if parameters is None:
             parameters = {}
-            for item in signature_items(signature):
+            for item in signature_items(written):
                 name, annotation = parameter_parts(item)
                 if _DOTTED.fullmatch(name.rstrip("?")):  # (not ``*args``, ``...rest``, ``{a, b}``)
                     parameters.setdefault(name.rstrip("?"), annotation)
-            # (by signature, not by function: a file's many ``f(self)`` are one entry)
-            parameters = self._annotations[signature] = parameters
+            parameters = self._annotations[written] = parameters
         return parameters
 
     def _members(self, path: str, cls: str, names: list[str]) -> Target:
@@ -965,6 +988,7 @@ class Resolver:
         self._gone_answers.clear()
         self._by_module_name = None
         self._weight = 0
+        self._declared_kept = 0
 
     def _reading_store(self) -> None:
         """Called before each read of the store a lookup makes: past the lookup's deadline,

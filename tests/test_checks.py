@@ -841,6 +841,8 @@ def test_a_resolver_that_answered_other_files_first_answers_each_as_a_fresh_one_
         for order in (asked, asked[::-1], sorted(asked, key=lambda item: item[1])):
             warm = Resolver(knowledge.store)
             assert {item: (warm.lookup(*item), warm.depends(*item)) for item in order} == fresh
+        answering = Resolver(knowledge.store)  # (both at once, as the dream asks)
+        assert {item: answering.answered(*item) for item in asked} == fresh
     finally:
         knowledge.store.close()
 

@@ -19,6 +19,7 @@ bulk reads and writes of the store's facts (``store.facts``), like the
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from functools import lru_cache
 from itertools import groupby
@@ -324,9 +325,9 @@ def _exercised(store: Store, resolver: Resolver, tests: list[str]) -> tuple[dict
         for test, callee, oid in store.facts.current_calls(path, group):
             if callee.startswith(_OWN):
                 continue  # the test's own helpers and assertions (self.assertEqual), not the code under test
-            scope = qualname_of(test)  # (a parameter's annotation, a local name: the test's own)
-            target = resolver.lookup(path, callee, scope)
-            read |= resolver.depends(path, callee, scope)
+            scope = sys.intern(qualname_of(test))  # (a parameter's annotation, a local name: the test's own)
+            target, depends = resolver.answered(path, callee, scope)
+            read |= depends
             if isinstance(target, Found) and target.key != test and not is_test(target.key):
                 out[test].setdefault(target.key, oid)
     return out, read
