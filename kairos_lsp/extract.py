@@ -90,7 +90,7 @@ _MAX_TEXT = 160
 def read_as_now(language: str, extraction: int) -> bool:
     """Whether a file of ``language`` read by extraction ``extraction`` gives what this one would.
 
-    >>> read_as_now("go", 1), read_as_now("python", 2), read_as_now("typescript", 3)
+    >>> read_as_now("go", 1), read_as_now("python", 3), read_as_now("typescript", 4)
     (True, False, True)
     """
     spec = language_named(language)
