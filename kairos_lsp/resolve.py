@@ -694,11 +694,18 @@ class Resolver:
         """``p.m`` where ``p`` is a parameter of ``scope`` (or of a function it is nested in)
         whose annotation names a class: ``m`` of that class (``ls.show`` in ``def f(ls:
         Server)``, ``client.fetch`` in ``constructor(private client: Client)``)."""
-        named = class_named(self._parameter_named(path, text, scope) or "")
-        cls = self.lookup(path, named) if named else None  # (a class of the module: no scope)
+        cls = self._class_written(path, self._parameter_named(path, text, scope) or "")
+        return self._members(*cls, text.split(".")[1:]) if cls is not None else None
+
+    def _class_written(self, path: str, written: str) -> tuple[str, str] | None:
+        """(file, qualified name) of the one class an annotation written in ``path`` names
+        (``Server``, ``'Optional[Server]'``, ``Box<T> | undefined``), looked up as the module's
+        names, with no scope (``socket: socket.socket`` would send a scoped lookup round in circles)."""
+        named = class_named(written) if written else None
+        cls = self.lookup(path, named) if named else None
         if not isinstance(cls, Found) or self._kind(cls.key) not in _CLASSES:
             return None
-        return self._members(path_of(cls.key), qualname_of(cls.key), text.split(".")[1:])
+        return path_of(cls.key), qualname_of(cls.key)
 
     def _local_held(self, path: str, text: str, scope: str) -> tuple[bool, str] | None:
         """What ``text``'s first name holds as a local name of the function ``scope``, as its
@@ -723,11 +730,8 @@ class Resolver:
                 return self._returned(path, (written, names), scope)
             finally:
                 self._holding.discard(memo)
-        named = class_named(written)
-        cls = self.lookup(path, named) if named else None  # (a class of the module: no scope)
-        if not isinstance(cls, Found) or self._kind(cls.key) not in _CLASSES:
-            return None
-        return self._members(path_of(cls.key), qualname_of(cls.key), names)
+        cls = self._class_written(path, written)
+        return self._members(*cls, names) if cls is not None else None
 
     def _locals_held(self, path: str) -> dict[str, dict[str, tuple[bool, str]]]:
         """What the functions of a file hold in their own names, as their code says:
@@ -859,12 +863,8 @@ class Resolver:
 
     def _returns_class(self, key: str) -> tuple[str, str] | None:
         """(file, qualified name) of the one class a function's signature says it returns."""
-        path, qualname = path_of(key), qualname_of(key)
-        named = class_named(_returns(self._declared(path, qualname)[0]))
-        cls = self.lookup(path, named) if named else None
-        if not isinstance(cls, Found) or self._kind(cls.key) not in _CLASSES:
-            return None
-        return path_of(cls.key), qualname_of(cls.key)
+        path = path_of(key)
+        return self._class_written(path, _returns(self._declared(path, qualname_of(key))[0]))
 
     def _kind(self, key: str) -> str | None:
         info = self._file(path_of(key))
