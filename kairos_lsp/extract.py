@@ -29,6 +29,9 @@ read by name only:
 ``@local`` + ``@local.name`` + ``@local.type`` or ``@local.made``
     what a function's own name holds, kept for a name the function calls a method of and
     binds nowhere else in its own scope
+``@gives`` + ``@gives.made`` or ``@gives.name``
+    what a function gives the parameters named as it (a pytest fixture): the call that
+    makes its value, or the name of its own that holds it
 
 >>> from kairos_lsp.extract import extract_source
 >>> result = extract_source(b"def add(a, b=1):\\n    '''Add.'''\\n    return a + b\\n", "python")
@@ -83,14 +86,15 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # a class's signature names its base (JavaScript, TypeScript). 3: what an instance's
 # attributes hold, where the code says so (Python, JavaScript, TypeScript). 4: what a
 # function's own names hold, for those it calls a method of (Python, JavaScript, TypeScript).
-EXTRACTION_VERSION = 4
+# 5: what a pytest fixture gives (Python).
+EXTRACTION_VERSION = 5
 _MAX_TEXT = 160
 
 
 def read_as_now(language: str, extraction: int) -> bool:
     """Whether a file of ``language`` read by extraction ``extraction`` gives what this one would.
 
-    >>> read_as_now("go", 1), read_as_now("python", 3), read_as_now("typescript", 4)
+    >>> read_as_now("go", 1), read_as_now("python", 4), read_as_now("typescript", 4)
     (True, False, True)
     """
     spec = language_named(language)
@@ -120,6 +124,8 @@ class Symbol:
     attributes: list[str] = field(default_factory=list)
     # a function's own name's, for one it calls a method of: "index: Index", "index = Index"
     locals_held: list[str] = field(default_factory=list)
+    # what a fixture gives those naming it: the call making it, "CliRunner()", or its own name, "app"
+    gives: list[str] = field(default_factory=list)
     declared: bool = False  # declared without code (a TypeScript overload's signature)
     span: tuple[int, int] = (0, 0)  # byte range of the definition node
     name_span: tuple[int, int] = (0, 0)
@@ -273,6 +279,7 @@ _ROLES = (
     ("write", {"write", "write.target"}),
     ("attribute", {"attribute", "attribute.name"}),
     ("local", {"local", "local.name"}),
+    ("gives", {"gives"}),
     ("scope", {"scope", "name"}),
     ("definition", set(["\0"])),
 )
@@ -305,6 +312,7 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
     refs: list[tuple[int, str, str]] = []  # (start byte, calls|imports|raises, value)
     # a local name's binding, by its start byte: (its end, the annotation or callee, annotated)
     held_by_binding: dict[int, tuple[int, Node, bool]] = {}
+    given_at: list[int] = []  # the statements a fixture's value is given by (see _keep_gifts)
 
     q, roles, buckets = _prepared_query(language)
     cursor = QueryCursor(q)
@@ -380,6 +388,12 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
                 held_by_binding[name.start_byte] = (name.end_byte, typed[0], True)
             elif name.start_byte not in held_by_binding:  # (an annotation outranks the call: `x: A = make()`)
                 held_by_binding[name.start_byte] = (name.end_byte, match["local.made"][0], False)
+        elif role == "gives":
+            made = match.get("gives.made")
+            given = f"{_text(made[0])}()" if made else _text(match["gives.name"][0])
+            at = match["gives"][0].start_byte
+            given_at.append(at)
+            refs.append((at, "gives", collapse(given, 120)))
 
     _drop_named_values(defs)
     spec = language_named(language)
@@ -425,6 +439,8 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
     if any(s.writes for s in symbols):
         module_refs = [r for r in module_refs if r[1] != "writes"]
         _keep_outer_writes(symbols, spec, own)
+    if given_at:
+        _keep_gifts(symbols, set(given_at), own)
     if held_by_binding and own is not None:
         _keep_locals_held(symbols, held_by_binding, source, own)
     return Extraction(language, symbols, root.has_error, module_refs)
@@ -486,9 +502,21 @@ def _keep_outer_writes(symbols: list[Symbol], spec: LanguageSpec, own: _OwnScope
                 continue
             unsure.append((value, name))
         if unsure:
-            bound, declared = own.of(index)
+            bound, declared, _ = own.of(index)
             kept += [(v, n) for v, n in unsure if n in declared or n not in bound]
         sym.writes = sorted(v for v, _ in kept)
+
+
+def _keep_gifts(symbols: list[Symbol], given_at: set[int], own: _OwnScopes | None) -> None:
+    """Keep what a fixture gives when all its returns and yields (``given_at``: the bytes of
+    those the query read) say the same: one in a branch, ``return None``, a bare ``yield``
+    or ``yield from``, or two values (``if fast: return A()`` ... ``return B()``), and the
+    test's parameter may hold something else."""
+    for index, sym in enumerate(symbols):
+        if not sym.gives:
+            continue
+        if own is None or len(sym.gives) > 1 or not given_at.issuperset(own.of(index)[2]):
+            sym.gives = []
 
 
 _RECEIVER_HEAD = re.compile(r"([\w$]+) ?\??\.")  # ``x.m``, ``x .m`` (a chain over lines), ``x?.m``
@@ -498,24 +526,26 @@ def _keep_locals_held(
     symbols: list[Symbol], held: dict[int, tuple[int, Node, bool]], source: bytes, own: _OwnScopes
 ) -> None:
     """Keep, of what each function's own names hold (``held``: by the byte its binding starts
-    at), those of the names it calls a method of (``index.add()``) that it binds nowhere else
-    in its own scope (no other assignment, loop, ``with``, parameter, ``global``), nor as
-    two different things (an annotation outranks what a call made)."""
+    at), those of the names it calls a method of (``index.add()``) or gives (a fixture's
+    ``return app``) that it binds nowhere else in its own scope (no other assignment, loop,
+    ``with``, parameter, ``global``), nor as two different things (an annotation outranks
+    what a call made)."""
     starts = sorted(held)
     names = [source[at : held[at][0]].decode("utf-8", "replace") for at in starts]
     for index, sym in enumerate(symbols):
-        if sym.kind not in _CALLABLE or not sym.calls:
+        if sym.kind not in _CALLABLE or not (sym.calls or sym.gives):
             continue
         lo, hi = sym.span
         first, last = bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)
         if first == last:
             continue  # nothing held in it
         heads = {m.group(1) for m in map(_RECEIVER_HEAD.match, sym.calls) if m is not None}
+        heads.update(sym.gives)  # (a call's "f()" is no name it holds)
         heads.intersection_update(names[first:last])
         heads.difference_update(name for name, _ in sym.parameters)
         if not heads:
             continue  # (the query below only for a function that calls through a name it made)
-        bound, declared = own.of(index)
+        bound, declared, _ = own.of(index)
         for head in sorted(heads):
             ats = bound.get(head, ())
             if not ats or head in declared or any(at not in held for at in ats):
@@ -539,22 +569,24 @@ class _OwnScopes:
 
     def __init__(self, symbols: list[Symbol], root: Node, source: bytes, binds) -> None:
         self._symbols, self._root, self._source, self._binds = symbols, root, source, binds
-        self._last: tuple[int, int, list[int], list[tuple[int, int, bool]]] | None = None  # lo, hi, starts, found
-        self._known: dict[int, tuple[dict[str, list[int]], set[str]]] = {}
+        self._last: tuple[int, int, list[int], list[tuple[int, int, str]]] | None = None  # lo, hi, starts, found
+        self._known: dict[int, tuple[dict[str, list[int]], set[str], list[int]]] = {}
 
-    def of(self, index: int) -> tuple[dict[str, list[int]], set[str]]:
+    def of(self, index: int) -> tuple[dict[str, list[int]], set[str], list[int]]:
+        """(the names it binds, with the bytes each binding starts at; the names it declares
+        outer; the bytes its returns and yields start at)."""
         known = self._known.get(index)
         if known is None:
             known = self._known[index] = self._own(index)
         return known
 
-    def _own(self, index: int) -> tuple[dict[str, list[int]], set[str]]:
+    def _own(self, index: int) -> tuple[dict[str, list[int]], set[str], list[int]]:
         sym, source = self._symbols[index], self._source
         lo, hi = sym.span
         if self._last is None or not (self._last[0] <= lo and hi <= self._last[1]):
             node = self._root.descendant_for_byte_range(lo, hi)
             captured = QueryCursor(self._binds).captures(node).items() if node is not None else ()
-            found = sorted((n.start_byte, n.end_byte, cap == "declared") for cap, nodes in captured for n in nodes)
+            found = sorted((n.start_byte, n.end_byte, cap) for cap, nodes in captured for n in nodes)
             self._last = (lo, hi, [f[0] for f in found], found)
         starts, found = self._last[2], self._last[3]
         # Definitions directly inside it: their bodies are their own scopes, their names its.
@@ -567,18 +599,22 @@ class _OwnScopes:
         child_starts = [c.span[0] for c in children]
         bound: dict[str, list[int]] = {}
         declared: set[str] = set()
-        for at, end, outer in found[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]:
+        exits: list[int] = []
+        for at, end, cap in found[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]:
             if at == sym.name_span[0]:
                 continue  # its own name
             i = bisect.bisect_right(child_starts, at) - 1
             if i >= 0 and at < children[i].span[1] and at != children[i].name_span[0]:
                 continue
+            if cap == "exit":
+                exits.append(at)
+                continue
             name = source[at:end].decode("utf-8", "replace")
-            if outer:
+            if cap == "declared":
                 declared.add(name)
             else:
                 bound.setdefault(name, []).append(at)
-        return bound, declared
+        return bound, declared, exits
 
 
 def _drop_named_values(defs: dict[tuple, tuple[str, Node, Node]]) -> None:
@@ -762,6 +798,7 @@ def observations(symbol: Symbol) -> list[tuple[str, str]]:
     out += [("writes", w) for w in symbol.writes]
     out += [("attribute", a) for a in symbol.attributes]
     out += [("local", a) for a in symbol.locals_held]
+    out += [("gives", g) for g in symbol.gives]
     if symbol.declared:
         out.append(("declared", "without code"))
     return out

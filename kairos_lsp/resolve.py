@@ -15,7 +15,10 @@ observations, modules are found among the files the memory knows.
   ``self.protocol.send``), a property's declared type, what a call returns
   (``Index().add``, ``client.cache().get`` with ``cache() -> Cache``), a
   function's own name that an annotation or a call gives a class (its ``local``
-  observations: ``index = Index()`` then ``index.add``).
+  observations: ``index = Index()`` then ``index.add``), a test's parameter that
+  a pytest fixture of the same name gives a value to (its ``gives`` observation or
+  its declared type: ``runner.invoke`` in ``def test_x(runner)`` with ``return
+  CliRunner()`` in ``conftest.py``).
 
 A name that once meant a symbol which no longer exists resolves to
 :class:`Gone`, with where it went if the dream linked it (rename or move):
@@ -55,6 +58,9 @@ _SCOPED = (*_SELF, "super")  # texts whose meaning depends on where they are wri
 _FUNCTIONS = ("function", "method", "constructor")
 _CLASSES = ("class", "interface")
 _PROPERTIES = ("property", "cached_property", "functools.cached_property")
+_FIXTURE = re.compile(r"(pytest\.)?fixture\b")  # a decorator that makes a function a pytest fixture
+# What a generator is declared to yield: ``Iterator[Server]``, ``typing.Generator[Client, None, None]``.
+_YIELDS = re.compile(r"(?:[\w.]+\.)?(?:Async)?(?:Iterator|Iterable|Generator)\[\s*([\w.]+)\s*(?:,.*)?\]")
 _MODIFIERS = ("public ", "private ", "protected ", "readonly ", "override ")  # TypeScript parameter properties
 _DEFAULT = re.compile(r"=(?!>)")  # a default value's ``=``, not an arrow type's ``=>``
 _DEFAULT_EXPORTS = ("default", "exports")  # what a default import or ``require`` gets, ES then CommonJS
@@ -225,6 +231,7 @@ class Resolver:
         self._declarations: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}  # by file: see _declared
         self._held_attributes: dict[str, dict[str, dict[str, set[tuple[bool, str]]]]] = {}  # see _attributes
         self._held_locals: dict[str, dict[str, dict[str, tuple[bool, str]]]] = {}  # see _locals_held
+        self._given: dict[str, dict[str, str]] = {}  # see _gifts
         self._holding: set[tuple] = set()  # locals being followed (see _local)
         self._annotations: dict[str, dict[str, str]] = {}  # see _parameters
         self._declared_kept = 0  # entries in _declarations (a dream asks every test's: see trim)
@@ -326,9 +333,14 @@ class Resolver:
             if self._local_held(path, text, scope) is not None:
                 memos.append((path, text, scope, "local"))
                 answer = self._answer(memos[-1], deadline, lambda: self._local(path, text, scope))
-            elif self._parameter_named(path, text, scope):
-                memos.append((path, text, scope))
-                answer = self._answer(memos[-1], deadline, lambda: self._typed(path, text, scope))
+            else:
+                owner, written = self._parameter_owner(path, text, scope)
+                if written:
+                    memos.append((path, text, scope))
+                    answer = self._answer(memos[-1], deadline, lambda: self._typed(path, text, scope))
+                elif owner is not None and self._injected(path, owner):
+                    memos.append((path, text, owner, "fixture"))
+                    answer = self._answer(memos[-1], deadline, lambda: self._fixture_given(path, text, owner))
         called = _called(text) if answer is None and ")." in text else None
         if called is not None:  # a member of what a call returns
             memos.append((path, text, scope, "()"))
@@ -673,22 +685,105 @@ class Resolver:
 
     def _parameter_named(self, path: str, text: str, scope: str) -> str | None:
         """The annotation (as written, "" if none) of the parameter ``text``'s first name is,
-        in ``scope`` or a function it is nested in; None when it is none: ``self``, a name of
-        the module (one a parameter shadows is not told apart), a local."""
+        in ``scope`` or a function it is nested in; None when it is none (``self``, a local)."""
+        return self._parameter_owner(path, text, scope)[1]
+
+    def _parameter_owner(self, path: str, text: str, scope: str) -> tuple[str | None, str | None]:
+        """(the function, the annotation as written, "" if none) of the parameter ``text``'s
+        first name is (see :meth:`_parameter_named`); (None, None) when it is none."""
         head = text.partition(".")[0]
         if head.startswith(_SCOPED):
-            return None
+            return None, None
+        # (asked once the module's names gave no answer: a parameter shadows them, a test's
+        # ``app`` the fixture ``app`` defined beside it, or an ``app`` another test imports)
         info = self._file(path)
-        if info is None or head in info.kinds or info.binding(head)[0] is not None:
-            return None
+        if info is None:
+            return None, None
         parts = scope.split(".")
         for end in range(len(parts), 0, -1):
             function = ".".join(parts[:end])
             if info.kinds.get(function) in _FUNCTIONS:  # (a class body encloses no function's names)
                 annotation = self._parameters(path, function).get(head)
                 if annotation is not None:
-                    return annotation
+                    return function, annotation
+        return None, None
+
+    def _injected(self, path: str, function: str) -> bool:
+        """Whether pytest gives ``function``'s parameters their values: a test (``test_x``,
+        ``TestA.test_x``) or a fixture. Only Python's."""
+        if not path.endswith(".py"):
+            return False
+        return function.rpartition(".")[2].startswith("test") or self._is_fixture(path, function)
+
+    def _is_fixture(self, path: str, function: str) -> bool:
+        return any(_FIXTURE.match(decorator) for decorator in self._declared(path, function)[1])
+
+    def _fixture(self, path: str, name: str, owner: str) -> tuple[str, str] | None:
+        """(file, qualified name) of the fixture pytest gives ``owner``'s parameter ``name``
+        from: one of ``owner``'s class, of its module, or of a ``conftest.py`` in its folder
+        or one above, the nearest first; never ``owner`` itself (a fixture that asks for the
+        fixture it overrides gets the one above it)."""
+        cls = owner.rpartition(".")[0]
+        candidates = [(path, f"{cls}.{name}")] if cls else []
+        candidates.append((path, name))
+        folder = posixpath.dirname(path)
+        while True:
+            candidates.append((posixpath.join(folder, "conftest.py"), name))
+            if not folder:
+                break
+            folder = posixpath.dirname(folder)
+        for found in candidates:
+            if found == (path, owner):
+                continue
+            info = self._file(found[0])
+            if info is not None and info.kinds.get(found[1]) in _FUNCTIONS and self._is_fixture(*found):
+                return found
         return None
+
+    def _fixture_given(self, path: str, text: str, owner: str) -> Target:
+        """``p.m`` where ``p`` is a parameter of the test or fixture ``owner`` that a fixture
+        named ``p`` gives a value to: ``m`` of the class its signature says it returns (or
+        yields: ``-> Iterator[Server]``), or of what its ``gives`` observation says it
+        returns: a call's result (``CliRunner()``), or one of its own names (a local that a
+        call made, a parameter another fixture gives)."""
+        head, *names = text.split(".")
+        fixture = self._fixture(path, head, owner)
+        memo = (path, text, owner, "fixture")
+        if fixture is None or memo in self._holding:  # (``a(b)`` gives ``b``, ``b(a)`` gives ``a``)
+            return None
+        fixture_path, name = fixture
+        cls = self._class_written(fixture_path, _yielded(_returns(self._declared(fixture_path, name)[0])))
+        if cls is not None:
+            return self._members(*cls, names)
+        given = self._gifts(fixture_path).get(name)
+        if given is None:
+            return None
+        self._holding.add(memo)
+        try:
+            if given.endswith("()"):
+                return self._returned(fixture_path, (given[:-2], names), name)
+            inner = ".".join((given, *names))
+            own = self._local_held(fixture_path, inner, name) or self._parameter_named(fixture_path, inner, name)
+            if own is None:
+                return None  # (a name bound more than once, or the module's: not one value)
+            return self.lookup(fixture_path, inner, name)
+        finally:
+            self._holding.discard(memo)
+
+    def _gifts(self, path: str) -> dict[str, str]:
+        """What the fixtures of a file give, as their code says: {fixture: "CliRunner()" or
+        "app"}, from the ``gives`` observations."""
+        if path not in self._given:
+            self._reading_store()
+            self._given[path] = {
+                qualname_of(subject): value
+                for subject, value in self.store.db.execute(
+                    "SELECT o.subject, o.object FROM current c JOIN observations o ON o.id = c.observation_id "
+                    "WHERE c.path = ? AND o.predicate = 'gives'",
+                    (path,),
+                )
+            }
+        return self._given[path]
 
     def _typed(self, path: str, text: str, scope: str) -> Target:
         """``p.m`` where ``p`` is a parameter of ``scope`` (or of a function it is nested in)
@@ -933,6 +1028,7 @@ class Resolver:
             self._declarations.pop(path, None)
             self._held_attributes.pop(path, None)
             self._held_locals.pop(path, None)
+            self._given.pop(path, None)
         users = list(self._gone_answers)
         self._gone_answers.clear()
         for name in stale:
@@ -972,6 +1068,7 @@ class Resolver:
             self._declarations,
             self._held_attributes,
             self._held_locals,
+            self._given,
             self._annotations,
             self._answers,
             self._read,
@@ -1274,6 +1371,16 @@ def parameter_parts(item: str) -> tuple[str, str]:
     for modifier in _MODIFIERS:
         name = name.replace(modifier, "")
     return name.strip(), _DEFAULT.split(annotation, maxsplit=1)[0].strip()
+
+
+def _yielded(annotation: str) -> str:
+    """What a return annotation gives a fixture's users: what a generator yields, else itself.
+
+    >>> _yielded("typing.Iterator[TestServer]"), _yielded("Generator[Client, None, None]"), _yielded("App")
+    ('TestServer', 'Client', 'App')
+    """
+    found = _YIELDS.fullmatch(annotation.strip().strip("'\"")) if "[" in annotation else None
+    return found.group(1) if found else annotation
 
 
 def _returns(signature: str) -> str:

@@ -285,6 +285,52 @@ def test_a_functions_own_names_resolve_to_what_its_code_makes_them(tmp_path, pat
     assert (target.key if isinstance(target, Found) else target) == expected
 
 
+FIXTURE_FILES = {
+    **TYPED_FILES,
+    "tests/conftest.py": "from typing import Iterator\n\nimport pytest\n\nfrom lsp.server import Server\n"
+    "from lsp.workspace import Workspace\n\n\n@pytest.fixture\ndef server():\n    return Server()\n\n\n"
+    "@pytest.fixture(scope='session')\ndef ws(server):\n    return server.make()\n\n\n"
+    "@pytest.fixture\ndef kept():\n    made = Workspace()\n    yield made\n\n\n"
+    "@pytest.fixture\ndef served() -> Iterator[Server]:\n    yield from serve()\n\n\n"
+    "@pytest.fixture\ndef either(request):\n    if request.param:\n        return Workspace()\n    return Server()\n\n\n"
+    "@pytest.fixture\ndef streamed():\n    yield from serve()\n\n\n"
+    "def helper():\n    return Server()\n",
+    "tests/test_run.py": "import pytest\n\nfrom lsp.workspace import Workspace\n\n\n@pytest.fixture\ndef kept(kept):\n    return kept\n\n\n"
+    "@pytest.fixture\ndef local():\n    return Workspace()\n\n\n"
+    "def test_run(server, ws, kept, served, either, streamed, helper, local):\n    server.start()\n"
+    "    ws.get_document('a')\n    kept.get_document('b')\n    served.protocol.send(1)\n    either.start()\n"
+    "    streamed.start()\n    helper.start()\n    local.get_document('c')\n\n\n"
+    "def check(server):\n    server.start()\n\n\n"
+    "class TestRun:\n    @pytest.fixture\n    def server(self):\n        return Workspace()\n\n"
+    "    def test_it(self, server):\n        server.get_document('d')\n",
+    "other/test_far.py": "def test_far(server):\n    server.start()\n",
+}
+
+
+@pytest.mark.parametrize(
+    "path,text,scope,expected",
+    [
+        ("tests/test_run.py", "server.start", "test_run", "python:lsp/server.py:Base.start"),  # conftest's
+        ("tests/test_run.py", "ws.get_document", "test_run", "python:lsp/workspace.py:Workspace.get_document"),
+        ("tests/test_run.py", "kept.get_document", "test_run", "python:lsp/workspace.py:Workspace.get_document"),
+        ("tests/test_run.py", "served.protocol.send", "test_run", "python:lsp/protocol.py:Protocol.send"),
+        ("tests/test_run.py", "either.start", "test_run", None),  # two values, by its parameter
+        ("tests/test_run.py", "streamed.start", "test_run", None),  # yields what another yields
+        ("tests/test_run.py", "helper.start", "test_run", None),  # no fixture
+        ("tests/test_run.py", "local.get_document", "test_run", "python:lsp/workspace.py:Workspace.get_document"),
+        ("tests/test_run.py", "server.start", "check", None),  # pytest gives nothing to a helper
+        ("tests/test_run.py", "server.get_document", "TestRun.test_it", "python:lsp/workspace.py:Workspace.get_document"),
+        ("other/test_far.py", "server.start", "test_far", None),  # another folder's conftest
+    ],
+)
+def test_a_tests_parameter_resolves_to_what_its_fixture_gives(tmp_path, path, text, scope, expected):
+    """``def test_run(server)`` with ``return Server()`` in ``conftest.py``: ``server.start``
+    is ``Server.start``; the nearest fixture of that name, for a test or a fixture only."""
+    knowledge = workspace(tmp_path, FIXTURE_FILES)
+    target = knowledge.resolver.lookup(path, text, scope)
+    assert (target.key if isinstance(target, Found) else target) == expected
+
+
 def test_a_method_called_through_a_local_name_has_that_caller(tmp_path):
     knowledge = workspace(tmp_path, LOCAL_FILES)
     callers = knowledge.callers("python:lsp/workspace.py:Workspace.get_document", limit=9)

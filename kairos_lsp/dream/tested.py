@@ -243,7 +243,8 @@ def _settle(
 
 def _changed(versions) -> set[str]:
     """What a batch's looks at the code changed that resolving a test's calls may have read
-    (see ``Resolver.depends``): ``file:P`` for a file whose symbols, imports, attributes or locals held changed,
+    (see ``Resolver.depends``): ``file:P`` for a file whose symbols, imports, attributes,
+    locals held or fixtures' values changed,
     ``tail:T`` for every ending of the module path of a file that appeared or went,
     ``bases:K`` for a symbol whose signature or decorators changed."""
     changed: set[str] = set()
@@ -256,7 +257,7 @@ def _changed(versions) -> set[str]:
                 changed.add("file:" + path)
                 if obj == "module":  # the file itself appeared or went
                     changed.update("tail:" + ending for ending in module_endings(path))
-            elif predicate in ("imports", "attribute", "local"):  # (what attributes and locals hold: the file's)
+            elif predicate in ("imports", "attribute", "local", "gives"):  # (what names hold: the file's)
                 changed.add("file:" + path)
             elif predicate in ("signature", "decorated_by"):  # (a property's type is read with both)
                 changed.add("bases:" + subject)

@@ -53,7 +53,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         sites=("python-sites",),
         locals=("python-locals",),
         modules="python",
-        extraction=4,
+        extraction=5,
         declarations=(".pyi",),
     ),
     LanguageSpec(

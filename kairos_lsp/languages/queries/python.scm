@@ -70,3 +70,18 @@
 (assignment left: (identifier) @local.name right: (call function: [(identifier) (attribute)] @local.made)) @local
 (assignment left: (identifier) @local.name
   right: (await (call function: [(identifier) (attribute)] @local.made))) @local
+
+; What a pytest fixture gives the tests (and fixtures) that name it as a parameter: the value
+; its body returns or yields, where a call makes it (`return CliRunner()`, `yield Client()`)
+; or one of its names holds it (`app = Flask(...)` ... `return app`). Only statements of the
+; body itself: one in a branch may be one of several. `yield from g()` gives what `g` yields,
+; not what it returns. extract.py keeps a fixture's one value, if its statements agree.
+(decorated_definition
+  (decorator) @_by
+  definition: (function_definition body: (block [
+    (return_statement [(call function: [(identifier) (attribute)] @gives.made) (identifier) @gives.name]) @gives
+    (expression_statement
+      (yield [(call function: [(identifier) (attribute)] @gives.made) (identifier) @gives.name])) @gives
+  ]))
+  (#match? @_by "^@(pytest\\.)?fixture\\b")
+  (#not-match? @gives "^yield\\s+from\\b"))
