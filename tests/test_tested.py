@@ -22,7 +22,13 @@ TEST_KEY = "python:tests/test_prices.py:test_price"
 
 
 def exercised_by(store: Store, key: str) -> dict[str, tuple[str, float]]:
-    return {f["value"]: (f["status"], f["confidence"]) for f in facts_for(store, key) if f["predicate"] == "tested_by"}
+    """{test: (status, confidence)} of ``key``'s tested_by facts; of a test that exercised it,
+    then not, then again, the live fact (the retracted one is kept in the history)."""
+    found: dict[str, tuple[str, float]] = {}
+    for fact in facts_for(store, key):
+        if fact["predicate"] == "tested_by" and (fact["value"] not in found or fact["status"] != "retracted"):
+            found[fact["value"]] = (fact["status"], fact["confidence"])
+    return found
 
 
 def step(root: Path, store: Store, files: dict[str, str]) -> None:
@@ -310,3 +316,33 @@ def test_a_test_calling_through_its_own_name_follows_what_made_it(tmp_path):
         built: ("tentative", 0.6),
         made: ("tentative", 0.6),
     }
+
+
+def test_a_test_calling_through_a_fixture_follows_what_the_fixture_gives(tmp_path):
+    """``def test_drive(car): car.run()`` with a ``car`` fixture in ``conftest.py`` that returns
+    ``Diesel()``: the test exercises ``Diesel.run``. When the fixture gives another class, the
+    next dream moves the fact, though the test file did not change; a fixture defined in the
+    test file itself takes the place of conftest's."""
+    shop = (
+        "class Diesel:\n    def run(self):\n        return 1\n\n\nclass Electric:\n    def run(self):\n"
+        "        return 2\n"
+    )
+    conftest = (
+        "import pytest\n\nfrom shop.cars import Diesel, Electric\n\n\n"
+        "@pytest.fixture\ndef car():\n    engine = Diesel()\n    yield engine\n"
+    )
+    test = "def test_drive(car):\n    assert car.run()\n"
+    key = "python:tests/test_cars.py:test_drive"
+    store = Store(tmp_path / "memory.db")
+    step(tmp_path, store, {"shop/cars.py": shop, "tests/conftest.py": conftest, "tests/test_cars.py": test})
+    assert exercised_by(store, "python:shop/cars.py:Diesel.run") == {key: ("tentative", 0.6)}
+    assert exercised_by(store, "python:shop/cars.py:Electric.run") == {}
+
+    step(tmp_path, store, {"tests/conftest.py": conftest.replace("engine = Diesel()", "engine = Electric()")})
+    assert exercised_by(store, "python:shop/cars.py:Diesel.run") == {key: ("retracted", 0.6)}
+    assert exercised_by(store, "python:shop/cars.py:Electric.run") == {key: ("tentative", 0.6)}
+
+    own = "import pytest\n\nfrom shop.cars import Diesel\n\n\n@pytest.fixture\ndef car():\n    return Diesel()\n\n\n"
+    step(tmp_path, store, {"tests/test_cars.py": own + test})
+    assert exercised_by(store, "python:shop/cars.py:Diesel.run") == {key: ("tentative", 0.6)}
+    assert exercised_by(store, "python:shop/cars.py:Electric.run") == {key: ("retracted", 0.6)}
