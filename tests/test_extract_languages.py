@@ -1240,3 +1240,33 @@ def test_what_a_functions_own_name_holds_is_observed_for_the_names_it_calls_meth
         s.qualname: sorted(v for p, v in observations(s) if p == "local") for s in extract(source, language).symbols
     }
     assert {q: v for q, v in found.items() if v} == held
+
+
+# --------------------------------------------------------------- what a pytest fixture gives
+
+
+FIXTURES = (
+    "import pytest\n\n\n@pytest.fixture(scope='session')\ndef runner(request):\n    return CliRunner()\n\n\n"
+    "@pytest.fixture\ndef app():\n    app = Flask('t')\n\n    def inner():\n        return 1\n\n    return app\n\n\n"
+    "@fixture\ndef client(app):\n    c = app.test_client()\n    yield c\n    c.close()\n\n\n"
+    "@pytest.fixture\ndef server(app):\n    return app\n\n\n"
+    "@pytest.fixture\ndef either(request):\n    if request.param:\n        return Workspace()\n    return Server()\n\n\n"
+    "@pytest.fixture\ndef early(request):\n    if request.param:\n        return\n    return Server()\n\n\n"
+    "@pytest.fixture\ndef two():\n    yield Server()\n    return Workspace()\n\n\n"
+    "@pytest.fixture\ndef streamed():\n    yield from serve()\n\n\n"
+    "@pytest.fixture\ndef looped(items):\n    x = X()\n    for x in items:\n        pass\n    return x\n\n\n"
+    "@other.decorator\ndef made():\n    return Server()\n\n\n"
+    "def plain():\n    return Server()\n"
+)
+
+
+def test_what_a_pytest_fixture_gives_is_observed_when_all_its_returns_agree():
+    """A fixture's value: a call's result (``CliRunner()``), or one of its own names, with what
+    that name holds; nothing when a return in a branch, a second value, or ``yield from``
+    leaves it open, nor for a function no fixture decorator marks."""
+    symbols = {s.qualname: dict(observations(s)) for s in extract(FIXTURES, "python").symbols}
+    gives = {q: o["gives"] for q, o in symbols.items() if "gives" in o}
+    assert gives == {"runner": "CliRunner()", "app": "app", "client": "c", "server": "app", "looped": "x"}
+    assert symbols["app"]["local"] == "app = Flask"  # (returned: held though no method of it is called)
+    assert symbols["client"]["local"] == "c = app.test_client"
+    assert "local" not in symbols["looped"]  # (bound again: the resolver follows no name without one)
