@@ -310,8 +310,9 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
     scopes: dict[tuple, tuple[Node, Node]] = {}
     attrs: dict[tuple, dict[str, list[Node]]] = {}
     refs: list[tuple[int, str, str]] = []  # (start byte, calls|imports|raises, value)
-    # a local name's binding, by its start byte: (its end, the annotation or callee, annotated)
-    held_by_binding: dict[int, tuple[int, Node, bool]] = {}
+    # a local name's binding, by its start byte: (its end, the annotation or callee, how it holds
+    # it: "typed", "made" by the call, or what the call made is entered by: "__enter__"...)
+    held_by_binding: dict[int, tuple[int, Node, str]] = {}
     given_at: list[int] = []  # the statements a fixture's value is given by (see _keep_gifts)
 
     q, roles, buckets = _prepared_query(language)
@@ -385,9 +386,13 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
             name = match["local.name"][0]
             typed = match.get("local.type")
             if typed:  # (its text read only if kept: most are not)
-                held_by_binding[name.start_byte] = (name.end_byte, typed[0], True)
-            elif name.start_byte not in held_by_binding:  # (an annotation outranks the call: `x: A = make()`)
-                held_by_binding[name.start_byte] = (name.end_byte, match["local.made"][0], False)
+                held_by_binding[name.start_byte] = (name.end_byte, typed[0], "typed")
+            else:
+                how = "__aenter__" if "local.aenter" in match else "__enter__" if "local.enter" in match else "made"
+                known = held_by_binding.get(name.start_byte)
+                # (an annotation outranks the call: `x: A = make()`; `async with` is also a `with`)
+                if known is None or how == "__aenter__" and known[2] == "__enter__":
+                    held_by_binding[name.start_byte] = (name.end_byte, match["local.made"][0], how)
         elif role == "gives":
             made = match.get("gives.made")
             given = f"{_text(made[0])}()" if made else _text(match["gives.name"][0])
@@ -523,7 +528,7 @@ _RECEIVER_HEAD = re.compile(r"([\w$]+) ?\??\.")  # ``x.m``, ``x .m`` (a chain ov
 
 
 def _keep_locals_held(
-    symbols: list[Symbol], held: dict[int, tuple[int, Node, bool]], source: bytes, own: _OwnScopes
+    symbols: list[Symbol], held: dict[int, tuple[int, Node, str]], source: bytes, own: _OwnScopes
 ) -> None:
     """Keep, of what each function's own names hold (``held``: by the byte its binding starts
     at), those of the names it calls a method of (``index.add()``) or gives (a fixture's
@@ -551,8 +556,8 @@ def _keep_locals_held(
             if not ats or head in declared or any(at not in held for at in ats):
                 continue
             found = [held[at] for at in ats]
-            annotated = {_text(node) for _, node, typed in found if typed}
-            texts = annotated or {_text(node) for _, node, _ in found}
+            annotated = {_text(node) for _, node, how in found if how == "typed"}
+            texts = annotated or {_text(node) if how == "made" else f"{_text(node)}().{how}" for _, node, how in found}
             if len(texts) == 1:
                 sym.locals_held.append(collapse(f"{head}{': ' if annotated else ' = '}{texts.pop()}", 120))
 

@@ -932,16 +932,39 @@ class Resolver:
         method's signature says it returns (``this.#client.getQueryCache().build``:
         ``getQueryCache(): QueryCache``)."""
         callee, names = called
+        made = self._made(path, callee, scope)
+        return self._members(*made, names) if made is not None else None
+
+    def _made(self, path: str, callee: str, scope: str | None) -> tuple[str, str] | None:
+        """(file, qualified name) of the class of what calling ``callee`` gives: the class
+        called, the one a function's signature says it returns, or, for a method declared to
+        return its own instance (``-> Self``, ``def __enter__(self: T) -> T``), the class of
+        the call it is a method of (``Client().__enter__``: ``with Client() as c``)."""
         target = self.lookup(path, callee.removeprefix("new "), scope)
         if not isinstance(target, Found):
             return None
-        if self._kind(target.key) in _CLASSES:
-            made: tuple[str, str] | None = (path_of(target.key), qualname_of(target.key))
-        elif self._kind(target.key) in _FUNCTIONS:
-            made = self._returns_class(target.key)
-        else:
-            made = None
-        return self._members(*made, names) if made is not None else None
+        kind = self._kind(target.key)
+        if kind in _CLASSES:
+            return path_of(target.key), qualname_of(target.key)
+        if kind not in _FUNCTIONS:
+            return None
+        made = self._returns_class(target.key)
+        if made is None and self._returns_self(target.key):
+            receiver = callee.rpartition(".")[0]
+            if receiver.endswith(")"):
+                called = _called(receiver + ".x")  # (what it is a method of is itself a call's result)
+                return self._made(path, called[0], scope) if called is not None else None
+        return made
+
+    def _returns_self(self, key: str) -> bool:
+        """Whether a method is declared to return the instance it is called on: ``-> Self``,
+        or the type its first parameter is annotated with (``self: T`` ... ``-> T``)."""
+        signature = self._declared(path_of(key), qualname_of(key))[0]
+        returns = _returns(signature).strip("'\"")
+        if returns.rpartition(".")[2] == "Self":
+            return True
+        items = signature_items(signature)
+        return bool(returns) and bool(items) and parameter_parts(items[0])[1] == returns
 
     def _property_class(self, key: str) -> tuple[str, str] | None:
         """(file, qualified name) of the class a property is declared to be: a Python

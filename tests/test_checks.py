@@ -251,6 +251,15 @@ LOCAL_FILES = {
     "def circle():\n    a = b.make()\n    b = a.make()\n    a.go()\n\n\n"
     "def outer():\n    ws = Workspace()\n\n    def inner():\n        ws.get_document('c')\n\n"
     "    ws.get_document('d')\n    return inner\n",
+    "net/session.py": "from typing import Self, TypeVar\n\nT = TypeVar('T')\n\n\n"
+    "class Conn:\n    def send(self, m):\n        return m\n\n\n"
+    "class Client:\n    def __enter__(self: T) -> T:\n        return self\n\n"
+    "    async def __aenter__(self) -> Conn:\n        return Conn()\n\n    def get(self, u):\n        return u\n\n"
+    "    def configure(self) -> Self:\n        return self\n\n\n"
+    "class Pool:\n    def __enter__(self):\n        return self.conn\n\n    def get(self, u):\n        return u\n",
+    "net/use.py": "from net.session import Client, Pool\n\n\n"
+    "async def fetch(u):\n    with Client() as c:\n        c.get(u)\n    async with Client() as a:\n        a.send(u)\n"
+    "    with Pool() as p:\n        p.get(u)\n    Client().configure().get(u)\n",
     "web/jobs.ts": "import { QueryClient } from './client'\n\n"
     "export function run(other: QueryClient) {\n  const client = new QueryClient()\n  client.getQueryCache()\n"
     "  const cache = other.getQueryCache()\n  cache.build()\n  let typed: QueryClient\n  typed.getQueryCache()\n"
@@ -271,6 +280,10 @@ LOCAL_FILES = {
         ("jobs.py", "a.go", "circle", None),  # each made from the other
         ("jobs.py", "ws.get_document", "outer", "python:lsp/workspace.py:Workspace.get_document"),
         ("jobs.py", "ws.get_document", "outer.inner", None),  # (an enclosing function's: not followed)
+        ("net/use.py", "c.get", "fetch", "python:net/session.py:Client.get"),  # __enter__(self: T) -> T
+        ("net/use.py", "a.send", "fetch", "python:net/session.py:Conn.send"),  # async with: __aenter__
+        ("net/use.py", "p.get", "fetch", None),  # what an undeclared __enter__ gives is not known
+        ("net/use.py", "Client().configure().get", "fetch", "python:net/session.py:Client.get"),  # -> Self
         ("web/jobs.ts", "client.getQueryCache", "run", "typescript:web/client.ts:QueryClient.getQueryCache"),
         ("web/jobs.ts", "cache.build", "run", "typescript:web/client.ts:QueryCache.build"),
         ("web/jobs.ts", "typed.getQueryCache", "run", "typescript:web/client.ts:QueryClient.getQueryCache"),

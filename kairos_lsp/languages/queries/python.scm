@@ -70,6 +70,12 @@
 (assignment left: (identifier) @local.name right: (call function: [(identifier) (attribute)] @local.made)) @local
 (assignment left: (identifier) @local.name
   right: (await (call function: [(identifier) (attribute)] @local.made))) @local
+; `with Client() as c`: `c` holds what `Client().__enter__()` returns; `async with`: `__aenter__`.
+(with_item value: (as_pattern (call function: [(identifier) (attribute)] @local.made)
+  alias: (as_pattern_target (identifier) @local.name)) @local.enter) @local
+(with_statement "async" (with_clause (with_item value: (as_pattern
+  (call function: [(identifier) (attribute)] @local.made) alias: (as_pattern_target (identifier) @local.name))
+  @local.aenter) @local))
 
 ; What a pytest fixture gives the tests (and fixtures) that name it as a parameter: the value
 ; its body returns or yields, where a call makes it (`return CliRunner()`, `yield Client()`)
