@@ -695,9 +695,14 @@ class Resolver:
         if head.startswith(_SCOPED):
             return None, None
         # (asked once the module's names gave no answer: a parameter shadows them, a test's
-        # ``app`` the fixture ``app`` defined beside it, or an ``app`` another test imports)
+        # ``app`` the fixture ``app`` defined beside it, or an ``app`` another test imports;
+        # but not a module's name, ``os.path``: the function's signature is read only when a
+        # parameter may be meant, and an answer that read it depends on it)
         info = self._file(path)
         if info is None:
+            return None, None
+        binding = info.binding(head)[0]
+        if binding is not None and binding.name is None:
             return None, None
         parts = scope.split(".")
         for end in range(len(parts), 0, -1):

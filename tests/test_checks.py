@@ -298,6 +298,7 @@ def test_a_functions_own_names_resolve_to_what_its_code_makes_them(tmp_path, pat
     assert (target.key if isinstance(target, Found) else target) == expected
 
 
+WORKSPACE = "python:lsp/workspace.py:Workspace"
 FIXTURE_FILES = {
     **TYPED_FILES,
     "tests/conftest.py": "from typing import Iterator\n\nimport pytest\n\nfrom lsp.server import Server\n"
@@ -305,10 +306,12 @@ FIXTURE_FILES = {
     "@pytest.fixture(scope='session')\ndef ws(server):\n    return server.make()\n\n\n"
     "@pytest.fixture\ndef kept():\n    made = Workspace()\n    yield made\n\n\n"
     "@pytest.fixture\ndef served() -> Iterator[Server]:\n    yield from serve()\n\n\n"
-    "@pytest.fixture\ndef either(request):\n    if request.param:\n        return Workspace()\n    return Server()\n\n\n"
+    "@pytest.fixture\ndef either(request):\n    if request.param:\n        return Workspace()\n"
+    "    return Server()\n\n\n"
     "@pytest.fixture\ndef streamed():\n    yield from serve()\n\n\n"
     "def helper():\n    return Server()\n",
-    "tests/test_run.py": "import pytest\n\nfrom lsp.workspace import Workspace\n\n\n@pytest.fixture\ndef kept(kept):\n    return kept\n\n\n"
+    "tests/test_run.py": "import pytest\n\nfrom lsp.workspace import Workspace\n\n\n"
+    "@pytest.fixture\ndef kept(kept):\n    return kept\n\n\n"
     "@pytest.fixture\ndef local():\n    return Workspace()\n\n\n"
     "def test_run(server, ws, kept, served, either, streamed, helper, local):\n    server.start()\n"
     "    ws.get_document('a')\n    kept.get_document('b')\n    served.protocol.send(1)\n    either.start()\n"
@@ -332,7 +335,7 @@ FIXTURE_FILES = {
         ("tests/test_run.py", "helper.start", "test_run", None),  # no fixture
         ("tests/test_run.py", "local.get_document", "test_run", "python:lsp/workspace.py:Workspace.get_document"),
         ("tests/test_run.py", "server.start", "check", None),  # pytest gives nothing to a helper
-        ("tests/test_run.py", "server.get_document", "TestRun.test_it", "python:lsp/workspace.py:Workspace.get_document"),
+        ("tests/test_run.py", "server.get_document", "TestRun.test_it", f"{WORKSPACE}.get_document"),  # its class's
         ("other/test_far.py", "server.start", "test_far", None),  # another folder's conftest
     ],
 )
