@@ -534,11 +534,12 @@ def _keep_locals_held(
     at), those of the names it calls a method of (``index.add()``) or gives (a fixture's
     ``return app``) that it binds nowhere else in its own scope (no other assignment, loop,
     ``with``, parameter, ``global``), nor as two different things (an annotation outranks
-    what a call made)."""
+    what a call made). The module's own names too, for the calls its own statements make
+    (``app = Flask(__name__)`` then ``@app.route("/")``)."""
     starts = sorted(held)
     names = [source[at : held[at][0]].decode("utf-8", "replace") for at in starts]
     for index, sym in enumerate(symbols):
-        if sym.kind not in _CALLABLE or not (sym.calls or sym.gives):
+        if (sym.kind not in _CALLABLE and index) or not (sym.calls or sym.gives):
             continue
         lo, hi = sym.span
         first, last = bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)
@@ -606,8 +607,8 @@ class _OwnScopes:
         declared: set[str] = set()
         exits: list[int] = []
         for at, end, cap in found[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]:
-            if at == sym.name_span[0]:
-                continue  # its own name
+            if at == sym.name_span[0] and index:
+                continue  # its own name (a module has none)
             i = bisect.bisect_right(child_starts, at) - 1
             if i >= 0 and at < children[i].span[1] and at != children[i].name_span[0]:
                 continue

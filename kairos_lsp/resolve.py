@@ -326,14 +326,16 @@ class Resolver:
         text = _plain(text)
         memos = [_memo(path, text, scope)]
         answer = self._answer(memos[0], deadline, lambda: self._lookup(path, text, scope))
-        if answer is None and scope and "." in text:
+        if answer is None and "." in text:
             # (the same name in another function may be another local or parameter: the answer
             # is the scope's; _local and _typed ask again, so that what the answer read is
-            # recorded with it. A function's own name shadows an enclosing function's parameter.)
-            if self._local_held(path, text, scope) is not None:
-                memos.append((path, text, scope, "local"))
-                answer = self._answer(memos[-1], deadline, lambda: self._local(path, text, scope))
-            else:
+            # recorded with it. A function's own name shadows an enclosing function's parameter.
+            # No scope: the module's own statements, and its own names.)
+            own = scope or ""
+            if self._local_held(path, text, own) is not None:
+                memos.append((path, text, own, "local"))
+                answer = self._answer(memos[-1], deadline, lambda: self._local(path, text, own))
+            elif scope:
                 owner, written = self._parameter_owner(path, text, scope)
                 if written:
                     memos.append((path, text, scope))

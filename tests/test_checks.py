@@ -257,6 +257,8 @@ LOCAL_FILES = {
     "    async def __aenter__(self) -> Conn:\n        return Conn()\n\n    def get(self, u):\n        return u\n\n"
     "    def configure(self) -> Self:\n        return self\n\n\n"
     "class Pool:\n    def __enter__(self):\n        return self.conn\n\n    def get(self, u):\n        return u\n",
+    "serve.py": "from lsp.server import Server\n\nserver = Server()\nserver.start()\nother = Server()\n"
+    "for other in []:\n    pass\nother.start()\n\n\ndef f():\n    server.start()\n",
     "net/use.py": "from net.session import Client, Pool\n\n\n"
     "async def fetch(u):\n    with Client() as c:\n        c.get(u)\n    async with Client() as a:\n        a.send(u)\n"
     "    with Pool() as p:\n        p.get(u)\n    Client().configure().get(u)\n",
@@ -280,6 +282,9 @@ LOCAL_FILES = {
         ("jobs.py", "a.go", "circle", None),  # each made from the other
         ("jobs.py", "ws.get_document", "outer", "python:lsp/workspace.py:Workspace.get_document"),
         ("jobs.py", "ws.get_document", "outer.inner", None),  # (an enclosing function's: not followed)
+        ("serve.py", "server.start", None, "python:lsp/server.py:Base.start"),  # the module's own name
+        ("serve.py", "other.start", None, None),  # also a loop's variable
+        ("serve.py", "server.start", "f", None),  # (a function's use of it: not followed)
         ("net/use.py", "c.get", "fetch", "python:net/session.py:Client.get"),  # __enter__(self: T) -> T
         ("net/use.py", "a.send", "fetch", "python:net/session.py:Conn.send"),  # async with: __aenter__
         ("net/use.py", "p.get", "fetch", None),  # what an undeclared __enter__ gives is not known

@@ -1217,6 +1217,12 @@ def test_what_an_instance_attribute_holds_is_observed_where_the_code_says_it(lan
             {"f": ["c: Client", "idx = Index", "v = connect"], "f.inner": ["k = K"]},
         ),
         (
+            "python",
+            "app = Flask(__name__)\nlog = make()\nlog = other()\n\n\n@app.route('/')\ndef index():\n"
+            "    with Session() as s, open('f') as fh:\n        s.get(fh.read())\n\n\nlog.info()\n",
+            {"": ["app = Flask"], "index": ["fh = open().__enter__", "s = Session().__enter__"]},
+        ),
+        (
             "typescript",
             "function f(a: Index) {\n  const idx = new Index(); idx.add(1)\n"
             "  const q = client.getQueryCache(); q.find()\n"
