@@ -15,7 +15,8 @@ observations, modules are found among the files the memory knows.
   ``self.protocol.send``), a property's declared type, what a call returns
   (``Index().add``, ``client.cache().get`` with ``cache() -> Cache``), a
   function's own name that an annotation or a call gives a class (its ``local``
-  observations: ``index = Index()`` then ``index.add``), a test's parameter that
+  observations: ``index = Index()`` then ``index.add``, ``with Client() as c``; a
+  module's own names for its own statements), a test's parameter that
   a pytest fixture of the same name gives a value to (its ``gives`` observation or
   its declared type: ``runner.invoke`` in ``def test_x(runner)`` with ``return
   CliRunner()`` in ``conftest.py``).
