@@ -534,33 +534,93 @@ def _keep_locals_held(
     at), those of the names it calls a method of (``index.add()``) or gives (a fixture's
     ``return app``) that it binds nowhere else in its own scope (no other assignment, loop,
     ``with``, parameter, ``global``), nor as two different things (an annotation outranks
-    what a call made). The module's own names too, for the calls its own statements make
-    (``app = Flask(__name__)`` then ``@app.route("/")``)."""
+    what a call made).
+
+    A name a function calls through without binding it is the nearest enclosing function's,
+    or the module's (a class body encloses nothing): what those hold is kept too (``app =
+    Flask(__name__)``, then ``app.logger.info()`` in a view). A function on the way that
+    binds the same name otherwise (a parameter, a loop...) is given the bare name
+    (``"app"``): its own, holding what the memory does not know, where the resolver stops."""
     starts = sorted(held)
     names = [source[at : held[at][0]].decode("utf-8", "replace") for at in starts]
-    for index, sym in enumerate(symbols):
-        if (sym.kind not in _CALLABLE and index) or not (sym.calls or sym.gives):
-            continue
+    everywhere = set(names)
+    memo: dict[tuple[int, str], bool] = {}
+
+    def holding(index: int, head: str) -> bool:
+        """Whether ``symbols[index]`` keeps what its own name ``head`` holds (found once)."""
+        known = memo.get((index, head))
+        if known is None:
+            known = memo[(index, head)] = _keep_held(symbols[index], index, head)
+        return known
+
+    top: list[set[str]] = []  # the names bound outside every function and class (found once)
+
+    def _keep_held(sym: Symbol, index: int, head: str) -> bool:
         lo, hi = sym.span
         first, last = bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)
-        if first == last:
-            continue  # nothing held in it
+        if not index:  # (not the file's whole query for a name only functions bind)
+            if not top:
+                top.append(_bound_at_top(symbols, starts, names))
+            if head not in top[0]:
+                return False
+        elif head not in names[first:last] or any(head == name for name, _ in sym.parameters):
+            return False
+        bound, declared, _ = own.of(index)
+        ats = bound.get(head, ())
+        if not ats or head in declared or any(at not in held for at in ats):
+            return False
+        found = [held[at] for at in ats]
+        annotated = {_text(node) for _, node, how in found if how == "typed"}
+        texts = annotated or {_text(node) if how == "made" else f"{_text(node)}().{how}" for _, node, how in found}
+        if len(texts) != 1:
+            return False
+        sym.locals_held.append(collapse(f"{head}{': ' if annotated else ' = '}{texts.pop()}", 120))
+        return True
+
+    open_scopes: list[int] = []  # the functions (and the module, first) the symbol is in
+    for index, sym in enumerate(symbols):
+        lo = sym.span[0]
+        while open_scopes and symbols[open_scopes[-1]].span[1] <= lo:
+            open_scopes.pop()
+        if index and sym.kind not in _CALLABLE:
+            continue  # (a class body is no scope of its methods' names)
+        enclosing = list(open_scopes)
+        open_scopes.append(index)
+        if not (sym.calls or sym.gives):
+            continue
         heads = {m.group(1) for m in map(_RECEIVER_HEAD.match, sym.calls) if m is not None}
         heads.update(sym.gives)  # (a call's "f()" is no name it holds)
-        heads.intersection_update(names[first:last])
-        heads.difference_update(name for name, _ in sym.parameters)
-        if not heads:
-            continue  # (the query below only for a function that calls through a name it made)
-        bound, declared, _ = own.of(index)
+        heads.intersection_update(everywhere)  # (the query below only for a name some call made)
         for head in sorted(heads):
-            ats = bound.get(head, ())
-            if not ats or head in declared or any(at not in held for at in ats):
+            if holding(index, head):
                 continue
-            found = [held[at] for at in ats]
-            annotated = {_text(node) for _, node, how in found if how == "typed"}
-            texts = annotated or {_text(node) if how == "made" else f"{_text(node)}().{how}" for _, node, how in found}
-            if len(texts) == 1:
-                sym.locals_held.append(collapse(f"{head}{': ' if annotated else ' = '}{texts.pop()}", 120))
+            # not one it holds: its own all the same if it binds it; else an enclosing scope's
+            for depth in range(len(enclosing) - 1, -1, -1):
+                if holding(enclosing[depth], head):
+                    for inner in (*enclosing[depth + 1 :], index):  # the nearest on the way binding it
+                        bound, declared, _ = own.of(inner)
+                        if head in bound or head in declared or any(head == n for n, _ in symbols[inner].parameters):
+                            if head not in symbols[inner].locals_held:
+                                symbols[inner].locals_held.append(head)
+                            break
+                    break
+
+
+def _bound_at_top(symbols: list[Symbol], starts: list[int], names: list[str]) -> set[str]:
+    """Of the names bound at ``starts``, those bound in the module's own statements: outside
+    every function and class."""
+    inside = sorted(s.span for s in symbols[1:] if s.kind in _CALLABLE or s.kind in _CONTAINERS)
+    outermost: list[tuple[int, int]] = []
+    for span in inside:
+        if not outermost or span[0] >= outermost[-1][1]:
+            outermost.append(span)
+    ends = [span[0] for span in outermost]
+    found = set()
+    for at, name in zip(starts, names):
+        i = bisect.bisect_right(ends, at) - 1
+        if i < 0 or at >= outermost[i][1]:
+            found.add(name)
+    return found
 
 
 class _OwnScopes:

@@ -231,7 +231,7 @@ class Resolver:
         self._modules: dict[tuple[str, str, str], str | None] = {}  # by file and by folder
         self._declarations: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}  # by file: see _declared
         self._held_attributes: dict[str, dict[str, dict[str, set[tuple[bool, str]]]]] = {}  # see _attributes
-        self._held_locals: dict[str, dict[str, dict[str, tuple[bool, str]]]] = {}  # see _locals_held
+        self._held_locals: dict[str, dict[str, dict[str, tuple[bool, str] | None]]] = {}  # see _locals_held
         self._given: dict[str, dict[str, str]] = {}  # see _gifts
         self._holding: set[tuple] = set()  # locals being followed (see _local)
         self._annotations: dict[str, dict[str, str]] = {}  # see _parameters
@@ -813,19 +813,46 @@ class Resolver:
     def _local_held(self, path: str, text: str, scope: str) -> tuple[bool, str] | None:
         """What ``text``'s first name holds as a local name of the function ``scope``, as its
         code says (see extract's ``locals_held``): (made by a call, the annotation or callee)."""
+        holder = self._holder(path, text, scope)
+        return holder[1] if holder is not None else None
+
+    def _holder(self, path: str, text: str, scope: str) -> tuple[str, tuple[bool, str]] | None:
+        """(the scope whose own name ``text``'s first name is, what it holds): ``scope``'s own,
+        else the nearest enclosing function's or the module's ("") that holds it (a class body
+        encloses nothing); None when that scope's name holds what the memory does not know (a
+        parameter, a loop's variable: the bare name), or none of them says."""
         head = text.partition(".")[0]
-        return self._locals_held(path).get(scope, {}).get(head)
+        held = self._locals_held(path)
+        if not held:
+            return None
+        own = held.get(scope, {})
+        if head in own:
+            what = own[head]
+            return (scope, what) if what is not None else None
+        if not scope:
+            return None
+        info = self._file(path)
+        parts = scope.split(".")
+        for end in range(len(parts) - 1, -1, -1):
+            outer = ".".join(parts[:end])
+            if outer and (info is None or info.kinds.get(outer) not in _FUNCTIONS):
+                continue
+            found = held.get(outer, {})
+            if head in found:
+                what = found[head]
+                return (outer, what) if what is not None else None
+        return None
 
     def _local(self, path: str, text: str, scope: str) -> Target:
         """``x.m`` where ``x`` is a local name of ``scope`` whose annotation names a class
         (``index: Index = ...``), or that a call made (``index = Index()``, ``cache =
         client.getQueryCache()``): ``m`` of that class, or of the class the callee says it
         returns."""
-        held = self._local_held(path, text, scope)
+        holder = self._holder(path, text, scope)
         memo = (path, text, scope)
-        if held is None or memo in self._holding:  # (``a = b.make()`` and ``b = a.make()``)
+        if holder is None or memo in self._holding:  # (``a = b.make()`` and ``b = a.make()``)
             return None
-        made, written = held
+        scope, (made, written) = holder  # (what made it is read where it was made)
         names = text.split(".")[1:]
         if made:
             self._holding.add(memo)
@@ -836,16 +863,16 @@ class Resolver:
         cls = self._class_written(path, written)
         return self._members(*cls, names) if cls is not None else None
 
-    def _locals_held(self, path: str) -> dict[str, dict[str, tuple[bool, str]]]:
+    def _locals_held(self, path: str) -> dict[str, dict[str, tuple[bool, str] | None]]:
         """What the functions of a file hold in their own names, as their code says:
-        {function: {name: (made by a call, the annotation or callee)}}, from the ``local``
-        observations."""
+        {function: {name: (made by a call, the annotation or callee), or None: what it holds
+        is not known}}, from the ``local`` observations."""
         info = self._file(path)
         if info is None:
             return {}
         if path not in self._held_locals:
             self._reading_store()
-            found: dict[str, dict[str, tuple[bool, str]]] = {}
+            found: dict[str, dict[str, tuple[bool, str] | None]] = {}
             for subject, value in self.store.db.execute(
                 "SELECT o.subject, o.object FROM current c JOIN observations o ON o.id = c.observation_id "
                 "WHERE c.path = ? AND o.predicate = 'local'",
@@ -854,6 +881,8 @@ class Resolver:
                 name, made, written = _held(value)
                 if name:
                     found.setdefault(qualname_of(subject), {})[name] = (made, written)
+                elif _DOTTED.fullmatch(value):  # a bare name: its own, holding what is not known
+                    found.setdefault(qualname_of(subject), {})[value] = None
             self._held_locals[path] = found
         return self._held_locals[path]
 

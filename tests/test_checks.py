@@ -258,7 +258,10 @@ LOCAL_FILES = {
     "    def configure(self) -> Self:\n        return self\n\n\n"
     "class Pool:\n    def __enter__(self):\n        return self.conn\n\n    def get(self, u):\n        return u\n",
     "serve.py": "from lsp.server import Server\n\nserver = Server()\nserver.start()\nother = Server()\n"
-    "for other in []:\n    pass\nother.start()\n\n\ndef f():\n    server.start()\n",
+    "for other in []:\n    pass\nother.start()\n\n\ndef f():\n    server.start()\n\n\n"
+    "def g(server):\n    server.start()\n\n\ndef h(items):\n    for server in items:\n        server.start()\n\n\n"
+    "def k():\n    def inner():\n        server.start()\n\n    for server in []:\n        pass\n    return inner\n\n\n"
+    "class C:\n    server = None\n\n    def m(self):\n        server.start()\n",
     "net/use.py": "from net.session import Client, Pool\n\n\n"
     "async def fetch(u):\n    with Client() as c:\n        c.get(u)\n    async with Client() as a:\n        a.send(u)\n"
     "    with Pool() as p:\n        p.get(u)\n    Client().configure().get(u)\n",
@@ -281,10 +284,14 @@ LOCAL_FILES = {
         ("jobs.py", "ws.get_document", "given", None),  # a parameter nothing types
         ("jobs.py", "a.go", "circle", None),  # each made from the other
         ("jobs.py", "ws.get_document", "outer", "python:lsp/workspace.py:Workspace.get_document"),
-        ("jobs.py", "ws.get_document", "outer.inner", None),  # (an enclosing function's: not followed)
+        ("jobs.py", "ws.get_document", "outer.inner", "python:lsp/workspace.py:Workspace.get_document"),  # a closure
         ("serve.py", "server.start", None, "python:lsp/server.py:Base.start"),  # the module's own name
         ("serve.py", "other.start", None, None),  # also a loop's variable
-        ("serve.py", "server.start", "f", None),  # (a function's use of it: not followed)
+        ("serve.py", "server.start", "f", "python:lsp/server.py:Base.start"),  # a function's use of it
+        ("serve.py", "server.start", "g", None),  # a parameter of the same name
+        ("serve.py", "server.start", "h", None),  # a loop's variable of the same name
+        ("serve.py", "server.start", "k.inner", None),  # the enclosing function's, a loop's variable
+        ("serve.py", "server.start", "C.m", "python:lsp/server.py:Base.start"),  # (a class body encloses nothing)
         ("net/use.py", "c.get", "fetch", "python:net/session.py:Client.get"),  # __enter__(self: T) -> T
         ("net/use.py", "a.send", "fetch", "python:net/session.py:Conn.send"),  # async with: __aenter__
         ("net/use.py", "p.get", "fetch", None),  # what an undeclared __enter__ gives is not known
@@ -355,7 +362,7 @@ def test_a_tests_parameter_resolves_to_what_its_fixture_gives(tmp_path, path, te
 def test_a_method_called_through_a_local_name_has_that_caller(tmp_path):
     knowledge = workspace(tmp_path, LOCAL_FILES)
     callers = knowledge.callers("python:lsp/workspace.py:Workspace.get_document", limit=9)
-    assert sorted(c["qualname"] for c in callers.first) == ["Server.run", "handler", "made", "outer"]
+    assert sorted(c["qualname"] for c in callers.first) == ["Server.run", "handler", "made", "outer", "outer.inner"]
     callers = knowledge.callers("typescript:web/client.ts:QueryCache.build", limit=9)
     assert sorted(c["qualname"] for c in callers.first) == ["Observer.run", "run"]
 

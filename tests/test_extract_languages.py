@@ -1219,8 +1219,9 @@ def test_what_an_instance_attribute_holds_is_observed_where_the_code_says_it(lan
         (
             "python",
             "app = Flask(__name__)\nlog = make()\nlog = other()\n\n\n@app.route('/')\ndef index():\n"
-            "    with Session() as s, open('f') as fh:\n        s.get(fh.read())\n\n\nlog.info()\n",
-            {"": ["app = Flask"], "index": ["fh = open().__enter__", "s = Session().__enter__"]},
+            "    with Session() as s, open('f') as fh:\n        s.get(fh.read())\n    app.logger.info()\n\n\n"
+            "def view(app):\n    app.go()\n\n\nlog.info()\n",
+            {"": ["app = Flask"], "index": ["fh = open().__enter__", "s = Session().__enter__"], "view": ["app"]},
         ),
         (
             "typescript",
@@ -1241,7 +1242,8 @@ def test_what_a_functions_own_name_holds_is_observed_for_the_names_it_calls_meth
     """A name bound once in a function's own scope, by an annotation or by a call (``new``, a
     ``const`` in JavaScript), and whose method the function calls; not a name bound again (a
     loop, another class, a callback's parameter), a parameter, a ``global``, a ``let`` or
-    ``var``, nor one no call goes through."""
+    ``var``, nor one no call goes through. The module's own names alike, for its statements
+    and its functions; a function binding the same name otherwise has the bare name."""
     found = {
         s.qualname: sorted(v for p, v in observations(s) if p == "local") for s in extract(source, language).symbols
     }
