@@ -550,12 +550,12 @@ def _keep_locals_held(
         """Whether ``symbols[index]`` keeps what its own name ``head`` holds (found once)."""
         known = memo.get((index, head))
         if known is None:
-            known = memo[(index, head)] = _keep_held(symbols[index], index, head)
+            known = memo[(index, head)] = keep(symbols[index], index, head)
         return known
 
     top: list[set[str]] = []  # the names bound outside every function and class (found once)
 
-    def _keep_held(sym: Symbol, index: int, head: str) -> bool:
+    def keep(sym: Symbol, index: int, head: str) -> bool:
         lo, hi = sym.span
         first, last = bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)
         if not index:  # (not the file's whole query for a name only functions bind)

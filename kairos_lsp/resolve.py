@@ -332,10 +332,10 @@ class Resolver:
             # is the scope's; _local and _typed ask again, so that what the answer read is
             # recorded with it. A function's own name shadows an enclosing function's parameter.
             # No scope: the module's own statements, and its own names.)
-            own = scope or ""
-            if self._local_held(path, text, own) is not None:
-                memos.append((path, text, own, "local"))
-                answer = self._answer(memos[-1], deadline, lambda: self._local(path, text, own))
+            holder = self._holder(path, text, scope or "")
+            if holder is not None:  # (kept under the scope holding the name: its functions share it)
+                memos.append((path, text, holder[0], "local"))
+                answer = self._answer(memos[-1], deadline, lambda: self._local(path, text, holder[0]))
             elif scope:
                 owner, written = self._parameter_owner(path, text, scope)
                 if written:
