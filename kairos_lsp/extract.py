@@ -643,8 +643,35 @@ class _OwnScopes:
         outer; the bytes its returns and yields start at)."""
         known = self._known.get(index)
         if known is None:
-            known = self._known[index] = self._own(index)
+            known = self._known[index] = self._own(index) if index else self._module_own()
         return known
+
+    def _module_own(self) -> tuple[dict[str, list[int]], set[str], list[int]]:
+        """:meth:`of` the module, as :meth:`_own` finds it, with the query run over the
+        module's own statements only: between its definitions (a file's functions are most
+        of it) and on each definition's name."""
+        children: list[Symbol] = []
+        for inner in itertools.islice(self._symbols, 1, None):
+            if not children or inner.span[0] >= children[-1].span[1]:
+                children.append(inner)
+        ranges = [*zip([0, *(c.span[1] for c in children)], [*(c.span[0] for c in children), len(self._source)])]
+        ranges += [c.name_span for c in children]
+        bound: dict[str, list[int]] = {}
+        declared: set[str] = set()
+        cursor = QueryCursor(self._binds)
+        for lo, hi in sorted(ranges):
+            if lo >= hi:
+                continue
+            cursor.set_byte_range(lo, hi)
+            for cap, nodes in cursor.captures(self._root).items():
+                for node in nodes:
+                    if cap == "exit" or not lo <= node.start_byte < hi:
+                        continue
+                    if cap == "declared":
+                        declared.add(_text(node))
+                    else:
+                        bound.setdefault(_text(node), []).append(node.start_byte)
+        return bound, declared, []
 
     def _own(self, index: int) -> tuple[dict[str, list[int]], set[str], list[int]]:
         sym, source = self._symbols[index], self._source
