@@ -232,6 +232,7 @@ class Resolver:
         self._declarations: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}  # by file: see _declared
         self._held_attributes: dict[str, dict[str, dict[str, set[tuple[bool, str]]]]] = {}  # see _attributes
         self._held_locals: dict[str, dict[str, dict[str, tuple[bool, str] | None]]] = {}  # see _locals_held
+        self._held_names: dict[str, set[str]] = {}  # by file: every name in _held_locals (a quick no)
         self._given: dict[str, dict[str, str]] = {}  # see _gifts
         self._holding: set[tuple] = set()  # locals being followed (see _local)
         self._annotations: dict[str, dict[str, str]] = {}  # see _parameters
@@ -335,7 +336,7 @@ class Resolver:
             holder = self._holder(path, text, scope or "")
             if holder is not None:  # (kept under the scope holding the name: its functions share it)
                 memos.append((path, text, holder[0], "local"))
-                answer = self._answer(memos[-1], deadline, lambda: self._local(path, text, holder[0]))
+                answer = self._answer(memos[-1], deadline, lambda: self._local(path, text, holder))
             elif scope:
                 owner, written = self._parameter_owner(path, text, scope)
                 if written:
@@ -726,6 +727,21 @@ class Resolver:
     def _is_fixture(self, path: str, function: str) -> bool:
         return any(_FIXTURE.match(decorator) for decorator in self._declared(path, function)[1])
 
+    def _fixture_of(self, path: str, name: str, owner: str) -> tuple[str, str] | None:
+        """:meth:`_fixture`, kept as an answer with what it read: the same for every test of a
+        module or class (most parameters name a fixture of pytest's own: ``monkeypatch``,
+        ``tmp_path``, found in no folder)."""
+        cls, _, own_name = owner.rpartition(".")
+        itself = owner if own_name == name else None  # (the one case where the owner matters more)
+        memo = (path, name, cls, itself, "fixture of")
+        found = self._answer(memo, None, lambda: self._fixture_found(path, name, owner))
+        return (path_of(found.key), qualname_of(found.key)) if isinstance(found, Found) else None
+
+    def _fixture_found(self, path: str, name: str, owner: str) -> Target:
+        found = self._fixture(path, name, owner)
+        info = self._file(found[0]) if found is not None else None
+        return Found(symbol_key(info.language, *found)) if found is not None and info is not None else None
+
     def _fixture(self, path: str, name: str, owner: str) -> tuple[str, str] | None:
         """(file, qualified name) of the fixture pytest gives ``owner``'s parameter ``name``
         from: one of ``owner``'s class, of its module, or of a ``conftest.py`` in its folder
@@ -755,7 +771,7 @@ class Resolver:
         returns: a call's result (``CliRunner()``), or one of its own names (a local that a
         call made, a parameter another fixture gives)."""
         head, *names = text.split(".")
-        fixture = self._fixture(path, head, owner)
+        fixture = self._fixture_of(path, head, owner)
         memo = (path, text, owner, "fixture")
         if fixture is None or memo in self._holding:  # (``a(b)`` gives ``b``, ``b(a)`` gives ``a``)
             return None
@@ -823,7 +839,7 @@ class Resolver:
         parameter, a loop's variable: the bare name), or none of them says."""
         head = text.partition(".")[0]
         held = self._locals_held(path)
-        if not held:
+        if head not in self._held_names.get(path, ()):
             return None
         own = held.get(scope, {})
         if head in own:
@@ -843,16 +859,15 @@ class Resolver:
                 return (outer, what) if what is not None else None
         return None
 
-    def _local(self, path: str, text: str, scope: str) -> Target:
-        """``x.m`` where ``x`` is a local name of ``scope`` whose annotation names a class
-        (``index: Index = ...``), or that a call made (``index = Index()``, ``cache =
-        client.getQueryCache()``): ``m`` of that class, or of the class the callee says it
-        returns."""
-        holder = self._holder(path, text, scope)
-        memo = (path, text, scope)
-        if holder is None or memo in self._holding:  # (``a = b.make()`` and ``b = a.make()``)
-            return None
+    def _local(self, path: str, text: str, holder: tuple[str, tuple[bool, str]]) -> Target:
+        """``x.m`` where ``x`` is a local name whose annotation names a class (``index: Index =
+        ...``), or that a call made (``index = Index()``, ``cache = client.getQueryCache()``):
+        ``m`` of that class, or of the class the callee says it returns. ``holder``: the scope
+        whose own name it is, and what it holds (see :meth:`_holder`)."""
         scope, (made, written) = holder  # (what made it is read where it was made)
+        memo = (path, text, scope)
+        if memo in self._holding:  # (``a = b.make()`` and ``b = a.make()``)
+            return None
         names = text.split(".")[1:]
         if made:
             self._holding.add(memo)
@@ -884,6 +899,7 @@ class Resolver:
                 elif _DOTTED.fullmatch(value):  # a bare name: its own, holding what is not known
                     found.setdefault(qualname_of(subject), {})[value] = None
             self._held_locals[path] = found
+            self._held_names[path] = {name for names in found.values() for name in names}
         return self._held_locals[path]
 
     def _parameters(self, path: str, function: str) -> dict[str, str]:
@@ -985,23 +1001,15 @@ class Resolver:
             return path_of(target.key), qualname_of(target.key)
         if kind not in _FUNCTIONS:
             return None
-        made = self._returns_class(target.key)
-        if made is None and self._returns_self(target.key):
+        signature = self._declared(path_of(target.key), qualname_of(target.key))[0]
+        returns = _returns(signature)
+        made = self._class_written(path_of(target.key), returns) if returns else None
+        if made is None and returns and _returns_self(signature, returns):
             receiver = callee.rpartition(".")[0]
             if receiver.endswith(")"):
                 called = _called(receiver + ".x")  # (what it is a method of is itself a call's result)
                 return self._made(path, called[0], scope) if called is not None else None
         return made
-
-    def _returns_self(self, key: str) -> bool:
-        """Whether a method is declared to return the instance it is called on: ``-> Self``,
-        or the type its first parameter is annotated with (``self: T`` ... ``-> T``)."""
-        signature = self._declared(path_of(key), qualname_of(key))[0]
-        returns = _returns(signature).strip("'\"")
-        if returns.rpartition(".")[2] == "Self":
-            return True
-        items = signature_items(signature)
-        return bool(returns) and bool(items) and parameter_parts(items[0])[1] == returns
 
     def _property_class(self, key: str) -> tuple[str, str] | None:
         """(file, qualified name) of the class a property is declared to be: a Python
@@ -1088,6 +1096,7 @@ class Resolver:
             self._declarations.pop(path, None)
             self._held_attributes.pop(path, None)
             self._held_locals.pop(path, None)
+            self._held_names.pop(path, None)
             self._given.pop(path, None)
         users = list(self._gone_answers)
         self._gone_answers.clear()
@@ -1128,6 +1137,7 @@ class Resolver:
             self._declarations,
             self._held_attributes,
             self._held_locals,
+            self._held_names,
             self._given,
             self._annotations,
             self._answers,
@@ -1441,6 +1451,22 @@ def _yielded(annotation: str) -> str:
     """
     found = _YIELDS.fullmatch(annotation.strip().strip("'\"")) if "[" in annotation else None
     return found.group(1) if found else annotation
+
+
+def _returns_self(signature: str, returns: str) -> bool:
+    """Whether a method's ``signature``, returning ``returns``, returns the instance it is
+    called on: ``-> Self``, or the type its first parameter is annotated with.
+
+    >>> _returns_self("configure(self) -> Self", "Self"), _returns_self("__enter__(self: T) -> T", "T")
+    (True, True)
+    >>> _returns_self("copy(self, other: T) -> T", "T"), _returns_self("make() -> 'typing.Self'", "'typing.Self'")
+    (False, True)
+    """
+    returns = returns.strip("'\"")
+    if returns.rpartition(".")[2] == "Self":
+        return True
+    items = signature_items(signature)
+    return bool(items) and parameter_parts(items[0])[1] == returns
 
 
 def _returns(signature: str) -> str:
