@@ -330,9 +330,10 @@ class Resolver:
         answer = self._answer(memos[0], deadline, lambda: self._lookup(path, text, scope))
         if answer is None and "." in text:
             # (the same name in another function may be another local or parameter: the answer
-            # is the scope's; _local and _typed ask again, so that what the answer read is
-            # recorded with it. A function's own name shadows an enclosing function's parameter.
-            # No scope: the module's own statements, and its own names.)
+            # is the scope's, or that of the scope holding the name; what made it is read
+            # again inside the answer, so that what the answer read is recorded with it. A
+            # function's own name shadows an enclosing function's parameter. No scope: the
+            # module's own statements, and its own names.)
             holder = self._holder(path, text, scope or "")
             if holder is not None:  # (kept under the scope holding the name: its functions share it)
                 memos.append((path, text, holder[0], "local"))
