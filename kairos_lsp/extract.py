@@ -553,15 +553,16 @@ def _keep_locals_held(
             known = memo[(index, head)] = keep(symbols[index], index, head)
         return known
 
-    top: list[set[str]] = []  # the names bound outside every function and class (found once)
+    top: set[str] | None = None  # the names bound outside every function and class (found once)
 
     def keep(sym: Symbol, index: int, head: str) -> bool:
+        nonlocal top
         lo, hi = sym.span
         first, last = bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)
-        if not index:  # (not the file's whole query for a name only functions bind)
-            if not top:
-                top.append(_bound_at_top(symbols, starts, names))
-            if head not in top[0]:
+        if not index:  # (not the module's query for a name only functions bind)
+            if top is None:
+                top = _bound_at_top(symbols, starts, names)
+            if head not in top:
                 return False
         elif head not in names[first:last] or any(head == name for name, _ in sym.parameters):
             return False

@@ -788,7 +788,7 @@ class Resolver:
             if given.endswith("()"):
                 return self._returned(fixture_path, (given[:-2], names), name)
             inner = ".".join((given, *names))
-            own = self._local_held(fixture_path, inner, name) or self._parameter_named(fixture_path, inner, name)
+            own = self._holder(fixture_path, inner, name) or self._parameter_named(fixture_path, inner, name)
             if own is None:
                 return None  # (a name bound more than once, or the module's: not one value)
             return self.lookup(fixture_path, inner, name)
@@ -826,12 +826,6 @@ class Resolver:
         if not isinstance(cls, Found) or self._kind(cls.key) not in _CLASSES:
             return None
         return path_of(cls.key), qualname_of(cls.key)
-
-    def _local_held(self, path: str, text: str, scope: str) -> tuple[bool, str] | None:
-        """What ``text``'s first name holds as a local name of the function ``scope``, as its
-        code says (see extract's ``locals_held``): (made by a call, the annotation or callee)."""
-        holder = self._holder(path, text, scope)
-        return holder[1] if holder is not None else None
 
     def _holder(self, path: str, text: str, scope: str) -> tuple[str, tuple[bool, str]] | None:
         """(the scope whose own name ``text``'s first name is, what it holds): ``scope``'s own,
