@@ -125,6 +125,20 @@ class _FileInfo:
     every: dict[str, Binding] | None = None  # named(), once asked
     all_bound: bool = False  # every name its imports bind is in ``asked``
     stars_read: bool = False  # the modules it star-imports were read (Resolver._read_stars)
+    nested: frozenset[str] | None = None  # inner_names(), once asked
+
+    def inner_names(self) -> frozenset[str]:
+        """The names that a function of the file defines in its own body (a nested ``def`` or
+        ``class``): only these can mean something else inside a function than at the top."""
+        if self.nested is None:
+            kinds = self.kinds
+            self.nested = frozenset(
+                name
+                for qualname in kinds
+                for outer, dot, name in (qualname.rpartition("."),)
+                if dot and kinds.get(outer) in _FUNCTIONS
+            )
+        return self.nested
 
     def binding(self, local: str) -> tuple[Binding | None, bool]:
         """What the imports bind ``local`` to (the first import of it), and whether it is
@@ -326,8 +340,14 @@ class Resolver:
         """:meth:`lookup`'s answer, and the memos of the answers it went through (the last its own)."""
         self._sync()
         text = _plain(text)
-        memos = [_memo(path, text, scope)]
+        memos: list[tuple] = [_memo(path, text, scope)]
         answer = self._answer(memos[0], deadline, lambda: self._lookup(path, text, scope))
+        # (asked after the module's answer, which read the file within the deadline)
+        inner = self._inner(path, text, scope) if scope else None
+        if inner is not None:  # the function's own definition hides the module's name and imports
+            memos = [(path, text, inner, "inner")]
+            qualname = inner + "." + text
+            return self._answer(memos[0], deadline, lambda: self._symbol(path, qualname, 0)), memos
         if answer is None and "." in text:
             # (the same name in another function may be another local or parameter: the answer
             # is the scope's, or that of the scope holding the name; what made it is read
@@ -547,7 +567,11 @@ class Resolver:
         self._visited.add((path, qualname))
         head, _, tail = qualname.partition(".")
         if tail and head in info.kinds:  # a member this file's own class does not define
-            inherited = self._inherited(path, head, tail, depth) if info.kinds[head] == "class" else None
+            # (the class nearest the member: ``Outer.Inner.m``, a test's own ``class C``, see _inner)
+            owner = (
+                _owner_class(info, qualname.rpartition(".")[0]) if info.kinds[head] != "class" or "." in tail else head
+            )
+            inherited = self._inherited(path, owner, qualname[len(owner) + 1 :], depth) if owner else None
             return inherited or self._gone(key)
         rest = tail.split(".") if tail else []
         reexport, ambiguous = info.binding(head)
@@ -644,14 +668,22 @@ class Resolver:
         return closure
 
     def _inherited(self, path: str, cls: str, member: str, depth: int) -> Found | None:
-        """``member`` of a base class of ``cls`` (bases as its signature lists them: ``A(Base, m.Mixin)``)."""
-        for base in self._bases(path, cls):
-            target = self.lookup(path, base, cls) if depth < _MAX_DEPTH else None
-            if isinstance(target, Found):
-                base_path, base_qualname = path_of(target.key), qualname_of(target.key)
-                found = self._symbol(base_path, f"{base_qualname}.{member}", depth + 1)
-                if isinstance(found, Found):
-                    return found
+        """``member`` of a base class of ``cls`` (bases as its signature lists them: ``A(Base, m.Mixin)``),
+        looked up where the class statement is (a test's ``class A(self.theclass)``: the test's ``self``)."""
+        memo = (path, cls, "bases")
+        if memo in self._holding or depth >= _MAX_DEPTH:  # (a base that names the class itself)
+            return None
+        self._holding.add(memo)
+        try:
+            for base in self._bases(path, cls):
+                target = self.lookup(path, base, cls.rpartition(".")[0] or None)
+                if isinstance(target, Found):
+                    base_path, base_qualname = path_of(target.key), qualname_of(target.key)
+                    found = self._symbol(base_path, f"{base_qualname}.{member}", depth + 1)
+                    if isinstance(found, Found):
+                        return found
+        finally:
+            self._holding.discard(memo)
         return None
 
     def _bases(self, path: str, cls: str) -> list[str]:
@@ -826,6 +858,21 @@ class Resolver:
         if not isinstance(cls, Found) or self._kind(cls.key) not in _CLASSES:
             return None
         return path_of(cls.key), qualname_of(cls.key)
+
+    def _inner(self, path: str, text: str, scope: str) -> str | None:
+        """The function (``scope`` or one it is nested in; a class body encloses nothing) whose
+        own body defines ``text``'s first name (``class C`` in a test, then ``C(42)``; a
+        closure's helper), or None."""
+        info = self._file(path)
+        head = text.partition(".")[0]
+        if info is None or head not in info.inner_names():
+            return None
+        parts = scope.split(".")
+        for end in range(len(parts), 0, -1):
+            outer = ".".join(parts[:end])
+            if info.kinds.get(outer) in _FUNCTIONS and f"{outer}.{head}" in info.kinds:
+                return outer
+        return None
 
     def _holder(self, path: str, text: str, scope: str) -> tuple[str, tuple[bool, str]] | None:
         """(the scope whose own name ``text``'s first name is, what it holds): ``scope``'s own,

@@ -310,6 +310,52 @@ def test_a_functions_own_names_resolve_to_what_its_code_makes_them(tmp_path, pat
     assert (target.key if isinstance(target, Found) else target) == expected
 
 
+INNER_FILES = {
+    "shapes.py": "class C:\n    def __init__(self, a, b):\n        self.a = a\n\n\n"
+    "def helper():\n    return 1\n\n\n"
+    "def test_one():\n    class C:\n        def __init__(self, a):\n            self.a = a\n\n"
+    "        def area(self):\n            return self.a\n\n"
+    "    def helper():\n        return 2\n\n    C(1).area()\n    c = C(1)\n    c.area()\n    helper()\n\n\n"
+    "class TestK:\n    def test_two(self):\n        def inner():\n            return 3\n\n"
+    "        def use():\n            return inner()\n\n        return C(1, 2), use()\n\n\n"
+    "def factory():\n    def build():\n        return 4\n\n    class Box:\n        def build(self):\n"
+    "            return 5\n\n        def use(self):\n            return build()\n\n"
+    "    class Crate(Box):\n        pass\n\n    return Crate().build()\n",
+}
+
+
+@pytest.mark.parametrize(
+    "text,scope,expected",
+    [
+        ("C", "test_one", "test_one.C"),  # the test's own class, not the module's
+        ("C.area", "test_one", "test_one.C.area"),
+        ("c.area", "test_one", "test_one.C.area"),  # a local made by it
+        ("C().area", "test_one", "test_one.C.area"),  # what calling it makes
+        ("helper", "test_one", "test_one.helper"),
+        ("inner", "TestK.test_two.use", "TestK.test_two.inner"),  # an enclosing function's
+        ("C", "TestK.test_two", "C"),  # no class of its own: the module's
+        ("helper", "factory", "helper"),
+        ("build", "factory.Box.use", "factory.build"),  # a class body encloses nothing
+        ("Crate.build", "factory", "factory.Box.build"),  # inherited
+        ("Crate().build", "factory", "factory.Box.build"),
+        ("C", None, "C"),
+    ],
+)
+def test_a_name_a_function_defines_in_its_body_is_that_definition(tmp_path, text, scope, expected):
+    """``class C`` written inside a test, then ``C(42)``: the test's own class (attrs' tests
+    do it hundreds of times), not the module's ``C``; a closure's helper the same."""
+    knowledge = workspace(tmp_path, INNER_FILES)
+    target = knowledge.resolver.lookup("shapes.py", text, scope)
+    assert (target.key if isinstance(target, Found) else target) == f"python:shapes.py:{expected}"
+
+
+def test_a_class_defined_in_a_test_has_that_test_as_caller_and_the_modules_class_does_not(tmp_path):
+    knowledge = workspace(tmp_path, INNER_FILES)
+    assert [c["qualname"] for c in knowledge.callers("python:shapes.py:test_one.C").first] == ["test_one"]
+    assert [c["qualname"] for c in knowledge.callers("python:shapes.py:C").first] == ["TestK.test_two"]
+    assert [c["qualname"] for c in knowledge.callers("python:shapes.py:helper").first] == []
+
+
 WORKSPACE = "python:lsp/workspace.py:Workspace"
 FIXTURE_FILES = {
     **TYPED_FILES,

@@ -346,3 +346,24 @@ def test_a_test_calling_through_a_fixture_follows_what_the_fixture_gives(tmp_pat
     step(tmp_path, store, {"tests/test_cars.py": own + test})
     assert exercised_by(store, "python:shop/cars.py:Diesel.run") == {key: ("tentative", 0.6)}
     assert exercised_by(store, "python:shop/cars.py:Electric.run") == {key: ("retracted", 0.6)}
+
+
+def test_a_class_a_test_defines_for_itself_is_not_code_under_test_but_what_it_calls_is(tmp_path):
+    """``class Cart`` written inside a test (attrs' tests make hundreds) is the test's own: no
+    ``tested_by`` for it or its helper, nor for the module's ``Cart`` its name used to be
+    taken for; the library function the test calls beside it is exercised."""
+    shop = "class Cart:\n    def total(self):\n        return 1\n\n\ndef price(qty):\n    return qty * 2\n"
+    test = (
+        "from shop.prices import Cart, price\n\n\ndef test_own():\n    class Cart:\n        def total(self):\n"
+        "            return 4\n\n    def helper():\n        return Cart()\n\n"
+        "    assert Cart().total() == helper().total() == price(2)\n"
+    )
+    key = "python:tests/test_prices.py:test_own"
+    store = Store(tmp_path / "memory.db")
+    step(tmp_path, store, {"shop/prices.py": shop, "tests/test_prices.py": test})
+    assert exercised_by(store, "python:shop/prices.py:price") == {key: ("tentative", 0.6)}
+    assert exercised_by(store, "python:shop/prices.py:Cart") == {}
+    assert exercised_by(store, "python:shop/prices.py:Cart.total") == {}
+    assert exercised_by(store, f"{key}.Cart") == {}
+    assert exercised_by(store, f"{key}.Cart.total") == {}
+    assert exercised_by(store, f"{key}.helper") == {}

@@ -329,9 +329,15 @@ def _exercised(store: Store, resolver: Resolver, tests: list[str]) -> tuple[dict
             scope = sys.intern(qualname_of(test))  # (a parameter's annotation, a local name: the test's own)
             target, depends = resolver.answered(path, callee, scope)
             read |= depends
-            if isinstance(target, Found) and target.key != test and not is_test(target.key):
+            if isinstance(target, Found) and _under_test(target.key, test):
                 out[test].setdefault(target.key, oid)
     return out, read
+
+
+def _under_test(key: str, test: str) -> bool:
+    """Whether a symbol a test calls is code under test: not the test itself, another test,
+    or what the test defines in its own body (``class C`` made for the test, a helper)."""
+    return key != test and not key.startswith(test + ".") and not is_test(key)
 
 
 def _judge(sources: set[str]) -> tuple[float, str]:
