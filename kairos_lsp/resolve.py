@@ -20,6 +20,9 @@ observations, modules are found among the files the memory knows.
   a pytest fixture of the same name gives a value to (its ``gives`` observation or
   its declared type: ``runner.invoke`` in ``def test_x(runner)`` with ``return
   CliRunner()`` in ``conftest.py``).
+* A name a function defines in its own body, or one it is nested in (given the
+  calling symbol as ``scope``): a test's own ``class C`` then ``C(42)``, a
+  closure's helper; it hides the module's name of the same spelling.
 
 A name that once meant a symbol which no longer exists resolves to
 :class:`Gone`, with where it went if the dream linked it (rename or move):

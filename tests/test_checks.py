@@ -321,6 +321,8 @@ INNER_FILES = {
     "def factory():\n    def build():\n        return 4\n\n    class Box:\n        def build(self):\n"
     "            return 5\n\n        def use(self):\n            return build()\n\n"
     "    class Crate(Box):\n        pass\n\n    return Crate().build()\n",
+    "web/nest.ts": "export function outer() {\n  function inner() { return 1 }\n  class Box { open() { return 3 } }\n"
+    "  return inner() + new Box().open()\n}\n\nexport function inner() { return 2 }\n",
 }
 
 
@@ -347,6 +349,13 @@ def test_a_name_a_function_defines_in_its_body_is_that_definition(tmp_path, text
     knowledge = workspace(tmp_path, INNER_FILES)
     target = knowledge.resolver.lookup("shapes.py", text, scope)
     assert (target.key if isinstance(target, Found) else target) == f"python:shapes.py:{expected}"
+
+
+def test_a_function_a_typescript_function_defines_is_that_definition(tmp_path):
+    knowledge = workspace(tmp_path, INNER_FILES)
+    found = [knowledge.resolver.lookup("web/nest.ts", text, "outer") for text in ("inner", "new Box().open")]
+    assert found == [Found("typescript:web/nest.ts:outer.inner"), Found("typescript:web/nest.ts:outer.Box.open")]
+    assert knowledge.resolver.lookup("web/nest.ts", "inner") == Found("typescript:web/nest.ts:inner")
 
 
 def test_a_class_defined_in_a_test_has_that_test_as_caller_and_the_modules_class_does_not(tmp_path):
