@@ -86,8 +86,9 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # a class's signature names its base (JavaScript, TypeScript). 3: what an instance's
 # attributes hold, where the code says so (Python, JavaScript, TypeScript). 4: what a
 # function's own names hold, for those it calls a method of (Python, JavaScript, TypeScript).
-# 5: what a pytest fixture gives (Python).
-EXTRACTION_VERSION = 5
+# 5: what a pytest fixture gives (Python). 6: what an instance's attribute holds when a
+# method hands it an annotated parameter as it is (Python).
+EXTRACTION_VERSION = 6
 _MAX_TEXT = 160
 
 

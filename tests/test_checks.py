@@ -223,6 +223,24 @@ def test_receivers_whose_class_the_code_declares_resolve(tmp_path, path, text, s
     assert (target.key if isinstance(target, Found) else target) == expected
 
 
+def test_an_attribute_a_constructor_is_handed_as_a_parameter_holds_the_parameters_class(tmp_path):
+    """``def __init__(self, client: Client): self.client = client`` (code that is handed what it
+    uses): ``self.client.get()`` in another method is ``Client.get``, and "called by" says so."""
+    knowledge = workspace(
+        tmp_path,
+        {
+            "svc.py": "from typing import Optional\n\n\nclass Client:\n    def get(self, u):\n        return u\n\n\n"
+            "class Service:\n    def __init__(self, client: Client, spare: Optional[Client] = None, other=None):\n"
+            "        self.client = client\n        self.spare = spare\n        self.other = other\n\n"
+            "    def run(self):\n        return self.client.get('x'), self.spare.get('y'), self.other.get('z')\n",
+        },
+    )
+    lookup = knowledge.resolver.lookup
+    found = [lookup("svc.py", f"self.{name}.get", "Service.run") for name in ("client", "spare", "other")]
+    assert found == [Found("python:svc.py:Client.get")] * 2 + [None]
+    assert [c["qualname"] for c in knowledge.callers("python:svc.py:Client.get").first] == ["Service.run"]
+
+
 def test_receivers_that_name_themselves_do_not_send_the_resolver_round_in_circles(tmp_path):
     """The standard library has both: an attribute made from itself (``self.items =
     self.items.copy()``) and a parameter annotated through its own name (``socket:

@@ -1179,6 +1179,18 @@ def test_rust_crate_doc_keeps_every_line():
             },
         ),
         (
+            "python",
+            "class Client:\n    def __init__(self, transport: Transport, plain, pool: Optional[Pool] = None, *, "
+            "t: float = 1):\n"
+            "        self.transport = transport\n        self.pool = pool\n        self.plain = plain\n"
+            "        self.timeout = t\n        if pool:\n            self.spare = pool\n        self.other = other\n\n"
+            "    def use(self, via: Transport):\n        self.via = via\n",
+            {  # a parameter handed over as it is: its annotation (not in a branch: one of several)
+                "Client.__init__": ["pool: Optional[Pool]", "timeout: float", "transport: Transport"],
+                "Client.use": ["via: Transport"],
+            },
+        ),
+        (
             "typescript",
             "export class Obs {\n  #client: QueryClient\n  #cache = new Map<string, number>()\n  n = 0\n"
             "  constructor(private readonly other: m.Client, plain: Foo) { this.#made = new Made(plain) }\n}\n",

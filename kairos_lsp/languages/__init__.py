@@ -53,7 +53,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         sites=("python-sites",),
         locals=("python-locals",),
         modules="python",
-        extraction=5,
+        extraction=6,
         declarations=(".pyi",),
     ),
     LanguageSpec(

@@ -61,6 +61,17 @@
 ((assignment left: (attribute object: (identifier) @_self attribute: (identifier) @attribute.name)
    right: (call function: [(identifier) (attribute)] @attribute.made)) @attribute
   (#eq? @_self "self"))
+; A parameter handed to the instance as it is (`def __init__(self, client: Client): self.client =
+; client`): its annotation, written in the body itself (one in a branch may be one of several).
+(function_definition
+  parameters: (parameters [
+    (typed_parameter (identifier) @_parameter type: (type) @attribute.type)
+    (typed_default_parameter name: (identifier) @_parameter type: (type) @attribute.type)])
+  body: (block (expression_statement
+    (assignment left: (attribute object: (identifier) @_self attribute: (identifier) @attribute.name)
+      right: (identifier) @_given) @attribute))
+  (#eq? @_self "self")
+  (#eq? @_parameter @_given))
 
 ; What a function's own names hold, where the code says so (`index.add()` after `index =
 ; Index()` follows it): an annotation (`index: Index = ...`) or the call that made it (`index
