@@ -417,7 +417,7 @@ class Resolver:
         if parts[0] in _SUPER and len(parts) == 2 and scope:  # the method the class overrides
             owner = _owner_class(info, scope)
             return self._inherited(path, owner, parts[1], 0) if owner else None
-        binding, ambiguous = info.binding(parts[0])
+        binding, ambiguous = self._binding(path, info, parts[0])
         if ambiguous:
             return None
         if parts[0] in info.kinds:  # a definition in the file itself (f, or Cls.f)
@@ -499,6 +499,22 @@ class Resolver:
 
     # -- steps ------------------------------------------------------------------
 
+    def _binding(self, path: str, info: _FileInfo, local: str) -> tuple[Binding | None, bool]:
+        """:meth:`_FileInfo.binding`, where imports of one module under two spellings are one
+        (``from .console import Console`` at the top, ``from rich.console import Console`` in
+        the module's ``__main__`` block): ambiguous only when they name different things."""
+        binding, ambiguous = info.binding(local)
+        if not ambiguous or binding is None:
+            return binding, ambiguous
+        texts = info.imports if not local.isascii() else [text for text in info.imports if local in text]
+        named = {
+            (self.module_file(info.language, path, other.module), other.name)
+            for other in _bindings(texts, info.style)
+            if other.local == local
+        }
+        (found, _), *others = named
+        return binding, bool(others) or found is None
+
     def _through(self, path: str, binding: Binding, rest: list[str], depth: int) -> Target:
         info = self._file(path)
         if info is None:
@@ -577,7 +593,7 @@ class Resolver:
             inherited = self._inherited(path, owner, qualname[len(owner) + 1 :], depth) if owner else None
             return inherited or self._gone(key)
         rest = tail.split(".") if tail else []
-        reexport, ambiguous = info.binding(head)
+        reexport, ambiguous = self._binding(path, info, head)
         reexport = None if ambiguous else reexport
         if reexport is not None:
             return self._through(path, reexport, rest, depth + 1)

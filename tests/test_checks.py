@@ -241,6 +241,29 @@ def test_an_attribute_a_constructor_is_handed_as_a_parameter_holds_the_parameter
     assert [c["qualname"] for c in knowledge.callers("python:svc.py:Client.get").first] == ["Service.run"]
 
 
+def test_one_module_imported_under_two_spellings_is_one_binding(tmp_path):
+    """``from .console import Console`` at the top and ``from pkg.console import Console`` in the
+    ``__main__`` block, as 13 of rich's modules do) bind the same class: not two meanings of the name;
+    a fallback import of another module's ``Console`` still is."""
+    knowledge = workspace(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/console.py": "class Console:\n    def print(self, x):\n        return x\n",
+            "pkg/other.py": "class Console:\n    def print(self, x):\n        return x\n",
+            "pkg/align.py": "from .console import Console\n\n\ndef render(console: Console):\n"
+            "    return console.print(1)\n\n\nif __name__ == '__main__':\n    from pkg.console import Console\n\n"
+            "    Console().print(2)\n",
+            "pkg/pick.py": "try:\n    from pkg.console import Console\nexcept ImportError:\n"
+            "    from pkg.other import Console\n\n\ndef use():\n    return Console()\n",
+        },
+    )
+    lookup = knowledge.resolver.lookup
+    assert lookup("pkg/align.py", "console.print", "render") == Found("python:pkg/console.py:Console.print")
+    assert lookup("pkg/align.py", "Console().print") == Found("python:pkg/console.py:Console.print")
+    assert lookup("pkg/pick.py", "Console", "use") is None
+
+
 def test_receivers_that_name_themselves_do_not_send_the_resolver_round_in_circles(tmp_path):
     """The standard library has both: an attribute made from itself (``self.items =
     self.items.copy()``) and a parameter annotated through its own name (``socket:
