@@ -274,10 +274,18 @@ def test_receivers_that_name_themselves_do_not_send_the_resolver_round_in_circle
             "bag.py": "class Bag:\n    def __init__(self):\n        self.items = self.items.copy()\n\n"
             "    def take(self):\n        return self.items.copy()\n",
             "net.py": "import socket\n\n\ndef close(socket: socket.socket):\n    return socket.close()\n",
+            # (the standard library's datetime tests: a test's own class based on what ``self`` holds)
+            "dates.py": "class TestDate:\n    theclass = None\n\n    def test_format(self):\n"
+            "        class A(self.theclass):\n            def __str__(self):\n                return 'A'\n\n"
+            "        a = A(2007, 9, 10)\n        return a.strftime('%Y')\n",
         },
     )
     assert knowledge.resolver.lookup("bag.py", "self.items.copy", "Bag.take") is None
     assert knowledge.resolver.lookup("net.py", "socket.close", "close") is None
+    assert knowledge.resolver.lookup("dates.py", "a.strftime", "TestDate.test_format") is None
+    assert knowledge.resolver.lookup("dates.py", "A", "TestDate.test_format") == Found(
+        "python:dates.py:TestDate.test_format.A"
+    )
 
 
 LOCAL_FILES = {
