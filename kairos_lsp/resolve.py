@@ -586,10 +586,8 @@ class Resolver:
         self._visited.add((path, qualname))
         head, _, tail = qualname.partition(".")
         if tail and head in info.kinds:  # a member this file's own class does not define
-            # (the class nearest the member: ``Outer.Inner.m``, a test's own ``class C``, see _inner)
-            owner = (
-                _owner_class(info, qualname.rpartition(".")[0]) if info.kinds[head] != "class" or "." in tail else head
-            )
+            # (of the class nearest the member: ``Outer.Inner.m``, a test's own ``class C``, see _inner)
+            owner = _owner_class(info, qualname.rpartition(".")[0])
             inherited = self._inherited(path, owner, qualname[len(owner) + 1 :], depth) if owner else None
             return inherited or self._gone(key)
         rest = tail.split(".") if tail else []
