@@ -134,13 +134,12 @@ class _FileInfo:
         """The names that a function of the file defines in its own body (a nested ``def`` or
         ``class``): only these can mean something else inside a function than at the top."""
         if self.nested is None:
-            kinds = self.kinds
-            self.nested = frozenset(
-                name
-                for qualname in kinds
-                for outer, dot, name in (qualname.rpartition("."),)
-                if dot and kinds.get(outer) in _FUNCTIONS
-            )
+            names = set()
+            for qualname in self.kinds:
+                outer, _, name = qualname.rpartition(".")
+                if self.kinds.get(outer) in _FUNCTIONS:
+                    names.add(name)
+            self.nested = frozenset(names)
         return self.nested
 
     def binding(self, local: str) -> tuple[Binding | None, bool]:
@@ -758,13 +757,10 @@ class Resolver:
         binding = info.binding(head)[0]
         if binding is not None and binding.name is None:
             return None, None
-        parts = scope.split(".")
-        for end in range(len(parts), 0, -1):
-            function = ".".join(parts[:end])
-            if info.kinds.get(function) in _FUNCTIONS:  # (a class body encloses no function's names)
-                annotation = self._parameters(path, function).get(head)
-                if annotation is not None:
-                    return function, annotation
+        for function in _functions_around(info, scope):
+            annotation = self._parameters(path, function).get(head)
+            if annotation is not None:
+                return function, annotation
         return None, None
 
     def _injected(self, path: str, function: str) -> bool:
@@ -884,12 +880,7 @@ class Resolver:
         head = text.partition(".")[0]
         if info is None or head not in info.inner_names():
             return None
-        parts = scope.split(".")
-        for end in range(len(parts), 0, -1):
-            outer = ".".join(parts[:end])
-            if info.kinds.get(outer) in _FUNCTIONS and f"{outer}.{head}" in info.kinds:
-                return outer
-        return None
+        return next((outer for outer in _functions_around(info, scope) if f"{outer}.{head}" in info.kinds), None)
 
     def _holder(self, path: str, text: str, scope: str) -> tuple[str, tuple[bool, str]] | None:
         """(the scope whose own name ``text``'s first name is, what it holds): ``scope``'s own,
@@ -1544,6 +1535,16 @@ def _returns(signature: str) -> str:
                 rest = signature[at + 1 :].strip()
                 return rest.removeprefix("->").removeprefix(":").strip()
     return ""
+
+
+def _functions_around(info: _FileInfo, scope: str) -> Iterator[str]:
+    """``scope`` if it is a function, then the functions it is nested in, innermost first; a
+    class body encloses nothing (``C.m``: only ``C.m``)."""
+    parts = scope.split(".")
+    for end in range(len(parts), 0, -1):
+        function = ".".join(parts[:end])
+        if info.kinds.get(function) in _FUNCTIONS:
+            yield function
 
 
 def _owner_class(info: _FileInfo, scope: str) -> str | None:
