@@ -24,7 +24,14 @@ from kairos_lsp.keys import path_of, qualname_of
 from kairos_lsp.languages import language_named
 from kairos_lsp.resolve import Found, OutOfTime, Resolver, Target, module_tail
 from kairos_lsp.store import Store
-from kairos_lsp.store.migrations import CALLEE_NAME, IMPORTED_ALIAS, IMPORTED_NAME, OUTCOME_IDS, PREDICATE_ID
+from kairos_lsp.store.migrations import (
+    CALLEE_NAME,
+    IMPORTED_ALIAS,
+    IMPORTED_NAME,
+    OUTCOME_IDS,
+    PREDICATE_ID,
+    TESTS_FIRST_OWN,
+)
 from kairos_lsp.store.wal import wal_reset_bug
 
 # (``#dispatch`` after a dot is one word: a JavaScript private name, ``this.#dispatch()``)
@@ -755,8 +762,12 @@ class Knowledge:
             "UNION ALL "
             # firm insights and links with evidence newer than ``since``
             "SELECT * FROM (SELECT f.id, f.subject, f.predicate, f.object, f.status, f.confidence, "
-            "(SELECT max(v.observed_at) FROM fact_evidence e JOIN observations o ON o.id = e.observation_id "
-            "JOIN versions v ON v.id = o.version_id WHERE e.fact_id = f.id AND e.active = 1) AS at, NULL "
+            # (the evidence view in two parts: joined whole, it is materialized)
+            "(SELECT max(at) FROM (SELECT v.observed_at AS at FROM fact_evidence e "
+            "JOIN observations o ON o.id = e.observation_id JOIN versions v ON v.id = o.version_id "
+            "WHERE e.fact_id = f.id AND e.active = 1 UNION ALL SELECT v.observed_at FROM observations o "
+            "JOIN versions v ON v.id = o.version_id WHERE f.predicate = 'tested_by' AND o.id = f.first_observation "
+            f"AND {TESTS_FIRST_OWN.format('f')})) AS at, NULL "
             f"FROM derived_facts f WHERE f.status = 'firm' AND f.predicate IN ({reviewed}) AND f.verdict IS NULL) "
             "WHERE at > ?2 "
             "ORDER BY 7 DESC, 1 DESC",

@@ -366,3 +366,62 @@ def test_a_converted_memory_knows_the_last_look_that_retracted_a_body(tmp_path, 
     finally:
         store.close()
     assert _schema(memory) == _schema(first_only) == SCHEMA_VERSION
+
+
+BEFORE_FIRST_TESTS = "0a7366f"  # the last commit with a row per tested_by fact's first evidence (schema 38)
+_WITHOUT_CONTEXT = "def test_url_generation_without_context_fails():\n    with pytest.raises(RuntimeError):\n"
+STOPS_CALLING = (_WITHOUT_CONTEXT + '        flask.url_for("index")', _WITHOUT_CONTEXT + "        flask.abort(500)")
+
+
+def test_a_tested_by_facts_first_evidence_is_its_own_row_and_an_old_memory_exports_the_same(tmp_path, tmp_path_factory):
+    """A tested_by fact's first evidence is the test's call, which the fact's own row cites
+    as its first observation: the memory keeps no second row for it (schema 39), unless the
+    fact was retracted (the row, inactive, stays). A memory dreamed by the kairos before,
+    with such a retracted fact, on flask's released sources, exports the same once
+    converted, and goes on: the test calling again is a new, live fact beside the old one."""
+    from released import PROJECTS, fetched
+
+    before = released_kairos(BEFORE_FIRST_TESTS, tmp_path_factory.mktemp("before-tests"))
+    if before is None:
+        pytest.skip("needs this repository's git history")
+    flask = next(project for project in PROJECTS if project.name == "flask")
+    workspace = tmp_path / "flask"
+    shutil.copytree(fetched(flask), workspace)
+    old = {"PYTHONPATH": str(before)}
+    kairos("scan", "-q", str(workspace), cwd=workspace, env=old)
+    kairos("dream", cwd=workspace, env=old)
+    test_file = workspace / "tests" / "test_appctx.py"
+    calling = test_file.read_text()
+    assert STOPS_CALLING[0] in calling
+    test_file.write_text(calling.replace(*STOPS_CALLING))
+    kairos("scan", "-q", str(workspace), cwd=workspace, env=old)
+    kairos("dream", cwd=workspace, env=old)
+    memory = workspace / ".kairos" / "memory.db"
+    assert _schema(memory) == 38
+    exported = kairos("export", "--json", cwd=workspace, env=old).stdout
+
+    assert kairos("export", "--json", cwd=workspace).stdout == exported
+    assert _schema(memory) == SCHEMA_VERSION
+    db = sqlite3.connect(memory)
+    tested_by = "(SELECT id FROM predicates WHERE name = 'tested_by')"
+    rows = db.execute(
+        "SELECT e.active, count(*) FROM fact_evidence e JOIN derived_log d ON d.id = e.fact_id "
+        f"WHERE d.predicate_id = {tested_by} AND e.why = 'tests' AND e.observation_id = d.first_observation "
+        "GROUP BY e.active"
+    ).fetchall()
+    [(facts,)] = db.execute(f"SELECT count(*) FROM derived_log WHERE predicate_id = {tested_by}").fetchall()
+    db.close()
+    assert rows == [(0, 1)] and facts > 500  # the retracted fact's row alone, of every tested_by fact
+
+    test_file.write_text(calling)  # the test calls url_for again
+    kairos("scan", "-q", str(workspace), cwd=workspace)
+    kairos("dream", cwd=workspace)
+    shown = json.loads(kairos("explain", "src/flask/helpers.py::url_for", "--json", cwd=workspace).stdout)
+    key = "python:tests/test_appctx.py:test_url_generation_without_context_fails"
+    facts_of_test = sorted(
+        (f["status"], [(e["source"], e["detail"], e["active"]) for e in f["evidence"]])
+        for f in shown["facts"]
+        if f["predicate"] == "tested_by" and f["value"] == key
+    )
+    assert facts_of_test == [("retracted", [("tests", key, False)]), ("tentative", [("tests", key, True)])]
+    assert "0 differ" in kairos("verify", cwd=workspace).stdout

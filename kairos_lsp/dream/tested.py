@@ -212,8 +212,8 @@ def _settle(
             sources = {"tests", "terminal"} if test in ran else {"tests"}
             confidence, status = _judge(sources)
             facts.append((next_id, subject, test, status, confidence, len(sources), when, oid))
-            # (no detail: it would be the test again, the fact's object; see Facts.evidence_of)
-            evidence.append((next_id, oid, "tests", ""))
+            # (its first evidence, the test's call ``oid``, is the fact's own first observation:
+            # no row; see migrations.EVIDENCE_VIEW)
             if test in ran:
                 evidence.append((next_id, ran[test], "terminal", ""))
             counts.created += 1

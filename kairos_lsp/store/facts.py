@@ -30,6 +30,7 @@ from kairos_lsp.store.migrations import (
     STATUS_CODE,
     STATUS_TEXT,
     TESTED_KEY,
+    TESTS_FIRST_OWN,
     basis_points,
     packed_hash,
 )
@@ -45,6 +46,12 @@ INSIGHT = ORIGINS.index("insight") + 1  # its origins.id
 # it again (``e``: the evidence row, ``d``: its derived fact, if any).
 TESTED_DETAIL = (
     f"CASE WHEN e.detail = '' AND d.predicate_id = {TESTED_BY} THEN {TESTED_KEY.format('d')} ELSE e.detail END"
+)
+# A tested_by fact's first evidence (which its row says: see migrations.EVIDENCE_VIEW) written,
+# inactive, for the fact ``?1``.
+_TESTS_FIRST_INACTIVE = (
+    "INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail, active) "
+    f"SELECT id, first_observation, 'tests', '', 0 FROM derived_log WHERE id = ?1 AND predicate_id = {TESTED_BY}"
 )
 LIVE = "('tentative', 'firm')"
 # A fact's columns, in the order of ``kairos_lsp.dream.model.Fact``'s first fields.
@@ -406,12 +413,16 @@ class Facts:
 
     def live_evidence_between(self, lo: str, hi: str) -> Iterable[tuple[int, str, str, int]]:
         """``(fact id, why, detail, observation id)`` of the active evidence of live derived
-        facts whose subject is in ``[lo, hi)``."""
+        facts whose subject is in ``[lo, hi)`` (a tested_by fact's first, its own: see
+        migrations.EVIDENCE_VIEW)."""
         return self.conn.execute(
             "SELECT e.fact_id, e.why, e.detail, e.observation_id FROM derived_facts f "
             "JOIN fact_evidence e ON e.fact_id = f.id "
             f"WHERE f.subject >= ? AND f.subject < ? AND f.status IN {LIVE} "
-            "AND e.active = 1",
+            "AND e.active = 1 "
+            "UNION ALL SELECT f.id, 'tests', '', f.first_observation FROM derived_facts f "
+            f"WHERE f.subject >= ?1 AND f.subject < ?2 AND f.status IN {LIVE} AND f.predicate = 'tested_by' "
+            f"AND {TESTS_FIRST_OWN.format('f')}",
             (lo, hi),
         )
 
@@ -441,8 +452,7 @@ class Facts:
         end aside: what a rejection remembers."""
         return frozenset(
             self.conn.execute(
-                "SELECT why, detail FROM fact_evidence WHERE fact_id = ? AND active = 1 "
-                "AND why NOT IN ('user', 'negated')",
+                "SELECT why, detail FROM evidence WHERE fact_id = ? AND active = 1 AND why NOT IN ('user', 'negated')",
                 (fact_id,),
             )
         )
@@ -452,7 +462,7 @@ class Facts:
         return {
             why
             for (why,) in self.conn.execute(
-                "SELECT DISTINCT why FROM fact_evidence WHERE fact_id = ? AND active = 1 AND why != 'negated'",
+                "SELECT DISTINCT why FROM evidence WHERE fact_id = ? AND active = 1 AND why != 'negated'",
                 (fact_id,),
             )
         }
@@ -571,11 +581,13 @@ class Facts:
         )
 
     def deactivate_evidence(self, rows: list[tuple]) -> None:
-        """``(fact id, observation id, why, detail)`` rows: kept, no longer counted."""
+        """``(fact id, observation id, why, detail)`` rows: kept, no longer counted (a
+        tested_by fact's first evidence, which its row says, is written then, inactive)."""
         self.conn.executemany(
             "UPDATE fact_evidence SET active = 0 WHERE fact_id = ? AND observation_id = ? AND why = ? AND detail = ?",
             rows,
         )
+        self.conn.executemany(f"{_TESTS_FIRST_INACTIVE} AND first_observation = ?2 AND ?3 = 'tests' AND ?4 = ''", rows)
 
     # -- call-site counts -----------------------------------------------------------------
 
@@ -968,13 +980,16 @@ class Facts:
         )
 
     def retract_derived(self, fact_ids: list[int], when: str) -> None:
-        """Retract derived facts (``valid_to`` = ``when``) and deactivate their evidence."""
+        """Retract derived facts (``valid_to`` = ``when``) and deactivate their evidence (a
+        tested_by fact's first, which its row says, is written then, inactive)."""
         stamp = stamp_ids(self.conn, (when,))[when]
         self.conn.executemany(
             f"UPDATE derived_log SET status_code = {STATUS_CODE['retracted']}, valid_to_id = ? WHERE id = ?",
             [(stamp, fact_id) for fact_id in fact_ids],
         )
-        self.conn.executemany("UPDATE fact_evidence SET active = 0 WHERE fact_id = ?", [(f,) for f in fact_ids])
+        ids = [(f,) for f in fact_ids]
+        self.conn.executemany("UPDATE fact_evidence SET active = 0 WHERE fact_id = ?", ids)
+        self.conn.executemany(_TESTS_FIRST_INACTIVE, ids)
 
     def support(self, fact_id: int, observation_id: int, why: str) -> None:
         """Evidence for a derived fact, its object as the detail (kept if already there);
@@ -983,12 +998,13 @@ class Facts:
         self.support_all([(fact_id, observation_id, why)])
 
     def support_all(self, rows: Iterable[tuple[int, int, str]]) -> None:
-        """:meth:`support` for many ``(fact id, observation id, why)`` at once."""
+        """:meth:`support` for many ``(fact id, observation id, why)`` at once (not a tested_by
+        fact's first evidence: its row says it)."""
         self.conn.executemany(
             "INSERT OR IGNORE INTO fact_evidence (fact_id, observation_id, why, detail) "
-            f"SELECT ?, ?, ?, CASE WHEN predicate_id = {TESTED_BY} THEN '' ELSE object END FROM derived_log "
-            "WHERE id = ?",
-            [(fact_id, observation_id, why, fact_id) for fact_id, observation_id, why in rows],
+            f"SELECT ?1, ?2, ?3, CASE WHEN predicate_id = {TESTED_BY} THEN '' ELSE object END FROM derived_log "
+            f"WHERE id = ?1 AND NOT (predicate_id = {TESTED_BY} AND first_observation = ?2 AND ?3 = 'tests')",
+            list(rows),
         )
 
     def judgements(self, fact_ids: list[int]) -> dict[int, tuple[set[str], int, int, int]]:
@@ -1003,7 +1019,7 @@ class Facts:
             ):
                 found[fact_id] = (set(), 0, confidence_bp, count)
             for fact_id, why, active in self.conn.execute(
-                "SELECT fact_id, why, count(*) FROM fact_evidence "
+                "SELECT fact_id, why, count(*) FROM evidence "
                 f"WHERE active = 1 AND fact_id IN ({marks}) GROUP BY fact_id, why",
                 chunk,
             ):
@@ -1041,7 +1057,7 @@ class Facts:
             firsts = list(self.observed_firsts(chunk).values())
             rows += self.conn.execute(
                 f"SELECT e.fact_id, e.observation_id, e.why, {TESTED_DETAIL}, e.active, v.observed_at, "
-                "v.content_hash, v.path, v.source FROM fact_evidence e "
+                "v.content_hash, v.path, v.source FROM evidence e "
                 "LEFT JOIN derived_log d ON d.id = e.fact_id "
                 "LEFT JOIN observation_log o ON o.id = e.observation_id "
                 "LEFT JOIN versions v ON v.id = o.version_id "
