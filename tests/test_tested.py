@@ -367,3 +367,34 @@ def test_a_class_a_test_defines_for_itself_is_not_code_under_test_but_what_it_ca
     assert exercised_by(store, f"{key}.Cart") == {}
     assert exercised_by(store, f"{key}.Cart.total") == {}
     assert exercised_by(store, f"{key}.helper") == {}
+
+
+def test_what_a_test_function_defines_calls_is_exercised_by_that_test(tmp_path):
+    """A test exercises what the helpers, classes and methods it defines in its body call
+    (attrs' and click's tests build their inputs so): ``tested_by`` that test. A test
+    class's own helper method (``setUp``) is no test's, and a change to the helper alone
+    re-derives the test."""
+    shop = (
+        "def price(qty):\n    return qty * 2\n\n\ndef tax(amount):\n    return amount // 10\n\n\n"
+        "def discount(amount):\n    return 0\n\n\ndef rounding(amount):\n    return amount\n"
+    )
+    test = (
+        "from shop.prices import discount, price, rounding, tax\n\n\n"
+        "def test_total():\n    def cost(qty):\n        return price(qty)\n\n"
+        "    class Basket:\n        def total(self):\n            return tax(cost(3))\n\n"
+        "    assert Basket().total() == 0\n\n\n"
+        "class TestRounding:\n    def setUp(self):\n        self.x = discount(1)\n\n"
+        "    def test_round(self):\n        assert rounding(1) == 1\n"
+    )
+    total = "python:tests/test_prices.py:test_total"
+    store = Store(tmp_path / "memory.db")
+    step(tmp_path, store, {"shop/prices.py": shop, "tests/test_prices.py": test})
+    assert exercised_by(store, "python:shop/prices.py:price") == {total: ("tentative", 0.6)}
+    assert exercised_by(store, "python:shop/prices.py:tax") == {total: ("tentative", 0.6)}
+    assert exercised_by(store, "python:shop/prices.py:discount") == {}
+    assert exercised_by(store, "python:shop/prices.py:rounding") == {
+        "python:tests/test_prices.py:TestRounding.test_round": ("tentative", 0.6)
+    }
+    step(tmp_path, store, {"tests/test_prices.py": test.replace("return price(qty)", "return qty")})
+    assert exercised_by(store, "python:shop/prices.py:price") == {total: ("retracted", 0.6)}
+    assert exercised_by(store, "python:shop/prices.py:tax") == {total: ("tentative", 0.6)}

@@ -307,31 +307,64 @@ def _by_file(store: Store, resolver: Resolver, tests: list[str]) -> tuple[dict, 
     for test in tests:
         by_path.setdefault(path_of(test), []).append(test)
     for path, group in by_path.items():
-        every = sorted({*group, *_tests_among(store, store.facts.keys_in(path))})
-        found, reads[path] = _exercised(store, resolver, every)
+        kinds = store.facts.kinds_in(path)
+        every = sorted({*group, *_tests_among(store, kinds)})
+        found, reads[path] = _exercised(store, resolver, every, kinds)
         wanted.update((test, found[test]) for test in group)
         resolver.trim(RESOLVER_ANSWERS, RESOLVER_READS)
     return wanted, reads
 
 
-def _exercised(store: Store, resolver: Resolver, tests: list[str]) -> tuple[dict, set[str]]:
+def _exercised(store: Store, resolver: Resolver, tests: list[str], kinds: dict[str, str]) -> tuple[dict, set[str]]:
     """({test: {symbol key: the observation of the call}}, what resolving their calls read)
-    for what each test calls now."""
+    for what each test of one file (``kinds``: its symbols' kinds, by key) calls now, itself
+    or through what a test function defines in its body (a helper, a class and its methods:
+    a test defines them to use them)."""
     out: dict[str, dict[str, int]] = {test: {} for test in tests}
     read: set[str] = set()
-    by_path: dict[str, list[str]] = {}
-    for test in tests:
-        by_path.setdefault(path_of(test), []).append(test)
-    for path, group in by_path.items():
-        for test, callee, oid in store.facts.current_calls(path, group):
-            if callee.startswith(_OWN):
-                continue  # the test's own helpers and assertions (self.assertEqual), not the code under test
-            scope = sys.intern(qualname_of(test))  # (a parameter's annotation, a local name: the test's own)
-            target, depends = resolver.answered(path, callee, scope)
-            read |= depends
-            if isinstance(target, Found) and _under_test(target.key, test):
-                out[test].setdefault(target.key, oid)
+    if not tests:
+        return out, read
+    path = path_of(tests[0])
+    owner = {test: test for test in tests}  # the test a symbol's calls are the calls of
+    owner.update(_defined_in_tests(tests, kinds))
+    for subject, callee, oid in store.facts.current_calls(path, list(owner)):
+        if callee.startswith(_OWN):
+            continue  # the test's own helpers and assertions (self.assertEqual), not the code under test
+        test = owner[subject]
+        scope = sys.intern(qualname_of(subject))  # (a parameter's annotation, a local name: its own)
+        target, depends = resolver.answered(path, callee, scope)
+        read |= depends
+        if isinstance(target, Found) and _under_test(target.key, test):
+            out[test].setdefault(target.key, oid)
     return out, read
+
+
+def _defined_in_tests(tests: list[str], kinds: dict[str, str]) -> dict[str, str]:
+    """The symbols a test function (not a test class: its other methods are no test's)
+    defines in its body, at any depth, each with that test.
+
+    >>> kinds = {"py:t.py:test_a": "function", "py:t.py:test_a.helper": "function",
+    ...          "py:t.py:test_a.C.m": "method", "py:t.py:TestB": "class", "py:t.py:TestB.setUp": "method"}
+    >>> _defined_in_tests(["py:t.py:TestB", "py:t.py:test_a"], kinds)
+    {'py:t.py:test_a.helper': 'py:t.py:test_a', 'py:t.py:test_a.C.m': 'py:t.py:test_a'}
+    """
+    functions = {test for test in tests if kinds.get(test) in ("function", "method")}
+    found: dict[str, str] = {}
+    if not functions:
+        return found
+    for key in kinds:
+        if key in functions:
+            continue
+        outer = key
+        while True:
+            head, dot, _ = outer.rpartition(".")
+            if not dot or head.count(":") < 2:
+                break
+            outer = head
+            if outer in functions:
+                found[key] = outer
+                break
+    return found
 
 
 def _under_test(key: str, test: str) -> bool:

@@ -1308,6 +1308,16 @@ def m039_a_tested_by_facts_first_evidence_is_its_own(db: Database) -> None:
     )
 
 
+@migrations()
+def m040_what_a_test_defines_calls_for_it(db: Database) -> None:
+    # A test function's tested_by facts now name what the helpers, classes and methods it
+    # defines in its body call (dream/tested.py): the next dream derives every test once.
+    db.execute(
+        "INSERT OR REPLACE INTO marks (name, value) SELECT 'rederive tested_by', 'pending' "
+        f"WHERE EXISTS (SELECT 1 FROM derived_log WHERE predicate_id = {PREDICATE_ID['tested_by']})"
+    )
+
+
 def _rederive_insights(db: Database) -> None:
     """Leave the mark that makes the next dream derive every symbol's insights again (when
     the memory holds any: a memory never dreamed has none to correct)."""
