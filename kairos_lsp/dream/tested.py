@@ -82,7 +82,7 @@ class Derivations:
         """The tests of the file ``path`` now."""
         found = self._tests_in.get(path)
         if found is None:
-            found = self._tests_in[path] = frozenset(_tests_among(store, store.facts.keys_in(path)))
+            found = self._tests_in[path] = frozenset(_tests_among(store, store.facts.kinds_in(path)))
         return found
 
     def again(self, gone) -> set[str]:

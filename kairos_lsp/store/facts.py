@@ -923,10 +923,6 @@ class Facts:
         """The kind of each symbol of ``path`` that exists now, by its key."""
         return dict(self.conn.execute("SELECT key, kind FROM symbols WHERE path = ?", (path,)).fetchall())
 
-    def keys_in(self, path: str) -> list[str]:
-        """The keys of the symbols of ``path`` that exist now."""
-        return [row[0] for row in self.conn.execute("SELECT key FROM symbols WHERE path = ?", (path,))]
-
     def has_mark(self, name: str) -> bool:
         return self.conn.execute("SELECT 1 FROM marks WHERE name = ?", (name,)).fetchone() is not None
 
