@@ -16,10 +16,10 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import asdict, astuple, dataclass, field
 from pathlib import Path
 
+from kairos_lsp import quiet_gc
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import ahead as read_ahead
 from kairos_lsp.dream import claude, promote, rederive, runs, tested
@@ -36,7 +36,7 @@ from kairos_lsp.store import Store, now
 DREAM_CACHE_KIB = 16384  # SQLite's page cache while dreaming: a quarter of a process's budget at 64 MiB
 COMMIT_EVERY = 3.0  # seconds: batches share one transaction up to this long (stops are still per batch;
 #                    fewer commits rewrite fewer index pages: the WAL of a full stdlib dream is 95 MB, not 125)
-YOUNG_EVERY = 32  # batches between two collections of the young generations (see _no_gc)
+YOUNG_EVERY = 32  # batches between two collections of the young generations (see _batches)
 
 
 @dataclass
@@ -259,7 +259,16 @@ def _batches(
                         return
                     transaction.begin()
             batches = 0
-            with _no_gc():
+            # No automatic cyclic collection while dreaming: each batch builds ~10^5 acyclic
+            # objects (facts, views, rows) that reference counting frees, and a full collection
+            # looks at everything the dream keeps (the resolver's files, the call-site counts):
+            # on the large tree, 40 of them took 1.6 s, 7.4 times the standard library's 0.21 s.
+            # A dream makes hardly any cycles (a full collection after a first dream on either
+            # tree found none), so every YOUNG_EVERY batches it collects the young generations
+            # only (what those batches made); a full collection waits until after the dream. (A
+            # young collection after every batch cost 1 s on the large tree: it looks at the
+            # batch's rows, still alive then.)
+            with quiet_gc.paused():
                 while True:
                     if should_stop():
                         report.stopped = True
@@ -292,29 +301,9 @@ def _batches(
                         replayer = following
                     batches += 1
                     if batches % YOUNG_EVERY == 0:
-                        gc.collect(1)  # cycles among what the last batches made (see _no_gc)
+                        gc.collect(1)  # cycles among what the last batches made (see above)
         finally:
             report.ahead += replayer.close()
-
-
-@contextmanager
-def _no_gc():
-    """No automatic cyclic garbage collection while dreaming: each batch builds ~10^5 acyclic
-    objects (facts, views, rows) that reference counting frees, and the collector would
-    scan them (and every long-lived object) again and again. A full collection looks at
-    everything the dream keeps (the resolver's files, the call-site counts): on the large
-    tree, 40 of them took 1.6 s, 7.4 times the standard library's 0.21 s. A dream makes
-    hardly any cycles (a full collection after a first dream on either tree found none),
-    so every :data:`YOUNG_EVERY` batches it collects the young generations only (what those
-    batches made); a full collection waits until after the dream. (A young collection after
-    every batch cost 1 s on the large tree: it looks at the batch's rows, still alive then.)"""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _log(store: Store, report: DreamReport, counts: Counts, started: float) -> None:
