@@ -628,8 +628,8 @@ class Store:
         batch = list(batch)
         with self.transaction():
             conn = self.db.conn
-            # A big batch (a scan) asks once which files are known; a small one asks per file.
-            self._paths = self._known_paths(conn) if len(batch) > 8 else None
+            # A big batch (a scan) asks once which of its files are known; a small one asks per file.
+            self._paths = self._known_paths(conn, [item.path for item in batch]) if len(batch) > 8 else None
             for item in batch:
                 if still is not None and not still(item):
                     result.stale += 1
@@ -739,8 +739,15 @@ class Store:
         }, None
 
     @staticmethod
-    def _known_paths(conn) -> set[str]:
-        return {row[0] for row in conn.execute("SELECT path FROM files")}
+    def _known_paths(conn, paths: list[str]) -> set[str]:
+        """Which of ``paths`` the memory has a file row for. (Only these: every known path,
+        read again for each of a scan's batches, grew with the tree: 1 s of the writer's
+        14 s on the interpreter's library folder, quadratic in its files.)"""
+        known: set[str] = set()
+        for chunk in chunks(paths):
+            marks = ",".join("?" * len(chunk))
+            known.update(row[0] for row in conn.execute(f"SELECT path FROM files WHERE path IN ({marks})", chunk))
+        return known
 
     @staticmethod
     def _version(conn, path: str, content_hash: str | None, source: str, stamp: str, run: int | None = None) -> int:
