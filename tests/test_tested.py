@@ -220,7 +220,8 @@ def test_a_change_many_test_files_read_settles_them_in_groups_as_if_all_at_once(
     again; it does so a few files at a time (to bound its memory on a large tree). Settled in
     groups of two files, with a test file's tests never split between groups (one file's path
     is a prefix of another's), the facts, their evidence and what each file depends on are
-    those of settling all the files together."""
+    those of settling all the files together; so are they when the dream keeps the tests of
+    one test file at a time (it reads a file's tests again rather than keep every file's)."""
     from kairos_lsp.dream import tested
 
     package = {"shop/__init__.py": "from shop.prices import *\n", "shop/prices.py": LIB}
@@ -235,6 +236,7 @@ def test_a_change_many_test_files_read_settles_them_in_groups_as_if_all_at_once(
     outcomes = {}
     for files, label in ((2, "groups"), (1000, "together")):
         monkeypatch.setattr(tested, "SETTLE_FILES", files)
+        monkeypatch.setattr(tested, "TEST_FILES_KEPT", 1 if label == "groups" else 1000)
         root = tmp_path / label
         store = Store(tmp_path / f"{label}.db")
         step(root, store, {**package, **tests})

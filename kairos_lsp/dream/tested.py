@@ -67,13 +67,17 @@ class Derivations:
     at once when a symbol it exercises vanishes in a later batch (the merge retracted that
     fact; the symbol is back by the end, or the test would not exercise it). What it keeps
     is bounded: what the resolver read is forgotten past :data:`RESOLVER_ANSWERS` answers
-    (or :data:`RESOLVER_READS` recorded reads), the changes looked up past :data:`LOOKED_UP`."""
+    (or :data:`RESOLVER_READS` recorded reads), the changes looked up past :data:`LOOKED_UP`,
+    the tests of test files past :data:`TEST_FILES_KEPT` files."""
 
     def __init__(self, store: Store, dream: int):
         self.resolver = resolver_for(store)
         self.dream = dream  # its id: what it records in ``dependencies``
         self.settled: set[str] = set()
-        self.exercising: dict[str, set[str]] = {}  # symbol -> settled tests whose facts name it
+        # symbol -> settled tests whose facts name it (a list: a set per symbol, some named by
+        # thousands of tests, was 17.5 MB of a first dream on twice the large tree; a test
+        # settled again may be listed twice, and is settled again once)
+        self.exercising: dict[str, list[str]] = {}
         self.looked_up: set[str] = set()  # changes looked up in ``dependencies`` already
         self.earlier = store.facts.any_dependencies_before(dream)  # anything to look up at all
         self._tests_in: dict[str, frozenset[str]] = {}  # test file -> its tests (fixed during a dream)
@@ -82,6 +86,8 @@ class Derivations:
         """The tests of the file ``path`` now."""
         found = self._tests_in.get(path)
         if found is None:
+            if len(self._tests_in) >= TEST_FILES_KEPT:
+                self._tests_in.clear()  # (a first dream asks once or twice per test file)
             found = self._tests_in[path] = frozenset(_tests_among(store, store.facts.kinds_in(path)))
         return found
 
@@ -97,7 +103,7 @@ class Derivations:
         self.settled.update(tests)
         for test in tests:
             for subject in wanted[test]:
-                self.exercising.setdefault(subject, set()).add(test)
+                self.exercising.setdefault(subject, []).append(test)
         self.resolver.trim(RESOLVER_ANSWERS, RESOLVER_READS)
         if len(self.looked_up) > LOOKED_UP:
             self.looked_up.clear()  # looking a change up again only finds settled tests
@@ -109,6 +115,9 @@ RESOLVER_ANSWERS = 30_000  # with the files they read, ~30 MB
 # third more answers and files between trims, and a large tree's dream 10 - 15 MB more.
 RESOLVER_READS = 350_000
 LOOKED_UP = 50_000
+# Test files whose tests are kept (a test file asked again is read again: one query). Kept all
+# dream long, the tests of every test file were 24 MB of a first dream on twice the large tree.
+TEST_FILES_KEPT = 2048
 
 
 def exercised(store: Store, versions, resolver: Resolver, changes: bool = True) -> tuple:
