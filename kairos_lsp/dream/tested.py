@@ -68,16 +68,15 @@ class Derivations:
     fact; the symbol is back by the end, or the test would not exercise it). What it keeps
     is bounded: what the resolver read is forgotten past :data:`RESOLVER_ANSWERS` answers
     (or :data:`RESOLVER_READS` recorded reads), the changes looked up past :data:`LOOKED_UP`,
-    the tests of test files past :data:`TEST_FILES_KEPT` files."""
+    the tests of test files past :data:`TEST_FILES_KEPT` files; the tests it settled are kept
+    by the store (``SettledTests``: temporary tables, spilled to a file)."""
 
     def __init__(self, store: Store, dream: int):
         self.resolver = resolver_for(store)
         self.dream = dream  # its id: what it records in ``dependencies``
-        self.settled: set[str] = set()
-        # symbol -> settled tests whose facts name it (a list: a set per symbol, some named by
-        # thousands of tests, was 17.5 MB of a first dream on twice the large tree; a test
-        # settled again may be listed twice, and is settled again once)
-        self.exercising: dict[str, list[str]] = {}
+        # the tests settled in this dream, and the symbols their facts name: in the store's
+        # temporary tables (store.facts.SettledTests), not in this process's heap
+        self._settled = store.facts.settled_tests()
         self.looked_up: set[str] = set()  # changes looked up in ``dependencies`` already
         self.earlier = store.facts.any_dependencies_before(dream)  # anything to look up at all
         self._tests_in: dict[str, frozenset[str]] = {}  # test file -> its tests (fixed during a dream)
@@ -93,17 +92,14 @@ class Derivations:
 
     def again(self, gone) -> set[str]:
         """The settled tests that exercise a symbol in ``gone``: no longer settled."""
-        tests: set[str] = set()
-        for subject in gone:
-            tests.update(self.exercising.pop(subject, ()))
-        self.settled.difference_update(tests)
-        return tests
+        return self._settled.unsettle(gone) if gone else set()
+
+    def unsettled(self, tests) -> list[str]:
+        """Those of ``tests`` this dream has not settled yet, sorted."""
+        return self._settled.unsettled(tests)
 
     def done(self, tests: list[str], wanted: dict) -> None:
-        self.settled.update(tests)
-        for test in tests:
-            for subject in wanted[test]:
-                self.exercising.setdefault(subject, []).append(test)
+        self._settled.add((test, wanted[test]) for test in tests)
         self.resolver.trim(RESOLVER_ANSWERS, RESOLVER_READS)
         if len(self.looked_up) > LOOKED_UP:
             self.looked_up.clear()  # looking a change up again only finds settled tests
@@ -160,7 +156,7 @@ def derive(
     others: set[str] = set()
     for path in store.facts.dependents(PREDICATE, changed, derivations.dream) if changed else ():
         others.update(derivations.tests_in(store, path))
-    todo = sorted(({*tests, *others} - derivations.settled) | redo)
+    todo = sorted({*derivations.unsettled({*tests, *others}), *redo})
     # Settled a few test files at a time: what resolving their calls read, their facts and
     # their dependency rows are held for one group, not for every test a large change
     # reaches (a 500-file change on the large tree reached 966 test files: 274 MB at once).

@@ -862,6 +862,10 @@ class Facts:
             ).fetchall()
         return sorted(rows)
 
+    def settled_tests(self) -> SettledTests:
+        """An empty record of the tests a dream settles (see :class:`SettledTests`)."""
+        return SettledTests(self.conn)
+
     # -- what derived facts depend on (see migrations.m012_trust) -------------------------
 
     def dependents(self, kind: str, names: Iterable[str], before: int) -> set[str]:
@@ -1123,3 +1127,68 @@ class _BodyRows:
             for row in self.rows:
                 self._by_qualname.setdefault(qualname_of(row[3]), []).append(row)
         return self._by_qualname.get(qualname, [])
+
+
+class SettledTests:
+    """The tests one dream has settled, and the symbols each one's ``tested_by`` facts name
+    (see ``dream/tested.py``), in temporary tables of the dream's connection. Held in the
+    dream's heap, they grew with the tree: 40 MB of a first dream on twice the large tree.
+    SQLite keeps them in its small page cache for temporary tables and spills the rest to
+    a temporary file; rolled back with the dream's transaction, as the facts are. Each
+    record empties what the connection's last one held.
+
+    >>> import sqlite3
+    >>> settled = SettledTests(sqlite3.connect(":memory:"))
+    >>> settled.add([("t1", ["f", "g"]), ("t2", ["g"]), ("t3", ["h"])])
+    >>> settled.unsettled(["t1", "t4"])
+    ['t4']
+    >>> sorted(settled.unsettle(["g", "x"]))
+    ['t1', 't2']
+    >>> settled.unsettled(["t1", "t2", "t3"])
+    ['t1', 't2']
+    """
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS dream_settled (test TEXT PRIMARY KEY) WITHOUT ROWID")
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS dream_exercising (subject TEXT NOT NULL, test TEXT NOT NULL)")
+        conn.execute("CREATE INDEX IF NOT EXISTS temp.dream_exercising_subject ON dream_exercising (subject)")
+        conn.execute("DELETE FROM temp.dream_settled")
+        conn.execute("DELETE FROM temp.dream_exercising")
+
+    def add(self, settled: Iterable[tuple[str, Iterable[str]]]) -> None:
+        """``(test, the symbols its facts name)`` pairs: these tests are settled."""
+        for test, subjects in settled:
+            self.conn.execute("INSERT OR IGNORE INTO temp.dream_settled VALUES (?)", (test,))
+            self.conn.executemany(
+                "INSERT INTO temp.dream_exercising VALUES (?, ?)", [(subject, test) for subject in subjects]
+            )
+
+    def unsettled(self, tests: Iterable[str]) -> list[str]:
+        """Those of ``tests`` not settled, sorted."""
+        wanted = sorted(set(tests))
+        found: set[str] = set()
+        for chunk in chunks(wanted):
+            found.update(
+                row[0]
+                for row in self.conn.execute(
+                    f"SELECT test FROM temp.dream_settled WHERE test IN ({_marks(chunk)})", chunk
+                )
+            )
+        return [test for test in wanted if test not in found]
+
+    def unsettle(self, gone: Iterable[str]) -> set[str]:
+        """The settled tests whose facts name a symbol in ``gone``: no longer settled."""
+        tests: set[str] = set()
+        for chunk in chunks(sorted(set(gone))):
+            marks = _marks(chunk)
+            tests.update(
+                row[0]
+                for row in self.conn.execute(
+                    f"SELECT test FROM temp.dream_exercising WHERE subject IN ({marks})", chunk
+                )
+            )
+            self.conn.execute(f"DELETE FROM temp.dream_exercising WHERE subject IN ({marks})", chunk)
+        for chunk in chunks(sorted(tests)):
+            self.conn.execute(f"DELETE FROM temp.dream_settled WHERE test IN ({_marks(chunk)})", chunk)
+        return tests
