@@ -59,6 +59,36 @@ def test_a_test_that_calls_a_function_and_then_runs_makes_a_firm_fact(tmp_path):
     assert exercised_by(store, "python:shop/prices.py:other")[TEST_KEY][0] == "firm"
 
 
+def test_a_symbol_gone_and_back_within_one_dream_keeps_the_tests_settled_before_it_went(tmp_path):
+    """Three looks, one dream, a batch each: the test file changes (its tests are settled),
+    then ``price`` goes (the merge retracts the facts naming it), then comes back. The tests
+    settled before it went are settled again: their facts are live at the end, as a fresh
+    look at the tree finds them."""
+    store = Store(tmp_path / "memory.db")
+    step(tmp_path, store, {"shop/prices.py": LIB, "tests/test_prices.py": TEST})
+    more = TEST + "\n\ndef test_more():\n    assert price(1) == 2\n"
+    for files in (
+        {"tests/test_prices.py": more},
+        {"shop/prices.py": "def other():\n    return 1\n"},
+        {"shop/prices.py": LIB},
+    ):
+        for rel, text in files.items():
+            (tmp_path / rel).write_text(text)
+        scan_workspace(tmp_path, store, Settings())
+    dream(store, trigger="test", batch_size=1)
+    found = exercised_by(store, "python:shop/prices.py:price")
+    assert {test: status for test, (status, _) in found.items()} == {
+        TEST_KEY: "tentative",
+        "python:tests/test_prices.py:test_more": "tentative",
+    }
+    fresh = Store(tmp_path / "fresh.db")
+    scan_workspace(tmp_path, fresh, Settings())
+    dream(fresh, trigger="test")
+    assert {test: status for test, (status, _) in exercised_by(fresh, "python:shop/prices.py:price").items()} == {
+        test: status for test, (status, _) in found.items()
+    }
+
+
 def test_a_rejected_tested_by_is_not_brought_back_by_the_same_test(tmp_path):
     store = Store(tmp_path / "memory.db")
     step(tmp_path, store, {"shop/prices.py": LIB, "tests/test_prices.py": TEST})
