@@ -237,7 +237,7 @@ def scan_workspace(
     later = store.indexes_built_after() if indexes_after else contextlib.nullcontext()
     # No automatic cyclic collection in the writer either (as in the workers): what comes back
     # from them and is written (files' rows, ~10^5 tuples a batch) is acyclic, and the
-    # collector's passes over it and over what a scan keeps (every file's state) took 8 - 14 %
+    # collector's passes over it and over what a scan keeps (every file's state) took 7 - 11 %
     # of this process's CPU on the standard library.
     with store.bulk_writes(SCAN_CACHE_KIB, SCAN_CHECKPOINT_PAGES), later, quiet_gc.paused():
         for rel, outcome in _observe_all(str(root), items, settings.max_file_bytes, jobs):

@@ -741,8 +741,8 @@ class Store:
     @staticmethod
     def _known_paths(conn, paths: list[str]) -> set[str]:
         """Which of ``paths`` the memory has a file row for. (Only these: every known path,
-        read again for each of a scan's batches, grew with the tree: 1 s of the writer's
-        14 s on the interpreter's library folder, quadratic in its files.)"""
+        read again for each of a scan's batches, grew with the tree, quadratic in its files:
+        0.36 s of the writer's 14 s of CPU on the interpreter's library folder, 0.02 s now.)"""
         known: set[str] = set()
         for chunk in chunks(paths):
             marks = ",".join("?" * len(chunk))

@@ -1134,8 +1134,9 @@ class SettledTests:
     (see ``dream/tested.py``), in temporary tables of the dream's connection. Held in the
     dream's heap, they grew with the tree: 40 MB of a first dream on twice the large tree.
     SQLite keeps them in its small page cache for temporary tables and spills the rest to
-    a temporary file; rolled back with the dream's transaction, as the facts are. Each
-    record empties what the connection's last one held.
+    a temporary file (as its default build does: ``TEMP_STORE=1``); rolled back with the
+    dream's transaction, as the facts are. Each record empties what the connection's last
+    one held.
 
     >>> import sqlite3
     >>> settled = SettledTests(sqlite3.connect(":memory:"))
