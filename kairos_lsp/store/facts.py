@@ -1159,11 +1159,12 @@ class SettledTests:
 
     def add(self, settled: Iterable[tuple[str, Iterable[str]]]) -> None:
         """``(test, the symbols its facts name)`` pairs: these tests are settled."""
-        for test, subjects in settled:
-            self.conn.execute("INSERT OR IGNORE INTO temp.dream_settled VALUES (?)", (test,))
-            self.conn.executemany(
-                "INSERT INTO temp.dream_exercising VALUES (?, ?)", [(subject, test) for subject in subjects]
-            )
+        pairs = [(test, list(subjects)) for test, subjects in settled]
+        self.conn.executemany("INSERT OR IGNORE INTO temp.dream_settled VALUES (?)", [(test,) for test, _ in pairs])
+        self.conn.executemany(
+            "INSERT INTO temp.dream_exercising VALUES (?, ?)",
+            [(subject, test) for test, subjects in pairs for subject in subjects],
+        )
 
     def unsettled(self, tests: Iterable[str]) -> list[str]:
         """Those of ``tests`` not settled, sorted."""
