@@ -6,7 +6,7 @@
     kairos export --json                everything the memory holds
     kairos verify [PATH] [--json]       is the memory right? it against a fresh scan and dream (exit 1: not)
     kairos stats                        sizes and counts
-    kairos check [--json] FILE...       what the memory sees wrong in files (as the editor shows it)
+    kairos check [--json] PATH...       what the memory sees wrong in files or folders (as the editor shows it)
     kairos review [--json] [--since WHEN] [--mark-seen]   what the dreams changed since you last looked
     kairos demo                         scan the bundled example, edit it, show what kairos sees
 
@@ -40,7 +40,7 @@ from kairos_lsp.languages import language_for_path
 from kairos_lsp.launch import main as run_command
 from kairos_lsp.launch import read_handoff
 from kairos_lsp.lines import as_lines, one_line
-from kairos_lsp.scan import Skipped, observe_file, scan_workspace
+from kairos_lsp.scan import Skipped, iter_source_files, observe_file, scan_workspace
 from kairos_lsp.store import STORE_DIR, FileObservation, Store, StoreError, is_corruption, move_aside, store_path
 
 if TYPE_CHECKING:
@@ -458,32 +458,80 @@ def cmd_check(args, out, err) -> int:
     from kairos_lsp.checks import check_file
     from kairos_lsp.extract import parse
 
-    root = workspace_root(args, Path(args.paths[0]).resolve().parent)
+    first = Path(args.paths[0]).resolve()
+    root = workspace_root(args, first if first.is_dir() else first.parent)
+    settings = cli_settings(root)  # the workspace's exclusions and size limit, as its scans use
     found: dict[str, list] = {}
     with memory(root, args.store) as store:  # a StoreError is one line from main()
         knowledge = Knowledge(store)
-        for given in args.paths:
-            path = Path(given).resolve()
-            try:
-                rel = path.relative_to(root).as_posix()
-                source = as_lines(path.read_bytes())
-            except (ValueError, OSError) as exc:
-                err.print(f"kairos: cannot check {given}: {exc}", highlight=False, markup=False)
-                return 2
-            spec = language_for_path(rel)
-            if spec is None:
-                err.print(f"kairos: {given}: not a language kairos reads", highlight=False, markup=False)
-                return 2
-            refresh_file(store, root, rel)
-            catch_up(store)
-            found[rel] = check_file(knowledge, rel, spec.name, source, parse(source, spec.name))
+        targets, folders = _check_targets(root, store, settings, args.paths, err)
+        catch_up(store)
+
+        def check_all(progress) -> None:
+            for done, rel in enumerate(targets, 1):
+                spec = language_for_path(rel)
+                try:
+                    source = as_lines((root / rel).read_bytes())
+                except OSError as exc:  # gone since the walk: said, and the rest checked
+                    err.print(f"kairos: cannot check {rel}: {exc.strerror or exc}", highlight=False, markup=False)
+                    continue
+                if spec is not None:
+                    found[rel] = check_file(knowledge, rel, spec.name, source, parse(source, spec.name))
+                if progress:
+                    progress(done, len(targets), rel)
+
+        _with_progress(err, args.json or not folders, "checking", check_all)
     if args.json:
         out.print_json(data={path: [_problem_json(p) for p in problems] for path, problems in found.items()})
     else:
         for rel, problems in found.items():
             for problem in problems:
                 out.print(_problem_line(rel, problem), markup=False, highlight=False)
+    if folders and not args.json:
+        count = sum(len(problems) for problems in found.values())
+        files = sum(1 for problems in found.values() if problems)
+        where = f" in {files} of them" if count else ""
+        err.print(f"checked {len(found)} files: {count} problems{where}", highlight=False, markup=False)
     return 1 if any(found.values()) else 0
+
+
+def _check_targets(root: Path, store: Store, settings: Settings, given: list[str], err) -> tuple[list[str], bool]:
+    """The files ``kairos check`` reads (workspace-relative, each once) and whether a folder was
+    given, with the memory brought up to date first. A file is checked as given, and looked at
+    again. A folder: every source file below it a scan reads (.gitignore, exclusions, size
+    limit; what it skips is said on stderr), after a scan of the whole workspace (what changed
+    elsewhere, a callee's new signature, is what its files are checked against)."""
+    files: list[str] = []
+    folders: list[Path] = []
+    for name in given:
+        path = Path(name).resolve()
+        try:
+            rel = path.relative_to(root).as_posix()
+        except ValueError:
+            raise UsageError(f"cannot check {name}: it is outside the workspace {root}") from None
+        if path.is_dir():
+            folders.append(path)
+        elif not path.is_file():
+            raise UsageError(f"cannot check {name}: no such file or folder")
+        elif language_for_path(rel) is None:
+            raise UsageError(f"{name}: not a language kairos reads")
+        else:
+            files.append(rel)
+    skipped: set[str] = set()
+
+    def skip(rel: str, reason: str) -> None:
+        skipped.add(rel)
+        err.print(f"kairos: skipped {rel}: {reason}", highlight=False, markup=False)
+
+    if folders:
+        scan_workspace(root, store, settings, on_skip=skip)
+    targets: dict[str, None] = {}
+    for path in folders:
+        targets.update(dict.fromkeys(r for r in iter_source_files(root, settings.exclude, path) if r not in skipped))
+    for rel in files:
+        refresh_file(store, root, rel)
+        targets[rel] = None
+    return list(targets), bool(folders)
 
 
 def _problem_line(path: str, problem) -> str:
@@ -928,8 +976,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(p, root=False)
     p.set_defaults(func=cmd_scan)
 
-    p = sub.add_parser("check", help="what the memory sees wrong in files (exit 1 when it sees something)")
-    p.add_argument("paths", nargs="+", metavar="FILE")
+    p = sub.add_parser("check", help="what the memory sees wrong in files or folders (exit 1 when it sees something)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="a file, or a folder: every source file below it")
     p.add_argument("--json", action="store_true", help="problems and their fixes as JSON")
     common(p)
     p.set_defaults(func=cmd_check)

@@ -118,10 +118,31 @@ class IgnoreRules:
         return False
 
 
-def iter_source_files(root: Path, exclude: tuple[str, ...] = ()) -> Iterator[str]:
-    """Workspace-relative paths of files in a language we know, honouring .gitignore files and ``exclude``."""
+def iter_source_files(
+    root: Path, exclude: tuple[str, ...] = (), under: str | os.PathLike | None = None
+) -> Iterator[str]:
+    """Workspace-relative paths of files in a language we know, honouring .gitignore files and
+    ``exclude``; with ``under`` (a folder inside ``root``), only those below it (none when the
+    rules ignore the folder itself).
+
+    >>> import pathlib, tempfile
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for rel in ("a.py", "pkg/b.py", "pkg/notes.txt", "build/c.py"):
+    ...     (root / rel).parent.mkdir(exist_ok=True)
+    ...     _ = (root / rel).write_text("x = 1\\n")
+    >>> list(iter_source_files(root, ("build/",)))
+    ['a.py', 'pkg/b.py']
+    >>> list(iter_source_files(root, ("build/",), under=root / "pkg"))
+    ['pkg/b.py']
+    >>> list(iter_source_files(root, ("build/",), under="build"))
+    []
+    """
     root = Path(root).resolve()
-    yield from _walk(root, IgnoreRules(root, exclude), root)
+    rules = IgnoreRules(root, exclude)
+    top = root if under is None else (root / under).resolve()
+    if top != root and rules.ignored(top.relative_to(root).as_posix(), True):
+        return
+    yield from _walk(root, rules, top)
 
 
 def _walk(root: Path, rules: IgnoreRules, top: Path) -> Iterator[str]:

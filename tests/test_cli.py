@@ -278,6 +278,45 @@ def test_check_prints_problems_and_fixes_and_exits_1_when_it_finds_some(tmp_path
     assert missing.returncode == 2 and missing.stderr.startswith("kairos: cannot check nope.py")
 
 
+def test_check_reads_every_source_file_of_a_folder_as_a_scan_would(tmp_path):
+    root = workspace(tmp_path)
+    (root / "src" / "text.py").write_text(TEXT_PY.replace("def split_words(text,", "def split_words(text='',"))
+    callers = {
+        "app/main.py": "from src.text import split_words\n\nsplit_words()\n",
+        "app/deep/job.py": "from src.text import split_words\n\n\ndef job():\n    return split_words()\n",
+        "app/build/old.py": "from src.text import split_words\n\nsplit_words()\n",  # ignored by .gitignore
+        "other.py": "from src.text import split_words\n\nsplit_words()\n",  # outside the folder checked
+    }
+    for rel, text in callers.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    (root / ".gitignore").write_text("build/\n")
+    (root / "app" / "blob.py").write_bytes(b"\x00\x01binary" * 10)
+    kairos("scan", cwd=root)
+    (root / "src" / "text.py").write_text(TEXT_PY)  # `text` becomes required; no scan since
+    result = kairos("check", "app", cwd=root, check=False)
+    assert result.returncode == 1, result.stderr
+    flagged = sorted(line.split(":")[0] for line in result.stdout.splitlines())
+    assert flagged == ["app/deep/job.py", "app/main.py"]  # the change was seen by the check's own look
+    assert "skipped app/blob.py" in result.stderr
+    assert result.stderr.strip().endswith("checked 2 files: 2 problems in 2 of them")
+    # The workspace itself, from a folder inside it: every file, the ignored one left out.
+    whole = kairos("check", str(root), cwd=root / "app", check=False)
+    assert sorted(line.split(":")[0] for line in whole.stdout.splitlines()) == [
+        "app/deep/job.py",
+        "app/main.py",
+        "other.py",
+    ]
+    data = json.loads(kairos("check", "--json", "app/deep", "app/deep/job.py", cwd=root, check=False).stdout)
+    assert list(data) == ["app/deep/job.py"]  # each file once
+    (root / "app" / "main.py").write_text("from src.text import split_words\n\nsplit_words('a b')\n")
+    (root / "app" / "deep" / "job.py").unlink()
+    fixed = kairos("check", "app", cwd=root)
+    assert fixed.stdout == "" and fixed.stderr.strip().endswith("checked 1 files: 0 problems")
+    outside = kairos("check", "app", str(tmp_path.parent), cwd=root, check=False)
+    assert outside.returncode == 2 and "is outside the workspace" in outside.stderr
+
+
 def test_a_killed_scan_leaves_a_store_that_opens_and_resumes(tmp_path):
     root = tmp_path / "big"
     for i in range(600):
