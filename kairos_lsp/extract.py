@@ -87,8 +87,9 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # attributes hold, where the code says so (Python, JavaScript, TypeScript). 4: what a
 # function's own names hold, for those it calls a method of (Python, JavaScript, TypeScript).
 # 5: what a pytest fixture gives (Python). 6: what an instance's attribute holds when a
-# method hands it an annotated parameter as it is (Python).
-EXTRACTION_VERSION = 6
+# method hands it an annotated parameter as it is (Python). 7: the names instances hold by
+# other means than a definition, with what they hold unsaid (Python: `self.add = self.add_safe`).
+EXTRACTION_VERSION = 7
 _MAX_TEXT = 160
 
 
@@ -381,7 +382,9 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
         elif role == "attribute":
             held = _text(match["attribute.name"][0])
             typed = match.get("attribute.type")
-            held += f": {_text(typed[0])}" if typed else f" = {_text(match['attribute.made'][0])}"
+            made = match.get("attribute.made")
+            if typed or made:  # (else the bare name: held, by what is not known)
+                held += f": {_text(typed[0])}" if typed else f" = {_text(made[0])}"
             refs.append((match["attribute"][0].start_byte, "attributes", collapse(held, 120)))
         elif role == "local":
             name = match["local.name"][0]

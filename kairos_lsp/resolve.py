@@ -57,6 +57,7 @@ T = TypeVar("T")
 _MAX_DEPTH = 6  # re-export chains longer than this are not followed
 _ES_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 _SELF = ("self", "cls", "this")
+_UNSAID = (False, "")  # what an attribute holds when the code does not say (see Resolver._attributes)
 _SUPER = ("super()", "super")  # Python's ``super().m``, JavaScript's ``super.m``
 _SCOPED = (*_SELF, "super")  # texts whose meaning depends on where they are written
 _FUNCTIONS = ("function", "method", "constructor")
@@ -587,7 +588,10 @@ class Resolver:
         if tail and head in info.kinds:  # a member this file's own class does not define
             # (of the class nearest the member: ``Outer.Inner.m``, a test's own ``class C``, see _inner)
             owner = _owner_class(info, qualname.rpartition(".")[0])
-            inherited = self._inherited(path, owner, qualname[len(owner) + 1 :], depth) if owner else None
+            member = qualname[len(owner) + 1 :] if owner else ""
+            inherited = self._inherited(path, owner, member, depth) if owner else None
+            if inherited is None and owner and member in self._attributes(path).get(owner, {}):
+                return None  # a method gone whose name the instances still hold (`self.add = self.add_safe`)
             return inherited or self._gone(key)
         rest = tail.split(".") if tail else []
         reexport, ambiguous = self._binding(path, info, head)
@@ -989,8 +993,8 @@ class Resolver:
         """(file, qualified name) of the class attribute ``name`` of instances of ``cls`` holds,
         as its class (or a base) says: its annotations if any, else the calls that made it;
         None when they do not agree on one class."""
-        held = self._attributes(path).get(cls, {}).get(name)
-        if held is None:
+        held = self._attributes(path).get(cls, {}).get(name, set()) - {_UNSAID}
+        if not held:
             for base in self._bases(path, cls) if depth < _MAX_DEPTH else ():
                 target = self.lookup(path, base)
                 if isinstance(target, Found) and self._kind(target.key) in _CLASSES:
@@ -1010,7 +1014,8 @@ class Resolver:
     def _attributes(self, path: str) -> dict[str, dict[str, set[tuple[bool, str]]]]:
         """What the instances' attributes of each class of a file hold, as its code says:
         {class: {attribute: {(made by a call, class text)}}}, from the ``attribute``
-        observations of the class and of its methods."""
+        observations of the class and of its methods; ``_UNSAID`` for one bound to what the
+        code does not say (``self.add = self.add_safe``)."""
         info = self._file(path)
         if info is None:
             return {}
@@ -1024,8 +1029,8 @@ class Resolver:
             ):
                 owner = _owner_class(info, qualname_of(subject))
                 name, made, text = _held(value)
-                if owner is not None and name:
-                    found.setdefault(owner, {}).setdefault(name, set()).add((made, text))
+                if owner is not None:  # (a bare name: held, by what the code does not say)
+                    found.setdefault(owner, {}).setdefault(name or value, set()).add((made, text))
             self._held_attributes[path] = found
         return self._held_attributes[path]
 

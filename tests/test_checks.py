@@ -516,6 +516,82 @@ def test_a_renamed_and_a_deleted_function_are_told_apart(tmp_path):
     assert fixed == b"from lib import new, dropped\n\nnew(1)\ndropped(2)\n"
 
 
+BUILDER = """class Builder:
+    def __init__(self, cache):
+        self._cache = cache
+
+    def _add_dunders(self, method):
+        method.__module__ = "m"
+        method.__qualname__ = "Built." + method.__name__
+        return method
+
+    def build(self, method):
+        return self._add_dunders(method)
+"""
+
+# attrs 74007f6 ("ClassBuilder: eval only once"): the method split in two, its name bound on
+# the instance to one of them; every `self._add_dunders(...)` call stays right.
+BUILDER_SPLIT = """class Builder:
+    def __init__(self, cache):
+        self._cache = cache
+        if cache:
+            self._add_dunders = self._add_dunders_safe
+        else:
+            self._add_dunders = self._add_dunders_unsafe
+
+    def _add_dunders_safe(self, method):
+        method.__module__ = "m"
+        method.__qualname__ = "Built." + method.__name__
+        return method
+
+    def _add_dunders_unsafe(self, method):
+        return method
+
+    def build(self, method):
+        return self._add_dunders(method)
+"""
+
+
+@pytest.mark.parametrize(
+    "after,warned",
+    [
+        (BUILDER_SPLIT, False),
+        (
+            BUILDER_SPLIT.replace("self._add_dunders = self._add_dunders_unsafe", "self._add_dunders = lambda m: m"),
+            False,
+        ),
+        # an alias in the class body
+        (
+            BUILDER.replace("def _add_dunders(", "def _add_dunders_impl(") + "\n    _add_dunders = _add_dunders_impl\n",
+            False,
+        ),
+        # the same split with the name bound nowhere: the calls are left behind
+        (BUILDER_SPLIT.replace("self._add_dunders = ", "self._pick = "), True),
+        # data assigned under the name does not hold the method
+        (
+            BUILDER.replace("def _add_dunders(", "def _add_dunders_impl(").replace(
+                "self._cache = cache", "self._cache = cache\n        self._add_dunders = 0"
+            ),
+            True,
+        ),
+    ],
+)
+def test_a_method_whose_name_the_instances_still_hold_is_not_gone(tmp_path, after, warned):
+    test = "from builder import Builder\n\n\ndef test_build():\n    Builder(True)._add_dunders(len)\n"
+    knowledge = workspace(tmp_path, {"builder.py": BUILDER, "test_builder.py": test})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"builder.py": after})
+    codes = {
+        rel: [p.code for p in problems(knowledge, tmp_path, rel) if p.code != "recent-failure"]
+        for rel in ("builder.py", "test_builder.py")
+    }
+    assert codes == (
+        {"builder.py": ["renamed-symbol"], "test_builder.py": ["renamed-symbol"]}
+        if warned
+        else {"builder.py": [], "test_builder.py": []}
+    )
+
+
 CALLEE_BEFORE = """import functools
 
 

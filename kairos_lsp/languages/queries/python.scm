@@ -61,6 +61,17 @@
 ((assignment left: (attribute object: (identifier) @_self attribute: (identifier) @attribute.name)
    right: (call function: [(identifier) (attribute)] @attribute.made)) @attribute
   (#eq? @_self "self"))
+; A name the instances hold by other means than a `def`, with nothing known of what it holds
+; (the observation is the bare name): a method bound on self (`self.add = self.add_safe`, a
+; lambda, one of two callables, an item of a table) or an alias in the class body (`__repr__ =
+; __str__`, `get = property(_get)`). A method that went while its name lives on this way is not
+; gone (``Resolver``); a literal or a parameter assigned is data, not read (the store's size).
+((assignment left: (attribute object: (identifier) @_self attribute: (identifier) @attribute.name)
+   right: [(attribute) (lambda) (conditional_expression) (subscript)]) @attribute
+  (#eq? @_self "self"))
+(class_definition body: (block (expression_statement
+  (assignment left: (identifier) @attribute.name !type
+    right: [(identifier) (attribute) (lambda) (call) (conditional_expression)]) @attribute)))
 ; A parameter handed to the instance as it is (`def __init__(self, client: Client): self.client =
 ; client`): its annotation, written in the body itself (one in a branch may be one of several).
 (function_definition
