@@ -592,6 +592,46 @@ def test_a_method_whose_name_the_instances_still_hold_is_not_gone(tmp_path, afte
     )
 
 
+TS_CACHE = """export class Cache {
+  constructor(private size: number) {}
+
+  lookup(key: string): string | undefined {
+    const hit = this.table.get(key);
+    return hit === undefined ? undefined : hit.trim();
+  }
+
+  read(key: string): string | undefined {
+    return this.lookup(key);
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "constructor,warned",
+    [
+        (
+            "constructor(private size: number) {\n    this.lookup = this.size > 0 ? this.lookupSized : lookupAll;\n  }",
+            False,
+        ),
+        ("constructor(private size: number) {\n    this.lookup = this.lookupSized.bind(this);\n  }", False),
+        ("lookup = this.lookupSized;\n  constructor(private size: number) {}", False),  # a field
+        # bound under another name: the calls are left behind
+        ("constructor(private size: number) {\n    this.pick = this.lookupSized;\n  }", True),
+    ],
+)
+def test_a_typescript_method_whose_name_the_instances_still_hold_is_not_gone(tmp_path, constructor, warned):
+    use = "import { Cache } from './cache';\n\nexport function first(c: Cache) {\n  return c.lookup('a');\n}\n"
+    knowledge = workspace(tmp_path, {"cache.ts": TS_CACHE, "use.ts": use})
+    dream(knowledge.store, trigger="test")
+    after = TS_CACHE.replace("constructor(private size: number) {}", constructor)
+    after = after.replace("  lookup(key", "  lookupSized(key")
+    after += "\nexport function lookupAll(): undefined {\n  return undefined;\n}\n"
+    rewrite(knowledge, tmp_path, {"cache.ts": after})
+    codes = [p.code for rel in ("cache.ts", "use.ts") for p in problems(knowledge, tmp_path, rel, "typescript")]
+    assert codes == (["renamed-symbol", "renamed-symbol"] if warned else [])
+
+
 CALLEE_BEFORE = """import functools
 
 

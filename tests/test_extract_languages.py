@@ -1199,14 +1199,30 @@ def test_rust_crate_doc_keeps_every_line():
         (
             "javascript",
             "class A {\n  #c = new Cache()\n  constructor() { this.d = new Dep(1); this.e = make() }\n}\n",
-            {"A": ["#c = Cache"], "A.constructor": ["d = Dep"]},
+            {"A": ["#c = Cache"], "A.constructor": ["d = Dep", "e"]},
+        ),
+        (  # bound to what the code does not say: the bare name (a method may have become it)
+            "python",
+            "class B:\n    limit = 3\n    __repr__ = __str__\n    get = property(_get)\n\n    def __init__(self, safe, n):\n"
+            "        self.add = self.add_safe if safe else self.add_unsafe\n        self.run = self.pool.run\n"
+            "        self.n = n\n        self.total = 0\n        self.key = lambda x: x\n",
+            {"B": ["__repr__", "get"], "B.__init__": ["add", "key", "run"]},
+        ),
+        (
+            "typescript",
+            "class C {\n  handle = this.handleSafe\n  n = 0\n  constructor(fast: boolean) {\n"
+            "    this.read = fast ? this.readFast : this.readSlow\n    this.go = this.goSafe.bind(this)\n"
+            "    this.count = 0\n  }\n}\n",
+            {"C": ["handle"], "C.constructor": ["go", "read"]},
         ),
     ],
 )
 def test_what_an_instance_attribute_holds_is_observed_where_the_code_says_it(language, source, held):
     """An attribute's annotation (class body, ``self.x: T``, a TypeScript field or parameter
     property) or the class a constructor call made it (``self.x = T()``, ``new T()``), under
-    the symbol it is written in; assignments of anything else, and to other objects, are not."""
+    the symbol it is written in; the bare name for one bound to what the code does not say as a
+    method could be (another's method, one of two, a lambda, a class-body alias); literals,
+    parameters as they are, and other objects' attributes are not."""
     found = {
         s.qualname: sorted(v for p, v in observations(s) if p == "attribute") for s in extract(source, language).symbols
     }

@@ -89,6 +89,13 @@
     property: [(property_identifier) (private_property_identifier)] @attribute.name)
   right: (new_expression constructor: [(identifier) (member_expression)] @attribute.made)) @attribute
 
+; A name the instances hold by other means than a method, with what it holds unsaid (see
+; python.scm): bound on `this` to another's method (`this.add = this.addSafe`, `this.go =
+; this.go.bind(this)`), to one of two, to an item of a table.
+(assignment_expression left: (member_expression object: (this)
+    property: [(property_identifier) (private_property_identifier)] @attribute.name)
+  right: [(member_expression) (ternary_expression) (call_expression) (subscript_expression)]) @attribute
+
 ; What a function's own names hold (see python.scm): a `const` made by `new` or by a call
 ; (`const client = new Client()`, `const cache = client.getQueryCache()`); a `let` or `var`
 ; may be assigned again anywhere (assignments are not read as bindings: ecmascript-locals.scm).

@@ -100,3 +100,7 @@
 ; What an instance's attributes hold (see python.scm): a field made by `new` (`#cache = new Map()`).
 (field_definition property: [(property_identifier) (private_property_identifier)] @attribute.name
   value: (new_expression constructor: [(identifier) (member_expression)] @attribute.made)) @attribute
+; A field holding what the code does not say, as a method could (see python.scm): `handle =
+; this.handleSafe`, `get = cond ? a : b`.
+(field_definition property: [(property_identifier) (private_property_identifier)] @attribute.name
+  value: [(identifier) (member_expression) (ternary_expression) (call_expression)]) @attribute

@@ -174,6 +174,10 @@
   value: (new_expression constructor: [(identifier) (member_expression)] @attribute.made)) @attribute
 (required_parameter (accessibility_modifier) pattern: (identifier) @attribute.name
   type: (type_annotation (_) @attribute.type)) @attribute
+; A field holding what the code does not say, as a method could (see python.scm): `handle =
+; this.handleSafe`, `get = cond ? a : b`.
+(public_field_definition name: [(property_identifier) (private_property_identifier)] @attribute.name !type
+  value: [(identifier) (member_expression) (ternary_expression) (call_expression)]) @attribute
 
 ; What a function's own names hold (see ecmascript.scm): a declared type (`let client: Client`).
 (variable_declarator name: (identifier) @local.name type: (type_annotation (_) @local.type)) @local
