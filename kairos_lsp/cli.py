@@ -40,7 +40,7 @@ from kairos_lsp.languages import language_for_path
 from kairos_lsp.launch import main as run_command
 from kairos_lsp.launch import read_handoff
 from kairos_lsp.lines import as_lines, one_line
-from kairos_lsp.scan import Skipped, iter_source_files, observe_file, scan_workspace
+from kairos_lsp.scan import IgnoreRules, Skipped, iter_source_files, observe_file, scan_workspace
 from kairos_lsp.store import STORE_DIR, FileObservation, Store, StoreError, is_corruption, move_aside, store_path
 
 if TYPE_CHECKING:
@@ -510,6 +510,8 @@ def _check_targets(root: Path, store: Store, settings: Settings, given: list[str
         except ValueError:
             raise UsageError(f"cannot check {name}: it is outside the workspace {root}") from None
         if path.is_dir():
+            if rel != "." and IgnoreRules(root, settings.exclude).ignored(rel, True):
+                raise UsageError(f"cannot check {name}: the workspace {root} leaves it out (.gitignore, exclude)")
             folders.append(path)
         elif not path.is_file():
             raise UsageError(f"cannot check {name}: no such file or folder")

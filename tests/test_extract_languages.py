@@ -1203,7 +1203,8 @@ def test_rust_crate_doc_keeps_every_line():
         ),
         (  # bound to what the code does not say: the bare name (a method may have become it)
             "python",
-            "class B:\n    limit = 3\n    __repr__ = __str__\n    get = property(_get)\n\n    def __init__(self, safe, n):\n"
+            "class B:\n    limit = 3\n    __repr__ = __str__\n    get = property(_get)\n\n"
+            "    def __init__(self, safe, n):\n"
             "        self.add = self.add_safe if safe else self.add_unsafe\n        self.run = self.pool.run\n"
             "        self.n = n\n        self.total = 0\n        self.key = lambda x: x\n",
             {"B": ["__repr__", "get"], "B.__init__": ["add", "key", "run"]},
