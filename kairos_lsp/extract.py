@@ -96,7 +96,7 @@ _MAX_TEXT = 160
 def read_as_now(language: str, extraction: int) -> bool:
     """Whether a file of ``language`` read by extraction ``extraction`` gives what this one would.
 
-    >>> read_as_now("go", 1), read_as_now("python", 4), read_as_now("typescript", 4)
+    >>> read_as_now("go", 1), read_as_now("python", 6), read_as_now("typescript", 7)
     (True, False, True)
     """
     spec = language_named(language)

@@ -235,6 +235,7 @@ def scan_workspace(
     """
     started = time.perf_counter()
     root = Path(root).resolve()
+    store.claim_workspace(root)  # (another folder's memory would forget all it knows)
     report = ScanReport()
     known = store.file_states()
     paths = list(iter_source_files(root, settings.exclude))

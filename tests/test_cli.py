@@ -319,6 +319,34 @@ def test_check_reads_every_source_file_of_a_folder_as_a_scan_would(tmp_path):
     assert outside.returncode == 2 and "is outside the workspace" in outside.stderr
 
 
+def test_a_memory_kept_apart_is_not_emptied_by_a_look_at_another_folder(tmp_path):
+    (tmp_path / "first").mkdir()
+    first = workspace(tmp_path / "first")
+    other = tmp_path / "other"
+    (other / "lib").mkdir(parents=True)
+    (other / "lib" / "one.py").write_text("def one():\n    return 1\n")
+    memory = str(tmp_path / "kept" / "memory.db")
+    kairos("scan", ".", cwd=first, env={"KAIROS_STORE": memory})
+    before = json.loads(kairos("stats", cwd=first, env={"KAIROS_STORE": memory}).stdout)
+    assert before["files"] == 2
+    # A check from a folder of another workspace with the same memory: it would have scanned
+    # that workspace, and taken the first one's files for deleted.
+    refused = kairos("check", "lib", cwd=other, env={"KAIROS_STORE": memory}, check=False)
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1, refused.stderr
+    assert f"holds 2 files of {first.resolve()}" in refused.stderr
+    assert kairos("scan", str(other), "--store", memory, cwd=tmp_path, check=False).returncode == 2
+    assert json.loads(kairos("stats", cwd=first, env={"KAIROS_STORE": memory}).stdout)["files"] == 2
+    # The first folder moved away (renamed): the memory follows the workspace to its new place.
+    first.rename(tmp_path / "moved")
+    kairos("scan", ".", cwd=tmp_path / "moved", env={"KAIROS_STORE": memory})
+    # A memory inside its workspace is that folder's, wherever it is copied.
+    kairos("scan", ".", cwd=other)
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-r", str(other), str(copy)], check=True)
+    kairos("scan", ".", cwd=copy)
+    assert json.loads(kairos("stats", cwd=copy).stdout)["files"] == 1
+
+
 def test_a_killed_scan_leaves_a_store_that_opens_and_resumes(tmp_path):
     root = tmp_path / "big"
     for i in range(600):

@@ -53,7 +53,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         sites=("python-sites",),
         locals=("python-locals",),
         modules="python",
-        extraction=6,
+        extraction=7,
         declarations=(".pyi",),
     ),
     LanguageSpec(
@@ -67,7 +67,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         locals=("ecmascript-locals", "javascript-locals"),
         receiver="this",
         modules="ecmascript",
-        extraction=4,
+        extraction=7,
     ),
     # TypeScript's tags.scm only adds TS patterns to JavaScript's.
     LanguageSpec(
@@ -81,7 +81,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         locals=("ecmascript-locals", "typescript-locals"),
         receiver="this",
         modules="ecmascript",
-        extraction=4,
+        extraction=7,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
         declarations=(".d.ts", ".d.mts", ".d.cts"),
     ),
@@ -96,7 +96,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         locals=("ecmascript-locals", "typescript-locals"),
         receiver="this",
         modules="ecmascript",
-        extraction=4,
+        extraction=7,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
     ),
     LanguageSpec("go", (".go",), "tree_sitter_go", tags_from=("tree_sitter_go",), returns="{sig} {ret}"),

@@ -927,6 +927,33 @@ class Store:
             version = self._version(conn, path, known["content_hash"] if known else None, "user", now())
             return self._append(conn, [(subject, predicate, value)], 0 if confirm else 1, version)
 
+    def claim_workspace(self, root: str | os.PathLike) -> None:
+        """Hold ``root`` as the folder this memory's paths are relative to, before a look at
+        all of it. A memory kept outside its workspace (``--store``, ``KAIROS_STORE``) that
+        knows the files of another folder, one that is still there, refuses: a look at
+        ``root`` would take every one of them for deleted. (A memory inside its workspace,
+        ``.kairos/memory.db``, is that folder's, wherever it was copied or moved.)
+
+        >>> import tempfile
+        >>> store = Store(":memory:")
+        >>> first, other = tempfile.mkdtemp(), tempfile.mkdtemp()
+        >>> store.claim_workspace(first)
+        >>> store.claim_workspace(other)  # it knows no file of the first yet
+        """
+        root = str(Path(root).resolve())
+        held = self.db.execute("SELECT value FROM marks WHERE name = 'workspace'").fetchone()
+        if held is not None and held[0] != root and self.path != ":memory:":
+            inside = Path(self.path).resolve().is_relative_to(root)
+            files = self.db.execute("SELECT count(*) FROM files").fetchone()[0]
+            if not inside and files and os.path.isdir(held[0]):
+                raise StoreError(
+                    f"the memory at {self.path} holds {files} files of {held[0]}; a look at {root} "
+                    f"would take them all for deleted: give {root} its own memory (--store), or look at {held[0]}"
+                )
+        if held is None or held[0] != root:
+            with self.transaction():
+                self.db.execute("INSERT OR REPLACE INTO marks (name, value) VALUES ('workspace', ?)", (root,))
+
     def mark_reviewed(self, until: str) -> None:
         """The user has looked at what the dreams changed up to ``until`` (an ISO time);
         the mark never moves back."""
