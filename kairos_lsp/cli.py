@@ -455,34 +455,25 @@ def cmd_verify(args, out, err) -> int:
 
 
 def cmd_check(args, out, err) -> int:
-    from kairos_lsp.checks import check_file
-    from kairos_lsp.extract import parse
-    from kairos_lsp.resolve import ANSWERS_KEPT, READS_KEPT
+    from kairos_lsp.folder_check import check_files
 
     first = Path(args.paths[0]).resolve()
     root = workspace_root(args, first if first.is_dir() else first.parent)
     settings = cli_settings(root)  # the workspace's exclusions and size limit, as its scans use
     found: dict[str, list] = {}
     with memory(root, args.store) as store:  # a StoreError is one line from main()
-        knowledge = Knowledge(store)
         targets, folders = _check_targets(root, store, settings, args.paths, err)
         catch_up(store)
 
         def check_all(progress) -> None:
-            for done, rel in enumerate(targets, 1):
-                spec = language_for_path(rel)
-                try:
-                    source = as_lines((root / rel).read_bytes())
-                except OSError as exc:  # gone since the walk: said, and the rest checked
-                    err.print(f"kairos: cannot check {rel}: {exc.strerror or exc}", highlight=False, markup=False)
-                    continue
-                if spec is not None:
-                    found[rel] = check_file(knowledge, rel, spec.name, source, parse(source, spec.name))
-                # (nothing changes the memory meanwhile, which is what trims a resolver otherwise:
-                # `check .` of the large tree held 794 MB, and took 245 s)
-                knowledge.resolver.trim(ANSWERS_KEPT, READS_KEPT)
+            for done, checked in enumerate(check_files(store, root, targets), 1):
+                if checked.unreadable is not None:  # gone since the walk: said, and the rest checked
+                    said = f"kairos: cannot check {checked.path}: {checked.unreadable}"
+                    err.print(said, highlight=False, markup=False)
+                else:
+                    found[checked.path] = checked.problems
                 if progress:
-                    progress(done, len(targets), rel)
+                    progress(done, len(targets), checked.path)
 
         _with_progress(err, args.json or not folders, "checking", check_all)
     if args.json:

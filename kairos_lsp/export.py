@@ -11,13 +11,13 @@ child). A child that cannot start, or dies, leaves its pages to this process.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
+from collections.abc import Callable
+from functools import partial
 from typing import Any, TextIO
 
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.store import Store
-from kairos_lsp.workers import Child, ChildGone
+from kairos_lsp.workers import shared_pages
 
 PAGE = 500  # symbols explained at a time, in one process or the other
 
@@ -37,45 +37,13 @@ def write_export(store: Store, stream: TextIO, helper: bool = True) -> None:
     True
     """
     knowledge = Knowledge(store)
-    pages = _pages(store.subjects(), PAGE)
     written = False
-
-    def write(text: str) -> None:
-        nonlocal written
+    there = export_part if helper and store.path != ":memory:" else None
+    for text in shared_pages(store.subjects(), PAGE, partial(_part, knowledge), there, lambda keys: (store.path, keys)):
         if text:
             stream.write((",\n " if written else "[\n ") + text)
             written = True
-
-    child: Child | None = None
-    try:
-        for ours in pages:
-            theirs = next(pages, None)
-            asked = None
-            if theirs is not None and helper and store.path != ":memory:":
-                try:
-                    child = child or Child()
-                    asked = child.send(export_part, (store.path, theirs))
-                except (OSError, ChildGone):
-                    helper = False
-            write(_part(knowledge, ours))
-            text = None
-            if asked is not None and child is not None:
-                try:
-                    text = child.receive(asked)
-                except ChildGone:
-                    helper = False
-            if theirs is not None:
-                write(_part(knowledge, theirs) if text is None else text)
-    finally:
-        if child is not None:
-            child.close(wait=1.0)
     stream.write("\n]" if written else "[]")
-
-
-def _pages(keys: Iterable[str], size: int) -> Iterator[list[str]]:
-    keys = iter(keys)
-    while page := list(islice(keys, size)):
-        yield page
 
 
 def _part(knowledge: Knowledge, keys: list[str]) -> str:

@@ -383,8 +383,11 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
             held = _text(match["attribute.name"][0])
             typed = match.get("attribute.type")
             made = match.get("attribute.made")
-            if typed or made:  # (else the bare name: held, by what is not known)
-                held += f": {_text(typed[0])}" if typed else f" = {_text(made[0])}"
+            if typed:
+                held += f": {_text(typed[0])}"
+            elif made:
+                held += f" = {_text(made[0])}"
+            # (else the bare name: held, by what the code does not say)
             refs.append((match["attribute"][0].start_byte, "attributes", collapse(held, 120)))
         elif role == "local":
             name = match["local.name"][0]

@@ -18,9 +18,13 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def python_command(code: str) -> list[str]:
@@ -151,6 +155,53 @@ class Child:
     def rss(self) -> int | None:
         """The child's resident memory in bytes (from ``/proc``; None where it cannot tell)."""
         return resident(self.process.pid)
+
+
+def shared_pages(
+    items: Iterable[T],
+    size: int,
+    here: Callable[[list[T]], R],
+    there: Callable[..., R] | None,
+    args: Callable[[list[T]], tuple],
+) -> Iterator[R]:
+    """``here(page)`` for each page of ``size`` items, in order, every other page done by
+    ``there(*args(page))`` in a :class:`Child` meanwhile (two cores for a long job: an export,
+    a folder's checks). ``there`` None: every page here; a child that cannot start or is
+    gone: the rest here.
+
+    >>> list(shared_pages(range(5), 2, sum, None, lambda page: (page,)))
+    [1, 5, 4]
+    """
+    pages = _pages(items, size)
+    child: Child | None = None
+    try:
+        for ours in pages:
+            theirs = next(pages, None)
+            asked = None
+            if theirs is not None and there is not None:
+                try:
+                    child = child or Child()
+                    asked = child.send(there, args(theirs))
+                except (OSError, ChildGone):
+                    there = None
+            yield here(ours)
+            done: list[R] = []
+            if asked is not None and child is not None:
+                try:
+                    done.append(child.receive(asked))
+                except ChildGone:
+                    there = None
+            if theirs is not None:
+                yield done[0] if done else here(theirs)
+    finally:
+        if child is not None:
+            child.close(wait=1.0)
+
+
+def _pages(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    items = iter(items)
+    while page := list(islice(items, size)):
+        yield page
 
 
 def resident(pid: int) -> int | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kairos_lsp import export
+from kairos_lsp import export, workers
 from kairos_lsp.dream import dream
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.scan import scan_workspace
@@ -48,16 +48,16 @@ def test_the_export_is_the_same_bytes_with_its_child_and_without(memory, monkeyp
 def test_pages_of_a_child_that_dies_are_explained_by_the_command(memory, monkeypatch):
     """A child killed (as the out-of-memory killer would) after it was given a page."""
 
-    class Killed(export.Child):
+    class Killed(workers.Child):
         def send(self, target, args):
             number = super().send(target, args)
             self.kill()
             return number
 
     monkeypatch.setattr(export, "PAGE", 7)
-    monkeypatch.setattr(export, "Child", Killed)
+    monkeypatch.setattr(workers, "Child", Killed)
     with Store(memory) as store:
-        shared, alone = io.StringIO(), io.StringIO()
+        shared = io.StringIO()
         export.write_export(store, shared)
-        export.write_export(store, alone, helper=False)
-    assert shared.getvalue() == alone.getvalue() and len(json.loads(shared.getvalue())) > 7 * 4
+        expected = json.dumps([item for item in map(Knowledge(store).explain, store.subjects()) if item], indent=1)
+    assert shared.getvalue() == expected and len(json.loads(shared.getvalue())) > 7 * 4
