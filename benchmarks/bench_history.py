@@ -65,12 +65,18 @@ def last_commits(git_dir: Path, n: int, until: str = "HEAD") -> tuple[Path, list
 
 
 def checkout(git_dir: Path, commit: str, tree: Path) -> None:
-    """The tree exactly as at ``commit`` (files of other commits removed)."""
+    """The tree exactly as at ``commit`` (files of other commits removed), what a scan reads of
+    it: source files and ignore files (a mirror may lack other big blobs, images or design
+    files, which a whole-tree ``git archive`` fails on)."""
     for child in tree.iterdir():
         if child.name != ".kairos":
             shutil.rmtree(child) if child.is_dir() else child.unlink()
-    archive = subprocess.run(["git", f"--git-dir={git_dir}", "archive", commit], check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    listed = git(git_dir, "ls-tree", "-r", "--name-only", "-z", commit).split("\0")
+    read = [path for path in listed if path and (language_for_path(path) or path.endswith(".gitignore"))]
+    for at in range(0, len(read), 2000):  # (a command line each)
+        command = ["git", "--literal-pathspecs", f"--git-dir={git_dir}", "archive", commit, "--", *read[at : at + 2000]]
+        archive = subprocess.run(command, check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
 
 
 def alarms_of(knowledge: Knowledge, tree: Path) -> dict[tuple[str, str, str], str]:
