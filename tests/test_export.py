@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from workspaces import KilledChild
 
 from kairos_lsp import export, workers
 from kairos_lsp.dream import dream
@@ -48,14 +49,8 @@ def test_the_export_is_the_same_bytes_with_its_child_and_without(memory, monkeyp
 def test_pages_of_a_child_that_dies_are_explained_by_the_command(memory, monkeypatch):
     """A child killed (as the out-of-memory killer would) after it was given a page."""
 
-    class Killed(workers.Child):
-        def send(self, target, args):
-            number = super().send(target, args)
-            self.kill()
-            return number
-
     monkeypatch.setattr(export, "PAGE", 7)
-    monkeypatch.setattr(workers, "Child", Killed)
+    monkeypatch.setattr(workers, "Child", KilledChild)
     with Store(memory) as store:
         shared = io.StringIO()
         export.write_export(store, shared)

@@ -4,7 +4,7 @@ page of them, and whether or not a child process lives to the end."""
 from __future__ import annotations
 
 import pytest
-from workspaces import problems, rewrite, workspace
+from workspaces import KilledChild, problems, rewrite, workspace
 
 from kairos_lsp import folder_check, workers
 from kairos_lsp.dream import dream
@@ -42,14 +42,8 @@ def test_pages_of_a_child_that_dies_are_checked_here(changed, monkeypatch):
     """A child killed (as the out-of-memory killer would) after it was given a page."""
     knowledge, root, paths = changed
 
-    class Killed(workers.Child):
-        def send(self, target, args):
-            number = super().send(target, args)
-            self.kill()
-            return number
-
     monkeypatch.setattr(folder_check, "PAGE", 4)
-    monkeypatch.setattr(workers, "Child", Killed)
+    monkeypatch.setattr(workers, "Child", KilledChild)
     (root / paths[5]).unlink()  # gone since the walk: said, not checked
     checked = _codes(folder_check.check_files(knowledge.store, root, paths))
     assert checked == _codes(folder_check.check_files(knowledge.store, root, paths, helper=False))

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from kairos_lsp import workers
 from kairos_lsp.checks import check_file
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import dream
@@ -81,3 +82,13 @@ def released_kairos(commit: str, folder: Path) -> Path | None:
     folder.mkdir(parents=True, exist_ok=True)
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
     return folder
+
+
+class KilledChild(workers.Child):
+    """A child process killed (as the out-of-memory killer would) once it is given a call:
+    ``monkeypatch.setattr(workers, "Child", KilledChild)``."""
+
+    def send(self, target, args):
+        number = super().send(target, args)
+        self.kill()
+        return number
