@@ -88,7 +88,8 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # function's own names hold, for those it calls a method of (Python, JavaScript, TypeScript).
 # 5: what a pytest fixture gives (Python). 6: what an instance's attribute holds when a
 # method hands it an annotated parameter as it is (Python). 7: the names instances hold by
-# other means than a definition, with what they hold unsaid (Python: `self.add = self.add_safe`).
+# other means than a definition, with what they hold unsaid (`self.add = self.add_safe`,
+# `this.go = this.goSafe.bind(this)`: Python, JavaScript, TypeScript).
 EXTRACTION_VERSION = 7
 _MAX_TEXT = 160
 
