@@ -333,9 +333,13 @@ def test_a_memory_kept_apart_is_not_emptied_by_a_look_at_another_folder(tmp_path
     # that workspace, and taken the first one's files for deleted.
     refused = kairos("check", "lib", cwd=other, env={"KAIROS_STORE": memory}, check=False)
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1, refused.stderr
-    assert f"holds 2 files of {first.resolve()}" in refused.stderr
+    assert f"holds 2 files of {first.resolve()}, which" in refused.stderr
     assert kairos("scan", str(other), "--store", memory, cwd=tmp_path, check=False).returncode == 2
     assert json.loads(kairos("stats", cwd=first, env={"KAIROS_STORE": memory}).stdout)["files"] == 2
+    # A copy of the first folder has its files: the memory follows it there (and back).
+    subprocess.run(["cp", "-r", str(first), str(tmp_path / "twin")], check=True)
+    kairos("scan", ".", cwd=tmp_path / "twin", env={"KAIROS_STORE": memory})
+    kairos("scan", ".", cwd=first, env={"KAIROS_STORE": memory})
     # The first folder moved away (renamed): the memory follows the workspace to its new place.
     first.rename(tmp_path / "moved")
     kairos("scan", ".", cwd=tmp_path / "moved", env={"KAIROS_STORE": memory})

@@ -930,9 +930,10 @@ class Store:
     def claim_workspace(self, root: str | os.PathLike) -> None:
         """Hold ``root`` as the folder this memory's paths are relative to, before a look at
         all of it. A memory kept outside its workspace (``--store``, ``KAIROS_STORE``) that
-        knows the files of another folder, one that is still there, refuses: a look at
-        ``root`` would take every one of them for deleted. (A memory inside its workspace,
-        ``.kairos/memory.db``, is that folder's, wherever it was copied or moved.)
+        knows the files of another folder, one that is still there, refuses when ``root``
+        lacks most of them: a look would take them for deleted. (A copy of the folder has
+        them; a memory inside its workspace, ``.kairos/memory.db``, is that folder's wherever
+        it was copied or moved.)
 
         >>> import tempfile
         >>> store = Store(":memory:")
@@ -944,11 +945,14 @@ class Store:
         held = self.db.execute("SELECT value FROM marks WHERE name = 'workspace'").fetchone()
         if held is not None and held[0] != root and self.path != ":memory:":
             inside = Path(self.path).resolve().is_relative_to(root)
-            files = self.db.execute("SELECT count(*) FROM files").fetchone()[0]
-            if not inside and files and os.path.isdir(held[0]):
+            known = [path for (path,) in self.db.execute("SELECT path FROM files ORDER BY path")]
+            sample = known[:: max(1, len(known) // 64)]  # (spread over the tree)
+            lacking = sum(not os.path.exists(os.path.join(root, path)) for path in sample)
+            if not inside and os.path.isdir(held[0]) and lacking * 2 > len(sample):
                 raise StoreError(
-                    f"the memory at {self.path} holds {files} files of {held[0]}; a look at {root} "
-                    f"would take them all for deleted: give {root} its own memory (--store), or look at {held[0]}"
+                    f"the memory at {self.path} holds {len(known)} files of {held[0]}, which {root} "
+                    f"lacks; a look at it would take them for deleted: give {root} its own memory "
+                    f"(--store), or look at {held[0]}"
                 )
         if held is None or held[0] != root:
             with self.transaction():
