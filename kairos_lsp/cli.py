@@ -300,9 +300,9 @@ def catch_up(store: Store) -> None:
         dream(store, trigger="explain", should_stop=lambda: time.monotonic() > deadline)
 
 
-def refresh_file(store: Store, root: Path, rel: str) -> None:
+def refresh_file(store: Store, root: Path, rel: str, max_bytes: int = Settings().max_file_bytes) -> None:
     """Make sure the memory holds the file as it is on disk now (cheap when it already does)."""
-    outcome = observe_file(str(root), rel, store.file_state(rel), Settings().max_file_bytes)
+    outcome = observe_file(str(root), rel, store.file_state(rel), max_bytes)
     if isinstance(outcome, FileObservation):
         store.write([outcome])
     elif isinstance(outcome, Skipped):
@@ -526,7 +526,7 @@ def _check_targets(root: Path, store: Store, settings: Settings, given: list[str
     for path in folders:
         targets.update(dict.fromkeys(r for r in iter_source_files(root, settings.exclude, path) if r not in skipped))
     for rel in files:
-        refresh_file(store, root, rel)
+        refresh_file(store, root, rel, settings.max_file_bytes)  # (the limit a folder's files had)
         targets[rel] = None
     return list(targets), bool(folders)
 
