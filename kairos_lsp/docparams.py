@@ -625,7 +625,9 @@ def _plan(sections: list[_Section], parameters: list[str]) -> _Plan | None:
 
     stale = [_norm(n) for e in entries for n in e.names if not keeps(e, n)]
     have = {_norm(n) for e in entries for n in e.names}
-    missing = [p for p in params if p not in have]
+    # A parameter named private (`_seen`) is the function's own business: not asked for, as
+    # pydocstyle's D417 leaves it; documented and then dropped, it is stale all the same.
+    missing = [p for p in params if p not in have and not p.startswith("_")]
     return _Plan(list(dict.fromkeys(stale)), missing, params, keeps)
 
 

@@ -957,6 +957,17 @@ def test_a_one_line_doc_comment_that_grows_keeps_its_indentation(tmp_path):
     assert "@param quantity" in fixed and not parse(fixed.encode(), "typescript").root_node.has_error
 
 
+@pytest.mark.parametrize("added,flagged", [("_visited", False), ("visited", True)])
+def test_a_private_parameter_added_undocumented_is_no_drift(tmp_path, added, flagged):
+    """rich 13.8 gave the documented `Traceback.extract` a `_visited_exceptions` it does not document."""
+    doc = '    """Walk.\n\n    Args:\n        node: where to start.\n    """\n'
+    source = f"def walk(node, {added}=None):\n{doc}    return node\n"
+    knowledge = workspace(tmp_path, {"walk.py": source.replace(f", {added}=None", "")})
+    rewrite(knowledge, tmp_path, {"walk.py": source})
+    found = problems(knowledge, tmp_path, "walk.py")
+    assert [p.code for p in found] == (["docstring-drift"] if flagged else [])
+
+
 def test_a_receiver_bound_at_module_level_is_judged(tmp_path):
     """`obj = Thing()` at module level is a constant symbol of its own, not a scope: `obj.ping()` below
     it still knows obj's class; an import alias at module level keeps resolving through imports,

@@ -131,6 +131,16 @@ def test_self_and_cls_are_ignored():
     assert drift(raw, ["a"]) is None
 
 
+def test_a_private_parameter_is_not_asked_for_but_is_stale_once_gone():
+    raw = '"""Do.\n\n    Args:\n        a: first.\n    """'
+    assert drift(raw, ["a", "_seen"]) is None  # rich's `Traceback.extract(..., _visited_exceptions)`
+    assert drift(raw, ["a", "_seen", "b"]) == Drift(stale=[], missing=["b"])
+    assert fix(raw, ["a", "_seen", "b"]) == raw.replace("first.\n", "first.\n        b: TODO: describe.\n")
+    documented_private = raw.replace("        a: first.\n", "        a: first.\n        _seen: internal.\n")
+    assert drift(documented_private, ["a", "_seen"]) is None
+    assert drift(documented_private, ["a"]) == Drift(stale=["_seen"], missing=[])
+
+
 def test_star_args_match_plain_names():
     raw = '"""Do.\n\n    Args:\n        *args: more.\n        **kwargs: options.\n    """'
     assert names(raw) == ["args", "kwargs"]
