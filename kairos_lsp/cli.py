@@ -486,8 +486,14 @@ def cmd_check(args, out, err) -> int:
         count = sum(len(problems) for problems in found.values())
         files = sum(1 for problems in found.values() if problems)
         where = f" in {files} of them" if count else ""
-        err.print(f"checked {len(found)} files: {count} problems{where}", highlight=False, markup=False)
+        said = f"checked {_counted(len(found), 'file')}: {_counted(count, 'problem')}{where}"
+        err.print(said, highlight=False, markup=False)
     return 1 if any(found.values()) else 0
+
+
+def _counted(n: int, noun: str) -> str:
+    """``_counted(1, 'file') == '1 file'``, ``_counted(2, 'file') == '2 files'``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _check_targets(root: Path, store: Store, settings: Settings, given: list[str], err) -> tuple[list[str], bool]:

@@ -37,6 +37,7 @@ Found(key='python:src/util.py:parse')
 from __future__ import annotations
 
 import bisect
+import builtins
 import contextlib
 import json
 import posixpath
@@ -592,6 +593,8 @@ class Resolver:
             inherited = self._inherited(path, owner, member, depth) if owner else None
             if inherited is None and owner and member in self._attributes(path).get(owner, {}):
                 return None  # a method gone whose name the instances still hold (`self.add = self.add_safe`)
+            if inherited is None and owner and self._open_base(path, owner, member, depth):
+                return None  # an override gone, the base's own serving (`read` of `io.RawIOBase`)
             return inherited or self._gone(key)
         rest = tail.split(".") if tail else []
         reexport, ambiguous = self._binding(path, info, head)
@@ -705,6 +708,28 @@ class Resolver:
         finally:
             self._holding.discard(memo)
         return None
+
+    def _open_base(self, path: str, cls: str, member: str, depth: int) -> bool:
+        """Whether ``cls`` has a base the memory does not hold (``io.RawIOBase``, a library's
+        ``EventEmitter``), itself or through its bases, that may define ``member``: then a
+        member the class no longer defines may be that base's. A Python builtin class is
+        asked (``Exception`` has no ``compute``)."""
+        memo = (path, cls, "open bases")
+        if memo in self._holding or depth >= _MAX_DEPTH:
+            return False
+        info = self._file(path)
+        self._holding.add(memo)
+        try:
+            for base in self._bases(path, cls):
+                target = self.lookup(path, base, cls.rpartition(".")[0] or None)
+                if isinstance(target, Found):
+                    if self._open_base(path_of(target.key), qualname_of(target.key), member, depth + 1):
+                        return True
+                elif target is None and not (info and info.language == "python" and _builtin_lacks(base, member)):
+                    return True
+        finally:
+            self._holding.discard(memo)
+        return False
 
     def _bases(self, path: str, cls: str) -> list[str]:
         signature, _ = self._declared(path, cls)
@@ -1363,6 +1388,12 @@ class Resolver:
         endings = tuple(f"/{rel}{end}" for end in PYTHON_MODULE_FILES)
         matches = [path for path in self._module_names().get(rel.rsplit("/", 1)[-1], ()) if path.endswith(endings)]
         return min(matches, key=lambda p: (p.count("/"), p)) if matches else None
+
+
+def _builtin_lacks(name: str, member: str) -> bool:
+    """True when ``name`` is a Python builtin class without ``member``: ``_builtin_lacks('object', 'run')``."""
+    found = getattr(builtins, name, None)
+    return isinstance(found, type) and not hasattr(found, member)
 
 
 def _is_package(path: str, info: _FileInfo) -> bool:

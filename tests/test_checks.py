@@ -632,6 +632,54 @@ def test_a_typescript_method_whose_name_the_instances_still_hold_is_not_gone(tmp
     assert codes == (["renamed-symbol", "renamed-symbol"] if warned else [])
 
 
+# werkzeug 3.0 (`LimitedStream`): its base became `io.RawIOBase` and its own `read` went, the
+# base's serving; every `stream.read()` and `self.read(...)` stays right.
+STREAM = """import io
+
+
+class Limited({base}):
+    def __init__(self, stream):
+        self._stream = stream
+
+    def read(self, size=-1):
+        return self._stream.read(size)
+
+    def readall(self):
+        return self.read(1024)
+"""
+
+
+@pytest.mark.parametrize(
+    "before,after,warned",
+    [
+        ("io.IOBase", "io.RawIOBase", False),  # a base the memory does not hold
+        ("Base", "Base", False),  # ... through a base of the workspace
+        ("object", "object", True),  # a builtin class, asked: it has no `read`
+        ("Exception", "Exception", True),
+        ("Base", "Plain", True),  # a base of the workspace without it
+    ],
+)
+def test_a_method_a_base_outside_the_memory_may_define_is_not_gone(tmp_path, before, after, warned):
+    bases = "import io\n\n\nclass Base(io.RawIOBase):\n    pass\n\n\nclass Plain:\n    pass\n"
+    stream = STREAM.replace("import io\n", "import io\nfrom bases import Base, Plain\n")
+    test = "from stream import Limited\n\n\ndef test_read():\n    Limited(None).read()\n"
+    files = {"bases.py": bases, "stream.py": stream.format(base=before), "test_stream.py": test}
+    knowledge = workspace(tmp_path, files)
+    dream(knowledge.store, trigger="test")
+    override = "    def read(self, size=-1):\n        return self._stream.read(size)\n\n"
+    gone = stream.format(base=after).replace(override, "")
+    rewrite(knowledge, tmp_path, {"stream.py": gone})
+    found = {
+        rel: [p.code for p in problems(knowledge, tmp_path, rel) if p.code != "recent-failure"]
+        for rel in ("stream.py", "test_stream.py")
+    }
+    assert found == (
+        {"stream.py": ["missing-symbol"], "test_stream.py": ["missing-symbol"]}
+        if warned
+        else {"stream.py": [], "test_stream.py": []}
+    )
+
+
 CALLEE_BEFORE = """import functools
 
 

@@ -312,7 +312,7 @@ def test_check_reads_every_source_file_of_a_folder_as_a_scan_would(tmp_path):
     (root / "app" / "main.py").write_text("from src.text import split_words\n\nsplit_words('a b')\n")
     (root / "app" / "deep" / "job.py").unlink()
     fixed = kairos("check", "app", cwd=root)
-    assert fixed.stdout == "" and fixed.stderr.strip().endswith("checked 1 files: 0 problems")
+    assert fixed.stdout == "" and fixed.stderr.strip().endswith("checked 1 file: 0 problems")
     ignored = kairos("check", "app/build", cwd=root, check=False)
     assert ignored.returncode == 2 and "leaves it out (.gitignore, exclude)" in ignored.stderr
     outside = kairos("check", "app", str(tmp_path.parent), cwd=root, check=False)
