@@ -30,7 +30,7 @@ import pathspec
 from kairos_lsp import quiet_gc
 from kairos_lsp.config import Settings
 from kairos_lsp.extract import extract_source
-from kairos_lsp.languages import language_for_path
+from kairos_lsp.languages import LanguageSpec, language_for_path
 from kairos_lsp.lines import as_lines
 from kairos_lsp.store import STORE_DIR, FileObservation, Store, WriteResult, holds, now
 from kairos_lsp.workers import Child, say
@@ -177,6 +177,9 @@ def observe_file(
     spec = language_for_path(rel)
     if spec is None:
         return Skipped(rel, "not a language kairos reads")
+    reason = minified(data, spec)
+    if reason:
+        return Skipped(rel, reason)
     language = spec.name
     digest = content_hash(data)
     if known and known[2] == digest:
@@ -196,6 +199,20 @@ def unusable(data: bytes) -> str | None:
     except UnicodeDecodeError as exc:
         return f"not UTF-8 (byte {exc.start})"
     return None
+
+
+def minified(data: bytes, spec: LanguageSpec) -> str | None:
+    """Why a file of ``spec``'s language reads as minified (its lines longer than
+    ``spec.minified_above`` on average: axios' `dist/axios.min.js`, one line of 30 KB), or None.
+    Such a file is made by a tool from sources the memory reads, and checking it would flag
+    its one-letter names by the dozen."""
+    if spec.minified_above is None or not data:
+        return None
+    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    average = len(data) // lines
+    if average <= spec.minified_above:
+        return None
+    return f"minified (lines of {average:,} bytes on average)"
 
 
 def _observe_chunk(root: str, items: list[tuple[str, tuple | None]], max_bytes: int, should_stop) -> list:

@@ -49,10 +49,11 @@ from kairos_lsp.dream import record_verdict
 from kairos_lsp.dream.forget import forget
 from kairos_lsp.dream.scheduler import IdleDreamer
 from kairos_lsp.knowledge import Knowledge
+from kairos_lsp.languages import language_named
 from kairos_lsp.llm import Claude
 from kairos_lsp.llm import status as llm_status
 from kairos_lsp.recorder import Log, Recorder, one_line
-from kairos_lsp.scan import BINARY_PROBE, IgnoreRules, ScanReport, scan_in_child
+from kairos_lsp.scan import BINARY_PROBE, IgnoreRules, ScanReport, minified, scan_in_child
 from kairos_lsp.store import Store, StoreError, store_path
 from kairos_lsp.workers import Child
 
@@ -173,9 +174,12 @@ class Session:
             return False
         if self._ignored is not None and (not doc.in_workspace or self._ignored.ignored(doc.path)):
             return False  # (there are ignore rules exactly when there is a workspace)
-        # As the scan does: an oversize or binary buffer is not source code to remember (a buffer's
-        # text came from a str, so it is UTF-8: only the scan's NUL test applies).
-        return len(doc.text) <= self.settings.max_file_bytes and b"\0" not in doc.text[:BINARY_PROBE]
+        # As the scan does: an oversize, binary or minified buffer is not source code to remember
+        # (a buffer's text came from a str, so it is UTF-8: the scan's NUL test applies).
+        if len(doc.text) > self.settings.max_file_bytes or b"\0" in doc.text[:BINARY_PROBE]:
+            return False
+        spec = language_named(doc.language)
+        return spec is None or minified(doc.text, spec) is None
 
     def _recorded(self) -> None:
         if self._dreamer is not None and not self.closed:

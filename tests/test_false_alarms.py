@@ -16,7 +16,10 @@ import pytest
 import released
 from released import PROJECTS
 
+from kairos_lsp.config import Settings
 from kairos_lsp.extract import parse
+from kairos_lsp.scan import scan_workspace
+from kairos_lsp.store import Store
 
 TYPESCRIPT = [p for p in PROJECTS if p.registry == "npm" and p.tree == "src"]  # (the JavaScript ones ship lib/)
 
@@ -42,6 +45,30 @@ def test_calls_judged_in_released_code_bind_to_their_callee(report):
     judged with certainty binds to its callee as it is (tests may call things wrongly on purpose)."""
     unfit = report.unfit_outside_tests()
     assert not unfit, f"{report.project}: {len(unfit)} calls judged wrongly:\n" + "\n".join(unfit[:30])
+
+
+@pytest.mark.parametrize(
+    "name,minified,read",
+    [
+        ("axios", ["dist/axios.min.js", "dist/esm/axios.min.js"], ["dist/axios.js", "lib/axios.js"]),
+        # a WebAssembly module in a string (one line of 12 KB, base64), beside the parser's JavaScript
+        ("undici", ["lib/llhttp/llhttp-wasm.js", "lib/llhttp/llhttp_simd-wasm.js"], ["lib/llhttp/constants.js"]),
+    ],
+)
+def test_the_minified_files_a_release_ships_are_not_read(tmp_path, name, minified, read):
+    """A whole npm package, `dist/` too: the bundles made unreadable are skipped (said why), the
+    code as written and a bundle left readable are read. Checked, axios' minified bundles drew 15
+    warnings about their one-letter names (`kairos check .` from v1.2.0 to v1.7.9)."""
+    (project,) = [p for p in PROJECTS if p.name == name]
+    package = released.fetched(project).parent
+    store = Store(tmp_path / "memory.db")
+    try:
+        report = scan_workspace(package, store, Settings())
+        skipped = {path: why for path, why in report.skipped}
+        assert {path for path, why in skipped.items() if why.startswith("minified")} == set(minified)
+        assert all(path not in skipped and store.file_states().get(path) for path in read)
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize("project", TYPESCRIPT, ids=str)

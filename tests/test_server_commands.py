@@ -6,6 +6,7 @@ import ast
 import asyncio
 
 import pytest
+import released
 from conftest import hover, initialize, open_doc, scan_done
 from lsprotocol import types
 from pytest_lsp import LanguageClient
@@ -164,6 +165,27 @@ async def test_forget_takes_the_path_or_uri_of_a_file_that_is_not_open(client: L
     by_uri = await command(client, "kairos.forget", (root / "conf" / "b.py").as_uri())
     assert by_uri["forgot"] == "conf/b.py" and by_uri["files"] == 1
     assert (await command(client, "kairos.status"))["files"] == 0
+
+
+async def test_a_minified_buffer_is_not_remembered(client: LanguageClient, tmp_path):
+    """axios' own minified bundle, opened: neither the scan nor the buffer puts it in the memory."""
+    (axios,) = [p for p in released.PROJECTS if p.name == "axios"]
+    bundle = released.fetched(axios).parent / "dist" / "axios.min.js"
+    root = tmp_path / "ws"
+    (root / "dist").mkdir(parents=True)
+    (root / "dist" / "axios.min.js").write_bytes(bundle.read_bytes())
+    (root / "ok.js").write_text("export function add(a, b) {\n  return a + b;\n}\n")
+    store_file = tmp_path / "memory.db"
+    await initialize(client, root, {"storePath": str(store_file), "dream": {"idleSeconds": 3600}})
+    await scan_done(client)
+    open_doc(client, root, "dist/axios.min.js", "javascript")
+    open_doc(client, root, "ok.js", "javascript")
+    await command(client, "kairos.dreamNow")
+    store = Store(store_file)
+    try:
+        assert store.file("ok.js") is not None and store.file("dist/axios.min.js") is None
+    finally:
+        store.close()
 
 
 async def test_a_binary_buffer_is_not_remembered(client: LanguageClient, tmp_path):

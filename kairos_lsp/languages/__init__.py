@@ -41,6 +41,9 @@ class LanguageSpec:
     extraction: int = 1
     # Endings of files that declare without code (type stubs): their bodies say nothing of effects.
     declarations: tuple[str, ...] = ()
+    # Lines longer than this on average make a file minified, machine-made (a bundle in `dist/`):
+    # not read (GitHub Linguist's test for JavaScript: 110 characters).
+    minified_above: int | None = None
 
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
@@ -68,6 +71,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         receiver="this",
         modules="ecmascript",
         extraction=7,
+        minified_above=110,
     ),
     # TypeScript's tags.scm only adds TS patterns to JavaScript's.
     LanguageSpec(
