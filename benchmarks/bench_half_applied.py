@@ -1,0 +1,280 @@
+"""What the warnings catch on real changes: each commit's files applied one at a time.
+
+    python benchmarks/bench_half_applied.py GIT_DIR [--commits N] [--until REV] [--files K] [--show N]
+
+A commit that changes a function and the files that call it, applied in part, is
+the moment kairos is for: the developer has changed the callee and not yet its
+callers. For each of the last N first-parent commits of a real repository that
+modifies two to K source files, the benchmark checks the parent out into one
+memory (a scan and a dream, the memory rolling on from commit to commit), then
+for each modified file F: writes F as the commit has it, looks at it, dreams,
+and checks the other modified files as the parent has them; then puts F back.
+
+The commit itself is the judge. Each warning (``stale-call``, ``renamed-symbol``,
+``missing-symbol``, ``docstring-drift``) lands on a line the commit went on to
+change (**caught**: the authors had to touch it once F changed), or on a line it
+left as it was (**left**: a false alarm, unless the authors left a site broken;
+the line is printed to judge). What it should have caught, for Python (``ast``,
+not kairos): the functions whose parameters F's change altered or that it
+removed, and the lines of the other files that call or import them by name
+(``name(``, ``import name``) and that the commit changed; **missed** are those of
+them no warning was on (a line may have changed for another reason: printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from kairos_lsp.checks import check_file
+from kairos_lsp.config import Settings
+from kairos_lsp.dream import dream
+from kairos_lsp.extract import parse
+from kairos_lsp.knowledge import Knowledge
+from kairos_lsp.languages import language_for_path
+from kairos_lsp.scan import scan_paths, scan_workspace
+from kairos_lsp.store import Store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_history import ALARMS, checkout, git, last_commits  # noqa: E402  (a benchmark beside this one)
+
+
+@dataclass
+class Flag:
+    commit: str
+    applied: str  # the file written as the commit has it
+    path: str  # the file flagged, as the parent has it
+    line: int  # 0-based, in the parent's version
+    text: str
+    code: str
+    message: str
+    caught: bool  # the commit changed this line
+
+
+@dataclass
+class Site:
+    """A line the commit changed that calls or imports a function whose parameters it changed."""
+
+    commit: str
+    applied: str
+    path: str
+    line: int
+    text: str
+    name: str
+    caught: bool = False
+
+
+def modified(git_dir: Path, parent: str, commit: str) -> list[str]:
+    """Source files the commit modifies (added, deleted and renamed ones aside)."""
+    out = git(git_dir, "diff", "--no-renames", "--name-status", "-z", parent, commit).split("\0")
+    pairs = zip(out[0::2], out[1::2], strict=False)
+    return [path for status, path in pairs if status == "M" and language_for_path(path)]
+
+
+def changed_lines(git_dir: Path, parent: str, commit: str, path: str) -> set[int]:
+    """0-based lines of the parent's ``path`` the commit changes or removes."""
+    diff = git(git_dir, "diff", "--no-renames", "-U0", parent, commit, "--", path)
+    lines: set[int] = set()
+    for m in re.finditer(r"^@@ -(\d+)(?:,(\d+))? \+", diff, re.M):
+        start, count = int(m[1]), int(m[2] if m[2] is not None else 1)
+        lines.update(range(start - 1, start - 1 + count))
+    return lines
+
+
+def show(git_dir: Path, commit: str, path: str) -> bytes:
+    return subprocess.run(
+        ["git", f"--git-dir={git_dir}", "show", f"{commit}:{path}"], check=True, capture_output=True
+    ).stdout
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a call must fit: the parameters by position and by keyword, and which are required."""
+
+    positional: tuple[str, ...]
+    keyword_only: tuple[str, ...]
+    required: int  # of the positional ones
+    required_keywords: frozenset[str]
+    star: bool
+    star_star: bool
+
+    def breaks(self, new: Shape | None) -> bool:
+        """Whether a call that fit ``self`` may not fit ``new`` (None: the function is gone)."""
+        if new is None:
+            return True
+        if new.required > self.required or new.required_keywords - self.required_keywords:
+            return True
+        if new.positional[: len(self.positional)] != self.positional and not (self.star and new.star):
+            return True  # a parameter moved, renamed or removed ahead of positional arguments
+        gone = set(self.positional + self.keyword_only) - set(new.positional + new.keyword_only)
+        lost_stars = (self.star and not new.star) or (self.star_star and not new.star_star)
+        return bool(gone and not new.star_star) or lost_stars
+
+
+def python_shapes(source: bytes) -> dict[str, Shape] | None:
+    """``{name: Shape}`` of the module's functions and its classes' methods (a name defined twice
+    is left out: an overload, a property's setter), or None when the file does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    seen: dict[str, list[Shape]] = {}
+
+    def visit(body: list[ast.stmt], in_class: bool) -> None:
+        for node in body:
+            if isinstance(node, ast.ClassDef):
+                visit(node.body, True)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                a = node.args
+                positional = [x.arg for x in a.posonlyargs + a.args]
+                if (
+                    in_class
+                    and positional
+                    and not any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
+                ):
+                    positional = positional[1:]  # the receiver: bound by the call's object
+                required = len(positional) - len(a.defaults)
+                shape = Shape(
+                    tuple(positional),
+                    tuple(x.arg for x in a.kwonlyargs),
+                    max(required, 0),
+                    frozenset(x.arg for x, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is None),
+                    a.vararg is not None,
+                    a.kwarg is not None,
+                )
+                seen.setdefault(node.name, []).append(shape)
+
+    visit(tree.body, False)
+    return {name: shapes[0] for name, shapes in seen.items() if len(shapes) == 1}
+
+
+def altered(before: bytes, after: bytes) -> set[str]:
+    """Names of the functions and methods the change removed, or whose parameters it changed so
+    that a call that fit before may not fit now (a parameter with a default added: not)."""
+    old, new = python_shapes(before), python_shapes(after)
+    if old is None or new is None:
+        return set()
+    return {name for name, shape in old.items() if not name.startswith("__") and shape.breaks(new.get(name))}
+
+
+def flags_of(knowledge: Knowledge, tree: Path, paths: list[str]) -> dict[tuple[str, int, str], str]:
+    """``{(path, line, code): message}`` of the warnings in ``paths``."""
+    found = {}
+    for rel in paths:
+        spec = language_for_path(rel)
+        source = (tree / rel).read_bytes()
+        for problem in check_file(knowledge, rel, spec.name, source, parse(source, spec.name)):
+            if problem.code in ALARMS:
+                found[(rel, problem.start[0], problem.code)] = problem.message
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("git_dir", type=Path, help="a repository's .git folder, or a bare mirror")
+    parser.add_argument("--commits", type=int, default=100, help="how many of the last commits (first parent)")
+    parser.add_argument("--until", default="HEAD", help="the last commit (default HEAD)")
+    parser.add_argument("--files", type=int, default=12, help="skip commits modifying more source files")
+    parser.add_argument("--show", type=int, default=20, help="print this many of each kind")
+    args = parser.parse_args()
+    git_dir, commits = last_commits(args.git_dir, args.commits, args.until)
+
+    started = time.perf_counter()
+    flags: list[Flag] = []
+    sites: list[Site] = []
+    examined = applications = 0
+    with tempfile.TemporaryDirectory(prefix="kairos-half-") as work:
+        tree = Path(work) / "tree"
+        tree.mkdir()
+        store = Store(tree / ".kairos" / "memory.db")
+        knowledge = Knowledge(store)
+        settings = Settings()
+        for n, commit in enumerate(commits):
+            parent = git(git_dir, "rev-parse", f"{commit}^1").strip()
+            files = modified(git_dir, parent, commit)
+            print(f"\r{n + 1}/{len(commits)} commits, {len(flags)} warnings", end="", file=sys.stderr)
+            if not 2 <= len(files) <= args.files:
+                continue
+            examined += 1
+            checkout(git_dir, parent, tree)
+            scan_workspace(tree, store, settings)
+            dream(store, trigger="half-applied")
+            baseline = flags_of(knowledge, tree, files)  # (what is flagged before any of it)
+            touched = {path: changed_lines(git_dir, parent, commit, path) for path in files}
+            for applied in files:
+                before, after = (tree / applied).read_bytes(), show(git_dir, commit, applied)
+                others = [path for path in files if path != applied]
+                names = altered(before, after) if applied.endswith(".py") else set()
+                expected = []
+                for path in others:
+                    lines = (tree / path).read_bytes().decode("utf-8", "replace").split("\n")
+                    for line in sorted(touched[path]):
+                        text = lines[line] if line < len(lines) else ""
+                        hit = next((name for name in sorted(names) if _names(text, name)), None)
+                        if hit is not None:
+                            expected.append(Site(commit[:10], applied, path, line, text.strip(), hit))
+                applications += 1
+                (tree / applied).write_bytes(after)
+                scan_paths(tree, store, [applied], settings)
+                dream(store, trigger="half-applied")
+                now = flags_of(knowledge, tree, others)
+                for (path, line, code), message in now.items():
+                    if (path, line, code) in baseline:
+                        continue
+                    text = (tree / path).read_bytes().decode("utf-8", "replace").split("\n")[line].strip()
+                    flags.append(Flag(commit[:10], applied, path, line, text, code, message, line in touched[path]))
+                for site in expected:
+                    site.caught = any((site.path, site.line, code) in now for code in ALARMS)
+                sites.extend(expected)
+                (tree / applied).write_bytes(before)  # the parent's again, for the next file
+                scan_paths(tree, store, [applied], settings)
+                dream(store, trigger="half-applied")
+        store.close()
+    print(file=sys.stderr)
+    seconds = time.perf_counter() - started
+
+    caught = [f for f in flags if f.caught]
+    left = [f for f in flags if not f.caught]
+    missed = [s for s in sites if not s.caught]
+    print(
+        f"{git_dir}: {len(commits)} commits ({commits[0][:10]}..{commits[-1][:10]}), {examined} modify 2 - "
+        f"{args.files} source files; {applications} files applied alone; {seconds:.0f} s"
+    )
+    print(f"warnings: {len(flags)}; on lines the commit changed (caught): {len(caught)}; on lines it left: {len(left)}")
+    for code in ALARMS:
+        mine = [f for f in flags if f.code == code]
+        if mine:
+            print(f"  {code:<16} caught {sum(f.caught for f in mine):>4}   left {sum(not f.caught for f in mine):>4}")
+    print(
+        f"Python call sites the commit changed after their callee's parameters changed: {len(sites)}; "
+        f"warned: {len(sites) - len(missed)}; missed: {len(missed)}"
+    )
+    for title, shown in (("left", left), ("caught", caught)):
+        if shown:
+            print(f"\n{title}:")
+        for f in shown[: args.show]:
+            print(f"  {f.commit} {f.applied} -> {f.path}:{f.line + 1}: {f.code}: {f.text[:90]}")
+            print(f"      {f.message[:160]}")
+    if missed:
+        print("\nmissed:")
+    for s in missed[: args.show]:
+        print(f"  {s.commit} {s.applied} ({s.name}) -> {s.path}:{s.line + 1}: {s.text[:100]}")
+    return 0
+
+
+def _names(text: str, name: str) -> bool:
+    """Whether a line calls or imports ``name``: ``f(``, ``.f(``, ``import f``, ``import a, f``."""
+    if re.search(rf"(?<![\w]){re.escape(name)}\s*\(", text):
+        return True
+    return bool(re.search(rf"\bimport\b.*(?<![\w.]){re.escape(name)}\b", text))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
