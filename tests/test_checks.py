@@ -581,15 +581,16 @@ def test_a_method_whose_name_the_instances_still_hold_is_not_gone(tmp_path, afte
     knowledge = workspace(tmp_path, {"builder.py": BUILDER, "test_builder.py": test})
     dream(knowledge.store, trigger="test")
     rewrite(knowledge, tmp_path, {"builder.py": after})
-    codes = {
-        rel: [p.code for p in problems(knowledge, tmp_path, rel) if p.code != "recent-failure"]
-        for rel in ("builder.py", "test_builder.py")
-    }
-    assert codes == (
+    assert warnings(knowledge, tmp_path, ("builder.py", "test_builder.py")) == (
         {"builder.py": ["renamed-symbol"], "test_builder.py": ["renamed-symbol"]}
         if warned
         else {"builder.py": [], "test_builder.py": []}
     )
+
+
+def warnings(knowledge, root, files) -> dict[str, list[str]]:
+    """The codes each of ``files`` is flagged with, the test runs' own aside."""
+    return {rel: [p.code for p in problems(knowledge, root, rel) if p.code != "recent-failure"] for rel in files}
 
 
 TS_CACHE = """export class Cache {
@@ -669,11 +670,7 @@ def test_a_method_a_base_outside_the_memory_may_define_is_not_gone(tmp_path, bef
     override = "    def read(self, size=-1):\n        return self._stream.read(size)\n\n"
     gone = stream.format(base=after).replace(override, "")
     rewrite(knowledge, tmp_path, {"stream.py": gone})
-    found = {
-        rel: [p.code for p in problems(knowledge, tmp_path, rel) if p.code != "recent-failure"]
-        for rel in ("stream.py", "test_stream.py")
-    }
-    assert found == (
+    assert warnings(knowledge, tmp_path, ("stream.py", "test_stream.py")) == (
         {"stream.py": ["missing-symbol"], "test_stream.py": ["missing-symbol"]}
         if warned
         else {"stream.py": [], "test_stream.py": []}
