@@ -599,6 +599,14 @@ class Resolver:
         rest = tail.split(".") if tail else []
         reexport, ambiguous = self._binding(path, info, head)
         reexport = None if ambiguous else reexport
+        if reexport is not None and reexport.name and reexport.module:
+            # A package that imports its own submodule (`from . import util`, `from pkg import
+            # util` in pkg/__init__.py: pytest's assertion package) binds the submodule: the
+            # import leads back here, and would end the chase.
+            if self.module_file(info.language, path, reexport.module) == path:
+                sub = self._submodule(path, reexport.name)
+                if sub is not None:
+                    return self._in_module(sub, rest, depth + 1) if rest else None
         if reexport is not None:
             return self._through(path, reexport, rest, depth + 1)
         found = self._from_stars(path, info, qualname, depth)

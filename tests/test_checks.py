@@ -1095,6 +1095,23 @@ def test_a_module_under_another_root_is_found_and_so_is_one_that_appears_later(t
         knowledge.store.close()
 
 
+@pytest.mark.parametrize(
+    "init,name",
+    [("from . import util\n", "util"), ("from pkg import util\n", "util"), ("from . import util as u\n", "u")],
+)
+def test_a_submodule_its_own_package_imports_is_found_through_it(tmp_path, init, name):
+    """pytest's `_pytest/assertion/__init__.py` imports its `truncate`; its tests call
+    `truncate._truncate_explanation(expl, max_lines=8, max_chars=100)` through `from
+    _pytest.assertion import truncate`, and were not flagged when its parameters changed."""
+    files = {"pkg/__init__.py": init, "pkg/util.py": "def f(a):\n    return a\n"}
+    app = f"from pkg import {name}\n\n\ndef g():\n    return {name}.f(1)\n"
+    knowledge = workspace(tmp_path, {**files, "app.py": app})
+    assert knowledge.resolver.lookup("app.py", f"{name}.f", "g") == Found("python:pkg/util.py:f")
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"pkg/util.py": "def f(a, b):\n    return a\n"})
+    assert [(p.code, p.start[0]) for p in problems(knowledge, tmp_path, "app.py")] == [("stale-call", 4)]
+
+
 def test_a_module_a_package_imports_relatively_is_found_once_it_appears(tmp_path):
     files = {"pkg/__init__.py": "from .extra import more\n", "app.py": "from pkg import more\n\n\nmore()\n"}
     knowledge = workspace(tmp_path, files)
