@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,11 +52,11 @@ class Flag:
     commit: str
     applied: str  # the file written as the commit has it
     path: str  # the file flagged, as the parent has it
-    line: int  # 0-based, in the parent's version
+    line: int  # 0-based, in the parent's version: where the warning starts
     text: str
     code: str
     message: str
-    caught: bool  # the commit changed this line
+    caught: bool  # the commit changed a line the warning covers (a call's arguments may span several)
 
 
 @dataclass
@@ -164,15 +165,17 @@ def altered(before: bytes, after: bytes) -> set[str]:
     return {name for name, shape in old.items() if not name.startswith("__") and shape.breaks(new.get(name))}
 
 
-def flags_of(knowledge: Knowledge, tree: Path, paths: list[str]) -> dict[tuple[str, int, str], str]:
-    """``{(path, line, code): message}`` of the warnings in ``paths``."""
+def flags_of(knowledge: Knowledge, tree: Path, paths: list[str]) -> dict[tuple[str, int, str], tuple[str, range]]:
+    """``{(path, first line, code): (message, the lines it covers)}`` of the warnings in ``paths``."""
     found = {}
     for rel in paths:
         spec = language_for_path(rel)
+        assert spec is not None  # (modified() keeps files of a language kairos reads)
         source = (tree / rel).read_bytes()
         for problem in check_file(knowledge, rel, spec.name, source, parse(source, spec.name)):
             if problem.code in ALARMS:
-                found[(rel, problem.start[0], problem.code)] = problem.message
+                covered = range(problem.start[0], problem.end[0] + 1)
+                found[(rel, problem.start[0], problem.code)] = (problem.message, covered)
     return found
 
 
@@ -225,13 +228,14 @@ def main() -> int:
                 scan_paths(tree, store, [applied], settings)
                 dream(store, trigger="half-applied")
                 now = flags_of(knowledge, tree, others)
-                for (path, line, code), message in now.items():
+                for (path, line, code), (message, covered) in now.items():
                     if (path, line, code) in baseline:
                         continue
                     text = (tree / path).read_bytes().decode("utf-8", "replace").split("\n")[line].strip()
-                    flags.append(Flag(commit[:10], applied, path, line, text, code, message, line in touched[path]))
+                    changed = any(n in touched[path] for n in covered)
+                    flags.append(Flag(commit[:10], applied, path, line, text, code, message, changed))
                 for site in expected:
-                    site.caught = any((site.path, site.line, code) in now for code in ALARMS)
+                    site.caught = any(site.path == path and site.line in covered for path, _, covered in _spans(now))
                 sites.extend(expected)
                 (tree / applied).write_bytes(before)  # the parent's again, for the next file
                 scan_paths(tree, store, [applied], settings)
@@ -267,6 +271,12 @@ def main() -> int:
     for s in missed[: args.show]:
         print(f"  {s.commit} {s.applied} ({s.name}) -> {s.path}:{s.line + 1}: {s.text[:100]}")
     return 0
+
+
+def _spans(found: dict[tuple[str, int, str], tuple[str, range]]) -> Iterator[tuple[str, str, range]]:
+    """(path, code, lines covered) of each warning."""
+    for (path, _, code), (_, covered) in found.items():
+        yield path, code, covered
 
 
 def _names(text: str, name: str) -> bool:
