@@ -80,12 +80,14 @@ def modified(git_dir: Path, parent: str, commit: str) -> list[str]:
 
 
 def changed_lines(git_dir: Path, parent: str, commit: str, path: str) -> set[int]:
-    """0-based lines of the parent's ``path`` the commit changes or removes."""
+    """0-based lines of the parent's ``path`` the commit changes or removes, and the two lines
+    around each place it only inserts (an argument added on a line of its own inside a call)."""
     diff = git(git_dir, "diff", "--no-renames", "-U0", parent, commit, "--", path)
     lines: set[int] = set()
     for m in re.finditer(r"^@@ -(\d+)(?:,(\d+))? \+", diff, re.M):
         start, count = int(m[1]), int(m[2] if m[2] is not None else 1)
-        lines.update(range(start - 1, start - 1 + count))
+        # (``-N,0``: lines inserted after the parent's line N, 1-based)
+        lines.update(range(start - 1, start - 1 + count) if count else (start - 1, start))
     return lines
 
 
