@@ -282,7 +282,10 @@ def _spans(found: dict[tuple[str, int, str], tuple[str, range]]) -> Iterator[tup
 
 
 def _names(text: str, name: str) -> bool:
-    """Whether a line calls or imports ``name``: ``f(``, ``.f(``, ``import f``, ``import a, f``."""
+    """Whether a line calls or imports ``name``: ``f(``, ``.f(``, ``import f``, ``import a, f``;
+    not a definition's line (``def f(``), a comment's or one that starts a string."""
+    if re.match(r"\s*(?:async\s+def|def|class)\s|\s*#|\s*[rbuf]*['\"]", text):
+        return False
     if re.search(rf"(?<![\w]){re.escape(name)}\s*\(", text):
         return True
     return bool(re.search(rf"\bimport\b.*(?<![\w.]){re.escape(name)}\b", text))
