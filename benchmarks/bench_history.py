@@ -1,6 +1,7 @@
 """Diagnostics on a real project's history: what they catch, and what becomes of each.
 
     python benchmarks/bench_history.py GIT_DIR [--commits N] [--every K] [--until REV] [--show N]
+    python benchmarks/bench_history.py GIT_DIR --revs 2.2.0 3.1.8   # a release, then a later one
 
 Replays the last N first-parent commits of a git repository (a clone or a bare
 mirror) into one memory, the way a user who keeps kairos open while pulling
@@ -18,6 +19,10 @@ first appears to its fate:
   or a false alarm: the line is printed to judge).
 
 The first commit replayed is the first scan: it must raise nothing.
+
+``--revs`` replays exactly the revisions given, in that order: two release tags are
+a user who pulls months of work at once; every warning at the later one is on
+released code, so a false alarm unless the authors left a site broken.
 """
 
 from __future__ import annotations
@@ -99,9 +104,14 @@ def main() -> int:
     parser.add_argument("--every", type=int, default=1, help="replay every K-th commit (the last always)")
     parser.add_argument("--until", default="HEAD", help="the last commit to replay (default HEAD)")
     parser.add_argument("--show", type=int, default=20, help="print this many alarms of each fate")
+    parser.add_argument("--revs", nargs="+", metavar="REV", help="replay exactly these revisions, in order")
     args = parser.parse_args()
-    git_dir, commits = last_commits(args.git_dir, args.commits, args.until)
-    replayed = [c for i, c in enumerate(commits) if i % args.every == 0 or c == commits[-1]]
+    if args.revs:
+        git_dir = args.git_dir / ".git" if (args.git_dir / ".git").is_dir() else args.git_dir
+        commits = replayed = [git(git_dir, "rev-parse", f"{rev}^{{commit}}").strip() for rev in args.revs]
+    else:
+        git_dir, commits = last_commits(args.git_dir, args.commits, args.until)
+        replayed = [c for i, c in enumerate(commits) if i % args.every == 0 or c == commits[-1]]
 
     started = time.perf_counter()
     alarms: dict[tuple[str, str, str], Alarm] = {}
