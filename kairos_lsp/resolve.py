@@ -591,11 +591,16 @@ class Resolver:
             owner = _owner_class(info, qualname.rpartition(".")[0])
             member = qualname[len(owner) + 1 :] if owner else ""
             inherited = self._inherited(path, owner, member, depth) if owner else None
-            if inherited is None and owner and member in self._attributes(path).get(owner, {}):
+            if inherited is not None:
+                return inherited
+            gone = self._gone(key)
+            if gone is None or not owner:
+                return gone
+            if member in self._attributes(path).get(owner, {}):
                 return None  # a method gone whose name the instances still hold (`self.add = self.add_safe`)
-            if inherited is None and owner and self._open_base(path, owner, member, depth):
+            if self._open_base(path, owner, member, depth):
                 return None  # an override gone, the base's own serving (`read` of `io.RawIOBase`)
-            return inherited or self._gone(key)
+            return gone
         rest = tail.split(".") if tail else []
         reexport, ambiguous = self._binding(path, info, head)
         reexport = None if ambiguous else reexport
