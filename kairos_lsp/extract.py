@@ -89,8 +89,9 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # 5: what a pytest fixture gives (Python). 6: what an instance's attribute holds when a
 # method hands it an annotated parameter as it is (Python). 7: the names instances hold by
 # other means than a definition, with what they hold unsaid (`self.add = self.add_safe`,
-# `this.go = this.goSafe.bind(this)`: Python, JavaScript, TypeScript).
-EXTRACTION_VERSION = 7
+# `this.go = this.goSafe.bind(this)`: Python, JavaScript, TypeScript). 8: a minified file is
+# not read, and one read before is forgotten (JavaScript).
+EXTRACTION_VERSION = 8
 _MAX_TEXT = 160
 
 

@@ -67,6 +67,9 @@ class ScanReport:
 class Skipped:
     path: str
     reason: str
+    # Not code a person writes (minified): what the memory knew of the file is forgotten, as a
+    # fresh look would not hold it (an oversize file is kept as it was last read).
+    not_source: bool = False
 
 
 def content_hash(data: bytes) -> str:
@@ -179,7 +182,7 @@ def observe_file(
         return Skipped(rel, "not a language kairos reads")
     reason = minified(data, spec)
     if reason:
-        return Skipped(rel, reason)
+        return Skipped(rel, reason, not_source=True)
     language = spec.name
     digest = content_hash(data)
     if known and known[2] == digest:
@@ -273,6 +276,7 @@ def scan_workspace(
             triples = 0
 
     done = 0
+    not_source: list[str] = []  # known files that are no longer source code (see Skipped)
     later = store.indexes_built_after() if indexes_after else contextlib.nullcontext()
     # No automatic cyclic collection in the writer either (as in the workers): what comes back
     # from them and is written (files' rows, ~10^5 tuples a batch) is acyclic, and the
@@ -282,6 +286,8 @@ def scan_workspace(
         for rel, outcome in _observe_all(str(root), items, settings.max_file_bytes, jobs):
             done += 1
             _tally(report, outcome, pending, on_skip)
+            if isinstance(outcome, Skipped) and outcome.not_source and rel in known:
+                not_source.append(rel)
             if isinstance(outcome, FileObservation) and outcome.triples:
                 triples += len(outcome.triples)
             if len(pending) >= BATCH or triples >= BATCH_TRIPLES:
@@ -294,7 +300,7 @@ def scan_workspace(
         flush()
     if not report.stopped:
         seen = set(paths)
-        gone = [p for p in known if p not in seen]
+        gone = [p for p in known if p not in seen] + not_source
         if gone:
             result = store.forget_files(gone, source=source)
             report.removed = len(gone)
@@ -357,6 +363,8 @@ def scan_paths(
     for rel in present:
         outcome = observe_file(str(root), rel, known.get(rel), settings.max_file_bytes)
         _tally(report, outcome, pending, on_skip)
+        if isinstance(outcome, Skipped) and outcome.not_source and rel in known:
+            gone.append(rel)
     if pending:
         result = store.write(pending, source=source, still=as_read(root))
         report.stale += result.stale

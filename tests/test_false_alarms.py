@@ -18,7 +18,7 @@ from released import PROJECTS
 
 from kairos_lsp.config import Settings
 from kairos_lsp.extract import parse
-from kairos_lsp.scan import scan_workspace
+from kairos_lsp.scan import scan_paths, scan_workspace
 from kairos_lsp.store import Store
 
 TYPESCRIPT = [p for p in PROJECTS if p.registry == "npm" and p.tree == "src"]  # (the JavaScript ones ship lib/)
@@ -67,6 +67,31 @@ def test_the_minified_files_a_release_ships_are_not_read(tmp_path, name, minifie
         skipped = {path: why for path, why in report.skipped}
         assert {path for path, why in skipped.items() if why.startswith("minified")} == set(minified)
         assert all(path not in skipped and store.file_states().get(path) for path in read)
+    finally:
+        store.close()
+
+
+def test_a_file_that_became_minified_is_forgotten(tmp_path):
+    """A file the memory read as code and that a build then minified in place, whether the whole
+    workspace or that file is looked at again: the memory no longer holds it (a fresh look would
+    not), while a file grown over the size limit keeps what was read of it."""
+    (axios,) = [p for p in PROJECTS if p.name == "axios"]
+    bundle = (released.fetched(axios).parent / "dist" / "axios.min.js").read_bytes()
+    root = tmp_path / "ws"
+    root.mkdir()
+    code = "export function add(a, b) {\n  return a + b;\n}\n"
+    for name in ("whole.js", "one.js", "big.js", "kept.js"):
+        (root / name).write_text(code)
+    store = Store(tmp_path / "memory.db")
+    try:
+        scan_workspace(root, store, Settings())
+        (root / "whole.js").write_bytes(bundle)
+        (root / "big.js").write_text(code + "// padding\n" * 20_000)  # 220 KB, over the limit below
+        scan_workspace(root, store, Settings(max_file_bytes=len(bundle) * 2))
+        (root / "one.js").write_bytes(bundle)
+        scan_paths(root, store, ["one.js"], Settings())
+        held = set(store.file_states())
+        assert held == {"big.js", "kept.js"}
     finally:
         store.close()
 

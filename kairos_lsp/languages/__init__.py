@@ -70,7 +70,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         locals=("ecmascript-locals", "javascript-locals"),
         receiver="this",
         modules="ecmascript",
-        extraction=7,
+        extraction=8,
         minified_above=110,
     ),
     # TypeScript's tags.scm only adds TS patterns to JavaScript's.
