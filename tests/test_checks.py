@@ -677,6 +677,23 @@ def test_a_method_a_base_outside_the_memory_may_define_is_not_gone(tmp_path, bef
     )
 
 
+@pytest.mark.parametrize("heading,warned", [("extends EventEmitter ", False), ("", True)])
+def test_a_typescript_method_a_base_outside_the_memory_may_define_is_not_gone(tmp_path, heading, warned):
+    """`Bus extends EventEmitter` (node's `events`) drops its own `emit`: `bus.emit(...)` is the base's."""
+    bus = (
+        "import {{ EventEmitter }} from 'events';\n\nexport class Bus {heading}{{\n"
+        "  emit(name: string): boolean {{\n    return true;\n  }}\n\n"
+        "  send(): boolean {{\n    return this.emit('sent');\n  }}\n}}\n"
+    )
+    use = "import { Bus } from './bus';\n\nexport function ping(b: Bus) {\n  return b.emit('ping');\n}\n"
+    knowledge = workspace(tmp_path, {"bus.ts": bus.format(heading=heading), "use.ts": use})
+    dream(knowledge.store, trigger="test")
+    gone = bus.format(heading=heading).replace("  emit(name: string): boolean {\n    return true;\n  }\n\n", "")
+    rewrite(knowledge, tmp_path, {"bus.ts": gone})
+    codes = [p.code for rel in ("bus.ts", "use.ts") for p in problems(knowledge, tmp_path, rel, "typescript")]
+    assert codes == (["missing-symbol", "missing-symbol"] if warned else [])
+
+
 CALLEE_BEFORE = """import functools
 
 
