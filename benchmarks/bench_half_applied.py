@@ -211,7 +211,6 @@ def main() -> int:
             checkout(git_dir, parent, tree)
             scan_workspace(tree, store, settings)
             dream(store, trigger="half-applied")
-            baseline = flags_of(knowledge, tree, files)  # (what is flagged before any of it)
             touched = {path: changed_lines(git_dir, parent, commit, path) for path in files}
             for applied in files:
                 before, after = (tree / applied).read_bytes(), show(git_dir, commit, applied)
@@ -226,6 +225,9 @@ def main() -> int:
                         if hit is not None:
                             expected.append(Site(commit[:10], applied, path, line, text.strip(), hit))
                 applications += 1
+                # What is flagged before F is applied (asked again for each F: the memory saw the
+                # files applied before it go and come back)
+                baseline = flags_of(knowledge, tree, others)
                 (tree / applied).write_bytes(after)
                 scan_paths(tree, store, [applied], settings)
                 dream(store, trigger="half-applied")
