@@ -18,7 +18,11 @@ the line is printed to judge). What it should have caught, for Python (``ast``,
 not kairos): the functions whose parameters F's change altered or that it
 removed, and the lines of the other files that call or import them by name
 (``name(``, ``import name``) and that the commit changed; **missed** are those of
-them no warning was on (a line may have changed for another reason: printed).
+them no warning was on. That is an upper bound, to judge line by line (printed): the
+names are matched as text, so a line may call another function of that name, or a
+call that still binds (a parameter renamed in its place and passed by position, one
+moved into ``**kwargs``, a name a module's ``__getattr__`` keeps for a deprecation),
+or one kairos leaves alone by design (``f(*args, **kwargs)``).
 """
 
 from __future__ import annotations
