@@ -694,6 +694,50 @@ def test_a_typescript_method_a_base_outside_the_memory_may_define_is_not_gone(tm
     assert codes == (["missing-symbol", "missing-symbol"] if warned else [])
 
 
+KEPT_BY_GETATTR = """def _f(a):
+    return a
+
+
+def __getattr__(name):
+    if name == "f":
+        import warnings
+
+        warnings.warn("'f' is deprecated, use '_f'", DeprecationWarning, stacklevel=2)
+        return _f
+    raise AttributeError(name)
+"""
+
+
+@pytest.mark.parametrize(
+    "after,warned",
+    [
+        (KEPT_BY_GETATTR, False),  # click 8.2's `parser.split_arg_string`, werkzeug's `OrderedMultiDict`
+        (KEPT_BY_GETATTR.replace("__getattr__", "lookup"), True),  # no module `__getattr__`: gone
+    ],
+)
+def test_a_name_a_modules_getattr_keeps_is_not_gone(tmp_path, after, warned):
+    app = "from pkg.m import f\nfrom pkg import m\n\n\ndef g():\n    return f(1) + m.f(2)\n"
+    knowledge = workspace(tmp_path, {"pkg/__init__.py": "", "pkg/m.py": "def f(a):\n    return a\n", "app.py": app})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"pkg/m.py": after})
+    found = [(p.code, p.start[0]) for p in problems(knowledge, tmp_path, "app.py")]
+    assert found == ([("renamed-symbol", 0), ("renamed-symbol", 5), ("renamed-symbol", 5)] if warned else [])
+
+
+@pytest.mark.parametrize("fallback,warned", [("__getattr__", False), ("lookup", True)])
+def test_a_method_a_classs_getattr_may_answer_for_is_not_gone(tmp_path, fallback, warned):
+    proxy = (
+        "class Base:\n    def {fallback}(self, name):\n        return getattr(self._target, name)\n\n\n"
+        "class Proxy(Base):\n    def __init__(self, target):\n        self._target = target\n{extra}"
+    )
+    send = "\n    def send(self, data):\n        return self._target.send(data)\n"
+    use = "from proxy import Proxy\n\n\ndef go(target):\n    return Proxy(target).send(1)\n"
+    knowledge = workspace(tmp_path, {"proxy.py": proxy.format(fallback=fallback, extra=send), "use.py": use})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"proxy.py": proxy.format(fallback=fallback, extra="")})
+    assert [p.code for p in problems(knowledge, tmp_path, "use.py")] == (["missing-symbol"] if warned else [])
+
+
 CALLEE_BEFORE = """import functools
 
 
