@@ -87,6 +87,7 @@ class NameBinding:
     at: Point
     parameter: bool = False  # a parameter (typed or not), not an assignment
     module: bool = False  # bound at module level wherever it is written (``global x``)
+    copies: str | None = None  # the plain name assigned (``self.app = app``): it holds what that holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +198,7 @@ def _binding(match: dict) -> NameBinding | None:
         made = value[0].child_by_field_name("function") or value[0].child_by_field_name("constructor")
         kind = class_named(_text(made)) if made is not None else None
     parameter = node.parent is not None and node.parent.type in _PARAMETERS
+    copies = _text(value[0]) if not annotation and value and value[0].type == "identifier" else None
     return NameBinding(
         _text(node),
         "bind.attr" in match,
@@ -205,6 +207,7 @@ def _binding(match: dict) -> NameBinding | None:
         tuple(node.start_point),
         parameter,
         "bind.global" in match,
+        copies,
     )
 
 

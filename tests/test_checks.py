@@ -738,6 +738,35 @@ def test_a_method_a_classs_getattr_may_answer_for_is_not_gone(tmp_path, fallback
     assert [p.code for p in problems(knowledge, tmp_path, "use.py")] == (["missing-symbol"] if warned else [])
 
 
+HELD_APP = "class Flask:\n    def teardown(self, exc=None):\n        return exc\n"
+HELD_CTX = (
+    "{imports}\n\nclass Ctx:\n    def __init__(self, app: {annotation}):\n        self.app = app\n{extra}\n"
+    "    def pop(self, exc):\n        self.app.teardown(exc)\n"
+)
+
+
+@pytest.mark.parametrize(
+    "imports,annotation,extra,flagged",
+    [
+        ("from app import Flask\n", "Flask", "", True),
+        # flask's ctx.py: the class imported for the type checker only, the annotation a string
+        ("import typing as t\n\nif t.TYPE_CHECKING:\n    from app import Flask\n", "'Flask'", "", True),
+        # bound to something else too: nothing certain
+        ("from app import Flask\n", "Flask", "\n    def reset(self, other):\n        self.app = other\n", False),
+        ("from app import Flask\n", "Flask", "\n    def reset(self):\n        self.app = object()\n", False),
+    ],
+)
+def test_a_call_through_an_attribute_holding_a_typed_parameter_is_judged(tmp_path, imports, annotation, extra, flagged):
+    """flask 70d04b5a26 gave `Flask.do_teardown_request` a `ctx` ahead of `exc`: `AppContext.pop`'s
+    `self.app.do_teardown_request(exc)`, `self.app` set from `__init__(self, app: Flask)`, was not judged."""
+    ctx = HELD_CTX.format(imports=imports, annotation=annotation, extra=extra)
+    knowledge = workspace(tmp_path, {"app.py": HELD_APP, "ctx.py": ctx})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"app.py": HELD_APP.replace("(self, exc=None)", "(self, ctx, exc=None)")})
+    found = [p.code for p in problems(knowledge, tmp_path, "ctx.py")]
+    assert found == (["stale-call"] if flagged else [])
+
+
 CALLEE_BEFORE = """import functools
 
 

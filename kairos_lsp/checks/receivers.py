@@ -11,6 +11,7 @@ anything else (another value, an untyped parameter, a loop variable) is unknown.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import io
 
 from kairos_lsp.checks.model import CheckedFile, Point
@@ -103,16 +104,27 @@ class Receivers:
         scopes = [s for s in file.symbols[1:] if s.kind in _SCOPES]
         # (A module-level assignment is a symbol of its own, a constant, not a scope.)
         where = innermost(scopes, [binding.at for binding in bindings])
+        copied: list[tuple[list[NameBinding], int, str]] = []  # (an attribute's bindings, which, its scope)
         for binding, inside in zip(bindings, where):
             scope = inside.qualname if inside is not None and not binding.module else ""
             if binding.attribute:
                 owner = self.owner_class(scope)
                 if owner is not None:
-                    self._attributes.setdefault((owner, binding.name), []).append(binding)
+                    found = self._attributes.setdefault((owner, binding.name), [])
+                    if binding.copies is not None and binding.type is None:
+                        copied.append((found, len(found), scope))
+                    found.append(binding)
             elif scope in self._classes:  # `client: Client` in a class body: an attribute
                 self._attributes.setdefault((scope, binding.name), []).append(binding)
             else:
                 self._locals.setdefault((scope, binding.name), []).append(binding)
+        # `self.app = app` in `def __init__(self, app: Flask)`: the attribute holds what the
+        # method's typed parameter does (Flask's `AppContext.app`), when the parameter is bound
+        # nothing else there; as an assignment, so that every other binding must agree.
+        for found, i, scope in copied:
+            held = self._locals.get((scope, found[i].copies or ""))
+            if held and all(b.parameter and b.annotated for b in held):
+                found[i] = dataclasses.replace(found[i], type=_agreed(held))
 
     def owner_class(self, scope: str) -> str | None:
         """The class ``scope`` is, or is a method of."""
