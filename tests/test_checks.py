@@ -767,6 +767,35 @@ def test_a_call_through_an_attribute_holding_a_typed_parameter_is_judged(tmp_pat
     assert found == (["stale-call"] if flagged else [])
 
 
+HTTPX_GET = """def get(
+    url,
+    *,
+    params=None,
+    ssl_context=None,
+    timeout=5.0,
+    # Deprecated in favor of `ssl_context`...
+    verify=None,
+    cert=None,
+):
+    return url
+"""
+
+
+def test_a_keyword_dropped_from_a_signature_with_comments_is_flagged(tmp_path):
+    """httpx 1805ee0d22 ("Graceful upgrade path for 0.28") dropped `ssl_context` from `get`, whose
+    parameter list had a comment: the memory's signature held the comment, was read as not
+    showing every parameter, and `httpx.get(url, ssl_context=context)` was not judged."""
+    use = "from api import get\n\n\ndef fetch(url, context):\n    return get(url, ssl_context=context)\n"
+    knowledge = workspace(tmp_path, {"api.py": HTTPX_GET, "use.py": use})
+    dream(knowledge.store, trigger="test")
+    after = HTTPX_GET.replace("    ssl_context=None,\n", "").replace(
+        "    # Deprecated in favor of `ssl_context`...\n", ""
+    )
+    rewrite(knowledge, tmp_path, {"api.py": after.replace("verify=None", "verify=True")})
+    found = problems(knowledge, tmp_path, "use.py")
+    assert [(p.code, p.start[0]) for p in found] == [("stale-call", 4)] and "`ssl_context`" in found[0].message
+
+
 CALLEE_BEFORE = """import functools
 
 

@@ -56,7 +56,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         sites=("python-sites",),
         locals=("python-locals",),
         modules="python",
-        extraction=7,
+        extraction=8,
         declarations=(".pyi",),
     ),
     LanguageSpec(
@@ -85,7 +85,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         locals=("ecmascript-locals", "typescript-locals"),
         receiver="this",
         modules="ecmascript",
-        extraction=7,
+        extraction=8,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
         declarations=(".d.ts", ".d.mts", ".d.cts"),
     ),
@@ -100,12 +100,14 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         locals=("ecmascript-locals", "typescript-locals"),
         receiver="this",
         modules="ecmascript",
-        extraction=7,
+        extraction=8,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
     ),
-    LanguageSpec("go", (".go",), "tree_sitter_go", tags_from=("tree_sitter_go",), returns="{sig} {ret}"),
-    LanguageSpec("rust", (".rs",), "tree_sitter_rust", tags_from=("tree_sitter_rust",)),
-    LanguageSpec("java", (".java",), "tree_sitter_java", tags_from=("tree_sitter_java",), returns="{ret} {sig}"),
+    LanguageSpec("go", (".go",), "tree_sitter_go", tags_from=("tree_sitter_go",), returns="{sig} {ret}", extraction=8),
+    LanguageSpec("rust", (".rs",), "tree_sitter_rust", tags_from=("tree_sitter_rust",), extraction=8),
+    LanguageSpec(
+        "java", (".java",), "tree_sitter_java", tags_from=("tree_sitter_java",), returns="{ret} {sig}", extraction=8
+    ),
 )
 
 _BY_EXTENSION = {ext: spec for spec in LANGUAGES for ext in spec.extensions}
