@@ -2,8 +2,9 @@
 
 ``x.m()`` is judged only when ``x``'s class is known: a parameter or attribute
 annotation (``def f(x: Client)``, ``client: Client`` in a class body,
-``constructor(private client: Client)``), or an assignment from a constructor in
-scope (``x = Client()``, ``self.x = Client()``, ``const x = new Client()``).
+``constructor(private client: Client)``), an assignment from a constructor in
+scope (``x = Client()``, ``self.x = Client()``, ``const x = new Client()``), or an
+attribute set from a typed parameter (``self.app = app`` in ``__init__(self, app: Flask)``).
 Every binding of the name in that scope must agree; a name also bound to
 anything else (another value, an untyped parameter, a loop variable) is unknown.
 """
