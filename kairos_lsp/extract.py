@@ -202,18 +202,19 @@ def _uncommented(node: Node) -> str:
     deprecated (httpx 0.27's `get(..., # Deprecated in favor of ssl_context... verify=None)`)
     would read as parameters, and a long one be cut short."""
     text = node.text or b""
-    if b"#" not in text and b"/" not in text:
-        return _text(node)
-    cuts, stack = [], [node]
-    while stack:
-        here = stack.pop()
-        if here.type == "comment":
-            cuts.append((here.start_byte - node.start_byte, here.end_byte - node.start_byte))
-        else:
-            stack.extend(here.children)
-    for start, end in sorted(cuts, reverse=True):
-        text = text[:start] + text[end:]
-    return _BEFORE_COMMA.sub(b",", text).decode("utf-8", "replace") if cuts else text.decode("utf-8", "replace")
+    if b"#" in text or b"/" in text:  # (a comment needs one: most lists are read as they are)
+        cuts, stack = [], [node]
+        while stack:
+            here = stack.pop()
+            if here.type == "comment":
+                cuts.append((here.start_byte - node.start_byte, here.end_byte - node.start_byte))
+            else:
+                stack.extend(here.children)
+        for start, end in sorted(cuts, reverse=True):
+            text = text[:start] + text[end:]
+        if cuts:
+            text = _BEFORE_COMMA.sub(b",", text)
+    return text.decode("utf-8", "replace")
 
 
 def _text(node: Node) -> str:

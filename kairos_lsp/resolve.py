@@ -77,7 +77,7 @@ ANSWERS_KEPT = 30_000
 _DECLARATIONS_PER_ANSWER = 4
 READS_KEPT = 500_000
 _NOTHING_FOLLOWED: frozenset[tuple[str, str]] = frozenset()
-_MODULE_GETATTR = "__getattr__"  # what answers for the names a Python module or class does not define
+_GETATTR = "__getattr__"  # what answers for the names a Python module or class does not define
 _DOTTED = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
 # What a call's result is looked up from: a dotted name (``super()``, a call's result, ``#x``) or ``new`` one.
 _CALLEE = re.compile(r"(new )?[\w$#]+(\(\))?(\.[\w$#]+|\(.*\)\.[\w$#]+)*")
@@ -599,9 +599,8 @@ class Resolver:
                 return gone
             if member in self._attributes(path).get(owner, {}):
                 return None  # a method gone whose name the instances still hold (`self.add = self.add_safe`)
-            if info.style == "python" and (
-                f"{owner}.{_MODULE_GETATTR}" in info.kinds
-                or isinstance(self._inherited(path, owner, _MODULE_GETATTR, depth), Found)
+            if info.language == "python" and (
+                f"{owner}.{_GETATTR}" in info.kinds or isinstance(self._inherited(path, owner, _GETATTR, depth), Found)
             ):
                 return None  # the class's `__getattr__` answers for what it does not define
             if self._open_base(path, owner, member, depth):
@@ -626,7 +625,7 @@ class Resolver:
         sub = self._submodule(path, head)  # from package import module
         if sub is not None:
             return self._in_module(sub, rest, depth + 1) if rest else None
-        if info.style == "python" and _MODULE_GETATTR in info.kinds:
+        if info.language == "python" and _GETATTR in info.kinds:
             return None  # PEP 562: the module's own `__getattr__` answers (a deprecated name kept)
         return self._gone(key)
 

@@ -945,10 +945,11 @@ class Store:
         held = self.db.execute("SELECT value FROM marks WHERE name = 'workspace'").fetchone()
         if held is not None and held[0] != root and self.path != ":memory:":
             inside = Path(self.path).resolve().is_relative_to(root)
-            known = [path for (path,) in self.db.execute("SELECT path FROM files ORDER BY path")]
+            apart = not inside and os.path.isdir(held[0])  # (else the memory follows its folder)
+            known = [path for (path,) in self.db.execute("SELECT path FROM files ORDER BY path")] if apart else []
             sample = known[:: max(1, len(known) // 64)]  # (spread over the tree)
             lacking = sum(not os.path.exists(os.path.join(root, path)) for path in sample)
-            if not inside and os.path.isdir(held[0]) and lacking * 2 > len(sample):
+            if apart and lacking * 2 > len(sample):
                 raise StoreError(
                     f"the memory at {self.path} holds {len(known)} files of {held[0]}, which {root} "
                     f"lacks; a look at it would take them for deleted: give {root} its own memory "
