@@ -36,7 +36,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kairos_lsp.checks import DOCSTRING_DRIFT, MISSING_SYMBOL, RENAMED_SYMBOL, STALE_CALL, check_file
+from kairos_lsp.checks import DEPRECATED_SYMBOL, DOCSTRING_DRIFT, MISSING_SYMBOL, RENAMED_SYMBOL, STALE_CALL, check_file
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import dream
 from kairos_lsp.extract import parse
@@ -45,7 +45,7 @@ from kairos_lsp.languages import language_for_path
 from kairos_lsp.scan import iter_source_files, scan_workspace
 from kairos_lsp.store import Store
 
-ALARMS = (STALE_CALL, RENAMED_SYMBOL, MISSING_SYMBOL, DOCSTRING_DRIFT)
+ALARMS = (STALE_CALL, RENAMED_SYMBOL, MISSING_SYMBOL, DOCSTRING_DRIFT, DEPRECATED_SYMBOL)
 
 
 @dataclass

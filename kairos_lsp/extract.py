@@ -19,6 +19,11 @@ read by name only:
     a name imported, attributed to the innermost enclosing symbol
 ``@raise`` + ``@raise.name``
     an exception raised (or thrown, or a panic)
+``@deprecated`` + ``@deprecated.message``
+    a deprecation announced (a warning as the function's or the module's own statement, a
+    ``@deprecated`` decorator), attributed to the innermost enclosing symbol
+``@deprecates`` + ``@deprecates.name`` + ``@deprecates.message`` [+ ``@deprecates.parameter``]
+    names a module's ``__getattr__`` answers for with a deprecation warning
 ``@owner`` + ``@declared``
     a definition without code (a TypeScript overload's signature)
 ``@write`` + ``@write.target``
@@ -91,8 +96,9 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # other means than a definition, with what they hold unsaid (`self.add = self.add_safe`,
 # `this.go = this.goSafe.bind(this)`: Python, JavaScript, TypeScript). 8: a minified file is
 # not read, and one read before is forgotten (JavaScript); a signature leaves out the comments
-# in its parameter list (every language).
-EXTRACTION_VERSION = 8
+# in its parameter list (every language). 9: what the code says is deprecated, with the message
+# it warns with (Python).
+EXTRACTION_VERSION = 9
 _MAX_TEXT = 160
 
 
@@ -131,6 +137,10 @@ class Symbol:
     locals_held: list[str] = field(default_factory=list)
     # what a fixture gives those naming it: the call making it, "CliRunner()", or its own name, "app"
     gives: list[str] = field(default_factory=list)
+    # the message it warns with that it is deprecated, as its own statement or a `@deprecated`
+    deprecated: list[str] = field(default_factory=list)
+    # what a module's `__getattr__` keeps with a deprecation warning: "old: 'old' is deprecated..."
+    deprecates: list[str] = field(default_factory=list)
     declared: bool = False  # declared without code (a TypeScript overload's signature)
     span: tuple[int, int] = (0, 0)  # byte range of the definition node
     name_span: tuple[int, int] = (0, 0)
@@ -306,6 +316,8 @@ _ROLES = (
     ("attribute", {"attribute", "attribute.name"}),
     ("local", {"local", "local.name"}),
     ("gives", {"gives"}),
+    ("deprecated", {"deprecated", "deprecated.message"}),
+    ("deprecates", {"deprecates", "deprecates.name", "deprecates.message"}),
     ("scope", {"scope", "name"}),
     ("definition", set(["\0"])),
 )
@@ -430,6 +442,18 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
             at = match["gives"][0].start_byte
             given_at.append(at)
             refs.append((at, "gives", collapse(given, 120)))
+        elif role == "deprecated":
+            refs.append((match["deprecated"][0].start_byte, "deprecated", _literal(match["deprecated.message"][0])))
+        elif role == "deprecates":
+            names = match["deprecates.name"][0]
+            parameter = "{" + _text(match["deprecates.parameter"][0]) + "}"
+            message = _literal(match["deprecates.message"][0])
+            at = match["deprecates"][0].start_byte
+            for name in [names] if names.type == "string" else names.named_children:
+                if name.type == "string" and name.text:
+                    kept = _literal(name)
+                    # (`f"'parser.{name}' is deprecated"` says it of each name the branch keeps)
+                    refs.append((at, "deprecates", f"{kept}: {message.replace(parameter, kept)}"))
 
     _drop_named_values(defs)
     spec = language_named(language)
@@ -480,6 +504,23 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
     if held_by_binding and own is not None:
         _keep_locals_held(symbols, held_by_binding, source, own)
     return Extraction(language, symbols, root.has_error, module_refs)
+
+
+def _literal(node: Node) -> str:
+    """A Python string literal's text as one line, its parts joined (``"a" f" {b}"`` -> ``a {b}``).
+
+    >>> _literal(parse(b'x = ("old" f" {name}")', "python").root_node.children[0].children[0].children[2].children[1])
+    'old {name}'
+    """
+    parts = node.named_children if node.type == "concatenated_string" else [node]
+    text = ""
+    for part in parts:
+        raw = _text(part)
+        opened = _STRING_PREFIX.match(raw)
+        if opened is None:
+            continue  # (a comment between the parts)
+        text += raw[opened.end() : len(raw) - len(opened.group(1))]
+    return collapse(text, 240)
 
 
 _FIRST_NAME = re.compile(r"[\w$]+")
@@ -924,6 +965,8 @@ def observations(symbol: Symbol) -> list[tuple[str, str]]:
     out += [("attribute", a) for a in symbol.attributes]
     out += [("local", a) for a in symbol.locals_held]
     out += [("gives", g) for g in symbol.gives]
+    out += [("deprecated", d) for d in symbol.deprecated]
+    out += [("deprecates", d) for d in symbol.deprecates]
     if symbol.declared:
         out.append(("declared", "without code"))
     return out

@@ -109,7 +109,16 @@ class Binding:
     name: str | None
 
 
-Target = Found | Gone | None
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """The name meant ``key``, which its Python module no longer defines: the module's
+    ``__getattr__`` answers for it with a deprecation warning, ``message`` (PEP 562)."""
+
+    key: str
+    message: str
+
+
+Target = Found | Gone | Kept | None
 
 
 @dataclass(slots=True)
@@ -253,6 +262,7 @@ class Resolver:
         self._held_locals: dict[str, dict[str, dict[str, tuple[bool, str] | None]]] = {}  # see _locals_held
         self._held_names: dict[str, set[str]] = {}  # by file: every name in _held_locals (a quick no)
         self._given: dict[str, dict[str, str]] = {}  # see _gifts
+        self._kept: dict[str, tuple[dict[str, str], dict[str, str]]] = {}  # see _announced
         self._holding: set[tuple] = set()  # locals being followed (see _local)
         self._annotations: dict[str, dict[str, str]] = {}  # see _parameters
         self._declared_kept = 0  # entries in _declarations (a dream asks every test's: see trim)
@@ -626,7 +636,9 @@ class Resolver:
         if sub is not None:
             return self._in_module(sub, rest, depth + 1) if rest else None
         if info.language == "python" and _GETATTR in info.kinds:
-            return None  # PEP 562: the module's own `__getattr__` answers (a deprecated name kept)
+            # PEP 562: the module's own `__getattr__` answers (a deprecated name kept)
+            message = None if tail else self._kept_by_getattr(path).get(qualname)
+            return Kept(key, message) if message is not None else None
         return self._gone(key)
 
     def _from_stars(self, path: str, info: _FileInfo, qualname: str, depth: int) -> Found | None:
@@ -903,6 +915,38 @@ class Resolver:
                 )
             }
         return self._given[path]
+
+    def deprecated(self, path: str) -> dict[str, str]:
+        """What the code of ``path`` says is deprecated now, by qualified name, with the message
+        it warns with: {"Context.protected_args": "'protected_args' is deprecated ..."}, from
+        its ``deprecated`` observations (see :mod:`kairos_lsp.extract`)."""
+        self._sync()
+        return self._announced(path)[0]
+
+    def _kept_by_getattr(self, path: str) -> dict[str, str]:
+        """The names a Python module's ``__getattr__`` answers for with a deprecation warning,
+        and the message: {"split_opt": "'parser.split_opt' is deprecated ..."}, from its
+        ``deprecates`` observations."""
+        return self._announced(path)[1]
+
+    def _announced(self, path: str) -> tuple[dict[str, str], dict[str, str]]:
+        if path not in self._kept:
+            self._reading_store()
+            deprecated: dict[str, str] = {}
+            kept: dict[str, str] = {}
+            getattr_key = symbol_key("python", path, _GETATTR)
+            for subject, predicate, value in self.store.db.execute(
+                "SELECT o.subject, o.predicate, o.object FROM current c JOIN observations o ON o.id = c.observation_id "
+                "WHERE c.path = ? AND o.predicate IN ('deprecated', 'deprecates')",
+                (path,),
+            ):
+                if predicate == "deprecated":
+                    deprecated[qualname_of(subject)] = value
+                elif subject == getattr_key:
+                    name, _, message = value.partition(": ")
+                    kept[name] = message
+            self._kept[path] = (deprecated, kept)
+        return self._kept[path]
 
     def _typed(self, path: str, text: str, scope: str) -> Target:
         """``p.m`` where ``p`` is a parameter of ``scope`` (or of a function it is nested in)
@@ -1198,6 +1242,7 @@ class Resolver:
             self._held_locals.pop(path, None)
             self._held_names.pop(path, None)
             self._given.pop(path, None)
+            self._kept.pop(path, None)
         users = list(self._gone_answers)
         self._gone_answers.clear()
         for name in stale:
@@ -1239,6 +1284,7 @@ class Resolver:
             self._held_locals,
             self._held_names,
             self._given,
+            self._kept,
             self._annotations,
             self._answers,
             self._read,

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kairos_lsp.checks import (
+    DEPRECATED_SYMBOL,
     DOCSTRING_DRIFT,
     MISSING_SYMBOL,
     RENAMED_SYMBOL,
@@ -63,7 +64,7 @@ from kairos_lsp.scan import iter_source_files, scan_workspace
 from kairos_lsp.store import Store
 
 # The codes that must never fire on released code (recent-failure needs a recorded test run).
-ALARMS = (STALE_CALL, RENAMED_SYMBOL, MISSING_SYMBOL, DOCSTRING_DRIFT)
+ALARMS = (STALE_CALL, RENAMED_SYMBOL, MISSING_SYMBOL, DOCSTRING_DRIFT, DEPRECATED_SYMBOL)
 
 PYPI_SIMPLE = "https://pypi.org/simple/{name}/"
 NPM_REGISTRY = "https://registry.npmjs.org/{name}/{version}"

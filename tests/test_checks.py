@@ -721,7 +721,107 @@ def test_a_name_a_modules_getattr_keeps_is_not_gone(tmp_path, after, warned):
     dream(knowledge.store, trigger="test")
     rewrite(knowledge, tmp_path, {"pkg/m.py": after})
     found = [(p.code, p.start[0]) for p in problems(knowledge, tmp_path, "app.py")]
-    assert found == ([("renamed-symbol", 0), ("renamed-symbol", 5), ("renamed-symbol", 5)] if warned else [])
+    code = "renamed-symbol" if warned else "deprecated-symbol"  # (kept with a warning: deprecated)
+    assert found == [(code, 0), (code, 5), (code, 5)]
+
+
+def test_a_name_a_modules_getattr_keeps_is_said_deprecated_once_the_memory_saw_it_go(tmp_path):
+    """click 8.2's `parser.split_opt`: the function went, the module's `__getattr__` keeps its
+    name with a DeprecationWarning. Its users hear the warning's message and when the memory
+    saw the function go; a memory that first saw the module as it is now says nothing."""
+    app = "from pkg.m import f\nfrom pkg import m\n\n\ndef g():\n    return f(1) + m.f(2)\n"
+    knowledge = workspace(tmp_path, {"pkg/__init__.py": "", "pkg/m.py": "def f(a):\n    return a\n", "app.py": app})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"pkg/m.py": KEPT_BY_GETATTR})
+    said = problems(knowledge, tmp_path, "app.py")
+    assert {p.severity for p in said} == {"information"}
+    assert said[0].message.startswith("`f` is deprecated: it left `pkg/m.py` on ")
+    assert said[0].message.endswith("keeps it with a warning: 'f' is deprecated, use '_f'")
+    assert [p.subject for p in said] == ["python:pkg/m.py:f"] * 3
+
+    fresh = tmp_path / "fresh"
+    first = workspace(fresh, {"pkg/__init__.py": "", "pkg/m.py": KEPT_BY_GETATTR, "app.py": app})
+    dream(first.store, trigger="test")
+    assert problems(first, fresh, "app.py") == []
+
+
+DEPRECATING = """import warnings
+
+
+def fetch(url):
+    return url
+
+
+class Client:
+    def __init__(self):
+        self.open = True
+
+    def send(self, data):
+        return data
+"""
+DEPRECATED_USER = "from lib import Client, fetch\n\n\ndef go(c: Client):\n    return fetch('x'), Client(), c.send(1)\n"
+
+
+@pytest.mark.parametrize(
+    "deprecation,flagged,message",
+    [
+        # warnings.warn as the function's own statement (click's `protected_args`, mailcap's `readmailcapfile`)
+        (
+            (
+                "    return url",
+                "    warnings.warn(\"'fetch' is deprecated; use 'get'\", DeprecationWarning)\n    return url",
+            ),
+            {(0, "fetch"), (4, "fetch")},
+            "'fetch' is deprecated; use 'get'",
+        ),
+        # in the class's __init__: making one is deprecated; PEP 702's decorator on a method
+        (
+            (
+                "        self.open = True",
+                "        warnings.warn('Client is deprecated', category=DeprecationWarning)\n        self.open = True",
+            ),
+            {(0, "Client"), (4, "Client")},
+            "Client is deprecated",
+        ),
+        (("    def send(", "    @warnings.deprecated('use post')\n    def send("), {(4, "send")}, "use post"),
+        # in a branch: a use of it is deprecated, not the function; another warning's category
+        (
+            (
+                "    return url",
+                "    if url is None:\n        warnings.warn('no url', DeprecationWarning)\n    return url",
+            ),
+            set(),
+            None,
+        ),
+        (("    return url", "    warnings.warn('fetch is slow', RuntimeWarning)\n    return url"), set(), None),
+    ],
+)
+def test_a_use_of_what_the_memory_saw_become_deprecated_is_said_with_the_codes_message(
+    tmp_path, deprecation, flagged, message
+):
+    knowledge = workspace(tmp_path, {"lib.py": DEPRECATING, "app.py": DEPRECATED_USER})
+    dream(knowledge.store, trigger="test")
+    assert problems(knowledge, tmp_path, "app.py") == []
+    rewrite(knowledge, tmp_path, {"lib.py": DEPRECATING.replace(*deprecation)})
+    said = problems(knowledge, tmp_path, "app.py")
+    assert {(p.start[0], DEPRECATED_USER.splitlines()[p.start[0]][p.start[1] : p.end[1]]) for p in said} == flagged
+    assert all(p.code == "deprecated-symbol" and " is deprecated since 20" in p.message for p in said)
+    assert {p.message.rpartition("): ")[2] for p in said} == ({message} if message else set())
+    # the warning taken out again: nothing
+    rewrite(knowledge, tmp_path, {"lib.py": DEPRECATING})
+    assert problems(knowledge, tmp_path, "app.py") == []
+
+
+def test_what_was_deprecated_when_first_seen_draws_nothing(tmp_path):
+    """Released code that keeps its deprecated functions, and calls them (its own tests of
+    them), is as its authors meant it: the memory saw no change."""
+    deprecated = DEPRECATING.replace(
+        "    return url", "    warnings.warn('fetch is deprecated', DeprecationWarning)\n    return url"
+    )
+    knowledge = workspace(tmp_path, {"lib.py": deprecated, "app.py": DEPRECATED_USER})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"app.py": DEPRECATED_USER + "\n\ndef again():\n    return fetch('y')\n"})
+    assert problems(knowledge, tmp_path, "app.py") == []
 
 
 @pytest.mark.parametrize("fallback,warned", [("__getattr__", False), ("lookup", True)])

@@ -1308,3 +1308,98 @@ def test_what_a_pytest_fixture_gives_is_observed_when_all_its_returns_agree():
     assert symbols["app"]["local"] == "app = Flask"  # (returned: held though no method of it is called)
     assert symbols["client"]["local"] == "c = app.test_client"
     assert "local" not in symbols["looped"]  # (bound again: the resolver follows no name without one)
+
+
+DEPRECATIONS = '''"""A module whose own statement warns that it is deprecated."""
+import warnings
+from typing_extensions import deprecated
+
+warnings.warn("the old module is deprecated; use new", DeprecationWarning, stacklevel=2)
+
+
+def readmailcapfile(fp):
+    """The standard library's mailcap.py, 3.11."""
+    warnings.warn('readmailcapfile is deprecated, use getcaps instead', DeprecationWarning, 2)
+    return fp
+
+
+class Context:
+    @property
+    def protected_args(self):
+        import warnings
+
+        warnings.warn(
+            "'protected_args' is deprecated and will be removed in Click 9.0."
+            " 'args' will contain remaining unparsed tokens.",
+            category=DeprecationWarning,
+            stacklevel=2,
+        )
+        return self._protected_args
+
+
+@deprecated("Use Session")
+class Client:
+    def __init__(self):
+        warnings.warn(f"Client is" ' going', PendingDeprecationWarning)
+
+
+@warnings.deprecated("Use g")
+def f():
+    pass
+
+
+def parse(data, charset=None):
+    if charset is not None:
+        warnings.warn("'charset' is deprecated", DeprecationWarning)  # a use, not the function
+    return data
+
+
+def helper(message):
+    warnings.warn(message, DeprecationWarning)  # a helper handed the message
+
+
+def noisy():
+    warnings.warn("this is slow", RuntimeWarning)
+
+
+def __getattr__(name: str) -> object:
+    if name in {"OptionParser", "split_opt"}:
+        warnings.warn(f"'parser.{name}' is deprecated", DeprecationWarning, stacklevel=2)
+        return globals()[f"_{name}"]
+    if name == "Markup":
+        return _markup  # (no warning: a lazy name, not a deprecated one)
+    elif name == "escape":
+        import warnings
+
+        warnings.warn("'escape' is deprecated; use markupsafe.escape", DeprecationWarning, stacklevel=2)
+        return _escape
+    raise AttributeError(name)
+'''
+
+
+def test_what_the_code_says_is_deprecated_is_observed_with_its_message():
+    """A deprecation warning as a function's, a method's or the module's own statement, a PEP 702
+    ``@deprecated``, the names a module's ``__getattr__`` keeps with a warning: each observed
+    with the message a user would read. A warning in a branch, of another category, or with
+    a message handed to a helper says nothing about the function."""
+    found = {s.qualname: (s.deprecated, s.deprecates) for s in extract(DEPRECATIONS, "python").symbols}
+    deprecated = {q: d for q, (d, _) in found.items() if d}
+    assert deprecated == {
+        "": ["the old module is deprecated; use new"],
+        "readmailcapfile": ["readmailcapfile is deprecated, use getcaps instead"],
+        "Context.protected_args": [
+            "'protected_args' is deprecated and will be removed in Click 9.0. 'args' will contain remaining "
+            "unparsed tokens."
+        ],
+        "Client": ["Use Session"],
+        "Client.__init__": ["Client is going"],
+        "f": ["Use g"],
+    }
+    assert found["__getattr__"][1] == [
+        "OptionParser: 'parser.OptionParser' is deprecated",
+        "escape: 'escape' is deprecated; use markupsafe.escape",
+        "split_opt: 'parser.split_opt' is deprecated",
+    ]
+    assert {q for q, (_, kept) in found.items() if kept} == {"__getattr__"}
+    module = dict(observations(extract(DEPRECATIONS, "python").symbols[0]))
+    assert module["deprecated"] == "the old module is deprecated; use new"

@@ -451,3 +451,32 @@ async def test_a_dropped_keyword_and_a_shifted_argument_are_fixed_in_the_editor(
     assert "argument 2 now lands on `workspace`, not `source`" in shifted.message
     assert "make('u', source='text')" in await app.fix(shifted, "by name")
     await wait_for(lambda: codes(client, app.uri) == [], what=f"all fixed, got {codes(client, app.uri)}")
+
+
+async def test_a_function_the_library_deprecates_is_struck_through_in_its_callers(client: LanguageClient, tmp_path):
+    """The library's author adds a DeprecationWarning to `legacy_discount` and saves: the open
+    caller's use of it shows as deprecated (information, struck through by the editor), with
+    the warning's own words; the caller moved off it, the diagnostic goes."""
+    root, _ = await start(client, tmp_path, PY)
+    app = Buffer(client, root, PY.app, PY.language)
+    lib = Buffer(client, root, PY.lib, PY.language)
+    await asyncio.sleep(0.3)
+    assert codes(client, app.uri) == []
+
+    warned = "    import warnings\n\n    warnings.warn(\"'legacy_discount' is deprecated; use discount\", DeprecationWarning)\n"
+    lib.save(PY.lib_before.replace("def legacy_discount(x):\n", "def legacy_discount(x):\n" + warned))
+    await command(client, "kairos.dreamNow")
+    await wait_for(
+        lambda: codes(client, app.uri) == ["deprecated-symbol", "deprecated-symbol"],
+        what=f"the caller's diagnostics, got {codes(client, app.uri)}",
+    )
+    use = one(client, app.uri, "deprecated-symbol", "legacy_discount(total)", app.text)
+    assert use.severity == types.DiagnosticSeverity.Information
+    assert list(use.tags or ()) == [types.DiagnosticTag.Deprecated]
+    assert use.message.endswith("'legacy_discount' is deprecated; use discount")
+    assert app.text.split("\n")[use.range.start.line][use.range.start.character : use.range.end.character] == (
+        "legacy_discount"
+    )
+
+    app.save(PY.app_without_missing)
+    await wait_for(lambda: codes(client, app.uri) == [], what=f"the use removed, got {codes(client, app.uri)}")

@@ -11,6 +11,7 @@ Codes (stable, used as the diagnostic ``code``):
 ``missing-symbol``   a reference to a symbol that was deleted
 ``docstring-drift``  documented parameters that no longer exist, or new ones undocumented
 ``recent-failure``   the function or its test failed in the last captured run
+``deprecated-symbol`` a use of what the memory saw become deprecated (the code's own warning)
 
 >>> problems = check_file(knowledge, "app.py", "python", source, tree)   # doctest: +SKIP
 >>> [p.message for p in problems]                               # doctest: +SKIP
@@ -23,9 +24,11 @@ from tree_sitter import Tree
 
 from kairos_lsp.checks import calls
 from kairos_lsp.checks.calls import stale_calls
+from kairos_lsp.checks.deprecations import deprecations
 from kairos_lsp.checks.docs import docstring_drift
 from kairos_lsp.checks.failures import recent_failures
 from kairos_lsp.checks.model import (
+    DEPRECATED_SYMBOL,
     DOCSTRING_DRIFT,
     MISSING_SYMBOL,
     RECENT_FAILURE,
@@ -56,6 +59,7 @@ __all__ = [
     "MISSING_SYMBOL",
     "DOCSTRING_DRIFT",
     "RECENT_FAILURE",
+    "DEPRECATED_SYMBOL",
 ]
 
 
@@ -69,6 +73,7 @@ def check_file(knowledge: Knowledge, path: str, language: str, source: bytes, tr
     problems: list[Problem] = []
     with knowledge.resolver.held():  # one snapshot's answers for the whole file
         problems += references(file, sites.calls, sites.imports)
+        problems += deprecations(file, sites.calls, sites.imports)
         problems += stale_calls(file, sites.calls, Receivers(file, sites.bindings))
         problems += docstring_drift(file)
         problems += recent_failures(file)

@@ -16,6 +16,7 @@ RENAMED_SYMBOL = "renamed-symbol"
 MISSING_SYMBOL = "missing-symbol"
 DOCSTRING_DRIFT = "docstring-drift"
 RECENT_FAILURE = "recent-failure"
+DEPRECATED_SYMBOL = "deprecated-symbol"
 SELF_NAMES = ("self", "cls")  # a method's first parameter, not passed by its callers
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from kairos_lsp.checks import Problem
+from kairos_lsp.checks import DEPRECATED_SYMBOL, Problem
 from kairos_lsp.documents import from_byte_col, to_byte_col
 from kairos_lsp.lines import LineIndex
 
@@ -19,6 +19,7 @@ _SEVERITY = {
     "information": types.DiagnosticSeverity.Information,
     "hint": types.DiagnosticSeverity.Hint,
 }
+_TAGS = {DEPRECATED_SYMBOL: [types.DiagnosticTag.Deprecated]}  # editors strike the name through
 
 
 class Lines:
@@ -49,6 +50,7 @@ def diagnostic(problem: Problem, lines: Lines, encoding: str) -> types.Diagnosti
         severity=_SEVERITY.get(problem.severity),
         code=problem.code,
         source=SOURCE,
+        tags=_TAGS.get(problem.code),
         data={"subject": problem.subject} if problem.subject else None,
     )
 

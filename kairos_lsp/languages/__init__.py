@@ -56,7 +56,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         sites=("python-sites",),
         locals=("python-locals",),
         modules="python",
-        extraction=8,
+        extraction=9,
         declarations=(".pyi",),
     ),
     LanguageSpec(

@@ -1,0 +1,81 @@
+"""``deprecated-symbol``: uses of what the memory saw become deprecated.
+
+The code says it is deprecated (a warning a function, method or module gives as its own
+statement, a PEP 702 ``@deprecated``, a name a module no longer defines that its
+``__getattr__`` keeps with a warning: see :mod:`kairos_lsp.extract`); the memory says since
+when, and where. What was deprecated already when the memory first saw it draws nothing: the
+memory speaks about change it saw (a project's own tests of its deprecations, first scanned,
+are released code).
+"""
+
+from __future__ import annotations
+
+from kairos_lsp.checks.model import DEPRECATED_SYMBOL, CheckedFile, Problem
+from kairos_lsp.keys import name_of, path_of, qualname_of
+from kairos_lsp.resolve import Found, Kept
+from kairos_lsp.sites import CallSite, ImportedName
+
+
+def deprecations(file: CheckedFile, calls: list[CallSite], imports: list[ImportedName]) -> list[Problem]:
+    resolver = file.knowledge.resolver
+    said: dict[str, str | None] = {}  # by the key used: the message, None when there is nothing to say
+    out = []
+    sites = [(item.alias or item.name, None, item.name_span) for item in imports]
+    sites += [(call.callee, file.scope(call.callee_span.start), call.name_span) for call in calls]
+    for text, scope, span in sites:
+        target = resolver.lookup(file.path, text, scope)
+        if not isinstance(target, (Found, Kept)):
+            continue
+        if target.key not in said:
+            said[target.key] = _kept(file, target) if isinstance(target, Kept) else _deprecated(file, target.key)
+        message = said[target.key]
+        if message is not None:
+            out.append(Problem(DEPRECATED_SYMBOL, "information", message, span.start, span.end, target.key))
+    return out
+
+
+def _deprecated(file: CheckedFile, key: str) -> str | None:
+    """What to say of a use of ``key`` (of a class: of calling its ``__init__`` too), if the
+    memory saw it become deprecated."""
+    path, qualname = path_of(key), qualname_of(key)
+    announced = file.knowledge.resolver.deprecated(path)
+    for subject in (qualname, f"{qualname}.__init__" if qualname else None):
+        if subject is None or subject not in announced:
+            continue
+        whose = key if subject == qualname else f"{key}.__init__"
+        when = _became_deprecated(file, whose)
+        if when is not None:
+            name = name_of(key) or path
+            return f"`{name}` is deprecated since {when} ({path}): {announced[subject]}"
+    return None
+
+
+def _became_deprecated(file: CheckedFile, key: str) -> str | None:
+    """When the memory last saw ``key`` go from not deprecated to deprecated, if it did."""
+    looks = file.knowledge.looks(key, ("kind", "deprecated"))
+    when = None
+    for before, look in zip(looks, looks[1:]):
+        if "deprecated" in look.values and "kind" in before.values and "deprecated" not in before.values:
+            when = _time(look.at)
+    return when
+
+
+def _kept(file: CheckedFile, target: Kept) -> str | None:
+    """What to say of a name its module's ``__getattr__`` keeps, if the memory saw the name
+    defined there and then removed."""
+    looks = file.knowledge.looks(target.key, ("kind",))
+    when = None
+    for before, look in zip(looks, looks[1:]):
+        if before.values and not look.values:
+            when = _time(look.at)
+    if when is None:
+        return None
+    name, path = name_of(target.key), path_of(target.key)
+    return (
+        f"`{name}` is deprecated: it left `{path}` on {when}, and the module's `__getattr__` keeps it "
+        f"with a warning: {target.message}"
+    )
+
+
+def _time(at: str) -> str:
+    return at[:16].replace("T", " ") + " UTC"
