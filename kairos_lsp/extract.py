@@ -106,7 +106,7 @@ def read_as_now(language: str, extraction: int) -> bool:
     """Whether a file of ``language`` read by extraction ``extraction`` gives what this one would.
 
     >>> read_as_now("go", 7), read_as_now("python", 8), read_as_now("typescript", 9)
-    (False, True, True)
+    (False, False, True)
     """
     spec = language_named(language)
     return extraction >= (spec.extraction if spec is not None else EXTRACTION_VERSION)

@@ -463,7 +463,10 @@ async def test_a_function_the_library_deprecates_is_struck_through_in_its_caller
     await asyncio.sleep(0.3)
     assert codes(client, app.uri) == []
 
-    warned = "    import warnings\n\n    warnings.warn(\"'legacy_discount' is deprecated; use discount\", DeprecationWarning)\n"
+    warned = (
+        "    import warnings\n\n"
+        "    warnings.warn(\"'legacy_discount' is deprecated; use discount\", DeprecationWarning)\n"
+    )
     lib.save(PY.lib_before.replace("def legacy_discount(x):\n", "def legacy_discount(x):\n" + warned))
     await command(client, "kairos.dreamNow")
     await wait_for(

@@ -13,14 +13,14 @@ from __future__ import annotations
 from kairos_lsp.checks.model import DEPRECATED_SYMBOL, CheckedFile, Problem
 from kairos_lsp.keys import name_of, path_of, qualname_of
 from kairos_lsp.resolve import Found, Kept
-from kairos_lsp.sites import CallSite, ImportedName
+from kairos_lsp.sites import CallSite, ImportedName, Span
 
 
 def deprecations(file: CheckedFile, calls: list[CallSite], imports: list[ImportedName]) -> list[Problem]:
     resolver = file.knowledge.resolver
     said: dict[str, str | None] = {}  # by the key used: the message, None when there is nothing to say
     out = []
-    sites = [(item.alias or item.name, None, item.name_span) for item in imports]
+    sites: list[tuple[str, str | None, Span]] = [(item.alias or item.name, None, item.name_span) for item in imports]
     sites += [(call.callee, file.scope(call.callee_span.start), call.name_span) for call in calls]
     for text, scope, span in sites:
         target = resolver.lookup(file.path, text, scope)
