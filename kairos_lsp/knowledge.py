@@ -92,6 +92,7 @@ class Card:
     calls: list[str] = field(default_factory=list)
     raises: list[str] = field(default_factory=list)
     writes: list[str] = field(default_factory=list)  # state beyond its own scope: a global, an argument's item
+    deprecated: list[str] = field(default_factory=list)  # the warning its code gives that it is deprecated
     insights: list[dict] = field(default_factory=list)  # live facts (``INSIGHTS`` predicates)
     tests: int | None = None  # live tested_by facts, when insights holds only the first few
     more_tests: bool = False  # more than ``tests``
@@ -241,6 +242,7 @@ class Knowledge:
             calls=values.get("calls", []),
             raises=values.get("raises", []),
             writes=values.get("writes", []),
+            deprecated=values.get("deprecated", []),
             insights=[f for f in facts if f["predicate"] in INSIGHTS],
             tests=tests,
             more_tests=more_tests,

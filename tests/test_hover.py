@@ -476,3 +476,8 @@ def test_a_default_export_is_called_by_whatever_name_it_is_imported_under(tmp_pa
     assert [c["key"] for c in client.first] == ["javascript:lib/app.js:open"]
     assert [c["key"] for c in anon.first] == ["typescript:src/b.ts:main"]
     assert sorted(c["key"] for c in hello.first) == ["typescript:src/b.ts:main", "typescript:src/d.ts:run"]
+
+
+def test_what_the_code_says_is_deprecated_leads_the_facts():
+    text = render(Card("k", deprecated=["'fetch' is deprecated; use 'get'"], raises=["KeyError"]), ROW, "python")
+    assert "**deprecated** 'fetch' is deprecated; use 'get' · **raises** `KeyError`" in text

@@ -113,7 +113,7 @@ def _facts_line(card: Card) -> str | None:
     A predicate with many values (a function run by 40 tests) shows a count and
     the first few, so the card keeps its size.
     """
-    items = []
+    items = [f"**deprecated** {_clip(message, 120)}" for message in card.deprecated]
     insights = [f for f in card.insights if f["predicate"] != "tested_by"]
     for fact in sorted(insights, key=lambda f: (f["status"] != "firm", f["predicate"])):
         label = _FACT_LABELS.get(fact["predicate"], fact["predicate"].replace("_", " "))
