@@ -1362,6 +1362,11 @@ def noisy():
     warnings.warn("this is slow", RuntimeWarning)
 
 
+def legacy_path(path):
+    warnings.warn(PytestRemovedIn9Warning("legacy_path is deprecated"), stacklevel=2)  # an instance
+    warnings.warn(UserWarning("and slow"))
+
+
 def __getattr__(name: str) -> object:
     if name in {"OptionParser", "split_opt"}:
         warnings.warn(f"'parser.{name}' is deprecated", DeprecationWarning, stacklevel=2)
@@ -1394,6 +1399,7 @@ def test_what_the_code_says_is_deprecated_is_observed_with_its_message():
         "Client": ["Use Session"],
         "Client.__init__": ["Client is going"],
         "f": ["Use g"],
+        "legacy_path": ["legacy_path is deprecated"],
     }
     assert found["__getattr__"][1] == [
         "OptionParser: 'parser.OptionParser' is deprecated",

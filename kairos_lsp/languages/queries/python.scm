@@ -128,6 +128,17 @@
     arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message (_) @_category)) @deprecated))]
   (#match? @_warn "(^|\\.)warn$")
   (#match? @_category "^(category\\s*=\\s*)?([A-Za-z_][A-Za-z0-9_]*\\.)*[A-Za-z0-9_]*(DeprecationWarning|RemovedIn[A-Za-z0-9_]*Warning)$"))
+; ... the same, warning with an instance: `warnings.warn(DeprecationWarning("..."))`.
+([(function_definition body: (block (expression_statement (call
+    function: [(identifier) (attribute attribute: (identifier))] @_warn
+    arguments: (argument_list . (call function: [(identifier) (attribute)] @_category
+      arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message)))) @deprecated)))
+  (module (expression_statement (call
+    function: [(identifier) (attribute attribute: (identifier))] @_warn
+    arguments: (argument_list . (call function: [(identifier) (attribute)] @_category
+      arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message)))) @deprecated))]
+  (#match? @_warn "(^|\\.)warn$")
+  (#match? @_category "^([A-Za-z_][A-Za-z0-9_]*\\.)*[A-Za-z0-9_]*(DeprecationWarning|RemovedIn[A-Za-z0-9_]*Warning)$"))
 ; PEP 702: `@deprecated("...")` (`warnings`, `typing_extensions`) on a function or a class.
 (decorated_definition
   (decorator (call function: [(identifier) (attribute attribute: (identifier))] @_by
