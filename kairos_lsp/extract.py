@@ -24,6 +24,8 @@ read by name only:
     ``@deprecated`` decorator), attributed to the innermost enclosing symbol
 ``@deprecates`` + ``@deprecates.name`` + ``@deprecates.message`` [+ ``@deprecates.parameter``]
     names a module's ``__getattr__`` answers for with a deprecation warning
+``@deprecated_parameter`` + ``@deprecated_parameter.name`` + ``.test`` + ``.message``
+    a parameter a function warns is deprecated when it is given
 ``@owner`` + ``@declared``
     a definition without code (a TypeScript overload's signature)
 ``@write`` + ``@write.target``
@@ -141,6 +143,8 @@ class Symbol:
     deprecated: list[str] = field(default_factory=list)
     # what a module's `__getattr__` keeps with a deprecation warning: "old: 'old' is deprecated..."
     deprecates: list[str] = field(default_factory=list)
+    # a parameter it warns is deprecated when given: "charset: The 'charset' parameter is deprecated..."
+    deprecated_parameters: list[str] = field(default_factory=list)
     declared: bool = False  # declared without code (a TypeScript overload's signature)
     span: tuple[int, int] = (0, 0)  # byte range of the definition node
     name_span: tuple[int, int] = (0, 0)
@@ -318,6 +322,7 @@ _ROLES = (
     ("gives", {"gives"}),
     ("deprecated", {"deprecated", "deprecated.message"}),
     ("deprecates", {"deprecates", "deprecates.name", "deprecates.message"}),
+    ("deprecated_parameter", {"deprecated_parameter", "deprecated_parameter.name"}),
     ("scope", {"scope", "name"}),
     ("definition", set(["\0"])),
 )
@@ -454,6 +459,14 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
                     kept = _literal(name)
                     # (`f"'parser.{name}' is deprecated"` says it of each name the branch keeps)
                     refs.append((at, "deprecates", f"{kept}: {message.replace(parameter, kept)}"))
+        elif role == "deprecated_parameter":
+            given = _text(match["deprecated_parameter.name"][0])
+            test = " ".join(_text(match["deprecated_parameter.test"][0]).split())
+            message = _literal(match["deprecated_parameter.message"][0])
+            # (given: `p`, `p is not None`; not a value's kind, `not isinstance(p, str)`, nor another name's)
+            if re.fullmatch(rf"{given}( is not \w+)?", test) and re.search(rf"\b{given}\b", message):
+                at = match["deprecated_parameter"][0].start_byte
+                refs.append((at, "deprecated_parameters", f"{given}: {message}"))
 
     _drop_named_values(defs)
     spec = language_named(language)
@@ -967,6 +980,7 @@ def observations(symbol: Symbol) -> list[tuple[str, str]]:
     out += [("gives", g) for g in symbol.gives]
     out += [("deprecated", d) for d in symbol.deprecated]
     out += [("deprecates", d) for d in symbol.deprecates]
+    out += [("deprecated_parameter", d) for d in symbol.deprecated_parameters]
     if symbol.declared:
         out.append(("declared", "without code"))
     return out

@@ -122,6 +122,15 @@ Target = Found | Gone | Kept | None
 
 
 @dataclass(slots=True)
+class _Announced:
+    """What a file's code says is deprecated (see :meth:`Resolver._announced`)."""
+
+    deprecated: dict[str, str]  # qualified name -> message
+    kept: dict[str, str]  # a name its module's `__getattr__` keeps -> message
+    parameters: dict[str, dict[str, str]]  # qualified name -> parameter -> message
+
+
+@dataclass(slots=True)
 class _FileInfo:
     """What resolution needs of one file: its language, imports and definitions.
 
@@ -262,7 +271,7 @@ class Resolver:
         self._held_locals: dict[str, dict[str, dict[str, tuple[bool, str] | None]]] = {}  # see _locals_held
         self._held_names: dict[str, set[str]] = {}  # by file: every name in _held_locals (a quick no)
         self._given: dict[str, dict[str, str]] = {}  # see _gifts
-        self._kept: dict[str, tuple[dict[str, str], dict[str, str]]] = {}  # see _announced
+        self._kept: dict[str, _Announced] = {}  # see _announced
         self._holding: set[tuple] = set()  # locals being followed (see _local)
         self._annotations: dict[str, dict[str, str]] = {}  # see _parameters
         self._declared_kept = 0  # entries in _declarations (a dream asks every test's: see trim)
@@ -921,32 +930,39 @@ class Resolver:
         it warns with: {"Context.protected_args": "'protected_args' is deprecated ..."}, from
         its ``deprecated`` observations (see :mod:`kairos_lsp.extract`)."""
         self._sync()
-        return self._announced(path)[0]
+        return self._announced(path).deprecated
+
+    def deprecated_parameters(self, path: str) -> dict[str, dict[str, str]]:
+        """The parameters the functions of ``path`` warn are deprecated when given, by the
+        function's qualified name: {"Parser.__init__": {"charset": "The 'charset' parameter ..."}}."""
+        self._sync()
+        return self._announced(path).parameters
 
     def _kept_by_getattr(self, path: str) -> dict[str, str]:
         """The names a Python module's ``__getattr__`` answers for with a deprecation warning,
         and the message: {"split_opt": "'parser.split_opt' is deprecated ..."}, from its
         ``deprecates`` observations."""
-        return self._announced(path)[1]
+        return self._announced(path).kept
 
-    def _announced(self, path: str) -> tuple[dict[str, str], dict[str, str]]:
-        if path not in self._kept:
+    def _announced(self, path: str) -> _Announced:
+        announced = self._kept.get(path)
+        if announced is None:
             self._reading_store()
-            deprecated: dict[str, str] = {}
-            kept: dict[str, str] = {}
+            announced = self._kept[path] = _Announced({}, {}, {})
             getattr_key = symbol_key("python", path, _GETATTR)
             for subject, predicate, value in self.store.db.execute(
                 "SELECT o.subject, o.predicate, o.object FROM current c JOIN observations o ON o.id = c.observation_id "
-                "WHERE c.path = ? AND o.predicate IN ('deprecated', 'deprecates')",
+                "WHERE c.path = ? AND o.predicate IN ('deprecated', 'deprecates', 'deprecated_parameter')",
                 (path,),
             ):
+                name, _, message = value.partition(": ")
                 if predicate == "deprecated":
-                    deprecated[qualname_of(subject)] = value
+                    announced.deprecated[qualname_of(subject)] = value
+                elif predicate == "deprecated_parameter":
+                    announced.parameters.setdefault(qualname_of(subject), {})[name] = message
                 elif subject == getattr_key:
-                    name, _, message = value.partition(": ")
-                    kept[name] = message
-            self._kept[path] = (deprecated, kept)
-        return self._kept[path]
+                    announced.kept[name] = message
+        return announced
 
     def _typed(self, path: str, text: str, scope: str) -> Target:
         """``p.m`` where ``p`` is a parameter of ``scope`` (or of a function it is nested in)

@@ -812,6 +812,36 @@ def test_a_use_of_what_the_memory_saw_become_deprecated_is_said_with_the_codes_m
     assert problems(knowledge, tmp_path, "app.py") == []
 
 
+PARSER = (
+    "import warnings\n\n\nclass Parser:\n    def __init__(self, stream, charset=None):\n        self.stream = stream\n"
+    "\n\ndef parse(data, charset=None, errors=None):\n    return Parser(data, charset=charset)\n"
+)
+WARNED = (
+    "        if charset is not None:\n"
+    "            warnings.warn('The charset parameter is deprecated', DeprecationWarning)\n"
+)
+
+
+def test_a_keyword_the_memory_saw_become_deprecated_is_said_where_it_is_passed(tmp_path):
+    """werkzeug 2.3 deprecated `FormDataParser`'s `charset`: passing it is deprecated, calling
+    the class is not; the library's own `charset=charset`, passing on its caller's, is not a use."""
+    app = "from lib import Parser, parse\n\n\ndef go(d):\n"
+    app += "    return parse(d, charset='x'), Parser(d, charset='y'), Parser(d)\n"
+    knowledge = workspace(tmp_path, {"lib.py": PARSER, "app.py": app})
+    dream(knowledge.store, trigger="test")
+    deprecating = PARSER.replace("        self.stream = stream\n", WARNED + "        self.stream = stream\n")
+    deprecating = deprecating.replace("    return Parser(", WARNED.replace(" " * 8, " " * 4) + "    return Parser(")
+    rewrite(knowledge, tmp_path, {"lib.py": deprecating})
+    said = problems(knowledge, tmp_path, "app.py")
+    assert [(p.code, app.splitlines()[4][p.start[1] : p.end[1]]) for p in said] == [
+        ("deprecated-symbol", "charset"),
+        ("deprecated-symbol", "charset"),
+    ]
+    assert said[1].message.startswith("`charset` of `Parser` is deprecated since 20")
+    assert said[1].message.endswith("(lib.py): The charset parameter is deprecated")
+    assert problems(knowledge, tmp_path, "lib.py") == []
+
+
 def test_what_was_deprecated_when_first_seen_draws_nothing(tmp_path):
     """Released code that keeps its deprecated functions, and calls them (its own tests of
     them), is as its authors meant it: the memory saw no change."""

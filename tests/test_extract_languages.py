@@ -1348,9 +1348,15 @@ def f():
     pass
 
 
-def parse(data, charset=None):
+def parse(data, charset=None, errors=None, strict=None):
     if charset is not None:
-        warnings.warn("'charset' is deprecated", DeprecationWarning)  # a use, not the function
+        warnings.warn("'charset' is deprecated", DeprecationWarning)  # the parameter, not the function
+    if errors:
+        warnings.warn("The 'errors' parameter is deprecated", DeprecationWarning)
+    if not isinstance(data, str):
+        warnings.warn("'data' as bytes is deprecated", DeprecationWarning)  # a kind of value
+    if strict is not None:
+        warnings.warn("that is deprecated", DeprecationWarning)  # (its message does not name it)
     return data
 
 
@@ -1407,5 +1413,9 @@ def test_what_the_code_says_is_deprecated_is_observed_with_its_message():
         "split_opt: 'parser.split_opt' is deprecated",
     ]
     assert {q for q, (_, kept) in found.items() if kept} == {"__getattr__"}
+    parameters = {s.qualname: s.deprecated_parameters for s in extract(DEPRECATIONS, "python").symbols}
+    assert {q: p for q, p in parameters.items() if p} == {
+        "parse": ["charset: 'charset' is deprecated", "errors: The 'errors' parameter is deprecated"]
+    }
     module = dict(observations(extract(DEPRECATIONS, "python").symbols[0]))
     assert module["deprecated"] == "the old module is deprecated; use new"

@@ -30,7 +30,7 @@ from kairos_lsp.checks.receivers import Receivers, builtin_method
 from kairos_lsp.keys import symbol_key
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.resolve import Found
-from kairos_lsp.sites import Argument, CallSite, Span
+from kairos_lsp.sites import Argument, CallSite
 
 # Decorators known to keep a function's signature; any other may change it.
 _KEEPS_SIGNATURE = {
@@ -369,7 +369,7 @@ def _call_fixes(file: CheckedFile, call: CallSite, bound: Bound, params: list[Pa
         and not bound.twice
     ):
         # A keyword the callee renamed: pass it under its new name.
-        at = _keyword_span(file, call, bound.unknown[0])
+        at = file.keyword_span(call, bound.unknown[0])
         if at is not None:
             fixes.append(
                 Fix(
@@ -454,11 +454,3 @@ def _placeholder(language: str, param: Param) -> str:
     if language == "python":
         return "..." if param.positional_only else f"{param.name}=..."
     return f"undefined /* {param.name} */"
-
-
-def _keyword_span(file: CheckedFile, call: CallSite, keyword: str) -> Span | None:
-    for arg in call.arguments:
-        if arg.keyword == keyword:
-            end = arg.start_byte + len(keyword.encode())
-            return Span(arg.start_byte, end, file.point(arg.start_byte), file.point(end))
-    return None

@@ -11,7 +11,7 @@ are released code).
 from __future__ import annotations
 
 from kairos_lsp.checks.model import DEPRECATED_SYMBOL, CheckedFile, Problem
-from kairos_lsp.keys import name_of, path_of, qualname_of
+from kairos_lsp.keys import name_of, path_of, qualname_of, symbol_key
 from kairos_lsp.resolve import Found, Kept
 from kairos_lsp.sites import CallSite, ImportedName, Span
 
@@ -22,8 +22,10 @@ def deprecations(file: CheckedFile, calls: list[CallSite], imports: list[Importe
     out = []
     sites: list[tuple[str, str | None, Span]] = [(item.alias or item.name, None, item.name_span) for item in imports]
     sites += [(call.callee, file.scope(call.callee_span.start), call.name_span) for call in calls]
+    targets = []
     for text, scope, span in sites:
         target = resolver.lookup(file.path, text, scope)
+        targets.append(target)
         if not isinstance(target, (Found, Kept)):
             continue
         if target.key not in said:
@@ -31,7 +33,46 @@ def deprecations(file: CheckedFile, calls: list[CallSite], imports: list[Importe
         message = said[target.key]
         if message is not None:
             out.append(Problem(DEPRECATED_SYMBOL, "information", message, span.start, span.end, target.key))
+    for call, target in zip(calls, targets[len(imports) :]):
+        if call.keywords and isinstance(target, Found):
+            out += _keywords_deprecated(file, call, target.key)
     return out
+
+
+def _keywords_deprecated(file: CheckedFile, call: CallSite, key: str) -> list[Problem]:
+    """A keyword ``call`` passes that its callee (a class: its ``__init__``) was seen to
+    deprecate. One passed on as it came (``charset=charset``) is the caller's own parameter
+    forwarded: the caller's callers are the ones to hear it."""
+    path, qualname = path_of(key), qualname_of(key)
+    deprecated = file.knowledge.resolver.deprecated_parameters(path)
+    whose = qualname if qualname in deprecated else f"{qualname}.__init__"
+    out = []
+    for keyword in set(call.keywords) & set(deprecated.get(whose, ())):
+        span = file.keyword_span(call, keyword)
+        argument = next(a for a in call.arguments if a.keyword == keyword)
+        given = file.source[argument.start_byte : argument.end_byte].decode("utf-8", "replace")
+        if span is None or "".join(given.split()) == f"{keyword}={keyword}":
+            continue
+        when = _parameter_became_deprecated(file, symbol_key(file.language, path, whose), keyword)
+        if when is not None:
+            message = f"`{keyword}` of `{name_of(key)}` is deprecated since {when} ({path}): "
+            message += deprecated[whose][keyword]
+            out.append(Problem(DEPRECATED_SYMBOL, "information", message, span.start, span.end, key))
+    return out
+
+
+def _parameter_became_deprecated(file: CheckedFile, key: str, parameter: str) -> str | None:
+    """When the memory last saw ``key`` start to warn that ``parameter`` is deprecated, if it
+    saw ``key`` before that."""
+    first_seen, when = None, None
+    for row in file.knowledge.store.timeline(key, ("kind", "deprecated_parameter")):
+        if row["negated"]:
+            continue
+        if row["predicate"] == "kind":
+            first_seen = row["version"] if first_seen is None else first_seen
+        elif row["object"].startswith(parameter + ": ") and first_seen is not None and row["version"] > first_seen:
+            when = _time(row["observed_at"])
+    return when
 
 
 def _deprecated(file: CheckedFile, key: str) -> str | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from kairos_lsp.extract import Symbol
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.lines import LineIndex
+from kairos_lsp.sites import CallSite, Span
 
 Point = tuple[int, int]  # (row, UTF-8 byte column)
 
@@ -87,3 +88,11 @@ class CheckedFile:
         if self._index is None:
             self._index = LineIndex(self.source)
         return self._index.point(offset)
+
+    def keyword_span(self, call: CallSite, keyword: str) -> Span | None:
+        """Where ``call`` passes ``keyword=``: the keyword's name."""
+        for arg in call.arguments:
+            if arg.keyword == keyword:
+                end = arg.start_byte + len(keyword.encode())
+                return Span(arg.start_byte, end, self.point(arg.start_byte), self.point(end))
+        return None

@@ -165,3 +165,16 @@
   (#eq? @_getattr "__getattr__")
   (#match? @_warn "(^|\\.)warn$")
   (#match? @_category "^(category\\s*=\\s*)?([A-Za-z_][A-Za-z0-9_]*\\.)*[A-Za-z0-9_]*(DeprecationWarning|RemovedIn[A-Za-z0-9_]*Warning)$"))
+; A parameter a function deprecates: a branch taken when it is given (`if charset is not None:`,
+; `if charset:`) whose own statement warns, naming it (werkzeug 2.3's `charset` and `errors`).
+; extract.py keeps those whose test is the parameter alone and whose message names it.
+(function_definition
+  parameters: (parameters)
+  body: (block (if_statement
+    condition: [(comparison_operator . (identifier) @deprecated_parameter.name) (identifier) @deprecated_parameter.name]
+      @deprecated_parameter.test
+    consequence: (block (expression_statement (call
+      function: [(identifier) (attribute attribute: (identifier))] @_warn
+      arguments: (argument_list . [(string) (concatenated_string)] @deprecated_parameter.message (_) @_category))))) @deprecated_parameter)
+  (#match? @_warn "(^|\\.)warn$")
+  (#match? @_category "^(category\\s*=\\s*)?([A-Za-z_][A-Za-z0-9_]*\\.)*[A-Za-z0-9_]*(DeprecationWarning|RemovedIn[A-Za-z0-9_]*Warning)$"))
