@@ -805,7 +805,7 @@ def test_a_use_of_what_the_memory_saw_become_deprecated_is_said_with_the_codes_m
     rewrite(knowledge, tmp_path, {"lib.py": DEPRECATING.replace(*deprecation)})
     said = problems(knowledge, tmp_path, "app.py")
     assert {(p.start[0], DEPRECATED_USER.splitlines()[p.start[0]][p.start[1] : p.end[1]]) for p in said} == flagged
-    assert all(p.code == "deprecated-symbol" and " is deprecated since 20" in p.message for p in said)
+    assert all(p.code == "deprecated-symbol" and " became deprecated on 20" in p.message for p in said)
     assert {p.message.rpartition("): ")[2] for p in said} == ({message} if message else set())
     # the warning taken out again: nothing
     rewrite(knowledge, tmp_path, {"lib.py": DEPRECATING})
@@ -837,7 +837,7 @@ def test_a_keyword_the_memory_saw_become_deprecated_is_said_where_it_is_passed(t
         ("deprecated-symbol", "charset"),
         ("deprecated-symbol", "charset"),
     ]
-    assert said[1].message.startswith("`charset` of `Parser` is deprecated since 20")
+    assert said[1].message.startswith("`charset` of `Parser` became deprecated on 20")
     assert said[1].message.endswith("(lib.py): The charset parameter is deprecated")
     assert problems(knowledge, tmp_path, "lib.py") == []
 

@@ -55,7 +55,7 @@ def _keywords_deprecated(file: CheckedFile, call: CallSite, key: str) -> list[Pr
             continue
         when = _parameter_became_deprecated(file, symbol_key(file.language, path, whose), keyword)
         if when is not None:
-            message = f"`{keyword}` of `{name_of(key)}` is deprecated since {when} ({path}): "
+            message = f"`{keyword}` of `{name_of(key)}` became deprecated on {when} ({path}): "
             message += deprecated[whose][keyword]
             out.append(Problem(DEPRECATED_SYMBOL, "information", message, span.start, span.end, key))
     return out
@@ -87,7 +87,7 @@ def _deprecated(file: CheckedFile, key: str) -> str | None:
         when = _became_deprecated(file, whose)
         if when is not None:
             name = name_of(key) or path
-            return f"`{name}` is deprecated since {when} ({path}): {announced[subject]}"
+            return f"`{name}` became deprecated on {when} ({path}): {announced[subject]}"
     return None
 
 
