@@ -106,6 +106,9 @@ class Sites:
     calls: list[CallSite] = field(default_factory=list)
     imports: list[ImportedName] = field(default_factory=list)
     bindings: list[NameBinding] = field(default_factory=list)
+    # byte ranges of code that expects a warning (``with pytest.deprecated_call():``): a use
+    # of something deprecated there is what the code means to test
+    expecting_warnings: list[tuple[int, int]] = field(default_factory=list)
 
 
 def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
@@ -130,6 +133,9 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
             binding = _binding(match)
             if binding is not None:
                 found.bindings.append(binding)
+        elif "expects.warning" in match:
+            node = match["expects.warning"][0]
+            found.expecting_warnings.append((node.start_byte, node.end_byte))
         elif "import.name" in match:
             alias = match.get("import.alias")
             module = match["import.module"][0]

@@ -842,6 +842,28 @@ def test_a_keyword_the_memory_saw_become_deprecated_is_said_where_it_is_passed(t
     assert problems(knowledge, tmp_path, "lib.py") == []
 
 
+def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
+    """A test of the deprecation itself (`with pytest.deprecated_call():`, `pytest.warns`,
+    `assertWarns`, a test marked `filterwarnings`) uses the deprecated function on purpose."""
+    test = (
+        "import pytest\nimport warnings\nfrom lib import fetch\n\n\n"
+        "def test_old():\n    with pytest.deprecated_call():\n        fetch('a')\n"
+        "    with pytest.warns(DeprecationWarning, match='fetch') as record:\n        fetch('b')\n"
+        "    with warnings.catch_warnings():\n        fetch('c')\n\n\n"
+        "@pytest.mark.filterwarnings('ignore::DeprecationWarning')\ndef test_quiet():\n    fetch('d')\n\n\n"
+        "def test_plain():\n    fetch('e')\n"
+    )
+    knowledge = workspace(tmp_path, {"lib.py": DEPRECATING, "test_lib.py": test})
+    dream(knowledge.store, trigger="test")
+    warned = "    warnings.warn('fetch is deprecated', DeprecationWarning)\n    return url"
+    rewrite(knowledge, tmp_path, {"lib.py": DEPRECATING.replace("    return url", warned)})
+    said = problems(knowledge, tmp_path, "test_lib.py")
+    assert [(p.code, test.splitlines()[p.start[0]].strip()) for p in said] == [
+        ("deprecated-symbol", "from lib import fetch"),
+        ("deprecated-symbol", "fetch('e')"),
+    ]
+
+
 def test_what_was_deprecated_when_first_seen_draws_nothing(tmp_path):
     """Released code that keeps its deprecated functions, and calls them (its own tests of
     them), is as its authors meant it: the memory saw no change."""

@@ -73,7 +73,7 @@ def check_file(knowledge: Knowledge, path: str, language: str, source: bytes, tr
     problems: list[Problem] = []
     with knowledge.resolver.held():  # one snapshot's answers for the whole file
         problems += references(file, sites.calls, sites.imports)
-        problems += deprecations(file, sites.calls, sites.imports)
+        problems += deprecations(file, sites.calls, sites.imports, sites.expecting_warnings)
         problems += stale_calls(file, sites.calls, Receivers(file, sites.bindings))
         problems += docstring_drift(file)
         problems += recent_failures(file)

@@ -10,13 +10,21 @@ are released code).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from kairos_lsp.checks.model import DEPRECATED_SYMBOL, CheckedFile, Problem
 from kairos_lsp.keys import name_of, path_of, qualname_of, symbol_key
 from kairos_lsp.resolve import Found, Kept
 from kairos_lsp.sites import CallSite, ImportedName, Span
 
 
-def deprecations(file: CheckedFile, calls: list[CallSite], imports: list[ImportedName]) -> list[Problem]:
+def deprecations(
+    file: CheckedFile, calls: list[CallSite], imports: list[ImportedName], expecting: Sequence[tuple[int, int]] = ()
+) -> list[Problem]:
+    """``expecting``: byte ranges of code that expects a warning (a test of a deprecation:
+    ``with pytest.deprecated_call():``), where a use of what is deprecated is meant."""
+    if expecting:
+        calls = [c for c in calls if not any(lo <= c.callee_span.start_byte < hi for lo, hi in expecting)]
     resolver = file.knowledge.resolver
     said: dict[str, str | None] = {}  # by the key used: the message, None when there is nothing to say
     out = []

@@ -36,3 +36,13 @@
 (except_clause (as_pattern alias: (as_pattern_target (identifier) @bind.name)))
 ; `global f` in a function: its assignments rebind the module's f
 (global_statement (identifier) @bind.global)
+
+; Code that expects a warning (a test of a deprecation): a `with` block of
+; `pytest.deprecated_call()`, `pytest.warns(...)`, `self.assertWarns(...)` or
+; `warnings.catch_warnings()`, and a function marked `@pytest.mark.filterwarnings(...)`.
+((with_statement (with_clause (with_item value: [
+   (call function: (_) @_expects)
+   (as_pattern (call function: (_) @_expects))]))) @expects.warning
+  (#match? @_expects "(^|\\.)(deprecated_call|warns|assertWarns|assertWarnsRegex|catch_warnings)$"))
+((decorated_definition (decorator) @_mark definition: (function_definition) @expects.warning)
+  (#match? @_mark "filterwarnings"))
