@@ -22,9 +22,16 @@ def deprecations(
     file: CheckedFile, calls: list[CallSite], imports: list[ImportedName], expecting: Sequence[tuple[int, int]] = ()
 ) -> list[Problem]:
     """``expecting``: byte ranges of code that expects a warning (a test of a deprecation:
-    ``with pytest.deprecated_call():``), where a use of what is deprecated is meant."""
+    ``with pytest.deprecated_call():``), where a use of what is deprecated is meant. Nor is
+    anything said inside what the file itself deprecates (werkzeug's deprecated
+    ``url_decode_stream`` calls the deprecated ``make_chunk_iter``: they go together)."""
+    retiring = {s.qualname for s in file.symbols if s.deprecated}
+    if "" in retiring:
+        return []  # the module itself
     if expecting:
         calls = [c for c in calls if not any(lo <= c.callee_span.start_byte < hi for lo, hi in expecting)]
+    if retiring:
+        calls = [c for c in calls if not _within(file.scope(c.callee_span.start), retiring)]
     resolver = file.knowledge.resolver
     said: dict[str, str | None] = {}  # by the key used: the message, None when there is nothing to say
     out = []
@@ -45,6 +52,15 @@ def deprecations(
         if call.keywords and isinstance(target, Found):
             out += _keywords_deprecated(file, call, target.key)
     return out
+
+
+def _within(scope: str | None, qualnames: set[str]) -> bool:
+    """Whether ``scope`` is one of ``qualnames`` or inside one (``A.f.g`` is in ``A.f``)."""
+    while scope:
+        if scope in qualnames:
+            return True
+        scope = scope.rpartition(".")[0]
+    return False
 
 
 def _keywords_deprecated(file: CheckedFile, call: CallSite, key: str) -> list[Problem]:
