@@ -845,7 +845,8 @@ def test_a_keyword_the_memory_saw_become_deprecated_is_said_where_it_is_passed(t
 def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
     """A test of the deprecation itself (`with pytest.deprecated_call():`, `pytest.warns`,
     `assertWarns`, a test marked `filterwarnings`) uses the deprecated function on purpose;
-    so does a function deprecated itself (they go together)."""
+    so does a function deprecated itself (they go together), and a line that tells the type
+    checker so (pytest re-exports its deprecated `yield_fixture` with `# type: ignore[deprecated]`)."""
     test = (
         "import pytest\nimport warnings\nfrom lib import fetch\n\n\n"
         "def test_old():\n    with pytest.deprecated_call():\n        fetch('a')\n"
@@ -853,7 +854,10 @@ def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
         "    with warnings.catch_warnings():\n        fetch('c')\n\n\n"
         "@pytest.mark.filterwarnings('ignore::DeprecationWarning')\ndef test_quiet():\n    fetch('d')\n\n\n"
         "def test_plain():\n    fetch('e')\n\n\n"
-        "def old_helper():\n    warnings.warn('old_helper is deprecated', DeprecationWarning)\n    return fetch('f')\n"
+        "def old_helper():\n    warnings.warn('old_helper is deprecated', DeprecationWarning)\n"
+        "    return fetch('f')\n\n\n"
+        "def told():\n    return fetch('g')  # type: ignore[deprecated]\n\n\n"
+        "def told_pyright():\n    return fetch('h')  # pyright: ignore[reportDeprecated]\n"
     )
     knowledge = workspace(tmp_path, {"lib.py": DEPRECATING, "test_lib.py": test})
     dream(knowledge.store, trigger="test")

@@ -89,6 +89,12 @@ class CheckedFile:
             self._index = LineIndex(self.source)
         return self._index.point(offset)
 
+    def line(self, row: int) -> bytes:
+        """The text of line ``row`` (0-based), without its line break."""
+        if self._index is None:
+            self._index = LineIndex(self.source)
+        return self._index.line(row) or b""
+
     def keyword_span(self, call: CallSite, keyword: str) -> Span | None:
         """Where ``call`` passes ``keyword=``: the keyword's name."""
         for arg in call.arguments:
