@@ -868,6 +868,13 @@ def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
         ("deprecated-symbol", "from lib import fetch"),
         ("deprecated-symbol", "fetch('e')"),
     ]
+    # a module marked as a whole (werkzeug 2.3's tests of its deprecated `urls` functions)
+    marked = test.replace(
+        "\n\n\ndef test_old",
+        "\n\npytestmark = [pytest.mark.filterwarnings('ignore::DeprecationWarning')]\n\n\ndef test_old",
+    )
+    rewrite(knowledge, tmp_path, {"test_lib.py": marked})
+    assert problems(knowledge, tmp_path, "test_lib.py") == []
 
 
 def test_what_was_deprecated_when_first_seen_draws_nothing(tmp_path):

@@ -31,6 +31,7 @@ def deprecations(
         return []  # the module itself
     if expecting:
         calls = [c for c in calls if not any(lo <= c.callee_span.start_byte < hi for lo, hi in expecting)]
+        imports = [i for i in imports if not any(lo <= i.name_span.start_byte < hi for lo, hi in expecting)]
     if retiring:
         calls = [c for c in calls if not _within(file.scope(c.callee_span.start), retiring)]
     resolver = file.knowledge.resolver

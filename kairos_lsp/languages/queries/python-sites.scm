@@ -46,3 +46,9 @@
   (#match? @_expects "(^|\\.)(deprecated_call|warns|assertWarns|assertWarnsRegex|catch_warnings)$"))
 ((decorated_definition (decorator) @_mark definition: (function_definition) @expects.warning)
   (#match? @_mark "filterwarnings"))
+; ... and a test module or class marked so as a whole (`pytestmark = pytest.mark.filterwarnings(...)`).
+([(module (expression_statement (assignment left: (identifier) @_mark right: (_) @_marks)))
+  (class_definition body: (block (expression_statement (assignment left: (identifier) @_mark right: (_) @_marks))))]
+  @expects.warning
+  (#eq? @_mark "pytestmark")
+  (#match? @_marks "filterwarnings"))
