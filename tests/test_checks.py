@@ -845,8 +845,9 @@ def test_a_keyword_the_memory_saw_become_deprecated_is_said_where_it_is_passed(t
 def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
     """A test of the deprecation itself (`with pytest.deprecated_call():`, `pytest.warns`,
     `assertWarns`, a test marked `filterwarnings`) uses the deprecated function on purpose;
-    so does a function deprecated itself (they go together), and a line that tells the type
-    checker so (pytest re-exports its deprecated `yield_fixture` with `# type: ignore[deprecated]`)."""
+    so does a function deprecated itself, or a class whose `__new__` is (they go together), and
+    a line that tells the type checker so (pytest re-exports its deprecated `yield_fixture` with
+    `# type: ignore[deprecated]`). The file deprecating it is its author's: nothing there."""
     test = (
         "import pytest\nimport warnings\nfrom lib import fetch\n\n\n"
         "def test_old():\n    with pytest.deprecated_call():\n        fetch('a')\n"
@@ -855,7 +856,9 @@ def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
         "@pytest.mark.filterwarnings('ignore::DeprecationWarning')\ndef test_quiet():\n    fetch('d')\n\n\n"
         "def test_plain():\n    fetch('e')\n\n\n"
         "def old_helper():\n    warnings.warn('old_helper is deprecated', DeprecationWarning)\n"
-        "    return fetch('f')\n\n\n"
+        "    from lib import fetch as f\n\n    return f('f')\n\n\n"
+        "class Old:\n    def __new__(cls):\n        warnings.warn('Old is deprecated', DeprecationWarning)\n"
+        "        return super().__new__(cls)\n\n    def go(self):\n        return fetch('i')\n\n\n"
         "def told():\n    return fetch('g')  # type: ignore[deprecated]\n\n\n"
         "def told_pyright():\n    return fetch('h')  # pyright: ignore[reportDeprecated]\n"
     )
@@ -868,6 +871,13 @@ def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
         ("deprecated-symbol", "from lib import fetch"),
         ("deprecated-symbol", "fetch('e')"),
     ]
+    deprecating = (
+        DEPRECATING.replace("    return url", warned)
+        + "\n\ndef fetch_all(urls):\n    return [fetch(u) for u in urls]\n"
+    )
+    rewrite(knowledge, tmp_path, {"lib.py": deprecating})
+    assert problems(knowledge, tmp_path, "lib.py") == []
+    assert len(problems(knowledge, tmp_path, "test_lib.py")) == 2
     # a module marked as a whole (werkzeug 2.3's tests of its deprecated `urls` functions)
     marked = test.replace(
         "\n\n\ndef test_old",

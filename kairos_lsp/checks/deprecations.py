@@ -25,15 +25,19 @@ def deprecations(
     """``expecting``: byte ranges of code that expects a warning (a test of a deprecation:
     ``with pytest.deprecated_call():``), where a use of what is deprecated is meant. Nor is
     anything said inside what the file itself deprecates (werkzeug's deprecated
-    ``url_decode_stream`` calls the deprecated ``make_chunk_iter``: they go together)."""
+    ``url_decode_stream`` calls the deprecated ``make_chunk_iter``: they go together; a class
+    whose ``__init__`` or ``__new__`` is deprecated is as a whole), nor of a use in the file
+    that deprecates it: the warning is its author's, addressed to the other files."""
     retiring = {s.qualname for s in file.symbols if s.deprecated}
     if "" in retiring:
         return []  # the module itself
+    retiring |= {q.rpartition(".")[0] for q in retiring if q.endswith((".__init__", ".__new__"))}
     if expecting:
         calls = [c for c in calls if not any(lo <= c.callee_span.start_byte < hi for lo, hi in expecting)]
         imports = [i for i in imports if not any(lo <= i.name_span.start_byte < hi for lo, hi in expecting)]
     if retiring:
         calls = [c for c in calls if not _within(file.scope(c.callee_span.start), retiring)]
+        imports = [i for i in imports if not _within(file.scope(i.name_span.start), retiring)]
     resolver = file.knowledge.resolver
     said: dict[str, str | None] = {}  # by the key used: the message, None when there is nothing to say
     out = []
@@ -43,7 +47,7 @@ def deprecations(
     for text, scope, span in sites:
         target = resolver.lookup(file.path, text, scope)
         targets.append(target)
-        if not isinstance(target, (Found, Kept)):
+        if not isinstance(target, (Found, Kept)) or path_of(target.key) == file.path:
             continue
         if target.key not in said:
             said[target.key] = _kept(file, target) if isinstance(target, Kept) else _deprecated(file, target.key)
@@ -51,7 +55,7 @@ def deprecations(
         if message is not None:
             out.append(Problem(DEPRECATED_SYMBOL, "information", message, span.start, span.end, target.key))
     for call, target in zip(calls, targets[len(imports) :]):
-        if call.keywords and isinstance(target, Found):
+        if call.keywords and isinstance(target, Found) and path_of(target.key) != file.path:
             out += _keywords_deprecated(file, call, target.key)
     # what a type checker is told to let be (pytest's own re-export of its deprecated `yield_fixture`)
     return [p for p in out if _ACKNOWLEDGED.search(file.line(p.start[0])) is None]
