@@ -824,10 +824,13 @@ WARNED = (
 
 def test_a_keyword_the_memory_saw_become_deprecated_is_said_where_it_is_passed(tmp_path):
     """werkzeug 2.3 deprecated `FormDataParser`'s `charset`: passing it is deprecated, calling
-    the class is not; the library's own `charset=charset`, passing on its caller's, is not a use."""
+    the class is not; passing on one's own caller's (`charset=charset`, werkzeug's test client's
+    `charset=charset if charset != "utf-8" else None`) is relaying, not a use."""
     app = "from lib import Parser, parse\n\n\ndef go(d):\n"
     app += "    return parse(d, charset='x'), Parser(d, charset='y'), Parser(d)\n"
-    knowledge = workspace(tmp_path, {"lib.py": PARSER, "app.py": app})
+    relay = "from lib import Parser\n\n\ndef parse_latin(data, charset=None):\n"
+    relay += "    return Parser(data, charset=charset if charset != 'utf-8' else None), Parser(data, charset=charset)\n"
+    knowledge = workspace(tmp_path, {"lib.py": PARSER, "app.py": app, "relay.py": relay})
     dream(knowledge.store, trigger="test")
     deprecating = PARSER.replace("        self.stream = stream\n", WARNED + "        self.stream = stream\n")
     deprecating = deprecating.replace("    return Parser(", WARNED.replace(" " * 8, " " * 4) + "    return Parser(")
@@ -839,7 +842,7 @@ def test_a_keyword_the_memory_saw_become_deprecated_is_said_where_it_is_passed(t
     ]
     assert said[1].message.startswith("`charset` of `Parser` became deprecated on 20")
     assert said[1].message.endswith("(lib.py): The charset parameter is deprecated")
-    assert problems(knowledge, tmp_path, "lib.py") == []
+    assert problems(knowledge, tmp_path, "lib.py") == problems(knowledge, tmp_path, "relay.py") == []
 
 
 def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):

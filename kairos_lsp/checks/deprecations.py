@@ -76,8 +76,9 @@ def _within(scope: str | None, qualnames: set[str]) -> bool:
 
 def _keywords_deprecated(file: CheckedFile, call: CallSite, key: str) -> list[Problem]:
     """A keyword ``call`` passes that its callee (a class: its ``__init__``) was seen to
-    deprecate. One passed on as it came (``charset=charset``) is the caller's own parameter
-    forwarded: the caller's callers are the ones to hear it."""
+    deprecate. One whose value is made of the caller's own of that name (``charset=charset``,
+    werkzeug's ``charset=charset if charset != "utf-8" else None``) is relayed: the caller's
+    callers are the ones to hear it."""
     path, qualname = path_of(key), qualname_of(key)
     deprecated = file.knowledge.resolver.deprecated_parameters(path)
     whose = qualname if qualname in deprecated else f"{qualname}.__init__"
@@ -86,8 +87,8 @@ def _keywords_deprecated(file: CheckedFile, call: CallSite, key: str) -> list[Pr
         span = file.keyword_span(call, keyword)
         argument = next(a for a in call.arguments if a.keyword == keyword)
         given = file.source[argument.start_byte : argument.end_byte].decode("utf-8", "replace")
-        if span is None or "".join(given.split()) == f"{keyword}={keyword}":
-            continue
+        if span is None or re.search(rf"\b{keyword}\b", given.partition("=")[2]):
+            continue  # (relayed: `charset=charset`, `charset=charset if charset != "utf-8" else None`)
         when = _parameter_became_deprecated(file, symbol_key(file.language, path, whose), keyword)
         if when is not None:
             message = f"`{keyword}` of `{name_of(key)}` became deprecated on {when} ({path}): "
