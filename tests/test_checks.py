@@ -857,6 +857,8 @@ def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
         "    with pytest.warns(DeprecationWarning, match='fetch') as record:\n        fetch('b')\n"
         "    with warnings.catch_warnings():\n        fetch('c')\n\n\n"
         "@pytest.mark.filterwarnings('ignore::DeprecationWarning')\ndef test_quiet():\n    fetch('d')\n\n\n"
+        "@pytest.mark.filterwarnings('ignore::DeprecationWarning')\nclass TestQuiet:\n"
+        "    def test_quiet(self):\n        fetch('j')\n\n\n"
         "def test_plain():\n    fetch('e')\n\n\n"
         "def old_helper():\n    warnings.warn('old_helper is deprecated', DeprecationWarning)\n"
         "    from lib import fetch as f\n\n    return f('f')\n\n\n"

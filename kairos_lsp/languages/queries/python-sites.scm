@@ -39,12 +39,12 @@
 
 ; Code that expects a warning (a test of a deprecation): a `with` block of
 ; `pytest.deprecated_call()`, `pytest.warns(...)`, `self.assertWarns(...)` or
-; `warnings.catch_warnings()`, and a function marked `@pytest.mark.filterwarnings(...)`.
+; `warnings.catch_warnings()`, and a function or class marked `@pytest.mark.filterwarnings(...)`.
 ((with_statement (with_clause (with_item value: [
    (call function: (_) @_expects)
    (as_pattern (call function: (_) @_expects))]))) @expects.warning
   (#match? @_expects "(^|\\.)(deprecated_call|warns|assertWarns|assertWarnsRegex|catch_warnings)$"))
-((decorated_definition (decorator) @_mark definition: (function_definition) @expects.warning)
+((decorated_definition (decorator) @_mark definition: [(function_definition) (class_definition)] @expects.warning)
   (#match? @_mark "filterwarnings"))
 ; ... and a test module or class marked so as a whole (`pytestmark = pytest.mark.filterwarnings(...)`).
 ([(module (expression_statement (assignment left: (identifier) @_mark right: (_) @_marks)))
