@@ -34,6 +34,9 @@ class LanguageSpec:
     own_queries: tuple[str, ...] = ()  # our query files, when not just the one named after it
     sites: tuple[str, ...] = ()  # query files for call sites, imported names, receivers (open documents only)
     locals: tuple[str, ...] = ()  # query files for the names a function binds (what it writes: extract.py)
+    # query files for what the code says is deprecated, run on a file that calls `warn` or
+    # `deprecated` (extract.py)
+    deprecations: tuple[str, ...] = ()
     receiver: str | None = None  # what a method's object is called, when no parameter ("this")
     modules: str | None = None  # how imports name files: "python" or "ecmascript" (see resolve.py)
     # The extraction (``extract.EXTRACTION_VERSION``) that last changed what this language's
@@ -55,6 +58,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         comment_prefixes=("#",),
         sites=("python-sites",),
         locals=("python-locals",),
+        deprecations=("python-deprecations",),
         modules="python",
         extraction=9,
         declarations=(".pyi",),
@@ -186,6 +190,12 @@ def locals_query(name: str) -> Query | None:
     """The query for the names a function binds in its own scope, or None when the
     language has none (then nothing it writes is observed)."""
     return _our_query(name, _BY_NAME[name].locals)
+
+
+@cache
+def deprecations_query(name: str) -> Query | None:
+    """The query for what a language's code says is deprecated, or None when it has none."""
+    return _our_query(name, _BY_NAME[name].deprecations)
 
 
 def _our_query(name: str, parts: tuple[str, ...]) -> Query | None:

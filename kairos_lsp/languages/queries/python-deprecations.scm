@@ -1,0 +1,69 @@
+; What the code says is deprecated, with the message it warns with: read by extract.py
+; only in a file that calls something named `warn` or `deprecated` (most files do not:
+; these patterns cost a fifth of the tag query's time on the standard library when run on
+; every file).
+;
+; Deprecations the code announces, with the message it warns with (a literal: a helper that
+; warns with a message it is handed is not itself deprecated). A category named as a
+; deprecation's (`DeprecationWarning`, `PendingDeprecationWarning`, pytest's
+; `PytestDeprecationWarning`, Django's `RemovedInDjango60Warning`), passed second or as `category=`.
+; A function's, a method's or the module's own statement (not one in a branch: that may
+; deprecate a use, not the function):
+([(function_definition body: (block (expression_statement (call
+    function: [(identifier) (attribute attribute: (identifier))] @_warn
+    arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message (_) @_category)) @deprecated)))
+  (module (expression_statement (call
+    function: [(identifier) (attribute attribute: (identifier))] @_warn
+    arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message (_) @_category)) @deprecated))]
+  (#match? @_warn "(^|\\.)warn$")
+  (#match? @_category "^(category\\s*=\\s*)?([A-Za-z_][A-Za-z0-9_]*\\.)*[A-Za-z0-9_]*(DeprecationWarning|RemovedIn[A-Za-z0-9_]*Warning)$"))
+; ... the same, warning with an instance: `warnings.warn(DeprecationWarning("..."))`.
+([(function_definition body: (block (expression_statement (call
+    function: [(identifier) (attribute attribute: (identifier))] @_warn
+    arguments: (argument_list . (call function: [(identifier) (attribute)] @_category
+      arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message)))) @deprecated)))
+  (module (expression_statement (call
+    function: [(identifier) (attribute attribute: (identifier))] @_warn
+    arguments: (argument_list . (call function: [(identifier) (attribute)] @_category
+      arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message)))) @deprecated))]
+  (#match? @_warn "(^|\\.)warn$")
+  (#match? @_category "^([A-Za-z_][A-Za-z0-9_]*\\.)*[A-Za-z0-9_]*(DeprecationWarning|RemovedIn[A-Za-z0-9_]*Warning)$"))
+; PEP 702: `@deprecated("...")` (`warnings`, `typing_extensions`) on a function or a class.
+(decorated_definition
+  (decorator (call function: [(identifier) (attribute attribute: (identifier))] @_by
+    arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message)))
+  definition: (_ name: (identifier) @deprecated)
+  (#match? @_by "^((warnings|typing_extensions|typing)\\.)?deprecated$"))
+; A name a module no longer defines that its `__getattr__` (PEP 562) answers for with a
+; deprecation warning: `if name == "old":` or `if name in {"old", ...}:` then a warning.
+(function_definition
+  name: (identifier) @_getattr
+  parameters: (parameters . [(identifier) @deprecates.parameter (typed_parameter . (identifier) @deprecates.parameter)])
+  body: (block [
+    (if_statement
+      condition: (comparison_operator [(string) (set (string)) (tuple (string)) (list (string))] @deprecates.name)
+      consequence: (block (expression_statement (call
+        function: [(identifier) (attribute attribute: (identifier))] @_warn
+        arguments: (argument_list . [(string) (concatenated_string)] @deprecates.message (_) @_category)))))
+    (if_statement (elif_clause
+      condition: (comparison_operator [(string) (set (string)) (tuple (string)) (list (string))] @deprecates.name)
+      consequence: (block (expression_statement (call
+        function: [(identifier) (attribute attribute: (identifier))] @_warn
+        arguments: (argument_list . [(string) (concatenated_string)] @deprecates.message (_) @_category))))))
+  ] @deprecates)
+  (#eq? @_getattr "__getattr__")
+  (#match? @_warn "(^|\\.)warn$")
+  (#match? @_category "^(category\\s*=\\s*)?([A-Za-z_][A-Za-z0-9_]*\\.)*[A-Za-z0-9_]*(DeprecationWarning|RemovedIn[A-Za-z0-9_]*Warning)$"))
+; A parameter a function deprecates: a branch taken when it is given (`if charset is not None:`,
+; `if charset:`) whose own statement warns, naming it (werkzeug 2.3's `charset` and `errors`).
+; extract.py keeps those whose test is the parameter alone and whose message names it.
+(function_definition
+  parameters: (parameters)
+  body: (block (if_statement
+    condition: [(comparison_operator . (identifier) @deprecated_parameter.name) (identifier) @deprecated_parameter.name]
+      @deprecated_parameter.test
+    consequence: (block (expression_statement (call
+      function: [(identifier) (attribute attribute: (identifier))] @_warn
+      arguments: (argument_list . [(string) (concatenated_string)] @deprecated_parameter.message (_) @_category))))) @deprecated_parameter)
+  (#match? @_warn "(^|\\.)warn$")
+  (#match? @_category "^(category\\s*=\\s*)?([A-Za-z_][A-Za-z0-9_]*\\.)*[A-Za-z0-9_]*(DeprecationWarning|RemovedIn[A-Za-z0-9_]*Warning)$"))
