@@ -11,12 +11,15 @@ for each modified file F: writes F as the commit has it, looks at it, dreams,
 and checks the other modified files as the parent has them; then puts F back.
 
 The commit itself is the judge. Each warning (``stale-call``, ``renamed-symbol``,
-``missing-symbol``, ``docstring-drift``) lands on a line the commit went on to
+``missing-symbol``, ``docstring-drift``, ``deprecated-symbol``) lands on a line the commit went on to
 change (**caught**: the authors had to touch it once F changed), or on a line it
 left as it was (**left**: a false alarm, unless the authors left a site broken;
-the line is printed to judge). What it should have caught, for Python (``ast``,
-not kairos): the functions whose parameters F's change altered or that it
-removed, and the lines of the other files that call or import them by name
+the line is printed to judge; **answered** when the commit's own version of that
+file draws no such warning there: the commit answered it on another line, a
+``filterwarnings`` mark above a test of a deprecated function, an import). What it
+should have caught, for Python (``ast``, not kairos): the functions whose parameters
+F's change altered or that it removed, and the lines of the other files that call
+or import them by name
 (``name(``, ``import name``) and that the commit changed; **missed** are those of
 them no warning was on. That is an upper bound, to judge line by line (printed): the
 names are matched as text, so a line may call another function of that name, or a
@@ -61,6 +64,9 @@ class Flag:
     code: str
     message: str
     caught: bool  # the commit changed a line the warning covers (a call's arguments may span several)
+    # not caught, but gone from the file as the commit has it (with F applied): the commit answered
+    # it elsewhere in the file (a `filterwarnings` mark above a test, an import)
+    answered: bool = False
 
 
 @dataclass
@@ -185,6 +191,18 @@ def flags_of(knowledge: Knowledge, tree: Path, paths: list[str]) -> dict[tuple[s
     return found
 
 
+def warned_in(knowledge: Knowledge, rel: str, source: bytes) -> set[tuple[str, str]]:
+    """(code, the stripped text of its first line) of each warning in ``source`` as ``rel``."""
+    spec = language_for_path(rel)
+    assert spec is not None
+    lines = source.decode("utf-8", "replace").split("\n")
+    return {
+        (p.code, lines[p.start[0]].strip())
+        for p in check_file(knowledge, rel, spec.name, source, parse(source, spec.name))
+        if p.code in ALARMS
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("git_dir", type=Path, help="a repository's .git folder, or a bare mirror")
@@ -236,12 +254,18 @@ def main() -> int:
                 scan_paths(tree, store, [applied], settings)
                 dream(store, trigger="half-applied")
                 now = flags_of(knowledge, tree, others)
+                answers: dict[str, set[tuple[str, str]]] = {}  # what the commit's own version of a file is warned of
                 for (path, line, code), (message, covered) in now.items():
                     if (path, line, code) in baseline:
                         continue
                     text = (tree / path).read_bytes().decode("utf-8", "replace").split("\n")[line].strip()
                     changed = any(n in touched[path] for n in covered)
-                    flags.append(Flag(commit[:10], applied, path, line, text, code, message, changed))
+                    flag = Flag(commit[:10], applied, path, line, text, code, message, changed)
+                    if not changed:
+                        if path not in answers:
+                            answers[path] = warned_in(knowledge, path, show(git_dir, commit, path))
+                        flag.answered = (code, text) not in answers[path]
+                    flags.append(flag)
                 for site in expected:
                     site.caught = any(site.path == path and site.line in covered for path, _, covered in _spans(now))
                 sites.extend(expected)
@@ -259,11 +283,18 @@ def main() -> int:
         f"{git_dir}: {len(commits)} commits ({commits[0][:10]}..{commits[-1][:10]}), {examined} modify 2 - "
         f"{args.files} source files; {applications} files applied alone; {seconds:.0f} s"
     )
-    print(f"warnings: {len(flags)}; on lines the commit changed (caught): {len(caught)}; on lines it left: {len(left)}")
+    answered = sum(f.answered for f in left)
+    print(
+        f"warnings: {len(flags)}; on lines the commit changed (caught): {len(caught)}; on lines it left: {len(left)}"
+        f" ({answered} of them answered elsewhere in their file by the commit)"
+    )
     for code in ALARMS:
         mine = [f for f in flags if f.code == code]
         if mine:
-            print(f"  {code:<16} caught {sum(f.caught for f in mine):>4}   left {sum(not f.caught for f in mine):>4}")
+            print(
+                f"  {code:<17} caught {sum(f.caught for f in mine):>4}   left {sum(not f.caught for f in mine):>4}"
+                f"   (answered {sum(f.answered for f in mine):>3})"
+            )
     print(
         f"Python call sites the commit changed after their callee's parameters changed: {len(sites)}; "
         f"warned: {len(sites) - len(missed)}; missed: {len(missed)}"
@@ -272,7 +303,8 @@ def main() -> int:
         if shown:
             print(f"\n{title}:")
         for f in shown[: args.show]:
-            print(f"  {f.commit} {f.applied} -> {f.path}:{f.line + 1}: {f.code}: {f.text[:90]}")
+            answered = " (answered elsewhere in the file)" if f.answered else ""
+            print(f"  {f.commit} {f.applied} -> {f.path}:{f.line + 1}: {f.code}{answered}: {f.text[:90]}")
             print(f"      {f.message[:160]}")
     if missed:
         print("\nmissed:")
