@@ -271,7 +271,7 @@ class Resolver:
         self._held_locals: dict[str, dict[str, dict[str, tuple[bool, str] | None]]] = {}  # see _locals_held
         self._held_names: dict[str, set[str]] = {}  # by file: every name in _held_locals (a quick no)
         self._given: dict[str, dict[str, str]] = {}  # see _gifts
-        self._kept: dict[str, _Announced] = {}  # see _announced
+        self._deprecations: dict[str, _Announced] = {}  # by file: see _announced
         self._holding: set[tuple] = set()  # locals being followed (see _local)
         self._annotations: dict[str, dict[str, str]] = {}  # see _parameters
         self._declared_kept = 0  # entries in _declarations (a dream asks every test's: see trim)
@@ -945,10 +945,10 @@ class Resolver:
         return self._announced(path).kept
 
     def _announced(self, path: str) -> _Announced:
-        announced = self._kept.get(path)
+        announced = self._deprecations.get(path)
         if announced is None:
             self._reading_store()
-            announced = self._kept[path] = _Announced({}, {}, {})
+            announced = _Announced({}, {}, {})
             getattr_key = symbol_key("python", path, _GETATTR)
             for subject, predicate, value in self.store.db.execute(
                 "SELECT o.subject, o.predicate, o.object FROM current c JOIN observations o ON o.id = c.observation_id "
@@ -962,6 +962,7 @@ class Resolver:
                     announced.parameters.setdefault(qualname_of(subject), {})[name] = message
                 elif subject == getattr_key:
                     announced.kept[name] = message
+            self._deprecations[path] = announced
         return announced
 
     def _typed(self, path: str, text: str, scope: str) -> Target:
@@ -1258,7 +1259,7 @@ class Resolver:
             self._held_locals.pop(path, None)
             self._held_names.pop(path, None)
             self._given.pop(path, None)
-            self._kept.pop(path, None)
+            self._deprecations.pop(path, None)
         users = list(self._gone_answers)
         self._gone_answers.clear()
         for name in stale:
@@ -1300,7 +1301,7 @@ class Resolver:
             self._held_locals,
             self._held_names,
             self._given,
-            self._kept,
+            self._deprecations,
             self._annotations,
             self._answers,
             self._read,

@@ -34,7 +34,7 @@ class LanguageSpec:
     own_queries: tuple[str, ...] = ()  # our query files, when not just the one named after it
     sites: tuple[str, ...] = ()  # query files for call sites, imported names, receivers (open documents only)
     locals: tuple[str, ...] = ()  # query files for the names a function binds (what it writes: extract.py)
-    # query files for what the code says is deprecated, run on a file that calls `warn` or
+    # query files for what the code says is deprecated, asked around the calls of `warn` or
     # `deprecated` (extract.py)
     deprecations: tuple[str, ...] = ()
     receiver: str | None = None  # what a method's object is called, when no parameter ("this")
