@@ -784,6 +784,15 @@ DEPRECATED_USER = "from lib import Client, fetch\n\n\ndef go(c: Client):\n    re
             "Client is deprecated",
         ),
         (("    def send(", "    @warnings.deprecated('use post')\n    def send("), {(4, "send")}, "use post"),
+        (
+            (
+                "    def __init__(self):",
+                "    def __new__(cls):\n        warnings.warn('no more', DeprecationWarning)\n"
+                "        return super().__new__(cls)\n\n    def __init__(self):",
+            ),
+            {(0, "Client"), (4, "Client")},
+            "no more",
+        ),
         # in a branch: a use of it is deprecated, not the function; another warning's category
         (
             (

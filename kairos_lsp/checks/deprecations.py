@@ -112,28 +112,34 @@ def _parameter_became_deprecated(file: CheckedFile, key: str, parameter: str) ->
 
 
 def _deprecated(file: CheckedFile, key: str) -> str | None:
-    """What to say of a use of ``key`` (of a class: of calling its ``__init__`` too), if the
-    memory saw it become deprecated."""
+    """What to say of a use of ``key`` (of a class: of making one, its ``__init__`` or
+    ``__new__``, too), if the memory saw it become deprecated."""
     path, qualname = path_of(key), qualname_of(key)
     announced = file.knowledge.resolver.deprecated(path)
-    for subject in (qualname, f"{qualname}.__init__" if qualname else None):
-        if subject is None or subject not in announced:
+    for subject in (qualname, f"{qualname}.__init__", f"{qualname}.__new__") if qualname else ("",):
+        if subject not in announced:
             continue
-        whose = key if subject == qualname else f"{key}.__init__"
-        when = _became_deprecated(file, whose)
+        whose = key + subject[len(qualname) :]
+        when = _became_deprecated(file, whose, key if whose != key else None)
         if when is not None:
             name = name_of(key) or path
             return f"`{name}` became deprecated on {when} ({path}): {announced[subject]}"
     return None
 
 
-def _became_deprecated(file: CheckedFile, key: str) -> str | None:
-    """When the memory last saw ``key`` go from not deprecated to deprecated, if it did."""
+def _became_deprecated(file: CheckedFile, key: str, made: str | None = None) -> str | None:
+    """When the memory last saw ``key`` go from not deprecated to deprecated, if it did. A
+    class's ``__init__`` or ``__new__`` (``made``: the class) that came deprecated (a `__new__`
+    added with the warning) made the class deprecated if the memory saw the class before."""
     looks = file.knowledge.looks(key, ("kind", "deprecated"))
     when = None
     for before, look in zip(looks, looks[1:]):
         if "deprecated" in look.values and "kind" in before.values and "deprecated" not in before.values:
             when = _time(look.at)
+    if when is None and made is not None and looks and "deprecated" in looks[0].values:
+        seen = file.knowledge.looks(made, ("kind",))
+        if seen and seen[0].version < looks[0].version:
+            when = _time(looks[0].at)
     return when
 
 
