@@ -77,6 +77,7 @@ ANSWERS_KEPT = 30_000
 _DECLARATIONS_PER_ANSWER = 4
 READS_KEPT = 500_000
 _NOTHING_FOLLOWED: frozenset[tuple[str, str]] = frozenset()
+_STDLIB_MODULES = frozenset(getattr(sys, "stdlib_module_names", ()))  # (Python 3.10+)
 _GETATTR = "__getattr__"  # what answers for the names a Python module or class does not define
 _DOTTED = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
 # What a call's result is looked up from: a dotted name (``super()``, a call's result, ``#x``) or ``new`` one.
@@ -1470,7 +1471,21 @@ class Resolver:
             self._reading[-1].add(sys.intern(f"tail:{rel}"))
         endings = tuple(f"/{rel}{end}" for end in PYTHON_MODULE_FILES)
         matches = [path for path in self._module_names().get(rel.rsplit("/", 1)[-1], ()) if path.endswith(endings)]
+        if matches and rel.partition("/")[0] in _STDLIB_MODULES:
+            # `from json import JSONEncoder` in flask's `src/flask/scaffold.py` is the standard
+            # library's, not `src/flask/json/`: a folder holding a package's `__init__.py` is no
+            # source root, so a standard library module's name found under one is not it.
+            matches = [path for path in matches if not self._inside_package(path, endings, read)]
         return min(matches, key=lambda p: (p.count("/"), p)) if matches else None
+
+    def _inside_package(self, path: str, endings: tuple[str, ...], read: bool) -> bool:
+        """Whether the folder ``path`` is found under (``path`` less the module's own part, one
+        of ``endings``) is a Python package: what it holds is not importable by that name."""
+        ending = next(end for end in endings if path.endswith(end))
+        init = f"{path[: -len(ending)]}/__init__.py"
+        if self._reading and read:  # (its coming or going changes the answer)
+            self._reading[-1].add(sys.intern("file:" + init))
+        return init in self._known_paths
 
 
 def _builtin_lacks(name: str, member: str) -> bool:

@@ -1667,3 +1667,20 @@ def test_each_binding_of_a_real_module_is_given_the_innermost_scope_that_holds_i
         return max(inside, key=lambda s: s.start) if inside else None
 
     assert innermost(scopes, points) == [every_scope(at) for at in points]
+
+
+@pytest.mark.parametrize(
+    "imported,flagged", [("from json import JSONEncoder", False), ("from .json import JSONEncoder", True)]
+)
+def test_a_standard_library_module_is_not_taken_for_a_subpackage_of_that_name(tmp_path, imported, flagged):
+    """flask's `src/flask/scaffold.py` imports `JSONEncoder` from the standard library's `json`,
+    beside its own package `src/flask/json/`: a change to flask's class says nothing of it."""
+    encoder = "class JSONEncoder:\n    def __init__(self, app):\n        self.app = app\n"
+    scaffold = f"{imported}\n\n\ndef encoder(app):\n    return JSONEncoder(app)\n"
+    files = {"src/flask/__init__.py": "", "src/flask/json/__init__.py": encoder, "src/flask/scaffold.py": scaffold}
+    knowledge = workspace(tmp_path, files)
+    dream(knowledge.store, trigger="test")
+    changed = encoder.replace("(self, app)", "(self, app, default)")
+    rewrite(knowledge, tmp_path, {"src/flask/json/__init__.py": changed})
+    codes = [p.code for p in problems(knowledge, tmp_path, "src/flask/scaffold.py")]
+    assert codes == (["stale-call"] if flagged else [])
