@@ -41,7 +41,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kairos_lsp.checks import check_file
+from kairos_lsp.checks import Problem, check_file
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import dream
 from kairos_lsp.extract import parse
@@ -177,30 +177,27 @@ def altered(before: bytes, after: bytes) -> set[str]:
     return {name for name, shape in old.items() if not name.startswith("__") and shape.breaks(new.get(name))}
 
 
+def alarms(knowledge: Knowledge, rel: str, source: bytes) -> list[Problem]:
+    """The warnings ``source``, as file ``rel``, draws (the test runs' own aside)."""
+    spec = language_for_path(rel)
+    assert spec is not None  # (modified() keeps files of a language kairos reads)
+    return [p for p in check_file(knowledge, rel, spec.name, source, parse(source, spec.name)) if p.code in ALARMS]
+
+
 def flags_of(knowledge: Knowledge, tree: Path, paths: list[str]) -> dict[tuple[str, int, str], tuple[str, range]]:
     """``{(path, first line, code): (message, the lines it covers)}`` of the warnings in ``paths``."""
     found = {}
     for rel in paths:
-        spec = language_for_path(rel)
-        assert spec is not None  # (modified() keeps files of a language kairos reads)
-        source = (tree / rel).read_bytes()
-        for problem in check_file(knowledge, rel, spec.name, source, parse(source, spec.name)):
-            if problem.code in ALARMS:
-                covered = range(problem.start[0], problem.end[0] + 1)
-                found[(rel, problem.start[0], problem.code)] = (problem.message, covered)
+        for problem in alarms(knowledge, rel, (tree / rel).read_bytes()):
+            covered = range(problem.start[0], problem.end[0] + 1)
+            found[(rel, problem.start[0], problem.code)] = (problem.message, covered)
     return found
 
 
 def warned_in(knowledge: Knowledge, rel: str, source: bytes) -> set[tuple[str, str]]:
     """(code, the stripped text of its first line) of each warning in ``source`` as ``rel``."""
-    spec = language_for_path(rel)
-    assert spec is not None
     lines = source.decode("utf-8", "replace").split("\n")
-    return {
-        (p.code, lines[p.start[0]].strip())
-        for p in check_file(knowledge, rel, spec.name, source, parse(source, spec.name))
-        if p.code in ALARMS
-    }
+    return {(p.code, lines[p.start[0]].strip()) for p in alarms(knowledge, rel, source)}
 
 
 def main() -> int:

@@ -522,7 +522,7 @@ def _deprecations(root: Node, language: str, calls: list[tuple[int, int]]) -> li
         cursor = QueryCursor(q)
         cursor.set_byte_range(start, end)
         found.update(_announcements(cursor.matches(root)))
-    return sorted(found)
+    return list(found)  # (in no order: _attribute sorts every reference)
 
 
 def _announcements(matches) -> list[tuple[int, str, str]]:

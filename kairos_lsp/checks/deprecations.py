@@ -31,7 +31,7 @@ def deprecations(
     retiring = {s.qualname for s in file.symbols if s.deprecated}
     if "" in retiring:
         return []  # the module itself
-    retiring |= {q.rpartition(".")[0] for q in retiring if q.endswith((".__init__", ".__new__"))}
+    retiring |= {q.rpartition(".")[0] for q in retiring if q.endswith(_MAKERS)}
     if expecting:
         calls = [c for c in calls if not any(lo <= c.callee_span.start_byte < hi for lo, hi in expecting)]
         imports = [i for i in imports if not any(lo <= i.name_span.start_byte < hi for lo, hi in expecting)]
@@ -60,6 +60,8 @@ def deprecations(
     # what a type checker is told to let be (pytest's own re-export of its deprecated `yield_fixture`)
     return [p for p in out if _ACKNOWLEDGED.search(file.line(p.start[0])) is None]
 
+
+_MAKERS = (".__init__", ".__new__")  # a class's methods that make one: deprecated, the class is
 
 # A comment a type checker reads as "this use of a deprecated name is meant".
 _ACKNOWLEDGED = re.compile(rb"#\s*(type:\s*ignore\[[^\]]*\bdeprecated\b|pyright:\s*ignore\[[^\]]*\breportDeprecated\b)")
@@ -116,7 +118,7 @@ def _deprecated(file: CheckedFile, key: str) -> str | None:
     ``__new__``, too), if the memory saw it become deprecated."""
     path, qualname = path_of(key), qualname_of(key)
     announced = file.knowledge.resolver.deprecated(path)
-    for subject in (qualname, f"{qualname}.__init__", f"{qualname}.__new__") if qualname else ("",):
+    for subject in (qualname, *(qualname + maker for maker in _MAKERS)) if qualname else ("",):
         if subject not in announced:
             continue
         whose = key + subject[len(qualname) :]
