@@ -18,11 +18,12 @@ run on demand, never during a scan.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from tree_sitter import Node, QueryCursor, Tree
 
-from kairos_lsp.languages import sites_query
+from kairos_lsp.languages import reads_query, sites_query
 
 Point = tuple[int, int]  # (row, UTF-8 byte column)
 _SPACE = re.compile(r"\s+")
@@ -101,6 +102,15 @@ class ImportedName:
     module_span: Span  # the module as written (inside the quotes for JS/TS)
 
 
+@dataclass(frozen=True, slots=True)
+class AttributeRead:
+    """An attribute read, not called: ``text`` as written (``ctx.protected_args``)."""
+
+    text: str
+    span: Span
+    name_span: Span  # the attribute's name (``protected_args``)
+
+
 @dataclass(slots=True)
 class Sites:
     calls: list[CallSite] = field(default_factory=list)
@@ -153,6 +163,42 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
     found.calls.sort(key=lambda c: c.callee_span.start_byte)
     found.imports.sort(key=lambda i: i.name_span.start_byte)
     return found
+
+
+def find_reads(tree: Tree, language: str, names: Collection[str]) -> list[AttributeRead]:
+    """The attributes ``tree`` reads that are named one of ``names``, in order; not a call's
+    callee (a :class:`CallSite`), nor what an assignment sets. Empty for a language without
+    a reads query.
+
+    >>> from kairos_lsp.extract import parse
+    >>> src = b"v = ctx.old\\nctx.old = 1\\nctx.old()\\nclass C(json.old, x.new): pass\\na.old, b = f()\\n"
+    >>> [r.text for r in find_reads(parse(src, "python"), "python", {"old"})]
+    ['ctx.old', 'json.old']
+    """
+    query = reads_query(language)
+    if query is None or not names:
+        return []
+    wanted = {name.encode() for name in names}
+    found = []
+    for name in QueryCursor(query).captures(tree.root_node).get("read.name", ()):
+        if name.text not in wanted:
+            continue
+        read = _parent(name)
+        held = read.parent
+        if held is not None and (
+            held.type == "call"
+            and held.child_by_field_name("function") == read
+            or held.type == "assignment"
+            and held.child_by_field_name("left") == read
+            or held.type in _TARGETS
+        ):
+            continue
+        found.append(AttributeRead(_SPACE.sub("", _text(read)), Span.of(read), Span.of(name)))
+    found.sort(key=lambda r: r.span.start_byte)
+    return found
+
+
+_TARGETS = ("pattern_list", "tuple_pattern", "list_pattern")  # what ``a.x, b = ...`` sets (``a.x += 1`` reads)
 
 
 def _call(callee: Node, args: Node, keywords, spreads: int) -> CallSite:

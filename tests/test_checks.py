@@ -821,6 +821,72 @@ def test_a_use_of_what_the_memory_saw_become_deprecated_is_said_with_the_codes_m
     assert problems(knowledge, tmp_path, "app.py") == []
 
 
+READ = """import warnings
+
+
+class Context:
+    def __init__(self, args):
+        self._args = args
+
+    @property
+    def protected_args(self):
+        return self._args
+
+
+def _version():
+    return "1.0"
+
+
+__version__ = _version()
+"""
+READ_DEPRECATED = READ.replace(
+    "        return self._args",
+    "        warnings.warn(\"'protected_args' is deprecated\", DeprecationWarning)\n        return self._args",
+).replace(
+    "__version__ = _version()\n",
+    "def __getattr__(name):\n    if name == '__version__':\n"
+    "        warnings.warn(\"The '__version__' attribute is deprecated\", DeprecationWarning)\n"
+    "        return _version()\n    raise AttributeError(name)\n",
+)
+READER = """import lib
+from lib import Context
+
+
+class Command(Context):
+    def invoke(self, ctx: Context):
+        args = ctx.protected_args
+        ctx.protected_args = []
+        if lib.__version__ > "0":
+            return args, self.protected_args, ctx.protected_args.copy(), ctx.other
+"""
+
+
+def test_a_read_of_what_the_memory_saw_become_deprecated_is_said(tmp_path):
+    """click 8.2 deprecated `Context.protected_args`, a property: read, not called; flask 3.0
+    its `__version__`, kept by the module's `__getattr__`. A read (of a typed parameter's, of
+    `self`'s, of a module's) is a use; what an assignment sets is not, nor a read of another
+    name; a memory that first saw them deprecated says nothing."""
+    knowledge = workspace(tmp_path, {"lib.py": READ, "app.py": READER})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"lib.py": READ_DEPRECATED})
+    said = problems(knowledge, tmp_path, "app.py")
+    lines = READER.splitlines()
+    assert [(lines[p.start[0]][p.start[1] : p.end[1]], p.start[0]) for p in said] == [
+        ("protected_args", 6),
+        ("__version__", 8),
+        ("protected_args", 9),
+        ("protected_args", 9),
+    ]
+    assert {p.code for p in said} == {"deprecated-symbol"}
+    assert said[0].message.endswith("(lib.py): 'protected_args' is deprecated")
+    assert said[1].message.endswith("keeps it with a warning: The '__version__' attribute is deprecated")
+
+    fresh = tmp_path / "fresh"
+    first = workspace(fresh, {"lib.py": READ_DEPRECATED, "app.py": READER})
+    dream(first.store, trigger="test")
+    assert problems(first, fresh, "app.py") == []
+
+
 PARSER = (
     "import warnings\n\n\nclass Parser:\n    def __init__(self, stream, charset=None):\n        self.stream = stream\n"
     "\n\ndef parse(data, charset=None, errors=None):\n    return Parser(data, charset=charset)\n"

@@ -44,7 +44,7 @@ from kairos_lsp.checks.references import references
 from kairos_lsp.extract import extract_tree
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.lines import LineIndex
-from kairos_lsp.sites import CallSite, find_sites
+from kairos_lsp.sites import CallSite, find_reads, find_sites
 
 __all__ = [
     "check_file",
@@ -73,7 +73,8 @@ def check_file(knowledge: Knowledge, path: str, language: str, source: bytes, tr
     problems: list[Problem] = []
     with knowledge.resolver.held():  # one snapshot's answers for the whole file
         problems += references(file, sites.calls, sites.imports)
-        problems += deprecations(file, sites.calls, sites.imports, sites.expecting_warnings)
+        reads = find_reads(tree, language, knowledge.resolver.deprecated_names())
+        problems += deprecations(file, sites.calls, sites.imports, sites.expecting_warnings, reads)
         problems += stale_calls(file, sites.calls, Receivers(file, sites.bindings))
         problems += docstring_drift(file)
         problems += recent_failures(file)

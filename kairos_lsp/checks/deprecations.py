@@ -16,13 +16,21 @@ from collections.abc import Sequence
 from kairos_lsp.checks.model import DEPRECATED_SYMBOL, CheckedFile, Problem
 from kairos_lsp.keys import name_of, path_of, qualname_of, symbol_key
 from kairos_lsp.resolve import Found, Kept
-from kairos_lsp.sites import CallSite, ImportedName, Span
+from kairos_lsp.sites import AttributeRead, CallSite, ImportedName, Span
 
 
 def deprecations(
-    file: CheckedFile, calls: list[CallSite], imports: list[ImportedName], expecting: Sequence[tuple[int, int]] = ()
+    file: CheckedFile,
+    calls: list[CallSite],
+    imports: list[ImportedName],
+    expecting: Sequence[tuple[int, int]] = (),
+    reads: list[AttributeRead] | None = None,
 ) -> list[Problem]:
-    """``expecting``: byte ranges of code that expects a warning (a test of a deprecation:
+    """Uses by import, call or attribute read (``reads``: :func:`kairos_lsp.sites.find_reads`
+    of the names the memory saw deprecated, :meth:`Resolver.deprecated_names`; a property
+    read, ``ctx.protected_args``, a module's kept ``flask.__version__``, a base class).
+
+    ``expecting``: byte ranges of code that expects a warning (a test of a deprecation:
     ``with pytest.deprecated_call():``), where a use of what is deprecated is meant. Nor is
     anything said inside what the file itself deprecates (werkzeug's deprecated
     ``url_decode_stream`` calls the deprecated ``make_chunk_iter``: they go together; a class
@@ -32,17 +40,21 @@ def deprecations(
     if "" in retiring:
         return []  # the module itself
     retiring |= {q.rpartition(".")[0] for q in retiring if q.endswith(_MAKERS)}
+    reads = reads or []
     if expecting:
         calls = [c for c in calls if not any(lo <= c.callee_span.start_byte < hi for lo, hi in expecting)]
         imports = [i for i in imports if not any(lo <= i.name_span.start_byte < hi for lo, hi in expecting)]
+        reads = [r for r in reads if not any(lo <= r.span.start_byte < hi for lo, hi in expecting)]
     if retiring:
         calls = [c for c in calls if not _within(file.scope(c.callee_span.start), retiring)]
         imports = [i for i in imports if not _within(file.scope(i.name_span.start), retiring)]
+        reads = [r for r in reads if not _within(file.scope(r.span.start), retiring)]
     resolver = file.knowledge.resolver
     said: dict[str, str | None] = {}  # by the key used: the message, None when there is nothing to say
     out = []
     sites: list[tuple[str, str | None, Span]] = [(item.alias or item.name, None, item.name_span) for item in imports]
     sites += [(call.callee, file.scope(call.callee_span.start), call.name_span) for call in calls]
+    sites += [(read.text, file.scope(read.span.start), read.name_span) for read in reads]
     targets = []
     for text, scope, span in sites:
         target = resolver.lookup(file.path, text, scope)
@@ -54,7 +66,7 @@ def deprecations(
         message = said[target.key]
         if message is not None:
             out.append(Problem(DEPRECATED_SYMBOL, "information", message, span.start, span.end, target.key))
-    for call, target in zip(calls, targets[len(imports) :]):
+    for call, target in zip(calls, targets[len(imports) : len(imports) + len(calls)]):
         if call.keywords and isinstance(target, Found) and path_of(target.key) != file.path:
             out += _keywords_deprecated(file, call, target.key)
     # what a type checker is told to let be (pytest's own re-export of its deprecated `yield_fixture`)

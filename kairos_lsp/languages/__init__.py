@@ -37,6 +37,7 @@ class LanguageSpec:
     # query files for what the code says is deprecated, asked around the calls of `warn` or
     # `deprecated` (extract.py)
     deprecations: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()  # query files for the attributes a file reads (open documents only)
     receiver: str | None = None  # what a method's object is called, when no parameter ("this")
     modules: str | None = None  # how imports name files: "python" or "ecmascript" (see resolve.py)
     # The extraction (``extract.EXTRACTION_VERSION``) that last changed what this language's
@@ -59,6 +60,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         sites=("python-sites",),
         locals=("python-locals",),
         deprecations=("python-deprecations",),
+        reads=("python-reads",),
         modules="python",
         extraction=9,
         declarations=(".pyi",),
@@ -196,6 +198,12 @@ def locals_query(name: str) -> Query | None:
 def deprecations_query(name: str) -> Query | None:
     """The query for what a language's code says is deprecated, or None when it has none."""
     return _our_query(name, _BY_NAME[name].deprecations)
+
+
+@cache
+def reads_query(name: str) -> Query | None:
+    """The query for the attributes a language's code reads, or None when it has none."""
+    return _our_query(name, _BY_NAME[name].reads)
 
 
 def _our_query(name: str, parts: tuple[str, ...]) -> Query | None:

@@ -33,7 +33,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from kairos_lsp.extract import EXTRACTION_VERSION, Extraction, Symbol, observations, read_as_now
-from kairos_lsp.keys import path_of, symbol_key
+from kairos_lsp.keys import name_of, path_of, qualname_of, symbol_key
 from kairos_lsp.lines import one_line
 from kairos_lsp.store import compare, forgetting
 from kairos_lsp.store import current as current_look
@@ -47,6 +47,7 @@ from kairos_lsp.store.migrations import (
     SCHEMA_VERSION,
     compact_pending,
     copy_log,
+    deprecation_predicate_ids,
     migrations,
     now,
     packed_hash,
@@ -1143,6 +1144,35 @@ class Store:
             f"WHERE o.subject = ? AND o.predicate IN ({','.join('?' * len(wanted))}) ORDER BY o.id",
             [subject, *wanted],
         )
+
+    def deprecated_names(self) -> frozenset[str]:
+        """The names of everything the memory ever saw deprecated (a symbol's last name:
+        ``protected_args`` of ``Context.protected_args``) or kept by a module's
+        ``__getattr__`` with a warning (``__version__``): what a use could be a use of.
+        Read from their own small index, not the log.
+
+        >>> store.deprecated_names()                   # doctest: +SKIP
+        frozenset({'protected_args', '__version__'})
+        """
+        ids = deprecation_predicate_ids(self.db.conn)
+        found: set[str] = set()
+        if not ids:
+            return frozenset()
+        rows = self.db.conn.execute(
+            # (its index, built with these ids; not forced: a first scan may have put it off)
+            f"SELECT n.text, o.predicate_id, o.object FROM observation_log o "
+            f"JOIN names n ON n.id = o.subject_id WHERE o.predicate_id IN ({ids})"
+        ).fetchall()
+        named = self.predicates.names(self.db.conn, {row[1] for row in rows})
+        for subject, predicate, value in rows:
+            if named[predicate] == "deprecates":  # "old: message", said by a module's `__getattr__`
+                found.add(value.partition(": ")[0])
+            else:
+                found.add(name_of(subject))
+                owner, _, name = qualname_of(subject).rpartition(".")
+                if name in ("__init__", "__new__") and owner:  # (the class is, by its own name)
+                    found.add(owner.rpartition(".")[2])
+        return frozenset(found)
 
     def all_symbols(self) -> list[dict]:
         return self._dicts("SELECT * FROM symbols ORDER BY path, start_line, start_col")

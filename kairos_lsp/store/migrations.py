@@ -1318,6 +1318,31 @@ def m040_what_a_test_defines_calls_for_it(db: Database) -> None:
     )
 
 
+DEPRECATION_PREDICATES = ("deprecated", "deprecates")  # what is deprecated, names a module keeps so
+DEPRECATIONS_INDEX = "observation_log_deprecations"
+
+
+@migrations()
+def m041_deprecations_indexed(db: Database) -> None:
+    # Which names the memory ever saw deprecated, without reading the whole log: a check
+    # looks at the attributes a file reads (``ctx.protected_args``, ``flask.__version__``)
+    # only when their name is one of those (Store.deprecated_names). A few rows per project.
+    conn = db.conn
+    conn.executemany("INSERT OR IGNORE INTO predicates (name) VALUES (?)", [(p,) for p in DEPRECATION_PREDICATES])
+    conn.execute(
+        f"CREATE INDEX IF NOT EXISTS {DEPRECATIONS_INDEX} ON observation_log(subject_id) "
+        f"WHERE predicate_id IN ({deprecation_predicate_ids(conn)})"
+    )
+
+
+def deprecation_predicate_ids(conn) -> str:
+    """The ids of :data:`DEPRECATION_PREDICATES` in this memory, as the deprecations index
+    names them (a query that names them so is answered from it)."""
+    marks = ",".join("?" * len(DEPRECATION_PREDICATES))
+    ids = conn.execute(f"SELECT id FROM predicates WHERE name IN ({marks}) ORDER BY id", DEPRECATION_PREDICATES)
+    return ", ".join(str(i) for (i,) in ids)
+
+
 def _rederive_insights(db: Database) -> None:
     """Leave the mark that makes the next dream derive every symbol's insights again (when
     the memory holds any: a memory never dreamed has none to correct)."""
