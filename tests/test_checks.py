@@ -861,12 +861,21 @@ class Command(Context):
 """
 
 
-def test_a_read_of_what_the_memory_saw_become_deprecated_is_said(tmp_path):
-    """click 8.2 deprecated `Context.protected_args`, a property: read, not called; flask 3.0
-    its `__version__`, kept by the module's `__getattr__`. A read (of a typed parameter's, of
-    `self`'s, of a module's) is a use; what an assignment sets is not, nor a read of another
-    name; a memory that first saw them deprecated says nothing."""
-    knowledge = workspace(tmp_path, {"lib.py": READ, "app.py": READER})
+READ_ATTRIBUTE = READ.replace(
+    "        self._args = args\n\n    @property\n    def protected_args(self):\n        return self._args\n",
+    "        self._args = args\n        self.protected_args: list = []\n",
+)
+
+
+@pytest.mark.parametrize("before", [READ, READ_ATTRIBUTE])
+def test_a_read_of_what_the_memory_saw_become_deprecated_is_said(tmp_path, before):
+    """click 8.2 deprecated `Context.protected_args`, a property: read, not called (it was an
+    attribute `__init__` set, made a property that warns); flask 3.0 its `__version__`, kept by
+    the module's `__getattr__`. A read (of a typed parameter's, of `self`'s, of a module's) is
+    a use; what an assignment sets is not, nor a read of another name; a memory that first saw
+    them deprecated says nothing."""
+    assert before == READ or "def protected_args" not in before
+    knowledge = workspace(tmp_path, {"lib.py": before, "app.py": READER})
     dream(knowledge.store, trigger="test")
     rewrite(knowledge, tmp_path, {"lib.py": READ_DEPRECATED})
     said = problems(knowledge, tmp_path, "app.py")

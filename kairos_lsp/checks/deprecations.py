@@ -154,7 +154,30 @@ def _became_deprecated(file: CheckedFile, key: str, made: str | None = None) -> 
         seen = file.knowledge.looks(made, ("kind",))
         if seen and seen[0].version < looks[0].version:
             when = _time(looks[0].at)
+    if when is None and made is None and looks and "deprecated" in looks[0].values:
+        if _was_an_attribute(file, key, looks[0].version):
+            when = _time(looks[0].at)
     return when
+
+
+def _was_an_attribute(file: CheckedFile, key: str, version: int) -> bool:
+    """Whether a method ``key`` (a property) was an attribute its class's ``__init__`` set,
+    as the memory saw before look ``version``: click 8.2's ``self.protected_args = []`` became
+    a property that warns. Its readers read the same name, deprecated now."""
+    owner, _, member = qualname_of(key).rpartition(".")
+    if not owner:
+        return False
+    init = symbol_key(key.partition(":")[0], path_of(key), owner + ".__init__")
+    for row in file.knowledge.store.timeline(init, ("attribute",)):
+        if row["version"] >= version:
+            break
+        held = _ATTRIBUTE_NAME.match(row["object"])  # ("protected_args: list[str]", "app = Flask()", "n")
+        if not row["negated"] and held is not None and held.group() == member:
+            return True
+    return False
+
+
+_ATTRIBUTE_NAME = re.compile(r"[\w$#]+")
 
 
 def _kept(file: CheckedFile, target: Kept) -> str | None:
