@@ -481,3 +481,31 @@ def test_a_default_export_is_called_by_whatever_name_it_is_imported_under(tmp_pa
 def test_what_the_code_says_is_deprecated_leads_the_facts():
     text = render(Card("k", deprecated=["'fetch' is deprecated; use 'get'"], raises=["KeyError"]), ROW, "python")
     assert "**deprecated** 'fetch' is deprecated; use 'get' · **raises** `KeyError`" in text
+
+
+KEEPING = """def _split(s):
+    return s.split()
+
+
+def __getattr__(name):
+    if name == "split_opt":
+        import warnings
+
+        warnings.warn("'parser.split_opt' is deprecated; use 'str.split'", DeprecationWarning, stacklevel=2)
+        return _split
+    raise AttributeError(name)
+"""
+
+
+def test_a_name_a_modules_getattr_keeps_shows_its_warning(tmp_path):
+    """click 8.2's `parser.split_opt` has no definition left: a hover on a use says what its
+    module's `__getattr__` warns (on released code too: it is what the code says, no alarm)."""
+    app = "from pkg.parser import split_opt\nfrom pkg import parser\n\nparser.split_opt('a b')\nparser.other\n"
+    knowledge = workspace(tmp_path, {"pkg/__init__.py": "", "pkg/parser.py": KEEPING, "app.py": app})
+    doc = Document("file:///ws/app.py", "app.py", "python", app)
+    for line, character in ((0, 25), (3, 10)):
+        shown = hover_feature.hover(knowledge, doc, line, character).contents.value
+        assert shown.startswith("```python\nsplit_opt\n```")
+        assert "**deprecated** 'parser.split_opt' is deprecated; use 'str.split'" in shown
+        assert "`__getattr__`* · `pkg/parser.py`" in shown
+    assert hover_feature.hover(knowledge, doc, 4, 9) is None  # a name it does not keep

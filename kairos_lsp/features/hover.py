@@ -18,9 +18,10 @@ import time
 from lsprotocol import types
 
 from kairos_lsp.documents import Document, from_byte_col, to_byte_col
-from kairos_lsp.keys import qualname_of
+from kairos_lsp.keys import name_of, path_of, qualname_of
 from kairos_lsp.knowledge import Card, Knowledge, word_span
 from kairos_lsp.languages import language_named
+from kairos_lsp.resolve import Kept
 
 _MAX_DOC = 600
 # Seconds from a hover's start until which it looks for callers beyond the first few call sites:
@@ -58,10 +59,14 @@ def hover_of(
         return None, None
     col = to_byte_col(text, character, encoding)
     row = knowledge.symbol_at(doc.path, line, col, text)
-    if row is None:
-        return None, None
-    card = knowledge.card(row["key"], callers_until=started + CALLERS_UNTIL)
-    markdown = render(card, row, row.get("language") or doc.language)
+    if row is not None:
+        card = knowledge.card(row["key"], callers_until=started + CALLERS_UNTIL)
+        markdown = render(card, row, row.get("language") or doc.language)
+    else:  # (no definition: a name a module's `__getattr__` keeps, if it is one)
+        kept = knowledge.reference_at(doc.path, line, col, text)
+        if not isinstance(kept, Kept):
+            return None, None
+        markdown = render_kept(kept, doc.language)
     span = word_span(text, col)
     where = None
     if span is not None:
@@ -70,7 +75,25 @@ def hover_of(
             end=types.Position(line=line, character=from_byte_col(text, span[1], encoding)),
         )
     shown = types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=markdown), range=where)
-    return shown, row["key"]
+    return shown, row["key"] if row is not None else None
+
+
+def render_kept(kept: Kept, language: str | None) -> str:
+    """A name its module no longer defines and keeps with a warning (PEP 562's ``__getattr__``:
+    click 8.2's ``parser.split_opt``): what the warning says, and whose it is.
+
+    >>> print(render_kept(Kept("python:src/click/parser.py:split_opt", "'parser.split_opt' is deprecated"), "python"))
+    ```python
+    split_opt
+    ```
+    <BLANKLINE>
+    **deprecated** 'parser.split_opt' is deprecated
+    <BLANKLINE>
+    *kept by the module's `__getattr__`* · `src/click/parser.py`
+    """
+    heading = f"```{language or ''}\n{name_of(kept.key)}\n```"
+    whose = f"*kept by the module's `__getattr__`* · `{path_of(kept.key)}`"
+    return f"{heading}\n\n**deprecated** {_clip(kept.message, 300)}\n\n{whose}"
 
 
 def render(card: Card, row: dict, language: str | None) -> str:
