@@ -273,7 +273,7 @@ class Resolver:
         self._held_names: dict[str, set[str]] = {}  # by file: every name in _held_locals (a quick no)
         self._given: dict[str, dict[str, str]] = {}  # see _gifts
         self._deprecations: dict[str, _Announced] = {}  # by file: see _announced
-        self._deprecated_names: frozenset[str] | None = None  # see deprecated_names
+        self._names_of: dict[str, frozenset[str]] = {}  # see deprecated_names, gone_names
         self._holding: set[tuple] = set()  # locals being followed (see _local)
         self._annotations: dict[str, dict[str, str]] = {}  # see _parameters
         self._declared_kept = 0  # entries in _declarations (a dream asks every test's: see trim)
@@ -938,9 +938,17 @@ class Resolver:
         """The names of all the memory ever saw deprecated (:meth:`Store.deprecated_names`):
         a use of any other name is of nothing deprecated."""
         self._sync()
-        if self._deprecated_names is None:
-            self._deprecated_names = self.store.deprecated_names()
-        return self._deprecated_names
+        if "deprecated" not in self._names_of:
+            self._names_of["deprecated"] = self.store.deprecated_names()
+        return self._names_of["deprecated"]
+
+    def gone_names(self) -> frozenset[str]:
+        """The names of all the memory saw go (:meth:`Store.gone_names`): a use of any other
+        name is of nothing gone."""
+        self._sync()
+        if "gone" not in self._names_of:
+            self._names_of["gone"] = self.store.gone_names()
+        return self._names_of["gone"]
 
     def deprecated_parameters(self, path: str) -> dict[str, dict[str, str]]:
         """The parameters the functions of ``path`` warn are deprecated when given, by the
@@ -1271,7 +1279,7 @@ class Resolver:
             self._given.pop(path, None)
             self._deprecations.pop(path, None)
         if looks.paths:
-            self._deprecated_names = None
+            self._names_of.clear()
         users = list(self._gone_answers)
         self._gone_answers.clear()
         for name in stale:
@@ -1329,7 +1337,7 @@ class Resolver:
             cache.clear()
         self._gone_answers.clear()
         self._by_module_name = None
-        self._deprecated_names = None
+        self._names_of.clear()
         self._weight = 0
         self._declared_kept = 0
 

@@ -110,6 +110,10 @@ class AttributeRead:
     span: Span
     name_span: Span  # the attribute's name (``protected_args``)
 
+    @property
+    def name(self) -> str:
+        return self.text.rpartition(".")[2]
+
 
 @dataclass(slots=True)
 class Sites:

@@ -516,6 +516,61 @@ def test_a_renamed_and_a_deleted_function_are_told_apart(tmp_path):
     assert fixed == b"from lib import new, dropped\n\nnew(1)\ndropped(2)\n"
 
 
+GONE_LIB = """class OldError(Exception):
+    pass
+
+
+def cached(fn):
+    return fn
+
+
+def on_done(result):
+    return result
+
+
+class Base:
+    def run(self):
+        return 1
+"""
+GONE_USER = """import lib
+
+
+class Job(lib.Base):
+    @lib.cached
+    def go(self, pool):
+        try:
+            return pool.submit(self.run, callback=lib.on_done)
+        except lib.OldError:
+            return pool.cached
+"""
+
+
+def test_a_read_of_what_the_memory_saw_go_is_said(tmp_path):
+    """What went is used by more than calls and imports: a decorator without parentheses, an
+    `except` clause, a base class, a function handed over as a callback. Each read of a name
+    the memory saw renamed or deleted is said (with the rename's fix); a read of another
+    object's attribute of the same name is not (`pool.cached`: nothing says what `pool` is)."""
+    knowledge = workspace(tmp_path, {"lib.py": GONE_LIB, "app.py": GONE_USER})
+    dream(knowledge.store, trigger="test")
+    assert problems(knowledge, tmp_path, "app.py") == []
+    after = GONE_LIB.replace("def cached(fn):", "def memoize(fn):")
+    after = after.replace("class OldError(Exception):\n    pass\n", "")
+    after = after.replace("def on_done(result):\n    return result\n", "").replace("class Base:", "class Task:")
+    rewrite(knowledge, tmp_path, {"lib.py": after})
+    dream(knowledge.store, trigger="test")
+    found = problems(knowledge, tmp_path, "app.py")
+    lines = GONE_USER.splitlines()
+    assert [(p.code, lines[p.start[0]][p.start[1] : p.end[1]]) for p in found] == [
+        ("renamed-symbol", "Base"),
+        ("renamed-symbol", "cached"),
+        ("missing-symbol", "on_done"),
+        ("missing-symbol", "OldError"),
+    ]
+    assert found[1].message.startswith("`cached` was renamed to `memoize` on ")
+    fixed = apply_fix(GONE_USER.encode(), found[1].fixes[0]).decode()
+    assert "    @lib.memoize\n" in fixed and "return pool.cached" in fixed
+
+
 BUILDER = """class Builder:
     def __init__(self, cache):
         self._cache = cache

@@ -72,9 +72,13 @@ def check_file(knowledge: Knowledge, path: str, language: str, source: bytes, tr
     sites = find_sites(tree, source, language)
     problems: list[Problem] = []
     with knowledge.resolver.held():  # one snapshot's answers for the whole file
-        problems += references(file, sites.calls, sites.imports)
-        reads = find_reads(tree, language, knowledge.resolver.deprecated_names())
-        problems += deprecations(file, sites.calls, sites.imports, sites.expecting_warnings, reads)
+        # (attribute reads are looked at only when named as something the memory saw go or deprecated)
+        gone, deprecated = knowledge.resolver.gone_names(), knowledge.resolver.deprecated_names()
+        reads = find_reads(tree, language, gone | deprecated)
+        problems += references(file, sites.calls, sites.imports, [r for r in reads if r.name in gone])
+        problems += deprecations(
+            file, sites.calls, sites.imports, sites.expecting_warnings, [r for r in reads if r.name in deprecated]
+        )
         problems += stale_calls(file, sites.calls, Receivers(file, sites.bindings))
         problems += docstring_drift(file)
         problems += recent_failures(file)

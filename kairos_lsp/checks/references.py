@@ -7,14 +7,19 @@ import posixpath
 from kairos_lsp.checks.model import MISSING_SYMBOL, RENAMED_SYMBOL, CheckedFile, Fix, Problem, TextEdit
 from kairos_lsp.keys import name_of, path_of
 from kairos_lsp.resolve import Gone
-from kairos_lsp.sites import CallSite, ImportedName, Span
+from kairos_lsp.sites import AttributeRead, CallSite, ImportedName, Span
 
 # What a parse sees defined or not, with certainty: definitions. A module-level variable
 # may live on where the parse does not look (a conditional block, a tuple assignment).
 _DELETABLE = ("function", "method", "class", "interface", "constructor", "type", "macro", "module")
 
 
-def references(file: CheckedFile, calls: list[CallSite], imports: list[ImportedName]) -> list[Problem]:
+def references(
+    file: CheckedFile, calls: list[CallSite], imports: list[ImportedName], reads: list[AttributeRead] | None = None
+) -> list[Problem]:
+    """Imports, calls and attribute reads (``reads``: :func:`kairos_lsp.sites.find_reads` of
+    the names the memory saw go, :meth:`Resolver.gone_names`: a decorator ``@utils.old``, an
+    ``except errors.OldError:``, a base class, a callback) of what was renamed, moved or deleted."""
     resolver = file.knowledge.resolver
     gone: dict[str, tuple[Gone, list[Span], list[ImportedName]]] = {}
     callees: dict[str, list[str]] = {}  # the callee text of each call in ``gone``
@@ -27,6 +32,11 @@ def references(file: CheckedFile, calls: list[CallSite], imports: list[ImportedN
         if isinstance(target, Gone):
             gone.setdefault(target.key, (target, [], []))[1].append(call.name_span)
             callees.setdefault(target.key, []).append(call.callee)
+    for read in reads or ():
+        target = resolver.lookup(file.path, read.text, file.scope(read.span.start))
+        if isinstance(target, Gone):
+            gone.setdefault(target.key, (target, [], []))[1].append(read.name_span)
+            callees.setdefault(target.key, []).append(read.text)
     out = []
     for key, (target, spans, imported) in gone.items():
         old, old_path = name_of(key), path_of(key)

@@ -1174,6 +1174,20 @@ class Store:
                     found.add(owner.rpartition(".")[2])
         return frozenset(found)
 
+    def gone_names(self) -> frozenset[str]:
+        """The names of every symbol the memory saw go (its kind negated: deleted, renamed,
+        moved; some may be back): what a use of something gone could be a use of. Read from
+        their own small index, not the log.
+
+        >>> store.gone_names()                         # doctest: +SKIP
+        frozenset({'old_helper', 'OldError'})
+        """
+        rows = self.db.conn.execute(
+            "SELECT DISTINCT n.text FROM observation_log o JOIN names n ON n.id = o.subject_id "
+            f"WHERE o.predicate_id = {PREDICATE_ID['kind']} AND o.negated = 1"
+        )
+        return frozenset(name_of(subject) for (subject,) in rows)
+
     def all_symbols(self) -> list[dict]:
         return self._dicts("SELECT * FROM symbols ORDER BY path, start_line, start_col")
 

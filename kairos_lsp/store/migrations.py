@@ -1343,6 +1343,20 @@ def deprecation_predicate_ids(conn) -> str:
     return ", ".join(str(i) for (i,) in ids)
 
 
+GONE_INDEX = "observation_log_gone"
+
+
+@migrations()
+def m042_gone_indexed(db: Database) -> None:
+    # Which names the memory saw go (a symbol's kind negated: deleted, renamed, moved), without
+    # reading the whole log: a check looks at the attributes a file reads (``@utils.old``,
+    # ``except errors.OldError:``) only when their name is one of those (Store.gone_names).
+    db.execute(
+        f"CREATE INDEX IF NOT EXISTS {GONE_INDEX} ON observation_log(subject_id) "
+        f"WHERE predicate_id = {PREDICATE_ID['kind']} AND negated = 1"
+    )
+
+
 def _rederive_insights(db: Database) -> None:
     """Leave the mark that makes the next dream derive every symbol's insights again (when
     the memory holds any: a memory never dreamed has none to correct)."""
