@@ -531,6 +531,11 @@ def on_done(result):
 class Base:
     def run(self):
         return 1
+
+
+class Sized:
+    def size(self):
+        return 0
 """
 GONE_USER = """import lib
 
@@ -542,6 +547,10 @@ class Job(lib.Base):
             return pool.submit(self.run, callback=lib.on_done)
         except lib.OldError:
             return pool.cached
+
+
+def measure(box: lib.Sized):
+    return box.size
 """
 
 
@@ -549,13 +558,16 @@ def test_a_read_of_what_the_memory_saw_go_is_said(tmp_path):
     """What went is used by more than calls and imports: a decorator without parentheses, an
     `except` clause, a base class, a function handed over as a callback. Each read of a name
     the memory saw renamed or deleted is said (with the rename's fix); a read of another
-    object's attribute of the same name is not (`pool.cached`: nothing says what `pool` is)."""
+    object's attribute of the same name is not (`pool.cached`: nothing says what `pool` is),
+    nor a method's that went (`box.size`: it may live on as an attribute, `self.size = 0`)."""
     knowledge = workspace(tmp_path, {"lib.py": GONE_LIB, "app.py": GONE_USER})
     dream(knowledge.store, trigger="test")
     assert problems(knowledge, tmp_path, "app.py") == []
     after = GONE_LIB.replace("def cached(fn):", "def memoize(fn):")
     after = after.replace("class OldError(Exception):\n    pass\n", "")
     after = after.replace("def on_done(result):\n    return result\n", "").replace("class Base:", "class Task:")
+    # (a method that became an attribute its instances are given: read, it is there)
+    after = after.replace("    def size(self):\n        return 0\n", "    def __init__(self):\n        self.size = 0\n")
     rewrite(knowledge, tmp_path, {"lib.py": after})
     dream(knowledge.store, trigger="test")
     found = problems(knowledge, tmp_path, "app.py")

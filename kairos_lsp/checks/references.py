@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 
 from kairos_lsp.checks.model import MISSING_SYMBOL, RENAMED_SYMBOL, CheckedFile, Fix, Problem, TextEdit
-from kairos_lsp.keys import name_of, path_of
+from kairos_lsp.keys import name_of, path_of, qualname_of
 from kairos_lsp.resolve import Gone
 from kairos_lsp.sites import AttributeRead, CallSite, ImportedName, Span
 
@@ -19,7 +19,8 @@ def references(
 ) -> list[Problem]:
     """Imports, calls and attribute reads (``reads``: :func:`kairos_lsp.sites.find_reads` of
     the names the memory saw go, :meth:`Resolver.gone_names`: a decorator ``@utils.old``, an
-    ``except errors.OldError:``, a base class, a callback) of what was renamed, moved or deleted."""
+    ``except errors.OldError:``, a base class, a callback) of what was renamed, moved or deleted
+    (read: a module's own names, not a class's members)."""
     resolver = file.knowledge.resolver
     gone: dict[str, tuple[Gone, list[Span], list[ImportedName]]] = {}
     callees: dict[str, list[str]] = {}  # the callee text of each call in ``gone``
@@ -34,7 +35,9 @@ def references(
             callees.setdefault(target.key, []).append(call.callee)
     for read in reads or ():
         target = resolver.lookup(file.path, read.text, file.scope(read.span.start))
-        if isinstance(target, Gone):
+        # (a module's own name only: a method gone may live on as an attribute its instances
+        # are given, `self.size = 0`, which the memory does not see; reading it is fine)
+        if isinstance(target, Gone) and "." not in qualname_of(target.key):
             gone.setdefault(target.key, (target, [], []))[1].append(read.name_span)
             callees.setdefault(target.key, []).append(read.text)
     out = []
