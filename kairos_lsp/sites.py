@@ -190,10 +190,8 @@ def find_reads(tree: Tree, language: str, names: Collection[str]) -> list[Attrib
         read = _parent(name)
         held = read.parent
         if held is not None and (
-            held.type == "call"
-            and held.child_by_field_name("function") == read
-            or held.type == "assignment"
-            and held.child_by_field_name("left") == read
+            (held.type == "call" and held.child_by_field_name("function") == read)
+            or (held.type == "assignment" and held.child_by_field_name("left") == read)
             or held.type in _TARGETS
         ):
             continue
