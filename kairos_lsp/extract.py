@@ -99,8 +99,9 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # `this.go = this.goSafe.bind(this)`: Python, JavaScript, TypeScript). 8: a minified file is
 # not read, and one read before is forgotten (JavaScript); a signature leaves out the comments
 # in its parameter list (every language). 9: what the code says is deprecated, with the message
-# it warns with (Python).
-EXTRACTION_VERSION = 9
+# it warns with (Python). 10: a deprecation `warnings.warn` says in its message, without a
+# deprecation's category (Python).
+EXTRACTION_VERSION = 10
 _MAX_TEXT = 160
 
 

@@ -583,6 +583,39 @@ def test_a_read_of_what_the_memory_saw_go_is_said(tmp_path):
     assert "    @lib.memoize\n" in fixed and "return pool.cached" in fixed
 
 
+FUNCTION_FIELD = """import warnings
+
+
+class Function:
+    def __init__(self, func, deserialize=None):
+        self.func = func
+"""
+FUNCTION_USER = "from fields import Function\n\nfield = Function(len)\nother = Function(str, deserialize=int)\n"
+
+
+@pytest.mark.parametrize("kept_deprecated,flagged", [(True, False), (False, True)])
+def test_a_parameter_renamed_in_place_and_kept_deprecated_takes_the_same_argument(tmp_path, kept_deprecated, flagged):
+    """marshmallow 2.1 renamed `Function`'s `func` to `serialize` and kept `func` after it, warning
+    (a `UserWarning` whose message says it is deprecated) when given: `Function(len)` now passes
+    `len` as `serialize`, as the author meant. Without that warning, a parameter inserted ahead of
+    `func` moves the argument: that is said."""
+    knowledge = workspace(tmp_path, {"fields.py": FUNCTION_FIELD, "app.py": FUNCTION_USER})
+    dream(knowledge.store, trigger="test")
+    renamed = FUNCTION_FIELD.replace(
+        "    def __init__(self, func, deserialize=None):\n        self.func = func\n",
+        "    def __init__(self, serialize=None, deserialize=None, func=None):\n"
+        + (
+            '        if func:\n            warnings.warn(\'"func" of Function is deprecated; use "serialize"\')\n'
+            if kept_deprecated
+            else ""
+        )
+        + "        self.func = serialize or func\n",
+    )
+    rewrite(knowledge, tmp_path, {"fields.py": renamed})
+    found = [(p.code, p.start[0]) for p in problems(knowledge, tmp_path, "app.py")]
+    assert found == ([("stale-call", 2), ("stale-call", 3)] if flagged else [])
+
+
 BUILDER = """class Builder:
     def __init__(self, cache):
         self._cache = cache

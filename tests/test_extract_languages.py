@@ -1368,6 +1368,20 @@ def noisy():
     warnings.warn("this is slow", RuntimeWarning)
 
 
+def old_style():
+    warnings.warn("old_style is deprecated; use new_style", stacklevel=2)  # no category: says so
+
+
+def logs(log):
+    log.warn("logs is deprecated")  # a logger's, not a deprecation
+
+
+class Function:
+    def __init__(self, serialize=None, func=None):
+        if func:
+            warnings.warn('"func" argument of fields.Function is deprecated. Use "serialize".')
+
+
 def legacy_path(path):
     warnings.warn(PytestRemovedIn9Warning("legacy_path is deprecated"), stacklevel=2)  # an instance
     warnings.warn(UserWarning("and slow"))
@@ -1391,8 +1405,10 @@ def __getattr__(name: str) -> object:
 def test_what_the_code_says_is_deprecated_is_observed_with_its_message():
     """A deprecation warning as a function's, a method's or the module's own statement, a PEP 702
     ``@deprecated``, the names a module's ``__getattr__`` keeps with a warning: each observed
-    with the message a user would read. A warning in a branch, of another category, or with
-    a message handed to a helper says nothing about the function."""
+    with the message a user would read (`warnings.warn` without a deprecation's category too,
+    when its message says so: marshmallow 2's). A warning in a branch, of another category
+    whose message does not say so, a logger's, or with a message handed to a helper says
+    nothing about the function."""
     found = {s.qualname: (s.deprecated, s.deprecates) for s in extract(DEPRECATIONS, "python").symbols}
     deprecated = {q: d for q, (d, _) in found.items() if d}
     assert deprecated == {
@@ -1406,6 +1422,7 @@ def test_what_the_code_says_is_deprecated_is_observed_with_its_message():
         "Client.__init__": ["Client is going"],
         "f": ["Use g"],
         "legacy_path": ["legacy_path is deprecated"],
+        "old_style": ["old_style is deprecated; use new_style"],
     }
     assert found["__getattr__"][1] == [
         "OptionParser: 'parser.OptionParser' is deprecated",
@@ -1415,7 +1432,8 @@ def test_what_the_code_says_is_deprecated_is_observed_with_its_message():
     assert {q for q, (_, kept) in found.items() if kept} == {"__getattr__"}
     parameters = {s.qualname: s.deprecated_parameters for s in extract(DEPRECATIONS, "python").symbols}
     assert {q: p for q, p in parameters.items() if p} == {
-        "parse": ["charset: 'charset' is deprecated", "errors: The 'errors' parameter is deprecated"]
+        "parse": ["charset: 'charset' is deprecated", "errors: The 'errors' parameter is deprecated"],
+        "Function.__init__": ['func: "func" argument of fields.Function is deprecated. Use "serialize".'],
     }
     module = dict(observations(extract(DEPRECATIONS, "python").symbols[0]))
     assert module["deprecated"] == "the old module is deprecated; use new"

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from kairos_lsp.checks.binding import Bound, Param, bind, describe_change, parameters, receiver_dropped, shape
 from kairos_lsp.checks.model import STALE_CALL, CheckedFile, Fix, Problem, TextEdit
 from kairos_lsp.checks.receivers import Receivers, builtin_method
-from kairos_lsp.keys import symbol_key
+from kairos_lsp.keys import path_of, qualname_of, symbol_key
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.resolve import Found
 from kairos_lsp.sites import Argument, CallSite
@@ -315,6 +315,11 @@ def _judge(file: CheckedFile, call: CallSite, callee: _Callee, written: str) -> 
         for i, (was, new) in enumerate(zip(old.slots, fit_now.slots))
         if was != new and "*" not in (was, new) and (was in new_names or new in old_names)
     ]
+    # One the author renamed in place and kept for a while as a deprecated keyword (marshmallow
+    # 2.1: `Function(func)` became `Function(serialize=None, deserialize=None, func=None)`,
+    # warning when `func` is given): the argument lands on the new name it is meant for.
+    retired = file.knowledge.resolver.deprecated_parameters(path_of(callee.key)).get(qualname_of(callee.key), {})
+    moved = [(i, was, new) for i, was, new in moved if was not in retired]
     if not moved:
         return None
     why = "its " + "; its ".join(f"argument {i + 1} now lands on `{new}`, not `{was}`" for i, was, new in moved)

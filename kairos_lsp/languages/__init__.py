@@ -62,7 +62,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         deprecations=("python-deprecations",),
         reads=("python-reads",),
         modules="python",
-        extraction=9,
+        extraction=10,
         declarations=(".pyi",),
     ),
     LanguageSpec(

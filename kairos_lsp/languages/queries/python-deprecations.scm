@@ -17,6 +17,16 @@
     arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message (_) @_category)) @deprecated))]
   (#match? @_warn "(^|\\.)warn$")
   (#match? @_category "^(category\\s*=\\s*)?([A-Za-z_][A-Za-z0-9_]*\\.)*[A-Za-z0-9_]*(DeprecationWarning|RemovedIn[A-Za-z0-9_]*Warning)$"))
+; ... the same with any category, or none (a `UserWarning`: marshmallow 2's deprecations), when
+; it is `warnings.warn` (not a logger's `warn`) and its message says "deprecated".
+([(function_definition body: (block (expression_statement (call
+    function: [(identifier) (attribute attribute: (identifier))] @_warn
+    arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message)) @deprecated)))
+  (module (expression_statement (call
+    function: [(identifier) (attribute attribute: (identifier))] @_warn
+    arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message)) @deprecated))]
+  (#match? @_warn "^(warnings\\.)?warn$")
+  (#match? @deprecated.message "[Dd]eprecat"))
 ; ... the same, warning with an instance: `warnings.warn(DeprecationWarning("..."))`.
 ([(function_definition body: (block (expression_statement (call
     function: [(identifier) (attribute attribute: (identifier))] @_warn
@@ -67,3 +77,16 @@
       arguments: (argument_list . [(string) (concatenated_string)] @deprecated_parameter.message (_) @_category))))) @deprecated_parameter)
   (#match? @_warn "(^|\\.)warn$")
   (#match? @_category "^(category\\s*=\\s*)?([A-Za-z_][A-Za-z0-9_]*\\.)*[A-Za-z0-9_]*(DeprecationWarning|RemovedIn[A-Za-z0-9_]*Warning)$"))
+; ... the same with any category, or none, when it is `warnings.warn` and its message says
+; "deprecated" (marshmallow 2.1: `if func: warnings.warn('"func" argument of fields.Function is
+; deprecated. Use the "serialize" argument instead.')`).
+(function_definition
+  parameters: (parameters)
+  body: (block (if_statement
+    condition: [(comparison_operator . (identifier) @deprecated_parameter.name) (identifier) @deprecated_parameter.name]
+      @deprecated_parameter.test
+    consequence: (block (expression_statement (call
+      function: [(identifier) (attribute attribute: (identifier))] @_warn
+      arguments: (argument_list . [(string) (concatenated_string)] @deprecated_parameter.message))))) @deprecated_parameter)
+  (#match? @_warn "^(warnings\\.)?warn$")
+  (#match? @deprecated_parameter.message "[Dd]eprecat"))
