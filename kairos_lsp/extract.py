@@ -530,7 +530,10 @@ def _announcements(matches) -> list[tuple[int, str, str]]:
     refs: list[tuple[int, str, str]] = []
     for _, match in matches:
         if "deprecated" in match:
-            refs.append((match["deprecated"][0].start_byte, "deprecated", _literal(match["deprecated.message"][0])))
+            message = _literal(match["deprecated.message"][0])
+            if "deprecated.warn" in match and not _a_deprecation(match, "deprecated", message):
+                continue
+            refs.append((match["deprecated"][0].start_byte, "deprecated", message))
         elif "deprecates" in match:
             names = match["deprecates.name"][0]
             parameter = "{" + _text(match["deprecates.parameter"][0]) + "}"
@@ -545,11 +548,35 @@ def _announcements(matches) -> list[tuple[int, str, str]]:
             given = _text(match["deprecated_parameter.name"][0])
             test = " ".join(_text(match["deprecated_parameter.test"][0]).split())
             message = _literal(match["deprecated_parameter.message"][0])
+            if not _a_deprecation(match, "deprecated_parameter", message):
+                continue
             # (given: `p`, `p is not None`; not a value's kind, `not isinstance(p, str)`, nor another name's)
             if re.fullmatch(rf"{given}( is not \w+)?", test) and re.search(rf"\b{given}\b", message):
                 at = match["deprecated_parameter"][0].start_byte
                 refs.append((at, "deprecated_parameters", f"{given}: {message}"))
     return refs
+
+
+def _a_deprecation(match: dict, what: str, message: str) -> bool:
+    """Whether a warning the deprecations query found (``what``: its captures' prefix) is a
+    deprecation: a deprecation's category (second, or ``category=``), or, with any other or
+    none (a ``UserWarning``), ``warnings.warn`` whose message says so (not a logger's ``warn``).
+
+    >>> found = lambda src: [r[2] for r in _deprecations(parse(src, "python").root_node, "python", [(13, len(src))])]
+    >>> found(b"def f():\\n    warnings.warn('f is old', DeprecationWarning)\\n")
+    ['f is old']
+    >>> found(b"def f():\\n    warnings.warn('f is deprecated', stacklevel=2)\\n")
+    ['f is deprecated']
+    >>> found(b"def f():\\n    log.warn('f is deprecated')\\n"), found(b"def f():\\n    warnings.warn('f is slow')\\n")
+    ([], [])
+    """
+    category = match.get(f"{what}.category")
+    if category and _DEPRECATION_CATEGORY.fullmatch(_text(category[0])):
+        return True
+    return _text(match[f"{what}.warn"][0]) in ("warn", "warnings.warn") and "deprecat" in message.lower()
+
+
+_DEPRECATION_CATEGORY = re.compile(r"(category\s*=\s*)?([A-Za-z_]\w*\.)*\w*(DeprecationWarning|RemovedIn\w*Warning)")
 
 
 def _literal(node: Node) -> str:

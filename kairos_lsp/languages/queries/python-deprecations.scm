@@ -4,29 +4,22 @@
 ; the standard library.
 ;
 ; Deprecations the code announces, with the message it warns with (a literal: a helper that
-; warns with a message it is handed is not itself deprecated). A category named as a
-; deprecation's (`DeprecationWarning`, `PendingDeprecationWarning`, pytest's
-; `PytestDeprecationWarning`, Django's `RemovedInDjango60Warning`), passed second or as `category=`.
+; warns with a message it is handed is not itself deprecated). extract.py keeps a warning with
+; a category named as a deprecation's (`DeprecationWarning`, `PendingDeprecationWarning`,
+; pytest's `PytestDeprecationWarning`, Django's `RemovedInDjango60Warning`), passed second or as
+; `category=`; or with any category, or none (a `UserWarning`: werkzeug 2.3's `set_basic`,
+; marshmallow 2's), from `warnings.warn` (not a logger's `warn`) whose message says "deprecated".
 ; A function's, a method's or the module's own statement (not one in a branch: that may
 ; deprecate a use, not the function):
 ([(function_definition body: (block (expression_statement (call
-    function: [(identifier) (attribute attribute: (identifier))] @_warn
-    arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message (_) @_category)) @deprecated)))
+    function: [(identifier) (attribute attribute: (identifier))] @deprecated.warn
+    arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message (_)? @deprecated.category))
+    @deprecated)))
   (module (expression_statement (call
-    function: [(identifier) (attribute attribute: (identifier))] @_warn
-    arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message (_) @_category)) @deprecated))]
-  (#match? @_warn "(^|\\.)warn$")
-  (#match? @_category "^(category\\s*=\\s*)?([A-Za-z_][A-Za-z0-9_]*\\.)*[A-Za-z0-9_]*(DeprecationWarning|RemovedIn[A-Za-z0-9_]*Warning)$"))
-; ... the same with any category, or none (a `UserWarning`: marshmallow 2's deprecations), when
-; it is `warnings.warn` (not a logger's `warn`) and its message says "deprecated".
-([(function_definition body: (block (expression_statement (call
-    function: [(identifier) (attribute attribute: (identifier))] @_warn
-    arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message)) @deprecated)))
-  (module (expression_statement (call
-    function: [(identifier) (attribute attribute: (identifier))] @_warn
-    arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message)) @deprecated))]
-  (#match? @_warn "^(warnings\\.)?warn$")
-  (#match? @deprecated.message "[Dd]eprecat"))
+    function: [(identifier) (attribute attribute: (identifier))] @deprecated.warn
+    arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message (_)? @deprecated.category))
+    @deprecated))]
+  (#match? @deprecated.warn "(^|\\.)warn$"))
 ; ... the same, warning with an instance: `warnings.warn(DeprecationWarning("..."))`.
 ([(function_definition body: (block (expression_statement (call
     function: [(identifier) (attribute attribute: (identifier))] @_warn
@@ -65,28 +58,18 @@
   (#match? @_warn "(^|\\.)warn$")
   (#match? @_category "^(category\\s*=\\s*)?([A-Za-z_][A-Za-z0-9_]*\\.)*[A-Za-z0-9_]*(DeprecationWarning|RemovedIn[A-Za-z0-9_]*Warning)$"))
 ; A parameter a function deprecates: a branch taken when it is given (`if charset is not None:`,
-; `if charset:`) whose own statement warns, naming it (werkzeug 2.3's `charset` and `errors`).
-; extract.py keeps those whose test is the parameter alone and whose message names it.
+; `if charset:`) whose own statement warns, naming it (werkzeug 2.3's `charset` and `errors`;
+; marshmallow 2.1's `if func: warnings.warn('"func" argument of fields.Function is deprecated.
+; Use the "serialize" argument instead.')`), a deprecation as above. extract.py keeps those
+; whose test is the parameter alone and whose message names it.
 (function_definition
   parameters: (parameters)
   body: (block (if_statement
     condition: [(comparison_operator . (identifier) @deprecated_parameter.name) (identifier) @deprecated_parameter.name]
       @deprecated_parameter.test
     consequence: (block (expression_statement (call
-      function: [(identifier) (attribute attribute: (identifier))] @_warn
-      arguments: (argument_list . [(string) (concatenated_string)] @deprecated_parameter.message (_) @_category))))) @deprecated_parameter)
-  (#match? @_warn "(^|\\.)warn$")
-  (#match? @_category "^(category\\s*=\\s*)?([A-Za-z_][A-Za-z0-9_]*\\.)*[A-Za-z0-9_]*(DeprecationWarning|RemovedIn[A-Za-z0-9_]*Warning)$"))
-; ... the same with any category, or none, when it is `warnings.warn` and its message says
-; "deprecated" (marshmallow 2.1: `if func: warnings.warn('"func" argument of fields.Function is
-; deprecated. Use the "serialize" argument instead.')`).
-(function_definition
-  parameters: (parameters)
-  body: (block (if_statement
-    condition: [(comparison_operator . (identifier) @deprecated_parameter.name) (identifier) @deprecated_parameter.name]
-      @deprecated_parameter.test
-    consequence: (block (expression_statement (call
-      function: [(identifier) (attribute attribute: (identifier))] @_warn
-      arguments: (argument_list . [(string) (concatenated_string)] @deprecated_parameter.message))))) @deprecated_parameter)
-  (#match? @_warn "^(warnings\\.)?warn$")
-  (#match? @deprecated_parameter.message "[Dd]eprecat"))
+      function: [(identifier) (attribute attribute: (identifier))] @deprecated_parameter.warn
+      arguments: (argument_list
+        . [(string) (concatenated_string)] @deprecated_parameter.message (_)? @deprecated_parameter.category)))))
+    @deprecated_parameter)
+  (#match? @deprecated_parameter.warn "(^|\\.)warn$"))
