@@ -1071,7 +1071,7 @@ class Resolver:
                 "WHERE c.path = ? AND o.predicate = 'local'",
                 (path,),
             ):
-                name, made, written = _held(value)
+                name, made, written = held_parts(value)
                 if name:
                     found.setdefault(qualname_of(subject), {})[name] = (made, written)
                 elif _DOTTED.fullmatch(value):  # a bare name: its own, holding what is not known
@@ -1152,7 +1152,7 @@ class Resolver:
                 (path,),
             ):
                 owner = _owner_class(info, qualname_of(subject))
-                name, made, text = _held(value)
+                name, made, text = held_parts(value)
                 if owner is not None:  # (a bare name: held, by what the code does not say)
                     found.setdefault(owner, {}).setdefault(name or value, set()).add((made, text))
             self._held_attributes[path] = found
@@ -1615,10 +1615,10 @@ def _memo(path: str, text: str, scope: str | None) -> tuple:
     return (path, text, scope) if text.startswith(_SCOPED) else (path, text)
 
 
-def _held(value: str) -> tuple[str, bool, str]:
+def held_parts(value: str) -> tuple[str, bool, str]:
     """An ``attribute`` or ``local`` observation: (name, made by a call, the class or callee text).
 
-    >>> _held("client: Optional[Client]"), _held("#cache = Map"), _held("x")
+    >>> held_parts("client: Optional[Client]"), held_parts("#cache = Map"), held_parts("x")
     (('client', False, 'Optional[Client]'), ('#cache', True, 'Map'), ('', False, ''))
     """
     name, colon, annotation = value.partition(": ")

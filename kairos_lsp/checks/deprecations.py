@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from kairos_lsp.checks.model import DEPRECATED_SYMBOL, CheckedFile, Problem
 from kairos_lsp.keys import name_of, path_of, qualname_of, symbol_key
-from kairos_lsp.resolve import Found, Kept
+from kairos_lsp.resolve import Found, Kept, held_parts
 from kairos_lsp.sites import AttributeRead, CallSite, ImportedName, Span
 
 
@@ -171,13 +171,10 @@ def _was_an_attribute(file: CheckedFile, key: str, version: int) -> bool:
     for row in file.knowledge.store.timeline(init, ("attribute",)):
         if row["version"] >= version:
             break
-        held = _ATTRIBUTE_NAME.match(row["object"])  # ("protected_args: list[str]", "app = Flask()", "n")
-        if not row["negated"] and held is not None and held.group() == member:
+        # ("protected_args: list[str]", "app = Flask()", or the bare name)
+        if not row["negated"] and (held_parts(row["object"])[0] or row["object"]) == member:
             return True
     return False
-
-
-_ATTRIBUTE_NAME = re.compile(r"[\w$#]+")
 
 
 def _kept(file: CheckedFile, target: Kept) -> str | None:

@@ -1155,9 +1155,9 @@ class Store:
         frozenset({'protected_args', '__version__'})
         """
         ids = deprecation_predicate_ids(self.db.conn)
-        found: set[str] = set()
         if not ids:
             return frozenset()
+        found: set[str] = set()
         rows = self.db.conn.execute(
             # (its index, built with these ids; not forced: a first scan may have put it off)
             f"SELECT n.text, o.predicate_id, o.object FROM observation_log o "
