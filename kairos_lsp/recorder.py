@@ -27,7 +27,7 @@ from kairos_lsp.documents import Document, Snapshot, diff_edit
 from kairos_lsp.extract import Extraction, extract_tree
 from kairos_lsp.lines import as_lines, one_line
 from kairos_lsp.reextract import reextract
-from kairos_lsp.scan import content_hash, observe_file, record_buffer
+from kairos_lsp.scan import as_read, content_hash, observe_file, record_buffer
 from kairos_lsp.store import FileObservation, Store, holds
 
 Log = Callable[[str, str], None]  # (level: error|warning|info, one-line message)
@@ -188,12 +188,14 @@ class Recorder:
         digest = content_hash(snap.text)
         known = store.file(snap.path)
         if known is not None and holds(known, digest):
-            if source == "parse" and mtime_ns and known["mtime_ns"] != mtime_ns:
-                # Same bytes now on disk: remember the stat so a scan need not read it.
-                store.write(
-                    [FileObservation(snap.path, language, digest, len(snap.text), mtime_ns, None)], source=source
-                )
-            return
+            if not (source == "parse" and mtime_ns and known["mtime_ns"] != mtime_ns):
+                return
+            # Same bytes now on disk: remember the stat so a scan need not read it.
+            unchanged = FileObservation(snap.path, language, digest, len(snap.text), mtime_ns, None)
+            if not store.write([unchanged], source=source).stale:
+                return
+            # Another writer recorded other bytes since (the daemon's look at the disk before
+            # this save): these are what the buffer and the disk hold now.
         extraction = self._extract(snap.path, language, snap.text, tree)
         record_buffer(store, snap.path, language, snap.text, extraction, source=source, mtime_ns=mtime_ns)
 
@@ -218,11 +220,15 @@ class Recorder:
             if known is not None:  # a never-saved buffer: what it said no longer holds
                 store.forget_files([path], source="edit")
             return
-        state = (known["size"], known["mtime_ns"], known["content_hash"]) if known else None
-        # Without a workspace the path is absolute, and os.path.join("", path) is path.
-        outcome = observe_file(str(self.root or ""), path, state, self.max_file_bytes)
-        if isinstance(outcome, FileObservation):
-            store.write([outcome], source="parse")
+        root = self.root or Path("")  # without a workspace the path is absolute
+        for _ in range(3):  # again while another writer records the file between the look and the write
+            state = (known["size"], known["mtime_ns"], known["content_hash"]) if known else None
+            outcome = observe_file(str(root), path, state, self.max_file_bytes)
+            if not isinstance(outcome, FileObservation):
+                return
+            if not store.write([outcome], source="parse", still=as_read(root)).stale:
+                return
+            known = store.file(path)
 
     def _disk_path(self, path: str) -> Path:
         return self.root / path if self.root is not None else Path(path)

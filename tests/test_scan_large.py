@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 from kairos_lsp import scan
-from kairos_lsp.scan import scan_workspace
-from kairos_lsp.store import Store
+from kairos_lsp.extract import extract_source
+from kairos_lsp.scan import content_hash, record_buffer, scan_paths, scan_workspace
+from kairos_lsp.store import FileObservation, Store
 
 
 def _tree(root, files: int = 300) -> None:
@@ -198,6 +199,30 @@ def test_a_file_changed_after_the_scan_read_it_is_left_to_the_next_look(tmp_path
     again = scan_workspace(tree, store, jobs=1)
     assert again.parsed == 1 and again.stale == 0
     assert store.symbol("python:pkg0/mod0.py:newer") is not None
+
+
+def test_a_look_that_found_its_bytes_held_does_not_stamp_another_writers_newer_record(tmp_path):
+    """A look that found the file's bytes held refreshes the file's stat only; when another
+    writer recorded other bytes in between, that stat on their row would tell every later
+    look that the disk holds them: the save would never be read."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    first, saved = "def old():\n    return 0\n", "def old():\n    return 0\n\n\ndef newer():\n    return 1\n"
+    (root / "a.py").write_text(first)
+    server, daemon = Store(tmp_path / "memory.db"), Store(tmp_path / "memory.db")
+    scan_paths(root, daemon, ["a.py"], source="daemon")
+    record_buffer(server, "a.py", "python", saved.encode(), extract_source(saved.encode(), "python"))  # an edit
+    seen = server.file("a.py")  # the save compares: its bytes are held ...
+    assert seen is not None and seen["content_hash"] == content_hash(saved.encode())
+    assert scan_paths(root, daemon, ["a.py"], source="daemon").parsed == 1  # ... the daemon records the older disk
+    (root / "a.py").write_text(saved)
+    st = (root / "a.py").stat()
+    look = FileObservation("a.py", "python", seen["content_hash"], st.st_size, st.st_mtime_ns, None)
+    assert server.write([look], source="parse").stale == 1  # ... and the save's stat is not put on it
+    scan_paths(root, daemon, ["a.py"], source="daemon")  # the daemon's look at the save
+    assert daemon.symbol("python:a.py:newer") is not None
+    server.close()
+    daemon.close()
 
 
 class StartedChild(scan.Child):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -500,6 +501,64 @@ async def test_session_coalesces_a_burst_of_edits_into_one_write(tmp_path):
     assert signature == [('greet(name, mark="😀世界", loud=False' + ", x" * 10 + ")", "edit")]
     await session.shutdown()
     assert session.closed and not logged
+
+
+async def test_a_save_is_kept_when_the_daemon_records_the_older_disk_meanwhile(tmp_path, monkeypatch):
+    """The race the two-servers-and-a-daemon test met once: the memory held the buffer's
+    edit; the daemon, looking at the disk before the save, recorded the older bytes between
+    the save's comparison and its write. The save found its bytes held, refreshed the file's
+    stat only, and so stamped the daemon's older content with the saved file's stat: the
+    saved function was gone from the memory, and no later look read the file again."""
+    from kairos_lsp.documents import Documents
+    from kairos_lsp.recorder import Recorder
+    from kairos_lsp.scan import scan_paths
+
+    root = make_workspace(tmp_path / "ws").resolve()
+    rel, store_file = "src/text.py", tmp_path / "memory.db"
+    disk = root / rel
+    Store(store_file).close()
+    logged: list[tuple[str, str]] = []
+    recorder = Recorder(root, store_file, 1_000_000, 0.05, lambda *line: logged.append(line), wanted=lambda doc: True)
+    doc = Documents(root).open(disk.as_uri(), TEXT_PY, "python", 1)
+    recorder.opened(doc)
+    await recorder.flush_all()
+    edited = TEXT_PY + "\n\ndef newer():\n    return 1\n"
+    doc.update(edited, version=2)
+    recorder.edited(doc)
+    await recorder.flush(doc.uri)  # the memory holds the unsaved edit
+
+    real_file = Store.file
+    armed = [True]
+
+    def daemon_looks_in_between(store: Store, path: str):
+        known = real_file(store, path)
+        if armed[0] and path == rel:
+            armed[0] = False
+            saved = disk.stat().st_mtime_ns
+            disk.write_text(TEXT_PY, encoding="utf-8")  # what the daemon read before the save
+            daemon = Store(store_file)
+            try:
+                assert scan_paths(root, daemon, [rel], source="daemon").parsed == 1
+            finally:
+                daemon.close()
+            disk.write_text(edited, encoding="utf-8")
+            os.utime(disk, ns=(saved, saved))  # the disk as the save left it
+        return known
+
+    disk.write_text(edited, encoding="utf-8")
+    monkeypatch.setattr(Store, "file", daemon_looks_in_between)
+    recorder.saved(doc)
+    await recorder.flush_all()
+    monkeypatch.undo()
+    assert not armed[0] and not logged
+    assert current(store_file, "python:src/text.py:newer", "kind") == [("function", "parse")]
+    daemon = Store(store_file)  # and the daemon's next look agrees with the disk
+    try:
+        scan_paths(root, daemon, [rel], source="daemon")
+        assert daemon.symbol("python:src/text.py:newer") is not None
+    finally:
+        daemon.close()
+    recorder.close()
 
 
 async def test_recorder_in_process_open_save_and_close(tmp_path):

@@ -241,7 +241,7 @@ class WriteResult:
     files: int = 0
     added: int = 0
     negated: int = 0
-    stale: int = 0  # looks not written: the file changed again since it was read
+    stale: int = 0  # looks not written: the file (or what the memory holds of it) changed since it was read
 
 
 @dataclass(frozen=True, slots=True)
@@ -617,7 +617,8 @@ class Store:
 
         Only what changed is appended: triples the file no longer asserts get
         a negated observation, new ones a positive observation, and an
-        unchanged file only has its stat refreshed. ``stamp`` is when the look
+        unchanged file only has its stat refreshed, and only while the memory still holds
+        its bytes (else the look is counted stale). ``stamp`` is when the look
         happened (default: now); a scan written in several batches passes one,
         so that what changed together reads as simultaneous. ``still(item)``: whether the
         file is still as it was read, asked under the write lock; a look at a file that
@@ -635,12 +636,18 @@ class Store:
                 if still is not None and not still(item):
                     result.stale += 1
                     continue
-                result.files += 1
                 if item.unchanged:
-                    conn.execute(
-                        "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (item.size, item.mtime_ns, item.path)
-                    )
+                    # Only while the memory holds these bytes: another writer may have recorded
+                    # other bytes since they were compared, and this stat on that row would tell
+                    # every later look that the disk holds them (a save lost for good).
+                    refreshed = conn.execute(
+                        "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ? AND content_hash = ?",
+                        (item.size, item.mtime_ns, item.path, item.content_hash),
+                    ).rowcount
+                    result.files += refreshed
+                    result.stale += 1 - refreshed
                     continue
+                result.files += 1
                 self._write_file(conn, item, source, stamp, result)
         return result
 
