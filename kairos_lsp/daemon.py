@@ -55,7 +55,15 @@ from typing import Any, TextIO
 from kairos_lsp.config import Settings, cli_settings
 from kairos_lsp.dream import dream, due
 from kairos_lsp.languages import language_for_path
-from kairos_lsp.scan import ALWAYS_SKIPPED, IgnoreRules, ScanReport, scan_in_child, scan_paths, scan_workspace
+from kairos_lsp.scan import (
+    ALWAYS_SKIPPED,
+    CHILD_FROM,
+    IgnoreRules,
+    ScanReport,
+    scan_in_child,
+    scan_paths,
+    scan_workspace,
+)
 from kairos_lsp.store import STORE_DIR, Store, StoreError, now
 from kairos_lsp.workers import Child, ChildFailed, ChildGone
 
@@ -70,7 +78,6 @@ STOP_SECONDS = 2.0  # SIGTERM to exit, at most
 SWEEP_SECONDS = 1.2  # of which the last look at the tree may take this long
 LOOK_SECONDS = 120.0  # when the system cannot watch every folder: a look at the whole tree this often
 MOST_DIR_WATCHERS = 4  # top-level folders made one by one get a watcher each, up to this many
-CHILD_FROM = 64  # a batch of more paths than this is parsed in a child process (the daemon's memory stays flat)
 DREAM_NICENESS = 5
 START_WAIT = 15.0  # --detach waits this long for the daemon to hold its lock
 

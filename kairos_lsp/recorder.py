@@ -6,7 +6,10 @@ coalesced: each change re-arms a per-document timer (``edit.debounceMs``);
 when it fires, a snapshot of the buffer (text plus a copy of its tree) goes
 to the memory thread, which re-extracts only the symbols the edits touched
 and records them with source ``edit``. :meth:`Recorder.flush` records a
-pending edit at once (a hover first flushes its document).
+pending edit at once (a hover first flushes its document). Files the editor's
+watcher saw change on disk (``workspace/didChangeWatchedFiles``: a checkout, a
+pull, a generator) are recorded the same way, in one batch per burst, under
+the scan's rules.
 
 Methods without a leading underscore are called on the event loop thread;
 ``_record*`` run on the memory thread.
@@ -16,22 +19,35 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
 from tree_sitter import Tree
 
+from kairos_lsp.config import Settings
 from kairos_lsp.documents import Document, Snapshot, diff_edit
 from kairos_lsp.extract import Extraction, extract_tree
 from kairos_lsp.lines import as_lines, one_line
 from kairos_lsp.reextract import reextract
-from kairos_lsp.scan import as_read, content_hash, observe_file, record_buffer
+from kairos_lsp.scan import (
+    CHILD_FROM,
+    ScanReport,
+    as_read,
+    content_hash,
+    observe_file,
+    record_buffer,
+    scan_in_child,
+    scan_paths,
+)
 from kairos_lsp.store import FileObservation, Store, holds
+from kairos_lsp.workers import Child
 
 Log = Callable[[str, str], None]  # (level: error|warning|info, one-line message)
 T = TypeVar("T")
+DISK = "kairos:disk"  # the pending work of files changed on disk (no document has this uri)
+DISK_QUIET = 0.3  # seconds without a change on disk before a burst of them is recorded
 
 
 class Recorder:
@@ -41,7 +57,7 @@ class Recorder:
         self,
         root: Path | None,
         store_file: Path,
-        max_file_bytes: int,
+        settings: Settings,
         debounce: float,
         log: Log,
         wanted: Callable[[Document], bool],
@@ -49,7 +65,7 @@ class Recorder:
     ):
         self.root = root
         self.store_file = store_file
-        self.max_file_bytes = max_file_bytes
+        self.settings = settings  # the scan's rules (exclude, max file bytes) for files on disk
         self.debounce = debounce  # seconds
         self.log = log
         self.wanted = wanted  # is this buffer still to be recorded (checked again when a timer fires)
@@ -58,6 +74,8 @@ class Recorder:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kairos-memory")
         self._timers: dict[str, tuple[asyncio.TimerHandle, Document]] = {}
         self._pending: dict[str, asyncio.Future] = {}
+        self._disk: set[str] = set()  # changed on disk, waiting for the burst to end
+        self._disk_timer: asyncio.TimerHandle | None = None
         self._store: Store | None = None  # memory thread only
         self._extractions: dict[str, tuple[bytes, Extraction]] = {}  # memory thread only
 
@@ -87,6 +105,17 @@ class Recorder:
             if doc.uri not in self._timers:
                 self._submit(doc.uri, self._record_if_dirty, doc.snapshot())
 
+    def disk_changed(self, paths: Iterable[str], then: Callable[[], None] | None = None) -> None:
+        """Files (or folders) changed on disk, as the editor's watcher saw them, absolute or
+        relative to the workspace: recorded under the scan's rules once no change has come for
+        :data:`DISK_QUIET` seconds, in one batch (a checkout's hundreds of changes are one look),
+        then ``then()``."""
+        self._disk.update(paths)
+        if self._disk_timer is not None:
+            self._disk_timer.cancel()
+        quiet = max(self.debounce, DISK_QUIET)
+        self._disk_timer = asyncio.get_running_loop().call_later(quiet, self._fire_disk, then)
+
     def cancel(self, uri: str) -> None:
         """Drop a pending (not yet fired) edit of ``uri``."""
         timer = self._timers.pop(uri, None)
@@ -96,7 +125,7 @@ class Recorder:
     @property
     def idle(self) -> bool:
         """No edit waits for its timer and nothing waits to be written."""
-        return not self._timers and not self._pending
+        return not self._timers and self._disk_timer is None and not self._pending
 
     async def flush(self, uri: str, timeout: float = 5.0) -> None:
         """Record a pending edit of ``uri`` now and wait until it is stored."""
@@ -112,6 +141,9 @@ class Recorder:
     async def flush_all(self, timeout: float = 5.0) -> None:
         for uri in list(self._timers):
             self._fire(uri)
+        if self._disk_timer is not None:
+            self._disk_timer.cancel()
+            self._fire_disk(None)
         pending = [f for f in self._pending.values() if not f.done()]
         if pending:
             await asyncio.wait(pending, timeout=timeout)
@@ -127,6 +159,9 @@ class Recorder:
         self.closed = True
         for uri in list(self._timers):
             self.cancel(uri)
+        if self._disk_timer is not None:
+            self._disk_timer.cancel()
+            self._disk_timer = None
         self._executor.shutdown(wait=True, cancel_futures=False)  # what is queued is written
         self._close_writer()  # the thread is done with it
 
@@ -135,6 +170,12 @@ class Recorder:
         self.cancel(uri)
         if timer is not None and self.wanted(timer[1]):
             self._submit(uri, self._record_edit, timer[1].snapshot())
+
+    def _fire_disk(self, then: Callable[[], None] | None) -> None:
+        self._disk_timer = None
+        paths, self._disk = sorted(self._disk), set()
+        if paths and self.root is not None:
+            self._submit(DISK, self._record_disk, paths, then=then)
 
     def _submit(self, uri: str, fn: Callable, *args, then: Callable[[], None] | None = None) -> None:
         if self.closed:
@@ -149,7 +190,8 @@ class Recorder:
         error = None if future.cancelled() else future.exception()
         failed = error is not None
         if error is not None:
-            self.log("error", f"kairos: could not record {uri}: {one_line(error)}")
+            what = "the files changed on disk" if uri == DISK else uri
+            self.log("error", f"kairos: could not record {what}: {one_line(error)}")
         if self.closed:
             return
         self.on_recorded()
@@ -211,6 +253,24 @@ class Recorder:
         self._extractions[path] = (text, extraction)
         return extraction
 
+    def _record_disk(self, paths: list[str]) -> None:
+        """A burst of files changed on disk: read and recorded (or forgotten, when gone) as a scan
+        would; a ``.gitignore`` changed reads the whole tree again; a big burst is read in a
+        child process."""
+        assert self.root is not None  # (only submitted with a workspace)
+        everything = any(Path(path).name == ".gitignore" for path in paths)
+        if everything or len(paths) > CHILD_FROM:
+            args = (str(self.root), str(self.store_file), self.settings, None if everything else paths, "parse")
+            child = Child()
+            try:
+                report: ScanReport = child.call(scan_in_child, args, stop=lambda: self.closed)
+            finally:
+                child.close()
+        else:
+            report = scan_paths(self.root, self._writer(), paths, self.settings, source="parse")
+        for path, reason in report.skipped:
+            self.log("info", f"kairos: skipped {path}: {reason}")
+
     def _record_closed(self, path: str) -> None:
         self._extractions.pop(path, None)
         store = self._writer()
@@ -223,7 +283,7 @@ class Recorder:
         root = self.root or Path("")  # without a workspace the path is absolute
         for _ in range(3):  # again while another writer records the file between the look and the write
             state = (known["size"], known["mtime_ns"], known["content_hash"]) if known else None
-            outcome = observe_file(str(root), path, state, self.max_file_bytes)
+            outcome = observe_file(str(root), path, state, self.settings.max_file_bytes)
             if not isinstance(outcome, FileObservation):
                 return
             if not store.write([outcome], source="parse", still=as_read(root)).stale:

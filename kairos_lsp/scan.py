@@ -482,6 +482,9 @@ def _observe_all(root: str, items: list, max_bytes: int, jobs: int | None) -> It
 
 
 PROGRESS_EVERY = 0.1  # seconds between the progress a scan in a child tells its parent
+CHILD_FROM = 64
+"""A batch of more changed paths than this is read in a child process (what it parses never
+grows the long-lived process: the daemon, the server)."""
 
 
 def scan_in_child(

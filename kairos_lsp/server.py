@@ -49,6 +49,7 @@ from kairos_lsp.features import diagnostics as diagnostics_feature
 from kairos_lsp.features import hover as hover_feature
 from kairos_lsp.features import memory as memory_feature
 from kairos_lsp.features.diagnostics import Lines
+from kairos_lsp.languages import source_glob
 from kairos_lsp.quiet_gc import QuietCollector
 from kairos_lsp.session import Session, one_line
 from kairos_lsp.store import now
@@ -418,6 +419,33 @@ async def initialized(ls: KairosServer, params: types.InitializedParams) -> None
     progress = ScanProgress(ls, asyncio.get_running_loop(), token)
     progress.begin()
     session.start_scan(progress)
+    await _watch_files(ls)
+
+
+async def _watch_files(ls: KairosServer) -> None:
+    """Ask the editor to tell what changes on disk outside it (``workspace/didChangeWatchedFiles``),
+    when it can: without it, the memory would follow a checkout only at the next start."""
+    workspace = ls.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace is not None else None
+    if watched is None or not watched.dynamic_registration:
+        ls.log("info", "kairos: the editor does not watch files for servers; daemon.keepAlive keeps the memory current")
+        return
+    registration = types.Registration(
+        id="kairos-watched-files",
+        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+        register_options=types.DidChangeWatchedFilesRegistrationOptions(
+            watchers=[
+                types.FileSystemWatcher(glob_pattern=source_glob()),
+                types.FileSystemWatcher(glob_pattern="**/.gitignore"),
+                # a folder deleted is one event, for the folder, that no file glob matches
+                types.FileSystemWatcher(glob_pattern="**/*", kind=types.WatchKind.Delete),
+            ]
+        ),
+    )
+    try:
+        await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
+    except Exception as exc:  # noqa: BLE001 - the memory follows the buffers only
+        ls.log("warning", f"kairos: the editor would not watch files: {one_line(exc)}")
 
 
 @server.feature(types.SHUTDOWN)
@@ -477,6 +505,12 @@ def did_close(ls: KairosServer, params: types.DidCloseTextDocumentParams) -> Non
     doc = session.documents.close(params.text_document.uri) if session else None
     if session is not None and doc is not None:
         session.closed_document(doc)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+def did_change_watched_files(ls: KairosServer, params: types.DidChangeWatchedFilesParams) -> None:
+    if ls.session is not None:
+        ls.session.disk_changed(change.uri for change in params.changes)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)

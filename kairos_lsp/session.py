@@ -37,6 +37,7 @@ import shutil
 import sqlite3
 import tempfile
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -138,7 +139,7 @@ class Session:
         self._recorder = Recorder(
             self.root,
             path,
-            self.settings.max_file_bytes,
+            self.settings,
             self.debounce,
             self.log,
             wanted=self.records,
@@ -213,6 +214,27 @@ class Session:
         self.checker.forget(doc)
         if self.records(doc):
             self.recorder.closed_document(doc)
+
+    def disk_changed(self, uris: Iterable[str]) -> None:
+        """Files the editor's watcher saw created, changed or deleted on disk (a checkout, a
+        pull, a generator, a formatter run in the terminal): recorded, then the open documents
+        checked again. An open buffer's file is left to the buffer (it wins until it closes;
+        its save is recorded as a save); a path the scan's rules skip is not looked at."""
+        if self._recorder is None or self._ignored is None or self.root is None or self.closed:
+            return
+        open_paths = {doc.path for doc in self.documents}
+        paths: list[str] = []
+        for uri in uris:
+            path, inside = self.documents.locate(uri)
+            if not inside or path in open_paths:
+                continue
+            if path == ".gitignore" or path.endswith("/.gitignore"):  # what the rules skip may change
+                self._ignored = IgnoreRules(self.root, self.settings.exclude)
+            elif self._ignored.ignored(path):
+                continue
+            paths.append(path)
+        if paths:
+            self.recorder.disk_changed(paths, then=self.check_all)
 
     async def flush(self, uri: str, timeout: float = 5.0) -> None:
         """Record a pending edit of ``uri`` now and wait until it is stored."""

@@ -34,7 +34,16 @@ def server_env() -> dict[str, str]:
     config=ClientServerConfig(server_command=[sys.executable, "-m", "kairos_lsp"], server_env=server_env())
 )
 async def client(lsp_client: LanguageClient):
-    """A started server; each test initializes it with its own workspace."""
+    """A started server; each test initializes it with its own workspace. The client takes
+    what the server registers (file watchers), as an editor does, and keeps it in
+    ``registrations``."""
+    registrations: list[types.Registration] = []
+    lsp_client.registrations = registrations  # type: ignore[attr-defined]
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params: types.RegistrationParams) -> None:
+        registrations.extend(params.registrations)
+
     yield
     await lsp_client.shutdown_session()  # a no-op when the test never initialized
 

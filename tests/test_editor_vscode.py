@@ -305,6 +305,13 @@ def test_status_dialog(session):
     assert "facts:" in session["status_dialog"] and "files" in session["status_dialog"]
 
 
+def test_a_change_outside_the_editor_reaches_the_open_caller(session):
+    """VS Code's own file watcher, registered by the server, tells it of a file rewritten on
+    disk while closed (a pull): the open caller is warned of the rename."""
+    passed(session, "a change on disk outside the editor")
+    assert "price_after_tax" in session["outside_problem"] and "price_with_tax" in session["outside_problem"]
+
+
 def test_screenshots_saved(session):
     names = {Path(p).name for p in session.get("screenshots", [])}
     assert {"status-bar.png", "hover.png", "memory.png", "diagnostic.png", "review.png"} <= names

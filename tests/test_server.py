@@ -35,6 +35,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
+from kairos_lsp.config import Settings
 from kairos_lsp.store import Store
 
 
@@ -518,7 +519,14 @@ async def test_a_save_is_kept_when_the_daemon_records_the_older_disk_meanwhile(t
     disk = root / rel
     Store(store_file).close()
     logged: list[tuple[str, str]] = []
-    recorder = Recorder(root, store_file, 1_000_000, 0.05, lambda *line: logged.append(line), wanted=lambda doc: True)
+    recorder = Recorder(
+        root,
+        store_file,
+        Settings(max_file_bytes=1_000_000),
+        0.05,
+        lambda *line: logged.append(line),
+        wanted=lambda doc: True,
+    )
     doc = Documents(root).open(disk.as_uri(), TEXT_PY, "python", 1)
     recorder.opened(doc)
     await recorder.flush_all()
@@ -561,6 +569,61 @@ async def test_a_save_is_kept_when_the_daemon_records_the_older_disk_meanwhile(t
     recorder.close()
 
 
+async def test_recorder_records_bursts_of_files_changed_on_disk(tmp_path):
+    """What the editor's watcher tells (a checkout of many files, a deletion, a .gitignore
+    changed): one batch per burst, a big one read in a child process, what the rules skip
+    forgotten when a .gitignore changes."""
+    from kairos_lsp.recorder import Recorder
+    from kairos_lsp.scan import CHILD_FROM
+
+    root = make_workspace(tmp_path / "ws").resolve()
+    store_file = tmp_path / "memory.db"
+    Store(store_file).close()
+    logged: list[tuple[str, str]] = []
+    batches: list[int] = []
+    recorder = Recorder(
+        root,
+        store_file,
+        Settings(),
+        0.05,
+        lambda *line: logged.append(line),
+        wanted=lambda doc: True,
+        on_recorded=lambda: batches.append(1),
+    )
+
+    def known(prefix: str) -> list[str]:
+        store = Store(store_file)
+        try:
+            return [path for path in store.file_states() if path.startswith(prefix)]
+        finally:
+            store.close()
+
+    many = CHILD_FROM + 6  # a checkout: more files than a batch reads in-process
+    for i in range(many):
+        (root / "gen" / f"m{i}.py").parent.mkdir(exist_ok=True)
+        (root / "gen" / f"m{i}.py").write_text(f"def made_{i}():\n    return {i}\n")
+    recorder.disk_changed([f"gen/m{i}.py" for i in range(many // 2)])
+    recorder.disk_changed([str(root / "gen" / f"m{i}.py") for i in range(many // 2, many)])  # (absolute too)
+    assert not recorder.idle
+    await asyncio.sleep(0.6)  # the burst's quiet time
+    await recorder.flush_all(timeout=60)
+    assert len(known("gen/")) == many and len(batches) == 1 and not logged
+
+    for i in range(3):
+        (root / "gen" / f"m{i}.py").unlink()
+    recorder.disk_changed([f"gen/m{i}.py" for i in range(3)])
+    await asyncio.sleep(0.6)
+    await recorder.flush_all()
+    assert len(known("gen/")) == many - 3 and len(batches) == 2
+
+    (root / ".gitignore").write_text("gen/\n")
+    recorder.disk_changed([".gitignore"])
+    await asyncio.sleep(0.6)
+    await recorder.flush_all(timeout=60)
+    assert known("gen/") == [] and known("src/") and not logged
+    recorder.close()
+
+
 async def test_recorder_in_process_open_save_and_close(tmp_path):
     """The memory thread without a session: opened and saved buffers that match the disk are a
     ``parse``; an unsaved edit is an ``edit``; closing goes back to the disk."""
@@ -575,7 +638,7 @@ async def test_recorder_in_process_open_save_and_close(tmp_path):
     recorder = Recorder(
         root,
         store_file,
-        1_000_000,
+        Settings(max_file_bytes=1_000_000),
         0.05,
         lambda *line: logged.append(line),
         wanted=lambda doc: True,

@@ -9,6 +9,7 @@ fix must give code that parses and clears the diagnostic.
 from __future__ import annotations
 
 import asyncio
+import shutil
 from dataclasses import dataclass
 
 import pytest
@@ -248,6 +249,78 @@ def one(client: LanguageClient, uri: str, code: str, line_text: str, text: str) 
 
 
 # -- the stories -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("story", [PY, TS], ids=["python", "typescript"])
+async def test_a_library_changed_on_disk_outside_the_editor_shows_in_its_open_callers(
+    client: LanguageClient, tmp_path, story: Story
+):
+    """A pull (a checkout, a generator) rewrites the library, which is not open: the editor's
+    watcher tells the server, which records it, so the open caller is warned without being
+    touched; the library's folder deleted, the memory forgets what it held."""
+    root, store_file = await start(client, tmp_path, story)
+    watchers = [  # (as JSON: the registration's options have no type of their own)
+        watcher["globPattern"]
+        for registration in client.registrations  # type: ignore[attr-defined]
+        if registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+        for watcher in registration.register_options["watchers"]
+    ]
+    assert any(story.lib.rsplit(".", 1)[1] + "," in str(glob) for glob in watchers), watchers
+    app = Buffer(client, root, story.app, story.language)
+    await asyncio.sleep(0.3)
+    assert codes(client, app.uri) == []
+
+    def told(path, change: types.FileChangeType) -> None:
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=path.as_uri(), type=change)])
+        )
+
+    def symbol_count(name: str) -> int:
+        store = Store(store_file)
+        try:
+            return len(store.symbols_named(name))
+        finally:
+            store.close()
+
+    # An unsaved edit of the open caller: its buffer, not its file, is what the memory holds.
+    unsaved = "unsavedHelper" if story.language == "typescript" else "unsaved_helper"
+    app.version += 1
+    app.text += (
+        f"\n\nexport function {unsaved}(): number {{\n  return 1;\n}}\n"
+        if story.language == "typescript"
+        else f"\n\ndef {unsaved}():\n    return 1\n"
+    )
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=app.uri, version=app.version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=app.text)],
+        )
+    )
+    await wait_for(lambda: symbol_count(unsaved) == 1, what="the unsaved edit recorded")
+
+    (root / story.lib).write_text(story.lib_after)
+    told(root / story.lib, types.FileChangeType.Changed)
+    (root / story.app).touch()
+    told(root / story.app, types.FileChangeType.Changed)  # (an open buffer's file: the buffer's)
+    await wait_for(lambda: symbol_count(story.new_name) == 1, what="the library's new text recorded")
+    assert symbol_count(unsaved) == 1
+    await command(client, "kairos.dreamNow")
+    await wait_for(
+        lambda: (
+            codes(client, app.uri)
+            == ["missing-symbol", "missing-symbol", "renamed-symbol", "renamed-symbol", "stale-call"]
+        ),
+        what=f"the caller's diagnostics, got {codes(client, app.uri)}",
+    )
+
+    gone = (root / story.lib).parent
+    if gone == (root / story.app).parent:
+        gone = root / story.lib
+        gone.unlink()
+    else:
+        shutil.rmtree(gone)  # one event, for the folder (as VS Code tells a folder deleted)
+    told(gone, types.FileChangeType.Deleted)
+    await wait_for(lambda: symbol_count(story.new_name) == 0, what="the deleted folder's files forgotten")
 
 
 @pytest.mark.parametrize("story", [PY, TS], ids=["python", "typescript"])

@@ -126,6 +126,16 @@ def language_for_path(path: str | PurePath) -> LanguageSpec | None:
     return _BY_EXTENSION.get(PurePath(path).suffix.lower())
 
 
+def source_glob() -> str:
+    """One glob for every file a language of ours reads: what an editor's watcher is asked
+    to tell the server about.
+
+    >>> source_glob()[:20]
+    '**/*.{cjs,cts,go,jav'
+    """
+    return "**/*.{" + ",".join(sorted(ext[1:] for ext in _BY_EXTENSION)) + "}"
+
+
 def declares_only(path: str) -> bool:
     """Whether a file only declares (a type stub: ``.pyi``, ``.d.ts``): what its functions
     call or raise says nothing of what they do.

@@ -188,6 +188,27 @@ async function main() {
     await page.keyboard.press("Escape");
   });
 
+  await step("a change on disk outside the editor", async () => {
+    // pricing.py closed, rewritten by something else (a pull): only VS Code's file watcher
+    // can tell the server, which registered for it; the open caller then hears of the rename
+    await palette("View: Close All Editors");
+    await openFile("inventory/stock.py", 53, 30);
+    await page.waitForTimeout(1000); // the close reached the server before the file changes
+    const pricing = path.join(root, "inventory", "pricing.py");
+    fs.writeFileSync(pricing, fs.readFileSync(pricing, "utf8").replaceAll("price_with_tax", "price_after_tax"));
+    const problem = page.locator(".markers-panel .monaco-list-row").filter({ hasText: "price_after_tax" }).first();
+    for (let i = 0; i < 10 && !(await problem.isVisible()); i++) {
+      await page.waitForTimeout(1500);
+      await palette("Kairos: Dream now");
+      await page.locator(".notification-toast").filter({ hasText: "kairos: dream done" }).first().waitFor({ timeout: 60000 });
+      if (!(await page.locator(".markers-panel").isVisible())) await page.keyboard.press("Control+Shift+M");
+      await page.waitForTimeout(1000);
+    }
+    await problem.waitFor({ timeout: 10000 });
+    out.outside_problem = await problem.innerText();
+    await shot("changed-outside");
+  });
+
   out.done = true;
   save();
   await browser.close();
