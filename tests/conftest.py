@@ -34,18 +34,21 @@ def server_env() -> dict[str, str]:
     config=ClientServerConfig(server_command=[sys.executable, "-m", "kairos_lsp"], server_env=server_env())
 )
 async def client(lsp_client: LanguageClient):
-    """A started server; each test initializes it with its own workspace. The client takes
-    what the server registers (file watchers), as an editor does, and keeps it in
-    ``registrations``."""
-    registrations: list[types.Registration] = []
-    lsp_client.registrations = registrations  # type: ignore[attr-defined]
-
-    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register(params: types.RegistrationParams) -> None:
-        registrations.extend(params.registrations)
-
+    """A started server; each test initializes it with its own workspace."""
+    accept_registrations(lsp_client)
     yield
     await lsp_client.shutdown_session()  # a no-op when the test never initialized
+
+
+def accept_registrations(client: LanguageClient) -> None:
+    """The client takes what the server registers (file watchers), as an editor does, and
+    keeps it in ``client.registrations``."""
+    registrations: list[types.Registration] = []
+    client.registrations = registrations  # type: ignore[attr-defined]
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params: types.RegistrationParams) -> None:
+        registrations.extend(params.registrations)
 
 
 # -- a sample workspace ----------------------------------------------------------------

@@ -16,7 +16,7 @@ import sys
 import pytest
 import pytest_lsp
 from claude_standin import ClaudeStandin, tool
-from conftest import initialize, open_doc, scan_done, server_env, wait_for
+from conftest import accept_registrations, initialize, open_doc, scan_done, server_env, wait_for
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
@@ -51,6 +51,7 @@ def standin():
     config=ClientServerConfig(server_command=[sys.executable, "-m", "kairos_lsp"], server_env=claude_env())
 )
 async def client(lsp_client: LanguageClient):
+    accept_registrations(lsp_client)
     yield
     await lsp_client.shutdown_session()
 

@@ -1,0 +1,216 @@
+"""A checkout while the editor is open: what the open files are told after it, when the
+editor's file watcher tells the server what changed on disk, and when nothing does.
+
+    python benchmarks/bench_checkout.py GIT_DIR OLD NEW [--open N]
+
+The tree of GIT_DIR (a clone or a bare mirror) at OLD; the real server over stdio, with the
+capabilities VS Code sends (it watches files for the servers that ask); its scan, a dream; the
+first N source files that NEW changes opened, as an editor opens them. Then the checkout, done
+the way git does it: only the files that differ are written or deleted. The editor reloads the
+open buffers (``didChange``) and, in the first run, tells what changed on disk
+(``workspace/didChangeWatchedFiles``, one event per file, as VS Code sends them); in the second
+run it tells nothing (the server before this change, or an editor that cannot watch). Then
+``kairos.dreamNow``, and the open files' diagnostics once they are quiet.
+
+NEW is released code: each warning on it is a false alarm unless its authors left a site
+broken (``bench_history.py GIT_DIR --revs OLD NEW`` checks the same jump with a memory that
+always follows the disk). Printed per run: the files the checkout changed, how long the memory
+took to hold what the disk holds for every one of them (its content hash), and the warnings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from bench_history import checkout, git
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+from pytest_lsp import client_capabilities
+
+from kairos_lsp.languages import language_for_path
+from kairos_lsp.scan import content_hash
+from kairos_lsp.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+QUIET = 3.0  # seconds without a new diagnostic: the checks are done
+MATCH_WAIT = 60.0  # seconds the memory has to hold the disk's content
+
+
+def changes(git_dir: Path, old: str, new: str) -> list[tuple[str, str]]:
+    """``(status, path)`` of the source and ignore files that differ: A, M or D."""
+    listed = git(git_dir, "diff", "--no-renames", "--name-status", "-z", old, new).split("\0")
+    pairs = list(zip(listed[0::2], listed[1::2], strict=False))
+    return [(status[0], path) for status, path in pairs if language_for_path(path) or path.endswith(".gitignore")]
+
+
+def apply(git_dir: Path, new: str, tree: Path, changed: list[tuple[str, str]]) -> None:
+    """What ``git checkout NEW`` does to the tree: the changed files written, the gone deleted."""
+    written = [path for status, path in changed if status != "D"]
+    for status, path in changed:
+        if status == "D":
+            (tree / path).unlink(missing_ok=True)
+    for at in range(0, len(written), 2000):
+        command = ["git", "--literal-pathspecs", f"--git-dir={git_dir}", "archive", new, "--", *written[at : at + 2000]]
+        archive = subprocess.run(command, check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+
+
+def matched(store_file: Path, tree: Path, changed: list[tuple[str, str]]) -> bool:
+    """Whether the memory holds, for every changed file, what the disk holds."""
+    store = Store(store_file)
+    try:
+        for _, path in changed:
+            if not language_for_path(path):
+                continue
+            row = store.file(path)
+            disk = tree / path
+            if not disk.exists():
+                if row is not None:
+                    return False
+            elif row is None or row["content_hash"] != content_hash(disk.read_bytes()):
+                return False
+        return True
+    finally:
+        store.close()
+
+
+async def run(git_dir: Path, old: str, new: str, count: int, watch: bool) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="kairos-checkout-"))
+    tree = work / "tree"
+    tree.mkdir()
+    store_file = work / "memory.db"
+    try:
+        checkout(git_dir, old, tree)
+        changed = changes(git_dir, old, new)
+        opened = [path for status, path in changed if status == "M" and language_for_path(path)][:count]
+        client = LanguageClient("bench-checkout", "1")
+        diagnostics: dict[str, list[types.Diagnostic]] = {}
+        heard = [time.monotonic()]
+
+        @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def published(params: types.PublishDiagnosticsParams) -> None:
+            diagnostics[params.uri] = [d for d in params.diagnostics if d.source == "kairos"]
+            heard[0] = time.monotonic()
+
+        @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+        def register(params: types.RegistrationParams) -> None:
+            pass
+
+        @client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
+        def progress(params: types.WorkDoneProgressCreateParams) -> None:
+            pass
+
+        env = {key: value for key, value in os.environ.items() if not key.startswith("KAIROS_")}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+        await client.start_io(sys.executable, "-m", "kairos_lsp", env=env, cwd=str(tree))
+        await client.initialize_async(
+            types.InitializeParams(
+                capabilities=client_capabilities("visual-studio-code"),
+                root_uri=tree.as_uri(),
+                initialization_options={"storePath": str(store_file), "dream": {"idleSeconds": 3600}},
+            )
+        )
+        client.initialized(types.InitializedParams())
+
+        async def command(name: str):
+            return await client.workspace_execute_command_async(types.ExecuteCommandParams(command=name, arguments=[]))
+
+        while (await command("kairos.status")).get("scanning"):
+            await asyncio.sleep(0.2)
+        await command("kairos.dreamNow")
+        versions: dict[str, int] = {}
+        for path in opened:
+            spec = language_for_path(path)
+            assert spec is not None
+            uri = (tree / path).as_uri()
+            versions[path] = 1
+            client.text_document_did_open(
+                types.DidOpenTextDocumentParams(
+                    text_document=types.TextDocumentItem(
+                        uri=uri, language_id=spec.name, version=1, text=(tree / path).read_text()
+                    )
+                )
+            )
+        await asyncio.sleep(QUIET)
+        before = sum(len(found) for found in diagnostics.values())
+
+        apply(git_dir, new, tree, changed)
+        started = time.monotonic()
+        for path in versions:  # the editor reloads the open buffers the checkout changed
+            versions[path] += 1
+            client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(
+                        uri=(tree / path).as_uri(), version=versions[path]
+                    ),
+                    content_changes=[types.TextDocumentContentChangeWholeDocument(text=(tree / path).read_text())],
+                )
+            )
+        if watch:
+            kinds = {"A": types.FileChangeType.Created, "M": types.FileChangeType.Changed}
+            client.workspace_did_change_watched_files(
+                types.DidChangeWatchedFilesParams(
+                    changes=[
+                        types.FileEvent(
+                            uri=(tree / path).as_uri(), type=kinds.get(status, types.FileChangeType.Deleted)
+                        )
+                        for status, path in changed
+                    ]
+                )
+            )
+        took = None
+        while time.monotonic() - started < (MATCH_WAIT if watch else 15):
+            if matched(store_file, tree, changed):
+                took = time.monotonic() - started
+                break
+            await asyncio.sleep(0.1)
+        await command("kairos.dreamNow")
+        while time.monotonic() - heard[0] < QUIET:
+            await asyncio.sleep(0.2)
+        warnings = [
+            (Path(uri).name, d.code, d.range.start.line + 1, d.message)
+            for uri, found in sorted(diagnostics.items())
+            for d in found
+        ]
+        await client.shutdown_async(None)
+        client.exit(None)
+        await client.stop()
+        return {"changed": len(changed), "opened": len(opened), "before": before, "took": took, "warnings": warnings}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("git_dir", type=Path)
+    parser.add_argument("old")
+    parser.add_argument("new")
+    parser.add_argument("--open", type=int, default=20, help="source files the checkout changes, opened (20)")
+    parser.add_argument("--show", type=int, default=10, help="warnings printed per run (10)")
+    args = parser.parse_args()
+    git_dir = args.git_dir / ".git" if (args.git_dir / ".git").is_dir() else args.git_dir
+    print(f"{git_dir.parent.name if git_dir.name == '.git' else git_dir.name}: {args.old} -> {args.new}")
+    for watch in (True, False):
+        result = asyncio.run(run(git_dir, args.old, args.new, args.open, watch))
+        took = f"{result['took']:.2f} s" if result["took"] is not None else "never (waited 15 s)"
+        codes = Counter(code for _, code, _, _ in result["warnings"])
+        print(
+            f"  {'with the watcher   ' if watch else 'without the watcher'}: {result['changed']} files changed, "
+            f"{result['opened']} open (warnings before {result['before']}); the memory held the disk after {took}; "
+            f"warnings on the open files after the dream: {len(result['warnings'])} {dict(codes)}"
+        )
+        for name, code, line, message in result["warnings"][: args.show]:
+            print(f"      {name}:{line} {code}: {message}")
+
+
+if __name__ == "__main__":
+    main()
