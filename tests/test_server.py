@@ -11,6 +11,7 @@ import sys
 import time
 from concurrent.futures import Future
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from conftest import (
@@ -36,6 +37,7 @@ from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
 from kairos_lsp.config import Settings
+from kairos_lsp.recorder import Recorder
 from kairos_lsp.store import Store
 
 
@@ -504,21 +506,23 @@ async def test_session_coalesces_a_burst_of_edits_into_one_write(tmp_path):
     assert session.closed and not logged
 
 
-async def test_a_save_is_kept_when_the_daemon_records_the_older_disk_meanwhile(tmp_path, monkeypatch):
-    """The race the two-servers-and-a-daemon test met once: the memory held the buffer's
-    edit; the daemon, looking at the disk before the save, recorded the older bytes between
-    the save's comparison and its write. The save found its bytes held, refreshed the file's
-    stat only, and so stamped the daemon's older content with the saved file's stat: the
-    saved function was gone from the memory, and no later look read the file again."""
-    from kairos_lsp.documents import Documents
-    from kairos_lsp.recorder import Recorder
-    from kairos_lsp.scan import scan_paths
+class MemoryThread(NamedTuple):
+    """The memory thread without a session, on a sample workspace and an empty memory: what it
+    logged, and each time it said it recorded something."""
 
+    root: Path
+    store_file: Path
+    recorder: Recorder
+    logged: list[tuple[str, str]]
+    recorded: list[int]
+
+
+def memory_thread(tmp_path: Path) -> MemoryThread:
     root = make_workspace(tmp_path / "ws").resolve()
-    rel, store_file = "src/text.py", tmp_path / "memory.db"
-    disk = root / rel
+    store_file = tmp_path / "memory.db"
     Store(store_file).close()
     logged: list[tuple[str, str]] = []
+    recorded: list[int] = []
     recorder = Recorder(
         root,
         store_file,
@@ -526,7 +530,23 @@ async def test_a_save_is_kept_when_the_daemon_records_the_older_disk_meanwhile(t
         0.05,
         lambda *line: logged.append(line),
         wanted=lambda doc: True,
+        on_recorded=lambda: recorded.append(1),
     )
+    return MemoryThread(root, store_file, recorder, logged, recorded)
+
+
+async def test_a_save_is_kept_when_the_daemon_records_the_older_disk_meanwhile(tmp_path, monkeypatch):
+    """The race the two-servers-and-a-daemon test met once: the memory held the buffer's
+    edit; the daemon, looking at the disk before the save, recorded the older bytes between
+    the save's comparison and its write. The save found its bytes held, refreshed the file's
+    stat only, and so stamped the daemon's older content with the saved file's stat: the
+    saved function was gone from the memory, and no later look read the file again."""
+    from kairos_lsp.documents import Documents
+    from kairos_lsp.scan import scan_paths
+
+    root, store_file, recorder, logged, _ = memory_thread(tmp_path)
+    rel = "src/text.py"
+    disk = root / rel
     doc = Documents(root).open(disk.as_uri(), TEXT_PY, "python", 1)
     recorder.opened(doc)
     await recorder.flush_all()
@@ -573,23 +593,9 @@ async def test_recorder_records_bursts_of_files_changed_on_disk(tmp_path):
     """What the editor's watcher tells (a checkout of many files, a deletion, a .gitignore
     changed): one batch per burst, a big one read in a child process, what the rules skip
     forgotten when a .gitignore changes."""
-    from kairos_lsp.recorder import Recorder
     from kairos_lsp.scan import CHILD_FROM
 
-    root = make_workspace(tmp_path / "ws").resolve()
-    store_file = tmp_path / "memory.db"
-    Store(store_file).close()
-    logged: list[tuple[str, str]] = []
-    batches: list[int] = []
-    recorder = Recorder(
-        root,
-        store_file,
-        Settings(),
-        0.05,
-        lambda *line: logged.append(line),
-        wanted=lambda doc: True,
-        on_recorded=lambda: batches.append(1),
-    )
+    root, store_file, recorder, logged, batches = memory_thread(tmp_path)
 
     def known(prefix: str) -> list[str]:
         store = Store(store_file)
@@ -628,22 +634,8 @@ async def test_recorder_in_process_open_save_and_close(tmp_path):
     """The memory thread without a session: opened and saved buffers that match the disk are a
     ``parse``; an unsaved edit is an ``edit``; closing goes back to the disk."""
     from kairos_lsp.documents import Documents
-    from kairos_lsp.recorder import Recorder
 
-    root = make_workspace(tmp_path / "ws").resolve()
-    store_file = tmp_path / "memory.db"
-    Store(store_file).close()
-    logged: list[tuple[str, str]] = []
-    recorded: list[int] = []
-    recorder = Recorder(
-        root,
-        store_file,
-        Settings(max_file_bytes=1_000_000),
-        0.05,
-        lambda *line: logged.append(line),
-        wanted=lambda doc: True,
-        on_recorded=lambda: recorded.append(1),
-    )
+    root, store_file, recorder, logged, recorded = memory_thread(tmp_path)
     key = "python:src/text.py:split_words"
     doc = Documents(root).open((root / "src/text.py").as_uri(), TEXT_PY, "python", 1)
     recorder.opened(doc)

@@ -248,6 +248,14 @@ def one(client: LanguageClient, uri: str, code: str, line_text: str, text: str) 
     return found[0]
 
 
+async def callers_warned(client: LanguageClient, app: Buffer) -> None:
+    """Until the caller shows what the library's change (``lib_after``) makes of it."""
+    expected = ["missing-symbol", "missing-symbol", "renamed-symbol", "renamed-symbol", "stale-call"]
+    await wait_for(
+        lambda: codes(client, app.uri) == expected, what=f"the caller's diagnostics, got {codes(client, app.uri)}"
+    )
+
+
 # -- the stories -------------------------------------------------------------------------
 
 
@@ -305,13 +313,7 @@ async def test_a_library_changed_on_disk_outside_the_editor_shows_in_its_open_ca
     await wait_for(lambda: symbol_count(story.new_name) == 1, what="the library's new text recorded")
     assert symbol_count(unsaved) == 1
     await command(client, "kairos.dreamNow")
-    await wait_for(
-        lambda: (
-            codes(client, app.uri)
-            == ["missing-symbol", "missing-symbol", "renamed-symbol", "renamed-symbol", "stale-call"]
-        ),
-        what=f"the caller's diagnostics, got {codes(client, app.uri)}",
-    )
+    await callers_warned(client, app)
 
     gone = (root / story.lib).parent
     if gone == (root / story.app).parent:
@@ -335,13 +337,7 @@ async def test_a_library_change_shows_in_its_callers_and_each_fix_clears_it(
 
     lib.save(story.lib_after)
     await command(client, "kairos.dreamNow")
-    await wait_for(
-        lambda: (
-            codes(client, app.uri)
-            == ["missing-symbol", "missing-symbol", "renamed-symbol", "renamed-symbol", "stale-call"]
-        ),
-        what=f"the caller's diagnostics, got {codes(client, app.uri)}",
-    )
+    await callers_warned(client, app)
     await wait_for(lambda: codes(client, lib.uri) == ["docstring-drift"], what="docstring drift")
 
     stale = one(client, app.uri, "stale-call", "price(item, 2)", app.text)
