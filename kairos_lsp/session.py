@@ -63,6 +63,8 @@ __all__ = ["Log", "Progress", "Publish", "Session", "one_line"]
 
 BUSY_TIMEOUT_MS = 10000  # what Store sets on every connection
 ATTENTION_EVERY = 5.0  # seconds: hovered symbols are noted in batches, never on the hover's path
+OTHERS_EVERY = 1.0  # seconds between two looks at what other processes recorded in the memory
+OWN_SOURCES = frozenset({"edit", "parse", "user"})  # what the server records of its open buffers
 
 
 class Progress(Protocol):
@@ -103,6 +105,9 @@ class Session:
         self._stop = threading.Event()
         self._scan_thread: threading.Thread | None = None
         self._ignored = IgnoreRules(root, settings.exclude) if root is not None else None
+        self._news: tuple[int, int] | None = None  # what the memory held when others were last looked for
+        self._data_version: int | None = None
+        self._others: asyncio.TimerHandle | None = None
         self.closed = False
 
     # -- the memory ------------------------------------------------------------
@@ -244,6 +249,44 @@ class Session:
     async def flush_all(self, timeout: float = 5.0) -> None:
         if self._recorder is not None:
             await self._recorder.flush_all(timeout)
+
+    # -- what other processes record ---------------------------------------------
+
+    def follow_others(self) -> None:
+        """From now on, every :data:`OTHERS_EVERY` seconds, read what other processes recorded
+        (the daemon, ``kairos scan``, ``kairos dream``, a test run through ``kairos run`` or the
+        pytest plugin): when there is some, the open documents are checked again and a dream is
+        due once the user is idle. Without it their news reached the editor at the next edit."""
+        if self.store is None or self.closed or self._news is not None:
+            return
+        self._news, _ = self.store.news_since(None)
+        self._others = asyncio.get_running_loop().call_later(OTHERS_EVERY, self._look_at_others)
+
+    def _look_at_others(self) -> None:
+        self._others = None
+        if self.store is None or self.closed:
+            return
+        try:
+            version = self.store.db.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._data_version:  # (another connection committed: maybe news)
+                self._data_version = version
+                self._news_since()
+        except sqlite3.Error as exc:  # (a busy or broken memory: the next look tries again)
+            self.log("warning", f"kairos: could not read what others recorded: {one_line(exc)}")
+        self._others = asyncio.get_running_loop().call_later(OTHERS_EVERY, self._look_at_others)
+
+    def _news_since(self) -> None:
+        assert self.store is not None and self._news is not None
+        marks, looks = self.store.news_since(self._news)
+        dreamt = marks[1] != self._news[1]
+        self._news = marks
+        open_paths = {doc.path for doc in self.documents}
+        # Not this server's own records of its open buffers (its saves and edits check already).
+        others = any(source not in OWN_SOURCES or path not in open_paths for path, source in looks)
+        if others:
+            self.dreamer.kick()
+        if others or dreamt:
+            self.check_all()
 
     # -- problems (diagnostics) -------------------------------------------------
 
@@ -440,6 +483,7 @@ class Session:
             return
         self.dreamer.kick()
         self.recorder.after_scan([doc for doc in self.documents if self.records(doc)])
+        self.follow_others()
         if self.knowledge is not None:  # what the first hovers would read otherwise (on this, the event loop)
             self.knowledge.resolver.index_modules()
 
@@ -463,6 +507,8 @@ class Session:
                 self.log("warning", f"kairos: daemon.keepAlive: {one_line(exc)}")
         self.closed = True
         self._stop.set()
+        if self._others is not None:
+            self._others.cancel()
         if self._scan_thread is not None:
             self._scan_thread.join(timeout)
         if self._dreamer is not None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import pytest
@@ -216,6 +218,11 @@ class Buffer:
             types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=self.uri))
         )
 
+    def close(self) -> None:
+        self.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=self.uri))
+        )
+
     async def fix(self, diagnostic: types.Diagnostic, title_part: str) -> str:
         """Apply the code action whose title holds ``title_part``; returns the new text."""
         actions = await actions_for(self.client, self.uri, diagnostic)
@@ -228,13 +235,13 @@ class Buffer:
         return fixed
 
 
-async def start(client: LanguageClient, tmp_path, story: Story):
+async def start(client: LanguageClient, tmp_path, story: Story, idle_seconds: float = 3600):
     root = tmp_path / "ws"
     for rel, text in {story.lib: story.lib_before, story.app: story.app_text, "lib/__init__.py": ""}.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
     store_file = tmp_path / "memory.db"
-    await initialize(client, root, {"storePath": str(store_file), "dream": {"idleSeconds": 3600}})
+    await initialize(client, root, {"storePath": str(store_file), "dream": {"idleSeconds": idle_seconds}})
     await scan_done(client)
     await command(client, "kairos.dreamNow")
     return root, store_file
@@ -375,6 +382,46 @@ async def test_a_library_change_shows_in_its_callers_and_each_fix_clears_it(
     fixed = await lib.fix(kairos(client, lib.uri)[0], "documentation")
     assert "currency" in fixed.split("*/")[0] if story.language != "python" else "currency:" in fixed
     await wait_for(lambda: codes(client, lib.uri) == [], what=f"docstring fixed, got {codes(client, lib.uri)}")
+
+
+async def test_what_other_processes_record_reaches_the_open_editor_by_itself(client: LanguageClient, tmp_path):
+    """Nothing typed, nothing saved: a test run in the terminal (``kairos run``, the pytest
+    plugin) and a ``kairos scan`` after a pull, each in a process of its own, show in the open
+    files within seconds, the scan's news dreamed over once the user is idle."""
+    root, store_file = await start(client, tmp_path, PY, idle_seconds=1)
+    app = Buffer(client, root, PY.app, PY.language)
+    lib = Buffer(client, root, PY.lib, PY.language)
+    await asyncio.sleep(0.3)
+    assert codes(client, app.uri) == [] and codes(client, lib.uri) == []
+    recorded = subprocess.run(
+        [sys.executable, "-c", RECORD_FAILURE, str(store_file), PY.price_key],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert recorded.returncode == 0, recorded.stderr
+    await wait_for(
+        lambda: codes(client, lib.uri) == ["recent-failure"], what=f"recent-failure, got {codes(client, lib.uri)}"
+    )
+
+    lib.close()
+    (root / PY.lib).write_text(PY.lib_after)  # a pull, then a scan in the terminal
+    scanned = subprocess.run(
+        [sys.executable, "-m", "kairos_lsp.cli", "scan", "-q", "--store", str(store_file), str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert scanned.returncode == 0, scanned.stderr
+    await callers_warned(client, app)
+
+
+RECORD_FAILURE = """
+import sys
+from kairos_lsp.store import Store
+with Store(sys.argv[1]) as store:
+    store.record_outcomes([(sys.argv[2], True, "test_price: AssertionError: 4 != 5")])
+"""
 
 
 @pytest.mark.parametrize("story", [PY, TS], ids=["python", "typescript"])

@@ -1060,6 +1060,21 @@ class Store:
         mark = self.db.execute("SELECT value FROM marks WHERE name = 'forgotten'").fetchone()
         return Looks(last, paths, mark[0] if mark else "")
 
+    def news_since(self, after: tuple[int, int] | None) -> tuple[tuple[int, int], list[tuple[str, str]]]:
+        """For a reader that follows what every writer records (the server follows the daemon,
+        the CLI, a test run): the marks now, ``(last look's id, last dream's id)``, and each
+        look recorded after ``after``'s as ``(path, source)`` (none when ``after`` is None)::
+
+            marks, _ = store.news_since(None)
+            marks, looks = store.news_since(marks)   # [('tests/test_calc.py', 'terminal')]
+        """
+        last = self.db.execute("SELECT coalesce(max(id), 0) FROM versions").fetchone()[0]
+        dream = self.db.execute("SELECT coalesce(max(id), 0) FROM dreams").fetchone()[0]
+        looks: list[tuple[str, str]] = []
+        if after is not None and last > after[0]:
+            looks = list(self.db.execute("SELECT path, source FROM versions WHERE id > ?", (after[0],)))
+        return (last, dream), looks
+
     def paths_known(self, paths: Iterable[str]) -> set[str]:
         """Those of ``paths`` that are files the memory knows now."""
         known: set[str] = set()
