@@ -428,7 +428,12 @@ async def _watch_files(ls: KairosServer) -> None:
     workspace = ls.client_capabilities.workspace
     watched = workspace.did_change_watched_files if workspace is not None else None
     if watched is None or not watched.dynamic_registration:
-        ls.log("info", "kairos: the editor does not watch files for servers; daemon.keepAlive keeps the memory current")
+        if ls.session is not None and not ls.session.settings.daemon_keep_alive:
+            ls.log(
+                "info",
+                "kairos: the editor does not tell servers of files changed on disk: changes made "
+                "outside it reach the memory at the next start, or at once with daemon.keepAlive",
+            )
         return
     registration = types.Registration(
         id="kairos-watched-files",
@@ -510,7 +515,7 @@ def did_close(ls: KairosServer, params: types.DidCloseTextDocumentParams) -> Non
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def did_change_watched_files(ls: KairosServer, params: types.DidChangeWatchedFilesParams) -> None:
     if ls.session is not None:
-        ls.session.disk_changed(change.uri for change in params.changes)
+        ls.session.disk_changed((c.uri, c.type == types.FileChangeType.Deleted) for c in params.changes)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)

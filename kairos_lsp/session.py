@@ -50,7 +50,7 @@ from kairos_lsp.dream import record_verdict
 from kairos_lsp.dream.forget import forget
 from kairos_lsp.dream.scheduler import IdleDreamer
 from kairos_lsp.knowledge import Knowledge
-from kairos_lsp.languages import language_named
+from kairos_lsp.languages import language_for_path, language_named
 from kairos_lsp.llm import Claude
 from kairos_lsp.llm import status as llm_status
 from kairos_lsp.recorder import Log, Recorder, one_line
@@ -220,16 +220,17 @@ class Session:
         if self.records(doc):
             self.recorder.closed_document(doc)
 
-    def disk_changed(self, uris: Iterable[str]) -> None:
+    def disk_changed(self, changes: Iterable[tuple[str, bool]]) -> None:
         """Files the editor's watcher saw created, changed or deleted on disk (a checkout, a
-        pull, a generator, a formatter run in the terminal): recorded, then the open documents
-        checked again. An open buffer's file is left to the buffer (it wins until it closes;
-        its save is recorded as a save); a path the scan's rules skip is not looked at."""
+        pull, a generator, a formatter run in the terminal), as ``(uri, deleted)``: recorded,
+        then the open documents checked again. An open buffer's file is left to the buffer (it
+        wins until it closes; its save is recorded as a save); a path the scan's rules skip, or
+        a file of no language of ours, is not looked at (a deletion may be a folder's)."""
         if self._recorder is None or self._ignored is None or self.root is None or self.closed:
             return
         open_paths = {doc.path for doc in self.documents}
         paths: list[str] = []
-        for uri in uris:
+        for uri, deleted in changes:
             path, inside = self.documents.locate(uri)
             if not inside or path in open_paths:
                 continue
@@ -237,6 +238,8 @@ class Session:
                 self._ignored = IgnoreRules(self.root, self.settings.exclude)
             elif self._ignored.ignored(path):
                 continue
+            elif not deleted and language_for_path(path) is None and not (self.root / path).is_dir():
+                continue  # (an editor may send more than it was asked for: eglot ignores the kinds)
             paths.append(path)
         if paths:
             self.recorder.disk_changed(paths, then=self.check_all)
