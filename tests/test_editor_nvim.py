@@ -121,3 +121,13 @@ def test_status_command(session):
     passed(session, "status")
     assert session["status"]["files"] >= 5
     assert session["status"]["last_dream"]["started_at"]
+
+
+def test_a_change_outside_the_editor_reaches_the_open_caller(session):
+    """With inotifywait installed, the kairos config asks Neovim to watch files for it on Linux
+    too: a file rewritten on disk while closed (a pull) shows in the open caller."""
+    if not shutil.which("inotifywait"):
+        missing("inotifywait (inotify-tools) is not installed: run .ci/editors")
+    passed(session, "a change on disk outside the editor")
+    assert session["watching"]
+    assert any("price_after_tax" in d["message"] for d in session["renamed"]), session["renamed"]

@@ -155,6 +155,32 @@ step("status", function()
   out.status = vim.g.kairos_last_status
 end)
 
+step("a change on disk outside the editor", function()
+  -- pricing.py closed, then rewritten by something else (a pull): only Neovim's file watcher
+  -- (its inotifywait backend) can tell the server, which registered for it
+  vim.api.nvim_set_current_buf(stock_buf)
+  vim.api.nvim_buf_delete(pricing_buf, { force = true })
+  vim.wait(500)
+  local client = require("kairos").client(stock_buf)
+  out.watching = client.dynamic_capabilities ~= nil
+    and client.dynamic_capabilities:get("workspace/didChangeWatchedFiles") ~= nil
+  local lines = vim.fn.readfile(pricing)
+  for i, line in ipairs(lines) do
+    lines[i] = line:gsub("price_with_tax", "price_after_tax")
+  end
+  vim.fn.writefile(lines, pricing)
+  wait(30000, "a renamed-symbol diagnostic in stock.py", function()
+    if #kairos_diagnostics(stock_buf, "renamed-symbol") > 0 then
+      return true
+    end
+    vim.g.kairos_last_dream = nil
+    vim.cmd("KairosDream")
+    vim.wait(10000, function() return vim.g.kairos_last_dream ~= nil end, 50)
+    return vim.wait(1500, function() return #kairos_diagnostics(stock_buf, "renamed-symbol") > 0 end, 50)
+  end)
+  out.renamed = kairos_diagnostics(stock_buf, "renamed-symbol")
+end)
+
 out.done = true
 save()
 vim.cmd("qa!")

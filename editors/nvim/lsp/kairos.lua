@@ -10,4 +10,10 @@ return {
     dream = { idleSeconds = 30 },
     llm = { provider = "none" },
   },
+  -- Neovim tells servers of files changed on disk (a checkout, a pull) only on macOS and
+  -- Windows by default; on Linux its watcher is cheap when inotifywait (inotify-tools) is
+  -- installed, so kairos asks for it there. Without it: daemon.keepAlive.
+  capabilities = vim.fn.executable("inotifywait") == 1
+      and { workspace = { didChangeWatchedFiles = { dynamicRegistration = true } } }
+    or nil,
 }
