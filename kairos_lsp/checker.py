@@ -1,7 +1,8 @@
 """The checks thread: the problems of open documents, computed off the event loop, then published.
 
 One single-worker executor with its own read connection runs
-:func:`kairos_lsp.checks.check_file` on a snapshot of a document; the result
+:func:`kairos_lsp.checks.check_file` on a snapshot of a document (the newest one
+when checks of it queue up: a document waits at most once); the result
 comes back to the event loop, is kept (a code action reuses it while the
 text is the same) and handed to ``publish``, which the server turns into
 ``textDocument/publishDiagnostics``. Methods without a leading underscore
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -40,12 +42,21 @@ class Checker:
         self.problems: dict[str, tuple[int | None, bytes, list[Problem]]] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kairos-checks")
         self._knowledge: Knowledge | None = None  # checks thread only
+        # Documents waiting for the checks thread, each with its newest snapshot: asked again
+        # meanwhile (keystrokes, a save, what other processes record), one check does.
+        self._waiting: dict[str, Snapshot] = {}
+        self._waiting_lock = threading.Lock()
 
     def check(self, doc: Document) -> None:
         """Compute the problems of ``doc`` as it is now, off the event loop, then publish them."""
         if self.closed or doc.language is None:  # not a language kairos reads, or oversize
             return
-        future = asyncio.get_running_loop().run_in_executor(self._executor, self._check, doc.snapshot())
+        with self._waiting_lock:
+            queued = doc.uri in self._waiting
+            self._waiting[doc.uri] = doc.snapshot()
+        if queued:
+            return
+        future = asyncio.get_running_loop().run_in_executor(self._executor, self._check, doc.uri)
         future.add_done_callback(functools.partial(self._checked, doc.uri))
 
     def forget(self, doc: Document) -> None:
@@ -87,7 +98,9 @@ class Checker:
 
     # -- the checks thread ---------------------------------------------------------
 
-    def _check(self, snap: Snapshot) -> tuple[Snapshot, list[Problem]]:
+    def _check(self, uri: str) -> tuple[Snapshot, list[Problem]]:
+        with self._waiting_lock:
+            snap = self._waiting.pop(uri)
         if self._knowledge is None:
             self._knowledge = Knowledge(Store(self.store_file))
         language, tree = snap.parsed()  # check() sends only documents in a language kairos reads

@@ -630,6 +630,36 @@ async def test_recorder_records_bursts_of_files_changed_on_disk(tmp_path):
     recorder.close()
 
 
+async def test_checks_asked_again_while_one_waits_make_one_check_of_the_newest_text(tmp_path):
+    """Keystrokes, a save and what other processes record each ask for a document's checks;
+    while the checks thread is busy they queue as one, of the newest text (not 30 checks of
+    texts already gone, which a busy memory would pile up)."""
+    from kairos_lsp.checker import Checker
+    from kairos_lsp.documents import Documents
+
+    root, store_file, recorder, _, _ = memory_thread(tmp_path)
+    documents = Documents(root)
+    docs = [documents.open((root / rel).as_uri(), TEXT_PY, "python", 1) for rel in ("src/text.py", "src/index.py")]
+    recorder.opened(docs[0])
+    await recorder.flush_all()
+    published: list[tuple[str, bytes]] = []
+    checker = Checker(store_file, documents, lambda *line: None, lambda uri, text, _: published.append((uri, text)))
+    for version in range(2, 32):
+        for doc in docs:
+            doc.update(TEXT_PY + f"\n\ndef f{version}():\n    return {version}\n", version=version)
+            checker.check(doc)
+
+    def newest_shown() -> bool:
+        last = {uri: text for uri, text in published}
+        return all(last.get(doc.uri) == doc.text for doc in docs)
+
+    await wait_for(newest_shown, 20, "the newest text of each checked")
+    await asyncio.sleep(0.5)  # (nothing more comes)
+    assert newest_shown() and len(published) <= 6, [text[-20:] for _, text in published]  # 60 asked for
+    checker.close()
+    recorder.close()
+
+
 async def test_recorder_in_process_open_save_and_close(tmp_path):
     """The memory thread without a session: opened and saved buffers that match the disk are a
     ``parse``; an unsaved edit is an ``edit``; closing goes back to the disk."""
