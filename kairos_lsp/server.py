@@ -451,6 +451,9 @@ async def _watch_files(ls: KairosServer) -> None:
         await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
     except Exception as exc:  # noqa: BLE001 - the memory follows the buffers only
         ls.log("warning", f"kairos: the editor would not watch files: {one_line(exc)}")
+    else:
+        if ls.session is not None:
+            ls.session.editor_watches = True
 
 
 @server.feature(types.SHUTDOWN)

@@ -108,6 +108,7 @@ class Session:
         self._news: tuple[int, int] | None = None  # what the memory held when others were last looked for
         self._data_version: int | None = None
         self._others: asyncio.TimerHandle | None = None
+        self.editor_watches = False  # the editor tells of files changed on disk (didChangeWatchedFiles)
         self.closed = False
 
     # -- the memory ------------------------------------------------------------
@@ -241,7 +242,7 @@ class Session:
             elif not deleted and language_for_path(path) is None and not (self.root / path).is_dir():
                 continue  # (an editor may send more than it was asked for: eglot ignores the kinds)
             paths.append(path)
-        if paths:
+        if paths and self._daemon_keeps_memory() is None:  # (the daemon records them: news, below)
             self.recorder.disk_changed(paths, then=self.check_all)
 
     async def flush(self, uri: str, timeout: float = 5.0) -> None:
@@ -350,6 +351,12 @@ class Session:
         out["open_documents"] = len(self.documents)
         watcher = daemon.running(self.root) if self.root is not None else None
         out["daemon"] = {"running": watcher is not None, "pid": watcher.get("pid") if watcher else None}
+        if self._daemon_keeps_memory() is not None:
+            out["disk"] = "followed: the kairos daemon watches the workspace"
+        elif self.editor_watches:
+            out["disk"] = "followed: the editor tells of files changed on disk"
+        else:
+            out["disk"] = "not followed: files changed outside the editor reach the memory at the next start"
         return out
 
     def looked_at(self, key: str) -> None:
@@ -410,13 +417,21 @@ class Session:
     def scanning(self) -> bool:
         return self._scan_thread is not None and self._scan_thread.is_alive()
 
+    def _daemon_keeps_memory(self, say: bool = False) -> dict | None:
+        """The daemon of this workspace (its state) when one runs and keeps this memory (else
+        None: ``say`` logs a daemon that keeps another)."""
+        watcher = daemon.running(self.root) if self.root is not None and self.store_file is not None else None
+        theirs = watcher.get("store") if watcher is not None else None
+        if watcher is not None and os.path.realpath(str(theirs)) != os.path.realpath(str(self.store_file)):
+            if say:
+                self.log("info", f"kairos: the daemon of this workspace keeps another memory ({theirs})")
+            return None
+        return watcher
+
     def _scan(self, root: Path, store_file: Path, progress: Progress, loop: asyncio.AbstractEventLoop) -> None:
         if self.settings.daemon_keep_alive:
             self.keep_daemon()
-        watcher = daemon.running(root)
-        if watcher is not None and os.path.realpath(str(watcher.get("store"))) != os.path.realpath(store_file):
-            self.log("info", f"kairos: the daemon of this workspace keeps another memory ({watcher.get('store')})")
-            watcher = None
+        watcher = self._daemon_keeps_memory(say=True)
         if watcher is not None:  # the daemon keeps the memory current: it watches, it caught up when it started
             message = f"a kairos daemon (pid {watcher.get('pid') or '?'}) keeps the memory current; no scan"
             self.log("info", f"kairos: {message}")

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, initialize, progress_kinds, server_env, wait_for
+from conftest import REPO, initialize, open_doc, progress_kinds, server_env, wait_for
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 from workspaces import kairos, write
@@ -647,6 +647,47 @@ async def test_a_server_leaves_watching_to_a_running_daemon(client: LanguageClie
     status = await _command(client, "kairos.status")
     assert status["daemon"] == {"running": True, "pid": running.process.pid}
     assert status["files"] == 1
+
+
+async def test_with_a_daemon_the_server_leaves_changes_on_disk_to_it_and_follows_its_news(
+    client: LanguageClient, tmp_path, daemons
+):
+    """The editor tells of a file changed on disk; the daemon saw it too and records it (the
+    server does not read it a second time), and the server, following what the daemon records,
+    warns the open caller."""
+    root = tmp_path / "ws"
+    write(
+        root,
+        {
+            "src/__init__.py": "",
+            "src/lib.py": "def total(a):\n    return a\n",
+            "src/app.py": "from src.lib import total\n\n\ndef run():\n    return total(1)\n",
+        },
+    )
+    daemons(root)
+    await initialize(client, root, {"dream": {"idleSeconds": 1}})
+    await wait_for(lambda: "end" in progress_kinds(client), 20, "the scan's progress end")
+    status = await _command(client, "kairos.status")
+    assert status["disk"] == "followed: the kairos daemon watches the workspace"
+    app = open_doc(client, root, "src/app.py", "python")
+    (root / "src/lib.py").write_text("def total(a, b):\n    return a + b\n")
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=(root / "src/lib.py").as_uri(), type=types.FileChangeType.Changed)]
+        )
+    )
+
+    def stale_calls() -> list[str]:
+        return [d.message for d in client.diagnostics.get(app, []) if d.code == "stale-call"]
+
+    await wait_for(stale_calls, 30, "the open caller's stale-call")
+    assert "`b`" in stale_calls()[0]
+    store = Store(root / ".kairos" / "memory.db")
+    try:
+        sources = [row[0] for row in store.db.execute("SELECT source FROM versions WHERE path = 'src/lib.py'")]
+    finally:
+        store.close()
+    assert sources == ["daemon", "daemon"]  # its catch-up, its look at the change: no look by the server
 
 
 async def test_a_server_on_another_memory_scans_for_itself(client: LanguageClient, tmp_path, daemons):

@@ -303,6 +303,7 @@ def test_review_view(session):
 def test_status_dialog(session):
     passed(session, "status command")
     assert "facts:" in session["status_dialog"] and "files" in session["status_dialog"]
+    assert "disk: followed: the editor tells of files changed on disk" in session["status_dialog"]
 
 
 def test_a_change_outside_the_editor_reaches_the_open_caller(session):

@@ -281,6 +281,8 @@ async def test_a_library_changed_on_disk_outside_the_editor_shows_in_its_open_ca
         for watcher in registration.register_options["watchers"]
     ]
     assert any(story.lib.rsplit(".", 1)[1] + "," in str(glob) for glob in watchers), watchers
+    status = await command(client, "kairos.status")
+    assert status["disk"] == "followed: the editor tells of files changed on disk"
     app = Buffer(client, root, story.app, story.language)
     await asyncio.sleep(0.3)
     assert codes(client, app.uri) == []

@@ -125,6 +125,7 @@ function M.status()
         or "no dream yet",
       string.format("LLM: %s: %s", (s.llm or {}).provider or "none", (s.llm or {}).state or ""),
       string.format("daemon: %s", (s.daemon or {}).running and ("running, pid " .. tostring(s.daemon.pid)) or "not running"),
+      string.format("disk: %s", s.disk or "unknown"),
       string.format("memory: %s", s.store),
     }
     vim.g.kairos_last_status = s

@@ -290,6 +290,7 @@ class Kairos {
       last ? `last dream: ${last.started_at} (${last.trigger}, ${Math.round(Number(last.duration_ms ?? 0))} ms)` : "no dream yet",
       `LLM: ${llm?.provider ?? "none"} — ${llm?.state ?? ""}`,
       daemon?.running ? `daemon: running (pid ${daemon.pid})` : "daemon: not running",
+      `disk: ${status.disk ?? "unknown"}`,
       `memory: ${status.store}`,
     ];
     const log = "Show log";
