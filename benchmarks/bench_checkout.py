@@ -22,19 +22,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 from bench_history import checkout, git
+from editor import Editor
 from lsprotocol import types
-from pygls.lsp.client import LanguageClient
-from pytest_lsp import client_capabilities
 
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.scan import content_hash
@@ -92,77 +89,23 @@ async def run(git_dir: Path, old: str, new: str, count: int, watch: bool) -> dic
         checkout(git_dir, old, tree)
         changed = changes(git_dir, old, new)
         opened = [path for status, path in changed if status == "M" and language_for_path(path)][:count]
-        client = LanguageClient("bench-checkout", "1")
-        diagnostics: dict[str, list[types.Diagnostic]] = {}
-        heard = [time.monotonic()]
-
-        @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        def published(params: types.PublishDiagnosticsParams) -> None:
-            diagnostics[params.uri] = [d for d in params.diagnostics if d.source == "kairos"]
-            heard[0] = time.monotonic()
-
-        @client.feature(types.CLIENT_REGISTER_CAPABILITY)
-        def register(params: types.RegistrationParams) -> None:
-            pass
-
-        @client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
-        def progress(params: types.WorkDoneProgressCreateParams) -> None:
-            pass
-
-        env = {key: value for key, value in os.environ.items() if not key.startswith("KAIROS_")}
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-        await client.start_io(sys.executable, "-m", "kairos_lsp", env=env, cwd=str(tree))
-        await client.initialize_async(
-            types.InitializeParams(
-                capabilities=client_capabilities("visual-studio-code"),
-                root_uri=tree.as_uri(),
-                initialization_options={"storePath": str(store_file), "dream": {"idleSeconds": 3600}},
-            )
-        )
-        client.initialized(types.InitializedParams())
-
-        async def command(name: str):
-            return await client.workspace_execute_command_async(types.ExecuteCommandParams(command=name, arguments=[]))
-
-        while (await command("kairos.status")).get("scanning"):
-            await asyncio.sleep(0.2)
-        await command("kairos.dreamNow")
-        versions: dict[str, int] = {}
+        editor = await Editor.start(tree, {"storePath": str(store_file), "dream": {"idleSeconds": 3600}})
+        await editor.scanned_and_dreamed()
         for path in opened:
-            spec = language_for_path(path)
-            assert spec is not None
-            uri = (tree / path).as_uri()
-            versions[path] = 1
-            client.text_document_did_open(
-                types.DidOpenTextDocumentParams(
-                    text_document=types.TextDocumentItem(
-                        uri=uri, language_id=spec.name, version=1, text=(tree / path).read_text()
-                    )
-                )
-            )
+            editor.open(path)
         await asyncio.sleep(QUIET)
-        before = sum(len(found) for found in diagnostics.values())
+        before = sum(len(found) for found in editor.diagnostics.values())
 
         apply(git_dir, new, tree, changed)
         started = time.monotonic()
-        for path in versions:  # the editor reloads the open buffers the checkout changed
-            versions[path] += 1
-            client.text_document_did_change(
-                types.DidChangeTextDocumentParams(
-                    text_document=types.VersionedTextDocumentIdentifier(
-                        uri=(tree / path).as_uri(), version=versions[path]
-                    ),
-                    content_changes=[types.TextDocumentContentChangeWholeDocument(text=(tree / path).read_text())],
-                )
-            )
+        for path in opened:  # the editor reloads the open buffers the checkout changed
+            editor.reload(path)
         if watch:
             kinds = {"A": types.FileChangeType.Created, "M": types.FileChangeType.Changed}
-            client.workspace_did_change_watched_files(
+            editor.client.workspace_did_change_watched_files(
                 types.DidChangeWatchedFilesParams(
                     changes=[
-                        types.FileEvent(
-                            uri=(tree / path).as_uri(), type=kinds.get(status, types.FileChangeType.Deleted)
-                        )
+                        types.FileEvent(uri=editor.uri(path), type=kinds.get(status, types.FileChangeType.Deleted))
                         for status, path in changed
                     ]
                 )
@@ -173,17 +116,14 @@ async def run(git_dir: Path, old: str, new: str, count: int, watch: bool) -> dic
                 took = time.monotonic() - started
                 break
             await asyncio.sleep(0.1)
-        await command("kairos.dreamNow")
-        while time.monotonic() - heard[0] < QUIET:
-            await asyncio.sleep(0.2)
+        await editor.command("kairos.dreamNow")
+        await editor.quiet(QUIET)
         warnings = [
             (Path(uri).name, d.code, d.range.start.line + 1, d.message)
-            for uri, found in sorted(diagnostics.items())
+            for uri, found in sorted(editor.diagnostics.items())
             for d in found
         ]
-        await client.shutdown_async(None)
-        client.exit(None)
-        await client.stop()
+        await editor.stop()
         return {"changed": len(changed), "opened": len(opened), "before": before, "took": took, "warnings": warnings}
     finally:
         shutil.rmtree(work, ignore_errors=True)

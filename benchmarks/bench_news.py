@@ -25,58 +25,19 @@ import sys
 import time
 from pathlib import Path
 
-from lsprotocol import types
-from pygls.lsp.client import LanguageClient
-from pytest_lsp import client_capabilities
+from editor import Editor
 
-REPO = Path(__file__).resolve().parents[1]
 WAIT = 20.0  # seconds after the run's end
 
 
 async def run(root: Path, rel: str, command: list[str]) -> None:
-    client = LanguageClient("bench-news", "1")
-    diagnostics: dict[str, list[types.Diagnostic]] = {}
-
-    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    def published(params: types.PublishDiagnosticsParams) -> None:
-        diagnostics[params.uri] = [d for d in params.diagnostics if d.source == "kairos"]
-
-    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register(params: types.RegistrationParams) -> None:
-        pass
-
-    @client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
-    def progress(params: types.WorkDoneProgressCreateParams) -> None:
-        pass
-
-    env = {key: value for key, value in os.environ.items() if not key.startswith("KAIROS_")}
-    server_env = {**env, "PYTHONPATH": os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])}
-    await client.start_io(sys.executable, "-m", "kairos_lsp", env=server_env, cwd=str(root))
-    await client.initialize_async(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=root.as_uri(),
-            initialization_options={"dream": {"idleSeconds": 3600}},
-        )
-    )
-    client.initialized(types.InitializedParams())
-
-    async def command_(name: str):
-        return await client.workspace_execute_command_async(types.ExecuteCommandParams(command=name, arguments=[]))
-
-    while (await command_("kairos.status")).get("scanning"):
-        await asyncio.sleep(0.2)
-    await command_("kairos.dreamNow")
-    uri = (root / rel).as_uri()
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(
-                uri=uri, language_id="python", version=1, text=(root / rel).read_text()
-            )
-        )
-    )
+    editor = await Editor.start(root, {"dream": {"idleSeconds": 3600}})
+    await editor.scanned_and_dreamed()
+    editor.open(rel)
     await asyncio.sleep(3)
-    before = sorted(d.code for d in diagnostics.get(uri, []))
+    uri = editor.uri(rel)
+    before = sorted(d.code for d in editor.diagnostics.get(uri, []))
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KAIROS_")}
     started = time.monotonic()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -94,17 +55,15 @@ async def run(root: Path, rel: str, command: list[str]) -> None:
     ended = time.monotonic()
     came = None
     while time.monotonic() - ended < WAIT:
-        if any(d.code == "recent-failure" for d in diagnostics.get(uri, [])):
+        if any(d.code == "recent-failure" for d in editor.diagnostics.get(uri, [])):
             came = time.monotonic() - ended
             break
         await asyncio.sleep(0.05)
-    shown = [d.message[:120] for d in diagnostics.get(uri, []) if d.code == "recent-failure"]
+    shown = [d.message[:120] for d in editor.diagnostics.get(uri, []) if d.code == "recent-failure"]
     when = f"{came:.2f} s after the run ended" if came is not None else f"not within {WAIT:.0f} s"
     print(f"{rel}: before the run {before or 'no warnings'}; the run took {ended - started:.1f} s")
     print(f"  (exit {process.returncode}); recent-failure {when}: {shown}")
-    await client.shutdown_async(None)
-    client.exit(None)
-    await client.stop()
+    await editor.stop()
 
 
 def main() -> None:
