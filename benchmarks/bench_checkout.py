@@ -12,10 +12,13 @@ open buffers (``didChange``) and, in the first run, tells what changed on disk
 run it tells nothing (the server before this change, or an editor that cannot watch). Then
 ``kairos.dreamNow``, and the open files' diagnostics once they are quiet.
 
-NEW is released code: each warning on it is a false alarm unless its authors left a site
+With ``--unsaved`` the open buffers keep OLD's text instead, as unsaved work the editor does not
+reload: their warnings are then what the pull changed under them (the user's copy is stale).
+Otherwise NEW is released code: each warning on it is a false alarm unless its authors left a site
 broken (``bench_history.py GIT_DIR --revs OLD NEW`` checks the same jump with a memory that
 always follows the disk). Printed per run: the files the checkout changed, how long the memory
-took to hold what the disk holds for every one of them (its content hash), and the warnings.
+took to hold what the disk holds for every one of them (its content hash), how many it holds
+otherwise at the end, and the warnings.
 """
 
 from __future__ import annotations
@@ -61,26 +64,26 @@ def apply(git_dir: Path, new: str, tree: Path, changed: list[tuple[str, str]]) -
         subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
 
 
-def matched(store_file: Path, tree: Path, changed: list[tuple[str, str]]) -> bool:
-    """Whether the memory holds, for every changed file, what the disk holds."""
+def stale(store_file: Path, tree: Path, changed: list[tuple[str, str]]) -> int:
+    """How many of the changed files the memory holds other than the disk holds them."""
     store = Store(store_file)
     try:
+        wrong = 0
         for _, path in changed:
             if not language_for_path(path):
                 continue
             row = store.file(path)
             disk = tree / path
-            if not disk.exists():
-                if row is not None:
-                    return False
-            elif row is None or row["content_hash"] != content_hash(disk.read_bytes()):
-                return False
-        return True
+            if disk.exists():
+                wrong += row is None or row["content_hash"] != content_hash(disk.read_bytes())
+            else:
+                wrong += row is not None
+        return wrong
     finally:
         store.close()
 
 
-async def run(git_dir: Path, old: str, new: str, count: int, watch: bool) -> dict:
+async def run(git_dir: Path, old: str, new: str, count: int, watch: bool, unsaved: bool = False) -> dict:
     work = Path(tempfile.mkdtemp(prefix="kairos-checkout-"))
     tree = work / "tree"
     tree.mkdir()
@@ -97,8 +100,10 @@ async def run(git_dir: Path, old: str, new: str, count: int, watch: bool) -> dic
         before = sum(len(found) for found in editor.diagnostics.values())
 
         apply(git_dir, new, tree, changed)
+        # (unsaved buffers hold their own text: the memory follows them, not the disk)
+        followed = [(status, path) for status, path in changed if not (unsaved and path in opened)]
         started = time.monotonic()
-        for path in opened:  # the editor reloads the open buffers the checkout changed
+        for path in [] if unsaved else opened:  # the editor reloads the open buffers the checkout changed
             editor.reload(path)
         if watch:
             kinds = {"A": types.FileChangeType.Created, "M": types.FileChangeType.Changed}
@@ -112,19 +117,27 @@ async def run(git_dir: Path, old: str, new: str, count: int, watch: bool) -> dic
             )
         took = None
         while time.monotonic() - started < (MATCH_WAIT if watch else 15):
-            if matched(store_file, tree, changed):
+            if not stale(store_file, tree, followed):
                 took = time.monotonic() - started
                 break
             await asyncio.sleep(0.1)
         await editor.command("kairos.dreamNow")
         await editor.quiet(QUIET)
+        left = stale(store_file, tree, followed)
         warnings = [
             (Path(uri).name, d.code, d.range.start.line + 1, d.message)
             for uri, found in sorted(editor.diagnostics.items())
             for d in found
         ]
         await editor.stop()
-        return {"changed": len(changed), "opened": len(opened), "before": before, "took": took, "warnings": warnings}
+        return {
+            "changed": len(changed),
+            "opened": len(opened),
+            "before": before,
+            "took": took,
+            "stale": left,
+            "warnings": warnings,
+        }
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -136,16 +149,23 @@ def main() -> None:
     parser.add_argument("new")
     parser.add_argument("--open", type=int, default=20, help="source files the checkout changes, opened (20)")
     parser.add_argument("--show", type=int, default=10, help="warnings printed per run (10)")
+    parser.add_argument(
+        "--unsaved",
+        action="store_true",
+        help="the open buffers keep OLD's text (unsaved work the editor does not reload): what the pull changed "
+        "under them is what their warnings say",
+    )
     args = parser.parse_args()
     git_dir = args.git_dir / ".git" if (args.git_dir / ".git").is_dir() else args.git_dir
     print(f"{git_dir.parent.name if git_dir.name == '.git' else git_dir.name}: {args.old} -> {args.new}")
     for watch in (True, False):
-        result = asyncio.run(run(git_dir, args.old, args.new, args.open, watch))
+        result = asyncio.run(run(git_dir, args.old, args.new, args.open, watch, args.unsaved))
         took = f"{result['took']:.2f} s" if result["took"] is not None else "never (waited 15 s)"
         codes = Counter(code for _, code, _, _ in result["warnings"])
         print(
             f"  {'with the watcher   ' if watch else 'without the watcher'}: {result['changed']} files changed, "
-            f"{result['opened']} open (warnings before {result['before']}); the memory held the disk after {took}; "
+            f"{result['opened']} open (warnings before {result['before']}); the memory held the disk after {took} "
+            f"({result['stale']} files held otherwise at the end); "
             f"warnings on the open files after the dream: {len(result['warnings'])} {dict(codes)}"
         )
         for name, code, line, message in result["warnings"][: args.show]:

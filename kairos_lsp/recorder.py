@@ -76,6 +76,7 @@ class Recorder:
         self._pending: dict[str, asyncio.Future] = {}
         self._disk: set[str] = set()  # changed on disk, waiting for the burst to end
         self._disk_timer: asyncio.TimerHandle | None = None
+        self._buffers: list[Document] = []  # the open buffers when the disk last changed
         self._store: Store | None = None  # memory thread only
         self._extractions: dict[str, tuple[bytes, Extraction]] = {}  # memory thread only
 
@@ -105,12 +106,17 @@ class Recorder:
             if doc.uri not in self._timers:
                 self._submit(doc.uri, self._record_if_dirty, doc.snapshot())
 
-    def disk_changed(self, paths: Iterable[str], then: Callable[[], None] | None = None) -> None:
+    def disk_changed(
+        self, paths: Iterable[str], buffers: list[Document], then: Callable[[], None] | None = None
+    ) -> None:
         """Files (or folders) changed on disk, as the editor's watcher saw them, absolute or
         relative to the workspace: recorded under the scan's rules once no change has come for
         :data:`DISK_QUIET` seconds, in one batch (a checkout's hundreds of changes are one look),
-        then ``then()``."""
+        then ``then()``. A look that reads more than the paths (a folder, the whole tree after a
+        ``.gitignore`` changed) may read the files of open ``buffers``: those whose text is not
+        the disk's win again, as after a scan."""
         self._disk.update(paths)
+        self._buffers = buffers
         if self._disk_timer is not None:
             self._disk_timer.cancel()
         quiet = max(self.debounce, DISK_QUIET)
@@ -174,8 +180,9 @@ class Recorder:
     def _fire_disk(self, then: Callable[[], None] | None) -> None:
         self._disk_timer = None
         paths, self._disk = sorted(self._disk), set()
+        buffers = [doc.snapshot() for doc in self._buffers if self.wanted(doc)]
         if paths and self.root is not None:
-            self._submit(DISK, self._record_disk, paths, then=then)
+            self._submit(DISK, self._record_disk, paths, buffers, then=then)
 
     def _submit(self, uri: str, fn: Callable, *args, then: Callable[[], None] | None = None) -> None:
         if self.closed:
@@ -253,10 +260,10 @@ class Recorder:
         self._extractions[path] = (text, extraction)
         return extraction
 
-    def _record_disk(self, paths: list[str]) -> None:
+    def _record_disk(self, paths: list[str], buffers: list[Snapshot]) -> None:
         """A burst of files changed on disk: read and recorded (or forgotten, when gone) as a scan
         would; a ``.gitignore`` changed reads the whole tree again; a big burst is read in a
-        child process."""
+        child process. Then the open buffers whose text is not the disk's are recorded again."""
         assert self.root is not None  # (only submitted with a workspace)
         everything = any(Path(path).name == ".gitignore" for path in paths)
         if everything or len(paths) > CHILD_FROM:
@@ -270,6 +277,8 @@ class Recorder:
             report = scan_paths(self.root, self._writer(), paths, self.settings, source="parse")
         for path, reason in report.skipped:
             self.log("info", f"kairos: skipped {path}: {reason}")
+        for snap in buffers:
+            self._record_if_dirty(snap)
 
     def _record_closed(self, path: str) -> None:
         self._extractions.pop(path, None)

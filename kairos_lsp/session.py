@@ -243,7 +243,7 @@ class Session:
                 continue  # (an editor may send more than it was asked for: eglot ignores the kinds)
             paths.append(path)
         if paths and self._daemon_keeps_memory() is None:  # (the daemon records them: news, below)
-            self.recorder.disk_changed(paths, then=self.check_all)
+            self.recorder.disk_changed(paths, list(self.documents), then=self.check_all)
 
     async def flush(self, uri: str, timeout: float = 5.0) -> None:
         """Record a pending edit of ``uri`` now and wait until it is stored."""

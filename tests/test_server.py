@@ -592,10 +592,19 @@ async def test_a_save_is_kept_when_the_daemon_records_the_older_disk_meanwhile(t
 async def test_recorder_records_bursts_of_files_changed_on_disk(tmp_path):
     """What the editor's watcher tells (a checkout of many files, a deletion, a .gitignore
     changed): one batch per burst, a big one read in a child process, what the rules skip
-    forgotten when a .gitignore changes."""
+    forgotten when a .gitignore changes, and an open buffer with unsaved work still what the
+    memory holds of its file after that look at the whole tree."""
+    from kairos_lsp.documents import Documents
     from kairos_lsp.scan import CHILD_FROM
 
     root, store_file, recorder, logged, batches = memory_thread(tmp_path)
+    unsaved = Documents(root).open(
+        (root / "src/text.py").as_uri(), TEXT_PY + "\n\ndef unsaved():\n    return 1\n", "python", 1
+    )
+    recorder.edited(unsaved)
+    await recorder.flush(unsaved.uri)
+    batches.clear()
+    buffers = [unsaved]
 
     def known(prefix: str) -> list[str]:
         store = Store(store_file)
@@ -608,8 +617,8 @@ async def test_recorder_records_bursts_of_files_changed_on_disk(tmp_path):
     for i in range(many):
         (root / "gen" / f"m{i}.py").parent.mkdir(exist_ok=True)
         (root / "gen" / f"m{i}.py").write_text(f"def made_{i}():\n    return {i}\n")
-    recorder.disk_changed([f"gen/m{i}.py" for i in range(many // 2)])
-    recorder.disk_changed([str(root / "gen" / f"m{i}.py") for i in range(many // 2, many)])  # (absolute too)
+    recorder.disk_changed([f"gen/m{i}.py" for i in range(many // 2)], buffers)
+    recorder.disk_changed([str(root / "gen" / f"m{i}.py") for i in range(many // 2, many)], buffers)  # (absolute)
     assert not recorder.idle
     await asyncio.sleep(0.6)  # the burst's quiet time
     await recorder.flush_all(timeout=60)
@@ -617,16 +626,17 @@ async def test_recorder_records_bursts_of_files_changed_on_disk(tmp_path):
 
     for i in range(3):
         (root / "gen" / f"m{i}.py").unlink()
-    recorder.disk_changed([f"gen/m{i}.py" for i in range(3)])
+    recorder.disk_changed([f"gen/m{i}.py" for i in range(3)], buffers)
     await asyncio.sleep(0.6)
     await recorder.flush_all()
     assert len(known("gen/")) == many - 3 and len(batches) == 2
 
     (root / ".gitignore").write_text("gen/\n")
-    recorder.disk_changed([".gitignore"])
+    recorder.disk_changed([".gitignore"], buffers)
     await asyncio.sleep(0.6)
     await recorder.flush_all(timeout=60)
     assert known("gen/") == [] and known("src/") and not logged
+    assert current(store_file, "python:src/text.py:unsaved", "kind") == [("function", "edit")]
     recorder.close()
 
 
