@@ -157,7 +157,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     git_dir = args.git_dir / ".git" if (args.git_dir / ".git").is_dir() else args.git_dir
-    print(f"{git_dir.parent.name if git_dir.name == '.git' else git_dir.name}: {args.old} -> {args.new}")
+    name = git_dir.parent.name if git_dir.name in (".git", "repo") else git_dir.name  # (a mirror: owner+name/repo)
+    print(f"{name}: {args.old} -> {args.new}{' (the open buffers unsaved)' if args.unsaved else ''}")
     for watch in (True, False):
         result = asyncio.run(run(git_dir, args.old, args.new, args.open, watch, args.unsaved))
         took = f"{result['took']:.2f} s" if result["took"] is not None else "never (waited 15 s)"
