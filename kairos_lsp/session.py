@@ -108,6 +108,7 @@ class Session:
         self._news: tuple[int, int] | None = None  # what the memory held when others were last looked for
         self._data_version: int | None = None
         self._others: asyncio.TimerHandle | None = None
+        self._others_failed = False  # (said once until it works again)
         self.editor_watches = False  # the editor tells of files changed on disk (didChangeWatchedFiles)
         self.closed = False
 
@@ -273,10 +274,13 @@ class Session:
         try:
             version = self.store.db.execute("PRAGMA data_version").fetchone()[0]
             if version != self._data_version:  # (another connection committed: maybe news)
-                self._data_version = version
                 self._news_since()
-        except sqlite3.Error as exc:  # (a busy or broken memory: the next look tries again)
-            self.log("warning", f"kairos: could not read what others recorded: {one_line(exc)}")
+                self._data_version = version
+            self._others_failed = False
+        except sqlite3.Error as exc:  # (a busy or broken memory: the next look tries again; said once)
+            if not self._others_failed:
+                self.log("warning", f"kairos: could not read what others recorded: {one_line(exc)}")
+            self._others_failed = True
         self._others = asyncio.get_running_loop().call_later(OTHERS_EVERY, self._look_at_others)
 
     def _news_since(self) -> None:
