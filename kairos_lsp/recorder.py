@@ -31,18 +31,8 @@ from kairos_lsp.documents import Document, Snapshot, diff_edit
 from kairos_lsp.extract import Extraction, extract_tree
 from kairos_lsp.lines import as_lines, one_line
 from kairos_lsp.reextract import reextract
-from kairos_lsp.scan import (
-    CHILD_FROM,
-    ScanReport,
-    as_read,
-    content_hash,
-    observe_file,
-    record_buffer,
-    scan_in_child,
-    scan_paths,
-)
+from kairos_lsp.scan import CHILD_FROM, as_read, content_hash, observe_file, record_buffer, scan_in_a_child, scan_paths
 from kairos_lsp.store import FileObservation, Store, holds
-from kairos_lsp.workers import Child
 
 Log = Callable[[str, str], None]  # (level: error|warning|info, one-line message)
 T = TypeVar("T")
@@ -267,12 +257,8 @@ class Recorder:
         assert self.root is not None  # (only submitted with a workspace)
         everything = any(Path(path).name == ".gitignore" for path in paths)
         if everything or len(paths) > CHILD_FROM:
-            args = (str(self.root), str(self.store_file), self.settings, None if everything else paths, "parse")
-            child = Child()
-            try:
-                report: ScanReport = child.call(scan_in_child, args, stop=lambda: self.closed)
-            finally:
-                child.close()
+            chosen = None if everything else paths
+            report = scan_in_a_child(self.root, self.store_file, self.settings, chosen, "parse", lambda: self.closed)
         else:
             report = scan_paths(self.root, self._writer(), paths, self.settings, source="parse")
         for path, reason in report.skipped:

@@ -513,6 +513,25 @@ def scan_in_child(
         return scan_workspace(root, store, settings, progress=tell, should_stop=should_stop, source=source)
 
 
+def scan_in_a_child(
+    root: str | os.PathLike,
+    store_file: str | os.PathLike,
+    settings: Settings,
+    paths: list[str] | None,
+    source: str,
+    stop: Callable[[], bool],
+    heard: Callable[[tuple[int, int, str]], None] = lambda told: None,
+) -> ScanReport:
+    """:func:`scan_in_child` in a child interpreter of its own, ended after (its workers are
+    children of that one): what the scan allocates never grows this process, and nothing of
+    it stays once the scan is done. ``heard``: its progress, ``(done, total, path)``."""
+    child = Child()
+    try:
+        return child.call(scan_in_child, (str(root), str(store_file), settings, paths, source), stop=stop, heard=heard)
+    finally:
+        child.close()
+
+
 def _stat_matches(path: str, known: tuple[int, int, str]) -> bool:
     try:
         st = os.stat(path)

@@ -54,9 +54,8 @@ from kairos_lsp.languages import language_for_path, language_named
 from kairos_lsp.llm import Claude
 from kairos_lsp.llm import status as llm_status
 from kairos_lsp.recorder import Log, Recorder, one_line
-from kairos_lsp.scan import BINARY_PROBE, IgnoreRules, ScanReport, minified, scan_in_child
+from kairos_lsp.scan import BINARY_PROBE, IgnoreRules, minified, scan_in_a_child
 from kairos_lsp.store import Store, StoreError, store_path
-from kairos_lsp.workers import Child
 
 __all__ = ["Log", "Progress", "Publish", "Session", "one_line"]
 
@@ -355,7 +354,7 @@ class Session:
         out["open_documents"] = len(self.documents)
         watcher = daemon.running(self.root) if self.root is not None else None
         out["daemon"] = {"running": watcher is not None, "pid": watcher.get("pid") if watcher else None}
-        if self._daemon_keeps_memory() is not None:
+        if watcher is not None and self._daemon_keeps_memory(watcher=watcher) is not None:
             out["disk"] = "followed: the kairos daemon watches the workspace"
         elif self.editor_watches:
             out["disk"] = "followed: the editor tells of files changed on disk"
@@ -421,10 +420,11 @@ class Session:
     def scanning(self) -> bool:
         return self._scan_thread is not None and self._scan_thread.is_alive()
 
-    def _daemon_keeps_memory(self, say: bool = False) -> dict | None:
-        """The daemon of this workspace (its state) when one runs and keeps this memory (else
-        None: ``say`` logs a daemon that keeps another)."""
-        watcher = daemon.running(self.root) if self.root is not None and self.store_file is not None else None
+    def _daemon_keeps_memory(self, say: bool = False, watcher: dict | None = None) -> dict | None:
+        """The daemon of this workspace (its state; ``watcher``: as just read) when one runs and
+        keeps this memory (else None: ``say`` logs a daemon that keeps another)."""
+        if watcher is None and self.root is not None and self.store_file is not None:
+            watcher = daemon.running(self.root)
         theirs = watcher.get("store") if watcher is not None else None
         if watcher is not None and os.path.realpath(str(theirs)) != os.path.realpath(str(self.store_file)):
             if say:
@@ -442,14 +442,13 @@ class Session:
             progress.end(message)
             self._scanned(loop)
             return
-        # In a child interpreter (its workers are children of that one): what the scan allocates
-        # never grows the server, and nothing of it stays once the scan is done.
-        child: Child | None = None
         try:
-            child = Child()
-            report: ScanReport = child.call(
-                scan_in_child,
-                (str(root), str(store_file), self.settings, None, "parse"),
+            report = scan_in_a_child(
+                root,
+                store_file,
+                self.settings,
+                None,
+                "parse",
                 stop=lambda: self._stop.is_set() or progress.cancelled(),
                 heard=lambda told: progress.report(*told),
             )
@@ -457,9 +456,6 @@ class Session:
             self.log("error", f"kairos: the workspace scan failed: {one_line(exc)}")
             progress.end("scan failed")
             return
-        finally:
-            if child is not None:
-                child.close()
         skipped = [f"{path} ({reason})" for path, reason in report.skipped]
         if skipped:
             shown = ", ".join(skipped[:10]) + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else "")
