@@ -54,17 +54,15 @@ from typing import Any, TextIO
 
 from kairos_lsp.config import Settings, cli_settings
 from kairos_lsp.dream import dream, due
-from kairos_lsp.languages import language_for_path
 from kairos_lsp.scan import (
-    ALWAYS_SKIPPED,
     CHILD_FROM,
-    IgnoreRules,
     ScanReport,
     scan_in_child,
     scan_paths,
     scan_workspace,
 )
 from kairos_lsp.store import STORE_DIR, Store, StoreError, now
+from kairos_lsp.watch import DEBOUNCE_MS, STEP_MS, TreeWatcher, WatchLimit, inotify_limit, inotify_watches, limit_advice
 from kairos_lsp.workers import Child, ChildFailed, ChildGone
 
 LOCK_FILE = "daemon.lock"
@@ -72,12 +70,9 @@ PID_FILE = "daemon.pid"
 STATE_FILE = "daemon.json"
 LOG_FILE = "daemon.log"
 LOG_BYTES = 1_000_000  # daemon.log is rotated at this size; one old file is kept
-STEP_MS = 200  # a burst ends after this much quiet...
-DEBOUNCE_MS = 2000  # ...or after this long, whichever comes first
 STOP_SECONDS = 2.0  # SIGTERM to exit, at most
 SWEEP_SECONDS = 1.2  # of which the last look at the tree may take this long
 LOOK_SECONDS = 120.0  # when the system cannot watch every folder: a look at the whole tree this often
-MOST_DIR_WATCHERS = 4  # top-level folders made one by one get a watcher each, up to this many
 DREAM_NICENESS = 5
 START_WAIT = 15.0  # --detach waits this long for the daemon to hold its lock
 
@@ -230,81 +225,6 @@ def _few_files(paths: Iterable[str], most: int) -> bool:
     return count <= most
 
 
-@dataclass(frozen=True)
-class _WatchLimit:
-    """What a watcher hands over when the system would not watch every folder it was given."""
-
-    error: str
-
-
-@dataclass(eq=False)
-class _Watcher:
-    """A watcher thread, its own stop, its ``ready`` (see :class:`_StopFlag`), what it watches,
-    and ``limited``: set when the system would not watch all of it."""
-
-    thread: threading.Thread
-    stop: threading.Event
-    ready: threading.Event
-    dirs: frozenset[str]
-    limited: threading.Event
-
-
-_MORE_WATCHES = 524288  # what the message suggests (what most guides and tools suggest)
-INOTIFY_LIMIT = Path("/proc/sys/fs/inotify/max_user_watches")  # Linux: for all of a user's processes
-
-
-def inotify_limit() -> int | None:
-    """How many inotify watches the system allows a user (None where it does not say)."""
-    try:
-        return int(INOTIFY_LIMIT.read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def inotify_watches(pid: int | str = "self") -> int | None:
-    """How many inotify watches a process holds (from ``/proc``; None where it cannot tell)."""
-    try:
-        fds = os.listdir(f"/proc/{pid}/fd")
-    except OSError:
-        return None
-    count = 0
-    for fd in fds:
-        with contextlib.suppress(OSError):
-            if os.readlink(f"/proc/{pid}/fd/{fd}") == "anon_inode:inotify":
-                with open(f"/proc/{pid}/fdinfo/{fd}") as info:
-                    count += sum(line.startswith("inotify wd:") for line in info)
-    return count
-
-
-def _limit_text() -> str:
-    """The limit reached, as the system names it."""
-    limit = inotify_limit()
-    if limit is None:
-        return "the system's limit of inotify watches is reached"
-    return f"the system's limit of inotify watches is reached: fs.inotify.max_user_watches = {limit}"
-
-
-def _limit_reached(error: OSError) -> bool:
-    """Whether ``watchfiles`` failed for want of inotify watches (notify's ``MaxFilesWatch``)."""
-    return error.errno == errno.ENOSPC or "MaxFilesWatch" in str(error) or "watch limit" in str(error)
-
-
-class _StopFlag:
-    """A watcher's stop flag: the daemon's, or the watcher's own (a change-over). Its first
-    ``is_set()`` sets ``ready``: ``watchfiles`` asks it at every step of its loop, so from
-    the first ask on the watches are in place (on the interpreter's whole library folder,
-    8,700 folders, they take 0.3 s)."""
-
-    def __init__(self, *events: threading.Event, ready: threading.Event):
-        self.events = events
-        self.ready = ready
-
-    def is_set(self) -> bool:
-        if not self.ready.is_set():
-            self.ready.set()
-        return any(event.is_set() for event in self.events)
-
-
 class Daemon:
     """One workspace watched, recorded and dreamed over until :meth:`stop`."""
 
@@ -331,11 +251,8 @@ class Daemon:
         self._dream_stop = threading.Event()
         self._child_stop = threading.Event()  # a scan in a child
         self._dreaming = False
-        self._root_watcher: _Watcher | None = None
-        self._dir_watchers: list[_Watcher] = []
-        self.watch_limited: str | None = None  # why not every folder is watched (then: looks every look_seconds)
-        self._limited_at: int | None = None  # fs.inotify.max_user_watches when a watcher last hit it
-        self._watch_again_anyway = False  # a watcher hit it while those it replaced still held their watches
+        self.watcher = TreeWatcher(self.root, settings, self._heard, stopped=self._stop)
+        self._said_limited = False  # (the limit's warning, once until every folder is watched again)
         self._lock: WorkspaceLock | None = None
         self._wake_r = self._wake_w = -1  # a pipe while running: signals and the worker's end wake the main thread
         self.exit_code = 0
@@ -373,7 +290,7 @@ class Daemon:
         )
         worker = threading.Thread(target=self._work, name="kairos-daemon", daemon=True)
         try:
-            self._start_watchers()
+            self.watcher.start()
             worker.start()
             while worker.is_alive() and self._signalled_at is None:
                 with contextlib.suppress(InterruptedError, BlockingIOError):
@@ -388,7 +305,7 @@ class Daemon:
             signal.set_wakeup_fd(old_wakeup)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            self._stop_watchers()
+            self.watcher.stop()
             self._save_state(stopped=True)
         if self._signalled_at is not None:
             log.info(f"stopped by a signal in {time.monotonic() - self._signalled_at:.2f} s")
@@ -402,7 +319,7 @@ class Daemon:
     def _work(self) -> None:
         """The worker thread: catch up, then batches and dreams until the stop."""
         try:
-            self._wait_until_watched(self._watchers())
+            self.watcher.wait_until_watched()
             self._catch_up()
             self._loop()
             self._flush()
@@ -464,7 +381,7 @@ class Daemon:
         due: float | None = time.monotonic() + quiet  # a dream after the catch-up, if needed
         look: float | None = None  # the next look at the whole tree (when not every folder is watched)
         while not self._stop.is_set():
-            if look is None and self.watch_limited is not None:
+            if look is None and self.watcher.limited is not None:
                 look = time.monotonic() + self.look_seconds
             wake = min((t for t in (due, look) if t is not None), default=None)
             timeout = None if wake is None else max(0.0, wake - time.monotonic())
@@ -497,35 +414,11 @@ class Daemon:
         return True
 
     def _watch_again(self) -> None:
-        """Past inotify's limit, once ``fs.inotify.max_user_watches`` is higher than when a
-        watcher last hit it (the ``sysctl`` the warning gave), or when the watcher that hit it
-        replaced others that still held their watches then: the top-level folders' watchers
-        stop (and their watches are given back), then one new watcher watches them all (near
-        the limit, old and new would not fit together; the look that follows reads what was
-        written in between). If it watches every folder, the looks end."""
-        limit = inotify_limit()
-        if self.watch_limited is None or limit is None:
-            return
-        raised = self._limited_at is not None and limit > self._limited_at
-        if not raised and not self._watch_again_anyway:
-            return
-        self._limited_at, self._watch_again_anyway = limit, False
-        stopped, self._dir_watchers = self._dir_watchers, []
-        for watcher in stopped:
-            watcher.stop.set()
-        for watcher in stopped:
-            watcher.thread.join(1.0)
-        # ... and those replaced before, which stop once they have handed over their last burst
-        deadline = time.monotonic() + (DEBOUNCE_MS + 2 * STEP_MS) / 1000 + 2
-        while (inotify_watches() or 0) > (self._root_watcher is not None) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        dirs = self._top_dirs()
-        fresh = [self._start_watcher(dirs, True)] if dirs else []
-        self._wait_until_watched(fresh)
-        self._dir_watchers = fresh
-        if not any(watcher.limited.is_set() for watcher in fresh):
-            self.watch_limited = None
-            log.info(f"every folder is watched again (fs.inotify.max_user_watches: {limit})")
+        """Every folder watched again once the system allows it (:meth:`TreeWatcher.watch_again`):
+        then the looks end."""
+        if self.watcher.watch_again():
+            self._said_limited = False
+            log.info(f"every folder is watched again (fs.inotify.max_user_watches: {inotify_limit()})")
             self._save_state()
 
     def _recorded(self, report: ScanReport, what: str, started: float) -> None:
@@ -548,7 +441,7 @@ class Daemon:
         while True:
             if isinstance(item, BaseException):
                 raise DaemonError(f"the watcher failed: {one_line(item)}")
-            if isinstance(item, _WatchLimit):
+            if isinstance(item, WatchLimit):
                 self._watch_limit(item)
             if isinstance(item, set):
                 changes |= item
@@ -560,16 +453,14 @@ class Daemon:
                 self._changes.put(None)  # the stop, for _loop, after this batch
                 return changes
 
-    def _watch_limit(self, limit: _WatchLimit) -> None:
+    def _watch_limit(self, limit: WatchLimit) -> None:
         """The system would not watch every folder: say so once, and how to lift it; from now
         on the whole tree is also looked at every ``look_seconds``."""
-        self._limited_at = inotify_limit()
-        if self.watch_limited is None:
-            self.watch_limited = limit.error
+        if not self._said_limited:
+            self._said_limited = True
             log.warning(
                 f"not every folder can be watched ({limit.error}); what is not watched is seen by a look at "
-                f"the whole tree every {self.look_seconds:g} s. To watch it all, raise the limit: "
-                f"sudo sysctl fs.inotify.max_user_watches={_MORE_WATCHES}"
+                f"the whole tree every {self.look_seconds:g} s. To watch it all, raise the limit: {limit_advice()}"
             )
             self._save_state()
 
@@ -583,7 +474,9 @@ class Daemon:
         # A top-level folder made or removed is in the batch (the root's watcher saw it): it is
         # read whole, or forgotten; in a child unless it holds few files (a folder made may
         # hold a tree: a clone, a move).
-        folders = self._top_level_changed(paths)
+        folders = self.watcher.top_level_changed(paths)
+        if folders:
+            log.info("the top-level folders changed: watching them anew")
         if full or len(paths) > CHILD_FROM or (folders and not _few_files(paths, CHILD_FROM)):
             report = self._in_child(None if full else sorted(paths))
         else:
@@ -653,162 +546,19 @@ class Daemon:
             return time.monotonic() + self.quiet
         return None
 
+    def _heard(self, item: object) -> None:
+        """What a watcher thread hands over (see :class:`TreeWatcher`): queued for the worker;
+        a change makes an idle dream yield."""
+        if isinstance(item, set):
+            self.counters.events += len(item)
+            if self._dreaming:
+                self._dream_stop.set()
+        self._changes.put(item)
+
     def _signalled(self) -> float | None:
         return self._signalled_at
 
     # -- watching ------------------------------------------------------------------
-
-    def _start_watchers(self) -> None:
-        """The root's watcher and the top-level folders' (started; the worker thread waits
-        until they watch before it catches up)."""
-        self._root_watcher = self._start_watcher([str(self.root)], False)
-        dirs = self._top_dirs()
-        self._dir_watchers = [self._start_watcher(dirs, True)] if dirs else []
-
-    def _start_watcher(self, paths: Iterable[str], recursive: bool) -> _Watcher:
-        stop, ready, limited = threading.Event(), threading.Event(), threading.Event()
-        paths = sorted(paths)
-        thread = threading.Thread(
-            target=self._watch,
-            args=(paths, recursive, _StopFlag(self._stop, stop, ready=ready), limited),
-            name="kairos-watch-dirs" if recursive else "kairos-watch-root",
-            daemon=True,
-        )
-        thread.start()
-        return _Watcher(thread, stop, ready, frozenset(paths), limited)
-
-    def _wait_until_watched(self, watchers: Iterable[_Watcher]) -> None:
-        """Until each watcher's watches are in place (or it ended, or the daemon stops)."""
-        for watcher in watchers:
-            while not watcher.ready.wait(0.05) and watcher.thread.is_alive() and not self._stop.is_set():
-                pass
-
-    def _top_dirs(self) -> frozenset[str]:
-        """The top-level folders to watch recursively: not skipped, not ignored."""
-        rules = IgnoreRules(self.root, self.settings.exclude)
-        found = set()
-        with contextlib.suppress(OSError), os.scandir(self.root) as entries:
-            for entry in entries:
-                if entry.name in ALWAYS_SKIPPED or not entry.is_dir(follow_symlinks=False):
-                    continue
-                if not rules.ignored(entry.name, True):
-                    found.add(entry.path)
-        return frozenset(found)
-
-    def _watch_top_dirs(self) -> bool:
-        """Watch the top-level folders as they are now; True if they changed.
-
-        Folders made get a watcher of their own (on a large tree, watching every folder
-        again takes longer than the 1 s a write may take to reach the memory). A folder
-        gone (its watches go with it; one renamed keeps them, under its old name), a
-        watcher ended, or more than :data:`MOST_DIR_WATCHERS`: one new watcher for all.
-        The batch is read once the new watcher watches: what is written in a new folder
-        from then on comes as changes, what was written before, the batch reads. A watcher
-        replaced stops only once it has handed over what it saw before that (its bursts
-        end within ``DEBOUNCE_MS``): no change falls between the two. What both see comes
-        twice; the second time finds the file as recorded.
-        """
-        dirs = self._top_dirs()
-        watchers = self._dir_watchers
-        watched = frozenset().union(*(watcher.dirs for watcher in watchers))
-        made = dirs - watched
-        gone = any(not os.path.isdir(folder) for folder in watched)
-        ended = any(not watcher.thread.is_alive() for watcher in watchers)
-        if not made and not gone and not ended:
-            return False  # (a folder ignored now is still watched: the scan's rules skip it)
-        if gone or ended or len(watchers) >= MOST_DIR_WATCHERS:
-            fresh, replaced = ([self._start_watcher(dirs, True)] if dirs else []), watchers
-        else:
-            fresh, replaced = [self._start_watcher(made, True)], []
-        self._wait_until_watched(fresh)
-        self._dir_watchers = [watcher for watcher in watchers if watcher not in replaced] + fresh
-        for watcher in replaced:
-            retire = threading.Timer((DEBOUNCE_MS + 2 * STEP_MS) / 1000, watcher.stop.set)
-            retire.daemon = True
-            retire.start()
-        if replaced and any(watcher.limited.is_set() for watcher in fresh):
-            # Both held watches for a moment: near the limit, the new one may fit once the
-            # old ones are gone. The next look tries again (see _watch_again).
-            self._watch_again_anyway = True
-        return True
-
-    def _top_level_changed(self, paths: Iterable[str]) -> bool:
-        """Whether the top-level folders changed (one made, removed or renamed); if so, they
-        are watched as they are now before the batch is read (:meth:`_watch_top_dirs`)."""
-        root = str(self.root)
-        if not any(os.path.dirname(path) == root for path in paths):
-            return False
-        if self._watch_top_dirs():
-            log.info("the top-level folders changed: watching them anew")
-            return True
-        return False
-
-    def _stop_watchers(self) -> None:
-        self._stop.set()
-        for watcher in self._watchers():
-            watcher.thread.join(1.0)
-
-    def _watchers(self) -> list[_Watcher]:
-        """The root's watcher and the top-level folders' (not those replaced, which stop by themselves)."""
-        return ([self._root_watcher] if self._root_watcher is not None else []) + self._dir_watchers
-
-    def _watch(self, paths: list[str], recursive: bool, stop: _StopFlag, limited: threading.Event) -> None:
-        """A watcher thread: change sets into the queue until ``stop``.
-
-        A folder the system will not watch is first an error, not skipped: with
-        ``ignore_permission_denied`` set, ``watchfiles`` also skips, without a word, every
-        folder past inotify's limit (``fs.inotify.max_user_watches``), and what is written
-        there would never reach the memory. Past the limit, the worker hears of it
-        (:class:`_WatchLimit`: it then looks at the whole tree now and then); past the
-        limit or an unreadable folder, the watcher starts again, watching what it can.
-        """
-        import watchfiles
-
-        skip_errors = False
-        while True:
-            try:
-                for changes in watchfiles.watch(
-                    *paths,
-                    watch_filter=self._wanted,
-                    debounce=DEBOUNCE_MS,
-                    step=STEP_MS,
-                    stop_event=stop,
-                    rust_timeout=0,
-                    recursive=recursive,
-                    force_polling=False,
-                    ignore_permission_denied=skip_errors,
-                    raise_interrupt=False,
-                    debug=False,
-                ):
-                    self.counters.events += len(changes)
-                    self._changes.put({(int(change), path) for change, path in changes})
-                    if self._dreaming:
-                        self._dream_stop.set()  # a change: the idle dream yields
-                return
-            except OSError as exc:
-                if skip_errors or stop.ready.is_set():  # not while setting up its watches
-                    self._changes.put(exc)
-                    return
-                if _limit_reached(exc):
-                    limited.set()
-                    self._changes.put(_WatchLimit(_limit_text()))
-                skip_errors = True
-            except Exception as exc:  # noqa: BLE001 - reported by the worker, which exits
-                self._changes.put(exc)
-                return
-
-    def _wanted(self, change: Any, path: str) -> bool:
-        """The watcher's filter: source files, .gitignore files, folders added or gone."""
-        rel = os.path.relpath(path, self.root)
-        parts = rel.split(os.sep)
-        if rel.startswith("..") or any(part in ALWAYS_SKIPPED for part in parts):
-            return False
-        name = parts[-1]
-        if name == ".gitignore" or language_for_path(name):
-            return True
-        if os.path.isdir(path):
-            return int(change) != 2  # a folder added (its files may predate the watch), not one touched
-        return not os.path.lexists(path)  # maybe a folder, gone
 
     # -- status ---------------------------------------------------------------------
 
@@ -821,7 +571,7 @@ class Daemon:
             "since": self.since,
             "stopped_at": now() if stopped else None,
             "idle_seconds": self.idle_seconds,
-            "watch_limited": self.watch_limited,
+            "watch_limited": self.watcher.limited,
             "look_seconds": self.look_seconds,
             "watches": inotify_watches(),  # (what counts against the system's limit)
             "watch_limit": inotify_limit(),

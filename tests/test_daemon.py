@@ -20,10 +20,11 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 from workspaces import kairos, write
 
-from kairos_lsp import daemon
+from kairos_lsp import daemon, watch
 from kairos_lsp.config import Settings
 from kairos_lsp.scan import scan_in_child, scan_paths
 from kairos_lsp.store import Store
+from kairos_lsp.watch import TreeWatcher
 
 IDLE = "1"
 
@@ -171,8 +172,8 @@ def test_scan_paths_follows_the_scan_rules(tmp_path):
 def test_the_watch_filter_keeps_sources_and_folders_only(tmp_path):
     root = tmp_path / "ws"
     write(root, {"src/a.py": "x = 1\n", ".kairos/memory.db": "", ".git/index": "", "README.md": "hi\n"})
-    watcher = daemon.Daemon(root, Settings())
-    wanted = lambda rel, change=1: watcher._wanted(change, str(root / rel))  # noqa: SLF001 - the filter itself
+    watcher = TreeWatcher(root, Settings(), deliver=print)
+    wanted = lambda rel, change=1: watcher.wanted(change, str(root / rel))
     assert wanted("src/a.py") and wanted(".gitignore")
     assert not wanted(".kairos/memory.db") and not wanted(".kairos/memory.db-wal") and not wanted(".git/index")
     assert not wanted("README.md")  # a file in no language kairos reads
@@ -394,11 +395,11 @@ def _packages_with_folders(root: Path, folders: int) -> None:
 def _lower_inotify_limit(headroom: int) -> str:
     """Set the system's limit of inotify watches to what all processes hold now plus
     ``headroom``; the limit before (to write back). Skips the test where it may not."""
-    if not os.access(daemon.INOTIFY_LIMIT, os.W_OK):
+    if not os.access(watch.INOTIFY_LIMIT, os.W_OK):
         pytest.skip("needs a writable fs.inotify.max_user_watches (root, or a user namespace of one's own)")
-    before = daemon.INOTIFY_LIMIT.read_text()
-    in_use = sum(daemon.inotify_watches(pid) or 0 for pid in filter(str.isdigit, os.listdir("/proc")))
-    daemon.INOTIFY_LIMIT.write_text(str(in_use + headroom))
+    before = watch.INOTIFY_LIMIT.read_text()
+    in_use = sum(watch.inotify_watches(pid) or 0 for pid in filter(str.isdigit, os.listdir("/proc")))
+    watch.INOTIFY_LIMIT.write_text(str(in_use + headroom))
     return before
 
 
@@ -429,7 +430,7 @@ def test_past_the_systems_limit_of_watched_folders_it_says_so_and_still_records_
         write(root, later)
         until(lambda: set(later) <= set(known(root)), 10, "every write recorded, watched or not")
     finally:
-        daemon.INOTIFY_LIMIT.write_text(before)
+        watch.INOTIFY_LIMIT.write_text(before)
     until(lambda: "every folder is watched again" in running.log(), 10, "watching every folder once the limit rose")
     until(lambda: not running.state().get("watch_limited"), 5, "the state no longer limited")
     assert "not every folder is watched" not in kairos("daemon", "status", str(root), cwd=tmp_path).stdout
@@ -457,7 +458,7 @@ def test_near_the_limit_a_watcher_that_replaced_others_watches_everything_once_t
         until(lambda: not running.state().get("watch_limited"), 5, "the state no longer limited")
         _seen_by_a_watch(running, root, "src/p29/sub19/deeper.py")
     finally:
-        daemon.INOTIFY_LIMIT.write_text(before)
+        watch.INOTIFY_LIMIT.write_text(before)
     code, err, _ = running.stop()
     assert code == 0, err
 
