@@ -418,23 +418,23 @@ async def initialized(ls: KairosServer, params: types.InitializedParams) -> None
             token = None
     progress = ScanProgress(ls, asyncio.get_running_loop(), token)
     progress.begin()
+    editor_watches = _editor_can_watch(ls)
+    if not editor_watches and session.watch_disk():  # (before the scan: no change falls in between)
+        ls.log("info", "kairos: the editor does not tell servers of files changed on disk: the server watches them")
     session.start_scan(progress)
-    await _watch_files(ls)
+    if editor_watches:
+        await _watch_files(ls)
+
+
+def _editor_can_watch(ls: KairosServer) -> bool:
+    workspace = ls.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace is not None else None
+    return watched is not None and bool(watched.dynamic_registration)
 
 
 async def _watch_files(ls: KairosServer) -> None:
-    """Ask the editor to tell what changes on disk outside it (``workspace/didChangeWatchedFiles``),
-    when it can: without it, the memory would follow a checkout only at the next start."""
-    workspace = ls.client_capabilities.workspace
-    watched = workspace.did_change_watched_files if workspace is not None else None
-    if watched is None or not watched.dynamic_registration:
-        if ls.session is not None and not ls.session.settings.daemon_keep_alive:
-            ls.log(
-                "info",
-                "kairos: the editor does not tell servers of files changed on disk: changes made "
-                "outside it reach the memory at the next start, or at once with daemon.keepAlive",
-            )
-        return
+    """Ask the editor to tell what changes on disk outside it (``workspace/didChangeWatchedFiles``):
+    without it, the memory would follow a checkout only at the next start (or the server watches)."""
     registration = types.Registration(
         id="kairos-watched-files",
         method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
@@ -449,8 +449,12 @@ async def _watch_files(ls: KairosServer) -> None:
     )
     try:
         await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
-    except Exception as exc:  # noqa: BLE001 - the memory follows the buffers only
-        ls.log("warning", f"kairos: the editor would not watch files: {one_line(exc)}")
+    except Exception as exc:  # noqa: BLE001 - then the server watches
+        watching = ls.session is not None and ls.session.watch_disk()
+        ls.log(
+            "warning",
+            f"kairos: the editor would not watch files: {one_line(exc)}" + ("; the server does" if watching else ""),
+        )
     else:
         if ls.session is not None:
             ls.session.editor_watches = True

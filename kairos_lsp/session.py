@@ -56,6 +56,7 @@ from kairos_lsp.llm import status as llm_status
 from kairos_lsp.recorder import Log, Recorder, one_line
 from kairos_lsp.scan import BINARY_PROBE, IgnoreRules, minified, scan_in_a_child
 from kairos_lsp.store import Store, StoreError, store_path
+from kairos_lsp.watch import DELETED, TreeWatcher, WatchLimit, limit_advice
 
 __all__ = ["Log", "Progress", "Publish", "Session", "one_line"]
 
@@ -109,6 +110,8 @@ class Session:
         self._others: asyncio.TimerHandle | None = None
         self._others_failed = False  # (said once until it works again)
         self.editor_watches = False  # the editor tells of files changed on disk (didChangeWatchedFiles)
+        self._watcher: TreeWatcher | None = None  # the server's own, when the editor does not
+        self._watch_limited = False  # (said once)
         self.closed = False
 
     # -- the memory ------------------------------------------------------------
@@ -245,6 +248,50 @@ class Session:
         if paths and self._daemon_keeps_memory() is None:  # (the daemon records them: news, below)
             self.recorder.disk_changed(paths, list(self.documents), then=self.check_all)
 
+    def watch_disk(self) -> bool:
+        """Watch the workspace's files here (:class:`TreeWatcher`) when the editor does not
+        (Neovim on Linux without ``inotifywait``, Helix, an editor without dynamic registration):
+        each burst goes the way of the editor's notifications (:meth:`disk_changed`). Not when
+        a daemon keeps this memory (it watches) or ``daemon.keepAlive`` starts one. True if it
+        watches."""
+        if self.root is None or self._recorder is None or self.closed or self._watcher is not None:
+            return False
+        if self.settings.daemon_keep_alive or self._daemon_keeps_memory() is not None:
+            return False
+        loop = asyncio.get_running_loop()
+        self._watcher = TreeWatcher(self.root, self.settings, lambda item: self._heard_disk(item, loop))
+        self._watcher.start()
+        return True
+
+    @property
+    def server_watches(self) -> bool:
+        return self._watcher is not None
+
+    def _heard_disk(self, item: object, loop: asyncio.AbstractEventLoop) -> None:
+        """A burst from the server's watcher (on its thread): new top-level folders watched
+        first, then the changes handed to the event loop; the system's limit said once."""
+        watcher = self._watcher
+        if watcher is None:
+            return
+        if isinstance(item, set):
+            watcher.top_level_changed(path for _, path in item)
+            changes = [(Path(path).as_uri(), change == DELETED) for change, path in item]
+            call: tuple = (self.disk_changed, changes)
+        elif isinstance(item, WatchLimit):
+            if self._watch_limited:
+                return
+            self._watch_limited = True
+            line = f"kairos: not every folder can be watched ({item.error}); to watch them all: {limit_advice()}"
+            call = (self.log, "warning", line)
+        elif isinstance(item, BaseException):
+            call = (self.log, "error", f"kairos: the server stopped watching the workspace: {one_line(item)}")
+        else:
+            return
+        try:
+            loop.call_soon_threadsafe(*call)
+        except RuntimeError:  # the event loop is gone: the server is exiting
+            pass
+
     async def flush(self, uri: str, timeout: float = 5.0) -> None:
         """Record a pending edit of ``uri`` now and wait until it is stored."""
         if self._recorder is not None:
@@ -358,6 +405,8 @@ class Session:
             out["disk"] = "followed: the kairos daemon watches the workspace"
         elif self.editor_watches:
             out["disk"] = "followed: the editor tells of files changed on disk"
+        elif self.server_watches:
+            out["disk"] = "followed: the server watches the workspace (the editor does not tell of changes on disk)"
         else:
             out["disk"] = "not followed: files changed outside the editor reach the memory at the next start"
         return out
@@ -442,6 +491,8 @@ class Session:
             progress.end(message)
             self._scanned(loop)
             return
+        if self._watcher is not None:  # (what changes once the scan has read it comes as changes)
+            self._watcher.wait_until_watched()
         try:
             report = scan_in_a_child(
                 root,
@@ -525,6 +576,8 @@ class Session:
                 self.log("warning", f"kairos: daemon.keepAlive: {one_line(exc)}")
         self.closed = True
         self._stop.set()
+        if self._watcher is not None:
+            self._watcher.stop()
         if self._others is not None:
             self._others.cancel()
         if self._scan_thread is not None:

@@ -153,19 +153,17 @@ async def test_status_and_forget(client: LanguageClient, tmp_path):
     assert (await command(client, "kairos.forget"))["error"].startswith("kairos: forget failed")
 
 
-async def test_status_says_files_changed_outside_an_editor_that_cannot_watch_wait_for_the_next_start(
-    client: LanguageClient, tmp_path
-):
+async def test_status_says_who_follows_the_disk_for_an_editor_that_cannot_watch(client: LanguageClient, tmp_path):
     """Neovim on Linux (as pytest-lsp captured its capabilities) does not watch files for its
-    servers: the status and the log say what follows from it."""
+    servers: the server does, and the status and the log say so."""
     root = tmp_path / "ws"
     (root / "conf").mkdir(parents=True)
     (root / "conf/storage.py").write_text(LIB)
     await initialize(client, root, {"storePath": str(tmp_path / "memory.db")}, editor="neovim")
     await scan_done(client)
     status = await command(client, "kairos.status")
-    assert status["disk"] == "not followed: files changed outside the editor reach the memory at the next start"
-    assert any("daemon.keepAlive" in m.message for m in client.log_messages)
+    assert status["disk"].startswith("followed: the server watches the workspace"), status["disk"]
+    assert any("the server watches them" in m.message for m in client.log_messages)
     assert not client.registrations  # type: ignore[attr-defined]
 
 

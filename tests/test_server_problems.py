@@ -235,13 +235,16 @@ class Buffer:
         return fixed
 
 
-async def start(client: LanguageClient, tmp_path, story: Story, idle_seconds: float = 3600):
+async def start(
+    client: LanguageClient, tmp_path, story: Story, idle_seconds: float = 3600, editor: str = "visual-studio-code"
+):
     root = tmp_path / "ws"
     for rel, text in {story.lib: story.lib_before, story.app: story.app_text, "lib/__init__.py": ""}.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
     store_file = tmp_path / "memory.db"
-    await initialize(client, root, {"storePath": str(store_file), "dream": {"idleSeconds": idle_seconds}})
+    options = {"storePath": str(store_file), "dream": {"idleSeconds": idle_seconds}}
+    await initialize(client, root, options, editor=editor)
     await scan_done(client)
     await command(client, "kairos.dreamNow")
     return root, store_file
@@ -332,6 +335,57 @@ async def test_a_library_changed_on_disk_outside_the_editor_shows_in_its_open_ca
         shutil.rmtree(gone)  # one event, for the folder (as VS Code tells a folder deleted)
     told(gone, types.FileChangeType.Deleted)
     await wait_for(lambda: symbol_count(story.new_name) == 0, what="the deleted folder's files forgotten")
+
+
+async def test_an_editor_that_does_not_watch_files_has_the_server_watch_them(client: LanguageClient, tmp_path):
+    """Neovim on Linux (as pytest-lsp captured its capabilities) does not watch files for its
+    servers: the server watches the workspace itself. A library rewritten on disk warns its
+    open caller with nothing told; a package made at the top of the tree, or moved in whole,
+    is read; a folder deleted is forgotten; an unsaved buffer stays the buffer's."""
+    root, store_file = await start(client, tmp_path, PY, editor="neovim")
+    assert not client.registrations  # type: ignore[attr-defined]
+    status = await command(client, "kairos.status")
+    assert status["disk"].startswith("followed: the server watches the workspace"), status["disk"]
+    app = Buffer(client, root, PY.app, PY.language)
+    await asyncio.sleep(0.3)
+    assert codes(client, app.uri) == []
+
+    def symbol_count(name: str) -> int:
+        store = Store(store_file)
+        try:
+            return len(store.symbols_named(name))
+        finally:
+            store.close()
+
+    app.version += 1
+    app.text += "\n\ndef unsaved_helper():\n    return 1\n"
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=app.uri, version=app.version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=app.text)],
+        )
+    )
+    await wait_for(lambda: symbol_count("unsaved_helper") == 1, what="the unsaved edit recorded")
+
+    (root / PY.lib).write_text(PY.lib_after)  # nothing told: the server sees it
+    (root / PY.app).touch()  # (an open buffer's file: the buffer's)
+    await wait_for(lambda: symbol_count(PY.new_name) == 1, what="the library's new text recorded")
+    assert symbol_count("unsaved_helper") == 1
+    await command(client, "kairos.dreamNow")
+    await callers_warned(client, app)
+
+    (root / "tools").mkdir()  # a new top-level folder, then a file in it
+    (root / "tools" / "made.py").write_text("def made_in_a_new_folder():\n    return 1\n")
+    outside = tmp_path / "outside" / "vendored"
+    outside.mkdir(parents=True)
+    (outside / "moved.py").write_text("def moved_in_whole():\n    return 2\n")
+    outside.rename(root / "lib" / "vendored")  # a tree moved in: one event, for its folder
+    await wait_for(lambda: symbol_count("made_in_a_new_folder") == 1, what="the new top-level folder's file read")
+    await wait_for(lambda: symbol_count("moved_in_whole") == 1, what="the folder moved in read")
+
+    shutil.rmtree(root / "lib")
+    await wait_for(lambda: symbol_count(PY.new_name) == 0, what="the deleted folder's files forgotten")
+    assert symbol_count("moved_in_whole") == 0 and symbol_count("made_in_a_new_folder") == 1
 
 
 @pytest.mark.parametrize("story", [PY, TS], ids=["python", "typescript"])
