@@ -382,6 +382,8 @@ async def test_an_editor_that_does_not_watch_files_has_the_server_watch_them(cli
     outside.rename(root / "lib" / "vendored")  # a tree moved in: one event, for its folder
     await wait_for(lambda: symbol_count("made_in_a_new_folder") == 1, what="the new top-level folder's file read")
     await wait_for(lambda: symbol_count("moved_in_whole") == 1, what="the folder moved in read")
+    (root / "tools" / "later.py").write_text("def written_later():\n    return 3\n")  # the new folder is watched
+    await wait_for(lambda: symbol_count("written_later") == 1, what="a file written later in the new folder read")
 
     shutil.rmtree(root / "lib")
     await wait_for(lambda: symbol_count(PY.new_name) == 0, what="the deleted folder's files forgotten")
