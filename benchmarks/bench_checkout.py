@@ -1,15 +1,17 @@
 """A checkout while the editor is open: what the open files are told after it, when the
-editor's file watcher tells the server what changed on disk, and when nothing does.
+editor's file watcher tells the server what changed on disk, when the server watches the
+disk itself, and when nothing does.
 
-    python benchmarks/bench_checkout.py GIT_DIR OLD NEW [--open N]
+    python benchmarks/bench_checkout.py GIT_DIR OLD NEW [--open N] [--runs editor,server,none]
 
-The tree of GIT_DIR (a clone or a bare mirror) at OLD; the real server over stdio, with the
-capabilities VS Code sends (it watches files for the servers that ask); its scan, a dream; the
-first N source files that NEW changes opened, as an editor opens them. Then the checkout, done
-the way git does it: only the files that differ are written or deleted. The editor reloads the
-open buffers (``didChange``) and, in the first run, tells what changed on disk
-(``workspace/didChangeWatchedFiles``, one event per file, as VS Code sends them); in the second
-run it tells nothing (the server before this change, or an editor that cannot watch). Then
+The tree of GIT_DIR (a clone or a bare mirror) at OLD; the real server over stdio; its scan, a
+dream; the first N source files that NEW changes opened, as an editor opens them. Then the
+checkout, done the way git does it: only the files that differ are written or deleted. The
+editor reloads the open buffers (``didChange``). In the ``editor`` run it has the capabilities
+VS Code sends and tells what changed on disk (``workspace/didChangeWatchedFiles``, one event
+per file, as VS Code sends them); in the ``server`` run it has Neovim's on Linux (no file
+watching): the server watches the workspace itself; in the ``none`` run it has VS Code's but
+tells nothing (what every editor's changes on disk came to before session 46). Then
 ``kairos.dreamNow``, and the open files' diagnostics once they are quiet.
 
 With ``--unsaved`` the open buffers keep OLD's text instead, as unsaved work the editor does not
@@ -83,7 +85,15 @@ def stale(store_file: Path, tree: Path, changed: list[tuple[str, str]]) -> int:
         store.close()
 
 
-async def run(git_dir: Path, old: str, new: str, count: int, watch: bool, unsaved: bool = False) -> dict:
+RUNS = {  # run: (the capabilities sent, whether the editor tells of changes on disk)
+    "editor": ("visual-studio-code", True),
+    "server": ("neovim", False),
+    "none": ("visual-studio-code", False),
+}
+
+
+async def run(git_dir: Path, old: str, new: str, count: int, mode: str, unsaved: bool = False) -> dict:
+    capabilities, tell = RUNS[mode]
     work = Path(tempfile.mkdtemp(prefix="kairos-checkout-"))
     tree = work / "tree"
     tree.mkdir()
@@ -92,7 +102,7 @@ async def run(git_dir: Path, old: str, new: str, count: int, watch: bool, unsave
         checkout(git_dir, old, tree)
         changed = changes(git_dir, old, new)
         opened = [path for status, path in changed if status == "M" and language_for_path(path)][:count]
-        editor = await Editor.start(tree, {"storePath": str(store_file), "dream": {"idleSeconds": 3600}})
+        editor = await Editor.start(tree, {"storePath": str(store_file), "dream": {"idleSeconds": 3600}}, capabilities)
         await editor.scanned_and_dreamed()
         for path in opened:
             editor.open(path)
@@ -105,7 +115,7 @@ async def run(git_dir: Path, old: str, new: str, count: int, watch: bool, unsave
         started = time.monotonic()
         for path in [] if unsaved else opened:  # the editor reloads the open buffers the checkout changed
             editor.reload(path)
-        if watch:
+        if tell:
             kinds = {"A": types.FileChangeType.Created, "M": types.FileChangeType.Changed}
             editor.client.workspace_did_change_watched_files(
                 types.DidChangeWatchedFilesParams(
@@ -116,7 +126,7 @@ async def run(git_dir: Path, old: str, new: str, count: int, watch: bool, unsave
                 )
             )
         took = None
-        while time.monotonic() - started < (MATCH_WAIT if watch else 15):
+        while time.monotonic() - started < (15 if mode == "none" else MATCH_WAIT):
             if not stale(store_file, tree, followed):
                 took = time.monotonic() - started
                 break
@@ -155,16 +165,19 @@ def main() -> None:
         help="the open buffers keep OLD's text (unsaved work the editor does not reload): what the pull changed "
         "under them is what their warnings say",
     )
+    parser.add_argument("--runs", default="editor,server,none", help="which runs, in order (editor,server,none)")
     args = parser.parse_args()
     git_dir = args.git_dir / ".git" if (args.git_dir / ".git").is_dir() else args.git_dir
     name = git_dir.parent.name if git_dir.name in (".git", "repo") else git_dir.name  # (a mirror: owner+name/repo)
     print(f"{name}: {args.old} -> {args.new}{' (the open buffers unsaved)' if args.unsaved else ''}")
-    for watch in (True, False):
-        result = asyncio.run(run(git_dir, args.old, args.new, args.open, watch, args.unsaved))
-        took = f"{result['took']:.2f} s" if result["took"] is not None else "never (waited 15 s)"
+    labels = {"editor": "the editor tells  ", "server": "the server watches", "none": "nothing tells     "}
+    for mode in args.runs.split(","):
+        result = asyncio.run(run(git_dir, args.old, args.new, args.open, mode, args.unsaved))
+        waited = 15 if mode == "none" else MATCH_WAIT
+        took = f"{result['took']:.2f} s" if result["took"] is not None else f"never (waited {waited:g} s)"
         codes = Counter(code for _, code, _, _ in result["warnings"])
         print(
-            f"  {'with the watcher   ' if watch else 'without the watcher'}: {result['changed']} files changed, "
+            f"  {labels[mode]}: {result['changed']} files changed, "
             f"{result['opened']} open (warnings before {result['before']}); the memory held the disk after {took} "
             f"({result['stale']} files held otherwise at the end); "
             f"warnings on the open files after the dream: {len(result['warnings'])} {dict(codes)}"

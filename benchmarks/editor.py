@@ -36,7 +36,9 @@ class Editor:
         self.versions: dict[str, int] = {}
 
     @classmethod
-    async def start(cls, root: Path, options: dict[str, Any]) -> Editor:
+    async def start(cls, root: Path, options: dict[str, Any], editor_name: str = "visual-studio-code") -> Editor:
+        """The real server over stdio, sent the capabilities ``editor_name`` sends (as pytest-lsp
+        captured them: "visual-studio-code" watches files for servers, "neovim" does not)."""
         client = LanguageClient("kairos-bench", "1")
         editor = cls(root, client)
 
@@ -58,7 +60,7 @@ class Editor:
         await client.start_io(sys.executable, "-m", "kairos_lsp", env=env, cwd=str(root))
         await client.initialize_async(
             types.InitializeParams(
-                capabilities=client_capabilities("visual-studio-code"),
+                capabilities=client_capabilities(editor_name),
                 root_uri=root.as_uri(),
                 initialization_options=options,
             )
