@@ -29,6 +29,8 @@ DEFAULT_MAX_FILE_BYTES = 1_000_000
 DEFAULT_DAILY_TOKENS = 200_000
 Provider = Literal["none", "anthropic"]
 PROVIDERS = ("none", "anthropic")
+Watcher = Literal["auto", "editor", "server", "off"]
+WATCHERS = ("auto", "editor", "server", "off")
 
 
 # -- the wire shape ----------------------------------------------------------------
@@ -60,10 +62,18 @@ class DaemonOptions:
 
 
 @dataclass
+class FilesOptions:
+    # Who tells the memory of files changed on disk while the editor is open: "auto" the
+    # editor where it can, else the server; "editor" only the editor; "server" the server's
+    # own watcher; "off" nobody (the next start's scan, or a daemon)
+    watcher: Watcher = "auto"
+
+
+@dataclass
 class InitializationOptions:
     """``{"dream": {"idleSeconds"}, "llm": {"provider", "model", "dailyTokens", "exclude", "maxConcurrency",
     "timeoutSeconds"}, "storePath", "exclude",
-    "maxFileBytes", "edit": {"debounceMs"}, "daemon": {"keepAlive"}}``, every key optional."""
+    "maxFileBytes", "edit": {"debounceMs"}, "daemon": {"keepAlive"}, "files": {"watcher"}}``, every key optional."""
 
     dream: DreamOptions = field(default_factory=DreamOptions)
     llm: LlmOptions = field(default_factory=LlmOptions)
@@ -72,6 +82,7 @@ class InitializationOptions:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     edit: EditOptions = field(default_factory=EditOptions)
     daemon: DaemonOptions = field(default_factory=DaemonOptions)
+    files: FilesOptions = field(default_factory=FilesOptions)
 
 
 # Environment variables that stand in for an option the client did not send.
@@ -80,6 +91,7 @@ ENVIRONMENT = {
     ("maxFileBytes",): "KAIROS_MAX_FILE_BYTES",
     ("edit", "debounceMs"): "KAIROS_DEBOUNCE_MS",
     ("daemon", "keepAlive"): "KAIROS_DAEMON_KEEP_ALIVE",
+    ("files", "watcher"): "KAIROS_FILES_WATCHER",
 }
 
 
@@ -100,6 +112,7 @@ class Settings:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     debounce_ms: float = 200.0  # quiet time after the last keystroke before a buffer is re-observed
     daemon_keep_alive: bool = False  # the server starts a `kairos daemon` for its workspace if none runs
+    files_watcher: str = "auto"  # who tells the server of files changed on disk: auto, editor, server, off
     unknown: tuple[str, ...] = field(default=(), compare=False)  # one line per option we did not take
 
     @classmethod
@@ -123,6 +136,7 @@ class Settings:
             max_file_bytes=options.max_file_bytes,
             debounce_ms=options.edit.debounce_ms,
             daemon_keep_alive=options.daemon.keep_alive,
+            files_watcher=options.files.watcher,
             unknown=problems,
         )
 
@@ -235,10 +249,15 @@ def _globs(value: Any) -> list[str]:
     return list(value)
 
 
-def _provider(value: Any) -> str:
-    if value not in PROVIDERS:
-        raise OptionError(f"must be {' or '.join(map(repr, PROVIDERS))}, not {value!r}")
-    return value
+def _one_of(values: tuple[str, ...]) -> Callable[[Any], str]:
+    """A check that the value is one of ``values``."""
+
+    def check(value: Any) -> str:
+        if value not in values:
+            raise OptionError(f"must be {', '.join(map(repr, values[:-1]))} or {values[-1]!r}, not {value!r}")
+        return value
+
+    return check
 
 
 def _converter() -> cattrs.Converter:
@@ -251,7 +270,8 @@ def _converter() -> cattrs.Converter:
 
     exactly(str | None, _optional_string)
     exactly(list[str], _globs)
-    exactly(Provider, _provider)
+    exactly(Provider, _one_of(PROVIDERS))
+    exactly(Watcher, _one_of(WATCHERS))
 
     def section(cls):
         structure = make_dict_structure_fn(

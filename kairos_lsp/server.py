@@ -418,9 +418,15 @@ async def initialized(ls: KairosServer, params: types.InitializedParams) -> None
             token = None
     progress = ScanProgress(ls, asyncio.get_running_loop(), token)
     progress.begin()
-    editor_watches = _editor_can_watch(ls)
-    if not editor_watches and session.watch_disk():  # (before the scan: no change falls in between)
-        ls.log("info", "kairos: the editor does not tell servers of files changed on disk: the server watches them")
+    watcher = session.settings.files_watcher  # (files.watcher: auto, editor, server, off)
+    editor_watches = watcher in ("auto", "editor") and _editor_can_watch(ls)
+    if watcher == "server" or (watcher == "auto" and not editor_watches):
+        if session.watch_disk():  # (before the scan: no change falls in between)
+            why = "files.watcher is server" if watcher == "server" else "the editor does not tell servers of them"
+            ls.log("info", f"kairos: the server watches the workspace for files changed on disk ({why})")
+    elif not editor_watches:
+        why = "files.watcher is off" if watcher == "off" else "the editor does not tell servers of them"
+        ls.log("info", f"kairos: files changed outside the editor reach the memory at the next start ({why})")
     session.start_scan(progress)
     if editor_watches:
         await _watch_files(ls)
@@ -450,7 +456,8 @@ async def _watch_files(ls: KairosServer) -> None:
     try:
         await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
     except Exception as exc:  # noqa: BLE001 - then the server watches
-        watching = ls.session is not None and ls.session.watch_disk()
+        session = ls.session
+        watching = session is not None and session.settings.files_watcher == "auto" and session.watch_disk()
         ls.log(
             "warning",
             f"kairos: the editor would not watch files: {one_line(exc)}" + ("; the server does" if watching else ""),

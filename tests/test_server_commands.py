@@ -153,18 +153,39 @@ async def test_status_and_forget(client: LanguageClient, tmp_path):
     assert (await command(client, "kairos.forget"))["error"].startswith("kairos: forget failed")
 
 
-async def test_status_says_who_follows_the_disk_for_an_editor_that_cannot_watch(client: LanguageClient, tmp_path):
-    """Neovim on Linux (as pytest-lsp captured its capabilities) does not watch files for its
-    servers: the server does, and the status and the log say so."""
+@pytest.mark.parametrize(
+    "editor, watcher, follows, registers",
+    [
+        ("neovim", None, "followed: the server watches the workspace", False),  # Neovim on Linux does not watch
+        ("visual-studio-code", None, "followed: the editor tells", True),
+        ("visual-studio-code", "server", "followed: the server watches the workspace", False),
+        ("visual-studio-code", "off", "not followed", False),
+        ("neovim", "editor", "not followed", False),
+        ("neovim", "off", "not followed", False),
+    ],
+)
+async def test_status_says_who_follows_the_disk(
+    client: LanguageClient, tmp_path, editor: str, watcher: str | None, follows: str, registers: bool
+):
+    """Who tells the memory of files changed on disk, by the editor's capabilities (as pytest-lsp
+    captured them) and ``files.watcher``: the status, the registration, and one log line."""
     root = tmp_path / "ws"
     (root / "conf").mkdir(parents=True)
     (root / "conf/storage.py").write_text(LIB)
-    await initialize(client, root, {"storePath": str(tmp_path / "memory.db")}, editor="neovim")
+    options: dict = {"storePath": str(tmp_path / "memory.db")}
+    if watcher is not None:
+        options["files"] = {"watcher": watcher}
+    await initialize(client, root, options, editor=editor)
     await scan_done(client)
     status = await command(client, "kairos.status")
-    assert status["disk"].startswith("followed: the server watches the workspace"), status["disk"]
-    assert any("the server watches them" in m.message for m in client.log_messages)
-    assert not client.registrations  # type: ignore[attr-defined]
+    assert status["disk"].startswith(follows), status["disk"]
+    registered = [r.method for r in client.registrations]  # type: ignore[attr-defined]
+    assert (types.WORKSPACE_DID_CHANGE_WATCHED_FILES in registered) == registers
+    logged = [m.message for m in client.log_messages]
+    if follows.startswith("not followed"):
+        assert any("reach the memory at the next start" in line for line in logged), logged
+    elif not registers:
+        assert any("the server watches the workspace" in line for line in logged), logged
 
 
 async def test_forget_takes_the_path_or_uri_of_a_file_that_is_not_open(client: LanguageClient, tmp_path):

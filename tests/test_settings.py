@@ -91,6 +91,11 @@ def test_all_options_at_once():
         ({"dream": 5}, "idle_seconds", "dream must be an object, not 5"),
         ({"llm": {"provider": "openai"}}, "llm_provider", "llm.provider must be 'none' or 'anthropic', not 'openai'"),
         ({"llm": {"model": 4}}, "llm_model", "llm.model must be a string, not 4"),
+        (
+            {"files": {"watcher": "polling"}},
+            "files_watcher",
+            "files.watcher must be 'auto', 'editor', 'server' or 'off', not 'polling'",
+        ),
         ({"llm": "anthropic"}, "llm_provider", "llm must be an object, not 'anthropic'"),
         ({"llm": {"dailyTokens": "lots"}}, "llm_daily_tokens", "llm.dailyTokens must be a number, not 'lots'"),
         ({"llm": {"exclude": ".env"}}, "llm_exclude", "llm.exclude must be a list of glob strings"),
@@ -159,6 +164,7 @@ def test_options_that_are_not_an_object(options):
         ("KAIROS_DREAM_IDLE_SECONDS", "idle_seconds", "2.5", 2.5),
         ("KAIROS_MAX_FILE_BYTES", "max_file_bytes", "4096", 4096),
         ("KAIROS_DEBOUNCE_MS", "debounce_ms", "50", 50.0),
+        ("KAIROS_FILES_WATCHER", "files_watcher", "off", "off"),
     ],
 )
 def test_environment_fills_in_what_the_options_leave_out(variable, field, text, value):
@@ -168,8 +174,10 @@ def test_environment_fills_in_what_the_options_leave_out(variable, field, text, 
         "idle_seconds": {"dream": {"idleSeconds": 9}},
         "max_file_bytes": {"maxFileBytes": 9},
         "debounce_ms": {"edit": {"debounceMs": 9}},
+        "files_watcher": {"files": {"watcher": "server"}},
     }[field]
-    assert getattr(read(option, {variable: text}), field) == 9  # the client's option wins
+    wins = "server" if field == "files_watcher" else 9
+    assert getattr(read(option, {variable: text}), field) == wins  # the client's option wins
 
 
 def test_a_bad_environment_value_names_its_variable_and_the_default_applies():

@@ -4,7 +4,7 @@
 // `kairos.<its dotted name>`. Only values the user set are sent: the server's own defaults
 // and its environment variables (KAIROS_DREAM_IDLE_SECONDS, ...) fill in the rest.
 
-export type Kind = "number" | "integer" | "boolean" | "string" | "string?" | "globs" | "provider";
+export type Kind = "number" | "integer" | "boolean" | "string" | "string?" | "globs" | "provider" | "watcher";
 
 export interface Option {
   /** dotted path in initializationOptions, and the setting `kairos.<path>` */
@@ -25,12 +25,14 @@ export const OPTIONS: readonly Option[] = [
   { path: "maxFileBytes", kind: "integer" },
   { path: "edit.debounceMs", kind: "number" },
   { path: "daemon.keepAlive", kind: "boolean" },
+  { path: "files.watcher", kind: "watcher" },
 ];
 
 /** Settings of the extension itself, never sent to the server. */
 export const CLIENT_SETTINGS = ["serverPath", "trace.server"] as const;
 
 export const PROVIDERS = ["none", "anthropic"];
+export const WATCHERS = ["auto", "editor", "server", "off"];
 
 /** What the user set for `kairos.<path>`, or undefined when they left the default. */
 export type Lookup = (path: string) => unknown;
@@ -57,6 +59,12 @@ export function initializationOptions(lookup: Lookup): Built {
   return { options, problems };
 }
 
+function oneOf(values: readonly string[], value: unknown): string | null {
+  if (values.includes(value as string)) return null;
+  const listed = `${values.slice(0, -1).map(show).join(", ")} or ${show(values[values.length - 1])}`;
+  return `must be ${listed}, not ${show(value)}`;
+}
+
 function check(kind: Kind, value: unknown): string | null {
   switch (kind) {
     case "number":
@@ -76,7 +84,9 @@ function check(kind: Kind, value: unknown): string | null {
         ? null
         : "must be a list of glob strings";
     case "provider":
-      return PROVIDERS.includes(value as string) ? null : `must be ${PROVIDERS.map(show).join(" or ")}, not ${show(value)}`;
+      return oneOf(PROVIDERS, value);
+    case "watcher":
+      return oneOf(WATCHERS, value);
   }
 }
 

@@ -36,6 +36,7 @@ test("every option maps to its dotted path", () => {
     maxFileBytes: 2000,
     "edit.debounceMs": 50,
     "daemon.keepAlive": false,
+    "files.watcher": "server",
   };
   assert.equal(OPTIONS.length, Object.keys(values).length);
   const { options } = initializationOptions(lookup(values));
@@ -47,12 +48,21 @@ test("every option maps to its dotted path", () => {
     maxFileBytes: 2000,
     edit: { debounceMs: 50 },
     daemon: { keepAlive: false },
+    files: { watcher: "server" },
   });
 });
 
 test("a bad value is one line naming the setting, and is not sent", () => {
   const { options, problems } = initializationOptions(
-    lookup({ "dream.idleSeconds": "soon", "llm.provider": "openai", maxFileBytes: 1.5, exclude: [1], "edit.debounceMs": -1, "llm.model": "m" }),
+    lookup({
+      "dream.idleSeconds": "soon",
+      "llm.provider": "openai",
+      maxFileBytes: 1.5,
+      exclude: [1],
+      "edit.debounceMs": -1,
+      "llm.model": "m",
+      "files.watcher": "polling",
+    }),
   );
   assert.deepEqual(options, { llm: { model: "m" } });
   assert.deepEqual(problems, [
@@ -61,6 +71,7 @@ test("a bad value is one line naming the setting, and is not sent", () => {
     `kairos.llm.provider must be "none" or "anthropic", not "openai"; using the server's default`,
     `kairos.maxFileBytes must be a whole number, not 1.5; using the server's default`,
     `kairos.edit.debounceMs must not be negative; using the server's default`,
+    `kairos.files.watcher must be "auto", "editor", "server" or "off", not "polling"; using the server's default`,
   ]);
 });
 
