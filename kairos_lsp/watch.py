@@ -142,6 +142,7 @@ class TreeWatcher:
         self.limited: str | None = None  # why not every folder is watched
         self._limited_at: int | None = None  # fs.inotify.max_user_watches when a watcher last hit it
         self._watch_again_anyway = False  # a watcher hit it while those it replaced still held their watches
+        self._changing = threading.Lock()  # (two watcher threads may see a top-level folder go)
 
     def start(self) -> None:
         """The root's watcher and the top-level folders' (started: :meth:`wait_until_watched`)."""
@@ -170,7 +171,8 @@ class TreeWatcher:
         root = str(self.root)
         if not any(os.path.dirname(path) == root for path in paths):
             return False
-        return self._watch_top_dirs()
+        with self._changing:
+            return self._watch_top_dirs()
 
     def watch_again(self) -> bool:
         """Past inotify's limit, once ``fs.inotify.max_user_watches`` is higher than when a
