@@ -250,7 +250,8 @@ class Session:
 
     def watch_disk(self) -> bool:
         """Watch the workspace's files here (:class:`TreeWatcher`) when the editor does not
-        (Neovim on Linux without ``inotifywait``, Helix, an editor without dynamic registration):
+        (Neovim on Linux without ``inotifywait``, an editor without dynamic registration) or
+        ``files.watcher`` says so:
         each burst goes the way of the editor's notifications (:meth:`disk_changed`). Not when
         a daemon keeps this memory (it watches) or ``daemon.keepAlive`` starts one. True if it
         watches."""
@@ -406,7 +407,7 @@ class Session:
         elif self.editor_watches:
             out["disk"] = "followed: the editor tells of files changed on disk"
         elif self.server_watches:
-            out["disk"] = "followed: the server watches the workspace (the editor does not tell of changes on disk)"
+            out["disk"] = "followed: the server watches the workspace"
         else:
             out["disk"] = "not followed: files changed outside the editor reach the memory at the next start"
         return out
