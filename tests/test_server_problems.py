@@ -204,7 +204,8 @@ class Buffer:
         self.version = 1
         self.uri = open_doc(client, root, rel, language)
 
-    def save(self, text: str) -> None:
+    def type(self, text: str) -> None:
+        """The buffer's text becomes ``text``, unsaved."""
         self.version += 1
         self.text = text
         self.client.text_document_did_change(
@@ -213,6 +214,9 @@ class Buffer:
                 content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
             )
         )
+
+    def save(self, text: str) -> None:
+        self.type(text)
         self.path.write_text(text)
         self.client.text_document_did_save(
             types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=self.uri))
@@ -248,6 +252,15 @@ async def start(
     await scan_done(client)
     await command(client, "kairos.dreamNow")
     return root, store_file
+
+
+def symbols_named(store_file, name: str) -> int:
+    """How many symbols of that name the memory holds."""
+    store = Store(store_file)
+    try:
+        return len(store.symbols_named(name))
+    finally:
+        store.close()
 
 
 def one(client: LanguageClient, uri: str, code: str, line_text: str, text: str) -> types.Diagnostic:
@@ -295,35 +308,24 @@ async def test_a_library_changed_on_disk_outside_the_editor_shows_in_its_open_ca
             types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=path.as_uri(), type=change)])
         )
 
-    def symbol_count(name: str) -> int:
-        store = Store(store_file)
-        try:
-            return len(store.symbols_named(name))
-        finally:
-            store.close()
-
     # An unsaved edit of the open caller: its buffer, not its file, is what the memory holds.
     unsaved = "unsavedHelper" if story.language == "typescript" else "unsaved_helper"
-    app.version += 1
-    app.text += (
-        f"\n\nexport function {unsaved}(): number {{\n  return 1;\n}}\n"
-        if story.language == "typescript"
-        else f"\n\ndef {unsaved}():\n    return 1\n"
-    )
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=app.uri, version=app.version),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=app.text)],
+    app.type(
+        app.text
+        + (
+            f"\n\nexport function {unsaved}(): number {{\n  return 1;\n}}\n"
+            if story.language == "typescript"
+            else f"\n\ndef {unsaved}():\n    return 1\n"
         )
     )
-    await wait_for(lambda: symbol_count(unsaved) == 1, what="the unsaved edit recorded")
+    await wait_for(lambda: symbols_named(store_file, unsaved) == 1, what="the unsaved edit recorded")
 
     (root / story.lib).write_text(story.lib_after)
     told(root / story.lib, types.FileChangeType.Changed)
     (root / story.app).touch()
     told(root / story.app, types.FileChangeType.Changed)  # (an open buffer's file: the buffer's)
-    await wait_for(lambda: symbol_count(story.new_name) == 1, what="the library's new text recorded")
-    assert symbol_count(unsaved) == 1
+    await wait_for(lambda: symbols_named(store_file, story.new_name) == 1, what="the library's new text recorded")
+    assert symbols_named(store_file, unsaved) == 1
     await command(client, "kairos.dreamNow")
     await callers_warned(client, app)
 
@@ -334,7 +336,7 @@ async def test_a_library_changed_on_disk_outside_the_editor_shows_in_its_open_ca
     else:
         shutil.rmtree(gone)  # one event, for the folder (as VS Code tells a folder deleted)
     told(gone, types.FileChangeType.Deleted)
-    await wait_for(lambda: symbol_count(story.new_name) == 0, what="the deleted folder's files forgotten")
+    await wait_for(lambda: symbols_named(store_file, story.new_name) == 0, what="the deleted folder's files forgotten")
 
 
 async def test_an_editor_that_does_not_watch_files_has_the_server_watch_them(client: LanguageClient, tmp_path):
@@ -350,27 +352,13 @@ async def test_an_editor_that_does_not_watch_files_has_the_server_watch_them(cli
     await asyncio.sleep(0.3)
     assert codes(client, app.uri) == []
 
-    def symbol_count(name: str) -> int:
-        store = Store(store_file)
-        try:
-            return len(store.symbols_named(name))
-        finally:
-            store.close()
-
-    app.version += 1
-    app.text += "\n\ndef unsaved_helper():\n    return 1\n"
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=app.uri, version=app.version),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=app.text)],
-        )
-    )
-    await wait_for(lambda: symbol_count("unsaved_helper") == 1, what="the unsaved edit recorded")
+    app.type(app.text + "\n\ndef unsaved_helper():\n    return 1\n")
+    await wait_for(lambda: symbols_named(store_file, "unsaved_helper") == 1, what="the unsaved edit recorded")
 
     (root / PY.lib).write_text(PY.lib_after)  # nothing told: the server sees it
     (root / PY.app).touch()  # (an open buffer's file: the buffer's)
-    await wait_for(lambda: symbol_count(PY.new_name) == 1, what="the library's new text recorded")
-    assert symbol_count("unsaved_helper") == 1
+    await wait_for(lambda: symbols_named(store_file, PY.new_name) == 1, what="the library's new text recorded")
+    assert symbols_named(store_file, "unsaved_helper") == 1
     await command(client, "kairos.dreamNow")
     await callers_warned(client, app)
 
@@ -380,14 +368,18 @@ async def test_an_editor_that_does_not_watch_files_has_the_server_watch_them(cli
     outside.mkdir(parents=True)
     (outside / "moved.py").write_text("def moved_in_whole():\n    return 2\n")
     outside.rename(root / "lib" / "vendored")  # a tree moved in: one event, for its folder
-    await wait_for(lambda: symbol_count("made_in_a_new_folder") == 1, what="the new top-level folder's file read")
-    await wait_for(lambda: symbol_count("moved_in_whole") == 1, what="the folder moved in read")
+    await wait_for(
+        lambda: symbols_named(store_file, "made_in_a_new_folder") == 1, what="the new top-level folder's file read"
+    )
+    await wait_for(lambda: symbols_named(store_file, "moved_in_whole") == 1, what="the folder moved in read")
     (root / "tools" / "later.py").write_text("def written_later():\n    return 3\n")  # the new folder is watched
-    await wait_for(lambda: symbol_count("written_later") == 1, what="a file written later in the new folder read")
+    await wait_for(
+        lambda: symbols_named(store_file, "written_later") == 1, what="a file written later in the new folder read"
+    )
 
     shutil.rmtree(root / "lib")
-    await wait_for(lambda: symbol_count(PY.new_name) == 0, what="the deleted folder's files forgotten")
-    assert symbol_count("moved_in_whole") == 0 and symbol_count("made_in_a_new_folder") == 1
+    await wait_for(lambda: symbols_named(store_file, PY.new_name) == 0, what="the deleted folder's files forgotten")
+    assert symbols_named(store_file, "moved_in_whole") == 0 and symbols_named(store_file, "made_in_a_new_folder") == 1
 
 
 @pytest.mark.parametrize("story", [PY, TS], ids=["python", "typescript"])
