@@ -18,7 +18,7 @@ import pytest
 from conftest import REPO, initialize, open_doc, progress_kinds, server_env, wait_for
 from lsprotocol import types
 from pytest_lsp import LanguageClient
-from workspaces import kairos, write
+from workspaces import kairos, lower_inotify_limit, write
 
 from kairos_lsp import daemon, watch
 from kairos_lsp.config import Settings
@@ -392,17 +392,6 @@ def _packages_with_folders(root: Path, folders: int) -> None:
             (root / f"src/p{i}/sub{j}").mkdir()
 
 
-def _lower_inotify_limit(headroom: int) -> str:
-    """Set the system's limit of inotify watches to what all processes hold now plus
-    ``headroom``; the limit before (to write back). Skips the test where it may not."""
-    if not os.access(watch.INOTIFY_LIMIT, os.W_OK):
-        pytest.skip("needs a writable fs.inotify.max_user_watches (root, or a user namespace of one's own)")
-    before = watch.INOTIFY_LIMIT.read_text()
-    in_use = sum(watch.inotify_watches(pid) or 0 for pid in filter(str.isdigit, os.listdir("/proc")))
-    watch.INOTIFY_LIMIT.write_text(str(in_use + headroom))
-    return before
-
-
 def _seen_by_a_watch(running, root: Path, rel: str) -> None:
     """A file written at ``rel`` reaches the memory through a watch (the daemon's ``events``
     count grows, which a look at the whole tree does not make it do)."""
@@ -418,7 +407,7 @@ def test_past_the_systems_limit_of_watched_folders_it_says_so_and_still_records_
     raised (the sysctl the warning gives), the daemon watches every folder again by itself."""
     root = tmp_path / "ws"
     _packages_with_folders(root, 40)
-    before = _lower_inotify_limit(300)  # the tree has 1,231 folders
+    before = lower_inotify_limit(300)  # the tree has 1,231 folders
     try:
         running = daemons(root, "--look-seconds", "2")
         until(lambda: "fs.inotify.max_user_watches" in running.log(), 10, "the line about the limit")
@@ -447,7 +436,7 @@ def test_near_the_limit_a_watcher_that_replaced_others_watches_everything_once_t
     root = tmp_path / "ws"
     _packages_with_folders(root, 20)
     write(root, {"old/gone.py": "def gone():\n    pass\n"})
-    before = _lower_inotify_limit(900)  # the tree has 633 folders: once, not twice
+    before = lower_inotify_limit(900)  # the tree has 633 folders: once, not twice
     try:
         running = daemons(root, "--look-seconds", "2")
         assert "max_user_watches" not in running.log()

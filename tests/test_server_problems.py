@@ -18,7 +18,9 @@ import pytest
 from conftest import initialize, open_doc, scan_done, wait_for
 from lsprotocol import types
 from pytest_lsp import LanguageClient
+from workspaces import lower_inotify_limit, write
 
+from kairos_lsp import watch
 from kairos_lsp.extract import parse
 from kairos_lsp.store import Store
 
@@ -380,6 +382,33 @@ async def test_an_editor_that_does_not_watch_files_has_the_server_watch_them(cli
     shutil.rmtree(root / "lib")
     await wait_for(lambda: symbols_named(store_file, PY.new_name) == 0, what="the deleted folder's files forgotten")
     assert symbols_named(store_file, "moved_in_whole") == 0 and symbols_named(store_file, "made_in_a_new_folder") == 1
+
+
+async def test_past_the_systems_limit_of_watches_the_server_says_so_once_and_how_to_lift_it(
+    client: LanguageClient, tmp_path
+):
+    """More folders than inotify may still watch: the server's watcher watches what it can,
+    and the log says so once, with the sysctl that lifts the limit; a write in a folder it
+    does watch still reaches the memory."""
+    root, store_file = tmp_path / "ws", tmp_path / "memory.db"
+    write(root, {PY.lib: PY.lib_before, PY.app: PY.app_text, "lib/__init__.py": ""})
+    for i in range(40):
+        for j in range(30):
+            (root / f"vendor/p{i}/sub{j}").mkdir(parents=True)
+    before = lower_inotify_limit(300)  # the tree has 1,244 folders
+    try:
+        await initialize(client, root, {"storePath": str(store_file)}, editor="neovim")
+        await scan_done(client)
+        await wait_for(
+            lambda: any("max_user_watches" in m.message for m in client.log_messages), what="the line about the limit"
+        )
+    finally:
+        watch.INOTIFY_LIMIT.write_text(before)
+    lines = [m.message for m in client.log_messages if "max_user_watches" in m.message]
+    assert len(lines) == 1 and "not every folder can be watched" in lines[0], lines
+    assert "sudo sysctl fs.inotify.max_user_watches=" in lines[0]
+    (root / "top.py").write_text("def written_at_the_top():\n    return 1\n")  # (the root is watched by itself)
+    await wait_for(lambda: symbols_named(store_file, "written_at_the_top") == 1, what="a write at the top recorded")
 
 
 @pytest.mark.parametrize("story", [PY, TS], ids=["python", "typescript"])

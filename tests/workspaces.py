@@ -8,7 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kairos_lsp import workers
+import pytest
+
+from kairos_lsp import watch, workers
 from kairos_lsp.checks import check_file
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import dream
@@ -26,6 +28,17 @@ def write(root: Path, files: dict[str, str | None]) -> None:
         else:
             (root / rel).parent.mkdir(parents=True, exist_ok=True)
             (root / rel).write_text(text)
+
+
+def lower_inotify_limit(headroom: int) -> str:
+    """Set the system's limit of inotify watches to what all processes hold now plus
+    ``headroom``; the limit before (to write back). Skips the test where it may not."""
+    if not os.access(watch.INOTIFY_LIMIT, os.W_OK):
+        pytest.skip("needs a writable fs.inotify.max_user_watches (root, or a user namespace of one's own)")
+    before = watch.INOTIFY_LIMIT.read_text()
+    in_use = sum(watch.inotify_watches(pid) or 0 for pid in filter(str.isdigit, os.listdir("/proc")))
+    watch.INOTIFY_LIMIT.write_text(str(in_use + headroom))
+    return before
 
 
 def workspace(root: Path, files: dict[str, str]) -> Knowledge:
