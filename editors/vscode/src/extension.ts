@@ -13,6 +13,7 @@ import {
   TransportKind,
 } from "vscode-languageclient/node";
 import { Explained } from "./facts";
+import { outermost, owner } from "./folders";
 import { findServer } from "./locate";
 import { initializationOptions, needsRestart } from "./settings";
 import { STATUS_NOTIFICATION, ServerState, fromStatus, statusText } from "./status";
@@ -33,26 +34,38 @@ export async function deactivate(): Promise<void> {
   kairos = undefined;
 }
 
+/** One kairos server: one workspace folder's memory (or, in a window without folders, none). */
+class Server {
+  client: LanguageClient | undefined;
+  state: ServerState = { state: "starting" };
+  constructor(readonly folder: vscode.WorkspaceFolder | undefined) {}
+
+  get name(): string {
+    return this.folder?.name ?? "kairos";
+  }
+}
+
 class Kairos {
-  private client: LanguageClient | undefined;
+  /** by folder URI ("" for a window without folders): each workspace folder that is not inside another */
+  private readonly servers = new Map<string, Server>();
   private readonly output = vscode.window.createOutputChannel("kairos", { log: true });
   private readonly trace = vscode.window.createOutputChannel("kairos (LSP trace)");
   private readonly item = vscode.window.createStatusBarItem("kairos.status", vscode.StatusBarAlignment.Left, 10);
-  private state: ServerState = { state: "stopped" };
   private readonly memory: MemoryView;
   private readonly review: ReviewView;
   private missingShown = false;
+  private shown: Server | undefined; // whose state the status bar and the Review view show
 
   constructor(context: vscode.ExtensionContext) {
-    const ask = <T>(command: string, ...args: unknown[]) => this.execute<T>(command, ...args);
-    const root = () => vscode.workspace.workspaceFolders?.[0]?.uri;
+    const ask = <T>(command: string, ...args: unknown[]) => this.execute<T>(this.active(), command, ...args);
+    const root = () => this.active()?.folder?.uri;
     this.memory = new MemoryView(ask, root);
     this.review = new ReviewView(ask, root);
     this.memory.view = vscode.window.createTreeView("kairos.memory", { treeDataProvider: this.memory, showCollapseAll: true });
     this.review.view = vscode.window.createTreeView("kairos.review", { treeDataProvider: this.review });
     this.item.name = "kairos";
     this.item.command = "kairos.showStatus";
-    this.render({ state: "starting" });
+    this.render();
     this.item.show();
 
     const command = (id: string, fn: (...args: any[]) => unknown) =>
@@ -77,7 +90,11 @@ class Kairos {
       this.memory.view,
       this.review.view,
       vscode.window.onDidChangeTextEditorSelection((e) => this.memory.follow(e.textEditor)),
-      vscode.window.onDidChangeActiveTextEditor((e) => this.memory.follow(e)),
+      vscode.window.onDidChangeActiveTextEditor((e) => {
+        this.memory.follow(e);
+        this.render();
+        if (this.active() !== this.shown) void this.review.refresh(); // another folder's memory
+      }),
       this.memory.view.onDidChangeVisibility((e) => e.visible && this.memory.follow(vscode.window.activeTextEditor)),
       this.review.view.onDidChangeVisibility((e) => e.visible && void this.review.refresh()),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -86,15 +103,54 @@ class Kairos {
           void this.restart();
         }
       }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.follow()),
     );
   }
 
-  // -- the client ---------------------------------------------------------------------------
+  // -- the servers --------------------------------------------------------------------------
+
+  /** The folders that get a server: those not inside another (see folders.ts), by URI. */
+  private wanted(): Map<string, vscode.WorkspaceFolder | undefined> {
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === "file");
+    if (!folders.length) return new Map([["", undefined]]);
+    const kept = outermost(folders.map((f) => f.uri.fsPath));
+    return new Map(folders.filter((f) => kept.includes(f.uri.fsPath)).map((f) => [f.uri.toString(), f]));
+  }
+
+  /** The server a file belongs to (its outermost folder's), if any. */
+  private serverFor(uri: vscode.Uri | undefined): Server | undefined {
+    if (!uri) return undefined;
+    const folders = [...this.servers.values()].flatMap((s) => (s.folder ? [s.folder.uri.fsPath] : []));
+    const folder = owner(folders, uri.fsPath);
+    return folder !== undefined ? [...this.servers.values()].find((s) => s.folder?.uri.fsPath === folder) : this.servers.get("");
+  }
+
+  /** The active editor's server, else the first one. */
+  private active(): Server | undefined {
+    return this.serverFor(vscode.window.activeTextEditor?.document.uri) ?? this.servers.values().next().value;
+  }
 
   async start(): Promise<void> {
-    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-    const config = vscode.workspace.getConfiguration("kairos");
-    const found = findServer(config.get<string>("serverPath"), folders, {
+    await Promise.all([...this.wanted()].map(([key, folder]) => this.startServer(key, folder)));
+    void this.review.refresh();
+  }
+
+  /** The workspace's folders changed: a server for each new outermost folder, none for those gone. */
+  private async follow(): Promise<void> {
+    const wanted = this.wanted();
+    const gone = [...this.servers.keys()].filter((key) => !wanted.has(key));
+    await Promise.all(gone.map((key) => this.stopServer(key)));
+    await Promise.all([...wanted].filter(([key]) => !this.servers.has(key)).map(([key, folder]) => this.startServer(key, folder)));
+    this.render();
+    void this.review.refresh();
+  }
+
+  private async startServer(key: string, folder: vscode.WorkspaceFolder | undefined): Promise<void> {
+    const server = new Server(folder);
+    this.servers.set(key, server);
+    const others = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath).filter((f) => f !== folder?.uri.fsPath);
+    const config = vscode.workspace.getConfiguration("kairos", folder?.uri);
+    const found = findServer(config.get<string>("serverPath"), folder ? [folder.uri.fsPath, ...others] : others, {
       isExecutable: (file) => {
         try {
           fs.accessSync(file, fs.constants.X_OK);
@@ -109,17 +165,18 @@ class Kairos {
     });
     if (found.command === null) {
       this.output.warn(`${found.message} Looked in: ${found.tried.join(", ")}`);
-      this.render({ state: "stopped", message: found.message });
+      this.update(server, { state: "stopped", message: found.message });
       if (!this.missingShown) {
         this.missingShown = true;
         void this.offerInstall(found.message, found.install);
       }
       return;
     }
-    this.output.info(`kairos: starting ${found.command} (found via ${found.via})`);
+    const where = folder ? ` for ${folder.name}` : "";
+    this.output.info(`kairos: starting ${found.command}${where} (found via ${found.via})`);
 
-    const lookup = (key: string) => {
-      const seen = config.inspect(key);
+    const lookup = (name: string) => {
+      const seen = config.inspect(name);
       return seen?.workspaceFolderValue ?? seen?.workspaceValue ?? seen?.globalValue;
     };
     const { options, problems } = initializationOptions(lookup);
@@ -132,50 +189,60 @@ class Kairos {
       transport: TransportKind.stdio,
       options: { env: { ...process.env, KAIROS_LOG_LEVEL: process.env.KAIROS_LOG_LEVEL ?? "INFO" } },
     };
+    // A folder's server gets that folder's files only (and the folder as its workspace). A
+    // RelativePattern, not a glob of the folder's path: a path may hold glob characters. (The
+    // client hands it to VS Code as it is; the protocol's own type has a string baseUri.)
+    const pattern = folder ? (new vscode.RelativePattern(folder, "**/*") as unknown as string) : undefined;
     const clientOptions: LanguageClientOptions = {
-      documentSelector: LANGUAGES.map((language) => ({ scheme: "file", language })),
+      documentSelector: LANGUAGES.map((language) => (pattern ? { scheme: "file", language, pattern } : { scheme: "file", language })),
+      workspaceFolder: folder,
       initializationOptions: options,
       outputChannel: this.output,
       traceOutputChannel: this.trace,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
     };
-    const client = new LanguageClient("kairos", "kairos", serverOptions, clientOptions);
-    this.client = client;
+    const client = new LanguageClient("kairos", folder ? `kairos (${folder.name})` : "kairos", serverOptions, clientOptions);
+    server.client = client;
     client.onDidChangeState((e) => {
-      if (e.newState === State.Stopped && this.client === client) this.render({ state: "stopped" });
+      if (e.newState === State.Stopped && server.client === client) this.update(server, { state: "stopped" });
     });
-    this.render({ state: "starting" });
+    this.update(server, { state: "starting" });
     try {
       await client.start();
     } catch (error) {
-      this.output.error(`kairos: the server did not start: ${error}`);
-      this.render({ state: "error", message: `the server did not start: ${error}` });
+      this.output.error(`kairos: the server${where} did not start: ${error}`);
+      this.update(server, { state: "error", message: `the server did not start: ${error}` });
       return;
     }
     client.onNotification(STATUS_NOTIFICATION, (state: ServerState) => {
-      const wasBusy = this.state.state === "dreaming" || this.state.state === "scanning";
-      this.render({ ...state, lastDream: state.lastDream ?? this.state.lastDream });
-      if (wasBusy && state.state === "idle") {
+      const wasBusy = server.state.state === "dreaming" || server.state.state === "scanning";
+      this.update(server, { ...state, lastDream: state.lastDream ?? server.state.lastDream });
+      if (wasBusy && state.state === "idle" && server === this.active()) {
         void this.review.refresh();
         void this.memory.refresh();
       }
     });
-    const status = await this.execute<Record<string, unknown>>("kairos.status");
-    if (status && !("error" in status) && this.state.state === "starting") this.render(fromStatus(status));
-    void this.review.refresh();
+    const status = await this.execute<Record<string, unknown>>(server, "kairos.status");
+    if (status && !("error" in status) && server.state.state === "starting") this.update(server, fromStatus(status));
   }
 
-  async stop(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
+  private async stopServer(key: string): Promise<void> {
+    const server = this.servers.get(key);
+    this.servers.delete(key);
+    const client = server?.client;
+    if (server) server.client = undefined;
     if (client) {
       try {
         await client.stop(5000);
       } catch (error) {
-        this.output.warn(`kairos: stopping the server: ${error}`);
+        this.output.warn(`kairos: stopping the server${server?.folder ? ` for ${server.folder.name}` : ""}: ${error}`);
       }
     }
-    this.render({ state: "stopped" });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.servers.keys()].map((key) => this.stopServer(key)));
+    this.render();
   }
 
   async restart(): Promise<void> {
@@ -184,8 +251,8 @@ class Kairos {
     await this.start();
   }
 
-  private async execute<T>(command: string, ...args: unknown[]): Promise<T | undefined> {
-    const client = this.client;
+  private async execute<T>(server: Server | undefined, command: string, ...args: unknown[]): Promise<T | undefined> {
+    const client = server?.client;
     if (!client || !client.isRunning()) return undefined;
     try {
       const result = await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
@@ -213,11 +280,20 @@ class Kairos {
     }
   }
 
-  private render(state: ServerState): void {
-    this.state = state;
+  private update(server: Server, state: ServerState): void {
+    server.state = state;
+    if (server === this.active()) this.render();
+  }
+
+  /** The status bar: the active editor's server (with its folder's name when there are several). */
+  private render(): void {
+    const server = this.active();
+    this.shown = server;
+    const state = server?.state ?? { state: "stopped" };
     const shown = statusText(state);
-    this.item.text = shown.text;
-    this.item.tooltip = shown.tooltip;
+    const several = this.servers.size > 1 && server?.folder;
+    this.item.text = several ? `${shown.text} (${server.folder!.name})` : shown.text;
+    this.item.tooltip = several ? `${server.folder!.name}: ${shown.tooltip}` : shown.tooltip;
     this.item.command = state.state === "stopped" ? "kairos.restartServer" : state.state === "error" ? "kairos.showLog" : "kairos.showStatus";
     this.item.backgroundColor = state.state === "error" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
   }
@@ -225,12 +301,14 @@ class Kairos {
   // -- commands ----------------------------------------------------------------------------
 
   private async dream(): Promise<void> {
-    this.render({ ...this.state, state: "dreaming" });
+    const server = this.active();
+    if (!server) return;
+    this.update(server, { ...server.state, state: "dreaming" });
     const report = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: "kairos: dreaming" },
-      () => this.execute<Record<string, number>>("kairos.dreamNow"),
+      () => this.execute<Record<string, number>>(server, "kairos.dreamNow"),
     );
-    this.render({ ...this.state, state: "idle", lastDream: new Date().toISOString() });
+    this.update(server, { ...server.state, state: "idle", lastDream: new Date().toISOString() });
     if (report) {
       const counts = ["created", "superseded", "retracted", "promoted", "demoted"]
         .filter((k) => typeof report[k] === "number")
@@ -262,7 +340,7 @@ class Kairos {
       "Forget",
     );
     if (sure !== "Forget") return;
-    const result = await this.execute<Record<string, unknown>>("kairos.forget", target.toString());
+    const result = await this.execute<Record<string, unknown>>(this.serverFor(target), "kairos.forget", target.toString());
     if (result) {
       const counts = Object.entries(result)
         .filter(([, v]) => typeof v === "number")
@@ -274,8 +352,9 @@ class Kairos {
   }
 
   private async showStatus(): Promise<void> {
-    const status = await this.execute<Record<string, unknown>>("kairos.status");
-    if (!status) {
+    const server = this.active();
+    const status = await this.execute<Record<string, unknown>>(server, "kairos.status");
+    if (!server || !status) {
       this.output.show(true);
       return;
     }
@@ -294,13 +373,16 @@ class Kairos {
       `memory: ${status.store}`,
     ];
     const log = "Show log";
-    const choice = await vscode.window.showInformationMessage(`kairos: ${this.state.state}`, { modal: true, detail: lines.join("\n") }, log);
+    const title = this.servers.size > 1 && server.folder ? `kairos (${server.folder.name})` : "kairos";
+    const choice = await vscode.window.showInformationMessage(`${title}: ${server.state.state}`, { modal: true, detail: lines.join("\n") }, log);
     if (choice === log) this.output.show(true);
   }
 
   private async judge(node: FactNode | undefined, confirm: boolean): Promise<void> {
     if (!node || typeof node.fact.id !== "number") return;
-    const result = await this.execute<Record<string, unknown>>(confirm ? "kairos.confirmFact" : "kairos.rejectFact", node.fact.id);
+    // (a fact's id is its own memory's: the server of the folder the view asked)
+    const server = node.folder ? this.serverFor(node.folder) : this.active();
+    const result = await this.execute<Record<string, unknown>>(server, confirm ? "kairos.confirmFact" : "kairos.rejectFact", node.fact.id);
     if (result) {
       this.output.info(`kairos: fact ${node.fact.id} ${confirm ? "confirmed" : "rejected"}: ${JSON.stringify(result)}`);
       await Promise.all([this.review.refresh(), this.memory.refresh()]);

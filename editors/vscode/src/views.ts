@@ -22,6 +22,9 @@ export type Ask = <T>(command: string, ...args: unknown[]) => Promise<T | undefi
 
 /** A fact in either view; `kairos.fact.*` commands receive it. */
 export class FactNode extends vscode.TreeItem {
+  /** the workspace folder whose memory holds the fact (its id is that memory's) */
+  folder: vscode.Uri | undefined;
+
   constructor(
     readonly fact: { id?: number; verdict?: string | null; judgeable?: boolean },
     label: string,
@@ -81,8 +84,9 @@ export class MemoryView implements vscode.TreeDataProvider<vscode.TreeItem> {
   async refresh(force = false): Promise<Explained | undefined> {
     if (!this.where || (!force && this.view && !this.view.visible)) return undefined;
     const { uri, position } = this.where;
+    const folder = this.root(); // (whose server is asked, now)
     const item = await this.ask<Explained | null>("kairos.explain", uri.toString(), { line: position.line, character: position.character });
-    this.roots = item ? this.build(item) : [];
+    this.roots = item ? this.build(item, folder) : [];
     if (this.view) {
       this.view.description = item ? item.symbol.split(":").slice(2).join(":") || item.symbol : undefined;
       this.view.message = item ? item.summary ?? undefined : undefined;
@@ -91,19 +95,19 @@ export class MemoryView implements vscode.TreeDataProvider<vscode.TreeItem> {
     return item ?? undefined;
   }
 
-  private build(item: Explained): vscode.TreeItem[] {
+  private build(item: Explained, folder: vscode.Uri | undefined): vscode.TreeItem[] {
     const cited = item.citation
-      ? locate(this.root(), item.citation.path, item.citation.range[0][0], item.citation.range[1][0])
+      ? locate(folder, item.citation.path, item.citation.range[0][0], item.citation.range[1][0])
       : undefined;
     const groups: vscode.TreeItem[] = [];
     for (const [status, facts] of groupByStatus(item.facts)) {
-      const nodes = facts.map((fact) => this.factNode(fact, cited));
+      const nodes = facts.map((fact) => this.factNode(fact, cited, folder));
       groups.push(new Group(`${status} (${facts.length})`, nodes, status === "firm" || status === "tentative"));
     }
     return groups;
   }
 
-  private factNode(fact: Fact, cited: vscode.Location | undefined): FactNode {
+  private factNode(fact: Fact, cited: vscode.Location | undefined, folder: vscode.Uri | undefined): FactNode {
     const children: vscode.TreeItem[] = (fact.evidence ?? []).map((e) => this.evidenceNode(e));
     if (cited) {
       const citation = new vscode.TreeItem(
@@ -121,6 +125,7 @@ export class MemoryView implements vscode.TreeDataProvider<vscode.TreeItem> {
       children.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
       children,
     );
+    node.folder = folder;
     node.description = factDescription(fact);
     node.tooltip = new vscode.MarkdownString(
       `**${fact.predicate}** \`${valueText(fact.value, 200)}\`  \n${fact.status}` +
@@ -168,11 +173,12 @@ export class ReviewView implements vscode.TreeDataProvider<vscode.TreeItem> {
   }
 
   async refresh(markSeen = false): Promise<Changes | undefined> {
+    const folder = this.root(); // (whose server is asked, now)
     const answer = await this.ask<Changes>("kairos.recentChanges", { markSeen });
     if (!answer || !Array.isArray(answer.changes)) return undefined;
     this.last = markSeen ? { ...answer, changes: [] } : answer;
     const now = new Date();
-    this.items = this.last.changes.map((change) => this.node(change, now));
+    this.items = this.last.changes.map((change) => this.node(change, now, folder));
     if (this.view) {
       this.view.badge = this.count ? { value: this.count, tooltip: `${this.count} changes to review` } : undefined;
       this.view.description = answer.since ? `since ${new Date(answer.since).toLocaleString()}` : undefined;
@@ -181,9 +187,10 @@ export class ReviewView implements vscode.TreeDataProvider<vscode.TreeItem> {
     return answer;
   }
 
-  private node(change: Change, now: Date): FactNode {
-    const location = locate(this.root(), change.path, change.line);
+  private node(change: Change, now: Date, folder: vscode.Uri | undefined): FactNode {
+    const location = locate(folder, change.path, change.line);
     const node = new FactNode(change, changeLabel(change), location, vscode.TreeItemCollapsibleState.None);
+    node.folder = folder;
     node.id = `${change.id}:${change.change}`;
     node.description = changeDescription(change, when(new Date(change.at), now));
     node.tooltip = new vscode.MarkdownString(
