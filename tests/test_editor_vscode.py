@@ -142,14 +142,12 @@ def test_vsix_holds_the_bundle(vsix):
     assert not any("node_modules" in n or n.startswith("extension/src/") for n in names)
 
 
-@pytest.fixture(scope="module")
-def session(vsix, tmp_path_factory) -> dict:
+def run_code_server(vsix: Path, work: Path, opened: Path, artifacts_name: str, **extra: str) -> dict:
+    """code-server with the .vsix installed, ``opened`` (a folder or a .code-workspace file)
+    in Chromium, tests/editors/vscode_session.js driving it (``extra``: more of its
+    environment); what the session wrote down, with the logs and where the screenshots are."""
     found = tools()
     env = node_env(found)
-    work = tmp_path_factory.mktemp("vscode")
-    root = work / "shop"
-    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("__pycache__", ".kairos"))
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
     data, extensions = work / "user-data", work / "extensions"
     (data / "User").mkdir(parents=True)
     (data / "User" / "settings.json").write_text(
@@ -194,14 +192,14 @@ def session(vsix, tmp_path_factory) -> dict:
             "--disable-getting-started-override",
             "--vscode-option",
             "force-disable-user-env",
-            str(root),
+            str(opened),
         ],
         env=cs_env,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    artifacts = Path(os.environ.get("KAIROS_ARTIFACTS", REPO / ".artifacts" / "editors")) / "vscode"
+    artifacts = Path(os.environ.get("KAIROS_ARTIFACTS", REPO / ".artifacts" / "editors")) / artifacts_name
     shutil.rmtree(artifacts, ignore_errors=True)
     out = work / "result.json"
     try:
@@ -222,9 +220,9 @@ def session(vsix, tmp_path_factory) -> dict:
                 "KAIROS_PLAYWRIGHT": found["KAIROS_PLAYWRIGHT"],
                 "KAIROS_CHROMIUM": found["KAIROS_CHROMIUM"],
                 "KAIROS_URL": url,
-                "KAIROS_TEST_ROOT": str(root),
                 "KAIROS_TEST_OUT": str(out),
                 "KAIROS_ARTIFACTS": str(artifacts),
+                **extra,
             },
             capture_output=True,
             text=True,
@@ -245,6 +243,19 @@ def session(vsix, tmp_path_factory) -> dict:
     result["log"] = "\n".join(p.read_text()[-3000:] for p in logs) + (work / "code-server.log").read_text()[-2000:]
     result["artifacts"] = str(artifacts)
     return result
+
+
+def demo_copy(root: Path) -> Path:
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("__pycache__", ".kairos"))
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root
+
+
+@pytest.fixture(scope="module")
+def session(vsix, tmp_path_factory) -> dict:
+    work = tmp_path_factory.mktemp("vscode")
+    root = demo_copy(work / "shop")
+    return run_code_server(vsix, work, root, "vscode", KAIROS_TEST_ROOT=str(root))
 
 
 def passed(session: dict, name: str) -> None:
@@ -316,3 +327,42 @@ def test_a_change_outside_the_editor_reaches_the_open_caller(session):
 def test_screenshots_saved(session):
     names = {Path(p).name for p in session.get("screenshots", [])}
     assert {"status-bar.png", "hover.png", "memory.png", "diagnostic.png", "review.png"} <= names
+
+
+# -- a workspace of two folders ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def multi_root(vsix, tmp_path_factory) -> dict:
+    """A .code-workspace of two folders, the demo and a copy whose pricing says VAT."""
+    work = tmp_path_factory.mktemp("vscode-multi")
+    shop, annex = demo_copy(work / "shop"), demo_copy(work / "annex")
+    pricing = annex / "inventory" / "pricing.py"
+    pricing.write_text(pricing.read_text().replace("Add tax to a net amount", "Add VAT to a net amount"))
+    workspace = work / "two.code-workspace"
+    workspace.write_text(json.dumps({"folders": [{"path": "shop"}, {"path": "annex"}]}))
+    result = run_code_server(
+        vsix,
+        work,
+        workspace,
+        "vscode-multi",
+        KAIROS_TEST_MODE="multi",
+        KAIROS_TEST_WORKSPACE=str(workspace),
+        KAIROS_TEST_ROOT=str(shop),
+        KAIROS_TEST_OTHER=str(annex),
+    )
+    result["memories"] = sorted(str(p.relative_to(work)) for p in work.glob("*/.kairos/memory.db"))
+    return result
+
+
+def test_each_folder_of_a_multi_root_workspace_has_its_own_memory(multi_root):
+    """A workspace of two folders: the second folder's files get hovers from its own memory
+    (before, the server knew the first folder only), and the status bar and the status
+    dialog follow the active editor's folder."""
+    passed(multi_root, "open the workspace")
+    passed(multi_root, "the second folder's hover")
+    assert "Add VAT to a net amount" in multi_root["other_hover"], multi_root["other_hover"]
+    passed(multi_root, "the status follows the folder")
+    assert "(annex)" in multi_root["other_status"] and "(shop)" in multi_root["first_status"], multi_root
+    assert "annex/.kairos/memory.db" in multi_root["other_dialog"], multi_root["other_dialog"]
+    assert multi_root["memories"] == ["annex/.kairos/memory.db", "shop/.kairos/memory.db"]

@@ -2,6 +2,8 @@
 // run by tests/test_editor_vscode.py. Environment: KAIROS_PLAYWRIGHT (playwright-core's folder),
 // KAIROS_CHROMIUM, KAIROS_URL (code-server), KAIROS_TEST_ROOT (the project), KAIROS_TEST_OUT
 // (results, JSON), KAIROS_ARTIFACTS (screenshots). Each step waits for what a user would see.
+// KAIROS_TEST_MODE=multi: KAIROS_TEST_WORKSPACE (a .code-workspace) holds KAIROS_TEST_ROOT and
+// KAIROS_TEST_OTHER, and the steps are those of a workspace of two folders.
 const fs = require("node:fs");
 const path = require("node:path");
 const { chromium } = require(process.env.KAIROS_PLAYWRIGHT);
@@ -64,6 +66,71 @@ async function main() {
       return byTop.map((x) => x[1]).find((t) => t.includes(n)) ?? null;
     }, n);
   };
+
+  const goTo = async (line, col) => {
+    await page.keyboard.press("Control+P");
+    await page.locator(".quick-input-widget input").fill(`:${line}:${col}`);
+    await page.waitForTimeout(300);
+    await page.keyboard.press("Enter");
+    await page.waitForTimeout(300);
+  };
+  const openPath = async (file, line, col) => {
+    // by its full path (File: Open File... in code-server's own dialog): Quick Open's
+    // relative paths are alike in two copies of a project
+    await palette("File: Open File...");
+    await page.locator(".quick-input-widget input").fill(file);
+    await page.waitForTimeout(500);
+    await page.keyboard.press("Enter");
+    await page.locator(`.tab.active[aria-label^="${path.basename(file)}"]`).waitFor();
+    await page.waitForTimeout(300);
+    await goTo(line, col);
+  };
+  const hoverWith = async (text) => {
+    const hover = page.locator(".monaco-hover").filter({ hasText: text });
+    for (let i = 0; i < 30 && !(await hover.isVisible()); i++) {
+      await page.keyboard.press("Control+K");
+      await page.keyboard.press("Control+I");
+      await page.waitForTimeout(700);
+    }
+    await hover.first().waitFor({ timeout: 5000 });
+    const shown = await hover.first().innerText();
+    await page.keyboard.press("Escape");
+    return shown;
+  };
+
+  if (process.env.KAIROS_TEST_MODE === "multi") {
+    const other = process.env.KAIROS_TEST_OTHER;
+    await step("open the workspace", async () => {
+      await page.goto(`${base}/?workspace=${encodeURIComponent(process.env.KAIROS_TEST_WORKSPACE)}`);
+      await page.locator(".monaco-workbench").waitFor({ timeout: 60000 });
+      await page.locator(".explorer-folders-view").waitFor({ timeout: 60000 });
+      await page.waitForTimeout(1000);
+    });
+    await step("the second folder's hover", async () => {
+      await openPath(path.join(other, "inventory", "stock.py"), 53, 18);
+      out.other_hover = await hoverWith("Add VAT to a net amount");
+      await shot("multi-hover");
+    });
+    await step("the status follows the folder", async () => {
+      const idle = /kairos: (dreamt \d\d:\d\d|idle) \(annex\)/;
+      await page.locator(".statusbar-item").filter({ hasText: idle }).first().waitFor({ timeout: 60000 });
+      out.other_status = (await statusItem().textContent()).trim();
+      await statusItem().click();
+      const dialog = page.locator(".monaco-dialog-box").filter({ hasText: "facts:" });
+      await dialog.waitFor();
+      out.other_dialog = await dialog.innerText();
+      await shot("multi-status-dialog");
+      await page.keyboard.press("Escape");
+      await openPath(path.join(root, "inventory", "stock.py"), 53, 18);
+      await page.locator(".statusbar-item").filter({ hasText: /kairos.*\(shop\)/ }).first().waitFor({ timeout: 30000 });
+      out.first_status = (await statusItem().textContent()).trim();
+      await shot("multi-status-first");
+    });
+    out.done = true;
+    save();
+    await browser.close();
+    return;
+  }
 
   await step("open the project", async () => {
     await page.goto(`${base}/?folder=${encodeURIComponent(root)}`);

@@ -4,12 +4,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as vscode from "vscode";
 import {
+  DynamicFeature,
   ExecuteCommandRequest,
   LanguageClient,
   LanguageClientOptions,
   RevealOutputChannelOn,
   ServerOptions,
   State,
+  StaticFeature,
   TransportKind,
 } from "vscode-languageclient/node";
 import { Explained } from "./facts";
@@ -34,6 +36,16 @@ export async function deactivate(): Promise<void> {
   kairos = undefined;
 }
 
+/** A client that leaves the server's commands to the extension: with a server per folder,
+ * a second client registering `kairos.dreamNow` again fails ("command already exists"), and
+ * a code action's command must reach the server of the document it was offered in. */
+class FolderClient extends LanguageClient {
+  override registerFeature(feature: StaticFeature | DynamicFeature<any>): void {
+    if ((feature as Partial<DynamicFeature<any>>).registrationType?.method === ExecuteCommandRequest.method) return;
+    super.registerFeature(feature);
+  }
+}
+
 /** One kairos server: one workspace folder's memory (or, in a window without folders, none). */
 class Server {
   client: LanguageClient | undefined;
@@ -55,8 +67,9 @@ class Kairos {
   private readonly review: ReviewView;
   private missingShown = false;
   private shown: Server | undefined; // whose state the status bar and the Review view show
+  private readonly serverCommands = new Set<string>(); // registered here, see FolderClient
 
-  constructor(context: vscode.ExtensionContext) {
+  constructor(private readonly context: vscode.ExtensionContext) {
     const ask = <T>(command: string, ...args: unknown[]) => this.execute<T>(this.active(), command, ...args);
     const root = () => this.active()?.folder?.uri;
     this.memory = new MemoryView(ask, root);
@@ -201,7 +214,7 @@ class Kairos {
       traceOutputChannel: this.trace,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
     };
-    const client = new LanguageClient("kairos", folder ? `kairos (${folder.name})` : "kairos", serverOptions, clientOptions);
+    const client = new FolderClient("kairos", folder ? `kairos (${folder.name})` : "kairos", serverOptions, clientOptions);
     server.client = client;
     client.onDidChangeState((e) => {
       if (e.newState === State.Stopped && server.client === client) this.update(server, { state: "stopped" });
@@ -213,6 +226,12 @@ class Kairos {
       this.output.error(`kairos: the server${where} did not start: ${error}`);
       this.update(server, { state: "error", message: `the server did not start: ${error}` });
       return;
+    }
+    // The server's commands (a code action's Confirm / Reject...) go to the active editor's server.
+    for (const id of client.initializeResult?.capabilities.executeCommandProvider?.commands ?? []) {
+      if (this.serverCommands.has(id)) continue;
+      this.serverCommands.add(id);
+      this.context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => this.execute(this.active(), id, ...args)));
     }
     client.onNotification(STATUS_NOTIFICATION, (state: ServerState) => {
       const wasBusy = server.state.state === "dreaming" || server.state.state === "scanning";
