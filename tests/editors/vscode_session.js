@@ -67,23 +67,17 @@ async function main() {
     }, n);
   };
 
-  const goTo = async (line, col) => {
-    await page.keyboard.press("Control+P");
-    await page.locator(".quick-input-widget input").fill(`:${line}:${col}`);
-    await page.waitForTimeout(300);
-    await page.keyboard.press("Enter");
-    await page.waitForTimeout(300);
-  };
   const openPath = async (file, line, col) => {
-    // by its full path (File: Open File... in code-server's own dialog): Quick Open's
-    // relative paths are alike in two copies of a project
-    await palette("File: Open File...");
-    await page.locator(".quick-input-widget input").fill(file);
-    await page.waitForTimeout(500);
+    // by its full path (Quick Open takes one): relative paths are alike in two copies of a project
+    await page.keyboard.press("Control+P");
+    await page.locator(".quick-input-widget input").fill(`${file}:${line}:${col}`);
+    const row = page.locator(".quick-input-list .monaco-list-row").filter({ hasText: path.basename(file) }).first();
+    await row.waitFor();
+    await page.waitForTimeout(500); // the list settles on the query
     await page.keyboard.press("Enter");
-    await page.locator(`.tab.active[aria-label^="${path.basename(file)}"]`).waitFor();
+    const crumbs = page.locator(".breadcrumbs-control").first();
+    await crumbs.filter({ hasText: path.basename(path.dirname(path.dirname(file))) }).waitFor();
     await page.waitForTimeout(300);
-    await goTo(line, col);
   };
   const hoverWith = async (text) => {
     const hover = page.locator(".monaco-hover").filter({ hasText: text });
