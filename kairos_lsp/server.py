@@ -373,6 +373,21 @@ def workspace_root(params: types.InitializeParams) -> Path | None:
     return None
 
 
+def other_folders(params: types.InitializeParams, root: Path | None) -> list[str]:
+    """The workspace folders besides ``root`` (and not inside it), which this server does not keep."""
+    found = []
+    for folder in params.workspace_folders or []:
+        path = to_fs_path(folder.uri)
+        if not path or not Path(path).is_dir():
+            continue
+        resolved = Path(path).resolve()
+        if root is not None and (resolved == root or resolved.is_relative_to(root)):
+            continue
+        if str(resolved) not in found:
+            found.append(str(resolved))
+    return found
+
+
 # -- handlers ------------------------------------------------------------------------
 
 
@@ -385,6 +400,10 @@ def initialize(ls: KairosServer, params: types.InitializeParams) -> None:
         ls.log("warning", f"kairos: initialization option ignored: {problem}")
     if settings.unknown:
         ls.show("warning", "kairos: ignoring bad initialization options: " + "; ".join(settings.unknown))
+    left = other_folders(params, ls.session.root)
+    if left:  # (VS Code's extension starts a server per folder; other clients may send several)
+        names = ", ".join(left[:3]) + (f" and {len(left) - 3} more" if len(left) > 3 else "")
+        ls.log("warning", f"kairos: this server keeps the memory of {ls.session.root} only, not of {names}")
     error = ls.session.open_store()
     if error:
         ls.show("error", error)

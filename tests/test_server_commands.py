@@ -9,7 +9,7 @@ import pytest
 import released
 from conftest import hover, initialize, open_doc, scan_done
 from lsprotocol import types
-from pytest_lsp import LanguageClient
+from pytest_lsp import LanguageClient, client_capabilities
 
 from kairos_lsp.store import Store
 
@@ -239,3 +239,27 @@ async def test_a_binary_buffer_is_not_remembered(client: LanguageClient, tmp_pat
         assert store.file("ok.py") is not None and store.file("blob.py") is None
     finally:
         store.close()
+
+
+async def test_a_second_workspace_folder_is_named_in_the_log_as_not_kept(client: LanguageClient, tmp_path):
+    """A client that sends several workspace folders to one server (VS Code's extension starts
+    one per folder): the server keeps the first folder's memory, and says which it does not."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for root in (first, second):
+        (root / "conf").mkdir(parents=True)
+        (root / "conf/storage.py").write_text(LIB)
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            root_uri=first.as_uri(),
+            workspace_folders=[
+                types.WorkspaceFolder(uri=first.as_uri(), name="first"),
+                types.WorkspaceFolder(uri=(first / "conf").as_uri(), name="inner"),  # (inside the first: kept)
+                types.WorkspaceFolder(uri=second.as_uri(), name="second"),
+            ],
+            initialization_options={"storePath": str(tmp_path / "memory.db")},
+        )
+    )
+    await scan_done(client)
+    lines = [m.message for m in client.log_messages if "keeps the memory of" in m.message]
+    assert lines == [f"kairos: this server keeps the memory of {first.resolve()} only, not of {second.resolve()}"]
