@@ -357,12 +357,13 @@ def multi_root(vsix, tmp_path_factory) -> dict:
 
 def test_each_folder_of_a_multi_root_workspace_has_its_own_memory(multi_root):
     """A workspace of two folders: the second folder's files get hovers from its own memory
-    (before, the server knew the first folder only), and the status bar and the status
-    dialog follow the active editor's folder."""
+    (before, the server knew the first folder only), and the status bar, the status dialog
+    and the Review view follow the active editor's folder."""
     passed(multi_root, "open the workspace")
     passed(multi_root, "the second folder's hover")
     assert "Add VAT to a net amount" in multi_root["other_hover"], multi_root["other_hover"]
     passed(multi_root, "the status follows the folder")
     assert "(annex)" in multi_root["other_status"] and "(shop)" in multi_root["first_status"], multi_root
     assert "annex/.kairos/memory.db" in multi_root["other_dialog"], multi_root["other_dialog"]
+    assert "annex" in multi_root["other_review"]  # the Review view says whose memory it shows
     assert multi_root["memories"] == ["annex/.kairos/memory.db", "shop/.kairos/memory.db"]

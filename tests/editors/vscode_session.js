@@ -115,6 +115,12 @@ async function main() {
       out.other_dialog = await dialog.innerText();
       await shot("multi-status-dialog");
       await page.keyboard.press("Escape");
+      await page.keyboard.press("Control+Shift+E");
+      const review = page.locator(".pane-header").filter({ hasText: "Kairos Review" }).first();
+      await review.waitFor();
+      if ((await review.getAttribute("aria-expanded")) !== "true") await review.click();
+      await review.filter({ hasText: "annex" }).waitFor({ timeout: 15000 });
+      out.other_review = await review.innerText();
       await openPath(path.join(root, "inventory", "stock.py"), 53, 18);
       await page.locator(".statusbar-item").filter({ hasText: /kairos.*\(shop\)/ }).first().waitFor({ timeout: 30000 });
       out.first_status = (await statusItem().textContent()).trim();

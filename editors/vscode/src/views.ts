@@ -181,7 +181,11 @@ export class ReviewView implements vscode.TreeDataProvider<vscode.TreeItem> {
     this.items = this.last.changes.map((change) => this.node(change, now, folder));
     if (this.view) {
       this.view.badge = this.count ? { value: this.count, tooltip: `${this.count} changes to review` } : undefined;
-      this.view.description = answer.since ? `since ${new Date(answer.since).toLocaleString()}` : undefined;
+      // (in a workspace of several folders, whose memory this is)
+      const several = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
+      const name = folder && several ? vscode.workspace.getWorkspaceFolder(folder)?.name : undefined;
+      const since = answer.since ? `since ${new Date(answer.since).toLocaleString()}` : undefined;
+      this.view.description = [name, since].filter(Boolean).join(" · ") || undefined;
     }
     this.changed.fire();
     return answer;
