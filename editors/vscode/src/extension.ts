@@ -51,10 +51,6 @@ class Server {
   client: LanguageClient | undefined;
   state: ServerState = { state: "starting" };
   constructor(readonly folder: vscode.WorkspaceFolder | undefined) {}
-
-  get name(): string {
-    return this.folder?.name ?? "kairos";
-  }
 }
 
 class Kairos {
@@ -310,9 +306,9 @@ class Kairos {
     this.shown = server;
     const state = server?.state ?? { state: "stopped" };
     const shown = statusText(state);
-    const several = this.servers.size > 1 && server?.folder;
-    this.item.text = several ? `${shown.text} (${server.folder!.name})` : shown.text;
-    this.item.tooltip = several ? `${server.folder!.name}: ${shown.tooltip}` : shown.tooltip;
+    const name = this.servers.size > 1 ? server?.folder?.name : undefined;
+    this.item.text = name ? `${shown.text} (${name})` : shown.text;
+    this.item.tooltip = name ? `${name}: ${shown.tooltip}` : shown.tooltip;
     this.item.command = state.state === "stopped" ? "kairos.restartServer" : state.state === "error" ? "kairos.showLog" : "kairos.showStatus";
     this.item.backgroundColor = state.state === "error" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
   }
