@@ -48,13 +48,16 @@ async function main() {
     await page.locator(".quick-input-list .monaco-list-row").filter({ hasText: text }).first().waitFor();
     await page.keyboard.press("Enter");
   };
-  const openFile = async (rel, line, col) => {
+  const quickOpen = async (file, line, col) => {
     await page.keyboard.press("Control+P");
-    await page.locator(".quick-input-widget input").fill(`${rel}:${line}:${col}`);
-    const row = page.locator(".quick-input-list .monaco-list-row").filter({ hasText: path.basename(rel) }).first();
+    await page.locator(".quick-input-widget input").fill(`${file}:${line}:${col}`);
+    const row = page.locator(".quick-input-list .monaco-list-row").filter({ hasText: path.basename(file) }).first();
     await row.waitFor();
-    await page.waitForTimeout(300); // the list settles on the query
+    await page.waitForTimeout(500); // the list settles on the query
     await page.keyboard.press("Enter");
+  };
+  const openFile = async (rel, line, col) => {
+    await quickOpen(rel, line, col);
     await page.locator(`.tab.active[aria-label^="${path.basename(rel)}"]`).waitFor();
     await page.waitForTimeout(300);
   };
@@ -68,13 +71,9 @@ async function main() {
   };
 
   const openPath = async (file, line, col) => {
-    // by its full path (Quick Open takes one): relative paths are alike in two copies of a project
-    await page.keyboard.press("Control+P");
-    await page.locator(".quick-input-widget input").fill(`${file}:${line}:${col}`);
-    const row = page.locator(".quick-input-list .monaco-list-row").filter({ hasText: path.basename(file) }).first();
-    await row.waitFor();
-    await page.waitForTimeout(500); // the list settles on the query
-    await page.keyboard.press("Enter");
+    // by its full path (Quick Open takes one): relative paths are alike in two copies of a
+    // project; the breadcrumbs say which folder's file is open
+    await quickOpen(file, line, col);
     const crumbs = page.locator(".breadcrumbs-control").first();
     await crumbs.filter({ hasText: path.basename(path.dirname(path.dirname(file))) }).waitFor();
     await page.waitForTimeout(300);
@@ -90,6 +89,17 @@ async function main() {
     const shown = await hover.first().innerText();
     await page.keyboard.press("Escape");
     return shown;
+  };
+
+  const statusDialog = async (name) => {
+    // the status bar item clicked: the memory's status in a dialog (its text), then closed
+    await statusItem().click();
+    const dialog = page.locator(".monaco-dialog-box").filter({ hasText: "facts:" });
+    await dialog.waitFor();
+    const text = await dialog.innerText();
+    await shot(name);
+    await page.keyboard.press("Escape");
+    return text;
   };
 
   if (process.env.KAIROS_TEST_MODE === "multi") {
@@ -109,12 +119,7 @@ async function main() {
       const idle = /kairos: (dreamt \d\d:\d\d|idle) \(annex\)/;
       await page.locator(".statusbar-item").filter({ hasText: idle }).first().waitFor({ timeout: 60000 });
       out.other_status = (await statusItem().textContent()).trim();
-      await statusItem().click();
-      const dialog = page.locator(".monaco-dialog-box").filter({ hasText: "facts:" });
-      await dialog.waitFor();
-      out.other_dialog = await dialog.innerText();
-      await shot("multi-status-dialog");
-      await page.keyboard.press("Escape");
+      out.other_dialog = await statusDialog("multi-status-dialog");
       await page.keyboard.press("Control+Shift+E");
       const review = page.locator(".pane-header").filter({ hasText: "Kairos Review" }).first();
       await review.waitFor();
@@ -247,12 +252,7 @@ async function main() {
   });
 
   await step("status command", async () => {
-    await statusItem().click();
-    const dialog = page.locator(".monaco-dialog-box").filter({ hasText: "facts:" });
-    await dialog.waitFor();
-    out.status_dialog = await dialog.innerText();
-    await shot("status-dialog");
-    await page.keyboard.press("Escape");
+    out.status_dialog = await statusDialog("status-dialog");
   });
 
   await step("a change on disk outside the editor", async () => {
