@@ -334,13 +334,16 @@ def test_screenshots_saved(session):
 
 @pytest.fixture(scope="module")
 def multi_root(vsix, tmp_path_factory) -> dict:
-    """A .code-workspace of two folders, the demo and a copy whose pricing says VAT."""
+    """A .code-workspace of two folders, the demo and a copy whose pricing says VAT, with one
+    absolute ``kairos.storePath`` for the workspace (which would mix the two folders' files)."""
     work = tmp_path_factory.mktemp("vscode-multi")
     shop, annex = demo_copy(work / "shop"), demo_copy(work / "annex")
     pricing = annex / "inventory" / "pricing.py"
     pricing.write_text(pricing.read_text().replace("Add tax to a net amount", "Add VAT to a net amount"))
     workspace = work / "two.code-workspace"
-    workspace.write_text(json.dumps({"folders": [{"path": "shop"}, {"path": "annex"}]}))
+    shared = work / "shared.db"
+    settings = {"kairos.storePath": str(shared)}
+    workspace.write_text(json.dumps({"folders": [{"path": "shop"}, {"path": "annex"}], "settings": settings}))
     result = run_code_server(
         vsix,
         work,
@@ -351,7 +354,7 @@ def multi_root(vsix, tmp_path_factory) -> dict:
         KAIROS_TEST_ROOT=str(shop),
         KAIROS_TEST_OTHER=str(annex),
     )
-    result["memories"] = sorted(str(p.relative_to(work)) for p in work.glob("*/.kairos/memory.db"))
+    result["memories"] = sorted(str(p.relative_to(work)) for p in [*work.glob("*/.kairos/memory.db"), shared])
     return result
 
 
@@ -366,4 +369,6 @@ def test_each_folder_of_a_multi_root_workspace_has_its_own_memory(multi_root):
     assert "(annex)" in multi_root["other_status"] and "(shop)" in multi_root["first_status"], multi_root
     assert "annex/.kairos/memory.db" in multi_root["other_dialog"], multi_root["other_dialog"]
     assert "annex" in multi_root["other_review"]  # the Review view says whose memory it shows
-    assert multi_root["memories"] == ["annex/.kairos/memory.db", "shop/.kairos/memory.db"]
+    # the workspace's storePath is the first folder's; the second keeps its own, and says so
+    assert multi_root["memories"] == ["annex/.kairos/memory.db", "shared.db"]
+    assert "is shop's memory; annex keeps its own in .kairos/" in multi_root["store_warning"]

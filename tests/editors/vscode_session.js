@@ -112,6 +112,10 @@ async function main() {
     });
     await step("the second folder's hover", async () => {
       await openPath(path.join(other, "inventory", "stock.py"), 53, 18);
+      // (the extension starts with the first file: its servers, and its word about the storePath)
+      const warning = page.locator(".notification-toast").filter({ hasText: "keeps its own" }).first();
+      await warning.waitFor({ timeout: 30000 });
+      out.store_warning = await warning.innerText();
       out.other_hover = await hoverWith("Add VAT to a net amount");
       await shot("multi-hover");
     });

@@ -2,6 +2,7 @@
 
 import * as fs from "node:fs";
 import * as os from "node:os";
+import * as path from "node:path";
 import * as vscode from "vscode";
 import {
   DynamicFeature,
@@ -64,6 +65,7 @@ class Kairos {
   private missingShown = false;
   private shown: Server | undefined; // whose state the status bar and the Review view show
   private readonly serverCommands = new Set<string>(); // registered here, see FolderClient
+  private readonly stores = new Map<string, string>(); // an absolute kairos.storePath -> the folder (key) it serves
 
   constructor(private readonly context: vscode.ExtensionContext) {
     const ask = <T>(command: string, ...args: unknown[]) => this.execute<T>(this.active(), command, ...args);
@@ -189,6 +191,16 @@ class Kairos {
       return seen?.workspaceFolderValue ?? seen?.workspaceValue ?? seen?.globalValue;
     };
     const { options, problems } = initializationOptions(lookup);
+    // One memory per folder: an absolute kairos.storePath two folders share would mix their
+    // files (each keeps paths relative to its own folder); the second keeps its own.
+    const store = typeof options.storePath === "string" && path.isAbsolute(options.storePath) ? options.storePath : undefined;
+    const holder = store !== undefined ? this.stores.get(store) : undefined;
+    if (store !== undefined && holder !== undefined && holder !== key) {
+      delete options.storePath;
+      problems.push(`kairos.storePath ${store} is ${this.servers.get(holder)?.folder?.name ?? "another folder"}'s memory; ${folder?.name ?? "this folder"} keeps its own in .kairos/`);
+    } else if (store !== undefined) {
+      this.stores.set(store, key);
+    }
     for (const problem of problems) this.output.warn(problem);
     if (problems.length) void vscode.window.showWarningMessage(`kairos: ${problems.join("; ")}`);
 
@@ -244,6 +256,7 @@ class Kairos {
   private async stopServer(key: string): Promise<void> {
     const server = this.servers.get(key);
     this.servers.delete(key);
+    for (const [store, holder] of this.stores) if (holder === key) this.stores.delete(store);
     const client = server?.client;
     if (server) server.client = undefined;
     if (client) {
