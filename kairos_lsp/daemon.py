@@ -474,9 +474,9 @@ class Daemon:
         # A top-level folder made or removed is in the batch (the root's watcher saw it): it is
         # read whole, or forgotten; in a child unless it holds few files (a folder made may
         # hold a tree: a clone, a move).
-        folders = self.watcher.top_level_changed(paths)
+        folders = self.watcher.structure_changed(paths)
         if folders:
-            log.info("the top-level folders changed: watching them anew")
+            log.info("the folders to watch changed: watching them anew")
         if full or len(paths) > CHILD_FROM or (folders and not _few_files(paths, CHILD_FROM)):
             report = self._in_child(None if full else sorted(paths))
         else:

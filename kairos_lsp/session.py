@@ -275,7 +275,7 @@ class Session:
         if watcher is None:
             return
         if isinstance(item, set):
-            watcher.top_level_changed(path for _, path in item)
+            watcher.structure_changed(path for _, path in item)
             changes = [(Path(path).as_uri(), change == DELETED) for change, path in item]
             call: tuple = (self.disk_changed, changes)
         elif isinstance(item, WatchLimit):

@@ -8,12 +8,14 @@ server whose editor does not watch share.
                                        #   a set of (watchfiles.Change, absolute path),
                                        #   a WatchLimit (not every folder could be watched),
                                        #   or the exception that ended a watcher
-    watcher.top_level_changed(paths)   # before reading a batch: new top-level folders watched
+    watcher.structure_changed(paths)   # before reading a batch: new folders watched as planned
     watcher.stop()
 
-The root folder is watched alone and each top-level folder recursively, skipping
-``.git``, ``.kairos`` and the folders the scan's rules ignore, so the memory's own writes
-never wake it and an ignored ``node_modules/`` costs no watches. A burst ends after
+No ignored folder is watched, at any depth (:func:`watch_plan`): a folder that holds one
+(``.git``, ``.kairos``, a ``node_modules/`` the ``.gitignore`` names) is watched alone, the
+others with their whole tree; the root is always watched alone. So the memory's own writes
+never wake it, and a monorepo's ``packages/*/node_modules`` cost no inotify watches (each
+watched folder takes one, out of the user's ``fs.inotify.max_user_watches``). A burst ends after
 ``STEP_MS`` of quiet, at most ``DEBOUNCE_MS`` after it began. Past the system's limit of
 inotify watches a watcher says so (:class:`WatchLimit`) and watches what it can;
 :meth:`TreeWatcher.watch_again` tries again once the limit is raised.
@@ -84,6 +86,52 @@ def _limit_reached(error: OSError) -> bool:
     return error.errno == errno.ENOSPC or "MaxFilesWatch" in str(error) or "watch limit" in str(error)
 
 
+def watch_plan(root: Path, rules: IgnoreRules) -> tuple[frozenset[str], frozenset[str]]:
+    """``(alone, whole)``: the folders to watch by themselves and those to watch with all they
+    hold, so that no folder the scan skips or ``rules`` ignore is watched. The root is watched
+    alone; a folder holding an ignored folder somewhere below is watched alone and its folders
+    are planned the same way; a folder with nothing ignored below is watched whole.
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for rel in ("src/app", "web/node_modules/x", "web/src", ".git/objects"):
+    ...     (root / rel).mkdir(parents=True)
+    >>> _ = (root / ".gitignore").write_text("node_modules/")
+    >>> alone, whole = watch_plan(root, IgnoreRules(root))
+    >>> sorted(os.path.relpath(p, root) for p in alone), sorted(os.path.relpath(p, root) for p in whole)
+    (['.', 'web'], ['src', 'web/src'])
+    """
+    alone: set[str] = set()
+    whole: set[str] = set()
+
+    def plan(path: str, rel: str) -> tuple[bool, list[str]]:
+        """Whether nothing below ``path`` is ignored, and its folders that may be watched whole."""
+        pure, kept = True, []
+        try:
+            with os.scandir(path) as entries:
+                folders = [entry for entry in entries if entry.is_dir(follow_symlinks=False)]
+        except OSError:  # (unreadable: the watcher says so when it tries)
+            return True, []
+        for entry in folders:
+            child = f"{rel}/{entry.name}" if rel else entry.name
+            if entry.name in ALWAYS_SKIPPED or rules.ignored(child, True):
+                pure = False
+                continue
+            child_pure, child_kept = plan(entry.path, child)
+            if child_pure:
+                kept.append(entry.path)
+            else:
+                pure = False
+                alone.add(entry.path)
+                whole.update(child_kept)
+        return pure, kept
+
+    _, top = plan(str(root), "")
+    alone.add(str(root))
+    whole.update(top)
+    return frozenset(alone), frozenset(whole)
+
+
 @dataclass(frozen=True)
 class WatchLimit:
     """What a watcher hands over when the system would not watch every folder it was given."""
@@ -137,18 +185,21 @@ class TreeWatcher:
         self.deliver = deliver
         self._stop = threading.Event()
         self._stops = (self._stop,) if stopped is None else (self._stop, stopped)
-        self._root_watcher: _Watcher | None = None
-        self._dir_watchers: list[_Watcher] = []
+        self._rules = IgnoreRules(self.root, settings.exclude)
+        self._alone: frozenset[str] = frozenset()  # the folders watched by themselves (the root among them)
+        self._root_watcher: _Watcher | None = None  # the folders watched alone
+        self._dir_watchers: list[_Watcher] = []  # the folders watched whole
         self.limited: str | None = None  # why not every folder is watched
         self._limited_at: int | None = None  # fs.inotify.max_user_watches when a watcher last hit it
         self._watch_again_anyway = False  # a watcher hit it while those it replaced still held their watches
-        self._changing = threading.Lock()  # (two watcher threads may see a top-level folder go)
+        self._changing = threading.Lock()  # (two watcher threads may see a folder go)
 
     def start(self) -> None:
-        """The root's watcher and the top-level folders' (started: :meth:`wait_until_watched`)."""
-        self._root_watcher = self._start_watcher([str(self.root)], False)
-        dirs = self._top_dirs()
-        self._dir_watchers = [self._start_watcher(dirs, True)] if dirs else []
+        """The watcher of the folders watched alone and that of those watched whole (started:
+        :meth:`wait_until_watched`)."""
+        self._alone, whole = watch_plan(self.root, self._rules)
+        self._root_watcher = self._start_watcher(self._alone, False)
+        self._dir_watchers = [self._start_watcher(whole, True)] if whole else []
 
     def wait_until_watched(self, watchers: Iterable[_Watcher] | None = None) -> None:
         """Until each watcher's watches are in place (or it ended, or the watching stops)."""
@@ -165,14 +216,30 @@ class TreeWatcher:
         for watcher in self._watchers():
             watcher.thread.join(wait)
 
-    def top_level_changed(self, paths: Iterable[str]) -> bool:
-        """Whether the top-level folders changed (one made, removed or renamed); if so, they
-        are watched as they are now before the batch is read (:meth:`_watch_top_dirs`)."""
-        root = str(self.root)
-        if not any(os.path.dirname(path) == root for path in paths):
+    def structure_changed(self, paths: Iterable[str]) -> bool:
+        """Whether the folders to watch changed: one made, removed or renamed in a folder
+        watched alone, an ignored folder made in one watched whole (``npm install``'s
+        ``node_modules/``), a ``.gitignore`` changed; if so, the plan is followed anew
+        before the batch is read (:meth:`_watch_plan`). True if the watchers changed."""
+        paths = list(paths)
+        if any(os.path.basename(path) == ".gitignore" for path in paths):
+            self._rules = IgnoreRules(self.root, self.settings.exclude)
+        elif not any(self._reshapes(path) for path in paths):
             return False
         with self._changing:
-            return self._watch_top_dirs()
+            return self._watch_plan()
+
+    def _reshapes(self, path: str) -> bool:
+        """Whether this change (a path the watchers' filter let through) reshapes the plan."""
+        whole = frozenset().union(*(watcher.dirs for watcher in self._dir_watchers))
+        if not os.path.isdir(path):
+            return path in self._alone or path in whole  # a watched folder gone (or renamed away)
+        if path in self._alone or path in whole:
+            return False
+        if os.path.dirname(path) in self._alone:
+            return True  # a folder made where only the folder itself is watched
+        rel = os.path.relpath(path, self.root)
+        return not rel.startswith("..") and self._rules.ignored(rel.replace(os.sep, "/"), True)  # node_modules/
 
     def watch_again(self) -> bool:
         """Past inotify's limit, once ``fs.inotify.max_user_watches`` is higher than when a
@@ -197,8 +264,8 @@ class TreeWatcher:
         deadline = time.monotonic() + (DEBOUNCE_MS + 2 * STEP_MS) / 1000 + 2
         while (inotify_watches() or 0) > (self._root_watcher is not None) and time.monotonic() < deadline:
             time.sleep(0.05)
-        dirs = self._top_dirs()
-        fresh = [self._start_watcher(dirs, True)] if dirs else []
+        _, whole = watch_plan(self.root, self._rules)
+        fresh = [self._start_watcher(whole, True)] if whole else []
         self.wait_until_watched(fresh)
         self._dir_watchers = fresh
         if any(watcher.limited.is_set() for watcher in fresh):
@@ -220,45 +287,43 @@ class TreeWatcher:
         thread.start()
         return _Watcher(thread, stop, ready, frozenset(paths), limited)
 
-    def _top_dirs(self) -> frozenset[str]:
-        """The top-level folders to watch recursively: not skipped, not ignored."""
-        rules = IgnoreRules(self.root, self.settings.exclude)
-        found = set()
-        with contextlib.suppress(OSError), os.scandir(self.root) as entries:
-            for entry in entries:
-                if entry.name in ALWAYS_SKIPPED or not entry.is_dir(follow_symlinks=False):
-                    continue
-                if not rules.ignored(entry.name, True):
-                    found.add(entry.path)
-        return frozenset(found)
+    def _watch_plan(self) -> bool:
+        """Watch the folders as :func:`watch_plan` says now; True if the watchers changed.
 
-    def _watch_top_dirs(self) -> bool:
-        """Watch the top-level folders as they are now; True if they changed.
-
-        Folders made get a watcher of their own (on a large tree, watching every folder
-        again takes longer than the 1 s a write may take to reach the memory). A folder
-        gone (its watches go with it; one renamed keeps them, under its old name), a
-        watcher ended, or more than :data:`MOST_DIR_WATCHERS`: one new watcher for all.
-        The batch is read once the new watcher watches: what is written in a new folder
-        from then on comes as changes, what was written before, the batch reads. A watcher
-        replaced stops only once it has handed over what it saw before that (its bursts
-        end within ``DEBOUNCE_MS``): no change falls between the two. What both see comes
-        twice; the second time finds the file as recorded.
+        The folders watched alone get a new watcher when they changed (one watch each: cheap).
+        Folders newly watched whole get a watcher of their own (on a large tree, watching
+        every folder again takes longer than the 1 s a write may take to reach the memory).
+        A folder no longer watched whole (gone: its watches go with it, one renamed keeps
+        them under its old name; or now holding an ignored folder), a watcher ended, or more
+        than :data:`MOST_DIR_WATCHERS`: one new watcher for all. The batch is read once the
+        new watchers watch: what is written from then on comes as changes, what was written
+        before, the batch reads. A watcher replaced stops only once it has handed over what
+        it saw before that (its bursts end within ``DEBOUNCE_MS``): no change falls between
+        the two. What both see comes twice; the second time finds the file as recorded.
         """
-        dirs = self._top_dirs()
+        alone, whole = watch_plan(self.root, self._rules)
+        replaced: list[_Watcher] = []
+        fresh: list[_Watcher] = []
+        if alone != self._alone and self._root_watcher is not None:
+            replaced.append(self._root_watcher)
+            self._root_watcher = self._start_watcher(alone, False)
+            fresh.append(self._root_watcher)
+            self._alone = alone
         watchers = self._dir_watchers
         watched = frozenset().union(*(watcher.dirs for watcher in watchers))
-        made = dirs - watched
-        gone = any(not os.path.isdir(folder) for folder in watched)
+        made, dropped = whole - watched, watched - whole
         ended = any(not watcher.thread.is_alive() for watcher in watchers)
-        if not made and not gone and not ended:
-            return False  # (a folder ignored now is still watched: the scan's rules skip it)
-        if gone or ended or len(watchers) >= MOST_DIR_WATCHERS:
-            fresh, replaced = ([self._start_watcher(dirs, True)] if dirs else []), watchers
-        else:
-            fresh, replaced = [self._start_watcher(made, True)], []
+        if dropped or ended or (made and len(watchers) >= MOST_DIR_WATCHERS):
+            replaced += watchers
+            self._dir_watchers = [self._start_watcher(whole, True)] if whole else []
+            fresh += self._dir_watchers
+        elif made:
+            added = self._start_watcher(made, True)
+            self._dir_watchers = [*watchers, added]
+            fresh.append(added)
+        if not fresh:
+            return False  # (a folder ignored now is still watched until the next change: the rules skip it)
         self.wait_until_watched(fresh)
-        self._dir_watchers = [watcher for watcher in watchers if watcher not in replaced] + fresh
         for watcher in replaced:
             retire = threading.Timer((DEBOUNCE_MS + 2 * STEP_MS) / 1000, watcher.stop.set)
             retire.daemon = True
@@ -270,7 +335,7 @@ class TreeWatcher:
         return True
 
     def _watchers(self) -> list[_Watcher]:
-        """The root's watcher and the top-level folders' (not those replaced, which stop by themselves)."""
+        """The watchers of the folders watched alone and whole (not those replaced, which stop by themselves)."""
         return ([self._root_watcher] if self._root_watcher is not None else []) + self._dir_watchers
 
     def _watch(self, paths: list[str], recursive: bool, stop: _StopFlag, limited: threading.Event) -> None:

@@ -9,6 +9,7 @@ fix must give code that parses and clears the diagnostic.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -409,6 +410,43 @@ async def test_past_the_systems_limit_of_watches_the_server_says_so_once_and_how
     assert "sudo sysctl fs.inotify.max_user_watches=" in lines[0]
     (root / "top.py").write_text("def written_at_the_top():\n    return 1\n")  # (the root is watched by itself)
     await wait_for(lambda: symbols_named(store_file, "written_at_the_top") == 1, what="a write at the top recorded")
+
+
+async def test_the_servers_watcher_takes_no_watches_for_ignored_folders_even_made_later(
+    client: LanguageClient, tmp_path
+):
+    """A monorepo's ``packages/*/node_modules`` (ignored, thousands of folders): the server's
+    watcher watches none of them, neither those there at the start nor one ``npm install``
+    makes later (each folder watched takes one of the user's inotify watches), and a source
+    file written next to them still reaches the memory."""
+    root, store_file = tmp_path / "ws", tmp_path / "memory.db"
+    write(root, {".gitignore": "node_modules/\n", "packages/a/src/a.py": "def a():\n    return 1\n"})
+    write(root, {"packages/b/src/b.py": "def b():\n    return 2\n"})
+
+    def modules(package: str) -> None:  # 20 x 10 folders, as an installed package tree has
+        for i in range(20):
+            for j in range(10):
+                (root / f"packages/{package}/node_modules/m{i}/d{j}").mkdir(parents=True)
+
+    modules("a")
+    await initialize(client, root, {"storePath": str(store_file)}, editor="neovim")
+    await scan_done(client)
+    pid = client._server.pid  # type: ignore[union-attr]
+
+    def watches() -> int:
+        return watch.inotify_watches(pid) or 0
+
+    def sources_folders() -> int:  # every folder but those in node_modules (the root too)
+        return sum(1 for top, _, _ in os.walk(root) if "node_modules" not in top)
+
+    assert sum(1 for _ in os.walk(root)) > sources_folders() + 200
+    await wait_for(lambda: 0 < watches() <= sources_folders(), what=f"ignored folders not watched ({watches()})")
+
+    modules("b")  # npm install in the other package, while the server watches
+    await asyncio.sleep(0.5)
+    (root / "packages/b/src/later.py").write_text("def written_after_the_install():\n    return 3\n")
+    await wait_for(lambda: symbols_named(store_file, "written_after_the_install") == 1, what="the source file recorded")
+    await wait_for(lambda: 0 < watches() <= sources_folders(), what=f"the new node_modules not watched ({watches()})")
 
 
 @pytest.mark.parametrize("story", [PY, TS], ids=["python", "typescript"])
