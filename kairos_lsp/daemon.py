@@ -23,8 +23,8 @@ What it does, in order:
 * on SIGTERM or SIGINT records what is queued, sweeps the tree for a change the
   watcher had not handed over yet, and exits 0 within ``STOP_SECONDS``.
 
-It never watches ``.kairos/`` (nor ``.git/`` or ignored top-level folders): the root
-folder is watched alone, each top-level folder recursively, so the store's writes never
+It never watches ``.kairos/`` (nor ``.git/`` or ignored folders, at any depth: see
+``watch.py``): the root folder is watched alone, so the store's writes never
 wake it. Idle, its own threads block (on a queue, on a pipe for signals); only the
 watchers' native loops wake every ``STEP_MS`` to look at their stop flag (no polling of
 the disk: changes come from inotify/FSEvents). One line per event
@@ -471,9 +471,9 @@ class Daemon:
         started = time.perf_counter()
         paths = {path for _, path in changes}
         full = any(os.path.basename(path) == ".gitignore" for path in paths)
-        # A top-level folder made or removed is in the batch (the root's watcher saw it): it is
-        # read whole, or forgotten; in a child unless it holds few files (a folder made may
-        # hold a tree: a clone, a move).
+        # A folder made or removed where only its parent is watched is in the batch: it is read
+        # whole, or forgotten; in a child unless it holds few files (a folder made may hold a
+        # tree: a clone, a move).
         folders = self.watcher.structure_changed(paths)
         if folders:
             log.info("the folders to watch changed: watching them anew")
