@@ -168,7 +168,7 @@ class _StopFlag:
 
 
 class TreeWatcher:
-    """A workspace watched: the root alone, its top-level folders recursively (see the module).
+    """A workspace watched: no ignored folder, at any depth (see the module and :func:`watch_plan`).
 
     ``deliver`` is called from the watcher threads; ``stopped``, an owner's event that also
     stops every watcher (a daemon's stop)."""
@@ -187,7 +187,7 @@ class TreeWatcher:
         self._stops = (self._stop,) if stopped is None else (self._stop, stopped)
         self._rules = IgnoreRules(self.root, settings.exclude)
         self._alone: frozenset[str] = frozenset()  # the folders watched by themselves (the root among them)
-        self._root_watcher: _Watcher | None = None  # the folders watched alone
+        self._alone_watcher: _Watcher | None = None  # the folders watched alone
         self._dir_watchers: list[_Watcher] = []  # the folders watched whole
         self.limited: str | None = None  # why not every folder is watched
         self._limited_at: int | None = None  # fs.inotify.max_user_watches when a watcher last hit it
@@ -198,7 +198,7 @@ class TreeWatcher:
         """The watcher of the folders watched alone and that of those watched whole (started:
         :meth:`wait_until_watched`)."""
         self._alone, whole = watch_plan(self.root, self._rules)
-        self._root_watcher = self._start_watcher(self._alone, False)
+        self._alone_watcher = self._start_watcher(self._alone, False)
         self._dir_watchers = [self._start_watcher(whole, True)] if whole else []
 
     def wait_until_watched(self, watchers: Iterable[_Watcher] | None = None) -> None:
@@ -262,7 +262,8 @@ class TreeWatcher:
             watcher.thread.join(1.0)
         # ... and those replaced before, which stop once they have handed over their last burst
         deadline = time.monotonic() + (DEBOUNCE_MS + 2 * STEP_MS) / 1000 + 2
-        while (inotify_watches() or 0) > (self._root_watcher is not None) and time.monotonic() < deadline:
+        kept = len(self._alone) if self._alone_watcher is not None else 0  # (one watch a folder watched alone)
+        while (inotify_watches() or 0) > kept and time.monotonic() < deadline:
             time.sleep(0.05)
         _, whole = watch_plan(self.root, self._rules)
         fresh = [self._start_watcher(whole, True)] if whole else []
@@ -304,10 +305,10 @@ class TreeWatcher:
         alone, whole = watch_plan(self.root, self._rules)
         replaced: list[_Watcher] = []
         fresh: list[_Watcher] = []
-        if alone != self._alone and self._root_watcher is not None:
-            replaced.append(self._root_watcher)
-            self._root_watcher = self._start_watcher(alone, False)
-            fresh.append(self._root_watcher)
+        if alone != self._alone and self._alone_watcher is not None:
+            replaced.append(self._alone_watcher)
+            self._alone_watcher = self._start_watcher(alone, False)
+            fresh.append(self._alone_watcher)
             self._alone = alone
         watchers = self._dir_watchers
         watched = frozenset().union(*(watcher.dirs for watcher in watchers))
@@ -336,7 +337,7 @@ class TreeWatcher:
 
     def _watchers(self) -> list[_Watcher]:
         """The watchers of the folders watched alone and whole (not those replaced, which stop by themselves)."""
-        return ([self._root_watcher] if self._root_watcher is not None else []) + self._dir_watchers
+        return ([self._alone_watcher] if self._alone_watcher is not None else []) + self._dir_watchers
 
     def _watch(self, paths: list[str], recursive: bool, stop: _StopFlag, limited: threading.Event) -> None:
         """A watcher thread: change sets to ``deliver`` until ``stop``.
