@@ -224,14 +224,16 @@ class TreeWatcher:
         paths = list(paths)
         if any(os.path.basename(path) == ".gitignore" for path in paths):
             self._rules = IgnoreRules(self.root, self.settings.exclude)
-        elif not any(self._reshapes(path) for path in paths):
-            return False
+        else:
+            whole = frozenset().union(*(watcher.dirs for watcher in self._dir_watchers))
+            if not any(self._reshapes(path, whole) for path in paths):
+                return False
         with self._changing:
             return self._watch_plan()
 
-    def _reshapes(self, path: str) -> bool:
-        """Whether this change (a path the watchers' filter let through) reshapes the plan."""
-        whole = frozenset().union(*(watcher.dirs for watcher in self._dir_watchers))
+    def _reshapes(self, path: str, whole: frozenset[str]) -> bool:
+        """Whether this change (a path the watchers' filter let through) reshapes the plan;
+        ``whole``: the folders watched whole."""
         if not os.path.isdir(path):
             return path in self._alone or path in whole  # a watched folder gone (or renamed away)
         if path in self._alone or path in whole:
