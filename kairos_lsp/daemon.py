@@ -62,7 +62,16 @@ from kairos_lsp.scan import (
     scan_workspace,
 )
 from kairos_lsp.store import STORE_DIR, Store, StoreError, now
-from kairos_lsp.watch import DEBOUNCE_MS, STEP_MS, TreeWatcher, WatchLimit, inotify_limit, inotify_watches, limit_advice
+from kairos_lsp.watch import (
+    DEBOUNCE_MS,
+    LOOK_SECONDS,
+    STEP_MS,
+    TreeWatcher,
+    WatchLimit,
+    inotify_limit,
+    inotify_watches,
+    limit_advice,
+)
 from kairos_lsp.workers import Child, ChildFailed, ChildGone
 
 LOCK_FILE = "daemon.lock"
@@ -72,7 +81,6 @@ LOG_FILE = "daemon.log"
 LOG_BYTES = 1_000_000  # daemon.log is rotated at this size; one old file is kept
 STOP_SECONDS = 2.0  # SIGTERM to exit, at most
 SWEEP_SECONDS = 1.2  # of which the last look at the tree may take this long
-LOOK_SECONDS = 120.0  # when the system cannot watch every folder: a look at the whole tree this often
 DREAM_NICENESS = 5
 START_WAIT = 15.0  # --detach waits this long for the daemon to hold its lock
 

@@ -112,6 +112,14 @@ class Recorder:
         quiet = max(self.debounce, DISK_QUIET)
         self._disk_timer = asyncio.get_running_loop().call_later(quiet, self._fire_disk, then)
 
+    def look_at_everything(self, buffers: list[Document], then: Callable[[], None] | None = None) -> None:
+        """The whole tree looked at again (stat only for what did not change, in a child
+        process), as after a ``.gitignore`` changed; then ``then()``. For a watcher that could
+        not watch every folder."""
+        snaps = [doc.snapshot() for doc in buffers if self.wanted(doc)]
+        if self.root is not None:
+            self._submit(DISK, self._record_disk, [], snaps, True, then=then)
+
     def cancel(self, uri: str) -> None:
         """Drop a pending (not yet fired) edit of ``uri``."""
         timer = self._timers.pop(uri, None)
@@ -250,12 +258,12 @@ class Recorder:
         self._extractions[path] = (text, extraction)
         return extraction
 
-    def _record_disk(self, paths: list[str], buffers: list[Snapshot]) -> None:
+    def _record_disk(self, paths: list[str], buffers: list[Snapshot], everything: bool = False) -> None:
         """A burst of files changed on disk: read and recorded (or forgotten, when gone) as a scan
         would; a ``.gitignore`` changed reads the whole tree again; a big burst is read in a
         child process. Then the open buffers whose text is not the disk's are recorded again."""
         assert self.root is not None  # (only submitted with a workspace)
-        everything = any(Path(path).name == ".gitignore" for path in paths)
+        everything = everything or any(Path(path).name == ".gitignore" for path in paths)
         if everything or len(paths) > CHILD_FROM:
             chosen = None if everything else paths
             report = scan_in_a_child(self.root, self.store_file, self.settings, chosen, "parse", lambda: self.closed)

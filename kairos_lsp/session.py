@@ -56,7 +56,7 @@ from kairos_lsp.llm import status as llm_status
 from kairos_lsp.recorder import Log, Recorder, one_line
 from kairos_lsp.scan import BINARY_PROBE, IgnoreRules, minified, scan_in_a_child
 from kairos_lsp.store import Store, StoreError, store_path
-from kairos_lsp.watch import DELETED, TreeWatcher, WatchLimit, limit_advice
+from kairos_lsp.watch import DELETED, LOOK_SECONDS, TreeWatcher, WatchLimit, limit_advice
 
 __all__ = ["Log", "Progress", "Publish", "Session", "one_line"]
 
@@ -73,6 +73,19 @@ class Progress(Protocol):
     def report(self, done: int, total: int, path: str) -> None: ...
     def end(self, message: str) -> None: ...
     def cancelled(self) -> bool: ...
+
+
+def _seconds(text: str | None, default: float) -> float:
+    """A positive number of seconds from the environment, else ``default``.
+
+    >>> _seconds("2.5", 120.0), _seconds("soon", 120.0), _seconds(None, 120.0), _seconds("-1", 120.0)
+    (2.5, 120.0, 120.0, 120.0)
+    """
+    try:
+        value = float(text or "")
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 class Session:
@@ -112,6 +125,9 @@ class Session:
         self.editor_watches = False  # the editor tells of files changed on disk (didChangeWatchedFiles)
         self._watcher: TreeWatcher | None = None  # the server's own, when the editor does not
         self._watch_limited = False  # (said once)
+        self._looks: asyncio.Task | None = None  # past inotify's limit: looks at the whole tree
+        # (KAIROS_LOOK_SECONDS: sooner, as the daemon's --look-seconds)
+        self.look_seconds = _seconds(os.environ.get("KAIROS_LOOK_SECONDS"), LOOK_SECONDS)
         self.closed = False
 
     # -- the memory ------------------------------------------------------------
@@ -282,8 +298,11 @@ class Session:
             if self._watch_limited:
                 return
             self._watch_limited = True
-            line = f"kairos: not every folder can be watched ({item.error}); to watch them all: {limit_advice()}"
-            call = (self.log, "warning", line)
+            line = (
+                f"kairos: not every folder can be watched ({item.error}); what is not watched is seen by a look "
+                f"at the whole tree every {self.look_seconds:g} s. To watch them all: {limit_advice()}"
+            )
+            call = (self._limited, line)
         elif isinstance(item, BaseException):
             call = (self.log, "error", f"kairos: the server stopped watching the workspace: {one_line(item)}")
         else:
@@ -292,6 +311,30 @@ class Session:
             loop.call_soon_threadsafe(*call)
         except RuntimeError:  # the event loop is gone: the server is exiting
             pass
+
+    def _limited(self, line: str) -> None:
+        """Past inotify's limit (on the event loop): said once, and looks begin."""
+        self.log("warning", line)
+        if self._looks is None and not self.closed:
+            self._looks = asyncio.get_running_loop().create_task(self._look_while_limited())
+
+    async def _look_while_limited(self) -> None:
+        """As the daemon does past the limit: every ``look_seconds``, every folder watched again
+        if the system now allows it, then a look at the whole tree (what was written where no
+        watch was), then the open documents checked."""
+        watcher = self._watcher
+        try:
+            while watcher is not None and watcher.limited is not None and not self.closed:
+                await asyncio.sleep(self.look_seconds)
+                if self.closed or self._recorder is None:
+                    return
+                if await asyncio.to_thread(watcher.watch_again):
+                    self._watch_limited = False
+                    self.log("info", "kairos: every folder is watched again")
+                if self._daemon_keeps_memory() is None:
+                    self.recorder.look_at_everything(list(self.documents), then=self.check_all)
+        finally:
+            self._looks = None
 
     async def flush(self, uri: str, timeout: float = 5.0) -> None:
         """Record a pending edit of ``uri`` now and wait until it is stored."""
@@ -579,6 +622,8 @@ class Session:
         self._stop.set()
         if self._watcher is not None:
             self._watcher.stop()
+        if self._looks is not None:
+            self._looks.cancel()
         if self._others is not None:
             self._others.cancel()
         if self._scan_thread is not None:

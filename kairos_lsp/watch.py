@@ -39,7 +39,8 @@ from kairos_lsp.scan import ALWAYS_SKIPPED, IgnoreRules
 
 STEP_MS = 200  # a burst ends after this much quiet...
 DEBOUNCE_MS = 2000  # ...or after this long, whichever comes first
-MOST_DIR_WATCHERS = 4  # top-level folders made one by one get a watcher each, up to this many
+MOST_DIR_WATCHERS = 4  # folders made one by one get a watcher each, up to this many
+LOOK_SECONDS = 120.0  # when the system cannot watch every folder: a look at the whole tree this often
 MORE_WATCHES = 524288  # what the limit's message suggests (what most guides and tools suggest)
 INOTIFY_LIMIT = Path("/proc/sys/fs/inotify/max_user_watches")  # Linux: for all of a user's processes
 DELETED = 3  # watchfiles.Change.deleted (watchfiles is imported by the watcher threads only)

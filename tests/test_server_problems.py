@@ -16,9 +16,10 @@ import sys
 from dataclasses import dataclass
 
 import pytest
-from conftest import initialize, open_doc, scan_done, wait_for
+import pytest_lsp
+from conftest import initialize, open_doc, scan_done, server_env, wait_for
 from lsprotocol import types
-from pytest_lsp import LanguageClient
+from pytest_lsp import ClientServerConfig, LanguageClient
 from workspaces import lower_inotify_limit, write
 
 from kairos_lsp import watch
@@ -385,12 +386,25 @@ async def test_an_editor_that_does_not_watch_files_has_the_server_watch_them(cli
     assert symbols_named(store_file, "moved_in_whole") == 0 and symbols_named(store_file, "made_in_a_new_folder") == 1
 
 
-async def test_past_the_systems_limit_of_watches_the_server_says_so_once_and_how_to_lift_it(
-    client: LanguageClient, tmp_path
+@pytest_lsp.fixture(
+    config=ClientServerConfig(
+        server_command=[sys.executable, "-m", "kairos_lsp"], server_env={**server_env(), "KAIROS_LOOK_SECONDS": "2"}
+    )
+)
+async def looking_client(lsp_client: LanguageClient):
+    """A server that, past inotify's limit, looks at the whole tree every 2 s (not 120)."""
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_past_the_systems_limit_of_watches_the_server_says_so_once_and_still_records_every_write(
+    looking_client: LanguageClient, tmp_path
 ):
     """More folders than inotify may still watch: the server's watcher watches what it can,
-    and the log says so once, with the sysctl that lifts the limit; a write in a folder it
-    does watch still reaches the memory."""
+    the log says so once, with the sysctl that lifts the limit, and looks at the whole tree
+    now and then (as the daemon does), so a write where no watch is still reaches the
+    memory; once the limit is raised, every folder is watched again."""
+    client = looking_client
     root, store_file = tmp_path / "ws", tmp_path / "memory.db"
     write(root, {PY.lib: PY.lib_before, PY.app: PY.app_text, "lib/__init__.py": ""})
     for i in range(40):
@@ -403,13 +417,25 @@ async def test_past_the_systems_limit_of_watches_the_server_says_so_once_and_how
         await wait_for(
             lambda: any("max_user_watches" in m.message for m in client.log_messages), what="the line about the limit"
         )
+        lines = [m.message for m in client.log_messages if "max_user_watches" in m.message]
+        assert len(lines) == 1 and "not every folder can be watched" in lines[0], lines
+        assert "every 2 s" in lines[0] and "sudo sysctl fs.inotify.max_user_watches=" in lines[0]
+        later = {
+            f"vendor/p{i}/sub{j}/late.py": f"def late_{i}_{j}():\n    return 1\n"
+            for i, j in ((0, 0), (20, 15), (39, 29))
+        }
+        write(root, later)
+        for i, j in ((0, 0), (20, 15), (39, 29)):
+            await wait_for(
+                lambda i=i, j=j: symbols_named(store_file, f"late_{i}_{j}") == 1, what=f"late_{i}_{j} recorded"
+            )
     finally:
         watch.INOTIFY_LIMIT.write_text(before)
-    lines = [m.message for m in client.log_messages if "max_user_watches" in m.message]
-    assert len(lines) == 1 and "not every folder can be watched" in lines[0], lines
-    assert "sudo sysctl fs.inotify.max_user_watches=" in lines[0]
-    (root / "top.py").write_text("def written_at_the_top():\n    return 1\n")  # (the root is watched by itself)
-    await wait_for(lambda: symbols_named(store_file, "written_at_the_top") == 1, what="a write at the top recorded")
+    await wait_for(
+        lambda: any("every folder is watched again" in m.message for m in client.log_messages),
+        what="every folder watched once the limit rose",
+    )
+    assert len([m for m in client.log_messages if "max_user_watches" in m.message]) == 1
 
 
 async def test_the_servers_watcher_takes_no_watches_for_ignored_folders_even_made_later(
