@@ -267,10 +267,9 @@ class Session:
     def watch_disk(self) -> bool:
         """Watch the workspace's files here (:class:`TreeWatcher`) when the editor does not
         (Neovim on Linux without ``inotifywait``, an editor without dynamic registration) or
-        ``files.watcher`` says so:
-        each burst goes the way of the editor's notifications (:meth:`disk_changed`). Not when
-        a daemon keeps this memory (it watches) or ``daemon.keepAlive`` starts one. True if it
-        watches."""
+        ``files.watcher`` says so: each burst goes the way of the editor's notifications
+        (:meth:`disk_changed`). Not when a daemon keeps this memory (it watches) or
+        ``daemon.keepAlive`` starts one. True if it watches."""
         if self.root is None or self._recorder is None or self.closed or self._watcher is not None:
             return False
         if self.settings.daemon_keep_alive or self._daemon_keeps_memory() is not None:
@@ -285,8 +284,9 @@ class Session:
         return self._watcher is not None
 
     def _heard_disk(self, item: object, loop: asyncio.AbstractEventLoop) -> None:
-        """A burst from the server's watcher (on its thread): new top-level folders watched
-        first, then the changes handed to the event loop; the system's limit said once."""
+        """A burst from the server's watcher (on its thread): the watches planned anew first
+        when the folders changed, then the changes handed to the event loop; the system's
+        limit said once (and looks begin)."""
         watcher = self._watcher
         if watcher is None:
             return
