@@ -437,17 +437,11 @@ async def initialized(ls: KairosServer, params: types.InitializedParams) -> None
             token = None
     progress = ScanProgress(ls, asyncio.get_running_loop(), token)
     progress.begin()
-    watcher = session.settings.files_watcher  # (files.watcher: auto, editor, server, off)
-    editor_watches = watcher in ("auto", "editor") and _editor_can_watch(ls)
-    if watcher == "server" or (watcher == "auto" and not editor_watches):
-        if session.watch_disk():  # (before the scan: no change falls in between)
-            why = "files.watcher is server" if watcher == "server" else "the editor does not tell servers of them"
-            ls.log("info", f"kairos: the server watches the workspace for files changed on disk ({why})")
-    elif not editor_watches:
-        why = "files.watcher is off" if watcher == "off" else "the editor does not tell servers of them"
-        ls.log("info", f"kairos: files changed outside the editor reach the memory at the next start ({why})")
+    ask_editor, line = session.follow_disk(_editor_can_watch(ls))  # (before the scan: no change falls in between)
+    if line is not None:
+        ls.log("info", line)
     session.start_scan(progress)
-    if editor_watches:
+    if ask_editor:
         await _watch_files(ls)
 
 

@@ -264,6 +264,22 @@ class Session:
         if paths and self._daemon_keeps_memory() is None:  # (the daemon records them: news, below)
             self.recorder.disk_changed(paths, list(self.documents), then=self.check_all)
 
+    def follow_disk(self, editor_can_watch: bool) -> tuple[bool, str | None]:
+        """Who tells the memory of files changed on disk while the editor is open, as
+        ``files.watcher`` says (``auto``: the editor where it can, else the server): whether to
+        ask the editor to watch, and a line for the log (None when the editor is asked)."""
+        choice = self.settings.files_watcher
+        ask_editor = choice in ("auto", "editor") and editor_can_watch
+        if ask_editor:
+            return True, None
+        if choice in ("server", "auto"):
+            if not self.watch_disk():
+                return False, None  # (a daemon watches, or will: daemon.keepAlive)
+            why = "files.watcher is server" if choice == "server" else "the editor does not tell servers of them"
+            return False, f"kairos: the server watches the workspace for files changed on disk ({why})"
+        why = "files.watcher is off" if choice == "off" else "the editor does not tell servers of them"
+        return False, f"kairos: files changed outside the editor reach the memory at the next start ({why})"
+
     def watch_disk(self) -> bool:
         """Watch the workspace's files here (:class:`TreeWatcher`) when the editor does not
         (Neovim on Linux without ``inotifywait``, an editor without dynamic registration) or
