@@ -39,7 +39,7 @@ from editor import Editor
 from lsprotocol import types
 
 from kairos_lsp.languages import language_for_path
-from kairos_lsp.scan import content_hash
+from kairos_lsp.observe import content_hash
 from kairos_lsp.store import Store
 
 REPO = Path(__file__).resolve().parents[1]

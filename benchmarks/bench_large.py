@@ -228,7 +228,7 @@ def source_files(tree: Path, exclude: tuple[str, ...] = ()) -> list[tuple[str, s
 def usable_sources(root: str, files: list[tuple[str, str, int]]) -> Iterator[tuple[bytes, str]]:
     """Each file's bytes and language, for the files a scan would read (what ``unusable``
     turns down it skips too)."""
-    from kairos_lsp.scan import unusable
+    from kairos_lsp.observe import unusable
 
     for rel, language, _ in files:
         with open(os.path.join(root, rel), "rb") as handle:

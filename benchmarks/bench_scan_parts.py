@@ -9,7 +9,7 @@ up and another load on the machine blurs them little:
 
   * the floor: parse plus the tag query, no Python work on the matches (what
     ``bench_floor.py`` and ``bench_large.py`` measure on every core);
-  * extraction: ``scan.observe_file`` (read, parse, query, symbols and their
+  * extraction: ``observe.observe_file`` (read, parse, query, symbols and their
     observations as rows), less the floor; without the cyclic garbage
     collector, as in a scan's workers;
   * the hand-over: pickling the prepared files and unpickling them again, as
@@ -42,6 +42,7 @@ import time
 from pathlib import Path
 
 from kairos_lsp.config import Settings
+from kairos_lsp.observe import FileObservation
 from kairos_lsp.scan import (
     BATCH,
     BATCH_TRIPLES,
@@ -50,7 +51,7 @@ from kairos_lsp.scan import (
     as_read,
     observe_file,
 )
-from kairos_lsp.store import FileObservation, Store, now
+from kairos_lsp.store import Store, now
 from kairos_lsp.store.migrations import PREDICATE_ID
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

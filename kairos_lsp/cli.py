@@ -40,8 +40,9 @@ from kairos_lsp.languages import language_for_path
 from kairos_lsp.launch import main as run_command
 from kairos_lsp.launch import read_handoff
 from kairos_lsp.lines import as_lines, one_line
-from kairos_lsp.scan import IgnoreRules, Skipped, iter_source_files, observe_file, scan_workspace
-from kairos_lsp.store import STORE_DIR, FileObservation, Store, StoreError, is_corruption, move_aside, store_path
+from kairos_lsp.observe import FileObservation, Skipped, observe_file
+from kairos_lsp.scan import IgnoreRules, iter_source_files, scan_workspace
+from kairos_lsp.store import STORE_DIR, Store, StoreError, is_corruption, move_aside, store_path
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -31,8 +31,9 @@ from kairos_lsp import terminal
 from kairos_lsp.config import DEFAULT_MAX_FILE_BYTES
 from kairos_lsp.keys import TEST_FILE, symbol_key
 from kairos_lsp.languages import language_for_path
-from kairos_lsp.scan import iter_source_files, observe_file
-from kairos_lsp.store import FileObservation, Store
+from kairos_lsp.observe import FileObservation, observe_file
+from kairos_lsp.scan import iter_source_files
+from kairos_lsp.store import Store
 from kairos_lsp.terminal import Finding, Frame, Raised, Report, TestCase
 
 _PARAMETERS = re.compile(r"\[.*\]$")

@@ -30,9 +30,10 @@ from kairos_lsp.config import Settings
 from kairos_lsp.documents import Document, Snapshot, diff_edit
 from kairos_lsp.extract import Extraction, extract_tree
 from kairos_lsp.lines import as_lines, one_line
+from kairos_lsp.observe import FileObservation, content_hash, observe_file
 from kairos_lsp.reextract import reextract
-from kairos_lsp.scan import CHILD_FROM, as_read, content_hash, observe_file, record_buffer, scan_in_a_child, scan_paths
-from kairos_lsp.store import FileObservation, Store, holds
+from kairos_lsp.scan import CHILD_FROM, as_read, record_buffer, scan_in_a_child, scan_paths
+from kairos_lsp.store import Store, holds
 
 Log = Callable[[str, str], None]  # (level: error|warning|info, one-line message)
 T = TypeVar("T")

@@ -16,8 +16,6 @@ batches, one transaction each, so a killed scan resumes where it stopped.
 from __future__ import annotations
 
 import contextlib
-import gc
-import hashlib
 import os
 import time
 from collections import deque
@@ -29,10 +27,9 @@ import pathspec
 
 from kairos_lsp import quiet_gc
 from kairos_lsp.config import Settings
-from kairos_lsp.extract import extract_source
-from kairos_lsp.languages import LanguageSpec, language_for_path
-from kairos_lsp.lines import as_lines
-from kairos_lsp.store import STORE_DIR, FileObservation, Store, WriteResult, holds, now
+from kairos_lsp.languages import language_for_path
+from kairos_lsp.observe import FileObservation, Skipped, content_hash, observe_chunk, observe_file
+from kairos_lsp.store import STORE_DIR, Store, WriteResult, holds, now
 from kairos_lsp.workers import Child, say
 
 ALWAYS_SKIPPED = {".git", ".hg", ".svn", STORE_DIR, "__pycache__"}
@@ -41,8 +38,9 @@ BATCH_TRIPLES = 32768  # ...and observations: a batch's rows stay a few MB
 PARALLEL_FROM = 24  # fewer files than this are cheaper to parse in-process
 IN_FLIGHT = 2  # chunks per worker submitted ahead of the writer (bounds memory)
 # A worker's heap grows with the biggest files it parsed and never shrinks (a 331 KB file: +4
-# MB, kept); one past this is replaced by a new interpreter (34 MB after its imports).
-WORKER_RSS = 64 << 20
+# MB, kept: the freed nodes' arenas stay partly in use); one past this is replaced by a new
+# interpreter (19 MB after its imports, those of observe.py alone).
+WORKER_RSS = 48 << 20
 SCAN_CACHE_KIB = 16384  # SQLite's page cache while a scan writes (see Store.bulk_writes)
 SCAN_CHECKPOINT_PAGES = 65536  # a WAL checkpoint every 256 MiB of a scan's writes (4 KiB pages)
 
@@ -61,19 +59,6 @@ class ScanReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     stopped: bool = False
-
-
-@dataclass(slots=True)
-class Skipped:
-    path: str
-    reason: str
-    # Not code a person writes (minified): what the memory knew of the file is forgotten, as a
-    # fresh look would not hold it (an oversize file is kept as it was last read).
-    not_source: bool = False
-
-
-def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 class IgnoreRules:
@@ -157,80 +142,6 @@ def _walk(root: Path, rules: IgnoreRules, top: Path) -> Iterator[str]:
         for name in sorted(files):
             if language_for_path(name) and not rules._matches(prefix + name, False):
                 yield prefix + name
-
-
-def observe_file(
-    root: str, rel: str, known: tuple[int, int, str] | None, max_bytes: int
-) -> FileObservation | Skipped | None:
-    """Read and extract one file. None when size and mtime say it is unchanged."""
-    path = os.path.join(root, rel)
-    try:
-        st = os.stat(path)
-        if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
-            return None
-        if st.st_size > max_bytes:
-            return Skipped(rel, f"larger than {max_bytes:,} bytes ({st.st_size:,})")
-        with open(path, "rb") as handle:
-            data = as_lines(handle.read())
-    except OSError as exc:
-        return Skipped(rel, f"unreadable: {exc.strerror or exc}")
-    reason = unusable(data)
-    if reason:
-        return Skipped(rel, reason)
-    spec = language_for_path(rel)
-    if spec is None:
-        return Skipped(rel, "not a language kairos reads")
-    reason = minified(data, spec)
-    if reason:
-        return Skipped(rel, reason, not_source=True)
-    language = spec.name
-    digest = content_hash(data)
-    if known and known[2] == digest:
-        return FileObservation(rel, language, digest, st.st_size, st.st_mtime_ns, None)
-    return FileObservation(rel, language, digest, st.st_size, st.st_mtime_ns, extract_source(data, language)).prepare()
-
-
-BINARY_PROBE = 8192  # a NUL byte in the first this-many bytes makes a file binary
-
-
-def unusable(data: bytes) -> str | None:
-    """Why a file's bytes are not source code we should parse, or None."""
-    if b"\0" in data[:BINARY_PROBE]:
-        return "binary file"
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return f"not UTF-8 (byte {exc.start})"
-    return None
-
-
-def minified(data: bytes, spec: LanguageSpec) -> str | None:
-    """Why a file of ``spec``'s language reads as minified (its lines longer than
-    ``spec.minified_above`` on average: axios' `dist/axios.min.js`, one line of 30 KB), or None.
-    Such a file is made by a tool from sources the memory reads, and checking it would flag
-    its one-letter names by the dozen."""
-    if spec.minified_above is None or not data:
-        return None
-    lines = data.count(b"\n") + (not data.endswith(b"\n"))
-    average = len(data) // lines
-    if average <= spec.minified_above:
-        return None
-    return f"minified (lines of {average:,} bytes on average)"
-
-
-def _observe_chunk(root: str, items: list[tuple[str, tuple | None]], max_bytes: int, should_stop) -> list:
-    """In a scan's worker (a :class:`~kairos_lsp.workers.Child`), without the cyclic garbage
-    collector: what extraction allocates (match dicts, nodes, symbols, rows) forms no
-    reference cycles, yet the collector's passes over it took 7 % of a worker's time; and a
-    worker lives for one scan, so even a cycle made now and then would not pile up. A
-    stopped scan's chunks end at the next file."""
-    gc.disable()
-    done = []
-    for rel, known in items:
-        if should_stop():
-            break
-        done.append((rel, observe_file(root, rel, known, max_bytes)))
-    return done
 
 
 def scan_workspace(
@@ -469,7 +380,7 @@ def _observe_all(root: str, items: list, max_bytes: int, jobs: int | None) -> It
             worker = workers[which]
             if worker is None:
                 worker = workers[which] = Child()
-            window.append((which, worker.send(_observe_chunk, (root, chunk, max_bytes))))
+            window.append((which, worker.send(observe_chunk, (root, chunk, max_bytes))))
             queued[which] += 1
             if len(window) >= jobs * IN_FLIGHT:
                 yield from received(*window.popleft())

@@ -53,8 +53,9 @@ from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.languages import language_for_path, language_named
 from kairos_lsp.llm import Claude
 from kairos_lsp.llm import status as llm_status
+from kairos_lsp.observe import BINARY_PROBE, minified
 from kairos_lsp.recorder import Log, Recorder, one_line
-from kairos_lsp.scan import BINARY_PROBE, IgnoreRules, minified, scan_in_a_child
+from kairos_lsp.scan import IgnoreRules, scan_in_a_child
 from kairos_lsp.store import Store, StoreError, store_path
 from kairos_lsp.watch import DELETED, LOOK_SECONDS, TreeWatcher, WatchLimit, limit_advice
 

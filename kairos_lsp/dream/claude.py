@@ -264,7 +264,7 @@ class _Texts:
 
     def _text(self, path: str) -> str | None:
         if path not in self._files:
-            from kairos_lsp.scan import content_hash
+            from kairos_lsp.observe import content_hash
 
             self._files[path] = None
             known = self.store.file(path)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from kairos_lsp.documents import Document, to_byte_col
 from kairos_lsp.knowledge import Knowledge
-from kairos_lsp.scan import content_hash
+from kairos_lsp.observe import content_hash
 
 
 def explain_at(knowledge: Knowledge, doc: Document, line: int, character: int, encoding: str = "utf-16") -> dict | None:

@@ -32,9 +32,10 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from kairos_lsp.extract import EXTRACTION_VERSION, Extraction, Symbol, observations, read_as_now
-from kairos_lsp.keys import name_of, path_of, qualname_of, symbol_key
+from kairos_lsp.extract import EXTRACTION_VERSION, read_as_now
+from kairos_lsp.keys import name_of, path_of, qualname_of
 from kairos_lsp.lines import one_line
+from kairos_lsp.observe import FileObservation
 from kairos_lsp.store import compare, forgetting
 from kairos_lsp.store import current as current_look
 from kairos_lsp.store.facts import Facts, chunks, dict_rows
@@ -180,47 +181,6 @@ def _is_foreign(db: Database) -> bool:
         row = db.execute("SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'kairos'").fetchone()
         return not row[0]
     return True
-
-
-@dataclass(slots=True)
-class FileObservation:
-    """One look at one file. ``extraction`` is None when the content is unchanged.
-
-    :meth:`prepare` turns the extraction into plain rows; scan workers call it
-    so that only tuples of strings travel back to the writing process.
-    """
-
-    path: str
-    language: str
-    content_hash: str
-    size: int
-    mtime_ns: int
-    extraction: Extraction | None
-    triples: list[tuple[str, str, str]] | None = None  # sorted, each once
-    symbol_rows: list[tuple] | None = None
-    has_errors: bool = False
-
-    @property
-    def unchanged(self) -> bool:
-        return self.extraction is None and self.triples is None
-
-    def prepare(self) -> FileObservation:
-        if self.extraction is not None:
-            path, language = self.path, self.language
-            triples: list[tuple[str, str, str]] = []
-            rows = []
-            for symbol in self.extraction.symbols:
-                key = symbol_key(language, path, symbol.qualname)
-                # No ``defined_at``: the key says where (schema 21).
-                triples += [(key, predicate, value) for predicate, value in observations(symbol)]
-                rows.append(_symbol_row(key, symbol))
-            # Sorted where it is prepared (a scan's workers): the writer appends a new file's
-            # observations in this order as they come, with no set or sort of its own.
-            self.triples = sorted(set(triples))
-            self.symbol_rows = rows
-            self.has_errors = self.extraction.has_errors
-            self.extraction = None
-        return self
 
 
 _READ_AGAIN = (-1, -1, "")  # a file's state when an older extraction read it
@@ -1569,20 +1529,3 @@ def _contains(row: dict, line: int, col: int) -> bool:
 # reads their body hash (BODY_HASH_NOW); in the order of their files and places.
 _SYMBOLS_BY_ID = "symbol_rows r JOIN names k ON k.id = r.subject_id JOIN names p ON p.id = r.path_id"
 _IN_FILE_ORDER = "ORDER BY p.text, r.start_line, r.start_col, r.end_line DESC, r.end_col DESC, k.text"
-
-
-def _symbol_row(key: str, s: Symbol) -> tuple:
-    """What ``symbol_rows`` holds of a symbol, its key first (the key says its path,
-    language and qualified name)."""
-    return (
-        key,
-        s.name,
-        s.kind,
-        s.start[0],
-        s.start[1],
-        s.end[0],
-        s.end[1],
-        s.name_start[0],
-        s.name_start[1],
-        s.name_end[1],
-    )
