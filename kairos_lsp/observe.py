@@ -18,12 +18,29 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import time
 from dataclasses import dataclass
 
 from kairos_lsp.extract import Extraction, Symbol, extract_source, observations
 from kairos_lsp.keys import symbol_key
 from kairos_lsp.languages import LanguageSpec, language_for_path
 from kairos_lsp.lines import as_lines
+
+# A file changed this recently when it was read may change again within the same tick of its
+# file system's clock and keep its size and mtime (a tick is 1 s on ext3, 2 s on FAT, a jiffy on
+# Linux before 6.13): its stat is then not remembered, and the next look reads and hashes it
+# again rather than trusting it (git's "racy clean" files).
+RACY_NS = 2_000_000_000
+
+
+def racy(mtime_ns: int) -> bool:
+    """Whether a file last changed at ``mtime_ns``, read now, could change again unseen by its
+    stat.
+
+    >>> racy(time.time_ns()), racy(time.time_ns() - 3_600_000_000_000)
+    (True, False)
+    """
+    return abs(time.time_ns() - mtime_ns) < RACY_NS
 
 
 @dataclass(slots=True)
@@ -56,6 +73,13 @@ class FileObservation:
     triples: list[tuple[str, str, str]] | None = None  # sorted, each once
     symbol_rows: list[tuple] | None = None
     has_errors: bool = False
+    racy: bool = False  # read right after a change (:func:`racy`): the memory keeps no mtime for it
+
+    @property
+    def kept_mtime(self) -> int:
+        """The mtime the memory keeps for the file: 0 (look again) when it was read right
+        after a change."""
+        return 0 if self.racy else self.mtime_ns
 
     @property
     def unchanged(self) -> bool:
@@ -123,9 +147,11 @@ def observe_file(
         return Skipped(rel, reason, not_source=True)
     language = spec.name
     digest = content_hash(data)
+    fresh = racy(st.st_mtime_ns)
     if known and known[2] == digest:
-        return FileObservation(rel, language, digest, st.st_size, st.st_mtime_ns, None)
-    return FileObservation(rel, language, digest, st.st_size, st.st_mtime_ns, extract_source(data, language)).prepare()
+        return FileObservation(rel, language, digest, st.st_size, st.st_mtime_ns, None, racy=fresh)
+    extraction = extract_source(data, language)
+    return FileObservation(rel, language, digest, st.st_size, st.st_mtime_ns, extraction, racy=fresh).prepare()
 
 
 BINARY_PROBE = 8192  # a NUL byte in the first this-many bytes makes a file binary

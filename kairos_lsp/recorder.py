@@ -30,7 +30,7 @@ from kairos_lsp.config import Settings
 from kairos_lsp.documents import Document, Snapshot, diff_edit
 from kairos_lsp.extract import Extraction, extract_tree
 from kairos_lsp.lines import as_lines, one_line
-from kairos_lsp.observe import FileObservation, content_hash, observe_file
+from kairos_lsp.observe import FileObservation, content_hash, observe_file, racy
 from kairos_lsp.reextract import reextract
 from kairos_lsp.scan import CHILD_FROM, as_read, record_buffer, scan_in_a_child, scan_paths
 from kairos_lsp.store import Store, holds
@@ -239,7 +239,8 @@ class Recorder:
             if not (source == "parse" and mtime_ns and known["mtime_ns"] != mtime_ns):
                 return
             # Same bytes now on disk: remember the stat so a scan need not read it.
-            unchanged = FileObservation(snap.path, language, digest, len(snap.text), mtime_ns, None)
+            size = len(snap.text)
+            unchanged = FileObservation(snap.path, language, digest, size, mtime_ns, None, racy=racy(mtime_ns))
             if not store.write([unchanged], source=source).stale:
                 return
             # Another writer recorded other bytes since (the daemon's look at the disk before

@@ -28,7 +28,7 @@ import pathspec
 from kairos_lsp import quiet_gc
 from kairos_lsp.config import Settings
 from kairos_lsp.languages import language_for_path
-from kairos_lsp.observe import FileObservation, Skipped, content_hash, observe_chunk, observe_file
+from kairos_lsp.observe import FileObservation, Skipped, content_hash, observe_chunk, observe_file, racy
 from kairos_lsp.store import STORE_DIR, Store, WriteResult, holds, now
 from kairos_lsp.workers import Child, say
 
@@ -462,4 +462,5 @@ def record_buffer(
     digest = content_hash(data)
     if holds(store.file(rel), digest):
         return WriteResult()
-    return store.write([FileObservation(rel, language, digest, len(data), mtime_ns, extraction)], source=source)
+    look = FileObservation(rel, language, digest, len(data), mtime_ns, extraction, racy=racy(mtime_ns))
+    return store.write([look], source=source)

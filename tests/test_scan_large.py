@@ -4,11 +4,15 @@ in a window of a few chunks, and each write transaction holds a bounded batch (i
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from kairos_lsp import scan
 from kairos_lsp.extract import extract_source
@@ -277,3 +281,47 @@ def test_a_worker_starts_without_the_memory_s_libraries(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.split() == []
+
+
+@pytest.mark.parametrize("look", ["scan", "paths"])
+def test_a_file_rewritten_within_its_clock_s_tick_is_read_again(tmp_path, look):
+    """A file system whose clock ticks coarsely (1 s on ext3, 2 s on FAT, a jiffy on Linux
+    before 6.13) gives a file rewritten within one tick of a look the same mtime; with the
+    same size its stat matches what the memory knows. The look right after a change keeps no
+    mtime, so the next look reads the file again; a file that had settled is trusted."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "settled.py").write_text("def a(x):\n    return x\n")
+    old = time.time_ns() - 3600 * 10**9
+    os.utime(root / "settled.py", ns=(old, old))
+    fresh = root / "fresh.py"
+    fresh.write_text("def f(x):\n    return x\n")
+    store = Store(tmp_path / "memory.db")
+
+    def look_at_the_tree():
+        if look == "scan":
+            scan_workspace(root, store, jobs=1)
+        else:
+            scan_paths(root, store, ["settled.py", "fresh.py"])
+
+    look_at_the_tree()
+    assert store.symbol("python:fresh.py:f") is not None
+    st = fresh.stat()
+    fresh.write_text("def g(x):\n    return x\n")  # the same size, within the same tick:
+    os.utime(fresh, ns=(st.st_atime_ns, st.st_mtime_ns))  # the same mtime
+    look_at_the_tree()
+    assert store.symbol("python:fresh.py:g") is not None and store.symbol("python:fresh.py:f") is None
+    assert store.file("settled.py")["mtime_ns"] == old  # its stat is trusted: not read again
+    store.close()
+
+
+def test_a_save_right_after_a_change_keeps_no_mtime(tmp_path):
+    """The server records a saved buffer with the file's mtime, read right after the save."""
+    (tmp_path / "a.py").write_text("def f():\n    return 1\n")
+    data = (tmp_path / "a.py").read_bytes()
+    store = Store(":memory:")
+    record_buffer(
+        store, "a.py", "python", data, extract_source(data, "python"), "parse", (tmp_path / "a.py").stat().st_mtime_ns
+    )
+    assert store.file("a.py")["mtime_ns"] == 0
+    assert scan_paths(tmp_path, store, ["a.py"]).unchanged == 1  # read again, the same bytes

@@ -602,7 +602,7 @@ class Store:
                     # every later look that the disk holds them (a save lost for good).
                     refreshed = conn.execute(
                         "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ? AND content_hash = ?",
-                        (item.size, item.mtime_ns, item.path, item.content_hash),
+                        (item.size, item.kept_mtime, item.path, item.content_hash),
                     ).rowcount
                     result.files += refreshed
                     result.stale += 1 - refreshed
@@ -673,7 +673,7 @@ class Store:
                 item.language,
                 item.content_hash,
                 item.size,
-                item.mtime_ns,
+                item.kept_mtime,
                 stamp,
                 int(item.has_errors),
                 EXTRACTION_VERSION,
