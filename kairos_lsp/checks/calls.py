@@ -58,6 +58,7 @@ _KEEPS_CLASS = {
 }
 _CONSTRUCTORS = ("__init__", "constructor")
 _DECORATOR_NAME = re.compile(r"^@?\s*([\w.]+)")
+_LEADING_NAME = re.compile(r"\(*([A-Za-z_$#][\w$#]*)")  # a receiver's first name: `Path` in `(Path(a) / b)`
 _SHAPE_OF = ("signature", "parameters")
 
 
@@ -144,6 +145,11 @@ def _resolve(
     resolver = file.knowledge.resolver
     receiver, _, method = call.callee.rpartition(".")
     head = call.callee.split(".")[0]
+    if head in file.kinds() and head in resolver.bindings(file.path):
+        # Defined and imported by one file (an import inside a function, werkzeug's `def make_app():
+        # from cupoftee import make_app`; an import with a fallback definition): which one a
+        # call reaches depends on where it is written and what ran.
+        return None
     nested = _nested_definition(file, head, scope)
     if nested is not None:  # a function defined in an enclosing function shadows the module's
         return (symbol_key(file.language, file.path, nested), None) if not receiver else None
@@ -182,6 +188,11 @@ def _only_method(
     classes local to a function (nothing else reaches them).
     """
     head = receiver.split(".")[0]
+    if head in ("super()", "super"):
+        return None  # the base class's method, which the resolver answers: never the class's own
+    # (`Path(__file__).parent.resolve`, `(Path(a) / b).resolve`: what an imported name makes)
+    leading = _LEADING_NAME.match(receiver)
+    head = leading.group(1) if leading else head
     if head in file.knowledge.resolver.bindings(file.path) or head in file.kinds():
         return None
     if not receivers.only_parameters(receiver, scope) or builtin_method(file.language, method):
