@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import hashlib
 import os
 import queue
 import signal
@@ -41,8 +42,39 @@ def python_command(code: str) -> list[str]:
     return [sys.executable, "-c", f"import sys\nsys.path[:] = {sys.path!r}\n{code}"]
 
 
+def code_fingerprint(package: str | None = None) -> str:
+    """What kairos' code on disk is now: the name, size and mtime of every source file of the
+    package (a few hundred microseconds).
+
+    >>> code_fingerprint() == code_fingerprint()
+    True
+    """
+    top = package or os.path.dirname(os.path.abspath(__file__))
+    seen = []
+    for folder, dirs, files in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith((".py", ".scm", ".sql")):
+                st = os.stat(os.path.join(folder, name))
+                seen.append(f"{os.path.relpath(os.path.join(folder, name), top)}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.blake2b("\n".join(seen).encode(), digest_size=8).hexdigest()
+
+
+# The code this process runs, read when it started: a child is a new interpreter that imports
+# what is on disk now, and after an upgrade (`pip install -U` while the editor is open) that is
+# other code, whose calls and answers this one may not read.
+CODE = code_fingerprint()
+CODE_CHANGED_EXIT = 75  # a child's exit status when the code on disk is not its parent's
+CODE_CHANGED = "kairos-lsp changed on disk since this process started (an upgrade?): restart it to use the new version"
+
+
 class ChildGone(RuntimeError):
     """The child process died (killed, out of memory) or could not be spoken to."""
+
+
+class CodeChanged(ChildGone):
+    """The child would run other code than its parent: kairos changed on disk since the parent
+    started. Its message says to restart."""
 
 
 class ChildFailed(RuntimeError):
@@ -71,7 +103,7 @@ class Child:
 
     def __init__(self, niceness: int = 0):
         self.process = subprocess.Popen(
-            python_command(f"from kairos_lsp.workers import child_main; child_main({niceness})"),
+            python_command(f"from kairos_lsp.workers import child_main; child_main({niceness}, {CODE!r})"),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,
@@ -90,6 +122,8 @@ class Child:
         try:
             self._calls.send(("call", self._sent, target, args))
         except OSError as exc:
+            if self.process.poll() == CODE_CHANGED_EXIT:
+                raise CodeChanged(CODE_CHANGED) from None
             raise ChildGone(f"the child process is gone ({exc})") from None
         return self._sent
 
@@ -110,6 +144,8 @@ class Child:
                     kind, answered, payload = self._answers.recv()
                 except (EOFError, OSError):
                     self.close(wait=1.0)
+                    if self.process.returncode == CODE_CHANGED_EXIT:
+                        raise CodeChanged(CODE_CHANGED) from None
                     raise ChildGone(f"the child process ended (exit {self.process.returncode})") from None
                 if kind == "said":
                     heard(payload)
@@ -255,11 +291,15 @@ def say(message: Any) -> None:
         _SAY(message)
 
 
-def child_main(niceness: int = 0) -> None:
-    """A :class:`Child`: the calls from stdin, one at a time; the answers on stdout."""
+def child_main(niceness: int = 0, code: str | None = None) -> None:
+    """A :class:`Child`: the calls from stdin, one at a time; the answers on stdout. ``code``:
+    the parent's :data:`CODE`; when the code on disk is other, the child exits at once with
+    :data:`CODE_CHANGED_EXIT` (the parent raises :class:`CodeChanged`)."""
     global _SAY
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C in the parent's terminal: the parent decides
     die_with_parent()
+    if code is not None and code != CODE:
+        os._exit(CODE_CHANGED_EXIT)
     if niceness and hasattr(os, "nice"):
         os.nice(niceness)
     # the descriptors, not sys.stdin: a thread blocked in sys.stdin at exit aborts the interpreter

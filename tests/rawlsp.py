@@ -25,7 +25,7 @@ def frame(message: Any) -> bytes:
 
 def server_env(**extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("KAIROS_")}
-    env.update(PYTHONPATH=str(REPO), KAIROS_DEBOUNCE_MS="50", PYTHONUNBUFFERED="1", **extra)
+    env.update({"PYTHONPATH": str(REPO), "KAIROS_DEBOUNCE_MS": "50", "PYTHONUNBUFFERED": "1", **extra})
     return env
 
 

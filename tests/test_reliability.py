@@ -3,11 +3,13 @@ nor gigabytes, and the editor keeps its answers meanwhile."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from rawlsp import Raw, kill, start_server, vm_hwm_mb
+from rawlsp import REPO, Raw, kill, start_server, vm_hwm_mb
 
 SMALL = 'def small(a, b=1):\n    """Small one."""\n    return a + b\n'
 UNIT = 'def f{i}(a, b=2):\n    """Doc {i}."""\n    return a + b\n\n'
@@ -83,3 +85,32 @@ def test_an_oversize_buffer_comes_back_when_it_fits_again(tmp_path):
     path.write_text(SMALL * 10)
     doc.update(SMALL * 10)
     assert doc.oversize and not docs.reload(doc)  # still too big on disk
+
+
+def test_a_server_whose_code_changed_on_disk_says_to_restart_it(tmp_path):
+    """``pip install -U kairos-lsp`` while the editor is open: the server goes on with the code it
+    started with, but each child it starts (a dream's worker, a scan) is a new interpreter that
+    imports what is on disk, whose calls and answers the server's code may not read. The child
+    ends at once and the dream asked for fails with one line saying to restart."""
+    site = tmp_path / "site"  # an installed kairos the test may upgrade
+    shutil.copytree(REPO / "kairos_lsp", site / "kairos_lsp", ignore=shutil.ignore_patterns("__pycache__"))
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "app.py").write_text(SMALL)
+    proc = start_server(cwd=tmp_path, stderr=subprocess.DEVNULL, PYTHONPATH=str(site))
+    raw = Raw.over_stdio(proc)
+    try:
+        raw.initialize(root, {"storePath": str(tmp_path / "memory.db")})
+        deadline = time.monotonic() + 60
+        while not any("kairos: scan" in str(n.get("params")) for n in raw.notifications):  # its scan, in a child
+            assert time.monotonic() < deadline, raw.notifications
+            time.sleep(0.05)
+        upgraded = site / "kairos_lsp" / "observe.py"
+        upgraded.write_text(upgraded.read_text() + "\n# the next release\n")
+        refused = raw.request("workspace/executeCommand", {"command": "kairos.dreamNow"}, timeout=60)
+        assert "changed on disk" in refused["result"]["error"] and "restart" in refused["result"]["error"], refused
+        logged = [n["params"]["message"] for n in raw.notifications if n["method"] == "window/logMessage"]
+        assert any("restart it to use the new version" in line for line in logged), logged
+        assert raw.shutdown(proc) == 0
+    finally:
+        kill(proc)

@@ -54,7 +54,7 @@ from pathlib import Path
 from kairos_lsp.config import Settings
 from kairos_lsp.dream.engine import DreamReport, dream, due
 from kairos_lsp.store import Store
-from kairos_lsp.workers import Child, ChildFailed, ChildGone, family_resident, resident
+from kairos_lsp.workers import Child, ChildFailed, ChildGone, CodeChanged, family_resident, resident
 
 FAMILY_BYTES = 300 << 20  # issue 13's bound on the server's process family (see the module docstring)
 MARGIN = 32 << 20  # what a dream's family may grow between two looks at it (a batch), and the server meanwhile
@@ -161,6 +161,9 @@ class IdleDreamer:
                 if not outgrown or self._stop.is_set() or not part.observations:
                     return report
                 # (a new worker resumes at the cursor, within the share again)
+        except CodeChanged as exc:  # an upgrade since the server started: its one line says to restart
+            self._end_worker()
+            raise RuntimeError(str(exc)) from None
         except ChildGone:  # the worker died (killed, out of memory): the next dream starts another
             self._end_worker()
             raise RuntimeError("the dream's worker process died; nothing was lost, the next dream resumes") from None
