@@ -100,15 +100,16 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # not read, and one read before is forgotten (JavaScript); a signature leaves out the comments
 # in its parameter list (every language). 9: what the code says is deprecated, with the message
 # it warns with (Python). 10: a deprecation `warnings.warn` says in its message, without a
-# deprecation's category (Python).
-EXTRACTION_VERSION = 10
+# deprecation's category (Python). 11: a variable or field that declares its type is not given
+# its value's parameters (TypeScript).
+EXTRACTION_VERSION = 11
 _MAX_TEXT = 160
 
 
 def read_as_now(language: str, extraction: int) -> bool:
     """Whether a file of ``language`` read by extraction ``extraction`` gives what this one would.
 
-    >>> read_as_now("go", 7), read_as_now("python", 8), read_as_now("typescript", 9)
+    >>> read_as_now("go", 7), read_as_now("python", 8), read_as_now("typescript", 11)
     (False, False, True)
     """
     spec = language_named(language)

@@ -157,9 +157,11 @@ class _FileInfo:
         ``class``): only these can mean something else inside a function than at the top."""
         if self.nested is None:
             names = set()
-            for qualname in self.kinds:
+            for qualname, kind in self.kinds.items():
                 outer, _, name = qualname.rpartition(".")
-                if self.kinds.get(outer) in _FUNCTIONS:
+                # (a method of an object the function builds binds no name in it: JavaScript's
+                # `{ detectMutations() { return detectMutations(...) } }` calls the module's)
+                if self.kinds.get(outer) in _FUNCTIONS and kind != "method":
                     names.add(name)
             self.nested = frozenset(names)
         return self.nested
@@ -1008,7 +1010,8 @@ class Resolver:
         head = text.partition(".")[0]
         if info is None or head not in info.inner_names():
             return None
-        return next((outer for outer in _functions_around(info, scope) if f"{outer}.{head}" in info.kinds), None)
+        around = _functions_around(info, scope)
+        return next((outer for outer in around if info.kinds.get(f"{outer}.{head}") not in (None, "method")), None)
 
     def _holder(self, path: str, text: str, scope: str) -> tuple[str, tuple[bool, str]] | None:
         """(the scope whose own name ``text``'s first name is, what it holds): ``scope``'s own,

@@ -218,7 +218,9 @@ def _nested_definition(file: CheckedFile, name: str, scope: str | None) -> str |
     defined = file.kinds()
     for end in range(len(parts), 0, -1):
         here = ".".join(parts[:end])
-        if defined.get(here) in ("function", "method") and f"{here}.{name}" in defined:
+        # (a method of an object the function builds binds no name: `detectMutations() { return
+        # detectMutations(...) }` in redux's trackForMutations calls the module's function)
+        if defined.get(here) in ("function", "method") and defined.get(f"{here}.{name}") not in (None, "method"):
             return f"{here}.{name}"
     return None
 
@@ -234,6 +236,13 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
     row = store.symbol(key)
     if row is None or "~" in row["qualname"] or store.symbol(f"{key}~2") is not None:
         return None  # overloads and redefinitions: which one a call meets is not ours to say
+    read = store.file(row["path"])
+    if read is None or read["has_errors"]:
+        # The callee's file did not parse: what the memory read of it may be a piece of a
+        # declaration (tree-sitter-typescript reads `<A>(a: A): A` after another call signature
+        # on a new line as an error, tree-sitter/tree-sitter-typescript#335: half of effect's
+        # files, their overloads lost), or a file being typed.
+        return None
     if row["language"] == "javascript":
         # Any call fits a JavaScript function: a parameter left out is undefined, an argument
         # more is ignored or read through ``arguments`` (axios, undici and date-fns as released

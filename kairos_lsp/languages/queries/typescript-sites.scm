@@ -10,6 +10,11 @@
 (public_field_definition name: (property_identifier) @bind.attr value: (_) @bind.value)
 (variable_declarator name: (identifier) @bind.name type: (type_annotation (_) @bind.type))
 (variable_declarator name: (identifier) @bind.name value: (_) @bind.value)
+; names a destructuring binds (redux's `const { incrementByAmount } = slice.actions`): what they
+; hold is not known, and they shadow the file's own definitions of those names
+(variable_declarator name: (object_pattern (shorthand_property_identifier_pattern) @bind.name))
+(variable_declarator name: (object_pattern (pair_pattern value: (identifier) @bind.name)))
+(variable_declarator name: (array_pattern (identifier) @bind.name))
 (assignment_expression left: (identifier) @bind.name right: (_) @bind.value)
 (assignment_expression left: (member_expression object: (this) property: (property_identifier) @bind.attr)
   right: (_) @bind.value)

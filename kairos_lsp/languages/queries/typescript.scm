@@ -62,6 +62,8 @@
 (function_signature) @owner @declared
 
 ; Signatures: parameter list and return type of each shape of function definition.
+; A variable or field that declares its type is called as that type says, not as its value's
+; parameters do (effect's `const cached: { (self): ...; (self, hash): ... } = function() {...}`).
 (function_declaration parameters: (formal_parameters) @params) @owner
 (generator_function_declaration parameters: (formal_parameters) @params) @owner
 (function_signature parameters: (formal_parameters) @params) @owner
@@ -69,13 +71,13 @@
 (method_signature parameters: (formal_parameters) @params) @owner
 (abstract_method_signature parameters: (formal_parameters) @params) @owner
 (function_expression name: (_) parameters: (formal_parameters) @params) @owner
-([(variable_declarator value: (_ parameters: (formal_parameters) @params))
+([(variable_declarator !type value: (_ parameters: (formal_parameters) @params))
   (pair value: (_ parameters: (formal_parameters) @params))
-  (public_field_definition value: (_ parameters: (formal_parameters) @params))
+  (public_field_definition !type value: (_ parameters: (formal_parameters) @params))
   (export_statement value: (_ parameters: (formal_parameters) @params))
   (assignment_expression right: (_ parameters: (formal_parameters) @params))] @owner)
-([(variable_declarator value: (arrow_function parameter: (identifier) @params @param.required))
-  (public_field_definition value: (arrow_function parameter: (identifier) @params @param.required))
+([(variable_declarator !type value: (arrow_function parameter: (identifier) @params @param.required))
+  (public_field_definition !type value: (arrow_function parameter: (identifier) @params @param.required))
   (export_statement value: (arrow_function parameter: (identifier) @params @param.required))] @owner)
 (function_declaration return_type: (_) @returns) @owner
 (generator_function_declaration return_type: (_) @returns) @owner
@@ -83,8 +85,8 @@
 (method_definition return_type: (_) @returns) @owner
 (method_signature return_type: (_) @returns) @owner
 (abstract_method_signature return_type: (_) @returns) @owner
-([(variable_declarator value: (_ parameters: (formal_parameters) return_type: (_) @returns))
-  (public_field_definition value: (_ parameters: (formal_parameters) return_type: (_) @returns))
+([(variable_declarator !type value: (_ parameters: (formal_parameters) return_type: (_) @returns))
+  (public_field_definition !type value: (_ parameters: (formal_parameters) return_type: (_) @returns))
   (export_statement value: (_ parameters: (formal_parameters) return_type: (_) @returns))] @owner)
 
 ; Parameters by kind: plain or destructured, with a default or `?`, rest.
@@ -125,7 +127,7 @@
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
     (optional_parameter pattern: (_) @param.optional)
     (required_parameter pattern: (rest_pattern (_) @param.variadic))]))
-  (variable_declarator value: (_ parameters: (formal_parameters [
+  (variable_declarator !type value: (_ parameters: (formal_parameters [
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
     (optional_parameter pattern: (_) @param.optional)
@@ -135,7 +137,7 @@
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
     (optional_parameter pattern: (_) @param.optional)
     (required_parameter pattern: (rest_pattern (_) @param.variadic))])))
-  (public_field_definition value: (_ parameters: (formal_parameters [
+  (public_field_definition !type value: (_ parameters: (formal_parameters [
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
     (optional_parameter pattern: (_) @param.optional)
