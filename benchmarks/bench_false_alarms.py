@@ -1,6 +1,6 @@
 """False alarms on released projects: warnings per 1,000 files on a first scan (goal 0).
 
-    python benchmarks/bench_false_alarms.py [--show N]
+    python benchmarks/bench_false_alarms.py [--show N] [--more]
 
 Runs what ``tests/test_false_alarms.py`` asserts, over every project of
 ``tests/released.py`` (Python sdists and npm packages with their TypeScript
@@ -10,7 +10,9 @@ dreamed and every source file checked. Released code has seen no change in the
 memory, so every ``stale-call``, ``renamed-symbol``, ``missing-symbol`` and
 ``docstring-drift`` is a false alarm. Prints one row per project (files
 checked, the count of each code, their total and the total per 1,000 files),
-the total row, and with ``--show N`` the first N alarms of each project.
+the total row, and with ``--show N`` the first N alarms of each project. ``--more``: the
+releases tried since as well (``released.MORE_PROJECTS``: ten Python and JavaScript ones, and
+four TypeScript packages with their sources, effect among them).
 
 "unfit calls" measures the judging itself rather than its output: calls
 resolved with certainty that do not bind to their callee as it is now
@@ -60,12 +62,13 @@ def row(name: str, files: int, counts: list[int], judged: int, unfit: tuple[int,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", type=int, default=0, metavar="N", help="print the first N alarms of each project")
+    parser.add_argument("--more", action="store_true", help="also the releases tried since (released.MORE_PROJECTS)")
     args = parser.parse_args()
 
     rows, notes = [], []
     totals, files, seconds, unfit, judged = [0] * len(released.ALARMS), 0, 0.0, (0, 0), 0
     with tempfile.TemporaryDirectory(prefix="kairos-false-alarms-") as work:
-        for project in released.PROJECTS:
+        for project in released.PROJECTS + (released.MORE_PROJECTS if args.more else ()):
             try:
                 tree = released.fetch(project)
             except released.Unavailable as exc:

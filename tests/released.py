@@ -109,6 +109,29 @@ PROJECTS: tuple[Project, ...] = (
     Project("undici", "6.21.0", "npm", "lib"),
 )
 
+# Releases tried in session 48, counted by ``bench_false_alarms.py --more`` (not by the tests:
+# effect alone takes 11 s). Each found calls judged against what they do not call.
+MORE_PROJECTS: tuple[Project, ...] = (
+    Project("jinja2", "3.1.4", "pypi"),  # `def pformat(obj): from pprint import pformat`
+    Project("werkzeug", "3.1.3", "pypi"),  # `super().load(...)` in `load`, examples of its own
+    Project("pluggy", "1.5.0", "pypi"),
+    Project("packaging", "24.2", "pypi"),
+    Project("marshmallow", "3.23.1", "pypi"),
+    Project("starlette", "0.41.3", "pypi"),
+    Project("typer", "0.15.1", "pypi"),
+    Project("urllib3", "2.2.3", "pypi"),
+    Project("commander", "12.1.0", "npm", "lib"),
+    Project("express", "4.21.2", "npm", "lib"),
+    Project("immer", "10.1.1", "npm", "src"),
+    # A reducer in an object literal and its action creator destructured; an object's method
+    # calling the module's function of the same name.
+    Project("@reduxjs/toolkit", "2.5.0", "npm", "src"),
+    Project("@trpc/server", "10.45.2", "npm", "src"),
+    # Dual APIs: overloaded generic call signatures without semicolons, which half of its files
+    # do not parse for (tree-sitter/tree-sitter-typescript#335).
+    Project("effect", "3.11.0", "npm", "src"),
+)
+
 
 class Unavailable(Exception):
     """A release that cannot be downloaded (no network, registry down); the message is one line."""
