@@ -187,12 +187,11 @@ def _only_method(
     defined in the file, or assigned; not for names the language's own types define, nor for
     classes local to a function (nothing else reaches them).
     """
-    head = receiver.split(".")[0]
-    if head in ("super()", "super"):
+    if receiver.split(".")[0] in ("super()", "super"):
         return None  # the base class's method, which the resolver answers: never the class's own
     # (`Path(__file__).parent.resolve`, `(Path(a) / b).resolve`: what an imported name makes)
     leading = _LEADING_NAME.match(receiver)
-    head = leading.group(1) if leading else head
+    head = leading.group(1) if leading else receiver.split(".")[0]
     if head in file.knowledge.resolver.bindings(file.path) or head in file.kinds():
         return None
     if not receivers.only_parameters(receiver, scope) or builtin_method(file.language, method):
