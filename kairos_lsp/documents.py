@@ -60,7 +60,7 @@ from urllib.parse import unquote, urlparse
 
 from tree_sitter import Parser, Tree
 
-from kairos_lsp.languages import language_for_id, language_for_path, new_parser
+from kairos_lsp.languages import language_for_id, language_for_path, new_parser, repaired
 from kairos_lsp.lines import LineIndex, as_lines
 
 Point = tuple[int, int]
@@ -218,6 +218,9 @@ class Document:
         self._lines: LineIndex | None = None
         self._parser: Parser | None = None
         self.tree: Tree | None = None  # None: no language, oversize, or let go (see "Trees kept")
+        # What the tree was parsed from when the language's repairs changed the text (None: the
+        # text itself). Texts are read from ``text``, never from the tree's nodes.
+        self._parsed: bytes | None = None
         # called when its tree is built or dropped with the text (Documents counts the trees)
         self.on_tree: Callable[[Document], None] | None = None
         data = self._fitting(text)
@@ -243,14 +246,14 @@ class Document:
         self._parser = new_parser(self.language) if self.language else None
         self.tree = None
         if self._parser is not None:
-            self.tree = self._parser.parse(data)
-            self._tree_changed()
+            self._parse_whole()
 
     def _drop(self) -> None:
         """Too big: nothing kept, nothing parsed."""
         self.oversize = True
         self.language = None
         self.text = b""
+        self._parsed = None
         self._lines = None
         self._parser = None
         self.tree = None
@@ -272,9 +275,7 @@ class Document:
             self._fresh(new)
             return diff_edit(b"", new)
         edit = diff_edit(self.text, new)
-        if edit is not None:
-            self._apply(new, edit)
-        return edit
+        return None if edit is None else self._apply(new, edit)
 
     def apply_change(
         self, start: Point, end: Point, text: str, encoding: str = UTF16, version: int | None = None
@@ -307,8 +308,7 @@ class Document:
             _advance(start_point, self.text[start_byte:end_byte]),
             _advance(start_point, inserted),
         )
-        self._apply(new, edit)
-        return edit
+        return self._apply(new, edit)
 
     def _offset(self, line: int, col: int, encoding: str) -> int:
         """Byte offset of an LSP position, clamped to the document (past the end: the end)."""
@@ -316,23 +316,40 @@ class Document:
         data = index.line(line)
         return index.offset((line, to_byte_col(data, col, encoding) if data is not None else 0))
 
-    def _apply(self, new: bytes, edit: Edit) -> None:
-        self.text = new
+    def _apply(self, new: bytes, edit: Edit) -> Edit:
+        """Hold ``new``, which ``edit`` made of the text; the edit the tree was given (wider than
+        ``edit`` when a repair came or went elsewhere: what is re-observed)."""
+        old, self.text = self.text, new
         self._lines = None
-        if self._parser is None:
-            return
+        if self._parser is None or self.language is None:
+            return edit
         if self.tree is None:  # let go: parsed from scratch
-            self.tree = self._parser.parse(new)
-        else:
-            self.tree.edit(
-                edit.start_byte,
-                edit.old_end_byte,
-                edit.new_end_byte,
-                edit.start_point,
-                edit.old_end_point,
-                edit.new_end_point,
-            )
-            self.tree = self._parser.parse(new, self.tree)
+            self._parse_whole()
+            return edit
+        given = repaired(self.language, new)
+        if given is not new or self._parsed is not None:
+            # The tree was parsed from, or is now given, repaired bytes: the edit that turns what
+            # it was parsed from into what it is given holds the repairs that changed as well.
+            edit = diff_edit(old if self._parsed is None else self._parsed, given) or edit
+        self._parsed = None if given is new else given
+        self.tree.edit(
+            edit.start_byte,
+            edit.old_end_byte,
+            edit.new_end_byte,
+            edit.start_point,
+            edit.old_end_point,
+            edit.new_end_point,
+        )
+        self.tree = self._parser.parse(given, self.tree)
+        self._tree_changed()
+        return edit
+
+    def _parse_whole(self) -> None:
+        """Parse the text from scratch, given the language's repairs."""
+        assert self._parser is not None and self.language is not None
+        given = repaired(self.language, self.text)
+        self._parsed = None if given is self.text else given
+        self.tree = self._parser.parse(given)
         self._tree_changed()
 
     def _tree_changed(self) -> None:
@@ -345,13 +362,14 @@ class Document:
         if self._parser is None or self.language is None:
             raise ValueError(f"kairos: {self.path} is not in a language kairos reads")
         if self.tree is None:
-            self.tree = self._parser.parse(self.text)
-            self._tree_changed()
+            self._parse_whole()
+        assert self.tree is not None
         return self.language, self.tree
 
     def let_go_of_tree(self) -> None:
         """Keep the text only; the tree is parsed again when needed (see "Trees kept")."""
         self.tree = None
+        self._parsed = None
 
     @property
     def line_count(self) -> int:
@@ -400,7 +418,7 @@ class Snapshot:
         if self.language is None:
             raise ValueError(f"kairos: {self.path} is not in a language kairos reads")
         if self.tree is None:
-            return self.language, new_parser(self.language).parse(self.text)
+            return self.language, new_parser(self.language).parse(repaired(self.language, self.text))
         return self.language, self.tree
 
 

@@ -60,7 +60,16 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node, QueryCursor, Tree
 
-from kairos_lsp.languages import LanguageSpec, deprecations_query, language_named, locals_query, new_parser, query
+from kairos_lsp.languages import (
+    LanguageSpec,
+    deprecations_query,
+    language_named,
+    locals_query,
+    new_parser,
+    node_text,
+    query,
+    repaired,
+)
 
 Point = tuple[int, int]  # (row, UTF-8 byte column), as tree-sitter gives them
 
@@ -101,15 +110,16 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # in its parameter list (every language). 9: what the code says is deprecated, with the message
 # it warns with (Python). 10: a deprecation `warnings.warn` says in its message, without a
 # deprecation's category (Python). 11: a variable or field that declares its type is not given
-# its value's parameters (TypeScript).
-EXTRACTION_VERSION = 11
+# its value's parameters (TypeScript). 12: variance annotations and generic call signatures
+# without semicolons are read (TypeScript; languages/repairs.py).
+EXTRACTION_VERSION = 12
 _MAX_TEXT = 160
 
 
 def read_as_now(language: str, extraction: int) -> bool:
     """Whether a file of ``language`` read by extraction ``extraction`` gives what this one would.
 
-    >>> read_as_now("go", 7), read_as_now("python", 8), read_as_now("typescript", 11)
+    >>> read_as_now("go", 7), read_as_now("python", 8), read_as_now("typescript", 12)
     (False, False, True)
     """
     spec = language_named(language)
@@ -213,11 +223,11 @@ def clean_doc(text: str) -> str | None:
     return body or None
 
 
-def _uncommented(node: Node) -> str:
+def _uncommented(node: Node, source: bytes) -> str:
     """A node's text without the comments in it: a parameter list whose comments say which are
     deprecated (httpx 0.27's `get(..., # Deprecated in favor of ssl_context... verify=None)`)
     would read as parameters, and a long one be cut short."""
-    text = node.text or b""
+    text = source[node.start_byte : node.end_byte]
     if b"#" in text or b"/" in text:  # (a comment needs one: most lists are read as they are)
         cuts, stack = [], [node]
         while stack:
@@ -231,11 +241,6 @@ def _uncommented(node: Node) -> str:
         if cuts:
             text = _BEFORE_COMMA.sub(b",", text)
     return text.decode("utf-8", "replace")
-
-
-def _text(node: Node) -> str:
-    text = node.text  # (a new slice of the source at each read)
-    return text.decode("utf-8", "replace") if text is not None else ""
 
 
 def _point(point: tuple[int, ...]) -> Point:
@@ -407,13 +412,15 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
                         attrs.setdefault(key, {}).setdefault("doc", []).extend(match["doc"])
         elif role == "import":
             module = match.get("import.module")  # (none: this module, ``export default greet``)
-            value = {"module": collapse(_text(module[0]).strip("\"'`")) if module else ""}
+            value = {"module": collapse(node_text(module[0], source).strip("\"'`")) if module else ""}
             for part in ("name", "alias"):
                 if f"import.{part}" in match:
-                    value[part] = collapse(_text(match[f"import.{part}"][0]))
+                    value[part] = collapse(node_text(match[f"import.{part}"][0], source))
             refs.append((match["import"][0].start_byte, "imports", json.dumps(value, sort_keys=True)))
         elif role == "raise":
-            refs.append((match["raise"][0].start_byte, "raises", collapse(_text(match["raise.name"][0]), 120)))
+            refs.append(
+                (match["raise"][0].start_byte, "raises", collapse(node_text(match["raise.name"][0], source), 120))
+            )
         elif role == "scope":
             scopes[_key(match["scope"][0])] = (match["scope"][0], match["name"][0])
         elif role == "write":
@@ -423,13 +430,13 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
             at = max(target.start_byte - 1, 0)
             refs.append((at, "writes", _written(source[target.start_byte : target.end_byte])))
         elif role == "attribute":
-            held = _text(match["attribute.name"][0])
+            held = node_text(match["attribute.name"][0], source)
             typed = match.get("attribute.type")
             made = match.get("attribute.made")
             if typed:
-                held += f": {_text(typed[0])}"
+                held += f": {node_text(typed[0], source)}"
             elif made:
-                held += f" = {_text(made[0])}"
+                held += f" = {node_text(made[0], source)}"
             # (else the bare name: held, by what the code does not say)
             refs.append((match["attribute"][0].start_byte, "attributes", collapse(held, 120)))
         elif role == "local":
@@ -445,7 +452,7 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
                     held_by_binding[name.start_byte] = (name.end_byte, match["local.made"][0], how)
         elif role == "gives":
             made = match.get("gives.made")
-            given = f"{_text(made[0])}()" if made else _text(match["gives.name"][0])
+            given = f"{node_text(made[0], source)}()" if made else node_text(match["gives.name"][0], source)
             at = match["gives"][0].start_byte
             given_at.append(at)
             refs.append((at, "gives", collapse(given, 120)))
@@ -454,7 +461,7 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
     spec = language_named(language)
     assert spec is not None, language
     if announcing and spec.deprecations:
-        refs += _deprecations(root, language, announcing)
+        refs += _deprecations(root, source, language, announcing)
     returns_form = spec.returns
     symbols = [_module_symbol(root, source, attrs.get(_key(root), {}))]
     spans = [(0, len(source) + 1)]
@@ -469,13 +476,13 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
             stack.pop()
         prefix = stack[-1][1] if stack else ""
         if what == "scope":
-            qual = f"{prefix}.{_text(entry[1])}" if prefix else _text(entry[1])
+            qual = f"{prefix}.{node_text(entry[1], source)}" if prefix else node_text(entry[1], source)
             stack.append((-neg_end, qual, "scope"))
             continue
         kind, node, name = entry
         a = attrs.get((start, -neg_end, node.kind_id), _NONE)  # (the node's _key)
         qualifier = a.get("qualifier")
-        base = _text(qualifier[0]) + "." + _text(name) if qualifier else _text(name)
+        base = node_text(qualifier[0], source) + "." + node_text(name, source) if qualifier else node_text(name, source)
         qual = f"{prefix}.{base}" if prefix else base
         if kind == "function" and stack and stack[-1][2] in _NESTING:
             kind = "method"
@@ -506,7 +513,7 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
 _ANNOUNCING = ("warn", "deprecated")  # what a call is named, in a file that may announce a deprecation
 
 
-def _deprecations(root: Node, language: str, calls: list[tuple[int, int]]) -> list[tuple[int, str, str]]:
+def _deprecations(root: Node, source: bytes, language: str, calls: list[tuple[int, int]]) -> list[tuple[int, str, str]]:
     """What the code says is deprecated (the language's ``deprecations`` query), as references
     to give the innermost symbol: ``deprecated`` (the message), ``deprecates`` (a name a
     module's ``__getattr__`` keeps: "old: message"), ``deprecated_parameters`` ("p: message").
@@ -523,33 +530,33 @@ def _deprecations(root: Node, language: str, calls: list[tuple[int, int]]) -> li
     for start, end in calls:
         cursor = QueryCursor(q)
         cursor.set_byte_range(start, end)
-        found.update(_announcements(cursor.matches(root)))
+        found.update(_announcements(cursor.matches(root), source))
     return list(found)  # (in no order: _attribute sorts every reference)
 
 
-def _announcements(matches) -> list[tuple[int, str, str]]:
+def _announcements(matches, source: bytes) -> list[tuple[int, str, str]]:
     refs: list[tuple[int, str, str]] = []
     for _, match in matches:
         if "deprecated" in match:
-            message = _literal(match["deprecated.message"][0])
-            if "deprecated.warn" in match and not _a_deprecation(match, "deprecated", message):
+            message = _literal(match["deprecated.message"][0], source)
+            if "deprecated.warn" in match and not _a_deprecation(match, "deprecated", message, source):
                 continue
             refs.append((match["deprecated"][0].start_byte, "deprecated", message))
         elif "deprecates" in match:
             names = match["deprecates.name"][0]
-            parameter = "{" + _text(match["deprecates.parameter"][0]) + "}"
-            message = _literal(match["deprecates.message"][0])
+            parameter = "{" + node_text(match["deprecates.parameter"][0], source) + "}"
+            message = _literal(match["deprecates.message"][0], source)
             at = match["deprecates"][0].start_byte
             for name in [names] if names.type == "string" else names.named_children:
-                if name.type == "string" and name.text:
-                    kept = _literal(name)
+                if name.type == "string" and name.end_byte > name.start_byte:
+                    kept = _literal(name, source)
                     # (`f"'parser.{name}' is deprecated"` says it of each name the branch keeps)
                     refs.append((at, "deprecates", f"{kept}: {message.replace(parameter, kept)}"))
         elif "deprecated_parameter" in match:
-            given = _text(match["deprecated_parameter.name"][0])
-            test = " ".join(_text(match["deprecated_parameter.test"][0]).split())
-            message = _literal(match["deprecated_parameter.message"][0])
-            if not _a_deprecation(match, "deprecated_parameter", message):
+            given = node_text(match["deprecated_parameter.name"][0], source)
+            test = " ".join(node_text(match["deprecated_parameter.test"][0], source).split())
+            message = _literal(match["deprecated_parameter.message"][0], source)
+            if not _a_deprecation(match, "deprecated_parameter", message, source):
                 continue
             # (given: `p`, `p is not None`; not a value's kind, `not isinstance(p, str)`, nor another name's)
             if re.fullmatch(rf"{given}( is not \w+)?", test) and re.search(rf"\b{given}\b", message):
@@ -558,12 +565,13 @@ def _announcements(matches) -> list[tuple[int, str, str]]:
     return refs
 
 
-def _a_deprecation(match: dict, what: str, message: str) -> bool:
+def _a_deprecation(match: dict, what: str, message: str, source: bytes) -> bool:
     """Whether a warning the deprecations query found (``what``: its captures' prefix) is a
     deprecation: a deprecation's category (second, or ``category=``), or, with any other or
     none (a ``UserWarning``), ``warnings.warn`` whose message says so (not a logger's ``warn``).
 
-    >>> found = lambda src: [r[2] for r in _deprecations(parse(src, "python").root_node, "python", [(13, len(src))])]
+    >>> warned = lambda src: _deprecations(parse(src, "python").root_node, src, "python", [(13, len(src))])
+    >>> found = lambda src: [r[2] for r in warned(src)]
     >>> found(b"def f():\\n    warnings.warn('f is old', DeprecationWarning)\\n")
     ['f is old']
     >>> found(b"def f():\\n    warnings.warn('f is deprecated', stacklevel=2)\\n")
@@ -572,24 +580,25 @@ def _a_deprecation(match: dict, what: str, message: str) -> bool:
     ([], [])
     """
     category = match.get(f"{what}.category")
-    if category and _DEPRECATION_CATEGORY.fullmatch(_text(category[0])):
+    if category and _DEPRECATION_CATEGORY.fullmatch(node_text(category[0], source)):
         return True
-    return _text(match[f"{what}.warn"][0]) in ("warn", "warnings.warn") and "deprecat" in message.lower()
+    return node_text(match[f"{what}.warn"][0], source) in ("warn", "warnings.warn") and "deprecat" in message.lower()
 
 
 _DEPRECATION_CATEGORY = re.compile(r"(category\s*=\s*)?([A-Za-z_]\w*\.)*\w*(DeprecationWarning|RemovedIn\w*Warning)")
 
 
-def _literal(node: Node) -> str:
+def _literal(node: Node, source: bytes) -> str:
     """A Python string literal's text as one line, its parts joined (``"a" f" {b}"`` -> ``a {b}``).
 
-    >>> _literal(parse(b'x = ("old" f" {name}")', "python").root_node.children[0].children[0].children[2].children[1])
+    >>> src = b'x = ("old" f" {name}")'
+    >>> _literal(parse(src, "python").root_node.children[0].children[0].children[2].children[1], src)
     'old {name}'
     """
     parts = node.named_children if node.type == "concatenated_string" else [node]
     text = ""
     for part in parts:
-        raw = _text(part)
+        raw = node_text(part, source)
         opened = _STRING_PREFIX.match(raw)
         if opened is None:
             continue  # (a comment between the parts)
@@ -717,8 +726,10 @@ def _keep_locals_held(
         if not ats or head in declared or any(at not in held for at in ats):
             return False
         found = [held[at] for at in ats]
-        annotated = {_text(node) for _, node, how in found if how == "typed"}
-        texts = annotated or {_text(node) if how == "made" else f"{_text(node)}().{how}" for _, node, how in found}
+        annotated = {node_text(node, source) for _, node, how in found if how == "typed"}
+        texts = annotated or {
+            node_text(node, source) if how == "made" else f"{node_text(node, source)}().{how}" for _, node, how in found
+        }
         if len(texts) != 1:
             return False
         sym.locals_held.append(collapse(f"{head}{': ' if annotated else ' = '}{texts.pop()}", 120))
@@ -815,9 +826,9 @@ class _OwnScopes:
                     if cap == "exit" or not lo <= node.start_byte < hi:
                         continue
                     if cap == "declared":
-                        declared.add(_text(node))
+                        declared.add(node_text(node, self._source))
                     else:
-                        bound.setdefault(_text(node), []).append(node.start_byte)
+                        bound.setdefault(node_text(node, self._source), []).append(node.start_byte)
         return bound, declared, []
 
     def _own(self, index: int) -> tuple[dict[str, list[int]], set[str], list[int]]:
@@ -877,7 +888,7 @@ def _drop_named_values(defs: dict[tuple, tuple[str, Node, Node]]) -> None:
 
 def _module_symbol(root: Node, source: bytes, a: dict[str, list[Node]]) -> Symbol:
     docs = sorted(a.get("doc", []), key=lambda n: n.start_byte)
-    text = "\n".join(_text(d).rstrip("\r\n") for d in docs)
+    text = "\n".join(node_text(d, source).rstrip("\r\n") for d in docs)
     return Symbol(
         "",
         "module",
@@ -915,27 +926,28 @@ def _symbol(
     if doc_nodes:
         docs = _adjacent_docs(doc_nodes, node, decorators or ())
         if docs:
-            sym.docstring = clean_doc("\n".join(_text(d).rstrip("\r\n") for d in docs))
+            sym.docstring = clean_doc("\n".join(node_text(d, source).rstrip("\r\n") for d in docs))
             sym.doc_span = (docs[0].start_byte, docs[-1].end_byte)
             if docs[0].start_byte < span[0]:  # a leading comment belongs to the symbol
                 sym.start = _point(docs[0].start_point)
     base = a.get("extends")  # (a JavaScript or TypeScript class's)
     if base:
         name_text = source[name_span[0] : name_span[1]].decode("utf-8", "replace")
-        sym.signature = f"{name_text} extends {collapse(_text(base[0]), 120)}"
+        sym.signature = f"{name_text} extends {collapse(node_text(base[0], source), 120)}"
     params = a.get("params")
     if params:
         returns = a.get("returns")
         name_text = source[name_span[0] : name_span[1]].decode("utf-8", "replace")
         sym.signature = _signature_text(
-            name_text, _uncommented(params[0]), _text(returns[0]) if returns else None, returns_form
+            name_text, _uncommented(params[0], source), node_text(returns[0], source) if returns else None, returns_form
         )
-        found = [(n.start_byte, _text(n), kind) for cap, kind in _PARAM_KINDS if cap in a for n in a[cap]]
+        found = [(n.start_byte, node_text(n, source), kind) for cap, kind in _PARAM_KINDS if cap in a for n in a[cap]]
         if found:
             sym.parameters = [(text, kind) for _, text, kind in sorted(set(found))]
     if decorators:
         sym.decorators = [
-            collapse(_text(d).lstrip("@#[").rstrip("]"), 120) for d in sorted(decorators, key=lambda n: n.start_byte)
+            collapse(node_text(d, source).lstrip("@#[").rstrip("]"), 120)
+            for d in sorted(decorators, key=lambda n: n.start_byte)
         ]
     return sym
 
@@ -992,11 +1004,13 @@ def _attribute(
 _parsers = threading.local()
 
 
-def parse(source: bytes, language: str, old_tree: Tree | None = None) -> Tree:
-    """Parse with this thread's parser for the language (parsers are not thread-safe)."""
+def parse(source: bytes, language: str) -> Tree:
+    """Parse with this thread's parser for the language (parsers are not thread-safe), given
+    the language's repairs of ``source`` (:func:`kairos_lsp.languages.repaired`): read the
+    nodes' texts from ``source`` (:func:`kairos_lsp.languages.node_text`), not ``Node.text``."""
     cache = _parsers.__dict__
     parser = cache.get(language) or cache.setdefault(language, new_parser(language))
-    return parser.parse(source, old_tree) if old_tree else parser.parse(source)
+    return parser.parse(repaired(language, source))
 
 
 def extract_source(source: bytes, language: str) -> Extraction:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node, QueryCursor, Tree
 
-from kairos_lsp.languages import reads_query, sites_query
+from kairos_lsp.languages import node_text, reads_query, sites_query
 
 Point = tuple[int, int]  # (row, UTF-8 byte column)
 _SPACE = re.compile(r"\s+")
@@ -139,12 +139,12 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
             calls.append((match["call.callee"][0], match["call.args"][0]))
         elif "call.keyword" in match:
             node = match["call.keyword"][0]
-            keywords.setdefault(_parent(_parent(node)).id, []).append(_text(node))
+            keywords.setdefault(_parent(_parent(node)).id, []).append(node_text(node, source))
         elif "call.spread" in match:
             args_id = _parent(match["call.spread"][0]).id
             spreads[args_id] = spreads.get(args_id, 0) + 1
         elif "bind.name" in match or "bind.attr" in match or "bind.global" in match:
-            binding = _binding(match)
+            binding = _binding(match, source)
             if binding is not None:
                 found.bindings.append(binding)
         elif "expects.warning" in match:
@@ -155,28 +155,28 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
             module = match["import.module"][0]
             found.imports.append(
                 ImportedName(
-                    _text(module),
-                    _text(match["import.name"][0]),
-                    _text(alias[0]) if alias else None,
+                    node_text(module, source),
+                    node_text(match["import.name"][0], source),
+                    node_text(alias[0], source) if alias else None,
                     Span.of(match["import.name"][0]),
                     Span.of(module),
                 )
             )
     for callee, args in calls:
-        found.calls.append(_call(callee, args, keywords.get(args.id, ()), spreads.get(args.id, 0)))
+        found.calls.append(_call(callee, args, keywords.get(args.id, ()), spreads.get(args.id, 0), source))
     found.calls.sort(key=lambda c: c.callee_span.start_byte)
     found.imports.sort(key=lambda i: i.name_span.start_byte)
     return found
 
 
-def find_reads(tree: Tree, language: str, names: Collection[str]) -> list[AttributeRead]:
+def find_reads(tree: Tree, source: bytes, language: str, names: Collection[str]) -> list[AttributeRead]:
     """The attributes ``tree`` reads that are named one of ``names``, in order; not a call's
     callee (a :class:`CallSite`), nor what an assignment sets. Empty for a language without
     a reads query.
 
     >>> from kairos_lsp.extract import parse
     >>> src = b"v = ctx.old\\nctx.old = 1\\nctx.old()\\nclass C(json.old, x.new): pass\\na.old, b = f()\\n"
-    >>> [r.text for r in find_reads(parse(src, "python"), "python", {"old"})]
+    >>> [r.text for r in find_reads(parse(src, "python"), src, "python", {"old"})]
     ['ctx.old', 'json.old']
     """
     query = reads_query(language)
@@ -185,7 +185,7 @@ def find_reads(tree: Tree, language: str, names: Collection[str]) -> list[Attrib
     wanted = {name.encode() for name in names}
     found = []
     for name in QueryCursor(query).captures(tree.root_node).get("read.name", ()):
-        if name.text not in wanted:
+        if source[name.start_byte : name.end_byte] not in wanted:
             continue
         read = _parent(name)
         held = read.parent
@@ -195,7 +195,7 @@ def find_reads(tree: Tree, language: str, names: Collection[str]) -> list[Attrib
             or held.type in _TARGETS
         ):
             continue
-        found.append(AttributeRead(_SPACE.sub("", _text(read)), Span.of(read), Span.of(name)))
+        found.append(AttributeRead(_SPACE.sub("", node_text(read, source)), Span.of(read), Span.of(name)))
     found.sort(key=lambda r: r.span.start_byte)
     return found
 
@@ -203,12 +203,14 @@ def find_reads(tree: Tree, language: str, names: Collection[str]) -> list[Attrib
 _TARGETS = ("pattern_list", "tuple_pattern", "list_pattern")  # what ``a.x, b = ...`` sets (``a.x += 1`` reads)
 
 
-def _call(callee: Node, args: Node, keywords, spreads: int) -> CallSite:
+def _call(callee: Node, args: Node, keywords, spreads: int, source: bytes) -> CallSite:
     values = [n for n in args.named_children if n.type != "comment"]
-    text = _SPACE.sub("", _text(callee))
+    text = _SPACE.sub("", node_text(callee, source))
     arguments = tuple(
         Argument(
-            _text(n.child_by_field_name("name")) if n.type == "keyword_argument" else None, n.start_byte, n.end_byte
+            node_text(n.child_by_field_name("name"), source) if n.type == "keyword_argument" else None,
+            n.start_byte,
+            n.end_byte,
         )
         for n in values
     )
@@ -239,22 +241,22 @@ _PARAMETERS = (
 )
 
 
-def _binding(match: dict) -> NameBinding | None:
+def _binding(match: dict, source: bytes) -> NameBinding | None:
     receiver = match.get("bind.self")
-    if receiver and _text(receiver[0]) != "self":
+    if receiver and node_text(receiver[0], source) != "self":
         return None
     node = (match.get("bind.name") or match.get("bind.attr") or match.get("bind.global") or [])[0]
     annotation, value = match.get("bind.type"), match.get("bind.value")
     kind = None
     if annotation:
-        kind = class_named(_text(annotation[0]))
+        kind = class_named(node_text(annotation[0], source))
     elif value and value[0].type in _CONSTRUCTED:
         made = value[0].child_by_field_name("function") or value[0].child_by_field_name("constructor")
-        kind = class_named(_text(made)) if made is not None else None
+        kind = class_named(node_text(made, source)) if made is not None else None
     parameter = node.parent is not None and node.parent.type in _PARAMETERS
-    copies = _text(value[0]) if not annotation and value and value[0].type == "identifier" else None
+    copies = node_text(value[0], source) if not annotation and value and value[0].type == "identifier" else None
     return NameBinding(
-        _text(node),
+        node_text(node, source),
         "bind.attr" in match,
         kind,
         bool(annotation),
@@ -296,10 +298,6 @@ def _last_name(node: Node) -> Node:
             break
         node = last
     return node
-
-
-def _text(node: Node | None) -> str:
-    return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
 
 
 def _parent(node: Node) -> Node:

@@ -1437,3 +1437,43 @@ def test_what_the_code_says_is_deprecated_is_observed_with_its_message():
     }
     module = dict(observations(extract(DEPRECATIONS, "python").symbols[0]))
     assert module["deprecated"] == "the old module is deprecated; use new"
+
+
+# Effect 3.11's style (and zod 4's variance): tree-sitter-typescript 0.23.2 reads `<in out A>` and a
+# generic call signature after another member without a semicolon as errors, and lost the class
+# after them; kairos repairs the bytes the parser is given, each byte in its place.
+EFFECT_STYLE = """/**
+ * Pipes values, in order, through the functions.
+ */
+export interface Pipe<in out A> {
+  (a: A): A
+  <B>(a: A, ab: (a: A) => B): B
+  /** with two */
+  <B, C>(a: A, ab: (a: A) => B, bc: (b: B) => C): C
+}
+
+export class Box<out T> {
+  handler: {
+    (a: number): number
+    <U>(a: U): U
+  }
+  constructor(readonly value: T) {}
+  map<U>(f: (t: T) => U): Box<U> {
+    return new Box(f(this.value))
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("language", ["typescript", "tsx"])
+def test_variance_and_generic_call_signatures_without_semicolons_are_read_with_the_files_own_text(language):
+    found = extract_source(EFFECT_STYLE.encode(), language)
+    assert not found.has_errors
+    symbols = {s.qualname: s for s in found.symbols}
+    assert {"Pipe", "Box", "Box.constructor", "Box.map"} <= set(symbols)
+    assert symbols["Box.map"].signature == "map(f: (t: T) => U): Box<U>"
+    # (where the file has it: no byte moved)
+    assert symbols["Box.map"].start == (EFFECT_STYLE.split("\n").index("  map<U>(f: (t: T) => U): Box<U> {"), 2)
+    assert symbols["Pipe"].docstring == "Pipes values, in order, through the functions."
+    # (the text the parser was given has a `;` before `<U>`: the memory keeps the file's)
+    assert symbols["Box"].attributes == ["handler: { (a: number): number <U>(a: U): U }"]

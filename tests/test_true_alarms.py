@@ -1320,3 +1320,62 @@ def prune(path, word):
     assert len(snapshots) == 4
     for snapshot in snapshots:
         assert_silent(history, snapshot)
+
+
+# -- TypeScript in effect's style ---------------------------------------------------------------
+
+# Variance annotations and generic call signatures without semicolons, as effect 3.11 and zod 4
+# write them: tree-sitter-typescript 0.23.2 reads both as errors, and a file it cannot read is not
+# judged (what the memory read of it may be a piece of a declaration). Read as TypeScript reads it
+# (languages/repairs.py), the functions declared after them are the memory's like any other.
+FUNCTION_TS = """/**
+ * A value computed when asked.
+ *
+ * @since 2.0.0
+ */
+export interface LazyArg<out A> {
+  (): A
+}
+
+/**
+ * Applies a function to a value, data-last or data-first.
+ */
+export const apply: {
+  <A>(a: A): <B>(self: (a: A) => B) => B
+  /** data first */
+  <A, B>(self: (a: A) => B, a: A): B
+} = (...args: Array<any>) => (args.length === 1 ? (self: any) => self(args[0]) : args[0](args[1]))
+
+export function constant<A>(value: A): LazyArg<A> {
+  return () => value
+}
+
+export function flow<A, B, C>(ab: (a: A) => B, bc: (b: B) => C): (a: A) => C {
+  return (a) => bc(ab(a))
+}
+"""
+
+USE_FUNCTION_TS = """import { constant, flow } from "./Function"
+
+export const zero = constant(0)
+export const twiceAndOne = flow((n: number) => n * 2, (n: number) => n + 1)
+"""
+
+
+def test_typescript_in_effects_style_is_judged_and_its_changed_function_flags_its_callers(tmp_path):
+    history = History(tmp_path / "repo")
+    history.commit(
+        "Function: lazy values, apply, flow", {"src/Function.ts": FUNCTION_TS, "src/use.ts": USE_FUNCTION_TS}
+    )
+    change = history.commit(
+        "constant: a label for traces",
+        {
+            "src/Function.ts": FUNCTION_TS.replace(
+                "constant<A>(value: A): LazyArg<A> {", "constant<A>(value: A, label: string): LazyArg<A> {"
+            )
+        },
+    )
+    first, changed = history.replay()
+
+    assert_silent(history, first)
+    assert_flags(history, changed, {history.site("src/use.ts", "constant(0)", STALE, at=change)})

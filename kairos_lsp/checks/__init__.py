@@ -74,7 +74,7 @@ def check_file(knowledge: Knowledge, path: str, language: str, source: bytes, tr
     with knowledge.resolver.held():  # one snapshot's answers for the whole file
         # (attribute reads are looked at only when named as something the memory saw go or deprecated)
         gone, deprecated = knowledge.resolver.gone_names(), knowledge.resolver.deprecated_names()
-        reads = find_reads(tree, language, gone | deprecated)
+        reads = find_reads(tree, source, language, gone | deprecated)
         problems += references(file, sites.calls, sites.imports, [r for r in reads if r.name in gone])
         problems += deprecations(
             file, sites.calls, sites.imports, sites.expecting_warnings, [r for r in reads if r.name in deprecated]

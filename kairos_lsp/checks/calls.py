@@ -185,7 +185,8 @@ def _only_method(
     Only when nothing says what ``x`` is (it is bound, if at all, as an untyped
     parameter): not when it is imported (a module, or a name from outside),
     defined in the file, or assigned; not for names the language's own types define, nor for
-    classes local to a function (nothing else reaches them).
+    classes local to a function (nothing else reaches them), nor a capitalized name bound
+    nowhere (a global: zod's `Number.isFinite` is not its `ZodNumber.isFinite`).
     """
     if receiver.split(".")[0] in ("super()", "super"):
         return None  # the base class's method, which the resolver answers: never the class's own
@@ -194,6 +195,8 @@ def _only_method(
     head = leading.group(1) if leading else receiver.split(".")[0]
     if head in file.knowledge.resolver.bindings(file.path) or head in file.kinds():
         return None
+    if receiver[:1].isupper() and receiver.isidentifier() and receivers.local(receiver, scope) is None:
+        return None  # (`Number.isFinite`, `Math.max`: a global class or namespace, no instance of ours)
     if not receivers.only_parameters(receiver, scope) or builtin_method(file.language, method):
         return None
     store = file.knowledge.store

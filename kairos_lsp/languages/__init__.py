@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.resources
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import PurePath
 
-from tree_sitter import Language, Parser, Query
+from tree_sitter import Language, Node, Parser, Query
+
+from kairos_lsp.languages.repairs import REPAIRS
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class LanguageSpec:
     # Lines longer than this on average make a file minified, machine-made (a bundle in `dist/`):
     # not read (GitHub Linguist's test for JavaScript: 110 characters).
     minified_above: int | None = None
+    # Rewrites of the bytes before parsing, for syntax the grammar wheel misreads (repairs.py).
+    repairs: tuple[str, ...] = ()
 
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
@@ -91,9 +96,10 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         locals=("ecmascript-locals", "typescript-locals"),
         receiver="this",
         modules="ecmascript",
-        extraction=11,
+        extraction=12,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
         declarations=(".d.ts", ".d.mts", ".d.cts"),
+        repairs=("typescript-variance", "typescript-call-signatures"),
     ),
     LanguageSpec(
         "tsx",
@@ -106,8 +112,9 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         locals=("ecmascript-locals", "typescript-locals"),
         receiver="this",
         modules="ecmascript",
-        extraction=11,
+        extraction=12,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
+        repairs=("typescript-variance", "typescript-call-signatures"),
     ),
     LanguageSpec("go", (".go",), "tree_sitter_go", tags_from=("tree_sitter_go",), returns="{sig} {ret}", extraction=8),
     LanguageSpec("rust", (".rs",), "tree_sitter_rust", tags_from=("tree_sitter_rust",), extraction=8),
@@ -160,6 +167,40 @@ def language_for_id(language_id: str) -> LanguageSpec | None:
 def grammar(name: str) -> Language:
     spec = _BY_NAME[name]
     return Language(getattr(importlib.import_module(spec.module), spec.entry)())
+
+
+@cache
+def _repairs(name: str) -> tuple[Callable[[bytes], bytes], ...]:
+    return tuple(REPAIRS[repair] for repair in _BY_NAME[name].repairs)
+
+
+def repaired(name: str, source: bytes) -> bytes:
+    """What the parser is given for ``source``: the bytes with the language's repairs, each
+    byte where it was (``source`` itself when it has none). Texts are read from ``source``.
+
+    >>> repaired("typescript", b"interface Box<out T> {}"), repaired("python", b"x = 1")
+    (b'interface Box<    T> {}', b'x = 1')
+    """
+    given = source
+    for repair in _repairs(name):
+        given = repair(given)
+    # (a repair that moved a byte would misplace every text after it: the file as it is, then)
+    return given if len(given) == len(source) else source
+
+
+def node_text(node: Node | None, source: bytes) -> str:
+    """A node's text, read from the file's own bytes (the parser may have been given repaired
+    ones: :func:`repaired`); "" for no node.
+
+    >>> source = b"interface Box<out T> {}"
+    >>> tree = new_parser("typescript").parse(repaired("typescript", source))
+    >>> params = tree.root_node.children[0].child_by_field_name("type_parameters")
+    >>> params.text, node_text(params, source)
+    (b'<    T>', '<out T>')
+    """
+    if node is None:
+        return ""
+    return source[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
 
 def new_parser(name: str) -> Parser:
