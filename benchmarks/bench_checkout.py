@@ -63,23 +63,26 @@ def apply(git_dir: Path, new: str, tree: Path, changed: list[tuple[str, str]]) -
     for at in range(0, len(written), 2000):
         command = ["git", "--literal-pathspecs", f"--git-dir={git_dir}", "archive", new, "--", *written[at : at + 2000]]
         archive = subprocess.run(command, check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        # (-m: written now, as git writes them; the archive's mtimes are the commit's, and two
+        # commits in one second would leave a same-size change with the old file's size and mtime)
+        subprocess.run(["tar", "-x", "-m", "-C", str(tree)], input=archive, check=True)
 
 
-def stale(store_file: Path, tree: Path, changed: list[tuple[str, str]]) -> int:
-    """How many of the changed files the memory holds other than the disk holds them."""
+def stale(store_file: Path, tree: Path, changed: list[tuple[str, str]]) -> list[str]:
+    """The changed files the memory holds other than the disk holds them."""
     store = Store(store_file)
     try:
-        wrong = 0
+        wrong = []
         for _, path in changed:
             if not language_for_path(path):
                 continue
             row = store.file(path)
             disk = tree / path
             if disk.exists():
-                wrong += row is None or row["content_hash"] != content_hash(disk.read_bytes())
-            else:
-                wrong += row is not None
+                if row is None or row["content_hash"] != content_hash(disk.read_bytes()):
+                    wrong.append(path)
+            elif row is not None:
+                wrong.append(path)
         return wrong
     finally:
         store.close()
@@ -179,11 +182,13 @@ def main() -> None:
         print(
             f"  {labels[mode]}: {result['changed']} files changed, "
             f"{result['opened']} open (warnings before {result['before']}); the memory held the disk after {took} "
-            f"({result['stale']} files held otherwise at the end); "
+            f"({len(result['stale'])} files held otherwise at the end); "
             f"warnings on the open files after the dream: {len(result['warnings'])} {dict(codes)}"
         )
         for name, code, line, message in result["warnings"][: args.show]:
             print(f"      {name}:{line} {code}: {message}")
+        for path in result["stale"][: args.show]:
+            print(f"      held otherwise: {path}")
 
 
 if __name__ == "__main__":

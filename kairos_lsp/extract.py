@@ -111,7 +111,8 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # it warns with (Python). 10: a deprecation `warnings.warn` says in its message, without a
 # deprecation's category (Python). 11: a variable or field that declares its type is not given
 # its value's parameters (TypeScript). 12: variance annotations and generic call signatures
-# without semicolons are read (TypeScript; languages/repairs.py).
+# without semicolons are read (TypeScript; languages/repairs.py); a variable that declares a
+# function's type is that function (TypeScript).
 EXTRACTION_VERSION = 12
 _MAX_TEXT = 160
 

@@ -109,8 +109,8 @@ PROJECTS: tuple[Project, ...] = (
     Project("undici", "6.21.0", "npm", "lib"),
 )
 
-# Releases tried in session 48, counted by ``bench_false_alarms.py --more`` (not by the tests:
-# effect alone takes 11 s). Each found calls judged against what they do not call.
+# Releases tried in sessions 48 and 49, counted by ``bench_false_alarms.py --more`` (not by the
+# tests: effect alone takes 10 s). Each found calls judged against what they do not call.
 MORE_PROJECTS: tuple[Project, ...] = (
     Project("jinja2", "3.1.4", "pypi"),  # `def pformat(obj): from pprint import pformat`
     Project("werkzeug", "3.1.3", "pypi"),  # `super().load(...)` in `load`, examples of its own
@@ -127,9 +127,13 @@ MORE_PROJECTS: tuple[Project, ...] = (
     # calling the module's function of the same name.
     Project("@reduxjs/toolkit", "2.5.0", "npm", "src"),
     Project("@trpc/server", "10.45.2", "npm", "src"),
-    # Dual APIs: overloaded generic call signatures without semicolons, which half of its files
-    # do not parse for (tree-sitter/tree-sitter-typescript#335).
+    # Dual APIs: overloaded generic call signatures without semicolons, and variance annotations,
+    # which half of its files did not parse for (tree-sitter/tree-sitter-typescript#335; read
+    # since session 49: languages/repairs.py).
     Project("effect", "3.11.0", "npm", "src"),
+    # Session 49: variance annotations (`out Output`), `Number.isFinite` beside a class's own.
+    Project("zod", "4.1.12", "npm", "src"),
+    Project("@effect/platform", "0.70.0", "npm", "src"),
 )
 
 

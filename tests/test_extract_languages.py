@@ -1477,3 +1477,19 @@ def test_variance_and_generic_call_signatures_without_semicolons_are_read_with_t
     assert symbols["Pipe"].docstring == "Pipes values, in order, through the functions."
     # (the text the parser was given has a `;` before `<U>`: the memory keeps the file's)
     assert symbols["Box"].attributes == ["handler: { (a: number): number <U>(a: U): U }"]
+
+
+def test_a_typescript_variable_that_declares_a_functions_type_is_that_function():
+    found = symbols(
+        "export const zoneMakeOffset: (offset: number, name?: string) => Offset = Internal.zoneMakeOffset\n"
+        "export const map: {\n  <A, B>(f: (a: A) => B): (self: A) => B\n  <A, B>(self: A, f: (a: A) => B): B\n}"
+        " = dual(2, (self: any, f: any) => f(self))\n"
+        "export const limit: number = 3\n",
+        "typescript",
+    )
+    assert found["zoneMakeOffset"].kind == "function"
+    assert found["zoneMakeOffset"].parameters == [("offset", "required"), ("name", "optional")]
+    assert found["zoneMakeOffset"].signature == "zoneMakeOffset(offset: number, name?: string): Offset"
+    # (overloads: which one a call meets is not said, so no parameters to hold calls to)
+    assert found["map"].kind == "function" and found["map"].parameters == []
+    assert found["limit"].kind == "constant"  # (as before: a value, not a function)

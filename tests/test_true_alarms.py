@@ -1379,3 +1379,67 @@ def test_typescript_in_effects_style_is_judged_and_its_changed_function_flags_it
 
     assert_silent(history, first)
     assert_flags(history, changed, {history.site("src/use.ts", "constant(0)", STALE, at=change)})
+
+
+# effect 3.11's DateTime.ts: a function moved to an internal module and re-exported as a variable
+# of its function type. It was no symbol, so the memory took it for deleted and its callers in the
+# same file for calls of nothing (2 `missing-symbol` on released code); it is the same function.
+DATETIME_V1 = """export interface Offset {
+  readonly offset: number
+}
+
+export const zoneMakeOffset = (offset: number): Offset => ({ offset })
+
+export const withOffset = (at: number, offset: number) => [at, zoneMakeOffset(offset)] as const
+"""
+
+DATETIME_V2 = """import * as Internal from "./internal/dateTime"
+
+export interface Offset {
+  readonly offset: number
+}
+
+export const zoneMakeOffset: (offset: number) => Offset = Internal.zoneMakeOffset
+
+export const withOffset = (at: number, offset: number) => [at, zoneMakeOffset(offset)] as const
+"""
+
+INTERNAL_DATETIME = """import type { Offset } from "../DateTime"
+
+export const zoneMakeOffset = (offset: number): Offset => ({ offset })
+"""
+
+CLOCK_TS = """import { zoneMakeOffset } from "./DateTime"
+
+export const utc = zoneMakeOffset(0)
+"""
+
+
+def test_a_typescript_function_re_exported_as_a_variable_of_its_type_is_the_same_function(tmp_path):
+    history = History(tmp_path / "repo")
+    history.commit("DateTime: offsets", {"src/DateTime.ts": DATETIME_V1, "src/clock.ts": CLOCK_TS})
+    history.commit(
+        "DateTime: implementations in internal/",
+        {"src/DateTime.ts": DATETIME_V2, "src/internal/dateTime.ts": INTERNAL_DATETIME},
+    )
+    change = history.commit(
+        "zoneMakeOffset: a name for each offset",
+        {
+            "src/DateTime.ts": DATETIME_V2.replace(
+                "(offset: number) => Offset", "(offset: number, name: string) => Offset"
+            )
+        },
+    )
+    first, moved, changed = history.replay()
+
+    assert_silent(history, first)
+    assert_silent(history, moved)
+    # (the declared type is what callers are held to)
+    assert_flags(
+        history,
+        changed,
+        {
+            history.site("src/clock.ts", "zoneMakeOffset(0)", STALE, at=change),
+            history.site("src/DateTime.ts", "zoneMakeOffset(offset)]", STALE, at=change),
+        },
+    )

@@ -50,6 +50,14 @@
     value: [(string) (template_string) (number) (true) (false) (null) (regex)
             (array) (object) (unary_expression) (as_expression) (satisfies_expression)]) @definition.constant)))
 
+; A variable that declares a function's type is that function, whatever its value (effect's
+; `export const zoneMakeOffset: (offset: number) => TimeZone.Offset = Internal.zoneMakeOffset`,
+; and its "dual" APIs, `export const map: { <A, B>(f): ...; <A, B>(self, f): ... } = dual(2, ...)`,
+; overloads: no parameters). Before, it was no symbol, and a function that became one was taken
+; for deleted.
+(variable_declarator name: (identifier) @name
+  type: (type_annotation [(function_type) (object_type (call_signature))])) @definition.function
+
 ; Doc comments of exported definitions precede the `export`, not the definition.
 ((comment)+ @doc . (export_statement declaration: [
   (function_declaration) (generator_function_declaration) (function_signature)
@@ -85,6 +93,8 @@
 (method_definition return_type: (_) @returns) @owner
 (method_signature return_type: (_) @returns) @owner
 (abstract_method_signature return_type: (_) @returns) @owner
+(variable_declarator type: (type_annotation (function_type parameters: (formal_parameters) @params))) @owner
+(variable_declarator type: (type_annotation (function_type return_type: (_) @returns))) @owner
 ([(variable_declarator !type value: (_ parameters: (formal_parameters) return_type: (_) @returns))
   (public_field_definition !type value: (_ parameters: (formal_parameters) return_type: (_) @returns))
   (export_statement value: (_ parameters: (formal_parameters) return_type: (_) @returns))] @owner)
@@ -151,7 +161,11 @@
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
     (optional_parameter pattern: (_) @param.optional)
-    (required_parameter pattern: (rest_pattern (_) @param.variadic))])))] @owner)
+    (required_parameter pattern: (rest_pattern (_) @param.variadic))])))
+  (variable_declarator type: (type_annotation (function_type parameters: (formal_parameters [
+    (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required)
+    (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (rest_pattern (_) @param.variadic))]))))] @owner)
 
 ; Decorators: on classes, on exported classes (they precede `export`), and on
 ; methods, where they are the method's preceding siblings in the class body.
