@@ -942,9 +942,11 @@ def _symbol(
         sym.signature = _signature_text(
             name_text, _uncommented(params[0], source), node_text(returns[0], source) if returns else None, returns_form
         )
-        found = [(n.start_byte, node_text(n, source), kind) for cap, kind in _PARAM_KINDS if cap in a for n in a[cap]]
+        # (a parameter the query gives two kinds has the later: TypeScript's `_: void` is also
+        # a plain parameter, and callers may leave it out)
+        found = {n.start_byte: (node_text(n, source), kind) for cap, kind in _PARAM_KINDS for n in a.get(cap, ())}
         if found:
-            sym.parameters = [(text, kind) for _, text, kind in sorted(set(found))]
+            sym.parameters = [found[at] for at in sorted(found)]
     if decorators:
         sym.decorators = [
             collapse(node_text(d, source).lstrip("@#[").rstrip("]"), 120)

@@ -1493,3 +1493,14 @@ def test_a_typescript_variable_that_declares_a_functions_type_is_that_function()
     # (overloads: which one a call meets is not said, so no parameters to hold calls to)
     assert found["map"].kind == "function" and found["map"].parameters == []
     assert found["limit"].kind == "constant"  # (as before: a value, not a function)
+
+
+def test_a_typescript_parameter_typed_void_may_be_left_out():
+    # effect's `FiberId.unsafeMake = (_: void): Runtime => ...`, called `FiberId.unsafeMake()`
+    found = symbols(
+        "export const unsafeMake = (_: void): number => 1\n"
+        "export function scoped(a: number, b: void, ...rest: Array<string>) {}\n",
+        "typescript",
+    )
+    assert found["unsafeMake"].parameters == [("_", "optional")]
+    assert found["scoped"].parameters == [("a", "required"), ("b", "optional"), ("rest", "variadic")]

@@ -99,72 +99,86 @@
   (public_field_definition !type value: (_ parameters: (formal_parameters) return_type: (_) @returns))
   (export_statement value: (_ parameters: (formal_parameters) return_type: (_) @returns))] @owner)
 
-; Parameters by kind: plain or destructured, with a default or `?`, rest.
+; Parameters by kind: plain or destructured, with a default or `?`, rest; one typed `void` may be
+; left out by callers (effect's `unsafeMake = (_: void) => ...`, called `unsafeMake()`).
 ; (`this: T` is a type annotation, not a parameter.)
 ([
   (function_declaration parameters: (formal_parameters [
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
     (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (identifier) @param.optional type: (type_annotation (predefined_type) @_void) (#eq? @_void "void"))
     (required_parameter pattern: (rest_pattern (_) @param.variadic))]))
   (generator_function_declaration parameters: (formal_parameters [
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
     (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (identifier) @param.optional type: (type_annotation (predefined_type) @_void) (#eq? @_void "void"))
     (required_parameter pattern: (rest_pattern (_) @param.variadic))]))
   (function_signature parameters: (formal_parameters [
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
     (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (identifier) @param.optional type: (type_annotation (predefined_type) @_void) (#eq? @_void "void"))
     (required_parameter pattern: (rest_pattern (_) @param.variadic))]))
   (method_definition parameters: (formal_parameters [
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
     (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (identifier) @param.optional type: (type_annotation (predefined_type) @_void) (#eq? @_void "void"))
     (required_parameter pattern: (rest_pattern (_) @param.variadic))]))
   (method_signature parameters: (formal_parameters [
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
     (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (identifier) @param.optional type: (type_annotation (predefined_type) @_void) (#eq? @_void "void"))
     (required_parameter pattern: (rest_pattern (_) @param.variadic))]))
   (abstract_method_signature parameters: (formal_parameters [
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
     (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (identifier) @param.optional type: (type_annotation (predefined_type) @_void) (#eq? @_void "void"))
     (required_parameter pattern: (rest_pattern (_) @param.variadic))]))
   (function_expression name: (_) parameters: (formal_parameters [
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
     (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (identifier) @param.optional type: (type_annotation (predefined_type) @_void) (#eq? @_void "void"))
     (required_parameter pattern: (rest_pattern (_) @param.variadic))]))
   (variable_declarator !type value: (_ parameters: (formal_parameters [
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
     (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (identifier) @param.optional type: (type_annotation (predefined_type) @_void) (#eq? @_void "void"))
     (required_parameter pattern: (rest_pattern (_) @param.variadic))])))
   (pair value: (_ parameters: (formal_parameters [
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
     (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (identifier) @param.optional type: (type_annotation (predefined_type) @_void) (#eq? @_void "void"))
     (required_parameter pattern: (rest_pattern (_) @param.variadic))])))
   (public_field_definition !type value: (_ parameters: (formal_parameters [
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
     (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (identifier) @param.optional type: (type_annotation (predefined_type) @_void) (#eq? @_void "void"))
     (required_parameter pattern: (rest_pattern (_) @param.variadic))])))
   (export_statement value: (_ parameters: (formal_parameters [
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
     (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (identifier) @param.optional type: (type_annotation (predefined_type) @_void) (#eq? @_void "void"))
     (required_parameter pattern: (rest_pattern (_) @param.variadic))])))
   (assignment_expression right: (_ parameters: (formal_parameters [
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required !value)
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.optional value: (_))
     (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (identifier) @param.optional type: (type_annotation (predefined_type) @_void) (#eq? @_void "void"))
     (required_parameter pattern: (rest_pattern (_) @param.variadic))])))
   (variable_declarator type: (type_annotation (function_type parameters: (formal_parameters [
     (required_parameter pattern: [(identifier) (object_pattern) (array_pattern)] @param.required)
     (optional_parameter pattern: (_) @param.optional)
+    (required_parameter pattern: (identifier) @param.optional type: (type_annotation (predefined_type) @_void) (#eq? @_void "void"))
     (required_parameter pattern: (rest_pattern (_) @param.variadic))]))))] @owner)
 
 ; Decorators: on classes, on exported classes (they precede `export`), and on
