@@ -37,16 +37,13 @@ from __future__ import annotations
 
 import re
 
-# A type parameter list's entry after `<` or `,` (comments and line breaks allowed before it):
-# modifiers, then a name that is followed by what follows a type parameter. `f(a, out as any)`
-# and prose ("values, in order") are left alone: `as`, `order` are not followed by `,` `=` `>`
-# or `extends`. A file without the hint (most) is not searched further: the repairs of 20 MB
-# of TypeScript take 0.16 s, parsing it 1.9 s.
-_VARIANCE_HINT = re.compile(rb"[<,/]\s*(?:(?:in|out)\s+)+[A-Za-z_$][\w$]*\s*(?:extends\b|[,=>])")
-_VARIANCE = re.compile(
-    # (a comment's body never holds `*/`: no match runs on into the next comment)
-    rb"([<,])((?:\s|/\*(?:[^*]|\*(?!/))*\*/)*)((?:(?:in|out)\s+)+)(?=[A-Za-z_$][\w$]*\s*(?:extends\b|[,=>]))"
-)
+# Modifiers of a type parameter list's entry: after `<` or `,`, or after the `*/` of a comment
+# before it (zod's `</** @ts-ignore */ out Shape`), then a name followed by what follows a type
+# parameter. `f(a, out as any)` and prose ("values, in order") are left alone: `as`, `order` are
+# not followed by `,` `=` `>` or `extends` (a `// in x,` comment may lose its `in`: the comment
+# is read from the file). Led by a character class, it runs at the regex engine's speed: 0.6 ms
+# for effect's Effect.ts (600 KB), what each keystroke in that buffer pays.
+_VARIANCE = re.compile(rb"[<,/]\s*((?:(?:in|out)\s+)+)(?=[A-Za-z_$][\w$]*\s*(?:extends\b|[,=>]))")
 
 # Indentation before a line's generic call signature (`<A>(`, `<const A extends B>(`, a `<`
 # alone on its line before the parameters); the ; goes on its last byte.
@@ -59,15 +56,13 @@ _TYPE_END = frozenset(b"_$)]}>'\"`?")
 def typescript_variance(source: bytes) -> bytes:
     """Variance modifiers (``in``, ``out``) on type parameters as spaces (``source`` itself when
     it has none)."""
-    if _VARIANCE_HINT.search(source) is None:
+    found = [match.span(1) for match in _VARIANCE.finditer(source)]
+    if not found:
         return source
-    repaired, count = _VARIANCE.subn(_blank_modifiers, source)
-    return repaired if count else source
-
-
-def _blank_modifiers(match: re.Match[bytes]) -> bytes:
-    # (line breaks stay where they are)
-    return match.group(1) + match.group(2) + _NOT_SPACE.sub(b" ", match.group(3))
+    repaired = bytearray(source)
+    for start, end in found:
+        repaired[start:end] = _NOT_SPACE.sub(b" ", source[start:end])  # (line breaks stay)
+    return bytes(repaired)
 
 
 def typescript_call_signatures(source: bytes) -> bytes:
