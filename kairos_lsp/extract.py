@@ -112,7 +112,9 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # deprecation's category (Python). 11: a variable or field that declares its type is not given
 # its value's parameters (TypeScript). 12: variance annotations and generic call signatures
 # without semicolons are read (TypeScript; languages/repairs.py); a variable that declares a
-# function's type is that function (TypeScript).
+# function's type is that function, a `void` parameter may be left out (TypeScript); a function
+# of an object literal handed to a call is named with the variable that keeps the call's result
+# (JavaScript, TypeScript).
 EXTRACTION_VERSION = 12
 _MAX_TEXT = 160
 

@@ -1972,6 +1972,30 @@ def test_a_standard_library_module_is_not_taken_for_a_subpackage_of_that_name(tm
             "channel.ts",
             ["stale-call"],  # (the module's `executor.run()` in `direct`, not the parameter's)
         ),
+        # effect 3.11.0's differ.ts: a function's parameter shadows the enclosing function's own
+        # definition of that name (`patch: (patch, oldValue) => f(oldValue, patch(oldValue))`)
+        (
+            {
+                "differ.ts": "export const updateWith = (f: Function) =>\n  make({\n"
+                "    patch: (patch: Function, oldValue?: number) => f(oldValue, patch(oldValue)),\n  })\n",
+            },
+            ("(patch: Function, oldValue?: number)", "(patch: Function, oldValue: number)"),
+            "differ.ts",
+            [],
+        ),
+        # effect's runtimeFlags.ts: `const differ = make({ patch: ... })` defines `differ.patch`,
+        # not the module's `patch` (a `dual(...)` the memory has no symbol for)
+        (
+            {
+                "runtimeFlags.ts": "export const differ = make({\n  patch: (self: number, p?: number) => self,\n})\n\n"
+                "export const patch = dual(2, (self: number, p: number) => self | p)\n",
+                "layer.ts": "import * as runtimeFlags from './runtimeFlags'\n\n"
+                "export const flags = (p: number, old: number) => runtimeFlags.patch(p)(old)\n",
+            },
+            ("(self: number, p?: number) => self,", "(self: number, p: number) => self,"),
+            "layer.ts",
+            [],
+        ),
         # redux-toolkit's trackForMutations: an object's method calls the module's function
         (
             {

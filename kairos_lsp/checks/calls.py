@@ -150,7 +150,7 @@ def _resolve(
         # from cupoftee import make_app`; an import with a fallback definition): which one a
         # call reaches depends on where it is written and what ran.
         return None
-    nested = _nested_definition(file, head, scope)
+    nested = _nested_definition(file, receivers, head, scope)
     if nested is not None:  # a function defined in an enclosing function shadows the module's
         return (symbol_key(file.language, file.path, nested), None) if not receiver else None
     bound_here = receivers.local(head, scope) if head not in ("self", "this") else None
@@ -214,8 +214,10 @@ def _only_method(
     return row["key"], True
 
 
-def _nested_definition(file: CheckedFile, name: str, scope: str | None) -> str | None:
-    """The qualified name of ``name`` defined inside an enclosing function, if any."""
+def _nested_definition(file: CheckedFile, receivers: Receivers, name: str, scope: str | None) -> str | None:
+    """The qualified name of ``name`` defined inside an enclosing function, if any (and not
+    bound by a function nearer the call: effect's `patch: (patch, oldValue) => patch(oldValue)`
+    calls its parameter, not itself)."""
     parts = scope.split(".") if scope else []
     defined = file.kinds()
     for end in range(len(parts), 0, -1):
@@ -224,6 +226,8 @@ def _nested_definition(file: CheckedFile, name: str, scope: str | None) -> str |
         # detectMutations(...) }` in redux's trackForMutations calls the module's function)
         if defined.get(here) in ("function", "method") and defined.get(f"{here}.{name}") not in (None, "method"):
             return f"{here}.{name}"
+        if receivers.binds(here, name):
+            return None
     return None
 
 

@@ -148,6 +148,10 @@ class Receivers:
                 return found
         return None
 
+    def binds(self, scope: str, name: str) -> bool:
+        """Whether the function ``scope`` itself binds ``name`` (a parameter, an assignment)."""
+        return bool(self._locals.get((scope, name)))
+
     def only_parameters(self, receiver: str, scope: str | None) -> bool:
         """``x`` is bound, if at all, only as parameters without a type: nothing says what it is."""
         found = self._bindings(receiver, scope)

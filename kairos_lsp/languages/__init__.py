@@ -81,7 +81,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         locals=("ecmascript-locals", "javascript-locals"),
         receiver="this",
         modules="ecmascript",
-        extraction=8,
+        extraction=12,
         minified_above=110,
     ),
     # TypeScript's tags.scm only adds TS patterns to JavaScript's.

@@ -34,6 +34,12 @@
    right: [(function_expression) (arrow_function)]) @owner
   (#eq? @_prototype "prototype"))
 
+; A function of an object literal handed to a call is named with the variable that keeps the
+; call's result: effect's `const differ = make({ patch: (patch, oldValue) => ... })` defines
+; `differ.patch`, not the module's `patch` (which `runtimeFlags.patch(...)` was taken to call).
+(variable_declarator name: (identifier) @qualifier
+  value: (call_expression arguments: (arguments (object (pair value: [(arrow_function) (function_expression)]) @owner))))
+
 ; `this.#dispatch()`: a private method's call (the tags see public names only).
 (call_expression function: (member_expression property: (private_property_identifier) @name)
   arguments: (_) @reference.call)
