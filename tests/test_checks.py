@@ -1996,6 +1996,19 @@ def test_a_standard_library_module_is_not_taken_for_a_subpackage_of_that_name(tm
             "layer.ts",
             [],
         ),
+        # rxjs's mergeInternals: a nested function calling itself is still its own callee (its
+        # name is bound where it begins, not as a parameter)
+        (
+            {
+                "merge.ts": "export function mergeInternals(xs: number[]) {\n"
+                "  const doInnerSub = (value: number, index: number): number =>\n"
+                "    value > 0 ? doInnerSub(value - 1, index) : index\n"
+                "  return doInnerSub(xs[0], 0)\n}\n",
+            },
+            ("(value: number, index: number): number", "(value: number, index: number, depth: number): number"),
+            "merge.ts",
+            ["stale-call", "stale-call"],
+        ),
         # redux-toolkit's trackForMutations: an object's method calls the module's function
         (
             {

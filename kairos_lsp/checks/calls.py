@@ -226,7 +226,7 @@ def _nested_definition(file: CheckedFile, receivers: Receivers, name: str, scope
         # detectMutations(...) }` in redux's trackForMutations calls the module's function)
         if defined.get(here) in ("function", "method") and defined.get(f"{here}.{name}") not in (None, "method"):
             return f"{here}.{name}"
-        if receivers.binds(here, name):
+        if receivers.has_parameter(here, name):
             return None
     return None
 

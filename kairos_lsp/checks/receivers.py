@@ -148,9 +148,10 @@ class Receivers:
                 return found
         return None
 
-    def binds(self, scope: str, name: str) -> bool:
-        """Whether the function ``scope`` itself binds ``name`` (a parameter, an assignment)."""
-        return bool(self._locals.get((scope, name)))
+    def has_parameter(self, scope: str, name: str) -> bool:
+        """Whether the function ``scope`` has a parameter ``name`` (not a binding of its own name:
+        ``const f = () => f()`` binds ``f`` where ``f`` begins)."""
+        return any(binding.parameter for binding in self._locals.get((scope, name), ()))
 
     def only_parameters(self, receiver: str, scope: str | None) -> bool:
         """``x`` is bound, if at all, only as parameters without a type: nothing says what it is."""
