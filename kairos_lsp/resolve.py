@@ -1005,13 +1005,18 @@ class Resolver:
     def _inner(self, path: str, text: str, scope: str) -> str | None:
         """The function (``scope`` or one it is nested in; a class body encloses nothing) whose
         own body defines ``text``'s first name (``class C`` in a test, then ``C(42)``; a
-        closure's helper), or None."""
+        closure's helper), or None (also when a function nearer ``scope`` has a parameter of
+        that name)."""
         info = self._file(path)
         head = text.partition(".")[0]
         if info is None or head not in info.inner_names():
             return None
-        around = _functions_around(info, scope)
-        return next((outer for outer in around if info.kinds.get(f"{outer}.{head}") not in (None, "method")), None)
+        for outer in _functions_around(info, scope):
+            if info.kinds.get(f"{outer}.{head}") not in (None, "method"):
+                return outer
+            if head in self._parameters(path, outer):
+                return None  # (its parameter: effect's `patch: (patch, oldValue) => patch(oldValue)`)
+        return None
 
     def _holder(self, path: str, text: str, scope: str) -> tuple[str, tuple[bool, str]] | None:
         """(the scope whose own name ``text``'s first name is, what it holds): ``scope``'s own,

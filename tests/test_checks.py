@@ -223,6 +223,23 @@ def test_receivers_whose_class_the_code_declares_resolve(tmp_path, path, text, s
     assert (target.key if isinstance(target, Found) else target) == expected
 
 
+def test_a_parameter_shadows_what_an_enclosing_function_defines_of_its_name(tmp_path):
+    """starlette's tests: `async def receive()` in a test, and an endpoint inside it handed
+    `receive`: the endpoint's `receive()` is its parameter, not the test's function (hover's
+    "called by" counted it). The test's own call is still its function."""
+    knowledge = workspace(
+        tmp_path,
+        {
+            "test_base.py": "def test_disconnect():\n    async def receive():\n        return {}\n\n"
+            "    async def endpoint(scope, receive, send):\n        return await receive()\n\n"
+            "    return receive(), endpoint\n",
+        },
+    )
+    lookup = knowledge.resolver.lookup
+    assert lookup("test_base.py", "receive", "test_disconnect.endpoint") is None
+    assert lookup("test_base.py", "receive", "test_disconnect") == Found("python:test_base.py:test_disconnect.receive")
+
+
 def test_an_attribute_a_constructor_is_handed_as_a_parameter_holds_the_parameters_class(tmp_path):
     """``def __init__(self, client: Client): self.client = client`` (code that is handed what it
     uses): ``self.client.get()`` in another method is ``Client.get``, and "called by" says so."""
