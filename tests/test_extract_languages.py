@@ -1493,6 +1493,10 @@ def test_a_typescript_variable_that_declares_a_functions_type_is_that_function()
     # (overloads: which one a call meets is not said, so no parameters to hold calls to)
     assert found["map"].kind == "function" and found["map"].parameters == []
     assert found["limit"].kind == "constant"  # (as before: a value, not a function)
+    # (no code of their own here: a re-export, what a call makes; the dream does not call them pure)
+    assert found["zoneMakeOffset"].declared and found["map"].declared
+    written = symbols("export const inc: (a: number) => number = (a) => a + 1\n", "typescript")
+    assert written["inc"].kind == "function" and not written["inc"].declared
 
 
 def test_a_typescript_parameter_typed_void_may_be_left_out():

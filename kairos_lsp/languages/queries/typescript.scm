@@ -68,6 +68,13 @@
 
 ; An overload's signature, or a `declare function`, has no code: what it calls says nothing.
 (function_signature) @owner @declared
+; Nor has a variable of a function's type whose value is not a function written there: a
+; re-export (`= Internal.zoneMakeOffset`), what a call makes (`= dual(2, ...)`); the dream does not
+; take it for pure because its value calls nothing.
+(variable_declarator type: (type_annotation [(function_type) (object_type (call_signature))])
+  value: [(identifier) (member_expression) (call_expression) (subscript_expression) (as_expression)
+          (satisfies_expression) (parenthesized_expression) (ternary_expression) (await_expression)
+          (new_expression) (non_null_expression)]) @owner @declared
 
 ; Signatures: parameter list and return type of each shape of function definition.
 ; A variable or field that declares its type is called as that type says, not as its value's
