@@ -1012,10 +1012,10 @@ class Resolver:
         if info is None or head not in info.inner_names():
             return None
         for outer in _functions_around(info, scope):
-            if info.kinds.get(f"{outer}.{head}") not in (None, "method"):
-                return outer
             if head in self._parameters(path, outer):
                 return None  # (its parameter: effect's `patch: (patch, oldValue) => patch(oldValue)`)
+            if info.kinds.get(f"{outer}.{head}") not in (None, "method"):
+                return outer
         return None
 
     def _holder(self, path: str, text: str, scope: str) -> tuple[str, tuple[bool, str]] | None:

@@ -28,6 +28,8 @@ PIECES = [
     "*/",
     "'",
     "é",
+    "\\",
+    "`",
 ]
 
 
@@ -40,7 +42,12 @@ def test_a_repair_keeps_every_byte_and_line_in_place(pieces):
     assert [i for i, b in enumerate(given_) if b == 0x0A] == [i for i, b in enumerate(source) if b == 0x0A]
     # (only blanks become `;`, only modifiers become blanks)
     for before, after in zip(source, given_, strict=True):
-        assert before == after or (before in b" \t" and after == 0x3B) or (chr(before) in "inout" and after == 0x20)
+        assert (
+            before == after
+            or (before in b" \t" and after == 0x3B)  # a `;` before a call signature
+            or (chr(before) in "inout" and after == 0x20)  # a variance modifier
+            or (before in b"\\`" and after == 0x5F)  # an escaped backquote
+        )
 
 
 @pytest.mark.parametrize(
@@ -70,6 +77,7 @@ def test_code_that_parses_is_read_as_it_was(source):
         "interface Brand<in out K extends string> { readonly k: K }\n",
         "export interface ZodType<\n  /** @ts-ignore */\n  out Output = unknown,\n  in Input = unknown\n> {}\n",
         "type Dual = {\n  <A>(a: A): A\n  /** data first */\n  <A, B>(a: A, b: B): A\n}\n",
+        "type Missing<U extends string> = `use \\`class Self extends ${U}<Self>()\\``\nconst x = 1\n",
         "export const provide: {\n  (a: number): Layer<number>\n"
         "  <\n    const L extends Array<number>\n  >(l: L): L\n}\n",
     ],

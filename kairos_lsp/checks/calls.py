@@ -224,10 +224,12 @@ def _nested_definition(file: CheckedFile, receivers: Receivers, name: str, scope
         here = ".".join(parts[:end])
         # (a method of an object the function builds binds no name: `detectMutations() { return
         # detectMutations(...) }` in redux's trackForMutations calls the module's function)
-        if defined.get(here) in ("function", "method") and defined.get(f"{here}.{name}") not in (None, "method"):
-            return f"{here}.{name}"
+        # (its parameter first: a function's own definition of the name beside a parameter of it is
+        # an object's property, effect's `(id, decode) => transformOrFail(..., { decode: ... })`)
         if receivers.has_parameter(here, name):
             return None
+        if defined.get(here) in ("function", "method") and defined.get(f"{here}.{name}") not in (None, "method"):
+            return f"{here}.{name}"
     return None
 
 

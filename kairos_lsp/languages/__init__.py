@@ -99,7 +99,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         extraction=12,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
         declarations=(".d.ts", ".d.mts", ".d.cts"),
-        repairs=("typescript-variance", "typescript-call-signatures"),
+        repairs=("typescript-variance", "typescript-call-signatures", "typescript-escaped-backquotes"),
     ),
     LanguageSpec(
         "tsx",
@@ -114,7 +114,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         modules="ecmascript",
         extraction=12,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
-        repairs=("typescript-variance", "typescript-call-signatures"),
+        repairs=("typescript-variance", "typescript-call-signatures", "typescript-escaped-backquotes"),
     ),
     LanguageSpec("go", (".go",), "tree_sitter_go", tags_from=("tree_sitter_go",), returns="{sig} {ret}", extraction=8),
     LanguageSpec("rust", (".rs",), "tree_sitter_rust", tags_from=("tree_sitter_rust",), extraction=8),

@@ -50,6 +50,8 @@ _VARIANCE = re.compile(rb"[<,/]\s*((?:(?:in|out)\s+)+)(?=[A-Za-z_$][\w$]*\s*(?:e
 # alone on its line before the parameters); the ; goes on its last byte.
 _CALL_SIGNATURE_HINT = re.compile(rb"\n[ \t]+<")
 _CALL_SIGNATURE = re.compile(rb"\n([ \t]+)(?=<\s*(?:const\s+)?[A-Za-z_$][\w$]*\s*(?:extends\b|[,=>]))")
+# A backslash and a backquote, after an even run of backslashes (each escaping the next).
+_ESCAPED_BACKQUOTE = re.compile(rb"(?<!\\)((?:\\\\)*)\\`")
 _NOT_SPACE = re.compile(rb"\S")
 _TYPE_END = frozenset(b"_$)]}>'\"`?")
 
@@ -64,6 +66,24 @@ def typescript_variance(source: bytes) -> bytes:
     for start, end in found:
         repaired[start:end] = _NOT_SPACE.sub(b" ", source[start:end])  # (line breaks stay)
     return bytes(repaired)
+
+
+def typescript_escaped_backquotes(source: bytes) -> bytes:
+    r"""Each escaped backquote (``\` ``) as ``__``: the wheel reads one in a template literal
+    *type* as an error (effect's Schema.ts, ``type MissingSelfGeneric = `... \`Self\` generic``),
+    and lost the rest of the file. In a string, a template or a regular expression it is a
+    character of its text either way; a backslash's own escape (``\\``) is left alone.
+
+    >>> typescript_escaped_backquotes(b"type M = `use \\`x\\``; const s = '\\\\`'")
+    b"type M = `use __x__`; const s = '\\\\`'"
+    """
+    if b"\\`" not in source:
+        return source
+    return _ESCAPED_BACKQUOTE.sub(_underscores, source)
+
+
+def _underscores(match: re.Match[bytes]) -> bytes:
+    return match.group(1) + b"__"
 
 
 def typescript_call_signatures(source: bytes) -> bytes:
@@ -113,4 +133,5 @@ def _outside_quotes(text: bytes) -> bool:
 REPAIRS = {
     "typescript-variance": typescript_variance,
     "typescript-call-signatures": typescript_call_signatures,
+    "typescript-escaped-backquotes": typescript_escaped_backquotes,
 }
