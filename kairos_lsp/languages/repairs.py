@@ -3,11 +3,11 @@
 A repair keeps every byte where it is (same length, no line added or removed),
 so every node's bytes and points are the file's own: what kairos reads of a
 node it reads from the file, never from what the parser was given (see
-``extract._text``). A language lists the repairs its grammar needs in its
+``languages.node_text``). A language lists the repairs its grammar needs in its
 ``LanguageSpec.repairs``; each is a function from bytes to bytes here.
 
-tree-sitter-typescript 0.23.2 (the newest wheel) misreads two things that
-TypeScript's own compiler accepts, and recovers from either by losing the rest
+tree-sitter-typescript 0.23.2 (the newest wheel) misreads three things that
+TypeScript's own compiler accepts, and recovers from each by losing the rest
 of the declaration, often of the file:
 
 - **variance annotations** on type parameters, TypeScript 4.7
@@ -23,8 +23,10 @@ of the declaration, often of the file:
   indentation before the ``<``, when what comes before (past comments) can
   end a type: a name, ``)``, ``]``, ``}``, a closing ``>`` (not ``=>``), a
   quote, ``?``.
+- **an escaped backquote in a template literal type** (effect's Schema.ts):
+  repaired as ``__`` (:func:`typescript_escaped_backquotes`).
 
-Both are textual, so an open document repairs each new text the same way its
+All three are textual, so an open document repairs each new text the same way its
 file is repaired when scanned.
 
 >>> typescript_variance(b"interface Box<in out T> { x: T }")
