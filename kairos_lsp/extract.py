@@ -74,7 +74,8 @@ from kairos_lsp.languages import (
 Point = tuple[int, int]  # (row, UTF-8 byte column), as tree-sitter gives them
 
 # When one node is captured under two kinds (Rust's tags.scm calls a function
-# in an impl both a method and a function), the more specific kind wins.
+# in an impl both a method and a function), the more specific kind wins. A TypeScript variable
+# that declares a function's type is that function whatever its value (`const map: {...} = dual(...)`).
 _KIND_RANK = {
     "method": 0,
     "constructor": 0,
@@ -83,8 +84,8 @@ _KIND_RANK = {
     "type": 3,
     "macro": 3,
     "module": 3,
-    "constant": 4,
-    "function": 5,
+    "function": 4,
+    "constant": 5,
 }
 _CONTAINERS = {"class", "interface", "type"}
 _NESTING = _CONTAINERS | {"scope"}  # what makes a function inside it a method
@@ -114,8 +115,10 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # without semicolons are read (TypeScript; languages/repairs.py); a variable that declares a
 # function's type is that function, a `void` parameter may be left out (TypeScript); a function
 # of an object literal handed to a call is named with the variable that keeps the call's result
-# (JavaScript, TypeScript).
-EXTRACTION_VERSION = 12
+# (JavaScript, TypeScript). 13: a module constant is also what an expression makes (`const User =
+# z.object(...)`, not a `require`), and the functions of its value are named with it; a variable
+# that declares a function's type is a function whatever its value (JavaScript, TypeScript).
+EXTRACTION_VERSION = 13
 _MAX_TEXT = 160
 
 
@@ -461,6 +464,7 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
             refs.append((at, "gives", collapse(given, 120)))
 
     _drop_named_values(defs)
+    _drop_constants_named_otherwise(defs, source)
     spec = language_named(language)
     assert spec is not None, language
     if announcing and spec.deprecations:
@@ -472,7 +476,7 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
     entries: list[tuple[int, int, str, tuple]] = [(k[0], -k[1], "def", v) for k, v in defs.items()]
     entries += [(k[0], -k[1], "scope", v) for k, v in scopes.items()]
     entries.sort(key=lambda e: (e[0], e[1], e[2]))
-    stack: list[tuple[int, str, str]] = []  # (end_byte, qualname, kind)
+    stack: list[tuple[int, str, str, int]] = []  # (end_byte, qualname, kind, where its name starts)
     seen: dict[str, int] = {}
     for start, neg_end, what, entry in entries:
         while stack and stack[-1][0] <= start:
@@ -480,11 +484,13 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
         prefix = stack[-1][1] if stack else ""
         if what == "scope":
             qual = f"{prefix}.{node_text(entry[1], source)}" if prefix else node_text(entry[1], source)
-            stack.append((-neg_end, qual, "scope"))
+            stack.append((-neg_end, qual, "scope", entry[1].start_byte))
             continue
         kind, node, name = entry
         a = attrs.get((start, -neg_end, node.kind_id), _NONE)  # (the node's _key)
         qualifier = a.get("qualifier")
+        if qualifier and stack and stack[-1][3] == qualifier[0].start_byte:
+            qualifier = None  # (the variable is a symbol, the prefix: `const differ = make({...})`)
         base = node_text(qualifier[0], source) + "." + node_text(name, source) if qualifier else node_text(name, source)
         qual = f"{prefix}.{base}" if prefix else base
         if kind == "function" and stack and stack[-1][2] in _NESTING:
@@ -498,7 +504,7 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
             seen[qual] = 1
         symbols.append(_symbol(qual, kind, node, name, source, a, returns_form))
         spans.append((start, -neg_end))
-        stack.append((-neg_end, qual, kind))
+        stack.append((-neg_end, qual, kind, name.start_byte))
 
     module_refs = _attribute(symbols, spans, refs)
     binds = locals_query(spec.name)
@@ -887,6 +893,33 @@ def _drop_named_values(defs: dict[tuple, tuple[str, Node, Node]]) -> None:
             parent = defs[key][1].parent
             if parent is not None and _key(parent) in defs:
                 del defs[key]
+
+
+def _drop_constants_named_otherwise(defs: dict[tuple, tuple[str, Node, Node]], source: bytes) -> None:
+    """A module constant is no symbol of its own where its name is another definition's
+    (JavaScript, TypeScript):
+
+    - a function or class written in its value with its name: `export const flow: Flow =
+      Object.assign(function flow(...) {...}, annotation)` (mobx), React's `const Button =
+      forwardRef(function Button(props, ref) {...})`, effect's `const UnknownException: new(...)
+      => ... = (function() { class UnknownException ... })()`: callers call that one;
+    - an interface or a type of its name before it (TypeScript's companion: zod's `export
+      interface ZodType`, then `export const ZodType = core.$constructor(...)`): the type names
+      what it is, and the constant would be its `~2` (what a second definition of a name is
+      called: its functions' calls, `ZodType~2.runChecks`, would never be judged).
+    """
+    constants = [key for key, (kind, _, _) in defs.items() if kind == "constant"]
+    if not constants:
+        return
+    named: dict[str, list[tuple[int, str]]] = {}
+    for key, (kind, _node, name) in defs.items():
+        if kind in ("function", "class", "interface", "type"):
+            named.setdefault(node_text(name, source), []).append((key[0], kind))
+    for key in constants:
+        for start, kind in named.get(node_text(defs[key][2], source), ()):
+            if key[0] <= start < key[1] if kind in ("function", "class") else start < key[0]:
+                del defs[key]
+                break
 
 
 def _module_symbol(root: Node, source: bytes, a: dict[str, list[Node]]) -> Symbol:

@@ -62,6 +62,10 @@ _UNSAID = (False, "")  # what an attribute holds when the code does not say (see
 _SUPER = ("super()", "super")  # Python's ``super().m``, JavaScript's ``super.m``
 _SCOPED = (*_SELF, "super")  # texts whose meaning depends on where they are written
 _FUNCTIONS = ("function", "method", "constructor")
+# What a definition inside may be local to: a function, and (JavaScript, TypeScript) a module
+# constant, whose value's own functions are named with it (`const h = wrap(() => { const run =
+# ...; run(1) })` calls its own `h.run`), as the checks take it.
+_ENCLOSING = (*_FUNCTIONS, "constant")
 _CLASSES = ("class", "interface")
 _PROPERTIES = ("property", "cached_property", "functools.cached_property")
 _FIXTURE = re.compile(r"(pytest\.)?fixture\b")  # a decorator that makes a function a pytest fixture
@@ -153,15 +157,16 @@ class _FileInfo:
     nested: frozenset[str] | None = None  # inner_names(), once asked
 
     def inner_names(self) -> frozenset[str]:
-        """The names that a function of the file defines in its own body (a nested ``def`` or
-        ``class``): only these can mean something else inside a function than at the top."""
+        """The names that a function of the file (or a JavaScript or TypeScript module constant,
+        in its value) defines in its own body (a nested ``def`` or ``class``): only these can
+        mean something else inside a function than at the top."""
         if self.nested is None:
             names = set()
             for qualname, kind in self.kinds.items():
                 outer, _, name = qualname.rpartition(".")
                 # (a method of an object the function builds binds no name in it: JavaScript's
                 # `{ detectMutations() { return detectMutations(...) } }` calls the module's)
-                if self.kinds.get(outer) in _FUNCTIONS and kind != "method":
+                if self.kinds.get(outer) in _ENCLOSING and kind != "method":
                     names.add(name)
             self.nested = frozenset(names)
         return self.nested
@@ -1011,7 +1016,7 @@ class Resolver:
         head = text.partition(".")[0]
         if info is None or head not in info.inner_names():
             return None
-        for outer in _functions_around(info, scope):
+        for outer in _functions_around(info, scope, _ENCLOSING):
             if head in self._parameters(path, outer):
                 return None  # (its parameter: effect's `patch: (patch, oldValue) => patch(oldValue)`)
             if info.kinds.get(f"{outer}.{head}") not in (None, "method"):
@@ -1699,13 +1704,13 @@ def _returns(signature: str) -> str:
     return ""
 
 
-def _functions_around(info: _FileInfo, scope: str) -> Iterator[str]:
+def _functions_around(info: _FileInfo, scope: str, kinds: tuple[str, ...] = _FUNCTIONS) -> Iterator[str]:
     """``scope`` if it is a function, then the functions it is nested in, innermost first; a
-    class body encloses nothing (``C.m``: only ``C.m``)."""
+    class body encloses nothing (``C.m``: only ``C.m``). (``kinds``: what counts as one.)"""
     parts = scope.split(".")
     for end in range(len(parts), 0, -1):
         function = ".".join(parts[:end])
-        if info.kinds.get(function) in _FUNCTIONS:
+        if info.kinds.get(function) in kinds:
             yield function
 
 

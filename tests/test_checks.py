@@ -240,6 +240,36 @@ def test_a_parameter_shadows_what_an_enclosing_function_defines_of_its_name(tmp_
     assert lookup("test_base.py", "receive", "test_disconnect") == Found("python:test_base.py:test_disconnect.receive")
 
 
+def test_a_module_constant_s_own_function_is_what_its_value_calls(tmp_path):
+    """`export const h = wrap(() => { const run = (x) => x; return run(1) })` (effect's untyped
+    dual APIs, a zustand store): the functions in a module constant's value are named with it,
+    and a call there of such a function's name is that function, not the module's `run`: its
+    change raised a false `stale-call` there. A call of the imported `run` beside it still is
+    the import's."""
+    lib = "export function run(a: number) { return a }\n"
+    own = "export const h = wrap(() => {\n  const run = (x: number) => x\n  return run(1)\n})\n"
+    uses = "import { run } from './lib'\n\nexport const g = wrap(() => run(1))\n"
+    knowledge = workspace(
+        tmp_path, {"lib.ts": lib, "own.ts": "function run(a: number) { return a }\n" + own, "uses.ts": uses}
+    )
+    dream(knowledge.store, trigger="test")
+    rewrite(
+        knowledge,
+        tmp_path,
+        {
+            "lib.ts": lib.replace("a: number", "a: number, b: number"),
+            "own.ts": "function run(a: number, b: number) { return a + b }\n" + own,
+        },
+    )
+    assert problems(knowledge, tmp_path, "own.ts", "typescript") == []
+    assert [(p.code, p.start[0]) for p in problems(knowledge, tmp_path, "uses.ts", "typescript")] == [("stale-call", 2)]
+    lookup = knowledge.resolver.lookup
+    assert lookup("own.ts", "run", "h") == Found("typescript:own.ts:h.run")
+    assert [c["qualname"] for c in knowledge.callers("typescript:own.ts:h.run").first] == ["h"]
+    assert knowledge.callers("typescript:own.ts:run").first == []
+    knowledge.store.close()
+
+
 def test_an_attribute_a_constructor_is_handed_as_a_parameter_holds_the_parameters_class(tmp_path):
     """``def __init__(self, client: Client): self.client = client`` (code that is handed what it
     uses): ``self.client.get()`` in another method is ``Client.get``, and "called by" says so."""

@@ -1508,3 +1508,73 @@ def test_a_typescript_parameter_typed_void_may_be_left_out():
     )
     assert found["unsafeMake"].parameters == [("_", "optional")]
     assert found["scoped"].parameters == [("a", "required"), ("b", "optional"), ("rest", "variadic")]
+
+
+@pytest.mark.parametrize("language", ["javascript", "typescript", "tsx"])
+def test_a_module_constant_is_also_what_an_expression_makes(language):
+    # zod schemas, zustand stores, clients: hovered and called from other files, they were no
+    # symbols at all (only a literal's `const X = 3` was), and their functions module-level ones
+    found = symbols(
+        "const fs = require('fs')\n"
+        "/** The users' schema. */\n"
+        "export const User = z.object({ name: z.string() })\n"
+        "export const useStore = create((set) => ({ count: 0, inc: () => set(1) }))\n"
+        "const differ = make({ patch: (a) => a })\n"
+        "export const TIMEOUT = 60 * 1000\n"
+        "const client = new Client()\n"
+        "let counter = make({ next: () => 1 })\n"
+        "function f() { const inner = g() }\n",
+        language,
+    )
+    assert found["User"].kind == "constant" and found["User"].docstring == "The users' schema."
+    assert found["User"].calls == ["z.object", "z.string"]
+    assert found["useStore"].calls == ["create"] and "useStore.inc" in found and "inc" not in found
+    assert "differ.patch" in found and found["differ"].kind == "constant"  # (named once with it)
+    assert found["TIMEOUT"].kind == found["client"].kind == "constant"
+    assert found["client"].calls == ["Client"]
+    # an import, a variable that may change, a function's own name: none is a module constant
+    assert "fs" not in found and "counter" not in found and "counter.next" in found
+    assert "f.inner" not in found and "inner" not in found
+
+
+@pytest.mark.parametrize("language", ["javascript", "typescript", "tsx"])
+def test_a_constant_named_by_what_its_value_defines_is_that_definition(language):
+    # mobx's flow, React's forwardRef: callers call the function of that name (as before)
+    found = symbols(
+        "export const flow = Object.assign(function flow(a) { return a }, annotation)\n"
+        "export const Button = forwardRef(function Button(props, ref) { return null })\n"
+        "export const Failure = (function () { class Failure { constructor(cause) {} } return Failure })()\n"
+        "export const Other = forwardRef(function Inner(props, ref) { return null })\n",
+        language,
+    )
+    assert found["flow"].kind == found["Button"].kind == "function" and found["Failure"].kind == "class"
+    assert found["flow"].parameters == [("a", "required")] and "flow~2" not in found
+    assert found["Other"].kind == "constant" and "Other.Inner" in found
+
+
+def test_a_typescript_constant_beside_its_type_is_the_type():
+    # zod 4's companions: `export interface ZodType {...}`, then `export const ZodType = ...`:
+    # not a second `ZodType~2` (whose functions' calls are never judged); its functions as before
+    found = symbols(
+        "export interface ZodType { parse(): void }\n"
+        "export const ZodType = core.$constructor('ZodType', (inst) => {\n"
+        "  const runChecks = () => 1\n  inst.parse = () => runChecks()\n})\n"
+        "export const Schema = z.object({})\nexport type Schema = z.infer<typeof Schema>\n",
+        "typescript",
+    )
+    assert found["ZodType"].kind == "interface" and "ZodType~2" not in found
+    assert "runChecks" in found and "inst.parse" in found
+    # (a type after the constant: the constant keeps the name, the type is the second)
+    assert found["Schema"].kind == "constant" and found["Schema~2"].kind == "type"
+
+
+def test_a_typescript_constant_of_a_functions_type_is_that_function_whatever_makes_it():
+    found = symbols(
+        "export const map: { <A>(f: A): A; <A>(self: A, f: A): A } = dual(2, (s: any, f: any) => f)\n"
+        "export const retry: (n: number) => void = (() => undefined) as any\n"
+        "export const store: Store = configureStore({ reducer })\n",
+        "typescript",
+    )
+    assert found["map"].kind == found["retry"].kind == "function"
+    assert found["retry"].parameters == [("n", "required")]
+    assert found["store"].kind == "constant" and found["store"].calls == ["configureStore"]

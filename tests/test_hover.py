@@ -478,6 +478,25 @@ def test_a_default_export_is_called_by_whatever_name_it_is_imported_under(tmp_pa
     assert sorted(c["key"] for c in hello.first) == ["typescript:src/b.ts:main", "typescript:src/d.ts:run"]
 
 
+def test_a_constant_an_expression_makes_is_hovered_and_called_from_another_file(tmp_path):
+    """A zod schema or a zustand store is a module constant made by a call: hovering its use in
+    another file shows what it is and who calls it (before, it was no symbol: no hover at all)."""
+    files = {
+        "src/store.ts": "/** The counter's store. */\nexport const useStore = create((set) => ({ count: 0 }))\n",
+        "src/app.ts": "import { useStore } from './store'\n\nexport function Counter() {\n  return useStore()\n}\n",
+    }
+    knowledge = workspace(tmp_path, files)
+    dream(knowledge.store, trigger="test")
+    try:
+        doc = Document("file:///ws/src/app.ts", "src/app.ts", "typescript", files["src/app.ts"])
+        result = hover_feature.hover(knowledge, doc, 3, 11, "utf-16")
+    finally:
+        knowledge.store.close()
+    assert isinstance(result, types.Hover)
+    assert "The counter's store." in result.contents.value
+    assert "**called by** 1: `Counter` (src/app.ts)" in result.contents.value
+
+
 def test_what_the_code_says_is_deprecated_leads_the_facts():
     text = render(Card("k", deprecated=["'fetch' is deprecated; use 'get'"], raises=["KeyError"]), ROW, "python")
     assert "**deprecated** 'fetch' is deprecated; use 'get' · **raises** `KeyError`" in text

@@ -214,6 +214,12 @@ def _only_method(
     return row["key"], True
 
 
+# What a definition inside may be local to: a function, and (JavaScript, TypeScript) a module
+# constant, whose value's own functions are named with it (`const h = wrap(() => { const run =
+# ...; run(1) })` calls its own `h.run`).
+_ENCLOSING = ("function", "method", "constant")
+
+
 def _nested_definition(file: CheckedFile, receivers: Receivers, name: str, scope: str | None) -> str | None:
     """The qualified name of ``name`` defined inside an enclosing function, if any (and not
     bound by a function nearer the call: effect's `patch: (patch, oldValue) => patch(oldValue)`
@@ -228,7 +234,7 @@ def _nested_definition(file: CheckedFile, receivers: Receivers, name: str, scope
         # an object's property, effect's `(id, decode) => transformOrFail(..., { decode: ... })`)
         if receivers.has_parameter(here, name):
             return None
-        if defined.get(here) in ("function", "method") and defined.get(f"{here}.{name}") not in (None, "method"):
+        if defined.get(here) in _ENCLOSING and defined.get(f"{here}.{name}") not in (None, "method"):
             return f"{here}.{name}"
     return None
 

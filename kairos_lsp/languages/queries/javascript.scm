@@ -25,19 +25,31 @@
 ([(variable_declarator value: (class (class_heritage [(identifier) (member_expression)] @extends)))
   (export_statement value: (class (class_heritage [(identifier) (member_expression)] @extends)))] @owner)
 
-; Module constants: `const X = <literal>`, exported or not, with their comments.
+; Module constants, exported or not, with their comments: `const X = <literal>`, and what an
+; expression makes (`const User = z.object({...})`, `export const useStore = create(...)`,
+; `const TIMEOUT = 60 * 1000`), the way Python's tags take `app = Flask(__name__)`. Not a
+; CommonJS `const fs = require('fs')`: that is an import.
 (program (lexical_declaration kind: "const"
   (variable_declarator name: (identifier) @name
     value: [(string) (template_string) (number) (true) (false) (null) (regex)
-            (array) (object) (unary_expression)]) @definition.constant))
+            (array) (object) (unary_expression) (binary_expression) (ternary_expression)
+            (parenthesized_expression) (new_expression) (await_expression)
+            (call_expression function: [(member_expression) (call_expression) (parenthesized_expression)])
+            (call_expression function: (identifier) @_callee (#not-eq? @_callee "require"))]) @definition.constant))
 (program (comment)+ @doc . (lexical_declaration kind: "const"
   (variable_declarator
     value: [(string) (template_string) (number) (true) (false) (null) (regex)
-            (array) (object) (unary_expression)]) @owner))
+            (array) (object) (unary_expression) (binary_expression) (ternary_expression)
+            (parenthesized_expression) (new_expression) (await_expression)
+            (call_expression function: [(member_expression) (call_expression) (parenthesized_expression)])
+            (call_expression function: (identifier) @_callee (#not-eq? @_callee "require"))]) @owner))
 (program (export_statement declaration: (lexical_declaration kind: "const"
   (variable_declarator name: (identifier) @name
     value: [(string) (template_string) (number) (true) (false) (null) (regex)
-            (array) (object) (unary_expression)]) @definition.constant)))
+            (array) (object) (unary_expression) (binary_expression) (ternary_expression)
+            (parenthesized_expression) (new_expression) (await_expression)
+            (call_expression function: [(member_expression) (call_expression) (parenthesized_expression)])
+            (call_expression function: (identifier) @_callee (#not-eq? @_callee "require"))]) @definition.constant)))
 
 ; Doc comments of exported definitions precede the `export`, not the definition.
 ((comment)+ @doc . (export_statement declaration: [
