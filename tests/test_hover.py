@@ -497,6 +497,38 @@ def test_a_constant_an_expression_makes_is_hovered_and_called_from_another_file(
     assert "**called by** 1: `Counter` (src/app.ts)" in result.contents.value
 
 
+def test_a_constant_is_shown_as_declared_where_it_is_used(tmp_path):
+    """A constant's hover is headed by its declaration as written, read from the file (the
+    memory keeps no value): `TIMEOUT = 60 * 1000`, not the bare name, in whichever file it is
+    used; past a doc comment; one line, cut short. When the file no longer has the name where
+    the memory saw it (changed since), the name alone: never another line's text."""
+    files = {
+        "lib.py": "#: seconds\nTIMEOUT: float = 60 * 1.5\napp = Flask(\n    __name__,\n)\n"
+        f"BIG = [{', '.join(str(n) for n in range(100))}]\n",
+        "use.py": "from lib import TIMEOUT, app, BIG\n\nprint(TIMEOUT, app, BIG)\n",
+        "src/store.ts": "/** The users' schema. */\nexport const User = z.object({ name: z.string() })\n",
+        "src/app.ts": "import { User } from './store'\n\nexport function parse(x: unknown) {\n"
+        "  return User.parse(x)\n}\n",
+    }
+    knowledge = workspace(tmp_path, files)
+
+    def heading(path: str, language: str, line: int, character: int) -> str:
+        doc = Document((tmp_path / path).as_uri(), path, language, (tmp_path / path).read_text())
+        return hover_feature.hover(knowledge, doc, line, character).contents.value.split("\n")[1]
+
+    try:
+        assert heading("use.py", "python", 2, 7) == "TIMEOUT: float = 60 * 1.5"
+        assert heading("use.py", "python", 2, 16) == "app = Flask( __name__, )"
+        big = heading("use.py", "python", 2, 21)
+        assert big.startswith("BIG = [0, 1, 2") and big.endswith("…") and len(big) <= 120
+        assert heading("lib.py", "python", 1, 2) == "TIMEOUT: float = 60 * 1.5"  # (on its definition)
+        assert heading("src/app.ts", "typescript", 3, 10) == "const User = z.object({ name: z.string() })"
+        (tmp_path / "lib.py").write_text("\n" + files["lib.py"])  # (not looked at since)
+        assert heading("use.py", "python", 2, 7) == "TIMEOUT"
+    finally:
+        knowledge.store.close()
+
+
 def test_what_the_code_says_is_deprecated_leads_the_facts():
     text = render(Card("k", deprecated=["'fetch' is deprecated; use 'get'"], raises=["KeyError"]), ROW, "python")
     assert "**deprecated** 'fetch' is deprecated; use 'get' · **raises** `KeyError`" in text

@@ -13,14 +13,17 @@ Add.
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Callable
 
 from lsprotocol import types
 
-from kairos_lsp.documents import Document, from_byte_col, to_byte_col
+from kairos_lsp.documents import Document, from_byte_col, to_byte_col, uri_to_path
 from kairos_lsp.keys import name_of, path_of, qualname_of
 from kairos_lsp.knowledge import Card, Knowledge, word_span
 from kairos_lsp.languages import language_named
+from kairos_lsp.lines import LineIndex
 from kairos_lsp.resolve import Kept
 
 _MAX_DOC = 600
@@ -30,12 +33,25 @@ _MAX_DOC = 600
 # shows as "called by N+"; the next hover of the same symbol goes further.
 CALLERS_UNTIL = 0.004
 
-# How a definition starts in each language, by kind ("" when the signature says it all).
+# How a definition starts in each language, by kind ("" when the signature says it all; a
+# constant's declaration is shown as written, from its name on in JavaScript and TypeScript).
 _KEYWORDS = {
     "python": {"function": "def ", "method": "def ", "class": "class "},
-    "javascript": {"function": "function ", "class": "class "},
-    "typescript": {"function": "function ", "class": "class ", "interface": "interface ", "type": "type "},
-    "tsx": {"function": "function ", "class": "class ", "interface": "interface ", "type": "type "},
+    "javascript": {"function": "function ", "class": "class ", "constant": "const "},
+    "typescript": {
+        "function": "function ",
+        "class": "class ",
+        "interface": "interface ",
+        "type": "type ",
+        "constant": "const ",
+    },
+    "tsx": {
+        "function": "function ",
+        "class": "class ",
+        "interface": "interface ",
+        "type": "type ",
+        "constant": "const ",
+    },
     "go": {"function": "func ", "method": "func ", "type": "type "},
     "rust": {"function": "fn ", "method": "fn ", "interface": "trait "},
     "java": {"class": "class ", "interface": "interface "},
@@ -61,7 +77,8 @@ def hover_of(
     row = knowledge.symbol_at(doc.path, line, col, text)
     if row is not None:
         card = knowledge.card(row["key"], callers_until=started + CALLERS_UNTIL)
-        markdown = render(card, row, row.get("language") or doc.language)
+        declared = declaration(row, doc) if row.get("kind") == "constant" else None
+        markdown = render(card, row, row.get("language") or doc.language, declared)
     else:  # (no definition: a name a module's `__getattr__` keeps, if it is one)
         kept = knowledge.reference_at(doc.path, line, col, text)
         if not isinstance(kept, Kept):
@@ -96,14 +113,24 @@ def render_kept(kept: Kept, language: str | None) -> str:
     return f"{heading}\n\n**deprecated** {_clip(kept.message, 300)}\n\n{whose}"
 
 
-def render(card: Card, row: dict, language: str | None) -> str:
+def render(card: Card, row: dict, language: str | None, declared: str | None = None) -> str:
     """Signature, what it does, what the dream concluded, callers, last change, location.
 
-    ``row`` is the symbol's row in the store (its location and names).
+    ``row`` is the symbol's row in the store (its location and names); ``declared``, a
+    constant's declaration as written (:func:`declaration`), heads it in place of its name.
+
+    >>> print(render(Card("k", kind="constant"), {"qualname": "User"}, "typescript", "User = z.object({})"))
+    ```typescript
+    const User = z.object({})
+    ```
+    <BLANKLINE>
+    *constant*
     """
     kind = card.kind or row.get("kind") or "symbol"
     keyword = _KEYWORDS.get(language or "", {}).get(kind, "")
-    signature = card.signature or row.get("qualname") or row.get("name") or "?"
+    if declared is None and kind == "constant":
+        keyword = ""  # (the name alone: `const` would read as a declaration)
+    signature = declared or card.signature or row.get("qualname") or row.get("name") or "?"
     heading = f"{keyword}{signature}"
     spec = language_named(language or "")
     if row.get("qualname") == "default" and spec is not None and spec.modules == "ecmascript" and keyword:
@@ -128,6 +155,60 @@ def render(card: Card, row: dict, language: str | None) -> str:
         where += f" · `{row['path']}` line {line + 1}"
     parts.append(where)
     return "\n\n".join(parts)
+
+
+DECLARATION_CHARS = 120  # of a constant's declaration shown as its hover's heading
+_DISK_BYTES = 4 << 20  # a file larger than this on disk is not read for it
+
+
+def declaration(row: dict, doc: Document) -> str | None:
+    """A constant's declaration as written from its name on, on one line and cut short
+    (``TIMEOUT = 60 * 1000``, ``User = z.object({ name: z.string() })``): from the open document when it is the
+    constant's file, else from the file on disk. None when that text no longer has the name
+    where the memory saw it (changed since: nothing rather than another line), or is not there.
+
+    The memory keeps no value (issue 13's store is at its bound); a hover reads a few lines.
+    """
+    line_of = _lines(row["path"], doc)
+    if line_of is None:
+        return None
+    named = line_of(row["name_line"])
+    if named is None or named[row["name_col"] : row["name_end_col"]].decode("utf-8", "replace") != row["name"]:
+        return None
+    parts: list[bytes] = []
+    size = 0
+    for number in range(row["name_line"], row["end_line"] + 1):  # (from its name: past a doc comment)
+        text = line_of(number)
+        if text is None:
+            break
+        if number == row["end_line"]:
+            text = text[: row["end_col"]]
+        if number == row["name_line"]:
+            text = text[row["name_col"] :]
+        parts.append(text)
+        size += len(text)
+        if size > DECLARATION_CHARS * 4:  # (enough for the characters shown)
+            break
+    return _clip(b" ".join(parts).decode("utf-8", "replace"), DECLARATION_CHARS) or None
+
+
+def _lines(path: str, doc: Document) -> Callable[[int], bytes | None] | None:
+    """Line by number of ``path``: ``doc``'s own, or the file on disk beside it (its root is
+    ``doc``'s location less ``doc.path``)."""
+    if path == doc.path:
+        return doc.line
+    here = uri_to_path(doc.uri)
+    if here is None or not here.replace(os.sep, "/").endswith("/" + doc.path):
+        return None  # (a file outside the workspace: no root to read beside it)
+    file = os.path.join(here[: len(here) - len(doc.path)], path)
+    try:
+        if os.path.getsize(file) > _DISK_BYTES:
+            return None
+        with open(file, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    return LineIndex(data).line
 
 
 def _facts_line(card: Card) -> str | None:
