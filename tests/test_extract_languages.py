@@ -1479,6 +1479,17 @@ def test_variance_and_generic_call_signatures_without_semicolons_are_read_with_t
     assert symbols["Box"].attributes == ["handler: { (a: number): number <U>(a: U): U }"]
 
 
+@pytest.mark.parametrize("language", ["typescript", "tsx"])
+def test_a_type_only_star_export_re_exports_its_module(language):
+    # type-fest's barrel (TypeScript 5.0): the wheel read each statement as an error, and the
+    # file re-exported nothing
+    found = extract_source(b"export type * from './array';\nexport type * from './characters';\n", language)
+    assert not found.has_errors
+    assert imports(found.symbols[0]) == canon(
+        [{"module": "./array", "name": "*"}, {"module": "./characters", "name": "*"}]
+    )
+
+
 def test_a_typescript_variable_that_declares_a_functions_type_is_that_function():
     found = symbols(
         "export const zoneMakeOffset: (offset: number, name?: string) => Offset = Internal.zoneMakeOffset\n"

@@ -30,6 +30,9 @@ PIECES = [
     "é",
     "\\",
     "`",
+    "export ",
+    "type ",
+    "*",
 ]
 
 
@@ -47,6 +50,7 @@ def test_a_repair_keeps_every_byte_and_line_in_place(pieces):
             or (before in b" \t" and after == 0x3B)  # a `;` before a call signature
             or (chr(before) in "inout" and after == 0x20)  # a variance modifier
             or (before in b"\\`" and after == 0x5F)  # an escaped backquote
+            or (chr(before) in "type" and after == 0x20)  # a type-only star export's `type`
         )
 
 
@@ -60,6 +64,7 @@ def test_a_repair_keeps_every_byte_and_line_in_place(pieces):
         "export const make =\n  <K>(ord: K) =>\n  <E extends K>(e: E) => e\n",
         "interface F {\n  (a: number): number;\n  <A>(a: A): A;\n}\n",
         "const a = b\n  < c\n",
+        "export type { A } from './a'\nexport type Star = typeof a\nconst n = 2 * 3\n",
     ],
 )
 def test_code_that_parses_is_read_as_it_was(source):
@@ -80,6 +85,7 @@ def test_code_that_parses_is_read_as_it_was(source):
         "type Missing<U extends string> = `use \\`class Self extends ${U}<Self>()\\``\nconst x = 1\n",
         "export const provide: {\n  (a: number): Layer<number>\n"
         "  <\n    const L extends Array<number>\n  >(l: L): L\n}\n",
+        "export type * from './array'\nexport type * as chars from './characters'\nexport const x = 1\n",
     ],
 )
 def test_what_the_grammar_misreads_is_given_to_it_repaired(source):

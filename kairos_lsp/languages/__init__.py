@@ -99,7 +99,12 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         extraction=13,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
         declarations=(".d.ts", ".d.mts", ".d.cts"),
-        repairs=("typescript-variance", "typescript-call-signatures", "typescript-escaped-backquotes"),
+        repairs=(
+            "typescript-variance",
+            "typescript-call-signatures",
+            "typescript-escaped-backquotes",
+            "typescript-type-star-exports",
+        ),
     ),
     LanguageSpec(
         "tsx",
@@ -114,7 +119,12 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         modules="ecmascript",
         extraction=13,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
-        repairs=("typescript-variance", "typescript-call-signatures", "typescript-escaped-backquotes"),
+        repairs=(
+            "typescript-variance",
+            "typescript-call-signatures",
+            "typescript-escaped-backquotes",
+            "typescript-type-star-exports",
+        ),
     ),
     LanguageSpec("go", (".go",), "tree_sitter_go", tags_from=("tree_sitter_go",), returns="{sig} {ret}", extraction=8),
     LanguageSpec("rust", (".rs",), "tree_sitter_rust", tags_from=("tree_sitter_rust",), extraction=8),

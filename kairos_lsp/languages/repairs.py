@@ -6,7 +6,7 @@ node it reads from the file, never from what the parser was given (see
 ``languages.node_text``). A language lists the repairs its grammar needs in its
 ``LanguageSpec.repairs``; each is a function from bytes to bytes here.
 
-tree-sitter-typescript 0.23.2 (the newest wheel) misreads three things that
+tree-sitter-typescript 0.23.2 (the newest wheel) misreads four things that
 TypeScript's own compiler accepts, and recovers from each by losing the rest
 of the declaration, often of the file:
 
@@ -25,8 +25,11 @@ of the declaration, often of the file:
   quote, ``?``.
 - **an escaped backquote in a template literal type** (effect's Schema.ts):
   repaired as ``__`` (:func:`typescript_escaped_backquotes`).
+- **a type-only star export**, TypeScript 5.0 (``export type * from './array'``,
+  type-fest's barrel): the whole statement an error, every re-export of the file
+  lost. Repaired by blanking ``type``: what a barrel re-exports is the same names.
 
-All three are textual, so an open document repairs each new text the same way its
+All four are textual, so an open document repairs each new text the same way its
 file is repaired when scanned.
 
 >>> typescript_variance(b"interface Box<in out T> { x: T }")
@@ -54,6 +57,7 @@ _CALL_SIGNATURE_HINT = re.compile(rb"\n[ \t]+<")
 _CALL_SIGNATURE = re.compile(rb"\n([ \t]+)(?=<\s*(?:const\s+)?[A-Za-z_$][\w$]*\s*(?:extends\b|[,=>]))")
 # A backslash and a backquote, after an even run of backslashes (each escaping the next).
 _ESCAPED_BACKQUOTE = re.compile(rb"(?<!\\)((?:\\\\)*)\\`")
+_TYPE_STAR = re.compile(rb"\bexport\s+(type)(?=\s*\*)")
 _NOT_SPACE = re.compile(rb"\S")
 _TYPE_END = frozenset(b"_$)]}>'\"`?")
 
@@ -82,6 +86,18 @@ def typescript_escaped_backquotes(source: bytes) -> bytes:
     if b"\\`" not in source:
         return source
     return _ESCAPED_BACKQUOTE.sub(_underscores, source)
+
+
+def typescript_type_star_exports(source: bytes) -> bytes:
+    """``export type * from`` (and ``* as ns``) as ``export      * from``: the names a type-only
+    star export re-exports are the names.
+
+    >>> typescript_type_star_exports(b"export type * from './array';\\nexport type { A } from './a'")
+    b"export      * from './array';\\nexport type { A } from './a'"
+    """
+    if b"type" not in source or _TYPE_STAR.search(source) is None:
+        return source
+    return _TYPE_STAR.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + b"    ", source)
 
 
 def _underscores(match: re.Match[bytes]) -> bytes:
@@ -136,4 +152,5 @@ REPAIRS = {
     "typescript-variance": typescript_variance,
     "typescript-call-signatures": typescript_call_signatures,
     "typescript-escaped-backquotes": typescript_escaped_backquotes,
+    "typescript-type-star-exports": typescript_type_star_exports,
 }
