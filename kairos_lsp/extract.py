@@ -117,8 +117,9 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # of an object literal handed to a call is named with the variable that keeps the call's result
 # (JavaScript, TypeScript). 13: a module constant is also what an expression makes (`const User =
 # z.object(...)`, not a `require`), and the functions of its value are named with it; a variable
-# that declares a function's type is a function whatever its value (JavaScript, TypeScript); a
-# type-only star export (`export type * from`) is read (TypeScript; languages/repairs.py).
+# that declares a function's type is a function whatever its value; an object literal inside
+# another names what is in it (`api.users.list`) (JavaScript, TypeScript); a type-only star
+# export (`export type * from`) is read (TypeScript; languages/repairs.py).
 EXTRACTION_VERSION = 13
 _MAX_TEXT = 160
 

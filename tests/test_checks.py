@@ -270,6 +270,19 @@ def test_a_module_constant_s_own_function_is_what_its_value_calls(tmp_path):
     knowledge.store.close()
 
 
+def test_a_call_through_nested_objects_reaches_their_method(tmp_path):
+    knowledge = workspace(
+        tmp_path,
+        {
+            "api.ts": "export const api = { users: { list(page: number) { return page } } }\n",
+            "app.ts": "import { api } from './api'\nexport function main() { return api.users.list(1) }\n",
+        },
+    )
+    assert knowledge.resolver.lookup("app.ts", "api.users.list", "main") == Found("typescript:api.ts:api.users.list")
+    assert [c["qualname"] for c in knowledge.callers("typescript:api.ts:api.users.list").first] == ["main"]
+    knowledge.store.close()
+
+
 def test_an_attribute_a_constructor_is_handed_as_a_parameter_holds_the_parameters_class(tmp_path):
     """``def __init__(self, client: Client): self.client = client`` (code that is handed what it
     uses): ``self.client.get()`` in another method is ``Client.get``, and "called by" says so."""

@@ -1579,6 +1579,28 @@ def test_a_typescript_constant_beside_its_type_is_the_type():
     assert found["Schema"].kind == "constant" and found["Schema~2"].kind == "type"
 
 
+@pytest.mark.parametrize("language", ["javascript", "typescript", "tsx"])
+def test_an_object_inside_another_names_what_is_in_it(language):
+    # as callers write it: `api.users.list()`; redux's `createSlice({ reducers: { increment } })`
+    # no longer defines module-level `increment`, `increment~2`... in a test of many slices
+    found = outline(
+        "export const api = { users: { list() { return 1 }, get: (id) => id }, top() {} }\n"
+        "function f() { return { a: { g() {} } } }\n"
+        "createSlice({ reducers: { increment: (state) => state } })\n",
+        language,
+    )
+    assert found == [
+        ("", "module"),
+        ("api", "constant"),
+        ("api.users.list", "method"),
+        ("api.users.get", "method"),  # (a property of an object: it binds no name)
+        ("api.top", "method"),
+        ("f", "function"),
+        ("f.a.g", "method"),
+        ("reducers.increment", "method"),
+    ]
+
+
 def test_a_typescript_constant_of_a_functions_type_is_that_function_whatever_makes_it():
     found = symbols(
         "export const map: { <A>(f: A): A; <A>(self: A, f: A): A } = dual(2, (s: any, f: any) => f)\n"

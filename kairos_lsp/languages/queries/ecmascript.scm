@@ -34,6 +34,10 @@
    right: [(function_expression) (arrow_function)]) @owner
   (#eq? @_prototype "prototype"))
 
+; An object literal inside another names what is in it: `{ users: { list() {} } }` in `const api`
+; defines `api.users.list`, as callers write it (not `api.list`).
+(pair key: (property_identifier) @name value: (object) @scope)
+
 ; A function of an object literal handed to a call is named with the variable that keeps the
 ; call's result: effect's `const differ = make({ patch: (patch, oldValue) => ... })` defines
 ; `differ.patch`, not the module's `patch` (which `runtimeFlags.patch(...)` was taken to call).
