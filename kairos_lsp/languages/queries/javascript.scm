@@ -25,31 +25,22 @@
 ([(variable_declarator value: (class (class_heritage [(identifier) (member_expression)] @extends)))
   (export_statement value: (class (class_heritage [(identifier) (member_expression)] @extends)))] @owner)
 
-; Module constants, exported or not, with their comments: `const X = <literal>`, and what an
-; expression makes (`const User = z.object({...})`, `export const useStore = create(...)`,
-; `const TIMEOUT = 60 * 1000`), the way Python's tags take `app = Flask(__name__)`. Not a
-; CommonJS `const fs = require('fs')`: that is an import.
+; Module constants, exported or not, with their comments: a module-level `const` of any value
+; (`const X = 3`, `const User = z.object({...})`, `export const useStore = create(...)`, `const
+; TIMEOUT = 60 * 1000`, `export const forEach = internal.forEach`), the way Python's tags take
+; `app = Flask(__name__)`; a function or class value is that definition (its kind outranks a
+; constant). Not a CommonJS `const fs = require('fs')`: that is an import. (One wildcard is
+; cheaper for the query than an alternation of the values: 2.9 against 4.1 s of CPU over the
+; npm releases' 6,800 files.)
 (program (lexical_declaration kind: "const"
   (variable_declarator name: (identifier) @name
-    value: [(string) (template_string) (number) (true) (false) (null) (regex)
-            (array) (object) (unary_expression) (binary_expression) (ternary_expression)
-            (parenthesized_expression) (new_expression) (await_expression)
-            (call_expression function: [(member_expression) (call_expression) (parenthesized_expression)])
-            (call_expression function: (identifier) @_callee (#not-eq? @_callee "require"))]) @definition.constant))
+    value: (_) @_value (#not-match? @_value "^require\\s*\\(")) @definition.constant))
 (program (comment)+ @doc . (lexical_declaration kind: "const"
   (variable_declarator
-    value: [(string) (template_string) (number) (true) (false) (null) (regex)
-            (array) (object) (unary_expression) (binary_expression) (ternary_expression)
-            (parenthesized_expression) (new_expression) (await_expression)
-            (call_expression function: [(member_expression) (call_expression) (parenthesized_expression)])
-            (call_expression function: (identifier) @_callee (#not-eq? @_callee "require"))]) @owner))
+    value: (_) @_value (#not-match? @_value "^require\\s*\\(")) @owner))
 (program (export_statement declaration: (lexical_declaration kind: "const"
   (variable_declarator name: (identifier) @name
-    value: [(string) (template_string) (number) (true) (false) (null) (regex)
-            (array) (object) (unary_expression) (binary_expression) (ternary_expression)
-            (parenthesized_expression) (new_expression) (await_expression)
-            (call_expression function: [(member_expression) (call_expression) (parenthesized_expression)])
-            (call_expression function: (identifier) @_callee (#not-eq? @_callee "require"))]) @definition.constant)))
+    value: (_) @_value (#not-match? @_value "^require\\s*\\(")) @definition.constant)))
 
 ; Doc comments of exported definitions precede the `export`, not the definition.
 ((comment)+ @doc . (export_statement declaration: [
