@@ -171,20 +171,28 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
 
 def find_reads(tree: Tree, source: bytes, language: str, names: Collection[str]) -> list[AttributeRead]:
     """The attributes ``tree`` reads that are named one of ``names``, in order; not a call's
-    callee (a :class:`CallSite`), nor what an assignment sets. Empty for a language without
-    a reads query.
+    callee (a :class:`CallSite`), nor what an assignment sets; and in JavaScript and
+    TypeScript the bare names it reads as values (``useStore.getState()``'s ``useStore``, a
+    callback, a JSX element, a type). Empty for a language without a reads query.
 
     >>> from kairos_lsp.extract import parse
     >>> src = b"v = ctx.old\\nctx.old = 1\\nctx.old()\\nclass C(json.old, x.new): pass\\na.old, b = f()\\n"
     >>> [r.text for r in find_reads(parse(src, "python"), src, "python", {"old"})]
     ['ctx.old', 'json.old']
+    >>> src = b"old.get(); old(); f(old); const x = <Old />; let t: Old"
+    >>> [r.text for r in find_reads(parse(src, "tsx"), src, "tsx", {"old", "Old"})]
+    ['old', 'old', 'Old', 'Old']
     """
     query = reads_query(language)
     if query is None or not names:
         return []
     wanted = {name.encode() for name in names}
     found = []
-    for name in QueryCursor(query).captures(tree.root_node).get("read.name", ()):
+    captured = QueryCursor(query).captures(tree.root_node)
+    for name in captured.get("read.bare", ()):  # (a name read as it is: JavaScript, TypeScript)
+        if source[name.start_byte : name.end_byte] in wanted:
+            found.append(AttributeRead(node_text(name, source), Span.of(name), Span.of(name)))
+    for name in captured.get("read.name", ()):
         if source[name.start_byte : name.end_byte] not in wanted:
             continue
         read = _parent(name)

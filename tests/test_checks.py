@@ -270,6 +270,38 @@ def test_a_module_constant_s_own_function_is_what_its_value_calls(tmp_path):
     knowledge.store.close()
 
 
+def test_a_name_a_function_binds_is_not_what_the_module_saw_go(tmp_path):
+    """effect 3.10 -> 3.11: `run` left channelExecutor.ts, and channel.ts's `([executor]) =>
+    executor.run()` (a destructured parameter named like the module it imports) was flagged
+    `missing-symbol`; stream.ts's local `const loop` read as `zipRight(loop)` was flagged
+    `renamed-symbol` for a module-level `loop` that went. Only what the import reaches is."""
+    executor = "export function run(a: number) { return a }\nexport function keep() { return 1 }\n"
+    channel = (
+        "import * as executor from './executor'\n\n"
+        "export const toPull = wrap((self: unknown) => use(([executor]) => executor.run(1)))\n"
+        "export function direct() { return executor.run(2) }\n"
+    )
+    stream = (
+        "function loop(n: number) { return n }\n\n"
+        "export const schedule = wrap((driver: unknown) => {\n"
+        "  const loop = unwrap(driver)\n  return zipRight(loop)\n})\n"
+    )
+    knowledge = workspace(tmp_path, {"executor.ts": executor, "channel.ts": channel, "stream.ts": stream})
+    dream(knowledge.store, trigger="test")
+    rewrite(
+        knowledge,
+        tmp_path,
+        {
+            "executor.ts": "export function keep() { return 1 }\n",
+            "stream.ts": stream.replace("function loop", "function step"),
+        },
+    )
+    found = [(p.code, p.start[0]) for p in problems(knowledge, tmp_path, "channel.ts", "typescript")]
+    assert found == [("missing-symbol", 3)]  # `direct`'s, not the parameter's
+    assert problems(knowledge, tmp_path, "stream.ts", "typescript") == []
+    knowledge.store.close()
+
+
 def test_a_call_through_nested_objects_reaches_their_method(tmp_path):
     knowledge = workspace(
         tmp_path,

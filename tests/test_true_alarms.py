@@ -1443,3 +1443,79 @@ def test_a_typescript_function_re_exported_as_a_variable_of_its_type_is_the_same
             history.site("src/DateTime.ts", "zoneMakeOffset(offset)]", STALE, at=change),
         },
     )
+
+
+# -- a TypeScript constant renamed: a zod schema ---------------------------------------------
+
+SCHEMAS_TS = """import { z } from 'zod';
+
+/** A user as the API sends it. */
+export const UserSchema = z.object({ id: z.number(), name: z.string() });
+
+export const parseUser = (data: unknown) => UserSchema.parse(data);
+"""
+
+PROFILE_TS = """import { UserSchema } from './schemas';
+
+export function profile(data: unknown) {
+  return UserSchema.parse(data).name;
+}
+"""
+
+
+CARD_TSX = """import { UserSchema } from './schemas';
+import { Avatar } from './avatar';
+
+export function Card(props: { data: unknown }) {
+  const user = UserSchema.parse(props.data);
+  return <div><Avatar name={user.name} /></div>;
+}
+"""
+
+
+def test_a_renamed_typescript_constant_flags_its_imports_and_uses_elsewhere(tmp_path):
+    """A module constant made by a call (a zod schema) is a symbol: renamed, the files that
+    still import it by its old name are told its new one (before, it was no symbol at all, and
+    the memory saw nothing change), at the import and where it is read (`UserSchema.parse`), as
+    is a component renamed where JSX names it (`<Avatar />`); the fix rewrites them all, so the
+    code it leaves names what it imports. The file that followed, and the schemas' own file,
+    are quiet."""
+    history = History(tmp_path / "repo")
+    history.commit(
+        "schemas",
+        {
+            "src/schemas.ts": SCHEMAS_TS,
+            "src/avatar.tsx": "export function Avatar(props: { name: string }) {\n"
+            "  return <img alt={props.name} />;\n}\n",
+            "src/profile.ts": PROFILE_TS,
+            "src/admin.ts": PROFILE_TS.replace("profile", "admin"),
+            "src/card.tsx": CARD_TSX,
+        },
+    )
+    history.commit(
+        "schemas: UserSchema is User; Avatar is UserAvatar",
+        {
+            "src/schemas.ts": SCHEMAS_TS.replace("UserSchema", "User"),
+            "src/avatar.tsx": "export function UserAvatar(props: { name: string }) {\n"
+            "  return <img alt={props.name} />;\n}\n",
+            "src/admin.ts": PROFILE_TS.replace("profile", "admin").replace("UserSchema", "User"),
+        },
+    )
+    first, last = history.replay()
+
+    assert_silent(history, first)
+    expected = {
+        history.site("src/profile.ts", "import { UserSchema }", RENAMED),
+        history.site("src/profile.ts", "return UserSchema.parse", RENAMED),
+        history.site("src/card.tsx", "import { UserSchema }", RENAMED),
+        history.site("src/card.tsx", "import { Avatar }", RENAMED),
+        history.site("src/card.tsx", "const user = UserSchema.parse", RENAMED),
+        history.site("src/card.tsx", "<Avatar name", RENAMED),
+    }
+    assert_flags(history, last, expected)
+    for rel, old, new in (("src/profile.ts", "UserSchema", "User"), ("src/card.tsx", "Avatar", "UserAvatar")):
+        source = history.read(rel).encode()
+        seen = next(s for s in last.seen if s.flag.path == rel and f"`{old}`" in s.problem.message)
+        assert f"`{new}`" in seen.problem.message
+        fixed = apply_fix(source, seen.problem.fixes[0]).decode()
+        assert old not in fixed.replace(f"User{old}", ""), fixed  # (every use renamed with the import)

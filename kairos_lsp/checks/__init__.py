@@ -44,7 +44,7 @@ from kairos_lsp.checks.references import references
 from kairos_lsp.extract import extract_tree
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.lines import LineIndex
-from kairos_lsp.sites import CallSite, find_reads, find_sites
+from kairos_lsp.sites import AttributeRead, CallSite, Sites, find_reads, find_sites
 
 __all__ = [
     "check_file",
@@ -75,11 +75,14 @@ def check_file(knowledge: Knowledge, path: str, language: str, source: bytes, tr
         # (attribute reads are looked at only when named as something the memory saw go or deprecated)
         gone, deprecated = knowledge.resolver.gone_names(), knowledge.resolver.deprecated_names()
         reads = find_reads(tree, source, language, gone | deprecated)
-        problems += references(file, sites.calls, sites.imports, [r for r in reads if r.name in gone])
+        receivers = Receivers(file, sites.bindings)
+        problems += references(
+            file, sites.calls, sites.imports, [r for r in _imported(reads, sites) if r.name in gone], receivers
+        )
         problems += deprecations(
             file, sites.calls, sites.imports, sites.expecting_warnings, [r for r in reads if r.name in deprecated]
         )
-        problems += stale_calls(file, sites.calls, Receivers(file, sites.bindings))
+        problems += stale_calls(file, sites.calls, receivers)
         problems += docstring_drift(file)
         problems += recent_failures(file)
     problems.sort(key=lambda p: (p.start, p.code))
@@ -97,6 +100,16 @@ def unfit_calls(
     sites = find_sites(tree, source, language)
     with knowledge.resolver.held():
         return calls.unfit_calls(file, sites.calls, Receivers(file, sites.bindings))
+
+
+def _imported(reads: list[AttributeRead], sites: Sites) -> list[AttributeRead]:
+    """The reads that may mean what the file imports: an attribute read (``ctx.old``), or a
+    bare name (JavaScript, TypeScript: ``useStore.getState()``, ``<Avatar />``) that an import
+    of the file binds, which a rename's fix rewrites with the import. A bare name of the file's
+    own is its compiler's business, and is most often a local's: effect's stream.ts reads a
+    local `const loop` as `zipRight(loop)` a dozen times, beside a module-level `loop` that went."""
+    imported = {item.alias or item.name for item in sites.imports}
+    return [read for read in reads if "." in read.text or read.text in imported]
 
 
 def apply_fix(source: bytes, fix: Fix) -> bytes:

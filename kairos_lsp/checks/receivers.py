@@ -21,7 +21,9 @@ from kairos_lsp.sites import NameBinding
 
 _RECEIVERS = ("self", "this")
 _CLASS_KINDS = ("class", "interface")
-_SCOPES = ("function", "method", "constructor", "class", "interface")
+# (a JavaScript or TypeScript module constant too: what its value's anonymous functions bind is
+# theirs, `const toPullIn = dual(2, (self, scope) => ... ([executor]) => executor.run())`)
+_SCOPES = ("function", "method", "constructor", "class", "interface", "constant")
 
 # Methods of the languages' own types: a call of one of these names is as likely
 # to be on a str, a list or a Promise as on the one workspace class that defines it.
@@ -147,6 +149,16 @@ class Receivers:
             if found:
                 return found
         return None
+
+    def bound_inside(self, name: str, scope: str | None) -> bool:
+        """Whether a scope around ``scope`` other than the module binds ``name`` (a parameter, a
+        local): then the name there is that, not what the module imports or defines."""
+        parts = scope.split(".") if scope else []
+        return any(
+            (".".join(parts[:end]), name) in self._locals
+            for end in range(len(parts), 0, -1)
+            if ".".join(parts[:end]) not in self._classes
+        )
 
     def has_parameter(self, scope: str, name: str) -> bool:
         """Whether the function ``scope`` has a parameter ``name`` (not a binding of its own name:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import posixpath
 
 from kairos_lsp.checks.model import MISSING_SYMBOL, RENAMED_SYMBOL, CheckedFile, Fix, Problem, TextEdit
+from kairos_lsp.checks.receivers import Receivers
 from kairos_lsp.keys import name_of, path_of, qualname_of
 from kairos_lsp.resolve import Gone
-from kairos_lsp.sites import AttributeRead, CallSite, ImportedName, Span
+from kairos_lsp.sites import AttributeRead, CallSite, ImportedName, Point, Span
 
 # What a parse sees defined or not, with certainty: definitions. A module-level variable
 # may live on where the parse does not look (a conditional block, a tuple assignment).
@@ -15,13 +16,27 @@ _DELETABLE = ("function", "method", "class", "interface", "constructor", "type",
 
 
 def references(
-    file: CheckedFile, calls: list[CallSite], imports: list[ImportedName], reads: list[AttributeRead] | None = None
+    file: CheckedFile,
+    calls: list[CallSite],
+    imports: list[ImportedName],
+    reads: list[AttributeRead] | None = None,
+    receivers: Receivers | None = None,
 ) -> list[Problem]:
     """Imports, calls and attribute reads (``reads``: :func:`kairos_lsp.sites.find_reads` of
     the names the memory saw go, :meth:`Resolver.gone_names`: a decorator ``@utils.old``, an
     ``except errors.OldError:``, a base class, a callback) of what was renamed, moved or deleted
-    (read: a module's own names, not a class's members)."""
+    (read: a module's own names, not a class's members). Not a call or read through a name a
+    function around it binds (``receivers``: its parameters and locals) to what no annotation or
+    construction names: effect's ``([executor]) => executor.run()`` is its parameter's ``run``,
+    not the imported module's (a typed one, ``def f(ctx: Context)``, is the resolver's)."""
     resolver = file.knowledge.resolver
+
+    def shadowed(text: str, at: Point) -> bool:
+        head, scope = text.split(".")[0], file.scope(at)
+        if receivers is None or head in ("self", "cls", "this", "super()", "super"):
+            return False  # (the resolver's: the class the method is in)
+        return receivers.bound_inside(head, scope) and receivers.class_of(head, scope) is None
+
     gone: dict[str, tuple[Gone, list[Span], list[ImportedName]]] = {}
     callees: dict[str, list[str]] = {}  # the callee text of each call in ``gone``
     for item in imports:
@@ -29,11 +44,15 @@ def references(
         if isinstance(target, Gone):
             gone.setdefault(target.key, (target, [], []))[2].append(item)
     for call in calls:
+        if shadowed(call.callee, call.callee_span.start):
+            continue
         target = resolver.lookup(file.path, call.callee, file.scope(call.callee_span.start))
         if isinstance(target, Gone):
             gone.setdefault(target.key, (target, [], []))[1].append(call.name_span)
             callees.setdefault(target.key, []).append(call.callee)
     for read in reads or ():
+        if shadowed(read.text, read.span.start):
+            continue
         target = resolver.lookup(file.path, read.text, file.scope(read.span.start))
         # (a module's own name only: a method gone may live on as an attribute its instances
         # are given, `self.size = 0`, which the memory does not see; reading it is fine)
