@@ -38,6 +38,23 @@
 ; defines `api.users.list`, as callers write it (not `api.list`).
 (pair key: (property_identifier) @name value: (object) @scope)
 
+; Module constants, exported or not, with their comments: a module-level `const` of any value
+; (`const X = 3`, `const User = z.object({...})`, `export const useStore = create(...)`, `const
+; TIMEOUT = 60 * 1000`, `export const forEach = internal.forEach`), the way Python's tags take
+; `app = Flask(__name__)`; a function or class value is that definition (its kind outranks a
+; constant). Not a CommonJS `const fs = require('fs')`: that is an import. (One wildcard is
+; cheaper for the query than an alternation of the values: 2.9 against 4.1 s of CPU over the
+; npm releases' 6,800 files.)
+(program (lexical_declaration kind: "const"
+  (variable_declarator name: (identifier) @name
+    value: (_) @_value (#not-match? @_value "^require\\s*\\(")) @definition.constant))
+(program (comment)+ @doc . (lexical_declaration kind: "const"
+  (variable_declarator
+    value: (_) @_value (#not-match? @_value "^require\\s*\\(")) @owner))
+(program (export_statement declaration: (lexical_declaration kind: "const"
+  (variable_declarator name: (identifier) @name
+    value: (_) @_value (#not-match? @_value "^require\\s*\\(")) @definition.constant)))
+
 ; A function of an object literal handed to a call is named with the variable that keeps the
 ; call's result: effect's `const differ = make({ patch: (patch, oldValue) => ... })` defines
 ; `differ.patch`, not the module's `patch` (which `runtimeFlags.patch(...)` was taken to call).

@@ -25,23 +25,6 @@
 ([(variable_declarator value: (class (class_heritage [(identifier) (member_expression)] @extends)))
   (export_statement value: (class (class_heritage [(identifier) (member_expression)] @extends)))] @owner)
 
-; Module constants, exported or not, with their comments: a module-level `const` of any value
-; (`const X = 3`, `const User = z.object({...})`, `export const useStore = create(...)`, `const
-; TIMEOUT = 60 * 1000`, `export const forEach = internal.forEach`), the way Python's tags take
-; `app = Flask(__name__)`; a function or class value is that definition (its kind outranks a
-; constant). Not a CommonJS `const fs = require('fs')`: that is an import. (One wildcard is
-; cheaper for the query than an alternation of the values: 2.9 against 4.1 s of CPU over the
-; npm releases' 6,800 files.)
-(program (lexical_declaration kind: "const"
-  (variable_declarator name: (identifier) @name
-    value: (_) @_value (#not-match? @_value "^require\\s*\\(")) @definition.constant))
-(program (comment)+ @doc . (lexical_declaration kind: "const"
-  (variable_declarator
-    value: (_) @_value (#not-match? @_value "^require\\s*\\(")) @owner))
-(program (export_statement declaration: (lexical_declaration kind: "const"
-  (variable_declarator name: (identifier) @name
-    value: (_) @_value (#not-match? @_value "^require\\s*\\(")) @definition.constant)))
-
 ; Doc comments of exported definitions precede the `export`, not the definition.
 ((comment)+ @doc . (export_statement declaration: [
   (function_declaration) (generator_function_declaration) (class_declaration)] @owner))

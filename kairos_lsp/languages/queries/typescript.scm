@@ -36,23 +36,6 @@
   (export_statement value: (class (class_heritage (extends_clause value: [(identifier) (member_expression)] @extends))))]
   @owner)
 
-; Module constants, exported or not, with their comments: a module-level `const` of any value
-; (`const X = 3`, `const User = z.object({...})`, `export const useStore = create(...)`, `const
-; TIMEOUT = 60 * 1000`, `export const forEach = internal.forEach`), the way Python's tags take
-; `app = Flask(__name__)`; a function or class value is that definition (its kind outranks a
-; constant). Not a CommonJS `const fs = require('fs')`: that is an import. (One wildcard is
-; cheaper for the query than an alternation of the values: 2.9 against 4.1 s of CPU over the
-; npm releases' 6,800 files.)
-(program (lexical_declaration kind: "const"
-  (variable_declarator name: (identifier) @name
-    value: (_) @_value (#not-match? @_value "^require\\s*\\(")) @definition.constant))
-(program (comment)+ @doc . (lexical_declaration kind: "const"
-  (variable_declarator
-    value: (_) @_value (#not-match? @_value "^require\\s*\\(")) @owner))
-(program (export_statement declaration: (lexical_declaration kind: "const"
-  (variable_declarator name: (identifier) @name
-    value: (_) @_value (#not-match? @_value "^require\\s*\\(")) @definition.constant)))
-
 ; A variable that declares a function's type is that function, whatever its value (effect's
 ; `export const zoneMakeOffset: (offset: number) => TimeZone.Offset = Internal.zoneMakeOffset`,
 ; and its "dual" APIs, `export const map: { <A, B>(f): ...; <A, B>(self, f): ... } = dual(2, ...)`,
