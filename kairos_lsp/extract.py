@@ -118,7 +118,8 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # (JavaScript, TypeScript). 13: a module constant is also what an expression makes (`const User =
 # z.object(...)`, not a `require`), and the functions of its value are named with it; a variable
 # that declares a function's type is a function whatever its value; an object literal inside
-# another names what is in it (`api.users.list`) (JavaScript, TypeScript); a type-only star
+# another names what is in it (`api.users.list`), and a function-valued property is a method
+# (JavaScript, TypeScript); a type-only star
 # export (`export type * from`) is read (TypeScript; languages/repairs.py).
 EXTRACTION_VERSION = 13
 _MAX_TEXT = 160

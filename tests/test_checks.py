@@ -270,6 +270,28 @@ def test_a_module_constant_s_own_function_is_what_its_value_calls(tmp_path):
     knowledge.store.close()
 
 
+def test_an_object_s_property_named_like_an_import_calls_the_import(tmp_path):
+    """A zustand store's `fetchUser: async (id) => { await fetchUser(id) }` calls the imported
+    `fetchUser`: a property of an object binds no name. Taken for the store's own `fetchUser`
+    once the store was a symbol, a change to the action's parameters flagged the call."""
+    api = "export async function fetchUser(id: number) { return id }\n"
+    store = (
+        "import { fetchUser } from './api'\n\n"
+        "export const useStore = create((set) => ({\n"
+        "  fetchUser: async (id: number) => {\n    const user = await fetchUser(id)\n    set({ user })\n  },\n}))\n"
+    )
+    knowledge = workspace(tmp_path, {"api.ts": api, "store.ts": store})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"store.ts": store.replace("(id: number) =>", "(id: number, force: boolean) =>")})
+    assert problems(knowledge, tmp_path, "store.ts", "typescript") == []
+    assert knowledge.resolver.lookup("store.ts", "fetchUser", "useStore.fetchUser") == Found(
+        "typescript:api.ts:fetchUser"
+    )
+    rewrite(knowledge, tmp_path, {"api.ts": api.replace("id: number", "id: number, token: string")})
+    assert [p.code for p in problems(knowledge, tmp_path, "store.ts", "typescript")] == ["stale-call"]
+    knowledge.store.close()
+
+
 def test_a_name_a_function_binds_is_not_what_the_module_saw_go(tmp_path):
     """effect 3.10 -> 3.11: `run` left channelExecutor.ts, and channel.ts's `([executor]) =>
     executor.run()` (a destructured parameter named like the module it imports) was flagged

@@ -34,6 +34,11 @@
    right: [(function_expression) (arrow_function)]) @owner
   (#eq? @_prototype "prototype"))
 
+; A function-valued property of an object literal is a method of the object (the tags call it
+; a function): it binds no name where it is written. A zustand store's `fetchUser: async (id) =>
+; { await fetchUser(id) }` calls the imported `fetchUser`, not itself.
+(pair key: (property_identifier) @name value: [(arrow_function) (function_expression)]) @definition.method
+
 ; An object literal inside another names what is in it: `{ users: { list() {} } }` in `const api`
 ; defines `api.users.list`, as callers write it (not `api.list`).
 (pair key: (property_identifier) @name value: (object) @scope)
