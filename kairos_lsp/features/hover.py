@@ -33,8 +33,9 @@ _MAX_DOC = 600
 # shows as "called by N+"; the next hover of the same symbol goes further.
 CALLERS_UNTIL = 0.004
 
-# How a definition starts in each language, by kind ("" when the signature says it all; a
-# constant's declaration is shown as written, from its name on in JavaScript and TypeScript).
+# How a definition starts in each language, by kind ("" when the signature says it all). A
+# constant is shown as declared from its name on (see declaration), after `const ` in JavaScript
+# and TypeScript, whose module constants are all `const`s.
 _KEYWORDS = {
     "python": {"function": "def ", "method": "def ", "class": "class "},
     "javascript": {"function": "function ", "class": "class ", "constant": "const "},
