@@ -467,9 +467,10 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
             refs.append((at, "gives", collapse(given, 120)))
 
     _drop_named_values(defs)
-    _drop_constants_named_otherwise(defs, source)
     spec = language_named(language)
     assert spec is not None, language
+    if spec.modules == "ecmascript":
+        _drop_constants_named_otherwise(defs, source)
     if announcing and spec.deprecations:
         refs += _deprecations(root, source, language, announcing)
     returns_form = spec.returns
@@ -899,8 +900,8 @@ def _drop_named_values(defs: dict[tuple, tuple[str, Node, Node]]) -> None:
 
 
 def _drop_constants_named_otherwise(defs: dict[tuple, tuple[str, Node, Node]], source: bytes) -> None:
-    """A module constant is no symbol of its own where its name is another definition's
-    (JavaScript, TypeScript):
+    """A JavaScript or TypeScript module constant is no symbol of its own where its name is
+    another definition's:
 
     - a function or class written in its value with its name: `export const flow: Flow =
       Object.assign(function flow(...) {...}, annotation)` (mobx), React's `const Button =

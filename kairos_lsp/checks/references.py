@@ -8,7 +8,7 @@ from kairos_lsp.checks.model import MISSING_SYMBOL, RENAMED_SYMBOL, CheckedFile,
 from kairos_lsp.checks.receivers import Receivers
 from kairos_lsp.keys import name_of, path_of, qualname_of
 from kairos_lsp.resolve import Gone
-from kairos_lsp.sites import AttributeRead, CallSite, ImportedName, Point, Span
+from kairos_lsp.sites import AttributeRead, CallSite, ImportedName, Span
 
 # What a parse sees defined or not, with certainty: definitions. A module-level variable
 # may live on where the parse does not look (a conditional block, a tuple assignment).
@@ -31,8 +31,8 @@ def references(
     not the imported module's (a typed one, ``def f(ctx: Context)``, is the resolver's)."""
     resolver = file.knowledge.resolver
 
-    def shadowed(text: str, at: Point) -> bool:
-        head, scope = text.split(".")[0], file.scope(at)
+    def shadowed(text: str, scope: str | None) -> bool:
+        head = text.split(".")[0]
         if receivers is None or head in ("self", "cls", "this", "super()", "super"):
             return False  # (the resolver's: the class the method is in)
         return receivers.bound_inside(head, scope) and receivers.class_of(head, scope) is None
@@ -44,16 +44,18 @@ def references(
         if isinstance(target, Gone):
             gone.setdefault(target.key, (target, [], []))[2].append(item)
     for call in calls:
-        if shadowed(call.callee, call.callee_span.start):
+        scope = file.scope(call.callee_span.start)
+        if shadowed(call.callee, scope):
             continue
-        target = resolver.lookup(file.path, call.callee, file.scope(call.callee_span.start))
+        target = resolver.lookup(file.path, call.callee, scope)
         if isinstance(target, Gone):
             gone.setdefault(target.key, (target, [], []))[1].append(call.name_span)
             callees.setdefault(target.key, []).append(call.callee)
     for read in reads or ():
-        if shadowed(read.text, read.span.start):
+        scope = file.scope(read.span.start)
+        if shadowed(read.text, scope):
             continue
-        target = resolver.lookup(file.path, read.text, file.scope(read.span.start))
+        target = resolver.lookup(file.path, read.text, scope)
         # (a module's own name only: a method gone may live on as an attribute its instances
         # are given, `self.size = 0`, which the memory does not see; reading it is fine)
         if isinstance(target, Gone) and "." not in qualname_of(target.key):

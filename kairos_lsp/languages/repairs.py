@@ -57,7 +57,7 @@ _CALL_SIGNATURE_HINT = re.compile(rb"\n[ \t]+<")
 _CALL_SIGNATURE = re.compile(rb"\n([ \t]+)(?=<\s*(?:const\s+)?[A-Za-z_$][\w$]*\s*(?:extends\b|[,=>]))")
 # A backslash and a backquote, after an even run of backslashes (each escaping the next).
 _ESCAPED_BACKQUOTE = re.compile(rb"(?<!\\)((?:\\\\)*)\\`")
-_TYPE_STAR = re.compile(rb"\bexport\s+(type)(?=\s*\*)")
+_TYPE_STAR = re.compile(rb"(\bexport\s+)type(?=\s*\*)")
 _NOT_SPACE = re.compile(rb"\S")
 _TYPE_END = frozenset(b"_$)]}>'\"`?")
 
@@ -95,9 +95,10 @@ def typescript_type_star_exports(source: bytes) -> bytes:
     >>> typescript_type_star_exports(b"export type * from './array';\\nexport type { A } from './a'")
     b"export      * from './array';\\nexport type { A } from './a'"
     """
-    if b"type" not in source or _TYPE_STAR.search(source) is None:
+    if b"type" not in source:
         return source
-    return _TYPE_STAR.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + b"    ", source)
+    repaired, count = _TYPE_STAR.subn(rb"\1    ", source)
+    return repaired if count else source  # (``source`` itself: no repair, no wider edit)
 
 
 def _underscores(match: re.Match[bytes]) -> bytes:
