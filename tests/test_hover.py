@@ -529,6 +529,26 @@ def test_a_constant_is_shown_as_declared_where_it_is_used(tmp_path):
         knowledge.store.close()
 
 
+def test_a_constant_far_down_a_large_file_shows_its_whole_declaration(tmp_path):
+    """The file on disk is read only as far as the lines shown: a constant written across
+    lines that straddle where a read stops, far down a module with Windows line ends, still
+    shows whole, and one near the top of the same file too."""
+    filler = "".join(f"def f{n}(x):\r\n    return x + {n}\r\n\r\n" for n in range(4000))  # (about 150 KB)
+    head = "FIRST = 1\r\n" + filler
+    pad = "#" * (2 * 65536 - 12 - len(head) % 65536) + "\r\n"  # (LIMITS' lines astride 256 KiB)
+    lib = head + pad + "LIMITS = {\r\n    'a': 1,\r\n    'b': 2,\r\n}\r\n" + filler
+    files = {"lib.py": lib, "use.py": "from lib import FIRST, LIMITS\n\nprint(FIRST, LIMITS)\n"}
+    knowledge = workspace(tmp_path, files)
+    doc = Document((tmp_path / "use.py").as_uri(), "use.py", "python", files["use.py"])
+    try:
+        limits = hover_feature.hover(knowledge, doc, 2, 14).contents.value.split("\n")[1]
+        first = hover_feature.hover(knowledge, doc, 2, 7).contents.value.split("\n")[1]
+    finally:
+        knowledge.store.close()
+    assert limits == "LIMITS = { 'a': 1, 'b': 2, }"
+    assert first == "FIRST = 1"
+
+
 def test_what_the_code_says_is_deprecated_leads_the_facts():
     text = render(Card("k", deprecated=["'fetch' is deprecated; use 'get'"], raises=["KeyError"]), ROW, "python")
     assert "**deprecated** 'fetch' is deprecated; use 'get' · **raises** `KeyError`" in text

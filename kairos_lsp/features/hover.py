@@ -23,7 +23,7 @@ from kairos_lsp.documents import Document, from_byte_col, to_byte_col, uri_to_pa
 from kairos_lsp.keys import name_of, path_of, qualname_of
 from kairos_lsp.knowledge import Card, Knowledge, word_span
 from kairos_lsp.languages import language_named
-from kairos_lsp.lines import LineIndex
+from kairos_lsp.lines import LineIndex, as_lines
 from kairos_lsp.resolve import Kept
 
 _MAX_DOC = 600
@@ -160,6 +160,7 @@ def render(card: Card, row: dict, language: str | None, declared: str | None = N
 
 DECLARATION_CHARS = 120  # of a constant's declaration shown as its hover's heading
 _DISK_BYTES = 4 << 20  # a file larger than this on disk is not read for it
+_DISK_BLOCK = 1 << 16  # read so much of it at a time, until the lines a hover shows are in
 
 
 def declaration(row: dict, doc: Document) -> str | None:
@@ -170,7 +171,7 @@ def declaration(row: dict, doc: Document) -> str | None:
 
     The memory keeps no value (issue 13's store is at its bound); a hover reads a few lines.
     """
-    line_of = _lines(row["path"], doc)
+    line_of = _lines(row["path"], doc, row["end_line"])
     if line_of is None:
         return None
     named = line_of(row["name_line"])
@@ -193,9 +194,10 @@ def declaration(row: dict, doc: Document) -> str | None:
     return _clip(b" ".join(parts).decode("utf-8", "replace"), DECLARATION_CHARS) or None
 
 
-def _lines(path: str, doc: Document) -> Callable[[int], bytes | None] | None:
-    """Line by number of ``path``: ``doc``'s own, or the file on disk beside it (its root is
-    ``doc``'s location less ``doc.path``)."""
+def _lines(path: str, doc: Document, last: int) -> Callable[[int], bytes | None] | None:
+    """Line by number of ``path``, up to line ``last`` at least: ``doc``'s own, or the file on
+    disk beside it (its root is ``doc``'s location less ``doc.path``), read only as far as that
+    line (a constant near the top of a 4 MB module costs a block, not the file)."""
     if path == doc.path:
         return doc.line
     here = uri_to_path(doc.uri)
@@ -206,10 +208,13 @@ def _lines(path: str, doc: Document) -> Callable[[int], bytes | None] | None:
         if os.path.getsize(file) > _DISK_BYTES:
             return None
         with open(file, "rb") as handle:
-            data = handle.read()
+            blocks, newlines = [], 0
+            while newlines <= last and (block := handle.read(_DISK_BLOCK)):
+                blocks.append(block)
+                newlines += block.count(b"\n")  # (a file of lone \r line ends is read whole)
     except OSError:
         return None
-    return LineIndex(data).line
+    return LineIndex(as_lines(b"".join(blocks))).line
 
 
 def _facts_line(card: Card) -> str | None:
