@@ -231,6 +231,43 @@ def test_method_names_of_the_language_own_types_are_not_judged_by_name(tmp_path,
     assert grows(tmp_path, lib.format("stow"), caller.format("stow"), "control", **change) == ["x.stow(1)"]
 
 
+def test_a_method_a_class_of_an_imported_standard_module_has_is_not_judged_by_name(tmp_path):
+    """urllib3's tests call `ctx.wrap_socket(sock)` on an `ssl.SSLContext` beside the workspace's
+    own `PyOpenSSLContext.wrap_socket`: where the file imports `ssl`, the call may be either."""
+    lib = "class PyOpenSSLContext:\n    def wrap_socket(self, sock):\n        return sock\n"
+    caller = "{imports}\n\ndef serve(ctx, sock):\n    return ctx.wrap_socket(sock)\n"
+    change = dict(old="(self, sock)", new="(self, sock, server_side)")
+    assert grows(tmp_path, lib, caller.format(imports="import ssl"), "ssl", **change) == []
+    assert grows(tmp_path, lib, caller.format(imports="from http import client"), "http", **change) == [
+        "return ctx.wrap_socket(sock)"
+    ]  # (the control: `http` has no class with a `wrap_socket`)
+
+
+@pytest.mark.parametrize(
+    "method, call",
+    [
+        ("text", "opts.req.text('a')"),  # a fetch Request's (trpc's fetch adapter)
+        ("addEventListener", "options.signal.addEventListener('abort')"),  # an AbortSignal's (effect)
+        ("deref", "ref.deref('a')"),  # a WeakRef's (undici)
+        ("groupCollapsed", "console.groupCollapsed('a')"),  # a Console's, passed in (effect)
+    ],
+)
+def test_a_method_the_javascript_platform_defines_is_not_judged_by_name(tmp_path, method, call):
+    """TypeScript checks every file against the ECMAScript, DOM and Node declarations: an untyped
+    receiver of a method they define is as likely theirs as the one workspace class's."""
+    lib = "export class NodeOnDiskFile {\n  METHOD(path: string) {\n    return path\n  }\n}\n"
+    caller = "export const handler = (opts, options, ref, console) => {\n  return CALL\n}\n"
+    change = dict(rel="lib.ts", use="use.ts", old="(path: string)", new="(path: string, mode: number)")
+
+    def flagged(name: str, method: str, call: str) -> list[str]:
+        return grows(
+            tmp_path, lib.replace("METHOD", method), caller.replace("CALL", call), name, **change, language="typescript"
+        )
+
+    assert flagged("platform", method, call) == []
+    assert flagged("control", "byId", "opts.req.byId('a')") == ["return opts.req.byId('a')"]
+
+
 def test_a_method_of_a_function_local_class_is_not_judged_by_name(tmp_path):
     local = "def factory():\n    class Local:\n        def ping(self, r):\n            return r\n    return Local()\n"
     top = "class Local:\n    def ping(self, r):\n        return r\n"

@@ -184,7 +184,8 @@ def _only_method(
 
     Only when nothing says what ``x`` is (it is bound, if at all, as an untyped
     parameter): not when it is imported (a module, or a name from outside),
-    defined in the file, or assigned; not for names the language's own types define, nor for
+    defined in the file, or assigned; not for names the language's own types or its platform's
+    classes define (every file's, or those of a module the file imports), nor for
     classes local to a function (nothing else reaches them), nor a capitalized name bound
     nowhere (a global: zod's `Number.isFinite` is not its `ZodNumber.isFinite`).
     """
@@ -197,7 +198,12 @@ def _only_method(
         return None
     if receiver[:1].isupper() and receiver.isidentifier() and receivers.local(receiver, scope) is None:
         return None  # (`Number.isFinite`, `Math.max`: a global class or namespace, no instance of ours)
-    if not receivers.only_parameters(receiver, scope) or builtin_method(file.language, method):
+    if not receivers.only_parameters(receiver, scope):
+        return None
+    # (nor where the platform has a class of that method: urllib3's tests call `wrap_socket` on an
+    # `ssl.SSLContext`, trpc's fetch adapter `text()` on a `Request`, not the workspace's one)
+    imported = (binding.module for binding in file.knowledge.resolver.bindings(file.path).values())
+    if builtin_method(file.language, method, imported):
         return None
     store = file.knowledge.store
     family = ("typescript", "tsx", "javascript") if file.language != "python" else ("python",)

@@ -14,9 +14,11 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import io
+from collections.abc import Iterable
 
 from kairos_lsp.checks.model import CheckedFile, Point
 from kairos_lsp.extract import Symbol
+from kairos_lsp.languages import platform_method
 from kairos_lsp.sites import NameBinding
 
 _RECEIVERS = ("self", "this")
@@ -25,8 +27,9 @@ _CLASS_KINDS = ("class", "interface")
 # theirs, `const toPullIn = dual(2, (self, scope) => ... ([executor]) => executor.run())`)
 _SCOPES = ("function", "method", "constructor", "class", "interface", "constant")
 
-# Methods of the languages' own types: a call of one of these names is as likely
-# to be on a str, a list or a Promise as on the one workspace class that defines it.
+# Methods of Python's own types: a call of one of these names is as likely to be on a str or
+# a list as on the one workspace class that defines it (JavaScript's, and what the modules a
+# file imports define: languages.platform_method).
 _PYTHON_BUILTIN_METHODS = frozenset(
     name
     for kind in (
@@ -49,17 +52,6 @@ _PYTHON_BUILTIN_METHODS = frozenset(
     )
     for name in dir(kind)
 ) | frozenset(dir(builtins))
-_ECMASCRIPT_BUILTIN_METHODS = frozenset(
-    """
-    at concat copyWithin entries every fill filter find findIndex findLast findLastIndex flat flatMap forEach
-    includes indexOf join keys lastIndexOf map pop push reduce reduceRight reverse shift slice some sort splice
-    toLocaleString toReversed toSorted toSpliced toString unshift values with charAt charCodeAt codePointAt
-    endsWith localeCompare match matchAll normalize padEnd padStart repeat replace replaceAll search split
-    startsWith substring toLowerCase toUpperCase trim trimEnd trimStart valueOf get set has delete clear add
-    size then catch finally call apply bind hasOwnProperty isPrototypeOf toJSON emit on off once
-    addListener removeListener write end read close send log error warn info debug assign create freeze
-    stringify parse next return throw""".split()
-)
 
 
 def innermost(scopes: list[Symbol], points: list[Point]) -> list[Symbol | None]:
@@ -90,10 +82,14 @@ def innermost(scopes: list[Symbol], points: list[Point]) -> list[Symbol | None]:
     return found
 
 
-def builtin_method(language: str, name: str) -> bool:
-    """A method name the language's own types define (``get``, ``join``, ``push``)."""
-    table = _PYTHON_BUILTIN_METHODS if language == "python" else _ECMASCRIPT_BUILTIN_METHODS
-    return name in table or name.startswith("__")
+def builtin_method(language: str, name: str, modules: Iterable[str] = ()) -> bool:
+    """A method name the language's own types define (``get``, ``join``, ``push``), or a class
+    of its platform: everywhere (``addEventListener``, a fetch ``Request``'s ``text``) or in one
+    of the ``modules`` the file imports (``ssl``: ``wrap_socket``; see
+    :func:`kairos_lsp.languages.platform_method`)."""
+    if name.startswith("__") or language == "python" and name in _PYTHON_BUILTIN_METHODS:
+        return True
+    return platform_method(language, name, modules)
 
 
 class Receivers:

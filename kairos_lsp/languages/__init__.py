@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.resources
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import PurePath
@@ -53,6 +53,8 @@ class LanguageSpec:
     minified_above: int | None = None
     # Rewrites of the bytes before parsing, for syntax the grammar wheel misreads (repairs.py).
     repairs: tuple[str, ...] = ()
+    # The file in platform/ naming the methods the platform's own classes define (see platform_method).
+    platform: str | None = None
 
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
@@ -67,6 +69,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         deprecations=("python-deprecations",),
         reads=("python-reads",),
         modules="python",
+        platform="python",
         extraction=10,
         declarations=(".pyi",),
     ),
@@ -82,6 +85,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         reads=("ecmascript-reads", "javascript-reads", "jsx-reads"),
         receiver="this",
         modules="ecmascript",
+        platform="ecmascript",
         extraction=13,
         minified_above=110,
     ),
@@ -98,6 +102,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         reads=("ecmascript-reads", "typescript-reads"),
         receiver="this",
         modules="ecmascript",
+        platform="ecmascript",
         extraction=13,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
         declarations=(".d.ts", ".d.mts", ".d.cts"),
@@ -120,6 +125,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         reads=("ecmascript-reads", "typescript-reads", "jsx-reads"),
         receiver="this",
         modules="ecmascript",
+        platform="ecmascript",
         extraction=13,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
         repairs=(
@@ -268,6 +274,35 @@ def deprecations_query(name: str) -> Query | None:
 def reads_query(name: str) -> Query | None:
     """The query for the attributes a language's code reads, or None when it has none."""
     return _our_query(name, _BY_NAME[name].reads)
+
+
+def platform_method(name: str, method: str, modules: Iterable[str]) -> bool:
+    """Whether a class of the platform language ``name`` runs on defines ``method``: one every
+    file reaches (JavaScript's ``addEventListener``, a fetch ``Request``'s ``text``) or one of
+    the ``modules`` a file imports (Python's ``ssl``: ``SSLContext.wrap_socket``; Node's
+    ``fs``), as the type checkers' own declarations say (``platform/*.txt``, written by
+    ``tools/platform_methods.py`` from typeshed and TypeScript's libraries).
+
+    >>> platform_method("typescript", "addEventListener", ()), platform_method("typescript", "byId", ())
+    (True, False)
+    >>> platform_method("python", "wrap_socket", ["ssl"]), platform_method("python", "wrap_socket", ["json"])
+    (True, False)
+    """
+    table = _platform(_BY_NAME[name].platform)
+    if method in table.get("*", ()):
+        return True
+    # (the top-level module: `http.client` is `http`'s, `node:fs/promises` is `fs`'s)
+    return any(method in table.get(module.removeprefix("node:").split("/")[0].split(".")[0], ()) for module in modules)
+
+
+@cache
+def _platform(file: str | None) -> dict[str, frozenset[str]]:
+    """``platform/<file>.txt`` as {module: method names} (``*``: every file's)."""
+    if file is None:
+        return {}
+    text = importlib.resources.files(__package__).joinpath(f"platform/{file}.txt").read_text()
+    lines = (line.partition(": ") for line in text.splitlines() if line and not line.startswith("#"))
+    return {module: frozenset(names.split()) for module, _, names in lines}
 
 
 def _our_query(name: str, parts: tuple[str, ...]) -> Query | None:
