@@ -76,6 +76,9 @@ _DEFAULT = re.compile(r"=(?!>)")  # a default value's ``=``, not an arrow type's
 _DEFAULT_EXPORTS = ("default", "exports")  # what a default import or ``require`` gets, ES then CommonJS
 # What a resolver of a changing store keeps across changes, at most (like the dream's, ~50 MB).
 ANSWERS_KEPT = 30_000
+# Files the imports of one file lead to that :meth:`Resolver.reaches` follows before it says
+# "maybe" (a barrel of barrels in a large monorepo: every file is read, a batch per step).
+REACH_FILES = 5_000
 # A declaration kept (a function's signature, read for its parameters' annotations) weighs
 # about a quarter of an answer with what it read: trim counts four as one answer.
 _DECLARATIONS_PER_ANSWER = 4
@@ -292,6 +295,7 @@ class Resolver:
         self._entry_read: dict[tuple, frozenset[str]] = {}
         self._entry_visited: dict[tuple, frozenset[tuple[str, str]]] = {}
         self._closures: dict[tuple[str, int], _StarClosure] = {}  # by module and depth (see _star_closure)
+        self._reached: dict[str, frozenset[str] | None] = {}  # by file: see reaches (None: too many)
         self._visited: set[tuple[str, str]] = set()  # (file, name) followed in the current lookup
         # What each answer read (see depends): the lookups under way record into the last set.
         self._reading: list[set[str]] = []
@@ -468,6 +472,40 @@ class Resolver:
         self._sync()
         info = self._file(path)
         return info.named() if info else {}
+
+    def reaches(self, path: str, target: str) -> bool:
+        """Whether ``target`` is ``path`` or a file its imports lead to, through the imports of
+        the files they name in turn (barrels' star re-exports too): where a type checker finds
+        the declarations it reads the file's values' types from. True also when the imports
+        lead to more than :data:`REACH_FILES` files (then it cannot say no cheaply)."""
+        self._sync()
+        if path not in self._reached:
+            self._reached[path] = self._imports_closure(path)
+        reached = self._reached[path]
+        return reached is None or target in reached
+
+    def _imports_closure(self, path: str) -> frozenset[str] | None:
+        """Every file ``path``'s imports lead to, step by step, each step's files read in one
+        batch; None past :data:`REACH_FILES`."""
+        seen, step = {path}, [path]
+        while step:
+            unread = sorted(here for here in step if here not in self._files)
+            for here, read in self._read_files(unread).items():
+                self._files[here] = (read, _dependency(here, read is not None))
+            following = []
+            for here in step:
+                info = self._files[here][0]
+                if info is None:
+                    continue
+                for binding in (*info.named().values(), *info.stars):
+                    found = self.module_file(info.language, here, binding.module)
+                    if found is not None and found not in seen:
+                        seen.add(found)
+                        following.append(found)
+            if len(seen) > REACH_FILES:
+                return None
+            step = following
+        return frozenset(seen)
 
     def depends(self, path: str, text: str, scope: str | None = None) -> frozenset[str]:
         """What the answer of :meth:`lookup` for the same arguments read, so a caller can
@@ -1293,6 +1331,7 @@ class Resolver:
             self._deprecations.pop(path, None)
         if looks.paths:
             self._names_of.clear()
+            self._reached.clear()  # (an import anywhere may lead somewhere else now)
         users = list(self._gone_answers)
         self._gone_answers.clear()
         for name in stale:
@@ -1343,6 +1382,7 @@ class Resolver:
             self._entry_read,
             self._entry_visited,
             self._closures,
+            self._reached,
             self._frozen,
             self._users,
             self._holders,

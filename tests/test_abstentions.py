@@ -256,7 +256,10 @@ def test_a_method_the_javascript_platform_defines_is_not_judged_by_name(tmp_path
     """TypeScript checks every file against the ECMAScript, DOM and Node declarations: an untyped
     receiver of a method they define is as likely theirs as the one workspace class's."""
     lib = "export class NodeOnDiskFile {\n  METHOD(path: string) {\n    return path\n  }\n}\n"
-    caller = "export const handler = (opts, options, ref, console) => {\n  return CALL\n}\n"
+    caller = (
+        "import type { NodeOnDiskFile } from './lib'\n\n"  # (the file's imports lead to the class)
+        "export const handler = (opts, options, ref, console) => {\n  return CALL\n}\n"
+    )
     change = dict(rel="lib.ts", use="use.ts", old="(path: string)", new="(path: string, mode: number)")
 
     def flagged(name: str, method: str, call: str) -> list[str]:
@@ -266,6 +269,26 @@ def test_a_method_the_javascript_platform_defines_is_not_judged_by_name(tmp_path
 
     assert flagged("platform", method, call) == []
     assert flagged("control", "byId", "opts.req.byId('a')") == ["return opts.req.byId('a')"]
+
+
+def test_a_typescript_class_the_files_imports_do_not_lead_to_is_not_guessed(tmp_path):
+    """trpc's monorepo: a test's `client.useQueries((t) => [t.post.byId(...)])` is not a call of
+    the one workspace class defining `byId`, in an example's generated client that nothing the
+    test imports leads to. Through its imports (a barrel's `export *` too), it may be."""
+    sdk = "export class User {\n  byId(options: object) {\n    return options\n  }\n}\n"
+    test = "{imports}\n\nexport const run = () => client.useQueries((t) => [t.post.byId({{ id: '1' }})])\n"
+    barrel = "export * from './sdk'\n"
+    change = dict(old="(options: object)", new="(options: object, signal: AbortSignal)")
+
+    def flagged(name: str, imports: str) -> list[str]:
+        files = {"examples/api/sdk.ts": sdk, "examples/api/index.ts": barrel}
+        files["packages/query/test/q.test.ts"] = test.format(imports=imports)
+        after = {"examples/api/sdk.ts": sdk.replace(change["old"], change["new"])}
+        return stale(tmp_path / name, files, after, "packages/query/test/q.test.ts", "typescript")
+
+    assert flagged("unrelated", "import { client } from './helpers'") == []
+    expected = ["export const run = () => client.useQueries((t) => [t.post.byId({ id: '1' })])"]
+    assert flagged("imported", "import { client } from '../../../examples/api/index'") == expected
 
 
 def test_a_method_of_a_function_local_class_is_not_judged_by_name(tmp_path):
