@@ -29,6 +29,7 @@ from kairos_lsp.checks.model import STALE_CALL, CheckedFile, Fix, Problem, TextE
 from kairos_lsp.checks.receivers import Receivers, builtin_method
 from kairos_lsp.keys import path_of, qualname_of, symbol_key
 from kairos_lsp.knowledge import Knowledge
+from kairos_lsp.languages import language_named
 from kairos_lsp.resolve import Found
 from kairos_lsp.sites import Argument, CallSite
 
@@ -217,11 +218,12 @@ def _only_method(
         enclosing = store.symbol_by_qualname(row["path"], ".".join(parts[:end]))
         if enclosing is None or enclosing["kind"] not in ("class", "interface"):
             return None
-    if file.language != "python" and not file.knowledge.resolver.reaches(file.path, row["path"]):
+    spec = language_named(file.language)
+    if spec is not None and spec.typed_through_imports and not file.knowledge.resolver.reaches(file.path, row["path"]):
         # TypeScript gives an untyped callback parameter the type the function it is passed to
-        # declares, from what the file's imports lead to: a class beyond them is not what it holds
+        # declares, found through the file's imports: a class beyond them is not what it holds
         # (trpc's tests' `client.useQueries((t) => [t.post.byId(...)])` is no call of the
-        # `User.byId` its openapi example generated; Python's fixtures reach tests unimported)
+        # `User.byId` its openapi example generated)
         return None
     return row["key"], True
 

@@ -55,6 +55,10 @@ class LanguageSpec:
     repairs: tuple[str, ...] = ()
     # The file in platform/ naming the methods the platform's own classes define (see platform_method).
     platform: str | None = None
+    # Whether a value's class is declared where the file's imports lead: TypeScript types an
+    # untyped callback parameter from them (a named function's untyped one is an error in
+    # strict mode); a Python function takes a duck-typed value from anywhere.
+    typed_through_imports: bool = False
 
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
@@ -86,6 +90,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         receiver="this",
         modules="ecmascript",
         platform="ecmascript",
+        typed_through_imports=True,
         extraction=13,
         minified_above=110,
     ),
@@ -103,6 +108,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         receiver="this",
         modules="ecmascript",
         platform="ecmascript",
+        typed_through_imports=True,
         extraction=13,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
         declarations=(".d.ts", ".d.mts", ".d.cts"),
@@ -126,6 +132,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         receiver="this",
         modules="ecmascript",
         platform="ecmascript",
+        typed_through_imports=True,
         extraction=13,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
         repairs=(
