@@ -209,6 +209,23 @@ def test_a_nested_function_shadows_the_module_level_callee(tmp_path):
     assert grows(tmp_path, module.format(inner=""), "", "control", use="lib.py") == ["return helper(1)"]
 
 
+def test_a_nested_function_beside_a_variable_of_its_name_is_not_judged(tmp_path):
+    """effect's platform-bun (3.19.0, released): `const runRaw = Effect.fnUntraced(function*
+    (handler) { function runRaw(data) {...} ... })`, then `runRaw(f, opts)` calls the variable;
+    the inner function, named in the method as anonymous functions are not, was judged instead
+    and the call flagged when it changed. The control has no variable: the call is the function's."""
+    method = (
+        "export class Server {\n  upgrade() {\nVARIABLE"
+        "      function runRaw(data: string) {\n        return data\n      }\nEND"
+        "    return runRaw('x')\n  }\n}\n"
+    )
+    both = method.replace("VARIABLE", "    const runRaw = wrap(function* (h: string) {\n").replace("END", "    })\n")
+    alone = method.replace("VARIABLE", "").replace("END", "")
+    change = dict(rel="lib.ts", use="lib.ts", old="(data: string)", new="(data: string, more: number)")
+    assert grows(tmp_path, both, "", "variable", language="typescript", **change) == []
+    assert grows(tmp_path, alone, "", "control", language="typescript", **change) == ["return runRaw('x')"]
+
+
 # -- 7. receivers of unknown class ----------------------------------------------------------------
 
 

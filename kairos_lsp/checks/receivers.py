@@ -161,6 +161,10 @@ class Receivers:
         ``const f = () => f()`` binds ``f`` where ``f`` begins)."""
         return any(binding.parameter for binding in self._locals.get((scope, name), ()))
 
+    def has_variable(self, scope: str, name: str) -> bool:
+        """Whether the function ``scope`` (or an anonymous function in it) assigns ``name``."""
+        return any(not binding.parameter for binding in self._locals.get((scope, name), ()))
+
     def only_parameters(self, receiver: str, scope: str | None) -> bool:
         """``x`` is bound, if at all, only as parameters without a type: nothing says what it is."""
         found = self._bindings(receiver, scope)
