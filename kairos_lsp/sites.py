@@ -27,6 +27,9 @@ from kairos_lsp.languages import node_text, reads_query, sites_query
 
 Point = tuple[int, int]  # (row, UTF-8 byte column)
 _SPACE = re.compile(r"\s+")
+# TypeScript's non-null assertions and optional chaining say nothing of what a name is:
+# `this.decoder!.start` and `observer?.refetch` name `this.decoder.start`, `observer.refetch`
+_ASSERTED = re.compile(r"[!?](?=\.)|!$")
 _DOTTED = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
 
 
@@ -203,7 +206,9 @@ def find_reads(tree: Tree, source: bytes, language: str, names: Collection[str])
             or held.type in _TARGETS
         ):
             continue
-        found.append(AttributeRead(_SPACE.sub("", node_text(read, source)), Span.of(read), Span.of(name)))
+        found.append(
+            AttributeRead(_ASSERTED.sub("", _SPACE.sub("", node_text(read, source))), Span.of(read), Span.of(name))
+        )
     found.sort(key=lambda r: r.span.start_byte)
     return found
 
@@ -213,7 +218,7 @@ _TARGETS = ("pattern_list", "tuple_pattern", "list_pattern")  # what ``a.x, b = 
 
 def _call(callee: Node, args: Node, keywords, spreads: int, source: bytes) -> CallSite:
     values = [n for n in args.named_children if n.type != "comment"]
-    text = _SPACE.sub("", node_text(callee, source))
+    text = _ASSERTED.sub("", _SPACE.sub("", node_text(callee, source)))
     arguments = tuple(
         Argument(
             node_text(n.child_by_field_name("name"), source) if n.type == "keyword_argument" else None,

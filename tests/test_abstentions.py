@@ -226,6 +226,22 @@ def test_a_nested_function_beside_a_variable_of_its_name_is_not_judged(tmp_path)
     assert grows(tmp_path, alone, "", "control", language="typescript", **change) == ["return runRaw('x')"]
 
 
+@pytest.mark.parametrize(
+    "declared, judged",
+    [
+        # vue 3.5.0's renderSlot: `let slot = slots[name]`, then maybe `slot = () => []`: which one runs
+        ("    let run = table[0]\n    if (!run) run = (data: string) => data\n", False),
+        # the variable is the function: `const run = (data) => ...` (as before, judged)
+        ("    const run = (data: string) => data\n", True),
+    ],
+)
+def test_a_local_arrow_function_is_judged_only_where_it_is_all_the_name_holds(tmp_path, declared, judged):
+    lib = "export function render(table: any[]) {\nDECLARED    return run('x')\n}\n".replace("DECLARED", declared)
+    change = dict(rel="lib.ts", use="lib.ts", old="(data: string)", new="(data: string, more: number)")
+    flagged = grows(tmp_path, lib, "", "w", language="typescript", **change)
+    assert flagged == (["return run('x')"] if judged else [])
+
+
 # -- 7. receivers of unknown class ----------------------------------------------------------------
 
 
@@ -315,6 +331,23 @@ def test_a_method_of_a_function_local_class_is_not_judged_by_name(tmp_path):
     change = dict(old="(self, r)", new="(self, r, more)")
     assert grows(tmp_path, local, caller, "local", **change) == []
     assert grows(tmp_path, top, caller, "control", **change) == ["x.ping(1)"]
+
+
+def test_a_non_null_assertion_does_not_hide_what_a_receiver_is(tmp_path):
+    """vue 3.5.0's tokenizer: `this.entityDecoder!.startEntity(...)` calls the `EntityDecoder`
+    (the `entities` package's) the field is typed with; read with its `!`, the field was
+    unknown and the call judged against the tokenizer's own `startEntity`, the one class of the
+    workspace that has one. The control calls the tokenizer's own."""
+    lib = (
+        "import { EntityDecoder } from 'entities'\n\nexport class Tokenizer {\n"
+        "  private entityDecoder?: EntityDecoder\n  startEntity(kind: number) {\n    return kind\n  }\n"
+        "  feed() {\n    return CALL\n  }\n}\n"
+    )
+    change = dict(rel="lib.ts", use="lib.ts", old="(kind: number)", new="(kind: number, more: number)")
+    asserted = lib.replace("CALL", "this.entityDecoder!.startEntity(1)")
+    assert grows(tmp_path, asserted, "", "asserted", language="typescript", **change) == []
+    own = lib.replace("CALL", "this.startEntity(1)")
+    assert grows(tmp_path, own, "", "control", language="typescript", **change) == ["return this.startEntity(1)"]
 
 
 # -- 8. a signature too long to be stored whole ---------------------------------------------------

@@ -248,13 +248,14 @@ def _nested_definition(file: CheckedFile, receivers: Receivers, name: str, scope
         # an object's property, effect's `(id, decode) => transformOrFail(..., { decode: ... })`)
         if receivers.has_parameter(here, name):
             return None
-        # (nor beside a variable of its name: one of the two is in an anonymous function there,
-        # which of them a call means is not ours to say; effect's `const runRaw =
-        # Effect.fnUntraced(function*(handler) { function runRaw(data) {...} })`, then `runRaw(f)`)
-        if receivers.has_variable(here, name) and defined.get(f"{here}.{name}") not in (None, "method"):
-            return None
         if defined.get(here) in _ENCLOSING and defined.get(f"{here}.{name}") not in (None, "method"):
-            return f"{here}.{name}"
+            # (nor beside another variable of its name: one of the two is in an anonymous
+            # function, or the variable holds something else first: which one a call means is
+            # not ours to say; effect's `const runRaw = Effect.fnUntraced(function*(handler) {
+            # function runRaw(data) {...} })`, then `runRaw(f)`; vue's `let slot = slots[name]`,
+            # then maybe `slot = () => []`)
+            nested = next(s for s in file.symbols if s.qualname == f"{here}.{name}")
+            return None if receivers.has_variable(here, name, besides=nested.name_start) else nested.qualname
     return None
 
 

@@ -161,9 +161,10 @@ class Receivers:
         ``const f = () => f()`` binds ``f`` where ``f`` begins)."""
         return any(binding.parameter for binding in self._locals.get((scope, name), ()))
 
-    def has_variable(self, scope: str, name: str) -> bool:
-        """Whether the function ``scope`` (or an anonymous function in it) assigns ``name``."""
-        return any(not binding.parameter for binding in self._locals.get((scope, name), ()))
+    def has_variable(self, scope: str, name: str, besides: Point) -> bool:
+        """Whether the function ``scope`` (or an anonymous function in it) assigns ``name``
+        elsewhere than at ``besides`` (where `const run = () => ...` names its function)."""
+        return any(not b.parameter and b.at != besides for b in self._locals.get((scope, name), ()))
 
     def only_parameters(self, receiver: str, scope: str | None) -> bool:
         """``x`` is bound, if at all, only as parameters without a type: nothing says what it is."""
