@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kairos_lsp.checks.binding import Bound, Param, bind, describe_change, parameters, receiver_dropped, shape
 from kairos_lsp.checks.model import STALE_CALL, CheckedFile, Fix, Problem, TextEdit
@@ -78,6 +78,9 @@ class _Callee:
     key: str
     name: str  # as a user calls it: the function, or the class for a constructor
     shapes: list[_Shape]  # distinct parameter lists, oldest first; the last is the current one
+    # taken by its method's name alone (see _only_method): a call that never fit it says the
+    # guess is wrong, not that the method changed
+    guessed: bool = False
 
 
 def stale_calls(file: CheckedFile, calls: list[CallSite], receivers: Receivers) -> list[Problem]:
@@ -129,16 +132,19 @@ def _judged(
             continue
         memo = (*resolved, call.callee)
         if memo not in callees:
-            callees[memo] = _callee(file.knowledge, *resolved, call)
+            key, bound, guessed = resolved
+            found = _callee(file.knowledge, key, bound, call)
+            callees[memo] = replace(found, guessed=True) if found is not None and guessed else found
         callee = callees[memo]
-        if callee is not None:
+        if callee is not None and not (callee.guessed and not _ever_fits(callee, call)):
             yield call, scope, callee
 
 
 def _resolve(
     file: CheckedFile, call: CallSite, receivers: Receivers, scope: str | None
-) -> tuple[str, bool | None] | None:
-    """(callee key, whether a receiver fills ``self``), or None when not certain.
+) -> tuple[str, bool | None, bool] | None:
+    """(callee key, whether a receiver fills ``self``, whether it is a guess by the method's
+    name), or None when not certain.
 
     ``None`` for the second: decide by how the call names it (``Cls.m`` passes
     ``self`` by hand).
@@ -153,7 +159,7 @@ def _resolve(
         return None
     nested = _nested_definition(file, receivers, head, scope)
     if nested is not None:  # a function defined in an enclosing function shadows the module's
-        return (symbol_key(file.language, file.path, nested), None) if not receiver else None
+        return (symbol_key(file.language, file.path, nested), None, False) if not receiver else None
     bound_here = receivers.local(head, scope) if head not in ("self", "this") else None
     # (``self.client.m()``: the memory's reading of what ``client`` holds takes the class its
     # annotations or constructions name; a check wants every binding in this file to agree)
@@ -161,7 +167,7 @@ def _resolve(
     if bound_here is None and not attribute_held:  # not a local name: imports, definitions, self
         target = resolver.lookup(file.path, call.callee, scope)
         if isinstance(target, Found):
-            return target.key, None
+            return target.key, None, False
         if not receiver:
             return None
     if not receiver:
@@ -172,16 +178,22 @@ def _resolve(
         if not isinstance(cls, Found) or _kind(file.knowledge, cls.key) not in ("class", "interface"):
             return None
         target = resolver.lookup(file.path, f"{kind}.{method}", scope)
-        return (target.key, True) if isinstance(target, Found) else None
+        return (target.key, True, False) if isinstance(target, Found) else None
     if receiver.split(".")[0] in ("self", "this") and receiver.count(".") == 0:
         return None  # self.m() the class does not define: inherited from somewhere unknown
-    return _only_method(file, receivers, receiver, method, scope)
+    guessed = _only_method(file, receivers, receiver, method, scope)
+    return (guessed, True, True) if guessed is not None else None
 
 
-def _only_method(
-    file: CheckedFile, receivers: Receivers, receiver: str, method: str, scope: str | None
-) -> tuple[str, bool] | None:
-    """``x.m()`` with ``x`` of unknown class, when one class alone in the workspace defines ``m``.
+def _ever_fits(callee: _Callee, call: CallSite) -> bool:
+    """Whether ``call`` binds to any parameter list the memory saw ``callee`` have: for a guess
+    by name, the evidence that it is the method called (vitest's `runner.worker.canReuse(task)`
+    calls its `PoolWorker`'s, not the one class's `canReuse()` that never took an argument)."""
+    return any(bind(shape.params, call.positional, call.keywords).ok for shape in callee.shapes)
+
+
+def _only_method(file: CheckedFile, receivers: Receivers, receiver: str, method: str, scope: str | None) -> str | None:
+    """``x.m()`` with ``x`` of unknown class, when one class alone in the workspace defines ``m``: its key.
 
     Only when nothing says what ``x`` is (it is bound, if at all, as an untyped
     parameter): not when it is imported (a module, or a name from outside),
@@ -225,7 +237,7 @@ def _only_method(
         # (trpc's tests' `client.useQueries((t) => [t.post.byId(...)])` is no call of the
         # `User.byId` its openapi example generated)
         return None
-    return row["key"], True
+    return row["key"]
 
 
 # What a definition inside may be local to: a function, and (JavaScript, TypeScript) a module
