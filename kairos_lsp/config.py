@@ -17,11 +17,12 @@ from __future__ import annotations
 import copy
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Literal
 
 import cattrs
+import pathspec
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 from cattrs.gen import make_dict_structure_fn, override
 
@@ -369,3 +370,26 @@ def _drop(raw: dict, path: tuple[str, ...]) -> None:
         parent = parent.get(key) if isinstance(parent, dict) else None
     if isinstance(parent, dict):
         parent.pop(path[-1], None)
+
+
+def gitignore_spec(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
+    """The gitignore-style rules of ``lines`` (a ``.gitignore``, ``exclude`` settings), less any
+    pattern that is no pattern, as git reads them: black's tests keep a `.gitignore` of a lone
+    `!` (pathspec raises; git passes over the line).
+
+    >>> gitignore_spec(["!", "a.py"]).match_file("a.py")
+    True
+    """
+    lines = list(lines)
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except ValueError:
+        return pathspec.GitIgnoreSpec.from_lines([line for line in lines if _is_pattern(line)])
+
+
+def _is_pattern(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except ValueError:
+        return False
+    return True

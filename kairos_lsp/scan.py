@@ -26,7 +26,7 @@ from pathlib import Path
 import pathspec
 
 from kairos_lsp import quiet_gc
-from kairos_lsp.config import Settings
+from kairos_lsp.config import Settings, gitignore_spec
 from kairos_lsp.languages import language_for_path
 from kairos_lsp.observe import FileObservation, Skipped, content_hash, observe_chunk, observe_file, racy
 from kairos_lsp.store import STORE_DIR, Store, WriteResult, holds, now
@@ -84,7 +84,7 @@ class IgnoreRules:
                 lines += gitignore.read_text(errors="replace").splitlines()
             except OSError:
                 pass
-            self._specs[folder] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+            self._specs[folder] = gitignore_spec(lines) if lines else None
         return self._specs[folder]
 
     def ignored(self, rel: str, is_dir: bool = False) -> bool:

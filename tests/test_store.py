@@ -160,6 +160,19 @@ def test_store_location_follows_env_and_option(tmp_path, monkeypatch):
     assert store_path(tmp_path, "custom/m.db") == tmp_path / "custom" / "m.db"
 
 
+def test_a_gitignore_line_that_is_no_pattern_is_passed_over_as_git_does(tmp_path):
+    """black's repository keeps test data with a `.gitignore` of a lone `!`: the scan of the
+    repository stopped there with pathspec's ValueError. Git passes over such a line and keeps
+    the others; so does the scan (and an `exclude` setting likewise)."""
+    write(tmp_path, "tests/data/invalid/.gitignore", "!\nignored.py\n")
+    write(tmp_path, "tests/data/invalid/ignored.py", "def ignored():\n    pass\n")
+    write(tmp_path, "tests/data/invalid/kept.py", "def kept():\n    pass\n")
+    store = Store.for_workspace(tmp_path)
+    scan_workspace(tmp_path, store, Settings(exclude=("!",)), jobs=1)
+    names = {row["name"] for row in store.all_symbols()}
+    assert "kept" in names and "ignored" not in names
+
+
 def test_scan_respects_gitignore_exclude_and_skips_bad_files(tmp_path):
     write(tmp_path, ".gitignore", "build/\n*.gen.py\n")
     write(tmp_path, "src/ok.py", "def ok():\n    pass\n")

@@ -37,6 +37,7 @@ from typing import Any
 
 import pathspec
 
+from kairos_lsp.config import gitignore_spec
 from kairos_lsp.keys import qualname_of
 from kairos_lsp.llm.redact import redact
 
@@ -195,7 +196,7 @@ class Payload:
 
 @functools.lru_cache(maxsize=32)
 def _spec(globs: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
-    return pathspec.GitIgnoreSpec.from_lines((*DEFAULT_EXCLUDE, *globs))
+    return gitignore_spec((*DEFAULT_EXCLUDE, *globs))
 
 
 def excluded(path: str, extra: Iterable[str] = ()) -> bool:
