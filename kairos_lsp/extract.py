@@ -21,7 +21,8 @@ read by name only:
     an exception raised (or thrown, or a panic)
 ``@deprecated`` + ``@deprecated.message``
     a deprecation announced (a warning as the function's or the module's own statement, a
-    ``@deprecated`` decorator), attributed to the innermost enclosing symbol
+    ``@deprecated`` decorator), attributed to the innermost enclosing symbol, unless
+    ``@deprecated.not`` captures the same node (a decorator that deprecates a call form only)
 ``@deprecates`` + ``@deprecates.name`` + ``@deprecates.message`` [+ ``@deprecates.parameter``]
     names a module's ``__getattr__`` answers for with a deprecation warning
 ``@deprecated_parameter`` + ``@deprecated_parameter.name`` + ``.test`` + ``.message``
@@ -120,8 +121,9 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # that declares a function's type is a function whatever its value; an object literal inside
 # another names what is in it (`api.users.list`), and a function-valued property is a method
 # (JavaScript, TypeScript); a type-only star
-# export (`export type * from`) is read (TypeScript; languages/repairs.py).
-EXTRACTION_VERSION = 13
+# export (`export type * from`) is read (TypeScript; languages/repairs.py). 14: `@deprecated` on
+# an overload deprecates the calls that match it, not the function (Python).
+EXTRACTION_VERSION = 14
 _MAX_TEXT = 160
 
 
@@ -549,12 +551,16 @@ def _deprecations(root: Node, source: bytes, language: str, calls: list[tuple[in
 
 def _announcements(matches, source: bytes) -> list[tuple[int, str, str]]:
     refs: list[tuple[int, str, str]] = []
-    for _, match in matches:
+    matches = [match for _, match in matches]
+    # (``@deprecated.not``: where a ``@deprecated`` says less than that the symbol is: on an overload)
+    not_at = {match["deprecated.not"][0].start_byte for match in matches if "deprecated.not" in match}
+    for match in matches:
         if "deprecated" in match:
             message = _literal(match["deprecated.message"][0], source)
             if "deprecated.warn" in match and not _a_deprecation(match, "deprecated", message, source):
                 continue
-            refs.append((match["deprecated"][0].start_byte, "deprecated", message))
+            if match["deprecated"][0].start_byte not in not_at:
+                refs.append((match["deprecated"][0].start_byte, "deprecated", message))
         elif "deprecates" in match:
             names = match["deprecates.name"][0]
             parameter = "{" + node_text(match["deprecates.parameter"][0], source) + "}"

@@ -1017,6 +1017,17 @@ DEPRECATED_USER = "from lib import Client, fetch\n\n\ndef go(c: Client):\n    re
             None,
         ),
         (("    return url", "    warnings.warn('fetch is slow', RuntimeWarning)\n    return url"), set(), None),
+        # PEP 702's decorator on an overload: the calls of that form, not the function (pydantic
+        # 2.11's `with_config(*, config)`: every `@with_config(...)` in its tests was flagged)
+        (
+            (
+                "def fetch(url):",
+                "import typing\n\n\n@typing.overload\n@warnings.deprecated('pass url by position')\n"
+                "def fetch(*, url): ...\n\n\n@typing.overload\ndef fetch(url, /): ...\n\n\ndef fetch(url):",
+            ),
+            set(),
+            None,
+        ),
     ],
 )
 def test_a_use_of_what_the_memory_saw_become_deprecated_is_said_with_the_codes_message(
@@ -1148,7 +1159,8 @@ def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
     `assertWarns`, a test marked `filterwarnings`) uses the deprecated function on purpose;
     so does a function deprecated itself, or a class whose `__new__` is (they go together), and
     a line that tells the type checker so (pytest re-exports its deprecated `yield_fixture` with
-    `# type: ignore[deprecated]`). The file deprecating it is its author's: nothing there."""
+    `# type: ignore[deprecated]`; fastapi's tests import theirs with ty's `# ty: ignore[deprecated]`).
+    The file deprecating it is its author's: nothing there."""
     test = (
         "import pytest\nimport warnings\nfrom lib import fetch\n\n\n"
         "def test_old():\n    with pytest.deprecated_call():\n        fetch('a')\n"
@@ -1163,7 +1175,8 @@ def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
         "class Old:\n    def __new__(cls):\n        warnings.warn('Old is deprecated', DeprecationWarning)\n"
         "        return super().__new__(cls)\n\n    def go(self):\n        return fetch('i')\n\n\n"
         "def told():\n    return fetch('g')  # type: ignore[deprecated]\n\n\n"
-        "def told_pyright():\n    return fetch('h')  # pyright: ignore[reportDeprecated]\n"
+        "def told_pyright():\n    return fetch('h')  # pyright: ignore[reportDeprecated]\n\n\n"
+        "def told_ty():\n    return fetch('k')  # ty: ignore[deprecated]\n"
     )
     knowledge = workspace(tmp_path, {"lib.py": DEPRECATING, "test_lib.py": test})
     dream(knowledge.store, trigger="test")

@@ -1348,6 +1348,15 @@ def f():
     pass
 
 
+@overload
+@deprecated("Passing `config` as a keyword argument is deprecated.")  # a form of the call (pydantic 2.11)
+def with_config(*, config: dict) -> None: ...
+@overload
+def with_config(config: dict, /) -> None: ...
+def with_config(config=None, /, **kwargs):
+    return config
+
+
 def parse(data, charset=None, errors=None, strict=None):
     if charset is not None:
         warnings.warn("'charset' is deprecated", DeprecationWarning)  # the parameter, not the function

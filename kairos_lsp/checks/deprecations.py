@@ -75,8 +75,11 @@ def deprecations(
 
 _MAKERS = (".__init__", ".__new__")  # a class's methods that make one: deprecated, the class is
 
-# A comment a type checker reads as "this use of a deprecated name is meant".
-_ACKNOWLEDGED = re.compile(rb"#\s*(type:\s*ignore\[[^\]]*\bdeprecated\b|pyright:\s*ignore\[[^\]]*\breportDeprecated\b)")
+# A comment a type checker reads as "this use of a deprecated name is meant": mypy's, pyright's,
+# ty's (fastapi 0.141's tests import its deprecated `ORJSONResponse` with `# ty: ignore[deprecated]`)
+_ACKNOWLEDGED = re.compile(
+    rb"#\s*((type|ty):\s*ignore\[[^\]]*\bdeprecated\b|pyright:\s*ignore\[[^\]]*\breportDeprecated\b)"
+)
 
 
 def _within(scope: str | None, qualnames: set[str]) -> bool:

@@ -74,7 +74,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         reads=("python-reads",),
         modules="python",
         platform="python",
-        extraction=10,
+        extraction=14,
         declarations=(".pyi",),
     ),
     LanguageSpec(

@@ -37,6 +37,13 @@
     arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message)))
   definition: (_ name: (identifier) @deprecated)
   (#match? @_by "^((warnings|typing_extensions|typing)\\.)?deprecated$"))
+; ... but not on an overload: PEP 702 deprecates then the calls that match that signature, not
+; the function (pydantic 2.11's `@overload @deprecated(...) def with_config(*, config)` beside
+; `with_config(config, /)`: every `@with_config(...)` was flagged).
+(decorated_definition
+  (decorator [(identifier) (attribute)] @_overload)
+  definition: (_ name: (identifier) @deprecated.not)
+  (#match? @_overload "^((typing|typing_extensions)\\.)?overload$"))
 ; A name a module no longer defines that its `__getattr__` (PEP 562) answers for with a
 ; deprecation warning: `if name == "old":` or `if name in {"old", ...}:` then a warning.
 (function_definition
