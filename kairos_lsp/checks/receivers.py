@@ -27,9 +27,10 @@ _CLASS_KINDS = ("class", "interface")
 # theirs, `const toPullIn = dual(2, (self, scope) => ... ([executor]) => executor.run())`)
 _SCOPES = ("function", "method", "constructor", "class", "interface", "constant")
 
-# Methods of Python's own types: a call of one of these names is as likely to be on a str or
-# a list as on the one workspace class that defines it (JavaScript's, and what the modules a
-# file imports define: languages.platform_method).
+# Methods of Python's own types, as the running interpreter has them: a call of one of these
+# names is as likely to be on a str or a list as on the one workspace class that defines it.
+# JavaScript's, and those of the classes of a module a file imports, are the tables of
+# languages.platform_method.
 _PYTHON_BUILTIN_METHODS = frozenset(
     name
     for kind in (
