@@ -342,6 +342,19 @@ def test_a_typescript_class_the_files_imports_do_not_lead_to_is_not_guessed(tmp_
     assert flagged("imported", "import { client } from '../../../examples/api/index'") == expected
 
 
+def test_a_call_of_new_passes_the_class_by_hand(tmp_path):
+    """Python's `__new__` is a static method without the decorator: sqlalchemy's
+    `super().__new__(cls, value, quote)` passes the class itself, and was judged one argument too
+    many (so a change to `quoted_name.__new__` would have gone unseen, or been said wrong)."""
+    lib = (
+        "class quoted_name(str):\n    def __new__(cls, value, quote):\n        return str.__new__(cls, value)\n\n\n"
+        "class truncated(quoted_name):\n    def __new__(cls, value, quote=None):\n"
+        "        return super().__new__(cls, value, quote)\n"
+    )
+    change = dict(use="lib.py", old="(cls, value, quote)", new="(cls, value, quote, style)")
+    assert grows(tmp_path, lib, "", "new", **change) == ["return super().__new__(cls, value, quote)"]
+
+
 def test_a_method_of_a_function_local_class_is_not_judged_by_name(tmp_path):
     local = "def factory():\n    class Local:\n        def ping(self, r):\n            return r\n    return Local()\n"
     top = "class Local:\n    def ping(self, r):\n        return r\n"

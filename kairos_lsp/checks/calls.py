@@ -58,6 +58,9 @@ _KEEPS_CLASS = {
     "typing.runtime_checkable",
 }
 _CONSTRUCTORS = ("__init__", "constructor")
+# Python's `__new__` is a static method without saying so: `super().__new__(cls, value, quote)`
+# passes the class by hand (sqlalchemy's `_truncated_label` was judged one argument too many)
+_STATIC_UNDECORATED = ("__new__",)
 _DECORATOR_NAME = re.compile(r"^@?\s*([\w.]+)")
 _LEADING_NAME = re.compile(r"\(*([A-Za-z_$#][\w$#]*)")  # a receiver's first name: `Path` in `(Path(a) / b)`
 _SHAPE_OF = ("signature", "parameters")
@@ -315,6 +318,8 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
         return None
     decorators = [_DECORATOR_NAME.match(d) for d in _values(knowledge, key, "decorated_by")]
     names = {m.group(1) if m else "" for m in decorators}
+    if row["name"] in _STATIC_UNDECORATED:
+        names.add("staticmethod")
     if any(not _known(n, _KEEPS_SIGNATURE) for n in names):
         return None  # a decorator may change what the call takes
     if bound is None:  # named through the resolver: ``obj.m()`` and ``self.m()`` fill self, ``Cls.m()`` does not
