@@ -507,6 +507,30 @@ class Resolver:
             step = following
         return frozenset(seen)
 
+    def overridden(self, key: str) -> bool:
+        """Whether a class the memory holds that names the method ``key``'s class as a base
+        defines a method of its name: a call through the base's type may reach that one
+        (scrapy's `BaseDupeFilter.log`, deprecated for subclasses that do not override it;
+        `RFPDupeFilter.log`, the one its scheduler reaches, is not)."""
+        self._sync()
+        owner, _, name = qualname_of(key).rpartition(".")
+        if not owner:
+            return False
+        base = key.rpartition(".")[0]
+        if self._kind(base) not in _CLASSES:
+            return False
+        for row in self.store.symbols_named(name):
+            cls = row["qualname"].rpartition(".")[0]
+            if row["key"] == key or not cls or row["kind"] not in _FUNCTIONS:
+                continue
+            if self._kind(row["key"].rpartition(".")[0]) not in _CLASSES:
+                continue
+            for written in self._bases(row["path"], cls):
+                found = self.lookup(row["path"], written, cls.rpartition(".")[0] or None)
+                if isinstance(found, Found) and found.key == base:
+                    return True
+        return False
+
     def depends(self, path: str, text: str, scope: str | None = None) -> frozenset[str]:
         """What the answer of :meth:`lookup` for the same arguments read, so a caller can
         tell when to ask again: ``file:P`` for every file it looked at (one that does not

@@ -1203,6 +1203,69 @@ def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
     assert problems(knowledge, tmp_path, "test_lib.py") == []
 
 
+def test_an_import_used_only_where_the_warning_is_expected_is_meant(tmp_path):
+    """scrapy 2.13's tests import what they test the deprecation of (`equal_attributes`,
+    `request_authenticate`) and use it only in tests marked `filterwarnings`: the import goes
+    with its uses. One use elsewhere (the control) and the import is said again."""
+    test = (
+        "import pytest\nfrom lib import fetch\n\n\n"
+        "@pytest.mark.filterwarnings('ignore::DeprecationWarning')\ndef test_fetch():\n    assert fetch('a')\n"
+    )
+    knowledge = workspace(tmp_path, {"lib.py": DEPRECATING, "test_lib.py": test})
+    dream(knowledge.store, trigger="test")
+    warned = "    warnings.warn('fetch is deprecated', DeprecationWarning)\n    return url"
+    rewrite(knowledge, tmp_path, {"lib.py": DEPRECATING.replace("    return url", warned)})
+    assert problems(knowledge, tmp_path, "test_lib.py") == []
+    rewrite(knowledge, tmp_path, {"test_lib.py": test + "\n\ndef test_plain():\n    assert fetch('b')\n"})
+    said = problems(knowledge, tmp_path, "test_lib.py")
+    assert [(p.code, p.start[0]) for p in said] == [("deprecated-symbol", 1), ("deprecated-symbol", 11)]
+
+
+@pytest.mark.parametrize("override, flagged", [(True, []), (False, ["df.log(1)"])])
+def test_a_base_method_deprecated_for_those_who_do_not_override_it(tmp_path, override, flagged):
+    """scrapy 2.13 deprecates `BaseDupeFilter.log()` (subclasses are to write their own); its
+    scheduler's `self.df.log(...)`, typed with the base, reaches `RFPDupeFilter.log`, which is
+    not. Where no subclass overrides the method (the control), the call is said."""
+    lib = "import warnings\n\n\nclass BaseFilter:\n    def log(self, request):\n        return request\n"
+    if override:
+        lib += "\n\nclass RFPFilter(BaseFilter):\n    def log(self, request):\n        return [request]\n"
+    use = "from lib import BaseFilter\n\n\ndef enqueue(df: BaseFilter):\n    df.log(1)\n"
+    knowledge = workspace(tmp_path, {"lib.py": lib, "use.py": use})
+    dream(knowledge.store, trigger="test")
+    warned = (
+        "        warnings.warn('Calling BaseFilter.log() is deprecated.', DeprecationWarning)\n        return request"
+    )
+    rewrite(knowledge, tmp_path, {"lib.py": lib.replace("        return request", warned, 1)})
+    said = problems(knowledge, tmp_path, "use.py")
+    assert [use.splitlines()[p.start[0]].strip() for p in said if p.code == "deprecated-symbol"] == flagged
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_uses_that_go_with_the_deprecation_are_not_said(tmp_path, plain):
+    """scrapy 2.13: an import for the type checker only (`if TYPE_CHECKING:`) never runs; an
+    import that only the file's own deprecated class uses goes with it (its `AjaxCrawlMiddleware`
+    and `escape_ajax`). A plain use (the control) is said, and its import with it."""
+    user = (
+        "import warnings\nfrom typing import TYPE_CHECKING\n\nfrom lib import fetch\n\nif TYPE_CHECKING:\n"
+        "    from lib import Client\n\n\ndef keep(client: Client):\n    return client\n\n\n"
+        "class Old:\n    def __init__(self):\n        warnings.warn('Old is deprecated', DeprecationWarning)\n"
+        "        self.page = fetch('x')\n"
+    )
+    if plain:
+        user += "\n\ndef now():\n    return fetch('y'), Client()\n"
+    knowledge = workspace(tmp_path, {"lib.py": DEPRECATING, "app.py": user})
+    dream(knowledge.store, trigger="test")
+    deprecating = DEPRECATING.replace(
+        "        self.open = True",
+        "        warnings.warn('Client is deprecated', DeprecationWarning)\n        self.open = True",
+    ).replace("    return url", "    warnings.warn('fetch is deprecated', DeprecationWarning)\n    return url")
+    rewrite(knowledge, tmp_path, {"lib.py": deprecating})
+    said = [user.splitlines()[p.start[0]].strip() for p in problems(knowledge, tmp_path, "app.py")]
+    assert said == (
+        ["from lib import fetch", "return fetch('y'), Client()", "return fetch('y'), Client()"] if plain else []
+    )
+
+
 def test_what_was_deprecated_when_first_seen_draws_nothing(tmp_path):
     """Released code that keeps its deprecated functions, and calls them (its own tests of
     them), is as its authors meant it: the memory saw no change."""

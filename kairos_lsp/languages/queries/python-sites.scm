@@ -46,6 +46,10 @@
   (#match? @_expects "(^|\\.)(deprecated_call|warns|assertWarns|assertWarnsRegex|catch_warnings)$"))
 ((decorated_definition (decorator) @_mark definition: [(function_definition) (class_definition)] @expects.warning)
   (#match? @_mark "filterwarnings"))
+; ... and code that never runs, `if TYPE_CHECKING:` (its imports name types for the type checker:
+; nothing there warns; scrapy 2.13's http10.py imports its deprecated `ScrapyHTTPClientFactory` so).
+((if_statement condition: [(identifier) (attribute)] @_checking consequence: (block) @expects.warning)
+  (#match? @_checking "^(typing\\.)?TYPE_CHECKING$"))
 ; ... and a test module or class marked so as a whole (`pytestmark = pytest.mark.filterwarnings(...)`).
 ([(module (expression_statement (assignment left: (identifier) @_mark right: (_) @_marks)))
   (class_definition body: (block (expression_statement (assignment left: (identifier) @_mark right: (_) @_marks))))]
