@@ -7,6 +7,8 @@ problems are.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from released import stdlib_source
 from workspaces import problems, rewrite, workspace
@@ -16,6 +18,7 @@ from kairos_lsp.checks.receivers import innermost
 from kairos_lsp.config import Settings
 from kairos_lsp.dream import dream
 from kairos_lsp.extract import extract_tree, parse
+from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.resolve import Found, Gone, Resolver
 from kairos_lsp.scan import scan_workspace
 from kairos_lsp.sites import find_sites
@@ -1154,6 +1157,17 @@ def test_a_keyword_the_memory_saw_become_deprecated_is_said_where_it_is_passed(t
     assert problems(knowledge, tmp_path, "lib.py") == problems(knowledge, tmp_path, "relay.py") == []
 
 
+FETCH_WARNED = "    warnings.warn('fetch is deprecated', DeprecationWarning)\n    return url"
+
+
+def with_fetch_deprecated(tmp_path: Path, files: dict[str, str]) -> Knowledge:
+    """``files`` beside DEPRECATING's lib.py, seen as they are, then `fetch` warning it is deprecated."""
+    knowledge = workspace(tmp_path, {"lib.py": DEPRECATING, **files})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"lib.py": DEPRECATING.replace("    return url", FETCH_WARNED)})
+    return knowledge
+
+
 def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
     """A test of the deprecation itself (`with pytest.deprecated_call():`, `pytest.warns`,
     `assertWarns`, a test marked `filterwarnings`) uses the deprecated function on purpose;
@@ -1178,17 +1192,14 @@ def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
         "def told_pyright():\n    return fetch('h')  # pyright: ignore[reportDeprecated]\n\n\n"
         "def told_ty():\n    return fetch('k')  # ty: ignore[deprecated]\n"
     )
-    knowledge = workspace(tmp_path, {"lib.py": DEPRECATING, "test_lib.py": test})
-    dream(knowledge.store, trigger="test")
-    warned = "    warnings.warn('fetch is deprecated', DeprecationWarning)\n    return url"
-    rewrite(knowledge, tmp_path, {"lib.py": DEPRECATING.replace("    return url", warned)})
+    knowledge = with_fetch_deprecated(tmp_path, {"test_lib.py": test})
     said = problems(knowledge, tmp_path, "test_lib.py")
     assert [(p.code, test.splitlines()[p.start[0]].strip()) for p in said] == [
         ("deprecated-symbol", "from lib import fetch"),
         ("deprecated-symbol", "fetch('e')"),
     ]
     deprecating = (
-        DEPRECATING.replace("    return url", warned)
+        DEPRECATING.replace("    return url", FETCH_WARNED)
         + "\n\ndef fetch_all(urls):\n    return [fetch(u) for u in urls]\n"
     )
     rewrite(knowledge, tmp_path, {"lib.py": deprecating})
@@ -1211,10 +1222,7 @@ def test_an_import_used_only_where_the_warning_is_expected_is_meant(tmp_path):
         "import pytest\nfrom lib import fetch\n\n\n"
         "@pytest.mark.filterwarnings('ignore::DeprecationWarning')\ndef test_fetch():\n    assert fetch('a')\n"
     )
-    knowledge = workspace(tmp_path, {"lib.py": DEPRECATING, "test_lib.py": test})
-    dream(knowledge.store, trigger="test")
-    warned = "    warnings.warn('fetch is deprecated', DeprecationWarning)\n    return url"
-    rewrite(knowledge, tmp_path, {"lib.py": DEPRECATING.replace("    return url", warned)})
+    knowledge = with_fetch_deprecated(tmp_path, {"test_lib.py": test})
     assert problems(knowledge, tmp_path, "test_lib.py") == []
     plain = test + "\n\ndef test_plain():\n    assert fetch('b')\n"
     rewrite(knowledge, tmp_path, {"test_lib.py": plain})
