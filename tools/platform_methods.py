@@ -26,6 +26,7 @@ import argparse
 import json
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import mypy
@@ -50,19 +51,20 @@ ECMASCRIPT_METHODS = """
 """
 
 
-def names(language: Language, query: str, source: bytes) -> list[Node]:
-    tree = Parser(language).parse(source)
-    return QueryCursor(Query(language, query)).captures(tree.root_node).get("name", [])
+def finder(language: Language, query: str) -> Callable[[bytes], list[Node]]:
+    """The ``@name`` captures of ``query`` in a file's bytes (parser and query made once)."""
+    parser, compiled = Parser(language), Query(language, query)
+    return lambda source: QueryCursor(compiled).captures(parser.parse(source).root_node).get("name", [])
 
 
 def python_methods() -> tuple[dict[str, set[str]], str]:
     """Method names of typeshed's standard library classes, by top-level module."""
     stdlib = Path(mypy.__file__).parent / "typeshed" / "stdlib"
-    language = Language(tree_sitter_python.language())
+    names = finder(Language(tree_sitter_python.language()), PYTHON_METHODS)
     found: dict[str, set[str]] = defaultdict(set)
     for stub in sorted(stdlib.rglob("*.pyi")):
         module = stub.relative_to(stdlib).parts[0].removesuffix(".pyi")
-        found[module].update(node.text.decode() for node in names(language, PYTHON_METHODS, stub.read_bytes()))
+        found[module].update(node.text.decode() for node in names(stub.read_bytes()))
     return found, f"typeshed's stdlib stubs as bundled with mypy {mypy_version}"
 
 
@@ -82,18 +84,18 @@ def _module_of(node: Node) -> str:
 
 def ecmascript_methods(node_modules: Path) -> tuple[dict[str, set[str]], str]:
     """Method names of the ECMAScript, DOM and Node declarations, by module (``*``: global)."""
-    language = Language(tree_sitter_typescript.language_typescript())
+    names = finder(Language(tree_sitter_typescript.language_typescript()), ECMASCRIPT_METHODS)
     typescript = node_modules / "typescript"
     files = sorted((typescript / "lib").glob("lib.es*.d.ts")) + sorted((typescript / "lib").glob("lib.dom*.d.ts"))
     node_files = sorted((node_modules / "@types" / "node").rglob("*.d.ts"))
     undici = sorted((node_modules / "undici-types").rglob("*.d.ts"))
     found: dict[str, set[str]] = defaultdict(set)
     for file in files + undici:
-        found[GLOBAL].update(node.text.decode() for node in names(language, ECMASCRIPT_METHODS, file.read_bytes()))
+        found[GLOBAL].update(node.text.decode() for node in names(file.read_bytes()))
     for file in node_files:
         if "ts5." in file.relative_to(node_modules).as_posix():
             continue  # (copies for older TypeScript versions)
-        for node in names(language, ECMASCRIPT_METHODS, file.read_bytes()):
+        for node in names(file.read_bytes()):
             found[_module_of(node)].add(node.text.decode())
     versions = ", ".join(
         f"{package} {_version(node_modules / package)}" for package in ("typescript", "@types/node", "undici-types")
