@@ -126,6 +126,8 @@ class Sites:
     # byte ranges of code that expects a warning (``with pytest.deprecated_call():``): a use
     # of something deprecated there is what the code means to test
     expecting_warnings: list[tuple[int, int]] = field(default_factory=list)
+    # the names classes are made on (``class Mine(helpers.BasicAuth):``): making one makes those too
+    bases: list[AttributeRead] = field(default_factory=list)
 
 
 def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
@@ -150,6 +152,10 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
             binding = _binding(match, source)
             if binding is not None:
                 found.bindings.append(binding)
+        elif "class.base" in match:
+            node = match["class.base"][0]
+            text = _SPACE.sub("", node_text(node, source))
+            found.bases.append(AttributeRead(text, Span.of(node), Span.of(_last_name(node))))
         elif "expects.warning" in match:
             node = match["expects.warning"][0]
             found.expecting_warnings.append((node.start_byte, node.end_byte))
@@ -169,6 +175,7 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
         found.calls.append(_call(callee, args, keywords.get(args.id, ()), spreads.get(args.id, 0), source))
     found.calls.sort(key=lambda c: c.callee_span.start_byte)
     found.imports.sort(key=lambda i: i.name_span.start_byte)
+    found.bases.sort(key=lambda b: b.span.start_byte)
     return found
 
 

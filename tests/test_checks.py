@@ -1049,6 +1049,60 @@ def test_a_use_of_what_the_memory_saw_become_deprecated_is_said_with_the_codes_m
     assert problems(knowledge, tmp_path, "app.py") == []
 
 
+AUTH = """import warnings
+
+
+class Auth(tuple):
+    def __new__(cls, login):
+        return super().__new__(cls, (login,))
+
+    @classmethod
+    def decode(cls, header):
+        return tuple.__new__(cls, (header,))
+"""
+AUTH_USERS = {
+    # its own package exports it, a client takes one (annotations, isinstance), a test decodes one
+    "pkg/__init__.py": "from lib import Auth\n\n__all__ = ['Auth']\n",
+    "client.py": "import lib\nfrom lib import Auth\n\n\ndef send(auth: Auth | None, other: lib.Auth):\n"
+    "    return isinstance(auth, lib.Auth), lib.Auth.decode('h')\n",
+    # makes one: by a call, by a class made on it (by its name and through the module)
+    "make.py": "import lib\nfrom lib import Auth\n\n\ndef go():\n    return Auth('u'), lib.Auth('v')\n",
+    "sub.py": "import lib\nfrom lib import Auth\n\n\nclass Mine(Auth):\n    pass\n\n\nclass Yours(lib.Auth):\n    pass\n",
+}
+
+
+@pytest.mark.parametrize("how", ["__new__", "class"])
+def test_a_class_whose_making_became_deprecated_is_said_where_one_is_made(tmp_path, how):
+    """aiohttp 3.14's `BasicAuth` warns in `__new__`: making one is deprecated, not naming the
+    class. Its modules that import it for annotations and `isinstance`, its `__init__` that
+    exports it and its tests of `BasicAuth.decode` make none (22 warnings there, 1 true: an
+    example that made one). A class deprecated as a whole (PEP 702's `@deprecated` on it) is
+    said wherever it is named."""
+    knowledge = workspace(tmp_path, {"lib.py": AUTH, **AUTH_USERS})
+    dream(knowledge.store, trigger="test")
+    if how == "__new__":
+        warned = AUTH.replace(
+            "        return super()",
+            "        warnings.warn('Auth is deprecated', DeprecationWarning)\n        return super()",
+        )
+    else:
+        warned = AUTH.replace("class Auth(tuple):", "@warnings.deprecated('Auth is deprecated')\nclass Auth(tuple):")
+    rewrite(knowledge, tmp_path, {"lib.py": warned})
+    said = {}
+    for path, text in AUTH_USERS.items():
+        found = problems(knowledge, tmp_path, path)
+        assert {p.code for p in found} <= {"deprecated-symbol"}
+        lines = text.splitlines()
+        said[path] = [(p.start[0], lines[p.start[0]][p.start[1] : p.end[1]]) for p in found]
+    made = {"make.py": [(1, "Auth"), (5, "Auth"), (5, "Auth")], "sub.py": [(1, "Auth"), (8, "Auth")]}
+    if how == "__new__":
+        assert said == {"pkg/__init__.py": [], "client.py": [], **made}
+    else:
+        assert said["pkg/__init__.py"] == [(0, "Auth")]
+        assert said["client.py"] == [(1, "Auth"), (4, "Auth"), (5, "Auth"), (5, "Auth")]
+        assert {path: said[path] for path in made} == made
+
+
 READ = """import warnings
 
 

@@ -80,7 +80,12 @@ def check_file(knowledge: Knowledge, path: str, language: str, source: bytes, tr
             file, sites.calls, sites.imports, [r for r in _imported(reads, sites) if r.name in gone], receivers
         )
         problems += deprecations(
-            file, sites.calls, sites.imports, sites.expecting_warnings, [r for r in reads if r.name in deprecated]
+            file,
+            sites.calls,
+            sites.imports,
+            sites.expecting_warnings,
+            [r for r in reads if r.name in deprecated],
+            sites.bases,
         )
         problems += stale_calls(file, sites.calls, receivers)
         problems += docstring_drift(file)

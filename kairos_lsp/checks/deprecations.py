@@ -25,6 +25,7 @@ def deprecations(
     imports: list[ImportedName],
     expecting: Sequence[tuple[int, int]] = (),
     reads: list[AttributeRead] | None = None,
+    bases: Sequence[AttributeRead] = (),
 ) -> list[Problem]:
     """Uses by import, call or attribute read (``reads``: :func:`kairos_lsp.sites.find_reads`
     of the names the memory saw deprecated, :meth:`Resolver.deprecated_names`; a property
@@ -35,7 +36,15 @@ def deprecations(
     anything said inside what the file itself deprecates (werkzeug's deprecated
     ``url_decode_stream`` calls the deprecated ``make_chunk_iter``: they go together; a class
     whose ``__init__`` or ``__new__`` is deprecated is as a whole), nor of a use in the file
-    that deprecates it: the warning is its author's, addressed to the other files."""
+    that deprecates it: the warning is its author's, addressed to the other files.
+
+    A class whose making alone is deprecated (its ``__init__`` or ``__new__`` warns; ``bases``:
+    :attr:`kairos_lsp.sites.Sites.bases`, the classes made on others) is said where one is made:
+    a call of it, a class made on it, and the import a file makes one through. Naming it in
+    an annotation, an ``isinstance`` or to call its class methods warns of nothing: aiohttp
+    3.14's ``BasicAuth`` warns in ``__new__``, and its own modules that import it for their
+    annotations, its ``__init__`` that exports it, and its tests of ``BasicAuth.decode`` were all
+    said (22 warnings, 1 true)."""
     retiring = {s.qualname for s in file.symbols if s.deprecated}
     if "" in retiring:
         return []  # the module itself
@@ -53,24 +62,40 @@ def deprecations(
         imports = [i for i in imports if not _within(file.scope(i.name_span.start), retiring)]
         reads = [r for r in reads if not _within(file.scope(r.span.start), retiring)]
     resolver = file.knowledge.resolver
-    said: dict[str, str | None] = {}  # by the key used: the message, None when there is nothing to say
+    # by the key used: the message and whether only making one is deprecated; None: nothing to say
+    said: dict[str, tuple[str, bool] | None] = {}
     out = []
-    sites: list[tuple[str, str | None, Span]] = [(item.alias or item.name, None, item.name_span) for item in imports]
-    sites += [(call.callee, file.scope(call.callee_span.start), call.name_span) for call in calls]
-    sites += [(read.text, file.scope(read.span.start), read.name_span) for read in reads]
-    targets = []
-    for index, (text, scope, span) in enumerate(sites):
-        target = resolver.lookup(file.path, text, scope)
-        targets.append(target)
+    based = {b.span.start_byte for b in bases}
+    # (the text used, its scope, where, and how: imported, called, read, or made on)
+    sites: list[tuple[str, str | None, Span, str]] = [
+        (item.alias or item.name, None, item.name_span, "import") for item in imports
+    ]
+    sites += [(call.callee, file.scope(call.callee_span.start), call.name_span, "call") for call in calls]
+    sites += [
+        (read.text, file.scope(read.span.start), read.name_span, "base" if read.span.start_byte in based else "read")
+        for read in reads
+    ]
+    targets = [resolver.lookup(file.path, text, scope) for text, scope, _, _ in sites]
+    made = {t.key for t, site in zip(targets, sites) if site[3] == "call" and isinstance(t, Found)}
+    made |= {
+        t.key for b in bases if isinstance(t := resolver.lookup(file.path, b.text, file.scope(b.span.start)), Found)
+    }
+    for (text, _, span, how), target in zip(sites, targets):
         if not isinstance(target, (Found, Kept)) or path_of(target.key) == file.path:
             continue
         if target.key not in said:
             said[target.key] = _kept(file, target) if isinstance(target, Kept) else _deprecated(file, target.key)
             if said[target.key] is not None and "." in qualname_of(target.key) and resolver.overridden(target.key):
                 said[target.key] = None  # (a method a subclass overrides: which one a call meets is not ours)
-        message = said[target.key]
-        if message is not None and not (index < len(imports) and _used_as_meant(file, text, span, expecting, retiring)):
-            out.append(Problem(DEPRECATED_SYMBOL, "information", message, span.start, span.end, target.key))
+        found = said[target.key]
+        if found is None:
+            continue
+        message, making = found
+        if how == "import" and _used_as_meant(file, text, span, expecting, retiring):
+            continue
+        if making and (how == "read" or how == "import" and target.key not in made):
+            continue  # (the class named, none made: an annotation, an isinstance, a class method)
+        out.append(Problem(DEPRECATED_SYMBOL, "information", message, span.start, span.end, target.key))
     for call, target in zip(calls, targets[len(imports) : len(imports) + len(calls)]):
         if call.keywords and isinstance(target, Found) and path_of(target.key) != file.path:
             out += _keywords_deprecated(file, call, target.key)
@@ -164,9 +189,9 @@ def _parameter_became_deprecated(file: CheckedFile, key: str, parameter: str) ->
     return when
 
 
-def _deprecated(file: CheckedFile, key: str) -> str | None:
+def _deprecated(file: CheckedFile, key: str) -> tuple[str, bool] | None:
     """What to say of a use of ``key`` (of a class: of making one, its ``__init__`` or
-    ``__new__``, too), if the memory saw it become deprecated."""
+    ``__new__``, too), if the memory saw it become deprecated, and whether only making one is."""
     path, qualname = path_of(key), qualname_of(key)
     announced = file.knowledge.resolver.deprecated(path)
     for subject in (qualname, *(qualname + maker for maker in _MAKERS)) if qualname else ("",):
@@ -176,7 +201,7 @@ def _deprecated(file: CheckedFile, key: str) -> str | None:
         when = _became_deprecated(file, whose, key if whose != key else None)
         if when is not None:
             name = name_of(key) or path
-            return f"`{name}` became deprecated on {when} ({path}): {announced[subject]}"
+            return f"`{name}` became deprecated on {when} ({path}): {announced[subject]}", subject != qualname
     return None
 
 
@@ -216,9 +241,9 @@ def _was_an_attribute(file: CheckedFile, key: str, version: int) -> bool:
     return False
 
 
-def _kept(file: CheckedFile, target: Kept) -> str | None:
+def _kept(file: CheckedFile, target: Kept) -> tuple[str, bool] | None:
     """What to say of a name its module's ``__getattr__`` keeps, if the memory saw the name
-    defined there and then removed."""
+    defined there and then removed (and False: the name is deprecated, not making one)."""
     looks = file.knowledge.looks(target.key, ("kind",))
     when = None
     for before, look in zip(looks, looks[1:]):
@@ -230,7 +255,7 @@ def _kept(file: CheckedFile, target: Kept) -> str | None:
     return (
         f"`{name}` is deprecated: it left `{path}` on {when}, and the module's `__getattr__` keeps it "
         f"with a warning: {target.message}"
-    )
+    ), False
 
 
 def _time(at: str) -> str:

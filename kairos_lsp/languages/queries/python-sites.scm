@@ -9,6 +9,9 @@
 (import_from_statement module_name: (_) @import.module
   name: (aliased_import name: (dotted_name) @import.name alias: (identifier) @import.alias))
 
+; A class's bases: making one of it makes one of each (a deprecated `__init__` warns).
+(class_definition superclasses: (argument_list [(identifier) (attribute)] @class.base))
+
 ; Names a scope binds, so that `x.m()` can be judged when x's class is known:
 ; @bind.name a local name, @bind.attr an attribute of the enclosing class
 ; (`self.a = ...`, `a: T` in the class body); @bind.type an annotation,
