@@ -122,8 +122,9 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # another names what is in it (`api.users.list`), and a function-valued property is a method
 # (JavaScript, TypeScript); a type-only star
 # export (`export type * from`) is read (TypeScript; languages/repairs.py). 14: `@deprecated` on
-# an overload deprecates the calls that match it, not the function (Python).
-EXTRACTION_VERSION = 14
+# an overload deprecates the calls that match it, not the function (Python). 15: a named function
+# in a value that declares or casts its type is given no parameters of its own (TypeScript).
+EXTRACTION_VERSION = 15
 _MAX_TEXT = 160
 
 
@@ -981,7 +982,7 @@ def _symbol(
         name_text = source[name_span[0] : name_span[1]].decode("utf-8", "replace")
         sym.signature = f"{name_text} extends {collapse(node_text(base[0], source), 120)}"
     params = a.get("params")
-    if params:
+    if params and "typed.elsewhere" not in a:
         returns = a.get("returns")
         name_text = source[name_span[0] : name_span[1]].decode("utf-8", "replace")
         sym.signature = _signature_text(

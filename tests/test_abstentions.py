@@ -97,6 +97,27 @@ def test_typescript_overload_signatures_are_not_judged(tmp_path, lib, call, cont
     assert grows(tmp_path, control, caller, "control", **ts) == [f"{call};"]
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "function computed(a: any) { return a } as any",  # mobx 7's `computed`
+        "(function computed(a: any) { return a }) as Computed",
+        "Object.assign(function computed(a: any) { return a }, { struct: true })",  # mobx 7's `flow`
+    ],
+)
+def test_a_function_whose_value_declares_or_casts_its_type_is_not_judged_by_its_parameters(tmp_path, value):
+    """TypeScript calls `computed` as its declared type or its cast says (`IComputedFactory`:
+    `(options)` or `(func, options?)`), not as the function in its value takes: mobx 7's tests
+    make 60 calls of `computed(fn)` against its `function computed(arg1, arg2)`."""
+    typed = "export interface Computed {\n  (a: any, b?: any): any\n}\n"
+    lib = f"{typed}export const computed: Computed = {value}\n"
+    caller = "import { computed } from './lib';\ncomputed(1);\n"
+    ts = dict(rel="lib.ts", use="use.ts", old="(a: any)", new="(a: any, b: any)", language="typescript")
+    assert grows(tmp_path, lib, caller, "typed", **ts) == []
+    control = f"{typed}export const computed = {value.replace(' as any', '').replace(' as Computed', '')}\n"
+    assert grows(tmp_path, control, caller, "control", **ts) == ["computed(1);"]
+
+
 # -- 2. decorators --------------------------------------------------------------------------------
 
 DECORATED = (

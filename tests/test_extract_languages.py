@@ -619,6 +619,26 @@ class Query {
 
 
 @pytest.mark.parametrize("language", ["typescript", "tsx"])
+def test_a_typescript_function_in_a_value_that_declares_or_casts_its_type_has_no_parameters_of_its_own(language):
+    """Callers call mobx 7's `computed` as `IComputedFactory` says, not as `function computed(arg1,
+    arg2)` takes; `satisfies` checks a value without changing its type."""
+    source = """\
+export const computed: F = function computed(arg1, arg2) { return 1 } as any
+export const paren = (function paren(a, b) { return 1 }) as F
+export const flow: F = Object.assign(function flow(a, b) { return 1 }, {})
+export const kept = function kept(a, b) { return 1 } satisfies F
+export const wrapped = Object.assign(function wrapped(a, b) { return 1 }, {})
+"""
+    syms = symbols(source, language)
+    assert [(q, s.kind, s.signature, s.parameters) for q, s in syms.items() if q in ("computed", "paren", "flow")] == [
+        ("computed", "function", None, []),
+        ("paren", "function", None, []),
+        ("flow", "function", None, []),
+    ]
+    assert syms["kept"].parameters == syms["wrapped"].parameters == [("a", "required"), ("b", "required")]
+
+
+@pytest.mark.parametrize("language", ["typescript", "tsx"])
 def test_typescript_overload_signatures_are_declared_and_private_calls_are_calls(language):
     """rxjs declares ``first`` three times and implements it once; tanstack's callbacks call
     ``this.#dispatch``, which the tags do not see."""

@@ -62,6 +62,17 @@
           (satisfies_expression) (parenthesized_expression) (ternary_expression) (await_expression)
           (new_expression) (non_null_expression)]) @owner @declared
 
+; A named function in a value that says its type another way is called as that type says,
+; not as its own parameters do: mobx 7's `export const computed: IComputedFactory = function
+; computed(arg1, arg2) {...} as any` (called with one argument or two), `export const flow: Flow =
+; Object.assign(function flow(generator) {...}, annotation)`.
+(as_expression . (function_expression name: (_)) @owner @typed.elsewhere)
+(as_expression . (parenthesized_expression (function_expression name: (_)) @owner @typed.elsewhere))
+(variable_declarator type: (_)
+  value: (call_expression arguments: (arguments (function_expression name: (_)) @owner @typed.elsewhere)))
+(variable_declarator type: (_)
+  value: (as_expression (call_expression arguments: (arguments (function_expression name: (_)) @owner @typed.elsewhere))))
+
 ; Signatures: parameter list and return type of each shape of function definition.
 ; A variable or field that declares its type is called as that type says, not as its value's
 ; parameters do (effect's `const cached: { (self): ...; (self, hash): ... } = function() {...}`).
