@@ -118,6 +118,22 @@ def test_a_function_whose_value_declares_or_casts_its_type_is_not_judged_by_its_
     assert grows(tmp_path, control, caller, "control", **ts) == ["computed(1);"]
 
 
+@pytest.mark.parametrize("call,judged", [("_startAction('a1')", False), ("_startAction('a1', true)", True)])
+def test_a_javascript_call_of_a_typescript_function_is_judged_only_if_it_ever_fit(tmp_path, call, judged):
+    """Nothing holds JavaScript to a TypeScript signature: mobx 7's JavaScript tests call
+    `_startAction("a1")` of a function of three required parameters, as meant (a parameter left
+    out is undefined), and such a call written after the function changed is no stale one. One
+    that passed all it took is held to what the function takes now."""
+    lib = "export function _startAction(name: string, derive: boolean) {\n  return name\n}\n"
+    imported = "import { _startAction } from './lib';\n"
+    grown = lib.replace("derive: boolean)", "derive: boolean, scope: any)")
+    before = {"lib.ts": lib, "use.js": imported, "old.js": imported + call + ";\n"}
+    after = {"lib.ts": grown, "use.js": imported + call + ";\n"}  # written with the change
+    said = [call + ";"] if judged else []
+    assert stale(tmp_path / "new", before, after, "use.js", "javascript") == said
+    assert stale(tmp_path / "old", before, {"lib.ts": grown}, "old.js", "javascript") == said
+
+
 # -- 2. decorators --------------------------------------------------------------------------------
 
 DECORATED = (

@@ -1067,7 +1067,8 @@ AUTH_USERS = {
     "    return isinstance(auth, lib.Auth), lib.Auth.decode('h')\n",
     # makes one: by a call, by a class made on it (by its name and through the module)
     "make.py": "import lib\nfrom lib import Auth\n\n\ndef go():\n    return Auth('u'), lib.Auth('v')\n",
-    "sub.py": "import lib\nfrom lib import Auth\n\n\nclass Mine(Auth):\n    pass\n\n\nclass Yours(lib.Auth):\n    pass\n",
+    "sub.py": "import lib\nfrom lib import Auth\n\n\nclass Mine(Auth):\n    pass\n\n\n"
+    "class Yours(lib.Auth):\n    pass\n",
 }
 
 
