@@ -1223,6 +1223,33 @@ def with_fetch_deprecated(tmp_path: Path, files: dict[str, str]) -> Knowledge:
     return knowledge
 
 
+REEXPORTS = {
+    "pkg/__init__.py": "from lib import fetch as fetch\nfrom lib import Client as Client\n",  # anyio 4.14
+    "pkg/compat.py": "from lib import Client, fetch\n\n__all__ = [\n    'Client',\n    \"fetch\",\n]\n",  # scrapy 2.13
+    # passed on and used: said
+    "pkg/uses.py": "from lib import fetch as fetch\n\n__all__ = ['fetch']\n\nPAGE = fetch('x')\n",
+    "pkg/named.py": "from lib import fetch\n\n__all__ = ['fetch_all']\n\n\ndef fetch_all():\n    return 'fetch'\n",
+}
+
+
+def test_a_deprecated_name_a_module_passes_on_as_its_own_is_not_said(tmp_path):
+    """anyio 4.14's `__init__` re-exports its deprecated `wait_socket_readable` (`x as x`), and
+    scrapy 2.13's `handlers/http.py` lists the deprecated `HTTP10DownloadHandler` in `__all__`:
+    each passes the name on, warning and all, to callers who are told. A module that also uses
+    it, or names it only in other strings, is told."""
+    knowledge = with_fetch_deprecated(tmp_path, REEXPORTS)
+    said = {
+        path: [text.splitlines()[p.start[0]] for p in problems(knowledge, tmp_path, path)]
+        for path, text in REEXPORTS.items()
+    }
+    assert said == {
+        "pkg/__init__.py": [],
+        "pkg/compat.py": [],
+        "pkg/uses.py": ["from lib import fetch as fetch", "PAGE = fetch('x')"],
+        "pkg/named.py": ["from lib import fetch"],
+    }
+
+
 def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
     """A test of the deprecation itself (`with pytest.deprecated_call():`, `pytest.warns`,
     `assertWarns`, a test marked `filterwarnings`) uses the deprecated function on purpose;

@@ -66,6 +66,7 @@ def deprecations(
     said: dict[str, tuple[str, bool] | None] = {}
     out = []
     based = {b.span.start_byte for b in bases}
+    imported = {item.name_span.start_byte: item for item in imports}
     # (the text used, its scope, where, and how: imported, called, read, or made on)
     sites: list[tuple[str, str | None, Span, str]] = [
         (item.alias or item.name, None, item.name_span, "import") for item in imports
@@ -91,7 +92,9 @@ def deprecations(
         if found is None:
             continue
         message, making = found
-        if how == "import" and _used_as_meant(file, text, span, expecting, retiring):
+        if how == "import" and (
+            _used_as_meant(file, text, span, expecting, retiring) or _reexported(file, imported[span.start_byte])
+        ):
             continue
         if making and (how == "read" or how == "import" and target.key not in made):
             continue  # (the class named, none made: an annotation, an isinstance, a class method)
@@ -131,6 +134,42 @@ def _used_as_meant(
     return bool(uses) and all(
         any(lo <= at < hi for lo, hi in expecting) or _within(file.scope(file.point(at)), retiring) for at in uses
     )
+
+
+def _reexported(file: CheckedFile, item: ImportedName) -> bool:
+    """Whether the module passes the name it imports on as its own and does not use it: PEP
+    484's re-export, ``from ._sockets import wait_socket_readable as wait_socket_readable``
+    (anyio 4.14's ``__init__``), or a name its ``__all__`` lists (scrapy 2.13's
+    ``handlers/http.py`` keeps the deprecated ``HTTP10DownloadHandler`` so). The name passed on
+    warns whoever calls it, and they are told; the module that passes it on calls nothing."""
+    name = (item.alias or item.name).encode()
+    source = file.source
+    end = item.name_span.end_byte
+    explicit = item.alias == item.name
+    if explicit:  # (the alias, after `as`, is the import too)
+        written = re.compile(rb"\s+as\s+" + re.escape(name) + rb"\b").match(source, end)
+        if written is None:
+            return False
+        end = written.end()
+    mentions = [
+        found.start()
+        for found in re.finditer(rb"(?<![\w.])" + re.escape(name) + rb"\b", source)
+        if not item.name_span.start_byte <= found.start() < end
+    ]
+    if not mentions:
+        return explicit
+    # (else each other mention is an entry of `__all__`)
+    entries = [(found.end(), _LIST_END.search(source, found.end())) for found in _ALL.finditer(source)]
+    return all(
+        any(lo <= at and close is not None and at < close.start() for lo, close in entries)
+        and source[at - 1 : at] in (b'"', b"'")
+        and source[at + len(name) : at + len(name) + 1] == source[at - 1 : at]
+        for at in mentions
+    )
+
+
+_ALL = re.compile(rb"\b__all__\s*(?::[^=\n]*)?(?:\+?=|\.extend\(|\.append\()")  # `__all__ = [`, `+=`, `.extend(`
+_LIST_END = re.compile(rb"[\])]")
 
 
 def _chained(callee: str, scope: str | None) -> bool:
