@@ -1252,16 +1252,19 @@ def test_a_deprecated_name_a_module_passes_on_as_its_own_is_not_said(tmp_path):
 
 def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
     """A test of the deprecation itself (`with pytest.deprecated_call():`, `pytest.warns`,
-    `assertWarns`, a test marked `filterwarnings`) uses the deprecated function on purpose;
-    so does a function deprecated itself, or a class whose `__new__` is (they go together), and
-    a line that tells the type checker so (pytest re-exports its deprecated `yield_fixture` with
-    `# type: ignore[deprecated]`; fastapi's tests import theirs with ty's `# ty: ignore[deprecated]`).
-    The file deprecating it is its author's: nothing there."""
+    `assertWarns`, a helper named for silencing them, a test marked `filterwarnings`) uses the
+    deprecated function on purpose; so does a function deprecated itself, or a class whose `__new__`
+    is (they go together), and a line that tells the type checker so (pytest re-exports its
+    deprecated `yield_fixture` with `# type: ignore[deprecated]`; fastapi's tests import theirs with
+    ty's `# ty: ignore[deprecated]`). The file deprecating it is its author's: nothing there."""
     test = (
         "import pytest\nimport warnings\nfrom lib import fetch\n\n\n"
         "def test_old():\n    with pytest.deprecated_call():\n        fetch('a')\n"
         "    with pytest.warns(DeprecationWarning, match='fetch') as record:\n        fetch('b')\n"
-        "    with warnings.catch_warnings():\n        fetch('c')\n\n\n"
+        "    with warnings.catch_warnings():\n        fetch('c')\n"
+        "    with ignore_deprecation():\n        fetch('l')\n"  # tornado's own helper
+        "    with self.suppress_warnings():\n        fetch('n')\n"
+        "    with contextlib.suppress(ValueError):\n        fetch('m')\n\n\n"  # (not about warnings: said)
         "@pytest.mark.filterwarnings('ignore::DeprecationWarning')\ndef test_quiet():\n    fetch('d')\n\n\n"
         "@pytest.mark.filterwarnings('ignore::DeprecationWarning')\nclass TestQuiet:\n"
         "    def test_quiet(self):\n        fetch('j')\n\n\n"
@@ -1278,6 +1281,7 @@ def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
     said = problems(knowledge, tmp_path, "test_lib.py")
     assert [(p.code, test.splitlines()[p.start[0]].strip()) for p in said] == [
         ("deprecated-symbol", "from lib import fetch"),
+        ("deprecated-symbol", "fetch('m')"),
         ("deprecated-symbol", "fetch('e')"),
     ]
     deprecating = (
@@ -1286,7 +1290,7 @@ def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
     )
     rewrite(knowledge, tmp_path, {"lib.py": deprecating})
     assert problems(knowledge, tmp_path, "lib.py") == []
-    assert len(problems(knowledge, tmp_path, "test_lib.py")) == 2
+    assert len(problems(knowledge, tmp_path, "test_lib.py")) == 3
     # a module marked as a whole (werkzeug 2.3's tests of its deprecated `urls` functions)
     marked = test.replace(
         "\n\n\ndef test_old",
