@@ -128,6 +128,8 @@ class Sites:
     expecting_warnings: list[tuple[int, int]] = field(default_factory=list)
     # the names classes are made on (``class Mine(helpers.BasicAuth):``): making one makes those too
     bases: list[AttributeRead] = field(default_factory=list)
+    # members assigned, as written (``s.get_engine = Mock()``, ``api.fetch = vi.fn()``), and where
+    replaced: list[tuple[str, Point]] = field(default_factory=list)
 
 
 def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
@@ -152,6 +154,10 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
             binding = _binding(match, source)
             if binding is not None:
                 found.bindings.append(binding)
+        elif "assigned.member" in match:
+            node = match["assigned.member"][0]
+            text = _ASSERTED.sub("", _SPACE.sub("", node_text(node, source)))
+            found.replaced.append((text, (node.start_point[0], node.start_point[1])))
         elif "class.base" in match:
             node = match["class.base"][0]
             text = _SPACE.sub("", node_text(node, source))

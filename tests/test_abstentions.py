@@ -134,6 +134,41 @@ def test_a_javascript_call_of_a_typescript_function_is_judged_only_if_it_ever_fi
     assert stale(tmp_path / "old", before, {"lib.ts": grown}, "old.js", "javascript") == said
 
 
+@pytest.mark.parametrize(
+    "lib,rel,use,caller,replace,old,new",
+    [
+        (
+            "class Manager:\n    def get_engine(self):\n        return 1\n",
+            "lib.py",
+            "test_lib.py",
+            "from lib import Manager\n\n\ndef test_engine():\n    s = Manager()\n{replace}    s.get_engine()\n",
+            "    s.get_engine = Mock(name='get_engine')\n",
+            "(self)",
+            "(self, dburi)",
+        ),
+        (
+            "export class Client {\n  fetch(): number {\n    return 1\n  }\n}\n",
+            "lib.ts",
+            "lib.test.ts",
+            "import { Client } from './lib';\n\ntest('fetch', () => {\n  const client = new Client()\n"
+            "{replace}  client.fetch()\n})\n",
+            "  client.fetch = vi.fn()\n",
+            "fetch()",
+            "fetch(url: string)",
+        ),
+    ],
+)
+def test_a_member_the_scope_assigns_is_not_judged_as_the_method(tmp_path, lib, rel, use, caller, replace, old, new):
+    """celery's tests put a mock in a method's place (`s.get_engine = Mock(name='get_engine')`)
+    and call it: the call is the mock's, whatever the method takes."""
+    language = "python" if rel.endswith(".py") else "typescript"
+    args = dict(rel=rel, use=use, old=old, new=new, language=language)
+    plain = caller.replace("{replace}", "")
+    assert grows(tmp_path, lib, caller.replace("{replace}", replace), "mocked", **args) == []
+    called = plain.splitlines()[-1 if language == "python" else -2].strip()
+    assert grows(tmp_path, lib, plain, "control", **args) == [called]
+
+
 # -- 2. decorators --------------------------------------------------------------------------------
 
 DECORATED = (

@@ -75,7 +75,7 @@ def check_file(knowledge: Knowledge, path: str, language: str, source: bytes, tr
         # (attribute reads are looked at only when named as something the memory saw go or deprecated)
         gone, deprecated = knowledge.resolver.gone_names(), knowledge.resolver.deprecated_names()
         reads = find_reads(tree, source, language, gone | deprecated)
-        receivers = Receivers(file, sites.bindings)
+        receivers = Receivers(file, sites.bindings, sites.replaced)
         problems += references(
             file, sites.calls, sites.imports, [r for r in _imported(reads, sites) if r.name in gone], receivers
         )
@@ -104,7 +104,7 @@ def unfit_calls(
     file = CheckedFile(knowledge, path, language, source, extract_tree(tree, source, language).symbols)
     sites = find_sites(tree, source, language)
     with knowledge.resolver.held():
-        return calls.unfit_calls(file, sites.calls, Receivers(file, sites.bindings))
+        return calls.unfit_calls(file, sites.calls, Receivers(file, sites.bindings, sites.replaced))
 
 
 def _imported(reads: list[AttributeRead], sites: Sites) -> list[AttributeRead]:

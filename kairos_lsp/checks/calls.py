@@ -160,6 +160,8 @@ def _resolve(
     """
     resolver = file.knowledge.resolver
     receiver, _, method = call.callee.rpartition(".")
+    if receiver and receivers.replaced(call.callee, scope):
+        return None  # (the scope put something else there: a mock)
     head = call.callee.split(".")[0]
     if head in file.kinds() and head in resolver.bindings(file.path):
         # Defined and imported by one file (an import inside a function, werkzeug's `def make_app():

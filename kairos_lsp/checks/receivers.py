@@ -14,7 +14,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from kairos_lsp.checks.model import CheckedFile, Point
 from kairos_lsp.extract import Symbol
@@ -96,12 +96,17 @@ def builtin_method(language: str, name: str, modules: Iterable[str] = ()) -> boo
 class Receivers:
     """The bindings of one file, by scope, and the class they give a receiver."""
 
-    def __init__(self, file: CheckedFile, bindings: list[NameBinding]):
+    def __init__(self, file: CheckedFile, bindings: list[NameBinding], replaced: Sequence[tuple[str, Point]] = ()):
         self._file = file
         self._classes = {s.qualname for s in file.symbols[1:] if s.kind in _CLASS_KINDS}
+        scopes = [s for s in file.symbols[1:] if s.kind in _SCOPES]
+        # (a member assigned, by the scope that assigns it: see replaced)
+        self._replaced = {
+            (inside.qualname if inside is not None else "", text)
+            for (text, _), inside in zip(replaced, innermost(scopes, [at for _, at in replaced]))
+        }
         self._locals: dict[tuple[str, str], list[NameBinding]] = {}
         self._attributes: dict[tuple[str, str], list[NameBinding]] = {}
-        scopes = [s for s in file.symbols[1:] if s.kind in _SCOPES]
         # (A module-level assignment is a symbol of its own, a constant, not a scope.)
         where = innermost(scopes, [binding.at for binding in bindings])
         copied: list[tuple[list[NameBinding], int, str]] = []  # (an attribute's bindings, which, its scope)
@@ -125,6 +130,11 @@ class Receivers:
             held = self._locals.get((scope, found[i].copies or ""))
             if held and all(b.parameter and b.annotated for b in held):
                 found[i] = dataclasses.replace(found[i], type=_agreed(held))
+
+    def replaced(self, member: str, scope: str | None) -> bool:
+        """Whether ``scope`` assigns the member ``x.m`` itself (celery's tests: `s.get_engine =
+        Mock(name='get_engine')`, then `s.get_engine()`): a call of it there is of what it holds."""
+        return (scope or "", member) in self._replaced
 
     def owner_class(self, scope: str) -> str | None:
         """The class ``scope`` is, or is a method of."""

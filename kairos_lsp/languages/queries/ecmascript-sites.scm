@@ -9,3 +9,6 @@
 (import_statement
   (import_clause (named_imports (import_specifier name: (identifier) @import.name alias: (identifier) @import.alias)))
   source: (string (string_fragment) @import.module))
+
+; A member assigned (`api.fetch = vi.fn()` in a test): a call of it there is of what it holds.
+(assignment_expression left: (member_expression) @assigned.member)

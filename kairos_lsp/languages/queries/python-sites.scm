@@ -9,6 +9,9 @@
 (import_from_statement module_name: (_) @import.module
   name: (aliased_import name: (dotted_name) @import.name alias: (identifier) @import.alias))
 
+; A member assigned (`s.get_engine = Mock()` in a test): a call of it there is of what it holds.
+(assignment left: (attribute) @assigned.member)
+
 ; A class's bases: making one of it makes one of each (a deprecated `__init__` warns).
 (class_definition superclasses: (argument_list [(identifier) (attribute)] @class.base))
 
