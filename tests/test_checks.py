@@ -311,7 +311,15 @@ def test_a_name_a_function_binds_is_not_what_the_module_saw_go(tmp_path):
         "export const schedule = wrap((driver: unknown) => {\n"
         "  const loop = unwrap(driver)\n  return zipRight(loop)\n})\n"
     )
-    knowledge = workspace(tmp_path, {"executor.ts": executor, "channel.ts": channel, "stream.ts": stream})
+    # react-router 8's single-fetch.tsx: its `fetchAndDecode` became a typed parameter of the
+    # functions that call it (`fetchAndDecode: FetchAndDecodeFunction`): 5 calls were flagged
+    single = (
+        "function fetchAndDecode(url: string) { return url }\n\n"
+        "export function strategy(args: string, fetchAndDecode: Decoder) {\n  return fetchAndDecode(args)\n}\n"
+        "export function plain(args: string) {\n  return fetchAndDecode(args)\n}\n"
+    )
+    files = {"executor.ts": executor, "channel.ts": channel, "stream.ts": stream, "single.ts": single}
+    knowledge = workspace(tmp_path, files)
     dream(knowledge.store, trigger="test")
     rewrite(
         knowledge,
@@ -319,11 +327,14 @@ def test_a_name_a_function_binds_is_not_what_the_module_saw_go(tmp_path):
         {
             "executor.ts": "export function keep() { return 1 }\n",
             "stream.ts": stream.replace("function loop", "function step"),
+            "single.ts": single.replace("function fetchAndDecode(url: string) { return url }\n\n", ""),
         },
     )
     found = [(p.code, p.start[0]) for p in problems(knowledge, tmp_path, "channel.ts", "typescript")]
     assert found == [("missing-symbol", 3)]  # `direct`'s, not the parameter's
     assert problems(knowledge, tmp_path, "stream.ts", "typescript") == []
+    found = [(p.code, p.start[0]) for p in problems(knowledge, tmp_path, "single.ts", "typescript")]
+    assert found == [("missing-symbol", 4)]  # `plain`'s
     knowledge.store.close()
 
 

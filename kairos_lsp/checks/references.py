@@ -26,16 +26,21 @@ def references(
     the names the memory saw go, :meth:`Resolver.gone_names`: a decorator ``@utils.old``, an
     ``except errors.OldError:``, a base class, a callback) of what was renamed, moved or deleted
     (read: a module's own names, not a class's members). Not a call or read through a name a
-    function around it binds (``receivers``: its parameters and locals) to what no annotation or
-    construction names: effect's ``([executor]) => executor.run()`` is its parameter's ``run``,
-    not the imported module's (a typed one, ``def f(ctx: Context)``, is the resolver's)."""
+    function around it binds (``receivers``: its parameters and locals): called by itself, the
+    name is what it holds (react-router 8's ``fetchAndDecode(args)`` in a function taking
+    ``fetchAndDecode: FetchAndDecodeFunction``, once the module's function of that name went);
+    with a member, when no annotation or construction names its class: effect's ``([executor])
+    => executor.run()`` is its parameter's ``run``, not the imported module's (a typed one, ``def
+    f(ctx: Context)``, is the resolver's)."""
     resolver = file.knowledge.resolver
 
     def shadowed(text: str, scope: str | None) -> bool:
         head = text.split(".")[0]
         if receivers is None or head in ("self", "cls", "this", "super()", "super"):
             return False  # (the resolver's: the class the method is in)
-        return receivers.bound_inside(head, scope) and receivers.class_of(head, scope) is None
+        if not receivers.bound_inside(head, scope):
+            return False
+        return head == text or receivers.class_of(head, scope) is None
 
     gone: dict[str, tuple[Gone, list[Span], list[ImportedName]]] = {}
     callees: dict[str, list[str]] = {}  # the callee text of each call in ``gone``
