@@ -611,6 +611,11 @@ def _plan(sections: list[_Section], parameters: list[str]) -> _Plan | None:
     if not entries:
         return None
     params = list(dict.fromkeys(_norm(p) for p in parameters if _norm(p) not in IGNORED))
+    # A destructured parameter (`{ nonce, crossOrigin }: LinksProps`) has no name: its
+    # documentation names it as it likes (react-router's `@param props Props` with `props.nonce`),
+    # so it takes the first names no other parameter does, and is never asked for.
+    destructured = sum(1 for p in params if p[:1] in "{[")
+    params = [p for p in params if p[:1] not in "{["]
     wanted = set(params)
     # A function taking **kwargs may document the keywords it forwards through them.
     var_keyword = (
@@ -618,10 +623,13 @@ def _plan(sections: list[_Section], parameters: list[str]) -> _Plan | None:
         or any(p.startswith("**") for p in parameters)
         or any(n.replace("\\", "").startswith("**") and _norm(n) in wanted for e in entries for n in e.names)
     )
+    unnamed = list(dict.fromkeys(_norm(n) for e in entries for n in e.names))
+    unnamed = [n for n in unnamed if n not in IGNORED and n not in wanted and not var_keyword]
+    taken = set(unnamed[:destructured])
 
     def keeps(entry: _Entry, name: str) -> bool:
         key = _norm(name)
-        return key in IGNORED or key in wanted or var_keyword
+        return key in IGNORED or key in wanted or var_keyword or key in taken
 
     stale = [_norm(n) for e in entries for n in e.names if not keeps(e, n)]
     have = {_norm(n) for e in entries for n in e.names}
@@ -636,6 +644,8 @@ def drift(raw: str, parameters: list[str]) -> Drift | None:
 
     >>> drift(':param a: first.\\n:param c: third.', ["a", "b"])
     Drift(stale=['c'], missing=['b'])
+    >>> drift('/** @param props Props\\n * @param props.nonce n/a */', ["{ nonce }", "b"])
+    Drift(stale=[], missing=['b'])
     """
     parsed = _parse(raw)
     plan = parsed and _plan(parsed[1], parameters)

@@ -412,3 +412,26 @@ def test_offsets_with_crlf_and_tabs():
     raw = '"""Add.\r\n\r\n\tArgs:\r\n\t\ta: first.\r\n\t\tb: second.\r\n\t"""'
     spans = [raw[d.start : d.end] for d in documented(raw)[1]]
     assert spans == ["a: first.", "b: second."]
+
+
+@pytest.mark.parametrize(
+    "doc,params,expected",
+    [
+        # react-router 8's `Links({ nonce, crossOrigin }: LinksProps)`: documented as `props`
+        (
+            "/**\n * Renders.\n *\n * @param props Props\n * @param {LinksProps.nonce} props.nonce n/a\n"
+            " * @param {LinksProps.crossOrigin} props.crossOrigin n/a\n */",
+            ["{ nonce, crossOrigin }"],
+            None,
+        ),
+        ("/**\n * @param a first\n * @param options the rest\n */", ["a", "{ b, c }"], None),
+        # never asked for; what no parameter takes beyond it is still stale
+        ("/**\n * @param a first\n */", ["a", "{ b }"], None),
+        ("/**\n * @param options the rest\n * @param old gone\n */", ["{ b }"], Drift(["old"], [])),
+        ("/**\n * @param options the rest\n */", ["{ b }", "c"], Drift([], ["c"])),
+    ],
+)
+def test_a_destructured_parameter_is_documented_under_any_name(doc, params, expected):
+    assert drift(doc, params) == expected
+    if expected is None:
+        assert fix(doc, params) == doc
