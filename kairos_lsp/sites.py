@@ -126,6 +126,9 @@ class Sites:
     # byte ranges of code that expects a warning (``with pytest.deprecated_call():``): a use
     # of something deprecated there is what the code means to test
     expecting_warnings: list[tuple[int, int]] = field(default_factory=list)
+    # byte ranges of code that expects a call to fail with a TypeError (``with
+    # pytest.raises(TypeError):``): a call there that does not bind is what the code tests
+    expecting_type_errors: list[tuple[int, int]] = field(default_factory=list)
     # the names classes are made on (``class Mine(helpers.BasicAuth):``): making one makes those too
     bases: list[AttributeRead] = field(default_factory=list)
     # members assigned, as written (``s.get_engine = Mock()``, ``api.fetch = vi.fn()``), and where
@@ -165,6 +168,9 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
         elif "expects.warning" in match:
             node = match["expects.warning"][0]
             found.expecting_warnings.append((node.start_byte, node.end_byte))
+        elif "expects.type_error" in match:
+            node = match["expects.type_error"][0]
+            found.expecting_type_errors.append((node.start_byte, node.end_byte))
         elif "import.name" in match:
             alias = match.get("import.alias")
             module = match["import.module"][0]

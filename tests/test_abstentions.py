@@ -169,6 +169,50 @@ def test_a_member_the_scope_assigns_is_not_judged_as_the_method(tmp_path, lib, r
     assert grows(tmp_path, lib, plain, "control", **args) == [called]
 
 
+@pytest.mark.parametrize(
+    "language,written,judged",
+    [
+        ("python", "    with pytest.raises(TypeError):\n        f(1)\n", False),
+        ("python", "    with pytest.raises((TypeError, ValueError), match='b'):\n        f(1)\n", False),
+        ("python", "    with self.assertRaises(TypeError):\n        f(1)\n", False),
+        ("python", "    f(1)  # type: ignore[call-arg]\n", False),
+        ("python", "    f(1)  # pyright: ignore[reportCallIssue]\n", False),
+        # the controls: another error, another ignore
+        ("python", "    with pytest.raises(ValueError):\n        f(1)\n", True),
+        ("python", "    f(1)  # type: ignore[attr-defined]\n", True),
+        ("typescript", "  // @ts-expect-error\n  f(1)\n", False),
+        ("typescript", "  // a comment\n  f(1)\n", True),
+    ],
+)
+def test_a_call_the_code_means_to_fail_is_not_judged(tmp_path, language, written, judged):
+    """urllib3's tests call `request("GET", url, body)` under `pytest.raises(TypeError)` to see
+    `body` is keyword-only (`# type: ignore[misc]`); TypeScript tests mark theirs
+    `// @ts-expect-error`. Written after `f` gained `b`, such a call is the test's point."""
+    if language == "python":
+        lib, grown = "def f(a):\n    return a\n", "def f(a, b):\n    return a\n"
+        rel, use, head, empty, tail = (
+            "lib.py",
+            "test_use.py",
+            "import pytest\nfrom lib import f\n\n\ndef test_f():\n",
+            "    pass\n",
+            "",
+        )
+    else:
+        lib = "export function f(a: number) {\n  return a\n}\n"
+        grown = lib.replace("(a: number)", "(a: number, b: number)")
+        rel, use, head, empty, tail = (
+            "lib.ts",
+            "use.test.ts",
+            "import { f } from './lib';\n\ntest('f', () => {\n",
+            "",
+            "})\n",
+        )
+    before = {rel: lib, use: head + empty + tail}
+    after = {rel: grown, use: head + written + tail}
+    called = [line.strip() for line in written.splitlines() if "f(1)" in line]
+    assert stale(tmp_path / "t", before, after, use, language) == (called if judged else [])
+
+
 # -- 2. decorators --------------------------------------------------------------------------------
 
 DECORATED = (

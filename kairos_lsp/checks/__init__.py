@@ -87,7 +87,7 @@ def check_file(knowledge: Knowledge, path: str, language: str, source: bytes, tr
             [r for r in reads if r.name in deprecated],
             sites.bases,
         )
-        problems += stale_calls(file, sites.calls, receivers)
+        problems += stale_calls(file, calls.judgeable(file, sites.calls, sites.expecting_type_errors), receivers)
         problems += docstring_drift(file)
         problems += recent_failures(file)
     problems.sort(key=lambda p: (p.start, p.code))
@@ -104,7 +104,8 @@ def unfit_calls(
     file = CheckedFile(knowledge, path, language, source, extract_tree(tree, source, language).symbols)
     sites = find_sites(tree, source, language)
     with knowledge.resolver.held():
-        return calls.unfit_calls(file, sites.calls, Receivers(file, sites.bindings, sites.replaced))
+        judged = calls.judgeable(file, sites.calls, sites.expecting_type_errors)
+        return calls.unfit_calls(file, judged, Receivers(file, sites.bindings, sites.replaced))
 
 
 def _imported(reads: list[AttributeRead], sites: Sites) -> list[AttributeRead]:

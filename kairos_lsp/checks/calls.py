@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from kairos_lsp.checks.binding import Bound, Param, bind, describe_change, parameters, receiver_dropped, shape
@@ -84,6 +84,35 @@ class _Callee:
     # taken by its method's name alone (see _only_method): a call that never fit it says the
     # guess is wrong, not that the method changed
     guessed: bool = False
+
+
+def judgeable(file: CheckedFile, calls: list[CallSite], failing: Sequence[tuple[int, int]] = ()) -> list[CallSite]:
+    """The calls a check may hold to their callee: not those the code means to fail, inside
+    ``failing`` (:attr:`kairos_lsp.sites.Sites.expecting_type_errors`: ``with
+    pytest.raises(TypeError):``) or on a line that tells the type checker the call is wrong
+    (``# type: ignore[call-arg]``, ``# pyright: ignore[reportCallIssue]``; ``// @ts-expect-error``
+    on the line before): urllib3's tests call ``request("GET", url, body)`` to see ``body`` is
+    keyword-only, aiohttp's make a ``HTTPUnavailableForLegalReasons()`` without its ``link``."""
+    kept = []
+    for call in calls:
+        at, row = call.callee_span.start_byte, call.callee_span.start[0]
+        if any(lo <= at < hi for lo, hi in failing):
+            continue
+        if file.language == "python":
+            if _TOLD_PYTHON.search(file.line(row)):
+                continue
+        elif row and _TOLD_TYPESCRIPT.search(file.line(row - 1)):
+            continue
+        kept.append(call)
+    return kept
+
+
+# (a bare ignore, or one naming a call's errors: mypy's and pyright's)
+_TOLD_PYTHON = re.compile(
+    rb"#\s*(type:\s*ignore(\[[^\]]*\b(call-arg|misc|arg-type|call-overload)\b[^\]]*\])?(?![\[\w])"
+    rb"|pyright:\s*ignore(\[[^\]]*\breportCallIssue\b[^\]]*\])?(?![\[\w]))"
+)
+_TOLD_TYPESCRIPT = re.compile(rb"^\s*//\s*@ts-(expect-error|ignore)\b")
 
 
 def stale_calls(file: CheckedFile, calls: list[CallSite], receivers: Receivers) -> list[Problem]:

@@ -64,3 +64,12 @@
   @expects.warning
   (#eq? @_mark "pytestmark")
   (#match? @_marks "filterwarnings"))
+
+; Code that expects a call to fail for its arguments (`with pytest.raises(TypeError):`,
+; `self.assertRaises(TypeError)`): a call there that does not bind is the test's point
+; (urllib3's `request("GET", url, body)` checks that `body` is keyword-only).
+((with_statement (with_clause (with_item value: [
+   (call function: (_) @_raises arguments: (argument_list . (_) @_error))
+   (as_pattern (call function: (_) @_raises arguments: (argument_list . (_) @_error)))]))) @expects.type_error
+  (#match? @_raises "(^|\\.)(raises|assertRaises|assertRaisesRegex)$")
+  (#match? @_error "(^|[.(, ])TypeError\\b"))
