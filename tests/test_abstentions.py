@@ -342,6 +342,24 @@ def test_a_nested_function_beside_a_variable_of_its_name_is_not_judged(tmp_path)
     assert grows(tmp_path, alone, "", "control", language="typescript", **change) == ["return runRaw('x')"]
 
 
+@pytest.mark.parametrize("local", [True, False])
+def test_a_variable_nearer_the_call_shadows_the_enclosing_functions_nested_function(tmp_path, local):
+    """TanStack router's buildMiddlewareChain: `const applyNext = (...) => { const middleware =
+    middlewares[index]!; return middleware({...}) }` beside the returned `function
+    middleware(search, dest, _includeValidateSearch)`: the call is the variable's. Without
+    the variable (the control) it is the nested function's."""
+    lib = (
+        "export function chain(list: Array<(a: number) => number>) {\n"
+        "  const applyNext = (index: number): number => {\n"
+        + ("    const middleware = list[index]!\n" if local else "")
+        + "    return middleware(index)\n  }\n"
+        "  return function middleware(search: number) {\n    return applyNext(search)\n  }\n}\n"
+    )
+    change = dict(rel="lib.ts", use="lib.ts", old="(search: number)", new="(search: number, dest: number)")
+    grown = grows(tmp_path, lib, "", f"local-{local}", language="typescript", **change)
+    assert grown == ([] if local else ["return middleware(index)"])
+
+
 @pytest.mark.parametrize(
     "declared, judged",
     [

@@ -307,8 +307,15 @@ def _nested_definition(file: CheckedFile, receivers: Receivers, name: str, scope
             # not ours to say; effect's `const runRaw = Effect.fnUntraced(function*(handler) {
             # function runRaw(data) {...} })`, then `runRaw(f)`; vue's `let slot = slots[name]`,
             # then maybe `slot = () => []`)
-            nested = next(s for s in file.symbols if s.qualname == f"{here}.{name}")
+            nested = file.symbol(f"{here}.{name}")
+            assert nested is not None
             return None if receivers.has_variable(here, name, besides=nested.name_start) else nested.qualname
+        own = file.symbol(here)
+        if own is not None and receivers.has_variable(here, name, besides=own.name_start):
+            # (a variable of the name nearer the call: TanStack router's `const middleware =
+            # middlewares[index]!` in `applyNext`, beside the enclosing function's `function
+            # middleware()`; not the function's own name, `const f = () => f()` binds where f begins)
+            return None
     return None
 
 

@@ -60,6 +60,15 @@ class CheckedFile:
     _by_start: list[Symbol] | None = field(default=None, repr=False)
     _starts: list[Point] | None = field(default=None, repr=False)
     _kinds: dict[str, str] | None = field(default=None, repr=False)
+    _named: dict[str, Symbol] | None = field(default=None, repr=False)
+
+    def symbol(self, qualname: str) -> Symbol | None:
+        """The symbol the file defines under ``qualname`` (the first of that name)."""
+        if self._named is None:
+            self._named = {}
+            for s in self.symbols[1:]:
+                self._named.setdefault(s.qualname, s)
+        return self._named.get(qualname)
 
     def kinds(self) -> dict[str, str]:
         """Each symbol the file defines, qualified name -> kind (built once: a file's calls ask
