@@ -180,6 +180,7 @@ def test_a_member_the_scope_assigns_is_not_judged_as_the_method(tmp_path, lib, r
         # the controls: another error, another ignore
         ("python", "    with pytest.raises(ValueError):\n        f(1)\n", True),
         ("python", "    f(1)  # type: ignore[attr-defined]\n", True),
+        ("python", "    f(1)  # type: ignore[arg-type]\n", True),
         ("typescript", "  // @ts-expect-error\n  f(1)\n", False),
         ("typescript", "  // a comment\n  f(1)\n", True),
     ],
