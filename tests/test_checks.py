@@ -1261,6 +1261,18 @@ def test_a_deprecated_name_a_module_passes_on_as_its_own_is_not_said(tmp_path):
     }
 
 
+def test_a_name_a_modules_getattr_keeps_is_said_where_a_module_passes_it_on(tmp_path):
+    """werkzeug 3.1 took `OrderedMultiDict` out of `structures.py`, whose `__getattr__` keeps it
+    with a warning: `from .structures import OrderedMultiDict as OrderedMultiDict` in the
+    package's `__init__` now warns as it is imported (the commit changed that line)."""
+    init = "from .m import f as f\n"
+    knowledge = workspace(tmp_path, {"pkg/__init__.py": init, "pkg/m.py": "def f(a):\n    return a\n"})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"pkg/m.py": KEPT_BY_GETATTR})
+    said = problems(knowledge, tmp_path, "pkg/__init__.py")
+    assert [(p.code, init.splitlines()[p.start[0]]) for p in said] == [("deprecated-symbol", "from .m import f as f")]
+
+
 def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
     """A test of the deprecation itself (`with pytest.deprecated_call():`, `pytest.warns`,
     `assertWarns`, a helper named for silencing them, a test marked `filterwarnings`) uses the

@@ -92,10 +92,10 @@ def deprecations(
         if found is None:
             continue
         message, making = found
-        if how == "import" and (
-            _used_as_meant(file, text, span, expecting, retiring) or _reexported(file, imported[span.start_byte])
-        ):
+        if how == "import" and _used_as_meant(file, text, span, expecting, retiring):
             continue
+        if how == "import" and isinstance(target, Found) and _reexported(file, imported[span.start_byte]):
+            continue  # (a name a module's `__getattr__` keeps warns when imported: said)
         if making and (how == "read" or how == "import" and target.key not in made):
             continue  # (the class named, none made: an annotation, an isinstance, a class method)
         out.append(Problem(DEPRECATED_SYMBOL, "information", message, span.start, span.end, target.key))
