@@ -84,7 +84,6 @@ REACH_FILES = 5_000
 _DECLARATIONS_PER_ANSWER = 4
 READS_KEPT = 500_000
 _NOTHING_FOLLOWED: frozenset[tuple[str, str]] = frozenset()
-_STDLIB_MODULES = frozenset(getattr(sys, "stdlib_module_names", ()))  # (Python 3.10+)
 _GETATTR = "__getattr__"  # what answers for the names a Python module or class does not define
 _DOTTED = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
 # What a call's result is looked up from: a dotted name (``super()``, a call's result, ``#x``) or ``new`` one.
@@ -1568,10 +1567,11 @@ class Resolver:
             self._reading[-1].add(sys.intern(f"tail:{rel}"))
         endings = tuple(f"/{rel}{end}" for end in PYTHON_MODULE_FILES)
         matches = [path for path in self._module_names().get(rel.rsplit("/", 1)[-1], ()) if path.endswith(endings)]
-        if matches and rel.partition("/")[0] in _STDLIB_MODULES:
-            # `from json import JSONEncoder` in flask's `src/flask/scaffold.py` is the standard
-            # library's, not `src/flask/json/`: a folder holding a package's `__init__.py` is no
-            # source root, so a standard library module's name found under one is not it.
+        if matches:
+            # A folder holding a package's `__init__.py` is no source root: what is under it is
+            # not importable by that name. `from json import JSONEncoder` in flask's
+            # `src/flask/scaffold.py` is the standard library's, not `src/flask/json/`; `import
+            # jsonschema` in falcon's `falcon/media/validators/jsonschema.py` is PyPI's, not itself.
             matches = [path for path in matches if not self._inside_package(path, endings, read)]
         return min(matches, key=lambda p: (p.count("/"), p)) if matches else None
 

@@ -2169,6 +2169,29 @@ def test_a_standard_library_module_is_not_taken_for_a_subpackage_of_that_name(tm
     assert codes == (["stale-call"] if flagged else [])
 
 
+@pytest.mark.parametrize("imported,flagged", [("import jsonschema", False), ("from . import jsonschema", True)])
+def test_a_module_inside_a_package_is_not_what_an_absolute_import_of_its_bare_name_finds(tmp_path, imported, flagged):
+    """falcon 4.3's `falcon/media/validators/jsonschema.py` does `import jsonschema`: the
+    package from PyPI, not itself (a folder holding an `__init__.py` is no source root). Its
+    `jsonschema.validate(..., format_checker=...)` calls were flagged when its own decorator
+    `validate` changed (4 false warnings). A relative import of a sibling is that sibling."""
+    validators = {
+        "falcon/__init__.py": "",
+        "falcon/media/__init__.py": "",
+        "falcon/media/validators/__init__.py": "",
+        "falcon/media/validators/jsonschema.py": "def validate(req_schema=None, is_async=False):\n"
+        "    return req_schema\n",
+        "falcon/media/validators/use.py": f"{imported}\n\n\ndef check(x):\n"
+        "    return jsonschema.validate(x, is_async=True)\n",
+    }
+    knowledge = workspace(tmp_path, validators)
+    dream(knowledge.store, trigger="test")
+    changed = "def validate(req_schema=None):\n    return req_schema\n"
+    rewrite(knowledge, tmp_path, {"falcon/media/validators/jsonschema.py": changed})
+    codes = [p.code for p in problems(knowledge, tmp_path, "falcon/media/validators/use.py")]
+    assert codes == (["stale-call"] if flagged else [])
+
+
 @pytest.mark.parametrize(
     "files,change,checked,warned",
     [
