@@ -123,8 +123,9 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # (JavaScript, TypeScript); a type-only star
 # export (`export type * from`) is read (TypeScript; languages/repairs.py). 14: `@deprecated` on
 # an overload deprecates the calls that match it, not the function (Python). 15: a named function
-# in a value that declares or casts its type is given no parameters of its own (TypeScript).
-EXTRACTION_VERSION = 15
+# in a value that declares or casts its type is given no parameters of its own (TypeScript). 16:
+# what a module's `__all__` lists, for its star imports (Python).
+EXTRACTION_VERSION = 16
 _MAX_TEXT = 160
 
 
@@ -169,6 +170,9 @@ class Symbol:
     deprecates: list[str] = field(default_factory=list)
     # a parameter it warns is deprecated when given: "charset: The 'charset' parameter is deprecated..."
     deprecated_parameters: list[str] = field(default_factory=list)
+    # a module's names for `from m import *`: what its `__all__` lists; None when it does not say
+    # so in one literal (no `__all__`, or one grown by `+=`, `.extend`, or not of strings alone)
+    exports: list[str] | None = None
     declared: bool = False  # declared without code (a TypeScript overload's signature)
     span: tuple[int, int] = (0, 0)  # byte range of the definition node
     name_span: tuple[int, int] = (0, 0)
@@ -945,8 +949,29 @@ def _module_symbol(root: Node, source: bytes, a: dict[str, list[Node]]) -> Symbo
         (0, 0),
         hashlib.blake2b(source, digest_size=8).hexdigest(),
         docstring=clean_doc(text) if docs else None,
+        exports=_exports(a.get("exports"), source),
         span=(0, len(source)),
     )
+
+
+def _exports(lists: list[Node] | None, source: bytes) -> list[str] | None:
+    """The names a module's one literal ``__all__`` lists; None when it has none, or more than
+    one, or grows it elsewhere, or lists anything but plain strings."""
+    if not lists or len(lists) > 1 or len(_ALL_SET.findall(source)) > 1:
+        return None
+    names = []
+    for item in lists[0].named_children:
+        if item.type == "comment":
+            continue
+        parts = [c for c in item.named_children if c.type == "string_content"]
+        if item.type != "string" or len(parts) != 1 or item.named_child_count != 3:
+            return None  # (an f-string, a name, `*other.__all__`)
+        names.append(node_text(parts[0], source))
+    return names
+
+
+# (each statement that sets or grows `__all__`, at any depth: `__all__ = [...]`, `+=`, `.extend(`)
+_ALL_SET = re.compile(rb"^[ \t]*__all__\s*(?::[^=\n]*)?(?:\+?=|\.(?:extend|append|insert)\b)", re.M)
 
 
 def _symbol(
@@ -1105,6 +1130,8 @@ def observations(symbol: Symbol) -> list[tuple[str, str]]:
     out += [("deprecated", d) for d in symbol.deprecated]
     out += [("deprecates", d) for d in symbol.deprecates]
     out += [("deprecated_parameter", d) for d in symbol.deprecated_parameters]
+    if symbol.exports is not None:
+        out.append(("exports", " ".join(symbol.exports)))
     if symbol.declared:
         out.append(("declared", "without code"))
     return out

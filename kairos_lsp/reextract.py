@@ -62,6 +62,10 @@ def _reextract_region(
     delta = edit.new_end_byte - edit.old_end_byte
     rows = edit.new_end_point[0] - edit.old_end_point[0]
     old_hi = hi - delta
+    if b"__all__" in source[lo:hi] or any(
+        s.qualname == "__all__" and lo <= s.span[0] < old_hi for s in previous.symbols
+    ):
+        return None  # (what the module's `__all__` lists, its exports, is read from the whole file)
     fresh = extract_tree(tree, source, language, (lo, hi))
     inside = [s for s in fresh.symbols[1:] if lo <= s.span[0] and s.span[1] <= hi]
     if replaces is not None:
@@ -99,6 +103,7 @@ def _reextract_region(
         (0, 0),
         hashlib.blake2b(source, digest_size=8).hexdigest(),
         docstring=previous.symbols[0].docstring,
+        exports=previous.symbols[0].exports,
         span=(0, len(source)),
     )
     for what in ("calls", "imports", "raises", "deprecated"):

@@ -157,6 +157,8 @@ class _FileInfo:
     all_bound: bool = False  # every name its imports bind is in ``asked``
     stars_read: bool = False  # the modules it star-imports were read (Resolver._read_stars)
     nested: frozenset[str] | None = None  # inner_names(), once asked
+    # what `from it import *` brings, by its `__all__` (Python); None: its public names
+    exports: frozenset[str] | None = None
 
     def inner_names(self) -> frozenset[str]:
         """The names that a function of the file (or a JavaScript or TypeScript module constant,
@@ -724,8 +726,11 @@ class Resolver:
         """``qualname`` in the first module ``path`` star-imports that has it, if one does."""
         if not info.stars_read and len(info.stars) > 1:
             self._read_stars(path, info)
+        head = qualname.partition(".")[0]
         for star in info.stars:
             target_file = self.module_file(info.language, path, star.module)
+            if target_file is not None and not self._exported(target_file, head):
+                continue
             if target_file is not None and not self._none_under(target_file, qualname, depth + 1):
                 self._in_star += 1  # only a Found counts here: no Gone is looked for below
                 try:
@@ -735,6 +740,16 @@ class Resolver:
                 if isinstance(found, Found):
                     return found
         return None
+
+    def _exported(self, path: str, name: str) -> bool:
+        """Whether a star import of the Python module ``path`` brings ``name``: one its
+        ``__all__`` lists, or without one, a name not made private by a leading underscore.
+        networkx's `betweenness_subset.py` binds `shortest_path` to a private helper and leaves
+        it out of `__all__`: `nx.shortest_path` is `shortest_paths/generic.py`'s."""
+        info = self._file(path)
+        if info is None or info.style != "python":
+            return True
+        return name in info.exports if info.exports is not None else not name.startswith("_")
 
     def _none_under(self, path: str, qualname: str, depth: int) -> bool:
         """True when following star imports into ``path`` cannot find ``qualname``: no module
@@ -1489,6 +1504,13 @@ class Resolver:
                 chunk,
             ).fetchall():
                 imports[path].append(text)
+            exports: dict[str, frozenset[str]] = {}
+            for path, text in db.execute(
+                "SELECT c.path, o.object FROM current c JOIN observations o ON o.id = c.observation_id "
+                f"WHERE c.path IN ({marks}) AND +o.predicate_id = (SELECT id FROM predicates WHERE name = 'exports')",
+                chunk,
+            ).fetchall():
+                exports[path] = frozenset(text.split())
             kinds: dict[str, dict[str, str]] = {path: {} for path in languages}
             for path, qualname, kind in db.execute(
                 f"SELECT path, qualname, kind FROM symbols WHERE path IN ({marks}) AND qualname != ''", chunk
@@ -1511,7 +1533,7 @@ class Resolver:
                 # that has a name is the one followed. Which one Python binds (the last in the
                 # file) the observations do not say: they keep no positions.
                 stars.sort(key=lambda star: star.module)
-                found[path] = _FileInfo(language, style, imports[path], stars, kinds[path])
+                found[path] = _FileInfo(language, style, imports[path], stars, kinds[path], exports=exports.get(path))
         return found
 
     def _first_known(self, candidates) -> str | None:

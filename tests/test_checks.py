@@ -1941,6 +1941,33 @@ def test_a_name_the_files_own_star_import_brings_resolves_to_the_module_that_def
         knowledge.store.close()
 
 
+def test_a_star_import_brings_what_the_modules_all_lists_or_else_its_public_names(tmp_path):
+    """networkx's `algorithms/__init__.py` star-imports `centrality` (whose `betweenness_subset`
+    binds `shortest_path` to a private helper, not in its `__all__`) and `shortest_paths`:
+    `nx.shortest_path` is the latter's, and was taken for the helper (45 calls unfit)."""
+    files = {
+        "lib/__init__.py": "from .a import *\nfrom .b import *\nfrom .c import *\n",
+        "lib/a.py": "from .helpers import _basic as shortest_path\n\n__all__ = ['other']\n\n\ndef other():\n"
+        "    return shortest_path(1)\n",
+        "lib/b.py": "def shortest_path(g, source, target):\n    return g\n",
+        "lib/c.py": "def _private():\n    return 1\n\n\ndef public():\n    return 2\n",
+        "lib/helpers.py": "def _basic(g):\n    return g\n",
+        "use.py": "import lib\n\nlib.shortest_path(1, 2, 3)\n",
+    }
+    knowledge = workspace(tmp_path, files)
+    try:
+        lookup = knowledge.resolver.lookup
+        assert lookup("use.py", "lib.shortest_path") == Found("python:lib/b.py:shortest_path")
+        assert lookup("use.py", "lib.other") == Found("python:lib/a.py:other")
+        assert lookup("use.py", "lib.public") == Found("python:lib/c.py:public")
+        assert lookup("use.py", "lib._private") is None
+        # `__all__` taken out of a.py: its imported name is public again, and the first star has it
+        rewrite(knowledge, tmp_path, {"lib/a.py": files["lib/a.py"].replace("__all__ = ['other']\n", "")})
+        assert knowledge.resolver.lookup("use.py", "lib.shortest_path") == Found("python:lib/helpers.py:_basic")
+    finally:
+        knowledge.store.close()
+
+
 def _reads(knowledge, ask):
     """The statements ``ask()`` runs on the knowledge's connection, and what it returns."""
     statements: list[str] = []

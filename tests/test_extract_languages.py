@@ -618,6 +618,27 @@ class Query {
     assert syms["Query.setData"].writes == [] and syms["Query.setData.listener"].writes == ["this.updated"]
 
 
+@pytest.mark.parametrize(
+    "source,exports",
+    [
+        ('"""Doc."""\n__all__ = ["a", \'b\']\n\n\ndef a():\n    pass\n', ["a", "b"]),
+        ("__all__: list[str] = (\n    'a',  # the first\n)\n", ["a"]),
+        ("__all__ = []\n", []),
+        ("def a():\n    pass\n", None),  # no __all__: its public names
+        ("__all__ = ['a']\n__all__ += ['b']\n", None),  # grown elsewhere: not one literal
+        ("__all__ = ['a']\n__all__.extend(more)\n", None),
+        ("__all__ = ['a', *other.__all__]\n", None),
+        ("__all__ = ['a']\nif x:\n    __all__ = ['b']\n", None),  # which one holds depends on what ran
+    ],
+)
+def test_a_python_modules_all_is_what_its_star_imports_bring(source, exports):
+    module = extract(source, "python").symbols[0]
+    assert module.exports == exports
+    assert [v for p, v in observations(module) if p == "exports"] == (
+        [" ".join(exports)] if exports is not None else []
+    )
+
+
 @pytest.mark.parametrize("language", ["typescript", "tsx"])
 def test_a_typescript_function_in_a_value_that_declares_or_casts_its_type_has_no_parameters_of_its_own(language):
     """Callers call mobx 7's `computed` as `IComputedFactory` says, not as `function computed(arg1,

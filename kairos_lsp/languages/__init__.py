@@ -74,7 +74,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         reads=("python-reads",),
         modules="python",
         platform="python",
-        extraction=14,
+        extraction=16,
         declarations=(".pyi",),
     ),
     LanguageSpec(

@@ -3,6 +3,9 @@
 
 ; Docstrings: the first statement of a module, class or function body.
 (module . (expression_statement (string) @doc)) @owner
+; What `from module import *` brings: the names `__all__` lists, when a literal lists them.
+((module (expression_statement (assignment left: (identifier) @_all right: [(list) (tuple)] @exports))) @owner
+  (#eq? @_all "__all__"))
 (class_definition body: (block . (expression_statement (string) @doc))) @owner
 (function_definition body: (block . (expression_statement (string) @doc))) @owner
 
