@@ -94,7 +94,7 @@ def judgeable(file: CheckedFile, calls: list[CallSite], failing: Sequence[tuple[
     ``request("GET", url, body)`` to see ``body`` is keyword-only, aiohttp's make a
     ``HTTPUnavailableForLegalReasons()`` without its ``link``. (TypeScript's ``//
     @ts-expect-error`` says nothing of which error: on hono's and valibot's lines it is a type's,
-    and the calls there bind.)"""
+    and the calls there bind; see _judged.)"""
     kept = []
     for call in calls:
         at, row = call.callee_span.start_byte, call.callee_span.start[0]
@@ -170,10 +170,15 @@ def _judged(
         callee = callees[memo]
         if callee is None:
             continue
-        # A guess by name, or a JavaScript caller (no checker holds it to a TypeScript signature:
+        # A guess by name, a JavaScript caller (no checker holds it to a TypeScript signature:
         # mobx 7's tests call `_startAction("a1")` of a function of three required parameters),
-        # is judged only where the call fit at some time: one that never did was meant so.
-        if (callee.guessed or file.language == "javascript") and not _ever_fits(callee, call):
+        # or a call the line before tells TypeScript is wrong (`// @ts-expect-error`: graphql-js's
+        # `identityFunc()`, ky's `new HTTPError(response, request)`; on most such lines the error
+        # is a type's, and the call binds) is judged only where it fit at some time: one that
+        # never did was meant so.
+        if (callee.guessed or file.language == "javascript" or _told_typescript(file, call)) and not _ever_fits(
+            callee, call
+        ):
             continue
         yield call, scope, callee
 
@@ -223,6 +228,18 @@ def _resolve(
         return None  # self.m() the class does not define: inherited from somewhere unknown
     guessed = _only_method(file, receivers, receiver, method, scope)
     return (guessed, True, True) if guessed is not None else None
+
+
+def _told_typescript(file: CheckedFile, call: CallSite) -> bool:
+    """Whether the line before ``call`` tells TypeScript it has an error (``// @ts-expect-error``,
+    ``// @ts-ignore``)."""
+    row = call.callee_span.start[0]
+    return (
+        file.language in ("typescript", "tsx") and row > 0 and _TOLD_TYPESCRIPT.search(file.line(row - 1)) is not None
+    )
+
+
+_TOLD_TYPESCRIPT = re.compile(rb"^\s*//\s*@ts-(expect-error|ignore)\b")
 
 
 def _ever_fits(callee: _Callee, call: CallSite) -> bool:
