@@ -318,7 +318,13 @@ def test_a_name_a_function_binds_is_not_what_the_module_saw_go(tmp_path):
         "export function strategy(args: string, fetchAndDecode: Decoder) {\n  return fetchAndDecode(args)\n}\n"
         "export function plain(args: string) {\n  return fetchAndDecode(args)\n}\n"
     )
-    files = {"executor.ts": executor, "channel.ts": channel, "stream.ts": stream, "single.ts": single}
+    # apollo-client 4's tests: `const [, { updateQuery }] = await takeSnapshot()` (a nested
+    # destructuring), then `updateQuery(...)`, once the file's own function of the name went
+    hook = (
+        "function updateQuery(x: number) { return x }\n\n"
+        "test('t', async () => {\n  const [, { updateQuery }] = await takeSnapshot()\n  updateQuery(1)\n})\n"
+    )
+    files = {"executor.ts": executor, "channel.ts": channel, "stream.ts": stream, "single.ts": single, "hook.ts": hook}
     knowledge = workspace(tmp_path, files)
     dream(knowledge.store, trigger="test")
     rewrite(
@@ -328,8 +334,10 @@ def test_a_name_a_function_binds_is_not_what_the_module_saw_go(tmp_path):
             "executor.ts": "export function keep() { return 1 }\n",
             "stream.ts": stream.replace("function loop", "function step"),
             "single.ts": single.replace("function fetchAndDecode(url: string) { return url }\n\n", ""),
+            "hook.ts": hook.replace("function updateQuery(x: number) { return x }\n\n", ""),
         },
     )
+    assert problems(knowledge, tmp_path, "hook.ts", "typescript") == []
     found = [(p.code, p.start[0]) for p in problems(knowledge, tmp_path, "channel.ts", "typescript")]
     assert found == [("missing-symbol", 3)]  # `direct`'s, not the parameter's
     assert problems(knowledge, tmp_path, "stream.ts", "typescript") == []

@@ -28,7 +28,9 @@ def references(
     (read: a module's own names, not a class's members). Not a call or read through a name a
     function around it binds (``receivers``: its parameters and locals): called by itself, the
     name is what it holds (react-router 8's ``fetchAndDecode(args)`` in a function taking
-    ``fetchAndDecode: FetchAndDecodeFunction``, once the module's function of that name went);
+    ``fetchAndDecode: FetchAndDecodeFunction``, once the module's function of that name went;
+    apollo-client 4's ``const [, { updateQuery }] = await takeSnapshot()`` in a test's anonymous
+    function, which binds in the module as kairos names scopes);
     with a member, when no annotation or construction names its class: effect's ``([executor])
     => executor.run()`` is its parameter's ``run``, not the imported module's (a typed one, ``def
     f(ctx: Context)``, is the resolver's)."""
@@ -38,9 +40,9 @@ def references(
         head = text.split(".")[0]
         if receivers is None or head in ("self", "cls", "this", "super()", "super"):
             return False  # (the resolver's: the class the method is in)
-        if not receivers.bound_inside(head, scope):
-            return False
-        return head == text or receivers.class_of(head, scope) is None
+        if head == text:  # (called by itself: any binding around it, the module's too, is what it calls)
+            return receivers.local(head, scope) is not None
+        return receivers.bound_inside(head, scope) and receivers.class_of(head, scope) is None
 
     gone: dict[str, tuple[Gone, list[Span], list[ImportedName]]] = {}
     callees: dict[str, list[str]] = {}  # the callee text of each call in ``gone``

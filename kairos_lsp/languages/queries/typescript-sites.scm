@@ -10,15 +10,17 @@
 (public_field_definition name: (property_identifier) @bind.attr value: (_) @bind.value)
 (variable_declarator name: (identifier) @bind.name type: (type_annotation (_) @bind.type))
 (variable_declarator name: (identifier) @bind.name value: (_) @bind.value)
-; names a destructuring binds (redux's `const { incrementByAmount } = slice.actions`): what they
-; hold is not known, and they shadow the file's own definitions of those names
-(variable_declarator name: (object_pattern (shorthand_property_identifier_pattern) @bind.name))
-(variable_declarator name: (object_pattern (pair_pattern value: (identifier) @bind.name)))
-(variable_declarator name: (array_pattern (identifier) @bind.name))
-; and a parameter's (effect's `([executor]) => executor.run()` is not its `import * as executor`)
-(required_parameter pattern: (object_pattern (shorthand_property_identifier_pattern) @bind.name))
-(required_parameter pattern: (object_pattern (pair_pattern value: (identifier) @bind.name)))
-(required_parameter pattern: (array_pattern (identifier) @bind.name))
+; names a destructuring binds, at any depth, in a declaration, a parameter or a loop (redux's
+; `const { incrementByAmount } = slice.actions`; effect's `([executor]) => executor.run()` is not
+; its `import * as executor`; apollo's `const [, { updateQuery }] = await takeSnapshot()`): what
+; they hold is not known, and they shadow the file's own definitions of those names
+(object_pattern (shorthand_property_identifier_pattern) @bind.name)
+(object_pattern (pair_pattern value: (identifier) @bind.name))
+(object_assignment_pattern left: (shorthand_property_identifier_pattern) @bind.name)
+(array_pattern (identifier) @bind.name)
+(array_pattern (assignment_pattern left: (identifier) @bind.name))
+(pair_pattern value: (assignment_pattern left: (identifier) @bind.name))
+(rest_pattern (identifier) @bind.name)
 (assignment_expression left: (identifier) @bind.name right: (_) @bind.value)
 (assignment_expression left: (member_expression object: (this) property: (property_identifier) @bind.attr)
   right: (_) @bind.value)
