@@ -124,7 +124,8 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # export (`export type * from`) is read (TypeScript; languages/repairs.py). 14: `@deprecated` on
 # an overload deprecates the calls that match it, not the function (Python). 15: a named function
 # in a value that declares or casts its type is given no parameters of its own (TypeScript). 16:
-# what a module's `__all__` lists, for its star imports (Python).
+# what a module's `__all__` lists, for its star imports (Python); a namespace merges with a class,
+# function or enum of its name (TypeScript).
 EXTRACTION_VERSION = 16
 _MAX_TEXT = 160
 
@@ -132,7 +133,7 @@ _MAX_TEXT = 160
 def read_as_now(language: str, extraction: int) -> bool:
     """Whether a file of ``language`` read by extraction ``extraction`` gives what this one would.
 
-    >>> read_as_now("go", 7), read_as_now("python", 8), read_as_now("typescript", 15)
+    >>> read_as_now("go", 7), read_as_now("python", 8), read_as_now("typescript", 16)
     (False, False, True)
     """
     spec = language_named(language)
@@ -478,6 +479,7 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
     assert spec is not None, language
     if spec.modules == "ecmascript":
         _drop_constants_named_otherwise(defs, source)
+        _merge_namespaces(defs, scopes, source)
     if announcing and spec.deprecations:
         refs += _deprecations(root, source, language, announcing)
     returns_form = spec.returns
@@ -935,6 +937,43 @@ def _drop_constants_named_otherwise(defs: dict[tuple, tuple[str, Node, Node]], s
             if key[0] <= start < key[1] if kind in ("function", "class") else start < key[0]:
                 del defs[key]
                 break
+
+
+def _merge_namespaces(
+    defs: dict[tuple, tuple[str, Node, Node]], scopes: dict[tuple, tuple[Node, Node]], source: bytes
+) -> None:
+    """A TypeScript namespace beside a class, function or enum of its name merges with it
+    (declaration merging): apollo-client 4's `export declare namespace ApolloLink { interface
+    Options ... }` then `export class ApolloLink { static empty() ... }`. The class is the symbol
+    and the namespace names what it holds with it (`ApolloLink.Options`), as TypeScript does;
+    the class was `ApolloLink~2`, and `ApolloLink.empty()` a call of a method gone."""
+    merged: dict[str, list[tuple]] = {}
+    for key, (kind, _node, name) in defs.items():
+        if kind in ("class", "function", "enum"):
+            merged.setdefault(node_text(name, source), []).append(key)
+    if not merged:
+        return
+    for key, (kind, node, name) in list(defs.items()):
+        if kind != "module":
+            continue
+        partners = merged.get(node_text(name, source), ())
+        # (beside it: neither holds the other, and the same container holds both)
+        if any(
+            defs[other][1].parent is not None and _container(defs[other][1]) == _container(node)
+            for other in partners
+            if not (key[0] <= other[0] < key[1] or other[0] <= key[0] < other[1])
+        ):
+            del defs[key]
+            scopes[key] = (node, name)
+
+
+def _container(node: Node) -> tuple[int, int] | None:
+    """The byte range of the block or program a declaration is written in, past `export` and
+    `declare` (a statement's own wrappers)."""
+    parent = node.parent
+    while parent is not None and parent.type in ("export_statement", "ambient_declaration", "expression_statement"):
+        parent = parent.parent
+    return (parent.start_byte, parent.end_byte) if parent is not None else None
 
 
 def _module_symbol(root: Node, source: bytes, a: dict[str, list[Node]]) -> Symbol:

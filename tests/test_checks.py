@@ -1949,6 +1949,21 @@ def test_a_name_the_files_own_star_import_brings_resolves_to_the_module_that_def
         knowledge.store.close()
 
 
+def test_a_namespace_merged_with_a_class_leaves_its_methods_where_they_were(tmp_path):
+    """apollo-client 3.12 -> 4.2: `export declare namespace ApolloLink {...}` came before `export
+    class ApolloLink`; the class became `ApolloLink~2`, and `ApolloLink.empty()` was said to
+    call a method that no longer exists (4 false `missing-symbol`)."""
+    link = "export class ApolloLink {\n  static empty(): ApolloLink {\n    return new ApolloLink()\n  }\n}\n"
+    use = "import { ApolloLink } from './link'\n\nexport const none = ApolloLink.empty()\n"
+    knowledge = workspace(tmp_path, {"link.ts": link, "use.ts": use})
+    dream(knowledge.store, trigger="test")
+    merged = "export declare namespace ApolloLink {\n  interface Options {\n    a: number\n  }\n}\n\n" + link
+    rewrite(knowledge, tmp_path, {"link.ts": merged})
+    assert problems(knowledge, tmp_path, "use.ts", "typescript") == []
+    assert knowledge.resolver.lookup("use.ts", "ApolloLink.empty") == Found("typescript:link.ts:ApolloLink.empty")
+    knowledge.store.close()
+
+
 def test_a_star_import_brings_what_the_modules_all_lists_or_else_its_public_names(tmp_path):
     """networkx's `algorithms/__init__.py` star-imports `centrality` (whose `betweenness_subset`
     binds `shortest_path` to a private helper, not in its `__all__`) and `shortest_paths`:

@@ -618,6 +618,29 @@ class Query {
     assert syms["Query.setData"].writes == [] and syms["Query.setData.listener"].writes == ["this.updated"]
 
 
+@pytest.mark.parametrize("language", ["typescript", "tsx"])
+def test_a_typescript_namespace_merges_with_the_class_of_its_name(language):
+    """apollo-client 4: `export declare namespace ApolloLink {...}` then `export class
+    ApolloLink`: one name, as TypeScript merges them; a namespace alone stays a module."""
+    source = """\
+export declare namespace ApolloLink {
+  interface Options { a: number }
+}
+
+export class ApolloLink {
+  static empty(): ApolloLink { return new ApolloLink() }
+}
+namespace Other { export function f(a: number) {} }
+"""
+    assert outline(source, language)[1:] == [
+        ("ApolloLink.Options", "interface"),
+        ("ApolloLink", "class"),
+        ("ApolloLink.empty", "method"),
+        ("Other", "module"),
+        ("Other.f", "function"),
+    ]
+
+
 @pytest.mark.parametrize(
     "source,exports",
     [
