@@ -1812,6 +1812,28 @@ def test_a_private_parameter_added_undocumented_is_no_drift(tmp_path, added, fla
     assert [p.code for p in found] == (["docstring-drift"] if flagged else [])
 
 
+@pytest.mark.parametrize("overloaded", [True, False])
+def test_an_overloaded_methods_documentation_speaks_of_all_its_forms(tmp_path, overloaded):
+    """apollo-client 4's `readQuery(options)` keeps the `@param optimistic` of its deprecated
+    second form, `readQuery(options, optimistic)`. Without the second form (the control), the
+    documentation of a parameter gone is drift."""
+    doc = "  /**\n   * Reads.\n   *\n   * @param optimistic - Optimistic results.\n   */\n"
+    implementation = "  readQuery(options: number, optimistic?: boolean) {\n    return options\n  }\n"
+    forms = "  readQuery(options: number): number\n  readQuery(options: number, optimistic: boolean): number\n"
+
+    def client(methods: str) -> str:
+        return f"export class Client {{\n{doc}{methods}}}\n"
+
+    before = client(implementation.replace("optimistic?", "optimistic"))
+    after = client(
+        forms + implementation if overloaded else "  readQuery(options: number) {\n    return options\n  }\n"
+    )
+    knowledge = workspace(tmp_path, {"client.ts": before})
+    rewrite(knowledge, tmp_path, {"client.ts": after})
+    found = [p.code for p in problems(knowledge, tmp_path, "client.ts", "typescript")]
+    assert found == ([] if overloaded else ["docstring-drift"])
+
+
 def test_a_receiver_bound_at_module_level_is_judged(tmp_path):
     """`obj = Thing()` at module level is a constant symbol of its own, not a scope: `obj.ping()` below
     it still knows obj's class; an import alias at module level keeps resolving through imports,

@@ -19,8 +19,13 @@ from kairos_lsp.keys import symbol_key
 
 def docstring_drift(file: CheckedFile) -> list[Problem]:
     out = []
+    # An overloaded function's documentation speaks of all its forms: apollo-client 4's first
+    # `readQuery(options)` documents the `optimistic` its deprecated second form still takes.
+    overloaded = {s.qualname.partition("~")[0] for s in file.symbols if "~" in s.qualname}
     for sym in file.symbols[1:]:
         if sym.doc_span is None or not sym.parameters or sym.signature is None:
+            continue
+        if sym.qualname.partition("~")[0] in overloaded:
             continue
         raw = file.source[sym.doc_span[0] : sym.doc_span[1]].decode("utf-8", "replace")
         params = _documentable(sym.kind, [list(p) for p in sym.parameters], sym.signature)
