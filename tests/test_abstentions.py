@@ -217,6 +217,17 @@ def test_a_call_the_code_means_to_fail_is_not_judged(tmp_path, language, written
     assert stale(tmp_path / "t", before, after, use, language) == (called if judged else [])
 
 
+@pytest.mark.parametrize("call,judged", [("_Base.setup(self, a=1)", False), ("_Base().setup(1, 2, 3)", True)])
+def test_a_method_called_through_its_class_under_another_name_is_passed_self_by_hand(tmp_path, call, judged):
+    """networkx's tests: `from .test_graph import TestGraph as _TestGraph`, then in a subclass
+    `_TestGraph.setup_method(self)`: judged as if `self` were filled, one argument too many."""
+    lib = "class Base:\n    def setup(self, a):\n        return a\n"
+    caller = "from lib import Base as _Base\n\n\nclass Mine(_Base):\n    def setup(self):\n        return {}\n"
+    after = {"lib.py": lib.replace("(self, a)", "(self, a, b=None)"), "use.py": caller.format(call)}  # written with it
+    said = stale(tmp_path / "alias", {"lib.py": lib, "use.py": caller.format("1")}, after, "use.py")
+    assert said == ([f"return {call}"] if judged else [])
+
+
 # -- 2. decorators --------------------------------------------------------------------------------
 
 DECORATED = (

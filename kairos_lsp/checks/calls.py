@@ -190,7 +190,7 @@ def _resolve(
     name), or None when not certain.
 
     ``None`` for the second: decide by how the call names it (``Cls.m`` passes
-    ``self`` by hand).
+    ``self`` by hand); False: through its class, under whatever name.
     """
     resolver = file.knowledge.resolver
     receiver, _, method = call.callee.rpartition(".")
@@ -212,7 +212,11 @@ def _resolve(
     if bound_here is None and not attribute_held:  # not a local name: imports, definitions, self
         target = resolver.lookup(file.path, call.callee, scope)
         if isinstance(target, Found):
-            return target.key, None, False
+            # (through a class under another name: networkx's `from .test_graph import TestGraph
+            # as _TestGraph`, then `_TestGraph.setup_method(self)` passes self by hand)
+            held = resolver.lookup(file.path, receiver, scope) if receiver else None
+            through_class = isinstance(held, Found) and _kind(file.knowledge, held.key) == "class"
+            return target.key, False if through_class else None, False
         if not receiver:
             return None
     if not receiver:
@@ -384,9 +388,9 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
         names.add("staticmethod")
     if any(not _known(n, _KEEPS_SIGNATURE) for n in names):
         return None  # a decorator may change what the call takes
-    if bound is None:  # named through the resolver: ``obj.m()`` and ``self.m()`` fill self, ``Cls.m()`` does not
+    if not bound:  # named through the resolver: ``obj.m()`` and ``self.m()`` fill self, ``Cls.m()`` does not
         owner = row["qualname"].rpartition(".")[0].rpartition(".")[2]
-        through_class = call.callee.rpartition(".")[0].rpartition(".")[2] == owner
+        through_class = bound is False or call.callee.rpartition(".")[0].rpartition(".")[2] == owner
         if through_class and row["kind"] == "method" and not names & {"staticmethod", "classmethod"}:
             return None  # Cls.method(obj, ...): self is passed by hand
         bound = True
