@@ -1834,6 +1834,17 @@ def test_an_overloaded_methods_documentation_speaks_of_all_its_forms(tmp_path, o
     assert found == ([] if overloaded else ["docstring-drift"])
 
 
+def test_a_parameter_an_overloaded_functions_implementation_gains_undocumented_is_drift(tmp_path):
+    """pydantic 2.13's `field_serializer` (two `@overload`s, then the implementation with the
+    documentation) gained `field`, which its documentation of every other parameter leaves out."""
+    forms = "import typing\n\n\n" + "".join(f"@typing.overload\ndef ser(a: {t}) -> {t}: ...\n" for t in ("int", "str"))
+    implementation = 'def ser(a):\n    """Ser.\n\n    Args:\n        a: the value.\n    """\n    return a\n'
+    knowledge = workspace(tmp_path, {"ser.py": forms + implementation})
+    rewrite(knowledge, tmp_path, {"ser.py": forms + implementation.replace("def ser(a):", "def ser(a, field=None):")})
+    found = problems(knowledge, tmp_path, "ser.py")
+    assert [p.code for p in found] == ["docstring-drift"] and "leaves `field` undocumented" in found[0].message
+
+
 def test_a_receiver_bound_at_module_level_is_judged(tmp_path):
     """`obj = Thing()` at module level is a constant symbol of its own, not a scope: `obj.ping()` below
     it still knows obj's class; an import alias at module level keeps resolving through imports,

@@ -14,6 +14,7 @@ import json
 from kairos_lsp import docparams
 from kairos_lsp.checks.binding import SELF_NAMES, parameters, receiver_dropped
 from kairos_lsp.checks.model import DOCSTRING_DRIFT, CheckedFile, Fix, Problem, TextEdit
+from kairos_lsp.extract import Symbol
 from kairos_lsp.keys import symbol_key
 
 
@@ -21,11 +22,11 @@ def docstring_drift(file: CheckedFile) -> list[Problem]:
     out = []
     # An overloaded function's documentation speaks of all its forms: apollo-client 4's first
     # `readQuery(options)` documents the `optimistic` its deprecated second form still takes.
-    overloaded = {s.qualname.partition("~")[0] for s in file.symbols if "~" in s.qualname}
+    forms: dict[str, list[Symbol]] = {}
+    for sym in file.symbols[1:]:
+        forms.setdefault(sym.qualname.partition("~")[0], []).append(sym)
     for sym in file.symbols[1:]:
         if sym.doc_span is None or not sym.parameters or sym.signature is None:
-            continue
-        if sym.qualname.partition("~")[0] in overloaded:
             continue
         raw = file.source[sym.doc_span[0] : sym.doc_span[1]].decode("utf-8", "replace")
         params = _documentable(sym.kind, [list(p) for p in sym.parameters], sym.signature)
@@ -36,6 +37,10 @@ def docstring_drift(file: CheckedFile) -> list[Problem]:
             continue
         key = symbol_key(file.language, file.path, sym.qualname)
         stale, missing, when = _seen_change(file, key, sym.kind, drift)
+        siblings = forms[sym.qualname.partition("~")[0]]
+        if len(siblings) > 1:  # (a name another form takes is no stale one)
+            taken = {name.lstrip("*") for form in siblings for name, _ in form.parameters}
+            stale = [name for name in stale if name not in taken]
         if not stale and not missing:
             continue
         entries = docparams.documented(raw)
@@ -51,7 +56,8 @@ def docstring_drift(file: CheckedFile) -> list[Problem]:
         if missing:
             why.append("leaves " + ", ".join(f"`{n}`" for n in missing) + " undocumented")
         message = f"The documentation of `{sym.qualname}` {' and '.join(why)} (parameters changed {when})"
-        fix = _fix(file, sym.qualname, sym.doc_span, raw, params)
+        # (no fix for a form of several: the documentation of the others is not this one's to cut)
+        fix = _fix(file, sym.qualname, sym.doc_span, raw, params) if len(siblings) == 1 else None
         places = [spans[n] for n in stale if n in spans] or ([entries[1][-1]] if entries and entries[1] else [])
         for place in places:
             start = file.point(sym.doc_span[0] + len(raw[: place.start].encode()))
