@@ -1454,7 +1454,7 @@ class Resolver:
 
     def _read_stars(self, path: str, info: _FileInfo) -> None:
         """Read the modules ``path`` star-imports, together, before a search follows them one
-        by one until one defines the name (three queries for all, not three each: a name looked
+        by one until one defines the name (four queries for all, not four each: a name looked
         up through networkx's or sympy's packages reads a hundred files or more)."""
         targets = {self._star_file(path, info, star.module) for star in info.stars}
         unread = sorted(target for target in targets if target is not None and target not in self._files)
@@ -1480,7 +1480,7 @@ class Resolver:
 
     def _read_files(self, paths: list[str]) -> dict[str, _FileInfo | None]:
         """What each file holds for resolution (None: not a file the memory knows), for all of
-        them in three queries."""
+        them in four queries."""
         found: dict[str, _FileInfo | None] = dict.fromkeys(paths)
         if self._by_module_name is not None:
             # the files' paths were read since the store changed: no query for a file that is not one
