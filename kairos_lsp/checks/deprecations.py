@@ -126,14 +126,20 @@ def _used_as_meant(
     mention of the name, a string's or a comment's too, leaves the import said."""
     if not expecting and not retiring:
         return False
-    uses = [
-        found.start()
-        for found in re.finditer(rb"(?<![\w.])" + re.escape(name.encode()) + rb"\b", file.source)
-        if not imported.start_byte <= found.start() < imported.end_byte
-    ]
+    uses = _mentions(file.source, name.encode(), imported.start_byte, imported.end_byte)
     return bool(uses) and all(
         any(lo <= at < hi for lo, hi in expecting) or _within(file.scope(file.point(at)), retiring) for at in uses
     )
+
+
+def _mentions(source: bytes, name: bytes, start: int, end: int) -> list[int]:
+    """Where ``source`` names ``name`` (a whole name, not an attribute), outside ``start:end``
+    (the import itself)."""
+    return [
+        found.start()
+        for found in re.finditer(rb"(?<![\w.])" + re.escape(name) + rb"\b", source)
+        if not start <= found.start() < end
+    ]
 
 
 def _reexported(file: CheckedFile, item: ImportedName) -> bool:
@@ -151,11 +157,7 @@ def _reexported(file: CheckedFile, item: ImportedName) -> bool:
         if written is None:
             return False
         end = written.end()
-    mentions = [
-        found.start()
-        for found in re.finditer(rb"(?<![\w.])" + re.escape(name) + rb"\b", source)
-        if not item.name_span.start_byte <= found.start() < end
-    ]
+    mentions = _mentions(source, name, item.name_span.start_byte, end)
     if not mentions:
         return explicit
     # (else the module's `__all__` lists it, and each other mention is a string: that entry)
