@@ -170,6 +170,43 @@ def test_a_member_the_scope_assigns_is_not_judged_as_the_method(tmp_path, lib, r
 
 
 @pytest.mark.parametrize(
+    "lib,rel,use,caller,replace,old,new",
+    [
+        (
+            "class Client:\n    def fetch(self):\n        return 1\n",
+            "lib.py",
+            "test_lib.py",
+            "import unittest\nfrom unittest.mock import Mock\nfrom lib import Client\n\n\n"
+            "class TestClient(unittest.TestCase):\n    def setUp(self):\n        self.client = Client()\n"
+            "{replace}\n    def test_fetch(self):\n        self.client.fetch()\n",
+            "        self.client.fetch = Mock()\n",
+            "(self)",
+            "(self, url)",
+        ),
+        (
+            "export class Client {\n  fetch(): number {\n    return 1\n  }\n}\n",
+            "lib.ts",
+            "lib.test.ts",
+            "import { Client } from './lib';\n\nclass Suite {\n  client: Client\n  constructor() {\n"
+            "    this.client = new Client()\n{replace}  }\n  run() {\n    this.client.fetch()\n  }\n}\n",
+            "    this.client.fetch = vi.fn()\n",
+            "fetch()",
+            "fetch(url: string)",
+        ),
+    ],
+)
+def test_a_member_another_method_assigns_through_self_is_not_judged(tmp_path, lib, rel, use, caller, replace, old, new):
+    """tornado's tests put a mock in a method's place in `setUp` (`self.client.fetch = Mock()`)
+    and call it in the test methods: the instance is the same, so the call is the mock's."""
+    language = "python" if rel.endswith(".py") else "typescript"
+    args = dict(rel=rel, use=use, old=old, new=new, language=language)
+    plain = caller.replace("{replace}", "")
+    assert grows(tmp_path, lib, caller.replace("{replace}", replace), "mocked", **args) == []
+    called = "self.client.fetch()" if language == "python" else "this.client.fetch()"
+    assert grows(tmp_path, lib, plain, "control", **args) == [called]
+
+
+@pytest.mark.parametrize(
     "language,written,judged",
     [
         ("python", "    with pytest.raises(TypeError):\n        f(1)\n", False),

@@ -105,6 +105,12 @@ class Receivers:
             (inside.qualname if inside is not None else "", text)
             for (text, _), inside in zip(replaced, innermost(scopes, [at for _, at in replaced]))
         }
+        # ... and one assigned through the instance, by the class whose method assigns it
+        self._replaced_on_instance = {
+            (owner, text)
+            for scope, text in self._replaced
+            if text.split(".", 1)[0] in _RECEIVERS and (owner := self.owner_class(scope)) is not None
+        }
         self._locals: dict[tuple[str, str], list[NameBinding]] = {}
         self._attributes: dict[tuple[str, str], list[NameBinding]] = {}
         # (A module-level assignment is a symbol of its own, a constant, not a scope.)
@@ -134,7 +140,12 @@ class Receivers:
     def replaced(self, member: str, scope: str | None) -> bool:
         """Whether ``scope`` assigns the member ``x.m`` itself (celery's tests: `s.get_engine =
         Mock(name='get_engine')`, then `s.get_engine()`): a call of it there is of what it holds."""
-        return (scope or "", member) in self._replaced
+        if (scope or "", member) in self._replaced:
+            return True
+        # `self.client.fetch = Mock()` in `setUp`, called in a test method: the same instance's
+        # member, whichever method put it there (tornado's tests)
+        owner = self.owner_class(scope or "")
+        return owner is not None and (owner, member) in self._replaced_on_instance
 
     def owner_class(self, scope: str) -> str | None:
         """The class ``scope`` is, or is a method of."""
