@@ -270,6 +270,8 @@ _PARAMETERS = (
     "required_parameter",
     "optional_parameter",
     "lambda_parameters",
+    "formal_parameters",  # JavaScript's plain parameters
+    "arrow_function",  # ... and an arrow function's one, `x => x.m()`
 )
 
 
@@ -285,7 +287,10 @@ def _binding(match: dict, source: bytes) -> NameBinding | None:
     elif value and value[0].type in _CONSTRUCTED:
         made = value[0].child_by_field_name("function") or value[0].child_by_field_name("constructor")
         kind = class_named(node_text(made, source)) if made is not None else None
-    parameter = node.parent is not None and node.parent.type in _PARAMETERS
+    parent = node.parent
+    if parent is not None and parent.type == "assignment_pattern" and parent.parent is not None:
+        parent = parent.parent  # (JavaScript's `function f(x = 1)`: in the parameters, or a pattern)
+    parameter = parent is not None and parent.type in _PARAMETERS
     copies = node_text(value[0], source) if not annotation and value and value[0].type == "identifier" else None
     return NameBinding(
         node_text(node, source),

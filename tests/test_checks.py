@@ -346,6 +346,33 @@ def test_a_name_a_function_binds_is_not_what_the_module_saw_go(tmp_path):
     knowledge.store.close()
 
 
+def test_a_name_javascript_binds_is_not_what_the_module_saw_go(tmp_path):
+    """luxon 3.7's dst.test.js: its module-level `const local = (...) => ...` went into an object,
+    and `for (const [name, local] of Object.entries(constructors))` calls `local(...)`: 15 calls
+    were flagged `renamed-symbol`. JavaScript's parameters, loop variables and destructurings
+    bind names as TypeScript's do."""
+    loops = (
+        "const local = (year) => make(year)\n\n"
+        "for (const [name, local] of Object.entries(table)) {\n  local(2017)\n}\n"
+        "for (const local of makers) {\n  local(2018)\n}\n"
+    )
+    functions = (
+        "const local = (year) => make(year)\n\n"
+        "function strategy(args, local) {\n  return local(args)\n}\n"
+        "const arrow = local => local(1)\n"
+        "function defaults(local = make) {\n  return local(2)\n}\n"
+        "export function plain() {\n  return local(2019)\n}\n"
+    )
+    knowledge = workspace(tmp_path, {"dst.test.js": loops, "lib.js": functions})
+    dream(knowledge.store, trigger="test")
+    gone = "const local = (year) => make(year)\n\n"
+    rewrite(knowledge, tmp_path, {"dst.test.js": loops.replace(gone, ""), "lib.js": functions.replace(gone, "")})
+    assert problems(knowledge, tmp_path, "dst.test.js", "javascript") == []
+    found = [(p.code, p.start[0]) for p in problems(knowledge, tmp_path, "lib.js", "javascript")]
+    assert found == [("missing-symbol", 8)]  # `plain`'s, the one that meant the module's
+    knowledge.store.close()
+
+
 def test_a_call_through_nested_objects_reaches_their_method(tmp_path):
     knowledge = workspace(
         tmp_path,
