@@ -112,6 +112,7 @@ class AttributeRead:
     text: str
     span: Span
     name_span: Span  # the attribute's name (``protected_args``)
+    compared: bool = False  # whether an identity test is all it is in (``f is mod.old``)
 
     @property
     def name(self) -> str:
@@ -225,11 +226,18 @@ def find_reads(tree: Tree, source: bytes, language: str, names: Collection[str])
             or held.type in _TARGETS
         ):
             continue
-        found.append(
-            AttributeRead(_ASSERTED.sub("", _SPACE.sub("", node_text(read, source))), Span.of(read), Span.of(name))
-        )
+        text = _ASSERTED.sub("", _SPACE.sub("", node_text(read, source)))
+        found.append(AttributeRead(text, Span.of(read), Span.of(name), _identity_tested(held)))
     found.sort(key=lambda r: r.span.start_byte)
     return found
+
+
+def _identity_tested(held: Node | None) -> bool:
+    """Whether ``held`` is a comparison by identity alone (``a is b``, ``a is not b``)."""
+    if held is None or held.type != "comparison_operator":
+        return False
+    operators = [child.type for child in held.children if not child.is_named]
+    return bool(operators) and all(op in ("is", "is not") for op in operators)
 
 
 _TARGETS = ("pattern_list", "tuple_pattern", "list_pattern")  # what ``a.x, b = ...`` sets (``a.x += 1`` reads)

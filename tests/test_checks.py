@@ -1225,6 +1225,23 @@ def test_a_read_of_what_the_memory_saw_become_deprecated_is_said(tmp_path, befor
     assert problems(first, fresh, "app.py") == []
 
 
+def test_a_deprecated_function_compared_is_not_used(tmp_path):
+    """structlog 26.1 deprecated `better_traceback` (it warns when called); its tests still ask
+    `dev.default_exception_formatter is dev.better_traceback`: naming it to compare calls nothing.
+    Handed on (a callback, what a setting holds) it will be called: said."""
+    app = (
+        "import lib\n\n\ndef default_is_fetch(formatter):\n    return formatter is lib.fetch\n\n\n"
+        "def not_fetch(formatter):\n    return formatter is not lib.fetch\n\n\n"
+        "def handed_on(settings):\n    settings.formatter = lib.fetch\n    return map(lib.fetch, settings.urls)\n"
+    )
+    knowledge = with_fetch_deprecated(tmp_path, {"app.py": app})
+    said = problems(knowledge, tmp_path, "app.py")
+    assert [(p.code, app.splitlines()[p.start[0]].strip()) for p in said] == [
+        ("deprecated-symbol", "settings.formatter = lib.fetch"),
+        ("deprecated-symbol", "return map(lib.fetch, settings.urls)"),
+    ]
+
+
 PARSER = (
     "import warnings\n\n\nclass Parser:\n    def __init__(self, stream, charset=None):\n        self.stream = stream\n"
     "\n\ndef parse(data, charset=None, errors=None):\n    return Parser(data, charset=charset)\n"
@@ -1310,7 +1327,8 @@ def test_a_name_a_modules_getattr_keeps_is_said_where_a_module_passes_it_on(tmp_
 
 def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
     """A test of the deprecation itself (`with pytest.deprecated_call():`, `pytest.warns`,
-    `assertWarns`, a helper named for silencing them, a test marked `filterwarnings`) uses the
+    `assertWarns`, a helper named for silencing them, a test marked `filterwarnings` or taking
+    pytest's `recwarn`: structlog 26.1's `test_pad_event_deprecation_warning(self, recwarn)`) uses the
     deprecated function on purpose; so does a function deprecated itself, or a class whose `__new__`
     is (they go together), and a line that tells the type checker so (pytest re-exports its
     deprecated `yield_fixture` with `# type: ignore[deprecated]`; fastapi's tests import theirs with
@@ -1326,6 +1344,7 @@ def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
         "@pytest.mark.filterwarnings('ignore::DeprecationWarning')\ndef test_quiet():\n    fetch('d')\n\n\n"
         "@pytest.mark.filterwarnings('ignore::DeprecationWarning')\nclass TestQuiet:\n"
         "    def test_quiet(self):\n        fetch('j')\n\n\n"
+        "def test_recorded(recwarn):\n    fetch('o')\n\n\n"  # (pytest's fixture that records them)
         "def test_plain():\n    fetch('e')\n\n\n"
         "def old_helper():\n    warnings.warn('old_helper is deprecated', DeprecationWarning)\n"
         "    from lib import fetch as f\n\n    return f('f')\n\n\n"
@@ -1366,8 +1385,11 @@ def test_an_import_used_only_where_the_warning_is_expected_is_meant(tmp_path):
         "import pytest\nfrom lib import fetch\n\n\n"
         "@pytest.mark.filterwarnings('ignore::DeprecationWarning')\ndef test_fetch():\n    assert fetch('a')\n"
     )
-    knowledge = with_fetch_deprecated(tmp_path, {"test_lib.py": test})
+    # litestar 2.24's: the mark's filter names what it quiets, `Dependency`, as its message does
+    named = test.replace("'ignore::DeprecationWarning'", "'ignore:Call to deprecated function fetch'")
+    knowledge = with_fetch_deprecated(tmp_path, {"test_lib.py": test, "test_named.py": named})
     assert problems(knowledge, tmp_path, "test_lib.py") == []
+    assert problems(knowledge, tmp_path, "test_named.py") == []
     plain = test + "\n\ndef test_plain():\n    assert fetch('b')\n"
     rewrite(knowledge, tmp_path, {"test_lib.py": plain})
     said = [plain.splitlines()[p.start[0]].strip() for p in problems(knowledge, tmp_path, "test_lib.py")]

@@ -215,7 +215,7 @@ def _resolve(
             # (through a class under another name: networkx's `from .test_graph import TestGraph
             # as _TestGraph`, then `_TestGraph.setup_method(self)` passes self by hand)
             held = resolver.lookup(file.path, receiver, scope) if receiver else None
-            through_class = isinstance(held, Found) and _kind(file.knowledge, held.key) == "class"
+            through_class = isinstance(held, Found) and file.kind_of(held.key) == "class"
             return target.key, False if through_class else None, False
         if not receiver:
             return None
@@ -224,7 +224,7 @@ def _resolve(
     kind = receivers.class_of(receiver, scope)
     if kind is not None:
         cls = resolver.lookup(file.path, kind, scope)
-        if not isinstance(cls, Found) or _kind(file.knowledge, cls.key) not in ("class", "interface"):
+        if not isinstance(cls, Found) or file.kind_of(cls.key) not in ("class", "interface"):
             return None
         target = resolver.lookup(file.path, f"{kind}.{method}", scope)
         return (target.key, True, False) if isinstance(target, Found) else None
@@ -338,11 +338,6 @@ def _nested_definition(file: CheckedFile, receivers: Receivers, name: str, scope
             # middleware()`; not the function's own name, `const f = () => f()` binds where f begins)
             return None
     return None
-
-
-def _kind(knowledge: Knowledge, key: str) -> str | None:
-    row = knowledge.store.symbol(key)
-    return row["kind"] if row else None
 
 
 def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) -> _Callee | None:

@@ -72,10 +72,7 @@ def deprecations(
         (item.alias or item.name, None, item.name_span, "import") for item in imports
     ]
     sites += [(call.callee, file.scope(call.callee_span.start), call.name_span, "call") for call in calls]
-    sites += [
-        (read.text, file.scope(read.span.start), read.name_span, "base" if read.span.start_byte in based else "read")
-        for read in reads
-    ]
+    sites += [(read.text, file.scope(read.span.start), read.name_span, _how_read(read, based)) for read in reads]
     targets = [resolver.lookup(file.path, text, scope) for text, scope, _, _ in sites]
     made = {t.key for t, site in zip(targets, sites) if site[3] == "call" and isinstance(t, Found)}
     made |= {
@@ -96,14 +93,21 @@ def deprecations(
             continue
         if how == "import" and isinstance(target, Found) and _reexported(file, imported[span.start_byte]):
             continue  # (a name a module's `__getattr__` keeps warns when imported: said)
-        if making and (how == "read" or how == "import" and target.key not in made):
+        if making and (how in ("read", "compared") or how == "import" and target.key not in made):
             continue  # (the class named, none made: an annotation, an isinstance, a class method)
+        if how == "compared" and isinstance(target, Found) and file.kind_of(target.key) == "function":
+            continue  # (`formatter is dev.better_traceback`: it warns when called, and none is)
         out.append(Problem(DEPRECATED_SYMBOL, "information", message, span.start, span.end, target.key))
     for call, target in zip(calls, targets[len(imports) : len(imports) + len(calls)]):
         if call.keywords and isinstance(target, Found) and path_of(target.key) != file.path:
             out += _keywords_deprecated(file, call, target.key)
     # what a type checker is told to let be (pytest's own re-export of its deprecated `yield_fixture`)
     return [p for p in out if _ACKNOWLEDGED.search(file.line(p.start[0])) is None]
+
+
+def _how_read(read: AttributeRead, based: set[int]) -> str:
+    """How an attribute read uses what it names: a base class, an identity test, or a read."""
+    return "base" if read.span.start_byte in based else "compared" if read.compared else "read"
 
 
 _MAKERS = (".__init__", ".__new__")  # a class's methods that make one: deprecated, the class is

@@ -77,6 +77,11 @@ class CheckedFile:
             self._kinds = {s.qualname: s.kind for s in self.symbols[1:]}
         return self._kinds
 
+    def kind_of(self, key: str) -> str | None:
+        """What the memory holds ``key`` (any file's symbol) to be: "function", "class", ..."""
+        row = self.knowledge.store.symbol(key)
+        return row["kind"] if row is not None else None
+
     def scope(self, at: Point) -> str | None:
         """The qualified name of the innermost symbol holding ``at`` (the one that starts last;
         of several starting there, the first)."""

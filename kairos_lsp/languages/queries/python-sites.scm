@@ -46,14 +46,18 @@
 ; Code that expects a warning (a test of a deprecation): a `with` block of
 ; `pytest.deprecated_call()`, `pytest.warns(...)`, `self.assertWarns(...)` or
 ; `warnings.catch_warnings()`, or of a project's own helper named for what it does (tornado's
-; `ignore_deprecation()`, Django's `ignore_warnings(...)`, NumPy's `suppress_warnings()`), and a
-; function or class marked `@pytest.mark.filterwarnings(...)`.
+; `ignore_deprecation()`, Django's `ignore_warnings(...)`, NumPy's `suppress_warnings()`), a
+; function or class marked `@pytest.mark.filterwarnings(...)`, a test taking `recwarn`.
 ((with_statement (with_clause (with_item value: [
    (call function: (_) @_expects)
    (as_pattern (call function: (_) @_expects))]))) @expects.warning
   (#match? @_expects "(^|\\.)(deprecated_call|warns|assertWarns|assertWarnsRegex|catch_warnings|(ignore|suppress|silence)_(deprecations?|warnings?))$"))
-((decorated_definition (decorator) @_mark definition: [(function_definition) (class_definition)] @expects.warning)
+; (the marks too: the filter's string names what it quiets, litestar's `"ignore:... 'Dependency'"`)
+((decorated_definition (decorator) @_mark definition: [(function_definition) (class_definition)]) @expects.warning
   (#match? @_mark "filterwarnings"))
+; ... and a test that takes pytest's `recwarn`, which records the warnings for it to look at
+((function_definition parameters: (parameters (identifier) @_fixture)) @expects.warning
+  (#eq? @_fixture "recwarn"))
 ; ... and code that never runs, `if TYPE_CHECKING:` (its imports name types for the type checker:
 ; nothing there warns; scrapy 2.13's http10.py imports its deprecated `ScrapyHTTPClientFactory` so).
 ((if_statement condition: [(identifier) (attribute)] @_checking consequence: (block) @expects.warning)
