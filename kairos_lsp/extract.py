@@ -19,7 +19,7 @@ read by name only:
     a name imported, attributed to the innermost enclosing symbol
 ``@raise`` + ``@raise.name``
     an exception raised (or thrown, or a panic)
-``@deprecated`` + ``@deprecated.message``
+``@deprecated`` + ``@deprecated.message`` or ``@deprecated.arguments`` (a decorator's, read by _decorator_message)
     a deprecation announced (a warning as the function's or the module's own statement, a
     ``@deprecated`` decorator), attributed to the innermost enclosing symbol, unless
     ``@deprecated.not`` captures the same node (a decorator that deprecates a call form only)
@@ -125,8 +125,10 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # an overload deprecates the calls that match it, not the function (Python). 15: a named function
 # in a value that declares or casts its type is given no parameters of its own (TypeScript). 16:
 # what a module's `__all__` lists, for its star imports (Python); a namespace merges with a class,
-# function or enum of its name (TypeScript).
-EXTRACTION_VERSION = 16
+# function or enum of its name (TypeScript). 17: a project's own deprecation decorator
+# (`@util.deprecated("2.0", "...")`, `@deprecated_function(version=..., reason=...)`) and what
+# its arguments say (Python).
+EXTRACTION_VERSION = 17
 _MAX_TEXT = 160
 
 
@@ -532,7 +534,8 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
     return Extraction(language, symbols, root.has_error, module_refs)
 
 
-_ANNOUNCING = ("warn", "deprecated")  # what a call is named, in a file that may announce a deprecation
+# what a call is named, in a file that may announce a deprecation
+_ANNOUNCING = ("warn", "deprecated", "deprecated_function", "deprecated_method", "deprecated_class")
 
 
 def _deprecations(root: Node, source: bytes, language: str, calls: list[tuple[int, int]]) -> list[tuple[int, str, str]]:
@@ -563,7 +566,10 @@ def _announcements(matches, source: bytes) -> list[tuple[int, str, str]]:
     not_at = {match["deprecated.not"][0].start_byte for match in matches if "deprecated.not" in match}
     for match in matches:
         if "deprecated" in match:
-            message = _literal(match["deprecated.message"][0], source)
+            if "deprecated.arguments" in match:
+                message = _decorator_message(match["deprecated.arguments"][0], source)
+            else:
+                message = _literal(match["deprecated.message"][0], source)
             if "deprecated.warn" in match and not _a_deprecation(match, "deprecated", message, source):
                 continue
             if match["deprecated"][0].start_byte not in not_at:
@@ -589,6 +595,66 @@ def _announcements(matches, source: bytes) -> list[tuple[int, str, str]]:
                 at = match["deprecated_parameter"][0].start_byte
                 refs.append((at, "deprecated_parameters", f"{given}: {message}"))
     return refs
+
+
+def _decorator_message(arguments: Node, source: bytes) -> str:
+    """What a ``@deprecated(...)`` decorator's arguments tell a user: its message (the first
+    string that is not a version, or ``reason=``), since when, what to use instead, when it goes.
+
+    >>> def said(args):
+    ...     call = parse(b"f" + args, "python").root_node.children[0].children[0]
+    ...     return _decorator_message(call.child_by_field_name("arguments"), b"f" + args)
+    >>> said(b'("Use g")')
+    'Use g'
+    >>> said(b'("2.1", issue=None, instead="trio.lowlevel.wait_readable")')
+    'deprecated since 2.1; use trio.lowlevel.wait_readable instead'
+    >>> said(b'(msg)')
+    'deprecated'
+    """
+    message = since = instead = removal = None
+    for argument in arguments.named_children:
+        if argument.type in ("string", "concatenated_string"):
+            text = _literal(argument, source)
+            if _VERSION.fullmatch(text):
+                since = since or text
+            elif message is None:
+                message = text
+        elif argument.type == "keyword_argument":
+            name, value = argument.child_by_field_name("name"), argument.child_by_field_name("value")
+            if name is None or value is None:
+                continue
+            if value.type in ("string", "concatenated_string"):
+                given = _literal(value, source)
+            elif value.type in ("identifier", "attribute"):
+                given = node_text(value, source)
+            else:
+                continue
+            keyword = node_text(name, source)
+            if keyword in _SAYS_WHY and value.type != "identifier" and message is None:
+                message = given
+            elif keyword in _SAYS_SINCE and value.type != "identifier":
+                since = given
+            elif keyword in _SAYS_INSTEAD and given != "None":
+                instead = given
+            elif keyword in _SAYS_REMOVAL and value.type != "identifier":
+                removal = given
+    said = [message or (f"deprecated since {since}" if since else "deprecated")]
+    if message and since:
+        said.append(f"since {since}")
+    if instead:
+        said.append(f"use {instead} instead")
+    if removal:
+        said.append(f"to be removed in {removal}")
+    return collapse("; ".join(said), 240)
+
+
+_VERSION = re.compile(r"v?\d+(\.\d+)*([a-z]+\d*)?")
+# what deprecation decorators call their arguments (PEP 702's `message`, Deprecated's `reason` and
+# `version`, deprecation's `details` and `deprecated_in`, litestar's, trio's, scrapy's, redis-py's)
+_SAYS_WHY = ("message", "msg", "reason", "details", "info")
+_SAYS_SINCE = ("version", "since", "deprecated_in")
+_SAYS_INSTEAD = ("alternative", "instead", "use_instead", "replacement")
+_SAYS_REMOVAL = ("removal_in", "removed_in", "remove_in", "removal_version")
 
 
 def _a_deprecation(match: dict, what: str, message: str, source: bytes) -> bool:

@@ -1047,6 +1047,12 @@ DEPRECATED_USER = "from lib import Client, fetch\n\n\ndef go(c: Client):\n    re
             "Client is deprecated",
         ),
         (("    def send(", "    @warnings.deprecated('use post')\n    def send("), {(4, "send")}, "use post"),
+        # a project's own decorator (SQLAlchemy's `@util.deprecated(version, message)`)
+        (
+            ("    def send(", "    @util.deprecated('2.0', 'send() is legacy')\n    def send("),
+            {(4, "send")},
+            "send() is legacy; since 2.0",
+        ),
         (
             (
                 "    def __init__(self):",

@@ -1412,6 +1412,37 @@ def f():
     pass
 
 
+@deprecated("2.23.0", removal_in="3.0", alternative="di.NamedDependency")  # litestar 2.23's own decorator
+def Dependency(*, default=None):
+    return default
+
+
+class Query:
+    @util.deprecated("2.0", "The Query.get() method is considered legacy")  # SQLAlchemy's
+    def get(self, ident):
+        return ident
+
+
+@deprecated_function(version="5.0.1", reason="Use aclose() instead", name="close")  # redis-py's
+def close():
+    pass
+
+
+@deprecated(use_instead="other_function")  # scrapy's
+def old_function():
+    pass
+
+
+@deprecated()
+def quiet():
+    pass
+
+
+@deprecated_args(args_to_warn=["retry_on_timeout"])  # a parameter's deprecation, not the function's
+def connect(retry_on_timeout=None):
+    pass
+
+
 @overload
 @deprecated("Passing `config` as a keyword argument is deprecated.")  # a form of the call (pydantic 2.11)
 def with_config(*, config: dict) -> None: ...
@@ -1477,11 +1508,12 @@ def __getattr__(name: str) -> object:
 
 def test_what_the_code_says_is_deprecated_is_observed_with_its_message():
     """A deprecation warning as a function's, a method's or the module's own statement, a PEP 702
-    ``@deprecated``, the names a module's ``__getattr__`` keeps with a warning: each observed
-    with the message a user would read (`warnings.warn` without a deprecation's category too,
-    when its message says so: marshmallow 2's). A warning in a branch, of another category
-    whose message does not say so, a logger's, or with a message handed to a helper says
-    nothing about the function."""
+    ``@deprecated`` or a project's own decorator of the name (litestar's, SQLAlchemy's,
+    scrapy's, redis-py's ``deprecated_function``: their versions and replacements said), the
+    names a module's ``__getattr__`` keeps with a warning: each observed with the message a user
+    would read (`warnings.warn` without a deprecation's category too, when its message says so:
+    marshmallow 2's). A warning in a branch, of another category whose message does not say so,
+    a logger's, or with a message handed to a helper says nothing about the function."""
     found = {s.qualname: (s.deprecated, s.deprecates) for s in extract(DEPRECATIONS, "python").symbols}
     deprecated = {q: d for q, (d, _) in found.items() if d}
     assert deprecated == {
@@ -1494,6 +1526,11 @@ def test_what_the_code_says_is_deprecated_is_observed_with_its_message():
         "Client": ["Use Session"],
         "Client.__init__": ["Client is going"],
         "f": ["Use g"],
+        "Dependency": ["deprecated since 2.23.0; use di.NamedDependency instead; to be removed in 3.0"],
+        "Query.get": ["The Query.get() method is considered legacy; since 2.0"],
+        "close": ["Use aclose() instead; since 5.0.1"],
+        "old_function": ["deprecated; use other_function instead"],
+        "quiet": ["deprecated"],
         "legacy_path": ["legacy_path is deprecated"],
         "old_style": ["old_style is deprecated; use new_style"],
     }

@@ -74,7 +74,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         reads=("python-reads",),
         modules="python",
         platform="python",
-        extraction=16,
+        extraction=17,
         declarations=(".pyi",),
     ),
     LanguageSpec(

@@ -31,12 +31,16 @@
       arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message)))) @deprecated))]
   (#match? @_warn "(^|\\.)warn$")
   (#match? @_category "^([A-Za-z_][A-Za-z0-9_]*\\.)*[A-Za-z0-9_]*(DeprecationWarning|RemovedIn[A-Za-z0-9_]*Warning)$"))
-; PEP 702: `@deprecated("...")` (`warnings`, `typing_extensions`) on a function or a class.
+; PEP 702: `@deprecated("...")` (`warnings`, `typing_extensions`) on a function or a class, and a
+; project's own decorator of the name, whose arguments say more than a message (litestar's
+; `@deprecated("2.23.0", removal_in="3.0", alternative="di.NamedDependency")`, SQLAlchemy's
+; `@util.deprecated("2.0", "message")`, redis-py's `@deprecated_function(version=, reason=)`):
+; extract.py reads the arguments. (Not `deprecated_args`, `deprecated_params`: a parameter's.)
 (decorated_definition
   (decorator (call function: [(identifier) (attribute attribute: (identifier))] @_by
-    arguments: (argument_list . [(string) (concatenated_string)] @deprecated.message)))
+    arguments: (argument_list) @deprecated.arguments))
   definition: (_ name: (identifier) @deprecated)
-  (#match? @_by "^((warnings|typing_extensions|typing)\\.)?deprecated$"))
+  (#match? @_by "^([A-Za-z_][A-Za-z0-9_]*\\.)*deprecated(_function|_method|_class)?$"))
 ; ... but not on an overload: PEP 702 deprecates then the calls that match that signature, not
 ; the function (pydantic 2.11's `@overload @deprecated(...) def with_config(*, config)` beside
 ; `with_config(config, /)`: every `@with_config(...)` was flagged).
