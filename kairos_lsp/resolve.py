@@ -86,6 +86,8 @@ READS_KEPT = 500_000
 _NOTHING_FOLLOWED: frozenset[tuple[str, str]] = frozenset()
 _GETATTR = "__getattr__"  # what answers for the names a Python module or class does not define
 _DOTTED = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
+_TYPE_ARGUMENTS = re.compile(r"\s*(\[.*\]|<.*>)$")  # ``Base[T]``, ``Base<T>``
+_TYPING_FORMS = frozenset(("Generic", "Protocol"))  # given type arguments: typing's
 # What a call's result is looked up from: a dotted name (``super()``, a call's result, ``#x``) or ``new`` one.
 _CALLEE = re.compile(r"(new )?[\w$#]+(\(\))?(\.[\w$#]+|\(.*\)\.[\w$#]+)*")
 
@@ -863,7 +865,14 @@ class Resolver:
             items = [signature.split(" extends ", 1)[1]]
         else:  # Python: ``Query(Removable, m.Mixin)``
             items = signature_items(signature)
-        return [item for item in items if _DOTTED.fullmatch(item)]
+        # (a base given type arguments is that class: redis-py's `Retry(AbstractRetry[RedisError])`;
+        # `Generic[E]` and `Protocol[T]` define nothing a call reaches)
+        bases = []
+        for item in items:
+            base = _TYPE_ARGUMENTS.sub("", item)
+            if _DOTTED.fullmatch(base) and not (base != item and base.rpartition(".")[2] in _TYPING_FORMS):
+                bases.append(base)
+        return bases
 
     def _declared(self, path: str, qualname: str) -> tuple[str, tuple[str, ...]]:
         """A symbol's current signature ("" if none) and decorators: a class's bases, a

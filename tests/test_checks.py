@@ -373,6 +373,53 @@ def test_a_name_javascript_binds_is_not_what_the_module_saw_go(tmp_path):
     knowledge.store.close()
 
 
+@pytest.mark.parametrize(
+    "lib,rel,user,use,language",
+    [
+        (
+            "from typing import Generic, TypeVar\n\nE = TypeVar('E')\n\n\n"
+            "class AbstractRetry(Generic[E]):\n    pass\n\n\n"
+            "class Retry(AbstractRetry[Exception]):\n    def update_supported_errors(self, errors):\n"
+            "        return errors\n",
+            "retry.py",
+            "from retry import Retry\n\n\ndef connect(errors):\n    retry = Retry()\n"
+            "    retry.update_supported_errors(errors)\n",
+            "app.py",
+            "python",
+        ),
+        (
+            "export class AbstractRetry<E> {\n}\n\n"
+            "export class Retry extends AbstractRetry<Error> {\n  updateSupportedErrors(errors: Error[]) {\n"
+            "    return errors\n  }\n}\n",
+            "retry.ts",
+            "import { Retry } from './retry'\n\nexport function connect(errors: Error[]) {\n"
+            "  const retry = new Retry()\n  retry.updateSupportedErrors(errors)\n}\n",
+            "app.ts",
+            "typescript",
+        ),
+    ],
+)
+def test_a_method_moved_to_a_generic_base_is_still_the_class_s(tmp_path, lib, rel, user, use, language):
+    """redis-py 8 moved `Retry.update_supported_errors` up to `AbstractRetry`, a base its retry
+    classes name with a type argument (`class Retry(AbstractRetry[RedisError])`): 2 false
+    warnings (`missing-symbol`, and `renamed-symbol` "to `update_supported_errors`"), the base
+    not followed. Deleted outright (the control), it is missing."""
+    method = lib[lib.index("    def update") if language == "python" else lib.index("  updateSupportedErrors") :]
+    method = method[: method.index("        return errors\n") + 22] if language == "python" else method[:-2]
+    moved = lib.replace(method, "").replace(
+        "    pass\n" if language == "python" else "{\n}\n",
+        (method if language == "python" else "{\n" + method) + ("" if language == "python" else "}\n"),
+        1,
+    )
+    knowledge = workspace(tmp_path, {rel: lib, use: user})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {rel: moved})
+    assert problems(knowledge, tmp_path, use, language) == []
+    rewrite(knowledge, tmp_path, {rel: lib.replace(method, "")})
+    assert [p.code for p in problems(knowledge, tmp_path, use, language)] == ["missing-symbol"]
+    knowledge.store.close()
+
+
 def test_a_call_through_nested_objects_reaches_their_method(tmp_path):
     knowledge = workspace(
         tmp_path,
