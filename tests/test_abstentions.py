@@ -541,6 +541,27 @@ def test_a_call_of_new_passes_the_class_by_hand(tmp_path):
     assert grows(tmp_path, lib, "", "new", **change) == ["return super().__new__(cls, value, quote)"]
 
 
+@pytest.mark.parametrize(
+    "metaclass,judged",
+    [
+        ("_EDMeta", False),  # its own: its `__call__` makes one as it likes
+        ("abc.ABCMeta", True),  # the standard library's: `__init__` takes the call
+    ],
+)
+def test_a_class_a_metaclass_makes_is_judged_by_its_init_only_when_the_metaclass_is_known(tmp_path, metaclass, judged):
+    """hypothesis 6.165's `ExampleDatabase(metaclass=_EDMeta)`: the metaclass's `__call__`
+    takes `ExampleDatabase(path)` and returns a `DirectoryBasedExampleDatabase`, while the
+    class's `__init__(self)` takes nothing: 3 calls judged one argument too many."""
+    lib = (
+        "import abc\n\n\nclass _EDMeta(abc.ABCMeta):\n    def __call__(self, *args, **kwargs):\n"
+        "        return super().__call__()\n\n\n"
+        f"class ExampleDatabase(metaclass={metaclass}):\n    def __init__(self, a):\n        self.a = a\n"
+    )
+    caller = "from lib import ExampleDatabase\n\nDB = ExampleDatabase(1)\n"
+    change = dict(old="(self, a)", new="(self, a, b)")
+    assert grows(tmp_path, lib, caller, "meta", **change) == (["DB = ExampleDatabase(1)"] if judged else [])
+
+
 def test_a_method_of_a_function_local_class_is_not_judged_by_name(tmp_path):
     local = "def factory():\n    class Local:\n        def ping(self, r):\n            return r\n    return Local()\n"
     top = "class Local:\n    def ping(self, r):\n        return r\n"

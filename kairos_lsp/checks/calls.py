@@ -64,6 +64,8 @@ _STATIC_UNDECORATED = ("__new__",)
 _DECORATOR_NAME = re.compile(r"^@?\s*([\w.]+)")
 _LEADING_NAME = re.compile(r"\(*([A-Za-z_$#][\w$#]*)")  # a receiver's first name: `Path` in `(Path(a) / b)`
 _SHAPE_OF = ("signature", "parameters")
+_METACLASS = re.compile(r"\bmetaclass\s*=\s*([\w.]+)")
+_PLAIN_METACLASSES = frozenset(("type", "ABCMeta", "abc.ABCMeta"))  # their `__call__` is `__init__`'s
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +366,8 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
             return None  # a dataclass, attrs or pydantic class: its __init__ is generated
         if store.symbol(f"{key}.__new__") is not None:
             return None
+        if any(_made_by_own_metaclass(signature) for signature in _values(knowledge, key, "signature")):
+            return None
         for init in _CONSTRUCTORS:
             found = store.symbol(f"{key}.{init}")
             if found is not None:
@@ -403,6 +407,14 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
             continue
         shapes.append(_Shape(params, look.version, look.at, look.path))
     return _Callee(key, name, shapes) if shapes else None
+
+
+def _made_by_own_metaclass(signature: str) -> bool:
+    """Whether a class's bases name a metaclass other than the standard library's: its
+    ``__call__`` may take what it likes (hypothesis's ``ExampleDatabase(metaclass=_EDMeta)``
+    takes a path its ``__init__`` does not)."""
+    found = _METACLASS.search(signature)
+    return found is not None and found.group(1) not in _PLAIN_METACLASSES
 
 
 def _known(decorator: str, keeps: set[str]) -> bool:
