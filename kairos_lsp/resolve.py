@@ -89,7 +89,11 @@ _DOTTED = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
 _TYPE_ARGUMENTS = re.compile(r"\s*(\[.*\]|<.*>)$")  # ``Base[T]``, ``Base<T>``
 _TYPING_FORMS = frozenset(("Generic", "Protocol"))  # given type arguments: typing's
 # What a call's result is looked up from: a dotted name (``super()``, a call's result, ``#x``) or ``new`` one.
-_CALLEE = re.compile(r"(new )?[\w$#]+(\(\))?(\.[\w$#]+|\(.*\)\.[\w$#]+)*")
+# A callee: `(new )?[\w$#]+(\(\))?(\.[\w$#]+|\(.*\)\.[\w$#]+)*`, read by _is_callee (that
+# expression backtracks without end on a long chain: kysely's tests' query builders)
+_CALLEE_HEAD = re.compile(r"(new )?[\w$#]+")
+_MEMBERS = re.compile(r"(\.[\w$#]+)*")
+_LAST_MEMBERS = re.compile(r"(\.[\w$#]+)+\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -1703,8 +1707,30 @@ def _called(text: str) -> tuple[str, list[str]] | None:
             depth -= 1
             if depth == 0:
                 callee = text[:at].strip()
-                return (callee, names.split(".")) if _CALLEE.fullmatch(callee) else None
+                return (callee, names.split(".")) if _is_callee(callee) else None
     return None
+
+
+def _is_callee(text: str) -> bool:
+    """Whether ``text`` is a name, maybe ``new`` and maybe called with nothing, then members,
+    each maybe after a call's arguments: ``new Client``, ``a().b``, ``db.select(x).where(y).run``.
+    The members read off the front, what is left is empty or ``(...).name``, as the expression
+    in the comment above says it.
+
+    >>> [_is_callee(t) for t in ("new Client", "a().b", "db.f(x).g(y).h", "a.b(", "f(x)", "a b")]
+    [True, True, True, False, False, False]
+    """
+    head = _CALLEE_HEAD.match(text)
+    if head is None or "\n" in text:
+        return False
+    for start in (head.end() + 2, head.end()) if text.startswith("()", head.end()) else (head.end(),):
+        rest = text[_MEMBERS.match(text, start).end() :]  # type: ignore[union-attr]
+        if not rest:
+            return True
+        last = _LAST_MEMBERS.search(rest) if rest[0] == "(" else None
+        if last is not None and rest[last.start() - 1] == ")":
+            return True
+    return False
 
 
 def _plain(text: str) -> str:

@@ -7,6 +7,9 @@ problems are.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -418,6 +421,39 @@ def test_a_method_moved_to_a_generic_base_is_still_the_class_s(tmp_path, lib, re
     rewrite(knowledge, tmp_path, {rel: lib.replace(method, "")})
     assert [p.code for p in problems(knowledge, tmp_path, use, language)] == ["missing-symbol"]
     knowledge.store.close()
+
+
+def test_a_long_call_chain_is_looked_up_in_one_pass(tmp_path):
+    """kysely 0.29's typing tests chain a query builder, one chain after another; tree-sitter
+    reads ``sql<{ id: number }>`...``` as a comparison, and the rest of the file as one callee.
+    The resolver's expression for a callee backtracked on such a text, each link doubling the
+    time (one file's check ran over 5 minutes and was stopped). Checked in a child process
+    given 2 minutes: it takes a second or two."""
+    query = (
+        "  const r{i} = await db\n    .selectFrom('person')\n    .select(['id', 'first_name as name'])\n"
+        "    .where('id', 'in', [1, 2, 3])\n    .union(sql<{{ id: number; name: string }}>`(1, 'Sami')`)\n"
+        "    .executeTakeFirstOrThrow()\n\n  expectType<{{ id: number; name: string }}>(r{i})\n\n"
+    )
+    app = (
+        "import { Kysely, sql } from './db'\n\nexport async function find(db: Kysely) {\n"
+        + "".join(query.format(i=i) for i in range(12))
+        + "}\n"
+    )
+    db = "export class Kysely {\n  selectFrom(table: string) { return this }\n}\nexport const sql = 1\n"
+    workspace(tmp_path, {"db.ts": db, "app.ts": app}).store.close()
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom workspaces import problems\n"
+        "from kairos_lsp.knowledge import Knowledge\nfrom kairos_lsp.store import Store\n"
+        "root = Path(sys.argv[1])\nknowledge = Knowledge(Store(root / '.kairos' / 'memory.db'))\n"
+        "print(len(problems(knowledge, root, 'app.ts', 'typescript')))\n"
+    )
+    tests = Path(__file__).parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tests.parent), str(tests)])}
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0"
 
 
 def test_a_call_through_nested_objects_reaches_their_method(tmp_path):
