@@ -93,7 +93,7 @@ _TYPING_FORMS = frozenset(("Generic", "Protocol"))  # given type arguments: typi
 # expression backtracks without end on a long chain: kysely's tests' query builders)
 _CALLEE_HEAD = re.compile(r"(new )?[\w$#]+")
 _MEMBERS = re.compile(r"(\.[\w$#]+)*")
-_LAST_MEMBERS = re.compile(r"(\.[\w$#]+)+\Z")
+_SOME_MEMBERS = re.compile(r"(\.[\w$#]+)+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -1727,8 +1727,8 @@ def _is_callee(text: str) -> bool:
         rest = text[_MEMBERS.match(text, start).end() :]  # type: ignore[union-attr]
         if not rest:
             return True
-        last = _LAST_MEMBERS.search(rest) if rest[0] == "(" else None
-        if last is not None and rest[last.start() - 1] == ")":
+        close = rest.rfind(")")  # (a member's name has none: the one before the last members)
+        if rest[0] == "(" and close > 0 and _SOME_MEMBERS.fullmatch(rest, close + 1):
             return True
     return False
 
