@@ -515,10 +515,11 @@ class Resolver:
         return frozenset(seen)
 
     def overridden(self, key: str) -> bool:
-        """Whether a class the memory holds that names the method ``key``'s class as a base
-        defines a method of its name: a call through the base's type may reach that one
-        (scrapy's `BaseDupeFilter.log`, deprecated for subclasses that do not override it;
-        `RFPDupeFilter.log`, the one its scheduler reaches, is not)."""
+        """Whether a class the memory holds that has the method ``key``'s class among its bases,
+        at any depth, defines a method of its name: a call through the base's type may reach
+        that one (scrapy's `BaseDupeFilter.log`, deprecated for subclasses that do not override
+        it; `RFPDupeFilter.log`, the one its scheduler reaches, is not; sanic's `Sanic`, two
+        classes below `RouteMixin`, defines the `_apply_route` that runs)."""
         self._sync()
         owner, _, name = qualname_of(key).rpartition(".")
         if not owner:
@@ -532,9 +533,18 @@ class Resolver:
                 continue
             if self._kind(row["key"].rpartition(".")[0]) not in _CLASSES:
                 continue
-            for written in self._bases(row["path"], cls):
-                found = self.lookup(row["path"], written, cls.rpartition(".")[0] or None)
-                if isinstance(found, Found) and found.key == base:
+            if self._descends(row["path"], cls, base, 0):
+                return True
+        return False
+
+    def _descends(self, path: str, cls: str, base: str, depth: int) -> bool:
+        """Whether the class ``cls`` of ``path`` has the class ``base`` (a key) among its bases."""
+        if depth >= _MAX_DEPTH:
+            return False
+        for written in self._bases(path, cls):
+            found = self.lookup(path, written, cls.rpartition(".")[0] or None)
+            if isinstance(found, Found) and self._kind(found.key) in _CLASSES:
+                if found.key == base or self._descends(path_of(found.key), qualname_of(found.key), base, depth + 1):
                     return True
         return False
 

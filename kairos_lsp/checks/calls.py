@@ -168,6 +168,8 @@ def _judged(
         if memo not in callees:
             key, bound, guessed = resolved
             found = _callee(file.knowledge, key, bound, call)
+            if found is not None and _through_self(call) and file.knowledge.resolver.overridden(key):
+                found = None  # (the instance's class's method runs: sanic's `Sanic._apply_route`)
             callees[memo] = replace(found, guessed=True) if found is not None and guessed else found
         callee = callees[memo]
         if callee is None:
@@ -234,6 +236,12 @@ def _resolve(
         return None  # self.m() the class does not define: inherited from somewhere unknown
     guessed = _only_method(file, receivers, receiver, method, scope)
     return (guessed, True, True) if guessed is not None else None
+
+
+def _through_self(call: CallSite) -> bool:
+    """Whether the call is of the instance's own method: ``self.m()``, ``this.m()``."""
+    receiver, _, _ = call.callee.rpartition(".")
+    return receiver in ("self", "this")
 
 
 def _told_typescript(file: CheckedFile, call: CallSite) -> bool:
