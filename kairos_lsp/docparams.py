@@ -636,6 +636,11 @@ def _plan(sections: list[_Section], parameters: list[str]) -> _Plan | None:
     # A parameter named private (`_seen`) is the function's own business: not asked for, as
     # pydocstyle's D417 leaves it; documented and then dropped, it is stale all the same.
     missing = [p for p in params if p not in have and not p.startswith("_")]
+    # ... and one that documents them by their names documents the **kwargs (arrow 1.4's
+    # `floor(self, frame, **kwargs)` with `:param week_start:`, the keyword it passes on)
+    if any(key not in wanted and key not in IGNORED for key in have):
+        forwards = {_norm(p) for p in parameters if p.startswith("**")}
+        missing = [p for p in missing if p not in forwards]
     return _Plan(list(dict.fromkeys(stale)), missing, params, keeps)
 
 

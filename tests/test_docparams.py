@@ -157,6 +157,15 @@ def test_keyword_section_entries_are_not_stale_when_kwargs_exist():
     assert drift(raw, ["a"]) == Drift(stale=["options", "timeout"], missing=[])
 
 
+def test_kwargs_are_documented_by_the_keywords_they_pass_on():
+    """arrow 1.4's `Arrow.floor(self, frame, **kwargs)` documents `week_start`, the one keyword
+    it passes on to `span`: `kwargs` is documented so. Documenting nothing it takes, it is not."""
+    raw = '"""Floor.\n\n    :param frame: the timeframe.\n    :param week_start: (optional) the first day.\n    """'
+    assert drift(raw, ["frame", "**kwargs"]) is None
+    plain = '"""Floor.\n\n    :param frame: the timeframe.\n    """'
+    assert drift(plain, ["frame", "**kwargs"]) == Drift(stale=[], missing=["kwargs"])
+
+
 # --- drift -----------------------------------------------------------------------------------
 
 
