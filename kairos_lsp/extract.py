@@ -127,7 +127,8 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # what a module's `__all__` lists, for its star imports (Python); a namespace merges with a class,
 # function or enum of its name (TypeScript). 17: a project's own deprecation decorator
 # (`@util.deprecated("2.0", "...")`, `@deprecated_function(version=..., reason=...)`) and what
-# its arguments say (Python).
+# its arguments say (Python); a module constant's object holding a function by name (`{ v: noop }`,
+# `{ noop }`) has that member (JavaScript, TypeScript).
 EXTRACTION_VERSION = 17
 _MAX_TEXT = 160
 
@@ -135,7 +136,7 @@ _MAX_TEXT = 160
 def read_as_now(language: str, extraction: int) -> bool:
     """Whether a file of ``language`` read by extraction ``extraction`` gives what this one would.
 
-    >>> read_as_now("go", 7), read_as_now("python", 8), read_as_now("typescript", 16)
+    >>> read_as_now("go", 7), read_as_now("python", 8), read_as_now("typescript", 17)
     (False, False, True)
     """
     spec = language_named(language)

@@ -702,7 +702,12 @@ class Resolver:
             if inherited is not None:
                 return inherited
             gone = self._gone(key)
-            if gone is None or not owner:
+            if gone is None:
+                return gone
+            if not owner:
+                held = qualname.rpartition(".")
+                if info.kinds.get(held[0]) == "constant" and held[2] in self._attributes(path).get(held[0], {}):
+                    return None  # a function gone whose name the object still holds (`{ v: noop }`)
                 return gone
             if member in self._attributes(path).get(owner, {}):
                 return None  # a method gone whose name the instances still hold (`self.add = self.add_safe`)
@@ -1251,7 +1256,8 @@ class Resolver:
         """What the instances' attributes of each class of a file hold, as its code says:
         {class: {attribute: {(made by a call, class text)}}}, from the ``attribute``
         observations of the class and of its methods; ``_UNSAID`` for one bound to what the
-        code does not say (``self.add = self.add_safe``)."""
+        code does not say (``self.add = self.add_safe``). A module constant's object is such an
+        owner too (JavaScript's ``{ v: noop }``)."""
         info = self._file(path)
         if info is None:
             return {}
@@ -1263,7 +1269,8 @@ class Resolver:
                 "WHERE c.path = ? AND o.predicate = 'attribute'",
                 (path,),
             ):
-                owner = _owner_class(info, qualname_of(subject))
+                qualname = qualname_of(subject)
+                owner = _owner_class(info, qualname) or (qualname if info.kinds.get(qualname) == "constant" else None)
                 name, made, text = held_parts(value)
                 if owner is not None:  # (a bare name: held, by what the code does not say)
                     found.setdefault(owner, {}).setdefault(name or value, set()).add((made, text))

@@ -423,6 +423,35 @@ def test_a_method_moved_to_a_generic_base_is_still_the_class_s(tmp_path, lib, re
     knowledge.store.close()
 
 
+@pytest.mark.parametrize(
+    "held",
+    [
+        "v: noop",  # SvelteKit 2.70's `updated_listener`, assigned again where it is used
+        "noop",  # shorthand: `{ noop }`
+        "v: helpers.noop",
+    ],
+)
+def test_a_member_an_object_constant_holds_by_name_is_not_gone(tmp_path, held):
+    """SvelteKit 2.70: `export const updated_listener = { v: () => {} }` became `{ v: noop }`;
+    the object still has `v`, a function by name, and `updated_listener.v()` was said missing.
+    The property taken out (the control), it is missing."""
+    lib = (
+        "export const noop = () => {}\nexport const helpers = { noop }\n"
+        "export const updated_listener = {\n  v: () => {}\n}\n"
+    )
+    use = "import { updated_listener } from './utils.js'\n\nexport function check() {\n  updated_listener.{name}()\n}\n"
+    name = "noop" if held == "noop" else "v"
+    use = use.replace("{name}", name)
+    before = lib.replace("v: () => {}", f"{name}: () => {{}}")
+    knowledge = workspace(tmp_path, {"utils.js": before, "app.js": use})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"utils.js": before.replace(f"{name}: () => {{}}", held)})
+    assert problems(knowledge, tmp_path, "app.js", "javascript") == []
+    rewrite(knowledge, tmp_path, {"utils.js": before.replace(f"  {name}: () => {{}}\n", "")})
+    assert [p.code for p in problems(knowledge, tmp_path, "app.js", "javascript")] == ["missing-symbol"]
+    knowledge.store.close()
+
+
 def test_a_long_call_chain_is_looked_up_in_one_pass(tmp_path):
     """kysely 0.29's typing tests chain a query builder, one chain after another; tree-sitter
     reads ``sql<{ id: number }>`...``` as a comparison, and the rest of the file as one callee.

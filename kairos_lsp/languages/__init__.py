@@ -91,7 +91,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         modules="ecmascript",
         platform="ecmascript",
         typed_through_imports=True,
-        extraction=13,
+        extraction=17,
         minified_above=110,
     ),
     # TypeScript's tags.scm only adds TS patterns to JavaScript's.
@@ -109,7 +109,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         modules="ecmascript",
         platform="ecmascript",
         typed_through_imports=True,
-        extraction=16,
+        extraction=17,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
         declarations=(".d.ts", ".d.mts", ".d.cts"),
         repairs=(
@@ -133,7 +133,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         modules="ecmascript",
         platform="ecmascript",
         typed_through_imports=True,
-        extraction=16,
+        extraction=17,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
         repairs=(
             "typescript-variance",

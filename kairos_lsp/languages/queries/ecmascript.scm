@@ -121,6 +121,17 @@
     property: [(property_identifier) (private_property_identifier)] @attribute.name)
   right: (new_expression constructor: [(identifier) (member_expression)] @attribute.made)) @attribute
 
+; A module constant's object holding a function by name (SvelteKit's `export const updated_listener
+; = { v: noop }`, `{ noop }`, `{ get: api.get }`): the object has the member, with what it holds
+; unsaid; a method of it that went while its name lives on this way is not gone (``Resolver``).
+; A literal value is data, not read (the store's size).
+(program (lexical_declaration kind: "const" (variable_declarator value: (object [
+  (pair key: (property_identifier) @attribute.name value: [(identifier) (member_expression)])
+  (shorthand_property_identifier) @attribute.name] @attribute))))
+(program (export_statement declaration: (lexical_declaration kind: "const" (variable_declarator value: (object [
+  (pair key: (property_identifier) @attribute.name value: [(identifier) (member_expression)])
+  (shorthand_property_identifier) @attribute.name] @attribute)))))
+
 ; A name the instances hold by other means than a method, with what it holds unsaid (see
 ; python.scm): bound on `this` to another's method (`this.add = this.addSafe`, `this.go =
 ; this.go.bind(this)`), to one of two, to an item of a table.
