@@ -583,6 +583,28 @@ def test_a_call_through_self_of_a_method_a_subclass_overrides_is_not_judged(tmp_
     )
 
 
+@pytest.mark.parametrize(
+    "typed,judged",
+    [
+        ("T", False),  # the class's type parameter: `Subject<void>` makes it void
+        ("TValue", False),
+        ("Item", True),  # an interface the file defines: required
+    ],
+)
+def test_a_typescript_parameter_of_a_type_parameter_may_be_left_out(tmp_path, typed, judged):
+    """RxJS's `new Subject<void>()`, then `notifier.next()`; lit's `new Deferred<void>()`, then
+    `loading.resolve()`: a parameter typed by a type parameter is void there, and TypeScript
+    lets a call leave it out (8 calls judged unfit in the two as released). The memory keeps no
+    type arguments: such a parameter is not asked for."""
+    lib = (
+        "export interface Item { id: number }\n\n"
+        f"export class Subject<T, TValue = T> {{\n  next(value?: {typed}) {{\n    return value\n  }}\n}}\n"
+    )
+    caller = "import { Subject } from './lib'\n\nconst notifier = new Subject<void>()\nnotifier.next()\n"
+    change = dict(rel="lib.ts", use="app.ts", old=f"(value?: {typed})", new=f"(value: {typed})", language="typescript")
+    assert grows(tmp_path, lib, caller, "generic", **change) == (["notifier.next()"] if judged else [])
+
+
 def test_a_method_of_a_function_local_class_is_not_judged_by_name(tmp_path):
     local = "def factory():\n    class Local:\n        def ping(self, r):\n            return r\n    return Local()\n"
     top = "class Local:\n    def ping(self, r):\n        return r\n"

@@ -30,7 +30,7 @@ from kairos_lsp.checks.receivers import Receivers, builtin_method
 from kairos_lsp.keys import path_of, qualname_of, symbol_key
 from kairos_lsp.knowledge import Knowledge
 from kairos_lsp.languages import language_named
-from kairos_lsp.resolve import Found
+from kairos_lsp.resolve import Found, parameter_parts, signature_items
 from kairos_lsp.sites import Argument, CallSite
 
 # Decorators known to keep a function's signature; any other may change it.
@@ -64,6 +64,7 @@ _STATIC_UNDECORATED = ("__new__",)
 _DECORATOR_NAME = re.compile(r"^@?\s*([\w.]+)")
 _LEADING_NAME = re.compile(r"\(*([A-Za-z_$#][\w$#]*)")  # a receiver's first name: `Path` in `(Path(a) / b)`
 _SHAPE_OF = ("signature", "parameters")
+_TYPE_PARAMETER = re.compile(r"[A-Z]\d?|T[A-Z]\w*")  # `T`, `U2`, `TValue`: as type parameters are named
 _METACLASS = re.compile(r"\bmetaclass\s*=\s*([\w.]+)")
 _PLAIN_METACLASSES = frozenset(("type", "ABCMeta", "abc.ABCMeta"))  # their `__call__` is `__init__`'s
 
@@ -409,12 +410,27 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
         params = parameters(json.loads(pairs), signature)
         if params is None:
             return None  # how some parameter is passed is unknown
+        if row["language"] in ("typescript", "tsx"):
+            params = _generic_left_optional(knowledge, row["path"], signature, params)
         if "staticmethod" not in names and (bound or "classmethod" in names) and row["kind"] != "function":
             params = receiver_dropped(params, row["language"])
         if shapes and shape(shapes[-1].params) == shape(params):
             continue
         shapes.append(_Shape(params, look.version, look.at, look.path))
     return _Callee(key, name, shapes) if shapes else None
+
+
+def _generic_left_optional(knowledge: Knowledge, path: str, signature: str, params: list[Param]) -> list[Param]:
+    """TypeScript parameters typed by what looks like a type parameter (``T``, ``TValue``: a
+    bare name so written that the callee's file neither defines nor imports) made optional:
+    instantiated ``void`` it may be left out (RxJS's ``new Subject<void>()``, then
+    ``notifier.next()``), and the memory keeps no type arguments to tell."""
+    generic = set()
+    for item in signature_items(signature):
+        name, annotation = parameter_parts(item)
+        if _TYPE_PARAMETER.fullmatch(annotation) and knowledge.resolver.lookup(path, annotation) is None:
+            generic.add(name.rstrip("?"))
+    return [replace(p, required=False) if p.name in generic else p for p in params] if generic else params
 
 
 def _made_by_own_metaclass(signature: str) -> bool:
