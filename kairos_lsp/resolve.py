@@ -515,18 +515,24 @@ class Resolver:
         return frozenset(seen)
 
     def overridden(self, key: str) -> bool:
-        """Whether a class the memory holds that has the method ``key``'s class among its bases,
-        at any depth, defines a method of its name: a call through the base's type may reach
-        that one (scrapy's `BaseDupeFilter.log`, deprecated for subclasses that do not override
-        it; `RFPDupeFilter.log`, the one its scheduler reaches, is not; sanic's `Sanic`, two
-        classes below `RouteMixin`, defines the `_apply_route` that runs)."""
+        """Whether a class the memory holds that has the method ``key``'s class among its bases
+        defines a method of its name: a call through the base's type may reach that one
+        (scrapy's `BaseDupeFilter.log`, deprecated for subclasses that do not override it;
+        `RFPDupeFilter.log`, the one its scheduler reaches, is not)."""
+        return bool(self.overrides(key))
+
+    def overrides(self, key: str) -> list[str]:
+        """The methods overriding the method ``key``: of its name, in the classes the memory
+        holds that have its class among their bases, at any depth (sanic's `Sanic`, two classes
+        below `RouteMixin`, defines the `_apply_route` that runs)."""
         self._sync()
         owner, _, name = qualname_of(key).rpartition(".")
         if not owner:
-            return False
+            return []
         base = key.rpartition(".")[0]
         if self._kind(base) not in _CLASSES:
-            return False
+            return []
+        found = []
         for row in self.store.symbols_named(name):
             cls = row["qualname"].rpartition(".")[0]
             if row["key"] == key or not cls or row["kind"] not in _FUNCTIONS:
@@ -534,8 +540,8 @@ class Resolver:
             if self._kind(row["key"].rpartition(".")[0]) not in _CLASSES:
                 continue
             if self._descends(row["path"], cls, base, 0):
-                return True
-        return False
+                found.append(row["key"])
+        return found
 
     def _descends(self, path: str, cls: str, base: str, depth: int) -> bool:
         """Whether the class ``cls`` of ``path`` has the class ``base`` (a key) among its bases."""

@@ -562,12 +562,13 @@ def test_a_class_a_metaclass_makes_is_judged_by_its_init_only_when_the_metaclass
     assert grows(tmp_path, lib, caller, "meta", **change) == (["DB = ExampleDatabase(1)"] if judged else [])
 
 
-@pytest.mark.parametrize("overridden", [True, False])
-def test_a_call_through_self_of_a_method_a_subclass_overrides_is_not_judged(tmp_path, overridden):
+@pytest.mark.parametrize("override", ["other", "same", "none"])
+def test_a_call_through_self_of_a_method_overridden_otherwise_is_not_judged(tmp_path, override):
     """sanic 25's `RouteMixin.route` calls `self._apply_route(route, overwrite=overwrite)`; the
     mixin's own `_apply_route(self, route)` raises NotImplementedError, and `Sanic`, two classes
-    down, defines the one that runs. Which a call through `self` meets is the instance's class's:
-    not ours to say. Not overridden (the control), it is judged."""
+    down, defines the one that runs, taking `overwrite`. Which a call through `self` meets is the
+    instance's class's: not ours to say. An override taking what the method takes (a template
+    method's: Django REST framework's `get_queryset(self)`), or none, leaves it judged."""
     lib = (
         "class RouteMixin:\n    def _apply_route(self, route, overwrite=False):\n"
         "        raise NotImplementedError\n\n    def route(self, r, overwrite=False):\n"
@@ -575,12 +576,16 @@ def test_a_call_through_self_of_a_method_a_subclass_overrides_is_not_judged(tmp_
         "class BaseSanic(RouteMixin):\n    pass\n\n\n"
         "class Sanic(BaseSanic):\n    def _apply_route(self, route, overwrite=False):\n        return route\n"
     )
-    if not overridden:
+    if override == "same":
+        lib = lib.replace(
+            "class Sanic(BaseSanic):\n    def _apply_route(self, route, overwrite=False):",
+            "class Sanic(BaseSanic):\n    def _apply_route(self, route):",
+        )
+    elif override == "none":
         lib = lib.replace("    def _apply_route(self, route, overwrite=False):\n        return route\n", "    pass\n")
     change = dict(use="lib.py", old="(self, route, overwrite=False)", new="(self, route)")
-    assert grows(tmp_path, lib, "", "self", **change) == (
-        [] if overridden else ["return self._apply_route(r, overwrite=overwrite)"]
-    )
+    flagged = [] if override == "other" else ["return self._apply_route(r, overwrite=overwrite)"]
+    assert grows(tmp_path, lib, "", "self", **change) == flagged
 
 
 @pytest.mark.parametrize(

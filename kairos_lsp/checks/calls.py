@@ -169,7 +169,7 @@ def _judged(
         if memo not in callees:
             key, bound, guessed = resolved
             found = _callee(file.knowledge, key, bound, call)
-            if found is not None and _through_self(call) and file.knowledge.resolver.overridden(key):
+            if found is not None and _through_self(call) and _overridden_otherwise(file.knowledge, found, call):
                 found = None  # (the instance's class's method runs: sanic's `Sanic._apply_route`)
             callees[memo] = replace(found, guessed=True) if found is not None and guessed else found
         callee = callees[memo]
@@ -237,6 +237,20 @@ def _resolve(
         return None  # self.m() the class does not define: inherited from somewhere unknown
     guessed = _only_method(file, receivers, receiver, method, scope)
     return (guessed, True, True) if guessed is not None else None
+
+
+def _overridden_otherwise(knowledge: Knowledge, callee: _Callee, call: CallSite) -> bool:
+    """Whether a subclass overrides the method so that the call fits one and not the other: a
+    call through ``self`` may be meant for the override (sanic's `RouteMixin._apply_route(self,
+    route)` raises NotImplementedError; `Sanic._apply_route(self, route, overwrite)`, which runs,
+    takes the call's `overwrite=`). Overrides the call fits as it fits the method (a template
+    method's: Django REST framework's `get_queryset(self)`) leave it judged."""
+    fits = bind(callee.shapes[-1].params, call.positional, call.keywords).ok
+    for key in knowledge.resolver.overrides(callee.key):
+        override = _callee(knowledge, key, True, call)
+        if override is None or bind(override.shapes[-1].params, call.positional, call.keywords).ok != fits:
+            return True
+    return False
 
 
 def _through_self(call: CallSite) -> bool:
