@@ -288,6 +288,8 @@ def _binding(match: dict, source: bytes) -> NameBinding | None:
     if receiver and node_text(receiver[0], source) != "self":
         return None
     node = (match.get("bind.name") or match.get("bind.attr") or match.get("bind.global") or [])[0]
+    if _required(node):
+        return None  # an import: the module's names are what the resolver reads there
     annotation, value = match.get("bind.type"), match.get("bind.value")
     kind = None
     if annotation:
@@ -310,6 +312,22 @@ def _binding(match: dict, source: bytes) -> NameBinding | None:
         "bind.global" in match,
         copies,
     )
+
+
+def _required(node: Node) -> bool:
+    """Whether ``node`` is a name a destructuring of ``require(...)`` binds: CommonJS's import,
+    ``const { request, Client } = require('../../index')`` (undici's tests)."""
+    pattern = node.parent
+    while pattern is not None and pattern.type in _PATTERNS:
+        pattern = pattern.parent
+    if pattern is None or pattern is node.parent or pattern.type != "variable_declarator":
+        return False
+    value = pattern.child_by_field_name("value")
+    called = value.child_by_field_name("function") if value is not None and value.type == "call_expression" else None
+    return called is not None and called.type == "identifier" and called.text == b"require"
+
+
+_PATTERNS = ("object_pattern", "array_pattern", "pair_pattern", "assignment_pattern", "object_assignment_pattern")
 
 
 def class_named(text: str) -> str | None:

@@ -485,6 +485,20 @@ def test_a_long_call_chain_is_looked_up_in_one_pass(tmp_path):
     assert done.stdout.strip() == "0"
 
 
+def test_a_name_a_destructured_require_binds_is_the_import(tmp_path):
+    """undici's tests: `const { request, Client } = require('../../index')` is CommonJS's import,
+    not a local destructuring: read as one, its names shadowed what they import, and 259 of
+    undici's 304 judged calls went unjudged. The function gone, its callers are told."""
+    lib = "export function fetchAll(url: string) {\n  return url\n}\n"
+    app = "const { fetchAll } = require('./lib')\n\nfunction main() {\n  return fetchAll('x')\n}\n"
+    knowledge = workspace(tmp_path, {"lib.ts": lib, "app.js": app})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"lib.ts": "export const other = 1\n"})
+    found = [(p.code, p.start[0]) for p in problems(knowledge, tmp_path, "app.js", "javascript")]
+    assert ("missing-symbol", 3) in found
+    knowledge.store.close()
+
+
 def test_a_call_through_nested_objects_reaches_their_method(tmp_path):
     knowledge = workspace(
         tmp_path,
