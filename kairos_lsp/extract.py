@@ -609,8 +609,8 @@ def _decorator_message(arguments: Node, source: bytes) -> str:
     'Use g'
     >>> said(b'("2.1", issue=None, instead="trio.lowlevel.wait_readable")')
     'deprecated since 2.1; use trio.lowlevel.wait_readable instead'
-    >>> said(b'(msg)')
-    'deprecated'
+    >>> said(b'(msg)'), said(b'(version="2.0.0", reason="deprecated since redisearch 2.0")')
+    ('deprecated', 'deprecated since redisearch 2.0')
     """
     message = since = instead = removal = None
     for argument in arguments.named_children:
@@ -640,7 +640,7 @@ def _decorator_message(arguments: Node, source: bytes) -> str:
             elif keyword in _SAYS_REMOVAL and value.type != "identifier":
                 removal = given
     said = [message or (f"deprecated since {since}" if since else "deprecated")]
-    if message and since:
+    if message and since and "since" not in message.lower():
         said.append(f"since {since}")
     if instead:
         said.append(f"use {instead} instead")
