@@ -1108,10 +1108,11 @@ def _symbol(
             sym.doc_span = (docs[0].start_byte, docs[-1].end_byte)
             if docs[0].start_byte < span[0]:  # a leading comment belongs to the symbol
                 sym.start = _point(docs[0].start_point)
-    base = a.get("extends")  # (a JavaScript or TypeScript class's)
+    base = a.get("extends")  # (a JavaScript or TypeScript class's, an interface's: several)
     if base:
         name_text = source[name_span[0] : name_span[1]].decode("utf-8", "replace")
-        sym.signature = f"{name_text} extends {collapse(node_text(base[0], source), 120)}"
+        bases = ", ".join(node_text(b, source) for b in base)
+        sym.signature = f"{name_text} extends {collapse(bases, 120)}"
     params = a.get("params")
     if params and "typed.elsewhere" not in a:
         returns = a.get("returns")

@@ -886,8 +886,8 @@ class Resolver:
 
     def _bases(self, path: str, cls: str) -> list[str]:
         signature, _ = self._declared(path, cls)
-        if " extends " in signature:  # JavaScript, TypeScript: ``Query extends Removable``
-            items = [signature.split(" extends ", 1)[1]]
+        if " extends " in signature:  # JavaScript, TypeScript: ``Query extends Removable``, ``A extends B, C``
+            items = signature_items("(" + signature.split(" extends ", 1)[1] + ")")
         else:  # Python: ``Query(Removable, m.Mixin)``
             items = signature_items(signature)
         # (a base given type arguments is that class: redis-py's `Retry(AbstractRetry[RedisError])`;

@@ -390,6 +390,17 @@ def test_a_name_javascript_binds_is_not_what_the_module_saw_go(tmp_path):
             "app.py",
             "python",
         ),
+        (  # kysely 0.29: `query` moved up from `MysqlPoolConnection` to the interface it extends
+            "export interface AbstractRetry<E> {\n  id: number\n}\n\n"
+            "export interface Retry extends AbstractRetry<Error>, Other {\n"
+            "  updateSupportedErrors(errors: Error[]): void\n}\n\n"
+            "export interface Other {\n  name: string\n}\n",
+            "retry.ts",
+            "import { Retry } from './retry'\n\nexport function connect(errors: Error[], retry: Retry) {\n"
+            "  retry.updateSupportedErrors(errors)\n}\n",
+            "app.ts",
+            "typescript",
+        ),
         (
             "export class AbstractRetry<E> {\n}\n\n"
             "export class Retry extends AbstractRetry<Error> {\n  updateSupportedErrors(errors: Error[]) {\n"
@@ -407,13 +418,16 @@ def test_a_method_moved_to_a_generic_base_is_still_the_class_s(tmp_path, lib, re
     classes name with a type argument (`class Retry(AbstractRetry[RedisError])`): 2 false
     warnings (`missing-symbol`, and `renamed-symbol` "to `update_supported_errors`"), the base
     not followed. Deleted outright (the control), it is missing."""
-    method = lib[lib.index("    def update") if language == "python" else lib.index("  updateSupportedErrors") :]
-    method = method[: method.index("        return errors\n") + 22] if language == "python" else method[:-2]
-    moved = lib.replace(method, "").replace(
-        "    pass\n" if language == "python" else "{\n}\n",
-        (method if language == "python" else "{\n" + method) + ("" if language == "python" else "}\n"),
-        1,
-    )
+    if language == "python":
+        method = lib[lib.index("    def update") :]
+        method = method[: method.index("        return errors\n") + 22]
+        moved = lib.replace(method, "").replace("    pass\n", method, 1)
+    elif "interface" in lib:
+        method = "  updateSupportedErrors(errors: Error[]): void\n"
+        moved = lib.replace(method, "").replace("  id: number\n", "  id: number\n" + method, 1)
+    else:
+        method = lib[lib.index("  updateSupportedErrors") :][:-2]
+        moved = lib.replace(method, "").replace("{\n}\n", "{\n" + method + "}\n", 1)
     knowledge = workspace(tmp_path, {rel: lib, use: user})
     dream(knowledge.store, trigger="test")
     rewrite(knowledge, tmp_path, {rel: moved})

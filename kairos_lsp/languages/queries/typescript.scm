@@ -35,6 +35,9 @@
   (variable_declarator value: (class (class_heritage (extends_clause value: [(identifier) (member_expression)] @extends))))
   (export_statement value: (class (class_heritage (extends_clause value: [(identifier) (member_expression)] @extends))))]
   @owner)
+; ... and an interface's, one or several (kysely's `interface MysqlPoolConnection extends
+; MysqlConnection`, where `query` moved up to).
+(interface_declaration (extends_type_clause type: (_) @extends)) @owner
 
 ; A variable that declares a function's type is that function, whatever its value (effect's
 ; `export const zoneMakeOffset: (offset: number) => TimeZone.Offset = Internal.zoneMakeOffset`,
