@@ -1381,8 +1381,7 @@ def test_a_deprecated_function_compared_is_not_used(tmp_path):
         "def handed_on(settings):\n    settings.formatter = lib.fetch\n    return map(lib.fetch, settings.urls)\n"
     )
     knowledge = with_fetch_deprecated(tmp_path, {"app.py": app})
-    said = problems(knowledge, tmp_path, "app.py")
-    assert [(p.code, app.splitlines()[p.start[0]].strip()) for p in said] == [
+    assert said_on_lines(knowledge, tmp_path, "app.py") == [
         ("deprecated-symbol", "settings.formatter = lib.fetch"),
         ("deprecated-symbol", "return map(lib.fetch, settings.urls)"),
     ]
@@ -1422,6 +1421,12 @@ def test_a_keyword_the_memory_saw_become_deprecated_is_said_where_it_is_passed(t
 
 
 FETCH_WARNED = "    warnings.warn('fetch is deprecated', DeprecationWarning)\n    return url"
+
+
+def said_on_lines(knowledge: Knowledge, root: Path, rel: str) -> list[tuple[str, str]]:
+    """(code, the line's text) of each problem the checks find in ``rel``."""
+    lines = (root / rel).read_text().splitlines()
+    return [(p.code, lines[p.start[0]].strip()) for p in problems(knowledge, root, rel)]
 
 
 def with_fetch_deprecated(tmp_path: Path, files: dict[str, str]) -> Knowledge:
@@ -1501,8 +1506,7 @@ def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
         "def told_ty():\n    return fetch('k')  # ty: ignore[deprecated]\n"
     )
     knowledge = with_fetch_deprecated(tmp_path, {"test_lib.py": test})
-    said = problems(knowledge, tmp_path, "test_lib.py")
-    assert [(p.code, test.splitlines()[p.start[0]].strip()) for p in said] == [
+    assert said_on_lines(knowledge, tmp_path, "test_lib.py") == [
         ("deprecated-symbol", "from lib import fetch"),
         ("deprecated-symbol", "fetch('m')"),
         ("deprecated-symbol", "fetch('e')"),
