@@ -158,6 +158,7 @@ def _judged(
 ) -> Iterator[tuple[CallSite, str | None, _Callee]]:
     """``(call, its scope, what it must fit)`` for every call judged with certainty."""
     callees: dict[tuple, _Callee | None] = {}  # a file calls the same few functions many times
+    overrides: dict[str, list[_Callee | None]] = {}  # by the overridden method's key
     for call in calls:
         if call.spread:
             continue  # how many arguments a spread passes is unknown
@@ -169,12 +170,19 @@ def _judged(
         if memo not in callees:
             key, bound, guessed = resolved
             found = _callee(file.knowledge, key, bound, call)
-            if found is not None and _through_self(call) and _overridden_otherwise(file.knowledge, found, call):
-                found = None  # (the instance's class's method runs: sanic's `Sanic._apply_route`)
             callees[memo] = replace(found, guessed=True) if found is not None and guessed else found
         callee = callees[memo]
         if callee is None:
             continue
+        # (asked only of a call a change could have left behind, or that does not fit: the
+        # overrides are read from the whole memory)
+        if _through_self(call) and (len(callee.shapes) > 1 or not _fits(callee.shapes[-1], call)):
+            if callee.key not in overrides:
+                overrides[callee.key] = [
+                    _callee(file.knowledge, key, True, call) for key in file.knowledge.resolver.overrides(callee.key)
+                ]
+            if _overridden_otherwise(callee, overrides[callee.key], call):
+                continue  # (the instance's class's method runs: sanic's `Sanic._apply_route`)
         # A guess by name, a JavaScript caller (no checker holds it to a TypeScript signature:
         # mobx 7's tests call `_startAction("a1")` of a function of three required parameters),
         # or a call the line before tells TypeScript is wrong (`// @ts-expect-error`: graphql-js's
@@ -239,18 +247,19 @@ def _resolve(
     return (guessed, True, True) if guessed is not None else None
 
 
-def _overridden_otherwise(knowledge: Knowledge, callee: _Callee, call: CallSite) -> bool:
-    """Whether a subclass overrides the method so that the call fits one and not the other: a
-    call through ``self`` may be meant for the override (sanic's `RouteMixin._apply_route(self,
-    route)` raises NotImplementedError; `Sanic._apply_route(self, route, overwrite)`, which runs,
-    takes the call's `overwrite=`). Overrides the call fits as it fits the method (a template
-    method's: Django REST framework's `get_queryset(self)`) leave it judged."""
-    fits = bind(callee.shapes[-1].params, call.positional, call.keywords).ok
-    for key in knowledge.resolver.overrides(callee.key):
-        override = _callee(knowledge, key, True, call)
-        if override is None or bind(override.shapes[-1].params, call.positional, call.keywords).ok != fits:
-            return True
-    return False
+def _overridden_otherwise(callee: _Callee, overrides: list[_Callee | None], call: CallSite) -> bool:
+    """Whether an override of the method (``overrides``: None for one not modelled) takes the
+    call otherwise than the method: a call through ``self`` may be meant for the override
+    (sanic's `RouteMixin._apply_route(self, route)` raises NotImplementedError;
+    `Sanic._apply_route(self, route, overwrite)`, which runs, takes the call's `overwrite=`).
+    Overrides the call fits as it fits the method (a template method's: Django REST framework's
+    `get_queryset(self)`) leave it judged."""
+    fits = _fits(callee.shapes[-1], call)
+    return any(override is None or _fits(override.shapes[-1], call) != fits for override in overrides)
+
+
+def _fits(form: _Shape, call: CallSite) -> bool:
+    return bind(form.params, call.positional, call.keywords).ok
 
 
 def _through_self(call: CallSite) -> bool:
