@@ -593,6 +593,7 @@ def test_a_call_through_self_of_a_method_overridden_otherwise_is_not_judged(tmp_
     [
         ("T", False),  # the class's type parameter: `Subject<void>` makes it void
         ("TValue", False),
+        ("T | PromiseLike<T>", False),  # RxJS's `AbortableDeferred.resolve`, as a `Promise`'s
         ("Item", True),  # an interface the file defines: required
     ],
 )

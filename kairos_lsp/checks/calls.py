@@ -445,14 +445,17 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
 
 def _generic_left_optional(knowledge: Knowledge, path: str, signature: str, params: list[Param]) -> list[Param]:
     """TypeScript parameters typed by what looks like a type parameter (``T``, ``TValue``: a
-    bare name so written that the callee's file neither defines nor imports) made optional:
+    bare name so written that the callee's file neither defines nor imports), or by a union of
+    one, made optional:
     instantiated ``void`` it may be left out (RxJS's ``new Subject<void>()``, then
     ``notifier.next()``), and the memory keeps no type arguments to tell."""
     generic = set()
     for item in signature_items(signature):
         name, annotation = parameter_parts(item)
-        if _TYPE_PARAMETER.fullmatch(annotation) and knowledge.resolver.lookup(path, annotation) is None:
-            generic.add(name.rstrip("?"))
+        # (one of a union too: a `Promise`'s `resolve(value: T | PromiseLike<T>)`)
+        for part in annotation.split("|"):
+            if _TYPE_PARAMETER.fullmatch(part.strip()) and knowledge.resolver.lookup(path, part.strip()) is None:
+                generic.add(name.rstrip("?"))
     return [replace(p, required=False) if p.name in generic else p for p in params] if generic else params
 
 
