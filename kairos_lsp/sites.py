@@ -92,6 +92,10 @@ class NameBinding:
     parameter: bool = False  # a parameter (typed or not), not an assignment
     module: bool = False  # bound at module level wherever it is written (``global x``)
     copies: str | None = None  # the plain name assigned (``self.app = app``): it holds what that holds
+    # where the binding holds when that is less than its named scope: an anonymous function's
+    # (a test's callback, `xs.forEach(mobx => ...)`), a JavaScript loop's (`for (const [n, f] of
+    # t)`), as (start, end); None: all of its scope
+    within: tuple[Point, Point] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,16 +315,48 @@ def _binding(match: dict, source: bytes) -> NameBinding | None:
         parameter,
         "bind.global" in match,
         copies,
+        None if "bind.attr" in match or "bind.global" in match else _unnamed_scope(node),
     )
 
 
+def _unnamed_scope(node: Node) -> tuple[Point, Point] | None:
+    """The range of the innermost scope around a bound name that kairos does not name: an
+    anonymous function, or the JavaScript loop whose variable it is; None when that is a named
+    definition (its scope is the definition's) or the module."""
+    child, parent = node, node.parent
+    while parent is not None:
+        if parent.type in _NAMED_SCOPES:
+            return None
+        if parent.type in _UNNAMED_FUNCTIONS or (
+            parent.type == "for_in_statement" and parent.child_by_field_name("left") == child
+        ):
+            return (tuple(parent.start_point), tuple(parent.end_point))  # type: ignore[return-value]
+        child, parent = parent, parent.parent
+    return None
+
+
+_UNNAMED_FUNCTIONS = frozenset(("arrow_function", "function_expression", "function", "generator_function", "lambda"))
+_NAMED_SCOPES = frozenset(
+    (
+        "function_declaration",
+        "generator_function_declaration",
+        "method_definition",
+        "function_definition",
+        "class_declaration",
+        "class_definition",
+        "class",
+    )
+)
+
+
 def _required(node: Node) -> bool:
-    """Whether ``node`` is a name a destructuring of ``require(...)`` binds: CommonJS's import,
-    ``const { request, Client } = require('../../index')`` (undici's tests)."""
+    """Whether ``node`` is a name ``require(...)`` binds, CommonJS's import: ``const mobx =
+    require("../../src/mobx.ts")`` (mobx's tests), ``const { request, Client } =
+    require('../../index')`` (undici's)."""
     pattern = node.parent
     while pattern is not None and pattern.type in _PATTERNS:
         pattern = pattern.parent
-    if pattern is None or pattern is node.parent or pattern.type != "variable_declarator":
+    if pattern is None or pattern.type != "variable_declarator":
         return False
     value = pattern.child_by_field_name("value")
     called = value.child_by_field_name("function") if value is not None and value.type == "call_expression" else None

@@ -611,6 +611,24 @@ def test_a_typescript_parameter_of_a_type_parameter_may_be_left_out(tmp_path, ty
     assert grows(tmp_path, lib, caller, "generic", **change) == (["notifier.next()"] if judged else [])
 
 
+@pytest.mark.parametrize("language", ["typescript", "javascript"])
+def test_a_name_an_anonymous_function_binds_holds_inside_it_only(tmp_path, language):
+    """mobx 7's extras.js requires the package as `mobx`, and one test does `[mobxDevelopment,
+    mobxProduction].forEach(mobx => ...)`: that parameter is the callback's own. Taken for the
+    module's (kairos names no anonymous function), it hid what `mobx` is everywhere else in the
+    file: 87 calls went unjudged. Inside the callback it is still the parameter."""
+    rel, use = ("lib.ts", "app.test.ts") if language == "typescript" else ("lib.ts", "app.test.js")
+    typed = ": string" if language == "typescript" else ""
+    lib = "export function fetchAll(url: string) {\n  return url\n}\n"
+    caller = (
+        "import * as lib from './lib'\n\n"
+        f"test('each', () => {{\n  [a, b].forEach((lib) => lib.fetchAll())\n}})\n\n"
+        f"test('one', () => {{\n  const url{typed} = 'x'\n  lib.fetchAll(url)\n}})\n"
+    )
+    change = dict(rel=rel, use=use, old="(url: string)", new="(url: string, token: string)", language=language)
+    assert grows(tmp_path, lib, caller, "anonymous", **change) == ["lib.fetchAll(url)"]
+
+
 def test_a_method_of_a_function_local_class_is_not_judged_by_name(tmp_path):
     local = "def factory():\n    class Local:\n        def ping(self, r):\n            return r\n    return Local()\n"
     top = "class Local:\n    def ping(self, r):\n        return r\n"

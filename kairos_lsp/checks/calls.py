@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from kairos_lsp.checks.binding import Bound, Param, bind, describe_change, parameters, receiver_dropped, shape
-from kairos_lsp.checks.model import STALE_CALL, CheckedFile, Fix, Problem, TextEdit
+from kairos_lsp.checks.model import STALE_CALL, CheckedFile, Fix, Point, Problem, TextEdit
 from kairos_lsp.checks.receivers import Receivers, builtin_method
 from kairos_lsp.keys import path_of, qualname_of, symbol_key
 from kairos_lsp.knowledge import Knowledge
@@ -218,7 +218,8 @@ def _resolve(
     nested = _nested_definition(file, receivers, head, scope)
     if nested is not None:  # a function defined in an enclosing function shadows the module's
         return (symbol_key(file.language, file.path, nested), None, False) if not receiver else None
-    bound_here = receivers.local(head, scope) if head not in ("self", "this") else None
+    at = call.callee_span.start
+    bound_here = receivers.local(head, scope, at) if head not in ("self", "this") else None
     # (``self.client.m()``: the memory's reading of what ``client`` holds takes the class its
     # annotations or constructions name; a check wants every binding in this file to agree)
     attribute_held = head in ("self", "this") and "." in receiver
@@ -234,7 +235,7 @@ def _resolve(
             return None
     if not receiver:
         return None  # a local name bound to some value: not the function the imports say
-    kind = receivers.class_of(receiver, scope)
+    kind = receivers.class_of(receiver, scope, at)
     if kind is not None:
         cls = resolver.lookup(file.path, kind, scope)
         if not isinstance(cls, Found) or file.kind_of(cls.key) not in ("class", "interface"):
@@ -243,7 +244,7 @@ def _resolve(
         return (target.key, True, False) if isinstance(target, Found) else None
     if receiver.split(".")[0] in ("self", "this") and receiver.count(".") == 0:
         return None  # self.m() the class does not define: inherited from somewhere unknown
-    guessed = _only_method(file, receivers, receiver, method, scope)
+    guessed = _only_method(file, receivers, receiver, method, scope, at)
     return (guessed, True, True) if guessed is not None else None
 
 
@@ -288,7 +289,9 @@ def _ever_fits(callee: _Callee, call: CallSite) -> bool:
     return any(bind(shape.params, call.positional, call.keywords).ok for shape in callee.shapes)
 
 
-def _only_method(file: CheckedFile, receivers: Receivers, receiver: str, method: str, scope: str | None) -> str | None:
+def _only_method(
+    file: CheckedFile, receivers: Receivers, receiver: str, method: str, scope: str | None, at: Point
+) -> str | None:
     """``x.m()`` with ``x`` of unknown class, when one class alone in the workspace defines ``m``: its key.
 
     Only when nothing says what ``x`` is (it is bound, if at all, as an untyped
@@ -305,9 +308,9 @@ def _only_method(file: CheckedFile, receivers: Receivers, receiver: str, method:
     head = leading.group(1) if leading else receiver.split(".")[0]
     if head in file.knowledge.resolver.bindings(file.path) or head in file.kinds():
         return None
-    if receiver[:1].isupper() and receiver.isidentifier() and receivers.local(receiver, scope) is None:
+    if receiver[:1].isupper() and receiver.isidentifier() and receivers.local(receiver, scope, at) is None:
         return None  # (`Number.isFinite`, `Math.max`: a global class or namespace, no instance of ours)
-    if not receivers.only_parameters(receiver, scope):
+    if not receivers.only_parameters(receiver, scope, at):
         return None
     # (nor where the platform has a class of that method: urllib3's tests call `wrap_socket` on an
     # `ssl.SSLContext`, trpc's fetch adapter `text()` on a `Request`, not the workspace's one)

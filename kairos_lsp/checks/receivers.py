@@ -155,25 +155,27 @@ class Receivers:
                 return ".".join(parts[:end])
         return None
 
-    def local(self, name: str, scope: str | None) -> list[NameBinding] | None:
+    def local(self, name: str, scope: str | None, at: Point | None = None) -> list[NameBinding] | None:
         """The bindings of a plain name seen from ``scope`` (innermost function first, then the
-        module; class bodies are not enclosing scopes), or None when no scope binds it."""
+        module; class bodies are not enclosing scopes), or None when no scope binds it. ``at``:
+        where it is read; a binding that holds only in an anonymous function or a loop
+        (:attr:`NameBinding.within`) counts there only (anywhere, without ``at``)."""
         parts = scope.split(".") if scope else []
         for end in range(len(parts), -1, -1):
             here = ".".join(parts[:end])
             if here in self._classes:
                 continue
-            found = self._locals.get((here, name))
+            found = _holding(self._locals.get((here, name)), at)
             if found:
                 return found
         return None
 
-    def bound_inside(self, name: str, scope: str | None) -> bool:
+    def bound_inside(self, name: str, scope: str | None, at: Point | None = None) -> bool:
         """Whether a scope around ``scope`` other than the module binds ``name`` (a parameter, a
         local): then the name there is that, not what the module imports or defines."""
         parts = scope.split(".") if scope else []
         return any(
-            (".".join(parts[:end]), name) in self._locals
+            _holding(self._locals.get((".".join(parts[:end]), name)), at)
             for end in range(len(parts), 0, -1)
             if ".".join(parts[:end]) not in self._classes
         )
@@ -188,31 +190,38 @@ class Receivers:
         elsewhere than at ``besides`` (where `const run = () => ...` names its function)."""
         return any(not b.parameter and b.at != besides for b in self._locals.get((scope, name), ()))
 
-    def only_parameters(self, receiver: str, scope: str | None) -> bool:
+    def only_parameters(self, receiver: str, scope: str | None, at: Point | None = None) -> bool:
         """``x`` is bound, if at all, only as parameters without a type: nothing says what it is."""
-        found = self._bindings(receiver, scope)
+        found = self._bindings(receiver, scope, at)
         return all(b.parameter and b.type is None for b in found or ())
 
-    def _bindings(self, receiver: str, scope: str | None) -> list[NameBinding] | None:
+    def _bindings(self, receiver: str, scope: str | None, at: Point | None = None) -> list[NameBinding] | None:
         """The bindings of ``x`` or ``self.x`` / ``this.x`` seen from ``scope``."""
         parts = receiver.split(".")
         found: list[NameBinding] | None = None
         if len(parts) == 1 and parts[0] not in _RECEIVERS:
-            found = self.local(parts[0], scope)
+            found = self.local(parts[0], scope, at)
         elif len(parts) == 2 and parts[0] in _RECEIVERS and scope:
             owner = self.owner_class(scope)
             found = self._attributes.get((owner, parts[1])) if owner else None
         return found
 
-    def class_of(self, receiver: str, scope: str | None) -> str | None:
+    def class_of(self, receiver: str, scope: str | None, at: Point | None = None) -> str | None:
         """The class (as the file names it) of ``x`` or ``self.x`` / ``this.x``; None when unsure."""
         parts = receiver.split(".")
         if len(parts) == 1 and parts[0] not in _RECEIVERS:
-            return _agreed(self.local(parts[0], scope))
+            return _agreed(self.local(parts[0], scope, at))
         if len(parts) == 2 and parts[0] in _RECEIVERS and scope:
             owner = self.owner_class(scope)
             return _agreed(self._attributes.get((owner, parts[1]))) if owner else None
         return None
+
+
+def _holding(bindings: list[NameBinding] | None, at: Point | None) -> list[NameBinding] | None:
+    """``bindings`` that hold at ``at`` (all of them without it)."""
+    if not bindings or at is None:
+        return bindings
+    return [b for b in bindings if b.within is None or b.within[0] <= at < b.within[1]]
 
 
 def _agreed(bindings: list[NameBinding] | None) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 
-from kairos_lsp.checks.model import MISSING_SYMBOL, RENAMED_SYMBOL, CheckedFile, Fix, Problem, TextEdit
+from kairos_lsp.checks.model import MISSING_SYMBOL, RENAMED_SYMBOL, CheckedFile, Fix, Point, Problem, TextEdit
 from kairos_lsp.checks.receivers import Receivers
 from kairos_lsp.keys import name_of, path_of, qualname_of
 from kairos_lsp.resolve import Gone
@@ -36,13 +36,13 @@ def references(
     f(ctx: Context)``, is the resolver's)."""
     resolver = file.knowledge.resolver
 
-    def shadowed(text: str, scope: str | None) -> bool:
+    def shadowed(text: str, scope: str | None, at: Point) -> bool:
         head = text.split(".")[0]
         if receivers is None or head in ("self", "cls", "this", "super()", "super"):
             return False  # (the resolver's: the class the method is in)
         if head == text:  # (called by itself: any binding around it, the module's too, is what it calls)
-            return receivers.local(head, scope) is not None
-        return receivers.bound_inside(head, scope) and receivers.class_of(head, scope) is None
+            return receivers.local(head, scope, at) is not None
+        return receivers.bound_inside(head, scope, at) and receivers.class_of(head, scope, at) is None
 
     gone: dict[str, tuple[Gone, list[Span], list[ImportedName]]] = {}
     callees: dict[str, list[str]] = {}  # the callee text of each call in ``gone``
@@ -52,7 +52,7 @@ def references(
             gone.setdefault(target.key, (target, [], []))[2].append(item)
     for call in calls:
         scope = file.scope(call.callee_span.start)
-        if shadowed(call.callee, scope):
+        if shadowed(call.callee, scope, call.callee_span.start):
             continue
         target = resolver.lookup(file.path, call.callee, scope)
         if isinstance(target, Gone):
@@ -60,7 +60,7 @@ def references(
             callees.setdefault(target.key, []).append(call.callee)
     for read in reads or ():
         scope = file.scope(read.span.start)
-        if shadowed(read.text, scope):
+        if shadowed(read.text, scope, read.span.start):
             continue
         target = resolver.lookup(file.path, read.text, scope)
         # (a module's own name only: a method gone may live on as an attribute its instances
