@@ -1482,12 +1482,14 @@ def test_a_name_a_modules_getattr_keeps_is_said_where_a_module_passes_it_on(tmp_
 
 def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
     """A test of the deprecation itself (`with pytest.deprecated_call():`, `pytest.warns`,
-    `assertWarns`, a helper named for silencing them, a test marked `filterwarnings` or taking
-    pytest's `recwarn`: structlog 26.1's `test_pad_event_deprecation_warning(self, recwarn)`) uses the
-    deprecated function on purpose; so does a function deprecated itself, or a class whose `__new__`
-    is (they go together), and a line that tells the type checker so (pytest re-exports its
-    deprecated `yield_fixture` with `# type: ignore[deprecated]`; fastapi's tests import theirs with
-    ty's `# ty: ignore[deprecated]`). The file deprecating it is its author's: nothing there."""
+    `assertWarns`, a helper named for silencing or expecting them, SQLAlchemy's
+    `expect_deprecated(...)`, a test marked `filterwarnings` or taking pytest's `recwarn`:
+    structlog 26.1's `test_pad_event_deprecation_warning(self, recwarn)`) uses the deprecated
+    function on purpose; so does a function deprecated itself, in its code or its documentation
+    (SQLAlchemy's proxies: `.. deprecated:: 2.0`), or a class whose `__new__` is (they go
+    together), and a line that tells the type checker so (pytest re-exports its deprecated
+    `yield_fixture` with `# type: ignore[deprecated]`; fastapi's tests import theirs with ty's
+    `# ty: ignore[deprecated]`). The file deprecating it is its author's: nothing there."""
     test = (
         "import pytest\nimport warnings\nfrom lib import fetch\n\n\n"
         "def test_old():\n    with pytest.deprecated_call():\n        fetch('a')\n"
@@ -1495,6 +1497,7 @@ def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
         "    with warnings.catch_warnings():\n        fetch('c')\n"
         "    with ignore_deprecation():\n        fetch('l')\n"  # tornado's own helper
         "    with self.suppress_warnings():\n        fetch('n')\n"
+        "    with expect_deprecated(r'fetch is'):\n        fetch('p')\n"  # SQLAlchemy's testing helper
         "    with contextlib.suppress(ValueError):\n        fetch('m')\n\n\n"  # (not about warnings: said)
         "@pytest.mark.filterwarnings('ignore::DeprecationWarning')\ndef test_quiet():\n    fetch('d')\n\n\n"
         "@pytest.mark.filterwarnings('ignore::DeprecationWarning')\nclass TestQuiet:\n"
@@ -1505,6 +1508,8 @@ def test_a_deprecated_use_in_code_that_expects_the_warning_is_meant(tmp_path):
         "    from lib import fetch as f\n\n    return f('f')\n\n\n"
         "class Old:\n    def __new__(cls):\n        warnings.warn('Old is deprecated', DeprecationWarning)\n"
         "        return super().__new__(cls)\n\n    def go(self):\n        return fetch('i')\n\n\n"
+        'def documented_old():\n    """Fetch it.\n\n    .. deprecated:: 2.0 Use get.\n    """\n'
+        "    return fetch('q')\n\n\n"  # (SQLAlchemy's proxies, deprecated in their documentation)
         "def told():\n    return fetch('g')  # type: ignore[deprecated]\n\n\n"
         "def told_pyright():\n    return fetch('h')  # pyright: ignore[reportDeprecated]\n\n\n"
         "def told_ty():\n    return fetch('k')  # ty: ignore[deprecated]\n"

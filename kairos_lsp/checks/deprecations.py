@@ -45,7 +45,9 @@ def deprecations(
     3.14's ``BasicAuth`` warns in ``__new__``, and its own modules that import it for their
     annotations, its ``__init__`` that exports it, and its tests of ``BasicAuth.decode`` were all
     said (22 warnings, 17 of them so)."""
-    retiring = {s.qualname for s in file.symbols if s.deprecated}
+    # (deprecated in its own words, or in its documentation: SQLAlchemy's `async_scoped_session`
+    # proxies say `.. deprecated:: 2.0` and call the deprecated method they stand for)
+    retiring = {s.qualname for s in file.symbols if s.deprecated or _documented_deprecated(s.docstring)}
     if "" in retiring:
         return []  # the module itself
     retiring |= {q.rpartition(".")[0] for q in retiring if q.endswith(_MAKERS)}
@@ -103,6 +105,15 @@ def deprecations(
             out += _keywords_deprecated(file, call, target.key)
     # what a type checker is told to let be (pytest's own re-export of its deprecated `yield_fixture`)
     return [p for p in out if _ACKNOWLEDGED.search(file.line(p.start[0])) is None]
+
+
+def _documented_deprecated(doc: str | None) -> bool:
+    """Whether a docstring or doc comment says its symbol is deprecated (Sphinx's
+    ``.. deprecated::``, JSDoc's ``@deprecated``)."""
+    return doc is not None and _SAYS_DEPRECATED.search(doc) is not None
+
+
+_SAYS_DEPRECATED = re.compile(r"^\s*(\.\. deprecated::|@deprecated\b)", re.MULTILINE)
 
 
 def _how_read(read: AttributeRead, based: set[int]) -> str:

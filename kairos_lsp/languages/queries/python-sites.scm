@@ -46,12 +46,13 @@
 ; Code that expects a warning (a test of a deprecation): a `with` block of
 ; `pytest.deprecated_call()`, `pytest.warns(...)`, `self.assertWarns(...)` or
 ; `warnings.catch_warnings()`, or of a project's own helper named for what it does (tornado's
-; `ignore_deprecation()`, Django's `ignore_warnings(...)`, NumPy's `suppress_warnings()`), a
+; `ignore_deprecation()`, Django's `ignore_warnings(...)`, NumPy's `suppress_warnings()`,
+; SQLAlchemy's `expect_deprecated(...)`), a
 ; function or class marked `@pytest.mark.filterwarnings(...)`, a test taking `recwarn`.
 ((with_statement (with_clause (with_item value: [
    (call function: (_) @_expects)
    (as_pattern (call function: (_) @_expects))]))) @expects.warning
-  (#match? @_expects "(^|\\.)(deprecated_call|warns|assertWarns|assertWarnsRegex|catch_warnings|(ignore|suppress|silence)_(deprecations?|warnings?))$"))
+  (#match? @_expects "(^|\\.)(deprecated_call|warns|assertWarns|assertWarnsRegex|catch_warnings|(ignore|suppress|silence)_(deprecations?|warnings?)|expect_(deprecated|deprecations?|warnings?)(_\\w+)?)$"))
 ; (the marks too: the filter's string names what it quiets, litestar's `"ignore:... 'Dependency'"`)
 ((decorated_definition (decorator) @_mark definition: [(function_definition) (class_definition)]) @expects.warning
   (#match? @_mark "filterwarnings"))
