@@ -286,7 +286,7 @@ def _ever_fits(callee: _Callee, call: CallSite) -> bool:
     by name, the evidence that it is the method called (vitest's `runner.worker.canReuse(task)`
     calls its `PoolWorker`'s, not the one class's `canReuse()` that never took an argument); for
     a JavaScript caller, that it means to pass what the callee takes."""
-    return any(bind(shape.params, call.positional, call.keywords).ok for shape in callee.shapes)
+    return any(_fits(form, call) for form in callee.shapes)
 
 
 def _only_method(
@@ -486,7 +486,7 @@ def _judge(file: CheckedFile, call: CallSite, callee: _Callee, written: str) -> 
     fit_now = bind(now.params, call.positional, call.keywords)
     earlier = None  # the latest earlier parameter list the call fits, and the change that followed it
     for i in range(len(callee.shapes) - 2, -1, -1):
-        if bind(callee.shapes[i].params, call.positional, call.keywords).ok:
+        if _fits(callee.shapes[i], call):
             earlier = (callee.shapes[i], callee.shapes[i + 1])
             break
     last_change = callee.shapes[-1]
