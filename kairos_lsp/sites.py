@@ -138,6 +138,8 @@ class Sites:
     bases: list[AttributeRead] = field(default_factory=list)
     # members assigned, as written (``s.get_engine = Mock()``, ``api.fetch = vi.fn()``), and where
     replaced: list[tuple[str, Point]] = field(default_factory=list)
+    # the anonymous functions, (start, end): a function declared in one is seen there only
+    unnamed: list[tuple[Point, Point]] = field(default_factory=list)
 
 
 def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
@@ -162,6 +164,9 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
             binding = _binding(match, source)
             if binding is not None:
                 found.bindings.append(binding)
+        elif "unnamed.scope" in match:
+            node = match["unnamed.scope"][0]
+            found.unnamed.append((tuple(node.start_point), tuple(node.end_point)))  # type: ignore[arg-type]
         elif "assigned.member" in match:
             node = match["assigned.member"][0]
             text = _ASSERTED.sub("", _SPACE.sub("", node_text(node, source)))

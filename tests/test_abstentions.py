@@ -629,6 +629,24 @@ def test_a_name_an_anonymous_function_binds_holds_inside_it_only(tmp_path, langu
     assert grows(tmp_path, lib, caller, "anonymous", **change) == ["lib.fetchAll(url)"]
 
 
+def test_a_function_declared_in_an_anonymous_function_is_not_called_outside_it(tmp_path):
+    """mikro-orm 7's types.test.ts declares `function test<T>() {...}` inside one test's
+    callback; kairos names no anonymous function, so the file's every `test('...', async () =>
+    ...)` (the test runner's global) was taken for a call of it: 53 calls unfit. Outside that
+    callback the name is something else; inside, it is the function."""
+    lib = (
+        "describe('typings', () => {\n"
+        "  test('loaded', async () => {\n"
+        "    function test(name: string, body: () => void) {\n      return name\n    }\n"
+        "    test('inner', () => {})\n"
+        "  })\n\n"
+        "  test('other', async () => {})\n"
+        "})\n"
+    )
+    change = dict(rel="types.test.ts", use="types.test.ts", old="(name: string, body: () => void)", new="()")
+    assert grows(tmp_path, lib, "", "anonymous", language="typescript", **change) == ["test('inner', () => {})"]
+
+
 def test_a_method_of_a_function_local_class_is_not_judged_by_name(tmp_path):
     local = "def factory():\n    class Local:\n        def ping(self, r):\n            return r\n    return Local()\n"
     top = "class Local:\n    def ping(self, r):\n        return r\n"

@@ -225,6 +225,10 @@ def _resolve(
     attribute_held = head in ("self", "this") and "." in receiver
     if bound_here is None and not attribute_held:  # not a local name: imports, definitions, self
         target = resolver.lookup(file.path, call.callee, scope)
+        if isinstance(target, Found) and not receiver and path_of(target.key) == file.path:
+            defined = file.symbol(qualname_of(target.key))
+            if defined is not None and not receivers.seen(defined.start, at):
+                return None  # (declared in an anonymous function the call is not in)
         if isinstance(target, Found):
             # (through a class under another name: networkx's `from .test_graph import TestGraph
             # as _TestGraph`, then `_TestGraph.setup_method(self)` passes self by hand)

@@ -96,8 +96,15 @@ def builtin_method(language: str, name: str, modules: Iterable[str] = ()) -> boo
 class Receivers:
     """The bindings of one file, by scope, and the class they give a receiver."""
 
-    def __init__(self, file: CheckedFile, bindings: list[NameBinding], replaced: Sequence[tuple[str, Point]] = ()):
+    def __init__(
+        self,
+        file: CheckedFile,
+        bindings: list[NameBinding],
+        replaced: Sequence[tuple[str, Point]] = (),
+        unnamed: Sequence[tuple[Point, Point]] = (),
+    ):
         self._file = file
+        self._unnamed = sorted(unnamed)
         self._classes = {s.qualname for s in file.symbols[1:] if s.kind in _CLASS_KINDS}
         scopes = [s for s in file.symbols[1:] if s.kind in _SCOPES]
         # (a member assigned, by the scope that assigns it: see replaced)
@@ -146,6 +153,13 @@ class Receivers:
         # member, whichever method put it there (tornado's tests)
         owner = self.owner_class(scope or "")
         return owner is not None and (owner, member) in self._replaced_on_instance
+
+    def seen(self, defined: Point, at: Point) -> bool:
+        """Whether something defined at ``defined`` is seen at ``at``: it is unless an anonymous
+        function holds it and not ``at`` (mikro-orm's `function test<T>()` in one test's callback
+        is not the `test(...)` of the others)."""
+        holding = [(start, end) for start, end in self._unnamed if start <= defined < end]
+        return not holding or max(holding)[0] <= at < max(holding)[1]
 
     def owner_class(self, scope: str) -> str | None:
         """The class ``scope`` is, or is a method of."""

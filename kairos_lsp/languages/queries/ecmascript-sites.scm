@@ -10,6 +10,9 @@
   (import_clause (named_imports (import_specifier name: (identifier) @import.name alias: (identifier) @import.alias)))
   source: (string (string_fragment) @import.module))
 
+; Functions kairos names no scope for (a test's callback): what is declared in one is seen there only.
+[(arrow_function) (function_expression)] @unnamed.scope
+
 ; A member assigned (`api.fetch = vi.fn()` in a test): a call of it there is of what it holds.
 (assignment_expression left: (member_expression) @assigned.member)
 ; Names a scope binds, in every dialect (see python-sites.scm for the captures; the typed ones
