@@ -612,7 +612,8 @@ def test_a_typescript_parameter_of_a_type_parameter_may_be_left_out(tmp_path, ty
 
 
 @pytest.mark.parametrize("language", ["typescript", "javascript"])
-def test_a_name_an_anonymous_function_binds_holds_inside_it_only(tmp_path, language):
+@pytest.mark.parametrize("parameter", ["(lib)", "lib"])  # (written bare: Vue's `new Promise(resolve => ...)`)
+def test_a_name_an_anonymous_function_binds_holds_inside_it_only(tmp_path, language, parameter):
     """mobx 7's extras.js requires the package as `mobx`, and one test does `[mobxDevelopment,
     mobxProduction].forEach(mobx => ...)`: that parameter is the callback's own. Taken for the
     module's (kairos names no anonymous function), it hid what `mobx` is everywhere else in the
@@ -622,7 +623,7 @@ def test_a_name_an_anonymous_function_binds_holds_inside_it_only(tmp_path, langu
     lib = "export function fetchAll(url: string) {\n  return url\n}\n"
     caller = (
         "import * as lib from './lib'\n\n"
-        f"test('each', () => {{\n  [a, b].forEach((lib) => lib.fetchAll())\n}})\n\n"
+        f"test('each', () => {{\n  [a, b].forEach({parameter} => lib.fetchAll('y'))\n}})\n\n"
         f"test('one', () => {{\n  const url{typed} = 'x'\n  lib.fetchAll(url)\n}})\n"
     )
     change = dict(rel=rel, use=use, old="(url: string)", new="(url: string, token: string)", language=language)

@@ -29,6 +29,8 @@
 (array_pattern (assignment_pattern left: (identifier) @bind.name))
 (pair_pattern value: (assignment_pattern left: (identifier) @bind.name))
 (rest_pattern (identifier) @bind.name)
+; an arrow function's one parameter written bare (`resolve => resolve(x)`)
+(arrow_function parameter: (identifier) @bind.name)
 ; a loop's variable (`for (const f of makers) f()`)
 (for_in_statement left: (identifier) @bind.name)
 (assignment_expression left: (identifier) @bind.name right: (_) @bind.value)

@@ -3,4 +3,3 @@
 ; definitions of those names (luxon's tests: `function strategy(args, local)`).
 (formal_parameters (identifier) @bind.name)
 (formal_parameters (assignment_pattern left: (identifier) @bind.name))
-(arrow_function parameter: (identifier) @bind.name)
