@@ -340,7 +340,8 @@ def _unnamed_scope(node: Node) -> tuple[Point, Point] | None:
     return None
 
 
-_UNNAMED_FUNCTIONS = frozenset(("arrow_function", "function_expression", "function", "generator_function", "lambda"))
+# (the same as ecmascript-sites.scm's `@unnamed.scope`, and Python's lambda)
+_UNNAMED_FUNCTIONS = frozenset(("arrow_function", "function_expression", "generator_function", "lambda"))
 _NAMED_SCOPES = frozenset(
     (
         "function_declaration",

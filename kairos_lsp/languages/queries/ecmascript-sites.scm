@@ -11,7 +11,7 @@
   source: (string (string_fragment) @import.module))
 
 ; Functions kairos names no scope for (a test's callback): what is declared in one is seen there only.
-[(arrow_function) (function_expression)] @unnamed.scope
+[(arrow_function) (function_expression) (generator_function)] @unnamed.scope
 
 ; A member assigned (`api.fetch = vi.fn()` in a test): a call of it there is of what it holds.
 (assignment_expression left: (member_expression) @assigned.member)
