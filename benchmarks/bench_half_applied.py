@@ -168,13 +168,82 @@ def python_shapes(source: bytes) -> dict[str, Shape] | None:
     return {name: shapes[0] for name, shapes in seen.items() if len(shapes) == 1}
 
 
-def altered(before: bytes, after: bytes) -> set[str]:
+@dataclass(frozen=True)
+class Arity:
+    """What a TypeScript call must fit: how many arguments it may pass and how many it must."""
+
+    count: int  # parameters (``this`` aside, a rest parameter aside)
+    required: int  # neither optional (``a?``) nor given a default (``a = 1``)
+    rest: bool
+
+    def breaks(self, new: Arity | None) -> bool:
+        """Whether a call that fit ``self`` may not fit ``new`` (None: the function is gone)."""
+        if new is None:
+            return True
+        too_many = not new.rest and (new.count < self.count or self.rest)
+        return new.required > self.required or too_many
+
+
+# (what declares a function by a name of its own; the name of a function held by a variable or a
+# class field is the declarator's)
+_DECLARATIONS = {"function_declaration", "generator_function_declaration", "method_definition"}
+_HELD = {"arrow_function", "function_expression", "function"}
+_HOLDERS = {"variable_declarator", "public_field_definition"}
+_OVERLOADS = {"function_signature"}
+
+
+def typescript_shapes(source: bytes, language: str) -> dict[str, Arity]:
+    """``{name: Arity}`` of a TypeScript file's functions, methods (a constructor under its
+    class's name) and functions held by a variable or a class field, read with tree-sitter (not
+    kairos's extraction); a name defined twice or overloaded is left out."""
+    seen: dict[str, list[Arity]] = {}
+    stack = [parse(source, language).root_node]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.named_children)
+        if node.type != "formal_parameters" or node.parent is None:
+            continue
+        owner, name = node.parent, node.parent.child_by_field_name("name")
+        if owner.type in _HELD and owner.parent is not None and owner.parent.type in _HOLDERS:
+            name = owner.parent.child_by_field_name("name")
+        elif owner.type not in _DECLARATIONS | _OVERLOADS:
+            continue
+        if name is None or name.text is None:
+            continue
+        text = name.text.decode()
+        if text == "constructor" and owner.type == "method_definition":
+            body = owner.parent
+            cls = body.parent if body is not None else None
+            named = cls.child_by_field_name("name") if cls is not None else None
+            if named is None or named.text is None:
+                continue
+            text = named.text.decode()
+        params = [p for p in node.named_children if p.type in ("required_parameter", "optional_parameter")]
+        patterns = [p.child_by_field_name("pattern") for p in params]
+        kept = [(p, q) for p, q in zip(params, patterns, strict=True) if q is not None and q.type != "this"]
+        rest = any(q.type == "rest_pattern" for _, q in kept)
+        plain = [p for p, q in kept if q.type != "rest_pattern"]
+        required = sum(p.type == "required_parameter" and p.child_by_field_name("value") is None for p in plain)
+        arity = Arity(len(plain), required, rest)
+        # (an overload's signature counts twice: its implementation takes what every one does)
+        seen.setdefault(text, []).extend([arity, arity] if owner.type in _OVERLOADS else [arity])
+    return {name: shapes[0] for name, shapes in seen.items() if len(shapes) == 1}
+
+
+def altered(path: str, before: bytes, after: bytes) -> set[str]:
     """Names of the functions and methods the change removed, or whose parameters it changed so
-    that a call that fit before may not fit now (a parameter with a default added: not)."""
-    old, new = python_shapes(before), python_shapes(after)
-    if old is None or new is None:
+    that a call that fit before may not fit now (a parameter with a default added: not). Python's
+    are read with ``ast``, TypeScript's with tree-sitter; other languages name none."""
+    spec = language_for_path(path)
+    if path.endswith(".py"):
+        old, new = python_shapes(before), python_shapes(after)
+        if old is None or new is None:
+            return set()
+        return {name for name, shape in old.items() if not name.startswith("__") and shape.breaks(new.get(name))}
+    if spec is None or spec.name not in ("typescript", "tsx"):
         return set()
-    return {name for name, shape in old.items() if not name.startswith("__") and shape.breaks(new.get(name))}
+    was, now = typescript_shapes(before, spec.name), typescript_shapes(after, spec.name)
+    return {name for name, arity in was.items() if arity.breaks(now.get(name))}
 
 
 def alarms(knowledge: Knowledge, rel: str, source: bytes) -> list[Problem]:
@@ -234,7 +303,7 @@ def main() -> int:
             for applied in files:
                 before, after = (tree / applied).read_bytes(), show(git_dir, commit, applied)
                 others = [path for path in files if path != applied]
-                names = altered(before, after) if applied.endswith(".py") else set()
+                names = altered(applied, before, after)
                 expected = []
                 for path in others:
                     lines = (tree / path).read_bytes().decode("utf-8", "replace").split("\n")
@@ -280,10 +349,10 @@ def main() -> int:
         f"{git_dir}: {len(commits)} commits ({commits[0][:10]}..{commits[-1][:10]}), {examined} modify 2 - "
         f"{args.files} source files; {applications} files applied alone; {seconds:.0f} s"
     )
-    answered = sum(f.answered for f in left)
+    answered_count = sum(f.answered for f in left)
     print(
         f"warnings: {len(flags)}; on lines the commit changed (caught): {len(caught)}; on lines it left: {len(left)}"
-        f" ({answered} of them answered elsewhere in their file by the commit)"
+        f" ({answered_count} of them answered elsewhere in their file by the commit)"
     )
     for code in ALARMS:
         mine = [f for f in flags if f.code == code]
@@ -293,7 +362,7 @@ def main() -> int:
                 f"   (answered {sum(f.answered for f in mine):>3})"
             )
     print(
-        f"Python call sites the commit changed after their callee's parameters changed: {len(sites)}; "
+        f"Python and TypeScript call sites the commit changed after their callee's parameters changed: {len(sites)}; "
         f"warned: {len(sites) - len(missed)}; missed: {len(missed)}"
     )
     for title, shown in (("left", left), ("caught", caught)):
@@ -316,12 +385,26 @@ def _spans(found: dict[tuple[str, int, str], tuple[str, range]]) -> Iterator[tup
         yield path, code, covered
 
 
+# a TypeScript definition's line, its name captured: ``function f(``, ``async m(a: T): R {``,
+# ``const f = (``, ``f = async (a) =>`` (a class field)
+_DEFINES = re.compile(
+    r"\s*(?:(?:export|default|public|private|protected|static|async|abstract|override|declare|readonly|get|set)\s+)*"
+    r"(?:function\*?\s*(?P<function>[\w$]+)"
+    r"|(?:(?:const|let|var)\s+)?(?P<held>[\w$]+)\s*(?::[^=]*)?=\s*(?:async\s*)?(?:function\b|\(|[\w$]+\s*=>)"
+    r"|(?P<method>[\w$]+)\s*(?:<.*>)?\s*\(.*\)\s*(?::.*)?\{\s*$)"
+)
+
+
 def _names(text: str, name: str) -> bool:
-    """Whether a line calls or imports ``name``: ``f(``, ``.f(``, ``import f``, ``import a, f``;
-    not a definition's line (``def f(``), a comment's or one that starts a string."""
-    if re.match(r"\s*(?:async\s+def|def|class)\s|\s*#|\s*[rbuf]*['\"]", text):
+    """Whether a line calls or imports ``name``: ``f(``, ``.f(``, ``new f(``, ``f<T>(``,
+    ``import f``, ``import a, f``, ``import { a, f } from``; not a definition's line (``def f(``,
+    ``function f(``, ``m(a: T) {``), a comment's or one that starts a (Python) string."""
+    if re.match(r"\s*(?:async\s+def|def|class)\s|\s*#|\s*[rbuf]*['\"]|\s*(?://|/\*|\*)", text):
         return False
-    if re.search(rf"(?<![\w]){re.escape(name)}\s*\(", text):
+    defined = _DEFINES.match(text)
+    if defined and name in (defined["function"], defined["held"], defined["method"]):
+        return False
+    if re.search(rf"(?<![\w$]){re.escape(name)}\s*(?:<[^()]*>)?\s*\(", text):
         return True
     return bool(re.search(rf"\bimport\b.*(?<![\w.]){re.escape(name)}\b", text))
 
