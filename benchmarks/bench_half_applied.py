@@ -17,9 +17,10 @@ left as it was (**left**: a false alarm, unless the authors left a site broken;
 the line is printed to judge; **answered** when the commit's own version of that
 file draws no such warning there: the commit answered it on another line, a
 ``filterwarnings`` mark above a test of a deprecated function, an import). What it
-should have caught, for Python (``ast``, not kairos): the functions whose parameters
-F's change altered or that it removed, and the lines of the other files that call
-or import them by name
+should have caught, for Python (``ast``, not kairos) and TypeScript (tree-sitter's own
+tree, not kairos's extraction): the functions whose parameters F's change altered or that
+it removed (for TypeScript, a required parameter added or one taken away), and the lines
+of the other files that call or import them by name
 (``name(``, ``import name``) and that the commit changed; **missed** are those of
 them no warning was on. That is an upper bound, to judge line by line (printed): the
 names are matched as text, so a line may call another function of that name, or a
