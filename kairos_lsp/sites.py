@@ -9,8 +9,8 @@ run on demand, never during a scan.
 >>> from kairos_lsp.extract import parse
 >>> src = b"from .m import a as b\\nb(1, *rest, key=2)\\n"
 >>> found = find_sites(parse(src, "python"), src, "python")
->>> [(c.callee, c.positional, c.keywords, c.spread) for c in found.calls]
-[('b', 1, ('key',), True)]
+>>> [(c.callee, c.positional, c.keywords, c.spread, c.spread_keywords) for c in found.calls]
+[('b', 1, ('key',), True, False)]
 >>> [(i.module, i.name, i.alias) for i in found.imports]
 [('.m', 'a', 'b')]
 """
@@ -60,7 +60,8 @@ class CallSite:
     args: Span  # the argument list with its parentheses
     positional: int
     keywords: tuple[str, ...]
-    spread: bool  # ``*xs`` / ``**kw`` / ``...xs``: the count is unknown
+    spread: bool  # ``*xs`` / ``...xs``: how many positional arguments is unknown
+    spread_keywords: bool  # ``**kw``: which keywords is unknown
     last_arg_end: int | None  # byte offset after the last argument, None when there is none
     arguments: tuple[Argument, ...] = ()
 
@@ -149,7 +150,7 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
     if query is None or tree is None:
         return found
     keywords: dict[int, list[str]] = {}
-    spreads: dict[int, int] = {}  # argument list -> how many spread arguments
+    spreads: dict[int, list[str]] = {}  # argument list -> its spread arguments' captures
     calls: list[tuple[Node, Node]] = []
     for _, match in QueryCursor(query).matches(tree.root_node):
         if "call.callee" in match:
@@ -157,9 +158,9 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
         elif "call.keyword" in match:
             node = match["call.keyword"][0]
             keywords.setdefault(_parent(_parent(node)).id, []).append(node_text(node, source))
-        elif "call.spread" in match:
-            args_id = _parent(match["call.spread"][0]).id
-            spreads[args_id] = spreads.get(args_id, 0) + 1
+        elif "call.spread" in match or "call.spread_keywords" in match:
+            capture = "call.spread" if "call.spread" in match else "call.spread_keywords"
+            spreads.setdefault(_parent(match[capture][0]).id, []).append(capture)
         elif "bind.name" in match or "bind.attr" in match or "bind.global" in match:
             binding = _binding(match, source)
             if binding is not None:
@@ -194,7 +195,7 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
                 )
             )
     for callee, args in calls:
-        found.calls.append(_call(callee, args, keywords.get(args.id, ()), spreads.get(args.id, 0), source))
+        found.calls.append(_call(callee, args, keywords.get(args.id, ()), spreads.get(args.id, []), source))
     found.calls.sort(key=lambda c: c.callee_span.start_byte)
     found.imports.sort(key=lambda i: i.name_span.start_byte)
     found.bases.sort(key=lambda b: b.span.start_byte)
@@ -252,7 +253,7 @@ def _identity_tested(held: Node | None) -> bool:
 _TARGETS = ("pattern_list", "tuple_pattern", "list_pattern")  # what ``a.x, b = ...`` sets (``a.x += 1`` reads)
 
 
-def _call(callee: Node, args: Node, keywords, spreads: int, source: bytes) -> CallSite:
+def _call(callee: Node, args: Node, keywords, spreads: list[str], source: bytes) -> CallSite:
     values = [n for n in args.named_children if n.type != "comment"]
     text = _ASSERTED.sub("", _SPACE.sub("", node_text(callee, source)))
     arguments = tuple(
@@ -268,9 +269,10 @@ def _call(callee: Node, args: Node, keywords, spreads: int, source: bytes) -> Ca
         Span.of(callee),
         Span.of(_last_name(callee)),
         Span.of(args),
-        len(values) - len(keywords) - spreads,
+        len(values) - len(keywords) - len(spreads),
         tuple(keywords),
-        spreads > 0,
+        "call.spread" in spreads,
+        "call.spread_keywords" in spreads,
         values[-1].end_byte if values else None,
         arguments,
     )

@@ -706,7 +706,7 @@ def test_a_signature_cut_short_is_not_judged(tmp_path):
         ),
     ],
 )
-def test_spread_arguments_are_never_judged(tmp_path, language, lib, call, control, old, new):
+def test_spread_arguments_may_pass_what_a_change_requires(tmp_path, language, lib, call, control, old, new):
     python = language == "python"
     head = (
         "from lib import f\n\nargs, kw = [1], {'a': 1}\n" if python else "import { f } from './lib';\nconst xs = [1];\n"
@@ -716,6 +716,46 @@ def test_spread_arguments_are_never_judged(tmp_path, language, lib, call, contro
     )
     assert grows(tmp_path, lib, f"{head}{call}\n", "spread", **files) == []
     assert grows(tmp_path, lib, f"{head}{control}\n", "control", **files) == [control]
+
+
+SPREAD_HEAD = "from lib import f\n\nnames, args, kw = ['a'], [1], {'a': 1}\n"
+
+
+@pytest.mark.parametrize(
+    "language,lib,old,new,call,quiet",
+    [
+        # a keyword-only parameter added: `*names` cannot pass it (nox's `get_virtualenv(*backends,
+        # envdir=...)` when `download_python` came), `**kw` can
+        (
+            "python",
+            "def f(*names, envdir):\n    return names\n",
+            "envdir)",
+            "envdir, python)",
+            "f(*names, envdir='.')",
+            "f(*names, envdir='.', **kw)",
+        ),
+        # a keyword taken away: a spread does not take it back
+        ("python", "def f(a, b=None):\n    return a\n", "(a, b=None)", "(a)", "f(*args, b=2)", "f(*args)"),
+        # positional arguments past every parameter, whatever `**kw` holds
+        ("python", "def f(a, b=None):\n    return a\n", "(a, b=None)", "(a)", "f(1, 2, **kw)", "f(1, **kw)"),
+        (
+            "typescript",
+            "export function f(a: number, b?: number): number {\n  return a;\n}\n",
+            "(a: number, b?: number)",
+            "(a: number)",
+            "f(1, 2, ...xs);",
+            "f(...xs);",
+        ),
+    ],
+)
+def test_what_a_spread_cannot_pass_is_judged(tmp_path, language, lib, old, new, call, quiet):
+    python = language == "python"
+    head = SPREAD_HEAD if python else "import { f } from './lib';\nconst xs = [1];\n"
+    files = dict(
+        rel="lib.py" if python else "lib.ts", use="use.py" if python else "use.ts", old=old, new=new, language=language
+    )
+    assert grows(tmp_path, lib, f"{head}{call}\n", "flagged", **files) == [call]
+    assert grows(tmp_path, lib, f"{head}{quiet}\n", "quiet", **files) == []
 
 
 # -- code as first scanned ------------------------------------------------------------------------

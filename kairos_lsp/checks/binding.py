@@ -98,8 +98,27 @@ def receiver_dropped(params: list[Param], language: str = "python") -> list[Para
     return params[1:] if params and not params[0].star and not params[0].keyword_only else params
 
 
-def bind(params: list[Param], positional: int, keywords: tuple[str, ...] | list[str]) -> Bound:
-    """Bind ``positional`` arguments then ``keywords`` as the language does."""
+def bind(
+    params: list[Param],
+    positional: int,
+    keywords: tuple[str, ...] | list[str],
+    spread: bool = False,
+    spread_keywords: bool = False,
+) -> Bound:
+    """Bind ``positional`` arguments then ``keywords`` as the language does.
+
+    A call that spreads (``spread``: ``*xs`` or ``...xs``; ``spread_keywords``: ``**kw``) passes
+    what it spreads to any parameter that can take it: none of those is missing, nor given twice
+    (``slots`` then says nothing). What the written arguments do is still known: a keyword
+    nothing takes, positional arguments beyond every positional parameter, and a keyword-only
+    parameter a positional spread cannot fill.
+
+    >>> params = parameters([["backends", "variadic"], ["envdir", "required"]], "f(*backends, envdir)")
+    >>> bind(params, 0, (), spread=True).missing        # `f(*names)`: `envdir=` is keyword-only
+    ['envdir']
+    >>> bind(params, 0, (), spread=True, spread_keywords=True).ok
+    True
+    """
     result = Bound()
     ordered = [p for p in params if not p.keyword_only and not p.star]
     var_positional = any(p.star == "*" for p in params)
@@ -113,6 +132,12 @@ def bind(params: list[Param], positional: int, keywords: tuple[str, ...] | list[
             result.slots.append("*")
         else:
             result.extra += 1
+    may_fill: set[str] = set()  # what the spread arguments may fill
+    if spread:  # (written positional arguments after `*xs` land further on: which is unknown)
+        result.slots, filled = [], set()
+        may_fill.update(p.name for p in ordered)
+    if spread_keywords:
+        may_fill.update(p.name for p in params if not p.star and not p.positional_only)
     by_name = {p.name: p for p in params if not p.star and not p.positional_only}
     for keyword in keywords:
         if keyword in by_name:
@@ -121,7 +146,7 @@ def bind(params: list[Param], positional: int, keywords: tuple[str, ...] | list[
             filled.add(keyword)
         elif not var_keyword:  # **kwargs takes any other keyword (positional-only names too)
             result.unknown.append(keyword)
-    result.missing = [p.name for p in params if p.required and not p.star and p.name not in filled]
+    result.missing = [p.name for p in params if p.required and not p.star and p.name not in filled | may_fill]
     return result
 
 

@@ -147,7 +147,7 @@ def unfit_calls(
     out, judged = [], 0
     for call, _, callee in _judged(file, calls, receivers):
         judged += 1
-        bound = bind(callee.shapes[-1].params, call.positional, call.keywords)
+        bound = _bind(callee.shapes[-1].params, call)
         if not bound.ok:
             out.append((call, callee.key, _why(bound)))
     return judged, out
@@ -160,8 +160,8 @@ def _judged(
     callees: dict[tuple, _Callee | None] = {}  # a file calls the same few functions many times
     overrides: dict[str, list[_Callee | None]] = {}  # by the overridden method's key
     for call in calls:
-        if call.spread:
-            continue  # how many arguments a spread passes is unknown
+        if call.spread and call.spread_keywords and not call.keywords and not call.positional:
+            continue  # `f(*args, **kwargs)` fits whatever `f` takes
         scope = file.scope(call.callee_span.start)
         resolved = _resolve(file, call, receivers, scope)
         if resolved is None:
@@ -264,7 +264,11 @@ def _overridden_otherwise(callee: _Callee, overrides: list[_Callee | None], call
 
 
 def _fits(form: _Shape, call: CallSite) -> bool:
-    return bind(form.params, call.positional, call.keywords).ok
+    return _bind(form.params, call).ok
+
+
+def _bind(params: list[Param], call: CallSite) -> Bound:
+    return bind(params, call.positional, call.keywords, call.spread, call.spread_keywords)
 
 
 def _through_self(call: CallSite) -> bool:
@@ -487,7 +491,7 @@ def _judge(file: CheckedFile, call: CallSite, callee: _Callee, written: str) -> 
     """``written``: when the caller's current code was first seen (ISO time; a look at the
     callee at the same moment, the same scan, counts as the same change)."""
     now = callee.shapes[-1]
-    fit_now = bind(now.params, call.positional, call.keywords)
+    fit_now = _bind(now.params, call)
     earlier = None  # the latest earlier parameter list the call fits, and the change that followed it
     for i in range(len(callee.shapes) - 2, -1, -1):
         if _fits(callee.shapes[i], call):
@@ -505,7 +509,7 @@ def _judge(file: CheckedFile, call: CallSite, callee: _Callee, written: str) -> 
     before = callee.shapes[-2]
     if written >= last_change.at:
         return None  # written against the current parameters
-    old = bind(before.params, call.positional, call.keywords)
+    old = _bind(before.params, call)
     if not old.ok:
         return None
     old_names = {p.name for p in before.params}
