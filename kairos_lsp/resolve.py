@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from kairos_lsp.keys import PYTHON_MODULE_FILES, module_path, path_of, qualname_of, symbol_key
-from kairos_lsp.languages import language_named
+from kairos_lsp.languages import language_named, platform_lacks
 from kairos_lsp.sites import class_named
 from kairos_lsp.store import Store
 from kairos_lsp.store.migrations import PREDICATE_ID
@@ -705,9 +705,9 @@ class Resolver:
             owner = _owner_class(info, qualname.rpartition(".")[0])
             member = qualname[len(owner) + 1 :] if owner else ""
             inherited = self._inherited(path, owner, member, depth) if owner else None
-            if inherited is not None:
+            if isinstance(inherited, Found):
                 return inherited
-            gone = self._gone(key)
+            gone = self._gone(key) or inherited  # (its own, or a base's: see _inherited)
             if gone is None:
                 return gone
             if not owner:
@@ -843,13 +843,17 @@ class Resolver:
         )
         return closure
 
-    def _inherited(self, path: str, cls: str, member: str, depth: int) -> Found | None:
+    def _inherited(self, path: str, cls: str, member: str, depth: int) -> Found | Gone | None:
         """``member`` of a base class of ``cls`` (bases as its signature lists them: ``A(Base, m.Mixin)``),
-        looked up where the class statement is (a test's ``class A(self.theclass)``: the test's ``self``)."""
+        looked up where the class statement is (a test's ``class A(self.theclass)``: the test's ``self``).
+        Gone when no base defines it and a base's own went (websockets' ``self.enforce_mask(...)``
+        in a test class two steps below the ``FramesTestCase`` that dropped it): whether something
+        else serves it in ``cls`` is the caller's to ask."""
         memo = (path, cls, "bases")
         if memo in self._holding or depth >= _MAX_DEPTH:  # (a base that names the class itself)
             return None
         self._holding.add(memo)
+        gone = None
         try:
             for base in self._bases(path, cls):
                 target = self.lookup(path, base, cls.rpartition(".")[0] or None)
@@ -858,15 +862,18 @@ class Resolver:
                     found = self._symbol(base_path, f"{base_qualname}.{member}", depth + 1)
                     if isinstance(found, Found):
                         return found
+                    if isinstance(found, Gone) and gone is None:
+                        gone = found
         finally:
             self._holding.discard(memo)
-        return None
+        return gone
 
     def _open_base(self, path: str, cls: str, member: str, depth: int) -> bool:
         """Whether ``cls`` has a base the memory does not hold (``io.RawIOBase``, a library's
         ``EventEmitter``), itself or through its bases, that may define ``member``: then a
         member the class no longer defines may be that base's. A Python builtin class is
-        asked (``Exception`` has no ``compute``)."""
+        asked (``Exception`` has no ``compute``), and a class of the standard library as its
+        declarations say (``unittest.TestCase`` has no ``enforce_mask``)."""
         memo = (path, cls, "open bases")
         if memo in self._holding or depth >= _MAX_DEPTH:
             return False
@@ -878,11 +885,23 @@ class Resolver:
                 if isinstance(target, Found):
                     if self._open_base(path_of(target.key), qualname_of(target.key), member, depth + 1):
                         return True
-                elif target is None and not (info and info.language == "python" and _builtin_lacks(base, member)):
+                elif target is None and not (info and info.language == "python" and self._lacks(path, base, member)):
                     return True
         finally:
             self._holding.discard(memo)
         return False
+
+    def _lacks(self, path: str, base: str, member: str) -> bool:
+        """Whether the Python class ``base``, as ``path`` names it and the memory does not hold,
+        is a builtin or a standard library's class without ``member``."""
+        if _builtin_lacks(base, member):
+            return True
+        info = self._file(path)
+        binding = self._binding(path, info, base.split(".")[0])[0] if info is not None else None
+        # (an absolute import: `from .unittest import X` is the project's own)
+        if binding is None or binding.module.startswith("."):
+            return False
+        return platform_lacks("python", member, binding.module)
 
     def _bases(self, path: str, cls: str) -> list[str]:
         signature, _ = self._declared(path, cls)

@@ -1084,6 +1084,47 @@ def test_a_method_a_base_outside_the_memory_may_define_is_not_gone(tmp_path, bef
     )
 
 
+# websockets (dfea9b3): `FramesTestCase(GeneratorTestCase)`, a `unittest.TestCase` at last, dropped
+# its `enforce_mask`; a test class two steps below it, in another file, still called it.
+FRAMES = """import unittest
+
+import library
+
+
+class Helpers:
+    def enforce_mask(self, mask):
+        return mask
+
+
+class FramesTestCase({base}):
+{own}    def parse(self, data):
+        return data
+"""
+OWN_MASK = "    def enforce_mask(self, mask):\n        return mask\n\n"
+
+
+@pytest.mark.parametrize(
+    "base,warned",
+    [
+        ("unittest.TestCase", True),  # the standard library's, as its declarations say: no `enforce_mask`
+        ("object", True),  # a builtin, asked
+        ("Helpers", False),  # a base of the workspace that still defines it
+        ("library.Case", False),  # a base outside the memory and the standard library: it may
+    ],
+)
+def test_a_method_gone_from_a_base_class_is_gone_below_it(tmp_path, base, warned):
+    protocol = (
+        "from frames import FramesTestCase\n\n\nclass ProtocolTestCase(FramesTestCase):\n    pass\n\n\n"
+        "class MaskingTests(ProtocolTestCase):\n    def test_mask(self):\n"
+        "        return self.parse(self.enforce_mask(1))\n"
+    )
+    knowledge = workspace(tmp_path, {"frames.py": FRAMES.format(base=base, own=OWN_MASK), "test_protocol.py": protocol})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"frames.py": FRAMES.format(base=base, own="")})
+    found = [(p.code, p.message.split("`")[1]) for p in problems(knowledge, tmp_path, "test_protocol.py")]
+    assert found == ([("missing-symbol", "enforce_mask")] if warned else [])
+
+
 @pytest.mark.parametrize("heading,warned", [("extends EventEmitter ", False), ("", True)])
 def test_a_typescript_method_a_base_outside_the_memory_may_define_is_not_gone(tmp_path, heading, warned):
     """`Bus extends EventEmitter` (node's `events`) drops its own `emit`: `bus.emit(...)` is the base's."""

@@ -302,6 +302,21 @@ def platform_method(name: str, method: str, modules: Iterable[str]) -> bool:
     return any(method in table.get(module.removeprefix("node:").split("/")[0].split(".")[0], ()) for module in modules)
 
 
+def platform_lacks(name: str, method: str, module: str) -> bool:
+    """Whether the platform's declarations list ``module`` and none of its classes defines
+    ``method`` (nor one every file reaches): a class a file imports from it has no such method.
+    A module they do not list (a library's) may define anything.
+
+    >>> platform_lacks("python", "enforce_mask", "unittest"), platform_lacks("python", "setUp", "unittest")
+    (True, False)
+    >>> platform_lacks("python", "enforce_mask", "attrs")
+    False
+    """
+    table = _platform(_BY_NAME[name].platform)
+    top = module.removeprefix("node:").split("/")[0].split(".")[0]
+    return top in table and method not in table[top] and method not in table.get("*", ())
+
+
 @cache
 def _platform(file: str | None) -> dict[str, frozenset[str]]:
     """``platform/<file>.txt`` as {module: method names} (``*``: every file's)."""
