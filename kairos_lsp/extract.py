@@ -128,8 +128,9 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # function or enum of its name (TypeScript). 17: a project's own deprecation decorator
 # (`@util.deprecated("2.0", "...")`, `@deprecated_function(version=..., reason=...)`) and what
 # its arguments say (Python); a module constant's object holding a function by name (`{ v: noop }`,
-# `{ noop }`) has that member (JavaScript, TypeScript).
-EXTRACTION_VERSION = 17
+# `{ noop }`) has that member (JavaScript, TypeScript). 18: what an instance's attribute holds
+# when an awaited call made it (`self.connection = await self.create_connection()`: Python).
+EXTRACTION_VERSION = 18
 _MAX_TEXT = 160
 
 

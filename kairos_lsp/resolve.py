@@ -1272,7 +1272,20 @@ class Resolver:
         named = {class_named(text) for text in annotated or {text for _, text in held}}
         if len(named) != 1 or None in named:
             return None
-        cls_target = self.lookup(path, named.pop() or "")
+        text = named.pop() or ""
+        scope = cls if text.split(".")[0] in _SELF else None  # (`self.make`: a method of the class)
+        memo = (path, cls, name, "made")
+        if memo in self._holding:  # (`self.items = self.items.copy()`: made from itself)
+            return None
+        self._holding.add(memo)
+        try:
+            cls_target = self.lookup(path, text, scope)
+            if isinstance(cls_target, Found) and not annotated and self._kind(cls_target.key) in _FUNCTIONS:
+                # made by a function: the class it says it returns (websockets' `self.connection =
+                # await self.create_connection()`, declared `-> ClientConnection`)
+                return self._made(path, text, scope)
+        finally:
+            self._holding.discard(memo)
         if not isinstance(cls_target, Found) or self._kind(cls_target.key) not in _CLASSES:
             return None
         return path_of(cls_target.key), qualname_of(cls_target.key)

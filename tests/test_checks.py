@@ -1084,6 +1084,41 @@ def test_a_method_a_base_outside_the_memory_may_define_is_not_gone(tmp_path, bef
     )
 
 
+# websockets (613f3f0): `close_transport` went from the connection class; the client held its
+# connection as `self.connection = await self.create_connection()`, declared `-> ClientConnection`.
+MAKER = """class Connection:
+{gone}    def send(self, data):
+        return data
+
+
+class Client:
+    {maker}
+
+    async def run(self):
+        self.connection = {made}
+        self.connection.send(1)
+        self.connection.close_transport()
+"""
+CLOSE = "    def close_transport(self):\n        return None\n\n"
+
+
+@pytest.mark.parametrize(
+    "maker,made,warned",
+    [
+        ("async def create_connection(self) -> Connection:", "await self.create_connection()", True),
+        ("def create_connection(self) -> 'Connection':", "self.create_connection()", True),
+        ("def create_connection(self):", "self.create_connection()", False),  # what it returns is unsaid
+    ],
+)
+def test_an_attribute_a_function_made_holds_the_class_it_declares_to_return(tmp_path, maker, made, warned):
+    source = MAKER.replace("{maker}", maker + "\n        return Connection()").replace("{made}", made)
+    knowledge = workspace(tmp_path, {"client.py": source.replace("{gone}", CLOSE)})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"client.py": source.replace("{gone}", "")})
+    found = [(p.code, p.message.split("`")[1]) for p in problems(knowledge, tmp_path, "client.py")]
+    assert found == ([("missing-symbol", "close_transport")] if warned else [])
+
+
 # websockets (dfea9b3): `FramesTestCase(GeneratorTestCase)`, a `unittest.TestCase` at last, dropped
 # its `enforce_mask`; a test class two steps below it, in another file, still called it.
 FRAMES = """import unittest

@@ -74,7 +74,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         reads=("python-reads",),
         modules="python",
         platform="python",
-        extraction=17,
+        extraction=18,
         declarations=(".pyi",),
     ),
     LanguageSpec(

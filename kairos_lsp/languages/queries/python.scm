@@ -64,6 +64,9 @@
 ((assignment left: (attribute object: (identifier) @_self attribute: (identifier) @attribute.name)
    right: (call function: [(identifier) (attribute)] @attribute.made)) @attribute
   (#eq? @_self "self"))
+((assignment left: (attribute object: (identifier) @_self attribute: (identifier) @attribute.name)
+   right: (await (call function: [(identifier) (attribute)] @attribute.made))) @attribute
+  (#eq? @_self "self"))
 ; A name the instances hold by other means than a `def`, with nothing known of what it holds
 ; (the observation is the bare name): a method bound on self (`self.add = self.add_safe`, a
 ; lambda, one of two callables, an item of a table) or an alias in the class body (`__repr__ =
