@@ -132,9 +132,10 @@ class Shape:
         return bool(gone and not new.star_star) or lost_stars
 
 
-def python_shapes(source: bytes) -> dict[str, Shape] | None:
-    """``{name: Shape}`` of the module's functions and its classes' methods (a name defined twice
-    is left out: an overload, a property's setter), or None when the file does not parse."""
+def python_shapes(source: bytes) -> dict[str, Shape | None] | None:
+    """``{name: Shape}`` of the module's functions and its classes' methods (None for a name
+    defined twice: an overload, a property's setter, two classes' methods), or None when the
+    file does not parse."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
@@ -166,7 +167,7 @@ def python_shapes(source: bytes) -> dict[str, Shape] | None:
                 seen.setdefault(node.name, []).append(shape)
 
     visit(tree.body, False)
-    return {name: shapes[0] for name, shapes in seen.items() if len(shapes) == 1}
+    return {name: shapes[0] if len(shapes) == 1 else None for name, shapes in seen.items()}
 
 
 @dataclass(frozen=True)
@@ -193,10 +194,10 @@ _HOLDERS = {"variable_declarator", "public_field_definition"}
 _OVERLOADS = {"function_signature"}
 
 
-def typescript_shapes(source: bytes, language: str) -> dict[str, Arity]:
+def typescript_shapes(source: bytes, language: str) -> dict[str, Arity | None]:
     """``{name: Arity}`` of a TypeScript file's functions, methods (a constructor under its
     class's name) and functions held by a variable or a class field, read with tree-sitter (not
-    kairos's extraction); a name defined twice or overloaded is left out."""
+    kairos's extraction); None for a name defined twice or overloaded."""
     seen: dict[str, list[Arity]] = {}
     stack = [parse(source, language).root_node]
     while stack:
@@ -228,7 +229,7 @@ def typescript_shapes(source: bytes, language: str) -> dict[str, Arity]:
         arity = Arity(len(plain), required, rest)
         # (an overload's signature counts twice: its implementation takes what every one does)
         seen.setdefault(text, []).extend([arity, arity] if owner.type in _OVERLOADS else [arity])
-    return {name: shapes[0] for name, shapes in seen.items() if len(shapes) == 1}
+    return {name: shapes[0] if len(shapes) == 1 else None for name, shapes in seen.items()}
 
 
 def altered(path: str, before: bytes, after: bytes) -> set[str]:
@@ -240,11 +241,19 @@ def altered(path: str, before: bytes, after: bytes) -> set[str]:
         old, new = python_shapes(before), python_shapes(after)
         if old is None or new is None:
             return set()
-        return {name for name, shape in old.items() if not name.startswith("__") and shape.breaks(new.get(name))}
+        return {name for name, shape in old.items() if not name.startswith("__") and _breaks(shape, name, new)}
     if spec is None or spec.name not in ("typescript", "tsx"):
         return set()
     was, now = typescript_shapes(before, spec.name), typescript_shapes(after, spec.name)
-    return {name for name, arity in was.items() if arity.breaks(now.get(name))}
+    return {name for name, arity in was.items() if _breaks(arity, name, now)}
+
+
+def _breaks(shape: Shape | Arity | None, name: str, now: dict) -> bool:
+    """Whether ``name``, of ``shape`` before, is gone from ``now`` or no longer takes what a call
+    that fit it passed (a name defined twice, before or after, is not judged: which is meant?)."""
+    if shape is None or (name in now and now[name] is None):
+        return False
+    return shape.breaks(now.get(name))
 
 
 def alarms(knowledge: Knowledge, rel: str, source: bytes) -> list[Problem]:
