@@ -707,18 +707,23 @@ def test_a_signature_cut_short_is_not_judged(tmp_path):
     ],
 )
 def test_spread_arguments_may_pass_what_a_change_requires(tmp_path, language, lib, call, control, old, new):
-    python = language == "python"
-    head = (
-        "from lib import f\n\nargs, kw = [1], {'a': 1}\n" if python else "import { f } from './lib';\nconst xs = [1];\n"
-    )
-    files = dict(
-        rel="lib.py" if python else "lib.ts", use="use.py" if python else "use.ts", old=old, new=new, language=language
-    )
+    head, files = spread_case(language, old, new)
     assert grows(tmp_path, lib, f"{head}{call}\n", "spread", **files) == []
     assert grows(tmp_path, lib, f"{head}{control}\n", "control", **files) == [control]
 
 
-SPREAD_HEAD = "from lib import f\n\nnames, args, kw = ['a'], [1], {'a': 1}\n"
+def spread_case(language: str, old: str, new: str) -> tuple[str, dict[str, str]]:
+    """The caller's first lines (``f`` imported, things to spread) and :func:`grows`' arguments."""
+    python = language == "python"
+    head = (
+        "from lib import f\n\nnames, args, kw = ['a'], [1], {'a': 1}\n"
+        if python
+        else "import { f } from './lib';\nconst xs = [1];\n"
+    )
+    files = dict(
+        rel="lib.py" if python else "lib.ts", use="use.py" if python else "use.ts", old=old, new=new, language=language
+    )
+    return head, files
 
 
 @pytest.mark.parametrize(
@@ -749,11 +754,7 @@ SPREAD_HEAD = "from lib import f\n\nnames, args, kw = ['a'], [1], {'a': 1}\n"
     ],
 )
 def test_what_a_spread_cannot_pass_is_judged(tmp_path, language, lib, old, new, call, quiet):
-    python = language == "python"
-    head = SPREAD_HEAD if python else "import { f } from './lib';\nconst xs = [1];\n"
-    files = dict(
-        rel="lib.py" if python else "lib.ts", use="use.py" if python else "use.ts", old=old, new=new, language=language
-    )
+    head, files = spread_case(language, old, new)
     assert grows(tmp_path, lib, f"{head}{call}\n", "flagged", **files) == [call]
     assert grows(tmp_path, lib, f"{head}{quiet}\n", "quiet", **files) == []
 
