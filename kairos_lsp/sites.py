@@ -302,6 +302,8 @@ def _binding(match: dict, source: bytes) -> NameBinding | None:
     if _required(node):
         return None  # an import: the module's names are what the resolver reads there
     annotation, value = match.get("bind.type"), match.get("bind.value")
+    if value and value[0].type == "await" and value[0].named_child_count:
+        value = [value[0].named_children[0]]  # (`x = await make()`: what the call gives)
     kind = None
     if annotation:
         kind = class_named(node_text(annotation[0], source))

@@ -1119,6 +1119,28 @@ def test_an_attribute_a_function_made_holds_the_class_it_declares_to_return(tmp_
     assert found == ([("missing-symbol", "close_transport")] if warned else [])
 
 
+@pytest.mark.parametrize(
+    "maker,made,warned",
+    [
+        ("async def create_connection(self) -> Connection:", "await self.create_connection()", True),
+        ("def create_connection(self) -> 'Connection':", "self.create_connection()", True),
+        ("async def create_connection(self):", "await self.create_connection()", False),  # unsaid
+    ],
+)
+def test_a_call_through_what_a_function_made_is_judged_against_the_class_it_declares(tmp_path, maker, made, warned):
+    """`stale-call` reads receivers as the resolver does: `send` gains a required parameter; an
+    attribute and a local name hold what `create_connection` gives."""
+    source = MAKER.replace("{maker}", maker + "\n        return Connection()")
+    source = source.replace("{made}", made).replace("{gone}", CLOSE)
+    local = f"    async def local(self):\n        connection = {made}\n        connection.send(2)\n"
+    source = source.replace("class Client:\n", "class Client:\n" + local + "\n", 1)
+    knowledge = workspace(tmp_path, {"client.py": source})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"client.py": source.replace("def send(self, data)", "def send(self, data, size)")})
+    found = sorted(text for code, text in said_on_lines(knowledge, tmp_path, "client.py") if code == "stale-call")
+    assert found == (["connection.send(2)", "self.connection.send(1)"] if warned else [])
+
+
 # websockets (dfea9b3): `FramesTestCase(GeneratorTestCase)`, a `unittest.TestCase` at last, dropped
 # its `enforce_mask`; a test class two steps below it, in another file, still called it.
 FRAMES = """import unittest

@@ -242,6 +242,11 @@ def _resolve(
     kind = receivers.class_of(receiver, scope, at)
     if kind is not None:
         cls = resolver.lookup(file.path, kind, scope)
+        if isinstance(cls, Found) and file.kind_of(cls.key) in ("function", "method"):
+            # made by a function: of the class it declares to return, if one (websockets'
+            # `self.connection = await self.create_connection()`, `-> ClientConnection`)
+            target = resolver.lookup(file.path, f"{kind}().{method}", scope)
+            return (target.key, True, False) if isinstance(target, Found) else None
         if not isinstance(cls, Found) or file.kind_of(cls.key) not in ("class", "interface"):
             return None
         target = resolver.lookup(file.path, f"{kind}.{method}", scope)
