@@ -470,7 +470,7 @@ class Resolver:
             found = self._from_stars(path, info, text, 0)
             if found is not None:
                 return found
-        if len(parts) == 1:  # a name this file once defined
+        if len(parts) == 1 and not _global(info.style, parts[0]):  # a name this file once defined
             return self._gone(symbol_key(info.language, path, parts[0]))
         return None
 
@@ -1673,6 +1673,23 @@ class Resolver:
         if self._reading and read:  # (its coming or going changes the answer)
             self._reading[-1].add(sys.intern("file:" + init))
         return init in self._known_paths
+
+
+# What every CommonJS module is handed (Node's module wrapper): a file's own `const require =
+# createRequire(...)` shadows it, and once that goes, `require(...)` is the wrapper's again.
+_MODULE_WRAPPER = frozenset(("require", "module", "exports", "__filename", "__dirname"))
+
+
+def _global(style: str, name: str) -> bool:
+    """Whether a bare ``name`` is the language's own when no definition of the file's binds it:
+    a Python builtin (``open``), a CommonJS module's ``require``.
+
+    >>> _global("python", "open"), _global("python", "fetch"), _global("ecmascript", "require")
+    (True, False, True)
+    """
+    if style == "python":
+        return hasattr(builtins, name)
+    return style == "ecmascript" and name in _MODULE_WRAPPER
 
 
 def _builtin_lacks(name: str, member: str) -> bool:

@@ -1141,6 +1141,29 @@ def test_a_call_through_what_a_function_made_is_judged_against_the_class_it_decl
     assert found == (["connection.send(2)", "self.connection.send(1)"] if warned else [])
 
 
+@pytest.mark.parametrize(
+    "language,head,name,warned",
+    [
+        # redux-toolkit (a985f93): `const require = createRequire(__filename)` moved between files;
+        # without its own, a file's `require(...)` is the CommonJS module's
+        ("typescript", "import { createRequire } from 'module';\n", "require", False),
+        ("typescript", "import { createRequire } from 'module';\n", "load", True),
+        ("python", "", "open", False),  # a builtin once shadowed
+        ("python", "", "fetch", True),
+    ],
+)
+def test_a_global_name_a_file_stops_shadowing_is_the_languages_again(tmp_path, language, head, name, warned):
+    ts = language == "typescript"
+    defined = f"const {name} = createRequire('.');\n" if ts else f"def {name}(path):\n    return path\n\n\n"
+    use = f"export function use() {{\n  return {name}('x');\n}}\n" if ts else f"def use():\n    return {name}('x')\n"
+    cli, index = ("cli.ts", "index.ts") if ts else ("cli.py", "index.py")
+    knowledge = workspace(tmp_path, {cli: head + defined + use, index: head})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {cli: head + use, index: head + defined})
+    found = [code for code, _ in said_on_lines(knowledge, tmp_path, cli)]
+    assert found == (["renamed-symbol"] if warned else [])
+
+
 # websockets (dfea9b3): `FramesTestCase(GeneratorTestCase)`, a `unittest.TestCase` at last, dropped
 # its `enforce_mask`; a test class two steps below it, in another file, still called it.
 FRAMES = """import unittest
