@@ -1680,7 +1680,7 @@ class Resolver:
 _MODULE_WRAPPER = frozenset(("require", "module", "exports", "__filename", "__dirname"))
 
 
-def _global(style: str, name: str) -> bool:
+def _global(style: str | None, name: str) -> bool:
     """Whether a bare ``name`` is the language's own when no definition of the file's binds it:
     a Python builtin (``open``), a CommonJS module's ``require``.
 
