@@ -310,21 +310,17 @@ def main() -> int:
             scan_workspace(tree, store, settings)
             dream(store, trigger="half-applied")
             touched = {path: changed_lines(git_dir, parent, commit, path) for path in files}
+            own = {path: _defined_here(path, (tree / path).read_bytes()) for path in files}  # as the parent has them
             for applied in files:
                 before, after = (tree / applied).read_bytes(), show(git_dir, commit, applied)
                 others = [path for path in files if path != applied]
                 names = altered(applied, before, after)
                 expected = []
                 for path in others:
-                    source = (tree / path).read_bytes()
-                    lines = source.decode("utf-8", "replace").split("\n")
-                    # (a TypeScript file defining a function of the name calls its own: the
-                    # helpers parallel test files each define, TanStack Query's `fetchItems`)
-                    spec = language_for_path(path)
-                    own = typescript_shapes(source, spec.name) if spec and spec.name in ("typescript", "tsx") else {}
+                    lines = (tree / path).read_bytes().decode("utf-8", "replace").split("\n")
                     for line in sorted(touched[path]):
                         text = lines[line] if line < len(lines) else ""
-                        hit = next((name for name in sorted(names) if name not in own and _names(text, name)), None)
+                        hit = next((n for n in sorted(names) if n not in own[path] and _names(text, n)), None)
                         if hit is not None:
                             expected.append(Site(commit[:10], applied, path, line, text.strip(), hit))
                 applications += 1
@@ -392,6 +388,13 @@ def main() -> int:
     for s in missed[: args.show]:
         print(f"  {s.commit} {s.applied} ({s.name}) -> {s.path}:{s.line + 1}: {s.text[:100]}")
     return 0
+
+
+def _defined_here(path: str, source: bytes) -> set[str]:
+    """The functions a TypeScript file defines itself: its calls of those names are its own (the
+    helpers parallel test files each define, TanStack Query's `fetchItems`); none for others."""
+    spec = language_for_path(path)
+    return set(typescript_shapes(source, spec.name)) if spec and spec.name in ("typescript", "tsx") else set()
 
 
 def _spans(found: dict[tuple[str, int, str], tuple[str, range]]) -> Iterator[tuple[str, str, range]]:

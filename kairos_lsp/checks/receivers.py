@@ -159,7 +159,10 @@ class Receivers:
         function holds it and not ``at`` (mikro-orm's `function test<T>()` in one test's callback
         is not the `test(...)` of the others)."""
         holding = [(start, end) for start, end in self._unnamed if start <= defined < end]
-        return not holding or max(holding)[0] <= at < max(holding)[1]
+        if not holding:
+            return True
+        start, end = max(holding)  # (the innermost: it starts last)
+        return start <= at < end
 
     def owner_class(self, scope: str) -> str | None:
         """The class ``scope`` is, or is a method of."""
@@ -222,13 +225,7 @@ class Receivers:
 
     def class_of(self, receiver: str, scope: str | None, at: Point | None = None) -> str | None:
         """The class (as the file names it) of ``x`` or ``self.x`` / ``this.x``; None when unsure."""
-        parts = receiver.split(".")
-        if len(parts) == 1 and parts[0] not in _RECEIVERS:
-            return _agreed(self.local(parts[0], scope, at))
-        if len(parts) == 2 and parts[0] in _RECEIVERS and scope:
-            owner = self.owner_class(scope)
-            return _agreed(self._attributes.get((owner, parts[1]))) if owner else None
-        return None
+        return _agreed(self._bindings(receiver, scope, at))
 
 
 def _holding(bindings: list[NameBinding] | None, at: Point | None) -> list[NameBinding] | None:
