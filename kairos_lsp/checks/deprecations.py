@@ -52,6 +52,7 @@ def deprecations(
         return []  # the module itself
     retiring |= {q.rpartition(".")[0] for q in retiring if q.endswith(_MAKERS)}
     reads = reads or []
+    bound_by_import = {item.alias or item.name for item in imports}
     if expecting:
         calls = [c for c in calls if not any(lo <= c.callee_span.start_byte < hi for lo, hi in expecting)]
         imports = [i for i in imports if not any(lo <= i.name_span.start_byte < hi for lo, hi in expecting)]
@@ -91,6 +92,8 @@ def deprecations(
         if found is None:
             continue
         message, making = found
+        if isinstance(target, Kept) and how != "import" and text in bound_by_import:
+            continue  # (a module's `__getattr__` warns as the name is taken from it: at the import, said)
         if how == "import" and _used_as_meant(file, text, span, expecting, retiring):
             continue
         if how == "import" and isinstance(target, Found) and _reexported(file, imported[span.start_byte]):
