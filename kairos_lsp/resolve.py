@@ -659,7 +659,10 @@ class Resolver:
         if isinstance(found, Found) or len(rest) < 2:
             return found
         sub = self._submodule(module_path, rest[0])
-        return self._in_module(sub, rest[1:], depth + 1) if sub else found
+        # (the first step may have followed the submodule already, found the name gone there,
+        # and left it visited: then that is the answer, not the second step's None)
+        deeper = self._in_module(sub, rest[1:], depth + 1) if sub else None
+        return deeper if deeper is not None else found
 
     def _symbol(self, path: str, qualname: str, depth: int) -> Target:
         """A symbol of a module by qualified name, following re-exports."""

@@ -375,6 +375,71 @@ def test_a_deleted_function_flags_its_imports_and_calls(tmp_path):
     )
 
 
+def test_a_function_deleted_from_a_submodule_is_flagged_where_its_package_path_calls_it(tmp_path):
+    """paramiko's tests `import paramiko.util` and call `paramiko.util.retry_on_signal(...)`,
+    which a commit deleted: the call through the package path goes wrong as the import does."""
+    util = "def retry_on_signal(function):\n    return function()\n\n\ndef safe_string(s):\n    return s\n"
+    tests = (
+        "import paramiko\nimport paramiko.util\n\n\n"
+        "def test_retry():\n    assert paramiko.util.retry_on_signal(lambda: 1) == 1\n\n\n"
+        "def test_safe():\n    assert paramiko.util.safe_string('a') == 'a'\n"
+    )
+    history = History(tmp_path / "repo")
+    history.commit("util", {"paramiko/__init__.py": "", "paramiko/util.py": util, "tests/test_util.py": tests})
+    history.commit("nuke retry_on_signal", {"paramiko/util.py": util.split("\n\n\n")[1]})
+    first, last = history.replay()
+
+    assert_silent(history, first)
+    assert_flags(history, last, {history.site("tests/test_util.py", "paramiko.util.retry_on_signal(", MISSING)})
+
+
+HYPERCORN_V1 = """import contextlib
+
+
+@contextlib.contextmanager
+def run_hypercorn_in_thread(config, app):
+    yield config
+"""
+HYPERCORN_V2 = HYPERCORN_V1.replace("(config, app)", "(host, certs, app)").replace("yield config", "yield host")
+SERVER_TESTS = """from contextlib import contextmanager
+
+from dummyserver.hypercornserver import run_hypercorn_in_thread
+
+
+@contextmanager
+def served(config, app):
+    with run_hypercorn_in_thread(config, app) as port:
+        yield port
+
+
+def test_served():
+    with served({}, None), run_hypercorn_in_thread({}, app=None):
+        pass
+"""
+
+
+def test_a_context_manager_function_that_gained_a_parameter_flags_its_callers(tmp_path):
+    """urllib3's `run_hypercorn_in_thread(config, app)` became `(host, certs, app)`; the function
+    is a `@contextlib.contextmanager`, which keeps what its function takes, so the calls of
+    the test helpers broke. A decorator kairos does not know still abstains (the control)."""
+    for decorator, flagged in (("@contextlib.contextmanager", True), ("@tenacity.retry", False)):
+        history = History(tmp_path / decorator.strip("@"))
+        v1, v2 = (v.replace("@contextlib.contextmanager", decorator) for v in (HYPERCORN_V1, HYPERCORN_V2))
+        history.commit(
+            "server",
+            {"dummyserver/__init__.py": "", "dummyserver/hypercornserver.py": v1, "tests/test_server.py": SERVER_TESTS},
+        )
+        history.commit("factorize the config", {"dummyserver/hypercornserver.py": v2})
+        first, last = history.replay()
+
+        assert_silent(history, first)
+        expected = {
+            history.site("tests/test_server.py", "run_hypercorn_in_thread(config, app)", STALE),
+            history.site("tests/test_server.py", "run_hypercorn_in_thread({}, app=None)", STALE),
+        }
+        assert_flags(history, last, expected if flagged else set())
+
+
 # -- 5. a parameter dropped that the docstring documents --------------------------------------------
 
 DISTANCE_V1 = '''import math

@@ -47,6 +47,11 @@ _KEEPS_SIGNATURE = {
     "override",
     "typing.override",
     "typing_extensions.override",
+    # (typeshed: `Callable[_P, Iterator[T]] -> Callable[_P, _GeneratorContextManager[T]]`)
+    "contextlib.contextmanager",
+    "contextmanager",
+    "contextlib.asynccontextmanager",
+    "asynccontextmanager",
 }
 # Class decorators known to leave the constructor alone.
 _KEEPS_CLASS = {
