@@ -569,6 +569,14 @@ class Resolver:
             return answer, self._read.get(memos[0], frozenset())
         return answer, frozenset().union(*(self._read.get(memo, ()) for memo in memos))
 
+    def given_by_fixture(self, path: str, text: str, scope: str | None) -> Target:
+        """:meth:`lookup`'s answer when it came through a pytest fixture, else None: ``p.m``
+        where ``p`` is a parameter of the test or fixture ``scope`` that a fixture gives, and
+        nothing of the module's is named ``p`` (pre-commit's ``store.select_all_repos()`` in a
+        test taking ``store``, a conftest fixture's ``yield Store(...)``)."""
+        answer, memos = self._looked_up(path, text, scope)
+        return answer if memos[-1][-1] == "fixture" else None
+
     def trim(self, limit: int, reads: int | None = None) -> None:
         """Forget what was read once more than ``limit`` answers are kept, or (``reads``)
         their records of what they read hold more than ``reads`` items in all (a long dream

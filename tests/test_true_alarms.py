@@ -440,6 +440,80 @@ def test_a_context_manager_function_that_gained_a_parameter_flags_its_callers(tm
         assert_flags(history, last, expected if flagged else set())
 
 
+STORE_V1 = """class Store:
+    def __init__(self, directory):
+        self.directory = directory
+
+    def select_all_repos(self):
+        return []
+
+    def mark(self, path):
+        return path
+
+
+class Marker:
+    def mark(self, path):
+        return path
+"""
+STORE_V2 = STORE_V1.replace("    def select_all_repos(self):\n        return []\n\n", "").replace(
+    "    def mark(self, path):\n        return path\n\n\nclass",
+    "    def mark(self, path, used):\n        return path\n\n\nclass",
+)
+STORE_CONFTEST = """import os
+
+import pytest
+
+from pre_commit.store import Store
+
+
+@pytest.fixture
+def store(tempdir_factory):
+    yield Store(os.path.join(tempdir_factory.get(), ".pre-commit"))
+"""
+STORE_TESTS = """import pytest
+
+
+def test_repos(store):
+    assert store.select_all_repos() == []
+    assert store.mark("p") == "p"
+
+
+@pytest.mark.parametrize("marker", [None])
+def test_marker(marker):
+    assert marker.mark("p") == "p"
+"""
+
+
+def test_calls_on_what_a_pytest_fixture_gives_are_judged(tmp_path):
+    """pre-commit's tests call `store.select_all_repos()` on the `store` a conftest fixture
+    yields (`yield Store(...)`); the commit that moved garbage collection into `Store`
+    deleted it. The fixture says what the test's parameter holds, as an annotation would: a
+    method gone, or one that gained a parameter (`mark`, which another class defines too, so
+    its name alone does not tell). A parameter no fixture gives (`marker`) says nothing."""
+    history = History(tmp_path / "repo")
+    history.commit(
+        "store",
+        {
+            "pre_commit/__init__.py": "",
+            "pre_commit/store.py": STORE_V1,
+            "tests/conftest.py": STORE_CONFTEST,
+            "tests/store_test.py": STORE_TESTS,
+        },
+    )
+    history.commit("refactor gc into store", {"pre_commit/store.py": STORE_V2})
+    first, last = history.replay()
+
+    assert_silent(history, first)
+    assert_flags(
+        history,
+        last,
+        {
+            history.site("tests/store_test.py", "store.select_all_repos()", MISSING),
+            history.site("tests/store_test.py", 'store.mark("p")', STALE),
+        },
+    )
+
+
 # -- 5. a parameter dropped that the docstring documents --------------------------------------------
 
 DISTANCE_V1 = '''import math

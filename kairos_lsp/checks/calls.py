@@ -256,6 +256,9 @@ def _resolve(
             return None
         target = resolver.lookup(file.path, f"{kind}.{method}", scope)
         return (target.key, True, False) if isinstance(target, Found) else None
+    given = resolver.given_by_fixture(file.path, call.callee, scope)
+    if isinstance(given, Found):  # (a test's parameter: what the pytest fixture of its name gives)
+        return given.key, True, False
     if receiver.split(".")[0] in ("self", "this") and receiver.count(".") == 0:
         return None  # self.m() the class does not define: inherited from somewhere unknown
     guessed = _only_method(file, receivers, receiver, method, scope, at)

@@ -42,7 +42,9 @@ def references(
             return False  # (the resolver's: the class the method is in)
         if head == text:  # (called by itself: any binding around it, the module's too, is what it calls)
             return receivers.local(head, scope, at) is not None
-        return receivers.bound_inside(head, scope, at) and receivers.class_of(head, scope, at) is None
+        if not receivers.bound_inside(head, scope, at) or receivers.class_of(head, scope, at) is not None:
+            return False
+        return resolver.given_by_fixture(file.path, text, scope) is None  # (what the fixture gives: known)
 
     gone: dict[str, tuple[Gone, list[Span], list[ImportedName]]] = {}
     callees: dict[str, list[str]] = {}  # the callee text of each call in ``gone``
