@@ -514,6 +514,56 @@ def test_calls_on_what_a_pytest_fixture_gives_are_judged(tmp_path):
     )
 
 
+NODE_TS_V1 = """export class Node {
+  methods: string[] = []
+  constructor(method?: string, handler?: string) {
+    if (method && handler) {
+      this.methods.push(method)
+    }
+  }
+  insert(method: string): void {
+    this.methods.push(method)
+  }
+}
+"""
+NODE_TS_V2 = NODE_TS_V1.replace(NODE_TS_V1[NODE_TS_V1.index("  constructor") : NODE_TS_V1.index("  insert")], "")
+ROUTER_TS = """import { Node } from './node'
+
+export const root = new Node()
+export const get = new Node('get', 'handler')
+"""
+NODE_PY_V1 = "class Node:\n    def __init__(self, method=None, handler=None):\n        self.methods = [method]\n"
+NODE_PY_V2 = "class Node:\n    methods = []\n"
+ROUTER_PY = "from node import Node\n\nroot = Node()\nget = Node('get', 'handler')\n"
+
+
+def test_a_class_that_lost_its_constructor_flags_the_calls_that_pass_it_arguments(tmp_path):
+    """hono's `class Node` dropped its `constructor(method?, handler?)`; `new Node('get',
+    handler)` then passes two arguments to a class that takes none (TypeScript's TS2554;
+    Python's "Node() takes no arguments"). A class with a base to take a constructor from
+    says nothing (the control)."""
+    cases = [
+        ("ts", {"node.ts": NODE_TS_V1, "router.ts": ROUTER_TS}, {"node.ts": NODE_TS_V2}, "router.ts", "Node {"),
+        ("py", {"node.py": NODE_PY_V1, "router.py": ROUTER_PY}, {"node.py": NODE_PY_V2}, "router.py", "Node:"),
+    ]
+    for name, before, after, caller, header in cases:
+        for based in (False, True):
+            history = History(tmp_path / f"{name}-{based}")
+            base = (
+                "Base {\n}\n\nexport class Node extends Base {"
+                if name == "ts"
+                else "Base:\n    pass\n\n\nclass Node(Base):"
+            )
+            old, new = (header, base) if based else ("", "")
+            history.commit("node", {rel: text.replace(old, new, 1) for rel, text in before.items()})
+            history.commit("node: no constructor", {rel: text.replace(old, new, 1) for rel, text in after.items()})
+            first, last = history.replay()
+
+            assert_silent(history, first)
+            expected = set() if based else {history.site(caller, "Node('get', 'handler')", STALE)}
+            assert_flags(history, last, expected)
+
+
 # -- 5. a parameter dropped that the docstring documents --------------------------------------------
 
 DISTANCE_V1 = '''import math

@@ -28,7 +28,7 @@ from kairos_lsp.checks.binding import Bound, Param, bind, describe_change, param
 from kairos_lsp.checks.model import STALE_CALL, CheckedFile, Fix, Point, Problem, TextEdit
 from kairos_lsp.checks.receivers import Receivers, builtin_method
 from kairos_lsp.keys import path_of, qualname_of, symbol_key
-from kairos_lsp.knowledge import Knowledge
+from kairos_lsp.knowledge import Knowledge, Look
 from kairos_lsp.languages import language_named
 from kairos_lsp.resolve import Found, parameter_parts, signature_items
 from kairos_lsp.sites import Argument, CallSite
@@ -66,6 +66,7 @@ _CONSTRUCTORS = ("__init__", "constructor")
 # Python's `__new__` is a static method without saying so: `super().__new__(cls, value, quote)`
 # passes the class by hand (sqlalchemy's `_truncated_label` was judged one argument too many)
 _STATIC_UNDECORATED = ("__new__",)
+_NO_BASES = re.compile(r"[\w.]+\(\s*(object)?\s*\)")  # `class D():`, `class B(object):`
 _DECORATOR_NAME = re.compile(r"^@?\s*([\w.]+)")
 _LEADING_NAME = re.compile(r"\(*([A-Za-z_$#][\w$#]*)")  # a receiver's first name: `Path` in `(Path(a) / b)`
 _SHAPE_OF = ("signature", "parameters")
@@ -417,6 +418,7 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
         # make 310 such calls). TypeScript holds calls to the parameters; JavaScript does not.
         return None
     name = row["name"]
+    lost = None
     if row["kind"] in ("class", "interface"):
         if any(not _known(d, _KEEPS_CLASS) for d in _values(knowledge, key, "decorated_by")):
             return None  # a dataclass, attrs or pydantic class: its __init__ is generated
@@ -430,12 +432,15 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
                 row, key, bound = found, found["key"], True
                 break
         else:
-            return None  # inherited or generated: not modelled
+            lost = _lost_constructor(knowledge, key, row["language"])
+            if lost is None:
+                return None  # inherited or generated: not modelled
+            key, bound = lost.key, True
         if store.symbol(f"{key}~2") is not None:
             return None  # overloaded constructors
     elif row["name"] in _CONSTRUCTORS:
         return None
-    if row["kind"] not in ("function", "method", "constructor"):
+    if row["kind"] not in ("function", "method", "constructor") and lost is None:
         return None
     decorators = [_DECORATOR_NAME.match(d) for d in _values(knowledge, key, "decorated_by")]
     names = {m.group(1) if m else "" for m in decorators}
@@ -464,7 +469,34 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
         if shapes and shape(shapes[-1].params) == shape(params):
             continue
         shapes.append(_Shape(params, look.version, look.at, look.path))
+    if lost is not None and shapes and shapes[-1].params:  # (it takes nothing now)
+        shapes.append(_Shape([], lost.gone.version, lost.gone.at, lost.gone.path))
     return _Callee(key, name, shapes) if shapes else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Lost:
+    key: str  # the constructor's, gone
+    gone: Look  # the look that saw it go
+
+
+def _lost_constructor(knowledge: Knowledge, cls: str, language: str) -> _Lost | None:
+    """The constructor a class had and lost, when the class has no base to take one from
+    (hono's `class Node` dropped its `constructor(method?, handler?)`: `new Node('get',
+    handler)` then passes two arguments to a class that takes none; Python's `class A:` alone,
+    or on `object`), or None."""
+    signatures = _values(knowledge, cls, "signature")
+    if language == "python":
+        baseless = all(_NO_BASES.fullmatch(signature) for signature in signatures)
+    else:
+        baseless = language in ("typescript", "tsx") and not any(" extends " in s for s in signatures)
+    if not baseless:
+        return None
+    for init in _CONSTRUCTORS:
+        looks = knowledge.looks(f"{cls}.{init}", _SHAPE_OF)
+        if len(looks) > 1 and not looks[-1].values:
+            return _Lost(f"{cls}.{init}", looks[-1])
+    return None
 
 
 def _generic_left_optional(knowledge: Knowledge, path: str, signature: str, params: list[Param]) -> list[Param]:
