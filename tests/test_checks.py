@@ -1205,6 +1205,41 @@ def test_a_method_gone_from_a_base_class_is_gone_below_it(tmp_path, base, warned
     assert found == ([("missing-symbol", "enforce_mask")] if warned else [])
 
 
+# tornado (54bbc60): `TestIOStreamWebMixin`, a class on no base, calls `self.fetch(...)`; the
+# test classes of its file are made on it and on `AsyncHTTPTestCase`, which defines `fetch`.
+TESTING = "class AsyncHTTPTestCase:\n    def fetch(self, path):\n        return path\n"
+MIXIN = """from testing import AsyncHTTPTestCase
+
+
+class WebMixin:
+{own}    def test_connection_closed(self):
+        return self.fetch("/")
+
+
+class WebHTTP({bases}):
+    pass
+"""
+OWN_FETCH = "    def fetch(self, path):\n        return path\n\n"
+
+
+@pytest.mark.parametrize(
+    "bases,warned",
+    [
+        ("AsyncHTTPTestCase, WebMixin", False),  # mixed into a class whose other base serves it
+        ("library.HTTPCase, WebMixin", False),  # or may: a base outside the memory
+        ("WebMixin", True),  # the mixin alone: its own went, nothing else serves it
+    ],
+)
+def test_a_method_gone_from_a_mixin_is_served_by_the_class_it_is_mixed_into(tmp_path, bases, warned):
+    knowledge = workspace(
+        tmp_path, {"testing.py": TESTING, "iostream_test.py": MIXIN.format(own=OWN_FETCH, bases=bases)}
+    )
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"iostream_test.py": MIXIN.format(own="", bases=bases)})
+    found = [(p.code, p.message.split("`")[1]) for p in problems(knowledge, tmp_path, "iostream_test.py")]
+    assert found == ([("missing-symbol", "fetch")] if warned else [])
+
+
 @pytest.mark.parametrize("heading,warned", [("extends EventEmitter ", False), ("", True)])
 def test_a_typescript_method_a_base_outside_the_memory_may_define_is_not_gone(tmp_path, heading, warned):
     """`Bus extends EventEmitter` (node's `events`) drops its own `emit`: `bus.emit(...)` is the base's."""
