@@ -564,6 +564,40 @@ def test_a_class_that_lost_its_constructor_flags_the_calls_that_pass_it_argument
             assert_flags(history, last, expected)
 
 
+LINK_TS = """export class ApolloLink {
+  static from(links: ApolloLink[]): ApolloLink {
+    return links[0]
+  }
+
+  static split(test: boolean, left: ApolloLink): ApolloLink {
+    return test ? left : new ApolloLink()
+  }
+}
+"""
+CLIENT_TS = """import { ApolloLink } from './link'
+
+const none = new ApolloLink()
+export const chain = ApolloLink.from([none])
+export const either = ApolloLink.split(true, none)
+"""
+
+
+def test_a_typescript_static_method_that_gained_a_parameter_flags_the_calls_through_its_class(tmp_path):
+    """A TypeScript method called through its class is a static one (`ApolloLink.from(...)`);
+    in Python the same call passes `self` by hand and stays unjudged. `split` gained an
+    optional parameter: its call still binds."""
+    history = History(tmp_path / "repo")
+    history.commit("link", {"link.ts": LINK_TS, "client.ts": CLIENT_TS})
+    changed = LINK_TS.replace("from(links: ApolloLink[])", "from(links: ApolloLink[], name: string)").replace(
+        "left: ApolloLink)", "left: ApolloLink, right?: ApolloLink)"
+    )
+    history.commit("link: named chains", {"link.ts": changed})
+    first, last = history.replay()
+
+    assert_silent(history, first)
+    assert_flags(history, last, {history.site("client.ts", "ApolloLink.from([none])", STALE)})
+
+
 # -- 5. a parameter dropped that the docstring documents --------------------------------------------
 
 DISTANCE_V1 = '''import math

@@ -452,7 +452,10 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
         owner = row["qualname"].rpartition(".")[0].rpartition(".")[2]
         through_class = bound is False or call.callee.rpartition(".")[0].rpartition(".")[2] == owner
         if through_class and row["kind"] == "method" and not names & {"staticmethod", "classmethod"}:
-            return None  # Cls.method(obj, ...): self is passed by hand
+            if row["language"] == "python":
+                return None  # Cls.method(obj, ...): self is passed by hand
+            # (TypeScript: a method called through its class is a static one, `ApolloLink.from(...)`;
+            # an instance's is not there to call)
         bound = True
     shapes: list[_Shape] = []
     for look in knowledge.looks(key, _SHAPE_OF):
