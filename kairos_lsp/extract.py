@@ -129,8 +129,9 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # (`@util.deprecated("2.0", "...")`, `@deprecated_function(version=..., reason=...)`) and what
 # its arguments say (Python); a module constant's object holding a function by name (`{ v: noop }`,
 # `{ noop }`) has that member (JavaScript, TypeScript). 18: what an instance's attribute holds
-# when an awaited call made it (`self.connection = await self.create_connection()`: Python).
-EXTRACTION_VERSION = 18
+# when an awaited call made it (`self.connection = await self.create_connection()`: Python). 19:
+# the names a module's own blocks assign (`if TYPE_CHECKING: ... else: ALL = _All('ALL')`: Python).
+EXTRACTION_VERSION = 19
 _MAX_TEXT = 160
 
 
@@ -175,6 +176,9 @@ class Symbol:
     deprecates: list[str] = field(default_factory=list)
     # a parameter it warns is deprecated when given: "charset: The 'charset' parameter is deprecated..."
     deprecated_parameters: list[str] = field(default_factory=list)
+    # a module's names its own blocks assign (`if TYPE_CHECKING: ... else: ALL = _All()`): not
+    # definitions a parse can count on, but names the module still binds (Python)
+    binds: list[str] = field(default_factory=list)
     # a module's names for `from m import *`: what its `__all__` lists; None when it does not say
     # so in one literal (no `__all__`, or one grown by `+=`, `.extend`, or not of strings alone)
     exports: list[str] | None = None
@@ -348,6 +352,7 @@ _ROLES = (
     ("attribute", {"attribute", "attribute.name"}),
     ("local", {"local", "local.name"}),
     ("gives", {"gives"}),
+    ("binds", {"binds"}),
     ("scope", {"scope", "name"}),
     ("definition", set(["\0"])),
 )
@@ -477,6 +482,9 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
             at = match["gives"][0].start_byte
             given_at.append(at)
             refs.append((at, "gives", collapse(given, 120)))
+        elif role == "binds":
+            bound = match["binds"][0]
+            refs.append((bound.start_byte, "binds", node_text(bound, source)))
 
     _drop_named_values(defs)
     spec = language_named(language)
@@ -1238,6 +1246,7 @@ def observations(symbol: Symbol) -> list[tuple[str, str]]:
     out += [("deprecated", d) for d in symbol.deprecated]
     out += [("deprecates", d) for d in symbol.deprecates]
     out += [("deprecated_parameter", d) for d in symbol.deprecated_parameters]
+    out += [("binds", b) for b in symbol.binds]
     if symbol.exports is not None:
         out.append(("exports", " ".join(symbol.exports)))
     if symbol.declared:

@@ -106,7 +106,7 @@ def _reextract_region(
         exports=previous.symbols[0].exports,
         span=(0, len(source)),
     )
-    for what in ("calls", "imports", "raises", "deprecated"):
+    for what in ("calls", "imports", "raises", "deprecated", "binds"):
         setattr(module, what, sorted({value for _, kind, value in refs if kind == what}))
     rest = sorted(before + grown + inside + after, key=lambda s: (s.span[0], -s.span[1]))
     return Extraction(language, [module] + rest, tree.root_node.has_error, refs)

@@ -165,6 +165,7 @@ class _FileInfo:
     nested: frozenset[str] | None = None  # inner_names(), once asked
     # what `from it import *` brings, by its `__all__` (Python); None: its public names
     exports: frozenset[str] | None = None
+    binds: set[str] | None = None  # what its own blocks assign (Python: ``if TYPE_CHECKING: ... else: ALL = ...``)
 
     def inner_names(self) -> frozenset[str]:
         """The names that a function of the file (or a JavaScript or TypeScript module constant,
@@ -470,8 +471,8 @@ class Resolver:
             found = self._from_stars(path, info, text, 0)
             if found is not None:
                 return found
-        if len(parts) == 1 and not _global(info.style, parts[0]):  # a name this file once defined
-            return self._gone(symbol_key(info.language, path, parts[0]))
+        if len(parts) == 1 and not _global(info.style, parts[0]) and not (info.binds and parts[0] in info.binds):
+            return self._gone(symbol_key(info.language, path, parts[0]))  # a name this file once defined
         return None
 
     def bindings(self, path: str) -> dict[str, Binding]:
@@ -760,6 +761,8 @@ class Resolver:
             # PEP 562: the module's own `__getattr__` answers (a deprecated name kept)
             message = None if tail else self._kept_by_getattr(path).get(qualname)
             return Kept(key, message) if message is not None else None
+        if info.binds and head in info.binds:
+            return None  # a definition gone, its name still bound in a block of the module
         return self._gone(key)
 
     def _from_stars(self, path: str, info: _FileInfo, qualname: str, depth: int) -> Found | None:
@@ -1605,12 +1608,18 @@ class Resolver:
             ).fetchall():
                 imports[path].append(text)
             exports: dict[str, frozenset[str]] = {}
-            for path, text in db.execute(
-                "SELECT c.path, o.object FROM current c JOIN observations o ON o.id = c.observation_id "
-                f"WHERE c.path IN ({marks}) AND +o.predicate_id = (SELECT id FROM predicates WHERE name = 'exports')",
+            binds: dict[str, set[str]] = {}
+            for path, predicate, text in db.execute(
+                "SELECT c.path, (SELECT name FROM predicates WHERE id = o.predicate_id), o.object "
+                "FROM current c JOIN observations o ON o.id = c.observation_id "
+                f"WHERE c.path IN ({marks}) "
+                "AND +o.predicate_id IN (SELECT id FROM predicates WHERE name IN ('exports', 'binds'))",
                 chunk,
             ).fetchall():
-                exports[path] = frozenset(text.split())
+                if predicate == "exports":
+                    exports[path] = frozenset(text.split())
+                else:
+                    binds.setdefault(path, set()).add(text)
             kinds: dict[str, dict[str, str]] = {path: {} for path in languages}
             for path, qualname, kind in db.execute(
                 f"SELECT path, qualname, kind FROM symbols WHERE path IN ({marks}) AND qualname != ''", chunk
@@ -1633,7 +1642,9 @@ class Resolver:
                 # that has a name is the one followed. Which one Python binds (the last in the
                 # file) the observations do not say: they keep no positions.
                 stars.sort(key=lambda star: star.module)
-                found[path] = _FileInfo(language, style, imports[path], stars, kinds[path], exports=exports.get(path))
+                found[path] = _FileInfo(
+                    language, style, imports[path], stars, kinds[path], exports=exports.get(path), binds=binds.get(path)
+                )
         return found
 
     def _first_known(self, candidates) -> str | None:

@@ -1205,6 +1205,41 @@ def test_a_method_gone_from_a_base_class_is_gone_below_it(tmp_path, base, warned
     assert found == ([("missing-symbol", "enforce_mask")] if warned else [])
 
 
+# sphinx 8.3 (ead64df): the sentinels were classes for the type checker (`class ALL: ...` under
+# `if TYPE_CHECKING:`) and values otherwise (`else: ALL = _All('ALL')`); the classes became
+# `ALL: Final[ALL_T] = _AllTC.ALL`. Every module importing them was told they no longer exist.
+SENTINELS = """TYPE_CHECKING = False
+
+
+class _All:
+    pass
+
+
+if TYPE_CHECKING:
+{checked}else:
+    ALL = _All()
+    SUPPRESS = object()
+"""
+AS_CLASSES = "    class ALL: ...\n    class SUPPRESS: ...\n"
+AS_VALUES = "    from typing import Final\n\n    ALL: Final = _All()\n    SUPPRESS: Final = object()\n"
+
+
+@pytest.mark.parametrize(
+    "after,warned",
+    [
+        (SENTINELS.format(checked=AS_VALUES), False),  # the names still bound, in the module's blocks
+        (SENTINELS.format(checked="    pass\n").replace("    ALL = _All()\n", ""), True),  # `ALL` unbound
+    ],
+)
+def test_a_class_that_became_a_value_assigned_in_a_block_is_not_gone(tmp_path, after, warned):
+    use = "from sentinels import ALL, SUPPRESS\n\n\ndef members(wanted=ALL):\n    return wanted is SUPPRESS\n"
+    knowledge = workspace(tmp_path, {"sentinels.py": SENTINELS.format(checked=AS_CLASSES), "use.py": use})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"sentinels.py": after})
+    found = [(p.code, p.message.split("`")[1]) for p in problems(knowledge, tmp_path, "use.py")]
+    assert found == ([("missing-symbol", "ALL")] if warned else [])
+
+
 # tornado (54bbc60): `TestIOStreamWebMixin`, a class on no base, calls `self.fetch(...)`; the
 # test classes of its file are made on it and on `AsyncHTTPTestCase`, which defines `fetch`.
 TESTING = "class AsyncHTTPTestCase:\n    def fetch(self, path):\n        return path\n"

@@ -74,7 +74,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         reads=("python-reads",),
         modules="python",
         platform="python",
-        extraction=18,
+        extraction=19,
         declarations=(".pyi",),
     ),
     LanguageSpec(
