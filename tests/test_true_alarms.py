@@ -598,6 +598,46 @@ def test_a_typescript_static_method_that_gained_a_parameter_flags_the_calls_thro
     assert_flags(history, last, {history.site("client.ts", "ApolloLink.from([none])", STALE)})
 
 
+PROTOCOL_V1 = """class ASGIProtocol:
+    def respond(self, headers):
+        return self._strip_body_framing_headers(headers)
+
+    @staticmethod
+    def _strip_body_framing_headers(headers):
+        return [h for h in headers if h[0] != "content-length"]
+"""
+PROTOCOL_V2 = PROTOCOL_V1.replace(
+    "    @staticmethod\n    def _strip_body_framing_headers(headers):",
+    "    @classmethod\n    def _strip_body_framing_headers(cls, headers, status):",
+).replace("self._strip_body_framing_headers(headers)", "self._strip_body_framing_headers(headers, 200)")
+PROTOCOL_TESTS = """def strip(headers):
+    from gunicorn.asgi.protocol import ASGIProtocol
+
+    return ASGIProtocol._strip_body_framing_headers(headers)
+"""
+
+
+def test_a_static_method_that_became_a_class_method_and_gained_a_parameter_flags_its_callers(tmp_path):
+    """gunicorn's `@staticmethod _strip_body_framing_headers(headers)` became `@classmethod
+    (cls, headers, status)`: `cls` is filled, `status` is not. The memory reads each earlier
+    look as its own first parameter says (`headers` is no receiver), not by today's decorator."""
+    history = History(tmp_path / "repo")
+    history.commit(
+        "asgi",
+        {"gunicorn/__init__.py": "", "gunicorn/asgi/__init__.py": "", "gunicorn/asgi/protocol.py": PROTOCOL_V1},
+    )
+    history.commit("tests", {"tests/test_asgi_streaming.py": PROTOCOL_TESTS})
+    history.commit("keep Content-Length on HEAD and 304 responses", {"gunicorn/asgi/protocol.py": PROTOCOL_V2})
+    *_, before, last = history.replay()
+
+    assert_silent(history, before)
+    assert_flags(
+        history,
+        last,
+        {history.site("tests/test_asgi_streaming.py", "ASGIProtocol._strip_body_framing_headers(", STALE)},
+    )
+
+
 # -- 5. a parameter dropped that the docstring documents --------------------------------------------
 
 DISTANCE_V1 = '''import math

@@ -66,6 +66,7 @@ _CONSTRUCTORS = ("__init__", "constructor")
 # Python's `__new__` is a static method without saying so: `super().__new__(cls, value, quote)`
 # passes the class by hand (sqlalchemy's `_truncated_label` was judged one argument too many)
 _STATIC_UNDECORATED = ("__new__",)
+_RECEIVER_NAMES = frozenset(("self", "cls", "mcs", "mcls", "metacls", "klass"))
 _NO_BASES = re.compile(r"[\w.]+\(\s*(object)?\s*\)")  # `class D():`, `class B(object):`
 _DECORATOR_NAME = re.compile(r"^@?\s*([\w.]+)")
 _LEADING_NAME = re.compile(r"\(*([A-Za-z_$#][\w$#]*)")  # a receiver's first name: `Path` in `(Path(a) / b)`
@@ -458,7 +459,13 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
             # an instance's is not there to call)
         bound = True
     shapes: list[_Shape] = []
-    for look in knowledge.looks(key, _SHAPE_OF):
+    looks = knowledge.looks(key, _SHAPE_OF)
+    drops = "staticmethod" not in names and (bound or "classmethod" in names) and row["kind"] != "function"
+    # (the decorators are the method's now; a look from before it became static, or stopped
+    # being, says so by its first parameter: gunicorn's `@staticmethod _strip_body_framing_headers(headers)`
+    # became `@classmethod (cls, headers, status)`)
+    receiver_now = _receiver_first(looks[-1].values.get("parameters")) if looks and row["kind"] == "method" else None
+    for look in looks:
         signature, pairs = look.values.get("signature"), look.values.get("parameters")
         if signature is None or pairs is None:
             continue
@@ -467,7 +474,10 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
             return None  # how some parameter is passed is unknown
         if row["language"] in ("typescript", "tsx"):
             params = _generic_left_optional(knowledge, row["path"], signature, params)
-        if "staticmethod" not in names and (bound or "classmethod" in names) and row["kind"] != "function":
+        drop = drops
+        if row["language"] == "python" and receiver_now is not None and _receiver_first(pairs) != receiver_now:
+            drop = not receiver_now  # (it was static, or it was not)
+        if drop:
             params = receiver_dropped(params, row["language"])
         if shapes and shape(shapes[-1].params) == shape(params):
             continue
@@ -475,6 +485,13 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
     if lost is not None and shapes and shapes[-1].params:  # (it takes nothing now)
         shapes.append(_Shape([], lost.gone.version, lost.gone.at, lost.gone.path))
     return _Callee(key, name, shapes) if shapes else None
+
+
+def _receiver_first(pairs: str | None) -> bool | None:
+    """Whether a Python method's first parameter (``parameters`` as observed) is named as a
+    receiver is (``self``, ``cls``); None when it has none to tell."""
+    listed = json.loads(pairs) if pairs else []
+    return listed[0][0] in _RECEIVER_NAMES if listed else None
 
 
 @dataclass(frozen=True, slots=True)
