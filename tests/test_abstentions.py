@@ -798,3 +798,14 @@ def test_a_variable_that_left_the_parses_view_is_not_called_deleted(tmp_path, af
     dream(knowledge.store, trigger="test")
     rewrite(knowledge, tmp_path, {"lib.py": after})
     assert [p.code for p in problems(knowledge, tmp_path, "use.py")] == flagged
+
+
+@pytest.mark.parametrize("body,flagged", [("    __init__ = _init\n", False), ("    size = 0\n", True)])
+def test_a_class_that_lost_its_constructor_but_assigns_one_in_its_body_is_not_judged(tmp_path, body, flagged):
+    """A class whose `def __init__` went takes nothing, unless its body binds `__init__` some
+    other way (`__init__ = _init`): then what it takes is not what the memory read."""
+    head = "def _init(self, size):\n    self.size = size\n\n\nclass Box:\n"
+    lib, after = head + "    def __init__(self, size):\n        self.size = size\n", head + body
+    caller = "from lib import Box\n\nbox = Box(3)\n"
+    found = stale(tmp_path / "box", {"lib.py": lib, "use.py": caller}, {"lib.py": after}, "use.py")
+    assert found == (["box = Box(3)"] if flagged else [])

@@ -510,8 +510,9 @@ def _lost_constructor(knowledge: Knowledge, cls: str, language: str) -> _Lost | 
         baseless = all(_NO_BASES.fullmatch(signature) for signature in signatures)
     else:
         baseless = language in ("typescript", "tsx") and not any(" extends " in s for s in signatures)
-    if not baseless:
-        return None
+    held = {re.split(r"[:=\s]", value, maxsplit=1)[0] for value in _values(knowledge, cls, "attribute")}
+    if not baseless or held & set(_CONSTRUCTORS):
+        return None  # (a base, or a constructor the class body assigns: `__init__ = _init`)
     for init in _CONSTRUCTORS:
         looks = knowledge.looks(f"{cls}.{init}", _SHAPE_OF)
         if len(looks) > 1 and not looks[-1].values:
