@@ -81,6 +81,48 @@ class Site:
     text: str
     name: str
     caught: bool = False
+    # a Python call through the file's own import of the changed module's name (``from m
+    # import f`` then ``f(``, ``import m`` then ``m.f(``): the site calls that function, not
+    # another of its name; None for a TypeScript site
+    imported: bool | None = None
+
+
+def imported_from(caller: str, source: bytes, applied: str, name: str, text: str) -> bool:
+    """Whether the Python file ``caller`` reaches ``name`` of the module ``applied`` on the line
+    ``text`` through its own imports: ``name(`` after ``from <applied> import name``, or
+    ``x.name(`` after ``import <applied> as x`` or ``from <its package> import <it> as x``."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    module = applied.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+    package = caller.rpartition("/")[0].replace("/", ".")
+    held: set[str] = set()  # the local names bound to the module itself
+    direct = False  # `name` bound to the module's own `name`
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative to the caller's package
+                up = package.split(".") if package else []
+                up = up[: len(up) - (node.level - 1)] if node.level > 1 else up
+                base = ".".join([*up, base] if base else up)
+            for alias in node.names:
+                if _same_module(base, module) and alias.name == name and (alias.asname or name) == name:
+                    direct = True
+                if _same_module(f"{base}.{alias.name}" if base else alias.name, module):
+                    held.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if _same_module(alias.name, module):
+                    held.add(alias.asname or alias.name)
+    if direct and re.search(rf"(?<![\w.]){re.escape(name)}\s*\(|\bimport\b", text):
+        return True
+    return any(re.search(rf"(?<![\w.]){re.escape(h)}\.{re.escape(name)}\s*\(", text) for h in held)
+
+
+def _same_module(written: str, module: str) -> bool:
+    """``written`` (``pkg.m``) names ``module`` (a path's dotted form, maybe under ``src.``)."""
+    return bool(written) and (module == written or module.endswith("." + written))
 
 
 def modified(git_dir: Path, parent: str, commit: str) -> list[str]:
@@ -322,7 +364,10 @@ def main() -> int:
                         text = lines[line] if line < len(lines) else ""
                         hit = next((n for n in sorted(names) if n not in own[path] and _names(text, n)), None)
                         if hit is not None:
-                            expected.append(Site(commit[:10], applied, path, line, text.strip(), hit))
+                            site = Site(commit[:10], applied, path, line, text.strip(), hit)
+                            if path.endswith(".py") and applied.endswith(".py"):
+                                site.imported = imported_from(path, (tree / path).read_bytes(), applied, hit, text)
+                            expected.append(site)
                 applications += 1
                 # What is flagged before F is applied (asked again for each F: the memory saw the
                 # files applied before it go and come back)
@@ -376,6 +421,11 @@ def main() -> int:
         f"Python and TypeScript call sites the commit changed after their callee's parameters changed: {len(sites)}; "
         f"warned: {len(sites) - len(missed)}; missed: {len(missed)}"
     )
+    through = [s for s in sites if s.imported]
+    print(
+        f"  of them, Python calls through the file's own import of the changed module's function: {len(through)}; "
+        f"warned: {sum(s.caught for s in through)}; missed: {sum(not s.caught for s in through)}"
+    )
     for title, shown in (("left", left), ("caught", caught)):
         if shown:
             print(f"\n{title}:")
@@ -386,7 +436,8 @@ def main() -> int:
     if missed:
         print("\nmissed:")
     for s in missed[: args.show]:
-        print(f"  {s.commit} {s.applied} ({s.name}) -> {s.path}:{s.line + 1}: {s.text[:100]}")
+        through_import = " [imported]" if s.imported else ""
+        print(f"  {s.commit} {s.applied} ({s.name}){through_import} -> {s.path}:{s.line + 1}: {s.text[:100]}")
     return 0
 
 
