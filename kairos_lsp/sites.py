@@ -280,6 +280,15 @@ def _call(callee: Node, args: Node, keywords, spreads: list[str], source: bytes)
 
 _OPTIONAL = re.compile(r"^(?:typing\.)?Optional\[(.+)\]$")
 _GENERIC = re.compile(r"<.*>$")  # a class's type arguments: ``Query<TData, TError>``
+# Python's generic forms whose arguments, not themselves, say what a value holds (`list[X]` is a
+# list of them, `type[X]` the class, `Annotated[X, ...]` an X with notes): no one class named
+_TYPE_FORMS = frozenset(
+    "list dict set frozenset tuple type List Dict Set FrozenSet Tuple Type DefaultDict OrderedDict Counter "
+    "ChainMap Deque deque defaultdict Iterable Iterator Sequence MutableSequence Mapping MutableMapping "
+    "AbstractSet MutableSet Collection Container Callable Generator AsyncIterator AsyncIterable "
+    "AsyncGenerator Awaitable Coroutine Reversible ClassVar Final Annotated Literal Union Required "
+    "NotRequired ReadOnly TypeGuard TypeIs Unpack Concatenate".split()
+)
 _CONSTRUCTED = ("call", "new_expression")
 _PARAMETERS = (
     "parameters",
@@ -382,11 +391,13 @@ def class_named(text: str) -> str | None:
     >>> [class_named(t) for t in ("Client", "'Client'", "Optional[m.Client]", "Client | None", "list[Client]")]
     ['Client', 'Client', 'm.Client', 'Client', None]
 
-    A TypeScript class given type arguments is that class (a Python one is not: ``list[X]``
-    is a list of them):
+    A class given type arguments is that class (textual's ``-> App[object]``), but not a
+    Python form whose arguments say what the value holds (``list[X]`` is a list of them):
 
     >>> [class_named(t) for t in ("Query<T, Map<K, V>>", "Query<T> | undefined", "Array<Query>[]")]
     ['Query', 'Query', None]
+    >>> [class_named(t) for t in ("App[object]", "'m.App[ReturnType]'", "Iterator[App]", "type[App]", "App[]")]
+    ['App', 'm.App', None, None, None]
     """
     text = _SPACE.sub("", text).strip("'\"")
     optional = _OPTIONAL.match(text)
@@ -396,6 +407,10 @@ def class_named(text: str) -> str | None:
     if len(parts) != 1:
         return None
     named = _GENERIC.sub("", parts[0]) if parts[0].endswith(">") else parts[0]
+    if named.endswith("]") and not named.endswith("[]") and "[" in named:  # (TypeScript's `Query[]`: many)
+        named = named[: named.index("[")]
+        if named.rpartition(".")[2] in _TYPE_FORMS:
+            return None
     return named if _DOTTED.fullmatch(named) else None
 
 

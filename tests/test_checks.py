@@ -1240,6 +1240,32 @@ def test_a_class_that_became_a_value_assigned_in_a_block_is_not_gone(tmp_path, a
     assert found == ([("missing-symbol", "ALL")] if warned else [])
 
 
+# textual (288c309): `DOMNode.app` is a property `-> App[object]`; `App._delay_update` was renamed
+# `delay_update`, and the command palette's `self.app._delay_update()` was left behind.
+@pytest.mark.parametrize(
+    "returns,warned",
+    [
+        ("App[object]", True),  # a generic class given type arguments: an App
+        ("App", True),
+        ("list[App]", False),  # a list of them: no `_delay_update` to call
+    ],
+)
+def test_a_property_typed_as_a_generic_class_holds_that_class(tmp_path, returns, warned):
+    app = "class App:\n    def _delay_update(self, delay: float = 0.05) -> None:\n        self.delay = delay\n"
+    dom = (
+        "from __future__ import annotations\n\nfrom app import App\n\n\nclass DOMNode:\n"
+        f"    @property\n    def app(self) -> {returns}:\n        return active_app.get()\n"
+    )
+    command = (
+        "from dom import DOMNode\n\n\nclass Palette(DOMNode):\n    def close(self):\n        self.app._delay_update()\n"
+    )
+    knowledge = workspace(tmp_path, {"app.py": app, "dom.py": dom, "command.py": command})
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"app.py": app.replace("_delay_update", "delay_update")})
+    found = [p.code for p in problems(knowledge, tmp_path, "command.py")]
+    assert found == (["renamed-symbol"] if warned else [])
+
+
 # tornado (54bbc60): `TestIOStreamWebMixin`, a class on no base, calls `self.fetch(...)`; the
 # test classes of its file are made on it and on `AsyncHTTPTestCase`, which defines `fetch`.
 TESTING = "class AsyncHTTPTestCase:\n    def fetch(self, path):\n        return path\n"
