@@ -483,8 +483,7 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
             given_at.append(at)
             refs.append((at, "gives", collapse(given, 120)))
         elif role == "binds":
-            bound = match["binds"][0]
-            refs.append((bound.start_byte, "binds", node_text(bound, source)))
+            refs += _block_assigned(match["binds"][0], source)
 
     _drop_named_values(defs)
     spec = language_named(language)
@@ -1050,6 +1049,30 @@ def _container(node: Node) -> tuple[int, int] | None:
     while parent is not None and parent.type in ("export_statement", "ambient_declaration", "expression_statement"):
         parent = parent.parent
     return (parent.start_byte, parent.end_byte) if parent is not None else None
+
+
+def _block_assigned(statement: Node, source: bytes) -> list[tuple[int, str, str]]:
+    """The names a module-level ``if`` or ``try`` statement's own blocks assign, as ``binds``
+    references (the query finds the statements; walking their few children here costs less
+    than a pattern for each block's depth)."""
+    out: list[tuple[int, str, str]] = []
+    condition = statement.child_by_field_name("condition")
+    if condition is not None and b"__name__" in source[condition.start_byte : condition.end_byte]:
+        return out  # (`if __name__ == "__main__":` binds nothing an importer sees)
+    blocks = [c for c in statement.named_children if c.type == "block"]
+    blocks += [b for c in statement.named_children if c.type in _CLAUSES for b in c.named_children if b.type == "block"]
+    for block in blocks:
+        for child in block.named_children:
+            if child.type != "expression_statement" or not child.named_children:
+                continue
+            assignment = child.named_children[0]
+            left = assignment.child_by_field_name("left") if assignment.type == "assignment" else None
+            if left is not None and left.type == "identifier":
+                out.append((left.start_byte, "binds", node_text(left, source)))
+    return out
+
+
+_CLAUSES = frozenset(("elif_clause", "else_clause", "except_clause", "finally_clause"))
 
 
 def _module_symbol(root: Node, source: bytes, a: dict[str, list[Node]]) -> Symbol:

@@ -10,14 +10,7 @@
 ; ... except ImportError: x = None`): not definitions a parse can count on, but a name gone from
 ; the definitions that the module still binds is not gone (sphinx 8.3's `class ALL: ...` became
 ; `ALL: Final[...] = ...` under `if TYPE_CHECKING:`).
-(module [
-  (if_statement consequence: (block (expression_statement (assignment left: (identifier) @binds))))
-  (if_statement alternative: (elif_clause consequence: (block (expression_statement (assignment left: (identifier) @binds)))))
-  (if_statement alternative: (else_clause body: (block (expression_statement (assignment left: (identifier) @binds)))))
-  (try_statement body: (block (expression_statement (assignment left: (identifier) @binds))))
-  (try_statement (except_clause (block (expression_statement (assignment left: (identifier) @binds)))))
-  (try_statement (else_clause body: (block (expression_statement (assignment left: (identifier) @binds)))))
-])
+(module [(if_statement) (try_statement)] @binds)
 (class_definition body: (block . (expression_statement (string) @doc))) @owner
 (function_definition body: (block . (expression_statement (string) @doc))) @owner
 
