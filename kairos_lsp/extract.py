@@ -130,7 +130,8 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # its arguments say (Python); a module constant's object holding a function by name (`{ v: noop }`,
 # `{ noop }`) has that member (JavaScript, TypeScript). 18: what an instance's attribute holds
 # when an awaited call made it (`self.connection = await self.create_connection()`: Python). 19:
-# the names a module's own blocks assign (`if TYPE_CHECKING: ... else: ALL = _All('ALL')`: Python).
+# the names a module's own blocks assign (`if TYPE_CHECKING: ... else: ALL = _All('ALL')`: Python);
+# a class's base of any form, a call's mixin too (`extends Schema.Class<A>("A")({...})`: TypeScript).
 EXTRACTION_VERSION = 19
 _MAX_TEXT = 160
 

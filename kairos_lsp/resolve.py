@@ -893,6 +893,8 @@ class Resolver:
         memo = (path, cls, "open bases")
         if memo in self._holding or depth >= _MAX_DEPTH:
             return False
+        if self._made_base(path, cls):
+            return True  # (a base a call makes: a mixin's, whatever it defines)
         info = self._file(path)
         self._holding.add(memo)
         try:
@@ -937,6 +939,17 @@ class Resolver:
         if binding is None or binding.module.startswith("."):
             return False
         return platform_lacks("python", member, binding.module)
+
+    def _made_base(self, path: str, cls: str) -> bool:
+        """Whether a base of ``cls`` is what a call makes, not a class named (effect's `class A
+        extends Schema.Class<A>("A")({...})`, Python's `class A(with_metaclass(M, Base))`)."""
+        signature, _ = self._declared(path, cls)
+        items = (
+            signature_items("(" + signature.split(" extends ", 1)[1] + ")")
+            if " extends " in signature
+            else (signature_items(signature))
+        )
+        return any("(" in _TYPE_ARGUMENTS.sub("", item) and "=" not in item.split("(")[0] for item in items)
 
     def _bases(self, path: str, cls: str) -> list[str]:
         signature, _ = self._declared(path, cls)

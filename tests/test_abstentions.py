@@ -809,3 +809,17 @@ def test_a_class_that_lost_its_constructor_but_assigns_one_in_its_body_is_not_ju
     caller = "from lib import Box\n\nbox = Box(3)\n"
     found = stale(tmp_path / "box", {"lib.py": lib, "use.py": caller}, {"lib.py": after}, "use.py")
     assert found == (["box = Box(3)"] if flagged else [])
+
+
+@pytest.mark.parametrize(
+    "heritage,flagged", [(' extends Schema.Class<A>("A")({ a: Schema.String })', False), ("", True)]
+)
+def test_a_typescript_class_on_a_base_a_call_makes_is_not_taken_for_one_without(tmp_path, heritage, flagged):
+    """effect 3.19's test `class A { constructor(readonly a: number) {} }` became `class A extends
+    Schema.Class<A>("A")({ a: Schema.String }) {}`: the constructor is the base's now, and what
+    the call made takes `{ a }`. A class with no base at all takes nothing (the control)."""
+    before = "export class A {\n  constructor(readonly a: number) {}\n}\n"
+    after = "import { Schema } from 'effect'\n\nexport class A" + heritage + " {}\n"
+    caller = "import { A } from './a'\n\nexport const made = new A({ a: 'a' })\n"
+    found = stale(tmp_path / "a", {"a.ts": before, "use.ts": caller}, {"a.ts": after}, "use.ts", "typescript")
+    assert found == (["export const made = new A({ a: 'a' })"] if flagged else [])

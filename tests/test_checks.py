@@ -1301,9 +1301,13 @@ def test_a_method_gone_from_a_mixin_is_served_by_the_class_it_is_mixed_into(tmp_
     assert found == ([("missing-symbol", "fetch")] if warned else [])
 
 
-@pytest.mark.parametrize("heading,warned", [("extends EventEmitter ", False), ("", True)])
+@pytest.mark.parametrize(
+    "heading,warned",
+    [("extends EventEmitter ", False), ("extends Observable(EventEmitter) ", False), ("", True)],
+)
 def test_a_typescript_method_a_base_outside_the_memory_may_define_is_not_gone(tmp_path, heading, warned):
-    """`Bus extends EventEmitter` (node's `events`) drops its own `emit`: `bus.emit(...)` is the base's."""
+    """`Bus extends EventEmitter` (node's `events`) drops its own `emit`: `bus.emit(...)` is the
+    base's; so may it be of a base a call makes (a mixin: `extends Observable(EventEmitter)`)."""
     bus = (
         "import {{ EventEmitter }} from 'events';\n\nexport class Bus {heading}{{\n"
         "  emit(name: string): boolean {{\n    return true;\n  }}\n\n"

@@ -109,7 +109,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         modules="ecmascript",
         platform="ecmascript",
         typed_through_imports=True,
-        extraction=17,
+        extraction=19,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
         declarations=(".d.ts", ".d.mts", ".d.cts"),
         repairs=(
@@ -133,7 +133,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         modules="ecmascript",
         platform="ecmascript",
         typed_through_imports=True,
-        extraction=17,
+        extraction=19,
         tags_from=("tree_sitter_javascript", "tree_sitter_typescript"),
         repairs=(
             "typescript-variance",

@@ -29,11 +29,12 @@
   value: [(arrow_function) (function_expression)]) @definition.method)
 
 ; A class's base (`class QueryObserver extends Subscribable<Listener>`): its signature, and
-; where the members it inherits are looked for.
-([(class_declaration (class_heritage (extends_clause value: [(identifier) (member_expression)] @extends)))
-  (abstract_class_declaration (class_heritage (extends_clause value: [(identifier) (member_expression)] @extends)))
-  (variable_declarator value: (class (class_heritage (extends_clause value: [(identifier) (member_expression)] @extends))))
-  (export_statement value: (class (class_heritage (extends_clause value: [(identifier) (member_expression)] @extends))))]
+; where the members it inherits are looked for; or a base a call makes (a mixin, effect's
+; `class A extends Schema.Class<A>("A")({...})`): one the memory cannot read, but there.
+([(class_declaration (class_heritage (extends_clause value: (_) @extends)))
+  (abstract_class_declaration (class_heritage (extends_clause value: (_) @extends)))
+  (variable_declarator value: (class (class_heritage (extends_clause value: (_) @extends))))
+  (export_statement value: (class (class_heritage (extends_clause value: (_) @extends))))]
   @owner)
 ; ... and an interface's, one or several (kysely's `interface MysqlPoolConnection extends
 ; MysqlConnection`, where `query` moved up to).
