@@ -1301,6 +1301,30 @@ def test_a_method_gone_from_a_mixin_is_served_by_the_class_it_is_mixed_into(tmp_
     assert found == ([("missing-symbol", "fetch")] if warned else [])
 
 
+# msw (4256351): `SetupWorkerInternalContext.getRequestHandlers(): Handler[]`, a method signature,
+# became `getRequestHandlers: () => Handler[]`, a property of a function's type; the listener's
+# `context.getRequestHandlers()` was said to call what no longer exists.
+@pytest.mark.parametrize(
+    "member,said",
+    [
+        ("  getRequestHandlers: () => Array<string>\n", []),
+        ("  getHandlers(): Array<string>\n", ["renamed-symbol"]),  # (the control: a method renamed)
+        ("  requests: Map<string, Request>\n", ["missing-symbol"]),  # (a property not to call)
+    ],
+)
+def test_an_interface_method_that_became_a_property_of_a_function_type_is_not_gone(tmp_path, member, said):
+    glossary = "export interface Context {\n  worker: Worker | null\n  getRequestHandlers(): Array<string>\n}\n"
+    use = (
+        "import type { Context } from './glossary'\n\n"
+        "export function listen(context: Context) {\n  return context.getRequestHandlers().filter(Boolean)\n}\n"
+    )
+    knowledge = workspace(tmp_path, {"glossary.ts": glossary, "listener.ts": use})
+    dream(knowledge.store, trigger="test")
+    after = glossary.replace("  getRequestHandlers(): Array<string>\n", member)
+    rewrite(knowledge, tmp_path, {"glossary.ts": after})
+    assert [p.code for p in problems(knowledge, tmp_path, "listener.ts", "typescript")] == said
+
+
 @pytest.mark.parametrize(
     "heading,warned",
     [("extends EventEmitter ", False), ("extends Observable(EventEmitter) ", False), ("", True)],

@@ -217,5 +217,10 @@
 (public_field_definition name: [(property_identifier) (private_property_identifier)] @attribute.name !type
   value: [(identifier) (member_expression) (ternary_expression) (call_expression)]) @attribute
 
+; An interface's member typed as a function (`getRequestHandlers: () => Handler[]`): called as a
+; method is, and what a method that became one leaves (msw's `SetupWorkerInternalContext`).
+(interface_body (property_signature name: (property_identifier) @attribute.name
+  type: (type_annotation (function_type) @attribute.type)) @attribute)
+
 ; What a function's own names hold (see ecmascript.scm): a declared type (`let client: Client`).
 (variable_declarator name: (identifier) @local.name type: (type_annotation (_) @local.type)) @local
