@@ -131,7 +131,9 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # `{ noop }`) has that member (JavaScript, TypeScript). 18: what an instance's attribute holds
 # when an awaited call made it (`self.connection = await self.create_connection()`: Python). 19:
 # the names a module's own blocks assign (`if TYPE_CHECKING: ... else: ALL = _All('ALL')`: Python);
-# a class's base of any form, a call's mixin too (`extends Schema.Class<A>("A")({...})`: TypeScript).
+# a class's base of any form, a call's mixin too (`extends Schema.Class<A>("A")({...})`), an
+# interface's property of a function's type (TypeScript); the names an awaited dynamic import
+# binds (`const { a } = await import('./m')`: JavaScript, TypeScript).
 EXTRACTION_VERSION = 19
 _MAX_TEXT = 160
 

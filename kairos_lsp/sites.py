@@ -371,14 +371,19 @@ _NAMED_SCOPES = frozenset(
 def _required(node: Node) -> bool:
     """Whether ``node`` is a name ``require(...)`` binds, CommonJS's import: ``const mobx =
     require("../../src/mobx.ts")`` (mobx's tests), ``const { request, Client } =
-    require('../../index')`` (undici's)."""
+    require('../../index')`` (undici's); or a dynamic import once awaited, ``const {
+    preparePgPush } = await import('./migrate')`` (drizzle-kit's)."""
     pattern = node.parent
     while pattern is not None and pattern.type in _PATTERNS:
         pattern = pattern.parent
     if pattern is None or pattern.type != "variable_declarator":
         return False
     value = pattern.child_by_field_name("value")
+    if value is not None and value.type == "await_expression" and value.named_child_count:
+        value = value.named_children[0]
     called = value.child_by_field_name("function") if value is not None and value.type == "call_expression" else None
+    if called is not None and called.type == "import":
+        return True
     return called is not None and called.type == "identifier" and called.text == b"require"
 
 

@@ -638,6 +638,41 @@ def test_a_static_method_that_became_a_class_method_and_gained_a_parameter_flags
     )
 
 
+MIGRATE_TS = """export const preparePgPush = async (
+  schemaPath: string | string[],
+  snapshot: string,
+  schemaFilter: string[],
+  casing: string | undefined,
+) => schemaPath
+"""
+PUSH_TS = """export async function pgPush(schemaPath: string, schema: string, filter: string[]) {
+  const { preparePgPush } = await import('./migrate')
+  return await preparePgPush(schemaPath, schema, filter, undefined)
+}
+
+export async function pgPushMade(schemaPath: string, schema: string, filter: string[]) {
+  const { preparePgPush } = makeCommands()
+  return await preparePgPush(schemaPath, schema, filter, 'snake')
+}
+"""
+
+
+def test_a_typescript_function_a_dynamic_import_binds_flags_its_stale_calls(tmp_path):
+    """drizzle-kit loads its commands lazily, `const { preparePgPush } = await
+    import('./migrate')`; `preparePgPush(schemaPath, snapshot, schemaFilter, casing)` became
+    `(cur, prev)`. The name so bound is the module's; one a call's result gives is not."""
+    history = History(tmp_path / "repo")
+    history.commit("push", {"migrate.ts": MIGRATE_TS, "push.ts": PUSH_TS})
+    after = "export const preparePgPush = async (\n  cur: string,\n  prev: string,\n) => cur\n"
+    history.commit("push: snapshots made by the caller", {"migrate.ts": after})
+    first, last = history.replay()
+
+    assert_silent(history, first)
+    assert_flags(
+        history, last, {history.site("push.ts", "preparePgPush(schemaPath, schema, filter, undefined)", STALE)}
+    )
+
+
 # -- 5. a parameter dropped that the docstring documents --------------------------------------------
 
 DISTANCE_V1 = '''import math

@@ -91,7 +91,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         modules="ecmascript",
         platform="ecmascript",
         typed_through_imports=True,
-        extraction=17,
+        extraction=19,
         minified_above=110,
     ),
     # TypeScript's tags.scm only adds TS patterns to JavaScript's.

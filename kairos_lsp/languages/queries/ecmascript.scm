@@ -88,6 +88,14 @@
 
 ; Dynamic `import('./x')`.
 (call_expression function: (import) arguments: (arguments . (string) @import.module)) @import
+; ... its names, loaded when the function runs: `const { a, b: c } = await import('./x')`
+; (drizzle-kit's commands, 69 of them); `const m = await import('./x')`, the module.
+(variable_declarator name: (object_pattern [
+    (shorthand_property_identifier_pattern) @import.name
+    (pair_pattern key: (_) @import.name value: (identifier) @import.alias)])
+  value: (await_expression (call_expression function: (import) arguments: (arguments . (string) @import.module)))) @import
+(variable_declarator name: (identifier) @import.alias
+  value: (await_expression (call_expression function: (import) arguments: (arguments . (string) @import.module)))) @import
 
 ; CommonJS: `const x = require('x')`, `const { a, b: c } = require('x')`, bare `require('x')`.
 ((variable_declarator name: (identifier) @import.alias
