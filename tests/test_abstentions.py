@@ -823,3 +823,22 @@ def test_a_typescript_class_on_a_base_a_call_makes_is_not_taken_for_one_without(
     caller = "import { A } from './a'\n\nexport const made = new A({ a: 'a' })\n"
     found = stale(tmp_path / "a", {"a.ts": before, "use.ts": caller}, {"a.ts": after}, "use.ts", "typescript")
     assert found == (["export const made = new A({ a: 'a' })"] if flagged else [])
+
+
+def test_a_typescript_object_literal_method_called_through_its_constant_is_not_a_static_method(tmp_path):
+    """A method called through its class is a static one, judged; one of an object literal a
+    constant holds is not (lit-html's `const d = NODE_MODE ? ({ createTreeWalker() {...} } as
+    unknown as Document) : document`, then `d.createTreeWalker(d, 129)`: the DOM's, most days)."""
+    lit = (
+        "declare const NODE_MODE: boolean\n\nconst d =\n  NODE_MODE\n    ? ({\n"
+        "        createTreeWalker(root: Node, what: number) {\n"
+        "          return {};\n        },\n      } as unknown as Document)\n    : document;\n\n"
+        "export const walker = d.createTreeWalker(d, 129);\n"
+    )
+    shrunk = lit.replace("createTreeWalker(root: Node, what: number) {", "createTreeWalker(root: Node) {")
+    assert stale(tmp_path / "object", {"lit.ts": lit}, {"lit.ts": shrunk}, "lit.ts", "typescript") == []
+    static = "export class Walker {\n  static createTreeWalker() {\n    return {};\n  }\n}\n"
+    caller = "import { Walker } from './walker';\n\nexport const walker = Walker.createTreeWalker();\n"
+    after = {"walker.ts": static.replace("createTreeWalker() {", "createTreeWalker(root: Node) {")}
+    found = stale(tmp_path / "class", {"walker.ts": static, "use.ts": caller}, after, "use.ts", "typescript")
+    assert found == ["export const walker = Walker.createTreeWalker();"]
