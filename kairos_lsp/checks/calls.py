@@ -453,9 +453,10 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
         owner = row["qualname"].rpartition(".")[0].rpartition(".")[2]
         through_class = bound is False or call.callee.rpartition(".")[0].rpartition(".")[2] == owner
         if through_class and row["kind"] == "method" and not names & {"staticmethod", "classmethod"}:
-            if row["language"] == "python" or store.symbol(key.rpartition(".")[0]) is None:
+            if row["language"] == "python":
                 return None  # Cls.method(obj, ...): self is passed by hand
-            if store.symbol(key.rpartition(".")[0])["kind"] != "class":
+            holder = store.symbol(key.rpartition(".")[0])
+            if holder is None or holder["kind"] != "class":
                 return None  # (an object's method: `const d = cond ? { createTreeWalker() {...} } : document`)
             # (TypeScript: a method called through its class is a static one, `ApolloLink.from(...)`;
             # an instance's is not there to call)
