@@ -842,3 +842,35 @@ def test_a_typescript_object_literal_method_called_through_its_constant_is_not_a
     after = {"walker.ts": static.replace("createTreeWalker() {", "createTreeWalker(root: Node) {")}
     found = stale(tmp_path / "class", {"walker.ts": static, "use.ts": caller}, after, "use.ts", "typescript")
     assert found == ["export const walker = Walker.createTreeWalker();"]
+
+
+ATTRIBUTES = """class AttributeImpl:
+    def set(self, state, value, _adapt=True):
+        return value
+
+
+{below}
+
+class State:
+    def get_impl(self, key) -> AttributeImpl:
+        return IMPLS[key]
+"""
+COLLECTION = "class CollectionAttributeImpl(AttributeImpl):\n" + ATTRIBUTES.split("\n\n\n")[0].split("\n", 1)[1] + "\n"
+
+
+@pytest.mark.parametrize("below,flagged", [(COLLECTION, False), ("", True)])
+def test_a_call_an_override_takes_is_not_judged_by_the_method_its_receiver_names(tmp_path, below, flagged):
+    """SQLAlchemy's `dest_impl = dest_state.get_impl(key)` is declared an `AttributeImpl`; narrowed
+    by `assert is_has_collection_adapter(dest_impl)`, `dest_impl.set(..., _adapt=False)` is the
+    collection's. A call the base's method no longer takes but an override does may be meant
+    for the override, as through `self`; with no override, it is the base's (the control)."""
+    caller = (
+        "from attributes import State\n\n\ndef populate(dest_state: State, key):\n"
+        "    dest_impl = dest_state.get_impl(key)\n    return dest_impl.set(dest_state, [], _adapt=False)\n"
+    )
+    before = ATTRIBUTES.format(below=below)
+    after = {
+        "attributes.py": before.replace("def set(self, state, value, _adapt=True)", "def set(self, state, value)", 1)
+    }
+    found = stale(tmp_path / "impl", {"attributes.py": before, "use.py": caller}, after, "use.py")
+    assert found == (["return dest_impl.set(dest_state, [], _adapt=False)"] if flagged else [])

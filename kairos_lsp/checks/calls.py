@@ -182,14 +182,17 @@ def _judged(
         if callee is None:
             continue
         # (asked only of a call a change could have left behind, or that does not fit: the
-        # overrides are read from the whole memory)
-        if _through_self(call) and (len(callee.shapes) > 1 or not _fits(callee.shapes[-1], call)):
+        # overrides are read from the whole memory). Through another receiver too: what it holds
+        # may be of a class below the one its annotation or maker names (SQLAlchemy's `dest_impl =
+        # dest_state.get_impl(key)`, `-> AttributeImpl`, narrowed by `assert
+        # is_has_collection_adapter(dest_impl)` before `dest_impl.set(..., _adapt=False)`).
+        if "." in call.callee and (len(callee.shapes) > 1 or not _fits(callee.shapes[-1], call)):
             if callee.key not in overrides:
                 overrides[callee.key] = [
                     _callee(file.knowledge, key, True, call) for key in file.knowledge.resolver.overrides(callee.key)
                 ]
             if _overridden_otherwise(callee, overrides[callee.key], call):
-                continue  # (the instance's class's method runs: sanic's `Sanic._apply_route`)
+                continue  # (the instance's class's method may run: sanic's `Sanic._apply_route`)
         # A guess by name, a JavaScript caller (no checker holds it to a TypeScript signature:
         # mobx 7's tests call `_startAction("a1")` of a function of three required parameters),
         # or a call the line before tells TypeScript is wrong (`// @ts-expect-error`: graphql-js's
@@ -269,7 +272,8 @@ def _resolve(
 
 def _overridden_otherwise(callee: _Callee, overrides: list[_Callee | None], call: CallSite) -> bool:
     """Whether an override of the method (``overrides``: None for one not modelled) takes the
-    call otherwise than the method: a call through ``self`` may be meant for the override
+    call otherwise than the method: a call through ``self``, or through a receiver of the
+    method's class, may be meant for the override
     (sanic's `RouteMixin._apply_route(self, route)` raises NotImplementedError;
     `Sanic._apply_route(self, route, overwrite)`, which runs, takes the call's `overwrite=`).
     Overrides the call fits as it fits the method (a template method's: Django REST framework's
@@ -284,12 +288,6 @@ def _fits(form: _Shape, call: CallSite) -> bool:
 
 def _bind(params: list[Param], call: CallSite) -> Bound:
     return bind(params, call.positional, call.keywords, call.spread, call.spread_keywords)
-
-
-def _through_self(call: CallSite) -> bool:
-    """Whether the call is of the instance's own method: ``self.m()``, ``this.m()``."""
-    receiver, _, _ = call.callee.rpartition(".")
-    return receiver in ("self", "this")
 
 
 def _told_typescript(file: CheckedFile, call: CallSite) -> bool:
