@@ -186,7 +186,8 @@ def _judged(
         # may be of a class below the one its annotation or maker names (SQLAlchemy's `dest_impl =
         # dest_state.get_impl(key)`, `-> AttributeImpl`, narrowed by `assert
         # is_has_collection_adapter(dest_impl)` before `dest_impl.set(..., _adapt=False)`).
-        if "." in call.callee and (len(callee.shapes) > 1 or not _fits(callee.shapes[-1], call)):
+        dispatched = "." in call.callee and not call.callee.startswith("super")  # (`super().m()`: the base's)
+        if dispatched and (len(callee.shapes) > 1 or not _fits(callee.shapes[-1], call)):
             if callee.key not in overrides:
                 overrides[callee.key] = [
                     _callee(file.knowledge, key, True, call) for key in file.knowledge.resolver.overrides(callee.key)
