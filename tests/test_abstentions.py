@@ -858,15 +858,23 @@ class State:
 COLLECTION = "class CollectionAttributeImpl(AttributeImpl):\n" + ATTRIBUTES.split("\n\n\n")[0].split("\n", 1)[1] + "\n"
 
 
-@pytest.mark.parametrize("below,flagged", [(COLLECTION, False), ("", True)])
-def test_a_call_an_override_takes_is_not_judged_by_the_method_its_receiver_names(tmp_path, below, flagged):
+@pytest.mark.parametrize(
+    "below,narrowed,flagged",
+    [
+        (COLLECTION, "    assert is_has_collection_adapter(dest_impl)\n", False),
+        (COLLECTION, "    assert isinstance(dest_impl, CollectionAttributeImpl)\n", False),
+        (COLLECTION, "", True),  # not narrowed: the method the annotation names
+        ("", "    assert is_has_collection_adapter(dest_impl)\n", True),  # no override takes it
+    ],
+)
+def test_a_call_an_override_takes_on_a_narrowed_receiver_is_not_judged_by_the_base(tmp_path, below, narrowed, flagged):
     """SQLAlchemy's `dest_impl = dest_state.get_impl(key)` is declared an `AttributeImpl`; narrowed
-    by `assert is_has_collection_adapter(dest_impl)`, `dest_impl.set(..., _adapt=False)` is the
-    collection's. A call the base's method no longer takes but an override does may be meant
-    for the override, as through `self`; with no override, it is the base's (the control)."""
+    by `assert is_has_collection_adapter(dest_impl)` (a type guard), `dest_impl.set(...,
+    _adapt=False)` is the collection's. A call the base's method no longer takes but an
+    override does, on a receiver the code narrowed, may be meant for the override."""
     caller = (
         "from attributes import State\n\n\ndef populate(dest_state: State, key):\n"
-        "    dest_impl = dest_state.get_impl(key)\n    return dest_impl.set(dest_state, [], _adapt=False)\n"
+        f"    dest_impl = dest_state.get_impl(key)\n{narrowed}    return dest_impl.set(dest_state, [], _adapt=False)\n"
     )
     before = ATTRIBUTES.format(below=below)
     after = {

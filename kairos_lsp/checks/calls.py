@@ -182,12 +182,13 @@ def _judged(
         if callee is None:
             continue
         # (asked only of a call a change could have left behind, or that does not fit: the
-        # overrides are read from the whole memory). Through another receiver too: what it holds
-        # may be of a class below the one its annotation or maker names (SQLAlchemy's `dest_impl =
-        # dest_state.get_impl(key)`, `-> AttributeImpl`, narrowed by `assert
+        # overrides are read from the whole memory). Through another receiver too where the
+        # code narrowed what it holds to a class below the one its annotation or maker names
+        # (SQLAlchemy's `dest_impl = dest_state.get_impl(key)`, `-> AttributeImpl`, then `assert
         # is_has_collection_adapter(dest_impl)` before `dest_impl.set(..., _adapt=False)`).
-        dispatched = "." in call.callee and not call.callee.startswith("super")  # (`super().m()`: the base's)
-        if dispatched and (len(callee.shapes) > 1 or not _fits(callee.shapes[-1], call)):
+        if (_through_self(call) or _narrowed(file, call, scope)) and (
+            len(callee.shapes) > 1 or not _fits(callee.shapes[-1], call)
+        ):
             if callee.key not in overrides:
                 overrides[callee.key] = [
                     _callee(file.knowledge, key, True, call) for key in file.knowledge.resolver.overrides(callee.key)
@@ -273,8 +274,8 @@ def _resolve(
 
 def _overridden_otherwise(callee: _Callee, overrides: list[_Callee | None], call: CallSite) -> bool:
     """Whether an override of the method (``overrides``: None for one not modelled) takes the
-    call otherwise than the method: a call through ``self``, or through a receiver of the
-    method's class, may be meant for the override
+    call otherwise than the method: a call through ``self``, or through a receiver the code
+    narrowed to a class below, may be meant for the override
     (sanic's `RouteMixin._apply_route(self, route)` raises NotImplementedError;
     `Sanic._apply_route(self, route, overwrite)`, which runs, takes the call's `overwrite=`).
     Overrides the call fits as it fits the method (a template method's: Django REST framework's
@@ -289,6 +290,31 @@ def _fits(form: _Shape, call: CallSite) -> bool:
 
 def _bind(params: list[Param], call: CallSite) -> Bound:
     return bind(params, call.positional, call.keywords, call.spread, call.spread_keywords)
+
+
+def _through_self(call: CallSite) -> bool:
+    """Whether the call is of the instance's own method: ``self.m()``, ``this.m()``."""
+    receiver, _, _ = call.callee.rpartition(".")
+    return receiver in ("self", "this")
+
+
+def _narrowed(file: CheckedFile, call: CallSite, scope: str | None) -> bool:
+    """Whether the code before the call, in its function, tests what the receiver's first name
+    holds as a type checker narrows it: ``isinstance(x, C)``, ``assert is_c(x)`` (a type guard),
+    ``x instanceof C``."""
+    receiver = call.callee.rpartition(".")[0]
+    if not receiver or receiver.startswith(("self", "this", "super")) or scope is None:
+        return False
+    head = re.escape(receiver.split(".")[0])
+    symbol = file.symbol(scope)
+    start = file.point(symbol.span[0])[0] if symbol is not None else 0
+    before = b"\n".join(file.line(row) for row in range(start, call.callee_span.start[0] + 1))
+    return (
+        re.search(
+            rf"isinstance\(\s*{head}\s*,|assert\s+[\w.]+\(\s*{head}\s*[,)]|\b{head}\s+instanceof\b".encode(), before
+        )
+        is not None
+    )
 
 
 def _told_typescript(file: CheckedFile, call: CallSite) -> bool:
