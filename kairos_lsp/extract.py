@@ -141,7 +141,7 @@ _MAX_TEXT = 160
 def read_as_now(language: str, extraction: int) -> bool:
     """Whether a file of ``language`` read by extraction ``extraction`` gives what this one would.
 
-    >>> read_as_now("go", 7), read_as_now("python", 8), read_as_now("typescript", 17)
+    >>> read_as_now("go", 7), read_as_now("python", 8), read_as_now("typescript", 19)
     (False, False, True)
     """
     spec = language_named(language)
