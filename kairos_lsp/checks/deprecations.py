@@ -92,8 +92,8 @@ def deprecations(
         if found is None:
             continue
         message, making = found
-        if isinstance(target, Kept) and how != "import" and text in bound_by_import:
-            continue  # (a module's `__getattr__` warns as the name is taken from it: at the import, said)
+        if isinstance(target, Kept) and how != "import" and text in bound_by_import and _lives_on(file, target):
+            continue  # (a name moved, its old path kept: the warning is the import's, said there)
         if how == "import" and _used_as_meant(file, text, span, expecting, retiring):
             continue
         if how == "import" and isinstance(target, Found) and _reexported(file, imported[span.start_byte]):
@@ -108,6 +108,15 @@ def deprecations(
             out += _keywords_deprecated(file, call, target.key)
     # what a type checker is told to let be (pytest's own re-export of its deprecated `yield_fixture`)
     return [p for p in out if _ACKNOWLEDGED.search(file.line(p.start[0])) is None]
+
+
+def _lives_on(file: CheckedFile, target: Kept) -> bool:
+    """Whether the name a module's ``__getattr__`` keeps is defined in another module the memory
+    holds: the name moved and only its old import path is deprecated (scrapy's `FileException`,
+    now `scrapy.pipelines.media`'s), not the thing itself (werkzeug's `CharsetAccept`, kept as a
+    private `_CharsetAccept` to be removed: each use of it is a use of what goes)."""
+    name, home = name_of(target.key), path_of(target.key)
+    return any(row["path"] != home and row["qualname"] == name for row in file.knowledge.store.symbols_named(name))
 
 
 def _documented_deprecated(doc: str | None) -> bool:
