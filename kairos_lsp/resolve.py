@@ -943,20 +943,11 @@ class Resolver:
     def _made_base(self, path: str, cls: str) -> bool:
         """Whether a base of ``cls`` is what a call makes, not a class named (effect's `class A
         extends Schema.Class<A>("A")({...})`, Python's `class A(with_metaclass(M, Base))`)."""
-        signature, _ = self._declared(path, cls)
-        items = (
-            signature_items("(" + signature.split(" extends ", 1)[1] + ")")
-            if " extends " in signature
-            else (signature_items(signature))
-        )
+        items = _base_items(self._declared(path, cls)[0])
         return any("(" in _TYPE_ARGUMENTS.sub("", item) and "=" not in item.split("(")[0] for item in items)
 
     def _bases(self, path: str, cls: str) -> list[str]:
-        signature, _ = self._declared(path, cls)
-        if " extends " in signature:  # JavaScript, TypeScript: ``Query extends Removable``, ``A extends B, C``
-            items = signature_items("(" + signature.split(" extends ", 1)[1] + ")")
-        else:  # Python: ``Query(Removable, m.Mixin)``
-            items = signature_items(signature)
+        items = _base_items(self._declared(path, cls)[0])
         # (a base given type arguments is that class: redis-py's `Retry(AbstractRetry[RedisError])`;
         # `Generic[E]` and `Protocol[T]` define nothing a call reaches)
         bases = []
@@ -1746,6 +1737,14 @@ def _global(style: str | None, name: str) -> bool:
     if style == "python":
         return hasattr(builtins, name)
     return style == "ecmascript" and name in _MODULE_WRAPPER
+
+
+def _base_items(signature: str) -> list[str]:
+    """A class signature's bases as written: ``Query extends Removable``, ``A extends B, C``
+    (JavaScript, TypeScript); ``Query(Removable, m.Mixin)`` (Python)."""
+    if " extends " in signature:
+        return signature_items("(" + signature.split(" extends ", 1)[1] + ")")
+    return signature_items(signature)
 
 
 def _builtin_lacks(name: str, member: str) -> bool:

@@ -186,8 +186,9 @@ def _judged(
         # code narrowed what it holds to a class below the one its annotation or maker names
         # (SQLAlchemy's `dest_impl = dest_state.get_impl(key)`, `-> AttributeImpl`, then `assert
         # is_has_collection_adapter(dest_impl)` before `dest_impl.set(..., _adapt=False)`).
-        if (_through_self(call) or _narrowed(file, call, scope)) and (
-            len(callee.shapes) > 1 or not _fits(callee.shapes[-1], call)
+        # (the narrowing read last: it reads the function's text up to the call)
+        if (len(callee.shapes) > 1 or not _fits(callee.shapes[-1], call)) and (
+            _through_self(call) or _narrowed(file, call, scope)
         ):
             if callee.key not in overrides:
                 overrides[callee.key] = [
@@ -492,18 +493,20 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
     # (the decorators are the method's now; a look from before it became static, or stopped
     # being, says so by its first parameter: gunicorn's `@staticmethod _strip_body_framing_headers(headers)`
     # became `@classmethod (cls, headers, status)`)
-    receiver_now = _receiver_first(looks[-1].values.get("parameters")) if looks and row["kind"] == "method" else None
+    last = looks[-1].values.get("parameters") if looks and row["kind"] == "method" else None
+    receiver_now = _receiver_first(json.loads(last)) if last else None
     for look in looks:
         signature, pairs = look.values.get("signature"), look.values.get("parameters")
         if signature is None or pairs is None:
             continue
-        params = parameters(json.loads(pairs), signature)
+        listed = json.loads(pairs)
+        params = parameters(listed, signature)
         if params is None:
             return None  # how some parameter is passed is unknown
         if row["language"] in ("typescript", "tsx"):
             params = _generic_left_optional(knowledge, row["path"], signature, params)
         drop = drops
-        if row["language"] == "python" and receiver_now is not None and _receiver_first(pairs) != receiver_now:
+        if row["language"] == "python" and receiver_now is not None and _receiver_first(listed) != receiver_now:
             drop = not receiver_now  # (it was static, or it was not)
         if drop:
             params = receiver_dropped(params, row["language"])
@@ -515,10 +518,9 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
     return _Callee(key, name, shapes) if shapes else None
 
 
-def _receiver_first(pairs: str | None) -> bool | None:
-    """Whether a Python method's first parameter (``parameters`` as observed) is named as a
-    receiver is (``self``, ``cls``); None when it has none to tell."""
-    listed = json.loads(pairs) if pairs else []
+def _receiver_first(listed: list) -> bool | None:
+    """Whether a Python method's first parameter (``parameters`` as observed, decoded) is named
+    as a receiver is (``self``, ``cls``); None when it has none to tell."""
     return listed[0][0] in _RECEIVER_NAMES if listed else None
 
 

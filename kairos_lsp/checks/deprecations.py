@@ -53,6 +53,13 @@ def deprecations(
     retiring |= {q.rpartition(".")[0] for q in retiring if q.endswith(_MAKERS)}
     reads = reads or []
     bound_by_import = {item.alias or item.name for item in imports}
+    moved: dict[str, bool] = {}  # by kept key: whether the name lives on in another module (one query each)
+
+    def lives_on(target: Kept) -> bool:
+        if target.key not in moved:
+            moved[target.key] = _lives_on(file, target)
+        return moved[target.key]
+
     if expecting:
         calls = [c for c in calls if not any(lo <= c.callee_span.start_byte < hi for lo, hi in expecting)]
         imports = [i for i in imports if not any(lo <= i.name_span.start_byte < hi for lo, hi in expecting)]
@@ -92,7 +99,7 @@ def deprecations(
         if found is None:
             continue
         message, making = found
-        if isinstance(target, Kept) and how != "import" and text in bound_by_import and _lives_on(file, target):
+        if isinstance(target, Kept) and how != "import" and text in bound_by_import and lives_on(target):
             continue  # (a name moved, its old path kept: the warning is the import's, said there)
         if how == "import" and _used_as_meant(file, text, span, expecting, retiring):
             continue
