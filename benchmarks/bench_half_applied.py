@@ -17,7 +17,7 @@ left as it was (**left**: a false alarm, unless the authors left a site broken;
 the line is printed to judge; **answered** when the commit's own version of that
 file draws no such warning there: the commit answered it on another line, a
 ``filterwarnings`` mark above a test of a deprecated function, an import). What it
-should have caught, for Python (``ast``, not kairos) and TypeScript (tree-sitter's own
+should have caught, for Python (``ast``, not kairos), TypeScript and Go (tree-sitter's own
 tree, not kairos's extraction): the functions whose parameters F's change altered or that
 it removed (for TypeScript, a required parameter added or one taken away), and the lines
 of the other files that call or import them by name
@@ -274,6 +274,35 @@ def typescript_shapes(source: bytes, language: str) -> dict[str, Arity | None]:
     return {name: shapes[0] if len(shapes) == 1 else None for name, shapes in seen.items()}
 
 
+def go_shapes(source: bytes) -> dict[str, Arity | None]:
+    """``{name: Arity}`` of a Go file's functions and methods (a method by its own name), read
+    with tree-sitter (not kairos's extraction); None for a name defined twice (two types'
+    methods of one name: which one a line calls, its text does not say)."""
+    seen: dict[str, list[Arity]] = {}
+    for node in _walk(parse(source, "go").root_node):
+        if node.type not in ("function_declaration", "method_declaration"):
+            continue
+        name, params = node.child_by_field_name("name"), node.child_by_field_name("parameters")
+        if name is None or params is None or name.text is None:
+            continue
+        count, rest = 0, False
+        for param in params.named_children:
+            if param.type == "variadic_parameter_declaration":
+                rest = True
+            elif param.type == "parameter_declaration":
+                count += max(1, len(param.children_by_field_name("name")))
+        seen.setdefault(name.text.decode(), []).append(Arity(count, count, rest))
+    return {name: shapes[0] if len(shapes) == 1 else None for name, shapes in seen.items()}
+
+
+def _walk(node):
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.named_children)
+        yield node
+
+
 def altered(path: str, before: bytes, after: bytes) -> set[str]:
     """Names of the functions and methods the change removed, or whose parameters it changed so
     that a call that fit before may not fit now (a parameter with a default added: not). Python's
@@ -284,6 +313,9 @@ def altered(path: str, before: bytes, after: bytes) -> set[str]:
         if old is None or new is None:
             return set()
         return {name for name, shape in old.items() if not name.startswith("__") and _breaks(shape, name, new)}
+    if spec is not None and spec.name == "go":
+        was, now = go_shapes(before), go_shapes(after)
+        return {name for name, arity in was.items() if _breaks(arity, name, now)}
     if spec is None or spec.name not in ("typescript", "tsx"):
         return set()
     was, now = typescript_shapes(before, spec.name), typescript_shapes(after, spec.name)
@@ -445,6 +477,8 @@ def _defined_here(path: str, source: bytes) -> set[str]:
     """The functions a TypeScript file defines itself: its calls of those names are its own (the
     helpers parallel test files each define, TanStack Query's `fetchItems`); none for others."""
     spec = language_for_path(path)
+    if spec and spec.name == "go":
+        return set(go_shapes(source))
     return set(typescript_shapes(source, spec.name)) if spec and spec.name in ("typescript", "tsx") else set()
 
 
@@ -469,6 +503,8 @@ def _names(text: str, name: str) -> bool:
     ``import f``, ``import a, f``, ``import { a, f } from``; not a definition's line (``def f(``,
     ``function f(``, ``m(a: T) {``), a comment's or one that starts a (Python) string."""
     if re.match(r"\s*(?:async\s+def|def|class)\s|\s*#|\s*[rbuf]*['\"]|\s*(?://|/\*|\*)", text):
+        return False
+    if re.match(r"\s*func\s+(?:\([^)]*\)\s*)?\w+\s*[\[(]", text):  # (Go's `func (s *T) m(`)
         return False
     defined = _DEFINES.match(text)
     if defined and name in (defined["function"], defined["held"], defined["method"]):

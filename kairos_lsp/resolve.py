@@ -50,6 +50,7 @@ from typing import TypeVar
 
 from kairos_lsp.keys import PYTHON_MODULE_FILES, module_path, path_of, qualname_of, symbol_key
 from kairos_lsp.languages import language_named, platform_lacks
+from kairos_lsp.languages.golang import infer_modules, package_folder, package_name
 from kairos_lsp.sites import class_named
 from kairos_lsp.store import Store
 from kairos_lsp.store.migrations import PREDICATE_ID
@@ -319,6 +320,8 @@ class Resolver:
         self._module_paths: list[str] = []  # the files it was built from
         self._known_paths: frozenset[str] = frozenset()  # the same, to tell a file the memory does not know
         self._module_index: dict[str, list[str]] = {}
+        self._go_by_folder: dict[str, list[str]] | None = None  # see _go_packages
+        self._go_module_paths: dict[str, str] | None = None  # see _go_modules
         self._weight = 0  # items in the distinct sets of _frozen (what they hold in memory)
         self._generation: tuple[int, int] | None = None
         self._looks: tuple[int, str] | None = None  # the last look (versions.id) and forget seen
@@ -449,6 +452,8 @@ class Resolver:
         if info is None or not text:
             return None
         parts = text.split(".")
+        if info.style == "go":
+            return self._go_lookup(path, info, parts)
         if parts[0] in _SELF and len(parts) > 1 and scope:
             owner = _owner_class(info, scope)
             if owner is None:
@@ -706,6 +711,8 @@ class Resolver:
         key = symbol_key(info.language, path, qualname)
         if qualname in info.kinds:
             return Found(key)
+        if info.style == "go":  # (a method of the file's type may be in any file of its package)
+            return self._in_package(posixpath.dirname(path), qualname, _go_test(path))
         # Star re-exports form a graph (mobx's `export * from` fans out across dozens of files):
         # within one lookup, a name in a file is followed once, not once per path to it.
         if (path, qualname) in self._visited:
@@ -1378,6 +1385,8 @@ class Resolver:
             return None
         signature = self._declared(path_of(target.key), qualname_of(target.key))[0]
         returns = _returns(signature)
+        if returns.startswith("(") and target.key.startswith("go:"):  # (Go's results: the first's)
+            returns = next(iter(signature_items(returns)), "")
         made = self._class_written(path_of(target.key), returns) if returns else None
         if made is None and returns and _returns_self(signature, returns):
             receiver = callee.rpartition(".")[0]
@@ -1422,6 +1431,91 @@ class Resolver:
             return Gone(key, moved[0], moved[1])
         return Gone(key)
 
+    # -- Go: a package is a folder ---------------------------------------------------
+
+    def _go_lookup(self, path: str, info: _FileInfo, parts: list[str]) -> Target:
+        """A name in a Go file: the file's package's (defined in any file of its folder), or,
+        through an import, a package's of the workspace (``util.Join``)."""
+        binding, ambiguous = self._binding(path, info, parts[0])
+        if binding is None or parts[0] in info.kinds:
+            return self._in_package(posixpath.dirname(path), ".".join(parts), _go_test(path))
+        if ambiguous or len(parts) < 2:
+            return None
+        folder = package_folder(self._go_modules(), binding.module)
+        return self._in_package(folder, ".".join(parts[1:]), False) if folder is not None else None
+
+    def _in_package(self, folder: str, qualname: str, tests: bool) -> Target:
+        """``qualname`` in the Go package of ``folder`` (``tests``: its ``_test.go`` files too):
+        Found where one file defines it; None where several do (each for its own platform:
+        ``open_linux.go``, ``open_windows.go``), or where a member is not found (a struct's
+        embedded field may bring it); Gone where none does and one did."""
+        if self._reading:  # (a file of the package coming, going or changing changes the answer)
+            self._reading[-1].add(sys.intern("gopkg:" + folder))
+        files = [path for path in self._go_packages().get(folder, ()) if tests or not _go_test(path)]
+        unread = [path for path in files if path not in self._files]
+        if unread:
+            for here, read in self._read_files(unread).items():
+                self._files[here] = (read, _dependency(here, read is not None))
+        infos = [(path, self._file(path)) for path in files]
+        holders = [path for path, info in infos if info is not None and qualname in info.kinds]
+        if len(holders) == 1:
+            return Found(symbol_key("go", holders[0], qualname))
+        if holders or "." in qualname:
+            return None
+        # (a dot import brings another package's names into the file's own)
+        if any(info is not None and any('"."' in text for text in info.imports) for _, info in infos):
+            return None
+        return self._package_gone(folder, qualname, tests)
+
+    def _package_gone(self, folder: str, qualname: str, tests: bool) -> Gone | None:
+        """A name some file of a Go package defined, the latest such, and none does now."""
+        if not self.history or self._in_star:
+            return None
+        self._reading_store()
+        pattern = _glob_literal(f"go:{folder}/" if folder else "go:") + "*:" + _glob_literal(qualname)
+        for (key,) in self.store.db.execute(
+            "SELECT n.text FROM names n JOIN observation_log o ON o.subject_id = n.id "
+            "WHERE n.text GLOB ? GROUP BY n.id ORDER BY max(o.id) DESC",
+            (pattern,),
+        ):
+            where = path_of(key)
+            if posixpath.dirname(where) != folder or qualname_of(key) != qualname or (_go_test(where) and not tests):
+                continue
+            moved = self.successor(self.store, key) if self.successor else None
+            if moved is not None and self.store.symbol(moved[0]) is not None:
+                return Gone(key, moved[0], moved[1])
+            return Gone(key)
+        return None
+
+    def _go_packages(self) -> dict[str, list[str]]:
+        """The Go files the memory knows, by folder."""
+        self._module_names()
+        if self._go_by_folder is None:
+            by_folder: dict[str, list[str]] = {}
+            for path in self._module_paths:
+                if path.endswith(".go"):
+                    by_folder.setdefault(posixpath.dirname(path), []).append(path)
+            self._go_by_folder = by_folder
+        return self._go_by_folder
+
+    def _go_modules(self) -> dict[str, str]:
+        """The Go modules of the workspace, ``{module path: root folder}``, as its files'
+        imports show them (:func:`kairos_lsp.languages.golang.infer_modules`)."""
+        packages = self._go_packages()
+        if self._reading:  # (a package coming or going may change them)
+            self._reading[-1].add(_GO_MODULES)
+        if self._go_module_paths is None:
+            self._reading_store()
+            imports = {
+                json.loads(text).get("module", "")
+                for (text,) in self.store.db.execute(
+                    "SELECT DISTINCT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
+                    f"WHERE c.path GLOB '*.go' AND +o.predicate_id = {PREDICATE_ID['imports']}"
+                )
+            }
+            self._go_module_paths = infer_modules(set(packages), imports)
+        return self._go_module_paths
+
     def _submodule(self, module_path: str, name: str) -> str | None:
         info = self._file(module_path)
         if info is None or not _is_package(module_path, info):
@@ -1465,6 +1559,10 @@ class Resolver:
             if came_or_went:
                 self._reindex(came_or_went, now)
                 stale.update(sys.intern("tail:" + tail) for path in came_or_went for tail in module_endings(path))
+                if any(path.endswith(".go") for path in came_or_went):
+                    stale.add(_GO_MODULES)
+        # (a Go package's names are any of its files': one changing changes what the package holds)
+        stale.update(sys.intern("gopkg:" + posixpath.dirname(path)) for path in looks.paths if path.endswith(".go"))
         for path in looks.paths:
             self._files.pop(path, None)
         for path in looks.paths:
@@ -1535,6 +1633,7 @@ class Resolver:
             cache.clear()
         self._gone_answers.clear()
         self._by_module_name = None
+        self._go_by_folder = self._go_module_paths = None
         self._names_of.clear()
         self._weight = 0
         self._declared_kept = 0
@@ -1672,6 +1771,7 @@ class Resolver:
                         by_name.setdefault(name, []).append(path)
                 self._module_paths, self._module_index = paths, by_name
                 self._known_paths = frozenset(paths)
+                self._go_by_folder = self._go_module_paths = None
             self._by_module_name = self._module_index
         return self._by_module_name
 
@@ -1679,6 +1779,8 @@ class Resolver:
         """The module index with ``paths`` added (those in ``now``) or taken out: files come
         and go one or a few at a time, and reading every path again took 40 ms on 19,000."""
         known = set(self._known_paths)
+        if any(path.endswith(".go") for path in paths):
+            self._go_by_folder = self._go_module_paths = None
         for path in sorted(paths):
             name = _module_name(path)
             entries = self._module_index.setdefault(name, []) if name is not None else None
@@ -1753,6 +1855,24 @@ def _builtin_lacks(name: str, member: str) -> bool:
     return isinstance(found, type) and not hasattr(found, member)
 
 
+_GO_MODULES = "gomod:"  # what a lookup through a Go import depends on (see Resolver._go_modules)
+_GLOB_SPECIAL = re.compile(r"([*?\[])")
+
+
+def _go_test(path: str) -> bool:
+    """Whether a Go file is a test's: only ``go test`` builds it, with its package."""
+    return path.endswith("_test.go")
+
+
+def _glob_literal(text: str) -> str:
+    """``text`` matched as it is by SQLite's GLOB.
+
+    >>> _glob_literal("a*b[1]")
+    'a[*]b[[]1]'
+    """
+    return _GLOB_SPECIAL.sub(r"[\1]", text)
+
+
 def _is_package(path: str, info: _FileInfo) -> bool:
     """A Python package's ``__init__.py``: its submodules are names in it (``from pkg import mod``)."""
     return info.style == "python" and path.endswith("/__init__.py")
@@ -1803,6 +1923,8 @@ def _binding(item: dict, style: str | None) -> Binding | None:
     module, name, alias = item.get("module", ""), item.get("name"), item.get("alias")
     if name == "*":
         return Binding(alias, module, None) if alias else None
+    if style == "go":  # a package, by its name or the alias it is given (`_`, `.`: no name)
+        return None if alias in ("_", ".") else Binding(alias or package_name(module), module, None)
     if name is None:
         if style == "ecmascript":  # import d from "./m": the default export
             return Binding(alias, module, "default") if alias else None

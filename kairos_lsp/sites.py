@@ -162,7 +162,7 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
             capture = "call.spread" if "call.spread" in match else "call.spread_keywords"
             spreads.setdefault(_parent(match[capture][0]).id, []).append(capture)
         elif "bind.name" in match or "bind.attr" in match or "bind.global" in match:
-            binding = _binding(match, source)
+            binding = _binding(match, source, language)
             if binding is not None:
                 found.bindings.append(binding)
         elif "unnamed.scope" in match:
@@ -300,10 +300,12 @@ _PARAMETERS = (
     "lambda_parameters",
     "formal_parameters",  # JavaScript's plain parameters
     "arrow_function",  # ... and an arrow function's one, `x => x.m()`
+    "parameter_declaration",  # Go's
+    "variadic_parameter_declaration",
 )
 
 
-def _binding(match: dict, source: bytes) -> NameBinding | None:
+def _binding(match: dict, source: bytes, language: str) -> NameBinding | None:
     receiver = match.get("bind.self")
     if receiver and node_text(receiver[0], source) != "self":
         return None
@@ -314,9 +316,15 @@ def _binding(match: dict, source: bytes) -> NameBinding | None:
     if value and value[0].type == "await" and value[0].named_child_count:
         value = [value[0].named_children[0]]  # (`x = await make()`: what the call gives)
     kind = None
+    if value and value[0].type == "unary_expression" and node_text(value[0], source).startswith("&"):
+        value = [value[0].child_by_field_name("operand") or value[0]]  # (Go's `&Server{...}`: a Server's)
     if annotation:
         kind = class_named(node_text(annotation[0], source))
-    elif value and value[0].type in _CONSTRUCTED:
+    elif value and value[0].type == "composite_literal":  # (Go's `Server{...}`)
+        made = value[0].child_by_field_name("type")
+        kind = class_named(node_text(made, source)) if made is not None else None
+    elif value and (value[0].type in _CONSTRUCTED or (language == "go" and value[0].type == "call_expression")):
+        # (Go's `NewServer(...)`: what the function declares it returns)
         made = value[0].child_by_field_name("function") or value[0].child_by_field_name("constructor")
         kind = class_named(node_text(made, source)) if made is not None else None
     parent = node.parent
@@ -354,10 +362,13 @@ def _unnamed_scope(node: Node) -> tuple[Point, Point] | None:
 
 
 # (the same as ecmascript-sites.scm's `@unnamed.scope`, and Python's lambda)
-_UNNAMED_FUNCTIONS = frozenset(("arrow_function", "function_expression", "generator_function", "lambda"))
+_UNNAMED_FUNCTIONS = frozenset(
+    ("arrow_function", "function_expression", "generator_function", "lambda", "func_literal")  # (Go's last)
+)
 _NAMED_SCOPES = frozenset(
     (
         "function_declaration",
+        "method_declaration",  # Go's
         "generator_function_declaration",
         "method_definition",
         "function_definition",
@@ -403,8 +414,10 @@ def class_named(text: str) -> str | None:
     ['Query', 'Query', None]
     >>> [class_named(t) for t in ("App[object]", "'m.App[ReturnType]'", "Iterator[App]", "type[App]", "App[]")]
     ['App', 'm.App', None, None, None]
+    >>> [class_named(t) for t in ("*Server", "*util.Server", "[]Server", "map[string]Server")]
+    ['Server', 'util.Server', None, None]
     """
-    text = _SPACE.sub("", text).strip("'\"")
+    text = _SPACE.sub("", text).strip("'\"").removeprefix("*")  # (Go's pointer to one: `*Server`)
     optional = _OPTIONAL.match(text)
     if optional:
         text = optional.group(1)

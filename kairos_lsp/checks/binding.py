@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from kairos_lsp.resolve import parameter_parts, signature_items
@@ -49,7 +50,7 @@ class Bound:
         return not (self.missing or self.unknown or self.twice or self.extra)
 
 
-def parameters(pairs: list, signature: str) -> list[Param] | None:
+def parameters(pairs: list, signature: str, language: str = "python") -> list[Param] | None:
     """Parameters with how a call passes them, read from the signature's own text.
 
     ``pairs`` is the ``parameters`` observation: ``[name, required|optional|variadic]``
@@ -67,6 +68,8 @@ def parameters(pairs: list, signature: str) -> list[Param] | None:
     [('a', True, False, True, ''), ('b', False, False, False, ''), ('args', False, False, False, '*'), \
 ('c', True, True, False, '')]
     """
+    if language == "go":
+        return go_parameters(signature)
     kinds = {name: kind for name, kind in pairs}
     out: list[Param] = []
     keyword_only = False
@@ -88,6 +91,51 @@ def parameters(pairs: list, signature: str) -> list[Param] | None:
         if star == "*":
             keyword_only = True
     return out if len({p.name for p in out}) == len(kinds) else None
+
+
+def go_parameters(signature: str) -> list[Param] | None:
+    """A Go function's parameters, read from its signature (the receiver is not in it): all
+    positional and required, but a last ``...T``, which takes any number. Unnamed ones (``f(int,
+    string)``) and blank ones (``_``) are named by their place. None for a signature cut short.
+
+    >>> [(p.name, p.required, p.star) for p in go_parameters("Join(a, b string, sep ...string) string")]
+    [('a', True, ''), ('b', True, ''), ('sep', False, '*')]
+    >>> [p.name for p in go_parameters("f(int, func(a, b int) error, <-chan T)")]
+    ['_1', '_2', '_3']
+    >>> go_parameters("f(a int, b …") is None
+    True
+    """
+    start = signature.find("(")
+    if start < 0 or "…" in signature:
+        return None
+    items: list[str] = []
+    item: list[str] = []
+    depth = 0
+    for ch in signature[start + 1 :]:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                break
+            depth -= 1
+        if ch == "," and depth == 0:
+            items.append("".join(item).strip())
+            item = []
+        else:
+            item.append(ch)
+    items = [text for text in [*items, "".join(item).strip()] if text]
+    # (Go names all parameters or none: named, `a` takes the type after it, `a, b int`)
+    named = any(_GO_NAMED.match(text) for text in items)
+    out = []
+    for at, text in enumerate(items, start=1):
+        name, _, written = text.partition(" ") if named else ("", "", text)
+        star = "*" if written.strip().startswith("...") else ""
+        out.append(Param(name if name not in ("", "_") else f"_{at}", not star, star=star))
+    return out
+
+
+# a named Go parameter: a name, then its type (not a type of two words: `chan T`, `func(...)`)
+_GO_NAMED = re.compile(r"(?!(chan|func|map|struct|interface)\b)[A-Za-z_]\w*\s+\S")
 
 
 def receiver_dropped(params: list[Param], language: str = "python") -> list[Param]:

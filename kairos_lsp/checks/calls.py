@@ -367,7 +367,7 @@ def _only_method(
     if builtin_method(file.language, method, imported):
         return None
     store = file.knowledge.store
-    family = ("typescript", "tsx", "javascript") if file.language != "python" else ("python",)
+    family = _FAMILIES.get(file.language, (file.language,))
     named = [row for row in store.symbols_named(method) if row["language"] in family]
     if len(named) != 1 or named[0]["kind"] != "method":
         return None
@@ -387,6 +387,9 @@ def _only_method(
         return None
     return row["key"]
 
+
+# The languages whose classes a file's untyped receiver may hold one of.
+_FAMILIES = {language: ("typescript", "tsx", "javascript") for language in ("typescript", "tsx", "javascript")}
 
 # What a definition inside may be local to: a function, and (JavaScript, TypeScript) a module
 # constant, whose value's own functions are named with it (`const h = wrap(() => { const run =
@@ -479,8 +482,8 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
         owner = row["qualname"].rpartition(".")[0].rpartition(".")[2]
         through_class = bound is False or call.callee.rpartition(".")[0].rpartition(".")[2] == owner
         if through_class and row["kind"] == "method" and not names & {"staticmethod", "classmethod"}:
-            if row["language"] == "python":
-                return None  # Cls.method(obj, ...): self is passed by hand
+            if row["language"] in ("python", "go"):
+                return None  # Cls.method(obj, ...), Go's `T.M(t, ...)`: the receiver is passed by hand
             holder = store.symbol(key.rpartition(".")[0])
             if holder is None or holder["kind"] != "class":
                 return None  # (an object's method: `const d = cond ? { createTreeWalker() {...} } : document`)
@@ -500,7 +503,7 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
         if signature is None or pairs is None:
             continue
         listed = json.loads(pairs)
-        params = parameters(listed, signature)
+        params = parameters(listed, signature, row["language"])
         if params is None:
             return None  # how some parameter is passed is unknown
         if row["language"] in ("typescript", "tsx"):
@@ -756,7 +759,10 @@ def _keywords_fix(file: CheckedFile, call: CallSite, before: _Shape, now: _Shape
 
 
 def _placeholder(language: str, param: Param) -> str:
-    """A stand-in the user replaces: a keyword in Python (placed anywhere), else a marked undefined."""
+    """A stand-in the user replaces: a keyword in Python (placed anywhere), the parameter's name
+    in Go (no value is every type's), else a marked undefined."""
     if language == "python":
         return "..." if param.positional_only else f"{param.name}=..."
+    if language == "go":
+        return param.name
     return f"undefined /* {param.name} */"

@@ -1,0 +1,185 @@
+"""Go: calls and names held to what the memory saw change, across a package's files and
+through a module's imports, by Go's own rules (every parameter required, a last ``...T``
+taking any number, no keywords)."""
+
+from __future__ import annotations
+
+import pytest
+from workspaces import problems, rewrite, workspace
+
+from kairos_lsp.checks import apply_fix
+from kairos_lsp.dream import dream
+from kairos_lsp.extract import parse
+from kairos_lsp.resolve import Found, Gone
+
+GO_MOD = "module example.com/shop\n\ngo 1.22\n"
+
+
+def alarms(knowledge, root, rel):
+    return [(p.code, p.start[0]) for p in problems(knowledge, root, rel, "go")]
+
+
+def test_a_call_is_held_to_a_function_of_another_file_of_its_package(tmp_path):
+    knowledge = workspace(
+        tmp_path,
+        {
+            "go.mod": GO_MOD,
+            "price.go": "package shop\n\nfunc Price(qty int, unit float64) float64 { return float64(qty) * unit }\n",
+            "cart.go": "package shop\n\nfunc Total() float64 {\n\treturn Price(2, 1.5) + Price(1, 3)\n}\n",
+        },
+    )
+    dream(knowledge.store, trigger="test")
+    assert alarms(knowledge, tmp_path, "cart.go") == []
+    rewrite(knowledge, tmp_path, {"price.go": "package shop\n\nfunc Price(qty int) float64 { return float64(qty) }\n"})
+    found = problems(knowledge, tmp_path, "cart.go", "go")
+    assert [(p.code, p.start[0]) for p in found] == [("stale-call", 3), ("stale-call", 3)]
+    assert "`Price` lost `unit`" in found[0].message and "1 positional argument too many" in found[0].message
+    fixed = apply_fix((tmp_path / "cart.go").read_bytes(), found[0].fixes[0])
+    assert b"return Price(2) + Price(1, 3)" in fixed and not parse(fixed, "go").root_node.has_error
+
+
+def test_calls_through_a_modules_imports_and_typed_receivers_are_judged(tmp_path):
+    knowledge = workspace(
+        tmp_path,
+        {
+            "go.mod": GO_MOD,
+            "store/store.go": "package store\n\ntype Store struct{ n int }\n\n"
+            "func New(n int) *Store { return &Store{n: n} }\n\n"
+            "func Open(path string) (*Store, error) { return nil, nil }\n",
+            "store/get.go": "package store\n\nfunc (s *Store) Get(key string) string { return key }\n\n"
+            "func (s *Store) Both(key string) string { return s.Get(key) }\n",
+            "store/keys/keys.go": "package keys\n\nfunc Key(a string) string { return a }\n",
+            "api/api.go": "package api\n\n"
+            'import (\n\t"example.com/shop/store"\n\tk "example.com/shop/store/keys"\n)\n\n'
+            "func Serve(db *store.Store) {\n"
+            "\ts := store.New(1)\n"  # 8
+            '\ts.Get("a")\n'  # 9
+            "\tt := &store.Store{}\n"
+            '\tt.Get("b")\n'  # 11
+            '\tdb.Get(k.Key("c"))\n'  # 12
+            '\tu, err := store.Open("p")\n'
+            "\t_ = err\n"
+            '\tu.Get("d")\n'  # 15
+            "}\n",
+        },
+    )
+    dream(knowledge.store, trigger="test")
+    assert alarms(knowledge, tmp_path, "api/api.go") == []
+    rewrite(
+        knowledge,
+        tmp_path,
+        {
+            "store/get.go": "package store\n\n"
+            "func (s *Store) Get(key string, fallback string) string { return key }\n\n"
+            "func (s *Store) Both(key string) string { return s.Get(key) }\n",
+            "store/keys/keys.go": "package keys\n\nfunc Key(a, b string) string { return a }\n",
+        },
+    )
+    assert alarms(knowledge, tmp_path, "api/api.go") == [
+        ("stale-call", 9),
+        ("stale-call", 11),
+        ("stale-call", 12),  # (`k.Key("c")`; `db.Get` is passed what a call returns: one value or more)
+        ("stale-call", 15),
+    ]
+    # (a method's own receiver, whatever its name, is of the method's type)
+    assert alarms(knowledge, tmp_path, "store/get.go") == [("stale-call", 4)]
+
+
+def test_what_go_calls_may_pass_is_not_taken_for_a_change(tmp_path):
+    knowledge = workspace(
+        tmp_path,
+        {
+            "go.mod": GO_MOD,
+            "log.go": 'package shop\n\nfunc Log(msg string) {}\n\nfunc Pair() (string, int) { return "", 0 }\n\n'
+            "func Two(a string, b int) {}\n",
+            "use.go": 'package shop\n\nfunc Use(parts []string) {\n\tLog("a")\n\tTwo(Pair())\n}\n',
+        },
+    )
+    dream(knowledge.store, trigger="test")
+    rewrite(
+        knowledge,
+        tmp_path,
+        {
+            # a variadic parameter added takes nothing; the pair a call returns fills two
+            "log.go": "package shop\n\nfunc Log(msg string, args ...any) {}\n\nfunc Pair() (string, int) "
+            '{ return "", 0 }\n\nfunc Two(a string, b int, c ...bool) {}\n',
+            "use.go": 'package shop\n\nfunc Use(parts []string) {\n\tLog("a")\n\tTwo(Pair())\n\tLog("b", parts)\n}\n',
+        },
+    )
+    assert alarms(knowledge, tmp_path, "use.go") == []
+
+
+def test_a_function_each_platform_defines_for_itself_is_not_judged(tmp_path):
+    knowledge = workspace(
+        tmp_path,
+        {
+            "go.mod": GO_MOD,
+            "open_linux.go": "//go:build linux\n\npackage shop\n\nfunc open(path string) error { return nil }\n",
+            "open_windows.go": "//go:build windows\n\npackage shop\n\nfunc open(path string) error { return nil }\n",
+            "main.go": 'package shop\n\nfunc Run() { _ = open("a") }\n',
+        },
+    )
+    dream(knowledge.store, trigger="test")
+    rewrite(
+        knowledge,
+        tmp_path,
+        {"open_linux.go": "//go:build linux\n\npackage shop\n\nfunc open(path string, n int) error { return nil }\n"},
+    )
+    assert alarms(knowledge, tmp_path, "main.go") == []
+    rewrite(knowledge, tmp_path, {"open_windows.go": None})  # one definition left: its own
+    assert alarms(knowledge, tmp_path, "main.go") == [("stale-call", 2)]
+
+
+@pytest.mark.parametrize(
+    ("change", "warned"),
+    [
+        ({"util.go": "package shop\n"}, [("missing-symbol", 3)]),
+        # moved to another file of the package: still the package's
+        ({"util.go": "package shop\n", "more.go": "package shop\n\nfunc helper() int { return 1 }\n"}, []),
+        # a test's file is not the package's for code that is not a test: moved there, out of its reach
+        (
+            {"util.go": "package shop\n", "util_test.go": "package shop\n\nfunc helper() int { return 1 }\n"},
+            [("renamed-symbol", 3)],
+        ),
+    ],
+)
+def test_a_function_gone_from_its_package_is_said_where_it_is_called(tmp_path, change, warned):
+    knowledge = workspace(
+        tmp_path,
+        {
+            "go.mod": GO_MOD,
+            "util.go": "package shop\n\nfunc helper() int { return 1 }\n",
+            "main.go": "package shop\n\nfunc Run() int {\n\treturn helper()\n}\n",
+            "local.go": "package shop\n\nfunc Local() int {\n\thelper := func() int { return 2 }\n"
+            "\treturn helper()\n}\n",
+        },
+    )
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, change)
+    assert alarms(knowledge, tmp_path, "main.go") == warned
+    assert alarms(knowledge, tmp_path, "local.go") == []  # (the function's own `helper`)
+
+
+def test_an_import_is_a_workspace_package_only_under_the_modules_path(tmp_path):
+    # `github.com/pkg/errors` ends in a folder of the workspace's, `errors/`, but the imports
+    # do not show the workspace to be `github.com/pkg`: `github.com/pkg/sftp` is imported too
+    knowledge = workspace(
+        tmp_path,
+        {
+            "go.mod": GO_MOD,
+            "errors/errors.go": "package errors\n\nfunc Wrap(err error) error { return err }\n",
+            "a/a.go": 'package a\n\nimport (\n\t"github.com/pkg/errors"\n\t"github.com/pkg/sftp"\n)\n\n'
+            "func A() { errors.Wrap(nil); sftp.Dial() }\n",
+            "b/b.go": 'package b\n\nimport "example.com/shop/errors"\n\nfunc B() { errors.Wrap(nil) }\n',
+            "c/c.go": 'package c\n\nimport "example.com/shop/a"\n\nfunc C() { a.A() }\n',
+        },
+    )
+    resolver = knowledge.resolver
+    assert resolver.lookup("a/a.go", "errors.Wrap") is None
+    assert resolver.lookup("b/b.go", "errors.Wrap") == Found("go:errors/errors.go:Wrap")
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"errors/errors.go": "package errors\n\nfunc Wrap(err error, msg string) error {}\n"})
+    assert alarms(knowledge, tmp_path, "a/a.go") == []
+    assert alarms(knowledge, tmp_path, "b/b.go") == [("stale-call", 4)]
+    rewrite(knowledge, tmp_path, {"errors/errors.go": "package errors\n"})
+    assert isinstance(knowledge.resolver.lookup("b/b.go", "errors.Wrap"), Gone)
