@@ -133,8 +133,10 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # the names a module's own blocks assign (`if TYPE_CHECKING: ... else: ALL = _All('ALL')`: Python);
 # a class's base of any form, a call's mixin too (`extends Schema.Class<A>("A")({...})`), an
 # interface's property of a function's type (TypeScript); the names an awaited dynamic import
-# binds (`const { a } = await import('./m')`: JavaScript, TypeScript).
-EXTRACTION_VERSION = 19
+# binds (`const { a } = await import('./m')`: JavaScript, TypeScript). 20: a struct's embedded
+# fields and an interface's embedded interfaces are its bases, and what its fields hold is
+# said (Go).
+EXTRACTION_VERSION = 20
 _MAX_TEXT = 160
 
 

@@ -1447,8 +1447,9 @@ class Resolver:
     def _in_package(self, folder: str, qualname: str, tests: bool) -> Target:
         """``qualname`` in the Go package of ``folder`` (``tests``: its ``_test.go`` files too):
         Found where one file defines it; None where several do (each for its own platform:
-        ``open_linux.go``, ``open_windows.go``), or where a member is not found (a struct's
-        embedded field may bring it); Gone where none does and one did."""
+        ``open_linux.go``, ``open_windows.go``). A member of a type no file defines is one an
+        embedded field brings (``type Conn struct { *Reader }``), where one does, or may (a type
+        the memory does not hold); Gone where none does and one did."""
         if self._reading:  # (a file of the package coming, going or changing changes the answer)
             self._reading[-1].add(sys.intern("gopkg:" + folder))
         files = [path for path in self._go_packages().get(folder, ()) if tests or not _go_test(path)]
@@ -1460,8 +1461,21 @@ class Resolver:
         holders = [path for path, info in infos if info is not None and qualname in info.kinds]
         if len(holders) == 1:
             return Found(symbol_key("go", holders[0], qualname))
-        if holders or "." in qualname:
+        if holders:
             return None
+        if "." in qualname:
+            owner, _, member = qualname.rpartition(".")
+            head, _, held = owner.partition(".")
+            typed = [path for path, info in infos if info is not None and head in info.kinds]
+            if len(typed) != 1:
+                return None
+            if held:  # a member of what the type's field holds (`ctx.cfg.Admin.provision`)
+                return self._members(typed[0], head, qualname.split(".")[1:])
+            # (an embedded field's: promoted to the type; one the memory does not hold may bring it)
+            inherited = self._inherited(typed[0], owner, member, 1)
+            if inherited is not None or self._bases(typed[0], owner):
+                return inherited if not self._open_base(typed[0], owner, member, 1) else None
+            return self._package_gone(folder, qualname, tests)
         # (a dot import brings another package's names into the file's own)
         if any(info is not None and any('"."' in text for text in info.imports) for _, info in infos):
             return None

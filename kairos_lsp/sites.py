@@ -64,6 +64,9 @@ class CallSite:
     spread_keywords: bool  # ``**kw``: which keywords is unknown
     last_arg_end: int | None  # byte offset after the last argument, None when there is none
     arguments: tuple[Argument, ...] = ()
+    # its one argument is a call, which passes every value it returns (Go's `f(g())`): how
+    # many is unknown here (``spread``)
+    results: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +161,8 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
         elif "call.keyword" in match:
             node = match["call.keyword"][0]
             keywords.setdefault(_parent(_parent(node)).id, []).append(node_text(node, source))
-        elif "call.spread" in match or "call.spread_keywords" in match:
-            capture = "call.spread" if "call.spread" in match else "call.spread_keywords"
+        elif "call.spread" in match or "call.spread_keywords" in match or "call.results" in match:
+            capture = next(name for name in ("call.spread", "call.spread_keywords", "call.results") if name in match)
             spreads.setdefault(_parent(match[capture][0]).id, []).append(capture)
         elif "bind.name" in match or "bind.attr" in match or "bind.global" in match:
             binding = _binding(match, source, language)
@@ -271,10 +274,11 @@ def _call(callee: Node, args: Node, keywords, spreads: list[str], source: bytes)
         Span.of(args),
         len(values) - len(keywords) - len(spreads),
         tuple(keywords),
-        "call.spread" in spreads,
+        "call.spread" in spreads or "call.results" in spreads,
         "call.spread_keywords" in spreads,
         values[-1].end_byte if values else None,
         arguments,
+        "call.results" in spreads,
     )
 
 
@@ -290,6 +294,7 @@ _TYPE_FORMS = frozenset(
     "NotRequired ReadOnly TypeGuard TypeIs Unpack Concatenate".split()
 )
 _CONSTRUCTED = ("call", "new_expression")
+_GO_NEW = re.compile(r"new\(\s*([\w.]+)\s*\)")  # Go's `new(Server)`: a *Server
 _PARAMETERS = (
     "parameters",
     "default_parameter",
@@ -320,9 +325,11 @@ def _binding(match: dict, source: bytes, language: str) -> NameBinding | None:
         value = [value[0].child_by_field_name("operand") or value[0]]  # (Go's `&Server{...}`: a Server's)
     if annotation:
         kind = class_named(node_text(annotation[0], source))
-    elif value and value[0].type == "composite_literal":  # (Go's `Server{...}`)
-        made = value[0].child_by_field_name("type")
+    elif value and value[0].type in ("composite_literal", "type_assertion_expression"):
+        made = value[0].child_by_field_name("type")  # (Go's `Server{...}`, `x.(*Server)`)
         kind = class_named(node_text(made, source)) if made is not None else None
+    elif value and language == "go" and (made_new := _GO_NEW.fullmatch(node_text(value[0], source))):
+        kind = class_named(made_new.group(1))
     elif value and (value[0].type in _CONSTRUCTED or (language == "go" and value[0].type == "call_expression")):
         # (Go's `NewServer(...)`: what the function declares it returns)
         made = value[0].child_by_field_name("function") or value[0].child_by_field_name("constructor")

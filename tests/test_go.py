@@ -78,7 +78,10 @@ def test_calls_through_a_modules_imports_and_typed_receivers_are_judged(tmp_path
     assert alarms(knowledge, tmp_path, "api/api.go") == [
         ("stale-call", 9),
         ("stale-call", 11),
-        ("stale-call", 12),  # (`k.Key("c")`; `db.Get` is passed what a call returns: one value or more)
+        # (`k.Key("c")`, and `db.Get`: passed what a call returns, which was one value when
+        # the call was written, as `Get` took one)
+        ("stale-call", 12),
+        ("stale-call", 12),
         ("stale-call", 15),
     ]
     # (a method's own receiver, whatever its name, is of the method's type)
@@ -91,8 +94,8 @@ def test_what_go_calls_may_pass_is_not_taken_for_a_change(tmp_path):
         {
             "go.mod": GO_MOD,
             "log.go": 'package shop\n\nfunc Log(msg string) {}\n\nfunc Pair() (string, int) { return "", 0 }\n\n'
-            "func Two(a string, b int) {}\n",
-            "use.go": 'package shop\n\nfunc Use(parts []string) {\n\tLog("a")\n\tTwo(Pair())\n}\n',
+            "func Two(a string, b int) {}\n\nfunc Any(xs ...string) {}\n",
+            "use.go": 'package shop\n\nfunc Use(parts []string) {\n\tLog("a")\n\tTwo(Pair())\n\tAny(Pair())\n}\n',
         },
     )
     dream(knowledge.store, trigger="test")
@@ -100,10 +103,12 @@ def test_what_go_calls_may_pass_is_not_taken_for_a_change(tmp_path):
         knowledge,
         tmp_path,
         {
-            # a variadic parameter added takes nothing; the pair a call returns fills two
+            # a variadic parameter added takes nothing; the pair a call returns fills two; what
+            # it passed to one taking any number is as many as it returns: unknown
             "log.go": "package shop\n\nfunc Log(msg string, args ...any) {}\n\nfunc Pair() (string, int) "
-            '{ return "", 0 }\n\nfunc Two(a string, b int, c ...bool) {}\n',
-            "use.go": 'package shop\n\nfunc Use(parts []string) {\n\tLog("a")\n\tTwo(Pair())\n\tLog("b", parts)\n}\n',
+            '{ return "", 0 }\n\nfunc Two(a string, b int, c ...bool) {}\n\nfunc Any(a, b string, xs ...string) {}\n',
+            "use.go": 'package shop\n\nfunc Use(parts []string) {\n\tLog("a")\n\tTwo(Pair())\n\tAny(Pair())\n'
+            '\tLog("b", parts)\n}\n',
         },
     )
     assert alarms(knowledge, tmp_path, "use.go") == []
@@ -183,3 +188,65 @@ def test_an_import_is_a_workspace_package_only_under_the_modules_path(tmp_path):
     assert alarms(knowledge, tmp_path, "b/b.go") == [("stale-call", 4)]
     rewrite(knowledge, tmp_path, {"errors/errors.go": "package errors\n"})
     assert isinstance(knowledge.resolver.lookup("b/b.go", "errors.Wrap"), Gone)
+
+
+@pytest.mark.parametrize(
+    ("holder", "warned"),
+    [
+        ("type Cache struct{ n int }", [("missing-symbol", 3)]),
+        # an embedded field brings its methods: the struct's own went, the base's serves
+        ("type Cache struct {\n\tBase\n}\n\ntype Base struct{}\n\nfunc (b *Base) Flush(key string) {}", []),
+        # ... or may: one of a package the memory does not hold
+        ("type Cache struct {\n\t*sync.Mutex\n}", []),
+    ],
+)
+def test_a_method_gone_from_its_type_is_said_unless_an_embedded_field_brings_one(tmp_path, holder, warned):
+    knowledge = workspace(
+        tmp_path,
+        {
+            "go.mod": GO_MOD,
+            "cache.go": "package shop\n\ntype Cache struct{ n int }\n\nfunc (c *Cache) Flush(key string) {}\n",
+            "use.go": 'package shop\n\nfunc Use(c *Cache) {\n\tc.Flush("a")\n}\n',
+        },
+    )
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"cache.go": f'package shop\n\nimport "sync"\n\n{holder}\n'})
+    assert alarms(knowledge, tmp_path, "use.go") == warned
+
+
+def test_what_new_and_a_type_assertion_make_are_of_their_type(tmp_path):
+    knowledge = workspace(
+        tmp_path,
+        {
+            "go.mod": GO_MOD,
+            "cache.go": "package shop\n\ntype Cache struct{ n int }\n\nfunc (c *Cache) Put(key string) {}\n",
+            "use.go": 'package shop\n\nfunc Use(v any) {\n\tc := new(Cache)\n\tc.Put("a")\n'
+            '\td := v.(*Cache)\n\td.Put("b")\n}\n',
+        },
+    )
+    dream(knowledge.store, trigger="test")
+    rewrite(
+        knowledge,
+        tmp_path,
+        {"cache.go": "package shop\n\ntype Cache struct{ n int }\n\nfunc (c *Cache) Put(key, value string) {}\n"},
+    )
+    assert alarms(knowledge, tmp_path, "use.go") == [("stale-call", 4), ("stale-call", 6)]
+
+
+def test_a_method_reached_through_a_structs_fields_is_of_the_type_they_declare(tmp_path):
+    knowledge = workspace(
+        tmp_path,
+        {
+            "go.mod": GO_MOD,
+            "admin/admin.go": "package admin\n\ntype Config struct{ n int }\n\n"
+            "func (c *Config) Provision(ctx int) error { return nil }\n",
+            "app.go": 'package shop\n\nimport "example.com/shop/admin"\n\n'
+            "type Settings struct {\n\tAdmin *admin.Config\n}\n\ntype Context struct {\n\tcfg *Settings\n}\n\n"
+            "func (ctx Context) Start() {\n\t_ = ctx.cfg.Admin.Provision(1)\n}\n",
+        },
+    )
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"admin/admin.go": "package admin\n\ntype Config struct{ n int }\n"})
+    found = problems(knowledge, tmp_path, "app.go", "go")
+    assert [(p.code, p.start[0]) for p in found] == [("missing-symbol", 13)]
+    assert "`Provision` no longer exists" in found[0].message

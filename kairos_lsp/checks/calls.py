@@ -30,7 +30,7 @@ from kairos_lsp.checks.receivers import Receivers, builtin_method
 from kairos_lsp.keys import path_of, qualname_of, symbol_key
 from kairos_lsp.knowledge import Knowledge, Look
 from kairos_lsp.languages import language_named
-from kairos_lsp.resolve import Found, parameter_parts, signature_items
+from kairos_lsp.resolve import Found, Target, parameter_parts, signature_items
 from kairos_lsp.sites import Argument, CallSite
 
 # Decorators known to keep a function's signature; any other may change it.
@@ -135,6 +135,8 @@ def stale_calls(file: CheckedFile, calls: list[CallSite], receivers: Receivers) 
         if caller not in since:
             looks = file.knowledge.looks(caller, ("body_hash",))
             since[caller] = looks[-1].at if looks else "9999"  # not stored yet: written now
+        if call.results:
+            call = _counted(call, callee, since[caller])
         problem = _judge(file, call, callee, since[caller])
         if problem is not None:
             out.append(problem)
@@ -252,17 +254,8 @@ def _resolve(
             return None
     if not receiver:
         return None  # a local name bound to some value: not the function the imports say
-    kind = receivers.class_of(receiver, scope, at)
-    if kind is not None:
-        cls = resolver.lookup(file.path, kind, scope)
-        if isinstance(cls, Found) and file.kind_of(cls.key) in ("function", "method"):
-            # made by a function: of the class it declares to return, if one (websockets'
-            # `self.connection = await self.create_connection()`, `-> ClientConnection`)
-            target = resolver.lookup(file.path, f"{kind}().{method}", scope)
-            return (target.key, True, False) if isinstance(target, Found) else None
-        if not isinstance(cls, Found) or file.kind_of(cls.key) not in ("class", "interface"):
-            return None
-        target = resolver.lookup(file.path, f"{kind}.{method}", scope)
+    target = through_receiver(file, receivers, call.callee, scope, at)
+    if target is not None or receivers.class_of(receiver, scope, at) is not None:
         return (target.key, True, False) if isinstance(target, Found) else None
     given = resolver.given_by_fixture(file.path, call.callee, scope)
     if isinstance(given, Found):  # (a test's parameter: what the pytest fixture of its name gives)
@@ -271,6 +264,30 @@ def _resolve(
         return None  # self.m() the class does not define: inherited from somewhere unknown
     guessed = _only_method(file, receivers, receiver, method, scope, at)
     return (guessed, True, True) if guessed is not None else None
+
+
+def through_receiver(file: CheckedFile, receivers: Receivers, text: str, scope: str | None, at: Point) -> Target:
+    """``x.m`` where the file says what class ``x`` holds (:meth:`Receivers.class_of`): ``m`` of
+    that class, or of the one the function that made it declares to return (websockets'
+    `self.connection = await self.create_connection()`, `-> ClientConnection`); None when the
+    file does not say."""
+    receiver, _, method = text.rpartition(".")
+    kind = receivers.class_of(receiver, scope, at) if receiver else None
+    if kind is None and file.language == "go" and "." in receiver:
+        # (Go: a field of a typed value, `ctx.cfg.Admin.provision()`, as the struct declares it;
+        # Python's and TypeScript's attributes the resolver reads from what their code assigns)
+        head, _, fields = receiver.partition(".")
+        kind = receivers.class_of(head, scope, at)
+        method = f"{fields}.{method}"
+    if kind is None:
+        return None
+    resolver = file.knowledge.resolver
+    cls = resolver.lookup(file.path, kind, scope)
+    if isinstance(cls, Found) and file.kind_of(cls.key) in ("function", "method"):
+        return resolver.lookup(file.path, f"{kind}().{method}", scope)
+    if not isinstance(cls, Found) or file.kind_of(cls.key) not in ("class", "interface"):
+        return None
+    return resolver.lookup(file.path, f"{kind}.{method}", scope)
 
 
 def _overridden_otherwise(callee: _Callee, overrides: list[_Callee | None], call: CallSite) -> bool:
@@ -632,6 +649,17 @@ def _judge(file: CheckedFile, call: CallSite, callee: _Callee, written: str) -> 
     if fix is not None:
         problem.fixes.append(fix)
     return problem
+
+
+def _counted(call: CallSite, callee: _Callee, written: str) -> CallSite:
+    """A call passing what another returns (Go's `f(g())`), with as many arguments as the
+    parameters the callee had when the call was written: it compiled then, so the call gave
+    that many (urfave/cli's `flagSplitMultiValues(strings.Join(opts, ";"))` passed one, to a
+    function that came to take three). Unchanged when those took any number (`...T`)."""
+    then = [form for form in callee.shapes if form.at <= written]
+    if not then or any(p.star for p in then[-1].params):
+        return call
+    return replace(call, positional=len(then[-1].params), spread=False, results=False)
 
 
 def _why(bound: Bound) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 
+from kairos_lsp.checks.calls import through_receiver
 from kairos_lsp.checks.model import MISSING_SYMBOL, RENAMED_SYMBOL, CheckedFile, Fix, Point, Problem, TextEdit
 from kairos_lsp.checks.receivers import Receivers
 from kairos_lsp.keys import name_of, path_of, qualname_of
@@ -57,6 +58,10 @@ def references(
         if shadowed(call.callee, scope, call.callee_span.start):
             continue
         target = resolver.lookup(file.path, call.callee, scope)
+        if target is None and receivers is not None and file.language == "go":
+            # (Go's receivers, parameters and locals the file's own code types: the resolver reads
+            # Python's and TypeScript's annotations and locals from the memory, Go's it does not)
+            target = through_receiver(file, receivers, call.callee, scope, call.callee_span.start)
         if isinstance(target, Gone):
             gone.setdefault(target.key, (target, [], []))[1].append(call.name_span)
             callees.setdefault(target.key, []).append(call.callee)

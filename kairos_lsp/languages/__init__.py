@@ -150,7 +150,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         returns="{sig} {ret}",
         sites=("go-sites",),
         modules="go",
-        extraction=8,
+        extraction=20,
     ),
     LanguageSpec("rust", (".rs",), "tree_sitter_rust", tags_from=("tree_sitter_rust",), extraction=8),
     LanguageSpec(

@@ -56,11 +56,17 @@ def infer_modules(folders: set[str], imports: Iterable[str]) -> dict[str, str]:
     """``{module path: its root folder}`` as the imports show them, for the Go ``folders``
     the memory knows (``""``: the workspace's root).
 
-    A reading counts when the tails of two imports, or one tail of two elements or more,
-    are folders under one root: one tail of one element (``errors``) may be any module's.
-    It is kept only if every import under the module's path names a folder the memory
-    knows: an import ``github.com/pkg/errors`` and a folder ``errors/`` of one's own are not
-    a module ``github.com/pkg`` when ``github.com/pkg/sftp`` is imported too.
+    A reading counts when an import's tail is a folder under one root, and the module path left
+    is one a module may have (three elements at least on a forge: ``github.com/owner/repo``).
+    It is kept only if every import under that path names a folder the memory knows, and if no
+    other module reads as rooted there as often (then which one is the workspace's is unknown):
+    a folder ``errors/`` of one's own and an import of ``github.com/pkg/errors`` make no module
+    ``github.com/pkg``.
+
+    >>> infer_modules({"", "errors", "api"}, ["github.com/pkg/errors", "example.com/shop/api"])
+    {'example.com/shop': ''}
+    >>> infer_modules({"", "sync"}, ["golang.org/x/sync", "example.org/a/sync"])  # one root, two readings
+    {}
     """
     wanted = sorted({path for path in imports if not is_standard(path)})
     by_last: dict[str, list[str]] = {}
@@ -72,24 +78,42 @@ def infer_modules(folders: set[str], imports: Iterable[str]) -> dict[str, str]:
         parts = path.split("/")
         for k in range(1, len(parts)):
             tail, module = "/".join(parts[-k:]), "/".join(parts[:-k])
+            if not _may_be_module(module):
+                continue
             for folder in by_last.get(parts[-1], ()):
                 if folder == tail:
                     tails.setdefault((module, ""), set()).add(tail)
                 elif folder.endswith("/" + tail):
                     tails.setdefault((module, folder[: -len(tail) - 1]), set()).add(tail)
-    modules: dict[str, str] = {}
-    for (module, root), found in sorted(tails.items()):
-        if len(found) < 2 and all("/" not in tail for tail in found):
-            continue
+    by_root: dict[str, list[tuple[int, str]]] = {}
+    for (module, root), found in tails.items():
         under = [path[len(module) + 1 :] for path in wanted if path.startswith(module + "/")]
-        if all(_joined(root, rest) in folders for rest in under) and module not in modules:
-            modules[module] = root
-    return modules
+        if all(_joined(root, rest) in folders for rest in under):
+            by_root.setdefault(root, []).append((len(found), module))
+    modules: dict[str, str] = {}
+    for root, readings in sorted(by_root.items()):
+        readings.sort(reverse=True)
+        if len(readings) > 1 and readings[0][0] == readings[1][0]:
+            continue
+        modules.setdefault(readings[0][1], root)
+    # (`gin/internal` at `internal/` says what `gin` at the root says)
+    return {module: root for module, root in modules.items() if package_folder(modules, module, module) != root}
 
 
-def package_folder(modules: dict[str, str], import_path: str) -> str | None:
-    """The folder ``import_path`` names under ``modules`` (:func:`infer_modules`), or None."""
-    path = import_path
+_FORGES = ("github.com", "gitlab.com", "bitbucket.org")
+
+
+def _may_be_module(path: str) -> bool:
+    """Whether a module may have this path: a domain first, and on a forge an owner and a
+    repository after it."""
+    parts = path.split("/")
+    return not is_standard(path) and len(parts) >= (3 if parts[0] in _FORGES else 2)
+
+
+def package_folder(modules: dict[str, str], import_path: str, besides: str = "") -> str | None:
+    """The folder ``import_path`` names under ``modules`` (:func:`infer_modules`; not through
+    the module ``besides``), or None."""
+    path = import_path if import_path != besides else import_path.rpartition("/")[0]
     while path:
         if path in modules:
             return _joined(modules[path], import_path[len(path) + 1 :])

@@ -3,8 +3,8 @@
 (call_expression function: (_) @call.callee arguments: (argument_list) @call.args)
 (argument_list (variadic_argument) @call.spread)
 ; A call that is the only argument passes every value it returns (`f(g())`): how many, the
-; memory does not say.
-(argument_list . (call_expression) @call.spread .)
+; memory does not say (the parameters the callee had when the call was written do).
+(argument_list . (call_expression) @call.results .)
 
 ; Function literals: kairos names no scope for them.
 (func_literal) @unnamed.scope

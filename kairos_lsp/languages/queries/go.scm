@@ -18,6 +18,13 @@
 ; Struct and interface types (the tags call every type spec a type).
 (type_spec name: (type_identifier) @name type: (struct_type)) @definition.class
 (type_spec name: (type_identifier) @name type: (interface_type)) @definition.interface
+; A struct's embedded fields (`type Conn struct { net.Conn; *bufio.Reader }`), an interface's
+; embedded interfaces (`interface { io.Reader; Close() error }`): the methods they bring are the
+; type's too. Its bases, as a class's (the signature: `Conn extends net.Conn, bufio.Reader`).
+(type_spec type: (struct_type (field_declaration_list (field_declaration !name type: (_) @extends)))) @owner
+(type_spec type: (interface_type (type_elem [(type_identifier) (qualified_type) (generic_type)] @extends))) @owner
+; What a struct's fields hold (see python.scm): `cfg *Config` holds a Config.
+(field_declaration name: (field_identifier) @attribute.name type: (_) @attribute.type) @attribute
 ; Interface methods: `Store.Get`.
 (interface_type (method_elem name: (field_identifier) @name) @definition.method)
 
