@@ -50,7 +50,7 @@ from typing import TypeVar
 
 from kairos_lsp.keys import PYTHON_MODULE_FILES, module_path, path_of, qualname_of, symbol_key
 from kairos_lsp.languages import language_named, platform_lacks
-from kairos_lsp.languages.golang import infer_modules, package_folder, package_name
+from kairos_lsp.languages.golang import PREDECLARED, infer_modules, package_folder, package_name
 from kairos_lsp.sites import class_named
 from kairos_lsp.store import Store
 from kairos_lsp.store.migrations import PREDICATE_ID
@@ -1476,8 +1476,11 @@ class Resolver:
             if inherited is not None or self._bases(typed[0], owner):
                 return inherited if not self._open_base(typed[0], owner, member, 1) else None
             return self._package_gone(folder, qualname, tests)
-        # (a dot import brings another package's names into the file's own)
-        if any(info is not None and any('"."' in text for text in info.imports) for _, info in infos):
+        # (a dot import brings another package's names into the file's own; a name Go declares
+        # is the language's once the package's own went: gin's `min` when Go 1.21 made it a builtin)
+        if _global("go", qualname) or any(
+            info is not None and any('"."' in text for text in info.imports) for _, info in infos
+        ):
             return None
         return self._package_gone(folder, qualname, tests)
 
@@ -1849,9 +1852,13 @@ def _global(style: str | None, name: str) -> bool:
 
     >>> _global("python", "open"), _global("python", "fetch"), _global("ecmascript", "require")
     (True, False, True)
+    >>> _global("go", "min"), _global("go", "helper")
+    (True, False)
     """
     if style == "python":
         return hasattr(builtins, name)
+    if style == "go":
+        return name in PREDECLARED
     return style == "ecmascript" and name in _MODULE_WRAPPER
 
 

@@ -33,6 +33,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import sysconfig
 import tarfile
@@ -77,8 +78,12 @@ class Project:
 
     name: str
     version: str
-    registry: str  # "pypi" or "npm"
+    registry: str  # "pypi", "npm" or "debian"
     tree: str = "."  # the workspace, relative to the archive's top folder
+    # Debian's: the package's file in the archive's pool, and its SHA-256 as the suite's index
+    # gives it (`apt-cache show`): Go has no registry of its own here, Debian packages its sources
+    pool: str = ""
+    sha256: str = ""
 
     def __str__(self) -> str:
         return f"{self.name}-{self.version}"
@@ -88,6 +93,19 @@ class Project:
         """A file name for the release (npm scopes have a slash)."""
         return str(self).lstrip("@").replace("/", "-")
 
+
+def _go(module: str, source: str, version: str, sha256: str, binary: str = "") -> Project:
+    """A Go module on GitHub as Debian packages its sources (``github.com/{module}``, from the
+    source package ``source``'s ``-dev`` package, ``binary`` when named otherwise)."""
+    name = f"{binary or source}-dev"
+    pool = f"pool/main/{source[0]}/{source}/{name}_{version}_all.deb"
+    # (Debian keeps a module's major version out of its folder: `echo/v4` is `echo/`)
+    folder = "/".join(part for part in module.split("/") if not _GO_MAJOR.fullmatch(part))
+    return Project(name, version, "debian", f"share/gocode/src/github.com/{folder}", pool, sha256)
+
+
+_GO_MAJOR = re.compile(r"v\d+")
+DEBIAN = "http://deb.debian.org/debian/"
 
 PROJECTS: tuple[Project, ...] = (
     Project("requests", "2.32.3", "pypi"),
@@ -107,6 +125,26 @@ PROJECTS: tuple[Project, ...] = (
     Project("axios", "1.7.9", "npm", "lib"),
     # JavaScript, CommonJS: `webidl.brandCheck = function () {}`, private methods, `require`.
     Project("undici", "6.21.0", "npm", "lib"),
+    # Go (Debian 12's packages of their sources): methods across a package's files, functions
+    # of the module's own packages, `f(g())` passing what a call returns, variadic parameters.
+    _go(
+        "gin-gonic/gin",
+        "golang-github-gin-gonic-gin",
+        "1.8.1-1",
+        "66d916769bcd36a6722b0c92a81719b8faca56f69662b17d1ef7ba257c85367a",
+    ),
+    _go(
+        "spf13/cobra",
+        "golang-github-spf13-cobra",
+        "1.6.1-1",
+        "4f5d20855133319beef3c5b49d3c21a0406f270bf94fb4b6f4d406b691283cb2",
+    ),
+    _go(
+        "miekg/dns",
+        "golang-github-miekg-dns",
+        "1.1.50-2",
+        "a722f465c3035661d4d6f0e67f11824c9f8d90e478bde7e458e3cce49cac4c01",
+    ),
 )
 
 # Releases tried in sessions 48 and 49, counted by ``bench_false_alarms.py --more`` (not by the
@@ -134,6 +172,81 @@ MORE_PROJECTS: tuple[Project, ...] = (
     # Session 49: variance annotations (`out Output`), `Number.isFinite` beside a class's own.
     Project("zod", "4.1.12", "npm", "src"),
     Project("@effect/platform", "0.70.0", "npm", "src"),
+    # Session 56: Go, Debian 12's packages (nats-server alone takes 30 s, go-git 50 s).
+    _go(
+        "labstack/echo/v4",
+        "golang-github-labstack-echo",
+        "4.2.1-3",
+        "3ec383b8cb239c415d9ab83b3e8871524931f6da13e75e41baf580b74b3599ef",
+    ),
+    _go(
+        "stretchr/testify",
+        "golang-testify",
+        "1.8.1-1",
+        "214a31391cf60e1d1abd9f218cb5134a1fd646340a147a04c2d95a981024a305",
+        "golang-github-stretchr-testify",
+    ),
+    _go(
+        "go-git/go-git/v5",
+        "golang-github-go-git-go-git",
+        "5.4.2-3",
+        "a2d87579f6ee3ae85322c035d914722d411d17fcb5da68044809490913ea04a1",
+    ),
+    _go(
+        "nats-io/nats-server/v2",
+        "nats-server",
+        "2.9.10-1",
+        "56afde201813d17fd3a55ecf87be54d275c2f00daa7b01eab1a97ea367b4f6c0",
+        "golang-github-nats-io-nats-server",
+    ),
+    _go(
+        "minio/minio-go/v7",
+        "golang-github-minio-minio-go-v7",
+        "7.0.46-1",
+        "9d50291956dcd96483c8f447c210758925b6b4ea4c109aecdfbbf5b91116a35e",
+    ),
+    _go(
+        "hashicorp/raft",
+        "golang-github-hashicorp-raft",
+        "1.1.2-1",
+        "f34877bf2e6d361137752e477ed94bb92556fd43a6ed29fa6135cc010f7d1954",
+    ),
+    _go(
+        "spf13/viper",
+        "golang-github-spf13-viper",
+        "1.10.1-1",
+        "2506cd72663b1ea239207546697dc4151517813a9c87f606897b84c9e1d19e73",
+    ),
+    _go(
+        "urfave/cli/v2",
+        "golang-github-urfave-cli-v2",
+        "2.3.0-2",
+        "13d2a5cdf924d4c161d2f75d173888fc4dd4b1d0e04f64418f915979c811aa53",
+    ),
+    _go(
+        "google/go-cmp",
+        "golang-github-google-go-cmp",
+        "0.5.9-1",
+        "b68bd919daa7c1bdf02abfb68894e29e532f19b03b68c8615f50626c48f553b6",
+    ),
+    _go(
+        "gorilla/mux",
+        "golang-github-gorilla-mux",
+        "1.8.0-1",
+        "0880a4019fe68496a0e0a749c2948c029e489f49edd448bed2fedaba33f848c2",
+    ),
+    _go(
+        "gorilla/websocket",
+        "golang-github-gorilla-websocket",
+        "1.5.0-2",
+        "c43a1b15cf1446303e8683b3c877c04c88ea813c6b201876eac9388d60240ff1",
+    ),
+    _go(
+        "caddyserver/certmagic",
+        "golang-github-caddyserver-certmagic",
+        "0.17.2-2",
+        "95077778998de8d8defbb2a3884705d2b4e27ee5a9baf1fa399e04bc0bc46f36",
+    ),
 )
 
 
@@ -157,7 +270,7 @@ def fetch(project: Project, cache: Path | None = None) -> Path:
         home.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=home) as scratch:
             archive = Path(scratch) / "archive.tar.gz"
-            archive.write_bytes(data)
+            archive.write_bytes(data if project.registry != "debian" else _deb_data(data, project))
             with tarfile.open(archive) as tar:
                 tar.extractall(Path(scratch) / "unpacked", filter="data")
             try:
@@ -165,7 +278,7 @@ def fetch(project: Project, cache: Path | None = None) -> Path:
             except OSError:
                 if not tree.is_dir():  # another run unpacked it meanwhile: fine
                     raise
-    (top,) = tree.iterdir()  # sdists unpack to name-version/, npm packages to package/
+    (top,) = tree.iterdir()  # sdists unpack to name-version/, npm packages to package/, Debian's to usr/
     return top / project.tree
 
 
@@ -197,7 +310,23 @@ def _locate(project: Project) -> tuple[str, str, str]:
         )
         algorithm, _, encoded = meta["dist"]["integrity"].partition("-")
         return meta["dist"]["tarball"], algorithm, base64.b64decode(encoded).hex()
+    if project.registry == "debian":
+        return DEBIAN + project.pool, "sha256", project.sha256
     raise ValueError(f"{project}: unknown registry {project.registry!r}")
+
+
+def _deb_data(package: bytes, project: Project) -> bytes:
+    """The file tree (``data.tar.*``) of a Debian package, an ``ar`` archive of three members."""
+    if not package.startswith(b"!<arch>\n"):
+        raise RuntimeError(f"{project}: not a Debian package")
+    at = 8
+    while at + 60 <= len(package):
+        header = package[at : at + 60]  # name (16 bytes), dates and modes, size (10 bytes at 48)
+        size = int(header[48:58])
+        if header[:16].decode("ascii", "replace").startswith("data.tar"):
+            return package[at + 60 : at + 60 + size]
+        at += 60 + size + size % 2  # (members start on even offsets)
+    raise RuntimeError(f"{project}: no data.tar in the Debian package")
 
 
 def _get(url: str, project: Project, accept: str | None = None) -> bytes:
@@ -249,7 +378,7 @@ class Report:
 
 
 def is_test(path: str) -> bool:
-    """A test file or a file under a test folder: ``tests/test_x.py``, ``src/a.spec.ts``."""
+    """A test file or a file under a test folder: ``tests/test_x.py``, ``src/a.spec.ts``, ``x_test.go``."""
     parts = path.split("/")
     name = parts[-1]
     return (
@@ -257,6 +386,7 @@ def is_test(path: str) -> bool:
         or name.startswith("test_")
         or ".test." in name
         or ".spec." in name
+        or name.endswith("_test.go")
     )
 
 

@@ -250,3 +250,20 @@ def test_a_method_reached_through_a_structs_fields_is_of_the_type_they_declare(t
     found = problems(knowledge, tmp_path, "app.go", "go")
     assert [(p.code, p.start[0]) for p in found] == [("missing-symbol", 13)]
     assert "`Provision` no longer exists" in found[0].message
+
+
+def test_a_function_of_the_packages_own_that_go_now_declares_is_gos_once_gone(tmp_path):
+    # gin 1.9's `func min(a, b int) int` in tree.go, deleted once Go 1.21 declared `min`
+    knowledge = workspace(
+        tmp_path,
+        {
+            "go.mod": GO_MOD,
+            "tree.go": "package shop\n\nfunc min(a, b int) int {\n\tif a < b {\n\t\treturn a\n\t}\n\treturn b\n}\n\n"
+            "func helper() int { return 1 }\n",
+            "use.go": "package shop\n\nfunc Use() int {\n\treturn min(1, 2) + helper()\n}\n",
+        },
+    )
+    dream(knowledge.store, trigger="test")
+    rewrite(knowledge, tmp_path, {"tree.go": "package shop\n"})
+    found = problems(knowledge, tmp_path, "use.go", "go")
+    assert [(p.code, p.message.split("`")[1]) for p in found] == [("missing-symbol", "helper")]

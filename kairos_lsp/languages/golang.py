@@ -21,6 +21,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+# What Go declares in every package's universe block (the language specification's
+# "Predeclared identifiers"): a package's own name shadows it, and once that goes, it is Go's.
+PREDECLARED = frozenset(
+    "any bool byte comparable complex64 complex128 error float32 float64 int int8 int16 int32 int64 rune "
+    "string uint uint8 uint16 uint32 uint64 uintptr true false iota nil append cap clear close complex copy "
+    "delete imag len make max min new panic print println real recover".split()
+)
 _MAJOR = re.compile(r"v\d+")  # a module's major version as a path element: `.../echo/v4`
 _GOPKG = re.compile(r"(.+)\.v\d+")  # gopkg.in's: `gopkg.in/yaml.v3`
 
