@@ -1471,6 +1471,8 @@ class Resolver:
                 return None
             if held:  # a member of what the type's field holds (`ctx.cfg.Admin.provision`)
                 return self._members(typed[0], head, qualname.split(".")[1:])
+            if member in self._attributes(typed[0]).get(owner, {}):
+                return None  # a field of the name (a function's type: `s.onClose(err)` calls what it holds)
             # (an embedded field's: promoted to the type; one the memory does not hold may bring it)
             inherited = self._inherited(typed[0], owner, member, 1)
             if inherited is not None or self._bases(typed[0], owner):

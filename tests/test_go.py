@@ -198,6 +198,8 @@ def test_an_import_is_a_workspace_package_only_under_the_modules_path(tmp_path):
         ("type Cache struct {\n\tBase\n}\n\ntype Base struct{}\n\nfunc (b *Base) Flush(key string) {}", []),
         # ... or may: one of a package the memory does not hold
         ("type Cache struct {\n\t*sync.Mutex\n}", []),
+        # a field of the name holds a function: calling it calls what it holds
+        ("type Cache struct {\n\tFlush func(key string)\n}", []),
     ],
 )
 def test_a_method_gone_from_its_type_is_said_unless_an_embedded_field_brings_one(tmp_path, holder, warned):
