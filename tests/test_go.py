@@ -94,7 +94,8 @@ def test_what_go_calls_may_pass_is_not_taken_for_a_change(tmp_path):
         {
             "go.mod": GO_MOD,
             "log.go": 'package shop\n\nfunc Log(msg string) {}\n\nfunc Pair() (string, int) { return "", 0 }\n\n'
-            "func Two(a string, b int) {}\n\nfunc Any(xs ...string) {}\n",
+            "func Two(a string, b int) {}\n\nfunc Any(xs ...string) {}\n\n"
+            "type D struct{}\n\nfunc (d D) Compare(this, other D, x int) bool { return true }\n",
             "use.go": 'package shop\n\nfunc Use(parts []string) {\n\tLog("a")\n\tTwo(Pair())\n\tAny(Pair())\n}\n',
         },
     )
@@ -106,9 +107,11 @@ def test_what_go_calls_may_pass_is_not_taken_for_a_change(tmp_path):
             # a variadic parameter added takes nothing; the pair a call returns fills two; what
             # it passed to one taking any number is as many as it returns: unknown
             "log.go": "package shop\n\nfunc Log(msg string, args ...any) {}\n\nfunc Pair() (string, int) "
-            '{ return "", 0 }\n\nfunc Two(a string, b int, c ...bool) {}\n\nfunc Any(a, b string, xs ...string) {}\n',
+            '{ return "", 0 }\n\nfunc Two(a string, b int, c ...bool) {}\n\nfunc Any(a, b string, xs ...string) {}\n'
+            # (Go's `this` is a parameter like any other)
+            "\ntype D struct{}\n\nfunc (d D) Compare(this, other D, x, y int) bool { return true }\n",
             "use.go": 'package shop\n\nfunc Use(parts []string) {\n\tLog("a")\n\tTwo(Pair())\n\tAny(Pair())\n'
-            '\tLog("b", parts)\n}\n',
+            '\tLog("b", parts)\n\td := D{}\n\t_ = d.Compare(d, d, 1, 2)\n}\n',
         },
     )
     assert alarms(knowledge, tmp_path, "use.go") == []

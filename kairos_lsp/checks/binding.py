@@ -140,7 +140,11 @@ _GO_NAMED = re.compile(r"(?!(chan|func|map|struct|interface)\b)[A-Za-z_]\w*\s+\S
 
 def receiver_dropped(params: list[Param], language: str = "python") -> list[Param]:
     """A bound method's parameters as its callers see them: in Python the first one is the
-    receiver whatever its name (``self``, ``cls``, ``__self``); other languages do not list it."""
+    receiver whatever its name (``self``, ``cls``, ``__self``); other languages do not list it
+    (TypeScript's ``this: T`` says what it is, and is none; Go's ``this`` is a parameter like
+    any: hugo's ``compareDescriptors(category Category, this, other TemplateDescriptor, ...)``)."""
+    if language == "go":
+        return params
     if language != "python":
         return [p for p in params if p.name != "this"]
     return params[1:] if params and not params[0].star and not params[0].keyword_only else params
