@@ -151,6 +151,23 @@ export function checkout(item: { cost: number }): number {
 )
 
 
+GO = Story(
+    language="go",
+    lib="shop/prices.go",
+    app="shop/checkout.go",
+    lib_before="package shop\n\n// Price of an order line.\nfunc Price(qty int) int {\n\treturn qty * 2\n}\n\n"
+    "func OldName(x int) int {\n\treturn x*2 + 1\n}\n\nfunc LegacyDiscount(x int) int {\n\treturn x * 9 / 10\n}\n",
+    lib_after="package shop\n\n// Price of an order line.\n"
+    "func Price(qty int, rate int) int {\n\treturn qty * rate\n}\n\n"
+    "func NewName(x int) int {\n\treturn x*2 + 1\n}\n",
+    app_text="package shop\n\nfunc Checkout() int {\n\ttotal := Price(2)\n"
+    "\treturn OldName(total) + LegacyDiscount(total)\n}\n",
+    app_without_missing="package shop\n\nfunc Checkout() int {\n\ttotal := Price(2)\n\treturn OldName(total)\n}\n",
+    new_name="NewName",
+    price_key="go:shop/prices.go:Price",
+)
+
+
 # -- helpers ------------------------------------------------------------------------
 
 
@@ -525,6 +542,34 @@ async def test_a_library_change_shows_in_its_callers_and_each_fix_clears_it(
     fixed = await lib.fix(kairos(client, lib.uri)[0], "documentation")
     assert "currency" in fixed.split("*/")[0] if story.language != "python" else "currency:" in fixed
     await wait_for(lambda: codes(client, lib.uri) == [], what=f"docstring fixed, got {codes(client, lib.uri)}")
+
+
+async def test_a_go_package_change_shows_in_the_callers_of_its_other_files_and_each_fix_clears_it(
+    client: LanguageClient, tmp_path
+):
+    """Go: the caller is another file of the package (no import names the functions)."""
+    root, _ = await start(client, tmp_path, GO)
+    app = Buffer(client, root, GO.app, "go")
+    lib = Buffer(client, root, GO.lib, "go")
+    await asyncio.sleep(0.3)
+    assert codes(client, app.uri) == [] and codes(client, lib.uri) == []
+
+    lib.save(GO.lib_after)
+    await command(client, "kairos.dreamNow")
+    expected = ["missing-symbol", "renamed-symbol", "stale-call"]
+    await wait_for(lambda: codes(client, app.uri) == expected, what=f"the caller's, got {codes(client, app.uri)}")
+    stale = one(client, app.uri, "stale-call", "Price(2)", app.text)
+    assert "`Price` gained `rate`" in stale.message
+    assert GO.new_name in one(client, app.uri, "renamed-symbol", "OldName(total)", app.text).message
+    assert "no longer exists" in one(client, app.uri, "missing-symbol", "LegacyDiscount", app.text).message
+
+    app.save(GO.app_without_missing)
+    await wait_for(lambda: codes(client, app.uri) == ["renamed-symbol", "stale-call"], what="missing-symbol cleared")
+    fixed = await app.fix(one(client, app.uri, "renamed-symbol", "OldName(total)", app.text), "new name")
+    assert "return NewName(total)" in fixed
+    fixed = await app.fix(one(client, app.uri, "stale-call", "Price(2)", app.text), "missing argument")
+    assert "Price(2, rate)" in fixed  # (the parameter's name, for the user to give a value)
+    await wait_for(lambda: codes(client, app.uri) == [], what=f"fixed, got {codes(client, app.uri)}")
 
 
 async def test_what_other_processes_record_reaches_the_open_editor_by_itself(client: LanguageClient, tmp_path):
