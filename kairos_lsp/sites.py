@@ -343,13 +343,26 @@ def _binding(match: dict, source: bytes, language: str) -> NameBinding | None:
         node_text(node, source),
         "bind.attr" in match,
         kind,
-        bool(annotation),
+        bool(annotation) or _declares(node, language),
         tuple(node.start_point),
         parameter,
         "bind.global" in match,
         copies,
         None if "bind.attr" in match or "bind.global" in match else _unnamed_scope(node),
     )
+
+
+def _declares(node: Node, language: str) -> bool:
+    """Whether a Go name is bound by a declaration (``x := ...``, ``var x = ...``): a new
+    variable, which in a block shadows the function's own of the name (go-git's ``d :=
+    &unknownExtensionDecoder{r}`` in a `case` of a method whose receiver is ``d *Decoder``):
+    it says what the name holds as an annotation does, and the two must agree."""
+    if language != "go":
+        return False
+    parent = node.parent
+    if parent is not None and parent.type == "expression_list":
+        parent = parent.parent
+    return parent is not None and parent.type in ("short_var_declaration", "var_spec")
 
 
 def _unnamed_scope(node: Node) -> tuple[Point, Point] | None:
