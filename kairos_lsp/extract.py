@@ -135,7 +135,7 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # interface's property of a function's type (TypeScript); the names an awaited dynamic import
 # binds (`const { a } = await import('./m')`: JavaScript, TypeScript). 20: a struct's embedded
 # fields and an interface's embedded interfaces are its bases, and what its fields hold is
-# said (Go).
+# said (Go); what a struct's fields hold is said (Rust).
 EXTRACTION_VERSION = 20
 _MAX_TEXT = 160
 

@@ -51,6 +51,7 @@ from typing import TypeVar
 from kairos_lsp.keys import PYTHON_MODULE_FILES, module_path, path_of, qualname_of, symbol_key
 from kairos_lsp.languages import language_named, platform_lacks
 from kairos_lsp.languages.golang import PREDECLARED, infer_modules, package_folder, package_name
+from kairos_lsp.languages.rustpaths import PRELUDE, ROOT_FILES, module_files, module_parts
 from kairos_lsp.sites import class_named
 from kairos_lsp.store import Store
 from kairos_lsp.store.migrations import PREDICATE_ID
@@ -454,6 +455,8 @@ class Resolver:
         parts = text.split(".")
         if info.style == "go":
             return self._go_lookup(path, info, parts)
+        if info.style == "rust":
+            return self._rust_lookup(path, info, parts, scope)
         if parts[0] in _SELF and len(parts) > 1 and scope:
             owner = _owner_class(info, scope)
             if owner is None:
@@ -713,6 +716,8 @@ class Resolver:
             return Found(key)
         if info.style == "go":  # (a method of the file's type may be in any file of its package)
             return self._in_package(posixpath.dirname(path), qualname, _go_test(path))
+        if info.style == "rust":
+            return self._rust_item(path, info, qualname, depth)
         # Star re-exports form a graph (mobx's `export * from` fans out across dozens of files):
         # within one lookup, a name in a file is followed once, not once per path to it.
         if (path, qualname) in self._visited:
@@ -1388,6 +1393,10 @@ class Resolver:
         if returns.startswith("(") and target.key.startswith("go:"):  # (Go's results: the first's)
             returns = next(iter(signature_items(returns)), "")
         made = self._class_written(path_of(target.key), returns) if returns else None
+        if made is None and returns == "Self" and target.key.startswith("rust:"):  # (`Client::new() -> Self`)
+            owner = qualname_of(target.key).rpartition(".")[0]
+            if self._kind(symbol_key("rust", path_of(target.key), owner)) in _CLASSES:
+                return path_of(target.key), owner
         if made is None and returns and _returns_self(signature, returns):
             receiver = callee.rpartition(".")[0]
             if receiver.endswith(")"):
@@ -1430,6 +1439,90 @@ class Resolver:
         if moved is not None and self.store.symbol(moved[0]) is not None:
             return Gone(key, moved[0], moved[1])
         return Gone(key)
+
+    # -- Rust: a module is a file, or a `mod` block in one ------------------------------
+
+    def _rust_lookup(self, path: str, info: _FileInfo, parts: list[str], scope: str | None) -> Target:
+        """A path in a Rust file (``a::b`` written ``a.b``): ``self.m`` and ``Self::f`` in a
+        method, ``crate::``, ``super::`` and ``self::`` paths, what the file and the inline
+        modules around the scope define (``mod tests { ... }``), what its ``use`` binds."""
+        head = parts[0]
+        owner = _owner_class(info, scope) if scope else None
+        if head in ("self", "Self") and owner is not None:  # the method's own type
+            return self._members(path, owner, parts[1:]) if len(parts) > 1 else None
+        if head in ("crate", "super", "self"):
+            return self._rust_path(path, parts)
+        prefixes = [p for p in _enclosing(scope) if info.kinds.get(p) == "module"] if scope else []
+        for prefix in [*prefixes, ""]:
+            name = f"{prefix}.{head}" if prefix else head
+            if name not in info.kinds:
+                continue
+            if info.kinds[name] == "module" and not any(q.startswith(name + ".") for q in info.kinds):
+                return self._rust_path(path, ["self", *name.split("."), *parts[1:]])  # `mod net;`: its file
+            return self._symbol(path, ".".join([name, *parts[1:]]), 0)
+        return self._symbol(path, ".".join(parts), 0)  # (what the file's `use` binds: _rust_item)
+
+    def _rust_item(self, path: str, info: _FileInfo, qualname: str, depth: int) -> Target:
+        """:meth:`_followed` for a Rust file: what it does not define itself is what its ``use``
+        brings, or a star's; Gone where it defined it and nothing brings it now. A member of a
+        type not found is nobody's to say: its ``impl`` may be in any file of the crate, or a
+        trait's."""
+        if (path, qualname) in self._visited:
+            return None
+        self._visited.add((path, qualname))
+        head, _, tail = qualname.partition(".")
+        if head in info.kinds:
+            if info.kinds[head] != "module":
+                return None
+            return self._gone(symbol_key("rust", path, qualname)) if info.kinds.get(qualname) is None else None
+        binding, ambiguous = self._binding(path, info, head)
+        if ambiguous:
+            return None
+        if binding is not None:
+            target = [*binding.module.split("::"), *(binding.name.split("::") if binding.name else [])]
+            return self._rust_path(path, [*target, *(tail.split(".") if tail else [])], depth + 1)
+        for star in info.stars:  # `use super::*;` (a test module's), `use crate::prelude::*;`
+            found = self._rust_path(path, [*star.module.split("::"), *qualname.split(".")], depth + 1)
+            if isinstance(found, Found):
+                return found
+        if tail or info.stars or head in PRELUDE:
+            return None
+        return self._gone(symbol_key("rust", path, qualname))
+
+    def _rust_path(self, path: str, parts: list[str], depth: int = 0) -> Target:
+        """A path from the Rust file ``path``: ``crate::a::f``, ``super::f``, ``self::m::f``, or a
+        child module's ``m::f`` (another first name is an outside crate's: None)."""
+        root = self._crate_root(path)
+        if root is None or depth > _MAX_DEPTH:
+            return None
+        module = module_parts(root, path)
+        at = 0
+        if parts[0] == "crate":
+            module, at = [], 1
+        elif parts[0] == "self":
+            at = 1
+        while at < len(parts) and parts[at] == "super":
+            if not module:
+                return None
+            module, at = module[:-1], at + 1
+        file = self._first_known(module_files(root, module))
+        rest = parts[at:]
+        children = 0
+        while rest and (child := self._first_known(module_files(root, [*module, rest[0]]))) is not None:
+            module, file, rest, children = [*module, rest[0]], child, rest[1:], children + 1
+        if file is None or not rest or (at == 0 and not children):
+            return None
+        return self._symbol(file, ".".join(rest), depth)
+
+    def _crate_root(self, path: str) -> str | None:
+        """The folder of the nearest ``lib.rs`` or ``main.rs`` above a Rust file."""
+        folder = posixpath.dirname(path)
+        while True:
+            if self._first_known([posixpath.join(folder, name) for name in ROOT_FILES]) is not None:
+                return folder
+            if not folder:
+                return None
+            folder = posixpath.dirname(folder)
 
     # -- Go: a package is a folder ---------------------------------------------------
 
@@ -1878,8 +1971,15 @@ def _builtin_lacks(name: str, member: str) -> bool:
     return isinstance(found, type) and not hasattr(found, member)
 
 
+_RUST_ROOTS = ("crate", "super", "self")
 _GO_MODULES = "gomod:"  # what a lookup through a Go import depends on (see Resolver._go_modules)
 _GLOB_SPECIAL = re.compile(r"([*?\[])")
+
+
+def _enclosing(scope: str) -> list[str]:
+    """``scope`` and the names around it, innermost first: ``tests.t`` gives ``tests.t``, ``tests``."""
+    parts = scope.split(".")
+    return [".".join(parts[:end]) for end in range(len(parts), 0, -1)]
 
 
 def _go_test(path: str) -> bool:
@@ -1948,6 +2048,10 @@ def _binding(item: dict, style: str | None) -> Binding | None:
         return Binding(alias, module, None) if alias else None
     if style == "go":  # a package, by its name or the alias it is given (`_`, `.`: no name)
         return None if alias in ("_", ".") else Binding(alias or package_name(module), module, None)
+    if style == "rust":  # `use a::b::C [as D];`, `use a::{self, b::c};` (the module), `use a;`
+        if name == "self" or not name:
+            return Binding(alias or module.rpartition("::")[2], module, None) if module not in _RUST_ROOTS else None
+        return Binding(alias or name.rpartition("::")[2], module, name)
     if name is None:
         if style == "ecmascript":  # import d from "./m": the default export
             return Binding(alias, module, "default") if alias else None
@@ -2017,8 +2121,9 @@ def _plain(text: str) -> str:
 
 def _memo(path: str, text: str, scope: str | None) -> tuple:
     """What a lookup's answer is kept under: a file says the same name many times, and only
-    ``self``, ``this`` and ``super`` depend on where (a parameter's type: see ``lookup``)."""
-    return (path, text, scope) if text.startswith(_SCOPED) else (path, text)
+    ``self``, ``this`` and ``super`` depend on where (a parameter's type: see ``lookup``); in
+    Rust, ``Self`` and any name (a ``mod tests`` block's own ``connect`` hides the file's)."""
+    return (path, text, scope) if text.startswith(_SCOPED) or path.endswith(".rs") else (path, text)
 
 
 def held_parts(value: str) -> tuple[str, bool, str]:

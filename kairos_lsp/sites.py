@@ -198,7 +198,7 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
                 )
             )
     for callee, args in calls:
-        found.calls.append(_call(callee, args, keywords.get(args.id, ()), spreads.get(args.id, []), source))
+        found.calls.append(_call(callee, args, keywords.get(args.id, ()), spreads.get(args.id, []), source, language))
     found.calls.sort(key=lambda c: c.callee_span.start_byte)
     found.imports.sort(key=lambda i: i.name_span.start_byte)
     found.bases.sort(key=lambda b: b.span.start_byte)
@@ -256,9 +256,11 @@ def _identity_tested(held: Node | None) -> bool:
 _TARGETS = ("pattern_list", "tuple_pattern", "list_pattern")  # what ``a.x, b = ...`` sets (``a.x += 1`` reads)
 
 
-def _call(callee: Node, args: Node, keywords, spreads: list[str], source: bytes) -> CallSite:
-    values = [n for n in args.named_children if n.type != "comment"]
+def _call(callee: Node, args: Node, keywords, spreads: list[str], source: bytes, language: str) -> CallSite:
+    values = [n for n in args.named_children if n.type not in ("comment", "line_comment", "block_comment")]
     text = _ASSERTED.sub("", _SPACE.sub("", node_text(callee, source)))
+    if language == "rust":
+        text = rust_path(text)
     arguments = tuple(
         Argument(
             node_text(n.child_by_field_name("name"), source) if n.type == "keyword_argument" else None,
@@ -282,6 +284,23 @@ def _call(callee: Node, args: Node, keywords, spreads: list[str], source: bytes)
     )
 
 
+def rust_path(text: str) -> str:
+    """A Rust path as the other languages write a dotted name: ``crate::net::Client::new`` is
+    ``crate.net.Client.new``, without type arguments (``Vec::<u8>::new``, ``parse::<T>``).
+
+    >>> rust_path("Vec::<Option<u8>>::new"), rust_path("crate::util::join"), rust_path("x.send")
+    ('Vec.new', 'crate.util.join', 'x.send')
+    """
+    if "<" in text:
+        while True:
+            stripped = _TYPE_ARGUMENTS.sub("", text)
+            if stripped == text:
+                break
+            text = stripped
+    return text.replace("::", ".")
+
+
+_TYPE_ARGUMENTS = re.compile(r"(::)?<[^<>()]*>")  # the innermost `<...>` of a path, with its `::`
 _OPTIONAL = re.compile(r"^(?:typing\.)?Optional\[(.+)\]$")
 _GENERIC = re.compile(r"<.*>$")  # a class's type arguments: ``Query<TData, TError>``
 # Python's generic forms whose arguments, not themselves, say what a value holds (`list[X]` is a
@@ -294,6 +313,8 @@ _TYPE_FORMS = frozenset(
     "NotRequired ReadOnly TypeGuard TypeIs Unpack Concatenate".split()
 )
 _CONSTRUCTED = ("call", "new_expression")
+_REFERENCE = re.compile(r"^(\*|&(\s*'\w+)?(\s*mut\b)?\s*)")  # `*T`, `&T`, `&'a mut T`
+_MADE_BY_CALLS = ("go", "rust")  # languages whose variables hold what a call declares it returns
 _GO_NEW = re.compile(r"new\(\s*([\w.]+)\s*\)")  # Go's `new(Server)`: a *Server
 _PARAMETERS = (
     "parameters",
@@ -307,6 +328,8 @@ _PARAMETERS = (
     "arrow_function",  # ... and an arrow function's one, `x => x.m()`
     "parameter_declaration",  # Go's
     "variadic_parameter_declaration",
+    "parameter",  # Rust's
+    "closure_parameters",
 )
 
 
@@ -330,10 +353,13 @@ def _binding(match: dict, source: bytes, language: str) -> NameBinding | None:
         kind = class_named(node_text(made, source)) if made is not None else None
     elif value and language == "go" and (made_new := _GO_NEW.fullmatch(node_text(value[0], source))):
         kind = class_named(made_new.group(1))
-    elif value and (value[0].type in _CONSTRUCTED or (language == "go" and value[0].type == "call_expression")):
-        # (Go's `NewServer(...)`: what the function declares it returns)
+    elif value and (
+        value[0].type in _CONSTRUCTED or (language in _MADE_BY_CALLS and value[0].type == "call_expression")
+    ):
+        # (Go's `NewServer(...)`, Rust's `Client::new(...)`: what the function declares it returns)
         made = value[0].child_by_field_name("function") or value[0].child_by_field_name("constructor")
-        kind = class_named(node_text(made, source)) if made is not None else None
+        if made is not None:
+            kind = class_named(rust_path(node_text(made, source)) if language == "rust" else node_text(made, source))
     parent = node.parent
     if parent is not None and parent.type == "assignment_pattern" and parent.parent is not None:
         parent = parent.parent  # (JavaScript's `function f(x = 1)`: in the parameters, or a pattern)
@@ -383,12 +409,13 @@ def _unnamed_scope(node: Node) -> tuple[Point, Point] | None:
 
 # (the same as ecmascript-sites.scm's `@unnamed.scope`, and Python's lambda)
 _UNNAMED_FUNCTIONS = frozenset(
-    ("arrow_function", "function_expression", "generator_function", "lambda", "func_literal")  # (Go's last)
+    ("arrow_function", "function_expression", "generator_function", "lambda", "func_literal", "closure_expression")
 )
 _NAMED_SCOPES = frozenset(
     (
         "function_declaration",
         "method_declaration",  # Go's
+        "function_item",  # Rust's
         "generator_function_declaration",
         "method_definition",
         "function_definition",
@@ -437,7 +464,9 @@ def class_named(text: str) -> str | None:
     >>> [class_named(t) for t in ("*Server", "*util.Server", "[]Server", "map[string]Server")]
     ['Server', 'util.Server', None, None]
     """
-    text = _SPACE.sub("", text).strip("'\"").removeprefix("*")  # (Go's pointer to one: `*Server`)
+    text = _SPACE.sub(" ", text).strip().strip("'\"")
+    # (Go's pointer to one: `*Server`; Rust's reference, `&mut Client`, and its paths, `net::Client`)
+    text = _REFERENCE.sub("", text).replace(" ", "").replace("::", ".")
     optional = _OPTIONAL.match(text)
     if optional:
         text = optional.group(1)

@@ -104,6 +104,14 @@ def _go(module: str, source: str, version: str, sha256: str, binary: str = "") -
     return Project(name, version, "debian", f"share/gocode/src/github.com/{folder}", pool, sha256)
 
 
+def _crate(name: str, version: str, debian: str, sha256: str) -> Project:
+    """A Rust crate as Debian packages its sources (``librust-{name}-dev``, version ``debian``
+    of its package: the crate's own version, a Debian revision after it)."""
+    package = f"librust-{name}-dev"
+    pool = f"pool/main/r/rust-{name}/{package}_{debian}_amd64.deb"
+    return Project(package, debian, "debian", f"share/cargo/registry/{name}-{version}", pool, sha256)
+
+
 _GO_MAJOR = re.compile(r"v\d+")
 DEBIAN = "http://deb.debian.org/debian/"
 
@@ -145,6 +153,11 @@ PROJECTS: tuple[Project, ...] = (
         "1.1.50-2",
         "a722f465c3035661d4d6f0e67f11824c9f8d90e478bde7e458e3cce49cac4c01",
     ),
+    # Rust (Debian 12's packages of the crates' sources): `Self::new()` in a trait's impl, a
+    # `mod tests` block's own functions, `_` parameters, `#[cfg]` on a parameter.
+    _crate("regex", "1.7.1", "1.7.1-1", "9b8c87bb5aa87c0095f4cc36ed829c80e815c2f71337325bd6e25f8de1fba7f7"),
+    _crate("clap", "4.0.32", "4.0.32-1", "00922f24c3eb5a899ae4438ebf7be2e82085559ee45055dbc856cdb113de9ebb"),
+    _crate("anyhow", "1.0.69", "1.0.69-1", "f877f024d95d8af3c3f62e2cf74e6ba5eb976a3cf27c920bda786cd32029b79d"),
 )
 
 # Releases tried in sessions 48 and 49, counted by ``bench_false_alarms.py --more`` (not by the
@@ -172,7 +185,7 @@ MORE_PROJECTS: tuple[Project, ...] = (
     # Session 49: variance annotations (`out Output`), `Number.isFinite` beside a class's own.
     Project("zod", "4.1.12", "npm", "src"),
     Project("@effect/platform", "0.70.0", "npm", "src"),
-    # Session 56: Go, Debian 12's packages (nats-server alone takes 30 s, go-git 50 s).
+    # Session 56: Go and Rust, Debian 12's packages (nats-server alone takes 30 s, go-git 50 s).
     _go(
         "labstack/echo/v4",
         "golang-github-labstack-echo",
@@ -247,6 +260,13 @@ MORE_PROJECTS: tuple[Project, ...] = (
         "0.17.2-2",
         "95077778998de8d8defbb2a3884705d2b4e27ee5a9baf1fa399e04bc0bc46f36",
     ),
+    _crate("tokio", "1.24.2", "1.24.2-1", "8b6d6c9cbfcf1980136c4a1472c31053c3282bcd905b73f5201292c62fb5f873"),
+    _crate("hyper", "0.14.19", "0.14.19-1", "aece343fc0a52b2bc5f479962d8ed191ee4ac75716224cfdc693515234e2beef"),
+    _crate("chrono", "0.4.23", "0.4.23-2", "e3d5c2220c1441bdbe550cece4480b70863c39f2856cf8c7b39b2aeb7c47606c"),
+    _crate("syn", "1.0.107", "1.0.107-1", "64bfca244ab8ec45a4da1f5d64411af34f2d6eac7ac094f4f1dce9bf0b8a3699"),
+    _crate("crossbeam-channel", "0.5.6", "0.5.6-1", "5ae819d6a49927b98fe588101e4feb792499121f4df1457d9ee30793e3f2abcd"),
+    _crate("ignore", "0.4.18", "0.4.18-2+b1", "9b193694e88b3c8533c4fe1553ed0f3aae8bd06ff1f3ee652ca3b738d2959204"),
+    _crate("regex-syntax", "0.6.27", "0.6.27-1", "16c9879e07d6f9c6b2618906126d17e51ec8b04bced0fe3bb0cf0f3062f8a353"),
 )
 
 

@@ -70,6 +70,8 @@ def parameters(pairs: list, signature: str, language: str = "python") -> list[Pa
     """
     if language == "go":
         return go_parameters(signature)
+    if language == "rust":
+        return rust_parameters(signature)
     kinds = {name: kind for name, kind in pairs}
     out: list[Param] = []
     keyword_only = False
@@ -134,6 +136,51 @@ def go_parameters(signature: str) -> list[Param] | None:
     return out
 
 
+def rust_parameters(signature: str) -> list[Param] | None:
+    """A Rust function's parameters, read from its signature: all positional and required,
+    ``self`` first in a method that takes one (``&self``, ``&mut self``, ``self: Box<Self>``),
+    a pattern's (``_: &T``, ``(a, b): (u8, u8)``) named by its place. None for a signature cut
+    short, or with a parameter only some builds have (``#[cfg(...)] ctx: Ctx``: tokio's).
+
+    >>> [p.name for p in rust_parameters("send(&mut self, data: &[u8], _: u32, f: impl Fn(u8) -> u8)")]
+    ['self', 'data', '_3', 'f']
+    >>> rust_parameters("new(n: u32, #[cfg(x)] ctx: Ctx) -> Self") is None
+    True
+    """
+    start = signature.find("(")
+    if start < 0 or "…" in signature or "#[" in signature:
+        return None
+    items: list[str] = []
+    item: list[str] = []
+    depth, previous = 0, ""
+    for ch in signature[start + 1 :]:
+        if ch in "([{<":
+            depth += 1
+        elif ch in ")]}>" and not (ch == ">" and previous == "-"):  # (`-> u8` closes nothing)
+            if depth == 0:
+                break
+            depth -= 1
+        if ch == "," and depth == 0:
+            items.append("".join(item).strip())
+            item = []
+        else:
+            item.append(ch)
+        previous = ch
+    items = [text for text in [*items, "".join(item).strip()] if text]
+    out = []
+    for at, text in enumerate(items, start=1):
+        pattern = text.split(":", 1)[0].strip().removeprefix("mut ").strip()
+        if at == 1 and _RUST_SELF.fullmatch(pattern):
+            name = "self"
+        else:
+            name = pattern if pattern.isidentifier() and pattern != "_" else f"_{at}"
+        out.append(Param(name, True))
+    return out
+
+
+_RUST_SELF = re.compile(r"&?\s*('\w+\s+)?(mut\s+)?self")
+
+
 # a named Go parameter: a name, then its type (not a type of two words: `chan T`, `func(...)`)
 _GO_NAMED = re.compile(r"(?!(chan|func|map|struct|interface)\b)[A-Za-z_]\w*\s+\S")
 
@@ -145,6 +192,8 @@ def receiver_dropped(params: list[Param], language: str = "python") -> list[Para
     any: hugo's ``compareDescriptors(category Category, this, other TemplateDescriptor, ...)``)."""
     if language == "go":
         return params
+    if language == "rust":  # (`&self`, `&mut self`, `self`: listed as `self`)
+        return params[1:] if params and params[0].name == "self" else params
     if language != "python":
         return [p for p in params if p.name != "this"]
     return params[1:] if params and not params[0].star and not params[0].keyword_only else params

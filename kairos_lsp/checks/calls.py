@@ -499,8 +499,10 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
         owner = row["qualname"].rpartition(".")[0].rpartition(".")[2]
         through_class = bound is False or call.callee.rpartition(".")[0].rpartition(".")[2] == owner
         if through_class and row["kind"] == "method" and not names & {"staticmethod", "classmethod"}:
-            if row["language"] in ("python", "go"):
-                return None  # Cls.method(obj, ...), Go's `T.M(t, ...)`: the receiver is passed by hand
+            if row["language"] in ("python", "go") or (row["language"] == "rust" and _takes_self(knowledge, key)):
+                # Cls.method(obj, ...), Go's `T.M(t, ...)`, Rust's `Client::send(&c, ...)`: the
+                # receiver is passed by hand (Rust's `Client::new(...)` takes none: judged)
+                return None
             holder = store.symbol(key.rpartition(".")[0])
             if holder is None or holder["kind"] != "class":
                 return None  # (an object's method: `const d = cond ? { createTreeWalker() {...} } : document`)
@@ -536,6 +538,13 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
     if lost is not None and shapes and shapes[-1].params:  # (it takes nothing now)
         shapes.append(_Shape([], lost.gone.version, lost.gone.at, lost.gone.path))
     return _Callee(key, name, shapes) if shapes else None
+
+
+def _takes_self(knowledge: Knowledge, key: str) -> bool:
+    """Whether a Rust function takes ``self`` (a method, not an associated function)."""
+    looks = knowledge.looks(key, ("parameters",))
+    listed = json.loads(looks[-1].values["parameters"]) if looks and looks[-1].values.get("parameters") else []
+    return bool(listed) and listed[0][0] == "self"
 
 
 def _receiver_first(listed: list) -> bool | None:
@@ -788,9 +797,9 @@ def _keywords_fix(file: CheckedFile, call: CallSite, before: _Shape, now: _Shape
 
 def _placeholder(language: str, param: Param) -> str:
     """A stand-in the user replaces: a keyword in Python (placed anywhere), the parameter's name
-    in Go (no value is every type's), else a marked undefined."""
+    in Go and Rust (no value is every type's), else a marked undefined."""
     if language == "python":
         return "..." if param.positional_only else f"{param.name}=..."
-    if language == "go":
+    if language in ("go", "rust"):
         return param.name
     return f"undefined /* {param.name} */"

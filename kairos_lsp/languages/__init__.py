@@ -42,7 +42,7 @@ class LanguageSpec:
     deprecations: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()  # query files for the attributes a file reads (open documents only)
     receiver: str | None = None  # what a method's object is called, when no parameter ("this")
-    modules: str | None = None  # how imports name files: "python", "ecmascript" or "go" (see resolve.py)
+    modules: str | None = None  # how imports name files: "python", "ecmascript", "go" or "rust" (see resolve.py)
     # The extraction (``extract.EXTRACTION_VERSION``) that last changed what this language's
     # files give: a file an older one read is read again.
     extraction: int = 1
@@ -152,7 +152,15 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         modules="go",
         extraction=20,
     ),
-    LanguageSpec("rust", (".rs",), "tree_sitter_rust", tags_from=("tree_sitter_rust",), extraction=8),
+    LanguageSpec(
+        "rust",
+        (".rs",),
+        "tree_sitter_rust",
+        tags_from=("tree_sitter_rust",),
+        sites=("rust-sites",),
+        modules="rust",
+        extraction=20,
+    ),
     LanguageSpec(
         "java", (".java",), "tree_sitter_java", tags_from=("tree_sitter_java",), returns="{ret} {sig}", extraction=8
     ),

@@ -61,6 +61,9 @@
   (field_expression field: (field_identifier) @name)]) @reference.call)
 (macro_invocation macro: (scoped_identifier name: (identifier) @name) @reference.call)
 
+; What a struct's fields hold (see python.scm): `client: Client` holds a Client.
+(field_declaration name: (field_identifier) @attribute.name type: (_) @attribute.type) @attribute
+
 ; Imports: `use a::b::C;`, `use a::b::C as D;`, `use a::{b, c as d, self};`,
 ; `use a::*;`, `use a;`, `extern crate a;`.
 (use_declaration argument: (scoped_identifier path: (_) @import.module name: (_) @import.name)) @import
