@@ -17,8 +17,8 @@ left as it was (**left**: a false alarm, unless the authors left a site broken;
 the line is printed to judge; **answered** when the commit's own version of that
 file draws no such warning there: the commit answered it on another line, a
 ``filterwarnings`` mark above a test of a deprecated function, an import). What it
-should have caught, for Python (``ast``, not kairos), TypeScript and Go (tree-sitter's own
-tree, not kairos's extraction): the functions whose parameters F's change altered or that
+should have caught, for Python (``ast``, not kairos), TypeScript, Go and Rust (tree-sitter's
+own tree, not kairos's extraction): the functions whose parameters F's change altered or that
 it removed (for TypeScript, a required parameter added or one taken away), and the lines
 of the other files that call or import them by name
 (``name(``, ``import name``) and that the commit changed; **missed** are those of
@@ -295,6 +295,22 @@ def go_shapes(source: bytes) -> dict[str, Arity | None]:
     return {name: shapes[0] if len(shapes) == 1 else None for name, shapes in seen.items()}
 
 
+def rust_shapes(source: bytes) -> dict[str, Arity | None]:
+    """``{name: Arity}`` of a Rust file's functions and methods (a method by its own name, its
+    ``self`` aside), read with tree-sitter (not kairos's extraction); None for a name defined
+    twice."""
+    seen: dict[str, list[Arity]] = {}
+    for node in _walk(parse(source, "rust").root_node):
+        if node.type != "function_item":
+            continue
+        name, params = node.child_by_field_name("name"), node.child_by_field_name("parameters")
+        if name is None or params is None or name.text is None:
+            continue
+        count = sum(1 for param in params.named_children if param.type == "parameter")
+        seen.setdefault(name.text.decode(), []).append(Arity(count, count, False))
+    return {name: shapes[0] if len(shapes) == 1 else None for name, shapes in seen.items()}
+
+
 def _walk(node):
     stack = [node]
     while stack:
@@ -313,13 +329,16 @@ def altered(path: str, before: bytes, after: bytes) -> set[str]:
         if old is None or new is None:
             return set()
         return {name for name, shape in old.items() if not name.startswith("__") and _breaks(shape, name, new)}
-    if spec is not None and spec.name == "go":
-        was, now = go_shapes(before), go_shapes(after)
+    if spec is not None and spec.name in _SHAPES:
+        was, now = _SHAPES[spec.name](before), _SHAPES[spec.name](after)
         return {name for name, arity in was.items() if _breaks(arity, name, now)}
     if spec is None or spec.name not in ("typescript", "tsx"):
         return set()
     was, now = typescript_shapes(before, spec.name), typescript_shapes(after, spec.name)
     return {name for name, arity in was.items() if _breaks(arity, name, now)}
+
+
+_SHAPES = {"go": go_shapes, "rust": rust_shapes}
 
 
 def _breaks(shape: Shape | Arity | None, name: str, now: dict) -> bool:
@@ -477,8 +496,8 @@ def _defined_here(path: str, source: bytes) -> set[str]:
     """The functions a TypeScript file defines itself: its calls of those names are its own (the
     helpers parallel test files each define, TanStack Query's `fetchItems`); none for others."""
     spec = language_for_path(path)
-    if spec and spec.name == "go":
-        return set(go_shapes(source))
+    if spec and spec.name in _SHAPES:
+        return set(_SHAPES[spec.name](source))
     return set(typescript_shapes(source, spec.name)) if spec and spec.name in ("typescript", "tsx") else set()
 
 
@@ -505,6 +524,8 @@ def _names(text: str, name: str) -> bool:
     if re.match(r"\s*(?:async\s+def|def|class)\s|\s*#|\s*[rbuf]*['\"]|\s*(?://|/\*|\*)", text):
         return False
     if re.match(r"\s*func\s+(?:\([^)]*\)\s*)?\w+\s*[\[(]", text):  # (Go's `func (s *T) m(`)
+        return False
+    if re.match(r"\s*(?:pub(?:\([^)]*\))?\s+)?(?:(?:const|async|unsafe|extern)\s+)*fn\s", text):  # (Rust's `fn m(`)
         return False
     defined = _DEFINES.match(text)
     if defined and name in (defined["function"], defined["held"], defined["method"]):

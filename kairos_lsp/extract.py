@@ -292,6 +292,23 @@ def _callee(name: Node, ref: Node, source: bytes) -> str:
     return text if len(text) < 80 and text.isprintable() and "  " not in text else collapse(text, 120)
 
 
+def _doc_run(docs: Sequence[Node]) -> list[Node]:
+    """A doc comment as a language of line comments writes one (Go's ``//`` lines): the
+    comment its query captured, the last of the run, if it touches what follows it, and the
+    comments right above it, line after line (the queries ask for the last comment alone: see
+    ``languages.query_source``; a licence a blank line above the package clause is not its doc)."""
+    last = max(docs, key=lambda n: n.start_byte)
+    following = last.next_named_sibling
+    if following is not None and following.start_point[0] > last.end_point[0] + 1:
+        return []
+    run = [last]
+    above = last.prev_sibling
+    while above is not None and above.type == last.type and above.end_point[0] >= run[-1].start_point[0] - 1:
+        run.append(above)
+        above = above.prev_sibling
+    return run[::-1]
+
+
 def _adjacent_docs(docs: list[Node], owner: Node, leading: Sequence[Node] = ()) -> list[Node]:
     """Keep the comments that touch the definition (or its decorators), nothing further up."""
     kept: list[Node] = []
@@ -499,6 +516,10 @@ def extract_tree(tree: Tree, source: bytes, language: str, byte_range: tuple[int
     if announcing and spec.deprecations:
         refs += _deprecations(root, source, language, announcing)
     returns_form = spec.returns
+    if spec.doc_runs:
+        for found in attrs.values():
+            if "doc" in found:
+                found["doc"] = _doc_run(found["doc"])
     symbols = [_module_symbol(root, source, attrs.get(_key(root), {}))]
     spans = [(0, len(source) + 1)]
     # Walk definitions and scopes in document order, keeping a stack of containers.

@@ -299,3 +299,18 @@ def test_a_name_a_block_declares_again_is_not_the_functions_own(tmp_path):
     judged, unfit = check_unfit(knowledge, tmp_path, "decoder.go")
     # (neither is judged: which `d` a call means depends on its block, which kairos does not read)
     assert unfit == [] and judged == 0
+
+
+def test_a_long_doc_comment_is_read_whole_and_a_licence_above_is_not_the_packages():
+    from kairos_lsp.extract import extract_source
+
+    lines = "".join(f"// line {n} of the doc.\n" for n in range(400))
+    source = (
+        "// Copyright the authors.\n// Licensed as it says.\n\n// Package shop sells.\npackage shop\n\n"
+        f"// Cache keeps.\n{lines}type Cache struct{{}}\n\n// Flush empties.\n//\n// Twice.\nfunc Flush() {{}}\n"
+    ).encode()
+    symbols = {s.qualname: s for s in extract_source(source, "go").symbols}
+    assert symbols[""].docstring == "Package shop sells."
+    doc = symbols["Cache"].docstring
+    assert doc.startswith("Cache keeps.\nline 0 of the doc.") and doc.endswith("line 399 of the doc.")
+    assert symbols["Flush"].docstring == "Flush empties.\n\nTwice."

@@ -3,10 +3,9 @@
 ; qualifiers (`Server.Start`), struct/interface kinds, interface methods,
 ; package-level const/var, signatures, imports and panics.
 
-; Package doc: by Go convention the comment that starts "Package x" just above
-; the package clause (a licence header further up is not it).
-((source_file (comment) @doc.first . (comment)* @doc . (package_clause)) @owner
-  (#match? @doc.first "^(//|/\\*)\\s*Package\\s"))
+; Package doc: the comment just above the package clause, with the lines of comment right
+; above it (extract.py reads a comment's run; a licence header a blank line up is not it).
+((source_file (comment) @doc . (package_clause)) @owner)
 
 ; Methods are named after their receiver type: `func (s *Server) Start()` is `Server.Start`.
 (method_declaration receiver: (parameter_list (parameter_declaration type: [
