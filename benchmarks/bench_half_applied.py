@@ -469,7 +469,8 @@ def main() -> int:
                 f"   (answered {sum(f.answered for f in mine):>3})"
             )
     print(
-        f"Python, TypeScript, Go and Rust call sites the commit changed after their callee's parameters changed: {len(sites)}; "
+        "Python, TypeScript, Go and Rust call sites the commit changed after their callee's parameters changed: "
+        f"{len(sites)}; "
         f"warned: {len(sites) - len(missed)}; missed: {len(missed)}"
     )
     through = [s for s in sites if s.imported]
