@@ -2222,22 +2222,26 @@ def _owner_class(info: _FileInfo, scope: str) -> str | None:
     return None
 
 
-def signature_items(signature: str) -> list[str]:
-    """The top-level comma-separated items between a signature's outer parentheses.
+def signature_items(signature: str, angles: bool = True) -> list[str]:
+    """The top-level comma-separated items between a signature's outer parentheses; ``angles``:
+    ``<...>`` holds type arguments (not Go's, whose ``<-chan T`` opens nothing).
 
     >>> signature_items("f(a, b: dict[str, int] = {}, cb: (x: number) => void, *rest): T")
     ['a', 'b: dict[str, int] = {}', 'cb: (x: number) => void', '*rest']
+    >>> signature_items("m(f: impl Fn(u8) -> u8, m: HashMap<K, V>)"), signature_items("f(a, b <-chan T)", angles=False)
+    (['f: impl Fn(u8) -> u8', 'm: HashMap<K, V>'], ['a', 'b <-chan T'])
     """
     start = signature.find("(")
     if start < 0:
         return []
+    opens, closes = ("([{<", ")]}>") if angles else ("([{", ")]}")
     depth, previous = 0, ""
     item: list[str] = []
     items: list[str] = []
     for ch in signature[start + 1 :]:
-        if ch in "([{<":
+        if ch in opens:
             depth += 1
-        elif ch in ")]}>" and not (ch == ">" and previous == "="):  # "=>" closes nothing
+        elif ch in closes and not (ch == ">" and previous in "=-"):  # "=>", "->" close nothing
             if depth == 0:
                 break
             depth -= 1

@@ -107,25 +107,9 @@ def go_parameters(signature: str) -> list[Param] | None:
     >>> go_parameters("f(a int, b …") is None
     True
     """
-    start = signature.find("(")
-    if start < 0 or "…" in signature:
+    if "(" not in signature or "…" in signature:
         return None
-    items: list[str] = []
-    item: list[str] = []
-    depth = 0
-    for ch in signature[start + 1 :]:
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            if depth == 0:
-                break
-            depth -= 1
-        if ch == "," and depth == 0:
-            items.append("".join(item).strip())
-            item = []
-        else:
-            item.append(ch)
-    items = [text for text in [*items, "".join(item).strip()] if text]
+    items = signature_items(signature, angles=False)
     # (Go names all parameters or none: named, `a` takes the type after it, `a, b int`)
     named = any(_GO_NAMED.match(text) for text in items)
     out = []
@@ -147,26 +131,9 @@ def rust_parameters(signature: str) -> list[Param] | None:
     >>> rust_parameters("new(n: u32, #[cfg(x)] ctx: Ctx) -> Self") is None
     True
     """
-    start = signature.find("(")
-    if start < 0 or "…" in signature or "#[" in signature:
+    if "(" not in signature or "…" in signature or "#[" in signature:
         return None
-    items: list[str] = []
-    item: list[str] = []
-    depth, previous = 0, ""
-    for ch in signature[start + 1 :]:
-        if ch in "([{<":
-            depth += 1
-        elif ch in ")]}>" and not (ch == ">" and previous == "-"):  # (`-> u8` closes nothing)
-            if depth == 0:
-                break
-            depth -= 1
-        if ch == "," and depth == 0:
-            items.append("".join(item).strip())
-            item = []
-        else:
-            item.append(ch)
-        previous = ch
-    items = [text for text in [*items, "".join(item).strip()] if text]
+    items = signature_items(signature)
     out = []
     for at, text in enumerate(items, start=1):
         pattern = text.split(":", 1)[0].strip().removeprefix("mut ").strip()
