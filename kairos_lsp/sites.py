@@ -20,10 +20,11 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import cache
 
-from tree_sitter import Node, QueryCursor, Tree
+from tree_sitter import Node, Query, QueryCursor, Tree
 
-from kairos_lsp.languages import node_text, reads_query, sites_query
+from kairos_lsp.languages import new_parser, node_text, reads_query, repaired, sites_query
 
 Point = tuple[int, int]  # (row, UTF-8 byte column)
 _SPACE = re.compile(r"\s+")
@@ -147,16 +148,37 @@ class Sites:
 
 
 def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
-    """Every call site and imported name in ``tree``; empty for a language without a sites query."""
+    """Every call site and imported name in ``tree``; empty for a language without a sites query.
+
+    A macro whose arguments are expressions (the query's ``@call.macro``, Rust's
+    ``assert_eq!(...)``) is read as a call: the source again with its ``!`` as ``_``, every
+    byte where it was, so the calls in its arguments are found where they are written.
+
+    >>> from kairos_lsp.extract import parse
+    >>> src = b'fn t() { assert_eq!(join("a", 1), b); }'
+    >>> [c.callee for c in find_sites(parse(src, "rust"), src, "rust").calls]
+    ['join']
+    """
     query = sites_query(language)
     found = Sites()
     if query is None or tree is None:
         return found
+    macros: set[int] = set()  # where each macro read as a call has its `!`
+    if _reads_macros(query):
+        bangs = QueryCursor(query).captures(tree.root_node).get("call.bang", [])
+        if bangs:
+            patched = bytearray(source)
+            for bang in bangs:
+                patched[bang.start_byte : bang.end_byte] = b"_"
+                macros.add(bang.start_byte)
+            tree = new_parser(language).parse(repaired(language, bytes(patched)))
     keywords: dict[int, list[str]] = {}
     spreads: dict[int, list[str]] = {}  # argument list -> its spread arguments' captures
     calls: list[tuple[Node, Node]] = []
     for _, match in QueryCursor(query).matches(tree.root_node):
         if "call.callee" in match:
+            if match["call.callee"][0].end_byte - 1 in macros:
+                continue  # (the macro itself, its `!` given as `_`)
             calls.append((match["call.callee"][0], match["call.args"][0]))
         elif "call.keyword" in match:
             node = match["call.keyword"][0]
@@ -203,6 +225,12 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
     found.imports.sort(key=lambda i: i.name_span.start_byte)
     found.bases.sort(key=lambda b: b.span.start_byte)
     return found
+
+
+@cache
+def _reads_macros(query: Query) -> bool:
+    """Whether a sites query names macros to read as calls (``@call.bang``)."""
+    return any(query.capture_name(i) == "call.bang" for i in range(query.capture_count))
 
 
 def find_reads(tree: Tree, source: bytes, language: str, names: Collection[str]) -> list[AttributeRead]:

@@ -144,3 +144,22 @@ def test_a_method_called_through_its_type_passes_its_receiver_by_hand(tmp_path):
     source = (tmp_path / "src/use.rs").read_bytes()
     judged, unfit = unfit_calls(knowledge, "src/use.rs", "rust", source, parse(source, "rust"))
     assert (judged, unfit) == (0, [])  # (`Client::send(c, ...)`: not judged as `c.send(...)`)
+
+
+def test_a_call_inside_a_standard_macros_arguments_is_judged(tmp_path):
+    knowledge = crate(
+        tmp_path,
+        {
+            "src/util.rs": 'pub fn join(a: &str, b: &str) -> String {\n    format!("{a}{b}")\n}\n\n'
+            "#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn t() {\n"
+            '        assert_eq!(join("a", "b"), "ab");\n'  # 10
+            '        println!("{}", join("c", "d"));\n'  # 11
+            '        let v = vec![join("e", "f")];\n'  # 12 (brackets: not read)
+            "        assert!(v.len() == 1);\n    }\n}\n",
+        },
+    )
+    source = (tmp_path / "src/util.rs").read_text()
+    rewrite(knowledge, tmp_path, {"src/util.rs": source.replace("b: &str) -> String", "b: &str, sep: &str) -> String")})
+    found = problems(knowledge, tmp_path, "src/util.rs", "rust")
+    assert [(p.code, p.start[0]) for p in found] == [("stale-call", 10), ("stale-call", 11)]
+    assert found[0].start[1] == source.split("\n")[10].index('("a"')  # (where the call's arguments are)

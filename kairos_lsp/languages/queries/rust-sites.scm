@@ -3,6 +3,14 @@
 ; (sites.py), a method call `x.m(...)` as in the other languages.
 (call_expression function: (_) @call.callee arguments: (arguments) @call.args)
 
+; The standard macros whose arguments are expressions (`assert_eq!(f(x), 2)`, `format!("{}", g())`):
+; tree-sitter reads a macro's arguments as tokens; sites.py reads them again as a call's, the
+; `!` given as `_` (every byte where it was).
+((macro_invocation macro: (identifier) @call.macro "!" @call.bang (token_tree . "("))
+  (#any-of? @call.macro "assert" "assert_eq" "assert_ne" "debug_assert" "debug_assert_eq"
+    "debug_assert_ne" "println" "print" "eprintln" "eprint" "format" "write" "writeln" "panic"
+    "dbg" "todo" "unreachable" "unimplemented"))
+
 ; Closures: kairos names no scope for them.
 (closure_expression) @unnamed.scope
 
