@@ -298,15 +298,13 @@ def _doc_run(docs: Sequence[Node]) -> list[Node]:
     comments right above it, line after line (the queries ask for the last comment alone: see
     ``languages.query_source``; a licence a blank line above the package clause is not its doc)."""
     last = max(docs, key=lambda n: n.start_byte)
-    following = last.next_named_sibling
-    if following is not None and following.start_point[0] > last.end_point[0] + 1:
-        return []
     run = [last]
     above = last.prev_sibling
-    while above is not None and above.type == last.type and above.end_point[0] >= run[-1].start_point[0] - 1:
+    while above is not None and above.type == last.type:
         run.append(above)
         above = above.prev_sibling
-    return run[::-1]
+    following = last.next_named_sibling  # (what the query anchored the comment to)
+    return _adjacent_docs(run, following) if following is not None else run[::-1]
 
 
 def _adjacent_docs(docs: list[Node], owner: Node, leading: Sequence[Node] = ()) -> list[Node]:

@@ -15,6 +15,13 @@ from kairos_lsp.resolve import Found, Gone
 GO_MOD = "module example.com/shop\n\ngo 1.22\n"
 
 
+def module(tmp_path, files: dict[str, str]):
+    """A Go module (its ``go.mod`` and ``files``) scanned and dreamed: the memory before a change."""
+    knowledge = workspace(tmp_path, {"go.mod": GO_MOD, **files})
+    dream(knowledge.store, trigger="test")
+    return knowledge
+
+
 def check_unfit(knowledge, root, rel):
     """(calls judged, those that do not bind) in ``rel`` as it is on disk."""
     source = (root / rel).read_bytes()
@@ -27,15 +34,13 @@ def alarms(knowledge, root, rel):
 
 
 def test_a_call_is_held_to_a_function_of_another_file_of_its_package(tmp_path):
-    knowledge = workspace(
+    knowledge = module(
         tmp_path,
         {
-            "go.mod": GO_MOD,
             "price.go": "package shop\n\nfunc Price(qty int, unit float64) float64 { return float64(qty) * unit }\n",
             "cart.go": "package shop\n\nfunc Total() float64 {\n\treturn Price(2, 1.5) + Price(1, 3)\n}\n",
         },
     )
-    dream(knowledge.store, trigger="test")
     assert alarms(knowledge, tmp_path, "cart.go") == []
     rewrite(knowledge, tmp_path, {"price.go": "package shop\n\nfunc Price(qty int) float64 { return float64(qty) }\n"})
     found = problems(knowledge, tmp_path, "cart.go", "go")
@@ -46,10 +51,9 @@ def test_a_call_is_held_to_a_function_of_another_file_of_its_package(tmp_path):
 
 
 def test_calls_through_a_modules_imports_and_typed_receivers_are_judged(tmp_path):
-    knowledge = workspace(
+    knowledge = module(
         tmp_path,
         {
-            "go.mod": GO_MOD,
             "store/store.go": "package store\n\ntype Store struct{ n int }\n\n"
             "func New(n int) *Store { return &Store{n: n} }\n\n"
             "func Open(path string) (*Store, error) { return nil, nil }\n",
@@ -70,7 +74,6 @@ def test_calls_through_a_modules_imports_and_typed_receivers_are_judged(tmp_path
             "}\n",
         },
     )
-    dream(knowledge.store, trigger="test")
     assert alarms(knowledge, tmp_path, "api/api.go") == []
     rewrite(
         knowledge,
@@ -96,17 +99,15 @@ def test_calls_through_a_modules_imports_and_typed_receivers_are_judged(tmp_path
 
 
 def test_what_go_calls_may_pass_is_not_taken_for_a_change(tmp_path):
-    knowledge = workspace(
+    knowledge = module(
         tmp_path,
         {
-            "go.mod": GO_MOD,
             "log.go": 'package shop\n\nfunc Log(msg string) {}\n\nfunc Pair() (string, int) { return "", 0 }\n\n'
             "func Two(a string, b int) {}\n\nfunc Any(xs ...string) {}\n\n"
             "type D struct{}\n\nfunc (d D) Compare(this, other D, x int) bool { return true }\n",
             "use.go": 'package shop\n\nfunc Use(parts []string) {\n\tLog("a")\n\tTwo(Pair())\n\tAny(Pair())\n}\n',
         },
     )
-    dream(knowledge.store, trigger="test")
     rewrite(
         knowledge,
         tmp_path,
@@ -125,16 +126,14 @@ def test_what_go_calls_may_pass_is_not_taken_for_a_change(tmp_path):
 
 
 def test_a_function_each_platform_defines_for_itself_is_not_judged(tmp_path):
-    knowledge = workspace(
+    knowledge = module(
         tmp_path,
         {
-            "go.mod": GO_MOD,
             "open_linux.go": "//go:build linux\n\npackage shop\n\nfunc open(path string) error { return nil }\n",
             "open_windows.go": "//go:build windows\n\npackage shop\n\nfunc open(path string) error { return nil }\n",
             "main.go": 'package shop\n\nfunc Run() { _ = open("a") }\n',
         },
     )
-    dream(knowledge.store, trigger="test")
     rewrite(
         knowledge,
         tmp_path,
@@ -159,17 +158,15 @@ def test_a_function_each_platform_defines_for_itself_is_not_judged(tmp_path):
     ],
 )
 def test_a_function_gone_from_its_package_is_said_where_it_is_called(tmp_path, change, warned):
-    knowledge = workspace(
+    knowledge = module(
         tmp_path,
         {
-            "go.mod": GO_MOD,
             "util.go": "package shop\n\nfunc helper() int { return 1 }\n",
             "main.go": "package shop\n\nfunc Run() int {\n\treturn helper()\n}\n",
             "local.go": "package shop\n\nfunc Local() int {\n\thelper := func() int { return 2 }\n"
             "\treturn helper()\n}\n",
         },
     )
-    dream(knowledge.store, trigger="test")
     rewrite(knowledge, tmp_path, change)
     assert alarms(knowledge, tmp_path, "main.go") == warned
     assert alarms(knowledge, tmp_path, "local.go") == []  # (the function's own `helper`)
@@ -178,10 +175,9 @@ def test_a_function_gone_from_its_package_is_said_where_it_is_called(tmp_path, c
 def test_an_import_is_a_workspace_package_only_under_the_modules_path(tmp_path):
     # `github.com/pkg/errors` ends in a folder of the workspace's, `errors/`, but the imports
     # do not show the workspace to be `github.com/pkg`: `github.com/pkg/sftp` is imported too
-    knowledge = workspace(
+    knowledge = module(
         tmp_path,
         {
-            "go.mod": GO_MOD,
             "errors/errors.go": "package errors\n\nfunc Wrap(err error) error { return err }\n",
             "a/a.go": 'package a\n\nimport (\n\t"github.com/pkg/errors"\n\t"github.com/pkg/sftp"\n)\n\n'
             "func A() { errors.Wrap(nil); sftp.Dial() }\n",
@@ -221,22 +217,19 @@ def test_a_method_gone_from_its_type_is_said_unless_an_embedded_field_brings_one
             "use.go": 'package shop\n\nfunc Use(c *Cache) {\n\tc.Flush("a")\n}\n',
         },
     )
-    dream(knowledge.store, trigger="test")
     rewrite(knowledge, tmp_path, {"cache.go": f'package shop\n\nimport "sync"\n\n{holder}\n'})
     assert alarms(knowledge, tmp_path, "use.go") == warned
 
 
 def test_what_new_and_a_type_assertion_make_are_of_their_type(tmp_path):
-    knowledge = workspace(
+    knowledge = module(
         tmp_path,
         {
-            "go.mod": GO_MOD,
             "cache.go": "package shop\n\ntype Cache struct{ n int }\n\nfunc (c *Cache) Put(key string) {}\n",
             "use.go": 'package shop\n\nfunc Use(v any) {\n\tc := new(Cache)\n\tc.Put("a")\n'
             '\td := v.(*Cache)\n\td.Put("b")\n}\n',
         },
     )
-    dream(knowledge.store, trigger="test")
     rewrite(
         knowledge,
         tmp_path,
@@ -246,10 +239,9 @@ def test_what_new_and_a_type_assertion_make_are_of_their_type(tmp_path):
 
 
 def test_a_method_reached_through_a_structs_fields_is_of_the_type_they_declare(tmp_path):
-    knowledge = workspace(
+    knowledge = module(
         tmp_path,
         {
-            "go.mod": GO_MOD,
             "admin/admin.go": "package admin\n\ntype Config struct{ n int }\n\n"
             "func (c *Config) Provision(ctx int) error { return nil }\n",
             "app.go": 'package shop\n\nimport "example.com/shop/admin"\n\n'
@@ -257,7 +249,6 @@ def test_a_method_reached_through_a_structs_fields_is_of_the_type_they_declare(t
             "func (ctx Context) Start() {\n\t_ = ctx.cfg.Admin.Provision(1)\n}\n",
         },
     )
-    dream(knowledge.store, trigger="test")
     rewrite(knowledge, tmp_path, {"admin/admin.go": "package admin\n\ntype Config struct{ n int }\n"})
     found = problems(knowledge, tmp_path, "app.go", "go")
     assert [(p.code, p.start[0]) for p in found] == [("missing-symbol", 13)]
@@ -266,16 +257,14 @@ def test_a_method_reached_through_a_structs_fields_is_of_the_type_they_declare(t
 
 def test_a_function_of_the_packages_own_that_go_now_declares_is_gos_once_gone(tmp_path):
     # gin 1.9's `func min(a, b int) int` in tree.go, deleted once Go 1.21 declared `min`
-    knowledge = workspace(
+    knowledge = module(
         tmp_path,
         {
-            "go.mod": GO_MOD,
             "tree.go": "package shop\n\nfunc min(a, b int) int {\n\tif a < b {\n\t\treturn a\n\t}\n\treturn b\n}\n\n"
             "func helper() int { return 1 }\n",
             "use.go": "package shop\n\nfunc Use() int {\n\treturn min(1, 2) + helper()\n}\n",
         },
     )
-    dream(knowledge.store, trigger="test")
     rewrite(knowledge, tmp_path, {"tree.go": "package shop\n"})
     found = problems(knowledge, tmp_path, "use.go", "go")
     assert [(p.code, p.message.split("`")[1]) for p in found] == [("missing-symbol", "helper")]

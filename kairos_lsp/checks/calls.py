@@ -495,11 +495,13 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
         names.add("staticmethod")
     if any(not _known(n, _KEEPS_SIGNATURE) for n in names):
         return None  # a decorator may change what the call takes
+    looks = knowledge.looks(key, _SHAPE_OF)
+    last = looks[-1].values.get("parameters") if looks and row["kind"] == "method" else None
     if not bound:  # named through the resolver: ``obj.m()`` and ``self.m()`` fill self, ``Cls.m()`` does not
         owner = row["qualname"].rpartition(".")[0].rpartition(".")[2]
         through_class = bound is False or call.callee.rpartition(".")[0].rpartition(".")[2] == owner
         if through_class and row["kind"] == "method" and not names & {"staticmethod", "classmethod"}:
-            if row["language"] in ("python", "go") or (row["language"] == "rust" and _takes_self(knowledge, key)):
+            if row["language"] in ("python", "go") or (row["language"] == "rust" and _takes_self(last)):
                 # Cls.method(obj, ...), Go's `T.M(t, ...)`, Rust's `Client::send(&c, ...)`: the
                 # receiver is passed by hand (Rust's `Client::new(...)` takes none: judged)
                 return None
@@ -510,12 +512,10 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
             # an instance's is not there to call)
         bound = True
     shapes: list[_Shape] = []
-    looks = knowledge.looks(key, _SHAPE_OF)
     drops = "staticmethod" not in names and (bound or "classmethod" in names) and row["kind"] != "function"
     # (the decorators are the method's now; a look from before it became static, or stopped
     # being, says so by its first parameter: gunicorn's `@staticmethod _strip_body_framing_headers(headers)`
     # became `@classmethod (cls, headers, status)`)
-    last = looks[-1].values.get("parameters") if looks and row["kind"] == "method" else None
     receiver_now = _receiver_first(json.loads(last)) if last else None
     for look in looks:
         signature, pairs = look.values.get("signature"), look.values.get("parameters")
@@ -540,10 +540,10 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
     return _Callee(key, name, shapes) if shapes else None
 
 
-def _takes_self(knowledge: Knowledge, key: str) -> bool:
-    """Whether a Rust function takes ``self`` (a method, not an associated function)."""
-    looks = knowledge.looks(key, ("parameters",))
-    listed = json.loads(looks[-1].values["parameters"]) if looks and looks[-1].values.get("parameters") else []
+def _takes_self(parameters: str | None) -> bool:
+    """Whether a Rust method takes ``self`` (not an associated function), by its latest
+    ``parameters`` observation."""
+    listed = json.loads(parameters) if parameters else []
     return bool(listed) and listed[0][0] == "self"
 
 
