@@ -135,8 +135,9 @@ _CALLABLE = {"function", "method", "constructor", "macro"}
 # interface's property of a function's type (TypeScript); the names an awaited dynamic import
 # binds (`const { a } = await import('./m')`: JavaScript, TypeScript). 20: a struct's embedded
 # fields and an interface's embedded interfaces are its bases, and what its fields hold is
-# said (Go); what a struct's fields hold is said (Rust).
-EXTRACTION_VERSION = 20
+# said (Go); what a struct's fields hold is said (Rust). 21: a class's superclass and interfaces
+# are its bases, and what its fields hold is said (Java).
+EXTRACTION_VERSION = 21
 _MAX_TEXT = 160
 
 

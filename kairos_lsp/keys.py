@@ -64,16 +64,22 @@ PYTHON_MODULE_FILES = ("/__init__.pyi", "/__init__.py", ".pyi", ".py")
 
 def module_path(path: str) -> str | None:
     """The path a Python module is imported by, without its file's ending: ``a/m`` for
-    ``a/m.py`` and for ``a/m/__init__.pyi``; None for a file that is no Python module.
+    ``a/m.py`` and for ``a/m/__init__.pyi``; a Java class's file, by the class (``com/ex/Client``
+    for ``src/main/java/com/ex/Client.java``, whose import is ``com.ex.Client``); None for a file
+    that is neither.
 
     >>> module_path("src/pkg/m.py"), module_path("src/pkg/__init__.pyi"), module_path("a.js")
     ('src/pkg/m', 'src/pkg', None)
     >>> module_path("__init__.py")  # the root folder's: no name to import it by
     ''
+    >>> module_path("src/com/ex/Client.java")
+    'src/com/ex/Client'
     """
     for ending in PYTHON_MODULE_FILES:
         if path == ending[1:]:  # __init__.py(i) at the root
             return ""
         if path.endswith(ending):
             return path[: -len(ending)]
+    if path.endswith(".java"):
+        return path[: -len(".java")]
     return None

@@ -69,6 +69,13 @@ _FUNCTIONS = ("function", "method", "constructor")
 # ...; run(1) })` calls its own `h.run`), as the checks take it.
 _ENCLOSING = (*_FUNCTIONS, "constant")
 _CLASSES = ("class", "interface")
+_JAVA_TYPES = (*_CLASSES, "enum")  # what a Java type's name may name
+# What every Java object has (java.lang.Object's), and every enum (java.lang.Enum's, and the
+# two its compiler writes: `values()`, `valueOf(String)`).
+_JAVA_OBJECT_METHODS = frozenset(
+    "equals hashCode toString getClass clone finalize notify notifyAll wait "
+    "name ordinal compareTo getDeclaringClass describeConstable values valueOf".split()
+)
 _PROPERTIES = ("property", "cached_property", "functools.cached_property")
 _FIXTURE = re.compile(r"(pytest\.)?fixture\b")  # a decorator that makes a function a pytest fixture
 # What a generator is declared to yield: ``Iterator[Server]``, ``typing.Generator[Client, None, None]``.
@@ -457,6 +464,8 @@ class Resolver:
             return self._go_lookup(path, info, parts)
         if info.style == "rust":
             return self._rust_lookup(path, info, parts, scope)
+        if info.style == "java":
+            return self._java_lookup(path, info, parts, scope)
         if parts[0] in _SELF and len(parts) > 1 and scope:
             owner = _owner_class(info, scope)
             if owner is None:
@@ -747,10 +756,15 @@ class Resolver:
                 return None  # the class's `__getattr__` answers for what it does not define
             if self._open_base(path, owner, member, depth):
                 return None  # an override gone, the base's own serving (`read` of `io.RawIOBase`)
+            if info.language == "java" and member in _JAVA_OBJECT_METHODS:
+                return None  # an override gone, `Object`'s serving (every Java class is one)
             if self._served_beside(path, owner, member, depth):
                 return None  # a mixin's: the class it is mixed into serves it
             return gone
         rest = tail.split(".") if tail else []
+        if info.style == "java":  # (a class of another file: its package's, or one it imports)
+            found_type = self._java_type(path, info, head, None)
+            return self._symbol(found_type[0], ".".join([found_type[1], *rest]), depth + 1) if found_type else None
         reexport, ambiguous = self._binding(path, info, head)
         reexport = None if ambiguous else reexport
         if reexport is not None and reexport.name and reexport.module:
@@ -1523,6 +1537,91 @@ class Resolver:
             if not folder:
                 return None
             folder = posixpath.dirname(folder)
+
+    # -- Java: a class is a file, its package a folder ----------------------------------
+
+    def _java_lookup(self, path: str, info: _FileInfo, parts: list[str], scope: str | None) -> Target:
+        """A name in a Java file: ``this.m`` and ``super.m`` in a method; a class (the file's,
+        one nested in a class around the scope, its package's, or one it imports) and its
+        members (``Util.join``, ``Outer.Inner.make``); a bare method name, of the classes around
+        the scope, innermost first, each with what its bases bring, or one a static import
+        brings (``import static org.junit.Assert.assertEquals``)."""
+        head = parts[0]
+        owner = _owner_class(info, scope) if scope else None
+        if head == "this":
+            return self._members(path, owner, parts[1:]) if owner and len(parts) > 1 else None
+        if head == "super":
+            return self._inherited(path, owner, parts[1], 0) if owner and len(parts) == 2 else None
+        found_type = self._java_type(path, info, head, scope)
+        if found_type is not None:
+            return self._symbol(found_type[0], ".".join([found_type[1], *parts[1:]]), 0)
+        if len(parts) > 1:
+            return None  # (a variable's member: the caller knows what it holds, if anyone does)
+        classes = [name for name in _enclosing(scope) if info.kinds.get(name) in _CLASSES] if scope else []
+        gone = None
+        for cls in classes:
+            found = self._symbol(path, f"{cls}.{head}", 0)
+            if isinstance(found, Found):
+                return found
+            if found is None and self._open_base(path, cls, head, 0):
+                return None  # (a base the memory does not hold may have it)
+            gone = gone or found
+        binding, ambiguous = self._binding(path, info, head)
+        if binding is not None:  # a static import's
+            return self._java_member(binding.module, head) if not ambiguous else None
+        for star in info.stars:  # `import static org.junit.Assert.*;`, or a package's classes
+            found = self._java_member(star.module, head)
+            if isinstance(found, Found):
+                return found
+        return None if info.stars else gone
+
+    def _java_member(self, dotted: str, member: str) -> Target:
+        """``member`` of the class a dotted name names (a static import's ``com.ex.Util``)."""
+        found_type = self._java_class(dotted)
+        return self._symbol(found_type[0], f"{found_type[1]}.{member}", 1) if found_type else None
+
+    def _java_type(self, path: str, info: _FileInfo, name: str, scope: str | None) -> tuple[str, str] | None:
+        """(file, qualified name) of the class a Java file names ``name``: one it defines (nested
+        in a class around ``scope`` first), one it imports by name, one of its package (the
+        file of that name in its folder), one a package it imports whole holds; None for the
+        platform's and other libraries' classes."""
+        for prefix in [*_enclosing(scope or ""), ""] if scope else [""]:
+            qualname = f"{prefix}.{name}" if prefix else name
+            if info.kinds.get(qualname) in _JAVA_TYPES:
+                return path, qualname
+        binding, ambiguous = self._binding(path, info, name)
+        if binding is not None:
+            return self._java_class(f"{binding.module}.{binding.name}") if not ambiguous else None
+        sibling = self._first_known([posixpath.join(posixpath.dirname(path), f"{name}.java")])
+        if sibling is not None:
+            kind = self._kind(symbol_key("java", sibling, name))
+            return (sibling, name) if kind in _JAVA_TYPES else None
+        for star in info.stars:
+            found = self._java_class(f"{star.module}.{name}")
+            if found is not None:
+                return found
+        return None
+
+    def _java_class(self, dotted: str) -> tuple[str, str] | None:
+        """(file, qualified name) of a class by its full name: ``com.ex.Client`` is the class
+        of a file ending ``com/ex/Client.java`` under some source root, ``com.ex.Outer.Inner``
+        one nested in ``Outer``'s file; None where the memory holds no such file, or two."""
+        parts = dotted.split(".")
+        for end in range(len(parts), 0, -1):
+            rel = "/".join(parts[:end])
+            if self._reading:  # (a file of that name may come anywhere)
+                self._reading[-1].add(sys.intern(f"tail:{rel}"))
+            ending = f"/{rel}.java"
+            files = [
+                file
+                for file in self._module_names().get(parts[end - 1], ())
+                if file.endswith(ending) or file == ending[1:]
+            ]
+            if len(files) == 1:
+                return files[0], ".".join(parts[end - 1 :])
+            if files:
+                return None
+        return None
 
     # -- Go: a package is a folder ---------------------------------------------------
 

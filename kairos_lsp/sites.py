@@ -145,6 +145,9 @@ class Sites:
     replaced: list[tuple[str, Point]] = field(default_factory=list)
     # the anonymous functions, (start, end): a function declared in one is seen there only
     unnamed: list[tuple[Point, Point]] = field(default_factory=list)
+    # the bodies of anonymous classes (Java's `new T() { ... }`), as byte ranges: a bare call in
+    # one may be of the class it extends
+    anonymous_classes: list[tuple[int, int]] = field(default_factory=list)
 
 
 def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
@@ -190,6 +193,9 @@ def find_sites(tree: Tree, source: bytes, language: str) -> Sites:
             binding = _binding(match, source, language)
             if binding is not None:
                 found.bindings.append(binding)
+        elif "unnamed.class" in match:
+            node = match["unnamed.class"][0]
+            found.anonymous_classes.append((node.start_byte, node.end_byte))
         elif "unnamed.scope" in match:
             node = match["unnamed.scope"][0]
             found.unnamed.append((tuple(node.start_point), tuple(node.end_point)))  # type: ignore[arg-type]
@@ -286,8 +292,20 @@ _TARGETS = ("pattern_list", "tuple_pattern", "list_pattern")  # what ``a.x, b = 
 
 def _call(callee: Node, args: Node, keywords, spreads: list[str], source: bytes, language: str) -> CallSite:
     values = [n for n in args.named_children if n.type not in ("comment", "line_comment", "block_comment")]
-    text = _ASSERTED.sub("", _SPACE.sub("", node_text(callee, source)))
-    if language == "rust":
+    name = _last_name(callee)
+    if callee.type == "method_invocation":  # (Java's: the callee is the invocation up to its name)
+        name = callee.child_by_field_name("name") or name
+        callee_span = Span(
+            callee.start_byte,
+            name.end_byte,
+            (callee.start_point[0], callee.start_point[1]),
+            (name.end_point[0], name.end_point[1]),
+        )
+        text = _SPACE.sub("", source[callee.start_byte : name.end_byte].decode("utf-8", "replace"))
+    else:
+        callee_span = Span.of(callee)
+        text = _ASSERTED.sub("", _SPACE.sub("", node_text(callee, source)))
+    if language in ("rust", "java"):  # (`Vec::<u8>::new`, Java's `new ArrayList<>()`, `this.<T>get()`)
         text = rust_path(text)
     arguments = tuple(
         Argument(
@@ -299,8 +317,8 @@ def _call(callee: Node, args: Node, keywords, spreads: list[str], source: bytes,
     )
     return CallSite(
         text,
-        Span.of(callee),
-        Span.of(_last_name(callee)),
+        callee_span,
+        Span.of(name),
         Span.of(args),
         len(values) - len(keywords) - len(spreads),
         tuple(keywords),
@@ -314,10 +332,13 @@ def _call(callee: Node, args: Node, keywords, spreads: list[str], source: bytes,
 
 def rust_path(text: str) -> str:
     """A Rust path as the other languages write a dotted name: ``crate::net::Client::new`` is
-    ``crate.net.Client.new``, without type arguments (``Vec::<u8>::new``, ``parse::<T>``).
+    ``crate.net.Client.new``, without type arguments (``Vec::<u8>::new``, ``parse::<T>``; Java's
+    ``new HashMap<String, List<T>>``, ``Collections.<T>emptyList``).
 
     >>> rust_path("Vec::<Option<u8>>::new"), rust_path("crate::util::join"), rust_path("x.send")
     ('Vec.new', 'crate.util.join', 'x.send')
+    >>> rust_path("HashMap<String,List<T>>"), rust_path("Collections.<T>emptyList")
+    ('HashMap', 'Collections.emptyList')
     """
     if "<" in text:
         while True:
@@ -358,6 +379,10 @@ _PARAMETERS = (
     "variadic_parameter_declaration",
     "parameter",  # Rust's
     "closure_parameters",
+    "formal_parameter",  # Java's
+    "catch_formal_parameter",
+    "inferred_parameters",
+    "lambda_expression",
 )
 
 
@@ -381,6 +406,8 @@ def _binding(match: dict, source: bytes, language: str) -> NameBinding | None:
         kind = class_named(node_text(made, source)) if made is not None else None
     elif value and language == "go" and (made_new := _GO_NEW.fullmatch(node_text(value[0], source))):
         kind = class_named(made_new.group(1))
+    elif value and value[0].type == "object_creation_expression":  # (Java's `var c = new Client()`)
+        kind = class_named(rust_path(node_text(value[0].child_by_field_name("type"), source)))
     elif value and (
         value[0].type in _CONSTRUCTED or (language in _MADE_BY_CALLS and value[0].type == "call_expression")
     ):
@@ -437,12 +464,21 @@ def _unnamed_scope(node: Node) -> tuple[Point, Point] | None:
 
 # (the same as ecmascript-sites.scm's `@unnamed.scope`, and Python's lambda)
 _UNNAMED_FUNCTIONS = frozenset(
-    ("arrow_function", "function_expression", "generator_function", "lambda", "func_literal", "closure_expression")
+    (
+        "arrow_function",
+        "function_expression",
+        "generator_function",
+        "lambda",
+        "func_literal",
+        "closure_expression",
+        "lambda_expression",  # Java's
+    )
 )
 _NAMED_SCOPES = frozenset(
     (
         "function_declaration",
-        "method_declaration",  # Go's
+        "method_declaration",  # Go's, Java's
+        "constructor_declaration",  # Java's
         "function_item",  # Rust's
         "generator_function_declaration",
         "method_definition",

@@ -75,7 +75,7 @@ def check_file(knowledge: Knowledge, path: str, language: str, source: bytes, tr
         # (attribute reads are looked at only when named as something the memory saw go or deprecated)
         gone, deprecated = knowledge.resolver.gone_names(), knowledge.resolver.deprecated_names()
         reads = find_reads(tree, source, language, gone | deprecated)
-        receivers = Receivers(file, sites.bindings, sites.replaced, sites.unnamed)
+        receivers = Receivers(file, sites.bindings, sites.replaced, sites.unnamed, sites.anonymous_classes)
         problems += references(
             file, sites.calls, sites.imports, [r for r in _imported(reads, sites) if r.name in gone], receivers
         )
@@ -105,7 +105,7 @@ def unfit_calls(
     sites = find_sites(tree, source, language)
     with knowledge.resolver.held():
         judged = calls.judgeable(file, sites.calls, sites.expecting_type_errors)
-        return calls.unfit_calls(file, judged, Receivers(file, sites.bindings, sites.replaced, sites.unnamed))
+        return calls.unfit_calls(file, judged, Receivers(file, sites.bindings, sites.replaced, sites.unnamed, sites.anonymous_classes))
 
 
 def _imported(reads: list[AttributeRead], sites: Sites) -> list[AttributeRead]:

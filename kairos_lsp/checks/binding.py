@@ -72,6 +72,8 @@ def parameters(pairs: list, signature: str, language: str = "python") -> list[Pa
         return go_parameters(signature)
     if language == "rust":
         return rust_parameters(signature)
+    if language == "java":
+        return java_parameters(signature)
     kinds = {name: kind for name, kind in pairs}
     out: list[Param] = []
     keyword_only = False
@@ -144,6 +146,34 @@ def rust_parameters(signature: str) -> list[Param] | None:
         out.append(Param(name, True))
     return out
 
+
+def java_parameters(signature: str) -> list[Param] | None:
+    """A Java method's or constructor's parameters, read from its signature: all positional and
+    required, but a last ``T... xs``, which takes any number (none too). A receiver parameter
+    (``Client this``) names the object called, and is not passed. None for a signature cut short.
+
+    >>> [(p.name, p.required, p.star) for p in java_parameters(
+    ...     '<T> Map<K, V> put(final @Named("k") Map<K, List<V>> m, int[] xs, String s[], Object... rest)')]
+    [('m', True, ''), ('xs', True, ''), ('s', True, ''), ('rest', False, '*')]
+    >>> java_parameters("void f(int a, String …") is None
+    True
+    """
+    if "(" not in signature or "…" in signature:
+        return None
+    out = []
+    for text in signature_items(signature):
+        name = _JAVA_NAME.search(text)
+        if name is None:
+            return None
+        if name.group(1) == "this":
+            continue
+        star = "*" if "..." in text else ""
+        out.append(Param(name.group(1), not star, star=star))
+    return out
+
+
+# a Java parameter's name: the last word, maybe with C's array brackets after it (`String s[]`)
+_JAVA_NAME = re.compile(r"(\w+)\s*(?:\[\s*\]\s*)*$")
 
 _RUST_SELF = re.compile(r"&?\s*('\w+\s+)?(mut\s+)?self")
 

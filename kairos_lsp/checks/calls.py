@@ -63,6 +63,10 @@ _KEEPS_CLASS = {
     "typing.runtime_checkable",
 }
 _CONSTRUCTORS = ("__init__", "constructor")
+# Java class annotations that write constructors the source does not have (Lombok's)
+_JAVA_MAKES_CONSTRUCTORS = frozenset(
+    "AllArgsConstructor NoArgsConstructor RequiredArgsConstructor Data Value Builder SuperBuilder".split()
+)
 # Python's `__new__` is a static method without saying so: `super().__new__(cls, value, quote)`
 # passes the class by hand (sqlalchemy's `_truncated_label` was judged one argument too many)
 _STATIC_UNDECORATED = ("__new__",)
@@ -224,6 +228,8 @@ def _resolve(
     receiver, _, method = call.callee.rpartition(".")
     if receiver and receivers.replaced(call.callee, scope):
         return None  # (the scope put something else there: a mock)
+    if receiver in ("", "this") and receivers.in_anonymous_class(call.callee_span.start_byte):
+        return None  # (Java's `new TimerTask() { ... cancel(); }`: the class it extends may have it)
     head = call.callee.split(".")[0]
     if head in file.kinds() and head in resolver.bindings(file.path):
         # Defined and imported by one file (an import inside a function, werkzeug's `def make_app():
@@ -369,6 +375,9 @@ def _only_method(
     """
     if receiver.split(".")[0] in ("super()", "super"):
         return None  # the base class's method, which the resolver answers: never the class's own
+    if file.language == "java":
+        return None  # (a Java name the file does not type is a field a base declares, or a lambda's
+        # parameter whose type the call it is passed to says: the platform's classes as often as ours)
     # (`Path(__file__).parent.resolve`, `(Path(a) / b).resolve`: what an imported name makes)
     leading = _LEADING_NAME.match(receiver)
     head = leading.group(1) if leading else receiver.split(".")[0]
@@ -466,14 +475,20 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
         return None
     name = row["name"]
     lost = None
+    java = row["language"] == "java"
     if row["kind"] in ("class", "interface"):
-        if any(not _known(d, _KEEPS_CLASS) for d in _values(knowledge, key, "decorated_by")):
+        annotations = _values(knowledge, key, "decorated_by")
+        if java and any(_named(d) in _JAVA_MAKES_CONSTRUCTORS for d in annotations):
+            return None  # (Lombok's `@AllArgsConstructor`, `@Builder`: constructors the source has not)
+        if not java and any(not _known(d, _KEEPS_CLASS) for d in annotations):
             return None  # a dataclass, attrs or pydantic class: its __init__ is generated
         if store.symbol(f"{key}.__new__") is not None:
             return None
         if any(_made_by_own_metaclass(signature) for signature in _values(knowledge, key, "signature")):
             return None
-        for init in _CONSTRUCTORS:
+        if java and any("(" in signature for signature in _values(knowledge, key, "signature")):
+            return None  # (a record: its canonical constructor is the compiler's, `R(int a, String b)`)
+        for init in _constructors(row["language"], name):
             found = store.symbol(f"{key}.{init}")
             if found is not None:
                 row, key, bound = found, found["key"], True
@@ -489,7 +504,8 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
         return None
     if row["kind"] not in ("function", "method", "constructor") and lost is None:
         return None
-    decorators = [_DECORATOR_NAME.match(d) for d in _values(knowledge, key, "decorated_by")]
+    # (a Java annotation changes no parameter list: `@Override`, `@Nullable`, `@Deprecated`)
+    decorators = [_DECORATOR_NAME.match(d) for d in _values(knowledge, key, "decorated_by")] if not java else []
     names = {m.group(1) if m else "" for m in decorators}
     if row["name"] in _STATIC_UNDECORATED:
         names.add("staticmethod")
@@ -567,12 +583,14 @@ def _lost_constructor(knowledge: Knowledge, cls: str, language: str) -> _Lost | 
     signatures = _values(knowledge, cls, "signature")
     if language == "python":
         baseless = all(_NO_BASES.fullmatch(signature) for signature in signatures)
+    elif language == "java":  # (a Java class's constructors are its own: none is inherited)
+        baseless = True
     else:
         baseless = language in ("typescript", "tsx") and not any(" extends " in s for s in signatures)
     held = {re.split(r"[:=\s]", value, maxsplit=1)[0] for value in _values(knowledge, cls, "attribute")}
     if not baseless or held & set(_CONSTRUCTORS):
         return None  # (a base, or a constructor the class body assigns: `__init__ = _init`)
-    for init in _CONSTRUCTORS:
+    for init in _constructors(language, qualname_of(cls).rpartition(".")[2]):
         looks = knowledge.looks(f"{cls}.{init}", _SHAPE_OF)
         if len(looks) > 1 and not looks[-1].values:
             return _Lost(f"{cls}.{init}", looks[-1])
@@ -593,6 +611,17 @@ def _generic_left_optional(knowledge: Knowledge, path: str, signature: str, para
             if _TYPE_PARAMETER.fullmatch(part.strip()) and knowledge.resolver.lookup(path, part.strip()) is None:
                 generic.add(name.rstrip("?"))
     return [replace(p, required=False) if p.name in generic else p for p in params] if generic else params
+
+
+def _constructors(language: str, cls: str) -> tuple[str, ...]:
+    """The names a class's constructor has: Java's is the class's own (``Client.Client``)."""
+    return (cls,) if language == "java" else _CONSTRUCTORS
+
+
+def _named(annotation: str) -> str:
+    """An annotation's or decorator's last name: ``Builder`` for ``@lombok.Builder(toBuilder = true)``."""
+    match = _DECORATOR_NAME.match(annotation)
+    return match.group(1).rpartition(".")[2] if match else ""
 
 
 def _made_by_own_metaclass(signature: str) -> bool:

@@ -102,9 +102,11 @@ class Receivers:
         bindings: list[NameBinding],
         replaced: Sequence[tuple[str, Point]] = (),
         unnamed: Sequence[tuple[Point, Point]] = (),
+        anonymous_classes: Sequence[tuple[int, int]] = (),
     ):
         self._file = file
         self._unnamed = sorted(unnamed)
+        self._anonymous_classes = anonymous_classes
         self._classes = {s.qualname for s in file.symbols[1:] if s.kind in _CLASS_KINDS}
         scopes = [s for s in file.symbols[1:] if s.kind in _SCOPES]
         # (a member assigned, by the scope that assigns it: see replaced)
@@ -164,6 +166,10 @@ class Receivers:
         start, end = max(holding)  # (the innermost: it starts last)
         return start <= at < end
 
+    def in_anonymous_class(self, at: int) -> bool:
+        """Whether the byte ``at`` is in the body of an anonymous class (Java's ``new T() {...}``)."""
+        return any(start <= at < end for start, end in self._anonymous_classes)
+
     def owner_class(self, scope: str) -> str | None:
         """The class ``scope`` is, or is a method of."""
         parts = scope.split(".") if scope else []
@@ -218,10 +224,22 @@ class Receivers:
         found: list[NameBinding] | None = None
         if len(parts) == 1 and parts[0] not in _RECEIVERS:
             found = self.local(parts[0], scope, at)
+            if found is None and self._file.language == "java" and scope:
+                found = self._field(parts[0], scope)
         elif len(parts) == 2 and parts[0] in _RECEIVERS and scope:
             owner = self.owner_class(scope)
             found = self._attributes.get((owner, parts[1])) if owner else None
         return found
+
+    def _field(self, name: str, scope: str) -> list[NameBinding] | None:
+        """A Java field read bare (``client.send()``): of the class around ``scope`` nearest it
+        that declares one of the name."""
+        parts = scope.split(".")
+        for end in range(len(parts), 0, -1):
+            found = self._attributes.get((".".join(parts[:end]), name))
+            if found:
+                return found
+        return None
 
     def class_of(self, receiver: str, scope: str | None, at: Point | None = None) -> str | None:
         """The class (as the file names it) of ``x`` or ``self.x`` / ``this.x``; None when unsure."""

@@ -166,7 +166,15 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         extraction=20,
     ),
     LanguageSpec(
-        "java", (".java",), "tree_sitter_java", tags_from=("tree_sitter_java",), returns="{ret} {sig}", extraction=8
+        "java",
+        (".java",),
+        "tree_sitter_java",
+        tags_from=("tree_sitter_java",),
+        returns="{ret} {sig}",
+        sites=("java-sites",),
+        receiver="this",
+        modules="java",
+        extraction=21,
     ),
 )
 

@@ -64,3 +64,12 @@
 (throws [(type_identifier) (scoped_type_identifier) (generic_type)] @raise.name) @raise
 (throw_statement (object_creation_expression type: (_) @raise.name)) @raise
 (throw_statement [(identifier) (field_access)] @raise.name) @raise
+
+; A class's bases, an interface's, an enum's (the signature: `Sub extends Base, Runnable`): the
+; members they bring are the class's too, and one the memory does not hold may bring any.
+(class_declaration superclass: (superclass (_) @extends)) @owner
+(class_declaration interfaces: (super_interfaces (type_list (_) @extends))) @owner
+(enum_declaration interfaces: (super_interfaces (type_list (_) @extends))) @owner
+(interface_declaration (extends_interfaces (type_list (_) @extends))) @owner
+; What a class's fields hold (see python.scm): `private final Client client;` holds a Client.
+(field_declaration type: (_) @attribute.type declarator: (variable_declarator name: (identifier) @attribute.name)) @attribute
