@@ -50,6 +50,7 @@ from typing import TypeVar
 
 from kairos_lsp.keys import PYTHON_MODULE_FILES, module_path, path_of, qualname_of, symbol_key
 from kairos_lsp.languages import language_named, platform_lacks
+from kairos_lsp.languages.javatypes import FEW_METHODS, OBJECT_METHODS
 from kairos_lsp.languages.golang import PREDECLARED, infer_modules, package_folder, package_name
 from kairos_lsp.languages.rustpaths import PRELUDE, ROOT_FILES, module_files, module_parts
 from kairos_lsp.sites import class_named
@@ -70,12 +71,7 @@ _FUNCTIONS = ("function", "method", "constructor")
 _ENCLOSING = (*_FUNCTIONS, "constant")
 _CLASSES = ("class", "interface")
 _JAVA_TYPES = (*_CLASSES, "enum")  # what a Java type's name may name
-# What every Java object has (java.lang.Object's), and every enum (java.lang.Enum's, and the
-# two its compiler writes: `values()`, `valueOf(String)`).
-_JAVA_OBJECT_METHODS = frozenset(
-    "equals hashCode toString getClass clone finalize notify notifyAll wait "
-    "name ordinal compareTo getDeclaringClass describeConstable values valueOf".split()
-)
+
 _PROPERTIES = ("property", "cached_property", "functools.cached_property")
 _FIXTURE = re.compile(r"(pytest\.)?fixture\b")  # a decorator that makes a function a pytest fixture
 # What a generator is declared to yield: ``Iterator[Server]``, ``typing.Generator[Client, None, None]``.
@@ -756,7 +752,7 @@ class Resolver:
                 return None  # the class's `__getattr__` answers for what it does not define
             if self._open_base(path, owner, member, depth):
                 return None  # an override gone, the base's own serving (`read` of `io.RawIOBase`)
-            if info.language == "java" and member in _JAVA_OBJECT_METHODS:
+            if info.language == "java" and member in OBJECT_METHODS:
                 return None  # an override gone, `Object`'s serving (every Java class is one)
             if self._served_beside(path, owner, member, depth):
                 return None  # a mixin's: the class it is mixed into serves it
@@ -1575,6 +1571,41 @@ class Resolver:
                 return found
         return None if info.stars else gone
 
+    def java_namesakes(self, key: str) -> list[str] | None:
+        """The other methods a call of the Java method ``key`` by its name may meet: its class's
+        overloads and the methods of its name its bases define, at any depth (Java chooses among
+        all of them by the arguments: jsoup's `Document.text(String)` beside `Element.text()`);
+        None when a base the memory does not hold may define one, or `Object` does."""
+        self._sync()
+        cls, _, name = qualname_of(key).rpartition(".")
+        name = name.partition("~")[0]
+        if not cls or name in OBJECT_METHODS:
+            return None
+        found: list[str] = []
+        return found if self._java_namesakes(path_of(key), cls, name, found, 0) else None
+
+    def _java_namesakes(self, path: str, cls: str, name: str, found: list[str], depth: int) -> bool:
+        """Add to ``found`` the methods named ``name`` of ``cls`` and its bases; False when a
+        base may have one unseen."""
+        info = self._file(path)
+        if info is None or depth > _MAX_DEPTH:
+            return False
+        found += [
+            symbol_key("java", path, qualname)
+            for qualname in info.kinds
+            if qualname.startswith(f"{cls}.{name}") and qualname[len(cls) + 1 :].partition("~")[0] == name
+        ]
+        for base in self._bases(path, cls):
+            few = FEW_METHODS.get(base.rpartition(".")[2])
+            if few is not None and name not in few:
+                continue  # (`Serializable`: none of its name)
+            target = self.lookup(path, base, cls)
+            if not isinstance(target, Found) or self._kind(target.key) not in _JAVA_TYPES:
+                return False
+            if not self._java_namesakes(path_of(target.key), qualname_of(target.key), name, found, depth + 1):
+                return False
+        return True
+
     def _java_member(self, dotted: str, member: str) -> Target:
         """``member`` of the class a dotted name names (a static import's ``com.ex.Util``)."""
         found_type = self._java_class(dotted)
@@ -2221,8 +2252,9 @@ def _plain(text: str) -> str:
 def _memo(path: str, text: str, scope: str | None) -> tuple:
     """What a lookup's answer is kept under: a file says the same name many times, and only
     ``self``, ``this`` and ``super`` depend on where (a parameter's type: see ``lookup``); in
-    Rust, ``Self`` and any name (a ``mod tests`` block's own ``connect`` hides the file's)."""
-    return (path, text, scope) if text.startswith(_SCOPED) or path.endswith(".rs") else (path, text)
+    Rust, ``Self`` and any name (a ``mod tests`` block's own ``connect`` hides the file's); in
+    Java any name (a nested class's own method hides the outer class's)."""
+    return (path, text, scope) if text.startswith(_SCOPED) or path.endswith((".rs", ".java")) else (path, text)
 
 
 def held_parts(value: str) -> tuple[str, bool, str]:

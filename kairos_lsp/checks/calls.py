@@ -553,7 +553,27 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
         shapes.append(_Shape(params, look.version, look.at, look.path))
     if lost is not None and shapes and shapes[-1].params:  # (it takes nothing now)
         shapes.append(_Shape([], lost.gone.version, lost.gone.at, lost.gone.path))
+    if java and row["kind"] == "method" and shapes and _overloaded_above(knowledge, key, shapes[-1].params):
+        return None
     return _Callee(key, name, shapes) if shapes else None
+
+
+def _overloaded_above(knowledge: Knowledge, key: str, params: list[Param]) -> bool:
+    """Whether a call of the Java method ``key`` by its name may meet another method than it:
+    one of its name a base of its class has, or may have, taking arguments otherwise (an
+    override takes them as it does)."""
+    namesakes = knowledge.resolver.java_namesakes(key)
+    if namesakes is None:
+        return True
+    taken = [(p.required, p.star) for p in params]
+    for other in namesakes:
+        if other == key:
+            continue
+        signatures = _values(knowledge, other, "signature")
+        theirs = parameters([], signatures[0], "java") if signatures else None
+        if theirs is None or [(p.required, p.star) for p in theirs] != taken:
+            return True
+    return False
 
 
 def _takes_self(parameters: str | None) -> bool:

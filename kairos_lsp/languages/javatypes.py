@@ -1,0 +1,35 @@
+"""What the Java platform's own classes bring to a class of the workspace: the methods every
+object has, and those of the interfaces a class most often implements whose methods are few.
+
+>>> "hashCode" in OBJECT_METHODS, FEW_METHODS["Serializable"]
+(True, frozenset())
+"""
+
+from __future__ import annotations
+
+# java.lang.Object's, and every enum's (java.lang.Enum's, and the two its compiler writes:
+# `values()`, `valueOf(String)`)
+OBJECT_METHODS = frozenset(
+    "equals hashCode toString getClass clone finalize notify notifyAll wait "
+    "name ordinal compareTo getDeclaringClass describeConstable values valueOf".split()
+)
+
+# Platform interfaces by simple name, and the methods each declares (with its own bases'): a
+# class implementing one gets no other method from it.
+FEW_METHODS: dict[str, frozenset[str]] = {
+    name: frozenset(methods.split())
+    for name, methods in {
+        "Serializable": "",
+        "Cloneable": "",
+        "RandomAccess": "",
+        "EventListener": "",
+        "Runnable": "run",
+        "AutoCloseable": "close",
+        "Closeable": "close",
+        "Flushable": "flush",
+        "Comparable": "compareTo",
+        "Iterable": "iterator forEach spliterator",
+        "Callable": "call",
+        "Supplier": "get",
+    }.items()
+}
