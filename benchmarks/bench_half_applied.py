@@ -17,7 +17,7 @@ left as it was (**left**: a false alarm, unless the authors left a site broken;
 the line is printed to judge; **answered** when the commit's own version of that
 file draws no such warning there: the commit answered it on another line, a
 ``filterwarnings`` mark above a test of a deprecated function, an import). What it
-should have caught, for Python (``ast``, not kairos), TypeScript, Go and Rust (tree-sitter's
+should have caught, for Python (``ast``, not kairos), TypeScript, Go, Rust and Java (tree-sitter's
 own tree, not kairos's extraction): the functions whose parameters F's change altered or that
 it removed (for TypeScript, a required parameter added or one taken away), and the lines
 of the other files that call or import them by name
@@ -311,6 +311,23 @@ def rust_shapes(source: bytes) -> dict[str, Arity | None]:
     return {name: shapes[0] if len(shapes) == 1 else None for name, shapes in seen.items()}
 
 
+def java_shapes(source: bytes) -> dict[str, Arity | None]:
+    """``{name: Arity}`` of a Java file's methods and constructors (a constructor by its class's
+    name, which ``new T(`` calls), read with tree-sitter (not kairos's extraction); None for a
+    name defined twice (overloads)."""
+    seen: dict[str, list[Arity]] = {}
+    for node in _walk(parse(source, "java").root_node):
+        if node.type not in ("method_declaration", "constructor_declaration"):
+            continue
+        name, params = node.child_by_field_name("name"), node.child_by_field_name("parameters")
+        if name is None or params is None or name.text is None:
+            continue
+        count = sum(1 for param in params.named_children if param.type == "formal_parameter")
+        rest = any(param.type == "spread_parameter" for param in params.named_children)
+        seen.setdefault(name.text.decode(), []).append(Arity(count, count, rest))
+    return {name: shapes[0] if len(shapes) == 1 else None for name, shapes in seen.items()}
+
+
 def _walk(node):
     stack = [node]
     while stack:
@@ -338,7 +355,7 @@ def altered(path: str, before: bytes, after: bytes) -> set[str]:
     return {name for name, arity in was.items() if _breaks(arity, name, now)}
 
 
-_SHAPES = {"go": go_shapes, "rust": rust_shapes}
+_SHAPES = {"go": go_shapes, "rust": rust_shapes, "java": java_shapes}
 
 
 def _breaks(shape: Shape | Arity | None, name: str, now: dict) -> bool:
@@ -528,12 +545,27 @@ def _names(text: str, name: str) -> bool:
         return False
     if re.match(r"\s*(?:pub(?:\([^)]*\))?\s+)?(?:(?:const|async|unsafe|extern)\s+)*fn\s", text):  # (Rust's `fn m(`)
         return False
+    if _java_defines(text, name):
+        return False
     defined = _DEFINES.match(text)
     if defined and name in (defined["function"], defined["held"], defined["method"]):
         return False
     if re.search(rf"(?<![\w$]){re.escape(name)}\s*(?:<[^()]*>)?\s*\(", text):
         return True
     return bool(re.search(rf"\bimport\b.*(?<![\w.]){re.escape(name)}\b", text))
+
+
+def _java_defines(text: str, name: str) -> bool:
+    """Whether a line declares the Java method or constructor ``name``: ``public int name(``,
+    ``<T> List<T> name(``, ``static name(`` (modifiers, a type, or both, before it)."""
+    found = re.match(
+        r"\s*((?:(?:public|protected|private|static|final|abstract|synchronized|native|default)\s+)*)"
+        r"(?:<[^()]*?>\s+)?([\w.$]+(?:<[^()]*>)?(?:\[\])*\s+)?" + re.escape(name) + r"\s*\(",
+        text,
+    )
+    if found is None or not (found.group(1) or found.group(2)):
+        return False
+    return (found.group(2) or "").split("<")[0].strip() not in ("return", "throw", "new", "else", "yield", "case", "await")
 
 
 if __name__ == "__main__":

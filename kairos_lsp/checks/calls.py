@@ -846,9 +846,9 @@ def _keywords_fix(file: CheckedFile, call: CallSite, before: _Shape, now: _Shape
 
 def _placeholder(language: str, param: Param) -> str:
     """A stand-in the user replaces: a keyword in Python (placed anywhere), the parameter's name
-    in Go and Rust (no value is every type's), else a marked undefined."""
+    in Go, Rust and Java (no value is every type's), else a marked undefined."""
     if language == "python":
         return "..." if param.positional_only else f"{param.name}=..."
-    if language in ("go", "rust"):
+    if language in ("go", "rust", "java"):
         return param.name
     return f"undefined /* {param.name} */"
