@@ -167,6 +167,25 @@ GO = Story(
     price_key="go:shop/prices.go:Price",
 )
 
+JAVA = Story(
+    language="java",
+    lib="src/shop/Prices.java",
+    app="src/shop/Checkout.java",
+    lib_before="package shop;\n\npublic class Prices {\n    /** Price of an order line. */\n"
+    "    public static int price(int qty) {\n        return qty * 2;\n    }\n\n"
+    "    public static int oldName(int x) {\n        return x * 2 + 1;\n    }\n\n"
+    "    public static int legacyDiscount(int x) {\n        return x * 9 / 10;\n    }\n}\n",
+    lib_after="package shop;\n\npublic class Prices {\n    /** Price of an order line. */\n"
+    "    public static int price(int qty, int rate) {\n        return qty * rate;\n    }\n\n"
+    "    public static int newName(int x) {\n        return x * 2 + 1;\n    }\n}\n",
+    app_text="package shop;\n\nclass Checkout {\n    int checkout() {\n        int total = Prices.price(2);\n"
+    "        return Prices.oldName(total) + Prices.legacyDiscount(total);\n    }\n}\n",
+    app_without_missing="package shop;\n\nclass Checkout {\n    int checkout() {\n"
+    "        int total = Prices.price(2);\n        return Prices.oldName(total);\n    }\n}\n",
+    new_name="newName",
+    price_key="java:src/shop/Prices.java:Prices.price",
+)
+
 
 # -- helpers ------------------------------------------------------------------------
 
@@ -569,6 +588,34 @@ async def test_a_go_package_change_shows_in_the_callers_of_its_other_files_and_e
     assert "return NewName(total)" in fixed
     fixed = await app.fix(one(client, app.uri, "stale-call", "Price(2)", app.text), "missing argument")
     assert "Price(2, rate)" in fixed  # (the parameter's name, for the user to give a value)
+    await wait_for(lambda: codes(client, app.uri) == [], what=f"fixed, got {codes(client, app.uri)}")
+
+
+async def test_a_java_class_change_shows_in_the_callers_of_its_package_and_each_fix_clears_it(
+    client: LanguageClient, tmp_path
+):
+    """Java: the caller is another class of the package (no import names it)."""
+    root, _ = await start(client, tmp_path, JAVA)
+    app = Buffer(client, root, JAVA.app, "java")
+    lib = Buffer(client, root, JAVA.lib, "java")
+    await asyncio.sleep(0.3)
+    assert codes(client, app.uri) == [] and codes(client, lib.uri) == []
+
+    lib.save(JAVA.lib_after)
+    await command(client, "kairos.dreamNow")
+    expected = ["missing-symbol", "renamed-symbol", "stale-call"]
+    await wait_for(lambda: codes(client, app.uri) == expected, what=f"the caller's, got {codes(client, app.uri)}")
+    stale = one(client, app.uri, "stale-call", "Prices.price(2)", app.text)
+    assert "`price` gained `rate`" in stale.message
+    assert JAVA.new_name in one(client, app.uri, "renamed-symbol", "Prices.oldName(total)", app.text).message
+    assert "no longer exists" in one(client, app.uri, "missing-symbol", "Prices.legacyDiscount", app.text).message
+
+    app.save(JAVA.app_without_missing)
+    await wait_for(lambda: codes(client, app.uri) == ["renamed-symbol", "stale-call"], what="missing-symbol cleared")
+    fixed = await app.fix(one(client, app.uri, "renamed-symbol", "Prices.oldName(total)", app.text), "new name")
+    assert "return Prices.newName(total);" in fixed
+    fixed = await app.fix(one(client, app.uri, "stale-call", "Prices.price(2)", app.text), "missing argument")
+    assert "Prices.price(2, rate)" in fixed  # (the parameter's name, for the user to give a value)
     await wait_for(lambda: codes(client, app.uri) == [], what=f"fixed, got {codes(client, app.uri)}")
 
 
