@@ -80,8 +80,9 @@ class Project:
     version: str
     registry: str  # "pypi", "npm" or "debian"
     tree: str = "."  # the workspace, relative to the archive's top folder
-    # Debian's: the package's file in the archive's pool, and its SHA-256 as the suite's index
-    # gives it (`apt-cache show`): Go has no registry of its own here, Debian packages its sources
+    # Debian's: the package's file in the archive's pool (a `.deb`, or a source package's upstream
+    # tarball), and its SHA-256 as the suite's index gives it (`apt-cache show`, `Sources`): Go,
+    # Rust and Java have no registry of their own here, Debian packages their sources
     pool: str = ""
     sha256: str = ""
 
@@ -110,6 +111,14 @@ def _crate(name: str, version: str, debian: str, sha256: str) -> Project:
     package = f"librust-{name}-dev"
     pool = f"pool/main/r/rust-{name}/{package}_{debian}_amd64.deb"
     return Project(package, debian, "debian", f"share/cargo/registry/{name}-{version}", pool, sha256)
+
+
+def _java(source: str, version: str, sha256: str, suffix: str = ".tar.xz") -> Project:
+    """A Java project's sources as Debian 12 keeps them: the upstream tarball of the source
+    package ``source`` (``{source}_{version}.orig.tar.xz``), tests and all."""
+    folder = source[:4] if source.startswith("lib") else source[0]
+    pool = f"pool/main/{folder}/{source}/{source}_{version}.orig{suffix}"
+    return Project(source, version, "debian", ".", pool, sha256)
 
 
 _GO_MAJOR = re.compile(r"v\d+")
@@ -158,6 +167,10 @@ PROJECTS: tuple[Project, ...] = (
     _crate("regex", "1.7.1", "1.7.1-1", "9b8c87bb5aa87c0095f4cc36ed829c80e815c2f71337325bd6e25f8de1fba7f7"),
     _crate("clap", "4.0.32", "4.0.32-1", "00922f24c3eb5a899ae4438ebf7be2e82085559ee45055dbc856cdb113de9ebb"),
     _crate("anyhow", "1.0.69", "1.0.69-1", "f877f024d95d8af3c3f62e2cf74e6ba5eb976a3cf27c920bda786cd32029b79d"),
+    # Java (Debian 12's upstream tarballs): overloads across a class and its bases (jsoup's
+    # `Document.text(String)` beside `Element.text()`), nested classes' own methods, builders.
+    _java("jsoup", "1.15.3", "052511f0be47511f9b2a17d44fc1eccc4b5373e77cc5a3221e34b6af437e1e2e"),
+    _java("javapoet", "1.13.0", "b2181f46a78d1362df6ce422a07d00a9320a195fc15d412f26479e4781ffb276"),
 )
 
 # Releases tried in sessions 48 and 49, counted by ``bench_false_alarms.py --more`` (not by the
@@ -267,6 +280,12 @@ MORE_PROJECTS: tuple[Project, ...] = (
     _crate("crossbeam-channel", "0.5.6", "0.5.6-1", "5ae819d6a49927b98fe588101e4feb792499121f4df1457d9ee30793e3f2abcd"),
     _crate("ignore", "0.4.18", "0.4.18-2+b1", "9b193694e88b3c8533c4fe1553ed0f3aae8bd06ff1f3ee652ca3b738d2959204"),
     _crate("regex-syntax", "0.6.27", "0.6.27-1", "16c9879e07d6f9c6b2618906126d17e51ec8b04bced0fe3bb0cf0f3062f8a353"),
+    # Session 57: Java (guava alone takes minutes).
+    _java("junit4", "4.13.2", "8cb9e6cd3c1188e93ce6ed56df12f8dab9db379256386973dbc61690ad184c60"),
+    _java("libcommons-lang3-java", "3.12.0", "f7c22574707611b63bae19ff17f59e24cdd32e2b0e61a50ec9b1b525fbc909d1"),
+    _java("jackson-core", "2.14.1", "d9eb6aa1898c4d5a582c52e69da249efae25e4d2c809c57dc6b6ee01c4b0fb3b"),
+    _java("commons-io", "2.11.0", "5a55361cf2b97228f94b3c65e3a4af784581debe322be551c44b2776db1c6483", ".tar.gz"),
+    _java("guava-libraries", "31.1", "3dbb56b34e5ebd1b97184f72d31fbf9da24cc26c28f1ad3714aeeefdeedaed2a"),
 )
 
 
@@ -290,7 +309,7 @@ def fetch(project: Project, cache: Path | None = None) -> Path:
         home.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=home) as scratch:
             archive = Path(scratch) / "archive.tar.gz"
-            archive.write_bytes(data if project.registry != "debian" else _deb_data(data, project))
+            archive.write_bytes(_deb_data(data, project) if project.pool.endswith(".deb") else data)
             with tarfile.open(archive) as tar:
                 tar.extractall(Path(scratch) / "unpacked", filter="data")
             try:
