@@ -1187,12 +1187,13 @@ class Resolver:
         cls = self._class_written(path, self._parameter_named(path, text, scope) or "")
         return self._members(*cls, text.split(".")[1:]) if cls is not None else None
 
-    def _class_written(self, path: str, written: str) -> tuple[str, str] | None:
+    def _class_written(self, path: str, written: str, scope: str | None = None) -> tuple[str, str] | None:
         """(file, qualified name) of the one class an annotation written in ``path`` names
         (``Server``, ``'Optional[Server]'``, ``Box<T> | undefined``), looked up as the module's
-        names, with no scope (``socket: socket.socket`` would send a scoped lookup round in circles)."""
+        names, with no scope (``socket: socket.socket`` would send a scoped lookup round in
+        circles) but a Java type's (``scope``: a class whose nested ``Builder`` it may name)."""
         named = class_named(written) if written else None
-        cls = self.lookup(path, named) if named else None
+        cls = self.lookup(path, named, scope) if named else None
         if not isinstance(cls, Found) or self._kind(cls.key) not in _CLASSES:
             return None
         return path_of(cls.key), qualname_of(cls.key)
@@ -1399,6 +1400,10 @@ class Resolver:
         if kind not in _FUNCTIONS:
             return None
         signature = self._declared(path_of(target.key), qualname_of(target.key))[0]
+        if target.key.startswith("java:"):  # (Java writes the type first: `Builder add(int n)`)
+            owner = qualname_of(target.key).rpartition(".")[0]
+            written = signature.partition("(")[0].rpartition(" ")[0]
+            return self._class_written(path_of(target.key), written, owner) if written else None
         returns = _returns(signature)
         if returns.startswith("(") and target.key.startswith("go:"):  # (Go's results: the first's)
             returns = next(iter(signature_items(returns)), "")
@@ -1417,7 +1422,7 @@ class Resolver:
     def _property_class(self, key: str) -> tuple[str, str] | None:
         """(file, qualified name) of the class a property is declared to be: a Python
         ``@property`` annotated ``-> Cls``, a TypeScript getter ``(): Cls`` (no parameters)."""
-        if self._kind(key) != "method":
+        if self._kind(key) != "method" or key.startswith("java:"):  # (a Java method is no field)
             return None
         signature, decorators = self._declared(path_of(key), qualname_of(key))
         if key.startswith("python:"):

@@ -236,3 +236,23 @@ def test_what_java_calls_may_pass_is_not_taken_for_a_change(tmp_path):
     )
     assert alarms(knowledge, tmp_path, "Use.java") == []
     assert check_unfit(knowledge, tmp_path, "Use.java") == (1, [])
+
+
+def test_a_builders_chain_is_followed_through_what_each_method_returns(tmp_path):
+    spec = (
+        "package com.shop;\n\npublic class Spec {\n"
+        "    public static Builder builder(String name) { return new Builder(); }\n"
+        "    public static class Builder {\n"
+        "        public Builder add(int n) { return this; }\n"
+        "        public Spec build() { return new Spec(); }\n    }\n"
+        "    public void emit(int depth) {}\n}\n"
+    )
+    use = (
+        "package com.shop;\n\nclass Use {\n    void f() {\n"
+        '        Spec.builder("a").add(1).build().emit(2);\n'  # 4
+        "        new Spec.Builder()\n            .add(2)\n            .build();\n    }\n}\n"  # 5: `.add(2)` on 6
+    )
+    knowledge = project(tmp_path, {"Spec.java": spec, "Use.java": use})
+    assert check_unfit(knowledge, tmp_path, "Use.java") == (6, [])
+    change(knowledge, tmp_path, {"Spec.java": spec.replace("add(int n)", "add(int n, int times)")})
+    assert alarms(knowledge, tmp_path, "Use.java") == [("stale-call", 4), ("stale-call", 6)]
