@@ -486,7 +486,7 @@ def main() -> int:
                 f"   (answered {sum(f.answered for f in mine):>3})"
             )
     print(
-        "Python, TypeScript, Go and Rust call sites the commit changed after their callee's parameters changed: "
+        "Python, TypeScript, Go, Rust and Java call sites the commit changed after their callee's parameters changed: "
         f"{len(sites)}; "
         f"warned: {len(sites) - len(missed)}; missed: {len(missed)}"
     )
