@@ -1611,6 +1611,14 @@ class Resolver:
                 return False
         return True
 
+    def java_superclass(self, path: str, cls: str) -> str | None:
+        """The key of the class the Java class ``cls`` of ``path`` extends (its first base, when
+        that is a class the memory holds: not an interface, which it would only implement)."""
+        self._sync()
+        bases = self._bases(path, cls)
+        target = self.lookup(path, bases[0], cls) if bases else None
+        return target.key if isinstance(target, Found) and self._kind(target.key) == "class" else None
+
     def _java_member(self, dotted: str, member: str) -> Target:
         """``member`` of the class a dotted name names (a static import's ``com.ex.Util``)."""
         found_type = self._java_class(dotted)

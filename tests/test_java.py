@@ -256,3 +256,24 @@ def test_a_builders_chain_is_followed_through_what_each_method_returns(tmp_path)
     assert check_unfit(knowledge, tmp_path, "Use.java") == (6, [])
     change(knowledge, tmp_path, {"Spec.java": spec.replace("add(int n)", "add(int n, int times)")})
     assert alarms(knowledge, tmp_path, "Use.java") == [("stale-call", 4), ("stale-call", 6)]
+
+
+def test_a_constructors_super_call_is_held_to_its_superclasss_constructor(tmp_path):
+    base = "package com.shop;\n\npublic abstract class Shape {\n    protected Shape(String name) {}\n}\n"
+    square = (
+        "package com.shop;\n\nimport java.io.Serializable;\n\n"
+        "public class Square extends Shape implements Serializable {\n"
+        "    public Square(int side) {\n        super(\"square\");\n    }\n"  # 6
+        "    public Square() {\n        this(1);\n    }\n}\n"  # 9: overloaded, not judged
+    )
+    listed = (
+        "package com.shop;\n\nimport java.util.ArrayList;\n\n"
+        "public class Listed extends ArrayList<String> {\n    public Listed() {\n        super(4);\n    }\n}\n"
+    )
+    knowledge = project(tmp_path, {"Shape.java": base, "Square.java": square, "Listed.java": listed})
+    assert check_unfit(knowledge, tmp_path, "Square.java") == (1, [])
+    assert check_unfit(knowledge, tmp_path, "Listed.java") == (0, [])  # (a superclass the memory does not hold)
+    change(knowledge, tmp_path, {"Shape.java": base.replace("String name", "String name, int sides")})
+    found = problems(knowledge, tmp_path, SRC + "Square.java", "java")
+    assert [(p.code, p.start[0]) for p in found] == [("stale-call", 6)]
+    assert "`Shape` gained `sides`" in found[0].message

@@ -230,6 +230,14 @@ def _resolve(
         return None  # (the scope put something else there: a mock)
     if receiver in ("", "this") and receivers.in_anonymous_class(call.callee_span.start_byte):
         return None  # (Java's `new TimerTask() { ... cancel(); }`: the class it extends may have it)
+    if file.language == "java" and call.callee in ("this", "super"):  # a constructor's first statement
+        owner = receivers.owner_class(scope or "")
+        if owner is None:
+            return None
+        if call.callee == "this":
+            return symbol_key("java", file.path, owner), False, False
+        base = resolver.java_superclass(file.path, owner)
+        return (base, False, False) if base is not None else None
     head = call.callee.split(".")[0]
     if head in file.kinds() and head in resolver.bindings(file.path):
         # Defined and imported by one file (an import inside a function, werkzeug's `def make_app():

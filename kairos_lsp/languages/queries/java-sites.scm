@@ -5,6 +5,8 @@
 (method_invocation name: (identifier) arguments: (argument_list) @call.args) @call.callee
 ; `new Client(a, b)` calls Client's constructor (an anonymous class's too: `new T(a) { ... }`).
 (object_creation_expression type: (_) @call.callee arguments: (argument_list) @call.args)
+; A constructor's `this(...)` calls another of its class's, `super(...)` one of its superclass's.
+(explicit_constructor_invocation constructor: [(this) (super)] @call.callee arguments: (argument_list) @call.args)
 
 ; An anonymous class's body: a bare call in it may be of the class it extends, whatever the
 ; enclosing class defines (`new TimerTask() { public void run() { cancel(); } }`).
