@@ -734,6 +734,8 @@ class Resolver:
             owner = _owner_class(info, qualname.rpartition(".")[0])
             member = qualname[len(owner) + 1 :] if owner else ""
             inherited = self._inherited(path, owner, member, depth) if owner else None
+            if isinstance(inherited, Found) and info.language == "java" and not self._java_alike(path, owner, member):
+                return None  # (Java chooses among every base's method of the name: guava's `get(key)`)
             if isinstance(inherited, Found):
                 return inherited
             gone = self._gone(key) or inherited  # (its own, or a base's: see _inherited)
@@ -1619,6 +1621,16 @@ class Resolver:
         target = self.lookup(path, bases[0], cls) if bases else None
         return target.key if isinstance(target, Found) and self._kind(target.key) == "class" else None
 
+    def _java_alike(self, path: str, cls: str, name: str) -> bool:
+        """Whether every method named ``name`` that the Java class ``cls`` has through its bases
+        takes the same parameter types (overrides of one method), as far as the memory knows them
+        all: guava's `AbstractLoadingCache` gets `get(K, Callable)` from `AbstractCache` and
+        `get(K)` from `LoadingCache`."""
+        found: list[str] = []
+        if not self._java_namesakes(path, cls, name, found, 0):
+            return False
+        return len({_java_types(self._declared(path_of(key), qualname_of(key))[0]) for key in found}) <= 1
+
     def _java_member(self, dotted: str, member: str) -> Target:
         """``member`` of the class a dotted name names (a static import's ``com.ex.Util``)."""
         found_type = self._java_class(dotted)
@@ -2123,6 +2135,19 @@ def _enclosing(scope: str) -> list[str]:
     """``scope`` and the names around it, innermost first: ``tests.t`` gives ``tests.t``, ``tests``."""
     parts = scope.split(".")
     return [".".join(parts[:end]) for end in range(len(parts), 0, -1)]
+
+
+def _java_types(signature: str) -> tuple[str, ...]:
+    """A Java method's parameter types as written, without names, annotations or ``final``.
+
+    >>> _java_types("V get(final @Nullable K key, Callable<? extends V> loader)")
+    ('K', 'Callable<? extends V>')
+    """
+    out = []
+    for item in signature_items(signature):
+        words = [word for word in item.split() if not word.startswith("@") and word != "final"]
+        out.append(" ".join(words[:-1]))
+    return tuple(out)
 
 
 def _go_test(path: str) -> bool:

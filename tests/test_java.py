@@ -277,3 +277,23 @@ def test_a_constructors_super_call_is_held_to_its_superclasss_constructor(tmp_pa
     found = problems(knowledge, tmp_path, SRC + "Square.java", "java")
     assert [(p.code, p.start[0]) for p in found] == [("stale-call", 6)]
     assert "`Shape` gained `sides`" in found[0].message
+
+
+def test_a_method_two_bases_bring_of_one_name_is_not_judged(tmp_path):
+    # guava's `AbstractLoadingCache extends AbstractCache implements LoadingCache`: `get(key)` is
+    # `LoadingCache.get(K)`, not `AbstractCache.get(K, Callable)`
+    knowledge = project(
+        tmp_path,
+        {
+            "Cache.java": "package com.shop;\n\npublic abstract class Cache<K, V> {\n"
+            "    public V get(K key, Runnable loader) { return null; }\n}\n",
+            "Loading.java": "package com.shop;\n\npublic interface Loading<K, V> {\n    V get(K key);\n}\n",
+            "LoadingCache.java": "package com.shop;\n\n"
+            "public abstract class LoadingCache<K, V> extends Cache<K, V> implements Loading<K, V> {\n"
+            "    public V unchecked(K key) { return get(key); }\n}\n",
+            "Use.java": "package com.shop;\n\nclass Use {\n    void f(LoadingCache<String, String> c) {\n"
+            '        c.get("a");\n    }\n}\n',
+        },
+    )
+    assert check_unfit(knowledge, tmp_path, "LoadingCache.java") == (0, [])
+    assert check_unfit(knowledge, tmp_path, "Use.java") == (0, [])
