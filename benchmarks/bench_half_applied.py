@@ -278,53 +278,54 @@ def go_shapes(source: bytes) -> dict[str, Arity | None]:
     """``{name: Arity}`` of a Go file's functions and methods (a method by its own name), read
     with tree-sitter (not kairos's extraction); None for a name defined twice (two types'
     methods of one name: which one a line calls, its text does not say)."""
-    seen: dict[str, list[Arity]] = {}
-    for node in _walk(parse(source, "go").root_node):
-        if node.type not in ("function_declaration", "method_declaration"):
-            continue
-        name, params = node.child_by_field_name("name"), node.child_by_field_name("parameters")
-        if name is None or params is None or name.text is None:
-            continue
-        count, rest = 0, False
-        for param in params.named_children:
-            if param.type == "variadic_parameter_declaration":
-                rest = True
-            elif param.type == "parameter_declaration":
-                count += max(1, len(param.children_by_field_name("name")))
-        seen.setdefault(name.text.decode(), []).append(Arity(count, count, rest))
-    return {name: shapes[0] if len(shapes) == 1 else None for name, shapes in seen.items()}
+    return _declared_shapes(source, "go", ("function_declaration", "method_declaration"), _go_arity)
+
+
+def _go_arity(params) -> Arity:
+    count, rest = 0, False
+    for param in params.named_children:
+        if param.type == "variadic_parameter_declaration":
+            rest = True
+        elif param.type == "parameter_declaration":
+            count += max(1, len(param.children_by_field_name("name")))
+    return Arity(count, count, rest)
 
 
 def rust_shapes(source: bytes) -> dict[str, Arity | None]:
     """``{name: Arity}`` of a Rust file's functions and methods (a method by its own name, its
     ``self`` aside), read with tree-sitter (not kairos's extraction); None for a name defined
     twice."""
-    seen: dict[str, list[Arity]] = {}
-    for node in _walk(parse(source, "rust").root_node):
-        if node.type != "function_item":
-            continue
-        name, params = node.child_by_field_name("name"), node.child_by_field_name("parameters")
-        if name is None or params is None or name.text is None:
-            continue
-        count = sum(1 for param in params.named_children if param.type == "parameter")
-        seen.setdefault(name.text.decode(), []).append(Arity(count, count, False))
-    return {name: shapes[0] if len(shapes) == 1 else None for name, shapes in seen.items()}
+    return _declared_shapes(source, "rust", ("function_item",), _rust_arity)
+
+
+def _rust_arity(params) -> Arity:
+    count = sum(1 for param in params.named_children if param.type == "parameter")
+    return Arity(count, count, False)
 
 
 def java_shapes(source: bytes) -> dict[str, Arity | None]:
     """``{name: Arity}`` of a Java file's methods and constructors (a constructor by its class's
     name, which ``new T(`` calls), read with tree-sitter (not kairos's extraction); None for a
     name defined twice (overloads)."""
+    return _declared_shapes(source, "java", ("method_declaration", "constructor_declaration"), _java_arity)
+
+
+def _java_arity(params) -> Arity:
+    count = sum(1 for param in params.named_children if param.type == "formal_parameter")
+    return Arity(count, count, any(param.type == "spread_parameter" for param in params.named_children))
+
+
+def _declared_shapes(source: bytes, language: str, kinds: tuple[str, ...], arity) -> dict[str, Arity | None]:
+    """``{name: arity(parameters)}`` of the definitions of ``kinds`` (each with a ``name`` and
+    its ``parameters``); None for a name defined twice."""
     seen: dict[str, list[Arity]] = {}
-    for node in _walk(parse(source, "java").root_node):
-        if node.type not in ("method_declaration", "constructor_declaration"):
+    for node in _walk(parse(source, language).root_node):
+        if node.type not in kinds:
             continue
         name, params = node.child_by_field_name("name"), node.child_by_field_name("parameters")
         if name is None or params is None or name.text is None:
             continue
-        count = sum(1 for param in params.named_children if param.type == "formal_parameter")
-        rest = any(param.type == "spread_parameter" for param in params.named_children)
-        seen.setdefault(name.text.decode(), []).append(Arity(count, count, rest))
+        seen.setdefault(name.text.decode(), []).append(arity(params))
     return {name: shapes[0] if len(shapes) == 1 else None for name, shapes in seen.items()}
 
 
@@ -565,7 +566,15 @@ def _java_defines(text: str, name: str) -> bool:
     )
     if found is None or not (found.group(1) or found.group(2)):
         return False
-    return (found.group(2) or "").split("<")[0].strip() not in ("return", "throw", "new", "else", "yield", "case", "await")
+    return (found.group(2) or "").split("<")[0].strip() not in (
+        "return",
+        "throw",
+        "new",
+        "else",
+        "yield",
+        "case",
+        "await",
+    )
 
 
 if __name__ == "__main__":

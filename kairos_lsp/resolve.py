@@ -50,8 +50,8 @@ from typing import TypeVar
 
 from kairos_lsp.keys import PYTHON_MODULE_FILES, module_path, path_of, qualname_of, symbol_key
 from kairos_lsp.languages import language_named, platform_lacks
-from kairos_lsp.languages.javatypes import FEW_METHODS, OBJECT_METHODS
 from kairos_lsp.languages.golang import PREDECLARED, infer_modules, package_folder, package_name
+from kairos_lsp.languages.javatypes import FEW_METHODS, OBJECT_METHODS
 from kairos_lsp.languages.rustpaths import PRELUDE, ROOT_FILES, module_files, module_parts
 from kairos_lsp.sites import class_named
 from kairos_lsp.store import Store
@@ -734,7 +734,12 @@ class Resolver:
             owner = _owner_class(info, qualname.rpartition(".")[0])
             member = qualname[len(owner) + 1 :] if owner else ""
             inherited = self._inherited(path, owner, member, depth) if owner else None
-            if isinstance(inherited, Found) and info.language == "java" and not self._java_alike(path, owner, member):
+            if (
+                isinstance(inherited, Found)
+                and owner
+                and info.language == "java"
+                and not self._java_alike(path, owner, member)
+            ):
                 return None  # (Java chooses among every base's method of the name: guava's `get(key)`)
             if isinstance(inherited, Found):
                 return inherited

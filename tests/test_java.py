@@ -48,7 +48,7 @@ CART = (
     "    double total(Pricer other) {\n"
     "        Pricer local = new Pricer();\n"
     "        var made = new Pricer();\n"
-    "        String s = Pricer.label(\"a\");\n"  # 8
+    '        String s = Pricer.label("a");\n'  # 8
     "        return pricer.price(2, 1.5)\n"  # 9: a field read bare
     "            + this.pricer.price(1, 3)\n"  # 10
     "            + other.price(1, 2)\n"  # 11: a parameter
@@ -93,7 +93,7 @@ def test_imports_static_imports_and_nested_classes_lead_to_the_method_called(tmp
         "import static com.shop.util.Strings.pad;\n\n"
         "class Use {\n"
         "    String run() {\n"
-        '        Strings.Box box = new Strings.Box(2);\n'  # 7
+        "        Strings.Box box = new Strings.Box(2);\n"  # 7
         "        box.fill(1);\n"  # 8
         '        return Strings.join(",") + pad("x", 3);\n'  # 9
         "    }\n}\n"
@@ -147,7 +147,7 @@ def test_a_method_of_a_name_a_base_also_has_is_not_judged(tmp_path):
     knowledge = project(
         tmp_path,
         {
-            "Element.java": "package com.shop;\n\npublic class Element {\n    public String text() { return \"\"; }\n"
+            "Element.java": 'package com.shop;\n\npublic class Element {\n    public String text() { return ""; }\n'
             "    public int size(int depth) { return depth; }\n}\n",
             "Document.java": "package com.shop;\n\npublic class Document extends Element {\n"
             "    public Document text(String t) { return this; }\n"
@@ -155,7 +155,7 @@ def test_a_method_of_a_name_a_base_also_has_is_not_judged(tmp_path):
             "Elements.java": "package com.shop;\n\nimport java.util.ArrayList;\n\n"
             "public class Elements extends ArrayList<Element> {\n    public Elements remove() { return this; }\n}\n",
             "Use.java": "package com.shop;\n\nclass Use {\n    void f(Document doc, Elements els) {\n"
-            "        doc.text();\n        doc.text(\"a\");\n        els.remove(1);\n        doc.size(2);\n    }\n}\n",
+            '        doc.text();\n        doc.text("a");\n        els.remove(1);\n        doc.size(2);\n    }\n}\n',
         },
     )
     # (`doc.size(2)` is judged: an override takes what the method it overrides does)
@@ -182,7 +182,8 @@ def test_constructors_are_the_classs_own(tmp_path):
         knowledge,
         tmp_path,
         {
-            "Client.java": "package com.shop;\n\npublic class Client {\n    public Client(String host, int port) {}\n}\n",
+            "Client.java": "package com.shop;\n\npublic class Client {\n"
+            "    public Client(String host, int port) {}\n}\n",
             # (its constructor gone: the one Java writes takes nothing)
             "Plain.java": "package com.shop;\n\npublic class Plain {\n}\n",
         },
@@ -194,7 +195,7 @@ def test_a_method_gone_is_said_where_nothing_else_may_serve_it(tmp_path):
     base = "package com.shop;\n\npublic class Util {\n    public static int twice(int n) { return 2 * n; }\n}\n"
     widget = (
         "package com.shop;\n\nimport javax.swing.JPanel;\n\npublic class Widget extends JPanel {\n"
-        "    public void paint2() {}\n    @Override public String toString() { return \"\"; }\n}\n"
+        '    public void paint2() {}\n    @Override public String toString() { return ""; }\n}\n'
     )
     use = (
         "package com.shop;\n\nclass Use {\n    void f(Widget w) {\n        Util.twice(2);\n"
@@ -208,7 +209,8 @@ def test_a_method_gone_is_said_where_nothing_else_may_serve_it(tmp_path):
             "Util.java": "package com.shop;\n\npublic class Util {\n}\n",
             # (a method gone from a class whose base the memory does not hold may be the base's;
             # every class has `Object`'s `toString`)
-            "Widget.java": "package com.shop;\n\nimport javax.swing.JPanel;\n\npublic class Widget extends JPanel {\n}\n",
+            "Widget.java": "package com.shop;\n\nimport javax.swing.JPanel;\n\n"
+            "public class Widget extends JPanel {\n}\n",
         },
     )
     found = problems(knowledge, tmp_path, SRC + "Use.java", "java")
@@ -263,7 +265,7 @@ def test_a_constructors_super_call_is_held_to_its_superclasss_constructor(tmp_pa
     square = (
         "package com.shop;\n\nimport java.io.Serializable;\n\n"
         "public class Square extends Shape implements Serializable {\n"
-        "    public Square(int side) {\n        super(\"square\");\n    }\n"  # 6
+        '    public Square(int side) {\n        super("square");\n    }\n'  # 6
         "    public Square() {\n        this(1);\n    }\n}\n"  # 9: overloaded, not judged
     )
     listed = (

@@ -563,59 +563,47 @@ async def test_a_library_change_shows_in_its_callers_and_each_fix_clears_it(
     await wait_for(lambda: codes(client, lib.uri) == [], what=f"docstring fixed, got {codes(client, lib.uri)}")
 
 
-async def test_a_go_package_change_shows_in_the_callers_of_its_other_files_and_each_fix_clears_it(
-    client: LanguageClient, tmp_path
+# What the Go and Java stories' caller writes: the stale call, the renamed and the missing
+# name's lines, and the lines their fixes make.
+PACKAGE_LINES = {
+    "go": ("Price(2)", "OldName(total)", "LegacyDiscount", "return NewName(total)", "Price(2, rate)", "`Price` gained"),
+    "java": (
+        "Prices.price(2)",
+        "Prices.oldName(total)",
+        "Prices.legacyDiscount",
+        "return Prices.newName(total);",
+        "Prices.price(2, rate)",
+        "`price` gained",
+    ),
+}
+
+
+@pytest.mark.parametrize("story", [GO, JAVA], ids=lambda story: story.language)
+async def test_a_package_change_shows_in_the_callers_of_its_other_files_and_each_fix_clears_it(
+    client: LanguageClient, tmp_path, story: Story
 ):
-    """Go: the caller is another file of the package (no import names the functions)."""
-    root, _ = await start(client, tmp_path, GO)
-    app = Buffer(client, root, GO.app, "go")
-    lib = Buffer(client, root, GO.lib, "go")
+    """Go and Java: the caller is another file of the package (no import names what it calls)."""
+    stale_line, renamed_line, missing_line, renamed_fixed, stale_fixed, gained = PACKAGE_LINES[story.language]
+    root, _ = await start(client, tmp_path, story)
+    app = Buffer(client, root, story.app, story.language)
+    lib = Buffer(client, root, story.lib, story.language)
     await asyncio.sleep(0.3)
     assert codes(client, app.uri) == [] and codes(client, lib.uri) == []
 
-    lib.save(GO.lib_after)
+    lib.save(story.lib_after)
     await command(client, "kairos.dreamNow")
     expected = ["missing-symbol", "renamed-symbol", "stale-call"]
     await wait_for(lambda: codes(client, app.uri) == expected, what=f"the caller's, got {codes(client, app.uri)}")
-    stale = one(client, app.uri, "stale-call", "Price(2)", app.text)
-    assert "`Price` gained `rate`" in stale.message
-    assert GO.new_name in one(client, app.uri, "renamed-symbol", "OldName(total)", app.text).message
-    assert "no longer exists" in one(client, app.uri, "missing-symbol", "LegacyDiscount", app.text).message
+    assert f"{gained} `rate`" in one(client, app.uri, "stale-call", stale_line, app.text).message
+    assert story.new_name in one(client, app.uri, "renamed-symbol", renamed_line, app.text).message
+    assert "no longer exists" in one(client, app.uri, "missing-symbol", missing_line, app.text).message
 
-    app.save(GO.app_without_missing)
+    app.save(story.app_without_missing)
     await wait_for(lambda: codes(client, app.uri) == ["renamed-symbol", "stale-call"], what="missing-symbol cleared")
-    fixed = await app.fix(one(client, app.uri, "renamed-symbol", "OldName(total)", app.text), "new name")
-    assert "return NewName(total)" in fixed
-    fixed = await app.fix(one(client, app.uri, "stale-call", "Price(2)", app.text), "missing argument")
-    assert "Price(2, rate)" in fixed  # (the parameter's name, for the user to give a value)
-    await wait_for(lambda: codes(client, app.uri) == [], what=f"fixed, got {codes(client, app.uri)}")
-
-
-async def test_a_java_class_change_shows_in_the_callers_of_its_package_and_each_fix_clears_it(
-    client: LanguageClient, tmp_path
-):
-    """Java: the caller is another class of the package (no import names it)."""
-    root, _ = await start(client, tmp_path, JAVA)
-    app = Buffer(client, root, JAVA.app, "java")
-    lib = Buffer(client, root, JAVA.lib, "java")
-    await asyncio.sleep(0.3)
-    assert codes(client, app.uri) == [] and codes(client, lib.uri) == []
-
-    lib.save(JAVA.lib_after)
-    await command(client, "kairos.dreamNow")
-    expected = ["missing-symbol", "renamed-symbol", "stale-call"]
-    await wait_for(lambda: codes(client, app.uri) == expected, what=f"the caller's, got {codes(client, app.uri)}")
-    stale = one(client, app.uri, "stale-call", "Prices.price(2)", app.text)
-    assert "`price` gained `rate`" in stale.message
-    assert JAVA.new_name in one(client, app.uri, "renamed-symbol", "Prices.oldName(total)", app.text).message
-    assert "no longer exists" in one(client, app.uri, "missing-symbol", "Prices.legacyDiscount", app.text).message
-
-    app.save(JAVA.app_without_missing)
-    await wait_for(lambda: codes(client, app.uri) == ["renamed-symbol", "stale-call"], what="missing-symbol cleared")
-    fixed = await app.fix(one(client, app.uri, "renamed-symbol", "Prices.oldName(total)", app.text), "new name")
-    assert "return Prices.newName(total);" in fixed
-    fixed = await app.fix(one(client, app.uri, "stale-call", "Prices.price(2)", app.text), "missing argument")
-    assert "Prices.price(2, rate)" in fixed  # (the parameter's name, for the user to give a value)
+    fixed = await app.fix(one(client, app.uri, "renamed-symbol", renamed_line, app.text), "new name")
+    assert renamed_fixed in fixed
+    fixed = await app.fix(one(client, app.uri, "stale-call", stale_line, app.text), "missing argument")
+    assert stale_fixed in fixed  # (the parameter's name, for the user to give a value)
     await wait_for(lambda: codes(client, app.uri) == [], what=f"fixed, got {codes(client, app.uri)}")
 
 

@@ -105,7 +105,9 @@ def unfit_calls(
     sites = find_sites(tree, source, language)
     with knowledge.resolver.held():
         judged = calls.judgeable(file, sites.calls, sites.expecting_type_errors)
-        return calls.unfit_calls(file, judged, Receivers(file, sites.bindings, sites.replaced, sites.unnamed, sites.anonymous_classes))
+        return calls.unfit_calls(
+            file, judged, Receivers(file, sites.bindings, sites.replaced, sites.unnamed, sites.anonymous_classes)
+        )
 
 
 def _imported(reads: list[AttributeRead], sites: Sites) -> list[AttributeRead]:
