@@ -197,11 +197,17 @@ def test_a_method_gone_is_said_where_nothing_else_may_serve_it(tmp_path):
         "package com.shop;\n\nimport javax.swing.JPanel;\n\npublic class Widget extends JPanel {\n"
         '    public void paint2() {}\n    @Override public String toString() { return ""; }\n}\n'
     )
-    use = (
-        "package com.shop;\n\nclass Use {\n    void f(Widget w) {\n        Util.twice(2);\n"
-        "        w.paint2();\n        w.toString();\n    }\n}\n"
+    client = (
+        "package com.shop;\n\npublic class Client {\n    public void ping() {}\n    public void send(int n) {}\n}\n"
     )
-    knowledge = project(tmp_path, {"Util.java": base, "Widget.java": widget, "Use.java": use})
+    use = (
+        "package com.shop;\n\nclass Use {\n    private Client client;\n    void f(Widget w) {\n"
+        "        Util.twice(2);\n"  # 5
+        "        w.paint2();\n        w.toString();\n"
+        "        client.ping();\n"  # 8: a field's class
+        "    }\n}\n"
+    )
+    knowledge = project(tmp_path, {"Util.java": base, "Widget.java": widget, "Client.java": client, "Use.java": use})
     change(
         knowledge,
         tmp_path,
@@ -211,11 +217,12 @@ def test_a_method_gone_is_said_where_nothing_else_may_serve_it(tmp_path):
             # every class has `Object`'s `toString`)
             "Widget.java": "package com.shop;\n\nimport javax.swing.JPanel;\n\n"
             "public class Widget extends JPanel {\n}\n",
+            "Client.java": client.replace("    public void ping() {}\n", ""),
         },
     )
     found = problems(knowledge, tmp_path, SRC + "Use.java", "java")
-    assert [(p.code, p.start[0]) for p in found] == [("missing-symbol", 4)]
-    assert "`twice` no longer exists" in found[0].message
+    assert [(p.code, p.start[0]) for p in found] == [("missing-symbol", 5), ("missing-symbol", 8)]
+    assert "`twice` no longer exists" in found[0].message and "`ping` no longer exists" in found[1].message
 
 
 def test_what_java_calls_may_pass_is_not_taken_for_a_change(tmp_path):

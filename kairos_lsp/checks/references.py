@@ -58,9 +58,10 @@ def references(
         if shadowed(call.callee, scope, call.callee_span.start):
             continue
         target = resolver.lookup(file.path, call.callee, scope)
-        if target is None and receivers is not None and file.language == "go":
-            # (Go's receivers, parameters and locals the file's own code types: the resolver reads
-            # Python's and TypeScript's annotations and locals from the memory, Go's it does not)
+        if target is None and receivers is not None and file.language in ("go", "java"):
+            # (Go's and Java's receivers, parameters, locals and fields the file's own code types:
+            # the resolver reads Python's and TypeScript's annotations and locals from the memory,
+            # these it does not)
             target = through_receiver(file, receivers, call.callee, scope, call.callee_span.start)
         if isinstance(target, Gone):
             gone.setdefault(target.key, (target, [], []))[1].append(call.name_span)
