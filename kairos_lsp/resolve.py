@@ -51,7 +51,7 @@ from typing import TypeVar
 from kairos_lsp.keys import PYTHON_MODULE_FILES, module_path, path_of, qualname_of, symbol_key
 from kairos_lsp.languages import language_named, platform_lacks
 from kairos_lsp.languages.golang import PREDECLARED, infer_modules, package_folder, package_name
-from kairos_lsp.languages.javatypes import FEW_METHODS, OBJECT_METHODS
+from kairos_lsp.languages.javatypes import FEW_METHODS, OBJECT_METHODS, SOURCE_ROOT
 from kairos_lsp.languages.rustpaths import PRELUDE, ROOT_FILES, module_files, module_parts
 from kairos_lsp.sites import class_named
 from kairos_lsp.store import Store
@@ -326,6 +326,7 @@ class Resolver:
         self._module_index: dict[str, list[str]] = {}
         self._go_by_folder: dict[str, list[str]] | None = None  # see _go_packages
         self._go_module_paths: dict[str, str] | None = None  # see _go_modules
+        self._java_roots: tuple[str, ...] | None = None  # see _java_source_roots
         self._weight = 0  # items in the distinct sets of _frozen (what they hold in memory)
         self._generation: tuple[int, int] | None = None
         self._looks: tuple[int, str] | None = None  # the last look (versions.id) and forget seen
@@ -1565,15 +1566,22 @@ class Resolver:
             return self._symbol(found_type[0], ".".join([found_type[1], *parts[1:]]), 0)
         if len(parts) > 1:
             return None  # (a variable's member: the caller knows what it holds, if anyone does)
+        memo = (path, head, "java bare")
+        if memo in self._holding:  # (a base's name no class defines, looked for as a method in turn)
+            return None
         classes = [name for name in _enclosing(scope) if info.kinds.get(name) in _CLASSES] if scope else []
         gone = None
-        for cls in classes:
-            found = self._symbol(path, f"{cls}.{head}", 0)
-            if isinstance(found, Found):
-                return found
-            if found is None and self._open_base(path, cls, head, 0):
-                return None  # (a base the memory does not hold may have it)
-            gone = gone or found
+        self._holding.add(memo)
+        try:
+            for cls in classes:
+                found = self._symbol(path, f"{cls}.{head}", 0)
+                if isinstance(found, Found):
+                    return found
+                if found is None and self._open_base(path, cls, head, 0):
+                    return None  # (a base the memory does not hold may have it)
+                gone = gone or found
+        finally:
+            self._holding.discard(memo)
         binding, ambiguous = self._binding(path, info, head)
         if binding is not None:  # a static import's
             return self._java_member(binding.module, head) if not ambiguous else None
@@ -1657,11 +1665,58 @@ class Resolver:
         if sibling is not None:
             kind = self._kind(symbol_key("java", sibling, name))
             return (sibling, name) if kind in _JAVA_TYPES else None
+        package = self._java_package(path)
+        if package:  # (its package's class under another source root: `src/test/java` beside `src/main/java`)
+            found = self._java_class(f"{package}.{name}")
+            if found is not None:
+                return found
         for star in info.stars:
             found = self._java_class(f"{star.module}.{name}")
             if found is not None:
                 return found
         return None
+
+    def _java_package(self, path: str) -> str | None:
+        """The package of a Java file, by the source root it is under (its folder below the
+        nearest root: ``com.ex`` for ``src/test/java/com/ex/T.java``); None under none."""
+        folder = posixpath.dirname(path)
+        for root in self._java_source_roots():
+            if folder.startswith(root + "/") or (not root and folder):
+                return folder[len(root) + 1 if root else 0 :].replace("/", ".")
+        return None
+
+    def _java_source_roots(self) -> tuple[str, ...]:
+        """The folders Java packages are under, as the workspace's imports show them (an import
+        of ``com.ex.Client`` and a file ``lib/src/com/ex/Client.java``: ``lib/src``) and as Maven
+        and Gradle lay them out (``src/main/java``, ``src/test/java``), the longest first."""
+        if self._reading:  # (Java files coming or going may change them)
+            self._reading[-1].add(_JAVA_ROOTS)
+        if self._java_roots is None:
+            self._module_names()
+            self._reading_store()
+            roots: set[str] = set()
+            for (text,) in self.store.db.execute(
+                "SELECT DISTINCT o.object FROM current c JOIN observations o ON o.id = c.observation_id "
+                f"WHERE c.path GLOB '*.java' AND +o.predicate_id = {PREDICATE_ID['imports']}"
+            ):
+                item = json.loads(text)
+                dotted = f"{item.get('module', '')}.{item.get('name', '')}"
+                if item.get("name") in (None, "*"):
+                    continue
+                parts = dotted.split(".")
+                for end in range(len(parts), 1, -1):  # (a static import names a member, a nested class)
+                    tail = "/".join(parts[:end]) + ".java"
+                    files = [
+                        f for f in self._module_index.get(parts[end - 1], ()) if f == tail or f.endswith("/" + tail)
+                    ]
+                    if files:
+                        roots.update(f[: -len(tail)].rstrip("/") for f in files)
+                        break
+            for path in self._module_paths:  # (and Maven's and Gradle's: `src/main/java`, `src/test/java`)
+                if path.endswith(".java") and (conventional := SOURCE_ROOT.search(path)) is not None:
+                    roots.add(path[: conventional.end()])
+            self._java_roots = tuple(sorted(roots, key=len, reverse=True))
+        return self._java_roots
 
     def _java_class(self, dotted: str) -> tuple[str, str] | None:
         """(file, qualified name) of a class by its full name: ``com.ex.Client`` is the class
@@ -1833,6 +1888,8 @@ class Resolver:
                 stale.update(sys.intern("tail:" + tail) for path in came_or_went for tail in module_endings(path))
                 if any(path.endswith(".go") for path in came_or_went):
                     stale.add(_GO_MODULES)
+                if any(path.endswith(".java") for path in came_or_went):
+                    stale.add(_JAVA_ROOTS)
         # (a Go package's names are any of its files': one changing changes what the package holds)
         stale.update(sys.intern("gopkg:" + posixpath.dirname(path)) for path in looks.paths if path.endswith(".go"))
         for path in looks.paths:
@@ -1905,7 +1962,7 @@ class Resolver:
             cache.clear()
         self._gone_answers.clear()
         self._by_module_name = None
-        self._go_by_folder = self._go_module_paths = None
+        self._go_by_folder = self._go_module_paths = self._java_roots = None
         self._names_of.clear()
         self._weight = 0
         self._declared_kept = 0
@@ -2043,7 +2100,7 @@ class Resolver:
                         by_name.setdefault(name, []).append(path)
                 self._module_paths, self._module_index = paths, by_name
                 self._known_paths = frozenset(paths)
-                self._go_by_folder = self._go_module_paths = None
+                self._go_by_folder = self._go_module_paths = self._java_roots = None
             self._by_module_name = self._module_index
         return self._by_module_name
 
@@ -2053,6 +2110,8 @@ class Resolver:
         known = set(self._known_paths)
         if any(path.endswith(".go") for path in paths):
             self._go_by_folder = self._go_module_paths = None
+        if any(path.endswith(".java") for path in paths):
+            self._java_roots = None
         for path in sorted(paths):
             name = _module_name(path)
             entries = self._module_index.setdefault(name, []) if name is not None else None
@@ -2133,6 +2192,7 @@ def _builtin_lacks(name: str, member: str) -> bool:
 
 _RUST_ROOTS = ("crate", "super", "self")
 _GO_MODULES = "gomod:"  # what a lookup through a Go import depends on (see Resolver._go_modules)
+_JAVA_ROOTS = "javaroots:"  # what a lookup of a Java package's class depends on (Resolver._java_source_roots)
 _GLOB_SPECIAL = re.compile(r"([*?\[])")
 
 

@@ -306,3 +306,41 @@ def test_a_method_two_bases_bring_of_one_name_is_not_judged(tmp_path):
     )
     assert check_unfit(knowledge, tmp_path, "LoadingCache.java") == (0, [])
     assert check_unfit(knowledge, tmp_path, "Use.java") == (0, [])
+
+
+def test_a_test_calls_its_packages_class_under_another_source_root(tmp_path):
+    # Maven's and Gradle's tests are in `src/test/java`, their package's classes in
+    # `src/main/java`: no import names them
+    test = "src/test/java/com/shop/PricerTest.java"
+    knowledge = workspace(
+        tmp_path,
+        {
+            SRC + "Pricer.java": PRICER,
+            test: "package com.shop;\n\nclass PricerTest {\n    void prices() {\n"
+            '        new Pricer().price(2, 1.5);\n        Pricer.label("a");\n    }\n}\n',
+        },
+    )
+    dream(knowledge.store, trigger="test")
+    change(knowledge, tmp_path, {"Pricer.java": PRICER.replace("double unit)", "double unit, String currency)")})
+    assert [(p.code, p.start[0]) for p in problems(knowledge, tmp_path, test, "java")] == [("stale-call", 4)]
+
+
+def test_a_base_nested_in_the_outer_classs_base_is_looked_up_without_end(tmp_path):
+    # junit4's `StubbedTheoryAnchor extends TheoryAnchor` in `StubbedTheories extends Theories`:
+    # the class `Theories` nests, which the outer class inherits (its constructor, `TheoryAnchor`
+    # of `TheoryAnchor`, was taken for a method of the name the base brings, and the base's name
+    # looked up again, without end)
+    knowledge = project(
+        tmp_path,
+        {
+            "Theories.java": "package com.shop;\n\npublic class Theories {\n"
+            "    public static class TheoryAnchor {\n        public TheoryAnchor(int n) {}\n"
+            "        public void run(int n) {}\n    }\n}\n",
+            "stubs/Stubbed.java": "package com.shop.stubs;\n\nimport com.shop.Theories;\n\n"
+            "public class Stubbed extends Theories {\n    public static class Anchor extends TheoryAnchor {\n"
+            "        Anchor() {\n            super(1);\n        }\n"
+            "        void go() {\n            run(1);\n            handle();\n        }\n    }\n}\n",
+        },
+    )
+    # (checked without end; what the base brings through a type no rule here names is not judged)
+    assert check_unfit(knowledge, tmp_path, "stubs/Stubbed.java") == (0, [])

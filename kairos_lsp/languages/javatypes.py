@@ -3,9 +3,18 @@ object has, and those of the interfaces a class most often implements whose meth
 
 >>> "hashCode" in OBJECT_METHODS, FEW_METHODS["Serializable"]
 (True, frozenset())
+>>> SOURCE_ROOT.search("lib/src/test/java/com/ex/T.java").group()
+'/src/test/java'
+
 """
 
 from __future__ import annotations
+
+import re
+
+# Where Maven and Gradle keep a source set's Java packages: `src/main/java`, `src/test/java`,
+# `src/androidTest/java` (the match ends at the root's last folder).
+SOURCE_ROOT = re.compile(r"(?:^|/)src/[\w-]+/java(?=/)")
 
 # java.lang.Object's, and every enum's (java.lang.Enum's, and the two its compiler writes:
 # `values()`, `valueOf(String)`)
