@@ -1700,10 +1700,9 @@ class Resolver:
                 f"WHERE c.path GLOB '*.java' AND +o.predicate_id = {PREDICATE_ID['imports']}"
             ):
                 item = json.loads(text)
-                dotted = f"{item.get('module', '')}.{item.get('name', '')}"
                 if item.get("name") in (None, "*"):
                     continue
-                parts = dotted.split(".")
+                parts = f"{item.get('module', '')}.{item['name']}".split(".")
                 for end in range(len(parts), 1, -1):  # (a static import names a member, a nested class)
                     tail = "/".join(parts[:end]) + ".java"
                     files = [
