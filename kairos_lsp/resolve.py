@@ -731,6 +731,10 @@ class Resolver:
         self._visited.add((path, qualname))
         head, _, tail = qualname.partition(".")
         if tail and head in info.kinds:  # a member this file's own class does not define
+            if info.language == "java" and info.kinds.get(qualname.rpartition(".")[0]) == "constant":
+                # (a method of what a field holds: its declared type's, whatever anonymous class
+                # it held: gson's `TypeAdapters.JSON_ELEMENT.read(...)` once it held another's)
+                return None
             # (of the class nearest the member: ``Outer.Inner.m``, a test's own ``class C``, see _inner)
             owner = _owner_class(info, qualname.rpartition(".")[0])
             member = qualname[len(owner) + 1 :] if owner else ""

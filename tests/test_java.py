@@ -344,3 +344,24 @@ def test_a_base_nested_in_the_outer_classs_base_is_looked_up_without_end(tmp_pat
     )
     # (checked without end; what the base brings through a type no rule here names is not judged)
     assert check_unfit(knowledge, tmp_path, "stubs/Stubbed.java") == (0, [])
+
+
+def test_a_method_of_what_a_constant_held_is_not_said_gone(tmp_path):
+    # gson's `TypeAdapters.JSON_ELEMENT`, an anonymous `TypeAdapter` until it held another
+    # class's adapter: `JSON_ELEMENT.read(...)` is its declared type's `read`
+    adapters = (
+        "package com.shop;\n\nimport java.util.function.Function;\n\npublic final class Adapters {\n"
+        "    public static final Function<String, String> TRIM = new Function<String, String>() {\n"
+        "        @Override public String apply(String s) { return s.trim(); }\n    };\n}\n"
+    )
+    use = 'package com.shop;\n\nclass Use {\n    String f() {\n        return Adapters.TRIM.apply(" a ");\n    }\n}\n'
+    knowledge = project(tmp_path, {"Adapters.java": adapters, "Use.java": use})
+    change(
+        knowledge,
+        tmp_path,
+        {
+            "Adapters.java": "package com.shop;\n\nimport java.util.function.Function;\n\n"
+            "public final class Adapters {\n    public static final Function<String, String> TRIM = String::trim;\n}\n"
+        },
+    )
+    assert alarms(knowledge, tmp_path, "Use.java") == []
