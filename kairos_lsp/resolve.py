@@ -937,7 +937,7 @@ class Resolver:
                 if isinstance(target, Found):
                     if self._open_base(path_of(target.key), qualname_of(target.key), member, depth + 1):
                         return True
-                elif target is None and not (info and info.language == "python" and self._lacks(path, base, member)):
+                elif target is None and not (info and self._lacks(info.language, path, base, member)):
                     return True
         finally:
             self._holding.discard(memo)
@@ -962,9 +962,15 @@ class Resolver:
                 return True
         return False
 
-    def _lacks(self, path: str, base: str, member: str) -> bool:
+    def _lacks(self, language: str, path: str, base: str, member: str) -> bool:
         """Whether the Python class ``base``, as ``path`` names it and the memory does not hold,
-        is a builtin or a standard library's class without ``member``."""
+        is a builtin or a standard library's class without ``member``; the Java interface
+        ``base`` one of the platform's few-method ones without it (``AutoCloseable``)."""
+        if language == "java":
+            few = FEW_METHODS.get(base.rpartition(".")[2])
+            return few is not None and member not in few
+        if language != "python":
+            return False
         if _builtin_lacks(base, member):
             return True
         info = self._file(path)

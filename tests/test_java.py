@@ -197,8 +197,11 @@ def test_a_method_gone_is_said_where_nothing_else_may_serve_it(tmp_path):
         "package com.shop;\n\nimport javax.swing.JPanel;\n\npublic class Widget extends JPanel {\n"
         '    public void paint2() {}\n    @Override public String toString() { return ""; }\n}\n'
     )
+    # (a class that implements `AutoCloseable` gets `close` from it, nothing else: jsoup's
+    # `CharacterReader.containsIgnoreCase`, deleted)
     client = (
-        "package com.shop;\n\npublic class Client {\n    public void ping() {}\n    public void send(int n) {}\n}\n"
+        "package com.shop;\n\npublic class Client implements AutoCloseable {\n    public void ping() {}\n"
+        "    public void close() {}\n}\n"
     )
     use = (
         "package com.shop;\n\nclass Use {\n    private Client client;\n    void f(Widget w) {\n"
