@@ -30,6 +30,7 @@ from kairos_lsp.checks.receivers import Receivers, builtin_method
 from kairos_lsp.keys import path_of, qualname_of, symbol_key
 from kairos_lsp.knowledge import Knowledge, Look
 from kairos_lsp.languages import language_named
+from kairos_lsp.languages.javatypes import MAKES_CONSTRUCTORS
 from kairos_lsp.resolve import Found, Target, parameter_parts, signature_items
 from kairos_lsp.sites import Argument, CallSite
 
@@ -63,10 +64,6 @@ _KEEPS_CLASS = {
     "typing.runtime_checkable",
 }
 _CONSTRUCTORS = ("__init__", "constructor")
-# Java class annotations that write constructors the source does not have (Lombok's)
-_JAVA_MAKES_CONSTRUCTORS = frozenset(
-    "AllArgsConstructor NoArgsConstructor RequiredArgsConstructor Data Value Builder SuperBuilder".split()
-)
 # Python's `__new__` is a static method without saying so: `super().__new__(cls, value, quote)`
 # passes the class by hand (sqlalchemy's `_truncated_label` was judged one argument too many)
 _STATIC_UNDECORATED = ("__new__",)
@@ -486,7 +483,7 @@ def _callee(knowledge: Knowledge, key: str, bound: bool | None, call: CallSite) 
     java = row["language"] == "java"
     if row["kind"] in ("class", "interface"):
         annotations = _values(knowledge, key, "decorated_by")
-        if java and any(_named(d) in _JAVA_MAKES_CONSTRUCTORS for d in annotations):
+        if java and any(_named(d) in MAKES_CONSTRUCTORS for d in annotations):
             return None  # (Lombok's `@AllArgsConstructor`, `@Builder`: constructors the source has not)
         if not java and any(not _known(d, _KEEPS_CLASS) for d in annotations):
             return None  # a dataclass, attrs or pydantic class: its __init__ is generated

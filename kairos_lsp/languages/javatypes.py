@@ -1,5 +1,6 @@
-"""What the Java platform's own classes bring to a class of the workspace: the methods every
-object has, and those of the interfaces a class most often implements whose methods are few.
+"""What the Java platform, its build tools and Lombok bring to a class of the workspace: the
+methods every object has, those of the interfaces a class most often implements whose methods
+are few, where Maven and Gradle keep sources, and the annotations that write constructors.
 
 >>> "hashCode" in OBJECT_METHODS, FEW_METHODS["Serializable"]
 (True, frozenset())
@@ -42,3 +43,8 @@ FEW_METHODS: dict[str, frozenset[str]] = {
         "Supplier": "get",
     }.items()
 }
+
+# Class annotations that write constructors the source does not have (Lombok's).
+MAKES_CONSTRUCTORS = frozenset(
+    "AllArgsConstructor NoArgsConstructor RequiredArgsConstructor Data Value Builder SuperBuilder".split()
+)
