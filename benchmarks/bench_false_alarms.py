@@ -11,8 +11,9 @@ memory, so every ``stale-call``, ``renamed-symbol``, ``missing-symbol`` and
 ``docstring-drift`` is a false alarm. Prints one row per project (files
 checked, the count of each code, their total and the total per 1,000 files),
 the total row, and with ``--show N`` the first N alarms of each project. ``--more``: the
-releases tried since as well (``released.MORE_PROJECTS``: ten Python and JavaScript ones, and
-six TypeScript packages with their sources: effect, zod 4 and @effect/platform among them).
+releases tried since as well (``released.MORE_PROJECTS``: ten Python and JavaScript ones, six
+TypeScript packages with their sources, effect, zod 4 and @effect/platform among them, and Go
+modules, Rust crates and Java projects as Debian 12 keeps their sources).
 
 "unfit calls" measures the judging itself rather than its output: calls
 resolved with certainty that do not bind to their callee as it is now
