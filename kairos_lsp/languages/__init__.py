@@ -43,7 +43,7 @@ class LanguageSpec:
     deprecations: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()  # query files for the attributes a file reads (open documents only)
     receiver: str | None = None  # what a method's object is called, when no parameter ("this")
-    modules: str | None = None  # how imports name files: "python", "ecmascript", "go" or "rust" (see resolve.py)
+    modules: str | None = None  # how imports name files: "python", "ecmascript", "go", "rust" or "java" (resolve.py)
     # The extraction (``extract.EXTRACTION_VERSION``) that last changed what this language's
     # files give: a file an older one read is read again.
     extraction: int = 1
