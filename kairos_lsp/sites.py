@@ -28,7 +28,7 @@ from kairos_lsp.languages import new_parser, node_text, reads_query, repaired, s
 
 Point = tuple[int, int]  # (row, UTF-8 byte column)
 _SPACE = re.compile(r"\s+")
-_JAVA_SPACE = re.compile(r"(?<!\bnew)\s+|(?<=\bnew)\s+(?=\s)")  # every space but one after `new`
+_UNSPACED = re.compile(r"(?<!\bnew) ")  # every space but one after `new` (spaces already made one)
 # TypeScript's non-null assertions and optional chaining say nothing of what a name is:
 # `this.decoder!.start` and `observer?.refetch` name `this.decoder.start`, `observer.refetch`
 _ASSERTED = re.compile(r"[!?](?=\.)|!$")
@@ -303,7 +303,7 @@ def _call(callee: Node, args: Node, keywords, spreads: list[str], source: bytes,
             (name.end_point[0], name.end_point[1]),
         )
         # (`new Client(a).send`: what the constructor makes, as TypeScript's callees keep it)
-        text = _JAVA_SPACE.sub("", source[callee.start_byte : name.end_byte].decode("utf-8", "replace"))
+        text = _UNSPACED.sub("", _SPACE.sub(" ", source[callee.start_byte : name.end_byte].decode("utf-8", "replace")))
     else:
         callee_span = Span.of(callee)
         text = _ASSERTED.sub("", _SPACE.sub("", node_text(callee, source)))
